@@ -1,0 +1,138 @@
+"""The wire format of what section agents are sent: one shared evidence block, then a task.
+
+The evidence block is identical for every agent of a draft (so providers can cache it as a prefix);
+the task names the section and carries optional context (other sections, as JSON) and critic
+feedback (findings, as JSON). The offline model parses the same text back, so it sees exactly what a
+cloud model sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pmstudio.schema import Bundle, Evidence, Finding
+
+EVIDENCE_HEADER = "# EVIDENCE"
+TASK_HEADER = "# TASK"
+CONTEXT_HEADER = "# CONTEXT"
+FEEDBACK_HEADER = "# FEEDBACK"
+
+_LINE = re.compile(
+    r"^\[(?P<id>[^\]]+)\] (?P<at>\S+) (?P<actor>\S+)(?: \(x(?P<count>\d+) until (?P<last>\S+)\))? \| (?P<text>.*)$"
+)
+
+
+def _actor_token(actor: str | None) -> str:
+    return re.sub(r"\s+", "_", actor.strip()) if actor and actor.strip() else "-"
+
+
+def evidence_line(e: Evidence) -> str:
+    at = e.at.strftime("%Y-%m-%dT%H:%M:%SZ") if e.at else "-"
+    repeat = ""
+    if e.count > 1:
+        last = e.last_at.strftime("%Y-%m-%dT%H:%M:%SZ") if e.last_at else "-"
+        repeat = f" (x{e.count} until {last})"
+    text = " ".join(e.text.split())
+    return f"[{e.id}] {at} {_actor_token(e.actor)}{repeat} | {text}"
+
+
+def render_evidence(bundle: Bundle) -> str:
+    """The shared, cacheable prefix: every evidence item, one per line, in material order."""
+    head = (
+        f"{EVIDENCE_HEADER} (incident {bundle.id}; bare times were read in {bundle.timezone}; "
+        "all times below are UTC; cite items by the id in brackets)\n"
+    )
+    if bundle.title:
+        head += f"title: {bundle.title}\n"
+    return head + "\n".join(evidence_line(e) for e in bundle.evidence) + "\n"
+
+
+def render_task(
+    section: str,
+    *,
+    context: dict[str, Any] | None = None,
+    feedback: list[Finding] | None = None,
+) -> str:
+    parts = [f"{TASK_HEADER}\nsection: {section}\n"]
+    if context:
+        parts.append(f"{CONTEXT_HEADER} (JSON)\n{json.dumps(context, default=str, sort_keys=True)}\n")
+    if feedback:
+        body = json.dumps([f.model_dump() for f in feedback], sort_keys=True)
+        parts.append(f"{FEEDBACK_HEADER} (critic findings to fix in this revision, JSON)\n{body}\n")
+    return "\n".join(parts)
+
+
+class EvidenceLine(BaseModel):
+    id: str
+    at: datetime | None
+    actor: str | None
+    text: str
+    count: int = 1
+    last_at: datetime | None = None
+
+
+class ParsedPrompt(BaseModel):
+    """What a model was asked, parsed back from the message text."""
+
+    evidence: list[EvidenceLine] = Field(default_factory=list)
+    incident_id: str = ""
+    title: str | None = None
+    section: str = ""
+    context: dict[str, Any] = Field(default_factory=dict)
+    feedback: list[Finding] = Field(default_factory=list)
+
+
+def _dt(value: str) -> datetime | None:
+    if value == "-":
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def parse_prompt(text: str) -> ParsedPrompt:
+    """Parse an evidence block and/or task (any order, possibly concatenated) back into data."""
+    out = ParsedPrompt()
+    block = ""
+    for raw in text.splitlines():
+        if raw.startswith(EVIDENCE_HEADER):
+            block = "evidence"
+            m = re.search(r"incident (\S+?);", raw)
+            out.incident_id = m.group(1) if m else ""
+            continue
+        if raw.startswith(TASK_HEADER):
+            block = "task"
+            continue
+        if raw.startswith(CONTEXT_HEADER):
+            block = "context"
+            continue
+        if raw.startswith(FEEDBACK_HEADER):
+            block = "feedback"
+            continue
+        if block == "evidence":
+            if raw.startswith("title: ") and not out.evidence:
+                out.title = raw[len("title: ") :]
+                continue
+            m = _LINE.match(raw)
+            if m:
+                actor = m.group("actor")
+                out.evidence.append(
+                    EvidenceLine(
+                        id=m.group("id"),
+                        at=_dt(m.group("at")),
+                        actor=None if actor == "-" else actor.replace("_", " "),
+                        text=m.group("text"),
+                        count=int(m.group("count") or 1),
+                        last_at=_dt(m.group("last")) if m.group("last") else None,
+                    )
+                )
+        elif block == "task" and raw.startswith("section: "):
+            out.section = raw[len("section: ") :].strip()
+        elif block == "context" and raw.strip():
+            out.context = json.loads(raw)
+        elif block == "feedback" and raw.strip():
+            out.feedback = [Finding.model_validate(f) for f in json.loads(raw)]
+    return out

@@ -1,0 +1,364 @@
+"""Pydantic contracts between the stages: materials -> evidence -> section drafts -> post-mortem.
+
+Every stage takes and returns these models; nothing else crosses a stage boundary. Times are
+timezone-aware UTC datetimes. Claims that come from the materials carry the ids of the evidence
+items they rest on (``material:line``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MaterialKind = Literal["chat", "slack_export", "pagerduty", "log", "alerts", "notes", "ticket"]
+MATERIAL_KINDS: tuple[MaterialKind, ...] = (
+    "chat",
+    "slack_export",
+    "pagerduty",
+    "log",
+    "alerts",
+    "notes",
+    "ticket",
+)
+Phase = Literal["impact_start", "detection", "investigation", "mitigation", "resolution", "communication"]
+PHASES: tuple[Phase, ...] = (
+    "impact_start",
+    "detection",
+    "investigation",
+    "mitigation",
+    "resolution",
+    "communication",
+)
+Severity = Literal["critical", "high", "medium", "low"]
+Horizon = Literal["immediate", "short_term", "long_term"]
+ActionKind = Literal["prevent", "mitigate", "detect", "repair", "investigate"]
+FindingSeverity = Literal["high", "medium", "low"]
+
+NOT_STATED = "Not stated in the materials."
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("timestamps must carry a timezone")
+    return value.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- materials & evidence
+
+
+class Material(BaseModel):
+    """One raw input as the responders had it (a chat log, a PagerDuty export, a log file...)."""
+
+    name: str
+    kind: MaterialKind
+    content: str
+
+
+class Evidence(BaseModel):
+    """One citable item of evidence: a line (or a condensed group of log lines) of a material."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="stable id `material:line` (1-based line of the first occurrence)")
+    material: str
+    kind: MaterialKind
+    line: int
+    at: datetime | None = Field(default=None, description="UTC time of the item, when it has one")
+    actor: str | None = None
+    text: str
+    count: int = Field(default=1, description="number of raw lines condensed into this item")
+    last_at: datetime | None = Field(default=None, description="last occurrence, for condensed items")
+    template: str | None = Field(default=None, description="mined log template, for condensed items")
+
+    @field_validator("at", "last_at")
+    @classmethod
+    def _to_utc(cls, v: datetime | None) -> datetime | None:
+        return _utc(v)
+
+
+class Bundle(BaseModel):
+    """An incident's materials and the evidence parsed from them."""
+
+    id: str
+    title: str | None = None
+    source: str | None = None
+    timezone: str = "UTC"
+    materials: list[Material]
+    evidence: list[Evidence]
+    people: list[str] = Field(default_factory=list, description="every actor name seen in the materials")
+    redacted: bool = False
+    redaction_count: int = 0
+    source_path: str | None = None
+
+    def evidence_by_id(self) -> dict[str, Evidence]:
+        return {e.id: e for e in self.evidence}
+
+    def timed(self) -> list[Evidence]:
+        return sorted((e for e in self.evidence if e.at is not None), key=lambda e: (e.at, e.id))  # type: ignore[arg-type,return-value]
+
+    @property
+    def has_timestamps(self) -> bool:
+        return any(e.at is not None for e in self.evidence)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class Claim(BaseModel):
+    """A statement in the draft and the evidence it rests on (empty when it is not from evidence)."""
+
+    text: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class TimelineEntry(BaseModel):
+    at: datetime = Field(description="UTC timestamp copied from a cited evidence item")
+    phase: Phase
+    text: str
+    evidence: list[str] = Field(default_factory=list)
+
+    @field_validator("at")
+    @classmethod
+    def _to_utc(cls, v: datetime) -> datetime | None:
+        return _utc(v)
+
+
+class TimelineSection(BaseModel):
+    """Timeline grouped by phase in rendering; milestones summarise the key times."""
+
+    entries: list[TimelineEntry] = Field(default_factory=list)
+    started_at: datetime | None = Field(default=None, description="start of impact")
+    detected_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @field_validator("started_at", "detected_at", "mitigated_at", "resolved_at")
+    @classmethod
+    def _to_utc(cls, v: datetime | None) -> datetime | None:
+        return _utc(v)
+
+
+class ImpactSection(BaseModel):
+    severity: Severity
+    severity_rationale: str = ""
+    duration_minutes: int | None = Field(default=None, description="start of impact to resolution")
+    users_affected: Claim
+    duration_of_impact: Claim
+    geographic_scope: Claim
+    functional_impact: Claim
+    revenue_impact: Claim
+    sla_impact: Claim
+    customer_communications: Claim
+    reputation_impact: Claim
+
+
+class ContributingFactor(BaseModel):
+    id: str = Field(description="short stable id such as CF1, referenced by action items")
+    title: str
+    description: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class RootCauseSection(BaseModel):
+    trigger: Claim
+    primary_root_cause: Claim
+    contributing_factors: list[ContributingFactor] = Field(default_factory=list)
+
+
+class ActionItem(BaseModel):
+    title: str = Field(description="verb-first, specific, verifiable")
+    owner: str = Field(description="team or role (or a named owner from the materials)")
+    due: str | None = Field(default=None, description="ISO date, when one is known")
+    priority: Literal["P0", "P1", "P2", "P3"] | None = None
+    horizon: Horizon
+    kind: ActionKind
+    impact: str = Field(description="risk reduction or improvement expected")
+    factor_ids: list[str] = Field(default_factory=list, description="contributing factors this addresses")
+    evidence: list[str] = Field(default_factory=list)
+
+
+class PreventionStrategies(BaseModel):
+    technical: list[Claim] = Field(default_factory=list)
+    process: list[Claim] = Field(default_factory=list)
+    monitoring: list[Claim] = Field(default_factory=list)
+
+
+class ActionsSection(BaseModel):
+    action_items: list[ActionItem] = Field(default_factory=list)
+    prevention: PreventionStrategies = Field(default_factory=PreventionStrategies)
+
+
+class LessonsSection(BaseModel):
+    went_well: list[Claim] = Field(default_factory=list)
+    went_poorly: list[Claim] = Field(default_factory=list)
+    technical: list[Claim] = Field(default_factory=list)
+    process: list[Claim] = Field(default_factory=list)
+    monitoring: list[Claim] = Field(default_factory=list)
+
+
+class SupportingSection(BaseModel):
+    relevant_metrics: list[Claim] = Field(default_factory=list)
+    external_factors: list[Claim] = Field(default_factory=list)
+    references: list[Claim] = Field(default_factory=list)
+    detailed_logs: list[str] = Field(default_factory=list, description="evidence ids of log excerpts")
+    communication_records: list[str] = Field(default_factory=list, description="evidence ids")
+    technical_details: list[Claim] = Field(default_factory=list)
+
+
+class SummarySection(BaseModel):
+    title: str = Field(description="short incident title")
+    summary: str = Field(description="2-3 sentences: what happened, the impact, the primary cause")
+    evidence: list[str] = Field(default_factory=list)
+
+
+SectionName = Literal["timeline", "impact", "root_cause", "actions", "lessons", "supporting", "summary"]
+SECTION_NAMES: tuple[SectionName, ...] = (
+    "timeline",
+    "impact",
+    "root_cause",
+    "actions",
+    "lessons",
+    "supporting",
+    "summary",
+)
+SECTION_TYPES: dict[str, type[BaseModel]] = {
+    "timeline": TimelineSection,
+    "impact": ImpactSection,
+    "root_cause": RootCauseSection,
+    "actions": ActionsSection,
+    "lessons": LessonsSection,
+    "supporting": SupportingSection,
+    "summary": SummarySection,
+}
+
+
+class Header(BaseModel):
+    title: str
+    date: str = Field(description="YYYY-MM-DD (UTC) of the start of the incident")
+    incident_id: str
+    severity: Severity
+    duration: str
+    author: str
+    reviewers: str
+
+
+class PostMortem(BaseModel):
+    """The whole post-mortem in the seed template's structure."""
+
+    header: Header
+    summary: SummarySection | None = None
+    impact: ImpactSection | None = None
+    timeline: TimelineSection | None = None
+    root_cause: RootCauseSection | None = None
+    lessons: LessonsSection | None = None
+    actions: ActionsSection | None = None
+    supporting: SupportingSection | None = None
+    failed_sections: list[str] = Field(default_factory=list, description="sections that failed to draft (None above)")
+    notes: list[str] = Field(default_factory=list, description="plain notes for the reader, e.g. no timestamps")
+
+    def section(self, name: str) -> BaseModel | None:
+        value = getattr(self, name)
+        return value if isinstance(value, BaseModel) else None
+
+
+# --------------------------------------------------------------------------- critic
+
+
+class Finding(BaseModel):
+    """One critic finding (from a deterministic lint or the critic agent)."""
+
+    rule: str = Field(description="rule id, e.g. B1-person-as-cause")
+    severity: FindingSeverity
+    section: str
+    span: str = Field(description="the offending text")
+    message: str
+    suggestion: str = ""
+    source: Literal["lint", "agent"] = "lint"
+
+
+class CriticReport(BaseModel):
+    findings: list[Finding] = Field(default_factory=list)
+    rounds: int = 0
+    critic: str = Field(default="lints", description="what played the critic: lints, or lints+agent")
+
+    def count(self, severity: FindingSeverity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+# --------------------------------------------------------------------------- run records
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    requests: int = 0
+    cost_usd: float | None = None
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = None
+        if self.cost_usd is not None or other.cost_usd is not None:
+            cost = (self.cost_usd or 0.0) + (other.cost_usd or 0.0)
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            requests=self.requests + other.requests,
+            cost_usd=cost,
+        )
+
+
+SectionStatus = Literal["queued", "drafting", "revising", "done", "failed"]
+
+
+class SectionRecord(BaseModel):
+    """What one section agent produced in one round."""
+
+    section: str
+    agent: str
+    round: int = 0
+    status: Literal["done", "failed"]
+    output: dict[str, object] | None = None
+    error: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    latency_ms: float = 0.0
+    prompt_variant: str = ""
+    prompt_hash: str = ""
+    dropped: list[str] = Field(default_factory=list, description="invalid items dropped after validation")
+
+
+class PromptRef(BaseModel):
+    agent: str
+    variant: str
+    path: str
+    sha256: str
+
+
+class DraftRecord(BaseModel):
+    """Everything one draft produced; the edges (CLI, dashboard, eval runner) decide what to store."""
+
+    draft_id: str
+    bundle_id: str
+    model: str
+    prompt_set: str
+    prompts: list[PromptRef]
+    settings: dict[str, object] = Field(default_factory=dict)
+    started_at: datetime
+    finished_at: datetime
+    postmortem: PostMortem | None
+    sections: list[SectionRecord]
+    critic: CriticReport = Field(default_factory=CriticReport)
+    usage: Usage = Field(default_factory=Usage)
+    status: Literal["ok", "partial", "failed"] = "ok"
+    error: str | None = None
+    code_version: str = ""
+
+    @property
+    def latency_ms(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds() * 1000.0
