@@ -240,7 +240,7 @@ class Header(BaseModel):
     title: str
     date: str = Field(description="YYYY-MM-DD (UTC) of the start of the incident")
     incident_id: str
-    severity: Severity
+    severity: Severity | None = None
     duration: str
     author: str
     reviewers: str
@@ -278,10 +278,13 @@ class Finding(BaseModel):
     message: str
     suggestion: str = ""
     source: Literal["lint", "agent"] = "lint"
+    round: int = Field(default=0, description="critic round that raised it (0 = first check)")
+    fixed: bool = Field(default=False, description="gone after the revision that followed")
 
 
 class CriticReport(BaseModel):
-    findings: list[Finding] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list, description="unresolved findings of the last check")
+    history: list[Finding] = Field(default_factory=list, description="every round's findings, with fixed flags")
     rounds: int = 0
     critic: str = Field(default="lints", description="what played the critic: lints, or lints+agent")
 

@@ -1,0 +1,68 @@
+# Postmortem Studio. `make help` lists the targets. `make draft` and `make test` set everything up on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXAMPLE ?= datasets/examples/docsrs-disk-full
+MODEL ?= offline
+PROMPTS ?= default
+MODELS ?= offline
+EVAL_PROMPTS ?= default,seed-single-shot
+DATASET ?= datasets/golden
+PYTEST_ARGS ?=
+
+# deepeval: no telemetry, no .env loading, no files in the working tree; streamlit: no usage stats
+export DEEPEVAL_TELEMETRY_OPT_OUT := YES
+export DEEPEVAL_DISABLE_DOTENV := 1
+export DEEPEVAL_FILE_SYSTEM := READ_ONLY
+export DEEPEVAL_CACHE_FOLDER := $(CURDIR)/var/deepeval
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export STREAMLIT_SERVER_HEADLESS := true
+
+.PHONY: help install draft test test-fast lint typecheck format eval compare dashboard bench screenshots clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install (idempotent)
+
+draft: $(STAMP) ## Draft the example bundle offline and print the Markdown (EXAMPLE=, MODEL=, PROMPTS=)
+	$(BIN)/pmstudio draft $(EXAMPLE) --model $(MODEL) --prompts $(PROMPTS)
+
+lint: $(STAMP) ## ruff + mypy (fails on any finding)
+	$(BIN)/ruff check src tests dashboard
+	$(BIN)/mypy
+
+typecheck: lint ## Alias of lint (mypy runs there)
+
+format: $(STAMP) ## Format and autofix with ruff
+	$(BIN)/ruff check --fix src tests dashboard
+	$(BIN)/ruff format src tests dashboard
+
+test: $(STAMP) lint ## Lint, then every test (unit, providers via the fake server, dashboard, browser, reliability)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Tests without the browser ones
+	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
+
+eval: $(STAMP) ## Score the golden set (MODELS=, EVAL_PROMPTS=, DATASET=) and print the comparison
+	$(BIN)/pmstudio eval --dataset $(DATASET) --models $(MODELS) --prompts $(EVAL_PROMPTS) --thresholds evals/thresholds.yaml
+
+compare: $(STAMP) ## Compare the last eval run by model and prompt set
+	$(BIN)/pmstudio compare --by model,prompt
+
+dashboard: $(STAMP) ## Start the Streamlit dashboard on http://127.0.0.1:8501
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
+
+bench: $(STAMP) ## Benchmarks: prints side-by-side ratios, writes var/bench/results.json
+	$(BIN)/python bench/run.py
+
+clean: ## Remove the venv and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

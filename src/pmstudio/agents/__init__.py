@@ -1,0 +1,25 @@
+"""Section agents, the single-shot agent and the critic agent (prompts live in top-level agents/)."""
+
+from pmstudio.agents.critic import CriticDeps, CriticFindings, critic_agent
+from pmstudio.agents.sections import (
+    CONTEXT_OF,
+    SECTION_AGENTS,
+    WAVES,
+    FullDraft,
+    SectionDeps,
+    check_output,
+    single_shot_agent,
+)
+
+__all__ = [
+    "CONTEXT_OF",
+    "SECTION_AGENTS",
+    "WAVES",
+    "CriticDeps",
+    "CriticFindings",
+    "FullDraft",
+    "SectionDeps",
+    "check_output",
+    "critic_agent",
+    "single_shot_agent",
+]

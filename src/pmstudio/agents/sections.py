@@ -1,0 +1,171 @@
+"""Section agents: one pydantic-ai `Agent` per post-mortem section, plus the single-shot agent.
+
+Agents are module-level and created without a model (the model is chosen per run, so tests can use
+`agent.override(model=...)`). Instructions come from the prompt set in the run's deps; the user
+prompt is the shared evidence block, a cache point, and the section's task. An output validator
+checks grounding: cited evidence ids must exist and timeline times must be evidence times. Problems
+are sent back as a retry; on the last attempt the bad items are dropped and reported instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_ai import Agent, ModelRetry, RunContext
+
+from pmstudio.schema import (
+    ActionsSection,
+    Claim,
+    ImpactSection,
+    LessonsSection,
+    RootCauseSection,
+    SummarySection,
+    SupportingSection,
+    TimelineSection,
+)
+
+TIME_TOLERANCE = timedelta(seconds=60)
+OUTPUT_RETRIES = 2
+
+
+class FullDraft(BaseModel):
+    """The single-shot agent's answer: every section in one call."""
+
+    summary: SummarySection
+    impact: ImpactSection
+    timeline: TimelineSection
+    root_cause: RootCauseSection
+    lessons: LessonsSection
+    actions: ActionsSection
+    supporting: SupportingSection
+
+
+@dataclass
+class SectionDeps:
+    """What a section agent's run knows: its instructions and the evidence it may cite."""
+
+    section: str
+    instructions: str
+    evidence_ids: frozenset[str]
+    evidence_times: tuple[datetime, ...]
+    dropped: list[str] = field(default_factory=list)
+
+    def time_grounded(self, at: datetime) -> bool:
+        return any(abs(at - t) <= TIME_TOLERANCE for t in self.evidence_times)
+
+
+# --------------------------------------------------------------------------- grounding checks
+
+
+def _clean_ids(ids: list[str], deps: SectionDeps, where: str, problems: list[str]) -> list[str]:
+    kept = [i for i in ids if i in deps.evidence_ids]
+    for bad in (i for i in ids if i not in deps.evidence_ids):
+        problems.append(f"{where}: evidence id {bad!r} does not exist")
+    return kept
+
+
+def _clean_claims(value: Any, deps: SectionDeps, where: str, problems: list[str]) -> None:
+    """Walk a section model and strip unknown evidence ids from every Claim-like object in place."""
+    if isinstance(value, Claim):
+        value.evidence = _clean_ids(value.evidence, deps, where, problems)
+    elif isinstance(value, BaseModel):
+        if "evidence" in type(value).model_fields and isinstance(value.evidence, list):
+            setattr(value, "evidence", _clean_ids(getattr(value, "evidence"), deps, where, problems))
+        for name in type(value).model_fields:
+            if name != "evidence":
+                _clean_claims(getattr(value, name), deps, f"{where}.{name}", problems)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _clean_claims(item, deps, f"{where}[{i}]", problems)
+
+
+def _check_timeline(tl: TimelineSection, deps: SectionDeps, problems: list[str]) -> None:
+    kept = []
+    for i, entry in enumerate(tl.entries):
+        if not entry.text.strip():
+            problems.append(f"timeline.entries[{i}]: empty text")
+            continue
+        if not deps.time_grounded(entry.at):
+            problems.append(f"timeline.entries[{i}]: time {entry.at:%Y-%m-%dT%H:%M:%SZ} appears in no evidence item")
+            continue
+        kept.append(entry)
+    tl.entries = kept
+    for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
+        value = getattr(tl, name)
+        if value is not None and not deps.time_grounded(value):
+            problems.append(f"timeline.{name}: time {value:%Y-%m-%dT%H:%M:%SZ} appears in no evidence item")
+            setattr(tl, name, None)
+
+
+def check_output(section: str, output: BaseModel, deps: SectionDeps) -> list[str]:
+    """Ground `output` in place (drop what is not grounded) and return the problems found."""
+    problems: list[str] = []
+    if isinstance(output, FullDraft):
+        for name in type(output).model_fields:
+            problems += check_output(name, getattr(output, name), deps)
+        return problems
+    if isinstance(output, TimelineSection):
+        _check_timeline(output, deps, problems)
+    if isinstance(output, SummarySection) and not output.summary.strip():
+        problems.append("summary: empty executive summary")
+    _clean_claims(output, deps, section, problems)
+    return problems
+
+
+async def _validate(ctx: RunContext[SectionDeps], output: Any) -> Any:
+    problems = check_output(ctx.deps.section, output, ctx.deps)
+    if problems and not ctx.last_attempt:
+        # the model may do better with the problems as feedback; the output object was already
+        # cleaned in place, but the retry replaces it with a fresh answer
+        raise ModelRetry("Fix these grounding problems:\n- " + "\n- ".join(problems[:30]))
+    ctx.deps.dropped.extend(problems)
+    return output
+
+
+def _make_agent(name: str, output_type: type[BaseModel]) -> Agent[SectionDeps, Any]:
+    agent: Agent[SectionDeps, Any] = Agent(
+        output_type=output_type,
+        deps_type=SectionDeps,
+        name=name,
+        retries=OUTPUT_RETRIES,
+    )
+
+    @agent.instructions
+    def _instructions(ctx: RunContext[SectionDeps]) -> str:
+        return ctx.deps.instructions
+
+    agent.output_validator(_validate)
+    return agent
+
+
+timeline_agent = _make_agent("timeline", TimelineSection)
+impact_agent = _make_agent("impact", ImpactSection)
+root_cause_agent = _make_agent("root_cause", RootCauseSection)
+actions_agent = _make_agent("actions", ActionsSection)
+lessons_agent = _make_agent("lessons", LessonsSection)
+supporting_agent = _make_agent("supporting", SupportingSection)
+summary_agent = _make_agent("summary", SummarySection)
+single_shot_agent = _make_agent("single_shot", FullDraft)
+
+SECTION_AGENTS: dict[str, Agent[SectionDeps, Any]] = {
+    "timeline": timeline_agent,
+    "impact": impact_agent,
+    "root_cause": root_cause_agent,
+    "lessons": lessons_agent,
+    "supporting": supporting_agent,
+    "actions": actions_agent,
+    "summary": summary_agent,
+}
+
+# Drafting order: every section of a wave runs concurrently; a later wave gets earlier sections as context.
+WAVES: tuple[tuple[str, ...], ...] = (
+    ("timeline", "impact", "root_cause", "lessons", "supporting"),
+    ("actions", "summary"),
+)
+CONTEXT_OF: dict[str, tuple[str, ...]] = {
+    "actions": ("root_cause", "timeline"),
+    "summary": ("timeline", "impact", "root_cause", "lessons"),
+}

@@ -1,0 +1,106 @@
+"""Assemble section outputs into a `PostMortem` with its header (title, date, severity, duration)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from pmstudio.schema import (
+    NOT_STATED,
+    ActionsSection,
+    Bundle,
+    Header,
+    ImpactSection,
+    LessonsSection,
+    PostMortem,
+    RootCauseSection,
+    SummarySection,
+    SupportingSection,
+    TimelineSection,
+)
+
+
+def format_minutes(minutes: int) -> str:
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if mins or not parts:
+        parts.append(f"{mins} min")
+    return " ".join(parts)
+
+
+def duration_text(timeline: TimelineSection | None, impact: ImpactSection | None) -> str:
+    if timeline and timeline.started_at and timeline.resolved_at and timeline.resolved_at >= timeline.started_at:
+        minutes = round((timeline.resolved_at - timeline.started_at).total_seconds() / 60)
+        same_day = timeline.started_at.date() == timeline.resolved_at.date()
+        fmt_end = "%H:%M" if same_day else "%Y-%m-%d %H:%M"
+        return (
+            f"{format_minutes(minutes)} ({timeline.started_at:%Y-%m-%d %H:%M} to "
+            f"{timeline.resolved_at.strftime(fmt_end)} UTC)"
+        )
+    if impact and impact.duration_minutes is not None:
+        return format_minutes(impact.duration_minutes)
+    return NOT_STATED
+
+
+def incident_date(timeline: TimelineSection | None, bundle: Bundle) -> str:
+    candidates: list[datetime] = []
+    if timeline:
+        candidates += [t for t in (timeline.started_at, timeline.detected_at) if t is not None]
+        candidates += [e.at for e in timeline.entries[:1]]
+    if not candidates:
+        timed = bundle.timed()
+        if timed and timed[0].at is not None:
+            candidates.append(timed[0].at)
+    return min(candidates).strftime("%Y-%m-%d") if candidates else NOT_STATED
+
+
+def assemble_postmortem(
+    bundle: Bundle,
+    outputs: Mapping[str, BaseModel],
+    *,
+    failed: list[str],
+    model: str,
+    prompt_set: str,
+) -> PostMortem:
+    def get(name: str, kind: type[BaseModel]) -> BaseModel | None:
+        value = outputs.get(name)
+        return value if isinstance(value, kind) else None
+
+    timeline = get("timeline", TimelineSection)
+    impact = get("impact", ImpactSection)
+    summary = get("summary", SummarySection)
+    assert timeline is None or isinstance(timeline, TimelineSection)
+    assert impact is None or isinstance(impact, ImpactSection)
+    assert summary is None or isinstance(summary, SummarySection)
+    title = (summary.title if summary and summary.title.strip() else None) or bundle.title or bundle.id
+    notes = []
+    if not bundle.has_timestamps:
+        notes.append("The materials contain no timestamps, so the timeline and durations could not be established.")
+    if bundle.redacted and bundle.redaction_count:
+        notes.append(f"{bundle.redaction_count} secret(s) or personal detail(s) were redacted before drafting.")
+    header = Header(
+        title=title,
+        date=incident_date(timeline, bundle),
+        incident_id=bundle.id,
+        severity=impact.severity if impact else None,
+        duration=duration_text(timeline, impact),
+        author=f"Postmortem Studio draft ({model}, prompts {prompt_set})",
+        reviewers="Pending human review",
+    )
+    return PostMortem(
+        header=header,
+        summary=summary,
+        impact=impact,
+        timeline=timeline,
+        root_cause=get("root_cause", RootCauseSection),  # type: ignore[arg-type]
+        lessons=get("lessons", LessonsSection),  # type: ignore[arg-type]
+        actions=get("actions", ActionsSection),  # type: ignore[arg-type]
+        supporting=get("supporting", SupportingSection),  # type: ignore[arg-type]
+        failed_sections=[s for s in failed if outputs.get(s) is None],
+        notes=notes,
+    )

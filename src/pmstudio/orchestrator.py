@@ -1,0 +1,375 @@
+"""Draft a post-mortem: section agents in concurrent waves, then the critic's bounded revision loop.
+
+`draft_postmortem()` returns a `DraftRecord`; it never writes anything. The edges (CLI, dashboard,
+eval runner) decide what to store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_ai import Agent, CachePoint
+from pydantic_ai.models import Model
+from ulid import ULID
+
+from pmstudio import __version__
+from pmstudio.agents import (
+    CONTEXT_OF,
+    SECTION_AGENTS,
+    WAVES,
+    CriticDeps,
+    FullDraft,
+    SectionDeps,
+    critic_agent,
+    single_shot_agent,
+)
+from pmstudio.agents.messages import render_evidence, render_task
+from pmstudio.assemble import assemble_postmortem
+from pmstudio.critic import review
+from pmstudio.prompts import PromptSet, load_prompt_set
+from pmstudio.schema import (
+    SECTION_NAMES,
+    Bundle,
+    CriticReport,
+    DraftRecord,
+    Finding,
+    PostMortem,
+    SectionRecord,
+    Usage,
+)
+
+StatusCallback = Callable[[str, str], None]
+SINGLE_SHOT = "all"
+
+
+class DraftSettings(BaseModel):
+    """Knobs of one draft; recorded with the run."""
+
+    max_revisions: int = Field(default=2, ge=0, le=10)
+    deadline_s: float | None = Field(default=None, description="wall-clock limit for the whole draft")
+    timeout_s: float = Field(default=120.0, description="per model request")
+    max_tokens: int | None = Field(default=None, description="per section call")
+    use_critic_agent: bool = True
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _usage_of(result_usage: Any, model_ref: str) -> Usage:
+    try:
+        from pmstudio.cost import usage_from_run
+    except ImportError:  # pragma: no cover - cost module is part of the package
+        usage_from_run = None
+    if usage_from_run is not None:
+        return usage_from_run(result_usage, model_ref)
+    return Usage(
+        input_tokens=result_usage.input_tokens or 0,
+        output_tokens=result_usage.output_tokens or 0,
+        cache_read_tokens=result_usage.cache_read_tokens or 0,
+        cache_write_tokens=result_usage.cache_write_tokens or 0,
+        requests=result_usage.requests or 0,
+    )
+
+
+class _Resolved(BaseModel):
+    model_config = {"arbitrary_types_allowed": True}
+    ref: str
+    model: Any
+    settings: Any = None
+    offline: bool = False
+
+
+def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
+    """Turn a model string into a pydantic-ai model and its settings (a Model instance passes through)."""
+    if not isinstance(model, str):
+        name = getattr(model, "model_name", type(model).__name__)
+        return _Resolved(ref=f"custom:{name}", model=model, offline=False)
+    from pmstudio.models import build_model, model_settings, parse_model_ref
+
+    ref = parse_model_ref(model)
+    built = build_model(ref)
+    ms = None
+    if ref.kind != "offline":
+        ms = model_settings(ref, timeout_s=settings.timeout_s, max_tokens=settings.max_tokens)
+    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline")
+
+
+class _Drafter:
+    """Runs section agents for one draft and keeps their records."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        resolved: _Resolved,
+        prompts: PromptSet,
+        settings: DraftSettings,
+        on_status: StatusCallback | None,
+    ) -> None:
+        self.bundle = bundle
+        self.resolved = resolved
+        self.prompts = prompts
+        self.settings = settings
+        self.on_status = on_status or (lambda section, status: None)
+        self.evidence_text = render_evidence(bundle)
+        self.evidence_ids = frozenset(e.id for e in bundle.evidence)
+        times: list[datetime] = []
+        for e in bundle.evidence:
+            times += [t for t in (e.at, e.last_at) if t is not None]
+        self.evidence_times = tuple(times)
+        self.records: list[SectionRecord] = []
+        self.outputs: dict[str, BaseModel] = {}
+        self.errors: dict[str, str] = {}
+
+    def _agent_for(self, section: str) -> tuple[str, Agent[SectionDeps, Any]]:
+        if section == SINGLE_SHOT:
+            return "single_shot", single_shot_agent
+        return section, SECTION_AGENTS[section]
+
+    async def run_section(self, section: str, round_no: int, feedback: list[Finding] | None = None) -> None:
+        agent_name, agent = self._agent_for(section)
+        pfile = self.prompts.files.get(agent_name)
+        self.on_status(section, "revising" if feedback else "drafting")
+        context: dict[str, Any] = {
+            name: self.outputs[name].model_dump(mode="json")
+            for name in CONTEXT_OF.get(section, ())
+            if name in self.outputs
+        }
+        if feedback and section != SINGLE_SHOT and section in self.outputs:
+            context["previous_draft"] = self.outputs[section].model_dump(mode="json")
+        task = render_task(section, context=context or None, feedback=feedback)
+        deps = SectionDeps(
+            section=section,
+            instructions=pfile.instructions if pfile else "",
+            evidence_ids=self.evidence_ids,
+            evidence_times=self.evidence_times,
+        )
+        started = time.perf_counter()
+        record = SectionRecord(
+            section=section,
+            agent=agent_name,
+            round=round_no,
+            status="failed",
+            prompt_variant=pfile.variant if pfile else "",
+            prompt_hash=pfile.sha256 if pfile else "",
+        )
+        try:
+            if pfile is None:
+                raise KeyError(f"prompt set {self.prompts.name!r} has no prompt for {agent_name!r}")
+            result = await agent.run(
+                [self.evidence_text, CachePoint(), task],
+                model=self.resolved.model,
+                deps=deps,
+                model_settings=self.resolved.settings,
+            )
+        except Exception as exc:  # one failing section never sinks the others
+            record.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+            record.latency_ms = (time.perf_counter() - started) * 1000
+            self.errors[section] = record.error
+            self.records.append(record)
+            self.on_status(section, "failed")
+            return
+        output = result.output
+        record.status = "done"
+        record.output = output.model_dump(mode="json")
+        record.usage = _usage_of(result.usage, self.resolved.ref)
+        record.latency_ms = (time.perf_counter() - started) * 1000
+        record.dropped = list(deps.dropped)
+        self.records.append(record)
+        self.errors.pop(section, None)
+        if isinstance(output, FullDraft):
+            for name in SECTION_NAMES:
+                self.outputs[name] = getattr(output, name)
+        else:
+            self.outputs[section] = output
+        self.on_status(section, "done")
+
+    async def run_many(self, sections: Sequence[str], round_no: int, feedback: dict[str, list[Finding]]) -> None:
+        for s in sections:
+            self.on_status(s, "queued")
+        await asyncio.gather(*(self.run_section(s, round_no, feedback.get(s)) for s in sections))
+
+    async def initial(self, reuse: dict[str, BaseModel]) -> None:
+        self.outputs.update(reuse)
+        if self.prompts.single_shot:
+            if not reuse:
+                await self.run_many([SINGLE_SHOT], 0, {})
+            return
+        for wave in WAVES:
+            todo = [s for s in wave if s not in self.outputs]
+            for s in wave:
+                if s in self.outputs:
+                    self.on_status(s, "done")
+            if todo:
+                await self.run_many(todo, 0, {})
+
+    def assemble(self) -> PostMortem:
+        return assemble_postmortem(
+            self.bundle,
+            self.outputs,
+            failed=sorted(self.errors),
+            model=self.resolved.ref,
+            prompt_set=self.prompts.name,
+        )
+
+    async def critic_agent_findings(self, pm: PostMortem, lint: list[Finding]) -> list[Finding]:
+        pfile = self.prompts.files.get("critic")
+        if self.resolved.offline or not self.settings.use_critic_agent or pfile is None:
+            return []
+        payload = json.dumps(
+            {"draft": pm.model_dump(mode="json"), "lint_findings": [f.model_dump() for f in lint]},
+            default=str,
+        )
+        started = time.perf_counter()
+        record = SectionRecord(
+            section="critic", agent="critic", status="failed", prompt_variant=pfile.variant, prompt_hash=pfile.sha256
+        )
+        try:
+            result = await critic_agent.run(
+                [self.evidence_text, CachePoint(), "# DRAFT AND LINT FINDINGS (JSON)\n" + payload],
+                model=self.resolved.model,
+                deps=CriticDeps(instructions=pfile.instructions),
+                model_settings=self.resolved.settings,
+            )
+        except Exception as exc:
+            record.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+            record.latency_ms = (time.perf_counter() - started) * 1000
+            self.records.append(record)
+            return []
+        record.status = "done"
+        record.output = result.output.model_dump(mode="json")
+        record.usage = _usage_of(result.usage, self.resolved.ref)
+        record.latency_ms = (time.perf_counter() - started) * 1000
+        self.records.append(record)
+        known = {(f.rule, f.span) for f in lint}
+        return [
+            f.model_copy(update={"source": "agent"}) for f in result.output.findings if (f.rule, f.span) not in known
+        ]
+
+    async def check(self, pm: PostMortem, round_no: int) -> list[Finding]:
+        lint = review(pm, self.bundle)
+        agent = await self.critic_agent_findings(pm, lint)
+        return [f.model_copy(update={"round": round_no}) for f in lint + agent]
+
+    def target(self, finding: Finding) -> str | None:
+        """The agent (section or single shot) that must redraft for `finding`."""
+        if self.prompts.single_shot:
+            return SINGLE_SHOT
+        if finding.section in SECTION_AGENTS and finding.section not in self.errors:
+            return finding.section
+        return None
+
+    async def revise(self) -> tuple[PostMortem, CriticReport]:
+        pm = self.assemble()
+        history: list[Finding] = []
+        findings = await self.check(pm, 0)
+        rounds = 0
+        while rounds < self.settings.max_revisions:
+            todo: dict[str, list[Finding]] = {}
+            for f in findings:
+                tgt = self.target(f)
+                if f.severity in ("high", "medium") and tgt is not None:
+                    todo.setdefault(tgt, []).append(f)
+            if not todo:
+                break
+            rounds += 1
+            await self.run_many(sorted(todo), rounds, todo)
+            pm = self.assemble()
+            new = await self.check(pm, rounds)
+            still = {(f.rule, f.section, f.span) for f in new}
+            history += [f.model_copy(update={"fixed": (f.rule, f.section, f.span) not in still}) for f in findings]
+            findings = new
+        history += findings
+        critic = "lints" if (self.resolved.offline or not self.settings.use_critic_agent) else "lints+agent"
+        return pm, CriticReport(findings=findings, history=history, rounds=rounds, critic=critic)
+
+
+async def draft_postmortem(
+    bundle: Bundle,
+    *,
+    model: str | Model = "offline",
+    prompt_set: str | PromptSet = "default",
+    settings: DraftSettings | None = None,
+    on_status: StatusCallback | None = None,
+    reuse: DraftRecord | None = None,
+) -> DraftRecord:
+    """Draft `bundle` into a post-mortem. With `reuse`, only its failed sections are drafted again."""
+    settings = settings or DraftSettings()
+    prompts = prompt_set if isinstance(prompt_set, PromptSet) else load_prompt_set(prompt_set)
+    resolved = resolve_model(model, settings)
+    started = _now()
+    drafter = _Drafter(bundle, resolved, prompts, settings, on_status)
+    reused: dict[str, BaseModel] = {}
+    if reuse is not None and reuse.postmortem is not None:
+        for name in SECTION_NAMES:
+            section = reuse.postmortem.section(name)
+            if section is not None and name not in reuse.postmortem.failed_sections:
+                reused[name] = section
+
+    async def work() -> tuple[PostMortem, CriticReport]:
+        await drafter.initial(reused)
+        return await drafter.revise()
+
+    error: str | None = None
+    try:
+        if settings.deadline_s is not None:
+            pm, report = await asyncio.wait_for(work(), timeout=settings.deadline_s)
+        else:
+            pm, report = await work()
+    except TimeoutError:
+        error = f"draft deadline of {settings.deadline_s:g} s passed"
+        for s in SECTION_NAMES:
+            if s not in drafter.outputs:
+                drafter.errors.setdefault(s, error)
+                drafter.on_status(s, "failed")
+        pm, report = drafter.assemble(), CriticReport()
+    usage = Usage()
+    for rec in drafter.records:
+        usage = usage + rec.usage
+    status = "ok" if not pm.failed_sections else ("failed" if len(pm.failed_sections) == len(SECTION_NAMES) else "partial")
+    return DraftRecord(
+        draft_id=str(ULID()),
+        bundle_id=bundle.id,
+        model=resolved.ref,
+        prompt_set=prompts.name,
+        prompts=prompts.refs(),
+        settings={**settings.model_dump(), "redacted": bundle.redacted, "prompt_set_hash": prompts.hash()},
+        started_at=started,
+        finished_at=_now(),
+        postmortem=pm,
+        sections=drafter.records,
+        critic=report,
+        usage=usage,
+        status=status,
+        error=error or ("; ".join(f"{k}: {v}" for k, v in sorted(drafter.errors.items())) or None),
+        code_version=code_version(),
+    )
+
+
+def draft_sync(bundle: Bundle, **kwargs: Any) -> DraftRecord:
+    return asyncio.run(draft_postmortem(bundle, **kwargs))
+
+
+def code_version() -> str:
+    """Package version plus the git commit when running from a checkout."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        sha = ""
+    return f"{__version__}+{sha}" if sha else __version__

@@ -1,0 +1,78 @@
+"""DuckDB connections: short-lived, with retry while another process holds the file's lock.
+
+DuckDB allows one writer process or many readers, never both. Writers open, write one transaction
+and close; readers open `read_only=True` and retry with backoff on a lock conflict. Nothing caches a
+connection across calls.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pmstudio.prompts import project_root
+
+LOCK_RETRY_SECONDS = 30.0
+
+
+class StoreBusyError(Exception):
+    """The database stayed locked by another process for longer than the retry budget."""
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("PMSTUDIO_DB")
+    return Path(env) if env else project_root() / "var" / "pmstudio.duckdb"
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() or "different configuration" in text
+
+
+@contextmanager
+def connect(
+    path: str | Path | None = None, *, read_only: bool = False, retry_s: float = LOCK_RETRY_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open `path` (default: `$PMSTUDIO_DB` or var/pmstudio.duckdb), retrying while it is locked."""
+    db = Path(path) if path is not None else default_db_path()
+    if not read_only:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + retry_s
+    delay = 0.01
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+            break
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if not _is_lock_error(exc) or time.monotonic() > deadline:
+                if _is_lock_error(exc):
+                    raise StoreBusyError(f"{db}: database is busy (locked by another process)") from None
+                raise
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 0.25)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-insert dict rows through an Arrow table (never row-by-row executemany)."""
+    if not rows:
+        return
+    columns = list(rows[0].keys())
+    arrow = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows])
+    con.register("_rows", arrow)
+    try:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows")
+    finally:
+        con.unregister("_rows")

@@ -1,0 +1,163 @@
+"""The one owner of the database schema: named, append-only migrations (sqlite-utils / llm style).
+
+Never rename, reorder or edit a migration once it has landed; append a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    name = fn.__name__
+    if any(n == name for n, _ in MIGRATIONS):
+        raise ValueError(f"duplicate migration {name}")
+    MIGRATIONS.append((name, fn))
+    return fn
+
+
+@migration
+def m001_create_drafts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,              -- draft | eval
+            status VARCHAR NOT NULL,            -- running | ok | partial | failed | interrupted
+            started_at TIMESTAMPTZ NOT NULL,
+            finished_at TIMESTAMPTZ,
+            command VARCHAR,
+            settings JSON,
+            code_version VARCHAR,
+            duckdb_version VARCHAR
+        );
+        CREATE TABLE prompt_versions (
+            sha256 VARCHAR PRIMARY KEY,
+            agent VARCHAR NOT NULL,
+            variant VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            body VARCHAR,
+            first_seen TIMESTAMPTZ
+        );
+        CREATE TABLE bundles (
+            bundle_key VARCHAR PRIMARY KEY,     -- sha256 of the (redacted) materials
+            bundle_id VARCHAR NOT NULL,
+            title VARCHAR,
+            timezone VARCHAR,
+            redacted BOOLEAN,
+            materials JSON,
+            evidence JSON,
+            created_at TIMESTAMPTZ
+        );
+        CREATE TABLE drafts (
+            draft_id VARCHAR PRIMARY KEY,
+            run_id VARCHAR NOT NULL,
+            bundle_key VARCHAR,
+            bundle_id VARCHAR NOT NULL,
+            case_id VARCHAR,
+            model VARCHAR NOT NULL,
+            prompt_set VARCHAR NOT NULL,
+            prompt_set_hash VARCHAR,
+            repeat_idx INTEGER DEFAULT 0,
+            cache_key VARCHAR,
+            status VARCHAR NOT NULL,
+            error VARCHAR,
+            postmortem JSON,
+            markdown VARCHAR,
+            critic JSON,
+            settings JSON,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            cache_read_tokens BIGINT,
+            cache_write_tokens BIGINT,
+            requests INTEGER,
+            cost_usd DOUBLE,
+            latency_ms DOUBLE,
+            started_at TIMESTAMPTZ,
+            finished_at TIMESTAMPTZ,
+            code_version VARCHAR
+        );
+        CREATE TABLE draft_prompts (
+            draft_id VARCHAR NOT NULL,
+            agent VARCHAR NOT NULL,
+            variant VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL
+        );
+        CREATE TABLE sections (
+            draft_id VARCHAR NOT NULL,
+            section VARCHAR NOT NULL,
+            agent VARCHAR NOT NULL,
+            round INTEGER NOT NULL,
+            status VARCHAR NOT NULL,
+            output JSON,
+            error VARCHAR,
+            dropped JSON,
+            prompt_variant VARCHAR,
+            prompt_hash VARCHAR,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            cache_read_tokens BIGINT,
+            cache_write_tokens BIGINT,
+            requests INTEGER,
+            cost_usd DOUBLE,
+            latency_ms DOUBLE
+        );
+        CREATE TABLE findings (
+            draft_id VARCHAR NOT NULL,
+            round INTEGER NOT NULL,
+            final BOOLEAN NOT NULL,             -- still unresolved after the last round
+            fixed BOOLEAN NOT NULL,
+            rule VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            section VARCHAR,
+            span VARCHAR,
+            message VARCHAR,
+            suggestion VARCHAR,
+            source VARCHAR
+        );
+        """
+    )
+
+
+def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+
+
+def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = '_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    return [r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> list[str]:
+    done = set(applied(con))
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations, each in one transaction with its `_migrations` row."""
+    ran = []
+    ensure_migrations_table(con)
+    done = set(applied(con))
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            fn(con)
+            con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        ran.append(name)
+    return ran

@@ -1,0 +1,84 @@
+"""Store: migrations, one-transaction draft writes (all rows or none), short connections."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from pmstudio import orchestrator
+from pmstudio.orchestrator import DraftSettings, draft_postmortem
+from pmstudio.schema import DraftRecord
+from pmstudio.store import connect, migrate, record_draft
+from pmstudio.store import writes as store_writes
+from pmstudio.store.migrations import MIGRATIONS, applied, pending
+from pmstudio.testing.factories import sample_bundle
+
+from .test_orchestrator import Scripted  # noqa: TID252
+
+
+def _record(monkeypatch: pytest.MonkeyPatch) -> DraftRecord:
+    from pydantic_ai.models.function import FunctionModel
+
+    monkeypatch.setattr(orchestrator, "review", lambda pm, bundle: [])
+    bundle = sample_bundle()
+    return asyncio.run(draft_postmortem(bundle, model=FunctionModel(Scripted(bundle)), settings=DraftSettings(max_revisions=0)))
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with connect(db, read_only=True) as con:
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in ("runs", "drafts", "sections", "draft_prompts", "findings", "bundles", "prompt_versions")
+        }
+
+
+def test_migrate_blank_db_then_noop(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    with connect(db) as con:
+        assert migrate(con) == [name for name, _ in MIGRATIONS]
+        assert migrate(con) == []
+        assert applied(con) == sorted(name for name, _ in MIGRATIONS)
+        assert pending(con) == []
+        cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name='drafts'").fetchall()}
+    assert {"draft_id", "run_id", "model", "prompt_set", "prompt_set_hash", "postmortem", "input_tokens", "cost_usd", "latency_ms"} <= cols
+
+
+def test_record_draft_writes_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "x.duckdb"
+    record = _record(monkeypatch)
+    run_id = record_draft(record, sample_bundle(), markdown="# md", path=db)
+    counts = _counts(db)
+    assert counts["runs"] == 1 and counts["drafts"] == 1 and counts["bundles"] == 1
+    assert counts["sections"] == len(record.sections)
+    assert counts["draft_prompts"] == len(record.prompts)
+    assert counts["prompt_versions"] == len({p.sha256 for p in record.prompts})
+    with connect(db, read_only=True) as con:
+        row = con.execute("SELECT run_id, model, status, markdown FROM drafts").fetchone()
+    assert row == (run_id, record.model, "ok", "# md")
+
+
+def test_record_draft_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "x.duckdb"
+    record = _record(monkeypatch)
+    real = store_writes.insert_rows
+
+    def failing(con, table, rows):  # type: ignore[no-untyped-def]
+        if table == "sections":
+            raise RuntimeError("disk full")
+        return real(con, table, rows)
+
+    monkeypatch.setattr(store_writes, "insert_rows", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        record_draft(record, sample_bundle(), path=db)
+    assert all(n == 0 for n in _counts(db).values())
+
+
+def test_readers_wait_for_a_short_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only connection opened while no writer holds the file succeeds; rows are visible."""
+    db = tmp_path / "x.duckdb"
+    record = _record(monkeypatch)
+    record_draft(record, sample_bundle(), path=db)
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM drafts").fetchone() == (1,)
