@@ -72,11 +72,12 @@ def _clean_claims(value: Any, deps: SectionDeps, where: str, problems: list[str]
     if isinstance(value, Claim):
         value.evidence = _clean_ids(value.evidence, deps, where, problems)
     elif isinstance(value, BaseModel):
-        if "evidence" in type(value).model_fields and isinstance(value.evidence, list):
-            setattr(value, "evidence", _clean_ids(getattr(value, "evidence"), deps, where, problems))
         for name in type(value).model_fields:
-            if name != "evidence":
-                _clean_claims(getattr(value, name), deps, f"{where}.{name}", problems)
+            item = getattr(value, name)
+            if name == "evidence" and isinstance(item, list):
+                setattr(value, name, _clean_ids(item, deps, where, problems))
+            else:
+                _clean_claims(item, deps, f"{where}.{name}", problems)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _clean_claims(item, deps, f"{where}[{i}]", problems)
