@@ -10,6 +10,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -217,6 +218,162 @@ def models_cmd() -> None:
         for r in rows:
             table.add_row(*(str(v) for v in r.values()))
     Console().print(table)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+@app.command("eval")
+def eval_cmd(
+    dataset: Annotated[Path | None, typer.Option(help="folder of golden cases (default datasets/golden)")] = None,
+    suite: Annotated[Path | None, typer.Option(help="suite YAML (evals/suites/*.yaml); flags override it")] = None,
+    models: Annotated[str | None, typer.Option(help="comma-separated model strings")] = None,
+    prompts: Annotated[str | None, typer.Option(help="comma-separated prompt sets")] = None,
+    repeats: Annotated[int | None, typer.Option(help="drafts per cell")] = None,
+    judge: Annotated[str | None, typer.Option(help="judge model for LLM-judge metrics (off when unset)")] = None,
+    metrics: Annotated[str | None, typer.Option(help="comma-separated metric ids (default: all)")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="cells in flight per provider kind")] = None,
+    cases: Annotated[str | None, typer.Option(help="only these case ids (comma-separated)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="continue the last unfinished eval run (or --run-id)")] = False,
+    run_id: Annotated[str | None, typer.Option(help="eval run to resume")] = None,
+    thresholds: Annotated[Path | None, typer.Option(help="gate file; exit 1 when a gate metric drops below it")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the comparison as JSON here")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Score prompt sets x models on the golden set; drafts and scores are cached by content hash."""
+    import yaml
+
+    from pmstudio.evals.compare import compare, load_scores
+    from pmstudio.evals.report import gate_failures, load_thresholds, print_comparison
+    from pmstudio.evals.runner import EvalSettings, Runner, default_dataset, last_run, run_settings
+    from pmstudio.golden import GoldenCaseError, load_dataset
+    from pmstudio.models import ModelConfigError, build_model
+    from pmstudio.prompts import PromptError, load_prompt_set
+
+    spec: dict[str, Any] = {}
+    if suite is not None:
+        try:
+            spec = yaml.safe_load(suite.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            fail(f"{suite}: cannot read suite ({exc.__class__.__name__})")
+        if not isinstance(spec, dict):
+            fail(f"{suite}: a suite is a mapping of settings")
+    gate_file = thresholds
+    if resume or run_id:
+        run_id = run_id or last_run(db, unfinished=True)
+        if run_id is None:
+            fail("--resume: no unfinished eval run in the database")
+        assert run_id is not None
+        settings = run_settings(run_id, db)
+    else:
+        overrides: dict[str, Any] = {
+            "models": _csv(models) if models else None,
+            "prompt_sets": _csv(prompts) if prompts else None,
+            "repeats": repeats,
+            "judge": judge,
+            "metrics": _csv(metrics) if metrics else None,
+            "concurrency": concurrency,
+        }
+        merged = {**{k: v for k, v in spec.items() if k in EvalSettings.model_fields}, **{k: v for k, v in overrides.items() if v is not None}}
+        settings = EvalSettings.model_validate(merged)
+    if gate_file is None and spec.get("thresholds"):
+        gate_file = Path(str(spec["thresholds"]))
+    folder = dataset or (Path(str(spec["dataset"])) if spec.get("dataset") else default_dataset())
+    try:
+        for m in [*settings.models, *([settings.judge] if settings.judge else [])]:
+            build_model(m)
+        for p in settings.prompt_sets:
+            load_prompt_set(p)
+        golden = load_dataset(folder)
+        gates = load_thresholds(gate_file) if gate_file is not None else None
+    except (ModelConfigError, PromptError, GoldenCaseError, ValueError) as exc:
+        fail(str(exc))
+    if cases:
+        wanted = set(_csv(cases))
+        golden = [c for c in golden if c.id in wanted]
+    if not golden:
+        fail(f"{folder}: no golden cases to run")
+
+    runner = Runner(golden, settings, db=db)
+    total = len(runner.cells())
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn("eval"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(), console=err, disable=quiet,
+    )
+    counts = {"cached": 0, "error": 0}
+    with progress:
+        task = progress.add_task("eval", total=total, last="")
+
+        def on_progress(rid: str, result: Any) -> None:
+            counts["cached"] += int(result.draft_cached)
+            counts["error"] += int(result.status == "error")
+            c = result.cell
+            progress.update(task, advance=1, last=f"{c.case_id[:28]} {c.model} {c.prompt_set} {result.status}")
+
+        runner.on_progress = on_progress
+        if run_id is not None:
+            done = len(runner.done_cells(run_id))
+            progress.update(task, completed=done)
+        run_id = asyncio.run(runner.run(run_id))
+    seconds = time.perf_counter() - started
+    cmp = compare(load_scores([run_id], db), by=("model", "prompt"))
+    print_comparison(cmp)
+    err.print(
+        f"eval run {run_id}: {total} cells, {counts['cached']} drafts from cache, {counts['error']} errors, "
+        f"{seconds:.1f} s",
+        highlight=False,
+    )
+    if json_out is not None:
+        write_atomic(json_out, cmp.model_dump_json(indent=2) + "\n")
+    if gates is not None:
+        failures = gate_failures(cmp, gates)
+        for line in failures:
+            err.print(f"[red]gate failed:[/] {line}", highlight=False)
+        if failures:
+            raise typer.Exit(1)
+
+
+@app.command("compare")
+def compare_cmd(
+    runs: Annotated[list[str] | None, typer.Argument(help="RUN_A [RUN_B]; default: the last eval run")] = None,
+    by: Annotated[str, typer.Option(help="group variants by: model, prompt (comma-separated)")] = "model,prompt",
+    baseline: Annotated[str | None, typer.Option(help="variant label to compare against")] = None,
+    failure_class: Annotated[str | None, typer.Option(help="only cases of this failure class")] = None,
+    case: Annotated[str | None, typer.Option(help="show a section-aligned diff of two variants' drafts of this case")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the comparison as JSON here")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None,
+) -> None:
+    """Compare variants with bootstrap CIs and paired tests; optionally diff one case's drafts."""
+    from pmstudio.evals.compare import compare, load_scores, section_diff
+    from pmstudio.evals.report import print_comparison
+    from pmstudio.evals.runner import last_run
+    from pmstudio.store.queries import case_drafts
+
+    run_ids = list(runs or [])
+    if not run_ids:
+        last = last_run(db)
+        if last is None:
+            fail("compare: no eval run in the database (run `make eval` first)")
+        run_ids = [str(last)]
+    rows = load_scores(run_ids, db)
+    if not rows:
+        fail(f"compare: no scores for run(s) {', '.join(run_ids)}")
+    cmp = compare(rows, by=_csv(by), baseline=baseline, failure_class=failure_class)
+    print_comparison(cmp)
+    if json_out is not None:
+        write_atomic(json_out, cmp.model_dump_json(indent=2) + "\n")
+    if case:
+        drafts = case_drafts(run_ids, case, db)
+        if len(drafts) < 2:
+            fail(f"compare: fewer than two drafts of case {case!r} in these runs")
+        (la, a), (lb, b) = drafts[0], drafts[1]
+        Console().print(f"[bold]{case}[/]: {la} (A) vs {lb} (B)")
+        for section, text in section_diff(a, b).items():
+            Console().rule(section)
+            Console().print(text, markup=False, highlight=False)
 
 
 @db_app.command("status")

@@ -125,6 +125,62 @@ def m001_create_drafts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m002_create_evals(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        CREATE TABLE eval_cells (
+            run_id VARCHAR NOT NULL,
+            case_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            prompt_set VARCHAR NOT NULL,
+            repeat_idx INTEGER NOT NULL,
+            draft_id VARCHAR,
+            draft_cached BOOLEAN NOT NULL,
+            status VARCHAR NOT NULL,           -- ok | partial | failed | error
+            error VARCHAR,
+            failure_class VARCHAR,
+            latency_ms DOUBLE,
+            cost_usd DOUBLE,
+            input_tokens BIGINT,
+            output_tokens BIGINT,
+            finished_at TIMESTAMPTZ,
+            PRIMARY KEY (run_id, case_id, model, prompt_set, repeat_idx)
+        );
+        CREATE TABLE scores (
+            run_id VARCHAR NOT NULL,
+            draft_id VARCHAR,
+            case_id VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,
+            prompt_set VARCHAR NOT NULL,
+            repeat_idx INTEGER NOT NULL,
+            metric VARCHAR NOT NULL,
+            metric_version VARCHAR NOT NULL,
+            score DOUBLE,
+            threshold DOUBLE,
+            passed BOOLEAN,
+            gate BOOLEAN,
+            reason VARCHAR,
+            backend VARCHAR,
+            judge_model VARCHAR,
+            error VARCHAR,
+            score_key VARCHAR NOT NULL,
+            cached BOOLEAN NOT NULL,
+            PRIMARY KEY (run_id, case_id, model, prompt_set, repeat_idx, metric)
+        );
+        CREATE INDEX scores_key ON scores (score_key);
+        CREATE TABLE judge_outputs (
+            score_key VARCHAR PRIMARY KEY,
+            metric VARCHAR NOT NULL,
+            judge_model VARCHAR NOT NULL,
+            output JSON,
+            created_at TIMESTAMPTZ
+        );
+        CREATE INDEX drafts_cache_key ON drafts (cache_key);
+        """
+    )
+
+
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
 

@@ -1,0 +1,210 @@
+"""Compare variants (model x prompt set, or whole runs) with paired statistics over the same cases.
+
+Per metric: mean with a 95% bootstrap CI, gate pass rate, and against a baseline the paired mean
+difference (bootstrap CI) with a Wilcoxon signed-rank p-value, plus the cases that regressed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+from scipy import stats
+
+from pmstudio.render import render_markdown
+from pmstudio.schema import PostMortem
+from pmstudio.store import connect, migrate
+
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+REGRESSION_EPS = 0.05
+
+
+class ScoreRow(BaseModel):
+    run_id: str
+    case_id: str
+    model: str
+    prompt_set: str
+    repeat_idx: int
+    metric: str
+    score: float | None
+    passed: bool | None
+    gate: bool | None
+    failure_class: str | None = None
+
+
+class MetricSummary(BaseModel):
+    variant: str
+    metric: str
+    n: int
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    pass_rate: float | None
+    gate: bool
+
+
+class PairedDiff(BaseModel):
+    baseline: str
+    variant: str
+    metric: str
+    n_pairs: int
+    mean_diff: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    regressed_cases: list[str]
+    improved_cases: list[str]
+
+
+class Comparison(BaseModel):
+    runs: list[str]
+    by: list[str]
+    variants: list[str]
+    baseline: str | None
+    summaries: list[MetricSummary]
+    diffs: list[PairedDiff]
+
+
+def load_scores(run_ids: Sequence[str], db: str | Path | None = None) -> list[ScoreRow]:
+    with connect(db) as con:
+        migrate(con)
+        rows = con.execute(
+            """
+            SELECT s.run_id, s.case_id, s.model, s.prompt_set, s.repeat_idx, s.metric, s.score, s.passed, s.gate,
+                   c.failure_class
+            FROM scores s LEFT JOIN eval_cells c
+              ON c.run_id = s.run_id AND c.case_id = s.case_id AND c.model = s.model
+             AND c.prompt_set = s.prompt_set AND c.repeat_idx = s.repeat_idx
+            WHERE s.run_id IN (SELECT unnest(?))
+            ORDER BY 1, 2, 3, 4, 5, 6
+            """,
+            [list(run_ids)],
+        ).fetchall()
+    cols = ScoreRow.model_fields.keys()
+    return [ScoreRow.model_validate(dict(zip(cols, r, strict=True))) for r in rows]
+
+
+def variant_label(row: ScoreRow, by: Sequence[str], multi_run: bool) -> str:
+    parts = []
+    if multi_run:
+        parts.append(row.run_id[-8:])
+    if "model" in by:
+        parts.append(row.model)
+    if "prompt" in by:
+        parts.append(row.prompt_set)
+    return " | ".join(parts) or "all"
+
+
+def bootstrap_ci(values: np.ndarray, seed: int = 0) -> tuple[float | None, float | None]:
+    if len(values) == 0:
+        return None, None
+    if len(values) == 1 or np.all(values == values[0]):
+        return float(values[0]), float(values[0])
+    res = stats.bootstrap(
+        (values,), np.mean, confidence_level=CONFIDENCE, n_resamples=RESAMPLES, method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def _per_case(rows: list[ScoreRow]) -> dict[str, float]:
+    """Mean score per case (averaging repeats)."""
+    acc: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.score is not None:
+            acc[r.case_id].append(r.score)
+    return {k: float(np.mean(v)) for k, v in acc.items()}
+
+
+def paired_diff(base: dict[str, float], other: dict[str, float], metric: str, bname: str, oname: str) -> PairedDiff:
+    cases = sorted(set(base) & set(other))
+    diffs = np.array([other[c] - base[c] for c in cases], dtype=float)
+    if len(diffs) == 0:
+        return PairedDiff(baseline=bname, variant=oname, metric=metric, n_pairs=0, mean_diff=None, ci_low=None,
+                          ci_high=None, p_value=None, regressed_cases=[], improved_cases=[])
+    low, high = bootstrap_ci(diffs, seed=1)
+    if np.all(diffs == 0):
+        p: float | None = 1.0
+    else:
+        try:
+            p = float(stats.wilcoxon(diffs, zero_method="zsplit").pvalue)
+        except ValueError:
+            p = None
+    return PairedDiff(
+        baseline=bname,
+        variant=oname,
+        metric=metric,
+        n_pairs=len(cases),
+        mean_diff=float(diffs.mean()),
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        regressed_cases=[c for c, d in zip(cases, diffs, strict=True) if d < -REGRESSION_EPS],
+        improved_cases=[c for c, d in zip(cases, diffs, strict=True) if d > REGRESSION_EPS],
+    )
+
+
+def compare(
+    rows: list[ScoreRow], *, by: Sequence[str] = ("model", "prompt"), baseline: str | None = None,
+    failure_class: str | None = None,
+) -> Comparison:
+    if failure_class:
+        rows = [r for r in rows if r.failure_class == failure_class]
+    runs = sorted({r.run_id for r in rows})
+    multi = len(runs) > 1
+    groups: dict[tuple[str, str], list[ScoreRow]] = defaultdict(list)
+    gates: dict[str, bool] = {}
+    for r in rows:
+        groups[(variant_label(r, by, multi), r.metric)].append(r)
+        gates[r.metric] = gates.get(r.metric, False) or bool(r.gate)
+    variants = sorted({v for v, _ in groups})
+    metrics = sorted({m for _, m in groups})
+    summaries = []
+    for v in variants:
+        for m in metrics:
+            g = groups.get((v, m), [])
+            values = np.array([r.score for r in g if r.score is not None], dtype=float)
+            low, high = bootstrap_ci(values)
+            passed = [r.passed for r in g if r.passed is not None]
+            summaries.append(
+                MetricSummary(
+                    variant=v, metric=m, n=len(values), mean=float(values.mean()) if len(values) else None,
+                    ci_low=low, ci_high=high, pass_rate=(sum(passed) / len(passed)) if passed else None, gate=gates[m],
+                )
+            )
+    base = baseline if baseline in variants else (variants[0] if variants else None)
+    diffs = []
+    if base is not None:
+        for v in variants:
+            if v == base:
+                continue
+            for m in metrics:
+                diffs.append(paired_diff(_per_case(groups.get((base, m), [])), _per_case(groups.get((v, m), [])), m, base, v))
+    return Comparison(runs=runs, by=list(by), variants=variants, baseline=base, summaries=summaries, diffs=diffs)
+
+
+def section_diff(a: PostMortem, b: PostMortem) -> dict[str, str]:
+    """Unified diff per top-level Markdown section of two drafts of the same case."""
+
+    def split(md: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        current = "Header"
+        for line in md.splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+            out.setdefault(current, []).append(line)
+        return out
+
+    sa, sb = split(render_markdown(a)), split(render_markdown(b))
+    result = {}
+    for name in list(dict.fromkeys([*sa, *sb])):
+        diff = difflib.unified_diff(sa.get(name, []), sb.get(name, []), "A", "B", lineterm="", n=1)
+        text = "\n".join(diff)
+        if text:
+            result[name] = text
+    return result

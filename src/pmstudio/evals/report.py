@@ -1,0 +1,87 @@
+"""Rich tables for a `Comparison`, and the threshold gate that lets CI fail on a quality drop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.table import Table
+
+from pmstudio.evals.compare import Comparison
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def print_comparison(cmp: Comparison, console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"metrics by {', '.join(cmp.by)} (mean [95% CI] / gate pass rate)", show_lines=False)
+    table.add_column("metric", style="bold")
+    for v in cmp.variants:
+        table.add_column(v, overflow="fold")
+    by_key = {(s.variant, s.metric): s for s in cmp.summaries}
+    for metric in sorted({s.metric for s in cmp.summaries}):
+        gate = any(s.gate for s in cmp.summaries if s.metric == metric)
+        cells = []
+        for v in cmp.variants:
+            s = by_key.get((v, metric))
+            if s is None or s.mean is None:
+                cells.append("-")
+                continue
+            rate = f" / {s.pass_rate:.0%}" if s.pass_rate is not None else ""
+            cells.append(f"{s.mean:.3f} [{_fmt(s.ci_low, 2)}, {_fmt(s.ci_high, 2)}]{rate}")
+        table.add_row(metric + (" (gate)" if gate else ""), *cells)
+    console.print(table)
+    if not cmp.diffs:
+        return
+    diff = Table(title=f"paired differences vs baseline {cmp.baseline} (same cases)")
+    for col in ("metric", "variant", "pairs", "mean diff [95% CI]", "Wilcoxon p", "regressed", "improved"):
+        diff.add_column(col)
+    for d in cmp.diffs:
+        style = "red" if d.ci_high is not None and d.ci_high < 0 else ("green" if d.ci_low is not None and d.ci_low > 0 else "")
+        diff.add_row(
+            d.metric, d.variant, str(d.n_pairs),
+            f"{_fmt(d.mean_diff)} [{_fmt(d.ci_low)}, {_fmt(d.ci_high)}]", _fmt(d.p_value),
+            ", ".join(d.regressed_cases[:4]) + (" ..." if len(d.regressed_cases) > 4 else ""),
+            str(len(d.improved_cases)), style=style,
+        )
+    console.print(diff)
+
+
+class Gate(BaseModel):
+    min_mean: float | None = None
+    min_pass_rate: float | None = None
+
+
+class Thresholds(BaseModel):
+    metrics: dict[str, Gate] = Field(default_factory=dict)
+
+
+def load_thresholds(path: Path) -> Thresholds:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ValueError(f"{path}: thresholds file not found") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: malformed YAML ({exc.__class__.__name__})") from None
+    try:
+        return Thresholds.model_validate(data)
+    except Exception as exc:
+        raise ValueError(f"{path}: invalid thresholds ({str(exc).splitlines()[0]})") from None
+
+
+def gate_failures(cmp: Comparison, thresholds: Thresholds) -> list[str]:
+    """Every (variant, metric) below its threshold, as readable lines (empty = all gates hold)."""
+    out = []
+    for s in cmp.summaries:
+        gate = thresholds.metrics.get(s.metric)
+        if gate is None:
+            continue
+        if gate.min_mean is not None and (s.mean is None or s.mean < gate.min_mean):
+            out.append(f"{s.variant}: {s.metric} mean {_fmt(s.mean)} < {gate.min_mean}")
+        if gate.min_pass_rate is not None and (s.pass_rate is None or s.pass_rate < gate.min_pass_rate):
+            out.append(f"{s.variant}: {s.metric} pass rate {_fmt(s.pass_rate)} < {gate.min_pass_rate}")
+    return out

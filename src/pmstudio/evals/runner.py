@@ -1,0 +1,382 @@
+"""The eval grid runner: cases x models x prompt sets x repeats -> drafts -> scores -> DuckDB.
+
+Each cell is written in ONE transaction (draft rows if new, its scores, and its `eval_cells` row), so
+a run killed at any point leaves only complete cells, and `resume` continues exactly where it
+stopped. Drafts are cached by content hash (materials, model, prompt-set hash, settings, engine
+code); scores by (draft, metric, metric version, judge, expected facts). One failing cell never
+aborts the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pmstudio.golden import GoldenCase
+from pmstudio.orchestrator import DraftSettings, code_version, draft_postmortem
+from pmstudio.prompts import load_prompt_set, project_root
+from pmstudio.render import render_markdown
+from pmstudio.schema import Bundle, PostMortem
+from pmstudio.store import connect, migrate
+from pmstudio.store.db import insert_rows
+from pmstudio.store.writes import _draft_rows, bundle_key, finish_run, start_run
+
+ProgressCallback = Callable[[str, "CellResult"], None]
+ENGINE_PATHS = ("offline", "lints", "agents", "orchestrator.py", "assemble.py", "data/lexicon.yaml", "ingest.py", "redact.py")
+
+
+class EvalSettings(BaseModel):
+    models: list[str] = Field(default_factory=lambda: ["offline"])
+    prompt_sets: list[str] = Field(default_factory=lambda: ["default"])
+    repeats: int = Field(default=1, ge=1)
+    judge: str | None = None
+    metrics: list[str] | None = None
+    max_revisions: int = 2
+    concurrency: int | None = Field(default=None, description="cells in flight per provider kind")
+    timeout_s: float = 120.0
+
+
+class Cell(BaseModel):
+    case_id: str
+    model: str
+    prompt_set: str
+    repeat_idx: int
+
+    def key(self) -> tuple[str, str, str, int]:
+        return (self.case_id, self.model, self.prompt_set, self.repeat_idx)
+
+
+class CellResult(BaseModel):
+    cell: Cell
+    status: str
+    draft_cached: bool = False
+    scores_cached: int = 0
+    scores_new: int = 0
+    error: str | None = None
+
+
+@lru_cache(maxsize=1)
+def engine_hash() -> str:
+    """Hash of the code that shapes a draft, so changing the drafter or lints re-drafts."""
+    base = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for rel in ENGINE_PATHS:
+        p = base / rel
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+        for f in files:
+            if f.is_file():
+                h.update(str(f.relative_to(base)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def draft_cache_key(bundle: Bundle, model: str, prompt_hash: str, settings: EvalSettings, repeat_idx: int) -> str:
+    payload = {
+        "bundle": bundle_key(bundle),
+        "model": model,
+        "prompts": prompt_hash,
+        "max_revisions": settings.max_revisions,
+        "repeat": repeat_idx,
+        "engine": engine_hash(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def score_key(pm_json: str, case: GoldenCase, metric: str, version: str, judge: str | None) -> str:
+    expected = case.expected.model_dump_json()
+    raw = f"{hashlib.sha256(pm_json.encode()).hexdigest()}|{hashlib.sha256(expected.encode()).hexdigest()}|{metric}|{version}|{judge or ''}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _kind(model: str) -> str:
+    return model.split(":", 1)[0]
+
+
+def _default_concurrency(kind: str) -> int:
+    return {"offline": 1, "anthropic": 4, "openai": 8, "openai-compatible": 2}.get(kind, 2)
+
+
+class Runner:
+    def __init__(
+        self,
+        cases: Sequence[GoldenCase],
+        settings: EvalSettings,
+        *,
+        db: str | Path | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.cases = {c.id: c for c in cases}
+        self.settings = settings
+        self.db = db
+        self.on_progress = on_progress or (lambda run_id, result: None)
+        self.write_lock = asyncio.Lock()
+        self.bundles: dict[str, Bundle] = {}
+        self.limits: dict[str, asyncio.Semaphore] = {}
+
+    def cells(self) -> list[Cell]:
+        return [
+            Cell(case_id=cid, model=m, prompt_set=p, repeat_idx=r)
+            for cid in sorted(self.cases)
+            for m in self.settings.models
+            for p in self.settings.prompt_sets
+            for r in range(self.settings.repeats)
+        ]
+
+    def bundle(self, case: GoldenCase) -> Bundle:
+        if case.id not in self.bundles:
+            from pmstudio.ingest import bundle_from_materials
+
+            bundle, _ = bundle_from_materials(
+                list(case.materials), id=case.id, timezone=case.timezone, title=case.title, source=case.source
+            )
+            self.bundles[case.id] = bundle
+        return self.bundles[case.id]
+
+    def limit(self, model: str) -> asyncio.Semaphore:
+        kind = _kind(model)
+        if kind not in self.limits:
+            n = self.settings.concurrency or _default_concurrency(kind)
+            self.limits[kind] = asyncio.Semaphore(n)
+        return self.limits[kind]
+
+    # ------------------------------------------------------------------ cache look-ups
+
+    def cached_draft(self, key: str) -> tuple[str, PostMortem] | None:
+        with connect(self.db, read_only=False) as con:
+            migrate(con)
+            row = con.execute(
+                "SELECT draft_id, postmortem FROM drafts WHERE cache_key = ? AND status IN ('ok', 'partial') "
+                "AND postmortem IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
+                [key],
+            ).fetchone()
+        if row is None:
+            return None
+        return str(row[0]), PostMortem.model_validate_json(row[1])
+
+    def cached_scores(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        if not keys:
+            return {}
+        with connect(self.db) as con:
+            rows = con.execute(
+                "SELECT DISTINCT ON (score_key) score_key, score, threshold, passed, gate, reason, backend, error "
+                "FROM scores WHERE score_key IN (SELECT unnest(?)) AND error IS NULL",
+                [keys],
+            ).fetchall()
+        cols = ("score_key", "score", "threshold", "passed", "gate", "reason", "backend", "error")
+        return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
+
+    # ------------------------------------------------------------------ one cell
+
+    async def score(self, pm: PostMortem, case: GoldenCase, bundle: Bundle) -> list[dict[str, Any]]:
+        from pmstudio.evals.metrics import selected_metrics
+
+        pm_json = pm.model_dump_json()
+        metrics = selected_metrics(self.settings.metrics, judge=self.settings.judge)
+        keyed = [(m, score_key(pm_json, case, m.metric_id, str(m.metric_version), self.settings.judge if m.judge else None)) for m in metrics]
+        cached = self.cached_scores([k for _, k in keyed])
+        rows: list[dict[str, Any]] = []
+        test_case = None
+        for metric, key in keyed:
+            base = {
+                "metric": metric.metric_id,
+                "metric_version": str(metric.metric_version),
+                "judge_model": self.settings.judge if metric.judge else None,
+                "score_key": key,
+            }
+            hit = cached.get(key)
+            if hit is not None:
+                rows.append({**base, **{k: v for k, v in hit.items() if k != "score_key"}, "cached": True})
+                continue
+            if test_case is None:
+                from pmstudio.evals.metrics import make_test_case
+
+                test_case = make_test_case(pm, case, bundle)
+            instance = metric.build(judge=self.settings.judge)
+            try:
+                await instance.a_measure(test_case)
+                rows.append(
+                    {
+                        **base,
+                        "score": float(instance.score) if instance.score is not None else None,
+                        "threshold": float(instance.threshold),
+                        "passed": bool(instance.is_successful()),
+                        "gate": bool(metric.gate),
+                        "reason": instance.reason,
+                        "backend": getattr(instance, "backend", None),
+                        "error": None,
+                        "cached": False,
+                    }
+                )
+            except Exception as exc:  # a broken metric is recorded, not fatal
+                rows.append(
+                    {
+                        **base,
+                        "score": None,
+                        "threshold": float(getattr(instance, "threshold", 0.0)),
+                        "passed": False,
+                        "gate": bool(metric.gate),
+                        "reason": None,
+                        "backend": None,
+                        "error": f"{type(exc).__name__}: {exc}"[:300],
+                        "cached": False,
+                    }
+                )
+        return rows
+
+    async def run_cell(self, run_id: str, cell: Cell) -> CellResult:
+        case = self.cases[cell.case_id]
+        started = time.perf_counter()
+        try:
+            async with self.limit(cell.model):
+                bundle = self.bundle(case)
+                prompts = load_prompt_set(cell.prompt_set)
+                key = draft_cache_key(bundle, cell.model, prompts.hash(), self.settings, cell.repeat_idx)
+                hit = self.cached_draft(key)
+                record = None
+                if hit is not None:
+                    draft_id, pm = hit
+                else:
+                    record = await draft_postmortem(
+                        bundle,
+                        model=cell.model,
+                        prompt_set=prompts,
+                        settings=DraftSettings(max_revisions=self.settings.max_revisions, timeout_s=self.settings.timeout_s),
+                    )
+                    if record.postmortem is None:
+                        raise RuntimeError(record.error or "draft failed")
+                    draft_id, pm = record.draft_id, record.postmortem
+                scores = await self.score(pm, case, bundle)
+        except Exception as exc:
+            result = CellResult(cell=cell, status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+            await self.write(run_id, cell, case, None, None, [], result, time.perf_counter() - started)
+            return result
+        status = record.status if record is not None else "ok"
+        result = CellResult(
+            cell=cell,
+            status=status,
+            draft_cached=hit is not None,
+            scores_cached=sum(1 for s in scores if s["cached"]),
+            scores_new=sum(1 for s in scores if not s["cached"]),
+            error=record.error if record is not None else None,
+        )
+        await self.write(run_id, cell, case, record, draft_id, scores, result, time.perf_counter() - started, bundle=bundle, cache_key=key)
+        return result
+
+    async def write(
+        self,
+        run_id: str,
+        cell: Cell,
+        case: GoldenCase,
+        record: Any,
+        draft_id: str | None,
+        scores: list[dict[str, Any]],
+        result: CellResult,
+        seconds: float,
+        *,
+        bundle: Bundle | None = None,
+        cache_key: str | None = None,
+    ) -> None:
+        async with self.write_lock:
+            with connect(self.db) as con:
+                migrate(con)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    if record is not None and bundle is not None and record.postmortem is not None:
+                        md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+                        _draft_rows(
+                            con, record, bundle, run_id=run_id, markdown=md, case_id=case.id, cache_key=cache_key,
+                            repeat_idx=cell.repeat_idx,
+                        )
+                    common = {
+                        "run_id": run_id,
+                        "case_id": cell.case_id,
+                        "model": cell.model,
+                        "prompt_set": cell.prompt_set,
+                        "repeat_idx": cell.repeat_idx,
+                    }
+                    insert_rows(con, "scores", [{**common, "draft_id": draft_id, **s} for s in scores])
+                    usage = record.usage if record is not None else None
+                    insert_rows(
+                        con,
+                        "eval_cells",
+                        [
+                            {
+                                **common,
+                                "draft_id": draft_id,
+                                "draft_cached": result.draft_cached,
+                                "status": result.status,
+                                "error": result.error,
+                                "failure_class": case.failure_class,
+                                "latency_ms": (record.latency_ms if record is not None else seconds * 1000.0),
+                                "cost_usd": usage.cost_usd if usage else None,
+                                "input_tokens": usage.input_tokens if usage else None,
+                                "output_tokens": usage.output_tokens if usage else None,
+                                "finished_at": datetime.now(UTC),
+                            }
+                        ],
+                    )
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+
+    def done_cells(self, run_id: str) -> set[tuple[str, str, str, int]]:
+        with connect(self.db) as con:
+            migrate(con)
+            rows = con.execute(
+                "SELECT case_id, model, prompt_set, repeat_idx FROM eval_cells WHERE run_id = ?", [run_id]
+            ).fetchall()
+        return {(str(a), str(b), str(c), int(d)) for a, b, c, d in rows}
+
+    async def run(self, run_id: str | None = None) -> str:
+        """Run (or, with an existing `run_id`, resume) the grid; return the run id."""
+        if run_id is None:
+            run_id = start_run(
+                "eval",
+                command="eval",
+                settings={**self.settings.model_dump(), "cases": sorted(self.cases), "engine": engine_hash()},
+                path=self.db,
+                code_version=code_version(),
+            )
+        done = self.done_cells(run_id)
+        todo = [c for c in self.cells() if c.key() not in done]
+        results = await asyncio.gather(*(self._tracked(run_id, c) for c in todo))
+        status = "ok" if all(r.status in ("ok", "partial") for r in results) else "partial"
+        finish_run(run_id, status, path=self.db)
+        return run_id
+
+    async def _tracked(self, run_id: str, cell: Cell) -> CellResult:
+        result = await self.run_cell(run_id, cell)
+        self.on_progress(run_id, result)
+        return result
+
+
+def last_run(db: str | Path | None = None, *, kind: str = "eval", unfinished: bool = False) -> str | None:
+    with connect(db) as con:
+        migrate(con)
+        where = "kind = ?" + (" AND finished_at IS NULL" if unfinished else "")
+        row = con.execute(f"SELECT run_id FROM runs WHERE {where} ORDER BY started_at DESC LIMIT 1", [kind]).fetchone()
+    return str(row[0]) if row else None
+
+
+def run_settings(run_id: str, db: str | Path | None = None) -> EvalSettings:
+    with connect(db) as con:
+        migrate(con)
+        row = con.execute("SELECT settings FROM runs WHERE run_id = ? AND kind = 'eval'", [run_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no eval run {run_id!r}")
+    data = json.loads(row[0])
+    return EvalSettings.model_validate({k: v for k, v in data.items() if k in EvalSettings.model_fields})
+
+
+def default_dataset() -> Path:
+    return project_root() / "datasets" / "golden"
