@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -56,6 +57,7 @@ class DraftSettings(BaseModel):
     timeout_s: float = Field(default=120.0, description="per model request")
     max_tokens: int | None = Field(default=None, description="per section call")
     use_critic_agent: bool = True
+    sequential: bool = Field(default=False, description="run section agents one at a time (benchmark baseline)")
 
 
 def _now() -> datetime:
@@ -193,6 +195,10 @@ class _Drafter:
     async def run_many(self, sections: Sequence[str], round_no: int, feedback: dict[str, list[Finding]]) -> None:
         for s in sections:
             self.on_status(s, "queued")
+        if self.settings.sequential:
+            for s in sections:
+                await self.run_section(s, round_no, feedback.get(s))
+            return
         await asyncio.gather(*(self.run_section(s, round_no, feedback.get(s)) for s in sections))
 
     async def initial(self, reuse: dict[str, BaseModel]) -> None:
@@ -356,6 +362,7 @@ def draft_sync(bundle: Bundle, **kwargs: Any) -> DraftRecord:
     return asyncio.run(draft_postmortem(bundle, **kwargs))
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """Package version plus the git commit when running from a checkout."""
     import subprocess
