@@ -65,11 +65,10 @@ def _now() -> datetime:
 
 
 def _usage_of(result_usage: Any, model_ref: str) -> Usage:
-    try:
+    """Usage with estimated cost for model strings; plain token counts for custom model objects."""
+    if not model_ref.startswith("custom:"):
         from pmstudio.cost import usage_from_run
-    except ImportError:  # pragma: no cover - cost module is part of the package
-        usage_from_run = None
-    if usage_from_run is not None:
+
         return usage_from_run(result_usage, model_ref)
     return Usage(
         input_tokens=result_usage.input_tokens or 0,
