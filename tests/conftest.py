@@ -42,3 +42,12 @@ def root() -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
     os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
+
+
+@pytest.fixture(scope="session")
+def fake_server():  # type: ignore[no-untyped-def]
+    """One fake OpenAI/Anthropic server on 127.0.0.1 for the session; call `.reset()` before use."""
+    from pmstudio.testing import FakeProviderServer
+
+    with FakeProviderServer(seed=7) as srv:
+        yield srv
