@@ -85,6 +85,22 @@ class _Resolved(BaseModel):
     model: Any
     settings: Any = None
     offline: bool = False
+    output_mode: str = "tool"
+
+    def output_type(self, base: Any) -> Any:
+        """The agent's output type wrapped for the model's structured-output mode (tool/native/prompted)."""
+        if self.output_mode == "tool":
+            return None
+        from pmstudio.models import wrap_output
+
+        return wrap_output(self.ref, base)
+
+    def describe(self, exc: BaseException) -> str:
+        if self.ref.startswith("custom:"):
+            return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        from pmstudio.models import describe_error
+
+        return describe_error(exc, self.ref)[:500]
 
 
 def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
@@ -99,7 +115,7 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
     ms = None
     if ref.kind != "offline":
         ms = model_settings(ref, timeout_s=settings.timeout_s, max_tokens=settings.max_tokens)
-    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline")
+    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline", output_mode=ref.output_mode)
 
 
 class _Drafter:
@@ -168,9 +184,10 @@ class _Drafter:
                 model=self.resolved.model,
                 deps=deps,
                 model_settings=self.resolved.settings,
+                output_type=self.resolved.output_type(agent.output_type),
             )
         except Exception as exc:  # one failing section never sinks the others
-            record.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+            record.error = self.resolved.describe(exc)
             record.latency_ms = (time.perf_counter() - started) * 1000
             self.errors[section] = record.error
             self.records.append(record)
@@ -241,9 +258,10 @@ class _Drafter:
                 model=self.resolved.model,
                 deps=CriticDeps(instructions=pfile.instructions),
                 model_settings=self.resolved.settings,
+                output_type=self.resolved.output_type(critic_agent.output_type),
             )
         except Exception as exc:
-            record.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+            record.error = self.resolved.describe(exc)
             record.latency_ms = (time.perf_counter() - started) * 1000
             self.records.append(record)
             return []
