@@ -271,6 +271,15 @@ def test_faults_over_http_are_scoped_and_counted(srv: FakeProviderServer) -> Non
     assert get(srv.url + "/_log") == [] and get(srv.url + "/_faults") == []
 
 
+def test_fault_scoped_by_body_text(srv: FakeProviderServer) -> None:
+    srv.add_fault("500", count=5, contains="section: impact")
+    assert post(srv.openai_base_url + "/chat/completions", _openai_body())[0] == 200  # a timeline task
+    body = _openai_body()
+    body["messages"][1]["content"] = render_task("impact")
+    assert post(srv.openai_base_url + "/chat/completions", body)[0] == 500
+    assert srv.stats()["pending_faults"] == 1
+
+
 def test_malformed_fault_breaks_the_arguments(srv: FakeProviderServer) -> None:
     srv.add_fault("malformed")
     _, _, raw = post(srv.openai_base_url + "/chat/completions", _openai_body(tools=[_tool({"type": "object"})]))

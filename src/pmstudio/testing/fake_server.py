@@ -10,7 +10,7 @@ OpenAI) is reported as cache-read tokens, a new marked prefix as cache-write tok
 
 Control endpoints: `GET /_log` (requests with auth headers redacted), `GET /_stats`, `GET|POST /_reset`,
 `GET|POST /_faults` (inject: 429 with retry-after, 500, 529 overloaded, hang, malformed tool arguments,
-truncated stream; scoped by count, model glob and api), `POST /_config` (latency_s, seed, min_cache_tokens).
+truncated stream; scoped by count, model glob, api and a body substring), `POST /_config` (latency_s, seed, min_cache_tokens).
 
     with FakeProviderServer(seed=1) as srv:      # or srv.start() -> base url; srv.stop()
         srv.add_fault("429", retry_after=1)
@@ -59,6 +59,7 @@ class Fault(BaseModel):
     count: int = Field(default=1, ge=1)
     model: str | None = Field(default=None, description="glob on the request's model name; None = any")
     api: Api | None = None
+    contains: str | None = Field(default=None, description="only requests whose JSON body contains this text")
     retry_after: float | None = Field(default=1.0, description="seconds, sent as retry-after on 429/529")
     hang_s: float = Field(default=30.0, description="for hang: how long to stall before answering")
 
@@ -79,6 +80,7 @@ class _State:
         self.config = config
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.release = threading.Event()  # set to end current hangs (on reset and stop)
         self.faults: list[Fault] = []
         self.log: deque[dict[str, Any]] = deque(maxlen=config.max_log)
         self.count = 0
@@ -88,16 +90,22 @@ class _State:
         self.t0 = time.monotonic()
 
     def reset(self) -> None:
+        """Forget log, faults, cache and counters; end hanging requests (in-flight ones still count)."""
         with self.lock:
             self.faults.clear()
             self.log.clear()
             self.cache.clear()
-            self.count = self.inflight = self.max_inflight = 0
+            self.count = 0
+            self.max_inflight = self.inflight
+            self.release.set()
+            self.release = threading.Event()
 
-    def take_fault(self, api: Api, model: str) -> Fault | None:
+    def take_fault(self, api: Api, model: str, body: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
                 if fault.api not in (None, api) or (fault.model and not fnmatch.fnmatchcase(model, fault.model)):
+                    continue
+                if fault.contains and fault.contains not in body:
                     continue
                 fault.count -= 1
                 if fault.count <= 0:
@@ -337,7 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         model = str(req.get("model", ""))
         headers, key_len = self._redacted_headers()
-        fault = state.take_fault(api, model)
+        fault = state.take_fault(api, model, json.dumps(req, ensure_ascii=False)) if state.faults else None
         with state.lock:
             state.count += 1
             state.inflight += 1
@@ -357,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["status"] = int(fault.kind)
                 return self._error(api, int(fault.kind), fault.retry_after)
             if fault and fault.kind == "hang":
-                state.stopping.wait(fault.hang_s)
+                state.release.wait(fault.hang_s)
             content = {k: v for k, v in req.items() if k not in ("stream", "stream_options")}
             body_hash = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
             rng = random.Random(f"{config.seed}:{body_hash}")
@@ -533,6 +541,7 @@ class FakeProviderServer:
     def stop(self) -> None:
         if self._server is not None:
             self.state.stopping.set()
+            self.state.release.set()
             self._server.shutdown()
             self._server.server_close()
             self._server = None

@@ -1,0 +1,232 @@
+"""Full drafts through the real SDKs (anthropic, openai, openai-compatible) against the fake provider server.
+
+Asserts on what the server received (evidence, cache markers, no key material) and on what the draft
+recorded and stored (usage, cost, latency per section), and on faults during a draft: recovered, or a
+clean per-section failure that a re-run completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic_ai import models as pai_models
+
+from pmstudio.schema import SECTION_NAMES, Bundle, DraftRecord
+from pmstudio.testing import FakeProviderServer
+from pmstudio.testing.factories import sample_bundle
+
+pytest.importorskip("pmstudio.lints", reason="drafting needs the lints (pmstudio.lints)")
+
+from pmstudio.orchestrator import DraftSettings, draft_postmortem  # noqa: E402
+
+ANT_KEY = "sk-ant-api03-DRAFTKEY-abcdefghijklmnop"
+OAI_KEY = "sk-proj-DRAFTKEY-qrstuvwxyz012345"
+KINDS = ("anthropic", "openai", "compat")
+TASK = re.compile(r"# TASK\\nsection: (\w+)")
+
+
+@pytest.fixture
+def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> FakeProviderServer:
+    fake_server.reset()
+    fake_server.configure(latency_s=0.0, min_cache_tokens=0)
+    monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", ANT_KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", OAI_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
+    return fake_server
+
+
+def ref_for(kind: str, srv: FakeProviderServer) -> str:
+    return {
+        "anthropic": "anthropic:claude-sonnet-4-6",
+        "openai": "openai:gpt-5.2",
+        "compat": f"openai-compatible:llama3.1@{srv.openai_base_url}",
+    }[kind]
+
+
+def draft(bundle: Bundle, model: str, **kwargs: Any) -> DraftRecord:
+    settings = kwargs.pop("settings", None) or DraftSettings(max_revisions=1)
+    return asyncio.run(draft_postmortem(bundle, model=model, settings=settings, **kwargs))
+
+
+def tasks(log: list[dict[str, Any]]) -> list[str]:
+    """The section each logged request asked for ('critic' when it carried a draft to review)."""
+    out = []
+    for entry in log:
+        body = json.dumps(entry["body"])
+        m = TASK.search(body)
+        out.append(m.group(1) if m else ("critic" if "DRAFT AND LINT FINDINGS" in body else "?"))
+    return out
+
+
+def assert_clean_wire(log: list[dict[str, Any]], kind: str) -> None:
+    dump = json.dumps(log)
+    assert ANT_KEY not in dump and OAI_KEY not in dump and "DRAFTKEY" not in dump
+    for entry in log:
+        assert entry["key_present"]
+        body = json.dumps(entry["body"])
+        assert "# EVIDENCE (incident sample-checkout" in body
+        if kind == "anthropic":
+            b = entry["body"]
+            assert any(part.get("cache_control") for part in b["system"]) and b["tools"][-1].get("cache_control")
+            first = b["messages"][0]["content"][0]
+            assert first["text"].startswith("# EVIDENCE") and first.get("cache_control")
+
+
+@pytest.mark.parametrize("prompt_set", ["default", "seed-single-shot"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_full_draft(srv: FakeProviderServer, kind: str, prompt_set: str, tmp_path: Path) -> None:
+    bundle = sample_bundle()
+    record = draft(bundle, ref_for(kind, srv), prompt_set=prompt_set)
+    assert record.status == "ok", record.error
+    pm = record.postmortem
+    assert pm is not None and not pm.failed_sections
+    assert all(pm.section(name) is not None for name in SECTION_NAMES)
+
+    log = srv.log()
+    assert_clean_wire(log, kind)
+    asked = tasks(log)
+    if prompt_set == "default":
+        assert set(SECTION_NAMES) <= set(asked)
+    else:
+        assert "all" in asked and not set(SECTION_NAMES) & set(asked)
+    # every request the server saw is accounted for in the record
+    assert record.usage.requests == len(log) == sum(s.usage.requests for s in record.sections)
+    assert record.usage.input_tokens == sum(s.usage.input_tokens for s in record.sections) > 0
+    for s in record.sections:
+        assert s.status == "done" and s.latency_ms > 0 and s.usage.output_tokens > 0
+        if kind == "compat":
+            assert s.usage.cost_usd == 0.0
+        else:
+            assert s.usage.cost_usd is not None and s.usage.cost_usd > 0
+    assert record.usage.cost_usd == pytest.approx(sum(s.usage.cost_usd or 0 for s in record.sections))
+
+    from pmstudio.store import record_draft
+    from pmstudio.store.queries import get_draft
+
+    db = tmp_path / "drafts.duckdb"
+    record_draft(record, bundle, path=db)
+    stored = get_draft(record.draft_id, db)
+    assert stored is not None and stored.status == "ok" and len(stored.sections) == len(record.sections)
+    assert all(row["latency_ms"] > 0 and row["input_tokens"] > 0 for row in stored.sections)
+    assert {row["cost_usd"] for row in stored.sections} == ({0.0} if kind == "compat" else {
+        s.usage.cost_usd for s in record.sections})
+    assert_no_keys_in_db(db)
+
+
+def assert_no_keys_in_db(db: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        dump = "".join(str(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables)
+    assert tables and "sample-checkout" in dump
+    assert ANT_KEY not in dump and OAI_KEY not in dump and "DRAFTKEY" not in dump
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "openai"])
+def test_second_draft_reads_the_cache(srv: FakeProviderServer, kind: str) -> None:
+    bundle = sample_bundle()
+    first = draft(bundle, ref_for(kind, srv), settings=DraftSettings(max_revisions=0))
+    second = draft(bundle, ref_for(kind, srv), settings=DraftSettings(max_revisions=0))
+    assert second.usage.cache_read_tokens > first.usage.cache_read_tokens
+    assert second.usage.cost_usd is not None and first.usage.cost_usd is not None
+    assert second.usage.cost_usd < first.usage.cost_usd
+    if kind == "anthropic":
+        assert first.usage.cache_write_tokens > 0
+
+
+def test_secrets_are_redacted_before_any_request(srv: FakeProviderServer, tmp_path: Path) -> None:
+    ingest = pytest.importorskip("pmstudio.ingest")
+    secret = "ghp_Zx9kL2mN4pQ6rS8tU0vW1xY3zA5bC7dE9fG1"
+    chat = tmp_path / "chat.txt"
+    chat.write_text(
+        "2024-05-01 02:00 dana: checkout is throwing 5xx\n"
+        f"2024-05-01 02:03 sam: using token {secret} to query the admin api\n"
+        "2024-05-01 02:12 dana: rolled back deploy 4512, recovered\n"
+    )
+    bundle, _ = ingest.load_bundle(str(chat), redact=True)
+    assert bundle.redacted and secret not in bundle.model_dump_json()
+    record = draft(bundle, ref_for("openai", srv), settings=DraftSettings(max_revisions=0))
+    assert record.status == "ok"
+    log = srv.log()
+    assert log and secret not in json.dumps(log)
+    raw, _ = ingest.load_bundle(str(chat), redact=False)  # control: unredacted, it would have been sent
+    assert secret in raw.model_dump_json()
+
+
+# --------------------------------------------------------------------------- faults during a draft
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_transient_faults_recover(srv: FakeProviderServer, kind: str) -> None:
+    srv.add_fault("429", retry_after=1, contains="section: timeline")
+    srv.add_fault("500", contains="section: impact")
+    srv.add_fault("529", retry_after=None, contains="section: lessons")
+    record = draft(sample_bundle(), ref_for(kind, srv), settings=DraftSettings(max_revisions=0))
+    assert record.status == "ok", record.error
+    log = srv.log()
+    assert sorted(e["status"] for e in log if e["status"] != 200) == [429, 500, 529]
+    assert [e["fault"] for e in log if e["fault"]] and srv.stats()["pending_faults"] == 0
+
+
+def test_hang_recovers_on_retry(srv: FakeProviderServer) -> None:
+    srv.add_fault("hang", hang_s=30, contains="section: supporting")
+    record = draft(sample_bundle(), ref_for("openai", srv), settings=DraftSettings(max_revisions=0, timeout_s=0.5))
+    assert record.status == "ok", record.error
+    assert tasks(srv.log()).count("supporting") == 2
+
+
+@pytest.mark.parametrize(("kind", "fault", "section"), [
+    ("openai", "malformed", "impact"),        # output retries exhausted
+    ("compat", "500", "root_cause"),          # SDK retries exhausted
+    ("anthropic", "truncate", "timeline"),    # stream cut: not retried
+])
+def test_failed_section_is_clean_and_rerun_completes_it(srv: FakeProviderServer, kind: str, fault: str,
+                                                        section: str) -> None:
+    srv.add_fault(fault, count=20, contains=f"section: {section}", retry_after=0)
+    bundle, ref = sample_bundle(), ref_for(kind, srv)
+    record = draft(bundle, ref, settings=DraftSettings(max_revisions=0))
+    assert record.status == "partial"
+    assert record.postmortem is not None and record.postmortem.failed_sections == [section]
+    failed = [s for s in record.sections if s.status == "failed"]
+    assert [s.section for s in failed] == [section]
+    assert failed[0].error and "\n" not in failed[0].error and failed[0].latency_ms > 0
+    assert ANT_KEY not in (record.error or "") and OAI_KEY not in (record.error or "")
+    done = {s.section for s in record.sections if s.status == "done"}
+    assert set(SECTION_NAMES) - {section} <= done
+
+    srv.reset()
+    rerun = draft(bundle, ref, settings=DraftSettings(max_revisions=0), reuse=record)
+    assert rerun.status == "ok", rerun.error
+    assert set(tasks(srv.log())) <= {section, "critic"} and section in tasks(srv.log())
+    assert rerun.postmortem is not None and rerun.postmortem.section(section) is not None
+
+
+def test_draft_deadline_fails_only_unfinished_sections(srv: FakeProviderServer) -> None:
+    srv.add_fault("hang", count=5, hang_s=30, contains="section: supporting")
+    bundle, ref = sample_bundle(), ref_for("openai", srv)
+    record = draft(bundle, ref, settings=DraftSettings(max_revisions=0, deadline_s=1.5, timeout_s=30))
+    assert record.status == "partial" and "deadline" in (record.error or "")
+    assert record.postmortem is not None
+    assert "supporting" in record.postmortem.failed_sections
+    assert record.postmortem.timeline is not None and record.postmortem.impact is not None
+    srv.reset()
+    rerun = draft(bundle, ref, settings=DraftSettings(max_revisions=0), reuse=record)
+    assert rerun.status == "ok", rerun.error
+    assert "timeline" not in tasks(srv.log())
+
+
+@pytest.mark.xfail(reason="orchestrator does not yet pass wrap_output(ref, ...) to agent.run (output=... ignored)",
+                   strict=False)
+def test_output_mode_reaches_the_wire_in_drafts(srv: FakeProviderServer) -> None:
+    ref = ref_for("compat", srv) + "?output=prompted"
+    record = draft(sample_bundle(), ref, settings=DraftSettings(max_revisions=0))
+    assert record.status == "ok"
+    assert all(not e["body"].get("tools") for e in srv.log())
