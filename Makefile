@@ -37,7 +37,7 @@ draft: $(STAMP) ## Draft the example bundle offline and print the Markdown (EXAM
 	$(BIN)/pmstudio draft $(EXAMPLE) --model $(MODEL) --prompts $(PROMPTS)
 
 lint: $(STAMP) ## ruff + mypy (fails on any finding)
-	$(BIN)/ruff check src tests dashboard
+	$(BIN)/ruff check src tests dashboard bench
 	$(BIN)/mypy
 
 typecheck: lint ## Alias of lint (mypy runs there)

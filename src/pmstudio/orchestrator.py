@@ -58,6 +58,7 @@ class DraftSettings(BaseModel):
     max_tokens: int | None = Field(default=None, description="per section call")
     use_critic_agent: bool = True
     sequential: bool = Field(default=False, description="run section agents one at a time (benchmark baseline)")
+    prompt_cache: bool = Field(default=True, description="mark the shared evidence prefix as cacheable")
 
 
 def _now() -> datetime:
@@ -115,6 +116,8 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
     ms = None
     if ref.kind != "offline":
         ms = model_settings(ref, timeout_s=settings.timeout_s, max_tokens=settings.max_tokens)
+        if not settings.prompt_cache:
+            ms = {k: v for k, v in ms.items() if "cache" not in k}  # type: ignore[assignment]
     return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline", output_mode=ref.output_mode)
 
 
@@ -143,6 +146,12 @@ class _Drafter:
         self.records: list[SectionRecord] = []
         self.outputs: dict[str, BaseModel] = {}
         self.errors: dict[str, str] = {}
+
+    def prompt(self, task: str) -> list[Any]:
+        """Evidence first (identical for every agent, so providers can cache it), then the task."""
+        if self.settings.prompt_cache:
+            return [self.evidence_text, CachePoint(), task]
+        return [self.evidence_text, task]
 
     def _agent_for(self, section: str) -> tuple[str, Agent[SectionDeps, Any]]:
         if section == SINGLE_SHOT:
@@ -180,7 +189,7 @@ class _Drafter:
             if pfile is None:
                 raise KeyError(f"prompt set {self.prompts.name!r} has no prompt for {agent_name!r}")
             result = await agent.run(
-                [self.evidence_text, CachePoint(), task],
+                self.prompt(task),
                 model=self.resolved.model,
                 deps=deps,
                 model_settings=self.resolved.settings,
@@ -254,7 +263,7 @@ class _Drafter:
         )
         try:
             result = await critic_agent.run(
-                [self.evidence_text, CachePoint(), "# DRAFT AND LINT FINDINGS (JSON)\n" + payload],
+                self.prompt("# DRAFT AND LINT FINDINGS (JSON)\n" + payload),
                 model=self.resolved.model,
                 deps=CriticDeps(instructions=pfile.instructions),
                 model_settings=self.resolved.settings,

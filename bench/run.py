@@ -1,0 +1,318 @@
+"""Benchmarks: every figure is a ratio of two things measured side by side in this one run.
+
+Run with `make bench`. Prints one table per benchmark and writes var/bench/results.json.
+  1. parallel drafting     concurrent vs sequential section agents vs the slowest section (fake server latency)
+  2. token economy         input tokens per draft, multi-agent vs seed-single-shot, with and without the cache prefix
+  3. eval grid throughput  cells/s at concurrency 1, 4, 16 against the fake server; cached re-run vs first run
+  4. input scaling         offline draft of 1, 10, 100 MB of generated logs+chat: time and peak RSS
+  5. store                 dashboard leaderboard and case-drill queries over 1 M score rows
+Use `--quick` for a smaller run (CI smoke); `--only NAME` to run one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+console = Console()
+os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
+os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
+os.environ.setdefault("DEEPEVAL_FILE_SYSTEM", "READ_ONLY")
+
+
+def table(title: str, cols: list[str], rows: list[list[Any]]) -> None:
+    t = Table(title=title)
+    for c in cols:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r))
+    console.print(t)
+
+
+def example_bundle() -> Any:
+    from pmstudio.ingest import load_bundle
+
+    bundle, _ = load_bundle(ROOT / "datasets" / "examples" / "docsrs-disk-full")
+    return bundle
+
+
+# --------------------------------------------------------------------------- 1. parallel drafting
+
+
+def bench_parallel(quick: bool) -> dict[str, Any]:
+    from pmstudio.orchestrator import DraftSettings, draft_postmortem
+    from pmstudio.testing.fake_server import FakeProviderServer
+
+    latency = 0.2 if quick else 0.5
+    bundle = example_bundle()
+    with FakeProviderServer(latency_s=latency) as srv:
+        model = f"openai-compatible:bench@{srv.openai_base_url}"
+        out: dict[str, Any] = {"latency_s": latency}
+        for mode in ("concurrent", "sequential"):
+            settings = DraftSettings(max_revisions=0, use_critic_agent=False, sequential=mode == "sequential")
+            t0 = time.perf_counter()
+            rec = asyncio.run(draft_postmortem(bundle, model=model, settings=settings))
+            out[mode] = time.perf_counter() - t0
+            out[f"{mode}_status"] = rec.status
+            if mode == "concurrent":
+                lat = {s.section: s.latency_ms / 1000 for s in rec.sections}
+                out["slowest_section_s"] = max(lat.values())
+                out["critical_path_s"] = max(lat[s] for s in ("timeline", "impact", "root_cause", "lessons", "supporting")) + max(
+                    lat[s] for s in ("actions", "summary")
+                )
+    out["concurrent_over_sequential"] = out["concurrent"] / out["sequential"]
+    out["concurrent_over_slowest"] = out["concurrent"] / out["slowest_section_s"]
+    out["concurrent_over_critical_path"] = out["concurrent"] / out["critical_path_s"]
+    table(
+        f"1. parallel drafting (fake server, {latency}s per call, 7 section agents in 2 waves)",
+        ["measure", "value"],
+        [
+            ["concurrent wall (s)", out["concurrent"]],
+            ["sequential wall (s)", out["sequential"]],
+            ["slowest single section (s)", out["slowest_section_s"]],
+            ["critical path: slowest of wave 1 + slowest of wave 2 (s)", out["critical_path_s"]],
+            ["concurrent / sequential", out["concurrent_over_sequential"]],
+            ["concurrent / slowest section", out["concurrent_over_slowest"]],
+            ["concurrent / critical path (target <= 1.2)", out["concurrent_over_critical_path"]],
+        ],
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- 2. token economy
+
+
+def bench_tokens(quick: bool) -> dict[str, Any]:
+    from pmstudio.orchestrator import DraftSettings, draft_postmortem
+    from pmstudio.testing.fake_server import FakeProviderServer
+
+    bundle = example_bundle()
+    rows, out = [], {}
+    for prompt_set in ("default", "seed-single-shot"):
+        for cache in (True, False):
+            with FakeProviderServer() as srv:
+                os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench-not-a-key"
+                try:
+                    model = "anthropic:claude-bench"
+                    os.environ["ANTHROPIC_BASE_URL"] = srv.anthropic_base_url
+                    settings = DraftSettings(max_revisions=0, use_critic_agent=False, prompt_cache=cache)
+                    rec = asyncio.run(draft_postmortem(bundle, model=model, prompt_set=prompt_set, settings=settings))
+                finally:
+                    os.environ.pop("ANTHROPIC_API_KEY", None)
+                    os.environ.pop("ANTHROPIC_BASE_URL", None)
+            u = rec.usage
+            share = u.cache_read_tokens / u.input_tokens if u.input_tokens else 0.0
+            key = f"{prompt_set}/{'cache' if cache else 'no-cache'}"
+            out[key] = {"input_tokens": u.input_tokens, "cache_read_tokens": u.cache_read_tokens, "cache_read_share": share,
+                        "requests": u.requests, "status": rec.status}
+            rows.append([prompt_set, "on" if cache else "off", u.requests, u.input_tokens, u.cache_read_tokens, share])
+    base = out["seed-single-shot/no-cache"]["input_tokens"] or 1
+    out["multi_over_single_input_no_cache"] = out["default/no-cache"]["input_tokens"] / base
+    uncached = out["default/cache"]["input_tokens"] - out["default/cache"]["cache_read_tokens"]
+    out["multi_cached_uncached_input_over_single"] = uncached / base
+    table("2. token economy per draft (Anthropic wire protocol, fake server prefix cache)",
+          ["prompt set", "cache prefix", "requests", "input tokens", "cache-read tokens", "cache-read share"], rows)
+    console.print(
+        f"multi-agent / single-shot input tokens: {out['multi_over_single_input_no_cache']:.2f}x without cache; "
+        f"uncached input with cache: {out['multi_cached_uncached_input_over_single']:.2f}x single-shot"
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- 3. eval grid throughput
+
+
+def bench_grid(quick: bool) -> dict[str, Any]:
+    from pmstudio.evals.runner import EvalSettings, Runner
+    from pmstudio.golden import load_dataset
+    from pmstudio.testing.fake_server import FakeProviderServer
+
+    cases = load_dataset(ROOT / "datasets" / "golden")[: (3 if quick else 6)]
+    latency = 0.2
+    out: dict[str, Any] = {"cases": len(cases), "latency_s": latency}
+    rows = []
+    with FakeProviderServer(latency_s=latency) as srv:
+        models = [f"openai-compatible:bench-a@{srv.openai_base_url}", f"openai-compatible:bench-b@{srv.openai_base_url}"]
+        prompts = ["default", "seed-single-shot"]
+        for conc in (1, 4, 16):
+            with tempfile.TemporaryDirectory() as tmp:
+                db = Path(tmp) / "grid.duckdb"
+                settings = EvalSettings(models=models, prompt_sets=prompts, concurrency=conc, max_revisions=0)
+                runner = Runner(cases, settings, db=db)
+                cells = len(runner.cells())
+                t0 = time.perf_counter()
+                run_id = asyncio.run(runner.run())
+                first = time.perf_counter() - t0
+                t1 = time.perf_counter()
+                asyncio.run(Runner(cases, settings, db=db).run())
+                cached = time.perf_counter() - t1
+                srv.reset()
+            out[f"c{conc}"] = {"cells": cells, "first_s": first, "cached_s": cached, "cells_per_s": cells / first,
+                               "run_id": run_id}
+            rows.append([conc, cells, first, cells / first, cached, cached / first])
+    base = out["c1"]["cells_per_s"]
+    for conc in (4, 16):
+        out[f"speedup_c{conc}"] = out[f"c{conc}"]["cells_per_s"] / base
+    table(f"3. eval grid: {len(cases)} cases x 2 models x 2 prompt sets, fake server {latency}s/call",
+          ["concurrency", "cells", "first run (s)", "cells/s", "cached re-run (s)", "cached / first (target <= 0.05)"], rows)
+    console.print(f"speed-up vs concurrency 1: x{out['speedup_c4']:.2f} at 4, x{out['speedup_c16']:.2f} at 16 "
+                  "(openai-compatible provider limit applies inside each draft)")
+    return out
+
+
+# --------------------------------------------------------------------------- 4. input scaling
+
+
+def make_bundle(folder: Path, megabytes: float) -> None:
+    """A folder bundle: a big application log (repetitive, like real ones) plus a chat channel."""
+    rng = random.Random(7)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bundle.yaml").write_text("id: scale\ntitle: Generated scale test\ntimezone: UTC\n")
+    target = int(megabytes * 1024 * 1024)
+    templates = [
+        "INFO request served path=/api/v1/items/{n} status=200 latency_ms={ms}",
+        "WARN upstream slow host=db-{h}.internal latency_ms={ms}",
+        "ERROR connection pool exhausted host=db-{h}.internal waiting={n}",
+        "INFO cache hit ratio={r}% shard={h}",
+    ]
+    size, t = 0, 1_700_000_000
+    with open(folder / "app.log", "w", encoding="utf-8") as fh:
+        while size < target * 0.95:
+            t += rng.randint(0, 2)
+            line = (time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime(t))
+                    + rng.choice(templates).format(n=rng.randint(1, 99999), ms=rng.randint(1, 900), h=rng.randint(1, 9),
+                                                   r=rng.randint(50, 99)) + "\n")
+            fh.write(line)
+            size += len(line)
+    with open(folder / "chat.txt", "w", encoding="utf-8") as fh:
+        start = time.gmtime(1_700_000_000)
+        for i in range(max(20, int(target * 0.05 / 60))):
+            minute = (start.tm_min + i) % 60
+            hour = (start.tm_hour + (start.tm_min + i) // 60) % 24
+            fh.write(f"{hour:02d}:{minute:02d} alex: checking the pool metrics again, waiting count is {i}\n")
+
+
+def bench_scaling(quick: bool) -> dict[str, Any]:
+    sizes = [1, 10] if quick else [1, 10, 100]
+    out: dict[str, Any] = {}
+    rows = []
+    for mb in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / f"b{mb}"
+            make_bundle(folder, mb)
+            real = sum(p.stat().st_size for p in folder.iterdir()) / 1024 / 1024
+            code = (
+                "import resource, subprocess, sys, time\n"
+                "t = time.perf_counter()\n"
+                "p = subprocess.run([sys.argv[1], 'draft', sys.argv[2], '--no-store', '--quiet', '--max-revisions', '0'],"
+                " stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
+                "dt = time.perf_counter() - t\n"
+                "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+                "print(dt, rss, p.returncode, (p.stderr or '').strip().splitlines()[-1:] )\n"
+            )
+            res = subprocess.run([sys.executable, "-c", code, str(Path(sys.executable).parent / "pmstudio"), str(folder)],
+                                 capture_output=True, text=True, check=True)
+            dt_s, rss_s, rc_s, *_ = res.stdout.split(" ", 3)
+            out[f"{mb}MB"] = {"mb": real, "seconds": float(dt_s), "peak_rss_mb": float(rss_s), "rc": int(rc_s)}
+            rows.append([f"{real:.1f}", float(dt_s), float(dt_s) / real, float(rss_s), int(rc_s)])
+    first = out[f"{sizes[0]}MB"]
+    last = out[f"{sizes[-1]}MB"]
+    out["time_ratio_per_mb_last_over_first"] = (last["seconds"] / last["mb"]) / (first["seconds"] / first["mb"])
+    table("4. input scaling: `pmstudio draft` offline on generated bundles (log + chat)",
+          ["MB", "seconds", "s per MB", "peak RSS (MB, target <= 1024)", "exit"], rows)
+    console.print(f"seconds-per-MB ratio largest/smallest: {out['time_ratio_per_mb_last_over_first']:.2f} (1.0 = linear)")
+    return out
+
+
+# --------------------------------------------------------------------------- 5. store
+
+
+def bench_store(quick: bool) -> dict[str, Any]:
+    from pmstudio.store import connect, migrate
+    from pmstudio.store.queries import case_scores, cell_costs, leaderboard
+
+    n = 200_000 if quick else 1_000_000
+    out: dict[str, Any] = {"rows": n}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "store.duckdb"
+        with connect(db) as con:
+            migrate(con)
+            con.execute(
+                """
+                INSERT INTO scores
+                SELECT 'run-' || (i % 4) AS run_id, NULL, 'case-' || (i // 400 % 250), 'model-' || (i % 5),
+                       'prompt-' || (i // 5 % 4), (i // 20) % 5, 'metric-' || (i % 20), '1',
+                       random(), 0.5, random() > 0.3, (i % 20) < 8, NULL, 'lexical', NULL, NULL,
+                       md5(i::VARCHAR), false
+                FROM range(?) t(i)
+                """,
+                [n],
+            )
+            con.execute(
+                """
+                INSERT INTO eval_cells
+                SELECT DISTINCT run_id, case_id, model, prompt_set, repeat_idx, NULL, false, 'ok', NULL, 'other',
+                       100.0, 0.0, 1000, 100, now() FROM scores
+                """
+            )
+        runs = ["run-0", "run-1"]
+        timings: dict[str, list[float]] = {"leaderboard": [], "case drill": [], "cost vs quality": []}
+        for _ in range(5):
+            for name, fn in (
+                ("leaderboard", lambda: leaderboard(runs, db)),
+                ("case drill", lambda: case_scores(runs, "case-17", db)),
+                ("cost vs quality", lambda: cell_costs(runs, db)),
+            ):
+                t0 = time.perf_counter()
+                df = fn()
+                timings[name].append((time.perf_counter() - t0) * 1000)
+                assert len(df) > 0
+    rows = []
+    for name, ms in timings.items():
+        med = statistics.median(ms)
+        out[name] = {"median_ms": med, "max_ms": max(ms)}
+        rows.append([name, med, max(ms), med / 200.0])
+    table(f"5. store queries over {n:,} score rows (median of 5, incl. connect)",
+          ["query", "median ms", "max ms", "median / 200 ms target"], rows)
+    return out
+
+
+BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=sorted(BENCHES))
+    args = parser.parse_args()
+    results: dict[str, Any] = {"quick": args.quick, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    t0 = time.perf_counter()
+    for name, fn in BENCHES.items():
+        if args.only and name != args.only:
+            continue
+        t = time.perf_counter()
+        results[name] = fn(args.quick)
+        results[name]["bench_seconds"] = time.perf_counter() - t
+    results["total_seconds"] = time.perf_counter() - t0
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    console.print(f"total {results['total_seconds']:.0f} s; results in {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
