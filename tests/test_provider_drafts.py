@@ -223,10 +223,16 @@ def test_draft_deadline_fails_only_unfinished_sections(srv: FakeProviderServer) 
     assert "timeline" not in tasks(srv.log())
 
 
-@pytest.mark.xfail(reason="orchestrator does not yet pass wrap_output(ref, ...) to agent.run (output=... ignored)",
-                   strict=False)
-def test_output_mode_reaches_the_wire_in_drafts(srv: FakeProviderServer) -> None:
-    ref = ref_for("compat", srv) + "?output=prompted"
-    record = draft(sample_bundle(), ref, settings=DraftSettings(max_revisions=0))
-    assert record.status == "ok"
-    assert all(not e["body"].get("tools") for e in srv.log())
+@pytest.mark.xfail(reason="pydantic-ai refuses a run-level output_type when the agent has output validators "
+                   "(UserError); agents need one Agent per output mode", strict=False)
+@pytest.mark.parametrize(("mode", "prompt_set"), [("prompted", "default"), ("native", "seed-single-shot")])
+def test_output_mode_reaches_the_wire_in_drafts(srv: FakeProviderServer, mode: str, prompt_set: str) -> None:
+    ref = ref_for("compat", srv) + f"?output={mode}"
+    record = draft(sample_bundle(), ref, prompt_set=prompt_set, settings=DraftSettings(max_revisions=0))
+    assert record.status == "ok", record.error
+    log = srv.log()
+    assert log and all(not e["body"].get("tools") for e in log)
+    if mode == "native":
+        assert all(e["body"]["response_format"]["type"] == "json_schema" for e in log)
+    else:
+        assert all("compatible with this schema" in json.dumps(e["body"]) for e in log)
