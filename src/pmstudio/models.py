@@ -316,7 +316,7 @@ def list_models(env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     return [i.model_dump() for i in out]
 
 
-_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{6,}|sk-ant-[A-Za-z0-9_\-]{6,})")
+_KEYLIKE = re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}")  # OpenAI (sk-, sk-proj-) and Anthropic (sk-ant-) key shapes
 
 
 def redact(text: str, env: Mapping[str, str] | None = None) -> str:
