@@ -27,8 +27,8 @@ from pmstudio.agents import (
     CriticDeps,
     FullDraft,
     SectionDeps,
-    critic_agent,
-    single_shot_agent,
+    agent_for,
+    critic_agent_for,
 )
 from pmstudio.agents.messages import render_evidence, render_task
 from pmstudio.assemble import assemble_postmortem
@@ -88,14 +88,6 @@ class _Resolved(BaseModel):
     offline: bool = False
     output_mode: str = "tool"
 
-    def output_type(self, base: Any) -> Any:
-        """The agent's output type wrapped for the model's structured-output mode (tool/native/prompted)."""
-        if self.output_mode == "tool":
-            return None
-        from pmstudio.models import wrap_output
-
-        return wrap_output(self.ref, base)
-
     def describe(self, exc: BaseException) -> str:
         if self.ref.startswith("custom:"):
             return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
@@ -154,9 +146,8 @@ class _Drafter:
         return [self.evidence_text, task]
 
     def _agent_for(self, section: str) -> tuple[str, Agent[SectionDeps, Any]]:
-        if section == SINGLE_SHOT:
-            return "single_shot", single_shot_agent
-        return section, SECTION_AGENTS[section]
+        name = "single_shot" if section == SINGLE_SHOT else section
+        return name, agent_for(name, self.resolved.output_mode)
 
     async def run_section(self, section: str, round_no: int, feedback: list[Finding] | None = None) -> None:
         agent_name, agent = self._agent_for(section)
@@ -193,7 +184,6 @@ class _Drafter:
                 model=self.resolved.model,
                 deps=deps,
                 model_settings=self.resolved.settings,
-                output_type=self.resolved.output_type(agent.output_type),
             )
         except Exception as exc:  # one failing section never sinks the others
             record.error = self.resolved.describe(exc)
@@ -262,12 +252,11 @@ class _Drafter:
             section="critic", agent="critic", status="failed", prompt_variant=pfile.variant, prompt_hash=pfile.sha256
         )
         try:
-            result = await critic_agent.run(
+            result = await critic_agent_for(self.resolved.output_mode).run(
                 self.prompt("# DRAFT AND LINT FINDINGS (JSON)\n" + payload),
                 model=self.resolved.model,
                 deps=CriticDeps(instructions=pfile.instructions),
                 model_settings=self.resolved.settings,
-                output_type=self.resolved.output_type(critic_agent.output_type),
             )
         except Exception as exc:
             record.error = self.resolved.describe(exc)

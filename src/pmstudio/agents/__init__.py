@@ -1,12 +1,13 @@
 """Section agents, the single-shot agent and the critic agent (prompts live in top-level agents/)."""
 
-from pmstudio.agents.critic import CriticDeps, CriticFindings, critic_agent
+from pmstudio.agents.critic import CriticDeps, CriticFindings, critic_agent, critic_agent_for
 from pmstudio.agents.sections import (
     CONTEXT_OF,
     SECTION_AGENTS,
     WAVES,
     FullDraft,
     SectionDeps,
+    agent_for,
     check_output,
     single_shot_agent,
 )
@@ -20,6 +21,8 @@ __all__ = [
     "FullDraft",
     "SectionDeps",
     "check_output",
+    "agent_for",
     "critic_agent",
+    "critic_agent_for",
     "single_shot_agent",
 ]

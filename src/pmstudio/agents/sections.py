@@ -126,7 +126,7 @@ async def _validate(ctx: RunContext[SectionDeps], output: Any) -> Any:
     return output
 
 
-def _make_agent(name: str, output_type: type[BaseModel]) -> Agent[SectionDeps, Any]:
+def _make_agent(name: str, output_type: Any) -> Agent[SectionDeps, Any]:
     agent: Agent[SectionDeps, Any] = Agent(
         output_type=output_type,
         deps_type=SectionDeps,
@@ -160,6 +160,35 @@ SECTION_AGENTS: dict[str, Agent[SectionDeps, Any]] = {
     "actions": actions_agent,
     "summary": summary_agent,
 }
+
+OUTPUT_TYPES: dict[str, type[BaseModel]] = {
+    "timeline": TimelineSection,
+    "impact": ImpactSection,
+    "root_cause": RootCauseSection,
+    "lessons": LessonsSection,
+    "supporting": SupportingSection,
+    "actions": ActionsSection,
+    "summary": SummarySection,
+    "single_shot": FullDraft,
+}
+_MODE_AGENTS: dict[tuple[str, str], Agent[SectionDeps, Any]] = {}
+
+
+def agent_for(name: str, mode: str = "tool") -> Agent[SectionDeps, Any]:
+    """The agent for a section (or `single_shot`) in a structured-output mode: tool, native or prompted.
+
+    pydantic-ai does not allow a run-level output type next to output validators, so each mode other
+    than tool calls gets its own agent (built once) with the same instructions and validator.
+    """
+    if mode == "tool":
+        return single_shot_agent if name == "single_shot" else SECTION_AGENTS[name]
+    if (name, mode) not in _MODE_AGENTS:
+        from pydantic_ai import NativeOutput, PromptedOutput
+
+        wrapper = NativeOutput if mode == "native" else PromptedOutput
+        _MODE_AGENTS[(name, mode)] = _make_agent(name, wrapper(OUTPUT_TYPES[name]))
+    return _MODE_AGENTS[(name, mode)]
+
 
 # Drafting order: every section of a wave runs concurrently; a later wave gets earlier sections as context.
 WAVES: tuple[tuple[str, ...], ...] = (
