@@ -1,0 +1,113 @@
+"""Material parsers: one material in, its evidence items out (times in UTC).
+
+``parse`` dispatches on the material kind. ``reference_span`` is the cheap first pass over a bundle:
+the span of its main cluster of fully dated items, which dates bare clock times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from pmstudio.logmine import condense
+from pmstudio.parsers.common import BundleError, is_decoration, iter_lines
+from pmstudio.parsers.log import json_record, parse_log
+from pmstudio.parsers.sniff import infer_kind
+from pmstudio.parsers.structured import parse_alerts_json, parse_pagerduty, parse_slack
+from pmstudio.parsers.text import parse_chat, parse_prose
+from pmstudio.schema import Evidence, Material
+from pmstudio.timeparse import Clock, find_stamp
+
+__all__ = ["BundleError", "dated_minutes", "infer_kind", "parse", "reference_span"]
+
+_ANYWHERE = {"chat": "none", "log": "dated", "alerts": "dated", "notes": "any", "ticket": "any"}
+CLUSTER_GAP = timedelta(hours=12)
+
+
+def _is_json(material: Material) -> bool:
+    return material.kind in ("slack_export", "pagerduty") or (
+        material.kind == "alerts" and material.content.lstrip()[:1] in ("{", "[")
+    )
+
+
+def parse(
+    material: Material,
+    *,
+    tz: tzinfo,
+    ref_date: date | None = None,
+    ref_span: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
+) -> list[Evidence]:
+    """Evidence items of ``material`` (see the kind parsers for the formats)."""
+    if material.kind == "slack_export":
+        return parse_slack(material, tz)
+    if material.kind == "pagerduty":
+        return parse_pagerduty(material, tz)
+    if _is_json(material):
+        return condense(parse_alerts_json(material, tz))
+    carry = material.kind in ("chat", "log", "alerts")
+    clock = Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now)
+    if material.kind == "chat":
+        return parse_chat(material, clock)
+    if material.kind in ("log", "alerts"):
+        return parse_log(material, clock)
+    return parse_prose(material, clock)
+
+
+def dated_minutes(material: Material, tz: tzinfo) -> Counter[int]:
+    """How many fully dated (year, month, day, time) items fall in each UTC minute (epoch minutes)."""
+    counts: Counter[int] = Counter()
+    if _is_json(material):
+        counts.update(int(e.at.timestamp() // 60) for e in parse(material, tz=tz) if e.at is not None)
+        return counts
+    anywhere = _ANYWHERE.get(material.kind, "any")
+    for _, line in iter_lines(material.content):
+        if is_decoration(line):
+            continue
+        at: datetime | None = None
+        if material.kind == "log" and line.lstrip().startswith("{"):
+            record = json_record(line, tz)
+            at = record[0] if record else None
+        if at is None:
+            stamp = find_stamp(line, anywhere=anywhere)
+            if stamp is None or not stamp.full:
+                continue
+            try:
+                at = stamp.value.replace(tzinfo=stamp.zone or tz).astimezone(UTC)
+            except (ValueError, OverflowError):
+                continue
+        counts[int(at.timestamp() // 60)] += 1
+    return counts
+
+
+def reference_span(materials: Sequence[Material], tz: tzinfo) -> tuple[datetime, datetime] | None:
+    """First and last moment of the bundle's main cluster of fully dated items.
+
+    Dated items are grouped into clusters separated by gaps over 12 hours; each material has one
+    vote, shared over its items, so a long log cannot outvote the rest. The cluster with the most
+    votes wins (ties: the earliest). With one cluster this starts at the earliest dated item; a
+    background item weeks before the incident (an old deploy, a cron run) does not move it.
+    """
+    votes: defaultdict[int, float] = defaultdict(float)
+    for material in materials:
+        counts = dated_minutes(material, tz)
+        total = sum(counts.values())
+        for minute, n in counts.items():
+            votes[minute] += n / total
+    if not votes:
+        return None
+    gap = int(CLUSTER_GAP.total_seconds() // 60)
+    clusters: list[tuple[float, int, int]] = []  # (weight, first minute, last minute)
+    minutes = sorted(votes)
+    first = last = minutes[0]
+    weight = 0.0
+    for minute in minutes:
+        if minute - last > gap:
+            clusters.append((weight, first, last))
+            first, weight = minute, 0.0
+        weight += votes[minute]
+        last = minute
+    clusters.append((weight, first, last))
+    _, start, end = max(clusters, key=lambda c: (round(c[0], 6), -c[1]))
+    return datetime.fromtimestamp(start * 60, UTC), datetime.fromtimestamp(end * 60 + 59, UTC)

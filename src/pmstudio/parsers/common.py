@@ -1,0 +1,48 @@
+"""Shared pieces of the material parsers: the one-line input error and line iteration."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+
+class BundleError(Exception):
+    """Bad input. ``str(e)`` is ONE line: ``"<file>: <problem>"``."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = " ".join(str(problem).split())
+        super().__init__(f"{source}: {self.problem}")
+
+
+def iter_lines(content: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line without its newline) without materialising a list of lines."""
+    pos = 0
+    number = 0
+    size = len(content)
+    while pos < size:
+        end = content.find("\n", pos)
+        if end == -1:
+            end = size
+        number += 1
+        line = content[pos:end]
+        yield number, line[:-1] if line.endswith("\r") else line
+        pos = end + 1
+
+
+_DECORATION = re.compile(r"^\s*(?:`{3,}.*|~{3,}.*|<!--.*-->|[-=*_#~|:+.\s]*)\s*$")
+
+
+def is_decoration(line: str) -> bool:
+    """Blank lines, rules (``---``), table separators, code fences, comments: no content."""
+    return not any(c.isalnum() for c in line) or bool(_DECORATION.match(line))
+
+
+_EDGES = " \t-–—|:*_#>•·,;"
+
+
+def clean_text(text: str) -> str:
+    """Message text without surrounding separators, bullets, emphasis and table pipes."""
+    text = text.strip().strip(_EDGES).strip()
+    text = re.sub(r"^[\])]\s*", "", text).strip(_EDGES).strip()
+    return re.sub(r"\s*\|\s*$", "", text)

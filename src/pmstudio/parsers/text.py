@@ -1,0 +1,224 @@
+"""Parsers for human-written line materials: chat transcripts, notes and tickets / status pages.
+
+Chat: ``HH:MM[:SS] name: text``, ``[YYYY-MM-DD HH:MM] name: text``, IRC ``[14:02] <name> text`` and
+Slack copy-paste headers (``Dana Smith  2:32 PM`` followed by the message lines); a line without a
+time continues the previous message. Notes and tickets: a line that starts with or contains a time
+gets it; a line holding only a time (``Posted Oct 21, 2018 - 23:02 UTC``) dates the lines it heads
+or, status-page style, the lines it closes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
+from pmstudio.schema import Evidence, Material
+from pmstudio.timeparse import Clock, Stamp, find_date_marker, find_stamp
+
+_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}){0,3}"
+_ACTOR = re.compile(
+    rf"^(?:<(?P<irc>[^<>\s]{{1,40}})>\s*:?\s+|\*\s*(?P<me>{_NAME})\s+|(?P<name>{_NAME})\s?:(?:\s+|$))(?P<text>.*)$"
+)
+_NAME_FIRST = re.compile(
+    rf"^\s*(?:<?(?P<name>{_NAME})>?\s*[\[(](?=\d)|(?P<slack>[@\w][\w.'’@-]*|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{1,3}})\s+(?=\d))"
+)
+_FILLER = {"posted", "updated", "update", "at", "on", "date", "time", "timestamp", "last", "edited", "created",
+           "ago", "day", "days", "hour", "hours", "minute", "minutes", "min", "mins", "sent"}  # fmt: skip
+
+
+def _starts_line(line: str, stamp: Stamp) -> bool:
+    return not any(c.isalnum() for c in line[: stamp.start])
+
+
+def _evidence(material: Material, line: int, at: datetime | None, actor: str | None, text: str) -> Evidence:
+    return Evidence(
+        id=f"{material.name}:{line}",
+        material=material.name,
+        kind=material.kind,
+        line=line,
+        at=at,
+        actor=actor,
+        text=text,
+    )
+
+
+def _date_marker(line: str) -> Stamp | None:
+    marker = find_date_marker(line)
+    if marker is not None and not any(c.isalnum() for c in line[marker.end :]):
+        return marker
+    return None
+
+
+# --------------------------------------------------------------------------- chat
+
+
+def _split_actor(rest: str) -> tuple[str | None, str]:
+    m = _ACTOR.match(rest)
+    if not m:
+        return None, rest
+    name = m.group("irc") or m.group("me") or m.group("name")
+    return name.strip().lstrip("@") or None, m.group("text")
+
+
+def _name_first(line: str) -> tuple[Stamp | None, str | None, str]:
+    """``name [14:02]: text``, or a Slack copy-paste header ``Dana Smith  2:32 PM`` (time ends the line)."""
+    head = _NAME_FIRST.match(line)
+    if head is None:
+        return None, None, ""
+    stamp = find_stamp(line[head.end() :])
+    if stamp is None:
+        return None, None, ""
+    rest = line[head.end() + stamp.end :]
+    if head.group("slack") is not None:
+        if any(c.isalnum() for c in rest):
+            return None, None, ""
+        return stamp, head.group("slack").strip().lstrip("@"), ""
+    return stamp, head.group("name").strip().lstrip("@"), rest.lstrip(" \t])>:").strip()
+
+
+def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
+    out: list[Evidence] = []
+    at: datetime | None = None
+    actor: str | None = None
+    actors: set[str] = set()
+    for number, line in iter_lines(material.content):
+        if is_decoration(line):
+            continue
+        marker = _date_marker(line)
+        if marker is not None:
+            clock.mark_date(marker)
+            continue
+        stamp = find_stamp(line)
+        speaker: str | None = None
+        text = ""
+        if stamp is not None:
+            rest = line[stamp.end :].lstrip(" \t])>").lstrip("-–—|").strip()
+            speaker, text = _split_actor(rest)
+        else:
+            stamp, speaker, text = _name_first(line)
+        if stamp is not None:
+            at = clock.resolve(stamp)
+            actor = speaker
+            if speaker:
+                actors.add(speaker)
+        else:  # no time: a continuation of the previous message (or "name: text" of a known name)
+            name, rest = _split_actor(line.strip())
+            if name is not None and name in actors:
+                actor, text = name, rest
+            else:
+                text = line
+        text = clean_text(text)
+        if text:
+            out.append(_evidence(material, number, at, actor, text))
+    return out
+
+
+# --------------------------------------------------------------------------- notes & tickets
+
+
+@dataclass
+class _Entry:
+    kind: str  # "item" | "marker" | "blank" | "heading"
+    line: int
+    at: datetime | None = None
+    text: str = ""
+    timed: bool = False
+
+
+def _time_only(rest: str) -> bool:
+    words = re.findall(r"[A-Za-z0-9]+", rest)
+    return all(w.lower() in _FILLER or w.isdigit() for w in words)
+
+
+def _collect(material: Material, clock: Clock) -> list[_Entry]:
+    entries: list[_Entry] = []
+    for number, line in iter_lines(material.content):
+        if is_decoration(line):
+            entries.append(_Entry("blank", number))
+            continue
+        heading = line.lstrip().startswith("#")
+        stamp = find_stamp(line)
+        if stamp is None:
+            marker = find_date_marker(line)
+            if marker is not None:  # "2024-02-28 UTC (day only): ...": the day, at its midnight
+                midnight = clock.mark_date(marker)
+                rest = line[marker.end :]
+                if not any(c.isalnum() for c in rest):
+                    entries.append(_Entry("blank", number))
+                    continue
+                inner = find_stamp(rest, anywhere="any")
+                at = clock.resolve(inner) if inner is not None else midnight
+                text = clean_text(
+                    rest[inner.end :] if inner is not None and _starts_line(rest, inner) else rest
+                )
+                entries.append(_Entry("item", number, at=at, text=text, timed=at is not None))
+                continue
+            stamp = find_stamp(line, anywhere="any")
+        if stamp is None:
+            entries.append(_Entry("heading" if heading else "item", number, text=clean_text(line)))
+            continue
+        at = clock.resolve(stamp)
+        if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
+            entries.append(_Entry("marker", number, at=at, text=clean_text(line)))
+            continue
+        text = clean_text(line[stamp.end :]) if _starts_line(line, stamp) else clean_text(line)
+        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None))
+    return entries
+
+
+def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
+    """Give a time-only line's time to the lines it heads (or, footer style, closes)."""
+    solid = [e for e in entries if e.kind != "blank"]
+    if not any(e.kind == "marker" for e in solid):
+        return
+    first, last = solid[0].kind == "marker", solid[-1].kind == "marker"
+    footer = footer_default if first == last else last
+    used: set[int] = set()
+    if footer:
+        pending: list[_Entry] = []
+        for e in entries:
+            if e.kind in ("item", "heading") and not e.timed:
+                pending.append(e)
+            elif e.kind == "item":
+                pending = []
+            elif e.kind == "marker":
+                for p in pending:
+                    p.at = e.at
+                if pending:
+                    used.add(id(e))
+                pending = []
+        _keep_unused(entries, used)
+        return
+    current: _Entry | None = None
+    content = False
+    for e in entries:
+        if e.kind == "marker":
+            current, content = e, False
+        elif e.kind == "heading":
+            current = None
+        elif e.kind == "blank":
+            if content:
+                current = None
+        elif not e.timed and current is not None:
+            e.at = current.at
+            used.add(id(current))
+            content = True
+    _keep_unused(entries, used)
+
+
+def _keep_unused(entries: list[_Entry], used: set[int]) -> None:
+    for e in entries:
+        if e.kind == "marker" and id(e) not in used:
+            e.kind = "item"  # a time nobody took: keep the line itself as the timed item
+
+
+def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
+    entries = _collect(material, clock)
+    _assign_markers(entries, footer_default=material.kind == "ticket")
+    return [
+        _evidence(material, e.line, e.at, None, e.text)
+        for e in entries
+        if e.kind in ("item", "heading") and e.text
+    ]

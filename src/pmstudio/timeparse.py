@@ -1,0 +1,369 @@
+"""Find and resolve timestamps in incident materials.
+
+Regular expressions only *locate* a time expression in a line; python-dateutil (or the stdlib ISO
+parser, on the fast path) interprets it, and zoneinfo supplies bundle time zones. A located time is a
+:class:`Stamp` (wall-clock value plus what it actually said: a date? a year? a zone?); a per-material
+:class:`Clock` turns stamps into aware datetimes using the bundle zone, a reference time (the
+earliest fully dated item of the bundle) and the date context of the material (dated lines reset
+the date; in chronological materials a bare time more than 6 hours before the previous one moves to
+the next day).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as du_parser
+from dateutil import tz as du_tz
+
+# Common zone abbreviations (dateutil needs them spelled out; ambiguous ones use the usual reading).
+_HOUR = 3600
+TZ_ABBREVIATIONS: dict[str, int] = {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "WEST": 1 * _HOUR, "BST": 1 * _HOUR, "CET": 1 * _HOUR, "CEST": 2 * _HOUR, "EET": 2 * _HOUR,
+    "EEST": 3 * _HOUR, "MSK": 3 * _HOUR, "IST": 5 * _HOUR + 1800, "SGT": 8 * _HOUR, "HKT": 8 * _HOUR,
+    "AWST": 8 * _HOUR, "JST": 9 * _HOUR, "KST": 9 * _HOUR, "ACST": 9 * _HOUR + 1800,
+    "AEST": 10 * _HOUR, "AEDT": 11 * _HOUR, "NZST": 12 * _HOUR, "NZDT": 13 * _HOUR,
+    "HST": -10 * _HOUR, "AKST": -9 * _HOUR, "AKDT": -8 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
+    "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR, "EST": -5 * _HOUR,
+    "EDT": -4 * _HOUR,
+}  # fmt: skip
+
+_ABBR = "|".join(sorted((k for k in TZ_ABBREVIATIONS if k != "Z"), key=len, reverse=True))
+_ZONE = rf"(?:Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z]))"
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
+_AMPM = r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))"
+_TAIL = rf"{_AMPM}?(?:\s?(?P<zone>{_ZONE}))?"
+_EDGE = r"(?<![\w:.])"
+
+_ISO = re.compile(
+    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|\s+at\s+|\s+|_)(?P<clock>{_CLOCK})(?![\d:])"
+    rf"(?:\s?(?P<zone>{_ZONE}))?"
+)
+_EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
+_MONTH_DAY = re.compile(
+    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?"
+    rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
+)
+_DAY_MONTH = re.compile(
+    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})[ /-](?P<year>\d{{4}})"
+    rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
+)
+_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)")
+_HOUR_AMPM = re.compile(r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])")
+_DATE_ONLY = re.compile(
+    rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\d:T])|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
+    rf"|(?P<day2>\d{{1,2}})\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
+)
+_LEAD = re.compile(r"^[\s\[(<|>*_#~`•·+-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A time expression found in a line: where it is and what it said."""
+
+    start: int
+    end: int
+    value: datetime  # wall-clock fields; date fields are placeholders unless has_date
+    zone: tzinfo | None  # explicit zone of the expression
+    has_date: bool = False
+    has_year: bool = False
+    date_only: bool = False
+
+    @property
+    def full(self) -> bool:
+        """A fully dated stamp (year, month, day and time)."""
+        return self.has_year and not self.date_only
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; ValueError when unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ValueError(f"unknown timezone {name!r}") from exc
+
+
+_DEFAULT = datetime(2000, 1, 1)  # leap year, so "Feb 29" parses before the real year is chosen
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> datetime | None:
+    try:
+        return du_parser.parse(text, default=_DEFAULT, tzinfos=TZ_ABBREVIATIONS)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _split_zone(value: datetime) -> tuple[datetime, tzinfo | None]:
+    tz = value.tzinfo
+    if tz is not None and (tz == du_tz.UTC or value.utcoffset() == timedelta(0)):
+        tz = UTC
+    return value.replace(tzinfo=None), tz
+
+
+def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: bool) -> Stamp | None:
+    value = _parse(text)
+    if value is None:
+        return None
+    naive, tz = _split_zone(value)
+    return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=has_date, has_year=has_year)
+
+
+def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
+    g = m.groupdict()
+    if kind == "iso":
+        raw = f"{g['date'].replace('/', '-')}T{g['clock'].replace(',', '.')}{g['zone'] or ''}"
+        try:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if g["zone"] in (None, "Z") else None
+        except ValueError:
+            value = None
+        if value is not None:
+            naive, tz = _split_zone(value)
+            return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=True, has_year=True)
+        text = f"{g['date'].replace('/', '-')} {g['clock'].replace(',', '.')} {g['zone'] or ''}".strip()
+        return _stamp(m, base, text, has_date=True, has_year=True)
+    if kind == "epoch":
+        number = float(g["epoch"])
+        seconds = number / 1000.0 if len(g["epoch"].split(".")[0]) == 13 else number
+        value = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+        return Stamp(base + m.start(), base + m.end(), value, UTC, has_date=True, has_year=True)
+    ampm = g.get("ampm") or ""
+    zone_txt = g.get("zone") or ""
+    if kind in ("month_day", "day_month"):
+        year = g.get("year")
+        text = f"{g['mon'].rstrip('.')} {g['day']} {year or ''} {g['clock']} {ampm} {zone_txt}"
+        return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=year is not None)
+    clock = g["clock"] if kind == "bare" else f"{g['clock']}:00"
+    hour = int(clock.split(":")[0])
+    if (ampm and not 1 <= hour <= 12) or hour > 23:
+        return None
+    return _stamp(m, base, f"{clock} {ampm} {zone_txt}".strip(), has_date=False, has_year=False)
+
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("iso", _ISO),
+    ("day_month", _DAY_MONTH),
+    ("month_day", _MONTH_DAY),
+    ("epoch", _EPOCH),
+    ("bare", _BARE),
+)
+
+
+def find_stamp(line: str, *, anywhere: str = "none") -> Stamp | None:
+    """The time expression at the start of ``line`` (after bullets and brackets). ``anywhere``:
+    "none" looks only there; "dated" then looks for a dated time anywhere in the line (logs);
+    "any" for any time anywhere (notes, tickets)."""
+    lead = _LEAD.match(line)
+    base = lead.end() if lead else 0
+    head = line[base:]
+    for kind, pattern in _PATTERNS:
+        m = pattern.match(head)
+        if m:
+            found = _from_match(kind, m, base)
+            if found is not None:
+                return found
+    if anywhere == "none":
+        return None
+    best: Stamp | None = None
+    for kind, pattern in _PATTERNS + (("hour", _HOUR_AMPM),):
+        if kind == "epoch" or (anywhere == "dated" and kind in ("bare", "hour")):
+            continue  # a 10-digit number inside text is too often an id
+        for m in pattern.finditer(line):
+            found = _from_match(kind, m, 0)
+            if found is not None:
+                if best is None or found.start < best.start:
+                    best = found
+                break
+    return best
+
+
+def find_date_marker(line: str) -> Stamp | None:
+    """A date without a time at the start of a line (``## 2019-03-01``, ``Jul 09, 2024 UTC - ...``,
+    ``--- 1 March 2019 ---``)."""
+    lead = _LEAD.match(line)
+    base = lead.end() if lead else 0
+    m = _DATE_ONLY.match(line, base)
+    if not m:
+        return None
+    if m.group("date"):
+        text = m.group("date")
+    elif m.group("mon"):
+        text = f"{m.group('mon').rstrip('.')} {m.group('day')} {m.group('year')}"
+    else:
+        text = f"{m.group('mon2').rstrip('.')} {m.group('day2')} {m.group('year2')}"
+    parsed = _parse(text)
+    if parsed is None:
+        return None
+    tz: tzinfo | None = None
+    if m.group("zone"):  # dateutil reads a zone only next to a time
+        zoned = _parse(f"00:00 {m.group('zone')}")
+        tz = _split_zone(zoned)[1] if zoned is not None else None
+    return Stamp(
+        m.start(), m.end(), parsed.replace(tzinfo=None), tz, has_date=True, has_year=True, date_only=True
+    )
+
+
+def parse_timestamp(value: object, tz: tzinfo) -> datetime | None:
+    """A structured timestamp (JSON field): ISO 8601 text, or epoch seconds/milliseconds (number or
+    numeric string). Zone-less text is read in ``tz``. None when it is not a usable time."""
+    try:
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            text = value.strip()
+            if not text or text.startswith("0001-01-01"):
+                return None
+            try:
+                number = float(text)
+            except ValueError:
+                stamp = find_stamp(text)
+                if stamp is None or not stamp.full:
+                    return None
+                return stamp.value.replace(tzinfo=stamp.zone or tz).astimezone(UTC)
+        else:
+            return None
+        if number != number or number <= 0:  # NaN or not a plausible epoch
+            return None
+        if number > 1e11:
+            number /= 1000.0
+        return datetime.fromtimestamp(number, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _closest_year(month_day: datetime, anchor: datetime) -> datetime | None:
+    options: list[datetime] = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            options.append(month_day.replace(year=year))
+        except ValueError:  # Feb 29 outside leap years
+            continue
+    naive_anchor = anchor.replace(tzinfo=None)
+    return min(options, key=lambda d: abs(d - naive_anchor)) if options else None
+
+
+def _shift(day: date, days: int) -> date | None:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+class Clock:
+    """Resolves the stamps of one material to aware datetimes.
+
+    The reference is ``ref_span`` (first and last moment of the bundle's main cluster of fully dated
+    items) or just ``ref_date``. ``carry`` (chronological materials: chat, logs): the first bare time
+    takes the date that puts it in (or nearest) the reference span, and a bare time earlier than the
+    previous time by more than 6 hours moves to the next day. Otherwise (notes, tickets) a bare time
+    takes the date nearest the previous time of the material, or the reference. Dated lines reset the
+    date.
+    """
+
+    def __init__(
+        self,
+        tz: tzinfo,
+        *,
+        ref_date: date | None = None,
+        ref_span: tuple[datetime, datetime] | None = None,
+        carry: bool = True,
+        now: datetime | None = None,
+    ) -> None:
+        self.tz = tz
+        self.ref_span = ref_span
+        self.ref_date = ref_date or (ref_span[0].astimezone(tz).date() if ref_span else None)
+        self.carry = carry
+        self.now = now or datetime.now(tz)
+        self.day: date | None = None  # date context from the material itself
+        self.prev: datetime | None = None  # last resolved time (wall clock in self.tz)
+
+    def resolve(self, stamp: Stamp) -> datetime | None:
+        """The aware UTC datetime of ``stamp`` (None when a bare time has no date to go with)."""
+        try:
+            at = self._resolve(stamp)
+        except (ValueError, OverflowError):
+            return None
+        return self.observe(at) if at is not None else None
+
+    def observe(self, at: datetime) -> datetime | None:
+        """Record an already resolved (aware) time as the latest one; returns it in UTC (None when
+        it cannot be represented)."""
+        try:
+            local = at.astimezone(self.tz)
+            utc = at.astimezone(UTC)
+        except (ValueError, OverflowError):
+            return None
+        self.day, self.prev = local.date(), local
+        return utc
+
+    def mark_date(self, stamp: Stamp) -> datetime | None:
+        """A date without a time: following bare times are on that date. Returns its midnight (in
+        the stated zone or the bundle zone) in UTC."""
+        self.day = stamp.value.date()
+        self.prev = None
+        try:
+            return datetime.combine(self.day, time(), tzinfo=stamp.zone or self.tz).astimezone(UTC)
+        except (ValueError, OverflowError):
+            return None
+
+    def _resolve(self, stamp: Stamp) -> datetime | None:
+        tz = stamp.zone or self.tz
+        if stamp.has_year:
+            return stamp.value.replace(tzinfo=tz)
+        if stamp.has_date:  # month and day, no year (syslog, status pages)
+            anchor = self.prev or (self.ref_span[0] if self.ref_span else None)
+            if anchor is None and self.ref_date is not None:
+                anchor = datetime.combine(self.ref_date, time(12), tzinfo=self.tz)
+            if anchor is None:
+                now = self.now.replace(tzinfo=None)
+                value = _closest_year(stamp.value, self.now)
+                if value is not None and value > now + timedelta(days=1):
+                    value = _closest_year(stamp.value, self.now - timedelta(days=366))
+                return value.replace(tzinfo=tz) if value else None
+            value = _closest_year(stamp.value, anchor)
+            return value.replace(tzinfo=tz) if value else None
+        return self._bare(stamp.value.time(), tz, explicit=stamp.zone is not None)
+
+    def _bare(self, clock: time, tz: tzinfo, *, explicit: bool) -> datetime | None:
+        if self.day is not None and (self.carry or self.prev is None):
+            at = datetime.combine(self.day, clock, tzinfo=tz)
+            if self.carry and self.prev is not None:
+                prev = self.prev.astimezone(tz)
+                if at < prev - timedelta(hours=6):
+                    at += timedelta(days=1)
+                elif explicit and at > prev + timedelta(hours=18):
+                    at -= timedelta(days=1)
+            return at
+        if not self.carry and self.prev is not None:
+            return _near(clock, tz, self.prev, self.prev)
+        if self.ref_span is not None:
+            return _near(clock, tz, *self.ref_span)
+        return datetime.combine(self.ref_date, clock, tzinfo=tz) if self.ref_date else None
+
+
+def _near(clock: time, tz: tzinfo, start: datetime, end: datetime) -> datetime | None:
+    """``clock`` on the day (around ``start``) that puts it inside [start, end], or nearest to it;
+    for a single moment, within 12 hours before or 18 hours after it."""
+    base = start.astimezone(tz).date()
+    options: list[tuple[timedelta, datetime]] = []
+    for shift in (-1, 0, 1):
+        day = _shift(base, shift)
+        if day is None:
+            continue
+        at = datetime.combine(day, clock, tzinfo=tz)
+        if start <= at <= end:
+            distance = timedelta(0)
+        elif at < start:
+            distance = (start - at) * 1.5  # prefer later: materials mostly follow their anchor
+        else:
+            distance = at - end
+        options.append((distance, at))
+    return min(options, key=lambda o: (o[0], o[1]))[1] if options else None

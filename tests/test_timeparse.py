@@ -1,0 +1,229 @@
+"""Time expressions: every supported format, zones, reference dates, midnight carry-over, DST."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pmstudio.timeparse import Clock, find_date_marker, find_stamp, parse_timestamp, zone
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def resolve(
+    line: str, *, tz: str = "UTC", ref: date | None = date(2019, 3, 1), anywhere: str = "none"
+) -> datetime | None:
+    stamp = find_stamp(line, anywhere=anywhere)
+    assert stamp is not None, line
+    return Clock(zone(tz), ref_date=ref, now=datetime(2019, 6, 1, tzinfo=UTC)).resolve(stamp)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("2019-03-01T14:02:11Z ERROR x", utc(2019, 3, 1, 14, 2, 11)),
+        ("2019-03-01T14:02:11.123Z x", utc(2019, 3, 1, 14, 2, 11, 123000)),
+        ("2019-03-01 14:02:11,123 - app - x", utc(2019, 3, 1, 14, 2, 11, 123000)),
+        ("2019-03-01T16:02:11+02:00 x", utc(2019, 3, 1, 14, 2, 11)),
+        ("2019-03-01T07:02:11-0700 x", utc(2019, 3, 1, 14, 2, 11)),
+        ("2019-03-01 14:02:11.003 UTC [2288] LOG: x", utc(2019, 3, 1, 14, 2, 11, 3000)),
+        ("[2019-03-01 14:02] dana: x", utc(2019, 3, 1, 14, 2)),
+        ("2019/03/01 14:02:11 x", utc(2019, 3, 1, 14, 2, 11)),
+        ("1551448931 INFO x", utc(2019, 3, 1, 14, 2, 11)),
+        ("1551448931123 INFO x", utc(2019, 3, 1, 14, 2, 11, 123000)),
+        ("[1551448931.5] x", utc(2019, 3, 1, 14, 2, 11, 500000)),
+        ("Mon, 01 Mar 2019 14:02:11 +0000 x", utc(2019, 3, 1, 14, 2, 11)),
+        ("01/Mar/2019:06:02:11 -0800 GET /", utc(2019, 3, 1, 14, 2, 11)),
+        ("March 1, 2019 at 6:02 AM PST - update", utc(2019, 3, 1, 14, 2)),
+        ("Mar 1, 2019 - 14:02 UTC Resolved", utc(2019, 3, 1, 14, 2)),
+    ],
+)
+def test_fully_dated_formats(line: str, expected: datetime) -> None:
+    stamp = find_stamp(line)
+    assert stamp is not None and stamp.full
+    # a fully dated stamp ignores the bundle zone unless it has no zone of its own
+    assert resolve(line, ref=None) == expected
+
+
+def test_zoneless_iso_is_read_in_the_bundle_zone() -> None:
+    assert resolve("2019-03-01 06:02 dana: x", tz="America/Los_Angeles", ref=None) == utc(2019, 3, 1, 14, 2)
+
+
+@pytest.mark.parametrize(
+    ("line", "tz", "expected"),
+    [
+        ("14:02 dana: x", "UTC", utc(2019, 3, 1, 14, 2)),
+        ("14:02:33 dana: x", "UTC", utc(2019, 3, 1, 14, 2, 33)),
+        ("14:02 dana: x", "Europe/Copenhagen", utc(2019, 3, 1, 13, 2)),
+        ("2:32 PM dana: x", "UTC", utc(2019, 3, 1, 14, 32)),
+        ("12:10am dana: x", "UTC", utc(2019, 3, 1, 0, 10)),
+        ("14:02 PDT x", "Asia/Tokyo", utc(2019, 3, 1, 21, 2)),
+        ("14:02 UTC x", "America/Los_Angeles", utc(2019, 3, 1, 14, 2)),
+        ("16:02:00+02:00 x", "America/Los_Angeles", utc(2019, 3, 1, 14, 2)),
+        ("- **14:02** paged on-call", "UTC", utc(2019, 3, 1, 14, 2)),
+        ("| 14:02 | Dana | paged |", "UTC", utc(2019, 3, 1, 14, 2)),
+    ],
+)
+def test_bare_times_take_the_reference_date(line: str, tz: str, expected: datetime) -> None:
+    assert resolve(line, tz=tz) == expected
+
+
+def test_bare_time_without_reference_has_no_time() -> None:
+    assert resolve("14:02 dana: hi", ref=None) is None
+
+
+def test_status_page_and_syslog_take_the_year_from_the_reference() -> None:
+    assert resolve("Oct 21, 01:45 UTC - Investigating - x", ref=date(2018, 10, 21)) == utc(
+        2018, 10, 21, 1, 45
+    )
+    assert resolve("Oct 21 01:38:02 web-3 nginx[1]: x", ref=date(2018, 10, 22)) == utc(2018, 10, 21, 1, 38, 2)
+    # around new year the nearest year wins
+    assert resolve("Dec 31 23:59:00 web-3 x", ref=date(2019, 1, 1)) == utc(2018, 12, 31, 23, 59)
+
+
+def test_syslog_without_reference_uses_the_latest_past_year() -> None:
+    now = datetime(2019, 6, 1, tzinfo=UTC)
+    clock = Clock(UTC, now=now)
+    stamp = find_stamp("Oct 21 01:38:02 web-3 x")
+    assert stamp is not None
+    assert clock.resolve(stamp) == utc(2018, 10, 21, 1, 38, 2)  # October 2019 would be in the future
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "the error rate is at 5%",
+        "ratio 10:1:3 of retries",
+        "deployed version 1.2.3 to 10.0.3.17:8080",
+        "10:20:30:40 is a MAC-ish thing",
+        "host db-3:5432 refused",
+        "request 1234567890123456 failed",
+        "14:02abc",
+        "",
+    ],
+)
+def test_ordinary_text_has_no_time(line: str) -> None:
+    assert find_stamp(line) is None
+
+
+def test_anywhere_search_finds_a_time_inside_a_line() -> None:
+    assert find_stamp("we paged at 14:02 and waited") is None
+    stamp = find_stamp("we paged at 14:02 and waited", anywhere="any")
+    assert stamp is not None and stamp.value.hour == 14
+    assert find_stamp("we paged at 14:02", anywhere="dated") is None
+    logfmt = find_stamp('level=error time=2019-03-01T14:02:11Z msg="x"', anywhere="dated")
+    assert logfmt is not None and logfmt.full
+    assert find_stamp("rebooted at 2pm", anywhere="any") is not None
+
+
+def test_chat_midnight_carry_over() -> None:
+    clock = Clock(UTC, ref_date=date(2019, 3, 1))
+    times = []
+    for line in [
+        "23:50 a: x",
+        "23:58 a: x",
+        "00:05 a: x",
+        "00:03 a: out of order by two minutes",
+        "06:10 a: x",
+    ]:
+        stamp = find_stamp(line)
+        assert stamp is not None
+        times.append(clock.resolve(stamp))
+    assert times == [
+        utc(2019, 3, 1, 23, 50),
+        utc(2019, 3, 1, 23, 58),
+        utc(2019, 3, 2, 0, 5),
+        utc(2019, 3, 2, 0, 3),
+        utc(2019, 3, 2, 6, 10),
+    ]
+
+
+def test_dated_line_resets_the_date() -> None:
+    clock = Clock(UTC, ref_date=date(2019, 3, 1))
+    out = []
+    for line in ["22:00 a: x", "[2019-03-05 09:00] a: x", "09:30 a: x", "02:00 a: next day"]:
+        stamp = find_stamp(line)
+        assert stamp is not None
+        out.append(clock.resolve(stamp))
+    assert out == [utc(2019, 3, 1, 22), utc(2019, 3, 5, 9), utc(2019, 3, 5, 9, 30), utc(2019, 3, 6, 2)]
+
+
+def test_notes_do_not_carry_but_stay_near_the_previous_time() -> None:
+    clock = Clock(UTC, ref_date=date(2019, 3, 1), carry=False)
+    out = []
+    for line in ["14:00 started", "13:10 (earlier: the deploy)", "02:00 recovered next night"]:
+        stamp = find_stamp(line)
+        assert stamp is not None
+        out.append(clock.resolve(stamp))
+    assert out == [utc(2019, 3, 1, 14), utc(2019, 3, 1, 13, 10), utc(2019, 3, 2, 2)]
+
+
+def test_reference_span_puts_an_evening_chat_before_a_midnight_alert() -> None:
+    span = (utc(2019, 3, 2, 0, 5), utc(2019, 3, 2, 3, 0))
+    clock = Clock(UTC, ref_span=span)
+    stamp = find_stamp("23:50 dana: seeing errors")
+    assert stamp is not None
+    assert clock.resolve(stamp) == utc(2019, 3, 1, 23, 50)
+
+
+def test_dst_transition_in_bundle_zone() -> None:
+    # 2024-03-10 02:00 PST -> 03:00 PDT in Los Angeles
+    clock = Clock(LA, ref_date=date(2024, 3, 10))
+    out = []
+    for line in ["01:30 a: before", "03:10 a: after the jump", "13:00 a: afternoon"]:
+        stamp = find_stamp(line)
+        assert stamp is not None
+        out.append(clock.resolve(stamp))
+    assert out == [utc(2024, 3, 10, 9, 30), utc(2024, 3, 10, 10, 10), utc(2024, 3, 10, 20, 0)]
+    assert out[1] - out[0] == timedelta(minutes=40)
+
+
+def test_date_markers() -> None:
+    for line, expected in [
+        ("## 2019-03-01", date(2019, 3, 1)),
+        ("--- March 1, 2019 ---", date(2019, 3, 1)),
+        ("- 1 Mar 2019: deploy", date(2019, 3, 1)),
+        ("Jul 09, 2024 UTC - Reply from JFrog", date(2024, 7, 9)),
+    ]:
+        marker = find_date_marker(line)
+        assert marker is not None and marker.date_only and marker.value.date() == expected, line
+    assert find_date_marker("2019-03-01 14:02 dana: x") is not None  # callers try find_stamp first
+    assert find_date_marker("deploy of 2019-03-01") is None
+    clock = Clock(LA)
+    marker = find_date_marker("2024-02-28 UTC (day only): GA")
+    assert marker is not None and clock.mark_date(marker) == utc(2024, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-03-01T14:02:11Z", utc(2019, 3, 1, 14, 2, 11)),
+        ("2019-03-01T14:02:11.123456789Z", utc(2019, 3, 1, 14, 2, 11, 123456)),
+        ("2019-03-01 06:02:11", utc(2019, 3, 1, 14, 2, 11)),  # zone-less: bundle zone (LA)
+        ("1551448931.000100", utc(2019, 3, 1, 14, 2, 11, 100)),
+        (1551448931, utc(2019, 3, 1, 14, 2, 11)),
+        (1551448931123, utc(2019, 3, 1, 14, 2, 11, 123000)),
+        ("0001-01-01T00:00:00Z", None),
+        ("soon", None),
+        ("2019-03-01", None),
+        ("nan", None),
+        ("1e400", None),
+        (True, None),
+        (None, None),
+        ([1], None),
+        (-5, None),
+    ],
+)
+def test_parse_timestamp(value: object, expected: datetime | None) -> None:
+    assert parse_timestamp(value, LA) == expected
+
+
+def test_unknown_zone() -> None:
+    with pytest.raises(ValueError, match="unknown timezone"):
+        zone("Mars/Olympus_Mons")
