@@ -223,8 +223,6 @@ def test_draft_deadline_fails_only_unfinished_sections(srv: FakeProviderServer) 
     assert "timeline" not in tasks(srv.log())
 
 
-@pytest.mark.xfail(reason="pydantic-ai refuses a run-level output_type when the agent has output validators "
-                   "(UserError); agents need one Agent per output mode", strict=False)
 @pytest.mark.parametrize(("mode", "prompt_set"), [("prompted", "default"), ("native", "seed-single-shot")])
 def test_output_mode_reaches_the_wire_in_drafts(srv: FakeProviderServer, mode: str, prompt_set: str) -> None:
     ref = ref_for("compat", srv) + f"?output={mode}"
