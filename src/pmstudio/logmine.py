@@ -37,12 +37,17 @@ _MASKS: tuple[tuple[str, str], ...] = (
 
 
 _NUMBER = re.compile(
-    r"(?<![\w.-])(?:(?P<key>[A-Za-z_][\w.-]{0,30})[=:])?(?P<val>[-+]?\d+(?:\.\d+)?(?:ms|s|m|h|%|[KMGT]i?B)?)(?![\w.:/-])"
+    r"(?<![\w./#:-])(?:(?P<key>[A-Za-z_][\w.-]{0,30})[=:])?(?P<val>[-+]?\d+(?:\.\d+)?(?P<unit>ms|s|m|h|%|[KMGT]i?B)?)(?![\w.:/-])"
 )
 
 
 def _numbers(text: str) -> list[tuple[str, str]]:
-    return [(m.group("key") or "", m.group("val")) for m in _NUMBER.finditer(text)]
+    """Measurements in a line: ``key=12``, ``key: 12``, ``3012ms``, ``7.5%`` (not bare ids)."""
+    return [
+        (m.group("key") or "", m.group("val"))
+        for m in _NUMBER.finditer(text)
+        if m.group("key") or m.group("unit")
+    ]
 
 
 @dataclass

@@ -57,7 +57,7 @@ _KEYWORD = r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|a
 _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?=\n[ \t]*\n)|\Z)"), "KEY", 100, 0, False),
     (re.compile(r"PuTTY-User-Key-File-\d: [\s\S]*?(?:Private-MAC: \S+|\Z)"), "KEY", 100, 0, False),
-    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@]{1,64}:([^\s@/]{1,128})@"), "PASSWORD", 95, 1, False),
+    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@]{0,64}:([^\s@/]{1,128})@"), "PASSWORD", 95, 1, False),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}"), "SECRET", 90, 0, False),
     (re.compile(r"(?i)\bauthorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*([A-Za-z0-9._~+/=-]{8,})"), "SECRET", 90, 1, False),
     (re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{12,})"), "SECRET", 85, 1, True),
@@ -69,7 +69,7 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"), "SECRET", 90, 0, False),
     (re.compile(r"\bnpm_[A-Za-z0-9]{30,}"), "SECRET", 90, 0, False),
     (re.compile(r"(?i)[?&](?:access_token|token|api_?key|key|secret|password|sig|signature|auth)=([^&\s#\"']{6,})"), "SECRET", 80, 1, False),
-    (re.compile(rf"(?i)(?<![A-Za-z0-9])[\w.-]*?{_KEYWORD}[\"'\]]{{0,2}}\s*(?:=|:=|=>)\s*[\"']?([^\s\"',;&]{{3,}})"), "PASSWORD", 75, 1, False),
+    (re.compile(rf"(?i)(?<![A-Za-z0-9])[\w.-]*?{_KEYWORD}[\"'\]]{{0,2}}\s*(?:=|:=|=>)\s*[\"']?([^\s\"',;]{{3,}})"), "PASSWORD", 75, 1, False),
     (re.compile(rf"(?i)(?<![A-Za-z0-9])[\w.-]*?{_KEYWORD}[\"'\]]{{0,2}}\s*:\s*[\"']?([^\s\"',;&]{{3,}})"), "PASSWORD", 74, 1, True),
     (re.compile(r"(?i)\b(?:password|passwd|passphrase|pw|pwd)\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
     (re.compile(r"(?<![\w.%+/:=-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
@@ -78,6 +78,7 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"(?i)\b(?:phone|tel|mobile|cell|sms|whatsapp|call\s+me\s+(?:at|on))\b[^\d+\n]{0,12}(\+?\d[\d ().-]{6,18}\d)"), "PHONE", 50, 1, False),
     (re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,4096}(?![A-Za-z0-9+/=_-])"), "SECRET", 40, 0, True),
 )  # fmt: skip
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s\"'<>]+")
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
 _NOT_SECRETS = {
     "none",
@@ -203,13 +204,25 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _url_paths(text: str) -> list[tuple[int, int]]:
+    """Host and path parts of URLs (before any query string): ids there are not keys."""
+    return [(m.start(), m.start() + len(m.group(0).split("?", 1)[0])) for m in _URL.finditer(text)]
+
+
 def _spans(text: str, rmap: RedactionMap) -> list[_Span]:
     found: list[_Span] = []
+    paths: list[tuple[int, int]] | None = None
     for pattern, category, priority, group, check in _RULES:
         for m in pattern.finditer(text):
             value = m.group(group)
             if not value or PLACEHOLDER_PREFIX in value:
                 continue
+            if category == "EMAIL" and value.lower().startswith("git@"):
+                continue
+            if category == "SECRET" and priority == 40:
+                paths = _url_paths(text) if paths is None else paths
+                if any(start <= m.start() < end for start, end in paths):
+                    continue
             if check and not _needs_check(category, priority, value):
                 continue
             if category == "PHONE":
