@@ -57,10 +57,11 @@ def test_chat_lines() -> None:
             "omar [14:40]: bracketed after the name",
             "14:41 https://grafana.example.com/d/x",
             "dana: no time on this one",
+            "14:50 the deploy failed: rolling back now",
         ]
     )
     items = by_line(parsed("chat", content, name="chat.txt"))
-    assert set(items) == {1, 2, 5, 6, 7, 9, 10, 11, 12}
+    assert set(items) == {1, 2, 5, 6, 7, 9, 10, 11, 12, 13}
     assert (
         items[1].id == "chat.txt:1"
         and items[1].actor == "dana"
@@ -75,6 +76,7 @@ def test_chat_lines() -> None:
     assert items[10].actor == "omar" and items[10].text == "bracketed after the name"
     assert items[11].actor is None and items[11].text == "https://grafana.example.com/d/x"
     assert items[12].actor == "dana" and items[12].at == items[11].at  # known speaker, message continues
+    assert items[13].actor is None and items[13].text == "the deploy failed: rolling back now"
 
 
 def test_chat_date_divider_and_midnight() -> None:

@@ -42,6 +42,9 @@ def resolve(
         ("01/Mar/2019:06:02:11 -0800 GET /", utc(2019, 3, 1, 14, 2, 11)),
         ("March 1, 2019 at 6:02 AM PST - update", utc(2019, 3, 1, 14, 2)),
         ("Mar 1, 2019 - 14:02 UTC Resolved", utc(2019, 3, 1, 14, 2)),
+        ("01/Mar/19 2:02 PM Dana Smith added a comment", utc(2019, 3, 1, 14, 2)),
+        ("3/1/2019 2:02 PM dana: teams export", utc(2019, 3, 1, 14, 2)),
+        ("13/1/2019 14:02 day first when the month cannot be 13", utc(2019, 1, 13, 14, 2)),
     ],
 )
 def test_fully_dated_formats(line: str, expected: datetime) -> None:

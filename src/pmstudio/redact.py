@@ -12,6 +12,7 @@ commit hashes, percentages.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from pmstudio.schema import Bundle
 
 PLACEHOLDER_PREFIX = "REDACTED_"
+_CONTEXT_FREE = (f"{PLACEHOLDER_PREFIX}EMAIL_", f"{PLACEHOLDER_PREFIX}PHONE_")
 
 # detect-secrets plugins used for their patterns only (analyze_string: no settings, no verification).
 _PLUGINS: tuple[tuple[RegexBasedDetector, str], ...] = (
@@ -69,14 +71,14 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"), "SECRET", 90, 0, False),
     (re.compile(r"\bnpm_[A-Za-z0-9]{30,}"), "SECRET", 90, 0, False),
     (re.compile(r"(?i)[?&](?:access_token|token|api_?key|key|secret|password|sig|signature|auth)=([^&\s#\"']{6,})"), "SECRET", 80, 1, False),
-    (re.compile(rf"(?i)(?<![A-Za-z0-9])[\w.-]*?{_KEYWORD}[\"'\]]{{0,2}}\s*(?:=|:=|=>)\s*[\"']?([^\s\"',;]{{3,}})"), "PASSWORD", 75, 1, False),
-    (re.compile(rf"(?i)(?<![A-Za-z0-9])[\w.-]*?{_KEYWORD}[\"'\]]{{0,2}}\s*:\s*[\"']?([^\s\"',;&]{{3,}})"), "PASSWORD", 74, 1, True),
+    (re.compile(rf"(?i){_KEYWORD}[\"'\]]{{0,2}}\s*(?:=|:=|=>)\s*[\"']?([^\s\"',;]{{3,}})"), "PASSWORD", 75, 1, False),
+    (re.compile(rf"(?i){_KEYWORD}[\"'\]]{{0,2}}\s*:\s*[\"']?([^\s\"',;&]{{3,}})"), "PASSWORD", 74, 1, True),
     (re.compile(r"(?i)\b(?:password|passwd|passphrase|pw|pwd)\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
-    (re.compile(r"(?<![\w.%+/:=-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
+    (re.compile(r"(?<![\w.%+/-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
     (re.compile(r"(?<![\w+.:/=-])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,5}(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
     (re.compile(r"(?<![\w+.:/=-])(?:\(\d{3}\)\s?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
     (re.compile(r"(?i)\b(?:phone|tel|mobile|cell|sms|whatsapp|call\s+me\s+(?:at|on))\b[^\d+\n]{0,12}(\+?\d[\d ().-]{6,18}\d)"), "PHONE", 50, 1, False),
-    (re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,4096}(?![A-Za-z0-9+/=_-])"), "SECRET", 40, 0, True),
+    (re.compile(r"(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/=_-]{0,4096}?[a-z])(?=[A-Za-z0-9+/=_-]{0,4096}?[A-Z])[A-Za-z0-9+/=_-]{20,4096}(?![A-Za-z0-9+/=_-])"), "SECRET", 40, 0, True),
 )  # fmt: skip
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s\"'<>]+")
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
@@ -132,11 +134,12 @@ class RedactionMap(BaseModel):
     def known_pattern(self) -> re.Pattern[str] | None:
         """One regex matching every known original (longest first), for values seen elsewhere."""
         if self._known is None:
-            values = sorted(
-                (v for v in self._index if len(v) >= 6 and (v in self.fragments or _looks_secret(v))),
-                key=len,
-                reverse=True,
-            )
+            contextual = [
+                original
+                for ph, original in self.mapping.items()
+                if not ph.startswith(_CONTEXT_FREE) and len(original) >= 6 and _looks_secret(original)
+            ]  # e-mails and phone numbers are found in any context anyway
+            values = sorted({*contextual, *self.fragments}, key=len, reverse=True)
             if values:
                 self._known = re.compile("|".join(re.escape(v) for v in values))
         return self._known
@@ -258,12 +261,15 @@ def redact_text(text: str, rmap: RedactionMap) -> str:
     if not text:
         return text
     chosen: list[_Span] = []
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []  # chosen spans never overlap, so sorted starts give sorted ends too
+    ends: list[int] = []
     for span in sorted(_spans(text, rmap), key=lambda s: (-s.priority, -(s.end - s.start), s.start)):
-        if any(span.start < end and start < span.end for start, end in taken):
+        i = bisect.bisect_right(starts, span.start)
+        if (i > 0 and ends[i - 1] > span.start) or (i < len(starts) and starts[i] < span.end):
             continue
+        starts.insert(i, span.start)
+        ends.insert(i, span.end)
         chosen.append(span)
-        taken.append((span.start, span.end))
     if not chosen:
         return text
     out: list[str] = []

@@ -51,8 +51,11 @@ _MONTH_DAY = re.compile(
     rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
 )
 _DAY_MONTH = re.compile(
-    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})[ /-](?P<year>\d{{4}})"
+    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ]))"
     rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
+)
+_NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM (Teams, Excel exports); dateutil swaps an impossible month
+    rf"(?<![\w:./])(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
 )
 _BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)")
 _HOUR_AMPM = re.compile(r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])")
@@ -135,8 +138,13 @@ def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         return Stamp(base + m.start(), base + m.end(), value, UTC, has_date=True, has_year=True)
     ampm = g.get("ampm") or ""
     zone_txt = g.get("zone") or ""
+    if kind == "numeric":
+        text = f"{g['date']} {g['clock']} {ampm} {zone_txt}"
+        return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
     if kind in ("month_day", "day_month"):
         year = g.get("year")
+        if year is not None and len(year) == 2:
+            year = f"20{year}"
         text = f"{g['mon'].rstrip('.')} {g['day']} {year or ''} {g['clock']} {ampm} {zone_txt}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=year is not None)
     clock = g["clock"] if kind == "bare" else f"{g['clock']}:00"
@@ -149,6 +157,7 @@ def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("iso", _ISO),
     ("day_month", _DAY_MONTH),
+    ("numeric", _NUMERIC),
     ("month_day", _MONTH_DAY),
     ("epoch", _EPOCH),
     ("bare", _BARE),

@@ -17,7 +17,8 @@ from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import Clock, Stamp, find_date_marker, find_stamp
 
-_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}){0,3}"
+# a speaker: one word, or up to four capitalised ones ("Sam Lee", "Dana K."), not "the deploy failed"
+_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
 _ACTOR = re.compile(
     rf"^(?:<(?P<irc>[^<>\s]{{1,40}})>\s*:?\s+|\*\s*(?P<me>{_NAME})\s+|(?P<name>{_NAME})\s?:(?:\s+|$))(?P<text>.*)$"
 )
