@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmstudio.ingest import BundleError, bundle_from_materials, load_bundle
+from pmstudio.parsers.clock import Clock
 from pmstudio.redact import RedactionMap, redact_text
 from pmstudio.schema import MATERIAL_KINDS, Bundle, Material, MaterialKind
-from pmstudio.timeparse import Clock, find_date_marker, find_stamp
+from pmstudio.timeparse import find_date_marker, find_stamp
 
 SETTINGS = settings(
     max_examples=300,

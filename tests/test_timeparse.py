@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pmstudio.timeparse import Clock, find_date_marker, find_stamp, parse_timestamp, zone
+from pmstudio.parsers.clock import Clock
+from pmstudio.timeparse import find_date_marker, find_stamp, parse_timestamp, zone
 
 LA = ZoneInfo("America/Los_Angeles")
 

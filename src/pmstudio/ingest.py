@@ -2,8 +2,9 @@
 
 Inputs: a golden-format YAML (``materials``; ``expected`` is ignored), a folder of raw files with an
 optional ``bundle.yaml`` manifest, one raw file, or ``-`` for stdin. Times are resolved in two passes:
-the earliest fully dated item of the bundle gives the reference date for bare clock times. Bad input
-raises :class:`BundleError`, whose message is one line naming the file.
+the first finds the bundle's main cluster of fully dated items (with one cluster: from the earliest
+dated item), which dates bare clock times; the second parses. Bad input raises :class:`BundleError`,
+whose message is one line naming the file.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pmstudio.parsers import BundleError, infer_kind, parse, reference_span
+from pmstudio.parsers.files import load_yaml, read_stdin, read_text
 from pmstudio.redact import RedactionMap, redact_bundle
 from pmstudio.schema import MATERIAL_KINDS, Bundle, Evidence, Material, MaterialKind
 from pmstudio.timeparse import zone
@@ -53,61 +54,6 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "bundle"
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise BundleError(name, "not UTF-8 text (binary?)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BundleError(name, "not UTF-8 text (binary?)") from None
-    if not text.strip():
-        raise BundleError(name, "empty file" if not text else "empty file (only whitespace)")
-    return text.replace("\r\n", "\n")
-
-
-def _read(path: Path, name: str, max_bytes: int) -> str:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise BundleError(name, f"file is {size} bytes, over the limit of {max_bytes} bytes")
-        if size == 0:
-            raise BundleError(name, "empty file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BundleError(name, f"cannot read: {exc.strerror or exc}") from None
-    return _decode(data, name)
-
-
-def _read_stdin(stream: TextIO, max_bytes: int) -> str:
-    try:
-        text = stream.read(max_bytes + 1)
-    except UnicodeDecodeError:
-        raise BundleError("stdin", "not UTF-8 text (binary?)") from None
-    except OSError as exc:
-        raise BundleError("stdin", f"cannot read: {exc}") from None
-    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise BundleError("stdin", f"input is over the limit of {max_bytes} bytes")
-    if "\x00" in text[:8192]:
-        raise BundleError("stdin", "not UTF-8 text (binary?)")
-    if not text.strip():
-        raise BundleError("stdin", "empty input")
-    return text.lstrip("\ufeff").replace("\r\n", "\n")
-
-
-def _yaml(text: str, name: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise BundleError(name, f"malformed YAML{where}: {exc.problem or exc.context}") from None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise BundleError(name, f"malformed YAML: {exc}") from None
-
-
 def _opt_str(value: Any, name: str, key: str) -> str | None:
     if value is None:
         return None
@@ -123,7 +69,7 @@ def _material(name: str, kind: Any, content: Any, where: str) -> Material:
     what = "" if where == name else f"material {name}: "
     if not isinstance(content, str):
         raise BundleError(where, f"{what}`content` must be text")
-    if not content.strip():
+    if not content or content.isspace():
         raise BundleError(where, f"{what}empty content")
     content = content.replace("\r\n", "\n")
     if kind is None:
@@ -192,9 +138,9 @@ def _finish(bundle: Bundle, redact: bool) -> tuple[Bundle, RedactionMap | None]:
     return redact_bundle(bundle)
 
 
-def _from_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
+def _fromload_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
     name = path.name
-    data = _yaml(text, name)
+    data = load_yaml(text, name)
     if not isinstance(data, dict):
         raise BundleError(name, "not a bundle: expected a mapping with `materials`")
     if "materials" not in data:
@@ -222,7 +168,7 @@ def _from_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
 
 
 def _manifest(path: Path, max_bytes: int) -> Manifest:
-    data = _yaml(_read(path, path.name, max_bytes), path.name)
+    data = load_yaml(read_text(path, path.name, max_bytes), path.name)
     if data is None:
         return Manifest()
     if not isinstance(data, dict):
@@ -256,7 +202,7 @@ def _from_folder(folder: Path, timezone: str | None, max_bytes: int) -> Bundle:
         raise BundleError(
             manifest_path.name if manifest_path else label, f"kinds: no file named {unknown[0]!r}"
         )
-    materials = [_material(n, manifest.kinds.get(n), _read(f, n, max_bytes), n) for n, f in names.items()]
+    materials = [_material(n, manifest.kinds.get(n), read_text(f, n, max_bytes), n) for n, f in names.items()]
     tz_name = _zone_name(timezone or manifest.timezone, manifest_path.name if manifest_path else label)
     return _build(
         materials,
@@ -282,7 +228,7 @@ def load_bundle(
 ) -> tuple[Bundle, RedactionMap | None]:
     """Load a bundle from a golden YAML, a folder, one raw file, or ``-`` (stdin)."""
     if str(path) == "-":
-        text = _read_stdin(stdin or sys.stdin, max_bytes)
+        text = read_stdin(stdin or sys.stdin, max_bytes)
         material = _material("stdin", None, text, "stdin")
         tz_name = _zone_name(timezone, "stdin")
         bundle = _build(
@@ -294,9 +240,9 @@ def load_bundle(
         raise BundleError(str(path), "no such file or directory")
     if p.is_dir():
         return _finish(_from_folder(p, timezone, max_bytes), redact)
-    text = _read(p, p.name, max_bytes)
+    text = read_text(p, p.name, max_bytes)
     if p.suffix.lower() in _YAML_SUFFIXES:
-        return _finish(_from_yaml(p, text, timezone), redact)
+        return _finish(_fromload_yaml(p, text, timezone), redact)
     material = _material(p.name, None, text, p.name)
     bundle = _build(
         [material],

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pmstudio.logmine import condense
-from pmstudio.parsers.common import BundleError, is_decoration, iter_lines
+from pmstudio.parsers.clock import Clock
+from pmstudio.parsers.common import BundleError, first_char, is_decoration, iter_lines
 from pmstudio.parsers.log import json_record, parse_log
 from pmstudio.parsers.sniff import infer_kind
 from pmstudio.parsers.structured import parse_alerts_json, parse_pagerduty, parse_slack
 from pmstudio.parsers.text import parse_chat, parse_prose
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import Clock, find_stamp
+from pmstudio.timeparse import find_stamp
 
 __all__ = ["BundleError", "dated_minutes", "infer_kind", "parse", "reference_span"]
 
@@ -27,7 +28,7 @@ CLUSTER_GAP = timedelta(hours=12)
 
 def _is_json(material: Material) -> bool:
     return material.kind in ("slack_export", "pagerduty") or (
-        material.kind == "alerts" and material.content.lstrip()[:1] in ("{", "[")
+        material.kind == "alerts" and first_char(material.content) in ("{", "[")
     )
 
 

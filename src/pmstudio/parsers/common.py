@@ -30,6 +30,16 @@ def iter_lines(content: str) -> Iterator[tuple[int, str]]:
         pos = end + 1
 
 
+_SPACE = re.compile(r"\s*")
+
+
+def first_char(content: str) -> str:
+    """The first non-whitespace character ("" if none), without copying a large content."""
+    m = _SPACE.match(content)
+    start = m.end() if m else 0
+    return content[start : start + 1]
+
+
 _DECORATION = re.compile(r"^\s*(?:`{3,}.*|~{3,}.*|<!--.*-->|[-=*_#~|:+.\s]*)\s*$")
 
 

@@ -15,9 +15,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from pmstudio.logmine import condense
+from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import Clock, find_stamp, parse_timestamp
+from pmstudio.timeparse import find_stamp, parse_timestamp
 
 _TIME_KEYS = (
     "@timestamp",

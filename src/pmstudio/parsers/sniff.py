@@ -8,7 +8,7 @@ from itertools import islice
 from pathlib import PurePosixPath
 from typing import Any
 
-from pmstudio.parsers.common import BundleError, is_decoration, iter_lines
+from pmstudio.parsers.common import BundleError, first_char, is_decoration, iter_lines
 from pmstudio.schema import MaterialKind
 from pmstudio.timeparse import find_stamp
 
@@ -66,10 +66,10 @@ def infer_kind(name: str, content: str) -> MaterialKind:
     path = PurePosixPath(name.lower())
     suffix = path.suffix
     stem = path.name
-    stripped = content.lstrip()
+    first = first_char(content)
     if suffix in (".jsonl", ".ndjson"):
         return "log"
-    if suffix == ".json" or (stripped[:1] in ("{", "[") and suffix in TEXT_SUFFIXES | {".log"}):
+    if suffix == ".json" or (first in ("{", "[") and suffix in TEXT_SUFFIXES | {".log"}):
         try:
             data = json.loads(content)
         except (ValueError, RecursionError) as exc:

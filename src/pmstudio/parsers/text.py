@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import Clock, Stamp, find_date_marker, find_stamp
+from pmstudio.timeparse import Stamp, find_date_marker, find_stamp
 
 # a speaker: one word, or up to four capitalised ones ("Sam Lee", "Dana K."), not "the deploy failed"
 _NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"

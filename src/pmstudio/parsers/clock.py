@@ -1,0 +1,143 @@
+"""Resolve stamps to aware UTC datetimes with a material's date context.
+
+A :class:`Clock` lives for one material. It knows the bundle zone, the bundle's reference (the span
+of its main cluster of fully dated items, or just a date) and what the material said so far: dated
+lines reset the date; in chronological materials (chat, logs) a bare time more than 6 hours before
+the previous one moves to the next day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from pmstudio.timeparse import Stamp
+
+
+def _closest_year(month_day: datetime, anchor: datetime) -> datetime | None:
+    options: list[datetime] = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            options.append(month_day.replace(year=year))
+        except ValueError:  # Feb 29 outside leap years
+            continue
+    naive_anchor = anchor.replace(tzinfo=None)
+    return min(options, key=lambda d: abs(d - naive_anchor)) if options else None
+
+
+def _shift(day: date, days: int) -> date | None:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+class Clock:
+    """Resolves the stamps of one material to aware datetimes.
+
+    The reference is ``ref_span`` (first and last moment of the bundle's main cluster of fully dated
+    items) or just ``ref_date``. ``carry`` (chronological materials: chat, logs): the first bare time
+    takes the date that puts it in (or nearest) the reference span, and a bare time earlier than the
+    previous time by more than 6 hours moves to the next day. Otherwise (notes, tickets) a bare time
+    takes the date nearest the previous time of the material, or the reference. Dated lines reset the
+    date.
+    """
+
+    def __init__(
+        self,
+        tz: tzinfo,
+        *,
+        ref_date: date | None = None,
+        ref_span: tuple[datetime, datetime] | None = None,
+        carry: bool = True,
+        now: datetime | None = None,
+    ) -> None:
+        self.tz = tz
+        self.ref_span = ref_span
+        self.ref_date = ref_date or (ref_span[0].astimezone(tz).date() if ref_span else None)
+        self.carry = carry
+        self.now = now or datetime.now(tz)
+        self.day: date | None = None  # date context from the material itself
+        self.prev: datetime | None = None  # last resolved time (wall clock in self.tz)
+
+    def resolve(self, stamp: Stamp) -> datetime | None:
+        """The aware UTC datetime of ``stamp`` (None when a bare time has no date to go with)."""
+        try:
+            at = self._resolve(stamp)
+        except (ValueError, OverflowError):
+            return None
+        return self.observe(at) if at is not None else None
+
+    def observe(self, at: datetime) -> datetime | None:
+        """Record an already resolved (aware) time as the latest one; returns it in UTC (None when
+        it cannot be represented)."""
+        try:
+            local = at.astimezone(self.tz)
+            utc = at.astimezone(UTC)
+        except (ValueError, OverflowError):
+            return None
+        self.day, self.prev = local.date(), local
+        return utc
+
+    def mark_date(self, stamp: Stamp) -> datetime | None:
+        """A date without a time: following bare times are on that date. Returns its midnight (in
+        the stated zone or the bundle zone) in UTC."""
+        self.day = stamp.value.date()
+        self.prev = None
+        try:
+            return datetime.combine(self.day, time(), tzinfo=stamp.zone or self.tz).astimezone(UTC)
+        except (ValueError, OverflowError):
+            return None
+
+    def _resolve(self, stamp: Stamp) -> datetime | None:
+        tz = stamp.zone or self.tz
+        if stamp.has_year:
+            return stamp.value.replace(tzinfo=tz)
+        if stamp.has_date:  # month and day, no year (syslog, status pages)
+            anchor = self.prev or (self.ref_span[0] if self.ref_span else None)
+            if anchor is None and self.ref_date is not None:
+                anchor = datetime.combine(self.ref_date, time(12), tzinfo=self.tz)
+            if anchor is None:
+                now = self.now.replace(tzinfo=None)
+                value = _closest_year(stamp.value, self.now)
+                if value is not None and value > now + timedelta(days=1):
+                    value = _closest_year(stamp.value, self.now - timedelta(days=366))
+                return value.replace(tzinfo=tz) if value else None
+            value = _closest_year(stamp.value, anchor)
+            return value.replace(tzinfo=tz) if value else None
+        return self._bare(stamp.value.time(), tz, explicit=stamp.zone is not None)
+
+    def _bare(self, clock: time, tz: tzinfo, *, explicit: bool) -> datetime | None:
+        if self.day is not None and (self.carry or self.prev is None):
+            at = datetime.combine(self.day, clock, tzinfo=tz)
+            if self.carry and self.prev is not None:
+                prev = self.prev.astimezone(tz)
+                if at < prev - timedelta(hours=6):
+                    at += timedelta(days=1)
+                elif explicit and at > prev + timedelta(hours=18):
+                    at -= timedelta(days=1)
+            return at
+        if not self.carry and self.prev is not None:
+            return _near(clock, tz, self.prev, self.prev)
+        if self.ref_span is not None:
+            return _near(clock, tz, *self.ref_span)
+        return datetime.combine(self.ref_date, clock, tzinfo=tz) if self.ref_date else None
+
+
+def _near(clock: time, tz: tzinfo, start: datetime, end: datetime) -> datetime | None:
+    """``clock`` on the day (around ``start``) that puts it inside [start, end], or nearest to it;
+    for a single moment, within 12 hours before or 18 hours after it."""
+    base = start.astimezone(tz).date()
+    options: list[tuple[timedelta, datetime]] = []
+    for shift in (-1, 0, 1):
+        day = _shift(base, shift)
+        if day is None:
+            continue
+        at = datetime.combine(day, clock, tzinfo=tz)
+        if start <= at <= end:
+            distance = timedelta(0)
+        elif at < start:
+            distance = (start - at) * 1.5  # prefer later: materials mostly follow their anchor
+        else:
+            distance = at - end
+        options.append((distance, at))
+    return min(options, key=lambda o: (o[0], o[1]))[1] if options else None
