@@ -138,7 +138,7 @@ def _finish(bundle: Bundle, redact: bool) -> tuple[Bundle, RedactionMap | None]:
     return redact_bundle(bundle)
 
 
-def _fromload_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
+def _from_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
     name = path.name
     data = load_yaml(text, name)
     if not isinstance(data, dict):
@@ -242,7 +242,7 @@ def load_bundle(
         return _finish(_from_folder(p, timezone, max_bytes), redact)
     text = read_text(p, p.name, max_bytes)
     if p.suffix.lower() in _YAML_SUFFIXES:
-        return _finish(_fromload_yaml(p, text, timezone), redact)
+        return _finish(_from_yaml(p, text, timezone), redact)
     material = _material(p.name, None, text, p.name)
     bundle = _build(
         [material],

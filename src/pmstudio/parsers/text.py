@@ -81,6 +81,7 @@ def _name_first(line: str) -> tuple[Stamp | None, str | None, str]:
 
 
 def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
+    """One item per message line; untimed lines continue the previous message (its time and speaker)."""
     out: list[Evidence] = []
     at: datetime | None = None
     actor: str | None = None
@@ -217,6 +218,8 @@ def _keep_unused(entries: list[_Entry], used: set[int]) -> None:
 
 
 def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
+    """Notes and tickets: one item per content line, timed when the line (or its time-only header or
+    footer line) carries a time; a date-only line start (``2024-02-28: ...``) dates it at midnight."""
     entries = _collect(material, clock)
     _assign_markers(entries, footer_default=material.kind == "ticket")
     return [
