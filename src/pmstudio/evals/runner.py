@@ -31,7 +31,10 @@ from pmstudio.store.db import insert_rows
 from pmstudio.store.writes import _draft_rows, bundle_key, finish_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
-ENGINE_PATHS = ("offline", "lints", "agents", "orchestrator.py", "assemble.py", "data/lexicon.yaml", "ingest.py", "redact.py")
+ENGINE_PATHS = (
+    "offline", "lints", "agents", "parsers", "orchestrator.py", "assemble.py", "data/lexicon.yaml", "ingest.py", "redact.py",
+    "timeparse.py", "logmine.py",
+)
 
 
 class EvalSettings(BaseModel):
