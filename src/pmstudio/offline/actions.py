@@ -1,0 +1,353 @@
+"""Action items and prevention strategies from the follow-ups responders named.
+
+Sources: lines under a notes heading about actions ("Follow-ups", "Actions", "Next", "Takeaways")
+and messages with follow-up phrasing ("follow-ups:", "we need to", "we should", "from now on",
+"I want", "X must ..."). Lists are split into items, lead-ins are stripped and each item is made
+verb-first. Owners are teams named in the materials, or the team owning the most-mentioned
+service; never a person. Each item links to the contributing factor it is closest to, and every
+factor left without an item gets an investigation item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, utils
+
+from pmstudio.offline.analysis import Analysis
+from pmstudio.offline.causes import category
+from pmstudio.offline.classify import FOLLOWUP
+from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import is_blameful, sentence, split_sentences, third_person
+
+MAX_ITEMS = 12
+DUPLICATE = 78.0
+LINK_THRESHOLD = 45.0
+
+_LEAD = re.compile(
+    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|actions?|todo|to-do|next steps?|next|AI|takeaways?|"
+    r"generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
+    re.I,
+)
+_LIST_LEAD = re.compile(r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo)\s*:|i want\b)", re.I)
+_PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
+_SPEAKER = re.compile(r"^(?:a responder|the on-call engineer|the incident commander|a user|a customer|the reporter)\s*:\s*", re.I)
+_CUES = (
+    (re.compile(r"^.*?\bwe (?:really )?need to\s+", re.I), ""),
+    (re.compile(r"^.*?\bwe (?:really )?need (?=an?\b|more\b|monitoring\b)", re.I), "add "),
+    (re.compile(r"^.*?\bwe should\s+", re.I), ""),
+    (re.compile(r"^.*?\blet['’]s\s+", re.I), ""),
+    (re.compile(r"^.*?\bfrom now on,? we\s+", re.I), ""),
+    (re.compile(r"^.*?\bgoing forward,? we\s+", re.I), ""),
+    (re.compile(r"^.*?\bi want to know\s+", re.I), "find out "),
+    (re.compile(r"^.*?\bi want to\s+", re.I), ""),
+    (re.compile(r"^.*?\bi want\s+", re.I), "add "),
+    (re.compile(r"^(?:will|going to) (?:try to )?", re.I), ""),
+    (re.compile(r"^.*?\b(?:i['’]ll|i will|we['’]ll|we will|i['’]m going to|we['’]re going to|going to)\s+", re.I), ""),
+    (re.compile(r"^(?:keep|continue) (?=investigating|monitoring)", re.I), "keep "),
+)
+_VERBS = {
+    "add", "automate", "backfill", "build", "change", "check", "conduct", "continue", "create", "define", "deploy",
+    "develop", "document", "enable", "enforce", "ensure", "expand", "extend", "find", "fix", "get", "give",
+    "harden", "implement", "improve", "include", "introduce", "keep", "limit", "make", "migrate", "monitor",
+    "move", "publish", "purge", "rebuild", "reduce", "remove", "replace", "request", "require", "restrict",
+    "review", "revoke", "rotate", "run", "set", "speak", "spike", "split", "stop", "test", "track", "treat",
+    "update", "use", "validate", "verify", "watch", "write", "audit", "alert", "block", "investigate",
+    "reproduce", "stagger", "canary", "schedule", "store", "switch", "tag", "teach", "clean",
+    "disable", "delete", "provide", "prevent", "protect", "rate-limit", "retire", "scope", "separate", "ask",
+    "invite", "share", "announce", "notify", "inform", "contact", "escalate", "label", "refactor", "rename",
+    "measure", "plug", "pin", "practice", "rehearse", "drill", "load-test", "fuzz", "backport",
+}  # fmt: skip
+_GERUND = {"backfilling": "backfill", "updating": "update", "removing": "remove", "rotating": "rotate",
+           "automating": "automate", "validating": "validate", "improving": "improve", "writing": "write",
+           "making": "make", "using": "use", "monitoring": "monitor", "testing": "test", "reviewing": "review",
+           "adding": "add", "fixing": "fix", "checking": "check", "documenting": "document"}  # fmt: skip
+_VAGUE = re.compile(r"^\w+ (?:it|this|that|them|things?)(?: \w+)?$", re.I)
+_QUESTION = re.compile(r"^(?:can|could|should|is|are|do|does|did|was|were|will|would|why|how|what|where|which)\b", re.I)
+_CLAUSE = re.compile(r"\b(?:uses|is|are|has|have|gets|goes|can|cannot|needs|reads|works|stays)\b", re.I)
+_TEAM = re.compile(
+    r"\b((?:the )?(?:[A-Za-z][\w.-]*\s){0,3}(?:team|sre|on-call|oncall|dbas?|security|infrastructure|infra|platform|"
+    r"support|ops|operations|engineering)(?:\s+team)?)\b",
+    re.I,
+)
+_SERVICE = re.compile(r"\b([a-z][a-z0-9]*(?:[-.][a-z0-9]+)+)\b")
+_DATE = re.compile(r"\b(?:by|due|before|until|on)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
+_IMMEDIATE = re.compile(r"\b(?:now|today|tonight|this week|immediately|asap|urgent\w*|right away|high|p0|p1)\b", re.I)
+_LONG = re.compile(
+    r"\b(?:review \w+|across|migrat\w*|re-?architect\w*|long[- ]term|roadmap|quarter|strategy|fully|self-hosting|"
+    r"replace|sustainable|all (?:\w+ ){0,2}(?:modules|services|jobs|endpoints|urls|repos\w*)|independent)\b",
+    re.I,
+)
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("detect", re.compile(r"\b(monitor\w*|alert\w*|uptime|dashboard|observab\w*|watch\w*|detect\w*|metrics?|tracker|doomsday|notif\w*)\b", re.I)),
+    ("investigate", re.compile(r"\b(investigat\w*|find out|find where|reproduc\w*|root cause|understand|spike|figure out|whether|research)\b|\?$", re.I)),
+    ("mitigate", re.compile(r"\b(kill switch\w*|roll ?back|break-glass|runbook|recover\w*|failover|auto-block|circuit breaker|faster)\b", re.I)),
+    ("repair", re.compile(r"\b(fix|rebuild|restore|re-insert|revoke|purge|remove|delete|rotate|clean up)\b", re.I)),
+)
+_PROCESS = re.compile(r"\b(review|runbook|process|rules?|checklist|documentation|docs|confirmation|communicat\w*|approval|smoke test plan|written)\b", re.I)
+_IMPACT = {
+    "prevent": "Reduces the risk of the same failure happening again",
+    "detect": "Shortens the time to detect a similar failure",
+    "mitigate": "Shortens the time to mitigate a similar failure",
+    "repair": "Removes damage or exposure left by this incident",
+    "investigate": "Closes an open question about why this happened",
+}
+_PRIORITY_OF = {"high": "P1", "medium": "P2", "med": "P2", "low": "P3"}
+
+
+@dataclass
+class Proposal:
+    item: Item
+    title: str
+    priority: str | None
+
+
+def _split_top(text: str, seps: str) -> list[str]:
+    """Split on the separator characters in `seps` outside brackets and quotes."""
+    parts: list[str] = []
+    buf: list[str] = []
+    depth, quote = 0, ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"“":
+            quote = "\"" if ch == "\"" else "”"
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        elif ch in seps and depth == 0:
+            parts.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    parts.append("".join(buf))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _base(word: str) -> str:
+    w = word.lower()
+    return _GERUND.get(w, w)
+
+
+def verb_first(phrase: str) -> str:
+    """Make an action phrase start with a verb ("rollout must auto-block" -> "Make rollout auto-block")."""
+    p = phrase.strip().rstrip(".;,")
+    p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
+    if not p:
+        return ""
+    first = p.split()[0].lower()
+    if first in _VERBS:
+        return p[0].upper() + p[1:]
+    if _QUESTION.match(p):
+        return "Investigate: " + p.rstrip("?")
+    m = re.match(r"^(?P<subj>.+?)\s+must not\s+(?P<rest>.+)$", p, flags=re.I)
+    if m:
+        return f"Ensure {m.group('subj')} does not {m.group('rest')}"
+    m = re.match(r"^(?P<subj>.+?)\s+(?:must|should)\s+(?P<rest>.+)$", p, flags=re.I)
+    if m:
+        return f"Make {m.group('subj')} {m.group('rest')}"
+    m = re.match(r"^(?P<subj>.+?)\s+needs?\s+(?P<ger>\w+ing)\b\s*(?P<rest>.*)$", p, flags=re.I)
+    if m:
+        verb = _base(m.group("ger"))
+        return f"{verb.capitalize()} {m.group('subj')} {m.group('rest')}".strip()
+    m = re.match(r"^(?P<noun>[\w' -]{2,40}):\s+(?P<rest>.+)$", p)
+    if m:
+        return f"Add {m.group('noun')}: {m.group('rest')}"
+    if _CLAUSE.search(p):
+        return f"Ensure {p}"
+    return f"Add {p}"
+
+
+def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
+    text = a.say(item)
+    if not text:
+        return []
+    out: list[tuple[str, str | None]] = []
+    under_heading = item.heading_tag == "actions"
+    parts = split_sentences(text) if not under_heading else [text]
+    for part in parts:
+        if not under_heading and not FOLLOWUP.search(part) and not re.search(r"\b(?:must|should)\b", part):
+            continue
+        if re.search(r"\bshould we\b|\?\s*$", part) and not under_heading:
+            continue
+        part = _SPEAKER.sub("", part.strip())
+        priority = None
+        is_list = bool(_LIST_LEAD.match(part))
+        part = _LEAD.sub("", part)
+        m = _PRIORITY.match(part)
+        if m:
+            priority = _PRIORITY_OF.get(m.group("p").lower(), m.group("p").upper())
+            part = part[m.end() :]
+        for pattern, repl in _CUES:
+            new = pattern.sub(repl, part, count=1)
+            if new != part:
+                part = new
+                is_list = is_list or repl == "add "
+                break
+        pieces = _split_top(part, ";")
+        if is_list:
+            pieces = [q for p in pieces for q in _split_top(re.sub(r",?\s+and\s+(?=[a-z])", ", ", p), ",")]
+        for piece in pieces:
+            piece = re.sub(r"^(?:add\s+)?(?:and|also|plus)\s+", "", piece.strip(), flags=re.I)
+            piece = third_person(piece, a.role(item))
+            if len(piece.split()) < 2 and not under_heading:
+                continue
+            out.append((piece, priority))
+    return out
+
+
+def proposals(a: Analysis) -> list[Proposal]:
+    found: list[Proposal] = []
+    for item in a.items:
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager", "status"):
+            continue
+        if item.heading_tag != "actions" and not a.sig(item).followup:
+            continue
+        for phrase, priority in _phrases(a, item):
+            title = sentence(verb_first(phrase)).rstrip(".")
+            if len(title.split()) < 4 or is_blameful(title) or _VAGUE.search(title):
+                continue
+            cand = Proposal(item=item, title=title, priority=priority)
+            dup = next((p for p in found if fuzz.token_set_ratio(p.title, title, processor=utils.default_process) >= DUPLICATE), None)
+            if dup is None:
+                found.append(cand)
+            elif priority and not dup.priority:
+                found[found.index(dup)] = cand
+    return found[:MAX_ITEMS]
+
+
+_TEAM_WORD = re.compile(r"\b((?:[A-Za-z][\w.-]*\s){1,2})team\b")
+_TEAM_STOP = {
+    "us", "through", "the", "of", "to", "plus", "your", "our", "their", "my", "other", "from", "and", "for", "with",
+    "by", "a", "an", "on", "in", "at", "independent", "whole", "same", "this", "that", "every", "each", "any",
+    "small", "very", "entire", "whose", "which", "responder", "engineer", "user", "customer", "reporter",
+}  # fmt: skip
+_SERVICEISH = re.compile(r"(?:\.[a-z]{2,}$|-(?:service|app|api|server|platform|proxy|web|worker|cluster|gateway|db)\b)")
+_URL = re.compile(r"https?://\S+")
+_FILEISH = re.compile(r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+")
+
+
+def _team_names(text: str) -> list[str]:
+    out = []
+    for m in _TEAM_WORD.finditer(text):
+        words = m.group(1).split()
+        while words and words[0].lower() in _TEAM_STOP:
+            words = words[1:]
+        if words and all(w.lower() not in _TEAM_STOP for w in words):
+            out.append(" ".join(words) + " team")
+    return out
+
+
+def owner_for(a: Analysis) -> str:
+    """A team named in the materials, else the team owning the service the incident is about."""
+    teams: Counter[str] = Counter()
+    services: Counter[str] = Counter()
+    for item in a.items:
+        if item.source in ("log", "alert"):
+            continue
+        text = a.say(item)
+        if not text:
+            continue
+        for name in _team_names(text):
+            teams[name] += 1
+        for m in _SERVICE.finditer(_URL.sub(" ", text.lower())):
+            token = m.group(1)
+            if _SERVICEISH.search(token) and not _FILEISH.search(token):
+                services[token] += 1
+    if teams:
+        return max(teams.items(), key=lambda nc: (nc[1], nc[0]))[0]
+    title = (a.title or "").lower()
+    in_title = [t for t in services if re.search(rf"(?<![\w.-]){re.escape(t)}(?![\w-]|\.\w)", title)]
+    if in_title:
+        return f"{max(in_title, key=lambda t: (services[t], t))} owning team"
+    if services:
+        top, count = max(services.items(), key=lambda sc: (sc[1], sc[0]))
+        if count >= 2:
+            return f"{top} owning team"
+    return "On-call team"
+
+
+def _plain(text: str) -> bool:
+    """No digits: safe to repeat next to evidence that may not hold the same numbers."""
+    return bool(text) and not any(c.isdigit() for c in text)
+
+
+def _kind(title: str) -> str:
+    for kind, pattern in _KINDS:
+        if pattern.search(title):
+            return kind
+    return "prevent"
+
+
+def _link(title: str, factors: list[dict[str, Any]]) -> list[str]:
+    best, best_score = None, 0.0
+    cat = category(title)
+    for f in factors:
+        text = f"{f.get('title', '')} {f.get('description', '')}"
+        score = fuzz.token_set_ratio(title, text, processor=utils.default_process) * 0.5
+        score += fuzz.partial_ratio(title.lower(), str(f.get("description", "")).lower()) * 0.3
+        if cat and cat == category(text):
+            score += 25.0
+        if score > best_score:
+            best, best_score = f, score
+    return [str(best["id"])] if best is not None and best_score >= LINK_THRESHOLD else []
+
+
+def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
+    """An ActionsSection as a dict, linked to `root_cause`'s contributing factors."""
+    factors = [f for f in root_cause.get("contributing_factors", []) if isinstance(f, dict) and f.get("id")]
+    titles = {str(f["id"]): str(f.get("title", "")) for f in factors}
+    owner = owner_for(a)
+    items: list[dict[str, Any]] = []
+    for p in proposals(a):
+        kind = _kind(p.title)
+        text = f"{p.title} {p.item.body}"
+        horizon = "immediate" if _IMMEDIATE.search(text) or p.priority in ("P0", "P1") else (
+            "long_term" if _LONG.search(p.title) else "short_term"
+        )
+        priority = p.priority or {"immediate": "P1", "short_term": "P2", "long_term": "P3"}[horizon]
+        due = _DATE.search(p.item.body)
+        links = _link(p.title, factors)
+        impact = _IMPACT[kind] + (f" (addresses: {titles[links[0]]})." if links and _plain(titles[links[0]]) else ".")
+        items.append({
+            "title": p.title,
+            "owner": owner,
+            "due": due.group(1) if due else None,
+            "priority": priority,
+            "horizon": horizon,
+            "kind": kind,
+            "impact": impact,
+            "factor_ids": links,
+            "evidence": [p.item.id],
+        })
+    covered = {fid for it in items for fid in it["factor_ids"]}
+    for f in factors:
+        fid = str(f["id"])
+        if fid in covered:
+            continue
+        description = str(f.get("description") or "")
+        if category(description) is None:
+            continue
+        what = " ".join(description.rstrip(".").split()[:16])
+        items.append({
+            "title": f"Investigate and address: {what[0].lower()}{what[1:]}",
+            "owner": owner,
+            "due": None,
+            "priority": "P2",
+            "horizon": "short_term",
+            "kind": "investigate",
+            "impact": _IMPACT["investigate"] + (f" (addresses: {titles[fid]})." if _plain(titles[fid]) else "."),
+            "factor_ids": [fid],
+            "evidence": [e for e in f.get("evidence", []) if isinstance(e, str)][:3],
+        })
+    prevention: dict[str, list[dict[str, Any]]] = {"technical": [], "process": [], "monitoring": []}
+    for it in items:
+        if it["kind"] == "investigate" and it["title"].startswith("Investigate and address"):
+            continue
+        bucket = "monitoring" if it["kind"] == "detect" else ("process" if _PROCESS.search(it["title"]) else "technical")
+        prevention[bucket].append({"text": it["title"] + ".", "evidence": it["evidence"]})
+    return {"action_items": items, "prevention": prevention}

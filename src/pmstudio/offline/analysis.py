@@ -1,0 +1,143 @@
+"""One pass over an evidence block: items, signals, people, milestones, and blameless wording.
+
+Every section of a draft works from the same `Analysis`, cached by the evidence block's content so
+concurrent section agents (and the single-shot agent) analyse a large bundle once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.classify import Signals, classify
+from pmstudio.offline.items import Item, build_items
+from pmstudio.offline.milestones import Milestones, find_milestones
+from pmstudio.offline.people import People, find_people
+from pmstudio.offline.phrasing import blameless, drop_vocative, sentence, shorten, strip_noise, third_person
+
+ENTRY_LIMIT = 260
+
+
+@dataclass
+class Analysis:
+    """What the offline drafter knows about one incident's evidence."""
+
+    incident_id: str
+    title: str | None
+    items: list[Item]
+    signals: list[Signals]
+    people: People
+    timed: list[tuple[Item, Signals]]
+    milestones: Milestones
+    by_id: dict[str, Item]
+    _said: dict[tuple[str, bool], str] = field(default_factory=dict)
+
+    @property
+    def has_timestamps(self) -> bool:
+        return bool(self.timed)
+
+    def sig(self, item: Item) -> Signals:
+        return self.signals[item.order]
+
+    def role(self, item: Item) -> str:
+        return self.people.role(item.actor)
+
+    def say(self, item: Item, *, narrative: bool = False) -> str:
+        """The item's text, noise-free, anonymised and blameless ("" when nothing blameless is left)."""
+        key = (item.id, narrative)
+        if key not in self._said:
+            text = strip_noise(item.body, chat=item.source == "chat")
+            text = drop_vocative(text, self.people.names)
+            text = self.people.anonymise(text)
+            if narrative and item.source == "chat":
+                text = third_person(text, self.role(item))
+            self._said[key] = blameless(text)
+        return self._said[key]
+
+    def statement(self, item: Item, limit: int = 300) -> str:
+        """A narrative sentence from the item (no speaker prefix)."""
+        return sentence(shorten(self.say(item, narrative=True), limit))
+
+    def entry_text(self, item: Item) -> str:
+        """Timeline wording: what happened, told by role or source."""
+        base = self.say(item)
+        if not base:
+            return ""
+        src, sub = item.source, item.sub
+        if src == "pager":
+            if sub == "ack":
+                text = f"The page was acknowledged by {self.role(item)}"
+            else:
+                label = {"trigger": "Page triggered", "resolve": "Paging incident closed"}.get(sub, "Incident note")
+                text = f"{label}: {base}"
+        elif src == "alert":
+            text = f"{'Alert cleared' if sub == 'resolved' else 'Alert fired'}: {base}"
+        elif src == "status":
+            label = "Status page update" if "status" in item.material.lower() else "Public update"
+            text = f"{label}: {base}"
+        elif src == "ticket":
+            text = f"Ticket update: {base}"
+        elif src == "chat":
+            role = self.role(item)
+            told = self.say(item, narrative=True)
+            if told.lower().startswith(role):
+                text = told
+            else:
+                text = f"{role[0].upper()}{role[1:]}: {told}"
+        else:
+            return sentence(shorten(base, ENTRY_LIMIT), capitalise=src == "notes")
+        return sentence(shorten(text, ENTRY_LIMIT))
+
+
+def _key(evidence: list[EvidenceLine], incident_id: str, title: str | None) -> str:
+    h = hashlib.sha256(f"{incident_id}\x00{title}\x00".encode())
+    for e in evidence:
+        h.update(f"{e.id}\x1f{e.at}\x1f{e.actor}\x1f{e.count}\x1f{e.last_at}\x1f{e.text}\x1e".encode())
+    return h.hexdigest()
+
+
+def analyse(evidence: list[EvidenceLine], *, incident_id: str = "", title: str | None = None) -> Analysis:
+    """Analyse an evidence block (linear in its size, apart from sorting the timed items)."""
+    items = build_items(evidence)
+    signals = [classify(it) for it in items]
+    people = find_people(items)
+    timed = sorted(((it, signals[it.order]) for it in items if it.at is not None), key=_time_key)
+    return Analysis(
+        incident_id=incident_id,
+        title=title,
+        items=items,
+        signals=signals,
+        people=people,
+        timed=timed,
+        milestones=find_milestones(timed),
+        by_id={it.id: it for it in items},
+    )
+
+
+def _time_key(pair: tuple[Item, Signals]) -> tuple[datetime, int]:
+    assert pair[0].at is not None
+    return pair[0].at, pair[0].order
+
+
+_CACHE: OrderedDict[str, Analysis] = OrderedDict()
+_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def analysis_for(evidence: list[EvidenceLine], *, incident_id: str = "", title: str | None = None) -> Analysis:
+    """`analyse()` with a small content-keyed cache (thread-safe; concurrent agents share one result)."""
+    key = _key(evidence, incident_id, title)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+        result = analyse(evidence, incident_id=incident_id, title=title)
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return result

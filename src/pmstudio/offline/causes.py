@@ -1,0 +1,201 @@
+"""Root cause, trigger and contributing factors from the causal statements in the evidence.
+
+Candidates are statements with causal wording ("because", "caused by", "root cause", "due to",
+"turned out", "without", "no canary", "depends on"...) or that sit under a notes heading about
+causes ("What made it worse", "Observations", "Why"). Hypotheses and dead ends ("could this be",
+"not related", "coincidence") score low. The best statement is the primary root cause; the next
+distinct ones are contributing factors, each titled by the mechanism it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, utils
+
+from pmstudio.offline.analysis import Analysis
+from pmstudio.offline.classify import CAUSAL, FOLLOWUP, HYPOTHESIS, MIT_ACTION, MIT_DONE
+from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import sentence, shorten, split_sentences
+from pmstudio.schema import NOT_STATED
+
+MAX_FACTORS = 5
+DUPLICATE = 72.0
+
+_ROOT = re.compile(
+    r"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|the issue (?:is|was)|"
+    r"the problem (?:is|was)|so after|which meant|points? (?:at|to) the wrong|it IS the)\b",
+    re.I,
+)
+_MECHANISM = re.compile(
+    r"\b(?:query|index|config\w*|limit|memory|leak\w*|certificate|cert|dependenc\w*|depends|validator|template|"
+    r"cache\w*|dns|nameservers?|token|permission\w*|file|rollout|canary|test\w*|monitor\w*|alert\w*|uptime|"
+    r"schema|database|replica\w*|backup|script|pipeline|deploy\w*|tooling|exception|heap|disk|quota|timeout|"
+    r"retr(?:y|ies)|load|traffic|prefix|path|separator|gitignore|pre-commit|registry|image|vault)\b",
+    re.I,
+)
+_DEAD_END = re.compile(r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real|isn['’]t it|was clean)\b", re.I)
+_TRAILING = {
+    "the", "a", "an", "of", "to", "for", "and", "or", "in", "on", "by", "with", "at", "as", "is", "was", "were",
+    "from", "that", "this", "into", "their", "its", "it", "be", "are", "has", "had", "but", "so", "not",
+}  # fmt: skip
+_IMPACT_ONLY = re.compile(r"\b(?:not affected|were affected|unaffected|users? affected)\b", re.I)
+_SPLIT = re.compile(r"[,;:.]\s+|\s+(?:so|because|which|and then|but)\s+")
+
+_CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Data integrity", re.compile(r"\b(corrupt\w*|index|replica\w*|backup|heap)\b", re.I)),
+    ("Rollout without a safety net", re.compile(r"\b(canary|stagger\w*|whole fleet|at once|gradual|rollout|propagat\w*|auto-block)\b", re.I)),
+    ("Gap in pre-production testing", re.compile(r"\b(test\w*|staging|smoke|load test\w*|stress)\b", re.I)),
+    ("Gap in monitoring and detection", re.compile(r"\b(monitor\w*|alert\w*|uptime|dashboard|observab\w*|watch\w*|tracker|doomsday|discovers?)\b", re.I)),
+    ("Hidden dependency", re.compile(r"\b(depends? on|dependenc\w*|circular)\b", re.I)),
+    ("Unvalidated input or assumption", re.compile(r"\b(validat\w*|assum\w*|user input|filter\w*|without checking)\b", re.I)),
+    ("Credential handling", re.compile(r"\b(token|secret|credential|password|vault|pat)\b", re.I)),
+    ("Access and permissions", re.compile(r"\b(owner|permission\w*|access|admin|break-glass)\b", re.I)),
+    ("Documentation gap", re.compile(r"\b(docs?|documentation|runbook)\b", re.I)),
+    ("Resource limit", re.compile(r"\b(memory|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
+    ("Third-party dependency", re.compile(r"\b(provider|vendor|upstream|third[- ]party|external)\b", re.I)),
+    ("Limited forensic data", re.compile(r"\b(retention|history|days of|no record)\b", re.I)),
+    ("Review and process gap", re.compile(r"\b(review\w*|approv\w*|manual\w*|process|checklist|rules?)\b", re.I)),
+)
+
+
+@dataclass
+class Statement:
+    item: Item
+    text: str
+    score: float
+
+
+def _score(a: Analysis, item: Item, text: str) -> float:
+    sig = a.sig(item)
+    score = 2.0 * min(len(CAUSAL.findall(text)), 3)
+    if _ROOT.search(text):
+        score += 3.0
+    if item.heading_tag == "cause":
+        score += 3.0
+    elif item.heading_tag == "facts":
+        score += 1.5
+    if item.source == "notes":
+        score += 1.0
+    score += min(0.5 * len(_MECHANISM.findall(text)), 2.0)
+    if _IMPACT_ONLY.search(text):
+        score -= 2.0
+    if sig.symptom_report or sig.phase == "detection" or sig.mit_done or sig.resolved:
+        score -= 3.0
+    words = len(text.split())
+    if words < 6:
+        score -= 2.0
+    if words > 60:
+        score -= 1.0
+    if sig.comm and not _ROOT.search(text):
+        score -= 3.0
+    return score
+
+
+def causal_text(a: Analysis, item: Item) -> str:
+    """The item's sentences that state a cause: no follow-ups, hypotheses or mitigation reports."""
+    text = a.say(item, narrative=True)
+    if not text:
+        return ""
+    in_cause = item.heading_tag in ("cause", "facts")
+    keep = []
+    for part in split_sentences(text):
+        if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part):
+            continue
+        if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
+            continue
+        keep.append(part)
+    if not keep or not (in_cause or any(CAUSAL.search(p) for p in keep)):
+        return ""
+    return sentence(shorten(" ".join(keep), 320))
+
+
+def candidates(a: Analysis) -> list[Statement]:
+    """Causal statements, best first (ties by evidence order, so output is deterministic)."""
+    out: list[Statement] = []
+    for item in a.items:
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert") or item.heading_tag in ("actions", "lessons"):
+            continue
+        if not (CAUSAL.search(item.body) or item.heading_tag in ("cause", "facts")):
+            continue
+        text = causal_text(a, item)
+        if not text:
+            continue
+        score = _score(a, item, text)
+        if score > 1.0:
+            out.append(Statement(item=item, text=text, score=score))
+    return sorted(out, key=lambda s: (-s.score, s.item.order))
+
+
+def _distinct(chosen: list[Statement], cand: Statement) -> bool:
+    return all(
+        fuzz.token_set_ratio(cand.text, s.text, processor=utils.default_process) < DUPLICATE for s in chosen
+    )
+
+
+def category(text: str) -> str | None:
+    for name, pattern in _CATEGORIES:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def short_title(text: str, words: int = 9) -> str:
+    first = _SPLIT.split(text.strip(), maxsplit=1)[0]
+    tokens = first.split()
+    if len(tokens) > words:
+        tokens = tokens[:words]
+        while tokens and tokens[-1].lower() in _TRAILING:
+            tokens.pop()
+    title = " ".join(tokens).strip(" ,;:.-")
+    return title[:1].upper() + title[1:] if title else ""
+
+
+def _trigger(a: Analysis) -> dict[str, Any]:
+    m = a.milestones
+    options = (
+        (m.trigger, "The incident followed this change: "),
+        (m.started, "Impact began with: "),
+        (m.detected, "The first sign of the problem: "),
+    )
+    for item, lead in options:
+        if item is None:
+            continue
+        text = a.statement(item) if item.source not in ("log", "alert", "pager") else a.entry_text(item)
+        if text:
+            return {"text": lead + text, "evidence": [item.id]}
+    return {"text": NOT_STATED, "evidence": []}
+
+
+def draft_root_cause(a: Analysis) -> dict[str, Any]:
+    """A RootCauseSection as a dict."""
+    trigger = _trigger(a)
+    pool = [s for s in candidates(a) if s.item.id not in trigger["evidence"]]
+    chosen: list[Statement] = []
+    for s in pool:
+        if len(chosen) >= MAX_FACTORS + 2:
+            break
+        if _distinct(chosen, s):
+            chosen.append(s)
+    if not chosen:
+        root = {"text": NOT_STATED, "evidence": []}
+        factors: list[dict[str, Any]] = []
+    else:
+        # the root cause is a mechanism of the failure, not a snag in the response (rollback blocked...)
+        first = next((s for s in chosen if not MIT_ACTION.search(s.text)), chosen[0])
+        chosen = [first] + [s for s in chosen if s is not first]
+        head = [first]
+        if len(chosen) > 1 and chosen[1].score >= 0.85 * first.score and _ROOT.search(chosen[1].text):
+            head.append(chosen[1])
+        root = {"text": " ".join(s.text for s in head), "evidence": [s.item.id for s in head]}
+        rest = chosen[len(head) :][:MAX_FACTORS]
+        factors = []
+        used_titles: set[str] = set()
+        for i, s in enumerate(rest, 1):
+            cat = category(s.text)
+            title = cat if cat and cat not in used_titles else short_title(s.text)
+            used_titles.add(title)
+            factors.append({"id": f"CF{i}", "title": title or "Contributing factor", "description": s.text, "evidence": [s.item.id]})
+    return {"trigger": trigger, "primary_root_cause": root, "contributing_factors": factors}

@@ -1,0 +1,277 @@
+"""Phase classification of evidence by keyword and pattern scoring over text, source and actor.
+
+Each item gets `Signals`: flags for what it shows (a page, a change reaching production, a failure,
+a mitigation done or in progress, recovery, resolution, a communication, a causal statement, a
+follow-up) and one phase, decided by a fixed precedence over those flags. The timeline builder
+later adjusts phases by time (an error line after detection is investigation, not impact start).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pmstudio.offline.items import Item
+from pmstudio.schema import Phase
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+CHANGE = _rx(
+    r"\b(?:deploy(?:ed)?|rolled out|rolling out|roll(?:ing)? out to|rollout (?:started|to)|promot(?:ed|e)|publish(?:ed)?|"
+    r"releas(?:ed)|pushed|push(?:ed|ing)? (?:a|the|my|our) |merged|shipped|went (?:out )?to prod\w*|flipped|"
+    r"upgraded|migrated|changed (?:the )?\w+|updated|applied [\w -]*change|change (?:is )?rolling|"
+    r"access-control change|config(?:uration)? (?:change|push)|started \(scheduled\)|new certificate)\b"
+)
+NOT_CHANGE = _rx(r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b")
+FAIL_STRONG = _rx(
+    r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|"
+    r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
+    r"expired|expiry|leak(?:ed|s)?|exposed|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
+    r"stopped (?:working|resolving|responding)|bounced|isn['’]t private|in clear text|\w*crash\w*)\b"
+)
+FAIL_WEAK = _rx(r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated)\b")
+EXPLICIT_START = _rx(
+    r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
+    r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
+    r"returning|crashing)|from then on|impact (?:began|started|start)|outage (?:began|started)|errors? start)\b"
+)
+ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
+PAGED = _rx(
+    r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|firing|alert)\]|\balerts? (?:fired|firing|went off|triggered)\b|"
+    r"\balert\w* firing\b|\bfiring\b"
+)
+ACK = _rx(r"^(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
+DETECT = _rx(
+    r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|anyone else|complain\w*|users? (?:say|saying|tell)|"
+    r"customers? (?:say|saying|tell|report)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
+    r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
+)
+EXPOSURE = _rx(r"\b(?:token|secret|credential|password|private key|api key)s?\b")
+FIRST_PERSON_SYMPTOM = _rx(
+    r"\b(?:for me|for us|for our|i['’]?m seeing|we['’]?re seeing|seeing|anyone else|our own|users|customers|people|"
+    r"can['’]?t|cannot|broken)\b"
+)
+MIT_ACTION = _rx(
+    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
+    r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
+    r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|kill(?:ed|ing)? (?:it|the)|drain\w*|scal(?:ed|ing) (?:up|out|control)|"
+    r"bypass\w*|revok\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
+    r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
+    r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
+    r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
+    r"rebuil\w*|re-?insert\w*|repair\w*)\b"
+)
+MIT_DONE = _rx(
+    r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|"
+    r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
+    r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
+    r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
+    r"repaired)\b"
+)
+MIT_PROGRESS = _rx(
+    r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
+    r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to)\b|\?\s*$"
+)
+MIT_NEGATIVE = _rx(
+    r"\b(?:fail(?:ed|ing|s)?|blocked|forbidden|denied|didn['’]t work|not working|no luck|still (?:failing|broken|"
+    r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix)\b"
+)
+PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
+RECOVERY_FULL = _rx(
+    r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
+    r"fully (?:restored|recovered|resolved|operational)|recovered|restored|globally|recover|"
+    r"no (?:new |more )?(?:errors|restarts|crashes)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
+    r"baseline|resolves again|load for me again|confirmed working|works now|still fine)\b"
+)
+RECOVERY_PARTIAL = _rx(r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some))\b")
+RECOVERY_WEAK = _rx(
+    r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
+    r"confirmed working)\b"
+)
+RESOLVED = _rx(
+    r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
+    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|solved|calling it|"
+    r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
+    r"closed by)\b"
+)
+STATUS_PAGE = _rx(r"\b(?:status ?page|statuspage|customers|announc\w*|notif\w*)\b")
+CONDITIONAL = _rx(r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)")
+COMM = _rx(
+    r"\b(?:status ?page|statuspage|posted (?:an? )?(?:update|incident|notice)|post (?:in|on|to) |notif(?:y|ied|ication)|"
+    r"announc\w*|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
+    r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|declar\w* (?:an? |the )?incident|"
+    r"incident (?:call|channel|bridge|declared|doc)|opening (?:the|an) incident|opened the incident|call (?:started|opened)|"
+    r"support is drafting|email(?:ed)? customers|write-?up|post-?mortem published|reply sent|replied to|"
+    r"thanked the reporter|publish\w* (?:a|the) "
+    r"(?:post|report|rca))\b"
+)
+INVEST = _rx(
+    r"\b(?:look(?:ing|ed)? (?:at|into)|looking|checking|check(?:ed)?|investigat\w*|hypothes\w*|could (?:this|it) be|maybe|"
+    r"might be|probably|suspect\w*|found|identified|points? (?:at|to)|turn(?:s|ed) out|root cause|caus(?:e|ed|ing)|"
+    r"because|confirm(?:ed|s)?|seems?|looks like|dig|curl|openssl|traceroute|logs? (?:show|say)|crash dumps?|"
+    r"narrowed|reproduc\w*|the bug|bug|audit logs?|reviewing|review(?:ed)?|compar\w*|which|what shipped|any deploys|"
+    r"is it us|coincidence|not related|noise|red herring|doesn['’]t fit|restore of|forensics|exporting)\b"
+)
+CAUSAL = _rx(
+    r"\b(?:because|caused by|root cause|due to|the reason|turn(?:s|ed) out|was triggered by|triggered by|led to|"
+    r"leads to|resulted in|as a result|so after|which meant|the bug|bug:|the issue (?:is|was)|the problem (?:is|was)|"
+    r"assum\w*|depends? on|dependenc\w*|without|never (?:had|knew|tested|exercised|added|backfilled|covered|checked|"
+    r"validated|load tested|been)|nothing (?:was|is) (?:watching|monitoring|checking)|no (?:canary|monitoring|alert|check|test|uptime|review|"
+    r"validation|runbook|stagger|history|control)|not (?:backfilled|tested|covered|validated|monitored|checked|"
+    r"ignored|excluded|in \.gitignore)|only (?:discovers|covered|stress|deletes|org owners|works|keeps|goes)|"
+    r"doesn['’]?t (?:exclude|cover|check|filter)|did not|didn['’]?t|missing|lack\w*|exceeds?|limit|leak|corrupt\w*|"
+    r"latent|silent\w*|wrong|hardcoded|stash\w*|duplicate|twice|fail(?:s|ed)? closed|in clear text|binary|minimal|"
+    r"points? at the wrong|so after|went to the whole|at once|all at once|same template|trusted|depending on|"
+    r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed)\b"
+)
+HYPOTHESIS = _rx(
+    r"\b(?:maybe|might|could (?:this|it) be|probably|perhaps|i think|guess|wonder|hypothes\w*|whether)\b|\?|"
+    r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real)\b"
+)
+FOLLOWUP = _rx(
+    r"\b(?:action items?|follow[- ]?ups?|todo|to-do|we need (?:to|a|an|monitoring)|we should|let['’]s (?:add|make|get|"
+    r"write|fix)|open(?:ing)? tickets|i['’]ll (?:open|find out|add|write|fix|look into|check)|AI:|next steps?|"
+    r"going forward,? (?:we|all|every)|from now on,? (?:we|all|every)|i want \w+|proposed|"
+    r"takeaways?|we must|needs? backfilling|needs? a runbook|need a runbook|will try to|"
+    r"should (?:stop|start|only|use|add|move|be|get|have an?)\b|"
+    r"going to (?:watch|add|fix|write|review)|keep (?:investigating|monitoring))\b"
+)
+
+
+@dataclass
+class Signals:
+    """What one evidence item shows, and its phase (None for chatter)."""
+
+    phase: Phase | None
+    score: float
+    change: bool = False
+    failure: bool = False
+    failure_weak: bool = False
+    explicit_start: bool = False
+    page: bool = False
+    pager_trigger: bool = False
+    ack: bool = False
+    detect: bool = False
+    symptom_report: bool = False
+    mitigation: bool = False
+    mit_done: bool = False
+    mit_progress: bool = False
+    mit_negative: bool = False
+    recovery_full: int = 0
+    recovery_partial: int = 0
+    recovery_weak: bool = False
+    resolved: bool = False
+    comm: bool = False
+    invest: bool = False
+    causal: int = 0
+    hypothesis: bool = False
+    followup: bool = False
+
+
+def _count(pattern: re.Pattern[str], text: str, cap: int = 4) -> int:
+    n = 0
+    for _ in pattern.finditer(text):
+        n += 1
+        if n >= cap:
+            break
+    return n
+
+
+def classify(item: Item) -> Signals:
+    """Signals and phase of one item (pure function of the item)."""
+    t = item.body
+    src, sub = item.source, item.sub
+    zero = bool(ZERO.search(t))
+    s = Signals(phase=None, score=0.0)
+    s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
+    s.failure = bool(FAIL_STRONG.search(t)) and not zero
+    s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
+    s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
+    s.pager_trigger = src == "pager" and sub == "trigger"
+    s.page = s.pager_trigger or (src == "alert" and sub == "firing") or (src in ("chat", "ticket") and bool(PAGED.search(t)))
+    s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
+    s.detect = bool(DETECT.search(t)) or s.ack
+    s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
+    s.mitigation = bool(MIT_ACTION.search(t))
+    s.mit_done = s.mitigation and bool(MIT_DONE.search(t))
+    s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t))
+    s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
+    s.recovery_full = _count(RECOVERY_FULL, t)
+    s.recovery_partial = _count(RECOVERY_PARTIAL, t)
+    s.recovery_weak = bool(RECOVERY_WEAK.search(t))
+    conditional = bool(CONDITIONAL.search(t)) or t.rstrip().endswith("?")
+    s.resolved = (src == "pager" and sub == "resolve") or (
+        src != "alert" and bool(RESOLVED.search(t)) and not conditional
+    )
+    s.comm = src == "status" or bool(COMM.search(t))
+    s.invest = bool(INVEST.search(t))
+    s.causal = _count(CAUSAL, t)
+    s.hypothesis = bool(HYPOTHESIS.search(t))
+    s.followup = bool(FOLLOWUP.search(t)) or item.heading_tag == "actions"
+    s.phase = _phase(item, s)
+    s.score = _score(item, s)
+    return s
+
+
+def _phase(item: Item, s: Signals) -> Phase | None:
+    src, sub = item.source, item.sub
+    if item.is_heading or item.is_title or item.is_meta or (item.heading_tag in ("actions", "lessons") and item.at is None):
+        return None
+    if s.followup and src in ("chat", "notes", "ticket") and not (s.resolved or s.mit_done or s.comm):
+        return None
+    if src == "pager":
+        if sub == "trigger" or sub == "ack":
+            return "detection"
+        if sub == "resolve":
+            return "resolution"
+    if src == "status":
+        return "communication"
+    if src == "alert":
+        return "detection" if sub == "firing" else "resolution"
+    if s.comm and (s.resolved or not s.mit_done or STATUS_PAGE.search(item.body)):
+        return "communication"
+    if s.resolved:
+        return "resolution"
+    if s.page or s.ack:
+        return "detection"
+    if s.mitigation:
+        return "mitigation"
+    if s.recovery_weak or (s.recovery_full and not s.recovery_partial):
+        return "resolution"
+    if s.detect or s.symptom_report:
+        return "detection"
+    if s.explicit_start or s.failure or s.change:
+        return "impact_start"
+    if s.invest or s.failure_weak or s.causal:
+        return "investigation"
+    return None
+
+
+_SOURCE_WEIGHT = {"pager": 1.5, "alert": 1.0, "log": 1.0, "status": 1.0, "ticket": 0.5, "chat": 0.0, "notes": 0.5}
+
+
+def _score(item: Item, s: Signals) -> float:
+    """How informative the item is for a timeline (higher is better)."""
+    if s.phase is None:
+        return 0.0
+    score = _SOURCE_WEIGHT.get(item.source, 0.0)
+    score += 3.0 * s.pager_trigger + 2.0 * s.page + 1.5 * s.ack + 1.0 * s.detect + 1.0 * s.symptom_report
+    score += 2.0 * s.explicit_start + 1.0 * s.failure + 1.0 * s.change
+    score += 1.5 * s.mitigation + 1.5 * s.mit_done + 0.5 * s.mit_negative
+    score += 2.0 * s.resolved + 0.5 * s.recovery_full + 1.0 * s.recovery_weak
+    score += 1.5 * s.comm + 0.5 * s.invest + 0.5 * min(s.causal, 3)
+    words = len(item.body.split())
+    if words < 4:
+        score -= 1.5
+    elif words > 45:
+        score -= 0.5
+    if s.hypothesis and s.phase == "investigation":
+        score -= 0.5 if s.causal else 1.5
+    if item.count > 1:
+        score += 0.5
+    if item.source == "alert" and item.sub == "resolved":
+        score -= 1.5
+    return score

@@ -1,0 +1,229 @@
+"""The Impact section: severity, duration and the impact claims, each with the numbers the materials state.
+
+Claims are statements lifted (blamelessly) from the evidence that talks about users, scope,
+functions, money, SLAs, communications and reputation. Where nothing in the materials speaks to
+a field, it says so: `Not stated in the materials.` Severity is estimated from scope words
+("global", "all users", "every request"), exposure words (leaks, corruption), small stated user
+counts and the duration.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pmstudio.offline.analysis import Analysis
+from pmstudio.offline.classify import HYPOTHESIS
+from pmstudio.offline.items import Item
+from pmstudio.schema import NOT_STATED
+
+NO_TIMES = "The materials contain no timestamps, so the duration of impact cannot be established."
+
+_NUMBER = re.compile(r"\d")
+_USERS = re.compile(
+    r"\b(?:users?|customers?|developers?|people|hosts?|machines?|sensors?|accounts?|orgs?|organi[sz]ations?|rooms?|"
+    r"requests?|downloads?|visitors?|sites?|tenants?|members?|clients?|devices?|servers?|repos\w*|logins?)\b",
+    re.I,
+)
+_AFFECT = re.compile(
+    r"\b(?:affected|impact\w*|failed|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down|outage|"
+    r"exposed|leaked|lost|crash\w*|not resolving|every|all)\b",
+    re.I,
+)
+_GEO = re.compile(
+    r"\b(?:regions?|global(?:ly)?|worldwide|apac|emea|amer|europe|eu-\w+|us-(?:east|west)\w*|asia|countr(?:y|ies)|"
+    r"data ?cent(?:er|re)s?|availability zones?|locations?|multiple locations|fra|lhr|other homeservers|"
+    r"other servers|in the (?:us|uk|eu))\b",
+    re.I,
+)
+_MONEY = re.compile(r"(?:\$|€|£|\b(?:usd|eur|gbp|revenue|refunds?|credits?|billing|sales|cost(?:s|ing)?)\b)", re.I)
+_SLA = re.compile(r"\b(?:sla|slo|slos|error budget|uptime target|availability target|breach\w*)\b", re.I)
+_REPUTATION = re.compile(
+    r"\b(?:social media|twitter|mastodon|reddit|hacker news|press|news|media|reputation|trust|publicly|public "
+    r"(?:rooms|repo\w*|post))\b",
+    re.I,
+)
+_CRITICAL = re.compile(
+    r"\b(?:global(?:ly)?|worldwide|widespread|entire|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
+    r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
+    r"bsod|blue ?screen\w*|boot loop|core (?:proxy|cdn|traffic))\b",
+    re.I,
+)
+_HIGH = re.compile(
+    r"\b(?:all|every|everything|outage|down|unavailable|leaked|exposed|breach\w*|corrupt\w*|data loss|deleted|"
+    r"secrets?|credentials?|tokens?|5xx|404s?|millions?|fail(?:s|ed|ing)?|broken|errors|crash\w*|"
+    r"\d+(?:\.\d+)?[MK]\b)",
+    re.I,
+)
+_MEDIUM = re.compile(
+    r"\b(?:some|degraded|partial\w*|intermittent\w*|slow\w*|latency|subset|few|minor|for some|remain operational|"
+    r"(?:services|backend) (?:are |is )?(?:running|up|fine)|kept running|not affected|unaffected|workaround)\b",
+    re.I,
+)
+_SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|customers|people|accounts|logins)\b", re.I)
+
+
+def _statements(a: Analysis, pattern: re.Pattern[str], *, limit: int, need_number: bool = False) -> list[Item]:
+    scored: list[tuple[float, int, Item]] = []
+    for item in a.items:
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager"):
+            continue
+        if not pattern.search(item.body):
+            continue
+        sig = a.sig(item)
+        if sig.followup or sig.resolved or sig.mit_done or HYPOTHESIS.search(item.body):
+            continue
+        text = a.statement(item)
+        if not text:
+            continue
+        has_number = bool(_NUMBER.search(text))
+        if need_number and not has_number:
+            continue
+        score = 2.0 * has_number + 1.0 * bool(_AFFECT.search(text)) + 1.0 * (item.source in ("notes", "status"))
+        score += 0.5 * bool(item.heading_tag in ("impact", "facts"))
+        scored.append((score, item.order, item))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [t[2] for t in scored[:limit]]
+
+
+def _claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
+    if not items:
+        return {"text": NOT_STATED, "evidence": []}
+    return {"text": " ".join(a.statement(i) for i in items), "evidence": [i.id for i in items]}
+
+
+def duration_minutes(a: Analysis) -> int | None:
+    m = a.milestones
+    if m.started and m.resolved and m.started.at and m.resolved.at and m.resolved.at >= m.started.at:
+        return round((m.resolved.at - m.started.at).total_seconds() / 60)
+    return None
+
+
+def _hhmm(item: Item, with_date: bool) -> str:
+    assert item.at is not None
+    return item.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
+
+
+def duration_claim(a: Analysis) -> dict[str, Any]:
+    if not a.has_timestamps:
+        return {"text": NO_TIMES, "evidence": []}
+    m = a.milestones
+    minutes = duration_minutes(a)
+    if minutes is not None and m.started and m.resolved and m.started.at and m.resolved.at:
+        span_days = m.started.at.date() != m.resolved.at.date()
+        text = (
+            f"About {minutes} minutes, from the first sign of impact at {_hhmm(m.started, True)} "
+            f"to resolution at {_hhmm(m.resolved, span_days)}."
+        )
+        return {"text": text, "evidence": [m.started.id, m.resolved.id]}
+    parts, ids = [], []
+    if m.started and m.started.at:
+        parts.append(f"Impact began at {_hhmm(m.started, True)}")
+        ids.append(m.started.id)
+    if m.mitigated and m.mitigated.at:
+        parts.append(f"it was mitigated at {_hhmm(m.mitigated, True)}")
+        ids.append(m.mitigated.id)
+    if not parts:
+        return {"text": NOT_STATED, "evidence": []}
+    return {"text": "; ".join(parts) + ". The end of impact is not stated in the materials.", "evidence": ids}
+
+
+def _communications(a: Analysis) -> dict[str, Any]:
+    posts = [(it, s) for it, s in a.timed if it.source == "status"]
+    posts = posts or [(it, s) for it, s in a.timed if s.phase == "communication" and not s.hypothesis]
+    if not posts:
+        return {"text": NOT_STATED, "evidence": []}
+    chosen = posts[:4] if len(posts) <= 4 else posts[:2] + posts[-2:]
+    multi_day = len({it.at.date() for it, _ in chosen if it.at}) > 1
+    parts = []
+    for it, _ in chosen:
+        words = a.say(it, narrative=True).split()
+        if not words:
+            continue
+        parts.append(f"{_hhmm(it, multi_day)}: {' '.join(words[:18])}{' ...' if len(words) > 18 else ''}")
+    if not parts:
+        return {"text": NOT_STATED, "evidence": []}
+    return {"text": "Updates in the materials - " + "; ".join(parts) + ".", "evidence": [it.id for it, _ in chosen]}
+
+
+def _distinct(pattern: re.Pattern[str], text: str) -> list[str]:
+    """Distinct matches, one per word family ("fail", "failed", "failing" count once)."""
+    seen: dict[str, str] = {}
+    for m in pattern.finditer(text):
+        word = m.group(0).lower()
+        seen.setdefault(re.sub(r"(?:ing|ed|es|s)$", "", word) if len(word) > 4 else word, word)
+    return sorted(seen.values())
+
+
+def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
+    """(severity, rationale) from scope words in the impact statements, the title and the duration."""
+    blob = " ".join([a.title or "", *texts])
+    critical = _distinct(_CRITICAL, blob)
+    high = _distinct(_HIGH, blob)
+    medium = _distinct(_MEDIUM, blob)
+    small = bool(_SMALL.search(blob))
+    minutes = duration_minutes(a)
+    score = 3.0 * len(critical) + 1.0 * min(len(high), 5) - 1.5 * len(medium) - 4.0 * small
+    if minutes is not None:
+        score += 1.0 * (minutes >= 60) + 1.0 * (minutes >= 4 * 60) + 1.0 * (minutes >= 24 * 60)
+    if len(critical) >= 2 or score >= 8:
+        level = "critical"
+    elif score >= 3:
+        level = "high"
+    elif (small and not critical) or score < -3:
+        level = "low"
+    else:
+        level = "medium"
+    words = [w for w in critical + high + medium if not _NUMBER.search(w)][:6]
+    reason = f"Estimated {level} from the scope the materials describe"
+    if words:
+        reason += " (" + ", ".join(f"'{w}'" for w in words) + ")"
+    if small:
+        reason += ", with a small stated number of affected users"
+    if minutes is not None:
+        reason += f" and an impact of about {minutes} minutes"
+    return level, reason + "."
+
+
+def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
+    """What the severity estimate reads: impact claims, early reports of impact, the first public post."""
+    seen = {i.id: i for i in claims}
+    early = [
+        it
+        for it, s in a.timed
+        if s.phase in ("impact_start", "detection") and it.source not in ("log", "alert", "pager") and not s.hypothesis
+    ][:6]
+    for it in early:
+        seen.setdefault(it.id, it)
+    texts = [a.statement(i) for i in seen.values()]
+    first_post = next((it for it, s in a.timed if it.source == "status" and not s.resolved and not s.mit_done), None)
+    if first_post is not None:
+        texts.append(a.say(first_post))
+    return [t for t in texts if t]
+
+
+def draft_impact(a: Analysis) -> dict[str, Any]:
+    """An ImpactSection as a dict."""
+    users = _statements(a, _USERS, limit=2, need_number=True) or _statements(a, _USERS, limit=1)
+    m = a.milestones
+    functional_items = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
+    functional_items = [i for i in functional_items if a.statement(i) and not HYPOTHESIS.search(i.body)][:1]
+    functional_items += [i for i in _statements(a, _AFFECT, limit=2) if i not in functional_items][:1]
+    geo = _statements(a, _GEO, limit=1)
+    money = _statements(a, _MONEY, limit=1)
+    sla = _statements(a, _SLA, limit=1)
+    reputation = _statements(a, _REPUTATION, limit=1)
+    level, rationale = severity(a, _impact_texts(a, [*users, *functional_items, *geo]))
+    return {
+        "severity": level,
+        "severity_rationale": rationale,
+        "duration_minutes": duration_minutes(a),
+        "users_affected": _claim(a, users),
+        "duration_of_impact": duration_claim(a),
+        "geographic_scope": _claim(a, geo),
+        "functional_impact": _claim(a, functional_items),
+        "revenue_impact": _claim(a, money),
+        "sla_impact": _claim(a, sla),
+        "customer_communications": _communications(a),
+        "reputation_impact": _claim(a, reputation),
+    }

@@ -1,0 +1,187 @@
+"""Evidence lines as the offline drafter sees them: source kind, body text and notes heading.
+
+The wire format (`pmstudio.agents.messages`) carries id, time, actor and text only, so the source
+of each line (page, alert, log, status page, ticket, notes, chat) is inferred from its material name
+and the shape of its text. Notes keep the heading they sit under ("What made it worse",
+"Follow-ups"...), which tells causes and action items apart from narrative.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from pmstudio.agents.messages import EvidenceLine
+
+Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
+
+_PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
+_ALERT = re.compile(
+    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+)(?::\s*(?P<body>.*))?$", re.S
+)
+_STATUS = re.compile(
+    r"^(?P<state>investigating|identified|monitoring|resolved|update|updated|postmortem|post-incident|scheduled|"
+    r"completed|verifying|in progress|tech alert|announcement)\s*[-–—:]\s+",
+    re.I,
+)
+_TICKET = re.compile(
+    r"^(?:opened|comment|commented|closed|reopened|assigned|reply|replied|note|new|solved|resolved|"
+    r"edited|escalated|update|github support|support)\b[^-–—:]{0,60}[-–—:]",
+    re.I,
+)
+_HEADING_WORDS = re.compile(r"^[#*\s>]*(?P<h>[^.!?;]{2,60}?)[:#*\s]*$")
+_MACHINE = re.compile(r"(?:\b[A-Z]{3,}\b|=|->|\[\d+\]|\b(?:INFO|WARN|ERROR|DEBUG)\b|\$ )")
+
+META = re.compile(
+    r"^(?:all )?(?:chat |log )?(?:times?|dates?|timestamps?)\b[^.]{0,60}\b(?:utc|local|eastern|pacific|central|bst|gmt|"
+    r"unless|below|marked|zone)\b",
+    re.I,
+)
+
+HeadingTag = Literal["cause", "actions", "lessons", "timeline", "facts", "impact", "other"]
+_HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
+    ("actions", re.compile(r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediation|fix(es)?)\b", re.I)),
+    ("cause", re.compile(r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how)\b", re.I)),
+    ("lessons", re.compile(r"\b(lessons?|learn\w*|went well|went wrong|retro\w*|reflections?)\b", re.I)),
+    ("timeline", re.compile(r"\b(timeline|chronology|log of events|sequence)\b", re.I)),
+    ("facts", re.compile(r"\b(facts?|findings?|details?|summary|so far|forensics)\b", re.I)),
+    ("impact", re.compile(r"\b(impact|scope|affected|customers?)\b", re.I)),
+)
+
+
+@dataclass
+class Item:
+    """One evidence line with what the drafter inferred about it."""
+
+    id: str
+    order: int
+    at: datetime | None
+    actor: str | None
+    text: str
+    count: int
+    last_at: datetime | None
+    material: str
+    line: int
+    source: Source
+    sub: str = ""
+    body: str = ""
+    heading: str = ""
+    heading_tag: HeadingTag | None = None
+    is_heading: bool = False
+    is_title: bool = False
+    is_meta: bool = False
+    tags: set[str] = field(default_factory=set)
+
+    @property
+    def lower(self) -> str:
+        return self.body.lower()
+
+
+def _material_of(eid: str) -> tuple[str, int]:
+    name, _, line = eid.rpartition(":")
+    if name and line.isdigit():
+        return name, int(line)
+    return eid, 0
+
+
+def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
+    """(source, sub kind, body) of one line."""
+    name = material.lower()
+    text = e.text.strip()
+    m = _PAGER.match(text)
+    if m and ("pager" in name or "pd" in name or "incident" in name or m.group("kind") in _PAGER_KINDS):
+        kind = m.group("kind")
+        sub = {"trigger": "trigger", "acknowledge": "ack", "resolve": "resolve"}.get(kind, "note")
+        return "pager", sub, m.group("body").strip()
+    m = _ALERT.match(text)
+    if m and ("alert" in name or "prometheus" in name or "monitor" in name or e.actor is None):
+        status = m.group("status").upper()
+        sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
+        body = (m.group("body") or "").strip()
+        return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
+    if "status" in name:
+        return "status", "", text
+    if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread")):
+        return ("status" if _STATUS.match(text) else "ticket"), "", text
+    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms")):
+        return "status", "", text
+    if e.actor is None and _STATUS.match(text):
+        return "status", "", text
+    if name.endswith((".log", ".jsonl", ".out")) or re.search(r"(^|[-_.])(log|logs|syslog|audit)([-_.]|$)", name):
+        return "log", "", text
+    if e.actor is None and _TICKET.match(text):
+        return "ticket", "", text
+    if name.endswith((".md", ".markdown", ".rst")) or any(k in name for k in ("note", "doc", "history", "forensic")):
+        return "notes", "", text
+    if e.actor is None:
+        return ("log" if _MACHINE.search(text) else "notes"), "", text
+    return "chat", "", text
+
+
+_PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "escalate", "notify", "reach_trigger"}
+
+
+def _heading_tag(text: str) -> HeadingTag:
+    for tag, pattern in _HEADING_TAGS:
+        if pattern.search(text):
+            return tag
+    return "other"
+
+
+def _looks_like_heading(item: Item) -> bool:
+    if item.at is not None or item.source not in ("notes", "ticket"):
+        return False
+    text = item.text.strip()
+    words = text.split()
+    if not words or len(words) > 7 or text.endswith((".", "?", "!", ";", ",")):
+        return False
+    if any(ch.isdigit() for ch in text) or "|" in text:
+        return False
+    return bool(_HEADING_WORDS.match(text))
+
+
+def _looks_like_title(item: Item, *, seen_material: bool) -> bool:
+    """The first line of a notes, ticket or status file that names the document."""
+    if seen_material or item.source not in ("notes", "ticket", "status") or item.line > 2:
+        return False
+    text = item.text.strip()
+    return len(text.split()) <= 16 and not text.endswith((".", "!", "?")) and (item.at is None or " - " in text)
+
+
+def build_items(evidence: list[EvidenceLine]) -> list[Item]:
+    """Items in evidence order; notes lines carry the heading they sit under (one linear pass)."""
+    items: list[Item] = []
+    heading: dict[str, tuple[str, HeadingTag | None, int]] = {}
+    seen: set[str] = set()
+    for order, e in enumerate(evidence):
+        material, line = _material_of(e.id)
+        source, sub, body = _source(material, e)
+        item = Item(
+            id=e.id,
+            order=order,
+            at=e.at,
+            actor=e.actor,
+            text=e.text,
+            count=e.count,
+            last_at=e.last_at,
+            material=material,
+            line=line,
+            source=source,
+            sub=sub,
+            body=body,
+        )
+        item.is_meta = bool(META.match(e.text.strip()))
+        current = heading.get(material)
+        item.is_title = current is None and _looks_like_title(item, seen_material=material in seen)
+        seen.add(material)
+        if _looks_like_heading(item):
+            item.is_heading = True
+            first = current is None and line <= 1
+            tag = None if first else _heading_tag(item.text)
+            heading[material] = (item.text.strip(" #*:"), tag, line)
+        elif current is not None:
+            item.heading, item.heading_tag = current[0], current[1]
+        items.append(item)
+    return items

@@ -1,0 +1,131 @@
+"""What went well, what did not, and the technical / process / monitoring lessons.
+
+Two sources: responders' own remarks ("17 minutes from report to revocation, nice", "users had to
+tell us", "the docs are wrong") and the timeline itself (how fast detection and mitigation came,
+whether alerting or people found the problem, mitigation attempts that did not work). Lessons are
+the contributing factors, sorted by what they teach about (systems, process, observability).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pmstudio.offline.analysis import Analysis
+from pmstudio.offline.causes import draft_root_cause
+from pmstudio.offline.classify import HYPOTHESIS
+from pmstudio.offline.items import Item
+
+MAX_EACH = 5
+FAST_DETECTION = 10
+FAST_MITIGATION = 30
+
+_GOOD = re.compile(
+    r"\b(?:nice|good (?:catch|call|job|work)|great (?:job|work|catch)|well done|fast|quick(?:ly)?|worked (?:well|as "
+    r"expected)|thanks to|helped|smooth(?:ly)?|caught (?:it )?early|paid off|kudos|jumped in)\b",
+    re.I,
+)
+_BAD = re.compile(
+    r"\b(?:slow\w*|took (?:\w+ ){0,3}(?:minutes|hours|min|mins|days)|delay\w*|no runbook|need a runbook|docs? (?:are|were|is) "
+    r"wrong|confus\w*|no (?:alert|monitoring|uptime (?:check|monitor))|users had to tell us|nothing internal fired|"
+    r"hard to|blocked|not by any tool|aren['’]t helping|isn['’]t helping|no history|only keeps|manual step|"
+    r"was green)\b",
+    re.I,
+)
+_MONITORING = re.compile(r"\b(?:monitor\w*|alert\w*|uptime|dashboard|observab\w*|metric\w*|detect\w*|tracker|watch\w*)\b", re.I)
+_PROCESS = re.compile(
+    r"\b(?:review\w*|process|runbook|docs?|documentation|checklist|rules?|manual\w*|approv\w*|communicat\w*|"
+    r"provider|vendor|owner\w*|permission\w*|escalat\w*|instructions?)\b",
+    re.I,
+)
+
+
+def _claim(text: str, ids: list[str]) -> dict[str, Any]:
+    return {"text": text, "evidence": ids}
+
+
+def _minutes(a: Item | None, b: Item | None) -> int | None:
+    if a is None or b is None or a.at is None or b.at is None or b.at < a.at:
+        return None
+    return round((b.at - a.at).total_seconds() / 60)
+
+
+def _remarks(a: Analysis, pattern: re.Pattern[str], limit: int) -> list[dict[str, Any]]:
+    out = []
+    for item in a.items:
+        if item.source in ("log", "alert", "pager") or item.is_heading or item.is_title or item.is_meta:
+            continue
+        if not pattern.search(item.body) or HYPOTHESIS.search(item.body):
+            continue
+        text = a.statement(item)
+        if text and len(text.split()) >= 4:
+            out.append(_claim(text, [item.id]))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    m = a.milestones
+    det, start, mit = m.detected, m.started, m.mitigated
+    if det is not None:
+        sig = a.sig(det)
+        if sig.page:
+            good.append(_claim("Automated alerting paged responders.", [det.id]))
+        else:
+            bad.append(_claim("The problem was first reported by people rather than by automated alerting.", [det.id]))
+    lag = _minutes(start, det)
+    if lag is not None and start is not None and det is not None:
+        text = f"Detection came {lag} minutes after impact began."
+        (good if lag <= FAST_DETECTION else bad).append(_claim(text, [start.id, det.id]))
+    to_mitigate = _minutes(det, mit)
+    if to_mitigate is not None and det is not None and mit is not None:
+        text = f"Mitigation was in place {to_mitigate} minutes after detection."
+        (good if to_mitigate <= FAST_MITIGATION else bad).append(_claim(text, [det.id, mit.id]))
+    failed = [it for it, s in a.timed if s.mitigation and s.mit_negative and not s.hypothesis and it.source != "log"]
+    for it in failed[:2]:
+        text = a.statement(it)
+        if text:
+            bad.append(_claim(f"A mitigation step did not work at first: {text[0].lower()}{text[1:]}", [it.id]))
+    return good, bad
+
+
+def _sorted_lessons(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+    rc = draft_root_cause(a)
+    out: dict[str, list[dict[str, Any]]] = {"technical": [], "process": [], "monitoring": []}
+    statements = [rc["primary_root_cause"]] if rc["primary_root_cause"]["evidence"] else []
+    statements += [{"text": f["description"], "evidence": f["evidence"]} for f in rc["contributing_factors"]]
+    for claim in statements:
+        text = claim["text"]
+        bucket = "monitoring" if _MONITORING.search(text) else ("process" if _PROCESS.search(text) else "technical")
+        if len(out[bucket]) < MAX_EACH:
+            out[bucket].append(_claim(text, list(claim["evidence"])))
+    return out
+
+
+def _dedupe(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for c in claims:
+        key = c["text"].lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out[:MAX_EACH]
+
+
+def draft_lessons(a: Analysis) -> dict[str, Any]:
+    """A LessonsSection as a dict."""
+    good, bad = _timeline_lessons(a)
+    good += _remarks(a, _GOOD, 3)
+    bad += _remarks(a, _BAD, 3)
+    lessons = _sorted_lessons(a)
+    return {
+        "went_well": _dedupe(good),
+        "went_poorly": _dedupe(bad),
+        "technical": lessons["technical"],
+        "process": lessons["process"],
+        "monitoring": lessons["monitoring"],
+    }

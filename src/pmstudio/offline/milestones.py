@@ -1,0 +1,170 @@
+"""The four milestones (impact start, detection, mitigation, resolution) and the trigger, from signals.
+
+Each milestone is an evidence item, so its time is that item's `at`: never computed or rounded.
+
+- detection: the first page (PagerDuty trigger or a "paged" message); else the first alert firing;
+  else the first acknowledgement or report of a problem; else the first human symptom report.
+- impact start: the first failure before detection. Machine evidence (logs, alerts) is trusted as
+  is; when the first failure is a human report, a change shortly before it (a deploy, a push, a
+  published update) is taken as the start instead. Without failures, the last change before detection.
+- mitigation: the first completed, successful mitigation with its own full recovery signal; else one
+  followed by recovery within a quarter of an hour; else the first completed one; else the first one.
+- resolution: the last firm resolution statement (not a status-page post); else the last recovery
+  confirmation; else the last status-page "resolved".
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pmstudio.offline.classify import EXPOSURE, Signals
+from pmstudio.offline.items import Item
+
+HUMAN_LAG = timedelta(minutes=60)
+FAILURE_WINDOW = timedelta(hours=24)
+CHANGE_WINDOW = timedelta(hours=6)
+RECOVERY_WINDOW = timedelta(minutes=15)
+
+
+@dataclass
+class Milestones:
+    started: Item | None = None
+    detected: Item | None = None
+    mitigated: Item | None = None
+    resolved: Item | None = None
+    trigger: Item | None = None
+
+
+Timed = Sequence[tuple[Item, Signals]]
+
+
+def _at(pair: tuple[Item, Signals]) -> datetime:
+    assert pair[0].at is not None
+    return pair[0].at
+
+
+def _earliest(pairs: list[tuple[Item, Signals]]) -> Item | None:
+    return min(pairs, key=lambda p: (_at(p), p[0].order))[0] if pairs else None
+
+
+def _latest(pairs: list[tuple[Item, Signals]]) -> Item | None:
+    return max(pairs, key=lambda p: (_at(p), -p[0].order))[0] if pairs else None
+
+
+def find_detected(timed: Timed) -> Item | None:
+    pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
+    if pages:
+        return _earliest(pages)
+    alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
+    if alerts:
+        return _earliest(alerts)
+    reports = [
+        p
+        for p in timed
+        if p[1].detect
+        and (p[1].ack or p[1].failure or EXPOSURE.search(p[0].body))
+        and p[0].source != "log"
+        and not p[1].comm
+    ]
+    if reports:
+        return _earliest(reports)
+    return _earliest([p for p in timed if p[1].symptom_report])
+
+
+def find_started(timed: Timed, detected: Item | None) -> Item | None:
+    if detected is None or detected.at is None:
+        return None
+    limit = detected.at
+    before = [p for p in timed if _at(p) <= limit]
+    explicit = [p for p in before if p[1].explicit_start and not p[1].hypothesis]
+    failures = [
+        p
+        for p in before
+        if p[1].failure
+        and not p[1].hypothesis
+        and not p[1].mitigation
+        and p[0].source != "status"
+        and limit - _at(p) <= FAILURE_WINDOW
+    ]
+    changes = [p for p in before if p[1].change and not p[1].hypothesis and limit - _at(p) <= CHANGE_WINDOW]
+    first_failure = _earliest(failures)
+    first_explicit = _earliest(explicit)
+    if first_failure is not None and first_failure.source not in ("log", "alert", "pager") and first_failure.at:
+        recent = [p for p in changes if timedelta(0) <= first_failure.at - _at(p) <= HUMAN_LAG]
+        change = _latest(recent)
+        if change is not None and (first_explicit is None or first_explicit.at is None or change.at <= first_explicit.at):  # type: ignore[operator]
+            return change
+    candidates = [i for i in (first_failure, first_explicit) if i is not None]
+    if candidates:
+        return min(candidates, key=lambda i: (i.at, i.order))
+    return _latest(changes)
+
+
+def find_trigger(timed: Timed, started: Item | None, detected: Item | None) -> Item | None:
+    """The change that set the incident off: the last change before impact began (or before detection)."""
+    anchor = started or detected
+    if anchor is None or anchor.at is None:
+        return None
+    changes = [
+        p for p in timed if p[1].change and not p[1].hypothesis and _at(p) <= anchor.at and anchor.at - _at(p) <= CHANGE_WINDOW
+    ]
+    single = [p for p in changes if p[0].count == 1] or changes
+    machine = [p for p in single if p[0].source in ("log", "pager", "alert")]
+    return _latest(machine) or _latest(single)
+
+
+def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
+    pool = [p for p in timed if p[1].mitigation and (after is None or _at(p) >= after)]
+    ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
+    done = [p for p in ok if p[1].mit_done]
+    own = [p for p in done if p[1].recovery_full > p[1].recovery_partial]
+    if own:
+        return _earliest(own)
+    recoveries = sorted(
+        _at(p)
+        for p in timed
+        if (p[1].recovery_full > p[1].recovery_partial or p[1].recovery_weak) and not p[1].mit_negative
+    )
+
+    def recovered_soon(t: datetime) -> bool:
+        i = bisect_left(recoveries, t)
+        return i < len(recoveries) and recoveries[i] - t <= RECOVERY_WINDOW
+
+    followed = [p for p in done if recovered_soon(_at(p))]
+    if followed:
+        return _earliest(followed)
+    firm = [p for p in done if not p[1].recovery_partial and not p[1].mit_progress]
+    if firm:
+        return _earliest(firm)
+    if done:
+        return _earliest(done)
+    return _earliest([p for p in ok if not p[1].mit_progress]) or _earliest(pool)
+
+
+def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
+    pool = [p for p in timed if after is None or _at(p) >= after]
+    firm = [p for p in pool if p[1].resolved and p[1].phase != "communication"]
+    if firm:
+        return _latest(firm)
+    weak = [p for p in pool if p[1].recovery_weak and not p[1].mit_negative and p[1].phase != "communication"]
+    if weak:
+        return _latest(weak)
+    return _latest([p for p in pool if p[1].resolved])
+
+
+def find_milestones(timed: Timed) -> Milestones:
+    """All milestones over time-sorted (item, signals) pairs."""
+    m = Milestones()
+    m.detected = find_detected(timed)
+    m.started = find_started(timed, m.detected)
+    m.trigger = find_trigger(timed, m.started, m.detected)
+    floor = m.detected or m.started
+    m.mitigated = find_mitigated(timed, floor.at if floor else None)
+    after = (m.mitigated or m.detected or m.started)
+    m.resolved = find_resolved(timed, after.at if after else None)
+    if m.detected and m.started and m.detected.at and m.started.at and m.detected.at < m.started.at:
+        m.started = None
+    return m

@@ -1,0 +1,195 @@
+"""People in the materials and the roles the draft calls them by (never their names).
+
+Names come from chat actors and from the shapes names take in tickets and logs ("Opened by X",
+"Note (X)", "X's team", "X, can you...", "x$ curl"). Each person gets a role label: the incident
+commander, the on-call engineer, a user, the reporter, or a responder. `anonymise()` replaces every
+name in a text by its role, so no draft sentence can name a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pmstudio.offline.items import Item
+
+_BOT = re.compile(
+    r"(bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
+    r"nagios|datadog|sentry|opsgenie|automation|synthetic|watch|probe|kubelet|service|daemon|github|"
+    r"[0-9_/]|^-$)",
+    re.I,
+)
+_COMMON = {
+    "will", "mark", "may", "june", "april", "august", "rose", "bill", "pat", "sue", "art", "joy", "hope",
+    "faith", "grace", "summer", "dawn", "sky", "rich", "guy", "max", "ray", "don", "jack", "frank", "chase",
+    "page", "lane", "ops", "dev", "admin", "root", "user", "team", "support", "oncall", "on-call", "ic",
+}  # fmt: skip
+_STOP = {
+    "the", "a", "an", "our", "their", "his", "her", "my", "your", "its", "this", "that", "these", "those",
+    "hand", "default", "design", "email", "phone", "now", "then", "far", "accident", "mistake", "them",
+    "us", "me", "him", "you", "it", "all", "everyone", "someone", "nobody", "sent", "support", "github",
+}  # fmt: skip
+
+_TICKET_BY = re.compile(
+    r"^(?P<verb>Opened|Comment(?:ed)?|Closed|Reopened|Resolved|Solved|Acknowledged|Reply|Replied|Edited|Posted|"
+    r"Report(?:ed)?)\s+(?:by|from)\s+@?(?P<n>[A-Za-z][\w.-]{1,30})",
+    re.I,
+)
+_ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
+_NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
+_PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
+_RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
+_BY_CAP = re.compile(
+    r"\b(?:requested|approved|acknowledged|resolved|triggered|opened|closed|merged|reported|escalated|assigned|"
+    r"started|initiated|created|written|owned|run|performed)\s+by\s+@?(?P<n>[A-Z][a-z]{2,20})\b"
+)
+_POSSESSIVE = re.compile(
+    r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:team|push|change|pr|commit|deploy|deployment|token|personal|"
+    r"fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key)\b"
+)
+_VOCATIVE = re.compile(
+    r"(?:^|[.!?]\s+)(?P<n>[A-Z][a-z]{2,20}),\s+(?:can|could|please|pls|check|take|look|your|you|grab|go|ping|do|"
+    r"would|run|get|keep|stop)\b"
+)
+_MENTION = re.compile(r"(?<![\w.])@(?P<n>[A-Za-z][\w-]{1,30})(?![\w.@/])")
+_SHELL = re.compile(r"(?<![\w$])(?P<n>[a-z][\w.-]{1,20})\$\s")
+_KEYVAL = re.compile(r"\b(?P<k>actor|user|member|target|assignee|author|requester|login|owner)=(?P<v>[a-z][a-z.-]{1,20})\b")
+_SYSTEM_ACCOUNTS = {"root", "admin", "system", "service", "deploy", "ci", "bot", "nobody", "postgres", "www", "app"}
+
+_IC = re.compile(r"\b(?:i'?m|i am)\s+(?:the\s+)?(?:ic|incident commander|incident lead|incident manager)\b", re.I)
+_IC_NAMED = re.compile(r"\b(?P<n>[A-Za-z][\w.-]{1,30}) is (?:the )?(?:IC|incident commander)\b")
+_ONCALL = re.compile(r"^(?:ack|acked|acking|ack'd|acknowledged|paged|got paged|i'?m on[- ]?call)\b", re.I)
+_COMMUNITY = re.compile(r"(community|customer|public|forum|users?-)", re.I)
+
+IC = "the incident commander"
+ONCALL = "the on-call engineer"
+RESPONDER = "a responder"
+USER = "a user"
+CUSTOMER = "a customer"
+REPORTER = "the reporter"
+ROLE_WORDS = (IC, ONCALL, RESPONDER, USER, CUSTOMER, REPORTER, "an engineer", "the owning team")
+
+
+def is_bot(name: str) -> bool:
+    return bool(_BOT.search(name)) or name.strip() == ""
+
+
+@dataclass
+class People:
+    """Known names (lower case) and their role labels."""
+
+    roles: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern[str] | None = None
+    _pattern_cs: re.Pattern[str] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.roles)
+
+    def role(self, name: str | None) -> str:
+        if not name:
+            return RESPONDER
+        return self.roles.get(name.lower(), RESPONDER)
+
+    def add(self, name: str, role: str = RESPONDER) -> None:
+        key = name.strip().lstrip("@").lower()
+        if len(key) < 2 or key in _STOP or is_bot(key):
+            return
+        current = self.roles.get(key)
+        if current is None or (current in (RESPONDER, USER, REPORTER, CUSTOMER) and role in (IC, ONCALL)):
+            self.roles[key] = role
+        elif current == ONCALL and role == IC:
+            self.roles[key] = role
+        self._pattern = self._pattern_cs = None
+
+    def _compile(self) -> None:
+        loose = [n for n in self.roles if n not in _COMMON]
+        strict = [n for n in self.roles if n in _COMMON]
+        def alt(names: Iterable[str], cap: bool) -> str:
+            parts = [re.escape(n.capitalize() if cap else n) for n in sorted(names, key=len, reverse=True)]
+            return "|".join(parts) or r"(?!x)x"
+        tail = r"(?P<poss>['’]s)?(?![\w@$-])"
+        self._pattern = re.compile(rf"(?<![\w@$/.-])@?(?P<n>{alt(loose, False)}){tail}", re.I)
+        self._pattern_cs = re.compile(rf"(?<![\w@$/.-])@?(?P<n>{alt(strict, True)}){tail}")
+
+    def anonymise(self, text: str) -> str:
+        """`text` with every known name replaced by its role (shell prompts and key=values too)."""
+        if not self.roles:
+            return _KEYVAL.sub(_keyval_sub(self), text)
+        if self._pattern is None or self._pattern_cs is None:
+            self._compile()
+        assert self._pattern is not None and self._pattern_cs is not None
+        text = _SHELL.sub(lambda m: "$ " if m.group("n").lower() in self.roles else m.group(0), text)
+        text = _KEYVAL.sub(_keyval_sub(self), text)
+
+        def sub(m: re.Match[str]) -> str:
+            role = self.roles.get(m.group("n").lower(), RESPONDER)
+            return role + ("'s" if m.group("poss") else "")
+
+        text = self._pattern.sub(sub, text)
+        return self._pattern_cs.sub(sub, text)
+
+
+def _keyval_sub(people: People) -> Callable[[re.Match[str]], str]:
+    def sub(m: re.Match[str]) -> str:
+        value = m.group("v")
+        if value in _SYSTEM_ACCOUNTS or "." in value:
+            return m.group(0)
+        if value in people.roles or m.group("k") in ("actor", "member", "target", "assignee", "author", "requester"):
+            return f"{m.group('k')}=[responder]"
+        return m.group(0)
+
+    return sub
+
+
+def find_people(items: list[Item]) -> People:
+    """Everyone named in the materials, with a role each (one pass over the items)."""
+    people = People()
+    staff: set[str] = set()
+    community: set[str] = set()
+    for it in items:
+        actor = (it.actor or "").strip()
+        if it.source == "chat" and actor and not is_bot(actor) and not _COMMUNITY.search(it.material):
+            staff.add(actor.lower())
+    for key in sorted(staff):
+        people.add(key)
+    for it in items:
+        actor = (it.actor or "").strip()
+        if actor and not is_bot(actor):
+            key = actor.lower()
+            if it.source == "pager" and it.sub == "ack":
+                people.add(actor, ONCALL)
+            if it.source == "chat":
+                (community if _COMMUNITY.search(it.material) else staff).add(key)
+                if _IC.search(it.body):
+                    people.add(actor, IC)
+                elif _ONCALL.match(it.body):
+                    people.add(actor, ONCALL)
+        m = _IC_NAMED.search(it.body)
+        if m and not is_bot(m.group("n")):
+            people.add(m.group("n"), IC)
+        if it.source in ("ticket", "status", "notes") or it.actor is None:
+            m = _TICKET_BY.match(it.body)
+            if m:
+                verb = m.group("verb").lower()
+                people.add(m.group("n"), USER if verb.startswith(("opened", "comment")) else REPORTER)
+            for pattern in (_ASSIGNED, _NOTE_BY):
+                m = pattern.match(it.body)
+                if m:
+                    people.add(m.group("n"))
+            for m in _RESEARCH.finditer(it.body):
+                people.add(m.group("n"), REPORTER)
+        patterns = (_PAREN_BY, _BY_CAP, _POSSESSIVE, _VOCATIVE, _MENTION) if it.source == "chat" else (_PAREN_BY, _BY_CAP)
+        for pattern in patterns:
+            for m in pattern.finditer(it.body):
+                people.add(m.group("n"))
+        for m in _SHELL.finditer(it.body):
+            if m.group("n").lower() in staff:
+                people.add(m.group("n"))
+    for key in sorted(community - staff):
+        people.roles[key] = CUSTOMER
+    for key in sorted(staff | community):
+        people.add(key)
+    people._pattern = None
+    return people

@@ -1,0 +1,101 @@
+"""Supporting information: metrics with numbers, external factors, references, log and comms records."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pmstudio.offline.analysis import Analysis
+from pmstudio.offline.causes import candidates
+from pmstudio.offline.classify import HYPOTHESIS
+from pmstudio.offline.items import Item
+
+MAX_CLAIMS = 6
+MAX_IDS = 12
+
+_METRIC = re.compile(
+    r"(?:\b(?:rps|req/s|requests?/s|qps|error rate|latency|p\d\d|avg|average|rate|ratio|per (?:day|second|minute|hour)|"
+    r"count|values|requests|failed requests|successful_logins|cpu|memory|disk|errors per)\b|\d%|\d+(?:\.\d+)?\s?(?:ms|[KMG]B?|TB)\b)",
+    re.I,
+)
+_EXTERNAL = re.compile(
+    r"\b(?:provider|vendor|third[- ]party|upstream|external(?:ly)?|partner|isp|registrar|support ticket|"
+    r"\w+ support\b|docker hub|coincidence|not related|unrelated)\b",
+    re.I,
+)
+_URL = re.compile(r"https?://[^\s)\"'>\]]+")
+_REFERENCE = re.compile(r"\b(?:dashboard|grafana|runbook|playbook|incident doc|wiki|issue #?\d+|pr #?\d+|#\d{3,})\b", re.I)
+
+
+def _claim(text: str, item: Item) -> dict[str, Any]:
+    return {"text": text, "evidence": [item.id]}
+
+
+def _metrics(a: Analysis) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in a.items:
+        if item.is_heading or item.is_title or item.is_meta or not any(c.isdigit() for c in item.body):
+            continue
+        if not _METRIC.search(item.body) or HYPOTHESIS.search(item.body) or a.sig(item).followup:
+            continue
+        text = a.statement(item) if item.source not in ("log", "alert") else a.entry_text(item)
+        if text:
+            out.append(_claim(text, item))
+        if len(out) >= MAX_CLAIMS:
+            break
+    return out
+
+
+def _external(a: Analysis) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in a.items:
+        if item.source in ("log", "alert") or item.is_heading or item.is_title or not _EXTERNAL.search(item.body):
+            continue
+        text = a.statement(item)
+        if text:
+            out.append(_claim(text, item))
+        if len(out) >= 4:
+            break
+    return out
+
+
+def _references(a: Analysis) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in a.items:
+        for url in _URL.findall(item.body):
+            url = url.rstrip(".,;:")
+            if url not in seen and "REDACTED" not in url:
+                seen.add(url)
+                out.append(_claim(f"Link in the materials: {url}", item))
+        if len(out) >= MAX_CLAIMS:
+            return out
+    for item in a.items:
+        if len(out) >= MAX_CLAIMS:
+            break
+        if item.source in ("log", "alert") or not _REFERENCE.search(item.body) or item.id in {c["evidence"][0] for c in out}:
+            continue
+        text = a.statement(item)
+        if text:
+            out.append(_claim(text, item))
+    return out
+
+
+def draft_supporting(a: Analysis) -> dict[str, Any]:
+    """A SupportingSection as a dict."""
+    logs = [it for it in a.items if it.source in ("log", "alert")]
+    logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
+    comms = [
+        it
+        for it in a.items
+        if (it.source in ("status", "ticket") or a.sig(it).phase == "communication") and not it.is_title and not it.is_heading
+    ]
+    details = [{"text": s.text, "evidence": [s.item.id]} for s in candidates(a)[:4]]
+    return {
+        "relevant_metrics": _metrics(a),
+        "external_factors": _external(a),
+        "references": _references(a),
+        "detailed_logs": [it.id for it in logs[:MAX_IDS]],
+        "communication_records": [it.id for it in comms[:MAX_IDS]],
+        "technical_details": details,
+    }

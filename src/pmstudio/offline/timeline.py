@@ -1,0 +1,179 @@
+"""The Timeline section: the 8-20 most informative timestamped events, by phase, and the milestones.
+
+Candidates are classified items placed in time relative to the milestones (an error after
+detection is investigation; chatter before impact is dropped unless it is a change). Near-duplicate
+reports of one event (a chat message, the page annotation and the log line of the same rollback)
+are merged into one entry that cites them all. Milestone items and each phase's first event are
+always kept; the rest is filled by score within per-phase quotas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rapidfuzz import fuzz, utils
+
+from pmstudio.offline.analysis import Analysis
+from pmstudio.offline.classify import Signals
+from pmstudio.offline.items import Item
+from pmstudio.schema import PHASES, Phase
+
+QUOTA: dict[str, int] = {
+    "impact_start": 3,
+    "detection": 3,
+    "investigation": 5,
+    "mitigation": 6,
+    "resolution": 3,
+    "communication": 4,
+}
+MAX_ENTRIES = 20
+MIN_ENTRIES = 8
+MERGE_WINDOW = timedelta(minutes=3)
+MERGE_SIMILARITY = 60.0
+LATE_IMPACT = timedelta(minutes=10)
+LATE_DETECTION = timedelta(minutes=5)
+MAX_CITED = 5
+
+
+@dataclass
+class Cluster:
+    phase: Phase
+    rep: Item
+    score: float
+    text: str
+    members: list[Item] = field(default_factory=list)
+    mandatory: bool = False
+
+    @property
+    def at(self) -> datetime:
+        assert self.rep.at is not None
+        return self.rep.at
+
+
+def iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
+    """The item's phase given where it sits relative to the milestones."""
+    m = a.milestones
+    if item is m.started or item is m.trigger:
+        return "impact_start"
+    if item is m.detected:
+        return "detection"
+    if item is m.mitigated:
+        return "mitigation"
+    if item is m.resolved:
+        return "resolution"
+    phase = sig.phase
+    if phase is None or item.at is None:
+        return None
+    begin = m.started or m.detected
+    if begin is not None and begin.at is not None and item.at < begin.at:
+        return "impact_start" if phase == "impact_start" and sig.change else None
+    det = m.detected.at if m.detected else None
+    if phase == "impact_start" and det is not None and item.at > det and (item.at > det + LATE_IMPACT or not sig.failure):
+        return "investigation"
+    if phase == "detection" and det is not None and item.at > det + LATE_DETECTION and not (sig.page or sig.ack):
+        return "investigation"
+    if phase == "resolution" and m.mitigated is not None and m.mitigated.at and item.at < m.mitigated.at:
+        return "investigation" if not sig.resolved else phase
+    return phase
+
+
+def _norm(a: Analysis, item: Item) -> str:
+    return a.say(item).lower()
+
+
+def _clusters(a: Analysis) -> list[Cluster]:
+    milestone_ids = {id(x) for x in vars(a.milestones).values() if x is not None}
+    clusters: list[Cluster] = []
+    open_by_phase: dict[str, list[Cluster]] = {}
+    for item, sig in a.timed:
+        phase = placed_phase(a, item, sig)
+        if phase is None:
+            continue
+        text = a.entry_text(item)
+        if not text:
+            continue
+        assert item.at is not None
+        norm = _norm(a, item)
+        recent = [c for c in open_by_phase.get(phase, []) if item.at - c.at <= MERGE_WINDOW]
+        open_by_phase[phase] = recent
+        target = None
+        for c in recent:
+            if fuzz.token_set_ratio(norm, _norm(a, c.rep), processor=utils.default_process) >= MERGE_SIMILARITY:
+                target = c
+                break
+        is_milestone = id(item) in milestone_ids
+        if target is None:
+            c = Cluster(phase=phase, rep=item, score=sig.score, text=text, members=[item], mandatory=is_milestone)
+            clusters.append(c)
+            recent.append(c)
+            continue
+        target.members.append(item)
+        target.score = max(target.score, sig.score) + 0.3
+        if is_milestone and not target.mandatory:
+            target.rep, target.text, target.mandatory = item, text, True
+    return clusters
+
+
+def select(a: Analysis) -> list[Cluster]:
+    """The clusters that make the timeline, in time order."""
+    clusters = _clusters(a)
+    chosen: list[Cluster] = []
+    seen: set[int] = set()
+    counts = dict.fromkeys(PHASES, 0)
+
+    def take(c: Cluster) -> None:
+        chosen.append(c)
+        seen.add(id(c))
+        counts[c.phase] += 1
+
+    for c in clusters:
+        if c.mandatory:
+            take(c)
+    for phase in PHASES:
+        if counts[phase] == 0:
+            first = next((c for c in clusters if c.phase == phase), None)
+            if first is not None:
+                take(first)
+    ranked = sorted((c for c in clusters if id(c) not in seen), key=lambda c: (-c.score, c.at, c.rep.order))
+    for c in ranked:
+        if len(chosen) >= MAX_ENTRIES:
+            break
+        if counts[c.phase] < QUOTA[c.phase]:
+            take(c)
+    if len(chosen) < MIN_ENTRIES:
+        for c in ranked:
+            if len(chosen) >= MIN_ENTRIES:
+                break
+            if id(c) not in seen:
+                take(c)
+    return sorted(chosen, key=lambda c: (c.at, c.rep.order))
+
+
+def entry_ids(c: Cluster) -> list[str]:
+    ids = [c.rep.id] + [m.id for m in c.members if m is not c.rep]
+    return list(dict.fromkeys(ids))[:MAX_CITED]
+
+
+def draft_timeline(a: Analysis) -> dict[str, Any]:
+    """A TimelineSection as a dict (empty entries and null milestones when nothing is timestamped)."""
+    m = a.milestones
+    entries = [
+        {"at": iso(c.at), "phase": c.phase, "text": c.text, "evidence": entry_ids(c)} for c in select(a)
+    ]
+
+    def t(item: Item | None) -> str | None:
+        return iso(item.at) if item is not None and item.at is not None else None
+
+    return {
+        "entries": entries,
+        "started_at": t(m.started),
+        "detected_at": t(m.detected),
+        "mitigated_at": t(m.mitigated),
+        "resolved_at": t(m.resolved),
+    }
