@@ -207,3 +207,11 @@ def test_map_round_trips_through_json() -> None:
     again = RedactionMap.model_validate_json(rmap.model_dump_json())
     assert redact_text(PEM_BODY[1], again) == again.fragments[PEM_BODY[1]]
     assert again.mapping == rmap.mapping
+
+
+def test_sudo_working_directory_is_not_a_password() -> None:
+    from pmstudio.redact import RedactionMap, redact_text
+
+    line = "Jan 31 23:27:01 db1 sudo: alex : TTY=pts/0 ; PWD=/var/opt/gitlab ; USER=root ; COMMAND=/bin/rm -rf x"
+    assert redact_text(line, RedactionMap()) == line
+    assert "hunter2fake" not in redact_text("pwd=hunter2fake", RedactionMap())

@@ -190,6 +190,11 @@ def _looks_secret(value: str) -> bool:
     return any(c.isdigit() for c in v) or not v.isalpha() or (v != v.lower() and v != v.capitalize())
 
 
+def _is_workdir(text: str, start: int, value: str) -> bool:
+    """`PWD=/var/opt/app` in sudo/syslog lines is the working directory, not a password."""
+    return value.startswith("/") and text[start : start + 4].upper() == "PWD="
+
+
 def _needs_check(category: str, priority: int, value: str) -> bool:
     if category == "SECRET" and priority == 40:
         return _looks_like_key(value)
@@ -232,7 +237,9 @@ def _spans(text: str, rmap: RedactionMap) -> list[_Span]:
                 digits = sum(c.isdigit() for c in value)
                 if not 7 <= digits <= 15 or _DATE_LIKE.search(value):
                     continue
-            if category == "PASSWORD" and (value.lower() in _NOT_SECRETS or set(value) <= {"*", "x", "X"}):
+            if category == "PASSWORD" and (
+                value.lower() in _NOT_SECRETS or set(value) <= {"*", "x", "X"} or _is_workdir(text, m.start(), value)
+            ):
                 continue
             start, end = m.start(group), m.end(group)
             if category == "SECRET":
