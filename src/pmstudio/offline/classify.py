@@ -30,9 +30,13 @@ FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"expired|expiry|leak(?:ed|s)?|exposed|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
-    r"stopped (?:working|resolving|responding)|bounced|isn['’]t private|in clear text|\w*crash\w*)\b"
+    r"stopped (?:working|resolving|responding)|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
+    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup)\b"
 )
-FAIL_WEAK = _rx(r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated)\b")
+FAIL_WEAK = _rx(
+    r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
+    r"overheat\w*|temperatures?|taking forever)\b"
+)
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
@@ -43,7 +47,7 @@ PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|firing|alert)\]|\balerts? (?:fired|firing|went off|triggered)\b|"
     r"\balert\w* firing\b|\bfiring\b"
 )
-ACK = _rx(r"^(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
+ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
     r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|anyone else|complain\w*|users? (?:say|saying|tell)|"
     r"customers? (?:say|saying|tell|report)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
@@ -62,21 +66,26 @@ MIT_ACTION = _rx(
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
     r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
-    r"rebuil\w*|re-?insert\w*|repair\w*)\b"
+    r"rebuil\w*|re-?insert\w*|repair\w*|block(?:ed|ing)? (?:the )?(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
+    r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
+    r"restart|outage mitigated|impact mitigated)\b"
 )
 MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|"
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    r"repaired)\b"
+    r"repaired|mitigated|blocked|blocklist add)\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
     r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to)\b|\?\s*$"
 )
 MIT_NEGATIVE = _rx(
-    r"\b(?:fail(?:ed|ing|s)?|blocked|forbidden|denied|didn['’]t work|not working|no luck|still (?:failing|broken|"
+    r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
+    r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
+    r"\bblocked|forbidden|denied|"
+    r"didn['’]t work|not working|no luck|still (?:failing|broken|"
     r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix)\b"
 )
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
@@ -84,12 +93,21 @@ RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"fully (?:restored|recovered|resolved|operational)|recovered|restored|globally|recover|"
     r"no (?:new |more )?(?:errors|restarts|crashes)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"baseline|resolves again|load for me again|confirmed working|works now|still fine)\b"
+    r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
+    r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
+    r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated))\b"
 )
-RECOVERY_PARTIAL = _rx(r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some))\b")
+RECOVERY_PARTIAL = _rx(
+    r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
+    r"first (?:clusters|nodes|ones|hosts)|some of)\b"
+)
 RECOVERY_WEAK = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
-    r"confirmed working)\b"
+    r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again)\b"
+)
+COMPLETION = _rx(
+    r"\b(?:done|completed?|finished|all (?:\w+ ){0,3}(?:rebuilt|restored|removed|repaired|restarted|processed|deleted)|"
+    r"that['’]s everything|that was the last|last bit)\b"
 )
 RESOLVED = _rx(
     r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
@@ -192,8 +210,9 @@ def classify(item: Item) -> Signals:
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
     s.page = s.pager_trigger or (src == "alert" and sub == "firing") or (src in ("chat", "ticket") and bool(PAGED.search(t)))
+    machine = src in ("log", "alert")
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
-    s.detect = bool(DETECT.search(t)) or s.ack
+    s.detect = s.ack or (not machine and bool(DETECT.search(t)))
     s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
     s.mitigation = bool(MIT_ACTION.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t))
@@ -206,11 +225,12 @@ def classify(item: Item) -> Signals:
     s.resolved = (src == "pager" and sub == "resolve") or (
         src != "alert" and bool(RESOLVED.search(t)) and not conditional
     )
-    s.comm = src == "status" or bool(COMM.search(t))
-    s.invest = bool(INVEST.search(t))
-    s.causal = _count(CAUSAL, t)
-    s.hypothesis = bool(HYPOTHESIS.search(t))
-    s.followup = bool(FOLLOWUP.search(t)) or item.heading_tag == "actions"
+    # machine lines (logs, alerts) are facts: they do not communicate, speculate or plan follow-ups
+    s.comm = src == "status" or (not machine and bool(COMM.search(t)))
+    s.invest = not machine and bool(INVEST.search(t))
+    s.causal = 0 if machine else _count(CAUSAL, t)
+    s.hypothesis = not machine and bool(HYPOTHESIS.search(t))
+    s.followup = not machine and (bool(FOLLOWUP.search(t)) or item.heading_tag == "actions")
     s.phase = _phase(item, s)
     s.score = _score(item, s)
     return s

@@ -46,7 +46,9 @@ _REPUTATION = re.compile(
 _CRITICAL = re.compile(
     r"\b(?:global(?:ly)?|worldwide|widespread|entire|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
-    r"bsod|blue ?screen\w*|boot loop|core (?:proxy|cdn|traffic))\b",
+    r"bsod|blue ?screen\w*|boot loop|core (?:proxy|cdn|traffic)|data (?:loss|lost)|irrecoverabl\w*|site[- ]wide|"
+    r"whole site|entire (?:site|service|platform)|(?:data|everything)\b[\w ]{0,30}\b(?:is|are|was|were) (?:gone|lost)|"
+    r"going red|status (?:is |set to )?red|major outage|(?:hours?|days?) (?:of )?degraded|degraded for (?:hours|days))\b",
     re.I,
 )
 _HIGH = re.compile(
@@ -165,7 +167,7 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     minutes = duration_minutes(a)
     score = 3.0 * len(critical) + 1.0 * min(len(high), 5) - 1.5 * len(medium) - 4.0 * small
     if minutes is not None:
-        score += 1.0 * (minutes >= 60) + 1.0 * (minutes >= 4 * 60) + 1.0 * (minutes >= 24 * 60)
+        score += 1.0 * (minutes >= 60) + 1.0 * (minutes >= 4 * 60)
     if len(critical) >= 2 or score >= 8:
         level = "critical"
     elif score >= 3:
@@ -196,9 +198,15 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
     for it in early:
         seen.setdefault(it.id, it)
     texts = [a.statement(i) for i in seen.values()]
-    first_post = next((it for it, s in a.timed if it.source == "status" and not s.resolved and not s.mit_done), None)
-    if first_post is not None:
-        texts.append(a.say(first_post))
+    posts = [it for it, s in a.timed if it.source == "status" and not s.resolved and not s.mit_done][:3]
+    texts += [a.say(it) for it in posts]
+    # scope words as strong as "global" or "data loss" count wherever responders state them
+    for item in a.items:
+        sig = a.sig(item)
+        if item.source in ("log", "alert") or sig.hypothesis or sig.followup or sig.phase == "mitigation":
+            continue
+        if _CRITICAL.search(item.body) and (said := a.say(item)):
+            texts.append(" ".join(m.group(0) for m in _CRITICAL.finditer(said)))
     return [t for t in texts if t]
 
 

@@ -101,10 +101,10 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
         body = (m.group("body") or "").strip()
         return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
+    if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")):
+        return ("status" if _STATUS.match(text) else "ticket"), "", text
     if "status" in name:
         return "status", "", text
-    if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread")):
-        return ("status" if _STATUS.match(text) else "ticket"), "", text
     if any(k in name for k in ("customer", "announce", "update", "advisory", "comms")):
         return "status", "", text
     if e.actor is None and _STATUS.match(text):

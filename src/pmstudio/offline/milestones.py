@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pmstudio.offline.classify import EXPOSURE, Signals
+from pmstudio.offline.classify import COMPLETION, EXPOSURE, Signals
 from pmstudio.offline.items import Item
 
 HUMAN_LAG = timedelta(minutes=60)
 FAILURE_WINDOW = timedelta(hours=24)
 CHANGE_WINDOW = timedelta(hours=6)
 RECOVERY_WINDOW = timedelta(minutes=15)
+SETTLE_WINDOW = timedelta(minutes=60)
 
 
 @dataclass
@@ -71,7 +72,15 @@ def find_detected(timed: Timed) -> Item | None:
     ]
     if reports:
         return _earliest(reports)
-    return _earliest([p for p in timed if p[1].symptom_report])
+    tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
+    if tickets:
+        return _earliest(tickets)
+    human = [
+        p
+        for p in timed
+        if p[1].symptom_report or (p[1].failure and p[0].source in ("chat", "ticket", "status") and not p[1].hypothesis)
+    ]
+    return _earliest(human)
 
 
 def find_started(timed: Timed, detected: Item | None) -> Item | None:
@@ -90,7 +99,8 @@ def find_started(timed: Timed, detected: Item | None) -> Item | None:
         and limit - _at(p) <= FAILURE_WINDOW
     ]
     changes = [p for p in before if p[1].change and not p[1].hypothesis and limit - _at(p) <= CHANGE_WINDOW]
-    first_failure = _earliest(failures)
+    machine = [p for p in failures if p[0].source in ("log", "alert", "pager")]
+    first_failure = _earliest(machine) or _earliest(failures)
     first_explicit = _earliest(explicit)
     if first_failure is not None and first_failure.source not in ("log", "alert", "pager") and first_failure.at:
         recent = [p for p in changes if timedelta(0) <= first_failure.at - _at(p) <= HUMAN_LAG]
@@ -120,20 +130,28 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     pool = [p for p in timed if p[1].mitigation and (after is None or _at(p) >= after)]
     ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
     done = [p for p in ok if p[1].mit_done]
-    own = [p for p in done if p[1].recovery_full > p[1].recovery_partial]
+    # a mitigation reported together with full recovery ("served again after the restart") is complete
+    own = [p for p in ok if p[1].recovery_full > p[1].recovery_partial and (p[1].mit_done or not p[1].mit_progress)]
     if own:
         return _earliest(own)
     recoveries = sorted(
-        _at(p)
+        (_at(p), p[0].order)
         for p in timed
-        if (p[1].recovery_full > p[1].recovery_partial or p[1].recovery_weak) and not p[1].mit_negative
+        if (p[1].recovery_full > p[1].recovery_partial or (p[1].recovery_weak and not p[1].recovery_partial))
+        and not p[1].mit_negative
+        and not p[1].hypothesis
     )
 
-    def recovered_soon(t: datetime) -> bool:
-        i = bisect_left(recoveries, t)
-        return i < len(recoveries) and recoveries[i] - t <= RECOVERY_WINDOW
+    def recovered_soon(item: Item) -> bool:
+        assert item.at is not None
+        i = bisect_left(recoveries, (item.at, -1))
+        while i < len(recoveries) and recoveries[i][0] - item.at <= RECOVERY_WINDOW:
+            if recoveries[i][1] != item.order:
+                return True
+            i += 1
+        return False
 
-    followed = [p for p in done if recovered_soon(_at(p))]
+    followed = [p for p in done if recovered_soon(p[0])]
     if followed:
         return _earliest(followed)
     firm = [p for p in done if not p[1].recovery_partial and not p[1].mit_progress]
@@ -141,18 +159,33 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
         return _earliest(firm)
     if done:
         return _earliest(done)
-    return _earliest([p for p in ok if not p[1].mit_progress]) or _earliest(pool)
+    steady = _earliest([p for p in ok if not p[1].mit_progress])
+    if steady is not None:
+        return steady
+    recovered = [
+        p
+        for p in timed
+        if (after is None or _at(p) >= after)
+        and (p[1].recovery_full > p[1].recovery_partial or p[1].recovery_weak or (p[1].resolved and p[1].phase != "communication"))
+        and not p[1].hypothesis
+    ]
+    return _earliest(recovered) or _earliest(pool)
 
 
 def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
-    pool = [p for p in timed if after is None or _at(p) >= after]
-    firm = [p for p in pool if p[1].resolved and p[1].phase != "communication"]
-    if firm:
-        return _latest(firm)
-    weak = [p for p in pool if p[1].recovery_weak and not p[1].mit_negative and p[1].phase != "communication"]
-    if weak:
-        return _latest(weak)
-    return _latest([p for p in pool if p[1].resolved])
+    pool = [p for p in timed if (after is None or _at(p) >= after) and not p[1].followup and not p[1].hypothesis]
+    talk = [p for p in pool if p[1].phase != "communication"]
+    firm = [p for p in talk if p[1].resolved]
+    weak = [p for p in talk if p[1].recovery_weak and not p[1].mit_negative]
+    completed = [
+        p for p in talk if p[1].mit_done and COMPLETION.search(p[0].body) and not p[1].mit_negative and not p[1].mit_progress
+    ]
+    last_firm = _latest(firm)
+    if last_firm is not None and last_firm.at is not None:
+        settle = [p for p in weak if timedelta(0) <= _at(p) - last_firm.at <= SETTLE_WINDOW]
+        return _latest([*firm, *settle, *[p for p in completed if _at(p) >= last_firm.at]])
+    announced = [p for p in pool if p[1].resolved]
+    return _latest([*weak, *completed, *announced])
 
 
 def find_milestones(timed: Timed) -> Milestones:

@@ -32,6 +32,7 @@ MAX_ENTRIES = 20
 MIN_ENTRIES = 8
 MERGE_WINDOW = timedelta(minutes=3)
 MERGE_SIMILARITY = 60.0
+MERGE_RECENT = 12
 LATE_IMPACT = timedelta(minutes=10)
 LATE_DETECTION = timedelta(minutes=5)
 MAX_CITED = 5
@@ -83,11 +84,12 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     return phase
 
 
-def _norm(a: Analysis, item: Item) -> str:
-    return a.say(item).lower()
+def _norm(item: Item) -> str:
+    return item.body.lower()
 
 
 def _clusters(a: Analysis) -> list[Cluster]:
+    """Candidates merged with near-duplicates reported within a few minutes (one linear pass)."""
     milestone_ids = {id(x) for x in vars(a.milestones).values() if x is not None}
     clusters: list[Cluster] = []
     open_by_phase: dict[str, list[Cluster]] = {}
@@ -95,29 +97,45 @@ def _clusters(a: Analysis) -> list[Cluster]:
         phase = placed_phase(a, item, sig)
         if phase is None:
             continue
-        text = a.entry_text(item)
-        if not text:
-            continue
         assert item.at is not None
-        norm = _norm(a, item)
-        recent = [c for c in open_by_phase.get(phase, []) if item.at - c.at <= MERGE_WINDOW]
+        norm = _norm(item)
+        recent = [c for c in open_by_phase.get(phase, []) if item.at - c.at <= MERGE_WINDOW][-MERGE_RECENT:]
         open_by_phase[phase] = recent
         target = None
         for c in recent:
-            if fuzz.token_set_ratio(norm, _norm(a, c.rep), processor=utils.default_process) >= MERGE_SIMILARITY:
+            if fuzz.token_set_ratio(norm, _norm(c.rep), processor=utils.default_process) >= MERGE_SIMILARITY:
                 target = c
                 break
         is_milestone = id(item) in milestone_ids
         if target is None:
-            c = Cluster(phase=phase, rep=item, score=sig.score, text=text, members=[item], mandatory=is_milestone)
+            c = Cluster(phase=phase, rep=item, score=sig.score, text="", members=[item], mandatory=is_milestone)
             clusters.append(c)
             recent.append(c)
             continue
         target.members.append(item)
         target.score = max(target.score, sig.score) + 0.3
         if is_milestone and not target.mandatory:
-            target.rep, target.text, target.mandatory = item, text, True
+            target.rep, target.mandatory = item, True
     return clusters
+
+
+def _worded(a: Analysis, c: Cluster) -> bool:
+    """Give the cluster its entry text: its representative's, else a cited member's; False if none is usable.
+
+    A milestone keeps its item as representative (the entry time is the milestone time) even when
+    another member supplies the wording.
+    """
+    if c.text:
+        return True
+    text = a.entry_text(c.rep)
+    if not text:
+        for m in c.members[:MAX_CITED]:
+            if m is not c.rep and (text := a.entry_text(m)):
+                if not c.mandatory:
+                    c.rep = m
+                break
+    c.text = text
+    return bool(text)
 
 
 def select(a: Analysis) -> list[Cluster]:
@@ -128,6 +146,8 @@ def select(a: Analysis) -> list[Cluster]:
     counts = dict.fromkeys(PHASES, 0)
 
     def take(c: Cluster) -> None:
+        if id(c) in seen or not _worded(a, c):
+            return
         chosen.append(c)
         seen.add(id(c))
         counts[c.phase] += 1
@@ -136,10 +156,10 @@ def select(a: Analysis) -> list[Cluster]:
         if c.mandatory:
             take(c)
     for phase in PHASES:
-        if counts[phase] == 0:
-            first = next((c for c in clusters if c.phase == phase), None)
-            if first is not None:
-                take(first)
+        for c in (c for c in clusters if c.phase == phase):
+            if counts[phase]:
+                break
+            take(c)
     ranked = sorted((c for c in clusters if id(c) not in seen), key=lambda c: (-c.score, c.at, c.rep.order))
     for c in ranked:
         if len(chosen) >= MAX_ENTRIES:
@@ -150,8 +170,7 @@ def select(a: Analysis) -> list[Cluster]:
         for c in ranked:
             if len(chosen) >= MIN_ENTRIES:
                 break
-            if id(c) not in seen:
-                take(c)
+            take(c)
     return sorted(chosen, key=lambda c: (c.at, c.rep.order))
 
 
