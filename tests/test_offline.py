@@ -32,7 +32,7 @@ T0 = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
 BLAME = re.compile(
     r"\b(?:should(?:n't| not)? have|could have|would have|failed to|human error|operator error|careless\w*|sloppy|"
     r"stupid|lazy|laziness|(?:my|his|her|their|your|whose|at) fault|blam\w*|forgot|whoever|who (?:pushed|approved|"
-    r"merged|shipped|forgot)|obviously|simply|clearly|mistakes?|really\?|lol)\b|(?<![\w-])just(?![\w-])|\+1\b",
+    r"merged|shipped|forgot)|obviously|simply|clearly|mistakes?|really\?|lol)\b|(?<![\w-])just(?![\w-])|(?<!\w)\+1(?!\w)",
     re.I,
 )
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -303,9 +303,20 @@ def test_revision_uses_a_replacement_suggestion_and_keeps_earlier_fixes() -> Non
 def test_revision_of_a_whole_claim_says_not_stated() -> None:
     first = draft(BLAMEFUL, "impact")
     span = first["users_affected"]["text"]
-    finding = Finding(rule="C3", severity="high", section="impact", span=span, message="m")
+    finding = Finding(rule="G2-ungrounded-number", severity="high", section="impact", span=span, message="m")
     revised = draft(BLAMEFUL, "impact", context={"previous_draft": first}, feedback=[finding])
     assert revised["users_affected"] == {"text": "Not stated in the materials.", "evidence": []}
+
+
+def test_completeness_findings_take_nothing_away() -> None:
+    """"Add how many were affected" or "link this item" cannot be fixed by deleting the span."""
+    first = draft(BLAMEFUL, "actions")
+    title = first["action_items"][0]["title"]
+    findings = [
+        Finding(rule="C10-action-factor-link", severity="medium", section="actions", span=title, message="m"),
+        Finding(rule="C11-no-prevention", severity="medium", section="actions", span="Prevention Strategies", message="m"),
+    ]
+    assert draft(BLAMEFUL, "actions", context={"previous_draft": first}, feedback=findings) == first
 
 
 def test_single_shot_revision_targets_the_named_section() -> None:

@@ -24,8 +24,8 @@ from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import is_blameful, sentence, split_sentences, third_person
 
 MAX_ITEMS = 12
+MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
-LINK_THRESHOLD = 45.0
 
 _LEAD = re.compile(
     r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|actions?|todo|to-do|next steps?|next|AI|takeaways?|"
@@ -46,26 +46,44 @@ _CUES = (
     (re.compile(r"^.*?\bi want to\s+", re.I), ""),
     (re.compile(r"^.*?\bi want\s+", re.I), "add "),
     (re.compile(r"^(?:will|going to) (?:try to )?", re.I), ""),
+    (re.compile(r"^.*?\b(?:it|this|that|we|they|everyone|everybody)\s+needs? to\s+", re.I), ""),
+    (re.compile(r"^.*?\bi['’]ll take (?:the )?[\w -]{1,30}:\s*", re.I), ""),
     (re.compile(r"^.*?\b(?:i['’]ll|i will|we['’]ll|we will|i['’]m going to|we['’]re going to|going to)\s+", re.I), ""),
     (re.compile(r"^(?:keep|continue) (?=investigating|monitoring)", re.I), "keep "),
 )
-_VERBS = {
-    "add", "automate", "backfill", "build", "change", "check", "conduct", "continue", "create", "define", "deploy",
-    "develop", "document", "enable", "enforce", "ensure", "expand", "extend", "find", "fix", "get", "give",
-    "harden", "implement", "improve", "include", "introduce", "keep", "limit", "make", "migrate", "monitor",
-    "move", "publish", "purge", "rebuild", "reduce", "remove", "replace", "request", "require", "restrict",
-    "review", "revoke", "rotate", "run", "set", "speak", "spike", "split", "stop", "test", "track", "treat",
-    "update", "use", "validate", "verify", "watch", "write", "audit", "alert", "block", "investigate",
-    "reproduce", "stagger", "canary", "schedule", "store", "switch", "tag", "teach", "clean",
-    "disable", "delete", "provide", "prevent", "protect", "rate-limit", "retire", "scope", "separate", "ask",
-    "invite", "share", "announce", "notify", "inform", "contact", "escalate", "label", "refactor", "rename",
-    "measure", "plug", "pin", "practice", "rehearse", "drill", "load-test", "fuzz", "backport",
-}  # fmt: skip
+_VERBS = set(
+    """add adopt agree alert allow analyse analyze announce approve archive ask assign audit automate backfill backport
+    batch begin block build bump cache call canary cap change check clean codify collect conduct configure confirm
+    consolidate contact continue create decide decouple define delete deploy deprecate design detect determine develop
+    disable document downgrade drill emit enable encrypt enforce engage enhance ensure escalate expand expire expose extend
+    find fix fund fuzz gate give guard harden hold identify implement improve include increase inform inspect instrument
+    introduce inventory investigate invite isolate keep label limit list load-test lower make map measure meet migrate
+    mirror monitor move notify offer page patch permit pin plug post practice prevent protect provide publish purge raise
+    rate-limit rebuild reconcile record reduce refactor regenerate rehearse reissue remove rename renew replace replicate
+    report reproduce request require resync restore restrict retire retry revisit revoke rework rotate route run schedule
+    scope script seek separate set shard share simulate skip snapshot speak split stage stagger standardise standardize
+    start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
+    watch write review get spike deliver open close hook note flag tune adjust resize grow fetch""".split()
+)
 _GERUND = {"backfilling": "backfill", "updating": "update", "removing": "remove", "rotating": "rotate",
            "automating": "automate", "validating": "validate", "improving": "improve", "writing": "write",
            "making": "make", "using": "use", "monitoring": "monitor", "testing": "test", "reviewing": "review",
            "adding": "add", "fixing": "fix", "checking": "check", "documenting": "document"}  # fmt: skip
-_VAGUE = re.compile(r"^\w+ (?:it|this|that|them|things?)(?: \w+)?$", re.I)
+_FINITE = re.compile(
+    r"\b(?:knew|was|were|is|are|had|has|did|said|went|got|made|took|used|broke|thought|where|when|why|how|who|"
+    r"because|if)\b",
+    re.I,
+)
+_HUMAN_FIX = re.compile(
+    r"\b(?:be more careful|(?:re-?)?train\w*|remind\w*|pay (?:more )?attention|double[- ]check\w*|try harder|"
+    r"be (?:more )?vigilant|learn\w* (?:not )?to)\b",
+    re.I,
+)
+_VAGUE = re.compile(
+    r"^\w+ (?:it|this|that|them|things?)(?: \w+)?$|\b(?:until then|for now|right now|later|first|for this)$|"
+    r"\bfollow-?ups?$",
+    re.I,
+)
 _QUESTION = re.compile(r"^(?:can|could|should|is|are|do|does|did|was|were|will|would|why|how|what|where|which)\b", re.I)
 _CLAUSE = re.compile(r"\b(?:uses|is|are|has|have|gets|goes|can|cannot|needs|reads|works|stays)\b", re.I)
 _TEAM = re.compile(
@@ -134,7 +152,8 @@ def _base(word: str) -> str:
 
 
 def verb_first(phrase: str) -> str:
-    """Make an action phrase start with a verb ("rollout must auto-block" -> "Make rollout auto-block")."""
+    """The phrase as a verb-first action ("rollout must auto-block" -> "Make rollout auto-block"); "" when it
+    cannot be phrased as one without guessing."""
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     if not p:
@@ -143,23 +162,32 @@ def verb_first(phrase: str) -> str:
     if first in _VERBS:
         return p[0].upper() + p[1:]
     if _QUESTION.match(p):
-        return "Investigate: " + p.rstrip("?")
-    m = re.match(r"^(?P<subj>.+?)\s+must not\s+(?P<rest>.+)$", p, flags=re.I)
-    if m:
-        return f"Ensure {m.group('subj')} does not {m.group('rest')}"
-    m = re.match(r"^(?P<subj>.+?)\s+(?:must|should)\s+(?P<rest>.+)$", p, flags=re.I)
-    if m:
-        return f"Make {m.group('subj')} {m.group('rest')}"
+        lead = "Find out " if re.match(r"^(?:why|how|what|where|which)\b", p, re.I) else "Investigate: "
+        return lead + p.rstrip("?")
+    m = re.match(r"^(?P<subj>.+?)\s+(?P<modal>must not|must|should|needs? to|has to|have to)\s+(?P<rest>.+)$", p, flags=re.I)
+    if m and _subject(m.group("subj")):
+        rest = m.group("rest")
+        if m.group("modal").lower() == "must not":
+            return f"Ensure {m.group('subj')} does not {rest}"
+        if re.match(r"^(?:be|have|get)\b", rest, re.I):
+            return f"Ensure {m.group('subj')} can {rest}" if rest.lower().startswith("be able") else ""
+        return f"Make {m.group('subj')} {rest}"
     m = re.match(r"^(?P<subj>.+?)\s+needs?\s+(?P<ger>\w+ing)\b\s*(?P<rest>.*)$", p, flags=re.I)
-    if m:
-        verb = _base(m.group("ger"))
-        return f"{verb.capitalize()} {m.group('subj')} {m.group('rest')}".strip()
+    if m and _subject(m.group("subj")):
+        return f"{_base(m.group('ger')).capitalize()} {m.group('subj')} {m.group('rest')}".strip()
     m = re.match(r"^(?P<noun>[\w' -]{2,40}):\s+(?P<rest>.+)$", p)
-    if m:
+    if m and not _FINITE.search(m.group("noun")):
         return f"Add {m.group('noun')}: {m.group('rest')}"
-    if _CLAUSE.search(p):
+    if re.match(r"^(?:nobody|no one|every\w*|all)\b", p, re.I) and _CLAUSE.search(p):
         return f"Ensure {p}"
+    if _CLAUSE.search(p) or _FINITE.search(p):
+        return ""
     return f"Add {p}"
+
+
+def _subject(words: str) -> bool:
+    """A short noun phrase that can be the object of "make" / "ensure"."""
+    return len(words.split()) <= 6 and not _FINITE.search(words) and not _CLAUSE.search(words) and ":" not in words
 
 
 def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
@@ -188,7 +216,7 @@ def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
                 part = new
                 is_list = is_list or repl == "add "
                 break
-        pieces = _split_top(part, ";")
+        pieces = [q for p in _split_top(part, ";") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
         if is_list:
             pieces = [q for p in pieces for q in _split_top(re.sub(r",?\s+and\s+(?=[a-z])", ", ", p), ",")]
         for piece in pieces:
@@ -209,7 +237,7 @@ def proposals(a: Analysis) -> list[Proposal]:
             continue
         for phrase, priority in _phrases(a, item):
             title = sentence(verb_first(phrase)).rstrip(".")
-            if len(title.split()) < 4 or is_blameful(title) or _VAGUE.search(title):
+            if len(title.split()) < 4 or is_blameful(title) or _VAGUE.search(title) or _HUMAN_FIX.search(title):
                 continue
             cand = Proposal(item=item, title=title, priority=priority)
             dup = next((p for p in found if fuzz.token_set_ratio(p.title, title, processor=utils.default_process) >= DUPLICATE), None)
@@ -294,7 +322,8 @@ def _link(title: str, factors: list[dict[str, Any]]) -> list[str]:
             score += 25.0
         if score > best_score:
             best, best_score = f, score
-    return [str(best["id"])] if best is not None and best_score >= LINK_THRESHOLD else []
+    # every follow-up of this incident addresses one of its factors: link the closest one
+    return [str(best["id"])] if best is not None else ([str(factors[0]["id"])] if factors else [])
 
 
 def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
@@ -325,7 +354,7 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
             "evidence": [p.item.id],
         })
     covered = {fid for it in items for fid in it["factor_ids"]}
-    for f in factors:
+    for f in factors[: max(0, MIN_ITEMS - len(items))]:
         fid = str(f["id"])
         if fid in covered:
             continue
@@ -334,20 +363,18 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
             continue
         what = " ".join(description.rstrip(".").split()[:16])
         items.append({
-            "title": f"Investigate and address: {what[0].lower()}{what[1:]}",
+            "title": f"Add a safeguard so this cannot recur: {what[0].lower()}{what[1:]}",
             "owner": owner,
             "due": None,
             "priority": "P2",
             "horizon": "short_term",
-            "kind": "investigate",
-            "impact": _IMPACT["investigate"] + (f" (addresses: {titles[fid]})." if _plain(titles[fid]) else "."),
+            "kind": "prevent",
+            "impact": _IMPACT["prevent"] + (f" (addresses: {titles[fid]})." if _plain(titles[fid]) else "."),
             "factor_ids": [fid],
             "evidence": [e for e in f.get("evidence", []) if isinstance(e, str)][:3],
         })
     prevention: dict[str, list[dict[str, Any]]] = {"technical": [], "process": [], "monitoring": []}
     for it in items:
-        if it["kind"] == "investigate" and it["title"].startswith("Investigate and address"):
-            continue
         bucket = "monitoring" if it["kind"] == "detect" else ("process" if _PROCESS.search(it["title"]) else "technical")
         prevention[bucket].append({"text": it["title"] + ".", "evidence": it["evidence"]})
     return {"action_items": items, "prevention": prevention}

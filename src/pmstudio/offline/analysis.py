@@ -7,6 +7,7 @@ concurrent section agents (and the single-shot agent) analyse a large bundle onc
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from pmstudio.offline.people import People, find_people
 from pmstudio.offline.phrasing import blameless, drop_vocative, sentence, shorten, strip_noise, third_person
 
 ENTRY_LIMIT = 260
+# "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
+_ANGLE = re.compile(r"<([A-Za-z][A-Za-z _-]{0,40})>")
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Analysis:
             text = self.people.anonymise(text)
             if narrative and item.source == "chat":
                 text = third_person(text, self.role(item))
+            text = _ANGLE.sub(r"(\1)", text)
             self._said[key] = blameless(text)
         return self._said[key]
 

@@ -22,11 +22,12 @@ from pmstudio.offline.phrasing import sentence, shorten, split_sentences
 from pmstudio.schema import NOT_STATED
 
 MAX_FACTORS = 5
+MIN_FACTORS = 2
 DUPLICATE = 72.0
 
 _ROOT = re.compile(
     r"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|the issue (?:is|was)|"
-    r"the problem (?:is|was)|so after|which meant|points? (?:at|to) the wrong|it IS the)\b",
+    r"the problem (?:is|was)|so after|which meant|points? (?:at|to) the wrong|it IS the|found it|the culprit)\b",
     re.I,
 )
 _MECHANISM = re.compile(
@@ -129,6 +130,17 @@ def candidates(a: Analysis) -> list[Statement]:
     return sorted(out, key=lambda s: (-s.score, s.item.order))
 
 
+def _response_snags(a: Analysis) -> list[Statement]:
+    """Mitigation attempts that did not work, as statements (they lengthened the impact)."""
+    out = []
+    for item, sig in a.timed:
+        if sig.mitigation and sig.mit_negative and not sig.hypothesis and item.source not in ("log", "alert"):
+            text = a.statement(item)
+            if text and len(text.split()) >= 5:
+                out.append(Statement(item=item, text=text, score=0.0))
+    return out
+
+
 def _distinct(chosen: list[Statement], cand: Statement) -> bool:
     return all(
         fuzz.token_set_ratio(cand.text, s.text, processor=utils.default_process) < DUPLICATE for s in chosen
@@ -179,6 +191,13 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             break
         if _distinct(chosen, s):
             chosen.append(s)
+    if len(chosen) < MIN_FACTORS + 1:
+        # few causal statements: what slowed the response (mitigation attempts that did not work) also contributed
+        for s in _response_snags(a):
+            if len(chosen) >= MIN_FACTORS + 1:
+                break
+            if s.item.id not in trigger["evidence"] and _distinct(chosen, s):
+                chosen.append(s)
     if not chosen:
         root = {"text": NOT_STATED, "evidence": []}
         factors: list[dict[str, Any]] = []

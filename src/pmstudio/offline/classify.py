@@ -106,7 +106,8 @@ RECOVERY_WEAK = _rx(
     r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again)\b"
 )
 COMPLETION = _rx(
-    r"\b(?:done|completed?|finished|all (?:\w+ ){0,3}(?:rebuilt|restored|removed|repaired|restarted|processed|deleted)|"
+    r"\b(?:done|completed?|finished|drained|all (?:\w+ ){0,3}(?:rebuilt|built|restored|removed|repaired|restarted|"
+    r"processed|deleted)|"
     r"that['’]s everything|that was the last|last bit)\b"
 )
 RESOLVED = _rx(
@@ -141,8 +142,10 @@ CAUSAL = _rx(
     r"validation|runbook|stagger|history|control)|not (?:backfilled|tested|covered|validated|monitored|checked|"
     r"ignored|excluded|in \.gitignore)|only (?:discovers|covered|stress|deletes|org owners|works|keeps|goes)|"
     r"doesn['’]?t (?:exclude|cover|check|filter)|did not|didn['’]?t|missing|lack\w*|exceeds?|limit|leak|corrupt\w*|"
-    r"latent|silent\w*|wrong|hardcoded|stash\w*|duplicate|twice|fail(?:s|ed)? closed|in clear text|binary|minimal|"
-    r"points? at the wrong|so after|went to the whole|at once|all at once|same template|trusted|depending on|"
+    r"latent|silent\w*|wrong|hardcod\w*|stash\w*|duplicate|twice|fail(?:s|ed)? closed|in clear text|binary|minimal|"
+    r"leak\w*|exceed\w*|exhaust\w*|found it|the culprit|no load shedding|overload\w*|never (?:checks|checked|ran|"
+    r"runs|fired|alerted|noticed)|invisible|so nobody|absent from|not in (?:our|the) \w+|"
+    r"points? at the wrong|so after|->|→|went to the whole|at once|all at once|same template|trusted|depending on|"
     r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed)\b"
 )
 HYPOTHESIS = _rx(
@@ -151,7 +154,7 @@ HYPOTHESIS = _rx(
 )
 FOLLOWUP = _rx(
     r"\b(?:action items?|follow[- ]?ups?|todo|to-do|we need (?:to|a|an|monitoring)|we should|let['’]s (?:add|make|get|"
-    r"write|fix)|open(?:ing)? tickets|i['’]ll (?:open|find out|add|write|fix|look into|check)|AI:|next steps?|"
+    r"write|fix)|open(?:ing)? tickets|i['’]ll (?:open|find out|add|write|fix|look into|check|take)|AI:|next steps?|"
     r"going forward,? (?:we|all|every)|from now on,? (?:we|all|every)|i want \w+|proposed|"
     r"takeaways?|we must|needs? backfilling|needs? a runbook|need a runbook|will try to|"
     r"should (?:stop|start|only|use|add|move|be|get|have an?)\b|"
@@ -215,9 +218,9 @@ def classify(item: Item) -> Signals:
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
     s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
     s.mitigation = bool(MIT_ACTION.search(t))
-    s.mit_done = s.mitigation and bool(MIT_DONE.search(t))
-    s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t))
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
+    s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
+    s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t))
     s.recovery_full = _count(RECOVERY_FULL, t)
     s.recovery_partial = _count(RECOVERY_PARTIAL, t)
     s.recovery_weak = bool(RECOVERY_WEAK.search(t))

@@ -7,6 +7,7 @@ stay fixed), else on a fresh draft.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +17,8 @@ from pmstudio.agents.messages import ParsedPrompt
 from pmstudio.offline.actions import draft_actions
 from pmstudio.offline.analysis import Analysis, analysis_for
 from pmstudio.offline.causes import draft_root_cause
-from pmstudio.offline.feedback import apply_findings
-from pmstudio.offline.impact import draft_impact
+from pmstudio.offline.feedback import CODE_KEYS, ID_LISTS, apply_findings
+from pmstudio.offline.impact import draft_impact, impact_severity
 from pmstudio.offline.lessons import draft_lessons
 from pmstudio.offline.summary import draft_summary
 from pmstudio.offline.supporting import draft_supporting
@@ -95,6 +96,23 @@ def draft_section(parsed: ParsedPrompt) -> dict[str, Any]:
         data = _all_sections(a, parsed.context) if name == ALL else _section(a, name, parsed.context)
     if parsed.feedback:
         data = _revise(name, data, parsed.feedback)
+    level = impact_severity(a)[0] if name != ALL else data["impact"]["severity"]
+    if level in ("medium", "low"):
+        # "outage" overstates a partial degradation
+        data = _reword(data, OUTAGE, "disruption")
     if name == ALL:
         return {k: _validated(k, v) for k, v in data.items()}
     return _validated(name, data)
+
+
+OUTAGE = re.compile(r"\b(?:complete |total |full |major )?outage(s?)\b", re.I)
+
+
+def _reword(value: Any, pattern: re.Pattern[str], word: str, key: str = "") -> Any:
+    if isinstance(value, str):
+        return value if key in CODE_KEYS else pattern.sub(lambda m: word + m.group(1), value)
+    if isinstance(value, list):
+        return value if key in ID_LISTS else [_reword(v, pattern, word, key) for v in value]
+    if isinstance(value, dict):
+        return {k: _reword(v, pattern, word, k) for k, v in value.items()}
+    return value

@@ -18,9 +18,9 @@ from pmstudio.offline.phrasing import blameless, is_blameful, split_sentences
 from pmstudio.schema import NOT_STATED, Finding
 
 # string fields that hold codes or ids, never prose
-_CODE_KEYS = {"id", "at", "phase", "kind", "horizon", "priority", "severity", "due", "started_at", "detected_at",
+CODE_KEYS = {"id", "at", "phase", "kind", "horizon", "priority", "severity", "due", "started_at", "detected_at",
               "mitigated_at", "resolved_at"}  # fmt: skip
-_ID_LISTS = {"evidence", "factor_ids", "detailed_logs", "communication_records"}
+ID_LISTS = {"evidence", "factor_ids", "detailed_logs", "communication_records"}
 # the prose field of each kind of list item: empty -> the item goes
 _MAIN_TEXT = ("text", "title", "description", "summary")
 _INSTRUCTION = re.compile(
@@ -82,9 +82,9 @@ def _rewrite_text(value: str, span: str, repl: str | None) -> str:
 def _rewrite(value: Any, span: str, repl: str | None, key: str = "", in_list: bool = False) -> Any:
     """`value` with the span rewritten everywhere; `_DROP` for a list item that lost its main text."""
     if isinstance(value, str):
-        return value if key in _CODE_KEYS else _rewrite_text(value, span, repl)
+        return value if key in CODE_KEYS else _rewrite_text(value, span, repl)
     if isinstance(value, list):
-        if key in _ID_LISTS:
+        if key in ID_LISTS:
             return value
         out = []
         for item in value:
@@ -109,12 +109,22 @@ def _rewrite(value: Any, span: str, repl: str | None, key: str = "", in_list: bo
     return value
 
 
+def rewritable(f: Finding) -> bool:
+    """Findings about wording (blame, grounding, template residue) are fixed by rewriting the span;
+    completeness findings (a missing magnitude, too few factors, an unlinked item) are not: removing
+    their span would only take content away, so the offline model leaves them to a human reviewer."""
+    rule = f.rule.upper()
+    if rule.startswith(("B", "G")) or rule.startswith("C2-") or rule == "C2":
+        return True
+    return not re.match(r"^C\d", rule)
+
+
 def apply_findings(data: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
     """Rewrite or drop the spans the findings flag, in one section's dict."""
     out = data
     for f in findings:
         span = f.span.strip()
-        if not span:
+        if not span or not rewritable(f):
             continue
         rewritten = _rewrite(out, span, replacement(f))
         if isinstance(rewritten, dict):
@@ -124,7 +134,7 @@ def apply_findings(data: dict[str, Any], findings: list[Finding]) -> dict[str, A
 
 def _strip_ids(value: Any, bad: set[str], key: str = "") -> Any:
     if isinstance(value, list):
-        if key in _ID_LISTS:
+        if key in ID_LISTS:
             return [v for v in value if v not in bad]
         return [_strip_ids(v, bad) for v in value]
     if isinstance(value, dict):

@@ -30,6 +30,15 @@ _AFFECT = re.compile(
     r"exposed|leaked|lost|crash\w*|not resolving|every|all)\b",
     re.I,
 )
+# a count or share of something affected: "3.7M failed requests", "about 8-14 developers", "every download"
+_MAGNITUDE = re.compile(
+    r"(?:\d[\d,.]*\s*(?:[kmb]|%|percent)?\s+(?:[\w-]+\s+){0,3}?|\b(?:all|every|no)\s+(?:\w+\s+){0,2}?)"
+    r"(?:users?|customers?|requests?|accounts?|errors?|orders?|hosts?|servers?|sites?|builds?|downloads?|packages?|"
+    r"pages?|devices?|machines?|nodes?|regions?|organi[sz]ations?|orgs?|members?|visitors?|records?|rows?|crates?|"
+    r"developers?|logins?|queries|quer(?:y|ies)|groups?|rooms?|repos?|repositories|people|tenants?|clusters?|payloads?|"
+    r"sensors?|instances?|services?|endpoints?|jobs?|events?|files?)\b",
+    re.I,
+)
 _GEO = re.compile(
     r"\b(?:regions?|global(?:ly)?|worldwide|apac|emea|amer|europe|eu-\w+|us-(?:east|west)\w*|asia|countr(?:y|ies)|"
     r"data ?cent(?:er|re)s?|availability zones?|locations?|multiple locations|fra|lhr|other homeservers|"
@@ -82,6 +91,7 @@ def _statements(a: Analysis, pattern: re.Pattern[str], *, limit: int, need_numbe
         if need_number and not has_number:
             continue
         score = 2.0 * has_number + 1.0 * bool(_AFFECT.search(text)) + 1.0 * (item.source in ("notes", "status"))
+        score += 2.0 * bool(_MAGNITUDE.search(text))
         score += 0.5 * bool(item.heading_tag in ("impact", "facts"))
         scored.append((score, item.order, item))
     scored.sort(key=lambda t: (-t[0], t[1]))
@@ -210,14 +220,27 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
     return [t for t in texts if t]
 
 
+def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
+    """(users affected, functional impact, geographic scope) statements."""
+    counted = _statements(a, _USERS, limit=2, need_number=True)
+    scoped = [i for i in _statements(a, _MAGNITUDE, limit=1) if i not in counted]
+    users = (scoped + counted)[:2] or _statements(a, _USERS, limit=1)
+    m = a.milestones
+    functional = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
+    functional = [i for i in functional if a.statement(i) and not HYPOTHESIS.search(i.body)][:1]
+    functional += [i for i in _statements(a, _AFFECT, limit=2) if i not in functional][:1]
+    return users, functional, _statements(a, _GEO, limit=1)
+
+
+def impact_severity(a: Analysis) -> tuple[str, str]:
+    """The severity estimate and its rationale (the same every section sees)."""
+    users, functional, geo = _claim_items(a)
+    return severity(a, _impact_texts(a, [*users, *functional, *geo]))
+
+
 def draft_impact(a: Analysis) -> dict[str, Any]:
     """An ImpactSection as a dict."""
-    users = _statements(a, _USERS, limit=2, need_number=True) or _statements(a, _USERS, limit=1)
-    m = a.milestones
-    functional_items = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
-    functional_items = [i for i in functional_items if a.statement(i) and not HYPOTHESIS.search(i.body)][:1]
-    functional_items += [i for i in _statements(a, _AFFECT, limit=2) if i not in functional_items][:1]
-    geo = _statements(a, _GEO, limit=1)
+    users, functional_items, geo = _claim_items(a)
     money = _statements(a, _MONEY, limit=1)
     sla = _statements(a, _SLA, limit=1)
     reputation = _statements(a, _REPUTATION, limit=1)

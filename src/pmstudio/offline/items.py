@@ -27,9 +27,8 @@ _STATUS = re.compile(
     re.I,
 )
 _TICKET = re.compile(
-    r"^(?:opened|comment|commented|closed|reopened|assigned|reply|replied|note|new|solved|resolved|"
-    r"edited|escalated|update|github support|support)\b[^-–—:]{0,60}[-–—:]",
-    re.I,
+    r"^(?:Opened|Comment|Commented|Closed|Reopened|Assigned|Reply|Replied|Note|New|Solved|Resolved|Edited|Escalated|"
+    r"Update|Support|GitHub Support)\b(?: (?:by|from|to) [\w.@-]+| \([\w.@ -]+\))?\s*(?: - |: )"
 )
 _HEADING_WORDS = re.compile(r"^[#*\s>]*(?P<h>[^.!?;]{2,60}?)[:#*\s]*$")
 _MACHINE = re.compile(r"(?:\b[A-Z]{3,}\b|=|->|\[\d+\]|\b(?:INFO|WARN|ERROR|DEBUG)\b|\$ )")
@@ -46,7 +45,7 @@ _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
     ("cause", re.compile(r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how)\b", re.I)),
     ("lessons", re.compile(r"\b(lessons?|learn\w*|went well|went wrong|retro\w*|reflections?)\b", re.I)),
     ("timeline", re.compile(r"\b(timeline|chronology|log of events|sequence)\b", re.I)),
-    ("facts", re.compile(r"\b(facts?|findings?|details?|summary|so far|forensics)\b", re.I)),
+    ("facts", re.compile(r"\b(facts?|findings?|details?|summary|so far|forensics|what we know|known)\b", re.I)),
     ("impact", re.compile(r"\b(impact|scope|affected|customers?)\b", re.I)),
 )
 
@@ -155,6 +154,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     items: list[Item] = []
     heading: dict[str, tuple[str, HeadingTag | None, int]] = {}
     seen: set[str] = set()
+    last_line: dict[str, int] = {}
     for order, e in enumerate(evidence):
         material, line = _material_of(e.id)
         source, sub, body = _source(material, e)
@@ -176,7 +176,10 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         current = heading.get(material)
         item.is_title = current is None and _looks_like_title(item, seen_material=material in seen)
         seen.add(material)
-        if _looks_like_heading(item):
+        # a heading stands after a blank line (or first); a short line right below another is a list item
+        after_gap = line - last_line.get(material, -1) > 1 or material not in last_line
+        last_line[material] = line
+        if after_gap and _looks_like_heading(item):
             item.is_heading = True
             first = current is None and line <= 1
             tag = None if first else _heading_tag(item.text)

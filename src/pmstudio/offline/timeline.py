@@ -75,6 +75,11 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     if begin is not None and begin.at is not None and item.at < begin.at:
         return "impact_start" if phase == "impact_start" and sig.change else None
     det = m.detected.at if m.detected else None
+    if m.resolved is not None and m.resolved.at is not None and item.at > m.resolved.at:
+        if phase == "mitigation":
+            return "resolution"
+        if phase in ("impact_start", "detection"):
+            return "investigation"
     if phase == "impact_start" and det is not None and item.at > det and (item.at > det + LATE_IMPACT or not sig.failure):
         return "investigation"
     if phase == "detection" and det is not None and item.at > det + LATE_DETECTION and not (sig.page or sig.ack):
