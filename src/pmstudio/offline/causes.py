@@ -42,6 +42,7 @@ _TRAILING = {
     "the", "a", "an", "of", "to", "for", "and", "or", "in", "on", "by", "with", "at", "as", "is", "was", "were",
     "from", "that", "this", "into", "their", "its", "it", "be", "are", "has", "had", "but", "so", "not",
 }  # fmt: skip
+_EXPLICIT_ROOT = re.compile(r"\b(?:root cause|the cause (?:is|was)|caused by)\b", re.I)
 _IMPACT_ONLY = re.compile(r"\b(?:not affected|were affected|unaffected|users? affected)\b", re.I)
 _SPLIT = re.compile(r"[,;:.]\s+|\s+(?:so|because|which|and then|but)\s+")
 
@@ -74,6 +75,8 @@ def _score(a: Analysis, item: Item, text: str) -> float:
     score = 2.0 * min(len(CAUSAL.findall(text)), 3)
     if _ROOT.search(text):
         score += 3.0
+    if _EXPLICIT_ROOT.search(text):
+        score += 4.0
     if item.heading_tag == "cause":
         score += 3.0
     elif item.heading_tag == "facts":

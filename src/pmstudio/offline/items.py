@@ -181,8 +181,9 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         last_line[material] = line
         if after_gap and _looks_like_heading(item):
             item.is_heading = True
-            first = current is None and line <= 1
-            tag = None if first else _heading_tag(item.text)
+            tag: HeadingTag | None = _heading_tag(item.text)
+            if tag == "other" and current is None and line <= 1:
+                tag = None  # the document's title, not a section
             heading[material] = (item.text.strip(" #*:"), tag, line)
         elif current is not None:
             item.heading, item.heading_tag = current[0], current[1]

@@ -22,13 +22,14 @@ _BLAME = re.compile(
     r"\bnot what we asked\b|\bon the [\w-]+ team\b|\bthat was me\b|\bme,? apparently\b|"
     r"\bmy bad\b|\bnobody (?:ever )?(?:tests?|checks?|bothered)\b|\bno excuse\b|\bnot (?:my|our) problem\b|"
     r"\bdidn['’]t check\b|\bwithout looking\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|\bnever (?:load )?tested\b|"
-    r"\bpure\b|\bentirely (?:my|his|her|their)\b|\bidiot\w*|\bdumb\b|\bmoron\w*|\bembarrass\w*|\bshame\w*",
+    r"\bpure\b|\bentirely (?:my|his|her|their)\b|\bidiot\w*|\bdumb\b|\bmoron\w*|\bembarrass\w*|\bshame\w*|"
+    r"\b\w+['’]s (?:push|change|commit|deploy|pr|script|config|code)\b[^.;]{0,30}\b(?:broke|caused|took down|killed)\b",
     re.I,
 )
 # a person or role next to a causal / failure verb (after names were replaced by roles)
 _ACTOR_CAUSE = re.compile(
     r"\b(?:a responder|the on-call engineer|the incident commander|an engineer|a user|a customer|the reporter|"
-    r"\bi\b|\bhe\b|\bshe\b|\bthey\b|\byou\b|someone|somebody)\s+(?:[^\s,;.!?]+\s+){0,8}?"
+    r"\bi\b|\bhe\b|\bshe\b|\bthey\b|\byou\b|someone|somebody)(?:['’]s)?\s+(?:[^\s,;.!?]+\s+){0,8}?"
     r"(?:broke|caused|triggered|forgot|missed|ignored|neglected|didn['’]t|did not|failed|messed|screwed)\b",
     re.I,
 )

@@ -1,0 +1,303 @@
+"""The offline drafter section by section: classification, milestones, impact, causes, actions,
+lessons, supporting information, summary, and the wording helpers (roles, blameless rewording)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pmstudio.agents.messages import EvidenceLine, parse_prompt, render_evidence, render_task
+from pmstudio.offline import draft_section
+from pmstudio.offline.actions import verb_first
+from pmstudio.offline.analysis import analyse
+from pmstudio.offline.classify import classify
+from pmstudio.offline.items import build_items
+from pmstudio.offline.phrasing import blameless, strip_noise
+from pmstudio.schema import NOT_STATED, SECTION_TYPES, Bundle, Evidence, Material
+
+T0 = datetime(2024, 6, 1, 14, 0, tzinfo=UTC)
+Line = tuple[str, int | None, str | None, str]
+
+
+def bundle(lines: list[Line], *, title: str | None = None) -> Bundle:
+    """(material, minute after T0 or None, actor, text) -> Bundle; the material suffix picks the kind."""
+    kinds = {".log": "log", ".json": "pagerduty", ".md": "notes", ".txt": "chat"}
+    evidence, counters, contents = [], {}, {}  # type: ignore[var-annotated]
+    for material, minute, actor, text in lines:
+        kind = "ticket" if "status" in material else next(k for s, k in kinds.items() if material.endswith(s))
+        counters[material] = counters.get(material, 0) + 1
+        if not text:  # a blank line: no evidence item, but the line numbers move on (as in ingest)
+            continue
+        contents.setdefault(material, (kind, []))[1].append(text)
+        evidence.append(Evidence(id=f"{material}:{counters[material]}", material=material, kind=kind,
+                                 line=counters[material], actor=actor, text=text,
+                                 at=None if minute is None else T0 + timedelta(minutes=minute)))
+    materials = [Material(name=n, kind=k, content="\n".join(t)) for n, (k, t) in contents.items()]
+    return Bundle(id="case", title=title, materials=materials, evidence=evidence,
+                  people=sorted({a for _, _, a, _ in lines if a}))
+
+
+def draft(b: Bundle, section: str, **task: Any) -> dict[str, Any]:
+    out = draft_section(parse_prompt(render_evidence(b) + render_task(section, **task)))
+    SECTION_TYPES[section].model_validate(out)
+    return out
+
+
+def at(minute: int) -> str:
+    return (T0 + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+CASE = bundle(
+    [
+        ("chat.txt", -30, "Ana", "anyone up for lunch?"),
+        ("deploy.log", 0, None, "deployer: search-api v2.4.1 rolled out to production 100%"),
+        ("search.log", 3, None, "search-api ERROR shard 12 query timeout after 30000ms; returning 503"),
+        ("pagerduty.json", 6, "Alertmanager", "trigger_log_entry: [FIRING] search-api 5xx ratio above 25% in all regions"),
+        ("pagerduty.json", 7, "Ana", "acknowledge_log_entry: Acknowledged by Ana"),
+        ("chat.txt", 8, "Ana", "acked, I'm IC. search returns 503 for every query"),
+        ("chat.txt", 10, "Ben", "could it be the network? the load balancer was flaky last week"),
+        ("chat.txt", 12, "Ben", "network is fine, not that"),
+        ("chat.txt", 14, "Ana", "status page: posted an incident for search errors"),
+        ("chat.txt", 16, "Ben", "root cause: v2.4.1 sets the shard timeout to 30 ms instead of 30 s because the config unit changed"),
+        ("chat.txt", 18, "Ana", "rolling back to v2.4.0"),
+        ("chat.txt", 22, "Ana", "rolled back to v2.4.0, search works again, 5xx back to baseline"),
+        ("pagerduty.json", 23, "Ana", "annotate_log_entry: Rolled back to v2.4.0; search works again"),
+        ("chat.txt", 45, "Ana", "stable for 20 minutes, resolved. about 45 minutes of errors, roughly 40% of searches failed"),
+        ("pagerduty.json", 45, "Ana", "resolve_log_entry: Resolved by Ana"),
+        ("status.txt", 46, None, "Resolved - Search is working normally."),
+        ("chat.txt", 50, "Ben", "follow-ups: validate config units in CI, and add a canary stage for search-api"),
+        ("notes.md", None, None, "What made it worse"),
+        ("notes.md", None, None, "the config schema has no units, so 30 meant milliseconds to the new code"),
+        ("notes.md", None, None, "there is no canary: the deploy went to every region at once"),
+        ("notes.md", None, None, ""),
+        ("notes.md", None, None, "Action items"),
+        ("notes.md", None, None, "HIGH: add unit suffixes to every timeout in the search config by 2024-06-14"),
+        ("notes.md", None, None, "see https://wiki.example.com/runbooks/search-rollback for the rollback runbook"),
+    ],
+    title="Search returns 503s after a shard timeout change",
+)
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@pytest.mark.parametrize(
+    ("material", "actor", "text", "phase"),
+    [
+        ("pagerduty.json", "Alertmanager", "trigger_log_entry: [FIRING] api 5xx", "detection"),
+        ("pagerduty.json", "Ana", "resolve_log_entry: Resolved by Ana", "resolution"),
+        ("chat.txt", "Ana", "rolled back the deploy", "mitigation"),
+        ("chat.txt", "Ana", "failover to the secondary region done", "mitigation"),
+        ("chat.txt", "Ana", "posted an update on the status page", "communication"),
+        ("chat.txt", "Ana", "all clear, resolved", "resolution"),
+        ("app.log", None, "first errors: checkout began failing with 500s", "impact_start"),
+        ("chat.txt", "Ana", "looking at the db graphs, found a lock on the orders table", "investigation"),
+        ("chat.txt", "Ana", "anyone want coffee?", None),
+    ],
+)
+def test_phase_classification(material: str, actor: str | None, text: str, phase: str | None) -> None:
+    line = EvidenceLine(id=f"{material}:1", at=T0, actor=actor, text=text)
+    assert classify(build_items([line])[0]).phase == phase
+
+
+def test_machine_lines_never_speculate_or_plan() -> None:
+    line = EvidenceLine(id="app.log:1", at=T0, actor=None, text="worker maybe retrying? follow-up job scheduled")
+    sig = classify(build_items([line])[0])
+    assert not sig.hypothesis and not sig.followup and not sig.comm
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def test_milestones_come_from_the_right_evidence() -> None:
+    tl = draft(CASE, "timeline")
+    assert tl["started_at"] == at(3)  # the first error, not the deploy
+    assert tl["detected_at"] == at(6)  # the page
+    assert tl["mitigated_at"] == at(22)  # the rollback that came with recovery, not the attempt at 14:18
+    assert tl["resolved_at"] == at(45)  # not the status-page post a minute later
+    times = {e.at for e in CASE.evidence if e.at}
+    for e in tl["entries"]:
+        cited = {x.at for x in CASE.evidence if x.id in e["evidence"]}
+        assert datetime.fromisoformat(e["at"].replace("Z", "+00:00")) in cited & times
+
+
+def test_timeline_has_every_phase_in_order_and_no_chatter() -> None:
+    tl = draft(CASE, "timeline")
+    phases = [e["phase"] for e in tl["entries"]]
+    assert {"impact_start", "detection", "investigation", "mitigation", "resolution", "communication"} <= set(phases)
+    assert [e["at"] for e in tl["entries"]] == sorted(e["at"] for e in tl["entries"])
+    assert 8 <= len(tl["entries"]) <= 20
+    assert not any("lunch" in e["text"] for e in tl["entries"])
+    assert not any("follow-ups" in e["text"].lower() for e in tl["entries"])
+
+
+def test_near_duplicate_reports_become_one_entry_citing_both() -> None:
+    tl = draft(CASE, "timeline")
+    rollback = [e for e in tl["entries"] if "rolled back to v2.4.0" in e["text"].lower()]
+    assert len(rollback) == 1
+    assert set(rollback[0]["evidence"]) >= {"chat.txt:8", "pagerduty.json:3"}
+
+
+def test_timeline_speaks_of_roles_not_names() -> None:
+    texts = " ".join(e["text"] for e in draft(CASE, "timeline")["entries"])
+    assert "Ana" not in texts and "Ben" not in texts
+    assert "The page was acknowledged by the incident commander." in texts
+
+
+def test_entries_are_capped_at_twenty_on_a_busy_incident() -> None:
+    lines: list[Line] = [("pagerduty.json", 0, "Alertmanager", "trigger_log_entry: [FIRING] api errors")]
+    lines += [("chat.txt", i, "Ana", f"checking host {i}, found errors in shard {i}, looking into it") for i in range(1, 80)]
+    lines += [("chat.txt", 90, "Ana", "rolled back, errors back to baseline, resolved")]
+    tl = draft(bundle(lines), "timeline")
+    assert len(tl["entries"]) <= 20 and tl["resolved_at"] == at(90)
+
+
+# --------------------------------------------------------------------------- impact
+
+
+def test_impact_claims_numbers_duration_and_not_stated() -> None:
+    im = draft(CASE, "impact")
+    assert im["duration_minutes"] == 42
+    assert "42 minutes" in im["duration_of_impact"]["text"]
+    assert im["revenue_impact"] == {"text": NOT_STATED, "evidence": []}
+    assert im["sla_impact"]["text"] == NOT_STATED
+    assert "40%" in im["users_affected"]["text"] or "every query" in im["users_affected"]["text"]
+    assert im["severity"] in ("critical", "high")
+    assert "statuspage" not in im["customer_communications"]["text"].lower()
+    assert set(im["customer_communications"]["evidence"]) & {"status.txt:1", "chat.txt:5"}
+
+
+def test_a_small_stated_audience_rates_low() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "logins through the legacy SSO fail for about 6 users, everyone else is fine"),
+        ("chat.txt", 5, "Ana", "rotated the cert, logins work again, resolved"),
+    ])
+    assert draft(b, "impact")["severity"] == "low"
+
+
+# --------------------------------------------------------------------------- root cause
+
+
+def test_root_cause_trigger_and_factors() -> None:
+    rc = draft(CASE, "root_cause")
+    assert rc["trigger"]["evidence"] == ["deploy.log:1"]
+    assert "30 ms instead of 30 s" in rc["primary_root_cause"]["text"]
+    assert "network" not in rc["primary_root_cause"]["text"].lower()  # a hypothesis and a dead end
+    factors = rc["contributing_factors"]
+    assert len(factors) >= 2 and [f["id"] for f in factors] == [f"CF{i}" for i in range(1, len(factors) + 1)]
+    assert any("canary" in f["description"] for f in factors)
+    assert all("network" not in f["description"].lower() for f in factors)
+
+
+def test_without_causal_statements_root_cause_is_not_stated() -> None:
+    b = bundle([("chat.txt", 0, "Ana", "site is down"), ("chat.txt", 9, "Ana", "site is back, resolved")])
+    rc = draft(b, "root_cause")
+    assert rc["primary_root_cause"] == {"text": NOT_STATED, "evidence": []}
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def test_action_items_from_follow_ups() -> None:
+    rc = draft(CASE, "root_cause")
+    ac = draft(CASE, "actions", context={"root_cause": rc, "timeline": draft(CASE, "timeline")})
+    titles = [i["title"] for i in ac["action_items"]]
+    assert "Validate config units in CI" in titles and "Add a canary stage for search-api" in titles
+    high = next(i for i in ac["action_items"] if i["title"].startswith("Add unit suffixes"))
+    assert high["priority"] == "P1" and high["horizon"] == "immediate" and high["due"] == "2024-06-14"
+    factor_ids = {f["id"] for f in rc["contributing_factors"]}
+    for item in ac["action_items"]:
+        assert item["title"].split()[0][0].isupper()
+        assert item["owner"] not in ("Ana", "Ben") and item["owner"]
+        assert item["factor_ids"] and set(item["factor_ids"]) <= factor_ids
+        assert item["due"] is None or item["due"] in "".join(e.text for e in CASE.evidence)
+    assert ac["prevention"]["technical"] or ac["prevention"]["process"]
+
+
+def test_people_fixes_are_not_action_items() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "api down"),
+        ("chat.txt", 5, "Ana", "follow-ups: remind engineers to be more careful with configs, and add a config linter"),
+    ])
+    titles = [i["title"] for i in draft(b, "actions")["action_items"]]
+    assert titles == ["Add a config linter"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "title"),
+    [
+        ("rollout must auto-block when key metrics go bad", "Make rollout auto-block when key metrics go bad"),
+        ("rollback tooling must not depend on authz", "Ensure rollback tooling does not depend on authz"),
+        ("Doomsday needs backfilling with the LB endpoints", "Backfill Doomsday with the LB endpoints"),
+        ("more global kill switches", "Add more global kill switches"),
+        ("can audit logs be searched without an admin?", "Investigate: can audit logs be searched without an admin"),
+        ("nobody knew where the dumps were", ""),
+    ],
+)
+def test_verb_first(phrase: str, title: str) -> None:
+    assert verb_first(phrase) == title
+
+
+# --------------------------------------------------------------------------- lessons, supporting, summary
+
+
+def test_lessons_from_the_timeline_and_remarks() -> None:
+    ls = draft(CASE, "lessons")
+    good = " ".join(c["text"] for c in ls["went_well"])
+    assert "Automated alerting paged responders." in good and "Detection came 3 minutes" in good
+    assert any("did not work" in c["text"] or "Mitigation" in c["text"] for c in ls["went_well"] + ls["went_poorly"])
+    assert ls["technical"] or ls["process"] or ls["monitoring"]
+
+
+def test_people_detection_is_a_lesson() -> None:
+    b = bundle([
+        ("deploy.log", 0, None, "api-gateway ERROR upstream reset"),
+        ("chat.txt", 30, "Ana", "customers report the app is down for them"),
+        ("chat.txt", 40, "Ana", "restarted the gateway, app works again"),
+    ])
+    poorly = " ".join(c["text"] for c in draft(b, "lessons")["went_poorly"])
+    assert "reported by people" in poorly and "30 minutes after impact began" in poorly
+
+
+def test_supporting_records() -> None:
+    sp = draft(CASE, "supporting")
+    assert sp["detailed_logs"][:2] == ["search.log:1", "deploy.log:1"] or set(sp["detailed_logs"]) == {"search.log:1", "deploy.log:1"}
+    assert "status.txt:1" in sp["communication_records"]
+    assert any("https://wiki.example.com/runbooks/search-rollback" in c["text"] for c in sp["references"])
+    assert any(re.search(r"\d", c["text"]) for c in sp["relevant_metrics"])
+
+
+def test_summary_uses_the_sections_it_is_given() -> None:
+    im = draft(CASE, "impact")
+    im["functional_impact"] = {"text": "Search failed for shoppers.", "evidence": ["chat.txt:2"]}
+    sm = draft(CASE, "summary", context={"impact": im, "timeline": draft(CASE, "timeline"), "root_cause": draft(CASE, "root_cause")})
+    assert sm["title"] == CASE.title
+    assert sm["summary"].startswith("Impact: Search failed for shoppers.")
+    assert "42 minutes" in sm["summary"] and "chat.txt:2" in sm["evidence"]
+    assert 2 <= sm["summary"].count(". ") + 1 <= 5
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def test_names_become_roles_everywhere() -> None:
+    b = bundle([
+        ("pagerduty.json", 0, "Sam", "acknowledge_log_entry: Acknowledged by Sam"),
+        ("chat.txt", 1, "Sam", "acked. Priya, can you check the deploy log?"),
+        ("status.txt", 2, None, "Opened by kasimir - downloads fail for every crate"),
+        ("app.log", 3, None, "deployer: rollback requested by Priya (manual, Priya)"),
+    ])
+    a = analyse(parse_prompt(render_evidence(b)).evidence)
+    said = " ".join(a.entry_text(i) for i in a.items)
+    assert not re.search(r"\b(?:Sam|Priya|kasimir)\b", said, re.I)
+    assert "the on-call engineer" in said and "a user" in said
+
+
+def test_blameless_rewording() -> None:
+    assert strip_noise("lol +1 ok, rolled back 🎉🎉") == "rolled back"
+    assert blameless("who pushed this?? it needed a review") == ""
+    assert blameless("the job failed to start, we just restarted it", strict=False) == "the job did not start, we restarted it"
+    assert blameless("Sam's push broke it obviously. rolled back", strict=False) == "rolled back"
