@@ -1,0 +1,172 @@
+"""Times, durations and numbers as they appear in post-mortem prose.
+
+`find_times` locates clock times ("01:38", "01:38 UTC", "2019-10-21 01:38", "2:32 PM PDT") and
+converts explicit zones to UTC (bare times in a draft are UTC by convention). `find_durations`
+reads "38 min", "1 h 5 min", "2 hours and 10 minutes". `find_numbers` returns the other numbers
+(counts, percentages, amounts) with time and date expressions, identifiers and versions left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from pmstudio.timeparse import TZ_ABBREVIATIONS
+
+_ABBR = "|".join(sorted(TZ_ABBREVIATIONS, key=len, reverse=True))
+TIME = re.compile(
+    r"(?<![\d:.\w])(?:(?P<date>\d{4}-\d{2}-\d{2})(?:[ T]|,\s*))?(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d)(?:\.\d+)?)?"
+    rf"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?(?:\s?(?P<zone>(?:{_ABBR})(?![A-Za-z])|[+-]\d{{2}}:?\d{{2}}))?(?![\d:])"
+)
+DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}/\d{2}/\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:,?\s+\d{4})?\b"
+)
+_UNIT_MIN = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1 / 60}
+DURATION = re.compile(
+    r"(?<![\w.:])(?P<n>\d+(?:\.\d+)?)(?:\s+(?:more|extra|further|additional|full|whole|straight))?\s?(?P<unit>(?i:days?|hrs?|hours?|mins?|minutes?|secs?|seconds?)|d|h|m|s)(?![\w])"
+)
+_JOIN = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s+)$")
+VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+){2,}(?:[-+][\w.]+)?(?![\w.])")
+NUMBER = re.compile(
+    r"(?<![\w.,:/#-])(?P<hedge>(?:about|approximately|approx\.?|around|roughly|nearly|almost|over|under|more than|"
+    r"less than|fewer than|up to|some|~|≈)\s?)?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
+    r"(?P<suffix>\s?%|\s?percent\b|[kKM](?![\w])|x(?![\w]))?(?![\w:/]|[.,]\d)",
+    re.I,
+)
+_HTTP_CONTEXT = re.compile(
+    r"(?:http|status|code|returned|returning|serving|with)\s*$|^\s*(?:errors?|responses?|s\b|status)", re.I
+)
+
+
+@dataclass(frozen=True)
+class TimeRef:
+    start: int
+    end: int
+    text: str
+    clock: int  # minutes after midnight, UTC
+    at: datetime | None  # full UTC datetime when the text carries a date
+
+
+@dataclass(frozen=True)
+class NumberRef:
+    start: int
+    end: int
+    text: str
+    value: float
+    percent: bool
+    approximate: bool
+
+
+def _offset_minutes(zone: str | None) -> int:
+    if not zone:
+        return 0
+    z = zone.upper()
+    if z in TZ_ABBREVIATIONS:
+        return TZ_ABBREVIATIONS[z] // 60
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", zone)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        return sign * (int(m.group(2)) * 60 + int(m.group(3)))
+    return 0
+
+
+def find_times(text: str) -> list[TimeRef]:
+    out = []
+    for m in TIME.finditer(text):
+        h, mi = int(m.group("h")), int(m.group("m"))
+        ampm = (m.group("ampm") or "").lower().replace(".", "")
+        if ampm:
+            if not 1 <= h <= 12:
+                continue
+            h = h % 12 + (12 if ampm.startswith("p") else 0)
+        local = h * 60 + mi
+        clock = (local - _offset_minutes(m.group("zone"))) % 1440
+        at = None
+        if m.group("date"):
+            try:
+                d = date.fromisoformat(m.group("date"))
+            except ValueError:
+                continue
+            naive = datetime(d.year, d.month, d.day, h, mi, int(m.group("s") or 0))
+            at = datetime.fromtimestamp(
+                naive.replace(tzinfo=UTC).timestamp() - _offset_minutes(m.group("zone")) * 60, UTC
+            )
+        out.append(TimeRef(m.start(), m.end(), m.group(0), clock, at))
+    return out
+
+
+@dataclass(frozen=True)
+class DurationRef:
+    start: int
+    end: int
+    minutes: float
+    unit: float  # minutes of the smallest unit written (1 for "38 min", 60 for "2 hours")
+    first: float  # the first number as written ("2" in "2 hours")
+
+
+def find_durations(text: str) -> list[DurationRef]:
+    """Duration expressions; "1 h 5 min" and "2 hours and 10 minutes" are one each (units must descend)."""
+    out: list[DurationRef] = []
+    last_end, last_size = -1, 0.0
+    for m in DURATION.finditer(text):
+        size = _UNIT_MIN[m.group("unit")[0].lower()]
+        value = float(m.group("n")) * size
+        if out and last_end >= 0 and size < last_size and _JOIN.match(text[last_end : m.start()]):
+            prev = out[-1]
+            out[-1] = DurationRef(prev.start, m.end(), prev.minutes + value, min(prev.unit, size), prev.first)
+        else:
+            out.append(DurationRef(m.start(), m.end(), value, size, float(m.group("n"))))
+        last_end, last_size = m.end(), size
+    return out
+
+
+def blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
+def find_numbers(text: str) -> list[NumberRef]:
+    """Numbers that claim a quantity; times, dates, versions and identifiers are skipped."""
+    spans = [(t.start, t.end) for t in find_times(text)]
+    spans += [(m.start(), m.end()) for m in DATE.finditer(text)]
+    spans += [(m.start(), m.end()) for m in VERSION.finditer(text)]
+    clean = blank(text, spans)
+    out = []
+    for m in NUMBER.finditer(clean):
+        raw = m.group("num").replace(",", "")
+        value = float(f"{raw}.{m.group('frac')}" if m.group("frac") else raw)
+        suffix = (m.group("suffix") or "").strip().lower()
+        if suffix == "k":
+            value *= 1000
+        elif suffix == "m":
+            value *= 1_000_000
+        if (
+            100 <= value <= 599
+            and value.is_integer()
+            and (
+                _HTTP_CONTEXT.search(clean[max(0, m.start() - 12) : m.start()])
+                or _HTTP_CONTEXT.match(clean[m.end() : m.end() + 12])
+            )
+        ):
+            continue  # an HTTP status code, not a quantity
+        out.append(
+            NumberRef(
+                start=m.start("num"),
+                end=m.end(),
+                text=text[m.start("num") : m.end()].strip(),
+                value=value,
+                percent=suffix in ("%", "percent"),
+                approximate=bool(m.group("hedge")) or suffix in ("k", "m"),
+            )
+        )
+    return out
+
+
+def evidence_numbers(text: str) -> list[float]:
+    """Every number in an evidence text (times and dates excluded), for grounding."""
+    return [n.value for n in find_numbers(text)]

@@ -1,0 +1,327 @@
+"""Read a Markdown post-mortem in the seed template's format into lintable segments and an outline.
+
+Recognises what `pmstudio.render` writes and what people write by hand from the same template:
+`# Post-Mortem: X`, `**Date:** ...` header lines, `## Executive Summary` ... `## Appendices`,
+timeline lines `**01:38** - ...` or `**2019-10-21 01:38 UTC** - ...` (also `- 01:38 UTC: ...` and
+table rows), action items `- [ ] **Title** - Owner: X - Due: Y` with an indented `*Impact:*` line,
+numbered contributing factors. Quoted material (`>` blocks, fenced code, the appendices and review
+notes) becomes `quote` segments, which the blame lints do not read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntry, OutlineFactor
+from pmstudio.lints.quantities import find_times
+from pmstudio.lints.segments import Segment, SegmentKind, is_empty
+
+H2_PARTS: tuple[tuple[str, str], ...] = (
+    (r"executive summary|summary|overview|tl;?dr|incident summary", "summary"),
+    (r"impact(?: assessment| analysis)?|customer impact|user impact", "impact"),
+    (r"timeline(?: of events)?|chronology|sequence of events", "timeline"),
+    (
+        r"root cause(?:s| analysis)?(?: and contributing factors)?|contributing factors|causes?|why it happened",
+        "root_cause",
+    ),
+    (
+        r"lessons learn(?:ed|t)|what went (?:well|wrong|poorly)|what didn'?t go well|where we got lucky|learnings|lessons",
+        "lessons",
+    ),
+    (
+        r"action items?|follow[- ]?ups?|remediation(?: items)?|corrective actions?|next steps|actions",
+        "actions",
+    ),
+    (r"prevention(?: strategies)?|preventive (?:measures|actions)", "prevention"),
+    (r"supporting information|references|supporting data|background|additional information", "supporting"),
+    (r"appendi(?:x|ces)(?:\b.*)?|review notes|attachments|raw (?:logs|data)", "appendix"),
+)
+_H3_LESSONS = re.compile(
+    r"^what (?:went well|didn'?t go well|went wrong|went poorly)|^where we got lucky", re.I
+)
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
+_HEADER_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*:]+):\*\*\s*(?P<value>.*?)\s*$")
+_LABEL = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*(?P<b>[^*]+?):?\*\*:?|\*(?P<i>[^*]+?):\*|_(?P<u>[^_]+?):_)\s*"
+)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_ENTRY = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\|\s*)?(?:\*\*|__)?(?P<time>[^*_|]{3,40}?)(?:\*\*|__)?\s*(?:[-–—:|]\s+|\s+-\s+)(?P<text>.*)$"
+)
+_ACTION = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<done>[ xX])\]\s+)?(?P<body>.+)$")
+_OWNER = re.compile(
+    r"\bOwner\s*:\s*(?P<v>.*?)\s*(?=(?:\s[-–—|]\s|[,;]\s*)?\b(?:Due|Priority|Deadline|ETA|Status|Ticket)\b\s*:|$)",
+    re.I,
+)
+_DUE = re.compile(
+    r"\b(?:Due|Deadline|ETA)\s*:\s*(?P<v>.*?)\s*(?=(?:\s[-–—|]\s|[,;]\s*)?\b(?:Owner|Priority|Status|Ticket)\b\s*:|$)",
+    re.I,
+)
+_PRIORITY = re.compile(r"\b(?P<p>P[0-4])\b|\bPriority\s*:\s*(?P<v>\w+)", re.I)
+_FACTOR_ID = re.compile(r"\b(?:CF|F)-?\d{1,2}\b")
+_KIND = re.compile(r"\((?P<k>prevent|mitigate|detect|repair|investigate)\)", re.I)
+_CITE = re.compile(r"\(evidence:\s*(?P<ids>[^)]*)\)", re.I)
+_DETECT = re.compile(
+    r"\b(?:alert\w*|paged?|detected|noticed|reported|fired|triggered|first (?:report|sign))\b", re.I
+)
+_RESOLVE = re.compile(
+    r"\b(?:resolved|recovered|restored|back to normal|all clear|closed|fully operational)\b", re.I
+)
+_MITIGATE = re.compile(
+    r"\b(?:rolled back|rollback|reverted|revert|mitigat\w*|fail(?:ed)? ?over|restarted|disabled|scaled)\b",
+    re.I,
+)
+_GROUP_PHASE = {"detection": "detection", "investigation": "investigation", "resolution": "resolution", "communication": "communication",
+                "mitigation": "mitigation", "impact": "impact_start"}  # fmt: skip
+
+
+class MarkdownDoc(Outline):
+    """What a Markdown post-mortem contains, as far as the lints need it."""
+
+    title: str | None = None
+    header: dict[str, str] = Field(default_factory=dict)
+    headings: list[str] = Field(default_factory=list)
+    structured: bool = False
+
+
+def _part_of(heading: str) -> str | None:
+    text = re.sub(r"[*_`]", "", heading).strip().rstrip(":").lower()
+    text = re.sub(r"^\d+[.)]?\s*", "", text)
+    for pattern, part in H2_PARTS:
+        if re.fullmatch(pattern, text):
+            return part
+    return None
+
+
+def _phase(group: str, text: str) -> str | None:
+    g = group.lower()
+    if text.lower().startswith("impact began"):
+        return "impact_start"
+    if text.lower().startswith("mitigation"):
+        return "mitigation"
+    for key, phase in _GROUP_PHASE.items():
+        if key in g:
+            if phase == "resolution" and _MITIGATE.search(text) and not _RESOLVE.search(text):
+                return "mitigation"
+            return phase
+    if _RESOLVE.search(text):
+        return "resolution"
+    if _MITIGATE.search(text):
+        return "mitigation"
+    if _DETECT.search(text):
+        return "detection"
+    return None
+
+
+def _strip_label(line: str) -> tuple[str, str]:
+    """(label, text) of a `- **Label:** text` line; label is "" when there is none."""
+    m = _LABEL.match(line)
+    if m and (m.group("b") or m.group("i") or m.group("u")) and line[m.end() :].strip():
+        return (m.group("b") or m.group("i") or m.group("u") or "").strip().rstrip(":"), line[
+            m.end() :
+        ].strip()
+    return "", _BULLET.sub("", line, count=1).strip()
+
+
+def _section(part: str | None) -> str:
+    if part is None:
+        return "summary"
+    return "actions" if part == "prevention" else part
+
+
+def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
+    """Segments and outline of a Markdown post-mortem (never raises on odd input; it just finds less)."""
+    doc = MarkdownDoc()
+    segs: list[Segment] = []
+    part: str | None = None
+    sub = ""
+    fence = False
+    in_comment = False
+    present: list[str] = []
+
+    def add(text: str, kind: SegmentKind, n: int, section: str | None = None) -> None:
+        if text.strip():
+            segs.append(
+                Segment(
+                    section=section or ("appendix" if part == "appendix" else _section(part)),
+                    field=f"line {n}",
+                    text=text,
+                    kind=kind,
+                )
+            )
+
+    for n, raw in enumerate(md.splitlines(), 1):
+        line = raw.rstrip()
+        stripped = line.strip()
+        if in_comment:
+            in_comment = "-->" not in stripped
+            continue
+        if stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+            continue
+        if fence or stripped.startswith(">"):
+            add(stripped.lstrip(">").strip() if not fence else line, "quote", n)
+            continue
+        if not stripped or re.fullmatch(r"[-*_]{3,}|\|?[\s:|-]+\|?", stripped):
+            continue
+        for m in _CITE.finditer(line):
+            for cid in (x.strip() for x in m.group("ids").split(",")):
+                if cid:
+                    doc.citations.append(Citation(section=_section(part), field=f"line {n}", id=cid))
+        h = _HEADING.match(line)
+        if h:
+            level, text = len(h.group("hashes")), h.group("text")
+            doc.headings.append(text)
+            if level == 1:
+                doc.title = re.sub(r"^post-?mortem\s*:\s*", "", text, flags=re.I).strip()
+                add(doc.title, "narrative", n, "header")
+                continue
+            found = _part_of(text)
+            if level == 2:
+                part = found or ("supporting" if part != "appendix" else "appendix")
+                sub = ""
+                if found and found != "appendix" and found not in present:
+                    present.append(found)
+            else:
+                sub = text
+                if _H3_LESSONS.match(re.sub(r"[*_]", "", text)) and "lessons" not in present:
+                    present.append("lessons")
+                elif found in ("root_cause", "prevention", "impact", "timeline") and found not in present:
+                    present.append(found)
+                if found == "prevention":
+                    part = "prevention"
+            add(text, "heading", n, "appendix" if part == "appendix" else _section(_sub_part(part, sub)))
+            continue
+        if part is None:
+            hf = _HEADER_FIELD.match(line)
+            if hf:
+                key, value = hf.group("key").strip().lower(), hf.group("value").strip()
+                doc.header[key] = value
+                kind: SegmentKind = "owner" if key in ("author", "authors", "reviewers", "owner") else "other"
+                add(value, kind, n, "header")
+                if key == "duration":
+                    doc.duration_text = value
+                if key == "severity":
+                    doc.severity = value.lower().split()[0] if value.strip() else None
+                continue
+        if part == "appendix":
+            add(stripped, "quote", n)
+            continue
+        current = _sub_part(part, sub)
+        if part == "timeline" and _timeline_line(doc, line, sub, n):
+            add(doc.entries[-1].text, "narrative", n)
+            continue
+        if part == "actions" and _action_line(doc, line, n, segs):
+            continue
+        label, text = _strip_label(line)
+        if current == "prevention" and _BULLET.match(line):
+            if not is_empty(text):
+                doc.prevention.append(text)
+            add(text, "action", n)
+            continue
+        if current == "root_cause" and "contributing" in sub.lower() and _BULLET.match(line):
+            ids = _FACTOR_ID.findall(label + " " + text)
+            doc.factors.append(
+                OutlineFactor(field=f"line {n}", id=ids[0] if ids else None, title=label, text=text)
+            )
+            add(label, "narrative", n, "root_cause")
+            add(text, "narrative", n, "root_cause")
+            continue
+        if current == "impact":
+            if label.lower().startswith("duration"):
+                doc.impact_duration_text = text
+            doc.impact_text += " " + text
+        kind2: SegmentKind = "action" if current == "actions" else "narrative"
+        if current == "supporting" and "reference" in sub.lower():
+            kind2 = "other"
+        add(text, kind2, n, _section(current))
+    doc.present = present
+    doc.factor_ids_used = any(f.id for f in doc.factors)
+    doc.empty = [p for p in present if p != "prevention" and _empty(segs, p)]
+    if "prevention" in present and not doc.prevention:
+        doc.empty.append("prevention")
+    return segs, doc
+
+
+def _sub_part(part: str | None, sub: str) -> str | None:
+    s = re.sub(r"[*_]", "", sub)
+    if part == "root_cause" and _H3_LESSONS.match(s):
+        return "lessons"
+    return part
+
+
+def _empty(segs: list[Segment], part: str) -> bool:
+    texts = [s.text for s in segs if s.section == _section(part) and s.kind in ("narrative", "action")]
+    return not texts or all(is_empty(t) for t in texts)
+
+
+def _timeline_line(doc: MarkdownDoc, line: str, group: str, n: int) -> bool:
+    m = _ENTRY.match(line)
+    if not m:
+        return False
+    times = find_times(m.group("time"))
+    if not times or times[0].start > 2:
+        return False
+    t = times[0]
+    text = re.sub(r"\s*\|\s*$", "", m.group("text")).strip()
+    ids = [x.strip() for c in _CITE.finditer(text) for x in c.group("ids").split(",") if x.strip()]
+    doc.entries.append(
+        OutlineEntry(
+            field=f"line {n}",
+            time_text=m.group("time").strip(),
+            at=t.at,
+            clock=t.clock,
+            phase=_phase(group, text),
+            group=group or "Timeline",
+            text=text,
+            evidence=ids,
+        )  # fmt: skip
+    )
+    return True
+
+
+def _action_line(doc: MarkdownDoc, line: str, n: int, segs: list[Segment]) -> bool:
+    label, text = _strip_label(line)
+    indented = len(line) - len(line.lstrip()) >= 2
+    if indented and doc.actions and label.lower() == "impact":
+        a = doc.actions[-1]
+        a.impact = text
+        kind = _KIND.search(text)
+        a.kind = kind.group("k").lower() if kind else a.kind
+        a.factor_ids = list(dict.fromkeys(a.factor_ids + _FACTOR_ID.findall(text)))
+        segs.append(Segment(section="actions", field=f"line {n}", text=text, kind="action"))
+        return True
+    m = _ACTION.match(line)
+    if not m or indented:
+        return False
+    body = m.group("body")
+    bold = re.match(r"\*\*(?P<t>.+?)\*\*", body)
+    title = bold.group("t") if bold else re.split(r"\s[-–—|]\s|\(|\bOwner\s*:", body, maxsplit=1)[0]
+    owner = _OWNER.search(body)
+    due = _DUE.search(body)
+    prio = _PRIORITY.search(body)
+    priority = (prio.group("p") or prio.group("v") or "") if prio else ""
+    if due and re.search(r"\bP[0-3] priority\b", due.group("v")):
+        priority = priority or due.group("v").split()[0]
+    action = OutlineAction(
+        field=f"line {n}",
+        title=title.strip(),
+        owner=owner.group("v").strip().strip("*_") if owner else "",
+        due=due.group("v").strip().strip("*_") if due else "",
+        priority=priority,
+        factor_ids=_FACTOR_ID.findall(body),
+    )
+    doc.actions.append(action)
+    segs.append(Segment(section="actions", field=f"line {n}", text=action.title, kind="action"))
+    if action.owner:
+        segs.append(Segment(section="actions", field=f"line {n}", text=action.owner, kind="owner"))
+    if action.due:
+        segs.append(Segment(section="actions", field=f"line {n}", text=action.due, kind="other"))
+    if not bold and not owner:
+        action.owner = ""
+    return True
