@@ -197,7 +197,7 @@ def prompts_cmd() -> None:
 
     table = Table(title="prompt sets")
     for col in ("set", "agent", "variant", "sha256", "path"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for name in available_sets():
         ps = load_prompt_set(name)
         for agent, f in ps.files.items():
@@ -214,7 +214,7 @@ def models_cmd() -> None:
     rows: list[dict[str, Any]] = list_models(os.environ)
     if rows:
         for col in rows[0]:
-            table.add_column(str(col))
+            table.add_column(str(col), overflow="fold")
         for r in rows:
             table.add_row(*(str(v) for v in r.values()))
     Console().print(table)
