@@ -272,11 +272,16 @@ def test_supporting_records() -> None:
 
 def test_summary_uses_the_sections_it_is_given() -> None:
     im = draft(CASE, "impact")
+    im["users_affected"] = {"text": "Roughly 40% of searches failed.", "evidence": ["chat.txt:9"]}
     im["functional_impact"] = {"text": "Search failed for shoppers.", "evidence": ["chat.txt:2"]}
-    sm = draft(CASE, "summary", context={"impact": im, "timeline": draft(CASE, "timeline"), "root_cause": draft(CASE, "root_cause")})
+    context = {"impact": im, "timeline": draft(CASE, "timeline"), "root_cause": draft(CASE, "root_cause")}
+    sm = draft(CASE, "summary", context=context)
     assert sm["title"] == CASE.title
-    assert sm["summary"].startswith("Impact: Search failed for shoppers.")
-    assert "42 minutes" in sm["summary"] and "chat.txt:2" in sm["evidence"]
+    assert sm["summary"].startswith("Impact: Roughly 40% of searches failed.")  # a counted claim first
+    assert "42 minutes" in sm["summary"] and "chat.txt:9" in sm["evidence"]
+    im["users_affected"] = {"text": "Not stated in the materials.", "evidence": []}
+    sm = draft(CASE, "summary", context=context)
+    assert sm["summary"].startswith("Impact: Search failed for shoppers.") and "chat.txt:2" in sm["evidence"]
     assert 2 <= sm["summary"].count(". ") + 1 <= 5
 
 

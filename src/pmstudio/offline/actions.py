@@ -375,6 +375,8 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
         })
     prevention: dict[str, list[dict[str, Any]]] = {"technical": [], "process": [], "monitoring": []}
     for it in items:
+        if it["kind"] in ("investigate", "repair"):
+            continue  # prevention is what keeps it from happening again, not follow-up work on this one
         bucket = "monitoring" if it["kind"] == "detect" else ("process" if _PROCESS.search(it["title"]) else "technical")
         prevention[bucket].append({"text": it["title"] + ".", "evidence": it["evidence"]})
     return {"action_items": items, "prevention": prevention}

@@ -209,7 +209,12 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
         first = next((s for s in chosen if not MIT_ACTION.search(s.text)), chosen[0])
         chosen = [first] + [s for s in chosen if s is not first]
         head = [first]
-        if len(chosen) > 1 and chosen[1].score >= 0.85 * first.score and _ROOT.search(chosen[1].text):
+        if (
+            len(chosen) > 1
+            and chosen[1].score >= 0.85 * first.score
+            and _ROOT.search(chosen[1].text)
+            and not MIT_ACTION.search(chosen[1].text)
+        ):
             head.append(chosen[1])
         root = {"text": " ".join(s.text for s in head), "evidence": [s.item.id for s in head]}
         rest = chosen[len(head) :][:MAX_FACTORS]

@@ -62,7 +62,7 @@ MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
     r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|kill(?:ed|ing)? (?:it|the)|drain\w*|scal(?:ed|ing) (?:up|out|control)|"
-    r"bypass\w*|revok\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
+    r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
     r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"

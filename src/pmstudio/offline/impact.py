@@ -20,6 +20,7 @@ from pmstudio.schema import NOT_STATED
 NO_TIMES = "The materials contain no timestamps, so the duration of impact cannot be established."
 
 _NUMBER = re.compile(r"\d")
+_PLACEHOLDER = re.compile(r"\bREDACTED_[A-Z_]+\d*\b")
 _USERS = re.compile(
     r"\b(?:users?|customers?|developers?|people|hosts?|machines?|sensors?|accounts?|orgs?|organi[sz]ations?|rooms?|"
     r"requests?|downloads?|visitors?|sites?|tenants?|members?|clients?|devices?|servers?|repos\w*|logins?)\b",
@@ -87,7 +88,7 @@ def _statements(a: Analysis, pattern: re.Pattern[str], *, limit: int, need_numbe
         text = a.statement(item)
         if not text:
             continue
-        has_number = bool(_NUMBER.search(text))
+        has_number = bool(_NUMBER.search(_PLACEHOLDER.sub("", text)))
         if need_number and not has_number:
             continue
         score = 2.0 * has_number + 1.0 * bool(_AFFECT.search(text)) + 1.0 * (item.source in ("notes", "status"))
@@ -226,9 +227,10 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     scoped = [i for i in _statements(a, _MAGNITUDE, limit=1) if i not in counted]
     users = (scoped + counted)[:2] or _statements(a, _USERS, limit=1)
     m = a.milestones
-    functional = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
-    functional = [i for i in functional if a.statement(i) and not HYPOTHESIS.search(i.body)][:1]
-    functional += [i for i in _statements(a, _AFFECT, limit=2) if i not in functional][:1]
+    affect = _statements(a, _AFFECT, limit=1)
+    reported = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
+    reported = [i for i in reported if a.statement(i) and not HYPOTHESIS.search(i.body) and i not in affect]
+    functional = (affect + reported)[:2]
     return users, functional, _statements(a, _GEO, limit=1)
 
 

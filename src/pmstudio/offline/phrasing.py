@@ -80,7 +80,7 @@ def strip_noise(text: str, *, chat: bool = False) -> str:
             break
         text = stripped
     text = _TAIL.sub("", text).strip()
-    return text.strip(" ,;:-")
+    return text.strip(" ,;:-/–—")
 
 
 def is_blameful(text: str) -> bool:

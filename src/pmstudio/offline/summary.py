@@ -76,10 +76,12 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     parts: list[str] = []
     ids: list[str] = []
 
-    what = _claim_text(impact.get("functional_impact")) or _claim_text(impact.get("users_affected"))
+    users, functional = impact.get("users_affected"), impact.get("functional_impact")
+    counted = _claim_text(users) if any(c.isdigit() for c in _claim_text(users)) else ""
+    what, source = (counted, users) if counted else (_claim_text(functional) or _claim_text(users), functional)
     if what:
         parts.append(sentence("Impact: " + shorten(what, PART_LIMIT)))
-        ids += _claim_ids(impact.get("functional_impact")) or _claim_ids(impact.get("users_affected"))
+        ids += _claim_ids(source) or _claim_ids(users)
     start, end = _dt(timeline.get("started_at")), _dt(timeline.get("resolved_at"))
     minutes = impact.get("duration_minutes")
     if start and end and isinstance(minutes, int):
