@@ -54,7 +54,7 @@ _REPUTATION = re.compile(
     re.I,
 )
 _CRITICAL = re.compile(
-    r"\b(?:global(?:ly)?|worldwide|widespread|entire|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
+    r"\b(?:global(?:ly)?|worldwide|widespread|entire (?:fleet|network|region|site|service|platform)|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
     r"bsod|blue ?screen\w*|boot loop|core (?:proxy|cdn|traffic)|data (?:loss|lost)|irrecoverabl\w*|site[- ]wide|"
     r"whole site|entire (?:site|service|platform)|(?:data|everything)\b[\w ]{0,30}\b(?:is|are|was|were) (?:gone|lost)|"

@@ -55,15 +55,26 @@ _TAIL = re.compile(r"[.,;]?\s*\b(?:great|awesome|fantastic|perfect|classic|lovel
 _SPLIT = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _PUNCT_RUN = re.compile(r"([!?])[!?]+")
 _SPACE = re.compile(r"\s+")
-_FIRST_PERSON = (
-    (re.compile(r"\bI['’]m\b"), "{role} is"),
+# the first "I" becomes the role (with the verb agreeing), later ones "they"
+_FIRST_I = (
+    (re.compile(r"\bI['’]m\b|\bI am\b"), "{role} is"),
     (re.compile(r"\bI['’]ll\b"), "{role} will"),
-    (re.compile(r"\bI['’]ve\b"), "{role} has"),
+    (re.compile(r"\bI['’]ve\b|\bI have\b"), "{role} has"),
     (re.compile(r"\bI['’]d\b"), "{role} would"),
+    (re.compile(r"\bI don['’]t\b|\bI do not\b"), "{role} does not"),
+    (re.compile(r"\bI do\b"), "{role} does"),
     (re.compile(r"\bI\b"), "{role}"),
-    (re.compile(r"\bmy\b", re.I), "their"),
-    (re.compile(r"\bme\b", re.I), "them"),
 )
+_LATER_I = (
+    (re.compile(r"\bI['’]m\b|\bI am\b"), "they are"),
+    (re.compile(r"\bI['’]ll\b"), "they will"),
+    (re.compile(r"\bI['’]ve\b"), "they have"),
+    (re.compile(r"\bI['’]d\b"), "they would"),
+    (re.compile(r"\bI was\b"), "they were"),
+    (re.compile(r"\bI\b"), "they"),
+)
+_ANY_I = re.compile(r"\bI\b")
+_MY_ME = ((re.compile(r"\bmy\b", re.I), "their"), (re.compile(r"\bme\b", re.I), "them"))
 _YOUR = re.compile(r"\byour\b", re.I)
 
 
@@ -115,8 +126,18 @@ def split_sentences(text: str) -> list[str]:
 
 def third_person(text: str, role: str) -> str:
     """First-person chat ("I rolled back", "my checkout") told by role ("a responder rolled back")."""
-    for pattern, template in _FIRST_PERSON:
-        text = pattern.sub(template.format(role=role), text)
+    m = _ANY_I.search(text)
+    if m is not None:
+        head, tail = text[: m.start()], text[m.start() :]
+        for pattern, template in _FIRST_I:
+            if pattern.match(tail):
+                tail = pattern.sub(template.format(role=role), tail, count=1)
+                break
+        for pattern, repl in _LATER_I:
+            tail = pattern.sub(repl, tail)
+        text = head + tail
+    for pattern, repl in _MY_ME:
+        text = pattern.sub(repl, text)
     return text
 
 
