@@ -222,6 +222,19 @@ def test_single_shot_agent_gets_every_section() -> None:
     assert set(type(result.output).model_fields) == set(SECTION_TYPES)
 
 
+def test_streaming_gives_the_same_answer() -> None:
+    agent = Agent(offline_model(), output_type=TimelineSection, instructions="x")
+    prompt = [render_evidence(BLAMEFUL), CachePoint(), render_task("timeline")]
+
+    async def streamed() -> TimelineSection:
+        async with agent.run_stream(prompt) as result:
+            return await result.get_output()
+
+    import asyncio
+
+    assert asyncio.run(streamed()) == agent.run_sync(prompt).output
+
+
 def test_unknown_section_is_a_clear_error() -> None:
     with pytest.raises(OfflineDraftError, match="unknown section 'epilogue'"):
         draft(BLAMEFUL, "epilogue")

@@ -8,13 +8,15 @@ of the output tool) it drafts again and drops exactly what was complained about.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
 from pydantic_ai import ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, ToolReturnPart, UserPromptPart
-from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
 from pmstudio.agents.messages import EVIDENCE_HEADER, ParsedPrompt, parse_prompt
 from pmstudio.agents.sections import FullDraft
@@ -99,8 +101,8 @@ def _section_from_schema(info: AgentInfo) -> str:
     return ""
 
 
-def offline_function(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-    """The FunctionModel body: draft the requested section and answer through the output tool."""
+def _answer(messages: list[ModelMessage], info: AgentInfo) -> tuple[str | None, str]:
+    """(output tool name or None for text output, JSON payload) for the request in `messages`."""
     parsed = parse_messages(messages)
     if not parsed.section:
         parsed.section = _section_from_schema(info)
@@ -112,12 +114,26 @@ def offline_function(messages: list[ModelMessage], info: AgentInfo) -> ModelResp
     if problems or errors:
         data = apply_problems(data, parsed.section, problems, errors)
     model = FullDraft if parsed.section == ALL else SECTION_TYPES[parsed.section]
-    payload = model.model_validate(data).model_dump_json()
+    return tool, model.model_validate(data).model_dump_json()
+
+
+def offline_function(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    """The FunctionModel body: draft the requested section and answer through the output tool."""
+    tool, payload = _answer(messages, info)
     if tool is not None:
         return ModelResponse(parts=[ToolCallPart(tool, payload)])
     return ModelResponse(parts=[TextPart(payload)])
 
 
+async def offline_stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+    """The same answer for `run_stream`, in one chunk."""
+    tool, payload = await asyncio.to_thread(_answer, messages, info)
+    if tool is not None:
+        yield {0: DeltaToolCall(name=tool, json_args=payload)}
+    else:
+        yield payload
+
+
 def offline_model() -> FunctionModel:
     """The built-in deterministic model: no network, no key, same agents as the cloud models."""
-    return FunctionModel(offline_function, model_name=MODEL_NAME)
+    return FunctionModel(offline_function, stream_function=offline_stream, model_name=MODEL_NAME)
