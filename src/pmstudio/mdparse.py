@@ -140,6 +140,7 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
     fence = False
     in_comment = False
     present: list[str] = []
+    plain_line = -1
 
     def add(text: str, kind: SegmentKind, n: int, section: str | None = None) -> None:
         if text.strip():
@@ -239,7 +240,14 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
         kind2: SegmentKind = "action" if current == "actions" else "narrative"
         if current == "supporting" and "reference" in sub.lower():
             kind2 = "other"
-        add(text, kind2, n, _section(current))
+        plain = not label and not _BULLET.match(line) and "|" not in stripped
+        if plain and plain_line == n - 1 and segs and segs[-1].kind == kind2:
+            segs[-1] = segs[-1].model_copy(
+                update={"text": f"{segs[-1].text} {text}"}
+            )  # one paragraph, one segment
+        else:
+            add(text, kind2, n, _section(current))
+        plain_line = n if plain else -1
     doc.present = present
     doc.factor_ids_used = any(f.id for f in doc.factors)
     doc.empty = [p for p in present if p != "prevention" and _empty(segs, p)]

@@ -107,6 +107,22 @@ class Actors:
         hits = []
         for m in self._regex.finditer(text):
             strength = self.strength(m.group(0))
-            if strength is not None:
-                hits.append(ActorHit(m.start(), m.end(), strength, m.group(0)))
+            if strength is None:
+                continue
+            if (
+                m.group(0).lower() in COMMON_WORDS
+                and m.group(0) in self.names
+                and _calendar(text, m.start(), m.end())
+            ):
+                continue  # "in May", "June 3": a date, not a person
+            hits.append(ActorHit(m.start(), m.end(), strength, m.group(0)))
         return hits
+
+
+_BEFORE_DATE = re.compile(
+    r"\b(?:in|on|since|until|till|during|of|by|from|to|last|next|early|late|mid|this)\s+$", re.I
+)
+
+
+def _calendar(text: str, start: int, end: int) -> bool:
+    return bool(_BEFORE_DATE.search(text[max(0, start - 12) : start]) or re.match(r"\s*\d", text[end:]))

@@ -265,7 +265,7 @@ def _b1_suggestion(sent: str, start: int, end: int, possessive: bool) -> str:
     lead = _lead(sent)
     if possessive:
         return f'Make the change the subject: "{replace_possessive(sent.strip(), start - lead, end - lead)}"'
-    rest = sent[end:].strip().rstrip(".;!?")
+    rest = re.split(r"[,;:]|\s(?:and|but|so|because)\s", sent[end:])[0].strip().rstrip(".;!?")
     m = re.match(r"(?:\w+ly\s+)?(?:forgot|neglected|failed)\s+to\s+(?P<v>[\w-]+)\s+(?P<obj>.+)$", rest, re.I)
     if m:
         done = passive(m.group("obj"), participle(m.group("v")))

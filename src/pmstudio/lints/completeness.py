@@ -242,6 +242,8 @@ def _action_findings(outline: Outline) -> list[Finding]:
         if NO_DUE.match(a.due.strip()) and not a.priority.strip():
             out.append(_f("C9-action-due", "medium", "actions", label,
                           "Action item has neither a due date nor a priority.", "Add a priority (P0-P3) or a due date."))  # fmt: skip
+        if "root_cause" not in outline.present:
+            continue  # factor links cannot be checked; the missing section is reported once (C1)
         if outline.factor_ids_used:
             missing = [i for i in a.factor_ids if i not in known]
             if not a.factor_ids:

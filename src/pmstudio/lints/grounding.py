@@ -85,16 +85,20 @@ class EvidenceIndex:
             (clock + d) % 1440 in self.clocks or (clock + d) % 1440 in self.text_clocks for d in (-1, 0, 1)
         )
 
-    def cited_time_ok(self, at: datetime, ids: list[str]) -> bool | None:
-        """Whether `at` matches one of the cited items (None when no cited item exists or has a time)."""
+    def cited_time_ok(self, at: datetime | None, ids: list[str], clock: int | None = None) -> bool | None:
+        """Whether `at` (or a bare `clock`) matches one of the cited items (None when no cited item has a time)."""
         items = [self.by_id[i] for i in ids if i in self.by_id]
         times = [t for e in items for t in (e.at, e.last_at) if t is not None]
         clocks = {ref.clock for e in items for ref in find_times(e.text)}
         if not times and not clocks:
             return None
-        if any(abs(t - at) <= TOLERANCE for t in times):
-            return True
-        clock = at.hour * 60 + at.minute
+        if at is not None:
+            if any(abs(t - at) <= TOLERANCE for t in times):
+                return True
+            clock = at.hour * 60 + at.minute
+        if clock is None:
+            return None
+        clocks |= {t.hour * 60 + t.minute for t in times}
         return any((clock + d) % 1440 in clocks for d in (-1, 0, 1))
 
     # ------------------------------------------------------------------ numbers
@@ -142,15 +146,16 @@ def _entry_findings(outline: Outline, index: EvidenceIndex) -> list[Finding]:
     for e in outline.entries:
         if e.at is None and e.clock is None:
             continue
-        if e.at is not None and e.evidence:
-            cited = index.cited_time_ok(e.at, e.evidence)
+        if e.evidence:
+            cited = index.cited_time_ok(e.at, e.evidence, e.clock)
             if cited is True:
                 continue
             if cited is False:
-                sev: FindingSeverity = "high" if not index.time_ok(e.at, None) else "medium"
+                sev: FindingSeverity = "high" if not index.time_ok(e.at, e.clock) else "medium"
+                near = _near_text(index, e.at) if e.at is not None else ""
                 out.append(_f("G1-ungrounded-time", sev, "timeline", e.time_text,
                               f"Entry time {e.time_text} does not match its cited evidence ({', '.join(e.evidence)}).",
-                              "Use the time of the cited item." + _near_text(index, e.at)))  # fmt: skip
+                              "Use the time of the cited item." + near))  # fmt: skip
                 continue
         if not index.time_ok(e.at, e.clock):
             near = _near_text(index, e.at) if e.at else ""

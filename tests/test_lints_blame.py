@@ -1,0 +1,260 @@
+"""Blame lints (B1-B8): what they catch, the false-alarm guards, severities, suggestions, the lexicon file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pmstudio.lints import lint_blame, load_lexicon, segments_from_postmortem
+from pmstudio.lints.lexicon import parse_lexicon
+from pmstudio.lints.segments import Segment, SegmentKind, mask
+from pmstudio.schema import Finding, PostMortem
+
+PEOPLE = ["Dana", "Sam", "priya", "Will", "May"]
+DATA = Path(__file__).parent / "data" / "lints"
+
+
+def lint(
+    text: str, section: str = "timeline", kind: SegmentKind = "narrative", **kw: object
+) -> list[Finding]:
+    return lint_blame([Segment(section=section, field="f", text=text, kind=kind)], people=PEOPLE, **kw)  # type: ignore[arg-type]
+
+
+def rules(text: str, section: str = "timeline", kind: SegmentKind = "narrative") -> list[tuple[str, str]]:
+    return [(f.rule, f.span) for f in lint(text, section, kind)]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "span"),
+    [
+        ("Sam's deploy broke checkout.", "B1-person-as-cause", "Sam's deploy broke"),
+        ("The outage was caused by Sam's config change.", "B1-person-as-cause", "caused by Sam"),
+        ("Priya forgot to renew the certificate.", "B1-person-as-cause", "Priya forgot"),
+        (
+            "Dana accidentally ran the migration against production.",
+            "B1-person-as-cause",
+            "Dana accidentally ran",
+        ),
+        ("Sam ran the wrong script on the primary.", "B1-person-as-cause", "Sam ran the wrong script"),
+        ("The on-call engineer ignored the disk alert.", "B1-person-as-cause", "engineer ignored"),
+        (
+            "Sam's commit introduced the memory leak.",
+            "B1-person-as-cause",
+            "Sam's commit introduced the memory leak",
+        ),
+        (
+            "Dana pushed release 291 without testing it.",
+            "B1-person-as-cause",
+            "Dana pushed release 291 without testing",
+        ),
+        ("It was entirely Sam's fault.", "B1-person-as-cause", "Sam's fault"),
+        ("That one's on the platform team.", "B1-person-as-cause", "That one's on the platform team"),
+        ("Dana did not check the dashboard.", "B1-person-as-cause", "Dana did not check"),
+        ("The root cause was human error.", "B2-human-error", "human error"),
+        ("Operator error left the primary read-only.", "B2-human-error", "Operator error"),
+        ("A careless edit blocked all traffic.", "B2-human-error", "careless"),
+        ("This was a simple mistake by an engineer.", "B2-human-error", "a simple mistake"),
+        ("The failure came from a mistake by an engineer.", "B2-human-error", "mistake by an engineer"),
+        ("Sam should have checked the hostname.", "B3-counterfactual", "Sam should have checked"),
+        ("We could have caught this in review.", "B3-counterfactual", "We could have caught"),
+        ("The on-call engineer failed to escalate.", "B3-counterfactual", "engineer failed to escalate"),
+        ("If only Dana had looked at the logs.", "B3-counterfactual", "If only Dana had looked"),
+        ("The outage would be shorter, if only the alert had paged.", "B3-counterfactual", "if only"),
+        ("Had Sam run the canary, nothing would have broken.", "B3-counterfactual", "Had Sam run"),
+        (
+            "The change should have been reviewed by a second engineer.",
+            "B3-counterfactual",
+            "should have been reviewed",
+        ),
+        (
+            "Someone should have actually checked the output.",
+            "B3-counterfactual",
+            "Someone should have actually checked",
+        ),
+        ("Deploying on a Friday was a ridiculous decision.", "B5-judgmental", "ridiculous"),
+        ("Nobody load tested this!!!", "B5-judgmental", "!!!"),
+        ("The engineer simply restarted the service.", "B6-condescending", "simply"),
+        ("Obviously the threshold was too high.", "B6-condescending", "Obviously"),
+        ("We would never ship like that team does.", "B8-distancing", "We would never"),
+    ],
+)
+def test_catches(text: str, rule: str, span: str) -> None:
+    assert (rule, span) in rules(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dana rolled back deploy 4512.",
+        "Sam deployed version 2.14.0 at 18:37 UTC.",
+        "Priya triggered a failover to the secondary region.",
+        "Dana's rollback restored checkout.",
+        "Sam noticed that the deploy broke checkout.",
+        "Dana introduced a feature flag to route traffic away from the failing shard.",
+        "The job failed to start.",
+        "The pods restarted because they failed to pass health checks.",
+        "Our monitoring failed to detect the memory growth.",
+        "The Postgres operator failed to reconcile the replica set.",
+        "This could have been much worse.",
+        "The canary would have caught the bad config.",
+        "We did not have an alert on disk usage.",
+        "We do not attribute this to human error.",
+        "This was not human error: the CLI accepted the wrong cluster.",
+        "The user error rate stayed flat.",
+        "The alert fired just after the deploy.",
+        "Errors rose to just under 5%.",
+        "Alerts were clearly labelled.",
+        'A responder wrote "who pushed this?? human error again" in the channel.',
+        "The step `rm -rf /` was never run.",
+        "The engineer error budget was not affected.",
+        "Will confirmed that the error rate was back under 1%.",
+        "The job will fail to start without the secret.",
+        "May posted an update; the deploy in May broke nothing.",
+    ],
+)
+def test_guards(text: str) -> None:
+    assert rules(text) == []
+
+
+def test_should_is_fine_in_action_items_but_should_have_is_not() -> None:
+    assert rules("Dashboards should show pool saturation.", "actions", "action") == []
+    assert rules("Every service should have an owner.", "actions", "action") == []
+    found = lint("Engineers should have tested this in staging.", "actions", "action")
+    assert [(f.rule, f.severity) for f in found] == [("B3-counterfactual", "medium")]
+
+
+def test_owner_and_quote_segments_are_not_blame_checked() -> None:
+    assert rules("Sam broke it", "actions", "owner") == []
+    assert rules("sam: human error, dana should have checked", "appendix", "quote") == []
+
+
+@pytest.mark.parametrize(
+    ("section", "kind", "severity"),
+    [("timeline", "narrative", "high"), ("summary", "narrative", "high"), ("impact", "narrative", "high"),
+     ("root_cause", "narrative", "high"), ("lessons", "narrative", "medium"), ("supporting", "narrative", "medium"),
+     ("actions", "action", "medium")],
+)  # fmt: skip
+def test_counterfactual_severity_by_section(section: str, kind: SegmentKind, severity: str) -> None:
+    found = lint("Sam should have checked the dashboard.", section, kind)
+    assert [(f.rule, f.severity, f.section) for f in found] == [("B3-counterfactual", severity, section)]
+
+
+def test_behaviour_remediation_severity() -> None:
+    assert {(f.rule, f.severity) for f in lint("Remind engineers to be careful.", "actions", "action")} == {
+        ("B4-behaviour-remediation", "high")
+    }
+    assert [(f.rule, f.severity) for f in lint("Engineers need to be more careful.", "lessons")] == [
+        ("B4-behaviour-remediation", "medium")
+    ]
+    assert rules("Retrain the anomaly model on the new baseline.", "actions", "action") == []
+    assert (
+        rules("Send a reminder e-mail from the rotation job before certificates expire.", "actions", "action")
+        == []
+    )
+
+
+def test_outage_only_flagged_for_partial_degradation() -> None:
+    text = "The outage lasted 20 minutes."
+    assert lint(text, "summary") == []
+    assert [f.rule for f in lint(text, "summary", severity="medium")] == ["B7-severity-inflation"]
+
+
+def test_lowercase_chat_names_and_common_word_names() -> None:
+    assert ("B1-person-as-cause", "Priya forgot") in rules("Priya forgot the flag.")
+    assert ("B1-person-as-cause", "priya forgot") in rules("priya forgot the flag.")
+    assert rules("The team will break the work into smaller changes.") == []
+    assert ("B1-person-as-cause", "Will forgot") in rules("Will forgot to renew the certificate.")
+
+
+def test_role_words_count_without_people() -> None:
+    found = lint_blame(
+        [
+            Segment(
+                section="timeline",
+                field="f",
+                text="The SRE on duty mistakenly drained the node.",
+                kind="narrative",
+            )
+        ],
+        people=[],
+    )
+    assert [f.rule for f in found] == ["B1-person-as-cause"]
+    found = lint_blame(
+        [Segment(section="timeline", field="f", text="Sam's deploy broke checkout.", kind="narrative")],
+        people=[],
+    )
+    assert found == []
+
+
+def test_suggestions_are_concrete_rewrites() -> None:
+    by_rule = {f.rule: f.suggestion for f in lint("Sam's deploy broke checkout.")}
+    assert '"The deploy broke checkout."' in by_rule["B1-person-as-cause"]
+    assert (
+        '"The certificate was not renewed"'
+        in lint("The on-call engineer forgot to renew the certificate.")[0].suggestion
+    )
+    assert (
+        '"The outage was caused by a config change."'
+        in lint("The outage was caused by Sam's config change.")[0].suggestion
+    )
+    assert (
+        '"The dashboard was not checked before deploying"'
+        in lint("Sam should have checked the dashboard before deploying.")[0].suggestion
+    )
+    assert "system condition" in lint("The root cause was human error.")[0].suggestion
+    assert (
+        lint("The engineer simply restarted the service.")[0].suggestion
+        == '"The engineer restarted the service."'
+    )
+
+
+def test_one_finding_per_overlapping_span() -> None:
+    found = lint("Sam's mistake caused the outage.")
+    assert [f.rule for f in found] == ["B1-person-as-cause"]
+    found = lint("The deploy failed because of engineer error.")
+    assert [(f.rule, f.span) for f in found] == [("B2-human-error", "engineer error")]
+
+
+def test_mask_keeps_offsets() -> None:
+    text = 'Sam said "human error" (evidence: chat.txt:4) in `code` at https://x.example/a REDACTED_EMAIL_1.'
+    masked = mask(text)
+    assert len(masked) == len(text)
+    assert (
+        "human" not in masked
+        and "chat.txt" not in masked
+        and "code" not in masked
+        and "REDACTED" not in masked
+    )
+    assert masked.startswith("Sam said")
+
+
+def test_segments_from_postmortem_kinds() -> None:
+    raw = json.loads((DATA / "checkout-pool-2024-05-01.json").read_text())
+    pm = PostMortem.model_validate(raw["postmortem"])
+    segs = segments_from_postmortem(pm)
+    kinds = {(s.section, s.field): s.kind for s in segs}
+    assert kinds[("timeline", "entries[5].text")] == "narrative"
+    assert kinds[("actions", "action_items[0].title")] == "action"
+    assert kinds[("actions", "action_items[0].owner")] == "owner"
+    assert kinds[("actions", "prevention.technical[0].text")] == "action"
+    assert kinds[("header", "author")] == "owner"
+    assert ("header", "title") not in kinds, "the header title repeats the summary title"
+    assert all(s.text.strip() for s in segs)
+
+
+def test_lexicon_loads_and_reports_broken_files(tmp_path: Path) -> None:
+    lex = load_lexicon()
+    assert lex.data.B1.rule == "B1-person-as-cause" and len(lex.patterns["B2"]) >= 5
+    with pytest.raises(ValueError, match=r"nope\.yaml: cannot read lexicon"):
+        load_lexicon(str(tmp_path / "nope.yaml"))
+    with pytest.raises(ValueError, match=r"x\.yaml: invalid lexicon YAML"):
+        parse_lexicon("a: [b", "x.yaml")
+    with pytest.raises(ValueError, match=r"x\.yaml: invalid lexicon \(version"):
+        parse_lexicon("version: one", "x.yaml")
+    text = (Path(__file__).parent.parent / "src/pmstudio/data/lexicon.yaml").read_text()
+    broken = text.replace("'\\bcareless(?:ness|ly)?\\b'", "'\\bcareless(?:ness'")
+    assert broken != text
+    with pytest.raises(ValueError, match=r"x\.yaml: invalid pattern"):
+        parse_lexicon(broken, "x.yaml")

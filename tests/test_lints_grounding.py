@@ -1,0 +1,211 @@
+"""Grounding lints (G1-G3): times, numbers and evidence ids of a draft against its evidence."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pmstudio.lints import lint_markdown, lint_postmortem
+from pmstudio.lints.grounding import EvidenceIndex
+from pmstudio.lints.quantities import find_durations, find_numbers, find_times
+from pmstudio.render import render_markdown
+from pmstudio.schema import Evidence, Finding, PostMortem
+
+DATA = Path(__file__).parent / "data" / "lints"
+
+
+def load(name: str = "checkout-pool-2024-05-01") -> tuple[PostMortem, list[Evidence]]:
+    raw = json.loads((DATA / f"{name}.json").read_text())
+    return PostMortem.model_validate(raw["postmortem"]), [Evidence.model_validate(e) for e in raw["evidence"]]
+
+
+def g(pm: PostMortem, evidence: list[Evidence], prefix: str = "G") -> list[Finding]:
+    return [f for f in lint_postmortem(pm, people=[], evidence=evidence) if f.rule.startswith(prefix)]
+
+
+def say(pm: PostMortem, sentence: str) -> None:
+    assert pm.summary is not None
+    pm.summary.summary += " " + sentence
+
+
+def test_time_and_number_extraction() -> None:
+    times = find_times("At 01:38 UTC, then 2019-10-21 02:05, 7:12 PM PDT and 14:02:33Z; not 1.2.3 or 10:1.")
+    assert [t.clock for t in times] == [98, 125, 132, 842]
+    assert times[1].at == datetime(2019, 10, 21, 2, 5, tzinfo=UTC)
+    assert [round(d.minutes) for d in find_durations("38 min, 1 h 5 min, 2 hours and 10 minutes, 10 more minutes")] == [
+        38, 65, 130, 10,
+    ]  # fmt: skip
+    nums = find_numbers(
+        "About 1,900 users, 38% errors, HTTP 503 responses, v2.13.2, 2024-05-01, 1.5k requests, 5xx"
+    )
+    assert [(n.value, n.percent, n.approximate) for n in nums] == [
+        (1900.0, False, True),
+        (38.0, True, False),
+        (1500.0, False, True),
+    ]
+
+
+def test_good_draft_is_grounded() -> None:
+    for name in (
+        "checkout-pool-2024-05-01",
+        "idp-cert-expiry-2023-07-18",
+        "docs-disk-full-2019-10-21",
+        "authz-memory-leak-2023-11-03",
+    ):
+        pm, evidence = load(name)
+        assert g(pm, evidence) == [], name
+
+
+def test_no_evidence_means_no_grounding_checks() -> None:
+    pm, _evidence = load()
+    say(pm, "At 03:33 UTC, 77,777 orders were lost.")
+    assert [f for f in lint_postmortem(pm, people=[]) if f.rule.startswith("G")] == []
+
+
+def test_entry_time_within_a_minute_passes_and_beyond_fails() -> None:
+    pm, evidence = load()
+    assert pm.timeline is not None
+    pm.timeline.entries[4].at += timedelta(seconds=50)  # 02:08, cites chat.txt:6
+    assert g(pm, evidence) == []
+    pm.timeline.entries[4].at += timedelta(minutes=1, seconds=10)
+    found = g(pm, evidence)
+    assert [(f.rule, f.severity, f.section) for f in found] == [("G1-ungrounded-time", "high", "timeline")]
+    assert "chat.txt:6" in found[0].message and "Nearest evidence time" in found[0].suggestion
+
+
+def test_entry_time_of_another_item_is_reported_medium() -> None:
+    pm, evidence = load()
+    assert pm.timeline is not None
+    entry = pm.timeline.entries[4]  # 02:08, cites chat.txt:6
+    entry.at = entry.at.replace(minute=5)  # the time of chat.txt:5, not of the cited item
+    found = g(pm, evidence)
+    assert [(f.rule, f.severity) for f in found] == [("G1-ungrounded-time", "medium")]
+
+
+def test_uncited_entry_matches_any_evidence() -> None:
+    pm, evidence = load()
+    assert pm.timeline is not None
+    pm.timeline.entries[4].evidence = []
+    pm.timeline.entries[4].at = pm.timeline.entries[4].at.replace(minute=5)
+    assert g(pm, evidence) == []
+    pm.timeline.entries[4].at = pm.timeline.entries[4].at.replace(minute=10)
+    assert len(g(pm, evidence, "G1")) == 1
+
+
+def test_milestone_must_match_its_entries() -> None:
+    pm, evidence = load()
+    assert pm.timeline is not None and pm.timeline.detected_at is not None
+    pm.timeline.detected_at += timedelta(minutes=2)  # 02:05 is an evidence time, but no detection entry
+    found = g(pm, evidence)
+    assert [f.span for f in found] == ["detected_at=2024-05-01 02:05"]
+    assert "02:03" in found[0].suggestion
+
+
+@pytest.mark.parametrize(
+    ("sentence", "grounded"),
+    [
+        ("The rollback began at 02:12 UTC.", True),
+        ("The rollback began at 02:47 UTC.", False),
+        ("The rollback began at 7:12 PM PDT.", True),  # = 02:12 UTC
+        ("Between 02:00 and 02:20, checkout failed.", True),  # times written in the evidence text
+        ("Recovery took 8 minutes.", True),  # 02:12 -> 02:20
+        ("Recovery took 3 hours.", False),
+        ("About 1,900 checkout attempts failed.", True),
+        ("About 2,000 checkout attempts failed.", True),  # approximate, within 10%
+        ("Exactly 2,500 checkout attempts failed.", False),
+        ("1900 attempts failed.", True),
+        ("The error rate peaked at 38%.", True),
+        ("The error rate peaked at 47%.", False),
+        ("99% of requests succeeded after the rollback.", True),  # complement of "under 1%"
+        ("The pool went from 200 to 20 connections.", True),
+        ("The pool went from 200 to 25 connections.", False),
+        ("The API returned HTTP 503 responses.", True),
+        ("Version v9.9.9 was not involved, per the 2024 release notes.", True),
+        ("The deploy reached 1 of 12 hosts.", True),
+        ("The deploy reached 9 hosts.", False),
+    ],
+)
+def test_text_times_and_numbers(sentence: str, grounded: bool) -> None:
+    pm, evidence = load()
+    say(pm, sentence)
+    found = g(pm, evidence)
+    assert (found == []) is grounded, [(f.rule, f.span) for f in found]
+    if not grounded:
+        assert all(f.section == "summary" and f.span in sentence for f in found)
+
+
+def test_numbers_in_impact_are_high_and_actions_are_not_checked() -> None:
+    pm, evidence = load()
+    assert pm.impact is not None and pm.actions is not None
+    pm.impact.users_affected.text = "About 45,000 checkout attempts failed."
+    pm.actions.action_items[0].impact = "Pools below 150 connections are rejected within 5 minutes."
+    found = g(pm, evidence)
+    assert [(f.rule, f.severity, f.section, f.span) for f in found] == [
+        ("G2-ungrounded-number", "high", "impact", "45,000")
+    ]
+
+
+def test_percentage_derived_from_one_evidence_item() -> None:
+    pm, evidence = load()
+    evidence = evidence + [
+        Evidence(
+            id="notes.md:1",
+            material="notes.md",
+            kind="notes",
+            line=1,
+            text="3 of 12 hosts had restarted by then",
+        )
+    ]
+    say(pm, "By then 25% of hosts had restarted.")
+    assert g(pm, evidence) == []
+
+
+def test_unknown_evidence_ids() -> None:
+    pm, evidence = load()
+    assert pm.root_cause is not None
+    pm.root_cause.contributing_factors[0].evidence = ["chat.txt:12", "chat.txt:99", "chats.txt:5"]
+    found = g(pm, evidence, "G3")
+    assert [(f.span, f.severity, f.section) for f in found] == [
+        ("chat.txt:99", "medium", "root_cause"),
+        ("chats.txt:5", "medium", "root_cause"),
+    ]
+    assert "Did you mean chat.txt:5" in found[1].suggestion
+
+
+def test_markdown_grounding() -> None:
+    pm, evidence = load()
+    md = render_markdown(pm)
+    assert [f for f in lint_markdown(md, evidence=evidence) if f.rule.startswith("G")] == []
+    shifted = md.replace("**02:16 UTC** - ", "**02:36 UTC** - ").replace(
+        "(evidence: chat.txt:6)", "(evidence: chat.txt:66)"
+    )
+    found = [
+        (f.rule, f.severity, f.span)
+        for f in lint_markdown(shifted, evidence=evidence)
+        if f.rule.startswith("G")
+    ]
+    assert ("G1-ungrounded-time", "high", "02:36 UTC") in found
+    assert ("G3-unknown-evidence-id", "medium", "chat.txt:66") in found
+    # a clock that exists in the evidence but not in the cited item
+    cited = md.replace("**02:16 UTC** - ", "**02:25 UTC** - ")
+    found = [
+        (f.rule, f.severity, f.span)
+        for f in lint_markdown(cited, evidence=evidence)
+        if f.rule.startswith("G")
+    ]
+    assert found == [("G1-ungrounded-time", "medium", "02:25 UTC")]
+
+
+def test_index_on_condensed_items() -> None:
+    _pm, evidence = load("docs-disk-full-2019-10-21")
+    index = EvidenceIndex(evidence)
+    first = datetime(2019, 10, 20, 0, 55, 12, tzinfo=UTC)
+    last = datetime(2019, 10, 21, 1, 20, tzinfo=UTC)
+    assert index.cited_time_ok(first, ["server.log:1"]) is True
+    assert index.cited_time_ok(last, ["server.log:1"]) is True
+    assert index.cited_time_ok(first + timedelta(hours=3), ["server.log:1"]) is False
+    assert index.cited_time_ok(first, ["nope:1"]) is None
+    assert index.number_ok(37, "37", percent=False, approximate=False), "the condensed count is evidence"
