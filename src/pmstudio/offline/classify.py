@@ -134,6 +134,10 @@ INVEST = _rx(
     r"narrowed|reproduc\w*|the bug|bug|audit logs?|reviewing|review(?:ed)?|compar\w*|which|what shipped|any deploys|"
     r"is it us|coincidence|not related|noise|red herring|doesn['’]t fit|restore of|forensics|exporting)\b"
 )
+FINDING = _rx(
+    r"\b(?:found (?:it|the)|identified|the culprit|root cause|turn(?:s|ed) out|it IS|that['’]s (?:it|the)|"
+    r"confirmed|points? (?:at|to)|narrowed)\b"
+)
 CAUSAL = _rx(
     r"\b(?:because|caused by|root cause|due to|the reason|turn(?:s|ed) out|was triggered by|triggered by|led to|"
     r"leads to|resulted in|as a result|so after|which meant|the bug|bug:|the issue (?:is|was)|the problem (?:is|was)|"
@@ -286,6 +290,8 @@ def _score(item: Item, s: Signals) -> float:
     score += 1.5 * s.mitigation + 1.5 * s.mit_done + 0.5 * s.mit_negative
     score += 2.0 * s.resolved + 0.5 * s.recovery_full + 1.0 * s.recovery_weak
     score += 1.5 * s.comm + 0.5 * s.invest + 0.5 * min(s.causal, 3)
+    if s.phase == "investigation" and FINDING.search(item.body):
+        score += 2.0  # a turning point of the investigation
     words = len(item.body.split())
     if words < 4:
         score -= 1.5

@@ -24,7 +24,7 @@ QUOTA: dict[str, int] = {
     "impact_start": 3,
     "detection": 3,
     "investigation": 5,
-    "mitigation": 6,
+    "mitigation": 7,
     "resolution": 3,
     "communication": 4,
 }
