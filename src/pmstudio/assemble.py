@@ -48,15 +48,15 @@ def duration_text(timeline: TimelineSection | None, impact: ImpactSection | None
 
 
 def incident_date(timeline: TimelineSection | None, bundle: Bundle) -> str:
-    candidates: list[datetime] = []
+    """The UTC date impact started (else detection, else the first timeline entry or evidence time)."""
+    candidates: list[datetime | None] = []
     if timeline:
-        candidates += [t for t in (timeline.started_at, timeline.detected_at) if t is not None]
-        candidates += [e.at for e in timeline.entries[:1]]
-    if not candidates:
-        timed = bundle.timed()
-        if timed and timed[0].at is not None:
-            candidates.append(timed[0].at)
-    return min(candidates).strftime("%Y-%m-%d") if candidates else NOT_STATED
+        candidates += [timeline.started_at, timeline.detected_at]
+        candidates += [min((e.at for e in timeline.entries), default=None)]
+    timed = bundle.timed()
+    candidates.append(timed[0].at if timed else None)
+    first = next((c for c in candidates if c is not None), None)
+    return first.strftime("%Y-%m-%d") if first else NOT_STATED
 
 
 def assemble_postmortem(

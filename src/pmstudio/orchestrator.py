@@ -300,8 +300,15 @@ class _Drafter:
             if not todo:
                 break
             rounds += 1
+            before = {name: out.model_dump(mode="json") for name, out in self.outputs.items()}
             await self.run_many(sorted(todo), rounds, todo)
+            changed = any(self.outputs[name].model_dump(mode="json") != before.get(name) for name in self.outputs)
             pm = self.assemble()
+            if not changed:
+                # the agents returned the same sections: another round would not change anything either
+                history += [f.model_copy(update={"fixed": False}) for f in findings]
+                findings = [f.model_copy(update={"round": rounds}) for f in findings]
+                break
             new = await self.check(pm, rounds)
             still = {(f.rule, f.section, f.span) for f in new}
             history += [f.model_copy(update={"fixed": (f.rule, f.section, f.span) not in still}) for f in findings]
