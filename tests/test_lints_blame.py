@@ -38,7 +38,11 @@ def rules(text: str, section: str = "timeline", kind: SegmentKind = "narrative")
             "Dana accidentally ran",
         ),
         ("Sam ran the wrong script on the primary.", "B1-person-as-cause", "Sam ran the wrong script"),
-        ("The on-call engineer ignored the disk alert.", "B1-person-as-cause", "engineer ignored"),
+        (
+            "The on-call engineer ignored the disk alert.",
+            "B1-person-as-cause",
+            "The on-call engineer ignored",
+        ),
         (
             "Sam's commit introduced the memory leak.",
             "B1-person-as-cause",
@@ -59,7 +63,11 @@ def rules(text: str, section: str = "timeline", kind: SegmentKind = "narrative")
         ("The failure came from a mistake by an engineer.", "B2-human-error", "mistake by an engineer"),
         ("Sam should have checked the hostname.", "B3-counterfactual", "Sam should have checked"),
         ("We could have caught this in review.", "B3-counterfactual", "We could have caught"),
-        ("The on-call engineer failed to escalate.", "B3-counterfactual", "engineer failed to escalate"),
+        (
+            "The on-call engineer failed to escalate.",
+            "B3-counterfactual",
+            "The on-call engineer failed to escalate",
+        ),
         ("If only Dana had looked at the logs.", "B3-counterfactual", "If only Dana had looked"),
         ("The outage would be shorter, if only the alert had paged.", "B3-counterfactual", "if only"),
         ("Had Sam run the canary, nothing would have broken.", "B3-counterfactual", "Had Sam run"),

@@ -198,3 +198,30 @@ def test_check_command_exits_nonzero_on_high_findings(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "B1-person-as-cause" in result.output
     assert runner.invoke(app, ["check", str(good)]).exit_code == 0
+
+
+def test_timeline_line_formats() -> None:
+    md = """## Timeline
+
+**01:38** - alert fired
+**2019-10-21 01:39 UTC** - on-call engineer paged
+- 14:32 investigation started
+- Oct 21, 01:45 UTC - Investigating
+- 2:32 PM PDT: rolled back
+| 01:50 | service restored |
+- [2019-10-21 02:00] resolved
+Note: the dashboard lagged by a minute.
+3 engineers joined the call.
+"""
+    _segs, doc = segments_from_markdown(md)
+    got = [(e.time_text, e.clock, e.phase) for e in doc.entries]
+    assert got == [
+        ("01:38", 98, "detection"),
+        ("2019-10-21 01:39 UTC", 99, "detection"),
+        ("14:32", 872, None),
+        ("Oct 21, 01:45 UTC", 105, None),
+        ("2:32 PM PDT", 21 * 60 + 32, "mitigation"),  # 14:32 PDT = 21:32 UTC
+        ("01:50", 110, "resolution"),
+        ("2019-10-21 02:00", 120, "resolution"),
+    ]
+    assert doc.entries[1].at is not None and doc.entries[1].at.isoformat() == "2019-10-21T01:39:00+00:00"

@@ -11,12 +11,13 @@ notes) becomes `quote` segments, which the blame lints do not read.
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
 
 from pydantic import Field
 
 from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntry, OutlineFactor
-from pmstudio.lints.quantities import find_times
 from pmstudio.lints.segments import Segment, SegmentKind, is_empty
+from pmstudio.timeparse import find_stamp
 
 H2_PARTS: tuple[tuple[str, str], ...] = (
     (r"executive summary|summary|overview|tl;?dr|incident summary", "summary"),
@@ -47,9 +48,6 @@ _LABEL = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*(?P<b>[^*]+?):?\*\*:?|\*(?P<i>[^*]+?):\*|_(?P<u>[^_]+?):_)\s*"
 )
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
-_ENTRY = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?:\|\s*)?(?:\*\*|__)?(?P<time>[^*_|]{3,40}?)(?:\*\*|__)?\s*(?:[-–—:|]\s+|\s+-\s+)(?P<text>.*)$"
-)
 _ACTION = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<done>[ xX])\]\s+)?(?P<body>.+)$")
 _OWNER = re.compile(
     r"\bOwner\s*:\s*(?P<v>.*?)\s*(?=(?:\s[-–—|]\s|[,;]\s*)?\b(?:Due|Priority|Deadline|ETA|Status|Ticket)\b\s*:|$)",
@@ -269,21 +267,26 @@ def _empty(segs: list[Segment], part: str) -> bool:
 
 
 def _timeline_line(doc: MarkdownDoc, line: str, group: str, n: int) -> bool:
-    m = _ENTRY.match(line)
-    if not m:
+    """A timeline entry: a line that starts with a time (`**01:38** - ...`, `- 2019-10-21 01:38 UTC: ...`,
+    `| 01:38 | ... |`, `Oct 21, 01:38 UTC - ...`, `- 2:32 PM PDT ...`)."""
+    stamp = find_stamp(line)
+    if stamp is None or stamp.date_only:
         return False
-    times = find_times(m.group("time"))
-    if not times or times[0].start > 2:
-        return False
-    t = times[0]
-    text = re.sub(r"\s*\|\s*$", "", m.group("text")).strip()
+    zone = stamp.zone or UTC
+    local = stamp.value.replace(tzinfo=zone)
+    at = local.astimezone(UTC) if stamp.has_year else None
+    offset = local.utcoffset() or timedelta(0)
+    clock = int((stamp.value.hour * 60 + stamp.value.minute - offset.total_seconds() // 60) % 1440)
+    rest = re.sub(r"^(?:\*\*|__)?\s*(?:[\]|)]\s*)?(?:[-–—:|]\s*)?", "", line[stamp.end :])
+    text = re.sub(r"\s*\|\s*$", "", rest).strip()
     ids = [x.strip() for c in _CITE.finditer(text) for x in c.group("ids").split(",") if x.strip()]
+    time_text = re.sub(r"^[\s\[(<|>*_#~`•·+-]*", "", line[: stamp.end]).strip()
     doc.entries.append(
         OutlineEntry(
             field=f"line {n}",
-            time_text=m.group("time").strip(),
-            at=t.at,
-            clock=t.clock,
+            time_text=time_text,
+            at=at,
+            clock=clock,
             phase=_phase(group, text),
             group=group or "Timeline",
             text=text,

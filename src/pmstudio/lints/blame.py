@@ -197,7 +197,7 @@ def _b1(sent: str, actors: Actors, mt: _Matchers, lex: Lexicon) -> list[Hit]:
             hits.append(
                 Hit(
                     "B1",
-                    a.start,
+                    _np_start(sent, a.start, actors, mt),
                     end,
                     b1.severity,
                     b1.message,
@@ -255,6 +255,27 @@ def _compound(sent: str, end: int) -> bool:
         return False
     word = nxt[0].word.lower()
     return word not in _AFTER_BY_ACTOR and not word.endswith("ing")
+
+
+def _np_start(sent: str, start: int, actors: Actors, mt: _Matchers) -> int:
+    """Widen a role word's span to its noun phrase ("engineer" -> "The on-call engineer")."""
+    first = _tokens(sent[start:])
+    if not first or first[0].word in actors.names or actors.strength(first[0].word) != "strong":
+        return start
+    begin = start
+    for tok in reversed(_tokens(sent[:start])[-3:]):
+        w = tok.word.lower()
+        if (
+            _PUNCT_GAP.search(sent[tok.end : begin])
+            or w in mt.breakers
+            or w.endswith(("ed", "ing"))
+            or tok.word in actors.names
+        ):
+            break
+        begin = tok.start
+        if w in _DETERMINER:
+            break
+    return begin
 
 
 def _lead(sent: str) -> int:
@@ -342,7 +363,7 @@ def _b3(sent: str, seg: Segment, actors: Actors, mt: _Matchers, lex: Lexicon) ->
         start = subject(m.start(), True, True)
         if start is None and not passive_person:
             continue
-        span_start = m.start() if start is None else start
+        span_start = m.start() if start is None else _np_start(sent, start, actors, mt)
         hits.append(
             Hit("B3", span_start, m.end(), sev, b3.message, _b3_suggestion(sent, m.end(), pp, b3.suggestion))
         )
@@ -366,7 +387,7 @@ def _b3(sent: str, seg: Segment, actors: Actors, mt: _Matchers, lex: Lexicon) ->
         hits.append(
             Hit(
                 "B3",
-                start,
+                _np_start(sent, start, actors, mt),
                 m.end(),
                 sev,
                 b3.message,

@@ -304,7 +304,7 @@ def lint_completeness(
         and "impact" not in outline.empty
         and not has_magnitude(outline.impact_text)
     ):
-        out.append(_f("C6-impact-magnitude", "medium", "impact", outline.impact_text[:80] or "Impact",
+        out.append(_f("C6-impact-magnitude", "medium", "impact", outline.impact_text.strip()[:80] or "Impact",
                       "Impact has no magnitude (a count or percentage of affected users, requests, orders...).",
                       "Add how many were affected, labelled as an estimate if it is one."))  # fmt: skip
     if "root_cause" in outline.present and len(outline.factors) < 2:
