@@ -105,6 +105,7 @@ def test_template_residue(text: str, residue: str) -> None:
         "Line one<br>line two, <details>more</details>.",
         "The INSERT statements into orders were retried.",
         "Mail <oncall@example.org> or open <https://status.example.org>.",
+        "The cache is a Map<String> keyed by user id; latency stayed <200ms.",
         'The chat said "who pushed this??" and `{{template}}` was literal.',
     ],
 )

@@ -225,3 +225,23 @@ Note: the dashboard lagged by a minute.
         ("2019-10-21 02:00", 120, "resolution"),
     ]
     assert doc.entries[1].at is not None and doc.entries[1].at.isoformat() == "2019-10-21T01:39:00+00:00"
+
+
+def test_action_item_table() -> None:
+    md = """## Action Items
+
+| Action Item | Type | Owner | Bug |
+|---|---|---|---|
+| Update playbook with instructions for responding to cascading failure | mitigate | jennifer | n/a **DONE** |
+| Use flux capacitor to balance load between clusters (P2) | prevent | martym | Bug 5554823 |
+| Schedule cascading failure test during next DiRT | process | | Bug 5554824 |
+"""
+    segs, doc = segments_from_markdown(md)
+    assert [(a.owner, a.kind, a.priority) for a in doc.actions] == [
+        ("jennifer", "mitigate", ""),
+        ("martym", "prevent", "P2"),
+        ("", None, ""),
+    ]
+    assert [s.text for s in segs if s.kind == "owner"] == ["jennifer", "martym"]
+    rules = [(f.rule, f.span) for f in lint_markdown(md)]
+    assert ("C8-action-owner", "Schedule cascading failure test during next DiRT") in rules

@@ -139,6 +139,7 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
     in_comment = False
     present: list[str] = []
     plain_line = -1
+    table: list[str] = []  # header cells of an action-item table
 
     def add(text: str, kind: SegmentKind, n: int, section: str | None = None) -> None:
         if text.strip():
@@ -215,6 +216,16 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
         if part == "timeline" and _timeline_line(doc, line, sub, n):
             add(doc.entries[-1].text, "narrative", n)
             continue
+        if part == "actions" and stripped.startswith("|"):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if any(c.lower().strip("*_ ") in _OWNER_COLUMNS for c in cells):
+                table = [c.lower().strip("*_ ") for c in cells]
+                continue
+            if table:
+                _table_action(doc, table, cells, n, segs)
+                continue
+        elif not stripped.startswith("|"):
+            table = []
         if part == "actions" and _action_line(doc, line, n, segs):
             continue
         label, text = _strip_label(line)
@@ -294,6 +305,41 @@ def _timeline_line(doc: MarkdownDoc, line: str, group: str, n: int) -> bool:
         )  # fmt: skip
     )
     return True
+
+
+_OWNER_COLUMNS = frozenset({"owner", "owners", "assignee", "assigned to", "responsible"})
+_TITLE_COLUMNS = ("action item", "action", "item", "title", "task", "description", "follow-up", "remediation")
+_DUE_COLUMNS = ("due", "due date", "deadline", "eta", "target date")
+
+
+def _table_action(doc: MarkdownDoc, header: list[str], cells: list[str], n: int, segs: list[Segment]) -> None:
+    """One row of an action-item table (`| Action | Type | Owner | Bug |`, as in Google's template)."""
+
+    def col(names: tuple[str, ...] | frozenset[str]) -> str:
+        for i, h in enumerate(header):
+            if h in names and i < len(cells):
+                return cells[i].strip("*_ ")
+        return ""
+
+    title = col(_TITLE_COLUMNS) or (cells[0].strip("*_ ") if cells else "")
+    row = " ".join(cells)
+    prio = _PRIORITY.search(row)
+    kind = re.search(
+        r"\b(prevent|mitigate|detect|repair|investigate)\w*", col(("type", "kind", "category")), re.I
+    )
+    action = OutlineAction(
+        field=f"line {n}",
+        title=title,
+        owner=col(_OWNER_COLUMNS),
+        due=col(_DUE_COLUMNS),
+        priority=(prio.group("p") or prio.group("v") or "") if prio else "",
+        kind=kind.group(1).lower() if kind else None,
+        factor_ids=_FACTOR_ID.findall(row),
+    )
+    doc.actions.append(action)
+    segs.append(Segment(section="actions", field=f"line {n}", text=action.title, kind="action"))
+    if action.owner:
+        segs.append(Segment(section="actions", field=f"line {n}", text=action.owner, kind="owner"))
 
 
 def _action_line(doc: MarkdownDoc, line: str, n: int, segs: list[Segment]) -> bool:

@@ -60,8 +60,7 @@ class EvidenceIndex:
             self.ratios += [100 * a / b for a in values for b in values if b > 0 and 0 < a <= b]
         self.points = sorted(set(points))
         self.clocks = {p.hour * 60 + p.minute for p in self.points}
-        minutes = sorted({int(p.timestamp() // 60) for p in self.points})[:1500]
-        self.diffs = sorted({b - a for i, a in enumerate(minutes) for b in minutes[i + 1 :]})
+        self.minutes = sorted({p.timestamp() / 60 for p in self.points})
         self.number_set = set(self.numbers)
 
     # ------------------------------------------------------------------ times
@@ -107,8 +106,12 @@ class EvidenceIndex:
         tol = 1.0 if unit_minutes <= 1 else unit_minutes / 2
         if first in self.number_set:
             return True
-        i = bisect_left(self.diffs, minutes - tol)
-        return i < len(self.diffs) and self.diffs[i] <= minutes + tol
+        pts = self.minutes
+        for a in pts:  # is there a later point b with b - a within [minutes - tol, minutes + tol]?
+            i = bisect_left(pts, a + minutes - tol)
+            if i < len(pts) and pts[i] <= a + minutes + tol:
+                return True
+        return False
 
     def number_ok(self, value: float, text: str, *, percent: bool, approximate: bool) -> bool:
         if value in (0.0, 1.0) or value in self.number_set:
