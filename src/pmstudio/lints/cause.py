@@ -1,0 +1,181 @@
+"""B1, a person presented as the cause: an actor linked to a causal or failure verb.
+
+The link is only a possessive noun phrase or a few filler words ("Sam's config change broke", "the
+on-call engineer accidentally ran"), a relative clause ("the developer who wrote the cache
+introduced the leak"), or a "by" phrase ("caused by Sam"); neutral verbs ("Dana rolled back the
+deploy") never match, and an omission with its reason given ("did not notice the page because it
+was routed to e-mail") passes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pmstudio.lints.actors import Actors
+from pmstudio.lints.clauses import Hit, after_words, is_adverb, lead, np_start
+from pmstudio.lints.lexicon import Lexicon, load_lexicon
+from pmstudio.lints.matchers import Matchers
+from pmstudio.lints.rewrite import by_rewrite, capitalise, participle, passive, replace_possessive
+
+_PAST_IRREGULAR = frozenset(
+    "found saw said knew thought made ran took went got gave told led kept held brought built sent spent left felt "
+    "meant met paid put read set shut stood understood won wrote began became came did had was were is are has "
+    "shows says suggests indicates confirms reveals showed noted noticed restored fixed confirmed".split()
+)
+
+
+def _np_word(word: str, mt: Matchers) -> bool:
+    w = word.lower()
+    if w in mt.change_nouns or re.fullmatch(r"[\d:.]+", w):
+        return True
+    if w in mt.breakers or w in _PAST_IRREGULAR or w in {"who", "which", "that", "to"}:
+        return w == "to"
+    if w.endswith(("ed", "ing")) and not w.startswith("un"):
+        return False
+    return True
+
+
+def _relative_word(word: str, mt: Matchers) -> bool:
+    return word.lower() not in mt.breakers or word.lower() == "that"
+
+
+_OMISSION = re.compile(
+    r"\s*(?:did\s+not|didn['’]t|did\s+never|never|does\s+not|doesn['’]t|had\s+not|hadn['’]t)\b", re.I
+)
+_EXPLAINED = re.compile(r"\b(?:because|since|as|due to|given that|so|until|while|when)\b", re.I)
+
+
+def _explained_omission(matched: str, rest: str) -> bool:
+    return bool(_OMISSION.match(matched)) and bool(_EXPLAINED.search(rest))
+
+
+def _filler_word(word: str, mt: Matchers) -> bool:
+    return word.lower() in mt.filler or is_adverb(word)
+
+
+def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
+    b1 = lex.data.B1
+    hits: list[Hit] = [
+        Hit("B1", m.start(), m.end(), b1.severity, b1.message, b1.suggestion)
+        for p in mt.b1_patterns
+        for m in p.finditer(sent)
+    ]
+    for a in actors.find(sent):
+        if a.strength == "collective":
+            continue
+        vp = mt.strong_vp if a.strength == "strong" else mt.weak_vp
+        pos = a.end
+        poss = re.match(r"['’]s?(?=\s)", sent[pos:])
+        if poss and a.strength == "strong":
+            pos += poss.end()
+            m = mt.possessive_blame.match(sent, pos)
+            if m:
+                hits.append(Hit("B1", a.start, m.end(), b1.severity, b1.message, b1.suggestion))
+                continue
+            steps, allowed, limit = after_words(sent, pos, 6), _np_word, 6
+        else:
+            steps = after_words(sent, pos, 7)
+            if steps and steps[0].word.lower() in ("who", "that") and a.strength == "strong":
+                allowed, limit = _relative_word, 7  # "the developer who wrote the cache introduced ..."
+            else:
+                allowed, limit = _filler_word, 3
+        end = None
+        m = None if poss else vp.match(sent, pos)
+        if m:
+            end = m.end()
+        else:
+            for tok in steps[:limit]:
+                if not allowed(tok.word, mt):
+                    break
+                m = vp.match(sent, tok.end)
+                if m:
+                    end = m.end()
+                    break
+        if m is not None and end is not None and _explained_omission(m.group(0), sent[end:]):
+            continue  # "did not notice the alert because it was grouped": the why is given
+        if end is not None:
+            hits.append(
+                Hit(
+                    "B1",
+                    np_start(sent, a.start, actors, mt),
+                    end,
+                    b1.severity,
+                    b1.message,
+                    _b1_suggestion(sent, a.start, a.end, bool(poss)),
+                )
+            )
+            continue
+        if a.strength != "strong":
+            continue
+        if _compound(sent, a.end):
+            continue  # "because of engineer error": the actor word modifies a noun
+        prefix = sent[max(0, a.start - 80) : a.start]
+        for pattern in (mt.by_before, mt.bad_by_before):
+            pm = pattern.search(prefix)
+            if pm:
+                start = a.start - len(prefix) + pm.start()
+                if (
+                    re.match(r"(?:mistake|error|oversight|lapse|slip)", pm.group("by"), re.I)
+                    and a.text not in actors.names
+                ):
+                    b2 = lex.cls("B2")
+                    suggestion = lex.patterns["B2"][0].suggestion
+                    hits.append(Hit("B2", start, a.end, b2.severity or "high", b2.message, suggestion))
+                    break
+                by_end = a.start - len(prefix) + pm.end("by")
+                suggestion = (
+                    f'"{capitalise(by_rewrite(sent.strip(), by_end - lead(sent), a.end - lead(sent)))}"'
+                )
+                hits.append(
+                    Hit(
+                        "B1",
+                        start,
+                        a.end,
+                        b1.severity,
+                        b1.message,
+                        f"Name the mechanism, not the person: {suggestion}",
+                    )
+                )
+                break
+    return hits
+
+
+_AFTER_BY_ACTOR = frozenset(
+    "who that which and or on in at during while when with for to was were had has did not because after before "
+    "as by from".split()
+)
+
+
+def _compound(sent: str, end: int) -> bool:
+    """True when the word after an actor makes it a modifier ("engineer error", "team workflow")."""
+    if re.match(r"['’]s?\b", sent[end:]):
+        return False
+    nxt = after_words(sent, end, 1)
+    if not nxt or nxt[0].start != end + 1:
+        return False
+    word = nxt[0].word.lower()
+    return word not in _AFTER_BY_ACTOR and not word.endswith("ing")
+
+
+def _b1_suggestion(sent: str, start: int, end: int, possessive: bool) -> str:
+    offset = lead(sent)
+    if possessive:
+        return (
+            f'Make the change the subject: "{replace_possessive(sent.strip(), start - offset, end - offset)}"'
+        )
+    rest = re.split(r"[,;:]|\s(?:and|but|so|because)\s", sent[end:])[0].strip().rstrip(".;!?")
+    m = re.match(r"(?:\w+ly\s+)?(?:forgot|neglected|failed)\s+to\s+(?P<v>[\w-]+)\s+(?P<obj>.+)$", rest, re.I)
+    if m:
+        done = passive(m.group("obj"), participle(m.group("v")))
+        if done:
+            return f'Describe the omission without the person: "{done}", then what made it easy to miss.'
+    m = re.match(r"(?:\w+ly\s+)?(?:did\s+not|didn['’]t|never)\s+(?P<v>[\w-]+)\s+(?P<obj>.+)$", rest, re.I)
+    if m:
+        done = passive(m.group("obj"), participle(m.group("v")))
+        if done:
+            return f'Describe the omission without the person: "{done}", then what made it easy to miss.'
+    return lex_suggestion()
+
+
+def lex_suggestion() -> str:
+    return load_lexicon().data.B1.suggestion
