@@ -379,7 +379,7 @@ def compare_cmd(
 @db_app.command("status")
 def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None) -> None:
     """Show applied and pending migrations and row counts."""
-    from pmstudio.store.db import connect, default_db_path
+    from pmstudio.store.db import connect, default_db_path, first_row
     from pmstudio.store.migrations import applied, pending
 
     path = db or default_db_path()
@@ -393,7 +393,7 @@ def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = Non
         for (table,) in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
         ).fetchall():
-            n = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            n = first_row(con.execute(f'SELECT count(*) FROM "{table}"'))
             Console().print(f"  {table}: {n[0] if n else 0} rows")
 
 

@@ -64,6 +64,16 @@ def connect(
         con.close()
 
 
+def first_row(cursor: duckdb.DuckDBPyConnection) -> Any:
+    """The first row of a query's result, or None, reading the result to its end.
+
+    DuckDB 2 refuses new statements on a connection while a result is only partly fetched, so
+    `fetchone()` on a multi-row (or not yet exhausted) result is a trap; this is not.
+    """
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
     """Bulk-insert dict rows through an Arrow table (never row-by-row executemany)."""
     if not rows:

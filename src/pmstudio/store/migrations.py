@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from pmstudio.store.db import first_row
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
@@ -186,9 +188,9 @@ def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
-    exists = con.execute(
+    exists = first_row(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = '_migrations'"
-    ).fetchone()
+    ))
     if not exists or not exists[0]:
         return []
     return [r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from pmstudio.schema import Bundle, CriticReport, Evidence, Material, PostMortem
-from pmstudio.store.db import connect, default_db_path
+from pmstudio.store.db import connect, default_db_path, first_row
 from pmstudio.store.migrations import applied
 
 
@@ -86,14 +86,14 @@ def get_draft(draft_id: str, db: str | Path | None = None) -> DraftView | None:
     with connect(path, read_only=True) as con:
         if "m001_create_drafts" not in applied(con):
             return None
-        row = con.execute(
+        row = first_row(con.execute(
             """
             SELECT d.draft_id, d.run_id, d.model, d.prompt_set, d.status, d.error, d.postmortem, d.markdown, d.critic,
                    b.bundle_id, b.title, b.timezone, b.redacted, b.materials, b.evidence
             FROM drafts d LEFT JOIN bundles b ON b.bundle_key = d.bundle_key WHERE d.draft_id = ?
             """,
             [draft_id],
-        ).fetchone()
+        ))
         if row is None:
             return None
         sections = con.execute(

@@ -13,7 +13,7 @@ from ulid import ULID
 
 from pmstudio.prompts import load_prompt_file, prompts_dir
 from pmstudio.schema import Bundle, DraftRecord, Usage
-from pmstudio.store.db import connect, insert_rows
+from pmstudio.store.db import connect, first_row, insert_rows
 from pmstudio.store.migrations import migrate
 
 
@@ -89,7 +89,7 @@ def _draft_rows(
     )
     base = prompts_dir()
     for ref in record.prompts:
-        exists = con.execute("SELECT 1 FROM prompt_versions WHERE sha256 = ?", [ref.sha256]).fetchone()
+        exists = first_row(con.execute("SELECT 1 FROM prompt_versions WHERE sha256 = ?", [ref.sha256]))
         if exists:
             continue
         try:

@@ -1,0 +1,50 @@
+"""Edits: suggested rewrites replace exactly the span in its section; section edits are validated."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic_ai.models.function import FunctionModel
+
+from pmstudio import orchestrator
+from pmstudio.edits import EditError, apply_suggestion, replace_section
+from pmstudio.orchestrator import DraftSettings, draft_postmortem
+from pmstudio.schema import Finding, PostMortem
+from pmstudio.testing.factories import sample_bundle
+
+from .test_orchestrator import Scripted  # noqa: TID252
+
+
+@pytest.fixture
+def pm(monkeypatch: pytest.MonkeyPatch) -> PostMortem:
+    monkeypatch.setattr(orchestrator, "review", lambda pm, bundle: [])
+    bundle = sample_bundle()
+    record = asyncio.run(draft_postmortem(bundle, model=FunctionModel(Scripted(bundle)), settings=DraftSettings(max_revisions=0)))
+    assert record.postmortem is not None
+    return record.postmortem
+
+
+def test_apply_suggestion_rewrites_only_the_span(pm: PostMortem) -> None:
+    assert pm.summary is not None
+    f = Finding(rule="B6-condescending", severity="low", section="summary", span="a rollback", message="m", suggestion="the rollback")
+    out = apply_suggestion(pm, f)
+    assert out.summary is not None and "the rollback restored" in out.summary.summary
+    assert out.summary.evidence == pm.summary.evidence
+    assert out.timeline == pm.timeline
+
+
+def test_apply_suggestion_errors(pm: PostMortem) -> None:
+    with pytest.raises(EditError, match="no suggested rewrite"):
+        apply_suggestion(pm, Finding(rule="X", severity="low", section="summary", span="a", message="m"))
+    with pytest.raises(EditError, match="no longer in summary"):
+        apply_suggestion(pm, Finding(rule="X", severity="low", section="summary", span="zzz", message="m", suggestion="y"))
+
+
+def test_replace_section_validates(pm: PostMortem) -> None:
+    out = replace_section(pm, "summary", '{"title": "New", "summary": "Edited by hand.", "evidence": []}')
+    assert out.summary is not None and out.summary.summary == "Edited by hand."
+    with pytest.raises(EditError, match="summary"):
+        replace_section(pm, "summary", '{"title": 3}')
+    with pytest.raises(EditError, match="summary"):
+        replace_section(pm, "summary", "{not json")
