@@ -27,7 +27,7 @@ from pmstudio.prompts import load_prompt_set, project_root
 from pmstudio.render import render_markdown
 from pmstudio.schema import Bundle, PostMortem
 from pmstudio.store import connect, migrate
-from pmstudio.store.db import insert_rows
+from pmstudio.store.db import first_row, insert_rows
 from pmstudio.store.writes import _draft_rows, bundle_key, finish_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
@@ -156,11 +156,11 @@ class Runner:
     def cached_draft(self, key: str) -> tuple[str, PostMortem] | None:
         with connect(self.db, read_only=False) as con:
             migrate(con)
-            row = con.execute(
+            row = first_row(con.execute(
                 "SELECT draft_id, postmortem FROM drafts WHERE cache_key = ? AND status IN ('ok', 'partial') "
                 "AND postmortem IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
                 [key],
-            ).fetchone()
+            ))
         if row is None:
             return None
         return str(row[0]), PostMortem.model_validate_json(row[1])
@@ -183,7 +183,7 @@ class Runner:
         from pmstudio.evals.metrics import selected_metrics
 
         pm_json = pm.model_dump_json()
-        metrics = selected_metrics(self.settings.metrics, judge=self.settings.judge)
+        metrics: list[Any] = list(selected_metrics(self.settings.metrics, judge=self.settings.judge))
         keyed = [(m, score_key(pm_json, case, m.metric_id, str(m.metric_version), self.settings.judge if m.judge else None)) for m in metrics]
         cached = self.cached_scores([k for _, k in keyed])
         rows: list[dict[str, Any]] = []
@@ -367,14 +367,14 @@ def last_run(db: str | Path | None = None, *, kind: str = "eval", unfinished: bo
     with connect(db) as con:
         migrate(con)
         where = "kind = ?" + (" AND finished_at IS NULL" if unfinished else "")
-        row = con.execute(f"SELECT run_id FROM runs WHERE {where} ORDER BY started_at DESC LIMIT 1", [kind]).fetchone()
+        row = first_row(con.execute(f"SELECT run_id FROM runs WHERE {where} ORDER BY started_at DESC LIMIT 1", [kind]))
     return str(row[0]) if row else None
 
 
 def run_settings(run_id: str, db: str | Path | None = None) -> EvalSettings:
     with connect(db) as con:
         migrate(con)
-        row = con.execute("SELECT settings FROM runs WHERE run_id = ? AND kind = 'eval'", [run_id]).fetchone()
+        row = first_row(con.execute("SELECT settings FROM runs WHERE run_id = ? AND kind = 'eval'", [run_id]))
     if row is None:
         raise KeyError(f"no eval run {run_id!r}")
     data = json.loads(row[0])
