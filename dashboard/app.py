@@ -10,12 +10,12 @@ import streamlit as st
 
 from pmstudio.store.db import default_db_path
 
-st.set_page_config(page_title="Postmortem Studio", page_icon=":material/description:", layout="wide")
+st.set_page_config(page_title="Postmortem Studio", page_icon="📝", layout="wide")
 
 pages = [
-    st.Page("views/draft.py", title="Draft", icon=":material/edit_note:", default=True),
-    st.Page("views/compare.py", title="Compare", icon=":material/compare:"),
-    st.Page("views/runs.py", title="Runs", icon=":material/history:"),
+    st.Page("views/draft.py", title="Draft", icon="✍️", default=True),
+    st.Page("views/compare.py", title="Compare", icon="⚖️"),
+    st.Page("views/runs.py", title="Runs", icon="🗂️"),
 ]
 with st.sidebar:
     st.caption(f"Database: `{default_db_path()}`")

@@ -1,0 +1,145 @@
+"""One end-to-end test per dashboard page in headless Debian Chromium, driven by Playwright.
+
+Never `playwright install`: Chromium comes from Debian (`apt-get install chromium`, done by .ci/run).
+Without it these tests skip with the reason, except in CI (PMSTUDIO_REQUIRE_BROWSER=1), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    if os.environ.get("PMSTUDIO_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("/usr/bin/chromium is missing but PMSTUDIO_REQUIRE_BROWSER=1 (apt-get install chromium)")
+    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "pmstudio.duckdb"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PMSTUDIO_DB": str(db),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "STREAMLIT_SERVER_HEADLESS": "true",
+        "DEEPEVAL_TELEMETRY_OPT_OUT": "YES",
+        "DEEPEVAL_DISABLE_DOTENV": "1",
+    }
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
+        env.pop(key, None)
+    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not become healthy: " + (tmp / "streamlit.log").read_text()[-2000:])
+    try:
+        yield {"url": url, "db": db, "env": env}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _page(browser: Any, hosts: set[str]) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    return page
+
+
+def test_draft_page_drafts_the_example_offline(server: dict[str, Any], browser: Any, tmp_path: Path) -> None:
+    hosts: set[str] = set()
+    page = _page(browser, hosts)
+    page.goto(server["url"])
+    page.get_by_text("Draft a post-mortem").wait_for(timeout=30_000)
+    example = ROOT / "datasets" / "examples" / "docsrs-disk-full"
+    page.locator("input[type=file]").set_input_files([str(p) for p in sorted(example.iterdir()) if p.name != "bundle.yaml"])
+    page.get_by_label("Timezone of bare times").fill("Europe/Berlin")
+    page.get_by_role("button", name="Draft", exact=True).click()
+    page.get_by_role("tab", name="Timeline").wait_for(timeout=60_000)
+    for tab in ("Executive Summary", "Impact Assessment", "Root Cause Analysis", "Action Items and Prevention"):
+        assert page.get_by_role("tab", name=tab).count() >= 1, tab
+    page.get_by_role("tab", name="Timeline").click()
+    page.get_by_text("UTC").first.wait_for(timeout=10_000)
+    assert "draft=" in page.url
+    page.screenshot(path=str(tmp_path / "draft.png"), full_page=True)
+    assert hosts == {server["url"].split("/")[2]}, f"the page talked to other hosts: {hosts}"
+
+
+def test_runs_page_lists_the_draft_run(server: dict[str, Any], browser: Any) -> None:
+    page = _page(browser, set())
+    page.goto(server["url"] + "/runs")
+    page.get_by_role("heading", name="Runs").wait_for(timeout=30_000)
+    page.get_by_text("draft(s) in run").wait_for(timeout=30_000)
+
+
+def test_compare_page_shows_a_seeded_eval(server: dict[str, Any], browser: Any) -> None:
+    db = str(server["db"])
+    code = (
+        "import asyncio; from pmstudio.golden import load_dataset; from pmstudio.evals.runner import EvalSettings, Runner; "
+        "cases=[c for c in load_dataset('datasets/golden') if c.id.startswith(('docsrs','pivotal'))]; "
+        f"asyncio.run(Runner(cases, EvalSettings(prompt_sets=['default','seed-single-shot'], max_revisions=0), db={db!r}).run())"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server["env"], check=True, timeout=300)
+    page = _page(browser, set())
+    page.goto(server["url"] + "/compare")
+    page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
+    page.get_by_text("Metric by variant").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Drill into a case").wait_for(timeout=30_000)
