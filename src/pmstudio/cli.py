@@ -296,6 +296,8 @@ def eval_cmd(
     if not golden:
         fail(f"{folder}: no golden cases to run")
 
+    import pmstudio.evals.metrics  # noqa: F401  (deepeval's import, ~2 s, is not part of the grid's time)
+
     runner = Runner(golden, settings, db=db)
     total = len(runner.cells())
     started = time.perf_counter()
@@ -322,8 +324,8 @@ def eval_cmd(
     cmp = compare(load_scores([run_id], db), by=("model", "prompt"))
     print_comparison(cmp)
     err.print(
-        f"eval run {run_id}: {total} cells, {counts['cached']} drafts from cache, {counts['error']} errors, "
-        f"{seconds:.1f} s",
+        f"eval run {run_id}: {total} cells, {counts['cached']} drafts from cache, {counts['error']} errors; "
+        f"grid {seconds:.1f} s",
         highlight=False,
     )
     if json_out is not None:

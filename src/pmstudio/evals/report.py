@@ -17,7 +17,7 @@ def _fmt(x: float | None, digits: int = 3) -> str:
 
 
 def print_comparison(cmp: Comparison, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or Console(width=max(Console().width, 160))
     table = Table(title=f"metrics by {', '.join(cmp.by)} (mean [95% CI] / gate pass rate)", show_lines=False)
     table.add_column("metric", style="bold")
     for v in cmp.variants:

@@ -28,7 +28,7 @@ from pmstudio.render import render_markdown
 from pmstudio.schema import Bundle, PostMortem
 from pmstudio.store import connect, migrate
 from pmstudio.store.db import first_row, insert_rows
-from pmstudio.store.writes import _draft_rows, bundle_key, finish_run, start_run
+from pmstudio.store.writes import _draft_rows, finish_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
 ENGINE_PATHS = (
@@ -82,9 +82,16 @@ def engine_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def draft_cache_key(bundle: Bundle, model: str, prompt_hash: str, settings: EvalSettings, repeat_idx: int) -> str:
+def materials_key(case: GoldenCase) -> str:
+    """Hash of the case's raw materials and timezone: with the engine hash it fixes the parsed bundle,
+    so a cache hit needs no parsing at all."""
+    payload = json.dumps([case.timezone, [m.model_dump() for m in case.materials]], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def draft_cache_key(case: GoldenCase, model: str, prompt_hash: str, settings: EvalSettings, repeat_idx: int) -> str:
     payload = {
-        "bundle": bundle_key(bundle),
+        "materials": materials_key(case),
         "model": model,
         "prompts": prompt_hash,
         "max_revisions": settings.max_revisions,
@@ -153,39 +160,42 @@ class Runner:
 
     # ------------------------------------------------------------------ cache look-ups
 
-    def cached_draft(self, key: str) -> tuple[str, PostMortem] | None:
-        with connect(self.db, read_only=False) as con:
-            migrate(con)
+    def lookup(self, key: str, case: GoldenCase) -> tuple[tuple[str, PostMortem] | None, dict[str, dict[str, Any]]]:
+        """One short connection: the cached draft for `key` and, when there is one, its cached scores."""
+        with connect(self.db) as con:
             row = first_row(con.execute(
                 "SELECT draft_id, postmortem FROM drafts WHERE cache_key = ? AND status IN ('ok', 'partial') "
                 "AND postmortem IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
                 [key],
             ))
-        if row is None:
-            return None
-        return str(row[0]), PostMortem.model_validate_json(row[1])
+            if row is None:
+                return None, {}
+            pm = PostMortem.model_validate_json(row[1])
+            return (str(row[0]), pm), self._cached_scores(con, [k for _, k in self.score_keys(pm, case)])
 
-    def cached_scores(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+    def _cached_scores(self, con: Any, keys: list[str]) -> dict[str, dict[str, Any]]:
         if not keys:
             return {}
-        with connect(self.db) as con:
-            rows = con.execute(
-                "SELECT DISTINCT ON (score_key) score_key, score, threshold, passed, gate, reason, backend, error "
-                "FROM scores WHERE score_key IN (SELECT unnest(?)) AND error IS NULL",
-                [keys],
-            ).fetchall()
+        rows = con.execute(
+            "SELECT DISTINCT ON (score_key) score_key, score, threshold, passed, gate, reason, backend, error "
+            "FROM scores WHERE score_key IN (SELECT unnest(?)) AND error IS NULL",
+            [keys],
+        ).fetchall()
         cols = ("score_key", "score", "threshold", "passed", "gate", "reason", "backend", "error")
         return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
 
-    # ------------------------------------------------------------------ one cell
-
-    async def score(self, pm: PostMortem, case: GoldenCase, bundle: Bundle) -> list[dict[str, Any]]:
+    def score_keys(self, pm: PostMortem, case: GoldenCase) -> list[tuple[Any, str]]:
         from pmstudio.evals.metrics import selected_metrics
 
         pm_json = pm.model_dump_json()
         metrics: list[Any] = list(selected_metrics(self.settings.metrics, judge=self.settings.judge))
-        keyed = [(m, score_key(pm_json, case, m.metric_id, str(m.metric_version), self.settings.judge if m.judge else None)) for m in metrics]
-        cached = self.cached_scores([k for _, k in keyed])
+        judge = self.settings.judge
+        return [(m, score_key(pm_json, case, m.metric_id, str(m.metric_version), judge if m.judge else None)) for m in metrics]
+
+    # ------------------------------------------------------------------ one cell
+
+    async def score(self, pm: PostMortem, case: GoldenCase, cached: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        keyed = self.score_keys(pm, case)
         rows: list[dict[str, Any]] = []
         test_case = None
         for metric, key in keyed:
@@ -202,7 +212,7 @@ class Runner:
             if test_case is None:
                 from pmstudio.evals.metrics import make_test_case
 
-                test_case = make_test_case(pm, case, bundle)
+                test_case = make_test_case(pm, case, self.bundle(case))
             instance = metric.build(judge=self.settings.judge)
             try:
                 await instance.a_measure(test_case)
@@ -240,14 +250,15 @@ class Runner:
         started = time.perf_counter()
         try:
             async with self.limit(cell.model):
-                bundle = self.bundle(case)
                 prompts = load_prompt_set(cell.prompt_set)
-                key = draft_cache_key(bundle, cell.model, prompts.hash(), self.settings, cell.repeat_idx)
-                hit = self.cached_draft(key)
+                key = draft_cache_key(case, cell.model, prompts.hash(), self.settings, cell.repeat_idx)
+                hit, cached = self.lookup(key, case)
                 record = None
+                bundle: Bundle | None = None
                 if hit is not None:
                     draft_id, pm = hit
                 else:
+                    bundle = self.bundle(case)
                     record = await draft_postmortem(
                         bundle,
                         model=cell.model,
@@ -257,7 +268,7 @@ class Runner:
                     if record.postmortem is None:
                         raise RuntimeError(record.error or "draft failed")
                     draft_id, pm = record.draft_id, record.postmortem
-                scores = await self.score(pm, case, bundle)
+                scores = await self.score(pm, case, cached)
         except Exception as exc:
             result = CellResult(cell=cell, status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
             await self.write(run_id, cell, case, None, None, [], result, time.perf_counter() - started)
@@ -274,8 +285,9 @@ class Runner:
         await self.write(run_id, cell, case, record, draft_id, scores, result, time.perf_counter() - started, bundle=bundle, cache_key=key)
         return result
 
-    async def write(
+    def _cell_rows(
         self,
+        con: Any,
         run_id: str,
         cell: Cell,
         case: GoldenCase,
@@ -288,49 +300,107 @@ class Runner:
         bundle: Bundle | None = None,
         cache_key: str | None = None,
     ) -> None:
+        """Insert one cell's rows (its new draft, scores and eval_cells row) inside the caller's transaction."""
+        if record is not None and bundle is not None and record.postmortem is not None:
+            md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+            _draft_rows(
+                con, record, bundle, run_id=run_id, markdown=md, case_id=case.id, cache_key=cache_key,
+                repeat_idx=cell.repeat_idx,
+            )
+        common = {
+            "run_id": run_id,
+            "case_id": cell.case_id,
+            "model": cell.model,
+            "prompt_set": cell.prompt_set,
+            "repeat_idx": cell.repeat_idx,
+        }
+        insert_rows(con, "scores", [{**common, "draft_id": draft_id, **sc} for sc in scores])
+        usage = record.usage if record is not None else None
+        insert_rows(
+            con,
+            "eval_cells",
+            [
+                {
+                    **common,
+                    "draft_id": draft_id,
+                    "draft_cached": result.draft_cached,
+                    "status": result.status,
+                    "error": result.error,
+                    "failure_class": case.failure_class,
+                    "latency_ms": (record.latency_ms if record is not None else seconds * 1000.0),
+                    "cost_usd": usage.cost_usd if usage else None,
+                    "input_tokens": usage.input_tokens if usage else None,
+                    "output_tokens": usage.output_tokens if usage else None,
+                    "finished_at": datetime.now(UTC),
+                }
+            ],
+        )
+
+    async def write(self, run_id: str, cell: Cell, case: GoldenCase, record: Any, draft_id: str | None,
+                    scores: list[dict[str, Any]], result: CellResult, seconds: float, *, bundle: Bundle | None = None,
+                    cache_key: str | None = None) -> None:
+        """One cell in one transaction: a kill at any point leaves the cell complete or absent."""
         async with self.write_lock:
             with connect(self.db) as con:
-                migrate(con)
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    if record is not None and bundle is not None and record.postmortem is not None:
-                        md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
-                        _draft_rows(
-                            con, record, bundle, run_id=run_id, markdown=md, case_id=case.id, cache_key=cache_key,
-                            repeat_idx=cell.repeat_idx,
-                        )
-                    common = {
-                        "run_id": run_id,
-                        "case_id": cell.case_id,
-                        "model": cell.model,
-                        "prompt_set": cell.prompt_set,
-                        "repeat_idx": cell.repeat_idx,
-                    }
-                    insert_rows(con, "scores", [{**common, "draft_id": draft_id, **s} for s in scores])
-                    usage = record.usage if record is not None else None
-                    insert_rows(
-                        con,
-                        "eval_cells",
-                        [
-                            {
-                                **common,
-                                "draft_id": draft_id,
-                                "draft_cached": result.draft_cached,
-                                "status": result.status,
-                                "error": result.error,
-                                "failure_class": case.failure_class,
-                                "latency_ms": (record.latency_ms if record is not None else seconds * 1000.0),
-                                "cost_usd": usage.cost_usd if usage else None,
-                                "input_tokens": usage.input_tokens if usage else None,
-                                "output_tokens": usage.output_tokens if usage else None,
-                                "finished_at": datetime.now(UTC),
-                            }
-                        ],
-                    )
+                    self._cell_rows(con, run_id, cell, case, record, draft_id, scores, result, seconds,
+                                    bundle=bundle, cache_key=cache_key)
                     con.execute("COMMIT")
                 except Exception:
                     con.execute("ROLLBACK")
                     raise
+
+    async def write_cached(self, run_id: str, cells: list[Cell], hits: dict[tuple[str, str, str, int], Any]) -> list[CellResult]:
+        """Cells whose draft and every score are cached: scored from cache, written in one transaction."""
+        if not cells:
+            return []
+        results = []
+        async with self.write_lock:
+            with connect(self.db) as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for cell in cells:
+                        key, (draft_id, pm), cached = hits[cell.key()]
+                        case = self.cases[cell.case_id]
+                        scores = await self.score(pm, case, cached)
+                        result = CellResult(cell=cell, status="ok", draft_cached=True, scores_cached=len(scores))
+                        self._cell_rows(con, run_id, cell, case, None, draft_id, scores, result, 0.0, cache_key=key)
+                        results.append(result)
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+        for r in results:
+            self.on_progress(run_id, r)
+        return results
+
+    def prefetch(self, cells: list[Cell]) -> dict[tuple[str, str, str, int], Any]:
+        """For every cell fully served by the cache: (draft key, (draft id, post-mortem), cached scores)."""
+        keys = {}
+        for c in cells:
+            prompts = load_prompt_set(c.prompt_set)
+            keys[c.key()] = draft_cache_key(self.cases[c.case_id], c.model, prompts.hash(), self.settings, c.repeat_idx)
+        out: dict[tuple[str, str, str, int], Any] = {}
+        with connect(self.db) as con:
+            rows = con.execute(
+                "SELECT cache_key, draft_id, postmortem FROM drafts WHERE cache_key IN (SELECT unnest(?)) "
+                "AND status IN ('ok', 'partial') AND postmortem IS NOT NULL ORDER BY finished_at DESC",
+                [list(set(keys.values()))],
+            ).fetchall()
+            drafts: dict[str, tuple[str, PostMortem]] = {}
+            for key, draft_id, pm_json in rows:
+                drafts.setdefault(key, (str(draft_id), PostMortem.model_validate_json(pm_json)))
+            wanted = {}
+            for c in cells:
+                hit = drafts.get(keys[c.key()])
+                if hit is not None:
+                    wanted[c.key()] = (hit, self.score_keys(hit[1], self.cases[c.case_id]))
+            cached = self._cached_scores(con, sorted({k for _, sk in wanted.values() for _, k in sk}))
+        for ck, (hit, sk) in wanted.items():
+            if all(k in cached for _, k in sk):
+                out[ck] = (keys[ck], hit, {k: cached[k] for _, k in sk})
+        return out
 
     def done_cells(self, run_id: str) -> set[tuple[str, str, str, int]]:
         with connect(self.db) as con:
@@ -352,7 +422,9 @@ class Runner:
             )
         done = self.done_cells(run_id)
         todo = [c for c in self.cells() if c.key() not in done]
-        results = await asyncio.gather(*(self._tracked(run_id, c) for c in todo))
+        hits = self.prefetch(todo)
+        results = await self.write_cached(run_id, [c for c in todo if c.key() in hits], hits)
+        results += await asyncio.gather(*(self._tracked(run_id, c) for c in todo if c.key() not in hits))
         status = "ok" if all(r.status in ("ok", "partial") for r in results) else "partial"
         finish_run(run_id, status, path=self.db)
         return run_id
