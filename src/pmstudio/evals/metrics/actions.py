@@ -1,0 +1,188 @@
+"""Action-item family: hygiene (D10), the gated parts of D10/D11, coverage of the golden items.
+
+Hygiene, per item: verb-first title (imperative verb from `IMPERATIVE_VERBS`, after a leading
+priority label), not vague (no improve/enhance/ensure/look into/investigate... head without a
+measurable target or a deliverable), an owner that is not a placeholder, a due date or a priority, a
+link to an existing contributing factor, and no "people should be more careful" remediation (the
+critic lexicon's B4). Score = share of items passing every check.
+
+Gate: every item has an owner and a valid factor link, at least one `prevent` item, and no B4 item.
+
+Coverage: golden action items matched one-to-one by a draft item (title and impact) with
+similarity >= `TAU_ACTION`; not applicable when the source lists no action items.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pmstudio.evals.metrics.base import EvalMetric, Outcome, clip, listed
+from pmstudio.evals.metrics.causes import one_to_one
+from pmstudio.evals.metrics.context import EvalContext
+from pmstudio.evals.similarity import get_backend, similarity_backend_id
+from pmstudio.lints.completeness import NO_DUE, NO_OWNER
+from pmstudio.lints.lexicon import load_lexicon
+from pmstudio.schema import ActionItem
+
+TAU_ACTION = 0.2
+_LABEL = re.compile(r"^\s*(?:\[[^\]]{1,12}\]|(?:P[0-4]|high|medium|low|critical|urgent)\s*[:\-–]|\d+[.)])\s*", re.I)
+IMPERATIVE_VERBS = frozenset(
+    """accelerate add adjust adopt alert align allocate allow analyse analyze announce apply archive assign audit
+    automate back backfill backport block bound break budget build bump cache cap capture change check clarify clean
+    close codify collect communicate compare configure confirm consolidate contact containerise containerize convert
+    correct create cut deduplicate define delete deliver deploy deprecate derive design detect disable discuss
+    document double drain drop dry educate eliminate email embed enable encrypt enforce escalate establish estimate
+    evaluate expand expire export expose extend extract fail failover fence fill filter find fix flag force fork
+    freeze gate generate give grant guard halt handle harden hire host identify implement import include increase
+    index inform install instrument integrate introduce invest isolate keep kill label launch limit link lint list
+    load lock log lower maintain make map mark measure merge migrate minimise minimize mirror model modify monitor
+    move mute notify obtain offer onboard open order page parallelise parallelize partition patch pause pin plan
+    plug populate post practice practise prepare prevent prioritise prioritize probe profile protect prototype
+    provide provision prune publish purge put query queue raise rate-limit re-enable rebalance rebuild reconcile
+    record recover reduce refactor register reject release reload relocate remove rename reorder repair replace
+    replicate report reproduce request require rerun reserve reset resize restore restrict retire retry return
+    review revisit revoke rework rewrite roll rotate route run sandbox scale schedule scope scrub secure segment
+    send separate set shard share shorten simplify size skip slow snapshot speak specify spike split stage
+    standardise standardize start stop store stress-test submit subscribe suppress switch sync tag take teach
+    terminate test throttle tighten time track train transfer treat trigger truncate tune turn unblock unify
+    uninstall update upgrade upload use validate verify version watch whitelist allowlist widen wire write
+    ask assess agree coordinate decide do draft get go hold investigate look pair reach shadow talk tell work
+    improve enhance ensure optimise optimize strengthen consider explore continue try think""".split()
+)
+VAGUE_HEADS = ("improve", "enhance", "ensure", "optimise", "optimize", "strengthen", "better", "consider", "explore", "try", "think", "continue")
+VAGUE_PHRASES = re.compile(r"^(?:look\s+into|make\s+(?:sure|better)|be\s+more|investigate|revisit|review)\b", re.I)
+_DELIVERABLE = re.compile(r"\b(?:report|write-?up|document|proposal|rfc|decision|recommendation|runbook|design|plan|postmortem|ticket)\b", re.I)
+_TARGET = re.compile(r"\d")
+
+
+def title_words(title: str) -> list[str]:
+    text = _LABEL.sub("", title.strip().strip("*_`"), count=1)
+    return re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+
+
+def verb_first(title: str) -> bool:
+    words = title_words(title)
+    return bool(words) and words[0].lower() in IMPERATIVE_VERBS
+
+
+def vague(title: str) -> bool:
+    words = title_words(title)
+    if not words:
+        return True
+    text = " ".join(words)
+    head = words[0].lower()
+    if head in VAGUE_HEADS:
+        return not _TARGET.search(title)
+    if VAGUE_PHRASES.match(text):
+        return not (_DELIVERABLE.search(title) or _TARGET.search(title))
+    return False
+
+
+def _b4(item: ActionItem) -> bool:
+    return any(p.regex.search(f"{item.title}. {item.impact}") for p in load_lexicon().patterns["B4"])
+
+
+def item_problems(item: ActionItem, factor_ids: set[str]) -> list[str]:
+    out = []
+    if not verb_first(item.title):
+        out.append("not verb-first")
+    if vague(item.title):
+        out.append("vague")
+    if NO_OWNER.match(item.owner.strip()):
+        out.append("no owner")
+    if (item.due is None or NO_DUE.match(item.due.strip())) and item.priority is None:
+        out.append("no due date or priority")
+    if not item.factor_ids:
+        out.append("no factor link")
+    elif not set(item.factor_ids) <= factor_ids:
+        out.append(f"unknown factor {', '.join(sorted(set(item.factor_ids) - factor_ids))}")
+    if _b4(item):
+        out.append("behaviour remediation")
+    return out
+
+
+def _items(ctx: EvalContext) -> tuple[list[ActionItem], set[str]]:
+    items = ctx.pm.actions.action_items if ctx.pm.actions is not None else []
+    factors = {f.id for f in ctx.pm.root_cause.contributing_factors} if ctx.pm.root_cause is not None else set()
+    return list(items), factors
+
+
+class ActionItemHygiene(EvalMetric):
+    metric_id = "action_item_hygiene"
+    rubric_ref = "D10"
+    title = "Action-item hygiene"
+    definition = (
+        "Share of action items that are verb-first, not vague, owned, with a due date or priority, linked to an "
+        "existing factor, and not 'be more careful' remediation."
+    )
+    default_threshold = 0.9
+
+    def compute(self, ctx: EvalContext) -> Outcome:
+        items, factors = _items(ctx)
+        if not items:
+            return Outcome(score=0.0, reason="no action items")
+        problems = {i: item_problems(it, factors) for i, it in enumerate(items)}
+        bad = [f"{clip(items[i].title, 40)!r}: {', '.join(p)}" for i, p in problems.items() if p]
+        score = (len(items) - len(bad)) / len(items)
+        reason = f"{len(items) - len(bad)}/{len(items)} items pass" + (f"; {listed(bad)}" if bad else "")
+        return Outcome(score=score, reason=reason, details={"problems": {str(i): p for i, p in problems.items()}})
+
+
+class ActionItemGate(EvalMetric):
+    metric_id = "action_item_gate"
+    rubric_ref = "D10/D11"
+    title = "Action items: owners, links, prevention"
+    definition = (
+        "Gate: every item has an owner and a valid factor link; at least one 'prevent' item; no behaviour "
+        "remediation (B4). Score = share of the three conditions met."
+    )
+    gate = True
+    default_threshold = 1.0
+
+    def compute(self, ctx: EvalContext) -> Outcome:
+        items, factors = _items(ctx)
+        if not items:
+            return Outcome(score=0.0, reason="no action items")
+        unowned = [clip(it.title, 40) for it in items if NO_OWNER.match(it.owner.strip())]
+        unlinked = [clip(it.title, 40) for it in items if not it.factor_ids or not set(it.factor_ids) <= factors]
+        b4 = [clip(it.title, 40) for it in items if _b4(it)]
+        conditions = {
+            "owners and factor links": not unowned and not unlinked,
+            "a prevent item": any(it.kind == "prevent" for it in items),
+            "no behaviour remediation": not b4,
+        }
+        failed = []
+        if unowned:
+            failed.append(f"no owner: {listed(unowned, 2)}")
+        if unlinked:
+            failed.append(f"no valid factor link: {listed(unlinked, 2)}")
+        if not conditions["a prevent item"]:
+            failed.append("no prevent-type item")
+        if b4:
+            failed.append(f"behaviour remediation: {listed(b4, 2)}")
+        score = sum(conditions.values()) / len(conditions)
+        return Outcome(score=score, reason="all conditions met" if not failed else "; ".join(failed), details=conditions)
+
+
+class ActionItemCoverage(EvalMetric):
+    metric_id = "action_item_coverage"
+    rubric_ref = "D10"
+    title = "Action-item coverage"
+    definition = f"Golden action items matched one-to-one by a draft item (title + impact, similarity >= {TAU_ACTION})."
+    metric_version = f"1/{similarity_backend_id()}"
+    backend_id = similarity_backend_id()
+    default_threshold = 0.5
+
+    def compute(self, ctx: EvalContext) -> Outcome:
+        golden = ctx.case.expected.action_items or []
+        if not golden:
+            return Outcome(score=None, reason="not applicable: the source lists no action items")
+        items, _ = _items(ctx)
+        if not items:
+            return Outcome(score=0.0, reason=f"no draft action items for {len(golden)} golden ones")
+        sim = get_backend(None, ctx.evidence_texts).matrix(golden, [f"{it.title}. {it.impact}" for it in items])
+        pairs = one_to_one(sim, TAU_ACTION)
+        hit = {g for g, _, _ in pairs}
+        missed = [clip(golden[i], 50) for i in range(len(golden)) if i not in hit]
+        reason = f"{len(pairs)}/{len(golden)} golden action items covered" + (f"; missed: {listed(missed)}" if missed else "")
+        return Outcome(score=len(pairs) / len(golden), reason=reason, details={"pairs": pairs})
