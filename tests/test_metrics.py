@@ -190,3 +190,11 @@ def test_detection_after_resolution_breaks_chronology() -> None:
     late = TimelineEntry(at=pm.timeline.entries[-1].at + timedelta(minutes=5), phase="detection", text="Alert fired again.")
     pm.timeline.entries.append(late)
     assert "after resolution" in (run("chronology", pm).reason or "")
+
+
+def test_readme_lists_every_metric() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "evals" / "README.md").read_text(encoding="utf-8")
+    for mid, cls in METRICS.items():
+        assert f"| `{mid}` |" in readme, mid
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{mid}` |"))
+        assert ("| yes |" in row) == bool(cls.gate), mid  # type: ignore[attr-defined]

@@ -62,7 +62,7 @@ def draft_duration(ctx: EvalContext) -> tuple[float | None, str]:
 
 class DurationError(EvalMetric):
     metric_id = "duration_error"
-    rubric_ref = "C3"
+    rubric_ref = "issue 4"
     title = "Duration error"
     definition = (
         "|draft - golden duration| in minutes; tolerance max(5, 10% of golden); score max(0, 1 - err/(2*tol)), "
@@ -89,7 +89,7 @@ class DurationError(EvalMetric):
 
 class SeverityMatch(EvalMetric):
     metric_id = "severity_match"
-    rubric_ref = "B7"
+    rubric_ref = "issue 4"
     title = "Severity match"
     definition = "1.0 when the draft's severity equals the golden one, 0.5 when one level off, else 0; pass on exact."
     default_threshold = 1.0
