@@ -110,6 +110,8 @@ def test_strict_blamelessness_judge_is_binary() -> None:
     ok = BlamelessnessJudge(judge(Recorder(score=1)))
     asyncio.run(ok.a_measure(a_test_case()))
     assert ok.score == 1 and ok.is_successful()
+    wild = RootCauseJudge(judge(Recorder(score=42)))
+    assert asyncio.run(wild.a_measure(a_test_case())) == 1.0
     bad = BlamelessnessJudge(judge(Recorder(score=0, reason="Sam is named as the cause")))
     asyncio.run(bad.a_measure(a_test_case()))
     assert bad.score == 0 and not bad.is_successful() and "Sam" in (bad.reason or "")
@@ -140,7 +142,7 @@ def test_judge_through_the_fake_provider_server(fake_server: Any, monkeypatch: p
     fake_server.reset()
     metric = FaithfulnessJudge.build(f"openai-compatible:judge-model@{fake_server.openai_base_url}")
     score = asyncio.run(metric.a_measure(a_test_case()))
-    assert isinstance(score, float) and metric.score is not None and isinstance(metric.reason, str)
+    assert isinstance(score, float) and 0.0 <= score <= 1.0 and metric.score == score and isinstance(metric.reason, str)
     log = fake_server.log()
     assert log and all(r["model"] == "judge-model" for r in log)
     body = json.dumps(log[-1]["body"])

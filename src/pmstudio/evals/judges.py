@@ -230,13 +230,21 @@ class JudgeMetric(GEval):
             name=test_case.name,
         )
 
+    def _clamped(self) -> float:
+        """A judge answering outside the 0-10 scale is clipped into 0..1."""
+        self.score = min(1.0, max(0.0, float(self.score if self.score is not None else 0.0)))
+        self.success = self.is_successful()
+        return self.score
+
     def measure(self, test_case: LLMTestCase, *args: Any, **kwargs: Any) -> float:
         kwargs.setdefault("_show_indicator", False)
-        return float(super().measure(self.judge_case(test_case), *args, **kwargs))
+        super().measure(self.judge_case(test_case), *args, **kwargs)
+        return self._clamped()
 
     async def a_measure(self, test_case: LLMTestCase, *args: Any, **kwargs: Any) -> float:
         kwargs.setdefault("_show_indicator", False)
-        return float(await super().a_measure(self.judge_case(test_case), *args, **kwargs))
+        await super().a_measure(self.judge_case(test_case), *args, **kwargs)
+        return self._clamped()
 
 
 def _rubric_version(file: str) -> str:
