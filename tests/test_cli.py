@@ -144,3 +144,31 @@ def test_check_flags_blame_and_passes_clean(tmp_path: Path) -> None:
     assert flagged.exit_code == 1
     assert "human error" in flagged.stdout.lower()
     assert json.loads(runner.invoke(app, ["check", str(bad), "--format", "json"]).stdout)
+
+
+def test_eval_rejects_unknown_metric_and_bad_thresholds_before_work(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    result = runner.invoke(app, ["eval", "--metrics", "nope", "--db", str(db)])
+    assert result.exit_code == 2 and "unknown metric 'nope'" in result.stderr
+    bad = tmp_path / "t.yaml"
+    bad.write_text("metrics: [")
+    result = runner.invoke(app, ["eval", "--thresholds", str(bad), "--db", str(db)])
+    assert result.exit_code == 2 and "t.yaml" in result.stderr
+    assert _rows(db) == 0
+
+
+def test_eval_small_grid_then_cached_and_gated(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    args = ["eval", "--cases", "docsrs-2019-10-21-disk-full,pivotal-pws-2017-03-31-ssl-certificate-expiry",
+            "--prompts", "default,seed-single-shot", "--db", str(db), "--quiet"]
+    first = runner.invoke(app, [*args, "--json", str(tmp_path / "cmp.json")], env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    assert "4 cells, 0 drafts from cache, 0 errors" in first.stderr
+    cmp = json.loads((tmp_path / "cmp.json").read_text())
+    assert {s["variant"] for s in cmp["summaries"]} == {"offline | default", "offline | seed-single-shot"}
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0 and "4 cells, 4 drafts from cache" in second.stderr
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("metrics:\n  factor_recall: {min_mean: 0.99}\n")
+    gated = runner.invoke(app, [*args, "--thresholds", str(strict)])
+    assert gated.exit_code == 1 and "gate failed" in gated.stderr and "factor_recall" in gated.stderr

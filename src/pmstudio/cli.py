@@ -286,6 +286,9 @@ def eval_cmd(
             build_model(m)
         for p in settings.prompt_sets:
             load_prompt_set(p)
+        from pmstudio.evals.metrics import selected_metrics
+
+        selected_metrics(settings.metrics, judge=settings.judge)  # unknown metric ids fail here, before any work
         golden = load_dataset(folder)
         gates = load_thresholds(gate_file) if gate_file is not None else None
     except (ModelConfigError, PromptError, GoldenCaseError, ValueError) as exc:
@@ -295,8 +298,6 @@ def eval_cmd(
         golden = [c for c in golden if c.id in wanted]
     if not golden:
         fail(f"{folder}: no golden cases to run")
-
-    import pmstudio.evals.metrics  # noqa: F401  (deepeval's import, ~2 s, is not part of the grid's time)
 
     runner = Runner(golden, settings, db=db)
     total = len(runner.cells())
