@@ -202,7 +202,8 @@ def make_bundle(folder: Path, megabytes: float) -> None:
             size += len(line)
     with open(folder / "chat.txt", "w", encoding="utf-8") as fh:
         start = time.gmtime(1_700_000_000)
-        for i in range(max(20, int(target * 0.05 / 60))):
+        # a channel has hundreds to a few thousand messages whatever the size of the logs
+        for i in range(min(2000, max(20, int(target * 0.05 / 60)))):
             minute = (start.tm_min + i) % 60
             hour = (start.tm_hour + (start.tm_min + i) // 60) % 24
             fh.write(f"{hour:02d}:{minute:02d} alex: checking the pool metrics again, waiting count is {i}\n")
