@@ -167,3 +167,25 @@ def test_runs_page_lists_draft_runs_and_opens_one() -> None:
     assert at.session_state["draft_id"] == draft_id
     assert at.query_params["draft"] == draft_id  # the Draft page put the open draft back in the URL
     assert len(at.tabs) == 8
+
+
+def test_compare_page_with_a_seeded_eval_run() -> None:
+    from pmstudio.evals.runner import EvalSettings, Runner
+    from pmstudio.golden import load_dataset
+
+    cases = [c for c in load_dataset(ROOT / "datasets" / "golden") if c.id.startswith(("docsrs", "pivotal"))]
+    asyncio.run(Runner(cases, EvalSettings(prompt_sets=["default", "seed-single-shot"], max_revisions=0)).run())
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    assert [s.value for s in at.subheader][:2] == ["Leaderboard", "Metric by variant (mean with 95% CI)"]
+    board = at.dataframe[0].value
+    assert list(board.columns) == ["offline | default", "offline | seed-single-shot"]
+    assert "key_milestones" in board.index
+    # drill-down: two variants of one case side by side, with their per-metric scores
+    assert at.selectbox(key="compare_case").value.startswith(("docsrs", "pivotal"))
+    assert at.selectbox(key="compare_a").value != at.selectbox(key="compare_b").value
+    assert any(e.label.startswith("Timeline") for e in at.expander)
+    # filtering by a failure class keeps the page working
+    at.selectbox(key="compare_class").select("certificate_expiry").run()
+    assert not at.exception

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pmstudio.evals.compare import compare, load_scores, section_diff
+from pmstudio.evals.compare import compare, load_scores, section_diff, split_sections
 from pmstudio.render import render_markdown
 from pmstudio.store import StoreBusyError
 from pmstudio.store.queries import case_drafts, case_scores, cell_costs, eval_runs
@@ -100,17 +100,8 @@ if not scores.empty:
     table = scores[scores["variant"].isin([a, b])].pivot_table(index="metric", columns="variant", values="score")
     st.dataframe(table, width="stretch")
 diff = section_diff(pa, pb)
-def _split(md: str) -> dict[str, str]:
-    out: dict[str, list[str]] = {}
-    current = "Header"
-    for line in md.splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip()
-        out.setdefault(current, []).append(line)
-    return {k: "\n".join(v) for k, v in out.items()}
-
-
-sa, sb = _split(render_markdown(pa)), _split(render_markdown(pb))
+sa = {k: "\n".join(v) for k, v in split_sections(render_markdown(pa)).items()}
+sb = {k: "\n".join(v) for k, v in split_sections(render_markdown(pb)).items()}
 for section in dict.fromkeys([*sa, *sb]):
     changed = section in diff
     with st.expander(f"{section}{' (differs)' if changed else ''}", expanded=changed and section != "Header"):

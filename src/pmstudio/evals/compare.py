@@ -188,19 +188,20 @@ def compare(
     return Comparison(runs=runs, by=list(by), variants=variants, baseline=base, summaries=summaries, diffs=diffs)
 
 
+def split_sections(md: str) -> dict[str, list[str]]:
+    """Lines of a rendered post-mortem grouped by top-level (`## `) section; the title block is `Header`."""
+    out: dict[str, list[str]] = {}
+    current = "Header"
+    for line in md.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+        out.setdefault(current, []).append(line)
+    return out
+
+
 def section_diff(a: PostMortem, b: PostMortem) -> dict[str, str]:
     """Unified diff per top-level Markdown section of two drafts of the same case."""
-
-    def split(md: str) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        current = "Header"
-        for line in md.splitlines():
-            if line.startswith("## "):
-                current = line[3:].strip()
-            out.setdefault(current, []).append(line)
-        return out
-
-    sa, sb = split(render_markdown(a)), split(render_markdown(b))
+    sa, sb = split_sections(render_markdown(a)), split_sections(render_markdown(b))
     result = {}
     for name in list(dict.fromkeys([*sa, *sb])):
         diff = difflib.unified_diff(sa.get(name, []), sb.get(name, []), "A", "B", lineterm="", n=1)
