@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +51,13 @@ def table(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any
 
 
 @pytest.fixture
-def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> FakeProviderServer:
+def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
     fake_server.reset()
     fake_server.configure(latency_s=0.03, seed=3, min_cache_tokens=0)
     monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
-    return fake_server
+    yield fake_server
+    fake_server.reset()  # ends any request still hanging, drops leftover faults
+    fake_server.configure(latency_s=0.0, seed=7, min_cache_tokens=0)  # the session defaults
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,13 @@ PROMPT_SETS = ["default", "seed-single-shot"]
 
 
 @pytest.fixture
-def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
     fake_server.reset()
     fake_server.configure(latency_s=0.0, seed=9, min_cache_tokens=0)
     monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
     yield fake_server
-    fake_server.reset()  # ends any request still hanging
+    fake_server.reset()  # ends any request still hanging, drops leftover faults
+    fake_server.configure(latency_s=0.0, seed=7, min_cache_tokens=0)  # the session defaults
 
 
 def compat(srv: FakeProviderServer, name: str) -> str:

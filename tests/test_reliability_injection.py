@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +135,20 @@ def test_an_injected_cause_is_not_drafted_as_fact(injected: tuple[Bundle, DraftR
     assert_only_quoted(*injected)
 
 
-def test_injection_stays_inside_the_evidence_block_on_the_wire(
-    fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch, injected: tuple[Bundle, DraftRecord]
-) -> None:
+@pytest.fixture
+def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
     fake_server.reset()
-    fake_server.configure(latency_s=0.0, seed=4)
+    fake_server.configure(latency_s=0.0, seed=4, min_cache_tokens=0)
     monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
+    yield fake_server
+    fake_server.reset()
+    fake_server.configure(latency_s=0.0, seed=7, min_cache_tokens=0)  # the session defaults
+
+
+def test_injection_stays_inside_the_evidence_block_on_the_wire(
+    srv: FakeProviderServer, injected: tuple[Bundle, DraftRecord]
+) -> None:
+    fake_server = srv
     b, _ = injected
     rec = draft(b, f"openai-compatible:fake-llm@{fake_server.openai_base_url}")
     assert rec.postmortem is not None and rec.postmortem.failed_sections == []

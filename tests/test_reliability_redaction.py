@@ -12,6 +12,7 @@ and are not checked; every secret keeps most of its fragments checkable.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def leaks(text: str, baseline: str) -> tuple[dict[str, list[str]], int]:
 
 
 @pytest.fixture
-def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> FakeProviderServer:
+def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
     fake_server.reset()
     fake_server.configure(latency_s=0.0, seed=2, min_cache_tokens=0)
     monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
@@ -108,7 +109,9 @@ def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Fak
     monkeypatch.setenv("OPENAI_API_KEY", OAI_KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.anthropic_base_url)
     monkeypatch.setenv("OPENAI_BASE_URL", fake_server.openai_base_url)
-    return fake_server
+    yield fake_server
+    fake_server.reset()  # ends any request still hanging, drops leftover faults
+    fake_server.configure(latency_s=0.0, seed=7, min_cache_tokens=0)  # the session defaults
 
 
 def model_for(kind: str, srv: FakeProviderServer) -> str:

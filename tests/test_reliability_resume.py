@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,13 @@ def kill_after(proc: subprocess.Popen[bytes], srv: FakeProviderServer, requests:
 
 
 @pytest.fixture
-def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> FakeProviderServer:
+def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
     fake_server.reset()
     fake_server.configure(latency_s=0.02, seed=5, min_cache_tokens=0)
     monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
-    return fake_server
+    yield fake_server
+    fake_server.reset()  # ends any request still hanging, drops leftover faults
+    fake_server.configure(latency_s=0.0, seed=7, min_cache_tokens=0)  # the session defaults
 
 
 @pytest.mark.slow
