@@ -233,3 +233,28 @@ def test_resume_skips_done_cells(db: Path, settings: EvalSettings) -> None:
     assert len(score_rows(db, rid)) == 2 * len(PROMPT_SETS) * n_metrics(settings)
     assert runner_mod.last_run(db, unfinished=True) is None
     assert runner_mod.run_settings(rid, db) == settings
+
+
+def test_resumed_run_status_counts_the_cells_from_before(
+    db: Path, settings: EvalSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose first part recorded an error cell stays 'partial' after a clean resume."""
+    broken = cases()[0].id
+    real = runner_mod.draft_postmortem
+
+    async def flaky(bundle: Any, **kwargs: Any) -> Any:
+        if bundle.id == broken:
+            raise RuntimeError("provider down")
+        return await real(bundle, **kwargs)
+
+    monkeypatch.setattr(runner_mod, "draft_postmortem", flaky)
+    rid, _ = run_grid(db, settings)
+    monkeypatch.undo()
+    with connect(db) as con:  # as if killed before the other case's cells were written
+        con.execute("DELETE FROM scores WHERE run_id = ? AND case_id <> ?", [rid, broken])
+        con.execute("DELETE FROM eval_cells WHERE run_id = ? AND case_id <> ?", [rid, broken])
+        con.execute("UPDATE runs SET finished_at = NULL, status = 'running' WHERE run_id = ?", [rid])
+    _, results = run_grid(db, settings, run_id=rid)
+    assert results and all(r.status == "ok" for r in results.values())
+    assert count(db, "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status = 'error'", [rid]) == len(PROMPT_SETS)
+    assert count(db, "SELECT count(*) FROM runs WHERE run_id = ? AND status = 'partial'", [rid]) == 1

@@ -425,9 +425,20 @@ class Runner:
         hits = self.prefetch(todo)
         results = await self.write_cached(run_id, [c for c in todo if c.key() in hits], hits)
         results += await asyncio.gather(*(self._tracked(run_id, c) for c in todo if c.key() not in hits))
-        status = "ok" if all(r.status in ("ok", "partial") for r in results) else "partial"
-        finish_run(run_id, status, path=self.db)
+        finish_run(run_id, self.run_status(run_id) if done else self._status(results), path=self.db)
         return run_id
+
+    @staticmethod
+    def _status(results: Sequence[CellResult]) -> str:
+        return "ok" if all(r.status in ("ok", "partial") for r in results) else "partial"
+
+    def run_status(self, run_id: str) -> str:
+        """'ok' when every cell of the run (this invocation's and any resumed before) drafted, else 'partial'."""
+        with connect(self.db) as con:
+            row = first_row(con.execute(
+                "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status NOT IN ('ok', 'partial')", [run_id]
+            ))
+        return "ok" if row is None or not row[0] else "partial"
 
     async def _tracked(self, run_id: str, cell: Cell) -> CellResult:
         result = await self.run_cell(run_id, cell)
