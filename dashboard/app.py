@@ -1,13 +1,16 @@
 """Postmortem Studio dashboard: `make dashboard` (or `streamlit run dashboard/app.py`).
 
 Binds to 127.0.0.1 with usage stats off (dashboard/.streamlit/config.toml and the Makefile). Pages live in
-dashboard/views/ and stay thin: all logic is in the `pmstudio` package.
+dashboard/views/ and stay thin: all logic is in the `pmstudio` package. Every page reads through
+`pmstudio.store.queries` (short read-only connections that retry while a writer holds the file); if the
+file stays locked past the retry budget, the page shows a notice instead of an error.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from pmstudio.store import StoreBusyError
 from pmstudio.store.db import default_db_path
 
 st.set_page_config(page_title="Postmortem Studio", page_icon="📝", layout="wide")
@@ -19,4 +22,7 @@ pages = [
 ]
 with st.sidebar:
     st.caption(f"Database: `{default_db_path()}`")
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except StoreBusyError:  # a writer (e.g. `make eval`) held the file past the retry budget: say so, don't crash
+    st.warning("The database is busy: another process is writing to it. Wait a moment and reload the page.")

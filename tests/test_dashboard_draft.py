@@ -1,4 +1,4 @@
-"""Dashboard pages with Streamlit's AppTest: drafting offline end to end, rewrites, edits, errors, empty state."""
+"""Draft page with Streamlit's AppTest: drafting offline end to end, rewrites, edits, errors, empty state, escaping."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ from pmstudio.store.queries import get_draft, list_drafts
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 EXAMPLE = ROOT / "datasets" / "examples" / "docsrs-disk-full"
+
+
+def unescape(label: str) -> str:
+    """A label as the browser shows it (pages escape Markdown in labels that carry incident text)."""
+    return label.replace("\\", "")
 
 
 def _app() -> AppTest:
@@ -57,11 +62,15 @@ def test_draft_pasted_text_offline_end_to_end() -> None:
     assert len(drafts) == 1
     assert at.query_params["draft"] == drafts["draft_id"][0]
     assert len(at.tabs) == 8  # seven sections + Markdown
+    # the live status box ends with one row per section agent
+    assert at.get("status")
+    done = [m.value for m in at.markdown if m.value.endswith("` done")]
+    assert len(done) == 7, done
     code = "\n".join(c.value for c in at.code)
     for heading in ("## Executive Summary", "## Timeline", "## Root Cause Analysis", "## Action Items"):
         assert heading in code
     # evidence links: each timeline entry has an expander with its source line
-    assert any(e.label.startswith("evidence: pasted.txt:") for e in at.expander)
+    assert any(unescape(e.label).startswith("evidence: pasted.txt:") for e in at.expander)
 
 
 def test_upload_golden_yaml_and_slack_json() -> None:
@@ -85,7 +94,7 @@ def test_bad_upload_gives_a_clear_error(name: str, content: bytes, needle: str) 
     at.file_uploader(key="draft_upload").upload(name, content).run()
     at.button(key="draft_go").click().run()
     assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = [unescape(e.value) for e in at.error]
     assert len(errors) == 1 and name in errors[0] and needle in errors[0], errors
     assert list_drafts().empty
 
@@ -95,7 +104,7 @@ def test_unconfigured_model_is_refused_before_work() -> None:
     at.text_area(key="draft_paste").input("10:00 ana: api is down")
     at.text_input(key="draft_model_custom").input("anthropic:claude-sonnet-4-6")
     at.button(key="draft_go").click().run()
-    assert any("ANTHROPIC_API_KEY" in e.value for e in at.error)
+    assert any("ANTHROPIC_API_KEY" in unescape(e.value) for e in at.error)
     assert list_drafts().empty
 
 
@@ -112,12 +121,16 @@ def test_apply_suggested_rewrite_in_one_click() -> None:
     at.query_params["draft"] = draft_id
     at.run()
     assert not at.exception
+    assert any("B6-condescending" in unescape(w.value) for w in at.info)  # shown inline in its section
     at.button(key="draft_apply_summary_0").click().run()
     assert not at.exception
     after = get_draft(draft_id)
     assert after is not None and after.postmortem is not None and after.postmortem.summary is not None
     assert after.postmortem.summary.summary.startswith("REWRITTEN BY TEST")
     assert "REWRITTEN BY TEST" in (after.markdown or "")
+    # the applied finding is resolved: no longer listed, no Apply button left for it
+    assert not [b for b in at.button if b.key == "draft_apply_summary_0"]
+    assert not any("B6-condescending" in unescape(w.value) for w in at.info)
 
 
 def test_edit_a_section_is_validated_and_autosaved() -> None:
@@ -156,36 +169,61 @@ def test_material_text_is_never_rendered_as_html_or_links() -> None:
     assert not at.get("html")
 
 
-def test_runs_page_lists_draft_runs_and_opens_one() -> None:
+def test_redraft_one_section_keeps_the_others() -> None:
     draft_id = _seed_draft()
+    at = _app()
+    at.query_params["draft"] = draft_id
+    at.run()
+    at.text_area(key="draft_edit_summary").input(json.dumps({"title": "t", "summary": "Hand-written.", "evidence": []}))
+    at.button(key="draft_save_summary").click().run()
+    before = get_draft(draft_id)
+    assert before is not None and before.postmortem is not None and before.postmortem.summary is not None
+    assert before.postmortem.summary.summary == "Hand-written."
+    at.button(key="draft_redraft_timeline").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    after = get_draft(draft_id)
+    assert after is not None and after.postmortem is not None and after.postmortem.summary is not None
+    assert after.postmortem.summary.summary == "Hand-written."  # the redraft touched only the timeline
+    assert after.postmortem.timeline is not None and after.postmortem.timeline.entries
+
+
+def test_reopen_a_past_draft_from_the_list() -> None:
+    first = _seed_draft()
     at = _app().run()
-    at.switch_page("views/runs.py").run()
+    assert at.selectbox(key="draft_pick").options
+    at.selectbox(key="draft_pick").select(first).run()
     assert not at.exception
-    assert at.dataframe
-    at.button(key="runs_open").click().run()
-    assert not at.exception
-    assert at.session_state["draft_id"] == draft_id
-    assert at.query_params["draft"] == draft_id  # the Draft page put the open draft back in the URL
+    assert at.query_params["draft"] == first
     assert len(at.tabs) == 8
 
 
-def test_compare_page_with_a_seeded_eval_run() -> None:
-    from pmstudio.evals.runner import EvalSettings, Runner
-    from pmstudio.golden import load_dataset
+def test_a_locked_database_shows_a_notice_not_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import functools
+    import os
+    import subprocess
+    import sys
 
-    cases = [c for c in load_dataset(ROOT / "datasets" / "golden") if c.id.startswith(("docsrs", "pivotal"))]
-    asyncio.run(Runner(cases, EvalSettings(prompt_sets=["default", "seed-single-shot"], max_revisions=0)).run())
-    at = _app().run()
-    at.switch_page("views/compare.py").run()
-    assert not at.exception
-    assert [s.value for s in at.subheader][:2] == ["Leaderboard", "Metric by variant (mean with 95% CI)"]
-    board = at.dataframe[0].value
-    assert list(board.columns) == ["offline | default", "offline | seed-single-shot"]
-    assert "key_milestones" in board.index
-    # drill-down: two variants of one case side by side, with their per-metric scores
-    assert at.selectbox(key="compare_case").value.startswith(("docsrs", "pivotal"))
-    assert at.selectbox(key="compare_a").value != at.selectbox(key="compare_b").value
-    assert any(e.label.startswith("Timeline") for e in at.expander)
-    # filtering by a failure class keeps the page working
-    at.selectbox(key="compare_class").select("certificate_expiry").run()
-    assert not at.exception
+    from pmstudio.store import db as store_db
+    from pmstudio.store import queries
+
+    draft_id = _seed_draft()
+    monkeypatch.setattr(queries, "connect", functools.partial(store_db.connect, retry_s=0.3))
+    holder = subprocess.Popen(  # another process holds the file's write lock, as `make eval` does while it writes
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+         "time.sleep(60)", os.environ["PMSTUDIO_DB"]],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        at = _app()
+        at.query_params["draft"] = draft_id
+        at.run()
+        assert not at.exception
+        assert any("database is busy" in w.value for w in at.warning)
+    finally:
+        holder.kill()
+        holder.wait()
+    again = _app()
+    again.query_params["draft"] = draft_id
+    again.run()
+    assert not again.exception and not again.warning and len(again.tabs) == 8

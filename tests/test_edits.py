@@ -48,3 +48,31 @@ def test_replace_section_validates(pm: PostMortem) -> None:
         replace_section(pm, "summary", '{"title": 3}')
     with pytest.raises(EditError, match="summary"):
         replace_section(pm, "summary", "{not json")
+
+
+def test_current_findings_drop_what_an_edit_resolved(pm: PostMortem) -> None:
+    from pmstudio.edits import current_findings
+    from pmstudio.schema import CriticReport
+
+    assert pm.summary is not None
+    f = Finding(rule="B6-condescending", severity="low", section="summary", span="a rollback", message="m", suggestion="the rollback")
+    other = Finding(rule="X", severity="medium", section="timeline", span="not in the draft anywhere", message="m")
+    gone = Finding(rule="Y", severity="high", section="impact", span="", message="no span: kept")
+    stored = CriticReport(findings=[f, other, gone], history=[f], rounds=2, critic="lints")
+    now = current_findings(pm, None, stored)
+    assert [x.rule for x in now.findings] == ["B6-condescending", "Y"]  # a span no longer present is resolved
+    after = current_findings(apply_suggestion(pm, f), None, stored)
+    assert [x.rule for x in after.findings] == ["Y"]
+    assert after.history == [f] and after.rounds == 2
+
+
+def test_current_findings_add_lint_findings_an_edit_introduced(pm: PostMortem) -> None:
+    from pmstudio.edits import current_findings
+    from pmstudio.schema import CriticReport
+    from pmstudio.testing.factories import sample_bundle
+
+    assert pm.summary is not None
+    blamed = replace_section(pm, "summary", {**pm.summary.model_dump(mode="json"),
+                                             "summary": "The outage happened because the on-call engineer was careless."})
+    now = current_findings(blamed, sample_bundle(), CriticReport())
+    assert any(x.section == "summary" and x.rule.startswith("B") for x in now.findings), now.findings

@@ -6,30 +6,21 @@ import asyncio
 import json
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
-from pmstudio.edits import EditError, apply_suggestion, replace_section
+from pmstudio.edits import EditError, apply_suggestion, current_findings, replace_section
 from pmstudio.ingest import BundleError, bundle_from_materials
 from pmstudio.models import ModelConfigError, list_models
 from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
 from pmstudio.prompts import available_sets
 from pmstudio.render import render_json, render_markdown
 from pmstudio.schema import SECTION_NAMES, Bundle, DraftRecord, Finding, PostMortem
-from pmstudio.store import StoreBusyError, record_draft, update_draft_markdown
+from pmstudio.store import record_draft, update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
-from pmstudio.ui import escape_md, materials_from_uploads
+from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
 
-SECTION_TITLES = {
-    "summary": "Executive Summary",
-    "impact": "Impact Assessment",
-    "timeline": "Timeline",
-    "root_cause": "Root Cause Analysis",
-    "lessons": "What Went Well / Lessons Learned",
-    "actions": "Action Items and Prevention",
-    "supporting": "Supporting Information",
-}
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌"}
 
 st.title("Draft a post-mortem")
@@ -45,7 +36,7 @@ def _models() -> list[str]:
 
 def _run_draft(bundle: Bundle, model: str, prompts: str, reuse: DraftRecord | None = None) -> DraftRecord:
     box = st.status("Drafting…", expanded=True)
-    rows = {name: box.empty() for name in SECTION_NAMES}
+    rows: dict[str, Any] = {name: box.empty() for name in SECTION_NAMES}
     for name, row in rows.items():
         row.markdown(f"{ICON['queued']} `{name}` queued")
 
@@ -58,10 +49,19 @@ def _run_draft(bundle: Bundle, model: str, prompts: str, reuse: DraftRecord | No
         row.markdown(f"{ICON.get(status, '')} `{section}` {status}")
 
     record = asyncio.run(
-        draft_postmortem(bundle, model=model, prompt_set=prompts, settings=DraftSettings(), on_status=on_status, reuse=reuse)
+        draft_postmortem(
+            bundle,
+            model=model,
+            prompt_set=prompts,
+            settings=DraftSettings(),
+            on_status=on_status,
+            reuse=reuse,
+        )
     )
-    state = "complete" if record.status == "ok" else "error"
-    box.update(label=f"Draft {record.status}: {len(record.sections)} agent calls", state=state, expanded=False)
+    state: Literal["complete", "error"] = "complete" if record.status == "ok" else "error"
+    box.update(
+        label=f"Draft {record.status}: {len(record.sections)} agent calls", state=state, expanded=False
+    )
     return record
 
 
@@ -74,7 +74,7 @@ def _save_new(record: DraftRecord, bundle: Bundle) -> None:
 
 
 def _save_edit(view: DraftView, pm: PostMortem) -> None:
-    md = render_markdown(pm, bundle=view.bundle, critic=view.critic)
+    md = render_markdown(pm, bundle=view.bundle, critic=current_findings(pm, view.bundle, view.critic))
     update_draft_markdown(view.draft_id, md, pm.model_dump_json())
 
 
@@ -89,7 +89,11 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
     )
     c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
     model = c1.selectbox("Model", _models(), key="draft_model")
-    custom = c1.text_input("…or any model string", key="draft_model_custom", placeholder="openai-compatible:llama3.1@http://127.0.0.1:11434/v1")
+    custom = c1.text_input(
+        "…or any model string",
+        key="draft_model_custom",
+        placeholder="openai-compatible:llama3.1@http://127.0.0.1:11434/v1",
+    )
     prompts = c2.selectbox("Prompt set", list(available_sets()), key="draft_prompts")
     timezone = c3.text_input("Timezone of bare times", value="UTC", key="draft_tz")
     redact = c4.checkbox("Redact secrets/PII", value=True, key="draft_redact")
@@ -107,15 +111,16 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
                 redact=redact,
             )
         except (BundleError, ModelConfigError) as exc:
-            st.error(str(exc))
+            st.error(escape_md(str(exc)))
         except ValueError as exc:
-            st.error(f"input: {str(exc).splitlines()[0]}")
+            st.error(escape_md(f"input: {str(exc).splitlines()[0]}"))
         else:
             record = _run_draft(bundle, chosen, prompts)
             if record.postmortem is None:
-                st.error(f"drafting failed: {record.error}")
+                st.error(escape_md(f"drafting failed: {record.error}"))
             else:
                 _save_new(record, bundle)
+
 
 def _open_pick() -> None:
     pick = st.session_state.get("draft_pick")
@@ -126,10 +131,18 @@ def _open_pick() -> None:
 
 past = list_drafts(limit=50)
 if not past.empty:
-    labels = {r.draft_id: f"{r.started_at:%Y-%m-%d %H:%M} · {r.bundle_id} · {r.model} · {r.prompt_set}" for r in past.itertuples()}
+    labels = {
+        r.draft_id: f"{r.started_at:%Y-%m-%d %H:%M} · {r.bundle_id} · {r.model} · {r.prompt_set}"
+        for r in past.itertuples()
+    }
     st.selectbox(
-        "Open a past draft", list(labels), index=None, placeholder="choose a draft to reopen",
-        format_func=lambda i: labels[i], key="draft_pick", on_change=_open_pick,
+        "Open a past draft",
+        list(labels),
+        index=None,
+        placeholder="choose a draft to reopen",
+        format_func=lambda i: labels[i],
+        key="draft_pick",
+        on_change=_open_pick,
     )
 
 draft_id = st.query_params.get("draft") or st.session_state.get("draft_id")
@@ -138,37 +151,39 @@ if draft_id:
 if not draft_id:
     st.info("No draft yet: paste or upload an incident's materials and press **Draft**.")
     st.stop()
-try:
-    view = get_draft(draft_id)
-except StoreBusyError as exc:
-    st.warning(f"The database is busy (an eval is writing); try again in a moment. {exc}")
-    st.stop()
+view = get_draft(draft_id)
 if view is None or view.postmortem is None:
-    st.warning(f"Draft {draft_id} not found in the database.")
+    st.warning(escape_md(f"Draft {draft_id} not found in the database."))
     st.stop()
-assert view.postmortem is not None
+assert view is not None and view.postmortem is not None  # st.stop() ends the script above
+opened: DraftView = view
 pm: PostMortem = view.postmortem
 evidence = view.bundle.evidence_by_id() if view.bundle else {}
+critic = current_findings(pm, view.bundle, view.critic)  # findings an edit resolved are gone
 
 # --------------------------------------------------------------------------- output
 
 h = pm.header
-st.header(h.title)
+st.header(escape_md(h.title))
 st.caption(
-    f"{h.date} · severity {h.severity or 'not stated'} · {h.duration} · {view.model} · prompts {view.prompt_set} · "
-    f"critic: {view.critic.count('high')} high, {view.critic.count('medium')} medium, {view.critic.count('low')} low "
-    f"after {view.critic.rounds} round(s) ({view.critic.critic})"
+    escape_md(
+        f"{h.date} · severity {h.severity or 'not stated'} · {h.duration} · {view.model} · prompts {view.prompt_set} · "
+        f"critic: {critic.count('high')} high, {critic.count('medium')} medium, {critic.count('low')} low "
+        f"after {critic.rounds} round(s) ({critic.critic})"
+    )
 )
-md = render_markdown(pm, bundle=view.bundle, critic=view.critic)
+md = render_markdown(pm, bundle=view.bundle, critic=critic)
 d1, d2 = st.columns(2)
 d1.download_button("Download Markdown", md, file_name=f"{pm.header.incident_id}.md", key="draft_dl_md")
-d2.download_button("Download JSON", render_json(pm), file_name=f"{pm.header.incident_id}.json", key="draft_dl_json")
+d2.download_button(
+    "Download JSON", render_json(pm), file_name=f"{pm.header.incident_id}.json", key="draft_dl_json"
+)
 
 
-def _evidence(ids: list[str], key: str) -> None:
+def _evidence(ids: list[str]) -> None:
     if not ids:
         return
-    with st.expander(f"evidence: {', '.join(ids)}"):
+    with st.expander(escape_md(f"evidence: {', '.join(ids)}")):
         for i in ids:
             e = evidence.get(i)
             if e is None:
@@ -181,88 +196,106 @@ def _evidence(ids: list[str], key: str) -> None:
 def _findings(section: str, findings: list[Finding]) -> None:
     for n, f in enumerate(findings):
         box = st.error if f.severity == "high" else (st.warning if f.severity == "medium" else st.info)
-        box(f"**{f.severity}** `{f.rule}`: “{escape_md(f.span)}” — {escape_md(f.message)}")
+        box(f"**{f.severity}** {escape_md(f.rule)}: “{escape_md(f.span)}” — {escape_md(f.message)}")
         if f.suggestion:
             cols = st.columns([4, 1])
             cols[0].caption(f"Suggested: {escape_md(f.suggestion)}")
             if cols[1].button("Apply", key=f"draft_apply_{section}_{n}"):
                 try:
-                    _save_edit(view, apply_suggestion(pm, f))
+                    _save_edit(opened, apply_suggestion(pm, f))
                 except EditError as exc:
-                    st.error(str(exc))
+                    st.error(escape_md(str(exc)))
                 else:
                     st.rerun()
 
 
-def _claims(label: str, items: list[Any], key: str) -> None:
+def _claims(label: str, items: list[Any]) -> None:
     st.markdown(f"**{label}**")
     if not items:
         st.caption("Not stated in the materials.")
-    for n, c in enumerate(items):
+    for c in items:
         st.markdown(f"- {escape_md(c.text)}")
-        _evidence(c.evidence, f"{key}_{n}")
+        _evidence(c.evidence)
 
 
 def _section_body(name: str) -> None:
     sec = pm.section(name)
     if sec is None:
-        st.error(f"This section failed to draft. {escape_md(view.error or '')}")
+        st.error(f"This section failed to draft. {escape_md(opened.error or '')}")
         return
     if name == "summary":
         st.markdown(escape_md(pm.summary.summary if pm.summary else ""))
-        _evidence(pm.summary.evidence if pm.summary else [], "sum")
+        _evidence(pm.summary.evidence if pm.summary else [])
     elif name == "timeline" and pm.timeline:
         with_date = len({e.at.date() for e in pm.timeline.entries}) > 1
-        for n, e in enumerate(sorted(pm.timeline.entries, key=lambda x: x.at)):
+        for e in sorted(pm.timeline.entries, key=lambda x: x.at):
             t = e.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
-            st.markdown(f"**{t}** · _{e.phase}_ · {escape_md(e.text)}")
-            _evidence(e.evidence, f"tl_{n}")
+            st.markdown(f"**{t}** · _{escape_md(e.phase)}_ · {escape_md(e.text)}")
+            _evidence(e.evidence)
     elif name == "impact" and pm.impact:
         im = pm.impact
-        st.markdown(f"Severity **{im.severity}** · {escape_md(im.severity_rationale)}")
-        for field in ("users_affected", "duration_of_impact", "geographic_scope", "functional_impact", "revenue_impact",
-                      "sla_impact", "customer_communications", "reputation_impact"):
-            _claims(field.replace("_", " ").capitalize(), [getattr(im, field)], f"im_{field}")
+        st.markdown(f"Severity **{escape_md(im.severity)}** · {escape_md(im.severity_rationale)}")
+        for field in (
+            "users_affected",
+            "duration_of_impact",
+            "geographic_scope",
+            "functional_impact",
+            "revenue_impact",
+            "sla_impact",
+            "customer_communications",
+            "reputation_impact",
+        ):
+            _claims(field.replace("_", " ").capitalize(), [getattr(im, field)])
     elif name == "root_cause" and pm.root_cause:
         rc = pm.root_cause
-        _claims("Primary root cause", [rc.primary_root_cause], "rc_p")
-        _claims("Trigger", [rc.trigger], "rc_t")
+        _claims("Primary root cause", [rc.primary_root_cause])
+        _claims("Trigger", [rc.trigger])
         st.markdown("**Contributing factors**")
         for n, f in enumerate(rc.contributing_factors):
-            st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({f.id}): {escape_md(f.description)}")
-            _evidence(f.evidence, f"cf_{n}")
+            st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({escape_md(f.id)}): {escape_md(f.description)}")
+            _evidence(f.evidence)
     elif name == "actions" and pm.actions:
-        for n, a in enumerate(pm.actions.action_items):
+        for a in pm.actions.action_items:
             due = a.due or a.priority or "no due date"
-            st.markdown(f"- [ ] **{escape_md(a.title)}** · owner {escape_md(a.owner)} · {due} · {a.horizon} · {a.kind} · "
-                        f"addresses {', '.join(a.factor_ids) or '-'}")
-            _evidence(a.evidence, f"ai_{n}")
+            st.markdown(
+                f"- [ ] **{escape_md(a.title)}** · "
+                + escape_md(
+                    f"owner {a.owner} · {due} · {a.horizon} · {a.kind} · addresses {', '.join(a.factor_ids) or '-'}"
+                )
+            )
+            _evidence(a.evidence)
         pv = pm.actions.prevention
-        _claims("Technical preventions", pv.technical, "pv_t")
-        _claims("Process preventions", pv.process, "pv_p")
-        _claims("Monitoring improvements", pv.monitoring, "pv_m")
+        _claims("Technical preventions", pv.technical)
+        _claims("Process preventions", pv.process)
+        _claims("Monitoring improvements", pv.monitoring)
     elif name == "lessons" and pm.lessons:
         ls = pm.lessons
-        for label, items in (("What went well", ls.went_well), ("What didn't go well", ls.went_poorly),
-                             ("Technical lessons", ls.technical), ("Process lessons", ls.process),
-                             ("Monitoring lessons", ls.monitoring)):
-            _claims(label, items, f"ls_{label}")
+        for label, items in (
+            ("What went well", ls.went_well),
+            ("What didn't go well", ls.went_poorly),
+            ("Technical lessons", ls.technical),
+            ("Process lessons", ls.process),
+            ("Monitoring lessons", ls.monitoring),
+        ):
+            _claims(label, items)
     elif name == "supporting" and pm.supporting:
         sp = pm.supporting
-        _claims("Relevant metrics", sp.relevant_metrics, "sp_m")
-        _claims("External factors", sp.external_factors, "sp_e")
-        _claims("References", sp.references, "sp_r")
+        _claims("Relevant metrics", sp.relevant_metrics)
+        _claims("External factors", sp.external_factors)
+        _claims("References", sp.references)
         st.markdown("**Detailed logs**")
-        _evidence(sp.detailed_logs, "sp_logs")
+        _evidence(sp.detailed_logs)
         st.markdown("**Communication records**")
-        _evidence(sp.communication_records, "sp_comms")
+        _evidence(sp.communication_records)
 
 
 by_section: dict[str, list[Finding]] = {}
-for f in view.critic.findings:
+for f in critic.findings:
     by_section.setdefault(f.section, []).append(f)
 
-tab_names = [SECTION_TITLES[s] + (f" ({len(by_section[s])})" if by_section.get(s) else "") for s in SECTION_TITLES]
+tab_names = [
+    SECTION_TITLES[s] + (f" ({len(by_section[s])})" if by_section.get(s) else "") for s in SECTION_TITLES
+]
 tabs = st.tabs([*tab_names, "Markdown"])
 for tab, name in zip(tabs, SECTION_TITLES, strict=False):
     with tab:
@@ -271,29 +304,41 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
         with st.expander("Edit this section (JSON)"):
             sec = pm.section(name)
             text = st.text_area(
-                "JSON", json.dumps(sec.model_dump(mode="json") if sec else {}, indent=2), height=240, key=f"draft_edit_{name}"
+                "JSON",
+                json.dumps(sec.model_dump(mode="json") if sec else {}, indent=2),
+                height=240,
+                key=f"draft_edit_{name}",
             )
             e1, e2 = st.columns(2)
             if e1.button("Save section", key=f"draft_save_{name}"):
                 try:
                     _save_edit(view, replace_section(pm, name, text))
                 except EditError as exc:
-                    st.error(str(exc))
+                    st.error(escape_md(str(exc)))
                 else:
                     st.success("Saved.")
                     st.rerun()
             if e2.button("Redraft this section", key=f"draft_redraft_{name}") and view.bundle is not None:
                 stub = DraftRecord(
-                    draft_id=view.draft_id, bundle_id=view.bundle.id, model=view.model, prompt_set=view.prompt_set, prompts=[],
-                    started_at=datetime.now(UTC), finished_at=datetime.now(UTC),
-                    postmortem=pm.model_copy(update={"failed_sections": [name]}), sections=[],
+                    draft_id=view.draft_id,
+                    bundle_id=view.bundle.id,
+                    model=view.model,
+                    prompt_set=view.prompt_set,
+                    prompts=[],
+                    started_at=datetime.now(UTC),
+                    finished_at=datetime.now(UTC),
+                    postmortem=pm.model_copy(update={"failed_sections": [name]}),
+                    sections=[],
                 )
-                record = _run_draft(view.bundle, view.model if not view.model.startswith("custom:") else "offline",
-                                    view.prompt_set, reuse=stub)
-                if record.postmortem is not None and record.postmortem.section(name) is not None:
-                    _save_edit(view, replace_section(pm, name, record.postmortem.section(name).model_dump(mode="json")))  # type: ignore[union-attr]
+                model_ref = (
+                    "offline" if view.model.startswith("custom:") else view.model
+                )  # a test's Model object
+                record = _run_draft(view.bundle, model_ref, view.prompt_set, reuse=stub)
+                fresh = record.postmortem.section(name) if record.postmortem is not None else None
+                if fresh is not None:
+                    _save_edit(view, replace_section(pm, name, fresh.model_dump(mode="json")))
                     st.rerun()
                 else:
-                    st.error(f"Redraft failed: {record.error}")
+                    st.error(escape_md(f"Redraft failed: {record.error}"))
 with tabs[-1]:
     st.code(md, language="markdown")

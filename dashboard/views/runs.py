@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pmstudio.store import StoreBusyError
 from pmstudio.store.queries import list_drafts, list_runs
 
 st.title("Runs")
 
-try:
-    runs = list_runs()
-except StoreBusyError as exc:
-    st.warning(f"The database is busy (a run is writing); try again in a moment. {exc}")
-    st.stop()
+runs = list_runs()
 if runs.empty:
     st.info("No runs yet. Draft something on the Draft page, or run `make draft` / `make eval`.")
     st.stop()
@@ -21,8 +16,22 @@ if runs.empty:
 kind = st.segmented_control("Kind", ["all", "draft", "eval"], default="all", key="runs_kind")
 shown = runs if kind in (None, "all") else runs[runs["kind"] == kind]
 st.dataframe(
-    shown[["run_id", "kind", "status", "started_at", "finished_at", "models", "prompt_sets", "prompt_hashes",
-           "code_version", "drafts", "cost_usd", "input_tokens"]],
+    shown[
+        [
+            "run_id",
+            "kind",
+            "status",
+            "started_at",
+            "finished_at",
+            "models",
+            "prompt_sets",
+            "prompt_hashes",
+            "code_version",
+            "drafts",
+            "cost_usd",
+            "input_tokens",
+        ]
+    ],
     width="stretch",
     hide_index=True,
 )

@@ -1,6 +1,7 @@
-"""Edits to a drafted post-mortem: apply a critic's suggested rewrite, replace one section.
+"""Edits to a drafted post-mortem: apply a critic's suggested rewrite, replace one section, and the
+critic findings that still hold after edits.
 
-Both return a new, validated `PostMortem`; nothing here touches storage.
+Edits return a new, validated `PostMortem`; nothing here touches storage.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pmstudio.schema import SECTION_TYPES, Finding, PostMortem
+from pmstudio.critic import review
+from pmstudio.schema import SECTION_TYPES, Bundle, CriticReport, Finding, PostMortem
 
 
 class EditError(Exception):
@@ -30,7 +32,17 @@ def _replace_in(value: Any, span: str, new: str) -> tuple[Any, int]:
     if isinstance(value, dict):
         res, n = {}, 0
         for key, item in value.items():
-            if key in ("evidence", "id", "factor_ids", "at", "phase", "kind", "horizon", "severity", "priority"):
+            if key in (
+                "evidence",
+                "id",
+                "factor_ids",
+                "at",
+                "phase",
+                "kind",
+                "horizon",
+                "severity",
+                "priority",
+            ):
                 res[key] = item
                 continue
             v, k = _replace_in(item, span, new)
@@ -65,3 +77,21 @@ def replace_section(pm: PostMortem, name: str, data: dict[str, Any] | str) -> Po
         raise EditError(f"{name}: {str(exc).splitlines()[0]}") from None
     failed = [s for s in pm.failed_sections if s != name]
     return pm.model_copy(update={name: section, "failed_sections": failed})
+
+
+def _still_there(pm: PostMortem, finding: Finding) -> bool:
+    section = pm.section(finding.section)
+    if section is None or not finding.span:
+        return True
+    return _replace_in(section.model_dump(mode="json"), finding.span, finding.span)[1] > 0
+
+
+def current_findings(pm: PostMortem, bundle: Bundle | None, stored: CriticReport) -> CriticReport:
+    """The critic report for `pm` as it is now, after edits: the stored findings whose span is still in
+    their section (an applied rewrite or a hand edit resolves them), plus lint findings the edits introduced.
+    History, rounds and the critic label are kept."""
+    kept = [f for f in stored.findings if _still_there(pm, f)]
+    if bundle is not None:
+        seen = {(f.rule, f.section, f.span) for f in kept}
+        kept += [f for f in review(pm, bundle) if (f.rule, f.section, f.span) not in seen]
+    return stored.model_copy(update={"findings": kept})

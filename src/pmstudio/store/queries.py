@@ -208,3 +208,38 @@ def draft_findings(draft_id: str, db: str | Path | None = None) -> pd.DataFrame:
         "WHERE draft_id = ? ORDER BY round, severity",
         [draft_id],
     )
+
+
+class CaseVariant(BaseModel):
+    """One variant's stored draft of a case in an eval run (first repeat), with its critic report."""
+
+    label: str
+    model: str
+    prompt_set: str
+    draft_id: str
+    postmortem: PostMortem
+    critic: CriticReport
+
+
+def case_variants(run_ids: Sequence[str], case_id: str, db: str | Path | None = None) -> list[CaseVariant]:
+    """Every variant's draft of one case in the runs (repeat 0), labelled `model | prompt set`, with its findings."""
+    df = _frame(
+        db,
+        """
+        SELECT c.model, c.prompt_set, any_value(d.draft_id) AS draft_id, any_value(d.postmortem) AS postmortem,
+               any_value(d.critic) AS critic
+        FROM eval_cells c JOIN drafts d ON d.draft_id = c.draft_id
+        WHERE c.run_id IN (SELECT unnest(?)) AND c.case_id = ? AND c.repeat_idx = 0 AND d.postmortem IS NOT NULL
+        GROUP BY c.model, c.prompt_set ORDER BY c.model, c.prompt_set
+        """,
+        [list(run_ids), case_id],
+        need="m002_create_evals",
+    )
+    return [
+        CaseVariant(
+            label=f"{r.model} | {r.prompt_set}", model=r.model, prompt_set=r.prompt_set, draft_id=r.draft_id,
+            postmortem=PostMortem.model_validate_json(r.postmortem),
+            critic=CriticReport.model_validate_json(r.critic) if r.critic else CriticReport(),
+        )
+        for r in df.itertuples()
+    ]

@@ -1,12 +1,7 @@
-"""Helpers the dashboard pages share: safe display of incident text, and uploads to materials.
-
-Material text is never rendered as HTML or live Markdown: `escape_md` backslash-escapes every
-Markdown control character, so a link, image or HTML tag in a chat line shows as plain text.
-"""
+"""Uploaded files and pasted text to ingest `Material`s (nothing is written to disk)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -15,13 +10,6 @@ import yaml
 from pmstudio.ingest import BundleError, infer_kind
 from pmstudio.schema import MATERIAL_KINDS, Material
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:])")
-
-
-def escape_md(text: str) -> str:
-    """`text` safe for st.markdown: control characters escaped, newlines kept as line breaks."""
-    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.splitlines()) if text else ""
-
 
 class Upload(Protocol):
     name: str
@@ -29,7 +17,9 @@ class Upload(Protocol):
     def getvalue(self) -> bytes: ...
 
 
-def materials_from_uploads(files: Iterable[Upload], pasted: str = "") -> tuple[list[Material], dict[str, str]]:
+def materials_from_uploads(
+    files: Iterable[Upload], pasted: str = ""
+) -> tuple[list[Material], dict[str, str]]:
     """Materials from uploaded files and pasted text, plus bundle metadata from a golden-format YAML.
 
     Raises BundleError with a one-line message naming the file for empty, binary or malformed input.
@@ -56,7 +46,9 @@ def materials_from_uploads(files: Iterable[Upload], pasted: str = "") -> tuple[l
                     if not isinstance(m, dict) or m.get("kind") not in MATERIAL_KINDS:
                         kind = m.get("kind") if isinstance(m, dict) else None
                         raise BundleError(f.name, f"unknown material kind {kind!r}")
-                    materials.append(Material(name=str(m.get("name")), kind=m["kind"], content=str(m.get("content", ""))))
+                    materials.append(
+                        Material(name=str(m.get("name")), kind=m["kind"], content=str(m.get("content", "")))
+                    )
                 meta = {k: str(doc[k]) for k in ("id", "title", "timezone", "source") if doc.get(k)}
                 continue
         materials.append(Material(name=f.name, kind=infer_kind(f.name, text), content=text))

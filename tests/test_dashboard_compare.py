@@ -1,0 +1,80 @@
+"""Compare page with Streamlit's AppTest over a seeded offline eval run (2 golden cases x 2 prompt sets)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pmstudio.schema import CriticReport, Finding
+
+from .test_dashboard_draft import ROOT, _app, unescape  # noqa: TID252
+
+CASES = ("docsrs", "pivotal")
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One offline eval run, made once per module; each test gets its own copy of the file."""
+    from pmstudio.evals.runner import EvalSettings, Runner
+    from pmstudio.golden import load_dataset
+
+    db = tmp_path_factory.mktemp("compare") / "seeded.duckdb"
+    cases = [c for c in load_dataset(ROOT / "datasets" / "golden") if c.id.startswith(CASES)]
+    settings = EvalSettings(prompt_sets=["default", "seed-single-shot"], max_revisions=0)
+    asyncio.run(Runner(cases, settings, db=db).run())
+    return db
+
+
+@pytest.fixture
+def db(seeded: Path) -> Path:
+    path = Path(os.environ["PMSTUDIO_DB"])
+    shutil.copy(seeded, path)
+    return path
+
+
+def test_compare_page_with_a_seeded_eval_run(db: Path) -> None:
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    assert [s.value for s in at.subheader][:2] == ["Leaderboard", "Metric by variant (mean with 95% CI)"]
+    board = at.dataframe[0].value
+    assert list(board.columns) == ["offline | default", "offline | seed-single-shot"]
+    assert "key_milestones" in board.index
+    assert len(at.get("vega_lite_chart")) == 2  # metric-by-variant with CI bars, cost/latency vs quality
+    # drill-down: two variants of one case side by side, section-aligned, with their per-section scores
+    assert at.selectbox(key="compare_case").value.startswith(CASES)
+    assert at.selectbox(key="compare_a").value != at.selectbox(key="compare_b").value
+    labels = [e.label for e in at.expander]
+    for title in ("Executive Summary", "Timeline", "Root Cause Analysis", "Action Items and Prevention"):
+        assert any(label.startswith(title) for label in labels), (title, labels)
+    assert not at.error  # the offline prompt sets score alike: nothing regressed
+    # filtering by a failure class keeps the page working
+    at.selectbox(key="compare_class").select("certificate_expiry").run()
+    assert not at.exception
+
+
+def test_regressions_and_findings_are_highlighted(db: Path) -> None:
+    case = "docsrs-2019-10-21-disk-full"
+    finding = Finding(rule="B1-person-as-cause", severity="high", section="root_cause", span="x", message="blames a person")
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE scores SET score = score - 0.5 WHERE prompt_set = 'seed-single-shot' AND case_id = ? "
+                    "AND metric = 'key_milestones'", [case])
+        con.execute("UPDATE drafts SET critic = ? WHERE draft_id IN (SELECT draft_id FROM eval_cells WHERE case_id = ? "
+                    "AND prompt_set = 'seed-single-shot')", [CriticReport(findings=[finding]).model_dump_json(), case])
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    at.selectbox(key="compare_case").select(case).run()
+    assert not at.exception
+    errors = [unescape(e.value) for e in at.error]
+    assert any("Regressed cases" in e and case in e for e in errors), errors  # paired diffs against the baseline
+    assert any("B scores lower than A" in e and "key_milestones" in e for e in errors), errors
+    timeline = next(e for e in at.expander if e.label.startswith("Timeline"))
+    assert "B regressed" in timeline.label
+    root = next(e for e in at.expander if e.label.startswith("Root Cause Analysis"))
+    assert "B regressed" not in root.label
+    assert any("B1-person-as-cause" in unescape(w.value) and "blames a person" in w.value for w in at.warning)
