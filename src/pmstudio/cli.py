@@ -266,7 +266,10 @@ def eval_cmd(
         if run_id is None:
             fail("--resume: no unfinished eval run in the database")
         assert run_id is not None
-        settings = run_settings(run_id, db)
+        try:
+            settings = run_settings(run_id, db)
+        except KeyError:
+            fail(f"--run-id: no eval run {run_id!r} in {db or 'the database'}")
     else:
         overrides: dict[str, Any] = {
             "models": _csv(models) if models else None,

@@ -83,11 +83,13 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         parts.append(sentence("Impact: " + shorten(what, PART_LIMIT)))
         ids += _claim_ids(source) or _claim_ids(users)
     start, end = _dt(timeline.get("started_at")), _dt(timeline.get("resolved_at"))
-    minutes = impact.get("duration_minutes")
-    if start and end and isinstance(minutes, int):
+    bounds = (_ids_at(timeline, start), _ids_at(timeline, end)) if start and end else ([], [])
+    if start and end and end >= start and all(bounds):
+        # the duration is stated only when both of its times are cited, and it is computed from them
+        minutes = int((end - start).total_seconds() / 60 + 0.5)  # half-minutes round up
         fmt_end = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
         parts.append(f"It lasted about {minutes} minutes, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC.")
-        ids += _ids_at(timeline, start) + _ids_at(timeline, end)
+        ids += bounds[0] + bounds[1]
     elif not timeline.get("entries"):
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))

@@ -23,7 +23,7 @@ def _ready(db: str | Path | None) -> Path | None:
     return path if path.exists() else None
 
 
-def _frame(db: str | Path | None, sql: str, params: Sequence[Any] = (), need: str = "m001_create_drafts") -> pd.DataFrame:
+def frame(db: str | Path | None, sql: str, params: Sequence[Any] = (), need: str = "m001_create_drafts") -> pd.DataFrame:
     path = _ready(db)
     if path is None:
         return pd.DataFrame()
@@ -34,7 +34,7 @@ def _frame(db: str | Path | None, sql: str, params: Sequence[Any] = (), need: st
 
 
 def list_runs(db: str | Path | None = None, limit: int = 200) -> pd.DataFrame:
-    return _frame(
+    return frame(
         db,
         """
         SELECT r.run_id, r.kind, r.status, r.started_at, r.finished_at, r.code_version,
@@ -54,7 +54,7 @@ def list_runs(db: str | Path | None = None, limit: int = 200) -> pd.DataFrame:
 def list_drafts(db: str | Path | None = None, limit: int = 200, run_id: str | None = None) -> pd.DataFrame:
     where = "WHERE run_id = ?" if run_id else ""
     params: list[Any] = [run_id] if run_id else []
-    return _frame(
+    return frame(
         db,
         f"""
         SELECT draft_id, run_id, bundle_id, case_id, model, prompt_set, status, started_at, latency_ms, cost_usd,
@@ -127,7 +127,7 @@ def get_draft(draft_id: str, db: str | Path | None = None) -> DraftView | None:
 
 
 def eval_runs(db: str | Path | None = None) -> pd.DataFrame:
-    return _frame(
+    return frame(
         db,
         """
         SELECT r.run_id, r.status, r.started_at, r.finished_at, count(c.case_id) AS cells,
@@ -142,7 +142,7 @@ def eval_runs(db: str | Path | None = None) -> pd.DataFrame:
 
 def leaderboard(run_ids: Sequence[str], db: str | Path | None = None) -> pd.DataFrame:
     """Per (model, prompt set, metric): n, mean, stddev and gate pass rate over the chosen runs."""
-    return _frame(
+    return frame(
         db,
         """
         SELECT model, prompt_set, metric, bool_or(gate) AS gate, count(score) AS n, avg(score) AS mean,
@@ -157,7 +157,7 @@ def leaderboard(run_ids: Sequence[str], db: str | Path | None = None) -> pd.Data
 
 def cell_costs(run_ids: Sequence[str], db: str | Path | None = None) -> pd.DataFrame:
     """Per cell: cost, latency, tokens, status and the mean of its scores (for cost/latency vs quality)."""
-    return _frame(
+    return frame(
         db,
         """
         SELECT c.run_id, c.case_id, c.model, c.prompt_set, c.repeat_idx, c.status, c.failure_class, c.draft_id,
@@ -175,7 +175,7 @@ def cell_costs(run_ids: Sequence[str], db: str | Path | None = None) -> pd.DataF
 
 
 def case_scores(run_ids: Sequence[str], case_id: str, db: str | Path | None = None) -> pd.DataFrame:
-    return _frame(
+    return frame(
         db,
         """
         SELECT model, prompt_set, repeat_idx, metric, score, passed, gate, reason, draft_id
@@ -188,7 +188,7 @@ def case_scores(run_ids: Sequence[str], case_id: str, db: str | Path | None = No
 
 def case_drafts(run_ids: Sequence[str], case_id: str, db: str | Path | None = None) -> list[tuple[str, PostMortem]]:
     """Every variant's draft of one case in the runs, labelled `model | prompt set`."""
-    df = _frame(
+    df = frame(
         db,
         """
         SELECT DISTINCT c.model, c.prompt_set, d.postmortem FROM eval_cells c JOIN drafts d ON d.draft_id = c.draft_id
@@ -202,7 +202,7 @@ def case_drafts(run_ids: Sequence[str], case_id: str, db: str | Path | None = No
 
 
 def draft_findings(draft_id: str, db: str | Path | None = None) -> pd.DataFrame:
-    return _frame(
+    return frame(
         db,
         "SELECT round, final, fixed, rule, severity, section, span, message, suggestion, source FROM findings "
         "WHERE draft_id = ? ORDER BY round, severity",
@@ -223,7 +223,7 @@ class CaseVariant(BaseModel):
 
 def case_variants(run_ids: Sequence[str], case_id: str, db: str | Path | None = None) -> list[CaseVariant]:
     """Every variant's draft of one case in the runs (repeat 0), labelled `model | prompt set`, with its findings."""
-    df = _frame(
+    df = frame(
         db,
         """
         SELECT c.model, c.prompt_set, any_value(d.draft_id) AS draft_id, any_value(d.postmortem) AS postmortem,
