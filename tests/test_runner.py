@@ -235,26 +235,34 @@ def test_resume_skips_done_cells(db: Path, settings: EvalSettings) -> None:
     assert runner_mod.run_settings(rid, db) == settings
 
 
-def test_resumed_run_status_counts_the_cells_from_before(
+def test_resume_retries_error_cells_and_counts_every_cell(
     db: Path, settings: EvalSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run whose first part recorded an error cell stays 'partial' after a clean resume."""
+    """Cells lost to an error are retried on resume; one still failing keeps the run 'partial', no duplicates."""
     broken = cases()[0].id
     real = runner_mod.draft_postmortem
+    down = {"provider": True}
 
     async def flaky(bundle: Any, **kwargs: Any) -> Any:
-        if bundle.id == broken:
+        if bundle.id == broken and down["provider"]:
             raise RuntimeError("provider down")
         return await real(bundle, **kwargs)
 
     monkeypatch.setattr(runner_mod, "draft_postmortem", flaky)
     rid, _ = run_grid(db, settings)
-    monkeypatch.undo()
     with connect(db) as con:  # as if killed before the other case's cells were written
         con.execute("DELETE FROM scores WHERE run_id = ? AND case_id <> ?", [rid, broken])
         con.execute("DELETE FROM eval_cells WHERE run_id = ? AND case_id <> ?", [rid, broken])
         con.execute("UPDATE runs SET finished_at = NULL, status = 'running' WHERE run_id = ?", [rid])
+    # resume while the provider is still down: the error cells are retried and fail again, once each
     _, results = run_grid(db, settings, run_id=rid)
-    assert results and all(r.status == "ok" for r in results.values())
+    assert sorted(r.status for r in results.values()) == ["error"] * len(PROMPT_SETS) + ["ok"] * len(PROMPT_SETS)
     assert count(db, "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status = 'error'", [rid]) == len(PROMPT_SETS)
     assert count(db, "SELECT count(*) FROM runs WHERE run_id = ? AND status = 'partial'", [rid]) == 1
+    # resume once the provider is back: only the error cells are drafted, and the run is complete
+    down["provider"] = False
+    _, results = run_grid(db, settings, run_id=rid)
+    assert {k[0] for k in results} == {broken} and all(r.status == "ok" for r in results.values())
+    assert count(db, "SELECT count(*) FROM eval_cells WHERE run_id = ?", [rid]) == 2 * len(PROMPT_SETS)
+    assert count(db, "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status = 'error'", [rid]) == 0
+    assert count(db, "SELECT count(*) FROM runs WHERE run_id = ? AND status = 'ok'", [rid]) == 1

@@ -314,6 +314,12 @@ class Runner:
             "prompt_set": cell.prompt_set,
             "repeat_idx": cell.repeat_idx,
         }
+        # a resumed run retries cells that ended in an error; their old error row is replaced
+        con.execute(
+            "DELETE FROM eval_cells WHERE run_id = ? AND case_id = ? AND model = ? AND prompt_set = ? "
+            "AND repeat_idx = ? AND status = 'error'",
+            list(common.values()),
+        )
         insert_rows(con, "scores", [{**common, "draft_id": draft_id, **sc} for sc in scores])
         usage = record.usage if record is not None else None
         insert_rows(
@@ -406,7 +412,8 @@ class Runner:
         with connect(self.db) as con:
             migrate(con)
             rows = con.execute(
-                "SELECT case_id, model, prompt_set, repeat_idx FROM eval_cells WHERE run_id = ?", [run_id]
+                "SELECT case_id, model, prompt_set, repeat_idx FROM eval_cells WHERE run_id = ? AND status <> 'error'",
+                [run_id],
             ).fetchall()
         return {(str(a), str(b), str(c), int(d)) for a, b, c, d in rows}
 
