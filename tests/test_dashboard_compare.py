@@ -78,3 +78,13 @@ def test_regressions_and_findings_are_highlighted(db: Path) -> None:
     root = next(e for e in at.expander if e.label.startswith("Root Cause Analysis"))
     assert "B regressed" not in root.label
     assert any("B1-person-as-cause" in unescape(w.value) and "blames a person" in w.value for w in at.warning)
+
+
+def test_runs_page_opens_an_eval_run_in_compare(db: Path) -> None:
+    at = _app().run()
+    at.switch_page("views/runs.py").run()
+    rid = at.selectbox(key="runs_pick").value
+    at.button(key="runs_compare").click().run()
+    assert not at.exception
+    assert at.multiselect(key="compare_runs").value == [rid]
+    assert [s.value for s in at.subheader][0] == "Leaderboard"

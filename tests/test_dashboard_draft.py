@@ -55,9 +55,11 @@ def test_draft_pasted_text_offline_end_to_end() -> None:
     at = _app().run()
     at.text_area(key="draft_paste").input((EXAMPLE / "ops-channel.txt").read_text())
     at.text_input(key="draft_tz").input("Europe/Berlin")
+    at.text_input(key="draft_title").input("docs.rs <b>disk</b> full")
     at.button(key="draft_go").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
+    assert [unescape(h.value) for h in at.header] == ["docs.rs <b>disk</b> full"]  # escaped, shown as typed
     drafts = list_drafts()
     assert len(drafts) == 1
     assert at.query_params["draft"] == drafts["draft_id"][0]

@@ -25,8 +25,14 @@ labels = {
     r.run_id: f"{r.started_at:%Y-%m-%d %H:%M} · {r.cases} cases · {r.models} · {r.prompt_sets}"
     for r in runs.itertuples()
 }
+if not set(st.session_state.get("compare_runs", [])) <= set(labels):  # a run picked elsewhere that is gone
+    del st.session_state["compare_runs"]
 chosen = st.multiselect(
-    "Eval runs", list(labels), default=list(labels)[:1], format_func=lambda r: labels[r], key="compare_runs"
+    "Eval runs",
+    list(labels),
+    default=None if "compare_runs" in st.session_state else list(labels)[:1],  # set by the Runs page
+    format_func=lambda r: labels[r],
+    key="compare_runs",
 )
 if not chosen:
     st.stop()

@@ -95,6 +95,9 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
         placeholder="openai-compatible:llama3.1@http://127.0.0.1:11434/v1",
     )
     prompts = c2.selectbox("Prompt set", list(available_sets()), key="draft_prompts")
+    title = c2.text_input(
+        "Incident title (optional)", key="draft_title", placeholder="drafted from the materials if empty"
+    )
     timezone = c3.text_input("Timezone of bare times", value="UTC", key="draft_tz")
     redact = c4.checkbox("Redact secrets/PII", value=True, key="draft_redact")
     if st.button("Draft", type="primary", key="draft_go"):
@@ -106,7 +109,7 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
                 materials,
                 id=meta.get("id", "dashboard-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")),
                 timezone=meta.get("timezone", timezone.strip() or "UTC"),
-                title=meta.get("title"),
+                title=title.strip() or meta.get("title"),
                 source=meta.get("source"),
                 redact=redact,
             )
