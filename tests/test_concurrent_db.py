@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pmstudio.evals.compare import load_scores
 from pmstudio.ingest import load_bundle
 from pmstudio.orchestrator import DraftSettings, draft_sync
@@ -48,6 +50,7 @@ def _counts(db: Path) -> dict[str, int]:
         return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in TABLES}
 
 
+@pytest.mark.slow
 def test_dashboard_reads_and_autosaves_while_an_eval_writes(tmp_path: Path) -> None:
     clean_db = tmp_path / "clean.duckdb"
     clean = _eval(clean_db)
