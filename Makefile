@@ -64,5 +64,8 @@ dashboard: $(STAMP) ## Start the Streamlit dashboard on http://127.0.0.1:8501
 bench: $(STAMP) ## Benchmarks: prints side-by-side ratios, writes var/bench/results.json
 	$(BIN)/python bench/run.py
 
+screenshots: $(STAMP) ## Remake docs/*.png from a real offline eval and draft (needs Debian chromium)
+	$(BIN)/python tests/screenshots.py
+
 clean: ## Remove the venv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
