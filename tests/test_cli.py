@@ -172,3 +172,18 @@ def test_eval_small_grid_then_cached_and_gated(tmp_path: Path) -> None:
     strict.write_text("metrics:\n  factor_recall: {min_mean: 0.99}\n")
     gated = runner.invoke(app, [*args, "--thresholds", str(strict)])
     assert gated.exit_code == 1 and "gate failed" in gated.stderr and "factor_recall" in gated.stderr
+
+
+def test_draft_through_a_provider_with_timeout_and_max_tokens(fake_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The per-section output cap and request timeout reach the wire through the real OpenAI SDK."""
+    from pydantic_ai import models
+
+    monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", True)
+    fake_server.reset()
+    model = f"openai-compatible:local-small@{fake_server.openai_base_url}"
+    result = runner.invoke(
+        app, ["draft", str(EXAMPLE), "--model", model, "--max-tokens", "321", "--timeout", "30", "--no-store", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    bodies = [e["body"] for e in fake_server.log() if e["path"].endswith("/chat/completions")]
+    assert bodies and all(b.get("max_tokens", b.get("max_completion_tokens")) == 321 for b in bodies)

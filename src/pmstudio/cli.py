@@ -82,6 +82,8 @@ def draft(
     max_bytes: Annotated[int, typer.Option(help="refuse input files larger than this")] = 512 * 1024 * 1024,
     max_revisions: Annotated[int, typer.Option(help="critic revision rounds (0 = review only)")] = 2,
     deadline: Annotated[float | None, typer.Option(help="seconds for the whole draft")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds per model request (each retry gets its own)")] = 120.0,
+    max_tokens: Annotated[int | None, typer.Option(help="output-token cap per section call (slow local models)")] = None,
     findings: Annotated[Path | None, typer.Option(help="also write unresolved critic findings (JSON) here")] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default $PMSTUDIO_DB or var/pmstudio.duckdb)")] = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="record the draft in DuckDB")] = True,
@@ -98,7 +100,7 @@ def draft(
 
     if fmt not in ("md", "json"):
         fail(f"--format: expected md or json, got {fmt!r}")
-    settings = DraftSettings(max_revisions=max_revisions, deadline_s=deadline)
+    settings = DraftSettings(max_revisions=max_revisions, deadline_s=deadline, timeout_s=timeout, max_tokens=max_tokens)
     try:
         parse_model_ref(model)
         prompt_set = load_prompt_set(prompts)
