@@ -16,7 +16,7 @@ from pmstudio.models import ModelConfigError, list_models
 from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
 from pmstudio.prompts import available_sets
 from pmstudio.render import render_json, render_markdown
-from pmstudio.schema import SECTION_NAMES, Bundle, DraftRecord, Finding, PostMortem
+from pmstudio.schema import IMPACT_CLAIMS, SECTION_NAMES, Bundle, DraftRecord, Finding, PostMortem
 from pmstudio.store import record_draft, update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
@@ -238,16 +238,7 @@ def _section_body(name: str) -> None:
     elif name == "impact" and pm.impact:
         im = pm.impact
         st.markdown(f"Severity **{escape_md(im.severity)}** · {escape_md(im.severity_rationale)}")
-        for field in (
-            "users_affected",
-            "duration_of_impact",
-            "geographic_scope",
-            "functional_impact",
-            "revenue_impact",
-            "sla_impact",
-            "customer_communications",
-            "reputation_impact",
-        ):
+        for field in IMPACT_CLAIMS:
             _claims(field.replace("_", " ").capitalize(), [getattr(im, field)])
     elif name == "root_cause" and pm.root_cause:
         rc = pm.root_cause

@@ -156,6 +156,10 @@ class ImpactSection(BaseModel):
     reputation_impact: Claim
 
 
+IMPACT_CLAIMS: tuple[str, ...] = tuple(n for n, f in ImpactSection.model_fields.items() if f.annotation is Claim)
+"""The Claim fields of the impact section, in template order (users affected ... reputation impact)."""
+
+
 class ContributingFactor(BaseModel):
     id: str = Field(description="short stable id such as CF1, referenced by action items")
     title: str

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from pmstudio.schema import NOT_STATED, Claim, PostMortem
+from pmstudio.schema import IMPACT_CLAIMS, NOT_STATED, Claim, PostMortem
 
 SegmentKind = Literal["narrative", "action", "owner", "quote", "heading", "other"]
 
@@ -97,16 +97,7 @@ def segments_from_postmortem(pm: PostMortem) -> list[Segment]:
                 section="impact", field="severity_rationale", text=im.severity_rationale, kind="narrative"
             )
         )
-        for name in (
-            "users_affected",
-            "duration_of_impact",
-            "geographic_scope",
-            "functional_impact",
-            "revenue_impact",
-            "sla_impact",
-            "customer_communications",
-            "reputation_impact",
-        ):
+        for name in IMPACT_CLAIMS:
             _claim(out, "impact", name, getattr(im, name), "narrative")
     if pm.timeline is not None:
         for i, e in enumerate(pm.timeline.entries):
