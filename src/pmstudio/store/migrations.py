@@ -183,6 +183,97 @@ def m002_create_evals(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m003_cal_feedback(con: duckdb.DuckDBPyConnection) -> None:
+    """Reviewers' judgements (append-only: a later row for the same key supersedes, nothing is overwritten)
+    and the calibration results computed from them."""
+    con.execute(
+        """
+        CREATE TABLE feedback_findings (
+            label_id VARCHAR PRIMARY KEY,
+            draft_id VARCHAR NOT NULL,
+            case_id VARCHAR,
+            variant VARCHAR,                    -- model | prompt set (stable key with case_id)
+            section VARCHAR NOT NULL,
+            finding_id VARCHAR NOT NULL,        -- store.feedback.finding_id(rule, section, span)
+            rule VARCHAR NOT NULL,
+            span VARCHAR,
+            outcome VARCHAR NOT NULL CHECK (outcome IN ('accept', 'dismiss')),
+            reason VARCHAR,
+            reviewer VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            source VARCHAR NOT NULL,            -- dashboard | cli | starter
+            content_sha VARCHAR,                -- sha256 of the judged section's text
+            prompt_hash VARCHAR,
+            metric_versions JSON,
+            judge_versions JSON,
+            code_version VARCHAR
+        );
+        CREATE TABLE feedback_ratings (
+            label_id VARCHAR PRIMARY KEY,
+            draft_id VARCHAR NOT NULL,
+            case_id VARCHAR,
+            variant VARCHAR,
+            section VARCHAR NOT NULL,           -- a schema section, or 'overall'
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+            reason VARCHAR NOT NULL,
+            reviewer VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            source VARCHAR NOT NULL,
+            content_sha VARCHAR,
+            prompt_hash VARCHAR,
+            metric_versions JSON,
+            judge_versions JSON,
+            code_version VARCHAR
+        );
+        CREATE TABLE feedback_preferences (
+            label_id VARCHAR PRIMARY KEY,
+            case_id VARCHAR,
+            draft_a VARCHAR NOT NULL,
+            draft_b VARCHAR NOT NULL,
+            variant_a VARCHAR,
+            variant_b VARCHAR,
+            section VARCHAR,                    -- NULL: the whole draft
+            preference VARCHAR NOT NULL CHECK (preference IN ('A', 'B', 'tie')),
+            reason VARCHAR NOT NULL,
+            reviewer VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            source VARCHAR NOT NULL,
+            content_sha_a VARCHAR,
+            content_sha_b VARCHAR,
+            prompt_hash_a VARCHAR,
+            prompt_hash_b VARCHAR,
+            metric_versions JSON,
+            judge_versions JSON,
+            code_version VARCHAR
+        );
+        CREATE TABLE calibration_runs (
+            calib_id VARCHAR PRIMARY KEY,
+            created_at TIMESTAMPTZ NOT NULL,
+            labels JSON,                        -- counts per kind and source
+            settings JSON,
+            code_version VARCHAR
+        );
+        CREATE TABLE calibration_results (
+            calib_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,              -- rule | metric | judge | threshold
+            name VARCHAR NOT NULL,
+            version VARCHAR,
+            statistic VARCHAR NOT NULL,         -- precision | spearman | pairwise_accuracy | kappa | threshold
+            value DOUBLE,
+            lo DOUBLE,
+            hi DOUBLE,
+            n INTEGER NOT NULL,
+            current DOUBLE,                     -- thresholds: the value in use
+            calibrated BOOLEAN NOT NULL,
+            stand_in BOOLEAN NOT NULL DEFAULT false,
+            note VARCHAR,
+            PRIMARY KEY (calib_id, kind, name, statistic)
+        );
+        """
+    )
+
+
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
 
