@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pmstudio.followcli import export_app
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -26,6 +28,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Inspect the DuckDB store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(export_app, name="export")
 err = Console(stderr=True)
 
 

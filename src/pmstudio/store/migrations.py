@@ -274,6 +274,28 @@ def m003_cal_feedback(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def fol_m001_tracker_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Follow-through: the tracker issue created for each action item (idempotent export)."""
+    con.execute(
+        """
+        CREATE TABLE tracker_links (
+            tracker VARCHAR NOT NULL,           -- github | jira | linear
+            target VARCHAR NOT NULL,            -- owner/repo | project key | team id, plus the API base URL
+            item_key VARCHAR NOT NULL,          -- stable per action item (incident id + normalised title)
+            incident_id VARCHAR,
+            title VARCHAR,
+            issue_id VARCHAR NOT NULL,          -- number | key | id the tracker gave the issue
+            issue_url VARCHAR,
+            source VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (tracker, target, item_key)
+        )
+        """
+    )
+
+
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
 

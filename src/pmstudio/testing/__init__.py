@@ -11,11 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pmstudio.testing.fake_server import REDACTED, FakeProviderServer, Fault, ServerConfig
+    from pmstudio.testing.fake_tracker import FakeTrackerServer
 
-__all__ = ["REDACTED", "FakeProviderServer", "Fault", "ServerConfig"]
+__all__ = ["REDACTED", "FakeProviderServer", "FakeTrackerServer", "Fault", "ServerConfig"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "FakeTrackerServer":
+        from pmstudio.testing import fake_tracker
+
+        return fake_tracker.FakeTrackerServer
     if name in __all__:
         from pmstudio.testing import fake_server
 
