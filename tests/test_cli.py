@@ -186,4 +186,4 @@ def test_draft_through_a_provider_with_timeout_and_max_tokens(fake_server, monke
     )
     assert result.exit_code == 0, result.output
     bodies = [e["body"] for e in fake_server.log() if e["path"].endswith("/chat/completions")]
-    assert bodies and all(b.get("max_tokens", b.get("max_completion_tokens")) == 321 for b in bodies)
+    assert bodies and all(b["max_tokens"] == 321 and "max_completion_tokens" not in b for b in bodies)

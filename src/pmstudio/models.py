@@ -16,6 +16,7 @@ errors name the variable, and `describe_error()` scrubs key values from provider
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import weakref
@@ -48,6 +49,8 @@ EXAMPLES: dict[str, str] = {
 KEYLESS = "not-needed"
 """Sent as the key to an OpenAI-compatible server when OPENAI_API_KEY is unset (the SDK insists on one)."""
 REDACTED = "[REDACTED]"
+ERROR_BODY_CHARS = 300
+"""A failed call's error keeps this much of the server's message; hints come after it, whole."""
 _USAGE = "use offline, anthropic:<model>, openai:<model> or openai-compatible:<model>@<base_url>"
 _URL_SUFFIX = re.compile(r"^(?P<name>[^@]*?)@(?P<url>https?://.+)$")
 
@@ -218,13 +221,48 @@ def build_model(ref: str | ModelRef, *, env: Mapping[str, str] | None = None) ->
             model = OpenAIChatModel(r.name, provider=provider)
         else:
             provider = OpenAIProvider(base_url=r.base_url, api_key=key or KEYLESS)
-            model = OpenAIChatModel(r.name, provider=provider, profile=_compatible_profile(r.name))
+            model = _compatible_chat_model(r.name, provider)
     limiter = provider_limiter(r, env)
     return ConcurrencyLimitedModel(model, limiter) if limiter is not None else model
 
 
+def content_blocks(ref: str | ModelRef) -> bool:
+    """Whether the user message may be a list of content blocks with a cache point in it.
+
+    Only Anthropic documents content blocks with cache breakpoints for every model; everything else gets
+    one string (evidence first), which every OpenAI-compatible server reads whole.
+    """
+    return _as_ref(ref).kind == "anthropic"
+
+
+def _compatible_chat_model(name: str, provider: Any) -> Model:
+    """An OpenAIChatModel with the wire every OpenAI-compatible server reads.
+
+    - one system message (leading system messages merged; llama-2 chat formats keep only the first);
+    - `max_tokens`, not `max_completion_tokens` (which llama-cpp-python and others ignore);
+    - a forced tool call names the function: llama-cpp-python ignores `tool_choice: "required"` but
+      honours `{"type": "function", "function": {"name": ...}}`.
+    """
+    return _compatible_class()(name, provider=provider, profile=_compatible_profile(name))  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _compatible_class() -> Any:
+    from pydantic_ai.models.openai import OpenAIChatModel
+
+    class CompatibleChatModel(OpenAIChatModel):
+        def _get_tool_choice(self, model_settings: Any, model_request_parameters: Any) -> Any:
+            tools, choice = super()._get_tool_choice(model_settings, model_request_parameters)
+            if choice == "required" and len(tools) == 1:
+                choice = {"type": "function", "function": {"name": tools[0]["function"]["name"]}}
+            return tools, choice
+
+    return CompatibleChatModel
+
+
 def _compatible_profile(name: str) -> Any:
-    """OpenAI's profile for the name, minus what generic servers reject (strict tool schemas)."""
+    """OpenAI's profile for the name, minus what generic servers reject (strict tool schemas, a second
+    system message, `max_completion_tokens`)."""
     from pydantic_ai.profiles import merge_profile
     from pydantic_ai.profiles.openai import (
         OpenAIJsonSchemaTransformer,
@@ -237,6 +275,8 @@ def _compatible_profile(name: str) -> Any:
         OpenAIModelProfile(
             json_schema_transformer=OpenAIJsonSchemaTransformer,
             openai_supports_strict_tool_definition=False,
+            openai_chat_supports_multiple_system_messages=False,
+            openai_chat_supports_max_completion_tokens=False,
             supports_json_schema_output=True,
             supports_json_object_output=True,
         ),
@@ -334,14 +374,18 @@ def describe_error(exc: BaseException, ref: str | ModelRef | None = None, env: M
     from pydantic_ai.exceptions import ModelHTTPError, ModelRequestTimeout, ModelTimeoutError
 
     lines = str(exc).strip().splitlines()
-    text = f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+    what = redact(" ".join(lines[0].split()), env) if lines else ""  # redact whole, then cut
+    if len(what) > ERROR_BODY_CHARS:  # cut the server's words, never the advice that follows
+        what = what[: ERROR_BODY_CHARS - 1].rstrip() + "…"
+    text = f"{type(exc).__name__}: {what}".strip()
     r = _as_ref(ref) if ref is not None else None
+    hint = ""
     if r is not None and isinstance(exc, ModelHTTPError) and exc.status_code in (400, 404, 415, 422, 500, 501):
         body = str(exc.body or "").lower()
         if r.output_mode == "native" or "response_format" in body or "json_schema" in body:
-            text += f" (the server may not support output mode {r.output_mode!r}: try ?output=prompted)"
+            hint = f" (the server may not support output mode {r.output_mode!r}: try ?output=prompted)"
         elif r.output_mode == "tool" and "tool" in body:
-            text += " (the server may not support tool calls: try ?output=prompted)"
+            hint = " (the server may not support tool calls: try ?output=prompted)"
     if isinstance(exc, ModelTimeoutError | ModelRequestTimeout) and r is not None:
-        text += " (raise the timeout or lower max_tokens for slow models)"
-    return redact(text, env)[:500]
+        hint = " (raise the timeout or lower max_tokens for slow models)"
+    return text + hint

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, Field
-from pydantic_ai import Agent, CachePoint
+from pydantic_ai import Agent
 from pydantic_ai.models import Model
 from ulid import ULID
 
@@ -30,7 +30,7 @@ from pmstudio.agents import (
     agent_for,
     critic_agent_for,
 )
-from pmstudio.agents.messages import render_evidence, render_task
+from pmstudio.agents.messages import render_evidence, render_task, user_prompt
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.critic import review
 from pmstudio.prompts import PromptSet, load_prompt_set
@@ -87,13 +87,14 @@ class _Resolved(BaseModel):
     settings: Any = None
     offline: bool = False
     output_mode: str = "tool"
+    content_blocks: bool = False
 
     def describe(self, exc: BaseException) -> str:
         if self.ref.startswith("custom:"):
             return f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         from pmstudio.models import describe_error
 
-        return describe_error(exc, self.ref)[:500]
+        return describe_error(exc, self.ref)
 
 
 def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
@@ -101,7 +102,7 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
     if not isinstance(model, str):
         name = getattr(model, "model_name", type(model).__name__)
         return _Resolved(ref=f"custom:{name}", model=model, offline=False)
-    from pmstudio.models import build_model, model_settings, parse_model_ref
+    from pmstudio.models import build_model, content_blocks, model_settings, parse_model_ref
 
     ref = parse_model_ref(model)
     built = build_model(ref)
@@ -110,7 +111,8 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
         ms = model_settings(ref, timeout_s=settings.timeout_s, max_tokens=settings.max_tokens)
         if not settings.prompt_cache:
             ms = {k: v for k, v in ms.items() if "cache" not in k}  # type: ignore[assignment]
-    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline", output_mode=ref.output_mode)
+    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline", output_mode=ref.output_mode,
+                     content_blocks=content_blocks(ref))
 
 
 class _Drafter:
@@ -139,11 +141,10 @@ class _Drafter:
         self.outputs: dict[str, BaseModel] = {}
         self.errors: dict[str, str] = {}
 
-    def prompt(self, task: str) -> list[Any]:
+    def prompt(self, task: str) -> str | list[Any]:
         """Evidence first (identical for every agent, so providers can cache it), then the task."""
-        if self.settings.prompt_cache:
-            return [self.evidence_text, CachePoint(), task]
-        return [self.evidence_text, task]
+        blocks = self.resolved.content_blocks and self.settings.prompt_cache
+        return user_prompt(self.evidence_text, task, content_blocks=blocks)
 
     def _agent_for(self, section: str) -> tuple[str, Agent[SectionDeps, Any]]:
         name = "single_shot" if section == SINGLE_SHOT else section

@@ -4,6 +4,12 @@ The evidence block is identical for every agent of a draft (so providers can cac
 the task names the section and carries optional context (other sections, as JSON) and critic
 feedback (findings, as JSON). The offline model parses the same text back, so it sees exactly what a
 cloud model sees.
+
+`user_prompt()` is the one place that decides how the two reach the wire: one string, evidence first
+(every OpenAI-compatible server reads a string, and prefix caches still hit because the evidence leads),
+or — only where the provider documents content blocks and cache breakpoints (Anthropic) — a list
+`[evidence, CachePoint, task]`. llama-cpp-python's chat formats drop list content silently, and Jinja
+chat templates fail on it (`can only concatenate str (not "list") to str`).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic_ai import CachePoint
 
 from pmstudio.schema import Bundle, Evidence, Finding
 
@@ -65,6 +72,17 @@ def render_task(
         body = json.dumps([f.model_dump() for f in feedback], sort_keys=True)
         parts.append(f"{FEEDBACK_HEADER} (critic findings to fix in this revision, JSON)\n{body}\n")
     return "\n".join(parts)
+
+
+def user_prompt(evidence: str, task: str, *, content_blocks: bool = False) -> str | list[Any]:
+    """What a section agent is sent as its user message: evidence first, then the task.
+
+    `content_blocks=True` (providers that document content arrays and cache points: Anthropic) gives
+    `[evidence, CachePoint(), task]`; otherwise one string, so a server sees the whole evidence.
+    """
+    if content_blocks:
+        return [evidence, CachePoint(), task]
+    return evidence.rstrip("\n") + "\n\n" + task
 
 
 class EvidenceLine(BaseModel):

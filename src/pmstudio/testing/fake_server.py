@@ -10,7 +10,8 @@ OpenAI) is reported as cache-read tokens, a new marked prefix as cache-write tok
 
 Control endpoints: `GET /_log` (requests with auth headers redacted), `GET /_stats`, `GET|POST /_reset`,
 `GET|POST /_faults` (inject: 429 with retry-after, 500, 529 overloaded, hang, malformed tool arguments,
-truncated stream; scoped by count, model glob, api and a body substring), `POST /_config` (latency_s, seed, min_cache_tokens).
+truncated stream; scoped by count, model glob, api and a body substring), `POST /_config` (latency_s, seed,
+min_cache_tokens, strict). `strict` makes the OpenAI API as strict as llama-cpp-python's server (`STRICT`).
 
     with FakeProviderServer(seed=1) as srv:      # or srv.start() -> base url; srv.stop()
         srv.add_fault("429", retry_after=1)
@@ -67,8 +68,49 @@ class Fault(BaseModel):
 class ServerConfig(BaseModel):
     seed: int = 0
     latency_s: float = Field(default=0.0, ge=0, description="added before every provider answer")
+    strict: bool = Field(default=False, description="OpenAI API as strict as llama-cpp-python's server (see STRICT)")
     min_cache_tokens: int = Field(default=0, ge=0, description="prefixes shorter than this are never cached")
     max_log: int = Field(default=5000, ge=1)
+
+
+STRICT = """What the strict mode rejects or ignores on the OpenAI API, as llama-cpp-python's server does:
+- a message whose content is a list of parts: HTTP 500 (a Jinja chat template's error; the built-in
+  chat formats drop such content silently, which is worse);
+- a second system message: HTTP 400 (the llama-2 chat format keeps only the first);
+- token fields other than `max_tokens` (e.g. `max_completion_tokens`): HTTP 400 (that server ignores them);
+- `response_format` other than `text` / `json_object`: HTTP 500;
+- `tool_choice: "required"` is ignored (the model answers in text); a tool_choice naming the function
+  is honoured.
+`max_tokens` is honoured in every mode: an answer longer than it is cut with `finish_reason: length`."""
+
+# llama-cpp-python answers an unsupported response_format with a pydantic error this long (~490 chars)
+_STRICT_FORMAT_ERROR = (
+    "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should be 'text' or "
+    "'json_object' [type=literal_error, input_value='json_schema', input_type=str]\n    For further "
+    "information visit https://errors.pydantic.dev/2.12/v/literal_error (fake strict server: this server "
+    "supports only the text and json_object response formats; a JSON schema cannot be enforced with a "
+    "grammar here, ask for json_object and put the schema in the prompt instead; see the server's "
+    "documentation on structured output and function calling for the chat formats that support them)"
+)
+_TOKEN_FIELDS = ("max_completion_tokens", "max_output_tokens", "max_new_tokens", "n_predict")
+
+
+def _strict_problem(req: dict[str, Any]) -> tuple[int, str] | None:
+    """(status, message) when a strict llama-cpp-python-like server would reject `req`, else None."""
+    messages = req.get("messages") or []
+    for i, msg in enumerate(messages):
+        if isinstance(msg, dict) and isinstance(msg.get("content"), list):
+            return 500, f'can only concatenate str (not "list") to str (messages[{i}].content is a list)'
+    systems = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") in ("system", "developer")]
+    if len(systems) > 1:
+        return 400, f"only one system message is supported; got {len(systems)} (messages {systems})"
+    unknown = [f for f in _TOKEN_FIELDS if f in req]
+    if unknown:
+        return 400, f"unsupported token field(s) {', '.join(unknown)}: use max_tokens"
+    rf = req.get("response_format")
+    if isinstance(rf, dict) and rf.get("type") not in ("text", "json_object"):
+        return 500, _STRICT_FORMAT_ERROR
+    return None
 
 
 def _tokens(chars: int) -> int:
@@ -366,6 +408,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(api, int(fault.kind), fault.retry_after)
             if fault and fault.kind == "hang":
                 state.release.wait(fault.hang_s)
+            problem = _strict_problem(req) if config.strict and api == "openai" else None
+            if problem is not None:
+                entry["status"] = problem[0]
+                entry["rejected"] = problem[1]
+                return self._json(problem[0], {"error": {"message": problem[1], "type": "invalid_request_error",
+                                                         "code": None}})
             content = {k: v for k, v in req.items() if k not in ("stream", "stream_options")}
             body_hash = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
             rng = random.Random(f"{config.seed}:{body_hash}")
@@ -373,7 +421,7 @@ class _Handler(BaseHTTPRequestHandler):
             truncate = bool(fault and fault.kind == "truncate")
             entry["status"] = 200
             if api == "openai":
-                entry["usage"] = self._openai(req, rng, body_hash, malformed, truncate)
+                entry["usage"] = self._openai(req, rng, body_hash, malformed, truncate, config.strict)
             else:
                 entry["usage"] = self._anthropic(req, rng, body_hash, malformed, truncate)
         except (BrokenPipeError, ConnectionResetError):
@@ -395,18 +443,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(code, {"error": {"message": message, "type": otype, "code": otype}}, headers)
 
     # --------------------------------------------------------------- OpenAI chat completions
-    def _openai(self, req: dict[str, Any], rng: random.Random, h: str, malformed: bool, truncate: bool) -> dict[str, Any]:
+    def _openai(self, req: dict[str, Any], rng: random.Random, h: str, malformed: bool, truncate: bool,
+                strict: bool = False) -> dict[str, Any]:
         model = str(req.get("model", ""))
         tools = [(t["function"]["name"], t["function"].get("parameters") or {}) for t in req.get("tools") or []
                  if t.get("type") == "function"]
         choice = req.get("tool_choice")
-        if choice == "none":
-            tools = []
+        if choice == "none" or (strict and choice in ("required", "auto", None)):
+            tools = []  # llama-cpp-python only calls a tool when tool_choice names it
         forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
         rf = req.get("response_format") or {}
         schema = rf.get("json_schema", {}).get("schema") if rf.get("type") == "json_schema" else None
         answer = _decide(tools, forced, schema, _texts_openai(req), rng)
         text = answer.wire_text(malformed)
+        raw_cap = req.get("max_tokens") if strict else req.get("max_completion_tokens", req.get("max_tokens"))
+        cap = raw_cap if isinstance(raw_cap, int) and raw_cap > 0 else None
+        cut = cap is not None and cap < _tokens(len(text))
+        if cap is not None and cut:
+            text = text[: 4 * cap]
         canonical = json.dumps([req.get("tools"), req.get("response_format"), req.get("messages")], sort_keys=True)
         cached = _tokens(self.state.openai_cached(model, canonical))
         prompt = max(_tokens(len(canonical)), cached)
@@ -419,7 +473,7 @@ class _Handler(BaseHTTPRequestHandler):
             if answer.tool:
                 msg["tool_calls"] = [{"id": f"call_{h[:12]}", "type": "function",
                                       "function": {"name": answer.tool, "arguments": text}}]
-            finish = "tool_calls" if answer.tool else "stop"
+            finish = "length" if cut else ("tool_calls" if answer.tool else "stop")
             self._json(200, {**base, "object": "chat.completion", "usage": usage,
                              "choices": [{"index": 0, "message": msg, "finish_reason": finish, "logprobs": None}]},
                        truncate=truncate)
@@ -435,7 +489,8 @@ class _Handler(BaseHTTPRequestHandler):
             deltas.append({"role": "assistant", "content": ""})
             deltas += [{"content": text[i : i + 64]} for i in range(0, len(text), 64)]
         events = [{**chunk, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
-        events.append({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls" if answer.tool else "stop"}]})
+        finish = "length" if cut else ("tool_calls" if answer.tool else "stop")
+        events.append({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         events.append({**chunk, "choices": [], "usage": usage})
         frames = [f"data: {json.dumps(e)}\n\n".encode() for e in events] + [b"data: [DONE]\n\n"]
         self._sse(frames, truncate)
@@ -519,9 +574,10 @@ class FakeProviderServer:
     """The fake provider in a background thread: `start()` -> base url, `stop()`, or use `with`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int = 0, latency_s: float = 0.0,
-                 min_cache_tokens: int = 0) -> None:
+                 min_cache_tokens: int = 0, strict: bool = False) -> None:
         self.host, self.port = host, port
-        self.state = _State(ServerConfig(seed=seed, latency_s=latency_s, min_cache_tokens=min_cache_tokens))
+        self.state = _State(ServerConfig(seed=seed, latency_s=latency_s, min_cache_tokens=min_cache_tokens,
+                                         strict=strict))
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -599,9 +655,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--min-cache-tokens", type=int, default=0)
+    parser.add_argument("--strict", action="store_true", help="reject what llama-cpp-python's server rejects")
     args = parser.parse_args(argv)
     srv = FakeProviderServer(args.host, args.port, seed=args.seed, latency_s=args.latency,
-                             min_cache_tokens=args.min_cache_tokens)
+                             min_cache_tokens=args.min_cache_tokens, strict=args.strict)
     url = srv.start()
     print(f"fake provider on {url}  (OpenAI base {srv.openai_base_url}, Anthropic base {srv.anthropic_base_url})",
           flush=True)

@@ -1,0 +1,141 @@
+"""The wire format every server reads, asserted on what a strict (llama-cpp-python-like) server received.
+
+For `openai-compatible`: one system message, the user content as one string with the evidence first and
+whole, `max_tokens` (never `max_completion_tokens`), a forced tool call that names the function. (Anthropic
+keeps content blocks with a cache point, its documented format: tests/test_provider_drafts.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic_ai import models as pai_models
+from pydantic_ai.exceptions import ModelHTTPError
+
+from pmstudio.agents.messages import evidence_line, render_evidence
+from pmstudio.models import describe_error
+from pmstudio.orchestrator import DraftSettings, draft_postmortem
+from pmstudio.schema import SECTION_NAMES, DraftRecord
+from pmstudio.testing import FakeProviderServer
+from pmstudio.testing.factories import sample_bundle
+
+
+@pytest.fixture
+def strict(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProviderServer]:
+    fake_server.reset()
+    fake_server.configure(latency_s=0.0, strict=True)
+    monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
+    yield fake_server
+    fake_server.configure(strict=False)
+
+
+def compat(srv: FakeProviderServer, mode: str) -> str:
+    return f"openai-compatible:local-small@{srv.openai_base_url}?output={mode}"
+
+
+def draft(model: str, **settings: Any) -> DraftRecord:
+    return asyncio.run(draft_postmortem(sample_bundle(), model=model,
+                                        settings=DraftSettings(**{"max_revisions": 0, **settings})))
+
+
+def chat_bodies(srv: FakeProviderServer) -> list[dict[str, Any]]:
+    return [e["body"] for e in srv.log() if e["path"].endswith("/chat/completions")]
+
+
+def assert_readable_wire(bodies: list[dict[str, Any]], max_tokens: int) -> None:
+    evidence = render_evidence(sample_bundle())
+    lines = [evidence_line(e) for e in sample_bundle().evidence]
+    assert bodies
+    for body in bodies:
+        roles = [m["role"] for m in body["messages"]]
+        assert roles == ["system", "user"], roles
+        assert all(isinstance(m["content"], str) for m in body["messages"])
+        user = body["messages"][1]["content"]
+        assert user.startswith(evidence.rstrip("\n"))  # the evidence leads: prefix caches still hit
+        assert all(line in user for line in lines)  # ... and arrives whole
+        task = user.split(lines[-1], 1)[1]
+        assert task.lstrip().startswith(("# TASK", "# DRAFT AND LINT FINDINGS"))  # a section's task, or the critic's
+        assert body["max_tokens"] == max_tokens and "max_completion_tokens" not in body
+
+
+@pytest.mark.parametrize("mode", ["tool", "prompted"])
+def test_strict_server_reads_every_section_whole(strict: FakeProviderServer, mode: str) -> None:
+    record = draft(compat(strict, mode), max_tokens=3000)
+    assert record.status == "ok", record.error
+    bodies = chat_bodies(strict)
+    assert {e["status"] for e in strict.log()} == {200}
+    assert_readable_wire(bodies, 3000)
+    if mode == "tool":  # llama-cpp-python ignores "required"; a named function is honoured
+        assert all(b["tool_choice"] == {"type": "function", "function": {"name": "final_result"}} for b in bodies)
+    else:  # the schema travels inside the one system message, next to the instructions
+        assert all(b["response_format"] == {"type": "json_object"} for b in bodies)
+        assert all("compatible with this schema" in b["messages"][0]["content"] for b in bodies)
+
+
+def test_native_mode_wire_on_a_server_that_supports_it(fake_server: FakeProviderServer,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
+    fake_server.reset()
+    record = draft(compat(fake_server, "native"), max_tokens=3000)
+    assert record.status == "ok", record.error
+    bodies = chat_bodies(fake_server)
+    assert_readable_wire(bodies, 3000)
+    assert all(b["response_format"]["type"] == "json_schema" for b in bodies)
+
+
+def test_native_mode_on_a_strict_server_fails_with_the_whole_hint(strict: FakeProviderServer,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMSTUDIO_MAX_CONCURRENCY_OPENAI_COMPATIBLE", "8")  # the SDK's retry backoffs overlap
+    record = draft(compat(strict, "native"))
+    assert record.status == "failed"
+    errors = [s.error or "" for s in record.sections if s.section in SECTION_NAMES]
+    assert len(errors) == len(SECTION_NAMES)
+    assert all(e.endswith("(the server may not support output mode 'native': try ?output=prompted)") for e in errors)
+
+
+def test_hint_survives_a_long_server_body() -> None:
+    exc = ModelHTTPError(500, "m", body={"message": "x" * 2000 + " response_format json_schema"})
+    text = describe_error(exc, "openai-compatible:m@http://127.0.0.1:1/v1?output=native")
+    assert text.endswith("try ?output=prompted)") and "…" in text and len(text) < 450
+
+
+def test_max_tokens_is_honoured_by_the_strict_server(strict: FakeProviderServer) -> None:
+    record = draft(compat(strict, "prompted"), max_tokens=8)
+    bodies = chat_bodies(strict)
+    assert bodies and all(b["max_tokens"] == 8 for b in bodies)
+    assert record.status == "failed"  # every answer was cut at 8 tokens: no section can be valid
+
+
+def test_strict_server_rejects_what_llama_cpp_python_rejects(strict: FakeProviderServer) -> None:
+    url = strict.openai_base_url + "/chat/completions"
+    base = {"model": "m", "messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]}
+    cases = {
+        "list": {**base, "messages": [{"role": "user", "content": [{"type": "text", "text": "u"}]}]},
+        "two systems": {**base, "messages": [{"role": "system", "content": "a"}, *base["messages"]]},
+        "token field": {**base, "max_completion_tokens": 5},
+        "json_schema": {**base, "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}},
+    }
+    codes = {name: post(url, body)[0] for name, body in cases.items()}
+    assert codes == {"list": 500, "two systems": 400, "token field": 400, "json_schema": 500}
+    assert post(url, {**base, "max_tokens": 5, "response_format": {"type": "json_object"}})[0] == 200
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
+    required = post(url, {**base, "tools": tools, "tool_choice": "required"})[1]
+    named = post(url, {**base, "tools": tools, "tool_choice": {"type": "function", "function": {"name": "f"}}})[1]
+    assert required["choices"][0]["message"].get("tool_calls") is None  # ignored, answered in text
+    assert named["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "f"
+
+
+def post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
