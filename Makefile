@@ -20,7 +20,7 @@ export DEEPEVAL_CACHE_FOLDER := $(CURDIR)/var/deepeval
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_HEADLESS := true
 
-.PHONY: help install draft test test-fast lint typecheck format eval compare dashboard bench screenshots clean
+.PHONY: help install draft test test-fast lint typecheck format eval eval-check compare dashboard bench screenshots clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ test-fast: $(STAMP) ## Tests without the browser ones
 
 eval: $(STAMP) ## Score the golden set (MODELS=, EVAL_PROMPTS=, DATASET=) and print the comparison
 	$(BIN)/pmstudio eval --dataset $(DATASET) --models $(MODELS) --prompts $(EVAL_PROMPTS) --thresholds evals/thresholds.yaml
+	$(BIN)/pmstudio eval-check --dataset datasets/check
+
+eval-check: $(STAMP) ## Score `pmstudio check` on the labelled corpus datasets/check (dev vs test side by side)
+	$(BIN)/pmstudio eval-check --dataset datasets/check
 
 compare: $(STAMP) ## Compare the last eval run by model and prompt set
 	$(BIN)/pmstudio compare --by model,prompt

@@ -195,6 +195,43 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command("eval-check")
+def eval_check_cmd(
+    dataset: Annotated[Path, typer.Option(help="folder with dev/ and test/ labelled documents")] = Path("datasets/check"),
+    splits: Annotated[str, typer.Option(help="comma-separated split folders")] = "dev,test",
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default $PMSTUDIO_DB or var/pmstudio.duckdb)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list misses, false alarms and wrong exits")] = False,
+) -> None:
+    """Score `pmstudio check` on the labelled corpus: per-rule precision/recall, pass/fail rates, per split."""
+    from pmstudio.evals.checkset import evaluate_split, format_table, metric_rows
+    from pmstudio.orchestrator import code_version
+    from pmstudio.store.check_evals import record_check_eval
+
+    results = []
+    for name in [s.strip() for s in splits.split(",") if s.strip()]:
+        folder = dataset / name
+        if not folder.is_dir():
+            fail(f"{folder}: no such split folder")
+        try:
+            results.append(evaluate_split(folder, name))
+        except ValueError as exc:
+            fail(str(exc))
+    out = Console()
+    out.print(format_table(results), highlight=False, markup=False, soft_wrap=True)
+    if verbose:
+        for r in results:
+            for title, items in (("misses", r.misses), ("false alarms", r.false_alarms), ("wrong exit", r.wrong_exit)):
+                for item in items:
+                    out.print(f"[{r.split}] {title}: {item}", highlight=False, markup=False, soft_wrap=True)
+    rows = [
+        {"split": r.split, "metric": m, "key": k, "value": ratio.value, "hit": ratio.hit, "total": ratio.total,
+         "documents": r.documents}
+        for r in results for m, k, ratio in metric_rows(r)
+    ]
+    run_id = record_check_eval(rows, settings={"dataset": str(dataset), "splits": splits}, path=db, code_version=code_version())
+    err.print(f"eval-check: stored as run {run_id}", highlight=False)
+
+
 @app.command("prompts")
 def prompts_cmd() -> None:
     """List prompt sets and the content hash of each prompt file."""

@@ -296,6 +296,27 @@ def fol_m001_tracker_links(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def m_check_001_eval_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """Scores of `make eval-check`: one row per (run, split, metric, key)."""
+    con.execute(
+        """
+        CREATE TABLE check_eval_scores (
+            run_id VARCHAR NOT NULL,
+            split VARCHAR NOT NULL,             -- dev | test
+            metric VARCHAR NOT NULL,            -- precision | recall | rule_precision | reader_recall | exit | ...
+            key VARCHAR NOT NULL,               -- label kind, rule or exit class
+            value DOUBLE,
+            hit INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            documents INTEGER NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (run_id, split, metric, key)
+        );
+        """
+    )
+
+
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
 
