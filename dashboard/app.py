@@ -19,6 +19,7 @@ pages = [
     st.Page("views/draft.py", title="Draft", icon="✍️", default=True),
     st.Page("views/compare.py", title="Compare", icon="⚖️"),
     st.Page("views/runs.py", title="Runs", icon="🗂️"),
+    st.Page("views/audiences.py", title="Audiences", icon="📣"),
 ]
 with st.sidebar:
     st.caption(f"Database: `{default_db_path()}`")

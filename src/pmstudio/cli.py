@@ -91,6 +91,7 @@ def draft(
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default $PMSTUDIO_DB or var/pmstudio.duckdb)")] = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="record the draft in DuckDB")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
+    audience: Annotated[str, typer.Option(help="internal | executive | public (Markdown; public is linted for leaks)")] = "internal",
 ) -> None:
     """Draft a post-mortem from an incident's materials."""
     from pmstudio.critic import verdict
@@ -103,6 +104,10 @@ def draft(
 
     if fmt not in ("md", "json"):
         fail(f"--format: expected md or json, got {fmt!r}")
+    from pmstudio.audience import AUDIENCES, public_findings, render_audience
+
+    if audience not in AUDIENCES or (audience != "internal" and fmt != "md"):
+        fail(f"--audience: expected one of {', '.join(AUDIENCES)} (with --format md), got {audience!r}")
     settings = DraftSettings(max_revisions=max_revisions, deadline_s=deadline, timeout_s=timeout, max_tokens=max_tokens)
     try:
         parse_model_ref(model)
@@ -130,6 +135,13 @@ def draft(
     assert record.postmortem is not None
     markdown = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
     text = markdown if fmt == "md" else render_json(record.postmortem)
+    if audience != "internal":
+        text = render_audience(record.postmortem, audience, bundle=bundle)
+        leaks = public_findings(text, bundle) if audience == "public" else []
+        if leaks:  # fail closed: a public version that leaks is never written
+            for f in leaks:
+                err.print(f"public-safety: {f.rule}: \"{f.span}\" - {f.message}", highlight=False, markup=False)
+            fail(f"{path}: the public version leaks {len(leaks)} internal identifier(s); nothing written", code=1)
     if out is not None:
         write_atomic(out, text)
     if findings is not None:
