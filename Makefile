@@ -10,6 +10,8 @@ PROMPTS ?= default
 MODELS ?= offline
 EVAL_PROMPTS ?= default,seed-single-shot
 DATASET ?= datasets/golden
+TEST_DATASET ?= datasets/golden-test
+TEST_PROMPTS ?= default
 PYTEST_ARGS ?=
 
 # deepeval: no telemetry, no .env loading, no files in the working tree; streamlit: no usage stats
@@ -52,9 +54,12 @@ test: $(STAMP) lint ## Lint, then every test (unit, providers via the fake serve
 test-fast: $(STAMP) ## Tests without the browser ones
 	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)
 
-eval: $(STAMP) ## Score the golden set (MODELS=, EVAL_PROMPTS=, DATASET=) and print the comparison
-	$(BIN)/pmstudio eval --dataset $(DATASET) --models $(MODELS) --prompts $(EVAL_PROMPTS) --thresholds evals/thresholds.yaml
-	$(BIN)/pmstudio eval-check --dataset datasets/check
+eval: $(STAMP) ## Score dev (DATASET=) and the frozen test split (TEST_DATASET=, TEST_PROMPTS=) side by side (MODELS=, EVAL_PROMPTS=), then eval-check
+	@mkdir -p var/eval
+	@rc=0; $(BIN)/pmstudio eval --dataset $(DATASET) --models $(MODELS) --prompts $(EVAL_PROMPTS) --thresholds evals/thresholds.yaml --json var/eval/dev.json || rc=$$?; \
+	$(BIN)/pmstudio eval --dataset $(TEST_DATASET) --models $(MODELS) --prompts $(TEST_PROMPTS) --json var/eval/test.json -q > var/eval/test.txt || rc=$$?; \
+	$(BIN)/python -m pmstudio.evals.splits var/eval/dev.json var/eval/test.json; \
+	$(BIN)/pmstudio eval-check --dataset datasets/check || rc=$$?; exit $$rc
 
 eval-check: $(STAMP) ## Score `pmstudio check` on the labelled corpus datasets/check (dev vs test side by side)
 	$(BIN)/pmstudio eval-check --dataset datasets/check

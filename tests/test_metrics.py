@@ -69,7 +69,10 @@ def test_selected_metrics_without_judge_leaves_judges_out() -> None:
 def test_good_draft_passes_every_metric(metric_id: str) -> None:
     m = run(metric_id, good())
     assert m.is_successful(), f"{metric_id}: {m.score} {m.reason}"
-    assert m.score is not None and 0.0 <= m.score <= 1.0
+    if m.score is None:  # a per-field precision metric does not apply to a field the draft leaves empty
+        assert metric_id.startswith("fp_") and "not applicable" in (m.reason or "")
+    else:
+        assert 0.0 <= m.score <= 1.0
     assert m.reason and m.__name__
 
 
@@ -198,3 +201,18 @@ def test_readme_lists_every_metric() -> None:
         assert f"| `{mid}` |" in readme, mid
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{mid}` |"))
         assert ("| yes |" in row) == bool(cls.gate), mid  # type: ignore[attr-defined]
+
+
+def test_field_precision_counts_misfiled_fields() -> None:
+    pm = good()
+    base = run("field_precision", pm)
+    assert base.score is not None and base.score >= 0.9, base.reason
+    assert pm.impact is not None and pm.timeline is not None
+    pm.impact.revenue_impact = Claim(text="The trim regex backtracks on it.")
+    pm.impact.sla_impact = Claim(text="Can we roll back?")
+    misfiled = run("field_precision", pm)
+    assert misfiled.score is not None and misfiled.score < base.score
+    assert "revenue_impact" in (misfiled.reason or "") and "sla_impact" in (misfiled.reason or "")
+    assert run("fp_revenue_impact", pm).score == 0.0
+    pm.impact.revenue_impact = Claim(text="Not stated in the materials.")
+    assert run("fp_revenue_impact", pm).score is None  # an empty field is not judged

@@ -31,10 +31,8 @@ from pmstudio.store.db import first_row, insert_rows
 from pmstudio.store.writes import _draft_rows, finish_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
-ENGINE_PATHS = (
-    "offline", "lints", "agents", "parsers", "orchestrator.py", "assemble.py", "data/lexicon.yaml", "ingest.py", "redact.py",
-    "timeparse.py", "logmine.py",
-)
+ENGINE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".md", ".txt", ".toml")
+"""Files of the pmstudio package that count as engine code (sources and package data)."""
 
 
 class EvalSettings(BaseModel):
@@ -67,18 +65,28 @@ class CellResult(BaseModel):
     error: str | None = None
 
 
+def engine_files(base: Path | None = None) -> list[Path]:
+    """Every source and data file of the pmstudio package (caches and hidden files excluded)."""
+    root = base or Path(__file__).resolve().parents[1]
+    return sorted(
+        f
+        for f in root.rglob("*")
+        if f.is_file()
+        and f.suffix in ENGINE_SUFFIXES
+        and not any(p.startswith(".") or p == "__pycache__" for p in f.relative_to(root).parts)
+    )
+
+
 @lru_cache(maxsize=1)
 def engine_hash() -> str:
-    """Hash of the code that shapes a draft, so changing the drafter or lints re-drafts."""
+    """Hash of the whole pmstudio package (code and package data), so any change to the engine, its
+    schema, critic, models or prompts loader re-drafts instead of serving a stale cached draft."""
     base = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for rel in ENGINE_PATHS:
-        p = base / rel
-        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
-        for f in files:
-            if f.is_file():
-                h.update(str(f.relative_to(base)).encode())
-                h.update(f.read_bytes())
+    for f in engine_files(base):
+        h.update(f.relative_to(base).as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -20,6 +20,7 @@ from pmstudio.evals.metrics.blameless import Blameless
 from pmstudio.evals.metrics.causes import FactorPrecision, FactorRecall, RootCauseSimilarity
 from pmstudio.evals.metrics.completeness import PlaceholderLeakage, SectionCompleteness
 from pmstudio.evals.metrics.context import EvalContext, context_of, make_test_case
+from pmstudio.evals.metrics.fields import PER_FIELD, FieldPrecision
 from pmstudio.evals.metrics.grounding import NumericGrounding, TimestampGrounding
 from pmstudio.evals.metrics.impact import DurationError, ImpactQuantified, SeverityMatch
 from pmstudio.evals.metrics.secrets import SecretsLeakage
@@ -52,6 +53,8 @@ DETERMINISTIC: tuple[type[EvalMetric], ...] = (
     ActionItemCoverage,
     Blameless,
     SecretsLeakage,
+    FieldPrecision,
+    *PER_FIELD,
 )
 _ALL: tuple[type[EvalMetric] | type[JudgeMetric], ...] = (*DETERMINISTIC, *JUDGE_METRICS)
 METRICS: dict[str, type[BaseMetric]] = {m.metric_id: m for m in _ALL}
