@@ -11,6 +11,7 @@ from pmstudio.lints import lint_markdown
 from pmstudio.mdparse import segments_from_markdown
 from pmstudio.render import render_markdown
 from pmstudio.schema import Evidence, PostMortem
+from pmstudio.templates import seed_template
 
 DATA = Path(__file__).parent / "data" / "lints"
 SEED = Path("/work/shared/seed")
@@ -27,18 +28,9 @@ def _fixture(name: str) -> tuple[PostMortem, list[Evidence], list[str]]:
 
 def test_rendered_draft_round_trips_into_the_outline() -> None:
     pm, evidence, people = _fixture("authz-memory-leak-2023-11-03")
-    segs, doc = segments_from_markdown(render_markdown(pm))
+    segs, doc = segments_from_markdown(render_markdown(pm), seed_template())
     assert doc.title == pm.header.title
-    assert doc.present == [
-        "summary",
-        "impact",
-        "timeline",
-        "root_cause",
-        "lessons",
-        "actions",
-        "prevention",
-        "supporting",
-    ]
+    assert doc.present == [s.key for s in seed_template().sections]
     assert doc.empty == []
     assert pm.timeline is not None and len(doc.entries) == len(pm.timeline.entries)
     assert {e.clock for e in doc.entries} == {e.at.hour * 60 + e.at.minute for e in pm.timeline.entries}
@@ -144,7 +136,7 @@ dana forgot to renew the cert
 
 def test_missing_sections_and_template_residue() -> None:
     md = "# Post-Mortem: [Incident Title]\n\n**Date:** [YYYY-MM-DD]  \n**Author:** [Name]\n\n## Timeline\n\n**[HH:MM]** - [How the issue was first detected]\n"
-    found = lint_markdown(md)
+    found = lint_markdown(md, template=seed_template(), declared=True)
     missing = {f.span for f in found if f.rule == "C1-missing-section"}
     assert {"Executive Summary", "Impact Assessment", "Root Cause Analysis", "Action Items"} <= missing
     residue = {f.span for f in found if f.rule == "C2-template-residue"}

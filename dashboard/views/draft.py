@@ -12,13 +12,24 @@ import streamlit as st
 
 from pmstudio.edits import EditError, apply_suggestion, current_findings, replace_section
 from pmstudio.ingest import BundleError, bundle_from_materials
+from pmstudio.lints.segments import unshown_text_paths
 from pmstudio.models import ModelConfigError, list_models
 from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
 from pmstudio.prompts import available_sets
-from pmstudio.render import render_json, render_markdown
-from pmstudio.schema import IMPACT_CLAIMS, SECTION_NAMES, Bundle, DraftRecord, Finding, PostMortem
+from pmstudio.render import failure_reason, render_json, render_markdown
+from pmstudio.schema import (
+    SECTION_NAMES,
+    Bundle,
+    Claim,
+    DraftRecord,
+    Finding,
+    PostMortem,
+    SummarySection,
+    TimelineSection,
+)
 from pmstudio.store import record_draft, update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
+from pmstudio.templates import TemplateField, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
 
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌"}
@@ -221,35 +232,24 @@ def _claims(label: str, items: list[Any]) -> None:
         _evidence(c.evidence)
 
 
-def _section_body(name: str) -> None:
-    sec = pm.section(name)
-    if sec is None:
-        st.error(f"This section failed to draft. {escape_md(opened.error or '')}")
+def _field_body(field: TemplateField) -> None:
+    """One template field of the open draft, written the way its kind is."""
+    if field.kind == "key_value":
+        for item in field.items:
+            value = get_value(pm, item.path)
+            _claims(item.label, [value] if isinstance(value, Claim) else [])
         return
-    if name == "summary":
-        st.markdown(escape_md(pm.summary.summary if pm.summary else ""))
-        _evidence(pm.summary.evidence if pm.summary else [])
-    elif name == "timeline" and pm.timeline:
-        with_date = len({e.at.date() for e in pm.timeline.entries}) > 1
-        for e in sorted(pm.timeline.entries, key=lambda x: x.at):
+    value = get_value(pm, str(field.path))
+    label = field.label or ""
+    if field.kind == "timeline" and isinstance(value, TimelineSection):
+        entries = sorted(value.entries, key=lambda x: x.at)
+        with_date = len({e.at.date() for e in entries}) > 1
+        for e in entries:
             t = e.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
             st.markdown(f"**{t}** · _{escape_md(e.phase)}_ · {escape_md(e.text)}")
             _evidence(e.evidence)
-    elif name == "impact" and pm.impact:
-        im = pm.impact
-        st.markdown(f"Severity **{escape_md(im.severity)}** · {escape_md(im.severity_rationale)}")
-        for field in IMPACT_CLAIMS:
-            _claims(field.replace("_", " ").capitalize(), [getattr(im, field)])
-    elif name == "root_cause" and pm.root_cause:
-        rc = pm.root_cause
-        _claims("Primary root cause", [rc.primary_root_cause])
-        _claims("Trigger", [rc.trigger])
-        st.markdown("**Contributing factors**")
-        for n, f in enumerate(rc.contributing_factors):
-            st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({escape_md(f.id)}): {escape_md(f.description)}")
-            _evidence(f.evidence)
-    elif name == "actions" and pm.actions:
-        for a in pm.actions.action_items:
+    elif field.kind == "action_items":
+        for a in value or []:
             due = a.due or a.priority or "no due date"
             st.markdown(
                 f"- [ ] **{escape_md(a.title)}** · "
@@ -258,29 +258,35 @@ def _section_body(name: str) -> None:
                 )
             )
             _evidence(a.evidence)
-        pv = pm.actions.prevention
-        _claims("Technical preventions", pv.technical)
-        _claims("Process preventions", pv.process)
-        _claims("Monitoring improvements", pv.monitoring)
-    elif name == "lessons" and pm.lessons:
-        ls = pm.lessons
-        for label, items in (
-            ("What went well", ls.went_well),
-            ("What didn't go well", ls.went_poorly),
-            ("Technical lessons", ls.technical),
-            ("Process lessons", ls.process),
-            ("Monitoring lessons", ls.monitoring),
-        ):
-            _claims(label, items)
-    elif name == "supporting" and pm.supporting:
-        sp = pm.supporting
-        _claims("Relevant metrics", sp.relevant_metrics)
-        _claims("External factors", sp.external_factors)
-        _claims("References", sp.references)
-        st.markdown("**Detailed logs**")
-        _evidence(sp.detailed_logs)
-        st.markdown("**Communication records**")
-        _evidence(sp.communication_records)
+    elif isinstance(value, SummarySection):
+        st.markdown(escape_md(value.summary))
+        _evidence(value.evidence)
+    elif isinstance(value, Claim):
+        _claims(label, [value])
+    elif field.role == "factors":
+        st.markdown(f"**{escape_md(label)}**")
+        for n, f in enumerate(value or []):
+            st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({escape_md(f.id)}): {escape_md(f.description)}")
+            _evidence(f.evidence)
+    elif field.role == "quote":
+        st.markdown(f"**{escape_md(label)}**")
+        _evidence(list(value or []))
+    else:
+        _claims(label, list(value or []))
+
+
+def _section_body(name: str) -> None:
+    sec = pm.section(name)
+    if sec is None:
+        reason = failure_reason(pm, name) or opened.error or ""
+        st.error(f"This section failed to draft. {escape_md(reason)}")
+        return
+    for path in unshown_text_paths():
+        if path_root(path) == name and path != f"{name}.title":
+            st.caption(escape_md(str(get_value(pm, path) or "")))
+    for _section, field in seed_template().fields():
+        if field.root == name:
+            _field_body(field)
 
 
 by_section: dict[str, list[Finding]] = {}

@@ -1,7 +1,11 @@
-"""Read a Markdown post-mortem in the seed template's format into lintable segments and an outline.
+"""Read a Markdown post-mortem into lintable segments and an outline, following a template.
 
-Recognises what `pmstudio.render` writes and what people write by hand from the same template:
-`# Post-Mortem: X`, `**Date:** ...` header lines, `## Executive Summary` ... `## Appendices`,
+Sections are found by the template's headings and aliases (`pmstudio.templates`, matched tolerantly,
+H2 or H3); headings another built-in template knows are read the same way (a timeline is a timeline
+whatever the template) but only the judged template's sections count as present. How a line is read
+follows the field it is under (timeline, action items, contributing factors, prevention, quotes).
+Recognises what `pmstudio.render` writes and what people write by hand:
+`# Post-Mortem: X`, `**Date:** ...` header lines, section headings,
 timeline lines `**01:38** - ...` or `**2019-10-21 01:38 UTC** - ...` (also `- 01:38 UTC: ...` and
 table rows), action items `- [ ] **Title** - Owner: X - Due: Y` with an indented `*Impact:*` line,
 numbered contributing factors. Quoted material (`>` blocks, fenced code, the appendices and review
@@ -13,35 +17,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, timedelta
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntry, OutlineFactor
 from pmstudio.lints.segments import Segment, SegmentKind, is_empty
+from pmstudio.templates import OTHER, Template, TemplateField, TemplateSection, known_sections, norm_heading
 from pmstudio.timeparse import find_stamp
 
-H2_PARTS: tuple[tuple[str, str], ...] = (
-    (r"executive summary|summary|overview|tl;?dr|incident summary", "summary"),
-    (r"impact(?: assessment| analysis)?|customer impact|user impact", "impact"),
-    (r"timeline(?: of events)?|chronology|sequence of events", "timeline"),
-    (
-        r"root cause(?:s| analysis)?(?: and contributing factors)?|contributing factors|causes?|why it happened",
-        "root_cause",
-    ),
-    (
-        r"lessons learn(?:ed|t)|what went (?:well|wrong|poorly)|what didn'?t go well|where we got lucky|learnings|lessons",
-        "lessons",
-    ),
-    (
-        r"action items?|follow[- ]?ups?|remediation(?: items)?|corrective actions?|next steps|actions",
-        "actions",
-    ),
-    (r"prevention(?: strategies)?|preventive (?:measures|actions)", "prevention"),
-    (r"supporting information|references|supporting data|background|additional information", "supporting"),
-    (r"appendi(?:x|ces)(?:\b.*)?|review notes|attachments|raw (?:logs|data)", "appendix"),
-)
-_H3_LESSONS = re.compile(
-    r"^what (?:went well|didn'?t go well|went wrong|went poorly)|^where we got lucky", re.I
-)
+QUOTE_HEADINGS = re.compile(r"review notes|attachments?|raw (?:logs|data)|log excerpts?|appendi(?:x|ces)\b.*")
+"""Headings of material that is quoted, not written (outside any template section)."""
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _HEADER_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*:]+):\*\*\s*(?P<value>.*?)\s*$")
 _LABEL = re.compile(
@@ -82,15 +66,7 @@ class MarkdownDoc(Outline):
     header: dict[str, str] = Field(default_factory=dict)
     headings: list[str] = Field(default_factory=list)
     structured: bool = False
-
-
-def _part_of(heading: str) -> str | None:
-    text = re.sub(r"[*_`]", "", heading).strip().rstrip(":").lower()
-    text = re.sub(r"^\d+[.)]?\s*", "", text)
-    for pattern, part in H2_PARTS:
-        if re.fullmatch(pattern, text):
-            return part
-    return None
+    template: str | None = Field(default=None, description="the template the document was read against")
 
 
 def _phase(group: str, text: str) -> str | None:
@@ -123,34 +99,81 @@ def _strip_label(line: str) -> tuple[str, str]:
     return "", _BULLET.sub("", line, count=1).strip()
 
 
-def _section(part: str | None) -> str:
-    if part is None:
-        return "summary"
-    return "actions" if part == "prevention" else part
+class _Place(BaseModel):
+    """Where the reader is: the template section and field a line belongs to."""
+
+    section: TemplateSection | None = None
+    judged: bool = False
+    field: TemplateField | None = None
+    sub: str = ""
+    quote: bool = False
+
+    @property
+    def role(self) -> str:
+        if self.quote:
+            return "quote"
+        f = self.field or (self.section.fields[0] if self.section is not None else None)
+        return f.role if f is not None else "narrative"
+
+    @property
+    def segment_section(self) -> str:
+        if self.quote:
+            return "appendix"
+        if self.field is not None:
+            return self.field.root
+        if self.section is not None:
+            return self.section.fields[0].root
+        return OTHER
 
 
-def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
-    """Segments and outline of a Markdown post-mortem (never raises on odd input; it just finds less)."""
+def _enter(
+    place: _Place, level: int, text: str, known: list[tuple[Template, TemplateSection]], judged: Template | None
+) -> _Place:
+    """The place after a heading of `level` (2 or more) reading `text`."""
+    cur = place.section
+    if cur is not None and level > cur.level and not place.quote:
+        field = cur.field_for(text)
+        if field is not None:
+            return place.model_copy(update={"field": field, "sub": text})
+        group = cur.group_for(text)
+        if group is not None:
+            return place.model_copy(update={"field": group[0], "sub": text})
+    for tpl, section in known:
+        if tpl.match(text) is section:
+            return _Place(section=section, judged=judged is not None and tpl.name == judged.name)
+    if QUOTE_HEADINGS.fullmatch(norm_heading(text)):
+        return _Place(quote=True)
+    if cur is not None and level > cur.level:
+        return place.model_copy(update={"sub": text})  # an unknown sub-heading stays in its section
+    if place.quote and level > 2:
+        return place
+    return _Place(sub=text if level > 2 else "")
+
+
+def segments_from_markdown(md: str, template: Template | None = None) -> tuple[list[Segment], MarkdownDoc]:
+    """Segments and outline of a Markdown post-mortem read against `template` (its sections count as
+    present; other built-ins' headings are read but not counted). Never raises on odd input."""
     doc = MarkdownDoc()
     segs: list[Segment] = []
-    part: str | None = None
-    sub = ""
+    known = known_sections(template)
+    place = _Place()
     fence = False
     in_comment = False
     present: list[str] = []
+    roles: list[str] = []
+    content: dict[str, list[str]] = {}
     plain_line = -1
     table: list[str] = []  # header cells of an action-item table
 
+    def note(text: str) -> None:
+        if place.judged and place.section is not None:
+            content.setdefault(place.section.key, []).append(text)
+
     def add(text: str, kind: SegmentKind, n: int, section: str | None = None) -> None:
         if text.strip():
-            segs.append(
-                Segment(
-                    section=section or ("appendix" if part == "appendix" else _section(part)),
-                    field=f"line {n}",
-                    text=text,
-                    kind=kind,
-                )
-            )
+            segs.append(Segment(section=section or place.segment_section, field=f"line {n}", text=text, kind=kind))
+            if kind in ("narrative", "action", "quote") and section is None:
+                note(text)
 
     for n, raw in enumerate(md.splitlines(), 1):
         line = raw.rstrip()
@@ -172,7 +195,7 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
         for m in _CITE.finditer(line):
             for cid in (x.strip() for x in m.group("ids").split(",")):
                 if cid:
-                    doc.citations.append(Citation(section=_section(part), field=f"line {n}", id=cid))
+                    doc.citations.append(Citation(section=place.segment_section, field=f"line {n}", id=cid))
         h = _HEADING.match(line)
         if h:
             level, text = len(h.group("hashes")), h.group("text")
@@ -181,23 +204,15 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
                 doc.title = re.sub(r"^post-?mortem\s*:\s*", "", text, flags=re.I).strip()
                 add(doc.title, "narrative", n, "header")
                 continue
-            found = _part_of(text)
-            if level == 2:
-                part = found or ("supporting" if part != "appendix" else "appendix")
-                sub = ""
-                if found and found != "appendix" and found not in present:
-                    present.append(found)
-            else:
-                sub = text
-                if _H3_LESSONS.match(re.sub(r"[*_]", "", text)) and "lessons" not in present:
-                    present.append("lessons")
-                elif found in ("root_cause", "prevention", "impact", "timeline") and found not in present:
-                    present.append(found)
-                if found == "prevention":
-                    part = "prevention"
-            add(text, "heading", n, "appendix" if part == "appendix" else _section(_sub_part(part, sub)))
+            place = _enter(place, level, text, known, template)
+            if place.section is not None and place.field is None and not place.sub:
+                if place.judged and place.section.key not in present:
+                    present.append(place.section.key)
+                roles += [f.root for f in place.section.fields if f.root not in roles]
+            table = []
+            add(text, "heading", n)
             continue
-        if part is None:
+        if place.section is None and not place.quote and len(doc.headings) <= 1:
             hf = _HEADER_FIELD.match(line)
             if hf:
                 key, value = hf.group("key").strip().lower(), hf.group("value").strip()
@@ -209,72 +224,59 @@ def segments_from_markdown(md: str) -> tuple[list[Segment], MarkdownDoc]:
                 if key == "severity":
                     doc.severity = value.lower().split()[0] if value.strip() else None
                 continue
-        if part == "appendix":
+        role = place.role
+        if role == "quote":
             add(stripped, "quote", n)
             continue
-        current = _sub_part(part, sub)
-        if part == "timeline" and _timeline_line(doc, line, sub, n):
+        if role == "timeline" and _timeline_line(doc, line, place.sub, n):
             add(doc.entries[-1].text, "narrative", n)
             continue
-        if part == "actions" and stripped.startswith("|"):
+        if role == "actions" and stripped.startswith("|"):
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             if any(c.lower().strip("*_ ") in _OWNER_COLUMNS for c in cells):
                 table = [c.lower().strip("*_ ") for c in cells]
                 continue
             if table:
                 _table_action(doc, table, cells, n, segs)
+                note(stripped)
                 continue
         elif not stripped.startswith("|"):
             table = []
-        if part == "actions" and _action_line(doc, line, n, segs):
+        if role == "actions" and _action_line(doc, line, n, segs):
+            note(stripped)
             continue
         label, text = _strip_label(line)
-        if current == "prevention" and _BULLET.match(line):
+        if role == "prevention" and _BULLET.match(line):
             if not is_empty(text):
                 doc.prevention.append(text)
             add(text, "action", n)
             continue
-        if current == "root_cause" and "contributing" in sub.lower() and _BULLET.match(line):
+        if role == "factors" and _BULLET.match(line):
             ids = _FACTOR_ID.findall(label + " " + text)
-            doc.factors.append(
-                OutlineFactor(field=f"line {n}", id=ids[0] if ids else None, title=label, text=text)
-            )
-            add(label, "narrative", n, "root_cause")
-            add(text, "narrative", n, "root_cause")
+            doc.factors.append(OutlineFactor(field=f"line {n}", id=ids[0] if ids else None, title=label, text=text))
+            add(label, "narrative", n)
+            add(text, "narrative", n)
             continue
-        if current == "impact":
+        if role == "impact":
             if label.lower().startswith("duration"):
                 doc.impact_duration_text = text
             doc.impact_text += " " + text
-        kind2: SegmentKind = "action" if current == "actions" else "narrative"
-        if current == "supporting" and "reference" in sub.lower():
+        kind2: SegmentKind = "action" if role in ("actions", "prevention") else "narrative"
+        if role == "references":
             kind2 = "other"
         plain = not label and not _BULLET.match(line) and "|" not in stripped
         if plain and plain_line == n - 1 and segs and segs[-1].kind == kind2:
-            segs[-1] = segs[-1].model_copy(
-                update={"text": f"{segs[-1].text} {text}"}
-            )  # one paragraph, one segment
+            segs[-1] = segs[-1].model_copy(update={"text": f"{segs[-1].text} {text}"})  # one paragraph, one segment
+            note(text)
         else:
-            add(text, kind2, n, _section(current))
+            add(text, kind2, n)
         plain_line = n if plain else -1
     doc.present = present
+    doc.roles = roles
+    doc.template = template.name if template is not None else None
     doc.factor_ids_used = any(f.id for f in doc.factors)
-    doc.empty = [p for p in present if p != "prevention" and _empty(segs, p)]
-    if "prevention" in present and not doc.prevention:
-        doc.empty.append("prevention")
+    doc.empty = [k for k in present if all(is_empty(t) for t in content.get(k, []))]
     return segs, doc
-
-
-def _sub_part(part: str | None, sub: str) -> str | None:
-    s = re.sub(r"[*_]", "", sub)
-    if part == "root_cause" and _H3_LESSONS.match(s):
-        return "lessons"
-    return part
-
-
-def _empty(segs: list[Segment], part: str) -> bool:
-    texts = [s.text for s in segs if s.section == _section(part) and s.kind in ("narrative", "action")]
-    return not texts or all(is_empty(t) for t in texts)
 
 
 def _timeline_line(doc: MarkdownDoc, line: str, group: str, n: int) -> bool:

@@ -1,36 +1,58 @@
-"""Render a `PostMortem` to Markdown in the seed template's exact structure, or to JSON.
+"""Render a `PostMortem` to Markdown in a template's layout (default: the seed template), or to JSON.
 
-Times are UTC and labelled; the date is shown on every time when the incident spans days. Evidence
-ids are cited as `(evidence: material:line, ...)`. Material text in the appendices is quoted verbatim.
+The layout is data (`pmstudio.templates`): this module loops over the template's sections and fields
+and knows only how each field kind is written. Every heading of the template is always rendered; a
+section that failed to draft says so under its own heading. Drafted content the template has no
+place for goes to a final "Other notes" section. Times are UTC and labelled; the date is shown on
+every time when the incident spans days. Evidence ids are cited as `(evidence: material:line, ...)`.
+Material text in the appendices is quoted verbatim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pmstudio.schema import (
     NOT_STATED,
+    PHASES,
     ActionItem,
     Bundle,
     Claim,
+    ContributingFactor,
     CriticReport,
     Finding,
     PostMortem,
+    SummarySection,
     TimelineEntry,
+    TimelineSection,
+)
+from pmstudio.templates import (
+    OTHER_NOTES,
+    Group,
+    Item,
+    Template,
+    TemplateField,
+    TemplateSection,
+    get_value,
+    load_template,
+    path_root,
+    seed_template,
+    value_type,
 )
 
-HORIZONS = (
-    ("immediate", "Immediate (This Week)"),
-    ("short_term", "Short-term (1-4 weeks)"),
-    ("long_term", "Long-term (1-6 months)"),
-)
-TIMELINE_GROUPS = (
-    ("Detection", ("impact_start", "detection")),
-    ("Investigation", ("investigation",)),
-    ("Resolution", ("mitigation", "resolution")),
-    ("Communication", ("communication",)),
-)
 PHASE_LABEL = {"impact_start": "Impact began: ", "mitigation": "Mitigation: "}
+"""Entry prefixes under a grouped timeline (the group heading names the other phases)."""
+FLAT_PHASE_LABEL = {
+    "impact_start": "Impact began: ",
+    "detection": "Detected: ",
+    "investigation": "Investigation: ",
+    "mitigation": "Mitigation: ",
+    "resolution": "Resolved: ",
+    "communication": "Communication: ",
+}
+"""Entry prefixes in a timeline without phase groups, so a reader still knows each entry's phase."""
+NO_ENTRIES = "_No timestamped events could be established from the materials._"
 
 
 def cite(ids: Iterable[str]) -> str:
@@ -48,30 +70,48 @@ def _bullets(items: list[Claim], empty: str = NOT_STATED) -> list[str]:
     return [f"- {claim(c)}" for c in items] if items else [f"- {empty}"]
 
 
-def _failed(name: str) -> list[str]:
-    return [f"_This section could not be drafted ({name} failed); see the review notes._", ""]
+def failure_reason(pm: PostMortem, name: str) -> str:
+    """Why a section failed to draft, when the PostMortem records it (`failure_reasons`), else ""."""
+    reasons = getattr(pm, "failure_reasons", None)
+    return str(reasons.get(name, "")).strip() if isinstance(reasons, dict) else ""
+
+
+def failed_line(pm: PostMortem, name: str) -> str:
+    reason = failure_reason(pm, name)
+    why = f"{name} failed: {reason}" if reason else f"{name} failed"
+    return f"_This section could not be drafted ({why}); see the review notes._"
 
 
 def _time(entry: TimelineEntry, with_date: bool) -> str:
     return entry.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
 
 
-def _timeline(pm: PostMortem) -> list[str]:
-    out = ["## Timeline", ""]
-    if pm.timeline is None:
-        return out + _failed("timeline")
-    entries = sorted(pm.timeline.entries, key=lambda e: e.at)
+def _entry_lines(entries: list[TimelineEntry], with_date: bool, labels: dict[str, str]) -> list[str]:
+    out = []
+    for i, e in enumerate(entries):
+        sep = "  " if i < len(entries) - 1 else ""
+        out.append(f"**{_time(e, with_date)}** - {labels.get(e.phase, '')}{e.text.strip()}{cite(e.evidence)}{sep}")
+    return out
+
+
+def _timeline(tl: TimelineSection, field: TemplateField, level: int) -> list[str]:
+    entries = sorted(tl.entries, key=lambda e: e.at)
     with_date = len({e.at.date() for e in entries}) > 1
+    if field.phases:
+        entries = [e for e in entries if e.phase in field.phases]
+    out: list[str] = []
     if not entries:
-        out += ["_No timestamped events could be established from the materials._", ""]
-    for heading, phases in TIMELINE_GROUPS:
-        out += [f"### {heading}"]
-        group = [e for e in entries if e.phase in phases]
+        out += [NO_ENTRIES, ""]
+        if not field.groups:
+            return out
+    if not field.groups:
+        return [*_entry_lines(entries, with_date, FLAT_PHASE_LABEL), ""]
+    for g in field.groups:
+        out.append(f"{'#' * level} {g.heading}")
+        group = [e for e in entries if e.phase in g.phases]
         if not group:
             out.append(f"_{NOT_STATED}_")
-        for i, e in enumerate(group):
-            sep = "  " if i < len(group) - 1 else ""
-            out.append(f"**{_time(e, with_date)}** - {PHASE_LABEL.get(e.phase, '')}{e.text.strip()}{cite(e.evidence)}{sep}")
+        out += _entry_lines(group, with_date, PHASE_LABEL)
         out.append("")
     return out
 
@@ -83,6 +123,38 @@ def _action(item: ActionItem) -> list[str]:
         f"- [ ] **{item.title.strip()}** - Owner: {item.owner.strip() or NOT_STATED} - Due: {due}",
         f"  - *Impact:* {item.impact.strip() or NOT_STATED} ({item.kind}).{links}{cite(item.evidence)}",
     ]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip() or NOT_STATED
+
+
+def _action_table(items: list[ActionItem]) -> list[str]:
+    out = ["| Action Item | Type | Owner | Due | Addresses |", "| --- | --- | --- | --- | --- |"]
+    for a in items:
+        due = a.due or a.priority or NOT_STATED
+        out.append(
+            f"| {_cell(a.title)}{cite(a.evidence)} | {a.kind} | {_cell(a.owner)} | {_cell(due)} | {', '.join(a.factor_ids) or '-'} |"
+        )
+    return out
+
+
+def _actions(items: list[ActionItem], field: TemplateField, level: int) -> list[str]:
+    if not field.groups:
+        chosen = items
+        if not chosen:
+            return [f"_{NOT_STATED}_", ""]
+        body = _action_table(chosen) if field.style == "table" else [x for a in chosen for x in _action(a)]
+        return [*body, ""]
+    out: list[str] = []
+    for g in field.groups:
+        group = [a for a in items if a.horizon in g.horizons]
+        out.append(f"{'#' * level} {g.heading}")
+        if not group:
+            out.append(f"_{NOT_STATED}_")
+        out += _action_table(group) if (field.style == "table" and group) else [x for a in group for x in _action(a)]
+        out.append("")
+    return out
 
 
 def _quote_evidence(ids: list[str], bundle: Bundle | None) -> list[str]:
@@ -103,6 +175,94 @@ def _quote_evidence(ids: list[str], bundle: Bundle | None) -> list[str]:
     return lines + ["```"]
 
 
+def _prose(value: Any) -> str:
+    if isinstance(value, SummarySection):
+        return value.summary.strip() + cite(value.evidence)
+    if isinstance(value, Claim):
+        return claim(value)
+    return str(value).strip() if value not in (None, "") else NOT_STATED
+
+
+def _list(value: list[Any], field: TemplateField, bundle: Bundle | None) -> list[str]:
+    vt = value_type(str(field.path))
+    if vt == "factors":
+        if not value:
+            return [NOT_STATED]
+        return [f"{i}. **{f.title.strip()} ({f.id}):** {f.description.strip()}{cite(f.evidence)}" for i, f in enumerate(value, 1)]
+    if vt == "evidence_ids":
+        return _quote_evidence(value, bundle)
+    return _bullets(value)
+
+
+def _item_value(pm: PostMortem, item: Item) -> str:
+    value = get_value(pm, item.path)
+    if isinstance(value, Claim):
+        return claim(value)
+    if value is None or not str(value).strip():
+        return NOT_STATED
+    return str(value).capitalize() if item.format == "capitalize" else str(value)
+
+
+def _field(
+    pm: PostMortem, section: TemplateSection, field: TemplateField, bundle: Bundle | None, failed_roots: set[str]
+) -> list[str]:
+    """The lines of one field: its sub-heading (if labelled) and its body."""
+    sub = "#" * (section.level + 1)
+    root = field.root
+    if root in failed_roots:
+        if root == section.schema_name and not field.label:
+            return []  # said once under the section heading
+        note = f"_Not drafted ({root} failed)._" if root == section.schema_name else failed_line(pm, root)
+        if not field.label:
+            return [note, ""]
+        return [f"{sub} {field.label}", note, ""] if field.style != "inline" else [f"**{field.label}:** {note}", ""]
+    if field.kind == "timeline":
+        tl = get_value(pm, str(field.path))
+        body = _timeline(tl, field, section.level + 1)
+        return ([f"{sub} {field.label}", *body] if field.label else body)
+    if field.kind == "action_items":
+        body = _actions(list(get_value(pm, str(field.path)) or []), field, section.level + 1)
+        return [f"{sub} {field.label}", *body] if field.label else body
+    if field.kind == "key_value":
+        body = [f"- **{i.label}:** {_item_value(pm, i)}" for i in field.items]
+    elif field.kind == "prose":
+        text = _prose(get_value(pm, str(field.path)))
+        if field.style == "inline":
+            return [f"**{field.label}:** {text}", ""]
+        body = [text]
+    else:
+        body = _list(list(get_value(pm, str(field.path)) or []), field, bundle)
+    if field.label:
+        return [f"{sub} {field.label}", *body, ""]
+    return [*body, ""]
+
+
+def _section(pm: PostMortem, section: TemplateSection, bundle: Bundle | None, failed_roots: set[str]) -> list[str]:
+    out = [f"{'#' * section.level} {section.heading}", ""]
+    if section.schema_name in failed_roots:
+        out += [failed_line(pm, section.schema_name), ""]
+    for field in section.fields:
+        out += _field(pm, section, field, bundle, failed_roots)
+    return out
+
+
+def _failed_roots(pm: PostMortem) -> set[str]:
+    roots = {name for name in pm.failed_sections}
+    for name in PostMortem.model_fields:
+        if name not in ("header", "failed_sections", "notes") and getattr(pm, name) is None:
+            roots.add(name)
+    return roots
+
+
+def header_lines(pm: PostMortem, template: Template) -> list[str]:
+    out = [f"# {template.header.title.format(title=pm.header.title)}", ""]
+    items = template.header.items
+    for i, item in enumerate(items):
+        sep = "  " if i < len(items) - 1 else ""
+        out.append(f"**{item.label}:** {_item_value(pm, item)}{sep}")
+    return out + [""] if items else out
+
+
 def review_notes(report: CriticReport | None, pm: PostMortem) -> list[str]:
     findings: list[Finding] = list(report.findings) if report else []
     if not findings and not pm.failed_sections and not pm.notes:
@@ -117,112 +277,99 @@ def review_notes(report: CriticReport | None, pm: PostMortem) -> list[str]:
     for note in pm.notes:
         out.append(f"- {note}")
     for name in pm.failed_sections:
-        out.append(f"- Section `{name}` failed to draft and needs a human.")
+        reason = failure_reason(pm, name)
+        out.append(f"- Section `{name}` failed to draft and needs a human." + (f" Reason: {reason}" if reason else ""))
     for f in findings:
         fix = f" Suggested: {f.suggestion}" if f.suggestion else ""
         out.append(f"- **{f.severity}** `{f.rule}` in {f.section}: \"{f.span}\" - {f.message}{fix}")
     return out + [""]
 
 
-def render_markdown(pm: PostMortem, *, bundle: Bundle | None = None, critic: CriticReport | None = None) -> str:
-    h = pm.header
-    sev = h.severity.capitalize() if h.severity else NOT_STATED
-    out = [
-        f"# Post-Mortem: {h.title}",
-        "",
-        f"**Date:** {h.date}  ",
-        f"**Incident ID:** {h.incident_id}  ",
-        f"**Severity:** {sev}  ",
-        f"**Duration:** {h.duration}  ",
-        f"**Author:** {h.author}  ",
-        f"**Reviewers:** {h.reviewers}",
-        "",
-        "## Executive Summary",
-        "",
-    ]
-    if pm.summary is None:
-        out += _failed("summary")
-    else:
-        out += [pm.summary.summary.strip() + cite(pm.summary.evidence), ""]
+# --------------------------------------------------------------------------- other notes
 
-    out += ["## Impact Assessment", ""]
-    if pm.impact is None:
-        out += _failed("impact")
-    else:
-        im = pm.impact
-        out += [
-            "### User Impact",
-            f"- **Users Affected:** {claim(im.users_affected)}",
-            f"- **Duration of Impact:** {claim(im.duration_of_impact)}",
-            f"- **Geographic Scope:** {claim(im.geographic_scope)}",
-            f"- **Functional Impact:** {claim(im.functional_impact)}",
-            "",
-            "### Business Impact",
-            f"- **Revenue Impact:** {claim(im.revenue_impact)}",
-            f"- **SLA/SLO Impact:** {claim(im.sla_impact)}",
-            f"- **Customer Communications:** {claim(im.customer_communications)}",
-            f"- **Reputation Impact:** {claim(im.reputation_impact)}",
-            "",
-        ]
 
-    out += _timeline(pm)
+def _has_text(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, Claim):
+        return bool(value.text.strip()) and value.text.strip() != NOT_STATED
+    if isinstance(value, list):
+        return any(_has_text(v) for v in value)
+    if isinstance(value, ContributingFactor | ActionItem):
+        return True
+    return bool(str(value).strip())
 
-    out += ["## Root Cause Analysis", ""]
-    if pm.root_cause is None:
-        out += _failed("root cause")
-    else:
-        rc = pm.root_cause
-        out += ["### Primary Root Cause", claim(rc.primary_root_cause), "", f"**Trigger:** {claim(rc.trigger)}", ""]
-        out += ["### Contributing Factors"]
-        if not rc.contributing_factors:
-            out.append(NOT_STATED)
-        for i, f in enumerate(rc.contributing_factors, 1):
-            out.append(f"{i}. **{f.title.strip()} ({f.id}):** {f.description.strip()}{cite(f.evidence)}")
-        out.append("")
-    if pm.lessons is None:
-        out += ["### What Went Well", "", *_failed("lessons")]
-    else:
-        out += ["### What Went Well", *_bullets(pm.lessons.went_well), ""]
-        out += ["### What Didn't Go Well", *_bullets(pm.lessons.went_poorly), ""]
-        out += ["## Lessons Learned", ""]
-        out += ["### Technical Lessons", *_bullets(pm.lessons.technical), ""]
-        out += ["### Process Lessons", *_bullets(pm.lessons.process), ""]
-        out += ["### Monitoring & Alerting Lessons", *_bullets(pm.lessons.monitoring), ""]
 
-    out += ["## Action Items", ""]
-    if pm.actions is None:
-        out += _failed("actions")
-    else:
-        for horizon, heading in HORIZONS:
-            items = [a for a in pm.actions.action_items if a.horizon == horizon]
-            out.append(f"### {heading}")
-            if not items:
-                out.append(f"_{NOT_STATED}_")
-            for item in items:
-                out += _action(item)
-            out.append("")
-        pv = pm.actions.prevention
-        out += ["## Prevention Strategies", ""]
-        out += ["### Technical Preventions", *_bullets(pv.technical), ""]
-        out += ["### Process Preventions", *_bullets(pv.process), ""]
-        out += ["### Monitoring Improvements", *_bullets(pv.monitoring), ""]
+def _covered_subset(template: Template, kind: str, path: str) -> tuple[set[str], bool]:
+    """(phases or horizons covered, everything covered) by the template's fields of `path`."""
+    covered: set[str] = set()
+    for _s, f in template.fields():
+        if f.kind == kind and f.path == path:
+            if kind == "timeline" and not f.phases and not f.groups:
+                return set(PHASES), True
+            if kind == "timeline":
+                covered |= set(f.phases) or {p for g in f.groups for p in g.phases}
+            else:
+                if not f.groups:
+                    return set(), True
+                covered |= {h for g in f.groups for h in g.horizons}
+    return covered, False
 
-    out += ["## Supporting Information", ""]
-    sp = pm.supporting
-    if sp is None:
-        out += _failed("supporting")
-    else:
-        out += ["### Relevant Metrics", *_bullets(sp.relevant_metrics), ""]
-        out += ["### External Factors", *_bullets(sp.external_factors), ""]
-        out += ["### References", *_bullets(sp.references), ""]
-        out += ["## Appendices", ""]
-        out += ["### A. Detailed Logs", *_quote_evidence(sp.detailed_logs, bundle), ""]
-        out += ["### B. Communication Records", *_quote_evidence(sp.communication_records, bundle), ""]
-        out += ["### C. Technical Details", *_bullets(sp.technical_details), ""]
 
+def other_notes(pm: PostMortem, template: Template, bundle: Bundle | None = None) -> list[str]:
+    """Drafted content `template` has no place for, under the seed template's labels (never dropped)."""
+    seed = seed_template()
+    shown = template.paths()
+    out: list[str] = []
+    header = [i for i in seed.header.items if i.path not in shown and get_value(pm, i.path) is not None]
+    if header:
+        out += ["### Incident details", *[f"- **{i.label}:** {_item_value(pm, i)}" for i in header], ""]
+    for section, field in seed.fields():
+        if path_root(field.paths[0]) in _failed_roots(pm):
+            continue
+        label = field.label or section.heading
+        if field.kind == "key_value":
+            items = [i for i in field.items if i.path not in shown and _has_text(get_value(pm, i.path))]
+            if items:
+                out += [f"### {label}", *[f"- **{i.label}:** {_item_value(pm, i)}" for i in items], ""]
+        elif field.kind == "timeline":
+            tl = get_value(pm, str(field.path))
+            covered, everything = _covered_subset(template, "timeline", str(field.path))
+            rest = [] if everything else [e for e in tl.entries if e.phase not in covered]
+            if rest:
+                flat = field.model_copy(update={"groups": [], "phases": sorted({e.phase for e in rest}, key=PHASES.index)})
+                out += [f"### {label}", *_timeline(tl, flat, 4)]
+        elif field.kind == "action_items":
+            covered, everything = _covered_subset(template, "action_items", str(field.path))
+            rest_items = [] if everything else [a for a in get_value(pm, str(field.path)) if a.horizon not in covered]
+            if rest_items:
+                out += [f"### {label}", *[x for a in rest_items for x in _action(a)], ""]
+        elif str(field.path) not in shown and _has_text(get_value(pm, str(field.path))):
+            solo = field.model_copy(update={"label": label, "style": "block" if field.style == "inline" else field.style})
+            out += _field(pm, section.model_copy(update={"level": 2, "fields": [solo]}), solo, bundle, set())
+    return [f"## {OTHER_NOTES}", "", *out] if out else []
+
+
+def render_markdown(
+    pm: PostMortem,
+    *,
+    bundle: Bundle | None = None,
+    critic: CriticReport | None = None,
+    template: Template | str | None = None,
+) -> str:
+    """The post-mortem in `template`'s layout (default: the seed template)."""
+    tpl = template if isinstance(template, Template) else load_template(template)
+    failed = _failed_roots(pm)
+    out = header_lines(pm, tpl)
+    for section in tpl.sections:
+        out += _section(pm, section, bundle, failed)
+    out += other_notes(pm, tpl, bundle)
     out += review_notes(critic, pm)
     return "\n".join(out).rstrip() + "\n"
 
 
 def render_json(pm: PostMortem) -> str:
     return pm.model_dump_json(indent=2) + "\n"
+
+
+__all__ = ["Group", "cite", "claim", "render_json", "render_markdown", "review_notes"]

@@ -1,6 +1,9 @@
 """Completeness lints (C1-C11) over an `Outline` and its segments (metrics-rubrics D1, D2, D8-D10).
 
-C1 every template part present with real content; C2 no template residue; C3 timeline has detection
+Judged against a template (`pmstudio.templates`): C1 every section of that template present with real
+content, at the section's declared severity when the template is declared (config, `--template`, the
+drafting template) and at most medium when it was only guessed (best fit); no template, no C1. Content
+rules (C3-C11) run where the template lists them and the document has that content. C1 details: C2 no template residue; C3 timeline has detection
 and mitigation/resolution; C4 chronology; C5 stated duration agrees with the timeline (±1 min); C6
 impact has a magnitude; C7 at least two contributing factors; C8-C10 each action item has an owner,
 a due date or priority, and a link to an existing factor; C11 at least one prevention item.
@@ -12,31 +15,12 @@ import re
 from datetime import timedelta
 
 from pmstudio.lints.lexicon import Lexicon, load_lexicon
-from pmstudio.lints.outline import Outline, part_section
+from pmstudio.lints.outline import Outline
 from pmstudio.lints.quantities import find_durations, find_numbers, find_times
-from pmstudio.lints.segments import Segment, mask
+from pmstudio.lints.segments import Segment, is_empty, mask
 from pmstudio.schema import NOT_STATED, Finding, FindingSeverity
+from pmstudio.templates import Template, cap, seed_template
 
-PART_SEVERITY: dict[str, FindingSeverity] = {
-    "summary": "high",
-    "impact": "high",
-    "timeline": "high",
-    "root_cause": "high",
-    "actions": "high",
-    "lessons": "medium",
-    "prevention": "medium",
-    "supporting": "low",
-}
-PART_TITLE = {
-    "summary": "Executive Summary",
-    "impact": "Impact Assessment",
-    "timeline": "Timeline",
-    "root_cause": "Root Cause Analysis",
-    "lessons": "Lessons Learned",
-    "actions": "Action Items",
-    "prevention": "Prevention Strategies",
-    "supporting": "Supporting Information",
-}
 NO_OWNER = re.compile(
     r"^(?:|-+|—|–|\?+|n/?a|none|nobody|no one|tbd|tbc|todo|unassigned|unknown|owner|anyone|someone|\[[^\]]*\]|<[^>]*>|"
     r"\{\{[^}]*\}\}|not stated\b.*|_+)$",
@@ -179,7 +163,7 @@ def _duration_findings(outline: Outline) -> list[Finding]:
 
 def _timeline_findings(outline: Outline, timed_evidence: bool | None) -> list[Finding]:
     out: list[Finding] = []
-    if "timeline" not in outline.present or timed_evidence is False:
+    if "timeline" not in outline.roles or timed_evidence is False:
         return out
     phases = {e.phase for e in outline.entries if e.phase}
     names = {m.name for m in outline.milestones}
@@ -242,7 +226,7 @@ def _action_findings(outline: Outline) -> list[Finding]:
         if NO_DUE.match(a.due.strip()) and not a.priority.strip():
             out.append(_f("C9-action-due", "medium", "actions", label,
                           "Action item has neither a due date nor a priority.", "Add a priority (P0-P3) or a due date."))  # fmt: skip
-        if "root_cause" not in outline.present:
+        if "root_cause" not in outline.roles:
             continue  # factor links cannot be checked; the missing section is reported once (C1)
         if outline.factor_ids_used:
             missing = [i for i in a.factor_ids if i not in known]
@@ -261,13 +245,45 @@ def _action_findings(outline: Outline) -> list[Finding]:
                       "Action items are not linked to contributing factors (factors have no ids).",
                       "Number the factors (CF1, CF2, ...) and say which factor each item addresses."))  # fmt: skip
     if (
-        "actions" in outline.present
+        "actions" in outline.roles
         and not outline.prevention
         and not any(a.kind == "prevent" for a in outline.actions)
     ):
         out.append(_f("C11-no-prevention", "medium", "actions", "Prevention Strategies",
                       "No prevention item: nothing keeps this class of incident from recurring.",
                       "Add at least one preventive action (a guard rail, validation or design change)."))  # fmt: skip
+    return out
+
+
+def _enabled(rule: str, lints: set[str] | None) -> bool:
+    """Whether a content rule applies: the template lists it (by id or code), or there is no template."""
+    if lints is None:
+        return True
+    code = rule.split("-", 1)[0]
+    return rule in lints or code in lints
+
+
+def section_findings(outline: Outline, template: Template, *, declared: bool, timed_evidence: bool | None) -> list[Finding]:
+    """C1: the template's sections missing or without real content."""
+    out: list[Finding] = []
+    reported: set[str] = set()
+    for s in template.sections:
+        sev = s.missing_severity if declared else cap(s.missing_severity, "medium")
+        if sev is None or sev == "ignore":
+            continue
+        if s.key not in outline.present:
+            if outline.structured and s.schema_name in reported:
+                continue  # a failed schema section is reported once, under its first heading
+            reported.add(s.schema_name)
+            out.append(_f("C1-missing-section", sev, s.schema_name, s.heading,
+                          f"Section \"{s.heading}\" is missing.", f"Add the \"{s.heading}\" section."))  # fmt: skip
+        elif s.key in outline.empty and not (s.schema_name == "timeline" and timed_evidence is False):
+            if outline.structured and s.schema_name in reported:
+                continue
+            reported.add(s.schema_name)
+            low: FindingSeverity = "medium" if sev == "high" else "low"
+            out.append(_f("C1-missing-section", low, s.schema_name, s.heading,
+                          f"Section \"{s.heading}\" has no real content.", "Fill it from the materials, or say why it cannot be."))  # fmt: skip
     return out
 
 
@@ -278,38 +294,33 @@ def lint_completeness(
     timed_evidence: bool | None = None,
     evidence_text: str = "",
     lex: Lexicon | None = None,
+    template: Template | None = None,
+    declared: bool = True,
+    judge_sections: bool = True,
 ) -> list[Finding]:
     """C1-C11 findings. `timed_evidence` False means the materials had no timestamps (timeline checks
-    skipped); `evidence_text` (all evidence texts) keeps quoted material from counting as residue."""
+    skipped); `evidence_text` (all evidence texts) keeps quoted material from counting as residue.
+    `template` is the one judged against (default seed when `judge_sections`; with
+    `judge_sections=False` and no template, no C1 and every content rule)."""
+    tpl = template or (seed_template() if judge_sections else None)
+    lints = tpl.lint_ids() if tpl is not None else None
     out: list[Finding] = []
-    for part in PART_SEVERITY:
-        if part not in outline.present:
-            if part == "prevention" and outline.structured and "actions" not in outline.present:
-                continue  # reported once, as the missing actions section
-            out.append(_f("C1-missing-section", PART_SEVERITY[part], part_section(part), PART_TITLE[part],
-                          f"Section \"{PART_TITLE[part]}\" is missing.", f"Add the \"{PART_TITLE[part]}\" section."))  # fmt: skip
-        elif (
-            part in outline.empty
-            and part != "prevention"
-            and not (part == "timeline" and timed_evidence is False)
-        ):
-            sev: FindingSeverity = "medium" if PART_SEVERITY[part] == "high" else "low"
-            out.append(_f("C1-missing-section", sev, part_section(part), PART_TITLE[part],
-                          f"Section \"{PART_TITLE[part]}\" has no real content.", "Fill it from the materials, or say why it cannot be."))  # fmt: skip
+    if tpl is not None:
+        out += section_findings(outline, tpl, declared=declared, timed_evidence=timed_evidence)
     out += residue_findings(segments, lex, evidence_text)
     out += _timeline_findings(outline, timed_evidence)
     out += _duration_findings(outline)
     if (
-        "impact" in outline.present
-        and "impact" not in outline.empty
+        "impact" in outline.roles
+        and not is_empty(outline.impact_text.replace(NOT_STATED, ""))
         and not has_magnitude(outline.impact_text)
     ):
         out.append(_f("C6-impact-magnitude", "medium", "impact", outline.impact_text.strip()[:80] or "Impact",
                       "Impact has no magnitude (a count or percentage of affected users, requests, orders...).",
                       "Add how many were affected, labelled as an estimate if it is one."))  # fmt: skip
-    if "root_cause" in outline.present and len(outline.factors) < 2:
+    if "root_cause" in outline.roles and len(outline.factors) < 2:
         out.append(_f("C7-few-factors", "medium", "root_cause", "Contributing Factors",
                       f"{len(outline.factors)} contributing factor(s); incidents have several.",
                       "Add the conditions that let the trigger cause impact (detection gaps, missing guards, design)."))  # fmt: skip
     out += _action_findings(outline)
-    return out
+    return [f for f in out if f.rule in ("C1-missing-section", "C2-template-residue") or _enabled(f.rule, lints)]

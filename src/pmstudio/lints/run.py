@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Literal
 
 from pmstudio.lints.actors import people_from_evidence
 from pmstudio.lints.blame import lint_blame
@@ -18,6 +19,7 @@ from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.lints.outline import outline_from_postmortem
 from pmstudio.lints.segments import Segment, segments_from_postmortem
 from pmstudio.schema import Evidence, Finding, PostMortem
+from pmstudio.templates import Template, best_fit
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 _PERSON = re.compile(r"^@?[A-Z][a-z]{1,20}(?: [A-Z][a-z]{1,20})?$")
@@ -79,16 +81,37 @@ def lint_postmortem(
 
 
 def lint_markdown(
-    md: str, *, people: list[str] | None = None, evidence: list[Evidence] | None = None
+    md: str,
+    *,
+    people: list[str] | None = None,
+    evidence: list[Evidence] | None = None,
+    template: Template | Literal["auto"] | None = "auto",
+    declared: bool = False,
 ) -> list[Finding]:
-    """The same lints over a Markdown post-mortem in the seed template's format."""
+    """The same lints over a Markdown post-mortem, its completeness judged against `template`.
+
+    `template="auto"` judges against the best-fitting built-in (`templates.best_fit`), or none.
+    `declared` says the team declared that template (config, `--template`): its required sections
+    missing are then high; otherwise (a best-fit guess) at most medium. No template: no C1 at all.
+    """
     from pmstudio.mdparse import segments_from_markdown
 
-    segments, doc = segments_from_markdown(md)
+    if template == "auto":
+        fitted = best_fit(md)
+        template = fitted.template if fitted is not None else None
+    segments, doc = segments_from_markdown(md, template)
     names = _people(people, evidence) if people else _people(harvest_people(segments), evidence)
     found = lint_blame(segments, people=names, severity=doc.severity)
     timed = None if evidence is None else any(e.at is not None for e in evidence)
-    found += lint_completeness(doc, segments, timed_evidence=timed, evidence_text=_joined(evidence))
+    found += lint_completeness(
+        doc,
+        segments,
+        timed_evidence=timed,
+        evidence_text=_joined(evidence),
+        template=template,
+        declared=declared,
+        judge_sections=template is not None,
+    )
     if evidence is not None:
         found += lint_grounding(doc, segments, evidence)
     return sort_findings(_unique(found))

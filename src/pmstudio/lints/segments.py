@@ -5,25 +5,40 @@ behaviour-remediation rule and a softer counterfactual rule ("should" is fine th
 `other` are only checked for template residue, `quote` (appendix material, `>` blocks, code) and
 `heading` are not narrative. `mask()` blanks literal material inside narrative (code spans, "quoted
 text", evidence citations, URLs, redaction placeholders) so spans keep their offsets.
+
+`segments_from_postmortem` loops over the seed template's fields (the full layout, `pmstudio.templates`)
+and then over any text field of the schema the layout does not show, so nothing drafted goes unlinted.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from pmstudio.schema import IMPACT_CLAIMS, NOT_STATED, Claim, PostMortem
+from pmstudio.schema import (
+    NOT_STATED,
+    SECTION_TYPES,
+    ActionItem,
+    Claim,
+    ContributingFactor,
+    PostMortem,
+    SummarySection,
+)
+from pmstudio.templates import TemplateField, get_value, path_root, seed_template, value_type
 
 SegmentKind = Literal["narrative", "action", "owner", "quote", "heading", "other"]
+
+OWNER_PATHS = frozenset({"header.author", "header.reviewers"})
+"""Header items that name people (read as owners, not narrative)."""
 
 
 class Segment(BaseModel):
     """One piece of linted text."""
 
-    section: str  # one of schema.SECTION_NAMES, or "header" / "appendix"
+    section: str  # one of schema.SECTION_NAMES, or "header" / "appendix" / templates.OTHER
     field: str  # e.g. "entries[3].text", "action_items[0].title", "line 42" (Markdown)
     text: str
     kind: SegmentKind
@@ -67,86 +82,86 @@ def is_empty(text: str) -> bool:
     return not t or t == NOT_STATED or t.startswith("This section could not be drafted")
 
 
-def _claim(out: list[Segment], section: str, field: str, claim: Claim | None, kind: SegmentKind) -> None:
-    if claim is not None and claim.text.strip():
-        out.append(Segment(section=section, field=f"{field}.text", text=claim.text, kind=kind))
+def relative(path: str) -> str:
+    """A schema path without its section (`prevention.technical` of `actions.prevention.technical`)."""
+    return path.split(".", 1)[1] if "." in path else ""
 
 
-def _claims(out: list[Segment], section: str, field: str, claims: list[Claim], kind: SegmentKind) -> None:
-    for i, c in enumerate(claims):
-        _claim(out, section, f"{field}[{i}]", c, kind)
+def _kind(field: TemplateField) -> SegmentKind:
+    role = field.role
+    if role == "prevention":
+        return "action"
+    if role == "references":
+        return "other"
+    return "narrative"
+
+
+def field_segments(pm: PostMortem, field: TemplateField) -> list[Segment]:
+    """The segments of one template field of `pm` (none when its section failed to draft)."""
+    out: list[Segment] = []
+    for path in field.paths:
+        root, rel = path_root(path), relative(path)
+        value: Any = get_value(pm, path)
+        if value is None or (root != "header" and pm.section(root) is None):
+            continue
+        if field.kind == "timeline":
+            for i, e in enumerate(value.entries):
+                out.append(Segment(section=root, field=f"entries[{i}].text", text=e.text, kind="narrative"))
+        elif field.kind == "action_items":
+            for i, a in enumerate(value):
+                assert isinstance(a, ActionItem)
+                f = f"{rel}[{i}]"
+                out.append(Segment(section=root, field=f"{f}.title", text=a.title, kind="action"))
+                out.append(Segment(section=root, field=f"{f}.owner", text=a.owner, kind="owner"))
+                if a.due:
+                    out.append(Segment(section=root, field=f"{f}.due", text=a.due, kind="other"))
+                out.append(Segment(section=root, field=f"{f}.impact", text=a.impact, kind="action"))
+        elif isinstance(value, SummarySection):
+            out.append(Segment(section=root, field="summary", text=value.summary, kind="narrative"))
+        elif isinstance(value, Claim):
+            out.append(Segment(section=root, field=f"{rel}.text", text=value.text, kind=_kind(field)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, ContributingFactor):
+                    for attr in ("title", "description"):
+                        out.append(Segment(section=root, field=f"{rel}[{i}].{attr}", text=getattr(item, attr), kind="narrative"))
+                elif isinstance(item, Claim):
+                    out.append(Segment(section=root, field=f"{rel}[{i}].text", text=item.text, kind=_kind(field)))
+        elif root == "header":
+            kind: SegmentKind = "owner" if path in OWNER_PATHS else "other"
+            out.append(Segment(section="header", field=rel, text=str(value), kind=kind))
+    return [s for s in out if s.text.strip()]
+
+
+def unshown_text_paths() -> list[str]:
+    """Text fields of the schema's sections that the seed layout does not show (linted all the same)."""
+    shown = seed_template().paths()
+    shown |= {f"{p}.summary" for p in shown if value_type(p) == "summary"}
+    return [
+        f"{name}.{attr}"
+        for name, model in SECTION_TYPES.items()
+        for attr, info in model.model_fields.items()
+        if info.annotation is str and f"{name}.{attr}" not in shown
+    ]
 
 
 def segments_from_postmortem(pm: PostMortem) -> list[Segment]:
-    """Every text field of `pm` as a segment, in reading order."""
+    """Every text field of `pm` as a segment, in the seed layout's reading order."""
+    tpl = seed_template()
     out: list[Segment] = []
     h = pm.header
     if pm.summary is None or pm.summary.title.strip() != h.title.strip():
         out.append(Segment(section="header", field="title", text=h.title, kind="narrative"))
-    for name in ("date", "incident_id", "duration"):
-        out.append(Segment(section="header", field=name, text=str(getattr(h, name)), kind="other"))
-    out.append(Segment(section="header", field="author", text=h.author, kind="owner"))
-    out.append(Segment(section="header", field="reviewers", text=h.reviewers, kind="owner"))
-    if pm.summary is not None:
-        out.append(Segment(section="summary", field="title", text=pm.summary.title, kind="narrative"))
-        out.append(Segment(section="summary", field="summary", text=pm.summary.summary, kind="narrative"))
-    if pm.impact is not None:
-        im = pm.impact
-        out.append(
-            Segment(
-                section="impact", field="severity_rationale", text=im.severity_rationale, kind="narrative"
-            )
-        )
-        for name in IMPACT_CLAIMS:
-            _claim(out, "impact", name, getattr(im, name), "narrative")
-    if pm.timeline is not None:
-        for i, e in enumerate(pm.timeline.entries):
-            out.append(Segment(section="timeline", field=f"entries[{i}].text", text=e.text, kind="narrative"))
-    if pm.root_cause is not None:
-        rc = pm.root_cause
-        _claim(out, "root_cause", "trigger", rc.trigger, "narrative")
-        _claim(out, "root_cause", "primary_root_cause", rc.primary_root_cause, "narrative")
-        for i, f in enumerate(rc.contributing_factors):
-            out.append(
-                Segment(
-                    section="root_cause",
-                    field=f"contributing_factors[{i}].title",
-                    text=f.title,
-                    kind="narrative",
-                )
-            )
-            out.append(
-                Segment(
-                    section="root_cause",
-                    field=f"contributing_factors[{i}].description",
-                    text=f.description,
-                    kind="narrative",
-                )
-            )
-    if pm.lessons is not None:
-        for name in ("went_well", "went_poorly", "technical", "process", "monitoring"):
-            _claims(out, "lessons", name, getattr(pm.lessons, name), "narrative")
-    if pm.actions is not None:
-        for i, a in enumerate(pm.actions.action_items):
-            out.append(
-                Segment(section="actions", field=f"action_items[{i}].title", text=a.title, kind="action")
-            )
-            out.append(
-                Segment(section="actions", field=f"action_items[{i}].owner", text=a.owner, kind="owner")
-            )
-            if a.due:
-                out.append(
-                    Segment(section="actions", field=f"action_items[{i}].due", text=a.due, kind="other")
-                )
-            out.append(
-                Segment(section="actions", field=f"action_items[{i}].impact", text=a.impact, kind="action")
-            )
-        pv = pm.actions.prevention
-        for name in ("technical", "process", "monitoring"):
-            _claims(out, "actions", f"prevention.{name}", getattr(pv, name), "action")
-    if pm.supporting is not None:
-        sp = pm.supporting
-        for name in ("relevant_metrics", "external_factors", "technical_details"):
-            _claims(out, "supporting", name, getattr(sp, name), "narrative")
-        _claims(out, "supporting", "references", sp.references, "other")
+    for item in tpl.header.items:
+        if get_value(pm, item.path) is not None and path_root(item.path) == "header":
+            out += field_segments(pm, TemplateField(kind="key_value", items=[item]))
+    extra = unshown_text_paths()
+    for section, field in tpl.fields():
+        for path in list(extra):
+            if path_root(path) == section.schema_name and pm.section(path_root(path)):
+                extra.remove(path)
+                text = get_value(pm, path)
+                if text and str(text).strip():
+                    out.append(Segment(section=path_root(path), field=relative(path), text=str(text), kind="narrative"))
+        out += field_segments(pm, field)
     return [s for s in out if s.text.strip()]

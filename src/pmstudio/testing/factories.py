@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pmstudio.schema import Bundle, Evidence, Material
+from pmstudio.schema import SECTION_NAMES, Bundle, Evidence, Material
+from pmstudio.templates import path_root, seed_template, value_type
 
 T0 = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)
 
@@ -52,13 +53,61 @@ def _claim(text: str, ids: list[str]) -> dict[str, Any]:
     return {"text": text, "evidence": ids}
 
 
-def minimal_section(section: str, bundle: Bundle) -> dict[str, Any]:
-    """A valid, grounded, blameless output for `section` built from the first evidence items."""
+SAMPLE_TEXT: dict[str, str | None] = {
+    "impact": "Checkout requests returned errors.",
+    "root_cause.trigger": "A deploy changed the connection pool size.",
+    "root_cause.primary_root_cause": "The pool size setting had no validation before rollout.",
+    "lessons": "The error-rate alert fired within minutes.",
+    "actions.prevention.technical": "Canary deploys for checkout.",
+    "actions.prevention": None,
+    "supporting.relevant_metrics": "Error rate above 5%.",
+    "supporting": None,
+}
+"""Sample claim text by schema path (or its section); None leaves a list empty."""
+
+
+def _sample(path: str) -> str | None:
+    for key in (path, path.rsplit(".", 1)[0], path.split(".", 1)[0]):
+        if key in SAMPLE_TEXT:
+            return SAMPLE_TEXT[key]
+    return "Recorded in the materials."
+
+
+def _value(path: str, bundle: Bundle) -> Any:
+    """A valid, grounded, blameless value for one schema path, by what the path holds."""
     ev = bundle.timed()
     first, last = ev[0], ev[-1]
     assert first.at is not None and last.at is not None
     ids = [first.id]
-    if section == "timeline":
+    vt = value_type(path)
+    if vt == "claim":
+        return _claim(_sample(path) or "", ids)
+    if vt == "claims":
+        text = _sample(path)
+        return [_claim(text, ids)] if text else []
+    if vt == "evidence_ids":
+        return ids if path.endswith("logs") else [last.id]
+    if vt == "factors":
+        return [
+            {"id": "CF1", "title": "No config validation", "description": "Pool size was not checked.", "evidence": ids},
+            {"id": "CF2", "title": "No canary", "description": "The deploy reached all hosts at once.", "evidence": ids},
+        ]
+    if vt == "actions":
+        return [
+            {
+                "title": "Add validation of pool size settings in CI",
+                "owner": "Checkout team",
+                "priority": "P1",
+                "horizon": "short_term",
+                "kind": "prevent",
+                "impact": "Invalid pool sizes are rejected before deploy.",
+                "factor_ids": ["CF1"],
+                "evidence": ids,
+            }
+        ]
+    if vt == "summary":
+        return {"title": "Checkout errors after a deploy", "summary": "Checkout returned errors after a deploy; a rollback restored service.", "evidence": ids}
+    if vt == "timeline":
         phases = ["impact_start", "detection", "investigation", "mitigation", "resolution", "communication"]
         entries = [
             {"at": e.at.isoformat() if e.at else None, "phase": phases[min(i, 5)], "text": f"Event {i + 1} recorded.", "evidence": [e.id]}
@@ -71,65 +120,35 @@ def minimal_section(section: str, bundle: Bundle) -> dict[str, Any]:
             "mitigated_at": ev[min(3, len(ev) - 1)].at.isoformat(),  # type: ignore[union-attr]
             "resolved_at": ev[min(4, len(ev) - 1)].at.isoformat(),  # type: ignore[union-attr]
         }
-    if section == "impact":
-        c = _claim("Checkout requests returned errors.", ids)
-        return {
-            "severity": "high",
-            "severity_rationale": "Checkout unavailable.",
-            "duration_minutes": int((last.at - first.at) / timedelta(minutes=1)),
-            **{
-                k: c
-                for k in (
-                    "users_affected",
-                    "duration_of_impact",
-                    "geographic_scope",
-                    "functional_impact",
-                    "revenue_impact",
-                    "sla_impact",
-                    "customer_communications",
-                    "reputation_impact",
-                )
-            },
-        }
-    if section == "root_cause":
-        return {
-            "trigger": _claim("A deploy changed the connection pool size.", ids),
-            "primary_root_cause": _claim("The pool size setting had no validation before rollout.", ids),
-            "contributing_factors": [
-                {"id": "CF1", "title": "No config validation", "description": "Pool size was not checked.", "evidence": ids},
-                {"id": "CF2", "title": "No canary", "description": "The deploy reached all hosts at once.", "evidence": ids},
-            ],
-        }
-    if section == "actions":
-        return {
-            "action_items": [
-                {
-                    "title": "Add validation of pool size settings in CI",
-                    "owner": "Checkout team",
-                    "priority": "P1",
-                    "horizon": "short_term",
-                    "kind": "prevent",
-                    "impact": "Invalid pool sizes are rejected before deploy.",
-                    "factor_ids": ["CF1"],
-                    "evidence": ids,
-                }
-            ],
-            "prevention": {"technical": [_claim("Canary deploys for checkout.", ids)], "process": [], "monitoring": []},
-        }
-    if section == "lessons":
-        claims = [_claim("The error-rate alert fired within minutes.", ids)]
-        return {"went_well": claims, "went_poorly": claims, "technical": claims, "process": claims, "monitoring": claims}
-    if section == "supporting":
-        return {
-            "relevant_metrics": [_claim("Error rate above 5%.", ids)],
-            "external_factors": [],
-            "references": [],
-            "detailed_logs": ids,
-            "communication_records": [last.id],
-            "technical_details": [],
-        }
-    if section == "summary":
-        return {"title": "Checkout errors after a deploy", "summary": "Checkout returned errors after a deploy; a rollback restored service.", "evidence": ids}
+    raise ValueError(f"no sample for {path!r} ({vt})")
+
+
+def _put(out: dict[str, Any], rel: str, value: Any) -> None:
+    *parents, leaf = rel.split(".")
+    for p in parents:
+        out = out.setdefault(p, {})
+    out[leaf] = value
+
+
+def minimal_section(section: str, bundle: Bundle) -> dict[str, Any]:
+    """A valid, grounded, blameless output for `section`, built field by field from the seed template's
+    layout (what each path holds decides its sample) from the first evidence items."""
     if section == "all":
-        return {name: minimal_section(name, bundle) for name in ("timeline", "impact", "root_cause", "actions", "lessons", "supporting", "summary")}
-    raise ValueError(f"unknown section {section!r}")
+        return {name: minimal_section(name, bundle) for name in SECTION_NAMES}
+    if section not in SECTION_NAMES:
+        raise ValueError(f"unknown section {section!r}")
+    ev = bundle.timed()
+    first, last = ev[0], ev[-1]
+    assert first.at is not None and last.at is not None
+    out: dict[str, Any] = {}
+    if section == "impact":  # the parts of the impact section no layout shows
+        out = {"severity": "high", "severity_rationale": "Checkout unavailable.",
+               "duration_minutes": int((last.at - first.at) / timedelta(minutes=1))}  # fmt: skip
+    for path in sorted(seed_template().paths(), key=lambda p: p.count(".")):
+        if path_root(path) != section:
+            continue
+        value = _value(path, bundle)
+        if "." not in path:
+            return value  # type: ignore[no-any-return]
+        _put(out, path.split(".", 1)[1], value)
+    return out

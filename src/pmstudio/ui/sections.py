@@ -1,54 +1,35 @@
 """Post-mortem sections as the dashboard shows them: titles, rendered Markdown split per schema section,
-and which eval metrics score which section (for the Compare page's section-aligned drill-down)."""
+and which eval metrics score which section (for the Compare page's section-aligned drill-down).
+
+All of it is read off the seed template (`pmstudio.templates`): a tab per schema section, titled by the
+template sections that show it; a rendered heading belongs to the schema section of its template
+section, or of its field when the field shows another section's content (`What Went Well` under
+`Root Cause Analysis` is lessons).
+"""
 
 from __future__ import annotations
 
-SECTION_TITLES: dict[str, str] = {
-    "summary": "Executive Summary",
-    "impact": "Impact Assessment",
-    "timeline": "Timeline",
-    "root_cause": "Root Cause Analysis",
-    "lessons": "What Went Well / Lessons Learned",
-    "actions": "Action Items and Prevention",
-    "supporting": "Supporting Information",
-}
+import re
 
-# rendered `## ` headings (render.render_markdown) -> schema section; `### What Went Well` opens lessons
-_HEADINGS = {
-    "Header": "header",
-    "Executive Summary": "summary",
-    "Impact Assessment": "impact",
-    "Timeline": "timeline",
-    "Root Cause Analysis": "root_cause",
-    "Lessons Learned": "lessons",
-    "Action Items": "actions",
-    "Prevention Strategies": "actions",
-    "Supporting Information": "supporting",
-    "Appendices": "supporting",
-    "Review Notes": "review",
-}
+from pmstudio.schema import SECTION_NAMES
+from pmstudio.templates import OTHER, Template, norm_heading, seed_template
+
+
+def _titles(tpl: Template) -> dict[str, str]:
+    out: dict[str, list[str]] = {}
+    for s in tpl.sections:
+        out.setdefault(s.schema_name, []).append(s.heading)
+    order = [s.schema_name for s in tpl.sections]
+    names = sorted(set(SECTION_NAMES) & set(out), key=order.index)
+    return {n: " and ".join(out[n]) for n in names}
+
+
+SECTION_TITLES: dict[str, str] = _titles(seed_template())
+"""Schema section -> tab title, in the seed template's order."""
 
 # metric id -> the section it scores; metrics over the whole draft map to "whole draft"
 WHOLE_DRAFT = "whole draft"
-METRIC_SECTIONS: dict[str, str] = {
-    "impact_quantified": "impact",
-    "duration_error": "impact",
-    "severity_match": "impact",
-    "key_milestones": "timeline",
-    "timeline_recall": "timeline",
-    "timeline_precision": "timeline",
-    "timeline_f1": "timeline",
-    "chronology": "timeline",
-    "timestamp_grounding": "timeline",
-    "factor_recall": "root_cause",
-    "factor_precision": "root_cause",
-    "root_cause_similarity": "root_cause",
-    "j1_root_cause": "root_cause",
-    "action_item_hygiene": "actions",
-    "action_item_gate": "actions",
-    "action_item_coverage": "actions",
-    "j2_actionability": "actions",
-}
+METRIC_SECTIONS: dict[str, str] = {m: s.schema_name for s in seed_template().sections for m in s.metrics}
 
 
 def metric_section(metric: str) -> str:
@@ -56,21 +37,27 @@ def metric_section(metric: str) -> str:
     return METRIC_SECTIONS.get(metric, WHOLE_DRAFT)
 
 
-def schema_sections(md: str) -> dict[str, str]:
-    """Rendered Markdown grouped by schema section (header, summary, ..., supporting, review), in order."""
-    from pmstudio.evals.compare import split_sections  # scipy: only the Compare page pays for it
+_HEADING = re.compile(r"^(#{2,6})\s+(.+?)\s*$")
 
+
+def schema_sections(md: str, template: Template | None = None) -> dict[str, str]:
+    """Rendered Markdown grouped by schema section (header, summary, ..., supporting, other, review), in order."""
+    tpl = template or seed_template()
     out: dict[str, list[str]] = {}
-    for heading, lines in split_sections(md).items():
-        key = _HEADINGS.get(heading, "supporting")
-        if key == "root_cause":
-            cut = next(
-                (i for i, line in enumerate(lines) if line.startswith("### What Went Well")), len(lines)
-            )
-            out.setdefault(key, []).extend(lines[:cut])
-            if cut < len(lines):
-                out.setdefault("lessons", []).extend(lines[cut:])
-            continue
-        out.setdefault(key, []).extend(lines)
-    order = ["header", *SECTION_TITLES, "review"]
+    key, section = "header", None
+    for line in md.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            level, text = len(m.group(1)), m.group(2)
+            found = tpl.match(text)
+            if found is not None and level == found.level:
+                section, key = found, found.schema_name
+            elif section is not None and level > section.level:
+                field = section.field_for(text)
+                key = field.root if field is not None else key
+            elif level == 2:
+                section = None
+                key = "review" if norm_heading(text) == "review notes" else OTHER  # incl. OTHER_NOTES
+        out.setdefault(key, []).append(line)
+    order = ["header", *SECTION_TITLES, OTHER, "review"]
     return {k: "\n".join(out[k]).strip() + "\n" for k in order if k in out}
