@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -28,6 +29,13 @@ def unescape(label: str) -> str:
 
 def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=120)
+
+
+def keyed(elements: Any, prefix: str) -> Any:
+    """The one widget whose key starts with `prefix` (keys carry the draft id and content versions)."""
+    found = [e for e in elements if (e.key or "").startswith(prefix)]
+    assert len(found) == 1, (prefix, [e.key for e in elements])
+    return found[0]
 
 
 def _seed_draft(findings: list[Finding] | None = None) -> str:
@@ -75,6 +83,23 @@ def test_draft_pasted_text_offline_end_to_end() -> None:
     assert any(unescape(e.label).startswith("evidence: pasted.txt:") for e in at.expander)
 
 
+def test_upload_a_folders_files_with_its_bundle_yaml_works_like_the_cli() -> None:
+    """Issue 12: uploading the example folder's files with its bundle.yaml failed ("unknown material kind")."""
+    at = _app().run()
+    uploader = at.file_uploader(key="draft_upload")
+    for f in sorted(EXAMPLE.iterdir()):
+        uploader.upload(f.name, f.read_bytes())
+    uploader.run()
+    at.button(key="draft_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    view = get_draft(str(list_drafts()["draft_id"][0]))
+    cli_bundle, _ = load_bundle(EXAMPLE)
+    assert view is not None and view.bundle is not None
+    assert view.bundle.id == cli_bundle.id and view.bundle.timezone == cli_bundle.timezone
+    assert view.bundle.title == cli_bundle.title
+    assert sorted((m.name, m.kind) for m in view.bundle.materials) == sorted((m.name, m.kind) for m in cli_bundle.materials)
+
+
 def test_upload_golden_yaml_and_slack_json() -> None:
     at = _app().run()
     golden = ROOT / "datasets" / "golden" / "github-2023-11-03-authz-memory-leak.yaml"
@@ -110,29 +135,93 @@ def test_unconfigured_model_is_refused_before_work() -> None:
     assert list_drafts().empty
 
 
-def test_apply_suggested_rewrite_in_one_click() -> None:
+def test_apply_replacement_in_one_click_and_advice_is_never_applied() -> None:
     draft_id = _seed_draft()
     view = get_draft(draft_id)
     assert view is not None and view.postmortem is not None and view.postmortem.summary is not None
     words = view.postmortem.summary.summary.split()
     span = " ".join(words[:3])
     finding = Finding(rule="B6-condescending", severity="low", section="summary", span=span, message="test",
-                      suggestion="REWRITTEN BY TEST")
-    draft_id = _seed_draft([finding])
+                      replacement="REWRITTEN BY TEST", advice="Say it plainly.")
+    advice_only = Finding(rule="C9-action-due", severity="medium", section="summary", span=words[5], message="t",
+                          suggestion="Link it to the factor it addresses (add factor ids).")
+    draft_id = _seed_draft([finding, advice_only])
     at = _app()
     at.query_params["draft"] = draft_id
     at.run()
     assert not at.exception
     assert any("B6-condescending" in unescape(w.value) for w in at.info)  # shown inline in its section
-    at.button(key="draft_apply_summary_0").click().run()
+    applies = [b for b in at.button if (b.key or "").startswith(f"draft_apply_{draft_id}")]
+    assert len(applies) == 1  # the advice-only finding offers Dismiss and Edit, no Apply
+    assert len([b for b in at.button if (b.key or "").startswith(f"draft_editf_{draft_id}")]) == 2
+    applies[0].click().run()
     assert not at.exception
     after = get_draft(draft_id)
     assert after is not None and after.postmortem is not None and after.postmortem.summary is not None
     assert after.postmortem.summary.summary.startswith("REWRITTEN BY TEST")
     assert "REWRITTEN BY TEST" in (after.markdown or "")
+    assert "Link it to the factor" not in after.postmortem.model_dump_json()
     # the applied finding is resolved: no longer listed, no Apply button left for it
-    assert not [b for b in at.button if b.key == "draft_apply_summary_0"]
+    assert not [b for b in at.button if (b.key or "").startswith(f"draft_apply_{draft_id}")]
     assert not any("B6-condescending" in unescape(w.value) for w in at.info)
+    # the JSON editor shows the applied text (its key changes with the content), so Save cannot undo the Apply
+    editor = keyed(at.text_area, f"draft_edit_{draft_id}_summary")
+    assert "REWRITTEN BY TEST" in editor.value
+
+
+def test_dismiss_a_finding_with_a_reason() -> None:
+    view = get_draft(_seed_draft())
+    assert view is not None and view.postmortem is not None and view.postmortem.summary is not None
+    span = view.postmortem.summary.summary.split()[0]
+    draft_id = _seed_draft([Finding(rule="B7-x", severity="medium", section="summary", span=span, message="t")])
+    at = _app()
+    at.query_params["draft"] = draft_id
+    at.run()
+    assert any("B7-x" in unescape(w.value) for w in at.warning)
+    keyed(at.text_input, f"draft_dismiss_reason_{draft_id}").input("fine as written")
+    keyed(at.button, f"draft_dismiss_{draft_id}").click().run()
+    assert not at.exception
+    assert not any("B7-x" in unescape(w.value) for w in at.warning)
+    assert any("Dismissed B7" in unescape(c.value) and "fine as written" in unescape(c.value) for c in at.caption)
+
+
+def test_a_stored_finding_with_a_free_text_section_opens_as_a_note() -> None:
+    """Issue 12: a model critic's finding naming its section in free text crashed the page on every reload."""
+    from pmstudio.store.db import connect
+
+    draft_id = _seed_draft()
+    bad = {"rule": "agent-x", "severity": "high", "section": "x", "span": "y", "message": "free text section",
+           "suggestion": "Rewrite.", "source": "agent"}
+    with connect() as con:
+        con.execute("UPDATE drafts SET critic = ? WHERE draft_id = ?",
+                    [json.dumps({"findings": [bad], "history": [bad], "rounds": 1, "critic": "lints+agent"}), draft_id])
+    for _ in range(2):  # open, then reload
+        at = _app()
+        at.query_params["draft"] = draft_id
+        at.run()
+        assert not at.exception
+        assert len(at.tabs) == 8
+        assert any("free text section" in unescape(m.value) for m in at.markdown)
+
+
+def test_saving_after_switching_drafts_writes_the_open_draft() -> None:
+    """Issue 12: the editor's key lacked the draft id, so Save wrote draft A's section into draft B."""
+    a, b = _seed_draft(), _seed_draft()
+    at = _app()
+    at.query_params["draft"] = a
+    at.run()
+    keyed(at.text_area, f"draft_edit_{a}_summary").input(
+        json.dumps({"title": "A", "summary": "Typed into draft A.", "evidence": []})
+    )
+    at.query_params["draft"] = b
+    at.session_state["draft_id"] = b
+    at.run()
+    assert "Typed into draft A." not in keyed(at.text_area, f"draft_edit_{b}_summary").value
+    keyed(at.button, f"draft_save_{b}_summary").click().run()
+    vb, va = get_draft(b), get_draft(a)
+    assert vb is not None and vb.postmortem is not None and vb.postmortem.summary is not None
+    assert va is not None and va.postmortem is not None and va.postmortem.summary is not None
+    assert "Typed into draft A." not in vb.postmortem.summary.summary + va.postmortem.summary.summary
 
 
 def test_edit_a_section_is_validated_and_autosaved() -> None:
@@ -140,8 +229,10 @@ def test_edit_a_section_is_validated_and_autosaved() -> None:
     at = _app()
     at.query_params["draft"] = draft_id
     at.run()
-    at.text_area(key="draft_edit_summary").input(json.dumps({"title": "Edited", "summary": "Edited by a person.", "evidence": []}))
-    at.button(key="draft_save_summary").click().run()
+    keyed(at.text_area, f"draft_edit_{draft_id}_summary").input(
+        json.dumps({"title": "Edited", "summary": "Edited by a person.", "evidence": []})
+    )
+    keyed(at.button, f"draft_save_{draft_id}_summary").click().run()
     assert not at.exception
     view = get_draft(draft_id)
     assert view is not None and view.postmortem is not None and view.postmortem.summary is not None
@@ -152,8 +243,8 @@ def test_edit_a_section_is_validated_and_autosaved() -> None:
     again.run()
     assert any("Edited by a person." in c.value for c in again.code)
     # invalid JSON is refused with an error and nothing changes
-    again.text_area(key="draft_edit_summary").input('{"title": 1}')
-    again.button(key="draft_save_summary").click().run()
+    keyed(again.text_area, f"draft_edit_{draft_id}_summary").input('{"title": 1}')
+    keyed(again.button, f"draft_save_{draft_id}_summary").click().run()
     assert any("summary" in e.value for e in again.error)
     view2 = get_draft(draft_id)
     assert view2 is not None and view2.postmortem is not None and view2.postmortem.summary is not None
@@ -162,12 +253,22 @@ def test_edit_a_section_is_validated_and_autosaved() -> None:
 
 def test_material_text_is_never_rendered_as_html_or_links() -> None:
     at = _app().run()
-    chat = "10:00 eve: see <img src=x onerror=alert(1)> and ![x](http://198.51.100.7/p.png) [click](http://x)\n10:05 eve: resolved"
+    chat = (
+        "10:00 eve: see <img src=x onerror=alert(1)> and ![x](http://198.51.100.7/p.png) [click](http://x)\n"
+        "10:02 eve: dashboard at https://grafana.example.com/d/abc and www.status.example.com\n"
+        "10:03 eve: db url checkout:REDACTED_PASSWORD_1@payments-db.internal, mail ops@example.com\n"
+        "10:05 eve: resolved"
+    )
     at.text_area(key="draft_paste").input(chat)
     at.button(key="draft_go").click().run()
     assert not at.exception
-    for md in at.markdown:
-        assert "<img" not in md.value and "](http" not in md.value
+    texts = [m.value for m in at.markdown] + [e.label for e in at.expander]
+    for md in texts:
+        assert "<img" not in md and "](http" not in md
+    # words an autolinker would link (URLs, www., anything with an @) are shown as code
+    linkish = [w for md in texts for w in md.split() if ("@" in w or "://" in w or "www." in w)]
+    assert linkish, "the chat's URLs reach the page"
+    assert all(w.strip(",.").startswith("`") or w.strip(",.").endswith("`") for w in linkish), linkish
     assert not at.get("html")
 
 
@@ -176,12 +277,14 @@ def test_redraft_one_section_keeps_the_others() -> None:
     at = _app()
     at.query_params["draft"] = draft_id
     at.run()
-    at.text_area(key="draft_edit_summary").input(json.dumps({"title": "t", "summary": "Hand-written.", "evidence": []}))
-    at.button(key="draft_save_summary").click().run()
+    keyed(at.text_area, f"draft_edit_{draft_id}_summary").input(
+        json.dumps({"title": "t", "summary": "Hand-written.", "evidence": []})
+    )
+    keyed(at.button, f"draft_save_{draft_id}_summary").click().run()
     before = get_draft(draft_id)
     assert before is not None and before.postmortem is not None and before.postmortem.summary is not None
     assert before.postmortem.summary.summary == "Hand-written."
-    at.button(key="draft_redraft_timeline").click().run()
+    keyed(at.button, f"draft_redraft_{draft_id}_timeline").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     after = get_draft(draft_id)
     assert after is not None and after.postmortem is not None and after.postmortem.summary is not None

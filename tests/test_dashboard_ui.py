@@ -37,7 +37,7 @@ class Up:
 
 @pytest.mark.parametrize(
     "text",
-    ["<img src=x onerror=alert(1)>", "[click](http://x)", "![i](http://198.51.100.7/p.png)", "**bold** _it_ `code`",
+    ["<img src=x onerror=alert(1)>", "**bold** _it_ `code`",
      "# heading", ":material/home: :smile:", "$x^2$", "| a | b |", "&lt;b&gt;"],
 )
 def test_escape_md_leaves_no_live_markdown(text: str) -> None:
@@ -45,6 +45,27 @@ def test_escape_md_leaves_no_live_markdown(text: str) -> None:
     for token in ("<", "[", "](", "**", "`", "#", ":", "$", "|", "&"):
         assert f"\\{token[0]}" in out or token not in text
     assert out.replace("\\", "") == text  # nothing lost: the browser shows the text as written
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("see [click](http://x) now", "[click](http://x)"),
+        ("![i](http://198.51.100.7/p.png)", "![i](http://198.51.100.7/p.png)"),
+        ("at https://grafana.example.com/d/a?x=1 ok", "https://grafana.example.com/d/a?x=1"),
+        ("www.status.example.com is up", "www.status.example.com"),
+        ("db checkout:REDACTED_PASSWORD_1@payments-db.internal down", "checkout:REDACTED_PASSWORD_1@payments-db.internal"),
+        ("mail ops@example.com", "ops@example.com"),
+        ("odd `x`@y", "`x`@y"),
+    ],
+)
+def test_link_like_words_are_shown_as_code(text: str, code: str) -> None:
+    """Issue 12: www., https:// and user:pass@host became links (mailto:) on the page."""
+    from pmstudio.ui.escape import code_span
+
+    out = escape_md(text)
+    assert code_span(code) in out
+    assert "](" not in out.replace(code_span(code), "")
 
 
 def test_escape_md_keeps_lines_and_handles_empty() -> None:

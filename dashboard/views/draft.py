@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from pmstudio.edits import EditError, apply_suggestion, current_findings, replace_section
+from pmstudio.edits import EditError, apply_replacement, current_findings, replace_section
 from pmstudio.ingest import BundleError, bundle_from_materials
 from pmstudio.lints.segments import unshown_text_paths
 from pmstudio.models import ModelConfigError, list_models
@@ -186,6 +187,10 @@ st.caption(
         f"after {critic.rounds} round(s) ({critic.critic})"
     )
 )
+if critic.notes:
+    with st.expander(f"Notes ({len(critic.notes)}): stored findings that do not point at text of this draft"):
+        for note in critic.notes:
+            st.markdown(f"- {escape_md(note)}")
 md = render_markdown(pm, bundle=view.bundle, critic=critic)
 d1, d2 = st.columns(2)
 d1.download_button("Download Markdown", md, file_name=f"{pm.header.incident_id}.md", key="draft_dl_md")
@@ -207,20 +212,42 @@ def _evidence(ids: list[str]) -> None:
             st.text(f"[{i}] {at} {e.actor + ': ' if e.actor else ''}{e.text}")
 
 
+def _finding_key(f: Finding) -> str:
+    return hashlib.sha256(f"{f.rule}\x00{f.section}\x00{f.span}".encode()).hexdigest()[:12]
+
+
 def _findings(section: str, findings: list[Finding]) -> None:
-    for n, f in enumerate(findings):
+    dismissed = st.session_state.setdefault("draft_dismissed", {}).setdefault(opened.draft_id, {})
+    for f in findings:
+        fk = _finding_key(f)
+        key = f"{opened.draft_id}_{fk}"
+        if fk in dismissed:
+            reason = dismissed[fk]
+            st.caption(f"Dismissed {escape_md(f.rule)}" + (f": {escape_md(reason)}" if reason else ""))
+            continue
         box = st.error if f.severity == "high" else (st.warning if f.severity == "medium" else st.info)
-        box(f"**{f.severity}** {escape_md(f.rule)}: “{escape_md(f.span)}” — {escape_md(f.message)}")
-        if f.suggestion:
-            cols = st.columns([4, 1])
-            cols[0].caption(f"Suggested: {escape_md(f.suggestion)}")
-            if cols[1].button("Apply", key=f"draft_apply_{section}_{n}"):
+        box(f"**{f.severity}** {escape_md(f.rule)}: “{escape_md(f.span[:300])}” — {escape_md(f.message[:600])}")
+        if f.advice:
+            st.caption(f"Advice: {escape_md(f.advice[:600])}")
+        cols = st.columns([3, 1, 1, 1])
+        if f.replacement is not None:
+            shown = escape_md(f.replacement[:300]) if f.replacement else "_(delete it)_"
+            cols[0].caption(f"Replace with: {shown}")
+            if cols[1].button("Apply", key=f"draft_apply_{key}"):
                 try:
-                    _save_edit(opened, apply_suggestion(pm, f))
+                    _save_edit(opened, apply_replacement(pm, f))
                 except EditError as exc:
                     st.error(escape_md(str(exc)))
                 else:
                     st.rerun()
+        with cols[2].popover("Dismiss"):
+            reason = st.text_input("Reason (optional)", key=f"draft_dismiss_reason_{key}")
+            if st.button("Dismiss finding", key=f"draft_dismiss_{key}"):
+                dismissed[fk] = reason.strip()
+                st.rerun()
+        if cols[3].button("Edit", key=f"draft_editf_{key}", help="edit this section by hand"):
+            st.session_state[f"draft_editing_{opened.draft_id}"] = section
+            st.rerun()
 
 
 def _claims(label: str, items: list[Any]) -> None:
@@ -301,16 +328,16 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
     with tab:
         _findings(name, by_section.get(name, []))
         _section_body(name)
-        with st.expander("Edit this section (JSON)"):
+        editing = st.session_state.get(f"draft_editing_{opened.draft_id}") == name
+        with st.expander("Edit this section (JSON)", expanded=editing):
             sec = pm.section(name)
-            text = st.text_area(
-                "JSON",
-                json.dumps(sec.model_dump(mode="json") if sec else {}, indent=2),
-                height=240,
-                key=f"draft_edit_{name}",
-            )
+            current = json.dumps(sec.model_dump(mode="json") if sec else {}, indent=2)
+            # the key carries the draft and its current content: a widget never shows another draft's
+            # section, nor the text from before an Apply
+            version = hashlib.sha256(current.encode()).hexdigest()[:10]
+            text = st.text_area("JSON", current, height=240, key=f"draft_edit_{opened.draft_id}_{name}_{version}")
             e1, e2 = st.columns(2)
-            if e1.button("Save section", key=f"draft_save_{name}"):
+            if e1.button("Save section", key=f"draft_save_{opened.draft_id}_{name}"):
                 try:
                     _save_edit(view, replace_section(pm, name, text))
                 except EditError as exc:
@@ -318,7 +345,7 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
                 else:
                     st.success("Saved.")
                     st.rerun()
-            if e2.button("Redraft this section", key=f"draft_redraft_{name}") and view.bundle is not None:
+            if e2.button("Redraft this section", key=f"draft_redraft_{opened.draft_id}_{name}") and view.bundle is not None:
                 stub = DraftRecord(
                     draft_id=view.draft_id,
                     bundle_id=view.bundle.id,
@@ -341,4 +368,4 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
                 else:
                     st.error(escape_md(f"Redraft failed: {record.error}"))
 with tabs[-1]:
-    st.code(md, language="markdown")
+    st.code(md, language="markdown", wrap_lines=True)

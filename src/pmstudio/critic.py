@@ -7,9 +7,10 @@ from pmstudio.schema import Bundle, Finding, PostMortem
 
 def review(pm: PostMortem, bundle: Bundle) -> list[Finding]:
     """Lint findings for `pm`: blame, completeness and grounding against the bundle's evidence."""
+    from pmstudio.findings import with_replacements
     from pmstudio.lints import lint_postmortem
 
-    return lint_postmortem(pm, people=bundle.people, evidence=bundle.evidence)
+    return with_replacements(lint_postmortem(pm, people=bundle.people, evidence=bundle.evidence))
 
 
 def verdict(findings: list[Finding], rounds: int) -> str:

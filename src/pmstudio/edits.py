@@ -1,4 +1,4 @@
-"""Edits to a drafted post-mortem: apply a critic's suggested rewrite, replace one section, and the
+"""Edits to a drafted post-mortem: apply a finding's replacement text, replace one section, and the
 critic findings that still hold after edits.
 
 Edits return a new, validated `PostMortem`; nothing here touches storage.
@@ -12,57 +12,34 @@ from typing import Any
 from pydantic import ValidationError
 
 from pmstudio.critic import review
-from pmstudio.schema import SECTION_TYPES, Bundle, CriticReport, Finding, PostMortem
+from pmstudio.findings import replace_in, section_data, span_problem
+from pmstudio.schema import SECTION_TYPES, Bundle, CriticReport, Finding, Header, PostMortem
 
 
 class EditError(Exception):
     """An edit could not be applied (one-line message)."""
 
 
-def _replace_in(value: Any, span: str, new: str) -> tuple[Any, int]:
-    if isinstance(value, str):
-        return (value.replace(span, new), value.count(span)) if span in value else (value, 0)
-    if isinstance(value, list):
-        out, n = [], 0
-        for item in value:
-            v, k = _replace_in(item, span, new)
-            out.append(v)
-            n += k
-        return out, n
-    if isinstance(value, dict):
-        res, n = {}, 0
-        for key, item in value.items():
-            if key in (
-                "evidence",
-                "id",
-                "factor_ids",
-                "at",
-                "phase",
-                "kind",
-                "horizon",
-                "severity",
-                "priority",
-            ):
-                res[key] = item
-                continue
-            v, k = _replace_in(item, span, new)
-            res[key] = v
-            n += k
-        return res, n
-    return value, 0
+def apply_replacement(pm: PostMortem, finding: Finding) -> PostMortem:
+    """Replace the finding's span by its `replacement` inside the finding's section (advice is never applied)."""
+    if finding.replacement is None:
+        raise EditError(f"{finding.rule}: this finding has no replacement text; dismiss it or edit the section")
+    problem = span_problem(pm, finding)
+    if problem is not None:
+        raise EditError(problem)
+    data = section_data(pm, finding.section)
+    assert data is not None  # span_problem checked it
+    new, _ = replace_in(data, finding.span, finding.replacement.strip())
+    if finding.section == "header":
+        try:
+            header = Header.model_validate(new)
+        except ValidationError as exc:
+            raise EditError(f"header: {str(exc).splitlines()[0]}") from None
+        return pm.model_copy(update={"header": header})
+    return replace_section(pm, finding.section, new)
 
 
-def apply_suggestion(pm: PostMortem, finding: Finding) -> PostMortem:
-    """Replace the finding's span by its suggested rewrite inside the finding's section."""
-    if not finding.suggestion.strip():
-        raise EditError(f"{finding.rule}: no suggested rewrite to apply")
-    section = pm.section(finding.section)
-    if section is None:
-        raise EditError(f"{finding.rule}: section {finding.section!r} is not in this draft")
-    data, count = _replace_in(section.model_dump(mode="json"), finding.span, finding.suggestion.strip())
-    if count == 0:
-        raise EditError(f"{finding.rule}: the text {finding.span[:60]!r} is no longer in {finding.section}")
-    return replace_section(pm, finding.section, data)
+apply_suggestion = apply_replacement  # the name before replacement and advice were separated
 
 
 def replace_section(pm: PostMortem, name: str, data: dict[str, Any] | str) -> PostMortem:
@@ -80,10 +57,10 @@ def replace_section(pm: PostMortem, name: str, data: dict[str, Any] | str) -> Po
 
 
 def _still_there(pm: PostMortem, finding: Finding) -> bool:
-    section = pm.section(finding.section)
-    if section is None or not finding.span:
+    data = section_data(pm, finding.section)
+    if data is None or not finding.span:
         return True
-    return _replace_in(section.model_dump(mode="json"), finding.span, finding.span)[1] > 0
+    return replace_in(data, finding.span, finding.span)[1] > 0
 
 
 def current_findings(pm: PostMortem, bundle: Bundle | None, stored: CriticReport) -> CriticReport:

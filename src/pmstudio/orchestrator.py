@@ -252,18 +252,21 @@ class _Drafter:
         record = SectionRecord(
             section="critic", agent="critic", status="failed", prompt_variant=pfile.variant, prompt_hash=pfile.sha256
         )
+        deps = CriticDeps(instructions=pfile.instructions, postmortem=pm)
         try:
             result = await critic_agent_for(self.resolved.output_mode).run(
                 self.prompt("# DRAFT AND LINT FINDINGS (JSON)\n" + payload),
                 model=self.resolved.model,
-                deps=CriticDeps(instructions=pfile.instructions),
+                deps=deps,
                 model_settings=self.resolved.settings,
             )
         except Exception as exc:
             record.error = self.resolved.describe(exc)
             record.latency_ms = (time.perf_counter() - started) * 1000
+            record.dropped = list(deps.dropped)
             self.records.append(record)
             return []
+        record.dropped = list(deps.dropped)
         record.status = "done"
         record.output = result.output.model_dump(mode="json")
         record.usage = _usage_of(result.usage, self.resolved.ref)
@@ -271,7 +274,9 @@ class _Drafter:
         self.records.append(record)
         known = {(f.rule, f.span) for f in lint}
         return [
-            f.model_copy(update={"source": "agent"}) for f in result.output.findings if (f.rule, f.span) not in known
+            f.model_copy(update={"source": "agent", "round": 0, "fixed": False})
+            for f in result.output.findings
+            if (f.rule, f.span) not in known
         ]
 
     async def check(self, pm: PostMortem, round_no: int) -> list[Finding]:

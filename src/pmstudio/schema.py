@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 MaterialKind = Literal["chat", "slack_export", "pagerduty", "log", "alerts", "notes", "ticket"]
 MATERIAL_KINDS: tuple[MaterialKind, ...] = (
@@ -265,25 +265,55 @@ class PostMortem(BaseModel):
     notes: list[str] = Field(default_factory=list, description="plain notes for the reader, e.g. no timestamps")
 
     def section(self, name: str) -> BaseModel | None:
-        value = getattr(self, name)
+        """A drafted section by name; None for a failed section or a name that is not a section."""
+        if name not in SECTION_TYPES:
+            return None
+        value = getattr(self, name, None)
         return value if isinstance(value, BaseModel) else None
 
 
 # --------------------------------------------------------------------------- critic
 
 
+FindingSection = Literal[
+    "header", "summary", "impact", "timeline", "root_cause", "lessons", "actions", "supporting", "appendix"
+]
+"""Where a finding can point: the template's sections (the header, the seven drafted sections, and the
+appendix of a hand-written document). Free text is rejected."""
+
+
 class Finding(BaseModel):
-    """One critic finding (from a deterministic lint or the critic agent)."""
+    """One critic finding (from a deterministic lint or the critic agent).
+
+    `replacement` is the only text an edit or a revision may write into the document (it replaces
+    `span`; an empty string deletes it). `advice` is for the reader and is never written into the draft.
+    A finding without a replacement can only be dismissed or edited by hand.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
 
     rule: str = Field(description="rule id, e.g. B1-person-as-cause")
     severity: FindingSeverity
-    section: str
-    span: str = Field(description="the offending text")
+    section: FindingSection = Field(description="the template section whose text contains the span")
+    span: str = Field(description="the offending text, copied exactly from that section")
     message: str
-    suggestion: str = ""
+    advice: str = Field(
+        default="",
+        validation_alias=AliasChoices("advice", "suggestion"),
+        description="advice for the author in words; never written into the document",
+    )
+    replacement: str | None = Field(
+        default=None,
+        description="text that replaces the span exactly (empty string deletes it); null when there is no drop-in fix",
+    )
     source: Literal["lint", "agent"] = "lint"
     round: int = Field(default=0, description="critic round that raised it (0 = first check)")
     fixed: bool = Field(default=False, description="gone after the revision that followed")
+
+    @property
+    def suggestion(self) -> str:
+        """The advice (the field's name before replacement and advice were separated)."""
+        return self.advice
 
 
 class CriticReport(BaseModel):
@@ -291,6 +321,7 @@ class CriticReport(BaseModel):
     history: list[Finding] = Field(default_factory=list, description="every round's findings, with fixed flags")
     rounds: int = 0
     critic: str = Field(default="lints", description="what played the critic: lints, or lints+agent")
+    notes: list[str] = Field(default_factory=list, description="stored findings that do not fit the contract, as text")
 
     def count(self, severity: FindingSeverity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -1,13 +1,18 @@
-"""The critic agent: reviews a whole draft (and the lint findings) for blame and gaps lints cannot see."""
+"""The critic agent: reviews a whole draft (and the lint findings) for blame and gaps lints cannot see.
+
+Its findings pass the findings contract at this boundary, like section outputs: a finding whose span is
+not in its section goes back to the model as a retry, and on the last attempt it is dropped and recorded.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
-from pydantic_ai import Agent, RunContext
+from pydantic_ai import Agent, ModelRetry, RunContext
 
-from pmstudio.schema import Finding
+from pmstudio.findings import span_problem
+from pmstudio.schema import Finding, PostMortem
 
 
 class CriticFindings(BaseModel):
@@ -17,6 +22,33 @@ class CriticFindings(BaseModel):
 @dataclass
 class CriticDeps:
     instructions: str
+    postmortem: PostMortem | None = None
+    dropped: list[str] = field(default_factory=list)
+
+
+def check_findings(output: CriticFindings, deps: CriticDeps) -> list[str]:
+    """Problems with the critic's findings (a span not in its section, a section not drafted); the
+    findings with problems are removed from `output` in place."""
+    if deps.postmortem is None:
+        return []
+    problems: list[str] = []
+    kept = []
+    for f in output.findings:
+        problem = span_problem(deps.postmortem, f)
+        if problem is None:
+            kept.append(f)
+        else:
+            problems.append(problem)
+    output.findings = kept
+    return problems
+
+
+async def _validate(ctx: RunContext[CriticDeps], output: CriticFindings) -> CriticFindings:
+    problems = check_findings(output, ctx.deps)
+    if problems and not ctx.last_attempt:
+        raise ModelRetry("Fix these findings (copy each span exactly from its section):\n- " + "\n- ".join(problems[:30]))
+    ctx.deps.dropped.extend(problems)
+    return output
 
 
 critic_agent: Agent[CriticDeps, CriticFindings] = Agent(
@@ -32,6 +64,7 @@ def _instructions(ctx: RunContext[CriticDeps]) -> str:
 
 
 critic_agent.instructions(_instructions)
+critic_agent.output_validator(_validate)
 _MODE_AGENTS: dict[str, Agent[CriticDeps, CriticFindings]] = {}
 
 
@@ -47,5 +80,6 @@ def critic_agent_for(mode: str = "tool") -> Agent[CriticDeps, CriticFindings]:
             output_type=wrapper(CriticFindings), deps_type=CriticDeps, name="critic", retries=2
         )
         agent.instructions(_instructions)
+        agent.output_validator(_validate)
         _MODE_AGENTS[mode] = agent
     return _MODE_AGENTS[mode]

@@ -1,7 +1,6 @@
 """Revisions: apply critic findings and validation problems to a drafted section (a JSON-like dict).
 
-A finding names a span. Where its suggestion is a plain replacement (short, no digits, not an
-instruction, not blameful) the span is replaced; otherwise a short span is removed and a long one
+A finding names a span. Where it carries a replacement (the findings contract) the span is replaced; otherwise a short span is removed and a long one
 takes its sentence with it. A text left empty drops its list item, or becomes "Not stated in the
 materials." for a required claim. Validation problems (unknown evidence ids, ungrounded times,
 schema errors at a path) drop exactly the items they name.
@@ -14,7 +13,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from pmstudio.offline.phrasing import blameless, is_blameful, split_sentences
+from pmstudio.offline.phrasing import blameless, split_sentences
 from pmstudio.schema import NOT_STATED, Finding
 
 # string fields that hold codes or ids, never prose
@@ -23,12 +22,6 @@ CODE_KEYS = {"id", "at", "phase", "kind", "horizon", "priority", "severity", "du
 ID_LISTS = {"evidence", "factor_ids", "detailed_logs", "communication_records"}
 # the prose field of each kind of list item: empty -> the item goes
 _MAIN_TEXT = ("text", "title", "description", "summary")
-_INSTRUCTION = re.compile(
-    r"^(?:remove|rephrase|describe|replace|avoid|use|drop|name|cite|rewrite|consider|state|say|refer|attribute|focus|"
-    r"frame|delete|omit|add|change|reword|instead|try|prefer|write|make|keep|do not|don['’]t)\b",
-    re.I,
-)
-_QUOTED = re.compile(r"[\"“'‘]([^\"”'’]{1,60})[\"”'’]")
 _PROBLEM = re.compile(r"^\s*-?\s*(?P<path>[\w.\[\]]+):\s*(?P<msg>.+)$")
 _BAD_ID = re.compile(r"evidence id '(?P<id>[^']+)' does not exist")
 _PATH_PART = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
@@ -36,20 +29,10 @@ _DROP = object()
 
 
 def replacement(f: Finding) -> str | None:
-    """The suggestion as replacement text, when it is one."""
-    text = (f.suggestion or "").strip()
-    if not text:
-        return None
-    quoted = _QUOTED.search(text)
-    if _INSTRUCTION.match(text):
-        if quoted and re.search(r"\b(?:with|to|use|say)\b", text[: quoted.start()], re.I):
-            text = quoted.group(1)
-        else:
-            return None
-    text = text.strip().strip(".")
-    if not text or len(text.split()) > 10 or any(c.isdigit() for c in text) or is_blameful(text):
-        return None
-    return text
+    """The finding's replacement text (the contract's; advice is never written into the draft)."""
+    from pmstudio.findings import lint_replacement
+
+    return f.replacement if f.replacement is not None else lint_replacement(f)
 
 
 def _remove_span(text: str, span: str, repl: str | None) -> str:

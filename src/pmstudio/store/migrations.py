@@ -353,3 +353,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise
         ran.append(name)
     return ran
+
+
+@migration
+def ui_findings_replacement(con: duckdb.DuckDBPyConnection) -> None:
+    """The findings contract: the text that replaces a finding's span, apart from its advice (`suggestion`)."""
+    con.execute("ALTER TABLE findings ADD COLUMN replacement VARCHAR")

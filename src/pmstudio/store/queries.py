@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
+from pmstudio.findings import report_from_json
 from pmstudio.schema import Bundle, CriticReport, Evidence, Material, PostMortem
 from pmstudio.store.db import connect, default_db_path, first_row
 from pmstudio.store.migrations import applied
@@ -120,7 +121,7 @@ def get_draft(draft_id: str, db: str | Path | None = None) -> DraftView | None:
         error=row[5],
         postmortem=PostMortem.model_validate_json(row[6]) if row[6] else None,
         markdown=row[7],
-        critic=CriticReport.model_validate_json(row[8]) if row[8] else CriticReport(),
+        critic=report_from_json(row[8]),
         bundle=bundle,
         sections=sections.to_dict("records"),
     )
@@ -204,9 +205,11 @@ def case_drafts(run_ids: Sequence[str], case_id: str, db: str | Path | None = No
 def draft_findings(draft_id: str, db: str | Path | None = None) -> pd.DataFrame:
     return frame(
         db,
-        "SELECT round, final, fixed, rule, severity, section, span, message, suggestion, source FROM findings "
+        "SELECT round, final, fixed, rule, severity, section, span, message, suggestion AS advice, replacement, source "
+        "FROM findings "
         "WHERE draft_id = ? ORDER BY round, severity",
         [draft_id],
+        need="ui_findings_replacement",
     )
 
 
@@ -239,7 +242,7 @@ def case_variants(run_ids: Sequence[str], case_id: str, db: str | Path | None = 
         CaseVariant(
             label=f"{r.model} | {r.prompt_set}", model=r.model, prompt_set=r.prompt_set, draft_id=r.draft_id,
             postmortem=PostMortem.model_validate_json(r.postmortem),
-            critic=CriticReport.model_validate_json(r.critic) if r.critic else CriticReport(),
+            critic=report_from_json(r.critic),
         )
         for r in df.itertuples()
     ]

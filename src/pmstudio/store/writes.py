@@ -170,7 +170,8 @@ def _draft_rows(
                 "section": f.section,
                 "span": f.span,
                 "message": f.message,
-                "suggestion": f.suggestion,
+                "suggestion": f.advice,
+                "replacement": f.replacement,
                 "source": f.source,
             }
         )
