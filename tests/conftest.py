@@ -51,3 +51,50 @@ def fake_server():  # type: ignore[no-untyped-def]
 
     with FakeProviderServer(seed=7) as srv:
         yield srv
+
+
+MODEL_PATHS = ("offline", "fake server", "hostile fake")
+"""Every surface runs every model path: the embedded offline drafter, the schema-driven fake server and
+the hostile-but-valid fake (pmstudio.testing.hostile) through the same fake server."""
+
+
+@pytest.fixture(scope="session")
+def hostile_server():  # type: ignore[no-untyped-def]
+    """A fake provider server whose answers are hostile but schema-valid (its own, so others stay grounded)."""
+    from pmstudio.testing import FakeProviderServer
+
+    with FakeProviderServer(seed=11) as srv:
+        srv.configure(answers="hostile")
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def model_strings(fake_server, hostile_server) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "offline": "offline",
+        "fake server": f"openai-compatible:llama3.1@{fake_server.openai_base_url}",
+        "hostile fake": f"openai-compatible:hostile@{hostile_server.openai_base_url}",
+    }
+
+
+@pytest.fixture(scope="session")
+def model_runs(tmp_path_factory: pytest.TempPathFactory, model_strings: dict[str, str]) -> dict[str, Path]:
+    """Per model path, a DuckDB file with one eval run (1 golden case x 2 prompt sets, a revision round)
+    and its drafts; made once per session, tests copy the file they use."""
+    import asyncio
+
+    from pmstudio.evals.runner import EvalSettings, Runner
+    from pmstudio.golden import load_dataset
+
+    cases = [c for c in load_dataset(ROOT / "datasets" / "golden") if c.id.startswith("docsrs")]
+    out = {}
+    models.ALLOW_MODEL_REQUESTS = True  # only the fake servers on 127.0.0.1 are reachable
+    try:
+        for name, model in model_strings.items():
+            db = tmp_path_factory.mktemp("runs") / f"{name.replace(' ', '-')}.duckdb"
+            settings = EvalSettings(models=[model], prompt_sets=["default", "seed-single-shot"], max_revisions=1)
+            asyncio.run(Runner(cases, settings, db=db).run())
+            out[name] = db
+    finally:
+        models.ALLOW_MODEL_REQUESTS = False
+    return out

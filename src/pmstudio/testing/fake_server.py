@@ -70,6 +70,9 @@ class ServerConfig(BaseModel):
     latency_s: float = Field(default=0.0, ge=0, description="added before every provider answer")
     strict: bool = Field(default=False, description="OpenAI API as strict as llama-cpp-python's server (see STRICT)")
     min_cache_tokens: int = Field(default=0, ge=0, description="prefixes shorter than this are never cached")
+    answers: Literal["grounded", "hostile"] = Field(
+        default="grounded", description="hostile: schema-valid answers that stress everything after (testing.hostile)"
+    )
     max_log: int = Field(default=5000, ge=1)
 
 
@@ -251,7 +254,18 @@ def _decide(
     schema: dict[str, Any] | None,
     texts: list[str],
     rng: random.Random,
+    hostile: bool = False,
 ) -> _Answer:
+    if hostile:
+        from pmstudio.testing.hostile import hostile_answer_for_schema
+
+        if tools:
+            names = [n for n, _ in tools]
+            name = forced if forced in names else next((n for n in names if n.startswith("final_result")), names[0])
+            return _Answer(tool=name, payload=hostile_answer_for_schema(dict(tools)[name], texts, rng))
+        schema = schema or find_schema_in_text("\n".join(texts))
+        if schema is not None:
+            return _Answer(payload=json.dumps(hostile_answer_for_schema(schema, texts, rng)))
     grounding: Grounding = grounding_from_texts(texts)
     if tools:
         names = [n for n, _ in tools]
@@ -454,7 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
         forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
         rf = req.get("response_format") or {}
         schema = rf.get("json_schema", {}).get("schema") if rf.get("type") == "json_schema" else None
-        answer = _decide(tools, forced, schema, _texts_openai(req), rng)
+        answer = _decide(tools, forced, schema, _texts_openai(req), rng, self.state.config.answers == "hostile")
         text = answer.wire_text(malformed)
         raw_cap = req.get("max_tokens") if strict else req.get("max_completion_tokens", req.get("max_tokens"))
         cap = raw_cap if isinstance(raw_cap, int) and raw_cap > 0 else None
@@ -506,7 +520,7 @@ class _Handler(BaseHTTPRequestHandler):
         forced = choice.get("name") if choice.get("type") == "tool" else None
         fmt = (req.get("output_config") or {}).get("format") or req.get("output_format") or {}
         schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
-        answer = _decide(tools, forced, schema, _texts_anthropic(req), rng)
+        answer = _decide(tools, forced, schema, _texts_anthropic(req), rng, self.state.config.answers == "hostile")
         text = answer.wire_text(malformed)
         read, write, total = self._anthropic_cache(req, model)
         usage = {"input_tokens": _tokens(total - read - write) if total > read + write else 0,

@@ -1,0 +1,71 @@
+"""Every dashboard page on every model path's drafts (AppTest): offline, the fake server and the hostile fake.
+
+The drafts come from an eval run per path (conftest.model_runs); no page may show an exception, and
+hostile text stays text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmstudio.store.queries import list_drafts
+
+from .conftest import MODEL_PATHS  # noqa: TID252
+from .test_dashboard_draft import _app, unescape  # noqa: TID252
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=MODEL_PATHS)
+def path_db(request: pytest.FixtureRequest, model_runs: dict[str, Path]) -> str:
+    shutil.copy(model_runs[request.param], Path(os.environ["PMSTUDIO_DB"]))
+    return str(request.param)
+
+
+def _no_leak(at) -> None:  # type: ignore[no-untyped-def]
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("html")
+    for el in [*at.markdown, *at.error, *at.warning, *at.info, *at.caption]:
+        text = unescape(str(el.value))
+        assert "Traceback" not in text and "<script>" not in str(el.value), text[:200]
+
+
+def test_draft_page_opens_and_reloads_every_draft(path_db: str) -> None:
+    ids = list(list_drafts()["draft_id"])
+    assert len(ids) == 2
+    for draft_id in ids:
+        for _ in range(2):  # open the URL, then reload it
+            at = _app()
+            at.query_params["draft"] = draft_id
+            at.run()
+            _no_leak(at)
+            assert len(at.tabs) == 8
+            assert at.query_params["draft"] == draft_id
+
+
+def test_compare_and_runs_pages(path_db: str) -> None:
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    _no_leak(at)
+    assert at.dataframe, "the leaderboard is shown"
+    at.switch_page("views/runs.py").run()
+    _no_leak(at)
+
+
+def test_apply_dismiss_and_edit_on_every_path(path_db: str) -> None:
+    draft_id = str(list_drafts()["draft_id"][0])
+    at = _app()
+    at.query_params["draft"] = draft_id
+    at.run()
+    for prefix in ("draft_apply_", "draft_editf_"):
+        buttons = [b for b in at.button if (b.key or "").startswith(prefix + draft_id)]
+        if buttons:
+            buttons[0].click().run()
+            _no_leak(at)
+    dismiss = [b for b in at.button if (b.key or "").startswith("draft_dismiss_" + draft_id)]
+    if dismiss:
+        dismiss[0].click().run()
+        _no_leak(at)
