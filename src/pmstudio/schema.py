@@ -276,10 +276,10 @@ class PostMortem(BaseModel):
 
 
 FindingSection = Literal[
-    "header", "summary", "impact", "timeline", "root_cause", "lessons", "actions", "supporting", "appendix"
+    "header", "summary", "impact", "timeline", "root_cause", "lessons", "actions", "supporting", "appendix", "public"
 ]
-"""Where a finding can point: the template's sections (the header, the seven drafted sections, and the
-appendix of a hand-written document). Free text is rejected."""
+"""Where a finding can point: the template's sections (the header, the seven drafted sections, the
+appendix of a hand-written document) or the public audience version as a whole. Free text is rejected."""
 
 
 class Finding(BaseModel):
