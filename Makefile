@@ -22,7 +22,7 @@ export DEEPEVAL_CACHE_FOLDER := $(CURDIR)/var/deepeval
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export STREAMLIT_SERVER_HEADLESS := true
 
-.PHONY: help install draft test test-fast lint typecheck format eval eval-check compare dashboard bench screenshots clean
+.PHONY: help install draft test test-fast lint typecheck format eval eval-check compare calibrate dashboard bench screenshots clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ eval: $(STAMP) ## Score dev (DATASET=) and the frozen test split (TEST_DATASET=,
 
 eval-check: $(STAMP) ## Score `pmstudio check` on the labelled corpus datasets/check (dev vs test side by side)
 	$(BIN)/pmstudio eval-check --dataset datasets/check
+
+calibrate: $(STAMP) ## Agreement of lints, metrics and judges with reviewers' labels (loads evals/labels first)
+	$(BIN)/pmstudio calibrate
 
 compare: $(STAMP) ## Compare the last eval run by model and prompt set
 	$(BIN)/pmstudio compare --by model,prompt

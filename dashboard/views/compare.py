@@ -13,6 +13,7 @@ from pmstudio.render import render_markdown
 from pmstudio.schema import Finding
 from pmstudio.store.queries import case_scores, case_variants, cell_costs, eval_runs
 from pmstudio.ui import SECTION_TITLES, WHOLE_DRAFT, escape_md, metric_section, schema_sections
+from pmstudio.ui.feedback import pairwise_preference
 
 st.title("Compare prompts and models")
 
@@ -183,3 +184,4 @@ for section in dict.fromkeys([*sa, *sb]):
         left.code(sa.get(section, ""), language="markdown")
         right.code(sb.get(section, ""), language="markdown")
 st.caption(f"{differs} of {len(set(sa) | set(sb))} sections differ between A and B.")
+pairwise_preference(va.draft_id, vb.draft_id, a, b)

@@ -32,6 +32,7 @@ from pmstudio.store import record_draft, update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
 from pmstudio.templates import TemplateField, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
+from pmstudio.ui.feedback import section_rating
 
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌"}
 
@@ -328,6 +329,7 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
     with tab:
         _findings(name, by_section.get(name, []))
         _section_body(name)
+        section_rating(opened.draft_id, name)
         editing = st.session_state.get(f"draft_editing_{opened.draft_id}") == name
         with st.expander("Edit this section (JSON)", expanded=editing):
             sec = pm.section(name)
@@ -369,3 +371,4 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
                     st.error(escape_md(f"Redraft failed: {record.error}"))
 with tabs[-1]:
     st.code(md, language="markdown", wrap_lines=True)
+    section_rating(opened.draft_id, "overall")

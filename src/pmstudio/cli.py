@@ -457,6 +457,15 @@ def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = Non
             Console().print(f"  {table}: {n[0] if n else 0} rows")
 
 
+def _register_feedback() -> None:
+    from pmstudio.calcli import register
+
+    register(app)
+
+
+_register_feedback()
+
+
 def main() -> None:
     app()
 
