@@ -220,9 +220,9 @@ def _row(con: duckdb.DuckDBPyConnection, item: Label, cache: dict[str, _Draft]) 
     label_id = str(ULID())
     if isinstance(item, FindingOutcome):
         d = _load_draft(con, item.draft_id, cache)
-        if item.section not in d.sections:
-            raise FeedbackError(f"draft {item.draft_id}: unknown section {item.section!r}")
         key = (item.rule, item.section, item.span)
+        if key not in d.findings and item.section not in d.sections:  # a stored finding is known as stored
+            raise FeedbackError(f"draft {item.draft_id}: unknown section {item.section!r}")
         # a stored finding, or one the lints raised after an edit (its span is in the section's current text)
         if key not in d.findings and not (item.span and item.span in _section_text(d.postmortem, item.section)):
             raise FeedbackError(
