@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pmstudio.golden import GoldenCase
 from pmstudio.prompts import project_root
@@ -57,6 +57,8 @@ def snapshot_id(case_id: str, variant: str) -> str:
 
 
 class Snapshot(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     case_id: str
     variant: str = Field(description="a readable label: model | prompt set [| setting]")
     model: str
@@ -64,7 +66,14 @@ class Snapshot(BaseModel):
     drafted_at: datetime
     code_version: str = ""
     postmortem: PostMortem
-    critic: CriticReport = Field(default_factory=CriticReport)
+    critic_raw: dict[str, Any] = Field(default_factory=dict, alias="critic", description="the critic report as drafted")
+
+    @property
+    def critic(self) -> CriticReport:
+        """The critic report under today's findings contract (findings that do not fit become notes)."""
+        from pmstudio.findings import report_from_json
+
+        return report_from_json(json.dumps(self.critic_raw))
 
 
 class FindingLabel(BaseModel):
@@ -239,7 +248,8 @@ async def make_snapshot(case: GoldenCase, variant: str, model: str, prompt_set: 
         raise LabelSetError(f"{case.id}: {variant} produced no draft ({rec.error})")
     return Snapshot(
         case_id=case.id, variant=variant, model=model.split("@")[0], prompt_set=prompt_set,
-        drafted_at=datetime.now(UTC), code_version=rec.code_version, postmortem=rec.postmortem, critic=rec.critic,
+        drafted_at=datetime.now(UTC), code_version=rec.code_version, postmortem=rec.postmortem,
+        critic=rec.critic.model_dump(mode="json"),
     )
 
 
@@ -247,7 +257,8 @@ def write_snapshot(s: Snapshot, folder: str | Path | None = None) -> Path:
     base = Path(folder) if folder is not None else labels_dir()
     path = base / "drafts" / f"{s.case_id}__{slug(s.variant)}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(json.loads(s.model_dump_json()), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(json.loads(s.model_dump_json(by_alias=True)), indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
     return path
 
 
