@@ -30,7 +30,7 @@ from pmstudio.schema import (
 )
 from pmstudio.store import record_draft, update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
-from pmstudio.templates import TemplateField, get_value, path_root, seed_template
+from pmstudio.templates import TemplateField, builtin_names, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
 from pmstudio.ui.feedback import section_rating
 
@@ -78,16 +78,21 @@ def _run_draft(bundle: Bundle, model: str, prompts: str, reuse: DraftRecord | No
     return record
 
 
+def _layout() -> str:
+    """The template the Markdown is laid out in (the page's choice; the seed template by default)."""
+    return str(st.session_state.get("draft_template") or builtin_names()[0])
+
+
 def _save_new(record: DraftRecord, bundle: Bundle) -> None:
     assert record.postmortem is not None
-    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic, template=_layout())
     record_draft(record, bundle, markdown=md, command="dashboard")
     st.session_state["draft_id"] = record.draft_id
     st.query_params["draft"] = record.draft_id
 
 
 def _save_edit(view: DraftView, pm: PostMortem) -> None:
-    md = render_markdown(pm, bundle=view.bundle, critic=current_findings(pm, view.bundle, view.critic))
+    md = render_markdown(pm, bundle=view.bundle, critic=current_findings(pm, view.bundle, view.critic), template=_layout())
     update_draft_markdown(view.draft_id, md, pm.model_dump_json())
 
 
@@ -192,7 +197,8 @@ if critic.notes:
     with st.expander(f"Notes ({len(critic.notes)}): stored findings that do not point at text of this draft"):
         for note in critic.notes:
             st.markdown(f"- {escape_md(note)}")
-md = render_markdown(pm, bundle=view.bundle, critic=critic)
+st.selectbox("Template (Markdown layout)", builtin_names(), key="draft_template")
+md = render_markdown(pm, bundle=view.bundle, critic=critic, template=_layout())
 d1, d2 = st.columns(2)
 d1.download_button("Download Markdown", md, file_name=f"{pm.header.incident_id}.md", key="draft_dl_md")
 d2.download_button(

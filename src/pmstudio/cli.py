@@ -92,6 +92,7 @@ def draft(
     store: Annotated[bool, typer.Option("--store/--no-store", help="record the draft in DuckDB")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
     audience: Annotated[str, typer.Option(help="internal | executive | public (Markdown; public is linted for leaks)")] = "internal",
+    template: Annotated[str | None, typer.Option("--template", "-t", help="template NAME or PATH (see `pmstudio templates`; default: config, else seed)")] = None,
 ) -> None:
     """Draft a post-mortem from an incident's materials."""
     from pmstudio.critic import verdict
@@ -109,11 +110,15 @@ def draft(
     if audience not in AUDIENCES or (audience != "internal" and fmt != "md"):
         fail(f"--audience: expected one of {', '.join(AUDIENCES)} (with --format md), got {audience!r}")
     settings = DraftSettings(max_revisions=max_revisions, deadline_s=deadline, timeout_s=timeout, max_tokens=max_tokens)
+    from pmstudio.config import ConfigError, discover
+    from pmstudio.templates import TemplateError, load_template
+
     try:
         parse_model_ref(model)
         prompt_set = load_prompt_set(prompts)
         resolve_model(model, settings)  # missing keys fail here, before any work
-    except (ModelConfigError, PromptError) as exc:
+        layout = discover().template(template) or load_template(None)  # bad templates/config too
+    except (ModelConfigError, PromptError, ConfigError, TemplateError) as exc:
         fail(str(exc))
     try:
         bundle, _ = load_bundle(path, timezone=timezone, redact=redact, max_bytes=max_bytes, stdin=sys.stdin)
@@ -133,7 +138,7 @@ def draft(
     if record.postmortem is None:
         fail(f"{path}: drafting failed: {record.error}", code=1)
     assert record.postmortem is not None
-    markdown = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+    markdown = render_markdown(record.postmortem, bundle=bundle, critic=record.critic, template=layout)
     text = markdown if fmt == "md" else render_json(record.postmortem)
     if audience != "internal":
         text = render_audience(record.postmortem, audience, bundle=bundle)
@@ -171,9 +176,12 @@ def check(
     path: Annotated[Path, typer.Argument(help="a post-mortem in Markdown")],
     people: Annotated[str, typer.Option(help="comma-separated names that must not be presented as causes")] = "",
     fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+    template: Annotated[str | None, typer.Option("--template", "-t", help="judge sections against this template NAME or PATH (default: config, else best fit)")] = None,
 ) -> None:
     """Lint an existing (human-written) post-mortem; exits 1 when high-severity findings exist."""
+    from pmstudio.config import ConfigError, apply_rules, discover, judge_template
     from pmstudio.lints import lint_markdown
+    from pmstudio.templates import TemplateError
 
     try:
         data = path.read_bytes()
@@ -186,7 +194,14 @@ def check(
     except UnicodeDecodeError:
         fail(f"{path}: not UTF-8 text")
     names = [n.strip() for n in people.split(",") if n.strip()]
-    found = lint_markdown(text, people=names or None)
+    try:
+        config = discover()
+        judged = judge_template(text, config, template)
+    except (ConfigError, TemplateError) as exc:
+        fail(str(exc))
+    err.print(f"{path}: {judged.describe()}", highlight=False, markup=False, soft_wrap=True)
+    found = lint_markdown(text, people=names or None, template=judged.template, declared=judged.declared)
+    found = apply_rules(found, config.settings.check)
     if fmt == "json":
         import json
 
@@ -242,6 +257,30 @@ def eval_check_cmd(
     ]
     run_id = record_check_eval(rows, settings={"dataset": str(dataset), "splits": splits}, path=db, code_version=code_version())
     err.print(f"eval-check: stored as run {run_id}", highlight=False)
+
+
+@app.command("templates")
+def templates_cmd() -> None:
+    """List the built-in post-mortem templates: name, sections, what each is modelled on."""
+    from pmstudio.config import ConfigError, discover
+    from pmstudio.templates import TemplateError, builtin_templates
+
+    table = Table(title="templates")
+    for col in ("name", "sections", "source"):
+        table.add_column(col, overflow="fold")
+    for t in builtin_templates():
+        heads = ", ".join(s.heading + ("*" if s.required else "") for s in t.sections)
+        table.add_row(t.name, f"{len(t.sections)}: {heads}", t.source)
+    out = Console()
+    out.print(table)
+    out.print("* required. Choose one with --template NAME|PATH or `template = ...` under [tool.pmstudio].", highlight=False, markup=False)
+    try:
+        config = discover()
+        declared = config.template()
+    except (ConfigError, TemplateError) as exc:
+        fail(str(exc))
+    if declared is not None:
+        out.print(f"in effect here: {declared.name} (from {config.path})", highlight=False, markup=False)
 
 
 @app.command("prompts")

@@ -108,12 +108,23 @@ class _Place(BaseModel):
     sub: str = ""
     quote: bool = False
 
-    @property
-    def role(self) -> str:
+    def role(self, bullet: bool) -> str:
+        """How a line is read: by its field, or (directly under a section heading) by the section's
+        first field, a bullet by its first list-like field (factors, prevention, action items)."""
         if self.quote:
             return "quote"
-        f = self.field or (self.section.fields[0] if self.section is not None else None)
-        return f.role if f is not None else "narrative"
+        if self.field is not None:
+            return self.field.role
+        if self.section is None:
+            return "narrative"
+        roles = [f.role for f in self.section.fields]
+        if "timeline" in roles:
+            return "timeline"
+        if bullet:
+            for r in roles:
+                if r in ("factors", "prevention", "actions"):
+                    return r
+        return roles[0]
 
     @property
     def segment_section(self) -> str:
@@ -224,11 +235,12 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
                 if key == "severity":
                     doc.severity = value.lower().split()[0] if value.strip() else None
                 continue
-        role = place.role
+        role = place.role(bool(_BULLET.match(line)))
         if role == "quote":
             add(stripped, "quote", n)
             continue
-        if role == "timeline" and _timeline_line(doc, line, place.sub, n):
+        group = place.sub or (place.section.heading if place.section is not None else "")
+        if role == "timeline" and _timeline_line(doc, line, group, n):
             add(doc.entries[-1].text, "narrative", n)
             continue
         if role == "actions" and stripped.startswith("|"):

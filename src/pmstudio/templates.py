@@ -479,6 +479,7 @@ class Fit:
     template: Template
     matched: tuple[str, ...]
     score: float
+    coverage: float = 0.0
 
     @property
     def total(self) -> int:
@@ -495,44 +496,63 @@ MIN_FIT = 0.5
 
 
 def document_headings(md: str) -> list[str]:
-    """The H2 and H3 headings of a Markdown document (outside code fences)."""
+    """The H2 and H3 headings of a Markdown document (outside code fences), without the ones of an
+    "Other notes" or "Review Notes" section (content outside any template)."""
     out: list[str] = []
     fence = False
+    skipping = False
+    outside = {norm_heading(OTHER_NOTES), "review notes"}
     for line in md.splitlines():
         if _FENCE.match(line):
             fence = not fence
             continue
         m = None if fence else _MD_HEADING.match(line)
         if m:
-            out.append(m.group(2))
+            if len(m.group(1)) == 2:
+                skipping = norm_heading(m.group(2)) in outside
+            if not skipping:
+                out.append(m.group(2))
     return out
 
 
-def fit(template: Template, headings: list[str]) -> Fit:
-    found: list[str] = []
+def _explains(template: Template) -> set[str]:
+    """Normalized headings a template accounts for: its sections' and its fields' (and groups')."""
+    out = {norm_heading(h) for s in template.sections for h in s.headings()}
+    out |= {norm_heading(h) for s in template.sections for f in s.fields for h in f.headings()}
+    out |= {norm_heading(g.heading) for s in template.sections for f in s.fields for g in f.groups}
+    return out
+
+
+def fit(template: Template, headings: list[str], relevant: set[str] | None = None) -> Fit:
+    """How well `headings` fit `template`: the weighted share of its sections found (required ones weigh
+    more) times the share of the document's known headings the template accounts for."""
     norms = {norm_heading(h) for h in headings}
-    for s in template.sections:
-        if norms & {norm_heading(h) for h in s.headings()}:
-            found.append(s.key)
+    found = [s.key for s in template.sections if norms & {norm_heading(h) for h in s.headings()}]
     weights = {"high": 3.0, "medium": 2.0, "low": 1.0, "ignore": 0.5}
     total = sum(weights[s.missing_severity] for s in template.sections)
     got = sum(weights[template.section(k).missing_severity] for k in found)
-    return Fit(template=template, matched=tuple(found), score=got / total if total else 0.0)
+    coverage = got / total if total else 0.0
+    known = norms & relevant if relevant is not None else norms & _explains(template)
+    explained = len(known & _explains(template)) / len(known) if known else 0.0
+    return Fit(template=template, matched=tuple(found), score=coverage * explained, coverage=coverage)
 
 
 def best_fit(document: str | list[str], templates: list[Template] | None = None) -> Fit | None:
     """The built-in template (or one of `templates`) that fits a Markdown document best, or None.
 
-    `document` is Markdown text or its list of headings. A template fits when at least half of its
-    weighted sections (required ones weigh more) and two sections are present; ties go to the
-    template with fewer sections (the tighter fit), then to the registry order.
+    `document` is Markdown text or its list of H2/H3 headings. A template qualifies when at least half
+    of its weighted sections and two sections are present; among those, the best score wins (ties: the
+    registry order, the seed first).
     """
     headings = document_headings(document) if isinstance(document, str) else document
-    fits = [fit(t, headings) for t in (templates if templates is not None else builtin_templates())]
-    fits = [f for f in fits if f.score >= MIN_FIT and len(f.matched) >= 2]
+    pool = templates if templates is not None else builtin_templates()
+    relevant: set[str] = set().union(*(_explains(t) for t in pool)) if pool else set()
+    fits = [fit(t, headings, relevant) for t in pool]
+    fits = [f for f in fits if f.coverage >= MIN_FIT and len(f.matched) >= 2]
     if not fits:
         return None
-    return max(fits, key=lambda f: (round(f.score, 6), len(f.matched) / f.total, -f.total))
+    best = max(f.score for f in fits)
+    return next(f for f in fits if f.score >= best - 1e-9)
 
 
 def known_sections(first: Template | None = None) -> list[tuple[Template, TemplateSection]]:
