@@ -111,7 +111,7 @@ def test_discovery_like_ruff(tmp_path: Path) -> None:
 
 
 def _f(rule: str, severity: str = "medium") -> Finding:
-    return Finding(rule=rule, severity=severity, section="x", span="s", message="m")  # type: ignore[arg-type]
+    return Finding(rule=rule, severity=severity, section="summary", span="s", message="m")  # type: ignore[arg-type]
 
 
 def test_select_ignore_and_severity_per_rule() -> None:

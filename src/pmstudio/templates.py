@@ -45,8 +45,8 @@ TEMPLATES_DIR = "data/templates"
 DEFAULT_TEMPLATE = "seed"
 OTHER_NOTES = "Other notes"
 """Heading of the final section that holds drafted content a template has no place for."""
-OTHER = "other"
-"""Segment section of text under a heading no template knows."""
+OTHER = "supporting"
+"""Where text under a heading no template knows belongs (findings' section; schema.FindingSection)."""
 
 FieldKind = Literal["prose", "list", "key_value", "timeline", "action_items"]
 Missing = Literal["high", "medium", "low", "ignore"]
