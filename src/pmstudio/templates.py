@@ -141,6 +141,7 @@ _NUMBERING = re.compile(r"^(?:(?:\d+(?:\.\d+)*|[A-Za-z]|[IVXivx]+)[.)]\s+|\d+(?:
 _QUALIFIER = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\]|[-–—:]\s+[^-–—:]*)$")
 
 
+@lru_cache(maxsize=8192)
 def norm_heading(text: str) -> str:
     """A heading reduced to what identifies it: no emphasis, numbering, qualifiers, case or punctuation."""
     t = re.sub(r"[*_`]", "", text).strip()
