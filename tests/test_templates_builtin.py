@@ -14,7 +14,7 @@ from pmstudio.mdparse import segments_from_markdown
 from pmstudio.orchestrator import DraftSettings, draft_postmortem
 from pmstudio.render import render_markdown
 from pmstudio.schema import Bundle, DraftRecord
-from pmstudio.templates import OTHER_NOTES, best_fit, builtin_names, load_template, seed_template
+from pmstudio.templates import OTHER_NOTES, Template, best_fit, builtin_names, load_template, seed_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "docsrs-disk-full"
@@ -144,3 +144,14 @@ def test_sections_only_another_template_has_are_never_high() -> None:
         "Action Items"
     }
     assert lint_markdown("## Notes\n\nNothing structured here.\n", template="auto") == []
+
+
+def test_a_templates_lints_decide_which_content_rules_apply() -> None:
+    one_factor = HANDWRITTEN.replace("- **CF2 No validation:** the size was not range-checked\n", "")
+    minimal = load_template("minimal")
+    assert "C7-few-factors" in {f.rule for f in lint_markdown(one_factor, template=minimal, declared=True)}
+    raw = minimal.model_dump(by_alias=True, exclude={"path"})
+    for section in raw["sections"]:
+        section["lints"] = [x for x in section["lints"] if not x.startswith("C7")]
+    quiet = Template.model_validate(raw)
+    assert "C7-few-factors" not in {f.rule for f in lint_markdown(one_factor, template=quiet, declared=True)}
