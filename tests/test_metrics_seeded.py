@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pmstudio.evals.metrics import METRICS, make_test_case
+from pmstudio.evals.metrics.fields import FIELD_JUDGES
 from pmstudio.golden import GoldenCase, load_case
 from pmstudio.ingest import bundle_from_materials
 from pmstudio.lints.quantities import find_numbers
@@ -299,6 +300,53 @@ def add_secret(pm: PostMortem, rng: random.Random) -> None:
     c.text += f" The customer contact was {secret}." if "@" in secret or "+" in secret else f" The rollback used {secret}."
 
 
+_CHATTY_LINES = (
+    "Who thought that retry loop was a good idea?",
+    "I think it is the cache again",
+    "lol the dashboards are all red",
+    "we should probably roll back?",
+    "you could see it in the graphs",
+)
+# right-class values for the impact fields the good draft leaves empty, so their precision can be judged
+_RIGHT_CLAIMS = {
+    "geographic_scope": "Every region that serves checkout was affected.",
+    "revenue_impact": "About $4,000 of orders were refunded.",
+    "sla_impact": "Monthly checkout availability fell to 99.8%.",
+    "customer_communications": "A status page notice was posted at 14:10 UTC.",
+    "reputation_impact": "Customers complained publicly on social media.",
+}
+
+
+def good_filled() -> PostMortem:
+    pm = good()
+    assert pm.impact is not None
+    for name, text in _RIGHT_CLAIMS.items():
+        setattr(pm.impact, name, Claim(text=text))
+    return pm
+
+
+def misfile(field: str) -> Mutator:
+    """A field filled with what does not belong there: a chat line, a shifted time, a wrong duration."""
+
+    def mutate(pm: PostMortem, rng: random.Random) -> None:
+        assert pm.impact is not None and pm.timeline is not None and pm.root_cause is not None
+        if field in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
+            got = getattr(pm.timeline, field)
+            setattr(pm.timeline, field, got + timedelta(minutes=rng.choice([-1, 1]) * rng.randint(10, 180)))
+        elif field == "duration_minutes":
+            pm.impact.duration_minutes = (pm.impact.duration_minutes or 45) * rng.randint(2, 9)
+        elif field == "trigger":
+            pm.root_cause.trigger = Claim(text=rng.choice(_CHATTY_LINES))
+        else:
+            setattr(pm.impact, field, Claim(text=rng.choice(_CHATTY_LINES)))
+
+    return mutate
+
+
+def _misfile_any(pm: PostMortem, rng: random.Random) -> None:
+    misfile(rng.choice(sorted(FIELD_JUDGES)))(pm, rng)
+
+
 # metric -> (mutator, how detection is judged: "fail" = not successful, "lower" = below the clean score)
 CASES: dict[str, tuple[Mutator, str]] = {
     "section_completeness": (drop_part, "fail"),
@@ -321,7 +369,11 @@ CASES: dict[str, tuple[Mutator, str]] = {
     "action_item_coverage": (drop_action_item, "lower"),
     "blameless": (add_blame, "fail"),
     "secrets_leakage": (add_secret, "fail"),
+    "field_precision": (_misfile_any, "lower"),
+    **{f"fp_{name}": (misfile(name), "fail") for name in FIELD_JUDGES},
 }
+# metrics judged on good_filled(): the good draft leaves some of their fields empty (N/A)
+FILLED_BASE = {"field_precision", *(f"fp_{name}" for name in FIELD_JUDGES)}
 
 
 def test_every_deterministic_metric_has_a_seeded_defect() -> None:
@@ -331,12 +383,13 @@ def test_every_deterministic_metric_has_a_seeded_defect() -> None:
 @pytest.mark.parametrize("metric_id", sorted(CASES))
 def test_seeded_defects_are_detected(metric_id: str) -> None:
     mutate, mode = CASES[metric_id]
-    clean_score, clean_ok = measure(metric_id, good())
+    base = good_filled if metric_id in FILLED_BASE else good
+    clean_score, clean_ok = measure(metric_id, base())
     assert clean_ok and clean_score is not None
     rng = random.Random(f"seed-{metric_id}")
     missed = []
     for i in range(VARIANTS):
-        pm = good()
+        pm = base()
         mutate(pm, rng)
         score, ok = measure(metric_id, pm)
         detected = (not ok) if mode == "fail" else (score is not None and score < clean_score - 1e-9)
