@@ -184,6 +184,9 @@ def test_draft_through_a_provider_with_timeout_and_max_tokens(fake_server, monke
     result = runner.invoke(
         app, ["draft", str(EXAMPLE), "--model", model, "--max-tokens", "321", "--timeout", "30", "--no-store", "--quiet"]
     )
-    assert result.exit_code == 0, result.output
     bodies = [e["body"] for e in fake_server.log() if e["path"].endswith("/chat/completions")]
     assert bodies and all(b["max_tokens"] == 321 and "max_completion_tokens" not in b for b in bodies)
+    # the server honours the cap: the longer sections are cut, fail validation and fall back (exit 3)
+    cut = [line for line in result.stderr.splitlines() if line.startswith("section ")]
+    assert result.exit_code == 3 and cut, result.output
+    assert all("failed: validation: IncompleteToolCall" in line and line.endswith("(offline fallback)") for line in cut)

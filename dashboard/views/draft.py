@@ -34,7 +34,7 @@ from pmstudio.templates import TemplateField, builtin_names, get_value, path_roo
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
 from pmstudio.ui.feedback import section_rating
 
-ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌"}
+ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌", "fallback": "↩️"}
 
 st.title("Draft a post-mortem")
 
@@ -66,7 +66,7 @@ def _run_draft(bundle: Bundle, model: str, prompts: str, reuse: DraftRecord | No
             bundle,
             model=model,
             prompt_set=prompts,
-            settings=DraftSettings(),
+            settings=DraftSettings(fallback=True),
             on_status=on_status,
             reuse=reuse,
         )
@@ -315,6 +315,9 @@ def _section_body(name: str) -> None:
         reason = failure_reason(pm, name) or opened.error or ""
         st.error(f"This section failed to draft. {escape_md(reason)}")
         return
+    failure = pm.failure(name)
+    if failure is not None and failure.fallback:
+        st.warning(f"(offline fallback: {failure.reason}) The model's call failed: {escape_md(failure.detail)}")
     for path in unshown_text_paths():
         if path_root(path) == name and path != f"{name}.title":
             st.caption(escape_md(str(get_value(pm, path) or "")))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from pmstudio.schema import (
     LessonsSection,
     PostMortem,
     RootCauseSection,
+    SectionFailure,
     SummarySection,
     SupportingSection,
     TimelineSection,
@@ -48,13 +49,12 @@ def duration_text(timeline: TimelineSection | None, impact: ImpactSection | None
 
 
 def incident_date(timeline: TimelineSection | None, bundle: Bundle) -> str:
-    """The UTC date impact started (else detection, else the first timeline entry or evidence time)."""
+    """The UTC date impact started (else detection, else the first timeline entry), all grounded in evidence
+    times. Never the earliest evidence time as such: materials often begin days before the incident."""
     candidates: list[datetime | None] = []
     if timeline:
         candidates += [timeline.started_at, timeline.detected_at]
         candidates += [min((e.at for e in timeline.entries), default=None)]
-    timed = bundle.timed()
-    candidates.append(timed[0].at if timed else None)
     first = next((c for c in candidates if c is not None), None)
     return first.strftime("%Y-%m-%d") if first else NOT_STATED
 
@@ -63,10 +63,12 @@ def assemble_postmortem(
     bundle: Bundle,
     outputs: Mapping[str, BaseModel],
     *,
-    failed: list[str],
+    failures: Sequence[SectionFailure] = (),
     model: str,
     prompt_set: str,
 ) -> PostMortem:
+    """The post-mortem from section outputs. The title comes from the bundle (never an agent's free field);
+    `failures` gives why each missing (or offline-fallback) section failed."""
     def get(name: str, kind: type[BaseModel]) -> BaseModel | None:
         value = outputs.get(name)
         return value if isinstance(value, kind) else None
@@ -77,7 +79,7 @@ def assemble_postmortem(
     assert timeline is None or isinstance(timeline, TimelineSection)
     assert impact is None or isinstance(impact, ImpactSection)
     assert summary is None or isinstance(summary, SummarySection)
-    title = (summary.title if summary and summary.title.strip() else None) or bundle.title or bundle.id
+    title = bundle.title or bundle.id
     notes = []
     if not bundle.has_timestamps:
         notes.append("The materials contain no timestamps, so the timeline and durations could not be established.")
@@ -101,6 +103,7 @@ def assemble_postmortem(
         lessons=get("lessons", LessonsSection),  # type: ignore[arg-type]
         actions=get("actions", ActionsSection),  # type: ignore[arg-type]
         supporting=get("supporting", SupportingSection),  # type: ignore[arg-type]
-        failed_sections=[s for s in failed if outputs.get(s) is None],
+        failed_sections=[f.section for f in failures if outputs.get(f.section) is None],
+        failures=list(failures),
         notes=notes,
     )

@@ -32,6 +32,10 @@ app.add_typer(export_app, name="export")
 err = Console(stderr=True)
 
 
+EXIT_SECTIONS_FAILED = 3
+"""`pmstudio draft` wrote the draft, but at least one section failed (or is an offline fallback)."""
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print a one-line error and exit with `code`."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -68,8 +72,8 @@ class SectionProgress:
     def __call__(self, section: str, status: str) -> None:
         if section not in self.tasks:
             self.tasks[section] = self.progress.add_task("", total=1, section=section, status=status)
-        done = 1 if status in ("done", "failed") else 0
-        colour = {"done": "green", "failed": "red", "revising": "yellow"}.get(status, "cyan")
+        done = 1 if status in ("done", "failed", "fallback") else 0
+        colour = {"done": "green", "failed": "red", "revising": "yellow", "fallback": "yellow"}.get(status, "cyan")
         self.progress.update(self.tasks[section], completed=done, status=f"[{colour}]{status}[/]")
 
 
@@ -87,6 +91,7 @@ def draft(
     deadline: Annotated[float | None, typer.Option(help="seconds for the whole draft")] = None,
     timeout: Annotated[float, typer.Option(help="seconds per model request (each retry gets its own)")] = 120.0,
     max_tokens: Annotated[int | None, typer.Option(help="output-token cap per section call (slow local models)")] = None,
+    fallback: Annotated[bool, typer.Option("--fallback/--no-fallback", help="a section whose model call fails gets the offline drafter's section, marked as such")] = True,
     findings: Annotated[Path | None, typer.Option(help="also write unresolved critic findings (JSON) here")] = None,
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default $PMSTUDIO_DB or var/pmstudio.duckdb)")] = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="record the draft in DuckDB")] = True,
@@ -109,7 +114,14 @@ def draft(
 
     if audience not in AUDIENCES or (audience != "internal" and fmt != "md"):
         fail(f"--audience: expected one of {', '.join(AUDIENCES)} (with --format md), got {audience!r}")
-    settings = DraftSettings(max_revisions=max_revisions, deadline_s=deadline, timeout_s=timeout, max_tokens=max_tokens)
+    if max_tokens is not None and max_tokens < 1:
+        fail(f"--max-tokens: expected a whole number >= 1, got {max_tokens}")
+    if deadline is not None and deadline <= 0:
+        fail(f"--deadline: expected seconds > 0, got {deadline:g}")
+    if timeout <= 0:
+        fail(f"--timeout: expected seconds > 0, got {timeout:g}")
+    settings = DraftSettings(max_revisions=max_revisions, deadline_s=deadline, timeout_s=timeout, max_tokens=max_tokens,
+                             fallback=fallback)
     from pmstudio.config import ConfigError, discover
     from pmstudio.templates import TemplateError, load_template
 
@@ -162,13 +174,15 @@ def draft(
         u = record.usage
         cost = f", ${u.cost_usd:.4f}" if u.cost_usd else ""
         err.print(
-            f"{verdict(record.critic.findings, record.critic.rounds)} ({record.critic.critic}); "
+            f"{verdict(record.critic.findings, record.critic.rounds, record.critic.not_run)} ({record.critic.critic}); "
             f"{len(record.sections)} agent calls, {u.input_tokens} in / {u.output_tokens} out tokens{cost}, "
             f"{record.latency_ms / 1000:.1f} s; draft {record.draft_id}",
             highlight=False,
         )
-    if record.status != "ok":
-        err.print(f"[yellow]warning:[/] sections failed: {', '.join(record.postmortem.failed_sections)}")
+    if record.postmortem.failures:
+        for f in record.postmortem.failures:
+            err.print(f"section {f.section} failed: {f.line()}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_SECTIONS_FAILED)
 
 
 @app.command()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_ai import Agent
 from pydantic_ai.models import Model
 from ulid import ULID
@@ -39,8 +39,10 @@ from pmstudio.schema import (
     Bundle,
     CriticReport,
     DraftRecord,
+    FailureReason,
     Finding,
     PostMortem,
+    SectionFailure,
     SectionRecord,
     Usage,
 )
@@ -59,10 +61,27 @@ class DraftSettings(BaseModel):
     use_critic_agent: bool = True
     sequential: bool = Field(default=False, description="run section agents one at a time (benchmark baseline)")
     prompt_cache: bool = Field(default=True, description="mark the shared evidence prefix as cacheable")
+    fallback: bool = Field(default=False, description="a section whose model call fails gets the offline drafter's "
+                           "section, marked as a fallback (the CLI and dashboard turn this on)")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def failure_reason(exc: BaseException) -> FailureReason:
+    """Classify a failed section call: timeout, validation (bad, cut-off or empty answers) or server error."""
+    from pydantic_ai.exceptions import (
+        ModelRequestTimeout,
+        ModelTimeoutError,
+        UnexpectedModelBehavior,
+    )
+
+    if isinstance(exc, ModelTimeoutError | ModelRequestTimeout | TimeoutError):
+        return "timeout"
+    if isinstance(exc, UnexpectedModelBehavior | ValidationError | ValueError):
+        return "validation"
+    return "server error"
 
 
 def _usage_of(result_usage: Any, model_ref: str) -> Usage:
@@ -139,7 +158,8 @@ class _Drafter:
         self.evidence_times = tuple(times)
         self.records: list[SectionRecord] = []
         self.outputs: dict[str, BaseModel] = {}
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, SectionFailure] = {}
+        self.critic_not_run: str | None = None
 
     def prompt(self, task: str) -> str | list[Any]:
         """Evidence first (identical for every agent, so providers can cache it), then the task."""
@@ -167,6 +187,7 @@ class _Drafter:
             instructions=pfile.instructions if pfile else "",
             evidence_ids=self.evidence_ids,
             evidence_times=self.evidence_times,
+            require_content=not self.resolved.offline,
         )
         started = time.perf_counter()
         record = SectionRecord(
@@ -187,10 +208,15 @@ class _Drafter:
                 model_settings=self.resolved.settings,
             )
         except Exception as exc:  # one failing section never sinks the others
-            record.error = self.resolved.describe(exc)
+            reason, detail = failure_reason(exc), self.resolved.describe(exc)
+            record.reason, record.error = reason, f"{reason}: {detail}"
             record.latency_ms = (time.perf_counter() - started) * 1000
-            self.errors[section] = record.error
             self.records.append(record)
+            if section == SINGLE_SHOT:
+                for name in SECTION_NAMES:
+                    self.errors.setdefault(name, SectionFailure(section=name, reason=reason, detail=detail))
+            elif section not in self.outputs:  # a failed revision keeps the section's earlier draft
+                self.errors[section] = SectionFailure(section=section, reason=reason, detail=detail)
             self.on_status(section, "failed")
             return
         output = result.output
@@ -208,6 +234,33 @@ class _Drafter:
             self.outputs[section] = output
         self.on_status(section, "done")
 
+    async def fall_back(self) -> None:
+        """Give every failed section the offline drafter's section, marked as a fallback (never the model's)."""
+        if not self.settings.fallback or self.resolved.offline:
+            return
+        from pmstudio.offline import offline_model
+
+        model = offline_model()
+        for section in [s for s in SECTION_NAMES if s in self.errors and not self.errors[s].fallback]:
+            failure = self.errors[section]
+            context = {n: self.outputs[n].model_dump(mode="json") for n in CONTEXT_OF.get(section, ()) if n in self.outputs}
+            deps = SectionDeps(section=section, instructions="", evidence_ids=self.evidence_ids,
+                               evidence_times=self.evidence_times, require_content=False)
+            started = time.perf_counter()
+            try:
+                result = await agent_for(section).run(
+                    user_prompt(self.evidence_text, render_task(section, context=context or None)),
+                    model=model, deps=deps)
+            except Exception:  # the offline drafter could not help either: the section stays failed
+                continue
+            self.outputs[section] = result.output
+            self.errors[section] = failure.model_copy(update={"fallback": True})
+            self.records.append(SectionRecord(
+                section=section, agent="offline-fallback", status="fallback", output=result.output.model_dump(mode="json"),
+                error=f"{failure.reason}: {failure.detail}", reason=failure.reason,
+                latency_ms=(time.perf_counter() - started) * 1000, dropped=list(deps.dropped)))
+            self.on_status(section, "fallback")
+
     async def run_many(self, sections: Sequence[str], round_no: int, feedback: dict[str, list[Finding]]) -> None:
         for s in sections:
             self.on_status(s, "queued")
@@ -222,6 +275,7 @@ class _Drafter:
         if self.prompts.single_shot:
             if not reuse:
                 await self.run_many([SINGLE_SHOT], 0, {})
+            await self.fall_back()
             return
         for wave in WAVES:
             todo = [s for s in wave if s not in self.outputs]
@@ -230,12 +284,13 @@ class _Drafter:
                     self.on_status(s, "done")
             if todo:
                 await self.run_many(todo, 0, {})
+            await self.fall_back()  # before the next wave, which gets these sections as context
 
     def assemble(self) -> PostMortem:
         return assemble_postmortem(
             self.bundle,
             self.outputs,
-            failed=sorted(self.errors),
+            failures=[self.errors[s] for s in SECTION_NAMES if s in self.errors],
             model=self.resolved.ref,
             prompt_set=self.prompts.name,
         )
@@ -243,6 +298,9 @@ class _Drafter:
     async def critic_agent_findings(self, pm: PostMortem, lint: list[Finding]) -> list[Finding]:
         pfile = self.prompts.files.get("critic")
         if self.resolved.offline or not self.settings.use_critic_agent or pfile is None:
+            return []
+        if len(self.errors) == len(SECTION_NAMES):
+            self.critic_not_run = "no section was drafted by the model"
             return []
         payload = json.dumps(
             {"draft": pm.model_dump(mode="json"), "lint_findings": [f.model_dump() for f in lint]},
@@ -261,10 +319,12 @@ class _Drafter:
                 model_settings=self.resolved.settings,
             )
         except Exception as exc:
-            record.error = self.resolved.describe(exc)
+            reason = failure_reason(exc)
+            record.reason, record.error = reason, f"{reason}: {self.resolved.describe(exc)}"
             record.latency_ms = (time.perf_counter() - started) * 1000
             record.dropped = list(deps.dropped)
             self.records.append(record)
+            self.critic_not_run = f"failed: {reason}"
             return []
         record.dropped = list(deps.dropped)
         record.status = "done"
@@ -321,7 +381,20 @@ class _Drafter:
             findings = new
         history += findings
         critic = "lints" if (self.resolved.offline or not self.settings.use_critic_agent) else "lints+agent"
-        return pm, CriticReport(findings=findings, history=history, rounds=rounds, critic=critic)
+        return pm, CriticReport(findings=findings, history=history, rounds=rounds, critic=critic,
+                                not_run=self.critic_not_run)
+
+    def after_deadline(self, message: str) -> tuple[PostMortem, CriticReport]:
+        """What stands when the deadline passed: unfinished sections fail with reason `deadline`, the lints
+        still run over the draft, and the critic agent's verdict says it did not run."""
+        for s in SECTION_NAMES:
+            if s not in self.outputs:
+                self.errors.setdefault(s, SectionFailure(section=s, reason="deadline", detail=message))
+                self.on_status(s, "failed")
+        pm = self.assemble()
+        lint = review(pm, self.bundle)
+        critic = "lints" if (self.resolved.offline or not self.settings.use_critic_agent) else "lints+agent"
+        return pm, CriticReport(findings=lint, history=lint, critic=critic, not_run="deadline")
 
 
 async def draft_postmortem(
@@ -341,9 +414,10 @@ async def draft_postmortem(
     drafter = _Drafter(bundle, resolved, prompts, settings, on_status)
     reused: dict[str, BaseModel] = {}
     if reuse is not None and reuse.postmortem is not None:
+        redo = set(reuse.postmortem.failed_sections) | set(reuse.postmortem.fallback_sections)
         for name in SECTION_NAMES:
             section = reuse.postmortem.section(name)
-            if section is not None and name not in reuse.postmortem.failed_sections:
+            if section is not None and name not in redo:
                 reused[name] = section
 
     async def work() -> tuple[PostMortem, CriticReport]:
@@ -360,13 +434,14 @@ async def draft_postmortem(
         error = f"draft deadline of {settings.deadline_s:g} s passed"
         for s in SECTION_NAMES:
             if s not in drafter.outputs:
-                drafter.errors.setdefault(s, error)
-                drafter.on_status(s, "failed")
-        pm, report = drafter.assemble(), CriticReport()
+                drafter.errors.setdefault(s, SectionFailure(section=s, reason="deadline", detail=error))
+        await drafter.fall_back()  # offline and fast: not bound by the deadline
+        pm, report = drafter.after_deadline(error)
     usage = Usage()
     for rec in drafter.records:
         usage = usage + rec.usage
-    status = "ok" if not pm.failed_sections else ("failed" if len(pm.failed_sections) == len(SECTION_NAMES) else "partial")
+    failed = len(pm.failures)
+    status = "ok" if not failed else ("failed" if len(pm.failed_sections) == len(SECTION_NAMES) else "partial")
     return DraftRecord(
         draft_id=str(ULID()),
         bundle_id=bundle.id,
@@ -381,7 +456,7 @@ async def draft_postmortem(
         critic=report,
         usage=usage,
         status=status,
-        error=error or ("; ".join(f"{k}: {v}" for k, v in sorted(drafter.errors.items())) or None),
+        error=error or ("; ".join(f"{k}: {v.line()}" for k, v in sorted(drafter.errors.items())) or None),
         code_version=code_version(),
     )
 

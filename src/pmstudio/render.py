@@ -71,9 +71,15 @@ def _bullets(items: list[Claim], empty: str = NOT_STATED) -> list[str]:
 
 
 def failure_reason(pm: PostMortem, name: str) -> str:
-    """Why a section failed to draft, when the PostMortem records it (`failure_reasons`), else ""."""
-    reasons = getattr(pm, "failure_reasons", None)
-    return str(reasons.get(name, "")).strip() if isinstance(reasons, dict) else ""
+    """Why a section failed to draft (`reason: detail` from `pm.failures`), else ""."""
+    failure = pm.failure(name)
+    return f"{failure.reason}: {failure.detail}" if failure and failure.detail else (failure.reason if failure else "")
+
+
+def fallback_line(pm: PostMortem, name: str) -> list[str]:
+    """The marker on a section the offline drafter wrote because the model's call failed."""
+    failure = pm.failure(name)
+    return [f"_(offline fallback: {failure.reason})_", ""] if failure and failure.fallback else []
 
 
 def failed_line(pm: PostMortem, name: str) -> str:
@@ -241,6 +247,8 @@ def _section(pm: PostMortem, section: TemplateSection, bundle: Bundle | None, fa
     out = [f"{'#' * section.level} {section.heading}", ""]
     if section.schema_name in failed_roots:
         out += [failed_line(pm, section.schema_name), ""]
+    elif section.schema_name:
+        out += fallback_line(pm, section.schema_name)
     for field in section.fields:
         out += _field(pm, section, field, bundle, failed_roots)
     return out
@@ -249,7 +257,7 @@ def _section(pm: PostMortem, section: TemplateSection, bundle: Bundle | None, fa
 def _failed_roots(pm: PostMortem) -> set[str]:
     roots = {name for name in pm.failed_sections}
     for name in PostMortem.model_fields:
-        if name not in ("header", "failed_sections", "notes") and getattr(pm, name) is None:
+        if name not in ("header", "failed_sections", "notes", "failures") and getattr(pm, name) is None:
             roots.add(name)
     return roots
 
@@ -265,12 +273,13 @@ def header_lines(pm: PostMortem, template: Template) -> list[str]:
 
 def review_notes(report: CriticReport | None, pm: PostMortem) -> list[str]:
     findings: list[Finding] = list(report.findings) if report else []
-    if not findings and not pm.failed_sections and not pm.notes:
+    if not findings and not pm.failures and not pm.failed_sections and not pm.notes:
         return []
     out = ["## Review Notes", ""]
     if report is not None:
+        ran = f"{report.critic} (agent not run: {report.not_run})" if report.not_run else report.critic
         out.append(
-            f"_Critic: {report.critic}; {report.rounds} revision round(s); "
+            f"_Critic: {ran}; {report.rounds} revision round(s); "
             f"{report.count('high')} high, {report.count('medium')} medium, {report.count('low')} low unresolved._"
         )
         out.append("")
@@ -279,6 +288,10 @@ def review_notes(report: CriticReport | None, pm: PostMortem) -> list[str]:
     for name in pm.failed_sections:
         reason = failure_reason(pm, name)
         out.append(f"- Section `{name}` failed to draft and needs a human." + (f" Reason: {reason}" if reason else ""))
+    for failure in pm.failures:
+        if failure.fallback:
+            out.append(f"- Section `{failure.section}` is the offline drafter's (offline fallback: {failure.reason}); "
+                       f"the model's call failed: {failure.detail}")
     for f in findings:
         fix = f" Suggested: {f.suggestion}" if f.suggestion else ""
         out.append(f"- **{f.severity}** `{f.rule}` in {f.section}: \"{f.span}\" - {f.message}{fix}")

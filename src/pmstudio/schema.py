@@ -240,6 +240,24 @@ SECTION_TYPES: dict[str, type[BaseModel]] = {
 }
 
 
+FailureReason = Literal["deadline", "timeout", "validation", "server error"]
+"""Why a section's model call failed: the draft's deadline passed, a request timed out, the answer was
+invalid (bad JSON, schema, empty or nonsensical), or the server refused or broke (HTTP error, connection)."""
+
+
+class SectionFailure(BaseModel):
+    """A section the model did not draft: why, and whether the offline drafter's section stands in for it."""
+
+    section: str
+    reason: FailureReason
+    detail: str = Field(default="", description="one line: the error, never a key")
+    fallback: bool = Field(default=False, description="the offline drafter's section is shown instead")
+
+    def line(self) -> str:
+        what = f"{self.reason}: {self.detail}" if self.detail else self.reason
+        return f"{what} (offline fallback)" if self.fallback else what
+
+
 class Header(BaseModel):
     title: str
     date: str = Field(description="YYYY-MM-DD (UTC) of the start of the incident")
@@ -263,6 +281,9 @@ class PostMortem(BaseModel):
     supporting: SupportingSection | None = None
     failed_sections: list[str] = Field(default_factory=list, description="sections that failed to draft (None above)")
     notes: list[str] = Field(default_factory=list, description="plain notes for the reader, e.g. no timestamps")
+    failures: list[SectionFailure] = Field(
+        default_factory=list, description="why each failed or fallback section failed (failed_sections + fallbacks)"
+    )
 
     def section(self, name: str) -> BaseModel | None:
         """A drafted section by name; None for a failed section or a name that is not a section."""
@@ -270,6 +291,14 @@ class PostMortem(BaseModel):
             return None
         value = getattr(self, name, None)
         return value if isinstance(value, BaseModel) else None
+
+    def failure(self, name: str) -> SectionFailure | None:
+        return next((f for f in self.failures if f.section == name), None)
+
+    @property
+    def fallback_sections(self) -> list[str]:
+        """Sections shown from the offline drafter because the model's call failed (never the model's output)."""
+        return [f.section for f in self.failures if f.fallback]
 
 
 # --------------------------------------------------------------------------- critic
@@ -322,6 +351,7 @@ class CriticReport(BaseModel):
     rounds: int = 0
     critic: str = Field(default="lints", description="what played the critic: lints, or lints+agent")
     notes: list[str] = Field(default_factory=list, description="stored findings that do not fit the contract, as text")
+    not_run: str | None = Field(default=None, description="why the critic agent did not run (e.g. deadline)")
 
     def count(self, severity: FindingSeverity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -361,9 +391,11 @@ class SectionRecord(BaseModel):
     section: str
     agent: str
     round: int = 0
-    status: Literal["done", "failed"]
+    status: Literal["done", "failed", "fallback"] = Field(
+        description="fallback: the offline drafter's section after the model's call failed")
     output: dict[str, object] | None = None
     error: str | None = None
+    reason: FailureReason | None = Field(default=None, description="why it failed (also for fallback)")
     usage: Usage = Field(default_factory=Usage)
     latency_ms: float = 0.0
     prompt_variant: str = ""

@@ -27,8 +27,10 @@ from pmstudio.schema import (
     TimelineSection,
 )
 
-TIME_TOLERANCE = timedelta(seconds=60)
 OUTPUT_RETRIES = 2
+_LABEL_FIELDS = frozenset({"severity", "phase", "horizon", "kind", "priority", "id", "evidence", "factor_ids",
+                           "detailed_logs", "communication_records", "title"})
+"""Fields that label content rather than state it: a section with only these filled says nothing."""
 
 
 class FullDraft(BaseModel):
@@ -52,9 +54,24 @@ class SectionDeps:
     evidence_ids: frozenset[str]
     evidence_times: tuple[datetime, ...]
     dropped: list[str] = field(default_factory=list)
+    require_content: bool = True  # an empty answer fails (the offline drafter may honestly find nothing)
+
+    def grounded_time(self, at: datetime) -> datetime | None:
+        """The evidence time `at` stands for, or None: it must name the same minute as the source does
+        (seconds the source shows may differ within that minute; the evidence's own time is kept)."""
+        minute = at.replace(second=0, microsecond=0)
+        same = [t for t in self.evidence_times if t.replace(second=0, microsecond=0) == minute]
+        return min(same, key=lambda t: abs(t - at)) if same else None
 
     def time_grounded(self, at: datetime) -> bool:
-        return any(abs(at - t) <= TIME_TOLERANCE for t in self.evidence_times)
+        return self.grounded_time(at) is not None
+
+    @property
+    def span_minutes(self) -> float | None:
+        """Minutes from the earliest to the latest evidence time (None without times)."""
+        if not self.evidence_times:
+            return None
+        return (max(self.evidence_times) - min(self.evidence_times)) / timedelta(minutes=1)
 
 
 # --------------------------------------------------------------------------- grounding checks
@@ -89,16 +106,59 @@ def _check_timeline(tl: TimelineSection, deps: SectionDeps, problems: list[str])
         if not entry.text.strip():
             problems.append(f"timeline.entries[{i}]: empty text")
             continue
-        if not deps.time_grounded(entry.at):
+        at = deps.grounded_time(entry.at)
+        if at is None:
             problems.append(f"timeline.entries[{i}]: time {entry.at:%Y-%m-%dT%H:%M:%SZ} appears in no evidence item")
             continue
+        entry.at = at
         kept.append(entry)
     tl.entries = kept
     for name in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
         value = getattr(tl, name)
-        if value is not None and not deps.time_grounded(value):
+        if value is None:
+            continue
+        at = deps.grounded_time(value)
+        if at is None:
             problems.append(f"timeline.{name}: time {value:%Y-%m-%dT%H:%M:%SZ} appears in no evidence item")
-            setattr(tl, name, None)
+        setattr(tl, name, at)
+
+
+def _check_impact(im: ImpactSection, deps: SectionDeps, problems: list[str]) -> None:
+    """Numbers bounded by the evidence: a duration is not negative and no longer than the evidence spans."""
+    minutes = im.duration_minutes
+    if minutes is None:
+        return
+    span = deps.span_minutes
+    if minutes < 0 or (span is not None and minutes > span + 1) or (span is None and minutes > 0):
+        bound = f"the evidence spans {span:.0f} min" if span is not None else "the evidence has no times"
+        problems.append(f"impact.duration_minutes: {minutes} is not possible ({bound})")
+        im.duration_minutes = None
+
+
+def _says_something(value: Any, name: str = "") -> bool:
+    """Whether a section answer holds any content beyond labels, ids and nulls."""
+    if name in _LABEL_FIELDS:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, datetime):
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    if isinstance(value, BaseModel):
+        return any(_says_something(getattr(value, f), f) for f in type(value).model_fields)
+    if isinstance(value, list):
+        return any(_says_something(v) for v in value)
+    return False
+
+
+def empty_answer(section: str, output: BaseModel, deps: SectionDeps) -> bool:
+    """An empty or all-null answer: nothing but labels and nulls (a timeline may be empty without times)."""
+    if isinstance(output, FullDraft):
+        return any(empty_answer(n, getattr(output, n), deps) for n in type(output).model_fields)
+    if isinstance(output, TimelineSection) and not deps.evidence_times:
+        return False
+    return not _says_something(output)
 
 
 def check_output(section: str, output: BaseModel, deps: SectionDeps) -> list[str]:
@@ -110,6 +170,8 @@ def check_output(section: str, output: BaseModel, deps: SectionDeps) -> list[str
         return problems
     if isinstance(output, TimelineSection):
         _check_timeline(output, deps, problems)
+    if isinstance(output, ImpactSection):
+        _check_impact(output, deps, problems)
     if isinstance(output, SummarySection) and not output.summary.strip():
         problems.append("summary: empty executive summary")
     _clean_claims(output, deps, section, problems)
@@ -118,6 +180,9 @@ def check_output(section: str, output: BaseModel, deps: SectionDeps) -> list[str
 
 async def _validate(ctx: RunContext[SectionDeps], output: Any) -> Any:
     problems = check_output(ctx.deps.section, output, ctx.deps)
+    if ctx.deps.require_content and empty_answer(ctx.deps.section, output, ctx.deps):
+        # never a drafted section, not even on the last attempt: the run fails as a validation failure
+        raise ModelRetry("The answer is empty: fill the section from the evidence.")
     if problems and not ctx.last_attempt:
         # the model may do better with the problems as feedback; the output object was already
         # cleaned in place, but the retry replaces it with a fresh answer
