@@ -180,8 +180,9 @@ def draft(
             highlight=False,
         )
     if record.postmortem.failures:
-        for f in record.postmortem.failures:
-            err.print(f"section {f.section} failed: {f.line()}", highlight=False, markup=False, soft_wrap=True)
+        for failure in record.postmortem.failures:
+            err.print(f"section {failure.section} failed: {failure.line()}", highlight=False, markup=False,
+                      soft_wrap=True)
         raise typer.Exit(EXIT_SECTIONS_FAILED)
 
 
