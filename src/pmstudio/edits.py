@@ -53,7 +53,8 @@ def replace_section(pm: PostMortem, name: str, data: dict[str, Any] | str) -> Po
     except (json.JSONDecodeError, ValidationError) as exc:
         raise EditError(f"{name}: {str(exc).splitlines()[0]}") from None
     failed = [s for s in pm.failed_sections if s != name]
-    return pm.model_copy(update={name: section, "failed_sections": failed})
+    failures = [f for f in pm.failures if f.section != name]  # a human's section is no longer a failure
+    return pm.model_copy(update={name: section, "failed_sections": failed, "failures": failures})
 
 
 def _still_there(pm: PostMortem, finding: Finding) -> bool:
