@@ -85,15 +85,13 @@ def test_every_heading_is_rendered_and_a_failed_section_says_so_with_its_reason(
     )
     assert "## Prevention Strategies\n\n_This section could not be drafted (actions failed)" in md
 
-    class WithReasons(PostMortem):  # the `wire` developer adds failure reasons to the PostMortem
-        failure_reasons: dict[str, str] = {}
+    from pmstudio.schema import SectionFailure
 
-    reasoned = WithReasons.model_validate(
-        {**failed.model_dump(), "failure_reasons": {"actions": "timed out after 120 s"}}
-    )
+    reasoned = failed.model_copy(update={"failures": [
+        SectionFailure(section="actions", reason="timeout", detail="timed out after 120 s")]})
     md2 = render_markdown(reasoned, bundle=bundle)
-    assert "(actions failed: timed out after 120 s)" in md2
-    assert "Section `actions` failed to draft and needs a human. Reason: timed out after 120 s" in md2
+    assert "(actions failed: timeout: timed out after 120 s)" in md2
+    assert "Section `actions` failed to draft and needs a human. Reason: timeout: timed out after 120 s" in md2
 
 
 def test_segments_and_reader_follow_the_template() -> None:
