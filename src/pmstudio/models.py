@@ -238,7 +238,8 @@ def content_blocks(ref: str | ModelRef) -> bool:
 def _compatible_chat_model(name: str, provider: Any) -> Model:
     """An OpenAIChatModel with the wire every OpenAI-compatible server reads.
 
-    - one system message (leading system messages merged; llama-2 chat formats keep only the first);
+    - one system message (leading system messages merged; llama-2 chat formats keep only the first; notes
+      pydantic-ai adds mid-conversation on a retry go in the user turn as `<system>` blocks);
     - `max_tokens`, not `max_completion_tokens` (which llama-cpp-python and others ignore);
     - a forced tool call names the function: llama-cpp-python ignores `tool_choice: "required"` but
       honours `{"type": "function", "function": {"name": ...}}`.
@@ -276,6 +277,7 @@ def _compatible_profile(name: str) -> Any:
             json_schema_transformer=OpenAIJsonSchemaTransformer,
             openai_supports_strict_tool_definition=False,
             openai_chat_supports_multiple_system_messages=False,
+            supports_inline_system_prompts=False,  # no system message mid-conversation (retry framing notes)
             openai_chat_supports_max_completion_tokens=False,
             supports_json_schema_output=True,
             supports_json_object_output=True,
