@@ -6,6 +6,7 @@ Run with `make bench`. Prints one table per benchmark and writes var/bench/resul
   3. eval grid throughput  cells/s at concurrency 1, 4, 16 against the fake server; cached re-run vs first run
   4. input scaling         offline draft of 1, 10, 100 MB of generated logs+chat: time and peak RSS
   5. store                 dashboard leaderboard and case-drill queries over 1 M score rows
+  6. similar               cross-incident memory: `similar` over 1,000 and 10,000 indexed incidents (target 200 ms)
 Use `--quick` for a smaller run (CI smoke); `--only NAME` to run one.
 """
 
@@ -296,7 +297,66 @@ def bench_store(quick: bool) -> dict[str, Any]:
     return out
 
 
-BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store}
+# --------------------------------------------------------------------------- 6. cross-incident memory
+
+
+def bench_similar(quick: bool) -> dict[str, Any]:
+    """`similar` (query + explanation) over N indexed incidents built from the golden cases' facts, mixed."""
+    from datetime import UTC, datetime, timedelta
+
+    import yaml
+
+    from pmstudio.memory import Fact, Query, class_set, classify, similar_to, weights
+    from pmstudio.store.memory import write_index
+
+    cases = []
+    for f in sorted((ROOT / "datasets" / "golden").glob("*.yaml")):
+        e = yaml.safe_load(f.read_text(encoding="utf-8"))
+        x = e["expected"]
+        cases.append((e["title"], x["trigger"], x["root_cause"], list(x["contributing_factors"]), list(x.get("action_items") or [])))
+    rng = random.Random(7)
+    out: dict[str, Any] = {}
+    rows = []
+    for n in ((1_000, 2_000) if quick else (1_000, 10_000)):
+        docs = []
+        for i in range(n):
+            title, trig, cause, factors, actions = rng.choice(cases)
+            other = rng.choice(cases)
+            facts = [Fact(kind="service", text=title), Fact(kind="trigger", text=trig), Fact(kind="cause", text=cause)]
+            facts += [Fact(kind="factor", ref=f"CF{j}", text=t) for j, t in enumerate(factors + other[3][:2])]
+            facts += [Fact(kind="action", ref=a, text=a, status=rng.choice(["open", "done"])) for a in actions]
+            for fact in facts:
+                fact.classes = classify(fact.text) if fact.kind != "service" else []
+            w = weights(facts)
+            docs.append({"draft_id": f"d{i:06d}", "incident_id": f"inc-{i:06d}", "title": title,
+                         "started_at": datetime(2020, 1, 1, tzinfo=UTC) + timedelta(hours=7 * i),
+                         "norm": sum(v * v for v in w.values()) ** 0.5, "terms": w, "classes": class_set(facts),
+                         "facts": [fact.model_dump() for fact in facts]})
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "memory.duckdb"
+            t0 = time.perf_counter()
+            for k in range(0, n, 2000):
+                write_index(docs[k : k + 2000], db)
+            build_s = time.perf_counter() - t0
+            title, trig, cause, factors, actions = cases[10]
+            qf = [Fact(kind="service", text=title), Fact(kind="trigger", text=trig), Fact(kind="cause", text=cause)]
+            qf += [Fact(kind="factor", text=t, classes=classify(t)) for t in factors]
+            query = Query(incident_id="query", title=title, facts=qf)
+            ms = []
+            for _ in range(7):
+                t1 = time.perf_counter()
+                res = similar_to(query, db=db, limit=5)
+                ms.append((time.perf_counter() - t1) * 1000)
+                assert res
+        med = statistics.median(ms)
+        out[str(n)] = {"median_ms": med, "max_ms": max(ms), "build_s": build_s}
+        rows.append([f"{n:,}", med, max(ms), build_s, med / 200.0])
+    table("6. similar over N indexed incidents (median of 7, incl. connect and explanation)",
+          ["incidents", "median ms", "max ms", "index build s", "median / 200 ms target"], rows)
+    return out
+
+
+BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store, "similar": bench_similar}
 
 
 def main() -> None:

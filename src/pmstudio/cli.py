@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pmstudio.followcli import export_app
+from pmstudio.followcli import export_app, similar_cmd
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +29,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Inspect the DuckDB store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(export_app, name="export")
+app.command("similar")(similar_cmd)
 err = Console(stderr=True)
 
 
@@ -98,6 +99,7 @@ def draft(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
     audience: Annotated[str, typer.Option(help="internal | executive | public (Markdown; public is linted for leaks)")] = "internal",
     template: Annotated[str | None, typer.Option("--template", "-t", help="template NAME or PATH (see `pmstudio templates`; default: config, else seed)")] = None,
+    memory: Annotated[bool, typer.Option("--memory/--no-memory", help="add related past incidents from the store")] = True,
 ) -> None:
     """Draft a post-mortem from an incident's materials."""
     from pmstudio.critic import verdict
@@ -150,6 +152,10 @@ def draft(
     if record.postmortem is None:
         fail(f"{path}: drafting failed: {record.error}", code=1)
     assert record.postmortem is not None
+    if store and memory:  # cross-incident memory: related past incidents, recurring factors, repeated open actions
+        from pmstudio.memory import enrich
+
+        record.postmortem = enrich(record.postmortem, incident_id=bundle.id, db=db)
     markdown = render_markdown(record.postmortem, bundle=bundle, critic=record.critic, template=layout)
     text = markdown if fmt == "md" else render_json(record.postmortem)
     if audience != "internal":

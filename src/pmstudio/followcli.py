@@ -91,3 +91,35 @@ def export_actions(
         done = counts["created"] + counts["updated"]
         _fail(f"{exc} ({done} of {len(items)} items done; re-run to continue)" if done else str(exc))
     err.print(f"{to}: {counts['created']} created, {counts['updated']} updated", highlight=False)
+
+
+def similar_cmd(
+    source: Annotated[str, typer.Argument(help="a stored draft id or a post-mortem Markdown file")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="how many past incidents")] = 5,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+    db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None,
+) -> None:
+    """Past incidents that share factors with SOURCE, and why."""
+    from pmstudio.memory import dumps, load_query, similar_to, sync_index
+
+    if fmt not in ("text", "json"):
+        _fail(f"--format: expected text or json, got {fmt!r}")
+    try:
+        query = load_query(source, db)
+    except ValueError as exc:
+        _fail(str(exc))
+    added = sync_index(db)
+    if added:
+        err.print(f"indexed {added} new incident(s)", highlight=False)
+    results = similar_to(query, db=db, limit=limit)
+    if fmt == "json":
+        sys.stdout.write(dumps(results) + "\n")
+        return
+    out = Console()
+    if not results:
+        out.print(f"{source}: no related past incidents in the memory", highlight=False, markup=False)
+        return
+    for r in results:
+        when = r.started_at.strftime("%Y-%m-%d") if r.started_at else "----------"
+        out.print(f"{r.score:.2f}  {when}  {r.incident_id}  {r.title[:70]}", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"      why: {r.why()}", highlight=False, markup=False, soft_wrap=True)

@@ -317,6 +317,37 @@ def m_check_001_eval_scores(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@migration
+def fol_m002_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cross-incident memory: the latest draft of each incident, its facts, weighted terms and factor classes."""
+    con.execute(
+        """
+        CREATE TABLE memory_docs (
+            draft_id VARCHAR PRIMARY KEY,
+            incident_id VARCHAR NOT NULL,
+            title VARCHAR,
+            started_at TIMESTAMPTZ,             -- start of impact (or the header date)
+            norm DOUBLE NOT NULL,               -- length of the term-weight vector
+            indexed_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX memory_docs_incident ON memory_docs (incident_id);
+        CREATE TABLE memory_terms (draft_id VARCHAR NOT NULL, term VARCHAR NOT NULL, w DOUBLE NOT NULL);
+        CREATE INDEX memory_terms_term ON memory_terms (term);
+        CREATE TABLE memory_classes (draft_id VARCHAR NOT NULL, class VARCHAR NOT NULL, in_factor BOOLEAN NOT NULL);
+        CREATE TABLE memory_df (term VARCHAR PRIMARY KEY, df INTEGER NOT NULL);     -- document frequencies, kept
+        CREATE TABLE memory_cdf (class VARCHAR PRIMARY KEY, df INTEGER NOT NULL);   -- current by every index write
+        CREATE TABLE memory_facts (
+            draft_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,              -- service | trigger | cause | factor | action
+            ref VARCHAR,                        -- CF id, action key
+            text VARCHAR NOT NULL,
+            status VARCHAR,                     -- actions: open | done
+            classes JSON
+        );
+        """
+    )
+
+
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
 

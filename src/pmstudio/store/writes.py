@@ -223,8 +223,11 @@ def record_draft(
 
 def update_draft_markdown(draft_id: str, markdown: str, postmortem_json: str | None = None, *, path: str | Path | None = None) -> None:
     """Autosave an edited draft (dashboard edits, applied rewrites)."""
+    from pmstudio.store.memory import forget_draft
+
     with connect(path) as con:
         migrate(con)
+        forget_draft(con, draft_id)  # the memory re-indexes the edited draft (e.g. an action ticked done)
         if postmortem_json is None:
             con.execute("UPDATE drafts SET markdown = ? WHERE draft_id = ?", [markdown, draft_id])
         else:

@@ -1,0 +1,136 @@
+"""Cross-incident memory: index, `similar`, related incidents / recurring factors / repeated open actions in
+a new draft, and the top-3 hit rate on the team's labels (written before the index existed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pmstudio.cli import app
+from pmstudio.memory import (
+    classify,
+    enrich,
+    index_doc,
+    label_hits,
+    load_labels,
+    query_of_postmortem,
+    similar_to,
+    sync_index,
+)
+from pmstudio.schema import (
+    ActionItem,
+    ActionsSection,
+    Claim,
+    ContributingFactor,
+    Header,
+    LessonsSection,
+    PostMortem,
+    RootCauseSection,
+    SupportingSection,
+    TimelineSection,
+)
+from pmstudio.store.memory import write_index
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = ROOT / "datasets" / "similar" / "labels.yaml"
+runner = CliRunner()
+
+
+def _pm(incident: str, title: str, started: str, factors: list[str], actions: list[str], trigger: str = "") -> PostMortem:
+    at = datetime.fromisoformat(started).replace(tzinfo=UTC)
+    return PostMortem(
+        header=Header(title=title, date=at.date().isoformat(), incident_id=incident, duration="1 h", author="t", reviewers="r"),
+        timeline=TimelineSection(started_at=at),
+        root_cause=RootCauseSection(
+            trigger=Claim(text=trigger or title), primary_root_cause=Claim(text=factors[0]),
+            contributing_factors=[ContributingFactor(id=f"CF{i + 1}", title=f.split(",")[0], description=f)
+                                  for i, f in enumerate(factors)],
+        ),  # fmt: skip
+        actions=ActionsSection(action_items=[ActionItem(title=a, owner="SRE", horizon="short_term", kind="detect", impact="x")
+                                             for a in actions]),  # fmt: skip
+        lessons=LessonsSection(),
+        supporting=SupportingSection(),
+    )
+
+
+DISK_A = _pm("inc-a", "Build server disk full", "2025-01-10T03:00:00",
+             ["The root partition filled up, disk usage had no alert", "Backup contact had no production access"],
+             ["Alert when free disk space drops below 10%"])  # fmt: skip
+CERT_B = _pm("inc-b", "Login certificate expired", "2025-03-02T12:00:00",
+             ["The TLS certificate expired, the rotation job failed silently"], ["Add an external certificate expiry check"])  # fmt: skip
+DISK_C = _pm("inc-c", "Log volume disk full on the ingest cluster", "2025-06-20T08:00:00",
+             ["Disk usage on the log volume climbed for weeks with no alert", "Old logs were never rotated"],
+             ["Alert when free disk space drops below 10 percent", "Rotate and compress logs daily"])  # fmt: skip
+
+
+def test_classes_and_similar_with_reasons(tmp_path: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    assert {"disk-full", "missing-alert", "capacity-exhausted"} <= set(classify("disk usage climbed with no alert"))
+    write_index([index_doc("d-a", "inc-a", DISK_A), index_doc("d-b", "inc-b", CERT_B)], db)
+    related = similar_to(query_of_postmortem(DISK_C), db=db, limit=5)
+    assert [r.incident_id for r in related][0] == "inc-a"
+    assert "disk full" in related[0].why() and "no alert" in related[0].why()
+    assert all(r.incident_id != "inc-c" for r in related)
+
+
+def test_new_draft_gets_related_recurring_and_repeated_action(tmp_path: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    write_index([index_doc("d-a", "inc-a", DISK_A), index_doc("d-b", "inc-b", CERT_B)], db)
+    out = enrich(DISK_C, incident_id="inc-c", db=db)
+    assert out is not DISK_C and DISK_C.supporting.references == []  # type: ignore[union-attr]
+    refs = [c.text for c in out.supporting.references]  # type: ignore[union-attr]
+    assert refs and refs[0].startswith("Related past incident: inc-a") and "disk full" in refs[0]
+    lessons = [c.text for c in out.lessons.process]  # type: ignore[union-attr]
+    assert any("second incident in 12 months with disk full" in t and "inc-a" in t for t in lessons)
+    assert any("repeats \"Alert when free disk space drops below 10%\", still open from inc-a" in n for n in out.notes)
+    # once the past action is ticked done (its Markdown checkbox), it is no longer flagged as still open
+    md = "- [x] **Alert when free disk space drops below 10%** - Owner: SRE - Due: 2025-02-01\n"
+    write_index([index_doc("d-a", "inc-a", DISK_A, markdown=md)], db)
+    assert not any("repeats" in n for n in enrich(DISK_C, incident_id="inc-c", db=db).notes)
+
+
+def test_cli_similar_and_draft_memory(tmp_path: Path) -> None:
+    db = tmp_path / "pm.duckdb"
+    for case in ("dfds-2019-11-30-eks-ip-starvation", "docsrs-2019-10-21-disk-full"):
+        res = runner.invoke(app, ["draft", str(ROOT / f"datasets/golden/{case}.yaml"), "-q", "--db", str(db),
+                                  "-o", str(tmp_path / f"{case}.md")])  # fmt: skip
+        assert res.exit_code == 0, res.output
+    md = (tmp_path / "docsrs-2019-10-21-disk-full.md").read_text(encoding="utf-8")
+    assert "Related past incident: dfds-2019-11-30-eks-ip-starvation" in md  # drafted second: the first is memory
+    res = runner.invoke(app, ["similar", str(tmp_path / "dfds-2019-11-30-eks-ip-starvation.md"), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "docsrs-2019-10-21-disk-full" in res.stdout and "why:" in res.stdout
+    bad = runner.invoke(app, ["similar", "nope-not-a-draft", "--db", str(db)])
+    assert bad.exit_code == 2 and "neither a file nor a stored draft id" in bad.output
+    assert sync_index(db) == 0  # everything already indexed
+
+
+@pytest.mark.slow
+def test_top3_hit_rate_on_team_labels(golden_pms: dict[str, PostMortem], tmp_path: Path) -> None:
+    labels = load_labels(LABELS)
+    assert set(labels) == set(golden_pms) and all(lab["reason"] for lab in labels.values())
+    db = tmp_path / "m.duckdb"
+    write_index([index_doc(f"d-{cid}", cid, pm) for cid, pm in golden_pms.items()], db)
+    ranked = {cid: [r.incident_id for r in similar_to(query_of_postmortem(pm, cid), db=db, limit=3, explain=False)]
+              for cid, pm in golden_pms.items()}  # fmt: skip
+    hits = label_hits(labels, ranked)
+    rate = sum(hits.values()) / len(hits)
+    print(f"similar top-3 hit rate on the team's labels: {rate:.0%} ({sum(hits.values())}/{len(hits)})")
+    assert rate >= 0.6  # measured 72% with the offline drafter (target 80%: not met, see README)
+
+
+@pytest.fixture(scope="module")
+def golden_pms() -> dict[str, PostMortem]:
+    from pmstudio.ingest import load_bundle
+    from pmstudio.orchestrator import draft_sync
+
+    out = {}
+    for path in sorted((ROOT / "datasets" / "golden").glob("*.yaml")):
+        bundle, _ = load_bundle(path)
+        rec = draft_sync(bundle, model="offline")
+        assert rec.postmortem is not None
+        out[bundle.id] = rec.postmortem
+    return out
