@@ -24,6 +24,7 @@ pages = [
     st.Page("views/compare.py", title="Compare", icon="⚖️"),
     st.Page("views/runs.py", title="Runs", icon="🗂️"),
     st.Page("views/audiences.py", title="Audiences", icon="📣"),
+    st.Page("views/patterns.py", title="Patterns", icon="🔁"),
 ]
 with st.sidebar:
     st.caption(f"Database: `{default_db_path()}`")

@@ -134,3 +134,22 @@ def golden_pms() -> dict[str, PostMortem]:
         assert rec.postmortem is not None
         out[bundle.id] = rec.postmortem
     return out
+
+
+def test_patterns_page_indexes_and_charts(tmp_path: Path) -> None:
+    from pmstudio.store.db import default_db_path
+
+    from .test_dashboard_draft import _app, _seed_draft  # noqa: TID252
+
+    _seed_draft()
+    at = _app().run()
+    at.switch_page("views/patterns.py").run()
+    assert not at.exception
+    at.button(key="patterns_index").click().run()  # the seeded draft is not in the memory yet
+    assert not at.exception
+    write_index([index_doc("d-a", "inc-a", DISK_A), index_doc("d-c", "inc-c", DISK_C)], default_db_path())
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:1] == ["3"]
+    assert "disk full" in list(at.dataframe[0].value["factor"])
+    assert [s.value for s in at.subheader] == ["Recurring factors over time", "Action items: open vs done"]
