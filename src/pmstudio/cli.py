@@ -17,19 +17,21 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from pmstudio.followcli import export_app, similar_cmd
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Postmortem Studio: draft blameless incident post-mortems and prove them with evals.",
 )
 db_app = typer.Typer(help="Inspect the DuckDB store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(export_app, name="export")
 app.command("similar")(similar_cmd)
+runs_app = typer.Typer(help="Stored drafts and eval runs: list, show, export.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 err = Console(stderr=True)
 
 
@@ -201,7 +203,7 @@ def check(
 ) -> None:
     """Lint an existing (human-written) post-mortem; exits 1 when high-severity findings exist."""
     from pmstudio.config import ConfigError, apply_rules, discover, judge_template
-    from pmstudio.lints import lint_markdown
+    from pmstudio.lints.run import lint_markdown
     from pmstudio.templates import TemplateError
 
     try:
@@ -281,19 +283,22 @@ def eval_check_cmd(
 
 
 @app.command("templates")
-def templates_cmd() -> None:
+def templates_cmd(json_out: Annotated[bool, typer.Option("--json", help="print the full rows as JSON (for scripts)")] = False) -> None:
     """List the built-in post-mortem templates: name, sections, what each is modelled on."""
     from pmstudio.config import ConfigError, discover
+    from pmstudio.tables import Column, print_json, print_table
     from pmstudio.templates import TemplateError, builtin_templates
 
-    table = Table(title="templates")
-    for col in ("name", "sections", "source"):
-        table.add_column(col, overflow="fold")
-    for t in builtin_templates():
-        heads = ", ".join(s.heading + ("*" if s.required else "") for s in t.sections)
-        table.add_row(t.name, f"{len(t.sections)}: {heads}", t.source)
+    rows = [
+        {"name": t.name, "sections": f"{len(t.sections)}: " + ", ".join(s.heading + ("*" if s.required else "") for s in t.sections),
+         "source": t.source}
+        for t in builtin_templates()
+    ]
+    if json_out:
+        print_json(rows)
+        return
     out = Console()
-    out.print(table)
+    print_table(rows, [Column(key="name"), Column(key="sections"), Column(key="source", priority=1)], title="templates", console=out)
     out.print("* required. Choose one with --template NAME|PATH or `template = ...` under [tool.pmstudio].", highlight=False, markup=False)
     try:
         config = discover()
@@ -304,34 +309,48 @@ def templates_cmd() -> None:
         out.print(f"in effect here: {declared.name} (from {config.path})", highlight=False, markup=False)
 
 
+JSON_HELP = "print the full rows as JSON (for scripts)"
+
+
 @app.command("prompts")
-def prompts_cmd() -> None:
+def prompts_cmd(json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
     """List prompt sets and the content hash of each prompt file."""
     from pmstudio.prompts import available_sets, load_prompt_set
+    from pmstudio.tables import Column, print_json, print_table
 
-    table = Table(title="prompt sets")
-    for col in ("set", "agent", "variant", "sha256", "path"):
-        table.add_column(col, overflow="fold")
-    for name in available_sets():
-        ps = load_prompt_set(name)
-        for agent, f in ps.files.items():
-            table.add_row(name, agent, f.variant, f.sha256[:16], f.path)
-    Console().print(table)
+    rows = [
+        {"set": name, "agent": agent, "variant": f.variant, "sha256": f.sha256, "path": f.path}
+        for name in available_sets()
+        for agent, f in load_prompt_set(name).files.items()
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    short = [{**r, "sha256": r["sha256"][:12]} for r in rows]
+    cols = [Column(key="set"), Column(key="agent"), Column(key="variant"), Column(key="sha256"),
+            Column(key="path", priority=1)]
+    print_table(short, cols, title="prompt sets")
+
+
+MODEL_COLUMNS = (
+    ("kind", "kind", 0), ("configured", "ready", 0), ("note", "note", 0), ("key_env", "key variable", 1),
+    ("max_concurrency", "conc.", 2), ("base_url", "base URL", 3), ("example", "example", 4),
+    ("key_present", "key set", 5), ("key_required", "key needed", 5),
+)
 
 
 @app.command("models")
-def models_cmd() -> None:
+def models_cmd(json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
     """List the model kinds, whether they are configured, and how to select them."""
     from pmstudio.models import list_models
+    from pmstudio.tables import Column, print_json, print_table
 
-    table = Table(title="models")
     rows: list[dict[str, Any]] = list_models(os.environ)
-    if rows:
-        for col in rows[0]:
-            table.add_column(str(col), overflow="fold")
-        for r in rows:
-            table.add_row(*(str(v) for v in r.values()))
-    Console().print(table)
+    if json_out:
+        print_json(rows)
+        return
+    cols = [Column(key=k, header=h, priority=p) for k, h, p in MODEL_COLUMNS]
+    print_table(rows, cols, title="models")
 
 
 def _csv(value: str) -> list[str]:
@@ -496,6 +515,149 @@ def compare_cmd(
             Console().print(text, markup=False, highlight=False)
 
 
+RUN_COLUMNS = (
+    ("id", "id", 0), ("started", "started", 0), ("kind", "kind", 0), ("status", "status", 0),
+    ("models", "models", 1), ("prompt_sets", "prompts", 1), ("drafts", "drafts", 2),
+    ("cost", "cost $", 3), ("title", "title", 4),
+)
+
+
+def _run_filter(model: str | None, prompts: str | None, status: str | None, kind: str | None,
+                since: str | None, until: str | None, limit: int) -> Any:
+    from datetime import date
+
+    from pydantic import ValidationError
+
+    from pmstudio.store.history import RunFilter
+
+    try:
+        return RunFilter(
+            model=model, prompt_set=prompts, status=status, kind=kind, limit=limit,
+            since=date.fromisoformat(since) if since else None, until=date.fromisoformat(until) if until else None,
+        )
+    except ValueError as exc:  # includes pydantic's ValidationError
+        msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        fail(f"runs: bad filter ({msg}); dates are YYYY-MM-DD, --kind draft|eval")
+
+
+@runs_app.command("list")
+def runs_list(
+    model: Annotated[str | None, typer.Option("--model", "-m", help="only runs with a draft by this model")] = None,
+    prompts: Annotated[str | None, typer.Option("--prompts", "-p", help="only runs with this prompt set")] = None,
+    status: Annotated[str | None, typer.Option(help="running | ok | partial | failed | interrupted")] = None,
+    kind: Annotated[str | None, typer.Option(help="draft | eval")] = None,
+    since: Annotated[str | None, typer.Option(help="started on or after this day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option(help="started on or before this day (YYYY-MM-DD)")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many runs, newest first")] = 50,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    db: Annotated[str | None, typer.Option(help="store (default $PMSTUDIO_DB or the user store)")] = None,
+) -> None:
+    """List stored drafts and eval runs, newest first."""
+    from pmstudio.store.history import list_runs
+    from pmstudio.tables import Column, print_json, print_table
+
+    runs = list_runs(_run_filter(model, prompts, status, kind, since, until, limit), db)
+    if json_out:
+        print_json([r.model_dump(mode="json") for r in runs])
+        return
+    rows = [
+        {"id": r.run_id[-10:], "started": r.started_at, "kind": r.kind, "status": r.status, "models": r.models,
+         "prompt_sets": r.prompt_sets, "drafts": r.drafts, "cost": f"{r.cost_usd:.4f}", "title": r.title}
+        for r in runs
+    ]
+    print_table(rows, [Column(key=k, header=h, priority=p) for k, h, p in RUN_COLUMNS],
+                empty="no runs stored yet (pmstudio draft or pmstudio eval record them)")
+
+
+@runs_app.command("show")
+def runs_show(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="run or draft id (or its last characters, as listed)")],
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    db: Annotated[str | None, typer.Option(help="store (default $PMSTUDIO_DB or the user store)")] = None,
+) -> None:
+    """Print a draft's post-mortem and its findings, or an eval run's drafts."""
+    from pmstudio.store.history import export_runs, get_run, resolve_id, run_drafts
+    from pmstudio.store.queries import draft_findings, get_draft
+    from pmstudio.tables import Column, print_json, print_table
+
+    try:
+        kind, found = resolve_id(ident, db)
+    except LookupError as exc:
+        fail(f"runs show: {exc.args[0]}")
+    out = Console()
+    if kind == "run":
+        run = get_run(found, db)
+        drafts = run_drafts(found, db)
+        if json_out:
+            print_json(export_runs([found], db)[0])
+            return
+        if run is not None and run.kind == "draft" and len(drafts) == 1:
+            kind, found = "draft", drafts[0].draft_id
+        else:
+            assert run is not None
+            out.print(f"{run.kind} run {run.run_id}: {run.status}, started {run.started_at:%Y-%m-%d %H:%M}, "
+                      f"{run.drafts} drafts, ${run.cost_usd:.4f}, code {run.code_version or '-'}", highlight=False)
+            cols = [Column(key="draft", header="draft"), Column(key="case_id", header="case"),
+                    Column(key="model", priority=1), Column(key="prompt_set", header="prompts", priority=1),
+                    Column(key="status"), Column(key="findings", header="open", priority=2)]
+            print_table([{**d.model_dump(), "draft": d.draft_id[-10:]} for d in drafts], cols, empty="no drafts in this run")
+            return
+    view = get_draft(found, db)
+    if view is None:
+        fail(f"runs show: {ident!r}: draft not found")
+    assert view is not None
+    findings = draft_findings(found, db)
+    final = findings[findings["final"]].to_dict("records") if not findings.empty else []
+    if json_out:
+        print_json({"draft_id": view.draft_id, "run_id": view.run_id, "model": view.model,
+                    "prompt_set": view.prompt_set, "status": view.status, "error": view.error,
+                    "markdown": view.markdown, "findings": final})
+        return
+    sys.stdout.write((view.markdown or f"(no post-mortem: {view.error or view.status})") + "\n")
+    out.rule(f"findings ({len(final)} unresolved) - draft {view.draft_id}, {view.model}, prompts {view.prompt_set}")
+    for f in final:
+        out.print(f"[{f['severity']}] {f['rule']} in {f['section']}: \"{f['span']}\" - {f['message']}",
+                  highlight=False, markup=False)
+
+
+@runs_app.command("export")
+def runs_export(
+    ids: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="runs to export (default: the filters)")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+    prompts: Annotated[str | None, typer.Option("--prompts", "-p")] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option()] = None,
+    until: Annotated[str | None, typer.Option()] = None,
+    limit: Annotated[int, typer.Option()] = 1000,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write JSON here instead of stdout")] = None,
+    db: Annotated[str | None, typer.Option(help="store (default $PMSTUDIO_DB or the user store)")] = None,
+) -> None:
+    """Export runs with their drafts, findings, eval cells and scores as one JSON document."""
+    from pmstudio.store.history import export_runs, list_runs, resolve_id
+    from pmstudio.tables import _json_default, print_json
+
+    run_ids: list[str] = []
+    for ident in ids or []:
+        try:
+            kind_, found = resolve_id(ident, db)
+        except LookupError as exc:
+            fail(f"runs export: {exc.args[0]}")
+        if kind_ != "run":
+            fail(f"runs export: {ident!r} is a draft id; export takes run ids")
+        run_ids.append(found)
+    if not ids:
+        run_ids = [r.run_id for r in list_runs(_run_filter(model, prompts, status, kind, since, until, limit), db)]
+    data = export_runs(run_ids, db)
+    if out is None:
+        print_json(data)
+    else:
+        import json
+
+        write_atomic(out, json.dumps(data, indent=2, default=_json_default, ensure_ascii=False) + "\n")
+        err.print(f"runs export: {len(data)} runs to {out}", highlight=False)
+
+
 @db_app.command("status")
 def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None) -> None:
     """Show applied and pending migrations and row counts."""
@@ -526,8 +688,72 @@ def _register_feedback() -> None:
 _register_feedback()
 
 
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Postmortem Studio: draft blameless incident post-mortems and prove them with evals."""
+    if version:
+        from pmstudio.orchestrator import code_version
+
+        typer.echo(f"pmstudio {code_version()}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+
+
+@app.command("dashboard")
+def dashboard_cmd(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8501,
+    db: Annotated[str | None, typer.Option(help="store the dashboard reads (default $PMSTUDIO_DB or the user store)")] = None,
+) -> None:
+    """Start the Streamlit dashboard on http://127.0.0.1:PORT (usage stats off, headless)."""
+    import subprocess
+
+    from pmstudio.resources import dashboard_app
+
+    env = dict(os.environ)
+    if db is not None:
+        env["PMSTUDIO_DB"] = db
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(dashboard_app()),
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+    ]
+    err.print(f"dashboard: http://127.0.0.1:{port} (Ctrl-C stops it)", highlight=False)
+    try:
+        code = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
 def main() -> None:
-    app()
+    """Entry point: known errors are one line on stderr (exit 2), never a framed traceback."""
+    from pmstudio.models import redact
+    from pmstudio.prompts import PromptError
+    from pmstudio.resources import ResourceError
+    from pmstudio.store.db import StoreBusyError
+
+    try:
+        app()
+    except (PromptError, ResourceError, StoreBusyError) as exc:
+        err.print(f"[bold red]error:[/] {redact(str(exc))}", highlight=False, soft_wrap=True, markup=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - a user sees one line; PMSTUDIO_DEBUG=1 shows the traceback
+        if os.environ.get("PMSTUDIO_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        err.print(
+            f"[bold red]error:[/] {type(exc).__name__}: {redact(first)} (PMSTUDIO_DEBUG=1 shows the traceback)",
+            highlight=False, soft_wrap=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

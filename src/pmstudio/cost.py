@@ -16,13 +16,13 @@ from __future__ import annotations
 import fnmatch
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field
 
 from pmstudio.models import ModelRef, parse_model_ref
+from pmstudio.resources import data_file
 from pmstudio.schema import Usage
 
 PRICE_FILE = "prices.yaml"
@@ -57,7 +57,7 @@ class PriceTable(BaseModel):
 @lru_cache(maxsize=1)
 def price_table() -> PriceTable:
     """The bundled price table (validated; a broken file is a clear error naming it)."""
-    text = resources.files("pmstudio.data").joinpath(PRICE_FILE).read_text(encoding="utf-8")
+    text = data_file(PRICE_FILE).read_text(encoding="utf-8")
     try:
         return PriceTable.model_validate(yaml.safe_load(text) or {})
     except Exception as exc:  # yaml or validation error: one line naming the file

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from pmstudio.findings import with_replacements
+from pmstudio.lints.run import lint_postmortem
 from pmstudio.schema import Bundle, Finding, PostMortem
 
 
 def review(pm: PostMortem, bundle: Bundle) -> list[Finding]:
     """Lint findings for `pm`: blame, completeness and grounding against the bundle's evidence."""
-    from pmstudio.findings import with_replacements
-    from pmstudio.lints import lint_postmortem
-
     return with_replacements(lint_postmortem(pm, people=bundle.people, evidence=bundle.evidence))
 
 

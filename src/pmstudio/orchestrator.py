@@ -34,6 +34,7 @@ from pmstudio.agents.messages import render_evidence, render_task, user_prompt
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.critic import review
 from pmstudio.prompts import PromptSet, load_prompt_set
+from pmstudio.resources import checkout_root
 from pmstudio.schema import (
     SECTION_NAMES,
     Bundle,
@@ -469,9 +470,10 @@ def draft_sync(bundle: Bundle, **kwargs: Any) -> DraftRecord:
 def code_version() -> str:
     """Package version plus the git commit when running from a checkout."""
     import subprocess
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = checkout_root()
+    if root is None:
+        return __version__
     try:
         sha = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],

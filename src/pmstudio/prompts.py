@@ -7,13 +7,13 @@ set and each prompt's hash. Released variants are frozen in `agents/prompts.lock
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel
 
+from pmstudio.resources import prompts_dir
 from pmstudio.schema import PromptRef
 
 
@@ -21,13 +21,7 @@ class PromptError(Exception):
     """A prompt set or file is missing or malformed (one-line message naming the file)."""
 
 
-def project_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
-def prompts_dir() -> Path:
-    override = os.environ.get("PMSTUDIO_PROMPTS_DIR")
-    return Path(override) if override else project_root() / "agents"
+__all__ = ["PromptError", "PromptFile", "PromptSet", "load_prompt_file", "load_prompt_set", "prompts_dir"]
 
 
 class PromptFile(BaseModel):

@@ -25,6 +25,8 @@ from deepeval.models import DeepEvalBaseLLM
 from deepeval.test_case import LLMTestCase, SingleTurnParams
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pmstudio import resources
+
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
@@ -59,9 +61,7 @@ class Rubric(BaseModel):
 
 
 def rubrics_dir() -> Path:
-    from pmstudio.prompts import project_root
-
-    return project_root() / "evals" / "rubrics"
+    return resources.rubrics_dir()
 
 
 def parse_rubric(text: str, source: str) -> Rubric:

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pmstudio.golden import GoldenCase
-from pmstudio.prompts import project_root
+from pmstudio.resources import card_dir
 from pmstudio.schema import Bundle, CriticReport, DraftRecord, PostMortem
 from pmstudio.store.feedback import (
     OVERALL,
@@ -45,7 +45,7 @@ class LabelSetError(ValueError):
 
 
 def labels_dir() -> Path:
-    return project_root() / "evals" / "labels"
+    return card_dir("evals") / "labels"
 
 
 def slug(variant: str) -> str:

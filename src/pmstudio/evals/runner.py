@@ -23,8 +23,9 @@ from pydantic import BaseModel, Field
 
 from pmstudio.golden import GoldenCase
 from pmstudio.orchestrator import DraftSettings, code_version, draft_postmortem
-from pmstudio.prompts import load_prompt_set, project_root
+from pmstudio.prompts import load_prompt_set
 from pmstudio.render import render_markdown
+from pmstudio.resources import golden_dir, package_dir
 from pmstudio.schema import Bundle, PostMortem
 from pmstudio.store import connect, migrate
 from pmstudio.store.db import first_row, insert_rows
@@ -67,7 +68,7 @@ class CellResult(BaseModel):
 
 def engine_files(base: Path | None = None) -> list[Path]:
     """Every source and data file of the pmstudio package (caches and hidden files excluded)."""
-    root = base or Path(__file__).resolve().parents[1]
+    root = base or package_dir()
     return sorted(
         f
         for f in root.rglob("*")
@@ -81,7 +82,7 @@ def engine_files(base: Path | None = None) -> list[Path]:
 def engine_hash() -> str:
     """Hash of the whole pmstudio package (code and package data), so any change to the engine, its
     schema, critic, models or prompts loader re-drafts instead of serving a stale cached draft."""
-    base = Path(__file__).resolve().parents[1]
+    base = package_dir()
     h = hashlib.sha256()
     for f in engine_files(base):
         h.update(f.relative_to(base).as_posix().encode())
@@ -480,4 +481,4 @@ def run_settings(run_id: str, db: str | Path | None = None) -> EvalSettings:
 
 
 def default_dataset() -> Path:
-    return project_root() / "datasets" / "golden"
+    return golden_dir()

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pmstudio.resources import data_file
 from pmstudio.schema import FindingSeverity
 
-LEXICON_FILE = "data/lexicon.yaml"
+LEXICON_FILE = "lexicon.yaml"
 
 
 class _Model(BaseModel):
@@ -164,5 +164,5 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         except OSError as exc:
             raise ValueError(f"{path}: cannot read lexicon ({exc.strerror})") from exc
         return parse_lexicon(text, path)
-    ref = resources.files("pmstudio").joinpath(LEXICON_FILE)
-    return parse_lexicon(ref.read_text(encoding="utf-8"), f"pmstudio/{LEXICON_FILE}")
+    ref = data_file(LEXICON_FILE)
+    return parse_lexicon(ref.read_text(encoding="utf-8"), f"pmstudio/data/{LEXICON_FILE}")

@@ -18,6 +18,7 @@ from pmstudio.lints.grounding import lint_grounding
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.lints.outline import outline_from_postmortem
 from pmstudio.lints.segments import Segment, segments_from_postmortem
+from pmstudio.mdparse import segments_from_markdown
 from pmstudio.schema import Evidence, Finding, PostMortem
 from pmstudio.templates import Template, best_fit
 
@@ -94,8 +95,6 @@ def lint_markdown(
     `declared` says the team declared that template (config, `--template`): its required sections
     missing are then high; otherwise (a best-fit guess) at most medium. No template: no C1 at all.
     """
-    from pmstudio.mdparse import segments_from_markdown
-
     if template == "auto":
         fitted = best_fit(md)
         template = fitted.template if fitted is not None else None

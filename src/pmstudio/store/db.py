@@ -7,7 +7,6 @@ connection across calls.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pmstudio.prompts import project_root
+from pmstudio.resources import default_db
 
 LOCK_RETRY_SECONDS = 30.0
 
@@ -28,8 +27,8 @@ class StoreBusyError(Exception):
 
 
 def default_db_path() -> Path:
-    env = os.environ.get("PMSTUDIO_DB")
-    return Path(env) if env else project_root() / "var" / "pmstudio.duckdb"
+    """`$PMSTUDIO_DB`, else `pmstudio.duckdb` in the user data directory (see pmstudio.resources)."""
+    return default_db()
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -41,7 +40,7 @@ def _is_lock_error(exc: Exception) -> bool:
 def connect(
     path: str | Path | None = None, *, read_only: bool = False, retry_s: float = LOCK_RETRY_SECONDS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open `path` (default: `$PMSTUDIO_DB` or var/pmstudio.duckdb), retrying while it is locked."""
+    """Open `path` (default: `default_db_path()`), retrying while it is locked."""
     db = Path(path) if path is not None else default_db_path()
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)

@@ -13,20 +13,20 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from deepeval.test_case import LLMTestCase
 
+from pmstudio.evals.metrics.times import TimeIndex
 from pmstudio.golden import GoldenCase, KeyEvent
+from pmstudio.lints.actors import people_from_evidence
+from pmstudio.lints.grounding import EvidenceIndex
+from pmstudio.lints.outline import Outline, outline_from_postmortem
+from pmstudio.lints.segments import Segment, segments_from_postmortem
+from pmstudio.render import render_markdown
 from pmstudio.schema import Bundle, Evidence, PostMortem, TimelineEntry
 from pmstudio.timeparse import zone
-
-if TYPE_CHECKING:
-    from pmstudio.evals.metrics.grounding import TimeIndex
-    from pmstudio.lints.grounding import EvidenceIndex
-    from pmstudio.lints.outline import Outline
-    from pmstudio.lints.segments import Segment
 
 MATCH_TOLERANCE = timedelta(minutes=2)
 """Draft time vs golden time (milestones, key events): ±2 min, or the same day for date-only facts."""
@@ -48,39 +48,27 @@ class EvalContext:
 
     @cached_property
     def segments(self) -> list[Segment]:
-        from pmstudio.lints.segments import segments_from_postmortem
-
         return segments_from_postmortem(self.pm)
 
     @cached_property
     def outline(self) -> Outline:
-        from pmstudio.lints.outline import outline_from_postmortem
-
         return outline_from_postmortem(self.pm, self.segments)
 
     @cached_property
     def evidence_index(self) -> EvidenceIndex:
-        from pmstudio.lints.grounding import EvidenceIndex
-
         return EvidenceIndex(self.evidence)
 
     @cached_property
     def time_index(self) -> TimeIndex:
-        from pmstudio.evals.metrics.grounding import TimeIndex
-
         return TimeIndex(self.evidence, self.tz)
 
     @cached_property
     def markdown(self) -> str:
-        from pmstudio.render import render_markdown
-
         return render_markdown(self.pm)
 
     @cached_property
     def all_people(self) -> set[str]:
         """Golden `people` plus the bundle's people and person-like evidence actors."""
-        from pmstudio.lints.actors import people_from_evidence
-
         return {p for p in [*self.case.expected.people, *self.people] if p.strip()} | people_from_evidence(
             self.evidence
         )
@@ -154,8 +142,6 @@ def _remember(key: str, ctx: EvalContext) -> None:
 
 def make_test_case(pm: PostMortem, case: GoldenCase, bundle: Bundle) -> LLMTestCase:
     """The deepeval test case every metric (deterministic or judge) measures."""
-    from pmstudio.render import render_markdown
-
     metadata: dict[str, Any] = {
         "postmortem": pm.model_dump(mode="json"),
         "case": case.model_dump(mode="json"),
