@@ -71,7 +71,7 @@ compare: $(STAMP) ## Compare the last eval run by model and prompt set
 	$(BIN)/pmstudio compare --by model,prompt
 
 dashboard: $(STAMP) ## Start the Streamlit dashboard on http://127.0.0.1:8501
-	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false --client.showErrorDetails none
+	$(BIN)/pmstudio dashboard --port 8501
 
 bench: $(STAMP) ## Benchmarks: prints side-by-side ratios, writes var/bench/results.json
 	$(BIN)/python bench/run.py

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from pmstudio.cliio import err, fail, write_atomic
 from pmstudio.followcli import export_app, similar_cmd
 
 app = typer.Typer(
@@ -32,30 +32,10 @@ app.add_typer(export_app, name="export")
 app.command("similar")(similar_cmd)
 runs_app = typer.Typer(help="Stored drafts and eval runs: list, show, export.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
-err = Console(stderr=True)
 
 
 EXIT_SECTIONS_FAILED = 3
 """`pmstudio draft` wrote the draft, but at least one section failed (or is an offline fallback)."""
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit with `code`."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temp file + rename, so a failure never leaves a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class SectionProgress:
@@ -724,6 +704,7 @@ def dashboard_cmd(
         sys.executable, "-m", "streamlit", "run", str(dashboard_app()),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+        "--client.showErrorDetails", "none",
     ]
     err.print(f"dashboard: http://127.0.0.1:{port} (Ctrl-C stops it)", highlight=False)
     try:

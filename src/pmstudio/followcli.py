@@ -13,13 +13,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pmstudio.cliio import fail, write_atomic
+
 export_app = typer.Typer(help="Export a post-mortem's follow-through (action items to a tracker).", no_args_is_help=True)
 err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    from pmstudio.cli import fail
-
     fail(message, code)
 
 
@@ -71,8 +71,6 @@ def export_actions(
         if out is None:
             sys.stdout.write(text)
         else:
-            from pmstudio.cli import write_atomic
-
             write_atomic(out, text)
             err.print(f"{len(items)} action items -> {out} ({to}, .{EXTENSIONS[to]})", highlight=False)
         return

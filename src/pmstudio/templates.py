@@ -20,13 +20,13 @@ import types
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pmstudio.resources import data_file
 from pmstudio.schema import (
     PHASES,
     SECTION_TYPES,
@@ -394,8 +394,8 @@ class Template(_Strict):
 # --------------------------------------------------------------------------- registry
 
 
-def _builtin_dir() -> Any:
-    return resources.files("pmstudio").joinpath(TEMPLATES_DIR)
+def _builtin_dir() -> Path:
+    return data_file("templates")
 
 
 def builtin_names() -> list[str]:

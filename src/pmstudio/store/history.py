@@ -78,7 +78,8 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_runs(flt: RunFilter, db: str | Path | None = None) -> list[RunRow]:
-    where, params = ["TRUE"], []
+    where: list[str] = ["TRUE"]
+    params: list[Any] = []
     if flt.status:
         where.append("r.status = ?")
         params.append(flt.status)
