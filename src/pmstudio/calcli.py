@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pmstudio.cliio import err, fail, write_atomic
+
 label_app = typer.Typer(
     help="Label drafts from a terminal: accept/dismiss findings, rate sections 1-5, prefer one draft.",
     no_args_is_help=True,
@@ -23,8 +25,6 @@ Reason = Annotated[str, typer.Option(help="one-line reason")]
 
 
 def _fail(message: str) -> None:
-    from pmstudio.cli import fail
-
     fail(message)
 
 
@@ -213,7 +213,6 @@ def calibrate_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Agreement of lints, metrics and judges with reviewers' labels; stored, printed, and used for gating."""
-    from pmstudio.cli import err, write_atomic
     from pmstudio.evals.calibration import calibrate
     from pmstudio.evals.labelset import LabelSetError, load_starter
     from pmstudio.models import ModelConfigError, build_model
