@@ -17,6 +17,7 @@ from pmstudio.lints.segments import unshown_text_paths
 from pmstudio.models import ModelConfigError, list_models
 from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
 from pmstudio.prompts import available_sets
+from pmstudio.publish import publish_draft
 from pmstudio.render import failure_reason, render_json, render_markdown
 from pmstudio.schema import (
     SECTION_NAMES,
@@ -28,7 +29,7 @@ from pmstudio.schema import (
     SummarySection,
     TimelineSection,
 )
-from pmstudio.store import record_draft, update_draft_markdown
+from pmstudio.store import update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
 from pmstudio.templates import TemplateField, builtin_names, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
@@ -84,9 +85,7 @@ def _layout() -> str:
 
 
 def _save_new(record: DraftRecord, bundle: Bundle) -> None:
-    assert record.postmortem is not None
-    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic, template=_layout())
-    record_draft(record, bundle, markdown=md, command="dashboard")
+    publish_draft(record, bundle, command="dashboard", template=_layout())
     st.session_state["draft_id"] = record.draft_id
     st.query_params["draft"] = record.draft_id
 

@@ -89,8 +89,8 @@ def draft(
     from pmstudio.models import ModelConfigError, parse_model_ref
     from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
     from pmstudio.prompts import PromptError, load_prompt_set
-    from pmstudio.render import render_json, render_markdown
-    from pmstudio.store import record_draft
+    from pmstudio.publish import publish_draft, rendered
+    from pmstudio.render import render_json
 
     if fmt not in ("md", "json"):
         fail(f"--format: expected md or json, got {fmt!r}")
@@ -138,7 +138,7 @@ def draft(
         from pmstudio.memory import enrich
 
         record.postmortem = enrich(record.postmortem, incident_id=bundle.id, db=db)
-    markdown = render_markdown(record.postmortem, bundle=bundle, critic=record.critic, template=layout)
+    markdown = rendered(record, bundle, layout)
     text = markdown if fmt == "md" else render_json(record.postmortem)
     if audience != "internal":
         text = render_audience(record.postmortem, audience, bundle=bundle)
@@ -154,7 +154,7 @@ def draft(
 
         write_atomic(findings, json.dumps([f.model_dump() for f in record.critic.findings], indent=2) + "\n")
     if store:
-        record_draft(record, bundle, markdown=markdown, path=db, command="draft")
+        publish_draft(record, bundle, path=db, command="draft", template=layout)
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -641,7 +641,8 @@ def runs_export(
 @db_app.command("status")
 def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None) -> None:
     """Show applied and pending migrations and row counts."""
-    from pmstudio.store.db import connect, default_db_path, first_row
+    from pmstudio.store.db import connect, default_db_path
+    from pmstudio.store.evals import table_counts
     from pmstudio.store.migrations import applied, pending
 
     path = db or default_db_path()
@@ -652,11 +653,8 @@ def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = Non
         Console().print(f"database: {path}")
         Console().print(f"applied: {', '.join(applied(con)) or '-'}")
         Console().print(f"pending: {', '.join(pending(con)) or '-'}")
-        for (table,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
-        ).fetchall():
-            n = first_row(con.execute(f'SELECT count(*) FROM "{table}"'))
-            Console().print(f"  {table}: {n[0] if n else 0} rows")
+    for table, n in table_counts(path):
+        Console().print(f"  {table}: {n} rows")
 
 
 def _register_feedback() -> None:

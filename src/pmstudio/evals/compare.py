@@ -17,7 +17,7 @@ from scipy import stats
 
 from pmstudio.render import render_markdown
 from pmstudio.schema import PostMortem
-from pmstudio.store.queries import frame
+from pmstudio.store.evals import score_rows
 
 CONFIDENCE = 0.95
 RESAMPLES = 2000
@@ -72,20 +72,7 @@ class Comparison(BaseModel):
 
 def load_scores(run_ids: Sequence[str], db: str | Path | None = None) -> list[ScoreRow]:
     """Scores of the runs, read through a short read-only connection (a missing database reads as empty)."""
-    df = frame(
-        db,
-        """
-        SELECT s.run_id, s.case_id, s.model, s.prompt_set, s.repeat_idx, s.metric, s.score, s.passed, s.gate,
-               c.failure_class
-        FROM scores s LEFT JOIN eval_cells c
-          ON c.run_id = s.run_id AND c.case_id = s.case_id AND c.model = s.model
-         AND c.prompt_set = s.prompt_set AND c.repeat_idx = s.repeat_idx
-        WHERE s.run_id IN (SELECT unnest(?))
-        ORDER BY 1, 2, 3, 4, 5, 6
-        """,
-        [list(run_ids)],
-        need="m002_create_evals",
-    )
+    df = score_rows(run_ids, db)
     records = df.astype(object).where(df.notna(), None).to_dict("records") if not df.empty else []
     return [ScoreRow.model_validate(r) for r in records]
 

@@ -24,12 +24,11 @@ from pydantic import BaseModel, Field
 from pmstudio.golden import GoldenCase
 from pmstudio.orchestrator import DraftSettings, code_version, draft_postmortem
 from pmstudio.prompts import load_prompt_set
-from pmstudio.render import render_markdown
+from pmstudio.publish import publish_draft
 from pmstudio.resources import golden_dir, package_dir
 from pmstudio.schema import Bundle, PostMortem
-from pmstudio.store import connect, migrate
-from pmstudio.store.db import first_row, insert_rows
-from pmstudio.store.writes import _draft_rows, finish_run, start_run
+from pmstudio.store import connect, evals
+from pmstudio.store.writes import finish_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
 ENGINE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".md", ".txt", ".toml")
@@ -172,26 +171,11 @@ class Runner:
     def lookup(self, key: str, case: GoldenCase) -> tuple[tuple[str, PostMortem] | None, dict[str, dict[str, Any]]]:
         """One short connection: the cached draft for `key` and, when there is one, its cached scores."""
         with connect(self.db) as con:
-            row = first_row(con.execute(
-                "SELECT draft_id, postmortem FROM drafts WHERE cache_key = ? AND status IN ('ok', 'partial') "
-                "AND postmortem IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
-                [key],
-            ))
-            if row is None:
+            hit = evals.cached_draft(con, key)
+            if hit is None:
                 return None, {}
-            pm = PostMortem.model_validate_json(row[1])
-            return (str(row[0]), pm), self._cached_scores(con, [k for _, k in self.score_keys(pm, case)])
-
-    def _cached_scores(self, con: Any, keys: list[str]) -> dict[str, dict[str, Any]]:
-        if not keys:
-            return {}
-        rows = con.execute(
-            "SELECT DISTINCT ON (score_key) score_key, score, threshold, passed, gate, reason, backend, error "
-            "FROM scores WHERE score_key IN (SELECT unnest(?)) AND error IS NULL",
-            [keys],
-        ).fetchall()
-        cols = ("score_key", "score", "threshold", "passed", "gate", "reason", "backend", "error")
-        return {r[0]: dict(zip(cols, r, strict=True)) for r in rows}
+            pm = PostMortem.model_validate_json(hit[1])
+            return (hit[0], pm), evals.cached_scores(con, [k for _, k in self.score_keys(pm, case)])
 
     def score_keys(self, pm: PostMortem, case: GoldenCase) -> list[tuple[Any, str]]:
         from pmstudio.evals.metrics import selected_metrics
@@ -310,12 +294,9 @@ class Runner:
         cache_key: str | None = None,
     ) -> None:
         """Insert one cell's rows (its new draft, scores and eval_cells row) inside the caller's transaction."""
-        if record is not None and bundle is not None and record.postmortem is not None:
-            md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
-            _draft_rows(
-                con, record, bundle, run_id=run_id, markdown=md, case_id=case.id, cache_key=cache_key,
-                repeat_idx=cell.repeat_idx,
-            )
+        if record is not None and bundle is not None:
+            publish_draft(record, bundle, con=con, run_id=run_id, case_id=case.id, cache_key=cache_key,
+                          repeat_idx=cell.repeat_idx)
         common = {
             "run_id": run_id,
             "case_id": cell.case_id,
@@ -323,32 +304,23 @@ class Runner:
             "prompt_set": cell.prompt_set,
             "repeat_idx": cell.repeat_idx,
         }
-        # a resumed run retries cells that ended in an error; their old error row is replaced
-        con.execute(
-            "DELETE FROM eval_cells WHERE run_id = ? AND case_id = ? AND model = ? AND prompt_set = ? "
-            "AND repeat_idx = ? AND status = 'error'",
-            list(common.values()),
-        )
-        insert_rows(con, "scores", [{**common, "draft_id": draft_id, **sc} for sc in scores])
         usage = record.usage if record is not None else None
-        insert_rows(
+        evals.write_cell(
             con,
-            "eval_cells",
-            [
-                {
-                    **common,
-                    "draft_id": draft_id,
-                    "draft_cached": result.draft_cached,
-                    "status": result.status,
-                    "error": result.error,
-                    "failure_class": case.failure_class,
-                    "latency_ms": (record.latency_ms if record is not None else seconds * 1000.0),
-                    "cost_usd": usage.cost_usd if usage else None,
-                    "input_tokens": usage.input_tokens if usage else None,
-                    "output_tokens": usage.output_tokens if usage else None,
-                    "finished_at": datetime.now(UTC),
-                }
-            ],
+            common,
+            [{"draft_id": draft_id, **sc} for sc in scores],
+            {
+                "draft_id": draft_id,
+                "draft_cached": result.draft_cached,
+                "status": result.status,
+                "error": result.error,
+                "failure_class": case.failure_class,
+                "latency_ms": (record.latency_ms if record is not None else seconds * 1000.0),
+                "cost_usd": usage.cost_usd if usage else None,
+                "input_tokens": usage.input_tokens if usage else None,
+                "output_tokens": usage.output_tokens if usage else None,
+                "finished_at": datetime.now(UTC),
+            },
         )
 
     async def write(self, run_id: str, cell: Cell, case: GoldenCase, record: Any, draft_id: str | None,
@@ -356,15 +328,9 @@ class Runner:
                     cache_key: str | None = None) -> None:
         """One cell in one transaction: a kill at any point leaves the cell complete or absent."""
         async with self.write_lock:
-            with connect(self.db) as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    self._cell_rows(con, run_id, cell, case, record, draft_id, scores, result, seconds,
-                                    bundle=bundle, cache_key=cache_key)
-                    con.execute("COMMIT")
-                except Exception:
-                    con.execute("ROLLBACK")
-                    raise
+            with evals.transaction(self.db) as con:
+                self._cell_rows(con, run_id, cell, case, record, draft_id, scores, result, seconds,
+                                bundle=bundle, cache_key=cache_key)
 
     async def write_cached(self, run_id: str, cells: list[Cell], hits: dict[tuple[str, str, str, int], Any]) -> list[CellResult]:
         """Cells whose draft and every score are cached: scored from cache, written in one transaction."""
@@ -372,20 +338,14 @@ class Runner:
             return []
         results = []
         async with self.write_lock:
-            with connect(self.db) as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    for cell in cells:
-                        key, (draft_id, pm), cached = hits[cell.key()]
-                        case = self.cases[cell.case_id]
-                        scores = await self.score(pm, case, cached)
-                        result = CellResult(cell=cell, status="ok", draft_cached=True, scores_cached=len(scores))
-                        self._cell_rows(con, run_id, cell, case, None, draft_id, scores, result, 0.0, cache_key=key)
-                        results.append(result)
-                    con.execute("COMMIT")
-                except Exception:
-                    con.execute("ROLLBACK")
-                    raise
+            with evals.transaction(self.db) as con:
+                for cell in cells:
+                    key, (draft_id, pm), cached = hits[cell.key()]
+                    case = self.cases[cell.case_id]
+                    scores = await self.score(pm, case, cached)
+                    result = CellResult(cell=cell, status="ok", draft_cached=True, scores_cached=len(scores))
+                    self._cell_rows(con, run_id, cell, case, None, draft_id, scores, result, 0.0, cache_key=key)
+                    results.append(result)
         for r in results:
             self.on_progress(run_id, r)
         return results
@@ -398,33 +358,23 @@ class Runner:
             keys[c.key()] = draft_cache_key(self.cases[c.case_id], c.model, prompts.hash(), self.settings, c.repeat_idx)
         out: dict[tuple[str, str, str, int], Any] = {}
         with connect(self.db) as con:
-            rows = con.execute(
-                "SELECT cache_key, draft_id, postmortem FROM drafts WHERE cache_key IN (SELECT unnest(?)) "
-                "AND status IN ('ok', 'partial') AND postmortem IS NOT NULL ORDER BY finished_at DESC",
-                [list(set(keys.values()))],
-            ).fetchall()
-            drafts: dict[str, tuple[str, PostMortem]] = {}
-            for key, draft_id, pm_json in rows:
-                drafts.setdefault(key, (str(draft_id), PostMortem.model_validate_json(pm_json)))
+            drafts = {
+                key: (draft_id, PostMortem.model_validate_json(pm_json))
+                for key, (draft_id, pm_json) in evals.cached_drafts(con, list(keys.values())).items()
+            }
             wanted = {}
             for c in cells:
                 hit = drafts.get(keys[c.key()])
                 if hit is not None:
                     wanted[c.key()] = (hit, self.score_keys(hit[1], self.cases[c.case_id]))
-            cached = self._cached_scores(con, sorted({k for _, sk in wanted.values() for _, k in sk}))
+            cached = evals.cached_scores(con, sorted({k for _, sk in wanted.values() for _, k in sk}))
         for ck, (hit, sk) in wanted.items():
             if all(k in cached for _, k in sk):
                 out[ck] = (keys[ck], hit, {k: cached[k] for _, k in sk})
         return out
 
     def done_cells(self, run_id: str) -> set[tuple[str, str, str, int]]:
-        with connect(self.db) as con:
-            migrate(con)
-            rows = con.execute(
-                "SELECT case_id, model, prompt_set, repeat_idx FROM eval_cells WHERE run_id = ? AND status <> 'error'",
-                [run_id],
-            ).fetchall()
-        return {(str(a), str(b), str(c), int(d)) for a, b, c, d in rows}
+        return evals.done_cells(run_id, self.db)
 
     async def run(self, run_id: str | None = None) -> str:
         """Run (or, with an existing `run_id`, resume) the grid; return the run id."""
@@ -450,11 +400,7 @@ class Runner:
 
     def run_status(self, run_id: str) -> str:
         """'ok' when every cell of the run (this invocation's and any resumed before) drafted, else 'partial'."""
-        with connect(self.db) as con:
-            row = first_row(con.execute(
-                "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status NOT IN ('ok', 'partial')", [run_id]
-            ))
-        return "ok" if row is None or not row[0] else "partial"
+        return "partial" if evals.failed_cells(run_id, self.db) else "ok"
 
     async def _tracked(self, run_id: str, cell: Cell) -> CellResult:
         result = await self.run_cell(run_id, cell)
@@ -463,20 +409,14 @@ class Runner:
 
 
 def last_run(db: str | Path | None = None, *, kind: str = "eval", unfinished: bool = False) -> str | None:
-    with connect(db) as con:
-        migrate(con)
-        where = "kind = ?" + (" AND finished_at IS NULL" if unfinished else "")
-        row = first_row(con.execute(f"SELECT run_id FROM runs WHERE {where} ORDER BY started_at DESC LIMIT 1", [kind]))
-    return str(row[0]) if row else None
+    return evals.last_run_id(kind, unfinished=unfinished, path=db)
 
 
 def run_settings(run_id: str, db: str | Path | None = None) -> EvalSettings:
-    with connect(db) as con:
-        migrate(con)
-        row = first_row(con.execute("SELECT settings FROM runs WHERE run_id = ? AND kind = 'eval'", [run_id]))
-    if row is None:
+    text = evals.run_settings_json(run_id, db)
+    if text is None:
         raise KeyError(f"no eval run {run_id!r}")
-    data = json.loads(row[0])
+    data = json.loads(text)
     return EvalSettings.model_validate({k: v for k, v in data.items() if k in EvalSettings.model_fields})
 
 

@@ -62,7 +62,7 @@ def finish_run(run_id: str, status: str, *, path: str | Path | None = None) -> N
         con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, _now(), run_id])
 
 
-def _draft_rows(
+def draft_rows(
     con: duckdb.DuckDBPyConnection,
     record: DraftRecord,
     bundle: Bundle,
@@ -210,7 +210,7 @@ def record_draft(
                         duckdb.__version__,
                     ],
                 )
-            _draft_rows(
+            draft_rows(
                 con, record, bundle, run_id=run_id, markdown=markdown, case_id=case_id, cache_key=cache_key,
                 repeat_idx=repeat_idx,
             )
