@@ -217,11 +217,10 @@ async def _score_one(test_case: Any, classes: list[Any], judge: str | None) -> l
 def test_cases(draft_ids: Sequence[str], db: str | Path | None, cases: dict[str, Any]) -> dict[str, Any]:
     """The deepeval test case of each stored draft of a golden case (drafts of other bundles are left out)."""
     from pmstudio.evals.metrics import make_test_case
-    from pmstudio.store.queries import frame, get_draft
+    from pmstudio.store.queries import draft_cases, get_draft
 
     ids = list(dict.fromkeys(draft_ids))
-    case_of = frame(db, "SELECT draft_id, case_id FROM drafts WHERE draft_id IN (SELECT unnest(?))", [ids])
-    case_map = dict(zip(case_of.get("draft_id", []), case_of.get("case_id", []), strict=False))
+    case_map = draft_cases(ids, db)
     out: dict[str, Any] = {}
     for did in ids:
         case = cases.get(case_map.get(did) or "")

@@ -197,17 +197,17 @@ def load_starter(
     """Store the snapshots and the starter labels (once per label-set hash); return (run id, labels stored)."""
     from pmstudio.golden import load_dataset
     from pmstudio.render import render_markdown
-    from pmstudio.store.db import connect, first_row
+    from pmstudio.store.db import connect
     from pmstudio.store.feedback import record_many
     from pmstudio.store.migrations import migrate
-    from pmstudio.store.writes import record_draft
+    from pmstudio.store.queries import draft_exists, run_exists
+    from pmstudio.store.writes import delete_run, record_draft
 
     ls = load_label_set(folder)
     run_id = LABEL_RUN_PREFIX + ls.sha
     with connect(db) as con:
         migrate(con)
-        done = first_row(con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]))
-    if done and done[0]:
+    if run_exists(run_id, db):
         return run_id, 0
     if cases is None:
         from pmstudio.evals.runner import default_dataset
@@ -223,17 +223,14 @@ def load_starter(
                 raise LabelSetError(f"{labels_dir() / 'drafts'}: snapshot of unknown golden case {case_id!r}")
             bundle = case_bundle(cases[case_id])
             rec = snapshot_record(s)
-            with connect(db, read_only=False) as con:
-                exists = first_row(con.execute("SELECT 1 FROM drafts WHERE draft_id = ?", [rec.draft_id]))
-            if exists:
+            if draft_exists(rec.draft_id, db):
                 continue
             md = render_markdown(s.postmortem, bundle=bundle, critic=s.critic)
             record_draft(rec, bundle, run_id=run_id, markdown=md, path=db, case_id=case_id)
         n = len(record_many(items, path=db))
     except (FeedbackError, LabelSetError):
         finish_run(run_id, "failed", path=db)
-        with connect(db) as con:
-            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        delete_run(run_id, path=db)
         raise
     finish_run(run_id, "ok", path=db)
     return run_id, n

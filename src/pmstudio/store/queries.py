@@ -246,3 +246,17 @@ def case_variants(run_ids: Sequence[str], case_id: str, db: str | Path | None = 
         )
         for r in df.itertuples()
     ]
+
+
+def draft_cases(draft_ids: Sequence[str], db: str | Path | None = None) -> dict[str, str | None]:
+    """The golden case id of each stored draft (None for drafts of other bundles)."""
+    df = frame(db, "SELECT draft_id, case_id FROM drafts WHERE draft_id IN (SELECT unnest(?))", [list(draft_ids)])
+    return dict(zip(df.get("draft_id", []), df.get("case_id", []), strict=False))
+
+
+def run_exists(run_id: str, db: str | Path | None = None) -> bool:
+    return not frame(db, "SELECT 1 FROM runs WHERE run_id = ?", [run_id]).empty
+
+
+def draft_exists(draft_id: str, db: str | Path | None = None) -> bool:
+    return not frame(db, "SELECT 1 FROM drafts WHERE draft_id = ?", [draft_id]).empty

@@ -234,3 +234,9 @@ def update_draft_markdown(draft_id: str, markdown: str, postmortem_json: str | N
             con.execute(
                 "UPDATE drafts SET markdown = ?, postmortem = ? WHERE draft_id = ?", [markdown, postmortem_json, draft_id]
             )
+
+
+def delete_run(run_id: str, *, path: str | Path | None = None) -> None:
+    """Forget a run row (a run that failed before any of its drafts was kept)."""
+    with connect(path) as con:
+        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
