@@ -9,10 +9,15 @@ gets.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from pmstudio.schema import Finding
+
+if TYPE_CHECKING:
+    from pmstudio.config import CheckSettings
+    from pmstudio.templates import Template
 
 
 class Located(BaseModel):
@@ -27,6 +32,7 @@ class Located(BaseModel):
 class CheckReport(BaseModel):
     findings: list[Located] = Field(default_factory=list)
     exit_code: int = 0
+    declared: bool = Field(default=False, description="completeness judged against a declared template")
 
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -76,14 +82,38 @@ def locate(md: str, findings: list[Finding]) -> list[Located]:
     return out
 
 
-def exit_code(findings: list[Finding]) -> int:
-    """1 when any finding is high, else 0."""
-    return 1 if any(f.severity == "high" for f in findings) else 0
+FAILING_RULES = ("B", "C2")  # blame (B1-B10) and template residue
 
 
-def check_markdown(md: str, *, people: list[str] | None = None) -> CheckReport:
-    """Lint `md` (a Markdown post-mortem) as `pmstudio check` does."""
+def fails(finding: Finding, *, declared: bool = False) -> bool:
+    """Whether `finding` fails the check (exit 1): a high finding of blame or template residue, or
+    -- only when the team declared its template -- a required section missing (C1)."""
+    if finding.severity != "high":
+        return False
+    if finding.rule.startswith(FAILING_RULES):
+        return True
+    return declared and finding.rule.startswith("C1")
+
+
+def exit_code(findings: list[Finding], *, declared: bool = False) -> int:
+    """1 when a finding fails the check (see `fails`), else 0."""
+    return 1 if any(fails(f, declared=declared) for f in findings) else 0
+
+
+def check_markdown(
+    md: str,
+    *,
+    people: list[str] | None = None,
+    template: Template | Literal["auto"] | None = "auto",
+    declared: bool = False,
+    rules: CheckSettings | None = None,
+) -> CheckReport:
+    """Lint `md` (a Markdown post-mortem) as `pmstudio check` does: against `template` (default: the
+    best-fitting built-in, or none), with a team's per-rule select / ignore / severity applied."""
+    from pmstudio.config import apply_rules
     from pmstudio.lints import lint_markdown
 
-    found = lint_markdown(md, people=people or None)
-    return CheckReport(findings=locate(md, found), exit_code=exit_code(found))
+    found = lint_markdown(md, people=people or None, template=template, declared=declared)
+    if rules is not None:
+        found = apply_rules(found, rules)
+    return CheckReport(findings=locate(md, found), exit_code=exit_code(found, declared=declared), declared=declared)

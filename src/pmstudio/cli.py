@@ -176,52 +176,47 @@ def draft(
 
 @app.command()
 def check(
-    path: Annotated[Path, typer.Argument(help="a post-mortem in Markdown")],
-    people: Annotated[str, typer.Option(help="comma-separated names that must not be presented as causes")] = "",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+    paths: Annotated[list[Path], typer.Argument(help="post-mortems in Markdown (one or more files)")],
+    people: Annotated[str, typer.Option(help="comma-separated names that must not be presented as causes (a hint: personal names count anyway)")] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text | json | sarif | github")] = "text",
     template: Annotated[str | None, typer.Option("--template", "-t", help="judge sections against this template NAME or PATH (default: config, else best fit)")] = None,
 ) -> None:
-    """Lint an existing (human-written) post-mortem; exits 1 when high-severity findings exist."""
-    from pmstudio.config import ConfigError, apply_rules, discover, judge_template
-    from pmstudio.lints.run import lint_markdown
+    """Lint hand-written post-mortems; exits 1 on high blame, template residue or (declared template only) missing required sections."""
+    from pmstudio.check import check_markdown
+    from pmstudio.checkout import FORMATS, render
+    from pmstudio.config import ConfigError, discover, judge_template
     from pmstudio.templates import TemplateError
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        fail(f"{path}: cannot read ({exc.strerror})")
-    if not data.strip():
-        fail(f"{path}: file is empty")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text")
+    if fmt not in FORMATS:
+        fail(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})")
+    texts: dict[str, str] = {}
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            fail(f"{path}: cannot read ({exc.strerror})")
+        if not data.strip():
+            fail(f"{path}: file is empty")
+        try:
+            texts[str(path)] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            fail(f"{path}: not UTF-8 text")
     names = [n.strip() for n in people.split(",") if n.strip()]
+    reports = {}
     try:
         config = discover()
-        judged = judge_template(text, config, template)
+        for name, text in texts.items():
+            judged = judge_template(text, config, template)
+            err.print(f"{name}: {judged.describe()}", highlight=False, markup=False, soft_wrap=True)
+            reports[name] = check_markdown(
+                text, people=names or None, template=judged.template, declared=judged.declared, rules=config.settings.check
+            )
     except (ConfigError, TemplateError) as exc:
         fail(str(exc))
-    err.print(f"{path}: {judged.describe()}", highlight=False, markup=False, soft_wrap=True)
-    found = lint_markdown(text, people=names or None, template=judged.template, declared=judged.declared)
-    found = apply_rules(found, config.settings.check)
-    if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps([f.model_dump() for f in found], indent=2) + "\n")
-    else:
-        out = Console()
-        for f in found:
-            out.print(
-                f"{path}: [{f.severity}] {f.rule} in {f.section}: \"{f.span}\" - {f.message}"
-                + (f" Suggested: {f.suggestion}" if f.suggestion else ""),
-                highlight=False,
-                markup=False,
-            )
-        high = sum(f.severity == "high" for f in found)
-        med = sum(f.severity == "medium" for f in found)
-        out.print(f"check: {high} high, {med} medium, {len(found) - high - med} low", highlight=False)
-    if any(f.severity == "high" for f in found):
+    output = render(reports, fmt, declared=any(r.declared for r in reports.values()))
+    if output:
+        sys.stdout.write(output + "\n")
+    if any(r.exit_code for r in reports.values()):
         raise typer.Exit(1)
 
 

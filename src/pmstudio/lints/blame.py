@@ -1,8 +1,9 @@
-"""Blame lints (lexicon classes B1-B8) over segments, with the false-alarm guards of §2.4.
+"""Blame lints (lexicon classes B1-B10) over segments, with the false-alarm guards of §2.4.
 
-B1 (person as cause) lives in `cause`, B3 (counterfactuals) in `counterfactual`; the pattern
-classes (B2 human error, B4 behaviour remediation, B5 judgmental, B6 condescending, B7 "outage"
-inflation, B8 distancing) are lexicon regexes with guards (negation, temporal "just", literal
+B1 (person as cause) and B10 (self-blame, "I messed up") live in `cause`, B3 (counterfactuals) in
+`counterfactual`; the pattern classes (B2 human error incl. agentless "an error was made", B4
+behaviour remediation, B5 judgmental, B6 condescending, B7 "outage" inflation, B8 distancing, B9
+rhetorical blame) are lexicon regexes with guards (negation, temporal "just", literal
 "clearly"). Everything runs on text whose code spans, quotes and citations are blanked
 (`segments.mask`); overlapping hits keep the most specific class.
 """
@@ -21,7 +22,10 @@ from pmstudio.lints.rewrite import drop_span
 from pmstudio.lints.segments import Segment, mask, sentences
 from pmstudio.schema import Finding, FindingSeverity
 
-_PRIORITY = {"B1": 0, "B2": 1, "B3": 2, "B4": 3, "B5": 4, "B7": 5, "B6": 6, "B8": 7}
+_PRIORITY = {"B9": 0, "B1": 1, "B10": 1, "B2": 2, "B3": 3, "B4": 4, "B5": 5, "B7": 6, "B6": 7, "B8": 8}
+_QUESTION = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:was|is|were|did|does|do|has|have|had|could|can|would|will|should)\b[^?]*\?\s*$", re.I
+)
 _JUST_OK = re.compile(
     r"\s*(?:before|after|prior|under|over|below|above|as|in|enough|a|an|the|one|two|three|four|five|six|seven|eight|"
     r"nine|ten|once|twice|now|then|ahead|past|shy|short|about|around|minutes?|seconds?|hours?|within|when|like|"
@@ -77,7 +81,9 @@ def blame_hits(seg: Segment, actors: Actors, lex: Lexicon, *, severity: str | No
         sent = masked[s:e]
         found: list[Hit] = []
         found += b1_hits(sent, actors, mt, lex)
-        found += _patterns(sent, seg, "B2", lex, "high" if seg.kind != "action" else "medium")
+        if not _QUESTION.match(sent):  # "Was it caused by human error?" asks, it does not blame
+            found += _patterns(sent, seg, "B2", lex, "high" if seg.kind != "action" else "medium")
+        found += _patterns(sent, seg, "B9", lex, lex.cls("B9").severity or "high")
         if seg.kind != "heading":
             found += b3_hits(sent, seg, actors, mt, lex)
             b4 = lex.cls("B4")
@@ -104,6 +110,8 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 def rule_id(lex: Lexicon, cls: str) -> str:
     if cls == "B1":
         return lex.data.B1.rule
+    if cls == "B10":
+        return lex.data.B10.rule
     if cls == "B3":
         return lex.data.B3.rule
     return lex.cls(cls).rule

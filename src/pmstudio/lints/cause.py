@@ -13,7 +13,7 @@ import re
 
 from pmstudio.lints.actors import Actors
 from pmstudio.lints.clauses import Hit, after_words, is_adverb, lead, np_start
-from pmstudio.lints.lexicon import Lexicon, load_lexicon
+from pmstudio.lints.lexicon import Lexicon, load_lexicon, words
 from pmstudio.lints.matchers import Matchers
 from pmstudio.lints.rewrite import by_rewrite, capitalise, participle, passive, replace_possessive
 
@@ -45,12 +45,44 @@ _OMISSION = re.compile(
 _EXPLAINED = re.compile(r"\b(?:because|since|as|due to|given that|so|until|while|when)\b", re.I)
 
 
+def _subject(sent: str, start: int) -> bool:
+    """The actor opens its clause (only determiners or a time stamp before it)."""
+    before = re.split(r"[,;:(]|\s[-–—]\s|\b(?:and|but|so|because|when|while|after|before|then)\b", sent[:start])[-1]
+    words_before = [w for w in re.findall(r"[\w'’]+", before) if not re.fullmatch(r"[\d:.]+|utc|the|a|an|our|their|at|on", w, re.I)]
+    return not words_before
+
+
 def _explained_omission(matched: str, rest: str) -> bool:
     return bool(_OMISSION.match(matched)) and bool(_EXPLAINED.search(rest))
 
 
 def _filler_word(word: str, mt: Matchers) -> bool:
     return word.lower() in mt.filler or is_adverb(word)
+
+
+_BY_MISTAKE = re.compile(r"\b(?:by\s+(?:mistake|accident)|in\s+error|mistakenly|accidentally|inadvertently)\b", re.I)
+_ASIDE = re.compile(
+    r"(?:\s+(?:who|that)\s+[^,;:.!?]{1,80}?)?\s*,\s*(?:[\w-]+ly|however|again|once\s+more|of\s+course|it\s+seems|apparently)\s*,"
+)
+
+
+def _self_blame(sent: str, start: int, lex: Lexicon) -> Hit | None:
+    """B10: "I messed up the MX records" -- medium, with a system-centred rewrite."""
+    b10 = lex.data.B10
+    m = re.compile(rf"I\s+(?:\w+ly\s+|then\s+|just\s+)?(?P<v>{words(b10.verbs)})\b", re.I).match(sent, start)
+    if not m:
+        return None
+    rest = re.split(r"[,;:.!?]|\s(?:and|but|so|because|when|while)\s", sent[m.end() :])[0].strip()
+    suggestion = b10.suggestion
+    inf = re.match(r"to\s+(?P<v>[\w-]+)\s+(?P<obj>.+)$", rest)
+    done = passive(inf.group("obj"), participle(inf.group("v"))) if inf else None
+    if done is None and rest.lower().startswith(("the ", "a ", "an ", "our ", "this ", "that ")):
+        obj = capitalise(rest)
+        plural = obj.split()[-1].lower().endswith("s") and not obj.lower().startswith(("a ", "an ", "this ", "that "))
+        done = f"{obj} {'were' if plural else 'was'} set up incorrectly"
+    if done:
+        suggestion = f'Describe what happened to the system: "{done}", then what made that easy to get wrong.'
+    return Hit("B10", start, m.end(), b10.severity, b10.message, suggestion)
 
 
 def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
@@ -63,6 +95,12 @@ def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
     for a in actors.find(sent):
         if a.strength == "collective":
             continue
+        if a.text == "I":
+            own = _self_blame(sent, a.start, lex)
+            if own is not None:
+                hits.append(own)
+                continue
+
         vp = mt.strong_vp if a.strength == "strong" else mt.weak_vp
         pos = a.end
         poss = re.match(r"['’]s?(?=\s)", sent[pos:])
@@ -74,6 +112,9 @@ def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
                 continue
             steps, allowed, limit = after_words(sent, pos, 6), _np_word, 6
         else:
+            aside = _ASIDE.match(sent, pos) if a.strength == "strong" else None
+            if aside:
+                pos = aside.end()  # "the user who cut the release, crucially, forgot ..."
             steps = after_words(sent, pos, 7)
             if steps and steps[0].word.lower() in ("who", "that") and a.strength == "strong":
                 allowed, limit = _relative_word, 7  # "the developer who wrote the cache introduced ..."
@@ -107,6 +148,13 @@ def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
             continue
         if a.strength != "strong":
             continue
+        if _subject(sent, a.start):
+            clause = re.split(r"[,;:.!?]|\s(?:and|but|so|because|when|while|after|before)\s", sent[a.end :])[0]
+            bm = _BY_MISTAKE.search(clause)
+            if bm and len(clause[: bm.start()].split()) <= 10:
+                end = a.end + bm.end()
+                hits.append(Hit("B1", np_start(sent, a.start, actors, mt), end, b1.severity, b1.message, lex_suggestion()))
+                continue
         if _compound(sent, a.end):
             continue  # "because of engineer error": the actor word modifies a noun
         prefix = sent[max(0, a.start - 80) : a.start]

@@ -1,9 +1,12 @@
-"""B3, counterfactuals about people ("should have", "could have", "failed to", "if only", "had X done").
+"""B3, counterfactuals about people ("should have", "could have", "failed to", "if only", "had X done",
+"could have been avoided by ...").
 
 Flagged only when the subject right before the counterfactual is a person, role or "we"/"they"
 ("the job failed to start" passes), or for a passive that implies a person's omission ("should have
-been reviewed"); "should" without "have" is never a counterfactual. High in the narrative of the
-timeline, summary, impact and root cause; medium elsewhere (lessons, action items).
+been reviewed"); "should" without "have" is never a counterfactual, and "could not have ... without their help" is
+credit, not one. High in the narrative of the timeline, summary, impact and root cause; medium
+elsewhere (lessons, action items). Avoidability ("could have been avoided by sending to a test
+segment first") judges a choice in hindsight and is high anywhere but in action items.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ from pmstudio.lints.segments import Segment
 from pmstudio.schema import FindingSeverity
 
 NARRATIVE_HIGH = ("timeline", "summary", "impact", "root_cause", "header")
+# "The outage could have been avoided by deploying ...": hindsight about a choice, whoever made it.
+_AVOIDABLE = re.compile(
+    r"\b(?:could|would|might)\s+(?:\w+ly\s+)?have\s+been\s+(?:\w+ly\s+)?(?:avoided|prevented|averted|stopped|caught)"
+    r"\s+(?:by|if|had|with)\b[^,;.!?]*",
+    re.I,
+)
+# "We couldn't have done it without their help": credit for what did happen, not a counterfactual.
+_CREDIT = re.compile(r"\bwithout\b", re.I)
 
 
 def b3_hits(sent: str, seg: Segment, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
@@ -48,8 +59,13 @@ def b3_hits(sent: str, seg: Segment, actors: Actors, mt: Matchers, lex: Lexicon)
             return tok.start
         return None
 
+    for m in _AVOIDABLE.finditer(sent):
+        sev_avoid: FindingSeverity = "medium" if seg.kind == "action" else b3.severity_narrative
+        hits.append(Hit("B3", m.start(), m.end(), sev_avoid, b3.message, b3.suggestion))
     for m in mt.modal.finditer(sent):
         pp = m.group("pp")
+        if _CREDIT.search(sent, m.end()):
+            continue
         if not is_participle(pp) and not m.group("been"):
             continue
         passive_person = bool(m.group("been")) and pp.lower() in mt.passive_people

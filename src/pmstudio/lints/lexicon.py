@@ -27,6 +27,9 @@ class Actors(_Model):
     roles: list[str]
     ambiguous: list[str]
     collective: list[str]
+    extra_first_names: list[str] = Field(default_factory=list)
+    not_names: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
 
 
 class B1Words(_Model):
@@ -79,6 +82,22 @@ class PatternClass(_Model):
     patterns: list[PatternSpec]
 
 
+class SelfBlame(_Model):
+    rule: str
+    severity: FindingSeverity
+    message: str
+    verbs: list[str]
+    suggestion: str
+
+
+class Injection(_Model):
+    rule: str
+    severity: FindingSeverity
+    severity_draft: FindingSeverity
+    message: str
+    patterns: list[str]
+
+
 class Residue(_Model):
     rule: str
     severity: FindingSeverity
@@ -97,6 +116,9 @@ class LexiconFile(_Model):
     B6: PatternClass
     B7: PatternClass
     B8: PatternClass
+    B9: PatternClass
+    B10: SelfBlame
+    injection: Injection
     residue: Residue
 
 
@@ -116,6 +138,7 @@ class Lexicon(BaseModel):
     data: LexiconFile
     patterns: dict[str, list[CompiledPattern]]
     residue: list[re.Pattern[str]]
+    injection: list[re.Pattern[str]]
     source: str
 
     def cls(self, name: str) -> PatternClass:
@@ -141,7 +164,7 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
         raise ValueError(f"{source}: invalid lexicon ({where}: {err['msg']})") from exc
     patterns: dict[str, list[CompiledPattern]] = {}
     try:
-        for name in ("B2", "B4", "B5", "B6", "B7", "B8"):
+        for name in ("B2", "B4", "B5", "B6", "B7", "B8", "B9"):
             cls: PatternClass = getattr(data, name)
             patterns[name] = [
                 CompiledPattern(
@@ -150,9 +173,10 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
                 for p in cls.patterns
             ]
         residue = [re.compile(p) for p in data.residue.patterns]
+        injection = [re.compile(p, re.M) for p in data.injection.patterns]
     except re.error as exc:
         raise ValueError(f"{source}: invalid pattern ({exc})") from exc
-    return Lexicon(data=data, patterns=patterns, residue=residue, source=source)
+    return Lexicon(data=data, patterns=patterns, residue=residue, injection=injection, source=source)
 
 
 @lru_cache(maxsize=4)

@@ -23,7 +23,7 @@ class Matchers:
         )
         self.b1_patterns = [re.compile(p, re.I) for p in b1.patterns]
         person_only = [
-            v for v in b1.cause_verbs if re.match(r"(forg|ignor|neglect|overlook|mistyp|misread|fat)", v)
+            v for v in b1.cause_verbs if re.match(r"(forg|ignor|neglect|overlook|mistyp|misread|misunderst|misjudg|fat|did)", v)
         ]
         self.weak_vp = re.compile(rf"\s*(?:{words(person_only)}|{omission}|{adverb}){end}", re.I)
         self.change_nouns = {w.lower() for w in b1.change_nouns}

@@ -15,6 +15,7 @@ from pmstudio.lints.actors import people_from_evidence
 from pmstudio.lints.blame import lint_blame
 from pmstudio.lints.completeness import lint_completeness
 from pmstudio.lints.grounding import lint_grounding
+from pmstudio.lints.injection import lint_injection_evidence, lint_injection_markdown, lint_injection_segments
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.lints.outline import outline_from_postmortem
 from pmstudio.lints.segments import Segment, segments_from_postmortem
@@ -76,8 +77,10 @@ def lint_postmortem(
     found = lint_blame(segments, people=_people(people, evidence), severity=outline.severity)
     timed = None if evidence is None else any(e.at is not None for e in evidence)
     found += lint_completeness(outline, segments, timed_evidence=timed, evidence_text=_joined(evidence))
+    found += lint_injection_segments(segments)
     if evidence is not None:
         found += lint_grounding(outline, segments, evidence)
+        found += lint_injection_evidence(evidence)
     return sort_findings(_unique(found))
 
 
@@ -111,9 +114,25 @@ def lint_markdown(
         declared=declared,
         judge_sections=template is not None,
     )
+    found = [f for f in found if not _reference_link(f, md)]
+    found += lint_injection_markdown(md, segments)
     if evidence is not None:
         found += lint_grounding(doc, segments, evidence)
+        found += lint_injection_evidence(evidence)
     return sort_findings(_unique(found))
+
+
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*\S", re.M)
+
+
+def _reference_link(f: Finding, md: str) -> bool:
+    """A Markdown reference link (`[Five Whys]` with a `[Five Whys]: url` definition, or `[text][ref]`)
+    is not a template placeholder."""
+    if not f.rule.startswith("C2") or not (f.span.startswith("[") and f.span.endswith("]")):
+        return False
+    label = f.span[1:-1].strip().lower()
+    defined = {m.group("label").strip().lower() for m in _LINK_DEFINITION.finditer(md)}
+    return label in defined or re.search(re.escape(f.span) + r"\[[^\]]*\]", md) is not None
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
