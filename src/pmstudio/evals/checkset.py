@@ -131,9 +131,11 @@ def _overlaps(loc: Located, span: tuple[int, int, int]) -> bool:
 
 def _entry_lines(md: str) -> tuple[list[int], list[int]]:
     """Lines of the timeline entries and action items the check's reader finds."""
+    from pmstudio.lints.bodies import read_bodies
     from pmstudio.mdparse import segments_from_markdown
 
     _, doc = segments_from_markdown(md)
+    doc = read_bodies(md, doc)
 
     def num(field: str) -> int:
         m = re.search(r"(\d+)", field)

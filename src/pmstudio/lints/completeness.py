@@ -220,6 +220,8 @@ def _action_findings(outline: Outline) -> list[Finding]:
     unlinked = 0
     for a in outline.actions:
         label = a.title.strip() or a.field
+        if a.done or a.tracker:
+            continue  # done, or tracked where the owner and date live
         if NO_OWNER.match(a.owner.strip()):
             out.append(_f("C8-action-owner", "high", "actions", label,
                           "Action item has no owner.", "Name the owning team or role (a person only if the materials name one)."))  # fmt: skip

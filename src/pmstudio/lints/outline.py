@@ -46,6 +46,8 @@ class OutlineAction(BaseModel):
     kind: str | None = None
     impact: str = ""
     factor_ids: list[str] = Field(default_factory=list)
+    done: bool = Field(default=False, description="marked done ([x], Done, struck through)")
+    tracker: str = Field(default="", description="tracker reference (URL, #123, ABC-123) that holds owner and date")
 
 
 class Citation(BaseModel):

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pmstudio.lints.actors import people_from_evidence
 from pmstudio.lints.blame import lint_blame
+from pmstudio.lints.bodies import read_bodies
 from pmstudio.lints.completeness import lint_completeness
 from pmstudio.lints.grounding import lint_grounding
 from pmstudio.lints.injection import lint_injection_evidence, lint_injection_markdown, lint_injection_segments
@@ -102,6 +103,7 @@ def lint_markdown(
         fitted = best_fit(md)
         template = fitted.template if fitted is not None else None
     segments, doc = segments_from_markdown(md, template)
+    doc = read_bodies(md, doc)
     names = _people(people, evidence) if people else _people(harvest_people(segments), evidence)
     found = lint_blame(segments, people=names, severity=doc.severity)
     timed = None if evidence is None else any(e.at is not None for e in evidence)
