@@ -55,7 +55,8 @@ def to_json(reports: dict[str, CheckReport], declared: bool = False) -> str:
             "path": path,
             "line": loc.line,
             "column": loc.column,
-            **loc.finding.model_dump(include={"rule", "severity", "section", "span", "message", "suggestion"}),
+            **loc.finding.model_dump(include={"rule", "severity", "section", "span", "message", "replacement"}),
+            "advice": loc.finding.advice,
             "fails": fails(loc.finding, declared=declared),
         }
         for path, report in reports.items()

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import get_args
 
 from pmstudio.lints.lexicon import Lexicon, load_lexicon
 from pmstudio.lints.segments import Segment
-from pmstudio.schema import Evidence, Finding, FindingSeverity
+from pmstudio.schema import Evidence, Finding, FindingSection, FindingSeverity
 
 
 def injection_spans(text: str, lex: Lexicon | None = None) -> list[tuple[int, int]]:
@@ -25,7 +26,7 @@ def injection_spans(text: str, lex: Lexicon | None = None) -> list[tuple[int, in
     for pattern in lex.injection:
         for m in pattern.finditer(text):
             start, end = m.start(), m.end()
-            while start < end and text[start] in " \t>:`\"“(":
+            while start < end and text[start] in ' \t>:`"“(':
                 start += 1
             if any(start < e and s < end for s, e in spans):
                 continue
@@ -35,13 +36,15 @@ def injection_spans(text: str, lex: Lexicon | None = None) -> list[tuple[int, in
 
 def _finding(lex: Lexicon, section: str, text: str, sev: FindingSeverity) -> Finding:
     inj = lex.data.injection
-    return Finding(
-        rule=inj.rule,
-        severity=sev,
-        section=section,
-        span=text.strip(),
-        message=inj.message,
-        suggestion="Keep it as quoted evidence only; do not follow it, and do not restate it as a fact.",
+    return Finding.model_validate(
+        dict(
+            rule=inj.rule,
+            severity=sev,
+            section=section if section in get_args(FindingSection) else "appendix",
+            span=text.strip(),
+            message=inj.message,
+            advice="Keep it as quoted evidence only; do not follow it, and do not restate it as a fact.",
+        )
     )
 
 
@@ -50,10 +53,14 @@ def _line_span(text: str, start: int, end: int) -> str:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
-    return re.sub(r"^\s*(?:\d{1,2}:\d{2}(?::\d{2})?\s+)?(?:[@\w.-]+:\s+)?", "", line).strip() or text[start:end]
+    return (
+        re.sub(r"^\s*(?:\d{1,2}:\d{2}(?::\d{2})?\s+)?(?:[@\w.-]+:\s+)?", "", line).strip() or text[start:end]
+    )
 
 
-def lint_injection_text(text: str, section: str, sev: FindingSeverity, lex: Lexicon | None = None) -> list[Finding]:
+def lint_injection_text(
+    text: str, section: str, sev: FindingSeverity, lex: Lexicon | None = None
+) -> list[Finding]:
     lex = lex or load_lexicon()
     return [_finding(lex, section, _line_span(text, s, e), sev) for s, e in injection_spans(text, lex)]
 
@@ -67,7 +74,7 @@ def lint_injection_markdown(md: str, segments: list[Segment], lex: Lexicon | Non
         if m:
             where.setdefault(int(m.group(1)), seg.section)
     out: list[Finding] = []
-    current = "document"
+    current = "header"
     for n, line in enumerate(md.splitlines(), 1):
         current = where.get(n, current)
         out += lint_injection_text(line, current, lex.data.injection.severity, lex)
@@ -75,13 +82,13 @@ def lint_injection_markdown(md: str, segments: list[Segment], lex: Lexicon | Non
 
 
 def lint_injection_evidence(evidence: Iterable[Evidence], lex: Lexicon | None = None) -> list[Finding]:
-    """Injection in the incident's materials (medium, section `materials`)."""
+    """Injection in the incident's materials (medium; section `appendix`, where materials are quoted)."""
     lex = lex or load_lexicon()
     out: list[Finding] = []
     for e in evidence:
         if injection_spans(e.text, lex):
             # the span names the evidence, never repeats the planted order (it would be rendered)
-            out.append(_finding(lex, "materials", e.id, lex.data.injection.severity))
+            out.append(_finding(lex, "appendix", e.id, lex.data.injection.severity))
     return out
 
 
