@@ -7,6 +7,7 @@ Run with `make bench`. Prints one table per benchmark and writes var/bench/resul
   4. input scaling         offline draft of 1, 10, 100 MB of generated logs+chat: time and peak RSS
   5. store                 dashboard leaderboard and case-drill queries over 1 M score rows
   6. similar               cross-incident memory: `similar` over 1,000 and 10,000 indexed incidents (target 200 ms)
+  7. check                 `pmstudio check` on a generated 20,000-word post-mortem (target < 2 s), vs 2,000 words
 Use `--quick` for a smaller run (CI smoke); `--only NAME` to run one.
 """
 
@@ -356,7 +357,50 @@ def bench_similar(quick: bool) -> dict[str, Any]:
     return out
 
 
-BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store, "similar": bench_similar}
+# --------------------------------------------------------------------------- 7. check on a long document
+
+
+def long_postmortem(words: int) -> str:
+    """A post-mortem of at least `words` words, made of the check corpus's dev documents' sections
+    (every timeline, table, action and blame shape), renumbered so each section is its own."""
+    docs = sorted((ROOT / "datasets" / "check" / "dev").glob("*.md"))
+    parts = ["# Post-Mortem: a very long incident review", ""]
+    count = 0
+    i = 0
+    while count < words:
+        text = docs[i % len(docs)].read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("# "))
+        parts.append(body.replace("## ", f"## Part {i + 1}: ", ))
+        count += len(body.split())
+        i += 1
+    return "\n".join(parts) + "\n"
+
+
+def bench_check(quick: bool) -> dict[str, Any]:
+    from pmstudio.check import check_markdown
+
+    sizes = [2_000, 20_000]
+    out: dict[str, Any] = {}
+    rows = []
+    check_markdown(long_postmortem(500))  # warm-up: lexicon, name lists, templates
+    for words in sizes:
+        md = long_postmortem(words)
+        times = []
+        for _ in range(1 if quick else 3):
+            t = time.perf_counter()
+            report = check_markdown(md)
+            times.append(time.perf_counter() - t)
+        best = min(times)
+        out[f"words_{words}"] = {"words": len(md.split()), "seconds": best, "findings": len(report.findings)}
+        rows.append([f"{len(md.split()):,}", best, len(report.findings), best / 2.0])
+    out["ratio_20k_vs_2k"] = out["words_20000"]["seconds"] / max(out["words_2000"]["seconds"], 1e-9)
+    table("check on a long post-mortem (best of runs, warm)", ["words", "seconds", "findings", "seconds / 2 s target"], rows)
+    console.print(f"20k vs 2k words: {out['ratio_20k_vs_2k']:.1f}x the time for 10x the text")
+    return out
+
+
+BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store,
+           "similar": bench_similar, "check": bench_check}
 
 
 def main() -> None:

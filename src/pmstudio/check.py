@@ -54,6 +54,7 @@ def locate(md: str, findings: list[Finding]) -> list[Located]:
             inside = not inside
             continue
         fenced.append(inside)
+    order = sorted(range(len(lines)), key=lambda i: fenced[i])  # unfenced lines first
     used: dict[tuple[str, str], set[int]] = {}
     out: list[Located] = []
     for f in findings:
@@ -64,11 +65,7 @@ def locate(md: str, findings: list[Finding]) -> list[Located]:
         best: tuple[int, int] | None = None
         taken = used.setdefault((f.rule, span), set())
         for probe in probes:
-            hits = [
-                (i, lines[i].find(probe))
-                for i in sorted(range(len(lines)), key=lambda i: fenced[i])
-                if probe in lines[i]
-            ]
+            hits = [(i, lines[i].find(probe)) for i in order if probe in lines[i]]
             free = [h for h in hits if h[0] not in taken]
             if free or hits:
                 best = (free or hits)[0]

@@ -157,6 +157,15 @@ def norm_heading(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+# (template id, normalised heading) -> (the template, kept alive so its id is never reused; its section)
+_MATCHED: dict[tuple[int, str], tuple[object, TemplateSection | None]] = {}
+
+
+@lru_cache(maxsize=1024)
+def _normed(headings: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(norm_heading(h) for h in headings)
+
+
 # --------------------------------------------------------------------------- the declaration
 
 
@@ -372,10 +381,10 @@ class Template(_Strict):
         n = norm_heading(heading)
         if not n:
             return None
-        for s in self.sections:
-            if n in {norm_heading(h) for h in s.headings()}:
-                return s
-        return None
+        key = (id(self), n)
+        if key not in _MATCHED:
+            _MATCHED[key] = (self, next((s for s in self.sections if n in _normed(tuple(s.headings()))), None))
+        return _MATCHED[key][1]
 
     def fields(self) -> list[tuple[TemplateSection, TemplateField]]:
         return [(s, f) for s in self.sections for f in s.fields]

@@ -49,13 +49,25 @@ def _guarded(guard: str | None, sent: str, m: re.Match[str], cues: re.Pattern[st
     return False
 
 
+_CUES: dict[tuple[int, str], re.Pattern[str] | None] = {}
+
+
+def _cues(lex: Lexicon, cls: str) -> re.Pattern[str] | None:
+    """The class's negation cues as one regex, built once per lexicon."""
+    key = (id(lex), cls)
+    if key not in _CUES:
+        spec = lex.cls(cls)
+        _CUES[key] = (
+            re.compile(rf"(?<![\w-]){words(spec.negation_cues)}(?![\w-])|n['’]t\b", re.I)
+            if spec.negation_cues
+            else None
+        )
+    return _CUES[key]
+
+
 def _patterns(sent: str, seg: Segment, cls: str, lex: Lexicon, sev: FindingSeverity) -> list[Hit]:
     spec = lex.cls(cls)
-    cues = (
-        re.compile(rf"(?<![\w-]){words(spec.negation_cues)}(?![\w-])|n['’]t\b", re.I)
-        if spec.negation_cues
-        else None
-    )
+    cues = _cues(lex, cls)
     hits = []
     for p in lex.patterns[cls]:
         for m in p.regex.finditer(sent):
@@ -66,8 +78,26 @@ def _patterns(sent: str, seg: Segment, cls: str, lex: Lexicon, sev: FindingSever
             suggestion = p.suggestion.replace("{span}", m.group(0))
             if cls in ("B5", "B6"):
                 suggestion = f'"{drop_span(text, m.start() - offset, m.end() - offset)}"'
-            hits.append(Hit(cls, m.start(), m.end(), sev, spec.message, suggestion))
+            repl = _rhetorical_rewrite(m.group(0)) if cls == "B9" else None
+            hits.append(Hit(cls, m.start(), m.end(), sev, spec.message, suggestion, repl))
     return hits
+
+
+_WHO_THOUGHT = re.compile(
+    r"^who\s+(?:\w+\s+)?(?:thought|decided|figured|agreed|signed\s+off\s+on|came\s+up\s+with)\s+(?:that\s+)?"
+    r"(?P<x>.+?)\s+(?:was|is|would\s+be|were)\s+(?:a\s+)?\w+\s+(?:idea|plan|move|call)\s*\??$",
+    re.I,
+)
+
+
+def _rhetorical_rewrite(span: str) -> str:
+    """A neutral statement for a rhetorical question ("Who thought X was a good idea?" -> "X looked
+    reasonable at the time."); a verdict ("this is on him") is simply dropped."""
+    m = _WHO_THOUGHT.match(span.strip())
+    if m:
+        x = m.group("x").strip()
+        return f"{x[:1].upper()}{x[1:]} looked reasonable at the time" + ("." if span.rstrip().endswith("?") else "")
+    return ""
 
 
 def blame_hits(seg: Segment, actors: Actors, lex: Lexicon, *, severity: str | None = None) -> list[Hit]:
@@ -94,7 +124,7 @@ def blame_hits(seg: Segment, actors: Actors, lex: Lexicon, *, severity: str | No
             if severity in ("medium", "low") and seg.kind == "narrative":
                 found += _patterns(sent, seg, "B7", lex, lex.cls("B7").severity or "medium")
         found += _patterns(sent, seg, "B5", lex, lex.cls("B5").severity or "medium")
-        out += [Hit(h.cls, h.start + s, h.end + s, h.severity, h.message, h.suggestion) for h in found]
+        out += [Hit(h.cls, h.start + s, h.end + s, h.severity, h.message, h.suggestion, h.replacement) for h in found]
     return _dedupe(out)
 
 
@@ -139,6 +169,7 @@ def lint_blame(
                     span=span,
                     message=h.message,
                     suggestion=h.suggestion,
+                    replacement=h.replacement,
                 )
             )
     return findings

@@ -30,6 +30,7 @@ class Hit:
     severity: FindingSeverity
     message: str
     suggestion: str
+    replacement: str | None = None  # a drop-in rewrite of the span, when the rule has one
 
 
 @dataclass(frozen=True)
