@@ -98,3 +98,12 @@ def test_contributing_factors_counted_from_bullets() -> None:
     doc = read(md)
     assert len(doc.factors) == 3
     assert not [loc for loc in check_markdown(md).findings if loc.finding.rule.startswith("C7")]
+
+
+def test_phases_from_wider_vocabulary() -> None:
+    md = (
+        "# X\n\n## Timeline\n\n09:20 UTC: Docs job runs.\n11:47 UTC: A user opens an issue: the changelog is missing.\n"
+        "15:16 UTC: Fix deployed on production.\n"
+    )
+    assert [e.phase for e in read(md).entries] == [None, "detection", "mitigation"]
+    assert not [loc for loc in check_markdown(md).findings if loc.finding.rule.startswith("C3")]

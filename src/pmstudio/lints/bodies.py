@@ -50,14 +50,18 @@ _YEAR_FIRST = re.compile(r"^(?P<lead>[\s#*_|>-]*)(?P<y>\d{4})\s+(?P<m>[A-Z][a-z]
 _TRAILING_COLON = re.compile(r"^(?P<lead>[\s\-*+•\d.)|*_]*)(?P<clock>\d{1,2}:\d{2})(?P<colon>:)(?=\s)")
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+")
 _CHECKBOX = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\[(?P<mark>[ xX✓✔])\]\s*")
-_ACTION_POINT = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*)?action(?:\s+point|\s+item)?(?:\*\*)?\s*:\s*(?P<body>.+)$", re.I)
+_ACTION_POINT = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*)?action(?:\s+point|\s+item)?(?:\*\*)?\s*:\s*(?P<body>.+)$", re.I
+)
 _DONE = re.compile(
     r"✅|☑|✔|\[(?:x|X)\]|\(\s*(?:done|completed|closed|fixed|finished)\b[^)]*\)|\*\*\(?\s*(?:done|completed)\b"
     r"|\b(?:done|completed|closed)\s+(?:as\s+of|on\s+\d)|(?:^|[,;:—–-]\s*|\.\s+)(?:done|completed|closed)\s*[.)]?\s*$"
     r"|\b(?:has|have)\s+been\s+(?:done|completed|implemented)\b|^\s*~~.+~~",
     re.I,
 )
-_DONE_STATUS = re.compile(r"✅|☑|✔|\b(?:done|completed?|closed|fixed|resolved|shipped|merged|finished)\b", re.I)
+_DONE_STATUS = re.compile(
+    r"✅|☑|✔|\b(?:done|completed?|closed|fixed|resolved|shipped|merged|finished)\b", re.I
+)
 _TRACKER = re.compile(
     r"https?://\S+|(?<![\w/])#\d{2,}\b|\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b|\(bug\s+T?\d+\)|\bT\d{4,}\b|\bbug\s+\d{3,}\b|"
     r"\]\[[^\]]+\]|\[[^\]]+\]\([^)]+\)",
@@ -66,11 +70,25 @@ _OWNER = re.compile(
     r"\b(?:owner|owned by|assignee|assigned to|responsible)\s*[:=-]?\s*(?P<v>[^,;|()]+?)\s*(?=$|[,;|()]|\s[-–—]\s|\.\s|\b(?:due|priority|deadline|eta|status)\b)",
     re.I,
 )
-_DUE = re.compile(r"\b(?:due|deadline|eta|target(?: date)?)\s*[:=]?\s*(?P<v>\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8} \d{1,2}(?:, \d{4})?|Q[1-4](?: \d{4})?)", re.I)
+_DUE = re.compile(
+    r"\b(?:due|deadline|eta|target(?: date)?)\s*[:=]?\s*(?P<v>\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8} \d{1,2}(?:, \d{4})?|Q[1-4](?: \d{4})?)",
+    re.I,
+)
 _PRIORITY = re.compile(r"\b(?P<p>P[0-4])\b|\bpriority\s*[:=]?\s*(?P<v>\w+)", re.I)
 _FACTOR_ID = re.compile(r"\b(?:CF|F)-?\d{1,2}\b")
 _KIND = re.compile(r"\b(prevent|mitigate|detect|repair|investigate|process)\w*", re.I)
-_ITEM_COLUMNS = ("action item", "action", "item", "title", "task", "description", "follow-up", "remediation", "what", "change")
+_ITEM_COLUMNS = (
+    "action item",
+    "action",
+    "item",
+    "title",
+    "task",
+    "description",
+    "follow-up",
+    "remediation",
+    "what",
+    "change",
+)
 _OWNER_COLUMNS = ("owner", "owners", "assignee", "assigned to", "responsible", "owner role", "who")
 _DUE_COLUMNS = ("due", "due date", "deadline", "eta", "target date", "when")
 _STATUS_COLUMNS = ("status", "state", "done", "progress")
@@ -127,7 +145,7 @@ def _normalise(line: str) -> str:
         line = line[: m.end("clock")] + " " + line[m.end("colon") :]  # "- 12:31: text"
     m = _YEAR_FIRST.match(line)
     if m:
-        line = f"{m.group('lead')}{m.group('m')} {m.group('d')} {m.group('y')}{line[m.end():]}"  # "2024 March 3 22:52"
+        line = f"{m.group('lead')}{m.group('m')} {m.group('d')} {m.group('y')}{line[m.end() :]}"  # "2024 March 3 22:52"
     return line
 
 
@@ -155,7 +173,10 @@ def _stamp_at_start(line: str) -> tuple[Stamp, str] | None:
             if stamp is not None and not stamp.date_only:
                 return stamp, " | ".join(c for c in cells[1:] if c)
         return None
-    for candidate in (norm, _LEAD_WORDS.sub(lambda m: re.sub(r"\S+\s+$", "", m.group("lead")) + " ", norm, count=1)):
+    for candidate in (
+        norm,
+        _LEAD_WORDS.sub(lambda m: re.sub(r"\S+\s+$", "", m.group("lead")) + " ", norm, count=1),
+    ):
         stamp = find_stamp(candidate)
         if stamp is not None and not stamp.date_only:
             rest = re.sub(r"^(?:\*\*|__)?\s*(?:[\]|)]\s*)?(?:[-–—:|,]\s*)?", "", candidate[stamp.end :])
@@ -164,9 +185,60 @@ def _stamp_at_start(line: str) -> tuple[Stamp, str] | None:
     return None
 
 
-def _entry(stamp: Stamp, text: str, n: int, group: str, time_text: str) -> OutlineEntry:
+_PHASE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "resolution",
+        re.compile(
+            r"\b(?:resolved|recover(?:ed|s|y complete)|back\s+to\s+(?:normal|baseline)|all\s+clear|fully\s+operational|"
+            r"(?:works?|succeed(?:s|ed)?|flow(?:s|ing)?|reachable|normal|green|available|online|up)\s+again|caught\s+up|"
+            r"outage\s+ends|incident\s+(?:resolved|closed)|closes?\s+the\s+incident|reconnected|fix\s+confirmed|"
+            r"confirmed\s+(?:fixed|on\s+production)|(?:files?|exports?)\s+delivered|the\s+last\s+\w+\s+delivered|"
+            r"error\s+rates?\s+(?:back|returned)|queues?\s+(?:are\s+)?empty|cleared|takes?\s+(?:read\s+)?traffic\s+again|"
+            r"service\s+restored|the\s+site\s+(?:shows|is\s+back)|is\s+back|are\s+back|reconciled|(?:\w+\s+)fixed\s*[.;]?$)\b",
+            re.I,
+        ),
+    ),
+    (
+        "mitigation",
+        re.compile(
+            r"\b(?:roll(?:ed|s)?\s+back|rollback|revert(?:ed|s)?|disabled?|paused?|pinned|restart(?:ed|s)|fail(?:ed|s)?\s+over|"
+            r"drain(?:ed|s)|scaled|switched\s+off|workaround|hotfix|patched|rate-?limit(?:ed|s)?|throttled|blocked|"
+            r"fix(?:es)?\s+(?:merged|applied|deployed|shipped|live)|deploy(?:ed|s)?\s+(?:the\s+)?fix|(?:new|fresh)\s+"
+            r"(?:certificate|replica|cluster|token|key)|restor(?:ed|es)|re-?enabl(?:ed|es)|rebuil(?:t|ds?)|re-?ran|re-?runs?|"
+            r"promot(?:ed|es)|makes?\s+the\s+app\s+unavailable|stops?\s+the\s+rollout|flag\s+(?:changed|disabled)|"
+            r"(?:changed|corrected|updated)\s+to|installed|uploaded|removed|deleted|cancell?ed|points?\s+`?\w+`?\s+at)\b",
+            re.I,
+        ),
+    ),
+    (
+        "detection",
+        re.compile(
+            r"\b(?:alert(?:s|ed|ing)?|alarm|paged?|pages|pager|notic(?:ed?|es)|report(?:s|ed)?|detect(?:ed|s)|spott(?:ed|s)|"
+            r"discover(?:ed|s)|monitor(?:ing)?\s+(?:saw|sees|shows|first)|first\s+(?:report|sign|error)|opens?\s+(?:an?\s+)?"
+            r"(?:issue|ticket|task|incident)|(?:task|ticket|issue)\s+\S+\s+filed|filed|raised|flagged|acknowledg(?:ed|es)|"
+            r"incident\s+(?:opened|declared)|asks?\s+why|tells?\s+(?:us|\w+)\s+(?:that|on)|sees?\s+(?:the\s+)?error|"
+            r"contacts?\s+support|calls?\s+the\s+service\s+desk|complain(?:s|ed)?|raises?|identified|investigating|"
+            r"first\s+(?:\w+\s+){0,2}(?:calls?|complaints?|tickets?|messages?|questions?|reports?|errors?))\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def phase_of(group: str, text: str) -> str | None:
+    """The phase of a timeline entry: the Markdown reader's reading first, then wider vocabulary."""
     from pmstudio.mdparse import _phase
 
+    found = _phase(group, text)
+    if found:
+        return found
+    for phase, words in _PHASE_WORDS:
+        if words.search(text):
+            return phase
+    return None
+
+
+def _entry(stamp: Stamp, text: str, n: int, group: str, time_text: str) -> OutlineEntry:
     zone = stamp.zone or UTC
     local = stamp.value.replace(tzinfo=zone)
     at = local.astimezone(UTC) if stamp.has_year else None
@@ -174,7 +246,7 @@ def _entry(stamp: Stamp, text: str, n: int, group: str, time_text: str) -> Outli
     clock = int((stamp.value.hour * 60 + stamp.value.minute - offset.total_seconds() // 60) % 1440)
     text = re.sub(r"\s*\|\s*$", "", text).strip()
     return OutlineEntry(
-        field=f"line {n}", time_text=time_text, at=at, clock=clock, phase=_phase(group, text),
+        field=f"line {n}", time_text=time_text, at=at, clock=clock, phase=phase_of(group, text),
         group=group or "Timeline", text=text,
     )  # fmt: skip
 
@@ -222,9 +294,11 @@ def read_timeline(sec: Section) -> list[OutlineEntry]:
         found = _stamp_at_start(line)
         if found is not None:
             stamp, rest = found
-            out.append(_entry(stamp, rest, n, group, stripped[: 40]))
+            out.append(_entry(stamp, rest, n, group, stripped[:40]))
         elif _BULLET.match(line) and not _BULLET.match(line).group("indent"):  # type: ignore[union-attr]
-            date = find_date_marker(re.sub(r"^(\s*(?:[-*+•]|\d{1,3}[.)])\s+)(\d{4}-\d{2}-\d{2}):", r"\1\2", line))
+            date = find_date_marker(
+                re.sub(r"^(\s*(?:[-*+•]|\d{1,3}[.)])\s+)(\d{4}-\d{2}-\d{2}):", r"\1\2", line)
+            )
             inner = find_stamp(line, anywhere="any")
             if date is not None:
                 rest = re.sub(r"^[\s:–—-]+", "", line[date.end :]).strip()
@@ -244,7 +318,9 @@ def _tracker(text: str) -> str:
     return m.group(0) if m else ""
 
 
-def _action(title: str, body: str, n: int, *, done: bool, tracker: str, owner: str = "", due: str = "") -> OutlineAction:
+def _action(
+    title: str, body: str, n: int, *, done: bool, tracker: str, owner: str = "", due: str = ""
+) -> OutlineAction:
     prio = _PRIORITY.search(body)
     om = _OWNER.search(body) if not owner else None
     dm = _DUE.search(body) if not due else None
@@ -310,7 +386,9 @@ def _row(header: list[str], cells: list[str], n: int) -> OutlineAction:
                 return cells[i].strip("*_ ")
         return ""
 
-    title = col(_ITEM_COLUMNS) or next((c.strip("*_ ") for c in cells if c.strip() and not c.strip().isdigit()), "")
+    title = col(_ITEM_COLUMNS) or next(
+        (c.strip("*_ ") for c in cells if c.strip() and not c.strip().isdigit()), ""
+    )
     row = " | ".join(cells)
     status = col(_STATUS_COLUMNS)
     done = bool(_DONE_STATUS.search(status)) or _done(title) or bool(re.fullmatch(r"~~.+~~.*", title))
@@ -318,7 +396,9 @@ def _row(header: list[str], cells: list[str], n: int) -> OutlineAction:
     tracker = _tracker(col(_TRACKER_COLUMNS)) or col(_TRACKER_COLUMNS).strip() or _tracker(row)
     if tracker and tracker.lower() in ("todo", "**todo**", "-", "tbd", "n/a"):
         tracker = ""
-    return _action(title, row, n, done=done, tracker=tracker, owner=col(_OWNER_COLUMNS), due=col(_DUE_COLUMNS))
+    return _action(
+        title, row, n, done=done, tracker=tracker, owner=col(_OWNER_COLUMNS), due=col(_DUE_COLUMNS)
+    )
 
 
 OutlineT = TypeVar("OutlineT", bound=Outline)
@@ -349,7 +429,9 @@ def read_bodies(md: str, outline: OutlineT) -> OutlineT:
         return next((sp for sp in spans if sp[0] <= n <= sp[1]), None)
 
     theirs_e = {span_of(e.field) for e in outline.entries}
-    entries = [e for e in entries if span_of(e.field) not in theirs_e] + list(outline.entries)
+    entries = [e for e in entries if span_of(e.field) not in theirs_e] + [
+        e if e.phase else e.model_copy(update={"phase": phase_of(e.group, e.text)}) for e in outline.entries
+    ]
     theirs_a = {span_of(a.field) for a in outline.actions}
     kept = []
     for a in outline.actions:
