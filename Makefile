@@ -56,6 +56,7 @@ test-fast: $(STAMP) ## Tests without the browser ones
 
 eval: $(STAMP) ## Score dev (DATASET=) and the frozen test split (TEST_DATASET=, TEST_PROMPTS=) side by side (MODELS=, EVAL_PROMPTS=), then eval-check
 	@mkdir -p var/eval
+	@$(BIN)/pmstudio calibrate --if-stale --quiet
 	@rc=0; $(BIN)/pmstudio eval --dataset $(DATASET) --models $(MODELS) --prompts $(EVAL_PROMPTS) --thresholds evals/thresholds.yaml --json var/eval/dev.json || rc=$$?; \
 	$(BIN)/pmstudio eval --dataset $(TEST_DATASET) --models $(MODELS) --prompts $(TEST_PROMPTS) --json var/eval/test.json -q > var/eval/test.txt || rc=$$?; \
 	$(BIN)/python -m pmstudio.evals.splits var/eval/dev.json var/eval/test.json; \

@@ -23,6 +23,7 @@ pages = [
     st.Page("views/draft.py", title="Draft", icon="✍️", default=True),
     st.Page("views/compare.py", title="Compare", icon="⚖️"),
     st.Page("views/runs.py", title="Runs", icon="🗂️"),
+    st.Page("views/calibration.py", title="Calibration", icon="🎯"),
     st.Page("views/audiences.py", title="Audiences", icon="📣"),
     st.Page("views/patterns.py", title="Patterns", icon="🔁"),
 ]

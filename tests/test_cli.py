@@ -170,6 +170,13 @@ def test_eval_small_grid_then_cached_and_gated(tmp_path: Path) -> None:
     assert second.exit_code == 0 and "4 cells, 4 drafts from cache" in second.stderr
     strict = tmp_path / "strict.yaml"
     strict.write_text("metrics:\n  factor_recall: {min_mean: 0.99}\n")
+    ungated = runner.invoke(app, [*args, "--thresholds", str(strict)])  # no calibration yet: reported, not gating
+    assert ungated.exit_code == 0 and "not gating: factor_recall" in ungated.stderr
+    from pmstudio.evals.calibration import Agreement, CalibrationReport
+    from pmstudio.store.calibration import record_calibration
+
+    record_calibration(CalibrationReport(rows=[Agreement(kind="metric", name="factor_recall", statistic="kappa", value=0.7,
+                                                         n=40, calibrated=True)]), path=db)
     gated = runner.invoke(app, [*args, "--thresholds", str(strict)])
     assert gated.exit_code == 1 and "gate failed" in gated.stderr and "factor_recall" in gated.stderr
 

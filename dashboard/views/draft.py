@@ -33,7 +33,7 @@ from pmstudio.store import update_draft_markdown
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
 from pmstudio.templates import TemplateField, builtin_names, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
-from pmstudio.ui.feedback import section_rating
+from pmstudio.ui.feedback import finding_outcome, section_rating
 
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌", "fallback": "↩️"}
 
@@ -245,11 +245,13 @@ def _findings(section: str, findings: list[Finding]) -> None:
                 except EditError as exc:
                     st.error(escape_md(str(exc)))
                 else:
+                    finding_outcome(opened.draft_id, f, "accept", "applied the replacement")
                     st.rerun()
         with cols[2].popover("Dismiss"):
             reason = st.text_input("Reason (optional)", key=f"draft_dismiss_reason_{key}")
             if st.button("Dismiss finding", key=f"draft_dismiss_{key}"):
                 dismissed[fk] = reason.strip()
+                finding_outcome(opened.draft_id, f, "dismiss", reason)
                 st.rerun()
         if cols[3].button("Edit", key=f"draft_editf_{key}", help="edit this section by hand"):
             st.session_state[f"draft_editing_{opened.draft_id}"] = section

@@ -148,7 +148,8 @@ def label_import(
     except (LabelSetError, FeedbackError) as exc:
         _fail(str(exc))
         return
-    Console().print(f"{folder}: {n} labels stored (run {run_id})" if n else f"{folder}: already loaded ({run_id})")
+    Console().print(f"{folder}: {n} labels stored (run {run_id})" if n else f"{folder}: already loaded ({run_id})",
+                    soft_wrap=True, highlight=False)
 
 
 def _fmt(v: float | None, d: int = 2) -> str:
@@ -209,6 +210,8 @@ def calibrate_cmd(
     labels: Annotated[Path | None, typer.Option(help="label-set folder to load first (default evals/labels)")] = None,
     no_starter: Annotated[bool, typer.Option("--no-starter", help="do not load the starter label set")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="write the figures as JSON here")] = None,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="reuse the last calibration when labels, metric "
+                                            "versions and judge are unchanged")] = False,
     db: Db = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
@@ -237,11 +240,20 @@ def calibrate_cmd(
         if not quiet:
             err.print(msg, highlight=False)
 
-    report = calibrate(db, judge=judge, progress=say)
-    if sum(report.labels.values()) == 0:
-        _fail("calibrate: no labels in the database (load evals/labels or label drafts first)")
-    record_calibration(report, path=db)
-    print_report(report)
+    from pmstudio.evals.calibration import fingerprint, report_from_rows
+    from pmstudio.store.calibration import latest_calibration, latest_settings
+
+    fp = fingerprint(db, judge)
+    if if_stale and latest_settings(db).get("fingerprint") == fp:
+        say("calibration up to date (labels, metric versions and judge unchanged)")
+        report = report_from_rows(latest_calibration(db))
+    else:
+        report = calibrate(db, judge=judge, progress=say)
+        if sum(report.labels.values()) == 0:
+            _fail("calibrate: no labels in the database (load evals/labels or label drafts first)")
+        record_calibration(report, path=db, settings={"fingerprint": fp})
+    if not quiet:
+        print_report(report)
     if json_out is not None:
         write_atomic(json_out, report.model_dump_json(indent=2) + "\n")
 

@@ -433,7 +433,10 @@ def eval_cmd(
             progress.update(task, completed=done)
         run_id = asyncio.run(runner.run(run_id))
     seconds = time.perf_counter() - started
-    cmp = compare(load_scores([run_id], db), by=("model", "prompt"))
+    from pmstudio.evals.report import calibration_notice
+
+    calibrated, notice = calibration_notice(db)
+    cmp = compare(load_scores([run_id], db), by=("model", "prompt"), calibrated=calibrated)
     print_comparison(cmp)
     err.print(
         f"eval run {run_id}: {total} cells, {counts['cached']} drafts from cache, {counts['error']} errors; "
@@ -443,6 +446,12 @@ def eval_cmd(
     if json_out is not None:
         write_atomic(json_out, cmp.model_dump_json(indent=2) + "\n")
     if gates is not None:
+        from pmstudio.evals.report import ungated
+
+        if notice:
+            err.print(f"[yellow]{notice}[/]", highlight=False)
+        if ungated(cmp, gates):
+            err.print(f"uncalibrated, reported but not gating: {', '.join(ungated(cmp, gates))}", highlight=False)
         failures = gate_failures(cmp, gates)
         for line in failures:
             err.print(f"[red]gate failed:[/] {line}", highlight=False)
@@ -475,7 +484,9 @@ def compare_cmd(
     rows = load_scores(run_ids, db)
     if not rows:
         fail(f"compare: no scores for run(s) {', '.join(run_ids)}")
-    cmp = compare(rows, by=_csv(by), baseline=baseline, failure_class=failure_class)
+    from pmstudio.evals.report import calibration_notice
+
+    cmp = compare(rows, by=_csv(by), baseline=baseline, failure_class=failure_class, calibrated=calibration_notice(db)[0])
     print_comparison(cmp)
     if json_out is not None:
         write_atomic(json_out, cmp.model_dump_json(indent=2) + "\n")

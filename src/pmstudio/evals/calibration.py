@@ -479,3 +479,30 @@ def calibrate(
         if row is not None:
             report.rows.append(row)
     return report
+
+
+def fingerprint(db: str | Path | None, judge: str | None) -> str:
+    """What a calibration depends on: the labels, every metric's version and the judge."""
+    import hashlib
+    import json
+
+    from pmstudio.evals.metrics import METRICS
+    from pmstudio.store.feedback import labels_fingerprint
+
+    versions = sorted((m, str(getattr(cls, "metric_version", ""))) for m, cls in METRICS.items())
+    payload = json.dumps([labels_fingerprint(db), versions, judge or "", BAR_KAPPA, BAR_SPEARMAN, BAR_N, PASS_RATING])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def report_from_rows(df: pd.DataFrame) -> CalibrationReport:
+    """A stored calibration (store.calibration.latest_calibration) as a report again."""
+    import json
+
+    if df.empty:
+        return CalibrationReport()
+    fields = list(Agreement.model_fields)
+    rows = [Agreement.model_validate({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()})
+            for r in df[fields].to_dict("records")]
+    labels = json.loads(df["labels"].iloc[0]) if isinstance(df["labels"].iloc[0], str) else {}
+    return CalibrationReport(calib_id=str(df["calib_id"].iloc[0]), created_at=df["created_at"].iloc[0], labels=labels,
+                             rows=rows)

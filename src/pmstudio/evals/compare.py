@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from scipy import stats
 
 from pmstudio.render import render_markdown
@@ -44,8 +44,10 @@ class MetricSummary(BaseModel):
     mean: float | None
     ci_low: float | None
     ci_high: float | None
-    pass_rate: float | None
-    gate: bool
+    pass_rate: float | None = Field(description="share passed among applicable scores (N/A is neither pass nor fail)")
+    gate: bool = Field(description="gates: a gate metric and, when calibration was consulted, calibrated")
+    n_na: int = Field(default=0, description="scores that do not apply to the case (N/A)")
+    calibrated: bool | None = Field(default=None, description="meets the calibration bar; None: not consulted")
 
 
 class PairedDiff(BaseModel):
@@ -137,10 +139,20 @@ def paired_diff(base: dict[str, float], other: dict[str, float], metric: str, bn
     )
 
 
+def is_na(row: ScoreRow) -> bool:
+    """A score that does not apply to the case: no score and not a failure (errors store passed=False)."""
+    return row.score is None and row.passed is not False
+
+
 def compare(
     rows: list[ScoreRow], *, by: Sequence[str] = ("model", "prompt"), baseline: str | None = None,
-    failure_class: str | None = None,
+    failure_class: str | None = None, calibrated: Mapping[str, bool] | None = None,
 ) -> Comparison:
+    """Per variant and metric: mean with bootstrap CI and pass rate; paired differences against `baseline`.
+
+    N/A scores (no score, no error: the metric does not apply to the case) count neither as passes nor
+    as failures. With `calibrated` (metric id → meets the calibration bar), a gate metric gates only
+    when calibrated; the others are reported with `calibrated=False`."""
     if failure_class:
         rows = [r for r in rows if r.failure_class == failure_class]
     runs = sorted({r.run_id for r in rows})
@@ -158,11 +170,14 @@ def compare(
             g = groups.get((v, m), [])
             values = np.array([r.score for r in g if r.score is not None], dtype=float)
             low, high = bootstrap_ci(values)
-            passed = [r.passed for r in g if r.passed is not None]
+            na = [r for r in g if is_na(r)]
+            passed = [r.passed for r in g if r.passed is not None and not is_na(r)]
+            cal = None if calibrated is None else bool(calibrated.get(m, False))
             summaries.append(
                 MetricSummary(
                     variant=v, metric=m, n=len(values), mean=float(values.mean()) if len(values) else None,
-                    ci_low=low, ci_high=high, pass_rate=(sum(passed) / len(passed)) if passed else None, gate=gates[m],
+                    ci_low=low, ci_high=high, pass_rate=(sum(passed) / len(passed)) if passed else None,
+                    gate=gates[m] and cal is not False, n_na=len(na), calibrated=cal,
                 )
             )
     base = baseline if baseline in variants else (variants[0] if variants else None)

@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pmstudio.golden import GoldenCase
 from pmstudio.resources import card_dir
 from pmstudio.schema import Bundle, CriticReport, DraftRecord, PostMortem
 from pmstudio.store.feedback import (
     OVERALL,
+    RATING_MAX,
+    RATING_MIN,
     FeedbackError,
     FindingOutcome,
     Label,
@@ -93,6 +95,13 @@ class RatingLabel(BaseModel):
     rating: int
     rationale: str = Field(min_length=3)
 
+    @field_validator("rating")
+    @classmethod
+    def _range(cls, v: int) -> int:
+        if not RATING_MIN <= v <= RATING_MAX:
+            raise ValueError(f"rating {v} is outside {RATING_MIN}-{RATING_MAX}")
+        return v
+
 
 class PreferenceLabel(BaseModel):
     case: str
@@ -134,6 +143,24 @@ class LabelSet(BaseModel):
         if (case, variant) not in self.snapshots:
             raise LabelSetError(f"{file}: no snapshot of case {case!r} variant {variant!r} in evals/labels/drafts")
         return snapshot_id(case, variant)
+
+    def check(self) -> None:
+        """Every label names a section and (for findings) a finding of its frozen draft; raises LabelSetError."""
+        from pmstudio.schema import SECTION_TYPES
+
+        sections = set(SECTION_TYPES) | {OVERALL}
+        for file, lf in self.files.items():
+            for item in [*lf.ratings, *lf.findings, *[p for p in lf.preferences if p.section]]:
+                if item.section not in sections:
+                    raise LabelSetError(f"{file}: unknown section {item.section!r}")
+            for f in lf.findings:
+                snap = self.snapshots.get((f.case, f.variant))
+                if snap is None:
+                    raise LabelSetError(f"{file}: no snapshot of case {f.case!r} variant {f.variant!r} in evals/labels/drafts")
+                critic = snap.critic
+                keys = {(x.rule, x.section, x.span) for x in [*critic.findings, *critic.history]}
+                if (f.rule, f.section, f.span) not in keys:
+                    raise LabelSetError(f"{file}: unknown finding {f.rule} in {f.section} of {f.case} ({f.span[:40]!r})")
 
     def counts(self) -> dict[str, int]:
         return {
@@ -215,7 +242,8 @@ def load_starter(
         cases = {c.id: c for c in load_dataset(default_dataset())}
     from pmstudio.store.writes import finish_run, start_run
 
-    items = ls.items()  # unknown keys fail before anything is written
+    items = ls.items()  # unknown keys, sections, findings and bad ratings fail before anything is written
+    ls.check()
     start_run("labels", command="calibrate: starter label set", settings={"label_set": ls.sha}, path=db, run_id=run_id)
     try:
         for (case_id, _variant), s in sorted(ls.snapshots.items()):

@@ -25,15 +25,20 @@ def print_comparison(cmp: Comparison, console: Console | None = None) -> None:
     by_key = {(s.variant, s.metric): s for s in cmp.summaries}
     for metric in sorted({s.metric for s in cmp.summaries}):
         gate = any(s.gate for s in cmp.summaries if s.metric == metric)
+        uncalibrated = any(s.calibrated is False for s in cmp.summaries if s.metric == metric)
         cells = []
         for v in cmp.variants:
             s = by_key.get((v, metric))
+            if s is not None and s.mean is None and s.n_na:
+                cells.append("N/A")
+                continue
             if s is None or s.mean is None:
                 cells.append("-")
                 continue
             rate = f" / {s.pass_rate:.0%}" if s.pass_rate is not None else ""
-            cells.append(f"{s.mean:.3f} [{_fmt(s.ci_low, 2)}, {_fmt(s.ci_high, 2)}]{rate}")
-        table.add_row(metric + (" (gate)" if gate else ""), *cells)
+            na = f" ({s.n_na} N/A)" if s.n_na else ""
+            cells.append(f"{s.mean:.3f} [{_fmt(s.ci_low, 2)}, {_fmt(s.ci_high, 2)}]{rate}{na}")
+        table.add_row(metric + (" (gate)" if gate else "") + (" (uncalibrated)" if uncalibrated else ""), *cells)
     console.print(table)
     if not cmp.diffs:
         return
@@ -74,14 +79,34 @@ def load_thresholds(path: Path) -> Thresholds:
 
 
 def gate_failures(cmp: Comparison, thresholds: Thresholds) -> list[str]:
-    """Every (variant, metric) below its threshold, as readable lines (empty = all gates hold)."""
+    """Every (variant, metric) below its threshold, as readable lines (empty = all gates hold).
+
+    A metric marked uncalibrated in `cmp` (compare(..., calibrated=...)) does not gate; a metric with only
+    N/A scores for a variant neither passes nor fails there."""
     out = []
     for s in cmp.summaries:
         gate = thresholds.metrics.get(s.metric)
-        if gate is None:
+        if gate is None or s.calibrated is False or (s.n == 0 and s.n_na > 0):
             continue
         if gate.min_mean is not None and (s.mean is None or s.mean < gate.min_mean):
             out.append(f"{s.variant}: {s.metric} mean {_fmt(s.mean)} < {gate.min_mean}")
         if gate.min_pass_rate is not None and (s.pass_rate is None or s.pass_rate < gate.min_pass_rate):
             out.append(f"{s.variant}: {s.metric} pass rate {_fmt(s.pass_rate)} < {gate.min_pass_rate}")
     return out
+
+
+def ungated(cmp: Comparison, thresholds: Thresholds) -> list[str]:
+    """Metrics in the gate file that do not gate this run because they are uncalibrated (reported only)."""
+    return sorted({s.metric for s in cmp.summaries if s.metric in thresholds.metrics and s.calibrated is False})
+
+
+def calibration_notice(db: str | Path | None = None) -> tuple[dict[str, bool], str]:
+    """Which metrics are calibrated (latest `pmstudio calibrate` in `db`), and a notice when none ran yet."""
+    from pmstudio.store.calibration import calibrated_metrics
+
+    calibrated = calibrated_metrics(db)
+    notice = "" if calibrated else (
+        "no calibration in the database yet: every metric is uncalibrated and nothing gates "
+        "(run `make calibrate` or `pmstudio calibrate`)"
+    )
+    return calibrated, notice

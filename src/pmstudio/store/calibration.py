@@ -59,3 +59,12 @@ def calibrated_metrics(path: str | Path | None = None) -> dict[str, bool]:
         return {}
     df = df[df["kind"].isin(["metric", "judge"]) & ~df["stand_in"]]
     return {str(k): bool(v) for k, v in df.groupby("name")["calibrated"].any().items()}
+
+
+def latest_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """The settings of the most recent calibration run ({} when none)."""
+    df = frame(path, "SELECT settings FROM calibration_runs ORDER BY created_at DESC LIMIT 1", need="m003_cal_feedback")
+    if df.empty or not df["settings"].iloc[0]:
+        return {}
+    value = json.loads(df["settings"].iloc[0])
+    return value if isinstance(value, dict) else {}

@@ -349,3 +349,12 @@ def label_counts(path: str | Path | None = None) -> dict[str, int]:
         df = _frame(path, f"SELECT count(*) AS n FROM {table}")
         out[kind] = int(df["n"].iloc[0]) if not df.empty else 0
     return out
+
+
+def labels_fingerprint(path: str | Path | None = None) -> str:
+    """Changes whenever a label is added (rows per kind and the latest label id)."""
+    parts = []
+    for table in ("feedback_findings", "feedback_ratings", "feedback_preferences"):
+        df = _frame(path, f"SELECT count(*) AS n, max(label_id) AS last FROM {table}")
+        parts.append("0" if df.empty else f"{int(df['n'].iloc[0])}:{df['last'].iloc[0]}")
+    return "|".join(parts)

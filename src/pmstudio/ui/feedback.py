@@ -8,14 +8,17 @@ include the draft ids, so two drafts (or two tabs) never share state.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import streamlit as st
 
+from pmstudio.schema import Finding
 from pmstudio.store import StoreBusyError
 from pmstudio.store.feedback import (
     RATING_MAX,
     RATING_MIN,
     FeedbackError,
+    FindingOutcome,
     Label,
     Preference,
     SectionRating,
@@ -98,3 +101,11 @@ def pairwise_preference(
         mine = prefs[(prefs["draft_a"] == draft_a) & (prefs["draft_b"] == draft_b)]
         for r in mine.itertuples():
             st.caption(escape_md(f"{r.reviewer}: {r.preference} — {r.reason}"))
+
+
+def finding_outcome(
+    draft_id: str, finding: Finding, outcome: Literal["accept", "dismiss"], reason: str = "", *, db: str | Path | None = None
+) -> bool:
+    """Store a reviewer's accept/dismiss of one finding (the Draft page's Apply/Dismiss call this)."""
+    return _save(FindingOutcome(draft_id=draft_id, rule=finding.rule, section=finding.section, span=finding.span,
+                                outcome=outcome, reason=reason, reviewer=reviewer()), db)
