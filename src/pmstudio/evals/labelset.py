@@ -150,9 +150,11 @@ class LabelSet(BaseModel):
 
         sections = set(SECTION_TYPES) | {OVERALL}
         for file, lf in self.files.items():
-            for item in [*lf.ratings, *lf.findings, *[p for p in lf.preferences if p.section]]:
-                if item.section not in sections:
-                    raise LabelSetError(f"{file}: unknown section {item.section!r}")
+            named = [*(r.section for r in lf.ratings), *(f.section for f in lf.findings),
+                     *(p.section for p in lf.preferences if p.section)]
+            for section in named:
+                if section not in sections:
+                    raise LabelSetError(f"{file}: unknown section {section!r}")
             for f in lf.findings:
                 snap = self.snapshots.get((f.case, f.variant))
                 if snap is None:
