@@ -30,10 +30,11 @@ from pmstudio.schema import (
     TimelineSection,
 )
 from pmstudio.store import update_draft_markdown
+from pmstudio.store.feedback import finding_id, latest_findings
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
 from pmstudio.templates import TemplateField, builtin_names, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
-from pmstudio.ui.feedback import finding_outcome, section_rating
+from pmstudio.ui.feedback import finding_outcome, reviewer, section_rating
 
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌", "fallback": "↩️"}
 
@@ -90,9 +91,21 @@ def _save_new(record: DraftRecord, bundle: Bundle) -> None:
     st.query_params["draft"] = record.draft_id
 
 
-def _save_edit(view: DraftView, pm: PostMortem) -> None:
+def _save_edit(view: DraftView, pm: PostMortem, what: str = "Saved") -> None:
+    """Store an edited draft; the version before it is kept for one Undo, and the next run confirms it."""
+    if view.postmortem is not None:
+        st.session_state.setdefault("draft_undo", {})[view.draft_id] = (what, view.postmortem.model_dump_json())
     md = render_markdown(pm, bundle=view.bundle, critic=current_findings(pm, view.bundle, view.critic), template=_layout())
     update_draft_markdown(view.draft_id, md, pm.model_dump_json())
+    st.session_state["draft_saved"] = f"{what}. The draft is stored."
+
+
+def _undo(view: DraftView) -> None:
+    what, before = st.session_state.get("draft_undo", {}).pop(view.draft_id)
+    pm = PostMortem.model_validate_json(before)
+    md = render_markdown(pm, bundle=view.bundle, critic=current_findings(pm, view.bundle, view.critic), template=_layout())
+    update_draft_markdown(view.draft_id, md, pm.model_dump_json())
+    st.session_state["draft_saved"] = f"Undone: {what.lower()}."
 
 
 # --------------------------------------------------------------------------- input
@@ -196,6 +209,15 @@ if critic.notes:
     with st.expander(f"Notes ({len(critic.notes)}): stored findings that do not point at text of this draft"):
         for note in critic.notes:
             st.markdown(f"- {escape_md(note)}")
+saved = st.session_state.pop("draft_saved", None)
+if saved:
+    st.toast(escape_md(saved), icon="✅")
+    st.success(escape_md(saved))
+if opened.draft_id in st.session_state.get("draft_undo", {}):
+    last = st.session_state["draft_undo"][opened.draft_id][0]
+    if st.button(f"Undo: {escape_md(last.lower())}", key=f"draft_undo_{opened.draft_id}"):
+        _undo(opened)
+        st.rerun()
 st.selectbox("Template (Markdown layout)", builtin_names(), key="draft_template")
 md = render_markdown(pm, bundle=view.bundle, critic=critic, template=_layout())
 d1, d2 = st.columns(2)
@@ -218,42 +240,53 @@ def _evidence(ids: list[str]) -> None:
             st.text(f"[{i}] {at} {e.actor + ': ' if e.actor else ''}{e.text}")
 
 
-def _finding_key(f: Finding) -> str:
-    return hashlib.sha256(f"{f.rule}\x00{f.section}\x00{f.span}".encode()).hexdigest()[:12]
+def _outcomes() -> dict[str, tuple[str, str]]:
+    """finding id -> (latest outcome, reason) of this reviewer's Accept/Dismiss on the open draft."""
+    rows = latest_findings(draft_id=opened.draft_id)
+    if rows.empty:
+        return {}
+    mine = rows[rows["reviewer"] == reviewer()]
+    return {str(r.finding_id): (str(r.outcome), str(r.reason or "")) for r in mine.itertuples()}
 
 
-def _findings(section: str, findings: list[Finding]) -> None:
-    dismissed = st.session_state.setdefault("draft_dismissed", {}).setdefault(opened.draft_id, {})
+def _judge(f: Finding, outcome: Literal["accept", "dismiss"], reason: str = "") -> None:
+    if finding_outcome(opened.draft_id, f, outcome, reason):  # errors are shown by finding_outcome
+        st.rerun()
+
+
+def _findings(section: str, findings: list[Finding], outcomes: dict[str, tuple[str, str]]) -> None:
     for f in findings:
-        fk = _finding_key(f)
-        key = f"{opened.draft_id}_{fk}"
-        if fk in dismissed:
-            reason = dismissed[fk]
-            st.caption(f"Dismissed {escape_md(f.rule)}" + (f": {escape_md(reason)}" if reason else ""))
+        fid = finding_id(f.rule, f.section, f.span)
+        key = f"{opened.draft_id}_{fid}"
+        outcome, why = outcomes.get(fid, ("", ""))
+        if outcome == "dismiss":
+            st.caption(f"Dismissed {escape_md(f.rule)}" + (f": {escape_md(why)}" if why else ""))
             continue
         box = st.error if f.severity == "high" else (st.warning if f.severity == "medium" else st.info)
         box(f"**{f.severity}** {escape_md(f.rule)}: “{escape_md(f.span[:300])}” — {escape_md(f.message[:600])}")
         if f.advice:
             st.caption(f"Advice: {escape_md(f.advice[:600])}")
-        cols = st.columns([3, 1, 1, 1])
+        if outcome == "accept":
+            st.caption(f"Accepted {escape_md(f.rule)}" + (f": {escape_md(why)}" if why else ""))
+        cols = st.columns([3, 1, 1, 1, 1])
         if f.replacement is not None:
             shown = escape_md(f.replacement[:300]) if f.replacement else "_(delete it)_"
             cols[0].caption(f"Replace with: {shown}")
             if cols[1].button("Apply", key=f"draft_apply_{key}"):
                 try:
-                    _save_edit(opened, apply_replacement(pm, f))
+                    _save_edit(opened, apply_replacement(pm, f), f"Applied {f.rule}")
                 except EditError as exc:
                     st.error(escape_md(str(exc)))
                 else:
                     finding_outcome(opened.draft_id, f, "accept", "applied the replacement")
                     st.rerun()
-        with cols[2].popover("Dismiss"):
+        if outcome != "accept" and cols[2].button("Accept", key=f"draft_accept_{key}"):
+            _judge(f, "accept")
+        with cols[3].popover("Dismiss"):
             reason = st.text_input("Reason (optional)", key=f"draft_dismiss_reason_{key}")
             if st.button("Dismiss finding", key=f"draft_dismiss_{key}"):
-                dismissed[fk] = reason.strip()
-                finding_outcome(opened.draft_id, f, "dismiss", reason)
-                st.rerun()
-        if cols[3].button("Edit", key=f"draft_editf_{key}", help="edit this section by hand"):
+                _judge(f, "dismiss", reason.strip())
+        if cols[4].button("Edit", key=f"draft_editf_{key}", help="edit this section by hand"):
             st.session_state[f"draft_editing_{opened.draft_id}"] = section
             st.rerun()
 
@@ -334,10 +367,13 @@ for f in critic.findings:
 tab_names = [
     SECTION_TITLES[s] + (f" ({len(by_section[s])})" if by_section.get(s) else "") for s in SECTION_TITLES
 ]
+outcomes = _outcomes()
+if by_section.get("header"):
+    _findings("header", by_section["header"], outcomes)
 tabs = st.tabs([*tab_names, "Markdown"])
 for tab, name in zip(tabs, SECTION_TITLES, strict=False):
     with tab:
-        _findings(name, by_section.get(name, []))
+        _findings(name, by_section.get(name, []), outcomes)
         _section_body(name)
         section_rating(opened.draft_id, name)
         editing = st.session_state.get(f"draft_editing_{opened.draft_id}") == name
@@ -351,11 +387,10 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
             e1, e2 = st.columns(2)
             if e1.button("Save section", key=f"draft_save_{opened.draft_id}_{name}"):
                 try:
-                    _save_edit(view, replace_section(pm, name, text))
+                    _save_edit(view, replace_section(pm, name, text), f"Saved {SECTION_TITLES[name]}")
                 except EditError as exc:
                     st.error(escape_md(str(exc)))
                 else:
-                    st.success("Saved.")
                     st.rerun()
             if e2.button("Redraft this section", key=f"draft_redraft_{opened.draft_id}_{name}") and view.bundle is not None:
                 stub = DraftRecord(
