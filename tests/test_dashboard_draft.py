@@ -151,10 +151,13 @@ def test_apply_replacement_in_one_click_and_advice_is_never_applied() -> None:
     at.run()
     assert not at.exception
     assert any("B6-condescending" in unescape(w.value) for w in at.info)  # shown inline in its section
-    applies = [b for b in at.button if (b.key or "").startswith(f"draft_apply_{draft_id}")]
-    assert len(applies) == 1  # the advice-only finding offers Dismiss and Edit, no Apply
-    assert len([b for b in at.button if (b.key or "").startswith(f"draft_editf_{draft_id}")]) == 2
-    applies[0].click().run()
+    from pmstudio.store.feedback import finding_id
+
+    mine, advice = (finding_id(f.rule, f.section, f.span) for f in (finding, advice_only))
+    keys = {b.key for b in at.button}
+    assert f"draft_apply_{draft_id}_{advice}" not in keys  # the advice-only finding offers Dismiss and Edit
+    assert {f"draft_editf_{draft_id}_{advice}", f"draft_dismiss_{draft_id}_{advice}"} <= keys
+    keyed(at.button, f"draft_apply_{draft_id}_{mine}").click().run()
     assert not at.exception
     after = get_draft(draft_id)
     assert after is not None and after.postmortem is not None and after.postmortem.summary is not None
@@ -162,7 +165,7 @@ def test_apply_replacement_in_one_click_and_advice_is_never_applied() -> None:
     assert "REWRITTEN BY TEST" in (after.markdown or "")
     assert "Link it to the factor" not in after.postmortem.model_dump_json()
     # the applied finding is resolved: no longer listed, no Apply button left for it
-    assert not [b for b in at.button if (b.key or "").startswith(f"draft_apply_{draft_id}")]
+    assert f"draft_apply_{draft_id}_{mine}" not in {b.key for b in at.button}
     assert not any("B6-condescending" in unescape(w.value) for w in at.info)
     # the JSON editor shows the applied text (its key changes with the content), so Save cannot undo the Apply
     editor = keyed(at.text_area, f"draft_edit_{draft_id}_summary")
