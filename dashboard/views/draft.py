@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
+from pmstudio.certainty import mark
 from pmstudio.edits import EditError, apply_replacement, current_findings, replace_section
 from pmstudio.ingest import BundleError, bundle_from_materials
 from pmstudio.lints.segments import unshown_text_paths
@@ -291,12 +292,18 @@ def _findings(section: str, findings: list[Finding], outcomes: dict[str, tuple[s
             st.rerun()
 
 
+def _certainty(c: Any) -> str:
+    """' _(hypothesis)_' after a root-cause claim or factor (pmstudio.certainty), '' when not assessed."""
+    text = mark(getattr(c, "certainty", None), getattr(c, "sources", None)).strip()
+    return f" _{escape_md(text)}_" if text else ""
+
+
 def _claims(label: str, items: list[Any]) -> None:
     st.markdown(f"**{label}**")
     if not items:
         st.caption("Not stated in the materials.")
     for c in items:
-        st.markdown(f"- {escape_md(c.text)}")
+        st.markdown(f"- {escape_md(c.text)}{_certainty(c)}")
         _evidence(c.evidence)
 
 
@@ -334,7 +341,7 @@ def _field_body(field: TemplateField) -> None:
     elif field.role == "factors":
         st.markdown(f"**{escape_md(label)}**")
         for n, f in enumerate(value or []):
-            st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({escape_md(f.id)}): {escape_md(f.description)}")
+            st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({escape_md(f.id)}): {escape_md(f.description)}{_certainty(f)}")
             _evidence(f.evidence)
     elif field.role == "quote":
         st.markdown(f"**{escape_md(label)}**")

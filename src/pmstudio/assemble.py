@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from pmstudio.certainty import assess_root_cause
 from pmstudio.schema import (
     NOT_STATED,
     ActionsSection,
@@ -99,7 +100,7 @@ def assemble_postmortem(
         summary=summary,
         impact=impact,
         timeline=timeline,
-        root_cause=get("root_cause", RootCauseSection),  # type: ignore[arg-type]
+        root_cause=assess_root_cause(get("root_cause", RootCauseSection), bundle),  # type: ignore[arg-type]
         lessons=get("lessons", LessonsSection),  # type: ignore[arg-type]
         actions=get("actions", ActionsSection),  # type: ignore[arg-type]
         supporting=get("supporting", SupportingSection),  # type: ignore[arg-type]

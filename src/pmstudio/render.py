@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pmstudio.certainty import mark
 from pmstudio.schema import (
     NOT_STATED,
     PHASES,
@@ -63,7 +64,7 @@ def cite(ids: Iterable[str]) -> str:
 def claim(c: Claim | None) -> str:
     if c is None or not c.text.strip():
         return NOT_STATED
-    return c.text.strip() + cite(c.evidence)
+    return c.text.strip() + mark(c.certainty, c.sources) + cite(c.evidence)
 
 
 def _bullets(items: list[Claim], empty: str = NOT_STATED) -> list[str]:
@@ -194,7 +195,8 @@ def _list(value: list[Any], field: TemplateField, bundle: Bundle | None) -> list
     if vt == "factors":
         if not value:
             return [NOT_STATED]
-        return [f"{i}. **{f.title.strip()} ({f.id}):** {f.description.strip()}{cite(f.evidence)}" for i, f in enumerate(value, 1)]
+        return [f"{i}. **{f.title.strip()} ({f.id}):** {f.description.strip()}{mark(f.certainty, f.sources)}{cite(f.evidence)}"
+                for i, f in enumerate(value, 1)]
     if vt == "evidence_ids":
         return _quote_evidence(value, bundle)
     return _bullets(value)

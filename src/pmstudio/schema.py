@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 MaterialKind = Literal["chat", "slack_export", "pagerduty", "log", "alerts", "notes", "ticket"]
 MATERIAL_KINDS: tuple[MaterialKind, ...] = (
@@ -108,11 +109,18 @@ class Bundle(BaseModel):
 # --------------------------------------------------------------------------- sections
 
 
+Certainty = Literal["confirmed", "likely", "hypothesis"]
+CERTAINTIES: tuple[Certainty, ...] = ("confirmed", "likely", "hypothesis")
+
+
 class Claim(BaseModel):
     """A statement in the draft and the evidence it rests on (empty when it is not from evidence)."""
 
     text: str
     evidence: list[str] = Field(default_factory=list)
+    # set from the evidence by pmstudio.certainty (never asked of a model: not in the JSON schema)
+    certainty: SkipJsonSchema[Certainty | None] = None
+    sources: SkipJsonSchema[int | None] = None
 
 
 class TimelineEntry(BaseModel):
@@ -165,6 +173,8 @@ class ContributingFactor(BaseModel):
     title: str
     description: str
     evidence: list[str] = Field(default_factory=list)
+    certainty: SkipJsonSchema[Certainty | None] = None  # from the evidence (pmstudio.certainty)
+    sources: SkipJsonSchema[int | None] = None
 
 
 class RootCauseSection(BaseModel):
