@@ -118,9 +118,10 @@ class Claim(BaseModel):
 
     text: str
     evidence: list[str] = Field(default_factory=list)
-    # set from the evidence by pmstudio.certainty (never asked of a model: not in the JSON schema)
-    certainty: SkipJsonSchema[Certainty | None] = None
-    sources: SkipJsonSchema[int | None] = None
+    # set from the evidence by pmstudio.certainty (never asked of a model: not in the JSON schema, and not
+    # serialised while unset, so claims without it read and write exactly as before)
+    certainty: SkipJsonSchema[Certainty | None] = Field(default=None, exclude_if=lambda v: v is None)
+    sources: SkipJsonSchema[int | None] = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class TimelineEntry(BaseModel):
@@ -173,8 +174,8 @@ class ContributingFactor(BaseModel):
     title: str
     description: str
     evidence: list[str] = Field(default_factory=list)
-    certainty: SkipJsonSchema[Certainty | None] = None  # from the evidence (pmstudio.certainty)
-    sources: SkipJsonSchema[int | None] = None
+    certainty: SkipJsonSchema[Certainty | None] = Field(default=None, exclude_if=lambda v: v is None)  # pmstudio.certainty
+    sources: SkipJsonSchema[int | None] = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class RootCauseSection(BaseModel):
