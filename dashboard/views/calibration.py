@@ -73,4 +73,7 @@ labels = label_frame(limit=200)
 if labels.empty:
     st.caption("No labels yet: rate sections on the Draft page, prefer a draft in Compare, or run `pmstudio label`.")
 else:
+    counts = labels["kind"].value_counts()
+    st.caption(" · ".join(f"{counts.get(k, 0)} {k}{'s' if counts.get(k, 0) != 1 else ''}"
+                          for k in ("finding", "rating", "preference")) + " (latest per reviewer, newest first)")
     st.dataframe(labels, width="stretch", hide_index=True)
