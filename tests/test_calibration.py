@@ -258,3 +258,47 @@ def test_make_calibrate_on_the_starter_set(tmp_path: Path) -> None:
     assert not any(k.startswith("j") and v for k, v in cal.items())  # offline judges are stand-ins
     again = runner.invoke(app, ["calibrate", "--if-stale", "--db", str(db)], env={"COLUMNS": "200"})
     assert again.exit_code == 0 and "up to date" in again.stderr and "timeline_recall" in again.output
+
+
+def _small_label_set(tmp_path: Path) -> Path:
+    """Two frozen drafts of one case (offline and fake server) with a few ratings and a preference."""
+    import yaml
+
+    folder = tmp_path / "labels"
+    (folder / "drafts").mkdir(parents=True)
+    for src in (ROOT / "evals" / "labels" / "drafts").glob("docsrs-*.json"):
+        (folder / "drafts" / src.name).write_text(src.read_text())
+    case = "docsrs-2019-10-21-disk-full"
+    off, fake = "offline | default", "openai-compatible:llama3.1 | default"
+    ratings = [{"case": case, "variant": v, "section": s, "rating": r, "rationale": "small test set rating"}
+               for v, rs in ((off, (4, 4, 4)), (fake, (2, 1, 1))) for s, r in zip(("root_cause", "actions", "overall"), rs, strict=True)]
+    prefs = [{"case": case, "variant_a": off, "variant_b": fake, "preference": "A", "rationale": "offline is far better"}]
+    (folder / "t.yaml").write_text(yaml.safe_dump({"reviewer": "t", "ratings": ratings, "preferences": prefs}))
+    return folder
+
+
+@pytest.mark.slow
+def test_judges_calibrate_through_any_provider_and_offline_is_a_labelled_stand_in(
+    tmp_path: Path, fake_server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic_ai import models
+
+    monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", True)
+    folder = _small_label_set(tmp_path)
+    db = tmp_path / "j.duckdb"
+    url = fake_server.openai_base_url  # type: ignore[attr-defined]
+    fake_server.reset()  # type: ignore[attr-defined]
+    judged = runner.invoke(app, ["calibrate", "--labels", str(folder), "--judge", f"openai-compatible:judge-model@{url}",
+                                 "--db", str(db), "--json", str(tmp_path / "j.json")], env={"COLUMNS": "200"})
+    assert judged.exit_code == 0, judged.output
+    report = CalibrationReport.model_validate_json((tmp_path / "j.json").read_text())
+    judges = [r for r in report.rows if r.kind == "judge"]
+    assert {r.name for r in judges} == {"j1_root_cause", "j2_actionability", "j3_blamelessness", "j4_faithfulness"}
+    assert not any(r.stand_in for r in judges) and all(r.n == 2 for r in judges if r.statistic == "spearman")
+    assert any(e["model"] == "judge-model" for e in fake_server.log())  # type: ignore[attr-defined]
+    offline = runner.invoke(app, ["calibrate", "--labels", str(folder), "--judge", "offline", "--db", str(db),
+                                  "--json", str(tmp_path / "o.json")], env={"COLUMNS": "200"})
+    assert offline.exit_code == 0, offline.output
+    stand = [r for r in CalibrationReport.model_validate_json((tmp_path / "o.json").read_text()).rows if r.kind == "judge"]
+    assert stand and all(r.stand_in and not r.calibrated and r.note.startswith("STAND-IN") for r in stand)
+    assert "stand-in (not a judge score)" in offline.output

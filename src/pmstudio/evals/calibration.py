@@ -279,9 +279,8 @@ def metric_agreement(
         version = str(g["version"].iloc[0])
         stand_in = stand_in_of is not None and metric in stand_in_of
         name = metric
-        note = f"vs {section} ratings"
-        if stand_in and stand_in_of is not None:
-            note = f"STAND-IN: deterministic {stand_in_of[metric]}, not a judge score; " + note
+        tag = f"STAND-IN: deterministic {stand_in_of[metric]}, not a judge score; " if stand_in and stand_in_of else ""
+        note = f"{tag}vs {section} ratings"
         m = g.merge(rated[rated["section"] == section], on="draft_id")
         m = m[m["score"].notna()]
         x, y = m["score"].astype(float).tolist(), m["rating"].astype(float).tolist()
@@ -300,7 +299,7 @@ def metric_agreement(
                              n=n, calibrated=ok, stand_in=stand_in, note=note + extra))
         out.append(Agreement(kind=kk, name=name, version=version, statistic="kappa", value=k, lo=klo, hi=khi, n=n,
                              calibrated=ok, stand_in=stand_in,
-                             note=f"pass = score >= threshold vs rating >= {PASS_RATING}" + extra))
+                             note=f"{tag}pass = score >= threshold vs rating >= {PASS_RATING}" + extra))
         # pairwise: a preference on this metric's section (or on the whole draft for whole-draft metrics)
         sc = dict(zip(g["draft_id"], g["score"], strict=False))
         hits, total = 0, 0
@@ -314,7 +313,7 @@ def metric_agreement(
         acc, lo, hi = wilson(hits, total)
         out.append(Agreement(kind=kk, name=name, version=version, statistic="pairwise_accuracy", value=acc, lo=lo,
                              hi=hi, n=total, calibrated=ok, stand_in=stand_in,
-                             note=f"{hits}/{total} preferences on {section}"))
+                             note=f"{tag}{hits}/{total} preferences on {section}"))
     return out
 
 
