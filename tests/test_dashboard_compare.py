@@ -43,8 +43,11 @@ def test_compare_page_with_a_seeded_eval_run(db: Path) -> None:
     assert not at.exception
     assert [s.value for s in at.subheader][:2] == ["Leaderboard", "Metric by variant (mean with 95% CI)"]
     board = at.dataframe[0].value
-    assert list(board.columns) == ["offline | default", "offline | seed-single-shot"]
-    assert "key_milestones" in board.index
+    assert list(board.columns)[:7] == ["Metric", "Variant", "Gate", "Mean", "95% CI", "Pass rate", "n"]
+    assert set(board["Variant"]) == {"offline | default", "offline | seed-single-shot"}
+    assert "key_milestones" in set(board["Metric"])
+    assert (board["Pass rate"].dropna() > 1).any()  # a percentage, not 0.8167
+    assert "gate" in set(board["Gate"])
     assert len(at.get("vega_lite_chart")) == 2  # metric-by-variant with CI bars, cost/latency vs quality
     # drill-down: two variants of one case side by side, section-aligned, with their per-section scores
     assert at.selectbox(key="compare_case").value.startswith(CASES)
@@ -53,6 +56,8 @@ def test_compare_page_with_a_seeded_eval_run(db: Path) -> None:
     for title in ("Executive Summary", "Timeline", "Root Cause Analysis", "Action Items and Prevention"):
         assert any(label.startswith(title) for label in labels), (title, labels)
     assert not at.error  # the offline prompt sets score alike: nothing regressed
+    # identical drafts: no "Header · differs", every section collapsed
+    assert not [e.label for e in at.expander if "differs" in e.label and not e.label.startswith("Rendered")]
     # filtering by a failure class keeps the page working
     at.selectbox(key="compare_class").select("certificate_expiry").run()
     assert not at.exception
@@ -71,7 +76,9 @@ def test_regressions_and_findings_are_highlighted(db: Path) -> None:
     at.selectbox(key="compare_case").select(case).run()
     assert not at.exception
     errors = [unescape(e.value) for e in at.error]
-    assert any("Regressed cases" in e and case in e for e in errors), errors  # paired diffs against the baseline
+    assert any("Regressed cases" in e for e in errors), errors  # paired diffs against the baseline
+    links = [m.value for m in at.markdown if "&case=" in m.value]
+    assert any(f"case={case}" in link and unescape(link).startswith(f"- [{case}](?runs=") for link in links), links
     assert any("B scores lower than A" in e and "key_milestones" in e for e in errors), errors
     timeline = next(e for e in at.expander if e.label.startswith("Timeline"))
     assert "B regressed" in timeline.label
@@ -88,3 +95,43 @@ def test_runs_page_opens_an_eval_run_in_compare(db: Path) -> None:
     assert not at.exception
     assert at.multiselect(key="compare_runs").value == [rid]
     assert [s.value for s in at.subheader][0] == "Leaderboard"
+
+
+def test_choices_live_in_the_url_and_running_runs_are_never_the_default(db: Path) -> None:
+    from pmstudio.store.writes import start_run
+
+    running = start_run("eval", command="eval", path=db)  # an eval that has not finished yet
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    chosen = at.multiselect(key="compare_runs").value
+    assert chosen and running not in chosen  # never picked by default
+    assert any(o.startswith("running · ") for o in at.multiselect(key="compare_runs").options)
+    case = at.selectbox(key="compare_case").options[-1]
+    at.selectbox(key="compare_case").select(case).run()
+    assert at.query_params["case"] == case and at.query_params["runs"] == ",".join(chosen)
+    # a new session opened on that URL (a shared link, or after a page switch) restores the choices
+    again = _app()
+    for key in ("runs", "case", "class"):
+        again.query_params[key] = at.query_params[key]
+    again.run()
+    again.switch_page("views/compare.py").run()
+    assert again.selectbox(key="compare_case").value == case
+    assert again.multiselect(key="compare_runs").value == chosen
+
+
+def test_the_failure_class_filter_reaches_the_drill_down(db: Path) -> None:
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    at.selectbox(key="compare_class").select("certificate_expiry").run()
+    assert not at.exception
+    cases = at.selectbox(key="compare_case").options if at.selectbox else []
+    assert all(not c.startswith("docsrs") for c in cases), cases
+
+
+def test_word_diff_marks_changed_words_and_escapes_them() -> None:
+    from pmstudio.ui.leaderboard import word_diff
+
+    out = word_diff("The disk filled up at www.x.com", "The disk was <b>full</b> at www.x.com")
+    assert "~~filled~~" in out and ":green-background[was" in out and "<b>" not in out
+    assert word_diff("same text", "same text") == "same text"
