@@ -143,3 +143,53 @@ def test_compare_page_shows_a_seeded_eval(server: dict[str, Any], browser: Any) 
     page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
     page.get_by_text("Metric by variant").wait_for(timeout=30_000)
     page.get_by_role("heading", name="Drill into a case").wait_for(timeout=30_000)
+
+
+def _seed_golden(server: dict[str, Any], *cases: str) -> None:
+    """Store offline drafts of golden cases in the dashboard's database (another process, like a CLI user)."""
+    for case in cases:
+        subprocess.run(
+            [sys.executable, "-m", "pmstudio.cli", "draft", str(ROOT / "datasets" / "golden" / f"{case}.yaml"), "-q",
+             "--db", str(server["db"]), "-o", os.devnull],
+            cwd=ROOT, env=server["env"], check=True, timeout=300,
+        )  # fmt: skip
+
+
+def test_audiences_page_shows_three_versions_side_by_side(server: dict[str, Any], browser: Any) -> None:
+    _seed_golden(server, "gitlab-2017-01-31-database-deletion")
+    hosts: set[str] = set()
+    page = _page(browser, hosts)
+    page.goto(server["url"] + "/audiences")
+    page.get_by_role("heading", name="Audiences").wait_for(timeout=90_000)
+    for name in ("Internal", "Executive", "Public"):
+        page.get_by_role("heading", name=name, exact=True).wait_for(timeout=90_000)
+    page.get_by_text("Public-safety lint: no internal identifiers").wait_for(timeout=90_000)
+    codes = page.locator("[data-testid='stCode']")
+    codes.nth(2).wait_for(timeout=90_000)
+    assert codes.count() == 3
+    public = codes.nth(2).inner_text()
+    assert "What happened" in public and "What we are changing" in public
+    assert "db1" not in public and "db2" not in public  # the gitlab case's hosts stay internal
+    assert "Decisions asked for" in codes.nth(1).inner_text()
+    assert page.locator("[data-testid='stDownloadButton']").count() == 3
+    assert hosts == {server["url"].split("/")[2]}, f"the page talked to other hosts: {hosts}"
+
+
+def test_patterns_page_charts_recurring_factors(server: dict[str, Any], browser: Any) -> None:
+    _seed_golden(server, "docsrs-2019-10-21-disk-full", "dfds-2019-11-30-eks-ip-starvation")
+    hosts: set[str] = set()
+    page = _page(browser, hosts)
+    page.goto(server["url"] + "/patterns")
+    page.get_by_role("heading", name="Patterns").wait_for(timeout=90_000)
+    index = page.get_by_role("button", name="Index new drafts")
+    if index.count():
+        index.click()
+    page.get_by_role("heading", name="Recurring factors over time").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Action items: open vs done").wait_for(timeout=90_000)
+    page.locator("[data-testid='stVegaLiteChart']").nth(1).wait_for(timeout=90_000)
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 2
+    page.get_by_text("no alert on the failing signal").first.wait_for(state="attached", timeout=90_000)  # in both
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name="Index new drafts")).to_have_count(0, timeout=90_000)  # all indexed
+    assert hosts == {server["url"].split("/")[2]}, f"the page talked to other hosts: {hosts}"
