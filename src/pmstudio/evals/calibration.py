@@ -145,7 +145,12 @@ def bootstrap_ci(statistic: str, x: Sequence[Any], y: Sequence[Any], seed: int =
             (np.asarray(x, dtype=float), np.asarray(y, dtype=float)), fn, paired=True, vectorized=True,
             n_resamples=N_BOOT, method="percentile", random_state=np.random.default_rng(seed),
         )
-    return _nan(float(res.confidence_interval.low)), _nan(float(res.confidence_interval.high))
+    low, high = _nan(float(res.confidence_interval.low)), _nan(float(res.confidence_interval.high))
+    if low is None or high is None:  # some resamples were constant (undefined statistic): use the defined ones
+        dist = np.asarray(res.bootstrap_distribution, dtype=float)
+        if np.isfinite(dist).mean() >= 0.9:
+            low, high = (float(v) for v in np.nanpercentile(dist, [2.5, 97.5]))
+    return low, high
 
 
 def meets_bar(kappa_value: float | None, spearman_value: float | None, n: int) -> bool:
