@@ -1,0 +1,114 @@
+"""Every dashboard page in headless Chromium on every model path's drafts: offline, the fake server and the
+hostile fake (one eval run each, conftest.model_runs). Opening and reloading a URL with a draft id, Compare
+and Runs: no traceback, no exception box, no link made from incident text."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from .conftest import MODEL_PATHS  # noqa: TID252
+from .test_browser import CHROMIUM, FLAGS, ROOT, _free_port  # noqa: TID252
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def serve(db: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
+    """A Streamlit dashboard on 127.0.0.1 over `db` (the caller stops it)."""
+    import os
+
+    port = _free_port()
+    env = {**os.environ, "PMSTUDIO_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           "DEEPEVAL_TELEMETRY_OPT_OUT": "YES", "DEEPEVAL_DISABLE_DOTENV": "1"}
+    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
+        env.pop(key, None)
+    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url, log
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy: " + (tmp / "streamlit.log").read_text()[-2000:])
+
+
+@pytest.fixture(scope="module", params=MODEL_PATHS)
+def site(request: pytest.FixtureRequest, model_runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("browser-models")
+    db = tmp / "pmstudio.duckdb"
+    shutil.copy(model_runs[request.param], db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        drafts = [r[0] for r in con.execute("SELECT draft_id FROM drafts ORDER BY draft_id").fetchall()]
+    proc, url, log = serve(db, tmp)
+    try:
+        yield {"url": url, "drafts": drafts, "path": request.param}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _clean(page: Any) -> None:
+    body = page.locator("section.main, [data-testid='stMain']").first.inner_text(timeout=30_000)
+    assert "Traceback" not in body and 'File "/' not in body, body[:500]
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stMain'] a[href^='mailto:'], [data-testid='stMain'] a[href^='javascript:']").count() == 0
+    assert page.locator("[data-testid='stMain'] script, [data-testid='stMain'] img[src='x']").count() == 0
+
+
+def test_draft_url_opens_and_reloads(site: dict[str, Any], browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    for draft_id in site["drafts"]:
+        page.goto(f"{site['url']}/?draft={draft_id}")
+        page.get_by_role("tab", name="Timeline").wait_for(timeout=60_000)
+        _clean(page)
+        page.reload()
+        page.get_by_role("tab", name="Timeline").wait_for(timeout=60_000)
+        assert f"draft={draft_id}" in page.url
+        _clean(page)
+    page.close()
+
+
+def test_compare_and_runs(site: dict[str, Any], browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone: the charts must still have room
+    page.goto(site["url"] + "/compare")
+    page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Drill into a case").wait_for(timeout=60_000)
+    _clean(page)
+    charts = page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
+    charts.first.wait_for(timeout=30_000)
+    assert charts.first.bounding_box()["width"] > 250
+    page.goto(site["url"] + "/runs")
+    page.get_by_role("heading", name="Runs").wait_for(timeout=30_000)
+    _clean(page)
+    page.close()
