@@ -88,7 +88,12 @@ _COMMON_WORDS = frozenset({
     "holly", "candy", "cliff", "glen", "dale", "wade", "reed", "nick", "ash", "carol", "mercedes", "harmony", "summa",
     "team", "bot", "system", "oncall", "on-call", "admin", "root", "user", "support", "status", "alert", "monitor",
 })  # fmt: skip
-_BOTS = re.compile(r"(?:bot|synthetic|probe|checker|pager|alert|monitor|system|statuspage|status|grafana|pagerduty|opsgenie|github|jenkins|ci)$", re.I)
+_BOTS = re.compile(
+    r"(?:bot\b|synthetic|\bprobes?\b|\bchecks?\b|checker|pager|alert|monitor|\bsystem\b|statuspage|\bstatus\b|grafana|"
+    r"pagerduty|opsgenie|github|jenkins|\bci\b|deployer|kubelet|cron)",
+    re.I,
+)
+"""Actors that are tools, not people (`pagerbot`, `Synthetic checks`, `alertmanager`): never a person's name."""
 
 
 def _public_ip(value: str) -> bool:
