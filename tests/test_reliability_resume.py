@@ -26,6 +26,7 @@ import pytest
 from pydantic_ai import models as pai_models
 
 from pmstudio.store import connect
+from pmstudio.store.writes import mark_interrupted
 from pmstudio.testing import FakeProviderServer
 
 pytest.importorskip("pmstudio.evals.metrics", reason="the runner scores with pmstudio.evals.metrics")
@@ -160,6 +161,9 @@ def test_kill9_then_resume_equals_a_clean_run(srv: FakeProviderServer, tmp_path:
             assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
             run_id = run_id or last_run(db, unfinished=True)
             assert run_id is not None, "the killed run left no unfinished run row"
+            assert mark_interrupted(path=db) == [run_id]  # the next start marks it: its process is gone
+            with connect(db, read_only=True) as con:
+                assert con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchall() == [("interrupted",)]
             done = assert_complete_or_absent(db, run_id, n_metrics)
             figures.append(f"seed {seed} kill {k + 1}: after request {at} + {jitter:.2f} s, {done}/{total_cells} cells stored")
             argv = eval_argv("--resume", "--run-id", run_id)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -332,6 +333,47 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _concurrency(value: str | None) -> dict[str, Any]:
+    """`--concurrency N` (every kind) or `KIND=N,...` (per kind) as EvalSettings fields."""
+    if value is None:
+        return {}
+    if value.strip().isdigit():
+        return {"concurrency": int(value)}
+    per: dict[str, int] = {}
+    for item in _csv(value):
+        kind, sep, n = item.partition("=")
+        if not sep or not n.strip().isdigit() or int(n) < 1 or kind.strip() not in ("offline", "anthropic", "openai", "openai-compatible"):
+            fail(f"--concurrency: expected N or KIND=N,... with KIND offline|anthropic|openai|openai-compatible, got {value!r}")
+        per[kind.strip()] = int(n)
+    return {"concurrency_by_kind": per}
+
+
+class CellTicker:
+    """Every 15 s, one stderr line per eval cell still drafting, with its elapsed time (slow models)."""
+
+    def __init__(self, started: dict[tuple[str, str, str, int], float], quiet: bool, every_s: float = 15.0) -> None:
+        import threading
+
+        self.started, self.quiet, self.every_s = started, quiet, every_s
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="eval-ticker", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every_s):
+            now = time.perf_counter()
+            for (case, model, prompt_set, _r), t0 in sorted(dict(self.started).items()):
+                err.print(f"still drafting: {case} {model} {prompt_set} ({now - t0:.0f} s)", highlight=False,
+                          markup=False, soft_wrap=True)
+
+    def __enter__(self) -> CellTicker:
+        if not self.quiet:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+
+
 @app.command("eval")
 def eval_cmd(
     dataset: Annotated[Path | None, typer.Option(help="folder of golden cases (default datasets/golden)")] = None,
@@ -341,7 +383,11 @@ def eval_cmd(
     repeats: Annotated[int | None, typer.Option(help="drafts per cell")] = None,
     judge: Annotated[str | None, typer.Option(help="judge model for LLM-judge metrics (off when unset)")] = None,
     metrics: Annotated[str | None, typer.Option(help="comma-separated metric ids (default: all)")] = None,
-    concurrency: Annotated[int | None, typer.Option(help="cells in flight per provider kind")] = None,
+    concurrency: Annotated[str | None, typer.Option(help="cells in flight per provider kind: N, or KIND=N,... (e.g. openai-compatible=1,anthropic=4)")] = None,
+    timeout: Annotated[float | None, typer.Option(help="seconds per model request (slow local models)")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="output-token cap per section call")] = None,
+    deadline: Annotated[float | None, typer.Option(help="seconds per draft; unfinished sections fail with reason deadline")] = None,
+    fallback: Annotated[bool | None, typer.Option("--fallback/--no-fallback", help="failed sections get the offline drafter's, scored as missing (default off)")] = None,
     cases: Annotated[str | None, typer.Option(help="only these case ids (comma-separated)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="continue the last unfinished eval run (or --run-id)")] = False,
     run_id: Annotated[str | None, typer.Option(help="eval run to resume")] = None,
@@ -385,10 +431,18 @@ def eval_cmd(
             "repeats": repeats,
             "judge": judge,
             "metrics": _csv(metrics) if metrics else None,
-            "concurrency": concurrency,
+            "timeout_s": timeout,
+            "max_tokens": max_tokens,
+            "deadline_s": deadline,
+            "fallback": fallback,
+            **_concurrency(concurrency),
         }
         merged = {**{k: v for k, v in spec.items() if k in EvalSettings.model_fields}, **{k: v for k, v in overrides.items() if v is not None}}
-        settings = EvalSettings.model_validate(merged)
+        try:
+            settings = EvalSettings.model_validate(merged)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            fail(f"--{str(first['loc'][0]).removesuffix('_s').replace('_', '-')}: {first['msg']}")
     if gate_file is None and spec.get("thresholds"):
         gate_file = Path(str(spec["thresholds"]))
     folder = dataset or (Path(str(spec["dataset"])) if spec.get("dataset") else default_dataset())
@@ -400,13 +454,10 @@ def eval_cmd(
         from pmstudio.evals.metrics import selected_metrics
 
         selected_metrics(settings.metrics, judge=settings.judge)  # unknown metric ids fail here, before any work
-        golden = load_dataset(folder)
+        golden = load_dataset(folder, only=_csv(cases) if cases else None)  # validates only the selected cases
         gates = load_thresholds(gate_file) if gate_file is not None else None
     except (ModelConfigError, PromptError, GoldenCaseError, ValueError) as exc:
         fail(str(exc))
-    if cases:
-        wanted = set(_csv(cases))
-        golden = [c for c in golden if c.id in wanted]
     if not golden:
         fail(f"{folder}: no golden cases to run")
 
@@ -418,16 +469,29 @@ def eval_cmd(
         TimeElapsedColumn(), console=err, disable=quiet,
     )
     counts = {"cached": 0, "error": 0}
-    with progress:
+    cell_started: dict[tuple[str, str, str, int], float] = {}
+    with progress, CellTicker(cell_started, quiet):
         task = progress.add_task("eval", total=total, last="")
+
+        def on_start(rid: str, c: Any) -> None:
+            cell_started[c.key()] = time.perf_counter()
+            progress.update(task, last=f"drafting {c.case_id[:28]} {c.model} {c.prompt_set}")
+            if not quiet:
+                err.print(f"cell started: {c.case_id} {c.model} {c.prompt_set} #{c.repeat_idx}", highlight=False,
+                          markup=False, soft_wrap=True)
 
         def on_progress(rid: str, result: Any) -> None:
             counts["cached"] += int(result.draft_cached)
             counts["error"] += int(result.status == "error")
             c = result.cell
+            took = time.perf_counter() - cell_started.pop(c.key(), time.perf_counter())
             progress.update(task, advance=1, last=f"{c.case_id[:28]} {c.model} {c.prompt_set} {result.status}")
+            if not quiet:
+                err.print(f"cell {int(progress.tasks[0].completed)}/{total} {result.status}: {c.case_id} {c.model} "
+                          f"{c.prompt_set} #{c.repeat_idx} in {took:.1f} s", highlight=False, markup=False, soft_wrap=True)
 
         runner.on_progress = on_progress
+        runner.on_start = on_start
         if run_id is not None:
             done = len(runner.done_cells(run_id))
             progress.update(task, completed=done)

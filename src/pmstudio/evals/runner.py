@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
+import socket
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -28,9 +30,10 @@ from pmstudio.publish import publish_draft
 from pmstudio.resources import golden_dir, package_dir
 from pmstudio.schema import Bundle, PostMortem
 from pmstudio.store import connect, evals
-from pmstudio.store.writes import finish_run, start_run
+from pmstudio.store.writes import finish_run, mark_interrupted, reopen_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
+StartCallback = Callable[[str, "Cell"], None]
 ENGINE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".md", ".txt", ".toml")
 """Files of the pmstudio package that count as engine code (sources and package data)."""
 
@@ -43,7 +46,15 @@ class EvalSettings(BaseModel):
     metrics: list[str] | None = None
     max_revisions: int = 2
     concurrency: int | None = Field(default=None, description="cells in flight per provider kind")
-    timeout_s: float = 120.0
+    concurrency_by_kind: dict[str, int] = Field(default_factory=dict, description="cells in flight for one kind")
+    timeout_s: float = Field(default=120.0, gt=0, description="per model request")
+    max_tokens: int | None = Field(default=None, ge=1, description="output-token cap per section call")
+    deadline_s: float | None = Field(default=None, gt=0, description="wall-clock limit per draft")
+    fallback: bool = Field(default=False, description="failed sections get the offline drafter's (scored apart)")
+
+    def draft_settings(self) -> DraftSettings:
+        return DraftSettings(max_revisions=self.max_revisions, timeout_s=self.timeout_s, max_tokens=self.max_tokens,
+                             deadline_s=self.deadline_s, fallback=self.fallback)
 
 
 class Cell(BaseModel):
@@ -103,6 +114,8 @@ def draft_cache_key(case: GoldenCase, model: str, prompt_hash: str, settings: Ev
         "model": model,
         "prompts": prompt_hash,
         "max_revisions": settings.max_revisions,
+        "max_tokens": settings.max_tokens,
+        "fallback": settings.fallback,
         "repeat": repeat_idx,
         "engine": engine_hash(),
     }
@@ -131,11 +144,13 @@ class Runner:
         *,
         db: str | Path | None = None,
         on_progress: ProgressCallback | None = None,
+        on_start: StartCallback | None = None,
     ) -> None:
         self.cases = {c.id: c for c in cases}
         self.settings = settings
         self.db = db
         self.on_progress = on_progress or (lambda run_id, result: None)
+        self.on_start = on_start or (lambda run_id, cell: None)
         self.write_lock = asyncio.Lock()
         self.bundles: dict[str, Bundle] = {}
         self.limits: dict[str, asyncio.Semaphore] = {}
@@ -162,7 +177,7 @@ class Runner:
     def limit(self, model: str) -> asyncio.Semaphore:
         kind = _kind(model)
         if kind not in self.limits:
-            n = self.settings.concurrency or _default_concurrency(kind)
+            n = self.settings.concurrency_by_kind.get(kind) or self.settings.concurrency or _default_concurrency(kind)
             self.limits[kind] = asyncio.Semaphore(n)
         return self.limits[kind]
 
@@ -243,6 +258,7 @@ class Runner:
         started = time.perf_counter()
         try:
             async with self.limit(cell.model):
+                self.on_start(run_id, cell)
                 prompts = load_prompt_set(cell.prompt_set)
                 key = draft_cache_key(case, cell.model, prompts.hash(), self.settings, cell.repeat_idx)
                 hit, cached = self.lookup(key, case)
@@ -256,17 +272,19 @@ class Runner:
                         bundle,
                         model=cell.model,
                         prompt_set=prompts,
-                        settings=DraftSettings(max_revisions=self.settings.max_revisions, timeout_s=self.settings.timeout_s),
+                        settings=self.settings.draft_settings(),
                     )
                     if record.postmortem is None:
                         raise RuntimeError(record.error or "draft failed")
                     draft_id, pm = record.draft_id, record.postmortem
-                scores = await self.score(pm, case, cached)
+                scores = await self.score(model_output(pm), case, cached)
         except Exception as exc:
             result = CellResult(cell=cell, status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
             await self.write(run_id, cell, case, None, None, [], result, time.perf_counter() - started)
             return result
-        status = record.status if record is not None else "ok"
+        status: str = record.status if record is not None else "ok"
+        if record is not None and record.postmortem is not None and record.postmortem.fallback_sections:
+            status = "fallback"  # counted apart: never the model's output
         result = CellResult(
             cell=cell,
             status=status,
@@ -378,14 +396,18 @@ class Runner:
 
     async def run(self, run_id: str | None = None) -> str:
         """Run (or, with an existing `run_id`, resume) the grid; return the run id."""
+        mark_interrupted(path=self.db)
         if run_id is None:
             run_id = start_run(
                 "eval",
                 command="eval",
-                settings={**self.settings.model_dump(), "cases": sorted(self.cases), "engine": engine_hash()},
+                settings={**self.settings.model_dump(), "cases": sorted(self.cases), "engine": engine_hash(),
+                          "pid": os.getpid(), "host": socket.gethostname()},
                 path=self.db,
                 code_version=code_version(),
             )
+        else:
+            reopen_run(run_id, path=self.db)
         done = self.done_cells(run_id)
         todo = [c for c in self.cells() if c.key() not in done]
         hits = self.prefetch(todo)
@@ -396,7 +418,7 @@ class Runner:
 
     @staticmethod
     def _status(results: Sequence[CellResult]) -> str:
-        return "ok" if all(r.status in ("ok", "partial") for r in results) else "partial"
+        return "ok" if all(r.status in ("ok", "partial", "fallback") for r in results) else "partial"
 
     def run_status(self, run_id: str) -> str:
         """'ok' when every cell of the run (this invocation's and any resumed before) drafted, else 'partial'."""
@@ -406,6 +428,15 @@ class Runner:
         result = await self.run_cell(run_id, cell)
         self.on_progress(run_id, result)
         return result
+
+
+def model_output(pm: PostMortem) -> PostMortem:
+    """What the model itself drafted: offline-fallback sections removed (scored as missing, never as its output)."""
+    fallback = pm.fallback_sections
+    if not fallback:
+        return pm
+    return pm.model_copy(update={**{name: None for name in fallback},
+                                 "failed_sections": sorted({*pm.failed_sections, *fallback})})
 
 
 def last_run(db: str | Path | None = None, *, kind: str = "eval", unfinished: bool = False) -> str | None:

@@ -18,7 +18,9 @@ from pmstudio.store.db import connect, first_row, insert_rows
 from pmstudio.store.migrations import migrate
 
 SCORE_COLUMNS = ("score_key", "score", "threshold", "passed", "gate", "reason", "backend", "error")
-_DRAFT_HIT = "status IN ('ok', 'partial') AND postmortem IS NOT NULL"
+_DRAFT_HIT = "status = 'ok' AND postmortem IS NOT NULL"
+"""A cached draft is served only when every section drafted: never a partial or failed draft (a section that
+timed out would otherwise stay failed for good)."""
 
 
 @contextmanager
@@ -97,7 +99,7 @@ def failed_cells(run_id: str, path: str | Path | None = None) -> int:
     """How many of the run's cells ended neither ok nor partial."""
     with connect(path) as con:
         row = first_row(con.execute(
-            "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status NOT IN ('ok', 'partial')", [run_id]
+            "SELECT count(*) FROM eval_cells WHERE run_id = ? AND status NOT IN ('ok', 'partial', 'fallback')", [run_id]
         ))
     return int(row[0]) if row is not None and row[0] else 0
 

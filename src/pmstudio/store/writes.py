@@ -57,6 +57,55 @@ def start_run(
     return run_id
 
 
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted(*, path: str | Path | None = None) -> list[str]:
+    """Runs left `running` by a process that is gone (killed, crashed) become `interrupted`; their ids.
+
+    A run records its process (`settings.pid` on `settings.host`); a run of another host, or one without a
+    process id, is left alone. `--resume` still finds an interrupted run (it has no `finished_at`)."""
+    import socket
+
+    host = socket.gethostname()
+    gone = []
+    with connect(path) as con:
+        migrate(con)
+        rows = con.execute("SELECT run_id, settings FROM runs WHERE status = 'running' AND finished_at IS NULL").fetchall()
+        for run_id, raw in rows:
+            try:
+                settings = json.loads(raw or "{}")
+            except json.JSONDecodeError:
+                continue
+            pid = settings.get("pid")
+            if isinstance(pid, int) and settings.get("host") == host and not _alive(pid):
+                gone.append(str(run_id))
+        for run_id in gone:
+            con.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", [run_id])
+    return gone
+
+
+def reopen_run(run_id: str, *, path: str | Path | None = None) -> None:
+    """A resumed run is `running` again, owned by this process."""
+    import os
+    import socket
+
+    with connect(path) as con:
+        row = first_row(con.execute("SELECT settings FROM runs WHERE run_id = ?", [run_id]))
+        settings = json.loads(row[0] or "{}") if row else {}
+        settings.update(pid=os.getpid(), host=socket.gethostname())
+        con.execute("UPDATE runs SET status = 'running', settings = ? WHERE run_id = ?", [json.dumps(settings), run_id])
+
+
 def finish_run(run_id: str, status: str, *, path: str | Path | None = None) -> None:
     with connect(path) as con:
         con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, _now(), run_id])
