@@ -15,7 +15,7 @@ from pydantic_ai import models as pai_models
 from typer.testing import CliRunner
 
 from pmstudio.cli import app
-from pmstudio.evals.runner import EvalSettings, Runner, last_run
+from pmstudio.evals.runner import CellResult, EvalSettings, Runner, last_run
 from pmstudio.golden import GoldenCaseError, load_dataset
 from pmstudio.store import connect
 from pmstudio.store.writes import mark_interrupted, start_run
@@ -59,16 +59,15 @@ def test_a_partial_draft_is_never_served_from_cache(fake_server: FakeProviderSer
     settings = EvalSettings(models=[model], max_revisions=0, metrics=["section_completeness"])
     cases = load_dataset(GOLDEN, only=[TLS])
     db = tmp_path / "eval.duckdb"
-    for _ in range(2):
-        results: list[object] = []
-        r = Runner(cases, settings, db=db, on_progress=lambda rid, res: results.append(res))
-        asyncio.run(r.run())
-        assert [(x.status, x.draft_cached) for x in results] == [("partial", False)]  # type: ignore[attr-defined]
+    def run() -> list[tuple[str, bool]]:
+        results: list[CellResult] = []
+        asyncio.run(Runner(cases, settings, db=db, on_progress=lambda rid, res: results.append(res)).run())
+        return [(x.status, x.draft_cached) for x in results]
+
+    assert run() == run() == [("partial", False)]  # drafted again: a partial draft is never reused
     fake_server.reset()  # the fault is gone: the next run drafts again, and that ok draft is then reused
-    asyncio.run(Runner(cases, settings, db=db).run())
-    results = []
-    asyncio.run(Runner(cases, settings, db=db, on_progress=lambda rid, res: results.append(res)).run())
-    assert [(x.status, x.draft_cached) for x in results] == [("ok", True)]  # type: ignore[attr-defined]
+    assert run() == [("ok", False)]
+    assert run() == [("ok", True)]
 
 
 def test_a_killed_run_is_marked_interrupted_on_the_next_start(tmp_path: Path) -> None:
