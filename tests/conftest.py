@@ -72,8 +72,8 @@ def hostile_server():  # type: ignore[no-untyped-def]
 def model_strings(fake_server, hostile_server) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {
         "offline": "offline",
-        "fake server": f"openai-compatible:llama3.1@{fake_server.openai_base_url}",
-        "hostile fake": f"openai-compatible:hostile@{hostile_server.openai_base_url}",
+        "fake server": f"openai-compatible:llama3.1@{fake_server.openai_base_url}?output=tool",
+        "hostile fake": f"openai-compatible:hostile@{hostile_server.openai_base_url}?output=tool",
     }
 
 

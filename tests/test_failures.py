@@ -98,7 +98,7 @@ def test_deadline_reason_and_an_honest_critic_verdict(srv: FakeProviderServer) -
     from pmstudio.render import render_markdown
 
     srv.add_fault("hang", count=50, hang_s=60, contains="section: lessons")
-    model = f"openai-compatible:m@{srv.openai_base_url}"
+    model = f"openai-compatible:m@{srv.openai_base_url}?output=tool"
     record = asyncio.run(draft_postmortem(sample_bundle(), model=model,
                                           settings=DraftSettings(max_revisions=0, deadline_s=1.5, timeout_s=30)))
     pm = record.postmortem
@@ -116,7 +116,7 @@ def test_deadline_reason_and_an_honest_critic_verdict(srv: FakeProviderServer) -
 
 def test_fallback_is_marked_everywhere(srv: FakeProviderServer, tmp_path: Path) -> None:
     srv.add_fault("malformed", count=50, contains="section: impact")
-    model = f"openai-compatible:m@{srv.openai_base_url}"
+    model = f"openai-compatible:m@{srv.openai_base_url}?output=tool"
     out, db = tmp_path / "pm.json", tmp_path / "pm.duckdb"
     result = runner.invoke(app, ["draft", "-", "-m", model, "--max-revisions", "0", "--format", "json",
                                  "--out", str(out), "--db", str(db)],
@@ -136,7 +136,7 @@ def test_fallback_is_marked_everywhere(srv: FakeProviderServer, tmp_path: Path) 
 
 def test_library_default_has_no_fallback_and_rerun_redrafts_fallbacks(srv: FakeProviderServer) -> None:
     srv.add_fault("malformed", count=50, contains="section: lessons")
-    model = f"openai-compatible:m@{srv.openai_base_url}"
+    model = f"openai-compatible:m@{srv.openai_base_url}?output=tool"
     plain = asyncio.run(draft_postmortem(sample_bundle(), model=model, settings=DraftSettings(max_revisions=0)))
     assert plain.status == "partial" and plain.postmortem and plain.postmortem.failed_sections == ["lessons"]
     srv.reset()

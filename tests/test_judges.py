@@ -140,7 +140,7 @@ def test_build_uses_the_model_string(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_judge_through_the_fake_provider_server(fake_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", True)
     fake_server.reset()
-    metric = FaithfulnessJudge.build(f"openai-compatible:judge-model@{fake_server.openai_base_url}")
+    metric = FaithfulnessJudge.build(f"openai-compatible:judge-model@{fake_server.openai_base_url}?output=tool")
     score = asyncio.run(metric.a_measure(a_test_case()))
     assert isinstance(score, float) and 0.0 <= score <= 1.0 and metric.score == score and isinstance(metric.reason, str)
     log = fake_server.log()

@@ -23,7 +23,7 @@ ENV = {"ANTHROPIC_API_KEY": ANT_KEY, "OPENAI_API_KEY": OAI_KEY}
         ("anthropic:claude-sonnet-4-6", "anthropic", "claude-sonnet-4-6", None, "tool"),
         ("  openai:gpt-5.2 ", "openai", "gpt-5.2", None, "tool"),
         ("openai-compatible:llama3.1@http://127.0.0.1:11434/v1/", "openai-compatible", "llama3.1",
-         "http://127.0.0.1:11434/v1", "tool"),
+         "http://127.0.0.1:11434/v1", "auto"),
         ("openai-compatible:qwen2.5:7b@http://localhost:11434/v1?output=prompted", "openai-compatible",
          "qwen2.5:7b", "http://localhost:11434/v1", "prompted"),
         ("openai:gpt-5.2@https://proxy.example/v1?output=native", "openai", "gpt-5.2", "https://proxy.example/v1", "native"),

@@ -46,7 +46,7 @@ def ref_for(kind: str, srv: FakeProviderServer) -> str:
     return {
         "anthropic": "anthropic:claude-sonnet-4-6",
         "openai": "openai:gpt-5.2",
-        "compat": f"openai-compatible:llama3.1@{srv.openai_base_url}",
+        "compat": f"openai-compatible:llama3.1@{srv.openai_base_url}?output=tool",  # (auto would probe first)
     }[kind]
 
 
@@ -225,7 +225,7 @@ def test_draft_deadline_fails_only_unfinished_sections(srv: FakeProviderServer) 
 
 @pytest.mark.parametrize(("mode", "prompt_set"), [("prompted", "default"), ("native", "seed-single-shot")])
 def test_output_mode_reaches_the_wire_in_drafts(srv: FakeProviderServer, mode: str, prompt_set: str) -> None:
-    ref = ref_for("compat", srv) + f"?output={mode}"
+    ref = ref_for("compat", srv).replace("?output=tool", f"?output={mode}")
     record = draft(sample_bundle(), ref, prompt_set=prompt_set, settings=DraftSettings(max_revisions=0))
     assert record.status == "ok", record.error
     log = srv.log()

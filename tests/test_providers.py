@@ -52,7 +52,7 @@ def ref_for(kind: str, srv: FakeProviderServer, suffix: str = "") -> str:
         "anthropic": "anthropic:claude-sonnet-4-6",
         "openai": "openai:gpt-5.2",
         "compat": f"openai-compatible:llama3.1@{srv.openai_base_url}",
-    }[kind] + suffix
+    }[kind] + (suffix or ("?output=tool" if kind == "compat" else ""))  # (auto would probe first)
 
 
 def run(ref: str, output_type: type[BaseModel], section: str = "summary", *, stream: bool = False,

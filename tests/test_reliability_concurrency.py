@@ -124,7 +124,7 @@ def test_dashboard_reads_during_an_eval(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_two_evals_at_once_on_one_db(srv: FakeProviderServer, tmp_path: Path) -> None:
     db = tmp_path / "shared.duckdb"
-    models = f"offline,openai-compatible:fake-llm@{srv.openai_base_url}"
+    models = f"offline,openai-compatible:fake-llm@{srv.openai_base_url}?output=tool"
     procs = [eval_proc(db, "--models", models) for _ in range(2)]
     outs = [p.communicate(timeout=180) for p in procs]
     for p, (_, err) in zip(procs, outs, strict=True):

@@ -39,7 +39,7 @@ def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 def compat(srv: FakeProviderServer, name: str) -> str:
-    return f"openai-compatible:{name}@{srv.openai_base_url}"
+    return f"openai-compatible:{name}@{srv.openai_base_url}?output=tool"
 
 
 def run(db: Path, settings: EvalSettings) -> tuple[str, list[CellResult]]:

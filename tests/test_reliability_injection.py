@@ -149,7 +149,7 @@ def test_injection_stays_inside_the_evidence_block_on_the_wire(
 ) -> None:
     fake_server = srv
     b, _ = injected
-    rec = draft(b, f"openai-compatible:fake-llm@{fake_server.openai_base_url}")
+    rec = draft(b, f"openai-compatible:fake-llm@{fake_server.openai_base_url}?output=tool")
     assert rec.postmortem is not None and rec.postmortem.failed_sections == []
     log = fake_server.log()
     assert log

@@ -118,7 +118,7 @@ def model_for(kind: str, srv: FakeProviderServer) -> str:
     return {
         "anthropic": "anthropic:claude-sonnet-4-6",
         "openai": "openai:gpt-5.2",
-        "openai-compatible": f"openai-compatible:llama3.1@{srv.openai_base_url}",
+        "openai-compatible": f"openai-compatible:llama3.1@{srv.openai_base_url}?output=tool",
     }[kind]
 
 

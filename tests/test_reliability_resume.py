@@ -127,7 +127,7 @@ def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 @pytest.mark.slow
 def test_kill9_then_resume_equals_a_clean_run(srv: FakeProviderServer, tmp_path: Path) -> None:
-    compat = f"openai-compatible:fake-llm@{srv.openai_base_url}"
+    compat = f"openai-compatible:fake-llm@{srv.openai_base_url}?output=tool"
     models = f"offline,{compat}"
     settings = EvalSettings(models=["offline", compat], prompt_sets=PROMPTS.split(","))
     n_metrics = len(selected_metrics(settings.metrics, judge=settings.judge))

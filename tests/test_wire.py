@@ -139,3 +139,60 @@ def post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
+
+
+# --------------------------------------------------------------------------- ?output=auto
+
+
+def test_auto_picks_the_best_mode_each_server_honours(strict: FakeProviderServer) -> None:
+    from pmstudio.probe import probe
+
+    with FakeProviderServer() as full:
+        found = probe(f"openai-compatible:m@{full.openai_base_url}", every_mode=True)
+        assert [(f.mode, f.works) for f in found.findings] == [("native", True), ("tool", True), ("prompted", True)]
+        assert found.chosen == "native"
+    found = probe(f"openai-compatible:m@{strict.openai_base_url}", every_mode=True)
+    assert found.chosen == "tool" and not found.findings[0].works and "HTTP 500" in found.findings[0].detail
+    before = len(strict.log())
+    assert probe(f"openai-compatible:m@{strict.openai_base_url}") is found  # cached: no new request
+    assert len(strict.log()) == before
+
+
+def test_auto_is_the_compatible_default_and_drafts_on_a_strict_server(strict: FakeProviderServer) -> None:
+    record = draft(f"openai-compatible:auto-test@{strict.openai_base_url}", max_tokens=3000)
+    assert record.status == "ok", record.error
+    assert record.settings["output_mode"] == "tool"
+    drafting = [b for b in chat_bodies(strict) if "# EVIDENCE" in json.dumps(b)]
+    assert_readable_wire(drafting, 3000)
+    assert all(b["tool_choice"]["function"]["name"] == "final_result" for b in drafting)
+
+
+def test_models_probe_shows_the_findings(strict: FakeProviderServer) -> None:
+    from typer.testing import CliRunner
+
+    from pmstudio.cli import app
+
+    res = CliRunner().invoke(app, ["models", "--probe", f"openai-compatible:cli-probe@{strict.openai_base_url}"])
+    assert res.exit_code == 0, res.output
+    assert "?output=auto uses: tool" in res.stdout and "native" in res.stdout and "HTTP 500" in res.stdout
+
+
+@pytest.mark.parametrize("case", ["unreachable", "no mode", "max tokens"])
+def test_bad_input_is_a_one_line_error(strict: FakeProviderServer, case: str) -> None:
+    from typer.testing import CliRunner
+
+    from pmstudio.cli import app
+
+    model = f"openai-compatible:bad-{case.replace(' ', '-')}@{strict.openai_base_url}"
+    args = ["draft", "-", "--no-store", "-m", model]
+    if case == "unreachable":
+        args[-1] = "openai-compatible:m@http://127.0.0.1:9/v1"
+    elif case == "no mode":
+        strict.add_fault("500", count=3, retry_after=0)
+    else:
+        args += ["--max-tokens", "0"]
+    res = CliRunner().invoke(app, args, input="2024-05-01 02:00 dana: down\n")
+    needle = {"unreachable": "cannot reach http://127.0.0.1:9/v1", "no mode": "no output mode worked",
+              "max tokens": "--max-tokens: expected a whole number >= 1"}[case]
+    assert res.exit_code == 2 and needle in res.stderr, res.output
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output

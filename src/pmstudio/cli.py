@@ -316,10 +316,32 @@ MODEL_COLUMNS = (
 
 
 @app.command("models")
-def models_cmd(json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
+def models_cmd(
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    probe: Annotated[str | None, typer.Option("--probe", help="an openai-compatible model string: which output modes its server honours")] = None,
+) -> None:
     """List the model kinds, whether they are configured, and how to select them."""
-    from pmstudio.models import list_models
+    from pmstudio.models import ModelConfigError, list_models
     from pmstudio.tables import Column, print_json, print_table
+
+    if probe is not None:
+        from pmstudio.probe import probe as run_probe
+
+        try:
+            found = run_probe(probe, every_mode=True)
+        except ModelConfigError as exc:
+            fail(str(exc))
+        if json_out:
+            print_json(found.model_dump())
+        else:
+            print_table([f.model_dump() for f in found.findings],
+                        [Column(key="mode"), Column(key="works"), Column(key="detail", priority=1)],
+                        title=f"output modes of {found.model} at {found.base_url}")
+        if found.chosen is None:
+            fail(f"{probe}: no output mode worked: {found.summary()}")
+        if not json_out:
+            Console().print(f"?output=auto uses: {found.chosen}", highlight=False)
+        return
 
     rows: list[dict[str, Any]] = list_models(os.environ)
     if json_out:
@@ -403,7 +425,7 @@ def eval_cmd(
     from pmstudio.evals.report import gate_failures, load_thresholds, print_comparison
     from pmstudio.evals.runner import EvalSettings, Runner, default_dataset, last_run, run_settings
     from pmstudio.golden import GoldenCaseError, load_dataset
-    from pmstudio.models import ModelConfigError, build_model
+    from pmstudio.models import ModelConfigError, build_model, output_mode
     from pmstudio.prompts import PromptError, load_prompt_set
 
     spec: dict[str, Any] = {}
@@ -449,6 +471,7 @@ def eval_cmd(
     try:
         for m in [*settings.models, *([settings.judge] if settings.judge else [])]:
             build_model(m)
+            output_mode(m)  # ?output=auto probes the server here: unreachable or unusable fails before any work
         for p in settings.prompt_sets:
             load_prompt_set(p)
         from pmstudio.evals.metrics import selected_metrics

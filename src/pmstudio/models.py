@@ -7,8 +7,9 @@
                                                when set, else works keyless
 
 Any network kind takes an optional `?output=tool|native|prompted` suffix choosing how structured
-output is requested (tool calls — the default —, the provider's JSON-schema response format, or the
-schema in the prompt); `anthropic:` and `openai:` also accept `@<base_url>` to override the env.
+output is requested (tool calls — the default for anthropic and openai —, the provider's JSON-schema
+response format, or the schema in the prompt); `openai-compatible` defaults to `?output=auto`, which
+probes the server once (pmstudio.probe) and uses the best mode it honours; `anthropic:` and `openai:` also accept `@<base_url>` to override the env.
 Keys come only from the environment and are never stored, logged or shown: `ModelRef` holds no key,
 errors name the variable, and `describe_error()` scrubs key values from provider messages.
 """
@@ -32,7 +33,7 @@ from pydantic_ai.models.concurrency import ConcurrencyLimitedModel
 from pydantic_ai.settings import ModelSettings
 
 Kind = Literal["offline", "anthropic", "openai", "openai-compatible"]
-OutputMode = Literal["tool", "native", "prompted"]
+OutputMode = Literal["tool", "native", "prompted", "auto"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 OUTPUT_MODES: tuple[OutputMode, ...] = get_args(OutputMode)
 
@@ -90,17 +91,17 @@ def parse_model_ref(ref: str) -> ModelRef:
         raise ModelConfigError(f"empty model string: {_USAGE}")
     if raw == "offline":
         return ModelRef(kind="offline", name="offline", raw=raw)
-    body, mode = raw, "tool"
+    body, mode = raw, ""
     if "?" in raw:
         body, query = raw.rsplit("?", 1)
         options = dict(parse_qsl(query, keep_blank_values=True))
         unknown = sorted(set(options) - {"output"})
         if unknown or not options:
             what = ", ".join(unknown) or repr(query)
-            raise ModelConfigError(f"{raw}: unknown option {what}; only ?output=tool|native|prompted")
+            raise ModelConfigError(f"{raw}: unknown option {what}; only ?output=auto|tool|native|prompted")
         mode = options["output"]
         if mode not in OUTPUT_MODES:
-            raise ModelConfigError(f"{raw}: output mode {mode!r} is not one of tool, native, prompted")
+            raise ModelConfigError(f"{raw}: output mode {mode!r} is not one of auto, tool, native, prompted")
     kind, sep, rest = body.partition(":")
     if not sep or kind not in KINDS or kind == "offline":
         raise ModelConfigError(f"{raw}: unknown model kind {kind!r}; {_USAGE}")
@@ -115,6 +116,9 @@ def parse_model_ref(ref: str) -> ModelRef:
         raise ModelConfigError(f"{raw}: missing or invalid model name; {_USAGE}")
     if kind == "openai-compatible" and base_url is None:
         raise ModelConfigError(f"{raw}: openai-compatible needs a base URL, e.g. {EXAMPLES['openai-compatible']}")
+    if mode == "auto" and kind != "openai-compatible":
+        raise ModelConfigError(f"{raw}: ?output=auto probes a local server: only for openai-compatible")
+    mode = mode or ("auto" if kind == "openai-compatible" else "tool")  # auto: the best mode the server honours
     return ModelRef(kind=kind, name=name, base_url=base_url, output_mode=mode, raw=raw)  # type: ignore[arg-type]
 
 
@@ -310,8 +314,15 @@ def model_settings(
 
 
 def output_mode(ref: str | ModelRef) -> OutputMode:
+    """The mode to request structured output in; `auto` is resolved by probing the server (pmstudio.probe)."""
     r = _as_ref(ref)
-    return "tool" if r.kind == "offline" else r.output_mode
+    if r.kind == "offline":
+        return "tool"
+    if r.output_mode == "auto":
+        from pmstudio.probe import resolve_output_mode
+
+        return resolve_output_mode(r)
+    return r.output_mode
 
 
 def wrap_output(ref: str | ModelRef, output_type: Any) -> Any:
@@ -354,7 +365,7 @@ def list_models(env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     out.append(ModelKindInfo(
         kind="openai-compatible", example=EXAMPLES["openai-compatible"], configured=True, key_env="OPENAI_API_KEY",
         key_present=bool(env.get("OPENAI_API_KEY", "").strip()), max_concurrency=max_concurrency("openai-compatible", env),
-        note="base URL in the model string; key optional; add ?output=prompted|native if tool calls fail"))
+        note="base URL in the model string; key optional; ?output=auto (default) probes the server's output modes"))
     return [i.model_dump() for i in out]
 
 

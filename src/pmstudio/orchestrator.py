@@ -122,7 +122,7 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
     if not isinstance(model, str):
         name = getattr(model, "model_name", type(model).__name__)
         return _Resolved(ref=f"custom:{name}", model=model, offline=False)
-    from pmstudio.models import build_model, content_blocks, model_settings, parse_model_ref
+    from pmstudio.models import build_model, content_blocks, model_settings, output_mode, parse_model_ref
 
     ref = parse_model_ref(model)
     built = build_model(ref)
@@ -131,7 +131,7 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
         ms = model_settings(ref, timeout_s=settings.timeout_s, max_tokens=settings.max_tokens)
         if not settings.prompt_cache:
             ms = {k: v for k, v in ms.items() if "cache" not in k}  # type: ignore[assignment]
-    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline", output_mode=ref.output_mode,
+    return _Resolved(ref=model, model=built, settings=ms, offline=ref.kind == "offline", output_mode=output_mode(ref),
                      content_blocks=content_blocks(ref))
 
 
@@ -449,7 +449,8 @@ async def draft_postmortem(
         model=resolved.ref,
         prompt_set=prompts.name,
         prompts=prompts.refs(),
-        settings={**settings.model_dump(), "redacted": bundle.redacted, "prompt_set_hash": prompts.hash()},
+        settings={**settings.model_dump(), "redacted": bundle.redacted, "prompt_set_hash": prompts.hash(),
+                  "output_mode": resolved.output_mode},
         started_at=started,
         finished_at=_now(),
         postmortem=pm,
