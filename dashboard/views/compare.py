@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from pmstudio.evals.compare import REGRESSION_EPS, compare, load_scores
+from pmstudio.evals.report import calibration_notice
 from pmstudio.findings import section_data
 from pmstudio.render import render_markdown
 from pmstudio.schema import Finding
@@ -88,7 +89,8 @@ if "compare_class" not in st.session_state:
     st.session_state["compare_class"] = _param("class") if _param("class") in classes else "all"
 fclass = st.selectbox("Failure class", ["all", *classes], key="compare_class")
 st.query_params["class"] = fclass
-cmp = compare(rows, by=("model", "prompt"), failure_class=None if fclass == "all" else fclass)
+cmp = compare(rows, by=("model", "prompt"), failure_class=None if fclass == "all" else fclass,
+              calibrated=calibration_notice()[0])
 if not cmp.summaries:
     st.info("No scores in these runs for this filter.")
     st.stop()
@@ -97,7 +99,9 @@ if not cmp.summaries:
 
 st.subheader("Leaderboard")
 board = leaderboard_frame(cmp, default_thresholds())
-st.caption("Gate metrics are marked; a gate that fails is red; the best variant of each metric is green.")
+st.caption("Gate metrics are marked; a gate that fails is red; the best variant of each metric is green. "
+           "A metric gates only when calibrated against reviewers' labels (Calibration page); others show "
+           "'uncalibrated'.")
 st.dataframe(styled(board), width="stretch", hide_index=True)
 summ = pd.DataFrame([s.model_dump() for s in cmp.summaries])
 

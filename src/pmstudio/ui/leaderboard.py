@@ -40,7 +40,7 @@ def leaderboard_frame(cmp: Comparison, thresholds: Thresholds) -> pd.DataFrame:
         rows.append({
             "Metric": s.metric,
             "Variant": s.variant,
-            "Gate": "gate" if gated else "",
+            "Gate": "gate" if gated else ("uncalibrated" if gate is not None else ""),
             "Mean": s.mean,
             "95% CI": "-" if s.ci_low is None or s.ci_high is None else f"[{s.ci_low:.2f}, {s.ci_high:.2f}]",
             "Pass rate": None if s.pass_rate is None else round(100 * s.pass_rate, 1),
