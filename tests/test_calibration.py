@@ -302,3 +302,21 @@ def test_judges_calibrate_through_any_provider_and_offline_is_a_labelled_stand_i
     stand = [r for r in CalibrationReport.model_validate_json((tmp_path / "o.json").read_text()).rows if r.kind == "judge"]
     assert stand and all(r.stand_in and not r.calibrated and r.note.startswith("STAND-IN") for r in stand)
     assert "stand-in (not a judge score)" in offline.output
+
+
+def test_label_review_walks_a_draft_in_the_terminal(tmp_path: Path) -> None:
+    from pmstudio.store.feedback import latest_findings, latest_ratings
+    from pmstudio.store.queries import get_draft
+
+    db, draft = _db_with_draft(tmp_path)
+    view = get_draft(draft, db)
+    assert view is not None and view.critic.findings
+    n = len(view.critic.findings)
+    answers = "d\nthe section is there\n" + "s\n" * (n - 1) + "s\ns\n4\nright order\n" + "s\n" * 5
+    out = runner.invoke(app, ["label", "review", draft, "--db", str(db), "--reviewer", "ana"], input=answers)
+    assert out.exit_code == 0, out.output
+    assert latest_findings(db)[["outcome", "reason", "reviewer"]].values.tolist() == [["dismiss", "the section is there", "ana"]]
+    assert latest_ratings(db)[["section", "rating", "reason"]].values.tolist() == [["timeline", 4, "right order"]]
+    bad = runner.invoke(app, ["label", "review", draft, "--db", str(db)], input="s\n" * n + "9\nway off\n" + "s\n" * 7)
+    assert bad.exit_code == 2 and "rating 9 is outside 1-5" in bad.stderr
+    assert len(latest_ratings(db)) == 1  # nothing from the failed walk was stored
