@@ -114,3 +114,25 @@ def test_only_the_selected_cases_are_validated_and_null_times_are_accepted(tmp_p
 def test_bad_eval_knobs_are_one_line_errors(args: list[str], needle: str, tmp_path: Path) -> None:
     res = runner.invoke(app, ["eval", "--dataset", str(GOLDEN), "--db", str(tmp_path / "e.duckdb"), *args])
     assert res.exit_code == 2 and needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_fallback_in_evals_is_counted_apart_never_as_the_model_output(fake_server: FakeProviderServer, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmstudio.evals.compare import compare, load_scores
+
+    monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
+    fake_server.reset()
+    fake_server.add_fault("malformed", count=100, contains="section: lessons")
+    model = f"openai-compatible:m@{fake_server.openai_base_url}?output=tool"
+    cases = load_dataset(GOLDEN, only=[TLS])
+    db = tmp_path / "eval.duckdb"
+    scores = {}
+    for fallback in (False, True):
+        settings = EvalSettings(models=[model], max_revisions=0, metrics=["section_completeness"], fallback=fallback)
+        results: list[CellResult] = []
+        run_id = asyncio.run(Runner(cases, settings, db=db, on_progress=lambda rid, res, out=results: out.append(res)).run())
+        assert [r.status for r in results] == ["fallback" if fallback else "partial"]
+        cmp = compare(load_scores([run_id], db))
+        assert cmp.fallback_cells == ({cmp.variants[0]: 1} if fallback else {})
+        scores[fallback] = [s.mean for s in cmp.summaries]
+    assert scores[True] == scores[False]  # the offline lessons section is scored as missing, like no section

@@ -35,6 +35,7 @@ class ScoreRow(BaseModel):
     passed: bool | None
     gate: bool | None
     failure_class: str | None = None
+    cell_status: str | None = Field(default=None, description="the eval cell's status: ok, partial, fallback ...")
 
 
 class MetricSummary(BaseModel):
@@ -70,6 +71,8 @@ class Comparison(BaseModel):
     baseline: str | None
     summaries: list[MetricSummary]
     diffs: list[PairedDiff]
+    fallback_cells: dict[str, int] = Field(
+        default_factory=dict, description="per variant: cells with offline-fallback sections (scored as missing)")
 
 
 def load_scores(run_ids: Sequence[str], db: str | Path | None = None) -> list[ScoreRow]:
@@ -164,6 +167,10 @@ def compare(
         gates[r.metric] = gates.get(r.metric, False) or bool(r.gate)
     variants = sorted({v for v, _ in groups})
     metrics = sorted({m for _, m in groups})
+    fallback_cells: dict[str, set[tuple[str, str, str, str, int]]] = defaultdict(set)
+    for r in rows:
+        if r.cell_status == "fallback":
+            fallback_cells[variant_label(r, by, multi)].add((r.run_id, r.case_id, r.model, r.prompt_set, r.repeat_idx))
     summaries = []
     for v in variants:
         for m in metrics:
@@ -188,7 +195,8 @@ def compare(
                 continue
             for m in metrics:
                 diffs.append(paired_diff(_per_case(groups.get((base, m), [])), _per_case(groups.get((v, m), [])), m, base, v))
-    return Comparison(runs=runs, by=list(by), variants=variants, baseline=base, summaries=summaries, diffs=diffs)
+    return Comparison(runs=runs, by=list(by), variants=variants, baseline=base, summaries=summaries, diffs=diffs,
+                      fallback_cells={v: len(c) for v, c in sorted(fallback_cells.items())})
 
 
 def split_sections(md: str) -> dict[str, list[str]]:

@@ -40,6 +40,9 @@ def print_comparison(cmp: Comparison, console: Console | None = None) -> None:
             cells.append(f"{s.mean:.3f} [{_fmt(s.ci_low, 2)}, {_fmt(s.ci_high, 2)}]{rate}{na}")
         table.add_row(metric + (" (gate)" if gate else "") + (" (uncalibrated)" if uncalibrated else ""), *cells)
     console.print(table)
+    for variant, n in cmp.fallback_cells.items():
+        console.print(f"{variant}: {n} cell(s) with offline-fallback sections, scored as missing (not the model's "
+                      "output)", highlight=False, markup=False)
     if not cmp.diffs:
         return
     diff = Table(title=f"paired differences vs baseline {cmp.baseline} (same cases)")

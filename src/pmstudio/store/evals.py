@@ -129,7 +129,7 @@ def score_rows(run_ids: Sequence[str], db: str | Path | None = None) -> pd.DataF
         db,
         """
         SELECT s.run_id, s.case_id, s.model, s.prompt_set, s.repeat_idx, s.metric, s.score, s.passed, s.gate,
-               c.failure_class
+               c.failure_class, c.status AS cell_status
         FROM scores s LEFT JOIN eval_cells c
           ON c.run_id = s.run_id AND c.case_id = s.case_id AND c.model = s.model
          AND c.prompt_set = s.prompt_set AND c.repeat_idx = s.repeat_idx
