@@ -40,7 +40,8 @@ def keyed(elements: Any, prefix: str) -> Any:
 
 def _seed_draft(findings: list[Finding] | None = None) -> str:
     bundle, _ = load_bundle(EXAMPLE)
-    record = asyncio.run(draft_postmortem(bundle, settings=DraftSettings(max_revisions=0)))
+    # with the critic's revision: the example's raw draft has rhetorical blame the critic rewrites
+    record = asyncio.run(draft_postmortem(bundle, settings=DraftSettings(max_revisions=1)))
     assert record.postmortem is not None
     if findings is not None:
         record.critic.findings = findings
