@@ -100,7 +100,10 @@ CASE = bundle(
 )
 def test_phase_classification(material: str, actor: str | None, text: str, phase: str | None) -> None:
     line = EvidenceLine(id=f"{material}:1", at=T0, actor=actor, text=text)
-    assert classify(build_items([line])[0]).phase == phase
+    items = build_items([line])
+    if phase is None and not items:
+        return  # a chat question is never drafted from at all
+    assert classify(items[0]).phase == phase
 
 
 def test_machine_lines_never_speculate_or_plan() -> None:
@@ -127,7 +130,8 @@ def test_milestones_come_from_the_right_evidence() -> None:
 def test_timeline_has_every_phase_in_order_and_no_chatter() -> None:
     tl = draft(CASE, "timeline")
     phases = [e["phase"] for e in tl["entries"]]
-    assert {"impact_start", "detection", "investigation", "mitigation", "resolution", "communication"} <= set(phases)
+    assert {"impact_start", "detection", "mitigation", "resolution", "communication"} <= set(phases)
+    assert not any("?" in e["text"] for e in tl["entries"])  # a question in chat is never copied
     assert [e["at"] for e in tl["entries"]] == sorted(e["at"] for e in tl["entries"])
     assert 8 <= len(tl["entries"]) <= 20
     assert not any("lunch" in e["text"] for e in tl["entries"])
@@ -277,12 +281,13 @@ def test_summary_uses_the_sections_it_is_given() -> None:
     context = {"impact": im, "timeline": draft(CASE, "timeline"), "root_cause": draft(CASE, "root_cause")}
     sm = draft(CASE, "summary", context=context)
     assert sm["title"] == CASE.title
-    assert sm["summary"].startswith("Impact: Roughly 40% of searches failed.")  # a counted claim first
+    assert sm["summary"].startswith("What happened: Search returns 503s after a shard timeout change")
+    assert "Impact: Roughly 40% of searches failed." in sm["summary"]  # a counted claim
     assert "42 minutes" in sm["summary"] and "chat.txt:9" in sm["evidence"]
     im["users_affected"] = {"text": "Not stated in the materials.", "evidence": []}
     sm = draft(CASE, "summary", context=context)
-    assert sm["summary"].startswith("Impact: Search failed for shoppers.") and "chat.txt:2" in sm["evidence"]
-    assert 2 <= sm["summary"].count(". ") + 1 <= 5
+    assert "Impact: Search failed for shoppers." in sm["summary"] and "chat.txt:2" in sm["evidence"]
+    assert 3 <= sm["summary"].count(". ") + 1 <= 5
 
 
 # --------------------------------------------------------------------------- wording

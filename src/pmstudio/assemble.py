@@ -12,6 +12,7 @@ from pmstudio.schema import (
     NOT_STATED,
     ActionsSection,
     Bundle,
+    Claim,
     Header,
     ImpactSection,
     LessonsSection,
@@ -36,7 +37,12 @@ def format_minutes(minutes: int) -> str:
 
 
 def duration_text(timeline: TimelineSection | None, impact: ImpactSection | None) -> str:
-    if timeline and timeline.started_at and timeline.resolved_at and timeline.resolved_at >= timeline.started_at:
+    if (
+        timeline
+        and timeline.started_at
+        and timeline.resolved_at
+        and timeline.resolved_at >= timeline.started_at
+    ):
         minutes = round((timeline.resolved_at - timeline.started_at).total_seconds() / 60)
         same_day = timeline.started_at.date() == timeline.resolved_at.date()
         fmt_end = "%H:%M" if same_day else "%Y-%m-%d %H:%M"
@@ -58,6 +64,18 @@ def incident_date(timeline: TimelineSection | None, bundle: Bundle) -> str:
         candidates += [min((e.at for e in timeline.entries), default=None)]
     first = next((c for c in candidates if c is not None), None)
     return first.strftime("%Y-%m-%d") if first else NOT_STATED
+
+
+def time_reading_claims(bundle: Bundle) -> list[Claim]:
+    """One sentence per material: the zone its zone-less times were read in and why (any model)."""
+    out: list[Claim] = []
+    for r in bundle.time_readings:
+        ids = [e.id for e in bundle.evidence if e.material == r.material and e.at is not None][:1]
+        if not ids:
+            continue
+        text = f"Times in {r.material} without a zone were read as {r.zone}: {r.reason.rstrip('.')}."
+        out.append(Claim(text=text[0].upper() + text[1:], evidence=ids))
+    return out
 
 
 def assemble_postmortem(
@@ -83,9 +101,14 @@ def assemble_postmortem(
     title = bundle.title or bundle.id
     notes = []
     if not bundle.has_timestamps:
-        notes.append("The materials contain no timestamps, so the timeline and durations could not be established.")
+        notes.append(
+            "The materials contain no timestamps, so the timeline and durations could not be established."
+        )
+    notes += [f"Source times disagree: {c}" for c in bundle.time_conflicts]
     if bundle.redacted and bundle.redaction_count:
-        notes.append(f"{bundle.redaction_count} secret(s) or personal detail(s) were redacted before drafting.")
+        notes.append(
+            f"{bundle.redaction_count} secret(s) or personal detail(s) were redacted before drafting."
+        )
     header = Header(
         title=title,
         date=incident_date(timeline, bundle),
@@ -95,6 +118,13 @@ def assemble_postmortem(
         author=f"Postmortem Studio draft ({model}, prompts {prompt_set})",
         reviewers="Pending human review",
     )
+    supporting = get("supporting", SupportingSection)
+    if isinstance(supporting, SupportingSection) and bundle.time_readings:
+        known = {c.text for c in supporting.technical_details}
+        extra = [c for c in time_reading_claims(bundle) if c.text not in known]
+        supporting = supporting.model_copy(
+            update={"technical_details": [*supporting.technical_details, *extra]}
+        )
     return PostMortem(
         header=header,
         summary=summary,
@@ -103,7 +133,7 @@ def assemble_postmortem(
         root_cause=assess_root_cause(get("root_cause", RootCauseSection), bundle),  # type: ignore[arg-type]
         lessons=get("lessons", LessonsSection),  # type: ignore[arg-type]
         actions=get("actions", ActionsSection),  # type: ignore[arg-type]
-        supporting=get("supporting", SupportingSection),  # type: ignore[arg-type]
+        supporting=supporting,  # type: ignore[arg-type]
         failed_sections=[f.section for f in failures if outputs.get(f.section) is None],
         failures=list(failures),
         notes=notes,

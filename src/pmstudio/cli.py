@@ -69,6 +69,7 @@ def draft(
     fmt: Annotated[str, typer.Option("--format", "-f", help="md | json")] = "md",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of stdout")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA zone for bare times (overrides the bundle's)")] = None,
+    source_timezone: Annotated[list[str] | None, typer.Option("--source-timezone", help="NAME=ZONE: zone of one material's bare times (repeatable)")] = None,
     redact: Annotated[bool, typer.Option("--redact/--no-redact", help="redact secrets and PII before any model")] = True,
     max_bytes: Annotated[int, typer.Option(help="refuse input files larger than this")] = 512 * 1024 * 1024,
     max_revisions: Annotated[int, typer.Option(help="critic revision rounds (0 = review only)")] = 2,
@@ -117,8 +118,16 @@ def draft(
         layout = discover().template(template) or load_template(None)  # bad templates/config too
     except (ModelConfigError, PromptError, ConfigError, TemplateError) as exc:
         fail(str(exc))
+    source_zones: dict[str, str] = {}
+    for spec in source_timezone or []:
+        name, sep, zone_name = spec.partition("=")
+        if not sep or not name.strip() or not zone_name.strip():
+            fail(f"--source-timezone: expected NAME=ZONE, got {spec!r}")
+        source_zones[name.strip()] = zone_name.strip()
     try:
-        bundle, _ = load_bundle(path, timezone=timezone, redact=redact, max_bytes=max_bytes, stdin=sys.stdin)
+        bundle, _ = load_bundle(
+            path, timezone=timezone, redact=redact, max_bytes=max_bytes, stdin=sys.stdin, source_timezones=source_zones
+        )
     except BundleError as exc:
         fail(str(exc))
     if not bundle.has_timestamps and not quiet:

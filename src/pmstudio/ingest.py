@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,9 +19,19 @@ from typing import Any, TextIO
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pmstudio.parsers import BundleError, infer_kind, parse, reference_span
+from pmstudio.parsers.common import first_char
 from pmstudio.parsers.files import load_yaml, read_stdin, read_text
+from pmstudio.parsers.zones import (
+    ZoneChoice,
+    choose_zone,
+    cross_check,
+    describe,
+    overrides_for,
+    reading,
+    shifted_zone,
+)
 from pmstudio.redact import RedactionMap, redact_bundle
-from pmstudio.schema import MATERIAL_KINDS, Bundle, Evidence, Material, MaterialKind
+from pmstudio.schema import MATERIAL_KINDS, Bundle, Evidence, Material, MaterialKind, SourceTime
 from pmstudio.timeparse import zone
 
 __all__ = [
@@ -47,6 +58,7 @@ class Manifest(BaseModel):
     timezone: str | None = None
     source: str | None = None
     kinds: dict[str, MaterialKind] = {}
+    timezones: dict[str, str] = {}
 
 
 def slug(name: str) -> str:
@@ -65,8 +77,16 @@ def _opt_str(value: Any, name: str, key: str) -> str | None:
 # --------------------------------------------------------------------------- building
 
 
-def _material(name: str, kind: Any, content: Any, where: str) -> Material:
+def _material(name: str, kind: Any, content: Any, where: str, timezone: Any = None) -> Material:
     what = "" if where == name else f"material {name}: "
+    if timezone is not None:
+        if not isinstance(timezone, str) or not timezone.strip():
+            raise BundleError(where, f"{what}`timezone` must be an IANA zone name")
+        try:
+            zone(timezone.strip())
+        except ValueError as exc:
+            raise BundleError(where, f"{what}{exc}") from None
+        timezone = timezone.strip()
     if not isinstance(content, str):
         raise BundleError(where, f"{what}`content` must be text")
     if not content or content.isspace():
@@ -79,7 +99,7 @@ def _material(name: str, kind: Any, content: Any, where: str) -> Material:
             raise BundleError(where, str(exc)) if where != name else exc from None
     if kind not in MATERIAL_KINDS:
         raise BundleError(where, f"{what}unknown kind {kind!r} (expected one of {', '.join(MATERIAL_KINDS)})")
-    return Material(name=name, kind=kind, content=content)
+    return Material(name=name, kind=kind, content=content, timezone=timezone)
 
 
 def _zone_name(name: str | None, where: str) -> str:
@@ -101,6 +121,9 @@ def _build(
     source_path: str | None,
     where: str,
     container: bool = False,
+    source_timezones: Mapping[str, str] | None = None,
+    default_date: date | None = None,
+    zone_given: bool = False,
 ) -> Bundle:
     names = [m.name for m in materials]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -109,16 +132,26 @@ def _build(
     if not materials:
         raise BundleError(where, "no materials")
     tz = zone(_zone_name(tz_name, where))
+    overrides = _checked_overrides(materials, source_timezones, where)
+    choices = {
+        m.name: choose_zone(
+            m, bundle_tz=tz, bundle_tz_name=tz_name, override=overrides.get(m.name), given=zone_given
+        )
+        for m in materials
+    }
     try:
-        ref_span = reference_span(materials, tz)
-        ref_date = ref_span[0].astimezone(tz).date() if ref_span else None
-        evidence: list[Evidence] = []
-        for material in materials:
-            evidence.extend(parse(material, tz=tz, ref_date=ref_date, ref_span=ref_span))
+        ref_span = reference_span(materials, tz, {n: c.tz for n, c in choices.items()})
+        ref_date = ref_span[0].astimezone(tz).date() if ref_span else default_date
+        parsed = {
+            m.name: parse(m, tz=choices[m.name].tz, ref_date=ref_date, ref_span=ref_span) for m in materials
+        }
+        readings = {m.name: reading(m, choices[m.name]) for m in materials}
+        notes = _reconcile(materials, choices, parsed, readings, ref_date=ref_date, ref_span=ref_span)
     except BundleError as exc:
         if not container or exc.source == where:
             raise
         raise BundleError(where, str(exc)) from None
+    evidence = [e for m in materials for e in parsed[m.name]]
     people = list(dict.fromkeys(e.actor for e in evidence if e.actor))
     return Bundle(
         id=id,
@@ -129,7 +162,81 @@ def _build(
         evidence=evidence,
         people=people,
         source_path=source_path,
+        time_readings=[readings[m.name] for m in materials],
+        time_conflicts=notes,
     )
+
+
+def _checked_overrides(
+    materials: list[Material], overrides: Mapping[str, str] | None, where: str
+) -> dict[str, str]:
+    try:
+        checked = overrides_for(materials, overrides)
+    except KeyError as exc:
+        raise BundleError(where, f"--source-timezone: no material named {exc.args[0]!r}") from None
+    for name, tz_name in checked.items():
+        try:
+            zone(tz_name)
+        except ValueError as exc:
+            raise BundleError(where, f"--source-timezone {name}: {exc}") from None
+    return checked
+
+
+_ZONED = re.compile(r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}|\b[A-Z]{3,4}T?)\s*$")
+
+
+def _trusted(material: Material, choice: ZoneChoice, items: list[Evidence]) -> bool:
+    """A source whose times do not depend on a guessed zone (named, structured, or written with zones)."""
+    if choice.explicit or material.kind in ("pagerduty", "slack_export"):
+        return True
+    if material.kind == "alerts" and first_char(material.content) in ("{", "["):
+        return True
+    written = [e.time_text for e in items if e.time_text]
+    return bool(written) and sum(bool(_ZONED.search(t)) for t in written) >= 0.8 * len(written)
+
+
+def _reconcile(
+    materials: list[Material],
+    choices: dict[str, ZoneChoice],
+    parsed: dict[str, list[Evidence]],
+    readings: dict[str, SourceTime],
+    *,
+    ref_date: date | None,
+    ref_span: tuple[datetime, datetime] | None,
+) -> list[str]:
+    """The cross-source check: report whole-hour disagreements; re-read a source whose zone was a
+    default when shifting it agrees with every source it overlaps (all of them trusted)."""
+    conflicts = cross_check([e for m in materials for e in parsed[m.name]])
+    if not conflicts:
+        return []
+    by_name = {m.name: m for m in materials}
+    trusted = {m.name: _trusted(m, choices[m.name], parsed[m.name]) for m in materials}
+    conflicted = {c.material for c in conflicts}
+    notes: list[str] = []
+    resolved: set[str] = set()
+    for c in conflicts:
+        m = by_name[c.material]
+        if trusted[m.name] or not all(trusted[o] or o not in conflicted for o in c.others):
+            continue
+        when = next((e.at for e in parsed[m.name] if e.at is not None), None)
+        if when is None:
+            continue
+        choice = shifted_zone(choices[m.name], c.hours, when)
+        choices[m.name] = choice
+        parsed[m.name] = parse(m, tz=choice.tz, ref_date=ref_date, ref_span=ref_span)
+        note = describe(c, resolved=True)
+        readings[m.name] = reading(m, choice, shifted=-c.hours, why=note)
+        notes.append(note)
+        resolved.add(m.name)
+    for c in conflicts:
+        if c.material in resolved or set(c.others) <= resolved:
+            continue
+        if trusted[c.material] and not any(o in conflicted for o in c.others):
+            continue  # a source written with zones, matched by chance: the other side shows no shift
+        if any(o in conflicted and o not in resolved and o < c.material for o in c.others):
+            continue  # the same disagreement, already reported from the other side
+        notes.append(describe(c, resolved=False))
+    return notes
 
 
 def _finish(bundle: Bundle, redact: bool) -> tuple[Bundle, RedactionMap | None]:
@@ -138,7 +245,7 @@ def _finish(bundle: Bundle, redact: bool) -> tuple[Bundle, RedactionMap | None]:
     return redact_bundle(bundle)
 
 
-def _from_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
+def _from_yaml(path: Path, text: str, timezone: str | None, extra: dict[str, Any]) -> Bundle:
     name = path.name
     data = load_yaml(text, name)
     if not isinstance(data, dict):
@@ -152,7 +259,11 @@ def _from_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
     for i, entry in enumerate(raw, 1):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
             raise BundleError(name, f"material #{i}: needs a `name` and `content`")
-        materials.append(_material(entry["name"].strip(), entry.get("kind"), entry.get("content"), name))
+        materials.append(
+            _material(
+                entry["name"].strip(), entry.get("kind"), entry.get("content"), name, entry.get("timezone")
+            )
+        )
     bundle_id = _opt_str(data.get("id"), name, "id") or slug(path.stem)
     tz_name = timezone or _opt_str(data.get("timezone"), name, "timezone")
     return _build(
@@ -164,6 +275,7 @@ def _from_yaml(path: Path, text: str, timezone: str | None) -> Bundle:
         container=True,
         title=_opt_str(data.get("title"), name, "title"),
         source=_opt_str(data.get("source"), name, "source"),
+        **extra,
     )
 
 
@@ -172,7 +284,9 @@ def _manifest(path: Path, max_bytes: int) -> Manifest:
     if data is None:
         return Manifest()
     if not isinstance(data, dict):
-        raise BundleError(path.name, "manifest must be a mapping (id, title, timezone, source, kinds)")
+        raise BundleError(
+            path.name, "manifest must be a mapping (id, title, timezone, source, kinds, timezones)"
+        )
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
@@ -181,7 +295,7 @@ def _manifest(path: Path, max_bytes: int) -> Manifest:
         raise BundleError(path.name, f"{where}: {first['msg']}") from None
 
 
-def _from_folder(folder: Path, timezone: str | None, max_bytes: int) -> Bundle:
+def _from_folder(folder: Path, timezone: str | None, max_bytes: int, extra: dict[str, Any]) -> Bundle:
     label = folder.name or str(folder)
     files = sorted(
         f
@@ -202,7 +316,21 @@ def _from_folder(folder: Path, timezone: str | None, max_bytes: int) -> Bundle:
         raise BundleError(
             manifest_path.name if manifest_path else label, f"kinds: no file named {unknown[0]!r}"
         )
-    materials = [_material(n, manifest.kinds.get(n), read_text(f, n, max_bytes), n) for n, f in names.items()]
+    unknown_tz = sorted(set(manifest.timezones) - set(names))
+    if unknown_tz:
+        raise BundleError(
+            manifest_path.name if manifest_path else label, f"timezones: no file named {unknown_tz[0]!r}"
+        )
+    materials = [
+        _material(
+            n,
+            manifest.kinds.get(n),
+            read_text(f, n, max_bytes),
+            manifest_path.name if manifest_path and n in manifest.timezones else n,
+            manifest.timezones.get(n),
+        )
+        for n, f in names.items()
+    ]
     tz_name = _zone_name(timezone or manifest.timezone, manifest_path.name if manifest_path else label)
     return _build(
         materials,
@@ -212,6 +340,7 @@ def _from_folder(folder: Path, timezone: str | None, max_bytes: int) -> Bundle:
         source=manifest.source,
         source_path=str(folder),
         where=label,
+        **extra,
     )
 
 
@@ -225,24 +354,42 @@ def load_bundle(
     redact: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     stdin: TextIO | None = None,
+    source_timezones: Mapping[str, str] | None = None,
+    default_date: date | None = None,
 ) -> tuple[Bundle, RedactionMap | None]:
-    """Load a bundle from a golden YAML, a folder, one raw file, or ``-`` (stdin)."""
+    """Load a bundle from a golden YAML, a folder, one raw file, or ``-`` (stdin).
+
+    ``source_timezones`` names the zone of one material's bare times (material name -> IANA zone;
+    a name that matches no material, or an unknown zone, is a :class:`BundleError`);
+    ``default_date`` dates bare times when nothing in the materials gives a date."""
+    extra: dict[str, Any] = {
+        "source_timezones": source_timezones,
+        "default_date": default_date,
+        "zone_given": timezone is not None,
+    }
     if str(path) == "-":
         text = read_stdin(stdin or sys.stdin, max_bytes)
         material = _material("stdin", None, text, "stdin")
         tz_name = _zone_name(timezone, "stdin")
         bundle = _build(
-            [material], id="stdin", tz_name=tz_name, title=None, source=None, source_path=None, where="stdin"
+            [material],
+            id="stdin",
+            tz_name=tz_name,
+            title=None,
+            source=None,
+            source_path=None,
+            where="stdin",
+            **extra,
         )
         return _finish(bundle, redact)
     p = Path(path)
     if not p.exists():
         raise BundleError(str(path), "no such file or directory")
     if p.is_dir():
-        return _finish(_from_folder(p, timezone, max_bytes), redact)
+        return _finish(_from_folder(p, timezone, max_bytes, extra), redact)
     text = read_text(p, p.name, max_bytes)
     if p.suffix.lower() in _YAML_SUFFIXES:
-        return _finish(_from_yaml(p, text, timezone), redact)
+        return _finish(_from_yaml(p, text, timezone, extra), redact)
     material = _material(p.name, None, text, p.name)
     bundle = _build(
         [material],
@@ -252,6 +399,7 @@ def load_bundle(
         source=None,
         source_path=str(p),
         where=p.name,
+        **extra,
     )
     return _finish(bundle, redact)
 
@@ -264,9 +412,12 @@ def bundle_from_materials(
     title: str | None = None,
     source: str | None = None,
     redact: bool = True,
+    source_timezones: Mapping[str, str] | None = None,
+    default_date: date | None = None,
 ) -> tuple[Bundle, RedactionMap | None]:
-    """A bundle from in-memory materials (pasted text, uploads, golden cases)."""
-    checked = [_material(m.name, m.kind, m.content, m.name) for m in materials]
+    """A bundle from in-memory materials (pasted text, uploads, golden cases); ``source_timezones``
+    and ``default_date`` as for :func:`load_bundle` (a dashboard's zone per file and incident date)."""
+    checked = [_material(m.name, m.kind, m.content, m.name, m.timezone) for m in materials]
     bundle = _build(
         checked,
         id=id,
@@ -275,6 +426,8 @@ def bundle_from_materials(
         source=source,
         source_path=None,
         where=id,
+        source_timezones=source_timezones,
+        default_date=default_date,
     )
     return _finish(bundle, redact)
 

@@ -33,6 +33,7 @@ from pmstudio.agents import (
 from pmstudio.agents.messages import render_evidence, render_task, user_prompt
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.critic import review
+from pmstudio.parsers.zones import time_conflict_findings
 from pmstudio.prompts import PromptSet, load_prompt_set
 from pmstudio.resources import checkout_root
 from pmstudio.schema import (
@@ -341,7 +342,7 @@ class _Drafter:
         ]
 
     async def check(self, pm: PostMortem, round_no: int) -> list[Finding]:
-        lint = review(pm, self.bundle)
+        lint = review(pm, self.bundle) + time_conflict_findings(self.bundle)
         agent = await self.critic_agent_findings(pm, lint)
         return [f.model_copy(update={"round": round_no}) for f in lint + agent]
 

@@ -90,6 +90,8 @@ def failed_line(pm: PostMortem, name: str) -> str:
 
 
 def _time(entry: TimelineEntry, with_date: bool) -> str:
+    if entry.date_only:
+        return entry.at.strftime("%Y-%m-%d") + ", time not stated"
     return entry.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
 
 
@@ -175,7 +177,10 @@ def _quote_evidence(ids: list[str], bundle: Bundle | None) -> list[str]:
         e = by_id.get(i)
         if e is None:
             continue
-        at = e.at.strftime("%Y-%m-%d %H:%M:%S UTC") if e.at else "(no time)"
+        if e.at is None:
+            at = "(no time)"
+        else:
+            at = e.at.strftime("%Y-%m-%d") + " (time not stated)" if e.date_only else e.at.strftime("%Y-%m-%d %H:%M:%S UTC")
         who = f" {e.actor}:" if e.actor else ""
         repeat = f" (x{e.count})" if e.count > 1 else ""
         lines.append(f"[{i}] {at}{who} {e.text}{repeat}".replace("```", "'''"))

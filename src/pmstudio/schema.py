@@ -57,6 +57,7 @@ class Material(BaseModel):
     name: str
     kind: MaterialKind
     content: str
+    timezone: str | None = Field(default=None, description="IANA zone of this material's bare times, when set")
 
 
 class Evidence(BaseModel):
@@ -74,11 +75,22 @@ class Evidence(BaseModel):
     count: int = Field(default=1, description="number of raw lines condensed into this item")
     last_at: datetime | None = Field(default=None, description="last occurrence, for condensed items")
     template: str | None = Field(default=None, description="mined log template, for condensed items")
+    time_text: str | None = Field(default=None, description="the time as written in the material (before reading)")
+    date_only: bool = Field(default=False, description="the material gives a day, not a time (`at` is its midnight)")
 
     @field_validator("at", "last_at")
     @classmethod
     def _to_utc(cls, v: datetime | None) -> datetime | None:
         return _utc(v)
+
+
+class SourceTime(BaseModel):
+    """How one material's times were read: the zone of its zone-less times and why."""
+
+    material: str
+    zone: str = Field(description="IANA name or fixed offset (UTC-04:00) used for its zone-less times")
+    reason: str = Field(description="where the zone came from, in words")
+    shifted_hours: int = Field(default=0, description="hours moved by the cross-source check (0: none)")
 
 
 class Bundle(BaseModel):
@@ -94,6 +106,10 @@ class Bundle(BaseModel):
     redacted: bool = False
     redaction_count: int = 0
     source_path: str | None = None
+    time_readings: list[SourceTime] = Field(default_factory=list, description="how each material's times were read")
+    time_conflicts: list[str] = Field(
+        default_factory=list, description="cross-source whole-hour disagreements found while reading times"
+    )
 
     def evidence_by_id(self) -> dict[str, Evidence]:
         return {e.id: e for e in self.evidence}
@@ -129,6 +145,7 @@ class TimelineEntry(BaseModel):
     phase: Phase
     text: str
     evidence: list[str] = Field(default_factory=list)
+    date_only: bool = Field(default=False, description="the materials give the day, not the time (`at` is its midnight)")
 
     @field_validator("at")
     @classmethod

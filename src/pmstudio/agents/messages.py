@@ -30,7 +30,8 @@ CONTEXT_HEADER = "# CONTEXT"
 FEEDBACK_HEADER = "# FEEDBACK"
 
 _LINE = re.compile(
-    r"^\[(?P<id>[^\]]+)\] (?P<at>\S+) (?P<actor>\S+)(?: \(x(?P<count>\d+) until (?P<last>\S+)\))? \| (?P<text>.*)$"
+    r"^\[(?P<id>[^\]]+)\] (?P<at>\S+) (?P<actor>\S+)(?: \(x(?P<count>\d+) until (?P<last>\S+)\))?"
+    r"(?: \{written: (?P<written>[^{}]*)\})? \| (?P<text>.*)$"
 )
 
 
@@ -39,20 +40,27 @@ def _actor_token(actor: str | None) -> str:
 
 
 def evidence_line(e: Evidence) -> str:
-    at = e.at.strftime("%Y-%m-%dT%H:%M:%SZ") if e.at else "-"
+    """``[id] <UTC time, or a date for a date-only item> <actor>[ (xN until T)][ {written: <time as written>}] | text``"""
+    at = (e.at.strftime("%Y-%m-%d") if e.date_only else e.at.strftime("%Y-%m-%dT%H:%M:%SZ")) if e.at else "-"
     repeat = ""
     if e.count > 1:
         last = e.last_at.strftime("%Y-%m-%dT%H:%M:%SZ") if e.last_at else "-"
         repeat = f" (x{e.count} until {last})"
+    written = ""
+    if e.time_text and e.at and not e.date_only:
+        shown = " ".join(e.time_text.split()).replace("{", "(").replace("}", ")")
+        if shown and shown != at:
+            written = f" {{written: {shown}}}"
     text = " ".join(e.text.split())
-    return f"[{e.id}] {at} {_actor_token(e.actor)}{repeat} | {text}"
+    return f"[{e.id}] {at} {_actor_token(e.actor)}{repeat}{written} | {text}"
 
 
 def render_evidence(bundle: Bundle) -> str:
     """The shared, cacheable prefix: every evidence item, one per line, in material order."""
     head = (
-        f"{EVIDENCE_HEADER} (incident {bundle.id}; bare times were read in {bundle.timezone}; "
-        "all times below are UTC; cite items by the id in brackets)\n"
+        f"{EVIDENCE_HEADER} (incident {bundle.id}; bare times were read in {bundle.timezone} unless the "
+        "source says otherwise; all times below are UTC, with the time as written in braces; a bare date "
+        "means the source gives no time; cite items by the id in brackets)\n"
     )
     if bundle.title:
         head += f"title: {bundle.title}\n"
@@ -92,6 +100,8 @@ class EvidenceLine(BaseModel):
     text: str
     count: int = 1
     last_at: datetime | None = None
+    written: str | None = None
+    date_only: bool = False
 
 
 class ParsedPrompt(BaseModel):
@@ -108,6 +118,8 @@ class ParsedPrompt(BaseModel):
 def _dt(value: str) -> datetime | None:
     if value == "-":
         return None
+    if len(value) == 10:  # a date-only item: its midnight, UTC
+        return datetime.fromisoformat(value + "T00:00:00+00:00")
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -145,6 +157,8 @@ def parse_prompt(text: str) -> ParsedPrompt:
                         text=m.group("text"),
                         count=int(m.group("count") or 1),
                         last_at=_dt(m.group("last")) if m.group("last") else None,
+                        written=m.group("written"),
+                        date_only=len(m.group("at")) == 10,
                     )
                 )
         elif block == "task" and raw.startswith("section: "):

@@ -100,9 +100,27 @@ def draft_section(parsed: ParsedPrompt) -> dict[str, Any]:
     if level in ("medium", "low"):
         # "outage" overstates a partial degradation
         data = _reword(data, OUTAGE, "disruption")
+    data = _capitalised(data)
     if name == ALL:
         return {k: _validated(k, v) for k, v in data.items()}
     return _validated(name, data)
+
+
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])(?=[a-z'’-]*(?:\s|$|[,;]))")
+_PROSE_KEYS = frozenset({"text", "summary", "title", "description", "impact", "severity_rationale"})
+
+
+def _capitalised(value: Any, key: str = "") -> Any:
+    """Every sentence of the prose fields starts with a capital letter (ids, owners, codes untouched)."""
+    if isinstance(value, str):
+        if key not in _PROSE_KEYS:
+            return value
+        return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), value)
+    if isinstance(value, list):
+        return value if key in ID_LISTS else [_capitalised(v, key) for v in value]
+    if isinstance(value, dict):
+        return {k: _capitalised(v, k) for k, v in value.items()}
+    return value
 
 
 OUTAGE = re.compile(r"\b(?:complete |total |full |major )?outage(s?)\b", re.I)

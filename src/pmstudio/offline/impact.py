@@ -107,6 +107,8 @@ def _claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
 
 def duration_minutes(a: Analysis) -> int | None:
     m = a.milestones
+    if m.started and m.resolved and (m.started.date_only or m.resolved.date_only):
+        return None  # a day without a time cannot end a duration
     if m.started and m.resolved and m.started.at and m.resolved.at and m.resolved.at >= m.started.at:
         return round((m.resolved.at - m.started.at).total_seconds() / 60)
     return None
@@ -114,6 +116,8 @@ def duration_minutes(a: Analysis) -> int | None:
 
 def _hhmm(item: Item, with_date: bool) -> str:
     assert item.at is not None
+    if item.date_only:
+        return item.at.strftime("%Y-%m-%d") + ", time not stated"
     return item.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
 
 

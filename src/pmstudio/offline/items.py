@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.tone import chat_noise, injected, without_questions
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -72,6 +73,7 @@ class Item:
     is_title: bool = False
     is_meta: bool = False
     tags: set[str] = field(default_factory=set)
+    date_only: bool = False
 
     @property
     def lower(self) -> str:
@@ -155,12 +157,22 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     heading: dict[str, tuple[str, HeadingTag | None, int]] = {}
     seen: set[str] = set()
     last_line: dict[str, int] = {}
-    for order, e in enumerate(evidence):
+    for e in evidence:
         material, line = _material_of(e.id)
         source, sub, body = _source(material, e)
+        if injected(e.text):
+            continue  # stays evidence (quoted in the appendix) but is never drafted from
+        if source == "chat":
+            if "?" in e.text:
+                text, body = without_questions(e.text), without_questions(body)
+                if not text.strip() or not body.strip():
+                    continue
+                e = e.model_copy(update={"text": text})
+            if chat_noise(body or e.text):
+                continue
         item = Item(
             id=e.id,
-            order=order,
+            order=len(items),
             at=e.at,
             actor=e.actor,
             text=e.text,
@@ -171,6 +183,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             source=source,
             sub=sub,
             body=body,
+            date_only=e.date_only,
         )
         item.is_meta = bool(META.match(e.text.strip()))
         current = heading.get(material)

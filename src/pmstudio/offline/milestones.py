@@ -189,7 +189,8 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
 
 
 def find_milestones(timed: Timed) -> Milestones:
-    """All milestones over time-sorted (item, signals) pairs."""
+    """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
+    are then not computed from it)."""
     m = Milestones()
     m.detected = find_detected(timed)
     m.started = find_started(timed, m.detected)

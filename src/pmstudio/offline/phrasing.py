@@ -47,7 +47,8 @@ _NOISE = re.compile(
 _SHORTCODE = re.compile(r"(?<![\w/]):[a-z_+-][a-z0-9_+-]*:(?![\w/])")
 _LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|k|hm+|hmm+|uh+|um+|oh(?: no)?|wow|yep|yeah|nope|hey|ah|welp|fwiw|fyi|btw|tbf|tbh|imo|"
-    r"alright|so|and|also|anyway)\b[,.!:]*\s+|"
+    r"alright|so|and|also|anyway)\b[,.!:]*\s+|(?:found (?:it|the culprit|the cause|the problem)|here(?: for the page)?|"
+    r"joining|on it|looking|checking)\s*[:.!]\s+|"
     r"(?:yes|no|right|well|later|stop|not now|focus|thanks|thx|cool|nice|great|done|confirmed)[,.!:]\s+)+",
     re.I,
 )

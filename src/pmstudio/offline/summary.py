@@ -1,4 +1,5 @@
-"""The Executive Summary: a title and two or three sentences (impact, duration, primary cause, fix).
+"""The Executive Summary: a title and three to five composed sentences (what happened, impact with a
+magnitude, duration, primary cause, what was done).
 
 Built from the other sections when the task carries them as context (so the summary agrees with
 them), else from the offline drafts of those sections. Every sentence reuses a cited claim, or
@@ -7,13 +8,14 @@ states milestone times and the computed duration, citing the milestone evidence.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.impact import draft_impact
-from pmstudio.offline.phrasing import blameless, sentence, shorten
+from pmstudio.offline.phrasing import blameless, sentence, shorten, split_sentences
 from pmstudio.offline.timeline import draft_timeline
 from pmstudio.schema import NOT_STATED
 
@@ -31,13 +33,30 @@ def _dt(value: Any) -> datetime | None:
     return None
 
 
-def _ids_at(timeline: dict[str, Any], at: datetime | None) -> list[str]:
+def _ids_at(timeline: dict[str, Any], at: datetime | None, *, timed: bool = False) -> list[str]:
+    """The evidence of the entry at ``at`` (with ``timed``, only an entry that states a time of day)."""
     if at is None:
         return []
     for entry in timeline.get("entries", []):
-        if _dt(entry.get("at")) == at:
+        if _dt(entry.get("at")) == at and not (timed and entry.get("date_only")):
             return [e for e in entry.get("evidence", []) if isinstance(e, str)][:1]
     return []
+
+
+def _first(text: str) -> str:
+    """The first sentence of a claim (a summary sentence carries one fact)."""
+    parts = split_sentences(text)
+    return parts[0].rstrip(".") if parts else text
+
+
+def _entry_text(timeline: dict[str, Any], at: datetime | None) -> tuple[str, list[str]] | None:
+    if at is None:
+        return None
+    for entry in timeline.get("entries", []):
+        if _dt(entry.get("at")) == at and entry.get("text"):
+            text = re.sub(r"^(?:Mitigation|Impact began|Resolved|Recovered)\s*:\s*", "", str(entry["text"]))
+            return text, [e for e in entry.get("evidence", []) if isinstance(e, str)][:1]
+    return None
 
 
 def _claim_text(claim: Any) -> str:
@@ -76,14 +95,35 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     parts: list[str] = []
     ids: list[str] = []
 
-    users, functional = impact.get("users_affected"), impact.get("functional_impact")
-    counted = _claim_text(users) if any(c.isdigit() for c in _claim_text(users)) else ""
-    what, source = (counted, users) if counted else (_claim_text(functional) or _claim_text(users), functional)
-    if what:
-        parts.append(sentence("Impact: " + shorten(what, PART_LIMIT)))
-        ids += _claim_ids(source) or _claim_ids(users)
+    # 3-5 composed sentences: what happened, impact with a magnitude, duration, cause, what was done
+    title = _title(a, impact, root)
     start, end = _dt(timeline.get("started_at")), _dt(timeline.get("resolved_at"))
-    bounds = (_ids_at(timeline, start), _ids_at(timeline, end)) if start and end else ([], [])
+    when = f" on {start:%Y-%m-%d}" if start and _ids_at(timeline, start) else ""
+    happened, happened_ids = title, []
+    numbers = re.findall(r"\d+", title)
+    holders = {n: next((i.id for i in a.items if re.search(rf"(?<![\d.]){n}(?![\d.]\d)", i.text)), None) for n in numbers}
+    grounded = list(dict.fromkeys(v for v in holders.values() if v))
+    if numbers and not all(holders.values()):
+        # a given title's numbers are not evidence: say what happened from a cited claim
+        for claim in (root.get("trigger"), impact.get("functional_impact")):
+            if _claim_text(claim):
+                happened, happened_ids = _first(_claim_text(claim)), _claim_ids(claim)
+                break
+        else:
+            happened = ""
+    elif numbers:
+        happened_ids = grounded
+    if happened:
+        parts.append(sentence(f"What happened: {shorten(happened.rstrip('.'), PART_LIMIT)}{when}"))
+        ids += happened_ids + (_ids_at(timeline, start) if when else [])
+    users, functional = impact.get("users_affected"), impact.get("functional_impact")
+    candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
+    counted = next(((t, c) for t, c in candidates if t and any(ch.isdigit() for ch in _first(t))), None)
+    what, source = counted or next(((t, c) for t, c in candidates if t), ("", None))
+    if what:
+        parts.append(sentence("Impact: " + shorten(_first(what), PART_LIMIT)))
+        ids += _claim_ids(source)
+    bounds = (_ids_at(timeline, start, timed=True), _ids_at(timeline, end, timed=True)) if start and end else ([], [])
     if start and end and end >= start and all(bounds):
         # the duration is stated only when both of its times are cited, and it is computed from them
         minutes = int((end - start).total_seconds() / 60 + 0.5)  # half-minutes round up
@@ -93,14 +133,17 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     elif not timeline.get("entries"):
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))
+    trigger = _claim_text(root.get("trigger"))
     if cause:
-        parts.append(sentence("Primary cause: " + shorten(cause, PART_LIMIT)))
+        parts.append(sentence("Primary cause: " + shorten(_first(cause), PART_LIMIT)))
         ids += _claim_ids(root.get("primary_root_cause"))
-    else:
-        trigger = _claim_text(root.get("trigger"))
-        if trigger:
-            parts.append(sentence(shorten(trigger, PART_LIMIT)))
-            ids += _claim_ids(root.get("trigger"))
+    elif trigger:
+        parts.append(sentence("Trigger: " + shorten(_first(trigger), PART_LIMIT)))
+        ids += _claim_ids(root.get("trigger"))
+    done = _entry_text(timeline, _dt(timeline.get("mitigated_at")))
+    if done:
+        parts.append(sentence("What was done: " + shorten(_first(done[0]), PART_LIMIT)))
+        ids += done[1]
     if not parts:
         parts.append(NOT_STATED)
     return {

@@ -188,7 +188,9 @@ def draft_timeline(a: Analysis) -> dict[str, Any]:
     """A TimelineSection as a dict (empty entries and null milestones when nothing is timestamped)."""
     m = a.milestones
     entries = [
-        {"at": iso(c.at), "phase": c.phase, "text": c.text, "evidence": entry_ids(c)} for c in select(a)
+        {"at": iso(c.at), "phase": c.phase, "text": c.text, "evidence": entry_ids(c)}
+        | ({"date_only": True} if c.rep.date_only else {})
+        for c in select(a)
     ]
 
     def t(item: Item | None) -> str | None:

@@ -7,7 +7,7 @@ the span of its main cluster of fully dated items, which dates bare clock times.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pmstudio.logmine import condense
@@ -82,17 +82,20 @@ def dated_minutes(material: Material, tz: tzinfo) -> Counter[int]:
     return counts
 
 
-def reference_span(materials: Sequence[Material], tz: tzinfo) -> tuple[datetime, datetime] | None:
+def reference_span(
+    materials: Sequence[Material], tz: tzinfo, zones: Mapping[str, tzinfo] | None = None
+) -> tuple[datetime, datetime] | None:
     """First and last moment of the bundle's main cluster of fully dated items.
 
     Dated items are grouped into clusters separated by gaps over 12 hours; each material has one
     vote, shared over its items, so a long log cannot outvote the rest. The cluster with the most
     votes wins (ties: the earliest). With one cluster this starts at the earliest dated item; a
     background item weeks before the incident (an old deploy, a cron run) does not move it.
+    ``zones`` gives a material's own zone for its zone-less times (default: ``tz``).
     """
     votes: defaultdict[int, float] = defaultdict(float)
     for material in materials:
-        counts = dated_minutes(material, tz)
+        counts = dated_minutes(material, (zones or {}).get(material.name, tz))
         total = sum(counts.values())
         for minute, n in counts.items():
             votes[minute] += n / total

@@ -59,6 +59,7 @@ def json_record(line: str, tz: tzinfo) -> tuple[datetime | None, str] | None:
 
 def _lines(material: Material, clock: Clock) -> Iterator[Evidence]:
     at: datetime | None = None
+    written: str | None = None
     for number, line in iter_lines(material.content):
         if is_decoration(line):
             continue
@@ -67,10 +68,12 @@ def _lines(material: Material, clock: Clock) -> Iterator[Evidence]:
             stamped, text = record
             if stamped is not None:
                 at = clock.observe(stamped)
+                written = None
         else:
             stamp = find_stamp(line, anywhere="dated")
             if stamp is not None:
                 at = clock.resolve(stamp)
+                written = line[stamp.start : stamp.end].strip()
                 starts = not any(c.isalnum() for c in line[: stamp.start])
                 text = clean_text(line[stamp.end :]) if starts else line.strip()
             else:
@@ -83,6 +86,7 @@ def _lines(material: Material, clock: Clock) -> Iterator[Evidence]:
                 line=number,
                 at=at,
                 text=text,
+                time_text=written if at is not None else None,
             )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
@@ -34,7 +34,16 @@ def _starts_line(line: str, stamp: Stamp) -> bool:
     return not any(c.isalnum() for c in line[: stamp.start])
 
 
-def _evidence(material: Material, line: int, at: datetime | None, actor: str | None, text: str) -> Evidence:
+def _evidence(
+    material: Material,
+    line: int,
+    at: datetime | None,
+    actor: str | None,
+    text: str,
+    *,
+    written: str | None = None,
+    date_only: bool = False,
+) -> Evidence:
     return Evidence(
         id=f"{material.name}:{line}",
         material=material.name,
@@ -43,10 +52,19 @@ def _evidence(material: Material, line: int, at: datetime | None, actor: str | N
         at=at,
         actor=actor,
         text=text,
+        time_text=written if at is not None else None,
+        date_only=date_only and at is not None,
     )
 
 
+_DATE_LABEL = re.compile(r"^\s*[#*_>\s]*(?:incident\s+|chat\s+|log\s+)?(?:date|day)\s*[:=\-–]\s*", re.I)
+
+
 def _date_marker(line: str) -> Stamp | None:
+    """A line holding only a date (``2021-08-17``, ``--- 1 March 2019 ---``, ``Date: 2021-08-17``)."""
+    label = _DATE_LABEL.match(line)
+    if label is not None:
+        line = " " * label.end() + line[label.end() :]
     marker = find_date_marker(line)
     if marker is not None and not any(c.isalnum() for c in line[marker.end :]):
         return marker
@@ -84,6 +102,7 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
     """One item per message line; untimed lines continue the previous message (its time and speaker)."""
     out: list[Evidence] = []
     at: datetime | None = None
+    written: str | None = None
     actor: str | None = None
     actors: set[str] = set()
     for number, line in iter_lines(material.content):
@@ -99,8 +118,10 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
         if stamp is not None:
             rest = line[stamp.end :].lstrip(" \t])>").lstrip("-–—|").strip()
             speaker, text = _split_actor(rest)
+            written = line[stamp.start : stamp.end].strip() or None
         else:
             stamp, speaker, text = _name_first(line)
+            written = None
         if stamp is not None:
             at = clock.resolve(stamp)
             actor = speaker
@@ -114,7 +135,7 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
                 text = line
         text = clean_text(text)
         if text:
-            out.append(_evidence(material, number, at, actor, text))
+            out.append(_evidence(material, number, at, actor, text, written=written))
     return out
 
 
@@ -128,6 +149,8 @@ class _Entry:
     at: datetime | None = None
     text: str = ""
     timed: bool = False
+    written: str | None = None
+    date_only: bool = False
 
 
 def _time_only(rest: str) -> bool:
@@ -152,22 +175,30 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                     entries.append(_Entry("blank", number))
                     continue
                 inner = find_stamp(rest, anywhere="any")
-                at = clock.resolve(inner) if inner is not None else midnight
+                # a day without a time is that calendar day (its UTC midnight marks it), in any zone
+                day = datetime.combine(marker.value.date(), time(), tzinfo=UTC) if midnight is not None else None
+                at = clock.resolve(inner) if inner is not None else day
                 text = clean_text(
                     rest[inner.end :] if inner is not None and _starts_line(rest, inner) else rest
                 )
-                entries.append(_Entry("item", number, at=at, text=text, timed=at is not None))
+                written = line[marker.start : marker.end].strip()
+                if inner is not None:
+                    written = f"{written} {rest[inner.start : inner.end].strip()}"
+                entries.append(
+                    _Entry("item", number, at=at, text=text, timed=at is not None, written=written, date_only=inner is None)
+                )
                 continue
             stamp = find_stamp(line, anywhere="any")
         if stamp is None:
             entries.append(_Entry("heading" if heading else "item", number, text=clean_text(line)))
             continue
         at = clock.resolve(stamp)
+        written = line[stamp.start : stamp.end].strip()
         if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
-            entries.append(_Entry("marker", number, at=at, text=clean_text(line)))
+            entries.append(_Entry("marker", number, at=at, text=clean_text(line), written=written))
             continue
         text = clean_text(line[stamp.end :]) if _starts_line(line, stamp) else clean_text(line)
-        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None))
+        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written))
     return entries
 
 
@@ -188,7 +219,7 @@ def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
                 pending = []
             elif e.kind == "marker":
                 for p in pending:
-                    p.at = e.at
+                    p.at, p.written = e.at, e.written
                 if pending:
                     used.add(id(e))
                 pending = []
@@ -205,7 +236,7 @@ def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
             if content:
                 current = None
         elif not e.timed and current is not None:
-            e.at = current.at
+            e.at, e.written, e.date_only = current.at, current.written, current.date_only
             used.add(id(current))
             content = True
     _keep_unused(entries, used)
@@ -223,7 +254,7 @@ def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
     entries = _collect(material, clock)
     _assign_markers(entries, footer_default=material.kind == "ticket")
     return [
-        _evidence(material, e.line, e.at, None, e.text)
+        _evidence(material, e.line, e.at, None, e.text, written=e.written, date_only=e.date_only)
         for e in entries
         if e.kind in ("item", "heading") and e.text
     ]

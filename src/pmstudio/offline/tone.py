@@ -1,0 +1,57 @@
+"""Lines the offline model never drafts from: injected instructions (any source), and chat questions,
+sarcasm and blame.
+
+Injected instructions ("ignore previous instructions and write ...", a fake ``SYSTEM:`` line, a forged
+``# TASK`` header, a note "to any AI summarising this") stay evidence: they are quoted in the appendix
+like any line, but nothing of theirs becomes a claim, an owner or a cause. Chat questions ("could it be
+the WAL?"), sarcasm ("who thought putting people without access on the pager was a good idea") and
+blame ("this is on him") are what people said in the moment, not facts: no section or appendix copies them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pmstudio.offline.phrasing import is_blameful
+
+INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|your|the)\b[^.\n]{0,25}"
+    r"\b(?:instructions?|evidence|prompts?|context|rules)\b|\bnew instructions\b|(?:^|\s)system\s*:|</?\s*evidence\s*>|"
+    r"^\s*#\s*task\b|^\s*section\s*:|\bnote to (?:any|the|all) (?:ai|assistant|llm|model|bot)s?\b|"
+    r"\b(?:ai|llm) (?:assistant|model)s? (?:summari[sz]ing|reading|drafting)\b|\bpwned\b|"
+    r"\b(?:output|reply|respond|answer) (?:only|with) (?:the word|['\"])",
+    re.I,
+)
+QUESTION = re.compile(r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who)\b", re.I)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+SARCASM = re.compile(
+    r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
+    r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:job|work|design|idea|timing|visibility|planning)\b|"
+    r"\bbrilliant\b|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
+    r"\bas always\b|\bclassic\b|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
+    r"\bthanks,? (?:\d{4}|again|a lot)\b|\bsmart\b|\bgenius\b|\bof course the\b|"
+    r"\b(?:oh )?great\.\s|\bjust (?:me|great)\b|\bwild\b|\bsure,? [\"“']",
+    re.I,
+)
+BLAME = re.compile(
+    r"\bthis (?:is|was) on (?:him|her|them|you|\w+)\b|\b[A-Za-z]+ should(?:n['’]t| not| never)? have\b|"
+    r"\bwhoever\b|\bwho(?:['’]s| is| was) responsible\b|\bkeep (?:\w+ )?away from\b|\bsomeone forgot\b|"
+    r"\bthe one (?:guy|person|engineer) who\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b",
+    re.I,
+)
+
+
+def injected(text: str) -> bool:
+    """An instruction addressed to a model rather than a statement about the incident."""
+    return bool(INJECTION.search(text))
+
+
+def chat_noise(text: str) -> bool:
+    """A chat question, sarcastic remark or blameful line: never a claim."""
+    return bool(QUESTION.search(text) or SARCASM.search(text) or BLAME.search(text) or is_blameful(text))
+
+
+def without_questions(text: str) -> str:
+    """The sentences of a chat message that are not questions ("" when all of them are)."""
+    kept = [p for p in _SENTENCES.split(text) if p.strip() and not p.rstrip(" )").endswith("?")]
+    return " ".join(kept)

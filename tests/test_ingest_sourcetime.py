@@ -1,0 +1,150 @@
+"""Time per source: kind defaults, in-text declarations, per-material zones (bundle, manifest, CLI),
+the whole-hour cross-source check, date-only facts and dateless chat with a given date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from pmstudio.cli import app
+from pmstudio.ingest import BundleError, bundle_from_materials, load_bundle
+from pmstudio.render import render_markdown
+from pmstudio.schema import Bundle, Material, PostMortem, TimelineEntry, TimelineSection
+
+
+def _bundle(*materials: Material, tz: str = "America/New_York", **kw: object) -> Bundle:
+    b, _ = bundle_from_materials(list(materials), id="t", timezone=tz, redact=False, **kw)  # type: ignore[arg-type]
+    return b
+
+
+def _at(b: Bundle, material: str, line: int) -> datetime | None:
+    return b.evidence_by_id()[f"{material}:{line}"].at
+
+
+ALERTS = Material(
+    name="alerts.txt",
+    kind="alerts",
+    content="2019-07-20T14:43:00Z FIRING LBDown lb-1 DOWN all sites down\n"
+    "2019-07-20T15:17:00Z RESOLVED LBDown lb-1 UP sites back\n",
+)
+
+
+def test_syslog_defaults_to_utc_beside_chat_in_the_bundle_zone() -> None:
+    log = Material(name="lb.log", kind="log", content="Jul 20 14:43:41 lb-1 haproxy[12]: backend web DOWN\n")
+    chat = Material(name="chat.txt", kind="chat", content="10:44 ana: all sites down for me\n")
+    b = _bundle(ALERTS, log, chat)
+    assert _at(b, "lb.log", 1) == datetime(2019, 7, 20, 14, 43, 41, tzinfo=UTC)
+    assert _at(b, "chat.txt", 1) == datetime(2019, 7, 20, 14, 44, tzinfo=UTC)  # 10:44 EDT
+    readings = {r.material: r for r in b.time_readings}
+    assert readings["lb.log"].zone == "UTC" and "logs" in readings["lb.log"].reason
+    assert readings["chat.txt"].zone == "America/New_York"
+    assert b.evidence_by_id()["lb.log:1"].time_text == "Jul 20 14:43:41"
+
+
+@pytest.mark.parametrize(
+    ("header", "hour"),
+    [
+        ("# Responder notes (all times UTC unless said)", 14),
+        ("Timezone: UTC", 14),
+        ("## Timeline (times in BST)", 13),
+        ("Times in PDT.", 21),
+    ],
+)
+def test_in_text_declaration_sets_the_zone(header: str, hour: int) -> None:
+    notes = Material(name="notes.md", kind="notes", content=f"{header}\n\n- 14:43 lb-1 went DOWN\n")
+    b = _bundle(ALERTS, notes)
+    item = next(e for e in b.evidence if e.material == "notes.md" and e.at is not None)
+    assert item.at is not None and item.at.hour == hour
+    reading = next(r for r in b.time_readings if r.material == "notes.md")
+    assert "says so" in reading.reason
+
+
+def test_per_material_zone_from_the_bundle_and_the_cli_override() -> None:
+    chat = Material(name="chat.txt", kind="chat", content="09:00 ana: deploy started\n09:05 ana: errors\n", timezone="Europe/Berlin")
+    b = _bundle(ALERTS, chat)
+    assert _at(b, "chat.txt", 1) == datetime(2019, 7, 20, 7, 0, tzinfo=UTC)
+    b2 = _bundle(ALERTS, chat, source_timezones={"chat.txt": "Asia/Tokyo"})
+    at = _at(b2, "chat.txt", 1)
+    assert at is not None and at.hour == 0 and at.minute == 0  # 09:00 JST
+    assert next(r for r in b2.time_readings if r.material == "chat.txt").zone == "Asia/Tokyo"
+
+
+def test_folder_manifest_zone_per_file(tmp_path: Path) -> None:
+    (tmp_path / "alerts.txt").write_text(ALERTS.content, encoding="utf-8")
+    (tmp_path / "chat.txt").write_text("10:44 ana: all sites down\n", encoding="utf-8")
+    (tmp_path / "bundle.yaml").write_text(yaml.safe_dump({"timezone": "UTC", "timezones": {"chat.txt": "America/New_York"}}))
+    b, _ = load_bundle(tmp_path, redact=False)
+    assert _at(b, "chat.txt", 1) == datetime(2019, 7, 20, 14, 44, tzinfo=UTC)
+    (tmp_path / "bundle.yaml").write_text(yaml.safe_dump({"timezones": {"chat.txt": "Mars/Base"}}))
+    with pytest.raises(BundleError, match="unknown timezone 'Mars/Base'"):
+        load_bundle(tmp_path, redact=False)
+    (tmp_path / "bundle.yaml").write_text(yaml.safe_dump({"timezones": {"nope.txt": "UTC"}}))
+    with pytest.raises(BundleError, match="no file named 'nope.txt'"):
+        load_bundle(tmp_path, redact=False)
+
+
+def test_whole_hour_conflict_is_found_reported_and_resolved() -> None:
+    notes = Material(
+        name="notes.md",
+        kind="notes",
+        content="- 14:43 lb-1 DOWN, all sites down\n- 15:17 lb-1 UP again, sites back\n",
+    )  # written in UTC but nothing says so: read in New York they land 4 hours late
+    b = _bundle(ALERTS, notes)
+    assert b.time_conflicts and "notes.md" in b.time_conflicts[0] and "4 hour" in b.time_conflicts[0]
+    assert "re-read" in b.time_conflicts[0]
+    assert _at(b, "notes.md", 1) == datetime(2019, 7, 20, 14, 43, tzinfo=UTC)
+    reading = next(r for r in b.time_readings if r.material == "notes.md")
+    assert reading.shifted_hours == -4
+    # a declared zone is trusted: the disagreement is reported, not resolved
+    declared = Material(name="notes.md", kind="notes", content="All times EDT.\n" + notes.content)
+    b2 = _bundle(ALERTS, declared)
+    assert b2.time_conflicts and "check the zone" in b2.time_conflicts[0]
+
+
+def test_bad_source_timezone_is_one_line_exit_2_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "pm.md"
+    example = Path(__file__).resolve().parent.parent / "datasets" / "examples" / "docsrs-disk-full"
+    runner = CliRunner()
+    for spec, needle in (
+        ("web.log=Mars/Olympus", "unknown timezone 'Mars/Olympus'"),
+        ("nope.log=UTC", "no material named 'nope.log'"),
+        ("web.log", "expected NAME=ZONE"),
+    ):
+        r = runner.invoke(app, ["draft", str(example), "--source-timezone", spec, "--no-store", "-q", "-o", str(out)])
+        assert r.exit_code == 2, r.output
+        assert needle in r.output and "Traceback" not in r.output
+        assert not out.exists()
+    with pytest.raises(BundleError, match="unknown timezone"):
+        bundle_from_materials([Material(name="c.txt", kind="chat", content="10:00 a: x\n", timezone="Nope/Zone")], id="x")
+
+
+def test_date_only_fact_renders_as_a_date_and_is_never_a_milestone() -> None:
+    notes = Material(
+        name="notes.md",
+        kind="notes",
+        content="All times UTC.\n- 2021-08-03: certificate rotation skipped listener lb-7\n- 2021-08-17 09:12 TLS errors on lb-7\n",
+    )
+    b = _bundle(notes, tz="UTC")
+    e = b.evidence_by_id()["notes.md:2"]
+    assert e.date_only and e.at == datetime(2021, 8, 3, tzinfo=UTC)
+    assert not b.evidence_by_id()["notes.md:3"].date_only
+    entry = TimelineEntry(at=e.at, phase="impact_start", text="Rotation skipped a listener.", evidence=[e.id], date_only=True)
+    pm = PostMortem.model_validate(
+        {"header": {"title": "t", "date": "2021-08-03", "incident_id": "t", "duration": "-", "author": "a", "reviewers": "r"}}
+    )
+    pm.timeline = TimelineSection(entries=[entry])
+    md = render_markdown(pm, bundle=b)
+    assert "2021-08-03, time not stated" in md and "2021-08-03 00:00" not in md
+
+
+def test_dateless_chat_takes_the_given_date_or_a_date_line() -> None:
+    chat = Material(name="pasted.txt", kind="chat", content="14:02 alice: seeing errors\n14:05 bob: paged\n")
+    assert all(e.at is None for e in _bundle(chat, tz="UTC").evidence)
+    b = _bundle(chat, tz="UTC", default_date=date(2024, 3, 5))
+    assert _at(b, "pasted.txt", 1) == datetime(2024, 3, 5, 14, 2, tzinfo=UTC)
+    dated = Material(name="pasted.txt", kind="chat", content="Date: 2024-03-05\n" + chat.content)
+    assert _at(_bundle(dated, tz="UTC"), "pasted.txt", 2) == datetime(2024, 3, 5, 14, 2, tzinfo=UTC)
