@@ -73,7 +73,14 @@ def time_reading_claims(bundle: Bundle) -> list[Claim]:
         ids = [e.id for e in bundle.evidence if e.material == r.material and e.at is not None][:1]
         if not ids:
             continue
-        text = f"Times in {r.material} without a zone were read as {r.zone}: {r.reason.rstrip('.')}."
+        base = r.reason.split(";")[0].rstrip(".")
+        if r.shifted_hours:  # no digits: the claim must stay numerically grounded
+            text = (
+                f"Times in {r.material} without a zone were moved by whole hours to agree with every other "
+                f"source that reports the same events (first read from {base})."
+            )
+        else:
+            text = f"Times in {r.material} without a zone were read as {r.zone}: {base}."
         out.append(Claim(text=text[0].upper() + text[1:], evidence=ids))
     return out
 

@@ -61,7 +61,8 @@ FIRST_PERSON_SYMPTOM = _rx(
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
-    r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|kill(?:ed|ing)? (?:it|the)|drain\w*|scal(?:ed|ing) (?:up|out|control)|"
+    r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
+    r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
     r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
     r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
@@ -75,7 +76,7 @@ MIT_DONE = _rx(
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    r"repaired|mitigated|blocked|blocklist add)\b"
+    r"repaired|mitigated|blocked|blocklist add|executed|activated)\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
@@ -95,7 +96,8 @@ RECOVERY_FULL = _rx(
     r"no (?:new |more )?(?:errors|restarts|crashes)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
-    r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated))\b"
+    r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
+    r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered)\b"
 )
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
