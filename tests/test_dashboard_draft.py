@@ -373,4 +373,6 @@ def test_a_locked_database_shows_a_notice_not_an_error(monkeypatch: pytest.Monke
     again = _app()
     again.query_params["draft"] = draft_id
     again.run()
-    assert not again.exception and not again.warning and len(again.tabs) == 8
+    # the busy notice is gone (the draft's own critic findings may still show as warnings)
+    assert not again.exception and not any("database is busy" in w.value for w in again.warning)
+    assert len(again.tabs) == 8

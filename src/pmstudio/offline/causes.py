@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, utils
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import CAUSAL, FOLLOWUP, HYPOTHESIS, MIT_ACTION, MIT_DONE
 from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.offline.phrasing import sentence, shorten, split_sentences
 from pmstudio.schema import NOT_STATED
 
@@ -37,7 +38,9 @@ _MECHANISM = re.compile(
     r"retr(?:y|ies)|load|traffic|prefix|path|separator|gitignore|pre-commit|registry|image|vault)\b",
     re.I,
 )
-_DEAD_END = re.compile(r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real|isn['’]t it|was clean)\b", re.I)
+_DEAD_END = re.compile(
+    r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real|isn['’]t it|was clean)\b", re.I
+)
 _TRAILING = {
     "the", "a", "an", "of", "to", "for", "and", "or", "in", "on", "by", "with", "at", "as", "is", "was", "were",
     "from", "that", "this", "into", "their", "its", "it", "be", "are", "has", "had", "but", "so", "not",
@@ -48,18 +51,35 @@ _SPLIT = re.compile(r"[,;:.]\s+|\s+(?:so|because|which|and then|but)\s+")
 
 _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Data integrity", re.compile(r"\b(corrupt\w*|index|replica\w*|backup|heap)\b", re.I)),
-    ("Rollout without a safety net", re.compile(r"\b(canary|stagger\w*|whole fleet|at once|gradual|rollout|propagat\w*|auto-block)\b", re.I)),
+    (
+        "Rollout without a safety net",
+        re.compile(
+            r"\b(canary|stagger\w*|whole fleet|at once|gradual|rollout|propagat\w*|auto-block)\b", re.I
+        ),
+    ),
     ("Gap in pre-production testing", re.compile(r"\b(test\w*|staging|smoke|load test\w*|stress)\b", re.I)),
-    ("Gap in monitoring and detection", re.compile(r"\b(monitor\w*|alert\w*|uptime|dashboard|observab\w*|watch\w*|tracker|doomsday|discovers?)\b", re.I)),
+    (
+        "Gap in monitoring and detection",
+        re.compile(
+            r"\b(monitor\w*|alert\w*|uptime|dashboard|observab\w*|watch\w*|tracker|doomsday|discovers?)\b",
+            re.I,
+        ),
+    ),
     ("Hidden dependency", re.compile(r"\b(depends? on|dependenc\w*|circular)\b", re.I)),
-    ("Unvalidated input or assumption", re.compile(r"\b(validat\w*|assum\w*|user input|filter\w*|without checking)\b", re.I)),
+    (
+        "Unvalidated input or assumption",
+        re.compile(r"\b(validat\w*|assum\w*|user input|filter\w*|without checking)\b", re.I),
+    ),
     ("Credential handling", re.compile(r"\b(token|secret|credential|password|vault|pat)\b", re.I)),
     ("Access and permissions", re.compile(r"\b(owner|permission\w*|access|admin|break-glass)\b", re.I)),
     ("Documentation gap", re.compile(r"\b(docs?|documentation|runbook)\b", re.I)),
     ("Resource limit", re.compile(r"\b(memory|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
     ("Third-party dependency", re.compile(r"\b(provider|vendor|upstream|third[- ]party|external)\b", re.I)),
     ("Limited forensic data", re.compile(r"\b(retention|history|days of|no record)\b", re.I)),
-    ("Review and process gap", re.compile(r"\b(review\w*|approv\w*|manual\w*|process|checklist|rules?)\b", re.I)),
+    (
+        "Review and process gap",
+        re.compile(r"\b(review\w*|approv\w*|manual\w*|process|checklist|rules?)\b", re.I),
+    ),
 )
 
 
@@ -120,7 +140,13 @@ def candidates(a: Analysis) -> list[Statement]:
     """Causal statements, best first (ties by evidence order, so output is deterministic)."""
     out: list[Statement] = []
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert") or item.heading_tag in ("actions", "lessons"):
+        if (
+            item.is_heading
+            or item.is_title
+            or item.is_meta
+            or item.source in ("log", "alert")
+            or item.heading_tag in ("actions", "lessons")
+        ):
             continue
         if not (CAUSAL.search(item.body) or item.heading_tag in ("cause", "facts")):
             continue
@@ -216,7 +242,7 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             and not MIT_ACTION.search(chosen[1].text)
         ):
             head.append(chosen[1])
-        root = {"text": " ".join(s.text for s in head), "evidence": [s.item.id for s in head]}
+        root = {"text": " ".join(_reworded(s.text) for s in head), "evidence": [s.item.id for s in head]}
         rest = chosen[len(head) :][:MAX_FACTORS]
         factors = []
         used_titles: set[str] = set()
@@ -224,5 +250,12 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             cat = category(s.text)
             title = cat if cat and cat not in used_titles else short_title(s.text)
             used_titles.add(title)
-            factors.append({"id": f"CF{i}", "title": title or "Contributing factor", "description": s.text, "evidence": [s.item.id]})
+            factors.append(
+                {
+                    "id": f"CF{i}",
+                    "title": title or "Contributing factor",
+                    "description": _reworded(s.text),
+                    "evidence": [s.item.id],
+                }
+            )
     return {"trigger": trigger, "primary_root_cause": root, "contributing_factors": factors}

@@ -106,7 +106,7 @@ def draft_section(parsed: ParsedPrompt) -> dict[str, Any]:
     return _validated(name, data)
 
 
-_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])(?=[a-z'’-]*(?:\s|$|[,;]))")
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])(?=[a-z'’.-]*[a-z](?:\s|$|[,;]))")
 _PROSE_KEYS = frozenset({"text", "summary", "title", "description", "impact", "severity_rationale"})
 
 

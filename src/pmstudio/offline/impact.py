@@ -72,6 +72,12 @@ _MEDIUM = re.compile(
     r"(?:services|backend) (?:are |is )?(?:running|up|fine)|kept running|not affected|unaffected|workaround)\b",
     re.I,
 )
+_ACTION_REPORT = re.compile(
+    r"^\s*(?:re-?queued|re-?ran|re-?started|restarted|rolled back|reverted|re-?deployed|deleted|removed|wiped|"
+    r"cleared|purged|rebuilt|restored|re-?enabled|disabled|scaled|bumped|moved|migrated|patched|fixed|applied|"
+    r"posted|kicked off|triggered a)\b",
+    re.I,
+)
 _SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|customers|people|accounts|logins)\b", re.I)
 
 
@@ -82,6 +88,8 @@ def _statements(a: Analysis, pattern: re.Pattern[str], *, limit: int, need_numbe
             continue
         if not pattern.search(item.body):
             continue
+        if item.source == "chat" and _ACTION_REPORT.match(item.body):
+            continue  # "re-queued every failed crate": a responder's action, not an impact statement
         sig = a.sig(item)
         if sig.followup or sig.resolved or sig.mit_done or HYPOTHESIS.search(item.body):
             continue

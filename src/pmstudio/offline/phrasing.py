@@ -47,12 +47,13 @@ _NOISE = re.compile(
 _SHORTCODE = re.compile(r"(?<![\w/]):[a-z_+-][a-z0-9_+-]*:(?![\w/])")
 _LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|k|hm+|hmm+|uh+|um+|oh(?: no)?|wow|yep|yeah|nope|hey|ah|welp|fwiw|fyi|btw|tbf|tbh|imo|"
-    r"alright|so|and|also|anyway)\b[,.!:]*\s+|(?:found (?:it|the culprit|the cause|the problem)|here(?: for the page)?|"
-    r"joining|on it|looking|checking)\s*[:.!]\s+|"
+    r"alright|so|and|also|anyway)\b[,.!:]*\s+|"
     r"(?:yes|no|right|well|later|stop|not now|focus|thanks|thx|cool|nice|great|done|confirmed)[,.!:]\s+)+",
     re.I,
 )
-_TAIL = re.compile(r"[.,;]?\s*\b(?:great|awesome|fantastic|perfect|classic|lovely|fun|cool|sigh)\s*[.!]*\s*$", re.I)
+_TAIL = re.compile(
+    r"[.,;]?\s*\b(?:great|awesome|fantastic|perfect|classic|lovely|fun|cool|sigh)\s*[.!]*\s*$", re.I
+)
 _SPLIT = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _PUNCT_RUN = re.compile(r"([!?])[!?]+")
 _SPACE = re.compile(r"\s+")
@@ -178,3 +179,16 @@ def shorten(text: str, limit: int = 220) -> str:
 def clean(text: str, *, chat: bool = False) -> str:
     """Noise stripped and blameless (no capitalisation; "" when nothing is left)."""
     return blameless(strip_noise(text, chat=chat))
+
+
+_DISCOVERY = re.compile(
+    r"^(?:(?:we |i )?found (?:it|the culprit|the cause|the problem|the issue)|turns out|it turns out|so|ok|"
+    r"here(?: for the page)?|joining|on it)\s*[:,.-]?\s+",
+    re.I,
+)
+
+
+def reworded(text: str) -> str:
+    """A cause told as a fact, not as the moment someone found it ("Found the culprit: X" -> "X")."""
+    out = _DISCOVERY.sub("", text).strip()
+    return out[:1].upper() + out[1:] if out else text

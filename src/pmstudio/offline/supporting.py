@@ -9,6 +9,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import candidates
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import reworded
 
 MAX_CLAIMS = 6
 MAX_IDS = 12
@@ -24,11 +25,13 @@ _EXTERNAL = re.compile(
     re.I,
 )
 _URL = re.compile(r"https?://[^\s)\"'>\]]+")
-_REFERENCE = re.compile(r"\b(?:dashboard|grafana|runbook|playbook|incident doc|wiki|issue #?\d+|pr #?\d+|#\d{3,})\b", re.I)
+_REFERENCE = re.compile(
+    r"\b(?:dashboard|grafana|runbook|playbook|incident doc|wiki|issue #?\d+|pr #?\d+|#\d{3,})\b", re.I
+)
 
 
 def _claim(text: str, item: Item) -> dict[str, Any]:
-    return {"text": text, "evidence": [item.id]}
+    return {"text": reworded(text) if item.source == "chat" else text, "evidence": [item.id]}
 
 
 def _metrics(a: Analysis) -> list[dict[str, Any]]:
@@ -49,7 +52,12 @@ def _metrics(a: Analysis) -> list[dict[str, Any]]:
 def _external(a: Analysis) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in a.items:
-        if item.source in ("log", "alert") or item.is_heading or item.is_title or not _EXTERNAL.search(item.body):
+        if (
+            item.source in ("log", "alert")
+            or item.is_heading
+            or item.is_title
+            or not _EXTERNAL.search(item.body)
+        ):
             continue
         text = a.statement(item)
         if text:
@@ -73,7 +81,11 @@ def _references(a: Analysis) -> list[dict[str, Any]]:
     for item in a.items:
         if len(out) >= MAX_CLAIMS:
             break
-        if item.source in ("log", "alert") or not _REFERENCE.search(item.body) or item.id in {c["evidence"][0] for c in out}:
+        if (
+            item.source in ("log", "alert")
+            or not _REFERENCE.search(item.body)
+            or item.id in {c["evidence"][0] for c in out}
+        ):
             continue
         text = a.statement(item)
         if text:
@@ -88,9 +100,11 @@ def draft_supporting(a: Analysis) -> dict[str, Any]:
     comms = [
         it
         for it in a.items
-        if (it.source in ("status", "ticket") or a.sig(it).phase == "communication") and not it.is_title and not it.is_heading
+        if (it.source in ("status", "ticket") or a.sig(it).phase == "communication")
+        and not it.is_title
+        and not it.is_heading
     ]
-    details = [{"text": s.text, "evidence": [s.item.id]} for s in candidates(a)[:4]]
+    details = [_claim(s.text, s.item) for s in candidates(a)[:4]]
     return {
         "relevant_metrics": _metrics(a),
         "external_factors": _external(a),
