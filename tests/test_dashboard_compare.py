@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pmstudio.schema import CriticReport, Finding
+from pmstudio.schema import CriticReport, Finding, PostMortem
 
 from .test_dashboard_draft import ROOT, _app, unescape  # noqa: TID252
 
@@ -144,3 +144,67 @@ def test_word_diff_marks_changed_words_and_escapes_them() -> None:
     out = word_diff("The disk filled up at www.x.com", "The disk was <b>full</b> at www.x.com")
     assert "~~filled~~" in out and ":green-background[was" in out and "<b>" not in out
     assert word_diff("same text", "same text") == "same text"
+
+
+def test_a_running_run_reads_running_not_nan(db: Path) -> None:
+    from pmstudio.store.writes import start_run
+
+    running = start_run("eval", command="eval", path=db)  # no cells yet: no models, no prompt sets
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    label = at.multiselect(key="compare_runs").format_func(running)
+    assert label.startswith("running · ") and "nan" not in label and "no cells yet" in label, label
+
+
+def test_choices_survive_a_page_switch_that_drops_the_query_string(db: Path) -> None:
+    case = "pivotal-pws-2017-03-31-ssl-certificate-expiry"
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    at.selectbox(key="compare_class").select("certificate_expiry").run()
+    assert at.selectbox(key="compare_case").options == [case]  # the filter reaches the drill-down's cases
+    at.selectbox(key="compare_b").select(at.selectbox(key="compare_a").value).run()
+    b = at.selectbox(key="compare_b").value
+    at.switch_page("views/runs.py").run()
+    at.query_params.clear()  # what a browser does on a page switch
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    assert at.selectbox(key="compare_class").value == "certificate_expiry"
+    assert at.selectbox(key="compare_case").value == case
+    assert at.selectbox(key="compare_b").value == b
+    assert at.query_params["case"] == case  # and the URL carries them again
+
+
+def test_the_page_follows_database_changes(db: Path) -> None:
+    from pmstudio.store.writes import finish_run, start_run
+
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    before = len(at.multiselect(key="compare_runs").options)
+    rid = start_run("eval", command="eval", path=db)
+    finish_run(rid, "ok", path=db)
+    at.run()
+    assert len(at.multiselect(key="compare_runs").options) == before + 1  # cached queries see the change
+
+
+def test_the_drill_down_diff_escapes_incident_text(db: Path) -> None:
+    case = "docsrs-2019-10-21-disk-full"
+    with duckdb.connect(str(db)) as con:
+        row = con.execute(
+            "SELECT d.draft_id, d.postmortem FROM drafts d JOIN eval_cells c ON c.draft_id = d.draft_id "
+            "WHERE c.case_id = ? AND c.prompt_set = 'seed-single-shot'", [case]
+        ).fetchone()
+        assert row is not None
+        pm = PostMortem.model_validate_json(row[1])
+        assert pm.summary is not None
+        pm.summary.summary += " See <script>alert(1)</script> and https://evil.example/x now."
+        con.execute("UPDATE drafts SET postmortem = ? WHERE draft_id = ?", [pm.model_dump_json(), row[0]])
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    at.selectbox(key="compare_case").select(case).run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert any(lbl.startswith("Executive Summary · differs") for lbl in labels), labels
+    assert any(lbl.startswith("Header · identical") for lbl in labels), labels
+    diff = next(m.value for m in at.markdown if ":green-background[" in m.value)
+    assert "script" in diff and "<script>" not in diff  # escaped, never HTML
+    assert "`https://evil.example/x" in diff  # a link-like word shows as code, never as a link

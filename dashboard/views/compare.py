@@ -1,8 +1,9 @@
 """Compare page: leaderboard of model x prompt set over eval runs, charts, and a per-case drill-down.
 
-Choices (runs, failure class, case, variants) live in the URL, so they survive page switches and can be
-shared. Queries are cached per run ids and database change; the drill-down is a fragment, so picking a
-case or a variant re-renders only it.
+Choices (runs, failure class, case, variants) live in the URL, so they can be shared and reloaded, and in
+the session, so they survive page switches (a browser's page switch drops the query string). Queries and
+the comparison's statistics are cached per run ids and database change (`store.changes.change_token`); the
+drill-down and the cost chart are fragments, so a click there re-renders only them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pmstudio.evals.compare import REGRESSION_EPS, compare, load_scores
+from pmstudio.evals.compare import REGRESSION_EPS, Comparison, compare, default_runs, load_scores, run_options
 from pmstudio.evals.report import calibration_notice
 from pmstudio.findings import section_data
 from pmstudio.render import render_markdown
 from pmstudio.schema import Finding
-from pmstudio.store.db import default_db_path
+from pmstudio.store.changes import change_token
 from pmstudio.store.queries import case_scores, case_variants, cell_costs, eval_runs
 from pmstudio.ui import SECTION_TITLES, WHOLE_DRAFT, escape_md, metric_section, schema_sections
 from pmstudio.ui.feedback import pairwise_preference
@@ -27,50 +28,54 @@ from pmstudio.ui.leaderboard import default_thresholds, leaderboard_frame, style
 st.title("Compare prompts and models")
 
 
-def _db_version() -> tuple[str, int, int]:
-    """Changes whenever the database file does: the cache key next to the run ids."""
-    path = default_db_path()
-    try:
-        stat = path.stat()
-    except OSError:
-        return (str(path), 0, 0)
-    wal = path.with_name(path.name + ".wal")
-    return (str(path), stat.st_mtime_ns + (wal.stat().st_mtime_ns if wal.exists() else 0), stat.st_size)
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
-def _runs(version: tuple[str, int, int]) -> pd.DataFrame:
+def _runs(version: str) -> pd.DataFrame:
     return eval_runs()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _scores_costs(run_ids: tuple[str, ...], version: tuple[str, int, int]) -> tuple[Any, pd.DataFrame]:
+def _scores_costs(run_ids: tuple[str, ...], version: str) -> tuple[Any, pd.DataFrame]:
     return load_scores(list(run_ids)), cell_costs(list(run_ids))
 
 
+@st.cache_data(max_entries=32, show_spinner="Comparing…")
+def _comparison(run_ids: tuple[str, ...], fclass: str | None, version: str) -> Comparison:
+    """Means, bootstrap CIs and paired differences (the slow part of a first load) once per runs and filter."""
+    rows, _ = _scores_costs(run_ids, version)
+    return compare(rows, by=("model", "prompt"), failure_class=fclass, calibrated=calibration_notice()[0])
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def _case(run_ids: tuple[str, ...], case: str, version: tuple[str, int, int]) -> tuple[Any, pd.DataFrame]:
+def _case(run_ids: tuple[str, ...], case: str, version: str) -> tuple[Any, pd.DataFrame]:
     return case_variants(list(run_ids), case), case_scores(list(run_ids), case)
 
 
+SAVED = "compare_saved"  # the choices of this session: the query string is dropped when the user switches pages
+
+
 def _param(name: str) -> str | None:
-    value = st.query_params.get(name)
+    """A choice from the URL, else the one this session made last."""
+    value = st.query_params.get(name) or st.session_state.get(SAVED, {}).get(name)
     return str(value) if value else None
 
 
-version = _db_version()
+def _keep(name: str, value: str) -> None:
+    """A choice into the URL (shareable) and the session (kept past page switches)."""
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+    st.session_state.setdefault(SAVED, {})[name] = value
+
+
+version = change_token()
 runs = _runs(version)
 if runs.empty:
     st.info("No eval runs yet. Run `make eval` (the golden set, offline) and come back.")
     st.stop()
 
-running = set(runs.loc[runs["finished_at"].isna(), "run_id"])
-labels = {
-    r.run_id: ("running · " if r.run_id in running else "")
-    + f"{r.started_at:%Y-%m-%d %H:%M} · {r.cases} cases · {r.models} · {r.prompt_sets}"
-    for r in runs.itertuples()
-}
-finished = [r for r in labels if r not in running]
+options = run_options(runs.to_dict("records"))
+running = {o.run_id for o in options if o.running}
+labels = {o.run_id: o.label for o in options}
+finished = default_runs(options)
 if "compare_runs" not in st.session_state:  # the URL, else the newest finished run (never a running one)
     from_url = [r for r in (_param("runs") or "").split(",") if r in labels]
     st.session_state["compare_runs"] = from_url or finished[:1]
@@ -80,7 +85,7 @@ chosen = st.multiselect("Eval runs", list(labels), format_func=lambda r: labels[
 if not chosen:
     st.info("Choose an eval run (unfinished runs are labelled “running”).")
     st.stop()
-st.query_params["runs"] = ",".join(chosen)
+_keep("runs", ",".join(chosen))
 if set(chosen) & running:
     st.warning("A chosen run is still running: its numbers cover only the cells finished so far.")
 rows, costs = _scores_costs(tuple(chosen), version)
@@ -88,9 +93,8 @@ classes = sorted(c for c in costs["failure_class"].dropna().unique()) if not cos
 if "compare_class" not in st.session_state:
     st.session_state["compare_class"] = _param("class") if _param("class") in classes else "all"
 fclass = st.selectbox("Failure class", ["all", *classes], key="compare_class")
-st.query_params["class"] = fclass
-cmp = compare(rows, by=("model", "prompt"), failure_class=None if fclass == "all" else fclass,
-              calibrated=calibration_notice()[0])
+_keep("class", fclass)
+cmp = _comparison(tuple(chosen), None if fclass == "all" else fclass, version)
 if not cmp.summaries:
     st.info("No scores in these runs for this filter.")
     st.stop()
@@ -117,9 +121,12 @@ points = base.mark_point(filled=True, size=60).encode(
 bars = base.mark_rule().encode(
     x="ci_low:Q", x2="ci_high:Q", y="metric:N", color="variant:N", yOffset="variant:N"
 )
-st.altair_chart(bars + points, width="stretch")
+st.altair_chart((bars + points).properties(width="container"), width="stretch")
 
-if not costs.empty:
+
+@st.fragment
+def cost_chart(costs: pd.DataFrame) -> None:
+    """Cost or latency per draft against its mean score; switching the axis re-renders only this chart."""
     st.subheader("Cost and latency per draft against quality")
     costs = costs.assign(variant=costs["model"] + " | " + costs["prompt_set"])
     if fclass != "all":
@@ -134,8 +141,13 @@ if not costs.empty:
             color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300)),
             tooltip=["case_id", "variant", "latency_ms", "cost_usd", "quality", "status"],
         )
+        .properties(width="container")
     )
     st.altair_chart(scatter, width="stretch")
+
+
+if not costs.empty:
+    cost_chart(costs)
 
 # --------------------------------------------------------------------------- paired differences
 
@@ -183,20 +195,23 @@ def drill_down() -> None:
     if st.session_state.get("compare_case") not in cases:
         st.session_state["compare_case"] = _param("case") if _param("case") in cases else cases[0]
     case = st.selectbox("Case", cases, key="compare_case")
-    st.query_params["case"] = case
+    _keep("case", case)
     found, scores = _case(tuple(chosen), case, version)
     variants = {v.label: v for v in found}
     if len(variants) < 2:
         st.info("This case has fewer than two variants' drafts in these runs.")
         return
     names = list(variants)
-    for key, default in (("compare_a", 0), ("compare_b", 1)):
+    for key in ("compare_a", "compare_b"):
         if st.session_state.get(key) not in names:
-            st.session_state[key] = _param(key[-1]) if _param(key[-1]) in names else names[default]
+            other = st.session_state.get("compare_b" if key == "compare_a" else "compare_a") or _param("b")
+            default = next(n for n in names if n != other)  # A and B differ unless chosen so
+            st.session_state[key] = _param(key[-1]) if _param(key[-1]) in names else default
     ca, cb = st.columns(2)
     a = ca.selectbox("Variant A", names, key="compare_a")
     b = cb.selectbox("Variant B", names, key="compare_b")
-    st.query_params["a"], st.query_params["b"] = a, b
+    _keep("a", a)
+    _keep("b", b)
     va, vb = variants[a], variants[b]
 
     table = pd.DataFrame(columns=["A", "B"])

@@ -220,3 +220,41 @@ def section_diff(a: PostMortem, b: PostMortem) -> dict[str, str]:
         if text:
             result[name] = text
     return result
+
+
+# --------------------------------------------------------------------------- what the Compare page shows
+
+
+class RunOption(BaseModel):
+    """One eval run as the Compare page offers it; an unfinished run is labelled `running`."""
+
+    run_id: str
+    label: str
+    running: bool
+
+
+def run_options(runs: Sequence[dict[str, object]]) -> list[RunOption]:
+    """Eval runs (rows of `store.queries.eval_runs`, newest first) with readable labels; a run without
+    `finished_at` (an eval still going, or killed) is `running`, and a run with no cells says so (no nan)."""
+
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+    out = []
+    for r in runs:
+        running = r.get("finished_at") is None or text(r.get("finished_at")) in ("", "NaT") or r.get("status") == "running"
+        started = r.get("started_at")
+        when = started.strftime("%Y-%m-%d %H:%M") if hasattr(started, "strftime") else text(started)[:16]
+        cases = int(r.get("cases") or 0)  # type: ignore[call-overload]
+        status = text(r.get("status"))
+        parts = ["running"] if running else ([status] if status and status != "ok" else [])
+        parts.append(when)
+        parts.append(f"{cases} case{'s' if cases != 1 else ''}" if cases else "no cells yet")
+        parts += [p for p in (text(r.get("models")), text(r.get("prompt_sets"))) if p]
+        out.append(RunOption(run_id=str(r["run_id"]), label=" · ".join(parts), running=running))
+    return out
+
+
+def default_runs(options: Sequence[RunOption]) -> list[str]:
+    """The newest finished run (never an unfinished one); none when every run is still running."""
+    return next(([o.run_id] for o in options if not o.running), [])
