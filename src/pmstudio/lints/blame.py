@@ -65,7 +65,20 @@ def _cues(lex: Lexicon, cls: str) -> re.Pattern[str] | None:
     return _CUES[key]
 
 
+_ANY: dict[tuple[int, str], re.Pattern[str]] = {}
+
+
+def _any(lex: Lexicon, cls: str) -> re.Pattern[str]:
+    """All of a class's patterns as one regex: a sentence that matches none is skipped at once."""
+    key = (id(lex), cls)
+    if key not in _ANY:
+        _ANY[key] = re.compile("|".join(f"(?:{p.regex.pattern})" for p in lex.patterns[cls]), re.I)
+    return _ANY[key]
+
+
 def _patterns(sent: str, seg: Segment, cls: str, lex: Lexicon, sev: FindingSeverity) -> list[Hit]:
+    if not _any(lex, cls).search(sent):
+        return []
     spec = lex.cls(cls)
     cues = _cues(lex, cls)
     hits = []
