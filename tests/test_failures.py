@@ -123,6 +123,7 @@ def test_fallback_is_marked_everywhere(srv: FakeProviderServer, tmp_path: Path) 
                            input="2024-05-01 02:00 dana: checkout 5xx\n2024-05-01 02:20 sam: rolled back, fixed\n")
     assert result.exit_code == 3, result.output
     assert "section impact failed: validation: " in result.stderr and "(offline fallback)" in result.stderr
+    assert "; output mode tool; " in result.stderr  # the closing note names the mode used
     pm = PostMortem.model_validate_json(out.read_text())
     assert pm.impact is not None and pm.failed_sections == [] and pm.fallback_sections == ["impact"]
     assert pm.failures[0].reason == "validation" and pm.failures[0].fallback

@@ -174,8 +174,10 @@ def draft(
         err.print(
             f"{verdict(record.critic.findings, record.critic.rounds, record.critic.not_run)} ({record.critic.critic}); "
             f"{len(record.sections)} agent calls, {u.input_tokens} in / {u.output_tokens} out tokens{cost}, "
-            f"{record.latency_ms / 1000:.1f} s; draft {record.draft_id}",
+            f"{record.latency_ms / 1000:.1f} s; output mode {record.settings.get('output_mode', '-')}; "
+            f"draft {record.draft_id}",
             highlight=False,
+            soft_wrap=True,
         )
     if record.postmortem.failures:
         for failure in record.postmortem.failures:
