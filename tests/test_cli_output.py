@@ -173,3 +173,17 @@ def test_version() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith(f"pmstudio {__version__}")
+
+
+def test_writing_to_dev_null_leaves_the_device_alone(tmp_path: Path) -> None:
+    """`--out /dev/null` must not rename a temp file over the device node (it did: /dev/null became a file)."""
+    from pmstudio.cliio import write_atomic
+
+    fifo = tmp_path / "fifo-like"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    write_atomic(fifo, "through the pipe\n")
+    assert reader.communicate(timeout=10)[0] == "through the pipe\n"
+    assert fifo.exists() and not fifo.is_file()  # still a FIFO, not replaced by a regular file
+    write_atomic(Path(os.devnull), "discarded\n")
+    assert not Path(os.devnull).is_file()

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from pmstudio.cliio import err, fail, write_atomic
 from pmstudio.followcli import export_app, similar_cmd
+from pmstudio.storecli import preflight, store_app
 
 app = typer.Typer(
     add_completion=False,
@@ -33,6 +34,7 @@ app.add_typer(export_app, name="export")
 app.command("similar")(similar_cmd)
 runs_app = typer.Typer(help="Stored drafts and eval runs: list, show, export.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+app.add_typer(store_app, name="store")
 
 
 EXIT_SECTIONS_FAILED = 3
@@ -124,6 +126,8 @@ def draft(
         if not sep or not name.strip() or not zone_name.strip():
             fail(f"--source-timezone: expected NAME=ZONE, got {spec!r}")
         source_zones[name.strip()] = zone_name.strip()
+    if store:
+        preflight(db)
     try:
         bundle, _ = load_bundle(
             path, timezone=timezone, redact=redact, max_bytes=max_bytes, stdin=sys.stdin, source_timezones=source_zones
@@ -439,6 +443,7 @@ def eval_cmd(
     from pmstudio.models import ModelConfigError, build_model, output_mode
     from pmstudio.prompts import PromptError, load_prompt_set
 
+    preflight(db)
     spec: dict[str, Any] = {}
     if suite is not None:
         try:
@@ -822,10 +827,11 @@ def main() -> None:
     from pmstudio.prompts import PromptError
     from pmstudio.resources import ResourceError
     from pmstudio.store.db import StoreBusyError
+    from pmstudio.store.lake import StoreConfigError
 
     try:
         app()
-    except (PromptError, ResourceError, StoreBusyError) as exc:
+    except (PromptError, ResourceError, StoreBusyError, StoreConfigError) as exc:
         err.print(f"[bold red]error:[/] {redact(str(exc))}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - a user sees one line; PMSTUDIO_DEBUG=1 shows the traceback

@@ -23,7 +23,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temp file + rename, so a failure never leaves a partial file."""
+    """Write `text` to `path` via a temp file + rename, so a failure never leaves a partial file.
+
+    A path that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place:
+    renaming over it would replace the device node with a plain file."""
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

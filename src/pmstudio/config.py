@@ -74,6 +74,8 @@ class Settings(BaseModel):
 
     template: str | None = Field(default=None, description="built-in template name or path to a YAML file")
     check: CheckSettings = Field(default_factory=CheckSettings)
+    prompts: str | None = Field(default=None, description="the team's prompt library (a folder like agents/)")
+    store: str | None = Field(default=None, description="the store: a DuckDB file or ducklake:postgres:... address")
 
 
 class Config(BaseModel):
@@ -93,6 +95,27 @@ class Config(BaseModel):
             except ValueError as exc:
                 raise ConfigError(f"{self.path}: template: {exc}") from None
         return None
+
+
+    def prompts_dir(self) -> Path | None:
+        """The team's prompt library (relative to the config file), or None when not set."""
+        if not self.settings.prompts:
+            return None
+        assert self.path is not None
+        folder = (self.path.parent / self.settings.prompts).resolve()
+        if not (folder / "prompt-sets.yaml").is_file():
+            raise ConfigError(f"{self.path}: prompts: {folder}/prompt-sets.yaml not found")
+        return folder
+
+    def store(self) -> str | None:
+        """The team's store address (a file path relative to the config file, or a ducklake: address)."""
+        value = self.settings.store
+        if not value:
+            return None
+        assert self.path is not None
+        if value.startswith("ducklake:"):
+            return value
+        return str((self.path.parent / Path(value).expanduser()).resolve())
 
 
 def _read(path: Path) -> dict[str, object]:

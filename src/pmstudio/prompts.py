@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from pmstudio.resources import prompts_dir
+from pmstudio import resources
 from pmstudio.schema import PromptRef
 
 
@@ -22,6 +22,23 @@ class PromptError(Exception):
 
 
 __all__ = ["PromptError", "PromptFile", "PromptSet", "load_prompt_file", "load_prompt_set", "prompts_dir"]
+
+
+def prompts_dir() -> Path:
+    """`$PMSTUDIO_PROMPTS_DIR`, else the team's `prompts = "..."` (found like the template settings:
+    `[tool.pmstudio]` in pyproject.toml or `.pmstudio.toml`, here or in a parent), else the packaged library."""
+    import os
+
+    from pmstudio.config import ConfigError, discover
+
+    if not os.environ.get("PMSTUDIO_PROMPTS_DIR"):
+        try:
+            team = discover().prompts_dir()
+        except ConfigError as exc:
+            raise PromptError(str(exc)) from None
+        if team is not None:
+            return team
+    return resources.prompts_dir()
 
 
 class PromptFile(BaseModel):

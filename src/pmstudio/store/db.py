@@ -7,6 +7,7 @@ connection across calls.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,14 @@ import duckdb
 import pyarrow as pa
 
 from pmstudio.resources import default_db
+from pmstudio.store.lake import (
+    LakeTarget,
+    StoreConfigError,
+    heal_duplicates,
+    is_lake_address,
+    open_lake,
+    parse_lake,
+)
 
 LOCK_RETRY_SECONDS = 30.0
 
@@ -31,6 +40,31 @@ def default_db_path() -> Path:
     return default_db()
 
 
+Target = Path | LakeTarget
+
+
+def resolve_target(path: str | Path | LakeTarget | None = None) -> Target:
+    """Where the store is: `path` (--db), else `$PMSTUDIO_DB`, else the team config's `store = "..."`,
+    else the local DuckDB file. A `ducklake:postgres:...` address is the team store (pmstudio.store.lake)."""
+    if isinstance(path, LakeTarget):
+        return path
+    raw = str(path) if path is not None else os.environ.get("PMSTUDIO_DB")
+    if not raw:
+        from pmstudio.config import ConfigError, discover
+
+        try:
+            raw = discover().store()
+        except ConfigError as exc:
+            raise StoreConfigError(str(exc)) from None
+    if raw and is_lake_address(raw):
+        return parse_lake(raw)
+    return Path(raw).expanduser() if raw else default_db()
+
+
+def target_exists(target: Target) -> bool:
+    return True if isinstance(target, LakeTarget) else target.exists()
+
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
     return "lock" in text.lower() or "different configuration" in text
@@ -38,10 +72,20 @@ def _is_lock_error(exc: Exception) -> bool:
 
 @contextmanager
 def connect(
-    path: str | Path | None = None, *, read_only: bool = False, retry_s: float = LOCK_RETRY_SECONDS
+    path: str | Path | LakeTarget | None = None, *, read_only: bool = False, retry_s: float = LOCK_RETRY_SECONDS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open `path` (default: `default_db_path()`), retrying while it is locked."""
-    db = Path(path) if path is not None else default_db_path()
+    """Open the store (`resolve_target(path)`): a DuckDB file, retrying while it is locked, or the lake."""
+    target = resolve_target(path)
+    if isinstance(target, LakeTarget):
+        lake = open_lake(target, read_only=read_only)
+        try:
+            yield lake
+            if not read_only:
+                heal_duplicates(lake)
+        finally:
+            lake.close()
+        return
+    db = target
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + retry_s

@@ -5,12 +5,16 @@ Never rename, reorder or edit a migration once it has landed; append a new one.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import cast
 
 import duckdb
 
 from pmstudio.store.db import first_row
+from pmstudio.store.lake import PortableConnection, is_lake_connection
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -348,6 +352,35 @@ def fol_m002_memory(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migrate_lake(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The same migrations on a DuckLake: DDL without keys/indexes (lake.portable_ddl). Another machine may
+    migrate at the same moment: a failed commit is rolled back and retried after re-reading what is applied."""
+    portable = cast(duckdb.DuckDBPyConnection, PortableConnection(con))
+    ran: list[str] = []
+    for attempt in range(6):
+        try:
+            ensure_migrations_table(portable)
+            done = set(applied(con))
+            for name, fn in MIGRATIONS:
+                if name in done:
+                    continue
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    fn(portable)
+                    con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC)])
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+                ran.append(name)
+            return ran
+        except duckdb.Error:
+            if attempt == 5:
+                raise
+            time.sleep(0.2 * (attempt + 1) * (1 + random.random()))
+    return ran
+
+
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
 
@@ -368,6 +401,8 @@ def pending(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations, each in one transaction with its `_migrations` row."""
+    if is_lake_connection(con):
+        return _migrate_lake(con)
     ran = []
     ensure_migrations_table(con)
     done = set(applied(con))

@@ -15,13 +15,13 @@ from pydantic import BaseModel
 
 from pmstudio.findings import report_from_json
 from pmstudio.schema import Bundle, CriticReport, Evidence, Material, PostMortem
-from pmstudio.store.db import connect, default_db_path, first_row
+from pmstudio.store.db import Target, connect, first_row, resolve_target, target_exists
 from pmstudio.store.migrations import applied
 
 
-def _ready(db: str | Path | None) -> Path | None:
-    path = Path(db) if db is not None else default_db_path()
-    return path if path.exists() else None
+def _ready(db: str | Path | None) -> Target | None:
+    target = resolve_target(db)
+    return target if target_exists(target) else None
 
 
 def frame(db: str | Path | None, sql: str, params: Sequence[Any] = (), need: str = "m001_create_drafts") -> pd.DataFrame:

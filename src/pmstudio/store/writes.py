@@ -123,8 +123,8 @@ def draft_rows(
     repeat_idx: int,
 ) -> None:
     key = bundle_key(bundle)
-    con.execute(
-        "INSERT OR IGNORE INTO bundles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute(  # content-addressed: insert only when absent (no ON CONFLICT: the team store has no keys)
+        "INSERT INTO bundles SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM bundles WHERE bundle_key = ?)",
         [
             key,
             bundle.id,
@@ -134,6 +134,7 @@ def draft_rows(
             json.dumps([m.model_dump() for m in bundle.materials]),
             json.dumps([e.model_dump(mode="json") for e in bundle.evidence]),
             _now(),
+            key,
         ],
     )
     base = prompts_dir()
@@ -146,8 +147,9 @@ def draft_rows(
         except Exception:
             body = None
         con.execute(
-            "INSERT OR IGNORE INTO prompt_versions VALUES (?, ?, ?, ?, ?, ?)",
-            [ref.sha256, ref.agent, ref.variant, ref.path, body, _now()],
+            "INSERT INTO prompt_versions SELECT ?, ?, ?, ?, ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM prompt_versions WHERE sha256 = ?)",
+            [ref.sha256, ref.agent, ref.variant, ref.path, body, _now(), ref.sha256],
         )
     pm = record.postmortem
     insert_rows(
