@@ -18,7 +18,8 @@ from pydantic_ai.exceptions import ModelAPIError, ModelRequestTimeout, ModelTime
 
 from pmstudio.agents.messages import render_evidence, render_task
 from pmstudio.cost import usage_from_run
-from pmstudio.models import KEYLESS, ModelConfigError, build_model, model_settings, wrap_output
+from pmstudio.models import KEYLESS, ModelConfigError, build_model, model_settings
+from pmstudio.probe import wrap_output
 from pmstudio.schema import SECTION_TYPES, Bundle, Evidence, SummarySection, TimelineSection
 from pmstudio.testing import FakeProviderServer
 

@@ -440,7 +440,8 @@ def eval_cmd(
     from pmstudio.evals.report import gate_failures, load_thresholds, print_comparison
     from pmstudio.evals.runner import EvalSettings, Runner, default_dataset, last_run, run_settings
     from pmstudio.golden import GoldenCaseError, load_dataset
-    from pmstudio.models import ModelConfigError, build_model, output_mode
+    from pmstudio.models import ModelConfigError, build_model
+    from pmstudio.probe import output_mode
     from pmstudio.prompts import PromptError, load_prompt_set
 
     preflight(db)

@@ -26,7 +26,6 @@ from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict
-from pydantic_ai import NativeOutput, PromptedOutput
 from pydantic_ai.concurrency import AbstractConcurrencyLimiter
 from pydantic_ai.models import Model
 from pydantic_ai.models.concurrency import ConcurrencyLimitedModel
@@ -313,26 +312,6 @@ def model_settings(
     return ModelSettings(**settings)  # type: ignore[typeddict-item]
 
 
-def output_mode(ref: str | ModelRef) -> OutputMode:
-    """The mode to request structured output in; `auto` is resolved by probing the server (pmstudio.probe)."""
-    r = _as_ref(ref)
-    if r.kind == "offline":
-        return "tool"
-    if r.output_mode == "auto":
-        from pmstudio.probe import resolve_output_mode
-
-        return resolve_output_mode(r)
-    return r.output_mode
-
-
-def wrap_output(ref: str | ModelRef, output_type: Any) -> Any:
-    """`output_type` as the model string asks: as is (tool calls), NativeOutput or PromptedOutput."""
-    mode = output_mode(ref)
-    if mode == "native":
-        return NativeOutput(output_type)
-    if mode == "prompted":
-        return PromptedOutput(output_type)
-    return output_type
 
 
 # --------------------------------------------------------------------------- listing and errors

@@ -123,7 +123,8 @@ def resolve_model(model: str | Model, settings: DraftSettings) -> _Resolved:
     if not isinstance(model, str):
         name = getattr(model, "model_name", type(model).__name__)
         return _Resolved(ref=f"custom:{name}", model=model, offline=False)
-    from pmstudio.models import build_model, content_blocks, model_settings, output_mode, parse_model_ref
+    from pmstudio.models import build_model, content_blocks, model_settings, parse_model_ref
+    from pmstudio.probe import output_mode
 
     ref = parse_model_ref(model)
     built = build_model(ref)

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from pydantic_ai import NativeOutput, PromptedOutput
 
-from pmstudio.models import KEYLESS, ModelConfigError, ModelRef, OutputMode, parse_model_ref, redact
+from pmstudio.models import KEYLESS, ModelConfigError, ModelRef, OutputMode, _as_ref, parse_model_ref, redact
 
 ProbedMode = Literal["native", "tool", "prompted"]
 PREFERENCE: tuple[ProbedMode, ...] = ("native", "tool", "prompted")
@@ -153,3 +154,23 @@ def resolve_output_mode(ref: str | ModelRef, *, env: Mapping[str, str] | None = 
     if result.chosen is None:
         raise ModelConfigError(f"{r.raw}: the server answered but no output mode worked: {result.summary()}")
     return result.chosen
+
+
+def output_mode(ref: str | ModelRef) -> OutputMode:
+    """The mode to request structured output in; `auto` is resolved by probing the server (`resolve_output_mode`)."""
+    r = _as_ref(ref)
+    if r.kind == "offline":
+        return "tool"
+    if r.output_mode == "auto":
+        return resolve_output_mode(r)
+    return r.output_mode
+
+
+def wrap_output(ref: str | ModelRef, output_type: Any) -> Any:
+    """`output_type` as the model string asks: as is (tool calls), NativeOutput or PromptedOutput."""
+    mode = output_mode(ref)
+    if mode == "native":
+        return NativeOutput(output_type)
+    if mode == "prompted":
+        return PromptedOutput(output_type)
+    return output_type

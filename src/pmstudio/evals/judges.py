@@ -133,7 +133,7 @@ class PydanticAIJudge(DeepEvalBaseLLM):
     def _agent(self, schema: type[BaseModel] | None) -> Any:
         from pydantic_ai import Agent
 
-        from pmstudio.models import wrap_output
+        from pmstudio.probe import wrap_output
 
         output: Any = str if schema is None else (schema if self._injected is not None else wrap_output(self.ref, schema))
         model: Any = self.model
