@@ -67,7 +67,8 @@ def target_exists(target: Target) -> bool:
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
-    return "lock" in text.lower() or "different configuration" in text
+    # "Unique file handle conflict": DuckDB 1.5 when two threads of one process open the same file at once
+    return "lock" in text.lower() or "different configuration" in text or "file handle conflict" in text
 
 
 @contextmanager
@@ -94,7 +95,7 @@ def connect(
         try:
             con = duckdb.connect(str(db), read_only=read_only)
             break
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.BinderException) as exc:
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
                     raise StoreBusyError(f"{db}: database is busy (locked by another process)") from None
