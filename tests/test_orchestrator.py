@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import pytest
@@ -73,15 +72,12 @@ def _no_lints(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_sections_run_concurrently_in_waves() -> None:
     bundle = sample_bundle()
     body = Scripted(bundle, delay=0.3)
-    started = time.perf_counter()
     record = asyncio.run(draft_postmortem(bundle, model=FunctionModel(body), settings=DraftSettings(max_revisions=0)))
-    wall = time.perf_counter() - started
     assert record.status == "ok", record.error
     assert sorted(body.calls) == sorted([*SECTION_NAMES, "critic"])
-    # wave 1 has five independent sections: all five were in flight at once
+    # wave 1 has five independent sections: all five were in flight at once (counted, not timed:
+    # wall-clock bounds belong in `make bench`, where the concurrent/sequential ratio is measured)
     assert body.max_in_flight == 5
-    # two waves of 0.3 s, not seven sequential calls (2.1 s); generous bound for a noisy machine
-    assert wall < 0.6 * 7 * 0.3
     assert isinstance(record.postmortem, PostMortem)
     assert record.postmortem.failed_sections == []
 
