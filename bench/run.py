@@ -8,6 +8,8 @@ Run with `make bench`. Prints one table per benchmark and writes var/bench/resul
   5. store                 dashboard leaderboard and case-drill queries over 1 M score rows
   6. similar               cross-incident memory: `similar` over 1,000 and 10,000 indexed incidents (target 200 ms)
   7. check                 `pmstudio check` on a generated 20,000-word post-mortem (target < 2 s), vs 2,000 words
+  8. compare page          the dashboard's Compare in real Chromium on a 25-case x 4-variant eval run: first load
+                           (targets <= 2 s) and a click in the drill-down (<= 1 s)
 Use `--quick` for a smaller run (CI smoke); `--only NAME` to run one.
 """
 
@@ -405,8 +407,77 @@ def bench_check(quick: bool) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- 8. compare page
+
+
+def _settled(page: Any, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the script (its status widget is gone)."""
+    page.wait_for_timeout(50)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=timeout_ms)
+
+
+def bench_compare(quick: bool) -> dict[str, Any]:
+    from pmstudio.evals.runner import EvalSettings, Runner
+    from pmstudio.golden import load_dataset
+    from pmstudio.testing.fake_server import FakeProviderServer
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        console.print("8. compare page: skipped (Debian chromium is not installed)")
+        return {"skipped": "no chromium"}
+    from pmstudio.testing.dashboard_server import CHROMIUM_FLAGS as FLAGS
+    from pmstudio.testing.dashboard_server import serve
+
+    cases = load_dataset(ROOT / "datasets" / "golden")[: (6 if quick else 25)]
+    out: dict[str, Any] = {"cases": len(cases), "variants": 4}
+    with tempfile.TemporaryDirectory() as tmp, FakeProviderServer() as srv:
+        db = Path(tmp) / "compare.duckdb"
+        models = [f"openai-compatible:bench-a@{srv.openai_base_url}", f"openai-compatible:bench-b@{srv.openai_base_url}"]
+        settings = EvalSettings(models=models, prompt_sets=["default", "seed-single-shot"], concurrency=16, max_revisions=0)
+        t = time.perf_counter()
+        asyncio.run(Runner(cases, settings, db=db).run())
+        out["eval_seconds"] = time.perf_counter() - t
+        proc, url, log = serve(db, Path(tmp))
+        try:
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=FLAGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                loads = []
+                for _ in range(3):  # the first is the server's first ever; then fresh page loads, cached queries
+                    t = time.perf_counter()
+                    page.goto(url + "/compare")
+                    page.get_by_role("heading", name="Drill into a case").wait_for(timeout=120_000)
+                    _settled(page)
+                    loads.append(time.perf_counter() - t)
+                clicks = []
+                box = page.locator("[data-testid='stSelectbox']").filter(has_text="Case")
+                for i in range(3):
+                    box.click()
+                    options = page.locator("[role='option']")
+                    options.nth((i + 1) % max(options.count(), 1)).click()
+                    t = time.perf_counter()
+                    _settled(page)
+                    page.get_by_text("sections differ between A and B").wait_for(timeout=60_000)
+                    clicks.append(time.perf_counter() - t)
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.close()
+    out.update({"first_load_cold_s": loads[0], "first_load_s": statistics.median(loads[1:]), "click_s": statistics.median(clicks),
+                "loads_s": loads, "clicks_s": clicks})
+    table(f"8. Compare page in Chromium: {len(cases)} cases x 4 variants ({len(cases) * 4} cells)",
+          ["measure", "seconds", "target", "seconds / target"],
+          [["first load (server's first page)", loads[0], 2.0, loads[0] / 2.0],
+           ["first load (median of 2 fresh page loads)", out["first_load_s"], 2.0, out["first_load_s"] / 2.0],
+           ["a click in the drill-down (median of 3)", out["click_s"], 1.0, out["click_s"] / 1.0]])
+    return out
+
+
 BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store,
-           "similar": bench_similar, "check": bench_check}
+           "similar": bench_similar, "check": bench_check, "compare": bench_compare}
 
 
 def main() -> None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +13,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from pmstudio.testing.dashboard_server import CHROMIUM, serve
+from pmstudio.testing.dashboard_server import CHROMIUM_FLAGS as FLAGS
+
 from .conftest import MODEL_PATHS  # noqa: TID252
-from .test_browser import CHROMIUM, FLAGS, ROOT, _free_port  # noqa: TID252
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,33 +29,6 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
         yield b
         b.close()
-
-
-def serve(db: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
-    """A Streamlit dashboard on 127.0.0.1 over `db` (the caller stops it)."""
-    import os
-
-    port = _free_port()
-    env = {**os.environ, "PMSTUDIO_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "DEEPEVAL_TELEMETRY_OPT_OUT": "YES", "DEEPEVAL_DISABLE_DOTENV": "1"}
-    for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
-        env.pop(key, None)
-    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url, log
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not become healthy: " + (tmp / "streamlit.log").read_text()[-2000:])
 
 
 @pytest.fixture(scope="module", params=MODEL_PATHS)
