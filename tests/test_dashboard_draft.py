@@ -80,8 +80,10 @@ def test_draft_pasted_text_offline_end_to_end() -> None:
     code = "\n".join(c.value for c in at.code)
     for heading in ("## Executive Summary", "## Timeline", "## Root Cause Analysis", "## Action Items"):
         assert heading in code
-    # evidence links: each timeline entry has an expander with its source line
-    assert any(unescape(e.label).startswith("evidence: pasted.txt:") for e in at.expander)
+    # evidence as citation chips (no full-width expander per claim); a chip opens its line with ±3 lines
+    assert not any(unescape(e.label).startswith("evidence:") for e in at.expander)
+    chips = [p for p in at.get("button_group") if (p.proto.id or "") and "draft_cite_" in p.proto.id]
+    assert chips, "citation chips are shown"
 
 
 def test_upload_a_folders_files_with_its_bundle_yaml_works_like_the_cli() -> None:

@@ -112,3 +112,16 @@ def test_every_metric_maps_to_a_section_or_the_whole_draft() -> None:
     assert set(METRIC_SECTIONS) <= set(METRICS)
     assert {metric_section(m) for m in METRICS} <= {*SECTION_NAMES, WHOLE_DRAFT}
     assert metric_section("key_milestones") == "timeline" and metric_section("blameless") == WHOLE_DRAFT
+
+
+def test_a_citation_opens_its_line_with_three_lines_either_side() -> None:
+    from pmstudio.ingest import load_bundle
+    from pmstudio.ui.citations import citation, context_text
+
+    bundle, _ = load_bundle(ROOT / "datasets" / "examples" / "docsrs-disk-full")
+    e = next(x for x in bundle.evidence if x.material == "ops-channel.txt" and x.line > 5)
+    c = citation(bundle, e.id)
+    assert c.found and [n for n, _ in c.lines] == list(range(e.line - 3, e.line + 4))
+    text = context_text(c)
+    assert f"> {e.line}" in text.replace(" " * 2, " ") or f">  {e.line}" in text
+    assert not citation(bundle, "nope:999").found and not citation(None, e.id).found

@@ -35,6 +35,7 @@ from pmstudio.store.feedback import finding_id, latest_findings
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
 from pmstudio.templates import TemplateField, builtin_names, get_value, path_root, seed_template
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
+from pmstudio.ui.citations import citation, context_text
 from pmstudio.ui.feedback import finding_outcome, reviewer, section_rating
 
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌", "fallback": "↩️"}
@@ -229,16 +230,18 @@ d2.download_button(
 
 
 def _evidence(ids: list[str]) -> None:
+    """Citation chips: one small pill per cited id; choosing one opens its source line with ±3 lines."""
     if not ids:
         return
-    with st.expander(escape_md(f"evidence: {', '.join(ids)}")):
-        for i in ids:
-            e = evidence.get(i)
-            if e is None:
-                st.text(f"{i}: (not in this bundle)")
-                continue
-            at = e.at.strftime("%Y-%m-%d %H:%M:%S UTC") if e.at else "no time"
-            st.text(f"[{i}] {at} {e.actor + ': ' if e.actor else ''}{e.text}")
+    n = st.session_state["_draft_cite_n"] = st.session_state.get("_draft_cite_n", 0) + 1
+    pick = st.pills("evidence", ids, key=f"draft_cite_{opened.draft_id}_{n}", label_visibility="collapsed")
+    if pick:
+        c = citation(view.bundle, pick)
+        if not c.found:
+            st.caption(escape_md(f"{pick}: not in this bundle"))
+        else:
+            st.caption(escape_md(c.header))
+            st.code(context_text(c), language=None, wrap_lines=True)
 
 
 def _outcomes() -> dict[str, tuple[str, str]]:
@@ -375,6 +378,7 @@ tab_names = [
     SECTION_TITLES[s] + (f" ({len(by_section[s])})" if by_section.get(s) else "") for s in SECTION_TITLES
 ]
 outcomes = _outcomes()
+st.session_state["_draft_cite_n"] = 0  # citation widget keys: stable per run order
 if by_section.get("header"):
     _findings("header", by_section["header"], outcomes)
 tabs = st.tabs([*tab_names, "Markdown"])
