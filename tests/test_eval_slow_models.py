@@ -136,3 +136,15 @@ def test_fallback_in_evals_is_counted_apart_never_as_the_model_output(fake_serve
         assert cmp.fallback_cells == ({cmp.variants[0]: 1} if fallback else {})
         scores[fallback] = [s.mean for s in cmp.summaries]
     assert scores[True] == scores[False]  # the offline lessons section is scored as missing, like no section
+
+
+def test_a_resumed_run_keeps_its_cases(tmp_path: Path) -> None:
+    db = tmp_path / "eval.duckdb"
+    base = ["eval", "--dataset", str(GOLDEN), "--metrics", "section_completeness", "--db", str(db)]
+    first = runner.invoke(app, [*base, "--cases", TLS, "--quiet"])
+    assert first.exit_code == 0, first.output
+    run_id = last_run(db)
+    assert run_id is not None
+    again = runner.invoke(app, [*base, "--run-id", run_id])
+    assert again.exit_code == 0, again.output
+    assert f"eval run {run_id}: 1 cells" in " ".join(again.stderr.split())  # not the folder's two cases

@@ -438,7 +438,7 @@ def eval_cmd(
 
     from pmstudio.evals.compare import compare, load_scores
     from pmstudio.evals.report import gate_failures, load_thresholds, print_comparison
-    from pmstudio.evals.runner import EvalSettings, Runner, default_dataset, last_run, run_settings
+    from pmstudio.evals.runner import EvalSettings, Runner, default_dataset, last_run, run_cases, run_settings
     from pmstudio.golden import GoldenCaseError, load_dataset
     from pmstudio.models import ModelConfigError, build_model
     from pmstudio.probe import output_mode
@@ -463,6 +463,7 @@ def eval_cmd(
             settings = run_settings(run_id, db)
         except KeyError:
             fail(f"--run-id: no eval run {run_id!r} in {db or 'the database'}")
+        cases = cases or ",".join(run_cases(run_id, db)) or None  # the run's own cases, validated alone
     else:
         overrides: dict[str, Any] = {
             "models": _csv(models) if models else None,

@@ -451,5 +451,12 @@ def run_settings(run_id: str, db: str | Path | None = None) -> EvalSettings:
     return EvalSettings.model_validate({k: v for k, v in data.items() if k in EvalSettings.model_fields})
 
 
+def run_cases(run_id: str, db: str | Path | None = None) -> list[str]:
+    """The case ids an eval run was started with (a resumed run keeps its `--cases`)."""
+    text = evals.run_settings_json(run_id, db)
+    cases = json.loads(text).get("cases") if text else None
+    return [str(c) for c in cases] if isinstance(cases, list) else []
+
+
 def default_dataset() -> Path:
     return golden_dir()
