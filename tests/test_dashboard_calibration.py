@@ -61,8 +61,11 @@ def test_each_kind_of_feedback_round_trips_onto_the_calibration_page(db: Path) -
     at.run()
     assert not at.exception
     # finding: Dismiss with a reason
-    keyed(at.text_input, f"draft_dismiss_reason_{draft_id}").input("fine as written")
-    keyed(at.button, f"draft_dismiss_{draft_id}").click().run()
+    from pmstudio.store.feedback import finding_id
+
+    fid = finding_id("B7-x", "summary", span)
+    keyed(at.text_input, f"draft_dismiss_reason_{draft_id}_{fid}").input("fine as written")
+    keyed(at.button, f"draft_dismiss_{draft_id}_{fid}").click().run()
     assert not at.exception
     # rating: the Timeline section, 4/5 with a reason
     at.radio(key=f"fb_rate_value_{draft_id}_timeline").set_value(4)
