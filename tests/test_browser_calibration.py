@@ -58,14 +58,15 @@ def test_feedback_round_trips_into_duckdb_and_onto_the_calibration_page(server: 
     _visible(page.get_by_role("button", name="Dismiss finding")).click()
     page.get_by_text("Dismissed B7-x").wait_for(timeout=30_000)
     # rating: the visible tab's section (Executive Summary), 4/5
-    page.get_by_role("radio", name="4", exact=True).first.click(force=True)
+    rating = _visible(page.locator('[data-testid="stRadio"]').filter(has_text="Rating (1 = wrong"))
+    rating.get_by_text("4", exact=True).click()
     _visible(page.get_by_label("Reason (one line)")).fill("clear, duration right")
     _visible(page.get_by_role("button", name="Save rating")).click()
     page.get_by_text("Saved: summary rated 4.").wait_for(timeout=30_000)
     # preference: Compare's drill-down
     page.goto(server["url"] + "/compare")
     page.get_by_text("Which draft is better?").wait_for(timeout=60_000)
-    page.get_by_role("radio", name="B better").first.click(force=True)
+    _visible(page.locator('[data-testid="stRadio"]').filter(has_text="Preference")).get_by_text("B better").click()
     _visible(page.get_by_label("Reason (one line)")).fill("tighter timeline")
     _visible(page.get_by_role("button", name="Save preference")).click()
     page.get_by_text("Saved: B better.").wait_for(timeout=30_000)
