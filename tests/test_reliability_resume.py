@@ -126,6 +126,7 @@ def srv(fake_server: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 12 eval subprocesses; under load it passed 300 s
 def test_kill9_then_resume_equals_a_clean_run(srv: FakeProviderServer, tmp_path: Path) -> None:
     compat = f"openai-compatible:fake-llm@{srv.openai_base_url}?output=tool"
     models = f"offline,{compat}"
@@ -153,7 +154,7 @@ def test_kill9_then_resume_equals_a_clean_run(srv: FakeProviderServer, tmp_path:
             jitter = rng.uniform(0.0, 0.3)
             proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             watcher = kill_after(proc, srv, at, jitter)
-            _, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=300)
             watcher.join(timeout=5)
             if proc.returncode == 0:  # finished before the kill point: nothing left to resume
                 figures.append(f"seed {seed} kill {k + 1}: run finished before request {at}")
