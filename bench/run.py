@@ -252,7 +252,7 @@ def bench_scaling(quick: bool) -> dict[str, Any]:
 
 def bench_store(quick: bool) -> dict[str, Any]:
     from pmstudio.store import connect, migrate
-    from pmstudio.store.queries import case_scores, cell_costs, leaderboard
+    from pmstudio.store.queries import case_scores, cell_costs, eval_runs, leaderboard
 
     n = 200_000 if quick else 1_000_000
     out: dict[str, Any] = {"rows": n}
@@ -278,13 +278,17 @@ def bench_store(quick: bool) -> dict[str, Any]:
                        100.0, 0.0, 1000, 100, now() FROM scores
                 """
             )
+            con.execute(
+                "INSERT INTO runs SELECT DISTINCT run_id, 'eval', 'ok', now(), now(), 'eval', '{}', 'bench', '' FROM scores"
+            )
         runs = ["run-0", "run-1"] if n > 500_000 else ["run-0"]
-        timings: dict[str, list[float]] = {"leaderboard": [], "case drill": [], "cost vs quality": []}
+        timings: dict[str, list[float]] = {"leaderboard": [], "case drill": [], "cost vs quality": [], "eval runs": []}
         for _ in range(5):
             for name, fn in (
                 ("leaderboard", lambda: leaderboard(runs, db)),
                 ("case drill", lambda: case_scores(runs, "case-17", db)),
                 ("cost vs quality", lambda: cell_costs(runs, db)),
+                ("eval runs", lambda: eval_runs(db)),
             ):
                 t0 = time.perf_counter()
                 df = fn()
