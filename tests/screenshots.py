@@ -19,6 +19,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def full_page(page: object, path: Path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the viewport grows to fit it."""
+    height = page.evaluate(  # type: ignore[attr-defined]
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stMainBlockContainer]')]"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    page.set_viewport_size({"width": 1400, "height": int(height) + 80})  # type: ignore[attr-defined]
+    time.sleep(1.5)
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1400, "height": 1100})  # type: ignore[attr-defined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
@@ -68,18 +80,18 @@ def main() -> None:
             page.get_by_role("button", name="Dismiss finding").locator("visible=true").first.click()
             page.get_by_text("Dismissed").first.wait_for(timeout=30_000)
             time.sleep(1.5)
-            page.screenshot(path=str(args.out / "draft.png"), full_page=True)
+            full_page(page, args.out / "draft.png")
 
             page.goto(f"{url}/compare?runs={run_id}&case={case}&a=offline | default&b={model} | default")
             page.get_by_role("heading", name="Drill into a case").wait_for(timeout=60_000)
             page.get_by_text("sections differ between A and B").wait_for(timeout=60_000)
             time.sleep(2)
-            page.screenshot(path=str(args.out / "compare.png"), full_page=True)
+            full_page(page, args.out / "compare.png")
 
             page.goto(url + "/runs")
             page.get_by_text("draft(s) in run").wait_for(timeout=60_000)
             time.sleep(1.5)
-            page.screenshot(path=str(args.out / "runs.png"), full_page=True)
+            full_page(page, args.out / "runs.png")
             browser.close()
     finally:
         proc.terminate()

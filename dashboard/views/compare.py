@@ -106,7 +106,8 @@ board = leaderboard_frame(cmp, default_thresholds())
 st.caption("Gate metrics are marked; a gate that fails is red; the best variant of each metric is green. "
            "A metric gates only when calibrated against reviewers' labels (Calibration page); others show "
            "'uncalibrated'.")
-st.dataframe(styled(board), width="stretch", hide_index=True)
+st.dataframe(styled(board), width="stretch", hide_index=True,
+             column_order=[c for c in board.columns if c not in ("best", "failing")])
 summ = pd.DataFrame([s.model_dump() for s in cmp.summaries])
 
 st.subheader("Metric by variant (mean with 95% CI)")
