@@ -80,7 +80,7 @@ def draft(
     max_tokens: Annotated[int | None, typer.Option(help="output-token cap per section call (slow local models)")] = None,
     fallback: Annotated[bool, typer.Option("--fallback/--no-fallback", help="a section whose model call fails gets the offline drafter's section, marked as such")] = True,
     findings: Annotated[Path | None, typer.Option(help="also write unresolved critic findings (JSON) here")] = None,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default $PMSTUDIO_DB or var/pmstudio.duckdb)")] = None,
+    db: Annotated[Path | None, typer.Option(help="store: a DuckDB file or ducklake:postgres:... (default $PMSTUDIO_DB, team config, user store)")] = None,
     store: Annotated[bool, typer.Option("--store/--no-store", help="record the draft in DuckDB")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
     audience: Annotated[str, typer.Option(help="internal | executive | public (Markdown; public is linted for leaks)")] = "internal",
@@ -240,7 +240,7 @@ def check(
 def eval_check_cmd(
     dataset: Annotated[Path, typer.Option(help="folder with dev/ and test/ labelled documents")] = Path("datasets/check"),
     splits: Annotated[str, typer.Option(help="comma-separated split folders")] = "dev,test",
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default $PMSTUDIO_DB or var/pmstudio.duckdb)")] = None,
+    db: Annotated[Path | None, typer.Option(help="store: a DuckDB file or ducklake:postgres:... (default $PMSTUDIO_DB, team config, user store)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list misses, false alarms and wrong exits")] = False,
 ) -> None:
     """Score `pmstudio check` on the labelled corpus: per-rule precision/recall, pass/fail rates, per split."""
@@ -752,19 +752,23 @@ def runs_export(
 @db_app.command("status")
 def db_status(db: Annotated[Path | None, typer.Option(help="DuckDB file")] = None) -> None:
     """Show applied and pending migrations and row counts."""
-    from pmstudio.store.db import connect, default_db_path
+    from pmstudio.store.db import connect, resolve_target, target_exists
     from pmstudio.store.evals import table_counts
+    from pmstudio.store.lake import StoreConfigError
     from pmstudio.store.migrations import applied, pending
 
-    path = db or default_db_path()
-    if not path.exists():
+    try:
+        path = resolve_target(db)
+    except StoreConfigError as exc:
+        fail(str(exc))
+    if not target_exists(path):
         Console().print(f"{path}: no database yet (it is created by the first draft)")
         return
     with connect(path, read_only=True) as con:
-        Console().print(f"database: {path}")
+        Console().print(f"database: {getattr(path, 'label', path)}")
         Console().print(f"applied: {', '.join(applied(con)) or '-'}")
         Console().print(f"pending: {', '.join(pending(con)) or '-'}")
-    for table, n in table_counts(path):
+    for table, n in table_counts(db):
         Console().print(f"  {table}: {n} rows")
 
 

@@ -145,7 +145,7 @@ def table_counts(path: str | Path | None = None) -> list[tuple[str, int]]:
     """(table, rows) for every table of the store."""
     with connect(path, read_only=True) as con:
         tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' ORDER BY 1"
         ).fetchall()]
         out = []
         for table in tables:
