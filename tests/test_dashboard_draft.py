@@ -378,3 +378,21 @@ def test_a_locked_database_shows_a_notice_not_an_error(monkeypatch: pytest.Monke
     # the busy notice is gone (the draft's own critic findings may still show as warnings)
     assert not again.exception and not any("database is busy" in w.value for w in again.warning)
     assert len(again.tabs) == 8
+
+
+def test_dateless_paste_takes_the_incident_date_and_a_bad_file_zone_is_one_line() -> None:
+    import datetime as dt
+
+    at = _app().run()
+    chat = "14:02 alice: checkout errors for everyone\n14:05 bob: paged, looking\n14:30 bob: rolled back, errors gone\n"
+    at.text_area(key="draft_paste").input(chat)
+    at.text_input(key="draft_file_tz").input("pasted.txt=Mars/Base")
+    at.button(key="draft_go").click().run()
+    assert any("unknown timezone 'Mars/Base'" in unescape(e.value) for e in at.error) and list_drafts().empty
+    at.text_input(key="draft_file_tz").input("")
+    at.date_input(key="draft_day").set_value(dt.date(2024, 3, 5))
+    at.button(key="draft_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    view = get_draft(at.query_params["draft"])
+    assert view is not None and view.bundle is not None
+    assert any(e.at is not None and e.at.date() == dt.date(2024, 3, 5) for e in view.bundle.evidence)

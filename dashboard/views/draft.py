@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import streamlit as st
@@ -17,6 +17,7 @@ from pmstudio.ingest import BundleError, bundle_from_materials
 from pmstudio.lints.segments import unshown_text_paths
 from pmstudio.models import ModelConfigError, list_models
 from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
+from pmstudio.parsers.zones import parse_source_zones
 from pmstudio.prompts import available_sets
 from pmstudio.publish import publish_draft
 from pmstudio.render import failure_reason, render_json, render_markdown
@@ -131,7 +132,9 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
         "Incident title (optional)", key="draft_title", placeholder="drafted from the materials if empty"
     )
     timezone = c3.text_input("Timezone of bare times", value="UTC", key="draft_tz")
+    file_zones = c3.text_input("Zone per file (NAME=ZONE, comma-separated)", key="draft_file_tz", placeholder="app.log=UTC")
     redact = c4.checkbox("Redact secrets/PII", value=True, key="draft_redact")
+    day = c4.date_input("Incident date (for times without one)", value=None, key="draft_day")
     if st.button("Draft", type="primary", key="draft_go"):
         chosen = custom.strip() or model
         try:
@@ -144,6 +147,8 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
                 title=title.strip() or meta.get("title"),
                 source=meta.get("source"),
                 redact=redact,
+                source_timezones=parse_source_zones(file_zones.split(",")),
+                default_date=day if isinstance(day, date) else None,
             )
         except (BundleError, ModelConfigError) as exc:
             st.error(escape_md(str(exc)))

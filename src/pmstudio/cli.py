@@ -120,12 +120,12 @@ def draft(
         layout = discover().template(template) or load_template(None)  # bad templates/config too
     except (ModelConfigError, PromptError, ConfigError, TemplateError) as exc:
         fail(str(exc))
-    source_zones: dict[str, str] = {}
-    for spec in source_timezone or []:
-        name, sep, zone_name = spec.partition("=")
-        if not sep or not name.strip() or not zone_name.strip():
-            fail(f"--source-timezone: expected NAME=ZONE, got {spec!r}")
-        source_zones[name.strip()] = zone_name.strip()
+    from pmstudio.parsers.zones import parse_source_zones
+
+    try:
+        source_zones = parse_source_zones(source_timezone or [])
+    except ValueError as exc:
+        fail(str(exc))
     if store:
         preflight(db)
     try:

@@ -298,3 +298,17 @@ def time_conflict_findings(bundle: Bundle) -> list[Finding]:
         )
         for note in bundle.time_conflicts
     ]
+
+
+def parse_source_zones(specs: Sequence[str]) -> dict[str, str]:
+    """``NAME=ZONE`` specs (CLI ``--source-timezone``, the dashboard's field) as a mapping; ValueError
+    (one line) for a spec without both parts. Zones and names are checked when the bundle is built."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        if not spec.strip():
+            continue
+        name, sep, zone_name = spec.partition("=")
+        if not sep or not name.strip() or not zone_name.strip():
+            raise ValueError(f"--source-timezone: expected NAME=ZONE, got {spec.strip()!r}")
+        out[name.strip()] = zone_name.strip()
+    return out
