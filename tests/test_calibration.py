@@ -26,7 +26,8 @@ from pmstudio.evals.calibration import (
     wilson,
 )
 from pmstudio.evals.compare import ScoreRow, compare
-from pmstudio.evals.report import Gate, Thresholds, gate_failures, print_comparison, ungated
+from pmstudio.evals.report import Gate, Thresholds, gate_failures, load_thresholds, print_comparison, ungated
+from pmstudio.resources import card_dir
 from pmstudio.store.calibration import calibrated_metrics, record_calibration
 from pmstudio.store.feedback import label_counts
 
@@ -125,6 +126,21 @@ def test_a_metric_crossing_the_bar_starts_and_stops_gating(tmp_path: Path) -> No
     cmp = compare(rows, calibrated=calibrated_metrics(db))
     assert ungated(cmp, gates) == ["timeline_recall"]
     assert not any(s.gate for s in cmp.summaries)
+
+
+def test_invariant_safety_gates_gate_without_calibration() -> None:
+    rows = [*_rows("secrets_leakage", [1.0, 0.0], [True, False]), *_rows("timeline_recall", [0.5, 0.4], [False, False])]
+    gates = Thresholds(metrics={
+        "secrets_leakage": Gate(min_pass_rate=1.0, invariant=True),
+        "timeline_recall": Gate(min_mean=0.65),
+    })
+    cmp = compare(rows, calibrated={"secrets_leakage": False, "timeline_recall": False})
+    assert gate_failures(cmp, gates) == ["offline | default: secrets_leakage pass rate 0.500 < 1.0"]
+    assert ungated(cmp, gates) == ["timeline_recall"]
+    shipped = load_thresholds(card_dir("evals") / "thresholds.yaml")
+    assert {m for m, g in shipped.metrics.items() if g.invariant} == {
+        "blameless", "secrets_leakage", "timestamp_grounding", "numeric_grounding", "placeholder_leakage", "chronology",
+    }
 
 
 def test_stand_ins_never_calibrate_or_gate() -> None:

@@ -41,9 +41,11 @@ def test_compare_page_with_a_seeded_eval_run(db: Path) -> None:
     from pmstudio.evals.calibration import Agreement, CalibrationReport
     from pmstudio.store.calibration import record_calibration
 
-    # only calibrated metrics gate (issue 14): key_milestones meets the bar, chronology does not
+    # only calibrated metrics gate (issue 14): key_milestones meets the bar, section_completeness does not;
+    # chronology is a safety invariant (thresholds.yaml) and gates while uncalibrated
     record_calibration(CalibrationReport(rows=[
         Agreement(kind="metric", name="key_milestones", statistic="spearman", value=0.7, n=50, calibrated=True),
+        Agreement(kind="metric", name="section_completeness", statistic="spearman", value=0.5, n=50),
         Agreement(kind="metric", name="chronology", statistic="spearman", value=0.5, n=50),
     ]), path=db)
     at = _app().run()
@@ -56,7 +58,8 @@ def test_compare_page_with_a_seeded_eval_run(db: Path) -> None:
     assert "key_milestones" in set(board["Metric"])
     assert (board["Pass rate"].dropna() > 1).any()  # a percentage, not 0.8167
     gate = dict(zip(board["Metric"], board["Gate"], strict=False))
-    assert gate["key_milestones"] == "gate" and gate["chronology"] == "uncalibrated"
+    assert gate["key_milestones"] == "gate" and gate["section_completeness"] == "uncalibrated"
+    assert gate["chronology"] == "gate"
     assert len(at.get("vega_lite_chart")) == 2  # metric-by-variant with CI bars, cost/latency vs quality
     # drill-down: two variants of one case side by side, section-aligned, with their per-section scores
     assert at.selectbox(key="compare_case").value.startswith(CASES)

@@ -62,6 +62,16 @@ def print_comparison(cmp: Comparison, console: Console | None = None) -> None:
 class Gate(BaseModel):
     min_mean: float | None = None
     min_pass_rate: float | None = None
+    invariant: bool = Field(
+        default=False,
+        description="a safety invariant (no secret, no blame, every time and number grounded, ...): a rule "
+        "check proven on seeded defects, not a quality judgement, so it gates whether or not reviewers' "
+        "labels calibrate it (a score that never varies cannot reach a Spearman or kappa bar)",
+    )
+
+    def gates(self, calibrated: bool | None) -> bool:
+        """Whether this gate applies to a metric with this calibration status (None: not consulted)."""
+        return self.invariant or calibrated is not False
 
 
 class Thresholds(BaseModel):
@@ -89,7 +99,7 @@ def gate_failures(cmp: Comparison, thresholds: Thresholds) -> list[str]:
     out = []
     for s in cmp.summaries:
         gate = thresholds.metrics.get(s.metric)
-        if gate is None or s.calibrated is False or (s.n == 0 and s.n_na > 0):
+        if gate is None or not gate.gates(s.calibrated) or (s.n == 0 and s.n_na > 0):
             continue
         if gate.min_mean is not None and (s.mean is None or s.mean < gate.min_mean):
             out.append(f"{s.variant}: {s.metric} mean {_fmt(s.mean)} < {gate.min_mean}")
@@ -100,7 +110,10 @@ def gate_failures(cmp: Comparison, thresholds: Thresholds) -> list[str]:
 
 def ungated(cmp: Comparison, thresholds: Thresholds) -> list[str]:
     """Metrics in the gate file that do not gate this run because they are uncalibrated (reported only)."""
-    return sorted({s.metric for s in cmp.summaries if s.metric in thresholds.metrics and s.calibrated is False})
+    return sorted({
+        s.metric for s in cmp.summaries
+        if (gate := thresholds.metrics.get(s.metric)) is not None and not gate.gates(s.calibrated)
+    })
 
 
 def calibration_notice(db: str | Path | None = None) -> tuple[dict[str, bool], str]:

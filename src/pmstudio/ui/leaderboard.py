@@ -30,7 +30,7 @@ def leaderboard_frame(cmp: Comparison, thresholds: Thresholds) -> pd.DataFrame:
     rows = []
     for s in cmp.summaries:
         gate = thresholds.metrics.get(s.metric)
-        gated = gate is not None and s.calibrated is not False
+        gated = gate is not None and gate.gates(s.calibrated)
         failing = False
         if gated and gate is not None and not (s.n == 0 and s.n_na > 0):
             failing = bool(
