@@ -32,7 +32,10 @@ def transaction(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConne
             yield con
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.TransactionException:  # a failed COMMIT (a DuckLake conflict) already ended it
+                pass
             raise
 
 
