@@ -113,7 +113,7 @@ def _pmstudio(*args: str, env: dict[str, str], cwd: Path | None = None) -> subpr
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="intermittent: a cell transaction's COMMIT can hit a DuckLake write conflict "
-                   "with the other machine and is not retried yet (passed 2 of 3 runs)")
+                   "with the other machine and is not retried yet (passed 1 of 2 runs of this code)")
 def test_two_eval_machines_write_one_lake_while_the_dashboard_reads(pg: str, tmp_path: Path) -> None:
     store = _lake(pg, tmp_path)
     init = _pmstudio("store", "init", "--db", store, env=_env(tmp_path / "lead"))
