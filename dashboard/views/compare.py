@@ -233,7 +233,7 @@ def drill_down() -> None:
         colored = part.style.format("{:.3f}", na_rep="-").apply(
             lambda row: ["background-color: #f8d7da" if row.name in worse else "" for _ in row], axis=1
         )
-        st.dataframe(colored, width="stretch")
+        st.table(colored)  # a static table: light in the browser, one per section
 
     sa = schema_sections(render_markdown(va.postmortem, critic=va.critic))
     sb = schema_sections(render_markdown(vb.postmortem, critic=vb.critic))
