@@ -240,6 +240,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_anywhere(tmp_path: Path)
         except subprocess.TimeoutExpired:
             dash.kill()
             dash.wait()
+    with pytest.raises(OSError):  # the server itself got the signal: no orphaned child still serves the port
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def test_team_prompts_and_store_are_found_like_the_template_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -805,8 +805,6 @@ def dashboard_cmd(
     db: Annotated[str | None, typer.Option(help="store the dashboard reads (default $PMSTUDIO_DB or the user store)")] = None,
 ) -> None:
     """Start the Streamlit dashboard on http://127.0.0.1:PORT (usage stats off, headless)."""
-    import subprocess
-
     from pmstudio.resources import dashboard_app
 
     env = dict(os.environ)
@@ -820,11 +818,10 @@ def dashboard_cmd(
         "--client.showErrorDetails", "none",
     ]
     err.print(f"dashboard: http://127.0.0.1:{port} (Ctrl-C stops it)", highlight=False)
-    try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+    sys.stderr.flush()
+    # streamlit replaces this process, so a signal to `pmstudio dashboard` (Ctrl-C, a service manager's
+    # SIGTERM) reaches the server itself instead of leaving an orphaned child serving the port
+    os.execve(sys.executable, cmd, env)
 
 
 def main() -> None:
