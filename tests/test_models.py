@@ -134,10 +134,12 @@ def test_model_settings_per_kind() -> None:
 
 
 def test_wrap_output_modes() -> None:
-    assert m.wrap_output("openai:gpt-5.2", TimelineSection) is TimelineSection
-    assert m.wrap_output("offline", TimelineSection) is TimelineSection
-    native = m.wrap_output("openai-compatible:x@http://h/v1?output=native", TimelineSection)
-    prompted = m.wrap_output("anthropic:claude-sonnet-4-6?output=prompted", TimelineSection)
+    from pmstudio.probe import wrap_output
+
+    assert wrap_output("openai:gpt-5.2", TimelineSection) is TimelineSection
+    assert wrap_output("offline", TimelineSection) is TimelineSection
+    native = wrap_output("openai-compatible:x@http://h/v1?output=native", TimelineSection)
+    prompted = wrap_output("anthropic:claude-sonnet-4-6?output=prompted", TimelineSection)
     assert isinstance(native, NativeOutput) and native.outputs is TimelineSection
     assert isinstance(prompted, PromptedOutput) and prompted.outputs is TimelineSection
 
