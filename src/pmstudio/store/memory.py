@@ -187,49 +187,45 @@ def similar_docs(terms: dict[str, float], classes: Sequence[str], *, exclude: st
     return ranked, factors
 
 
-def facts_of(draft_ids: Sequence[str], db: str | Path | None = None, kind: str | None = None) -> pd.DataFrame:
+def _frame(db: str | Path | None, sql: str, params: list[object]) -> pd.DataFrame:
+    """One read query over the memory tables; empty when the store or its memory tables do not exist yet."""
     ctx = _read(db)
     if ctx is None:
         return pd.DataFrame()
     with ctx as con:
         if NEED not in applied(con):
             return pd.DataFrame()
-        where = "AND f.kind = ?" if kind else ""
-        return con.execute(
-            f"""SELECT f.draft_id, d.incident_id, d.started_at, f.kind, f.ref, f.text, f.status, f.classes
-                FROM memory_facts f JOIN memory_docs d USING (draft_id)
-                WHERE f.draft_id IN (SELECT unnest(?)) {where} ORDER BY f.draft_id""",
-            [list(draft_ids), *([kind] if kind else [])],
-        ).df()
+        return con.execute(sql, params).df()
+
+
+def facts_of(draft_ids: Sequence[str], db: str | Path | None = None, kind: str | None = None) -> pd.DataFrame:
+    where = "AND f.kind = ?" if kind else ""
+    return _frame(
+        db,
+        f"""SELECT f.draft_id, d.incident_id, d.started_at, f.kind, f.ref, f.text, f.status, f.classes
+            FROM memory_facts f JOIN memory_docs d USING (draft_id)
+            WHERE f.draft_id IN (SELECT unnest(?)) {where} ORDER BY f.draft_id""",
+        [list(draft_ids), *([kind] if kind else [])],
+    )
 
 
 def class_history(classes: Sequence[str], db: str | Path | None = None) -> pd.DataFrame:
     """Every indexed incident that has one of `classes` in a contributing factor, with its start."""
-    ctx = _read(db)
-    if ctx is None:
-        return pd.DataFrame()
-    with ctx as con:
-        if NEED not in applied(con):
-            return pd.DataFrame()
-        return con.execute(
-            """SELECT c.class, d.incident_id, d.draft_id, d.started_at FROM memory_classes c JOIN memory_docs d USING (draft_id)
-               WHERE c.in_factor AND c.class IN (SELECT unnest(?)) ORDER BY d.started_at""",
-            [list(classes)],
-        ).df()
+    return _frame(
+        db,
+        """SELECT c.class, d.incident_id, d.draft_id, d.started_at FROM memory_classes c JOIN memory_docs d USING (draft_id)
+           WHERE c.in_factor AND c.class IN (SELECT unnest(?)) ORDER BY d.started_at""",
+        [list(classes)],
+    )
 
 
 def open_actions(db: str | Path | None = None, exclude: str | None = None) -> pd.DataFrame:
-    ctx = _read(db)
-    if ctx is None:
-        return pd.DataFrame()
-    with ctx as con:
-        if NEED not in applied(con):
-            return pd.DataFrame()
-        return con.execute(
-            """SELECT d.incident_id, d.draft_id, f.ref, f.text FROM memory_facts f JOIN memory_docs d USING (draft_id)
-               WHERE f.kind = 'action' AND f.status = 'open' AND d.incident_id IS DISTINCT FROM ?""",
-            [exclude],
-        ).df()
+    return _frame(
+        db,
+        """SELECT d.incident_id, d.draft_id, f.ref, f.text FROM memory_facts f JOIN memory_docs d USING (draft_id)
+           WHERE f.kind = 'action' AND f.status = 'open' AND d.incident_id IS DISTINCT FROM ?""",
+        [exclude],
+    )
 
 
 def patterns(db: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
