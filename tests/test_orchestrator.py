@@ -207,6 +207,35 @@ def test_single_shot_prompt_set_makes_one_call() -> None:
     assert [p.agent for p in record.prompts if p.agent == "single_shot"] == ["single_shot"]
 
 
+def test_single_shot_with_one_section_always_empty_keeps_the_others() -> None:
+    """A single-shot answer whose lessons stay empty through every retry: lessons fail on their own (with the
+    reason), the six drafted sections are kept; an answer with every section empty still fails as a whole."""
+    bundle = sample_bundle()
+    body = Scripted(bundle)
+
+    def one_empty(parsed: Any, messages: list[ModelMessage]) -> dict[str, Any]:
+        out = {n: minimal_section(n, bundle) for n in SECTION_NAMES}
+        out["lessons"] = {k: [] for k in out["lessons"]}
+        return out
+
+    body.overrides["all"] = one_empty
+    record = asyncio.run(
+        draft_postmortem(bundle, model=FunctionModel(body), prompt_set="seed-single-shot", settings=DraftSettings(max_revisions=0))
+    )
+    assert [c for c in body.calls if c != "critic"] == ["all"] * 3  # the first answer and two retries
+    assert record.status == "partial" and record.postmortem is not None
+    assert record.postmortem.failed_sections == ["lessons"]
+    assert "empty" in (record.error or "")
+    assert all(record.postmortem.section(n) is not None for n in SECTION_NAMES if n != "lessons")
+
+    every = Scripted(bundle)
+    every.overrides["all"] = lambda parsed, messages: {n: {} for n in SECTION_NAMES}
+    failed = asyncio.run(
+        draft_postmortem(bundle, model=FunctionModel(every), prompt_set="seed-single-shot", settings=DraftSettings(max_revisions=0))
+    )
+    assert failed.postmortem is None or sorted(failed.postmortem.failed_sections) == sorted(SECTION_NAMES)
+
+
 def test_deadline_marks_unfinished_sections_failed() -> None:
     bundle = sample_bundle()
     body = Scripted(bundle, delay=5)

@@ -232,7 +232,11 @@ class _Drafter:
         self.errors.pop(section, None)
         if isinstance(output, FullDraft):
             for name in SECTION_NAMES:
-                self.outputs[name] = getattr(output, name)
+                if name in deps.empty_sections:  # left empty after the retries: failed, the rest is kept
+                    self.errors[name] = SectionFailure(section=name, reason="validation",
+                                                       detail="the answer for this section was empty after the retries")
+                else:
+                    self.outputs[name] = getattr(output, name)
         else:
             self.outputs[section] = output
         self.on_status(section, "done")

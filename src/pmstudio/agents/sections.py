@@ -55,6 +55,7 @@ class SectionDeps:
     evidence_times: tuple[datetime, ...]
     dropped: list[str] = field(default_factory=list)
     require_content: bool = True  # an empty answer fails (the offline drafter may honestly find nothing)
+    empty_sections: list[str] = field(default_factory=list)  # a single-shot's sections still empty at the end
 
     def grounded_time(self, at: datetime) -> datetime | None:
         """The evidence time `at` stands for, or None: it must name the same minute as the source does
@@ -161,6 +162,10 @@ def empty_answer(section: str, output: BaseModel, deps: SectionDeps) -> bool:
     return not _says_something(output)
 
 
+def _empty_parts(output: FullDraft, deps: SectionDeps) -> list[str]:
+    return [n for n in type(output).model_fields if empty_answer(n, getattr(output, n), deps)]
+
+
 def check_output(section: str, output: BaseModel, deps: SectionDeps) -> list[str]:
     """Ground `output` in place (drop what is not grounded) and return the problems found."""
     problems: list[str] = []
@@ -181,8 +186,12 @@ def check_output(section: str, output: BaseModel, deps: SectionDeps) -> list[str
 async def _validate(ctx: RunContext[SectionDeps], output: Any) -> Any:
     problems = check_output(ctx.deps.section, output, ctx.deps)
     if ctx.deps.require_content and empty_answer(ctx.deps.section, output, ctx.deps):
-        # never a drafted section, not even on the last attempt: the run fails as a validation failure
-        raise ModelRetry("The answer is empty: fill the section from the evidence.")
+        empty = _empty_parts(output, ctx.deps) if isinstance(output, FullDraft) else []
+        if ctx.last_attempt and 0 < len(empty) < len(type(output).model_fields):
+            # a single-shot draft with some sections filled: keep those; each empty one fails on its own
+            ctx.deps.empty_sections[:] = empty
+        else:  # never a drafted section, not even on the last attempt: the run fails as a validation failure
+            raise ModelRetry("The answer is empty: fill the section from the evidence.")
     if problems and not ctx.last_attempt:
         # the model may do better with the problems as feedback; the output object was already
         # cleaned in place, but the retry replaces it with a fresh answer
