@@ -348,18 +348,5 @@ def enrich(pm: PostMortem, *, incident_id: str | None = None, db: str | Path | N
     return pm
 
 
-# --------------------------------------------------------------------------- measuring on the team's labels
-
-
-def label_hits(labels: dict[str, Any], ranked: dict[str, list[str]], k: int = 3) -> dict[str, bool]:
-    """For each labelled case, whether its most related case is in the top k of `ranked`."""
-    return {cid: lab["related"] in ranked.get(cid, [])[:k] for cid, lab in labels.items()}
-
-
-def load_labels(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return dict(data["labels"])
-
-
 def dumps(results: list[Related]) -> str:
     return json.dumps([r.model_dump(mode="json") | {"why": r.why()} for r in results], indent=2)
