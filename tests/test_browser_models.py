@@ -40,7 +40,7 @@ def site(request: pytest.FixtureRequest, model_runs: dict[str, Path], tmp_path_f
         drafts = [r[0] for r in con.execute("SELECT draft_id FROM drafts ORDER BY draft_id").fetchall()]
     proc, url, log = serve(db, tmp)
     try:
-        yield {"url": url, "drafts": drafts, "path": request.param}
+        yield {"url": url, "drafts": drafts, "path": request.param, "db": db}
     finally:
         proc.terminate()
         try:
@@ -82,5 +82,54 @@ def test_compare_and_runs(site: dict[str, Any], browser: Any) -> None:
     assert charts.first.bounding_box()["width"] > 250
     page.goto(site["url"] + "/runs")
     page.get_by_role("heading", name="Runs").wait_for(timeout=30_000)
+    _clean(page)
+    page.close()
+
+
+def _visible(locator: Any) -> Any:
+    return locator.filter(visible=True).first
+
+
+def test_markdown_edit_of_a_section(site: dict[str, Any], browser: Any) -> None:
+    """Issue 12 item 3 in the browser on every model path: a timeline line without a time shows the problem
+    with its line and saves nothing; the summary edited as Markdown is saved with a confirmation and shown
+    after a reload."""
+    from pmstudio.store.queries import get_draft
+
+    draft_id = site["drafts"][0]
+    before = get_draft(draft_id, site["db"])
+    assert before is not None and before.postmortem is not None
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{site['url']}/?draft={draft_id}")
+    page.get_by_role("tab", name="Timeline").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Timeline").click()
+    _visible(page.get_by_text("Edit this section", exact=True)).click()
+    area = _visible(page.get_by_label("Markdown", exact=True))
+    lines = area.input_value().splitlines()
+    assert lines[0] == "## Timeline"
+    lines.insert(1, "no time on this line")
+    area.fill("\n".join(lines))
+    area.press("Control+Enter")
+    page.get_by_text("line 2: a timeline entry needs a time like 14:02 or 2024-05-01 14:02").first.wait_for(timeout=60_000)
+    _visible(page.get_by_role("button", name="Save section")).click()
+    page.get_by_text("Not saved: 1 problem(s) in the text; nothing was changed.").wait_for(timeout=60_000)
+    _clean(page)
+    after = get_draft(draft_id, site["db"])
+    assert after is not None and after.postmortem is not None and after.postmortem.timeline == before.postmortem.timeline
+
+    page.get_by_role("tab", name="Executive Summary").click()
+    _visible(page.get_by_text("Edit this section", exact=True)).click()
+    area = _visible(page.get_by_label("Markdown", exact=True))
+    area.fill(area.input_value().rstrip("\n") + "\n\nA reviewer added this sentence in the browser.\n")
+    area.press("Control+Enter")
+    page.get_by_text("Preview (not saved yet)").first.wait_for(timeout=60_000)
+    _visible(page.get_by_role("button", name="Save section")).click()
+    page.get_by_text("Saved Executive Summary. The draft is stored.").first.wait_for(timeout=60_000)
+    _clean(page)
+    saved = get_draft(draft_id, site["db"])
+    assert saved is not None and saved.postmortem is not None and saved.postmortem.summary is not None
+    assert saved.postmortem.summary.summary.endswith("A reviewer added this sentence in the browser.")
+    page.reload()
+    page.get_by_text("A reviewer added this sentence in the browser.").first.wait_for(timeout=60_000)
     _clean(page)
     page.close()

@@ -6,6 +6,7 @@ hostile text stays text."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -69,3 +70,43 @@ def test_apply_dismiss_and_edit_on_every_path(path_db: str) -> None:
     if dismiss:
         dismiss[0].click().run()
         _no_leak(at)
+
+
+def _editor_problems(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the section editor says is wrong (findings are errors on the page too, so filter)."""
+    return [t for t in (unescape(e.value) for e in at.error) if re.match(r"line \d+: ", t) or t.startswith("Not saved")]
+
+
+def test_markdown_edit_of_a_section_on_every_path(path_db: str) -> None:
+    """Issue 12 item 3 on every model path: the summary edited as Markdown is stored with a confirmation;
+    a timeline line without a time is refused with its line and nothing changes."""
+    from pmstudio.store.queries import get_draft
+
+    from .test_dashboard_draft import keyed  # noqa: TID252
+
+    draft_id = str(list_drafts()["draft_id"][0])
+    at = _app()
+    at.query_params["draft"] = draft_id
+    at.run()
+    area = keyed(at.text_area, f"draft_md_{draft_id}_summary_")
+    area.input(area.value.rstrip("\n") + "\n\nA reviewer added this sentence.\n").run()
+    _no_leak(at)
+    assert not _editor_problems(at), _editor_problems(at)  # (findings are shown as errors too)
+    keyed(at.button, f"draft_mdsave_{draft_id}_summary").click().run()
+    _no_leak(at)
+    assert any("Saved Executive Summary" in unescape(s.value) for s in at.success)
+    view = get_draft(draft_id)
+    assert view is not None and view.postmortem is not None and view.postmortem.summary is not None
+    assert view.postmortem.summary.summary.endswith("A reviewer added this sentence.")
+    timeline_before = view.postmortem.timeline
+    area = keyed(at.text_area, f"draft_md_{draft_id}_timeline_")
+    lines = area.value.splitlines()
+    lines.insert(1, "no time on this line")
+    area.input("\n".join(lines)).run()
+    _no_leak(at)
+    problems = _editor_problems(at)
+    assert "line 2: a timeline entry needs a time like 14:02 or 2024-05-01 14:02" in problems, problems
+    keyed(at.button, f"draft_mdsave_{draft_id}_timeline").click().run()
+    _no_leak(at)
+    after = get_draft(draft_id)
+    assert after is not None and after.postmortem is not None and after.postmortem.timeline == timeline_before

@@ -12,7 +12,13 @@ from typing import Any, Literal
 import streamlit as st
 
 from pmstudio.certainty import mark
-from pmstudio.edits import EditError, apply_replacement, current_findings, replace_section
+from pmstudio.edits import (
+    EditError,
+    apply_replacement,
+    current_findings,
+    replace_section,
+    replace_section_markdown,
+)
 from pmstudio.ingest import BundleError, bundle_from_materials
 from pmstudio.lints.segments import unshown_text_paths
 from pmstudio.models import ModelConfigError, list_models
@@ -31,12 +37,21 @@ from pmstudio.schema import (
     SummarySection,
     TimelineSection,
 )
+from pmstudio.sectionmd import hidden_paths, layout, section_markdown
 from pmstudio.store import update_draft_markdown
 from pmstudio.store.feedback import finding_id, latest_findings
 from pmstudio.store.queries import DraftView, get_draft, list_drafts
-from pmstudio.templates import TemplateField, builtin_names, get_value, path_root, seed_template
+from pmstudio.templates import (
+    TemplateField,
+    builtin_names,
+    get_value,
+    load_template,
+    path_root,
+    seed_template,
+)
 from pmstudio.ui import SECTION_TITLES, escape_md, materials_from_uploads
 from pmstudio.ui.citations import citation, context_text
+from pmstudio.ui.escape import code_span
 from pmstudio.ui.feedback import finding_outcome, reviewer, section_rating
 
 ICON = {"queued": "⏳", "drafting": "✍️", "revising": "🔁", "done": "✅", "failed": "❌", "fallback": "↩️"}
@@ -234,9 +249,15 @@ d2.download_button(
 )
 
 
-def _evidence(ids: list[str]) -> None:
-    """Citation chips: one small pill per cited id; choosing one opens its source line with ±3 lines."""
+def _evidence(ids: list[str], preview: bool = False, text: str = "") -> None:
+    """Citation chips: one small pill per cited id; choosing one opens its source line with ±3 lines.
+    A claim with text and no evidence is marked uncited; a preview lists the ids as code (no widgets)."""
     if not ids:
+        if text.strip() and text.strip() != "Not stated in the materials.":
+            st.caption("uncited")
+        return
+    if preview:
+        st.caption("evidence: " + ", ".join(code_span(i) for i in ids))
         return
     n = st.session_state["_draft_cite_n"] = st.session_state.get("_draft_cite_n", 0) + 1
     pick = st.pills("evidence", ids, key=f"draft_cite_{opened.draft_id}_{n}", label_visibility="collapsed")
@@ -306,23 +327,23 @@ def _certainty(c: Any) -> str:
     return f" _{escape_md(text)}_" if text else ""
 
 
-def _claims(label: str, items: list[Any]) -> None:
-    st.markdown(f"**{label}**")
+def _claims(label: str, items: list[Any], preview: bool = False) -> None:
+    st.markdown(f"**{escape_md(label)}**")
     if not items:
         st.caption("Not stated in the materials.")
     for c in items:
         st.markdown(f"- {escape_md(c.text)}{_certainty(c)}")
-        _evidence(c.evidence)
+        _evidence(c.evidence, preview, c.text)
 
 
-def _field_body(field: TemplateField) -> None:
-    """One template field of the open draft, written the way its kind is."""
+def _field_body(doc: PostMortem, field: TemplateField, preview: bool = False) -> None:
+    """One template field of `doc`, written the way its kind is."""
     if field.kind == "key_value":
         for item in field.items:
-            value = get_value(pm, item.path)
-            _claims(item.label, [value] if isinstance(value, Claim) else [])
+            value = get_value(doc, item.path)
+            _claims(item.label, [value] if isinstance(value, Claim) else [], preview)
         return
-    value = get_value(pm, str(field.path))
+    value = get_value(doc, str(field.path))
     label = field.label or ""
     if field.kind == "timeline" and isinstance(value, TimelineSection):
         entries = sorted(value.entries, key=lambda x: x.at)
@@ -330,7 +351,7 @@ def _field_body(field: TemplateField) -> None:
         for e in entries:
             t = e.at.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
             st.markdown(f"**{t}** · _{escape_md(e.phase)}_ · {escape_md(e.text)}")
-            _evidence(e.evidence)
+            _evidence(e.evidence, preview, e.text)
     elif field.kind == "action_items":
         for a in value or []:
             due = a.due or a.priority or "no due date"
@@ -340,39 +361,88 @@ def _field_body(field: TemplateField) -> None:
                     f"owner {a.owner} · {due} · {a.horizon} · {a.kind} · addresses {', '.join(a.factor_ids) or '-'}"
                 )
             )
-            _evidence(a.evidence)
+            _evidence(a.evidence, preview)
     elif isinstance(value, SummarySection):
         st.markdown(escape_md(value.summary))
-        _evidence(value.evidence)
+        _evidence(value.evidence, preview, value.summary)
     elif isinstance(value, Claim):
-        _claims(label, [value])
+        _claims(label, [value], preview)
     elif field.role == "factors":
         st.markdown(f"**{escape_md(label)}**")
         for n, f in enumerate(value or []):
             st.markdown(f"{n + 1}. **{escape_md(f.title)}** ({escape_md(f.id)}): {escape_md(f.description)}{_certainty(f)}")
-            _evidence(f.evidence)
+            _evidence(f.evidence, preview, f.description)
     elif field.role == "quote":
         st.markdown(f"**{escape_md(label)}**")
-        _evidence(list(value or []))
+        _evidence(list(value or []), preview)
     else:
-        _claims(label, list(value or []))
+        _claims(label, list(value or []), preview)
 
 
-def _section_body(name: str) -> None:
-    sec = pm.section(name)
+def _section_body(name: str, doc: PostMortem | None = None, preview: bool = False) -> None:
+    doc = doc or pm
+    sec = doc.section(name)
     if sec is None:
-        reason = failure_reason(pm, name) or opened.error or ""
+        reason = failure_reason(doc, name) or opened.error or ""
         st.error(f"This section failed to draft. {escape_md(reason)}")
         return
-    failure = pm.failure(name)
+    failure = doc.failure(name)
     if failure is not None and failure.fallback:
         st.warning(f"(offline fallback: {failure.reason}) The model's call failed: {escape_md(failure.detail)}")
     for path in unshown_text_paths():
         if path_root(path) == name and path != f"{name}.title":
-            st.caption(escape_md(str(get_value(pm, path) or "")))
+            st.caption(escape_md(str(get_value(doc, path) or "")))
     for _section, field in seed_template().fields():
         if field.root == name:
-            _field_body(field)
+            _field_body(doc, field, preview)
+
+
+def _markdown_editor(name: str) -> None:
+    """The section as Markdown in the chosen template's layout, read back through the same reader as
+    `pmstudio check`; problems in words with their line, a preview of what Save would store."""
+    tpl = load_template(_layout())
+    if not layout(tpl, name):
+        st.caption(escape_md(f"The {tpl.name} template has no place for this section: it is edited in the seed layout."))
+        tpl = seed_template()
+    current = section_markdown(pm, name, tpl, opened.bundle)
+    # the key carries the draft, the layout and the current content: never another draft's text, nor the
+    # text from before an Apply or a Save
+    version = hashlib.sha256(f"{tpl.name}\n{current}".encode()).hexdigest()[:10]
+    left, right = st.columns(2)
+    text = left.text_area(
+        "Markdown",
+        current,
+        height=max(200, min(600, 22 * (current.count("\n") + 2))),
+        key=f"draft_md_{opened.draft_id}_{name}_{version}",
+        help="Edit the text as it reads in the document. Times like 14:02 or 2024-05-01 14:02; citations as "
+        "(evidence: chat.txt:12). A line without a citation keeps those of the text it edits; "
+        "(evidence: none) removes them.",
+    )
+    hidden = hidden_paths(tpl, name)
+    if hidden:
+        left.caption(escape_md("Not in this layout, kept as they are: " + ", ".join(hidden)))
+    if text == current:
+        right.caption("Preview: edit the text and press Ctrl+Enter (or click outside it) to see what Save stores.")
+        if st.button("Save section", key=f"draft_mdsave_{opened.draft_id}_{name}", type="primary"):
+            st.info("Nothing changed.")
+        return
+    new_pm, reading = replace_section_markdown(pm, name, text, tpl, opened.bundle)
+    with right:
+        st.caption("Preview (not saved yet)")
+        for problem in reading.problems:
+            st.error(escape_md(str(problem)))
+        if new_pm is not None:
+            _section_body(name, new_pm, preview=True)
+        for note in reading.notes:
+            st.caption(escape_md(str(note)))
+        if reading.uncited:
+            st.caption(escape_md("uncited (no evidence): line " + ", ".join(str(n) for n in reading.uncited)))
+    if st.button("Save section", key=f"draft_mdsave_{opened.draft_id}_{name}", type="primary"):
+        if new_pm is None:
+            st.error(escape_md(f"Not saved: {len(reading.problems)} problem(s) in the text; nothing was changed."))
+        else:
+            _save_edit(opened, new_pm, f"Saved {SECTION_TITLES[name]}")
+            st.rerun()
 
 
 by_section: dict[str, list[Finding]] = {}
@@ -393,7 +463,9 @@ for tab, name in zip(tabs, SECTION_TITLES, strict=False):
         _section_body(name)
         section_rating(opened.draft_id, name)
         editing = st.session_state.get(f"draft_editing_{opened.draft_id}") == name
-        with st.expander("Edit this section (JSON)", expanded=editing):
+        with st.expander("Edit this section", expanded=editing):
+            _markdown_editor(name)
+        with st.expander("Advanced: edit as JSON, or redraft"):
             sec = pm.section(name)
             current = json.dumps(sec.model_dump(mode="json") if sec else {}, indent=2)
             # the key carries the draft and its current content: a widget never shows another draft's

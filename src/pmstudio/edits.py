@@ -1,5 +1,5 @@
-"""Edits to a drafted post-mortem: apply a finding's replacement text, replace one section, and the
-critic findings that still hold after edits.
+"""Edits to a drafted post-mortem: apply a finding's replacement text, replace one section (as JSON or as
+its Markdown in a template's layout), and the critic findings that still hold after edits.
 
 Edits return a new, validated `PostMortem`; nothing here touches storage.
 """
@@ -14,6 +14,8 @@ from pydantic import ValidationError
 from pmstudio.critic import review
 from pmstudio.findings import replace_in, section_data, span_problem
 from pmstudio.schema import SECTION_TYPES, Bundle, CriticReport, Finding, Header, PostMortem
+from pmstudio.sectionmd import SectionReading, read_section
+from pmstudio.templates import Template
 
 
 class EditError(Exception):
@@ -55,6 +57,17 @@ def replace_section(pm: PostMortem, name: str, data: dict[str, Any] | str) -> Po
     failed = [s for s in pm.failed_sections if s != name]
     failures = [f for f in pm.failures if f.section != name]  # a human's section is no longer a failure
     return pm.model_copy(update={name: section, "failed_sections": failed, "failures": failures})
+
+
+def replace_section_markdown(
+    pm: PostMortem, name: str, md: str, template: Template, bundle: Bundle | None = None
+) -> tuple[PostMortem | None, SectionReading]:
+    """`pm` with section `name` read back from its edited Markdown (`pmstudio.sectionmd`), and the reading;
+    None (nothing changed) when the Markdown has problems, which the reading lists with their lines."""
+    reading = read_section(md, pm, name, template, bundle)
+    if not reading.ok or reading.section is None:
+        return None, reading
+    return replace_section(pm, name, reading.section), reading
 
 
 def _still_there(pm: PostMortem, finding: Finding) -> bool:

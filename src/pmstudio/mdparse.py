@@ -59,6 +59,15 @@ _GROUP_PHASE = {"detection": "detection", "investigation": "investigation", "res
                 "mitigation": "mitigation", "impact": "impact_start"}  # fmt: skip
 
 
+class Place(BaseModel):
+    """Where the reader placed one content line: its template section, field and sub-heading."""
+
+    section: str = Field(default="", description="template section key ('' outside any section)")
+    field: int = Field(default=-1, description="index of the field in that section (-1: directly under its heading)")
+    sub: str = Field(default="", description="the sub-heading it is under (a field's label or a group heading)")
+    quote: bool = False
+
+
 class MarkdownDoc(Outline):
     """What a Markdown post-mortem contains, as far as the lints need it."""
 
@@ -67,6 +76,9 @@ class MarkdownDoc(Outline):
     headings: list[str] = Field(default_factory=list)
     structured: bool = False
     template: str | None = Field(default=None, description="the template the document was read against")
+    places: dict[int, Place] = Field(
+        default_factory=dict, exclude=True, description="line -> where the reader placed it (content lines only)"
+    )
 
 
 def _phase(group: str, text: str) -> str | None:
@@ -99,6 +111,11 @@ def _strip_label(line: str) -> tuple[str, str]:
     return "", _BULLET.sub("", line, count=1).strip()
 
 
+def strip_label(line: str) -> tuple[str, str]:
+    """(label, text) of a `- **Label:** text` line as the reader reads it; label is "" when there is none."""
+    return _strip_label(line)
+
+
 class _Place(BaseModel):
     """Where the reader is: the template section and field a line belongs to."""
 
@@ -125,6 +142,13 @@ class _Place(BaseModel):
                 if r in ("factors", "prevention", "actions"):
                     return r
         return roles[0]
+
+    def where(self) -> Place:
+        """This place as the document records it per line (`MarkdownDoc.places`)."""
+        if self.section is None:
+            return Place(sub=self.sub, quote=self.quote)
+        index = next((i for i, f in enumerate(self.section.fields) if f is self.field), -1)
+        return Place(section=self.section.key, field=index, sub=self.sub, quote=self.quote)
 
     @property
     def segment_section(self) -> str:
@@ -199,6 +223,7 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
             fence = not fence
             continue
         if fence or stripped.startswith(">"):
+            doc.places[n] = place.where()
             add(stripped.lstrip(">").strip() if not fence else line, "quote", n)
             continue
         if not stripped or re.fullmatch(r"[-*_]{3,}|\|?[\s:|-]+\|?", stripped):
@@ -235,6 +260,7 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
                 if key == "severity":
                     doc.severity = value.lower().split()[0] if value.strip() else None
                 continue
+        doc.places[n] = place.where()
         role = place.role(bool(_BULLET.match(line)))
         if role == "quote":
             add(stripped, "quote", n)

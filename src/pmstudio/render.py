@@ -261,6 +261,17 @@ def _section(pm: PostMortem, section: TemplateSection, bundle: Bundle | None, fa
     return out
 
 
+def section_lines(
+    pm: PostMortem, section: TemplateSection, fields: list[TemplateField], bundle: Bundle | None = None
+) -> list[str]:
+    """One template section's heading and `fields`, written as in the whole document (for editing one
+    section on its own; no failure or fallback markers)."""
+    out = [f"{'#' * section.level} {section.heading}", ""]
+    for field in fields:
+        out += _field(pm, section, field, bundle, set())
+    return out
+
+
 def _failed_roots(pm: PostMortem) -> set[str]:
     roots = {name for name in pm.failed_sections}
     for name in PostMortem.model_fields:
@@ -392,4 +403,4 @@ def render_json(pm: PostMortem) -> str:
     return pm.model_dump_json(indent=2) + "\n"
 
 
-__all__ = ["Group", "cite", "claim", "render_json", "render_markdown", "review_notes"]
+__all__ = ["Group", "cite", "claim", "render_json", "render_markdown", "review_notes", "section_lines"]
