@@ -211,3 +211,15 @@ def test_the_drill_down_diff_escapes_incident_text(db: Path) -> None:
     diff = next(m.value for m in at.markdown if ":green-background[" in m.value)
     assert "script" in diff and "<script>" not in diff  # escaped, never HTML
     assert "`https://evil.example/x" in diff  # a link-like word shows as code, never as a link
+
+
+def test_the_leaderboard_counts_offline_fallbacks_per_variant(db: Path) -> None:
+    """Issue 12: Compare shows how many cells of each variant an offline fallback stood in for."""
+    with duckdb.connect(str(db)) as con:
+        cell = con.execute("SELECT case_id FROM eval_cells WHERE prompt_set = 'default' ORDER BY case_id LIMIT 1").fetchall()
+        con.execute("UPDATE eval_cells SET status = 'fallback' WHERE prompt_set = 'default' AND case_id = ?", [cell[0][0]])
+    at = _app().run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    line = next(unescape(c.value) for c in at.caption if unescape(c.value).startswith("Offline fallbacks"))
+    assert line.endswith("offline | default: 1 · offline | seed-single-shot: 0"), line

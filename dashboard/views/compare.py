@@ -108,6 +108,8 @@ st.caption("Gate metrics are marked; a gate that fails is red; the best variant 
            "'uncalibrated'.")
 st.dataframe(styled(board), width="stretch", hide_index=True,
              column_order=[c for c in board.columns if c not in ("best", "failing")])
+st.caption(escape_md("Offline fallbacks (cells where a model call failed and the offline drafter stood in; scored as "
+                     "missing): " + " · ".join(f"{v}: {cmp.fallback_cells.get(v, 0)}" for v in cmp.variants)))
 summ = pd.DataFrame([s.model_dump() for s in cmp.summaries])
 
 st.subheader("Metric by variant (mean with 95% CI)")
