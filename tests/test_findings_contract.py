@@ -141,3 +141,25 @@ def test_stored_rows_that_do_not_fit_are_notes_and_nothing_crashes() -> None:
 def test_report_from_json_never_raises() -> None:
     for text in (None, "", "{", "[]", '{"findings": 3}', '{"findings": [{"rule": 1}]}', '{"rounds": "x"}'):
         assert isinstance(report_from_json(text), CriticReport)
+
+
+def test_finding_sections_are_the_schema_sections_every_template_maps_onto(tmp_path: Path) -> None:
+    """FindingSection is derived from SectionName (not a second list): the header, every schema section, the
+    appendix and the public version; every built-in template's sections map onto it, and a team template
+    cannot name a section outside it."""
+    from typing import get_args
+
+    from pmstudio.schema import SECTION_NAMES, FindingSection, SectionName
+    from pmstudio.templates import TemplateError, builtin_templates, load_template
+
+    assert get_args(FindingSection) == ("header", *get_args(SectionName), "appendix", "public")
+    assert SECTION_NAMES == get_args(SectionName)
+    for tpl in builtin_templates():
+        assert {s.schema_name for s in tpl.sections} <= set(get_args(FindingSection)), tpl.name
+    team = tmp_path / "team.yaml"
+    team.write_text("name: team\nsource: us\nsections:\n  - {key: x, heading: X, schema: postmortem_mood, "
+                    "fields: [{kind: prose, path: summary}]}\n")
+    with pytest.raises(TemplateError, match="unknown schema type 'postmortem_mood'"):
+        load_template(team)
+    with pytest.raises(ValidationError):
+        Finding(rule="B1", severity="high", section="postmortem_mood", span="x", message="m")  # type: ignore[arg-type]

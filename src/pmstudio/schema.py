@@ -8,7 +8,7 @@ items they rest on (``material:line``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -248,15 +248,7 @@ class SummarySection(BaseModel):
 
 
 SectionName = Literal["timeline", "impact", "root_cause", "actions", "lessons", "supporting", "summary"]
-SECTION_NAMES: tuple[SectionName, ...] = (
-    "timeline",
-    "impact",
-    "root_cause",
-    "actions",
-    "lessons",
-    "supporting",
-    "summary",
-)
+SECTION_NAMES: tuple[SectionName, ...] = get_args(SectionName)
 SECTION_TYPES: dict[str, type[BaseModel]] = {
     "timeline": TimelineSection,
     "impact": ImpactSection,
@@ -332,11 +324,11 @@ class PostMortem(BaseModel):
 # --------------------------------------------------------------------------- critic
 
 
-FindingSection = Literal[
-    "header", "summary", "impact", "timeline", "root_cause", "lessons", "actions", "supporting", "appendix", "public"
-]
+FindingSection = Literal["header", SectionName, "appendix", "public"]
 """Where a finding can point: the template's sections (the header, the seven drafted sections, the
-appendix of a hand-written document) or the public audience version as a whole. Free text is rejected."""
+appendix of a hand-written document) or the public audience version as a whole. Free text is rejected.
+Derived from `SectionName`, the one list every template's `schema:` is validated against (a team's
+template can only map its sections onto these), so a new schema section reaches findings by itself."""
 
 
 class Finding(BaseModel):
