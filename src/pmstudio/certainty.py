@@ -23,7 +23,15 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from pmstudio.schema import Bundle, Certainty, Claim, ContributingFactor, Evidence, RootCauseSection
+from pmstudio.schema import (
+    NOT_STATED,
+    Bundle,
+    Certainty,
+    Claim,
+    ContributingFactor,
+    Evidence,
+    RootCauseSection,
+)
 
 CONFIRMED = re.compile(
     r"\b(?:confirm(?:ed|s)?|verified|reproduc(?:ed|ible)|found (?:it|the (?:culprit|cause|bug|problem|issue))|"
@@ -105,8 +113,8 @@ def assess(text: str, cited: Sequence[str], evidence: Sequence[Evidence]) -> tup
 
 
 def with_certainty(c: Claim, evidence: Sequence[Evidence]) -> Claim:
-    if not c.text.strip():
-        return c
+    if not c.text.strip() or c.text.strip() == NOT_STATED:
+        return c  # an abstention states nothing, so it has no certainty
     certainty, n = assess(c.text, c.evidence, evidence)
     return c.model_copy(update={"certainty": certainty, "sources": n})
 

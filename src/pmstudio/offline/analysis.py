@@ -90,11 +90,20 @@ class Analysis:
             told = self.say(item, narrative=True)
             if told.lower().startswith(role):
                 text = told
+            elif _DEED.match(told):
+                text = f"{role[0].upper()}{role[1:]} {told}"  # "restarted the web server" -> "A responder restarted …"
             else:
                 text = f"{role[0].upper()}{role[1:]}: {told}"
         else:
             return sentence(shorten(base, ENTRY_LIMIT), capitalise=src == "notes")
         return sentence(shorten(text, ENTRY_LIMIT))
+
+
+_DEED = re.compile(
+    r"(?:[a-z]+(?<!need)(?<!seed)(?<!speed)ed|put|set|cut|shut|sent|took|made|ran|began|found|brought|built|kept|"
+    r"moved|wrote|gave|got)\b(?! (?:to|by|on|out)\b)"
+)
+"""A chat line that opens with a past-tense verb of the speaker's own act ("restarted the web server")."""
 
 
 def _key(evidence: list[EvidenceLine], incident_id: str, title: str | None) -> str:

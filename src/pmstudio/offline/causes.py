@@ -196,18 +196,32 @@ def short_title(text: str, words: int = 9) -> str:
 
 def _trigger(a: Analysis) -> dict[str, Any]:
     m = a.milestones
-    options = (
-        (m.trigger, "The incident followed this change: "),
-        (m.started, "Impact began with: "),
-        (m.detected, "The first sign of the problem: "),
-    )
-    for item, lead in options:
-        if item is None:
-            continue
+    # the trigger is a change before the first symptom, or an event the materials call the trigger; the first
+    # symptom is when impact began, not what set it off, so without either the field abstains (issue 11)
+    item = m.trigger
+    if item is not None:
         text = a.statement(item) if item.source not in ("log", "alert", "pager") else a.entry_text(item)
         if text:
-            return {"text": lead + text, "evidence": [item.id]}
+            return {"text": "The incident followed this change: " + text, "evidence": [item.id]}
+    named = _named_trigger(a)
+    if named is not None:
+        return {"text": named.text, "evidence": [named.item.id]}
     return {"text": NOT_STATED, "evidence": []}
+
+
+_TRIGGERED = re.compile(
+    r"\b(?:triggered (?:by|when|the|it|a|an)|was triggered|the trigger (?:was|is)|set off|kicked off by|"
+    r"started when|began when|(?:first|initial) (?:trigger|cause) was)\b",
+    re.I,
+)
+
+
+def _named_trigger(a: Analysis) -> Statement | None:
+    """A causal statement that names the triggering event (\"a config push triggered …\"), best first."""
+    for s in candidates(a):
+        if _TRIGGERED.search(s.text) and not HYPOTHESIS.search(s.item.body):
+            return s
+    return None
 
 
 def draft_root_cause(a: Analysis) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pmstudio.lints.quantities import find_times
 from pmstudio.offline.items import Item
 from pmstudio.schema import Phase
 
@@ -92,7 +93,7 @@ MIT_NEGATIVE = _rx(
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
-    r"fully (?:restored|recovered|resolved|operational)|recovered|restored|globally|recover|"
+    r"fully (?:restored|recovered|resolved|operational)|recovered|restored|recover|"
     r"no (?:new |more )?(?:errors|restarts|crashes)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
@@ -139,6 +140,14 @@ INVEST = _rx(
 FINDING = _rx(
     r"\b(?:found (?:it|the)|identified|the culprit|root cause|turn(?:s|ed) out|it IS|that['’]s (?:it|the)|"
     r"confirmed|points? (?:at|to)|narrowed)\b"
+)
+UNDER_WAY = _rx(r"^(?:(?:ok|okay|now|so|and|we['’]re|we are|i['’]m|i am|currently|still)[,:]?\s+)?[a-z][a-z-]*ing\b(?!\s+(?:is|was|are|were)\b)")
+"""A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now") tells an
+action under way, not done."""
+QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice)\)")
+NARRATED_CAUSE = _rx(
+    r"\b(?:made (?:the|it|them|every)|which (?:is )?why|that['’]s why|is why|caused|because|but we (?:deployed|pushed|"
+    r"applied|shipped)|brought back|the culprit)\b"
 )
 CAUSAL = _rx(
     r"\b(?:because|caused by|root cause|due to|the reason|turn(?:s|ed) out|was triggered by|triggered by|led to|"
@@ -196,6 +205,8 @@ class Signals:
     causal: int = 0
     hypothesis: bool = False
     followup: bool = False
+    finding: bool = False
+    summary: bool = False
 
 
 def _count(pattern: re.Pattern[str], text: str, cap: int = 4) -> int:
@@ -205,6 +216,13 @@ def _count(pattern: re.Pattern[str], text: str, cap: int = 4) -> int:
         if n >= cap:
             break
     return n
+
+
+def _recap(text: str) -> bool:
+    """Two or more moments in one line (clocks that differ by other than whole hours: "16:55 GMT, i.e.
+    12:55 Eastern" is one moment written twice)."""
+    clocks = {t.clock % 60 for t in find_times(text)}
+    return len(clocks) >= 2
 
 
 def classify(item: Item) -> Signals:
@@ -218,7 +236,7 @@ def classify(item: Item) -> Signals:
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
-    s.page = s.pager_trigger or (src == "alert" and sub == "firing") or (src in ("chat", "ticket") and bool(PAGED.search(t)))
+    s.page = s.pager_trigger or (src == "alert" and sub == "firing" and not QUIET_ALERT.search(t)) or (src in ("chat", "ticket") and bool(PAGED.search(t)))
     machine = src in ("log", "alert")
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
@@ -226,7 +244,7 @@ def classify(item: Item) -> Signals:
     s.mitigation = bool(MIT_ACTION.search(t))
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
-    s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t))
+    s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     s.recovery_full = _count(RECOVERY_FULL, t)
     s.recovery_partial = _count(RECOVERY_PARTIAL, t)
     s.recovery_weak = bool(RECOVERY_WEAK.search(t))
@@ -240,6 +258,11 @@ def classify(item: Item) -> Signals:
     s.causal = 0 if machine else _count(CAUSAL, t)
     s.hypothesis = not machine and bool(HYPOTHESIS.search(t))
     s.followup = not machine and (bool(FOLLOWUP.search(t)) or item.heading_tag == "actions")
+    # "found it: the takedown disabled the gateway" narrates a cause, it does not do a mitigation
+    s.finding = not machine and bool(FINDING.search(t) or NARRATED_CAUSE.search(t))
+    # a line that tells several moments at once ("22:01 alerts; 22:20 revert; 22:54 restored") is a recap,
+    # not the moment it is dated at
+    s.summary = not machine and _recap(t)
     s.phase = _phase(item, s)
     s.score = _score(item, s)
     return s

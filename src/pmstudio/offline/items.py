@@ -20,7 +20,7 @@ Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
 _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
-    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+)(?::\s*(?P<body>.*))?$", re.S
+    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*))?$", re.S
 )
 _STATUS = re.compile(
     r"^(?P<state>investigating|identified|monitoring|resolved|update|updated|postmortem|post-incident|scheduled|"

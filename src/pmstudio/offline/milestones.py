@@ -127,7 +127,7 @@ def find_trigger(timed: Timed, started: Item | None, detected: Item | None) -> I
 
 
 def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
-    pool = [p for p in timed if p[1].mitigation and (after is None or _at(p) >= after)]
+    pool = [p for p in timed if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after)]
     ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
     done = [p for p in ok if p[1].mit_done]
     # a mitigation reported together with full recovery ("served again after the restart") is complete
@@ -192,6 +192,7 @@ def find_milestones(timed: Timed) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it)."""
     m = Milestones()
+    timed = [p for p in timed if not p[1].summary]  # a recap line is not the moment it is dated at
     m.detected = find_detected(timed)
     m.started = find_started(timed, m.detected)
     m.trigger = find_trigger(timed, m.started, m.detected)

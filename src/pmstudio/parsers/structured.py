@@ -158,6 +158,10 @@ def parse_pagerduty(material: Material, tz: tzinfo) -> list[Evidence]:
 # --------------------------------------------------------------------------- alerts
 
 
+QUIET_SEVERITIES = frozenset({"warning", "warn", "info", "informational", "low", "none", "notice"})
+"""Alert severities that notify without paging anyone (Alertmanager's usual `severity` label values)."""
+
+
 def parse_alerts_json(material: Material, tz: tzinfo) -> list[Evidence]:
     alerts = _entries(material, load_json(material), "alerts", "an `alerts` list")
     out: list[Evidence] = []
@@ -173,6 +177,9 @@ def parse_alerts_json(material: Material, tz: tzinfo) -> list[Evidence]:
             or _str(_get(alert, "annotations", "description"))
             or _str(_get(alert, "annotations", "message"))
         )
+        severity = (_str(_get(alert, "labels", "severity")) or "").lower()
+        if severity in QUIET_SEVERITIES:
+            name += f" ({severity})"  # a warning notifies, it does not page: the offline drafter reads it so
         text = f"{status} {name}: {summary}" if summary else f"{status} {name}"
         started = parse_timestamp(alert.get("startsAt"), tz)
         at = started
@@ -181,6 +188,10 @@ def parse_alerts_json(material: Material, tz: tzinfo) -> list[Evidence]:
             if ended is not None:
                 at = ended
                 if started is not None:
+                    # a resolved alert also fired: Alertmanager sends one notification with both times, so the
+                    # firing is its own item at `startsAt` (id `<material>:<n>/firing`; the resolved one keeps `:<n>`)
+                    firing = _item(material, index, started, None, f"FIRING {name}: {summary}" if summary else f"FIRING {name}")
+                    out.append(firing.model_copy(update={"id": f"{firing.id}/firing"}))
                     text += f" (firing since {_iso(started)})"
         out.append(_item(material, index, at, None, text))
     return out

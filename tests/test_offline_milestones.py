@@ -1,0 +1,119 @@
+"""Milestone and trigger rules of the offline drafter (issue 11): each rule on a small hand-written bundle in
+the shapes real incident material takes (Alertmanager notifications, incident chat, responders' notes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.ingest import bundle_from_materials
+from pmstudio.offline.analysis import Analysis, analyse
+from pmstudio.offline.causes import draft_root_cause
+from pmstudio.schema import NOT_STATED, Material
+
+T0 = datetime(2024, 5, 14, 9, 0, tzinfo=UTC)
+
+
+def lines(*rows: tuple[str, int, str | None, str]) -> list[EvidenceLine]:
+    """(material, minutes after T0, actor, text) -> evidence lines, numbered per material."""
+    counters: dict[str, int] = {}
+    out = []
+    for material, minute, actor, text in rows:
+        counters[material] = counters.get(material, 0) + 1
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=T0 + timedelta(minutes=minute), actor=actor, text=text))
+    return out
+
+
+def at(a: Analysis, name: str) -> datetime | None:
+    item = getattr(a.milestones, name)
+    return None if item is None else item.at
+
+
+def minute(n: int) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def test_a_resolved_alertmanager_alert_also_fired_at_its_start() -> None:
+    doc = {"alerts": [
+        {"status": "resolved", "labels": {"alertname": "QueueDepthHigh", "severity": "critical"},
+         "annotations": {"summary": "ingest queue above 50k"}, "startsAt": "2024-05-14T09:04:00Z", "endsAt": "2024-05-14T09:40:00Z"},
+    ]}  # fmt: skip
+    bundle, _ = bundle_from_materials([Material(name="alertmanager.json", kind="alerts", content=json.dumps(doc))], id="q")
+    got = sorted((e.at, e.id, e.text) for e in bundle.evidence)
+    assert got == [
+        (minute(4), "alertmanager.json:1/firing", "FIRING QueueDepthHigh: ingest queue above 50k"),
+        (minute(40), "alertmanager.json:1", "RESOLVED QueueDepthHigh: ingest queue above 50k (firing since 2024-05-14T09:04:00Z)"),
+    ]
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "detected") == minute(4)
+
+
+def test_a_warning_alert_notifies_but_detection_is_the_first_paging_alert() -> None:
+    doc = {"alerts": [
+        {"status": "resolved", "labels": {"alertname": "DiskTempHigh", "severity": "warning"},
+         "annotations": {"summary": "rack 7 inlet above 35C"}, "startsAt": "2024-05-14T09:01:00Z", "endsAt": "2024-05-14T10:00:00Z"},
+        {"status": "resolved", "labels": {"alertname": "StorageNodesDown", "severity": "page"},
+         "annotations": {"summary": "3 storage nodes not answering"}, "startsAt": "2024-05-14T09:09:00Z", "endsAt": "2024-05-14T10:00:00Z"},
+    ]}  # fmt: skip
+    bundle, _ = bundle_from_materials([Material(name="alerts.json", kind="alerts", content=json.dumps(doc))], id="t")
+    assert any(e.text.startswith("FIRING DiskTempHigh (warning): ") for e in bundle.evidence)
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "detected") == minute(9)
+
+
+def test_a_recap_line_is_not_the_moment_it_is_dated_at() -> None:
+    a = analyse(lines(
+        ("chat.txt", 2, "ines", "checkout returning 502s for me"),
+        ("pagerduty", 3, None, "trigger_log_entry: Checkout 5xx above 5%"),
+        ("notes.md", 5, None, "502s start; 09:20 rollback; 09:31 checkout recovered. 29 minutes in all"),
+        ("chat.txt", 20, "ines", "rolled back the gateway release"),
+        ("chat.txt", 31, "ines", "checkout back to normal, 5xx at baseline"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(20)
+    assert at(a, "resolved") == minute(31)
+
+
+def test_a_found_cause_and_an_action_under_way_are_not_the_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Object store 100% write failures"),
+        ("chat.txt", 10, "omar", "found it. the abuse takedown disabled the storage gateway itself, not one bucket"),
+        ("chat.txt", 14, "omar", "re-enabling the storage gateway from the admin host"),
+        ("chat.txt", 18, "omar", "gateway re-enabled"),
+        ("chat.txt", 25, "omar", "writes recovering, error rate back to baseline"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(18)
+
+
+def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),
+        ("chat.txt", 20, "lena", "global kill of the rule engine executed"),
+        ("pagerduty", 22, None, "resolve_log_entry: Traffic back to expected levels"),
+        ("chat.txt", 60, "lena", "rule engine re-enabled globally, bad rule removed"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(20)
+    assert at(a, "resolved") == minute(22)
+
+
+def test_the_trigger_is_a_change_never_the_first_symptom() -> None:
+    changed = analyse(lines(
+        ("deploy.log", 0, None, "deploy: gateway v4.2 rolled out to production"),
+        ("pagerduty", 6, None, "trigger_log_entry: Gateway 5xx above 5%"),
+    ))  # fmt: skip
+    trigger = draft_root_cause(changed)["trigger"]
+    assert trigger["evidence"] == ["deploy.log:1"] and "rolled out" in trigger["text"]
+    no_change = analyse(lines(
+        ("pagerduty", 6, None, "trigger_log_entry: Gateway 5xx above 5%"),
+        ("chat.txt", 8, "sam", "gateway pods restarting, OOM"),
+    ))  # fmt: skip
+    assert draft_root_cause(no_change)["trigger"] == {"text": NOT_STATED, "evidence": []}
+
+
+def test_a_statement_naming_the_trigger_fills_the_trigger() -> None:
+    a = analyse(lines(
+        ("pagerduty", 6, None, "trigger_log_entry: Resolver query rate dropped"),
+        ("notes.md", 40, None, "The outage was triggered by a topology change that attached the resolver prefixes to a test site."),
+    ))  # fmt: skip
+    trigger = draft_root_cause(a)["trigger"]
+    assert trigger["evidence"] == ["notes.md:1"] and "topology change" in trigger["text"]
