@@ -30,6 +30,7 @@ from pmstudio.publish import publish_draft
 from pmstudio.resources import golden_dir, package_dir
 from pmstudio.schema import Bundle, PostMortem
 from pmstudio.store import connect, evals
+from pmstudio.store.db import write
 from pmstudio.store.writes import finish_run, mark_interrupted, reopen_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]
@@ -345,25 +346,29 @@ class Runner:
                     scores: list[dict[str, Any]], result: CellResult, seconds: float, *, bundle: Bundle | None = None,
                     cache_key: str | None = None) -> None:
         """One cell in one transaction: a kill at any point leaves the cell complete or absent."""
-        async with self.write_lock:
-            with evals.transaction(self.db) as con:
-                self._cell_rows(con, run_id, cell, case, record, draft_id, scores, result, seconds,
-                                bundle=bundle, cache_key=cache_key)
+        async with self.write_lock:  # a conflict with another machine's write reruns the whole cell (store.db.write)
+            write(self.db, lambda con: self._cell_rows(con, run_id, cell, case, record, draft_id, scores, result, seconds,
+                                                       bundle=bundle, cache_key=cache_key), migrate=False)
 
     async def write_cached(self, run_id: str, cells: list[Cell], hits: dict[tuple[str, str, str, int], Any]) -> list[CellResult]:
         """Cells whose draft and every score are cached: scored from cache, written in one transaction."""
         if not cells:
             return []
-        results = []
+        rows = []
+        for cell in cells:  # scored before the transaction: a conflict reruns only the writes
+            key, (draft_id, pm), cached = hits[cell.key()]
+            case = self.cases[cell.case_id]
+            scores = await self.score(pm, case, cached)
+            result = CellResult(cell=cell, status="ok", draft_cached=True, scores_cached=len(scores))
+            rows.append((cell, case, draft_id, scores, result, key))
+
+        def body(con: Any) -> None:
+            for cell, case, draft_id, scores, result, key in rows:
+                self._cell_rows(con, run_id, cell, case, None, draft_id, scores, result, 0.0, cache_key=key)
+
         async with self.write_lock:
-            with evals.transaction(self.db) as con:
-                for cell in cells:
-                    key, (draft_id, pm), cached = hits[cell.key()]
-                    case = self.cases[cell.case_id]
-                    scores = await self.score(pm, case, cached)
-                    result = CellResult(cell=cell, status="ok", draft_cached=True, scores_cached=len(scores))
-                    self._cell_rows(con, run_id, cell, case, None, draft_id, scores, result, 0.0, cache_key=key)
-                    results.append(result)
+            write(self.db, body, migrate=False)
+        results = [r[4] for r in rows]
         for r in results:
             self.on_progress(run_id, r)
         return results

@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from pmstudio.store.db import connect, insert_rows
-from pmstudio.store.migrations import migrate
+from pmstudio.store.db import insert_rows, write
 from pmstudio.store.queries import frame
 
 
@@ -21,20 +20,17 @@ def record_calibration(report: Any, *, path: str | Path | None = None, settings:
     """Store a `CalibrationReport` (run row + one row per figure) in one transaction; return its id."""
     from pmstudio.orchestrator import code_version
 
-    with connect(path) as con:
-        migrate(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                "INSERT INTO calibration_runs VALUES (?, ?, ?, ?, ?)",
-                [report.calib_id, report.created_at, json.dumps(report.labels),
-                 json.dumps({"judge": report.judge, **(settings or {})}), code_version()],
-            )
-            insert_rows(con, "calibration_results", [{"calib_id": report.calib_id, **r.model_dump()} for r in report.rows])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    version = code_version()
+
+    def body(con: Any) -> None:
+        con.execute(
+            "INSERT INTO calibration_runs VALUES (?, ?, ?, ?, ?)",
+            [report.calib_id, report.created_at, json.dumps(report.labels),
+             json.dumps({"judge": report.judge, **(settings or {})}), version],
+        )
+        insert_rows(con, "calibration_results", [{"calib_id": report.calib_id, **r.model_dump()} for r in report.rows])
+
+    write(path, body)
     return str(report.calib_id)
 
 

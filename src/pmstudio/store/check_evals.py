@@ -8,8 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from pmstudio.store.db import connect, insert_rows
-from pmstudio.store.migrations import migrate
+from pmstudio.store.db import connect, insert_rows, write
 from pmstudio.store.writes import finish_run, start_run
 
 
@@ -19,11 +18,7 @@ def record_check_eval(
     """Store one eval-check run (a `runs` row of kind `check-eval` plus its score rows); returns its id."""
     run_id = start_run("check-eval", command="pmstudio eval-check", settings=settings, path=path, code_version=code_version)
     now = datetime.now(UTC)
-    with connect(path) as con:
-        migrate(con)
-        con.execute("BEGIN TRANSACTION")
-        insert_rows(con, "check_eval_scores", [{**r, "run_id": run_id, "created_at": now} for r in rows])
-        con.execute("COMMIT")
+    write(path, lambda con: insert_rows(con, "check_eval_scores", [{**r, "run_id": run_id, "created_at": now} for r in rows]))
     finish_run(run_id, "ok", path=path)
     return run_id
 

@@ -1,8 +1,17 @@
-"""DuckDB connections: short-lived, with retry while another process holds the file's lock.
+"""DuckDB connections: short-lived, with retry while another process holds the file's lock; and `write`,
+the one path every store write takes.
 
 DuckDB allows one writer process or many readers, never both. Writers open, write one transaction
 and close; readers open `read_only=True` and retry with backoff on a lock conflict. Nothing caches a
 connection across calls.
+
+On the team store (a DuckLake) many machines write at once. DuckLake retries a commit whose snapshot
+id another machine took, but a commit that touches what another machine changed since this transaction
+began (an insert into a table whose inlined rows another machine deleted, two updates of one table, two
+machines creating one table) fails with `duckdb.TransactionException` ("Failed to commit DuckLake
+transaction. Transaction conflict - ..."). `write` runs a transaction body and, on such a conflict,
+rolls back, waits a bounded, jittered, growing time and runs the whole body again on a fresh snapshot;
+bodies therefore only read and write through `con` (no other side effects).
 """
 
 from __future__ import annotations
@@ -10,13 +19,14 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
+from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from pmstudio.resources import default_db
 from pmstudio.store.lake import (
@@ -29,10 +39,19 @@ from pmstudio.store.lake import (
 )
 
 LOCK_RETRY_SECONDS = 30.0
+CONFLICT_ATTEMPTS = 12
+"""A write transaction runs at most this often; waits between runs are uniform in [0, min(4 s, 0.05 s x 2^n)]
+("full jitter", so two machines that conflicted do not retry in step): at most ~20 s in all."""
+
+T = TypeVar("T")
 
 
 class StoreBusyError(Exception):
     """The database stayed locked by another process for longer than the retry budget."""
+
+
+class StoreConflictError(StoreBusyError):
+    """A write transaction kept conflicting with other writers for `CONFLICT_ATTEMPTS` runs (nothing written)."""
 
 
 def default_db_path() -> Path:
@@ -81,8 +100,6 @@ def connect(
         lake = open_lake(target, read_only=read_only)
         try:
             yield lake
-            if not read_only:
-                heal_duplicates(lake)
         finally:
             lake.close()
         return
@@ -130,3 +147,93 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows")
     finally:
         con.unregister("_rows")
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A transaction that lost a race with another writer: running it again on a fresh snapshot can succeed.
+    DuckLake: "Failed to commit DuckLake transaction ... Transaction conflict - ..." (also after its own
+    snapshot-id retries ran out); DuckDB: "Catalog write-write conflict", "Conflict on tuple deletion"."""
+    if not isinstance(exc, duckdb.TransactionException):
+        return False
+    text = str(exc)
+    return "conflict" in text.lower() or "Failed to commit DuckLake transaction" in text
+
+
+_RETRIED = [0]
+
+
+def _count_retry(state: object) -> None:
+    _RETRIED[0] += 1
+
+
+def conflicts_retried() -> int:
+    """How many transactions this process has rerun after a conflict (tests and `PMSTUDIO_DEBUG` read it)."""
+    return _RETRIED[0]
+
+
+def retry_conflicts(action: Callable[[], T], *, what: str = "store write") -> T:
+    """Run `action` (one whole transaction) until it does not conflict, at most `CONFLICT_ATTEMPTS` times;
+    the one retry policy of every write (`write`, the lake's migrations)."""
+    retrying = Retrying(
+        retry=retry_if_exception(is_conflict),
+        wait=wait_random_exponential(multiplier=0.05, max=4.0),
+        stop=stop_after_attempt(CONFLICT_ATTEMPTS),
+        before_sleep=_count_retry,
+    )
+    try:
+        return retrying(action)
+    except RetryError as exc:
+        first = (str(exc.last_attempt.exception()).strip().splitlines() or [""])[-1]
+        raise StoreConflictError(
+            f"{what}: still conflicting with other writers after {CONFLICT_ATTEMPTS} attempts, nothing written "
+            f"({first[:160]})"
+        ) from None
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:  # a failed COMMIT (a DuckLake conflict) already ended the transaction
+        pass
+
+
+def write(path: str | Path | LakeTarget | None, body: Callable[[duckdb.DuckDBPyConnection], T], *,
+          migrate: bool = True) -> T:
+    """Apply pending migrations (with `migrate`), then run `body(con)` in one transaction: everything it
+    writes lands, or nothing does. A conflict with another writer reruns the whole body (see module doc);
+    on the lake, later copies of content-addressed rows are then removed (`lake.heal_duplicates`, its own
+    transaction). Returns what `body` returns."""
+    target = resolve_target(path)
+
+    def attempt() -> T:
+        with connect(target) as con:
+            if migrate:
+                from pmstudio.store.migrations import migrate as apply_migrations
+
+                apply_migrations(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = body(con)
+                con.execute("COMMIT")
+            except BaseException:
+                _rollback(con)
+                raise
+            return result
+
+    result = retry_conflicts(attempt)
+    if isinstance(target, LakeTarget):
+        def heal() -> None:
+            with connect(target) as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    heal_duplicates(con)
+                    con.execute("COMMIT")
+                except BaseException:
+                    _rollback(con)
+                    raise
+
+        try:
+            retry_conflicts(heal, what=f"{target.label}: removing duplicate shared rows")
+        except StoreConflictError:
+            pass  # each conflicting writer heals after its own commit; the last of them sees every copy
+    return result

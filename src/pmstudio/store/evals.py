@@ -6,8 +6,7 @@ decides how that is read and written). Functions taking `con` run inside the cal
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +20,6 @@ SCORE_COLUMNS = ("score_key", "score", "threshold", "passed", "gate", "reason", 
 _DRAFT_HIT = "status = 'ok' AND postmortem IS NOT NULL"
 """A cached draft is served only when every section drafted: never a partial or failed draft (a section that
 timed out would otherwise stay failed for good)."""
-
-
-@contextmanager
-def transaction(path: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One connection and one transaction: everything written in the block lands, or nothing does."""
-    with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.TransactionException:  # a failed COMMIT (a DuckLake conflict) already ended it
-                pass
-            raise
 
 
 def cached_draft(con: duckdb.DuckDBPyConnection, cache_key: str) -> tuple[str, str] | None:

@@ -29,8 +29,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from ulid import ULID
 
 from pmstudio.schema import SECTION_TYPES, PostMortem
-from pmstudio.store.db import connect, first_row, insert_rows
-from pmstudio.store.migrations import migrate
+from pmstudio.store.db import first_row, insert_rows, write
 
 OVERALL = "overall"  # a rating or preference about the whole draft
 RATING_MIN, RATING_MAX = 1, 5
@@ -267,8 +266,7 @@ def record_many(items: Sequence[Label], *, path: str | Path | None = None) -> li
     """Validate and store every item in one transaction (all or nothing); return their label ids."""
     if not items:
         return []
-    with connect(path) as con:
-        migrate(con)
+    def body(con: duckdb.DuckDBPyConnection) -> list[str]:
         cache: dict[str, _Draft] = {}
         rows: dict[str, list[dict[str, Any]]] = {}
         ids = []
@@ -276,15 +274,11 @@ def record_many(items: Sequence[Label], *, path: str | Path | None = None) -> li
             table, row = _row(con, item, cache)
             rows.setdefault(table, []).append(row)
             ids.append(row["label_id"])
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table, batch in rows.items():
-                insert_rows(con, table, batch)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    return ids
+        for table, batch in rows.items():
+            insert_rows(con, table, batch)
+        return ids
+
+    return write(path, body)
 
 
 def record(item: Label, *, path: str | Path | None = None) -> str:

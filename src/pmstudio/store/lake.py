@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import shlex
 import threading
-import time
 import uuid
 from importlib import resources
 from pathlib import Path
@@ -216,24 +215,23 @@ CONTENT_KEYS = {"bundles": "bundle_key", "prompt_versions": "sha256", "judge_out
 inserting the same new row at the same moment both succeed; `heal_duplicates` keeps the first copy."""
 
 
-def heal_duplicates(con: duckdb.DuckDBPyConnection, attempts: int = 8) -> int:
-    """Delete later copies of content-addressed rows (run by each writer after its commit: the later of
-    two racing writers always sees both copies). Concurrent healers conflict on the same rows; DuckLake
-    rejects one commit, which is retried."""
-    have = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()").fetchall()}
+def heal_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete later copies of content-addressed rows, inside the caller's transaction (`db.write` runs it
+    after each write's commit: the later of two racing writers always sees both copies; a heal that
+    conflicts with another writer is retried like any write). One query looks for copies first (each
+    statement on a lake costs catalog round trips); a store without these tables yet has nothing to heal."""
+    probe = " UNION ALL ".join(
+        f"SELECT '{table}' FROM (SELECT 1 FROM \"{table}\" GROUP BY \"{key}\" HAVING count(*) > 1 LIMIT 1)"
+        for table, key in CONTENT_KEYS.items()
+    )
+    try:
+        tables = [r[0] for r in con.execute(probe).fetchall()]
+    except duckdb.CatalogException:
+        return 0
     removed = 0
-    for table, key in CONTENT_KEYS.items():
-        if table not in have:
-            continue
+    for table in tables:
+        key = CONTENT_KEYS[table]
         sql = (f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER '
                f'(PARTITION BY "{key}" ORDER BY rowid) AS rn FROM "{table}") WHERE rn > 1)')
-        for attempt in range(attempts):
-            try:
-                removed += int(con.execute(sql).fetchall()[0][0])
-                break
-            except duckdb.Error as exc:
-                if "conflict" not in str(exc).lower() or attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        removed += int(con.execute(sql).fetchall()[0][0])
     return removed

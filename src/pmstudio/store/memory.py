@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pmstudio.store.db import connect, first_row, insert_rows
+from pmstudio.store.db import connect, first_row, insert_rows, resolve_target, target_exists, write
 from pmstudio.store.migrations import applied, migrate
 
 NEED = "fol_m002_memory"
@@ -61,13 +61,10 @@ def unindexed_drafts(db: str | Path | None = None) -> list[tuple[str, str, str, 
 
 
 def count_unindexed(db: str | Path | None = None) -> int:
-    path = Path(db) if db is not None else None
-    from pmstudio.store.db import default_db_path
-
-    path = path or default_db_path()
-    if not path.exists():
+    target = resolve_target(db)
+    if not target_exists(target):
         return 0
-    with connect(path, read_only=True) as con:
+    with connect(target, read_only=True) as con:
         if NEED not in applied(con):
             return -1
         row = first_row(con.execute(
@@ -85,34 +82,29 @@ def write_index(docs: Sequence[dict[str, Any]], db: str | Path | None = None) ->
     """Store indexed incidents in one transaction, replacing each incident's older entry."""
     if not docs:
         return
-    with connect(db) as con:
-        migrate(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for d in docs:
-                _forget_incident(con, d["incident_id"])
-            now = datetime.now(UTC)
-            insert_rows(con, "memory_docs", [{"draft_id": d["draft_id"], "incident_id": d["incident_id"], "title": d["title"],
-                                              "started_at": d["started_at"], "norm": d["norm"], "indexed_at": now}
-                                             for d in docs])  # fmt: skip
-            insert_rows(con, "memory_terms", [{"draft_id": d["draft_id"], "term": t, "w": w} for d in docs for t, w in d["terms"].items()])
-            insert_rows(con, "memory_classes", [{"draft_id": d["draft_id"], "class": c, "in_factor": f}
-                                                for d in docs for c, f in d["classes"].items()])  # fmt: skip
-            insert_rows(con, "memory_facts", [{"draft_id": d["draft_id"], "kind": f["kind"], "ref": f.get("ref"), "text": f["text"],
-                                               "status": f.get("status"), "classes": json.dumps(f.get("classes", []))}
-                                              for d in docs for f in d["facts"]])  # fmt: skip
-            _refresh_df(con)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+
+    def body(con: duckdb.DuckDBPyConnection) -> None:
+        for d in docs:
+            _forget_incident(con, d["incident_id"])
+        now = datetime.now(UTC)
+        insert_rows(con, "memory_docs", [{"draft_id": d["draft_id"], "incident_id": d["incident_id"], "title": d["title"],
+                                          "started_at": d["started_at"], "norm": d["norm"], "indexed_at": now}
+                                         for d in docs])  # fmt: skip
+        insert_rows(con, "memory_terms", [{"draft_id": d["draft_id"], "term": t, "w": w} for d in docs for t, w in d["terms"].items()])
+        insert_rows(con, "memory_classes", [{"draft_id": d["draft_id"], "class": c, "in_factor": f}
+                                            for d in docs for c, f in d["classes"].items()])  # fmt: skip
+        insert_rows(con, "memory_facts", [{"draft_id": d["draft_id"], "kind": f["kind"], "ref": f.get("ref"), "text": f["text"],
+                                           "status": f.get("status"), "classes": json.dumps(f.get("classes", []))}
+                                          for d in docs for f in d["facts"]])  # fmt: skip
+        _refresh_df(con)
+
+    write(db, body)
 
 
 def _read(db: str | Path | None) -> Any:
-    from pmstudio.store.db import default_db_path
-
-    path = Path(db) if db is not None else default_db_path()
-    return connect(path, read_only=True) if path.exists() else None
+    """A read-only connection to the store (a DuckDB file or the team's lake), or None when there is none yet."""
+    target = resolve_target(db)
+    return connect(target, read_only=True) if target_exists(target) else None
 
 
 def similar_docs(terms: dict[str, float], classes: Sequence[str], *, exclude: str | None, limit: int,

@@ -5,15 +5,13 @@ Never rename, reorder or edit a migration once it has landed; append a new one.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
 
 import duckdb
 
-from pmstudio.store.db import first_row
+from pmstudio.store.db import first_row, retry_conflicts
 from pmstudio.store.lake import PortableConnection, is_lake_connection
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
@@ -354,31 +352,43 @@ def fol_m002_memory(con: duckdb.DuckDBPyConnection) -> None:
 
 def _migrate_lake(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The same migrations on a DuckLake: DDL without keys/indexes (lake.portable_ddl). Another machine may
-    migrate at the same moment: a failed commit is rolled back and retried after re-reading what is applied."""
+    migrate at the same moment: each migration checks `_migrations` inside its own transaction, and a
+    commit that conflicts with the other machine's is rolled back and retried (db.retry_conflicts)."""
+    where = first_row(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"))
+    lake = str(where[0]) if where else ""
+    if lake in _CURRENT_LAKES:  # migrations are never undone: once current, a process need not look again
+        return []
     portable = cast(duckdb.DuckDBPyConnection, PortableConnection(con))
     ran: list[str] = []
-    for attempt in range(6):
-        try:
-            ensure_migrations_table(portable)
-            done = set(applied(con))
-            for name, fn in MIGRATIONS:
-                if name in done:
-                    continue
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    fn(portable)
-                    con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC)])
+
+    def once() -> None:
+        ensure_migrations_table(portable)
+        done = set(applied(con))
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if name in applied(con):  # read in the same snapshot the DDL runs in
                     con.execute("COMMIT")
-                except Exception:
+                    continue
+                fn(portable)
+                con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC)])
+                con.execute("COMMIT")
+            except BaseException:
+                try:
                     con.execute("ROLLBACK")
-                    raise
-                ran.append(name)
-            return ran
-        except duckdb.Error:
-            if attempt == 5:
+                except duckdb.TransactionException:  # a failed COMMIT already ended it
+                    pass
                 raise
-            time.sleep(0.2 * (attempt + 1) * (1 + random.random()))
+            ran.append(name)
+
+    retry_conflicts(once, what="applying the store's migrations")
+    _CURRENT_LAKES.add(lake)
     return ran
+
+
+_CURRENT_LAKES: set[str] = set()
 
 
 def ensure_migrations_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from pmstudio.store.db import connect, first_row
+from pmstudio.store.db import connect, first_row, write
 from pmstudio.store.migrations import migrate
 
 
@@ -36,18 +37,21 @@ def save_link(
     link: TrackerLink, *, incident_id: str, title: str, source: str, db: str | Path | None = None
 ) -> None:
     now = datetime.now(UTC)
-    with connect(db) as con:
-        migrate(con)
+    key = [link.tracker, link.target, link.item_key]
+
+    def body(con: Any) -> None:  # update-or-insert without ON CONFLICT: the team store (DuckLake) has no keys
         con.execute(
-            """
-            INSERT INTO tracker_links VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (tracker, target, item_key) DO UPDATE SET
-                issue_id = excluded.issue_id, issue_url = excluded.issue_url, title = excluded.title,
-                source = excluded.source, updated_at = excluded.updated_at
-            """,
-            [link.tracker, link.target, link.item_key, incident_id, title, link.issue_id, link.issue_url, source,
-             now, now],
+            "UPDATE tracker_links SET issue_id = ?, issue_url = ?, title = ?, source = ?, updated_at = ? "
+            "WHERE tracker = ? AND target = ? AND item_key = ?",
+            [link.issue_id, link.issue_url, title, source, now, *key],
         )
+        con.execute(
+            "INSERT INTO tracker_links SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM tracker_links WHERE tracker = ? AND target = ? AND item_key = ?)",
+            [*key, incident_id, title, link.issue_id, link.issue_url, source, now, now, *key],
+        )
+
+    write(db, body)
 
 
 def count_links(db: str | Path | None = None) -> int:

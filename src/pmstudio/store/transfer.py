@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel, ValidationError
 
-from pmstudio.store.db import Target, connect, target_exists
-from pmstudio.store.migrations import applied, migrate
+from pmstudio.store.db import Target, connect, target_exists, write
+from pmstudio.store.migrations import applied
 
 MANIFEST = "manifest.json"
 FORMAT = "pmstudio-store-export/1"
@@ -95,46 +95,43 @@ def import_parquet(target: Target, folder: Path) -> dict[str, int]:
     for t in manifest.tables:
         if not (folder / f"{t}.parquet").is_file():
             raise TransferError(f"{folder}: {t}.parquet missing")
-    added: dict[str, int] = {}
-    with connect(target) as con:
-        migrate(con)
+
+    def body(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        added: dict[str, int] = {}
         unknown = sorted(set(manifest.migrations) - set(applied(con)))
         if unknown:
             raise TransferError(f"{folder}: exported by a newer pmstudio (migrations {', '.join(unknown)} unknown here)")
         here = set(_tables(con))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            src = {t: f"read_parquet({_lit(folder / f'{t}.parquet')})" for t in manifest.tables if t in here}
-            con.execute(f"CREATE TEMP TABLE _new_runs AS SELECT run_id FROM {src['runs']} "
-                        "WHERE run_id NOT IN (SELECT run_id FROM runs)" if "runs" in src else
-                        "CREATE TEMP TABLE _new_runs (run_id VARCHAR)")
-            drafts = src.get("drafts")
-            con.execute(f"CREATE TEMP TABLE _new_drafts AS SELECT draft_id FROM {drafts} "
-                        "WHERE run_id IN (SELECT run_id FROM _new_runs)" if drafts else
-                        "CREATE TEMP TABLE _new_drafts (draft_id VARCHAR)")
-            for t, rel in src.items():
-                cols = _columns(con, t)
-                theirs = set(con.execute(f"SELECT * FROM {rel} LIMIT 0").fetchdf().columns)
-                extra = theirs - set(cols)
-                if extra:
-                    raise TransferError(f"{folder / (t + '.parquet')}: columns unknown here: {', '.join(sorted(extra))}")
-                keep = [c for c in cols if c in theirs]
-                sel = ", ".join(f'"{c}"' for c in keep)
-                if "run_id" in keep:
-                    where = "WHERE run_id IN (SELECT run_id FROM _new_runs)"
-                    body = f"SELECT {sel} FROM {rel} {where}"
-                elif "draft_id" in keep and t not in ("prompt_versions", "bundles"):
-                    where = "WHERE draft_id IN (SELECT draft_id FROM _new_drafts)"
-                    body = f"SELECT {sel} FROM {rel} {where}"
-                else:
-                    body = f'SELECT {sel} FROM {rel} EXCEPT SELECT {sel} FROM "{t}"'
-                before = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])
-                con.execute(f'INSERT INTO "{t}" ({sel}) {body}')
-                added[t] = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]) - before
-            con.execute("DROP TABLE _new_runs")
-            con.execute("DROP TABLE _new_drafts")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        src = {t: f"read_parquet({_lit(folder / f'{t}.parquet')})" for t in manifest.tables if t in here}
+        con.execute(f"CREATE TEMP TABLE _new_runs AS SELECT run_id FROM {src['runs']} "
+                    "WHERE run_id NOT IN (SELECT run_id FROM runs)" if "runs" in src else
+                    "CREATE TEMP TABLE _new_runs (run_id VARCHAR)")
+        drafts = src.get("drafts")
+        con.execute(f"CREATE TEMP TABLE _new_drafts AS SELECT draft_id FROM {drafts} "
+                    "WHERE run_id IN (SELECT run_id FROM _new_runs)" if drafts else
+                    "CREATE TEMP TABLE _new_drafts (draft_id VARCHAR)")
+        for t, rel in src.items():
+            cols = _columns(con, t)
+            theirs = set(con.execute(f"SELECT * FROM {rel} LIMIT 0").fetchdf().columns)
+            extra = theirs - set(cols)
+            if extra:
+                raise TransferError(f"{folder / (t + '.parquet')}: columns unknown here: {', '.join(sorted(extra))}")
+            keep = [c for c in cols if c in theirs]
+            sel = ", ".join(f'"{c}"' for c in keep)
+            if "run_id" in keep:
+                where = "WHERE run_id IN (SELECT run_id FROM _new_runs)"
+                rows = f"SELECT {sel} FROM {rel} {where}"
+            elif "draft_id" in keep and t not in ("prompt_versions", "bundles"):
+                where = "WHERE draft_id IN (SELECT draft_id FROM _new_drafts)"
+                rows = f"SELECT {sel} FROM {rel} {where}"
+            else:
+                rows = f'SELECT {sel} FROM {rel} EXCEPT SELECT {sel} FROM "{t}"'
+            before = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0])
+            con.execute(f'INSERT INTO "{t}" ({sel}) {rows}')
+            added[t] = int(con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]) - before
+        con.execute("DROP TABLE _new_runs")
+        con.execute("DROP TABLE _new_drafts")
+        return added
+
+    added = write(target, body)
     return added

@@ -13,8 +13,7 @@ from ulid import ULID
 
 from pmstudio.prompts import load_prompt_file, prompts_dir
 from pmstudio.schema import Bundle, DraftRecord, Usage
-from pmstudio.store.db import connect, first_row, insert_rows
-from pmstudio.store.migrations import migrate
+from pmstudio.store.db import first_row, insert_rows, write
 
 
 def _now() -> datetime:
@@ -23,8 +22,7 @@ def _now() -> datetime:
 
 def open_db(path: str | Path | None = None) -> None:
     """Create the database file and apply pending migrations."""
-    with connect(path) as con:
-        migrate(con)
+    write(path, lambda con: None)
 
 
 def bundle_key(bundle: Bundle) -> str:
@@ -48,12 +46,8 @@ def start_run(
     code_version: str = "", run_id: str | None = None,
 ) -> str:
     run_id = run_id or str(ULID())
-    with connect(path) as con:
-        migrate(con)
-        con.execute(
-            "INSERT INTO runs VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?)",
-            [run_id, kind, _now(), command, json.dumps(settings or {}, default=str), code_version, duckdb.__version__],
-        )
+    row = [run_id, kind, _now(), command, json.dumps(settings or {}, default=str), code_version, duckdb.__version__]
+    write(path, lambda con: con.execute("INSERT INTO runs VALUES (?, ?, 'running', ?, NULL, ?, ?, ?, ?)", row))
     return run_id
 
 
@@ -77,9 +71,9 @@ def mark_interrupted(*, path: str | Path | None = None) -> list[str]:
     import socket
 
     host = socket.gethostname()
-    gone = []
-    with connect(path) as con:
-        migrate(con)
+
+    def body(con: duckdb.DuckDBPyConnection) -> list[str]:
+        gone = []
         rows = con.execute("SELECT run_id, settings FROM runs WHERE status = 'running' AND finished_at IS NULL").fetchall()
         for run_id, raw in rows:
             try:
@@ -91,7 +85,9 @@ def mark_interrupted(*, path: str | Path | None = None) -> list[str]:
                 gone.append(str(run_id))
         for run_id in gone:
             con.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", [run_id])
-    return gone
+        return gone
+
+    return write(path, body)
 
 
 def reopen_run(run_id: str, *, path: str | Path | None = None) -> None:
@@ -99,16 +95,19 @@ def reopen_run(run_id: str, *, path: str | Path | None = None) -> None:
     import os
     import socket
 
-    with connect(path) as con:
+    def body(con: duckdb.DuckDBPyConnection) -> None:
         row = first_row(con.execute("SELECT settings FROM runs WHERE run_id = ?", [run_id]))
         settings = json.loads(row[0] or "{}") if row else {}
         settings.update(pid=os.getpid(), host=socket.gethostname())
         con.execute("UPDATE runs SET status = 'running', settings = ? WHERE run_id = ?", [json.dumps(settings), run_id])
 
+    write(path, body, migrate=False)
+
 
 def finish_run(run_id: str, status: str, *, path: str | Path | None = None) -> None:
-    with connect(path) as con:
-        con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, _now(), run_id])
+    now = _now()
+    write(path, lambda con: con.execute("UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", [status, now, run_id]),
+          migrate=False)
 
 
 def draft_rows(
@@ -242,42 +241,38 @@ def record_draft(
     command: str = "draft",
 ) -> str:
     """Store one draft (its run too, when `run_id` is None) in a single transaction; return the run id."""
-    with connect(path) as con:
-        migrate(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if run_id is None:
-                run_id = str(ULID())
-                con.execute(
-                    "INSERT INTO runs VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        run_id,
-                        record.status,
-                        record.started_at,
-                        record.finished_at,
-                        command,
-                        json.dumps({"model": record.model, "prompt_set": record.prompt_set, **record.settings}, default=str),
-                        record.code_version,
-                        duckdb.__version__,
-                    ],
-                )
-            draft_rows(
-                con, record, bundle, run_id=run_id, markdown=markdown, case_id=case_id, cache_key=cache_key,
-                repeat_idx=repeat_idx,
+    own_run = run_id is None
+    run = run_id or str(ULID())
+
+    def body(con: duckdb.DuckDBPyConnection) -> None:
+        if own_run:
+            con.execute(
+                "INSERT INTO runs VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run,
+                    record.status,
+                    record.started_at,
+                    record.finished_at,
+                    command,
+                    json.dumps({"model": record.model, "prompt_set": record.prompt_set, **record.settings}, default=str),
+                    record.code_version,
+                    duckdb.__version__,
+                ],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    return run_id
+        draft_rows(
+            con, record, bundle, run_id=run, markdown=markdown, case_id=case_id, cache_key=cache_key,
+            repeat_idx=repeat_idx,
+        )
+
+    write(path, body)
+    return run
 
 
 def update_draft_markdown(draft_id: str, markdown: str, postmortem_json: str | None = None, *, path: str | Path | None = None) -> None:
     """Autosave an edited draft (dashboard edits, applied rewrites)."""
     from pmstudio.store.memory import forget_draft
 
-    with connect(path) as con:
-        migrate(con)
+    def body(con: duckdb.DuckDBPyConnection) -> None:
         forget_draft(con, draft_id)  # the memory re-indexes the edited draft (e.g. an action ticked done)
         if postmortem_json is None:
             con.execute("UPDATE drafts SET markdown = ? WHERE draft_id = ?", [markdown, draft_id])
@@ -286,8 +281,9 @@ def update_draft_markdown(draft_id: str, markdown: str, postmortem_json: str | N
                 "UPDATE drafts SET markdown = ?, postmortem = ? WHERE draft_id = ?", [markdown, postmortem_json, draft_id]
             )
 
+    write(path, body)
+
 
 def delete_run(run_id: str, *, path: str | Path | None = None) -> None:
     """Forget a run row (a run that failed before any of its drafts was kept)."""
-    with connect(path) as con:
-        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+    write(path, lambda con: con.execute("DELETE FROM runs WHERE run_id = ?", [run_id]), migrate=False)
