@@ -18,7 +18,8 @@ import pytest
 from pydantic_ai import models as pai_models
 from typer.testing import CliRunner
 
-from pmstudio.agents.sections import SectionDeps, check_output, empty_answer
+from pmstudio.agents.messages import parse_prompt
+from pmstudio.agents.sections import SectionDeps, answer_args, check_output, empty_answer
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.cli import app
 from pmstudio.orchestrator import DraftSettings, draft_postmortem
@@ -152,19 +153,22 @@ def test_library_default_has_no_fallback_and_rerun_redrafts_fallbacks(srv: FakeP
 
 
 def test_empty_answers_fail_as_validation(srv: FakeProviderServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+    from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart, UserPromptPart
     from pydantic_ai.models.function import AgentInfo, FunctionModel
 
     def empty(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         tool = info.output_tools[0]
+        first = messages[0]
+        assert isinstance(first, ModelRequest)
+        section = parse_prompt("\n".join(str(p.content) for p in first.parts if isinstance(p, UserPromptPart))).section
         args: dict[str, Any] = {}
-        if "severity" in json.dumps(tool.parameters_json_schema):
+        if section == "impact":
             claim = {"text": "", "evidence": []}
             args = {"severity": "low", **{k: claim for k in ImpactSection.model_fields if k not in (
                 "severity", "severity_rationale", "duration_minutes")}}
-        if "summary" in tool.parameters_json_schema.get("properties", {}):
+        if section == "summary":
             args = {"title": "Summary Section", "summary": "  "}
-        return ModelResponse(parts=[ToolCallPart(tool.name, args)])
+        return ModelResponse(parts=[ToolCallPart(tool.name, answer_args(section, args))])
 
     record = asyncio.run(draft_postmortem(sample_bundle(), model=FunctionModel(empty),
                                           settings=DraftSettings(max_revisions=0, use_critic_agent=False)))

@@ -13,6 +13,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from pmstudio import orchestrator
 from pmstudio.agents.messages import parse_prompt
+from pmstudio.agents.sections import answer_args
 from pmstudio.orchestrator import DraftSettings, draft_postmortem
 from pmstudio.schema import SECTION_NAMES, Bundle, Finding, PostMortem
 from pmstudio.testing.factories import minimal_section, sample_bundle
@@ -57,10 +58,11 @@ class Scripted:
             self.in_flight -= 1
         hook = self.overrides.get(section)
         if callable(hook):
-            return _answer(info, hook(parsed, messages))
+            payload = hook(parsed, messages)
+            return _answer(info, payload if section == "critic" else answer_args(section, payload))
         if section == "critic":
             return _answer(info, {"findings": []})
-        return _answer(info, minimal_section(section, self.bundle))
+        return _answer(info, answer_args(section, minimal_section(section, self.bundle)))
 
 
 @pytest.fixture(autouse=True)

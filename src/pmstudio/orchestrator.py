@@ -30,7 +30,7 @@ from pmstudio.agents import (
     agent_for,
     critic_agent_for,
 )
-from pmstudio.agents.messages import render_evidence, render_task, user_prompt
+from pmstudio.agents.messages import SECTION_SYSTEM, render_evidence, render_task, user_prompt
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.critic import review
 from pmstudio.parsers.zones import time_conflict_findings
@@ -63,6 +63,8 @@ class DraftSettings(BaseModel):
     use_critic_agent: bool = True
     sequential: bool = Field(default=False, description="run section agents one at a time (benchmark baseline)")
     prompt_cache: bool = Field(default=True, description="mark the shared evidence prefix as cacheable")
+    warm_cache: bool = Field(default=True, description="where the provider bills cache writes (Anthropic), send the "
+                             "first section of a draft alone until its answer starts, so the others read its cached prefix")
     fallback: bool = Field(default=False, description="a section whose model call fails gets the offline drafter's "
                            "section, marked as a fallback (the CLI and dashboard turn this on)")
 
@@ -163,6 +165,7 @@ class _Drafter:
         self.outputs: dict[str, BaseModel] = {}
         self.errors: dict[str, SectionFailure] = {}
         self.critic_not_run: str | None = None
+        self.warmed = False  # the shared prefix was sent once before a fan-out
 
     def prompt(self, task: str) -> str | list[Any]:
         """Evidence first (identical for every agent, so providers can cache it), then the task."""
@@ -173,21 +176,34 @@ class _Drafter:
         name = "single_shot" if section == SINGLE_SHOT else section
         return name, agent_for(name, self.resolved.output_mode)
 
-    async def run_section(self, section: str, round_no: int, feedback: list[Finding] | None = None) -> None:
+    async def run_section(self, section: str, round_no: int, feedback: list[Finding] | None = None,
+                          answering: asyncio.Event | None = None) -> None:
+        """Draft (or revise) one section; `answering` is set once the model's answer starts (or the call ends)."""
+        try:
+            await self._run_section(section, round_no, feedback, answering)
+        finally:
+            if answering is not None:
+                answering.set()
+
+    async def _run_section(self, section: str, round_no: int, feedback: list[Finding] | None,
+                           answering: asyncio.Event | None) -> None:
         agent_name, agent = self._agent_for(section)
         pfile = self.prompts.files.get(agent_name)
         self.on_status(section, "revising" if feedback else "drafting")
         context: dict[str, Any] = {
-            name: self.outputs[name].model_dump(mode="json")
+            name: self.outputs[name].model_dump(mode="json", exclude_none=True)
             for name in CONTEXT_OF.get(section, ())
             if name in self.outputs
         }
         if feedback and section != SINGLE_SHOT and section in self.outputs:
-            context["previous_draft"] = self.outputs[section].model_dump(mode="json")
-        task = render_task(section, context=context or None, feedback=feedback)
+            context["previous_draft"] = self.outputs[section].model_dump(mode="json", exclude_none=True)
+        own = pfile.instructions if pfile else ""
+        # section agents share one system text (a cacheable prefix); their own prompt comes in the task
+        shared = section != SINGLE_SHOT
+        task = render_task(section, instructions=own if shared else None, context=context or None, feedback=feedback)
         deps = SectionDeps(
             section=section,
-            instructions=pfile.instructions if pfile else "",
+            instructions=SECTION_SYSTEM if shared else own,
             evidence_ids=self.evidence_ids,
             evidence_times=self.evidence_times,
             require_content=not self.resolved.offline,
@@ -204,11 +220,21 @@ class _Drafter:
         try:
             if pfile is None:
                 raise KeyError(f"prompt set {self.prompts.name!r} has no prompt for {agent_name!r}")
+            handler = None
+            if answering is not None:
+                signal = answering
+
+                async def handler(_: Any, events: Any) -> None:  # streams the call: its first event is enough
+                    async for _event in events:
+                        signal.set()
+                        return
+
             result = await agent.run(
                 self.prompt(task),
                 model=self.resolved.model,
                 deps=deps,
                 model_settings=self.resolved.settings,
+                event_stream_handler=handler,
             )
         except Exception as exc:  # one failing section never sinks the others
             reason, detail = failure_reason(exc), self.resolved.describe(exc)
@@ -275,7 +301,25 @@ class _Drafter:
             for s in sections:
                 await self.run_section(s, round_no, feedback.get(s))
             return
+        if self._warm_first(sections):
+            # a provider makes a cache entry readable once the answer that wrote it starts: the first
+            # section goes alone until then, so the others read the shared prefix instead of each writing it
+            self.warmed = True
+            answering = asyncio.Event()
+            first = asyncio.create_task(self.run_section(sections[0], round_no, feedback.get(sections[0]), answering))
+            try:
+                await answering.wait()
+            except asyncio.CancelledError:
+                first.cancel()
+                raise
+            await asyncio.gather(first, *(self.run_section(s, round_no, feedback.get(s)) for s in sections[1:]))
+            return
         await asyncio.gather(*(self.run_section(s, round_no, feedback.get(s)) for s in sections))
+
+    def _warm_first(self, sections: Sequence[str]) -> bool:
+        """Warm the cache before the draft's first fan-out, where the provider bills cache writes (Anthropic)."""
+        return (self.settings.warm_cache and self.settings.prompt_cache and self.resolved.content_blocks
+                and not self.warmed and len(sections) > 1)
 
     async def initial(self, reuse: dict[str, BaseModel]) -> None:
         self.outputs.update(reuse)

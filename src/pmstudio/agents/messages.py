@@ -1,9 +1,11 @@
-"""The wire format of what section agents are sent: one shared evidence block, then a task.
+"""The wire format of what section agents are sent: one shared prefix, then the agent's own task.
 
-The evidence block is identical for every agent of a draft (so providers can cache it as a prefix);
-the task names the section and carries optional context (other sections, as JSON) and critic
-feedback (findings, as JSON). The offline model parses the same text back, so it sees exactly what a
-cloud model sees.
+Every section agent of a draft sends the same prefix: the same output tool (one schema covering every
+section, `sections.SectionAnswer`), the same system text (`SECTION_SYSTEM`) and the same evidence
+block, so a provider's prefix cache serves all of them after the first. Everything that differs
+between agents comes after the evidence, in the task: the section's name, its instructions (the
+prompt file), optional context (other sections, as compact JSON) and critic feedback (findings, as
+JSON). The offline model parses the same text back, so it sees exactly what a cloud model sees.
 
 `user_prompt()` is the one place that decides how the two reach the wire: one string, evidence first
 (every OpenAI-compatible server reads a string, and prefix caches still hit because the evidence leads),
@@ -26,6 +28,7 @@ from pmstudio.schema import Bundle, Evidence, Finding
 
 EVIDENCE_HEADER = "# EVIDENCE"
 TASK_HEADER = "# TASK"
+INSTRUCTIONS_HEADER = "# INSTRUCTIONS"
 CONTEXT_HEADER = "# CONTEXT"
 FEEDBACK_HEADER = "# FEEDBACK"
 
@@ -67,17 +70,35 @@ def render_evidence(bundle: Bundle) -> str:
     return head + "\n".join(evidence_line(e) for e in bundle.evidence) + "\n"
 
 
+SECTION_SYSTEM = (
+    "You draft one section of a blameless incident post-mortem from the evidence in the user message. "
+    "The task after the evidence names the section and gives its instructions, and may add other sections "
+    "as context and reviewer feedback. Answer in the output format: fill only the section the task names "
+    "and leave every other section out."
+)
+"""The system text every section agent of a draft shares (its own instructions come in the task)."""
+
+
+def _compact(value: Any) -> str:
+    # ASCII-escaped: a raw U+2028 or U+0085 in a text would split the one-line JSON for str.splitlines()
+    return json.dumps(value, default=str, sort_keys=True, separators=(",", ":"))
+
+
 def render_task(
     section: str,
     *,
+    instructions: str | None = None,
     context: dict[str, Any] | None = None,
     feedback: list[Finding] | None = None,
 ) -> str:
+    """The part of a section agent's message after the shared evidence: what differs between agents."""
     parts = [f"{TASK_HEADER}\nsection: {section}\n"]
+    if instructions and instructions.strip():
+        parts.append(f"{INSTRUCTIONS_HEADER} (for the {section} section)\n{instructions.strip()}\n")
     if context:
-        parts.append(f"{CONTEXT_HEADER} (JSON)\n{json.dumps(context, default=str, sort_keys=True)}\n")
+        parts.append(f"{CONTEXT_HEADER} (JSON)\n{_compact(context)}\n")
     if feedback:
-        body = json.dumps([f.model_dump() for f in feedback], sort_keys=True)
+        body = _compact([f.model_dump(exclude_none=True) for f in feedback])
         parts.append(f"{FEEDBACK_HEADER} (critic findings to fix in this revision, JSON)\n{body}\n")
     return "\n".join(parts)
 
@@ -135,6 +156,9 @@ def parse_prompt(text: str) -> ParsedPrompt:
             continue
         if raw.startswith(TASK_HEADER):
             block = "task"
+            continue
+        if raw.startswith(INSTRUCTIONS_HEADER):
+            block = "instructions"  # the prompt file's text: for the model, nothing to parse
             continue
         if raw.startswith(CONTEXT_HEADER):
             block = "context"

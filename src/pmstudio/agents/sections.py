@@ -1,10 +1,14 @@
 """Section agents: one pydantic-ai `Agent` per post-mortem section, plus the single-shot agent.
 
 Agents are module-level and created without a model (the model is chosen per run, so tests can use
-`agent.override(model=...)`). Instructions come from the prompt set in the run's deps; the user
-prompt is the shared evidence block, a cache point, and the section's task. An output validator
+`agent.override(model=...)`). Every section agent has the same output type, `SectionAnswer` (one
+schema covering every section, each optional), and the same system text, so all agents of a draft
+send an identical prefix (output tool, system, evidence) that a provider caches once; the section's
+own instructions come from the prompt set in the task after the evidence (see `messages`). An
+output validator takes the agent's own section out of the answer (the others are ignored) and
 checks grounding: cited evidence ids must exist and timeline times must be evidence times. Problems
-are sent back as a retry; on the last attempt the bad items are dropped and reported instead.
+are sent back as a retry; on the last attempt the bad items are dropped and reported instead. The
+single-shot agent answers a `FullDraft` with its own prompt as the system text.
 """
 
 from __future__ import annotations
@@ -43,6 +47,23 @@ class FullDraft(BaseModel):
     lessons: LessonsSection
     actions: ActionsSection
     supporting: SupportingSection
+
+
+class SectionAnswer(BaseModel):
+    """One section of the post-mortem: fill only the section the task names and leave the others out."""
+
+    timeline: TimelineSection | None = None
+    impact: ImpactSection | None = None
+    root_cause: RootCauseSection | None = None
+    lessons: LessonsSection | None = None
+    supporting: SupportingSection | None = None
+    actions: ActionsSection | None = None
+    summary: SummarySection | None = None
+
+
+def answer_args(section: str, output: dict[str, Any]) -> dict[str, Any]:
+    """The output tool's arguments for `section`'s answer `output` (a FullDraft for `all` is as is)."""
+    return output if section in ("all", "single_shot") else {section: output}
 
 
 @dataclass
@@ -200,6 +221,15 @@ async def _validate(ctx: RunContext[SectionDeps], output: Any) -> Any:
     return output
 
 
+async def _validate_section(ctx: RunContext[SectionDeps], output: Any) -> Any:
+    """A section agent's answer: its own section out of the shared `SectionAnswer`, then `_validate`."""
+    part = getattr(output, ctx.deps.section, None) if isinstance(output, SectionAnswer) else output
+    if part is None:  # never a drafted section, not even on the last attempt
+        raise ModelRetry(f"The answer has no `{ctx.deps.section}`: fill that section (the task names it) from "
+                         "the evidence and leave the other sections out.")
+    return await _validate(ctx, part)
+
+
 def _make_agent(name: str, output_type: Any) -> Agent[SectionDeps, Any]:
     agent: Agent[SectionDeps, Any] = Agent(
         output_type=output_type,
@@ -212,17 +242,17 @@ def _make_agent(name: str, output_type: Any) -> Agent[SectionDeps, Any]:
     def _instructions(ctx: RunContext[SectionDeps]) -> str:
         return ctx.deps.instructions
 
-    agent.output_validator(_validate)
+    agent.output_validator(_validate if name == "single_shot" else _validate_section)
     return agent
 
 
-timeline_agent = _make_agent("timeline", TimelineSection)
-impact_agent = _make_agent("impact", ImpactSection)
-root_cause_agent = _make_agent("root_cause", RootCauseSection)
-actions_agent = _make_agent("actions", ActionsSection)
-lessons_agent = _make_agent("lessons", LessonsSection)
-supporting_agent = _make_agent("supporting", SupportingSection)
-summary_agent = _make_agent("summary", SummarySection)
+timeline_agent = _make_agent("timeline", SectionAnswer)
+impact_agent = _make_agent("impact", SectionAnswer)
+root_cause_agent = _make_agent("root_cause", SectionAnswer)
+actions_agent = _make_agent("actions", SectionAnswer)
+lessons_agent = _make_agent("lessons", SectionAnswer)
+supporting_agent = _make_agent("supporting", SectionAnswer)
+summary_agent = _make_agent("summary", SectionAnswer)
 single_shot_agent = _make_agent("single_shot", FullDraft)
 
 SECTION_AGENTS: dict[str, Agent[SectionDeps, Any]] = {
@@ -235,7 +265,7 @@ SECTION_AGENTS: dict[str, Agent[SectionDeps, Any]] = {
     "summary": summary_agent,
 }
 
-OUTPUT_TYPES: dict[str, type[BaseModel]] = {
+OUTPUT_TYPES: dict[str, type[BaseModel]] = {  # what each agent's run returns (a section's own model)
     "timeline": TimelineSection,
     "impact": ImpactSection,
     "root_cause": RootCauseSection,
@@ -260,7 +290,7 @@ def agent_for(name: str, mode: str = "tool") -> Agent[SectionDeps, Any]:
         from pydantic_ai import NativeOutput, PromptedOutput
 
         wrapper = NativeOutput if mode == "native" else PromptedOutput
-        _MODE_AGENTS[(name, mode)] = _make_agent(name, wrapper(OUTPUT_TYPES[name]))
+        _MODE_AGENTS[(name, mode)] = _make_agent(name, wrapper(FullDraft if name == "single_shot" else SectionAnswer))
     return _MODE_AGENTS[(name, mode)]
 
 
@@ -270,6 +300,6 @@ WAVES: tuple[tuple[str, ...], ...] = (
     ("actions", "summary"),
 )
 CONTEXT_OF: dict[str, tuple[str, ...]] = {
-    "actions": ("root_cause", "timeline"),
-    "summary": ("timeline", "impact", "root_cause", "lessons"),
+    "actions": ("root_cause",),  # its contributing factors, which action items link to
+    "summary": ("timeline", "impact", "root_cause"),  # what happened, the impact and its duration, the cause
 }

@@ -171,6 +171,8 @@ def apply_problems(data: dict[str, Any], section: str, problems: list[str], erro
         drops.append(parts)
     for err in errors:
         loc = [x for x in err.get("loc", ()) if isinstance(x, (str, int))]
+        if section != "all" and loc and loc[0] == section:  # an error in the shared answer type's part
+            loc = loc[1:]
         if loc:
             drops.append(list(loc[:-1]) if len(loc) > 1 and isinstance(loc[-2], int) else list(loc))
     # deepest and highest indices first so earlier drops do not shift later paths

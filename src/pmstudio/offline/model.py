@@ -88,12 +88,19 @@ def _retry_feedback(messages: list[ModelMessage], tool_name: str | None) -> tupl
     return problems, errors
 
 
+def _output_schema(info: AgentInfo) -> dict[str, Any]:
+    """The JSON schema the agent asks its answer in (output tool, or native / prompted output object)."""
+    if info.output_tools:
+        return info.output_tools[0].parameters_json_schema
+    obj = info.model_request_parameters.output_object
+    return dict(obj.json_schema) if obj is not None else {}
+
+
 def _section_from_schema(info: AgentInfo) -> str:
     """The section an output tool's schema describes, when the task does not say."""
-    if not info.output_tools:
-        return ""
-    props = set(info.output_tools[0].parameters_json_schema.get("properties", {}))
-    if props == set(FullDraft.model_fields):
+    schema = _output_schema(info)
+    props = set(schema.get("properties", {}))
+    if props == set(FullDraft.model_fields) and set(schema.get("required", [])) == props:
         return ALL
     for name, model in SECTION_TYPES.items():
         if props == set(model.model_fields):
@@ -114,7 +121,10 @@ def _answer(messages: list[ModelMessage], info: AgentInfo) -> tuple[str | None, 
     if problems or errors:
         data = apply_problems(data, parsed.section, problems, errors)
     model = FullDraft if parsed.section == ALL else SECTION_TYPES[parsed.section]
-    return tool, model.model_validate(data).model_dump_json()
+    payload = model.model_validate(data).model_dump_json()
+    if parsed.section != ALL and set(_output_schema(info).get("properties", {})) == set(SECTION_TYPES):
+        payload = f'{{"{parsed.section}": {payload}}}'  # the shared answer type: only the section asked for
+    return tool, payload
 
 
 def offline_function(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pmstudio.agents.messages import EvidenceLine, parse_prompt
+from pmstudio.agents.messages import TASK_HEADER, EvidenceLine, parse_prompt
 
 NOT_STATED = "Not stated in the materials."
 _BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -33,6 +33,7 @@ class Grounding:
     evidence: list[EvidenceLine] = field(default_factory=list)
     title: str | None = None
     incident_id: str = ""
+    section: str = ""  # the section the request's task names (`# TASK` block), if any
 
     @property
     def timed(self) -> list[EvidenceLine]:
@@ -44,7 +45,7 @@ def grounding_from_texts(texts: list[str]) -> Grounding:
     out = Grounding()
     seen: set[str] = set()
     for text in texts:
-        if "[" not in text:
+        if "[" not in text and TASK_HEADER not in text:  # neither evidence nor a task
             continue
         try:
             parsed = parse_prompt(text)
@@ -56,6 +57,7 @@ def grounding_from_texts(texts: list[str]) -> Grounding:
                 out.evidence.append(e)
         out.title = out.title or parsed.title
         out.incident_id = out.incident_id or parsed.incident_id
+        out.section = parsed.section or out.section
     return out
 
 
@@ -280,10 +282,33 @@ class _Builder:
         return self.rng.randint(int(lo), int(max(lo, hi)))
 
 
+def _nullable(builder: _Builder, node: dict[str, Any]) -> bool:
+    node = builder.resolve(node)
+    options = [builder.resolve(o) for o in node.get("anyOf", node.get("oneOf", []))]
+    kinds = node.get("type")
+    return any(o.get("type") == "null" for o in options) or (isinstance(kinds, list) and "null" in kinds)
+
+
+def _one_part(builder: _Builder, schema: dict[str, Any], section: str) -> dict[str, Any] | None:
+    """For an answer of optional parts, one per section (a section agent's shared output type) whose task
+    names one of them: that part filled, the others left out (or null where a strict schema requires
+    every key), as a model does. None for any other schema."""
+    root = builder.resolve(schema)
+    props: dict[str, Any] = root.get("properties") or {}
+    if not section or section not in props or len(props) < 2 or not all(_nullable(builder, p) for p in props.values()):
+        return None
+    required = set(root.get("required") or [])
+    out: dict[str, Any] = {k: None for k in props if k in required and k != section}
+    out[section] = builder.value(props[section], section, None, None)
+    return out
+
+
 def answer_for_schema(schema: dict[str, Any], grounding: Grounding, rng: random.Random) -> Any:
-    """A value valid for `schema`, grounded in `grounding` where the field names allow it."""
+    """A value valid for `schema`, grounded in `grounding` where the field names allow it. For an answer
+    of optional per-section parts, only the part the task names is filled, as a model would."""
     builder = _Builder(schema, grounding, rng)
-    return builder.value(schema, "", None, None)
+    part = _one_part(builder, schema, grounding.section)
+    return part if part is not None else builder.value(schema, "", None, None)
 
 
 def plain_text_answer(grounding: Grounding) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from pmstudio.testing.answers import EvidenceLine, Grounding, _Builder, grounding_from_texts
+from pmstudio.testing.answers import EvidenceLine, Grounding, _Builder, _one_part, grounding_from_texts
 
 MODEL_NAME = "hostile"
 LONG = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 200)[:10_000]
@@ -89,8 +89,8 @@ class _HostileBuilder(_Builder):
         lo = int(node.get("minItems", 0))
         hi = node.get("maxItems")
         roll = self.rng.random()
-        if lo == 0 and roll < 0.25:
-            return []  # an empty list where one was expected
+        if lo == 0 and roll < 0.25 and not (name == "findings" and self.draft):
+            return []  # an empty list where one was expected (a critic with a draft always finds something)
         items = self.resolve(node.get("items", {}) or {})
         if self._is_id_list(name, items, node):
             ids = [self._next(BAD_IDS)]
@@ -169,8 +169,16 @@ def draft_in(texts: list[str]) -> dict[str, Any] | None:
 
 def hostile_answer_for_schema(schema: dict[str, Any], texts: list[str], rng: random.Random) -> Any:
     """A hostile value valid for `schema`, for a request whose texts are `texts`."""
-    builder = _HostileBuilder(schema, grounding_from_texts(texts), rng, draft_in(texts))
-    return builder.value(schema, "", None, None)
+    grounding = grounding_from_texts(texts)
+    builder = _HostileBuilder(schema, grounding, rng, draft_in(texts))
+    part = _one_part(builder, schema, grounding.section)
+    if part is None:
+        return builder.value(schema, "", None, None)
+    # the section asked for, and a section that was not asked for (its agent must ignore it)
+    props = builder.resolve(schema)["properties"]
+    other = rng.choice(sorted(k for k in props if k != grounding.section))
+    part[other] = builder.value(props[other], other, None, None)
+    return part
 
 
 def _texts(messages: list[ModelMessage]) -> list[str]:
