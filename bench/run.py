@@ -2,7 +2,9 @@
 
 Run with `make bench`. Prints one table per benchmark and writes var/bench/results.json.
   1. parallel drafting     concurrent vs sequential section agents vs the slowest section (fake server latency)
-  2. token economy         input tokens per draft, multi-agent vs seed-single-shot, with and without the cache prefix
+  2. token economy         billed input per draft (Anthropic cache prices), multi-agent vs seed-single-shot, first
+                           draft and repeat, with and without warm-up / cache points
+  2b. decode time          multi-agent vs single-shot wall time when answers take a time per output token
   3. eval grid throughput  cells/s at concurrency 1, 4, 16 against the fake server; cached re-run vs first run
   4. input scaling         offline draft of 1, 10, 100 MB of generated logs+chat: time and peak RSS
   5. store                 dashboard leaderboard and case-drill queries over 1 M score rows
@@ -105,39 +107,144 @@ def bench_parallel(quick: bool) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- 2. token economy
 
+BILLED_WRITE, BILLED_READ = 1.25, 0.1
+"""Anthropic's prices for the 5-minute prompt cache, as multiples of the base input price: a cache write
+costs 1.25x, a cache read 0.1x. `billed()` weighs a draft's input tokens by them."""
+
+
+def billed(u: Any) -> float:
+    """Billed-input-equivalent: uncached input + 1.25 x cache-write + 0.1 x cache-read tokens."""
+    uncached = u.input_tokens - u.cache_read_tokens - u.cache_write_tokens
+    return uncached + BILLED_WRITE * u.cache_write_tokens + BILLED_READ * u.cache_read_tokens
+
+
+class _AnthropicFake:
+    """A fake server on the Anthropic wire, with ANTHROPIC_* pointed at it while in use."""
+
+    def __init__(self, **config: Any) -> None:
+        from pmstudio.testing.fake_server import FakeProviderServer
+
+        self.srv = FakeProviderServer(**config)
+
+    def __enter__(self) -> Any:
+        self.srv.start()
+        os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench-not-a-key"
+        os.environ["ANTHROPIC_BASE_URL"] = self.srv.anthropic_base_url
+        return self.srv
+
+    def __exit__(self, *exc: object) -> None:
+        os.environ.pop("ANTHROPIC_API_KEY", None)
+        os.environ.pop("ANTHROPIC_BASE_URL", None)
+        self.srv.stop()
+
 
 def bench_tokens(quick: bool) -> dict[str, Any]:
-    """Input tokens per draft; the cache column is a second, identical draft on the same server (as eval
-    repeats, revision rounds and re-runs of failed sections do): how much of its input is read from cache."""
+    """Input per draft on the Anthropic wire, billed as Anthropic bills the prompt cache. Each variant
+    drafts twice on a fresh fake server: the first draft, then a repeat (as eval repeats and re-runs do).
+    The server answers after a time to first token, and a prefix is readable only once the answer that
+    wrote it starts, so requests sent at once each write it (as with the real API): hence the warm-up."""
     from pmstudio.orchestrator import DraftSettings, draft_postmortem
-    from pmstudio.testing.fake_server import FakeProviderServer
 
     bundle = example_bundle()
+    variants = [  # (label, prompt set, prompt cache, warm-up)
+        ("multi-agent (default)", "default", True, True),
+        ("multi-agent, no warm-up", "default", True, False),
+        ("multi-agent, no cache points", "default", False, False),
+        ("single-shot", "seed-single-shot", True, True),
+        ("single-shot, no cache points", "seed-single-shot", False, False),
+    ]
     rows, out = [], {}
-    for prompt_set in ("default", "seed-single-shot"):
-        for cache in (True, False):
-            with FakeProviderServer() as srv:
-                os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench-not-a-key"
-                os.environ["ANTHROPIC_BASE_URL"] = srv.anthropic_base_url
-                try:
-                    settings = DraftSettings(max_revisions=0, use_critic_agent=False, prompt_cache=cache)
-                    first = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
-                    again = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
-                finally:
-                    os.environ.pop("ANTHROPIC_API_KEY", None)
-                    os.environ.pop("ANTHROPIC_BASE_URL", None)
-            u, r = first.usage, again.usage
-            share = r.cache_read_tokens / r.input_tokens if r.input_tokens else 0.0
-            key = f"{prompt_set}/{'cache' if cache else 'no-cache'}"
-            out[key] = {"input_tokens": u.input_tokens, "repeat_cache_read_tokens": r.cache_read_tokens,
-                        "repeat_cache_read_share": share, "requests": u.requests, "status": first.status}
-            rows.append([prompt_set, "on" if cache else "off", u.requests, u.input_tokens, r.cache_read_tokens, share])
-    base = out["seed-single-shot/no-cache"]["input_tokens"] or 1
-    out["multi_over_single_input"] = out["default/no-cache"]["input_tokens"] / base
-    table("2. token economy per draft (Anthropic wire protocol; fake server with prefix cache)",
-          ["prompt set", "cache points", "requests", "input tokens", "cache-read tokens (repeat draft)",
-           "cache-read share (repeat draft)"], rows)
-    console.print(f"multi-agent / single-shot input tokens: {out['multi_over_single_input']:.2f}x")
+    for label, prompt_set, cache, warm in variants:
+        with _AnthropicFake(latency_s=0.25, decode_s_per_token=0.0002):
+            settings = DraftSettings(max_revisions=0, use_critic_agent=False, prompt_cache=cache, warm_cache=warm)
+            first = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
+            again = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
+        u, r = first.usage, again.usage
+        out[label] = {"requests": u.requests, "input_tokens": u.input_tokens, "cache_write_tokens": u.cache_write_tokens,
+                      "cache_read_tokens": u.cache_read_tokens, "output_tokens": u.output_tokens, "billed_first": billed(u),
+                      "billed_repeat": billed(r), "status": first.status}
+        rows.append([label, u.requests, u.input_tokens, u.cache_write_tokens, u.cache_read_tokens, billed(u), billed(r),
+                     u.output_tokens])
+    multi, single = out["multi-agent (default)"], out["single-shot"]
+    out["first_multi_over_single"] = multi["billed_first"] / single["billed_first"]
+    out["repeat_multi_over_single_first"] = multi["billed_repeat"] / single["billed_first"]
+    out["repeat_multi_over_single_repeat"] = multi["billed_repeat"] / single["billed_repeat"]
+    out["first_multi_over_single_uncached"] = multi["billed_first"] / out["single-shot, no cache points"]["billed_first"]
+    out["multi_over_single_input"] = (out["multi-agent, no cache points"]["input_tokens"]
+                                      / out["single-shot, no cache points"]["input_tokens"])
+    table("2. token economy per draft (Anthropic wire; fake server with prefix cache; billed = uncached + "
+          f"{BILLED_WRITE} x write + {BILLED_READ} x read)",
+          ["variant", "requests", "input tokens", "cache write", "cache read", "billed (first draft)",
+           "billed (repeat draft)", "output tokens"], rows)
+    table("2. token economy: ratios", ["measure", "value", "target"], [
+        ["multi-agent / single-shot, billed, first draft", out["first_multi_over_single"], "<= 1.5"],
+        ["multi-agent repeat / single-shot first draft, billed", out["repeat_multi_over_single_first"], "<= 1.1"],
+        ["multi-agent repeat / single-shot repeat, billed", out["repeat_multi_over_single_repeat"], "-"],
+        ["multi-agent first / single-shot without cache points, billed", out["first_multi_over_single_uncached"], "-"],
+        ["input tokens without cache points, multi / single (was 3.74)", out["multi_over_single_input"], "-"],
+    ])
+    return out
+
+
+# --------------------------------------------------------------------------- 2b. decode time
+
+
+def bench_decode(quick: bool) -> dict[str, Any]:
+    """Wall time of a draft when answers take as long as LLM serving does: time to first token, then a
+    time per output token. One long single-shot generation against seven section agents (a section given
+    others as context starts when they are done; the first sent alone until its answer starts) producing
+    about the same total output."""
+    from pmstudio.agents import CONTEXT_OF, WAVES
+    from pmstudio.orchestrator import DraftSettings, draft_postmortem
+
+    latency, per_token = (0.15, 0.003) if quick else (0.3, 0.006)
+    bundle = example_bundle()
+    settings = DraftSettings(max_revisions=0, use_critic_agent=False)
+    out: dict[str, Any] = {"latency_s": latency, "decode_s_per_token": per_token}
+    with _AnthropicFake(latency_s=latency, decode_s_per_token=per_token):
+        # warm-up: the first draft in a process pays the SDK imports and client set-up; measure after it
+        asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", settings=settings))
+        t0 = time.perf_counter()
+        single = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set="seed-single-shot",
+                                              settings=settings))
+        out["single_shot_s"] = time.perf_counter() - t0
+        starts: dict[str, float] = {}
+
+        def seen(section: str, status: str) -> None:
+            if status == "drafting":
+                starts.setdefault(section, time.perf_counter())
+
+        t0 = time.perf_counter()
+        multi = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", settings=settings, on_status=seen))
+        out["multi_agent_s"] = time.perf_counter() - t0
+    lat = {s.section: s.latency_ms / 1000 for s in multi.sections}
+    # critical path from the measured section times: a section given others as context can start when they
+    # end; the others when the draft starts, except that all but the warm-up call wait for its first token
+    # (measured: the earliest of their starts after the warm-up's)
+    free = [s for wave in WAVES for s in wave if not CONTEXT_OF.get(s)]
+    warm = min(free, key=lambda s: starts[s])
+    ttft = min(starts[s] for s in free if s != warm) - starts[warm]
+    ends: dict[str, float] = {}
+    for s in (s for wave in WAVES for s in wave):
+        ready = max((ends[d] for d in CONTEXT_OF.get(s, ())), default=0.0 if s == warm else ttft)
+        ends[s] = ready + lat[s]
+    critical = max(ends.values())
+    out["warm_up_section"], out["warm_up_ttft_s"] = warm, ttft
+    out.update({"critical_path_s": critical, "single_output_tokens": single.usage.output_tokens,
+                "multi_output_tokens": multi.usage.output_tokens, "status": [single.status, multi.status],
+                "section_output_tokens": {s.section: s.usage.output_tokens for s in multi.sections}})
+    out["multi_over_single"] = out["multi_agent_s"] / out["single_shot_s"]
+    out["multi_over_critical_path"] = out["multi_agent_s"] / critical
+    table(f"2b. decode time (Anthropic wire; fake server: {latency} s to first token + {per_token * 1000:g} ms per output token)",
+          ["measure", "value"], [
+              ["single-shot draft wall (s)", out["single_shot_s"]],
+              ["single-shot output tokens", single.usage.output_tokens],
+              ["multi-agent draft wall, concurrent (s)", out["multi_agent_s"]],
+              ["multi-agent output tokens (all sections)", multi.usage.output_tokens],
+              ["critical path from the section times and their context dependencies (s)", critical],
+              ["multi-agent / single-shot wall (target <= 0.5)", out["multi_over_single"]],
+              ["multi-agent wall / its critical path (target <= 1.2)", out["multi_over_critical_path"]],
+          ])
     return out
 
 
@@ -480,7 +587,7 @@ def bench_compare(quick: bool) -> dict[str, Any]:
     return out
 
 
-BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store,
+BENCHES = {"parallel": bench_parallel, "tokens": bench_tokens, "decode": bench_decode, "grid": bench_grid, "scaling": bench_scaling, "store": bench_store,
            "similar": bench_similar, "check": bench_check, "compare": bench_compare}
 
 

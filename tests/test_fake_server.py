@@ -234,6 +234,74 @@ def test_anthropic_sse_stream_and_cache_usage(srv: FakeProviderServer) -> None:
     assert usage["cache_read_input_tokens"] == usage["cache_creation_input_tokens"] == 0
 
 
+def test_a_prefix_is_readable_only_once_the_answer_that_wrote_it_starts(srv: FakeProviderServer) -> None:
+    """Requests sent while the first is still before its answer all write the prefix (as the providers
+    do); a request after that reads it. The first is held before its answer by a hang fault, not timed."""
+    import threading
+
+    url = srv.anthropic_base_url + "/v1/messages"
+    srv.add_fault("hang", contains="section: timeline", hang_s=60)
+    held: list[dict[str, Any]] = []
+    first = threading.Thread(target=lambda: held.append(json.loads(post(url, _anthropic_body(True))[2])))
+    first.start()
+    try:
+        for _ in range(500):  # until the held request is in flight (it looked the prefix up on arrival)
+            if srv.stats()["inflight"] == 1:
+                break
+            threading.Event().wait(0.02)
+        body = _anthropic_body(True)
+        body["messages"][0]["content"][1]["text"] = render_task("impact")  # same prefix, another task
+        during = json.loads(post(url, body)[2])["usage"]
+    finally:
+        srv.state.release.set()  # end the hang
+        first.join(timeout=30)
+    after = json.loads(post(url, body)[2])["usage"]
+    assert held and held[0]["usage"]["cache_creation_input_tokens"] > 0
+    assert during["cache_creation_input_tokens"] == held[0]["usage"]["cache_creation_input_tokens"]
+    assert during["cache_read_input_tokens"] == 0
+    assert after["cache_read_input_tokens"] == during["cache_creation_input_tokens"]
+    assert after["cache_creation_input_tokens"] == 0
+
+
+def test_decode_time_model() -> None:
+    """Reply time = time to first token + decode time per output token; a stream is paced chunk by chunk
+    so that its frames add up to the same decode time (pure arithmetic here; `make bench` times it)."""
+    from pmstudio.testing.fake_server import ServerConfig, _Handler, _tokens, reply_seconds
+
+    config = ServerConfig(latency_s=0.5, decode_s_per_token=0.01)
+    assert reply_seconds(config, 0) == 0.5
+    assert reply_seconds(config, 200) == pytest.approx(2.5)
+    text = json.dumps(answer_for_schema(TimelineSection.model_json_schema(), Grounding(), random.Random(1)))
+    pieces = [text[i : i + 64] for i in range(0, len(text), 64)]
+    frames = [b"start", b"block"] + [p.encode() for p in pieces] + [b"stop"]
+    waits = _Handler._pace(config, frames, ["", "", *pieces])
+    assert waits[:2] == [0.0, 0.0] and waits[-1] == 0.0
+    assert sum(waits) == pytest.approx(reply_seconds(config, _tokens(len(text))) - config.latency_s)
+    assert _Handler._pace(ServerConfig(), frames, ["", "", *pieces]) == [0.0] * len(frames)
+
+
+def test_streamed_answer_is_paced_by_its_output_tokens() -> None:
+    """A lower bound only (a wait guarantees it; load can only add to it): a streamed answer of N output
+    tokens spans at least N x the per-token time between its first and last frame."""
+    import time
+
+    with FakeProviderServer(decode_s_per_token=0.004) as fast:
+        req = urllib.request.Request(fast.anthropic_base_url + "/v1/messages", method="POST",
+                                     data=json.dumps(_anthropic_body(False, stream=True)).encode(),
+                                     headers={"content-type": "application/json"})
+        stamps: list[float] = []
+        usage: dict[str, Any] = {}
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            for line in resp:
+                if line.startswith(b"data: "):
+                    stamps.append(time.monotonic())
+                    event = json.loads(line[len(b"data: "):])
+                    if event["type"] == "message_delta":
+                        usage = event["usage"]
+    assert usage["output_tokens"] > 50
+    assert stamps[-1] - stamps[0] >= 0.004 * usage["output_tokens"] * 0.95
+
+
 # --------------------------------------------------------------------------- control plane
 
 

@@ -142,6 +142,44 @@ def test_second_draft_reads_the_cache(srv: FakeProviderServer, kind: str) -> Non
         assert first.usage.cache_write_tokens > 0
 
 
+def _prefix(entry: dict[str, Any], kind: str) -> tuple[str, str]:
+    """(what precedes the task: output tools + system + evidence, the task) of a logged request."""
+    body = entry["body"]
+    if kind == "anthropic":
+        first, *rest = body["messages"][0]["content"]
+        head = [body.get("tools"), body.get("system"), first]
+        return json.dumps(head, sort_keys=True), "".join(part["text"] for part in rest)
+    messages = body["messages"]
+    user = messages[-1]["content"] if len(messages) > 1 else messages[0]["content"]
+    assert isinstance(user, str)
+    cut = user.index("# TASK")
+    head = [body.get("tools"), body.get("response_format"), messages[:-1], user[:cut]]
+    return json.dumps(head, sort_keys=True), user[cut:]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_section_agent_sends_the_same_prefix(srv: FakeProviderServer, kind: str) -> None:
+    """Output tool, system text and evidence are identical for all seven section agents; only the task
+    after them differs. On Anthropic the first request writes that prefix and every other reads it (the
+    first section goes alone until its answer starts, then the rest fan out)."""
+    record = draft(sample_bundle(), ref_for(kind, srv),
+                   settings=DraftSettings(max_revisions=0, use_critic_agent=False))
+    assert record.status == "ok", record.error
+    log = srv.log()
+    assert sorted(tasks(log)) == sorted(SECTION_NAMES)
+    heads = {_prefix(e, kind)[0] for e in log}
+    assert len(heads) == 1
+    for entry, section in zip(log, tasks(log), strict=True):
+        task = _prefix(entry, kind)[1]
+        assert task.startswith(f"# TASK\nsection: {section}\n") and "# INSTRUCTIONS" in task
+    if kind == "anthropic":
+        usage = [e["usage"] for e in log]
+        assert log[0]["stream"] and tasks(log)[0] == "root_cause"  # the warm-up call streams: its start releases the rest
+        assert usage[0]["cache_creation_input_tokens"] > 0 and usage[0]["cache_read_input_tokens"] == 0
+        assert all(u["cache_creation_input_tokens"] == 0 for u in usage[1:])
+        assert all(u["cache_read_input_tokens"] == usage[0]["cache_creation_input_tokens"] for u in usage[1:])
+
+
 def test_secrets_are_redacted_before_any_request(srv: FakeProviderServer, tmp_path: Path) -> None:
     ingest = pytest.importorskip("pmstudio.ingest")
     secret = "ghp_Zx9kL2mN4pQ6rS8tU0vW1xY3zA5bC7dE9fG1"

@@ -1,4 +1,5 @@
-"""Draft a post-mortem: section agents in concurrent waves, then the critic's bounded revision loop.
+"""Draft a post-mortem: section agents concurrently (a section given others as context starts once they
+are done), then the critic's bounded revision loop.
 
 `draft_postmortem()` returns a `DraftRecord`; it never writes anything. The edges (CLI, dashboard,
 eval runner) decide what to store.
@@ -166,6 +167,7 @@ class _Drafter:
         self.errors: dict[str, SectionFailure] = {}
         self.critic_not_run: str | None = None
         self.warmed = False  # the shared prefix was sent once before a fan-out
+        self.fallback_lock = asyncio.Lock()
 
     def prompt(self, task: str) -> str | list[Any]:
         """Evidence first (identical for every agent, so providers can cache it), then the task."""
@@ -271,6 +273,10 @@ class _Drafter:
         """Give every failed section the offline drafter's section, marked as a fallback (never the model's)."""
         if not self.settings.fallback or self.resolved.offline:
             return
+        async with self.fallback_lock:  # sections waiting on context call this concurrently
+            await self._fall_back()
+
+    async def _fall_back(self) -> None:
         from pmstudio.offline import offline_model
 
         model = offline_model()
@@ -294,32 +300,48 @@ class _Drafter:
                 latency_ms=(time.perf_counter() - started) * 1000, dropped=list(deps.dropped)))
             self.on_status(section, "fallback")
 
-    async def run_many(self, sections: Sequence[str], round_no: int, feedback: dict[str, list[Finding]]) -> None:
+    async def run_many(self, sections: Sequence[str], round_no: int, feedback: dict[str, list[Finding]],
+                       after: dict[str, tuple[str, ...]] | None = None) -> None:
+        """Run `sections` concurrently; one listed in `after` starts once the sections it is given as context
+        are done (a failed one first gets the offline drafter's section when fallback is on)."""
         for s in sections:
             self.on_status(s, "queued")
-        if self.settings.sequential:
+        waits = {s: tuple(d for d in (after or {}).get(s, ()) if d in sections) for s in sections}
+        if self.settings.sequential:  # in the given order, which lists a section after its context
             for s in sections:
+                if waits[s]:
+                    await self.fall_back()
                 await self.run_section(s, round_no, feedback.get(s))
             return
-        if self._warm_first(sections):
-            # a provider makes a cache entry readable once the answer that wrote it starts: the first
-            # section goes alone until then, so the others read the shared prefix instead of each writing it
+        finished = {s: asyncio.Event() for s in sections}
+        first = self._warm_section([s for s in sections if not waits[s]], waits)
+        answering = asyncio.Event() if first else None
+        if first:
             self.warmed = True
-            answering = asyncio.Event()
-            first = asyncio.create_task(self.run_section(sections[0], round_no, feedback.get(sections[0]), answering))
-            try:
-                await answering.wait()
-            except asyncio.CancelledError:
-                first.cancel()
-                raise
-            await asyncio.gather(first, *(self.run_section(s, round_no, feedback.get(s)) for s in sections[1:]))
-            return
-        await asyncio.gather(*(self.run_section(s, round_no, feedback.get(s)) for s in sections))
 
-    def _warm_first(self, sections: Sequence[str]) -> bool:
-        """Warm the cache before the draft's first fan-out, where the provider bills cache writes (Anthropic)."""
-        return (self.settings.warm_cache and self.settings.prompt_cache and self.resolved.content_blocks
-                and not self.warmed and len(sections) > 1)
+        async def one(s: str) -> None:
+            try:
+                if waits[s]:
+                    for d in waits[s]:
+                        await finished[d].wait()
+                    await self.fall_back()
+                elif answering is not None and s != first:
+                    # a provider makes a cache entry readable once the answer that wrote it starts: the
+                    # first section goes alone until then, so the others read the shared prefix it wrote
+                    await answering.wait()
+                await self.run_section(s, round_no, feedback.get(s), answering if s == first else None)
+            finally:
+                finished[s].set()
+
+        await asyncio.gather(*(one(s) for s in sections))
+
+    def _warm_section(self, free: Sequence[str], waits: dict[str, tuple[str, ...]]) -> str | None:
+        """The section sent alone first, before the draft's first fan-out, where the provider bills cache
+        writes (Anthropic): the one most other sections are given as context (it heads the longest chain)."""
+        if not (self.settings.warm_cache and self.settings.prompt_cache and self.resolved.content_blocks
+                and not self.warmed and len(free) > 1):
+            return None
+        return max(free, key=lambda s: sum(s in w for w in waits.values()))
 
     async def initial(self, reuse: dict[str, BaseModel]) -> None:
         self.outputs.update(reuse)
@@ -328,14 +350,13 @@ class _Drafter:
                 await self.run_many([SINGLE_SHOT], 0, {})
             await self.fall_back()
             return
-        for wave in WAVES:
-            todo = [s for s in wave if s not in self.outputs]
-            for s in wave:
-                if s in self.outputs:
-                    self.on_status(s, "done")
-            if todo:
-                await self.run_many(todo, 0, {})
-            await self.fall_back()  # before the next wave, which gets these sections as context
+        for s in SECTION_NAMES:
+            if s in self.outputs:
+                self.on_status(s, "done")
+        todo = [s for wave in WAVES for s in wave if s not in self.outputs]
+        if todo:
+            await self.run_many(todo, 0, {}, after=CONTEXT_OF)
+        await self.fall_back()
 
     def assemble(self) -> PostMortem:
         return assemble_postmortem(

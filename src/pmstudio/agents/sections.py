@@ -294,7 +294,8 @@ def agent_for(name: str, mode: str = "tool") -> Agent[SectionDeps, Any]:
     return _MODE_AGENTS[(name, mode)]
 
 
-# Drafting order: every section of a wave runs concurrently; a later wave gets earlier sections as context.
+# Drafting order: the first wave runs concurrently; a section of a later wave gets earlier sections as
+# context (CONTEXT_OF) and starts as soon as those are done.
 WAVES: tuple[tuple[str, ...], ...] = (
     ("timeline", "impact", "root_cause", "lessons", "supporting"),
     ("actions", "summary"),

@@ -6,12 +6,17 @@ tool use, `output_config.format`, prompted JSON). Every structured answer is gen
 schema in the request (`pmstudio.testing.answers`), grounded in the request's evidence block, and
 deterministic for a given seed and request body. Usage numbers simulate prefix caching: a prefix seen
 before (per model; up to an Anthropic `cache_control` breakpoint, or any 512-character boundary for
-OpenAI) is reported as cache-read tokens, a new marked prefix as cache-write tokens.
+OpenAI) is reported as cache-read tokens, a new marked prefix as cache-write tokens. As with the real
+providers, a prefix is looked up when its request arrives and becomes readable only once the answer
+that wrote it starts (after `latency_s`), so requests sent at once all write it.
+
+Timing models LLM serving: an answer starts after `latency_s` (time to first token) and takes
+`decode_s_per_token` per output token after that (`reply_seconds()`); a streamed answer is paced.
 
 Control endpoints: `GET /_log` (requests with auth headers redacted), `GET /_stats`, `GET|POST /_reset`,
 `GET|POST /_faults` (inject: 429 with retry-after, 500, 529 overloaded, hang, malformed tool arguments,
-truncated stream; scoped by count, model glob, api and a body substring), `POST /_config` (latency_s, seed,
-min_cache_tokens, strict). `strict` makes the OpenAI API as strict as llama-cpp-python's server (`STRICT`).
+truncated stream; scoped by count, model glob, api and a body substring), `POST /_config` (latency_s,
+decode_s_per_token, seed, min_cache_tokens, strict). `strict` makes the OpenAI API as strict as llama-cpp-python's server (`STRICT`).
 
     with FakeProviderServer(seed=1) as srv:      # or srv.start() -> base url; srv.stop()
         srv.add_fault("429", retry_after=1)
@@ -32,6 +37,7 @@ import socket
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, cast
 
@@ -67,7 +73,8 @@ class Fault(BaseModel):
 
 class ServerConfig(BaseModel):
     seed: int = 0
-    latency_s: float = Field(default=0.0, ge=0, description="added before every provider answer")
+    latency_s: float = Field(default=0.0, ge=0, description="added before every provider answer (time to first token)")
+    decode_s_per_token: float = Field(default=0.0, ge=0, description="seconds per output token after the first")
     strict: bool = Field(default=False, description="OpenAI API as strict as llama-cpp-python's server (see STRICT)")
     min_cache_tokens: int = Field(default=0, ge=0, description="prefixes shorter than this are never cached")
     answers: Literal["grounded", "hostile"] = Field(
@@ -120,6 +127,11 @@ def _tokens(chars: int) -> int:
     return max(1, math.ceil(chars / 4)) if chars else 0
 
 
+def reply_seconds(config: ServerConfig, output_tokens: int) -> float:
+    """How long an answer of `output_tokens` takes: time to first token, then decode time per token."""
+    return config.latency_s + config.decode_s_per_token * output_tokens
+
+
 class _State:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
@@ -159,8 +171,9 @@ class _State:
         return None
 
     # --------------------------------------------------------------- prefix-cache simulation
-    def openai_cached(self, model: str, canonical: str) -> int:
-        """Characters of `canonical` served from cache (longest block prefix seen before)."""
+    def openai_cached(self, model: str, canonical: str) -> tuple[int, list[tuple[str, str, str]]]:
+        """Characters of `canonical` served from cache (longest block prefix seen before), and the cache
+        keys this request writes (`register` them once its answer starts)."""
         h = hashlib.sha256()
         hashes = []
         for i in range(0, len(canonical) - len(canonical) % _CHUNK, _CHUNK):
@@ -171,13 +184,14 @@ class _State:
             for k, digest in enumerate(hashes, start=1):
                 if ("openai", model, digest) in self.cache:
                     hit = k * _CHUNK
-            self.cache.update(("openai", model, d) for d in hashes)
-        return hit if _tokens(len(canonical)) >= self.config.min_cache_tokens else 0
+        keys = [("openai", model, d) for d in hashes]
+        return (hit if _tokens(len(canonical)) >= self.config.min_cache_tokens else 0), keys
 
-    def anthropic_cached(self, model: str, blocks: list[str], marks: list[int]) -> tuple[int, int]:
-        """(read, write) characters for the prefix ending at the request's last cache breakpoint."""
+    def anthropic_cached(self, model: str, blocks: list[str], marks: list[int]) -> tuple[int, int, list[tuple[str, str, str]]]:
+        """(read, write) characters for the prefix ending at the request's last cache breakpoint, and the
+        cache keys this request writes (`register` them once its answer starts)."""
         if not marks:
-            return 0, 0
+            return 0, 0, []
         h = hashlib.sha256()
         digests, ends, total = [], [], 0
         for block in blocks:
@@ -187,11 +201,26 @@ class _State:
             ends.append(total)
         last = max(marks)
         if _tokens(ends[last]) < self.config.min_cache_tokens:
-            return 0, 0
+            return 0, 0, []
         with self.lock:
             read = max((ends[i] for i in range(last + 1) if ("anthropic", model, digests[i]) in self.cache), default=0)
-            self.cache.update(("anthropic", model, digests[i]) for i in marks)
-        return read, ends[last] - read
+        return read, ends[last] - read, [("anthropic", model, digests[i]) for i in marks]
+
+    def register(self, keys: list[tuple[str, str, str]]) -> None:
+        """Make prefixes readable from cache (called when the answer that wrote them starts)."""
+        with self.lock:
+            self.cache.update(keys)
+
+
+@dataclass
+class _Lookup:
+    """A request's prefix-cache lookup at arrival: characters read and written, all prompt characters,
+    and the cache keys it writes (readable once its answer starts)."""
+
+    read: int
+    write: int
+    total: int
+    keys: list[tuple[str, str, str]]
 
 
 class _Server(ThreadingHTTPServer):
@@ -304,7 +333,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._abort()
         self.wfile.write(body)
 
-    def _sse(self, frames: list[bytes], truncate: bool) -> None:
+    def _sse(self, frames: list[bytes], truncate: bool, pace: list[float] | None = None) -> None:
+        """Send SSE frames; `pace[i]` seconds are waited before frame i (decode time)."""
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
@@ -313,7 +343,9 @@ class _Handler(BaseHTTPRequestHandler):
         if truncate:  # half the events, then half an event, then the connection drops
             cut = max(len(frames) // 2, 1)
             frames = frames[:cut] + [frames[cut][: len(frames[cut]) // 2]]
-        for frame in frames:
+        for i, frame in enumerate(frames):
+            if pace and i < len(pace) and pace[i] > 0:
+                self.state.stopping.wait(pace[i])
             self.wfile.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
             self.wfile.flush()
         if truncate:
@@ -414,6 +446,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             state.log.append(entry)
             config = state.config
+        lookup = self._openai_cache(req, model) if api == "openai" else self._anthropic_cache(req, model)
         try:
             if config.latency_s:
                 state.stopping.wait(config.latency_s)
@@ -434,10 +467,11 @@ class _Handler(BaseHTTPRequestHandler):
             malformed = bool(fault and fault.kind == "malformed")
             truncate = bool(fault and fault.kind == "truncate")
             entry["status"] = 200
+            state.register(lookup.keys)  # the answer starts: what this request wrote is readable from now on
             if api == "openai":
-                entry["usage"] = self._openai(req, rng, body_hash, malformed, truncate, config.strict)
+                entry["usage"] = self._openai(req, rng, body_hash, malformed, truncate, config, lookup)
             else:
-                entry["usage"] = self._anthropic(req, rng, body_hash, malformed, truncate)
+                entry["usage"] = self._anthropic(req, rng, body_hash, malformed, truncate, config, lookup)
         except (BrokenPipeError, ConnectionResetError):
             entry["status"] = "client-gone"
             self.close_connection = True
@@ -457,8 +491,28 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(code, {"error": {"message": message, "type": otype, "code": otype}}, headers)
 
     # --------------------------------------------------------------- OpenAI chat completions
+    def _openai_cache(self, req: dict[str, Any], model: str) -> _Lookup:
+        canonical = json.dumps([req.get("tools"), req.get("response_format"), req.get("messages")], sort_keys=True)
+        read, keys = self.state.openai_cached(model, canonical)
+        return _Lookup(read=read, write=0, total=len(canonical), keys=keys)
+
+    def _decode(self, config: ServerConfig, output_tokens: int) -> None:
+        """Wait the decode time of a non-streamed answer (the time to first token was already waited)."""
+        if config.decode_s_per_token and output_tokens:
+            self.state.stopping.wait(config.decode_s_per_token * output_tokens)
+
+    @staticmethod
+    def _pace(config: ServerConfig, frames: list[bytes], chunks: list[str]) -> list[float]:
+        """Per-frame waits of a streamed answer: each content chunk takes its tokens' decode time."""
+        waits = [0.0] * len(frames)
+        if config.decode_s_per_token:
+            for i, chunk in enumerate(chunks):
+                waits[i] = config.decode_s_per_token * _tokens(len(chunk))
+        return waits
+
     def _openai(self, req: dict[str, Any], rng: random.Random, h: str, malformed: bool, truncate: bool,
-                strict: bool = False) -> dict[str, Any]:
+                config: ServerConfig, lookup: _Lookup) -> dict[str, Any]:
+        strict = config.strict
         model = str(req.get("model", ""))
         tools = [(t["function"]["name"], t["function"].get("parameters") or {}) for t in req.get("tools") or []
                  if t.get("type") == "function"]
@@ -475,9 +529,8 @@ class _Handler(BaseHTTPRequestHandler):
         cut = cap is not None and cap < _tokens(len(text))
         if cap is not None and cut:
             text = text[: 4 * cap]
-        canonical = json.dumps([req.get("tools"), req.get("response_format"), req.get("messages")], sort_keys=True)
-        cached = _tokens(self.state.openai_cached(model, canonical))
-        prompt = max(_tokens(len(canonical)), cached)
+        cached = _tokens(lookup.read)
+        prompt = max(_tokens(lookup.total), cached)
         completion = _tokens(len(text))
         usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
                                  "total_tokens": prompt + completion, "prompt_tokens_details": {"cached_tokens": cached}}
@@ -488,30 +541,32 @@ class _Handler(BaseHTTPRequestHandler):
                 msg["tool_calls"] = [{"id": f"call_{h[:12]}", "type": "function",
                                       "function": {"name": answer.tool, "arguments": text}}]
             finish = "length" if cut else ("tool_calls" if answer.tool else "stop")
+            self._decode(config, completion)
             self._json(200, {**base, "object": "chat.completion", "usage": usage,
                              "choices": [{"index": 0, "message": msg, "finish_reason": finish, "logprobs": None}]},
                        truncate=truncate)
             return usage
         chunk = {**base, "object": "chat.completion.chunk"}
         deltas: list[dict[str, Any]] = []
+        pieces = [text[i : i + 64] for i in range(0, len(text), 64)]
         if answer.tool:
             deltas.append({"role": "assistant", "tool_calls": [{"index": 0, "id": f"call_{h[:12]}", "type": "function",
                                                                "function": {"name": answer.tool, "arguments": ""}}]})
-            deltas += [{"tool_calls": [{"index": 0, "function": {"arguments": text[i : i + 64]}}]}
-                       for i in range(0, len(text), 64)]
+            deltas += [{"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} for piece in pieces]
         else:
             deltas.append({"role": "assistant", "content": ""})
-            deltas += [{"content": text[i : i + 64]} for i in range(0, len(text), 64)]
+            deltas += [{"content": piece} for piece in pieces]
         events = [{**chunk, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
         finish = "length" if cut else ("tool_calls" if answer.tool else "stop")
         events.append({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         events.append({**chunk, "choices": [], "usage": usage})
         frames = [f"data: {json.dumps(e)}\n\n".encode() for e in events] + [b"data: [DONE]\n\n"]
-        self._sse(frames, truncate)
+        self._sse(frames, truncate, self._pace(config, frames, ["", *pieces]))
         return usage
 
     # --------------------------------------------------------------- Anthropic messages
-    def _anthropic(self, req: dict[str, Any], rng: random.Random, h: str, malformed: bool, truncate: bool) -> dict[str, Any]:
+    def _anthropic(self, req: dict[str, Any], rng: random.Random, h: str, malformed: bool, truncate: bool,
+                   config: ServerConfig, lookup: _Lookup) -> dict[str, Any]:
         model = str(req.get("model", ""))
         tools = [(t["name"], t.get("input_schema") or {}) for t in req.get("tools") or [] if "input_schema" in t]
         choice = req.get("tool_choice") or {}
@@ -522,7 +577,7 @@ class _Handler(BaseHTTPRequestHandler):
         schema = fmt.get("schema") if fmt.get("type") == "json_schema" else None
         answer = _decide(tools, forced, schema, _texts_anthropic(req), rng, self.state.config.answers == "hostile")
         text = answer.wire_text(malformed)
-        read, write, total = self._anthropic_cache(req, model)
+        read, write, total = lookup.read, lookup.write, lookup.total
         usage = {"input_tokens": _tokens(total - read - write) if total > read + write else 0,
                  "cache_creation_input_tokens": _tokens(write), "cache_read_input_tokens": _tokens(read),
                  "output_tokens": _tokens(len(text))}
@@ -535,6 +590,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not req.get("stream"):
             if answer.tool:
                 block["input"] = json.loads(text) if not malformed else {"broken": text}
+            self._decode(config, usage["output_tokens"])
             self._json(200, {"id": msg_id, "type": "message", "role": "assistant", "model": model, "content": [block],
                              "stop_reason": stop, "stop_sequence": None, "usage": usage}, truncate=truncate)
             return usage
@@ -542,23 +598,24 @@ class _Handler(BaseHTTPRequestHandler):
         events: list[dict[str, Any]] = [{"type": "message_start", "message": {
             "id": msg_id, "type": "message", "role": "assistant", "model": model, "content": [],
             "stop_reason": None, "stop_sequence": None, "usage": start_usage}}]
+        pieces = [text[i : i + 64] for i in range(0, len(text), 64)]
         if answer.tool:
             events.append({"type": "content_block_start", "index": 0, "content_block": {**block, "input": {}}})
             events += [{"type": "content_block_delta", "index": 0,
-                        "delta": {"type": "input_json_delta", "partial_json": text[i : i + 64]}}
-                       for i in range(0, len(text), 64)]
+                        "delta": {"type": "input_json_delta", "partial_json": piece}} for piece in pieces]
         else:
             events.append({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
-            events += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text[i : i + 64]}}
-                       for i in range(0, len(text), 64)]
+            events += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
+                       for piece in pieces]
         events += [{"type": "content_block_stop", "index": 0},
                    {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
                     "usage": {"output_tokens": usage["output_tokens"]}},
                    {"type": "message_stop"}]
-        self._sse([f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events], truncate)
+        frames = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events]
+        self._sse(frames, truncate, self._pace(config, frames, ["", "", *pieces]))
         return usage
 
-    def _anthropic_cache(self, req: dict[str, Any], model: str) -> tuple[int, int, int]:
+    def _anthropic_cache(self, req: dict[str, Any], model: str) -> _Lookup:
         """Blocks in Anthropic's prefix order (tools, system, messages) and the breakpoints among them."""
         blocks: list[str] = []
         marks: list[int] = []
@@ -580,18 +637,18 @@ class _Handler(BaseHTTPRequestHandler):
                 add(part, f"{msg.get('role')}:")
         if req.get("cache_control") and blocks:  # automatic caching: a breakpoint on the last block
             marks.append(len(blocks) - 1)
-        read, write = self.state.anthropic_cached(model, blocks, sorted(set(marks)))
-        return read, write, sum(len(b) for b in blocks)
+        read, write, keys = self.state.anthropic_cached(model, blocks, sorted(set(marks)))
+        return _Lookup(read=read, write=write, total=sum(len(b) for b in blocks), keys=keys)
 
 
 class FakeProviderServer:
     """The fake provider in a background thread: `start()` -> base url, `stop()`, or use `with`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int = 0, latency_s: float = 0.0,
-                 min_cache_tokens: int = 0, strict: bool = False) -> None:
+                 min_cache_tokens: int = 0, strict: bool = False, decode_s_per_token: float = 0.0) -> None:
         self.host, self.port = host, port
         self.state = _State(ServerConfig(seed=seed, latency_s=latency_s, min_cache_tokens=min_cache_tokens,
-                                         strict=strict))
+                                         strict=strict, decode_s_per_token=decode_s_per_token))
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -667,12 +724,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer starts")
+    parser.add_argument("--decode", type=float, default=0.0, help="seconds per output token after that")
     parser.add_argument("--min-cache-tokens", type=int, default=0)
     parser.add_argument("--strict", action="store_true", help="reject what llama-cpp-python's server rejects")
     args = parser.parse_args(argv)
     srv = FakeProviderServer(args.host, args.port, seed=args.seed, latency_s=args.latency,
-                             min_cache_tokens=args.min_cache_tokens, strict=args.strict)
+                             min_cache_tokens=args.min_cache_tokens, strict=args.strict, decode_s_per_token=args.decode)
     url = srv.start()
     print(f"fake provider on {url}  (OpenAI base {srv.openai_base_url}, Anthropic base {srv.anthropic_base_url})",
           flush=True)
