@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +21,7 @@ from pmstudio.schema import Finding
 from pmstudio.store.changes import change_token
 from pmstudio.store.queries import case_scores, case_variants, cell_costs, eval_runs
 from pmstudio.ui import SECTION_TITLES, WHOLE_DRAFT, escape_md, metric_section, schema_sections
+from pmstudio.ui.compare_charts import COST_AXES, cost_spec, metric_ci_spec
 from pmstudio.ui.feedback import pairwise_preference
 from pmstudio.ui.leaderboard import default_thresholds, leaderboard_frame, styled, word_diff
 
@@ -43,6 +43,11 @@ def _comparison(run_ids: tuple[str, ...], fclass: str | None, version: str) -> C
     """Means, bootstrap CIs and paired differences (the slow part of a first load) once per runs and filter."""
     rows, _ = _scores_costs(run_ids, version)
     return compare(rows, by=("model", "prompt"), failure_class=fclass, calibrated=calibration_notice()[0])
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _word_diff(a: str, b: str) -> str:
+    return word_diff(a, b)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -113,18 +118,7 @@ st.caption(escape_md("Offline fallbacks (cells where a model call failed and the
 summ = pd.DataFrame([s.model_dump() for s in cmp.summaries])
 
 st.subheader("Metric by variant (mean with 95% CI)")
-base = alt.Chart(summ.dropna(subset=["mean"]))
-points = base.mark_point(filled=True, size=60).encode(
-    x=alt.X("mean:Q", scale=alt.Scale(domain=[0, 1]), title="mean"),
-    y=alt.Y("metric:N", title=None, axis=alt.Axis(labelLimit=110)),
-    color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300)),
-    yOffset="variant:N",
-    tooltip=["variant", "metric", "mean", "ci_low", "ci_high", "pass_rate"],
-)
-bars = base.mark_rule().encode(
-    x="ci_low:Q", x2="ci_high:Q", y="metric:N", color="variant:N", yOffset="variant:N"
-)
-st.altair_chart((bars + points).properties(width="container"), width="stretch")
+st.vega_lite_chart(summ.dropna(subset=["mean"]), metric_ci_spec(), width="stretch")
 
 
 @st.fragment
@@ -134,19 +128,9 @@ def cost_chart(costs: pd.DataFrame) -> None:
     costs = costs.assign(variant=costs["model"] + " | " + costs["prompt_set"])
     if fclass != "all":
         costs = costs[costs["failure_class"] == fclass]
-    axis = st.radio("x axis", ["latency_ms", "cost_usd", "input_tokens"], horizontal=True, key="compare_axis")
-    scatter = (
-        alt.Chart(costs)
-        .mark_circle(size=70)
-        .encode(
-            x=alt.X(f"{axis}:Q"),
-            y=alt.Y("quality:Q", title="mean score"),
-            color=alt.Color("variant:N", legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300)),
-            tooltip=["case_id", "variant", "latency_ms", "cost_usd", "quality", "status"],
-        )
-        .properties(width="container")
-    )
-    st.altair_chart(scatter, width="stretch")
+    axis = st.radio("x axis", list(COST_AXES), horizontal=True, key="compare_axis")
+    shown = costs[["case_id", "variant", "latency_ms", "cost_usd", "input_tokens", "quality", "status"]]
+    st.vega_lite_chart(shown, cost_spec(axis), width="stretch")
 
 
 if not costs.empty:
@@ -166,8 +150,8 @@ if cmp.diffs:
     regressed = sorted({c for d in cmp.diffs for c in d.regressed_cases})
     if regressed:
         st.error(f"Regressed cases (a score down by more than {REGRESSION_EPS} against the baseline):")
-        for c in regressed:  # case ids are ours (golden file names), links into the drill-down below
-            st.markdown(f"- [{escape_md(c)}](?runs={','.join(chosen)}&class={fclass}&case={c})")
+        # case ids are ours (golden file names): links into the drill-down below, one list (one element)
+        st.markdown("\n".join(f"- [{escape_md(c)}](?runs={','.join(chosen)}&class={fclass}&case={c})" for c in regressed))
 
 # --------------------------------------------------------------------------- drill-down
 
@@ -235,32 +219,45 @@ def drill_down() -> None:
         colored = part.style.format("{:.3f}", na_rep="-").apply(
             lambda row: ["background-color: #f8d7da" if row.name in worse else "" for _ in row], axis=1
         )
-        st.table(colored)  # a static table: light in the browser, one per section
+        if section == WHOLE_DRAFT:  # many metrics: one data grid (a static table draws each cell as Markdown)
+            st.dataframe(colored, width="stretch")
+        else:
+            st.table(colored)  # a section's few metrics: a static table
 
     sa = schema_sections(render_markdown(va.postmortem, critic=va.critic))
     sb = schema_sections(render_markdown(vb.postmortem, critic=vb.critic))
     _scores(WHOLE_DRAFT)
-    differs = 0
     shown = [s for s in dict.fromkeys([*sa, *sb]) if s != "review"]
+    changed = {s for s in shown if not _same(va, vb, s)}
+    sank = {s for s in shown if any(metric_section(m) == s for m in worse)}
+    # open at first: the sections where B regressed, else the first that differs; the others open on a click.
+    # The heavy part of a section (its score table, word diff, rendered Markdown) is built only while it is
+    # open (a lazy expander in this fragment: opening one re-runs only the drill-down), so a case whose
+    # every section changed does not diff them all on each click. The critic's findings are always there.
+    first_open = sank or set([s for s in shown if s in changed][:1])
     for section in shown:
-        changed = not _same(va, vb, section)
-        differs += changed
-        sank = any(metric_section(m) == section for m in worse)
         title = SECTION_TITLES.get(section, section.capitalize())
-        label = f"{title}{' · differs' if changed else ' · identical'}{' · B regressed' if sank else ''}"
-        with st.expander(label, expanded=changed or sank):
-            _scores(section)
+        label = (f"{title}{' · differs' if section in changed else ' · identical'}"
+                 f"{' · B regressed' if section in sank else ''}")
+        box = st.expander(label, expanded=section in first_open, on_change="rerun",
+                          key=f"compare_open_{va.draft_id}_{vb.draft_id}_{section}")
+        with box:
+            if box.open:
+                _scores(section)
             left, right = st.columns(2)
             left.markdown(f"**A** · {escape_md(a)}")
             right.markdown(f"**B** · {escape_md(b)}")
             _findings(left, [f for f in va.critic.findings if f.section == section])
             _findings(right, [f for f in vb.critic.findings if f.section == section])
-            if changed:
+            if not box.open:
+                continue
+            if section in changed:
                 st.markdown("**Word by word, B against A**")
-                st.markdown(word_diff(sa.get(section, ""), sb.get(section, "")))
+                st.markdown(_word_diff(sa.get(section, ""), sb.get(section, "")))
             with st.popover("Rendered Markdown of A and B"):
                 st.code(sa.get(section, ""), language="markdown", wrap_lines=True)
                 st.code(sb.get(section, ""), language="markdown", wrap_lines=True)
+    differs = len(changed)
     st.caption(f"{differs} of {len(shown)} sections differ between A and B.")
     pairwise_preference(va.draft_id, vb.draft_id, a, b)
 
