@@ -64,14 +64,37 @@ def _dedup_evidence(value: Any) -> Any:
 
 
 def _round_trip(pm: PostMortem, bundle: Bundle, template_name: str) -> None:
+    """Every line read back (nothing kept as untouched): the same section; and against a section that failed
+    (nothing to carry over), the same section but for what the layout does not show (_strip)."""
     tpl = load_template(template_name)
     for name in SECTION_NAMES:
         md = section_markdown(pm, name, tpl, bundle)
-        reading = read_section(md, pm, name, tpl, bundle)
+        reading = read_section(md, pm, name, tpl, bundle, keep_untouched=False)
         assert reading.ok, (template_name, name, [str(p) for p in reading.problems])
         section = pm.section(name)
         assert section is not None
         assert _dedup_evidence(reading.section) == _dedup_evidence(section.model_dump(mode="json")), (template_name, name)
+        assert read_section(md, pm, name, tpl, bundle).section == section.model_dump(mode="json")
+        if layout(tpl, name):
+            alone = read_section(md, pm.model_copy(update={name: None}), name, tpl, bundle)
+            assert alone.ok, (template_name, name, [str(p) for p in alone.problems])
+            expected = section.model_dump(mode="json")
+            for path in hidden_paths(tpl, name):  # not in this layout: nothing to read them from
+                _drop(expected, path.split(".")[1:])
+                _drop(alone.section, path.split(".")[1:])
+            assert _strip(alone.section, name) == _strip(expected, name), (template_name, name)
+
+
+def _drop(data: Any, parts: list[str]) -> None:
+    for i, part in enumerate(parts[:-1]):
+        if part.endswith("[]"):
+            for item in data.get(part[:-2], []):
+                _drop(item, parts[i + 1 :])
+            return
+        data = data.get(part, {})
+    if parts[-1].endswith("[]"):
+        return
+    data.pop(parts[-1], None)
 
 
 @pytest.mark.parametrize("template_name", builtin_names())
@@ -79,22 +102,23 @@ def test_render_then_read_gives_the_same_section(example: tuple[PostMortem, Bund
     _round_trip(*example, template_name)
 
 
-def _strip(value: Any, name: str) -> Any:
+def _strip(value: Any, name: str, hidden: set[str] | None = None) -> Any:
     """What the Markdown alone carries: hidden fields dropped, times to the minute, certainty (derived from
     the evidence) dropped, repeated ids once, lists in a stable order."""
+    hidden = CARRIED.get(name, set()) if hidden is None else hidden
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            if k in CARRIED.get(name, set()) or k in ("certainty", "sources"):
+            if k in hidden or k in ("certainty", "sources"):
                 continue
             if k == "at":
                 v = str(v)[:16]
             if k == "priority" and value.get("due"):
                 continue  # "Due: 2024-06-01" leaves no room for the priority
-            out[k] = list(dict.fromkeys(v)) if k == "evidence" else _strip(v, name)
+            out[k] = list(dict.fromkeys(v)) if k == "evidence" else _strip(v, name, set())
         return out
     if isinstance(value, list):
-        return sorted((_strip(v, name) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+        return sorted((_strip(v, name, set()) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     return value
 
 
@@ -269,7 +293,11 @@ def _timelines(draw: st.DrawFn) -> TimelineSection:
 
 
 def _pm(example: tuple[PostMortem, Bundle], **sections: Any) -> PostMortem:
-    return example[0].model_copy(update={"header": example[0].header.model_copy(update={"date": "2024-05-01"}), **sections})
+    """The example with generated sections; the header's date is the first entry's day, as drafts have it (a
+    one-day timeline shows bare times, read back on that day)."""
+    tl = sections.get("timeline")
+    day = min(e.at for e in tl.entries).date().isoformat() if tl is not None and tl.entries else "2024-05-01"
+    return example[0].model_copy(update={"header": example[0].header.model_copy(update={"date": day}), **sections})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -297,3 +325,26 @@ def test_generated_lessons_read_back_from_their_markdown_alone(
     reading = read_section(md, pm.model_copy(update={"lessons": None}), "lessons", tpl)
     assert reading.ok, [str(p) for p in reading.problems]
     assert reading.section == lessons.model_dump(mode="json")
+
+
+def test_a_part_left_untouched_is_kept_even_when_the_reader_cannot_read_it(example: tuple[PostMortem, Bundle]) -> None:
+    """A model's claim with Markdown and line breaks inside (the hostile fake writes such) does not block an
+    edit elsewhere in the section: it is kept exactly; touching it says what is wrong, with the line."""
+    pm, bundle = example
+    assert pm.lessons is not None
+    odd = Claim(text="fine\n## Injected heading\n<script>alert(1)</script> **bold", evidence=["notes.md:4", "nowhere:1"])
+    hostile = pm.model_copy(update={"lessons": pm.lessons.model_copy(update={"went_well": [odd]})})
+    tpl = seed_template()
+    md = section_markdown(hostile, "lessons", tpl, bundle)
+    edited = md.replace("### Technical Lessons\n- Not stated in the materials.", "### Technical Lessons\n- Disks fill up quietly")
+    assert edited != md
+    new, reading = replace_section_markdown(hostile, "lessons", edited, tpl, bundle)
+    assert new is not None and new.lessons is not None, [str(p) for p in reading.problems]
+    assert new.lessons.went_well == [odd]
+    assert [c.text for c in new.lessons.technical] == ["Disks fill up quietly"]
+    touched = edited.replace("<script>alert(1)</script> **bold", "<script>alert(2)</script> **bold")
+    new, reading = replace_section_markdown(hostile, "lessons", touched, tpl, bundle)
+    assert new is None
+    heading = touched.splitlines().index("## Injected heading") + 1
+    assert [str(p) for p in reading.problems] == [
+        f"line {heading + 1}: this text is under “Injected heading” (line {heading}), which is not a heading of this section"]

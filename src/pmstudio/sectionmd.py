@@ -12,21 +12,25 @@ place for (a summary's title, the impact's severity and minutes, the timeline's 
 priority next to a due date), the seconds of a time whose minute is unchanged, certainty marks of
 unchanged claims. Edited lines are matched to the old items (rapidfuzz), so a line whose `(evidence: …)`
 was dropped keeps the citations of the text it edits; a new line without a citation is a claim without
-evidence (`uncited`). `(evidence: none)` removes a claim's citations on purpose.
+evidence (`uncited`). `(evidence: none)` removes a claim's citations on purpose. A part of the section whose
+lines were not touched is kept exactly as it was, so text the reader cannot read back (a model's Markdown or
+line breaks inside a claim) never blocks an edit elsewhere, and problems on untouched lines are not repeated.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from difflib import SequenceMatcher
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz
 
 from pmstudio.certainty import assess
-from pmstudio.mdparse import Place, segments_from_markdown, strip_label
+from pmstudio.mdparse import MarkdownDoc, Place, segments_from_markdown, strip_label
 from pmstudio.render import FLAT_PHASE_LABEL, NO_ENTRIES, PHASE_LABEL, section_lines
 from pmstudio.schema import (
     IMPACT_CLAIMS,
@@ -115,13 +119,26 @@ def layout(template: Template, name: str) -> list[tuple[TemplateSection, list[Te
 def hidden_paths(template: Template, name: str) -> list[str]:
     """Text and list fields of section `name` the layout does not show (they are kept as they were)."""
     shown = {p for _s, fs in layout(template, name) for f in fs for p in f.paths}
-    model = SECTION_TYPES[name]
-    out = []
-    for attr in model.model_fields:
-        path = f"{name}.{attr}"
-        if path in shown or any(p.startswith(path + ".") for p in shown):
-            continue
-        out.append(path)
+    out: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for attr, info in model.model_fields.items():
+            path = f"{prefix}.{attr}"
+            if path in shown:
+                continue
+            if any(p.startswith(path + ".") for p in shown):
+                inner = info.annotation
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    walk(inner, path)
+                continue
+            out.append(path)
+
+    walk(SECTION_TYPES[name], name)
+    for _s, fs in layout(template, name):  # parts of each item a layout leaves out (kept from the item it edits)
+        for f in fs:
+            if f.kind == "action_items":
+                out += [f"{f.path}[].impact"] if f.style == "table" else []
+                out += [] if f.groups else [f"{f.path}[].horizon"]
     if name in shown:  # the whole section in one field: a timeline shows its entries, a summary its text
         out = [p for p in out if p not in ("summary.summary", "summary.evidence", "timeline.entries")]
     return out
@@ -318,8 +335,17 @@ def _prose(r: _Reader, f: TemplateField, lines: list[_Line]) -> Any:
 def _key_value(r: _Reader, fields: list[TemplateField], lines: list[_Line]) -> dict[str, Any]:
     items = {norm_heading(i.label): i for f in fields for i in f.items}
     out: dict[str, Any] = {}
+    grouped: list[tuple[_Line, str, str]] = []  # a line without a label continues the item before it
     for ln in lines:
         label, text = strip_label(ln.raw)
+        if not label and grouped:
+            first, lab, before = grouped[-1]
+            cite = _CITE.search(before)
+            body = f"{before[: cite.start()]} {ln.raw.strip()}{before[cite.start():]}" if cite else f"{before} {ln.raw.strip()}"
+            grouped[-1] = (first, lab, body)
+        else:
+            grouped.append((ln, label, text))
+    for ln, label, text in grouped:
         item = items.get(norm_heading(label)) if label else None
         if item is None:
             names = ", ".join(i.label for f in fields for i in f.items)
@@ -489,11 +515,11 @@ def _timeline(r: _Reader, f: TemplateField, lines: list[_Line], entries: dict[in
     minute = "%Y-%m-%d %H:%M"
 
     def key(e: dict[str, Any]) -> str:
-        return f"{e['at'].strftime(minute)} {e['text']}"
+        return f"{e['at'].strftime('%Y-%m-%d' if e['date_only'] else minute)} {e['text']}"
 
     def old_key(o: dict[str, Any]) -> str:
         at = datetime.fromisoformat(str(o["at"]).replace("Z", "+00:00"))
-        return f"{at.astimezone(UTC).strftime(minute)} {o.get('text', '')}"
+        return f"{at.astimezone(UTC).strftime('%Y-%m-%d' if o.get('date_only') else minute)} {o.get('text', '')}"
 
     matched = _match([key(p) for p in parsed], [old_key(o) for o in olds])
     out = []
@@ -502,8 +528,9 @@ def _timeline(r: _Reader, f: TemplateField, lines: list[_Line], entries: dict[in
         at = p["at"]
         if old is not None:
             old_at = datetime.fromisoformat(str(old["at"]).replace("Z", "+00:00")).astimezone(UTC)
-            if old_at.strftime(minute) == at.strftime(minute):
-                at = old_at  # the seconds the Markdown does not show
+            shown = "%Y-%m-%d" if p["date_only"] and old.get("date_only") else minute
+            if old_at.strftime(shown) == at.strftime(shown):
+                at = old_at  # the seconds (or, for a day without a time, the time) the Markdown does not show
         phase = p["phase"] or (old.get("phase") if old and old.get("phase") in p["allowed"] else None) or (
             "investigation" if "investigation" in p["allowed"] else p["allowed"][0])  # fmt: skip
         evidence = r.evidence(p["n"], p["ids"], old.get("evidence") if old else None)
@@ -602,25 +629,17 @@ def _ids_in(value: Any) -> set[str]:
     return set()
 
 
-def read_section(
-    md: str, pm: PostMortem, name: str, template: Template, bundle: Bundle | None = None
-) -> SectionReading:
-    """Edited Markdown of section `name` read back into the section (against `pm` as it is now)."""
-    if name not in SECTION_TYPES:
-        raise KeyError(name)
-    old_model = _current(pm, name)
-    old = old_model.model_dump(mode="json")
-    day, multi = _default_day(pm, old)
-    r = _Reader(
-        name=name, template=template, old=old, old_ids=_ids_in(old), default_day=day, multi_day=multi,
-        known_ids={e.id for e in bundle.evidence} if bundle is not None else None,
-    )  # fmt: skip
-    parts = layout(template, name)
+def _place(
+    md: str, template: Template, parts: list[tuple[TemplateSection, list[TemplateField]]], r: _Reader
+) -> tuple[dict[tuple[str, int], list[_Line]], MarkdownDoc]:
+    """Every content line of `md` placed in the field it is under (read by the check reader); problems with
+    headings and misplaced text go to `r`."""
     allowed = {s.key: fs for s, fs in parts}
     _segs, doc = segments_from_markdown(md, template)
     by_field: dict[tuple[str, int], list[_Line]] = {}
     fence = False
     current: TemplateSection | None = None
+    stray: tuple[int, str] | None = None  # the last heading that is not this section's
     for n, raw in enumerate(md.splitlines(), 1):
         stripped = raw.strip()
         if stripped.startswith(("```", "~~~")):
@@ -634,6 +653,7 @@ def read_section(
                 if found.key not in allowed:
                     r.error(n, f"“{text}” starts another section; edit one section here ({_headings(parts)})")
                 current = found if found.key in allowed else None
+                stray = None
                 if current is not None and current.key == parts[0][0].key:
                     r.heading_line = n
                 continue
@@ -643,12 +663,16 @@ def read_section(
                 r.error(n, f"“{text}” is not a sub-heading of {current.heading} ({_subs(current, allowed[current.key])})")
                 continue
             r.error(n, f"“{text}” is not a heading of this section ({_headings(parts)})")
+            stray = (n, text)
             continue
         place = doc.places.get(n)
         if place is None:
             continue
         if not place.section:
-            r.error(n, f"text before the section's heading; start with `## {parts[0][0].heading}`")
+            if stray is not None:
+                r.error(n, f"this text is under “{stray[1]}” (line {stray[0]}), which is not a heading of this section")
+            else:
+                r.error(n, f"text before the section's heading; start with `## {parts[0][0].heading}`")
             continue
         if place.section not in allowed:
             continue  # under another section's heading (said once, at the heading)
@@ -669,15 +693,54 @@ def read_section(
             continue
         key = (tsec.key, next(i for i, f in enumerate(tsec.fields) if f is fld))
         by_field.setdefault(key, []).append(_PlacedLine(n, raw.rstrip(), place))
+    return by_field, doc
+
+
+def read_section(
+    md: str, pm: PostMortem, name: str, template: Template, bundle: Bundle | None = None, *, keep_untouched: bool = True
+) -> SectionReading:
+    """Edited Markdown of section `name` read back into the section (against `pm` as it is now). A part whose
+    lines are as `section_markdown` wrote them is kept as it was unless `keep_untouched` is off."""
+    if name not in SECTION_TYPES:
+        raise KeyError(name)
+    old_model = _current(pm, name)
+    old = old_model.model_dump(mode="json")
+    day, multi = _default_day(pm, old)
+    r = _Reader(
+        name=name, template=template, old=old, old_ids=_ids_in(old), default_day=day, multi_day=multi,
+        known_ids={e.id for e in bundle.evidence} if bundle is not None else None,
+    )  # fmt: skip
+    parts = layout(template, name)
+    original = section_markdown(pm, name, template, bundle)
+    reading = SectionReading(name=name, hidden=hidden_paths(template, name))
+    if keep_untouched and md == original and pm.section(name) is not None:
+        return reading.model_copy(update={"section": old})
+    by_field, doc = _place(md, template, parts, r)
+    scratch = replace(r, problems=[], notes=[], uncited=[])
+    before, _ = _place(original, template, parts, scratch)
+    # a part left as it was is kept as it was (even text the reader cannot read back, such as a model's
+    # Markdown inside a claim); problems the original text has on lines the edit did not touch are not repeated
+    same_line: dict[int, int] = {}
+    for tag, i1, i2, j1, _j2 in SequenceMatcher(None, original.splitlines(), md.splitlines(), autojunk=False).get_opcodes():
+        if tag == "equal":
+            same_line.update({j1 + k + 1: i1 + k + 1 for k in range(i2 - i1)})
+    old_problems = {p.line for p in scratch.problems}
+    r.problems = [p for p in r.problems if same_line.get(p.line) not in old_problems]
+
+    def untouched(keys: list[tuple[str, int]]) -> bool:
+        return keep_untouched and [ln.raw for k in keys for ln in by_field.get(k, [])] == [ln.raw for k in keys for ln in before.get(k, [])]
+
     entries = {int(e.field.split()[-1]): e for e in doc.entries if e.field.startswith("line ")}
     actions = {int(a.field.split()[-1]): a for a in doc.actions if a.field.startswith("line ")}
-    data: dict[str, Any] = dict(old)
+    data: dict[str, Any] = copy.deepcopy(old)
     timeline_lines: list[_Line] = []
+    timeline_keys: list[tuple[str, int]] = []
     timeline_field: TemplateField | None = None
     for s, fields in parts:
         kvs = [f for f in fields if f.kind == "key_value"]
-        if kvs:
-            kv_lines = [ln for i, f in enumerate(s.fields) if f in kvs for ln in by_field.get((s.key, i), [])]
+        kv_keys = [(s.key, i) for i, f in enumerate(s.fields) if f in kvs]
+        if kvs and not untouched(kv_keys):
+            kv_lines = [ln for k in kv_keys for ln in by_field.get(k, [])]
             for path, value in _key_value(r, kvs, sorted(kv_lines, key=lambda x: x.n)).items():
                 _set(data, _rel(name, path), value)
         for i, f in enumerate(s.fields):
@@ -686,8 +749,11 @@ def read_section(
             lines = by_field.get((s.key, i), [])
             if f.kind == "timeline":
                 timeline_lines += lines
+                timeline_keys.append((s.key, i))
                 timeline_field = timeline_field or f
                 continue
+            if untouched([(s.key, i)]):
+                continue  # kept as it was (data starts from the old section)
             rel = _rel(name, str(f.path))
             vt = value_type(str(f.path))
             if f.kind == "prose":
@@ -704,14 +770,14 @@ def read_section(
                 _set(data, rel, _evidence_ids(r, f, lines))
             else:
                 _set(data, rel, _claims(r, f, lines))
-    if timeline_field is not None:
+    if timeline_field is not None and not untouched(timeline_keys):
         data.update(_timeline(r, timeline_field, timeline_lines, entries))
     if name == "root_cause" and bundle is not None:
         for attr in ("trigger", "primary_root_cause"):
             c, o = data.get(attr), old.get(attr)
             if isinstance(c, dict) and isinstance(o, dict) and o.get("certainty") and c.get("certainty") is None and not _empty(c["text"]):
                 c["certainty"], c["sources"] = assess(c["text"], c["evidence"], bundle.evidence)
-    reading = SectionReading(name=name, notes=r.notes, uncited=sorted(set(r.uncited)), hidden=hidden_paths(template, name))
+    reading = reading.model_copy(update={"notes": r.notes, "uncited": sorted(set(r.uncited))})
     if r.problems:
         return reading.model_copy(update={"problems": sorted(r.problems, key=lambda p: p.line)})
     try:
