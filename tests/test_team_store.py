@@ -114,7 +114,8 @@ def _pmstudio(*args: str, env: dict[str, str], cwd: Path | None = None) -> subpr
 _WRITER = """
 import json, sys, time
 from pathlib import Path
-from pmstudio.store.db import conflicts_retried, resolve_target, write
+from pmstudio.store.db import conflicts_retried, resolve_target
+from pmstudio.store.transaction import write
 
 target, who, n, shared, go = resolve_target(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
 while not go.exists():
@@ -138,8 +139,9 @@ print(conflicts_retried())
 def test_concurrent_writers_retry_conflicts_without_lost_or_duplicated_rows(pg: str, tmp_path: Path) -> None:
     """Three processes hammer one lake with transactions that conflict (one shared row updated by all):
     every conflicting transaction is rerun by store.db.write, none is lost or applied twice."""
-    from pmstudio.store.db import resolve_target, write
+    from pmstudio.store.db import resolve_target
     from pmstudio.store.lake import open_lake
+    from pmstudio.store.transaction import write
 
     store = _lake(pg, tmp_path)
     target = resolve_target(store)

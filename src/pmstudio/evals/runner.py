@@ -30,7 +30,7 @@ from pmstudio.publish import publish_draft
 from pmstudio.resources import golden_dir, package_dir
 from pmstudio.schema import Bundle, PostMortem
 from pmstudio.store import connect, evals
-from pmstudio.store.db import write
+from pmstudio.store.transaction import write
 from pmstudio.store.writes import finish_run, mark_interrupted, reopen_run, start_run
 
 ProgressCallback = Callable[[str, "CellResult"], None]

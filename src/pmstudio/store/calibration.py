@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from pmstudio.store.db import insert_rows, write
+from pmstudio.store.db import insert_rows
 from pmstudio.store.queries import frame
+from pmstudio.store.transaction import write
 
 
 def record_calibration(report: Any, *, path: str | Path | None = None, settings: dict[str, Any] | None = None) -> str:

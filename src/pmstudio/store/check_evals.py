@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from pmstudio.store.db import connect, insert_rows, write
+from pmstudio.store.db import connect, insert_rows
+from pmstudio.store.transaction import write
 from pmstudio.store.writes import finish_run, start_run
 
 

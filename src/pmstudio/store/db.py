@@ -1,5 +1,6 @@
-"""DuckDB connections: short-lived, with retry while another process holds the file's lock; and `write`,
-the one path every store write takes.
+"""DuckDB connections: short-lived, with retry while another process holds the file's lock; and the one
+retry policy for write conflicts (`retry_conflicts`), which `pmstudio.store.transaction.write` applies to
+every store write.
 
 DuckDB allows one writer process or many readers, never both. Writers open, write one transaction
 and close; readers open `read_only=True` and retry with backoff on a lock conflict. Nothing caches a
@@ -9,7 +10,7 @@ On the team store (a DuckLake) many machines write at once. DuckLake retries a c
 id another machine took, but a commit that touches what another machine changed since this transaction
 began (an insert into a table whose inlined rows another machine deleted, two updates of one table, two
 machines creating one table) fails with `duckdb.TransactionException` ("Failed to commit DuckLake
-transaction. Transaction conflict - ..."). `write` runs a transaction body and, on such a conflict,
+transaction. Transaction conflict - ..."). `transaction.write` runs a transaction body and, on such a conflict,
 rolls back, waits a bounded, jittered, growing time and runs the whole body again on a fresh snapshot;
 bodies therefore only read and write through `con` (no other side effects).
 """
@@ -32,7 +33,6 @@ from pmstudio.resources import default_db
 from pmstudio.store.lake import (
     LakeTarget,
     StoreConfigError,
-    heal_duplicates,
     is_lake_address,
     open_lake,
     parse_lake,
@@ -188,52 +188,3 @@ def retry_conflicts(action: Callable[[], T], *, what: str = "store write") -> T:
             f"{what}: still conflicting with other writers after {CONFLICT_ATTEMPTS} attempts, nothing written "
             f"({first[:160]})"
         ) from None
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.TransactionException:  # a failed COMMIT (a DuckLake conflict) already ended the transaction
-        pass
-
-
-def write(path: str | Path | LakeTarget | None, body: Callable[[duckdb.DuckDBPyConnection], T], *,
-          migrate: bool = True) -> T:
-    """Apply pending migrations (with `migrate`), then run `body(con)` in one transaction: everything it
-    writes lands, or nothing does. A conflict with another writer reruns the whole body (see module doc);
-    on the lake, later copies of content-addressed rows are then removed (`lake.heal_duplicates`, its own
-    transaction). Returns what `body` returns."""
-    target = resolve_target(path)
-
-    def attempt() -> T:
-        with connect(target) as con:
-            if migrate:
-                from pmstudio.store.migrations import migrate as apply_migrations
-
-                apply_migrations(con)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = body(con)
-                con.execute("COMMIT")
-            except BaseException:
-                _rollback(con)
-                raise
-            return result
-
-    result = retry_conflicts(attempt)
-    if isinstance(target, LakeTarget):
-        def heal() -> None:
-            with connect(target) as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    heal_duplicates(con)
-                    con.execute("COMMIT")
-                except BaseException:
-                    _rollback(con)
-                    raise
-
-        try:
-            retry_conflicts(heal, what=f"{target.label}: removing duplicate shared rows")
-        except StoreConflictError:
-            pass  # each conflicting writer heals after its own commit; the last of them sees every copy
-    return result

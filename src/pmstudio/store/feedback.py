@@ -29,7 +29,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from ulid import ULID
 
 from pmstudio.schema import SECTION_TYPES, PostMortem
-from pmstudio.store.db import first_row, insert_rows, write
+from pmstudio.store.db import first_row, insert_rows
+from pmstudio.store.transaction import write
 
 OVERALL = "overall"  # a rating or preference about the whole draft
 RATING_MIN, RATING_MAX = 1, 5

@@ -15,8 +15,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pmstudio.store.db import connect, first_row, insert_rows, resolve_target, target_exists, write
+from pmstudio.store.db import connect, first_row, insert_rows, resolve_target, target_exists
 from pmstudio.store.migrations import applied, migrate
+from pmstudio.store.transaction import write
 
 NEED = "fol_m002_memory"
 MAX_QUERY_TERMS = 400

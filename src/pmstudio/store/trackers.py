@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pmstudio.store.db import connect, first_row, write
+from pmstudio.store.db import connect, first_row
 from pmstudio.store.migrations import migrate
+from pmstudio.store.transaction import write
 
 
 class TrackerLink(BaseModel):

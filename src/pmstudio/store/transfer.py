@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel, ValidationError
 
-from pmstudio.store.db import Target, connect, target_exists, write
+from pmstudio.store.db import Target, connect, target_exists
 from pmstudio.store.migrations import applied
+from pmstudio.store.transaction import write
 
 MANIFEST = "manifest.json"
 FORMAT = "pmstudio-store-export/1"

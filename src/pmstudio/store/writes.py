@@ -13,7 +13,8 @@ from ulid import ULID
 
 from pmstudio.prompts import load_prompt_file, prompts_dir
 from pmstudio.schema import Bundle, DraftRecord, Usage
-from pmstudio.store.db import first_row, insert_rows, write
+from pmstudio.store.db import first_row, insert_rows
+from pmstudio.store.transaction import write
 
 
 def _now() -> datetime:
