@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pmstudio.cli import app
@@ -39,6 +40,20 @@ def test_eval_check_prints_both_splits_and_stores_them(tmp_path: Path) -> None:
     assert set(df["split"]) == {"dev", "test"}
     row = df[(df.metric == "exit") & (df.key == "blameful_fail") & (df.split == "dev")].iloc[0]
     assert row.total >= 8
+
+
+def test_eval_check_defaults_to_the_packaged_corpus_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmstudio.resources import check_dataset_dir
+
+    assert check_dataset_dir().resolve() == CORPUS.resolve()  # a checkout: its own datasets/check
+    elsewhere = tmp_path / "incident-repo"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no datasets/ here
+    db = tmp_path / "e.duckdb"
+    res = CliRunner().invoke(app, ["eval-check", "--splits", "test", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert set(check_eval_scores(path=db)["split"]) == {"test"}
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_a_missing_split_is_a_one_line_error(tmp_path: Path) -> None:

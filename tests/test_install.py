@@ -54,6 +54,7 @@ def test_installed_layout_prefers_package_data_and_platform_dirs(monkeypatch: py
     monkeypatch.delenv("PMSTUDIO_HOME", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert resources.card_dir("agents") == pkg / "_data" / "agents"
+    assert resources.check_dataset_dir() == pkg / "_data" / "datasets" / "check"
     assert resources.default_db() == tmp_path / "xdg" / "pmstudio" / "pmstudio.duckdb"
     shutil.rmtree(pkg / "_data" / "evals")
     with pytest.raises(resources.ResourceError, match="packaged data folder missing"):
@@ -205,6 +206,8 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_anywhere(tmp_path: Path)
     assert (work / "pm.md").read_text().startswith("# Post-Mortem:")
     check = run("check", "pm.md")
     assert check.returncode in (0, 1) and "check:" in check.stdout, check.stderr
+    check_eval = run("eval-check", "--splits", "test")  # the packaged labelled corpus, not ./datasets/check
+    assert check_eval.returncode == 0 and "test" in check_eval.stdout, check_eval.stderr
     ev = run("eval", "--cases", CASE, "--prompts", "default", "--quiet", "--json", "cmp.json")
     assert ev.returncode == 0, ev.stderr
     assert json.loads((work / "cmp.json").read_text())

@@ -238,7 +238,7 @@ def check(
 
 @app.command("eval-check")
 def eval_check_cmd(
-    dataset: Annotated[Path, typer.Option(help="folder with dev/ and test/ labelled documents")] = Path("datasets/check"),
+    dataset: Annotated[Path | None, typer.Option(help="folder with dev/ and test/ labelled documents [default: the packaged datasets/check]")] = None,
     splits: Annotated[str, typer.Option(help="comma-separated split folders")] = "dev,test",
     db: Annotated[Path | None, typer.Option(help="store: a DuckDB file or ducklake:postgres:... (default $PMSTUDIO_DB, team config, user store)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list misses, false alarms and wrong exits")] = False,
@@ -246,8 +246,10 @@ def eval_check_cmd(
     """Score `pmstudio check` on the labelled corpus: per-rule precision/recall, pass/fail rates, per split."""
     from pmstudio.evals.checkset import evaluate_split, format_table, metric_rows
     from pmstudio.orchestrator import code_version
+    from pmstudio.resources import check_dataset_dir
     from pmstudio.store.check_evals import record_check_eval
 
+    dataset = dataset or check_dataset_dir()  # packaged: works from any directory
     results = []
     for name in [s.strip() for s in splits.split(",") if s.strip()]:
         folder = dataset / name

@@ -82,6 +82,11 @@ def golden_dir() -> Path:
     return card_dir("datasets") / "golden"
 
 
+def check_dataset_dir() -> Path:
+    """The labelled corpus `pmstudio eval-check` scores by default (`dev/` and `test/` splits)."""
+    return card_dir("datasets") / "check"
+
+
 def example_bundle() -> Path:
     return card_dir("datasets") / "examples" / "docsrs-disk-full"
 
