@@ -117,3 +117,58 @@ def test_a_statement_naming_the_trigger_fills_the_trigger() -> None:
     ))  # fmt: skip
     trigger = draft_root_cause(a)["trigger"]
     assert trigger["evidence"] == ["notes.md:1"] and "topology change" in trigger["text"]
+
+
+def test_resolution_is_the_recovery_not_the_later_status_page_post() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Login error rate above 20%"),
+        ("chat.txt", 30, "noor", "rolled back the identity service"),
+        ("alerts.txt", 41, None, "RESOLVED LoginErrorRate"),
+        ("chat.txt", 41, "noor", "login errors back to baseline, auth recovered"),
+        ("ticket.txt", 95, None, "Resolved - The issue is resolved for all services."),
+        ("chat.txt", 100, "noor", "closing the incident"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(41)
+
+
+def test_resolution_waits_for_the_clean_up_that_finished_after_recovery() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Package site returning 503"),
+        ("chat.txt", 20, "kai", "wiped the temp folder and restarted the web server"),
+        ("pagerduty", 24, None, "resolve_log_entry: Site serving again"),
+        ("chat.txt", 24, "kai", "site is back online"),
+        ("chat.txt", 300, "kai", "rebuilds of the failed packages are done"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(300)
+
+
+def test_a_recovery_called_a_mitigation_is_resolved_by_the_statement_after_it() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Edge 5xx above 50%"),
+        ("chat.txt", 20, "mei", "bad config disabled across the fleet, pops recovering"),
+        ("edge-alerts.txt", 120, None, 'RESOLVED PopHealth summary="all pops healthy for 15m"'),
+        ("chat.txt", 120, "mei", "incident mitigated, all pops healthy"),
+        ("chat.txt", 129, "mei", "status page set to resolved"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(129)
+
+
+def test_an_alert_on_a_cause_fires_before_the_first_symptom_which_starts_the_impact() -> None:
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING CoolingControllerFault hall=B severity=critical"),
+        ("chat.txt", 1, "aiko", "hosts in hall B are shutting down, thermal protection, instances down"),
+        ("chat.txt", 90, "aiko", "cooling restored, instances back online"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(0)
+    assert at(a, "started") == minute(1)
+
+
+def test_an_all_clear_soon_after_recovery_is_the_resolution_but_closing_paperwork_is_not() -> None:
+    rows = [
+        ("pagerduty", 0, None, "trigger_log_entry: API 5xx above 10%"),
+        ("chat.txt", 40, "dana", "rolled back to v8, errors back to baseline"),
+    ]
+    declared = analyse(lines(*rows, ("chat.txt", 60, "dana", "all clear, resolved")))
+    assert at(declared, "resolved") == minute(60)
+    paperwork = analyse(lines(*rows, ("chat.txt", 70, "dana", "30 min nominal. closing incident 465, postmortem owner dana")))
+    assert at(paperwork, "resolved") == minute(40)

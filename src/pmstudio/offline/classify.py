@@ -93,7 +93,7 @@ MIT_NEGATIVE = _rx(
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
-    r"fully (?:restored|recovered|resolved|operational)|recovered|restored|recover|"
+    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|recover|"
     r"no (?:new |more )?(?:errors|restarts|crashes)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"

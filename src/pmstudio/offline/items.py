@@ -20,7 +20,7 @@ Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
 _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
-    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*))?$", re.S
+    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$", re.S
 )
 _STATUS = re.compile(
     r"^(?P<state>investigating|identified|monitoring|resolved|update|updated|postmortem|post-incident|scheduled|"
@@ -100,7 +100,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     if m and ("alert" in name or "prometheus" in name or "monitor" in name or e.actor is None):
         status = m.group("status").upper()
         sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
-        body = (m.group("body") or "").strip()
+        body = (m.group("body") or m.group("kv") or "").strip()
         return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
     if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")):
         return ("status" if _STATUS.match(text) else "ticket"), "", text

@@ -2,25 +2,31 @@
 
 Each milestone is an evidence item, so its time is that item's `at`: never computed or rounded.
 
-- detection: the first page (PagerDuty trigger or a "paged" message); else the first alert firing;
-  else the first acknowledgement or report of a problem; else the first human symptom report.
+- detection: the first page (PagerDuty trigger or a "paged" message); else the first alert firing
+  (a warning-severity alert notifies, it does not page); else the first acknowledgement or report of a
+  problem; else the first human symptom report.
 - impact start: the first failure before detection. Machine evidence (logs, alerts) is trusted as
   is; when the first failure is a human report, a change shortly before it (a deploy, a push, a
-  published update) is taken as the start instead. Without failures, the last change before detection.
+  published update) is taken as the start instead. When the detecting alert names a cause rather than
+  a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection.
+- trigger: a change before impact (never the first symptom itself).
 - mitigation: the first completed, successful mitigation with its own full recovery signal; else one
   followed by recovery within a quarter of an hour; else the first completed one; else the first one.
-- resolution: the last firm resolution statement (not a status-page post); else the last recovery
-  confirmation; else the last status-page "resolved".
+  A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
+- resolution: see `find_resolved`.
+
+A recap line telling several moments ("22:01 alerts; 22:20 revert; 22:54 restored") is no milestone.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pmstudio.offline.classify import COMPLETION, EXPOSURE, Signals
+from pmstudio.offline.classify import COMPLETION, EXPOSURE, FAIL_STRONG, QUIET_ALERT, Signals
 from pmstudio.offline.items import Item
 
 HUMAN_LAG = timedelta(minutes=60)
@@ -28,6 +34,7 @@ FAILURE_WINDOW = timedelta(hours=24)
 CHANGE_WINDOW = timedelta(hours=6)
 RECOVERY_WINDOW = timedelta(minutes=15)
 SETTLE_WINDOW = timedelta(minutes=60)
+EARLY_ALERT = timedelta(minutes=15)
 
 
 @dataclass
@@ -110,6 +117,16 @@ def find_started(timed: Timed, detected: Item | None) -> Item | None:
     candidates = [i for i in (first_failure, first_explicit) if i is not None]
     if candidates:
         return min(candidates, key=lambda i: (i.at, i.order))
+    if detected.source in ("alert", "pager") and not FAIL_STRONG.search(detected.body):
+        # an alert on a cause ("cooling control fault") can fire before anyone is hurt: impact starts at the
+        # first symptom shortly after it, and the condition it names is a cause, not the start
+        soon = [
+            p for p in timed
+            if timedelta(0) < _at(p) - limit <= EARLY_ALERT and p[1].failure and not p[1].hypothesis
+            and not p[1].mitigation and p[0].source != "status"
+        ]  # fmt: skip
+        if soon:
+            return _earliest(soon)
     return _latest(changes)
 
 
@@ -172,7 +189,27 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     return _earliest(recovered) or _earliest(pool)
 
 
+MITIGATED = re.compile(r"\bmitigat", re.I)
+ADMINISTRATIVE = re.compile(r"\b(?:clos(?:e|ing|ed) (?:the |this |our )?incident|post-?mortem|write-?up|owners?)\b", re.I)
+
+
+def _recovered(pair: tuple[Item, Signals]) -> bool:
+    """The service is back: a paging alert cleared, the page resolved, or a plain statement of full recovery."""
+    item, s = pair
+    if item.source == "alert":
+        return item.sub == "resolved" and not QUIET_ALERT.search(item.body)
+    if item.source == "pager":
+        return item.sub == "resolve"
+    if item.source == "status" or s.comm or s.hypothesis or s.mit_negative or s.mit_progress or s.followup:
+        return False
+    return s.recovery_full > s.recovery_partial
+
+
 def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
+    """The last full recovery (a paging alert cleared, the page resolved, "back to normal"), or the clean-up
+    that finished after it; a status-page "resolved" or "closing the incident" later on is a communication. When
+    the responders call that recovery a mitigation, the resolution statement within the hour after it. Without
+    any recovery: the last firm resolution statement, else the last recovery or announcement."""
     pool = [p for p in timed if (after is None or _at(p) >= after) and not p[1].followup and not p[1].hypothesis]
     talk = [p for p in pool if p[1].phase != "communication"]
     firm = [p for p in talk if p[1].resolved]
@@ -180,6 +217,22 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     completed = [
         p for p in talk if p[1].mit_done and COMPLETION.search(p[0].body) and not p[1].mit_negative and not p[1].mit_progress
     ]
+    recovered = _latest([p for p in talk if _recovered(p)])
+    if recovered is not None and recovered.at is not None:
+        # "incident mitigated, all pops healthy": a recovery its own responders call a mitigation is not the end
+        called = [p for p in talk if abs(_at(p) - recovered.at) <= timedelta(minutes=1) and MITIGATED.search(p[0].body)]
+        if not called:
+            # the last clean-up finished after the service came back ("rebuilds done", "that's everything"), or
+            # the responders' own "all clear, resolved" after a short watch (not the paperwork of closing it)
+            declared = [
+                p for p in firm
+                if timedelta(0) <= _at(p) - recovered.at <= SETTLE_WINDOW and not ADMINISTRATIVE.search(p[0].body)
+            ]  # fmt: skip
+            later = [p for p in completed if _at(p) >= recovered.at]
+            return _latest([*later, *declared, *[p for p in talk if p[0] is recovered]])
+        # … the resolution is then the statement that follows within the hour
+        after_it = [p for p in pool if p[1].resolved and timedelta(0) < _at(p) - recovered.at <= SETTLE_WINDOW]
+        return _earliest(after_it) or recovered
     last_firm = _latest(firm)
     if last_firm is not None and last_firm.at is not None:
         settle = [p for p in weak if timedelta(0) <= _at(p) - last_firm.at <= SETTLE_WINDOW]
@@ -200,6 +253,6 @@ def find_milestones(timed: Timed) -> Milestones:
     m.mitigated = find_mitigated(timed, floor.at if floor else None)
     after = (m.mitigated or m.detected or m.started)
     m.resolved = find_resolved(timed, after.at if after else None)
-    if m.detected and m.started and m.detected.at and m.started.at and m.detected.at < m.started.at:
+    if m.detected and m.started and m.detected.at and m.started.at and m.detected.at + EARLY_ALERT < m.started.at:
         m.started = None
     return m
