@@ -147,17 +147,19 @@ def bench_tokens(quick: bool) -> dict[str, Any]:
     from pmstudio.orchestrator import DraftSettings, draft_postmortem
 
     bundle = example_bundle()
-    variants = [  # (label, prompt set, prompt cache, warm-up)
-        ("multi-agent (default)", "default", True, True),
-        ("multi-agent, no warm-up", "default", True, False),
-        ("multi-agent, no cache points", "default", False, False),
-        ("single-shot", "seed-single-shot", True, True),
-        ("single-shot, no cache points", "seed-single-shot", False, False),
+    variants = [  # (label, prompt set, prompt cache, warm-up, critic agent)
+        ("multi-agent (default)", "default", True, True, False),
+        ("multi-agent, no warm-up", "default", True, False, False),
+        ("multi-agent, no cache points", "default", False, False, False),
+        ("single-shot", "seed-single-shot", True, True, False),
+        ("single-shot, no cache points", "seed-single-shot", False, False, False),
+        ("multi-agent + critic agent", "default", True, True, True),
+        ("single-shot + critic agent", "seed-single-shot", True, True, True),
     ]
     rows, out = [], {}
-    for label, prompt_set, cache, warm in variants:
+    for label, prompt_set, cache, warm, critic in variants:
         with _AnthropicFake(latency_s=0.25, decode_s_per_token=0.0002):
-            settings = DraftSettings(max_revisions=0, use_critic_agent=False, prompt_cache=cache, warm_cache=warm)
+            settings = DraftSettings(max_revisions=0, use_critic_agent=critic, prompt_cache=cache, warm_cache=warm)
             first = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
             again = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
         u, r = first.usage, again.usage
@@ -171,6 +173,8 @@ def bench_tokens(quick: bool) -> dict[str, Any]:
     out["repeat_multi_over_single_first"] = multi["billed_repeat"] / single["billed_first"]
     out["repeat_multi_over_single_repeat"] = multi["billed_repeat"] / single["billed_repeat"]
     out["first_multi_over_single_uncached"] = multi["billed_first"] / out["single-shot, no cache points"]["billed_first"]
+    out["first_with_critic_multi_over_single"] = (out["multi-agent + critic agent"]["billed_first"]
+                                                  / out["single-shot + critic agent"]["billed_first"])
     out["multi_over_single_input"] = (out["multi-agent, no cache points"]["input_tokens"]
                                       / out["single-shot, no cache points"]["input_tokens"])
     table("2. token economy per draft (Anthropic wire; fake server with prefix cache; billed = uncached + "
@@ -182,6 +186,7 @@ def bench_tokens(quick: bool) -> dict[str, Any]:
         ["multi-agent repeat / single-shot first draft, billed", out["repeat_multi_over_single_first"], "<= 1.1"],
         ["multi-agent repeat / single-shot repeat, billed", out["repeat_multi_over_single_repeat"], "-"],
         ["multi-agent first / single-shot without cache points, billed", out["first_multi_over_single_uncached"], "-"],
+        ["with the critic agent (no revision round): multi / single, billed", out["first_with_critic_multi_over_single"], "-"],
         ["input tokens without cache points, multi / single (was 3.74)", out["multi_over_single_input"], "-"],
     ])
     return out

@@ -18,8 +18,9 @@ import pytest
 from pydantic_ai import models as pai_models
 from typer.testing import CliRunner
 
+from pmstudio.agents.answer import answer_args
 from pmstudio.agents.messages import parse_prompt
-from pmstudio.agents.sections import SectionDeps, answer_args, check_output, empty_answer
+from pmstudio.agents.sections import SectionDeps, check_output, empty_answer
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.cli import app
 from pmstudio.orchestrator import DraftSettings, draft_postmortem

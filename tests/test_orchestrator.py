@@ -12,8 +12,8 @@ from pydantic_ai.messages import ModelMessage, ModelRequest, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from pmstudio import orchestrator
+from pmstudio.agents.answer import answer_args
 from pmstudio.agents.messages import parse_prompt
-from pmstudio.agents.sections import answer_args
 from pmstudio.orchestrator import DraftSettings, draft_postmortem
 from pmstudio.schema import SECTION_NAMES, Bundle, Finding, PostMortem
 from pmstudio.testing.factories import minimal_section, sample_bundle
@@ -58,10 +58,9 @@ class Scripted:
             self.in_flight -= 1
         hook = self.overrides.get(section)
         if callable(hook):
-            payload = hook(parsed, messages)
-            return _answer(info, payload if section == "critic" else answer_args(section, payload))
+            return _answer(info, answer_args(section, hook(parsed, messages)))
         if section == "critic":
-            return _answer(info, {"findings": []})
+            return _answer(info, answer_args(section, {"findings": []}))
         return _answer(info, answer_args(section, minimal_section(section, self.bundle)))
 
 

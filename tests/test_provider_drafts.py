@@ -150,23 +150,22 @@ def _prefix(entry: dict[str, Any], kind: str) -> tuple[str, str]:
         head = [body.get("tools"), body.get("system"), first]
         return json.dumps(head, sort_keys=True), "".join(part["text"] for part in rest)
     messages = body["messages"]
-    user = messages[-1]["content"] if len(messages) > 1 else messages[0]["content"]
+    user = next(m["content"] for m in messages if m["role"] == "user")
     assert isinstance(user, str)
     cut = user.index("# TASK")
-    head = [body.get("tools"), body.get("response_format"), messages[:-1], user[:cut]]
+    head = [body.get("tools"), body.get("response_format"), [m for m in messages if m["role"] == "system"], user[:cut]]
     return json.dumps(head, sort_keys=True), user[cut:]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_section_agent_sends_the_same_prefix(srv: FakeProviderServer, kind: str) -> None:
-    """Output tool, system text and evidence are identical for all seven section agents; only the task
-    after them differs. On Anthropic the first request writes that prefix and every other reads it (the
-    first section goes alone until its answer starts, then the rest fan out)."""
-    record = draft(sample_bundle(), ref_for(kind, srv),
-                   settings=DraftSettings(max_revisions=0, use_critic_agent=False))
+    """Output tool, system text and evidence are identical for all seven section agents and the critic;
+    only the task after them differs. On Anthropic the first request writes that prefix and every other
+    reads it (the first section goes alone until its answer starts, then the rest fan out)."""
+    record = draft(sample_bundle(), ref_for(kind, srv), settings=DraftSettings(max_revisions=0))
     assert record.status == "ok", record.error
     log = srv.log()
-    assert sorted(tasks(log)) == sorted(SECTION_NAMES)
+    assert set(tasks(log)) == {*SECTION_NAMES, "critic"}
     heads = {_prefix(e, kind)[0] for e in log}
     assert len(heads) == 1
     for entry, section in zip(log, tasks(log), strict=True):

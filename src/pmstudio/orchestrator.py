@@ -382,10 +382,12 @@ class _Drafter:
         record = SectionRecord(
             section="critic", agent="critic", status="failed", prompt_variant=pfile.variant, prompt_hash=pfile.sha256
         )
-        deps = CriticDeps(instructions=pfile.instructions, postmortem=pm)
+        # the section agents' prefix and system text; the critic's own prompt comes in the task
+        deps = CriticDeps(instructions=SECTION_SYSTEM, postmortem=pm)
+        task = render_task("critic", instructions=pfile.instructions) + "\n# DRAFT AND LINT FINDINGS (JSON)\n" + payload
         try:
             result = await critic_agent_for(self.resolved.output_mode).run(
-                self.prompt("# DRAFT AND LINT FINDINGS (JSON)\n" + payload),
+                self.prompt(task),
                 model=self.resolved.model,
                 deps=deps,
                 model_settings=self.resolved.settings,

@@ -1,22 +1,23 @@
 """The critic agent: reviews a whole draft (and the lint findings) for blame and gaps lints cannot see.
 
-Its findings pass the findings contract at this boundary, like section outputs: a finding whose span is
-not in its section goes back to the model as a retry, and on the last attempt it is dropped and recorded.
+It answers in the section agents' shared output type (`answer.SectionAnswer`, its `critic` part), with the
+same system text, so its request starts with the draft's cached prefix. Its findings pass the findings
+contract at this boundary, like section outputs: a finding whose span is not in its section goes back to
+the model as a retry, and on the last attempt it is dropped and recorded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from pydantic import BaseModel, Field
 from pydantic_ai import Agent, ModelRetry, RunContext
 
+from pmstudio.agents.answer import CriticFindings, SectionAnswer
 from pmstudio.findings import span_problem
-from pmstudio.schema import Finding, PostMortem
+from pmstudio.schema import PostMortem
 
-
-class CriticFindings(BaseModel):
-    findings: list[Finding] = Field(default_factory=list)
+__all__ = ["CriticDeps", "CriticFindings", "check_findings", "critic_agent", "critic_agent_for"]
 
 
 @dataclass
@@ -43,7 +44,11 @@ def check_findings(output: CriticFindings, deps: CriticDeps) -> list[str]:
     return problems
 
 
-async def _validate(ctx: RunContext[CriticDeps], output: CriticFindings) -> CriticFindings:
+async def _validate(ctx: RunContext[CriticDeps], answer: Any) -> CriticFindings:
+    output = answer.critic if isinstance(answer, SectionAnswer) else answer
+    if not isinstance(output, CriticFindings):  # never a review, not even on the last attempt
+        raise ModelRetry("The answer has no `critic`: fill that part (the task names it) with your findings "
+                         "(an empty list when there are none) and leave the sections out.")
     problems = check_findings(output, ctx.deps)
     if problems and not ctx.last_attempt:
         raise ModelRetry("Fix these findings (copy each span exactly from its section):\n- " + "\n- ".join(problems[:30]))
@@ -51,8 +56,8 @@ async def _validate(ctx: RunContext[CriticDeps], output: CriticFindings) -> Crit
     return output
 
 
-critic_agent: Agent[CriticDeps, CriticFindings] = Agent(
-    output_type=CriticFindings,
+critic_agent: Agent[CriticDeps, Any] = Agent(
+    output_type=SectionAnswer,
     deps_type=CriticDeps,
     name="critic",
     retries=2,
@@ -65,19 +70,19 @@ def _instructions(ctx: RunContext[CriticDeps]) -> str:
 
 critic_agent.instructions(_instructions)
 critic_agent.output_validator(_validate)
-_MODE_AGENTS: dict[str, Agent[CriticDeps, CriticFindings]] = {}
+_MODE_AGENTS: dict[str, Agent[CriticDeps, Any]] = {}
 
 
-def critic_agent_for(mode: str = "tool") -> Agent[CriticDeps, CriticFindings]:
-    """The critic agent for a structured-output mode (tool, native or prompted)."""
+def critic_agent_for(mode: str = "tool") -> Agent[CriticDeps, Any]:
+    """The critic agent for a structured-output mode (tool, native or prompted); its run returns CriticFindings."""
     if mode == "tool":
         return critic_agent
     if mode not in _MODE_AGENTS:
         from pydantic_ai import NativeOutput, PromptedOutput
 
         wrapper = NativeOutput if mode == "native" else PromptedOutput
-        agent: Agent[CriticDeps, CriticFindings] = Agent(
-            output_type=wrapper(CriticFindings), deps_type=CriticDeps, name="critic", retries=2
+        agent: Agent[CriticDeps, Any] = Agent(
+            output_type=wrapper(SectionAnswer), deps_type=CriticDeps, name="critic", retries=2
         )
         agent.instructions(_instructions)
         agent.output_validator(_validate)

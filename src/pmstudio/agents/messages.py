@@ -71,12 +71,12 @@ def render_evidence(bundle: Bundle) -> str:
 
 
 SECTION_SYSTEM = (
-    "You draft one section of a blameless incident post-mortem from the evidence in the user message. "
-    "The task after the evidence names the section and gives its instructions, and may add other sections "
-    "as context and reviewer feedback. Answer in the output format: fill only the section the task names "
-    "and leave every other section out."
+    "You draft one section of a blameless incident post-mortem, or review a draft of one, from the evidence "
+    "in the user message. The task after the evidence names the part to answer (a section, or `critic` for "
+    "a review) and gives its instructions, and may add other sections as context, reviewer feedback or the "
+    "draft to review. Answer in the output format: fill only the part the task names and leave the others out."
 )
-"""The system text every section agent of a draft shares (its own instructions come in the task)."""
+"""The system text every agent of a multi-agent draft shares (its own instructions come in the task)."""
 
 
 def _compact(value: Any) -> str:

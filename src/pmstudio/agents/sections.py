@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_ai import Agent, ModelRetry, RunContext
 
+from pmstudio.agents.answer import SectionAnswer
 from pmstudio.schema import (
     ActionsSection,
     Claim,
@@ -47,23 +48,6 @@ class FullDraft(BaseModel):
     lessons: LessonsSection
     actions: ActionsSection
     supporting: SupportingSection
-
-
-class SectionAnswer(BaseModel):
-    """One section of the post-mortem: fill only the section the task names and leave the others out."""
-
-    timeline: TimelineSection | None = None
-    impact: ImpactSection | None = None
-    root_cause: RootCauseSection | None = None
-    lessons: LessonsSection | None = None
-    supporting: SupportingSection | None = None
-    actions: ActionsSection | None = None
-    summary: SummarySection | None = None
-
-
-def answer_args(section: str, output: dict[str, Any]) -> dict[str, Any]:
-    """The output tool's arguments for `section`'s answer `output` (a FullDraft for `all` is as is)."""
-    return output if section in ("all", "single_shot") else {section: output}
 
 
 @dataclass

@@ -122,7 +122,7 @@ def _answer(messages: list[ModelMessage], info: AgentInfo) -> tuple[str | None, 
         data = apply_problems(data, parsed.section, problems, errors)
     model = FullDraft if parsed.section == ALL else SECTION_TYPES[parsed.section]
     payload = model.model_validate(data).model_dump_json()
-    if parsed.section != ALL and set(_output_schema(info).get("properties", {})) == set(SECTION_TYPES):
+    if parsed.section != ALL and set(SECTION_TYPES) < set(_output_schema(info).get("properties", {})):
         payload = f'{{"{parsed.section}": {payload}}}'  # the shared answer type: only the section asked for
     return tool, payload
 
