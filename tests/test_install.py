@@ -249,21 +249,20 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_anywhere(tmp_path: Path)
 
 def test_team_prompts_and_store_are_found_like_the_template_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A team repository's `.pmstudio.toml` (or [tool.pmstudio]) names its prompt library and its store."""
-    from pmstudio.prompts import available_sets, load_prompt_set, prompts_dir
+    from pmstudio.prompts import available_sets, load_prompt_set, project_dir
     from pmstudio.store.db import resolve_target
     from pmstudio.store.lake import LakeTarget
 
     repo = tmp_path / "team-repo"
-    shutil.copytree(ROOT / "agents", repo / "prompts")
-    sets = (repo / "prompts" / "prompt-sets.yaml").read_text()
-    (repo / "prompts" / "prompt-sets.yaml").write_text(sets + "\nteam-terse:\n  description: ours\n  agents:\n    single_shot: seed\n")
+    (repo / "prompts").mkdir(parents=True)
+    (repo / "prompts" / "prompt-sets.yaml").write_text("team-terse:\n  description: ours\n  agents:\n    single_shot: seed\n")
     (repo / ".pmstudio.toml").write_text('prompts = "prompts"\nstore = "var/team.duckdb"\n')
     (repo / "incidents" / "2026").mkdir(parents=True)
     monkeypatch.chdir(repo / "incidents" / "2026")  # found from a subfolder, like ruff's settings
     monkeypatch.delenv("PMSTUDIO_PROMPTS_DIR", raising=False)
     monkeypatch.delenv("PMSTUDIO_DB", raising=False)
-    assert prompts_dir() == (repo / "prompts").resolve()
-    assert "team-terse" in available_sets()
+    assert project_dir() == (repo / "prompts").resolve()
+    assert {"default", "seed-single-shot", "team-terse"} <= set(available_sets())  # beside the built-ins
     assert load_prompt_set("team-terse").single_shot
     assert resolve_target() == (repo / "var" / "team.duckdb").resolve()
     (repo / ".pmstudio.toml").write_text('store = "ducklake:postgres:dbname=team host=db.internal data_path=/srv/lake"\n')
@@ -272,4 +271,4 @@ def test_team_prompts_and_store_are_found_like_the_template_settings(tmp_path: P
     monkeypatch.setenv("PMSTUDIO_DB", str(tmp_path / "mine.duckdb"))  # the environment wins over the team file
     assert resolve_target() == tmp_path / "mine.duckdb"
     monkeypatch.chdir(tmp_path)
-    assert prompts_dir() == ROOT / "agents"
+    assert project_dir() is None and "team-terse" not in available_sets()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pmstudio.prompts import (
@@ -68,3 +73,88 @@ def test_prompt_files_have_the_house_headings() -> None:
         assert text.startswith("---\n"), path
         for heading in ("# ROLE AND PURPOSE", "# STEPS", "# OUTPUT INSTRUCTIONS"):
             assert heading in text, (path, heading)
+
+
+def _team_repo(tmp_path: Path, sets: str, files: dict[str, str]) -> Path:
+    """A team repository whose `.pmstudio.toml` names its project prompt library `prompts/`."""
+    repo = tmp_path / "team-repo"
+    (repo / "prompts").mkdir(parents=True)
+    (repo / "prompts" / "prompt-sets.yaml").write_text(sets)
+    for rel, text in files.items():
+        (repo / "prompts" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "prompts" / rel).write_text(text)
+    (repo / ".pmstudio.toml").write_text('prompts = "prompts"\n')
+    (repo / "incidents").mkdir()
+    return repo
+
+
+TERSE = "# Role\nYou draft the whole post-mortem in one answer, tersely.\n"
+TEAM_SETS = "team-terse:\n  description: ours\n  agents:\n    single_shot: terse\n    critic: default\n"
+
+
+def _cli(*args: str, cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PMSTUDIO_")}
+    env.update(PMSTUDIO_HOME=str(tmp_path / "home"), COLUMNS="200", NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "pmstudio", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_project_sets_are_listed_beside_the_built_ins_and_drafted_by_name(tmp_path: Path) -> None:
+    repo = _team_repo(tmp_path, TEAM_SETS, {"single_shot/terse.md": TERSE})
+    listed = _cli("prompts", "--json", cwd=repo / "incidents", tmp_path=tmp_path)  # found from a subfolder
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    libs = {(r["set"], r["agent"]): (r["library"], r["path"]) for r in rows}
+    assert libs[("default", "timeline")][0] == libs[("seed-single-shot", "single_shot")][0] == "built-in"
+    assert libs[("team-terse", "single_shot")] == ("project", "prompts/single_shot/terse.md")
+    assert libs[("team-terse", "critic")] == ("project", "agents/critic/default.md")  # reused built-in prompt
+    table = _cli("prompts", cwd=repo / "incidents", tmp_path=tmp_path)
+    assert table.returncode == 0 and "team-terse" in table.stdout and "project" in table.stdout
+    elsewhere = _cli("prompts", "--json", cwd=tmp_path, tmp_path=tmp_path)  # outside the repository: built-ins only
+    assert "team-terse" not in {r["set"] for r in json.loads(elsewhere.stdout)}
+
+    db = tmp_path / "d.duckdb"
+    example = ROOT / "datasets" / "examples" / "docsrs-disk-full"
+    draft = _cli("draft", str(example), "--prompts", "team-terse", "--db", str(db), "--quiet", "--no-memory",
+                 "--out", str(tmp_path / "pm.md"), cwd=repo / "incidents", tmp_path=tmp_path)
+    assert draft.returncode == 0, draft.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = dict(con.execute("SELECT prompt_set, count(*) FROM drafts GROUP BY 1").fetchall())
+        bodies = {r[0]: r[1] for r in con.execute("SELECT variant, body FROM prompt_versions").fetchall()}
+    finally:
+        con.close()
+    assert stored == {"team-terse": 1}
+    assert bodies["terse"] == TERSE  # the project's prompt text is kept with the run
+
+
+@pytest.mark.parametrize(
+    ("sets", "files", "culprit", "builtin"),
+    [
+        ("default:\n  agents:\n    single_shot: terse\n", {"single_shot/terse.md": TERSE},
+         "prompts/prompt-sets.yaml", "agents/prompt-sets.yaml"),
+        (TEAM_SETS, {"single_shot/terse.md": TERSE, "critic/default.md": "# Role\nA different critic.\n"},
+         "prompts/critic/default.md", "agents/critic/default.md"),
+    ],
+    ids=["set-named-like-a-built-in", "prompt-named-like-a-built-in"],
+)
+def test_a_project_never_silently_replaces_a_built_in(tmp_path: Path, sets: str, files: dict[str, str], culprit: str,
+                                                      builtin: str) -> None:
+    repo = _team_repo(tmp_path, sets, files)
+    for argv in (["prompts"], ["draft", str(ROOT / "datasets" / "examples" / "docsrs-disk-full"), "--prompts", "default"
+                               if "default:" in sets else "team-terse", "--out", str(tmp_path / "pm.md"), "--quiet"]):
+        proc = _cli(*argv, cwd=repo, tmp_path=tmp_path)
+        assert proc.returncode == 2, (argv, proc.stdout, proc.stderr)
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert str(repo / culprit) in proc.stderr and builtin in proc.stderr, proc.stderr
+        assert not (tmp_path / "pm.md").exists()
+
+
+def test_a_project_copy_identical_to_a_built_in_prompt_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    same = (ROOT / "agents" / "critic" / "default.md").read_text()
+    repo = _team_repo(tmp_path, TEAM_SETS, {"single_shot/terse.md": TERSE, "critic/default.md": same})
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("PMSTUDIO_PROMPTS_DIR", raising=False)
+    ps = load_prompt_set("team-terse")
+    assert ps.files["critic"].sha256 == load_prompt_set("default").files["critic"].sha256
+    assert set(available_sets()) >= {"default", "seed-single-shot", "team-terse"}

@@ -307,21 +307,23 @@ JSON_HELP = "print the full rows as JSON (for scripts)"
 
 @app.command("prompts")
 def prompts_cmd(json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False) -> None:
-    """List prompt sets and the content hash of each prompt file."""
-    from pmstudio.prompts import available_sets, load_prompt_set
+    """List prompt sets (built-in, and the team's project sets) and the content hash of each prompt file."""
+    from pmstudio.prompts import load_prompt_set, prompts_dir, set_sources
     from pmstudio.tables import Column, print_json, print_table
 
+    builtin = prompts_dir()
     rows = [
-        {"set": name, "agent": agent, "variant": f.variant, "sha256": f.sha256, "path": f.path}
-        for name in available_sets()
+        {"set": name, "library": "built-in" if base == builtin else "project", "agent": agent, "variant": f.variant,
+         "sha256": f.sha256, "path": f.path}
+        for name, base in set_sources().items()
         for agent, f in load_prompt_set(name).files.items()
     ]
     if json_out:
         print_json(rows)
         return
     short = [{**r, "sha256": r["sha256"][:12]} for r in rows]
-    cols = [Column(key="set"), Column(key="agent"), Column(key="variant"), Column(key="sha256"),
-            Column(key="path", priority=1)]
+    cols = [Column(key="set"), Column(key="library", priority=1), Column(key="agent"), Column(key="variant"),
+            Column(key="sha256"), Column(key="path", priority=2)]
     print_table(short, cols, title="prompt sets")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 from ulid import ULID
 
-from pmstudio.prompts import load_prompt_file, prompts_dir
+from pmstudio.prompts import prompt_body
 from pmstudio.schema import Bundle, DraftRecord, Usage
 from pmstudio.store.db import first_row, insert_rows
 from pmstudio.store.transaction import write
@@ -137,15 +137,11 @@ def draft_rows(
             key,
         ],
     )
-    base = prompts_dir()
     for ref in record.prompts:
         exists = first_row(con.execute("SELECT 1 FROM prompt_versions WHERE sha256 = ?", [ref.sha256]))
         if exists:
             continue
-        try:
-            body = load_prompt_file(ref.agent, ref.variant, base).body
-        except Exception:
-            body = None
+        body = prompt_body(ref)  # built-in or the team's project library; None when edited since
         con.execute(
             "INSERT INTO prompt_versions SELECT ?, ?, ?, ?, ?, ? "
             "WHERE NOT EXISTS (SELECT 1 FROM prompt_versions WHERE sha256 = ?)",
