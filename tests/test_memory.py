@@ -106,6 +106,31 @@ def test_cli_similar_and_draft_memory(tmp_path: Path) -> None:
     assert sync_index(db) == 0  # everything already indexed
 
 
+def test_publish_enriches_and_indexes_every_surface_draft(tmp_path: Path) -> None:
+    """The one publish path (CLI, dashboard) adds related incidents and indexes the stored draft at once;
+    memory=False (`--no-memory`) leaves both out, and an eval run's transaction never uses the memory."""
+    from pmstudio.ingest import load_bundle
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.publish import publish_draft
+    from pmstudio.store.memory import count_unindexed
+
+    db = tmp_path / "pm.duckdb"
+    drafted = {}
+    for case in ("dfds-2019-11-30-eks-ip-starvation", "docsrs-2019-10-21-disk-full", "dfds-2022-10-31-bad-eks-ami"):
+        bundle, _ = load_bundle(ROOT / f"datasets/golden/{case}.yaml")
+        drafted[case] = (draft_sync(bundle, model="offline"), bundle)
+    rec, bundle = drafted["dfds-2019-11-30-eks-ip-starvation"]
+    first = publish_draft(rec, bundle, path=db, command="dashboard")
+    assert "Related past incident" not in first and count_unindexed(db) == 0  # indexed right after it was stored
+    rec, bundle = drafted["docsrs-2019-10-21-disk-full"]
+    md = publish_draft(rec, bundle, path=db, command="dashboard")
+    assert "Related past incident: dfds-2019-11-30-eks-ip-starvation" in md and count_unindexed(db) == 0
+    assert rec.postmortem is not None and any("dfds-2019" in c.text for c in rec.postmortem.supporting.references)  # type: ignore[union-attr]
+    rec, bundle = drafted["dfds-2022-10-31-bad-eks-ami"]
+    plain = publish_draft(rec, bundle, path=db, command="draft", memory=False)
+    assert "Related past incident" not in plain and count_unindexed(db) == 1
+
+
 def test_similar_split_is_frozen_and_groups_stay_together() -> None:
     labels = load_labels()
     test = load_split()

@@ -5,7 +5,8 @@ and their status) are indexed in DuckDB (`pmstudio.store.memory`): stemmed terms
 recurring-factor classes (`data/factor_classes.yaml`). The duckdb `fts` extension is not in the pinned wheel
 and cannot be downloaded at run time here, so the index is our own tf-idf table scored in SQL.
 
-- `similar(source)`: past incidents ranked by term cosine + class overlap, each with *why* (shared factor
+- `similar(source)`: past incidents ranked by term cosine + 0.5 x an idf-weighted class cosine (a class seen
+  only in a trigger or an action counts half), each with *why* (shared factor
   classes, the closest pair of factors, shared terms).
 - `enrich(pm)`: a new draft gets "Related past incidents" in Supporting Information, a Lessons entry for a
   factor class that recurs within 12 months, and a note for an action item that repeats one still open.
@@ -30,7 +31,9 @@ from pmstudio.schema import Claim, PostMortem
 
 FIELD_WEIGHTS = {"service": 1.0, "impact": 0.5, "trigger": 1.0, "cause": 1.5, "factor": 1.5, "action": 0.5}
 CLASS_WEIGHT = 0.5
-"""Weight of the factor-class overlap next to the term cosine (chosen before measuring, never tuned)."""
+"""Weight of the factor-class cosine next to the term cosine (chosen before measuring, never tuned)."""
+OTHER_CLASS_WEIGHT = 0.5
+"""A class seen only in a trigger or an action item (not in a contributing factor or the cause) counts half."""
 RECURRING_WINDOW = timedelta(days=365)
 REPEAT_RATIO = 80
 """rapidfuzz token_set_ratio at or above which an action item repeats an open one."""
@@ -99,13 +102,18 @@ _CITE = re.compile(r"\s*\((?:evidence|source)s?\s*:[^)]*\)", re.I)
 _DONE = re.compile(r"^\s*[-*+]\s+\[(?P<x>[ xX])\]\s+\*\*(?P<t>.+?)\*\*", re.M)
 
 
+def done_titles(markdown: str | None) -> set[str]:
+    """Lower-cased titles of the action items ticked done (`- [x] **Title**`) in a post-mortem's Markdown."""
+    return {m.group("t").strip().lower() for m in _DONE.finditer(markdown or "") if m.group("x") in "xX"}
+
+
 def _clean(text: str) -> str:
     return " ".join(_CITE.sub("", text or "").split())
 
 
 def facts_from_postmortem(pm: PostMortem, markdown: str | None = None) -> list[Fact]:
     """The indexed facts of a draft; action status is `done` when its Markdown checkbox is ticked."""
-    done = {m.group("t").strip().lower() for m in _DONE.finditer(markdown or "") if m.group("x") in "xX"}
+    done = done_titles(markdown)
     facts = [Fact(kind="service", text=pm.header.title)]
     if pm.impact is not None:
         facts.append(Fact(kind="impact", text=_clean(pm.impact.functional_impact.text)))
@@ -131,7 +139,7 @@ def facts_from_markdown(text: str, path: Path) -> tuple[str, str, list[Fact]]:
     header = {k.lower(): v for k, v in doc.header.items()}
     incident_id = header.get("incident id", "").strip() or path.stem
     title = (doc.title or path.stem).strip()
-    done = {m.group("t").strip().lower() for m in _DONE.finditer(text) if m.group("x") in "xX"}
+    done = done_titles(text)
     facts = [Fact(kind="service", text=title)]
     causes = [s.text for s in segs if s.section == "root_cause" and s.kind == "narrative"]
     factor_texts = {f.text for f in doc.factors}
@@ -176,6 +184,14 @@ def index_doc(draft_id: str, incident_id: str, pm: PostMortem, markdown: str | N
     return {"draft_id": draft_id, "incident_id": incident_id, "title": pm.header.title, "started_at": _started(pm),
             "norm": sqrt(sum(v * v for v in w.values())) or 1.0, "terms": w, "classes": class_set(facts),
             "facts": [f.model_dump() for f in facts]}  # fmt: skip
+
+
+def index_draft(draft_id: str, incident_id: str, pm: PostMortem, markdown: str | None = None,
+                db: str | Path | None = None) -> None:  # fmt: skip
+    """Index one just-stored draft (it replaces its incident's older entry)."""
+    from pmstudio.store.memory import write_index
+
+    write_index([index_doc(draft_id, incident_id, pm, markdown)], db)
 
 
 def sync_index(db: str | Path | None = None) -> int:
@@ -231,21 +247,15 @@ def similar_to(query: Query, *, db: str | Path | None = None, limit: int = 5, ex
     from pmstudio.store.memory import similar_docs
 
     w = weights(query.facts)
-    classes = [c for c, in_factor in class_set(query.facts).items() if in_factor]
-    df, theirs = similar_docs(w, classes, exclude=query.incident_id, limit=limit, class_weight=CLASS_WEIGHT, db=db)
-    if df.empty:
-        return []
-    out = [
-        Related(incident_id=r.incident_id, draft_id=r.draft_id, title=r.title or "", score=float(r.score),
-                started_at=r.started_at.to_pydatetime() if hasattr(r.started_at, "to_pydatetime") else None,
-                shared_classes=list(r.shared_classes), shared_terms=list(r.shared_terms))  # fmt: skip
-        for r in df.itertuples()
-    ]
-    if explain and not theirs.empty:
+    classes = {c: 1.0 if in_factor else OTHER_CLASS_WEIGHT for c, in_factor in class_set(query.facts).items()}
+    hits = similar_docs(w, classes, exclude=query.incident_id, limit=limit, class_weight=CLASS_WEIGHT,
+                        other_class_weight=OTHER_CLASS_WEIGHT, explain=explain, db=db)  # fmt: skip
+    out = [Related(incident_id=h.incident_id, draft_id=h.draft_id, title=h.title, started_at=h.started_at, score=h.score,
+                   shared_classes=h.shared_classes, shared_terms=h.shared_terms) for h in hits]  # fmt: skip
+    if explain:
         ours = [f.text for f in query.facts if f.kind in ("factor", "cause")]
-        for r in out:
-            cands = list(theirs[theirs["draft_id"] == r.draft_id]["text"])
-            best = max(((fuzz.token_set_ratio(a, b), a, b) for a in ours for b in cands), default=None)
+        for r, h in zip(out, hits, strict=True):
+            best = max(((fuzz.token_set_ratio(a, b), a, b) for a in ours for b in h.factors), default=None)
             if best is not None and best[0] >= 50:
                 r.closest = (best[1], best[2])
     return out

@@ -435,3 +435,39 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 def ui_findings_replacement(con: duckdb.DuckDBPyConnection) -> None:
     """The findings contract: the text that replaces a finding's span, apart from its advice (`suggestion`)."""
     con.execute("ALTER TABLE findings ADD COLUMN replacement VARCHAR")
+
+
+@migration
+def similar_m001_memory_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Cross-incident memory v2: 64-bit keys on the hot path (a hash of the draft id and of each term, see
+    store.memory.key), so `similar` joins and groups integers. The memory is derived from the stored drafts:
+    its tables are recreated empty and the next sync re-indexes every incident's latest draft."""
+    for table in ("memory_terms", "memory_df", "memory_classes", "memory_cdf", "memory_facts", "memory_docs"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(  # one statement string starting with CREATE: a lake's migration strips its keys and indexes
+        """
+        CREATE TABLE memory_docs (
+            draft_id VARCHAR PRIMARY KEY,
+            doc_key BIGINT NOT NULL,            -- key(draft_id)
+            incident_id VARCHAR NOT NULL,
+            title VARCHAR,
+            started_at TIMESTAMPTZ,             -- start of impact (or the header date)
+            norm DOUBLE NOT NULL,               -- length of the term-weight vector
+            indexed_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX memory_docs_incident ON memory_docs (incident_id);
+        CREATE TABLE memory_terms (doc_key BIGINT NOT NULL, term_key BIGINT NOT NULL, w FLOAT NOT NULL);
+        CREATE TABLE memory_df (term_key BIGINT PRIMARY KEY, df INTEGER NOT NULL);  -- document frequencies, kept
+        CREATE TABLE memory_classes (doc_key BIGINT NOT NULL, draft_id VARCHAR NOT NULL, class VARCHAR NOT NULL,
+                                     in_factor BOOLEAN NOT NULL);
+        CREATE TABLE memory_cdf (class VARCHAR PRIMARY KEY, df INTEGER NOT NULL);   -- current by every index write
+        CREATE TABLE memory_facts (
+            draft_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,              -- service | trigger | cause | factor | action
+            ref VARCHAR,                        -- CF id, action key
+            text VARCHAR NOT NULL,
+            status VARCHAR,                     -- actions: open | done
+            classes JSON
+        );
+        """
+    )
