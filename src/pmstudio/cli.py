@@ -148,11 +148,10 @@ def draft(
     if record.postmortem is None:
         fail(f"{path}: drafting failed: {record.error}", code=1)
     assert record.postmortem is not None
-    if store and memory:  # cross-incident memory: related past incidents, recurring factors, repeated open actions
-        from pmstudio.memory import enrich
-
-        record.postmortem = enrich(record.postmortem, incident_id=bundle.id, db=db)
-    markdown = rendered(record, bundle, layout)
+    # stored first (with the memory: related past incidents, recurring factors, repeated open actions, then
+    # indexed), so a public version that fails its lint below loses no drafting work
+    markdown = (publish_draft(record, bundle, path=db, command="draft", template=layout, memory=memory) if store
+                else rendered(record, bundle, layout))  # fmt: skip
     text = markdown if fmt == "md" else render_json(record.postmortem)
     if audience != "internal":
         text = render_audience(record.postmortem, audience, bundle=bundle)
@@ -167,8 +166,6 @@ def draft(
         import json
 
         write_atomic(findings, json.dumps([f.model_dump() for f in record.critic.findings], indent=2) + "\n")
-    if store:
-        publish_draft(record, bundle, path=db, command="draft", template=layout)
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()

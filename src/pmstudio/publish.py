@@ -3,6 +3,12 @@
 Every model's output reaches storage the same way: the Markdown is rendered from the post-mortem and its
 critic report, and the draft, its sections, findings and Markdown are written in one transaction (the
 caller's, when it passes `con`: the eval runner writes a cell's rows together).
+
+With `memory` (the CLI's and the dashboard's default; `--no-memory` turns it off) a stored draft goes through
+the cross-incident memory on the way: it gets related past incidents, recurring factors and repeated open
+actions (`pmstudio.memory.enrich`) before it is rendered, and it is indexed right after it is stored, so the
+next draft and the Patterns page see it. Eval runs (`con`) never use the memory: a score must not depend on
+what else the store holds.
 """
 
 from __future__ import annotations
@@ -38,11 +44,20 @@ def publish_draft(
     case_id: str | None = None,
     cache_key: str | None = None,
     repeat_idx: int = 0,
+    memory: bool = True,
 ) -> str:
     """Render `record` and (with `store`) record it; return the Markdown.
 
     With `con` (and the run's `run_id`), the rows are written inside the caller's open transaction.
+    With `memory` (and `store`, without `con`), `record.postmortem` becomes the enriched copy before it is
+    rendered and stored, and the stored draft is indexed in the memory.
     """
+    remember = memory and store and con is None and record.postmortem is not None
+    if remember:
+        from pmstudio.memory import enrich
+
+        assert record.postmortem is not None
+        record.postmortem = enrich(record.postmortem, incident_id=bundle.id, db=path)
     markdown = rendered(record, bundle, template)
     if not store or record.postmortem is None:
         return markdown
@@ -53,4 +68,8 @@ def publish_draft(
     else:
         record_draft(record, bundle, run_id=run_id, markdown=markdown, path=path, case_id=case_id,
                      cache_key=cache_key, repeat_idx=repeat_idx, command=command)
+    if remember:
+        from pmstudio.memory import index_draft
+
+        index_draft(record.draft_id, bundle.id, record.postmortem, markdown, db=path)
     return markdown

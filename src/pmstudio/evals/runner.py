@@ -315,7 +315,7 @@ class Runner:
         """Insert one cell's rows (its new draft, scores and eval_cells row) inside the caller's transaction."""
         if record is not None and bundle is not None:
             publish_draft(record, bundle, con=con, run_id=run_id, case_id=case.id, cache_key=cache_key,
-                          repeat_idx=cell.repeat_idx)
+                          repeat_idx=cell.repeat_idx, memory=False)
         common = {
             "run_id": run_id,
             "case_id": cell.case_id,
