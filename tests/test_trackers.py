@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,6 +135,29 @@ def test_two_exports_create_exactly_one_issue_per_item(
     assert all(e["authorization"] in ("[REDACTED]", "") for e in tracker.log())
     # a fresh database is a fresh memory: that is what the stored ids are for
     assert db2.exists() is False
+    # an action item ticked done in the post-mortem: the re-export closes the issue it created, nothing new
+    text = md.read_text(encoding="utf-8")
+    first_item = re.search(r"^- \[ \] \*\*(?P<t>.+?)\*\*", text, re.M)
+    assert first_item is not None
+    ticked = tmp_path / "ticked.md"
+    ticked.write_text(text.replace(first_item.group(0), first_item.group(0).replace("[ ]", "[x]"), 1), encoding="utf-8")
+    for _ in range(2):  # closing twice is one closed issue (Jira: no second transition)
+        third = runner.invoke(app, ["export", "actions", str(ticked), "--to", to, "--post", *target, "--db", str(db)])
+        assert third.exit_code == 0, third.output
+        assert f"{to}: 0 created, {items - 1} updated, 1 closed" in third.output
+    issues = tracker.issues(to)
+    assert len(issues) == items
+    closed = [i for i in issues.values() if CLOSED[to](i)]
+    assert len(closed) == 1 and first_item.group("t") in (closed[0].get("title") or closed[0].get("summary"))
+    transitions = [e for e in tracker.log() if e["path"].endswith("/transitions") and e["method"] == "POST"]
+    assert len(transitions) == (1 if to == "jira" else 0)
+
+
+CLOSED = {
+    "github": lambda i: i.get("state") == "closed" and i.get("state_reason") == "completed",
+    "jira": lambda i: i["status"]["statusCategory"]["key"] == "done",
+    "linear": lambda i: i.get("stateId") == "st-done",
+}
 
 
 def test_expired_token_missing_token_unknown_tracker_no_items(

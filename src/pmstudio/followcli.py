@@ -74,7 +74,7 @@ def export_actions(
             write_atomic(out, text)
             err.print(f"{len(items)} action items -> {out} ({to}, .{EXTENSIONS[to]})", highlight=False)
         return
-    counts = {"created": 0, "updated": 0}
+    counts = {"created": 0, "updated": 0, "closed": 0}
 
     def show(r: object) -> None:
         from pmstudio.trackers.post import PostResult
@@ -86,9 +86,10 @@ def export_actions(
     try:
         post_items(items, cfg, source=source, db=db, assignees=owners, on_item=show)
     except TrackerError as exc:
-        done = counts["created"] + counts["updated"]
+        done = sum(counts.values())
         _fail(f"{exc} ({done} of {len(items)} items done; re-run to continue)" if done else str(exc))
-    err.print(f"{to}: {counts['created']} created, {counts['updated']} updated", highlight=False)
+    closed = f", {counts['closed']} closed (done in the post-mortem)" if counts["closed"] else ""
+    err.print(f"{to}: {counts['created']} created, {counts['updated']} updated{closed}", highlight=False)
 
 
 def similar_cmd(

@@ -1,8 +1,11 @@
 """A fake issue tracker on 127.0.0.1 speaking the GitHub REST, Jira REST v2 and Linear GraphQL APIs.
 
 Enough of each API for `pmstudio export actions --post`: GitHub `POST /repos/{o}/{r}/issues` and
-`PATCH /repos/{o}/{r}/issues/{n}`; Jira `POST /rest/api/2/issue` and `PUT /rest/api/2/issue/{key}`;
-Linear `POST /graphql` with the `issueCreate` / `issueUpdate` mutations. Issues live in memory.
+`PATCH /repos/{o}/{r}/issues/{n}` (with `state`); Jira `POST /rest/api/2/issue`, `PUT` / `GET
+/rest/api/2/issue/{key}` and its `transitions` (To Do, In Progress, Done: the workflow of a default Jira
+project, each status with its `statusCategory`); Linear `POST /graphql` with the `issueCreate` /
+`issueUpdate` mutations (with `stateId`) and the `workflowStates` query (Todo, In Progress, Done,
+Canceled with their types). Issues live in memory.
 
 Tokens: any token in `tokens` is accepted, any in `expired` gets 401 (as GitHub's "Bad credentials"),
 anything else 401 too. Faults (`add_fault`): `429` with `Retry-After`, GitHub's `403` secondary rate limit,
@@ -23,6 +26,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+JIRA_STATUSES = {
+    "11": {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}},
+    "21": {"name": "In Progress", "statusCategory": {"key": "indeterminate", "name": "In Progress"}},
+    "31": {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}},
+}
+"""Transition id -> the status it leads to (a default Jira software project's workflow)."""
+LINEAR_STATES = [
+    {"id": "st-todo", "name": "Todo", "type": "unstarted", "position": 1},
+    {"id": "st-progress", "name": "In Progress", "type": "started", "position": 2},
+    {"id": "st-done", "name": "Done", "type": "completed", "position": 3},
+    {"id": "st-canceled", "name": "Canceled", "type": "canceled", "position": 4},
+]
 
 
 class TrackerFault(BaseModel):
@@ -91,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/_log":
             self._send(200, st.log)
         else:
-            self._send(404, {"message": "Not Found"})
+            self._api("GET")
 
     def do_PATCH(self) -> None:
         self._api("PATCH")
@@ -145,16 +161,39 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(422, {"message": "Validation Failed"})
                     return
                 number = str(len(issues) + 1)
-                issues[number] = {**body, "number": int(number)}
+                issues[number] = {**body, "number": int(number), "state": "open"}
                 url = f"https://github.com/{gh.group(1)}/{gh.group(2)}/issues/{number}"
                 self._send(201, {"number": int(number), "html_url": url, "title": body["title"]})
             elif method == "PATCH" and gh.group(3) in issues:
+                if body.get("state", "open") not in ("open", "closed"):
+                    self._send(422, {"message": "Validation Failed"})
+                    return
                 issues[gh.group(3)].update(body)
                 self._send(200, {"number": int(gh.group(3)), "html_url": "", "title": issues[gh.group(3)]["title"]})
             else:
                 self._send(404, {"message": "Not Found"})
             return
-        jira = re.fullmatch(r"/rest/api/2/issue(?:/([A-Z][A-Z0-9]*-\d+))?", self.path)
+        tr = re.fullmatch(r"/rest/api/2/issue/([A-Z][A-Z0-9]*-\d+)/transitions", self.path)
+        if tr:
+            issue = st.issues["jira"].get(tr.group(1))
+            if issue is None:
+                self._send(404, {"errorMessages": ["Issue does not exist"]})
+            elif method == "GET":
+                self._send(200, {"transitions": [{"id": t, "name": s["name"], "to": s} for t, s in JIRA_STATUSES.items()]})
+            elif method == "POST" and str((body.get("transition") or {}).get("id")) in JIRA_STATUSES:
+                issue["status"] = JIRA_STATUSES[str(body["transition"]["id"])]
+                self._send(204)
+            else:
+                self._send(400, {"errorMessages": ["It seems that you have tried to perform an invalid workflow operation."]})
+            return
+        jira = re.fullmatch(r"/rest/api/2/issue(?:/([A-Z][A-Z0-9]*-\d+))?(?:\?fields=[\w,]+)?", self.path)
+        if jira and method == "GET":
+            issue = st.issues["jira"].get(jira.group(1) or "")
+            if issue is None:
+                self._send(404, {"errorMessages": ["Issue does not exist"]})
+            else:
+                self._send(200, {"key": jira.group(1), "fields": issue})
+            return
         if jira:
             issues = st.issues["jira"]
             fields = body.get("fields") or {}
@@ -163,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(400, {"errorMessages": [], "errors": {"summary": "required"}})
                     return
                 key = f"{fields['project']['key']}-{len(issues) + 1}"
-                issues[key] = fields
+                issues[key] = {**fields, "status": JIRA_STATUSES["11"]}
                 self._send(201, {"id": str(10000 + len(issues)), "key": key, "self": f"/rest/api/2/issue/{key}"})
             elif method == "PUT" and jira.group(1) in issues:
                 issues[jira.group(1)].update(fields)
@@ -175,7 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
             issues = st.issues["linear"]
             query = str(body.get("query", ""))
             variables = body.get("variables") or {}
-            if "issueCreate" in query:
+            if "workflowStates" in query:
+                self._send(200, {"data": {"workflowStates": {"nodes": LINEAR_STATES}}})
+            elif "issueCreate" in query:
                 st.seq += 1
                 issue_id = f"lin-{st.seq:04d}"
                 data = dict(variables.get("input") or {})

@@ -67,7 +67,7 @@ def render_items(items: list[TrackerItem], to: str, *, assignees: Mapping[str, s
     if to == "linear":
         rows = [["Title", "Description", "Status", "Priority", "Assignee", "Labels", "Due Date"]]
         for i in items:
-            rows.append([i.title, i.description(), "Todo", LINEAR_PRIORITY.get(i.priority, "No priority"),
+            rows.append([i.title, i.description(), "Done" if i.done else "Todo", LINEAR_PRIORITY.get(i.priority, "No priority"),
                          who.get(i.owner, i.owner), ",".join(i.labels), i.due])  # fmt: skip
         return _csv(rows)
     if to == "csv":

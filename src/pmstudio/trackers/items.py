@@ -49,6 +49,7 @@ class TrackerItem(BaseModel):
     evidence: list[EvidenceRef] = Field(default_factory=list)
     link: str = Field(default="", description="back to the post-mortem")
     labels: list[str] = Field(default_factory=list)
+    done: bool = Field(default=False, description="ticked done in the post-mortem: a posted issue is closed")
 
     def description(self) -> str:
         """Markdown body: what it addresses, the evidence, the link back, the key."""
@@ -97,9 +98,13 @@ def _due(value: str) -> str:
     return m.group(0) if m else ""
 
 
-def items_from_postmortem(pm: PostMortem, *, bundle: Bundle | None, link: str) -> list[TrackerItem]:
+def items_from_postmortem(pm: PostMortem, *, bundle: Bundle | None, link: str, markdown: str | None = None) -> list[TrackerItem]:
+    """Items of a draft; an item is done when its checkbox is ticked in the draft's (edited) `markdown`."""
+    from pmstudio.memory import done_titles
+
     if pm.actions is None:
         return []
+    done = done_titles(markdown)
     factors = {f.id: f for f in (pm.root_cause.contributing_factors if pm.root_cause else [])}
     by_id = bundle.evidence_by_id() if bundle is not None else {}
     out = []
@@ -125,6 +130,7 @@ def items_from_postmortem(pm: PostMortem, *, bundle: Bundle | None, link: str) -
                 evidence=evid,
                 link=link,
                 labels=_labels(pm.header.incident_id, a.kind, a.horizon),
+                done=a.title.strip().lower() in done,
             )
         )
     return out
@@ -141,7 +147,9 @@ def _cited(text: str) -> list[str]:
 
 def items_from_markdown(text: str, *, path: Path, link: str) -> list[TrackerItem]:
     from pmstudio.mdparse import segments_from_markdown
+    from pmstudio.memory import done_titles
 
+    done = done_titles(text)
     _, doc = segments_from_markdown(text)
     header = {k.lower(): v for k, v in doc.header.items()}
     incident_id = header.get("incident id", "").strip() or path.stem
@@ -173,6 +181,7 @@ def items_from_markdown(text: str, *, path: Path, link: str) -> list[TrackerItem
                 evidence=[EvidenceRef(id=i) for i in dict.fromkeys(cites)],
                 link=link,
                 labels=_labels(incident_id, kind, ""),
+                done=a.title.strip().lower() in done,
             )
         )
     return out
@@ -207,7 +216,8 @@ def load_items(source: str, *, db: str | Path | None = None, link: str | None = 
             raise SourceError(f"{source}: neither a file nor a stored draft id")
         if view.postmortem is None:
             raise SourceError(f"{source}: the stored draft has no post-mortem ({view.status})")
-        items = items_from_postmortem(view.postmortem, bundle=view.bundle, link=link or dashboard_link(source))
+        items = items_from_postmortem(view.postmortem, bundle=view.bundle, link=link or dashboard_link(source),
+                                      markdown=view.markdown)
     if not items:
         raise SourceError(f"{source}: no action items to export")
     keys = [i.key for i in items]

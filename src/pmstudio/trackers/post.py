@@ -6,6 +6,10 @@ Requests are retried on 429 / 5xx (and GitHub's 403 secondary rate limit) honour
 rejected token (401) is one line naming the variable. Every created issue's id is stored in DuckDB under
 the item's stable key before the next item is sent, so a second export updates instead of duplicating,
 and an interrupted export resumes where it stopped.
+
+An item ticked done in the post-mortem (`- [x]`) closes its issue: GitHub `state: closed` (reason
+completed), Jira the transition into a status of the *done* category, Linear the team's first workflow
+state of type *completed*. An open item never reopens an issue someone closed in the tracker.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pmstudio.store.trackers import TrackerLink, find_link, save_link
 from pmstudio.trackers.formats import JIRA_PRIORITY, LINEAR_PRIORITY_VALUE, github_body
@@ -40,7 +44,7 @@ class TrackerError(Exception):
 class PostResult(BaseModel):
     key: str
     title: str
-    action: Literal["created", "updated"]
+    action: Literal["created", "updated", "closed"] = Field(description="closed: done in the post-mortem, issue closed")
     issue_id: str
     issue_url: str | None = None
 
@@ -95,6 +99,7 @@ class Client:
         self.sleep = sleep or (lambda s: time.sleep(s))
         self.timeout_s = timeout_s
         self.requests = 0
+        self.linear_done: str | None = None  # the Linear team's completed state, looked up once
 
     def _auth(self) -> str:
         if self.cfg.tracker == "jira" and self.cfg.email:
@@ -159,11 +164,14 @@ def _message(detail: str) -> str:
 def _github(client: Client, item: TrackerItem, existing: TrackerLink | None,
             assignees: Mapping[str, str]) -> tuple[str, str | None]:  # fmt: skip
     body = github_body(item, assignees)
+    closed = {"state": "closed", "state_reason": "completed"} if item.done else {}
     repo = client.cfg.target
     if existing is None:
-        out = client.call("POST", f"/repos/{repo}/issues", body)
+        out = client.call("POST", f"/repos/{repo}/issues", body)  # the create endpoint takes no state
+        if closed:
+            client.call("PATCH", f"/repos/{repo}/issues/{out['number']}", closed)
     else:
-        out = client.call("PATCH", f"/repos/{repo}/issues/{existing.issue_id}", body)
+        out = client.call("PATCH", f"/repos/{repo}/issues/{existing.issue_id}", {**body, **closed})
     return str(out["number"]), out.get("html_url")
 
 
@@ -184,11 +192,43 @@ def _jira(client: Client, item: TrackerItem, existing: TrackerLink | None,
     else:
         key = existing.issue_id
         client.call("PUT", f"/rest/api/2/issue/{key}", {"fields": fields})
+    if item.done:
+        _jira_close(client, key)
     return key, f"{client.cfg.base_url}/browse/{key}"
+
+
+def _jira_close(client: Client, key: str) -> None:
+    """Move the issue into a status of the `done` category through one of its transitions (if not there yet)."""
+    issue = client.call("GET", f"/rest/api/2/issue/{key}?fields=status")
+    status = ((issue.get("fields") or {}).get("status") or {}).get("statusCategory") or {}
+    if status.get("key") == "done":
+        return
+    transitions = client.call("GET", f"/rest/api/2/issue/{key}/transitions").get("transitions") or []
+    to_done = [t for t in transitions if ((t.get("to") or {}).get("statusCategory") or {}).get("key") == "done"]
+    if not to_done:
+        raise TrackerError(f"jira: {key}: no transition into a done status; close it in Jira")
+    client.call("POST", f"/rest/api/2/issue/{key}/transitions", {"transition": {"id": str(to_done[0]["id"])}})
 
 
 _LINEAR_CREATE = "mutation IssueCreate($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier url } } }"
 _LINEAR_UPDATE = "mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { id identifier url } } }"
+_LINEAR_DONE = ('query DoneStates($team: ID!) { workflowStates(filter: {team: {id: {eq: $team}}, type: {eq: "completed"}}) '
+                "{ nodes { id name type position } } }")
+
+
+def _linear_done_state(client: Client) -> str:
+    """The team's first workflow state of type `completed` (asked once per export)."""
+    if client.linear_done:
+        return client.linear_done
+    out = client.call("POST", "/graphql", {"query": _LINEAR_DONE, "variables": {"team": client.cfg.target}})
+    if out.get("errors"):
+        raise TrackerError(f"linear: workflowStates: {_message(json.dumps(out['errors'][0]))}")
+    nodes = (((out.get("data") or {}).get("workflowStates") or {}).get("nodes")) or []
+    done = sorted((n for n in nodes if n.get("type") == "completed"), key=lambda n: n.get("position") or 0)
+    if not done:
+        raise TrackerError(f"linear: team {client.cfg.target} has no workflow state of type completed")
+    client.linear_done = str(done[0]["id"])
+    return client.linear_done
 
 
 def _linear(client: Client, item: TrackerItem, existing: TrackerLink | None,
@@ -200,6 +240,8 @@ def _linear(client: Client, item: TrackerItem, existing: TrackerLink | None,
         data["dueDate"] = item.due
     if assignees.get(item.owner):
         data["assigneeId"] = assignees[item.owner]
+    if item.done:
+        data["stateId"] = _linear_done_state(client)
     if existing is None:
         body = {"query": _LINEAR_CREATE, "variables": {"input": {**data, "teamId": client.cfg.target}}}
         op = "issueCreate"
@@ -234,8 +276,8 @@ def post_items(
         link = TrackerLink(tracker=cfg.tracker, target=cfg.link_target, item_key=item.key, issue_id=issue_id,
                            issue_url=url)  # fmt: skip
         save_link(link, incident_id=item.incident_id, title=item.title, source=source, db=db)
-        result = PostResult(key=item.key, title=item.title, action="updated" if existing else "created",
-                            issue_id=issue_id, issue_url=url)  # fmt: skip
+        action: Literal["created", "updated", "closed"] = "closed" if item.done else "updated" if existing else "created"
+        result = PostResult(key=item.key, title=item.title, action=action, issue_id=issue_id, issue_url=url)
         results.append(result)
         if on_item is not None:
             on_item(result)
