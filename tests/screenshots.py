@@ -85,6 +85,8 @@ def main() -> None:
             page.goto(f"{url}/compare?runs={run_id}&case={case}&a=offline | default&b={model} | default")
             page.get_by_role("heading", name="Drill into a case").wait_for(timeout=60_000)
             page.get_by_text("sections differ between A and B").wait_for(timeout=60_000)
+            page.get_by_text("One dot per draft").click()  # the cost chart is drawn once opened
+            page.locator("[data-testid='stVegaLiteChart']").nth(1).wait_for(timeout=60_000)
             time.sleep(2)
             full_page(page, args.out / "compare.png")
 

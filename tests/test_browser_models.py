@@ -50,6 +50,19 @@ def site(request: pytest.FixtureRequest, model_runs: dict[str, Path], tmp_path_f
         log.close()
 
 
+# A Vega chart's plot area in its rendered SVG: the root view's frame (its background path), the span of the x
+# axis's grid lines (the scale's range) and the horizontal extent of the data marks.
+PLOT_AREA = """chart => {
+  const box = e => e.getBoundingClientRect();
+  const frame = box(chart.querySelector("svg .mark-group.role-frame.root > g > path.background"));
+  const grid = Array.from(chart.querySelectorAll("svg .role-axis-grid line")).map(box).filter(b => b.width < 1);
+  const xs = grid.map(b => b.x);
+  const marks = Array.from(chart.querySelectorAll("svg .role-mark path, svg .role-mark line")).map(box);
+  return {left: frame.x, frame: frame.width, grid: xs.length ? Math.max(...xs) - Math.min(...xs) : 0,
+          marks: [Math.min(...marks.map(b => b.x)), Math.max(...marks.map(b => b.x + b.width))]};
+}"""
+
+
 def _clean(page: Any) -> None:
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text(timeout=30_000)
     assert "Traceback" not in body and 'File "/' not in body, body[:500]
@@ -77,9 +90,12 @@ def test_compare_and_runs(site: dict[str, Any], browser: Any) -> None:
     page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
     page.get_by_role("heading", name="Drill into a case").wait_for(timeout=60_000)
     _clean(page)
-    charts = page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
-    charts.first.wait_for(timeout=30_000)
-    assert charts.first.bounding_box()["width"] > 250
+    # the CI chart (the page's first): its PLOT AREA, not only the chart box, keeps a usable width on a phone
+    ci = page.locator("[data-testid='stVegaLiteChart']").first
+    ci.locator("svg .role-axis-grid").first.wait_for(state="attached", timeout=30_000)
+    plot = ci.evaluate(PLOT_AREA)
+    assert plot["frame"] >= 200 and plot["grid"] >= 200, plot  # of a 390 px viewport
+    assert plot["marks"][0] >= plot["left"] - 8 and plot["marks"][1] <= plot["left"] + plot["frame"] + 8, plot
     page.goto(site["url"] + "/runs")
     page.get_by_role("heading", name="Runs").wait_for(timeout=30_000)
     _clean(page)

@@ -60,7 +60,10 @@ def test_compare_page_with_a_seeded_eval_run(db: Path) -> None:
     gate = dict(zip(board["Metric"], board["Gate"], strict=False))
     assert gate["key_milestones"] == "gate" and gate["section_completeness"] == "uncalibrated"
     assert gate["chronology"] == "gate"
-    assert len(at.get("vega_lite_chart")) == 2  # metric-by-variant with CI bars, cost/latency vs quality
+    assert len(at.get("vega_lite_chart")) == 1  # metric-by-variant with CI bars; cost/latency vs quality once opened
+    at.session_state["compare_cost_open"] = True
+    at.run()
+    assert len(at.get("vega_lite_chart")) == 2
     # drill-down: two variants of one case side by side, section-aligned, with their per-section scores
     assert at.selectbox(key="compare_case").value.startswith(CASES)
     assert at.selectbox(key="compare_a").value != at.selectbox(key="compare_b").value

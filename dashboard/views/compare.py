@@ -13,7 +13,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pmstudio.evals.compare import REGRESSION_EPS, Comparison, compare, default_runs, load_scores, run_options
+from pmstudio.evals.compare import (
+    REGRESSION_EPS,
+    Comparison,
+    ScoreRow,
+    compare,
+    default_runs,
+    load_scores,
+    run_options,
+)
 from pmstudio.evals.report import calibration_notice
 from pmstudio.findings import section_data
 from pmstudio.render import render_markdown
@@ -33,16 +41,29 @@ def _runs(version: str) -> pd.DataFrame:
     return eval_runs()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _scores_costs(run_ids: tuple[str, ...], version: str) -> tuple[Any, pd.DataFrame]:
+# Caches keyed by run ids and the database's change token. The big results (thousands of score rows, the
+# comparison, the drafts of a case) are cache_resource: shared as they are, never copied or unpickled per run
+# (cache_data copies every hit), and the page only reads them.
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _scores_costs(run_ids: tuple[str, ...], version: str) -> tuple[list[ScoreRow], pd.DataFrame]:
     return load_scores(list(run_ids)), cell_costs(list(run_ids))
 
 
-@st.cache_data(max_entries=32, show_spinner="Comparing…")
+@st.cache_resource(max_entries=32, show_spinner="Comparing…")
 def _comparison(run_ids: tuple[str, ...], fclass: str | None, version: str) -> Comparison:
     """Means, bootstrap CIs and paired differences (the slow part of a first load) once per runs and filter."""
     rows, _ = _scores_costs(run_ids, version)
     return compare(rows, by=("model", "prompt"), failure_class=fclass, calibrated=calibration_notice()[0])
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _tables(run_ids: tuple[str, ...], fclass: str | None, version: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The leaderboard, the summaries the CI chart draws, and the cases the drill-down offers."""
+    cmp = _comparison(run_ids, fclass, version)
+    rows, _ = _scores_costs(run_ids, version)
+    summ = pd.DataFrame([s.model_dump() for s in cmp.summaries])
+    cases = sorted({r.case_id for r in rows if fclass is None or r.failure_class == fclass})
+    return leaderboard_frame(cmp, default_thresholds()), summ, cases
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -50,7 +71,7 @@ def _word_diff(a: str, b: str) -> str:
     return word_diff(a, b)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _case(run_ids: tuple[str, ...], case: str, version: str) -> tuple[Any, pd.DataFrame]:
     return case_variants(list(run_ids), case), case_scores(list(run_ids), case)
 
@@ -93,7 +114,7 @@ if not chosen:
 _keep("runs", ",".join(chosen))
 if set(chosen) & running:
     st.warning("A chosen run is still running: its numbers cover only the cells finished so far.")
-rows, costs = _scores_costs(tuple(chosen), version)
+_, costs = _scores_costs(tuple(chosen), version)
 classes = sorted(c for c in costs["failure_class"].dropna().unique()) if not costs.empty else []
 if "compare_class" not in st.session_state:
     st.session_state["compare_class"] = _param("class") if _param("class") in classes else "all"
@@ -107,7 +128,7 @@ if not cmp.summaries:
 # --------------------------------------------------------------------------- leaderboard
 
 st.subheader("Leaderboard")
-board = leaderboard_frame(cmp, default_thresholds())
+board, summ, cases = _tables(tuple(chosen), None if fclass == "all" else fclass, version)
 st.caption("Gate metrics are marked; a gate that fails is red; the best variant of each metric is green. "
            "A metric gates only when calibrated against reviewers' labels (Calibration page); others show "
            "'uncalibrated'.")
@@ -115,22 +136,26 @@ st.dataframe(styled(board), width="stretch", hide_index=True,
              column_order=[c for c in board.columns if c not in ("best", "failing")])
 st.caption(escape_md("Offline fallbacks (cells where a model call failed and the offline drafter stood in; scored as "
                      "missing): " + " · ".join(f"{v}: {cmp.fallback_cells.get(v, 0)}" for v in cmp.variants)))
-summ = pd.DataFrame([s.model_dump() for s in cmp.summaries])
-
 st.subheader("Metric by variant (mean with 95% CI)")
 st.vega_lite_chart(summ.dropna(subset=["mean"]), metric_ci_spec(), width="stretch")
 
 
 @st.fragment
 def cost_chart(costs: pd.DataFrame) -> None:
-    """Cost or latency per draft against its mean score; switching the axis re-renders only this chart."""
+    """Cost or latency per draft against its mean score, drawn only once opened (the page's first load stays
+    light); opening it or switching the axis re-renders only this fragment."""
     st.subheader("Cost and latency per draft against quality")
+    box = st.expander("One dot per draft: cost, latency or input tokens against its mean score", on_change="rerun",
+                      key="compare_cost_open")
+    if not box.open:
+        return
     costs = costs.assign(variant=costs["model"] + " | " + costs["prompt_set"])
     if fclass != "all":
         costs = costs[costs["failure_class"] == fclass]
-    axis = st.radio("x axis", list(COST_AXES), horizontal=True, key="compare_axis")
-    shown = costs[["case_id", "variant", "latency_ms", "cost_usd", "input_tokens", "quality", "status"]]
-    st.vega_lite_chart(shown, cost_spec(axis), width="stretch")
+    with box:
+        axis = st.radio("x axis", list(COST_AXES), horizontal=True, key="compare_axis")
+        shown = costs[["case_id", "variant", "latency_ms", "cost_usd", "input_tokens", "quality", "status"]]
+        st.vega_lite_chart(shown, cost_spec(axis), width="stretch")
 
 
 if not costs.empty:
@@ -155,8 +180,6 @@ if cmp.diffs:
 
 # --------------------------------------------------------------------------- drill-down
 
-cases = sorted({r.case_id for r in rows if fclass == "all" or r.failure_class == fclass})
-
 
 def _same(a: Any, b: Any, section: str) -> bool:
     """Two variants' drafts say the same in `section` (the header's author line names the variant)."""
@@ -169,8 +192,10 @@ def _same(a: Any, b: Any, section: str) -> bool:
 def _findings(col: Any, findings: list[Finding]) -> None:
     if not findings:
         col.caption("No critic findings.")
-    for f in findings:
-        col.warning(f"**{f.severity}** {escape_md(f.rule)}: “{escape_md(f.span)}” — {escape_md(f.message)}")
+        return
+    col.warning("\n".join(  # one element for a side's findings in a section, not one per finding
+        f"- **{f.severity}** {escape_md(f.rule)}: “{escape_md(f.span)}” — {escape_md(f.message)}" for f in findings
+    ))
 
 
 @st.fragment
@@ -216,13 +241,20 @@ def drill_down() -> None:
         part = table[table["section"] == section].drop(columns="section") if not table.empty else table
         if part.empty:
             return
+        if section != WHOLE_DRAFT:  # a section's few metrics: one line (a table draws each cell as Markdown)
+            st.markdown("Scores, A → B: " + " · ".join(_score_text(m, r) for m, r in part.iterrows()))
+            return
         colored = part.style.format("{:.3f}", na_rep="-").apply(
             lambda row: ["background-color: #f8d7da" if row.name in worse else "" for _ in row], axis=1
         )
-        if section == WHOLE_DRAFT:  # many metrics: one data grid (a static table draws each cell as Markdown)
-            st.dataframe(colored, width="stretch")
-        else:
-            st.table(colored)  # a section's few metrics: a static table
+        st.dataframe(colored, width="stretch")  # the many whole-draft metrics: one data grid
+
+    def _score_text(metric: object, row: pd.Series) -> str:
+        def num(v: object) -> str:
+            return "-" if pd.isna(v) else f"{v:.3f}"  # type: ignore[str-format]
+
+        text = f"`{metric}` {num(row['A'])} → {num(row['B'])}"
+        return f":red-background[{text}]" if metric in worse else text
 
     sa = schema_sections(render_markdown(va.postmortem, critic=va.critic))
     sb = schema_sections(render_markdown(vb.postmortem, critic=vb.critic))
@@ -230,11 +262,12 @@ def drill_down() -> None:
     shown = [s for s in dict.fromkeys([*sa, *sb]) if s != "review"]
     changed = {s for s in shown if not _same(va, vb, s)}
     sank = {s for s in shown if any(metric_section(m) == s for m in worse)}
-    # open at first: the sections where B regressed, else the first that differs; the others open on a click.
+    # open at first: the first section where B regressed, else the first that differs; the others (labelled
+    # "differs" / "B regressed") open on a click.
     # The heavy part of a section (its score table, word diff, rendered Markdown) is built only while it is
     # open (a lazy expander in this fragment: opening one re-runs only the drill-down), so a case whose
     # every section changed does not diff them all on each click. The critic's findings are always there.
-    first_open = sank or set([s for s in shown if s in changed][:1])
+    first_open = ([s for s in shown if s in sank] or [s for s in shown if s in changed])[:1]
     for section in shown:
         title = SECTION_TITLES.get(section, section.capitalize())
         label = (f"{title}{' · differs' if section in changed else ' · identical'}"
