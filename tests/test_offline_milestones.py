@@ -172,3 +172,18 @@ def test_an_all_clear_soon_after_recovery_is_the_resolution_but_closing_paperwor
     assert at(declared, "resolved") == minute(60)
     paperwork = analyse(lines(*rows, ("chat.txt", 70, "dana", "30 min nominal. closing incident 465, postmortem owner dana")))
     assert at(paperwork, "resolved") == minute(40)
+
+
+def test_users_affected_abstains_without_a_count_or_the_people_affected() -> None:
+    from pmstudio.offline.impact import draft_impact
+
+    machine_only = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Docs site down"),
+        ("notes.md", 5, None, "Builds fail, no space left on the build server."),
+    ))  # fmt: skip
+    assert draft_impact(machine_only)["users_affected"]["text"] == NOT_STATED
+    people = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Docs site down"),
+        ("notes.md", 5, None, "Crate authors could not see the docs of their new releases."),
+    ))  # fmt: skip
+    assert draft_impact(people)["users_affected"]["evidence"] == ["notes.md:1"]

@@ -281,7 +281,7 @@ def test_summary_uses_the_sections_it_is_given() -> None:
     context = {"impact": im, "timeline": draft(CASE, "timeline"), "root_cause": draft(CASE, "root_cause")}
     sm = draft(CASE, "summary", context=context)
     assert sm["title"] == CASE.title
-    assert sm["summary"].startswith("What happened: Search returns 503s after a shard timeout change")
+    assert sm["summary"].startswith("The incident of ") and "Search returns 503s after a shard timeout change" in sm["summary"]
     assert "Impact: Roughly 40% of searches failed." in sm["summary"]  # a counted claim
     assert "42 minutes" in sm["summary"] and "chat.txt:9" in sm["evidence"]
     im["users_affected"] = {"text": "Not stated in the materials.", "evidence": []}

@@ -26,6 +26,11 @@ _USERS = re.compile(
     r"requests?|downloads?|visitors?|sites?|tenants?|members?|clients?|devices?|servers?|repos\w*|logins?)\b",
     re.I,
 )
+_PEOPLE = re.compile(
+    r"\b(?:users?|customers?|developers?|people|accounts?|orgs?|organi[sz]ations?|visitors?|tenants?|members?|"
+    r"clients?|maintainers?|authors?|players?|subscribers?|merchants?|publishers?)\b",
+    re.I,
+)
 _AFFECT = re.compile(
     r"\b(?:affected|impact\w*|failed|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down|outage|"
     r"exposed|leaked|lost|crash\w*|not resolving|every|all)\b",
@@ -237,7 +242,9 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     """(users affected, functional impact, geographic scope) statements."""
     counted = _statements(a, _USERS, limit=2, need_number=True)
     scoped = [i for i in _statements(a, _MAGNITUDE, limit=1) if i not in counted]
-    users = (scoped + counted)[:2] or _statements(a, _USERS, limit=1)
+    # without a count or share, only a statement about the people affected fills the field (a "build server"
+    # is not who was affected): otherwise it abstains (issue 11)
+    users = (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1)
     m = a.milestones
     affect = _statements(a, _AFFECT, limit=1)
     reported = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]

@@ -84,6 +84,29 @@ def _title(a: Analysis, impact: dict[str, Any], root: dict[str, Any]) -> str:
     return f"Incident {a.incident_id}" if a.incident_id else "Incident"
 
 
+_NOUN_START = re.compile(r"^(?:the|a|an|its|their|our|this|that|one|two|\w+s?'s?)\s", re.I)
+_FINITE = re.compile(r"\b(?:is|was|were|are|had|has|have|did|does|could|would|caused|made|ran|went|filled|broke)\b", re.I)
+
+
+def _cause_sentence(cause: str) -> str:
+    """'The primary cause was the staging folder …' for a noun phrase, '… was that the regex backtracked' for a clause."""
+    text = cause.rstrip(".")
+    if _NOUN_START.match(text) and not _FINITE.search(text):
+        return f"The primary cause was {text[0].lower()}{text[1:]}"
+    return f"The primary cause was that {text[0].lower() if text[:2] != text[:2].upper() else text[0]}{text[1:]}"
+
+
+_ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|operator|team|maintainer|admin\w*)\b", re.I)
+
+
+def _done_sentence(done: str) -> str:
+    """What was done, told as an act: 'To restore service, a responder restarted the web server.'"""
+    text = done.rstrip(".")
+    if _ROLE_START.match(text):
+        return f"To restore service, {text[0].lower()}{text[1:]}"
+    return f"To restore service: {text[0].lower() if text[:2] != text[:2].upper() else text[0]}{text[1:]}"
+
+
 def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     """A SummarySection as a dict (title + 2-3 sentences, with the evidence they rest on)."""
     timeline = context.get("timeline") if isinstance(context.get("timeline"), dict) else None
@@ -114,7 +137,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     elif numbers:
         happened_ids = grounded
     if happened:
-        parts.append(sentence(f"What happened: {shorten(happened.rstrip('.'), PART_LIMIT)}{when}"))
+        parts.append(sentence(f"The incident{when.replace(' on ', ' of ')}: {shorten(happened.rstrip('.'), PART_LIMIT)}"))
         ids += happened_ids + (_ids_at(timeline, start) if when else [])
     users, functional = impact.get("users_affected"), impact.get("functional_impact")
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
@@ -128,21 +151,23 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         # the duration is stated only when both of its times are cited, and it is computed from them
         minutes = int((end - start).total_seconds() / 60 + 0.5)  # half-minutes round up
         fmt_end = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
-        parts.append(f"It lasted about {minutes} minutes, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC.")
+        parts.append(
+            f"The impact lasted about {minutes} minutes, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC."
+        )
         ids += bounds[0] + bounds[1]
     elif not timeline.get("entries"):
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))
     trigger = _claim_text(root.get("trigger"))
     if cause:
-        parts.append(sentence("Primary cause: " + shorten(_first(cause), PART_LIMIT)))
+        parts.append(sentence(_cause_sentence(shorten(_first(cause), PART_LIMIT))))
         ids += _claim_ids(root.get("primary_root_cause"))
     elif trigger:
         parts.append(sentence("Trigger: " + shorten(_first(trigger), PART_LIMIT)))
         ids += _claim_ids(root.get("trigger"))
     done = _entry_text(timeline, _dt(timeline.get("mitigated_at")))
     if done:
-        parts.append(sentence("What was done: " + shorten(_first(done[0]), PART_LIMIT)))
+        parts.append(sentence(_done_sentence(shorten(_first(done[0]), PART_LIMIT))))
         ids += done[1]
     if not parts:
         parts.append(NOT_STATED)
