@@ -28,6 +28,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in _CLEARED:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("PMSTUDIO_DB", str(tmp_path / "pmstudio.duckdb"))
+    monkeypatch.setenv("PMSTUDIO_HOME", str(tmp_path / "home"))  # user data (e.g. the probe cache) never in var/
     monkeypatch.setenv("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
     monkeypatch.setenv("DEEPEVAL_DISABLE_DOTENV", "1")
     monkeypatch.setenv("DEEPEVAL_FILE_SYSTEM", "READ_ONLY")

@@ -158,6 +158,40 @@ def test_auto_picks_the_best_mode_each_server_honours(strict: FakeProviderServer
     assert len(strict.log()) == before
 
 
+def test_probe_is_remembered_across_processes_for_a_short_while(strict: FakeProviderServer,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmstudio import probe as probing
+
+    ref = f"openai-compatible:disk-cache@{strict.openai_base_url}"
+    found = probing.probe(ref)
+    assert found.chosen == "tool"
+    path = probing.probe_cache_path()
+    entry = json.loads(path.read_text())[f"disk-cache@{strict.openai_base_url}"]
+    assert entry["result"]["chosen"] == "tool"
+
+    def probes() -> int:
+        return sum(1 for e in strict.log() if e["path"].endswith("/chat/completions"))
+
+    before = probes()
+    monkeypatch.setattr(probing, "_CACHE", {})  # a new process: only the file remembers
+    assert probing.probe(ref).chosen == "tool" and probes() == before
+    monkeypatch.setattr(probing, "_CACHE", {})
+    assert probing.probe(ref, refresh=True).chosen == "tool" and probes() > before  # --probe looks afresh
+    before = probes()
+    monkeypatch.setattr(probing, "_CACHE", {})
+    monkeypatch.setattr(probing, "PROBE_CACHE_TTL_S", -1.0)  # every entry has expired
+    assert probing.probe(ref).chosen == "tool" and probes() > before  # expired: probed again
+
+    monkeypatch.setattr(probing, "_CACHE", {})
+    strict.add_fault("500", count=3, retry_after=0)
+    nothing = f"openai-compatible:disk-none@{strict.openai_base_url}"
+    assert probing.probe(nothing).chosen is None
+    assert f"disk-none@{strict.openai_base_url}" not in json.loads(path.read_text())  # only working modes are kept
+    path.write_text("{not json")  # a broken cache file is only a cache
+    monkeypatch.setattr(probing, "_CACHE", {})
+    assert probing.probe(ref).chosen == "tool"
+
+
 def test_auto_is_the_compatible_default_and_drafts_on_a_strict_server(strict: FakeProviderServer) -> None:
     record = draft(f"openai-compatible:auto-test@{strict.openai_base_url}", max_tokens=3000)
     assert record.status == "ok", record.error

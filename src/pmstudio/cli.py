@@ -344,7 +344,7 @@ def models_cmd(
         from pmstudio.probe import probe as run_probe
 
         try:
-            found = run_probe(probe, every_mode=True)
+            found = run_probe(probe, every_mode=True, refresh=True)
         except ModelConfigError as exc:
             fail(str(exc))
         if json_out:

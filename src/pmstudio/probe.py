@@ -9,7 +9,9 @@ sends three tiny requests with a one-field schema, each with a short timeout and
 - prompted: `response_format: {"type": "json_object"}` and the schema in the system message.
 
 The best mode that works wins (native, then tool, then prompted). Results are cached per base URL and model
-for the life of the process. An unreachable server, or one where no mode works, is a `ModelConfigError`
+for the life of the process and, when a mode worked, in `<user data dir>/probe-cache.json` for
+`PROBE_CACHE_TTL_S` (so a second command does not probe again; `pmstudio models --probe` always probes
+afresh and rewrites the entry). An unreachable server, or one where no mode works, is a `ModelConfigError`
 (a one-line error, exit 2 on the command line).
 """
 
@@ -18,7 +20,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -59,6 +63,57 @@ class ProbeResult(BaseModel):
 
 _CACHE: dict[tuple[str, str], ProbeResult] = {}
 _LOCK = threading.Lock()
+PROBE_CACHE_FILE = "probe-cache.json"
+PROBE_CACHE_TTL_S = 600.0
+"""How long a probe that found a working mode is reused by later commands (per base URL and model)."""
+
+
+def probe_cache_path() -> Path:
+    from pmstudio.resources import user_home
+
+    return user_home() / PROBE_CACHE_FILE
+
+
+def _disk_key(key: tuple[str, str]) -> str:
+    return f"{key[1]}@{key[0]}"
+
+
+def _disk_entries(path: Path, now: float) -> dict[str, dict[str, Any]]:
+    """The unexpired entries of the cache file; an unreadable or foreign file counts as empty."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items()
+            if isinstance(v, dict) and isinstance(v.get("at"), int | float) and 0 <= now - v["at"] <= PROBE_CACHE_TTL_S}
+
+
+def _disk_get(key: tuple[str, str]) -> ProbeResult | None:
+    entry = _disk_entries(probe_cache_path(), time.time()).get(_disk_key(key))
+    if entry is None:
+        return None
+    try:
+        result = ProbeResult.model_validate(entry.get("result"))
+    except ValueError:
+        return None
+    return result if result.chosen is not None and (result.base_url, result.model) == key else None
+
+
+def _disk_put(key: tuple[str, str], result: ProbeResult) -> None:
+    """Remember a probe that found a working mode; a cache that cannot be written is only a cache."""
+    path = probe_cache_path()
+    now = time.time()
+    entries = _disk_entries(path, now)
+    entries[_disk_key(key)] = {"at": now, "result": result.model_dump(mode="json")}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -113,7 +168,8 @@ def probe(ref: str | ModelRef, *, env: Mapping[str, str] | None = None, timeout_
           refresh: bool = False, every_mode: bool = False) -> ProbeResult:
     """Which output modes the server of `ref` honours, and the best one; cached per base URL and model.
 
-    By default the probe stops at the first mode that works (the preferred one); `every_mode` tries all three."""
+    By default the probe stops at the first mode that works (the preferred one); `every_mode` tries all three.
+    `refresh` ignores both caches (and rewrites them)."""
     import openai
 
     r = ref if isinstance(ref, ModelRef) else parse_model_ref(ref)
@@ -122,6 +178,10 @@ def probe(ref: str | ModelRef, *, env: Mapping[str, str] | None = None, timeout_
     key = (r.base_url, r.name)
     with _LOCK:
         cached = _CACHE.get(key)
+        if cached is None and not refresh:
+            cached = _disk_get(key)
+            if cached is not None:
+                _CACHE[key] = cached
         if cached is not None and not refresh and (not every_mode or len(cached.findings) == len(PREFERENCE)):
             return cached
     env = os.environ if env is None else env
@@ -142,6 +202,8 @@ def probe(ref: str | ModelRef, *, env: Mapping[str, str] | None = None, timeout_
     result = ProbeResult(base_url=r.base_url, model=r.name, findings=findings, chosen=chosen)
     with _LOCK:
         _CACHE[key] = result
+        if chosen is not None:
+            _disk_put(key, result)
     return result
 
 
