@@ -262,27 +262,3 @@ def test_concurrency_is_bounded_per_kind(srv: FakeProviderServer, monkeypatch: p
     asyncio.run(go())
     assert srv.stats()["max_inflight"] == expected
     assert srv.stats()["requests"] == 4
-
-
-# --------------------------------------------------------------------------- a real local server (optional)
-
-
-@pytest.mark.local_llm
-def test_real_local_server_drafts_a_section(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Set PMSTUDIO_LOCAL_LLM=openai-compatible:<model>@<url>[?output=...] to run against a real server."""
-    import os
-    import urllib.request
-
-    from pmstudio.models import parse_model_ref
-
-    ref = os.environ.get("PMSTUDIO_LOCAL_LLM", "")
-    if not ref:
-        pytest.skip("no real local model: set PMSTUDIO_LOCAL_LLM=openai-compatible:<model>@<base_url>")
-    parsed = parse_model_ref(ref)
-    try:
-        urllib.request.urlopen(f"{parsed.base_url}/models", timeout=3).close()
-    except OSError as exc:
-        pytest.skip(f"{parsed.base_url} is not reachable: {exc}")
-    monkeypatch.setattr(pai_models, "ALLOW_MODEL_REQUESTS", True)
-    result = run(ref, SummarySection, timeout_s=300, max_tokens=1024)
-    assert isinstance(result.output, SummarySection) and result.output.summary.strip()
