@@ -10,6 +10,7 @@ or
 
     PMSTUDIO_LOCAL_LLM_DEADLINE=900                 seconds for the whole draft (`--deadline`)
     PMSTUDIO_LOCAL_LLM_MAX_TOKENS=512               output-token cap per section call (`--max-tokens`)
+    PMSTUDIO_LOCAL_LLM_TIMEOUT=600                  seconds per model request (`--timeout`; a CPU box is slow)
 
 The server runs at the lowest CPU priority and is stopped when the module's tests end. Each test prints
 the mode `?output=auto` chose, per-section timings and tokens, the total wall time and every fallback with
@@ -35,7 +36,7 @@ import pytest
 
 from pmstudio.schema import SECTION_NAMES
 
-pytestmark = [pytest.mark.local_llm, pytest.mark.slow]
+pytestmark = [pytest.mark.local_llm, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 START_S = 240.0
 """How long the server may take to load the model and answer `/v1/models`."""
@@ -137,9 +138,10 @@ def test_draft_of_the_example_completes_inside_the_deadline(local_llm: str, tmp_
 
     deadline = _env_number("PMSTUDIO_LOCAL_LLM_DEADLINE", 900)
     max_tokens = int(_env_number("PMSTUDIO_LOCAL_LLM_MAX_TOKENS", 512))
+    timeout = _env_number("PMSTUDIO_LOCAL_LLM_TIMEOUT", 600)
     db, out = tmp_path / "store.duckdb", tmp_path / "draft.json"
     cmd = [*_pmstudio(), "draft", str(example_bundle()), "-m", local_llm, "--deadline", f"{deadline:g}",
-           "--max-tokens", str(max_tokens), "--format", "json", "--out", str(out), "--db", str(db), "--no-memory"]
+           "--max-tokens", str(max_tokens), "--timeout", f"{timeout:g}", "--format", "json", "--out", str(out), "--db", str(db), "--no-memory"]
     started = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
                          env={**os.environ, "COLUMNS": "200"}, timeout=deadline + 600)

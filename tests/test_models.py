@@ -147,7 +147,7 @@ def test_wrap_output_modes() -> None:
 def test_concurrency_limits_and_overrides() -> None:
     assert m.max_concurrency("anthropic", {}) == 4
     assert m.max_concurrency("openai", {}) == 8
-    assert m.max_concurrency("openai-compatible", {}) == 2
+    assert m.max_concurrency("openai-compatible", {}) == 1
     assert m.max_concurrency("openai-compatible", {"PMSTUDIO_MAX_CONCURRENCY_OPENAI_COMPATIBLE": "5"}) == 5
     assert m.max_concurrency("offline", {}) is None
     with pytest.raises(m.ModelConfigError, match="PMSTUDIO_MAX_CONCURRENCY_OPENAI"):

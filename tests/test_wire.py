@@ -230,3 +230,15 @@ def test_bad_input_is_a_one_line_error(strict: FakeProviderServer, case: str) ->
               "max tokens": "--max-tokens: expected a whole number >= 1"}[case]
     assert res.exit_code == 2 and needle in res.stderr, res.output
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
+
+
+# --------------------------------------------------------------------------- what a single-slot local server needs
+
+
+def test_one_request_at_a_time_by_default_for_a_local_server() -> None:
+    """The second of two concurrent requests waited in llama-cpp-python's queue while its own timeout ran
+    (334 s behind the first): compatible servers get one request at a time unless told otherwise."""
+    from pmstudio.models import max_concurrency
+
+    assert max_concurrency("openai-compatible", {}) == 1
+    assert max_concurrency("openai-compatible", {"PMSTUDIO_MAX_CONCURRENCY_OPENAI_COMPATIBLE": "4"}) == 4

@@ -39,7 +39,9 @@ OUTPUT_MODES: tuple[OutputMode, ...] = get_args(OutputMode)
 KEY_ENV: dict[str, str] = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY", "openai-compatible": "OPENAI_API_KEY"}
 BASE_URL_ENV: dict[str, str] = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
 DEFAULT_BASE_URL: dict[str, str] = {"anthropic": "https://api.anthropic.com", "openai": "https://api.openai.com/v1"}
-DEFAULT_CONCURRENCY: dict[str, int] = {"anthropic": 4, "openai": 8, "openai-compatible": 2}
+DEFAULT_CONCURRENCY: dict[str, int] = {"anthropic": 4, "openai": 8, "openai-compatible": 1}
+"""Local servers answer one request at a time (llama-cpp-python, LM Studio, Ollama by default): a second
+request waits in the server's queue while its own timeout runs. Raise it for vLLM and the like."""
 EXAMPLES: dict[str, str] = {
     "offline": "offline",
     "anthropic": "anthropic:claude-sonnet-4-6",
