@@ -59,8 +59,12 @@ def body_key(entry: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in entry["body"].items() if k not in ("stream", "stream_options")}, sort_keys=True)
 
 
-def test_transient_faults_are_retried_and_every_cell_recovers(srv: FakeProviderServer, tmp_path: Path) -> None:
+def test_transient_faults_are_retried_and_every_cell_recovers(srv: FakeProviderServer, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "faults.duckdb"
+    # two requests in flight, so the six one-shot faults spread over several requests (one at a time, the
+    # first request would meet 429, 500, 529 and the hang in a row: more than the SDK's 3 retries)
+    monkeypatch.setenv("PMSTUDIO_MAX_CONCURRENCY_OPENAI_COMPATIBLE", "2")
     kinds = ["429", "500", "529", "hang", "malformed", "truncate"]
     for kind in kinds:
         srv.add_fault(kind, count=1, retry_after=1, hang_s=8)
