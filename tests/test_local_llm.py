@@ -11,6 +11,7 @@ or
     PMSTUDIO_LOCAL_LLM_DEADLINE=900                 seconds for the whole draft (`--deadline`)
     PMSTUDIO_LOCAL_LLM_MAX_TOKENS=512               output-token cap per section call (`--max-tokens`)
     PMSTUDIO_LOCAL_LLM_TIMEOUT=600                  seconds per model request (`--timeout`; a CPU box is slow)
+    PMSTUDIO_LOCAL_LLM_PROMPTS=default              prompt set (`seed-single-shot`: one request for the draft)
 
 The server runs at the lowest CPU priority and is stopped when the module's tests end. Each test prints
 the mode `?output=auto` chose, per-section timings and tokens, the total wall time and every fallback with
@@ -139,9 +140,10 @@ def test_draft_of_the_example_completes_inside_the_deadline(local_llm: str, tmp_
     deadline = _env_number("PMSTUDIO_LOCAL_LLM_DEADLINE", 900)
     max_tokens = int(_env_number("PMSTUDIO_LOCAL_LLM_MAX_TOKENS", 512))
     timeout = _env_number("PMSTUDIO_LOCAL_LLM_TIMEOUT", 600)
+    prompts = os.environ.get("PMSTUDIO_LOCAL_LLM_PROMPTS", "").strip() or "default"
     db, out = tmp_path / "store.duckdb", tmp_path / "draft.json"
     cmd = [*_pmstudio(), "draft", str(example_bundle()), "-m", local_llm, "--deadline", f"{deadline:g}",
-           "--max-tokens", str(max_tokens), "--timeout", f"{timeout:g}", "--format", "json", "--out", str(out), "--db", str(db), "--no-memory"]
+           "--max-tokens", str(max_tokens), "--timeout", f"{timeout:g}", "-p", prompts, "--format", "json", "--out", str(out), "--db", str(db), "--no-memory"]
     started = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
                          env={**os.environ, "COLUMNS": "200"}, timeout=deadline + 600)
@@ -179,7 +181,7 @@ def test_draft_of_the_example_completes_inside_the_deadline(local_llm: str, tmp_
     # inside the deadline (the draft; the wall adds the interpreter start and ?output=auto's probe)
     assert draft_s <= deadline + 5, draft_s
 
-    print(f"\nauto chose: {mode}; draft {draft_s:.1f} s (deadline {deadline:g} s), wall {wall:.1f} s "
+    print(f"\nprompts {prompts}, --max-tokens {max_tokens}, --timeout {timeout:g}; auto chose: {mode}; draft {draft_s:.1f} s (deadline {deadline:g} s), wall {wall:.1f} s "
           f"with start and probe; exit {res.returncode}; status {view.status}", flush=True)
     for s in sections:
         print(f"  {s['section']:<12} {s['agent']:<16} round {s['round']} {s['status']:<9} "
