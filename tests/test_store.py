@@ -82,3 +82,35 @@ def test_readers_wait_for_a_short_writer(tmp_path: Path, monkeypatch: pytest.Mon
     record_draft(record, sample_bundle(), path=db)
     with connect(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM drafts").fetchone() == (1,)
+
+
+@pytest.mark.slow
+def test_a_db_path_that_cannot_be_a_store_is_one_line_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    """--db naming a folder, a file that is not a DuckDB database, or a place no file can be made: one line
+    naming the path, exit 2, the file untouched, no --out written."""
+    import os
+    import subprocess
+    import sys
+
+    not_db = tmp_path / "notes.txt"
+    not_db.write_text("not a database\n")
+    if os.geteuid() == 0:
+        nowhere = Path("/proc/pmstudio-test/x.duckdb")  # root may write anywhere but /proc
+    else:
+        (tmp_path / "ro").mkdir(mode=0o555)
+        nowhere = tmp_path / "ro" / "sub" / "x.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PMSTUDIO_")}
+    env["PMSTUDIO_HOME"] = str(tmp_path / "home")
+    example = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "docsrs-disk-full"
+    out = tmp_path / "pm.md"
+    for db, problem in ((tmp_path, "Is a directory"), (not_db, "not a valid DuckDB"), (nowhere, "cannot create")):
+        for argv in (["draft", str(example), "--db", str(db), "--out", str(out), "--quiet"], ["runs", "list", "--db", str(db)]):
+            if db == nowhere and argv[0] == "runs":
+                continue  # reading a store that does not exist lists nothing
+            proc = subprocess.run([sys.executable, "-m", "pmstudio", *argv], env=env, capture_output=True, text=True,
+                                  timeout=300)
+            assert proc.returncode == 2, (argv, proc.stderr)
+            assert proc.stderr.count("\n") == 1 and str(db) in proc.stderr and problem in proc.stderr, proc.stderr
+            assert "Traceback" not in proc.stderr
+            assert not out.exists()
+    assert not_db.read_text() == "not a database\n"

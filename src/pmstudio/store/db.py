@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -105,7 +106,10 @@ def connect(
         return
     db = target
     if not read_only:
-        db.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreConfigError(f"{db}: cannot create the store's folder ({exc.strerror or exc})") from None
     deadline = time.monotonic() + retry_s
     delay = 0.01
     while True:
@@ -116,7 +120,9 @@ def connect(
             if not _is_lock_error(exc) or time.monotonic() > deadline:
                 if _is_lock_error(exc):
                     raise StoreBusyError(f"{db}: database is busy (locked by another process)") from None
-                raise
+                # not a store: a folder, another kind of file, a place that cannot hold one
+                first = re.sub(r"^IO Error: ", "", (str(exc).strip().splitlines() or [""])[0])
+                raise StoreConfigError(f"{db}: cannot open the store ({first[:200]})") from None
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.25)
     try:
