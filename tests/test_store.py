@@ -114,3 +114,55 @@ def test_a_db_path_that_cannot_be_a_store_is_one_line_exit_2_and_writes_nothing(
             assert "Traceback" not in proc.stderr
             assert not out.exists()
     assert not_db.read_text() == "not a database\n"
+
+
+def test_write_reruns_a_conflicting_transaction_and_gives_up_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """store.transaction.write: a body whose commit conflicts is rolled back and run again (its first run's
+    rows are gone); a body that keeps conflicting ends as StoreConflictError, nothing written; other
+    errors are not retried."""
+    import duckdb
+    from tenacity import wait_none
+
+    from pmstudio.store import db as store_db
+    from pmstudio.store.transaction import write
+
+    monkeypatch.setattr(store_db, "wait_random_exponential", lambda **_: wait_none())  # no sleeping in the test
+    path = tmp_path / "w.duckdb"
+    conflict = duckdb.TransactionException(
+        "TransactionContext Error: Failed to commit: Failed to commit DuckLake transaction.\nTransaction conflict - "
+        "attempting to insert into table with index \"6\" - but another transaction has deleted inlined data from it")
+    assert store_db.is_conflict(conflict)
+    assert not store_db.is_conflict(duckdb.TransactionException("Failed to commit DuckLake transaction.\nIO Error: lost"))
+    assert not store_db.is_conflict(duckdb.CatalogException("Table with name nope does not exist"))
+    runs = []
+
+    def body(con: duckdb.DuckDBPyConnection) -> int:
+        runs.append(1)
+        con.execute("INSERT INTO runs VALUES (?, 'draft', 'ok', now(), now(), 'x', '{}', '', '')", [f"r{len(runs)}"])
+        if len(runs) < 3:
+            raise conflict  # as a failed COMMIT would, after the body's rows were written
+        return len(runs)
+
+    before = store_db.conflicts_retried()
+    assert write(path, body) == 3 and store_db.conflicts_retried() - before == 2
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT run_id FROM runs").fetchall() == [("r3",)]  # the first two runs rolled back
+
+    def always(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("INSERT INTO runs VALUES ('never', 'draft', 'ok', now(), now(), 'x', '{}', '', '')")
+        raise conflict
+
+    with pytest.raises(store_db.StoreConflictError, match="after 12 attempts, nothing written") as info:
+        write(path, always)
+    assert "\n" not in str(info.value)
+    calls = []
+
+    def broken(con: duckdb.DuckDBPyConnection) -> None:
+        calls.append(1)
+        raise ValueError("not a conflict")
+
+    with pytest.raises(ValueError):
+        write(path, broken)
+    assert calls == [1]
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchall() == [(1,)]
