@@ -213,7 +213,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_from_anywhere(tmp_path: Path)
     assert json.loads((work / "cmp.json").read_text())
     runs = run("runs", "list", "--json")
     assert runs.returncode == 0, runs.stderr
-    assert sorted(r["kind"] for r in json.loads(runs.stdout)) == ["draft", "eval"]
+    assert sorted(r["kind"] for r in json.loads(runs.stdout)) == ["check-eval", "draft", "eval"]
     store = home / ".local" / "share" / "pmstudio" / "pmstudio.duckdb"
     assert store.is_file()  # user data in the platform data directory, not beside the code
     assert not (venv / "lib" / "var").exists() and not (work / "var").exists()
