@@ -143,6 +143,14 @@ def test_report_from_json_never_raises() -> None:
         assert isinstance(report_from_json(text), CriticReport)
 
 
+def test_a_stored_report_keeps_why_the_critic_did_not_run() -> None:
+    """Read back from the store (runs show, the dashboard), a draft cut by its deadline still says the critic
+    agent did not run (the real llama-cpp-python run read back 'not run: -')."""
+    stored = CriticReport(critic="lints+agent", not_run="deadline").model_dump_json()
+    assert report_from_json(stored).not_run == "deadline"
+    assert report_from_json('{"not_run": 5}').not_run is None
+
+
 def test_finding_sections_are_the_schema_sections_every_template_maps_onto(tmp_path: Path) -> None:
     """FindingSection is derived from SectionName (not a second list): the header, every schema section, the
     appendix and the public version; every built-in template's sections map onto it, and a team template

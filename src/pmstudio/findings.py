@@ -152,7 +152,8 @@ def report_from_json(text: str | None) -> CriticReport:
     history = _fit(data.get("history"), [])
     rounds = data.get("rounds") if isinstance(data.get("rounds"), int) else 0
     critic = str(data.get("critic") or "lints")
-    return CriticReport(findings=findings, history=history, rounds=rounds, critic=critic, notes=notes)
+    not_run = data.get("not_run") if isinstance(data.get("not_run"), str) else None  # e.g. deadline
+    return CriticReport(findings=findings, history=history, rounds=rounds, critic=critic, notes=notes, not_run=not_run)
 
 
 def split_by_span(pm: PostMortem, findings: list[Finding]) -> tuple[list[Finding], list[str]]:
