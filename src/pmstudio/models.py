@@ -247,7 +247,8 @@ def _compatible_chat_model(name: str, provider: Any) -> Model:
       pydantic-ai adds mid-conversation on a retry go in the user turn as `<system>` blocks);
     - `max_tokens`, not `max_completion_tokens` (which llama-cpp-python and others ignore);
     - a forced tool call names the function: llama-cpp-python ignores `tool_choice: "required"` but
-      honours `{"type": "function", "function": {"name": ...}}`.
+      honours `{"type": "function", "function": {"name": ...}}`;
+    - an assistant turn of tool calls has `content: ""`, never null (llama-cpp-python answers HTTP 500).
     """
     return _compatible_class()(name, provider=provider, profile=_compatible_profile(name))  # type: ignore[no-any-return]
 
@@ -262,6 +263,12 @@ def _compatible_class() -> Any:
             if choice == "required" and len(tools) == 1:
                 choice = {"type": "function", "function": {"name": tools[0]["function"]["name"]}}
             return tools, choice
+
+        def _map_model_response(self, message: Any) -> Any:
+            param = super()._map_model_response(message)
+            if param is not None and param.get("role") == "assistant" and param.get("content") is None:
+                param["content"] = ""  # llama-cpp-python: HTTP 500 on a null content (a retry's tool-call turn)
+            return param
 
     return CompatibleChatModel
 

@@ -111,6 +111,8 @@ def _strict_problem(req: dict[str, Any]) -> tuple[int, str] | None:
     for i, msg in enumerate(messages):
         if isinstance(msg, dict) and isinstance(msg.get("content"), list):
             return 500, f'can only concatenate str (not "list") to str (messages[{i}].content is a list)'
+        if isinstance(msg, dict) and "content" in msg and msg["content"] is None:  # an assistant turn of tool calls
+            return 500, f'can only concatenate str (not "NoneType") to str (messages[{i}].content is null)'
     systems = [i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") in ("system", "developer")]
     if len(systems) > 1:
         return 400, f"only one system message is supported; got {len(systems)} (messages {systems})"
