@@ -60,6 +60,21 @@ def test_every_page_renders_on_an_empty_database(page: str) -> None:
     assert list_drafts().empty
 
 
+def test_a_prompt_set_clash_is_one_line_on_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pmstudio.prompts
+
+    def clash() -> list[str]:
+        raise pmstudio.prompts.PromptError("team/prompts/prompt-sets.yaml: prompt set 'default' is also built in "
+                                           "(.../prompt-sets.yaml); rename the project set\nsecond line")
+
+    monkeypatch.setattr(pmstudio.prompts, "available_sets", clash)
+    at = _app().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "team/prompts/prompt-sets.yaml: prompt set 'default' is also built in (.../prompt-sets.yaml); rename the project set"
+    ]
+
+
 def test_draft_pasted_text_offline_end_to_end() -> None:
     at = _app().run()
     at.text_area(key="draft_paste").input((EXAMPLE / "ops-channel.txt").read_text())

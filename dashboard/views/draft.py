@@ -24,7 +24,7 @@ from pmstudio.lints.segments import unshown_text_paths
 from pmstudio.models import ModelConfigError, list_models
 from pmstudio.orchestrator import DraftSettings, draft_postmortem, resolve_model
 from pmstudio.parsers.zones import parse_source_zones
-from pmstudio.prompts import available_sets
+from pmstudio.prompts import PromptError, available_sets
 from pmstudio.publish import publish_draft
 from pmstudio.render import failure_reason, render_json, render_markdown
 from pmstudio.schema import (
@@ -142,7 +142,12 @@ with st.expander("New draft", expanded="draft" not in st.query_params):
         key="draft_model_custom",
         placeholder="openai-compatible:llama3.1@http://127.0.0.1:11434/v1",
     )
-    prompts = c2.selectbox("Prompt set", list(available_sets()), key="draft_prompts")
+    try:
+        prompt_sets = list(available_sets())
+    except PromptError as exc:  # e.g. a project prompt set named like a built-in one: one line, no traceback
+        st.error(str(exc).splitlines()[0])
+        st.stop()
+    prompts = c2.selectbox("Prompt set", prompt_sets, key="draft_prompts")
     title = c2.text_input(
         "Incident title (optional)", key="draft_title", placeholder="drafted from the materials if empty"
     )
