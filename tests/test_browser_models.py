@@ -118,21 +118,29 @@ def test_markdown_edit_of_a_section(site: dict[str, Any], browser: Any) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{site['url']}/?draft={draft_id}")
     page.get_by_role("tab", name="Timeline").wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Timeline").click()
-    _visible(page.get_by_text("Edit this section", exact=True)).click()
-    area = _visible(page.get_by_label("Markdown", exact=True))
-    lines = area.input_value().splitlines()
-    assert lines[0] == "## Timeline"
-    lines.insert(1, "no time on this line")
-    area.fill("\n".join(lines))
-    area.press("Control+Enter")
-    page.get_by_text("line 2: a timeline entry needs a time like 14:02 or 2024-05-01 14:02").first.wait_for(timeout=60_000)
-    _visible(page.get_by_role("button", name="Save section")).click()
-    page.get_by_text("Not saved: 1 problem(s) in the text; nothing was changed.").wait_for(timeout=60_000)
-    _clean(page)
-    after = get_draft(draft_id, site["db"])
-    assert after is not None and after.postmortem is not None and after.postmortem.timeline == before.postmortem.timeline
-
+    # the hostile fake may leave a section empty through every retry (it then failed, with its reason): edit
+    # the sections this draft has
+    assert before.postmortem.timeline is not None or before.postmortem.summary is not None
+    if before.postmortem.timeline is not None:
+        page.get_by_role("tab", name="Timeline").click()
+        _visible(page.get_by_text("Edit this section", exact=True)).click()
+        area = _visible(page.get_by_label("Markdown", exact=True))
+        lines = area.input_value().splitlines()
+        assert lines[0] == "## Timeline"
+        lines.insert(1, "no time on this line")
+        area.fill("\n".join(lines))
+        area.press("Control+Enter")
+        page.get_by_text("line 2: a timeline entry needs a time like 14:02 or 2024-05-01 14:02").first.wait_for(
+            timeout=60_000)
+        _visible(page.get_by_role("button", name="Save section")).click()
+        page.get_by_text("Not saved: 1 problem(s) in the text; nothing was changed.").wait_for(timeout=60_000)
+        _clean(page)
+        after = get_draft(draft_id, site["db"])
+        assert after is not None and after.postmortem is not None
+        assert after.postmortem.timeline == before.postmortem.timeline
+    if before.postmortem.summary is None:
+        page.close()
+        return
     page.get_by_role("tab", name="Executive Summary").click()
     _visible(page.get_by_text("Edit this section", exact=True)).click()
     area = _visible(page.get_by_label("Markdown", exact=True))
