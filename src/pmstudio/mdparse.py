@@ -26,12 +26,12 @@ from pmstudio.timeparse import find_stamp
 
 QUOTE_HEADINGS = re.compile(r"review notes|attachments?|raw (?:logs|data)|log excerpts?|appendi(?:x|ces)\b.*")
 """Headings of material that is quoted, not written (outside any template section)."""
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
+HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _HEADER_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*:]+):\*\*\s*(?P<value>.*?)\s*$")
 _LABEL = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*(?P<b>[^*]+?):?\*\*:?|\*(?P<i>[^*]+?):\*|_(?P<u>[^_]+?):_)\s*"
 )
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _ACTION = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<done>[ xX])\]\s+)?(?P<body>.+)$")
 _OWNER = re.compile(
     r"\bOwner\s*:\s*(?P<v>.*?)\s*(?=(?:\s[-–—|]\s|[,;]\s*)?\b(?:Due|Priority|Deadline|ETA|Status|Ticket)\b\s*:|$)",
@@ -108,7 +108,7 @@ def _strip_label(line: str) -> tuple[str, str]:
         return (m.group("b") or m.group("i") or m.group("u") or "").strip().rstrip(":"), line[
             m.end() :
         ].strip()
-    return "", _BULLET.sub("", line, count=1).strip()
+    return "", BULLET.sub("", line, count=1).strip()
 
 
 def strip_label(line: str) -> tuple[str, str]:
@@ -232,7 +232,7 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
             for cid in (x.strip() for x in m.group("ids").split(",")):
                 if cid:
                     doc.citations.append(Citation(section=place.segment_section, field=f"line {n}", id=cid))
-        h = _HEADING.match(line)
+        h = HEADING.match(line)
         if h:
             level, text = len(h.group("hashes")), h.group("text")
             doc.headings.append(text)
@@ -261,7 +261,7 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
                     doc.severity = value.lower().split()[0] if value.strip() else None
                 continue
         doc.places[n] = place.where()
-        role = place.role(bool(_BULLET.match(line)))
+        role = place.role(bool(BULLET.match(line)))
         if role == "quote":
             add(stripped, "quote", n)
             continue
@@ -284,12 +284,12 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
             note(stripped)
             continue
         label, text = _strip_label(line)
-        if role == "prevention" and _BULLET.match(line):
+        if role == "prevention" and BULLET.match(line):
             if not is_empty(text):
                 doc.prevention.append(text)
             add(text, "action", n)
             continue
-        if role == "factors" and _BULLET.match(line):
+        if role == "factors" and BULLET.match(line):
             ids = _FACTOR_ID.findall(label + " " + text)
             doc.factors.append(OutlineFactor(field=f"line {n}", id=ids[0] if ids else None, title=label, text=text))
             add(label, "narrative", n)
@@ -302,7 +302,7 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
         kind2: SegmentKind = "action" if role in ("actions", "prevention") else "narrative"
         if role == "references":
             kind2 = "other"
-        plain = not label and not _BULLET.match(line) and "|" not in stripped
+        plain = not label and not BULLET.match(line) and "|" not in stripped
         if plain and plain_line == n - 1 and segs and segs[-1].kind == kind2:
             segs[-1] = segs[-1].model_copy(update={"text": f"{segs[-1].text} {text}"})  # one paragraph, one segment
             note(text)

@@ -24,13 +24,13 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz
 
 from pmstudio.certainty import assess
-from pmstudio.mdparse import MarkdownDoc, Place, segments_from_markdown, strip_label
+from pmstudio.mdparse import BULLET, HEADING, MarkdownDoc, Place, segments_from_markdown, strip_label
 from pmstudio.render import FLAT_PHASE_LABEL, NO_ENTRIES, PHASE_LABEL, section_lines
 from pmstudio.schema import (
     IMPACT_CLAIMS,
@@ -38,6 +38,7 @@ from pmstudio.schema import (
     PHASES,
     SECTION_TYPES,
     Bundle,
+    Certainty,
     Claim,
     ImpactSection,
     PostMortem,
@@ -50,10 +51,8 @@ from pmstudio.timeparse import find_stamp
 MATCH_RATIO = 60
 """rapidfuzz ratio at which an edited line is the same item as an old one (its citations carry over)."""
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _CITE = re.compile(r"\s*\(evidence:\s*(?P<ids>[^)]*)\)", re.I)
-_MARK = re.compile(r"\s\((?:confirmed|likely|hypothesis)(?:, \d+ sources)?\)$")
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_MARK = re.compile(rf"\s\((?:{'|'.join(get_args(Certainty))})(?:, \d+ sources)?\)$")  # certainty.mark's form
 _FACTOR_LABEL = re.compile(r"^(?P<title>.*?)\s*\((?P<id>[^()]*)\)$")
 _DATE_ONLY = re.compile(r"^\*\*(?P<d>\d{4}-\d{2}-\d{2}), time not stated\*\*\s*[-–—:]\s*(?P<rest>.*)$")
 _IMPACT_TAIL = re.compile(
@@ -376,8 +375,8 @@ def _items(lines: list[_Line]) -> list[tuple[int, str]]:
     """Bullets (and numbered items) with their continuation lines joined."""
     out: list[tuple[int, str]] = []
     for ln in lines:
-        if _BULLET.match(ln.raw) and not ln.raw.startswith("  "):
-            out.append((ln.n, _BULLET.sub("", ln.raw, count=1).strip()))
+        if BULLET.match(ln.raw) and not ln.raw.startswith("  "):
+            out.append((ln.n, BULLET.sub("", ln.raw, count=1).strip()))
         elif out:
             out[-1] = (out[-1][0], f"{out[-1][1]} {ln.raw.strip()}")
         else:
@@ -441,7 +440,7 @@ def _evidence_ids(r: _Reader, f: TemplateField, lines: list[_Line]) -> list[str]
         if _empty(s) or s.startswith(("```", "~~~")):
             continue
         m = _EVIDENCE_LINE.match(s)
-        ident = m.group("id") if m else (_BULLET.sub("", s, count=1).split()[0] if _BULLET.match(s) else "")
+        ident = m.group("id") if m else (BULLET.sub("", s, count=1).split()[0] if BULLET.match(s) else "")
         if not ident:
             r.error(ln.n, "list one evidence id per line (`- web.log:12`) or keep the quoted `[web.log:12] …` lines")
             continue
@@ -645,7 +644,7 @@ def _place(
         if stripped.startswith(("```", "~~~")):
             fence = not fence
             continue
-        h = None if fence else _HEADING.match(raw)
+        h = None if fence else HEADING.match(raw)
         if h:
             text, level = h.group("text"), len(h.group("hashes"))
             found = template.match(text)
@@ -685,7 +684,7 @@ def _place(
             fld = inline
         if fld is None:  # directly under the heading: a bullet is a list's item, other text the prose's
             plain = [f for f in fields if not f.label]
-            listed = [f for f in plain if f.kind != "prose"] if _BULLET.match(raw) else []
+            listed = [f for f in plain if f.kind != "prose"] if BULLET.match(raw) else []
             chosen = listed or plain
             fld = chosen[0] if chosen else None
         if fld is None or not any(fld is f for f in fields):
