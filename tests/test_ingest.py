@@ -198,6 +198,24 @@ def test_notes() -> None:
     assert items[13].at == utc(2019, 2, 27) and items[13].text == "(day only): the change merged"
 
 
+def test_notes_a_day_written_beside_a_time_dates_it_and_the_lines_after() -> None:
+    content = "\n".join(
+        [
+            "# Migration notes",
+            "All times CET.",
+            "- 2019-03-01 22:10 old subnets at 98% of their addresses",
+            "## Switch-over (2019-03-03, from 02:00)",
+            "- 03:15 ingress moved to the new subnets",
+            "- The leap of the clocks happened at 23:59 on 2019-03-02 before the switch-over",
+        ]
+    )
+    items = by_line(parsed("notes", content, name="notes.md", tz="Europe/Copenhagen"))
+    assert items[3].at == utc(2019, 3, 1, 21, 10)
+    assert items[4].at == utc(2019, 3, 3, 1, 0)  # not the day of the previous line
+    assert items[5].at == utc(2019, 3, 3, 2, 15)
+    assert items[6].at == utc(2019, 3, 2, 22, 59)  # "at 23:59 on 2019-03-02": the day after the time
+
+
 def test_ticket_status_page_styles() -> None:
     prefix = "Oct 21, 01:45 UTC - Investigating - We are looking into errors.\nOct 21, 02:10 UTC - Resolved - Fixed.\n"
     items = parsed("ticket", prefix, ref=date(2018, 10, 21))

@@ -219,6 +219,27 @@ def find_date_marker(line: str) -> Stamp | None:
     )
 
 
+_NEXT_TO = re.compile(r"[\s,;(\[–—-]*(?:(?:on|from|at|since|starting|until|by)\s+)?[\s(\[]*", re.I)
+
+
+def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:
+    """A date written beside a bare time, joined by at most a comma, a bracket or one small word
+    (``(2019-12-05, from 03:30)``, ``00:00 on 2017-01-01``): the day of that time."""
+    for m in _DATE_ONLY.finditer(line):
+        if m.end() <= stamp.start:
+            gap = line[m.end() : stamp.start]
+        elif m.start() >= stamp.end:
+            gap = line[stamp.end : m.start()]
+        else:
+            continue
+        if not _NEXT_TO.fullmatch(gap):
+            continue
+        day = find_date_marker(line[m.start() :])
+        if day is not None:
+            return day
+    return None
+
+
 def parse_timestamp(value: object, tz: tzinfo) -> datetime | None:
     """A structured timestamp (JSON field): ISO 8601 text, or epoch seconds/milliseconds (number or
     numeric string). Zone-less text is read in ``tz``. None when it is not a usable time."""

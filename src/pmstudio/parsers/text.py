@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import Stamp, find_date_marker, find_stamp
+from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_stamp
 
 # a speaker: one word, or up to four capitalised ones ("Sam Lee", "Dana K."), not "the deploy failed"
 _NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
@@ -192,6 +192,11 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if stamp is None:
             entries.append(_Entry("heading" if heading else "item", number, text=clean_text(line)))
             continue
+        if not stamp.has_date:
+            # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
+            day = find_date_beside(line, stamp)
+            if day is not None:
+                clock.mark_date(day)
         at = clock.resolve(stamp)
         written = line[stamp.start : stamp.end].strip()
         if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
