@@ -187,3 +187,16 @@ def test_users_affected_abstains_without_a_count_or_the_people_affected() -> Non
         ("notes.md", 5, None, "Crate authors could not see the docs of their new releases."),
     ))  # fmt: skip
     assert draft_impact(people)["users_affected"]["evidence"] == ["notes.md:1"]
+
+
+def test_the_responders_own_incident_mitigated_is_the_mitigation_not_the_first_partial_recovery() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: CDN 5xx ratio above 50% across the fleet"),
+        ("chat.txt", 40, "sara", "disabled the bad tenant config, pushing to all pops"),
+        ("notes.md", 44, None, "services begin to recover after the config was disabled"),
+        ("chat.txt", 70, "sara", "majority of pops recovered, some still slow while caches refill"),
+        ("chat.txt", 150, "sara", "incident mitigated, all pops healthy"),
+        ("chat.txt", 160, "sara", "status page set to resolved"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(150)
+    assert at(a, "resolved") == minute(160)

@@ -10,7 +10,7 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   published update) is taken as the start instead. When the detecting alert names a cause rather than
   a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection.
 - trigger: a change before impact (never the first symptom itself).
-- mitigation: the first completed, successful mitigation with its own full recovery signal; else one
+- mitigation: the responders' own "incident mitigated"; else the first completed, successful mitigation with its own full recovery signal; else one
   followed by recovery within a quarter of an hour; else the first completed one; else the first one.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
 - resolution: see `find_resolved`.
@@ -143,10 +143,24 @@ def find_trigger(timed: Timed, started: Item | None, detected: Item | None) -> I
     return _latest(machine) or _latest(single)
 
 
+DECLARED = re.compile(
+    r"(?:^|\b(?:incident|outage|impact|issue|problem|everything|now|fully|been|is|was)\s+)mitigated\b(?!\s+(?:by|when|once|if)\b)",
+    re.I,
+)
+"""A responder's statement that the incident is mitigated (not "partially mitigated", not "mitigated by …")."""
+
+
 def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     pool = [p for p in timed if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after)]
     ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
     done = [p for p in ok if p[1].mit_done]
+    # the responders' own word: "incident mitigated, all pops healthy" is the mitigation, whatever came before it
+    declared = [
+        p for p in done
+        if DECLARED.search(p[0].body) and not p[1].recovery_partial and not p[1].mit_progress and not p[1].hypothesis
+    ]  # fmt: skip
+    if declared:
+        return _earliest(declared)
     # a mitigation reported together with full recovery ("served again after the restart") is complete
     own = [p for p in ok if p[1].recovery_full > p[1].recovery_partial and (p[1].mit_done or not p[1].mit_progress)]
     if own:
