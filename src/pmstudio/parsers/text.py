@@ -194,9 +194,9 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             continue
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
-            day = find_date_beside(line, stamp)
-            if day is not None:
-                clock.mark_date(day)
+            beside = find_date_beside(line, stamp)
+            if beside is not None:
+                clock.mark_date(beside)
         at = clock.resolve(stamp)
         written = line[stamp.start : stamp.end].strip()
         if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
