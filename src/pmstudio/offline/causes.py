@@ -11,12 +11,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, utils
 
+from pmstudio.lints.quantities import find_times
 from pmstudio.offline.analysis import Analysis
-from pmstudio.offline.classify import CAUSAL, FOLLOWUP, HYPOTHESIS, MIT_ACTION, MIT_DONE
+from pmstudio.offline.classify import (
+    CAUSAL,
+    FAIL_STRONG,
+    FOLLOWUP,
+    HYPOTHESIS,
+    LATE_CHANGE,
+    MIT_ACTION,
+    MIT_DONE,
+    NOT_CHANGE,
+    TRIGGER_CONDITION,
+)
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.offline.phrasing import sentence, shorten, split_sentences
@@ -194,11 +206,81 @@ def short_title(text: str, words: int = 9) -> str:
     return title[:1].upper() + title[1:] if title else ""
 
 
-def _trigger(a: Analysis) -> dict[str, Any]:
+TRIGGER_WINDOW = timedelta(hours=6)
+"""A change this long before the first symptom is the trigger when nothing changed closer to it."""
+LATENT_WINDOW = timedelta(hours=48)
+"""A change (scaling a cluster, enabling a feature) up to two days before the first symptom can be the trigger."""
+CONDITION_BEFORE = timedelta(minutes=30)
+"""How long before the first symptom a stated condition may be (a spam wave hours before is not what set it off)."""
+CONDITION_AFTER = timedelta(hours=3)
+"""How long after the first symptom a statement of the triggering condition may be written."""
+
+
+_HARMLESS = re.compile(r"\b(?:still (?:clean|fine|good|healthy)|no impact|all good|looks (?:fine|good|clean))\b", re.I)
+
+
+def _clean_change(a: Analysis, item: Item) -> bool:
+    """A change told as done: not a hypothesis, a plan, a rollback or a failure report ("rollout timed out")."""
+    sig = a.sig(item)
+    if sig.hypothesis or sig.followup or NOT_CHANGE.search(item.body) or FAIL_STRONG.search(item.body):
+        return False
+    return sig.change or bool(LATE_CHANGE.search(item.body))
+
+
+def _change_trigger(a: Analysis) -> Item | None:
+    """The last change before the first symptom: within 6 hours, else within two days."""
     m = a.milestones
-    # the trigger is a change before the first symptom, or an event the materials call the trigger; the first
-    # symptom is when impact began, not what set it off, so without either the field abstains (issue 11)
-    item = m.trigger
+    anchor = m.started or m.detected
+    if anchor is None or anchor.at is None or anchor.date_only:
+        return None
+    if m.trigger is not None and _clean_change(a, m.trigger):
+        return m.trigger
+    before = [
+        it for it, _ in a.timed
+        if it.at is not None and not it.date_only and it.at <= anchor.at and it.source not in ("alert", "pager", "status")
+        and _clean_change(a, it)
+    ]  # fmt: skip
+    for window in (TRIGGER_WINDOW, LATENT_WINDOW):
+        near = [it for it in before if anchor.at - it.at <= window]  # type: ignore[operator]
+        if near:
+            last = max(near, key=lambda it: (it.at, -it.order))
+            if _HARMLESS.search(last.body) and last.actor:
+                # a later step of a staged rollout ("change now on the next locations, still clean"): the
+                # rollout is the trigger, as its first step names it
+                steps = [it for it in near if it.actor == last.actor]
+                return min(steps, key=lambda it: (it.at, it.order))
+            return last
+    return None
+
+
+def _condition_trigger(a: Analysis) -> Item | None:
+    """A statement of the condition that set the incident off (an expiry, heat, a full disk, a traffic surge),
+    written by a responder from the first symptom to a few hours after it."""
+    m = a.milestones
+    anchor = m.started or m.detected
+    if anchor is None or anchor.at is None:
+        return None
+    scored: list[tuple[float, int, Item]] = []
+    for item in a.items:
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "status"):
+            continue
+        if item.heading_tag in ("actions", "lessons") or not TRIGGER_CONDITION.search(item.body):
+            continue
+        sig = a.sig(item)
+        if sig.hypothesis or sig.followup or sig.mit_done or sig.resolved or _DEAD_END.search(item.body):
+            continue
+        if item.at is not None and not (anchor.at - CONDITION_BEFORE <= item.at <= anchor.at + CONDITION_AFTER):
+            continue
+        score = 2.0 * (item.source in ("notes", "pager")) + 1.0 * bool(find_times(item.body)) + 1.0 * (item.at is not None)
+        scored.append((-score, item.order, item))
+    return min(scored)[2] if scored else None
+
+
+def _trigger(a: Analysis) -> dict[str, Any]:
+    # the trigger is a change before the first symptom, an event the materials call the trigger, or the
+    # condition that set it off (an expiry, heat, a full disk, a surge); the first symptom is when impact
+    # began, not what set it off, so without any of them the field abstains (issue 11)
+    item = _change_trigger(a)
     if item is not None:
         text = a.statement(item) if item.source not in ("log", "alert", "pager") else a.entry_text(item)
         if text:
@@ -206,6 +288,9 @@ def _trigger(a: Analysis) -> dict[str, Any]:
     named = _named_trigger(a)
     if named is not None:
         return {"text": named.text, "evidence": [named.item.id]}
+    item = _condition_trigger(a)
+    if item is not None and (text := _reworded(a.statement(item))):
+        return {"text": "The incident was set off by this condition: " + text, "evidence": [item.id]}
     return {"text": NOT_STATED, "evidence": []}
 
 

@@ -27,6 +27,20 @@ CHANGE = _rx(
     r"access-control change|config(?:uration)? (?:change|push)|started \(scheduled\)|new certificate)\b"
 )
 NOT_CHANGE = _rx(r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b")
+LATE_CHANGE = _rx(
+    r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
+    r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+)"
+)
+"""Changes a trigger may be (scaling a cluster from 7 to 10 nodes, enabling a feature) that the timeline does
+not count as a change reaching production."""
+TRIGGER_CONDITION = _rx(
+    r"\b(?:(?:has |had |have )?expired|notafter|overheat\w*|cooling|hvac|heat ?wave|power (?:loss|failure|outage|cut)|"
+    r"(?:disk|partition|volume)s? (?:is |was |were )?(?:full|at 100 ?%)|(?:/|disk|partition) (?:is )?at 100 ?%|"
+    r"100 ?% (?:full|disk|used)|no space left|out of (?:disk|memory|space|ip)|not enough free ip\w*|"
+    r"(?:traffic|requests?|load|quer(?:y|ies)|volume) (?:spike|surge|jump)\w*|surg(?:e|ed|ing)|"
+    r"(?:\d+(?:\.\d+)?|ten|twenty)x (?:the )?(?:normal|usual|baseline|traffic|increase|more)|leap second)\b"
+)
+"""A condition that sets an incident off without a change: an expiry, heat, a full disk, a surge of traffic."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"

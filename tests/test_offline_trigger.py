@@ -1,0 +1,82 @@
+"""Trigger rules of the offline drafter (issue 11): a change before the first symptom, a staged rollout, a change
+up to two days earlier, or the condition that set the incident off; each on a small hand-written bundle in the
+shapes real incident material takes (deploy logs, incident chat, PagerDuty notes, responders' notes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.analysis import analyse
+from pmstudio.offline.causes import draft_root_cause
+from pmstudio.schema import NOT_STATED
+
+T0 = datetime(2024, 9, 3, 14, 0, tzinfo=UTC)
+
+
+def lines(*rows: tuple[str, float, str | None, str]) -> list[EvidenceLine]:
+    """(material, minutes after T0, actor, text) -> evidence lines, numbered per material."""
+    counters: dict[str, int] = {}
+    out = []
+    for material, minute, actor, text in rows:
+        counters[material] = counters.get(material, 0) + 1
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=T0 + timedelta(minutes=minute), actor=actor, text=text))
+    return out
+
+
+def trigger(*rows: tuple[str, float, str | None, str]) -> dict[str, object]:
+    return draft_root_cause(analyse(lines(*rows)))["trigger"]  # type: ignore[no-any-return]
+
+
+def test_a_failed_rollout_is_no_change_the_change_hours_before_it_is() -> None:
+    got = trigger(
+        ("fleet.log", -400, None, "asg-rollover INFO launch template batch-workers updated image=worker-node-v20240902"),
+        ("fleet.log", 0, None, "pipeline ERROR timed out waiting for daemonset cni-agent rollout: 12 of 40 updated"),
+        ("chat.txt", 30, "ruth", "half the new nodes can't reach the network"),
+    )
+    assert got["evidence"] == ["fleet.log:1"] and "worker-node-v20240902" in str(got["text"])
+
+
+def test_a_scale_up_the_day_before_is_the_trigger_when_nothing_changed_since() -> None:
+    got = trigger(
+        ("chat.txt", -20 * 60, "omar", "scaling the orders cluster from 6 to 9 nodes now, ahead of the migration"),
+        ("chat.txt", -20 * 60 + 12, "omar", "9 nodes ready, done"),
+        ("alerts.txt", 0, None, "FIRING SubnetFreeIPs: orders subnets have 3 free addresses"),
+        ("chat.txt", 10, "lena", "pods pending, the load balancer cannot scale: not enough free IPs"),
+    )
+    assert got["evidence"] == ["chat.txt:1"] and "from 6 to 9 nodes" in str(got["text"])
+
+
+def test_a_change_a_week_before_is_too_old_to_be_the_trigger() -> None:
+    got = trigger(
+        ("chat.txt", -7 * 24 * 60, "omar", "enabling request batching on the billing service"),
+        ("alerts.txt", 0, None, "FIRING BillingLatencyHigh: p99 above 2s"),
+    )
+    assert got == {"text": NOT_STATED, "evidence": []}
+
+
+def test_a_later_harmless_step_of_a_staged_rollout_gives_the_rollout_as_its_first_step_names_it() -> None:
+    got = trigger(
+        ("chat.txt", -150, "kofi", "prefix-list cleanup change is out on the first two sites, no impact"),
+        ("chat.txt", -20, "kofi", "change now on the remaining edge sites, still clean"),
+        ("alerts.txt", 0, None, "FIRING SiteUnreachable: lhr02 unreachable from monitoring"),
+    )
+    assert got["evidence"] == ["chat.txt:1"] and "prefix-list cleanup" in str(got["text"]).lower()
+
+
+def test_a_stated_expiry_at_the_first_symptom_is_the_trigger() -> None:
+    got = trigger(
+        ("lb.log", 0, None, "lb-02 tls handshake failed sni=shop.example.net alert=certificate_expired"),
+        ("pagerduty", 25, None, "trigger_log_entry: Support escalation: customers report TLS errors on shop.example.net"),
+        ("pagerduty", 41, "Mina", "annotate_log_entry: Wildcard certificate expired 14:00 UTC (notAfter Sep 3 14:00:00 2024 GMT)"),
+    )
+    assert got["evidence"] == ["pagerduty:2"] and str(got["text"]).startswith("The incident was set off by this condition:")
+
+
+def test_a_condition_hours_before_the_first_symptom_or_only_guessed_is_no_trigger() -> None:
+    got = trigger(
+        ("chat.txt", -180, "ana", "signup rate is ~30x normal, all from fresh accounts"),
+        ("chat.txt", 0, "ana", "replica db-2 refuses to replicate, lag 4 GB"),
+        ("chat.txt", 5, "ben", "maybe the disk is full?"),
+    )
+    assert got == {"text": NOT_STATED, "evidence": []}
