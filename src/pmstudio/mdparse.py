@@ -21,12 +21,12 @@ from pydantic import BaseModel, Field
 
 from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntry, OutlineFactor
 from pmstudio.lints.segments import Segment, SegmentKind, is_empty
+from pmstudio.mdsyntax import HEADING
 from pmstudio.templates import OTHER, Template, TemplateField, TemplateSection, known_sections, norm_heading
 from pmstudio.timeparse import find_stamp
 
 QUOTE_HEADINGS = re.compile(r"review notes|attachments?|raw (?:logs|data)|log excerpts?|appendi(?:x|ces)\b.*")
 """Headings of material that is quoted, not written (outside any template section)."""
-HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _HEADER_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*:]+):\*\*\s*(?P<value>.*?)\s*$")
 _LABEL = re.compile(
     r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*(?P<b>[^*]+?):?\*\*:?|\*(?P<i>[^*]+?):\*|_(?P<u>[^_]+?):_)\s*"

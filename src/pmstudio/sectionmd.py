@@ -30,7 +30,8 @@ from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz
 
 from pmstudio.certainty import assess
-from pmstudio.mdparse import BULLET, HEADING, MarkdownDoc, Place, segments_from_markdown, strip_label
+from pmstudio.mdparse import BULLET, MarkdownDoc, Place, segments_from_markdown, strip_label
+from pmstudio.mdsyntax import HEADING
 from pmstudio.render import FLAT_PHASE_LABEL, NO_ENTRIES, PHASE_LABEL, section_lines
 from pmstudio.schema import (
     IMPACT_CLAIMS,

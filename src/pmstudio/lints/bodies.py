@@ -22,9 +22,9 @@ from datetime import UTC, timedelta
 from typing import TypeVar
 
 from pmstudio.lints.outline import Outline, OutlineAction, OutlineEntry, OutlineFactor
+from pmstudio.mdsyntax import HEADING
 from pmstudio.timeparse import Stamp, find_date_marker, find_stamp
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 _TIMELINE_HEADING = re.compile(
     r"\b(?:timeline|chronology|sequence of events|events timeline|time ?line|what happened|length of downtime|"
     r"log of events|incident log|event log)\b",
@@ -122,7 +122,7 @@ def sections(md: str) -> list[Section]:
             continue
         if fence or stripped.startswith(">"):
             continue
-        h = _HEADING.match(line)
+        h = HEADING.match(line)
         if h and (
             len(h.group("hashes")) <= 2
             or (
@@ -266,7 +266,7 @@ def read_timeline(sec: Section) -> list[OutlineEntry]:
     i = 0
     while i < len(lines):
         n, line = lines[i]
-        h = _HEADING.match(line)
+        h = HEADING.match(line)
         if h:
             text = h.group("text")
             found = _stamp_at_start(text)
@@ -274,7 +274,7 @@ def read_timeline(sec: Section) -> list[OutlineEntry]:
             if found is not None or date is not None:
                 body = ""
                 for _, nxt in lines[i + 1 :]:
-                    if _HEADING.match(nxt):
+                    if HEADING.match(nxt):
                         break
                     if nxt.strip():
                         body = nxt.strip()

@@ -1,0 +1,14 @@
+"""Markdown line patterns shared by every reader of post-mortem documents.
+
+`pmstudio.mdparse` (the template-aware reader), `pmstudio.sectionmd` (the section editor) and
+`pmstudio.lints.bodies` (timelines and action items in hand-written bodies) all read ATX headings;
+the pattern lives here, in a module that imports nothing from the project, so none of them has to
+import another to share it.
+"""
+
+from __future__ import annotations
+
+import re
+
+HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
+"""An ATX heading (`## Timeline`, `### 14:02 ##`): `hashes` gives its level, `text` its words."""
