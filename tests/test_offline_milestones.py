@@ -200,3 +200,14 @@ def test_the_responders_own_incident_mitigated_is_the_mitigation_not_the_first_p
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(150)
     assert at(a, "resolved") == minute(160)
+
+
+def test_a_person_telling_of_the_symptom_detects_it_before_a_later_report() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "kai", "registrar ticket flipped to completed: nameservers updated"),
+        ("chat.txt", 5, "kai", "customers in the forum say they can't log in to the console"),
+        ("chat.txt", 6, "mona", "api calls fail for me too, could not resolve host"),
+        ("chat.txt", 8, "kai", "agents still seem to be reporting, we just can't reach anything"),
+        ("chat.txt", 25, "kai", "nameservers reverted, console resolves again"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(5)

@@ -3,7 +3,7 @@
 Each milestone is an evidence item, so its time is that item's `at`: never computed or rounded.
 
 - detection: the first page (PagerDuty trigger or a "paged" message); else the first alert firing
-  (a warning-severity alert notifies, it does not page); else the first acknowledgement or report of a
+  (a warning-severity alert notifies, it does not page); else the first acknowledgement, report or told symptom of a
   problem; else the first human symptom report.
 - impact start: the first failure before detection. Machine evidence (logs, alerts) is trusted as
   is; when the first failure is a human report, a change shortly before it (a deploy, a push, a
@@ -77,8 +77,10 @@ def find_detected(timed: Timed) -> Item | None:
         and p[0].source != "log"
         and not p[1].comm
     ]
+    # people telling of the symptom ("customers say they can't reach their orgs") detect it as much as a report does
+    said = [p for p in timed if p[1].symptom_report and not p[1].hypothesis and not p[1].comm]
     if reports:
-        return _earliest(reports)
+        return _earliest(reports + said)
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
     if tickets:
         return _earliest(tickets)
