@@ -211,3 +211,14 @@ def test_a_person_telling_of_the_symptom_detects_it_before_a_later_report() -> N
         ("chat.txt", 25, "kai", "nameservers reverted, console resolves again"),
     ))  # fmt: skip
     assert at(a, "detected") == minute(5)
+
+
+def test_all_systems_verified_operational_is_the_resolution_and_posting_the_all_clear_tells_it() -> None:
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING IngressCannotScale: not enough free addresses in the subnets"),
+        ("chat.txt", 30, "jonas", "subnet migration completed, all nodes on the new subnets"),
+        ("chat.txt", 55, "jonas", "walking through the team namespaces and ingress endpoints"),
+        ("chat.txt", 70, "jonas", "all systems verified operational. teams can scale back up"),
+        ("chat.txt", 74, "mette", "posting the all clear in #dev"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(70)

@@ -112,7 +112,8 @@ RECOVERY_FULL = _rx(
     r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
-    r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered)\b"
+    r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
+    r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b"
 )
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
@@ -136,7 +137,7 @@ RESOLVED = _rx(
 STATUS_PAGE = _rx(r"\b(?:status ?page|statuspage|customers|announc\w*|notif\w*)\b")
 CONDITIONAL = _rx(r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)")
 COMM = _rx(
-    r"\b(?:status ?page|statuspage|posted (?:an? )?(?:update|incident|notice)|post (?:in|on|to) |notif(?:y|ied|ication)|"
+    r"\b(?:status ?page|statuspage|posted (?:an? )?(?:update|incident|notice)|post(?:ing|ed)? the all[- ]clear|post (?:in|on|to) |notif(?:y|ied|ication)|"
     r"announc\w*|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
     r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|declar\w* (?:an? |the )?incident|"
     r"incident (?:call|channel|bridge|declared|doc)|opening (?:the|an) incident|opened the incident|call (?:started|opened)|"
