@@ -216,3 +216,19 @@ def test_field_precision_counts_misfiled_fields() -> None:
     assert run("fp_revenue_impact", pm).score == 0.0
     pm.impact.revenue_impact = Claim(text="Not stated in the materials.")
     assert run("fp_revenue_impact", pm).score is None  # an empty field is not judged
+
+
+@pytest.mark.parametrize(
+    ("title", "ok"),
+    [
+        ("Re-introduce the CPU guard for regular expressions", True),  # a verb done again
+        ("Reconfigure the resolver with two upstreams", True),
+        ("Cover empty payloads in the contract tests", True),
+        ("Rest of the fleet stays on the old image", False),
+        ("Follow-up on the disk alert", False),
+    ],
+)
+def test_hygiene_reads_verbs_done_again_as_verb_first(title: str, ok: bool) -> None:
+    from pmstudio.evals.metrics.actions import verb_first
+
+    assert verb_first(title) is ok

@@ -221,6 +221,57 @@ def test_action_items_from_follow_ups() -> None:
     assert ac["prevention"]["technical"] or ac["prevention"]["process"]
 
 
+# Notes in the shape responders write them: a Markdown heading right below a list (no blank line, as Markdown
+# allows), a "Cause:" / "Follow-ups:" label line, noun-phrase bullets and verbs done again ("re-enable ...").
+_TIGHT_NOTES = """# Queue backlog notes (times UTC)
+- 10:02 consumer lag alert for the billing queue; lag grew for 40 minutes before anyone looked
+- the retry policy was removed in last month's consumer refactor, so poison messages blocked a partition
+Cause:
+- one malformed invoice event was retried forever because nothing dead-letters it
+## follow-ups
+- re-enable the dead-letter queue for the billing consumers
+- load test the consumer with malformed events before each release
+- partition the billing topic by tenant so one bad event stalls one tenant only
+- alerting on consumer lag per partition
+Next steps:
+- cover malformed payloads in the consumer contract tests
+"""
+
+
+def _tight_bundle() -> Bundle:
+    from pmstudio.ingest import bundle_from_materials
+
+    b, _ = bundle_from_materials([Material(name="notes.md", kind="notes", content=_TIGHT_NOTES)], id="q", redact=False)
+    return b
+
+
+def test_a_section_heading_needs_no_blank_line_above_it() -> None:
+    from pmstudio.offline.items import section_title
+
+    assert section_title("## follow-ups") and section_title("Next steps:") and section_title("Corrective actions")
+    assert section_title("What we are changing") and section_title("Follow-ups (draft)")
+    assert not section_title("fix the retry policy") and not section_title("add alerting on lag")
+    items = {i.text: i for i in build_items(parse_prompt(render_evidence(_tight_bundle())).evidence)}
+    assert items["follow-ups"].is_heading and items["Next steps"].is_heading and items["Cause"].is_heading
+    assert items["re-enable the dead-letter queue for the billing consumers"].heading_tag == "actions"
+    assert items["cover malformed payloads in the consumer contract tests"].heading_tag == "actions"
+    assert items["one malformed invoice event was retried forever because nothing dead-letters it"].heading_tag == "cause"
+    assert not items["the retry policy was removed in last month's consumer refactor, so poison messages blocked a partition"].is_heading
+
+
+def test_follow_ups_under_a_tight_heading_become_action_items() -> None:
+    b = _tight_bundle()
+    rc = draft(b, "root_cause")
+    titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
+    assert titles[:5] == [
+        "Re-enable the dead-letter queue for the billing consumers",
+        "Load test the consumer with malformed events before each release",
+        "Partition the billing topic by tenant so one bad event stalls one tenant only",
+        "Add alerting on consumer lag per partition",
+        "Cover malformed payloads in the consumer contract tests",
+    ]
+
+
 def test_people_fixes_are_not_action_items() -> None:
     b = bundle([
         ("chat.txt", 0, "Ana", "api down"),
@@ -239,6 +290,11 @@ def test_people_fixes_are_not_action_items() -> None:
         ("more global kill switches", "Add more global kill switches"),
         ("can audit logs be searched without an admin?", "Investigate: can audit logs be searched without an admin"),
         ("nobody knew where the dumps were", ""),
+        ("re-introduce the CPU guard for regexes", "Re-introduce the CPU guard for regexes"),
+        ("reconfigure the resolver to use two upstreams", "Reconfigure the resolver to use two upstreams"),
+        ("load test the provisioning path for 10x scale-ups", "Load test the provisioning path for 10x scale-ups"),
+        ("roll out rule changes in stages", "Roll out rule changes in stages"),
+        ("return path is slow", ""),
     ],
 )
 def test_verb_first(phrase: str, title: str) -> None:

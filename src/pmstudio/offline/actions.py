@@ -63,8 +63,18 @@ _VERBS = set(
     report reproduce request require resync restore restrict retire retry revisit revoke rework rotate route run schedule
     scope script seek separate set shard share simulate skip snapshot speak split stage stagger standardise standardize
     start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
-    watch write review get spike deliver open close hook note flag tune adjust resize grow fetch""".split()
+    watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
+    discuss prioritise prioritize evaluate assess decommission benchmark segment tighten widen shorten deduplicate
+    containerise containerize parallelise parallelize automate retest re-test""".split()
 )
+# two-word verbs that open a follow-up as they stand ("load test the provisioning service")
+_COMPOUND = re.compile(
+    r"^(?:load|stress|smoke|chaos|fuzz|canary|dry|game)[- ](?:test|run|day)s?\b|^(?:roll|fail|phase|scale|set|clean|"
+    r"wind|spin|shut|lock|break|split|carve|move|pull|follow|look|check|reach|sign|opt)\s+(?:out|over|in|up|down|"
+    r"off|into|at|apart|on|back)\b(?!\s+(?:is|are|was|were|has|had)\b)",
+    re.I,
+)
+_REDO = re.compile(r"^re(?:-(?P<verb>[a-z]{3,})|(?P<long>[a-z]{6,}))$")  # re-enable, reintroduce; not return
 _GERUND = {"backfilling": "backfill", "updating": "update", "removing": "remove", "rotating": "rotate",
            "automating": "automate", "validating": "validate", "improving": "improve", "writing": "write",
            "making": "make", "using": "use", "monitoring": "monitor", "testing": "test", "reviewing": "review",
@@ -159,7 +169,8 @@ def verb_first(phrase: str) -> str:
     if not p:
         return ""
     first = p.split()[0].lower()
-    if first in _VERBS:
+    redo = _REDO.match(first)
+    if first in _VERBS or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
         return p[0].upper() + p[1:]
     if _QUESTION.match(p):
         lead = "Find out " if re.match(r"^(?:why|how|what|where|which)\b", p, re.I) else "Investigate: "

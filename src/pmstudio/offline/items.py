@@ -42,7 +42,9 @@ META = re.compile(
 
 HeadingTag = Literal["cause", "actions", "lessons", "timeline", "facts", "impact", "other"]
 _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
-    ("actions", re.compile(r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediation|fix(es)?)\b", re.I)),
+    ("actions", re.compile(
+        r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|"
+        r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*)\b", re.I)),
     ("cause", re.compile(r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how)\b", re.I)),
     ("lessons", re.compile(r"\b(lessons?|learn\w*|went well|went wrong|retro\w*|reflections?)\b", re.I)),
     ("timeline", re.compile(r"\b(timeline|chronology|log of events|sequence)\b", re.I)),
@@ -131,9 +133,33 @@ def _heading_tag(text: str) -> HeadingTag:
     return "other"
 
 
-def _looks_like_heading(item: Item) -> bool:
+# the whole line is the name of a post-mortem section: a heading even right below a list (Markdown needs no
+# blank line before "## Follow-ups"), never a list item
+_SECTION_TITLE = re.compile(
+    r"^(?:(?:our|the|proposed|planned|open|remaining|suggested|immediate|short[- ]term|long[- ]term|next)\s+)*"
+    r"(?:follow[- ]?ups?(?:\s+(?:items?|actions?|tasks?|to propose))?|action (?:items?|points?|plan)|actions?(?: taken)?|"
+    r"next steps?|to-?dos?|remediations?(?:\s+(?:items?|steps?|plan))?|corrective(?: and prevent(?:at)?ive)? "
+    r"(?:actions?|measures?)|prevent(?:at)?ive (?:actions?|measures?)|prevention(?: strategies)?|takeaways?|"
+    r"what (?:we(?:['’]re| are| will|['’]ll)?|are we|will we)(?: going to)? (?:change|changing|do|doing|fix|fixing)|"
+    r"what(?:['’]s| is) next|"
+    r"lessons(?: learn(?:ed|t))?|what went (?:well|wrong|badly|poorly)|timeline|root causes?|causes?|"
+    r"contributing factors?|impact|summary|what happened|detection|resolution|recovery|"
+    r"how (?:we|it) (?:fixed|recovered)(?: it)?)"
+    r"(?:\s*\([^)]{1,30}\))?$",
+    re.I,
+)
+
+
+def section_title(text: str) -> bool:
+    """Whether `text` is only the name of a post-mortem section ("## follow-ups", "Next steps:")."""
+    return bool(_SECTION_TITLE.match(text.strip(" #*_:")))
+
+
+def _looks_like_heading(item: Item, *, after_gap: bool = True) -> bool:
     if item.at is not None or item.source not in ("notes", "ticket"):
         return False
+    if not after_gap:
+        return section_title(item.text)
     text = item.text.strip()
     words = text.split()
     if not words or len(words) > 7 or text.endswith((".", "?", "!", ";", ",")):
@@ -192,7 +218,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         # a heading stands after a blank line (or first); a short line right below another is a list item
         after_gap = line - last_line.get(material, -1) > 1 or material not in last_line
         last_line[material] = line
-        if after_gap and _looks_like_heading(item):
+        if _looks_like_heading(item, after_gap=after_gap):
             item.is_heading = True
             tag: HeadingTag | None = _heading_tag(item.text)
             if tag == "other" and current is None and line <= 1:

@@ -47,8 +47,9 @@ IMPERATIVE_VERBS = frozenset(
     terminate test throttle tighten time track train transfer treat trigger truncate tune turn unblock unify
     uninstall update upgrade upload use validate verify version watch whitelist allowlist widen wire write
     ask assess agree coordinate decide do draft get go hold investigate look pair reach shadow talk tell work
-    improve enhance ensure optimise optimize strengthen consider explore continue try think""".split()
+    improve enhance ensure optimise optimize strengthen consider explore continue try think cover""".split()
 )
+_REDO = re.compile(r"^re-?(?P<verb>[a-z]{3,})$")
 VAGUE_HEADS = ("improve", "enhance", "ensure", "optimise", "optimize", "strengthen", "better", "consider", "explore", "try", "think", "continue")
 VAGUE_PHRASES = re.compile(r"^(?:look\s+into|make\s+(?:sure|better)|be\s+more|investigate|revisit|review)\b", re.I)
 _DELIVERABLE = re.compile(r"\b(?:report|write-?up|document|proposal|rfc|decision|recommendation|runbook|design|plan|postmortem|ticket)\b", re.I)
@@ -61,8 +62,13 @@ def title_words(title: str) -> list[str]:
 
 
 def verb_first(title: str) -> bool:
+    """The title opens with an imperative verb, or a verb done again ("re-introduce", "redeploy")."""
     words = title_words(title)
-    return bool(words) and words[0].lower() in IMPERATIVE_VERBS
+    if not words:
+        return False
+    head = words[0].lower()
+    redo = _REDO.match(head)
+    return head in IMPERATIVE_VERBS or (redo is not None and redo.group("verb") in IMPERATIVE_VERBS)
 
 
 def vague(title: str) -> bool:
@@ -109,6 +115,7 @@ def _items(ctx: EvalContext) -> tuple[list[ActionItem], set[str]]:
 
 class ActionItemHygiene(EvalMetric):
     metric_id = "action_item_hygiene"
+    metric_version = "2"  # 2: a re-prefixed verb ("re-introduce") and "cover" open a verb-first title
     rubric_ref = "D10"
     title = "Action-item hygiene"
     definition = (
