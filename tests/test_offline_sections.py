@@ -295,6 +295,15 @@ def test_people_fixes_are_not_action_items() -> None:
         ("load test the provisioning path for 10x scale-ups", "Load test the provisioning path for 10x scale-ups"),
         ("roll out rule changes in stages", "Roll out rule changes in stages"),
         ("return path is slow", ""),
+        ("trace and block the abusive client ranges", "Trace and block the abusive client ranges"),  # verb joined to a known one
+        ("errors and warnings were noisy", ""),
+        ("a circuit breaker that opens when the payment API times out",
+         "Add a circuit breaker that opens when the payment API times out"),  # a thing to add, then what it does
+        ("queue depth alerting so on-call hears before customers do",
+         "Add queue depth alerting so on-call hears before customers do"),
+        ("the cache that failed was old", ""),
+        ("be able to post status updates while the main site is down",
+         "Make it possible to post status updates while the main site is down"),
     ],
 )
 def test_verb_first(phrase: str, title: str) -> None:

@@ -74,6 +74,13 @@ _COMPOUND = re.compile(
     r"off|into|at|apart|on|back)\b(?!\s+(?:is|are|was|were|has|had)\b)",
     re.I,
 )
+_PAIRED = re.compile(r"^(?P<first>[a-z]+)\s+and\s+(?P<second>[a-z]+)\b", re.I)
+_NOT_VERB = re.compile(r"(?:s|ed|ing|ly|tion|ment|ness|ity)$|^(?:the|a|an|more|less|new|old|all|no|our|their)$", re.I)
+_RELATIVE = re.compile(r"^(?P<head>[^,;:()]+?)\s+(?:that|which|so that|so|when|where|to)\s+\S", re.I)
+# a pronoun or a definite head names something that exists ("the cache that failed was old"), not a thing to add
+_PRONOUN = re.compile(
+    r"^(?:we|i|you|they|he|she|it|this|that|these|those|there|the|its|their|someone|somebody|nobody|everyone)\b", re.I
+)
 _REDO = re.compile(r"^re(?:-(?P<verb>[a-z]{3,})|(?P<long>[a-z]{6,}))$")  # re-enable, reintroduce; not return
 _GERUND = {"backfilling": "backfill", "updating": "update", "removing": "remove", "rotating": "rotate",
            "automating": "automate", "validating": "validate", "improving": "improve", "writing": "write",
@@ -172,6 +179,12 @@ def verb_first(phrase: str) -> str:
     redo = _REDO.match(first)
     if first in _VERBS or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
         return p[0].upper() + p[1:]
+    paired = _PAIRED.match(p)  # "log and verify the credential ...": a verb joined to a known one
+    if paired and paired.group("second").lower() in _VERBS and not _NOT_VERB.search(paired.group("first")):
+        return p[0].upper() + p[1:]
+    able = re.match(r"^(?:we\s+(?:need|want)\s+to\s+)?be able to\s+(?P<rest>.+)$", p, re.I)
+    if able:
+        return f"Make it possible to {able.group('rest')}"
     if _QUESTION.match(p):
         lead = "Find out " if re.match(r"^(?:why|how|what|where|which)\b", p, re.I) else "Investigate: "
         return lead + p.rstrip("?")
@@ -191,6 +204,9 @@ def verb_first(phrase: str) -> str:
         return f"Add {m.group('noun')}: {m.group('rest')}"
     if re.match(r"^(?:nobody|no one|every\w*|all)\b", p, re.I) and _CLAUSE.search(p):
         return f"Ensure {p}"
+    rel = _RELATIVE.match(p)  # "replica lag monitoring so traffic can be routed ...": a thing to add, then its purpose
+    if rel and _subject(rel.group("head")) and not _PRONOUN.match(rel.group("head")):
+        return f"Add {p}"
     if _CLAUSE.search(p) or _FINITE.search(p):
         return ""
     return f"Add {p}"
