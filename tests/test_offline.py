@@ -123,8 +123,11 @@ def _numbers_of(e: Evidence) -> set[str]:
 
 
 def _gaps(items: list[Evidence]) -> set[str]:
+    """Spans between the cited times: in minutes, in hours, and in calendar days (a date-only end)."""
     times = [e.at for e in items if e.at is not None]
-    return {str(round(abs((a - b).total_seconds()) / 60)) for a in times for b in times}
+    minutes = {round(abs((a - b).total_seconds()) / 60) for a in times for b in times}
+    days = {abs((a.date() - b.date()).days) for a in times for b in times}
+    return {str(n) for n in minutes | {round(m / 60) for m in minutes} | days}
 
 
 def ungrounded(section: str, out: dict[str, Any], bundle: Bundle) -> list[str]:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pmstudio.lints.completeness import has_magnitude
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import split_sentences
 from pmstudio.schema import NOT_STATED
 
 NO_TIMES = "The materials contain no timestamps, so the duration of impact cannot be established."
@@ -78,7 +80,7 @@ _MEDIUM = re.compile(
     re.I,
 )
 _ACTION_REPORT = re.compile(
-    r"^\s*(?:re-?queued|re-?ran|re-?started|restarted|rolled back|reverted|re-?deployed|deleted|removed|wiped|"
+    r"^\s*(?:(?:gracefully )?shut down|scaled|re-?queued|re-?ran|re-?started|restarted|rolled back|reverted|re-?deployed|deleted|removed|wiped|"
     r"cleared|purged|rebuilt|restored|re-?enabled|disabled|scaled|bumped|moved|migrated|patched|fixed|applied|"
     r"posted|kicked off|triggered a)\b",
     re.I,
@@ -86,11 +88,32 @@ _ACTION_REPORT = re.compile(
 _SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|customers|people|accounts|logins)\b", re.I)
 
 
-def _statements(a: Analysis, pattern: re.Pattern[str], *, limit: int, need_number: bool = False) -> list[Item]:
+_HURT = re.compile(
+    r"\b(?:affected|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down(?! (?:to|by)\b)|outage|exposed|leaked|lost|"
+    r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|takes? \d+|slow\w*|stuck)\b",
+    re.I,
+)
+_FINE = re.compile(
+    r"\b(?:fine|ready|healthy|green|no impact|no (?:\w+ )?errors?|unaffected|not affected|processed|theory|normal(?:ly)? again)\b", re.I
+)
+
+
+def _quantified(text: str) -> bool:
+    """A sentence states a count or share of what was hurt ("85% of the fleet throwing 503s")."""
+    return any(has_magnitude(p) and _HURT.search(p) and not _FINE.search(p) for p in split_sentences(text))
+
+
+def _statements(
+    a: Analysis, pattern: re.Pattern[str], *, limit: int, need_number: bool = False, quantified: bool = False
+) -> list[Item]:
+    """Statements matching `pattern`, best first; `quantified`: only those stating a count or share of what was
+    affected (no mitigation or finding: "scaled down by 2 nodes" counts nodes, it does not tell who was hurt)."""
     scored: list[tuple[float, int, Item]] = []
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager"):
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert"):
             continue
+        if item.source == "pager" and item.sub != "note":
+            continue  # a responder's note on the page is a statement; the page itself is a machine line
         if not pattern.search(item.body):
             continue
         if item.source == "chat" and _ACTION_REPORT.match(item.body):
@@ -103,6 +126,11 @@ def _statements(a: Analysis, pattern: re.Pattern[str], *, limit: int, need_numbe
             continue
         has_number = bool(_NUMBER.search(_PLACEHOLDER.sub("", text)))
         if need_number and not has_number:
+            continue
+        if quantified and (
+            sig.mitigation or sig.finding or sig.recovery_weak or item.heading_tag == "cause"
+            or _ACTION_REPORT.match(item.body) or not _quantified(text)
+        ):  # fmt: skip
             continue
         score = 2.0 * has_number + 1.0 * bool(_AFFECT.search(text)) + 1.0 * (item.source in ("notes", "status"))
         score += 2.0 * bool(_MAGNITUDE.search(text))
@@ -146,6 +174,16 @@ def duration_claim(a: Analysis) -> dict[str, Any]:
             f"to resolution at {_hhmm(m.resolved, span_days)}."
         )
         return {"text": text, "evidence": [m.started.id, m.resolved.id]}
+    first = m.started if m.started and m.started.at else m.detected
+    if m.mitigated and m.mitigated.at and first is not None and (least := _at_least(first, m.mitigated)):
+        # without a resolution the span to mitigation is a lower bound on how long impact lasted
+        since = "the first sign of impact" if first is m.started else "detection"
+        lead = f"About {least} or more" if first.date_only or m.mitigated.date_only else f"At least {least}"
+        text = (
+            f"{lead}, from {since} {_when(first)} to mitigation {_when(m.mitigated)}; "
+            "the end of impact is not stated in the materials."
+        )
+        return {"text": text, "evidence": [first.id, m.mitigated.id]}
     parts, ids = [], []
     if m.started and m.started.at:
         parts.append(f"Impact began at {_hhmm(m.started, True)}")
@@ -156,6 +194,29 @@ def duration_claim(a: Analysis) -> dict[str, Any]:
     if not parts:
         return {"text": NOT_STATED, "evidence": []}
     return {"text": "; ".join(parts) + ". The end of impact is not stated in the materials.", "evidence": ids}
+
+
+def _when(item: Item) -> str:
+    assert item.at is not None
+    return f"on {item.at:%Y-%m-%d} (time not stated)" if item.date_only else f"at {_hhmm(item, True)}"
+
+
+def _at_least(first: Item, last: Item) -> str:
+    """The span from `first` to `last` ("78 minutes", "5 hours"; "10 days" by the calendar when an end has only a
+    date; "" when none)."""
+    if first.at is None or last.at is None or last.at <= first.at:
+        return ""
+    if first.date_only or last.date_only:
+        days = (last.at.date() - first.at.date()).days
+        return f"{days} day{'s' * (days != 1)}" if days >= 1 else ""
+    minutes = (last.at - first.at).total_seconds() / 60
+    if minutes < 1:
+        return ""
+    if minutes < 120:
+        return f"{round(minutes)} minutes"
+    if minutes < 72 * 60:
+        return f"{round(minutes / 60)} hours"
+    return f"{round(minutes / 1440)} days"
 
 
 def _communications(a: Analysis) -> dict[str, Any]:
@@ -240,11 +301,12 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
 
 def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     """(users affected, functional impact, geographic scope) statements."""
+    quantified = _statements(a, _AFFECT, limit=2, quantified=True)
     counted = _statements(a, _USERS, limit=2, need_number=True)
     scoped = [i for i in _statements(a, _MAGNITUDE, limit=1) if i not in counted]
     # without a count or share, only a statement about the people affected fills the field (a "build server"
     # is not who was affected): otherwise it abstains (issue 11)
-    users = (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1)
+    users = quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1)
     m = a.milestones
     affect = _statements(a, _AFFECT, limit=1)
     reported = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]

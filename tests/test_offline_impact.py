@@ -1,0 +1,77 @@
+"""Impact claims of the offline drafter (issue 11): each filled from evidence of its own class, or abstaining; each
+rule on a small hand-written bundle in the shapes real incident material takes (incident chat, PagerDuty notes,
+responders' notes, status posts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.analysis import analyse
+from pmstudio.offline.impact import draft_impact
+
+T0 = datetime(2024, 11, 5, 9, 0, tzinfo=UTC)
+
+
+def lines(*rows: tuple[str, float, str | None, str], date_only: frozenset[int] = frozenset()) -> list[EvidenceLine]:
+    """(material, minutes after T0, actor, text) -> evidence lines, numbered per material; rows whose index is in
+    `date_only` carry only their day."""
+    counters: dict[str, int] = {}
+    out = []
+    for i, (material, minute, actor, text) in enumerate(rows):
+        counters[material] = counters.get(material, 0) + 1
+        at = T0 + timedelta(minutes=minute)
+        if i in date_only:
+            at = at.replace(hour=0, minute=0)
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text, date_only=i in date_only))
+    return out
+
+
+def impact(*rows: tuple[str, float, str | None, str], date_only: frozenset[int] = frozenset()) -> dict[str, object]:
+    return draft_impact(analyse(lines(*rows, date_only=date_only)))
+
+
+def text(d: dict[str, object], name: str) -> str:
+    claim = d[name]
+    assert isinstance(claim, dict)
+    return str(claim["text"])
+
+
+def test_without_a_resolution_the_span_to_mitigation_is_a_lower_bound() -> None:
+    got = impact(
+        ("sensor.log", 0, None, "host=WIN-7A2 event=SystemCrash bugcheck=0x50 module=agent.sys"),
+        ("pagerduty", 12, None, "trigger_log_entry: Fleet crash rate above 5%"),
+        ("chat.txt", 78, "yara", "content update reverted, new crashes stopped"),
+    )
+    assert got["duration_minutes"] is None
+    assert text(got, "duration_of_impact").startswith("At least 78 minutes, from the first sign of impact at 2024-11-05 09:00 UTC")
+
+
+def test_a_lower_bound_to_a_day_without_a_time_is_in_days() -> None:
+    got = impact(
+        ("ticket.txt", 1440 + 120, None, "Opened by a user - cannot send messages in our room, joins fail"),
+        ("notes.md", 5 * 1440, None, "corrupt index rebuilt, rooms repaired, mitigated"),
+        date_only=frozenset({1}),
+    )
+    claim = text(got, "duration_of_impact")
+    assert claim.startswith("About 4 days or more, from the first sign of impact at 2024-11-06 11:00 UTC to mitigation on 2024-11-10 (time not stated)")
+    assert "00:00" not in claim
+
+
+def test_users_affected_is_a_count_of_what_failed_not_a_count_in_an_action_or_a_negation() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Edge error rate critical"),
+        ("chat.txt", 2, "kai", "scaled down by 2 nodes to free addresses"),
+        ("chat.txt", 3, "kai", "pg_restore sits there. no output, no error"),
+        ("chat.txt", 4, "lu", "all nodes ready, looks fine"),
+        ("notes.md", 5, None, "Onset: 70% of the edge fleet returning errors to customers."),
+    )
+    assert text(got, "users_affected") == "Onset: 70% of the edge fleet returning errors to customers."
+
+
+def test_a_responders_note_on_the_page_can_state_who_was_affected() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Certificate compliance incident opened"),
+        ("pagerduty", 30, "Ravi", "annotate_log_entry: Impact analysis: about 2 million certificates affected"),
+    )
+    assert "2 million certificates affected" in text(got, "users_affected")
