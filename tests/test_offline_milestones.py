@@ -222,3 +222,20 @@ def test_all_systems_verified_operational_is_the_resolution_and_posting_the_all_
         ("chat.txt", 74, "mette", "posting the all clear in #dev"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(70)
+
+
+def test_down_in_writing_it_down_or_lag_coming_down_is_no_failure() -> None:
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    texts = ["writing down which hosts got which build", "replica lag down to ~22 blocks", "scaled down the batch workers",
+             "search latency coming down", "the site is down for everyone", "api went down again"]  # fmt: skip
+    items = build_items([EvidenceLine(id=f"chat.txt:{i}", at=minute(i), actor="ana", text=t) for i, t in enumerate(texts)])
+    assert [classify(it).failure for it in items] == [False, False, False, False, True, True]
+    a = analyse(lines(
+        ("chat.txt", 0, "ana", "market open, orders flowing"),
+        ("chat.txt", 5, "ana", "fills piling up, parent orders filled but it keeps sending"),
+        ("chat.txt", 45, "ana", "engine stopped, orders halted"),
+        ("chat.txt", 90, "ana", "writing down which servers got which build"),
+    ))  # fmt: skip
+    assert at(a, "detected") is None

@@ -52,6 +52,11 @@ FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
     r"overheat\w*|temperatures?|taking forever)\b"
 )
+DOWN_NOT_FAILING = _rx(
+    r"\b(?:writ(?:e|es|ing|ten)|wrote|not(?:e|ed|es|ing)|jot\w*|narrow\w*|track\w*|scal(?:e|ed|es|ing)|trend\w*|coming|comes|"
+    r"came|back|lag|latency|breathing|calm\w*|slow\w*|way)\s+down\b"
+)
+"""'down' that is no outage: writing it down, scaling down, latency coming down, lag down to ~22 blocks."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
@@ -247,7 +252,7 @@ def classify(item: Item) -> Signals:
     zero = bool(ZERO.search(t))
     s = Signals(phase=None, score=0.0)
     s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
-    s.failure = bool(FAIL_STRONG.search(t)) and not zero
+    s.failure = bool(FAIL_STRONG.search(DOWN_NOT_FAILING.sub(" ", t) if "down" in t.lower() else t)) and not zero
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
