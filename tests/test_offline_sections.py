@@ -145,6 +145,20 @@ def test_near_duplicate_reports_become_one_entry_citing_both() -> None:
     assert set(rollback[0]["evidence"]) >= {"chat.txt:8", "pagerduty.json:3"}
 
 
+def test_machine_lines_of_one_moment_become_one_entry_whatever_their_wording() -> None:
+    b = bundle([
+        ("deploy.log", 0, None, "deployer: edge-proxy v7.2 rolled out to production"),
+        ("edge.log", 3, None, "edge pop=LHR status=503 err=\"child process exited: signal 11\""),
+        ("probe.log", 3, None, "synthetic probe FAILED from 61 of 72 locations: HTTP 503"),
+        ("pagerduty.json", 4, "Alertmanager", "trigger_log_entry: [FIRING] edge 5xx ratio above 50%"),
+        ("chat.txt", 5, "Ana", "acked, everything is red"),
+        ("chat.txt", 20, "Ana", "rolled back edge-proxy to v7.1"),
+        ("chat.txt", 24, "Ana", "5xx back to baseline, resolved"),
+    ])  # fmt: skip
+    first = [e for e in draft(b, "timeline")["entries"] if e["at"] == at(3)]
+    assert len(first) == 1 and set(first[0]["evidence"]) == {"edge.log:1", "probe.log:1"}
+
+
 def test_timeline_speaks_of_roles_not_names() -> None:
     texts = " ".join(e["text"] for e in draft(CASE, "timeline")["entries"])
     assert "Ana" not in texts and "Ben" not in texts

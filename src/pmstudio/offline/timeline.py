@@ -3,7 +3,8 @@
 Candidates are classified items placed in time relative to the milestones (an error after
 detection is investigation; chatter before impact is dropped unless it is a change). Near-duplicate
 reports of one event (a chat message, the page annotation and the log line of the same rollback)
-are merged into one entry that cites them all. Milestone items and each phase's first event are
+are merged into one entry that cites them all, and so are machine lines (alerts, logs, pages) of one phase less
+than a minute apart, however differently worded (two alerts firing at once are one detection). Milestone items and each phase's first event are
 always kept; the rest is filled by score within per-phase quotas.
 """
 
@@ -32,6 +33,10 @@ MAX_ENTRIES = 20
 MIN_ENTRIES = 8
 MERGE_WINDOW = timedelta(minutes=3)
 MERGE_SIMILARITY = 60.0
+SAME_MOMENT = timedelta(seconds=60)
+"""Machine lines of one phase closer than this are one event (dev timeline precision 0.370 -> 0.376, recall 0.727 ->
+0.733: crowdstrike, fastly, google-sonnet)."""
+MACHINE = ("alert", "log", "pager")
 MERGE_RECENT = 12
 LATE_IMPACT = timedelta(minutes=10)
 LATE_DETECTION = timedelta(minutes=5)
@@ -108,7 +113,8 @@ def _clusters(a: Analysis) -> list[Cluster]:
         open_by_phase[phase] = recent
         target = None
         for c in recent:
-            if fuzz.token_set_ratio(norm, _norm(c.rep), processor=utils.default_process) >= MERGE_SIMILARITY:
+            same_moment = item.at - c.at < SAME_MOMENT and item.source in MACHINE and c.rep.source in MACHINE
+            if same_moment or fuzz.token_set_ratio(norm, _norm(c.rep), processor=utils.default_process) >= MERGE_SIMILARITY:
                 target = c
                 break
         is_milestone = id(item) in milestone_ids
