@@ -80,3 +80,40 @@ def test_a_condition_hours_before_the_first_symptom_or_only_guessed_is_no_trigge
         ("chat.txt", 5, "ben", "maybe the disk is full?"),
     )
     assert got == {"text": NOT_STATED, "evidence": []}
+
+
+def causes(*rows: tuple[str, float, str | None, str]) -> tuple[str, list[str]]:
+    """(primary root cause text, contributing factor descriptions)."""
+    out = draft_root_cause(analyse(lines(*rows)))
+    return out["primary_root_cause"]["text"], [f["description"] for f in out["contributing_factors"]]
+
+
+def test_a_note_that_the_root_cause_was_found_is_no_root_cause() -> None:
+    root, factors = causes(
+        ("pagerduty", 0, None, "trigger_log_entry: Chain head mismatch between node versions"),
+        ("notes.md", 90, None, "Everyone was at the offsite, so the root cause was found the same day and patch options were discussed."),
+        ("notes.md", 95, None, "The copy corrupts the return buffer because input and output share one backing array."),
+    )
+    assert root.startswith("The copy corrupts the return buffer")
+    assert not any("offsite" in f for f in factors)
+
+
+def test_an_apology_or_a_users_report_of_a_symptom_is_no_contributing_factor() -> None:
+    root, factors = causes(
+        ("pagerduty", 0, None, "trigger_log_entry: Download error rate above 10%"),
+        ("ticket.txt", 5, None, "Opened by a user - every download fails, the redirect URL looks like it is missing a slash"),
+        ("chat.txt", 20, "tom", "sorry, didn't know the prefix was used there"),
+        ("notes.md", 40, None, "Bug: prefix and path were joined without a separator."),
+        ("notes.md", 41, None, "The staging smoke test never downloaded a crate, so the broken URL was not tested."),
+    )
+    text = " ".join([root, *factors])
+    assert "joined without a separator" in text and "never downloaded" in text
+    assert "sorry" not in text.lower() and "Opened by a user" not in text
+
+
+def test_a_status_post_that_gives_a_cause_with_because_is_kept() -> None:
+    root, _ = causes(
+        ("alerts.txt", 0, None, "FIRING NodesUnresponsive: 31 guests not answering ping"),
+        ("status.txt", 10, None, "Investigating - Several nodes are unstable because of high temperatures in the datacenter."),
+    )
+    assert "high temperatures" in root

@@ -148,6 +148,27 @@ def causal_text(a: Analysis, item: Item) -> str:
     return sentence(shorten(" ".join(keep), 320))
 
 
+_FOUND = re.compile(
+    r"\broot cause (?:was |is |has been )?(?:found|identified|confirmed|analysis)\b(?!\s*:)|"
+    r"\b(?:verify|find|finding|confirm|look(?:ing)? for|hunt(?:ing)? for) (?:the )?root cause\b",
+    re.I,
+)
+"""A mention of the root cause being looked for or found, with no cause after it."""
+_SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
+
+
+def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
+    """An apology, a report of a symptom, or a symptom stated with no mechanism is no cause."""
+    if item.source == "chat" and _SOCIAL.search(item.body):
+        return True
+    if item.heading_tag == "cause":
+        return False
+    sig = a.sig(item)
+    if item.source in ("ticket", "status") and (sig.failure or sig.symptom_report or sig.detect) and not _ROOT.search(body):
+        return True  # a report of what failed names a cause only with "because", "caused by" ...
+    return sig.phase in ("impact_start", "detection") and not CAUSAL.search(body)
+
+
 def candidates(a: Analysis) -> list[Statement]:
     """Causal statements, best first (ties by evidence order, so output is deterministic)."""
     out: list[Statement] = []
@@ -160,7 +181,9 @@ def candidates(a: Analysis) -> list[Statement]:
             or item.heading_tag in ("actions", "lessons")
         ):
             continue
-        if not (CAUSAL.search(item.body) or item.heading_tag in ("cause", "facts")):
+        in_cause = item.heading_tag in ("cause", "facts")
+        body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
+        if not (CAUSAL.search(body) or in_cause) or _not_a_cause(a, item, body):
             continue
         text = causal_text(a, item)
         if not text:
