@@ -75,3 +75,26 @@ def test_a_responders_note_on_the_page_can_state_who_was_affected() -> None:
         ("pagerduty", 30, "Ravi", "annotate_log_entry: Impact analysis: about 2 million certificates affected"),
     )
     assert "2 million certificates affected" in text(got, "users_affected")
+
+
+def test_geographic_scope_is_a_place_beside_a_failure_not_a_site_code_or_a_memory_region() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Edge 5xx above 5%"),
+        ("chat.txt", 1, "ivo", "first errors in ams and cdg"),
+        ("notes.md", 30, None, "When input and output regions overlap the copy also changes the source."),
+        ("chat.txt", 40, "ivo", "other homeservers not affected"),
+    )
+    assert text(got, "geographic_scope") == "Not stated in the materials."
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Edge 5xx above 5%"),
+        ("status.txt", 12, None, "Investigating - We are investigating elevated errors for API requests in the EU-WEST-2 region."),
+    )
+    assert text(got, "geographic_scope") == "Elevated errors for API requests in the EU-WEST-2 region."
+
+
+def test_an_impact_claim_drops_a_status_posts_first_person_frame() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Login error rate above 20%"),
+        ("status.txt", 10, None, "Investigating - We are aware of login failures affecting some customers of the EU tenant."),
+    )
+    assert text(got, "functional_impact").startswith("Login failures affecting some customers")

@@ -10,6 +10,7 @@ counts and the duration.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pmstudio.lints.completeness import has_magnitude
@@ -48,11 +49,12 @@ _MAGNITUDE = re.compile(
     re.I,
 )
 _GEO = re.compile(
-    r"\b(?:regions?|global(?:ly)?|worldwide|apac|emea|amer|europe|eu-\w+|us-(?:east|west)\w*|asia|countr(?:y|ies)|"
-    r"data ?cent(?:er|re)s?|availability zones?|locations?|multiple locations|fra|lhr|other homeservers|"
-    r"other servers|in the (?:us|uk|eu))\b",
+    r"\b(?:regions?|global(?:ly)?|worldwide|apac|emea|amer|europe|eu-\w+|us-(?:east|west)\w*|[a-z]{2}-[a-z]+-\d[a-z]?|asia|"
+    r"countr(?:y|ies)|continents?|data ?cent(?:er|re)s?|availability zones?|locations?|multiple locations|"
+    r"in the (?:us|uk|eu))\b",
     re.I,
 )
+"""Places: regions, zones, data centers, countries, "globally" (not a site code or "other servers")."""
 _MONEY = re.compile(r"(?:\$|€|£|\b(?:usd|eur|gbp|revenue|refunds?|credits?|billing|sales|cost(?:s|ing)?)\b)", re.I)
 _SLA = re.compile(r"\b(?:sla|slo|slos|error budget|uptime target|availability target|breach\w*)\b", re.I)
 _REPUTATION = re.compile(
@@ -93,6 +95,7 @@ _HURT = re.compile(
     r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|takes? \d+|slow\w*|stuck)\b",
     re.I,
 )
+_ISSUES = re.compile(r"\b(?:issues?|problems?|affect\w*|impair\w*|unstable|degraded|unreachable|disrupt\w*)\b", re.I)
 _FINE = re.compile(
     r"\b(?:fine|ready|healthy|green|no impact|no (?:\w+ )?errors?|unaffected|not affected|processed|theory|normal(?:ly)? again)\b", re.I
 )
@@ -103,11 +106,21 @@ def _quantified(text: str) -> bool:
     return any(has_magnitude(p) and _HURT.search(p) and not _FINE.search(p) for p in split_sentences(text))
 
 
+def _scoped(text: str) -> bool:
+    """A sentence tells where the impact was: a place beside a failure ("issues in one Availability Zone")."""
+    return any(_GEO.search(p) and (_HURT.search(p) or _ISSUES.search(p)) for p in split_sentences(text))
+
+
 def _statements(
-    a: Analysis, pattern: re.Pattern[str], *, limit: int, need_number: bool = False, quantified: bool = False
+    a: Analysis,
+    pattern: re.Pattern[str],
+    *,
+    limit: int,
+    need_number: bool = False,
+    told: Callable[[str], bool] | None = None,
 ) -> list[Item]:
-    """Statements matching `pattern`, best first; `quantified`: only those stating a count or share of what was
-    affected (no mitigation or finding: "scaled down by 2 nodes" counts nodes, it does not tell who was hurt)."""
+    """Statements matching `pattern`, best first; with `told`, only statements of impact for which it holds (no
+    mitigation, finding or recovery: "scaled down by 2 nodes" counts nodes, it does not tell who was hurt)."""
     scored: list[tuple[float, int, Item]] = []
     for item in a.items:
         if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert"):
@@ -127,9 +140,9 @@ def _statements(
         has_number = bool(_NUMBER.search(_PLACEHOLDER.sub("", text)))
         if need_number and not has_number:
             continue
-        if quantified and (
+        if told is not None and (
             sig.mitigation or sig.finding or sig.recovery_weak or item.heading_tag == "cause"
-            or _ACTION_REPORT.match(item.body) or not _quantified(text)
+            or _ACTION_REPORT.match(item.body) or not told(text)
         ):  # fmt: skip
             continue
         score = 2.0 * has_number + 1.0 * bool(_AFFECT.search(text)) + 1.0 * (item.source in ("notes", "status"))
@@ -140,10 +153,27 @@ def _statements(
     return [t[2] for t in scored[:limit]]
 
 
+_REPORTING = re.compile(
+    r"^(?:(?:investigating|identified|monitoring|update|minor|major|partial outage|degraded performance)\s*[-–:]\s*)?"
+    r"(?:we(?:['’]re| are| have been)? (?:currently |still )?(?:investigating|aware of|looking into|seeing|see|"
+    r"observing|monitoring|experiencing)\s+(?:(?:reports?|an issue) (?:of|that|with)\s+)?)",
+    re.I,
+)
+"""The frame of a status post ("Investigating - We are aware of DNS issues affecting …"): the claim is the fact."""
+
+
+def _fact(text: str) -> str:
+    """A statement told as the fact, without a status post's first-person frame."""
+    out = _REPORTING.sub("", text, count=1)
+    if out == text or len(out.split()) < 3:
+        return text
+    return out[:1].upper() + out[1:]
+
+
 def _claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
     if not items:
         return {"text": NOT_STATED, "evidence": []}
-    return {"text": " ".join(a.statement(i) for i in items), "evidence": [i.id for i in items]}
+    return {"text": " ".join(_fact(a.statement(i)) for i in items), "evidence": [i.id for i in items]}
 
 
 def duration_minutes(a: Analysis) -> int | None:
@@ -301,7 +331,7 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
 
 def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     """(users affected, functional impact, geographic scope) statements."""
-    quantified = _statements(a, _AFFECT, limit=2, quantified=True)
+    quantified = _statements(a, _AFFECT, limit=2, told=_quantified)
     counted = _statements(a, _USERS, limit=2, need_number=True)
     scoped = [i for i in _statements(a, _MAGNITUDE, limit=1) if i not in counted]
     # without a count or share, only a statement about the people affected fills the field (a "build server"
@@ -312,7 +342,7 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     reported = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
     reported = [i for i in reported if a.statement(i) and not HYPOTHESIS.search(i.body) and i not in affect]
     functional = (affect + reported)[:2]
-    return users, functional, _statements(a, _GEO, limit=1)
+    return users, functional, _statements(a, _GEO, limit=1, told=_scoped)
 
 
 def impact_severity(a: Analysis) -> tuple[str, str]:
