@@ -273,6 +273,53 @@ def test_a_section_heading_needs_no_blank_line_above_it() -> None:
     assert not items["the retry policy was removed in last month's consumer refactor, so poison messages blocked a partition"].is_heading
 
 
+def test_a_cause_label_makes_the_line_a_cause() -> None:
+    lines = [
+        EvidenceLine(id="notes.md:1", at=None, actor=None, text="Billing outage notes"),
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text="Mechanism: the retry loop had no cap, so one bad event was retried forever"),
+        EvidenceLine(id="notes.md:3", at=None, actor=None, text="Root cause - the consumer refactor dropped the dead-letter queue"),
+        EvidenceLine(id="notes.md:4", at=None, actor=None, text="Causes were unclear at first"),
+    ]
+    items = build_items(lines)
+    assert [(i.heading_tag, i.body) for i in items[1:3]] == [
+        ("cause", "the retry loop had no cap, so one bad event was retried forever"),
+        ("cause", "the consumer refactor dropped the dead-letter queue"),
+    ]
+    assert items[3].heading_tag is None and items[3].body == "Causes were unclear at first"
+    rc = draft(bundle([("notes.md", None, None, "Billing outage notes"), ("notes.md", None, None, ""),
+                       ("notes.md", None, None, "Cause: the consumer refactor dropped the dead-letter queue")]), "root_cause")
+    assert rc["primary_root_cause"]["text"].startswith("The consumer refactor dropped the dead-letter queue")
+
+
+def test_a_factor_without_a_follow_up_gets_a_whole_clause_as_its_safeguard() -> None:
+    from pmstudio.offline.actions import _gist
+
+    assert _gist("Hosts in one hall lost power. Thermal protection tripped on many of them at once.") == "Hosts in one hall lost power"
+    long = "The quota tool lowered the database quota below real usage because the old system reported zero usage for it"
+    assert _gist(long) == "The quota tool lowered the database quota below real usage"
+
+
+def test_without_a_preventive_follow_up_the_clearest_factor_gets_one() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "checkout is down, 500s everywhere"),
+        ("chat.txt", 9, "Ana", "checkout back, resolved"),
+        ("notes.md", None, None, "Why it broke"),
+        ("notes.md", None, None, "the payment client has no timeout, so one slow provider call held every worker"),
+        ("notes.md", None, None, "retries had no backoff, because the retry config was copied from a batch job"),
+        ("notes.md", None, None, "the worker pool limit of 20 was never load tested"),
+        ("notes.md", None, None, ""),
+        ("notes.md", None, None, "Follow-ups"),
+        ("notes.md", None, None, "add an alert on worker saturation"),
+        ("notes.md", None, None, "find out why the provider slowed down"),
+    ])
+    rc = draft(b, "root_cause")
+    items = draft(b, "actions", context={"root_cause": rc})["action_items"]
+    assert {i["kind"] for i in items[:2]} == {"detect", "investigate"}
+    prevent = [i for i in items if i["kind"] == "prevent"]
+    assert len(prevent) == 1 and prevent[0]["title"].startswith("Add a safeguard so this cannot recur: ")
+    assert set(prevent[0]["factor_ids"]) <= {f["id"] for f in rc["contributing_factors"]}
+
+
 def test_follow_ups_under_a_tight_heading_become_action_items() -> None:
     b = _tight_bundle()
     rc = draft(b, "root_cause")
@@ -318,6 +365,7 @@ def test_people_fixes_are_not_action_items() -> None:
         ("the cache that failed was old", ""),
         ("be able to post status updates while the main site is down",
          "Make it possible to post status updates while the main site is down"),
+        ("subscribers asked to rotate their keys", ""),  # something done to people, told: not a thing to add
     ],
 )
 def test_verb_first(phrase: str, title: str) -> None:

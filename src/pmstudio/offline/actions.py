@@ -74,6 +74,8 @@ _COMPOUND = re.compile(
     r"off|into|at|apart|on|back)\b(?!\s+(?:is|are|was|were|has|had)\b)",
     re.I,
 )
+# "subscribers asked to renew", "customers notified by email": something done to people, told, not a thing to add
+_DONE_TO = re.compile(r"^(?:\w+\s+){0,2}\w+s\s+(?:were\s+|are\s+|got\s+)?\w+ed\b", re.I)
 _PAIRED = re.compile(r"^(?P<first>[a-z]+)\s+and\s+(?P<second>[a-z]+)\b", re.I)
 _NOT_VERB = re.compile(r"(?:s|ed|ing|ly|tion|ment|ness|ity)$|^(?:the|a|an|more|less|new|old|all|no|our|their)$", re.I)
 _RELATIVE = re.compile(r"^(?P<head>[^,;:()]+?)\s+(?:that|which|so that|so|when|where|to)\s+\S", re.I)
@@ -204,10 +206,10 @@ def verb_first(phrase: str) -> str:
         return f"Add {m.group('noun')}: {m.group('rest')}"
     if re.match(r"^(?:nobody|no one|every\w*|all)\b", p, re.I) and _CLAUSE.search(p):
         return f"Ensure {p}"
-    rel = _RELATIVE.match(p)  # "replica lag monitoring so traffic can be routed ...": a thing to add, then its purpose
+    rel = None if _DONE_TO.match(p) else _RELATIVE.match(p)  # "replica lag monitoring so traffic can be routed ...": a thing to add, then its purpose
     if rel and _subject(rel.group("head")) and not _PRONOUN.match(rel.group("head")):
         return f"Add {p}"
-    if _CLAUSE.search(p) or _FINITE.search(p):
+    if _CLAUSE.search(p) or _FINITE.search(p) or _DONE_TO.match(p):
         return ""
     return f"Add {p}"
 
@@ -353,6 +355,16 @@ def _link(title: str, factors: list[dict[str, Any]]) -> list[str]:
     return [str(best["id"])] if best is not None else ([str(factors[0]["id"])] if factors else [])
 
 
+def _gist(description: str, limit: int = 16) -> str:
+    """The factor's first sentence, cut at a clause boundary when it is long (never mid-phrase at a word count)."""
+    first = (split_sentences(description) or [description])[0].strip().rstrip(".")
+    words = first.split()
+    if len(words) <= limit:
+        return first
+    clause = re.split(r"[;,:]\s+|\s+(?:so|because|which|and then|but|while)\s+", first, maxsplit=1)[0].split()
+    return " ".join(clause if 3 <= len(clause) <= limit else words[:limit])
+
+
 def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
     """An ActionsSection as a dict, linked to `root_cause`'s contributing factors."""
     factors = [f for f in root_cause.get("contributing_factors", []) if isinstance(f, dict) and f.get("id")]
@@ -381,14 +393,23 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
             "evidence": [p.item.id],
         })
     covered = {fid for it in items for fid in it["factor_ids"]}
-    for f in factors[: max(0, MIN_ITEMS - len(items))]:
+    wanted = factors[: max(0, MIN_ITEMS - len(items))]
+    if not any(it["kind"] == "prevent" for it in items):
+        # a post-mortem keeps the failure from happening again: when no follow-up does, the clearest factor gets one
+        clear = [f for f in factors if category(str(f.get("description") or ""))]
+        clear.sort(key=lambda f: str(f["id"]) in covered)  # a factor no item addresses yet first
+        prevent_for = clear[:1]
+    else:
+        prevent_for = []
+    for f in wanted + [f for f in prevent_for if f not in wanted]:
         fid = str(f["id"])
-        if fid in covered:
+        if fid in covered and f not in prevent_for:
             continue
         description = str(f.get("description") or "")
         if category(description) is None:
             continue
-        what = " ".join(description.rstrip(".").split()[:16])
+        covered.add(fid)
+        what = _gist(description)
         items.append({
             "title": f"Add a safeguard so this cannot recur: {what[0].lower()}{what[1:]}",
             "owner": owner,

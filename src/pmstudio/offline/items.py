@@ -150,6 +150,15 @@ _SECTION_TITLE = re.compile(
 )
 
 
+# a notes line that opens with a cause label states a cause, as a line under a "Cause" heading does
+# ("Cause: the control system for both cooling units failed", "Mechanism: ...", "Root cause - ...")
+_CAUSE_LABEL = re.compile(
+    r"^(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+)?causes?|mechanism|why(?: it happened)?|"
+    r"what broke|contributing(?: factors?| causes?)?)\s*(?::|\s[-–—]\s)\s*(?=\S)",
+    re.I,
+)
+
+
 def section_title(text: str) -> bool:
     """Whether `text` is only the name of a post-mortem section ("## follow-ups", "Next steps:")."""
     return bool(_SECTION_TITLE.match(text.strip(" #*_:")))
@@ -226,5 +235,9 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             heading[material] = (item.text.strip(" #*:"), tag, line)
         elif current is not None:
             item.heading, item.heading_tag = current[0], current[1]
+        if source in ("notes", "ticket") and item.at is None and not item.is_heading:
+            label = _CAUSE_LABEL.match(body)
+            if label is not None:
+                item.body, item.heading_tag = body[label.end() :], "cause"
         items.append(item)
     return items
