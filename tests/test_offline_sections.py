@@ -159,6 +159,22 @@ def test_machine_lines_of_one_moment_become_one_entry_whatever_their_wording() -
     assert len(first) == 1 and set(first[0]["evidence"]) == {"edge.log:1", "probe.log:1"}
 
 
+def test_an_alert_clearing_is_no_entry_unless_it_is_the_resolution() -> None:
+    b = bundle([
+        ("deploy.log", 0, None, "deployer: api-gateway v3.1 rolled out to production"),
+        ("alerts.log", 2, None, "FIRING LatencyHigh: p99 above 2s"),
+        ("alerts.log", 3, None, "FIRING ErrorRateHigh: 5xx ratio 0.3"),
+        ("alerts.log", 9, None, "RESOLVED LatencyHigh"),
+        ("chat.txt", 12, "Ana", "rolled back api-gateway to v3.0"),
+        ("alerts.log", 15, None, "RESOLVED ErrorRateHigh"),
+        ("chat.txt", 40, "Ana", "queues drained, all clear"),
+    ])  # fmt: skip
+    tl = draft(b, "timeline")
+    cited = {i for e in tl["entries"] for i in e["evidence"]}
+    assert "alerts.log:3" not in cited  # the latency alert cleared at minute 9: a passing state, not an event
+    assert tl["resolved_at"] == at(40)
+
+
 def test_timeline_speaks_of_roles_not_names() -> None:
     texts = " ".join(e["text"] for e in draft(CASE, "timeline")["entries"])
     assert "Ana" not in texts and "Ben" not in texts

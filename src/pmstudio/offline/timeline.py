@@ -76,6 +76,8 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     phase = sig.phase
     if phase is None or item.at is None:
         return None
+    if item.source == "alert" and item.sub == "resolved":
+        return None  # an alert clearing is a passing state, not an event (unless it is the resolution itself)
     begin = m.started or m.detected
     if begin is not None and begin.at is not None and item.at < begin.at:
         return "impact_start" if phase == "impact_start" and sig.change else None
