@@ -175,6 +175,21 @@ def test_an_alert_clearing_is_no_entry_unless_it_is_the_resolution() -> None:
     assert tl["resolved_at"] == at(40)
 
 
+def test_chat_guesses_and_explanations_are_no_timeline_entries_but_a_finding_is() -> None:
+    b = bundle([
+        ("deploy.log", 0, None, "deployer: ranking-service v9 rolled out to production"),
+        ("pagerduty.json", 3, "Alertmanager", "trigger_log_entry: [FIRING] search 5xx ratio above 20%"),
+        ("chat.txt", 6, "Ana", "could it be the cache warmup again, maybe"),
+        ("chat.txt", 9, "Ben", "the query assumed the index only ever holds one shard, that assumption is wrong now"),
+        ("chat.txt", 12, "Ana", "found it: v9 reads the new shard map before it is published"),
+        ("chat.txt", 15, "Ana", "rolled back ranking-service to v8"),
+        ("chat.txt", 19, "Ana", "5xx back to baseline, resolved"),
+    ])  # fmt: skip
+    cited = {i for e in draft(b, "timeline")["entries"] for i in e["evidence"]}
+    assert "chat.txt:3" in cited  # the finding is a turning point
+    assert "chat.txt:1" not in cited and "chat.txt:2" not in cited
+
+
 def test_timeline_speaks_of_roles_not_names() -> None:
     texts = " ".join(e["text"] for e in draft(CASE, "timeline")["entries"])
     assert "Ana" not in texts and "Ben" not in texts

@@ -1,7 +1,8 @@
 """The Timeline section: the 8-20 most informative timestamped events, by phase, and the milestones.
 
 Candidates are classified items placed in time relative to the milestones (an error after
-detection is investigation; chatter before impact is dropped unless it is a change). Near-duplicate
+detection is investigation; chatter before impact is dropped unless it is a change; a guess or an
+explanation in chat is no event, a finding is; an alert clearing is no event unless it is the resolution). Near-duplicate
 reports of one event (a chat message, the page annotation and the log line of the same rollback)
 are merged into one entry that cites them all, and so are machine lines (alerts, logs, pages) of one phase less
 than a minute apart, however differently worded (two alerts firing at once are one detection). Milestone items and each phase's first event are
@@ -17,7 +18,7 @@ from typing import Any
 from rapidfuzz import fuzz, utils
 
 from pmstudio.offline.analysis import Analysis
-from pmstudio.offline.classify import Signals
+from pmstudio.offline.classify import FINDING, Signals
 from pmstudio.offline.items import Item
 from pmstudio.schema import PHASES, Phase
 
@@ -90,7 +91,9 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     if phase == "impact_start" and det is not None and item.at > det and (item.at > det + LATE_IMPACT or not sig.failure):
         return "investigation"
     if phase == "detection" and det is not None and item.at > det + LATE_DETECTION and not (sig.page or sig.ack):
-        return "investigation"
+        phase = "investigation"
+    if phase == "investigation" and item.source == "chat" and (sig.hypothesis or (sig.causal and not FINDING.search(item.body))):
+        return None
     if phase == "resolution" and m.mitigated is not None and m.mitigated.at and item.at < m.mitigated.at:
         return "investigation" if not sig.resolved else phase
     return phase
