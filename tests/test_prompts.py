@@ -34,7 +34,8 @@ def test_every_set_loads_and_has_hashes() -> None:
 
 def test_default_set_covers_every_section_agent_and_the_critic() -> None:
     ps = load_prompt_set("default")
-    assert set(ps.files) == {"timeline", "impact", "root_cause", "lessons", "supporting", "actions", "summary", "critic"}
+    agents = {"timeline", "impact", "root_cause", "lessons", "supporting", "actions", "summary", "critic"}
+    assert set(ps.files) == {*agents, "shared"}  # shared: the system text all of them send
     assert not ps.single_shot
 
 

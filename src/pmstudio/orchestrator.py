@@ -29,6 +29,7 @@ from pmstudio.agents import (
     FullDraft,
     SectionDeps,
     agent_for,
+    context_of,
     critic_agent_for,
 )
 from pmstudio.agents.messages import SECTION_SYSTEM, render_evidence, render_task, user_prompt
@@ -157,6 +158,12 @@ class _Drafter:
         self.settings = settings
         self.on_status = on_status or (lambda section, status: None)
         self.evidence_text = render_evidence(bundle)
+        # the system text every agent of a multi-agent draft shares: the set's `shared` prompt, else the
+        # built-in one (sets that name none keep the text they were released with)
+        shared = prompts.files.get("shared")
+        self.system = shared.instructions if shared is not None else SECTION_SYSTEM
+        # the shared output tool carries the critic's review part only when a critic agent will answer in it
+        self.review = settings.use_critic_agent and "critic" in prompts.files and not prompts.single_shot
         self.evidence_ids = frozenset(e.id for e in bundle.evidence)
         times: list[datetime] = []
         for e in bundle.evidence:
@@ -176,7 +183,7 @@ class _Drafter:
 
     def _agent_for(self, section: str) -> tuple[str, Agent[SectionDeps, Any]]:
         name = "single_shot" if section == SINGLE_SHOT else section
-        return name, agent_for(name, self.resolved.output_mode)
+        return name, agent_for(name, self.resolved.output_mode, review=self.review)
 
     async def run_section(self, section: str, round_no: int, feedback: list[Finding] | None = None,
                           answering: asyncio.Event | None = None) -> None:
@@ -192,11 +199,7 @@ class _Drafter:
         agent_name, agent = self._agent_for(section)
         pfile = self.prompts.files.get(agent_name)
         self.on_status(section, "revising" if feedback else "drafting")
-        context: dict[str, Any] = {
-            name: self.outputs[name].model_dump(mode="json", exclude_none=True)
-            for name in CONTEXT_OF.get(section, ())
-            if name in self.outputs
-        }
+        context = context_of(section, self.outputs)
         if feedback and section != SINGLE_SHOT and section in self.outputs:
             context["previous_draft"] = self.outputs[section].model_dump(mode="json", exclude_none=True)
         own = pfile.instructions if pfile else ""
@@ -205,7 +208,7 @@ class _Drafter:
         task = render_task(section, instructions=own if shared else None, context=context or None, feedback=feedback)
         deps = SectionDeps(
             section=section,
-            instructions=SECTION_SYSTEM if shared else own,
+            instructions=self.system if shared else own,
             evidence_ids=self.evidence_ids,
             evidence_times=self.evidence_times,
             require_content=not self.resolved.offline,
@@ -282,12 +285,12 @@ class _Drafter:
         model = offline_model()
         for section in [s for s in SECTION_NAMES if s in self.errors and not self.errors[s].fallback]:
             failure = self.errors[section]
-            context = {n: self.outputs[n].model_dump(mode="json") for n in CONTEXT_OF.get(section, ()) if n in self.outputs}
+            context = context_of(section, self.outputs)
             deps = SectionDeps(section=section, instructions="", evidence_ids=self.evidence_ids,
                                evidence_times=self.evidence_times, require_content=False)
             started = time.perf_counter()
             try:
-                result = await agent_for(section).run(
+                result = await agent_for(section, review=self.review).run(
                     user_prompt(self.evidence_text, render_task(section, context=context or None)),
                     model=model, deps=deps)
             except Exception:  # the offline drafter could not help either: the section stays failed
@@ -383,7 +386,7 @@ class _Drafter:
             section="critic", agent="critic", status="failed", prompt_variant=pfile.variant, prompt_hash=pfile.sha256
         )
         # the section agents' prefix and system text; the critic's own prompt comes in the task
-        deps = CriticDeps(instructions=SECTION_SYSTEM, postmortem=pm)
+        deps = CriticDeps(instructions=self.system, postmortem=pm)
         task = render_task("critic", instructions=pfile.instructions) + "\n# DRAFT AND LINT FINDINGS (JSON)\n" + payload
         try:
             result = await critic_agent_for(self.resolved.output_mode).run(

@@ -9,6 +9,7 @@ from pmstudio.agents.sections import (
     SectionDeps,
     agent_for,
     check_output,
+    context_of,
     single_shot_agent,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "FullDraft",
     "SectionDeps",
     "check_output",
+    "context_of",
     "agent_for",
     "critic_agent",
     "critic_agent_for",

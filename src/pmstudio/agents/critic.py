@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic_ai import Agent, ModelRetry, RunContext
 
-from pmstudio.agents.answer import CriticFindings, SectionAnswer
+from pmstudio.agents.answer import CriticFindings, ReviewAnswer, SectionAnswer
 from pmstudio.findings import span_problem
 from pmstudio.schema import PostMortem
 
@@ -46,6 +46,8 @@ def check_findings(output: CriticFindings, deps: CriticDeps) -> list[str]:
 
 async def _validate(ctx: RunContext[CriticDeps], answer: Any) -> CriticFindings:
     output = answer.critic if isinstance(answer, SectionAnswer) else answer
+    if isinstance(output, ReviewAnswer):
+        output = output.critic_findings()
     if not isinstance(output, CriticFindings):  # never a review, not even on the last attempt
         raise ModelRetry("The answer has no `critic`: fill that part (the task names it) with your findings "
                          "(an empty list when there are none) and leave the sections out.")

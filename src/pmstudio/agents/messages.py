@@ -94,7 +94,7 @@ def render_task(
     """The part of a section agent's message after the shared evidence: what differs between agents."""
     parts = [f"{TASK_HEADER}\nsection: {section}\n"]
     if instructions and instructions.strip():
-        parts.append(f"{INSTRUCTIONS_HEADER} (for the {section} section)\n{instructions.strip()}\n")
+        parts.append(f"{INSTRUCTIONS_HEADER}\n{instructions.strip()}\n")
     if context:
         parts.append(f"{CONTEXT_HEADER} (JSON)\n{_compact(context)}\n")
     if feedback:

@@ -13,15 +13,18 @@ single-shot agent answers a `FullDraft` with its own prompt as the system text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 from pydantic_ai import Agent, ModelRetry, RunContext
 
-from pmstudio.agents.answer import SectionAnswer
+from pmstudio.agents.answer import DraftAnswer, SectionAnswer, answer_type
 from pmstudio.schema import (
+    SECTION_TYPES,
     ActionsSection,
     Claim,
     ImpactSection,
@@ -207,7 +210,7 @@ async def _validate(ctx: RunContext[SectionDeps], output: Any) -> Any:
 
 async def _validate_section(ctx: RunContext[SectionDeps], output: Any) -> Any:
     """A section agent's answer: its own section out of the shared `SectionAnswer`, then `_validate`."""
-    part = getattr(output, ctx.deps.section, None) if isinstance(output, SectionAnswer) else output
+    part = getattr(output, ctx.deps.section, None) if isinstance(output, DraftAnswer) else output
     if part is None:  # never a drafted section, not even on the last attempt
         raise ModelRetry(f"The answer has no `{ctx.deps.section}`: fill that section (the task names it) from "
                          "the evidence and leave the other sections out.")
@@ -259,23 +262,28 @@ OUTPUT_TYPES: dict[str, type[BaseModel]] = {  # what each agent's run returns (a
     "summary": SummarySection,
     "single_shot": FullDraft,
 }
-_MODE_AGENTS: dict[tuple[str, str], Agent[SectionDeps, Any]] = {}
+_MODE_AGENTS: dict[tuple[str, str, bool], Agent[SectionDeps, Any]] = {}
 
 
-def agent_for(name: str, mode: str = "tool") -> Agent[SectionDeps, Any]:
-    """The agent for a section (or `single_shot`) in a structured-output mode: tool, native or prompted.
+def agent_for(name: str, mode: str = "tool", review: bool = True) -> Agent[SectionDeps, Any]:
+    """The agent for a section (or `single_shot`) in a structured-output mode: tool, native or prompted;
+    `review=False` for a draft whose critic agent does not run (its output type leaves the review part out).
 
     pydantic-ai does not allow a run-level output type next to output validators, so each mode other
-    than tool calls gets its own agent (built once) with the same instructions and validator.
+    than tool calls, and each output type, gets its own agent (built once) with the same instructions and
+    validator.
     """
-    if mode == "tool":
+    review = review or name == "single_shot"
+    if mode == "tool" and review:
         return single_shot_agent if name == "single_shot" else SECTION_AGENTS[name]
-    if (name, mode) not in _MODE_AGENTS:
+    if (name, mode, review) not in _MODE_AGENTS:
         from pydantic_ai import NativeOutput, PromptedOutput
 
-        wrapper = NativeOutput if mode == "native" else PromptedOutput
-        _MODE_AGENTS[(name, mode)] = _make_agent(name, wrapper(FullDraft if name == "single_shot" else SectionAnswer))
-    return _MODE_AGENTS[(name, mode)]
+        output: Any = FullDraft if name == "single_shot" else answer_type(review)
+        if mode != "tool":
+            output = (NativeOutput if mode == "native" else PromptedOutput)(output)
+        _MODE_AGENTS[(name, mode, review)] = _make_agent(name, output)
+    return _MODE_AGENTS[(name, mode, review)]
 
 
 # Drafting order: the first wave runs concurrently; a section of a later wave gets earlier sections as
@@ -288,3 +296,41 @@ CONTEXT_OF: dict[str, tuple[str, ...]] = {
     "actions": ("root_cause",),  # its contributing factors, which action items link to
     "summary": ("timeline", "impact", "root_cause"),  # what happened, the impact and its duration, the cause
 }
+
+_SUMMARY_NEEDS: dict[str, frozenset[str]] = {
+    # what happened, the impact with its magnitude and duration, the cause, what restored service: the
+    # milestones and the entries at them, not every entry, the severity rationale, communications or factors
+    "timeline": frozenset(TimelineSection.model_fields),
+    "impact": frozenset(ImpactSection.model_fields) - {"severity_rationale", "customer_communications", "reputation_impact"},
+    "root_cause": frozenset({"trigger", "primary_root_cause"}),
+}
+DIGESTS: dict[tuple[str, str], frozenset[str]] = {("summary", name): need for name, need in _SUMMARY_NEEDS.items()}
+"""(section, context section) -> the fields of the context section it is given, where it needs less than the
+whole section; a timeline given as a digest keeps only the entries at its milestones."""
+
+
+@cache
+def digest_type(section: str, name: str) -> type[BaseModel]:
+    """The model of what `section` is given of `name` as context: the section's own model, or its digest's
+    (the digested fields only; the offline drafter validates the context against it)."""
+    kind = SECTION_TYPES[name]
+    need = DIGESTS.get((section, name))
+    if need is None or need >= set(kind.model_fields):
+        return kind
+    fields: dict[str, Any] = {n: (f.annotation, f) for n, f in kind.model_fields.items() if n in need}
+    return create_model(f"{kind.__name__}For{section.title().replace('_', '')}", **fields)
+
+
+def _digest(section: str, name: str, value: BaseModel) -> dict[str, Any]:
+    need = DIGESTS.get((section, name))
+    if need is not None and isinstance(value, TimelineSection):
+        times = {t for t in (value.started_at, value.detected_at, value.mitigated_at, value.resolved_at) if t}
+        value = value.model_copy(update={"entries": [e for e in value.entries if e.at in times]})
+    # defaults left out (empty evidence lists, null times, false flags): the model fills them in again
+    return value.model_dump(mode="json", exclude_defaults=True, include=set(need) if need is not None else None)
+
+
+def context_of(section: str, outputs: Mapping[str, BaseModel]) -> dict[str, Any]:
+    """The CONTEXT of `section`'s task: the sections it follows (CONTEXT_OF) that are drafted, as JSON,
+    each digested to what `section` needs (DIGESTS)."""
+    return {name: _digest(section, name, outputs[name]) for name in CONTEXT_OF.get(section, ()) if name in outputs}

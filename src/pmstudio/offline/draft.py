@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pmstudio.agents.messages import ParsedPrompt
+from pmstudio.agents.sections import digest_type
 from pmstudio.offline.actions import draft_actions
 from pmstudio.offline.analysis import Analysis, analysis_for
 from pmstudio.offline.causes import draft_root_cause
@@ -44,10 +45,10 @@ def _context_dict(context: dict[str, Any], name: str, kind: type[BaseModel]) -> 
 
 def _section(a: Analysis, name: str, context: dict[str, Any]) -> dict[str, Any]:
     if name == "actions":
-        root = _context_dict(context, "root_cause", SECTION_TYPES["root_cause"]) or draft_root_cause(a)
+        root = _context_dict(context, "root_cause", digest_type(name, "root_cause")) or draft_root_cause(a)
         return draft_actions(a, root)
-    if name == "summary":
-        ctx = {k: v for k in ("timeline", "impact", "root_cause") if (v := _context_dict(context, k, SECTION_TYPES[k]))}
+    if name == "summary":  # given a digest of each (agents.sections.DIGESTS)
+        ctx = {k: v for k in ("timeline", "impact", "root_cause") if (v := _context_dict(context, k, digest_type(name, k)))}
         return draft_summary(a, ctx)
     builders: dict[str, Callable[[Analysis], dict[str, Any]]] = {
         "timeline": draft_timeline,

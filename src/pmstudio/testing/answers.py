@@ -295,9 +295,10 @@ def _one_part(builder: _Builder, schema: dict[str, Any], section: str) -> dict[s
     every key), as a model does. None for any other schema."""
     root = builder.resolve(schema)
     props: dict[str, Any] = root.get("properties") or {}
-    if not section or section not in props or len(props) < 2 or not all(_nullable(builder, p) for p in props.values()):
-        return None
     required = set(root.get("required") or [])
+    optional = all(k not in required or _nullable(builder, p) for k, p in props.items())  # left out, or null
+    if not section or section not in props or len(props) < 2 or not optional:
+        return None
     out: dict[str, Any] = {k: None for k in props if k in required and k != section}
     out[section] = builder.value(props[section], section, None, None)
     return out
