@@ -179,6 +179,30 @@ def test_every_section_agent_sends_the_same_prefix(srv: FakeProviderServer, kind
         assert all(u["cache_read_input_tokens"] == usage[0]["cache_creation_input_tokens"] for u in usage[1:])
 
 
+def _tool_parts(entry: dict[str, Any], kind: str) -> set[str]:
+    body = entry["body"]
+    tools = body.get("tools") or []
+    schema = tools[0]["input_schema"] if kind == "anthropic" else tools[0]["function"]["parameters"]
+    return set(schema["properties"])
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "compat"])
+def test_the_shared_tool_carries_the_review_part_only_when_a_critic_agent_answers(srv: FakeProviderServer,
+                                                                                  kind: str) -> None:
+    """Without the critic agent, every section still sends one identical prefix, but its output tool has no
+    review part (a schema no agent of the draft answers in would be paid for in every request)."""
+    record = draft(sample_bundle(), ref_for(kind, srv), settings=DraftSettings(max_revisions=0, use_critic_agent=False))
+    assert record.status == "ok", record.error
+    log = srv.log()
+    assert sorted(tasks(log)) == sorted(SECTION_NAMES)
+    assert len({_prefix(e, kind)[0] for e in log}) == 1
+    assert {frozenset(_tool_parts(e, kind)) for e in log} == {frozenset(SECTION_NAMES)}
+    srv.reset()
+    record = draft(sample_bundle(), ref_for(kind, srv), settings=DraftSettings(max_revisions=0))
+    assert record.status == "ok", record.error
+    assert {frozenset(_tool_parts(e, kind)) for e in srv.log()} == {frozenset({*SECTION_NAMES, "critic"})}
+
+
 def test_secrets_are_redacted_before_any_request(srv: FakeProviderServer, tmp_path: Path) -> None:
     ingest = pytest.importorskip("pmstudio.ingest")
     secret = "ghp_Zx9kL2mN4pQ6rS8tU0vW1xY3zA5bC7dE9fG1"
