@@ -185,10 +185,13 @@ def bench_tokens(quick: bool) -> dict[str, Any]:
     ]
     rows, out = [], {}
     for label, prompt_set, cache, warm, critic in variants:
-        with _AnthropicFake(latency_s=0.25, decode_s_per_token=0.0002):
+        with _AnthropicFake(latency_s=0.25, decode_s_per_token=0.0002) as srv:
             settings = DraftSettings(max_revisions=0, use_critic_agent=critic, prompt_cache=cache, warm_cache=warm)
             first = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
+            log = srv.log()
             again = asyncio.run(draft_postmortem(bundle, model="anthropic:claude-bench", prompt_set=prompt_set, settings=settings))
+        if label == "multi-agent (default)":
+            out["per_request"] = _per_request(log)
         u, r = first.usage, again.usage
         out[label] = {"requests": u.requests, "input_tokens": u.input_tokens, "cache_write_tokens": u.cache_write_tokens,
                       "cache_read_tokens": u.cache_read_tokens, "output_tokens": u.output_tokens, "billed_first": billed(u),
@@ -208,6 +211,10 @@ def bench_tokens(quick: bool) -> dict[str, Any]:
           f"{BILLED_WRITE} x write + {BILLED_READ} x read)",
           ["variant", "requests", "input tokens", "cache write", "cache read", "billed (first draft)",
            "billed (repeat draft)", "output tokens"], rows)
+    table("2. token economy: where a first multi-agent draft's input goes (each request: its cached prefix of "
+          "output tool + system text + evidence, written or read, and its own uncached task after it)",
+          ["request", "agent", "prefix written", "prefix read", "own task (uncached)", "billed"],
+          [[r["n"], r["agent"], r["write"], r["read"], r["uncached"], r["billed"]] for r in out["per_request"]])
     table("2. token economy: ratios", ["measure", "value", "target"], [
         ["multi-agent / single-shot, billed, first draft", out["first_multi_over_single"], "<= 1.5"],
         ["multi-agent repeat / single-shot first draft, billed", out["repeat_multi_over_single_first"], "<= 1.1"],
@@ -217,6 +224,21 @@ def bench_tokens(quick: bool) -> dict[str, Any]:
         ["input tokens without cache points, multi / single (was 3.74)", out["multi_over_single_input"], "-"],
     ])
     return out
+
+
+def _per_request(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A draft's requests from the fake server's log: the agent each asked for and its input tokens."""
+    import re
+
+    rows = []
+    for entry in log:
+        body, usage = json.dumps(entry["body"]), entry.get("usage") or {}
+        m = re.search(r"# TASK\\nsection: (\w+)", body)
+        write, read = usage.get("cache_creation_input_tokens", 0), usage.get("cache_read_input_tokens", 0)
+        uncached = usage.get("input_tokens", 0)
+        rows.append({"n": entry["n"], "agent": m.group(1) if m else "critic", "write": write, "read": read,
+                     "uncached": uncached, "billed": uncached + BILLED_WRITE * write + BILLED_READ * read})
+    return rows
 
 
 # --------------------------------------------------------------------------- 2b. decode time
