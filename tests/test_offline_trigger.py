@@ -117,3 +117,12 @@ def test_a_status_post_that_gives_a_cause_with_because_is_kept() -> None:
         ("status.txt", 10, None, "Investigating - Several nodes are unstable because of high temperatures in the datacenter."),
     )
     assert "high temperatures" in root
+
+
+def test_a_line_labelled_cause_is_a_causal_statement_without_its_label() -> None:
+    root, _ = causes(
+        ("alerts.txt", 0, None, "FIRING HallTemperatureHigh: hall B inlet above 40C"),
+        ("chat.txt", 4, "yui", "hosts in hall B powering off, lots of them"),
+        ("notes.md", 400, None, "- Cause: the control system for the redundant chillers failed and both stopped cooling."),
+    )
+    assert root == "The control system for the redundant chillers failed and both stopped cooling."

@@ -109,7 +109,7 @@ def _score(a: Analysis, item: Item, text: str) -> float:
         score += 3.0
     if _EXPLICIT_ROOT.search(text):
         score += 4.0
-    if item.heading_tag == "cause":
+    if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         score += 3.0
     elif item.heading_tag == "facts":
         score += 1.5
@@ -135,7 +135,8 @@ def causal_text(a: Analysis, item: Item) -> str:
     text = a.say(item, narrative=True)
     if not text:
         return ""
-    in_cause = item.heading_tag in ("cause", "facts")
+    in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
+    text = _LABEL_LEAD.sub("", text)
     keep = []
     for part in split_sentences(text):
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part):
@@ -154,6 +155,9 @@ _FOUND = re.compile(
     re.I,
 )
 """A mention of the root cause being looked for or found, with no cause after it."""
+CAUSE_LABEL = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*\S", re.I)
+"""A line labelled as the cause ("- Cause: the control system failed"), as a heading would label it."""
+_LABEL_LEAD = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*", re.I)
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
@@ -161,7 +165,7 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
     """An apology, a report of a symptom, or a symptom stated with no mechanism is no cause."""
     if item.source == "chat" and _SOCIAL.search(item.body):
         return True
-    if item.heading_tag == "cause":
+    if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
     sig = a.sig(item)
     if item.source in ("ticket", "status") and (sig.failure or sig.symptom_report or sig.detect) and not _ROOT.search(body):
@@ -181,7 +185,7 @@ def candidates(a: Analysis) -> list[Statement]:
             or item.heading_tag in ("actions", "lessons")
         ):
             continue
-        in_cause = item.heading_tag in ("cause", "facts")
+        in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
         body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
         if not (CAUSAL.search(body) or in_cause) or _not_a_cause(a, item, body):
             continue
