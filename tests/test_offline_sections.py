@@ -190,6 +190,22 @@ def test_chat_guesses_and_explanations_are_no_timeline_entries_but_a_finding_is(
     assert "chat.txt:1" not in cited and "chat.txt:2" not in cited
 
 
+def test_a_step_before_the_impact_that_led_to_it_is_an_impact_start_entry() -> None:
+    b = bundle([
+        ("notes.md", -2900, None, "the cloud vendor publishes base image v20240530 for the node pools"),
+        ("chat.txt", -400, "Ana", "nightly roll-over running, new nodes coming up on the latest image"),
+        ("chat.txt", -399, "Ana", "anyone seen my charger?"),
+        ("chat.txt", 0, "Ben", "nodes flapping NotReady, pods failing on three of them"),
+        ("pagerduty.json", 2, "Alertmanager", "trigger_log_entry: [FIRING] NodeNotReady on 5 nodes"),
+        ("chat.txt", 30, "Ana", "rolled the pool back to the previous image"),
+        ("chat.txt", 50, "Ana", "no more NotReady, resolved"),
+    ])  # fmt: skip
+    entries = draft(b, "timeline")["entries"]
+    cited = {i for e in entries for i in e["evidence"]}
+    assert {"notes.md:1", "chat.txt:1"} <= cited and "chat.txt:2" not in cited
+    assert all(e["phase"] == "impact_start" for e in entries if e["at"] < at(0))
+
+
 def test_timeline_speaks_of_roles_not_names() -> None:
     texts = " ".join(e["text"] for e in draft(CASE, "timeline")["entries"])
     assert "Ana" not in texts and "Ben" not in texts

@@ -1,7 +1,8 @@
 """The Timeline section: the 8-20 most informative timestamped events, by phase, and the milestones.
 
 Candidates are classified items placed in time relative to the milestones (an error after
-detection is investigation; chatter before impact is dropped unless it is a change; a guess or an
+detection is investigation; chatter before impact is dropped unless it is a change or a step that
+led up to it, such as a release published or a node pool rolled over; a guess or an
 explanation in chat is no event, a finding is; an alert clearing is no event unless it is the resolution). Near-duplicate
 reports of one event (a chat message, the page annotation and the log line of the same rollback)
 are merged into one entry that cites them all, and so are machine lines (alerts, logs, pages) of one phase less
@@ -11,6 +12,7 @@ always kept; the rest is filled by score within per-phase quotas.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +65,25 @@ def iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+PRE_CHANGE = re.compile(
+    r"\b(?:deploy(?:s|ed|ing)?|releas(?:e|es|ed)|publish(?:es|ed)|roll(?:s|ed|ing)? ?(?:out|over)|roll-over|rollout|"
+    r"upgrad(?:e|es|ed|ing)|migrat(?:e|es|ed|ing)|enabl(?:e|es|ed|ing)|scal(?:ed|es|ing) (?:up |out )?(?:from|to)|"
+    r"push(?:es|ed)|merg(?:es|ed)|commit(?:s|ted)?|rotat(?:ion|ed|es|ing)|introduc(?:es|ed|ing)|added|adds|"
+    r"generally available|went live|goes live|change (?:is )?(?:in|now on|made|applied|deployed))\b",
+    re.I,
+)
+"""A step before the impact that may have led to it (kept as an impact-start entry, never as chatter)."""
+
+
+def _led_up(item: Item, sig: Signals) -> bool:
+    """A step before the impact that may have led to it: a release published, a node pool rolled over."""
+    if item.is_heading or item.is_title or item.is_meta or item.heading_tag in ("actions", "lessons"):
+        return False
+    if sig.hypothesis or sig.followup or sig.comm or item.source == "status":
+        return False
+    return bool(PRE_CHANGE.search(item.body))
+
+
 def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     """The item's phase given where it sits relative to the milestones."""
     m = a.milestones
@@ -75,13 +96,17 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     if item is m.resolved:
         return "resolution"
     phase = sig.phase
-    if phase is None or item.at is None:
+    if item.at is None:
+        return None
+    begin = m.started or m.detected
+    if begin is not None and begin.at is not None and item.at < begin.at:
+        if phase == "impact_start" and sig.change:
+            return "impact_start"
+        return "impact_start" if _led_up(item, sig) else None
+    if phase is None:
         return None
     if item.source == "alert" and item.sub == "resolved":
         return None  # an alert clearing is a passing state, not an event (unless it is the resolution itself)
-    begin = m.started or m.detected
-    if begin is not None and begin.at is not None and item.at < begin.at:
-        return "impact_start" if phase == "impact_start" and sig.change else None
     det = m.detected.at if m.detected else None
     if m.resolved is not None and m.resolved.at is not None and item.at > m.resolved.at:
         if phase == "mitigation":
