@@ -338,6 +338,23 @@ def test_a_cause_label_makes_the_line_a_cause() -> None:
     assert rc["primary_root_cause"]["text"].startswith("The consumer refactor dropped the dead-letter queue")
 
 
+def test_a_gap_the_notes_name_is_a_factor_when_causal_statements_are_few() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "search is down"),
+        ("chat.txt", 2, "Ana", "root cause: the index rebuild deleted the live alias because of a wrong flag"),
+        ("chat.txt", 30, "Ana", "search back, resolved"),
+        ("notes.md", None, None, "Search outage notes"),
+        ("notes.md", None, None, "The rebuild job ran at 02:00 every night since spring."),
+        ("notes.md", None, None, "The restore runbook was stale and its backup script pointed at a retired cluster"),
+        ("notes.md", None, None, "The alias swap in the deploy pipeline was untested outside staging"),
+        ("notes.md", None, None, "Search was down for every shopper."),
+    ])
+    rc = draft(b, "root_cause")
+    described = [f["description"] for f in rc["contributing_factors"]]
+    assert any("runbook was stale" in d for d in described)  # the first gap fills the factors up to three statements
+    assert not any("every night" in d or "every shopper" in d for d in described)
+
+
 def test_a_factor_without_a_follow_up_gets_a_whole_clause_as_its_safeguard() -> None:
     from pmstudio.offline.actions import _gist
 

@@ -209,6 +209,29 @@ def _response_snags(a: Analysis) -> list[Statement]:
     return out
 
 
+_GAP = re.compile(
+    r"\b(?:not (?:built|designed|sized|documented|alerted|paged|tested|covered|staged|monitored)|no (?:staged|written|"
+    r"automated)|undocumented|untested|unmonitored|stale|outdated|out of date|never)\b",
+    re.I,
+)
+
+
+def _noted_gaps(a: Analysis) -> list[Statement]:
+    """Untimed lines of responders' notes that name a gap in a mechanism, in evidence order (score 0)."""
+    out = []
+    for item in a.items:
+        if item.source != "notes" or item.is_heading or item.is_title or item.is_meta or item.at is not None:
+            continue
+        if item.heading_tag in ("actions", "lessons", "timeline", "impact"):
+            continue
+        if not (_GAP.search(item.body) and _MECHANISM.search(item.body)) or HYPOTHESIS.search(item.body):
+            continue
+        text = a.statement(item)
+        if text and len(text.split()) >= 5:
+            out.append(Statement(item=item, text=text, score=0.0))
+    return out
+
+
 def _distinct(chosen: list[Statement], cand: Statement) -> bool:
     return all(
         fuzz.token_set_ratio(cand.text, s.text, processor=utils.default_process) < DUPLICATE for s in chosen
@@ -352,6 +375,13 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             if len(chosen) >= MIN_FACTORS + 1:
                 break
             if s.item.id not in trigger["evidence"] and _distinct(chosen, s):
+                chosen.append(s)
+    if len(chosen) < MIN_FACTORS + 1:
+        # still few: a gap the responders' notes name (a mechanism that was missing, stale or never done) contributed
+        for s in _noted_gaps(a):
+            if len(chosen) >= MIN_FACTORS + 1:
+                break
+            if s.item.id not in trigger["evidence"] and all(s.item.id != c.item.id for c in chosen) and _distinct(chosen, s):
                 chosen.append(s)
     if not chosen:
         root = {"text": NOT_STATED, "evidence": []}
