@@ -201,7 +201,7 @@ class _Drafter:
         self.on_status(section, "revising" if feedback else "drafting")
         context = context_of(section, self.outputs)
         if feedback and section != SINGLE_SHOT and section in self.outputs:
-            context["previous_draft"] = self.outputs[section].model_dump(mode="json", exclude_none=True)
+            context["previous_draft"] = self.outputs[section].model_dump(mode="json", exclude_defaults=True)
         own = pfile.instructions if pfile else ""
         # section agents share one system text (a cacheable prefix); their own prompt comes in the task
         shared = section != SINGLE_SHOT
