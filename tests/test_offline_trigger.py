@@ -126,3 +126,15 @@ def test_a_line_labelled_cause_is_a_causal_statement_without_its_label() -> None
         ("notes.md", 400, None, "- Cause: the control system for the redundant chillers failed and both stopped cooling."),
     )
     assert root == "The control system for the redundant chillers failed and both stopped cooling."
+
+
+def test_what_made_it_worse_or_longer_is_a_contributing_factor() -> None:
+    root, factors = causes(
+        ("alerts.txt", 0, None, "FIRING NodesUnresponsive: 12 guests not answering ping"),
+        ("notes.md", 300, None, "Cause: the chillers in room 2 failed during the heat wave."),
+        ("chat.txt", 150, "ola", "temperatures rising again. pausing migrations and shutting two nodes down"),
+        ("chat.txt", 160, "ola", "the facility says the chiller repair is taking longer than the hour"),
+    )
+    assert root == "The chillers in room 2 failed during the heat wave."
+    text = " ".join(factors)
+    assert "rising again" in text and "longer than the hour" in text

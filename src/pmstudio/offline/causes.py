@@ -104,7 +104,7 @@ class Statement:
 
 def _score(a: Analysis, item: Item, text: str) -> float:
     sig = a.sig(item)
-    score = 2.0 * min(len(CAUSAL.findall(text)), 3)
+    score = 2.0 * min(len(CAUSAL.findall(text)), 3) + 2.0 * bool(_PROLONGED.search(text))
     if _ROOT.search(text):
         score += 3.0
     if _EXPLICIT_ROOT.search(text):
@@ -144,7 +144,7 @@ def causal_text(a: Analysis, item: Item) -> str:
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
             continue
         keep.append(part)
-    if not keep or not (in_cause or any(CAUSAL.search(p) for p in keep)):
+    if not keep or not (in_cause or any(CAUSAL.search(p) or _PROLONGED.search(p) for p in keep)):
         return ""
     return sentence(shorten(" ".join(keep), 320))
 
@@ -158,6 +158,12 @@ _FOUND = re.compile(
 CAUSE_LABEL = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*\S", re.I)
 """A line labelled as the cause ("- Cause: the control system failed"), as a heading would label it."""
 _LABEL_LEAD = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*", re.I)
+_PROLONGED = re.compile(
+    r"\b(?:(?:more|worse|longer|slower) than (?:expected|planned|estimated|the \w+)|surprise|not supposed to|"
+    r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|again after)\b",
+    re.I,
+)
+"""What made an incident worse or longer ("errors than expected with multi-AZ", "temperatures rising again")."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
@@ -170,7 +176,7 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
     sig = a.sig(item)
     if item.source in ("ticket", "status") and (sig.failure or sig.symptom_report or sig.detect) and not _ROOT.search(body):
         return True  # a report of what failed names a cause only with "because", "caused by" ...
-    return sig.phase in ("impact_start", "detection") and not CAUSAL.search(body)
+    return sig.phase in ("impact_start", "detection") and not CAUSAL.search(body) and not _PROLONGED.search(body)
 
 
 def candidates(a: Analysis) -> list[Statement]:
@@ -187,7 +193,7 @@ def candidates(a: Analysis) -> list[Statement]:
             continue
         in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
         body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
-        if not (CAUSAL.search(body) or in_cause) or _not_a_cause(a, item, body):
+        if not (CAUSAL.search(body) or in_cause or _PROLONGED.search(body)) or _not_a_cause(a, item, body):
             continue
         text = causal_text(a, item)
         if not text:
@@ -339,7 +345,7 @@ def _trigger(a: Analysis) -> dict[str, Any]:
     if named is not None:
         return {"text": named.text, "evidence": [named.item.id]}
     item = _condition_trigger(a)
-    if item is not None and (text := _reworded(a.statement(item))):
+    if item is not None and (text := _reworded(_LABEL_LEAD.sub("", a.statement(item)))):
         return {"text": "The incident was set off by this condition: " + text, "evidence": [item.id]}
     return {"text": NOT_STATED, "evidence": []}
 
