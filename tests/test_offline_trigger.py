@@ -138,3 +138,14 @@ def test_what_made_it_worse_or_longer_is_a_contributing_factor() -> None:
     assert root == "The chillers in room 2 failed during the heat wave."
     text = " ".join(factors)
     assert "rising again" in text and "longer than the hour" in text
+
+
+def test_a_gap_nobody_noticed_is_a_factor_and_a_plan_is_not() -> None:
+    _, factors = causes(
+        ("pagerduty", 0, None, "trigger_log_entry: Certificate checks failing on the default domain"),
+        ("notes.md", 200, None, "Cause: the expiry monitor hung on a malformed certificate early in its queue."),
+        ("notes.md", 201, None, "The monitor's build was red for five days and nobody noticed."),
+        ("notes.md", 202, None, "Next: find which domains were never checked without the monitor."),
+    )
+    text = " ".join(factors)
+    assert "nobody noticed" in text and "Next" not in text

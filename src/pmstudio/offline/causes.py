@@ -118,8 +118,8 @@ def _score(a: Analysis, item: Item, text: str) -> float:
     score += min(0.5 * len(_MECHANISM.findall(text)), 2.0)
     if _IMPACT_ONLY.search(text):
         score -= 2.0
-    if sig.symptom_report or sig.phase == "detection" or sig.mit_done or sig.resolved:
-        score -= 3.0
+    if (sig.symptom_report or sig.phase == "detection" or sig.mit_done or sig.resolved) and not _PROLONGED.search(text):
+        score -= 3.0  # ("nobody noticed" is no detection)
     words = len(text.split())
     if words < 6:
         score -= 2.0
@@ -160,16 +160,20 @@ CAUSE_LABEL = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?cau
 _LABEL_LEAD = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*", re.I)
 _PROLONGED = re.compile(
     r"\b(?:(?:more|worse|longer|slower) than (?:expected|planned|estimated|the \w+)|surprise|not supposed to|"
-    r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|again after)\b",
+    r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|again after|"
+    r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed)\b",
     re.I,
 )
-"""What made an incident worse or longer ("errors than expected with multi-AZ", "temperatures rising again")."""
+"""What made an incident worse or longer ("errors than expected with multi-AZ", "temperatures rising again",
+"nobody noticed a red build for days")."""
+_PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow)\s*:", re.I)
+"""A line that opens with a plan ("Next: figure out which certs …") tells what to do, not why it happened."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
-    """An apology, a report of a symptom, or a symptom stated with no mechanism is no cause."""
-    if item.source == "chat" and _SOCIAL.search(item.body):
+    """An apology, a plan, a report of a symptom, or a symptom stated with no mechanism is no cause."""
+    if (item.source == "chat" and _SOCIAL.search(item.body)) or _PLAN.match(item.body):
         return True
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
@@ -394,7 +398,8 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
         factors: list[dict[str, Any]] = []
     else:
         # the root cause is a mechanism of the failure, not a snag in the response (rollback blocked...)
-        first = next((s for s in chosen if not MIT_ACTION.search(s.text)), chosen[0])
+        # ... nor what made it worse or longer ("nobody noticed for a day"): that contributed
+        first = next((s for s in chosen if not MIT_ACTION.search(s.text) and not _PROLONGED.search(s.text)), chosen[0])
         chosen = [first] + [s for s in chosen if s is not first]
         head = [first]
         if (
