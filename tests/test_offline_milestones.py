@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.ingest import bundle_from_materials
 from pmstudio.offline.analysis import Analysis, analyse
@@ -239,3 +241,31 @@ def test_down_in_writing_it_down_or_lag_coming_down_is_no_failure() -> None:
         ("chat.txt", 90, "ana", "writing down which servers got which build"),
     ))  # fmt: skip
     assert at(a, "detected") is None
+
+
+def test_a_detection_that_is_itself_a_symptom_starts_the_impact_when_nothing_came_before() -> None:
+    a = analyse(lines(
+        ("chat.txt", -1400, "ana", "enabling streaming on the routing service now"),
+        ("chat.txt", 0, "ana", "vault latency alarm paged me, one consul server pegged on CPU"),
+        ("chat.txt", 15, "ana", "replacing the hot consul server with a fresh box"),
+        ("chat.txt", 180, "ana", "players dropping, kv writes taking seconds"),
+        ("chat.txt", 600, "ana", "streaming disabled everywhere, kv write latency back to normal"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(0)
+    assert at(a, "started") == minute(0)
+
+
+def test_the_detection_as_first_sign_of_impact_counts_as_the_timelines_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmstudio.offline import timeline
+
+    monkeypatch.setattr(timeline, "MIN_ENTRIES", 0)
+    monkeypatch.setattr(timeline, "QUOTA", dict.fromkeys(timeline.QUOTA, 0))
+    a = analyse(lines(
+        ("chat.txt", 0, "ana", "vault latency alarm paged me, one consul server pegged on CPU"),
+        ("chat.txt", 3, "ben", "users report slow logins"),
+        ("chat.txt", 30, "ana", "streaming disabled everywhere, kv write latency back to normal"),
+    ))  # fmt: skip
+    assert a.milestones.started is a.milestones.detected
+    chosen = timeline.select(a)
+    assert [c.rep.at for c in chosen if c.phase == "detection"] == []  # no stand-in: the detection is the start entry
+    assert minute(0) in [c.rep.at for c in chosen]

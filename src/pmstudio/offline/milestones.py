@@ -8,7 +8,8 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
 - impact start: the first failure before detection. Machine evidence (logs, alerts) is trusted as
   is; when the first failure is a human report, a change shortly before it (a deploy, a push, a
   published update) is taken as the start instead. When the detecting alert names a cause rather than
-  a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection.
+  a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection;
+  without one either, a detection that is itself a symptom ("vault latency alarm paged me").
 - trigger: a change before impact (never the first symptom itself).
 - mitigation: the responders' own "incident mitigated"; else the first completed, successful mitigation with its own full recovery signal; else one
   followed by recovery within a quarter of an hour; else the first completed one; else the first one.
@@ -129,7 +130,13 @@ def find_started(timed: Timed, detected: Item | None) -> Item | None:
         ]  # fmt: skip
         if soon:
             return _earliest(soon)
-    return _latest(changes)
+    change = _latest(changes)
+    if change is not None:
+        return change
+    # nothing failed before it and no change led up to it: a detection that is itself a symptom ("vault latency
+    # alarm paged me") is the first sign of the impact
+    sig = next((p[1] for p in timed if p[0] is detected), None)
+    return detected if sig is not None and (sig.failure or sig.failure_weak) and not sig.hypothesis else None
 
 
 def find_trigger(timed: Timed, started: Item | None, detected: Item | None) -> Item | None:

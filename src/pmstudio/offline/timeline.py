@@ -196,6 +196,8 @@ def select(a: Analysis) -> list[Cluster]:
     for c in clusters:
         if c.mandatory:
             take(c)
+    if a.milestones.detected is not None and a.milestones.detected is a.milestones.started:
+        counts["detection"] += 1  # the detection is in, as the first sign of the impact
     for phase in PHASES:
         for c in (c for c in clusters if c.phase == phase):
             if counts[phase]:
