@@ -64,3 +64,13 @@ def test_the_offline_summary_is_the_same_from_the_digest_as_from_the_whole_secti
     from_digest = draft_section(parse_prompt(evidence + render_task("summary", context=context_of("summary", outputs))))
     assert from_digest == from_whole
     assert from_digest["summary"].strip()
+
+
+def test_context_json_is_one_line_with_text_as_written() -> None:
+    """Text keeps its characters ('…' is one token, its escape several), except those str.splitlines()
+    would break the line at; the offline model parses it back to the same data."""
+    value = {"impact": {"text": "p99 up … 3×, café\u2028next\x85line\u2029end\x0b\x1c\x0c\r\nlast"}}
+    task = render_task("summary", context=value)
+    line = next(x for x in task.splitlines() if x.startswith("{"))
+    assert "…" in line and "×" in line and "é" in line and "\\u2028" in line and "\\u0085" in line
+    assert parse_prompt(task).context == value

@@ -79,9 +79,14 @@ SECTION_SYSTEM = (
 """The system text every agent of a multi-agent draft shares (its own instructions come in the task)."""
 
 
+_LINE_BREAKS = {c: f"\\u{c:04x}" for c in (0x85, 0x2028, 0x2029)}
+"""Characters str.splitlines() breaks at that JSON leaves raw (it escapes the control characters itself)."""
+
+
 def _compact(value: Any) -> str:
-    # ASCII-escaped: a raw U+2028 or U+0085 in a text would split the one-line JSON for str.splitlines()
-    return json.dumps(value, default=str, sort_keys=True, separators=(",", ":"))
+    # one line of JSON; text as written (an escaped "…" costs a model several tokens), except the characters
+    # that would split the line for str.splitlines() (escaped, which JSON reads back as the same text)
+    return json.dumps(value, default=str, sort_keys=True, separators=(",", ":"), ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def render_task(
