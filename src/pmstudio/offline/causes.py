@@ -105,9 +105,10 @@ class Statement:
 def _score(a: Analysis, item: Item, text: str) -> float:
     sig = a.sig(item)
     score = 2.0 * min(len(CAUSAL.findall(text)), 3) + 2.0 * bool(_PROLONGED.search(text))
-    if _ROOT.search(text):
+    bare = _FOUND.sub(" ", text)  # "moving to root cause: flame graphs" names no cause
+    if _ROOT.search(bare):
         score += 3.0
-    if _EXPLICIT_ROOT.search(text):
+    if _EXPLICIT_ROOT.search(bare):
         score += 4.0
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         score += 3.0
@@ -151,7 +152,7 @@ def causal_text(a: Analysis, item: Item) -> str:
 
 _FOUND = re.compile(
     r"\broot cause (?:was |is |has been )?(?:found|identified|confirmed|analysis)\b(?!\s*:)|"
-    r"\b(?:verify|find|finding|confirm|look(?:ing)? for|hunt(?:ing)? for) (?:the )?root cause\b",
+    r"\b(?:verify|find|finding|confirm|look(?:ing)? for|hunt(?:ing)? for|(?:moving|move|moved|on) to) (?:the )?root cause\b",
     re.I,
 )
 """A mention of the root cause being looked for or found, with no cause after it."""
@@ -166,13 +167,18 @@ _PROLONGED = re.compile(
 )
 """What made an incident worse or longer ("errors than expected with multi-AZ", "temperatures rising again",
 "nobody noticed a red build for days")."""
-_PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow)\s*:", re.I)
-"""A line that opens with a plan ("Next: figure out which certs …") tells what to do, not why it happened."""
+_TELLING = re.compile(
+    r"\b(?:blog ?post|status ?page|health dashboard|announcement|tweet|press release|customer (?:notice|email))\b", re.I
+)
+"""Telling users about the incident: a snag there is part of the response, not what broke."""
+_PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
+"""A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
+what to do or try, not why it happened."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
-    """An apology, a plan, a report of a symptom, or a symptom stated with no mechanism is no cause."""
+    """An apology, a plan or guess, a report of a symptom, or a symptom stated with no mechanism is no cause."""
     if (item.source == "chat" and _SOCIAL.search(item.body)) or _PLAN.match(item.body):
         return True
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
@@ -398,8 +404,12 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
         factors: list[dict[str, Any]] = []
     else:
         # the root cause is a mechanism of the failure, not a snag in the response (rollback blocked...)
-        # ... nor what made it worse or longer ("nobody noticed for a day"): that contributed
-        first = next((s for s in chosen if not MIT_ACTION.search(s.text) and not _PROLONGED.search(s.text)), chosen[0])
+        # ... nor what made it worse or longer ("nobody noticed for a day"), nor why a status post or blog post was
+        # late: those contributed
+        first = next(
+            (s for s in chosen if not (MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text))),
+            chosen[0],
+        )
         chosen = [first] + [s for s in chosen if s is not first]
         head = [first]
         if (
@@ -407,6 +417,7 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             and chosen[1].score >= 0.85 * first.score
             and _ROOT.search(chosen[1].text)
             and not MIT_ACTION.search(chosen[1].text)
+            and not _TELLING.search(chosen[1].text)
         ):
             head.append(chosen[1])
         root = {"text": " ".join(_reworded(s.text) for s in head), "evidence": [s.item.id for s in head]}
