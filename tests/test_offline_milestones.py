@@ -269,3 +269,15 @@ def test_the_detection_as_first_sign_of_impact_counts_as_the_timelines_detection
     chosen = timeline.select(a)
     assert [c.rep.at for c in chosen if c.phase == "detection"] == []  # no stand-in: the detection is the start entry
     assert minute(0) in [c.rep.at for c in chosen]
+
+
+def test_halting_the_service_is_containment_and_re_enabling_it_with_the_fix_is_the_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Compliance incident opened: signing checks one name of multi-name orders"),
+        ("ra.log", 2, None, "signer[311]: signing disabled by operator flag signing_enabled=false"),
+        ("chat.txt", 3, "noor", "signing halted, new orders refused"),
+        ("chat.txt", 40, "noor", "fix up for review: check every name"),
+        ("chat.txt", 95, "noor", "fix deployed, signing re-enabled"),
+        ("chat.txt", 110, "noor", "next: find the certificates signed without the full check"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(95)

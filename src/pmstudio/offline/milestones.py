@@ -12,7 +12,8 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   without one either, a detection that is itself a symptom ("vault latency alarm paged me").
 - trigger: a change before impact (never the first symptom itself).
 - mitigation: the responders' own "incident mitigated"; else the first completed, successful mitigation with its own full recovery signal; else one
-  followed by recovery within a quarter of an hour; else the first completed one; else the first one.
+  followed by recovery within a quarter of an hour; else the first completed one (when it halts the service,
+  "issuance halted", the later act that re-enables it); else the first one.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
 - resolution: see `find_resolved`.
 
@@ -159,6 +160,10 @@ DECLARED = re.compile(
 """A responder's statement that the incident is mitigated (not "partially mitigated", not "mitigated by …")."""
 
 
+PAUSED = re.compile(r"\b(?:disabled|halted|paused|suspended|turned off|taken offline)\b", re.I)
+RESUMED = re.compile(r"\b(?:re-?enabled|resumed|turned back on)\b", re.I)
+
+
 def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     pool = [p for p in timed if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after)]
     ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
@@ -195,10 +200,14 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     if followed:
         return _earliest(followed)
     firm = [p for p in done if not p[1].recovery_partial and not p[1].mit_progress]
-    if firm:
-        return _earliest(firm)
-    if done:
-        return _earliest(done)
+    first = _earliest(firm) or _earliest(done)
+    if first is not None and first.at is not None and PAUSED.search(first.body):
+        # "issuance halted" with nothing recovering after it is containment: the mitigation is bringing the
+        # service back with the fix ("fix deployed, issuance re-enabled")
+        resumed = [p for p in done if _at(p) > first.at and RESUMED.search(p[0].body) and not p[1].mit_progress]
+        return _earliest(resumed) or first
+    if first is not None:
+        return first
     steady = _earliest([p for p in ok if not p[1].mit_progress])
     if steady is not None:
         return steady
