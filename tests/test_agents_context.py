@@ -74,3 +74,21 @@ def test_context_json_is_one_line_with_text_as_written() -> None:
     line = next(x for x in task.splitlines() if x.startswith("{"))
     assert "…" in line and "×" in line and "é" in line and "\\u2028" in line and "\\u0085" in line
     assert parse_prompt(task).context == value
+
+
+def test_the_critic_task_carries_the_draft_without_defaults_on_one_line() -> None:
+    from pmstudio.agents.messages import REVIEW_HEADER, render_review_task
+    from pmstudio.critic import review
+    from pmstudio.orchestrator import DraftSettings, draft_sync
+    from pmstudio.testing.hostile import draft_in
+
+    b, _ = load_bundle(EXAMPLE)
+    pm = draft_sync(b, settings=DraftSettings(max_revisions=0)).postmortem
+    assert pm is not None
+    lint = review(pm, b)
+    task = render_review_task("Review the draft.", pm, lint)
+    head, _, body = task.partition(f"{REVIEW_HEADER} (JSON)\n")
+    assert head.startswith("# TASK\nsection: critic\n") and "Review the draft." in head
+    assert len(body.splitlines()) == 1 and "null" not in body
+    draft = draft_in([task])
+    assert draft is not None and type(pm).model_validate(draft) == pm  # defaults fill in again

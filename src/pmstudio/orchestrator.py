@@ -8,7 +8,6 @@ eval runner) decide what to store.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -32,7 +31,13 @@ from pmstudio.agents import (
     context_of,
     critic_agent_for,
 )
-from pmstudio.agents.messages import SECTION_SYSTEM, render_evidence, render_task, user_prompt
+from pmstudio.agents.messages import (
+    SECTION_SYSTEM,
+    render_evidence,
+    render_review_task,
+    render_task,
+    user_prompt,
+)
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.critic import review
 from pmstudio.parsers.zones import time_conflict_findings
@@ -377,17 +382,13 @@ class _Drafter:
         if len(self.errors) == len(SECTION_NAMES):
             self.critic_not_run = "no section was drafted by the model"
             return []
-        payload = json.dumps(
-            {"draft": pm.model_dump(mode="json"), "lint_findings": [f.model_dump() for f in lint]},
-            default=str,
-        )
         started = time.perf_counter()
         record = SectionRecord(
             section="critic", agent="critic", status="failed", prompt_variant=pfile.variant, prompt_hash=pfile.sha256
         )
         # the section agents' prefix and system text; the critic's own prompt comes in the task
         deps = CriticDeps(instructions=self.system, postmortem=pm)
-        task = render_task("critic", instructions=pfile.instructions) + "\n# DRAFT AND LINT FINDINGS (JSON)\n" + payload
+        task = render_review_task(pfile.instructions, pm, lint)
         try:
             result = await critic_agent_for(self.resolved.output_mode).run(
                 self.prompt(task),

@@ -24,13 +24,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_ai import CachePoint
 
-from pmstudio.schema import Bundle, Evidence, Finding
+from pmstudio.schema import Bundle, Evidence, Finding, PostMortem
 
 EVIDENCE_HEADER = "# EVIDENCE"
 TASK_HEADER = "# TASK"
 INSTRUCTIONS_HEADER = "# INSTRUCTIONS"
 CONTEXT_HEADER = "# CONTEXT"
 FEEDBACK_HEADER = "# FEEDBACK"
+REVIEW_HEADER = "# DRAFT AND LINT FINDINGS"
 
 _LINE = re.compile(
     r"^\[(?P<id>[^\]]+)\] (?P<at>\S+) (?P<actor>\S+)(?: \(x(?P<count>\d+) until (?P<last>\S+)\))?"
@@ -106,6 +107,14 @@ def render_task(
         body = _compact([f.model_dump(exclude_none=True) for f in feedback])
         parts.append(f"{FEEDBACK_HEADER} (critic findings to fix in this revision, JSON)\n{body}\n")
     return "\n".join(parts)
+
+
+def render_review_task(instructions: str, draft: PostMortem, lint: list[Finding]) -> str:
+    """The critic agent's task: its instructions, then the draft and the lint findings as one line of JSON
+    (default values left out: the text the critic quotes spans from is all there)."""
+    body = _compact({"draft": draft.model_dump(mode="json", exclude_defaults=True),
+                     "lint_findings": [f.model_dump(mode="json", exclude_defaults=True) for f in lint]})
+    return render_task("critic", instructions=instructions) + f"\n{REVIEW_HEADER} (JSON)\n{body}"
 
 
 def user_prompt(evidence: str, task: str, *, content_blocks: bool = False) -> str | list[Any]:
