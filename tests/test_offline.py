@@ -115,7 +115,7 @@ def strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
 
 
 def _numbers_of(e: Evidence) -> set[str]:
-    nums = set(NUMBER.findall(e.text))
+    nums = set(NUMBER.findall(e.text)) | ({str(e.count)} if e.count > 1 else set())  # a condensed line's count
     for t in (e.at, e.last_at):
         if t is not None:
             nums |= {f"{t.year}", f"{t.month:02d}", f"{t.day:02d}", f"{t.hour:02d}", f"{t.minute:02d}", str(t.day), str(t.month)}
@@ -127,7 +127,9 @@ def _gaps(items: list[Evidence]) -> set[str]:
     times = [e.at for e in items if e.at is not None]
     minutes = {round(abs((a - b).total_seconds()) / 60) for a in times for b in times}
     days = {abs((a.date() - b.date()).days) for a in times for b in times}
-    return {str(n) for n in minutes | {round(m / 60) for m in minutes} | days}
+    # a gap also told in words ("1 day, 18 hours and 32 minutes"): its day, hour and minute parts
+    parts = {p for g in minutes for p in (g // 1440, g % 1440 // 60, g % 60, g // 60)}
+    return {str(n) for n in minutes | {round(m / 60) for m in minutes} | days | parts}
 
 
 def ungrounded(section: str, out: dict[str, Any], bundle: Bundle) -> list[str]:

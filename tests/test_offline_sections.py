@@ -472,12 +472,13 @@ def test_summary_uses_the_sections_it_is_given() -> None:
     context = {"impact": im, "timeline": draft(CASE, "timeline"), "root_cause": draft(CASE, "root_cause")}
     sm = draft(CASE, "summary", context=context)
     assert sm["title"] == CASE.title
-    assert sm["summary"].startswith("The incident of ") and "Search returns 503s after a shard timeout change" in sm["summary"]
-    assert "Impact: Roughly 40% of searches failed." in sm["summary"]  # a counted claim
-    assert "42 minutes" in sm["summary"] and "chat.txt:9" in sm["evidence"]
+    assert sm["summary"].startswith("Search returned 503s after a shard timeout change.")  # the title, told
+    assert " Roughly 40% of searches failed. " in sm["summary"]  # a counted claim
+    assert "The impact lasted 42 minutes" in sm["summary"] and "chat.txt:9" in sm["evidence"]
     im["users_affected"] = {"text": "Not stated in the materials.", "evidence": []}
     sm = draft(CASE, "summary", context=context)
-    assert "Impact: Search failed for shoppers." in sm["summary"] and "chat.txt:2" in sm["evidence"]
+    assert " Search failed for shoppers. " in sm["summary"] and "chat.txt:2" in sm["evidence"]
+    assert "Impact:" not in sm["summary"] and "The incident of" not in sm["summary"]
     assert 3 <= sm["summary"].count(". ") + 1 <= 5
 
 

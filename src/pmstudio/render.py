@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pmstudio.certainty import mark
+from pmstudio.offline.people import name_masker
 from pmstudio.schema import (
     NOT_STATED,
     PHASES,
@@ -172,6 +173,7 @@ def _quote_evidence(ids: list[str], bundle: Bundle | None) -> list[str]:
     if bundle is None:
         return [f"- {i}" for i in ids]
     by_id = bundle.evidence_by_id()
+    mask = name_masker(bundle.people)  # an excerpt keeps its machine text, never a person's name
     lines = ["```text"]
     for i in ids:
         e = by_id.get(i)
@@ -181,9 +183,9 @@ def _quote_evidence(ids: list[str], bundle: Bundle | None) -> list[str]:
             at = "(no time)"
         else:
             at = e.at.strftime("%Y-%m-%d") + " (time not stated)" if e.date_only else e.at.strftime("%Y-%m-%d %H:%M:%S UTC")
-        who = f" {e.actor}:" if e.actor else ""
+        who = f" {mask(e.actor)}:" if e.actor else ""
         repeat = f" (x{e.count})" if e.count > 1 else ""
-        lines.append(f"[{i}] {at}{who} {e.text}{repeat}".replace("```", "'''"))
+        lines.append(f"[{i}] {at}{who} {mask(e.text)}{repeat}".replace("```", "'''"))
     return lines + ["```"]
 
 

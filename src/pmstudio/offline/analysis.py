@@ -18,7 +18,16 @@ from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items
 from pmstudio.offline.milestones import Milestones, find_milestones
 from pmstudio.offline.people import People, find_people
-from pmstudio.offline.phrasing import blameless, drop_vocative, sentence, shorten, strip_noise, third_person
+from pmstudio.offline.phrasing import (
+    blameless,
+    chat_entry,
+    drop_vocative,
+    note_entry,
+    sentence,
+    shorten,
+    strip_noise,
+    third_person,
+)
 
 ENTRY_LIMIT = 260
 # "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
@@ -86,16 +95,12 @@ class Analysis:
         elif src == "ticket":
             text = f"Ticket update: {base}"
         elif src == "chat":
-            role = self.role(item)
-            told = self.say(item, narrative=True)
-            if told.lower().startswith(role):
-                text = told
-            elif _DEED.match(told):
-                text = f"{role[0].upper()}{role[1:]} {told}"  # "restarted the web server" -> "A responder restarted …"
-            else:
-                text = f"{role[0].upper()}{role[1:]}: {told}"
+            told = self.say(item, narrative=True)  # told by role, past tense, never a quote (phrasing.chat_entry)
+            return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)
+        elif src == "notes":
+            return note_entry(shorten(base, ENTRY_LIMIT))
         else:
-            return sentence(shorten(base, ENTRY_LIMIT), capitalise=src == "notes")
+            return sentence(shorten(base, ENTRY_LIMIT), capitalise=False)
         return sentence(shorten(text, ENTRY_LIMIT))
 
 

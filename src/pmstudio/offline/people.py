@@ -193,3 +193,17 @@ def find_people(items: list[Item]) -> People:
         people.add(key)
     people._pattern = None
     return people
+
+
+PERSON_MARK = "[responder]"
+
+
+def name_masker(names: Iterable[str]) -> Callable[[str], str]:
+    """A function that replaces each of `names` (and `name$ ` shell prompts) in a quoted line by `[responder]`.
+
+    For verbatim excerpts (the appendices), where no role can be told: the line keeps its machine text."""
+    keys = sorted({n.strip().lstrip("@") for n in names if len(n.strip()) > 2 and not is_bot(n)}, key=len, reverse=True)
+    if not keys:
+        return lambda text: text
+    pattern = re.compile(r"(?<![\w@/.-])@?(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.I)
+    return lambda text: pattern.sub(PERSON_MARK, text)

@@ -44,6 +44,10 @@ _NOISE = re.compile(
     r"(?<![\w])\+1(?![\w])|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+",
     re.I,
 )
+# "(day only): …" left by a date-only line; an aside question "(the 2021 disk failure?)"; a "Why it hurt: …" label
+_DATE_MARK = re.compile(r"^\((?:day|date)\b[^)]{0,40}\)\s*:?\s*", re.I)
+_ASIDE = re.compile(r"\s*\([^()]{0,80}\?\)|^(?:how|what)\b[^:?.]{0,40}:\s+", re.I)
+_WHY_LABEL = re.compile(r"^why\s+(?P<what>[^:?.]{3,40}):\s+(?P<because>\S.*)$", re.I)  # "Why it spread: no quota"
 _SHORTCODE = re.compile(r"(?<![\w/]):[a-z_+-][a-z0-9_+-]*:(?![\w/])")
 _LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|k|hm+|hmm+|uh+|um+|oh(?: no)?|wow|yep|yeah|nope|hey|ah|welp|fwiw|fyi|btw|tbf|tbh|imo|"
@@ -93,6 +97,8 @@ def strip_noise(text: str, *, chat: bool = False) -> str:
             break
         text = stripped
     text = _TAIL.sub("", text).strip()
+    text = _ASIDE.sub("", _DATE_MARK.sub("", text)).strip()
+    text = _WHY_LABEL.sub(lambda m: f"{m.group('what')[:1].upper()}{m.group('what')[1:]} because {m.group('because')}", text)
     return text.strip(" ,;:-/–—")
 
 
@@ -157,7 +163,7 @@ def sentence(text: str, *, capitalise: bool = True) -> str:
     text = _SPACE.sub(" ", text).strip(" ,;:-")
     if not text:
         return ""
-    if capitalise:
+    if capitalise and not _CODE_WORD.match(text.split(" ", 1)[0]):
         text = text[0].upper() + text[1:]
     if text[-1] not in ".!?":
         text += "."
@@ -192,3 +198,380 @@ def reworded(text: str) -> str:
     """A cause told as a fact, not as the moment someone found it ("Found the culprit: X" -> "X")."""
     out = _DISCOVERY.sub("", text).strip()
     return out[:1].upper() + out[1:] if out else text
+
+
+# --------------------------------------------------------------------------- past tense, sentence starts
+# Notes and chat are written in the present ("builds start failing", "page goes to the backup"); a
+# post-mortem tells what happened. Auxiliaries and copulas are shifted wherever they stand; a lexical
+# verb only where it follows a short subject at a clause start, so plural nouns ("5xx errors spike")
+# keep their form. The verbs are the ones incident notes and headlines use; irregular pasts listed.
+_IRREGULAR = {
+    "begin": "began", "break": "broke", "bring": "brought", "build": "built", "catch": "caught", "come": "came",
+    "cut": "cut", "die": "died", "fall": "fell", "find": "found", "get": "got", "give": "gave", "go": "went",
+    "grow": "grew", "hang": "hung", "hit": "hit", "hold": "held", "keep": "kept", "know": "knew", "lead": "led",
+    "leave": "left", "let": "let", "lose": "lost", "make": "made", "mean": "meant", "put": "put", "read": "read",
+    "rise": "rose", "run": "ran", "say": "said", "see": "saw", "send": "sent", "set": "set", "shut": "shut",
+    "spread": "spread", "shrink": "shrank", "spin": "spun", "shed": "shed", "take": "took", "tell": "told", "think": "thought", "throw": "threw", "withdraw": "withdrew",
+    "write": "wrote", "become": "became", "spend": "spent", "split": "split", "stick": "stuck",
+}  # fmt: skip
+_REGULAR = (
+    "affect agree alert answer appear block cause change climb close collapse contain continue crash degrade delete "
+    "depend deploy destroy disable disagree drop emit evict flush kill lag purge scale throttle wipe suspend migrate "
+    "rebalance declare post mark apply check call investigate monitor watch drain verify test prepare provision "
+    "upgrade downgrade patch fix publish announce notify exceed exhaust expire fail fill fire flap flood freeze happen "
+    "include land leak load lock look miss move need notice open overheat overload overwhelm page pick point pull push "
+    "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
+    "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
+    "switch time trigger try turn use wait work"
+).split()
+_DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "step", "log", "clog", "jam", "spam", "scan"}
+_STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
+_AUX = (
+    (re.compile(r"\bisn['’]t\b", re.I), "was not"), (re.compile(r"\baren['’]t\b", re.I), "were not"),
+    (re.compile(r"\b(?:don['’]t|doesn['’]t|do not|does not)\b", re.I), "did not"),
+    (re.compile(r"\b(?:can['’]t|cannot|can not)\b", re.I), "could not"), (re.compile(r"\bwon['’]t\b", re.I), "would not"),
+    (re.compile(r"\b(?:hasn['’]t|haven['’]t)\b", re.I), "had not"),
+    (re.compile(r"\b(it|that|this|there|what)['’]s\b", re.I), r"\1 was"),
+    (re.compile(r"(?<!\bthat )(?<!\bwhat )\bis\b"), "was"), (re.compile(r"\bare\b"), "were"), (re.compile(r"\bam\b"), "was"),
+    (re.compile(r"(?<!\bwould )(?<!\bcould )(?<!\bshould )(?<!\bmight )(?<!\bmust )(?<!\bwill )(?<!\bto )\b(?:has|have)\b"), "had"),
+    (re.compile(r"\bcan\b"), "could"), (re.compile(r"\bwill\b"), "would"),
+)  # fmt: skip
+_PRONOUN = {"they", "we", "you", "i", "people", "users", "customers"}
+_CLAUSE_START = re.compile(r"(?:^|[.;:!?]\s+|,\s+|\s+-\s+|\b(?:and|but|so|after|when|because|while|until|once|since|where|as|then|who|which)\s+)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\S+")
+_SUBJECT_MAX = 7
+_FINITE_WORDS = {"is", "are", "was", "were", "has", "have", "had", "did", "does", "do", "went", "be", "been", "could",
+                 "would", "should", "will", "can", "may", "might", "must"}  # fmt: skip
+_PARTICLE_NEXT = {"to", "by", "from", "in", "into", "on", "at", "during", "with", "up", "down", "out", "off", "for"}
+_ASPECT = {"stop", "start", "keep", "begin", "continue", "finish", "resume"}
+_PREPOSITION = {"after", "before", "during", "with", "from", "as", "when", "because", "due", "since", "until", "while"}
+_FUNCTION = {"the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "not", "no"}
+
+
+def _past(base: str) -> str:
+    if base in _IRREGULAR:
+        return _IRREGULAR[base]
+    if base.endswith("e"):
+        return base + "d"
+    if base.endswith("y") and base[-2:-1] not in "aeiou":
+        return base[:-1] + "ied"
+    if base in _DOUBLE:
+        return base + base[-1] + "ed"
+    return base + "ed"
+
+
+def _third(base: str) -> str:
+    if base.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return base + "es"
+    if base.endswith("y") and base[-2:-1] not in "aeiou":
+        return base[:-1] + "ies"
+    return base + "s"
+
+
+_BASES = set(_IRREGULAR) | set(_REGULAR)
+_S_FORMS = {_third(b): b for b in _BASES}
+
+
+def _plural(word: str) -> bool:
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) and word.isalpha()
+
+
+def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool = False) -> list[str] | None:
+    """The clause's words with its verb in the past (None when no verb follows a short subject)."""
+    cores = [w.strip(".,;:!?()[]\"'“”").lower() for w in words]
+    if joined and cores and cores[0] in _S_FORMS and (len(cores) < 2 or cores[1] not in _FINITE_WORDS):
+        return [_match_case(words[0], _past(_S_FORMS[cores[0]])), *words[1:]]
+    for n, low in enumerate(cores[: reach + 1]):
+        if n and low in _PREPOSITION:
+            return None
+        if n == 0 or not low.isalpha() or words[n - 1][-1:] in ",;:":
+            if low in _FINITE_WORDS:
+                return None
+            continue
+        prev, nxt = cores[n - 1], cores[n + 1] if n + 1 < len(cores) else ""
+        tail = words[n][len(words[n].rstrip(".,;:!?)")) :]
+        plural = any(_plural(w) or w in _PRONOUN or w == "and" for w in cores[:n])
+        nxt2 = cores[n + 2] if n + 2 < len(cores) else ""
+        # "builds failing" / "builds re-queued" are a subject; "stops resolving" / "splits unpatched nodes" a verb
+        noun_next = nxt in _FINITE_WORDS or nxt.endswith("ing") and _S_FORMS.get(low) not in _ASPECT or nxt.endswith("ed") and (
+            not nxt2.isalpha() or nxt2 in _PARTICLE_NEXT | _FUNCTION or words[n + 1][-1:] in ",;:."
+        )
+        if low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next:
+            return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
+        if low in _BASES and plural and prev not in _FUNCTION:
+            return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
+        if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES:
+            verb = "were" if _plural(prev) else "was"
+            return [*words[:n], verb, *words[n:]]
+        if low in _FINITE_WORDS or low.endswith("ed") and prev not in _FUNCTION and nxt not in _PARTICLE_NEXT:
+            return None
+    return None
+
+
+def _match_case(src: str, word: str) -> str:
+    return word[0].upper() + word[1:] if src[:1].isupper() else word
+
+
+def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
+    """`text` told in the past: auxiliaries shifted everywhere, a lexical verb after a short clause subject
+    (at most `reach` words)."""
+    for pattern, repl in _AUX:
+        text = pattern.sub(repl, text)
+    out: list[str] = []
+    last = 0
+    before = False  # the previous clause had its verb shifted ("X started and slows Y": "slows" is a verb)
+    starts = [m.end() for m in _CLAUSE_START.finditer(text)]
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        if start < last or start >= end:
+            continue
+        chunk = text[start:end]
+        words = chunk.split(" ")
+        joined = before and bool(re.search(r"\b(?:and|or)\s+$", text[max(0, start - 5) : start]))
+        shifted = _shift_clause(words, reach, joined=joined)
+        before = shifted is not None
+        out.append(text[last:start])
+        out.append(" ".join(shifted) if shifted is not None else chunk)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+_SENT_BREAK = re.compile(r"(?<=[.!?])(\s+)([a-z])")
+_ABBREV_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|cf|incl)\.|\b[a-z]\.)$", re.I)
+_CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]")
+
+
+def capitalise_sentences(text: str) -> str:
+    """Every sentence starts with a capital (not after "e.g." and not when it starts with code: docs.rs, iOS)."""
+
+    def up(m: re.Match[str]) -> str:
+        before = text[: m.start() + 1]
+        word = text[m.start(2) :].split(" ", 1)[0]
+        if _ABBREV_END.search(before) or _CODE_WORD.match(word):
+            return m.group(0)
+        return m.group(1) + m.group(2).upper()
+
+    text = _SENT_BREAK.sub(up, text)
+    first = text.lstrip()[:1]
+    if first.islower() and not _CODE_WORD.match(text.lstrip().split(" ", 1)[0]):
+        i = text.index(first)
+        text = text[:i] + first.upper() + text[i + 1 :]
+    return text
+
+
+_HEADLINE_REACH = 11
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+_PARTICIPLE = re.compile(r"^[a-z]{3,}ed$")
+
+
+def as_clause(text: str) -> str | None:
+    """A headline or note fragment as a past-tense clause ("X fails after Y expires" -> "X failed after Y
+    expired"; "X removed during Y" -> "X was removed during Y"); None when it has no verb (a noun phrase)."""
+    shifted = past_tense(text, reach=_HEADLINE_REACH)
+    if shifted != text:
+        return shifted
+    words = text.split(" ")
+    first = re.split(r"[,;:]", text, maxsplit=1)[0].split(" ")
+    for n, word in enumerate(first[1 : _HEADLINE_REACH + 1], start=1):
+        low = word.lower()
+        if low in _PREPOSITION:
+            return None
+        if low in _FINITE_WORDS or low in _IRREGULAR.values() and (low not in _IRREGULAR or _plural(words[n - 1].lower())):
+            return text
+        after = first[n + 1].lower().strip(",.;") if n + 1 < len(first) else ""
+        passive = not after or after in _PARTICLE_NEXT | _PREPOSITION | {"without", "by", "as", "and"} or first[n][-1:] in ",.;"
+        if _PARTICIPLE.match(low) and words[n - 1].lower() not in _FUNCTION | set(_S_FORMS) | _PRONOUN | {"he", "she", "it"} and passive:
+            verb = "were" if _plural(words[n - 1].lower()) else "was"
+            return " ".join([*words[:n], verb, *words[n:]])
+    return None
+
+
+def headline_sentence(title: str) -> str:
+    """A title told as a past-tense sentence; a noun-phrase title becomes "There was a … ."."""
+    text = _TRAILING_NOTE.sub("", title).strip().rstrip(".") or title.strip()
+    clause = as_clause(text)
+    if clause is None:
+        head = text.split(" ", 1)[0]
+        if head[:1].isupper() and head[1:].islower():
+            text = head.lower() + text[len(head) :]
+        lead = re.split(r"\s(?:after|before|during|with|from|as|in|on|at|for|of)\s", text, maxsplit=1)[0]
+        last = lead.split(" ")[-1].lower().rstrip(",")
+        if text[:1].isdigit() or last.endswith("s") and not last.endswith("ss"):
+            return sentence(f"There {'were' if last.endswith('s') else 'was'} {text}")
+        return sentence(f"There was {'an' if text[:1].lower() in 'aeio' else 'a'} {text}")
+    return sentence(capitalise_sentences(clause))
+
+
+# --------------------------------------------------------------------------- chat told as facts
+_HEDGE = re.compile(
+    r"\b(?:would|could|might|should|may)\b(?! not\b)(?!n['’]t)|\b(?:probably|maybe|perhaps|possibly|i think|i guess|"
+    r"looks like|feels like|seems|guess|wonder|not sure|no idea|let['’]s|lets|we need to|need to|gonna|will|"
+    r"going to (?:be|have|need|try|look|do|take|check|see|get|want)|should|maybe)\b",
+    re.I,
+)
+_CLAUSE_CUT = re.compile(r",?\s+but\s+|;\s+|,\s+and\s+(?=(?:they|he|she|we|i|it|nobody|no one)\b)|\s+-\s+", re.I)
+# a pronoun with no antecedent once reported ("it IS the cert", "this smells like …", "the one fixed in 1.10.8")
+_BARE_PRONOUN = re.compile(
+    r"^(?:(?:it|this|that|they|these|those|he|she)(?:['’]s)?(?:$|\s+(?:is|was|are|were|has|had|did|does|do|could|would|"
+    r"will|can|might|must|should|\w+ed|\w+s|not|never|also|just|all)\b)|the one\b|it\b)",
+    re.I,
+)
+_CULPRIT = re.compile(r"\bthe (?:culprit|smoking gun)\b", re.I)
+_CLOCK_CUT = re.compile(r"(?<!\bi\.e)(?<!\be\.g)[.;,]\s+\d{1,2}:\d{2}\b.*$")
+
+
+def first_clause(text: str) -> str:
+    """The first sentence up to its first independent clause break (", but …", "; …")."""
+    parts = split_sentences(text)
+    head = parts[0] if parts else text
+    cut = _CLAUSE_CUT.split(head, maxsplit=1)[0]
+    return cut if len(cut.split()) >= 3 else head
+
+
+def chat_entry(role: str, told: str, *, deed: bool) -> str:
+    """A chat message told as a fact by role, in the past ("A responder restarted the web server", "The on-call
+    engineer reported that the site returned 503s"); "" for questions, proposals and guesses (never a claim).
+
+    `told` is the message already anonymised and in the third person; `deed` says it opens with a past-tense
+    verb of the speaker's own act. A second sentence is joined to the first ("… reported instability on v7418
+    and started migrating its customers"); each sentence is cut at its first independent clause."""
+    from pmstudio.offline.tone import chat_noise, without_questions  # tone imports this module
+
+    told = without_questions(told).strip()
+    if not told or chat_noise(told):
+        return ""
+    label = role[0].upper() + role[1:]
+    parts = split_sentences(told)[:3] or [told]
+    first = _tell(role, parts[0], deed=deed)
+    if first is None and len(parts) > 1:  # "it IS the cert. openssl says the LB cert expired": tell the second
+        parts = parts[1:]
+        first = _tell(role, parts[0], deed=False)
+    if first is None:
+        return ""
+    kind, clause = first
+    if kind == "that":  # what someone saw, told with its own subject: "Per a responder, the disk was full"
+        text = f"Per {role}, {clause}"
+    else:
+        text = clause if kind == "full" else f"{label} {clause}"
+    second = _tell(role, parts[1], deed=False) if len(parts) > 1 else None
+    if second is not None and second[0] != "full":
+        more = second[1] if second[0] != "that" or kind == "that" else f"reported that {second[1]}"
+        text = f"{text.rstrip('.')}{',' if kind == 'that' else ''} and {more}"
+    return _told(text)
+
+
+def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
+    """One sentence of a chat message as ("full", sentence) or (kind, predicate after the role); None to leave out."""
+    head = _REPORT_LEAD.sub("", _CULPRIT.sub("the cause", first_clause(part))).strip().rstrip(" .,:;")
+    if len(head.split()) == 2 and _PARTICIPLE.match(head.split()[1].lower()):
+        head = as_clause(head) or head  # "directory removed" -> "directory was removed"
+    if len(head.split()) < 3 or _HEDGE.search(head) or _BARE_PRONOUN.match(head) or _GOING.match(head):
+        return None  # "do it", "30%", "could be the sensors", "it did this before": nothing to tell as a fact
+    head = past_tense(_WE.sub(lambda m: _WE_AS[m.group(0).lower()], head))
+    label = role[0].upper() + role[1:]
+    if head.lower().startswith(role):
+        return "full", label + head[len(role) :]
+    words = head.split(" ")
+    first = (words[1] if len(words) > 1 and words[0].lower().endswith("ly") else words[0]).lower()  # "gracefully shut"
+    acted = deed or re.fullmatch(r"[a-z][a-z-]*ed", first) or first in _IRREGULAR.values()
+    if acted and not _LATER_FINITE.search(re.split(r"[,;:]", head, maxsplit=1)[0]):
+        return "act", lowered(head)  # "restarted the web server"; not "updated index … was replicated"
+    m = _LABELLED.match(head)
+    if m:  # "HVAC team estimate: about 1 hour to repair", "plan: start nodes one by one", "rebalancing: 1% back"
+        name, rest = m.group("label"), m.group("rest")
+        low = name.lower()
+        if low.endswith("ing"):
+            return "act", f"began {low}: {rest}"
+        if low in ("plan", "proposal", "idea", "suggestion", "next step", "next steps", "options"):
+            return "act", f"proposed a {'plan' if low == 'plan' else 'next step'}: {rest}"
+        if "status" in low:
+            lead = rest.split(" ", 1)[0].lower()
+            if re.fullmatch(r"[a-z]+ed", lead) or lead in _IRREGULAR.values():
+                return "act", rest  # "status page: posted an incident" -> "posted an incident"
+            return "act", f"posted a status update: {rest}"
+        return "act", f"reported the {lowered(name)}: {rest}"
+    base = _gerund_base(first) if first.endswith("ing") and len(first) > 4 else None
+    if base:  # "starting the failover", "suspending migrations" (an -ing word of no known verb is no act)
+        rest = head.split(" ", 1)[1] if " " in head else ""
+        # in progress, not done: "rolling back to v2.4.0" -> "began rolling back to v2.4.0"
+        return "act", f"started {rest}" if base == "start" else f"began {first} {rest}"
+    if not has_verb(head):
+        head = _progressive(head)  # "backends dropping like flies" -> "backends were dropping like flies"
+    if has_verb(head):
+        return "that", lowered(head)
+    if head.split(" ", 1)[0].lower() in _ADVERBS and head.split(" ")[1].lower().endswith("ing"):
+        return None  # "still seeing timeouts here": no subject to report
+    return "act", f"reported {lowered(head)}"  # an observation: "instability on v7418"
+
+
+_REPORT_LEAD = re.compile(r"^(?:(?:it )?turns out|here for the page|joining|on it|fyi|update)\s*[:,.-]?\s+", re.I)
+_LATER_FINITE = re.compile(r"\s(?:is|are|was|were|has|have|had)\s")
+_GOING = re.compile(r"^going (?:to|back)\b", re.I)
+_LABELLED = re.compile(r"^(?P<label>[A-Za-z][\w/-]*(?: (?![\w-]*ing\b)[\w/-]+){0,3}):\s+(?P<rest>\S.*)$")
+_ADVERBS = ("now", "still", "finally", "already", "again", "also")
+_WE = re.compile(r"\b(?:we|us|our|we['’]re|we['’]ve)\b", re.I)
+_WE_AS = {"we": "the team", "us": "the team", "our": "the team's", "we're": "the team is", "we’re": "the team is",
+          "we've": "the team has", "we’ve": "the team has"}  # fmt: skip
+
+
+def _told(text: str) -> str:
+    """The composed sentence, or "" when it would read as blame (the drafter's own blame rules)."""
+    return "" if is_blameful(text) else sentence(text)
+
+
+def lowered(text: str) -> str:
+    """The first word lowered when it is a common word (a name or product keeps its capital: "Doomsday")."""
+    head = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if head.lower() in _COMMON_START else text
+
+
+_COMMON_START = frozenset(
+    "the a an this that these those there it its our their his her my your some all any each every no one two "
+    "after at by to when then once during before since until while in on for with from they we he she i you "
+    "three several many most both users customers people nobody someone everyone".split()
+)
+
+
+def _gerund_base(word: str) -> str | None:
+    stem = word[:-3]
+    for base in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if base in _BASES:
+            return base
+    return None
+
+
+def _progressive(text: str) -> str:
+    """A subject and an -ing verb without its auxiliary get "was"/"were" ("nodes getting unstable")."""
+    words = text.split(" ")
+    for n, word in enumerate(words[1:8], start=1):
+        low, prev = word.lower(), words[n - 1].lower().strip(",")
+        if words[n - 1][-1:] in ",;:":
+            break
+        adverb = prev in _ADVERBS
+        if low.endswith("ing") and len(low) > 4 and prev.isalpha() and prev not in _FUNCTION and (n > 1 or not adverb):
+            subject = words[n - 2].lower() if adverb else prev
+            at = n - 1 if adverb else n
+            return " ".join([*words[:at], "were" if _plural(subject) else "was", *words[at:]])
+        if words[n - 1][-1:] in ",;:":
+            break
+    return text
+
+
+def has_verb(text: str) -> bool:
+    """A finite verb after the first word (an auxiliary, a past form, or a present form past_tense shifts)."""
+    if past_tense(text) != text:
+        return True
+    words = [w.strip(".,;:!?()\"'").lower() for w in text.split()]
+    for n, low in enumerate(words[1:], start=1):
+        if low in _FINITE_WORDS or low in _IRREGULAR.values() or low.endswith("n't"):
+            return True
+        if _PARTICIPLE.match(low) and words[n - 1] not in _FUNCTION and not text.split()[n - 1].endswith(","):
+            return True
+    return False
+
+
+def note_entry(text: str) -> str:
+    """A responder's note as a timeline entry: the first event only (a later "03:52 …" is its own), in the past."""
+    text = _CLOCK_CUT.sub("", text).strip()
+    return sentence(capitalise_sentences(past_tense(text)))

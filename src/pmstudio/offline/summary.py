@@ -15,7 +15,18 @@ from typing import Any
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.impact import draft_impact
-from pmstudio.offline.phrasing import blameless, sentence, shorten, split_sentences
+from pmstudio.offline.phrasing import (
+    as_clause,
+    blameless,
+    capitalise_sentences,
+    has_verb,
+    headline_sentence,
+    lowered,
+    past_tense,
+    sentence,
+    shorten,
+    split_sentences,
+)
 from pmstudio.offline.timeline import draft_timeline
 from pmstudio.schema import NOT_STATED
 
@@ -86,25 +97,97 @@ def _title(a: Analysis, impact: dict[str, Any], root: dict[str, Any]) -> str:
 
 _NOUN_START = re.compile(r"^(?:the|a|an|its|their|our|this|that|one|two|\w+s?'s?)\s", re.I)
 _FINITE = re.compile(r"\b(?:is|was|were|are|had|has|have|did|does|could|would|caused|made|ran|went|filled|broke)\b", re.I)
+_LABEL = re.compile(r"^[\w ,'-]{0,40}\b(?:cause|why|culprit|reason)\b[\w ,'-]{0,30}:\s+", re.I)
+_IT_NEXT = re.compile(r"^(?:it|this|that)\s+(?P<rest>\S.*)$", re.I)
+
+
+def _lower_first(text: str) -> str:
+    """The first letter lowered when the first word is a common word ("The", "There"), not a name ("Datadog")."""
+    return lowered(text)
+
+
+def _as_cited(text: str, ids: list[str], a: Analysis) -> str:
+    """`text` with its first word lowered when the cited evidence writes it in lower case ("Part of one AZ …"
+    from "part of one AZ overheats"; "Etherscan" keeps its capital)."""
+    head = text.split(" ", 1)[0]
+    if not head[:1].isupper() or not head[1:].islower():
+        return lowered(text)
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(head.lower())}(?![\w-])")
+    if any((item := a.by_id.get(i)) is not None and pattern.search(item.body) for i in ids):
+        return text[0].lower() + text[1:]
+    return lowered(text)
 
 
 def _cause_sentence(cause: str) -> str:
-    """'The primary cause was the staging folder …' for a noun phrase, '… was that the regex backtracked' for a clause."""
-    text = cause.rstrip(".")
+    """'The cause was that the regex backtracked' for a clause; a noun phrase is what the cause was traced to,
+    with a following 'It …' sentence joined as its relative clause."""
+    parts = split_sentences(_LABEL.sub("", cause.strip()))
+    if not parts:
+        return ""
+    text = past_tense(parts[0].rstrip(". "))
     if _NOUN_START.match(text) and not _FINITE.search(text):
-        return f"The primary cause was {text[0].lower()}{text[1:]}"
-    return f"The primary cause was that {text[0].lower() if text[:2] != text[:2].upper() else text[0]}{text[1:]}"
+        follow = _IT_NEXT.match(past_tense(parts[1].rstrip(". "))) if len(parts) > 1 else None
+        tail = f", which {follow.group('rest')}" if follow else ""
+        return f"The cause was traced to {_lower_first(text)}{tail}"
+    return f"The primary cause was that {_lower_first(text)}"
 
 
-_ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|operator|team|maintainer|admin\w*)\b", re.I)
+_ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|operator|team|maintainer|admin\w*|incident commander)\b", re.I)
 
 
-def _done_sentence(done: str) -> str:
-    """What was done, told as an act: 'To restore service, a responder restarted the web server.'"""
-    text = done.rstrip(".")
+def _done_sentence(done: str, at: datetime | None) -> str:
+    """What was done, told as an act at the mitigation time: '… mitigated at 02:03 UTC, when a responder restarted …'."""
+    text = done.rstrip(". ")
+    when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
     if _ROLE_START.match(text):
-        return f"To restore service, {text[0].lower()}{text[1:]}"
-    return f"To restore service: {text[0].lower() if text[:2] != text[:2].upper() else text[0]}{text[1:]}"
+        return f"The impact was mitigated{when}, when {_lower_first(text)}"
+    if text.startswith("Per "):  # "Per a responder, the LB served a valid cert"
+        return f"The impact was mitigated{when}; {text[0].lower()}{text[1:]}"
+    clause = as_clause(text)
+    if clause is not None and not _CODE_LIKE.match(text):
+        return f"The impact was mitigated{when}, when {_lower_first(clause)}"
+    return f"The impact was mitigated{when} (recorded as: {text})"
+
+
+_CODE_LIKE = re.compile(r"^\S*[\[\]=_/$]|^\S+\[\d+\]:")
+
+
+def spoken_duration(minutes: int) -> str:
+    """'1 day, 18 hours and 32 minutes' (words a reader and the duration parser both take)."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (mins, "minute")) if n]
+    if not parts:
+        return "under a minute"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_IMPACT_WORD = re.compile(
+    r"\b(?:unavailable|down|outage|errors?|fail\w*|degrad\w*|slow\w*|latenc\w*|lost|could not|unable|impact\w*|"
+    r"affected|disrupt\w*|broken|exposed|leak\w*)\b",
+    re.I,
+)
+_LEVEL = re.compile(r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|WARN(?:ING)?|EMERG|ALERT)\b:?\s*")
+
+
+def _log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> tuple[str, list[str]]:
+    """The most repeated failure in the logs within the impact window: ('16 log lines recorded …', ids)."""
+    best = None
+    for item in a.items:
+        if item.source != "log" or item.count < 2 or not a.sig(item).failure or item.at is None:
+            continue
+        if start and end and not (start <= item.at <= end):
+            continue
+        if best is None or item.count > best.count:
+            best = item
+    if best is None:
+        return "", []
+    m = _LEVEL.search(best.body)
+    message = best.body[m.end() :] if m else best.body
+    message = re.sub(r"^(?:\S+=\S+\s*)+(?:[\d.]+)?:\s*", "", message).strip()
+    last = getattr(best, "last_at", None)
+    span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
+    return f"The logs recorded {best.count} such failures ({shorten(message, 90)}){span}", [best.id]
 
 
 def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +204,6 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     # 3-5 composed sentences: what happened, impact with a magnitude, duration, cause, what was done
     title = _title(a, impact, root)
     start, end = _dt(timeline.get("started_at")), _dt(timeline.get("resolved_at"))
-    when = f" on {start:%Y-%m-%d}" if start and _ids_at(timeline, start) else ""
     happened, happened_ids = title, []
     numbers = re.findall(r"\d+", title)
     holders = {n: next((i.id for i in a.items if re.search(rf"(?<![\d.]){n}(?![\d.]\d)", i.text)), None) for n in numbers}
@@ -137,37 +219,47 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     elif numbers:
         happened_ids = grounded
     if happened:
-        parts.append(sentence(f"The incident{when.replace(' on ', ' of ')}: {shorten(happened.rstrip('.'), PART_LIMIT)}"))
-        ids += happened_ids + (_ids_at(timeline, start) if when else [])
+        parts.append(headline_sentence(shorten(happened.rstrip("."), PART_LIMIT)))
+        ids += happened_ids
     users, functional = impact.get("users_affected"), impact.get("functional_impact")
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
     counted = next(((t, c) for t, c in candidates if t and any(ch.isdigit() for ch in _first(t))), None)
     what, source = counted or next(((t, c) for t, c in candidates if t), ("", None))
+    if len(re.findall(r"[A-Za-z]{2,}", _first(what))) < 3:
+        what = ""  # "2", "(Baseline Requirements)": no impact a sentence can tell
     if what:
-        parts.append(sentence("Impact: " + shorten(_first(what), PART_LIMIT)))
-        ids += _claim_ids(source)
+        told = capitalise_sentences(past_tense(shorten(_first(what), PART_LIMIT)))
+        if not _IMPACT_WORD.search(told):  # say that this is the impact ("The impact was that nodes disagreed …")
+            clause = told.rstrip(".") if has_verb(told) else as_clause(told.rstrip("."))
+            told = _as_cited(clause or told, _claim_ids(source), a)
+            told = f"The impact was that {told}" if clause else f"The impact included {told}"
+        magnitude, log_ids = ("", []) if counted else _log_magnitude(a, start, end)
+        parts.append(sentence(f"{told.rstrip('.')}; {_lower_first(magnitude)}" if magnitude else told))
+        ids += _claim_ids(source) + log_ids
     bounds = (_ids_at(timeline, start, timed=True), _ids_at(timeline, end, timed=True)) if start and end else ([], [])
     if start and end and end >= start and all(bounds):
         # the duration is stated only when both of its times are cited, and it is computed from them
         minutes = int((end - start).total_seconds() / 60 + 0.5)  # half-minutes round up
         fmt_end = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
         parts.append(
-            f"The impact lasted about {minutes} minutes, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC."
+            f"The impact lasted {spoken_duration(minutes)}, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC."
         )
         ids += bounds[0] + bounds[1]
     elif not timeline.get("entries"):
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))
     trigger = _claim_text(root.get("trigger"))
-    if cause:
-        parts.append(sentence(_cause_sentence(shorten(_first(cause), PART_LIMIT))))
+    if cause and (told := _cause_sentence(shorten(cause, 2 * PART_LIMIT))):
+        parts.append(sentence(told))
         ids += _claim_ids(root.get("primary_root_cause"))
     elif trigger:
-        parts.append(sentence("Trigger: " + shorten(_first(trigger), PART_LIMIT)))
+        clause = as_clause(shorten(_first(trigger), PART_LIMIT).rstrip("."))
+        parts.append(sentence(f"The incident followed {_lower_first(_first(trigger))}" if clause is None else f"It began when {_lower_first(clause)}"))
         ids += _claim_ids(root.get("trigger"))
-    done = _entry_text(timeline, _dt(timeline.get("mitigated_at")))
+    mitigated = _dt(timeline.get("mitigated_at"))
+    done = _entry_text(timeline, mitigated)
     if done:
-        parts.append(sentence(_done_sentence(shorten(_first(done[0]), PART_LIMIT))))
+        parts.append(sentence(_done_sentence(shorten(_first(done[0]), PART_LIMIT), mitigated)))
         ids += done[1]
     if not parts:
         parts.append(NOT_STATED)

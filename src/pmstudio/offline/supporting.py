@@ -9,7 +9,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import candidates
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
-from pmstudio.offline.phrasing import reworded
+from pmstudio.offline.phrasing import capitalise_sentences, note_entry, past_tense, reworded
 
 MAX_CLAIMS = 6
 MAX_IDS = 12
@@ -34,6 +34,17 @@ def _claim(text: str, item: Item) -> dict[str, Any]:
     return {"text": reworded(text) if item.source == "chat" else text, "evidence": [item.id]}
 
 
+def _told(a: Analysis, item: Item) -> str:
+    """The item as a supporting claim: chat told by role as a fact (or "" for questions, guesses, remarks),
+    a note's first event in the past tense, other sources as a statement."""
+    if item.source == "chat":
+        return a.entry_text(item)
+    if item.source == "notes":
+        said = a.say(item, narrative=True)
+        return note_entry(said) if said else ""
+    return a.statement(item)
+
+
 def _metrics(a: Analysis) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in a.items:
@@ -41,7 +52,11 @@ def _metrics(a: Analysis) -> list[dict[str, Any]]:
             continue
         if not _METRIC.search(item.body) or HYPOTHESIS.search(item.body) or a.sig(item).followup:
             continue
-        text = a.statement(item) if item.source not in ("log", "alert") else a.entry_text(item)
+        if item.source == "chat":
+            continue  # a number said in chat is not a measurement: the logs, alerts and notes carry the metrics
+        text = _told(a, item) if item.source not in ("log", "alert") else a.entry_text(item)
+        if not any(c.isdigit() for c in text):
+            continue
         if text:
             out.append(_claim(text, item))
         if len(out) >= MAX_CLAIMS:
@@ -59,7 +74,7 @@ def _external(a: Analysis) -> list[dict[str, Any]]:
             or not _EXTERNAL.search(item.body)
         ):
             continue
-        text = a.statement(item)
+        text = _told(a, item)
         if text:
             out.append(_claim(text, item))
         if len(out) >= 4:
@@ -87,7 +102,7 @@ def _references(a: Analysis) -> list[dict[str, Any]]:
             or item.id in {c["evidence"][0] for c in out}
         ):
             continue
-        text = a.statement(item)
+        text = _told(a, item)
         if text:
             out.append(_claim(text, item))
     return out
@@ -97,14 +112,16 @@ def draft_supporting(a: Analysis) -> dict[str, Any]:
     """A SupportingSection as a dict."""
     logs = [it for it in a.items if it.source in ("log", "alert")]
     logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
+    # appendix excerpts are quoted verbatim: machine and published lines only, never chat
     comms = [
         it
         for it in a.items
         if (it.source in ("status", "ticket") or a.sig(it).phase == "communication")
+        and it.source != "chat"
         and not it.is_title
         and not it.is_heading
     ]
-    details = [_claim(s.text, s.item) for s in candidates(a)[:4]]
+    details = [_claim(capitalise_sentences(past_tense(s.text)), s.item) for s in candidates(a)[:4]]
     return {
         "relevant_metrics": _metrics(a),
         "external_factors": _external(a),

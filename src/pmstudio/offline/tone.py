@@ -26,7 +26,7 @@ QUESTION = re.compile(r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|d
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
-    r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:job|work|design|idea|timing|visibility|planning)\b|"
+    r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning)\b|"
     r"\bbrilliant\b|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
     r"\bas always\b|\bclassic\b|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
     r"\bthanks,? (?:\d{4}|again|a lot)\b|\bsmart\b|\bgenius\b|\bof course the\b|"
@@ -35,7 +35,7 @@ SARCASM = re.compile(
 )
 BLAME = re.compile(
     r"\bthis (?:is|was) on (?:him|her|them|you|\w+)\b|\b[A-Za-z]+ should(?:n['’]t| not| never)? have\b|"
-    r"\bwhoever\b|\bwho(?:['’]s| is| was) responsible\b|\bkeep (?:\w+ )?away from\b|\bsomeone forgot\b|"
+    r"\bwhoever\b|\bdropped the ball\b|\basleep at the wheel\b|\bwho(?:['’]s| is| was) responsible\b|\bkeep (?:\w+ )?away from\b|\bsomeone forgot\b|"
     r"\bthe one (?:guy|person|engineer) who\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b",
     re.I,
 )

@@ -1,0 +1,254 @@
+"""Prose of offline drafts (issue 11, item 5): every golden dev and test case is drafted offline and
+its Markdown checked section by section and appendix by appendix — no lower-case sentence start, no
+chat line quoted after a speaker prefix, no question, sarcasm or blame (the drafter's own word lists),
+no chat excerpt or person's name in an appendix. Unit tests use chat and notes lines written here in
+the shapes real incident channels and responder notes take."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pmstudio.offline.people import ROLE_WORDS
+from pmstudio.offline.phrasing import is_blameful
+from pmstudio.offline.tone import BLAME, QUESTION, SARCASM
+from pmstudio.schema import Bundle
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_FENCE = "```"
+_CITE = re.compile(r"\s*\((?:evidence|confirmed|likely|possible|hypothesis|estimate)[^)]*\)")
+_TIME_HEAD = re.compile(r"^\*\*[^*]{4,40}\*\*\s+-\s+")  # **2019-10-20 00:55 UTC** - ...
+_LABEL = re.compile(r"^(?:\d+\.\s+|-\s+(?:\[[ x]\]\s+)?)?(?:\*\*[^*]+\*\*\s*(?:-\s+)?)?(?:Owner|Due|\*Impact:\*)?")
+_BULLET = re.compile(r"^(?:\d+\.|-|\*)\s+(?:\[[ x]\]\s+)?")
+_BOLD_LABEL = re.compile(r"^\*\*[^*]+:\*\*\s*|^\*\*[^*]+\*\*\s*[-:]\s*|^\*[^*]+:\*\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|no|inc|ltd|cf)\.|\b[A-Z]\.)$", re.I)
+_SPEAKER = re.compile(
+    r"(?:^|[.:]\s+|\)\s+-\s+)(?:" + "|".join(re.escape(r) for r in ROLE_WORDS) + r")\s*:\s", re.I
+)
+_CODE_LIKE = re.compile(r"^[`'\"(\[]|^\S*[._/=:@$#\[\]\d]\S*|^[a-z]+[A-Z]")  # docs.rs, crate=x, app[api], iOS, `cmd`
+_URL = re.compile(r"https?://\S+")
+_ID = re.compile(r"^\[([^\]]+)\]")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a line (a split after "e.g." or an initial is joined back)."""
+    out: list[str] = []
+    for part in _SENTENCE_END.split(text):
+        if out and _ABBREV.search(out[-1]):
+            out[-1] += " " + part
+        else:
+            out.append(part)
+    return [s for s in out if any(c.isalpha() for c in s)]
+
+
+def _plain(line: str) -> str:
+    """A rendered Markdown line without its list marker, bold label, time head and citations."""
+    line = _BULLET.sub("", line.strip())
+    line = _TIME_HEAD.sub("", line)
+    for _ in range(2):
+        line = _BOLD_LABEL.sub("", line).strip()
+    line = _CITE.sub("", line)
+    return _URL.sub("URL", line).strip(" _")
+
+
+def prose_problems(md: str, bundle: Bundle) -> list[str]:
+    """Every prose problem in a rendered draft (the header fields and the Review Notes, which quote the draft, are
+    not prose)."""
+    by_id = bundle.evidence_by_id()
+    names = [n for n in bundle.people if len(n) > 2]
+    name_re = re.compile(r"(?<![\w@/.-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.I) if names else None
+    problems: list[str] = []
+    section, fenced = "", False
+    for raw in md.splitlines():
+        if raw.startswith("## "):
+            section = raw[3:].strip()
+        if section in ("", "Review Notes", "Other notes") or raw.startswith("#") or not raw.strip():
+            continue
+        if raw.startswith(_FENCE):
+            fenced = not fenced
+            continue
+        if fenced:
+            m = _ID.match(raw)
+            e = by_id.get(m.group(1)) if m else None
+            if e is not None and e.kind == "chat":
+                problems.append(f"{section}: chat excerpt in an appendix: {raw[:90]}")
+            if name_re is not None and name_re.search(raw[m.end() if m else 0 :]):
+                problems.append(f"{section}: a person's name in an appendix line: {raw[:90]}")
+            continue
+        text = _plain(raw)
+        if not text or text.startswith(("Not stated", "Related past incident", "Recurring factor")):
+            continue
+        for s in sentences(text):
+            first = s.lstrip(" \"'“(*")
+            if first[:1].islower() and not _CODE_LIKE.match(first):
+                problems.append(f"{section}: lower-case sentence start: {s[:90]}")
+        if _SPEAKER.search(text):
+            problems.append(f"{section}: chat quoted after a speaker: {text[:90]}")
+        if "?" in text:
+            problems.append(f"{section}: a question: {text[:90]}")
+        for pattern, what in ((SARCASM, "sarcasm"), (BLAME, "blame"), (QUESTION, "a question")):
+            hit = next((s for s in sentences(text) if pattern.search(s)), None)
+            if hit:
+                problems.append(f"{section}: {what}: {hit[:90]}")
+        if is_blameful(text):
+            problems.append(f"{section}: blame: {text[:90]}")
+    return problems
+
+
+# --------------------------------------------------------------------------- every golden case, dev and test
+
+
+@pytest.fixture(scope="module")
+def drafted_cases() -> list[tuple[str, str, Bundle]]:
+    """(case id, rendered Markdown, bundle) for every golden dev and test case and the example, drafted offline once."""
+    from pmstudio.golden import load_dataset
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.render import render_markdown
+
+    out = []
+    for folder in ("golden", "golden-test"):
+        for case in load_dataset(ROOT / "datasets" / folder):
+            bundle, _ = bundle_from_materials(
+                list(case.materials), id=case.id, timezone=case.timezone, title=case.title, source=case.source
+            )
+            record = draft_sync(bundle, model="offline")
+            assert record.postmortem is not None, case.id
+            out.append((case.id, render_markdown(record.postmortem, bundle=bundle, critic=record.critic), bundle))
+    from pmstudio.ingest import load_bundle
+
+    loaded = load_bundle(ROOT / "datasets" / "examples" / "docsrs-disk-full")  # the README's example too
+    example = loaded[0] if isinstance(loaded, tuple) else loaded
+    record = draft_sync(example, model="offline")
+    assert record.postmortem is not None
+    out.append((example.id, render_markdown(record.postmortem, bundle=example, critic=record.critic), example))
+    return out
+
+
+@pytest.mark.slow
+def test_every_golden_draft_reads_as_blameless_past_tense_prose(drafted_cases: list[tuple[str, str, Bundle]]) -> None:
+    assert len(drafted_cases) >= 30
+    problems = [f"{cid}: {p}" for cid, md, bundle in drafted_cases for p in prose_problems(md, bundle)]
+    assert problems == []
+
+
+@pytest.mark.slow
+def test_every_golden_summary_has_three_to_five_sentences(drafted_cases: list[tuple[str, str, Bundle]]) -> None:
+    bad = []
+    for cid, md, _ in drafted_cases:
+        body = md.split("## Executive Summary", 1)[1].split("\n## ", 1)[0]
+        text = _CITE.sub("", body).strip()
+        n = len(sentences(text))
+        if not 3 <= n <= 5 or "Impact:" in text or "The incident of" in text:
+            bad.append(f"{cid}: {n} sentences: {text[:120]}")
+    assert bad == []
+
+
+def test_the_checker_finds_each_kind_of_problem() -> None:
+    from pmstudio.schema import Evidence, Material
+
+    chat = Evidence(id="ops.txt:3", material="ops.txt", kind="chat", line=3, actor="dana", text="who approved this?")
+    log = Evidence(id="app.log:9", material="app.log", kind="log", line=9, text="deploy dana: kubectl rollout undo")
+    bundle = Bundle(id="x", materials=[Material(name="ops.txt", kind="chat", content="x")], evidence=[chat, log],
+                    people=["dana"])  # fmt: skip
+    md = "\n".join([
+        "## Timeline", "", "**2024-06-01 14:00 UTC** - A responder: the pods keep restarting.",
+        "**2024-06-01 14:05 UTC** - the cache is cold again. could be the TTL?",
+        "## Root Cause Analysis", "", "- Great idea to ship on a Friday. Dana should have checked the flag.",
+        "## Appendices", "", "```text", "[ops.txt:3] 2024-06-01 14:07:00 UTC dana: who approved this?",
+        "[app.log:9] 2024-06-01 14:09:00 UTC deploy dana: kubectl rollout undo", "```",
+    ])  # fmt: skip
+    found = "\n".join(prose_problems(md, bundle))
+    for kind in ("chat quoted after a speaker", "lower-case sentence start", "a question", "sarcasm", "blame",
+                 "chat excerpt in an appendix", "a person's name in an appendix line"):  # fmt: skip
+        assert kind in found, kind
+    clean = "## Timeline\n\n**2024-06-01 14:00 UTC** - The pods restarted every few minutes. docs.rs served 503s.\n"
+    assert prose_problems(clean, bundle) == []
+
+
+# --------------------------------------------------------------------------- wording rules, on lines written here
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("builds start failing, no space left on the build server", "builds started failing, no space left"),
+        ("health check fires, traffic goes to the standby region", "health check fired, traffic went to the standby"),
+        ("replication lag has been growing since noon", "replication lag had been growing since noon"),
+        ("the queue is backed up and workers can't keep up", "the queue was backed up and workers could not keep up"),
+        ("5xx errors spike in two regions", "5xx errors spiked in two regions"),
+        ("after the config push the proxy returns 502s", "after the config push the proxy returned 502s"),
+        ("I should have checked it", "I should have checked it"),
+    ],
+)
+def test_past_tense_shifts_verbs_and_keeps_plural_nouns(text: str, told: str) -> None:
+    from pmstudio.offline.phrasing import past_tense
+
+    assert past_tense(text).startswith(told)
+
+
+@pytest.mark.parametrize(
+    ("title", "sentence"),
+    [
+        ("Payments API returns 500s after a schema migration locks the orders table",
+         "Payments API returned 500s after a schema migration locked the orders table."),
+        ("Search cluster unavailable after a node pool upgrade", "Search cluster was unavailable after a node pool upgrade."),
+        ("Object store outage after a certificate rotation (internal draft)",
+         "There was an object store outage after a certificate rotation."),
+        ("Backups deleted during a retention policy change", "Backups were deleted during a retention policy change."),
+    ],
+)  # fmt: skip
+def test_headline_becomes_a_past_tense_sentence(title: str, sentence: str) -> None:
+    from pmstudio.offline.phrasing import headline_sentence
+
+    assert headline_sentence(title) == sentence
+
+
+@pytest.mark.parametrize(
+    ("role", "told", "deed", "entry"),
+    [
+        ("a responder", "restarted the ingest workers", True, "A responder restarted the ingest workers."),
+        ("a responder", "rolling back to v3.1.0 now", False, "A responder began rolling back to v3.1.0 now."),
+        ("the on-call engineer", "the on-call engineer got paged but they have no VPN access", False,
+         "The on-call engineer got paged."),
+        ("a user", "the dashboard shows no data since 09:00", False, "Per a user, the dashboard showed no data since 09:00."),
+        ("a responder", "found the culprit: the cron job that rotates keys. it runs hourly", True,
+         "A responder found the cause: the cron job that rotated keys."),
+        ("a responder", "quickest fix would be a bigger instance, but nobody has the rights", False, ""),
+        ("a responder", "maybe the TTL again? it did this last month", False, ""),
+        ("a responder", "still seeing timeouts here", False, ""),
+        ("a responder", "great job whoever scheduled this for friday", False, ""),
+    ],
+)  # fmt: skip
+def test_chat_is_told_by_role_or_left_out(role: str, told: str, deed: bool, entry: str) -> None:
+    from pmstudio.offline.phrasing import chat_entry
+
+    assert chat_entry(role, told, deed=deed) == entry
+
+
+def test_notes_keep_their_first_event_and_drop_date_marks_and_aside_questions() -> None:
+    from pmstudio.offline.phrasing import note_entry, strip_noise
+
+    assert note_entry("disk at 97%. 04:10 cleanup needs root; 04:12 paged the db team") == "Disk at 97%."
+    assert strip_noise("(day only): vendor ships the patched firmware") == "vendor ships the patched firmware"
+    assert strip_noise("Why it spread: no per-tenant quota (the old limiter?)") == "It spread because no per-tenant quota"
+
+
+def test_summary_tells_duration_in_words() -> None:
+    from pmstudio.offline.summary import spoken_duration
+
+    assert spoken_duration(2552) == "1 day, 18 hours and 32 minutes"
+    assert spoken_duration(60) == "1 hour"
+    assert spoken_duration(47) == "47 minutes"
+
+
+def test_appendix_excerpts_name_nobody() -> None:
+    from pmstudio.offline.people import name_masker
+
+    mask = name_masker(["dana", "Lee", "alertmanager"])
+    assert mask("deploy dana: kubectl rollout undo; acked by Lee") == "deploy [responder]: kubectl rollout undo; acked by [responder]"
+    assert mask("alertmanager fired") == "alertmanager fired"
