@@ -288,9 +288,9 @@ _HARMLESS = re.compile(r"\b(?:still (?:clean|fine|good|healthy)|no impact|all go
 def _clean_change(a: Analysis, item: Item) -> bool:
     """A change told as done: not a hypothesis, a plan, a rollback or a failure report ("rollout timed out")."""
     sig = a.sig(item)
-    if sig.hypothesis or sig.followup or NOT_CHANGE.search(item.body) or FAIL_STRONG.search(item.body):
-        return False
-    return sig.change or bool(LATE_CHANGE.search(item.body))
+    if not (sig.change or (item.source != "log" and LATE_CHANGE.search(item.body))):
+        return False  # (the cheap test first: a big log has a million lines)
+    return not (sig.hypothesis or sig.followup or NOT_CHANGE.search(item.body) or FAIL_STRONG.search(item.body))
 
 
 def _change_trigger(a: Analysis) -> Item | None:
