@@ -232,3 +232,16 @@ def test_hygiene_reads_verbs_done_again_as_verb_first(title: str, ok: bool) -> N
     from pmstudio.evals.metrics.actions import verb_first
 
     assert verb_first(title) is ok
+
+
+def test_an_impact_sentence_never_makes_a_matching_title_miss() -> None:
+    """Coverage takes the closer of the title and title + impact: a long impact adds words a golden title lacks,
+    which lowered the similarity of a title that says what the golden item says."""
+    pm = good()
+    assert pm.actions is not None
+    item = pm.actions.action_items[2]
+    item.title = "Watch the hit ratio"  # golden: "Alert on drops in the cache hit ratio." (similarity 0.48)
+    item.impact = ("Shortens the time responders need to notice that the read path of the storefront has started "
+                   "to send every request straight through to the primary database cluster during a busy sale.")
+    pm.actions.action_items = [item]
+    assert run("action_item_coverage", pm).score == 1 / 3

@@ -397,6 +397,16 @@ def test_follow_ups_under_a_tight_heading_become_action_items() -> None:
     ]
 
 
+def test_narrating_the_next_step_is_not_a_follow_up() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "api down"),
+        ("chat.txt", 3, "Ana", "draining region two, waiting for the health checks before the next step"),
+        ("chat.txt", 9, "Ana", "next steps: add a health gate to the drain script"),
+    ])
+    titles = [i["title"] for i in draft(b, "actions")["action_items"]]
+    assert titles == ["Add a health gate to the drain script"]
+
+
 def test_people_fixes_are_not_action_items() -> None:
     b = bundle([
         ("chat.txt", 0, "Ana", "api down"),
@@ -455,6 +465,32 @@ def test_people_detection_is_a_lesson() -> None:
     ])
     poorly = " ".join(c["text"] for c in draft(b, "lessons")["went_poorly"])
     assert "reported by people" in poorly and "30 minutes after impact began" in poorly
+
+
+def test_lessons_leave_out_follow_ups_measures_and_symptoms() -> None:
+    b = bundle([
+        ("alerts.log", 0, None, "FIRING ApiErrorRate: checkout 5xx above 20%"),
+        ("chat.txt", 1, "Ana", "acked, checkout is down for everyone"),
+        ("chat.txt", 20, "Ana", "the cloud is throttling how fast we can replace nodes"),
+        ("chat.txt", 30, "Ben", "rolled back the config, checkout works again"),
+        ("chat.txt", 31, "Ben", "the rollback script was quick, nice"),
+        ("chat.txt", 40, "Ana", "the issue is resolved for all services"),
+        ("notes.md", None, None, "Root causes"),
+        ("notes.md", None, None, "every route vanished because the config loader has no schema validation"),
+        ("notes.md", None, None, ""),
+        ("notes.md", None, None, "Follow-ups"),
+        ("notes.md", None, None, "make the loader reject configs slowly rolled out without a schema check"),
+    ])
+    ls = draft(b, "lessons")
+    good = [c["text"] for c in ls["went_well"]]
+    poorly = [c["text"] for c in ls["went_poorly"]]
+    taught = [c["text"] for k in ("technical", "process", "monitoring") for c in ls[k]]
+    assert "Detection came 1 minute after impact began." in good or "Detection came as impact began." in good
+    assert any("rollback script was quick" in t for t in good)
+    assert not any("throttling" in t for t in good)  # "how fast" measures, it does not praise
+    assert not any("slowly rolled out" in t for t in good + poorly)  # a follow-up is not how the response went
+    assert not any("resolved for all services" in t for t in taught)  # the recovery teaches nothing
+    assert any("no schema validation" in t for t in taught)
 
 
 def test_supporting_records() -> None:

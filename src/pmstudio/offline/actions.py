@@ -76,6 +76,7 @@ _COMPOUND = re.compile(
 )
 # "subscribers asked to renew", "customers notified by email": something done to people, told, not a thing to add
 _DONE_TO = re.compile(r"^(?:\w+\s+){0,2}\w+s\s+(?:were\s+|are\s+|got\s+)?\w+ed\b", re.I)
+_NEXT_NARRATED = re.compile(r"\b(?:before|after|until|for|to|at|on|with|into)\s+(?:the|a|our|each)\s+next\s+steps?\b", re.I)
 _PAIRED = re.compile(r"^(?P<first>[a-z]+)\s+and\s+(?P<second>[a-z]+)\b", re.I)
 _NOT_VERB = re.compile(r"(?:s|ed|ing|ly|tion|ment|ness|ity)$|^(?:the|a|an|more|less|new|old|all|no|our|their)$", re.I)
 _RELATIVE = re.compile(r"^(?P<head>[^,;:()]+?)\s+(?:that|which|so that|so|when|where|to)\s+\S", re.I)
@@ -231,6 +232,8 @@ def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
             continue
         if re.search(r"\bshould we\b|\?\s*$", part) and not under_heading:
             continue
+        if not under_heading and _NEXT_NARRATED.search(part) and not FOLLOWUP.search(_NEXT_NARRATED.sub(" ", part)):
+            continue  # "waiting for the stagger window before the next step" narrates the work, it plans nothing
         part = _SPEAKER.sub("", part.strip())
         priority = None
         is_list = bool(_LIST_LEAD.match(part))

@@ -40,6 +40,19 @@ _PROCESS = re.compile(
 )
 
 
+# praise words that measure rather than praise ("how fast we can replace nodes"), or sit beside a shortfall
+# ("was not built to bring up servers quickly"): not something that went well
+_NOT_PRAISE = re.compile(
+    r"\b(?:how (?:fast|quick(?:ly)?)|fast enough|quick(?:ly)? enough|not|no|never|can['’]?t|cannot|couldn['’]?t|"
+    r"didn['’]?t|throttl\w*|fail\w*|slow\w*|broke\w*|down)\b",
+    re.I,
+)
+
+
+def _minutes_text(n: int) -> str:
+    return f"{n} minute" if n == 1 else f"{n} minutes"
+
+
 def _claim(text: str, ids: list[str]) -> dict[str, Any]:
     return {"text": text, "evidence": ids}
 
@@ -55,7 +68,11 @@ def _remarks(a: Analysis, pattern: re.Pattern[str], limit: int) -> list[dict[str
     for item in a.items:
         if item.source in ("log", "alert", "pager") or item.is_heading or item.is_title or item.is_meta:
             continue
+        if item.heading_tag == "actions" or a.sig(item).followup:
+            continue  # a follow-up says what to change, not how the response went ("remove capacity more slowly")
         if not pattern.search(item.body) or HYPOTHESIS.search(item.body):
+            continue
+        if pattern is _GOOD and _NOT_PRAISE.search(item.body):
             continue
         text = a.statement(item)
         if text and len(text.split()) >= 4:
@@ -78,11 +95,11 @@ def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str,
             bad.append(_claim("The problem was first reported by people rather than by automated alerting.", [det.id]))
     lag = _minutes(start, det)
     if lag is not None and start is not None and det is not None:
-        text = f"Detection came {lag} minutes after impact began."
+        text = f"Detection came {_minutes_text(lag)} after impact began." if lag else "Detection came as impact began."
         (good if lag <= FAST_DETECTION else bad).append(_claim(text, [start.id, det.id]))
     to_mitigate = _minutes(det, mit)
     if to_mitigate is not None and det is not None and mit is not None:
-        text = f"Mitigation was in place {to_mitigate} minutes after detection."
+        text = f"Mitigation was in place {_minutes_text(to_mitigate)} after detection."
         (good if to_mitigate <= FAST_MITIGATION else bad).append(_claim(text, [det.id, mit.id]))
     failed = [it for it, s in a.timed if s.mitigation and s.mit_negative and not s.hypothesis and it.source != "log"]
     for it in failed[:2]:
@@ -97,12 +114,26 @@ def _sorted_lessons(a: Analysis) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {"technical": [], "process": [], "monitoring": []}
     statements = [rc["primary_root_cause"]] if rc["primary_root_cause"]["evidence"] else []
     statements += [{"text": f["description"], "evidence": f["evidence"]} for f in rc["contributing_factors"]]
+    by_id = {item.id: item for item in a.items}
     for claim in statements:
+        items = [by_id[e] for e in claim["evidence"] if e in by_id]
+        if items and all(_not_a_lesson(a, it) for it in items):
+            continue
         text = claim["text"]
         bucket = "monitoring" if _MONITORING.search(text) else ("process" if _PROCESS.search(text) else "technical")
         if len(out[bucket]) < MAX_EACH:
             out[bucket].append(_claim(text, list(claim["evidence"])))
     return out
+
+
+def _not_a_lesson(a: Analysis, item: Item) -> bool:
+    """A statement of the symptom, the recovery or a dismissed guess teaches nothing about the system."""
+    sig = a.sig(item)
+    return bool(sig.resolved or sig.symptom_report or HYPOTHESIS.search(item.body)
+                or _DISMISSED.search(item.body))
+
+
+_DISMISSED = re.compile(r"\b(?:first thought|thought it was|not an attack|turned out not)\b", re.I)
 
 
 def _dedupe(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:

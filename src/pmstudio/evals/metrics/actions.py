@@ -8,13 +8,15 @@ critic lexicon's B4). Score = share of items passing every check.
 
 Gate: every item has an owner and a valid factor link, at least one `prevent` item, and no B4 item.
 
-Coverage: golden action items matched one-to-one by a draft item (title and impact) with
-similarity >= `TAU_ACTION`; not applicable when the source lists no action items.
+Coverage: golden action items matched one-to-one by a draft item (its title, or title and impact, whichever
+is closer) with similarity >= `TAU_ACTION`; not applicable when the source lists no action items.
 """
 
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 from pmstudio.evals.metrics.base import EvalMetric, Outcome, clip, listed
 from pmstudio.evals.metrics.causes import one_to_one
@@ -175,8 +177,11 @@ class ActionItemCoverage(EvalMetric):
     metric_id = "action_item_coverage"
     rubric_ref = "D10"
     title = "Action-item coverage"
-    definition = f"Golden action items matched one-to-one by a draft item (title + impact, similarity >= {TAU_ACTION})."
-    metric_version = f"1/{similarity_backend_id()}"
+    definition = (
+        f"Golden action items matched one-to-one by a draft item (its title, or title + impact, whichever is closer; "
+        f"similarity >= {TAU_ACTION})."
+    )
+    metric_version = f"2/{similarity_backend_id()}"
     backend_id = similarity_backend_id()
     default_threshold = 0.5
 
@@ -187,7 +192,13 @@ class ActionItemCoverage(EvalMetric):
         items, _ = _items(ctx)
         if not items:
             return Outcome(score=0.0, reason=f"no draft action items for {len(golden)} golden ones")
-        sim = get_backend(None, ctx.evidence_texts).matrix(golden, [f"{it.title}. {it.impact}" for it in items])
+        backend = get_backend(None, ctx.evidence_texts)
+        # the title alone or with its impact, whichever is closer: an impact sentence ("Shortens the time to detect a
+        # similar failure") adds words a golden title lacks, and must not make a matching title miss (v2)
+        sim = np.maximum(
+            backend.matrix(golden, [it.title for it in items]),
+            backend.matrix(golden, [f"{it.title}. {it.impact}" for it in items]),
+        )
         pairs = one_to_one(sim, TAU_ACTION)
         hit = {g for g, _, _ in pairs}
         missed = [clip(golden[i], 50) for i in range(len(golden)) if i not in hit]
