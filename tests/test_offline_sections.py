@@ -420,7 +420,8 @@ def test_people_fixes_are_not_action_items() -> None:
     ("phrase", "title"),
     [
         ("rollout must auto-block when key metrics go bad", "Make rollout auto-block when key metrics go bad"),
-        ("rollback tooling must not depend on authz", "Ensure rollback tooling does not depend on authz"),
+        ("rollback tooling must not depend on authz", "Change rollback tooling so it does not depend on authz"),
+        ("status pages must not share our DNS", "Change status pages so they do not share our DNS"),
         ("Doomsday needs backfilling with the LB endpoints", "Backfill Doomsday with the LB endpoints"),
         ("more global kill switches", "Add more global kill switches"),
         ("can audit logs be searched without an admin?", "Investigate: can audit logs be searched without an admin"),

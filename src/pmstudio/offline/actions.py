@@ -195,7 +195,9 @@ def verb_first(phrase: str) -> str:
     if m and _subject(m.group("subj")):
         rest = m.group("rest")
         if m.group("modal").lower() == "must not":
-            return f"Ensure {m.group('subj')} does not {rest}"
+            # "change X so it does not ..." names the thing to change; "ensure X does not ..." names none
+            pronoun = "they" if _plural(m.group("subj")) else "it"
+            return f"Change {m.group('subj')} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {rest}"
         if re.match(r"^(?:be|have|get)\b", rest, re.I):
             return f"Ensure {m.group('subj')} can {rest}" if rest.lower().startswith("be able") else ""
         return f"Make {m.group('subj')} {rest}"
@@ -213,6 +215,11 @@ def verb_first(phrase: str) -> str:
     if _CLAUSE.search(p) or _FINITE.search(p) or _DONE_TO.match(p):
         return ""
     return f"Add {p}"
+
+
+def _plural(subject: str) -> bool:
+    head = subject.split()[-1].lower()
+    return head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
 
 
 def _subject(words: str) -> bool:
