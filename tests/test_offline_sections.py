@@ -407,6 +407,26 @@ def test_narrating_the_next_step_is_not_a_follow_up() -> None:
     assert titles == ["Add a health gate to the drain script"]
 
 
+def test_written_commitments_and_filed_tickets_are_follow_ups() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "api down"),
+        ("chat.txt", 4, "Ana", "we'll restart the api pods now"),  # live response, not a follow-up
+        ("chat.txt", 30, "Ben", "filed ticket OPS-412 to add a per-tenant rate limit on the gateway"),
+        ("status.txt", 40, None, "Resolved - We will provide more details in a postmortem."),
+        ("status.txt", 41, None, "Update - We will add connection-pool alerts for every API region this month."),
+        ("notes.md", None, None, "API outage review"),
+        ("notes.md", None, None, ""),
+        ("notes.md", None, None, "Leadership made commitments to quarterly failover drills for the API tier"),
+    ])
+    titles = [i["title"] for i in draft(b, "actions")["action_items"]]
+    assert titles[:3] == [
+        "Add a per-tenant rate limit on the gateway",
+        "Add connection-pool alerts for every API region this month",
+        "Add quarterly failover drills for the API tier",
+    ]
+    assert not any("restart" in t.lower() or "details" in t for t in titles)
+
+
 def test_people_fixes_are_not_action_items() -> None:
     b = bundle([
         ("chat.txt", 0, "Ana", "api down"),

@@ -35,7 +35,17 @@ _LEAD = re.compile(
 _LIST_LEAD = re.compile(r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo)\s*:|i want\b)", re.I)
 _PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
 _SPEAKER = re.compile(r"^(?:a responder|the on-call engineer|the incident commander|a user|a customer|the reporter)\s*:\s*", re.I)
+# commitments in written updates and notes ("we will add ...", "commitments to independent reviews", "ticket
+# OPS-412 to add ..."): follow-ups there, though in live chat "we'll restart it" is the response itself
+_COMMITMENT = re.compile(
+    r"\bcommit(?:ted|ments?) to\b|\bwe(?:['’]ll| will| are going to|['’]re going to)\s+(?!(?:be|continue|keep|provide|"
+    r"post|share|send|update|monitor|let|notify|follow up|reach out|look|investigate|work|restart|roll|retry)\b)",
+    re.I,
+)
+_TICKETED = re.compile(r"\b(?:ticket|issue|bug|jira)\s+#?[A-Z][A-Z0-9]*-?\d+\s+(?:to|for)\s+", re.I)
 _CUES = (
+    (re.compile(r"^.*?\bcommit(?:ted|ments?) to\s+", re.I), ""),
+    (re.compile(r"^.*?" + _TICKETED.pattern, re.I), ""),
     (re.compile(r"^.*?\bwe (?:really )?need to\s+", re.I), ""),
     (re.compile(r"^.*?\bwe (?:really )?need (?=an?\b|more\b|monitoring\b)", re.I), "add "),
     (re.compile(r"^.*?\bwe should\s+", re.I), ""),
@@ -234,8 +244,11 @@ def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
     under_heading = item.heading_tag == "actions"
     parts = split_sentences(text) if not under_heading else [text]
+    committed = _committed(item)
     for part in parts:
-        if not under_heading and not FOLLOWUP.search(part) and not re.search(r"\b(?:must|should)\b", part):
+        if not under_heading and not FOLLOWUP.search(part) and not re.search(r"\b(?:must|should)\b", part) and not (
+            committed and (_COMMITMENT.search(part) or _TICKETED.search(part))
+        ):
             continue
         if re.search(r"\bshould we\b|\?\s*$", part) and not under_heading:
             continue
@@ -267,12 +280,20 @@ def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
     return out
 
 
+def _committed(item: Item) -> bool:
+    """A written commitment (not live chat) or a follow-up filed as a ticket."""
+    return bool(_TICKETED.search(item.body) or (item.source != "chat" and _COMMITMENT.search(item.body)))
+
+
 def proposals(a: Analysis) -> list[Proposal]:
     found: list[Proposal] = []
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager", "status"):
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager"):
             continue
-        if item.heading_tag != "actions" and not a.sig(item).followup:
+        committed = _committed(item)
+        if item.source == "status" and not committed:
+            continue
+        if item.heading_tag != "actions" and not a.sig(item).followup and not committed:
             continue
         for phrase, priority in _phrases(a, item):
             title = sentence(verb_first(phrase)).rstrip(".")
