@@ -296,7 +296,8 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         noun_next = nxt in _FINITE_WORDS or nxt.endswith("ing") and _S_FORMS.get(low) not in _ASPECT or nxt.endswith("ed") and (
             not nxt2.isalpha() or nxt2 in _PARTICLE_NEXT | _FUNCTION or words[n + 1][-1:] in ",;:."
         )
-        if low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next:
+        after_noun_marker = prev in _FUNCTION or prev.endswith("ing")  # "on the failing builds": a noun
+        if low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next and not after_noun_marker:
             return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
         if low in _BASES and plural and prev not in _FUNCTION:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
