@@ -162,12 +162,3 @@ def test_a_late_status_post_a_guess_or_a_step_towards_the_root_cause_is_not_the_
     assert root == "The orchestrator promoted primaries in the other region because its configuration allowed cross-region promotion."
     assert not any("theory" in f.lower() for f in factors)
 
-
-def test_a_statement_identifying_the_trigger_fills_the_trigger_not_the_root_cause() -> None:
-    out = draft_root_cause(analyse(lines(
-        ("edge.log", 0, None, "edge pop=AMS node=cache-ams12 status=503 err=\"worker exited: signal 11\""),
-        ("notes.md", 45, None, "One tenant's routing config identified as the trigger (a valid config that hits the bug in the parser)."),
-        ("notes.md", 50, None, "The parser bug shipped in the May release because the fuzz tests never covered nested rules."),
-    )))  # fmt: skip
-    assert out["trigger"]["evidence"] == ["notes.md:1"]
-    assert out["primary_root_cause"]["text"].startswith("The parser bug shipped in the May release")

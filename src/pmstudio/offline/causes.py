@@ -361,8 +361,7 @@ def _trigger(a: Analysis) -> dict[str, Any]:
 
 
 _TRIGGERED = re.compile(
-    r"\b(?:triggered (?:by|when|the|it|a|an)|was triggered|the trigger (?:was|is)|(?:identified as|is|was) the trigger|"
-    r"set off|kicked off by|"
+    r"\b(?:triggered (?:by|when|the|it|a|an)|was triggered|the trigger (?:was|is)|set off|kicked off by|"
     r"started when|began when|(?:first|initial) (?:trigger|cause) was)\b",
     re.I,
 )
