@@ -53,7 +53,7 @@ def test_sources_and_later_confirmation() -> None:
 
 
 def test_draft_carries_certainty_renders_it_and_old_drafts_load() -> None:
-    bundle, _ = load_bundle(ROOT / "datasets/golden/roblox-2021-10-28-consul-outage.yaml")
+    bundle, _ = load_bundle(ROOT / "datasets/golden/pypi-2024-06-28-leaked-admin-github-token.yaml")
     rec = draft_sync(bundle, model="offline")
     pm = rec.postmortem
     assert pm is not None and pm.root_cause is not None
@@ -63,7 +63,7 @@ def test_draft_carries_certainty_renders_it_and_old_drafts_load() -> None:
     md = render_markdown(pm, bundle=bundle)
     for f in rc.contributing_factors:
         assert f"{f.description.strip()}{mark(f.certainty, f.sources)}" in md
-    assert "(hypothesis)" in md  # "Theory: reconnect storm..." is a hypothesis in the war-room chat
+    assert "(hypothesis)" in md  # the token's creation "sometime in 2023 (exact date unknown)" is not established
     # older stored drafts (no certainty fields) still load; the model's JSON schema never asks for them
     old = pm.model_dump(mode="json")
     for f in old["root_cause"]["contributing_factors"]:
