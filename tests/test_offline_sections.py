@@ -427,6 +427,22 @@ def test_written_commitments_and_filed_tickets_are_follow_ups() -> None:
     assert not any("restart" in t.lower() or "details" in t for t in titles)
 
 
+def test_people_and_procedure_changes_are_process_prevention() -> None:
+    b = bundle([
+        ("chat.txt", 0, "Ana", "api down"),
+        ("notes.md", None, None, "Follow-ups"),
+        ("notes.md", None, None, "rework the on-call rota so everyone on it can deploy a rollback"),
+        ("notes.md", None, None, "add a two-person sign-off to the schema migration procedure"),
+        ("notes.md", None, None, "add a canary stage to the deploy pipeline"),
+    ])
+    prevention = draft(b, "actions")["prevention"]
+    assert [c["text"] for c in prevention["process"]] == [
+        "Rework the on-call rota so everyone on it can deploy a rollback.",
+        "Add a two-person sign-off to the schema migration procedure.",
+    ]
+    assert [c["text"] for c in prevention["technical"]] == ["Add a canary stage to the deploy pipeline."]
+
+
 def test_people_fixes_are_not_action_items() -> None:
     b = bundle([
         ("chat.txt", 0, "Ana", "api down"),

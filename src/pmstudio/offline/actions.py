@@ -135,7 +135,11 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("mitigate", re.compile(r"\b(kill switch\w*|roll ?back|break-glass|runbook|recover\w*|failover|auto-block|circuit breaker|faster)\b", re.I)),
     ("repair", re.compile(r"\b(fix|rebuild|restore|re-insert|revoke|purge|remove|delete|rotate|clean up)\b", re.I)),
 )
-_PROCESS = re.compile(r"\b(review|runbook|process|rules?|checklist|documentation|docs|confirmation|communicat\w*|approval|smoke test plan|written)\b", re.I)
+_PROCESS = re.compile(
+    r"\b(review|runbook|process|rules?|checklist|documentation|docs|confirmation|communicat\w*|approval|smoke test plan|"
+    r"written|procedures?|playbooks?|polic(?:y|ies)|on-?call|rota|rotation|escalation|training|two-person|sign-?off)\b",
+    re.I,
+)
 _IMPACT = {
     "prevent": "Reduces the risk of the same failure happening again",
     "detect": "Shortens the time to detect a similar failure",
