@@ -171,14 +171,14 @@ _TELLING = re.compile(
     r"\b(?:blog ?post|status ?page|health dashboard|announcement|tweet|press release|customer (?:notice|email))\b", re.I
 )
 """Telling users about the incident: a snag there is part of the response, not what broke."""
-_PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow)\s*:", re.I)
-"""A line that opens with a plan ("Next: figure out which certs …") tells what to do, not why it happened (a guess,
-"Theory: …", stays: the draft shows it marked as a hypothesis)."""
+_PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
+"""A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
+what to do or try, not why it happened."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
-    """An apology, a plan, a report of a symptom, or a symptom stated with no mechanism is no cause."""
+    """An apology, a plan or guess, a report of a symptom, or a symptom stated with no mechanism is no cause."""
     if (item.source == "chat" and _SOCIAL.search(item.body)) or _PLAN.match(item.body):
         return True
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
