@@ -37,7 +37,7 @@ MAGNITUDE_UNITS = (
     r"domains?|zones?|logins?|checkouts?|purchases?|subscribers?|projects?|workers?|vms?|containers?|databases?|shards?|"
     r"bytes|[kmgt]b|dollars?|usd|eur|responses?|uploads?|publish(?:es)?|releases?|sign-?ins?|people|merchants?|stores?|"
     r"websites?|domains?|computers?|endpoints?|clients?|consumers?|partners?|vendors?|apis?|tokens?|keys?|secrets?|"
-    r"versions?|artifacts?|images?|notifications?|webhooks?|pushes|commits?"
+    r"versions?|artifacts?|images?|notifications?|webhooks?|pushes|commits?|failures?"
 )
 _MAGNITUDE = re.compile(
     rf"\b(?:all|every|no|none of the|both)\s+(?:\w+\s+){{0,2}}(?:{MAGNITUDE_UNITS})\b|[$€£]\s?\d",

@@ -31,7 +31,7 @@ from pmstudio.offline.classify import (
 )
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import reworded as _reworded
-from pmstudio.offline.phrasing import sentence, shorten, split_sentences
+from pmstudio.offline.phrasing import capitalise_sentences, past_tense, sentence, shorten, split_sentences
 from pmstudio.schema import NOT_STATED
 
 MAX_FACTORS = 5
@@ -175,6 +175,15 @@ _PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|h
 """A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
 what to do or try, not why it happened."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
+
+
+def told(text: str, item: Item | None = None) -> str:
+    """A cause told as a fact in the past, as the timeline and summary tell it ("It holds almost the entire disk"
+    -> "It held …"); numbers and times stay as written, and a machine line (log, alert, page) is quoted as is."""
+    text = _reworded(text)
+    if item is not None and item.source in ("log", "alert", "pager"):
+        return text
+    return capitalise_sentences(past_tense(text))
 
 
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
@@ -350,12 +359,12 @@ def _trigger(a: Analysis) -> dict[str, Any]:
     if item is not None:
         text = a.statement(item) if item.source not in ("log", "alert", "pager") else a.entry_text(item)
         if text:
-            return {"text": "The incident followed this change: " + text, "evidence": [item.id]}
+            return {"text": "The incident followed this change: " + told(text, item), "evidence": [item.id]}
     named = _named_trigger(a)
     if named is not None:
-        return {"text": named.text, "evidence": [named.item.id]}
+        return {"text": told(named.text, named.item), "evidence": [named.item.id]}
     item = _condition_trigger(a)
-    if item is not None and (text := _reworded(_LABEL_LEAD.sub("", a.statement(item)))):
+    if item is not None and (text := told(_LABEL_LEAD.sub("", a.statement(item)), item)):
         return {"text": "The incident was set off by this condition: " + text, "evidence": [item.id]}
     return {"text": NOT_STATED, "evidence": []}
 
@@ -420,7 +429,7 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             and not _TELLING.search(chosen[1].text)
         ):
             head.append(chosen[1])
-        root = {"text": " ".join(_reworded(s.text) for s in head), "evidence": [s.item.id for s in head]}
+        root = {"text": " ".join(told(s.text, s.item) for s in head), "evidence": [s.item.id for s in head]}
         rest = chosen[len(head) :][:MAX_FACTORS]
         factors = []
         used_titles: set[str] = set()
@@ -432,7 +441,7 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
                 {
                     "id": f"CF{i}",
                     "title": title or "Contributing factor",
-                    "description": _reworded(s.text),
+                    "description": told(s.text, s.item),
                     "evidence": [s.item.id],
                 }
             )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from pmstudio.lints.completeness import has_magnitude
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
-from pmstudio.offline.phrasing import split_sentences
+from pmstudio.offline.phrasing import shorten, split_sentences
 from pmstudio.schema import NOT_STATED
 
 NO_TIMES = "The materials contain no timestamps, so the duration of impact cannot be established."
@@ -345,6 +346,45 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     return users, functional, _statements(a, _GEO, limit=1, told=_scoped)
 
 
+_LEVEL = re.compile(r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|WARN(?:ING)?|EMERG|ALERT)\b:?\s*")
+
+
+def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> tuple[str, list[str]]:
+    """The most repeated failure in the logs within the impact window, labelled by its message: ('The logs
+    recorded 16 such failures (rustdoc failed: …) from … to … UTC', ids); ('', []) when no failure repeats."""
+    best = None
+    for item in a.items:
+        if item.source != "log" or item.count < 2 or not a.sig(item).failure or item.at is None:
+            continue
+        if start and end and not (start <= item.at <= end):
+            continue
+        if best is None or item.count > best.count:
+            best = item
+    if best is None:
+        return "", []
+    m = _LEVEL.search(best.body)
+    message = best.body[m.end() :] if m else best.body
+    message = re.sub(r"^(?:\S+=\S+\s*)+(?:[\d.]+)?:\s*", "", message).strip()
+    last = getattr(best, "last_at", None)
+    span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
+    return f"The logs recorded {best.count} such failures ({shorten(message, 90)}){span}", [best.id]
+
+
+def _functional_claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
+    """The functional impact; a statement without a magnitude gets the count of failures the logs recorded in
+    the impact window ("The logs recorded 16 such failures (rustdoc failed: …)"), citing the counted line."""
+    claim = _claim(a, items)
+    if not items or has_magnitude(claim["text"]):
+        return claim
+    m = a.milestones
+    start = m.started.at if m.started is not None else None
+    end = m.resolved.at if m.resolved is not None else None
+    magnitude, ids = log_magnitude(a, start, end)
+    if not magnitude:
+        return claim
+    return {"text": f"{claim['text'].rstrip()} {magnitude}.", "evidence": [*claim["evidence"], *ids]}
+
+
 def impact_severity(a: Analysis) -> tuple[str, str]:
     """The severity estimate and its rationale (the same every section sees)."""
     users, functional, geo = _claim_items(a)
@@ -365,7 +405,7 @@ def draft_impact(a: Analysis) -> dict[str, Any]:
         "users_affected": _claim(a, users),
         "duration_of_impact": duration_claim(a),
         "geographic_scope": _claim(a, geo),
-        "functional_impact": _claim(a, functional_items),
+        "functional_impact": _functional_claim(a, functional_items),
         "revenue_impact": _claim(a, money),
         "sla_impact": _claim(a, sla),
         "customer_communications": _communications(a),

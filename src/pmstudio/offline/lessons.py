@@ -34,10 +34,20 @@ _BAD = re.compile(
 )
 _MONITORING = re.compile(r"\b(?:monitor\w*|alert\w*|uptime|dashboard|observab\w*|metric\w*|detect\w*|tracker|watch\w*)\b", re.I)
 _PROCESS = re.compile(
-    r"\b(?:review\w*|process|runbook|docs?|documentation|checklist|rules?|manual\w*|approv\w*|communicat\w*|"
-    r"provider|vendor|owner\w*|permission\w*|escalat\w*|instructions?)\b",
+    r"\b(?:review\w*|process|runbook|documentation|checklist|rules?|manual\w*|approv\w*|communicat\w*|"
+    r"provider|vendor|owner\w*|permission\w*|escalat\w*|instructions?)\b"
+    # "docs" is a process word only as the documentation people follow ("the docs are wrong", "no docs for
+    # failover"), not as a product ("builds drop rendered docs", "docs.rs") in a technical statement
+    r"|\b(?:the|our|their|its|no|missing|outdated|stale|wrong|incomplete|internal|written|setup|runbook|team)\s+"
+    r"docs?\b(?![.\w-])|\bdocs?\b(?![.\w-])\s+(?:is|are|was|were|say|said|do|does|did|didn['’]?t|don['’]?t|"
+    r"lack\w*|miss\w*)\b",
     re.I,
 )
+
+
+def lesson_kind(text: str) -> str:
+    """What a lesson teaches about: "monitoring", "process" or (by default) "technical"."""
+    return "monitoring" if _MONITORING.search(text) else ("process" if _PROCESS.search(text) else "technical")
 
 
 # praise words that measure rather than praise ("how fast we can replace nodes"), or sit beside a shortfall
@@ -120,7 +130,7 @@ def _sorted_lessons(a: Analysis) -> dict[str, list[dict[str, Any]]]:
         if items and all(_not_a_lesson(a, it) for it in items):
             continue
         text = claim["text"]
-        bucket = "monitoring" if _MONITORING.search(text) else ("process" if _PROCESS.search(text) else "technical")
+        bucket = lesson_kind(text)
         if len(out[bucket]) < MAX_EACH:
             out[bucket].append(_claim(text, list(claim["evidence"])))
     return out

@@ -14,7 +14,7 @@ from typing import Any
 
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
-from pmstudio.offline.impact import draft_impact
+from pmstudio.offline.impact import draft_impact, log_magnitude
 from pmstudio.offline.phrasing import (
     as_clause,
     blameless,
@@ -167,29 +167,6 @@ _IMPACT_WORD = re.compile(
     r"affected|disrupt\w*|broken|exposed|leak\w*)\b",
     re.I,
 )
-_LEVEL = re.compile(r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|WARN(?:ING)?|EMERG|ALERT)\b:?\s*")
-
-
-def _log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> tuple[str, list[str]]:
-    """The most repeated failure in the logs within the impact window: ('16 log lines recorded …', ids)."""
-    best = None
-    for item in a.items:
-        if item.source != "log" or item.count < 2 or not a.sig(item).failure or item.at is None:
-            continue
-        if start and end and not (start <= item.at <= end):
-            continue
-        if best is None or item.count > best.count:
-            best = item
-    if best is None:
-        return "", []
-    m = _LEVEL.search(best.body)
-    message = best.body[m.end() :] if m else best.body
-    message = re.sub(r"^(?:\S+=\S+\s*)+(?:[\d.]+)?:\s*", "", message).strip()
-    last = getattr(best, "last_at", None)
-    span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
-    return f"The logs recorded {best.count} such failures ({shorten(message, 90)}){span}", [best.id]
-
-
 def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     """A SummarySection as a dict (title + 2-3 sentences, with the evidence they rest on)."""
     timeline = context.get("timeline") if isinstance(context.get("timeline"), dict) else None
@@ -233,7 +210,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
             clause = told.rstrip(".") if has_verb(told) else as_clause(told.rstrip("."))
             told = _as_cited(clause or told, _claim_ids(source), a)
             told = f"The impact was that {told}" if clause else f"The impact included {told}"
-        magnitude, log_ids = ("", []) if counted else _log_magnitude(a, start, end)
+        magnitude, log_ids = ("", []) if counted else log_magnitude(a, start, end)
         parts.append(sentence(f"{told.rstrip('.')}; {_lower_first(magnitude)}" if magnitude else told))
         ids += _claim_ids(source) + log_ids
     bounds = (_ids_at(timeline, start, timed=True), _ids_at(timeline, end, timed=True)) if start and end else ([], [])
