@@ -1,0 +1,89 @@
+"""Issue 11 polish, on text written for these tests: lessons sorted by what they teach (not by an incidental
+word), causes told in the past with their numbers kept, and the functional impact counting logged failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.analysis import analyse
+from pmstudio.offline.causes import draft_root_cause, told
+from pmstudio.offline.impact import draft_impact, log_magnitude
+from pmstudio.offline.lessons import lesson_kind
+
+T0 = datetime(2025, 3, 9, 4, 0, tzinfo=UTC)
+
+
+def lines(*rows: tuple[str, float, str | None, str], count: int = 1) -> list[EvidenceLine]:
+    """Evidence lines; a log line stands for `count` repeats of itself over ten minutes (as ingest folds them)."""
+    counters: dict[str, int] = {}
+    out = []
+    for material, minute, actor, text in rows:
+        counters[material] = counters.get(material, 0) + 1
+        at = T0 + timedelta(minutes=minute)
+        n = count if material.endswith(".log") else 1
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text, count=n,
+                                last_at=at + timedelta(minutes=10) if n > 1 else None))
+    return out
+
+
+def test_docs_is_a_process_word_only_as_documentation() -> None:
+    # a technical cause that mentions generated docs or a docs site is a technical lesson
+    assert lesson_kind("The cache volume where the site generator writes rendered docs filled up overnight.") == "technical"
+    assert lesson_kind("docs.example.org served stale pages from a full cache.") == "technical"
+    assert lesson_kind("Generated API docs took 40 GB of the shared disk.") == "technical"
+    # documentation people follow is a process lesson
+    assert lesson_kind("The failover docs were outdated and skipped the DNS step.") == "process"
+    assert lesson_kind("There were no docs for restoring the replica.") == "process"
+    assert lesson_kind("Our docs said the queue drains itself.") == "process"
+    assert lesson_kind("The restore runbook was missing a step.") == "process"
+    assert lesson_kind("No alert fired on the queue depth.") == "monitoring"
+
+
+def test_a_cause_is_told_in_the_past_with_its_numbers_kept() -> None:
+    assert told("The cache volume holds 96% of the disk. Uploads start failing at 02:10.") == (
+        "The cache volume held 96% of the disk. Uploads started failing at 02:10."
+    )
+    # a machine line is quoted as written
+    log = analyse(lines(("app.log", 0, None, "worker ERROR queue starts rejecting jobs: 512 pending"))).items[0]
+    assert told("worker ERROR queue starts rejecting jobs: 512 pending", log) == "Worker ERROR queue starts rejecting jobs: 512 pending"
+
+
+def test_root_cause_and_factors_read_in_the_past() -> None:
+    a = analyse(lines(
+        ("notes.md", 0, None, "Uploads start failing because the cache volume is full, it holds 96% of the disk"),
+        ("chat.txt", 5, "mara", "root cause: the thumbnail job never deletes its temp files, so the cache grows 3 GB a day"),
+        ("chat.txt", 9, "mara", "the disk alert has a threshold of 99%, which is why nothing paged us"),
+        ("chat.txt", 30, "mara", "purged the temp files, uploads work again, resolved"),
+    ))
+    rc = draft_root_cause(a)
+    texts = [rc["primary_root_cause"]["text"], rc["trigger"]["text"], *(f["description"] for f in rc["contributing_factors"])]
+    joined = " ".join(texts)
+    assert "never deleted" in joined or "grew 3 GB" in joined
+    assert "never deletes" not in joined and "grows 3 GB" not in joined and " holds 96%" not in joined
+    assert "96%" in joined and "3 GB" in joined  # numbers stay as written
+    assert all(e for e in rc["primary_root_cause"]["evidence"])
+
+
+def test_functional_impact_counts_the_logged_failures_of_the_window() -> None:
+    a = analyse(lines(
+        ("notes.md", 0, None, "Thumbnail uploads start failing on the media service"),
+        ("media.log", 1, None, "media ERROR upload: write failed: disk quota exceeded"),
+        ("chat.txt", 20, "mara", "purged the temp files, uploads work again, resolved"),
+        count=7,
+    ))
+    impact = draft_impact(a)
+    claim = impact["functional_impact"]
+    magnitude, ids = log_magnitude(a, a.milestones.started.at if a.milestones.started else None,
+                                   a.milestones.resolved.at if a.milestones.resolved else None)
+    assert magnitude and "7 such failures" in magnitude and "disk quota exceeded" in magnitude
+    assert magnitude in claim["text"]  # the same telling as the summary's, not a copy of it
+    assert set(ids) <= set(claim["evidence"])
+    assert "notes.md:1" in claim["evidence"]
+
+
+def test_a_count_of_failures_is_a_magnitude() -> None:
+    from pmstudio.lints.completeness import has_magnitude
+
+    assert has_magnitude("The logs recorded 12 such failures (write failed: disk quota exceeded).")
+    assert not has_magnitude("Uploads kept failing for a while.")
