@@ -30,8 +30,8 @@ from pmstudio.offline.classify import (
     TRIGGER_CONDITION,
 )
 from pmstudio.offline.items import Item
-from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.offline.phrasing import capitalise_sentences, past_tense, sentence, shorten, split_sentences
+from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.schema import NOT_STATED
 
 MAX_FACTORS = 5
