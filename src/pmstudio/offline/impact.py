@@ -365,6 +365,7 @@ def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> 
     m = _LEVEL.search(best.body)
     message = best.body[m.end() :] if m else best.body
     message = re.sub(r"^(?:\S+=\S+\s*)+(?:[\d.]+)?:\s*", "", message).strip()
+    message = a.people.anonymise(message)  # a name in a log line is told by role, as everywhere else
     last = getattr(best, "last_at", None)
     span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
     return f"The logs recorded {best.count} such failures ({shorten(message, 90)}){span}", [best.id]
