@@ -333,7 +333,8 @@ def test_a_part_left_untouched_is_kept_even_when_the_reader_cannot_read_it(examp
     pm, bundle = example
     assert pm.lessons is not None
     odd = Claim(text="fine\n## Injected heading\n<script>alert(1)</script> **bold", evidence=["notes.md:4", "nowhere:1"])
-    hostile = pm.model_copy(update={"lessons": pm.lessons.model_copy(update={"went_well": [odd]})})
+    # no technical lessons drafted (whatever the drafter finds), so the edit below has an empty part to fill
+    hostile = pm.model_copy(update={"lessons": pm.lessons.model_copy(update={"went_well": [odd], "technical": []})})
     tpl = seed_template()
     md = section_markdown(hostile, "lessons", tpl, bundle)
     edited = md.replace("### Technical Lessons\n- Not stated in the materials.", "### Technical Lessons\n- Disks fill up quietly")

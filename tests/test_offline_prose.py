@@ -225,7 +225,7 @@ def test_headline_becomes_a_past_tense_sentence(title: str, sentence: str) -> No
     ],
 )  # fmt: skip
 def test_chat_is_told_by_role_or_left_out(role: str, told: str, deed: bool, entry: str) -> None:
-    from pmstudio.offline.phrasing import chat_entry
+    from pmstudio.offline.chatline import chat_entry
 
     assert chat_entry(role, told, deed=deed) == entry
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items
 from pmstudio.offline.milestones import Milestones, find_milestones
 from pmstudio.offline.people import People, find_people
 from pmstudio.offline.phrasing import (
     blameless,
-    chat_entry,
     drop_vocative,
     note_entry,
     sentence,
@@ -95,7 +95,7 @@ class Analysis:
         elif src == "ticket":
             text = f"Ticket update: {base}"
         elif src == "chat":
-            told = self.say(item, narrative=True)  # told by role, past tense, never a quote (phrasing.chat_entry)
+            told = self.say(item, narrative=True)  # told by role, past tense, never a quote (chatline.chat_entry)
             return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)
         elif src == "notes":
             return note_entry(shorten(base, ENTRY_LIMIT))
