@@ -4,6 +4,7 @@ and Runs: no traceback, no exception box, no link made from incident text."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -110,6 +111,8 @@ def test_markdown_edit_of_a_section(site: dict[str, Any], browser: Any) -> None:
     """Issue 12 item 3 in the browser on every model path: a timeline line without a time shows the problem
     with its line and saves nothing; the summary edited as Markdown is saved with a confirmation and shown
     after a reload."""
+    from playwright.sync_api import expect
+
     from pmstudio.store.queries import get_draft
 
     draft_id = site["drafts"][0]
@@ -125,6 +128,8 @@ def test_markdown_edit_of_a_section(site: dict[str, Any], browser: Any) -> None:
         page.get_by_role("tab", name="Timeline").click()
         _visible(page.get_by_text("Edit this section", exact=True)).click()
         area = _visible(page.get_by_label("Markdown", exact=True))
+        # under load the editor can show before Streamlit fills it: wait for its text, then read it
+        expect(area).to_have_value(re.compile(r"^## Timeline\n"), timeout=60_000)
         lines = area.input_value().splitlines()
         assert lines[0] == "## Timeline"
         lines.insert(1, "no time on this line")
@@ -144,6 +149,7 @@ def test_markdown_edit_of_a_section(site: dict[str, Any], browser: Any) -> None:
     page.get_by_role("tab", name="Executive Summary").click()
     _visible(page.get_by_text("Edit this section", exact=True)).click()
     area = _visible(page.get_by_label("Markdown", exact=True))
+    expect(area).to_have_value(re.compile(r"^## Executive Summary\n"), timeout=60_000)
     area.fill(area.input_value().rstrip("\n") + "\n\nA reviewer added this sentence in the browser.\n")
     area.press("Control+Enter")
     page.get_by_text("Preview (not saved yet)").first.wait_for(timeout=60_000)
