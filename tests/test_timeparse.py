@@ -126,6 +126,28 @@ def test_anywhere_search_finds_a_time_inside_a_line() -> None:
     assert find_stamp("rebooted at 2pm", anywhere="any") is not None
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the zone written after a range's end is its start's zone too
+        ("21:12 to 21:39 UTC: routes leaked into the backbone", utc(2019, 3, 1, 21, 12)),
+        ("all sites down 10:44-11:18 EDT (34 min)", utc(2019, 3, 1, 14, 44)),
+        ("2019-03-01 09:05 – 09:50 PST checkout errors", utc(2019, 3, 1, 17, 5)),
+        ("Mar 1, 2:15 PM - 3:05 PM PST: degraded", utc(2019, 3, 1, 22, 15)),
+        # "-HH:MM" after a clock without seconds ends a range; it is no UTC offset
+        ("slow publishing lasted 20:13-21:00 (47 minutes)", datetime(2019, 3, 1, 20, 13, tzinfo=LA)),
+        ("activations around 10:46-10:47, going through them", datetime(2019, 3, 1, 10, 46, tzinfo=LA)),
+        # real offsets stay offsets: after seconds, after ISO's T, without a colon, or with a plus sign
+        ("2019-03-01T07:02:11-07:00 x", utc(2019, 3, 1, 14, 2, 11)),
+        ("2019-03-01T07:02-07:00 x", utc(2019, 3, 1, 14, 2)),
+        ("07:02-0700 x", utc(2019, 3, 1, 14, 2)),
+        ("16:02+02:00 x", utc(2019, 3, 1, 14, 2)),
+    ],
+)
+def test_time_ranges(line: str, expected: datetime) -> None:
+    assert resolve(line, tz="America/Los_Angeles", anywhere="any") == expected
+
+
 def test_chat_midnight_carry_over() -> None:
     clock = Clock(UTC, ref_date=date(2019, 3, 1))
     times = []

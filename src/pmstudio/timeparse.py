@@ -13,7 +13,7 @@ and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -119,8 +119,57 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
     return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=has_date, has_year=has_year)
 
 
+# A time range ("10:44-11:18 EDT", "21:12 to 21:39 UTC"): the zone written after the range's end is the
+# start's too, and "-11:18" right after a clock is the range's end, not a UTC offset.
+_RANGE_TAIL = re.compile(
+    rf"\s*(?:-|–|—|to|until|till|through)\s*{_CLOCK}(?![\d:]){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I
+)
+_OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
+
+
+def _range_end(zone_txt: str, clock: str, separator: str) -> bool:
+    """True when a numeric "zone" after ``clock`` is really the end of a range. A UTC offset is at most
+    14 hours and 0, 15, 30 or 45 minutes; "-HH:MM" after a clock without seconds (and not after ISO's
+    "T") is how people write a range, while offsets there are written "-0700" or follow seconds."""
+    m = _OFFSET.fullmatch(zone_txt)
+    if m is None:
+        return False
+    hours, minutes = int(m["hh"]), int(m["mm"] or 0)
+    if hours > 14 or minutes not in (0, 15, 30, 45):
+        return True
+    return m["sign"] == "-" and bool(m["colon"]) and clock.count(":") == 1 and separator != "T"
+
+
 def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
+    found = _from_match_raw(kind, m, base)
+    if found is None or found.zone is not None or kind == "epoch":
+        return found
+    tail = _RANGE_TAIL.match(m.string, found.end - base)
+    if tail is None or _OFFSET.fullmatch(tail["zone"]):
+        return found
+    zoned = _parse(f"00:00 {tail['zone']}")
+    zone = _split_zone(zoned)[1] if zoned is not None else None
+    return replace(found, zone=zone) if zone is not None else found
+
+
+def _drop_zone(m: re.Match[str], base: int, kind: str) -> Stamp | None:
+    """The stamp read without its numeric "zone", which was the end of a range."""
+    cut = m.start("zone")
+    while cut > 0 and m.string[cut - 1].isspace():
+        cut -= 1
+    pattern = next(p for k, p in _PATTERNS if k == kind)
+    shorter = pattern.match(m.string[: cut], m.start())
+    if shorter is None or shorter.end() != cut or shorter.group("zone"):
+        return None
+    return _from_match_raw(kind, shorter, base)
+
+
+def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     g = m.groupdict()
+    if g.get("zone") and g.get("clock"):
+        separator = m.string[m.start("clock") - 1] if m.start("clock") > 0 else ""
+        if _range_end(g["zone"], g["clock"], separator):
+            return _drop_zone(m, base, kind)
     if kind == "iso":
         raw = f"{g['date'].replace('/', '-')}T{g['clock'].replace(',', '.')}{g['zone'] or ''}"
         try:
