@@ -4,27 +4,18 @@ responders' notes, status posts)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.analysis import analyse
 from pmstudio.offline.impact import draft_impact
+from pmstudio.testing.factories import Row, evidence_lines
 
 T0 = datetime(2024, 11, 5, 9, 0, tzinfo=UTC)
 
 
-def lines(*rows: tuple[str, float, str | None, str], date_only: frozenset[int] = frozenset()) -> list[EvidenceLine]:
-    """(material, minutes after T0, actor, text) -> evidence lines, numbered per material; rows whose index is in
-    `date_only` carry only their day."""
-    counters: dict[str, int] = {}
-    out = []
-    for i, (material, minute, actor, text) in enumerate(rows):
-        counters[material] = counters.get(material, 0) + 1
-        at = T0 + timedelta(minutes=minute)
-        if i in date_only:
-            at = at.replace(hour=0, minute=0)
-        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text, date_only=i in date_only))
-    return out
+def lines(*rows: Row, date_only: frozenset[int] = frozenset()) -> list[EvidenceLine]:
+    return evidence_lines(T0, *rows, date_only=date_only)
 
 
 def impact(*rows: tuple[str, float, str | None, str], date_only: frozenset[int] = frozenset()) -> dict[str, object]:

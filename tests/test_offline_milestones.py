@@ -13,18 +13,13 @@ from pmstudio.ingest import bundle_from_materials
 from pmstudio.offline.analysis import Analysis, analyse
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.schema import NOT_STATED, Material
+from pmstudio.testing.factories import Row, evidence_lines
 
 T0 = datetime(2024, 5, 14, 9, 0, tzinfo=UTC)
 
 
-def lines(*rows: tuple[str, int, str | None, str]) -> list[EvidenceLine]:
-    """(material, minutes after T0, actor, text) -> evidence lines, numbered per material."""
-    counters: dict[str, int] = {}
-    out = []
-    for material, minute, actor, text in rows:
-        counters[material] = counters.get(material, 0) + 1
-        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=T0 + timedelta(minutes=minute), actor=actor, text=text))
-    return out
+def lines(*rows: Row) -> list[EvidenceLine]:
+    return evidence_lines(T0, *rows)
 
 
 def at(a: Analysis, name: str) -> datetime | None:

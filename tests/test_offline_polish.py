@@ -3,28 +3,20 @@ word), causes told in the past with their numbers kept, and the functional impac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.analysis import analyse
 from pmstudio.offline.causes import draft_root_cause, told
 from pmstudio.offline.impact import draft_impact, log_magnitude
 from pmstudio.offline.lessons import lesson_kind
+from pmstudio.testing.factories import Row, evidence_lines
 
 T0 = datetime(2025, 3, 9, 4, 0, tzinfo=UTC)
 
 
-def lines(*rows: tuple[str, float, str | None, str], count: int = 1) -> list[EvidenceLine]:
-    """Evidence lines; a log line stands for `count` repeats of itself over ten minutes (as ingest folds them)."""
-    counters: dict[str, int] = {}
-    out = []
-    for material, minute, actor, text in rows:
-        counters[material] = counters.get(material, 0) + 1
-        at = T0 + timedelta(minutes=minute)
-        n = count if material.endswith(".log") else 1
-        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text, count=n,
-                                last_at=at + timedelta(minutes=10) if n > 1 else None))
-    return out
+def lines(*rows: Row, count: int = 1) -> list[EvidenceLine]:
+    return evidence_lines(T0, *rows, count=count)
 
 
 def test_docs_is_a_process_word_only_as_documentation() -> None:

@@ -4,24 +4,19 @@ shapes real incident material takes (deploy logs, incident chat, PagerDuty notes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.analysis import analyse
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.schema import NOT_STATED
+from pmstudio.testing.factories import Row, evidence_lines
 
 T0 = datetime(2024, 9, 3, 14, 0, tzinfo=UTC)
 
 
-def lines(*rows: tuple[str, float, str | None, str]) -> list[EvidenceLine]:
-    """(material, minutes after T0, actor, text) -> evidence lines, numbered per material."""
-    counters: dict[str, int] = {}
-    out = []
-    for material, minute, actor, text in rows:
-        counters[material] = counters.get(material, 0) + 1
-        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=T0 + timedelta(minutes=minute), actor=actor, text=text))
-    return out
+def lines(*rows: Row) -> list[EvidenceLine]:
+    return evidence_lines(T0, *rows)
 
 
 def trigger(*rows: tuple[str, float, str | None, str]) -> dict[str, object]:

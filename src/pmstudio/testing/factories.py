@@ -1,10 +1,11 @@
-"""Small builders for tests, benchmarks and demos: a bundle, and minimal valid section outputs."""
+"""Small builders for tests, benchmarks and demos: a bundle, evidence lines, and minimal valid section outputs."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pmstudio.agents.messages import EvidenceLine
 from pmstudio.schema import SECTION_NAMES, Bundle, Evidence, Material
 from pmstudio.templates import path_root, seed_template, value_type
 
@@ -47,6 +48,26 @@ def sample_bundle(extra_chat: str = "") -> Bundle:
         evidence=evidence,
         people=["dana", "sam"],
     )
+
+
+Row = tuple[str, float, str | None, str]
+
+
+def evidence_lines(t0: datetime, *rows: Row, date_only: frozenset[int] = frozenset(), count: int = 1) -> list[EvidenceLine]:
+    """(material, minutes after `t0`, actor, text) -> evidence lines, numbered per material. Rows whose index is in
+    `date_only` carry only their day; a `.log` line stands for `count` repeats of itself over ten minutes (as
+    ingest folds them)."""
+    counters: dict[str, int] = {}
+    out = []
+    for i, (material, minute, actor, text) in enumerate(rows):
+        counters[material] = counters.get(material, 0) + 1
+        at = t0 + timedelta(minutes=minute)
+        if i in date_only:
+            at = at.replace(hour=0, minute=0)
+        n = count if material.endswith(".log") else 1
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text, count=n,
+                                last_at=at + timedelta(minutes=10) if n > 1 else None, date_only=i in date_only))
+    return out
 
 
 def _claim(text: str, ids: list[str]) -> dict[str, Any]:
