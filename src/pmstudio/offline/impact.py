@@ -84,7 +84,7 @@ _MEDIUM = re.compile(
 )
 _ACTION_REPORT = re.compile(
     r"^\s*(?:(?:gracefully )?shut down|scaled|re-?queued|re-?ran|re-?started|restarted|rolled back|reverted|re-?deployed|deleted|removed|wiped|"
-    r"cleared|purged|rebuilt|restored|re-?enabled|disabled|scaled|bumped|moved|migrated|patched|fixed|applied|"
+    r"cleared|purged|rebuilt|restored|re-?enabled|disabled|bumped|moved|migrated|patched|fixed|applied|"
     r"posted|kicked off|triggered a)\b",
     re.I,
 )

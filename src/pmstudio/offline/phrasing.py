@@ -406,9 +406,9 @@ def headline_sentence(title: str) -> str:
 
 # --------------------------------------------------------------------------- chat told as facts
 _HEDGE = re.compile(
-    r"\b(?:would|could|might|should|may)\b(?! not\b)(?!n['’]t)|\b(?:probably|maybe|perhaps|possibly|i think|i guess|"
+    r"\b(?:would|could|might|may)\b(?! not\b)(?!n['’]t)|\b(?:should|probably|maybe|perhaps|possibly|i think|i guess|"
     r"looks like|feels like|seems|guess|wonder|not sure|no idea|let['’]s|lets|we need to|need to|gonna|will|"
-    r"going to (?:be|have|need|try|look|do|take|check|see|get|want)|should|maybe)\b",
+    r"going to (?:be|have|need|try|look|do|take|check|see|get|want))\b",
     re.I,
 )
 _CLAUSE_CUT = re.compile(r",?\s+but\s+|;\s+|,\s+and\s+(?=(?:they|he|she|we|i|it|nobody|no one)\b)|\s+-\s+", re.I)
