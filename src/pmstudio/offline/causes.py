@@ -29,7 +29,7 @@ from pmstudio.offline.classify import (
     NOT_CHANGE,
     TRIGGER_CONDITION,
 )
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import CAUSE_LABEL, Item
 from pmstudio.offline.phrasing import capitalise_sentences, past_tense, sentence, shorten, split_sentences
 from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.schema import NOT_STATED
@@ -137,7 +137,7 @@ def causal_text(a: Analysis, item: Item) -> str:
     if not text:
         return ""
     in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
-    text = _LABEL_LEAD.sub("", text)
+    text = CAUSE_LABEL.sub("", text)
     keep = []
     for part in split_sentences(text):
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part):
@@ -156,9 +156,6 @@ _FOUND = re.compile(
     re.I,
 )
 """A mention of the root cause being looked for or found, with no cause after it."""
-CAUSE_LABEL = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*\S", re.I)
-"""A line labelled as the cause ("- Cause: the control system failed"), as a heading would label it."""
-_LABEL_LEAD = re.compile(r"^\W*(?:(?:root|probable|likely|main|underlying) )?causes?\s*[:=]\s*", re.I)
 _PROLONGED = re.compile(
     r"\b(?:(?:more|worse|longer|slower) than (?:expected|planned|estimated|the \w+)|surprise|not supposed to|"
     r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|again after|"
@@ -364,7 +361,7 @@ def _trigger(a: Analysis) -> dict[str, Any]:
     if named is not None:
         return {"text": told(named.text, named.item), "evidence": [named.item.id]}
     item = _condition_trigger(a)
-    if item is not None and (text := told(_LABEL_LEAD.sub("", a.statement(item)), item)):
+    if item is not None and (text := told(CAUSE_LABEL.sub("", a.statement(item)), item)):
         return {"text": "The incident was set off by this condition: " + text, "evidence": [item.id]}
     return {"text": NOT_STATED, "evidence": []}
 

@@ -150,13 +150,15 @@ _SECTION_TITLE = re.compile(
 )
 
 
-# a notes line that opens with a cause label states a cause, as a line under a "Cause" heading does
-# ("Cause: the control system for both cooling units failed", "Mechanism: ...", "Root cause - ...")
-_CAUSE_LABEL = re.compile(
-    r"^(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+)?causes?|mechanism|why(?: it happened)?|"
-    r"what broke|contributing(?: factors?| causes?)?)\s*(?::|\s[-–—]\s)\s*(?=\S)",
+# a line that opens with a cause label states a cause, as a line under a "Cause" heading does
+# ("- Cause: the control system for both cooling units failed", "Mechanism: ...", "Root cause - ...",
+# "cause=expired cert"); the one place this label is known: causes.py reads it too
+CAUSE_LABEL = re.compile(
+    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+)?causes?|mechanism|why(?: it happened)?|"
+    r"what broke|contributing(?: factors?| causes?)?)\s*(?::|=|\s[-–—]\s)\s*(?=\S)",
     re.I,
 )
+"""A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
 
 
 def section_title(text: str) -> bool:
@@ -236,7 +238,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         elif current is not None:
             item.heading, item.heading_tag = current[0], current[1]
         if source in ("notes", "ticket") and item.at is None and not item.is_heading:
-            label = _CAUSE_LABEL.match(body)
+            label = CAUSE_LABEL.match(body)
             if label is not None:
                 item.body, item.heading_tag = body[label.end() :], "cause"
         items.append(item)
