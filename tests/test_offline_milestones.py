@@ -276,3 +276,42 @@ def test_halting_the_service_is_containment_and_re_enabling_it_with_the_fix_is_t
         ("chat.txt", 110, "noor", "next: find the certificates signed without the full check"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(95)
+
+
+def test_the_action_a_later_line_credits_with_the_recovery_is_the_mitigation_not_an_earlier_clean_up() -> None:
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING NodeNotReadyHigh: 12 nodes flapping NotReady"),
+        ("chat.txt", 30, "ole", "cordoned and drained the 6 worst nodes, replacements are Ready"),
+        ("chat.txt", 300, "ole", "decision: roll back the node image to the previous version"),
+        ("chat.txt", 340, "ole", "pipeline is rolling the node groups back to the previous image"),
+        ("chat.txt", 370, "ole", "connection counts flat on the new nodes"),
+        ("chat.txt", 395, "ole", "rollback resolved it. no more NotReady and the timeouts are gone"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(340)  # under way when credited; the drain and the decision are not it
+    assert at(a, "resolved") == minute(395)
+
+
+@pytest.mark.parametrize(
+    "credit",
+    ["the restart fixed it, error rate at baseline", "no more 502s since the gateway restart",
+     "restarting the gateways did the trick"],
+)  # fmt: skip
+def test_a_credited_restart_is_its_completed_instance_not_an_earlier_unrelated_action(credit: str) -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Gateway 502 ratio above 10%"),
+        ("chat.txt", 8, "ida", "scaled out the gateway pool by 4 instances"),
+        ("chat.txt", 40, "ida", "restarted all gateway instances"),
+        ("chat.txt", 70, "ida", credit),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(40)
+
+
+def test_a_credit_that_is_a_guess_or_a_plan_moves_nothing() -> None:
+    rows = [
+        ("pagerduty", 0, None, "trigger_log_entry: Gateway 502 ratio above 10%"),
+        ("chat.txt", 8, "ida", "scaled out the gateway pool by 4 instances"),
+        ("chat.txt", 40, "ida", "restarted all gateway instances"),
+    ]
+    for guess in ("maybe the restart fixed it?", "a restart will fix it once the pool drains"):
+        a = analyse(lines(*rows, ("chat.txt", 70, "ida", guess)))
+        assert at(a, "mitigated") == minute(8)

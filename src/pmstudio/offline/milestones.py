@@ -160,6 +160,71 @@ DECLARED = re.compile(
 """A responder's statement that the incident is mitigated (not "partially mitigated", not "mitigated by …")."""
 
 
+ACTION_KINDS: dict[str, re.Pattern[str]] = {
+    kind: re.compile(rf"\b(?:{words})\b", re.I)
+    for kind, words in {
+        "rollback": r"roll(?:ed|ing|s)?[ -]?back|rollback|roll(?:ed|ing)? (?:[\w-]+ ){1,2}back|revert\w*|"
+        r"previous (?:version|release|image|build|ami|config\w*)|known-good|last known good",
+        "restart": r"restart\w*|reboot\w*",
+        "failover": r"fail(?:ed|ing|s)?[ -]?over",
+        "fix": r"(?:hot)?fix(?:es)?|patch(?:ed|es)?",
+        "disable": r"disabl\w*|kill ?switch|turn(?:ed|ing)? off",
+        "scale": r"scal(?:e|ed|ing) (?:up|out)|(?:added|adding) (?:more )?capacity",
+        "block": r"block(?:ed|ing)?|blocklist\w*",
+    }.items()
+}
+"""Kinds of mitigating action, each as the words responders use for it ("rolling nodes back", "the revert")."""
+CREDIT_VERB = re.compile(
+    r"\b(?:resolved|fixed|restored|cleared|solved|did (?:it|the trick)|worked|brought [\w ]{0,20}back|"
+    r"confirmed to (?:fix|resolve|work))\b",
+    re.I,
+)
+SINCE = re.compile(r"\b(?:since|after) (?:the |our |a |that |this )?(?:[\w-]+ ){0,3}?$", re.I)
+RELIEF = re.compile(r"\bno (?:more|new|further) [\w-]+|\b(?:are|is|now) gone\b", re.I)
+PLAN = re.compile(
+    r"\b(?:decision|decided|decide|plan\w*|propos\w*|should|let['’]s|can we|will|going to|need to|about to|want to)\b|\?",
+    re.I,
+)
+"""A mitigation decided or planned, not yet under way ("decision: roll back the AMI")."""
+
+
+def _credited_kind(pair: tuple[Item, Signals]) -> str | None:
+    """The kind of action a line credits with the recovery: "rollback resolved it", "the restart fixed it",
+    "no more timeouts since the node roll back"."""
+    item, s = pair
+    if s.hypothesis or s.followup or s.mit_negative or s.recovery_partial > s.recovery_full or PLAN.search(item.body):
+        return None
+    if item.source in ("alert", "log") or s.phase == "communication":
+        return None
+    text = item.body
+    relief = s.recovery_full > 0 or s.recovery_weak or s.resolved or bool(RELIEF.search(text))
+    for kind, rx in ACTION_KINDS.items():
+        for m in rx.finditer(text):
+            if CREDIT_VERB.search(text[m.end() : m.end() + 50].split(".")[0]):
+                return kind
+            if relief and SINCE.search(text[max(0, m.start() - 40) : m.start()]):
+                return kind
+    return None
+
+
+def _credited(timed: Timed, after: datetime | None) -> Item | None:
+    """The action a later line credits with the recovery: its first completed instance after detection, else
+    the moment it got under way ("pipeline is rolling nodes back …" before "rollback resolved it")."""
+    credits = [(p, k) for p in timed if (after is None or _at(p) >= after) and (k := _credited_kind(p))]
+    if not credits:
+        return None
+    credit, kind = min(credits, key=lambda c: (_at(c[0]), c[0][0].order))
+    rx = ACTION_KINDS[kind]
+    taken = [
+        p for p in timed
+        if (after is None or _at(p) >= after) and _at(p) <= _at(credit) and rx.search(p[0].body)
+        and p[1].mitigation and not (p[1].mit_negative or p[1].hypothesis or p[1].followup or p[1].finding)
+        and p[0].source not in ("alert", "status") and p[1].phase != "communication" and not PLAN.search(p[0].body)
+    ]  # fmt: skip
+    done = [p for p in taken if p[1].mit_done and not p[1].mit_progress and not p[1].recovery_partial]
+    return _earliest(done) or _earliest(taken)
+
+
 PAUSED = re.compile(r"\b(?:disabled|halted|paused|suspended|turned off|taken offline)\b", re.I)
 RESUMED = re.compile(r"\b(?:re-?enabled|resumed|turned back on)\b", re.I)
 
@@ -175,6 +240,10 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     ]  # fmt: skip
     if declared:
         return _earliest(declared)
+    # "rollback resolved it": the action the responders credit with the recovery, done (or under way) before it
+    credited = _credited(timed, after)
+    if credited is not None:
+        return credited
     # a mitigation reported together with full recovery ("served again after the restart") is complete
     own = [p for p in ok if p[1].recovery_full > p[1].recovery_partial and (p[1].mit_done or not p[1].mit_progress)]
     if own:
