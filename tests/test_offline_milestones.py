@@ -315,3 +315,24 @@ def test_a_credit_that_is_a_guess_or_a_plan_moves_nothing() -> None:
     for guess in ("maybe the restart fixed it?", "a restart will fix it once the pool drains"):
         a = analyse(lines(*rows, ("chat.txt", 70, "ida", guess)))
         assert at(a, "mitigated") == minute(8)
+
+
+def test_an_action_under_way_that_nothing_completes_before_full_recovery_is_the_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Orders API p99 above 5s"),
+        ("chat.txt", 6, "rui", "restarted the order workers"),
+        ("chat.txt", 20, "rui", "still slow. failing over the orders db to the standby now"),
+        ("db.log", 21, None, "failover initiated: primary orders-db-1 -> standby orders-db-2"),
+        ("chat.txt", 48, "rui", "p99 back to normal, checkout confirmed working"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(20)  # not the restart that changed nothing, not the recovery itself
+
+
+def test_an_action_under_way_and_then_reported_done_is_mitigated_when_done() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Orders API p99 above 5s"),
+        ("chat.txt", 20, "rui", "failing over the orders db to the standby now"),
+        ("chat.txt", 31, "rui", "failed over, orders-db-2 is primary"),
+        ("chat.txt", 48, "rui", "p99 back to normal, checkout confirmed working"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(31)

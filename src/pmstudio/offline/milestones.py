@@ -11,9 +11,11 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection;
   without one either, a detection that is itself a symptom ("vault latency alarm paged me").
 - trigger: a change before impact (never the first symptom itself).
-- mitigation: the responders' own "incident mitigated"; else the first completed, successful mitigation with its own full recovery signal; else one
-  followed by recovery within a quarter of an hour; else the first completed one (when it halts the service,
-  "issuance halted", the later act that re-enables it); else the first one.
+- mitigation: the responders' own "incident mitigated"; else the action a later line credits with the recovery
+  ("rollback resolved it": its first completed instance, else when it got under way); else the first completed,
+  successful mitigation with its own full recovery signal; else one followed by recovery within a quarter of an
+  hour; else an action under way that nothing completed before full recovery within the hour; else the first
+  completed one (when it halts the service, "issuance halted", the later act that re-enables it); else the first one.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
 - resolution: see `find_resolved`.
 
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pmstudio.offline.classify import COMPLETION, EXPOSURE, FAIL_STRONG, QUIET_ALERT, Signals
+from pmstudio.offline.classify import COMPLETION, EXPOSURE, FAIL_STRONG, QUIET_ALERT, UNDER_WAY, Signals
 from pmstudio.offline.items import Item
 
 HUMAN_LAG = timedelta(minutes=60)
@@ -225,6 +227,40 @@ def _credited(timed: Timed, after: datetime | None) -> Item | None:
     return _earliest(done) or _earliest(taken)
 
 
+STARTED = re.compile(r"\b(?:initiated|started|kicked off|began|begun|under ?way|in progress)\b", re.I)
+
+
+SENTENCE = re.compile(r"(?<=[.;!])\s+")
+
+
+def _opens_under_way(item: Item) -> bool:
+    """A sentence after the first opens with the action under way ("still slow. failing over the db now")."""
+    return item.source not in ("log", "alert") and any(UNDER_WAY.search(part) for part in SENTENCE.split(item.body)[1:])
+
+
+def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> Item | None:
+    """An action reported under way ("failing over to the standby now", "rollback initiated") that nothing
+    completed after and the service fully recovered within the hour: the action is the mitigation."""
+    ends = [
+        p for p in timed
+        if (p[1].recovery_full > p[1].recovery_partial or (p[1].resolved and p[1].phase != "communication"))
+        and not (p[1].hypothesis or p[1].mit_negative or p[1].followup) and p[0].source != "status"
+    ]  # fmt: skip
+    done = [p for p in ok if p[1].mit_done and not p[1].mit_progress]
+    for p in sorted(ok, key=lambda q: (_at(q), q[0].order)):
+        item, s = p
+        if s.mit_done and not s.mit_progress or s.hypothesis or s.finding or PLAN.search(item.body):
+            continue
+        if not (s.mit_progress or STARTED.search(item.body) or _opens_under_way(item)):
+            continue
+        end = _earliest([q for q in ends if timedelta(0) < _at(q) - _at(p) <= SETTLE_WINDOW])
+        if end is None or end.at is None:
+            continue
+        if not any(_at(p) < _at(q) <= end.at for q in done):  # type: ignore[operator]
+            return item
+    return None
+
+
 PAUSED = re.compile(r"\b(?:disabled|halted|paused|suspended|turned off|taken offline)\b", re.I)
 RESUMED = re.compile(r"\b(?:re-?enabled|resumed|turned back on)\b", re.I)
 
@@ -268,6 +304,9 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     followed = [p for p in done if recovered_soon(p[0])]
     if followed:
         return _earliest(followed)
+    under_way = _under_way_then_recovered(timed, ok)
+    if under_way is not None:
+        return under_way
     firm = [p for p in done if not p[1].recovery_partial and not p[1].mit_progress]
     first = _earliest(firm) or _earliest(done)
     if first is not None and first.at is not None and PAUSED.search(first.body):
