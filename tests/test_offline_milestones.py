@@ -336,3 +336,83 @@ def test_an_action_under_way_and_then_reported_done_is_mitigated_when_done() -> 
         ("chat.txt", 48, "rui", "p99 back to normal, checkout confirmed working"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(31)
+
+
+def test_a_day_without_a_time_never_detects_when_a_timed_line_does() -> None:
+    # issue 11: a date-only fact is a day, not 00:00 that day; it is the detection only when nothing timed detects
+    rows = [
+        EvidenceLine(id="notes.md:3", at=T0 - timedelta(days=9, hours=9), actor=None, date_only=True,
+                     text="2024-05-05 (day only): researcher reports a deploy token leaked in public build logs"),
+        EvidenceLine(id="chat.txt:1", at=minute(12), actor="ines", text="customers report 5xx errors from the edge in two regions"),
+        EvidenceLine(id="chat.txt:2", at=minute(14), actor="ines", text="checking the pops"),
+    ]  # fmt: skip
+    a = analyse(rows)
+    assert at(a, "detected") == minute(12)
+    alone = analyse(rows[:1])
+    assert alone.milestones.detected is not None and alone.milestones.detected.date_only
+
+
+def test_the_impact_window_the_responders_state_names_the_impact_start() -> None:
+    a = analyse(lines(
+        ("api.log", 0, None, "INFO signup login=acme-support user_id=881"),
+        ("api.log", 3, None, "INFO upload user=acme-support pkg=tiny vers=0.0.1 status=200 dur=0.7s"),
+        ("notes.md", 3, None, "bulk uploads begin from the new account, one every 2 seconds"),
+        ("api.log", 8, None, "WARN upload user=ravi pkg=cfgkit vers=2.1.0 status=200 dur=11.8s"),
+        ("notes.md", 8, None, "registry writes throttled upstream; every upload takes 10+ seconds"),
+        ("ticket.txt", 30, None, "Report - an account named acme-support uploads many empty packages"),
+        ("notes.md", 48, None, "IP blocked -> slow uploads lasted 09:03-09:48 (45 minutes)"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(30)
+    assert at(a, "started") == minute(3)
+
+
+def test_a_stated_window_reads_bare_times_as_the_line_was_written_and_a_trailing_zone_for_both_ends() -> None:
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.milestones import stated_start
+
+    def start(text: str, at: datetime, written: str | None) -> datetime | None:
+        (item,) = build_items([EvidenceLine(id="chat.txt:9", at=at, actor="ana", text=text, written=written)])
+        return stated_start(item)
+
+    # a chat kept in New York time (14:05 written, 18:05 UTC): its bare 12:55 is 16:55 UTC
+    assert start("so 12:55 to 14:01 with no logins at all. 66 minutes", T0.replace(hour=18, minute=5), "14:05") == T0.replace(
+        hour=16, minute=55
+    )
+    # "from 12:00 to 13:40 GMT" in a chat kept in BST: GMT is said once, for both ends
+    assert start("so checkouts failed from 12:00 to 13:40 GMT, 100 minutes", T0.replace(hour=13, minute=44), "14:44") == T0.replace(
+        hour=12
+    )
+    # a window that started the evening before the line: "19:00 to 00:55" said at 01:10
+    assert start("down 19:00 to 00:55, 355 minutes", T0.replace(hour=1, minute=10), None) == T0.replace(hour=19) - timedelta(days=1)
+    assert start("impact 4:06 pm – 4:38 pm", T0.replace(hour=17), None) == T0.replace(hour=16, minute=6)
+    # what was lost, not when: "changes made between 17:20 and 23:25" is a data window
+    assert start("DB changes made between 17:20 and 23:25 (about 6 hours) were lost", T0.replace(hour=23, minute=50), None) is None
+    # a window of actions, not of impact
+    assert start("going through the config activations around 10:46-10:47", T0.replace(hour=11), None) is None
+
+
+def test_an_alert_that_did_not_fire_is_no_page() -> None:
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    texts = ["no alert fired for any of this, we only saw it on the dashboard", "the disk alert never fired",
+             "nothing paged us, a customer emailed", "alerts didn't fire because the exporter was down",
+             "paged for replication lag", "disk alert fired on db-2"]  # fmt: skip
+    items = build_items([EvidenceLine(id=f"chat.txt:{i}", at=minute(i), actor="ana", text=t) for i, t in enumerate(texts)])
+    assert [classify(it).page for it in items] == [False, False, False, False, True, True]
+    a = analyse(lines(
+        ("chat.txt", 0, "mads", "kicking off the planned cni upgrade"),
+        ("chat.txt", 25, "mads", "nodes keep going NotReady and pods on them are failing health checks"),
+        ("chat.txt", 45, "mads", "no alert fired for any of this btw, we only saw it because we were watching the upgrade"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(25)
+
+
+def test_the_responders_notes_telling_of_a_report_record_the_detection() -> None:
+    a = analyse(lines(
+        ("chain.log", 0, None, "node-watch head client=v2.3 number=88120 agree=false"),
+        ("chat.txt", 19, "odile", "two head hashes out there, old and new clients disagree"),
+        ("notes.md", 19, None, "a node operator reports the disagreement in the dev channel, we start looking"),
+        ("chat.txt", 79, "rui", "confirmed: that block trips the bug, the old client crashes its state check"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(19)

@@ -67,6 +67,11 @@ PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|firing|alert)\]|\balerts? (?:fired|firing|went off|triggered)\b|"
     r"\balert\w* firing\b|\bfiring\b"
 )
+UNPAGED = _rx(
+    r"\b(?:no|never|nothing|none of (?:the|our))\b[^.;]{0,25}\b(?:alert\w*|pages?|paged|fired)\b|"
+    r"\b(?:alerts?|pages?|monitoring)\b[^.;]{0,25}\b(?:did ?n[o'’]t|never|failed to)\s+(?:fire|trigger|go off|page)"
+)
+"""A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
     r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|anyone else|complain\w*|users? (?:say|saying|tell)|"
@@ -256,7 +261,9 @@ def classify(item: Item) -> Signals:
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
-    s.page = s.pager_trigger or (src == "alert" and sub == "firing" and not QUIET_ALERT.search(t)) or (src in ("chat", "ticket") and bool(PAGED.search(t)))
+    s.page = s.pager_trigger or (src == "alert" and sub == "firing" and not QUIET_ALERT.search(t)) or (
+        src in ("chat", "ticket") and bool(PAGED.search(t)) and not UNPAGED.search(t)
+    )
     machine = src in ("log", "alert")
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))

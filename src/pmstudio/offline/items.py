@@ -76,6 +76,8 @@ class Item:
     is_meta: bool = False
     tags: set[str] = field(default_factory=set)
     date_only: bool = False
+    written: str | None = None
+    """The line's time as its source wrote it ("14:05" for a chat line whose UTC time is 18:05), when it differs."""
 
     @property
     def lower(self) -> str:
@@ -221,6 +223,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             sub=sub,
             body=body,
             date_only=e.date_only,
+            written=e.written,
         )
         item.is_meta = bool(META.match(e.text.strip()))
         current = heading.get(material)

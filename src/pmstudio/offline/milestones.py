@@ -30,8 +30,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pmstudio.offline.classify import COMPLETION, EXPOSURE, FAIL_STRONG, QUIET_ALERT, UNDER_WAY, Signals
+from pmstudio.lints.quantities import find_durations
+from pmstudio.offline.classify import (
+    COMPLETION,
+    EXPOSURE,
+    FAIL_STRONG,
+    FAIL_WEAK,
+    QUIET_ALERT,
+    UNDER_WAY,
+    Signals,
+)
 from pmstudio.offline.items import Item
+from pmstudio.timeparse import TZ_ABBREVIATIONS
 
 HUMAN_LAG = timedelta(minutes=60)
 FAILURE_WINDOW = timedelta(hours=24)
@@ -67,6 +77,13 @@ def _latest(pairs: list[tuple[Item, Signals]]) -> Item | None:
 
 
 def find_detected(timed: Timed) -> Item | None:
+    """The detection (see the module's doc); a day without a time ("2021-08-17 (day only): report arrives") is
+    the detection only when no timed line detects anything: a date is not a moment (issue 11)."""
+    clocked = [p for p in timed if not p[0].date_only]
+    return _detected(clocked) or _detected(timed)
+
+
+def _detected(timed: Timed) -> Item | None:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
         return _earliest(pages)
@@ -93,13 +110,84 @@ def find_detected(timed: Timed) -> Item | None:
         for p in timed
         if p[1].symptom_report or (p[1].failure and p[0].source in ("chat", "ticket", "status") and not p[1].hypothesis)
     ]
-    return _earliest(human)
+    # the responders' notes telling of a report ("13:09 a user reports the split in the channel, we start looking")
+    # record the detection even when the report names no failure word
+    noted = [p for p in timed if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm]
+    return _earliest(human + noted)
 
 
-def find_started(timed: Timed, detected: Item | None) -> Item | None:
+_ZONE = "|".join(sorted(TZ_ABBREVIATIONS, key=len, reverse=True))
+_CLOCK = r"(?P<{0}h>[01]?\d|2[0-3])[:.](?P<{0}m>[0-5]\d)(?:\s?(?P<{0}p>[ap])\.?m\.?(?![a-z]))?(?:\s?(?-i:(?P<{0}z>{1}))(?![A-Za-z]))?"
+WINDOW = re.compile(
+    rf"(?<![\d:.])(?:{_CLOCK.format('a', _ZONE)})\s*(?:-|–|—|to|until|till|through|and)\s*(?:{_CLOCK.format('b', _ZONE)})(?![\d:])",
+    re.I,
+)
+"""A window of time as written: "20:13-21:00", "12:00 to 13:40 GMT", "4:06 pm – 4:38 pm"."""
+_WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window)\b", re.I)
+_DATA_WINDOW = re.compile(r"\b(?:data|changes?|writes?|written|made|created|commits?)\b", re.I)
+"""A span of data ("DB changes made between 17:20 and 23:25 were lost") is what was lost, not when impact was."""
+_WRITTEN = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")
+
+
+def _minutes(m: re.Match[str], side: str) -> int:
+    h, pm = int(m.group(side + "h")), (m.group(side + "p") or "").lower()
+    if pm:
+        h = h % 12 + 12 * (pm == "p")
+    return h * 60 + int(m.group(side + "m"))
+
+
+def stated_start(item: Item) -> datetime | None:
+    """The start of an impact window a responder states ("slow publishing lasted 20:13-21:00 (47 minutes)", "so
+    secure connections failed from 12:00 to 13:40 GMT, 100 minutes", "impact 18:42 to 19:20"), in UTC. A bare time
+    is read as the line's own time was written; a zone after the window's end applies to its start too. The start
+    is the last such moment at or before the line."""
+    if item.at is None or item.date_only or item.source in ("log", "alert"):
+        return None
+    text = item.body
+    if _DATA_WINDOW.search(text):
+        return None
+    if not (find_durations(text) or _WINDOW_WORDS.search(text) or FAIL_STRONG.search(text) or FAIL_WEAK.search(text)):
+        return None
+    m = WINDOW.search(text)
+    if m is None:
+        return None
+    zone = m.group("az") or m.group("bz")
+    if zone:
+        utc = _minutes(m, "a") - TZ_ABBREVIATIONS[zone.upper()] // 60
+    else:
+        written = _WRITTEN.search(item.written or "")
+        shift = item.at.hour * 60 + item.at.minute - (int(written["h"]) * 60 + int(written["m"])) if written else 0
+        utc = _minutes(m, "a") + shift
+    at = item.at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(minutes=utc % 1440)
+    return at - timedelta(days=1) if at > item.at else at
+
+
+def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
+    """The first line at the start of an impact window the responders state, when it is no later than `limit`."""
+    for item, sig in told:
+        if sig.hypothesis or sig.followup:
+            continue
+        at = stated_start(item)
+        if at is None or at > limit:
+            continue
+        there = [p for p in timed if timedelta(0) <= _at(p) - at < timedelta(minutes=1) and not p[0].date_only]
+        # the line that tells what went wrong at that minute (a machine line first, as for any start), else the first
+        hurt = [p for p in there if (p[1].failure or p[1].failure_weak or p[1].explicit_start or p[1].change) and not p[1].hypothesis]
+        machine = [p for p in hurt if p[0].source in ("log", "alert", "pager")]
+        if there:
+            return _earliest(machine) or _earliest(hurt) or _earliest(there)
+    return None
+
+
+def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
+    """Impact start (see the module's doc). `told` are all timed lines, recaps too: the responders' own statement
+    of the impact window ("slow publishing lasted 20:13-21:00") names its start before any other rule."""
     if detected is None or detected.at is None:
         return None
     limit = detected.at
+    stated = _stated(timed, told, limit)
+    if stated is not None:
+        return stated
     before = [p for p in timed if _at(p) <= limit]
     explicit = [p for p in before if p[1].explicit_start and not p[1].hypothesis]
     failures = [
@@ -385,9 +473,10 @@ def find_milestones(timed: Timed) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it)."""
     m = Milestones()
+    told = timed
     timed = [p for p in timed if not p[1].summary]  # a recap line is not the moment it is dated at
     m.detected = find_detected(timed)
-    m.started = find_started(timed, m.detected)
+    m.started = find_started(timed, m.detected, told)
     m.trigger = find_trigger(timed, m.started, m.detected)
     floor = m.detected or m.started
     m.mitigated = find_mitigated(timed, floor.at if floor else None)
