@@ -89,3 +89,47 @@ def test_an_impact_claim_drops_a_status_posts_first_person_frame() -> None:
         ("status.txt", 10, None, "Investigating - We are aware of login failures affecting some customers of the EU tenant."),
     )
     assert text(got, "functional_impact").startswith("Login failures affecting some customers")
+
+
+def test_the_severity_the_responders_declared_is_the_severity() -> None:
+    got = impact(
+        ("alerts.txt", 0, None, "FIRING PopUnreachable: pop=fra2 severity=critical"),
+        ("chat.txt", 2, "lena", "checkout errors in two regions, declaring an incident, SEV2 for now"),
+        ("chat.txt", 9, "lena", "raising it to sev-1, the whole checkout is failing for everyone"),
+        ("chat.txt", 40, "lena", "config reverted, checkout error rate back to normal"),
+    )
+    assert got["severity"] == "critical"
+    assert "declared" in str(got["severity_rationale"])
+    # an alert's own label grades the alert, not the incident
+    got = impact(
+        ("alerts.txt", 0, None, "FIRING QueueLag: consumer lag above 5 minutes severity=critical"),
+        ("chat.txt", 3, "lena", "some exports are a bit slow, a few customers noticed"),
+        ("chat.txt", 20, "lena", "lag back to normal"),
+    )
+    assert got["severity"] != "critical"
+    got = impact(
+        ("chat.txt", 0, "lena", "exports slow for a few customers, opening a sev3 to track it"),
+        ("chat.txt", 30, "lena", "lag back to normal"),
+    )
+    assert got["severity"] == "medium"
+
+
+def test_a_full_outage_or_lost_production_data_is_critical_even_with_a_hedge_after_it() -> None:
+    got = impact(
+        ("chat.txt", 0, "omar", "kv writes slow, players still fine"),
+        ("chat.txt", 50, "omar", "full outage now, nothing is serving"),
+        ("chat.txt", 300, "omar", "services back, admitting players again"),
+    )
+    assert got["severity"] == "critical"
+    got = impact(
+        ("status.txt", 0, None, "Investigating - The site is offline for all users during emergency database maintenance."),
+        ("status.txt", 45, None, "Identified - Production data was deleted during a database repair; we might have to restore from a backup."),
+        ("status.txt", 600, None, "Resolved - The site is back online."),
+    )
+    assert got["severity"] == "critical"
+    got = impact(
+        ("chat.txt", 0, "omar", "maybe we deleted production data? checking the disk"),
+        ("chat.txt", 5, "omar", "no, the data dir is intact, it was the wrong mount. a few uploads were slow"),
+        ("chat.txt", 20, "omar", "uploads back to normal"),
+    )
+    assert got["severity"] != "critical"

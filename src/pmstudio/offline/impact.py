@@ -67,7 +67,10 @@ _CRITICAL = re.compile(
     r"\b(?:global(?:ly)?|worldwide|widespread|entire (?:fleet|network|region|site|service|platform)|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
     r"bsod|blue ?screen\w*|boot loop|core (?:proxy|cdn|traffic)|data (?:loss|lost)|irrecoverabl\w*|site[- ]wide|"
-    r"whole site|entire (?:site|service|platform)|(?:data|everything)\b[\w ]{0,30}\b(?:is|are|was|were) (?:gone|lost)|"
+    r"whole site|entire (?:site|service|platform)|(?:data|everything)\b[\w: ]{0,30}\b(?:is|are|was|were) (?:gone|lost)|"
+    r"(?:full|hard) outage|nothing (?:is |was )?(?:serving|working|loading|reachable|up)|"
+    r"(?:deleted|lost|wiped|erased|destroyed) (?:all |the )?(?:production|customer|user)s? (?:data|database)|"
+    r"(?:production|customer|user)s? (?:data|database) (?:was |were |got |has been |have been )?(?:deleted|lost|wiped|erased|destroyed)|"
     r"going red|status (?:is |set to )?red|major outage|(?:hours?|days?) (?:of )?degraded|degraded for (?:hours|days))\b",
     re.I,
 )
@@ -277,8 +280,35 @@ def _distinct(pattern: re.Pattern[str], text: str) -> list[str]:
     return sorted(seen.values())
 
 
+_DECLARED = re.compile(r"\bsev(?:erity)?[ -]?(?:level )?(?P<n>[0-5])\b(?![.\d])", re.I)
+"""A severity the responders declared ("declaring an internal incident, SEV1"; "raised to sev-2")."""
+_SEV_LEVEL = {0: "critical", 1: "critical", 2: "high", 3: "medium", 4: "low", 5: "low"}
+"""The common SEV scale: SEV-1 critical (outage, data loss), SEV-2 major, SEV-3 minor, SEV-4/5 low."""
+
+
+def declared_severity(a: Analysis) -> str | None:
+    """The most severe level the responders declared in their own words (chat, notes, page notes, tickets; an
+    alert's `severity=critical` label grades the alert, not the incident)."""
+    best: int | None = None
+    for item in a.items:
+        if item.source in ("log", "alert") or (item.source == "pager" and item.sub != "note"):
+            continue
+        sig = a.sig(item)
+        if sig.hypothesis or sig.followup:
+            continue
+        m = _DECLARED.search(item.body)
+        if m is not None and (best is None or int(m["n"]) < best):
+            best = int(m["n"])
+    return None if best is None else _SEV_LEVEL[best]
+
+
 def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
-    """(severity, rationale) from scope words in the impact statements, the title and the duration."""
+    """(severity, rationale): the level the responders declared, else estimated from scope words in the impact
+    statements, the title and the duration."""
+    declared = declared_severity(a)
+    if declared is not None:
+        # told without the level's number: a rationale cites no evidence, so a number in it would be ungrounded
+        return declared, f"The responders declared the incident's severity themselves ({declared} on the common SEV scale)."
     blob = " ".join([a.title or "", *texts])
     critical = _distinct(_CRITICAL, blob)
     high = _distinct(_HIGH, blob)
@@ -323,10 +353,14 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
     # scope words as strong as "global" or "data loss" count wherever responders state them
     for item in a.items:
         sig = a.sig(item)
-        if item.source in ("log", "alert") or sig.hypothesis or sig.followup or sig.phase == "mitigation":
+        if item.source in ("log", "alert") or sig.followup or sig.phase == "mitigation":
             continue
         if _CRITICAL.search(item.body) and (said := a.say(item)):
-            texts.append(" ".join(m.group(0) for m in _CRITICAL.finditer(said)))
+            # a hedge after the words does not take them back ("we deleted production data and might have to
+            # restore from backup"); one before them does ("maybe the data is gone")
+            told = [m.group(0) for m in _CRITICAL.finditer(said) if not HYPOTHESIS.search(said[: m.end()])]
+            if told:
+                texts.append(" ".join(told))
     return [t for t in texts if t]
 
 
