@@ -1,9 +1,10 @@
 """Cross-incident memory: "has this happened before?"
 
 Every stored draft's facts (the service in its title, trigger, root cause, contributing factors, action items
-and their status) are indexed in DuckDB (`pmstudio.store.memory`): stemmed terms with field weights, and
-recurring-factor classes (`data/factor_classes.yaml`). The duckdb `fts` extension is not in the pinned wheel
-and cannot be downloaded at run time here, so the index is our own tf-idf table scored in SQL.
+and their status) are indexed in DuckDB (`pmstudio.store.memory`): stemmed terms with field weights (a compound
+token such as `crates.io` also by its parts), and recurring-factor classes (`data/factor_classes.yaml`). The
+duckdb `fts` extension is not in the pinned wheel and cannot be downloaded at run time here, so the index is our
+own tf-idf table scored in SQL.
 
 - `similar(source)`: past incidents ranked by term cosine + 0.5 x an idf-weighted class cosine (a class seen
   only in a trigger or an action counts half), each with *why* (shared factor
@@ -47,6 +48,7 @@ _STOP = frozenset(
     "impact began incident began started stated materials evidence".split()
 )
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*")
+_JOIN = re.compile(r"[._-]")
 
 
 class Fact(BaseModel):
@@ -94,8 +96,12 @@ def _stemmer() -> Any:
 
 
 def terms(text: str) -> list[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) >= 3 and not w.isdigit()]
-    return list(_stemmer().stemWords(words))
+    """Stemmed content words. A compound token ('crates.io', 'crates-io-staging', 'pg_dump') also gives its parts,
+    so one service or tool spelt as a host name, an app name or a log key still shares its words."""
+    words = []
+    for token in _WORD.findall(text.lower()):
+        words += [token, *_JOIN.split(token)] if _JOIN.search(token) else [token]
+    return list(_stemmer().stemWords([w for w in words if w not in _STOP and len(w) >= 3 and not w.isdigit()]))
 
 
 _CITE = re.compile(r"\s*\((?:evidence|source)s?\s*:[^)]*\)", re.I)

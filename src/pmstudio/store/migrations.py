@@ -471,3 +471,12 @@ def similar_m001_memory_keys(con: duckdb.DuckDBPyConnection) -> None:
         );
         """
     )
+
+
+@migration
+def similar_m002_reindex_compound_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Cross-incident memory: a compound token ('crates.io', 'crates-io-staging') now also indexes its parts
+    (pmstudio.memory.terms), so entries indexed before lack terms a query has. The memory is derived from the
+    stored drafts: it is emptied and the next sync re-indexes every incident's latest draft."""
+    for table in ("memory_terms", "memory_df", "memory_classes", "memory_cdf", "memory_facts", "memory_docs"):
+        con.execute(f"DELETE FROM {table}")
