@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from pmstudio.agents.messages import EvidenceLine
+import pytest
+
+from pmstudio.agents.messages import EvidenceLine, parse_prompt, render_evidence, render_task
+from pmstudio.evals.metrics.actions import item_problems, vague
+from pmstudio.evals.metrics.actions import verb_first as verb_first_metric
+from pmstudio.offline import draft_section
+from pmstudio.offline.actions import remedy, verb_first
 from pmstudio.offline.analysis import analyse
 from pmstudio.offline.causes import candidates
 from pmstudio.offline.items import build_items
+from pmstudio.schema import ActionItem, Material
 
 
 def test_one_cause_label_tags_notes_and_is_read_on_timed_chat() -> None:
@@ -28,3 +35,77 @@ def test_one_cause_label_tags_notes_and_is_read_on_timed_chat() -> None:
     assert items[3].heading_tag is None
     found = {s.item.id: s.text for s in candidates(analyse(lines))}
     assert "chat.txt:1" in found and not found["chat.txt:1"].lower().startswith("main cause")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("can we run the nightly compaction continuously?", "Decide whether to run the nightly compaction continuously"),
+        ("could billing exports be replayed without a maintainer?", "Find out whether billing exports could be replayed without a maintainer"),
+        ("Every queue consumer needs a dead-letter policy", "Require every queue consumer to have a dead-letter policy"),
+        ("nobody deploys from a laptop again", "Enforce that nobody deploys from a laptop again"),
+        ("revisit the pager schedule: everyone on it must be able to restart the broker",
+         "Change the pager schedule so everyone on it can restart the broker"),
+        ("improve the restore script so it does not skip locked tables", "Change the restore script so it does not skip locked tables"),
+        ("review retry settings across all consumers", "Audit retry settings across all consumers"),
+        ("review the retry settings", "Review the retry settings"),  # no named set to audit, no goal: left as written
+        ("rework the on-call rota so everyone on it can deploy a rollback", "Rework the on-call rota so everyone on it can deploy a rollback"),
+    ],
+)
+def test_a_direction_is_phrased_as_the_action_it_asks_for(phrase: str, expected: str) -> None:
+    title = verb_first(phrase)
+    assert title == expected
+    if expected != "Review the retry settings":
+        assert verb_first_metric(title) and not vague(title)
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("The export went to every region at once, there was no canary to stop it early.", "Add a canary to stop the export early"),
+        ("Tenants could pick a maintenance window but had no control over when schema migrations run.",
+         "Give tenants control over when schema migrations run"),
+        ("The upload endpoint had no size limit at all. One client filled the disk.", "Add a size limit to the upload endpoint"),
+        ("No alerts on queue depth or consumer lag; worker logs not kept.", "Add alerts on queue depth or consumer lag"),
+        ("We had no uptime check on the status URL at all, users had to tell us.", "Add an uptime check on the status URL"),
+        ("No alert fired for any of this, we only saw it on the graph.", ""),  # "no" opens a clause: nothing named
+        ("Disk usage was on the graph the whole time. No alert on it.", ""),  # "it": the thing is not named here
+        ("The cache TTL was set to a week by a typo.", ""),
+    ],
+)
+def test_a_factor_that_names_a_missing_safeguard_says_what_to_add(description: str, expected: str) -> None:
+    assert remedy(description) == expected
+
+
+def test_a_factor_no_follow_up_addresses_gets_the_missing_safeguard_as_its_item() -> None:
+    from pmstudio.ingest import bundle_from_materials
+
+    notes = "\n".join([
+        "# Upload outage notes (times UTC)",
+        "- 10:02 disk full alert on the upload hosts; uploads failed for 40 minutes",
+        "",
+        "## What made it worse",
+        "- the upload endpoint had no size limit, so one client filled the disk with a 90 GB file",
+        "- tenants had no control over when cleanup jobs run, so cleanup never ran during the spike",
+        "",
+        "## Follow-ups",
+        "- add an alert on disk usage above 80 % on the upload hosts",
+        "- add a size limit to the upload endpoint",
+    ])
+    b, _ = bundle_from_materials([Material(name="notes.md", kind="notes", content=notes)], id="u", redact=False)
+    factors = [
+        {"id": "CF1", "title": "Resource limit", "description": "The upload endpoint had no size limit.", "evidence": ["notes.md:5"]},
+        {"id": "CF2", "title": "Cleanup schedule", "description": "Tenants had no control over when cleanup jobs run.",
+         "evidence": ["notes.md:6"]},
+    ]
+    rc = {"trigger": {"text": "Not stated in the materials.", "evidence": []},
+          "primary_root_cause": {"text": "The upload endpoint had no size limit.", "evidence": ["notes.md:5"]},
+          "contributing_factors": factors}
+    ev = render_evidence(b)
+    items = draft_section(parse_prompt(ev + render_task("actions", context={"root_cause": rc})))["action_items"]
+    titles = [i["title"] for i in items]
+    assert titles.count("Add a size limit to the upload endpoint") == 1  # asked for already: not added twice
+    control = [i for i in items if i["title"] == "Give tenants control over when cleanup jobs run"]
+    assert len(control) == 1 and control[0]["factor_ids"] == ["CF2"] and control[0]["evidence"] == ["notes.md:6"]
+    for item in items:
+        assert not item_problems(ActionItem.model_validate(item), {"CF1", "CF2"}), item["title"]

@@ -380,7 +380,8 @@ def test_without_a_preventive_follow_up_the_clearest_factor_gets_one() -> None:
     items = draft(b, "actions", context={"root_cause": rc})["action_items"]
     assert {i["kind"] for i in items[:2]} == {"detect", "investigate"}
     prevent = [i for i in items if i["kind"] == "prevent"]
-    assert len(prevent) == 1 and prevent[0]["title"].startswith("Add a safeguard so this cannot recur: ")
+    # the factor names what was missing (no timeout): adding it is the preventive item, not "add a safeguard: <factor>"
+    assert len(prevent) == 1 and prevent[0]["title"] == "Add a timeout to the payment client"
     assert set(prevent[0]["factor_ids"]) <= {f["id"] for f in rc["contributing_factors"]}
 
 
@@ -460,7 +461,7 @@ def test_people_fixes_are_not_action_items() -> None:
         ("status pages must not share our DNS", "Change status pages so they do not share our DNS"),
         ("Doomsday needs backfilling with the LB endpoints", "Backfill Doomsday with the LB endpoints"),
         ("more global kill switches", "Add more global kill switches"),
-        ("can audit logs be searched without an admin?", "Investigate: can audit logs be searched without an admin"),
+        ("can audit logs be searched without an admin?", "Find out whether audit logs can be searched without an admin"),
         ("nobody knew where the dumps were", ""),
         ("re-introduce the CPU guard for regexes", "Re-introduce the CPU guard for regexes"),
         ("reconfigure the resolver to use two upstreams", "Reconfigure the resolver to use two upstreams"),

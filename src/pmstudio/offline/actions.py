@@ -99,11 +99,9 @@ _GERUND = {"backfilling": "backfill", "updating": "update", "removing": "remove"
            "automating": "automate", "validating": "validate", "improving": "improve", "writing": "write",
            "making": "make", "using": "use", "monitoring": "monitor", "testing": "test", "reviewing": "review",
            "adding": "add", "fixing": "fix", "checking": "check", "documenting": "document"}  # fmt: skip
-_FINITE = re.compile(
-    r"\b(?:knew|was|were|is|are|had|has|did|said|went|got|made|took|used|broke|thought|where|when|why|how|who|"
-    r"because|if)\b",
-    re.I,
-)
+_TOLD_WORDS = r"knew|was|were|is|are|had|has|did|said|went|got|made|took|broke|thought|because|if"
+"""Words that make a phrase a statement of what happened, not a thing to do or add."""
+_FINITE = re.compile(rf"\b(?:{_TOLD_WORDS}|used|where|when|why|how|who)\b", re.I)
 _HUMAN_FIX = re.compile(
     r"\b(?:be more careful|(?:re-?)?train\w*|remind\w*|pay (?:more )?attention|double[- ]check\w*|try harder|"
     r"be (?:more )?vigilant|learn\w* (?:not )?to)\b",
@@ -185,9 +183,46 @@ def _base(word: str) -> str:
     return _GERUND.get(w, w)
 
 
+# A follow-up worded as a state or a question ("ensure", "review", "can we ...?") is a direction, not an action:
+# guides to action items ask for the action that gets there ("add", "require", "audit", "decide"), with what
+# is done and to which thing named. The rewrites below keep the responders' words and only name the action.
+_ASK_US = re.compile(r"^(?:can|could|should|shall)\s+we\s+(?P<rest>.+)$", re.I)
+_ASK_BE = re.compile(r"^(?P<modal>can|could|should|will|would)\s+(?P<subj>[^,;:?]{2,60}?)\s+(?P<rest>be\s+.+)$", re.I)
+_RULE_ON_ALL = re.compile(r"^(?:nobody|no one|everyone|everybody)\s+\w+s\b", re.I)
+_NEEDS = re.compile(r"^(?P<subj>(?:every|all|each)\b[^,;:]{2,60}?)\s+needs?\s+(?P<obj>(?:an?|the|its|their)\b.+)$", re.I)
+_GOAL = re.compile(
+    r"^(?:revisit|review|improve|enhance|rethink)\s+(?P<obj>[^:;,]{3,60}?)(?:\s*:\s*|\s+so(?: that)?\s+)"
+    r"(?P<goal>(?:[\w'-]+\s+){1,6}?(?:must|should|needs? to|has to|have to|can|cannot|can't|does|do|doesn't|don't|"
+    r"will|won't|is|are|stays?|gets?)\b.+)$",
+    re.I,
+)
+_ABLE = re.compile(r"\b(?:must|should|needs? to|has to|have to|will) be able to\b", re.I)
+_MODAL = re.compile(r"\b(?:must|should|needs? to|has to|have to)\b(?! not)", re.I)
+_SCOPE_REVIEW = re.compile(r"^review\s+(?P<obj>.+\b(?:all|every|each|across)\b.+)$", re.I)
+
+
+def _as_action(title: str) -> str:
+    """A verb-first title whose head names a direction ("revisit the rotation: everyone on it must ...", "review
+    X across all services") as the action it asks for ("Change the rotation so everyone on it can ...", "Audit X
+    across all services"); any other title as it is."""
+    m = _GOAL.match(title)
+    if m:
+        goal = _MODAL.sub("will", _ABLE.sub("can", m.group("goal")))
+        return f"Change {m.group('obj')} so {goal}"
+    m = _SCOPE_REVIEW.match(title)
+    if m:  # a review of a named set of things is an audit of each: a finding per item
+        return f"Audit {m.group('obj')}"
+    return title
+
+
 def verb_first(phrase: str) -> str:
     """The phrase as a verb-first action ("rollout must auto-block" -> "Make rollout auto-block"); "" when it
     cannot be phrased as one without guessing."""
+    out = _verb_first(phrase)
+    return _as_action(out) if out else out
+
+
+def _verb_first(phrase: str) -> str:
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     if not p:
@@ -203,8 +238,14 @@ def verb_first(phrase: str) -> str:
     if able:
         return f"Make it possible to {able.group('rest')}"
     if _QUESTION.match(p):
+        p = p.rstrip("?").rstrip()
+        us, be = _ASK_US.match(p), _ASK_BE.match(p)
+        if us:  # "can we run the job continuously?": a decision the team makes
+            return f"Decide whether to {us.group('rest')}"
+        if be:  # "can audit logs be searched without an admin?": a fact to establish
+            return f"Find out whether {be.group('subj')} {be.group('modal').lower()} {be.group('rest')}"
         lead = "Find out " if re.match(r"^(?:why|how|what|where|which)\b", p, re.I) else "Investigate: "
-        return lead + p.rstrip("?")
+        return lead + p
     m = re.match(r"^(?P<subj>.+?)\s+(?P<modal>must not|must|should|needs? to|has to|have to)\s+(?P<rest>.+)$", p, flags=re.I)
     if m and _subject(m.group("subj")):
         rest = m.group("rest")
@@ -221,8 +262,11 @@ def verb_first(phrase: str) -> str:
     m = re.match(r"^(?P<noun>[\w' -]{2,40}):\s+(?P<rest>.+)$", p)
     if m and not _FINITE.search(m.group("noun")):
         return f"Add {m.group('noun')}: {m.group('rest')}"
-    if re.match(r"^(?:nobody|no one|every\w*|all)\b", p, re.I) and _CLAUSE.search(p):
-        return f"Ensure {p}"
+    needs = _NEEDS.match(p)
+    if needs:  # "every deployed resource needs a scaling plan": a rule to require
+        return f"Require {needs.group('subj')[0].lower()}{needs.group('subj')[1:]} to have {needs.group('obj')}"
+    if re.match(r"^(?:nobody|no one|every\w*|all)\b", p, re.I) and (_CLAUSE.search(p) or _RULE_ON_ALL.match(p)):
+        return f"Enforce that {p[0].lower()}{p[1:]}"  # a rule on everyone or no one: enforced, not hoped for
     rel = None if _DONE_TO.match(p) else _RELATIVE.match(p)  # "replica lag monitoring so traffic can be routed ...": a thing to add, then its purpose
     if rel and _subject(rel.group("head")) and not _PRONOUN.match(rel.group("head")):
         return f"Add {p}"
@@ -390,6 +434,78 @@ def _link(title: str, factors: list[dict[str, Any]]) -> list[str]:
     return [str(best["id"])] if best is not None else ([str(factors[0]["id"])] if factors else [])
 
 
+# A factor that names a missing safeguard ("there was no canary to stop it early", "No alerts on NodeNotReady",
+# "customers had no control over when content arrives") says what to add: post-mortems list exactly that as the
+# remediation ("Add a canary stage", "Give customers control over ..."). Only the thing the factor names is used.
+_NO = re.compile(r"(?:^|[;:]\s*|(?:\b(?:there (?:was|is|were|are)|(?:we|they) (?:had|have)|(?P<subj>[\w/-]+(?:\s[\w/-]+){0,3}?) "
+                 r"(?:had|has|have)))\s+)no\s+(?P<thing>[a-z](?:[^,;:.()]|\.(?=\S)){2,90})", re.I)
+_THING_END = re.compile(
+    r"\s+(?:at all|existed|exists?|whatsoever|anywhere|so|because|but|and then|which|while|,|that (?:was|is|were|are))\b.*$", re.I
+)
+_PEOPLE = re.compile(r"^(?:the\s+)?(?:customers?|users?|operators?|tenants?|clients?|responders?|on-?call|engineers?|teams?)$", re.I)
+_MASS = re.compile(
+    r"(?:s|ing|tion|ment|ness|ity|age|ance|ence|ware)$|^(?:control|access|data|traffic|headroom|insight|oversight|"
+    r"backoff|redundancy|capacity|coverage|staging|expiry|expiration)$",
+    re.I,
+)
+_DETERMINER = re.compile(r"^(?:a|an|the|any|some|one|two|\d+|more|further|enough|its|their|our)\b", re.I)
+_TOLD = re.compile(rf"\b(?:{_TOLD_WORDS})\b", re.I)  # "no control over when ... arrives" may name a time
+_CLAUSE_VERB = re.compile(r"^\S+(?:\s+\S+){0,2}?\s+(?!(?:to|for|on|of|in|over|at|with)\b)\w{2,}ed\b", re.I)
+_TOLD_OF = re.compile(r"^(?P<np>(?:the|a|an|our|this)\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:went|was|were|is|are|got|ran|reached|shipped|hit)\b", re.I)
+_SPEAKER_PRONOUN = re.compile(r"^(?:we|i|you|they|he|she|it|this|that|someone|nobody|everyone)\b", re.I)
+_ENDS_ON_PRONOUN = re.compile(r"\b(?:it|this|that|them|these|those)$", re.I)
+_PREP = re.compile(r"\s(?:to|for|on|of|in|over|at|with|against|from|when|before|after|between)\s", re.I)
+
+
+def _with_article(thing: str) -> str:
+    if _DETERMINER.match(thing):
+        return thing
+    m = _PREP.search(thing)
+    head = (thing[: m.start()] if m else thing).split()[-1]
+    if _MASS.search(head) or "/" in head:
+        return thing
+    return ("an " if thing[0].lower() in "aeiou" else "a ") + thing
+
+
+def _stems(text: str) -> set[str]:
+    return {w.rstrip("s")[:5] for w in re.findall(r"[a-z][a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+_STOP = {"add", "the", "and", "for", "with", "from", "into", "onto", "give", "this", "that", "all", "any", "our", "their"}
+
+
+def _same_thing(remedy_title: str, title: str) -> bool:
+    """An item asks for at least half of what the remedy adds (content words, compared on their first letters)."""
+    want = _stems(remedy_title)
+    return bool(want) and len(want & _stems(title)) * 2 >= len(want)
+
+
+def remedy(description: str) -> str:
+    """The safeguard a factor names as missing, as a verb-first action; "" when it names none."""
+    for part in split_sentences(description) or [description]:
+        m = _NO.search(part)
+        if m is None:
+            continue
+        thing = _THING_END.sub("", m.group("thing").strip()).strip(" -")
+        words = thing.split()
+        if not 1 <= len(words) <= 10 or _ENDS_ON_PRONOUN.search(thing) or _TOLD.search(thing) or _CLAUSE_VERB.search(thing):
+            continue  # "no alert fired for any of this": no names the subject of a clause, not a missing thing
+        told = _TOLD_OF.match(part)  # "the content went to the whole fleet, there was no canary to stop it early"
+        if told and re.search(r"\bit\b", thing):
+            thing = re.sub(r"\bit\b", told.group("np").lower(), thing, count=1)
+        subj = (m.group("subj") or "").strip()
+        words = subj.split()
+        if words and words[-1].lower() in ("but", "and", "yet", "so"):  # "customers could pin versions but had no
+            subj = part.split()[0]  # control ...": the sentence's subject had none
+        if subj and _PEOPLE.match(subj):
+            return f"Give {subj[0].lower()}{subj[1:]} {thing}"
+        text = _with_article(thing)
+        if subj and not _SPEAKER_PRONOUN.match(subj) and not _PREP.search(f" {thing} "):
+            text += f" to {subj[0].lower()}{subj[1:]}"
+        return f"Add {text}"
+    return ""
+
+
 def _gist(description: str, limit: int = 16) -> str:
     """The factor's first sentence, cut at a clause boundary when it is long (never mid-phrase at a word count)."""
     first = (split_sentences(description) or [description])[0].strip().rstrip(".")
@@ -428,6 +544,23 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
             "evidence": [p.item.id],
         })
     covered = {fid for it in items for fid in it["factor_ids"]}
+    for f in factors:  # a factor no follow-up addresses that names a missing safeguard: adding it is the action
+        fid, title = str(f["id"]), remedy(str(f.get("description") or ""))
+        if not title or len(items) >= MAX_ITEMS or any(_same_thing(title, it["title"]) for it in items):
+            continue  # a follow-up already asks for it (links are only the closest factor, so check the words)
+        covered.add(fid)
+        kind = _kind(title)
+        items.append({
+            "title": title,
+            "owner": owner,
+            "due": None,
+            "priority": "P2",
+            "horizon": "short_term",
+            "kind": kind,
+            "impact": _IMPACT[kind] + (f" (addresses: {titles[fid]})." if _plain(titles[fid]) else "."),
+            "factor_ids": [fid],
+            "evidence": [e for e in f.get("evidence", []) if isinstance(e, str)][:3],
+        })
     wanted = factors[: max(0, MIN_ITEMS - len(items))]
     if not any(it["kind"] == "prevent" for it in items):
         # a post-mortem keeps the failure from happening again: when no follow-up does, the clearest factor gets one
