@@ -416,3 +416,23 @@ def test_the_responders_notes_telling_of_a_report_record_the_detection() -> None
         ("chat.txt", 79, "rui", "confirmed: that block trips the bug, the old client crashes its state check"),
     ))  # fmt: skip
     assert at(a, "detected") == minute(19)
+
+
+def test_a_revert_in_one_region_is_not_the_mitigation_when_all_regions_are_restored_later() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Login error ratio above 20% in 4 regions"),
+        ("chat.txt", 12, "jo", "reverted the session-store config in eu-west, login errors dropping there"),
+        ("chat.txt", 25, "jo", "revert stuck in us-east, the config service rejects it"),
+        ("chat.txt", 70, "jo", "revert completed in all regions, logins restored everywhere"),
+        ("chat.txt", 100, "jo", "error ratio at baseline for 30 minutes, resolving"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(70)
+
+
+def test_a_whole_fleet_mitigation_is_not_moved_by_a_later_global_line() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Login error ratio above 20% in 4 regions"),
+        ("chat.txt", 12, "jo", "reverted the session-store config on all hosts, login errors dropping"),
+        ("chat.txt", 70, "jo", "logins restored everywhere, caches warm again"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(12)

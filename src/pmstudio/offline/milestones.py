@@ -353,7 +353,36 @@ PAUSED = re.compile(r"\b(?:disabled|halted|paused|suspended|turned off|taken off
 RESUMED = re.compile(r"\b(?:re-?enabled|resumed|turned back on)\b", re.I)
 
 
+PLACES = (
+    r"(?:locations?|regions?|sites?|pops?|data ?cent(?:er|re)s?|dcs?|zones?|azs?|availability zones?|clusters?|colos?|"
+    r"countries|markets|edges?)"
+)
+ALL_PLACES = re.compile(
+    rf"\b(?:all|every)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?{PLACES}\b|\b(?:everywhere|globally|worldwide|fleet-?wide)\b", re.I
+)
+"""A mitigation or recovery told for every place at once ("all 19 sites", "streaming disabled everywhere")."""
+WHOLE = re.compile(rf"{ALL_PLACES.pattern}|\b(?:global|all|every|entire|whole)\b", re.I)
+"""A mitigation that already covers the whole ("global kill of the rule engine", "restarted all gateways")."""
+WIDEN_WINDOW = timedelta(hours=3)
+
+
 def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
+    """The mitigation (see the module's docstring); a first one done in one place (a host, a region) when a later
+    line within three hours tells it done or recovered in every place ("all regions restored") is that later line."""
+    first = _first_mitigation(timed, after)
+    if first is None or first.at is None or WHOLE.search(first.body) or DECLARED.search(first.body):
+        return first
+    wider = [
+        p for p in timed
+        if timedelta(0) < _at(p) - first.at <= WIDEN_WINDOW and ALL_PLACES.search(p[0].body)
+        and ((p[1].mitigation and p[1].mit_done) or p[1].recovery_full > p[1].recovery_partial)
+        and not (p[1].hypothesis or p[1].mit_negative or p[1].followup or p[1].recovery_partial or PLAN.search(p[0].body))
+        and p[0].source not in ("alert", "status") and p[1].phase != "communication"
+    ]  # fmt: skip
+    return _earliest(wider) or first
+
+
+def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     pool = [p for p in timed if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after)]
     ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
     done = [p for p in ok if p[1].mit_done]
