@@ -436,3 +436,24 @@ def test_a_whole_fleet_mitigation_is_not_moved_by_a_later_global_line() -> None:
         ("chat.txt", 70, "jo", "logins restored everywhere, caches warm again"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(12)
+
+
+def test_a_fix_shipped_as_a_change_and_followed_by_recovery_is_the_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Invoice PDF renders failing above 30%"),
+        ("chat.txt", 10, "eva", "the template cache key drops the locale, every non-english invoice misses"),
+        ("chat.txt", 35, "eva", "deploying 4.12.3 with the key change now"),
+        ("deploy.log", 41, None, "INFO release 4.12.3 deployed to production by eva"),
+        ("chat.txt", 50, "eva", "render failures back to baseline, checked three locales"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(41)  # the deploy done, not its announcement
+
+
+def test_a_planned_or_guessed_change_is_not_a_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Invoice PDF renders failing above 30%"),
+        ("chat.txt", 35, "eva", "we should deploy 4.12.3 with the key change"),
+        ("chat.txt", 38, "eva", "maybe the 4.12.2 release pushed this morning did it?"),
+        ("chat.txt", 50, "eva", "render failures back to baseline after the cache expired on its own"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(50)

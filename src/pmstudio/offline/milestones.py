@@ -36,6 +36,7 @@ from pmstudio.offline.classify import (
     EXPOSURE,
     FAIL_STRONG,
     FAIL_WEAK,
+    MIT_PROGRESS,
     QUIET_ALERT,
     UNDER_WAY,
     Signals,
@@ -315,6 +316,18 @@ def _credited(timed: Timed, after: datetime | None) -> Item | None:
     return _earliest(done) or _earliest(taken)
 
 
+def _shipped(pair: tuple[Item, Signals]) -> bool:
+    """A change reaching production that is done, not planned, guessed at or under way ("fix deployed to prod",
+    "pushed index version 20151021 to clusters=all"; not "deploying the fix now")."""
+    item, s = pair
+    if not s.change or s.mitigation or s.hypothesis or s.followup or s.comm or s.causal or s.finding:
+        return False
+    if item.source in ("alert", "status"):
+        return False
+    text = item.body
+    return not (PLAN.search(text) or MIT_PROGRESS.search(text) or (item.source != "log" and UNDER_WAY.search(text)))
+
+
 STARTED = re.compile(r"\b(?:initiated|started|kicked off|began|begun|under ?way|in progress)\b", re.I)
 
 
@@ -397,8 +410,13 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     credited = _credited(timed, after)
     if credited is not None:
         return credited
+    # a fix shipped as a change ("v2.4.1 deployed to production") after detection acts as a mitigation
+    shipped = [p for p in timed if (after is None or _at(p) >= after) and _shipped(p)]
     # a mitigation reported together with full recovery ("served again after the restart") is complete
-    own = [p for p in ok if p[1].recovery_full > p[1].recovery_partial and (p[1].mit_done or not p[1].mit_progress)]
+    own = [
+        p for p in ok + shipped
+        if p[1].recovery_full > p[1].recovery_partial and (p[1].mit_done or not p[1].mit_progress)
+    ]  # fmt: skip
     if own:
         return _earliest(own)
     recoveries = sorted(
@@ -418,7 +436,7 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
             i += 1
         return False
 
-    followed = [p for p in done if recovered_soon(p[0])]
+    followed = [p for p in done + shipped if recovered_soon(p[0])]
     if followed:
         return _earliest(followed)
     under_way = _under_way_then_recovered(timed, ok)
