@@ -133,3 +133,27 @@ def test_a_full_outage_or_lost_production_data_is_critical_even_with_a_hedge_aft
         ("chat.txt", 20, "omar", "uploads back to normal"),
     )
     assert got["severity"] != "critical"
+
+
+def test_recovery_scope_scaling_down_and_no_loss_of_service_do_not_raise_the_severity() -> None:
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="jo", text="scaled the cluster down by 2 nodes")])
+    assert not classify(item).failure
+    got = impact(
+        ("alerts.txt", 0, None, "FIRING IngressCannotScale: not enough free addresses in the subnets"),
+        ("chat.txt", 60, "jo", "scaled the cluster down by 2 nodes to free addresses, some pods still pending"),
+        ("chat.txt", 300, "jo", "NotReady events here and there but no team has reported loss of service"),
+        ("chat.txt", 900, "jo", "all systems verified operational, all customers back online"),
+    )
+    assert got["severity"] == "medium", got["severity_rationale"]
+
+
+def test_millions_affected_is_at_least_high() -> None:
+    got = impact(
+        ("ticket.txt", 0, None, "Opened - certificates were issued without the required recheck"),
+        ("notes.md", 120, None, "impact analysis: about 3 million certificates affected"),
+        ("notes.md", 600, None, "fix deployed, checks now run for every name"),
+    )
+    assert got["severity"] in ("high", "critical"), got["severity_rationale"]

@@ -53,10 +53,11 @@ FAIL_WEAK = _rx(
     r"overheat\w*|temperatures?|taking forever)\b"
 )
 DOWN_NOT_FAILING = _rx(
-    r"\b(?:writ(?:e|es|ing|ten)|wrote|not(?:e|ed|es|ing)|jot\w*|narrow\w*|track\w*|scal(?:e|ed|es|ing)|trend\w*|coming|comes|"
-    r"came|back|lag|latency|breathing|calm\w*|slow\w*|way)\s+down\b"
+    r"\b(?:writ(?:e|es|ing|ten)|wrote|not(?:e|ed|es|ing)|jot\w*|narrow\w*|track\w*|scal(?:e|ed|es|ing)(?: (?:the |our )?[\w-]+)?|"
+    r"trend\w*|coming|comes|came|back|lag|latency|breathing|calm\w*|slow\w*|way)\s+down\b"
 )
-"""'down' that is no outage: writing it down, scaling down, latency coming down, lag down to ~22 blocks."""
+"""'down' that is no outage: writing it down, scaling down (or scaling the cluster down), latency coming down, lag down
+to ~22 blocks."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"

@@ -16,7 +16,7 @@ from typing import Any
 
 from pmstudio.lints.completeness import has_magnitude
 from pmstudio.offline.analysis import Analysis
-from pmstudio.offline.classify import HYPOTHESIS
+from pmstudio.offline.classify import DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import shorten, split_sentences
 from pmstudio.schema import NOT_STATED
@@ -82,7 +82,8 @@ _HIGH = re.compile(
 )
 _MEDIUM = re.compile(
     r"\b(?:some|degraded|partial\w*|intermittent\w*|slow\w*|latency|subset|few|minor|for some|remain operational|"
-    r"(?:services|backend) (?:are |is )?(?:running|up|fine)|kept running|not affected|unaffected|workaround)\b",
+    r"(?:services|backend) (?:are |is )?(?:running|up|fine)|kept running|not affected|unaffected|workaround|"
+    r"no (?:\w+ ){0,3}(?:loss of service|customer impact|user impact))\b",
     re.I,
 )
 _ACTION_REPORT = re.compile(
@@ -91,6 +92,8 @@ _ACTION_REPORT = re.compile(
     r"posted|kicked off|triggered a)\b",
     re.I,
 )
+_LARGE = re.compile(r"\b(?:\d[\d,.]*\s*(?:million|billion)|millions|billions)\b", re.I)
+"""A count in the millions ("about 3 million certificates affected"): at least high, as a handful of users is low."""
 _SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|customers|people|accounts|logins)\b", re.I)
 
 
@@ -309,7 +312,8 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     if declared is not None:
         # told without the level's number: a rationale cites no evidence, so a number in it would be ungrounded
         return declared, f"The responders declared the incident's severity themselves ({declared} on the common SEV scale)."
-    blob = " ".join([a.title or "", *texts])
+    # "scaled down by 2 nodes", "lag coming down": no outage (the words classify reads the same way)
+    blob = DOWN_NOT_FAILING.sub(" ", " ".join([a.title or "", *texts]))
     critical = _distinct(_CRITICAL, blob)
     high = _distinct(_HIGH, blob)
     medium = _distinct(_MEDIUM, blob)
@@ -320,7 +324,7 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
         score += 1.0 * (minutes >= 60) + 1.0 * (minutes >= 4 * 60)
     if len(critical) >= 2 or score >= 8:
         level = "critical"
-    elif score >= 3:
+    elif score >= 3 or any(_LARGE.search(t) and _HURT.search(t) for t in texts):
         level = "high"
     elif (small and not critical) or score < -3:
         level = "low"
@@ -338,8 +342,14 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
 
 
 def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
-    """What the severity estimate reads: impact claims, early reports of impact, the first public post."""
-    seen = {i.id: i for i in claims}
+    """What the severity estimate reads: impact claims, early reports of impact, the first public post; never a
+    recovery ("all systems verified operational", "all customers back online" tell the scope of the recovery)."""
+
+    def recovery(item: Item) -> bool:
+        sig = a.sig(item)
+        return sig.resolved or bool(sig.recovery_full) or sig.recovery_weak
+
+    seen = {i.id: i for i in claims if not recovery(i)}
     early = [
         it
         for it, s in a.timed
@@ -354,6 +364,8 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
     for item in a.items:
         sig = a.sig(item)
         if item.source in ("log", "alert") or sig.followup or sig.phase == "mitigation":
+            continue
+        if recovery(item):
             continue
         if _CRITICAL.search(item.body) and (said := a.say(item)):
             # a hedge after the words does not take them back ("we deleted production data and might have to
