@@ -27,6 +27,7 @@ from pmstudio.offline.classify import (
     MIT_ACTION,
     MIT_DONE,
     NOT_CHANGE,
+    STATED_MECHANISM,
     TRIGGER_CONDITION,
 )
 from pmstudio.offline.items import CAUSE_LABEL, Item
@@ -86,6 +87,14 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Access and permissions", re.compile(r"\b(owner|permission\w*|access|admin|break-glass)\b", re.I)),
     ("Documentation gap", re.compile(r"\b(docs?|documentation|runbook)\b", re.I)),
     ("Resource limit", re.compile(r"\b(memory|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
+    (
+        "Gap in communication with users",
+        re.compile(
+            r"\b(said nothing|(?:no|never|not|nothing) (?:\w+ )?(?:communicat\w*|updates?|posted|told|informed|notified)|"
+            r"communicat\w*)\b",
+            re.I,
+        ),
+    ),
     ("Third-party dependency", re.compile(r"\b(provider|vendor|upstream|third[- ]party|external)\b", re.I)),
     ("Limited forensic data", re.compile(r"\b(retention|history|days of|no record)\b", re.I)),
     (
@@ -104,12 +113,18 @@ class Statement:
 
 def _score(a: Analysis, item: Item, text: str) -> float:
     sig = a.sig(item)
-    score = 2.0 * min(len(CAUSAL.findall(text)), 3) + 2.0 * bool(_PROLONGED.search(text))
+    causal: float = min(len(CAUSAL.findall(text)), 3)
+    if STATED_MECHANISM.search(text):
+        causal += 0.5 if causal else 1.0  # a mechanism stated as a fact is a causal word (half of one beside others)
+    score = 2.0 * causal + 2.0 * bool(_PROLONGED.search(text))
     bare = _FOUND.sub(" ", text)  # "moving to root cause: flame graphs" names no cause
     if _ROOT.search(bare):
         score += 3.0
-    if _EXPLICIT_ROOT.search(bare):
-        score += 4.0
+    elif _FOUND_IT.search(item.body):
+        score += 5.0  # "Found it. <the cause>": the finding, told without its exclamation
+
+    if _EXPLICIT_ROOT.search(bare) or _EXPLICIT_ROOT.match(_FOUND.sub(" ", item.body).lstrip(" -*#")):
+        score += 4.0  # (a "Root cause:" label is stripped from the text)
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         score += 3.0
     elif item.heading_tag == "facts":
@@ -137,17 +152,43 @@ def causal_text(a: Analysis, item: Item) -> str:
     if not text:
         return ""
     in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
-    text = CAUSE_LABEL.sub("", text)
+    text = CAUSE_LABEL.sub("", _LIST_MARK.sub("", text))
     keep = []
+    causal = in_cause
     for part in split_sentences(text):
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
             continue
+        causal = causal or _causal(part)
+        if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
+            continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
         keep.append(part)
-    if not keep or not (in_cause or any(CAUSAL.search(p) or _PROLONGED.search(p) for p in keep)):
+    if not keep or not causal:
         return ""
     return sentence(shorten(" ".join(keep), 320))
+
+
+_EXCLAIM = re.compile(
+    r"^\W*(?:found it|got it|there it is|bingo|aha|nice|ok(?:ay)?|yes|yep|right|oh|hm+|wow|ugh|damn|of course)\W*$", re.I
+)
+"""A sentence that is only an exclamation ("Found it.")."""
+_FOUND_IT = re.compile(r"^\W*(?:found it|there it is|bingo|got it)\W", re.I)
+"""A line that opens by announcing a finding: what follows is the cause found."""
+_SPAN_LEAD = re.compile(
+    r"^\W*(?:(?:about|around|roughly|approximately|nearly|almost|over|under|just|~)\s*)?\d+(?:\.\d+)?\s*"
+    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?)\b",
+    re.I,
+)
+"""A sentence that opens with a span of time tells how long ("About 25 minutes to fix"), not why."""
+_REACTION_LEAD = re.compile(r"^\W*(?:that|this)(?:['’]s| is| was)\b", re.I)
+_REACTION_WORDS = 9
+
+
+def _reaction(part: str) -> bool:
+    """A short remark about what was just said ("That was not supposed to happen", "That was us, not them"): its
+    subject is a bare pronoun and it names no mechanism."""
+    return bool(_REACTION_LEAD.match(part)) and len(part.split()) <= _REACTION_WORDS and not _MECHANISM.search(part)
 
 
 _FOUND = re.compile(
@@ -168,10 +209,16 @@ _TELLING = re.compile(
     r"\b(?:blog ?post|status ?page|health dashboard|announcement|tweet|press release|customer (?:notice|email))\b", re.I
 )
 """Telling users about the incident: a snag there is part of the response, not what broke."""
+_SILENCE = re.compile(r"\b(?:no|nothing|never|not)\b", re.I)
 _PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
 """A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
 what to do or try, not why it happened."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
+
+
+def _causal(text: str) -> bool:
+    """Whether a text states a cause: causal wording, a mechanism stated as a plain fact, or what made it worse."""
+    return bool(CAUSAL.search(text) or STATED_MECHANISM.search(text) or _PROLONGED.search(text))
 
 
 def told(text: str, item: Item | None = None) -> str:
@@ -192,7 +239,7 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
     sig = a.sig(item)
     if item.source in ("ticket", "status") and (sig.failure or sig.symptom_report or sig.detect) and not _ROOT.search(body):
         return True  # a report of what failed names a cause only with "because", "caused by" ...
-    return sig.phase in ("impact_start", "detection") and not CAUSAL.search(body) and not _PROLONGED.search(body)
+    return sig.phase in ("impact_start", "detection") and not _causal(body)
 
 
 def candidates(a: Analysis) -> list[Statement]:
@@ -209,7 +256,7 @@ def candidates(a: Analysis) -> list[Statement]:
             continue
         in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
         body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
-        if not (CAUSAL.search(body) or in_cause or _PROLONGED.search(body)) or _not_a_cause(a, item, body):
+        if not (in_cause or _causal(body)) or _not_a_cause(a, item, body):
             continue
         text = causal_text(a, item)
         if not text:
@@ -267,8 +314,19 @@ def category(text: str) -> str | None:
     return None
 
 
+_LIST_MARK = re.compile(r"^\s*(?:#+|[-*•]|\d{1,2}[.)])\s+")
+_PRONOUN_LEAD = re.compile(r"^(?:it|that|this|they|we|there)\b", re.I)
+
+
 def short_title(text: str, words: int = 9) -> str:
-    first = _SPLIT.split(text.strip(), maxsplit=1)[0]
+    """The first clause that names something (not a list mark, not a pronoun-led fragment), at most `words` long."""
+    clauses = [c for c in _SPLIT.split(_LIST_MARK.sub("", text.strip())) if c.strip()]
+    if not clauses:
+        return ""
+    first = next(
+        (c for c in clauses if len(c.split()) >= 3 and not (_PRONOUN_LEAD.match(c.strip()) and len(c.split()) <= 5)),
+        clauses[0],
+    )
     tokens = first.split()
     if len(tokens) > words:
         tokens = tokens[:words]
@@ -384,7 +442,11 @@ def _named_trigger(a: Analysis) -> Statement | None:
 def draft_root_cause(a: Analysis) -> dict[str, Any]:
     """A RootCauseSection as a dict."""
     trigger = _trigger(a)
-    pool = [s for s in candidates(a) if s.item.id not in trigger["evidence"]]
+    # why a status post or blog post was late is part of telling users, not of what broke (saying nothing is a gap)
+    pool = [
+        s for s in candidates(a)
+        if s.item.id not in trigger["evidence"] and not (_TELLING.search(s.text) and not _SILENCE.search(s.text))
+    ]  # fmt: skip
     chosen: list[Statement] = []
     for s in pool:
         if len(chosen) >= MAX_FACTORS + 2:
@@ -413,9 +475,13 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
         # ... nor what made it worse or longer ("nobody noticed for a day"), nor why a status post or blog post was
         # late: those contributed
         first = next(
-            (s for s in chosen if not (MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text))),
+            (
+                s for s in chosen
+                if not (MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text)
+                        )
+            ),
             chosen[0],
-        )
+        )  # fmt: skip
         chosen = [first] + [s for s in chosen if s is not first]
         head = [first]
         if (
@@ -432,13 +498,14 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
         used_titles: set[str] = set()
         for i, s in enumerate(rest, 1):
             cat = category(s.text)
-            title = cat if cat and cat not in used_titles else short_title(s.text)
+            description = told(s.text, s.item)
+            title = cat if cat and cat not in used_titles else short_title(description)
             used_titles.add(title)
             factors.append(
                 {
                     "id": f"CF{i}",
                     "title": title or "Contributing factor",
-                    "description": told(s.text, s.item),
+                    "description": description,
                     "evidence": [s.item.id],
                 }
             )

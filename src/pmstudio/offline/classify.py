@@ -189,8 +189,25 @@ CAUSAL = _rx(
     r"points? at the wrong|so after|->|→|went to the whole|at once|all at once|same template|trusted|depending on|"
     r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed)\b"
 )
+STATED_MECHANISM = _rx(
+    r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|ying) on|reliance on|single point of failure|went blind|"
+    r"(?:had|has|have|there (?:was|were|is|are)) no (?!(?:impact|idea|errors?|problems?|issues?|luck|time|choice|other|"
+    r"one|reply|response|answer|news|change)\b)[\w-]+|no way to|(?:said|posted|told \w+) nothing|"
+    r"never (?:posted|told|updated|communicated|said)|"
+    r"nothing (?:alerted|alerts|fired|caught|checked|watched|monitored|prevented|stopped|blocked|paged|warned|flagged|"
+    r"tracked|tested|covered|limited|enforced)|"
+    r"(?:is|was|are|were)(?:n['’]t| not) (?:handled|caught|collected|configured|monitored|alerted|tracked|pinned|"
+    r"validated|checked|reviewed|documented|enforced|enabled|rate[- ]limited|monotonic|idempotent|atomic|bounded|unique|"
+    r"redundant|replicated|encrypted|backed up|notified|included|rotated|renewed|versioned|isolated|staged|retried|"
+    r"cleaned|cleaned up|removed|expired|deduplicated|sanitised|sanitized|escaped|locked|synchroni[sz]ed|capped)|"
+    r"un(?:handled|caught|bounded|validated|checked|pinned|limited|capped|versioned|encrypted|tracked))\b"
+)
+"""A mechanism stated as a plain fact, with no causal word: a dependency ("telemetry relied on Consul"), a missing
+safeguard ("the endpoint had no rate limit", "nothing alerted on the NS records"), a property that did not hold
+("the clock was not monotonic", "the exception isn't handled")."""
 HYPOTHESIS = _rx(
-    r"\b(?:maybe|might|could (?:this|it) be|probably|perhaps|i think|guess|wonder|hypothes\w*|whether)\b|\?|"
+    r"\b(?:maybe|might|could (?:this|it) be|probably|perhaps|i think|guess|wonder|hypothes\w*|whether|"
+    r"must have (?!to\b)|must be (?:the|a|an|it|that|this|some)\b)|\?|"
     r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real)\b"
 )
 FOLLOWUP = _rx(

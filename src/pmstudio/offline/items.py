@@ -45,7 +45,9 @@ _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
     ("actions", re.compile(
         r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|"
         r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*)\b", re.I)),
-    ("cause", re.compile(r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how)\b", re.I)),
+    ("cause", re.compile(
+        r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how|"
+        r"slow(ed|s)? (us|it|things|the \w+) down|held (us|it|things) back|got in (the|our) way|hamper\w*)\b", re.I)),
     ("lessons", re.compile(r"\b(lessons?|learn\w*|went well|went wrong|retro\w*|reflections?)\b", re.I)),
     ("timeline", re.compile(r"\b(timeline|chronology|log of events|sequence)\b", re.I)),
     ("facts", re.compile(r"\b(facts?|findings?|details?|summary|so far|forensics|what we know|known)\b", re.I)),
@@ -156,7 +158,7 @@ _SECTION_TITLE = re.compile(
 # ("- Cause: the control system for both cooling units failed", "Mechanism: ...", "Root cause - ...",
 # "cause=expired cert"); the one place this label is known: causes.py reads it too
 CAUSE_LABEL = re.compile(
-    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+)?causes?|mechanism|why(?: it happened)?|"
+    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+)?causes?(?:\s+(?:found|identified|confirmed))?|mechanism|why(?: it happened)?|"
     r"what broke|contributing(?: factors?| causes?)?)\s*(?::|=|\s[-–—]\s)\s*(?=\S)",
     re.I,
 )

@@ -246,6 +246,8 @@ _PARTICLE_NEXT = {"to", "by", "from", "in", "into", "on", "at", "during", "with"
 _ASPECT = {"stop", "start", "keep", "begin", "continue", "finish", "resume"}
 _PREPOSITION = {"after", "before", "during", "with", "from", "as", "when", "because", "due", "since", "until", "while"}
 _FUNCTION = {"the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "not", "no"}
+_QUANTIFIER = {"every", "each", "whole", "entire", "same", "next", "last", "any"}
+"""A word after which a base form is a noun ("every time", "the whole time", "the next run")."""
 
 
 def _past(base: str) -> str:
@@ -269,6 +271,8 @@ def _third(base: str) -> str:
 
 
 _BASES = set(_IRREGULAR) | set(_REGULAR)
+_PAST_ONLY = set(_IRREGULAR.values()) - _BASES
+"""Irregular past forms that are no base form ("said", "took"; not "cut" or "read"): the clause's verb is told."""
 _S_FORMS = {_third(b): b for b in _BASES}
 
 
@@ -299,12 +303,12 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         after_noun_marker = prev in _FUNCTION or prev.endswith("ing")  # "on the failing builds": a noun
         if low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next and not after_noun_marker:
             return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
-        if low in _BASES and plural and prev not in _FUNCTION:
+        if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
         if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES:
             verb = "were" if _plural(prev) else "was"
             return [*words[:n], verb, *words[n:]]
-        if low in _FINITE_WORDS or low.endswith("ed") and prev not in _FUNCTION and nxt not in _PARTICLE_NEXT:
+        if low in _FINITE_WORDS or low in _PAST_ONLY or low.endswith("ed") and prev not in _FUNCTION and nxt not in _PARTICLE_NEXT:
             return None
     return None
 

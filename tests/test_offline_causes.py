@@ -1,0 +1,111 @@
+"""Contributing factors of the offline drafter (issue 11): a mechanism stated as a plain fact is a cause ("the
+endpoint had no rate limit", "telemetry relied on the cluster", "nothing alerted on the NS records"); a remark, an
+exclamation, a time span or a late blog post is not; titles read as the description does. Each on a small
+hand-written bundle in the shapes incident material takes (chat, responders' notes, logs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.analysis import analyse
+from pmstudio.offline.causes import draft_root_cause, short_title
+from pmstudio.offline.classify import STATED_MECHANISM
+from pmstudio.offline.phrasing import past_tense
+
+T0 = datetime(2025, 2, 11, 9, 0, tzinfo=UTC)
+
+
+def causes(*rows: tuple[str, float | None, str | None, str]) -> tuple[str, list[dict[str, object]]]:
+    """(material, minutes after T0 or None, actor, text) -> (primary root cause, contributing factors)."""
+    counters: dict[str, int] = {}
+    out = []
+    for material, minute, actor, text in rows:
+        counters[material] = counters.get(material, 0) + 1
+        at = None if minute is None else T0 + timedelta(minutes=minute)
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text))
+    rc = draft_root_cause(analyse(out))
+    return str(rc["primary_root_cause"]["text"]), list(rc["contributing_factors"])
+
+
+def _text(factors: list[dict[str, object]]) -> str:
+    return " ".join(f"{f['title']}. {f['description']}" for f in factors)
+
+
+def test_mechanisms_stated_as_plain_facts_are_causes() -> None:
+    for text in (
+        "the upload endpoint had no rate limit",
+        "billing relied on the session store for every request",
+        "nothing alerted on the queue depth",
+        "the scheduler's clock was not monotonic",
+        "the parser exception isn't handled",
+        "there was no commit-confirm on the router pushes",
+    ):
+        assert STATED_MECHANISM.search(text), text
+    for text in ("there was no impact on reads", "we had no idea", "the queue is not empty", "no errors since 10:40"):
+        assert not STATED_MECHANISM.search(text), text
+
+
+def test_a_draft_whose_causes_have_no_causal_word_still_lists_them() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING UploadLatencyHigh p99=14s"),
+        ("chat.txt", 3, "mei", "uploads are timing out for everyone"),
+        ("chat.txt", 20, "mei", "one client sent 40k uploads in ten minutes. the upload endpoint had no rate limit"),
+        ("chat.txt", 25, "tom", "and the workers relied on a single shared queue, so every tenant waited behind it"),
+        ("chat.txt", 30, "tom", "nothing alerted on the queue depth, we only saw the latency"),
+        ("chat.txt", 60, "mei", "blocked the client, latency back to normal"),
+    )
+    assert root != "Not stated in the materials."
+    text = root + " " + _text(factors)
+    assert "rate limit" in text and "single shared queue" in text and "queue depth" in text
+    assert len(factors) >= 2
+
+
+def test_a_remark_an_exclamation_or_a_time_span_is_no_factor() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING ApiErrors 5xx=38%"),
+        ("chat.txt", 10, "ann", "the failover left both replicas as primary because the fencing script timed out"),
+        ("chat.txt", 11, "bo", "that's not supposed to happen with a fenced pair"),
+        ("chat.txt", 15, "ann", "found it. the fencing script waits 5s but the switch takes 12s, so it gives up"),
+        ("chat.txt", 40, "bo", "about 30 minutes to fix, longer for the reporting jobs because of the backlog"),
+        ("chat.txt", 50, "ann", "the retry loop in the fencing script has no upper bound"),
+    )
+    text = root + " " + _text(factors)
+    assert "not supposed to" not in text
+    assert "Found it" not in text and "the switch took 12s" in text
+    assert "30 minutes" not in text
+    assert "no upper bound" in text
+
+
+def test_a_late_blog_post_is_part_of_telling_users_but_saying_nothing_is_a_factor() -> None:
+    _, factors = causes(
+        ("alerts.log", 0, None, "FIRING CheckoutDown"),
+        ("chat.txt", 30, "ivo", "root cause: the token cache evicted every entry at once because its TTL was one fixed value"),
+        ("chat.txt", 90, "ivo", "blog post is live. it was late because the blog is hosted on the same cluster"),
+        ("chat.txt", 95, "kai", "we said nothing to users the whole time"),
+        ("chat.txt", 96, "kai", "and the cache refresh depended on the payment gateway being up"),
+    )
+    text = _text(factors)
+    assert "blog" not in text.lower()
+    assert "said nothing to users the whole time" in text  # not "the whole timed"
+    assert any(f["title"] == "Gap in communication with users" for f in factors)
+
+
+def test_a_factor_title_is_a_clause_that_names_something_told_as_the_description() -> None:
+    assert short_title("1. pg_dump: silently failing since the version upgrade") == "Silently failing since the version upgrade"
+    assert short_title("It was. The worker pool had no spare capacity left") == "The worker pool had no spare capacity left"
+    _, factors = causes(
+        ("alerts.log", 0, None, "FIRING LoginErrors"),
+        ("chat.txt", 5, "lu", "logins fail because the signing key rotated without the verifiers"),
+        ("notes.md", None, None, "Why it lasted"),
+        ("notes.md", None, None, "- the verifier fleet holds its keys in memory and never reloads them"),
+        ("notes.md", None, None, "- the runbook has no step for a key rotation"),
+    )
+    titles = [str(f["title"]) for f in factors]
+    assert titles and not any(" holds " in t or " has " in t for t in titles)  # titles read in the past, as descriptions do
+
+
+def test_a_past_verb_is_kept_and_a_base_form_after_every_or_whole_is_a_noun() -> None:
+    assert past_tense("we said nothing to users the whole time") == "we said nothing to users the whole time"
+    assert past_tense("ranking leaks an fd every time a term is missing") == "ranking leaks an fd every time a term was missing"
+    assert past_tense("builds fail every night") == "builds failed every night"
