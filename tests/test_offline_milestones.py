@@ -387,6 +387,8 @@ def test_a_stated_window_reads_bare_times_as_the_line_was_written_and_a_trailing
     assert start("impact 4:06 pm – 4:38 pm", T0.replace(hour=17), None) == T0.replace(hour=16, minute=6)
     # what was lost, not when: "changes made between 17:20 and 23:25" is a data window
     assert start("DB changes made between 17:20 and 23:25 (about 6 hours) were lost", T0.replace(hour=23, minute=50), None) is None
+    # a window still to come is a plan
+    assert start("maintenance 22:00-23:00 tonight, some downtime expected", T0.replace(hour=15), None) is None
     # a window of actions, not of impact
     assert start("going through the config activations around 10:46-10:47", T0.replace(hour=11), None) is None
 

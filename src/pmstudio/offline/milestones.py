@@ -140,8 +140,8 @@ def _minutes(m: re.Match[str], side: str) -> int:
 def stated_start(item: Item) -> datetime | None:
     """The start of an impact window a responder states ("slow publishing lasted 20:13-21:00 (47 minutes)", "so
     secure connections failed from 12:00 to 13:40 GMT, 100 minutes", "impact 18:42 to 19:20"), in UTC. A bare time
-    is read as the line's own time was written; a zone after the window's end applies to its start too. The start
-    is the last such moment at or before the line."""
+    is read as the line's own time was written; a zone after the window's end applies to its start too. A window
+    still to come is a plan: None."""
     if item.at is None or item.date_only or item.source in ("log", "alert"):
         return None
     text = item.body
@@ -154,13 +154,17 @@ def stated_start(item: Item) -> datetime | None:
         return None
     zone = m.group("az") or m.group("bz")
     if zone:
-        utc = _minutes(m, "a") - TZ_ABBREVIATIONS[zone.upper()] // 60
+        shift = -(TZ_ABBREVIATIONS[zone.upper()] // 60)
     else:
         written = _WRITTEN.search(item.written or "")
         shift = item.at.hour * 60 + item.at.minute - (int(written["h"]) * 60 + int(written["m"])) if written else 0
-        utc = _minutes(m, "a") + shift
-    at = item.at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(minutes=utc % 1440)
-    return at - timedelta(days=1) if at > item.at else at
+    day = item.at.replace(hour=0, minute=0, second=0, microsecond=0)
+    start, end = (day + timedelta(minutes=(_minutes(m, side) + shift) % 1440) for side in ("a", "b"))
+    if start <= item.at:
+        return start
+    # a window over midnight told after it ("19:00 to 00:55" at 01:10) began the day before; one still to come
+    # ("maintenance 22:00-23:00 tonight, some downtime") is a plan, not an impact
+    return start - timedelta(days=1) if end < start and end <= item.at else None
 
 
 def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
