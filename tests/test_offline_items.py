@@ -109,3 +109,35 @@ def test_a_factor_no_follow_up_addresses_gets_the_missing_safeguard_as_its_item(
     assert len(control) == 1 and control[0]["factor_ids"] == ["CF2"] and control[0]["evidence"] == ["notes.md:6"]
     for item in items:
         assert not item_problems(ActionItem.model_validate(item), {"CF1", "CF2"}), item["title"]
+
+
+def test_follow_ups_in_notes_shorthand_are_all_kept() -> None:
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.offline.phrasing import is_blameful
+
+    notes = "\n".join([
+        "# Queue outage notes",
+        "",
+        "## Follow-ups",
+        "- patch the consumer retry loop (done) + roll the patched consumer to every region (done)",
+        "- chaos testing / fault injection for broker failover",
+        "- discuss pinning broker versions vs testing new releases first",
+        "- batching back only after the new implementation is load tested at peak volume",
+    ])
+    b, _ = bundle_from_materials([Material(name="notes.md", kind="notes", content=notes)], id="q", redact=False)
+    titles = [i["title"] for i in draft_section(parse_prompt(render_evidence(b) + render_task("actions")))["action_items"]]
+    assert titles[:5] == [
+        "Patch the consumer retry loop (done)",  # "+" joins two items, as ";" does
+        "Roll the patched consumer to every region (done)",
+        "Add chaos testing / fault injection for broker failover",  # a fault injected on purpose blames nobody
+        "Discuss pinning broker versions vs testing new releases first",  # "first" orders two options here
+        "Reintroduce batching only after the new implementation is load tested at peak volume",
+    ]
+    assert is_blameful("it was my fault") and is_blameful("whose fault is this") and not is_blameful("fault tolerance tests")
+    assert verb_first("fix it first") and _vague_tail("Fix it first")
+
+
+def _vague_tail(title: str) -> bool:
+    from pmstudio.offline.actions import _VAGUE
+
+    return bool(_VAGUE.search(title))

@@ -63,7 +63,7 @@ _CUES = (
 )
 _VERBS = set(
     """add adopt agree alert allow analyse analyze announce approve archive ask assign audit automate backfill backport
-    batch begin block build bump cache call canary cap change check clean codify collect conduct configure confirm
+    batch begin block build bump cache call canary cap change check clean codify collect conduct configure confirm roll
     consolidate contact continue create decide decouple define delete deploy deprecate design detect determine develop
     disable document downgrade drill emit enable encrypt enforce engage enhance ensure escalate expand expire expose extend
     find fix fund fuzz gate give guard harden hold identify implement improve include increase inform inspect instrument
@@ -108,7 +108,7 @@ _HUMAN_FIX = re.compile(
     re.I,
 )
 _VAGUE = re.compile(
-    r"^\w+ (?:it|this|that|them|things?)(?: \w+)?$|\b(?:until then|for now|right now|later|first|for this)$|"
+    r"^\w+ (?:it|this|that|them|things?)(?: \w+)?$|\b(?:until then|for now|right now|later|(?:it|this|that|them|these|those) first|for this)$|"
     r"\bfollow-?ups?$",
     re.I,
 )
@@ -188,6 +188,7 @@ def _base(word: str) -> str:
 # is done and to which thing named. The rewrites below keep the responders' words and only name the action.
 _ASK_US = re.compile(r"^(?:can|could|should|shall)\s+we\s+(?P<rest>.+)$", re.I)
 _ASK_BE = re.compile(r"^(?P<modal>can|could|should|will|would)\s+(?P<subj>[^,;:?]{2,60}?)\s+(?P<rest>be\s+.+)$", re.I)
+_BACK_AFTER = re.compile(r"^(?P<thing>[\w' -]{2,40}?)\s+back\s+(?P<cond>(?:only\s+)?(?:after|once|when|until)\s+.+)$", re.I)
 _RULE_ON_ALL = re.compile(r"^(?:nobody|no one|everyone|everybody)\s+\w+s\b", re.I)
 _NEEDS = re.compile(r"^(?P<subj>(?:every|all|each)\b[^,;:]{2,60}?)\s+needs?\s+(?P<obj>(?:an?|the|its|their)\b.+)$", re.I)
 _GOAL = re.compile(
@@ -237,6 +238,9 @@ def _verb_first(phrase: str) -> str:
     able = re.match(r"^(?:we\s+(?:need|want)\s+to\s+)?be able to\s+(?P<rest>.+)$", p, re.I)
     if able:
         return f"Make it possible to {able.group('rest')}"
+    back = _BACK_AFTER.match(p)
+    if back:  # "streaming back only after a new implementation is tested": reintroduced on a condition
+        return f"Reintroduce {back.group('thing')} {back.group('cond')}"
     if _QUESTION.match(p):
         p = p.rstrip("?").rstrip()
         us, be = _ASK_US.match(p), _ASK_BE.match(p)
@@ -316,7 +320,8 @@ def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
                 part = new
                 is_list = is_list or repl == "add "
                 break
-        pieces = [q for p in _split_top(part, ";") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
+        # "plug the leak (done) + deploy the fix (done)": notes join two items with "+" as with ";"
+        pieces = [q for p in _split_top(part, ";+") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
         if is_list:
             pieces = [q for p in pieces for q in _split_top(re.sub(r",?\s+and\s+(?=[a-z])", ", ", p), ",")]
         for piece in pieces:
