@@ -169,13 +169,16 @@ def stated_start(item: Item) -> datetime | None:
 
 def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
     """The first line at the start of an impact window the responders state, when it is no later than `limit`."""
+    times: list[datetime] = []
     for item, sig in told:
         if sig.hypothesis or sig.followup:
             continue
         at = stated_start(item)
         if at is None or at > limit:
             continue
-        there = [p for p in timed if timedelta(0) <= _at(p) - at < timedelta(minutes=1) and not p[0].date_only]
+        times = times or [_at(p) for p in timed]  # time-sorted, as `timed` is
+        lo, hi = bisect_left(times, at), bisect_left(times, at + timedelta(minutes=1))
+        there = [p for p in timed[lo:hi] if not p[0].date_only]
         # the line that tells what went wrong at that minute (a machine line first, as for any start), else the first
         hurt = [p for p in there if (p[1].failure or p[1].failure_weak or p[1].explicit_start or p[1].change) and not p[1].hypothesis]
         machine = [p for p in hurt if p[0].source in ("log", "alert", "pager")]
