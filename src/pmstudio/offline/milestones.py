@@ -25,7 +25,7 @@ A recap line telling several moments ("22:01 alerts; 22:20 revert; 22:54 restore
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -354,17 +354,19 @@ def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> I
         if (p[1].recovery_full > p[1].recovery_partial or (p[1].resolved and p[1].phase != "communication"))
         and not (p[1].hypothesis or p[1].mit_negative or p[1].followup) and p[0].source != "status"
     ]  # fmt: skip
-    done = [p for p in ok if p[1].mit_done and not p[1].mit_progress]
-    for p in sorted(ok, key=lambda q: (_at(q), q[0].order)):
+    end_at = [_at(p) for p in ends]  # `timed` is in time order, so are its subsets
+    done_at = [_at(p) for p in ok if p[1].mit_done and not p[1].mit_progress]
+    for p in ok:
         item, s = p
         if s.mit_done and not s.mit_progress or s.hypothesis or s.finding or PLAN.search(item.body):
             continue
         if not (s.mit_progress or STARTED.search(item.body) or _opens_under_way(item)):
             continue
-        end = _earliest([q for q in ends if timedelta(0) < _at(q) - _at(p) <= SETTLE_WINDOW])
-        if end is None or end.at is None:
+        i = bisect_right(end_at, _at(p))
+        if i == len(end_at) or end_at[i] - _at(p) > SETTLE_WINDOW:
             continue
-        if not any(_at(p) < _at(q) <= end.at for q in done):  # type: ignore[operator]
+        j = bisect_right(done_at, _at(p))
+        if j == len(done_at) or done_at[j] > end_at[i]:  # nothing completed between the action and the recovery
             return item
     return None
 
