@@ -459,3 +459,26 @@ def test_a_planned_or_guessed_change_is_not_a_mitigation() -> None:
         ("chat.txt", 50, "eva", "render failures back to baseline after the cache expired on its own"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(50)
+
+
+def test_a_mitigation_only_named_or_attempted_in_vain_leaves_the_mitigation_empty() -> None:
+    estimate = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Hall 2 inlet temperature above 40C, hosts powering off"),
+        ("chat.txt", 20, "li", "HVAC team estimate: about 1 hour to repair the failed units"),
+        ("chat.txt", 140, "li", "DC says the HVAC repair is taking longer than the hour"),
+    ))  # fmt: skip
+    assert at(estimate, "mitigated") is None
+    failed = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Checkout 5xx above 10%"),
+        ("chat.txt", 9, "li", "rollback failed: the deploy pipeline is blocked by the same auth errors"),
+    ))  # fmt: skip
+    assert at(failed, "mitigated") is None
+
+
+def test_without_any_action_the_first_recovery_is_the_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: RPC error ratio above 5%"),
+        ("chat.txt", 30, "li", "request volume subsiding, error ratio back to baseline"),
+        ("chat.txt", 60, "li", "stable for 30 minutes. nothing was changed on our side, resolved"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(30)

@@ -15,7 +15,9 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   ("rollback resolved it": its first completed instance, else when it got under way); else the first completed,
   successful mitigation with its own full recovery signal; else one followed by recovery within a quarter of an
   hour; else an action under way that nothing completed before full recovery within the hour; else the first
-  completed one (when it halts the service, "issuance halted", the later act that re-enables it); else the first one.
+  completed one (when it halts the service, "issuance halted", the later act that re-enables it); else, when no
+  action is named, the first recovery. An action only named (not done, not under way before recovery) or only
+  attempted in vain leaves it empty: a wrong time costs more than an empty one.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
 - resolution: see `find_resolved`.
 
@@ -460,9 +462,10 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         return _earliest(resumed) or first
     if first is not None:
         return first
-    steady = _earliest([p for p in ok if not p[1].mit_progress])
-    if steady is not None:
-        return steady
+    if any(not p[1].mit_progress for p in ok):
+        # an action named but neither done nor followed by recovery ("estimate: about 1 hour to repair the failed
+        # units"): no time of mitigation is stated, so none is filled (a wrong time costs more than an empty one)
+        return None
     recovered = [
         p
         for p in timed
@@ -470,7 +473,9 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         and (p[1].recovery_full > p[1].recovery_partial or p[1].recovery_weak or (p[1].resolved and p[1].phase != "communication"))
         and not p[1].hypothesis
     ]
-    return _earliest(recovered) or _earliest(pool)
+    # nothing was done (it recovered on its own), or only attempts that failed or were still under way: the
+    # first recovery, else nothing (a failed attempt or a status post is no mitigation)
+    return _earliest(recovered)
 
 
 MITIGATED = re.compile(r"\bmitigat", re.I)
