@@ -414,6 +414,7 @@ def test_the_responders_notes_telling_of_a_report_record_the_detection() -> None
     a = analyse(lines(
         ("chain.log", 0, None, "node-watch head client=v2.3 number=88120 agree=false"),
         ("chat.txt", 19, "odile", "two head hashes out there, old and new clients disagree"),
+        ("notes.md", 2, None, "old clients fork off at block 88120. Nobody noticed for a while"),
         ("notes.md", 19, None, "a node operator reports the disagreement in the dev channel, we start looking"),
         ("chat.txt", 79, "rui", "confirmed: that block trips the bug, the old client crashes its state check"),
     ))  # fmt: skip

@@ -86,6 +86,14 @@ def find_detected(timed: Timed) -> Item | None:
     return _detected(clocked) or _detected(timed)
 
 
+UNNOTICED = re.compile(
+    r"\b(?:nobody|no one|no-one|none of us|never|not|without anyone)\b[^.;]{0,20}\b(?:notic\w*|report\w*|spott\w*|"
+    r"saw|seen|discover\w*)\b|\bunnoticed\b",
+    re.I,
+)
+"""A detection that did not happen ("builds started failing at 00:55. Nobody noticed for a day")."""
+
+
 def _detected(timed: Timed) -> Item | None:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
@@ -115,7 +123,10 @@ def _detected(timed: Timed) -> Item | None:
     ]
     # the responders' notes telling of a report ("13:09 a user reports the split in the channel, we start looking")
     # record the detection even when the report names no failure word
-    noted = [p for p in timed if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm]
+    noted = [
+        p for p in timed
+        if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm and not UNNOTICED.search(p[0].body)
+    ]  # fmt: skip
     return _earliest(human + noted)
 
 
