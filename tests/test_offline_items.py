@@ -71,6 +71,13 @@ def test_a_direction_is_phrased_as_the_action_it_asks_for(phrase: str, expected:
         ("No alert fired for any of this, we only saw it on the graph.", ""),  # "no" opens a clause: nothing named
         ("Disk usage was on the graph the whole time. No alert on it.", ""),  # "it": the thing is not named here
         ("The cache TTL was set to a week by a typo.", ""),
+        ("No alert rules exist for queue depth; lag was only on a dashboard.", "Add alert rules for queue depth"),
+        # a step the factor names as undone is the action, when its verb is one
+        ("Workers crashed on the payload, the parse error was not handled.", "Handle the parse error"),
+        ("Broker logs not collected centrally.", "Collect broker logs centrally"),
+        ("Linux hosts were not affected.", ""),  # "affect" is no action to take
+        ("The smoke test covers publishing; downloads were never added to that.", ""),  # added to what: not said here
+        ("The schema was not reviewed by the data team.", ""),  # a direction ("review"), not an action
     ],
 )
 def test_a_factor_that_names_a_missing_safeguard_says_what_to_add(description: str, expected: str) -> None:

@@ -63,14 +63,14 @@ _CUES = (
 )
 _VERBS = set(
     """add adopt agree alert allow analyse analyze announce approve archive ask assign audit automate backfill backport
-    batch begin block build bump cache call canary cap change check clean codify collect conduct configure confirm roll
+    batch begin block build bump cache call canary cap change check clean codify collect conduct configure confirm
     consolidate contact continue create decide decouple define delete deploy deprecate design detect determine develop
     disable document downgrade drill emit enable encrypt enforce engage enhance ensure escalate expand expire expose extend
-    find fix fund fuzz gate give guard harden hold identify implement improve include increase inform inspect instrument
+    find fix fund fuzz gate give guard handle harden hold identify implement improve include increase inform inspect instrument
     introduce inventory investigate invite isolate keep label limit list load-test lower make map measure meet migrate
     mirror monitor move notify offer page patch permit pin plug post practice prevent protect provide publish purge raise
     rate-limit rebuild reconcile record reduce refactor regenerate rehearse reissue remove rename renew replace replicate
-    report reproduce request require resync restore restrict retire retry revisit revoke rework rotate route run schedule
+    report reproduce request require resync restore restrict retire retry revisit revoke rework roll rotate route run schedule
     scope script seek separate set shard share simulate skip snapshot speak split stage stagger standardise standardize
     start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
     watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
@@ -191,8 +191,10 @@ _ASK_BE = re.compile(r"^(?P<modal>can|could|should|will|would)\s+(?P<subj>[^,;:?
 _BACK_AFTER = re.compile(r"^(?P<thing>[\w' -]{2,40}?)\s+back\s+(?P<cond>(?:only\s+)?(?:after|once|when|until)\s+.+)$", re.I)
 _RULE_ON_ALL = re.compile(r"^(?:nobody|no one|everyone|everybody)\s+\w+s\b", re.I)
 _NEEDS = re.compile(r"^(?P<subj>(?:every|all|each)\b[^,;:]{2,60}?)\s+needs?\s+(?P<obj>(?:an?|the|its|their)\b.+)$", re.I)
+_DIRECTIONS = ("revisit", "review", "improve", "enhance", "rethink")
+"""Verbs that name a direction, not an action: a title opening with one says where to go, not what to do."""
 _GOAL = re.compile(
-    r"^(?:revisit|review|improve|enhance|rethink)\s+(?P<obj>[^:;,]{3,60}?)(?:\s*:\s*|\s+so(?: that)?\s+)"
+    rf"^(?:{'|'.join(_DIRECTIONS)})\s+(?P<obj>[^:;,]{{3,60}}?)(?:\s*:\s*|\s+so(?: that)?\s+)"
     r"(?P<goal>(?:[\w'-]+\s+){1,6}?(?:must|should|needs? to|has to|have to|can|cannot|can't|does|do|doesn't|don't|"
     r"will|won't|is|are|stays?|gets?)\b.+)$",
     re.I,
@@ -444,6 +446,7 @@ def _link(title: str, factors: list[dict[str, Any]]) -> list[str]:
 # remediation ("Add a canary stage", "Give customers control over ..."). Only the thing the factor names is used.
 _NO = re.compile(r"(?:^|[;:]\s*|(?:\b(?:there (?:was|is|were|are)|(?:we|they) (?:had|have)|(?P<subj>[\w/-]+(?:\s[\w/-]+){0,3}?) "
                  r"(?:had|has|have)))\s+)no\s+(?P<thing>[a-z](?:[^,;:.()]|\.(?=\S)){2,90})", re.I)
+_EXIST = re.compile(r"\s+(?:existed|exists?)(?=\s+(?:for|on|in|of|to|at)\b)", re.I)
 _THING_END = re.compile(
     r"\s+(?:at all|existed|exists?|whatsoever|anywhere|so|because|but|and then|which|while|,|that (?:was|is|were|are))\b.*$", re.I
 )
@@ -485,13 +488,45 @@ def _same_thing(remedy_title: str, title: str) -> bool:
     return bool(want) and len(want & _stems(title)) * 2 >= len(want)
 
 
+# "the exception was not handled", "node logs not collected centrally": a step left undone names the action
+_UNDONE = re.compile(
+    r"(?:^|,\s+|;\s+)(?P<np>(?:(?:the|a|an|its|their|our)\s+)?[\w-]+(?:\s+[\w/-]+){0,3}?)\s+(?:(?:was|were|is|are|got)\s+)?"
+    r"(?:not|never)\s+(?P<done>[a-z]+ed)\b(?P<rest>[^,;.]{0,60})",
+    re.I,
+)
+
+
+def _base_verb(participle: str) -> str | None:
+    """The verb of a regular past participle ("handled" -> "handle", "pinned" -> "pin"), when it is a known action."""
+    w = participle.lower()
+    for cand in (w[:-1], w[:-2], w[:-3], w[:-3] + "y"):
+        if cand in _VERBS and cand not in _DIRECTIONS:
+            return cand
+    return None
+
+
+def _undone(part: str) -> str:
+    m = _UNDONE.search(part)
+    verb = _base_verb(m.group("done")) if m else None
+    if m is None or verb is None or _SPEAKER_PRONOUN.match(m.group("np")) or _TOLD.search(m.group("rest")):
+        return ""
+    if _ENDS_ON_PRONOUN.search(m.group("rest").rstrip()):
+        return ""  # "downloads were never added to that": to what, this factor does not say
+    np = m.group("np")
+    return f"{verb.capitalize()} {np[0].lower()}{np[1:]}{m.group('rest').rstrip()}"
+
+
 def remedy(description: str) -> str:
-    """The safeguard a factor names as missing, as a verb-first action; "" when it names none."""
+    """The safeguard a factor names as missing or the step it names as undone, as a verb-first action; "" when it
+    names neither."""
     for part in split_sentences(description) or [description]:
         m = _NO.search(part)
         if m is None:
+            if undone := _undone(part):
+                return undone
             continue
-        thing = _THING_END.sub("", m.group("thing").strip()).strip(" -")
+        thing = _EXIST.sub("", m.group("thing").strip())  # "no alert rules exist for disk usage"
+        thing = _THING_END.sub("", thing).strip(" -")
         words = thing.split()
         if not 1 <= len(words) <= 10 or _ENDS_ON_PRONOUN.search(thing) or _TOLD.search(thing) or _CLAUSE_VERB.search(thing):
             continue  # "no alert fired for any of this": no names the subject of a clause, not a missing thing
