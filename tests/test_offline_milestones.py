@@ -483,3 +483,22 @@ def test_without_any_action_the_first_recovery_is_the_mitigation() -> None:
         ("chat.txt", 60, "li", "stable for 30 minutes. nothing was changed on our side, resolved"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(30)
+
+
+def test_a_stated_window_of_days_names_the_day_impact_began() -> None:
+    rows = [
+        EvidenceLine(id="notes.md:3", at=datetime(2024, 1, 9, tzinfo=UTC), actor=None, date_only=True,
+                     text="(date only): the resolver change that skips the second lookup went live"),
+        EvidenceLine(id="notes.md:9", at=None, actor=None, text="Went unnoticed from 2024-01-09 to 2024-05-14."),
+        EvidenceLine(id="notes.md:10", at=None, actor=None, text="DB rows written 2024-01-02 to 2024-01-05 were re-checked."),
+        EvidenceLine(id="pager.json:1", at=minute(8), actor=None, text="trigger_log_entry: compliance incident opened: lookups skipped"),
+    ]  # fmt: skip
+    a = analyse(rows)
+    assert at(a, "detected") == minute(8)
+    started = a.milestones.started
+    assert started is not None and started.id == "notes.md:3" and started.date_only
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.milestones import stated_start_day
+
+    days = [stated_start_day(it) for it in build_items(rows[1:3])]
+    assert days == [datetime(2024, 1, 9).date(), None]  # a window of data written is not the impact's

@@ -131,7 +131,7 @@ def analyse(evidence: list[EvidenceLine], *, incident_id: str = "", title: str |
         signals=signals,
         people=people,
         timed=timed,
-        milestones=find_milestones(timed),
+        milestones=find_milestones(timed, [(it, signals[it.order]) for it in items if it.at is None]),
         by_id={it.id: it for it in items},
     )
 

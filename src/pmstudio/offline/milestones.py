@@ -30,7 +30,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pmstudio.lints.quantities import find_durations
 from pmstudio.offline.classify import (
@@ -137,7 +137,11 @@ WINDOW = re.compile(
     re.I,
 )
 """A window of time as written: "20:13-21:00", "12:00 to 13:40 GMT", "4:06 pm – 4:38 pm"."""
-_WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window)\b", re.I)
+_WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window|exposure|unnoticed|undetected)\b", re.I)
+DAY_WINDOW = re.compile(
+    r"(?<![\d-])(?P<a>\d{4}-\d{2}-\d{2})\s*(?:-|–|—|to|until|till|through|and)\s*(?P<b>\d{4}-\d{2}-\d{2})(?![\d-])", re.I
+)
+"""A window of days as written: "from 2019-07-25 to 2020-02-29", "exposure window 2023-03-03 to 2024-06-21"."""
 _DATA_WINDOW = re.compile(r"\b(?:data|changes?|writes?|written|made|created|commits?)\b", re.I)
 """A span of data ("DB changes made between 17:20 and 23:25 were lost") is what was lost, not when impact was."""
 _WRITTEN = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")
@@ -155,14 +159,9 @@ def stated_start(item: Item) -> datetime | None:
     secure connections failed from 12:00 to 13:40 GMT, 100 minutes", "impact 18:42 to 19:20"), in UTC. A bare time
     is read as the line's own time was written; a zone after the window's end applies to its start too. A window
     still to come is a plan: None."""
-    if item.at is None or item.date_only or item.source in ("log", "alert"):
+    if item.at is None or item.date_only or not _impact_window(item):
         return None
-    text = item.body
-    if _DATA_WINDOW.search(text):
-        return None
-    if not (find_durations(text) or _WINDOW_WORDS.search(text) or FAIL_STRONG.search(text) or FAIL_WEAK.search(text)):
-        return None
-    m = WINDOW.search(text)
+    m = WINDOW.search(item.body)
     if m is None:
         return None
     zone = m.group("az") or m.group("bz")
@@ -180,6 +179,29 @@ def stated_start(item: Item) -> datetime | None:
     return start - timedelta(days=1) if end < start and end <= item.at else None
 
 
+def _impact_window(item: Item) -> bool:
+    """The line tells of impact over a window (not of data written in it, not of actions)."""
+    text = item.body
+    if item.source in ("log", "alert") or _DATA_WINDOW.search(text):
+        return False
+    return bool(find_durations(text) or _WINDOW_WORDS.search(text) or FAIL_STRONG.search(text) or FAIL_WEAK.search(text))
+
+
+def stated_start_day(item: Item) -> date | None:
+    """The first day of an impact window of days a line states ("went unnoticed from 2019-07-25 to 2020-02-29",
+    "exposure window 2023-03-03 to 2024-06-21"); the line needs no time of its own."""
+    if not _impact_window(item):
+        return None
+    m = DAY_WINDOW.search(item.body)
+    if m is None:
+        return None
+    try:
+        first, last = date.fromisoformat(m["a"]), date.fromisoformat(m["b"])
+    except ValueError:
+        return None
+    return first if first <= last else None
+
+
 def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
     """The first line at the start of an impact window the responders state, when it is no later than `limit`."""
     times: list[datetime] = []
@@ -187,6 +209,13 @@ def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
         if sig.hypothesis or sig.followup:
             continue
         at = stated_start(item)
+        day = stated_start_day(item) if at is None else None
+        if day is not None and day <= limit.date():
+            # the window's first day: a line of that day that tells what went wrong or changed, else the first
+            on_day = [p for p in timed if _at(p).date() == day]
+            told_of = [p for p in on_day if (p[1].failure or p[1].failure_weak or p[1].explicit_start or p[1].change) and not p[1].hypothesis]
+            if on_day:
+                return _earliest(told_of) or _earliest(on_day)
         if at is None or at > limit:
             continue
         times = times or [_at(p) for p in timed]  # time-sorted, as `timed` is
@@ -541,11 +570,12 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     return _latest([*weak, *completed, *announced])
 
 
-def find_milestones(timed: Timed) -> Milestones:
+def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
-    are then not computed from it)."""
+    are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
+    2019-07-25 to 2020-02-29")."""
     m = Milestones()
-    told = timed
+    told = [*timed, *untimed]
     timed = [p for p in timed if not p[1].summary]  # a recap line is not the moment it is dated at
     m.detected = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
