@@ -2,10 +2,13 @@
 
 Each milestone is an evidence item, so its time is that item's `at`: never computed or rounded.
 
-- detection: the first page (PagerDuty trigger or a "paged" message); else the first alert firing
-  (a warning-severity alert notifies, it does not page); else the first acknowledgement, report or told symptom of a
-  problem; else the first human symptom report.
-- impact start: the first failure before detection. Machine evidence (logs, alerts) is trusted as
+- detection: the first page (PagerDuty trigger or a "paged" message; not "no alert fired"); else the first alert
+  firing (a warning-severity alert notifies, it does not page); else the first acknowledgement, report or told
+  symptom of a problem; else the first human symptom report or responders' note of a report. A day without a time
+  detects only when no timed line does.
+- impact start: the start of an impact window the responders state ("slow publishing lasted 20:13-21:00", "went
+  unnoticed from 2019-07-25 to 2020-02-29"), when a line is dated there; else the first failure before detection.
+  Machine evidence (logs, alerts) is trusted as
   is; when the first failure is a human report, a change shortly before it (a deploy, a push, a
   published update) is taken as the start instead. When the detecting alert names a cause rather than
   a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection;
