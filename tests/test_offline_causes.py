@@ -109,3 +109,29 @@ def test_a_past_verb_is_kept_and_a_base_form_after_every_or_whole_is_a_noun() ->
     assert past_tense("we said nothing to users the whole time") == "we said nothing to users the whole time"
     assert past_tense("ranking leaks an fd every time a term is missing") == "ranking leaks an fd every time a term was missing"
     assert past_tense("builds fail every night") == "builds failed every night"
+
+
+def test_a_capability_gap_is_a_cause_a_recovery_and_a_silence_to_users_are_not_the_root() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING ReplicaReadErrors"),
+        ("chat.txt", 20, "eda", "root cause: the compaction job dropped live rows because the index on events pointed at stale entries"),
+        ("chat.txt", 30, "eda", "ran the integrity checker on it: clean. it can't see this kind of index damage"),
+        ("chat.txt", 35, "fox", "we never posted a single update for users during this"),
+        ("pager.json", 60, "fox", "annotate_log_entry: site up again after rebuilding the index and restarting the job"),
+    )
+    assert "compaction job" in root
+    text = _text(factors)
+    assert "could not see this kind of index damage" in text
+    assert "never posted" in text and "site up again" not in text.lower()
+
+
+def test_a_passive_never_tested_is_no_blame_and_a_clause_blaming_once_told_is_left_out() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING DownloadErrors"),
+        ("notes.md", None, None, "What made it worse"),
+        ("notes.md", None, None, "- the new tests used a prefix unlike production, so the production path was never tested"),
+        ("chat.txt", 40, "gus", "I got paged as the backup but I have no access to that box, and I don't know its internals"),
+    )
+    text = root + " " + _text(factors)
+    assert "was never tested" in text
+    assert "no access to that box" in text and "internals" not in text

@@ -31,7 +31,14 @@ from pmstudio.offline.classify import (
     TRIGGER_CONDITION,
 )
 from pmstudio.offline.items import CAUSE_LABEL, Item
-from pmstudio.offline.phrasing import capitalise_sentences, past_tense, sentence, shorten, split_sentences
+from pmstudio.offline.phrasing import (
+    capitalise_sentences,
+    is_blameful,
+    past_tense,
+    sentence,
+    shorten,
+    split_sentences,
+)
 from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.schema import NOT_STATED
 
@@ -62,6 +69,12 @@ _EXPLICIT_ROOT = re.compile(r"\b(?:root cause|the cause (?:is|was)|caused by)\b"
 _IMPACT_ONLY = re.compile(r"\b(?:not affected|were affected|unaffected|users? affected)\b", re.I)
 _SPLIT = re.compile(r"[,;:.]\s+|\s+(?:so|because|which|and then|but)\s+")
 
+_COMM_GAP = re.compile(
+    r"\b(said nothing|(?:no|never|not|nothing) (?:\w+ )?(?:communicat\w*|updates?|posted|told|informed|notified)|"
+    r"communicat\w*)\b",
+    re.I,
+)
+"""Users left uninformed ("we said nothing to users", "never posted an update"): a gap in the response."""
 _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Data integrity", re.compile(r"\b(corrupt\w*|index|replica\w*|backup|heap)\b", re.I)),
     (
@@ -87,14 +100,7 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Access and permissions", re.compile(r"\b(owner|permission\w*|access|admin|break-glass)\b", re.I)),
     ("Documentation gap", re.compile(r"\b(docs?|documentation|runbook)\b", re.I)),
     ("Resource limit", re.compile(r"\b(memory|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
-    (
-        "Gap in communication with users",
-        re.compile(
-            r"\b(said nothing|(?:no|never|not|nothing) (?:\w+ )?(?:communicat\w*|updates?|posted|told|informed|notified)|"
-            r"communicat\w*)\b",
-            re.I,
-        ),
-    ),
+    ("Gap in communication with users", _COMM_GAP),
     ("Third-party dependency", re.compile(r"\b(provider|vendor|upstream|third[- ]party|external)\b", re.I)),
     ("Limited forensic data", re.compile(r"\b(retention|history|days of|no record)\b", re.I)),
     (
@@ -134,8 +140,10 @@ def _score(a: Analysis, item: Item, text: str) -> float:
     score += min(0.5 * len(_MECHANISM.findall(text)), 2.0)
     if _IMPACT_ONLY.search(text):
         score -= 2.0
-    if (sig.symptom_report or sig.phase == "detection" or sig.mit_done or sig.resolved) and not _PROLONGED.search(text):
-        score -= 3.0  # ("nobody noticed" is no detection)
+    if (sig.symptom_report or sig.phase == "detection" or sig.mit_done or sig.resolved) and not (
+        _PROLONGED.search(text) or STATED_MECHANISM.search(text)
+    ):
+        score -= 3.0  # ("nobody noticed" is no detection; "pg_amcheck can't see this corruption" names a gap)
     words = len(text.split())
     if words < 6:
         score -= 2.0
@@ -163,10 +171,28 @@ def causal_text(a: Analysis, item: Item) -> str:
         causal = causal or _causal(part)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
             continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
-        keep.append(part)
+        part = _unblamed(part)  # a clause that blames once told ("and I don't know X" -> "and they did not know X")
+        if part:
+            keep.append(part)
     if not keep or not causal:
         return ""
     return sentence(shorten(" ".join(keep), 320))
+
+
+_CLAUSE_SEP = re.compile(r"(,?\s+(?:and|but)\s+|,\s+)")
+
+
+def _unblamed(part: str) -> str:
+    """`part` without the clauses that blame someone once told in the past ("" when every clause does)."""
+    if not is_blameful(past_tense(part)):
+        return part
+    pieces = _CLAUSE_SEP.split(part)
+    kept: list[str] = []
+    for i in range(0, len(pieces), 2):
+        clause = pieces[i]
+        if clause.strip() and not is_blameful(past_tense(clause)):
+            kept += [pieces[i - 1], clause] if kept and i else [clause]
+    return "".join(kept).strip(" ,")
 
 
 _EXCLAIM = re.compile(
@@ -199,7 +225,8 @@ _FOUND = re.compile(
 """A mention of the root cause being looked for or found, with no cause after it."""
 _PROLONGED = re.compile(
     r"\b(?:(?:more|worse|longer|slower) than (?:expected|planned|estimated|the \w+)|surprise|not supposed to|"
-    r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|again after|"
+    r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|"
+    r"(?<!\bup )(?<!\bback )(?<!\bworking )(?<!\bfine )(?<!\bhealthy )(?<!\bnormal )again after|"
     r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed)\b",
     re.I,
 )
@@ -478,7 +505,7 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             (
                 s for s in chosen
                 if not (MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text)
-                        )
+                        or _COMM_GAP.search(s.text))
             ),
             chosen[0],
         )  # fmt: skip

@@ -194,6 +194,7 @@ STATED_MECHANISM = _rx(
     r"(?:had|has|have|there (?:was|were|is|are)) no (?!(?:impact|idea|errors?|problems?|issues?|luck|time|choice|other|"
     r"one|reply|response|answer|news|change)\b)[\w-]+|no way to|(?:said|posted|told \w+) nothing|"
     r"never (?:posted|told|updated|communicated|said)|"
+    r"(?:can['’]?t|cannot|could not|couldn['’]t) (?:see|detect|catch|handle|bootstrap|cope with|keep up|scale|tolerate)|"
     r"nothing (?:alerted|alerts|fired|caught|checked|watched|monitored|prevented|stopped|blocked|paged|warned|flagged|"
     r"tracked|tested|covered|limited|enforced)|"
     r"(?:is|was|are|were)(?:n['’]t| not) (?:handled|caught|collected|configured|monitored|alerted|tracked|pinned|"

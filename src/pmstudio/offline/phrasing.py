@@ -21,7 +21,7 @@ _BLAME = re.compile(
     r"\bcan['’]?t believe\b|\bunbelievabl\w*|\bepic fail\b|\bwtf\b|\bfacepalm\b|\breally\s*\?|"
     r"\bnot what we asked\b|\bon the [\w-]+ team\b|\bthat was me\b|\bme,? apparently\b|"
     r"\bmy bad\b|\bnobody (?:ever )?(?:tests?|checks?|bothered)\b|\bno excuse\b|\bnot (?:my|our) problem\b|"
-    r"\bdidn['’]t check\b|\bwithout looking\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|\bnever (?:load )?tested\b|"
+    r"\bdidn['’]t check\b|\bwithout looking\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bis )(?<!\bare )\bnever (?:load )?tested\b|"
     r"\bpure\b|\bentirely (?:my|his|her|their)\b|\bidiot\w*|\bdumb\b|\bmoron\w*|\bembarrass\w*|\bshame\w*|"
     r"\b\w+['’]s (?:push|change|commit|deploy|pr|script|config|code)\b[^.;]{0,30}\b(?:broke|caused|took down|killed)\b",
     re.I,
@@ -229,7 +229,7 @@ _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "brok
 _AUX = (
     (re.compile(r"\bisn['’]t\b", re.I), "was not"), (re.compile(r"\baren['’]t\b", re.I), "were not"),
     (re.compile(r"\b(?:don['’]t|doesn['’]t|do not|does not)\b", re.I), "did not"),
-    (re.compile(r"\b(?:can['’]t|cannot|can not)\b", re.I), "could not"), (re.compile(r"\bwon['’]t\b", re.I), "would not"),
+    (re.compile(r"\b(?:can['’]?t|cannot|can not)\b", re.I), "could not"), (re.compile(r"\bwon['’]t\b", re.I), "would not"),
     (re.compile(r"\b(?:hasn['’]t|haven['’]t)\b", re.I), "had not"),
     (re.compile(r"\b(it|that|this|there|what)['’]s\b", re.I), r"\1 was"),
     (re.compile(r"(?<!\bthat )(?<!\bwhat )\bis\b"), "was"), (re.compile(r"\bare\b"), "were"), (re.compile(r"\bam\b"), "was"),
