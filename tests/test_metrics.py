@@ -224,6 +224,8 @@ def test_field_precision_counts_misfiled_fields() -> None:
         ("Re-introduce the CPU guard for regular expressions", True),  # a verb done again
         ("Reconfigure the resolver with two upstreams", True),
         ("Cover empty payloads in the contract tests", True),
+        ("Ship the bug fix for the config parser", True),
+        ("Compact the key-value store's database", True),
         ("Rest of the fleet stays on the old image", False),
         ("Follow-up on the disk alert", False),
     ],

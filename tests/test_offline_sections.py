@@ -467,6 +467,8 @@ def test_people_fixes_are_not_action_items() -> None:
         ("reconfigure the resolver to use two upstreams", "Reconfigure the resolver to use two upstreams"),
         ("load test the provisioning path for 10x scale-ups", "Load test the provisioning path for 10x scale-ups"),
         ("roll out rule changes in stages", "Roll out rule changes in stages"),
+        ("ship the bug fix for the parser", "Ship the bug fix for the parser"),  # not 'Add ship ...'
+        ("compact the raft log weekly", "Compact the raft log weekly"),
         ("return path is slow", ""),
         ("trace and block the abusive client ranges", "Trace and block the abusive client ranges"),  # verb joined to a known one
         ("errors and warnings were noisy", ""),

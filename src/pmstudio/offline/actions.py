@@ -63,7 +63,7 @@ _CUES = (
 )
 _VERBS = set(
     """add adopt agree alert allow analyse analyze announce approve archive ask assign audit automate backfill backport
-    batch begin block build bump cache call canary cap change check clean codify collect conduct configure confirm
+    batch begin block build bump cache call canary cap change check clean codify collect compact conduct configure confirm
     consolidate contact continue create decide decouple define delete deploy deprecate design detect determine develop
     disable document downgrade drill emit enable encrypt enforce engage enhance ensure escalate expand expire expose extend
     find fix fund fuzz gate give guard handle harden hold identify implement improve include increase inform inspect instrument
@@ -71,7 +71,7 @@ _VERBS = set(
     mirror monitor move notify offer page patch permit pin plug post practice prevent protect provide publish purge raise
     rate-limit rebuild reconcile record reduce refactor regenerate rehearse reissue remove rename renew replace replicate
     report reproduce request require resync restore restrict retire retry revisit revoke rework roll rotate route run schedule
-    scope script seek separate set shard share simulate skip snapshot speak split stage stagger standardise standardize
+    scope script seek separate set shard share ship simulate skip snapshot speak split stage stagger standardise standardize
     start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
     watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
     discuss prioritise prioritize evaluate assess decommission benchmark segment tighten widen shorten deduplicate

@@ -31,7 +31,7 @@ _LABEL = re.compile(r"^\s*(?:\[[^\]]{1,12}\]|(?:P[0-4]|high|medium|low|critical|
 IMPERATIVE_VERBS = frozenset(
     """accelerate add adjust adopt alert align allocate allow analyse analyze announce apply archive assign audit
     automate back backfill backport block bound break budget build bump cache cap capture change check clarify clean
-    close codify collect communicate compare configure confirm consolidate contact containerise containerize convert
+    close codify collect communicate compact compare configure confirm consolidate contact containerise containerize convert
     correct create cut deduplicate define delete deliver deploy deprecate derive design detect disable discuss
     document double drain drop dry educate eliminate email embed enable encrypt enforce escalate establish estimate
     evaluate expand expire export expose extend extract fail failover fence fill filter find fix flag force fork
@@ -44,7 +44,7 @@ IMPERATIVE_VERBS = frozenset(
     record recover reduce refactor register reject release reload relocate remove rename reorder repair replace
     replicate report reproduce request require rerun reserve reset resize restore restrict retire retry return
     review revisit revoke rework rewrite roll rotate route run sandbox scale schedule scope scrub secure segment
-    send separate set shard share shorten simplify size skip slow snapshot speak specify spike split stage
+    send separate set shard share ship shorten simplify size skip slow snapshot speak specify spike split stage
     standardise standardize start stop store stress-test submit subscribe suppress switch sync tag take teach
     terminate test throttle tighten time track train transfer treat trigger truncate tune turn unblock unify
     uninstall update upgrade upload use validate verify version watch whitelist allowlist widen wire write
