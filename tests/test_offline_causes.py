@@ -135,3 +135,25 @@ def test_a_passive_never_tested_is_no_blame_and_a_clause_blaming_once_told_is_le
     text = root + " " + _text(factors)
     assert "was never tested" in text
     assert "no access to that box" in text and "internals" not in text
+
+
+def test_a_root_cause_and_trigger_are_stated_as_facts_without_speech_or_status_labels() -> None:
+    rows = [
+        ("ops.txt", -30, "oma", "provider's ticket flipped to completed: nameservers updated. hm, that's not the wording I expected"),
+        ("ops.txt", 0, "tess", "customers say the app doesn't resolve, SERVFAIL everywhere"),
+        ("status.txt", 2000, None, "Postmortem - Summary root cause analysis: the provider changed the domain's nameservers instead of the records we asked for."),
+        ("ops.txt", 90, "oma", "no alert fired for any of this, we only saw it because customers told us"),
+        ("ops.txt", 95, "ruth", "the registrar change on the same day sent us down the wrong path"),
+    ]
+    counters: dict[str, int] = {}
+    out = []
+    for material, minute, actor, text in rows:
+        counters[material] = counters.get(material, 0) + 1
+        out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=T0 + timedelta(minutes=minute), actor=actor, text=text))
+    rc = draft_root_cause(analyse(out))
+    trigger, root = str(rc["trigger"]["text"]), str(rc["primary_root_cause"]["text"])
+    assert trigger.startswith("Provider's ticket flipped to completed") and "wording" not in trigger
+    assert not trigger.startswith("The incident")
+    assert root == "The provider changed the domain's nameservers instead of the records we asked for."
+    descriptions = " ".join(str(f["description"]) for f in rc["contributing_factors"])
+    assert "No alert fired" in descriptions and "wrong path" in descriptions  # a detection gap or a detour is no root

@@ -65,7 +65,8 @@ def test_a_stated_expiry_at_the_first_symptom_is_the_trigger() -> None:
         ("pagerduty", 25, None, "trigger_log_entry: Support escalation: customers report TLS errors on shop.example.net"),
         ("pagerduty", 41, "Mina", "annotate_log_entry: Wildcard certificate expired 14:00 UTC (notAfter Sep 3 14:00:00 2024 GMT)"),
     )
-    assert got["evidence"] == ["pagerduty:2"] and str(got["text"]).startswith("The incident was set off by this condition:")
+    # the field is labelled "Trigger": the statement stands alone, with no "The incident was set off by …" lead
+    assert got["evidence"] == ["pagerduty:2"] and str(got["text"]).startswith("Wildcard certificate expired 14:00 UTC")
 
 
 def test_a_condition_hours_before_the_first_symptom_or_only_guessed_is_no_trigger() -> None:

@@ -69,6 +69,7 @@ _EXPLICIT_ROOT = re.compile(r"\b(?:root cause|the cause (?:is|was)|caused by)\b"
 _IMPACT_ONLY = re.compile(r"\b(?:not affected|were affected|unaffected|users? affected)\b", re.I)
 _SPLIT = re.compile(r"[,;:.]\s+|\s+(?:so|because|which|and then|but)\s+")
 
+_DETECTION_GAP = "Gap in monitoring and detection"
 _COMM_GAP = re.compile(
     r"\b(said nothing|(?:no|never|not|nothing) (?:\w+ )?(?:communicat\w*|updates?|posted|told|informed|notified)|"
     r"communicat\w*)\b",
@@ -85,7 +86,7 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("Gap in pre-production testing", re.compile(r"\b(test\w*|staging|smoke|load test\w*|stress)\b", re.I)),
     (
-        "Gap in monitoring and detection",
+        _DETECTION_GAP,
         re.compile(
             r"\b(monitor\w*|alert\w*|uptime|dashboard|observab\w*|watch\w*|tracker|doomsday|discovers?)\b",
             re.I,
@@ -124,12 +125,13 @@ def _score(a: Analysis, item: Item, text: str) -> float:
         causal += 0.5 if causal else 1.0  # a mechanism stated as a fact is a causal word (half of one beside others)
     score = 2.0 * causal + 2.0 * bool(_PROLONGED.search(text))
     bare = _FOUND.sub(" ", text)  # "moving to root cause: flame graphs" names no cause
-    if _ROOT.search(bare):
+    labelled = bool(_ROOT_LABEL.match(item.body)) and not _EXPLICIT_ROOT.search(bare)
+    if _ROOT.search(bare) or labelled:
         score += 3.0
     elif _FOUND_IT.search(item.body):
         score += 5.0  # "Found it. <the cause>": the finding, told without its exclamation
 
-    if _EXPLICIT_ROOT.search(bare) or _EXPLICIT_ROOT.match(_FOUND.sub(" ", item.body).lstrip(" -*#")):
+    if _EXPLICIT_ROOT.search(bare) or labelled:
         score += 4.0  # (a "Root cause:" label is stripped from the text)
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         score += 3.0
@@ -160,10 +162,11 @@ def causal_text(a: Analysis, item: Item) -> str:
     if not text:
         return ""
     in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
-    text = CAUSE_LABEL.sub("", _LIST_MARK.sub("", text))
+    text = CAUSE_LABEL.sub("", _STATUS_LEAD.sub("", _LIST_MARK.sub("", text)))
     keep = []
-    causal = in_cause
+    causal = in_cause or bool(_ROOT_LABEL.match(item.body))
     for part in split_sentences(text):
+        part = _INTERJECTION.sub("", part)
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
@@ -179,6 +182,30 @@ def causal_text(a: Analysis, item: Item) -> str:
     return sentence(shorten(" ".join(keep), 320))
 
 
+_STATUS_LEAD = re.compile(
+    r"^\W*(?:investigating|identified|monitoring|update|resolved|post-?mortem)\s*[-–—:]\s*"
+    r"(?:(?:summary|preliminary|final)\s+)?(?:root cause analysis\s*:\s*)?",
+    re.I,
+)
+"""The stage label of a status update ("Investigating - ", "Postmortem - Summary root cause analysis: ")."""
+_INTERJECTION = re.compile(r"^\W*(?:hm+|oh|ugh|wow|huh|ok(?:ay)?|so|well|right|yeah|yep)\s*[,.!:]\s+", re.I)
+"""A chat interjection opening a sentence ("Hm, ", "ok so")."""
+
+
+def spoken_free(text: str) -> str:
+    """A statement without what only speech carries: interjections, remarks on what was just said, exclamations
+    (the whole text when nothing else is left)."""
+    parts = [_INTERJECTION.sub("", p) for p in split_sentences(text)]
+    kept = [p for p in parts if not (_EXCLAIM.match(p) or _reaction(p))]
+    return sentence(" ".join(kept)) if kept else text
+
+
+_ROOT_LABEL = re.compile(
+    r"^\W*(?:[\w-]+\s*[-–—:]\s*)?(?:(?:summary|preliminary|final|probable|likely|underlying)\s+)?"
+    r"root cause(?:\s+(?:analysis|found|identified|confirmed))?\s*[:=]",
+    re.I,
+)
+"""A line labelled as the root cause ("root cause: …", "Postmortem - Summary root cause analysis: …")."""
 _CLAUSE_SEP = re.compile(r"(,?\s+(?:and|but)\s+|,\s+)")
 
 
@@ -207,7 +234,7 @@ _SPAN_LEAD = re.compile(
     re.I,
 )
 """A sentence that opens with a span of time tells how long ("About 25 minutes to fix"), not why."""
-_REACTION_LEAD = re.compile(r"^\W*(?:that|this)(?:['’]s| is| was)\b", re.I)
+_REACTION_LEAD = re.compile(r"^\W*(?:that|this)(?: (?:part|one|bit))?(?:['’]s| is| was)\b", re.I)
 _REACTION_WORDS = 9
 
 
@@ -225,7 +252,8 @@ _FOUND = re.compile(
 """A mention of the root cause being looked for or found, with no cause after it."""
 _PROLONGED = re.compile(
     r"\b(?:(?:more|worse|longer|slower) than (?:expected|planned|estimated|the \w+)|surprise|not supposed to|"
-    r"damaged by|slow to recover|(?:rising|rose|failing|failed|broke|down|climbing) again|"
+    r"damaged by|slow to recover|(?:down|on) the wrong (?:path|track|trail)|threw us off|misled|"
+    r"confus\w* (?:the|our) (?:diagnosis|investigation)|(?:rising|rose|failing|failed|broke|down|climbing) again|"
     r"(?<!\bup )(?<!\bback )(?<!\bworking )(?<!\bfine )(?<!\bhealthy )(?<!\bnormal )again after|"
     r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed)\b",
     re.I,
@@ -439,15 +467,15 @@ def _trigger(a: Analysis) -> dict[str, Any]:
     # began, not what set it off, so without any of them the field abstains (issue 11)
     item = _change_trigger(a)
     if item is not None:
-        text = a.statement(item) if item.source not in ("log", "alert", "pager") else a.entry_text(item)
+        text = spoken_free(a.statement(item)) if item.source not in ("log", "alert", "pager") else a.entry_text(item)
         if text:
-            return {"text": "The incident followed this change: " + told(text, item), "evidence": [item.id]}
+            return {"text": told(text, item), "evidence": [item.id]}
     named = _named_trigger(a)
     if named is not None:
         return {"text": told(named.text, named.item), "evidence": [named.item.id]}
     item = _condition_trigger(a)
-    if item is not None and (text := told(CAUSE_LABEL.sub("", a.statement(item)), item)):
-        return {"text": "The incident was set off by this condition: " + text, "evidence": [item.id]}
+    if item is not None and (text := told(spoken_free(CAUSE_LABEL.sub("", a.statement(item))), item)):
+        return {"text": text, "evidence": [item.id]}
     return {"text": NOT_STATED, "evidence": []}
 
 
@@ -464,6 +492,16 @@ def _named_trigger(a: Analysis) -> Statement | None:
         if _TRIGGERED.search(s.text) and not HYPOTHESIS.search(s.item.body):
             return s
     return None
+
+
+def _mechanism_of_failure(s: Statement) -> bool:
+    """Whether a statement can be the root cause: not a snag in the response (a rollback blocked), what made it worse
+    or longer ("nobody noticed for a day"), why a status post was late, users left uninformed, or a gap in detection
+    (those contributed)."""
+    return not (
+        MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
+        or category(s.text) == _DETECTION_GAP
+    )  # fmt: skip
 
 
 def draft_root_cause(a: Analysis) -> dict[str, Any]:
@@ -501,22 +539,14 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
         # the root cause is a mechanism of the failure, not a snag in the response (rollback blocked...)
         # ... nor what made it worse or longer ("nobody noticed for a day"), nor why a status post or blog post was
         # late: those contributed
-        first = next(
-            (
-                s for s in chosen
-                if not (MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text)
-                        or _COMM_GAP.search(s.text))
-            ),
-            chosen[0],
-        )  # fmt: skip
+        first = next((s for s in chosen if _mechanism_of_failure(s)), chosen[0])
         chosen = [first] + [s for s in chosen if s is not first]
         head = [first]
         if (
             len(chosen) > 1
             and chosen[1].score >= 0.85 * first.score
             and _ROOT.search(chosen[1].text)
-            and not MIT_ACTION.search(chosen[1].text)
-            and not _TELLING.search(chosen[1].text)
+            and _mechanism_of_failure(chosen[1])
         ):
             head.append(chosen[1])
         root = {"text": " ".join(told(s.text, s.item) for s in head), "evidence": [s.item.id for s in head]}
