@@ -148,3 +148,26 @@ def test_dateless_chat_takes_the_given_date_or_a_date_line() -> None:
     assert _at(b, "pasted.txt", 1) == datetime(2024, 3, 5, 14, 2, tzinfo=UTC)
     dated = Material(name="pasted.txt", kind="chat", content="Date: 2024-03-05\n" + chat.content)
     assert _at(_bundle(dated, tz="UTC"), "pasted.txt", 2) == datetime(2024, 3, 5, 14, 2, tzinfo=UTC)
+
+
+def test_status_post_is_stamped_by_its_posted_footer_not_by_a_time_it_mentions() -> None:
+    """Status pages put the post time under the message ("Posted Jul 02, 2023 - 19:40 PDT"); a time inside the
+    message ("archives written before 13:07 UTC") is what the post talks about, not when it was posted."""
+    status = Material(
+        name="status.txt",
+        kind="ticket",
+        content="Identified - The index server failed. Rebuilding it from object storage.\n"
+        "Posted Jul 02, 2023 - 07:05 PDT\n\n"
+        "Update - Slower than planned. Archives written before 13:07 UTC are safe.\n"
+        "Posted Jul 02, 2023 - 19:40 PDT\n\n"
+        "Resolved - Writes accepted again. The outage ran from 13:07 UTC on Jul 02 to 15:24 UTC on Jul 03.\n"
+        "Posted Jul 03, 2023 - 08:30 PDT\n",
+    )
+    b = _bundle(status, tz="America/Los_Angeles")
+    assert _at(b, "status.txt", 1) == datetime(2023, 7, 2, 14, 5, tzinfo=UTC)
+    assert _at(b, "status.txt", 4) == datetime(2023, 7, 3, 2, 40, tzinfo=UTC)
+    assert _at(b, "status.txt", 7) == datetime(2023, 7, 3, 15, 30, tzinfo=UTC)
+    assert {e.line for e in b.evidence} == {1, 4, 7}  # no footer is left over as an event of its own
+    # a time-only line heading notes (not a footer) leaves a time the line itself states in place
+    notes = Material(name="notes.md", kind="notes", content="2019-07-20 14:00\nthe restore finished at 14:05 UTC\n")
+    assert _at(_bundle(notes), "notes.md", 2) == datetime(2019, 7, 20, 14, 5, tzinfo=UTC)

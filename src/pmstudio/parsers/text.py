@@ -151,6 +151,7 @@ class _Entry:
     timed: bool = False
     written: str | None = None
     date_only: bool = False
+    inline: bool = False  # timed only by a time inside the sentence ("archives written before 13:07 UTC are safe")
 
 
 def _time_only(rest: str) -> bool:
@@ -202,8 +203,9 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
             entries.append(_Entry("marker", number, at=at, text=clean_text(line), written=written))
             continue
-        text = clean_text(line[stamp.end :]) if _starts_line(line, stamp) else clean_text(line)
-        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written))
+        starts = _starts_line(line, stamp)
+        text = clean_text(line[stamp.end :]) if starts else clean_text(line)
+        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written, inline=not starts))
     return entries
 
 
@@ -218,13 +220,14 @@ def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
     if footer:
         pending: list[_Entry] = []
         for e in entries:
-            if e.kind in ("item", "heading") and not e.timed:
+            # a status post is stamped by its "Posted ..." footer, not by a time its text mentions
+            if e.kind in ("item", "heading") and (not e.timed or e.inline):
                 pending.append(e)
             elif e.kind == "item":
                 pending = []
             elif e.kind == "marker":
                 for p in pending:
-                    p.at, p.written = e.at, e.written
+                    p.at, p.written, p.timed = e.at, e.written, True
                 if pending:
                     used.add(id(e))
                 pending = []
