@@ -163,7 +163,7 @@ def sentence(text: str, *, capitalise: bool = True) -> str:
     text = _SPACE.sub(" ", text).strip(" ,;:-")
     if not text:
         return ""
-    if capitalise and not _CODE_WORD.match(text.split(" ", 1)[0]):
+    if capitalise and not code_start(text):
         text = text[0].upper() + text[1:]
     if text[-1] not in ".!?":
         text += "."
@@ -212,7 +212,7 @@ _IRREGULAR = {
     "leave": "left", "let": "let", "lose": "lost", "make": "made", "mean": "meant", "put": "put", "read": "read",
     "rise": "rose", "run": "ran", "say": "said", "see": "saw", "send": "sent", "set": "set", "shut": "shut",
     "spread": "spread", "shrink": "shrank", "spin": "spun", "shed": "shed", "take": "took", "tell": "told", "think": "thought", "throw": "threw", "withdraw": "withdrew",
-    "write": "wrote", "become": "became", "spend": "spent", "split": "split", "stick": "stuck",
+    "write": "wrote", "wake": "woke", "become": "became", "spend": "spent", "split": "split", "stick": "stuck",
 }  # fmt: skip
 _REGULAR = (
     "affect agree alert answer appear block cause change climb close collapse contain continue crash degrade delete "
@@ -222,7 +222,7 @@ _REGULAR = (
     "include land leak load lock look miss move need notice open overheat overload overwhelm page pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
-    "switch time trigger try turn use wait work"
+    "switch time trigger try turn update use wait work"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
@@ -237,7 +237,7 @@ _AUX = (
     (re.compile(r"\bcan\b"), "could"), (re.compile(r"\bwill\b"), "would"),
 )  # fmt: skip
 _PRONOUN = {"they", "we", "you", "i", "people", "users", "customers"}
-_CLAUSE_START = re.compile(r"(?:^|[.;:!?]\s+|,\s+|\s+-\s+|\b(?:and|but|so|after|when|because|while|until|once|since|where|as|then|who|which)\s+)")
+_CLAUSE_START = re.compile(r"(?:^|[.;:!?]\s+|,\s+|\s+-\s+|\s+(?:->|=>|→)\s+|\b(?:and|but|so|after|when|because|while|until|once|since|where|as|then|who|which)\s+)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\S+")
 _SUBJECT_MAX = 7
 _FINITE_WORDS = {"is", "are", "was", "were", "has", "have", "had", "did", "does", "do", "went", "be", "been", "could",
@@ -297,7 +297,9 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         plural = any(_plural(w) or w in _PRONOUN or w == "and" for w in cores[:n])
         nxt2 = cores[n + 2] if n + 2 < len(cores) else ""
         # "builds failing" / "builds re-queued" are a subject; "stops resolving" / "splits unpatched nodes" a verb
-        noun_next = nxt in _FINITE_WORDS or nxt.endswith("ing") and _S_FORMS.get(low) not in _ASPECT or nxt.endswith("ed") and (
+        # "probe pages woke me": a past-only verb next makes the s-word a noun (not after a pronoun: "it looks hung")
+        past_next = nxt in _PAST_ONLY and prev not in _PRONOUN | {"it", "he", "she", "this", "that", "there"}
+        noun_next = nxt in _FINITE_WORDS or past_next or nxt.endswith("ing") and _S_FORMS.get(low) not in _ASPECT or nxt.endswith("ed") and (
             not nxt2.isalpha() or nxt2 in _PARTICLE_NEXT | _FUNCTION or words[n + 1][-1:] in ",;:."
         )
         after_noun_marker = prev in _FUNCTION or prev.endswith("ing")  # "on the failing builds": a noun
@@ -344,7 +346,16 @@ def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
 
 _SENT_BREAK = re.compile(r"(?<=[.!?])(\s+)([a-z])")
 _ABBREV_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|cf|incl)\.|\b[a-z]\.)$", re.I)
-_CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]")
+_CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]|[a-z][a-z-]*\d")
+"""A first word written as code or a name ("docs.rs", "iOS", "api-1", "v7418"): never capitalised."""
+_SYSLOG_HEAD = re.compile(r"^[a-z][\w.-]*\s+[\w./-]+\[\d+\]:")
+"""A syslog line's host and process ("db-primary postgres[2211]:"): the host name keeps its case."""
+
+
+def code_start(text: str) -> bool:
+    """`text` starts with code or a host name, whose case a sentence start must not change."""
+    text = text.lstrip()
+    return bool(_CODE_WORD.match(text.split(" ", 1)[0]) or _SYSLOG_HEAD.match(text))
 
 
 def capitalise_sentences(text: str) -> str:
@@ -352,14 +363,13 @@ def capitalise_sentences(text: str) -> str:
 
     def up(m: re.Match[str]) -> str:
         before = text[: m.start() + 1]
-        word = text[m.start(2) :].split(" ", 1)[0]
-        if _ABBREV_END.search(before) or _CODE_WORD.match(word):
+        if _ABBREV_END.search(before) or code_start(text[m.start(2) :]):
             return m.group(0)
         return m.group(1) + m.group(2).upper()
 
     text = _SENT_BREAK.sub(up, text)
     first = text.lstrip()[:1]
-    if first.islower() and not _CODE_WORD.match(text.lstrip().split(" ", 1)[0]):
+    if first.islower() and not code_start(text):
         i = text.index(first)
         text = text[:i] + first.upper() + text[i + 1 :]
     return text

@@ -98,6 +98,8 @@ def _title(a: Analysis, impact: dict[str, Any], root: dict[str, Any]) -> str:
 _NOUN_START = re.compile(r"^(?:the|a|an|its|their|our|this|that|one|two|\w+s?'s?)\s", re.I)
 _FINITE = re.compile(r"\b(?:is|was|were|are|had|has|have|did|does|could|would|caused|made|ran|went|filled|broke)\b", re.I)
 _LABEL = re.compile(r"^[\w ,'-]{0,40}\b(?:cause|why|culprit|reason)\b[\w ,'-]{0,30}:\s+", re.I)
+_RELATIVE = re.compile(r"\s(?:where|which|who|whom|whose|that|when|while)\s", re.I)
+"""Where a noun phrase's relative clause begins ("the directory where builds wrote their docs")."""
 _IT_NEXT = re.compile(r"^(?:it|this|that)\s+(?P<rest>\S.*)$", re.I)
 
 
@@ -118,18 +120,19 @@ def _as_cited(text: str, ids: list[str], a: Analysis) -> str:
     return lowered(text)
 
 
-def _cause_sentence(cause: str) -> str:
+def _cause_sentence(cause: str, ids: list[str], a: Analysis) -> str:
     """'The cause was that the regex backtracked' for a clause; a noun phrase is what the cause was traced to,
     with a following 'It …' sentence joined as its relative clause."""
     parts = split_sentences(_LABEL.sub("", cause.strip()))
     if not parts:
         return ""
     text = past_tense(parts[0].rstrip(". "))
-    if _NOUN_START.match(text) and not _FINITE.search(text):
+    if _NOUN_START.match(text) and not _FINITE.search(text) and not has_verb(_RELATIVE.split(text, maxsplit=1)[0]):
         follow = _IT_NEXT.match(past_tense(parts[1].rstrip(". "))) if len(parts) > 1 else None
         tail = f", which {follow.group('rest')}" if follow else ""
-        return f"The cause was traced to {_lower_first(text)}{tail}"
-    return f"The primary cause was that {_lower_first(text)}"
+        return f"The cause was traced to {_as_cited(text, ids, a)}{tail}"
+    text = re.sub(r"^that\s+(?=\S)", "the ", text, flags=re.I)  # "that specific transaction triggered the bug"
+    return f"The primary cause was that {_as_cited(text, ids, a)}"
 
 
 _ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|operator|team|maintainer|admin\w*|incident commander)\b", re.I)
@@ -137,18 +140,21 @@ _ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|
 
 def _done_sentence(done: str, at: datetime | None) -> str:
     """What was done, told as an act at the mitigation time: '… mitigated at 02:03 UTC, when a responder restarted …'."""
-    text = done.rstrip(". ")
+    text = done.rstrip(".;:, ")
     when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
     if _ROLE_START.match(text):
         return f"The impact was mitigated{when}, when {_lower_first(text)}"
     if text.startswith("Per "):  # "Per a responder, the LB served a valid cert"
         return f"The impact was mitigated{when}; {text[0].lower()}{text[1:]}"
     clause = as_clause(text)
+    if clause is None and _ARTICLE.match(text) and has_verb(text) and not _CODE_LIKE.match(text):
+        clause = text  # "The provider restarted the instance on new hardware" is already a clause
     if clause is not None and not _CODE_LIKE.match(text):
         return f"The impact was mitigated{when}, when {_lower_first(clause)}"
     return f"The impact was mitigated{when} (recorded as: {text})"
 
 
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+[a-z]", re.I)
 _CODE_LIKE = re.compile(r"^\S*[\[\]=_/$]|^\S+\[\d+\]:")
 
 
@@ -167,6 +173,15 @@ _IMPACT_WORD = re.compile(
     r"affected|disrupt\w*|broken|exposed|leak\w*)\b",
     re.I,
 )
+_PAID_BACK = re.compile(
+    r"^\s*(?:revenue|costs?|finance|billing)\b[^:]{0,20}:|\b(?:credit(?:s|ed)?|refund(?:s|ed)?|compensat\w*)\b|"
+    r"\b(?:is|was|are|were|came|comes|all|everything|every \w+) (?:back )?(?:up|online)\b|\b(?:restored|recovered)\b",
+    re.I,
+)
+"""A money line ("Revenue: SLA credits expected", "every account credited with 50%") or a recovery ("every
+instance is up"): what was paid back or restored after the impact, not the impact itself."""
+
+
 def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     """A SummarySection as a dict (title + 2-3 sentences, with the evidence they rest on)."""
     timeline = context.get("timeline") if isinstance(context.get("timeline"), dict) else None
@@ -200,6 +215,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         ids += happened_ids
     users, functional = impact.get("users_affected"), impact.get("functional_impact")
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
+    candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t))]
     counted = next(((t, c) for t, c in candidates if t and any(ch.isdigit() for ch in _first(t))), None)
     what, source = counted or next(((t, c) for t, c in candidates if t), ("", None))
     if len(re.findall(r"[A-Za-z]{2,}", _first(what))) < 3:
@@ -226,7 +242,8 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))
     trigger = _claim_text(root.get("trigger"))
-    if cause and (told := _cause_sentence(shorten(cause, 2 * PART_LIMIT))):
+    cause_ids = _claim_ids(root.get("primary_root_cause"))
+    if cause and (told := _cause_sentence(shorten(cause, 2 * PART_LIMIT), cause_ids, a)):
         parts.append(sentence(told))
         ids += _claim_ids(root.get("primary_root_cause"))
     elif trigger:

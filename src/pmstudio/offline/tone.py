@@ -19,14 +19,19 @@ INJECTION = re.compile(
     r"\b(?:instructions?|evidence|prompts?|context|rules)\b|\bnew instructions\b|(?:^|\s)system\s*:|</?\s*evidence\s*>|"
     r"^\s*#\s*task\b|^\s*section\s*:|\bnote to (?:any|the|all) (?:ai|assistant|llm|model|bot)s?\b|"
     r"\b(?:ai|llm) (?:assistant|model)s? (?:summari[sz]ing|reading|drafting)\b|\bpwned\b|"
-    r"\b(?:output|reply|respond|answer) (?:only|with) (?:the word|['\"])",
+    r"\b(?:output|reply|respond|answer) (?:only|with) (?:the word|['\"])|"
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?(?:above|preceding)"
+    r"(?=\s*(?:[.,;:\"'”]|and\b|$))|"
+    r"\bsystem (?:note|message|prompt|instruction)s?\b|"
+    r"\bnote (?:to|for) (?:any|the|all) (?:(?:report|post-?mortem|incident) )?(?:writer|author|drafter|summari[sz]er)s?\b",
     re.I,
 )
 QUESTION = re.compile(r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who)\b", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
-    r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning)\b|"
+    r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning|service|one|move|call)\b|"
+    r"\b(?:you(?:['’]ve| have)? got to be|you must be|are you) kidding\b|"
     r"\bbrilliant\b|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
     r"\bas always\b|\bclassic\b|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
     r"\bthanks,? (?:\d{4}|again|a lot)\b|\bsmart\b|\bgenius\b|\bof course the\b|"
@@ -46,9 +51,15 @@ def injected(text: str) -> bool:
     return bool(INJECTION.search(text))
 
 
+REPLY = re.compile(r"^\s*\^+(?:\s|$)")
+"""A reply pointing at the message above ("^ that's not true"): about a message, not about the incident."""
+
+
 def chat_noise(text: str) -> bool:
-    """A chat question, sarcastic remark or blameful line: never a claim."""
-    return bool(QUESTION.search(text) or SARCASM.search(text) or BLAME.search(text) or is_blameful(text))
+    """A chat question, sarcastic remark, blameful line or a reply to another message: never a claim."""
+    return bool(
+        QUESTION.search(text) or SARCASM.search(text) or BLAME.search(text) or REPLY.search(text) or is_blameful(text)
+    )
 
 
 def without_questions(text: str) -> str:
