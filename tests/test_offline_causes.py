@@ -157,3 +157,23 @@ def test_a_root_cause_and_trigger_are_stated_as_facts_without_speech_or_status_l
     assert root == "The provider changed the domain's nameservers instead of the records we asked for."
     descriptions = " ".join(str(f["description"]) for f in rc["contributing_factors"])
     assert "No alert fired" in descriptions and "wrong path" in descriptions  # a detection gap or a detour is no root
+
+
+def test_a_bug_or_contention_stated_plainly_is_a_cause_and_a_progress_report_is_not() -> None:
+    assert STATED_MECHANISM.search("the valid config hits a bug in the proxy that shipped last month")
+    assert STATED_MECHANISM.search("huge contention on one lock in the write path")
+    _, factors = causes(
+        ("alerts.log", 0, None, "FIRING WriteLatencyHigh"),
+        ("chat.txt", 10, "ren", "root cause: the new index build holds the table lock because it runs in one transaction"),
+        ("chat.txt", 30, "ren", "profiling phase done, bigger boxes didn't help. moving to root cause: lock graphs next"),
+        ("notes.md", None, None, "Hypotheses tried"),
+        ("notes.md", None, None, "3. write path: contention on a single lock in the queue writer. THIS ONE."),
+    )
+    text = _text(factors)
+    assert "contention on a single lock in the queue writer" in text and "THIS ONE" not in text
+    assert "phase done" not in text and "help" not in text
+
+
+def test_a_count_before_a_noun_keeps_it_a_noun() -> None:
+    assert past_tense("it picks one name and checks it N times") == "it picked one name and checked it N times"
+    assert past_tense("the job retries 3 times") == "the job retried 3 times"

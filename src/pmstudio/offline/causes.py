@@ -59,7 +59,10 @@ _MECHANISM = re.compile(
     re.I,
 )
 _DEAD_END = re.compile(
-    r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real|isn['’]t it|was clean)\b", re.I
+    r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real|isn['’]t it|was clean|"
+    r"did(?:n['’]t| not) help|no improvement|made no difference|(?:phase|research|step|investigation) (?:is )?"
+    r"(?:done|complete|completed|finished|over))\b",
+    re.I,
 )
 _TRAILING = {
     "the", "a", "an", "of", "to", "for", "and", "or", "in", "on", "by", "with", "at", "as", "is", "was", "were",
@@ -167,7 +170,7 @@ def causal_text(a: Analysis, item: Item) -> str:
     causal = in_cause or bool(_ROOT_LABEL.match(item.body))
     for part in split_sentences(text):
         part = _INTERJECTION.sub("", part)
-        if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part):
+        if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
             continue
@@ -223,7 +226,9 @@ def _unblamed(part: str) -> str:
 
 
 _EXCLAIM = re.compile(
-    r"^\W*(?:found it|got it|there it is|bingo|aha|nice|ok(?:ay)?|yes|yep|right|oh|hm+|wow|ugh|damn|of course)\W*$", re.I
+    r"^\W*(?:found it|got it|there it is|bingo|aha|nice|ok(?:ay)?|yes|yep|right|oh|hm+|wow|ugh|damn|of course|"
+    r"this one|that one|that['’]s it|this is it)\W*$",
+    re.I,
 )
 """A sentence that is only an exclamation ("Found it.")."""
 _FOUND_IT = re.compile(r"^\W*(?:found it|there it is|bingo|got it)\W", re.I)

@@ -246,6 +246,8 @@ _PARTICLE_NEXT = {"to", "by", "from", "in", "into", "on", "at", "during", "with"
 _ASPECT = {"stop", "start", "keep", "begin", "continue", "finish", "resume"}
 _PREPOSITION = {"after", "before", "during", "with", "from", "as", "when", "because", "due", "since", "until", "while"}
 _FUNCTION = {"the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "not", "no"}
+_COUNT_WORD = re.compile(r"^(?:\d+|[a-hj-z]|two|three|four|five|ten|many|several|few)$")
+"""A count before a noun ("N times", "3 retries", "several builds")."""
 _QUANTIFIER = {"every", "each", "whole", "entire", "same", "next", "last", "any"}
 """A word after which a base form is a noun ("every time", "the whole time", "the next run")."""
 
@@ -302,7 +304,8 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         noun_next = nxt in _FINITE_WORDS or past_next or nxt.endswith("ing") and _S_FORMS.get(low) not in _ASPECT or nxt.endswith("ed") and (
             not nxt2.isalpha() or nxt2 in _PARTICLE_NEXT | _FUNCTION or words[n + 1][-1:] in ",;:."
         )
-        after_noun_marker = prev in _FUNCTION or prev.endswith("ing")  # "on the failing builds": a noun
+        # "on the failing builds", "checked it N times", "every time": a noun
+        after_noun_marker = prev in _FUNCTION or prev.endswith("ing") or prev in _QUANTIFIER or _COUNT_WORD.match(prev)
         if low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next and not after_noun_marker:
             return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
         if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER:
