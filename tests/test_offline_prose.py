@@ -333,3 +333,24 @@ def test_cause_sentence_tells_a_clause_as_a_clause_in_lower_case() -> None:
     assert _cause_sentence("Synthetic probe paged late", ["n:1"], a) == "The primary cause was that synthetic probe paged late"
     assert _cause_sentence("that specific transaction triggered the bug", [], a).endswith("that the specific transaction triggered the bug")
     assert _cause_sentence("the directory where builds wrote their docs", [], a).startswith("The cause was traced to the directory")
+
+
+def test_responders_own_lessons_come_first_and_no_day_is_midnight() -> None:
+    """Operator notes in the shape of a one-person service's write-up (UTC notes with a "## Lessons" heading and a
+    date-only credit, a status page posted in PDT, dateless IRC in the bundle's zone): the lessons the responder
+    wrote lead their buckets, and the day-only credit is never shown at 00:00."""
+    from pmstudio.ingest import load_bundle
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.render import render_markdown
+
+    loaded = load_bundle(ROOT / "tests" / "data" / "unseen-vault-rebuild")
+    bundle = loaded[0] if isinstance(loaded, tuple) else loaded
+    record = draft_sync(bundle, model="offline")
+    assert record.postmortem is not None
+    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+    technical = md.split("### Technical Lessons", 1)[1].split("###", 1)[0].strip().splitlines()
+    monitoring = md.split("### Monitoring & Alerting Lessons", 1)[1].split("##", 1)[0]
+    assert technical[0].startswith("- The full-rebuild path had not been exercised since 2012.")
+    assert "paging by text alone did not" in monitoring
+    assert "00:00" not in md and "status.txt:8" not in md and "status.txt:14" not in md  # no footer as an event
+    assert prose_problems(md, bundle) == []

@@ -1,6 +1,7 @@
 """What went well, what did not, and the technical / process / monitoring lessons.
 
-Two sources: responders' own remarks ("17 minutes from report to revocation, nice", "users had to
+Three sources: what responders wrote under their own "Lessons" / "What went well" / "What went wrong"
+headings (those come first), responders' own remarks ("17 minutes from report to revocation, nice", "users had to
 tell us", "the docs are wrong") and the timeline itself (how fast detection and mitigation came,
 whether alerting or people found the problem, mitigation attempts that did not work). Lessons are
 the contributing factors, sorted by what they teach about (systems, process, observability).
@@ -119,9 +120,39 @@ def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str,
     return good, bad
 
 
-def _sorted_lessons(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+_LESSON_HEAD = re.compile(r"\b(?:lessons?|learn\w*|takeaways?)\b", re.I)
+_WELL_HEAD = re.compile(r"\bwent (?:well|right)\b|\bwhat worked\b", re.I)
+_POORLY_HEAD = re.compile(r"\bwent (?:wrong|badly|poorly)\b|\bdid(?:n['’]t| not) go well\b", re.I)
+
+
+def _told(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(lessons, went well, went poorly) the responders wrote under headings of their own."""
+    lessons: list[dict[str, Any]] = []
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    for item in a.items:
+        if item.heading_tag != "lessons" or item.is_heading or not item.heading or item.source not in ("notes", "ticket"):
+            continue
+        text = a.statement(item)
+        if not text or len(text.split()) < 4:
+            continue
+        claim = _claim(text, [item.id])
+        if _WELL_HEAD.search(item.heading):
+            good.append(claim)
+        elif _POORLY_HEAD.search(item.heading):
+            bad.append(claim)
+        elif _LESSON_HEAD.search(item.heading):
+            lessons.append(claim)
+    return lessons, good, bad
+
+
+def _sorted_lessons(a: Analysis, told: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     rc = draft_root_cause(a)
     out: dict[str, list[dict[str, Any]]] = {"technical": [], "process": [], "monitoring": []}
+    for claim in told:  # the responders' own lessons first
+        bucket = lesson_kind(claim["text"])
+        if len(out[bucket]) < MAX_EACH:
+            out[bucket].append(claim)
     statements = [rc["primary_root_cause"]] if rc["primary_root_cause"]["evidence"] else []
     statements += [{"text": f["description"], "evidence": f["evidence"]} for f in rc["contributing_factors"]]
     by_id = {item.id: item for item in a.items}
@@ -159,10 +190,11 @@ def _dedupe(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def draft_lessons(a: Analysis) -> dict[str, Any]:
     """A LessonsSection as a dict."""
+    told, told_good, told_bad = _told(a)
     good, bad = _timeline_lessons(a)
-    good += _remarks(a, _GOOD, 3)
-    bad += _remarks(a, _BAD, 3)
-    lessons = _sorted_lessons(a)
+    good = told_good + good + _remarks(a, _GOOD, 3)
+    bad = told_bad + bad + _remarks(a, _BAD, 3)
+    lessons = _sorted_lessons(a, told)
     return {
         "went_well": _dedupe(good),
         "went_poorly": _dedupe(bad),
