@@ -177,3 +177,8 @@ def test_a_bug_or_contention_stated_plainly_is_a_cause_and_a_progress_report_is_
 def test_a_count_before_a_noun_keeps_it_a_noun() -> None:
     assert past_tense("it picks one name and checks it N times") == "it picked one name and checked it N times"
     assert past_tense("the job retries 3 times") == "the job retried 3 times"
+
+
+def test_down_after_an_opening_participle_is_a_particle() -> None:
+    assert past_tense("suspending migrations and shutting some nodes down") == "suspending migrations and shutting some nodes down"
+    assert past_tense("the api nodes down since 10:40") == "the api nodes were down since 10:40"

@@ -310,7 +310,10 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
             return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
         if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
-        if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES:
+        # "shutting some nodes down": after an opening participle, "down" is a particle, not a state
+        if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES and not (
+            low == "down" and cores[0].endswith("ing")
+        ):
             verb = "were" if _plural(prev) else "was"
             return [*words[:n], verb, *words[n:]]
         if low in _FINITE_WORDS or low in _PAST_ONLY or low.endswith("ed") and prev not in _FUNCTION and nxt not in _PARTICLE_NEXT:
