@@ -171,3 +171,23 @@ def test_status_post_is_stamped_by_its_posted_footer_not_by_a_time_it_mentions()
     # a time-only line heading notes (not a footer) leaves a time the line itself states in place
     notes = Material(name="notes.md", kind="notes", content="2019-07-20 14:00\nthe restore finished at 14:05 UTC\n")
     assert _at(_bundle(notes), "notes.md", 2) == datetime(2019, 7, 20, 14, 5, tzinfo=UTC)
+
+
+def test_a_source_whose_times_all_carry_a_zone_is_said_to_be_read_as_written() -> None:
+    """Supporting Information says how each source's times were read: a PagerDuty export or a log written with
+    'Z' offsets had no zone chosen for it, so it is not 'read as <bundle zone>'; chat with bare times is."""
+    from pmstudio.assemble import time_reading_claims
+
+    pager = Material(
+        name="pagerduty.json",
+        kind="pagerduty",
+        content='{"log_entries": [{"type": "trigger_log_entry", "created_at": "2018-04-06T15:04:40Z", "summary": "5xx high"}]}',
+    )
+    log = Material(name="db.log", kind="log", content="2018-04-06T15:04:12Z db ERROR sequence exhausted\n")
+    chat = Material(name="chat.txt", kind="chat", content="Date: 2018-04-06\n16:05 ana: api 500s everywhere\n")
+    b = _bundle(pager, log, chat, tz="Europe/London")
+    zoned = {r.material: r.zoned for r in b.time_readings}
+    assert zoned == {"pagerduty.json": True, "db.log": True, "chat.txt": False}
+    said = {c.text.split()[2]: c.text for c in time_reading_claims(b)}
+    assert said["pagerduty.json"].endswith("state their own zone or UTC offset and were read as written.")
+    assert "were read as Europe/London" in said["chat.txt"]

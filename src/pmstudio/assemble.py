@@ -74,7 +74,9 @@ def time_reading_claims(bundle: Bundle) -> list[Claim]:
         if not ids:
             continue
         base = r.reason.split(";")[0].rstrip(".")
-        if r.shifted_hours:  # no digits: the claim must stay numerically grounded
+        if r.zoned:
+            text = f"Times in {r.material} state their own zone or UTC offset and were read as written."
+        elif r.shifted_hours:  # no digits: the claim must stay numerically grounded
             text = (
                 f"Times in {r.material} without a zone were moved by whole hours to agree with every other "
                 f"source that reports the same events (first read from {base})."

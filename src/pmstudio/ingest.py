@@ -147,6 +147,9 @@ def _build(
         }
         readings = {m.name: reading(m, choices[m.name]) for m in materials}
         notes = _reconcile(materials, choices, parsed, readings, ref_date=ref_date, ref_span=ref_span)
+        for m in materials:
+            if not readings[m.name].shifted_hours and _all_zoned(m, parsed[m.name]):
+                readings[m.name] = readings[m.name].model_copy(update={"zoned": True})
     except BundleError as exc:
         if not container or exc.source == where:
             raise
@@ -187,12 +190,25 @@ _ZONED = re.compile(r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}|\b[A-Z]{3,4}T?)\s*$")
 
 def _trusted(material: Material, choice: ZoneChoice, items: list[Evidence]) -> bool:
     """A source whose times do not depend on a guessed zone (named, structured, or written with zones)."""
-    if choice.explicit or material.kind in ("pagerduty", "slack_export"):
-        return True
-    if material.kind == "alerts" and first_char(material.content) in ("{", "["):
+    if choice.explicit or _structured(material):
         return True
     written = [e.time_text for e in items if e.time_text]
     return bool(written) and sum(bool(_ZONED.search(t)) for t in written) >= 0.8 * len(written)
+
+
+def _structured(material: Material) -> bool:
+    """Exports whose timestamps are absolute (PagerDuty, Slack epochs, Alertmanager JSON)."""
+    return material.kind in ("pagerduty", "slack_export") or (
+        material.kind == "alerts" and first_char(material.content) in ("{", "[")
+    )
+
+
+def _all_zoned(material: Material, items: list[Evidence]) -> bool:
+    """Every time in the material states its own zone or offset, so no zone was chosen for it."""
+    if _structured(material):
+        return True
+    written = [e.time_text for e in items if e.at is not None]
+    return bool(written) and all(t is not None and _ZONED.search(t) for t in written)
 
 
 def _reconcile(

@@ -91,6 +91,7 @@ class SourceTime(BaseModel):
     zone: str = Field(description="IANA name or fixed offset (UTC-04:00) used for its zone-less times")
     reason: str = Field(description="where the zone came from, in words")
     shifted_hours: int = Field(default=0, description="hours moved by the cross-source check (0: none)")
+    zoned: bool = Field(default=False, description="every time in it states its own zone or offset (read as written)")
 
 
 class Bundle(BaseModel):
