@@ -182,3 +182,14 @@ def test_a_count_before_a_noun_keeps_it_a_noun() -> None:
 def test_down_after_an_opening_participle_is_a_particle() -> None:
     assert past_tense("suspending migrations and shutting some nodes down") == "suspending migrations and shutting some nodes down"
     assert past_tense("the api nodes down since 10:40") == "the api nodes were down since 10:40"
+
+
+def test_a_category_names_the_mechanism_not_a_word_used_otherwise() -> None:
+    from pmstudio.offline.causes import category
+
+    assert category("the backup contact had no production access") != "Data integrity"
+    assert category("page went to the backup (the on-call engineer), who had no access") != "Data integrity"
+    assert category("github was throttling our index pushes") != "Data integrity"
+    assert category("one cluster carries discovery, KV, Nomad and Vault") != "Credential handling"
+    assert category("the index on events pointed at the wrong heap tuples") == "Data integrity"
+    assert category("personal tokens in shared 1Password vaults") == "Credential handling"

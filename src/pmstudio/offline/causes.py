@@ -80,7 +80,14 @@ _COMM_GAP = re.compile(
 )
 """Users left uninformed ("we said nothing to users", "never posted an update"): a gap in the response."""
 _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Data integrity", re.compile(r"\b(corrupt\w*|index|replica\w*|backup|heap)\b", re.I)),
+    (
+        "Data integrity",
+        re.compile(
+            r"\b(corrupt\w*|index(?! (?:push|commit|update)\w*)|replica\w*|heap|"
+            r"backups?(?!\s+(?:contact|on-?call|person|engineer|responder|rota)\b)(?!\s*\())\b",  # not a person on call
+            re.I,
+        ),
+    ),
     (
         "Rollout without a safety net",
         re.compile(
@@ -100,7 +107,10 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "Unvalidated input or assumption",
         re.compile(r"\b(validat\w*|assum\w*|user input|filter\w*|without checking)\b", re.I),
     ),
-    ("Credential handling", re.compile(r"\b(token|secret|credential|password|vault|pat)\b", re.I)),
+    (
+        "Credential handling",
+        re.compile(r"\b(token|secret|credential|password|(?:1password|password|shared|secrets?) vaults?|pat)\b", re.I),
+    ),
     ("Access and permissions", re.compile(r"\b(owner|permission\w*|access|admin|break-glass)\b", re.I)),
     ("Documentation gap", re.compile(r"\b(docs?|documentation|runbook)\b", re.I)),
     ("Resource limit", re.compile(r"\b(memory|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
