@@ -354,3 +354,15 @@ def test_responders_own_lessons_come_first_and_no_day_is_midnight() -> None:
     assert "paging by text alone did not" in monitoring
     assert "00:00" not in md and "status.txt:8" not in md and "status.txt:14" not in md  # no footer as an event
     assert prose_problems(md, bundle) == []
+
+
+def test_final_polish_keeps_host_names_and_capitalises_the_rest() -> None:
+    """The drafter's last pass capitalises every sentence start of prose fields, but a syslog head or an identifier
+    ("db-primary postgres[2211]:", "change_journal") is written as the system writes it; a domain still takes one."""
+    from pmstudio.offline.draft import _capitalised
+
+    assert _capitalised({"text": "db-primary postgres[2211]: ERROR: sequence exhausted. the disk filled."}) == {
+        "text": "db-primary postgres[2211]: ERROR: sequence exhausted. The disk filled."
+    }
+    assert _capitalised({"description": "change_journal grew for years."}) == {"description": "change_journal grew for years."}
+    assert _capitalised({"summary": "docs.rs was down."}) == {"summary": "Docs.rs was down."}
