@@ -191,3 +191,21 @@ def test_a_source_whose_times_all_carry_a_zone_is_said_to_be_read_as_written() -
     said = {c.text.split()[2]: c.text for c in time_reading_claims(b)}
     assert said["pagerduty.json"].endswith("state their own zone or UTC offset and were read as written.")
     assert "were read as Europe/London" in said["chat.txt"]
+
+
+def test_a_line_opening_with_a_time_range_keeps_the_whole_window() -> None:
+    """Responder notes often open with the window ("16:04 to 16:31 API ... returned 500"): the item is timed at the
+    start and its text keeps the range, instead of a sentence starting "to 16:31"; a plain "14:10 to the standby
+    region" is no range."""
+    notes = Material(
+        name="notes.md",
+        kind="notes",
+        content="- 2018-04-06 15:50 journal migration planned\n- 16:04 to 16:31 API and dashboard returned 500\n"
+        "- 3:05pm - 3:40pm checkout errors\n- 17:10 to the standby region we go\n",
+    )
+    b = _bundle(notes, tz="UTC")
+    texts = {e.line: e.text for e in b.evidence}
+    assert texts[2] == "16:04 to 16:31 API and dashboard returned 500"
+    assert _at(b, "notes.md", 2) == datetime(2018, 4, 6, 16, 4, tzinfo=UTC)
+    assert texts[3] == "3:05pm - 3:40pm checkout errors"
+    assert texts[4] == "to the standby region we go"

@@ -154,6 +154,10 @@ class _Entry:
     inline: bool = False  # timed only by a time inside the sentence ("archives written before 13:07 UTC are safe")
 
 
+_RANGE_END = re.compile(r"^(?:to|till|until|through|[-–—])\s*\d{1,2}(?::\d{2}(?:\s*[ap]m)?|\s*[ap]m)\b", re.I)
+"""The rest of a line that opened with a time range ("16:04 to 16:31 ..."): its end, not the start of a sentence."""
+
+
 def _time_only(rest: str) -> bool:
     words = re.findall(r"[A-Za-z0-9]+", rest)
     return all(w.lower() in _FILLER or w.isdigit() for w in words)
@@ -205,6 +209,8 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             continue
         starts = _starts_line(line, stamp)
         text = clean_text(line[stamp.end :]) if starts else clean_text(line)
+        if starts and _RANGE_END.match(line[stamp.end :].lstrip()):  # "16:04 to 16:31 API returned 500": the window
+            text = clean_text(line[stamp.start :])
         entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written, inline=not starts))
     return entries
 
