@@ -366,3 +366,19 @@ def test_final_polish_keeps_host_names_and_capitalises_the_rest() -> None:
     }
     assert _capitalised({"description": "change_journal grew for years."}) == {"description": "change_journal grew for years."}
     assert _capitalised({"summary": "docs.rs was down."}) == {"summary": "Docs.rs was down."}
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("rebuild about 60% through the object listing", "rebuild about 60% through the object listing"),
+        ("turn off everything non-essential that talks to consul", "turn off everything non-essential that talks to consul"),
+        ("paused during the nightly indexing", "paused during the nightly indexing"),
+        ("85% of the fleet throwing 503s", "85% of the fleet was throwing 503s"),
+        ("nodes getting unstable", "nodes were getting unstable"),
+    ],
+)
+def test_progressive_needs_a_subject_and_an_ing_verb(text: str, told: str) -> None:
+    from pmstudio.offline.phrasing import _progressive
+
+    assert _progressive(text) == told

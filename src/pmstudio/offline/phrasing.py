@@ -248,6 +248,10 @@ _PREPOSITION = {"after", "before", "during", "with", "from", "as", "when", "beca
 _FUNCTION = {"the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "not", "no"}
 _COUNT_WORD = re.compile(r"^(?:\d+|[a-hj-z]|two|three|four|five|ten|many|several|few)$")
 """A count before a noun ("N times", "3 retries", "several builds")."""
+_OPENS_NOUN = {"through", "in", "on", "at", "into", "over", "under", "for", "about", "across", "during", "after", "before"}
+"""Prepositions whose object is a noun phrase ("through the object listing", "during the nightly indexing")."""
+_NOT_GERUND = frozenset("during nothing something anything everything morning evening ceiling string spring warning".split())
+"""Words ending in -ing that are no verb ("paused during the nightly indexing" has no progressive)."""
 _QUANTIFIER = {"every", "each", "whole", "entire", "same", "next", "last", "any"}
 """A word after which a base form is a noun ("every time", "the whole time", "the next run")."""
 
@@ -548,7 +552,10 @@ def _progressive(text: str) -> str:
         if words[n - 1][-1:] in ",;:":
             break
         adverb = prev in _ADVERBS
-        if low.endswith("ing") and len(low) > 4 and prev.isalpha() and prev not in _FUNCTION and (n > 1 or not adverb):
+        last = n == len(words) - 1 or word[-1:] in ",;:."
+        if last and n >= 3 and words[n - 2].lower() in ("the", "a", "an") and words[n - 3].lower() in _OPENS_NOUN:
+            break  # "through the object listing": a compound noun that ends the clause, no subject and verb
+        if low.endswith("ing") and len(low) > 4 and low not in _NOT_GERUND and prev.isalpha() and prev not in _FUNCTION and (n > 1 or not adverb):
             subject = words[n - 2].lower() if adverb else prev
             at = n - 1 if adverb else n
             return " ".join([*words[:at], "were" if _plural(subject) else "was", *words[at:]])
