@@ -12,20 +12,9 @@ from __future__ import annotations
 
 import re
 
+from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
 
-INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|your|the)\b[^.\n]{0,25}"
-    r"\b(?:instructions?|evidence|prompts?|context|rules)\b|\bnew instructions\b|(?:^|\s)system\s*:|</?\s*evidence\s*>|"
-    r"^\s*#\s*task\b|^\s*section\s*:|\bnote to (?:any|the|all) (?:ai|assistant|llm|model|bot)s?\b|"
-    r"\b(?:ai|llm) (?:assistant|model)s? (?:summari[sz]ing|reading|drafting)\b|\bpwned\b|"
-    r"\b(?:output|reply|respond|answer) (?:only|with) (?:the word|['\"])|"
-    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?(?:above|preceding)"
-    r"(?=\s*(?:[.,;:\"'”]|and\b|$))|"
-    r"\bsystem (?:note|message|prompt|instruction)s?\b|"
-    r"\bnote (?:to|for) (?:any|the|all) (?:(?:report|post-?mortem|incident) )?(?:writer|author|drafter|summari[sz]er)s?\b",
-    re.I,
-)
 QUESTION = re.compile(r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who)\b", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 SARCASM = re.compile(
@@ -47,8 +36,9 @@ BLAME = re.compile(
 
 
 def injected(text: str) -> bool:
-    """An instruction addressed to a model rather than a statement about the incident."""
-    return bool(INJECTION.search(text))
+    """An instruction addressed to a model rather than a statement about the incident: the lexicon's
+    injection wording (`lexicon.yaml`, `injection`), the one list the critic's S1 lint also flags."""
+    return any(pattern.search(text) for pattern in load_lexicon().injection)
 
 
 REPLY = re.compile(r"^\s*\^+(?:\s|$)")
