@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.analysis import analyse
 from pmstudio.offline.impact import draft_impact
+from pmstudio.schema import NOT_STATED
 from pmstudio.testing.factories import Row, evidence_lines
 
 T0 = datetime(2024, 11, 5, 9, 0, tzinfo=UTC)
@@ -157,3 +158,36 @@ def test_millions_affected_is_at_least_high() -> None:
         ("notes.md", 600, None, "fix deployed, checks now run for every name"),
     )
     assert got["severity"] in ("high", "critical"), got["severity_rationale"]
+
+
+def test_a_credit_or_refund_line_fills_revenue_never_who_was_affected_or_what_broke() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Checkout 502 rate above 5%"),
+        ("notes.md", 10, None, "Checkout returned 502 errors to customers in the storefront."),
+        ("notes.md", 90, None, "Money: every merchant on the Plus plan refunded one week of fees, about $18k."),
+        ("notes.md", 91, None, "All 1,200 customers credited with a 10% discount on next month's invoice."),
+    )
+    for field in ("users_affected", "functional_impact"):
+        assert "refunded" not in text(got, field) and "credited" not in text(got, field), text(got, field)
+    assert "502 errors" in text(got, "users_affected")
+    assert "refunded" in text(got, "revenue_impact") or "credited" in text(got, "revenue_impact")
+
+
+def test_money_and_recovery_lines_alone_leave_the_user_impact_fields_not_stated() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Storefront health check failing"),
+        ("chat.txt", 40, "rin", "all 40 storefront hosts are back, every customer session restored"),
+        ("chat.txt", 45, "rin", "every node is up again after the power cycle"),
+        ("notes.md", 120, None, "Revenue: the gold-plan customers will get SLA credits, finance to confirm the amount"),
+    )
+    assert text(got, "users_affected") == NOT_STATED
+    assert text(got, "functional_impact") == NOT_STATED
+    assert "SLA credits" in text(got, "revenue_impact")
+
+
+def test_a_credit_card_failure_is_an_impact_not_money_paid_back() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Payment gateway error rate critical"),
+        ("notes.md", 5, None, "Credit card payments failed for about 1,300 customers."),
+    )
+    assert "1,300 customers" in text(got, "users_affected")

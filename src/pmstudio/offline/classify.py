@@ -134,6 +134,13 @@ RECOVERY_WEAK = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
     r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again)\b"
 )
+BACK_UP = _rx(
+    r"\b(?:instances?|nodes?|hosts?|servers?|services?|sites?|systems?|machines?|customers?|users?|clusters?)\s+"
+    r"(?:(?:is|are|was|were|now|all|fully|mostly)\s+)*(?:up|back)\b(?!\s+(?:by|\d))"
+)
+"""What is running again ("every instance is up", "90% of instances up", "about half the customer instances are
+back"): a recovery told as a state, which the recovery words above miss ("errors are up by 40%" is no recovery).
+The impact claims read it; the timeline's phases do not."""
 COMPLETION = _rx(
     r"\b(?:done|completed?|finished|drained|all (?:\w+ ){0,3}(?:rebuilt|built|restored|removed|repaired|restarted|"
     r"processed|deleted)|"

@@ -16,7 +16,7 @@ from typing import Any
 
 from pmstudio.lints.completeness import has_magnitude
 from pmstudio.offline.analysis import Analysis
-from pmstudio.offline.classify import DOWN_NOT_FAILING, HYPOTHESIS
+from pmstudio.offline.classify import BACK_UP, DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import shorten, split_sentences
 from pmstudio.schema import NOT_STATED
@@ -57,6 +57,11 @@ _GEO = re.compile(
 )
 """Places: regions, zones, data centers, countries, "globally" (not a site code or "other servers")."""
 _MONEY = re.compile(r"(?:\$|€|£|\b(?:usd|eur|gbp|revenue|refunds?|credits?|billing|sales|cost(?:s|ing)?)\b)", re.I)
+_COMPENSATION = re.compile(
+    r"\b(?:revenue|refund(?:s|ed)?|credit(?:s|ed)\b|compensat\w*|reimburs\w*)\b|[$€£]\s?\d", re.I
+)
+"""Money paid back or lost ("Revenue: SLA credits expected", "every account credited with 50%", "$40k refunded"):
+a statement for the revenue or SLA field, never who was affected or what broke ("credit card" is no credit)."""
 _SLA = re.compile(r"\b(?:sla|slo|slos|error budget|uptime target|availability target|breach\w*)\b", re.I)
 _REPUTATION = re.compile(
     r"\b(?:social media|twitter|mastodon|reddit|hacker news|press|news|media|reputation|trust|publicly|public "
@@ -125,6 +130,7 @@ def _statements(
     limit: int,
     need_number: bool = False,
     told: Callable[[str], bool] | None = None,
+    user_impact: bool = False,
 ) -> list[Item]:
     """Statements matching `pattern`, best first; with `told`, only statements of impact for which it holds (no
     mitigation, finding or recovery: "scaled down by 2 nodes" counts nodes, it does not tell who was hurt)."""
@@ -140,6 +146,8 @@ def _statements(
             continue  # "re-queued every failed crate": a responder's action, not an impact statement
         sig = a.sig(item)
         if sig.followup or sig.resolved or sig.mit_done or HYPOTHESIS.search(item.body):
+            continue
+        if user_impact and not _user_impact(a, item):
             continue
         text = a.statement(item)
         if not text:
@@ -158,6 +166,16 @@ def _statements(
         scored.append((score, item.order, item))
     scored.sort(key=lambda t: (-t[0], t[1]))
     return [t[2] for t in scored[:limit]]
+
+
+def _user_impact(a: Analysis, item: Item) -> bool:
+    """Whether an item may fill a user-impact field (users affected, functional impact): not money paid back or
+    lost (the revenue and SLA fields' evidence), not a recovery ("... back online", "every instance is up",
+    "all systems verified operational" tell the scope of the recovery, not of the impact)."""
+    sig = a.sig(item)
+    if sig.resolved or sig.recovery_full or sig.recovery_weak or BACK_UP.search(item.body):
+        return False
+    return not _COMPENSATION.search(item.body)
 
 
 _REPORTING = re.compile(
@@ -378,16 +396,18 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
 
 def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     """(users affected, functional impact, geographic scope) statements."""
-    quantified = _statements(a, _AFFECT, limit=2, told=_quantified)
-    counted = _statements(a, _USERS, limit=2, need_number=True)
-    scoped = [i for i in _statements(a, _MAGNITUDE, limit=1) if i not in counted]
+    quantified = _statements(a, _AFFECT, limit=2, told=_quantified, user_impact=True)
+    counted = _statements(a, _USERS, limit=2, need_number=True, user_impact=True)
+    scoped = [i for i in _statements(a, _MAGNITUDE, limit=1, user_impact=True) if i not in counted]
     # without a count or share, only a statement about the people affected fills the field (a "build server"
     # is not who was affected): otherwise it abstains (issue 11)
-    users = quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1)
+    users = quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1, user_impact=True)
     m = a.milestones
-    affect = _statements(a, _AFFECT, limit=1)
+    affect = _statements(a, _AFFECT, limit=1, user_impact=True)
     reported = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
-    reported = [i for i in reported if a.statement(i) and not HYPOTHESIS.search(i.body) and i not in affect]
+    reported = [
+        i for i in reported if a.statement(i) and not HYPOTHESIS.search(i.body) and i not in affect and _user_impact(a, i)
+    ]
     functional = (affect + reported)[:2]
     return users, functional, _statements(a, _GEO, limit=1, told=_scoped)
 
