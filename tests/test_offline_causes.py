@@ -12,7 +12,6 @@ from pmstudio.offline.analysis import analyse
 from pmstudio.offline.causes import draft_root_cause, short_title
 from pmstudio.offline.classify import STATED_MECHANISM
 from pmstudio.offline.phrasing import past_tense
-from pmstudio.offline.tone import proposal_asked
 
 T0 = datetime(2025, 2, 11, 9, 0, tzinfo=UTC)
 
@@ -194,29 +193,3 @@ def test_a_category_names_the_mechanism_not_a_word_used_otherwise() -> None:
     assert category("one cluster carries discovery, KV, Nomad and Vault") != "Credential handling"
     assert category("the index on events pointed at the wrong heap tuples") == "Data integrity"
     assert category("personal tokens in shared 1Password vaults") == "Credential handling"
-
-
-def test_a_proposal_and_its_reasons_or_a_line_of_scope_is_no_factor() -> None:
-    root, factors = causes(
-        ("notes.md", None, None, "# Search outage - notes"),
-        ("notes.md", None, None, ""),
-        ("notes.md", None, None, "## What happened"),
-        ("notes.md", None, None, "- the index writer held a lock on the shard map because a retry never released it"),
-        ("notes.md", None, None, "- the shard map has no timeout on its locks"),
-        ("notes.md", None, None, "- Image uploads and the billing exports were not affected."),
-        ("alerts.log", 0, None, "FIRING SearchLatencyHigh p99=9s"),
-        ("chat.txt", 4, "lena", "search is timing out for every tenant"),
-        ("chat.txt", 12, "omar", "can we just turn off the indexer for now? the nightly reports can run without it for a day"),
-        ("chat.txt", 14, "lena", "let's pause the crawler. the partner feeds can live without fresh results until noon"),
-        ("chat.txt", 30, "omar", "indexer off, latency back to normal"),
-    )
-    text = root + " " + _text(factors)
-    assert "lock" in text and "no timeout" in text
-    assert "nightly reports" not in text and "partner feeds" not in text  # the reasons for a proposal
-    assert "not affected" not in text  # the scope of the impact
-
-
-def test_only_what_follows_an_asked_proposal_is_its_reasons() -> None:
-    assert proposal_asked("how about a rollback? the old build never had the bug")
-    assert not proposal_asked("the 14:02 deploy broke the pool. can we roll back?")  # the finding comes first
-    assert not proposal_asked("can we see the pool size? it was 40 before")  # a question, no proposal

@@ -40,7 +40,6 @@ from pmstudio.offline.phrasing import (
     split_sentences,
 )
 from pmstudio.offline.phrasing import reworded as _reworded
-from pmstudio.offline.tone import PROPOSAL
 from pmstudio.schema import NOT_STATED
 
 MAX_FACTORS = 5
@@ -171,8 +170,7 @@ def _score(a: Analysis, item: Item, text: str) -> float:
 
 
 def causal_text(a: Analysis, item: Item) -> str:
-    """The item's sentences that state a cause: no follow-ups, hypotheses, proposals (nor what follows one in the
-    item: its reasons), lines of scope ("not affected") or mitigation reports."""
+    """The item's sentences that state a cause: no follow-ups, hypotheses or mitigation reports."""
     text = a.say(item, narrative=True)
     if not text:
         return ""
@@ -182,10 +180,6 @@ def causal_text(a: Analysis, item: Item) -> str:
     causal = in_cause or bool(_ROOT_LABEL.match(item.body))
     for part in split_sentences(text):
         part = _INTERJECTION.sub("", part)
-        if PROPOSAL.search(part):
-            break  # "can we just disable the trigger? fraud can live without it": a proposal and its reasons
-        if _IMPACT_ONLY.search(part) and not _causal(part):
-            continue  # "Payouts were not affected": the scope of the impact, no cause
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
@@ -328,7 +322,6 @@ def candidates(a: Analysis) -> list[Statement]:
             or item.is_meta
             or item.source in ("log", "alert")
             or item.heading_tag in ("actions", "lessons")
-            or item.after_proposal
         ):
             continue
         in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
@@ -348,10 +341,7 @@ def _response_snags(a: Analysis) -> list[Statement]:
     """Mitigation attempts that did not work, as statements (they lengthened the impact)."""
     out = []
     for item, sig in a.timed:
-        if (
-            sig.mitigation and sig.mit_negative and not sig.hypothesis and item.source not in ("log", "alert")
-            and not (item.after_proposal or PROPOSAL.search(item.body))  # a proposal was never tried
-        ):  # fmt: skip
+        if sig.mitigation and sig.mit_negative and not sig.hypothesis and item.source not in ("log", "alert"):
             text = a.statement(item)
             if text and len(text.split()) >= 5:
                 out.append(Statement(item=item, text=text, score=0.0))

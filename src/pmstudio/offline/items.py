@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from pmstudio.agents.messages import EvidenceLine
-from pmstudio.offline.tone import chat_noise, injected, proposal_asked, without_questions
+from pmstudio.offline.tone import chat_noise, injected, without_questions
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -80,9 +80,6 @@ class Item:
     date_only: bool = False
     written: str | None = None
     """The line's time as its source wrote it ("14:05" for a chat line whose UTC time is 18:05), when it differs."""
-    after_proposal: bool = False
-    """A chat message's rest after a proposal it asked ("can we just disable X? we can live without it"): the
-    proposal's reasons, not what happened."""
 
     @property
     def lower(self) -> str:
@@ -206,10 +203,8 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         source, sub, body = _source(material, e)
         if injected(e.text):
             continue  # stays evidence (quoted in the appendix) but is never drafted from
-        asked = False
         if source == "chat":
             if "?" in e.text:
-                asked = proposal_asked(e.text)
                 text, body = without_questions(e.text), without_questions(body)
                 if not text.strip() or not body.strip():
                     continue
@@ -231,7 +226,6 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             body=body,
             date_only=e.date_only,
             written=e.written,
-            after_proposal=asked,
         )
         item.is_meta = bool(META.match(e.text.strip()))
         current = heading.get(material)

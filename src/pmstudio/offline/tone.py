@@ -52,28 +52,6 @@ def chat_noise(text: str) -> bool:
     )
 
 
-PROPOSAL = re.compile(
-    r"\b(?:let['’]s|let us|how about|what about|(?:maybe|perhaps) we|why (?:don['’]t|not) we|"
-    r"(?:can|could|shall) we(?: just)? (?!have\b|see\b|tell\b|confirm\b)\w+|i (?:suggest|propose))\b",
-    re.I,
-)
-"""A proposal in chat ("let's drain it", "how about a rollback", "can we just disable the trigger?"): what to do
-next, not what happened; the sentences after it in the message are its reasons (classify.FOLLOWUP holds "we
-should ..." and the follow-ups)."""
-
-
-def proposal_asked(text: str) -> bool:
-    """Whether a chat message asks a proposal and goes on after it ("can we just disable the trigger for now? fraud
-    can live without the journal"): what follows the question are its reasons."""
-    asked = False
-    for part in _SENTENCES.split(text):
-        if part.rstrip(" )").endswith("?"):
-            asked = asked or bool(PROPOSAL.search(part))
-        elif asked and part.strip():
-            return True
-    return False
-
-
 def without_questions(text: str) -> str:
     """The sentences of a chat message that are not questions ("" when all of them are)."""
     kept = [p for p in _SENTENCES.split(text) if p.strip() and not p.rstrip(" )").endswith("?")]
