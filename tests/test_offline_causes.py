@@ -189,6 +189,7 @@ def test_a_category_names_the_mechanism_not_a_word_used_otherwise() -> None:
 
     assert category("the backup contact had no production access") != "Data integrity"
     assert category("page went to the backup (the on-call engineer), who had no access") != "Data integrity"
+    assert category("the on-call engineer got paged as the backup but had no access to that box") != "Data integrity"
     assert category("github was throttling our index pushes") != "Data integrity"
     assert category("one cluster carries discovery, KV, Nomad and Vault") != "Credential handling"
     assert category("the index on events pointed at the wrong heap tuples") == "Data integrity"

@@ -84,7 +84,7 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "Data integrity",
         re.compile(
             r"\b(corrupt\w*|index(?! (?:push|commit|update)\w*)|replica\w*|heap|"
-            r"backups?(?!\s+(?:contact|on-?call|person|engineer|responder|rota)\b)(?!\s*\())\b",  # not a person on call
+            r"(?<!as the )(?<!as a )backups?(?!\s+(?:contact|on-?call|person|engineer|responder|rota)\b)(?!\s*\())\b",  # not a person on call
             re.I,
         ),
     ),
