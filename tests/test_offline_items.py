@@ -148,3 +148,81 @@ def _vague_tail(title: str) -> bool:
     from pmstudio.offline.actions import _VAGUE
 
     return bool(_VAGUE.search(title))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        # the thing is changed so it does what the responders wrote
+        ("make sure static_zone handles record types it does not know", "Change static_zone so it handles record types it does not know"),
+        ("make sure the config generator never emits an empty file", "Change the config generator so it never emits an empty file"),
+        ("ensure the deploy tool doesn't push to every region at once", "Change the deploy tool so it does not push to every region at once"),
+        ("make sure the parser can skip unknown records", "Make the parser skip unknown records"),
+        # the step written as done is the verb; "we" names the step itself; a rule on every one is required
+        ("ensure alerts are routed to the owning team", "Route alerts to the owning team"),
+        ("make sure the runbook is updated", "Update the runbook"),
+        ("make sure we page the storage team", "Page the storage team"),
+        ("make sure that all services have an owner", "Require all services to have an owner"),
+        # nothing named to act on: left as written rather than made up
+        ("make sure nothing breaks", "Make sure nothing breaks"),
+        ("make sure it works", "Make sure it works"),
+        ("make sure the root zones stay fresh", "Make sure the root zones stay fresh"),
+    ],
+)
+def test_a_make_sure_follow_up_is_phrased_as_the_action_it_asks_for(phrase: str, expected: str) -> None:
+    title = verb_first(phrase)
+    assert title == expected
+    if not expected.startswith("Make sure"):
+        assert verb_first_metric(title) and not vague(title)
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("Nothing alerted on the age of the root zone copy, so 13 days of failed pulls went unseen.",
+         "Add an alert on the age of the root zone copy"),
+        ("nothing monitored replica lag", "Monitor replica lag"),
+        ("Nothing alerted on it.", ""),  # the thing is not named here
+        ("Nothing checked whether the certificate was about to expire.", ""),  # a clause, not a thing
+    ],
+)
+def test_a_factor_that_names_a_missing_watch_says_what_to_watch(description: str, expected: str) -> None:
+    assert remedy(description) == expected
+
+
+def _actions(notes: str, factors: list[dict[str, object]]) -> list[dict[str, object]]:
+    from pmstudio.ingest import bundle_from_materials
+
+    b, _ = bundle_from_materials([Material(name="notes.md", kind="notes", content=notes)], id="v", redact=False)
+    rc = {"trigger": {"text": "Not stated in the materials.", "evidence": []},
+          "primary_root_cause": {"text": "Not stated in the materials.", "evidence": []},
+          "contributing_factors": factors}
+    out: list[dict[str, object]] = draft_section(parse_prompt(render_evidence(b) + render_task("actions", context={"root_cause": rc})))["action_items"]
+    return out
+
+
+def test_a_direction_takes_the_more_specific_wording_a_factor_gives_for_the_same_thing() -> None:
+    notes = "\n".join([
+        "# Resolver notes",
+        "",
+        "## Why",
+        "- nothing alerted on the age of the root zone copy, so 13 days of failed pulls went unseen",
+        "- the parser failed on a record type it did not know",
+        "",
+        "## Follow-ups",
+        "- improve monitoring of the root zone pipeline",
+        "- improve monitoring of the billing exports",
+    ])
+    factors = [
+        {"id": "CF1", "title": "Gap in monitoring", "evidence": ["notes.md:4"],
+         "description": "Nothing alerted on the age of the root zone copy, so 13 days of failed pulls went unseen."},
+        {"id": "CF2", "title": "Parser", "description": "The parser failed on a record type it did not know.", "evidence": ["notes.md:5"]},
+    ]
+    items = _actions(notes, factors)
+    titles = [i["title"] for i in items]
+    # the root zone direction is the alert the factor names, linked to that factor, asked for once
+    alert = [i for i in items if i["title"] == "Add an alert on the age of the root zone copy"]
+    assert len(alert) == 1 and alert[0]["factor_ids"] == ["CF1"] and alert[0]["kind"] == "detect"
+    assert "Improve monitoring of the root zone pipeline" not in titles
+    # a direction about something no factor speaks of stays as the responders wrote it: nothing is made up
+    assert "Improve monitoring of the billing exports" in titles

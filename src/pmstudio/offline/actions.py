@@ -230,6 +230,9 @@ def _verb_first(phrase: str) -> str:
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     if not p:
         return ""
+    sure = _MAKE_SURE.match(p)
+    if sure and (action := _sure(sure.group("rest"))):
+        return action
     first = p.split()[0].lower()
     redo = _REDO.match(first)
     if first in _VERBS or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
@@ -279,6 +282,67 @@ def _verb_first(phrase: str) -> str:
     if _CLAUSE.search(p) or _FINITE.search(p) or _DONE_TO.match(p):
         return ""
     return f"Add {p}"
+
+
+# "make sure X handles ...", "ensure alerts are routed to ...": a state wished for. The action that gets there is
+# named from the responders' own words: the thing is changed so it does what they wrote, or the step they wrote
+# as done ("routed") is the verb. Anything else stays as written (vague, but nothing is made up).
+_MAKE_SURE = re.compile(r"^(?:make sure|ensure|be sure)\s+(?:that\s+)?(?P<rest>\S.+)$", re.I)
+_SURE_DONE = re.compile(r"^(?P<subj>.+?)\s+(?:is|are|gets?)\s+(?P<done>[a-z]+ed)\b(?P<tail>.*)$", re.I)
+_SURE_MODAL = re.compile(
+    r"^(?P<subj>.+?)\s+(?P<modal>can't|cannot|can not|won't|will not|does not|doesn't|do not|don't|never|can|will|must|should)\s+"
+    r"(?P<rest>.+)$",
+    re.I,
+)
+_SURE_DOES = re.compile(r"^(?P<subj>.+?)\s+(?P<verb>[a-z]+?)(?P<suffix>es|s)\b(?P<tail>.*)$", re.I)
+_SURE_ALL_HAVE = re.compile(r"^(?P<subj>(?:every|all|each)\b[^,;:]{2,60}?)\s+(?:has|have)\s+(?P<obj>(?:an?|the|its|their)\b.+)$", re.I)
+_ONLY_DETERMINERS = re.compile(r"^(?:(?:a|an|the|all|every|each|any|some|our|its|their|this|that|these|those)\s*)+$", re.I)
+
+
+def _sure(rest: str) -> str:
+    """The action behind "make sure <rest>", or "" when the wording names none."""
+    we = re.match(r"^we\s+(?P<verb>[a-z]+)\b(?P<tail>.*)$", rest, re.I)
+    if we:  # "make sure we page the owning team": the step itself
+        verb = we.group("verb").lower()
+        return f"{verb.capitalize()}{we.group('tail')}" if verb in _VERBS and verb not in _DIRECTIONS else ""
+
+    def named(subj: str) -> bool:
+        return _subject(subj) and not _ONLY_DETERMINERS.match(subj) and not _SPEAKER_PRONOUN.match(subj)
+
+    every = _SURE_ALL_HAVE.match(rest)
+    if every:  # "make sure every service has an owner": a rule to require
+        return f"Require {_lower_first(every.group('subj'))} to have {every.group('obj')}"
+    found: list[tuple[int, str]] = []  # (subject length, action): the clause's own subject is the shortest one
+    done = _SURE_DONE.match(rest)
+    if done and named(done.group("subj")) and (verb := _base_verb(done.group("done"))):
+        # "ensure alerts are routed to the owner" -> "Route alerts to the owner"
+        found.append((len(done.group("subj")), f"{verb.capitalize()} {_lower_first(done.group('subj'))}{done.group('tail')}"))
+    modal = _SURE_MODAL.match(rest)
+    if modal and named(modal.group("subj")):
+        subj, word, tail = modal.group("subj"), modal.group("modal").lower(), modal.group("rest")
+        pronoun = "they" if _plural(subj) else "it"
+        if word in ("can", "will", "must", "should"):
+            if not re.match(r"^(?:be|have|get)\b", tail, re.I):
+                found.append((len(subj), f"Make {_lower_first(subj)} {tail}"))
+        elif word == "never":
+            found.append((len(subj), f"Change {_lower_first(subj)} so {pronoun} never {tail}"))
+        else:
+            tail = re.sub(r"^not\s+", "", tail, flags=re.I)
+            found.append((len(subj), f"Change {_lower_first(subj)} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {tail}"))
+    does = _SURE_DOES.match(rest)
+    if does and named(does.group("subj")):
+        base = does.group("verb").lower()
+        if base in _VERBS or base + "e" in _VERBS or (does.group("suffix") == "s" and base + "s" in _VERBS):
+            pronoun = "they" if _plural(does.group("subj")) else "it"
+            verb = does.group("verb") + does.group("suffix")
+            found.append((len(does.group("subj")), f"Change {_lower_first(does.group('subj'))} so {pronoun} {verb}{does.group('tail')}"))
+    return min(found)[1] if found else ""
+
+
+def _lower_first(text: str) -> str:
+    """A subject moved after a verb: lower-cased unless it is a name ("static_zone", "ALB", "Kafka")."""
+    head = text.split()[0]
+    return text if head[1:] != head[1:].lower() or "_" in head or head in ("I",) else text[0].lower() + text[1:]
 
 
 def _plural(subject: str) -> bool:
@@ -516,13 +580,33 @@ def _undone(part: str) -> str:
     return f"{verb.capitalize()} {np[0].lower()}{np[1:]}{m.group('rest').rstrip()}"
 
 
+# "nothing alerted on the age of the copy", "nothing monitored replica lag": the watch that was missing, by its object
+_NOTHING = re.compile(
+    r"\bnothing\s+(?P<verb>alerted|paged|monitored|checked|watched|tracked|flagged)\s+(?:on\s+|for\s+|about\s+)?"
+    r"(?P<obj>[a-z][^,;:.()]{2,80})",
+    re.I,
+)
+_WATCH = {"alerted": "Add an alert on", "paged": "Page on", "monitored": "Monitor", "checked": "Check",
+          "watched": "Watch", "tracked": "Track", "flagged": "Flag"}  # fmt: skip
+
+
+def _unwatched(part: str) -> str:
+    m = _NOTHING.search(part)
+    if m is None:
+        return ""
+    obj = _THING_END.sub("", m.group("obj").strip()).strip(" -")
+    if not 1 <= len(obj.split()) <= 10 or _ENDS_ON_PRONOUN.search(obj) or _TOLD.search(obj):
+        return ""
+    return f"{_WATCH[m.group('verb').lower()]} {obj}"
+
+
 def remedy(description: str) -> str:
     """The safeguard a factor names as missing or the step it names as undone, as a verb-first action; "" when it
     names neither."""
     for part in split_sentences(description) or [description]:
         m = _NO.search(part)
         if m is None:
-            if undone := _undone(part):
+            if undone := _undone(part) or _unwatched(part):
                 return undone
             continue
         thing = _EXIST.sub("", m.group("thing").strip())  # "no alert rules exist for disk usage"
@@ -556,13 +640,35 @@ def _gist(description: str, limit: int = 16) -> str:
     return " ".join(clause if 3 <= len(clause) <= limit else words[:limit])
 
 
+_DIRECTION_HEAD = re.compile(rf"^(?:{'|'.join(_DIRECTIONS)}|make sure|ensure|look into|investigate)\b", re.I)
+
+
+def _more_specific(title: str, remedies: list[tuple[dict[str, Any], str]]) -> tuple[dict[str, Any], str] | None:
+    """For a follow-up worded as a direction ("Improve monitoring of the root zone pipeline"), the factor whose
+    missing safeguard is the same kind of action on the same thing ("Add an alert on the age of the root zone
+    copy"), with that safeguard; None when the title names an action already or no factor matches it."""
+    if not _DIRECTION_HEAD.match(title) or any(c.isdigit() for c in title):
+        return None
+    kind, words = _kind(title), _stems(re.sub(r"^\S+\s+(?:sure\s+|into\s+)?", "", title))
+    best = max(
+        ((len(words & _stems(r)), f, r) for f, r in remedies if _kind(r) == kind),
+        key=lambda t: t[0],
+        default=None,
+    )
+    return (best[1], best[2]) if best is not None and best[0] >= 2 else None
+
+
 def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
     """An ActionsSection as a dict, linked to `root_cause`'s contributing factors."""
     factors = [f for f in root_cause.get("contributing_factors", []) if isinstance(f, dict) and f.get("id")]
     titles = {str(f["id"]): str(f.get("title", "")) for f in factors}
     owner = owner_for(a)
     items: list[dict[str, Any]] = []
+    remedies = [(f, r) for f in factors if (r := remedy(str(f.get("description") or "")))]
     for p in proposals(a):
+        specific = _more_specific(p.title, remedies)
+        if specific is not None:  # the materials say elsewhere what this direction comes down to: that is the item
+            p = Proposal(item=p.item, title=specific[1], priority=p.priority)
         kind = _kind(p.title)
         text = f"{p.title} {p.item.body}"
         horizon = "immediate" if _IMMEDIATE.search(text) or p.priority in ("P0", "P1") else (
@@ -570,7 +676,7 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
         )
         priority = p.priority or {"immediate": "P1", "short_term": "P2", "long_term": "P3"}[horizon]
         due = _DATE.search(p.item.body)
-        links = _link(p.title, factors)
+        links = [str(specific[0]["id"])] if specific is not None else _link(p.title, factors)
         impact = _IMPACT[kind] + (f" (addresses: {titles[links[0]]})." if links and _plain(titles[links[0]]) else ".")
         items.append({
             "title": p.title,
