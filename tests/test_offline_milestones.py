@@ -502,3 +502,28 @@ def test_a_stated_window_of_days_names_the_day_impact_began() -> None:
 
     days = [stated_start_day(it) for it in build_items(rows[1:3])]
     assert days == [datetime(2024, 1, 9).date(), None]  # a window of data written is not the impact's
+
+
+def test_a_step_started_right_after_a_completed_rollback_is_recovery_not_the_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: API 5xx ratio above 50%"),
+        ("chat.txt", 28, "nadia", "rollback failed. the config checker rejected it"),
+        ("chat.txt", 49, "omar", "rollback done, old config is live on all frontends"),
+        ("chat.txt", 53, "marcus", "starting server restarts gradually, region by region"),
+        ("notes.md", 83, None, "25% of traffic restored"),
+        ("chat.txt", 92, "ines", "100% of traffic served again, error rate back to baseline"),
+        ("chat.txt", 99, "ines", "status dashboard updated: resolved"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(49)  # not the restarts under way, not the 25% line
+    assert at(a, "resolved") == minute(92)  # the status dashboard post is a communication
+
+
+def test_an_action_under_way_whose_step_is_done_while_it_goes_on_is_mitigated_when_it_began() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: app error ratio above 20% in all datacenters"),
+        ("chat.txt", 30, "helen", "starting the full restart of all routers now, gradual traffic ramp-up"),
+        ("chat.txt", 44, "helen", "all routers restarted, ramp-up in progress"),
+        ("chat.txt", 50, "priya", "error rate dropping fast, most apps serving again"),
+        ("chat.txt", 65, "helen", "ramp-up complete, back to normal operation"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(30)

@@ -91,7 +91,7 @@ MIT_ACTION = _rx(
     r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
     r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
-    r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
+    r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|(?:global|full|rolling|gradual|fleet-?wide) restarts?|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
     r"rebuil\w*|re-?insert\w*|repair\w*|block(?:ed|ing)? (?:the )?(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
@@ -128,8 +128,11 @@ RECOVERY_FULL = _rx(
 )
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
-    r"first (?:clusters|nodes|ones|hosts)|some of)\b"
+    r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
+    r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?% of (?:[\w-]+ ){0,2}?(?:traffic|requests|capacity|users|customers|hosts|nodes|"
+    r"servers|instances|apps|applications)\b"
 )
+"""A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%)."""
 RECOVERY_WEAK = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
     r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again)\b"
@@ -155,7 +158,7 @@ RESOLVED = _rx(
 STATUS_PAGE = _rx(r"\b(?:status ?page|statuspage|customers|announc\w*|notif\w*)\b")
 CONDITIONAL = _rx(r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)")
 COMM = _rx(
-    r"\b(?:status ?page|statuspage|posted (?:an? )?(?:update|incident|notice)|post(?:ing|ed)? the all[- ]clear|post (?:in|on|to) |notif(?:y|ied|ication)|"
+    r"\b(?:status ?page|statuspage|status dashboard|(?:service )?health dashboard|posted (?:an? )?(?:update|incident|notice)|post(?:ing|ed)? the all[- ]clear|post (?:in|on|to) |notif(?:y|ied|ication)|"
     r"announc\w*|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
     r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|declar\w* (?:an? |the )?incident|"
     r"incident (?:call|channel|bridge|declared|doc)|opening (?:the|an) incident|opened the incident|call (?:started|opened)|"

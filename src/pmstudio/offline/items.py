@@ -112,7 +112,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         return ("status" if _STATUS.match(text) else "ticket"), "", text
     if "status" in name:
         return "status", "", text
-    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms")):
+    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify")):
         return "status", "", text
     if e.actor is None and _STATUS.match(text):
         return "status", "", text

@@ -17,7 +17,10 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
 - mitigation: the responders' own "incident mitigated"; else the action a later line credits with the recovery
   ("rollback resolved it": its first completed instance, else when it got under way); else the first completed,
   successful mitigation with its own full recovery signal; else one followed by recovery within a quarter of an
-  hour; else an action under way that nothing completed before full recovery within the hour; else the first
+  hour (a step done while the action goes on, "restarted, ramp-up in progress", or a partial recovery, "25% of
+  traffic restored", is neither); else an action under way that nothing completed before full recovery within the
+  hour (unless it starts right after a completed action nothing says failed: then it is that action's recovery,
+  "rollback done" then "starting server restarts"); else the first
   completed one (when it halts the service, "issuance halted", the later act that re-enables it); else, when no
   action is named, the first recovery. An action only named (not done, not under way before recovery) or only
   attempted in vain leaves it empty: a wrong time costs more than an empty one.
@@ -401,10 +404,23 @@ def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> I
     ]  # fmt: skip
     end_at = [_at(p) for p in ends]  # `timed` is in time order, so are its subsets
     done_at = [_at(p) for p in ok if p[1].mit_done and not p[1].mit_progress]
+    firm_at = [_at(p) for p in ok if p[1].mit_done and not (p[1].mit_progress or p[1].recovery_partial or p[1].hypothesis)]
+    # still failing after an action ("still slow. failing over the db now"): that action did not help
+    failing_at = [
+        _at(p) for p in timed
+        if (p[1].failure or p[1].mit_negative) and not (p[1].recovery_partial or p[1].hypothesis)
+    ]  # fmt: skip
     for p in ok:
         item, s = p
         if s.mit_done and not s.mit_progress or s.hypothesis or s.finding or PLAN.search(item.body):
             continue
+        k = bisect_right(firm_at, _at(p))
+        if k and _at(p) - firm_at[k - 1] <= RECOVERY_WINDOW:
+            f = bisect_left(failing_at, firm_at[k - 1])
+            if f == len(failing_at) or failing_at[f] > _at(p):
+                # the next step right after a completed action that nothing says failed ("rollback done" then
+                # "starting server restarts") is part of the recovery that action began, not the mitigation
+                continue
         if not (s.mit_progress or STARTED.search(item.body) or _opens_under_way(item)):
             continue
         i = bisect_right(end_at, _at(p))
@@ -490,7 +506,9 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
             i += 1
         return False
 
-    followed = [p for p in done + shipped if recovered_soon(p[0])]
+    # a step done while the action goes on ("all routers restarted, ramp-up in progress") is not its completion,
+    # nor is a partial recovery ("25% of traffic restored")
+    followed = [p for p in done + shipped if recovered_soon(p[0]) and not (p[1].mit_progress or p[1].recovery_partial)]
     if followed:
         return _earliest(followed)
     under_way = _under_way_then_recovered(timed, ok)
