@@ -151,6 +151,36 @@ def test_recovery_scope_scaling_down_and_no_loss_of_service_do_not_raise_the_sev
     assert got["severity"] == "medium", got["severity_rationale"]
 
 
+def test_half_the_requests_failing_or_impact_in_several_regions_is_critical() -> None:
+    # each is one more critical scope word: a service-wide outage told as a share ("about half of requests to apps are
+    # failing"), and one told in several named cloud regions at once
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: app error ratio > 20%"),
+        ("chat.txt", 3, "helen", "about half of requests to apps are failing worldwide, routers overloaded"),
+        ("chat.txt", 200, "helen", "traffic ramp-up complete, back to normal operation"),
+    )
+    assert got["severity"] == "critical", got["severity_rationale"]
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: app error ratio > 20%"),
+        ("chat.txt", 3, "helen", "about 5% of requests to apps are failing worldwide, routers overloaded"),
+        ("chat.txt", 200, "helen", "traffic ramp-up complete, back to normal operation"),
+    )
+    assert got["severity"] != "critical", got["severity_rationale"]
+    post = "Update - Widespread network issue. Customers may see errors and loss of connectivity in {}."
+    got = impact(
+        ("alerts.txt", 0, None, "FIRING PacketLoss: backbone packet loss above 10% severity=page"),
+        ("status.txt", 20, None, post.format("us-central1, us-east1, us-east4 and southamerica-east1")),
+        ("status.txt", 200, None, "Resolved - The network has recovered."),
+    )
+    assert got["severity"] == "critical", got["severity_rationale"]
+    got = impact(
+        ("alerts.txt", 0, None, "FIRING PacketLoss: backbone packet loss above 10% severity=page"),
+        ("status.txt", 20, None, post.format("us-east1")),
+        ("status.txt", 200, None, "Resolved - The network has recovered."),
+    )
+    assert got["severity"] != "critical", got["severity_rationale"]
+
+
 def test_millions_affected_is_at_least_high() -> None:
     got = impact(
         ("ticket.txt", 0, None, "Opened - certificates were issued without the required recheck"),

@@ -97,6 +97,22 @@ _ACTION_REPORT = re.compile(
     r"posted|kicked off|triggered a)\b",
     re.I,
 )
+_MOST_FAILED = re.compile(
+    r"\b(?:(?:[5-9]\d|100)(?:\.\d+)?\s?%|half|most|all) of (?:the |our |all )?(?:[\w-]+ ){0,2}?(?:requests|traffic|queries|"
+    r"calls|writes|reads|operations|transactions|connections|logins)\b[^.;]{0,50}?\b(?:fail\w*|errors?|lost|dropped|rejected|"
+    r"unavailable|unreachable|timed out|could not)\b",
+    re.I,
+)
+"""Half or more of the service's requests failing ("roughly 50% of requests to App Engine applications failed",
+"about half of requests to apps are failing"): an outage of the service as a whole, as critical as "global"."""
+_REGION_CODE = re.compile(
+    r"\b(?:us|eu|ap|asia|europe|northamerica|southamerica|australia|me|sa|ca|af)-"
+    r"(?:(?:north|south)(?:east|west)?|east|west|central)-?\d\b",
+    re.I,
+)
+"""A cloud region as providers name it ("us-east1", "eu-west-1", "northamerica-northeast1")."""
+SEVERAL_REGIONS = 3
+"""Impact told in this many distinct regions at once is a multi-region outage, as critical as "every region"."""
 _LARGE = re.compile(r"\b(?:\d[\d,.]*\s*(?:million|billion)|millions|billions)\b", re.I)
 """A count in the millions ("about 3 million certificates affected"): at least high, as a handful of users is low."""
 _SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|customers|people|accounts|logins)\b", re.I)
@@ -333,6 +349,10 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     # "scaled down by 2 nodes", "lag coming down": no outage (the words classify reads the same way)
     blob = DOWN_NOT_FAILING.sub(" ", " ".join([a.title or "", *texts]))
     critical = _distinct(_CRITICAL, blob)
+    if _MOST_FAILED.search(blob):
+        critical.append("most requests failing")
+    if any(len({r.lower() for r in _REGION_CODE.findall(t)}) >= SEVERAL_REGIONS for t in texts):
+        critical.append("several regions")
     high = _distinct(_HIGH, blob)
     medium = _distinct(_MEDIUM, blob)
     small = bool(_SMALL.search(blob))
