@@ -40,9 +40,26 @@ def test_mechanisms_stated_as_plain_facts_are_causes() -> None:
         "the scheduler's clock was not monotonic",
         "the parser exception isn't handled",
         "there was no commit-confirm on the router pushes",
+        "there's no circuit breaker between the two services",
+        "nothing keeps one maintenance event inside one location",
+        "the jobs are set to stop whenever a maintenance event touches their cluster",
+        "no rate limit configured on the partner API",
+        "the code path had been dormant since the March release",
+        "a 24-hour grace period hid the quota drop until Monday",
+        "the data plane fails static for a few minutes, then withdraws its routes",
+        "our debugging tools ride on the same backbone as customer traffic",
+        "the rotation job reported Success, but the load balancer kept the old cert",
     ):
         assert STATED_MECHANISM.search(text), text
-    for text in ("there was no impact on reads", "we had no idea", "the queue is not empty", "no errors since 10:40"):
+    for text in (
+        "there was no impact on reads",
+        "we had no idea",
+        "the queue is not empty",
+        "no errors since 10:40",
+        "replication delay growing near peak traffic",
+        "the job output said Success, there was nothing to check",
+        "RDS and ElastiCache run on the same EC2 hosts",
+    ):
         assert not STATED_MECHANISM.search(text), text
 
 
@@ -194,3 +211,43 @@ def test_a_category_names_the_mechanism_not_a_word_used_otherwise() -> None:
     assert category("one cluster carries discovery, KV, Nomad and Vault") != "Credential handling"
     assert category("the index on events pointed at the wrong heap tuples") == "Data integrity"
     assert category("personal tokens in shared 1Password vaults") == "Credential handling"
+
+
+def test_what_users_saw_is_no_factor_and_a_maintenance_start_is_the_trigger() -> None:
+    evidence = [
+        EvidenceLine(id="chat.txt:1", at=T0, actor="sofia", text="maintenance automation started on schedule"),
+        EvidenceLine(id="alerts.log:1", at=T0 + timedelta(minutes=2), actor=None, text="FIRING BackbonePacketLoss: loss high"),
+        EvidenceLine(id="chat.txt:2", at=T0 + timedelta(minutes=3), actor="ravi", text="packet loss everywhere, the API was down too"),
+        EvidenceLine(id="chat.txt:3", at=T0 + timedelta(minutes=40), actor="nadia",
+                     text="root cause identified: the automation descheduled the control plane in every site. halting the automation now"),
+        EvidenceLine(id="notes.md:1", at=None, actor=None, text="What happened"),
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text="User impact from 09:02. Packet loss for 3 h depending on the region."),
+        EvidenceLine(id="notes.md:4", at=None, actor=None, text="What hurt"),
+        EvidenceLine(id="notes.md:5", at=None, actor=None, text="Debugging tools competed for the same congested network."),
+        EvidenceLine(id="notes.md:6", at=None, actor=None, text="The control plane jobs: configured to stop for a maintenance event."),
+    ]
+    rc = draft_root_cause(analyse(evidence))
+    factors = " ".join(f"{f['title']}. {f['description']}" for f in rc["contributing_factors"])
+    assert "maintenance automation started" in rc["trigger"]["text"].lower()
+    assert "descheduled the control plane" in rc["primary_root_cause"]["text"]
+    assert "halting" not in rc["primary_root_cause"]["text"].lower()  # an action under way is no cause
+    assert "Debugging tools competed" in factors and "configured to stop" in factors
+    assert "User impact" not in factors and "Packet loss" not in factors and "down too" not in factors
+
+
+def test_a_background_line_is_a_condition_the_causes_rest_on_not_the_root_cause() -> None:
+    root, factors = causes(
+        ("notes.md", None, None, "Background: we reuse domain validations for 30 days, so the check has to be redone within 8 hours"),
+        ("chat.txt", 0, "nadia", "a customer reports certificates issued without the recheck"),
+        ("chat.txt", 30, "nadia", "found it: the bug is that the loop rechecks one name N times because it reuses the pointer"),
+    )
+    assert "loop rechecks one name" in root
+    assert "reuse domain validations for 30 days" in _text(factors)
+
+
+def test_a_partner_not_notified_is_no_gap_in_communication_with_users() -> None:
+    from pmstudio.offline.causes import category
+
+    assert category("We said nothing to users the whole time.") == "Gap in communication with users"
+    assert category("Customers were never told about the delay.") == "Gap in communication with users"
+    assert category("Two downstream projects were not notified until later.") != "Gap in communication with users"

@@ -29,6 +29,7 @@ from pmstudio.offline.classify import (
     NOT_CHANGE,
     STATED_MECHANISM,
     TRIGGER_CONDITION,
+    UNDER_WAY,
 )
 from pmstudio.offline.items import CAUSE_LABEL, Item
 from pmstudio.offline.phrasing import (
@@ -184,6 +185,10 @@ def causal_text(a: Analysis, item: Item) -> str:
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
             continue
+        if UNDER_WAY.match(part) and _NOW.search(part) and not _causal(part):
+            continue  # an action under way ("halting the automation now") is no cause
+        if _SYMPTOM.search(part) and not (_ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)):
+            continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
         causal = causal or _causal(part)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
             continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
@@ -195,6 +200,14 @@ def causal_text(a: Analysis, item: Item) -> str:
     return sentence(shorten(" ".join(keep), 320))
 
 
+_SYMPTOM = re.compile(
+    r"\b(?:(?:user|customer|end-user|client)[- ]facing|(?:user|customer|end-user) impact|impact (?:from|began|started|"
+    r"window|lasted)|(?:report(?:s|ed|ing)?|see(?:s|ing)?|saw) (?:\w+ )?impact|packet loss|error rates?|(?:errors?|5xx|latency|timeouts?) (?:climb\w*|spik\w*|rose|rising|up)|"
+    r"(?:was|were|is|are|went) (?:\w+ )?(?:down|unavailable|unreachable|degraded)(?: too| as well)?)\b",
+    re.I,
+)
+"""A sentence that tells what users saw (impact from a time, packet loss, error rates, a service down)."""
+_NOW = re.compile(r"\b(?:now|right away|in progress|as we speak)\b", re.I)
 _STATUS_LEAD = re.compile(
     r"^\W*(?:investigating|identified|monitoring|update|resolved|post-?mortem)\s*[-–—:]\s*"
     r"(?:(?:summary|preliminary|final)\s+)?(?:root cause analysis\s*:\s*)?",
@@ -377,9 +390,17 @@ def _distinct(chosen: list[Statement], cand: Statement) -> bool:
     )
 
 
+_AUDIENCE = re.compile(
+    r"\b(?:users?|customers?|clients?|the public|public(?:ly)?|community|everyone|anyone|status ?page|we said|"
+    r"said nothing|told nobody|nothing (?:was )?posted|never posted)\b",
+    re.I,
+)
+"""Who a communication gap left uninformed is users (or nobody named): a partner not notified is no user."""
+
+
 def category(text: str) -> str | None:
     for name, pattern in _CATEGORIES:
-        if pattern.search(text):
+        if pattern.search(text) and (pattern is not _COMM_GAP or _AUDIENCE.search(text)):
             return name
     return None
 
@@ -443,7 +464,8 @@ def _change_trigger(a: Analysis) -> Item | None:
     for window in (TRIGGER_WINDOW, LATENT_WINDOW):
         near = [it for it in before if anchor.at - it.at <= window]  # type: ignore[operator]
         if near:
-            last = max(near, key=lambda it: (it.at, -it.order))
+            # at one time, the responders' notes tell the change in fuller words than a chat line
+            last = max(near, key=lambda it: (it.at, it.source == "notes", -it.order))
             if _HARMLESS.search(last.body) and last.actor:
                 # a later step of a staged rollout ("change now on the next locations, still clean"): the
                 # rollout is the trigger, as its first step names it

@@ -29,7 +29,9 @@ CHANGE = _rx(
 NOT_CHANGE = _rx(r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b")
 LATE_CHANGE = _rx(
     r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
-    r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+)"
+    r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+|"
+    r"maintenance(?: [\w-]+){0,2} (?:started|starts|kicked off|began|begins)|"
+    r"(?:started|starting|began|kicked off) (?:the |a |our )?(?:planned |scheduled |routine )?maintenance)"
 )
 """Changes a trigger may be (scaling a cluster from 7 to 10 nodes, enabling a feature) that the timeline does
 not count as a change reaching production."""
@@ -201,8 +203,28 @@ CAUSAL = _rx(
 )
 STATED_MECHANISM = _rx(
     r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|ying) on|reliance on|single point of failure|went blind|"
-    r"(?:had|has|have|there (?:was|were|is|are)) no (?!(?:impact|idea|errors?|problems?|issues?|luck|time|choice|other|"
-    r"one|reply|response|answer|news|change)\b)[\w-]+|no way to|(?:said|posted|told \w+) nothing|"
+    r"(?:had|has|have|there(?:['’]s| (?:was|were|is|are))) no (?!(?:impact|idea|errors?|problems?|issues?|luck|time|choice|"
+    r"other|one|reply|response|answer|news|change|need|sign|way of knowing)\b)[\w-]+|no way to|(?:said|posted|told \w+) nothing|"
+    r"there (?:isn['’]t|wasn['’]t|weren['’]t|is not|was not|were not) (?:a|an|any) [\w-]+|"
+    r"no (?:guard\w*|safeguard\w*|protection|circuit[- ]breaker|kill[- ]switch|safety net|backstop|upper bound|cap)\b|"
+    r"nothing (?:that (?:would |could )?|would (?:have )?|could (?:have )?)?(?:stops|prevents|blocks|limits|catches|checks|"
+    r"alerts|warns|guards|keeps|caps|enforces|flags|tracks|notices|watches|monitors|stop|prevent|block|limit|catch|check|"
+    r"alert|warn|guard|keep|cap|enforce|flag|track|notice|watch|monitor)\b|"
+    r"nothing to (?:stop|prevent|block|limit|catch|guard|cap|warn)\b|"
+    r"(?:configured|set(?: up)?|designed|built|wired) to (?:stop|exit|shut down|fail|drop|delete|restart|reboot|reject|"
+    r"crash|wipe|deschedule|withdraw|purge|expire)\b|"
+    r"(?:no|not|never) (?:[\w-]+ ){0,2}configured|left (?:at|on) (?:the |its |their )?defaults?|"
+    r"dormant|(?:lay|sat|sitting|lain) (?:unused|idle|untouched)|"
+    r"had(?:n['’]t| not) (?:run|fired|been (?:run|used|exercised|triggered|touched)) (?:in|for|since)|"
+    r"grace period|fail(?:s|ed|ing)?[- ]static|(?:propagation|caching|cache|ttl) (?:delay|window)|"
+    r"(?:masked|hid|hidden|hides|concealed) (?:the|it|its|this|that|how|any)|"
+    r"(?:monitor\w*|metrics|telemetry|alert\w*|dashboards?|tool(?:s|ing)?|status (?:page|site|tooling)|debug\w*|backups?|"
+    r"logging|pag(?:er|ing)|failover|standby|dns|auth\w*|control plane)\b[^.;]{0,60}\b(?:on|in|over|behind|through) the "
+    r"same (?:[\w-]+ ){0,2}(?:network|backbone|cluster|hosts?|region|infrastructure|platform|hardware|account|"
+    r"data ?cent(?:er|re)|zone|provider|machines?|servers?|database)|"
+    r"compet(?:ed|es|ing) (?:for|over|with)|easy to miss|hard to (?:spot|see|notice|detect|test)|"
+    r"(?:reported|returned|showed|said|claimed) (?:\w+ ){0,2}(?:success\w*|ok|green|healthy|passed)\b[^.]{0,60}"
+    r"\b(?:but|while|yet|though|kept|still|lied|not|never)\b|"
     r"never (?:posted|told|updated|communicated|said)|a (?:latent )?bug|contention|race condition|deadlock|"
     r"off-by-one|overflow(?:ed|s)?|r[au]n out of|"
     r"(?:can['’]?t|cannot|could not|couldn['’]t) (?:see|detect|catch|handle|bootstrap|cope with|keep up|scale|tolerate)|"

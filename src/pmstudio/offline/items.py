@@ -46,11 +46,11 @@ _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
         r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|"
         r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*)\b", re.I)),
     ("cause", re.compile(
-        r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how|"
+        r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how|hurt|"
         r"slow(ed|s)? (us|it|things|the \w+) down|held (us|it|things) back|got in (the|our) way|hamper\w*)\b", re.I)),
     ("lessons", re.compile(r"\b(lessons?|learn\w*|went well|went wrong|retro\w*|reflections?)\b", re.I)),
     ("timeline", re.compile(r"\b(timeline|chronology|log of events|sequence)\b", re.I)),
-    ("facts", re.compile(r"\b(facts?|findings?|details?|summary|so far|forensics|what we know|known)\b", re.I)),
+    ("facts", re.compile(r"\b(facts?|findings?|details?|summary|so far|forensics|what we know|known|background)\b", re.I)),
     ("impact", re.compile(r"\b(impact|scope|affected|customers?)\b", re.I)),
 )
 
@@ -163,6 +163,9 @@ CAUSE_LABEL = re.compile(
     re.I,
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
+BACKGROUND_LABEL = re.compile(r"^\W*(?:background|context)\s*(?::|\s[-–—]\s)\s*(?=\S)", re.I)
+"""A line labelled as background ("Background: we reuse validations for 30 days"): how the system stood before the
+incident, a fact the causes rest on (as a line under a "Background" heading is)."""
 
 
 def section_title(text: str) -> bool:
@@ -246,5 +249,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             label = CAUSE_LABEL.match(body)
             if label is not None:
                 item.body, item.heading_tag = body[label.end() :], "cause"
+            elif (label := BACKGROUND_LABEL.match(body)) is not None:
+                item.body, item.heading_tag = body[label.end() :], "facts"
         items.append(item)
     return items

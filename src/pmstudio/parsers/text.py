@@ -146,6 +146,7 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
 class _Entry:
     kind: str  # "item" | "marker" | "blank" | "heading"
     line: int
+    end: int = 0  # the last line of a list item wrapped over several lines
     at: datetime | None = None
     text: str = ""
     timed: bool = False
@@ -163,12 +164,39 @@ def _time_only(rest: str) -> bool:
     return all(w.lower() in _FILLER or w.isdigit() for w in words)
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\S")
+_CONTINUATION = re.compile(r"^(?: {2,}|\t)(?!\s|[-*+•]\s|\d{1,2}[.)]\s|#)\S")
+
+
+def _continues(entries: list[_Entry], number: int, line: str, in_list: bool) -> bool:
+    """Whether `line` is the wrapped rest of the list item right above it (Markdown: indented, no list mark of
+    its own, no time at its start), so "- a bug lets one event deschedule clusters in different" + "  physical
+    locations too." is one statement, never two halves."""
+    if not (in_list and entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
+        return False
+    if not _CONTINUATION.match(line):
+        return False
+    stamp = find_stamp(line)
+    return stamp is None or not _starts_line(line, stamp)
+
+
 def _collect(material: Material, clock: Clock) -> list[_Entry]:
     entries: list[_Entry] = []
+    in_list = False  # the last content line was a list item (or its wrapped rest)
+    prev = ""
     for number, line in iter_lines(material.content):
         if is_decoration(line):
             entries.append(_Entry("blank", number))
+            in_list = False
             continue
+        if _continues(entries, number, line, in_list):
+            last = entries[-1]
+            joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";") else ""  # clean_text took it off
+            last.text = f"{last.text}{joint} {clean_text(line)}".strip()
+            last.end, prev = number, line
+            continue
+        prev = line
+        in_list = bool(_LIST_ITEM.match(line))
         heading = line.lstrip().startswith("#")
         stamp = find_stamp(line)
         if stamp is None:
