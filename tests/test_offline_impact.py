@@ -108,6 +108,13 @@ def test_the_severity_the_responders_declared_is_the_severity() -> None:
         ("chat.txt", 20, "lena", "lag back to normal"),
     )
     assert got["severity"] != "critical"
+    # nor does the level a bot posts with an alarm in the channel
+    got = impact(
+        ("chat.txt", 0, "devbot", "[ALARM] stream front-end error rate over threshold (sev2 page)"),
+        ("chat.txt", 2, "raj", "writes and reads failing across the whole fleet, every region, complete outage"),
+        ("chat.txt", 300, "raj", "all front-ends back, error rates normal"),
+    )
+    assert got["severity"] == "critical", got["severity_rationale"]
     got = impact(
         ("chat.txt", 0, "lena", "exports slow for a few customers, opening a sev3 to track it"),
         ("chat.txt", 30, "lena", "lag back to normal"),

@@ -18,6 +18,7 @@ from pmstudio.lints.completeness import has_magnitude
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import Item
+from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import shorten, split_sentences
 from pmstudio.schema import NOT_STATED
 
@@ -325,10 +326,13 @@ _SEV_LEVEL = {0: "critical", 1: "critical", 2: "high", 3: "medium", 4: "low", 5:
 
 def declared_severity(a: Analysis) -> str | None:
     """The most severe level the responders declared in their own words (chat, notes, page notes, tickets; an
-    alert's `severity=critical` label grades the alert, not the incident)."""
+    alert's `severity=critical` label grades the alert, not the incident, and so does the level a bot posts with an
+    alarm in chat: "[ALARM] … error rate over threshold (sev2 page)")."""
     best: int | None = None
     for item in a.items:
         if item.source in ("log", "alert") or (item.source == "pager" and item.sub != "note"):
+            continue
+        if item.source == "chat" and item.actor and is_bot(item.actor):
             continue
         sig = a.sig(item)
         if sig.hypothesis or sig.followup:
