@@ -527,3 +527,15 @@ def test_an_action_under_way_whose_step_is_done_while_it_goes_on_is_mitigated_wh
         ("chat.txt", 65, "helen", "ramp-up complete, back to normal operation"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(30)
+
+
+def test_a_public_board_post_is_no_recovery_and_an_action_back_to_erroring_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Stream front-end error rate above 30%"),
+        ("chat.txt", 36, "amir", "the restarted ones came back but are back to erroring within minutes"),
+        ("chat.txt", 300, "amir", "removed the new capacity from the fleet"),
+        ("chat.txt", 600, "lena", "all front-end servers back, error rates back to normal"),
+        ("health-dashboard-posts.txt", 620, None, "Error rates have returned to normal. The issue has been resolved and the service is operating normally."),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(600)  # the dashboard post 20 min later tells customers, it is no recovery
+    assert at(a, "mitigated") == minute(300)  # the batch restart that fell back to erroring did not mitigate

@@ -114,7 +114,8 @@ MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
     r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
     r"\bblocked|forbidden|denied|"
-    r"didn['’]t work|not working|no luck|still (?:failing|broken|"
+    r"didn['’]t work|not working|no luck|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
+    r"falls? over|falling over|died) again|still (?:failing|broken|"
     r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix)\b"
 )
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")

@@ -112,7 +112,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         return ("status" if _STATUS.match(text) else "ticket"), "", text
     if "status" in name:
         return "status", "", text
-    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify")):
+    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify")) or _PUBLIC_BOARD.search(name):
         return "status", "", text
     if e.actor is None and _STATUS.match(text):
         return "status", "", text
@@ -127,6 +127,8 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     return "chat", "", text
 
 
+_PUBLIC_BOARD = re.compile(r"(?:status|health)[-_ ]?dashboard|dashboard[-_ ]?posts?")
+"""A material named after a public status board (AWS's Service Health Dashboard, Google's Status Dashboard)."""
 _PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "escalate", "notify", "reach_trigger"}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.classify import HYPOTHESIS
+from pmstudio.offline.impact import span_minutes
 from pmstudio.offline.items import Item
 
 MAX_EACH = 5
@@ -71,7 +72,7 @@ def _claim(text: str, ids: list[str]) -> dict[str, Any]:
 def _minutes(a: Item | None, b: Item | None) -> int | None:
     if a is None or b is None or a.at is None or b.at is None or b.at < a.at:
         return None
-    return round((b.at - a.at).total_seconds() / 60)
+    return span_minutes(a.at, b.at)
 
 
 def _remarks(a: Analysis, pattern: re.Pattern[str], limit: int) -> list[dict[str, Any]]:

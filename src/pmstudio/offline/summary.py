@@ -14,7 +14,7 @@ from typing import Any
 
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
-from pmstudio.offline.impact import draft_impact, log_magnitude
+from pmstudio.offline.impact import draft_impact, log_magnitude, span_minutes
 from pmstudio.offline.phrasing import (
     as_clause,
     blameless,
@@ -232,7 +232,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     bounds = (_ids_at(timeline, start, timed=True), _ids_at(timeline, end, timed=True)) if start and end else ([], [])
     if start and end and end >= start and all(bounds):
         # the duration is stated only when both of its times are cited, and it is computed from them
-        minutes = int((end - start).total_seconds() / 60 + 0.5)  # half-minutes round up
+        minutes = span_minutes(start, end)
         fmt_end = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
         parts.append(
             f"The impact lasted {spoken_duration(minutes)}, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC."
