@@ -158,6 +158,8 @@ def _vague_tail(title: str) -> bool:
         ("make sure the config generator never emits an empty file", "Change the config generator so it never emits an empty file"),
         ("ensure the deploy tool doesn't push to every region at once", "Change the deploy tool so it does not push to every region at once"),
         ("make sure the parser can skip unknown records", "Make the parser skip unknown records"),
+        # a follow-up written as the state wanted, without "make sure", is read the same way
+        ("Cluster scheduler rejects such requests whatever their origin", "Change Cluster scheduler so it rejects such requests whatever their origin"),
         # the step written as done is the verb; "we" names the step itself; a rule on every one is required
         ("ensure alerts are routed to the owning team", "Route alerts to the owning team"),
         ("make sure the runbook is updated", "Update the runbook"),
@@ -226,3 +228,74 @@ def test_a_direction_takes_the_more_specific_wording_a_factor_gives_for_the_same
     assert "Improve monitoring of the root zone pipeline" not in titles
     # a direction about something no factor speaks of stays as the responders wrote it: nothing is made up
     assert "Improve monitoring of the billing exports" in titles
+
+
+def _owner(lines: list[EvidenceLine]) -> str:
+    from pmstudio.offline.actions import owner_for
+
+    return owner_for(analyse(lines))
+
+
+def test_a_team_the_responders_only_talked_to_does_not_own_the_follow_ups() -> None:
+    from datetime import UTC, datetime
+
+    t = datetime(2024, 6, 1, 14, 0, tzinfo=UTC)
+    chat = [
+        EvidenceLine(id="chat.txt:1", at=t, actor="Ana", text="card declines spiking on checkout-api, pinged the fraud team"),
+        EvidenceLine(id="chat.txt:2", at=t, actor="Ben", text="fraud team says their rules did not change today"),
+        EvidenceLine(id="chat.txt:3", at=t, actor="Ana", text="the fraud team confirms chargebacks look normal"),
+        EvidenceLine(id="chat.txt:4", at=t, actor="Ben", text="the datacenter's HVAC team is on site, hi platform team, team pods are pending"),
+        EvidenceLine(id="chat.txt:5", at=t, actor="Ana", text="checkout-api pool was exhausted; restarting checkout-api"),
+    ]
+    owner = _owner(chat)
+    assert "fraud" not in owner and "HVAC" not in owner and "hi" not in owner.split() and owner != "team pods"
+    assert owner == "checkout-api owning team"
+    # a team the work is handed to owns it: in a follow-up, or where the work is assigned
+    given = chat + [EvidenceLine(id="chat.txt:6", at=t, actor="Ben", text="follow-up: the payments team will add a pool size alert")]
+    assert _owner(given) == "payments team"
+    assigned = chat + [EvidenceLine(id="notes.md:2", at=None, actor=None, text="Owner: payments team")]
+    assert _owner(assigned) == "payments team"
+
+
+@pytest.mark.parametrize(
+    ("title", "is_vague"),
+    [
+        ("Review, update and test emergency tooling and procedures for network failures", False),  # names the action
+        ("Review and fix the retry settings", False),
+        ("Review the retry settings", True),
+        ("Review and improve the retry settings", True),  # the joined verb is a direction too
+        ("Improve monitoring and alerting on the queue", True),  # "alerting" is no verb joined to the head
+        ("Investigate, review the queue", True),
+    ],
+)
+def test_a_vague_head_joined_to_an_action_verb_is_not_vague(title: str, is_vague: bool) -> None:
+    assert vague(title) is is_vague
+
+
+def test_speed_up_and_persist_open_a_verb_first_title() -> None:
+    assert verb_first_metric("Speed up cellularization of the front-end fleet")
+    assert verb_first_metric("Persist the control plane configuration in each location")
+    assert verb_first("speed up cellularization of the front-end fleet") == "Speed up cellularization of the front-end fleet"
+
+
+def test_a_follow_up_list_wrapped_over_several_notes_lines_is_read_whole() -> None:
+    notes = "\n".join([
+        "# Stream outage notes",
+        "- 09:39 root cause confirmed: the fleet hit the OS thread limit",
+        "- Follow-ups: bigger servers so the fleet needs fewer hosts; fine-grained alarms on thread",
+        "  consumption; test an increase of the thread limit; cut front-end cold-start time; speed up cellularization of",
+        "  the front-end fleet; fix the buffering so it does not block when the stream is down.",
+        "- Follow-ups to discuss: audit of high-risk config options; faster status notifications",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert titles[:8] == [
+        "Add bigger servers so the fleet needs fewer hosts",
+        "Add fine-grained alarms on thread consumption",  # the item runs on into the next line
+        "Test an increase of the thread limit",
+        "Cut front-end cold-start time",
+        "Speed up cellularization of the front-end fleet",
+        "Fix the buffering so it does not block when the stream is down",
+        "Audit high-risk config options",  # "to discuss" is part of the lead; "audit of X" is "audit X"
+        "Add faster status notifications",
+    ]
+    assert not any(t.startswith(("Consumption", "The front-end", "Add discuss")) for t in titles)

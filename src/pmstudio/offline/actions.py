@@ -28,11 +28,15 @@ MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
 
 _LEAD = re.compile(
-    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|actions?|todo|to-do|next steps?|next|AI|takeaways?|"
-    r"generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
+    r"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|action items?|actions?|todo|to-do|next steps?|next|AI|"
+    r"takeaways?|generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
     re.I,
 )
-_LIST_LEAD = re.compile(r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo)\s*:|i want\b)", re.I)
+_LIST_LEAD = re.compile(
+    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
+    r"i want\b)",
+    re.I,
+)
 _PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
 _SPEAKER = re.compile(r"^(?:a responder|the on-call engineer|the incident commander|a user|a customer|the reporter)\s*:\s*", re.I)
 # commitments in written updates and notes ("we will add ...", "commitments to independent reviews", "ticket
@@ -75,11 +79,11 @@ _VERBS = set(
     start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
     watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
     discuss prioritise prioritize evaluate assess decommission benchmark segment tighten widen shorten deduplicate
-    containerise containerize parallelise parallelize automate retest re-test""".split()
+    containerise containerize parallelise parallelize automate retest re-test cut accelerate reject persist""".split()
 )
 # two-word verbs that open a follow-up as they stand ("load test the provisioning service")
 _COMPOUND = re.compile(
-    r"^(?:load|stress|smoke|chaos|fuzz|canary|dry|game)[- ](?:test|run|day)s?\b|^(?:roll|fail|phase|scale|set|clean|"
+    r"^(?:load|stress|smoke|chaos|fuzz|canary|dry|game)[- ](?:test|run|day)s?\b|^(?:roll|fail|phase|scale|set|clean|speed|"
     r"wind|spin|shut|lock|break|split|carve|move|pull|follow|look|check|reach|sign|opt)\s+(?:out|over|in|up|down|"
     r"off|into|at|apart|on|back)\b(?!\s+(?:is|are|was|were|has|had)\b)",
     re.I,
@@ -233,9 +237,10 @@ def _verb_first(phrase: str) -> str:
     sure = _MAKE_SURE.match(p)
     if sure and (action := _sure(sure.group("rest"))):
         return action
-    first = p.split()[0].lower()
+    first = p.split()[0].lower().rstrip(",;:")  # "review, update and test the runbooks"
     redo = _REDO.match(first)
     if first in _VERBS or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
+        p = re.sub(r"^(audit|review|test|check|inventory|rehearsal)\s+of\s+", r"\1 ", p, flags=re.I)  # "audit of X": "audit X"
         return p[0].upper() + p[1:]
     paired = _PAIRED.match(p)  # "log and verify the credential ...": a verb joined to a known one
     if paired and paired.group("second").lower() in _VERBS and not _NOT_VERB.search(paired.group("first")):
@@ -279,9 +284,11 @@ def _verb_first(phrase: str) -> str:
     rel = None if _DONE_TO.match(p) else _RELATIVE.match(p)  # "replica lag monitoring so traffic can be routed ...": a thing to add, then its purpose
     if rel and _subject(rel.group("head")) and not _PRONOUN.match(rel.group("head")):
         return f"Add {p}"
+    if state := _sure(p, clause=False):  # "cluster software rejects such requests": the state asked for, as under "make sure"
+        return state
     if _CLAUSE.search(p) or _FINITE.search(p) or _DONE_TO.match(p):
         return ""
-    return f"Add {p}"
+    return f"Add {_lower_first(p)}"
 
 
 # "make sure X handles ...", "ensure alerts are routed to ...": a state wished for. The action that gets there is
@@ -296,11 +303,14 @@ _SURE_MODAL = re.compile(
 )
 _SURE_DOES = re.compile(r"^(?P<subj>.+?)\s+(?P<verb>[a-z]+?)(?P<suffix>es|s)\b(?P<tail>.*)$", re.I)
 _SURE_ALL_HAVE = re.compile(r"^(?P<subj>(?:every|all|each)\b[^,;:]{2,60}?)\s+(?:has|have)\s+(?P<obj>(?:an?|the|its|their)\b.+)$", re.I)
+_PRONOUN_OBJECT = re.compile(r"^\s*(?:(?:it|this|that|them|these|those)\b|(?:fine|ok|okay|well)?\s*$)", re.I)
 _ONLY_DETERMINERS = re.compile(r"^(?:(?:a|an|the|all|every|each|any|some|our|its|their|this|that|these|those)\s*)+$", re.I)
 
 
-def _sure(rest: str) -> str:
-    """The action behind "make sure <rest>", or "" when the wording names none."""
+def _sure(rest: str, *, clause: bool = True) -> str:
+    """The action behind "make sure <rest>", or "" when the wording names none. Without "make sure" (`clause`
+    False) the phrase may be a noun phrase ("quarterly failover drills for the API tier"), so a verb followed by a
+    preposition is read as a plural noun."""
     we = re.match(r"^we\s+(?P<verb>[a-z]+)\b(?P<tail>.*)$", rest, re.I)
     if we:  # "make sure we page the owning team": the step itself
         verb = we.group("verb").lower()
@@ -330,7 +340,9 @@ def _sure(rest: str) -> str:
             tail = re.sub(r"^not\s+", "", tail, flags=re.I)
             found.append((len(subj), f"Change {_lower_first(subj)} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {tail}"))
     does = _SURE_DOES.match(rest)
-    if does and named(does.group("subj")):
+    if does and named(does.group("subj")) and not _PRONOUN_OBJECT.match(does.group("tail")) and (
+        clause or not re.match(r"\s+(?:for|on|in|of|to|at|with|from|per|across|between|into|over|under|by)\b", does.group("tail"), re.I)
+    ):
         base = does.group("verb").lower()
         if base in _VERBS or base + "e" in _VERBS or (does.group("suffix") == "s" and base + "s" in _VERBS):
             pronoun = "they" if _plural(does.group("subj")) else "it"
@@ -339,10 +351,19 @@ def _sure(rest: str) -> str:
     return min(found)[1] if found else ""
 
 
+_COMMON_HEAD = re.compile(
+    r"^(?:a|an|the|our|their|its|this|that|these|those|every|each|all|any|some|no|more|fewer|less|new|separate|"
+    r"dedicated|automatic|automated|periodic|regular|additional|extra|independent|external|internal|clear(?:er)?|"
+    r"(?:long|short|fast|slow|strict|small|big|larg|bett|clos|tight|wid|earli|high|low)er)$",
+    re.I,
+)
+
+
 def _lower_first(text: str) -> str:
-    """A subject moved after a verb: lower-cased unless it is a name ("static_zone", "ALB", "Kafka")."""
-    head = text.split()[0]
-    return text if head[1:] != head[1:].lower() or "_" in head or head in ("I",) else text[0].lower() + text[1:]
+    """A phrase moved after a verb: its first word lower-cased when it is a common word ("The", "Longer"), kept when
+    it may be a name ("Kafka", "Cluster management", "static_zone")."""
+    head = text.split()[0] if text.split() else ""
+    return text[0].lower() + text[1:] if _COMMON_HEAD.match(head) else text
 
 
 def _plural(subject: str) -> bool:
@@ -355,16 +376,21 @@ def _subject(words: str) -> bool:
     return len(words.split()) <= 6 and not _FINITE.search(words) and not _CLAUSE.search(words) and ":" not in words
 
 
-def _phrases(a: Analysis, item: Item) -> list[tuple[str, str | None]]:
-    text = a.say(item)
+_LISTED_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str, str | None]]:
+    text = a.say(item) if text is None else text
     if not text:
         return []
     out: list[tuple[str, str | None]] = []
     under_heading = item.heading_tag == "actions"
-    parts = split_sentences(text) if not under_heading else [text]
+    # "Follow-ups: a; b; c.": the list runs to the end of its sentence, so it is not cut at its semicolons
+    parts = [text] if under_heading else _LISTED_SENTENCES.split(text) if _LIST_LEAD.match(text) else split_sentences(text)
     committed = _committed(item)
-    for part in parts:
-        if not under_heading and not FOLLOWUP.search(part) and not re.search(r"\b(?:must|should)\b", part) and not (
+    for i, part in enumerate(parts):
+        listed = i == 0 and bool(_LIST_LEAD.match(text))
+        if not under_heading and not listed and not FOLLOWUP.search(part) and not re.search(r"\b(?:must|should)\b", part) and not (
             committed and (_COMMITMENT.search(part) or _TICKETED.search(part))
         ):
             continue
@@ -404,17 +430,39 @@ def _committed(item: Item) -> bool:
     return bool(_TICKETED.search(item.body) or (item.source != "chat" and _COMMITMENT.search(item.body)))
 
 
+def _continued(a: Analysis, item: Item) -> tuple[str, list[Item]]:
+    """An inline follow-up list ("Follow-ups: a; b; c ...") hard-wrapped over the next lines of the same notes, as one
+    text, with the lines it took in: it runs on while the next untimed line starts in lower case and the text so far
+    has not ended its sentence."""
+    text = a.say(item)
+    taken: list[Item] = []
+    if item.source != "notes" or not _LIST_LEAD.match(text) or ";" not in text:
+        return text, taken
+    for nxt in a.items[item.order + 1 :]:
+        body = a.say(nxt)
+        if (
+            re.search(r"[.!?]\s*$", text) or nxt.material != item.material or nxt.line != item.line + len(taken) + 1
+            or nxt.at is not None or nxt.is_heading or not body or not body[0].islower()
+        ):
+            break
+        text, taken = f"{text} {body}", [*taken, nxt]
+    return text, taken
+
+
 def proposals(a: Analysis) -> list[Proposal]:
     found: list[Proposal] = []
+    joined: set[str] = set()  # lines read as the wrapped tail of a follow-up list above them
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager"):
+        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager") or item.id in joined:
             continue
         committed = _committed(item)
         if item.source == "status" and not committed:
             continue
         if item.heading_tag != "actions" and not a.sig(item).followup and not committed:
             continue
-        for phrase, priority in _phrases(a, item):
+        text, taken = _continued(a, item)
+        joined.update(t.id for t in taken)
+        for phrase, priority in _phrases(a, item, text):
             title = sentence(verb_first(phrase)).rstrip(".")
             if len(title.split()) < 4 or is_blameful(title) or _VAGUE.search(title) or _HUMAN_FIX.search(title):
                 continue
@@ -432,15 +480,22 @@ _TEAM_STOP = {
     "us", "through", "the", "of", "to", "plus", "your", "our", "their", "my", "other", "from", "and", "for", "with",
     "by", "a", "an", "on", "in", "at", "independent", "whole", "same", "this", "that", "every", "each", "any",
     "small", "very", "entire", "whose", "which", "responder", "engineer", "user", "customer", "reporter",
+    "hi", "hey", "hello", "thanks", "dear", "ping", "cc",
 }  # fmt: skip
 _SERVICEISH = re.compile(r"(?:\.[a-z]{2,}$|-(?:service|app|api|server|platform|proxy|web|worker|cluster|gateway|db)\b)")
 _URL = re.compile(r"https?://\S+")
 _FILEISH = re.compile(r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+")
 
 
+# "team pods", "team members": "team" as a modifier of another noun names no team
+_TEAM_NOUN = re.compile(r"\s*(?:pods?|members?|mates?|lead|leads|channel|chat|room|calendar|offsite|workloads?|namespaces?)\b", re.I)
+
+
 def _team_names(text: str) -> list[str]:
     out = []
     for m in _TEAM_WORD.finditer(text):
+        if _TEAM_NOUN.match(text, m.end()) or text[max(m.start() - 1, 0) : m.start()] in ("'", "’"):
+            continue  # "team pods"; "the datacenter's HVAC team": another organisation's team
         words = m.group(1).split()
         while words and words[0].lower() in _TEAM_STOP:
             words = words[1:]
@@ -449,8 +504,23 @@ def _team_names(text: str) -> list[str]:
     return out
 
 
+# a team named where the work is handed out: "owner: storage team", "the storage team will add ...", "assigned to
+# the storage team"; a team only mentioned ("pinged the fraud team", "cloudwatch team here, we're erroring too",
+# "their HVAC team is on the way") is someone the responders talked to, not the owner of the follow-ups
+_OWNED = re.compile(
+    r"\b(?:owners?|owned by|owning|assigned to|assignee|handed (?:over )?to|over to|responsible)\b|"
+    r"\bteam\s+(?:will|to|owns|is on (?:it|this)|are on (?:it|this)|takes|is taking|are taking|is fixing|are fixing|picks up)\b",
+    re.I,
+)
+
+
+def _owner_line(a: Analysis, item: Item, text: str) -> bool:
+    """A line whose team names can own the follow-ups: a follow-up itself, or a line handing out work."""
+    return item.heading_tag == "actions" or a.sig(item).followup or _committed(item) or bool(_OWNED.search(text))
+
+
 def owner_for(a: Analysis) -> str:
-    """A team named in the materials, else the team owning the service the incident is about."""
+    """A team the materials give work to, else the team owning the service the incident is about."""
     teams: Counter[str] = Counter()
     services: Counter[str] = Counter()
     for item in a.items:
@@ -459,7 +529,7 @@ def owner_for(a: Analysis) -> str:
         text = a.say(item)
         if not text:
             continue
-        for name in _team_names(text):
+        for name in _team_names(text) if _owner_line(a, item, text) else []:
             teams[name] += 1
         for m in _SERVICE.finditer(_URL.sub(" ", text.lower())):
             token = m.group(1)

@@ -38,13 +38,13 @@ IMPERATIVE_VERBS = frozenset(
     freeze gate generate give grant guard halt handle harden hire host identify implement import include increase
     index inform install instrument integrate introduce invest isolate keep kill label launch limit link lint list
     load lock log lower maintain make map mark measure merge migrate minimise minimize mirror model modify monitor
-    move mute notify obtain offer onboard open order page parallelise parallelize partition patch pause pin plan
+    move mute notify obtain offer onboard open order page parallelise parallelize partition patch pause persist pin plan
     plug populate post practice practise prepare prevent prioritise prioritize probe profile protect prototype
     provide provision prune publish purge put query queue raise rate-limit re-enable rebalance rebuild reconcile
     record recover reduce refactor register reject release reload relocate remove rename reorder repair replace
     replicate report reproduce request require rerun reserve reset resize restore restrict retire retry return
     review revisit revoke rework rewrite roll rotate route run sandbox scale schedule scope scrub secure segment
-    send separate set shard share ship shorten simplify size skip slow snapshot speak specify spike split stage
+    send separate set shard share ship shorten simplify size skip slow snapshot speak specify speed spike split stage
     standardise standardize start stop store stress-test submit subscribe suppress switch sync tag take teach
     terminate test throttle tighten time track train transfer treat trigger truncate tune turn unblock unify
     uninstall update upgrade upload use validate verify version watch whitelist allowlist widen wire write
@@ -53,6 +53,7 @@ IMPERATIVE_VERBS = frozenset(
 )
 _REDO = re.compile(r"^re-?(?P<verb>[a-z]{3,})$")
 VAGUE_HEADS = ("improve", "enhance", "ensure", "optimise", "optimize", "strengthen", "better", "consider", "explore", "try", "think", "continue")
+_VAGUE_VERBS = ("review", "revisit", "investigate", "look", "make")
 VAGUE_PHRASES = re.compile(r"^(?:look\s+into|make\s+(?:sure|better)|be\s+more|investigate|revisit|review)\b", re.I)
 _DELIVERABLE = re.compile(r"\b(?:report|write-?up|document|proposal|rfc|decision|recommendation|runbook|design|plan|postmortem|ticket)\b", re.I)
 _TARGET = re.compile(r"\d")
@@ -73,12 +74,18 @@ def verb_first(title: str) -> bool:
     return head in IMPERATIVE_VERBS or (redo is not None and redo.group("verb") in IMPERATIVE_VERBS)
 
 
+_JOINED_VERB = re.compile(r"^\s*[A-Za-z]+(?:\s*,\s*|\s+and\s+|\s*,\s*and\s+)(?P<verb>[A-Za-z]+)\b")
+
+
 def vague(title: str) -> bool:
     words = title_words(title)
     if not words:
         return True
     text = " ".join(words)
     head = words[0].lower()
+    joined = _JOINED_VERB.match(_LABEL.sub("", title.strip().strip("*_`"), count=1))
+    if joined and joined.group("verb").lower() in IMPERATIVE_VERBS and joined.group("verb").lower() not in VAGUE_HEADS + _VAGUE_VERBS:
+        return False  # "Review, update and test the runbooks", "Review and fix X": the joined verb names the action
     if head in VAGUE_HEADS:
         return not _TARGET.search(title)
     if VAGUE_PHRASES.match(text):
@@ -117,7 +124,9 @@ def _items(ctx: EvalContext) -> tuple[list[ActionItem], set[str]]:
 
 class ActionItemHygiene(EvalMetric):
     metric_id = "action_item_hygiene"
-    metric_version = "2"  # 2: a re-prefixed verb ("re-introduce") and "cover" open a verb-first title
+    # 2: a re-prefixed verb ("re-introduce") and "cover" open a verb-first title; 3: "speed (up)" and "persist" are
+    # verbs, and a vague head joined to an action verb ("Review, update and test X") is not vague
+    metric_version = "3"
     rubric_ref = "D10"
     title = "Action-item hygiene"
     definition = (
