@@ -188,6 +188,20 @@ def test_half_the_requests_failing_or_impact_in_several_regions_is_critical() ->
     assert got["severity"] != "critical", got["severity_rationale"]
 
 
+def test_money_lost_or_frozen_in_the_millions_is_critical() -> None:
+    rows = [
+        ("chain.log", 0, None, "wallet library code size 0 (selfdestructed); wallets cannot execute"),
+        ("chat.txt", 30, "anja", "every wallet on that library can't move funds, deposits still land"),
+    ]
+    got = impact(*rows, ("chat.txt", 400, "tomas", "updated count: 587 wallets, 513,774 ETH frozen. at today's price well over 150 million USD"))
+    assert got["severity"] == "critical", got["severity_rationale"]
+    assert "money lost in the millions" in str(got["severity_rationale"])
+    # a budget in the millions is no loss, and a loss in the thousands is not in the millions
+    for line in ("the migration budget is $2M for next year", "about $40k refunded to merchants, fees lost"):
+        got = impact(*rows, ("chat.txt", 400, "tomas", line))
+        assert got["severity"] != "critical" or "money" not in str(got["severity_rationale"]), line
+
+
 def test_millions_affected_is_at_least_high() -> None:
     got = impact(
         ("ticket.txt", 0, None, "Opened - certificates were issued without the required recheck"),

@@ -106,6 +106,16 @@ _MOST_FAILED = re.compile(
 )
 """Half or more of the service's requests failing ("roughly 50% of requests to App Engine applications failed",
 "about half of requests to apps are failing"): an outage of the service as a whole, as critical as "global"."""
+_MONEY_MILLIONS = re.compile(
+    r"[$€£]\s?\d[\d,.]*\s*(?:million|billion|mn|bn|m|b)\b|\b\d[\d,.]*\s*(?:million|billion|mn|bn|m|b)\s*"
+    r"(?:usd|dollars|eur|euros?|gbp|pounds)\b|\b(?:usd|eur|gbp)\s?\d[\d,.]*\s*(?:million|billion|mn|bn|m|b)\b",
+    re.I,
+)
+_MONEY_GONE = re.compile(r"\b(?:lost|loss(?:es)?|frozen|froze|stolen|drained|wiped out|written off)\b", re.I)
+"""Money in the millions lost, frozen or stolen ("513,774 ETH frozen, well over 150 million USD", "a $440 million
+loss"): critical on its own, as the common SEV-1 definition names a significant financial loss beside an outage."""
+
+
 _REGION_CODE = re.compile(
     r"\b(?:us|eu|ap|asia|europe|northamerica|southamerica|australia|me|sa|ca|af)-"
     r"(?:(?:north|south)(?:east|west)?|east|west|central)-?\d\b",
@@ -370,7 +380,10 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     score = 3.0 * len(critical) + 1.0 * min(len(high), 5) - 1.5 * len(medium) - 4.0 * small
     if minutes is not None:
         score += 1.0 * (minutes >= 60) + 1.0 * (minutes >= 4 * 60)
-    if len(critical) >= 2 or score >= 8:
+    money = [t for t in texts if _MONEY_MILLIONS.search(t) and _MONEY_GONE.search(t)]
+    if money:
+        critical.append("money lost in the millions")
+    if len(critical) >= 2 or score >= 8 or money:
         level = "critical"
     elif score >= 3 or any(_LARGE.search(t) and _HURT.search(t) for t in texts):
         level = "high"
@@ -421,6 +434,8 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
             told = [m.group(0) for m in _CRITICAL.finditer(said) if not HYPOTHESIS.search(said[: m.end()])]
             if told:
                 texts.append(" ".join(told))
+        if _MONEY_MILLIONS.search(item.body) and _MONEY_GONE.search(item.body) and not sig.hypothesis and (said := a.say(item)):
+            texts.append(said)  # money lost counts wherever responders state it, as scope words as strong do
     return [t for t in texts if t]
 
 
