@@ -251,3 +251,26 @@ def test_a_partner_not_notified_is_no_gap_in_communication_with_users() -> None:
     assert category("We said nothing to users the whole time.") == "Gap in communication with users"
     assert category("Customers were never told about the delay.") == "Gap in communication with users"
     assert category("Two downstream projects were not notified until later.") != "Gap in communication with users"
+
+
+def test_constraints_windows_and_prolonging_conditions_are_causes_and_a_fix_or_paging_delay_is_not_the_root() -> None:
+    for text in (
+        "Infra built for new features was never revisited once deployed.",
+        "EKS does not let you add availability zones to an existing cluster",
+        "Pre-announce then patch gave attackers a window before enough nodes upgraded",
+        "the monitoring agents call the same auth library and block too",
+    ):
+        assert STATED_MECHANISM.search(text), text
+    for text in ("the job never finished", "they run on the same EC2 hosts", "load above paging threshold on dc-b"):
+        assert not STATED_MECHANISM.search(text), text
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING BootTimeouts: hosts failing to boot"),
+        ("chat.txt", 5, "lee", "the page went to the old rota, nobody answered for 20 minutes"),
+        ("chat.txt", 30, "kim", "root cause: the boot server ran out of workers because every host retried at once"),
+        ("chat.txt", 35, "kim", "Raising the boot server's worker limit to 64"),
+        ("chat.txt", 50, "lee", "backups live in remote blob storage, multiple TB to pull, this takes hours"),
+    )
+    text = _text(factors)
+    assert "ran out of workers" in root and "old rota" not in root
+    assert "Raising" not in text and "worker limit to 64" not in text  # the fix, not a cause
+    assert "takes hours" in text or "took hours" in text

@@ -187,6 +187,8 @@ def causal_text(a: Analysis, item: Item) -> str:
             continue
         if UNDER_WAY.match(part) and _NOW.search(part) and not _causal(part):
             continue  # an action under way ("halting the automation now") is no cause
+        if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
+            continue  # a fix told as an act ("Raising the boot server's worker limit to 64") is no cause
         if _SYMPTOM.search(part) and not (_ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)):
             continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
         causal = causal or _causal(part)
@@ -207,6 +209,16 @@ _SYMPTOM = re.compile(
     re.I,
 )
 """A sentence that tells what users saw (impact from a time, packet loss, error rates, a service down)."""
+_REMEDY_LEAD = re.compile(
+    r"^\W*(?:(?:we|they|a responder|the team)\s+(?:are\s+|were\s+)?)?(?:rais|increas|bump|doubl|add|lower|reduc|"
+    r"upgrad|restart|reboot|scal|switch|mov|migrat|enabl|disabl|roll|revert|pin|set|apply|applied|deploy|"
+    r"rais|extend|widen|shorten|patch|replac)(?:ing|ed|e|s)?\b(?=[^.]{0,80}\b(?:to|from|up|down|back|limit|"
+    r"timeout|cap|size|pool|workers?|threads?|replicas?|nodes?|memory|version)\b)",
+    re.I,
+)
+"""A sentence that opens with a remedy done or under way ("Raising the worker limit to 64", "bumped the pool size"):
+the fix, not what broke."""
+_WORSE = re.compile(r"\b(?:worse|worsen\w*|made|caused|led to|meant|did not help|didn['’]t help)\b", re.I)
 _NOW = re.compile(r"\b(?:now|right away|in progress|as we speak)\b", re.I)
 _STATUS_LEAD = re.compile(
     r"^\W*(?:investigating|identified|monitoring|update|resolved|post-?mortem)\s*[-–—:]\s*"
@@ -283,7 +295,10 @@ _PROLONGED = re.compile(
     r"damaged by|slow to recover|(?:down|on) the wrong (?:path|track|trail)|threw us off|misled|"
     r"confus\w* (?:the|our) (?:diagnosis|investigation)|(?:rising|rose|failing|failed|broke|down|climbing) again|"
     r"(?<!\bup )(?<!\bback )(?<!\bworking )(?<!\bfine )(?<!\bhealthy )(?<!\bnormal )again after|"
-    r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed)\b",
+    r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed|"
+    r"(?:made|making|makes|make) (?:it|things|this|that|them|the \w+) worse|worsen\w*|exacerbat\w*|"
+    r"(?:takes|took|take|taking) (?:\w+ )?(?:hours|days|a long time)|too optimistic|underestimat\w*|"
+    r"(?:repair|recovery|restore|rebuild|catch-up|failback|resync\w*)s? (?:is|was|were|are) (?:\w+ )?slow)\b",
     re.I,
 )
 """What made an incident worse or longer ("errors than expected with multi-AZ", "temperatures rising again",
@@ -292,6 +307,9 @@ _TELLING = re.compile(
     r"\b(?:blog ?post|status ?page|health dashboard|announcement|tweet|press release|customer (?:notice|email))\b", re.I
 )
 """Telling users about the incident: a snag there is part of the response, not what broke."""
+_DEPENDED = re.compile(r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|ying) on)\b", re.I)
+"""A tool for telling users that depended on what failed ("the status page tool depended on Cognito") is a latent
+dependency, not only a late post."""
 _SILENCE = re.compile(r"\b(?:no|nothing|never|not)\b", re.I)
 _PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
 """A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
@@ -537,8 +555,17 @@ def _mechanism_of_failure(s: Statement) -> bool:
     (those contributed)."""
     return not (
         MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
-        or category(s.text) == _DETECTION_GAP
+        or category(s.text) == _DETECTION_GAP or _PAGING_DELAY.search(s.text)
     )  # fmt: skip
+
+
+_PAGING_DELAY = re.compile(
+    r"\b(?:pag(?:e|ed|es|ing|er)|escalat\w*|on-?call|responders?)\b[^.;]{0,80}\b(?:late|later|delay\w*|took|slow\w*|"
+    r"nobody|no one|missed|wrong (?:person|rota|team|schedule)|asleep|minutes? (?:after|before|to)|hours? (?:after|to))\b",
+    re.I,
+)
+"""How long paging or reaching responders took ("the page went to the old rota, nobody answered for 20 minutes"):
+part of the response, never the root cause."""
 
 
 def draft_root_cause(a: Analysis) -> dict[str, Any]:
@@ -547,7 +574,8 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
     # why a status post or blog post was late is part of telling users, not of what broke (saying nothing is a gap)
     pool = [
         s for s in candidates(a)
-        if s.item.id not in trigger["evidence"] and not (_TELLING.search(s.text) and not _SILENCE.search(s.text))
+        if s.item.id not in trigger["evidence"]
+        and not (_TELLING.search(s.text) and not (_SILENCE.search(s.text) or _DEPENDED.search(s.text)))
     ]  # fmt: skip
     chosen: list[Statement] = []
     for s in pool:
