@@ -299,3 +299,15 @@ def test_a_follow_up_list_wrapped_over_several_notes_lines_is_read_whole() -> No
         "Add faster status notifications",
     ]
     assert not any(t.startswith(("Consumption", "The front-end", "Add discuss")) for t in titles)
+
+
+def test_let_someone_do_it_is_allowing_it_and_a_who_without_access_is_given_it() -> None:
+    assert verb_first("Let the control plane re-form quorum on its own after a full restart") == (
+        "Allow the control plane to re-form quorum on its own after a full restart"
+    )
+    assert verb_first("let it be") == ""  # no one and nothing named: not phrased by guessing
+    assert remedy("Uptime check fired, page went to the backup (the on-call engineer), who had no access to the server.") == (
+        "Give the on-call engineer access to the server"
+    )
+    assert remedy("The page went to the contractor, who had no VPN access.") == "Give the contractor VPN access"
+    assert verb_first_metric("Rehearse the full state rebuild at least once a quarter")

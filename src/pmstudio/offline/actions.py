@@ -245,6 +245,8 @@ def _verb_first(phrase: str) -> str:
     paired = _PAIRED.match(p)  # "log and verify the credential ...": a verb joined to a known one
     if paired and paired.group("second").lower() in _VERBS and not _NOT_VERB.search(paired.group("first")):
         return p[0].upper() + p[1:]
+    if first == "let":  # "let the control plane re-form quorum ...": "Allow the control plane to re-form quorum ..."
+        return _let(p)
     able = re.match(r"^(?:we\s+(?:need|want)\s+to\s+)?be able to\s+(?P<rest>.+)$", p, re.I)
     if able:
         return f"Make it possible to {able.group('rest')}"
@@ -364,6 +366,17 @@ def _lower_first(text: str) -> str:
     it may be a name ("Kafka", "Cluster management", "static_zone")."""
     head = text.split()[0] if text.split() else ""
     return text[0].lower() + text[1:] if _COMMON_HEAD.match(head) else text
+
+
+def _let(p: str) -> str:
+    words = p.split()
+    if len(words) < 4 or words[0].lower() != "let" or not _DETERMINER.match(words[1]):
+        return ""
+    for i in range(3, min(len(words), 9)):  # the verb after "let <someone>": a known one, or one done again
+        w = words[i].lower().strip(",;:")
+        if w in _VERBS or _REDO.match(w) or re.match(r"^re-[a-z]{3,}$", w):
+            return f"Allow {' '.join(words[1:i])} to {' '.join(words[i:])}"
+    return ""
 
 
 def _plural(subject: str) -> bool:
@@ -599,6 +612,9 @@ _ENDS_ON_PRONOUN = re.compile(r"\b(?:it|this|that|them|these|those)$", re.I)
 _PREP = re.compile(r"\s(?:to|for|on|of|in|over|at|with|against|from|when|before|after|between)\s", re.I)
 
 
+_WHO = re.compile(r"(?P<np>\bthe\s+[\w-]+(?:\s+[\w-]+)?)\)?,?\s+who\s+(?:had|has|have)\s+no\s+$", re.I)
+
+
 def _with_article(thing: str) -> str:
     if _DETERMINER.match(thing):
         return thing
@@ -688,6 +704,9 @@ def remedy(description: str) -> str:
         if told and re.search(r"\bit\b", thing):
             thing = re.sub(r"\bit\b", told.group("np").lower(), thing, count=1)
         subj = (m.group("subj") or "").strip()
+        who = _WHO.search(part[: m.start("thing")]) if subj.lower() == "who" else None
+        if who:  # "the page went to the backup (the on-call engineer), who had no access": that person had none
+            return f"Give {who.group('np')} {thing}"
         words = subj.split()
         if words and words[-1].lower() in ("but", "and", "yet", "so"):  # "customers could pin versions but had no
             subj = part.split()[0]  # control ...": the sentence's subject had none

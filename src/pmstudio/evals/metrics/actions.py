@@ -41,7 +41,7 @@ IMPERATIVE_VERBS = frozenset(
     move mute notify obtain offer onboard open order page parallelise parallelize partition patch pause persist pin plan
     plug populate post practice practise prepare prevent prioritise prioritize probe profile protect prototype
     provide provision prune publish purge put query queue raise rate-limit re-enable rebalance rebuild reconcile
-    record recover reduce refactor register reject release reload relocate remove rename reorder repair replace
+    record recover reduce refactor register rehearse reject release reload relocate remove rename reorder repair replace
     replicate report reproduce request require rerun reserve reset resize restore restrict retire retry return
     review revisit revoke rework rewrite roll rotate route run sandbox scale schedule scope scrub secure segment
     send separate set shard share ship shorten simplify size skip slow snapshot speak specify speed spike split stage
@@ -125,8 +125,8 @@ def _items(ctx: EvalContext) -> tuple[list[ActionItem], set[str]]:
 class ActionItemHygiene(EvalMetric):
     metric_id = "action_item_hygiene"
     # 2: a re-prefixed verb ("re-introduce") and "cover" open a verb-first title; 3: "speed (up)" and "persist" are
-    # verbs, and a vague head joined to an action verb ("Review, update and test X") is not vague
-    metric_version = "3"
+    # verbs, and a vague head joined to an action verb ("Review, update and test X") is not vague; 4: "rehearse"
+    metric_version = "4"
     rubric_ref = "D10"
     title = "Action-item hygiene"
     definition = (
