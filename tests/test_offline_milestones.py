@@ -539,3 +539,15 @@ def test_a_public_board_post_is_no_recovery_and_an_action_back_to_erroring_is_no
     ))  # fmt: skip
     assert at(a, "resolved") == minute(600)  # the dashboard post 20 min later tells customers, it is no recovery
     assert at(a, "mitigated") == minute(300)  # the batch restart that fell back to erroring did not mitigate
+
+
+def test_an_obligation_and_a_step_done_hours_before_any_recovery_state_no_mitigation_time() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: packet loss between the eastern sites"),
+        ("chat.txt", 90, "kofi", "it all has to be rebuilt and pushed out again, per location"),
+        ("chat.txt", 110, "kofi", "config rebuild for the first two sites done, starting the third"),
+        ("chat.txt", 133, "kofi", "new configuration rolling out to the affected locations"),
+        ("chat.txt", 260, "kofi", "packet loss back to normal in every region"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") is None  # a wrong time costs more than an empty one
+    assert at(a, "resolved") == minute(260)

@@ -23,7 +23,9 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   "rollback done" then "starting server restarts"); else the first
   completed one (when it halts the service, "issuance halted", the later act that re-enables it); else, when no
   action is named, the first recovery. An action only named (not done, not under way before recovery) or only
-  attempted in vain leaves it empty: a wrong time costs more than an empty one.
+  attempted in vain leaves it empty: a wrong time costs more than an empty one. So do an obligation ("it all
+  has to be rebuilt") and, with nothing completed, a step done while the work goes on ("first two sites done,
+  starting the third") that nothing recovers after within the hour.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
 - resolution: see `find_resolved`.
 
@@ -328,7 +330,8 @@ CREDIT_VERB = re.compile(
 SINCE = re.compile(r"\b(?:since|after) (?:the |our |a |that |this )?(?:[\w-]+ ){0,3}?$", re.I)
 RELIEF = re.compile(r"\bno (?:more|new|further) [\w-]+|\b(?:are|is|now) gone\b", re.I)
 PLAN = re.compile(
-    r"\b(?:decision|decided|decide|plan\w*|propos\w*|should|let['’]s|can we|will|going to|need to|about to|want to)\b|\?",
+    r"\b(?:decision|decided|decide|plan\w*|propos\w*|should|let['’]s|can we|will|going to|need to|about to|want to|"
+    r"ha(?:s|ve) to be|must be)\b|\?",
     re.I,
 )
 """A mitigation decided or planned, not yet under way ("decision: roll back the AMI")."""
@@ -514,8 +517,11 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     under_way = _under_way_then_recovered(timed, ok)
     if under_way is not None:
         return under_way
-    firm = [p for p in done if not p[1].recovery_partial and not p[1].mit_progress]
-    first = _earliest(firm) or _earliest(done)
+    firm = [p for p in done if not (p[1].recovery_partial or p[1].mit_progress or PLAN.search(p[0].body))]
+    # without a completed action, a step done while the work goes on ("first two sites done, starting the third")
+    # is the mitigation only when the service starts coming back within the hour: otherwise no time is stated
+    unfinished = [p for p in done if p not in firm and _soon_back(timed, p[0])]
+    first = _earliest(firm) or _earliest(unfinished)
     if first is not None and first.at is not None and PAUSED.search(first.body):
         # "issuance halted" with nothing recovering after it is containment: the mitigation is bringing the
         # service back with the fix ("fix deployed, issuance re-enabled")
@@ -537,6 +543,17 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     # nothing was done (it recovered on its own), or only attempts that failed or were still under way: the
     # first recovery, else nothing (a failed attempt or a status post is no mitigation)
     return _earliest(recovered)
+
+
+def _soon_back(timed: Timed, item: Item) -> bool:
+    """Whether the service starts coming back within the hour after `item` (a recovery told, a page cleared)."""
+    assert item.at is not None
+    end = item.at + SETTLE_WINDOW
+    return any(
+        item.at < _at(p) <= end
+        and (_recovered(p) or (p[1].recovery_weak and not (p[1].comm or p[1].hypothesis or p[0].source == "status")))
+        for p in timed
+    )
 
 
 MITIGATED = re.compile(r"\bmitigat", re.I)
