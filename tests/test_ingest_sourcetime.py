@@ -52,6 +52,7 @@ def test_syslog_defaults_to_utc_beside_chat_in_the_bundle_zone() -> None:
         ("Timezone: UTC", 14),
         ("## Timeline (times in BST)", 13),
         ("Times in PDT.", 21),
+        ("# Library self-destruct, notes for the postmortem (UTC)", 14),  # a heading ending in its zone
     ],
 )
 def test_in_text_declaration_sets_the_zone(header: str, hour: int) -> None:

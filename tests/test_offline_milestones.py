@@ -551,3 +551,13 @@ def test_an_obligation_and_a_step_done_hours_before_any_recovery_state_no_mitiga
     ))  # fmt: skip
     assert at(a, "mitigated") is None  # a wrong time costs more than an empty one
     assert at(a, "resolved") == minute(260)
+
+
+def test_a_change_told_as_from_then_on_is_the_trigger_not_the_start() -> None:
+    rows = (
+        ("notes.md", -60 * 24 * 100, None, "new shared wallet library deployed; every wallet created from then on depends on it"),
+        ("chain.log", 0, None, "ERROR wallet library code size 0 (selfdestructed)"),
+        ("chat.txt", 20, "anja", "every wallet on that library can't execute anything, nothing can leave"),
+    )
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(0)

@@ -46,6 +46,9 @@ def resolve(
         ("01/Mar/19 2:02 PM Dana Smith added a comment", utc(2019, 3, 1, 14, 2)),
         ("3/1/2019 2:02 PM dana: teams export", utc(2019, 3, 1, 14, 2)),
         ("13/1/2019 14:02 day first when the month cannot be 13", utc(2019, 1, 13, 14, 2)),
+        # a colon after the time separates it from the text ("- 2017-11-06 15:25:59: the user calls kill()")
+        ("- 2019-03-01 14:02:11: the user calls kill()", utc(2019, 3, 1, 14, 2, 11)),
+        ("- 2019-03-01 14:02: the user calls kill()", utc(2019, 3, 1, 14, 2)),
     ],
 )
 def test_fully_dated_formats(line: str, expected: datetime) -> None:

@@ -43,22 +43,22 @@ _TAIL = rf"{_AMPM}?(?:\s?(?P<zone>{_ZONE}))?"
 _EDGE = r"(?<![\w:.])"
 
 _ISO = re.compile(
-    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|\s+at\s+|\s+|_)(?P<clock>{_CLOCK})(?![\d:])"
+    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|\s+at\s+|\s+|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
     rf"(?:\s?(?P<zone>{_ZONE}))?"
 )
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
 _MONTH_DAY = re.compile(
     rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?"
-    rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
+    rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
 _DAY_MONTH = re.compile(
     rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ]))"
-    rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
+    rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
 _NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM (Teams, Excel exports); dateutil swaps an impossible month
-    rf"(?<![\w:./])(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)"
+    rf"(?<![\w:./])(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
-_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?![\d:]){_TAIL}(?!\w)")
+_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)")
 _HOUR_AMPM = re.compile(r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])")
 _DATE_ONLY = re.compile(
     rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
@@ -122,7 +122,7 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
 # A time range ("10:44-11:18 EDT", "21:12 to 21:39 UTC"): the zone written after the range's end is the
 # start's too, and "-11:18" right after a clock is the range's end, not a UTC offset.
 _RANGE_TAIL = re.compile(
-    rf"\s*(?:-|–|—|to|until|till|through)\s*{_CLOCK}(?![\d:]){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I
+    rf"\s*(?:-|–|—|to|until|till|through)\s*{_CLOCK}(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I
 )
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
 

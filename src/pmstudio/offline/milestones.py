@@ -247,7 +247,9 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     if stated is not None:
         return stated
     before = [p for p in timed if _at(p) <= limit]
-    explicit = [p for p in before if p[1].explicit_start and not p[1].hypothesis]
+    # "the new library was deployed; every wallet created from then on depends on it" is a change (the trigger, or a
+    # latent condition months before), not the start of impact (issue 11): a start marker counts on a failure
+    explicit = [p for p in before if p[1].explicit_start and not p[1].hypothesis and not (p[1].change and not p[1].failure)]
     failures = [
         p
         for p in before

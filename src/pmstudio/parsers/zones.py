@@ -45,6 +45,7 @@ _DECLARATIONS = (
         r"\s+(?:are\s+|is\s+)?(?:in\s+|as\s+)?)" + _ZONE_WORD + r"(?![\w/])"
     ),
     re.compile(r"(?i:\ball\s+)" + _ZONE_WORD + r"(?i:\s+time)?\s*(?:[.)]|$)"),
+    re.compile(r"^\s*#.*\(\s*" + _ZONE_WORD + r"\s*\)\s*$"),  # a heading ending in its zone: "## Timeline (UTC)"
 )
 _NOT_ZONES = frozenset({"AM", "PM", "ALL", "ARE", "THE", "IN", "AS", "UNLESS", "FOR", "OUR"})
 
