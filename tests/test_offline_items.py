@@ -160,6 +160,9 @@ def _vague_tail(title: str) -> bool:
         ("make sure the parser can skip unknown records", "Make the parser skip unknown records"),
         # a follow-up written as the state wanted, without "make sure", is read the same way
         ("Cluster scheduler rejects such requests whatever their origin", "Change Cluster scheduler so it rejects such requests whatever their origin"),
+        # ... but a plural noun followed by "and", a preposition or nothing is a thing to add, not a verb
+        ("independent security code reviews and reviews of our quality process", "Add independent security code reviews and reviews of our quality process"),
+        ("weekly restore tests", "Add weekly restore tests"),
         # the step written as done is the verb; "we" names the step itself; a rule on every one is required
         ("ensure alerts are routed to the owning team", "Route alerts to the owning team"),
         ("make sure the runbook is updated", "Update the runbook"),

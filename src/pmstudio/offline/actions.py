@@ -343,7 +343,8 @@ def _sure(rest: str, *, clause: bool = True) -> str:
             found.append((len(subj), f"Change {_lower_first(subj)} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {tail}"))
     does = _SURE_DOES.match(rest)
     if does and named(does.group("subj")) and not _PRONOUN_OBJECT.match(does.group("tail")) and (
-        clause or not re.match(r"\s+(?:for|on|in|of|to|at|with|from|per|across|between|into|over|under|by)\b", does.group("tail"), re.I)
+        clause
+        or not re.match(r"\s*(?:$|,|(?:for|on|in|of|to|at|with|from|per|across|between|into|over|under|by|and|or|as|than)\b)", does.group("tail"), re.I)
     ):
         base = does.group("verb").lower()
         if base in _VERBS or base + "e" in _VERBS or (does.group("suffix") == "s" and base + "s" in _VERBS):
