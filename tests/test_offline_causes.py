@@ -259,6 +259,9 @@ def test_constraints_windows_and_prolonging_conditions_are_causes_and_a_fix_or_p
         "EKS does not let you add availability zones to an existing cluster",
         "Pre-announce then patch gave attackers a window before enough nodes upgraded",
         "the monitoring agents call the same auth library and block too",
+        "kill() was left over from the wallet code the library was copied from",
+        "the constructor fix was merged but not deployed",
+        "that explains the slow uploads, every one of them is an index commit",
     ):
         assert STATED_MECHANISM.search(text), text
     for text in ("the job never finished", "they run on the same EC2 hosts", "load above paging threshold on dc-b"):
@@ -274,3 +277,13 @@ def test_constraints_windows_and_prolonging_conditions_are_causes_and_a_fix_or_p
     assert "ran out of workers" in root and "old rota" not in root
     assert "Raising" not in text and "worker limit to 64" not in text  # the fix, not a cause
     assert "takes hours" in text or "took hours" in text
+
+
+def test_a_fix_that_was_never_shipped_is_a_factor_not_the_root_cause() -> None:
+    root, factors = causes(
+        ("chat.txt", 0, "ana", "all wallets frozen, the shared library contract is gone"),
+        ("notes.md", None, None, "An earlier suggestion to initialise the library was merged but not deployed."),
+        ("notes.md", None, None, "The library itself was never initialised: it had no owners, so anyone could claim it."),
+    )
+    assert "never initialised" in root
+    assert "merged but not deployed" in _text(factors)

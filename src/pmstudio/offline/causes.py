@@ -555,8 +555,15 @@ def _mechanism_of_failure(s: Statement) -> bool:
     (those contributed)."""
     return not (
         MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
-        or category(s.text) == _DETECTION_GAP or _PAGING_DELAY.search(s.text)
+        or category(s.text) == _DETECTION_GAP or _PAGING_DELAY.search(s.text) or _UNSHIPPED_FIX.search(s.text)
     )  # fmt: skip
+
+
+_UNSHIPPED_FIX = re.compile(
+    r"\b(?:but|yet) (?:was |were )?(?:not|never) (?:yet )?(?:deployed|redeployed|shipped|released|rolled out|applied)\b",
+    re.I,
+)
+"""A fix that existed but was not shipped ("merged but not deployed"): it let the failure happen, it is not the failure."""
 
 
 _PAGING_DELAY = re.compile(
