@@ -314,3 +314,16 @@ def test_let_someone_do_it_is_allowing_it_and_a_who_without_access_is_given_it()
     )
     assert remedy("The page went to the contractor, who had no VPN access.") == "Give the contractor VPN access"
     assert verb_first_metric("Rehearse the full state rebuild at least once a quarter")
+
+
+def test_a_bare_and_in_a_follow_up_list_joins_two_items_only_before_a_verb() -> None:
+    notes = "\n".join([
+        "# Config push outage notes",
+        "- Follow-ups: quicker and sturdier rollback; timeouts in the auth library and monitoring; pin the AMI in every module and alert"
+        " on NodeNotReady events; a, b, and per-tenant quotas on the queue.",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert "Add quicker and sturdier rollback" in titles  # one item: "sturdier" is no verb
+    assert "Add timeouts in the auth library and monitoring" in titles
+    assert "Pin the AMI in every module" in titles and "Alert on NodeNotReady events" in titles  # two items: "alert" is one
+    assert "Add per-tenant quotas on the queue" in titles  # ", and" ends a comma list

@@ -390,6 +390,9 @@ def _subject(words: str) -> bool:
     return len(words.split()) <= 6 and not _FINITE.search(words) and not _CLAUSE.search(words) and ":" not in words
 
 
+_AND_VERB = re.compile(rf"\s+and\s+(?=(?:{'|'.join(sorted(_VERBS | {'train', 'teach', 'remind'}, key=len, reverse=True))})\b)")
+"""A bare "and" before a verb: "pin the AMI and alert on NodeNotReady" is two items, "quicker and sturdier rollback"
+and "timeouts in the auth library and monitoring" one each."""
 _LISTED_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -428,8 +431,8 @@ def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str
                 break
         # "plug the leak (done) + deploy the fix (done)": notes join two items with "+" as with ";"
         pieces = [q for p in _split_top(part, ";+") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
-        if is_list:
-            pieces = [q for p in pieces for q in _split_top(re.sub(r",?\s+and\s+(?=[a-z])", ", ", p), ",")]
+        if is_list:  # "a, b, and c" lists three; a bare "and" joins two items only when a verb follows it
+            pieces = [q for p in pieces for q in _split_top(_AND_VERB.sub(", ", re.sub(r",\s+and\s+(?=[a-z])", ", ", p)), ",")]
         for piece in pieces:
             piece = re.sub(r"^(?:add\s+)?(?:and|also|plus)\s+", "", piece.strip(), flags=re.I)
             piece = third_person(piece, a.role(item))
