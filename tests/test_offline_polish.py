@@ -79,3 +79,13 @@ def test_a_count_of_failures_is_a_magnitude() -> None:
 
     assert has_magnitude("The logs recorded 12 such failures (write failed: disk quota exceeded).")
     assert not has_magnitude("Uploads kept failing for a while.")
+
+
+def test_a_region_or_the_country_is_not_the_team_speaking() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "raj", "all front-end servers back, error rates at normal in us-east-1. we are fully recovered"),
+        ("chat.txt", 5, "priya", "customers in the US told us the status pages point at us-central1"),
+    ))  # fmt: skip
+    said = " ".join(a.entry_text(it) for it in a.items)  # chat told by role in the timeline
+    assert "in us-east-1" in said and "us-central1" in said and "in the US" in said, said
+    assert "team-" not in said and "the the team" not in said, said
