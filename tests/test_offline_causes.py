@@ -287,3 +287,17 @@ def test_a_fix_that_was_never_shipped_is_a_factor_not_the_root_cause() -> None:
     )
     assert "never initialised" in root
     assert "merged but not deployed" in _text(factors)
+
+
+def test_a_line_naming_the_trigger_fills_the_trigger_and_a_trailing_revert_is_no_part_of_the_root_cause() -> None:
+    evidence = [
+        EvidenceLine(id="alerts.log:1", at=T0, actor=None, text="FIRING EdgeCrashes: 85% of edge nodes returning 503"),
+        EvidenceLine(id="notes.md:1", at=T0 + timedelta(minutes=40), actor=None,
+                     text="customer service config identified as the trigger (valid config, hits the bug)"),
+        EvidenceLine(id="pager.json:1", at=T0 + timedelta(minutes=45), actor="oli",
+                     text="annotate_log_entry: Root cause found: policy terms re-ordered on the spines; reverting"),
+    ]
+    rc = draft_root_cause(analyse(evidence))
+    assert "identified as the trigger" in rc["trigger"]["text"]
+    assert "policy terms re-ordered on the spines" in rc["primary_root_cause"]["text"].lower()
+    assert "revert" not in rc["primary_root_cause"]["text"].lower()

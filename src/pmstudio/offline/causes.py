@@ -185,8 +185,8 @@ def causal_text(a: Analysis, item: Item) -> str:
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
             continue
-        if UNDER_WAY.match(part) and _NOW.search(part) and not _causal(part):
-            continue  # an action under way ("halting the automation now") is no cause
+        if UNDER_WAY.match(part) and (_NOW.search(part) or (MIT_ACTION.search(part) and len(part.split()) <= 6)) and not _causal(part):
+            continue  # an action under way ("halting the automation now", "reverting") is no cause
         if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
             continue  # a fix told as an act ("Raising the boot server's worker limit to 64") is no cause
         if _SYMPTOM.search(part) and not (_ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)):
@@ -536,7 +536,7 @@ def _trigger(a: Analysis) -> dict[str, Any]:
 
 _TRIGGERED = re.compile(
     r"\b(?:triggered (?:by|when|the|it|a|an)|was triggered|the trigger (?:was|is)|set off|kicked off by|"
-    r"started when|began when|(?:first|initial) (?:trigger|cause) was)\b",
+    r"started when|began when|(?:first|initial) (?:trigger|cause) was|(?:identified|confirmed|named|found) as the trigger)\b",
     re.I,
 )
 
