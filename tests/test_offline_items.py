@@ -327,3 +327,20 @@ def test_a_bare_and_in_a_follow_up_list_joins_two_items_only_before_a_verb() -> 
     assert "Add timeouts in the auth library and monitoring" in titles
     assert "Pin the AMI in every module" in titles and "Alert on NodeNotReady events" in titles  # two items: "alert" is one
     assert "Add per-tenant quotas on the queue" in titles  # ", and" ends a comma list
+
+
+def test_a_list_items_capital_is_dropped_after_add_only_for_a_word_the_notes_write_in_lower_case() -> None:
+    notes = "\n".join([
+        "# Cluster outage notes",
+        "- one scheduler per zone would have kept the others up; central logs were missing.",
+        "- The dashboards come from Prometheus and the queue is Kafka.",
+        "",
+        "## Follow-ups",
+        "- One node autoscaling group per zone",
+        "- Central node log collection for every cluster",
+        "- Prometheus exporter for the latest node image",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert "Add one node autoscaling group per zone" in titles
+    assert "Add central node log collection for every cluster" in titles
+    assert "Add Prometheus exporter for the latest node image" in titles  # a name stays a name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -751,11 +752,37 @@ def _more_specific(title: str, remedies: list[tuple[dict[str, Any], str]]) -> tu
     return (best[1], best[2]) if best is not None and best[0] >= 2 else None
 
 
+_ADDED_HEAD = re.compile(r"^(?P<verb>Add|Change|Require)\s+(?P<head>[A-Z][a-z]+)(?P<rest>(?:[\s/-].*)?)$")
+
+
+def _caser(a: Analysis) -> Callable[[str], str]:
+    """A title whose phrase after "Add" kept its list item's capital ("Add One node autoscaling group per AZ") with
+    that word lower-cased when the written materials (not chat) have it in lower case and never capitalise it inside
+    a sentence (so "Add Prometheus exporter ...", "Change Kafka so ..." keep their names)."""
+    lower: set[str] = set()
+    named: set[str] = set()
+    for item in a.items:
+        for w in re.findall(r"(?<=[a-z0-9,;:)]\s)[A-Z][a-z]+|\b[a-z]+\b", item.text):
+            if w[0].isupper():
+                named.add(w)
+            elif item.source != "chat":  # chat is typed in lower case, names included ("bedrock upgrade")
+                lower.add(w)
+
+    def cased(title: str) -> str:
+        m = _ADDED_HEAD.match(title)
+        if m is None or m.group("head") in named or m.group("head").lower() not in lower:
+            return title
+        return f"{m.group('verb')} {m.group('head').lower()}{m.group('rest')}"
+
+    return cased
+
+
 def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
     """An ActionsSection as a dict, linked to `root_cause`'s contributing factors."""
     factors = [f for f in root_cause.get("contributing_factors", []) if isinstance(f, dict) and f.get("id")]
     titles = {str(f["id"]): str(f.get("title", "")) for f in factors}
     owner = owner_for(a)
+    cased = _caser(a)
     items: list[dict[str, Any]] = []
     remedies = [(f, r) for f in factors if (r := remedy(str(f.get("description") or "")))]
     for p in proposals(a):
@@ -772,7 +799,7 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
         links = [str(specific[0]["id"])] if specific is not None else _link(p.title, factors)
         impact = _IMPACT[kind] + (f" (addresses: {titles[links[0]]})." if links and _plain(titles[links[0]]) else ".")
         items.append({
-            "title": p.title,
+            "title": cased(p.title),
             "owner": owner,
             "due": due.group(1) if due else None,
             "priority": priority,
