@@ -301,3 +301,15 @@ def test_a_line_naming_the_trigger_fills_the_trigger_and_a_trailing_revert_is_no
     assert "identified as the trigger" in rc["trigger"]["text"]
     assert "policy terms re-ordered on the spines" in rc["primary_root_cause"]["text"].lower()
     assert "revert" not in rc["primary_root_cause"]["text"].lower()
+
+
+def test_how_far_the_impact_reached_is_no_factor() -> None:
+    _, factors = causes(
+        ("alerts.log", 0, None, "FIRING ColoUnreachable: 19 sites unreachable"),
+        ("chat.txt", 5, "tariq", "it's all 19 sites at once across different transits. that's us, not them"),
+        ("chat.txt", 20, "oli", "root cause: the diff moved the accept terms below the reject term, so prefixes got withdrawn"),
+        ("chat.txt", 30, "hana", "three people reviewed that diff and nobody saw the terms move"),
+    )
+    text = _text(factors)
+    assert "nobody saw the terms move" in text
+    assert "19 sites" not in text

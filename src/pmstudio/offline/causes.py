@@ -189,7 +189,9 @@ def causal_text(a: Analysis, item: Item) -> str:
             continue  # an action under way ("halting the automation now", "reverting") is no cause
         if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
             continue  # a fix told as an act ("Raising the boot server's worker limit to 64") is no cause
-        if _SYMPTOM.search(part) and not (_ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)):
+        if (_SYMPTOM.search(part) or _SCOPE.match(part)) and not (
+            _ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)
+        ):
             continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
         causal = causal or _causal(part)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
@@ -219,6 +221,8 @@ _REMEDY_LEAD = re.compile(
 """A sentence that opens with a remedy done or under way ("Raising the worker limit to 64", "bumped the pool size"):
 the fix, not what broke."""
 _WORSE = re.compile(r"\b(?:worse|worsen\w*|made|caused|led to|meant|did not help|didn['’]t help)\b", re.I)
+_SCOPE = re.compile(r"^\W*(?:it|this|that)(?:['’]s| is| was) (?:all|every|only|just|both) ", re.I)
+"""A sentence that tells how far the impact reached ("It's all 19 sites at once", "it was only EU customers")."""
 _NOW = re.compile(r"\b(?:now|right away|in progress|as we speak)\b", re.I)
 _STATUS_LEAD = re.compile(
     r"^\W*(?:investigating|identified|monitoring|update|resolved|post-?mortem)\s*[-–—:]\s*"
