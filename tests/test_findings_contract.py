@@ -68,6 +68,18 @@ def test_critic_findings_pointing_nowhere_are_retried_then_dropped_and_recorded(
     assert critic.status == "done" and any("A2" in d for d in critic.dropped)
 
 
+def test_a_finding_the_critic_reports_twice_is_kept_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one id (rule, section, span) is one finding: the dashboard keys its Apply/Accept buttons on it
+    monkeypatch.setattr(orchestrator, "review", lambda pm, bundle: [])
+    bundle = sample_bundle()
+    body = Scripted(bundle)
+    twice = {"rule": "A1", "severity": "low", "section": "summary", "span": "a rollback", "message": "m",
+             "replacement": "the rollback"}
+    body.overrides["critic"] = _critic_body([twice, {**twice, "message": "said again"}], [])
+    record = asyncio.run(draft_postmortem(bundle, model=FunctionModel(body), settings=DraftSettings(max_revisions=0)))
+    assert [(f.rule, f.message) for f in record.critic.findings] == [("A1", "m")]
+
+
 def test_critic_free_text_section_fails_only_the_critic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(orchestrator, "review", lambda pm, bundle: [])
     bundle = sample_bundle()

@@ -40,6 +40,7 @@ from pmstudio.agents.messages import (
 )
 from pmstudio.assemble import assemble_postmortem
 from pmstudio.critic import review
+from pmstudio.lints.run import unique_findings
 from pmstudio.parsers.zones import time_conflict_findings
 from pmstudio.prompts import PromptSet, load_prompt_set
 from pmstudio.resources import checkout_root
@@ -420,7 +421,8 @@ class _Drafter:
     async def check(self, pm: PostMortem, round_no: int) -> list[Finding]:
         lint = review(pm, self.bundle) + time_conflict_findings(self.bundle)
         agent = await self.critic_agent_findings(pm, lint)
-        return [f.model_copy(update={"round": round_no}) for f in lint + agent]
+        # a model may report one finding twice: one id, one finding (the dashboard keys its buttons on it)
+        return [f.model_copy(update={"round": round_no}) for f in unique_findings(lint + agent)]
 
     def target(self, finding: Finding) -> str | None:
         """The agent (section or single shot) that must redraft for `finding`."""

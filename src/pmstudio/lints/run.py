@@ -29,7 +29,8 @@ _PERSON = re.compile(r"^@?[A-Z][a-z]{1,20}(?: [A-Z][a-z]{1,20})?$")
 _SPEAKER = re.compile(r"^(?:\[?[\d:\-TZ ]+\]?\s*)?@?(?P<n>[A-Za-z][\w.-]{1,20}):\s")
 
 
-def _unique(findings: Iterable[Finding]) -> list[Finding]:
+def unique_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """The first of each finding with the same rule, section and span (one finding id: `store.feedback.finding_id`)."""
     seen: set[tuple[str, str, str]] = set()
     out = []
     for f in findings:
@@ -82,7 +83,7 @@ def lint_postmortem(
     if evidence is not None:
         found += lint_grounding(outline, segments, evidence)
         found += lint_injection_evidence(evidence)
-    return sort_findings(_unique(found))
+    return sort_findings(unique_findings(found))
 
 
 def lint_markdown(
@@ -121,7 +122,7 @@ def lint_markdown(
     if evidence is not None:
         found += lint_grounding(doc, segments, evidence)
         found += lint_injection_evidence(evidence)
-    return sort_findings(_unique(found))
+    return sort_findings(unique_findings(found))
 
 
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*\S", re.M)
