@@ -14,12 +14,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pmstudio.lints.completeness import has_magnitude
+from pmstudio.lints.completeness import MAGNITUDE_UNITS, has_magnitude
+from pmstudio.lints.quantities import find_numbers
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import Item
 from pmstudio.offline.people import is_bot
-from pmstudio.offline.phrasing import shorten, split_sentences
+from pmstudio.offline.phrasing import (
+    blameless,
+    capitalise_sentences,
+    code_start,
+    past_tense,
+    shorten,
+    split_sentences,
+)
 from pmstudio.schema import NOT_STATED
 
 NO_TIMES = "The materials contain no timestamps, so the duration of impact cannot be established."
@@ -38,7 +46,7 @@ _PEOPLE = re.compile(
 )
 _AFFECT = re.compile(
     r"\b(?:affected|impact\w*|failed|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down|outage|"
-    r"exposed|leaked|lost|crash\w*|not resolving|every|all)\b",
+    r"exposed|leaked|lost|dropped|rejected|crash\w*|not resolving|every|all)\b",
     re.I,
 )
 # a count or share of something affected: "3.7M failed requests", "about 8-14 developers", "every download"
@@ -52,7 +60,7 @@ _MAGNITUDE = re.compile(
 )
 _GEO = re.compile(
     r"\b(?:regions?|global(?:ly)?|worldwide|apac|emea|amer|europe|eu-\w+|us-(?:east|west)\w*|[a-z]{2}-[a-z]+-\d[a-z]?|asia|"
-    r"countr(?:y|ies)|continents?|data ?cent(?:er|re)s?|availability zones?|locations?|multiple locations|"
+    r"(?:east|west|north|south|central)-\d[a-z]?|countr(?:y|ies)|continents?|data ?cent(?:er|re)s?|availability zones?|locations?|multiple locations|"
     r"in the (?:us|uk|eu))\b",
     re.I,
 )
@@ -64,6 +72,8 @@ _COMPENSATION = re.compile(
 """Money paid back or lost ("Revenue: SLA credits expected", "every account credited with 50%", "$40k refunded"):
 a statement for the revenue or SLA field, never who was affected or what broke ("credit card" is no credit)."""
 _SLA = re.compile(r"\b(?:sla|slo|slos|error budget|uptime target|availability target|breach\w*)\b", re.I)
+_SLO_MONITOR = re.compile(r"\b(?:sla|slo)s?\s+(?:burn\s+)?(?:alerts?|alarms?|dashboards?|monitors?|evaluations?|checks?)\b", re.I)
+"""An alert or dashboard named after an SLO ("SLO burn alerts did not evaluate"): monitoring, not the SLA's impact."""
 _REPUTATION = re.compile(
     r"\b(?:social media|twitter|mastodon|reddit|hacker news|press|news|media|reputation|trust|publicly|public "
     r"(?:rooms|repo\w*|post))\b",
@@ -131,13 +141,72 @@ _SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|custo
 
 _HURT = re.compile(
     r"\b(?:affected|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down(?! (?:to|by)\b)|outage|exposed|leaked|lost|"
-    r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|takes? \d+|slow\w*|stuck)\b",
+    r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|takes? \d+|slow\w*|stuck|"
+    r"unavailable|unreachable|inaccessible|false positives?|f[ae]ll(?:s)? over|die[ds]?|dying|dead|bluescreen\w*|"
+    r"bsod|panic\w*|oom\w*)\b",
     re.I,
 )
-_ISSUES = re.compile(r"\b(?:issues?|problems?|affect\w*|impair\w*|unstable|degraded|unreachable|disrupt\w*)\b", re.I)
+_ISSUES = re.compile(
+    r"\b(?:issues?|problems?|affect\w*|impair\w*|unstable|degraded|unreachable|disrupt\w*|diverg\w*|disagree\w*|"
+    r"minority (?:fork|chain)|split brain)\b",
+    re.I,
+)
+_IMPACTED = re.compile(f"{_AFFECT.pattern}|{_ISSUES.pattern}", re.I)
+"""A statement of what was hurt: failure words or the issues words ("follow a minority fork", "disagree")."""
 _FINE = re.compile(
     r"\b(?:fine|ready|healthy|green|no impact|no (?:\w+ )?errors?|unaffected|not affected|processed|theory|normal(?:ly)? again)\b", re.I
 )
+
+
+_VERSION_RANGE = re.compile(r"\bv?\d+(?:\.\d+)+\s*(?:\+|and (?:up|above|later|newer)|or (?:later|newer|above))", re.I)
+_STATUS_CODE = re.compile(rf"\b[45]\d\ds?\b(?!\s*(?:[\w-]+\s+){{0,2}}?(?:{MAGNITUDE_UNITS})\b)", re.I)
+"""An HTTP status ("everything is 404 for them", "make their page 404"): a kind of error, not a count ("500 users"
+and "404 errors" stay counts)."""
+
+
+def quantity(text: str) -> bool:
+    """`text` states a quantity: a number that is no time, date, version or part of a name ("vault-meta-1",
+    "us-east-1a", "Kafka 0.10.2.1", "7.11 and up" hold digits but count nothing)."""
+    return bool(find_numbers(_STATUS_CODE.sub(" ", _VERSION_RANGE.sub(" ", _PLACEHOLDER.sub("", text)))))
+
+
+_NO_VALUE = re.compile(
+    r"^(?:[\w /&-]{1,30}:\s*)?(?:not (?:yet )?(?:assessed|known|measured|estimated|determined|quantified|applicable|"
+    r"stated|clear)|unknown|unclear|n/?a|none|tbd|tbc|to be (?:determined|confirmed|assessed)|-+)\W*$",
+    re.I,
+)
+"""A line that says the value is not known ("Revenue: not assessed", "SLA impact: TBD"): it fills no field."""
+
+
+_RESPONDER_LIMIT = re.compile(
+    r"\b(?:i|we|a responder|the on-call engineer|the incident commander|an engineer|the team|responders)\s+(?:\w+\s+){0,2}?"
+    r"(?:could not|cannot|can['’]?t|couldn['’]?t|was unable|were unable|did not|didn['’]?t)\b",
+    re.I,
+)
+"""A responder's own limit ("a responder could not even choose which AZ lost a node"): the response, not the impact."""
+
+
+_ROLE_ACT = re.compile(
+    r"\b(?:a responder|the on-call engineer|the incident commander|an engineer|the team)\s+(?:then\s+)?"
+    r"(?:[a-z]+ed|ran|put|set|shut|took|made|began|sent|cut)\b"
+)
+"""A responder's act told by role ("so a responder scaled the cluster down by 1 node"): a step taken, not a count
+of what was hurt."""
+
+
+def _any(text: str) -> bool:
+    """A statement that is no responder's act and no all-clear ("roll-over finished, all nodes Ready"); with a
+    `told`, `_statements` also leaves out findings, steps taken and recoveries."""
+    return not _ROLE_ACT.search(text) and not _FINE.search(text)
+
+
+def _hurts(text: str) -> bool:
+    """A sentence tells what failed or was hurt (not a decision, an action, a finding about the cause or what a
+    responder could not do)."""
+    return any(
+        (_HURT.search(p) or _ISSUES.search(p)) and not _FINE.search(p) and not _RESPONDER_LIMIT.search(p)
+        for p in split_sentences(text)
+    )
 
 
 def _quantified(text: str) -> bool:
@@ -158,16 +227,19 @@ def _statements(
     need_number: bool = False,
     told: Callable[[str], bool] | None = None,
     user_impact: bool = False,
+    screened: bool = True,
 ) -> list[Item]:
     """Statements matching `pattern`, best first; with `told`, only statements of impact for which it holds (no
-    mitigation, finding or recovery: "scaled down by 2 nodes" counts nodes, it does not tell who was hurt)."""
+    mitigation, finding or recovery: "scaled down by 2 nodes" counts nodes, it does not tell who was hurt; without
+    `screened`, `told` alone judges a line that mixes a failure with the next step: "forkmon fell over with all the
+    connected nodes, restarting it")."""
     scored: list[tuple[float, int, Item]] = []
     for item in a.items:
         if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert"):
             continue
         if item.source == "pager" and item.sub != "note":
             continue  # a responder's note on the page is a statement; the page itself is a machine line
-        if not pattern.search(item.body):
+        if not pattern.search(item.body) or _NO_VALUE.match(item.body.strip()):
             continue
         if item.source == "chat" and _ACTION_REPORT.match(item.body):
             continue  # "re-queued every failed crate": a responder's action, not an impact statement
@@ -179,11 +251,11 @@ def _statements(
         text = a.statement(item)
         if not text:
             continue
-        has_number = bool(_NUMBER.search(_PLACEHOLDER.sub("", text)))
+        has_number = quantity(text)
         if need_number and not has_number:
             continue
         if told is not None and (
-            sig.mitigation or sig.finding or sig.recovery_weak or item.heading_tag == "cause"
+            screened and (sig.mitigation or sig.finding or sig.recovery_weak or item.heading_tag == "cause")
             or _ACTION_REPORT.match(item.body) or not told(text)
         ):  # fmt: skip
             continue
@@ -195,16 +267,37 @@ def _statements(
     return [t[2] for t in scored[:limit]]
 
 
+_BACK_AT = re.compile(r"^\W*(?:(?:the )?(?:site|service|api|everything|all) (?:is |was )?)?back (?:at|up|online|to normal)\b", re.I)
+"""A line opening with the recovery ("Back at 02:06 after delete + restart"): when it ended, not what it cost."""
+
+
 def _user_impact(a: Analysis, item: Item) -> bool:
     """Whether an item may fill a user-impact field (users affected, functional impact): not money paid back or
     lost (the revenue and SLA fields' evidence), not a recovery ("... back online", "every instance is up",
     "all systems verified operational" tell the scope of the recovery, not of the impact)."""
     sig = a.sig(item)
-    if sig.resolved or sig.recovery_full or sig.recovery_weak or BACK_UP.search(item.body):
+    if sig.resolved or sig.recovery_full or sig.recovery_weak or BACK_UP.search(item.body) or _BACK_AT.match(item.body):
         return False
     return not _COMPENSATION.search(item.body)
 
 
+_STATUS_LABEL = re.compile(
+    r"^(?:investigating|identified|monitoring|update|resolved|minor|major|partial outage|degraded performance)\s*[-–:]\s*",
+    re.I,
+)
+_FIELD_LABEL = re.compile(
+    r"^(?:(?:user|customer|business|functional)\s+)?(?:impact|scope|users affected|who was affected)\s*:\s*", re.I
+)
+"""A notes line's own label ("Impact: 18:26 to 19:58 most APIs answered with HTTP 500"): the field says it already."""
+_FRAME_ONLY = re.compile(
+    r"^(?:we are|we['’]re|we have been|we)\s+(?:(?:still|currently|actively)\s+)?(?:investigating|looking into (?:it|this|the issue)|"
+    r"working on (?:it|a fix)|monitoring|watching)\b[^.]{0,40}\.?$|^a fix is (?:under ?way|being (?:worked on|deployed))\.?$",
+    re.I,
+)
+"""A status post's sentence that tells only what the team is doing ("We are investigating.", "We are looking into
+it."): no fact about the impact."""
+_FRAGMENT_END = re.compile(r"\b(?:a|an|the|of|to|for|with|and|or|in|on|at|by|from|that|were|was|is|are)\.$", re.I)
+"""A sentence cut where a line wrapped ("... were not sized for a."): no sentence a claim can tell."""
 _REPORTING = re.compile(
     r"^(?:(?:investigating|identified|monitoring|update|minor|major|partial outage|degraded performance)\s*[-–:]\s*)?"
     r"(?:we(?:['’]re| are| have been)? (?:currently |still )?(?:investigating|aware of|looking into|seeing|see|"
@@ -215,17 +308,27 @@ _REPORTING = re.compile(
 
 
 def _fact(text: str) -> str:
-    """A statement told as the fact, without a status post's first-person frame."""
+    """A statement told as the fact, without a status post's label and first-person frame ("Investigating - All
+    instances are unavailable. We are investigating." is "All instances are unavailable."), nor a sentence cut
+    where its line wrapped."""
     out = _REPORTING.sub("", text, count=1)
     if out == text or len(out.split()) < 3:
-        return text
-    return out[:1].upper() + out[1:]
+        out = text
+    label = _FIELD_LABEL.sub("", _STATUS_LABEL.sub("", out, count=1), count=1)
+    if len(label.split()) >= 3:
+        out = label
+    kept = [p for p in split_sentences(out) if not _FRAME_ONLY.match(p.strip()) and not _FRAGMENT_END.search(p.strip())]
+    if kept:
+        out = " ".join(kept)
+    return out if code_start(out) else out[:1].upper() + out[1:]
 
 
 def _claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
+    """The statements as one claim, told in the past ("Builds start failing" in notes is "Builds started failing")."""
     if not items:
         return {"text": NOT_STATED, "evidence": []}
-    return {"text": " ".join(_fact(a.statement(i)) for i in items), "evidence": [i.id for i in items]}
+    told = [capitalise_sentences(past_tense(_fact(a.statement(i)))) for i in items]
+    return {"text": " ".join(told), "evidence": [i.id for i in items]}
 
 
 def span_minutes(start: datetime, end: datetime) -> int:
@@ -322,7 +425,10 @@ def _communications(a: Analysis) -> dict[str, Any]:
         parts.append(f"{_hhmm(it, multi_day)}: {' '.join(words[:18])}{' ...' if len(words) > 18 else ''}")
     if not parts:
         return {"text": NOT_STATED, "evidence": []}
-    return {"text": "Updates in the materials - " + "; ".join(parts) + ".", "evidence": [it.id for it, _ in chosen]}
+    text = "Updates in the materials - " + "; ".join(parts)
+    if not text.endswith((".", "!", "?")):  # "... after-effects." or a cut "... that ..." ends the sentence already
+        text += "."
+    return {"text": text, "evidence": [it.id for it, _ in chosen]}
 
 
 def _distinct(pattern: re.Pattern[str], text: str) -> list[str]:
@@ -442,16 +548,30 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
 def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     """(users affected, functional impact, geographic scope) statements."""
     quantified = _statements(a, _AFFECT, limit=2, told=_quantified, user_impact=True)
-    counted = _statements(a, _USERS, limit=2, need_number=True, user_impact=True)
-    scoped = [i for i in _statements(a, _MAGNITUDE, limit=1, user_impact=True) if i not in counted]
+    # a number, not a digit in a name ("vault-meta-1 failed"); never from a finding, a step taken or a recovery
+    # ("the rebuild tool tripped over ... the old account id", "decided to rebuild all server state")
+    counted = _statements(a, _USERS, limit=2, need_number=True, user_impact=True, told=_any)
+    # "all"/"every"/"N nodes" tell the scope of the impact only beside a failure ("cluster scaled from 7 to 10 nodes")
+    scoped = [
+        i for i in _statements(a, _MAGNITUDE, limit=1, user_impact=True, told=lambda t: _any(t) and _hurts(t))
+        if i not in counted
+    ]
     # without a count or share, only a statement about the people affected fills the field (a "build server"
     # is not who was affected): otherwise it abstains (issue 11)
-    users = quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1, user_impact=True)
+    users = quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1, user_impact=True, told=_any)
     m = a.milestones
-    affect = _statements(a, _AFFECT, limit=1, user_impact=True)
+    # an untimed line under a heading of its own ("## Problem": "Cannot add AZs to an existing cluster") tells a
+    # condition; what broke is timed, or written under an impact, facts or timeline heading
+    affect = [
+        i for i in _statements(a, _IMPACTED, limit=4, user_impact=True, told=_hurts, screened=False)
+        if i.at is not None or i.heading_tag in (None, "impact", "facts", "timeline")
+    ][:1]
     reported = [i for i in (m.detected, m.started) if i is not None and i.source not in ("log", "alert", "pager")]
+    # a milestone's line tells the impact only when it states what failed ("paged for the SLO burn", "offsets
+    # are ahead of what kafka acked, resetting them" tell the response, not what users lost)
     reported = [
         i for i in reported if a.statement(i) and not HYPOTHESIS.search(i.body) and i not in affect and _user_impact(a, i)
+        and (_HURT.search(i.body) or _ISSUES.search(i.body)) and not a.sig(i).page
     ]
     functional = (affect + reported)[:2]
     return users, functional, _statements(a, _GEO, limit=1, told=_scoped)
@@ -477,6 +597,8 @@ def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> 
     message = best.body[m.end() :] if m else best.body
     message = re.sub(r"^(?:\S+=\S+\s*)+(?:[\d.]+)?:\s*", "", message).strip()
     message = a.people.anonymise(message)  # a name in a log line is told by role, as everywhere else
+    # worded as all prose is ("Failed to allocate" is "did not allocate"): a label for the failures, not a quote
+    message = blameless(message, strict=False) or message
     last = getattr(best, "last_at", None)
     span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
     return f"The logs recorded {best.count} such failures ({shorten(message, 90)}){span}", [best.id]
@@ -497,19 +619,32 @@ def _functional_claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
     return {"text": f"{claim['text'].rstrip()} {magnitude}.", "evidence": [*claim["evidence"], *ids]}
 
 
+def _scope_statements(a: Analysis) -> list[Item]:
+    """The statements of a count or an extent that the severity reads beside the claims shown ("every ...", "all
+    ...", "N hosts ..."): the estimate weighs the scope the materials describe, not only the sentences a field
+    may show (a field leaves out a count beside no failure; the scope word in it still tells how wide it was)."""
+    return _statements(a, _MAGNITUDE, limit=1, user_impact=True) + _statements(
+        a, _USERS, limit=2, need_number=True, user_impact=True
+    )
+
+
 def impact_severity(a: Analysis) -> tuple[str, str]:
     """The severity estimate and its rationale (the same every section sees)."""
     users, functional, geo = _claim_items(a)
-    return severity(a, _impact_texts(a, [*users, *functional, *geo]))
+    return severity(a, _impact_texts(a, [*users, *functional, *geo, *_scope_statements(a)]))
 
 
 def draft_impact(a: Analysis) -> dict[str, Any]:
     """An ImpactSection as a dict."""
     users, functional_items, geo = _claim_items(a)
     money = _statements(a, _MONEY, limit=1)
-    sla = _statements(a, _SLA, limit=1)
+    # "paged for the ingest latency SLO burn" tells how it was detected, not what the SLA lost
+    sla = [
+        i for i in _statements(a, _SLA, limit=3)
+        if _SLA.search(_SLO_MONITOR.sub(" ", i.body)) and not (i.source == "chat" and a.sig(i).page)
+    ][:1]
     reputation = _statements(a, _REPUTATION, limit=1)
-    level, rationale = severity(a, _impact_texts(a, [*users, *functional_items, *geo]))
+    level, rationale = severity(a, _impact_texts(a, [*users, *functional_items, *geo, *_scope_statements(a)]))
     return {
         "severity": level,
         "severity_rationale": rationale,

@@ -17,6 +17,7 @@ from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.impact import span_minutes
 from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import capitalise_sentences, past_tense
 
 MAX_EACH = 5
 FAST_DETECTION = 10
@@ -86,7 +87,8 @@ def _remarks(a: Analysis, pattern: re.Pattern[str], limit: int) -> list[dict[str
             continue
         if pattern is _GOOD and _NOT_PRAISE.search(item.body):
             continue
-        text = a.statement(item)
+        # told in the past, as every remark of the response is ("the UI feels slow too" -> "felt slow")
+        text = capitalise_sentences(past_tense(a.statement(item)))
         if text and len(text.split()) >= 4:
             out.append(_claim(text, [item.id]))
         if len(out) >= limit:

@@ -50,14 +50,17 @@ _ASIDE = re.compile(r"\s*\([^()]{0,80}\?\)|^(?:how|what)\b[^:?.]{0,40}:\s+", re.
 _WHY_LABEL = re.compile(r"^why\s+(?P<what>[^:?.]{3,40}):\s+(?P<because>\S.*)$", re.I)  # "Why it spread: no quota"
 _SHORTCODE = re.compile(r"(?<![\w/]):[a-z_+-][a-z0-9_+-]*:(?![\w/])")
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|k|hm+|hmm+|uh+|um+|oh(?: no)?|wow|yep|yeah|nope|hey|ah|welp|fwiw|fyi|btw|tbf|tbh|imo|"
+    r"^(?:(?:ok(?:ay)?|k|hm+|hmm+|uh+|um+|oh(?: no)?|wow|whoa|woah|yep|yeah|nope|hey|ah|welp|fwiw|fyi|btw|tbf|tbh|imo|"
     r"alright|so|and|also|anyway)\b[,.!:]*\s+|"
-    r"(?:yes|no|right|well|later|stop|not now|focus|thanks|thx|cool|nice|great|done|confirmed)[,.!:]\s+)+",
+    r"(?:yes|no|right|well|later|stop|not now|focus|thanks|thx|cool|nice|great|done|confirmed)[,.!:]\s+|"
+    r"(?:here|morning|back)[.!]\s+)+",
     re.I,
 )
 _TAIL = re.compile(
     r"[.,;]?\s*\b(?:great|awesome|fantastic|perfect|classic|lovely|fun|cool|sigh)\s*[.!]*\s*$", re.I
 )
+_CHAT_TAIL = re.compile(r"[.,;]\s*(?:looking(?: into it)?|on it|checking|investigating|digging in)\s*[.!]*$", re.I)
+"""A chat message's closing "looking" / "on it": the speaker's status, not part of what they report."""
 _SPLIT = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _PUNCT_RUN = re.compile(r"([!?])[!?]+")
 _SPACE = re.compile(r"\s+")
@@ -88,7 +91,7 @@ def strip_noise(text: str, *, chat: bool = False) -> str:
     """Chat noise out: emojis, `lol`, `+1`, leading fillers ("ok,", "hm,"), runs of ?!, sarcastic tails."""
     text = _NOISE.sub(" ", text)
     if chat:
-        text = _SHORTCODE.sub(" ", text)
+        text = _CHAT_TAIL.sub("", _SHORTCODE.sub(" ", text))
     text = _PUNCT_RUN.sub(r"\1", text)
     text = _SPACE.sub(" ", text).strip()
     for _ in range(3):
@@ -213,11 +216,12 @@ _IRREGULAR = {
     "rise": "rose", "run": "ran", "say": "said", "see": "saw", "send": "sent", "set": "set", "shut": "shut",
     "spread": "spread", "shrink": "shrank", "spin": "spun", "shed": "shed", "take": "took", "tell": "told", "think": "thought", "throw": "threw", "withdraw": "withdrew",
     "write": "wrote", "wake": "woke", "become": "became", "spend": "spent", "split": "split", "stick": "stuck",
+    "feel": "felt",
 }  # fmt: skip
 _REGULAR = (
-    "affect agree alert answer appear block cause change climb close collapse contain continue crash degrade delete "
+    "accept acknowledge affect agree alert answer appear assume believe block cause change climb close collapse contain continue crash degrade delete "
     "depend deploy destroy disable disagree drop emit evict flush kill lag purge scale throttle wipe suspend migrate "
-    "rebalance declare post mark apply check call investigate monitor watch drain verify test prepare provision "
+    "rebalance declare post mark apply check call confirm expect handle rely seem trust investigate monitor watch drain verify test prepare provision "
     "upgrade downgrade patch fix publish announce notify exceed exhaust expire fail fill fire flap flood freeze happen "
     "include land leak load lock look miss move need notice open overheat overload overwhelm page pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
@@ -233,7 +237,7 @@ _AUX = (
     (re.compile(r"\b(?:hasn['’]t|haven['’]t)\b", re.I), "had not"),
     (re.compile(r"\b(it|that|this|there|what)['’]s\b", re.I), r"\1 was"),
     (re.compile(r"(?<!\bthat )(?<!\bwhat )\bis\b"), "was"), (re.compile(r"\bare\b"), "were"), (re.compile(r"\bam\b"), "was"),
-    (re.compile(r"(?<!\bwould )(?<!\bcould )(?<!\bshould )(?<!\bmight )(?<!\bmust )(?<!\bwill )(?<!\bto )\b(?:has|have)\b"), "had"),
+    (re.compile(r"(?<!\bwould )(?<!\bcould )(?<!\bshould )(?<!\bmight )(?<!\bmust )(?<!\bwill )(?<!\bmay )(?<!\bto )\b(?:has|have)\b"), "had"),
     (re.compile(r"\bcan\b"), "could"), (re.compile(r"\bwill\b"), "would"),
 )  # fmt: skip
 _PRONOUN = {"they", "we", "you", "i", "people", "users", "customers"}
@@ -254,6 +258,8 @@ _NOT_GERUND = frozenset("during nothing something anything everything morning ev
 """Words ending in -ing that are no verb ("paused during the nightly indexing" has no progressive)."""
 _QUANTIFIER = {"every", "each", "whole", "entire", "same", "next", "last", "any"}
 """A word after which a base form is a noun ("every time", "the whole time", "the next run")."""
+_LINKING = {"feel", "seem", "look", "sound", "appear", "stay", "remain", "become", "get"}
+"""Verbs whose complement may be a word that is also a verb ("feels slow", "stays open"): the linking verb is told."""
 
 
 def _past(base: str) -> str:
@@ -291,6 +297,8 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
     cores = [w.strip(".,;:!?()[]\"'“”").lower() for w in words]
     if joined and cores and cores[0] in _S_FORMS and (len(cores) < 2 or cores[1] not in _FINITE_WORDS):
         return [_match_case(words[0], _past(_S_FORMS[cores[0]])), *words[1:]]
+    if joined and cores and cores[0] in _BASES and (len(cores) < 2 or cores[1] not in _FINITE_WORDS | {"to"}):
+        return [_match_case(words[0], _past(cores[0])), *words[1:]]  # "hosts retry 5 times and then drop the batch"
     for n, low in enumerate(cores[: reach + 1]):
         if n and low in _PREPOSITION:
             return None
@@ -309,8 +317,13 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
             not nxt2.isalpha() or nxt2 in _PARTICLE_NEXT | _FUNCTION or words[n + 1][-1:] in ",;:."
         )
         # "on the failing builds", "checked it N times", "every time": a noun
-        after_noun_marker = prev in _FUNCTION or prev.endswith("ing") or prev in _QUANTIFIER or _COUNT_WORD.match(prev)
-        if low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next and not after_noun_marker:
+        # "accepted writes", "lost some writes": an s-word right after a verb in the past is its object, a noun
+        after_noun_marker = (
+            prev in _FUNCTION or prev.endswith("ing") or prev in _QUANTIFIER or bool(_COUNT_WORD.match(prev))
+            or prev in _PAST_ONLY or bool(_PARTICIPLE.match(prev))
+        )  # fmt: skip
+        linking = _S_FORMS.get(low) in _LINKING and not after_noun_marker and not noun_next
+        if linking or low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next and not after_noun_marker:
             return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
         if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
@@ -329,6 +342,9 @@ def _match_case(src: str, word: str) -> str:
     return word[0].upper() + word[1:] if src[:1].isupper() else word
 
 
+_CONNECTIVE = {"then", "so", "and", "but"}
+
+
 def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
     """`text` told in the past: auxiliaries shifted everywhere, a lexical verb after a short clause subject
     (at most `reach` words)."""
@@ -343,8 +359,12 @@ def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
         if start < last or start >= end:
             continue
         chunk = text[start:end]
+        if chunk.strip().lower() in _CONNECTIVE:
+            out.append(text[last:start] + chunk)  # "and then": the next clause continues this one
+            last = end
+            continue
         words = chunk.split(" ")
-        joined = before and bool(re.search(r"\b(?:and|or)\s+$", text[max(0, start - 5) : start]))
+        joined = before and bool(re.search(r"\b(?:and|or|then)\s+$", text[max(0, start - 5) : start]))
         shifted = _shift_clause(words, reach, joined=joined)
         before = shifted is not None
         out.append(text[last:start])
@@ -467,6 +487,8 @@ def first_clause(text: str) -> str:
 def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
     """One sentence of a chat message as ("full", sentence) or (kind, predicate after the role); None to leave out."""
     head = _REPORT_LEAD.sub("", _CULPRIT.sub("the cause", first_clause(part))).strip().rstrip(" .,:;")
+    if _PAGED_FIRST.match(head):
+        return "act", f"was {head}"  # "paged for the SLO burn": the speaker was paged, they paged no one
     if len(head.split()) == 2 and _PARTICIPLE.match(head.split()[1].lower()):
         head = as_clause(head) or head  # "directory removed" -> "directory was removed"
     if len(head.split()) < 3 or _HEDGE.search(head) or _BARE_PRONOUN.match(head) or _GOING.match(head):
@@ -508,6 +530,7 @@ def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
     return "act", f"reported {lowered(head)}"  # an observation: "instability on v7418"
 
 
+_PAGED_FIRST = re.compile(r"^(?:paged|pinged|woken|called|alerted|notified)\s+(?:for|by|about|at|on|via|with|over)\b", re.I)
 _REPORT_LEAD = re.compile(r"^(?:(?:it )?turns out|here for the page|joining|on it|fyi|update)\s*[:,.-]?\s+", re.I)
 _LATER_FINITE = re.compile(r"\s(?:is|are|was|were|has|have|had)\s")
 _GOING = re.compile(r"^going (?:to|back)\b", re.I)
@@ -533,7 +556,8 @@ def lowered(text: str) -> str:
 _COMMON_START = frozenset(
     "the a an this that these those there it its our their his her my your some all any each every no one two "
     "after at by to when then once during before since until while in on for with from they we he she i you "
-    "three several many most both users customers people nobody someone everyone".split()
+    "three several many most both users customers people nobody someone everyone about approximately roughly nearly "
+    "around almost over under some half".split()
 )
 
 

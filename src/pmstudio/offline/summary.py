@@ -14,7 +14,7 @@ from typing import Any
 
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
-from pmstudio.offline.impact import draft_impact, log_magnitude, span_minutes
+from pmstudio.offline.impact import draft_impact, log_magnitude, quantity, span_minutes
 from pmstudio.offline.phrasing import (
     as_clause,
     blameless,
@@ -127,6 +127,10 @@ def _cause_sentence(cause: str, ids: list[str], a: Analysis) -> str:
     if not parts:
         return ""
     text = past_tense(parts[0].rstrip(". "))
+    head, colon, rest = text.partition(": ")
+    if colon and _NOUN_START.match(head) and not _FINITE.search(head) and not has_verb(_RELATIVE.split(head, maxsplit=1)[0]):
+        # "A bug in the controller election: after the blip two brokers ...": what it was traced to, then how
+        return f"The cause was traced to {_as_cited(head, ids, a)}: {rest}"
     if _NOUN_START.match(text) and not _FINITE.search(text) and not has_verb(_RELATIVE.split(text, maxsplit=1)[0]):
         follow = _IT_NEXT.match(past_tense(parts[1].rstrip(". "))) if len(parts) > 1 else None
         tail = f", which {follow.group('rest')}" if follow else ""
@@ -138,8 +142,9 @@ def _cause_sentence(cause: str, ids: list[str], a: Analysis) -> str:
 _ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|operator|team|maintainer|admin\w*|incident commander)\b", re.I)
 
 
-def _done_sentence(done: str, at: datetime | None) -> str:
-    """What was done, told as an act at the mitigation time: '… mitigated at 02:03 UTC, when a responder restarted …'."""
+def _done_sentence(done: str, at: datetime | None, ids: list[str] | None = None, a: Analysis | None = None) -> str:
+    """What was done, told as an act at the mitigation time: '… mitigated at 02:03 UTC, when a responder restarted …'
+    (the clause's first word in the case the cited evidence writes it: "when migration out of …")."""
     text = done.rstrip(".;:, ")
     when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
     if _ROLE_START.match(text):
@@ -150,7 +155,8 @@ def _done_sentence(done: str, at: datetime | None) -> str:
     if clause is None and _ARTICLE.match(text) and has_verb(text) and not _CODE_LIKE.match(text):
         clause = text  # "The provider restarted the instance on new hardware" is already a clause
     if clause is not None and not _CODE_LIKE.match(text):
-        return f"The impact was mitigated{when}, when {_lower_first(clause)}"
+        told = _as_cited(clause, ids, a) if a is not None and ids else _lower_first(clause)
+        return f"The impact was mitigated{when}, when {told}"
     return f"The impact was mitigated{when} (recorded as: {text})"
 
 
@@ -170,7 +176,7 @@ def spoken_duration(minutes: int) -> str:
 
 _IMPACT_WORD = re.compile(
     r"\b(?:unavailable|down|outage|errors?|fail\w*|degrad\w*|slow\w*|latenc\w*|lost|could not|unable|impact\w*|"
-    r"affected|disrupt\w*|broken|exposed|leak\w*)\b",
+    r"affected|disrupt\w*|broken|exposed|leak\w*|dropped|rejected|missing)\b",
     re.I,
 )
 _PAID_BACK = re.compile(
@@ -216,7 +222,8 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     users, functional = impact.get("users_affected"), impact.get("functional_impact")
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
     candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t))]
-    counted = next(((t, c) for t, c in candidates if t and any(ch.isdigit() for ch in _first(t))), None)
+    # a claim that counts something ("35,000 payloads dropped"), not one with a digit in a name ("vault-meta-1")
+    counted = next(((t, c) for t, c in candidates if t and quantity(_first(t))), None)
     what, source = counted or next(((t, c) for t, c in candidates if t), ("", None))
     if len(re.findall(r"[A-Za-z]{2,}", _first(what))) < 3:
         what = ""  # "2", "(Baseline Requirements)": no impact a sentence can tell
@@ -253,7 +260,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     mitigated = _dt(timeline.get("mitigated_at"))
     done = _entry_text(timeline, mitigated)
     if done:
-        parts.append(sentence(_done_sentence(shorten(_first(done[0]), PART_LIMIT), mitigated)))
+        parts.append(sentence(_done_sentence(shorten(_first(done[0]), PART_LIMIT), mitigated, done[1], a)))
         ids += done[1]
     if not parts:
         parts.append(NOT_STATED)

@@ -24,10 +24,21 @@ _EXTERNAL = re.compile(
     r"\w+ support\b|docker hub|coincidence|not related|unrelated)\b",
     re.I,
 )
+_ASK_SUPPORT = re.compile(r"\b(?:contact|reach out to|e-?mail|write to|ask)\s+(?:our\s+|the\s+)?support\b", re.I)
+"""A status post's sign-off ("please contact support"): the team's own support desk, no external party."""
 _URL = re.compile(r"https?://[^\s)\"'>\]]+")
 _REFERENCE = re.compile(
     r"\b(?:dashboard|grafana|runbook|playbook|incident doc|wiki|issue #?\d+|pr #?\d+|#\d{3,})\b", re.I
 )
+
+
+_NAME_WITH_DIGIT = re.compile(r"(?<![\w.])[A-Za-z][\w.]*-[\w.-]*\d[\w.-]*|(?<![\w.])[\w.]*\d[\w.]*-[A-Za-z][\w.-]*")
+"""A hyphenated name holding digits ("us-east-1a", "vault-meta-1", "ingest-1a-07"): a name, not a value."""
+
+
+def _measured(text: str) -> bool:
+    """`text` holds a number outside of names ("above 90C", "dur=0.8s", "94%"; not "moved out of us-east-1a")."""
+    return any(c.isdigit() for c in _NAME_WITH_DIGIT.sub(" ", text))
 
 
 def _claim(text: str, item: Item) -> dict[str, Any]:
@@ -48,14 +59,15 @@ def _told(a: Analysis, item: Item) -> str:
 def _metrics(a: Analysis) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or not any(c.isdigit() for c in item.body):
+        # a metric holds a number, not only a digit in a name ("out of us-east-1a", "vault-meta-1")
+        if item.is_heading or item.is_title or item.is_meta or not _measured(item.body):
             continue
         if not _METRIC.search(item.body) or HYPOTHESIS.search(item.body) or a.sig(item).followup:
             continue
         if item.source == "chat":
             continue  # a number said in chat is not a measurement: the logs, alerts and notes carry the metrics
         text = _told(a, item) if item.source not in ("log", "alert") else a.entry_text(item)
-        if not any(c.isdigit() for c in text):
+        if not _measured(text):
             continue
         if text:
             out.append(_claim(text, item))
@@ -71,7 +83,7 @@ def _external(a: Analysis) -> list[dict[str, Any]]:
             item.source in ("log", "alert")
             or item.is_heading
             or item.is_title
-            or not _EXTERNAL.search(item.body)
+            or not _EXTERNAL.search(_ASK_SUPPORT.sub(" ", item.body))
         ):
             continue
         text = _told(a, item)
@@ -98,6 +110,8 @@ def _references(a: Analysis) -> list[dict[str, Any]]:
             break
         if (
             item.source in ("log", "alert")
+            or item.heading_tag == "actions"
+            or a.sig(item).followup  # "Write a runbook for draining a zone" is an action item, not a reference
             or not _REFERENCE.search(item.body)
             or item.id in {c["evidence"][0] for c in out}
         ):

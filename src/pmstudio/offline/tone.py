@@ -24,13 +24,17 @@ SARCASM = re.compile(
     r"\bbrilliant\b|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
     r"\bas always\b|\bclassic\b|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
     r"\bthanks,? (?:\d{4}|again|a lot)\b|\bsmart\b|\bgenius\b|\bof course the\b|"
-    r"\b(?:oh )?great\.\s|\bjust (?:me|great)\b|\bwild\b|\bsure,? [\"“']",
+    r"\b(?:oh )?great\.\s|\bjust (?:me|great)\b|\bwild\b|\bsure,? [\"“']|"
+    # praise opening a complaint ("great, only took them three hours"), a failure called a favourite ("split brain,
+    # my favourite"), a shrug at the usual suspect ("of course it's DNS")
+    r"^\W*(?:great|perfect|lovely|wonderful|fantastic|awesome|nice|cool),\s+(?:only|just|another|again|so|now)\b|"
+    r"\bmy (?:favou?rite|fave)\b|\b(?:is|was|are|were) a (?:joke|farce|clown show)\b|\bof course it['’]?s\b|\bonly took (?:them|us|him|her|you)\b",
     re.I,
 )
 BLAME = re.compile(
     r"\bthis (?:is|was) on (?:him|her|them|you|\w+)\b|\b[A-Za-z]+ should(?:n['’]t| not| never)? have\b|"
     r"\bwhoever\b|\bdropped the ball\b|\basleep at the wheel\b|\bwho(?:['’]s| is| was) responsible\b|\bkeep (?:\w+ )?away from\b|\bsomeone forgot\b|"
-    r"\bthe one (?:guy|person|engineer) who\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b",
+    r"\bthe one (?:guy|person|engineer) who\b|\bthis is what (?:you|we|they) get\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b",
     re.I,
 )
 
