@@ -548,3 +548,26 @@ def test_the_pronoun_us_is_not_a_region_or_a_country() -> None:
     assert told is not None and "us-east-1" in told[1]
     told = _tell("a responder", "customers in the US cannot reach us", deed=False)
     assert told is not None and "in the US" in told[1] and "reach the team" in told[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "blames"),
+    [
+        ("Identified - The cause is a fault in how our Kafka cluster elects its controller.", False),
+        ("a fault in the controller election", False),
+        ("it is my fault in the end", True),
+        ("that was his fault", True),
+        ("the outage was the fault of the on-call", True),
+    ],
+)
+def test_a_fault_in_a_system_is_no_blame(text: str, blames: bool) -> None:
+    from pmstudio.offline.phrasing import is_blameful
+
+    assert is_blameful(text) is blames
+
+
+def test_every_status_post_is_told_in_customer_communications() -> None:
+    """The broker-split status page's "Identified - The cause is a fault in how ... elects its controller" was left out
+    of the updates while cited (its "fault" read as blame)."""
+    md = drafted("tests/data/unseen-broker-split")
+    assert "fault in how our Kafka cluster elects its controller" in field(md, "Customer Communications")

@@ -15,7 +15,7 @@ _BLAME = re.compile(
     r"\bwho(?:ever)?\b[^.?!;]*\b(?:push\w*|merg\w*|self-merg\w*|approv\w*|ship\w*|broke|forgot|did (?:this|that|it)|"
     r"wrote|let|decid\w*|deploy\w*|build\w*|builds|run|ran|chang\w*|touch\w*|review\w*)\b|\bwhoever\b|"
     r"\bshould(?:n['’]t| not| never)?\s+(?:\w+\s+)?have\b|\bcould(?:n['’]t)?\s+have\b|\bwould(?:n['’]t)?\s+have\b|"
-    r"\bshould never\b|\bif only\b|\bforg[oe]t\w*\b|\bfault\b(?![- ](?:injection|tolerance|tolerant|isolation|domains?|detection|handling))|\blaz(?:y|iness)\b|\bcareless\w*|\bsloppy\b|"
+    r"\bshould never\b|\bif only\b|\bforg[oe]t\w*\b|\b(?:my|his|her|their|your|our|whose)\s+fault\b|\bfault\b(?![- ](?:injection|tolerance|tolerant|isolation|domains?|detection|handling)|\s+in\s+(?:how|the|a|an|its|our|their)\b)|\blaz(?:y|iness)\b|\bcareless\w*|\bsloppy\b|"
     r"\bstupid\b|\bridiculous\b|\bincompeten\w*|\bnegligen\w*|\bfat[- ]finger\w*|"
     r"\b(?:human|operator|user|pilot|engineer|developer|people) error\b|\bmistakes?\b|\bmistakenly\b|\bblam\w*|"
     r"\bcan['’]?t believe\b|\bunbelievabl\w*|\bepic fail\b|\bwtf\b|\bfacepalm\b|\breally\s*\?|"
