@@ -553,6 +553,32 @@ def test_an_obligation_and_a_step_done_hours_before_any_recovery_state_no_mitiga
     assert at(a, "resolved") == minute(260)
 
 
+def test_traffic_engineering_told_as_a_plain_change_with_its_relief_is_the_mitigation_not_the_providers_later_revert() -> None:
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING LinkSaturated: transit links to the cloud provider above 95%"),
+        ("chat.txt", 20, "ana", "the provider withdrew routes on the busy links, now the backup path is full too"),
+        ("chat.txt", 95, "ana", "rate limit on the tenant that floods us is live, congestion easing but drops continue"),
+        ("chat.txt", 118, "jon", "new TE policy on the edge: egress now split over the spare ports, no more drops on any link"),
+        ("chat.txt", 136, "ana", "provider reverting their route withdrawals at our request"),
+        ("chat.txt", 158, "jon", "provider announcements back to normal, latency normal for every origin"),
+    ))  # fmt: skip
+    # the change that relieved the links (no mitigation verb), not the provider's clean-up under way after it
+    assert at(a, "mitigated") == minute(118)
+
+
+def test_a_proposed_mitigation_ranks_below_the_same_action_taken_in_the_timeline() -> None:
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    texts = ["maybe a rate limit on that customer would relieve it",
+             "rate limit on the customer's account is live, traffic engineering next"]  # fmt: skip
+    items = build_items([EvidenceLine(id=f"chat.txt:{i}", at=minute(30 * i), actor=("kofi", "ana")[i], text=t)
+                         for i, t in enumerate(texts)])
+    proposed, taken = (classify(it) for it in items)
+    assert proposed.mitigation and proposed.hypothesis and taken.mit_done
+    assert proposed.score <= taken.score - 2.5  # only 1.0 apart without the penalty
+
+
 def test_a_change_told_as_from_then_on_is_the_trigger_not_the_start() -> None:
     rows = (
         ("notes.md", -60 * 24 * 100, None, "new shared wallet library deployed; every wallet created from then on depends on it"),

@@ -97,8 +97,11 @@ MIT_ACTION = _rx(
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
     r"rebuil\w*|re-?insert\w*|repair\w*|block(?:ed|ing)? (?:the )?(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
-    r"restart|outage mitigated|impact mitigated)\b"
+    r"restart|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
+    r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?)\b"
 )
+"""Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
+and a rate limit put on the customer that causes the load."""
 MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|"
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
@@ -122,7 +125,7 @@ PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|recover|"
-    r"no (?:new |more )?(?:errors|restarts|crashes)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
+    r"no (?:new |more )?(?:errors|restarts|crashes|(?:packet )?drops|packet loss|timeouts)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
@@ -414,6 +417,8 @@ def _score(item: Item, s: Signals) -> float:
         score -= 0.5
     if s.hypothesis and s.phase == "investigation":
         score -= 0.5 if s.causal else 1.5
+    elif s.hypothesis and s.phase == "mitigation" and not s.mit_done:
+        score -= 1.5  # a mitigation proposed ("maybe a rate limit on them would help") is not one taken
     if item.count > 1:
         score += 0.5
     if item.source == "alert" and item.sub == "resolved":
