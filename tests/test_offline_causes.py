@@ -313,3 +313,26 @@ def test_how_far_the_impact_reached_is_no_factor() -> None:
     text = _text(factors)
     assert "nobody saw the terms move" in text
     assert "19 sites" not in text
+
+
+def test_data_nobody_removes_is_missing_cleanup_and_a_staging_folder_is_no_test_environment() -> None:
+    from pmstudio.offline.causes import category
+
+    told = "local staging folder for rendered files. Never cleaned up. There was purge code; it was never configured for it"
+    assert category(told) == "Missing cleanup"
+    assert category("the upload staging area filled the volume") != "Gap in pre-production testing"
+    assert category("the change was never tried in staging") == "Gap in pre-production testing"
+
+
+def test_a_culprit_line_naming_purge_code_is_no_mitigation() -> None:
+    evidence = [
+        EvidenceLine(id="notes.md:1", at=T0, actor=None, text="builds start failing, no space left on the build server"),
+        EvidenceLine(id="notes.md:2", at=T0 + timedelta(minutes=60), actor=None,
+                     text="culprit: local staging folder for rendered files. Never cleaned up. "
+                          "There is purge code for temp folders; it was never configured for this one."),
+        EvidenceLine(id="notes.md:3", at=T0 + timedelta(minutes=66), actor=None, text="web server restarted"),
+    ]
+    a = analyse(evidence)
+    phases = {item.id: sig.phase for item, sig in zip(a.items, a.signals, strict=True)}
+    assert phases["notes.md:2"] != "mitigation" and phases["notes.md:3"] == "mitigation"
+    assert a.milestones.mitigated is not None and a.milestones.mitigated.id == "notes.md:3"

@@ -95,7 +95,16 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(canary|stagger\w*|whole fleet|at once|gradual|rollout|propagat\w*|auto-block)\b", re.I
         ),
     ),
-    ("Gap in pre-production testing", re.compile(r"\b(test\w*|staging|smoke|load test\w*|stress)\b", re.I)),
+    (
+        # data nobody removes fills a disk: "never cleaned up", "purge code ... never configured for this one"
+        "Missing cleanup",
+        re.compile(r"\b(never (?:cleaned|purged|deleted|rotated|pruned)|purge (?:code|job|script)|clean-?up (?:job|code|script))\b", re.I),
+    ),
+    # a "staging folder/area/bucket" is a place files wait in, not a pre-production environment
+    (
+        "Gap in pre-production testing",
+        re.compile(r"\b(test\w*|staging(?!\s+(?:folder|dir\w*|area|bucket|table|path|files?)\b)|smoke|load test\w*|stress)\b", re.I),
+    ),
     (
         _DETECTION_GAP,
         re.compile(

@@ -183,6 +183,7 @@ FINDING = _rx(
     r"\b(?:found (?:it|the)|identified|the culprit|root cause|turn(?:s|ed) out|it IS|that['’]s (?:it|the)|"
     r"confirmed|points? (?:at|to)|narrowed)\b"
 )
+NAMES_CAUSE = _rx(r"\b(?:culprit|root cause)\b")
 UNDER_WAY = _rx(r"^(?:(?:ok|okay|now|so|and|we['’]re|we are|i['’]m|i am|currently|still)[,:]?\s+)?[a-z][a-z-]*ing\b(?!\s+(?:is|was|are|were)\b)")
 """A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now") tells an
 action under way, not done."""
@@ -382,7 +383,8 @@ def _phase(item: Item, s: Signals) -> Phase | None:
         return "resolution"
     if s.page or s.ack:
         return "detection"
-    if s.mitigation:
+    # "culprit: the staging folder ... there is purge code, never configured" names a cause, not an action
+    if s.mitigation and not (NAMES_CAUSE.search(item.body) and not s.mit_done):
         return "mitigation"
     if s.recovery_weak or (s.recovery_full and not s.recovery_partial):
         return "resolution"

@@ -191,7 +191,7 @@ def clean(text: str, *, chat: bool = False) -> str:
 
 
 _DISCOVERY = re.compile(
-    r"^(?:(?:we |i )?found (?:it|the culprit|the cause|the problem|the issue)|turns out|it turns out|so|ok|"
+    r"^(?:(?:we |i )?found (?:it|the culprit|the cause|the problem|the issue)|(?:the )?culprit(?= ?:)|turns out|it turns out|so|ok|"
     r"here(?: for the page)?|joining|on it)\s*[:,.-]?\s+",
     re.I,
 )
