@@ -246,6 +246,8 @@ def _verb_first(phrase: str) -> str:
     paired = _PAIRED.match(p)  # "log and verify the credential ...": a verb joined to a known one
     if paired and paired.group("second").lower() in _VERBS and not _NOT_VERB.search(paired.group("first")):
         return p[0].upper() + p[1:]
+    if _UNLISTED_VERB.match(p):  # "Spool events to local disk ...", "Send Kafka metrics into ...": a verb already
+        return p
     if first == "let":  # "let the control plane re-form quorum ...": "Allow the control plane to re-form quorum ..."
         return _let(p)
     able = re.match(r"^(?:we\s+(?:need|want)\s+to\s+)?be able to\s+(?P<rest>.+)$", p, re.I)
@@ -292,6 +294,16 @@ def _verb_first(phrase: str) -> str:
     if _CLAUSE.search(p) or _FINITE.search(p) or _DONE_TO.match(p):
         return ""
     return f"Add {_lower_first(p)}"
+
+
+_UNLISTED_VERB = re.compile(
+    r"^(?P<verb>[A-Z][a-z]{2,}(?<!s)(?<!ed)(?<!ing)(?<!ion)(?<!ment)(?<!ness)(?<!ity)(?<!er)(?<!or)(?<!ly)(?<!al))\s+"
+    r"(?:(?:the|a|an|our|all)\s+)?(?P<object>[a-z]{3,}s|[A-Z][\w-]*)\b[\w\s,-]{0,40}?\s(?:to|into|onto)\s+"
+    r"(?!(?:be|make|keep|avoid|prevent|protect|stop|reduce|catch|detect|allow|let|help|ensure)\b)\w"
+)
+"""A follow-up that starts with a verb no word list knows: a plain word in its base form, then what it acts on (the,
+a plural, a name) and where it goes ("Spool events to local disk", "Send Kafka and ZooKeeper metrics into our own
+telemetry"). Not a noun phrase with a purpose ("Rate limits to protect the API": the "to" starts a verb)."""
 
 
 # "make sure X handles ...", "ensure alerts are routed to ...": a state wished for. The action that gets there is

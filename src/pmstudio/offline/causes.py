@@ -27,9 +27,11 @@ from pmstudio.offline.classify import (
     MIT_ACTION,
     MIT_DONE,
     NOT_CHANGE,
+    PAGED,
     STATED_MECHANISM,
     TRIGGER_CONDITION,
     UNDER_WAY,
+    UNPAGED,
 )
 from pmstudio.offline.items import CAUSE_LABEL, Item
 from pmstudio.offline.phrasing import (
@@ -39,6 +41,7 @@ from pmstudio.offline.phrasing import (
     sentence,
     shorten,
     split_sentences,
+    upper_first,
 )
 from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.schema import NOT_STATED
@@ -68,6 +71,7 @@ _DEAD_END = re.compile(
 _TRAILING = {
     "the", "a", "an", "of", "to", "for", "and", "or", "in", "on", "by", "with", "at", "as", "is", "was", "were",
     "from", "that", "this", "into", "their", "its", "it", "be", "are", "has", "had", "but", "so", "not",
+    "could", "can", "cannot", "would", "should", "will", "did", "does", "do", "may", "might", "must",
 }  # fmt: skip
 _EXPLICIT_ROOT = re.compile(r"\b(?:root cause|the cause (?:is|was)|caused by)\b", re.I)
 _IMPACT_ONLY = re.compile(r"\b(?:not affected|were affected|unaffected|users? affected)\b", re.I)
@@ -356,6 +360,18 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
     return sig.phase in ("impact_start", "detection") and not _causal(body)
 
 
+def _told_moment(a: Analysis, item: Item, body: str) -> bool:
+    """A dated moment of the story with no causal wording, even under a "what happened" heading: a page that went out
+    ("01:53 the burn alert paged on-call") or a recovery ("03:15 migration out of the zone finished, error rate back
+    to normal") tells how the incident went, not why."""
+    if item.at is None or CAUSE_LABEL.match(item.body) or _causal(body):
+        return False
+    sig = a.sig(item)
+    paged = bool(PAGED.search(body)) and not UNPAGED.search(body)
+    recovered = sig.resolved or sig.recovery_weak or (sig.recovery_full and not sig.recovery_partial)
+    return paged or recovered or sig.phase in ("resolution", "mitigation", None)
+
+
 def candidates(a: Analysis) -> list[Statement]:
     """Causal statements, best first (ties by evidence order, so output is deterministic)."""
     out: list[Statement] = []
@@ -370,7 +386,7 @@ def candidates(a: Analysis) -> list[Statement]:
             continue
         in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
         body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
-        if not (in_cause or _causal(body)) or _not_a_cause(a, item, body):
+        if not (in_cause or _causal(body)) or _not_a_cause(a, item, body) or _told_moment(a, item, body):
             continue
         text = causal_text(a, item)
         if not text:
@@ -455,7 +471,7 @@ def short_title(text: str, words: int = 9) -> str:
         while tokens and tokens[-1].lower() in _TRAILING:
             tokens.pop()
     title = " ".join(tokens).strip(" ,;:.-")
-    return title[:1].upper() + title[1:] if title else ""
+    return upper_first(title)
 
 
 TRIGGER_WINDOW = timedelta(hours=6)

@@ -143,6 +143,13 @@ RECOVERY_WEAK = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
     r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again)\b"
 )
+NO_RECOVERY = _rx(
+    r"\b(?:cannot|can['’]?t|can not|could(?:n['’]t| not)|won['’]t|will not|(?:is|are|was|were)(?:n['’]t| not)|not|never|"
+    r"unable to|(?:still )?(?:to|must|should|would|will|may|might|needs? to) be|(?:is|are|was|were) yet to be)\s+"
+    r"(?:be\s+|been\s+|fully\s+|yet\s+)*(?:\w+\s+(?:or|and|nor)\s+)?(?:restored|recovered|recover(?:ing)?|resolved)\b"
+)
+"""A recovery word that is negated or only possible ("backups cannot be created or restored", "data could not be
+recovered", "the service must be restored"): no recovery happened. Cut out before the recovery words are read."""
 BACK_UP = _rx(
     r"\b(?:instances?|nodes?|hosts?|servers?|services?|sites?|systems?|machines?|customers?|users?|clusters?)\s+"
     r"(?:(?:is|are|was|were|now|all|fully|mostly)\s+)*(?:up|back)\b(?!\s+(?:by|\d))"
@@ -339,9 +346,10 @@ def classify(item: Item) -> Signals:
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
-    s.recovery_full = _count(RECOVERY_FULL, t)
-    s.recovery_partial = _count(RECOVERY_PARTIAL, t)
-    s.recovery_weak = bool(RECOVERY_WEAK.search(t))
+    said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
+    s.recovery_full = _count(RECOVERY_FULL, said)
+    s.recovery_partial = _count(RECOVERY_PARTIAL, said)
+    s.recovery_weak = bool(RECOVERY_WEAK.search(said))
     conditional = bool(CONDITIONAL.search(t)) or t.rstrip().endswith("?")
     s.resolved = (src == "pager" and sub == "resolve") or (
         src != "alert" and bool(RESOLVED.search(t)) and not conditional

@@ -200,7 +200,13 @@ _DISCOVERY = re.compile(
 def reworded(text: str) -> str:
     """A cause told as a fact, not as the moment someone found it ("Found the culprit: X" -> "X")."""
     out = _DISCOVERY.sub("", text).strip()
-    return out[:1].upper() + out[1:] if out else text
+    return upper_first(out) if out else text
+
+
+def upper_first(text: str) -> str:
+    """`text` with a capital first letter, unless it starts with code or a host name ("zookeeper-2",
+    "ingest-1a-07": a token with a digit is a name and keeps its case)."""
+    return text if not text or code_start(text) else text[:1].upper() + text[1:]
 
 
 # --------------------------------------------------------------------------- past tense, sentence starts

@@ -1,0 +1,90 @@
+"""Defects read in offline drafts of the unseen fixture bundles (tests/data/unseen-*), each fixed by a general rule and
+checked here on text written for these tests: a dated page or recovery under a "what happened" heading is no
+contributing factor; a host name keeps its case at a sentence start; a negated or modal recovery word ("cannot be
+restored") is no recovery; a follow-up that already starts with a verb gets no second one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.actions import verb_first
+from pmstudio.offline.analysis import analyse
+from pmstudio.offline.causes import draft_root_cause, short_title
+from pmstudio.offline.classify import classify
+from pmstudio.offline.phrasing import reworded, upper_first
+
+T0 = datetime(2024, 5, 14, 13, 0, tzinfo=UTC)
+
+
+def _notes(*rows: tuple[float | None, str]) -> list[EvidenceLine]:
+    """Lines of one notes file: (minutes after T0 or None for an undated line, text); a blank line before a heading."""
+    out, n = [], 0
+    for m, t in rows:
+        n += 2 if t.startswith("#") else 1
+        out.append(EvidenceLine(id=f"notes.md:{n}", at=None if m is None else T0 + timedelta(minutes=m), actor=None, text=t))
+    return out
+
+
+def test_a_dated_page_or_recovery_under_what_happened_is_no_factor() -> None:
+    rc = draft_root_cause(
+        analyse(
+            _notes(
+                (None, "## What happened"),
+                (2, "- the queue depth alert paged the on-call engineer."),
+                (None, "- worker-3b-12 and the other workers in rack 3b could not mount the shared volume."),
+                (75, "- failover of the workers to rack 4 finished, queue depth back to normal."),
+                (None, "## Why"),
+                (None, "- The storage switch in rack 3b dropped its uplink after a firmware update."),
+                (None, "- Workers retry a mount 3 times and then give up on the job."),
+                (None, "- Half of the workers ran in rack 3b."),
+            )
+        )
+    )
+    told = " ".join(f"{f['title']} {f['description']}" for f in rc["contributing_factors"])
+    assert "paged the on-call" not in told  # detection working is no cause
+    assert "back to normal" not in told and "finished" not in told  # a recovery is no cause
+    # the causes the notes state stay
+    assert "firmware update" in f"{rc['primary_root_cause']['text']} {told}"
+    assert "could not mount the shared volume" in told
+
+
+def test_a_host_name_keeps_its_case_at_a_sentence_start() -> None:
+    for text in ("zookeeper-2 lost its link for 4 minutes", "web-1a-07 could not resolve the database"):
+        assert upper_first(text) == text
+        assert reworded(text) == text
+        assert short_title(text).startswith(text.split()[0])
+    assert upper_first("the broker lost its link") == "The broker lost its link"
+    # a factor title does not end on a dangling modal ("... in zone 1a could")
+    assert short_title("web-1a-07 and the other hosts in zone 1a could not resolve the database") == (
+        "web-1a-07 and the other hosts in zone 1a"
+    )
+
+
+def test_a_negated_or_modal_recovery_word_is_no_recovery() -> None:
+    def sig(text: str) -> tuple[int, bool]:
+        item = analyse(_notes((10, text))).items[0]
+        s = classify(item)
+        return s.recovery_full, s.recovery_weak
+
+    for text in (
+        "backups cannot be created or restored while the volume is read-only",
+        "the deleted rows could not be recovered from the replica",
+        "the old snapshot must be restored before the queue is reopened",
+    ):
+        assert sig(text) == (0, False), text
+    # a recovery that happened still is one
+    assert sig("the replica was restored from the nightly snapshot") != (0, False)
+    assert sig("service recovered at 14:10") != (0, False)
+
+
+def test_a_follow_up_that_starts_with_a_verb_gets_no_second_verb() -> None:
+    assert verb_first("Spool events to local disk when retries to Kafka run out") == (
+        "Spool events to local disk when retries to Kafka run out"
+    )
+    assert verb_first("Ship Postgres and PgBouncer metrics into the shared dashboard") == (
+        "Ship Postgres and PgBouncer metrics into the shared dashboard"
+    )
+    # a noun phrase still gets its verb (a purpose after "to" is no destination)
+    assert verb_first("Rate limits to protect the login API").startswith("Add ")
+    assert verb_first("Health checks for the database").startswith("Add ")
