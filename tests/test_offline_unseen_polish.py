@@ -88,3 +88,23 @@ def test_a_follow_up_that_starts_with_a_verb_gets_no_second_verb() -> None:
     # a noun phrase still gets its verb (a purpose after "to" is no destination)
     assert verb_first("Rate limits to protect the login API").startswith("Add ")
     assert verb_first("Health checks for the database").startswith("Add ")
+
+
+def test_a_line_under_impact_is_no_factor_unless_it_names_a_cause() -> None:
+    rc = draft_root_cause(
+        analyse(
+            _notes(
+                (None, "## Impact"),
+                (None, "- Checkout latency was elevated; some order webhooks did not fire."),
+                (None, "- Card payments failed because the token cache was empty."),
+                (None, "## Why"),
+                (None, "- The token cache was flushed by a config push that renamed its key prefix."),
+                (None, "- Payment workers retry a cache miss 5 times and then fail the order."),
+                (None, "- Nothing alerted on the cache hit rate."),
+            )
+        )
+    )
+    told = " ".join(f"{f['title']} {f['description']}" for f in rc["contributing_factors"])
+    told += " " + str(rc["primary_root_cause"]["text"])
+    assert "did not fire" not in told and "latency was elevated" not in told  # what the incident hit
+    assert "token cache was empty" in told  # an impact line that names its cause still counts

@@ -388,6 +388,8 @@ def candidates(a: Analysis) -> list[Statement]:
         body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
         if not (in_cause or _causal(body)) or _not_a_cause(a, item, body) or _told_moment(a, item, body):
             continue
+        if item.heading_tag == "impact" and not _ROOT.search(body):
+            continue  # under "Impact", "response times were elevated; some alerts did not evaluate" is what it hit
         text = causal_text(a, item)
         if not text:
             continue
