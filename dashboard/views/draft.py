@@ -290,12 +290,12 @@ def _judge(f: Finding, outcome: Literal["accept", "dismiss"], reason: str = "") 
 
 
 def _findings(section: str, findings: list[Finding], outcomes: dict[str, tuple[str, str]]) -> None:
-    shown: set[str] = set()
+    listed: set[str] = set()
     for f in findings:
         fid = finding_id(f.rule, f.section, f.span)
-        if fid in shown:  # a draft stored before findings were made unique may hold one twice
+        if fid in listed:  # a draft stored before findings were made unique may hold one twice
             continue
-        shown.add(fid)
+        listed.add(fid)
         key = f"{opened.draft_id}_{fid}"
         outcome, why = outcomes.get(fid, ("", ""))
         if outcome == "dismiss":
