@@ -266,7 +266,7 @@ def _evidence(ids: list[str], preview: bool = False, text: str = "") -> None:
         return
     n = st.session_state["_draft_cite_n"] = st.session_state.get("_draft_cite_n", 0) + 1
     pick = st.pills("evidence", ids, key=f"draft_cite_{opened.draft_id}_{n}", label_visibility="collapsed")
-    if pick:
+    if pick and view is not None:
         c = citation(view.bundle, pick)
         if not c.found:
             st.caption(escape_md(f"{pick}: not in this bundle"))
