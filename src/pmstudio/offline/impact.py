@@ -23,10 +23,10 @@ from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import (
     blameless,
     capitalise_sentences,
-    code_start,
     past_tense,
     shorten,
     split_sentences,
+    upper_first,
 )
 from pmstudio.schema import NOT_STATED
 
@@ -124,6 +124,11 @@ _MONEY_MILLIONS = re.compile(
 _MONEY_GONE = re.compile(r"\b(?:lost|loss(?:es)?|frozen|froze|stolen|drained|wiped out|written off)\b", re.I)
 """Money in the millions lost, frozen or stolen ("513,774 ETH frozen, well over 150 million USD", "a $440 million
 loss"): critical on its own, as the common SEV-1 definition names a significant financial loss beside an outage."""
+
+
+def _money_lost(text: str) -> bool:
+    """`text` tells money in the millions lost, frozen or stolen."""
+    return bool(_MONEY_MILLIONS.search(text) and _MONEY_GONE.search(text))
 
 
 _REGION_CODE = re.compile(
@@ -320,7 +325,7 @@ def _fact(text: str) -> str:
     kept = [p for p in split_sentences(out) if not _FRAME_ONLY.match(p.strip()) and not _FRAGMENT_END.search(p.strip())]
     if kept:
         out = " ".join(kept)
-    return out if code_start(out) else out[:1].upper() + out[1:]
+    return upper_first(out)
 
 
 def _claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
@@ -486,7 +491,7 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     score = 3.0 * len(critical) + 1.0 * min(len(high), 5) - 1.5 * len(medium) - 4.0 * small
     if minutes is not None:
         score += 1.0 * (minutes >= 60) + 1.0 * (minutes >= 4 * 60)
-    money = [t for t in texts if _MONEY_MILLIONS.search(t) and _MONEY_GONE.search(t)]
+    money = [t for t in texts if _money_lost(t)]
     if money:
         critical.append("money lost in the millions")
     if len(critical) >= 2 or score >= 8 or money:
@@ -540,7 +545,7 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
             told = [m.group(0) for m in _CRITICAL.finditer(said) if not HYPOTHESIS.search(said[: m.end()])]
             if told:
                 texts.append(" ".join(told))
-        if _MONEY_MILLIONS.search(item.body) and _MONEY_GONE.search(item.body) and not sig.hypothesis and (said := a.say(item)):
+        if _money_lost(item.body) and not sig.hypothesis and (said := a.say(item)):
             texts.append(said)  # money lost counts wherever responders state it, as scope words as strong do
     return [t for t in texts if t]
 
