@@ -94,6 +94,18 @@ def test_status_page_and_syslog_take_the_year_from_the_reference() -> None:
     assert resolve("Dec 31 23:59:00 web-3 x", ref=date(2019, 1, 1)) == utc(2018, 12, 31, 23, 59)
 
 
+def test_day_first_status_posts_without_a_year() -> None:
+    # "8 Nov 13:30 AEDT" (Australian and British status pages): the day before the month, no year
+    assert resolve("8 Nov 13:30 AEDT - Some services are being restored", ref=date(2023, 11, 8)) == utc(
+        2023, 11, 8, 2, 30
+    )
+    assert resolve("15 Mar 19:39 UTC - Investigating - x", ref=date(2021, 3, 15)) == utc(2021, 3, 15, 19, 39)
+    # the day's digits are never split to make a clock: "Mar 19:39" is no "Mar 1, 9:39"
+    assert find_stamp("Mar 19:39 UTC - x") is None
+    stamp = find_stamp("posted 15 Mar 19:39 UTC - x", anywhere="any")
+    assert stamp is not None and (stamp.value.month, stamp.value.day, stamp.value.hour) == (3, 15, 19)
+
+
 def test_syslog_without_reference_uses_the_latest_past_year() -> None:
     now = datetime(2019, 6, 1, tzinfo=UTC)
     clock = Clock(UTC, now=now)

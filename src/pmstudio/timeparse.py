@@ -5,7 +5,7 @@ parser, on the fast path) interprets it, and zoneinfo supplies bundle time zones
 :class:`Stamp`: the wall-clock value plus what the text actually said (a date? a year? a zone?).
 :class:`pmstudio.parsers.clock.Clock` turns stamps into aware datetimes with the bundle's context.
 Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
-syslog ``Mon DD HH:MM:SS``, epoch seconds/milliseconds, ``Oct 21, 01:45 UTC`` status-page style,
+syslog ``Mon DD HH:MM:SS``, epoch seconds/milliseconds, ``Oct 21, 01:45 UTC`` and ``8 Nov 13:30 AEDT`` status-page style,
 RFC 2822, Apache ``21/Oct/2018:13:55:36 -0700``, Jira ``21/Oct/18 1:45 AM``, US ``3/1/2019 2:02 PM``,
 and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``).
 """
@@ -48,11 +48,11 @@ _ISO = re.compile(
 )
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
 _MONTH_DAY = re.compile(
-    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?"
+    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?,?"
     rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
 _DAY_MONTH = re.compile(
-    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ]))"
+    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})(?:[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ])))?"
     rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
 _NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM (Teams, Excel exports); dateutil swaps an impossible month
