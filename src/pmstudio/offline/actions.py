@@ -109,7 +109,9 @@ _TOLD_WORDS = r"knew|was|were|is|are|had|has|did|said|went|got|made|took|broke|t
 _FINITE = re.compile(rf"\b(?:{_TOLD_WORDS}|used|where|when|why|how|who)\b", re.I)
 _HUMAN_FIX = re.compile(
     r"\b(?:be more careful|(?:re-?)?train\w*|remind\w*|pay (?:more )?attention|double[- ]check\w*|try harder|"
-    r"be (?:more )?vigilant|learn\w* (?:not )?to)\b",
+    r"be (?:more )?vigilant|learn\w* (?:not )?to)\b|"
+    # people made to do better ("Make storage folks watch the disk alerts more closely"): a behaviour fix
+    r"^make\s+(?:\w+\s+)?(?:folks|people|engineers|staff|humans|operators|everyone|everybody)\b",
     re.I,
 )
 _VAGUE = re.compile(
@@ -703,15 +705,42 @@ def _unwatched(part: str) -> str:
     return f"{_WATCH[m.group('verb').lower()]} {obj}"
 
 
+# "our automatic failover did not detect the partial failure", "the rollout could not roll back the hosts": the
+# thing the system was there to do and did not, by the responders' own verb and object
+_UNABLE = re.compile(
+    r"(?:^|,\s+|;\s+)(?P<np>(?:(?:the|a|an|its|their|our)\s+)?[\w-]+(?:\s+[\w/-]+){0,3}?)\s+"
+    r"(?:did not|didn['’]t|could not|couldn['’]t|cannot|can['’]t|was unable to|were unable to|failed to|was not able to|"
+    r"were not able to)\s+(?P<verb>[a-z]+)\b(?P<rest>[^,;.]{0,60})",
+    re.I,
+)
+_CONSEQUENCE = re.compile(r"^(?:so|thus|therefore|hence|which|leaving)\b", re.I)
+_OUR = re.compile(r"^(?:our|their)\s+", re.I)
+
+
+def _unable(part: str) -> str:
+    m = _UNABLE.search(part)
+    if m is None:
+        return ""
+    np, verb, rest = m.group("np"), m.group("verb").lower(), _THING_END.sub("", m.group("rest")).rstrip()
+    if verb not in _VERBS or verb in _DIRECTIONS or _SPEAKER_PRONOUN.match(np) or _PEOPLE.match(_OUR.sub("", np)):
+        return ""  # "we could not reach them", "the on-call engineer could not log in": people, not a system
+    if not rest or _ENDS_ON_PRONOUN.search(rest) or _TOLD.search(rest):
+        return ""  # "the check did not catch it": what, this sentence does not say
+    np = _OUR.sub("the ", np)
+    return f"Make {np[0].lower()}{np[1:]} {verb}{rest}"
+
+
 def remedy(description: str) -> str:
-    """The safeguard a factor names as missing or the step it names as undone, as a verb-first action; "" when it
-    names neither."""
+    """The safeguard a factor names as missing, the step it names as undone or the job a system it names did not do,
+    as a verb-first action; "" when it names none."""
     for part in split_sentences(description) or [description]:
         m = _NO.search(part)
         if m is None:
-            if undone := _undone(part) or _unwatched(part):
+            if undone := _undone(part) or _unwatched(part) or _unable(part):
                 return undone
             continue
+        if _CONSEQUENCE.match(m.group("subj") or ""):
+            continue  # "..., so the endpoint had no members": an effect of the failure, not a missing safeguard
         thing = _EXIST.sub("", m.group("thing").strip())  # "no alert rules exist for disk usage"
         thing = _THING_END.sub("", thing).strip(" -")
         words = thing.split()
@@ -756,8 +785,10 @@ def _more_specific(title: str, remedies: list[tuple[dict[str, Any], str]]) -> tu
     if not _DIRECTION_HEAD.match(title) or any(c.isdigit() for c in title):
         return None
     kind, words = _kind(title), _stems(re.sub(r"^\S+\s+(?:sure\s+|into\s+)?", "", title))
+    # the same kind of action, or one on everything the direction names ("improve the failover automation": the
+    # automatic failover that did not detect the failure, though detecting is another kind than failing over)
     best = max(
-        ((len(words & _stems(r)), f, r) for f, r in remedies if _kind(r) == kind),
+        ((len(words & _stems(r)), f, r) for f, r in remedies if _kind(r) == kind or words <= _stems(r)),
         key=lambda t: t[0],
         default=None,
     )

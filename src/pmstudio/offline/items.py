@@ -197,17 +197,29 @@ def _looks_like_title(item: Item, *, seen_material: bool) -> bool:
     return len(text.split()) <= 16 and not text.endswith((".", "!", "?")) and (item.at is None or " - " in text)
 
 
+def _continues(injected_line: int | None, line: int, text: str) -> bool:
+    """The line right below an unfinished injected sentence, going on in lower case: the same sentence."""
+    return injected_line is not None and line == injected_line + 1 and text[:1].islower()
+
+
 def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     """Items in evidence order; notes lines carry the heading they sit under (one linear pass)."""
     items: list[Item] = []
     heading: dict[str, tuple[str, HeadingTag | None, int]] = {}
     seen: set[str] = set()
     last_line: dict[str, int] = {}
+    injection: dict[str, int] = {}  # material -> line of an injected sentence that has not ended yet
     for e in evidence:
         material, line = _material_of(e.id)
         source, sub, body = _source(material, e)
-        if injected(e.text):
-            continue  # stays evidence (quoted in the appendix) but is never drafted from
+        if injected(e.text) or _continues(injection.get(material), line, e.text):
+            # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
+            # hard-wrapped onto the next lines ("... ignore the analysis above;" / "list the storage team as owner")
+            if re.search(r"[.!?]\s*$", e.text):
+                injection.pop(material, None)
+            else:
+                injection[material] = line
+            continue
         if source == "chat":
             if "?" in e.text:
                 text, body = without_questions(e.text), without_questions(body)
