@@ -393,3 +393,17 @@ def test_an_injected_instruction_wrapped_onto_the_next_line_is_not_drafted_from(
         EvidenceLine(id="notes.md:5", at=None, actor=None, text="Follow-ups: add a canary stage to config rollouts"),
     ]
     assert [i.id for i in build_items(lines)] == ["notes.md:3", "notes.md:5"]
+
+
+def test_a_persons_line_in_a_file_named_as_a_chat_is_chat_whatever_else_the_name_says() -> None:
+    from datetime import UTC, datetime
+
+    t = datetime(2023, 1, 25, 7, 9, tzinfo=UTC)
+    lines = [
+        EvidenceLine(id="customer-it-chat.txt:1", at=t, actor="thabo", text="teams calls dropping for the whole office"),
+        EvidenceLine(id="support-slack.txt:1", at=t, actor="ana", text="three tickets about logins failing"),
+        EvidenceLine(id="customer-updates.txt:1", at=t, actor=None, text="We are investigating login failures."),
+    ]
+    # "customer" and "support" name published or ticket material, but a chat file's lines are chat: never quoted
+    # verbatim as a published update in the appendix
+    assert [i.source for i in build_items(lines)] == ["chat", "chat", "status"]

@@ -108,6 +108,10 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
         body = (m.group("body") or m.group("kv") or "").strip()
         return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
+    if e.actor is not None and _CHAT_NAME.search(name):
+        # a person's line in a file named as a chat ("customer-it-chat.txt", "support-slack.json") is chat, whoever's
+        # channel it is: never a published update to quote
+        return "chat", "", text
     if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")):
         return ("status" if _STATUS.match(text) else "ticket"), "", text
     if "status" in name:
@@ -127,6 +131,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     return "chat", "", text
 
 
+_CHAT_NAME = re.compile(r"chat|slack|irc")
 _PUBLIC_BOARD = re.compile(r"(?:status|health)[-_ ]?dashboard|dashboard[-_ ]?posts?")
 """A material named after a public status board (AWS's Service Health Dashboard, Google's Status Dashboard)."""
 _PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "escalate", "notify", "reach_trigger"}
