@@ -587,3 +587,22 @@ def test_a_change_told_as_from_then_on_is_the_trigger_not_the_start() -> None:
     )
     a = analyse(lines(*rows))
     assert at(a, "started") == minute(0)
+
+
+def test_an_action_told_to_have_made_no_difference_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING TokenValidationFailures: relying parties rejecting tokens"),
+        ("chat.txt", 20, "tomas", "rollback of the in-flight infra change started"),
+        ("chat.txt", 37, "tomas", "rollback is done. no change at all. failures are flat"),
+        ("chat.txt", 80, "ruth", "key metadata rolled back to its prior state"),
+        ("chat.txt", 95, "ruth", "sign-in success rate back to normal"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(80)  # the first rollback is an attempt that did not help
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    told = ["failed over to the standby db, no improvement", "node replaced, made no difference",
+            "restarted the consumers, it didn't help", "restarted the consumers, error rates back to baseline"]
+    rows = [EvidenceLine(id=f"chat.txt:{i}", at=minute(i), actor="dan", text=t) for i, t in enumerate(told)]
+    assert [classify(it).mit_negative for it in build_items(rows)] == [True, True, True, False]
+

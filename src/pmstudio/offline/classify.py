@@ -119,8 +119,12 @@ MIT_NEGATIVE = _rx(
     r"\bblocked|forbidden|denied|"
     r"didn['’]t work|not working|no luck|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
     r"falls? over|falling over|died) again|still (?:failing|broken|"
-    r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix)\b"
+    r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
+    r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
+    r"had nothing to do with|(?:failures|errors|error rates?) (?:are |is |stay\w* |remain\w* )?(?:flat|unchanged))\b"
 )
+"""An action that failed or made no difference ("rollback is done. no change at all. failures are flat", "back on
+64-core servers, no improvement"): an attempt, not the mitigation."""
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
