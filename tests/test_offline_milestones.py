@@ -606,3 +606,12 @@ def test_an_action_told_to_have_made_no_difference_is_no_mitigation() -> None:
     rows = [EvidenceLine(id=f"chat.txt:{i}", at=minute(i), actor="dan", text=t) for i, t in enumerate(told)]
     assert [classify(it).mit_negative for it in build_items(rows)] == [True, True, True, False]
 
+
+def test_resolving_the_incident_record_after_a_watch_is_not_the_resolution() -> None:
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING WebErrorRate: web 5xx above 50%"),
+        ("chat.txt", 29, "marcus", "revert applied on all hosts"),
+        ("chat.txt", 36, "priya", "traffic flowing again, 5xx rate back to baseline, all services recovered"),
+        ("chat.txt", 88, "priya", "resolving the incident. thanks all"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(36)

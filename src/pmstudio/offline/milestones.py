@@ -559,7 +559,11 @@ def _soon_back(timed: Timed, item: Item) -> bool:
 
 
 MITIGATED = re.compile(r"\bmitigat", re.I)
-ADMINISTRATIVE = re.compile(r"\b(?:clos(?:e|ing|ed) (?:the |this |our )?incident|post-?mortem|write-?up|owners?)\b", re.I)
+ADMINISTRATIVE = re.compile(
+    r"\b(?:(?:clos(?:e|ing|ed)|resolving) (?:the |this |our )?incident|post-?mortem|write-?up|owners?)\b", re.I
+)
+"""The paperwork of ending an incident ("closing the incident", "resolving the incident. thanks all"): an act on
+the record after the service came back, not the moment it did."""
 
 
 def _recovered(pair: tuple[Item, Signals]) -> bool:
