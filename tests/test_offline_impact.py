@@ -242,3 +242,21 @@ def test_a_credit_card_failure_is_an_impact_not_money_paid_back() -> None:
         ("notes.md", 5, None, "Credit card payments failed for about 1,300 customers."),
     )
     assert "1,300 customers" in text(got, "users_affected")
+
+
+def test_a_status_posts_customary_hedge_does_not_narrow_the_impact() -> None:
+    # status pages word every impact "some instances", "a subset of customers may": the hedge is the page's style,
+    # not a count; a responder saying "some" in chat still narrows the impact
+    rows = [
+        ("alerts.txt", 0, None, "FIRING HostTemperatureHigh: hall 3 above threshold severity=page"),
+        ("chat.txt", 20, "ines", "instances on those hosts are down, new launches in the zone failing with errors"),
+        ("status.txt", 30, None, "Investigating - We are investigating connectivity issues affecting some instances in a single zone."),
+        ("status.txt", 60, None, "Update - A subset of customers may see failed launches in the zone."),
+        ("chat.txt", 355, "ines", "all instances recovered, launches working again"),
+    ]
+    got = impact(*rows)
+    assert got["severity"] == "high", got["severity_rationale"]
+    said = [(src, at, who, txt) for src, at, who, txt in rows if src != "status.txt"]
+    got = impact(*said[:2], ("chat.txt", 30, "ines", "only some instances in one hall, a subset of customers"), said[2])
+    assert got["severity"] == "medium", got["severity_rationale"]
+

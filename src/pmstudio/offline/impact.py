@@ -513,6 +513,17 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     return level, reason + "."
 
 
+_STATUS_HEDGE = re.compile(r"\b(?:for\s+)?some\b|\ba\s+subset\s+of\b", re.I)
+"""A public status post's customary hedge ("connectivity issues affecting some EC2 instances", "a subset of
+customers may have issues"): status pages word every impact so, from a single zone to a global outage, so the
+hedge tells nothing about how narrow the impact was (a responder's "some users" in chat or notes still does)."""
+
+
+def _unhedged(item: Item, text: str) -> str:
+    """`text` without a status post's customary hedge (other sources keep theirs)."""
+    return _STATUS_HEDGE.sub(" ", text) if item.source == "status" else text
+
+
 def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
     """What the severity estimate reads: impact claims, early reports of impact, the first public post; never a
     recovery ("all systems verified operational", "all customers back online" tell the scope of the recovery)."""
@@ -529,9 +540,9 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
     ][:6]
     for it in early:
         seen.setdefault(it.id, it)
-    texts = [a.statement(i) for i in seen.values()]
+    texts = [_unhedged(i, a.statement(i)) for i in seen.values()]
     posts = [it for it, s in a.timed if it.source == "status" and not s.resolved and not s.mit_done][:3]
-    texts += [a.say(it) for it in posts]
+    texts += [_unhedged(it, a.say(it)) for it in posts]
     # scope words as strong as "global" or "data loss" count wherever responders state them
     for item in a.items:
         sig = a.sig(item)
