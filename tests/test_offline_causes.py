@@ -336,3 +336,62 @@ def test_a_culprit_line_naming_purge_code_is_no_mitigation() -> None:
     phases = {item.id: sig.phase for item, sig in zip(a.items, a.signals, strict=True)}
     assert phases["notes.md:2"] != "mitigation" and phases["notes.md:3"] == "mitigation"
     assert a.milestones.mitigated is not None and a.milestones.mitigated.id == "notes.md:3"
+
+
+def test_latent_conditions_told_without_causal_words_are_mechanisms() -> None:
+    for text in (
+        "Kafka and ClickHouse instances that lived only in PDX-04",
+        "drills removed the other two sites and part of this one, never the whole facility",
+        "a cold start of a whole core facility had never been done",
+        "first time we've ever cold-started the building",
+        "the service health dashboard sits behind Azure AD sign-in",
+        "Microsoft 365 services cache the keys document for hours",
+        "the UPS batteries, rated for about ten minutes, started failing after four",
+        "the site switched to generators and we were not told",
+        "none of our observability saw the power source change",
+        "ticketing and half the internal tools ride the same network",
+        "the restart plus the extra load left too few healthy routers",
+        "capacity was too small to absorb the restart",
+        "it needed a manual step on the registrar's side",
+        "load on the routers has been creeping up since 4am",
+        "the routers were stuck in a cascading failure",
+    ):
+        assert STATED_MECHANISM.search(text), text
+    for text in (
+        "we only restarted the one host",
+        "the first time we saw the error was 10:02",
+        "they ran on the same EC2 hosts",
+        "we have enough capacity for the sale",
+        "the cache hit rate is back to 98%",
+        "we were told at 10:05 that the link was back",
+    ):
+        assert not STATED_MECHANISM.search(text), text
+
+
+def test_a_status_post_mortem_states_causes_but_a_customer_comment_and_the_impact_scope_do_not() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING SignInFailures scope=global"),
+        ("status.txt", 5, None, "Investigating - Users may be unable to sign in to several services."),
+        ("chat.txt", 40, "ana", "root cause: the key cleanup removed a key that was marked retain"),
+        ("status.txt", 300, None, "Mitigated - Between 09:00 and 14:00 customers may have seen errors signing in to apps that depend on the identity service."),
+        ("status.txt", 301, None, "Update - The deployment system protected key additions but had no safeguard for key removal, so errors reached every region at once."),
+        ("status.txt", 302, None, "Update - Several services cache the key list for hours and kept failing after the fix."),
+        ("status.txt", 330, None, "Customer comment - our whole company was down all afternoon because the portal needs a login"),
+    )
+    assert "retain" in root
+    text = _text(factors)
+    assert "no safeguard for key removal" in text
+    assert "cache the key list for hours" in text or "cached the key list for hours" in text
+    assert "customers may have seen" not in text
+    assert "whole company" not in text
+
+
+def test_a_plan_after_the_cause_and_a_turn_to_root_cause_work_are_no_cause() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING RoutersDown count=40"),
+        ("chat.txt", 30, "raj", "root cause is the route flood from the peer. plan: restore the filters before rebooting"),
+        ("chat.txt", 35, "lee", "the routers that dropped shut their sessions when a safety limit was exceeded"),
+        ("chat.txt", 300, "raj", "network restored. moving the team to root cause and to stopping a repeat"),
+    )
+    assert "route flood" in root and "plan" not in root.lower() and "restore the filters" not in root
+    assert "moving the team" not in (root + _text(factors)).lower()

@@ -22,6 +22,7 @@ from pmstudio.offline.classify import (
     CAUSAL,
     FAIL_STRONG,
     FOLLOWUP,
+    GATED,
     HYPOTHESIS,
     LATE_CHANGE,
     MIT_ACTION,
@@ -178,8 +179,8 @@ def _score(a: Analysis, item: Item, text: str) -> float:
         score -= 2.0
     if words > 60:
         score -= 1.0
-    if sig.comm and not _ROOT.search(text):
-        score -= 3.0
+    if sig.comm and item.source not in ("status", "ticket") and not (_ROOT.search(text) or _DEPENDED.search(text) or _GATED.search(text)):
+        score -= 3.0  # (a status page that sits behind the failed sign-in is a latent dependency, not a post)
     return score
 
 
@@ -191,13 +192,19 @@ def causal_text(a: Analysis, item: Item) -> str:
     in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
     text = CAUSE_LABEL.sub("", _STATUS_LEAD.sub("", _LIST_MARK.sub("", text)))
     keep = []
-    causal = in_cause or bool(_ROOT_LABEL.match(item.body))
+    labelled = bool(CAUSE_LABEL.match(item.body) or _ROOT_LABEL.match(item.body))
+    causal = in_cause or labelled
     for part in split_sentences(text):
         part = _INTERJECTION.sub("", part)
+        if _PLAN.match(part):
+            continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
-        if MIT_ACTION.search(part) and MIT_DONE.search(part) and not CAUSAL.search(part):
-            continue
+        if MIT_ACTION.search(part) and MIT_DONE.search(part) and not (
+            labelled or CAUSAL.search(part) or STATED_MECHANISM.search(part)
+        ):
+            continue  # ("drills removed two sites, never the whole facility" states a gap, not a fix; so does a line
+            # labelled as the cause: "root cause: the cleanup removed a retained key")
         if UNDER_WAY.match(part) and (_NOW.search(part) or (MIT_ACTION.search(part) and len(part.split()) <= 6)) and not _causal(part):
             continue  # an action under way ("halting the automation now", "reverting") is no cause
         if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
@@ -206,6 +213,8 @@ def causal_text(a: Analysis, item: Item) -> str:
             _ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)
         ):
             continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
+        if _AFFECTED.search(part) and not _ROOT.search(part):
+            continue  # who saw what ("customers may have seen errors in apps that depend on Azure AD") is the impact
         causal = causal or _causal(part)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
             continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
@@ -224,6 +233,14 @@ _SYMPTOM = re.compile(
     re.I,
 )
 """A sentence that tells what users saw (impact from a time, packet loss, error rates, a service down)."""
+_AFFECTED = re.compile(
+    r"\b(?:customers?|users?|clients?|subscribers?|tenants?|people)\b (?:[\w-]+ ){0,3}?(?:may|might|would|could)? ?"
+    r"(?:have )?(?:seen|saw|see|experienced|experience|encountered|encounter|received|hit|were unable|was unable|"
+    r"could not|couldn['’]t|lost access|had (?:errors|issues|trouble|problems|failures))\b",
+    re.I,
+)
+"""A sentence that tells who was hit and what they saw ("customers may have seen errors performing sign-ins for apps
+that depend on Azure AD"): the impact's scope, even when a clause in it names a dependency."""
 _REMEDY_LEAD = re.compile(
     r"^\W*(?:(?:we|they|a responder|the team)\s+(?:are\s+|were\s+)?)?(?:rais|increas|bump|doubl|add|lower|reduc|"
     r"upgrad|restart|reboot|scal|switch|mov|migrat|enabl|disabl|roll|revert|pin|set|apply|applied|deploy|"
@@ -303,7 +320,8 @@ def _reaction(part: str) -> bool:
 
 _FOUND = re.compile(
     r"\broot cause (?:was |is |has been )?(?:found|identified|confirmed|analysis)\b(?!\s*:)|"
-    r"\b(?:verify|find|finding|confirm|look(?:ing)? for|hunt(?:ing)? for|(?:moving|move|moved|on) to) (?:the )?root cause\b",
+    r"\b(?:verify|find|finding|confirm|look(?:ing)? for|hunt(?:ing)? for|(?:moving|move|moved|on|turning|turn|turned|"
+    r"shifting|shift|shifted)(?: \w+){0,3} to) (?:the )?root cause\b",
     re.I,
 )
 """A mention of the root cause being looked for or found, with no cause after it."""
@@ -314,7 +332,7 @@ _PROLONGED = re.compile(
     r"(?<!\bup )(?<!\bback )(?<!\bworking )(?<!\bfine )(?<!\bhealthy )(?<!\bnormal )again after|"
     r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed|"
     r"(?:made|making|makes|make) (?:it|things|this|that|them|the \w+) worse|worsen\w*|exacerbat\w*|"
-    r"(?:takes|took|take|taking) (?:\w+ )?(?:hours|days|a long time)|too optimistic|underestimat\w*|"
+    r"(?:takes|took|take|taking) (?:\w+ ){0,2}(?:hours|days|a long time|(?:most|all|much) of (?:a|the) (?:day|night|week))|too optimistic|underestimat\w*|"
     r"(?:repair|recovery|restore|rebuild|catch-up|failback|resync\w*)s? (?:is|was|were|are) (?:\w+ )?slow)\b",
     re.I,
 )
@@ -327,6 +345,7 @@ _TELLING = re.compile(
 _DEPENDED = re.compile(r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|ying) on)\b", re.I)
 """A tool for telling users that depended on what failed ("the status page tool depended on Cognito") is a latent
 dependency, not only a late post."""
+_GATED = re.compile(GATED, re.I)
 _SILENCE = re.compile(r"\b(?:no|nothing|never|not)\b", re.I)
 _PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
 """A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
@@ -348,15 +367,32 @@ def told(text: str, item: Item | None = None) -> str:
     return capitalise_sentences(past_tense(text))
 
 
+_CUSTOMER_VOICE = re.compile(
+    r"\b(?:customer|user|client|subscriber)s?(?:['’]s?)? (?:comment|reply|replied|report(?:ed|s)?|wrote|writes|feedback|"
+    r"complaint|complained|message)\b",
+    re.I,
+)
+"""A line in a ticket or status thread labelled as a customer's words ("Customer comment - Teams was down … because
+it needs a login"): what they saw and how they explain it, not the responders' finding."""
+
+
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
-    """An apology, a plan or guess, a report of a symptom, or a symptom stated with no mechanism is no cause."""
+    """An apology, a plan or guess, a report of a symptom, a customer's comment, or a symptom stated with no
+    mechanism is no cause."""
     if (item.source == "chat" and _SOCIAL.search(item.body)) or _PLAN.match(item.body):
+        return True
+    if item.source in ("ticket", "status") and _CUSTOMER_VOICE.search(item.body[:80]):
         return True
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
     sig = a.sig(item)
-    if item.source in ("ticket", "status") and (sig.failure or sig.symptom_report or sig.detect) and not _ROOT.search(body):
-        return True  # a report of what failed names a cause only with "because", "caused by" ...
+    if (
+        item.source in ("ticket", "status")
+        and (sig.failure or sig.symptom_report or sig.detect)
+        and not (_ROOT.search(body) or STATED_MECHANISM.search(body))
+    ):
+        return True  # a report of what failed names a cause only with "because", "caused by" ... or a mechanism told
+        # as a fact (a status post-mortem: "the maintenance automation had no check that kept it to one location")
     return sig.phase in ("impact_start", "detection") and not _causal(body)
 
 
@@ -584,6 +620,8 @@ def _mechanism_of_failure(s: Statement) -> bool:
     """Whether a statement can be the root cause: not a snag in the response (a rollback blocked), what made it worse
     or longer ("nobody noticed for a day"), why a status post was late, users left uninformed, or a gap in detection
     (those contributed)."""
+    if _ROOT_LABEL.match(s.item.body) and not _PROLONGED.search(s.text):
+        return True  # "root cause: the cleanup removed a retained key": labelled so, whatever verb it uses
     return not (
         MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
         or category(s.text) == _DETECTION_GAP or _PAGING_DELAY.search(s.text) or _UNSHIPPED_FIX.search(s.text)

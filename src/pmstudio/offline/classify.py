@@ -217,6 +217,12 @@ CAUSAL = _rx(
     r"points? at the wrong|so after|->|→|went to the whole|at once|all at once|same template|trusted|depending on|"
     r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed)\b"
 )
+GATED = (
+    r"(?:sits?|sat|is|was|are|were|lives?|lived|locked) behind (?:the |our |a |an )?(?:[\w-]+ ){0,2}"
+    r"(?:sign-?in|log-?in|sso|single sign-on|auth\w*|vpn|identity provider|idp)"
+)
+"""A tool reachable only through a sign-in ("the health dashboard sits behind Azure AD sign-in"): when that sign-in is
+what failed, the tool failed with it."""
 STATED_MECHANISM = _rx(
     r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|ying) on|reliance on|single point of failure|went blind|"
     r"(?:had|has|have|there(?:['’]s| (?:was|were|is|are))) no (?!(?:impact|idea|errors?|problems?|issues?|luck|time|choice|"
@@ -235,7 +241,8 @@ STATED_MECHANISM = _rx(
     r"grace period|fail(?:s|ed|ing)?[- ]static|(?:propagation|caching|cache|ttl) (?:delay|window)|"
     r"(?:masked|hid|hidden|hides|concealed) (?:the|it|its|this|that|how|any)|"
     r"(?:monitor\w*|metrics|telemetry|alert\w*|dashboards?|tool(?:s|ing)?|status (?:page|site|tooling)|debug\w*|backups?|"
-    r"logging|pag(?:er|ing)|failover|standby|dns|auth\w*|control plane)\b[^.;]{0,60}\b(?:(?:on|in|over|behind|through) "
+    r"logging|pag(?:er|ing)|failover|standby|dns|auth\w*|control plane)\b[^.;]{0,60}\b(?:(?:on|in|over|behind|through|"
+    r"ride|rides|rode|share|shares|shared) "
     r"the same (?:[\w-]+ ){0,2}(?:network|backbone|cluster|hosts?|region|infrastructure|platform|hardware|account|"
     r"data ?cent(?:er|re)|zone|provider|machines?|servers?|database)|(?:call|calls|called|use|uses|used|share|shares|"
     r"shared|hit|hits) the same \w+ (?:library|service|api|endpoint|database|queue|dependency))|"
@@ -260,11 +267,39 @@ STATED_MECHANISM = _rx(
     r"validated|checked|reviewed|documented|enforced|enabled|rate[- ]limited|monotonic|idempotent|atomic|bounded|unique|"
     r"redundant|replicated|encrypted|backed up|notified|included|rotated|renewed|versioned|isolated|staged|retried|"
     r"cleaned|cleaned up|removed|expired|deduplicated|sanitised|sanitized|escaped|locked|synchroni[sz]ed|capped)|"
-    r"un(?:handled|caught|bounded|validated|checked|pinned|limited|capped|versioned|encrypted|tracked))\b"
+    r"un(?:handled|caught|bounded|validated|checked|pinned|limited|capped|versioned|encrypted|tracked)|"
+    # latent conditions told with no causal word: a part that lived in one place only ("Kafka ran only in PDX-04"),
+    # a drill that left the worst case out ("never the whole facility"), a procedure never done before ("a cold
+    # start had never been done", "first time we've ever restored it"), a tool behind the sign-in that failed, a
+    # cache that kept stale state for hours, a backup that gave out before its rating, a provider's silent change
+    r"(?:ran|runs?|running|lived|lives|living|hosted|located|stored|kept|existed|exists?|deployed|held) only "
+    r"(?:in|on|at|from|inside) |"
+    r"never (?:the )?(?:whole|entire|full|complete)\b|"
+    r"(?:had|has|have) never (?:been )?(?:done|tried|attempted|performed|needed|happened)|"
+    r"first time (?:we(?:['’]ve| have| had|['’]d)|anyone (?:has|had)) (?:ever )?(?:done|tried|needed|had to|[\w-]+ed)|"
+    + GATED + r"|"
+    r"cach(?:e|es|ed|ing) (?:[\w-]+ ){0,4}for (?:hours|days|weeks|up to|\d+\s*(?:h|hours?|min\w*|days?))|"
+    r"(?:rated|designed|sized|specified|meant|supposed) (?:for|to last|to run for) [^.;]{0,40}\b(?:fail\w*|lasted|"
+    r"gave out|ran out|died|depleted)|"
+    r"(?:were|was)(?:n['’]t| not) (?:told|informed|notified|warned)|without (?:any )?(?:notice|warning|telling)|"
+    r"none of (?:our|the) (?:[\w-]+ ){0,2}(?:monitor\w*|observability|alerts?|alarms?|dashboards?|tools?|metrics|"
+    r"telemetry|checks?)\b[^.;]{0,20}\b(?:saw|see|noticed|caught|showed|detected|flagged|fired)|"
+    # ... capacity too small for
+    # what came ("left too few healthy routers", "too small to absorb the restart"), a step only a person could do
+    # ("it needed a manual step on their side"), a condition building for hours ("load has been creeping up since
+    # 4am"), a failure that spreads by itself (a cascade)
+    r"(?:left|leaves|leaving|with|had|has|have) (?:too few|too little|not enough|insufficient)\b|"
+    r"too (?:small|few|little) to (?:absorb|handle|cope|carry|serve|take|hold)|"
+    r"fewer [\w-]+ (?:[\w-]+ )?than (?:needed|required|necessary)|"
+    r"(?:needed|needs|need|required|requires|require|depended on|relied on) (?:a |an )?(?:manual|human|by-hand) "
+    r"(?:step|change|action|intervention|process|execution|operation)|"
+    r"(?:has|had|have) been (?:creeping|rising|growing|climbing|increasing|building|leaking)(?: up)? (?:since|for)|"
+    r"cascad(?:e|es|ed|ing))\b"
 )
 """A mechanism stated as a plain fact, with no causal word: a dependency ("telemetry relied on Consul"), a missing
 safeguard ("the endpoint had no rate limit", "nothing alerted on the NS records"), a property that did not hold
-("the clock was not monotonic", "the exception isn't handled")."""
+("the clock was not monotonic", "the exception isn't handled"), a latent condition ("ClickHouse ran only in
+PDX-04", "drills never took out the whole site", "the status page sits behind our SSO")."""
 HYPOTHESIS = _rx(
     r"\b(?:maybe|might|could (?:this|it) be|probably|perhaps|i think|guess|wonder|hypothes\w*|whether|"
     r"must have (?!to\b)|must be (?:the|a|an|it|that|this|some)\b)|\?|"
