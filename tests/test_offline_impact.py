@@ -260,3 +260,17 @@ def test_a_status_posts_customary_hedge_does_not_narrow_the_impact() -> None:
     got = impact(*said[:2], ("chat.txt", 30, "ines", "only some instances in one hall, a subset of customers"), said[2])
     assert got["severity"] == "medium", got["severity_rationale"]
 
+
+def test_a_forecast_in_chat_and_a_system_that_does_not_trust_a_key_are_no_reputation_impact() -> None:
+    from pmstudio.offline.impact import _REPUTATION
+
+    assert _REPUTATION.search("customer trust took a hit after the second outage this month")
+    assert _REPUTATION.search("we lost a lot of trust with enterprise buyers")
+    assert _REPUTATION.search("it was all over twitter")
+    assert not _REPUTATION.search("the tokens were signed with a key the apps did not trust anymore")
+    assert not _REPUTATION.search("users of 1.1.1.1, WARP and Zero Trust got SERVFAIL")
+    got = impact(
+        ("alerts.log", 0, None, "FIRING SignInFailures scope=global"),
+        ("chat.txt", 5, "hana", "customers will have the same problem. push updates to the status page and twitter"),
+    )
+    assert "will have" not in text(got, "reputation_impact") and "would have" not in text(got, "reputation_impact")

@@ -75,10 +75,13 @@ _SLA = re.compile(r"\b(?:sla|slo|slos|error budget|uptime target|availability ta
 _SLO_MONITOR = re.compile(r"\b(?:sla|slo)s?\s+(?:burn\s+)?(?:alerts?|alarms?|dashboards?|monitors?|evaluations?|checks?)\b", re.I)
 """An alert or dashboard named after an SLO ("SLO burn alerts did not evaluate"): monitoring, not the SLA's impact."""
 _REPUTATION = re.compile(
-    r"\b(?:social media|twitter|mastodon|reddit|hacker news|press|news|media|reputation|trust|publicly|public "
-    r"(?:rooms|repo\w*|post))\b",
+    r"\b(?:social media|twitter|mastodon|reddit|hacker news|press|news|media|reputation|publicly|public "
+    r"(?:rooms|repo\w*|post)|(?:customer|user|public|partner|brand)s?['’]? (?:trust|confidence)|"
+    r"(?:lost|losing|lose|erod\w*|damag\w*|hurt) (?:\w+ ){0,3}(?:trust|confidence))\b",
     re.I,
 )
+"""Words of standing with the public; "trust" only as people's trust ("customer trust", "lost their trust"), not a
+system's ("the apps did not trust the key")."""
 _CRITICAL = re.compile(
     r"\b(?:global(?:ly)?|worldwide|widespread|entire (?:fleet|network|region|site|service|platform)|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
@@ -108,6 +111,8 @@ _ACTION_REPORT = re.compile(
     r"posted|kicked off|triggered a)\b",
     re.I,
 )
+_FORECAST = re.compile(r"\b(?:will|won['’]t|going to|gonna)\b", re.I)
+"""A responder's forecast in chat ("customers will have the same problem"): what may happen, not an impact told."""
 _MOST_FAILED = re.compile(
     r"\b(?:(?:[5-9]\d|100)(?:\.\d+)?\s?%|half|most|all) of (?:the |our |all )?(?:[\w-]+ ){0,2}?(?:requests|traffic|queries|"
     r"calls|writes|reads|operations|transactions|connections|logins)\b[^.;]{0,50}?\b(?:fail\w*|errors?|lost|dropped|rejected|"
@@ -246,8 +251,8 @@ def _statements(
             continue  # a responder's note on the page is a statement; the page itself is a machine line
         if not pattern.search(item.body) or _NO_VALUE.match(item.body.strip()):
             continue
-        if item.source == "chat" and _ACTION_REPORT.match(item.body):
-            continue  # "re-queued every failed crate": a responder's action, not an impact statement
+        if item.source == "chat" and (_ACTION_REPORT.match(item.body) or _FORECAST.search(item.body)):
+            continue  # "re-queued every failed crate": a responder's action, not an impact statement (nor a forecast)
         sig = a.sig(item)
         if sig.followup or sig.resolved or sig.mit_done or HYPOTHESIS.search(item.body):
             continue
