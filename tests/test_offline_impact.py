@@ -274,3 +274,26 @@ def test_a_forecast_in_chat_and_a_system_that_does_not_trust_a_key_are_no_reputa
         ("chat.txt", 5, "hana", "customers will have the same problem. push updates to the status page and twitter"),
     )
     assert "will have" not in text(got, "reputation_impact") and "would have" not in text(got, "reputation_impact")
+
+
+def test_an_outage_across_the_platform_or_for_millions_of_people_is_critical() -> None:
+    # the outage of a whole service told by its breadth: a country, every product, several products named at once,
+    # or people in the millions; each is a critical scope word, as "global" is
+    start = ("pagerduty", 0, None, "trigger_log_entry: core reachability lost")
+    end = ("chat.txt", 700, "mei", "traffic back to normal, closing the bridge")
+    failing = ("chat.txt", 2, "mei", "errors on every call we try, connections failing")
+    for line in (
+        "nationwide outage of mobile and internet services, calls failing",
+        "checkout, invoices, payroll and the dashboard are throwing errors. this is every product",
+        "We are seeing impact to multiple APIs in the region, including compute, DNS and the contact centre service.",
+        "more than 10 million people could not make calls or get online this morning",
+    ):
+        got = impact(start, failing, ("chat.txt", 5, "mei", line), end)
+        assert got["severity"] == "critical", (line, got["severity_rationale"])
+    for line in (
+        "calls failing in one city, mobile data fine elsewhere",
+        "several services log errors, the dashboard is slow",
+        "about 3 million certificates affected, reissuing",
+    ):
+        got = impact(start, failing, ("chat.txt", 5, "mei", line), end)
+        assert got["severity"] != "critical", (line, got["severity_rationale"])

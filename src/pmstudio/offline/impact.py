@@ -86,7 +86,8 @@ _CRITICAL = re.compile(
     r"\b(?:global(?:ly)?|worldwide|widespread|entire (?:fleet|network|region|site|service|platform)|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
     r"bsod|blue ?screen\w*|boot loop|core (?:proxy|cdn|traffic)|data (?:loss|lost)|irrecoverabl\w*|site[- ]wide|"
-    r"whole site|entire (?:site|service|platform)|(?:data|everything)\b[\w: ]{0,30}\b(?:is|are|was|were) (?:gone|lost)|"
+    r"whole site|entire (?:site|service|platform)|nationwide|countrywide|country-wide|across the (?:whole |entire )?country|"
+    r"every product|all (?:of )?(?:our|its|the) products|(?:data|everything)\b[\w: ]{0,30}\b(?:is|are|was|were) (?:gone|lost)|"
     r"(?:full|hard) outage|nothing (?:is |was )?(?:serving|working|loading|reachable|up)|"
     r"(?:deleted|lost|wiped|erased|destroyed) (?:all |the )?(?:production|customer|user)s? (?:data|database)|"
     r"(?:production|customer|user)s? (?:data|database) (?:was |were |got |has been |have been )?(?:deleted|lost|wiped|erased|destroyed)|"
@@ -121,6 +122,14 @@ _MOST_FAILED = re.compile(
 )
 """Half or more of the service's requests failing ("roughly 50% of requests to App Engine applications failed",
 "about half of requests to apps are failing"): an outage of the service as a whole, as critical as "global"."""
+_MANY_SERVICES = re.compile(
+    r"\b(?:multiple|several|many|numerous)\s+(?:[\w-]+\s+){0,3}?(?:services|apis|products|applications)\b[^.;]{0,40}?,?\s+"
+    r"including\s+[^,.;]{2,40},\s*[^,.;]{2,40}?,?\s+(?:and|or)\s+\w",
+    re.I,
+)
+"""The provider's own statement that several of its products failed at once, named one by one ("impact to multiple
+AWS APIs in US-EAST-1, including EC2, Route 53 and Connect", "several Microsoft 365 services, including Teams,
+Outlook and SharePoint Online"): an outage across the platform, as critical as "every product"."""
 _MONEY_MILLIONS = re.compile(
     r"[$€£]\s?\d[\d,.]*\s*(?:million|billion|mn|bn|m|b)\b|\b\d[\d,.]*\s*(?:million|billion|mn|bn|m|b)\s*"
     r"(?:usd|dollars|eur|euros?|gbp|pounds)\b|\b(?:usd|eur|gbp)\s?\d[\d,.]*\s*(?:million|billion|mn|bn|m|b)\b",
@@ -146,7 +155,26 @@ SEVERAL_REGIONS = 3
 """Impact told in this many distinct regions at once is a multi-region outage, as critical as "every region"."""
 _LARGE = re.compile(r"\b(?:\d[\d,.]*\s*(?:million|billion)|millions|billions)\b", re.I)
 """A count in the millions ("about 3 million certificates affected"): at least high, as a handful of users is low."""
+_PEOPLE_MILLIONS = re.compile(
+    r"(?:\b\d[\d,.]*\+?\s*(?:million|billion|mn|bn)|\bmillions|\bbillions)\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:people|users|customers|subscribers|members|players|households|businesses|merchants)\b",
+    re.I,
+)
+"""People hurt in the millions ("more than 10 million people ... were without service", "millions of people had
+problems"): an outage for a large share of a major service's users, which the common SEV-1 definition names. A
+count of things ("3 million certificates", "millions of state groups") is no such share: it stays at least high."""
 _SMALL = re.compile(r"~?\b\d{1,2}(?:\s*-\s*\d{1,2})?\s+(?:developers|users|customers|people|accounts|logins)\b", re.I)
+
+
+def _millions_hurt(text: str) -> bool:
+    """`text` tells people in the millions hurt (not back, not fine)."""
+    return bool(_PEOPLE_MILLIONS.search(text) and _HURT.search(text) and not _FINE.search(text))
+
+
+def _broad(text: str) -> bool:
+    """`text` tells an impact as broad as a critical scope word: money in the millions lost, several named products
+    failing at once, people in the millions hurt."""
+    return _money_lost(text) or bool(_MANY_SERVICES.search(text)) or _millions_hurt(text)
 
 
 _HURT = re.compile(
@@ -487,6 +515,10 @@ def severity(a: Analysis, texts: list[str]) -> tuple[str, str]:
     critical = _distinct(_CRITICAL, blob)
     if _MOST_FAILED.search(blob):
         critical.append("most requests failing")
+    if _MANY_SERVICES.search(blob):
+        critical.append("several named products failing")
+    if any(_millions_hurt(t) for t in texts):
+        critical.append("millions of people affected")
     if any(len({r.lower() for r in _REGION_CODE.findall(t)}) >= SEVERAL_REGIONS for t in texts):
         critical.append("several regions")
     high = _distinct(_HIGH, blob)
@@ -561,8 +593,10 @@ def _impact_texts(a: Analysis, claims: list[Item]) -> list[str]:
             told = [m.group(0) for m in _CRITICAL.finditer(said) if not HYPOTHESIS.search(said[: m.end()])]
             if told:
                 texts.append(" ".join(told))
-        if _money_lost(item.body) and not sig.hypothesis and (said := a.say(item)):
-            texts.append(said)  # money lost counts wherever responders state it, as scope words as strong do
+        # money lost, several named products failing and people hurt in the millions count wherever responders
+        # state them, as scope words as strong do
+        if _broad(item.body) and not sig.hypothesis and (said := a.say(item)):
+            texts.append(said)
     return [t for t in texts if t]
 
 
