@@ -407,3 +407,52 @@ def test_a_persons_line_in_a_file_named_as_a_chat_is_chat_whatever_else_the_name
     # "customer" and "support" name published or ticket material, but a chat file's lines are chat: never quoted
     # verbatim as a published update in the appendix
     assert [i.source for i in build_items(lines)] == ["chat", "chat", "status"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        # a list item that opens with its own verb keeps it: no "Add" in front of another verb
+        ("Revise the API throttling policy", "Revise the API throttling policy"),
+        ("expedite the DCI upgrades", "Expedite the DCI upgrades"),
+        ("work with AWS so traffic engineering on both sides does not conflict",
+         "Work with AWS so traffic engineering on both sides does not conflict"),
+        ("rate limit the publish endpoint", "Rate-limit the publish endpoint"),
+        # tests named as a noun are tests to run
+        ("Chaos tests of all data center functions", "Run chaos tests of all data center functions"),
+        ("Game days for the storage tier", "Run game days for the storage tier"),
+        ("load test the provisioning service", "Load test the provisioning service"),
+        # when it is due is not what to do; a hedged follow-up is a decision still to take
+        ("longer term a traffic management system with a per-customer budget",
+         "Add a traffic management system with a per-customer budget"),
+        ("maybe publish more of the policy rationale", "Decide whether to publish more of the policy rationale"),
+        # a rule on every member of a set keeps the set's word in lower case after "Make"
+        ("Every GA product must run on the HA cluster", "Make every GA product run on the HA cluster"),
+        # a state wished for on a longer subject is still a change to that subject
+        ("The control plane running on the network keeps working even if every core data center is offline",
+         "Change the control plane running on the network so it keeps working even if every core data center is offline"),
+        ("it should only touch the local router", ""),  # "it": the thing is not named
+    ],
+)
+def test_a_follow_up_is_phrased_with_its_own_verb_and_no_timing_or_hedge_words(phrase: str, expected: str) -> None:
+    assert verb_first(phrase) == expected
+    if expected:
+        assert verb_first_metric(expected) and not vague(expected)
+
+
+def test_list_pieces_that_only_go_on_with_the_one_before_stay_with_it() -> None:
+    notes = "\n".join([
+        "# Notes",
+        "",
+        "## Follow-ups",
+        "- Follow-ups: remove dependencies on the core sites for control plane configuration; move them to the edge"
+        " network; stronger review of contract deployments, including external audits; add a canary stage.",
+        "",
+        "## Timeline",
+        "- 08:01 next step in the procedure purges the routing database so it rebuilds cleanly",
+    ])
+    titles = [i["title"] for i in _actions(notes, [{"id": "CF1", "title": "x", "description": "The deploy had no canary.",
+                                                    "evidence": ["notes.md:4"]}])]
+    assert "Remove dependencies on the core sites for control plane configuration and move them to the edge network" in titles
+    assert "Add stronger review of contract deployments, including external audits" in titles
+    assert not any(t.lower().startswith(("move them", "add including")) or "procedure" in t for t in titles), titles

@@ -80,8 +80,12 @@ _VERBS = set(
     start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
     watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
     discuss prioritise prioritize evaluate assess decommission benchmark segment tighten widen shorten deduplicate
-    containerise containerize parallelise parallelize automate retest re-test cut accelerate reject persist""".split()
+    containerise containerize parallelise parallelize automate retest re-test cut accelerate reject persist
+    put revise expedite work disallow communicate""".split()
 )
+HORIZON_LEAD = re.compile(r"^(?:(?:in the )?(?:longer|long|medium|mid|short|near)[- ]term|eventually|later on)\b[:,]?\s*", re.I)
+"""A follow-up opening with when it is due ("longer term a traffic management system"), not with what to do."""
+_HEDGE = re.compile(r"^(?:maybe|perhaps|possibly|potentially)\s+(?P<rest>\S.*)$", re.I)
 # two-word verbs that open a follow-up as they stand ("load test the provisioning service")
 _COMPOUND = re.compile(
     r"^(?:load|stress|smoke|chaos|fuzz|canary|dry|game)[- ](?:test|run|day)s?\b|^(?:roll|fail|phase|scale|set|clean|speed|"
@@ -89,9 +93,19 @@ _COMPOUND = re.compile(
     r"off|into|at|apart|on|back)\b(?!\s+(?:is|are|was|were|has|had)\b)",
     re.I,
 )
+# the same words as a noun: plural ("chaos tests of ...", "game days for ...") or followed by what they exercise
+_TEST_NOUN = re.compile(
+    r"^(?:load|stress|smoke|chaos|fuzz|canary|dry|game)[- ](?:tests|runs|days)\b|"
+    r"^(?:load|stress|smoke|chaos|fuzz|canary|dry|game)[- ](?:test|run|day)\s+(?:of|for)\b",
+    re.I,
+)
 # "subscribers asked to renew", "customers notified by email": something done to people, told, not a thing to add
 _DONE_TO = re.compile(r"^(?:\w+\s+){0,2}\w+s\s+(?:were\s+|are\s+|got\s+)?\w+ed\b", re.I)
-_NEXT_NARRATED = re.compile(r"\b(?:before|after|until|for|to|at|on|with|into)\s+(?:the|a|our|each)\s+next\s+steps?\b", re.I)
+_NEXT_NARRATED = re.compile(
+    r"\b(?:before|after|until|for|to|at|on|with|into)\s+(?:the|a|our|each)\s+next\s+steps?\b|"
+    r"\bnext\s+steps?\s+(?:in|of)\s+(?:the|our|this|that|a)\s+[\w-]+",  # "next step in the procedure purges ...": the work
+    re.I,
+)
 _PAIRED = re.compile(r"^(?P<first>[a-z]+)\s+and\s+(?P<second>[a-z]+)\b", re.I)
 _NOT_VERB = re.compile(r"(?:s|ed|ing|ly|tion|ment|ness|ity)$|^(?:the|a|an|more|less|new|old|all|no|our|their)$", re.I)
 _RELATIVE = re.compile(r"^(?P<head>[^,;:()]+?)\s+(?:that|which|so that|so|when|where|to)\s+\S", re.I)
@@ -235,13 +249,21 @@ def verb_first(phrase: str) -> str:
 def _verb_first(phrase: str) -> str:
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
+    p = HORIZON_LEAD.sub("", p)  # "longer term a traffic management system ...": when, not what
     if not p:
         return ""
+    hedge = _HEDGE.match(p)
+    if hedge and (action := _verb_first(hedge.group("rest"))) and not _HEDGE.match(hedge.group("rest")):
+        # "maybe publish more of the rationale": not decided yet, so the action is the decision
+        return f"Decide whether to {action[0].lower()}{action[1:]}" if action.split()[0].lower() in _VERBS else ""
+    p = re.sub(r"^rate[- ]limit\b", "Rate-limit", p, flags=re.I)
     sure = _MAKE_SURE.match(p)
     if sure and (action := _sure(sure.group("rest"))):
         return action
     first = p.split()[0].lower().rstrip(",;:")  # "review, update and test the runbooks"
     redo = _REDO.match(first)
+    if _TEST_NOUN.match(p):  # "chaos tests of all data center functions": tests to run, not a verb
+        return f"Run {p[0].lower()}{p[1:]}"
     if first in _VERBS or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
         p = re.sub(r"^(audit|review|test|check|inventory|rehearsal)\s+of\s+", r"\1 ", p, flags=re.I)  # "audit of X": "audit X"
         return p[0].upper() + p[1:]
@@ -268,6 +290,8 @@ def _verb_first(phrase: str) -> str:
         lead = "Find out " if re.match(r"^(?:why|how|what|where|which)\b", p, re.I) else "Investigate: "
         return lead + p
     m = re.match(r"^(?P<subj>.+?)\s+(?P<modal>must not|must|should|needs? to|has to|have to)\s+(?P<rest>.+)$", p, flags=re.I)
+    if m and _SPEAKER_PRONOUN.fullmatch(m.group("subj")):
+        return ""  # "it should only touch the local router": what "it" is, the phrase does not say
     if m and _subject(m.group("subj")):
         rest = m.group("rest")
         if m.group("modal").lower() == "must not":
@@ -276,7 +300,7 @@ def _verb_first(phrase: str) -> str:
             return f"Change {m.group('subj')} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {rest}"
         if re.match(r"^(?:be|have|get)\b", rest, re.I):
             return f"Ensure {m.group('subj')} can {rest}" if rest.lower().startswith("be able") else ""
-        return f"Make {m.group('subj')} {rest}"
+        return f"Make {_lower_first(m.group('subj'))} {rest}"
     m = re.match(r"^(?P<subj>.+?)\s+needs?\s+(?P<ger>\w+ing)\b\s*(?P<rest>.*)$", p, flags=re.I)
     if m and _subject(m.group("subj")):
         return f"{_base(m.group('ger')).capitalize()} {m.group('subj')} {m.group('rest')}".strip()
@@ -402,7 +426,7 @@ def _plural(subject: str) -> bool:
 
 def _subject(words: str) -> bool:
     """A short noun phrase that can be the object of "make" / "ensure"."""
-    return len(words.split()) <= 6 and not _FINITE.search(words) and not _CLAUSE.search(words) and ":" not in words
+    return len(words.split()) <= 8 and not _FINITE.search(words) and not _CLAUSE.search(words) and ":" not in words
 
 
 _AND_VERB = re.compile(rf"\s+and\s+(?=(?:{'|'.join(sorted(_VERBS | {'train', 'teach', 'remind'}, key=len, reverse=True))})\b)")
@@ -448,12 +472,32 @@ def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str
         pieces = [q for p in _split_top(part, ";+") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
         if is_list:  # "a, b, and c" lists three; a bare "and" joins two items only when a verb follows it
             pieces = [q for p in pieces for q in _split_top(_AND_VERB.sub(", ", re.sub(r",\s+and\s+(?=[a-z])", ", ", p)), ",")]
-        for piece in pieces:
+        for piece in _rejoined(pieces):
             piece = re.sub(r"^(?:add\s+)?(?:and|also|plus)\s+", "", piece.strip(), flags=re.I)
             piece = third_person(piece, a.role(item))
             if len(piece.split()) < 2 and not under_heading:
                 continue
             out.append((piece, priority))
+    return out
+
+
+# a piece that only goes on with the one before it: what that one includes ("stronger review of deployments,
+# including external audits"), or the same things acted on again by pronoun ("remove dependencies on the core
+# data centers; move them to the distributed network")
+_GOES_ON = re.compile(r"^(?:including|incl\.?|such as|e\.g\.|especially|notably|in particular)\b", re.I)
+_SAME_THINGS = re.compile(r"^[a-z]+\s+(?:them|it|these|those)\b", re.I)
+
+
+def _rejoined(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        piece = piece.strip()
+        if out and _GOES_ON.match(piece):
+            out[-1] = f"{out[-1]}, {piece}"
+        elif out and _SAME_THINGS.match(piece) and piece.split()[0].lower() in _VERBS:
+            out[-1] = f"{out[-1]} and {piece[0].lower()}{piece[1:]}"
+        else:
+            out.append(piece)
     return out
 
 
@@ -610,7 +654,7 @@ def _link(title: str, factors: list[dict[str, Any]]) -> list[str]:
 # A factor that names a missing safeguard ("there was no canary to stop it early", "No alerts on NodeNotReady",
 # "customers had no control over when content arrives") says what to add: post-mortems list exactly that as the
 # remediation ("Add a canary stage", "Give customers control over ..."). Only the thing the factor names is used.
-_NO = re.compile(r"(?:^|[;:]\s*|(?:\b(?:there (?:was|is|were|are)|(?:we|they) (?:had|have)|(?P<subj>[\w/-]+(?:\s[\w/-]+){0,3}?) "
+_NO = re.compile(r"(?:^|[;:]\s*|(?:\b(?:there (?:was|is|were|are)|(?:we|they) (?:had|have)|(?P<subj>[\w/-]+(?:['’]s)?(?:\s[\w/-]+(?:['’]s)?){0,3}?) "
                  r"(?:had|has|have)))\s+)no\s+(?P<thing>[a-z](?:[^,;:.()]|\.(?=\S)){2,90})", re.I)
 _EXIST = re.compile(r"\s+(?:existed|exists?)(?=\s+(?:for|on|in|of|to|at)\b)", re.I)
 _THING_END = re.compile(

@@ -49,7 +49,8 @@ IMPERATIVE_VERBS = frozenset(
     terminate test throttle tighten time track train transfer treat trigger truncate tune turn unblock unify
     uninstall update upgrade upload use validate verify version watch whitelist allowlist widen wire write
     ask assess agree coordinate decide do draft get go hold investigate look pair reach shadow talk tell work
-    improve enhance ensure optimise optimize strengthen consider explore continue try think cover""".split()
+    improve enhance ensure optimise optimize strengthen consider explore continue try think cover revise expedite
+    disallow""".split()
 )
 _REDO = re.compile(r"^re-?(?P<verb>[a-z]{3,})$")
 VAGUE_HEADS = ("improve", "enhance", "ensure", "optimise", "optimize", "strengthen", "better", "consider", "explore", "try", "think", "continue")
@@ -125,8 +126,9 @@ def _items(ctx: EvalContext) -> tuple[list[ActionItem], set[str]]:
 class ActionItemHygiene(EvalMetric):
     metric_id = "action_item_hygiene"
     # 2: a re-prefixed verb ("re-introduce") and "cover" open a verb-first title; 3: "speed (up)" and "persist" are
-    # verbs, and a vague head joined to an action verb ("Review, update and test X") is not vague; 4: "rehearse"
-    metric_version = "4"
+    # verbs, and a vague head joined to an action verb ("Review, update and test X") is not vague; 4: "rehearse";
+    # 5: "revise", "expedite", "disallow"
+    metric_version = "5"
     rubric_ref = "D10"
     title = "Action-item hygiene"
     definition = (
