@@ -615,3 +615,17 @@ def test_resolving_the_incident_record_after_a_watch_is_not_the_resolution() -> 
         ("chat.txt", 88, "priya", "resolving the incident. thanks all"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(36)
+
+
+def test_a_recovery_begun_well_before_the_full_restoration_is_the_mitigation() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING PaymentsAuthSuccessRate: auth success below 50% in all regions"),
+        ("chat.txt", 400, "ines", "all resolver hosts patched. starting to let traffic back in slowly"),
+        ("chat.txt", 435, "ines", "systems beginning to recover, error rates falling"),
+        ("chat.txt", 630, "ines", "payment services restored, card payments work again in every region"),
+    )
+    assert at(analyse(lines(*rows)), "mitigated") == minute(435)  # the onset, not the restoration hours later
+    relapse = (*rows[:2], ("chat.txt", 435, "ines", "systems beginning to recover but the mesh drops again"), rows[3])
+    assert at(analyse(lines(*relapse)), "mitigated") == minute(630)
+    at_once = (*rows[:2], ("chat.txt", 622, "ines", "systems beginning to recover"), rows[3])
+    assert at(analyse(lines(*at_once)), "mitigated") == minute(630)  # within a quarter of an hour: one moment

@@ -493,7 +493,9 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         if p[1].recovery_full > p[1].recovery_partial and (p[1].mit_done or not p[1].mit_progress)
     ]  # fmt: skip
     if own:
-        return _earliest(own)
+        told = _earliest(own)
+        assert told is not None
+        return _onset_before(timed, ok, told) or told
     recoveries = sorted(
         (_at(p), p[0].order)
         for p in timed
@@ -545,6 +547,36 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     # nothing was done (it recovered on its own), or only attempts that failed or were still under way: the
     # first recovery, else nothing (a failed attempt or a status post is no mitigation)
     return _earliest(recovered)
+
+
+ONSET = re.compile(
+    r"\b(?:coming back|came back|re-?established|returning to normal|regain\w*|seeing (?:signs of )?recovery|"
+    r"(?:began|begun|beginning|start(?:ed|s|ing)?) (?:to )?(?:recover\w*|return\w* to normal|come back|improve))\b",
+    re.I,
+)
+"""A recovery told as it begins ("capacity coming back, routes re-established", "systems began to recover")."""
+RELAPSE = re.compile(r"\bbut\b|\bstill\b|\?|\b(?:dropp|fail|erroring|crash|broke|fell|down)\w*\s+(?:\w+\s+)?again\b", re.I)
+"""A recovery that did not hold ("came back but never got a good shard map", "came back and then dropped again??")."""
+
+
+def _onset(pair: tuple[Item, Signals]) -> bool:
+    """A responder's or provider's line telling the recovery begin (not a share of it, a relapse or a guess)."""
+    item, s = pair
+    if s.mit_negative or s.hypothesis or s.followup or s.recovery_partial or item.source in ("alert", "log"):
+        return False
+    return bool(ONSET.search(item.body)) and not RELAPSE.search(item.body)
+
+
+def _onset_before(timed: Timed, ok: list[tuple[Item, Signals]], told: Item) -> Item | None:
+    """A full restoration told as the mitigation ("payment services restored in every region") when the service
+    had begun coming back more than a quarter of an hour before it, after the last act done ("all hosts patched,
+    letting traffic back in" then "systems beginning to recover"): the mitigation is that onset."""
+    assert told.at is not None
+    done = [_at(p) for p in ok if p[1].mit_done and _at(p) < told.at and p[0] is not told]
+    if not done:
+        return None
+    floor = max(done)
+    return _earliest([p for p in timed if _at(p) >= floor and told.at - _at(p) > RECOVERY_WINDOW and _onset(p)])
 
 
 def _soon_back(timed: Timed, item: Item) -> bool:
