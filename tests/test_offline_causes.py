@@ -395,3 +395,15 @@ def test_a_plan_after_the_cause_and_a_turn_to_root_cause_work_are_no_cause() -> 
     )
     assert "route flood" in root and "plan" not in root.lower() and "restore the filters" not in root
     assert "moving the team" not in (root + _text(factors)).lower()
+
+
+def test_a_fact_before_an_otherwise_would_have_stays_and_the_hindsight_goes() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING SiteLocalPrefixesWithdrawn sites=19"),
+        ("chat.txt", 20, "oli", "root cause: the policy terms were re-ordered below the reject term on the spines"),
+        ("chat.txt", 80, "geo", "there was no commit-confirm on these pushes, otherwise this would have rolled itself back"),
+        ("chat.txt", 81, "tam", "someone should have caught it, otherwise we would have been fine"),
+    )
+    text = root + " " + _text(factors)
+    assert "no commit-confirm on these pushes" in text
+    assert "would have" not in text and "should have" not in text

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from pmstudio.agents.messages import EvidenceLine
-from pmstudio.offline.tone import chat_noise, injected, without_questions
+from pmstudio.offline.tone import chat_noise, injected, without_counterfactual, without_questions
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -232,7 +232,11 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
                     continue
                 e = e.model_copy(update={"text": text})
             if chat_noise(body or e.text):
-                continue
+                # ... unless only a trailing "otherwise … would have" is hindsight: the fact before it stays
+                head, head_body = without_counterfactual(e.text), without_counterfactual(body) if body else ""
+                if not head or (body and not head_body):
+                    continue
+                e, body = e.model_copy(update={"text": head}), head_body or body
         item = Item(
             id=e.id,
             order=len(items),

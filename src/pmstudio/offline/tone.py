@@ -56,6 +56,20 @@ def chat_noise(text: str) -> bool:
     )
 
 
+_OTHERWISE = re.compile(r"[,;:]?\s+(?:otherwise|or else|else)\b", re.I)
+
+
+def without_counterfactual(text: str) -> str:
+    """A chat line without a trailing "otherwise … would have" clause ("there was no commit-confirm on these pushes,
+    otherwise this would have rolled itself back" -> its first clause): the what-if is hindsight, the clause before it
+    a fact. "" when nothing blameless comes before the what-if (or there is none)."""
+    m = _OTHERWISE.search(text)
+    if m is None or not is_blameful(text[m.start() :]):
+        return ""
+    head = text[: m.start()].strip(" ,;:")
+    return head if len(head.split()) >= 4 and not chat_noise(head) else ""
+
+
 def without_questions(text: str) -> str:
     """The sentences of a chat message that are not questions ("" when all of them are)."""
     kept = [p for p in _SENTENCES.split(text) if p.strip() and not p.rstrip(" )").endswith("?")]
