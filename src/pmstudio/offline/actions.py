@@ -22,7 +22,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import category
 from pmstudio.offline.classify import FOLLOWUP
 from pmstudio.offline.items import Item
-from pmstudio.offline.phrasing import is_blameful, sentence, split_sentences, third_person
+from pmstudio.offline.phrasing import is_blameful, lowered, sentence, split_sentences, third_person
 
 MAX_ITEMS = 12
 MIN_ITEMS = 3  # below this, factors without an item get a preventive item
@@ -300,7 +300,7 @@ def _verb_first(phrase: str) -> str:
             return f"Change {m.group('subj')} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {rest}"
         if re.match(r"^(?:be|have|get)\b", rest, re.I):
             return f"Ensure {m.group('subj')} can {rest}" if rest.lower().startswith("be able") else ""
-        return f"Make {_lower_first(m.group('subj'))} {rest}"
+        return f"Make {lowered(m.group('subj'))} {rest}"
     m = re.match(r"^(?P<subj>.+?)\s+needs?\s+(?P<ger>\w+ing)\b\s*(?P<rest>.*)$", p, flags=re.I)
     if m and _subject(m.group("subj")):
         return f"{_base(m.group('ger')).capitalize()} {m.group('subj')} {m.group('rest')}".strip()
@@ -319,7 +319,7 @@ def _verb_first(phrase: str) -> str:
         return state
     if _CLAUSE.search(p) or _FINITE.search(p) or _DONE_TO.match(p):
         return ""
-    return f"Add {_lower_first(p)}"
+    return f"Add {lowered(p)}"
 
 
 _UNLISTED_VERB = re.compile(
@@ -362,24 +362,24 @@ def _sure(rest: str, *, clause: bool = True) -> str:
 
     every = _SURE_ALL_HAVE.match(rest)
     if every:  # "make sure every service has an owner": a rule to require
-        return f"Require {_lower_first(every.group('subj'))} to have {every.group('obj')}"
+        return f"Require {lowered(every.group('subj'))} to have {every.group('obj')}"
     found: list[tuple[int, str]] = []  # (subject length, action): the clause's own subject is the shortest one
     done = _SURE_DONE.match(rest)
     if done and named(done.group("subj")) and (verb := _base_verb(done.group("done"))):
         # "ensure alerts are routed to the owner" -> "Route alerts to the owner"
-        found.append((len(done.group("subj")), f"{verb.capitalize()} {_lower_first(done.group('subj'))}{done.group('tail')}"))
+        found.append((len(done.group("subj")), f"{verb.capitalize()} {lowered(done.group('subj'))}{done.group('tail')}"))
     modal = _SURE_MODAL.match(rest)
     if modal and named(modal.group("subj")):
         subj, word, tail = modal.group("subj"), modal.group("modal").lower(), modal.group("rest")
         pronoun = "they" if _plural(subj) else "it"
         if word in ("can", "will", "must", "should"):
             if not re.match(r"^(?:be|have|get)\b", tail, re.I):
-                found.append((len(subj), f"Make {_lower_first(subj)} {tail}"))
+                found.append((len(subj), f"Make {lowered(subj)} {tail}"))
         elif word == "never":
-            found.append((len(subj), f"Change {_lower_first(subj)} so {pronoun} never {tail}"))
+            found.append((len(subj), f"Change {lowered(subj)} so {pronoun} never {tail}"))
         else:
             tail = re.sub(r"^not\s+", "", tail, flags=re.I)
-            found.append((len(subj), f"Change {_lower_first(subj)} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {tail}"))
+            found.append((len(subj), f"Change {lowered(subj)} so {pronoun} {'do' if pronoun == 'they' else 'does'} not {tail}"))
     does = _SURE_DOES.match(rest)
     if does and named(does.group("subj")) and not _PRONOUN_OBJECT.match(does.group("tail")) and (
         clause
@@ -389,23 +389,8 @@ def _sure(rest: str, *, clause: bool = True) -> str:
         if base in _VERBS or base + "e" in _VERBS or (does.group("suffix") == "s" and base + "s" in _VERBS):
             pronoun = "they" if _plural(does.group("subj")) else "it"
             verb = does.group("verb") + does.group("suffix")
-            found.append((len(does.group("subj")), f"Change {_lower_first(does.group('subj'))} so {pronoun} {verb}{does.group('tail')}"))
+            found.append((len(does.group("subj")), f"Change {lowered(does.group('subj'))} so {pronoun} {verb}{does.group('tail')}"))
     return min(found)[1] if found else ""
-
-
-_COMMON_HEAD = re.compile(
-    r"^(?:a|an|the|our|their|its|this|that|these|those|every|each|all|any|some|no|more|fewer|less|new|separate|"
-    r"dedicated|automatic|automated|periodic|regular|additional|extra|independent|external|internal|clear(?:er)?|"
-    r"(?:long|short|fast|slow|strict|small|big|larg|bett|clos|tight|wid|earli|high|low)er)$",
-    re.I,
-)
-
-
-def _lower_first(text: str) -> str:
-    """A phrase moved after a verb: its first word lower-cased when it is a common word ("The", "Longer"), kept when
-    it may be a name ("Kafka", "Cluster management", "static_zone")."""
-    head = text.split()[0] if text.split() else ""
-    return text[0].lower() + text[1:] if _COMMON_HEAD.match(head) else text
 
 
 def _let(p: str) -> str:

@@ -563,8 +563,14 @@ _COMMON_START = frozenset(
     "the a an this that these those there it its our their his her my your some all any each every no one two "
     "after at by to when then once during before since until while in on for with from they we he she i you "
     "three several many most both users customers people nobody someone everyone about approximately roughly nearly "
-    "around almost over under some half".split()
+    "around almost over under some half "
+    # adjectives that open a thing to add or change ("Dedicated Consul clusters", "Longer fail-static period")
+    "more fewer less new separate dedicated automatic automated periodic regular additional extra independent external "
+    "internal clear clearer longer shorter faster slower stricter smaller bigger larger better closer tighter wider "
+    "earlier higher lower".split()
 )
+"""Common words that may open a sentence or a phrase: lower-cased when the phrase moves inside a sentence, while a
+name or product keeps its capital. The one list for every first-word lower-caser (`lowered`)."""
 
 
 def _gerund_base(word: str) -> str | None:

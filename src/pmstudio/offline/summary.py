@@ -103,11 +103,6 @@ _RELATIVE = re.compile(r"\s(?:where|which|who|whom|whose|that|when|while)\s", re
 _IT_NEXT = re.compile(r"^(?:it|this|that)\s+(?P<rest>\S.*)$", re.I)
 
 
-def _lower_first(text: str) -> str:
-    """The first letter lowered when the first word is a common word ("The", "There"), not a name ("Datadog")."""
-    return lowered(text)
-
-
 def _as_cited(text: str, ids: list[str], a: Analysis) -> str:
     """`text` with its first word lowered when the cited evidence writes it in lower case ("Part of one AZ …"
     from "part of one AZ overheats"; "Etherscan" keeps its capital)."""
@@ -148,14 +143,14 @@ def _done_sentence(done: str, at: datetime | None, ids: list[str] | None = None,
     text = done.rstrip(".;:, ")
     when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
     if _ROLE_START.match(text):
-        return f"The impact was mitigated{when}, when {_lower_first(text)}"
+        return f"The impact was mitigated{when}, when {lowered(text)}"
     if text.startswith("Per "):  # "Per a responder, the LB served a valid cert"
         return f"The impact was mitigated{when}; {text[0].lower()}{text[1:]}"
     clause = as_clause(text)
     if clause is None and _ARTICLE.match(text) and has_verb(text) and not _CODE_LIKE.match(text):
         clause = text  # "The provider restarted the instance on new hardware" is already a clause
     if clause is not None and not _CODE_LIKE.match(text):
-        told = _as_cited(clause, ids, a) if a is not None and ids else _lower_first(clause)
+        told = _as_cited(clause, ids, a) if a is not None and ids else lowered(clause)
         return f"The impact was mitigated{when}, when {told}"
     return f"The impact was mitigated{when} (recorded as: {text})"
 
@@ -234,7 +229,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
             told = _as_cited(clause or told, _claim_ids(source), a)
             told = f"The impact was that {told}" if clause else f"The impact included {told}"
         magnitude, log_ids = ("", []) if counted else log_magnitude(a, start, end)
-        parts.append(sentence(f"{told.rstrip('.')}; {_lower_first(magnitude)}" if magnitude else told))
+        parts.append(sentence(f"{told.rstrip('.')}; {lowered(magnitude)}" if magnitude else told))
         ids += _claim_ids(source) + log_ids
     bounds = (_ids_at(timeline, start, timed=True), _ids_at(timeline, end, timed=True)) if start and end else ([], [])
     if start and end and end >= start and all(bounds):
@@ -255,7 +250,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         ids += _claim_ids(root.get("primary_root_cause"))
     elif trigger:
         clause = as_clause(shorten(_first(trigger), PART_LIMIT).rstrip("."))
-        parts.append(sentence(f"The incident followed {_lower_first(_first(trigger))}" if clause is None else f"It began when {_lower_first(clause)}"))
+        parts.append(sentence(f"The incident followed {lowered(_first(trigger))}" if clause is None else f"It began when {lowered(clause)}"))
         ids += _claim_ids(root.get("trigger"))
     mitigated = _dt(timeline.get("mitigated_at"))
     done = _entry_text(timeline, mitigated)
