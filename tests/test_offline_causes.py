@@ -407,3 +407,40 @@ def test_a_fact_before_an_otherwise_would_have_stays_and_the_hindsight_goes() ->
     text = root + " " + _text(factors)
     assert "no commit-confirm on these pushes" in text
     assert "would have" not in text and "should have" not in text
+
+
+def test_what_went_wrong_lists_causes_and_a_missing_safeguard_is_told_without_hindsight() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING ApiErrors 5xx=38%"),
+        ("chat.txt", 30, "ann", "rolled back the config push, errors dropping"),
+        ("notes.md", None, None, "## What went wrong"),
+        ("notes.md", None, None, "- The deploy tool restarted every host at once; nothing limited the batch size."),
+        ("notes.md", None, None, "- The feature flag code had been sitting unused since March."),
+        ("status.txt", 300, None, "Postmortem - A protection that would have stopped the change reaching every region did not exist for this configuration type."),
+        ("status.txt", 301, None, "Postmortem - The failing code path had been unused for eight months and was reached for the first time by the new flag."),
+        ("status.txt", 302, None, "Postmortem - Our monitoring ran on the same cluster and became unavailable at the same time."),
+    )
+    text = root + " " + _text(factors)
+    assert "nothing limited the batch size" in text and "unused since March" in text
+    assert "A protection to stop the change reaching every region did not exist" in text and "would have" not in text
+    assert "unused for eight months" in text
+    assert "became unavailable" in text and "became was" not in text
+
+
+def test_went_wrong_lines_stay_lessons_too() -> None:
+    from pmstudio.offline.lessons import draft_lessons
+
+    rows = [
+        ("alerts.log", 0, None, "FIRING ApiErrors 5xx=38%"),
+        ("notes.md", None, None, "## What went wrong"),
+        ("notes.md", None, None, "- The deploy tool restarted every host at once; nothing limited the batch size."),
+    ]
+    root, factors = causes(*rows)
+    assert "batch size" in root + _text(factors)
+    counters: dict[str, int] = {}
+    lines = []
+    for material, minute, actor, text in rows:
+        counters[material] = counters.get(material, 0) + 1
+        at = None if minute is None else T0 + timedelta(minutes=minute)
+        lines.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text))
+    assert "batch size" in str(draft_lessons(analyse(lines)))

@@ -34,7 +34,7 @@ from pmstudio.offline.classify import (
     UNDER_WAY,
     UNPAGED,
 )
-from pmstudio.offline.items import CAUSE_LABEL, Item
+from pmstudio.offline.items import CAUSE_LABEL, WENT_POORLY, Item
 from pmstudio.offline.phrasing import (
     capitalise_sentences,
     is_blameful,
@@ -184,12 +184,22 @@ def _score(a: Analysis, item: Item, text: str) -> float:
     return score
 
 
+def _in_cause(item: Item) -> bool:
+    """A line that sits where causes are written: under a cause or facts heading, under "What went wrong", or
+    labelled as the cause."""
+    return (
+        item.heading_tag in ("cause", "facts")
+        or bool(CAUSE_LABEL.match(item.body))
+        or (item.heading_tag == "lessons" and bool(WENT_POORLY.search(item.heading)))
+    )
+
+
 def causal_text(a: Analysis, item: Item) -> str:
     """The item's sentences that state a cause: no follow-ups, hypotheses or mitigation reports."""
     text = a.say(item, narrative=True)
     if not text:
         return ""
-    in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
+    in_cause = _in_cause(item)
     text = CAUSE_LABEL.sub("", _STATUS_LEAD.sub("", _LIST_MARK.sub("", text)))
     keep = []
     labelled = bool(CAUSE_LABEL.match(item.body) or _ROOT_LABEL.match(item.body))
@@ -417,10 +427,11 @@ def candidates(a: Analysis) -> list[Statement]:
             or item.is_title
             or item.is_meta
             or item.source in ("log", "alert")
-            or item.heading_tag in ("actions", "lessons")
+            or item.heading_tag == "actions"
+            or (item.heading_tag == "lessons" and not WENT_POORLY.search(item.heading))
         ):
-            continue
-        in_cause = item.heading_tag in ("cause", "facts") or bool(CAUSE_LABEL.match(item.body))
+            continue  # (under "What went wrong" a responder lists what made it happen or last: those stay)
+        in_cause = _in_cause(item)
         body = _FOUND.sub(" ", item.body)  # "root cause was found the same day" tells when, not what
         if not (in_cause or _causal(body)) or _not_a_cause(a, item, body) or _told_moment(a, item, body):
             continue

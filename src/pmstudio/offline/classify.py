@@ -294,7 +294,13 @@ STATED_MECHANISM = _rx(
     r"(?:needed|needs|need|required|requires|require|depended on|relied on) (?:a |an )?(?:manual|human|by-hand) "
     r"(?:step|change|action|intervention|process|execution|operation)|"
     r"(?:has|had|have) been (?:creeping|rising|growing|climbing|increasing|building|leaking)(?: up)? (?:since|for)|"
-    r"cascad(?:e|es|ed|ing))\b"
+    r"cascad(?:e|es|ed|ing)|"
+    # code or a path left unused for months, then reached for the first time
+    r"(?:had been|has been|have been|was|were|sat|lay|been) (?:sitting |lying )?(?:unused|idle|untouched|dormant|"
+    r"disabled|inactive) (?:for|since)|"
+    r"(?:reached|exercised|triggered|used|run|hit|called|executed|activated) for the first time|"
+    # a safeguard that was not there ("a protection for this config type did not exist", "no lock was in place")
+    r"(?:did(?:n['’]t| not)|does(?:n['’]t| not)) (?:yet )?exist|(?:was|were|is|are)(?:n['’]t| not) (?:yet )?in place)\b"
 )
 """A mechanism stated as a plain fact, with no causal word: a dependency ("telemetry relied on Consul"), a missing
 safeguard ("the endpoint had no rate limit", "nothing alerted on the NS records"), a property that did not hold

@@ -55,6 +55,10 @@ _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
 )
 
 
+WENT_POORLY = re.compile(r"\bwent (?:wrong|badly|poorly)\b|\bdid(?:n['’]t| not) go well\b", re.I)
+"""A "what went wrong" heading: tagged lessons, but what sits under it is also what made the incident happen or last."""
+
+
 @dataclass
 class Item:
     """One evidence line with what the drafter inferred about it."""

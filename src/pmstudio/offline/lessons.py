@@ -16,7 +16,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.impact import span_minutes
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import WENT_POORLY, Item
 from pmstudio.offline.phrasing import capitalise_sentences, past_tense
 
 MAX_EACH = 5
@@ -125,7 +125,6 @@ def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str,
 
 _LESSON_HEAD = re.compile(r"\b(?:lessons?|learn\w*|takeaways?)\b", re.I)
 _WELL_HEAD = re.compile(r"\bwent (?:well|right)\b|\bwhat worked\b", re.I)
-_POORLY_HEAD = re.compile(r"\bwent (?:wrong|badly|poorly)\b|\bdid(?:n['’]t| not) go well\b", re.I)
 
 
 def _told(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -142,7 +141,7 @@ def _told(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list
         claim = _claim(text, [item.id])
         if _WELL_HEAD.search(item.heading):
             good.append(claim)
-        elif _POORLY_HEAD.search(item.heading):
+        elif WENT_POORLY.search(item.heading):
             bad.append(claim)
         elif _LESSON_HEAD.search(item.heading):
             lessons.append(claim)

@@ -109,12 +109,39 @@ def is_blameful(text: str) -> bool:
     return bool(_BLAME.search(text) or _ACTOR_CAUSE.search(text))
 
 
+_SAFEGUARD_IF = re.compile(
+    r"\b(?P<noun>(?:protection|safeguard|check|guard(?:rail)?|limit|alert|alarm|test|canary|validation|control|"
+    r"mechanism|monitor|lock|circuit[- ]breaker|kill[- ]switch|rule|filter|gate|step|review)s?) (?:that|which) would "
+    r"(?:have )?(?P<verb>[a-z]+)\b",
+    re.I,
+)
+_SAFEGUARD_VERB = {
+    "stopped": "stop", "prevented": "prevent", "caught": "catch", "blocked": "block", "detected": "detect",
+    "limited": "limit", "alerted": "alert", "flagged": "flag", "rejected": "reject", "warned": "warn", "paged": "page",
+    "noticed": "notice", "kept": "keep", "held": "hold", "throttled": "throttle", "capped": "cap",
+    "contained": "contain", "isolated": "isolate", "halted": "halt", "paused": "pause", "denied": "deny",
+    "refused": "refuse", "spotted": "spot", "found": "find", "protected": "protect", "reduced": "reduce",
+}  # fmt: skip
+
+
+def safeguard_told(part: str) -> str:
+    """A missing safeguard told without hindsight: "a protection that would have stopped the change did not exist"
+    -> "a protection to stop the change did not exist" (the what-if names the safeguard's job, not anyone's fault)."""
+
+    def plain(m: re.Match[str]) -> str:
+        verb = _SAFEGUARD_VERB.get(m["verb"].lower())
+        return f"{m['noun']} to {verb}" if verb else m.group(0)
+
+    return _SAFEGUARD_IF.sub(plain, part)
+
+
 def blameless(text: str, *, strict: bool = True) -> str:
     """`text` without minimisers; "" when it blames anyone (strict) or nothing blameless is left.
 
     Strict mode drops the whole text when any clause blames: the rest of a blameful message is
     usually about the same person ("who pushed this?? it needed a review").
     """
+    text = safeguard_told(text)
     clauses = _SPLIT.split(text)
     if strict and any(is_blameful(c) for c in clauses):
         return ""
@@ -236,6 +263,9 @@ _REGULAR = (
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
+_TO_STATE = {"became", "becomes", "become", "stayed", "stays", "remained", "remains", "got", "gets", "seemed", "seems",
+             "went", "goes", "came", "comes", "fell", "falls", "left", "leaves", "kept", "keeps"}  # fmt: skip
+"""Verbs already telling the state ("became unavailable", "went down"): no copula goes in before the state word."""
 _AUX = (
     (re.compile(r"\bisn['’]t\b", re.I), "was not"), (re.compile(r"\baren['’]t\b", re.I), "were not"),
     (re.compile(r"\b(?:don['’]t|doesn['’]t|do not|does not)\b", re.I), "did not"),
@@ -334,7 +364,7 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
         # "shutting some nodes down": after an opening participle, "down" is a particle, not a state
-        if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES and not (
+        if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES | _TO_STATE and not (
             low == "down" and cores[0].endswith("ing")
         ):
             verb = "were" if _plural(prev) else "was"
