@@ -629,3 +629,16 @@ def test_a_recovery_begun_well_before_the_full_restoration_is_the_mitigation() -
     assert at(analyse(lines(*relapse)), "mitigated") == minute(630)
     at_once = (*rows[:2], ("chat.txt", 622, "ines", "systems beginning to recover"), rows[3])
     assert at(analyse(lines(*at_once)), "mitigated") == minute(630)  # within a quarter of an hour: one moment
+
+
+def test_a_declared_full_mitigation_with_only_a_public_post_after_it_is_the_resolution() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING WanPacketLoss: packet loss on cross-region paths"),
+        ("chat.txt", 297, "andres", "restarting the device-health automation first, traffic engineering after"),
+        ("chat.txt", 335, "andres", "both automations running again, packet loss gone. we are fully mitigated"),
+        ("status-page.txt", 347, None, "Network connectivity is fully restored. This incident is resolved."),
+    )
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(335) and at(a, "resolved") == minute(335)  # the post tells customers later
+    later = (*rows, ("chat.txt", 360, "andres", "all regions back to normal, closing out, resolved"))
+    assert at(analyse(lines(*later)), "resolved") == minute(360)  # a firm resolution after it still ends it

@@ -591,6 +591,8 @@ def _soon_back(timed: Timed, item: Item) -> bool:
 
 
 MITIGATED = re.compile(r"\bmitigat", re.I)
+FULLY_MITIGATED = re.compile(r"\b(?:fully|completely|all (?:issues|impact) (?:fully )?)\s*mitigated\b", re.I)
+"""The responders' own word that all impact has ended ("we are fully mitigated", "all issues fully mitigated")."""
 ADMINISTRATIVE = re.compile(
     r"\b(?:(?:clos(?:e|ing|ed)|resolving) (?:the |this |our )?incident|post-?mortem|write-?up|owners?)\b", re.I
 )
@@ -638,6 +640,13 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
         # … the resolution is then the statement that follows within the hour
         after_it = [p for p in pool if p[1].resolved and timedelta(0) < _at(p) - recovered.at <= SETTLE_WINDOW]
         return _earliest(after_it) or recovered
+    # "packet loss gone. we are fully mitigated" with nothing after it but a public post: the impact ended there,
+    # the later "fully restored" on the status page tells customers
+    whole = [
+        p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
+    ]  # fmt: skip
+    if whole and not firm:
+        return _latest(whole)
     last_firm = _latest(firm)
     if last_firm is not None and last_firm.at is not None:
         settle = [p for p in weak if timedelta(0) <= _at(p) - last_firm.at <= SETTLE_WINDOW]
