@@ -366,6 +366,19 @@ def test_the_impact_window_the_responders_state_names_the_impact_start() -> None
     assert at(a, "started") == minute(3)
 
 
+def test_a_log_line_written_at_info_level_does_not_start_the_impact() -> None:
+    a = analyse(lines(
+        ("netsec.txt", 0, "ines", "the host firewall policy update is propagating through the fleet"),
+        ("dns.log", 5, None, "dns-res-01 resolverd[2211]: INFO qps=41200 servfail=0.1%"),
+        ("dns.log", 9, None, "dns-res-01 resolverd[2211]: WARN qps=186400 worker queue saturated"),
+        ("dns.log", 10, None, "dns-res-01 resolverd[2211]: ERROR query timeout backlog 92% full, dropping queries"),
+        ("alerts.txt", 11, None, "FIRING PaymentsAuthSuccessRate: scope=all-regions severity=page"),
+    ))  # fmt: skip
+    # "servfail" in a line its program logs as routine work is no failure: impact starts at the first ERROR
+    assert at(a, "detected") == minute(11)
+    assert at(a, "started") == minute(10)
+
+
 def test_a_stated_window_reads_bare_times_as_the_line_was_written_and_a_trailing_zone_for_both_ends() -> None:
     from pmstudio.offline.items import build_items
     from pmstudio.offline.milestones import stated_start
@@ -387,6 +400,9 @@ def test_a_stated_window_reads_bare_times_as_the_line_was_written_and_a_trailing
     assert start("impact 4:06 pm – 4:38 pm", T0.replace(hour=17), None) == T0.replace(hour=16, minute=6)
     # what was lost, not when: "changes made between 17:20 and 23:25" is a data window
     assert start("DB changes made between 17:20 and 23:25 (about 6 hours) were lost", T0.replace(hour=23, minute=50), None) is None
+    # ... but a data word elsewhere in the line names no span: impact from 11:44, what customers could not do after it
+    said = "Dashboard and API unavailable from 11:44 until 17:57 UTC (about 6 hours); customers could not change their configurations"
+    assert start(said, T0.replace(hour=11, minute=44), "11:44") == T0.replace(hour=11, minute=44)
     # a window still to come is a plan
     assert start("maintenance 22:00-23:00 tonight, some downtime expected", T0.replace(hour=15), None) is None
     # a window of actions, not of impact

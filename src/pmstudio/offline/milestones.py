@@ -9,7 +9,7 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
 - impact start: the start of an impact window the responders state ("slow publishing lasted 20:13-21:00", "went
   unnoticed from 2019-07-25 to 2020-02-29"), when a line is dated there; else the first failure before detection.
   Machine evidence (logs, alerts) is trusted as
-  is; when the first failure is a human report, a change shortly before it (a deploy, a push, a
+  is, apart from a log line written at a routine level (INFO, DEBUG); when the first failure is a human report, a change shortly before it (a deploy, a push, a
   published update) is taken as the start instead. When the detecting alert names a cause rather than
   a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection;
   without one either, a detection that is itself a symptom ("vault latency alarm paged me").
@@ -152,6 +152,9 @@ DAY_WINDOW = re.compile(
 """A window of days as written: "from 2019-07-25 to 2020-02-29", "exposure window 2023-03-03 to 2024-06-21"."""
 _DATA_WINDOW = re.compile(r"\b(?:data|changes?|writes?|written|made|created|commits?)\b", re.I)
 """A span of data ("DB changes made between 17:20 and 23:25 were lost") is what was lost, not when impact was."""
+DATA_REACH = 40
+"""How far before a window its data noun stands ("changes made between 17:20 and 23:25"): a data word elsewhere in
+the line ("... unavailable from 11:44 until 17:57; customers could not change their configurations") names no span."""
 _WRITTEN = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")
 
 
@@ -167,10 +170,10 @@ def stated_start(item: Item) -> datetime | None:
     secure connections failed from 12:00 to 13:40 GMT, 100 minutes", "impact 18:42 to 19:20"), in UTC. A bare time
     is read as the line's own time was written; a zone after the window's end applies to its start too. A window
     still to come is a plan: None."""
-    if item.at is None or item.date_only or not _impact_window(item):
+    if item.at is None or item.date_only:
         return None
     m = WINDOW.search(item.body)
-    if m is None:
+    if m is None or not _impact_window(item, m.start()):
         return None
     zone = m.group("az") or m.group("bz")
     if zone:
@@ -187,10 +190,10 @@ def stated_start(item: Item) -> datetime | None:
     return start - timedelta(days=1) if end < start and end <= item.at else None
 
 
-def _impact_window(item: Item) -> bool:
-    """The line tells of impact over a window (not of data written in it, not of actions)."""
+def _impact_window(item: Item, start: int) -> bool:
+    """The line tells of impact over the window written at `start` (not of data written in it, not of actions)."""
     text = item.body
-    if item.source in ("log", "alert") or _DATA_WINDOW.search(text):
+    if item.source in ("log", "alert") or _DATA_WINDOW.search(text[max(0, start - DATA_REACH) : start]):
         return False
     return bool(find_durations(text) or _WINDOW_WORDS.search(text) or FAIL_STRONG.search(text) or FAIL_WEAK.search(text))
 
@@ -198,10 +201,8 @@ def _impact_window(item: Item) -> bool:
 def stated_start_day(item: Item) -> date | None:
     """The first day of an impact window of days a line states ("went unnoticed from 2019-07-25 to 2020-02-29",
     "exposure window 2023-03-03 to 2024-06-21"); the line needs no time of its own."""
-    if not _impact_window(item):
-        return None
     m = DAY_WINDOW.search(item.body)
-    if m is None:
+    if m is None or not _impact_window(item, m.start()):
         return None
     try:
         first, last = date.fromisoformat(m["a"]), date.fromisoformat(m["b"])
@@ -237,6 +238,11 @@ def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
     return None
 
 
+ROUTINE_LEVEL = re.compile(r"(?<![\w-])(?:INFO|DEBUG|TRACE|NOTICE)(?![\w-])")
+"""A log level that is no failure, as programs write it: a line logged at INFO ("INFO qps=41200 servfail=0.1%") tells
+of normal work, so it does not start the impact whatever words it holds."""
+
+
 def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
     """Impact start (see the module's doc). `told` are all timed lines, recaps too: the responders' own statement
     of the impact window ("slow publishing lasted 20:13-21:00") names its start before any other rule."""
@@ -257,6 +263,7 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
         and not p[1].hypothesis
         and not p[1].mitigation
         and p[0].source != "status"
+        and not (p[0].source == "log" and ROUTINE_LEVEL.search(p[0].body))
         and limit - _at(p) <= FAILURE_WINDOW
     ]
     changes = [p for p in before if p[1].change and not p[1].hypothesis and limit - _at(p) <= CHANGE_WINDOW]
