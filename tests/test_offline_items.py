@@ -258,6 +258,9 @@ def test_a_team_the_responders_only_talked_to_does_not_own_the_follow_ups() -> N
     assert _owner(given) == "payments team"
     assigned = chat + [EvidenceLine(id="notes.md:2", at=None, actor=None, text="Owner: payments team")]
     assert _owner(assigned) == "payments team"
+    # a team's name never reaches back over the end of the sentence before it
+    told = chat + [EvidenceLine(id="chat.txt:7", at=t, actor="Ana", text="keep load off the shard so it can catch up. API team is on it")]
+    assert _owner(told) == "API team"
 
 
 @pytest.mark.parametrize(
@@ -353,6 +356,8 @@ def test_a_list_items_capital_is_dropped_after_add_only_for_a_word_the_notes_wri
         ("Our automatic failover did not detect this partial failure, since the host kept passing its health checks.",
          "Make the automatic failover detect this partial failure"),
         ("The deploy tool could not roll back the change because it depended on authz.", "Make the deploy tool roll back the change"),
+        ("Service Health Dashboard tooling did not fail over to the standby region because of the congestion;",
+         "Make Service Health Dashboard tooling fail over to the standby region"),  # a name keeps its capital
         ("We could not reach the carrier's support line for an hour.", ""),  # people, not a system
         ("The on-call engineer could not log in to the console.", ""),
         ("The check did not catch it.", ""),  # what it missed, this sentence does not say
@@ -456,3 +461,15 @@ def test_list_pieces_that_only_go_on_with_the_one_before_stay_with_it() -> None:
     assert "Remove dependencies on the core sites for control plane configuration and move them to the edge network" in titles
     assert "Add stronger review of contract deployments, including external audits" in titles
     assert not any(t.lower().startswith(("move them", "add including")) or "procedure" in t for t in titles), titles
+
+
+def test_below_the_minimum_the_factors_no_item_addresses_get_one_first() -> None:
+    notes = "\n".join(["# Notes", "", "## Follow-ups", "- add an alert on replica lag", "- add a size limit to the upload endpoint"])
+    factors = [
+        {"id": "CF1", "title": "Lag", "description": "Nothing alerted on replica lag.", "evidence": ["notes.md:4"]},
+        {"id": "CF2", "title": "Uploads", "description": "The upload endpoint had no size limit.", "evidence": ["notes.md:5"]},
+        {"id": "CF3", "title": "Config", "description": "A config change removed the connection limit.", "evidence": ["notes.md:5"]},
+    ]
+    items = _actions(notes, factors)
+    # CF1 and CF2 have their items: the slot below the minimum goes to CF3, which had none
+    assert any(i["factor_ids"] == ["CF3"] for i in items), [(i["title"], i["factor_ids"]) for i in items]

@@ -81,7 +81,7 @@ _VERBS = set(
     watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
     discuss prioritise prioritize evaluate assess decommission benchmark segment tighten widen shorten deduplicate
     containerise containerize parallelise parallelize automate retest re-test cut accelerate reject persist
-    put revise expedite work disallow communicate""".split()
+    put revise expedite work disallow communicate fail""".split()
 )
 HORIZON_LEAD = re.compile(r"^(?:(?:in the )?(?:longer|long|medium|mid|short|near)[- ]term|eventually|later on)\b[:,]?\s*", re.I)
 """A follow-up opening with when it is due ("longer term a traffic management system"), not with what to do."""
@@ -558,6 +558,8 @@ def _team_names(text: str) -> list[str]:
         if _TEAM_NOUN.match(text, m.end()) or text[max(m.start() - 1, 0) : m.start()] in ("'", "’"):
             continue  # "team pods"; "the datacenter's HVAC team": another organisation's team
         words = m.group(1).split()
+        ends = [i for i, w in enumerate(words) if w[-1] in ".!?:;,"]
+        words = words[ends[-1] + 1 :] if ends else words  # "... so they can catch up. API team is on it": "API team"
         while words and words[0].lower() in _TEAM_STOP:
             words = words[1:]
         if words and all(w.lower() not in _TEAM_STOP for w in words):
@@ -755,8 +757,7 @@ def _unable(part: str) -> str:
         return ""  # "we could not reach them", "the on-call engineer could not log in": people, not a system
     if not rest or _ENDS_ON_PRONOUN.search(rest) or _TOLD.search(rest):
         return ""  # "the check did not catch it": what, this sentence does not say
-    np = _OUR.sub("the ", np)
-    return f"Make {np[0].lower()}{np[1:]} {verb}{rest}"
+    return f"Make {lowered(_OUR.sub('the ', np))} {verb}{rest}"
 
 
 def remedy(description: str) -> str:
@@ -899,7 +900,9 @@ def draft_actions(a: Analysis, root_cause: dict[str, Any]) -> dict[str, Any]:
             "factor_ids": [fid],
             "evidence": [e for e in f.get("evidence", []) if isinstance(e, str)][:3],
         })
-    wanted = factors[: max(0, MIN_ITEMS - len(items))]
+    # below MIN_ITEMS, factors no item addresses yet get one (the first factors may be addressed already)
+    open_ = [f for f in factors if str(f["id"]) not in covered and category(str(f.get("description") or ""))]
+    wanted = open_[: max(0, MIN_ITEMS - len(items))]
     if not any(it["kind"] == "prevent" for it in items):
         # a post-mortem keeps the failure from happening again: when no follow-up does, the clearest factor gets one
         clear = [f for f in factors if category(str(f.get("description") or ""))]
