@@ -444,3 +444,22 @@ def test_went_wrong_lines_stay_lessons_too() -> None:
         at = None if minute is None else T0 + timedelta(minutes=minute)
         lines.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text))
     assert "batch size" in str(draft_lessons(analyse(lines)))
+
+
+def test_a_status_post_mortem_told_in_one_paragraph_gives_its_causes_as_factors() -> None:
+    root, factors = causes(
+        ("status.txt", 10, None, "Investigating - We are investigating elevated error rates for the API in all regions."),
+        (
+            "status.txt",
+            400,
+            None,
+            "Postmortem - The outage was triggered by a configuration change to the edge fleet at 09:00 UTC. The root "
+            "cause was a malformed rule in the change that the proxy could not parse. A protection that would have "
+            "stopped the change reaching every region did not exist for this type of configuration. The code path that "
+            "failed had been unused for eight months.",
+        ),
+    )
+    assert "malformed rule" in root
+    text = _text(factors)
+    assert "did not exist for this type of configuration" in text and "unused for eight months" in text
+    assert "malformed rule" not in text

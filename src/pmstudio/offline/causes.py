@@ -196,9 +196,39 @@ def _in_cause(item: Item) -> bool:
 
 def causal_text(a: Analysis, item: Item) -> str:
     """The item's sentences that state a cause: no follow-ups, hypotheses or mitigation reports."""
+    keep = causal_parts(a, item)
+    return sentence(shorten(" ".join(keep), 320)) if keep else ""
+
+
+PARAGRAPH = 2
+PARAGRAPH_WORDS = 16
+"""A written account (notes, a ticket, a status post) of at least PARAGRAPH_WORDS words with PARAGRAPH causal
+sentences in one line is a paragraph: each cause in it is a statement of its own (a status post-mortem often tells
+trigger, root cause and latent conditions in one update)."""
+_STATEMENT_WORDS = 6
+
+
+def _paragraph_statements(a: Analysis, item: Item, parts: list[str]) -> list[str]:
+    """The statements of one paragraph: each sentence that states a cause opens one, the sentences after it that
+    only elaborate go with it (and those before the first cause go with the first)."""
+    groups: list[list[str]] = []
+    lead: list[str] = []
+    for part in parts:
+        if (_causal(part) or _ROOT.search(part)) and (len(part.split()) >= _STATEMENT_WORDS or not groups):
+            groups.append([*lead, part])
+            lead = []
+        elif groups:
+            groups[-1].append(part)
+        else:
+            lead.append(part)
+    return [sentence(shorten(" ".join(g), 320)) for g in groups]
+
+
+def causal_parts(a: Analysis, item: Item) -> list[str]:
+    """The sentences of `causal_text`, in order ([] when the item states no cause)."""
     text = a.say(item, narrative=True)
     if not text:
-        return ""
+        return []
     in_cause = _in_cause(item)
     text = CAUSE_LABEL.sub("", _STATUS_LEAD.sub("", _LIST_MARK.sub("", text)))
     keep = []
@@ -232,8 +262,8 @@ def causal_text(a: Analysis, item: Item) -> str:
         if part:
             keep.append(part)
     if not keep or not causal:
-        return ""
-    return sentence(shorten(" ".join(keep), 320))
+        return []
+    return keep
 
 
 _SYMPTOM = re.compile(
@@ -437,12 +467,19 @@ def candidates(a: Analysis) -> list[Statement]:
             continue
         if item.heading_tag == "impact" and not _ROOT.search(body):
             continue  # under "Impact", "response times were elevated; some alerts did not evaluate" is what it hit
-        text = causal_text(a, item)
-        if not text:
+        parts = causal_parts(a, item)
+        if not parts:
             continue
-        score = _score(a, item, text)
-        if score > 1.0:
-            out.append(Statement(item=item, text=text, score=score))
+        causal_count = sum(1 for p in parts if _causal(p) or _ROOT.search(p))
+        paragraph = causal_count >= PARAGRAPH and sum(len(p.split()) for p in parts) >= PARAGRAPH_WORDS
+        if item.source in ("notes", "ticket", "status") and paragraph:
+            texts = _paragraph_statements(a, item, parts)
+        else:
+            texts = [sentence(shorten(" ".join(parts), 320))]
+        for text in texts:
+            score = _score(a, item, text)
+            if score > 1.0:
+                out.append(Statement(item=item, text=text, score=score))
     return sorted(out, key=lambda s: (-s.score, s.item.order))
 
 
@@ -655,13 +692,27 @@ _PAGING_DELAY = re.compile(
 part of the response, never the root cause."""
 
 
+def _is_trigger(s: Statement, trigger: dict[str, Any], statements_of_item: int) -> bool:
+    """Whether a statement is the trigger: from the trigger's evidence, and, when its line is a paragraph of several
+    statements, the one that tells the trigger (the other causes of that paragraph stay)."""
+    if s.item.id not in trigger["evidence"]:
+        return False
+    if statements_of_item <= 1:
+        return True
+    return fuzz.token_set_ratio(told(s.text, s.item), trigger["text"], processor=utils.default_process) >= DUPLICATE
+
+
 def draft_root_cause(a: Analysis) -> dict[str, Any]:
     """A RootCauseSection as a dict."""
     trigger = _trigger(a)
     # why a status post or blog post was late is part of telling users, not of what broke (saying nothing is a gap)
+    found = candidates(a)
+    per_item: dict[str, int] = {}
+    for s in found:
+        per_item[s.item.id] = per_item.get(s.item.id, 0) + 1
     pool = [
-        s for s in candidates(a)
-        if s.item.id not in trigger["evidence"]
+        s for s in found
+        if not _is_trigger(s, trigger, per_item[s.item.id])
         and not (_TELLING.search(s.text) and not (_SILENCE.search(s.text) or _DEPENDED.search(s.text)))
     ]  # fmt: skip
     chosen: list[Statement] = []
@@ -701,7 +752,11 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             and _mechanism_of_failure(chosen[1])
         ):
             head.append(chosen[1])
-        root = {"text": " ".join(told(s.text, s.item) for s in head), "evidence": [s.item.id for s in head]}
+        # a root cause from a paragraph is told whole, as the responders wrote it (its other causes stay factors)
+        root = {
+            "text": " ".join(told(causal_text(a, s.item) if per_item[s.item.id] > 1 else s.text, s.item) for s in head),
+            "evidence": [s.item.id for s in head],
+        }
         rest = chosen[len(head) :][:MAX_FACTORS]
         factors = []
         used_titles: set[str] = set()
