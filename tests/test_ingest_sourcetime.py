@@ -53,6 +53,10 @@ def test_syslog_defaults_to_utc_beside_chat_in_the_bundle_zone() -> None:
         ("## Timeline (times in BST)", 13),
         ("Times in PDT.", 21),
         ("# Library self-destruct, notes for the postmortem (UTC)", 14),  # a heading ending in its zone
+        # a North American zone without a season follows the date (PDT / CDT on 2019-07-20)
+        ("Times below are Pacific Time.", 21),
+        ("# Timeline (times in PT)", 21),
+        ("All times Central.", 19),
     ],
 )
 def test_in_text_declaration_sets_the_zone(header: str, hour: int) -> None:

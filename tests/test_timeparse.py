@@ -42,6 +42,10 @@ def resolve(
         ("Mon, 01 Mar 2019 14:02:11 +0000 x", utc(2019, 3, 1, 14, 2, 11)),
         ("01/Mar/2019:06:02:11 -0800 GET /", utc(2019, 3, 1, 14, 2, 11)),
         ("March 1, 2019 at 6:02 AM PST - update", utc(2019, 3, 1, 14, 2)),
+        # "PT" / "ET" name the region's zone, so the offset follows the date: PST on March 1, EDT on July 20
+        ("March 1, 2019 at 6:02 AM PT - update", utc(2019, 3, 1, 14, 2)),
+        ("July 20, 2019 10:02 AM ET - update", utc(2019, 7, 20, 14, 2)),
+        ("Jan 20, 2019 9:02 AM ET - update", utc(2019, 1, 20, 14, 2)),
         ("Mar 1, 2019 - 14:02 UTC Resolved", utc(2019, 3, 1, 14, 2)),
         ("01/Mar/19 2:02 PM Dana Smith added a comment", utc(2019, 3, 1, 14, 2)),
         ("3/1/2019 2:02 PM dana: teams export", utc(2019, 3, 1, 14, 2)),
@@ -268,3 +272,8 @@ def test_parse_timestamp(value: object, expected: datetime | None) -> None:
 def test_unknown_zone() -> None:
     with pytest.raises(ValueError, match="unknown timezone"):
         zone("Mars/Olympus_Mons")
+
+
+def test_a_lower_case_two_letter_word_after_a_time_is_no_zone() -> None:
+    stamp = find_stamp("10:44 et al. saw it first")
+    assert stamp is not None and stamp.zone is None

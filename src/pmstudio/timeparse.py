@@ -34,8 +34,16 @@ TZ_ABBREVIATIONS: dict[str, int] = {
     "EDT": -4 * _HOUR,
 }  # fmt: skip
 
+REGIONAL_ZONES: dict[str, str] = {
+    "ET": "America/New_York", "PT": "America/Los_Angeles", "CT": "America/Chicago", "MT": "America/Denver",
+}  # fmt: skip
+"""North American zone names without a season ("10:44 AM ET", "all times Eastern"): the region's IANA zone, so
+the offset follows the date (EST in winter, EDT in summer) instead of one fixed offset."""
+_TZINFOS: dict[str, int | tzinfo] = {**TZ_ABBREVIATIONS, **{k: ZoneInfo(v) for k, v in REGIONAL_ZONES.items()}}
+
 _ABBR = "|".join(sorted((k for k in TZ_ABBREVIATIONS if k != "Z"), key=len, reverse=True))
-_ZONE = rf"(?:Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z]))"
+_REGIONAL = "|".join(REGIONAL_ZONES)
+_ZONE = rf"(?:Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _AMPM = r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))"
@@ -99,7 +107,7 @@ _DEFAULT = datetime(2000, 1, 1)  # leap year, so "Feb 29" parses before the real
 @lru_cache(maxsize=8192)
 def _parse(text: str) -> datetime | None:
     try:
-        return du_parser.parse(text, default=_DEFAULT, tzinfos=TZ_ABBREVIATIONS)
+        return du_parser.parse(text, default=_DEFAULT, tzinfos=_TZINFOS)
     except (ValueError, OverflowError, TypeError):
         return None
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from pmstudio.parsers.common import iter_lines
 from pmstudio.schema import Bundle, Evidence, Finding, Material, SourceTime
-from pmstudio.timeparse import TZ_ABBREVIATIONS, zone
+from pmstudio.timeparse import REGIONAL_ZONES, TZ_ABBREVIATIONS, zone
 
 UTC_KINDS = frozenset({"log"})
 """Kinds whose zone-less times default to UTC (servers and syslog log in UTC)."""
@@ -37,7 +37,12 @@ HEAD_LINES = 15
 """A declaration counts in this many first non-blank lines (or in any heading)."""
 ZONE_SOURCES_EXPLICIT = ("override", "bundle", "declared", "given")
 
-_ZONE_WORD = r"(?P<z>[A-Z]{2,5}|[A-Z][A-Za-z_]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|UTC[+-]\d{1,2}(?::?\d{2})?|Z)"
+_REGION_WORDS = {"eastern": "ET", "pacific": "PT", "central": "CT", "mountain": "MT"}
+"""North American zones said in words ("all times Eastern", "Timezone: Pacific Time"): the season-free zone."""
+_ZONE_WORD = (
+    r"(?P<z>(?:Eastern|Pacific|Central|Mountain)(?:\s+(?:Standard\s+|Daylight\s+)?Time)?|[A-Z]{2,5}|"
+    r"[A-Z][A-Za-z_]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|UTC[+-]\d{1,2}(?::?\d{2})?|Z)"
+)
 _DECLARATIONS = (
     re.compile(r"^\s*[#>*_\-\s]*(?:time ?zone|tz)\s*[:=]\s*" + _ZONE_WORD + r"\b", re.I),
     re.compile(
@@ -65,8 +70,12 @@ class ZoneChoice:
 
 
 def zone_from_word(word: str) -> tuple[tzinfo, str] | None:
-    """An IANA name, a zone abbreviation (fixed offset: "PDT" is UTC-7) or ``UTC+2``; None if not one."""
+    """An IANA name, a zone abbreviation (fixed offset: "PDT" is UTC-7), a season-free North American zone ("ET",
+    "Pacific Time": the region's IANA zone) or ``UTC+2``; None if not one."""
     w = word.strip()
+    w = _REGION_WORDS.get(w.split()[0].lower(), w) if w else w
+    if w in REGIONAL_ZONES:
+        return zone(REGIONAL_ZONES[w]), REGIONAL_ZONES[w]
     if w.upper() in ("Z", "UTC", "GMT"):
         return UTC, "UTC"
     if w.upper() in TZ_ABBREVIATIONS:
