@@ -379,6 +379,20 @@ def test_a_log_line_written_at_info_level_does_not_start_the_impact() -> None:
     assert at(a, "started") == minute(10)
 
 
+def test_a_stated_window_with_nothing_else_at_its_start_is_started_by_the_statement_itself() -> None:
+    a = analyse(lines(
+        ("notes.md", 7, None, "Impact 09:07 to 12:58: customers with origins in one region saw high latency and failed "
+                              "connections. Better from 11:38, with intermittent latency until 12:58."),
+        ("chat.txt", 9, "ana", "egress towards that region is way up"),
+        ("chat.txt", 13, "ben", "one of those links is still the half-capacity one, the failed optic from last week"),
+        ("alerts.txt", 24, None, "FIRING EdgeInterfaceSaturated: utilisation above 95% severity=page"),
+    ))  # fmt: skip
+    # a recap whose window ends in a label colon ("to 12:58:") states the window; no other line is dated 09:07, so
+    # the statement (dated there) starts the impact, not the first failure word minutes later
+    assert at(a, "detected") == minute(24)
+    assert at(a, "started") == minute(7)
+
+
 def test_a_stated_window_reads_bare_times_as_the_line_was_written_and_a_trailing_zone_for_both_ends() -> None:
     from pmstudio.offline.items import build_items
     from pmstudio.offline.milestones import stated_start

@@ -141,7 +141,7 @@ def _detected(timed: Timed) -> Item | None:
 _ZONE = "|".join(sorted(TZ_ABBREVIATIONS, key=len, reverse=True))
 _CLOCK = r"(?P<{0}h>[01]?\d|2[0-3])[:.](?P<{0}m>[0-5]\d)(?:\s?(?P<{0}p>[ap])\.?m\.?(?![a-z]))?(?:\s?(?-i:(?P<{0}z>{1}))(?![A-Za-z]))?"
 WINDOW = re.compile(
-    rf"(?<![\d:.])(?:{_CLOCK.format('a', _ZONE)})\s*(?:-|–|—|to|until|till|through|and)\s*(?:{_CLOCK.format('b', _ZONE)})(?![\d:])",
+    rf"(?<![\d:.])(?:{_CLOCK.format('a', _ZONE)})\s*(?:-|–|—|to|until|till|through|and)\s*(?:{_CLOCK.format('b', _ZONE)})(?!\d|:\d)",
     re.I,
 )
 """A window of time as written: "20:13-21:00", "12:00 to 13:40 GMT", "4:06 pm – 4:38 pm"."""
@@ -235,6 +235,10 @@ def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
         machine = [p for p in hurt if p[0].source in ("log", "alert", "pager")]
         if there:
             return _earliest(machine) or _earliest(hurt) or _earliest(there)
+        if item.at == at and not item.date_only:
+            # nothing else is dated at that minute: the statement itself, dated at the start it tells ("Impact 16:27
+            # to 20:18: customers ..."), is the line that starts the impact
+            return item
     return None
 
 
