@@ -35,6 +35,8 @@ _URL = re.compile(r"https?://\S+")
 _ID = re.compile(r"^\[([^\]]+)\]")
 
 
+_QUERY_STRING = re.compile(r"[\w/.-]\?[\w%.-]+=\S*")
+
 def sentences(text: str) -> list[str]:
     """The sentences of a line (a split after "e.g." or an initial is joined back)."""
     out: list[str] = []
@@ -89,7 +91,7 @@ def prose_problems(md: str, bundle: Bundle) -> list[str]:
                 problems.append(f"{section}: lower-case sentence start: {s[:90]}")
         if _SPEAKER.search(text):
             problems.append(f"{section}: chat quoted after a speaker: {text[:90]}")
-        if "?" in text:
+        if "?" in _QUERY_STRING.sub(" ", text):  # a URL's query ("GET /releases?env=production") asks nothing
             problems.append(f"{section}: a question: {text[:90]}")
         for pattern, what in ((SARCASM, "sarcasm"), (BLAME, "blame"), (QUESTION, "a question")):
             hit = next((s for s in sentences(text) if pattern.search(s)), None)

@@ -545,7 +545,11 @@ _TEAM_STOP = {
 }  # fmt: skip
 _SERVICEISH = re.compile(r"(?:\.[a-z]{2,}$|-(?:service|app|api|server|platform|proxy|web|worker|cluster|gateway|db)\b)")
 _URL = re.compile(r"https?://\S+")
-_FILEISH = re.compile(r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+")
+_FILEISH = re.compile(
+    r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+|^[^.]+\.[^.]+\.[^.]+"
+)
+"""A file, a version, or a fully qualified host name ("dynamodb.us-east-1.amazonaws.com": an endpoint, three or
+more labels; "docs.rs" still names a service): none names the team that owns the follow-ups."""
 
 
 # "team pods", "team members": "team" as a modifier of another noun names no team
