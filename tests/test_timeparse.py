@@ -46,6 +46,10 @@ def resolve(
         ("March 1, 2019 at 6:02 AM PT - update", utc(2019, 3, 1, 14, 2)),
         ("July 20, 2019 10:02 AM ET - update", utc(2019, 7, 20, 14, 2)),
         ("Jan 20, 2019 9:02 AM ET - update", utc(2019, 1, 20, 14, 2)),
+        # a 12-hour clock after an ISO date: PM is twelve hours on (before, "10:02 AM PDT" lost its "AM PDT")
+        ("2019-07-20 10:02 PM EDT - update", utc(2019, 7, 21, 2, 2)),
+        ("2019-03-01 at 6:02 AM PST - update", utc(2019, 3, 1, 14, 2)),
+        ("2019/03/01 12:02 AM UTC - update", utc(2019, 3, 1, 0, 2)),
         ("Mar 1, 2019 - 14:02 UTC Resolved", utc(2019, 3, 1, 14, 2)),
         ("01/Mar/19 2:02 PM Dana Smith added a comment", utc(2019, 3, 1, 14, 2)),
         ("3/1/2019 2:02 PM dana: teams export", utc(2019, 3, 1, 14, 2)),

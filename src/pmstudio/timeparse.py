@@ -52,7 +52,7 @@ _EDGE = r"(?<![\w:.])"
 
 _ISO = re.compile(
     rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|\s+at\s+|\s+|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
-    rf"(?:\s?(?P<zone>{_ZONE}))?"
+    rf"{_TAIL}"
 )
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
 _MONTH_DAY = re.compile(
@@ -179,16 +179,23 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         if _range_end(g["zone"], g["clock"], separator):
             return _drop_zone(m, base, kind)
     if kind == "iso":
+        # a 12-hour clock after a date ("2023-09-07 10:44 PM EDT", status pages): PM is twelve hours on; an
+        # "AM"/"PM" after a 24-hour clock ("14:02 PM") says nothing and is left out
+        ampm = g.get("ampm") or ""
+        if ampm and not 1 <= int(g["clock"].split(":")[0]) <= 12:
+            ampm = ""
         raw = f"{g['date'].replace('/', '-')}T{g['clock'].replace(',', '.')}{g['zone'] or ''}"
         try:
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00")) if g["zone"] in (None, "Z") else None
+            value = (
+                datetime.fromisoformat(raw.replace("Z", "+00:00")) if g["zone"] in (None, "Z") and not ampm else None
+            )
         except ValueError:
             value = None
         if value is not None:
             naive, tz = _split_zone(value)
             return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=True, has_year=True)
-        text = f"{g['date'].replace('/', '-')} {g['clock'].replace(',', '.')} {g['zone'] or ''}".strip()
-        return _stamp(m, base, text, has_date=True, has_year=True)
+        text = f"{g['date'].replace('/', '-')} {g['clock'].replace(',', '.')} {ampm} {g['zone'] or ''}"
+        return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
     if kind == "epoch":
         number = float(g["epoch"])
         seconds = number / 1000.0 if len(g["epoch"].split(".")[0]) == 13 else number
