@@ -319,10 +319,9 @@ def _user_impact(a: Analysis, item: Item) -> bool:
     return not _COMPENSATION.search(item.body)
 
 
-_STATUS_LABEL = re.compile(
-    r"^(?:investigating|identified|monitoring|update|resolved|minor|major|partial outage|degraded performance)\s*[-–:]\s*",
-    re.I,
-)
+_STATUS_STATE = r"investigating|identified|monitoring|update|minor|major|partial outage|degraded performance"
+"""The states a status post opens with ("Investigating - ...", "Partial outage: ...")."""
+_STATUS_LABEL = re.compile(rf"^(?:{_STATUS_STATE}|resolved)\s*[-–:]\s*", re.I)
 _FIELD_LABEL = re.compile(
     r"^(?:(?:user|customer|business|functional)\s+)?(?:impact|scope|users affected|who was affected)\s*:\s*", re.I
 )
@@ -337,7 +336,7 @@ it."): no fact about the impact."""
 _FRAGMENT_END = re.compile(r"\b(?:a|an|the|of|to|for|with|and|or|in|on|at|by|from|that|were|was|is|are)\.$", re.I)
 """A sentence cut where a line wrapped ("... were not sized for a."): no sentence a claim can tell."""
 _REPORTING = re.compile(
-    r"^(?:(?:investigating|identified|monitoring|update|minor|major|partial outage|degraded performance)\s*[-–:]\s*)?"
+    rf"^(?:(?:{_STATUS_STATE})\s*[-–:]\s*)?"
     r"(?:we(?:['’]re| are| have been)? (?:currently |still )?(?:investigating|aware of|looking into|seeing|see|"
     r"observing|monitoring|experiencing)\s+(?:(?:reports?|an issue) (?:of|that|with)\s+)?)",
     re.I,
