@@ -423,6 +423,27 @@ def test_a_stated_window_reads_bare_times_as_the_line_was_written_and_a_trailing
     assert start("going through the config activations around 10:46-10:47", T0.replace(hour=11), None) is None
 
 
+def test_a_stated_window_in_a_regional_zone_is_read_in_that_zone_on_the_line_s_date() -> None:
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.milestones import stated_start
+
+    def start(text: str, at: datetime) -> datetime | None:
+        (item,) = build_items([EvidenceLine(id="notes.md:4", at=at, actor=None, text=text)])
+        return stated_start(item)
+
+    july, january = datetime(2024, 7, 9, 20, tzinfo=UTC), datetime(2024, 1, 9, 20, tzinfo=UTC)
+    # "ET" follows the date: EDT (UTC-4) in July, EST (UTC-5) in January
+    assert start("all sites down 10:44-11:18 ET (34 min)", july) == july.replace(hour=14, minute=44)
+    assert start("all sites down 10:44-11:18 ET (34 min)", january) == january.replace(hour=15, minute=44)
+    # "PT": PDT (UTC-7) in July, PST (UTC-8) in January
+    said = "From 11:47 to 11:49 PT user impact on the frontends"
+    assert start(said, july) == july.replace(hour=18, minute=47)
+    assert start(said, january) == january.replace(hour=19, minute=47)
+    # the seasonal abbreviations and offsets keep their one offset
+    assert start("all sites down 10:44-11:18 EDT (34 min)", january) == january.replace(hour=14, minute=44)
+    assert start("outage 10:44-11:18 +02:00", july) == july.replace(hour=8, minute=44)
+
+
 def test_an_alert_that_did_not_fire_is_no_page() -> None:
     from pmstudio.offline.classify import classify
     from pmstudio.offline.items import build_items

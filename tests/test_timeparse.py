@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pmstudio.parsers.clock import Clock
-from pmstudio.timeparse import find_date_marker, find_stamp, parse_timestamp, zone
+from pmstudio.timeparse import find_date_marker, find_range, find_stamp, parse_timestamp, zone
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -169,6 +169,38 @@ def test_anywhere_search_finds_a_time_inside_a_line() -> None:
 )
 def test_time_ranges(line: str, expected: datetime) -> None:
     assert resolve(line, tz="America/Los_Angeles", anywhere="any") == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "first", "last", "zone_name"),
+    [
+        ("all sites down 10:44-11:18 EDT (34 min)", (10, 44), (11, 18), "EDT"),
+        ("checkout down 10:44-11:18 ET", (10, 44), (11, 18), "America/New_York"),
+        ("from 18:26 to 19:58 PT most APIs failed", (18, 26), (19, 58), "America/Los_Angeles"),
+        ("so checkouts failed from 12:00 to 13:40 GMT, 100 minutes", (12, 0), (13, 40), "UTC"),
+        ("impact 4:06 pm – 4:38 pm", (16, 6), (16, 38), None),
+        ("changes made between 17:20 and 23:25 were lost", (17, 20), (23, 25), None),
+        ("Impact 09:07 to 12:58: customers saw errors", (9, 7), (12, 58), None),
+    ],
+)
+def test_a_range_is_read_with_its_zone_written_once(
+    line: str, first: tuple[int, int], last: tuple[int, int], zone_name: str | None
+) -> None:
+    found = find_range(line)
+    assert found is not None
+    assert (found.first.value.hour, found.first.value.minute) == first
+    assert (found.last.value.hour, found.last.value.minute) == last
+    if zone_name is None:
+        assert found.zone is None
+    else:
+        assert found.zone is not None
+        assert str(found.zone) == zone_name or found.zone.tzname(datetime(2024, 7, 1)) == zone_name
+
+
+def test_two_times_that_are_no_range_are_none() -> None:
+    assert find_range("paged at 10:44, rolled back at 11:18") is None
+    assert find_range("2019-03-01T10:44-11:18 x") is None  # an ISO time with its offset
+    assert find_range("no times here") is None
 
 
 def test_chat_midnight_carry_over() -> None:

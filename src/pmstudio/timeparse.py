@@ -127,11 +127,11 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
     return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=has_date, has_year=has_year)
 
 
-# A time range ("10:44-11:18 EDT", "21:12 to 21:39 UTC"): the zone written after the range's end is the
-# start's too, and "-11:18" right after a clock is the range's end, not a UTC offset.
-_RANGE_TAIL = re.compile(
-    rf"\s*(?:-|–|—|to|until|till|through)\s*{_CLOCK}(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I
-)
+# A time range ("10:44-11:18 EDT", "21:12 to 21:39 UTC", "between 17:20 and 23:25"): the zone written after the
+# range's end is the start's too, and "-11:18" right after a clock is the range's end, not a UTC offset.
+RANGE_GAP = r"\s*(?:-|–|—|to|until|till|through|and)\s*"
+"""What joins the two ends of a range as written ("-", "to", "until", "and" after "between")."""
+_RANGE_TAIL = re.compile(rf"{RANGE_GAP}{_CLOCK}(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
 
 
@@ -255,6 +255,34 @@ def find_stamp(line: str, *, anywhere: str = "none") -> Stamp | None:
                     best = found
                 break
     return best
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A range of two clock times as written ("10:44-11:18 EDT", "12:00 to 13:40 GMT", "4:06 pm – 4:38 pm")."""
+
+    first: Stamp
+    last: Stamp
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The range's zone: written once, after its end or after each side."""
+        return self.first.zone or self.last.zone
+
+
+_RANGE_SEP = re.compile(RANGE_GAP, re.I)
+
+
+def find_range(line: str) -> Range | None:
+    """The first range of two clock times in ``line`` (dates beside them are not read)."""
+    for m in _BARE.finditer(line):
+        first = _from_match("bare", m, 0)
+        gap = _RANGE_SEP.match(line, first.end) if first is not None else None
+        second = _BARE.match(line, gap.end()) if gap is not None else None
+        last = _from_match("bare", second, 0) if second is not None else None
+        if first is not None and last is not None:
+            return Range(first, last)
+    return None
 
 
 def find_date_marker(line: str) -> Stamp | None:

@@ -52,7 +52,7 @@ from pmstudio.offline.classify import (
     Signals,
 )
 from pmstudio.offline.items import Item
-from pmstudio.timeparse import TZ_ABBREVIATIONS
+from pmstudio.timeparse import RANGE_GAP, Stamp, find_range, find_stamp
 
 HUMAN_LAG = timedelta(minutes=60)
 FAILURE_WINDOW = timedelta(hours=24)
@@ -138,16 +138,9 @@ def _detected(timed: Timed) -> Item | None:
     return _earliest(human + noted)
 
 
-_ZONE = "|".join(sorted(TZ_ABBREVIATIONS, key=len, reverse=True))
-_CLOCK = r"(?P<{0}h>[01]?\d|2[0-3])[:.](?P<{0}m>[0-5]\d)(?:\s?(?P<{0}p>[ap])\.?m\.?(?![a-z]))?(?:\s?(?-i:(?P<{0}z>{1}))(?![A-Za-z]))?"
-WINDOW = re.compile(
-    rf"(?<![\d:.])(?:{_CLOCK.format('a', _ZONE)})\s*(?:-|–|—|to|until|till|through|and)\s*(?:{_CLOCK.format('b', _ZONE)})(?!\d|:\d)",
-    re.I,
-)
-"""A window of time as written: "20:13-21:00", "12:00 to 13:40 GMT", "4:06 pm – 4:38 pm"."""
 _WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window|exposure|unnoticed|undetected)\b", re.I)
 DAY_WINDOW = re.compile(
-    r"(?<![\d-])(?P<a>\d{4}-\d{2}-\d{2})\s*(?:-|–|—|to|until|till|through|and)\s*(?P<b>\d{4}-\d{2}-\d{2})(?![\d-])", re.I
+    rf"(?<![\d-])(?P<a>\d{{4}}-\d{{2}}-\d{{2}}){RANGE_GAP}(?P<b>\d{{4}}-\d{{2}}-\d{{2}})(?![\d-])", re.I
 )
 """A window of days as written: "from 2019-07-25 to 2020-02-29", "exposure window 2023-03-03 to 2024-06-21"."""
 _DATA_WINDOW = re.compile(r"\b(?:data|changes?|writes?|written|made|created|commits?)\b", re.I)
@@ -155,14 +148,10 @@ _DATA_WINDOW = re.compile(r"\b(?:data|changes?|writes?|written|made|created|comm
 DATA_REACH = 40
 """How far before a window its data noun stands ("changes made between 17:20 and 23:25"): a data word elsewhere in
 the line ("... unavailable from 11:44 until 17:57; customers could not change their configurations") names no span."""
-_WRITTEN = re.compile(r"(?<![\d:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)")
 
 
-def _minutes(m: re.Match[str], side: str) -> int:
-    h, pm = int(m.group(side + "h")), (m.group(side + "p") or "").lower()
-    if pm:
-        h = h % 12 + 12 * (pm == "p")
-    return h * 60 + int(m.group(side + "m"))
+def _minutes(stamp: Stamp) -> int:
+    return stamp.value.hour * 60 + stamp.value.minute
 
 
 def stated_start(item: Item) -> datetime | None:
@@ -172,17 +161,18 @@ def stated_start(item: Item) -> datetime | None:
     still to come is a plan: None."""
     if item.at is None or item.date_only:
         return None
-    m = WINDOW.search(item.body)
-    if m is None or not _impact_window(item, m.start()):
+    window = find_range(item.body)
+    if window is None or not _impact_window(item, window.first.start):
         return None
-    zone = m.group("az") or m.group("bz")
-    if zone:
-        shift = -(TZ_ABBREVIATIONS[zone.upper()] // 60)
+    if window.zone is not None:
+        # the zone's offset on the line's day: a regional zone ("PT") is PDT in summer, PST in winter
+        offset = item.at.astimezone(window.zone).utcoffset()
+        shift = -int(offset.total_seconds() // 60) if offset is not None else 0
     else:
-        written = _WRITTEN.search(item.written or "")
-        shift = item.at.hour * 60 + item.at.minute - (int(written["h"]) * 60 + int(written["m"])) if written else 0
+        written = find_stamp(item.written or "", anywhere="any")
+        shift = item.at.hour * 60 + item.at.minute - _minutes(written) if written else 0
     day = item.at.replace(hour=0, minute=0, second=0, microsecond=0)
-    start, end = (day + timedelta(minutes=(_minutes(m, side) + shift) % 1440) for side in ("a", "b"))
+    start, end = (day + timedelta(minutes=(_minutes(s) + shift) % 1440) for s in (window.first, window.last))
     if start <= item.at:
         return start
     # a window over midnight told after it ("19:00 to 00:55" at 01:10) began the day before; one still to come
