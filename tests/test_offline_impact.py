@@ -92,6 +92,16 @@ def test_an_impact_claim_drops_a_status_posts_first_person_frame() -> None:
     assert text(got, "functional_impact").startswith("Login failures affecting some customers")
 
 
+def test_an_impact_claim_drops_any_status_state_label_the_status_posts_are_recognised_by() -> None:
+    # "Verifying" is a maintenance stage, "Degraded performance" a component state; an em dash separates as a dash does
+    for label in ("Verifying - ", "Degraded performance: ", "Identified — "):
+        got = impact(
+            ("pagerduty", 0, None, "trigger_log_entry: Login error rate above 20%"),
+            ("status.txt", 10, None, f"{label}Login failures affected some customers of the EU tenant."),
+        )
+        assert text(got, "functional_impact").startswith("Login failures affected some customers"), label
+
+
 def test_the_severity_the_responders_declared_is_the_severity() -> None:
     got = impact(
         ("alerts.txt", 0, None, "FIRING PopUnreachable: pop=fra2 severity=critical"),

@@ -38,6 +38,23 @@ def test_one_cause_label_tags_notes_and_is_read_on_timed_chat() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Investigating - Logins fail for EU customers.", "status"),
+        ("Verifying: the fix is out, we are checking the EU tenant.", "status"),
+        ("Degraded performance - API latency is high in the EU.", "status"),
+        ("Partial outage: some logins fail.", "status"),
+        ("Major outage - nothing loads.", "status"),
+        ("update-rate: 40 per second", "notes"),  # no label without a space after its separator
+        ("Majority of logins fail", "notes"),
+    ],
+)
+def test_a_line_opening_with_a_status_state_is_a_status_post(text: str, source: str) -> None:
+    (item,) = build_items([EvidenceLine(id="feed.md:1", at=None, actor=None, text=text)])
+    assert item.source == source
+
+
+@pytest.mark.parametrize(
     ("phrase", "expected"),
     [
         ("can we run the nightly compaction continuously?", "Decide whether to run the nightly compaction continuously"),

@@ -34,7 +34,7 @@ from pmstudio.offline.classify import (
     UNDER_WAY,
     UNPAGED,
 )
-from pmstudio.offline.items import CAUSE_LABEL, WENT_POORLY, Item
+from pmstudio.offline.items import CAUSE_LABEL, STATUS_LABEL, WENT_POORLY, Item
 from pmstudio.offline.phrasing import (
     capitalise_sentences,
     is_blameful,
@@ -295,8 +295,7 @@ _SCOPE = re.compile(r"^\W*(?:it|this|that)(?:['’]s| is| was) (?:all|every|only
 """A sentence that tells how far the impact reached ("It's all 19 sites at once", "it was only EU customers")."""
 _NOW = re.compile(r"\b(?:now|right away|in progress|as we speak)\b", re.I)
 _STATUS_LEAD = re.compile(
-    r"^\W*(?:investigating|identified|monitoring|update|resolved|post-?mortem)\s*[-–—:]\s*"
-    r"(?:(?:summary|preliminary|final)\s+)?(?:root cause analysis\s*:\s*)?",
+    rf"^\W*{STATUS_LABEL}(?:(?:summary|preliminary|final)\s+)?(?:root cause analysis\s*:\s*)?",
     re.I,
 )
 """The stage label of a status update ("Investigating - ", "Postmortem - Summary root cause analysis: ")."""

@@ -18,7 +18,7 @@ from pmstudio.lints.completeness import MAGNITUDE_UNITS, has_magnitude
 from pmstudio.lints.quantities import find_numbers
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, DOWN_NOT_FAILING, HYPOTHESIS
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import STATUS_LABEL, Item
 from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import (
     blameless,
@@ -319,9 +319,7 @@ def _user_impact(a: Analysis, item: Item) -> bool:
     return not _COMPENSATION.search(item.body)
 
 
-_STATUS_STATE = r"investigating|identified|monitoring|update|minor|major|partial outage|degraded performance"
-"""The states a status post opens with ("Investigating - ...", "Partial outage: ...")."""
-_STATUS_LABEL = re.compile(rf"^(?:{_STATUS_STATE}|resolved)\s*[-–:]\s*", re.I)
+_STATUS_LABEL = re.compile(rf"^{STATUS_LABEL}", re.I)
 _FIELD_LABEL = re.compile(
     r"^(?:(?:user|customer|business|functional)\s+)?(?:impact|scope|users affected|who was affected)\s*:\s*", re.I
 )
@@ -336,7 +334,7 @@ it."): no fact about the impact."""
 _FRAGMENT_END = re.compile(r"\b(?:a|an|the|of|to|for|with|and|or|in|on|at|by|from|that|were|was|is|are)\.$", re.I)
 """A sentence cut where a line wrapped ("... were not sized for a."): no sentence a claim can tell."""
 _REPORTING = re.compile(
-    rf"^(?:(?:{_STATUS_STATE})\s*[-–:]\s*)?"
+    rf"^(?:{STATUS_LABEL})?"
     r"(?:we(?:['’]re| are| have been)? (?:currently |still )?(?:investigating|aware of|looking into|seeing|see|"
     r"observing|monitoring|experiencing)\s+(?:(?:reports?|an issue) (?:of|that|with)\s+)?)",
     re.I,

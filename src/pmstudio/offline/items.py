@@ -22,11 +22,16 @@ _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
     r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$", re.S
 )
-_STATUS = re.compile(
-    r"^(?P<state>investigating|identified|monitoring|resolved|update|updated|postmortem|post-incident|scheduled|"
-    r"completed|verifying|in progress|tech alert|announcement)\s*[-–—:]\s+",
-    re.I,
+STATUS_STATES = (
+    r"investigating|identified|monitoring|resolved|update|updated|post-?mortem|post-incident|scheduled|in progress|"
+    r"verifying|completed|tech alert|announcement|degraded performance|partial outage|major outage|minor|major"
 )
+"""The states a status-page post opens with: an incident's stages ("Investigating", "Identified", "Monitoring",
+"Resolved", "Update", "Postmortem"), a maintenance's ("Scheduled", "In progress", "Verifying", "Completed"), an
+announcement's, and the component states and impact levels ("Degraded performance", "Partial outage", "Major")."""
+STATUS_LABEL = rf"(?:{STATUS_STATES})\s*[-–—:]\s+"
+"""A status post's opening state label ("Investigating - ", "Partial outage: "), case-insensitive."""
+_STATUS = re.compile(rf"^{STATUS_LABEL}", re.I)
 _TICKET = re.compile(
     r"^(?:Opened|Comment|Commented|Closed|Reopened|Assigned|Reply|Replied|Note|New|Solved|Resolved|Edited|Escalated|"
     r"Update|Support|GitHub Support)\b(?: (?:by|from|to) [\w.@-]+| \([\w.@ -]+\))?\s*(?: - |: )"
