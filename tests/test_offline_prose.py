@@ -360,15 +360,21 @@ def test_responders_own_lessons_come_first_and_no_day_is_midnight() -> None:
 
 
 def test_final_polish_keeps_host_names_and_capitalises_the_rest() -> None:
-    """The drafter's last pass capitalises every sentence start of prose fields, but a syslog head or an identifier
-    ("db-primary postgres[2211]:", "change_journal") is written as the system writes it; a domain still takes one."""
+    """The drafter's last pass capitalises every sentence start of prose fields, but a syslog head, an identifier or a
+    dotted name ("db-primary postgres[2211]:", "change_journal", "docs.rs", "synapse.http.server") is written as the
+    system writes it: the one rule of `phrasing.code_start`, which `sentence` and `capitalise_sentences` follow too."""
     from pmstudio.offline.draft import _capitalised
 
     assert _capitalised({"text": "db-primary postgres[2211]: ERROR: sequence exhausted. the disk filled."}) == {
         "text": "db-primary postgres[2211]: ERROR: sequence exhausted. The disk filled."
     }
     assert _capitalised({"description": "change_journal grew for years."}) == {"description": "change_journal grew for years."}
-    assert _capitalised({"summary": "docs.rs was down."}) == {"summary": "Docs.rs was down."}
+    assert _capitalised({"summary": "docs.rs was down. the disk filled."}) == {
+        "summary": "docs.rs was down. The disk filled."
+    }
+    assert _capitalised({"text": "synapse.http.server - ERROR - join failed"}) == {
+        "text": "synapse.http.server - ERROR - join failed"
+    }
 
 
 @pytest.mark.parametrize(

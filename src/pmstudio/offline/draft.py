@@ -21,7 +21,7 @@ from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.feedback import CODE_KEYS, ID_LISTS, apply_findings
 from pmstudio.offline.impact import draft_impact, impact_severity
 from pmstudio.offline.lessons import draft_lessons
-from pmstudio.offline.phrasing import host_start
+from pmstudio.offline.phrasing import code_start
 from pmstudio.offline.summary import draft_summary
 from pmstudio.offline.supporting import draft_supporting
 from pmstudio.offline.timeline import draft_timeline
@@ -117,9 +117,9 @@ def _capitalised(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
         if key not in _PROSE_KEYS:
             return value
-        # a sentence opening with a host or identifier keeps its case ("db-primary postgres[2211]: ERROR ...")
+        # a sentence opening with code, a name or a host keeps its case ("db-primary postgres[2211]: ERROR ...")
         return _SENTENCE_START.sub(
-            lambda m: m.group(0) if host_start(value[m.start(2) :]) else m.group(1) + m.group(2).upper(), value
+            lambda m: m.group(0) if code_start(value[m.start(2) :]) else m.group(1) + m.group(2).upper(), value
         )
     if isinstance(value, list):
         return value if key in ID_LISTS else [_capitalised(v, key) for v in value]

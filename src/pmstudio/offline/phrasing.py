@@ -418,18 +418,9 @@ _SYSLOG_HEAD = re.compile(r"^[a-z][\w.-]*\s+[\w./-]+\[\d+\]:")
 """A syslog line's host and process ("db-primary postgres[2211]:"): the host name keeps its case."""
 
 
-_HOST_WORD = re.compile(r"[a-z][\w.-]*[\d_\[]")
-
-
-def host_start(text: str) -> bool:
-    """`text` opens with a host, process or identifier ("db-primary postgres[2211]:", "api-1", "change_journal"),
-    whose case a sentence start must not change (a domain such as "docs.rs" may still take a capital)."""
-    text = text.lstrip()
-    return bool(_SYSLOG_HEAD.match(text) or _HOST_WORD.match(text.split(" ", 1)[0]))
-
-
 def code_start(text: str) -> bool:
-    """`text` starts with code or a host name, whose case a sentence start must not change."""
+    """`text` opens with code, a name or a host ("docs.rs", "api-1", "change_journal", "db-primary postgres[2211]:"),
+    whose case a sentence start must not change."""
     text = text.lstrip()
     return bool(_CODE_WORD.match(text.split(" ", 1)[0]) or _SYSLOG_HEAD.match(text))
 
