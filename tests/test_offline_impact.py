@@ -102,6 +102,24 @@ def test_an_impact_claim_drops_any_status_state_label_the_status_posts_are_recog
         assert text(got, "functional_impact").startswith("Login failures affected some customers"), label
 
 
+def test_the_severity_weighs_a_scope_no_field_shows() -> None:
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Room reads failing above 10%"),
+        ("chat.txt", 2, "noor", "room pages erroring for logged-in users"),
+        ("chat.txt", 3, "ali", "same here, the room page gives a 500"),
+        ("chat.txt", 4, "noor", "reads failing on the room db replicas"),
+        ("chat.txt", 5, "ali", "support says users report room errors"),
+        ("chat.txt", 6, "noor", "room api error rate at 12%"),
+        ("chat.txt", 7, "ali", "avatars also failing to load"),
+        ("chat.txt", 30, "noor", "affected: rooms 20M to 90M, so millions of rooms. other servers are fine"),
+        ("chat.txt", 80, "noor", "index rebuilt, room reads back to normal"),
+    )
+    # a count beside an all-clear fills no field (Users Affected is screened of "... are fine"), but the severity
+    # reads it still: the scope statements are their own, unscreened read, not the claims' items
+    assert "millions" not in text(got, "users_affected")
+    assert "'millions'" in str(got["severity_rationale"])
+
+
 def test_the_severity_the_responders_declared_is_the_severity() -> None:
     got = impact(
         ("alerts.txt", 0, None, "FIRING PopUnreachable: pop=fra2 severity=critical"),

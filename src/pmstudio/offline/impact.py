@@ -674,21 +674,29 @@ def _functional_claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
 def _scope_statements(a: Analysis) -> list[Item]:
     """The statements of a count or an extent that the severity reads beside the claims shown ("every ...", "all
     ...", "N hosts ..."): the estimate weighs the scope the materials describe, not only the sentences a field
-    may show (a field leaves out a count beside no failure; the scope word in it still tells how wide it was)."""
+    may show (a field leaves out a count beside no failure; the scope word in it still tells how wide it was).
+    Not the claims' own reads, which screen out findings, steps and all-clears: "so millions of rooms. other servers
+    are fine" fills no field, yet its count still tells how wide the impact was."""
     return _statements(a, _MAGNITUDE, limit=1, user_impact=True) + _statements(
         a, _USERS, limit=2, need_number=True, user_impact=True
     )
 
 
+def _claims_severity(a: Analysis, claims: tuple[list[Item], list[Item], list[Item]]) -> tuple[str, str]:
+    """The severity estimate and its rationale from the claims' statements and the scope statements beside them."""
+    users, functional, geo = claims
+    return severity(a, _impact_texts(a, [*users, *functional, *geo, *_scope_statements(a)]))
+
+
 def impact_severity(a: Analysis) -> tuple[str, str]:
     """The severity estimate and its rationale (the same every section sees)."""
-    users, functional, geo = _claim_items(a)
-    return severity(a, _impact_texts(a, [*users, *functional, *geo, *_scope_statements(a)]))
+    return _claims_severity(a, _claim_items(a))
 
 
 def draft_impact(a: Analysis) -> dict[str, Any]:
     """An ImpactSection as a dict."""
-    users, functional_items, geo = _claim_items(a)
+    claims = _claim_items(a)
+    users, functional_items, geo = claims
     money = _statements(a, _MONEY, limit=1)
     # "paged for the ingest latency SLO burn" tells how it was detected, not what the SLA lost
     sla = [
@@ -696,7 +704,7 @@ def draft_impact(a: Analysis) -> dict[str, Any]:
         if _SLA.search(_SLO_MONITOR.sub(" ", i.body)) and not (i.source == "chat" and a.sig(i).page)
     ][:1]
     reputation = _statements(a, _REPUTATION, limit=1)
-    level, rationale = severity(a, _impact_texts(a, [*users, *functional_items, *geo, *_scope_statements(a)]))
+    level, rationale = _claims_severity(a, claims)
     return {
         "severity": level,
         "severity_rationale": rationale,
