@@ -317,7 +317,9 @@ def test_a_credit_that_is_a_guess_or_a_plan_moves_nothing() -> None:
         assert at(a, "mitigated") == minute(8)
 
 
-def test_an_action_under_way_that_nothing_completes_before_full_recovery_is_the_mitigation() -> None:
+def test_an_action_under_way_that_nothing_completes_is_mitigated_when_the_service_comes_back() -> None:
+    # golden convention (datasets/README.md): the action's completion or the service coming back, never its start
+    # [google-appengine-2012: "starting the full restart now" 18:10, "most apps serving again" 18:30]
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Orders API p99 above 5s"),
         ("chat.txt", 6, "rui", "restarted the order workers"),
@@ -325,7 +327,23 @@ def test_an_action_under_way_that_nothing_completes_before_full_recovery_is_the_
         ("db.log", 21, None, "failover initiated: primary orders-db-1 -> standby orders-db-2"),
         ("chat.txt", 48, "rui", "p99 back to normal, checkout confirmed working"),
     ))  # fmt: skip
-    assert at(a, "mitigated") == minute(20)  # not the restart that changed nothing, not the recovery itself
+    assert at(a, "mitigated") == minute(48)  # not the restart that changed nothing, not the failover's start
+
+
+def test_an_action_under_way_that_brings_the_first_regions_back_is_the_mitigation_not_a_later_told_restoration() -> None:
+    # staged recovery [optus-2023: hard reboot starts 23:30, first regions back 23:38; "network largely restored"
+    # with the devices rebooted only hours later]: the cause removed and the first stage back
+    rows = [
+        ("pagerduty", 0, None, "trigger_log_entry: Mobile data down nationwide"),
+        ("chat.txt", 30, "kim", "starting the coordinated hard reboot of the affected routers"),
+        ("chat.txt", 38, "kim", "internet services starting to come back online in the first regions"),
+        ("chat.txt", 120, "kim", "about a third of the rebooted routers stable and carrying traffic"),
+        ("chat.txt", 360, "kim", "network largely restored. around 100 devices rebooted by hand or remotely"),
+        ("chat.txt", 480, "kim", "all services restored, back to normal"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(38)
+    # without the early return, the told restoration stays the mitigation
+    assert at(analyse(lines(*rows[:2], *rows[3:])), "mitigated") == minute(360)
 
 
 def test_an_action_under_way_and_then_reported_done_is_mitigated_when_done() -> None:
@@ -569,7 +587,8 @@ def test_a_step_started_right_after_a_completed_rollback_is_recovery_not_the_mit
     assert at(a, "resolved") == minute(92)  # the status dashboard post is a communication
 
 
-def test_an_action_under_way_whose_step_is_done_while_it_goes_on_is_mitigated_when_it_began() -> None:
+def test_an_action_under_way_whose_step_is_done_while_it_goes_on_is_mitigated_when_the_service_comes_back() -> None:
+    # google-appengine-2012 as re-audited to the golden convention: 18:30 "most apps serving again", not the 18:10 start
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: app error ratio above 20% in all datacenters"),
         ("chat.txt", 30, "helen", "starting the full restart of all routers now, gradual traffic ramp-up"),
@@ -577,7 +596,7 @@ def test_an_action_under_way_whose_step_is_done_while_it_goes_on_is_mitigated_wh
         ("chat.txt", 50, "priya", "error rate dropping fast, most apps serving again"),
         ("chat.txt", 65, "helen", "ramp-up complete, back to normal operation"),
     ))  # fmt: skip
-    assert at(a, "mitigated") == minute(30)
+    assert at(a, "mitigated") == minute(50)
 
 
 def test_a_public_board_post_is_no_recovery_and_an_action_back_to_erroring_is_no_mitigation() -> None:

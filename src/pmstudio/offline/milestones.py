@@ -16,12 +16,14 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
 - trigger: a change before impact (never the first symptom itself).
 - mitigation: the responders' own "incident mitigated"; else the action a later line credits with the recovery
   ("rollback resolved it": its first completed instance, else when it got under way); else the first completed,
-  successful mitigation with its own full recovery signal; else one followed by recovery within a quarter of an
-  hour (a step done while the action goes on, "restarted, ramp-up in progress", or a partial recovery, "25% of
-  traffic restored", is neither); else an action under way that nothing completed before full recovery within the
-  hour (unless it starts right after a completed action nothing says failed: then it is that action's recovery,
-  "rollback done" then "starting server restarts"); else the first
-  completed one (when it halts the service, "issuance halted", the later act that re-enables it); else, when no
+  successful mitigation with its own full recovery signal (unless an action under way brought the service back
+  before it: that return, the first stage of a staged recovery); else one followed by recovery within a quarter of
+  an hour (a step done while the action goes on, "restarted, ramp-up in progress", or a partial recovery, "25% of
+  traffic restored", is neither); else, for an action under way that nothing completed before full recovery within
+  the hour, that recovery: the service coming back, not the action's start (unless the action starts right after a
+  completed action nothing says failed: then it is that action's recovery, "rollback done" then "starting server
+  restarts"); else the first completed one (when it halts the service, "issuance halted", the later act that
+  re-enables it); else, when no
   action is named, the first recovery. An action only named (not done, not under way before recovery) or only
   attempted in vain leaves it empty: a wrong time costs more than an empty one. So do an obligation ("it all
   has to be rebuilt") and, with nothing completed, a step done while the work goes on ("first two sites done,
@@ -402,11 +404,13 @@ def _opens_under_way(item: Item) -> bool:
 
 def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> Item | None:
     """An action reported under way ("failing over to the standby now", "rollback initiated") that nothing
-    completed after and the service fully recovered within the hour: the action is the mitigation."""
+    completed after and the service fully recovered within the hour: the mitigation is that recovery (the service
+    coming back), not the action's start."""
     ends = [
         p for p in timed
         if (p[1].recovery_full > p[1].recovery_partial or (p[1].resolved and p[1].phase != "communication"))
-        and not (p[1].hypothesis or p[1].mit_negative or p[1].followup) and p[0].source != "status"
+        and not (p[1].hypothesis or p[1].mit_negative or p[1].followup or RELAPSE.search(p[0].body))
+        and p[0].source != "status"
     ]  # fmt: skip
     end_at = [_at(p) for p in ends]  # `timed` is in time order, so are its subsets
     done_at = [_at(p) for p in ok if p[1].mit_done and not p[1].mit_progress]
@@ -434,7 +438,7 @@ def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> I
             continue
         j = bisect_right(done_at, _at(p))
         if j == len(done_at) or done_at[j] > end_at[i]:  # nothing completed between the action and the recovery
-            return item
+            return ends[i][0]
     return None
 
 
@@ -496,6 +500,12 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     if own:
         told = _earliest(own)
         assert told is not None
+        assert told.at is not None
+        # an action under way and the service coming back after it, before that told recovery ("starting the hard
+        # reboot" then "first regions coming back" hours before "network largely restored"): the first stage back
+        back = _under_way_then_recovered(timed, [p for p in ok if _at(p) < told.at])
+        if back is not None and back.at is not None and back.at < told.at:
+            return back
         return _onset_before(timed, ok, told) or told
     recoveries = sorted(
         (_at(p), p[0].order)
