@@ -346,6 +346,21 @@ def test_an_action_under_way_that_brings_the_first_regions_back_is_the_mitigatio
     assert at(analyse(lines(*rows[:2], *rows[3:])), "mitigated") == minute(360)
 
 
+def test_a_completed_action_then_the_first_group_back_within_a_quarter_hour_is_mitigated_at_that_group() -> None:
+    # staged recovery [aws-2020-11-25 kinesis: capacity removed 17:58, first servers taking traffic 18:07]
+    rows = [
+        ("pagerduty", 0, None, "trigger_log_entry: Stream API error rate above 5%"),
+        ("chat.txt", 40, "raj", "removing the new capacity from the fleet, then restarting the front-ends in small groups"),
+        ("chat.txt", 58, "raj", "new capacity removed from the fleet"),
+        ("chat.txt", 67, "raj", "first group of front-end servers restarted and taking traffic. restart pace: a few hundred servers an hour"),
+        ("chat.txt", 300, "raj", "all front-end servers back, error rates at normal. we are fully recovered"),
+    ]  # fmt: skip
+    assert at(analyse(lines(*rows)), "mitigated") == minute(67)
+    # the first group only half an hour later [google-2013: rollback done 02:15, 25% served 02:49]: the action
+    late = [*rows[:3], ("chat.txt", 90, "raj", rows[3][3]), rows[4]]
+    assert at(analyse(lines(*late)), "mitigated") == minute(58)
+
+
 def test_an_action_under_way_and_then_reported_done_is_mitigated_when_done() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Orders API p99 above 5s"),

@@ -23,7 +23,8 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   the hour, that recovery: the service coming back, not the action's start (unless the action starts right after a
   completed action nothing says failed: then it is that action's recovery, "rollback done" then "starting server
   restarts"); else the first completed one (when it halts the service, "issuance halted", the later act that
-  re-enables it); else, when no
+  re-enables it; when a step done within a quarter of an hour brings the first part back, "first group restarted
+  and taking traffic", that step: the cause removed and the first stage back); else, when no
   action is named, the first recovery. An action only named (not done, not under way before recovery) or only
   attempted in vain leaves it empty: a wrong time costs more than an empty one. So do an obligation ("it all
   has to be rebuilt") and, with nothing completed, a step done while the work goes on ("first two sites done,
@@ -442,6 +443,19 @@ def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> I
     return None
 
 
+def _first_stage(done: list[tuple[Item, Signals]], action: Item) -> Item:
+    """A staged recovery: an action done with nothing recovering after it ("new capacity removed from the fleet"),
+    when a step done within a quarter of an hour brings the first part back ("first group of servers restarted
+    and taking traffic"), is mitigated at that first stage (the cause removed and the first stage back)."""
+    assert action.at is not None
+    staged = [
+        p for p in done
+        if timedelta(0) < _at(p) - action.at <= RECOVERY_WINDOW and p[1].recovery_partial
+        and not (p[1].hypothesis or p[1].mit_negative or p[1].followup)
+    ]  # fmt: skip
+    return _earliest(staged) or action
+
+
 PAUSED = re.compile(r"\b(?:disabled|halted|paused|suspended|turned off|taken offline)\b", re.I)
 RESUMED = re.compile(r"\b(?:re-?enabled|resumed|turned back on)\b", re.I)
 
@@ -543,7 +557,7 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         resumed = [p for p in done if _at(p) > first.at and RESUMED.search(p[0].body) and not p[1].mit_progress]
         return _earliest(resumed) or first
     if first is not None:
-        return first
+        return _first_stage(done, first)
     if any(not p[1].mit_progress for p in ok):
         # an action named but neither done nor followed by recovery ("estimate: about 1 hour to repair the failed
         # units"): no time of mitigation is stated, so none is filled (a wrong time costs more than an empty one)
