@@ -12,6 +12,7 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.ingest import bundle_from_materials
 from pmstudio.offline.analysis import Analysis, analyse
 from pmstudio.offline.causes import draft_root_cause
+from pmstudio.offline.timeline import draft_timeline, iso
 from pmstudio.schema import NOT_STATED, Material
 from pmstudio.testing.factories import Row, evidence_lines
 
@@ -156,8 +157,53 @@ def test_an_alert_on_a_cause_fires_before_the_first_symptom_which_starts_the_imp
         ("chat.txt", 1, "aiko", "hosts in hall B are shutting down, thermal protection, instances down"),
         ("chat.txt", 90, "aiko", "cooling restored, instances back online"),
     ))  # fmt: skip
-    assert at(a, "detected") == minute(0)
     assert at(a, "started") == minute(1)
+    assert at(a, "detected") == minute(1)  # never before the impact: responders on the cause detect it as it starts
+
+
+def test_a_page_on_a_precursor_is_no_detection_before_the_impact_which_starts_at_the_first_symptom() -> None:
+    # the convention (datasets/README.md): detection is never before the impact start, and equals it when the
+    # responders were already on the precursor when users were hit, however long after the page that is
+    rows = [
+        ("pagerduty", 0, None, "trigger_log_entry: traffic-router load above paging threshold (dc-b)"),
+        ("chat.txt", 2, "helen", "ack. load on the dc-b routers has been creeping up since about 4am"),
+        ("chat.txt", 20, "helen", "global restart of the traffic routers started"),
+        ("pagerduty", 80, None, "trigger_log_entry: appengine app error ratio > 20% (all datacenters)"),
+        ("chat.txt", 83, "priya", "apps across all datacenters getting errors and huge latency"),
+        ("chat.txt", 300, "helen", "traffic ramp-up complete, app engine back to normal operation"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(80)
+    assert at(a, "detected") == minute(80)
+    # the page on the precursor and the restart after it stay in the timeline, before the impact
+    entries = draft_timeline(a)["entries"]
+    assert [(e["at"], e["phase"]) for e in entries[:2]] == [(iso(minute(0)), "detection"), (iso(minute(2)), "detection")]
+    assert (iso(minute(20)), "mitigation") in [(e["at"], e["phase"]) for e in entries]
+    # a page that is itself a symptom ("latency p99 above 2s") detects the impact it starts
+    symptom = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: VaultRequestLatencyHigh: Vault request latency p99 above 2s"),
+        ("chat.txt", 150, "ana", "services failing health checks in waves now"),
+    ))  # fmt: skip
+    assert at(symptom, "detected") == minute(0)
+    assert at(symptom, "started") == minute(0)
+
+
+def test_a_bots_tagged_alert_in_chat_detects_but_a_warning_does_not() -> None:
+    rows = [
+        ("chat.txt", 0, "lena", "rollout started, first production percentage taking traffic"),
+        ("chat.txt", 14, "lena", "graphs flat, no change in KV error rate so far"),
+        ("chat.txt", 43, "alertbot", "[WARN] kv-prod: share of requests answered 401 rising in the new-build slice"),
+        ("chat.txt", 56, "alertbot", "[CRITICAL] kv-prod: 401 responses on get/put/list across all namespaces"),
+        ("chat.txt", 57, "zara", "pages sites throwing 500s. access logins failing"),
+        ("chat.txt", 90, "hugo", "impact over, KV error rates back to normal"),
+    ]
+    a = analyse(lines(*rows))
+    # the critical alert detects; it names no failure word, so impact starts at the first symptom after it (and
+    # the detection with it); an error rate that did not move is no failure, so nothing started at minute 14
+    assert at(a, "started") == minute(57)
+    assert at(a, "detected") == minute(57)
+    warned = analyse(lines(*rows[:3], rows[4]))
+    assert at(warned, "detected") == minute(57)
 
 
 def test_an_all_clear_soon_after_recovery_is_the_resolution_but_closing_paperwork_is_not() -> None:

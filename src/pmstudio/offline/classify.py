@@ -60,6 +60,11 @@ DOWN_NOT_FAILING = _rx(
 )
 """'down' that is no outage: writing it down, scaling down (or scaling the cluster down), latency coming down, lag down
 to ~22 blocks."""
+STEADY = _rx(
+    r"\bno (?:change|increase|rise|uptick|spike|jump|movement|bump)s? in (?:the )?(?:[\w-]+ ){0,3}?"
+    r"(?:error|failure|timeout|5xx)(?:s| rates?)?\b"
+)
+"""A failure metric that did not move ("graphs flat, no change in KV error rate so far"): a watch, not a failure."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
@@ -67,7 +72,7 @@ EXPLICIT_START = _rx(
 )
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
 PAGED = _rx(
-    r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|firing|alert)\]|\balerts? (?:fired|firing|went off|triggered)\b|"
+    r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|firing|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|firing|went off|triggered)\b|"
     r"\balert\w* firing\b|\bfiring\b"
 )
 UNPAGED = _rx(
@@ -376,7 +381,8 @@ def classify(item: Item) -> Signals:
     zero = bool(ZERO.search(t))
     s = Signals(phase=None, score=0.0)
     s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
-    s.failure = bool(FAIL_STRONG.search(DOWN_NOT_FAILING.sub(" ", t) if "down" in t.lower() else t)) and not zero
+    told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
+    s.failure = bool(FAIL_STRONG.search(DOWN_NOT_FAILING.sub(" ", told) if "down" in t.lower() else told)) and not zero
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"

@@ -3,16 +3,20 @@
 Each milestone is an evidence item, so its time is that item's `at`: never computed or rounded.
 
 - detection: the first page (PagerDuty trigger or a "paged" message; not "no alert fired"); else the first alert
-  firing (a warning-severity alert notifies, it does not page); else the first acknowledgement, report or told
+  firing, also one a bot relays to chat with its tag ("[CRIT] ip-core: 60+ routers unreachable"; a warning-severity
+  alert, "[WARN] …", notifies, it does not page); else the first acknowledgement, report or told
   symptom of a problem; else the first human symptom report or responders' note of a report. A day without a time
   detects only when no timed line does.
 - impact start: the start of an impact window the responders state ("slow publishing lasted 20:13-21:00", "went
   unnoticed from 2019-07-25 to 2020-02-29"), when a line is dated there; else the first failure before detection.
   Machine evidence (logs, alerts) is trusted as
   is, apart from a log line written at a routine level (INFO, DEBUG); when the first failure is a human report, a change shortly before it (a deploy, a push, a
-  published update) is taken as the start instead. When the detecting alert names a cause rather than
-  a symptom, the first symptom within 15 minutes after it. Without failures, the last change before detection;
-  without one either, a detection that is itself a symptom ("vault latency alarm paged me").
+  published update) is taken as the start instead. When the detecting alert names a precursor rather than
+  a symptom ("traffic-router load above paging threshold"), the first symptom after it (within a day). Without
+  failures, the last change before detection; without one either, a detection that is itself a symptom ("vault
+  latency alarm paged me").
+- detection is never before the impact start: when the start comes after the detecting alert (responders already
+  on the precursor when users were hit), the detection is the start (datasets/README.md, "Milestone convention").
 - trigger: a change before impact (never the first symptom itself).
 - mitigation: the responders' own "incident mitigated"; else the action a later line credits with the recovery
   ("rollback resolved it": its first completed instance, else when it got under way); else the first completed,
@@ -54,7 +58,7 @@ from pmstudio.offline.classify import (
     UNDER_WAY,
     Signals,
 )
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import CAUSE_LABEL, Item
 from pmstudio.timeparse import RANGE_GAP, Stamp, find_range, find_stamp
 
 HUMAN_LAG = timedelta(minutes=60)
@@ -62,7 +66,6 @@ FAILURE_WINDOW = timedelta(hours=24)
 CHANGE_WINDOW = timedelta(hours=6)
 RECOVERY_WINDOW = timedelta(minutes=15)
 SETTLE_WINDOW = timedelta(minutes=60)
-EARLY_ALERT = timedelta(minutes=15)
 
 
 @dataclass
@@ -72,6 +75,8 @@ class Milestones:
     mitigated: Item | None = None
     resolved: Item | None = None
     trigger: Item | None = None
+    precursor: Item | None = None
+    """The page or alert the responders were already on when the impact started (the detection moves to the start)."""
 
 
 Timed = Sequence[tuple[Item, Signals]]
@@ -80,6 +85,10 @@ Timed = Sequence[tuple[Item, Signals]]
 def _at(pair: tuple[Item, Signals]) -> datetime:
     assert pair[0].at is not None
     return pair[0].at
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def _earliest(pairs: list[tuple[Item, Signals]]) -> Item | None:
@@ -275,22 +284,31 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     candidates = [i for i in (first_failure, first_explicit) if i is not None]
     if candidates:
         return min(candidates, key=lambda i: (i.at, i.order))
-    if detected.source in ("alert", "pager") and not FAIL_STRONG.search(detected.body):
-        # an alert on a cause ("cooling control fault") can fire before anyone is hurt: impact starts at the
-        # first symptom shortly after it, and the condition it names is a cause, not the start
-        soon = [
+    sig = next((p[1] for p in timed if p[0] is detected), None)
+    if (
+        sig is not None
+        and (detected.source in ("alert", "pager") or sig.page)
+        and not sig.failure_weak
+        and not FAIL_STRONG.search(detected.body)
+    ):
+        # an alert on a cause ("cooling control fault", "router load above paging threshold") can fire before anyone
+        # is hurt: impact starts at the first symptom after it, even hours later, and the condition it names is a
+        # precursor, not the start (find_milestones then moves the detection to that start)
+        later = [
             p for p in timed
-            if timedelta(0) < _at(p) - limit <= EARLY_ALERT and p[1].failure and not p[1].hypothesis
+            if timedelta(0) < _at(p) - limit <= FAILURE_WINDOW and p[1].failure and not p[1].hypothesis
             and not p[1].mitigation and p[0].source != "status"
+            # a symptom seen, not a recovery ("error rates falling") or a cause told later ("Cause: the chillers failed")
+            and not (p[1].recovery_full or p[1].recovery_partial or p[1].recovery_weak or p[1].causal or p[1].finding)
+            and not (p[0].heading_tag == "cause" or CAUSE_LABEL.match(p[0].body))
         ]  # fmt: skip
-        if soon:
-            return _earliest(soon)
+        if later:
+            return _earliest(later)
     change = _latest(changes)
     if change is not None:
         return change
     # nothing failed before it and no change led up to it: a detection that is itself a symptom ("vault latency
     # alarm paged me") is the first sign of the impact
-    sig = next((p[1] for p in timed if p[0] is detected), None)
     return detected if sig is not None and (sig.failure or sig.failure_weak) and not sig.hypothesis else None
 
 
@@ -689,11 +707,13 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     timed = [p for p in timed if not p[1].summary]  # a recap line is not the moment it is dated at
     m.detected = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
+    if m.detected and m.started and m.detected.at and m.started.at and _minute(m.detected.at) < _minute(m.started.at):
+        # detection is never before the impact: responders already on the precursor detect it as it starts (a
+        # chat line is dated to the minute, so a log line seconds later in that minute is no later)
+        m.precursor, m.detected = m.detected, m.started
     m.trigger = find_trigger(timed, m.started, m.detected)
     floor = m.detected or m.started
     m.mitigated = find_mitigated(timed, floor.at if floor else None)
     after = (m.mitigated or m.detected or m.started)
     m.resolved = find_resolved(timed, after.at if after else None)
-    if m.detected and m.started and m.detected.at and m.started.at and m.detected.at + EARLY_ALERT < m.started.at:
-        m.started = None
     return m

@@ -89,7 +89,7 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     m = a.milestones
     if item is m.started or item is m.trigger:
         return "impact_start"
-    if item is m.detected:
+    if item is m.detected or item is m.precursor:
         return "detection"
     if item is m.mitigated:
         return "mitigation"
@@ -98,7 +98,7 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     phase = sig.phase
     if item.at is None:
         return None
-    begin = m.started or m.detected
+    begin = m.precursor or m.started or m.detected  # the page on a precursor opens the timeline, as before impact
     if begin is not None and begin.at is not None and item.at < begin.at:
         if phase == "impact_start" and sig.change:
             return "impact_start"
