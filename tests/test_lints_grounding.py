@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,34 @@ def test_time_and_number_extraction() -> None:
         (38.0, True, False),
         (1500.0, False, True),
     ]
+
+
+def test_a_regional_zone_is_read_on_the_time_s_date() -> None:
+    """"ET" and "PT" have no season: their offset follows the date written with the time, else the given day."""
+    july, january = date(2024, 7, 9), date(2024, 1, 9)
+    (et_july,) = find_times("paged 2024-07-09 14:02 ET")
+    (et_january,) = find_times("paged 2024-01-09 14:02 ET")
+    assert (et_july.clock, et_july.at, et_july.zoned) == (18 * 60 + 2, datetime(2024, 7, 9, 18, 2, tzinfo=UTC), True)
+    assert (et_january.clock, et_january.at) == (19 * 60 + 2, datetime(2024, 1, 9, 19, 2, tzinfo=UTC))
+    assert [t.clock for t in find_times("paged at 14:02 PT", july)] == [21 * 60 + 2]  # PDT
+    assert [t.clock for t in find_times("paged at 14:02 PT", january)] == [22 * 60 + 2]  # PST
+    # a range is two times, its end's zone is its start's too, and "-11:18" is no UTC offset
+    window = find_times("all sites down 10:44-11:18 PT (34 min)", july)
+    assert [(t.text, t.clock, t.zoned) for t in window] == [("10:44", 17 * 60 + 44, True), ("11:18 PT", 18 * 60 + 18, True)]
+    assert [t.clock for t in find_times("from 18:26 to 19:58 PT", january)] == [2 * 60 + 26, 3 * 60 + 58]
+    assert [t.clock for t in find_times("down 10:44-11:18")] == [10 * 60 + 44, 11 * 60 + 18]
+    # lower case is no zone ("14:02 et al.")
+    assert [(t.clock, t.zoned) for t in find_times("14:02 et al.", july)] == [(14 * 60 + 2, False)]
+
+
+@pytest.mark.parametrize(("day", "utc"), [(date(2024, 7, 9), (18, 2)), (date(2024, 1, 9), (19, 2))])
+def test_an_evidence_time_in_a_regional_zone_grounds_its_utc_clock(day: date, utc: tuple[int, int]) -> None:
+    at = datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC)
+    index = EvidenceIndex([Evidence(id="notes.md:3", material="notes.md", kind="notes", line=3, at=at,
+                                    text="we were paged at 14:02 ET and rolled back")])  # fmt: skip
+    assert index.time_ok(None, utc[0] * 60 + utc[1])
+    assert index.time_ok(at.replace(hour=utc[0], minute=utc[1]), None)
+    assert not index.time_ok(None, 16 * 60 + 2)
 
 
 def test_good_draft_is_grounded() -> None:
@@ -110,6 +138,9 @@ def test_milestone_must_match_its_entries() -> None:
         ("The rollback began at 02:12 UTC.", True),
         ("The rollback began at 02:47 UTC.", False),
         ("The rollback began at 7:12 PM PDT.", True),  # = 02:12 UTC
+        ("The rollback began at 7:12 PM PT.", True),  # PT on the evidence's day (May): PDT, 02:12 UTC
+        ("The rollback began at 10:12 PM ET.", True),  # EDT in May: 02:12 UTC
+        ("The rollback began at 10:12 PM CT.", False),  # CDT: 03:12 UTC
         ("Between 02:00 and 02:20, checkout failed.", True),  # times written in the evidence text
         ("Recovery took 8 minutes.", True),  # 02:12 -> 02:20
         ("Recovery took 3 hours.", False),

@@ -247,3 +247,20 @@ def test_an_impact_sentence_never_makes_a_matching_title_miss() -> None:
                    "to send every request straight through to the primary database cluster during a busy sale.")
     pm.actions.action_items = [item]
     assert run("action_item_coverage", pm).score == 1 / 3
+
+
+@pytest.mark.parametrize(("day", "utc"), [((2024, 7, 9), (18, 2)), ((2024, 1, 9), (19, 2))])
+def test_timestamp_grounding_reads_a_regional_zone_on_the_evidence_line_s_day(
+    day: tuple[int, int, int], utc: tuple[int, int]
+) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from pmstudio.evals.metrics.times import TimeIndex
+    from pmstudio.schema import Evidence
+
+    at = datetime(*day, 23, 30, tzinfo=UTC)
+    said = Evidence(id="notes.md:3", material="notes.md", kind="notes", line=3, at=at, text="paged at 14:02 ET")
+    index = TimeIndex([said], ZoneInfo("UTC"))
+    assert index.at_ok(at.replace(hour=utc[0], minute=utc[1]))  # "14:02 ET" is EDT in July, EST in January
+    assert not index.at_ok(at.replace(hour=14, minute=2))

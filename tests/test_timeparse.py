@@ -313,3 +313,14 @@ def test_unknown_zone() -> None:
 def test_a_lower_case_two_letter_word_after_a_time_is_no_zone() -> None:
     stamp = find_stamp("10:44 et al. saw it first")
     assert stamp is not None and stamp.zone is None
+
+
+def test_find_stamps_reads_every_clock_of_a_line_and_a_range_as_two() -> None:
+    from pmstudio.timeparse import find_stamps
+
+    found = find_stamps("At 01:38 UTC, then 2019-10-21 02:05, all down 10:44-11:18 ET; not 1.2.3, 10:1 or 14:02 PM")
+    assert [(s.value.hour, s.value.minute, s.has_date) for s in found] == [
+        (1, 38, False), (2, 5, True), (10, 44, False), (11, 18, False),
+    ]  # fmt: skip
+    assert found[0].zone == UTC and found[1].zone is None
+    assert str(found[2].zone) == str(found[3].zone) == "America/New_York"

@@ -257,6 +257,23 @@ def find_stamp(line: str, *, anywhere: str = "none") -> Stamp | None:
     return best
 
 
+def find_stamps(line: str) -> list[Stamp]:
+    """Every clock time in ``line``, in order: dated the ISO way ("2019-10-21 01:38", "2019-10-21T01:38Z") or bare
+    ("01:38 UTC", "7:12 PM PDT", "14:02 ET"). A range ("10:44-11:18 ET") is two stamps, each with the zone written
+    after its end; other date forms beside a clock are not read (the clock is, bare)."""
+    out: list[Stamp] = []
+    pos = 0
+    while True:
+        found = [(m, kind) for kind, pattern in (("iso", _ISO), ("bare", _BARE)) if (m := pattern.search(line, pos))]
+        if not found:
+            return out
+        m, kind = min(found, key=lambda f: f[0].start())  # an ISO date starts before its clock
+        stamp = _from_match(kind, m, 0)
+        if stamp is not None:
+            out.append(stamp)
+        pos = stamp.end if stamp is not None else m.end()
+
+
 @dataclass(frozen=True, slots=True)
 class Range:
     """A range of two clock times as written ("10:44-11:18 EDT", "12:00 to 13:40 GMT", "4:06 pm – 4:38 pm")."""

@@ -45,7 +45,7 @@ class EvidenceIndex:
                 if t is not None:
                     points.append(t)
                     self.years.add(t.year)
-            for ref in find_times(e.text):
+            for ref in find_times(e.text, e.at.date() if e.at is not None else None):
                 self.text_clocks.add(ref.clock)
                 if ref.at is not None:
                     points.append(ref.at)
@@ -59,6 +59,8 @@ class EvidenceIndex:
             self.numbers += values
             self.ratios += [100 * a / b for a in values for b in values if b > 0 and 0 < a <= b]
         self.points = sorted(set(points))
+        self.day = self.points[len(self.points) // 2].date() if self.points else None
+        """The evidence's middle day, the day an undated time in a regional zone ("14:02 ET") is read on."""
         self.clocks = {p.hour * 60 + p.minute for p in self.points}
         self.minutes = sorted({p.timestamp() / 60 for p in self.points})
         self.number_set = set(self.numbers)
@@ -88,7 +90,7 @@ class EvidenceIndex:
         """Whether `at` (or a bare `clock`) matches one of the cited items (None when no cited item has a time)."""
         items = [self.by_id[i] for i in ids if i in self.by_id]
         times = [t for e in items for t in (e.at, e.last_at) if t is not None]
-        clocks = {ref.clock for e in items for ref in find_times(e.text)}
+        clocks = {ref.clock for e in items for ref in find_times(e.text, e.at.date() if e.at is not None else self.day)}
         if not times and not clocks:
             return None
         if at is not None:
@@ -186,7 +188,7 @@ def _text_findings(segments: list[Segment], index: EvidenceIndex) -> list[Findin
         if seg.kind != "narrative" or seg.section not in GROUNDED_SECTIONS:
             continue
         text = mask(seg.text)
-        times = find_times(text)
+        times = find_times(text, index.day)
         for t in times:
             if not index.time_ok(t.at, t.clock):
                 out.append(_f("G1-ungrounded-time", "high", seg.section, t.text,

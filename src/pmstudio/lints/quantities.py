@@ -1,7 +1,7 @@
 """Times, durations and numbers as they appear in post-mortem prose.
 
-`find_times` locates clock times ("01:38", "01:38 UTC", "2019-10-21 01:38", "2:32 PM PDT") and
-converts explicit zones to UTC (bare times in a draft are UTC by convention). `find_durations`
+`find_times` locates clock times ("01:38", "01:38 UTC", "2019-10-21 01:38", "2:32 PM PDT", "14:02 ET") with
+timeparse's one stamp reader and converts explicit zones to UTC (bare times in a draft are UTC by convention). `find_durations`
 reads "38 min", "1 h 5 min", "2 hours and 10 minutes". `find_numbers` returns the other numbers
 (counts, percentages, amounts) with time and date expressions, identifiers and versions left out.
 """
@@ -12,13 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from pmstudio.timeparse import TZ_ABBREVIATIONS
+from pmstudio.timeparse import find_stamps
 
-_ABBR = "|".join(sorted(TZ_ABBREVIATIONS, key=len, reverse=True))
-TIME = re.compile(
-    r"(?<![\d:.\w])(?:(?P<date>\d{4}-\d{2}-\d{2})(?:[ T]|,\s*))?(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d)(?:\.\d+)?)?"
-    rf"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?(?:\s?(?P<zone>(?:{_ABBR})(?![A-Za-z])|[+-]\d{{2}}:?\d{{2}}))?(?![\d:])"
-)
 DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}/\d{2}/\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b|"
@@ -48,6 +43,8 @@ class TimeRef:
     text: str
     clock: int  # minutes after midnight, UTC
     at: datetime | None  # full UTC datetime when the text carries a date
+    zoned: bool = False  # the text names its zone ("UTC", "PDT", "ET", "+02:00"); else the clock is as written
+    second: int = 0  # the seconds as written
 
 
 @dataclass(frozen=True)
@@ -60,41 +57,25 @@ class NumberRef:
     approximate: bool
 
 
-def _offset_minutes(zone: str | None) -> int:
-    if not zone:
-        return 0
-    z = zone.upper()
-    if z in TZ_ABBREVIATIONS:
-        return TZ_ABBREVIATIONS[z] // 60
-    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", zone)
-    if m:
-        sign = 1 if m.group(1) == "+" else -1
-        return sign * (int(m.group(2)) * 60 + int(m.group(3)))
-    return 0
+_NO_DAY = date(2000, 1, 1)
+"""The day a regional zone ("ET") is read on when neither the text nor the caller gives one: its standard offset."""
 
 
-def find_times(text: str) -> list[TimeRef]:
+def find_times(text: str, day: date | None = None) -> list[TimeRef]:
+    """Clock times in ``text`` with their UTC clock. A regional zone's offset follows the date ("14:02 ET" is EDT in
+    July, EST in January): the date written with the time, else ``day`` (the evidence line's), else standard time."""
     out = []
-    for m in TIME.finditer(text):
-        h, mi = int(m.group("h")), int(m.group("m"))
-        ampm = (m.group("ampm") or "").lower().replace(".", "")
-        if ampm:
-            if not 1 <= h <= 12:
-                continue
-            h = h % 12 + (12 if ampm.startswith("p") else 0)
-        local = h * 60 + mi
-        clock = (local - _offset_minutes(m.group("zone"))) % 1440
-        at = None
-        if m.group("date"):
-            try:
-                d = date.fromisoformat(m.group("date"))
-            except ValueError:
-                continue
-            naive = datetime(d.year, d.month, d.day, h, mi, int(m.group("s") or 0))
-            at = datetime.fromtimestamp(
-                naive.replace(tzinfo=UTC).timestamp() - _offset_minutes(m.group("zone")) * 60, UTC
-            )
-        out.append(TimeRef(m.start(), m.end(), m.group(0), clock, at))
+    for stamp in find_stamps(text):
+        wall = stamp.value.replace(microsecond=0)
+        if not stamp.has_date:
+            on = day or _NO_DAY
+            wall = wall.replace(year=on.year, month=on.month, day=on.day)
+        utc = wall if stamp.zone is None else wall.replace(tzinfo=stamp.zone).astimezone(UTC).replace(tzinfo=None)
+        at = utc.replace(tzinfo=UTC) if stamp.has_date else None
+        clock = utc.hour * 60 + utc.minute
+        out.append(
+            TimeRef(stamp.start, stamp.end, text[stamp.start : stamp.end], clock, at, stamp.zone is not None, wall.second)
+        )
     return out
 
 

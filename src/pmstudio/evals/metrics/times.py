@@ -7,7 +7,7 @@ from bisect import bisect_left
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pmstudio.lints.quantities import TIME, find_times
+from pmstudio.lints.quantities import find_times
 from pmstudio.schema import Evidence
 
 TIME_TOLERANCE = timedelta(seconds=60)
@@ -28,17 +28,17 @@ class TimeIndex:
         written: set[int] = set()
         dated = sorted(e.at for e in evidence if e.at is not None)
         ref_day = dated[len(dated) // 2].astimezone(tz).date() if dated else date(2000, 1, 1)
+        self.day = ref_day
+        """The evidence's middle day, the day an undated time in a regional zone ("14:02 ET") is read on."""
         for e in evidence:
             for t in (e.at, e.last_at):
                 if t is not None:
                     points.add(t)
             if e.at is not None and e.last_at is not None and e.count > 1:
                 self.ranges.append((e.at, e.last_at))
-            for ref in find_times(e.text):
+            for ref in find_times(e.text, (e.at.astimezone(tz).date() if e.at is not None else ref_day)):
                 written.add(ref.clock)
-                m = TIME.fullmatch(ref.text)
-                zoned = bool(m and m.group("zone"))
-                second = int(m.group("s") or 0) if m else 0
+                zoned, second = ref.zoned, ref.second
                 if ref.at is not None:
                     if zoned:
                         points.add(ref.at)
