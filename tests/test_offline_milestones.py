@@ -773,3 +773,39 @@ def test_a_declared_full_mitigation_with_only_a_public_post_after_it_is_the_reso
     assert at(a, "mitigated") == minute(335) and at(a, "resolved") == minute(335)  # the post tells customers later
     later = (*rows, ("chat.txt", 360, "andres", "all regions back to normal, closing out, resolved"))
     assert at(analyse(lines(*later)), "resolved") == minute(360)  # a firm resolution after it still ends it
+
+
+def test_marking_the_incident_resolved_after_recovery_is_paperwork_not_the_resolution() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING InboundTraffic: gce inbound traffic down 95% globally"),
+        ("chat.txt", 4, "ravi", "revert pushed"),
+        ("chat.txt", 18, "ravi", "inbound traffic back to normal in all regions"),
+    )
+    marked = analyse(lines(*rows, ("chat.txt", 21, "ravi", "marking the incident resolved. freeze on config pushes")))
+    assert at(marked, "resolved") == minute(18)
+    told = analyse(lines(*rows, ("chat.txt", 21, "ravi", "all clear, resolved")))
+    assert at(told, "resolved") == minute(21)  # the responders' own all-clear after a short watch still ends it
+
+
+def test_a_chat_line_telling_a_public_update_was_posted_is_a_communication_not_the_recovery() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING CoreRoutersUnreachable: 60+ edge routers unreachable"),
+        ("chat.txt", 600, "mei", "network largely restored. around 100 devices rebooted by hand or remotely"),
+        ("chat.txt", 750, "mei", "final update for today posted: network restored, apologies to customers"),
+    )
+    a = analyse(lines(*rows))
+    assert a.sig(a.timed[-1][0]).comm
+    assert at(a, "resolved") == minute(600)
+
+
+def test_without_a_told_end_of_impact_the_status_resolved_post_is_the_last_resort() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING DashAvailability: dashboard availability SLO burn rate high"),
+        ("chat.txt", 60, "tom", "reverting"),
+        ("chat.txt", 67, "tom", "revert complete. tenant-svc healthy, api 100%"),
+        ("chat.txt", 96, "priscila", "status page set to resolved"),
+        ("status-page.txt", 96, None, "Resolved - This incident has been resolved."),
+    )
+    assert at(analyse(lines(*rows)), "resolved") == minute(67)  # the completed revert, not the post
+    only_posts = (rows[0], *rows[3:])
+    assert at(analyse(lines(*only_posts)), "resolved") == minute(96)  # nothing else tells an end

@@ -637,10 +637,15 @@ MITIGATED = re.compile(r"\bmitigat", re.I)
 FULLY_MITIGATED = re.compile(r"\b(?:fully|completely|all (?:issues|impact) (?:fully )?)\s*mitigated\b", re.I)
 """The responders' own word that all impact has ended ("we are fully mitigated", "all issues fully mitigated")."""
 ADMINISTRATIVE = re.compile(
-    r"\b(?:(?:clos(?:e|ing|ed)|resolving) (?:the |this |our )?incident|post-?mortem|write-?up|owners?)\b", re.I
+    r"\b(?:(?:clos(?:e|ing|ed)|resolving) (?:the |this |our )?incident|"
+    r"mark(?:s|ed|ing)? (?:the |this |our )?incident (?:as )?(?:resolved|closed)|"
+    r"(?:status ?page|incident) (?:\w+ ){0,2}?(?:set|moved|marked|changed|updated) (?:to|as) resolved|"
+    r"post-?mortem|write-?up|owners?)\b",
+    re.I,
 )
-"""The paperwork of ending an incident ("closing the incident", "resolving the incident. thanks all"): an act on
-the record after the service came back, not the moment it did."""
+"""The paperwork of ending an incident ("closing the incident", "resolving the incident. thanks all", "marking the
+incident resolved", "status page set to resolved"): an act on the record after the service came back, not the
+moment it did."""
 
 
 def _recovered(pair: tuple[Item, Signals]) -> bool:
@@ -659,7 +664,9 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     """The last full recovery (a paging alert cleared, the page resolved, "back to normal"), or the clean-up
     that finished after it; a status-page "resolved" or "closing the incident" later on is a communication. When
     the responders call that recovery a mitigation, the resolution statement within the hour after it. Without
-    any recovery: the last firm resolution statement, else the last recovery or announcement."""
+    any recovery: the last firm resolution statement, else the last recovery, completed clean-up or resolution told
+    by the responders, and only when there is none of those the status page's "resolved" or the closing of the
+    record ("status page set to resolved", "marking the incident resolved")."""
     pool = [p for p in timed if (after is None or _at(p) >= after) and not p[1].followup and not p[1].hypothesis]
     talk = [p for p in pool if p[1].phase != "communication"]
     firm = [p for p in talk if p[1].resolved]
@@ -695,7 +702,10 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
         settle = [p for p in weak if timedelta(0) <= _at(p) - last_firm.at <= SETTLE_WINDOW]
         return _latest([*firm, *settle, *[p for p in completed if _at(p) >= last_firm.at]])
     announced = [p for p in pool if p[1].resolved]
-    return _latest([*weak, *completed, *announced])
+    # the closing or the status page's "resolved" is the end only when nothing else tells one (datasets/README.md,
+    # "Milestone convention": "Use the closing only when the source gives no end of impact")
+    told = [p for p in announced if p[0].source != "status" and not ADMINISTRATIVE.search(p[0].body)]
+    return _latest([*weak, *completed, *told]) or _latest(announced)
 
 
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
