@@ -76,6 +76,23 @@ def test_an_evidence_time_in_a_regional_zone_grounds_its_utc_clock(day: date, ut
     assert not index.time_ok(None, 16 * 60 + 2)
 
 
+def test_an_undated_zoned_time_is_on_the_line_s_wall_date_in_that_zone() -> None:
+    """A line at 07:30 UTC on 2024-03-10 is 23:30 PST on the 9th in California: its "23:20 PT" is on the 9th, still
+    PST (07:20 UTC), not on the 10th, when clocks went forward (06:20 UTC)."""
+    line_at = datetime(2024, 3, 10, 7, 30, tzinfo=UTC)
+    assert [t.clock for t in find_times("paged at 23:20 PT", line_at)] == [7 * 60 + 20]
+    assert [t.clock for t in find_times("paged at 23:20 PT", date(2024, 3, 10))] == [6 * 60 + 20]  # a day is a day
+    # the night clocks go back: the first 01:30 (PDT) is the reading, dated or not
+    (dated,) = find_times("2024-11-03 01:30 PT: failover")
+    assert dated.at == datetime(2024, 11, 3, 8, 30, tzinfo=UTC)
+    assert [t.clock for t in find_times("01:30 PT: failover", datetime(2024, 11, 3, 12, tzinfo=UTC))] == [8 * 60 + 30]
+    # the evidence index reads its lines the same way
+    index = EvidenceIndex([Evidence(id="notes.md:3", material="notes.md", kind="notes", line=3, at=line_at,
+                                    text="we were paged at 23:20 PT and rolled back")])  # fmt: skip
+    assert index.time_ok(None, 7 * 60 + 20)
+    assert not index.time_ok(None, 6 * 60 + 20)
+
+
 def test_good_draft_is_grounded() -> None:
     for name in (
         "checkout-pool-2024-05-01",

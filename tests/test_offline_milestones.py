@@ -523,6 +523,37 @@ def test_a_stated_window_in_a_regional_zone_is_read_in_that_zone_on_the_line_s_d
     assert start("outage 10:44-11:18 +02:00", july) == july.replace(hour=8, minute=44)
 
 
+def test_a_stated_window_is_read_on_the_line_s_wall_date_in_its_zone() -> None:
+    """The window's clocks are wall clocks on the line's own date in the window's zone, with that zone's offset on
+    that date and clock (not the offset at the line's UTC instant, not the line's UTC date)."""
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.milestones import stated_start
+
+    def start(text: str, at: datetime) -> datetime | None:
+        (item,) = build_items([EvidenceLine(id="notes.md:4", at=at, actor=None, text=text)])
+        return stated_start(item)
+
+    # 2024-03-10, clocks go forward in California at 02:00: a window at 01:10 PT was still PST (UTC-8), though the
+    # line (10:00 PDT) was written on summer time
+    assert start("impact 01:10 to 01:40 PT, 30 minutes", datetime(2024, 3, 10, 17, tzinfo=UTC)) == datetime(
+        2024, 3, 10, 9, 10, tzinfo=UTC
+    )
+    # an afternoon window told that evening (18:00 PDT, already the next day in UTC) is that afternoon
+    assert start("checkout down 15:00-16:30 PT, 90 minutes", datetime(2024, 7, 10, 1, tzinfo=UTC)) == datetime(
+        2024, 7, 9, 22, tzinfo=UTC
+    )
+    # a window over midnight told after it, on the new day in the zone (01:00 CET, still the old day in UTC)
+    assert start("api down 23:30 to 00:40 CET, 70 minutes", datetime(2024, 1, 10, 0, tzinfo=UTC)) == datetime(
+        2024, 1, 9, 22, 30, tzinfo=UTC
+    )
+    # ... and one over midnight in London on the night clocks go back: 23:50 BST the day before
+    assert start("outage 23:50 to 00:20 BST, 30 minutes", datetime(2024, 10, 27, 9, tzinfo=UTC)) == datetime(
+        2024, 10, 26, 22, 50, tzinfo=UTC
+    )
+    # a window later on the line's wall day is still a plan
+    assert start("maintenance 20:00-21:00 PT tonight, some downtime expected", datetime(2024, 7, 10, 1, tzinfo=UTC)) is None
+
+
 def test_an_alert_that_did_not_fire_is_no_page() -> None:
     from pmstudio.offline.classify import classify
     from pmstudio.offline.items import build_items

@@ -324,3 +324,47 @@ def test_find_stamps_reads_every_clock_of_a_line_and_a_range_as_two() -> None:
     ]  # fmt: skip
     assert found[0].zone == UTC and found[1].zone is None
     assert str(found[2].zone) == str(found[3].zone) == "America/New_York"
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "clock", "expected"),
+    [
+        # Los Angeles, 2024-03-10: 02:00 PST becomes 03:00 PDT
+        (LA, date(2024, 3, 10), "01:30", utc(2024, 3, 10, 9, 30)),  # before the change: PST
+        (LA, date(2024, 3, 10), "03:30", utc(2024, 3, 10, 10, 30)),  # after it: PDT
+        (LA, date(2024, 3, 10), "02:30", utc(2024, 3, 10, 10, 30)),  # never happens: the offset before (PST)
+        # Los Angeles, 2024-11-03: 02:00 PDT becomes 01:00 PST, so 01:30 happens twice
+        (LA, date(2024, 11, 3), "00:30", utc(2024, 11, 3, 7, 30)),
+        (LA, date(2024, 11, 3), "01:30", utc(2024, 11, 3, 8, 30)),  # the first 01:30, still PDT
+        (LA, date(2024, 11, 3), "02:30", utc(2024, 11, 3, 10, 30)),
+        # London, 2024-03-31: 01:00 GMT becomes 02:00 BST
+        (LONDON, date(2024, 3, 31), "00:30", utc(2024, 3, 31, 0, 30)),
+        (LONDON, date(2024, 3, 31), "01:30", utc(2024, 3, 31, 1, 30)),  # never happens: GMT
+        (LONDON, date(2024, 3, 31), "02:30", utc(2024, 3, 31, 1, 30)),
+        # London, 2024-10-27: 02:00 BST becomes 01:00 GMT; a clock after midnight is still the day before in UTC
+        (LONDON, date(2024, 10, 27), "00:30", utc(2024, 10, 26, 23, 30)),
+        (LONDON, date(2024, 10, 27), "01:30", utc(2024, 10, 27, 0, 30)),  # the first 01:30, still BST
+        (LONDON, date(2024, 10, 27), "02:30", utc(2024, 10, 27, 2, 30)),
+        # a fixed offset is the same every day
+        (zone("UTC"), date(2024, 3, 10), "02:30", utc(2024, 3, 10, 2, 30)),
+    ],
+)
+def test_a_wall_clock_on_a_date_in_a_zone_is_one_utc_instant_on_dst_change_days(
+    tz: ZoneInfo, day: date, clock: str, expected: datetime
+) -> None:
+    from datetime import time
+
+    from pmstudio.timeparse import wall_to_utc
+
+    assert wall_to_utc(day, time.fromisoformat(clock), tz) == expected
+    # a fold already set on the clock is not what decides: the first occurrence always
+    assert wall_to_utc(day, time.fromisoformat(clock).replace(fold=1), tz) == expected
+
+
+def test_a_structured_timestamp_on_the_night_london_puts_clocks_back_is_its_first_occurrence() -> None:
+    assert parse_timestamp("2024-10-27 01:30", LONDON) == utc(2024, 10, 27, 0, 30)
+    assert parse_timestamp("2024-10-27 02:30", LONDON) == utc(2024, 10, 27, 2, 30)
+    assert parse_timestamp("2024-03-31 00:30", LONDON) == utc(2024, 3, 31, 0, 30)

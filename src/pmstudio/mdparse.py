@@ -15,7 +15,7 @@ notes) becomes `quote` segments, which the blame lints do not read.
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC
 
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,7 @@ from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntr
 from pmstudio.lints.segments import Segment, SegmentKind, is_empty
 from pmstudio.mdsyntax import HEADING
 from pmstudio.templates import OTHER, Template, TemplateField, TemplateSection, known_sections, norm_heading
-from pmstudio.timeparse import find_stamp
+from pmstudio.timeparse import find_stamp, wall_to_utc
 
 QUOTE_HEADINGS = re.compile(r"review notes|attachments?|raw (?:logs|data)|log excerpts?|appendi(?:x|ces)\b.*")
 """Headings of material that is quoted, not written (outside any template section)."""
@@ -323,11 +323,9 @@ def _timeline_line(doc: MarkdownDoc, line: str, group: str, n: int) -> bool:
     stamp = find_stamp(line)
     if stamp is None or stamp.date_only:
         return False
-    zone = stamp.zone or UTC
-    local = stamp.value.replace(tzinfo=zone)
-    at = local.astimezone(UTC) if stamp.has_year else None
-    offset = local.utcoffset() or timedelta(0)
-    clock = int((stamp.value.hour * 60 + stamp.value.minute - offset.total_seconds() // 60) % 1440)
+    utc = wall_to_utc(stamp.value.date(), stamp.value.time(), stamp.zone or UTC)  # a bare date is a placeholder
+    at = utc if stamp.has_year else None
+    clock = utc.hour * 60 + utc.minute
     rest = re.sub(r"^(?:\*\*|__)?\s*(?:[\]|)]\s*)?(?:[-–—:|]\s*)?", "", line[stamp.end :])
     text = re.sub(r"\s*\|\s*$", "", rest).strip()
     ids = [x.strip() for c in _CITE.finditer(text) for x in c.group("ids").split(",") if x.strip()]

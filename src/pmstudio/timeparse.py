@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -99,6 +99,19 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
         raise ValueError(f"unknown timezone {name!r}") from exc
+
+
+def wall_to_utc(day: date, clock: time, zone: tzinfo) -> datetime:
+    """The wall-clock time ``clock`` on the calendar date ``day`` in ``zone``, as an aware UTC datetime.
+
+    The offset is the zone's on that wall date and time (zoneinfo: "10:44 PT" is PDT in July, PST in January; on a
+    change day, a clock before the change has the old offset and one after it the new). The two readings a DST
+    change makes possible are settled the same way every time (``fold=0``): a clock that happens twice (01:30 in
+    the hour put back) is its first occurrence, still on summer time; a clock that never happens (02:30 in the hour
+    put forward) is read with the offset before the change, as a clock not yet put forward shows it, so it lands as
+    long after the change as it is written after the change's start. A fixed offset ("+02:00", "CEST") has no
+    such day."""
+    return datetime.combine(day, clock.replace(tzinfo=None, fold=0), tzinfo=zone).astimezone(UTC)
 
 
 _DEFAULT = datetime(2000, 1, 1)  # leap year, so "Feb 29" parses before the real year is chosen
@@ -367,7 +380,7 @@ def parse_timestamp(value: object, tz: tzinfo) -> datetime | None:
                 stamp = find_stamp(text)
                 if stamp is None or not stamp.full:
                     return None
-                return stamp.value.replace(tzinfo=stamp.zone or tz).astimezone(UTC)
+                return wall_to_utc(stamp.value.date(), stamp.value.time(), stamp.zone or tz)
         else:
             return None
         if number != number or number <= 0:  # NaN or not a plausible epoch

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import TypeVar
 
 from pmstudio.lints.outline import Outline, OutlineAction, OutlineEntry, OutlineFactor
 from pmstudio.mdsyntax import HEADING
-from pmstudio.timeparse import Stamp, find_date_marker, find_stamp
+from pmstudio.timeparse import Stamp, find_date_marker, find_stamp, wall_to_utc
 
 _TIMELINE_HEADING = re.compile(
     r"\b(?:timeline|chronology|sequence of events|events timeline|time ?line|what happened|length of downtime|"
@@ -239,11 +239,9 @@ def phase_of(group: str, text: str) -> str | None:
 
 
 def _entry(stamp: Stamp, text: str, n: int, group: str, time_text: str) -> OutlineEntry:
-    zone = stamp.zone or UTC
-    local = stamp.value.replace(tzinfo=zone)
-    at = local.astimezone(UTC) if stamp.has_year else None
-    offset = local.utcoffset() or timedelta(0)
-    clock = int((stamp.value.hour * 60 + stamp.value.minute - offset.total_seconds() // 60) % 1440)
+    utc = wall_to_utc(stamp.value.date(), stamp.value.time(), stamp.zone or UTC)  # a bare date is a placeholder
+    at = utc if stamp.has_year else None
+    clock = utc.hour * 60 + utc.minute
     text = re.sub(r"\s*\|\s*$", "", text).strip()
     return OutlineEntry(
         field=f"line {n}", time_text=time_text, at=at, clock=clock, phase=phase_of(group, text),

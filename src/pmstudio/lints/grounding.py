@@ -45,7 +45,7 @@ class EvidenceIndex:
                 if t is not None:
                     points.append(t)
                     self.years.add(t.year)
-            for ref in find_times(e.text, e.at.date() if e.at is not None else None):
+            for ref in find_times(e.text, e.at):
                 self.text_clocks.add(ref.clock)
                 if ref.at is not None:
                     points.append(ref.at)
@@ -90,7 +90,7 @@ class EvidenceIndex:
         """Whether `at` (or a bare `clock`) matches one of the cited items (None when no cited item has a time)."""
         items = [self.by_id[i] for i in ids if i in self.by_id]
         times = [t for e in items for t in (e.at, e.last_at) if t is not None]
-        clocks = {ref.clock for e in items for ref in find_times(e.text, e.at.date() if e.at is not None else self.day)}
+        clocks = {ref.clock for e in items for ref in find_times(e.text, e.at or self.day)}
         if not times and not clocks:
             return None
         if at is not None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from pmstudio.timeparse import find_stamps
+from pmstudio.timeparse import find_stamps, wall_to_utc
 
 DATE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}/\d{2}/\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
@@ -61,17 +61,24 @@ _NO_DAY = date(2000, 1, 1)
 """The day a regional zone ("ET") is read on when neither the text nor the caller gives one: its standard offset."""
 
 
-def find_times(text: str, day: date | None = None) -> list[TimeRef]:
-    """Clock times in ``text`` with their UTC clock. A regional zone's offset follows the date ("14:02 ET" is EDT in
-    July, EST in January): the date written with the time, else ``day`` (the evidence line's), else standard time."""
+def find_times(text: str, on: date | datetime | None = None) -> list[TimeRef]:
+    """Clock times in ``text`` with their UTC clock (timeparse.wall_to_utc). A regional zone's offset follows the
+    date ("14:02 ET" is EDT in July, EST in January): the date written with the time, else ``on``, else standard
+    time. ``on`` is a calendar day, or an aware instant (the evidence line's) whose wall date in the time's own zone
+    is the day: a line at 07:30 UTC on the day clocks go forward in California says "23:20 PT" of the evening
+    before, on PST."""
     out = []
     for stamp in find_stamps(text):
-        wall = stamp.value.replace(microsecond=0)
-        if not stamp.has_date:
-            on = day or _NO_DAY
-            wall = wall.replace(year=on.year, month=on.month, day=on.day)
-        utc = wall if stamp.zone is None else wall.replace(tzinfo=stamp.zone).astimezone(UTC).replace(tzinfo=None)
-        at = utc.replace(tzinfo=UTC) if stamp.has_date else None
+        wall = stamp.value.time().replace(microsecond=0)
+        zone = stamp.zone or UTC  # a bare time in a draft is UTC by convention
+        if stamp.has_date:
+            day = stamp.value.date()
+        elif isinstance(on, datetime):
+            day = on.astimezone(zone).date()
+        else:
+            day = on or _NO_DAY
+        utc = wall_to_utc(day, wall, zone)
+        at = utc if stamp.has_date else None
         clock = utc.hour * 60 + utc.minute
         out.append(
             TimeRef(stamp.start, stamp.end, text[stamp.start : stamp.end], clock, at, stamp.zone is not None, wall.second)

@@ -45,7 +45,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from pmstudio.lints.quantities import find_durations
 from pmstudio.offline.classify import (
@@ -59,7 +59,7 @@ from pmstudio.offline.classify import (
     Signals,
 )
 from pmstudio.offline.items import CAUSE_LABEL, Item
-from pmstudio.timeparse import RANGE_GAP, Stamp, find_range, find_stamp
+from pmstudio.timeparse import RANGE_GAP, Stamp, find_range, find_stamp, wall_to_utc
 
 HUMAN_LAG = timedelta(minutes=60)
 FAILURE_WINDOW = timedelta(hours=24)
@@ -166,30 +166,42 @@ def _minutes(stamp: Stamp) -> int:
     return stamp.value.hour * 60 + stamp.value.minute
 
 
+def _line_zone(item: Item) -> tzinfo:
+    """The zone the line's own time was written in: the zone it names, else the fixed offset between its time as
+    written and its UTC time ("14:05" for 18:05 UTC: UTC-4), else UTC (the line was written as read)."""
+    written = find_stamp(item.written or "", anywhere="any")
+    if written is None or item.at is None:
+        return UTC
+    if written.zone is not None:
+        return written.zone
+    utc = item.at.astimezone(UTC)
+    minutes = (_minutes(written) - (utc.hour * 60 + utc.minute) + 720) % 1440 - 720
+    return timezone(timedelta(minutes=minutes))
+
+
 def stated_start(item: Item) -> datetime | None:
     """The start of an impact window a responder states ("slow publishing lasted 20:13-21:00 (47 minutes)", "so
-    secure connections failed from 12:00 to 13:40 GMT, 100 minutes", "impact 18:42 to 19:20"), in UTC. A bare time
-    is read as the line's own time was written; a zone after the window's end applies to its start too. A window
-    still to come is a plan: None."""
+    secure connections failed from 12:00 to 13:40 GMT, 100 minutes", "impact 18:42 to 19:20"), in UTC. The window's
+    clocks are wall clocks on the line's own calendar date in the window's zone (a zone after its end applies to
+    its start too), else in the zone the line's time was written in; a regional zone ("PT") takes its offset on
+    that date and clock (timeparse.wall_to_utc). A window over midnight told after it began the day before; a
+    window still to come is a plan: None."""
     if item.at is None or item.date_only:
         return None
     window = find_range(item.body)
     if window is None or not _impact_window(item, window.first.start):
         return None
-    if window.zone is not None:
-        # the zone's offset on the line's day: a regional zone ("PT") is PDT in summer, PST in winter
-        offset = item.at.astimezone(window.zone).utcoffset()
-        shift = -int(offset.total_seconds() // 60) if offset is not None else 0
-    else:
-        written = find_stamp(item.written or "", anywhere="any")
-        shift = item.at.hour * 60 + item.at.minute - _minutes(written) if written else 0
-    day = item.at.replace(hour=0, minute=0, second=0, microsecond=0)
-    start, end = (day + timedelta(minutes=(_minutes(s) + shift) % 1440) for s in (window.first, window.last))
+    zone = window.zone or _line_zone(item)
+    day = item.at.astimezone(zone).date()
+    first, last = window.first.value.time(), window.last.value.time()
+    start = wall_to_utc(day, first, zone)
     if start <= item.at:
         return start
     # a window over midnight told after it ("19:00 to 00:55" at 01:10) began the day before; one still to come
     # ("maintenance 22:00-23:00 tonight, some downtime") is a plan, not an impact
-    return start - timedelta(days=1) if end < start and end <= item.at else None
+    if last < first and wall_to_utc(day, last, zone) <= item.at:
+        return wall_to_utc(day - timedelta(days=1), first, zone)
+    return None
 
 
 def _impact_window(item: Item, start: int) -> bool:

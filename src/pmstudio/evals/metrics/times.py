@@ -4,18 +4,18 @@ clock-only times. Its own module so the metric context can build it without impo
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pmstudio.lints.quantities import find_times
 from pmstudio.schema import Evidence
+from pmstudio.timeparse import wall_to_utc
 
 TIME_TOLERANCE = timedelta(seconds=60)
 
 
 def _local(day: date, minutes: int, second: int, tz: ZoneInfo) -> datetime:
-    naive = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, second)
-    return naive.replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    return wall_to_utc(day, time(minutes // 60, minutes % 60, second), tz)
 
 
 class TimeIndex:
@@ -36,7 +36,7 @@ class TimeIndex:
                     points.add(t)
             if e.at is not None and e.last_at is not None and e.count > 1:
                 self.ranges.append((e.at, e.last_at))
-            for ref in find_times(e.text, (e.at.astimezone(tz).date() if e.at is not None else ref_day)):
+            for ref in find_times(e.text, e.at or ref_day):
                 written.add(ref.clock)
                 zoned, second = ref.zoned, ref.second
                 if ref.at is not None:
