@@ -840,3 +840,58 @@ def test_without_a_told_end_of_impact_the_status_resolved_post_is_the_last_resor
     assert at(analyse(lines(*rows)), "resolved") == minute(67)  # the completed revert, not the post
     only_posts = (rows[0], *rows[3:])
     assert at(analyse(lines(*only_posts)), "resolved") == minute(96)  # nothing else tells an end
+
+
+def test_the_main_impact_over_is_the_mitigation_and_a_later_full_mitigation_the_resolution() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING WanPacketLoss: packet loss on cross-region paths"),
+        ("chat.txt", 60, "andres", "recovery started on its own, paths coming back region by region"),
+        ("chat.txt", 117, "andres", "telemetry says nearly all devices are back, most regions and services recovered"),
+        ("chat.txt", 137, "andres", "the last network devices recovered"),
+        ("chat.txt", 297, "andres", "restarting the device-health automation first, traffic engineering after"),
+        ("chat.txt", 335, "andres", "both automations running again, packet loss gone. we are fully mitigated"),
+    )
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(117)  # the main impact over, not the declared end of all of it
+    assert at(a, "resolved") == minute(335)  # "fully mitigated": all impact over
+
+
+def test_most_customers_back_before_the_cause_is_removed_is_the_mitigation() -> None:
+    rows = (
+        ("alerts", 0, None, "FIRING ControlPlaneDown: dashboard and API 5xx above 90%"),
+        ("chat.txt", 120, "mateo", "starting DR failover of the control plane. this will be slow"),
+        ("chat.txt", 373, "mateo", "DR site is serving most of the control plane. dashboard and API back for most customers"),
+        ("chat.txt", 1296, "mateo", "facility reports power restored to the site after replacing breakers"),
+        ("chat.txt", 2400, "mateo", "all analytics and logging services back, everything operating normally"),
+    )
+    assert at(analyse(lines(*rows)), "mitigated") == minute(373)
+    # the responders' own "incident mitigated" still wins over an earlier "most back"
+    declared = (*rows[:3], ("chat.txt", 400, "mateo", "incident mitigated, all products served from DR"), *rows[3:])
+    assert at(analyse(lines(*declared)), "mitigated") == minute(400)
+
+
+def test_a_provider_telling_most_recovered_is_the_mitigation_when_no_action_is_done() -> None:
+    a = analyse(lines(
+        ("ebs.log", 0, None, "ebs-sn-c0412 ebsd[1903]: ERROR volume vol-3a1f io queue stalled (4200 ms)"),
+        ("chat.txt", 5, "ken", "customers are failing over to other zones, volumes stuck"),
+        ("status.txt", 375, None, "The vast majority of affected EBS volumes have recovered. We continue to work on the rest."),
+        ("status.txt", 710, None, "Affected load balancers have recovered. All services are operating normally."),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(375)
+
+
+def test_a_control_plane_is_no_plan() -> None:
+    from pmstudio.offline.milestones import PLAN
+
+    assert not PLAN.search("DR site is serving most of the control plane")
+    assert PLAN.search("plan: fail over the control plane") and PLAN.search("we planned the restart")
+
+
+def test_failures_back_for_most_customers_are_no_recovery() -> None:
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING ApiErrors: api 5xx above 20%"),
+        ("chat.txt", 30, "lee", "restarting the gateways now"),
+        ("chat.txt", 50, "lee", "errors are back for most customers"),
+        ("chat.txt", 70, "lee", "everything back to normal"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(70)

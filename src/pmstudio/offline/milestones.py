@@ -34,6 +34,9 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   has to be rebuilt") and, with nothing completed, a step done while the work goes on ("first two sites done,
   starting the third") that nothing recovers after within the hour.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
+  The main impact over ("nearly all devices are back", "API back for most customers") before whatever those rules
+  pick, or when they pick nothing, is the mitigation, unless the responders' own "incident mitigated" came first;
+  their "fully mitigated" tells all impact over (the resolution).
 - resolution: see `find_resolved`.
 
 A recap line telling several moments ("22:01 alerts; 22:20 revert; 22:54 restored") is no milestone.
@@ -366,7 +369,7 @@ CREDIT_VERB = re.compile(
 SINCE = re.compile(r"\b(?:since|after) (?:the |our |a |that |this )?(?:[\w-]+ ){0,3}?$", re.I)
 RELIEF = re.compile(r"\bno (?:more|new|further) [\w-]+|\b(?:are|is|now) gone\b", re.I)
 PLAN = re.compile(
-    r"\b(?:decision|decided|decide|plan\w*|propos\w*|should|let['’]s|can we|will|going to|need to|about to|want to|"
+    r"\b(?:decision|decided|decide|plan(?:s|ned|ning)?|propos\w*|should|let['’]s|can we|will|going to|need to|about to|want to|"
     r"ha(?:s|ve) to be|must be)\b|\?",
     re.I,
 )
@@ -503,9 +506,43 @@ WHOLE = re.compile(rf"{ALL_PLACES.pattern}|\b(?:global|all|every|entire|whole)\b
 WIDEN_WINDOW = timedelta(hours=3)
 
 
+MOSTLY = r"(?:the )?(?:vast majority|majority|most|nearly all|almost all)"
+MOSTLY_BACK = re.compile(
+    rf"\b{MOSTLY}\b[^.;]{{0,40}}?\b(?:back|recovered|restored|operational|serving)\b|"
+    rf"\b(?:back|recovered|restored|serving)\b[^.;]{{0,30}}?\bfor {MOSTLY}\b",
+    re.I,
+)
+"""The main impact over, a remainder left ("nearly all devices are back", "dashboard and API back for most
+customers", "the vast majority of affected volumes have recovered")."""
+
+
+def _main_impact_over(timed: Timed, after: datetime | None) -> Item | None:
+    """The first line telling most of what was hit is back (datasets/README.md, "Milestone convention": when the
+    main impact ended and a remainder lasted longer, the mitigation is the end of the main impact)."""
+    told = [
+        p for p in timed
+        if (after is None or _at(p) >= after) and MOSTLY_BACK.search(p[0].body) and p[0].source not in ("alert", "log")
+        and not (p[1].hypothesis or p[1].failure or p[1].mit_negative or p[1].followup or p[1].recovery_partial)
+        and not PLAN.search(p[0].body)
+    ]  # fmt: skip
+    return _earliest(told)
+
+
 def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
-    """The mitigation (see the module's docstring); a first one done in one place (a host, a region) when a later
-    line within three hours tells it done or recovered in every place ("all regions restored") is that later line."""
+    """The mitigation (see the module's docstring): the rules' pick (`_widened`), or the main impact over when it
+    comes first; the responders' own "incident mitigated" (not "fully mitigated": all impact over) wins."""
+    first = _widened(timed, after)
+    if first is not None and DECLARED.search(first.body) and not FULLY_MITIGATED.search(first.body):
+        return first  # the responders' own "incident mitigated" wins
+    main = _main_impact_over(timed, after)
+    if main is None or (first is not None and first.at is not None and main.at is not None and first.at <= main.at):
+        return first
+    return main
+
+
+def _widened(timed: Timed, after: datetime | None) -> Item | None:
+    """The first mitigation; one done in one place (a host, a region) when a later line within three hours tells it
+    done or recovered in every place ("all regions restored") is that later line."""
     first = _first_mitigation(timed, after)
     if first is None or first.at is None or WHOLE.search(first.body) or DECLARED.search(first.body):
         return first
@@ -687,6 +724,10 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
         p for p in talk if p[1].mit_done and COMPLETION.search(p[0].body) and not p[1].mit_negative and not p[1].mit_progress
     ]
     recovered = _latest([p for p in talk if _recovered(p)])
+    # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended
+    whole = [
+        p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
+    ]  # fmt: skip
     if recovered is not None and recovered.at is not None:
         # "incident mitigated, all pops healthy": a recovery its own responders call a mitigation is not the end
         called = [p for p in talk if abs(_at(p) - recovered.at) <= timedelta(minutes=1) and MITIGATED.search(p[0].body)]
@@ -697,16 +738,13 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
                 p for p in firm
                 if timedelta(0) <= _at(p) - recovered.at <= SETTLE_WINDOW and not ADMINISTRATIVE.search(p[0].body)
             ]  # fmt: skip
-            later = [p for p in completed if _at(p) >= recovered.at]
+            later = [p for p in [*completed, *whole] if _at(p) >= recovered.at]
             return _latest([*later, *declared, *[p for p in talk if p[0] is recovered]])
         # … the resolution is then the statement that follows within the hour
         after_it = [p for p in pool if p[1].resolved and timedelta(0) < _at(p) - recovered.at <= SETTLE_WINDOW]
         return _earliest(after_it) or recovered
-    # "packet loss gone. we are fully mitigated" with nothing after it but a public post: the impact ended there,
-    # the later "fully restored" on the status page tells customers
-    whole = [
-        p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
-    ]  # fmt: skip
+    # with nothing after it but a public post, the impact ended there: the later "fully restored" on the status
+    # page tells customers
     if whole and not firm:
         return _latest(whole)
     last_firm = _latest(firm)
