@@ -93,6 +93,12 @@ def test_an_undated_zoned_time_is_on_the_line_s_wall_date_in_that_zone() -> None
     assert not index.time_ok(None, 6 * 60 + 20)
 
 
+def test_a_clock_with_a_spaced_offset_is_one_time_and_a_date_comma_clock_keeps_its_date() -> None:
+    assert [t.clock for t in find_times("paged 10:44 -07:00")] == [17 * 60 + 44]
+    assert [t.clock for t in find_times("paged 10:44-11:18")] == [10 * 60 + 44, 11 * 60 + 18]
+    assert [t.at for t in find_times("disk full 2019-10-21, 01:38 UTC")] == [datetime(2019, 10, 21, 1, 38, tzinfo=UTC)]
+
+
 def test_good_draft_is_grounded() -> None:
     for name in (
         "checkout-pool-2024-05-01",

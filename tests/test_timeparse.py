@@ -368,3 +368,50 @@ def test_a_structured_timestamp_on_the_night_london_puts_clocks_back_is_its_firs
     assert parse_timestamp("2024-10-27 01:30", LONDON) == utc(2024, 10, 27, 0, 30)
     assert parse_timestamp("2024-10-27 02:30", LONDON) == utc(2024, 10, 27, 2, 30)
     assert parse_timestamp("2024-03-31 00:30", LONDON) == utc(2024, 3, 31, 0, 30)
+
+
+@pytest.mark.parametrize("line", ["2019-10-21, 01:38 web down", "2019-10-21,01:38", "2019-10-21, at 01:38"])
+def test_a_date_comma_clock_keeps_its_date(line: str) -> None:
+    from pmstudio.timeparse import find_stamps
+
+    stamp = find_stamp(line)
+    assert stamp is not None and stamp.full and stamp.value == datetime(2019, 10, 21, 1, 38)
+    assert [(s.value, s.has_date) for s in find_stamps(f"seen {line}")] == [(datetime(2019, 10, 21, 1, 38), True)]
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        # a sign right after a space, then hh:mm: the clock's offset
+        ("paged 10:44 -07:00", [("10:44", -7)]),
+        ("paged 10:44 AM -07:00", [("10:44", -7)]),
+        ("2019-10-21 10:44 -07:00", [("10:44", -7)]),
+        ("10:00 -11:00", [("10:00", -11)]),  # a valid offset after a space is one, whatever it could have been
+        # offsets glued to the clock: "+", no colon, after seconds, after ISO's T
+        ("10:44+02:00", [("10:44", 2)]),
+        ("10:44 -0700", [("10:44", -7)]),
+        ("10:44:00-07:00", [("10:44", -7)]),
+        ("2019-10-21T10:44-07:00", [("10:44", -7)]),
+        # ranges: glued dash, or spaced on both sides, or a minute no offset has
+        ("all down 10:44-11:18", [("10:44", None), ("11:18", None)]),
+        ("Impact: 07:08-12:43.", [("07:08", None), ("12:43", None)]),
+        ("10:00-11:00", [("10:00", None), ("11:00", None)]),
+        ("10:44 - 11:18", [("10:44", None), ("11:18", None)]),
+        ("10:44 -11:18", [("10:44", None), ("11:18", None)]),
+        ("10:00am-11:00am", [("10:00", None), ("11:00", None)]),
+        # a range and then its offset: both ends
+        ("down 10:44-11:18 -07:00", [("10:44", -7), ("11:18", -7)]),
+        ("outage 10:44-11:18 +02:00", [("10:44", 2), ("11:18", 2)]),
+    ],
+)
+def test_a_spaced_signed_hh_mm_after_a_clock_is_its_offset_and_a_glued_one_a_range_end(
+    line: str, read: list[tuple[str, int | None]]
+) -> None:
+    from pmstudio.timeparse import Stamp, find_stamps
+
+    def hours(s: Stamp) -> int | None:
+        off = s.value.replace(tzinfo=s.zone).utcoffset() if s.zone is not None else None
+        return None if off is None else int(off.total_seconds() // 3600)
+
+    assert [(s.value.strftime("%H:%M"), hours(s)) for s in find_stamps(line)] == read
+    assert (find_range(line) is None) == (len(read) == 1)

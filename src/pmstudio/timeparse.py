@@ -4,7 +4,7 @@ Regular expressions only *locate* a time expression in a line; python-dateutil (
 parser, on the fast path) interprets it, and zoneinfo supplies bundle time zones. A located time is a
 :class:`Stamp`: the wall-clock value plus what the text actually said (a date? a year? a zone?).
 :class:`pmstudio.parsers.clock.Clock` turns stamps into aware datetimes with the bundle's context.
-Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
+Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, ``YYYY-MM-DD, HH:MM``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
 syslog ``Mon DD HH:MM:SS``, epoch seconds/milliseconds, ``Oct 21, 01:45 UTC`` and ``8 Nov 13:30 AEDT`` status-page style,
 RFC 2822, Apache ``21/Oct/2018:13:55:36 -0700``, Jira ``21/Oct/18 1:45 AM``, US ``3/1/2019 2:02 PM``,
 and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``).
@@ -51,7 +51,7 @@ _TAIL = rf"{_AMPM}?(?:\s?(?P<zone>{_ZONE}))?"
 _EDGE = r"(?<![\w:.])"
 
 _ISO = re.compile(
-    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|\s+at\s+|\s+|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
+    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|,?\s+at\s+|,?\s+|,|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
     rf"{_TAIL}"
 )
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
@@ -141,24 +141,31 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
 
 
 # A time range ("10:44-11:18 EDT", "21:12 to 21:39 UTC", "between 17:20 and 23:25"): the zone written after the
-# range's end is the start's too, and "-11:18" right after a clock is the range's end, not a UTC offset.
+# range's end is the start's too, and "-11:18" right after a clock is the range's end, not a UTC offset; "-07:00"
+# after a space ("10:44 -07:00") is the clock's offset.
 RANGE_GAP = r"\s*(?:-|–|—|to|until|till|through|and)\s*"
 """What joins the two ends of a range as written ("-", "to", "until", "and" after "between")."""
-_RANGE_TAIL = re.compile(rf"{RANGE_GAP}{_CLOCK}(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
+_RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK})(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
 
 
-def _range_end(zone_txt: str, clock: str, separator: str) -> bool:
-    """True when a numeric "zone" after ``clock`` is really the end of a range. A UTC offset is at most
-    14 hours and 0, 15, 30 or 45 minutes; "-HH:MM" after a clock without seconds (and not after ISO's
-    "T") is how people write a range, while offsets there are written "-0700" or follow seconds."""
-    m = _OFFSET.fullmatch(zone_txt)
-    if m is None:
+def _range_end(m: re.Match[str]) -> bool:
+    """True when the numeric "zone" of match ``m`` (a stamp or a range tail) is really the end of a range. A UTC
+    offset is at most 14 hours and 0, 15, 30 or 45 minutes. "-HH:MM" glued to a clock without seconds, not after
+    ISO's "T" ("10:44-11:18", "07:08-12:43", "10:00am-11:00am"), is how people write a range (spaced on both sides,
+    "10:44 - 11:18", it is no zone at all); an offset is written after a space ("10:44 -07:00"), as "-0700", or
+    after seconds ("10:44:00-07:00")."""
+    zone_txt = m["zone"]
+    off = _OFFSET.fullmatch(zone_txt) if zone_txt else None
+    if off is None:
         return False
-    hours, minutes = int(m["hh"]), int(m["mm"] or 0)
+    hours, minutes = int(off["hh"]), int(off["mm"] or 0)
     if hours > 14 or minutes not in (0, 15, 30, 45):
         return True
-    return m["sign"] == "-" and bool(m["colon"]) and clock.count(":") == 1 and separator != "T"
+    at = m.start("clock")
+    after_t = at > 0 and m.string[at - 1] == "T"
+    glued = not m.string[m.start("zone") - 1].isspace()
+    return off["sign"] == "-" and bool(off["colon"]) and m["clock"].count(":") == 1 and not after_t and glued
 
 
 def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
@@ -166,7 +173,7 @@ def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     if found is None or found.zone is not None or kind == "epoch":
         return found
     tail = _RANGE_TAIL.match(m.string, found.end - base)
-    if tail is None or _OFFSET.fullmatch(tail["zone"]):
+    if tail is None or _range_end(tail):
         return found
     zoned = _parse(f"00:00 {tail['zone']}")
     zone = _split_zone(zoned)[1] if zoned is not None else None
@@ -187,10 +194,8 @@ def _drop_zone(m: re.Match[str], base: int, kind: str) -> Stamp | None:
 
 def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     g = m.groupdict()
-    if g.get("zone") and g.get("clock"):
-        separator = m.string[m.start("clock") - 1] if m.start("clock") > 0 else ""
-        if _range_end(g["zone"], g["clock"], separator):
-            return _drop_zone(m, base, kind)
+    if g.get("zone") and g.get("clock") and _range_end(m):
+        return _drop_zone(m, base, kind)
     if kind == "iso":
         # a 12-hour clock after a date ("2023-09-07 10:44 PM EDT", status pages): PM is twelve hours on; an
         # "AM"/"PM" after a 24-hour clock ("14:02 PM") says nothing and is left out
@@ -271,9 +276,10 @@ def find_stamp(line: str, *, anywhere: str = "none") -> Stamp | None:
 
 
 def find_stamps(line: str) -> list[Stamp]:
-    """Every clock time in ``line``, in order: dated the ISO way ("2019-10-21 01:38", "2019-10-21T01:38Z") or bare
-    ("01:38 UTC", "7:12 PM PDT", "14:02 ET"). A range ("10:44-11:18 ET") is two stamps, each with the zone written
-    after its end; other date forms beside a clock are not read (the clock is, bare)."""
+    """Every clock time in ``line``, in order: dated the ISO way ("2019-10-21 01:38", "2019-10-21T01:38Z",
+    "2019-10-21, 01:38") or bare ("01:38 UTC", "7:12 PM PDT", "14:02 ET", "10:44 -07:00"). A range ("10:44-11:18 ET")
+    is two stamps, each with the zone written after its end; other date forms beside a clock are not read (the clock
+    is, bare)."""
     out: list[Stamp] = []
     pos = 0
     while True:
