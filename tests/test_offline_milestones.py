@@ -895,3 +895,19 @@ def test_failures_back_for_most_customers_are_no_recovery() -> None:
         ("chat.txt", 70, "lee", "everything back to normal"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(70)
+
+
+def test_an_obligation_then_the_service_told_coming_back_is_mitigated_at_that_first_stage() -> None:
+    rows = (
+        ("pagerduty", 0, None, "trigger_log_entry: packet loss between the eastern sites"),
+        ("chat.txt", 90, "kofi", "it all has to be rebuilt and pushed out again, per location"),
+        ("chat.txt", 110, "kofi", "config rebuild for the first two sites done, starting the third"),
+        ("chat.txt", 133, "kofi", "new configuration rolling out to the affected locations"),
+        ("chat.txt", 212, "kofi", "capacity coming back, BGP routes re-established in the first location"),
+        ("chat.txt", 260, "kofi", "packet loss back to normal in every region"),
+    )
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(212)  # staged recovery: the first stage back
+    assert at(a, "resolved") == minute(260)
+    relapse = (*rows[:4], ("chat.txt", 212, "kofi", "capacity coming back but dropping again"), rows[5])
+    assert at(analyse(lines(*relapse)), "mitigated") is None

@@ -32,7 +32,8 @@ Each milestone is an evidence item, so its time is that item's `at`: never compu
   action is named, the first recovery. An action only named (not done, not under way before recovery) or only
   attempted in vain leaves it empty: a wrong time costs more than an empty one. So do an obligation ("it all
   has to be rebuilt") and, with nothing completed, a step done while the work goes on ("first two sites done,
-  starting the third") that nothing recovers after within the hour.
+  starting the third") that nothing recovers after within the hour; unless the service is later told coming back
+  ("capacity coming back, routes re-established in the first location"): that first stage is the mitigation.
   A found cause ("found it: the takedown disabled …") and an action under way are not mitigations.
   The main impact over ("nearly all devices are back", "API back for most customers") before whatever those rules
   pick, or when they pick nothing, is the mitigation, unless the responders' own "incident mitigated" came first;
@@ -546,6 +547,8 @@ def _widened(timed: Timed, after: datetime | None) -> Item | None:
     first = _first_mitigation(timed, after)
     if first is None or first.at is None or WHOLE.search(first.body) or DECLARED.search(first.body):
         return first
+    if any(p[0] is first and _onset(p) for p in timed):
+        return first  # the recovery told as it begins is the first stage of a staged recovery, not a place's share
     wider = [
         p for p in timed
         if timedelta(0) < _at(p) - first.at <= WIDEN_WINDOW and ALL_PLACES.search(p[0].body)
@@ -626,9 +629,11 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     if first is not None:
         return _first_stage(done, first)
     if any(not p[1].mit_progress for p in ok):
-        # an action named but neither done nor followed by recovery ("estimate: about 1 hour to repair the failed
-        # units"): no time of mitigation is stated, so none is filled (a wrong time costs more than an empty one)
-        return None
+        # an action named but not done ("it all has to be rebuilt"): the service told coming back later ("capacity
+        # coming back, routes re-established in the first location") is the first stage of a staged recovery; with
+        # none ("estimate: about 1 hour to repair the failed units") no time of mitigation is stated, so none is
+        # filled (a wrong time costs more than an empty one)
+        return _earliest([p for p in timed if (after is None or _at(p) >= after) and _onset(p)])
     recovered = [
         p
         for p in timed
