@@ -99,6 +99,16 @@ def test_a_clock_with_a_spaced_offset_is_one_time_and_a_date_comma_clock_keeps_i
     assert [t.at for t in find_times("disk full 2019-10-21, 01:38 UTC")] == [datetime(2019, 10, 21, 1, 38, tzinfo=UTC)]
 
 
+def test_a_dot_clock_in_a_clock_s_context_is_a_time_and_not_a_number() -> None:
+    assert [(t.text, t.clock) for t in find_times("slow publishing lasted 20.13-21.00 CET")] == [
+        ("20.13", 19 * 60 + 13), ("21.00 CET", 20 * 60),
+    ]  # fmt: skip
+    assert [n.value for n in find_numbers("at 20.13 CET 120 uploads were throttled")] == [120.0]
+    # a quantity with two decimals stays a number
+    assert find_times("availability 99.95 % and 1.21 billion queries") == []
+    assert [n.value for n in find_numbers("availability 99.95 % and 1.21 billion queries")] == [99.95, 1.21]
+
+
 def test_good_draft_is_grounded() -> None:
     for name in (
         "checkout-pool-2024-05-01",

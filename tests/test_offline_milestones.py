@@ -554,6 +554,21 @@ def test_a_stated_window_is_read_on_the_line_s_wall_date_in_its_zone() -> None:
     assert start("maintenance 20:00-21:00 PT tonight, some downtime expected", datetime(2024, 7, 10, 1, tzinfo=UTC)) is None
 
 
+def test_a_stated_window_written_with_dot_clocks_names_the_impact_start() -> None:
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.milestones import stated_start
+
+    def start(text: str, at: datetime) -> datetime | None:
+        (item,) = build_items([EvidenceLine(id="notes.md:8", at=at, actor=None, text=text)])
+        return stated_start(item)
+
+    at = datetime(2018, 10, 15, 21, 5, tzinfo=UTC)
+    assert start("IP blocked -> slow publishing lasted 20.13-21.00 (47 minutes)", at) == at.replace(hour=20, minute=13)
+    assert start("publishing slow 20.13-21.00 CET (47 minutes)", at) == at.replace(hour=19, minute=13)
+    # a range of versions is no window
+    assert start("uploads failing for clients 1.20-1.22 (47 minutes)", at) is None
+
+
 def test_an_alert_that_did_not_fire_is_no_page() -> None:
     from pmstudio.offline.classify import classify
     from pmstudio.offline.items import build_items

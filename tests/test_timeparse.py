@@ -415,3 +415,71 @@ def test_a_spaced_signed_hh_mm_after_a_clock_is_its_offset_and_a_glued_one_a_ran
 
     assert [(s.value.strftime("%H:%M"), hours(s)) for s in find_stamps(line)] == read
     assert (find_range(line) is None) == (len(read) == 1)
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("slow publishing lasted 20.13-21.00 (47 minutes)", ["20.13", "21.00"]),
+        ("20.13 – 21.00 CET: publishing slow", ["20.13", "21.00 CET"]),
+        ("down 9.30-10.15, then back", ["9.30", "10.15"]),
+        ("outage 23.50-00.20", ["23.50", "00.20"]),
+        ("from 20.13 to 21.00 CET", ["20.13", "21.00 CET"]),  # joined by a word: the zone after the end says so
+        ("at 20.13 CET the IP was blocked", ["20.13 CET"]),
+        ("the IP was blocked at 20.13, slow uploads stopped", ["20.13"]),
+        ("At 09.30 we paged the database team", ["09.30"]),
+        ("standup moved to 9.30am", ["9.30am"]),
+        ("2019-10-21 01:38 and again at 20.13", ["2019-10-21 01:38", "20.13"]),
+    ],
+)
+def test_a_dot_clock_is_read_where_its_context_makes_it_a_time(line: str, read: list[str]) -> None:
+    from pmstudio.timeparse import find_stamps
+
+    assert [line[s.start : s.end] for s in find_stamps(line)] == read
+    assert find_stamp(line, anywhere="any") is not None
+    if len(read) == 2 and ":" not in read[0]:
+        window = find_range(line)
+        assert window is not None and [line[window.first.start : window.first.end], line[window.last.start : window.last.end]] == read
+
+
+def test_a_dot_clock_keeps_its_zone_and_am_pm() -> None:
+    from pmstudio.timeparse import find_stamps
+
+    (cet,) = find_stamps("at 20.13 CET the IP was blocked")
+    assert cet.value.strftime("%H:%M") == "20:13" and cet.zone is not None and cet.zone.utcoffset(None) == timedelta(hours=1)
+    (pm,) = find_stamps("deploy at 9.30 pm")
+    assert pm.value.strftime("%H:%M") == "21:30"
+    window = find_range("20.13-21.00 CET, 47 minutes")
+    assert window is not None and window.zone is not None and window.first.zone is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "3.5 GB free",
+        "availability 99.95 % this month",
+        "SLO 99.95%",
+        "7.11 and up. crashes line up with hosts picking up the file",  # a sensor version
+        "upgrade to 1.20 tonight",
+        "stuck at 1.20",  # a version after "at": a one-digit hour is no clock after "at"
+        "ratio 0.15-0.25",
+        "versions 1.20-1.22",
+        "v1.20-1.22",
+        "latency at 20.13 ms",
+        "price 12.50-13.20 EUR",
+        "load 12.50-13.20%",
+        "rose from 12.50 to 13.20",  # joined by a word without a zone
+        "between 10.20 and 11.35",
+        "about 1.21 billion queries lost",
+        "on 20.10.2023 the job failed",  # a date, not 20:10
+        "error_ratio=0.42 latency=2.31s",
+        "release 1.2.3",
+        "25.30-26.10",  # no such hours
+    ],
+)
+def test_a_number_with_two_decimals_is_no_clock_without_a_clock_s_context(line: str) -> None:
+    from pmstudio.timeparse import find_stamps
+
+    assert find_stamps(line) == []
+    assert find_range(line) is None
+    assert find_stamp(line, anywhere="any") is None

@@ -7,7 +7,8 @@ parser, on the fast path) interprets it, and zoneinfo supplies bundle time zones
 Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, ``YYYY-MM-DD, HH:MM``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
 syslog ``Mon DD HH:MM:SS``, epoch seconds/milliseconds, ``Oct 21, 01:45 UTC`` and ``8 Nov 13:30 AEDT`` status-page style,
 RFC 2822, Apache ``21/Oct/2018:13:55:36 -0700``, Jira ``21/Oct/18 1:45 AM``, US ``3/1/2019 2:02 PM``,
-and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``).
+and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``); dot clocks (``20.13-21.00``,
+``at 20.13 CET``) where their context makes them times (see ``_dot_clocks``).
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
 # A time range ("10:44-11:18 EDT", "21:12 to 21:39 UTC", "between 17:20 and 23:25"): the zone written after the
 # range's end is the start's too, and "-11:18" right after a clock is the range's end, not a UTC offset; "-07:00"
 # after a space ("10:44 -07:00") is the clock's offset.
-RANGE_GAP = r"\s*(?:-|–|—|to|until|till|through|and)\s*"
+_DASHES = "-|–|—"
+RANGE_GAP = rf"\s*(?:{_DASHES}|to|until|till|through|and)\s*"
 """What joins the two ends of a range as written ("-", "to", "until", "and" after "between")."""
 _RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK})(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
@@ -251,6 +253,7 @@ def find_stamp(line: str, *, anywhere: str = "none") -> Stamp | None:
     """The time expression at the start of ``line`` (after bullets and brackets). ``anywhere``:
     "none" looks only there; "dated" then looks for a dated time anywhere in the line (logs);
     "any" for any time anywhere (notes, tickets)."""
+    line = _dot_clocks(line)
     lead = _LEAD.match(line)
     base = lead.end() if lead else 0
     head = line[base:]
@@ -280,6 +283,7 @@ def find_stamps(line: str) -> list[Stamp]:
     "2019-10-21, 01:38") or bare ("01:38 UTC", "7:12 PM PDT", "14:02 ET", "10:44 -07:00"). A range ("10:44-11:18 ET")
     is two stamps, each with the zone written after its end; other date forms beside a clock are not read (the clock
     is, bare)."""
+    line = _dot_clocks(line)
     out: list[Stamp] = []
     pos = 0
     while True:
@@ -309,8 +313,61 @@ class Range:
 _RANGE_SEP = re.compile(RANGE_GAP, re.I)
 
 
+# Dot clocks ("20.13-21.00", "at 20.13 CET", "9.30am"), as European post-mortems write them. A number with two
+# decimals is far more often a quantity ("99.95 %", "1.21 billion", "ratio 0.85") or a version ("7.11 and up",
+# "1.20"), so a dot clock is read only where its context says it is a time: a zone or AM/PM after it, "at" before
+# it (with a two-digit hour), or a dash range of two of them (one with a two-digit hour; joined by a word, "20.13 to
+# 21.00", only with a zone after the end); never with a unit or an amount after it.
+_DOT_CLOCK = re.compile(r"(?<![\w.,:/#$€£+])(?P<hh>\d{1,2})\.(?P<mm>\d{2})(?=(?:\s?[AaPp]\.?[Mm]\.?)?(?![\w%]|[.,]\d))")
+_MEASURE = re.compile(
+    r"\s?(?:[%€$£]|(?:percent|per\s?cent|[mµun]s|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|x|[kKMGT]i?B|USD|EUR|GBP)\b)"
+)
+"""A unit or an amount after a number: "12.50 ms", "20.13 %", "13.20 EUR" is a quantity, not a clock."""
+_AT_BEFORE = re.compile(r"\b[Aa]t\s+\Z")
+_DASH = re.compile(rf"\s*(?:{_DASHES})\s*")
+
+
+def _dot_clocks(line: str) -> str:
+    """``line`` with the dot of every dot clock its context makes a time turned into a colon (same length, so
+    positions hold), for the colon readers to read; every other dot is left alone."""
+    if "." not in line:
+        return line
+    found = [m for m in _DOT_CLOCK.finditer(line) if int(m["hh"]) <= 23 and int(m["mm"]) <= 59]
+    if not found:
+        return line
+    chars = list(line)
+
+    def colon(m: re.Match[str]) -> str:
+        return line[: m.start()] + f"{m['hh']}:{m['mm']}" + line[m.end() :]
+
+    def zoned(m: re.Match[str]) -> bool:  # a named zone or AM/PM right after it
+        b = _BARE.match(colon(m), m.start())
+        return b is not None and (bool(b["ampm"]) or (bool(b["zone"]) and not _OFFSET.fullmatch(b["zone"])))
+
+    def measured(m: re.Match[str]) -> bool:
+        return _MEASURE.match(line, m.end()) is not None
+
+    confirmed: set[int] = set()
+    by_start = {m.start(): i for i, m in enumerate(found)}
+    for i, m in enumerate(found):
+        if zoned(m) or (_AT_BEFORE.search(line, 0, m.start()) and len(m["hh"]) == 2 and not measured(m)):
+            confirmed.add(i)
+        gap = _RANGE_SEP.match(line, m.end())
+        j = by_start.get(gap.end()) if gap is not None else None
+        if gap is None or j is None:
+            continue
+        end = found[j]
+        two_digit = len(m["hh"]) == 2 or len(end["hh"]) == 2
+        if (_DASH.fullmatch(gap[0]) and two_digit and not measured(end) and m[0] != end[0]) or zoned(end):
+            confirmed |= {i, j}
+    for i in confirmed:
+        chars[found[i].start() + len(found[i]["hh"])] = ":"
+    return "".join(chars)
+
+
 def find_range(line: str) -> Range | None:
     """The first range of two clock times in ``line`` (dates beside them are not read)."""
+    line = _dot_clocks(line)
     for m in _BARE.finditer(line):
         first = _from_match("bare", m, 0)
         gap = _RANGE_SEP.match(line, first.end) if first is not None else None
