@@ -25,6 +25,8 @@ _COMMON = {
     "faith", "grace", "summer", "dawn", "sky", "rich", "guy", "max", "ray", "don", "jack", "frank", "chase",
     "page", "lane", "ops", "dev", "admin", "root", "user", "team", "support", "oncall", "on-call", "ic",
 }  # fmt: skip
+_TAKES_PERSON = r"\b(?:with|by|from|ping|pinged|ask|asked|thanks|thx|cc|told|tell|paged|called|call)\s+"
+"""Words after which a lower-case name that is also a word ("mark", "will") is the person."""
 _STOP = {
     "the", "a", "an", "our", "their", "his", "her", "my", "your", "its", "this", "that", "these", "those",
     "hand", "default", "design", "email", "phone", "now", "then", "far", "accident", "mistake", "them",
@@ -82,6 +84,7 @@ class People:
     roles: dict[str, str] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = None
     _pattern_cs: re.Pattern[str] | None = None
+    _pattern_ctx: re.Pattern[str] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -101,7 +104,7 @@ class People:
             self.roles[key] = role
         elif current == ONCALL and role == IC:
             self.roles[key] = role
-        self._pattern = self._pattern_cs = None
+        self._pattern = self._pattern_cs = self._pattern_ctx = None
 
     def _compile(self) -> None:
         loose = [n for n in self.roles if n not in _COMMON]
@@ -112,14 +115,19 @@ class People:
         tail = r"(?P<poss>['’]s)?(?![\w@$-])"
         self._pattern = re.compile(rf"(?<![\w@$/.-])@?(?P<n>{alt(loose, False)}){tail}", re.I)
         self._pattern_cs = re.compile(rf"(?<![\w@$/.-])@?(?P<n>{alt(strict, True)}){tail}")
+        # chat writes names in lower case: a name that is also a word ("mark", "will") is the name after a word
+        # that takes a person ("with mark", "ping will") and not before one that makes it a verb ("mark as")
+        self._pattern_ctx = re.compile(
+            rf"(?P<pre>{_TAKES_PERSON})(?P<n>{alt(strict, False)}){tail}(?!\s*\d|\s+(?:as|the|a|an|it|this|that|them)\b)"
+        )
 
     def anonymise(self, text: str) -> str:
         """`text` with every known name replaced by its role (shell prompts and key=values too)."""
         if not self.roles:
             return _KEYVAL.sub(_keyval_sub(self), text)
-        if self._pattern is None or self._pattern_cs is None:
+        if self._pattern is None or self._pattern_cs is None or self._pattern_ctx is None:
             self._compile()
-        assert self._pattern is not None and self._pattern_cs is not None
+        assert self._pattern is not None and self._pattern_cs is not None and self._pattern_ctx is not None
         text = _SHELL.sub(lambda m: "$ " if m.group("n").lower() in self.roles else m.group(0), text)
         text = _KEYVAL.sub(_keyval_sub(self), text)
 
@@ -128,6 +136,7 @@ class People:
             return role + ("'s" if m.group("poss") else "")
 
         text = self._pattern.sub(sub, text)
+        text = self._pattern_ctx.sub(lambda m: m.group("pre") + sub(m), text)
         return self._pattern_cs.sub(sub, text)
 
 
