@@ -1,10 +1,14 @@
-"""Names chat writes in lower case that are also words ("mark", "will") are still replaced by a role."""
+"""People named in chat, tickets and wiki pages are found and replaced by a role; words that are not names are kept."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
-from pmstudio.offline.people import People
+from pmstudio.agents.messages import EvidenceLine
+from pmstudio.offline.items import Item, build_items
+from pmstudio.offline.people import RESPONDER, USER, People, find_people
 
 
 @pytest.fixture
@@ -41,4 +45,76 @@ def test_a_name_that_is_also_a_word_is_replaced_where_it_names_a_person(people: 
     ],
 )
 def test_the_same_word_used_as_a_word_is_kept(people: People, text: str) -> None:
+    assert people.anonymise(text) == text
+
+
+# --------------------------------------------------------------------------- speakers and signatures in tickets
+
+
+def _items(lines: list[tuple[str | None, str]], material: str = "mailing-list.txt") -> list[Item]:
+    evidence = [
+        EvidenceLine(id=f"{material}:{i}", at=datetime.fromisoformat(at) if at else None, actor=None, text=text,
+                     date_only=bool(at) and len(at) == 10)
+        for i, (at, text) in enumerate(lines, 1)
+    ]
+    return build_items(evidence)
+
+
+def test_a_speaker_on_date_only_ticket_lines_is_a_person() -> None:
+    people = find_people(_items([
+        ("2023-07-02T14:21:00+00:00", "Colin: Tarsnap outage. Your stored data is safe."),
+        ("2023-07-13", "Colin: credits applied to all accounts."),
+        ("2023-07-26", "Colin: the promised post-mortem, three weeks late."),
+    ]))
+    assert "colin" in people.roles
+    assert people.anonymise("Colin: credits applied to all accounts.") == "a responder: credits applied to all accounts."
+
+
+def test_a_label_that_opens_lines_is_not_a_speaker() -> None:
+    # "Impact:" twice, but "impact" is also written as a word: a label, not a name
+    people = find_people(_items([
+        ("2023-07-02T14:21:00+00:00", "Impact: uploads failed."),
+        ("2023-07-02T15:21:00+00:00", "Impact: the impact grew to every region."),
+        ("2023-07-02T16:00:00+00:00", "Summary: fixed by a restart."),
+    ]))
+    assert people.roles == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Editing a gallery page gives me an error on save, tried three times. --Kestrel1 18:43, 27 March 2019 (UTC)",
+         "kestrel1"),
+        ("Same here. —Ellinor 20:43, 27 March 2019 (UTC)", "ellinor"),
+        ("Still broken ~~ivo_c 09:05, 28 March 2019 (UTC)", "ivo_c"),
+    ],
+)
+def test_a_wiki_signature_names_a_user(text: str, name: str) -> None:
+    people = find_people(_items([(None, text)], "commons-community-reports.txt"))
+    assert people.roles == {name: USER}
+    out = people.anonymise(text)
+    assert name not in out.lower() and "a user " in out
+
+
+def test_irc_nicks_and_list_replies_in_a_log_are_people() -> None:
+    people = find_people(_items([
+        ("2019-03-28T11:29:04+00:00", "<ivo_c> hi, no edit in the main namespace works"),
+        ("2019-03-28T12:02:10+00:00", "<logmsgbot> emil synchronized wmf-config/InitialiseSettings.php"),
+        ("2019-03-28T12:04:00+00:00", "user (dev_ops_pete): a backup service that is down for a day"),
+    ], "operations-irc.log"))
+    assert people.roles == {"ivo_c": RESPONDER, "dev_ops_pete": USER}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "re-mark the kestrel1-cache as stale",  # a name joined to a word by a dash is part of it
+        "node-kestrel1 restarted",
+        "kestrel10 and kestrel1x are other nodes",
+    ],
+)
+def test_a_name_inside_a_word_or_host_is_kept(text: str) -> None:
+    people = People()
+    people.add("kestrel1", USER, handle=True)
+    people.add("mark")
     assert people.anonymise(text) == text

@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pmstudio.offline.items import Item
+from pmstudio.parsers.text import _ACTOR
 
-_BOT = re.compile(
-    r"(bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
-    r"nagios|datadog|sentry|opsgenie|automation|synthetic|watch|probe|kubelet|service|daemon|github|"
-    r"[0-9_/]|^-$)",
-    re.I,
+_BOT_WORDS = (
+    r"bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
+    r"nagios|datadog|sentry|opsgenie|automation|synthetic|watch|probe|kubelet|service|daemon|github|^-$"
 )
+_BOT = re.compile(rf"({_BOT_WORDS}|[0-9_/])", re.I)
+_BOT_HANDLE = re.compile(_BOT_WORDS, re.I)
+"""A handle a person-only shape names ("--Kestrel1", "<ivo_c>", "user (dev_ops_pete)") may hold digits and
+underscores; only the words of a bot's name tell a bot there."""
 _COMMON = {
     "will", "mark", "may", "june", "april", "august", "rose", "bill", "pat", "sue", "art", "joy", "hope",
     "faith", "grace", "summer", "dawn", "sky", "rich", "guy", "max", "ray", "don", "jack", "frank", "chase",
@@ -41,6 +44,13 @@ _TICKET_BY = re.compile(
 _ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
 _NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
 _PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
+_USER_PAREN = re.compile(r"\b(?:user|customer)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
+"""A ticket or list reply signed as "user (mira): ..."."""
+_SIGNATURE = re.compile(
+    r"(?:--|—|~~)\s?(?P<n>[A-Za-z][\w.-]{1,30})\s+\d{1,2}:\d{2},\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+\([A-Z]{2,5}\)"
+)
+"""A wiki talk-page signature ("--Kestrel1 18:43, 27 March 2019 (UTC)"; "—Name", "~~Name" too)."""
+_CAP_SPEAKER = re.compile(r"[A-Z][a-z]{2,20}")
 _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
 _BY_CAP = re.compile(
     r"\b(?:requested|approved|acknowledged|resolved|triggered|opened|closed|merged|reported|escalated|assigned|"
@@ -95,9 +105,10 @@ class People:
             return RESPONDER
         return self.roles.get(name.lower(), RESPONDER)
 
-    def add(self, name: str, role: str = RESPONDER) -> None:
+    def add(self, name: str, role: str = RESPONDER, *, handle: bool = False) -> None:
+        """Record `name` with `role`; `handle=True` for a shape only a person takes (digits and underscores kept)."""
         key = name.strip().lstrip("@").lower()
-        if len(key) < 2 or key in _STOP or is_bot(key):
+        if len(key) < 2 or key in _STOP or (_BOT_HANDLE.search(key) if handle else is_bot(key)):
             return
         current = self.roles.get(key)
         if current is None or (current in (RESPONDER, USER, REPORTER, CUSTOMER) and role in (IC, ONCALL)):
@@ -113,8 +124,11 @@ class People:
             parts = [re.escape(n.capitalize() if cap else n) for n in sorted(names, key=len, reverse=True)]
             return "|".join(parts) or r"(?!x)x"
         tail = r"(?P<poss>['’]s)?(?![\w@$-])"
-        self._pattern = re.compile(rf"(?<![\w@$/.-])@?(?P<n>{alt(loose, False)}){tail}", re.I)
-        self._pattern_cs = re.compile(rf"(?<![\w@$/.-])@?(?P<n>{alt(strict, True)}){tail}")
+        # a name right after a dash that joins it to a word ("re-mark") is part of that word; after a signature's
+        # dashes ("--Kestrel1") it is the name
+        head = r"(?<![\w@$/.])(?<!\w-)"
+        self._pattern = re.compile(rf"{head}@?(?P<n>{alt(loose, False)}){tail}", re.I)
+        self._pattern_cs = re.compile(rf"{head}@?(?P<n>{alt(strict, True)}){tail}")
         # chat writes names in lower case: a name that is also a word ("mark", "will") is the name after a word
         # that takes a person ("with mark", "ping will") and not before one that makes it a verb ("mark as")
         self._pattern_ctx = re.compile(
@@ -163,6 +177,8 @@ def find_people(items: list[Item]) -> People:
             staff.add(actor.lower())
     for key in sorted(staff):
         people.add(key)
+    for name in _speakers(items):
+        people.add(name)
     for it in items:
         actor = (it.actor or "").strip()
         if actor and not is_bot(actor):
@@ -189,6 +205,14 @@ def find_people(items: list[Item]) -> People:
                     people.add(m.group("n"))
             for m in _RESEARCH.finditer(it.body):
                 people.add(m.group("n"), REPORTER)
+            for m in _USER_PAREN.finditer(it.body):
+                people.add(m.group("n"), USER, handle=True)
+        if it.actor is None and it.source != "alert":
+            m = _ACTOR.match(it.body)
+            if m and m.group("irc"):  # an IRC line kept in a log: "<ivo_c> hi, ..."
+                people.add(m.group("irc"), handle=True)
+        for m in _SIGNATURE.finditer(it.body):
+            people.add(m.group("n"), USER, handle=True)
         patterns = (_PAREN_BY, _BY_CAP, _POSSESSIVE, _VOCATIVE, _MENTION) if it.source == "chat" else (_PAREN_BY, _BY_CAP)
         for pattern in patterns:
             for m in pattern.finditer(it.body):
@@ -202,6 +226,25 @@ def find_people(items: list[Item]) -> People:
         people.add(key)
     people._pattern = None
     return people
+
+
+def _speakers(items: list[Item]) -> set[str]:
+    """Speakers of lines without an actor ("2023-07-13 Colin: credits applied ..." in a mailing-list or ticket
+    export): a capitalised word that opens two or more timed lines of one material as "Name: ...", date-only ones
+    included, and is never written in lower case in the materials (so a label such as "Impact:" is not one)."""
+    counts: dict[tuple[str, str], int] = {}
+    for it in items:
+        if it.actor is not None or it.at is None or it.source in ("alert", "pager"):
+            continue
+        m = _ACTOR.match(it.body)
+        name = m.group("name") if m else None
+        if name and _CAP_SPEAKER.fullmatch(name):
+            counts[(it.material, name)] = counts.get((it.material, name), 0) + 1
+    candidates = {name for (_, name), n in counts.items() if n >= 2}
+    if not candidates:
+        return set()
+    words = {w for it in items for w in re.findall(r"\b[a-z]{3,21}\b", it.text)}
+    return {name for name in candidates if name.lower() not in words}
 
 
 PERSON_MARK = "[responder]"
