@@ -13,6 +13,9 @@ DATASET ?= datasets/golden
 TEST_DATASET ?= datasets/golden-test
 TEST_PROMPTS ?= default
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (a file's tests stay on one worker, slow files first: tests/conftest.py);
+# 0 = one process
+TEST_WORKERS ?= 2
 
 # deepeval: no telemetry, no .env loading, no files in the working tree; streamlit: no usage stats
 export DEEPEVAL_TELEMETRY_OPT_OUT := YES
@@ -49,7 +52,7 @@ format: $(STAMP) ## Format and autofix with ruff
 	$(BIN)/ruff format src tests dashboard
 
 test: $(STAMP) lint ## Lint, then every test (unit, providers via the fake server, dashboard, browser, reliability)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Tests without the browser ones
 	$(BIN)/python -m pytest -q -m "not browser" $(PYTEST_ARGS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic_ai import models
@@ -43,6 +44,34 @@ def root() -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DEEPEVAL_TELEMETRY_OPT_OUT", "YES")
     os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`: `-n 2 --dist loadfile --no-loadscope-reorder`) a file's tests run on one
+    worker (its module-scoped servers and drafts are made once), and files are handed out in the items' order:
+    files with a slow or browser test go first, so the run ends on short files and both workers finish
+    together. One process (no xdist) keeps the files' order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    heavy = {i.path for i in items if i.get_closest_marker("slow") or i.get_closest_marker("browser")}
+    items.sort(key=lambda i: i.path not in heavy)  # stable: the order within each group stays
+
+
+@pytest.fixture(scope="session")
+def golden_offline_drafts() -> tuple[tuple[Any, Any], ...]:
+    """(post-mortem, bundle) of every golden dev case, loaded with `load_bundle` and drafted offline with the
+    default settings, once per session (per xdist worker): several modules assert on the same drafts.
+    Read-only: a test that changes one works on a `model_copy`."""
+    from pmstudio.ingest import load_bundle
+    from pmstudio.orchestrator import draft_sync
+
+    out = []
+    for path in sorted((ROOT / "datasets" / "golden").glob("*.yaml")):
+        bundle, _ = load_bundle(path)
+        record = draft_sync(bundle, model="offline")
+        assert record.postmortem is not None, path.stem
+        out.append((record.postmortem, bundle))
+    return tuple(out)
 
 
 @pytest.fixture(scope="session")

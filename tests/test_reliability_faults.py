@@ -92,6 +92,7 @@ def test_transient_faults_are_retried_and_every_cell_recovers(srv: FakeProviderS
     assert failed == []
 
 
+@pytest.mark.slow  # a persistent hang meets its timeout on every retry: about half a minute
 def test_persistent_faults_fail_only_their_sections(srv: FakeProviderServer, tmp_path: Path) -> None:
     db = tmp_path / "faults.duckdb"
     good, bad = compat(srv, "fake-a"), compat(srv, "fake-b")
