@@ -14,7 +14,7 @@ import pytest
 
 from pmstudio.offline.people import ROLE_WORDS
 from pmstudio.offline.phrasing import is_blameful
-from pmstudio.offline.tone import BLAME, QUESTION, SARCASM
+from pmstudio.offline.tone import BLAME, IRC_SPEAKER, QUESTION, SARCASM
 from pmstudio.schema import Bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def prose_problems(md: str, bundle: Bundle) -> list[str]:
             first = s.lstrip(" \"'“(*")
             if first[:1].islower() and not _CODE_LIKE.match(first):
                 problems.append(f"{section}: lower-case sentence start: {s[:90]}")
-        if _SPEAKER.search(text):
+        if _SPEAKER.search(text) or IRC_SPEAKER.match(text):  # "(emil) reverting that change": an IRC nick speaks
             problems.append(f"{section}: chat quoted after a speaker: {text[:90]}")
         if "?" in _QUERY_STRING.sub(" ", text):  # a URL's query ("GET /releases?env=production") asks nothing
             problems.append(f"{section}: a question: {text[:90]}")
@@ -569,6 +569,71 @@ def test_plain_relief_is_not_sarcasm(text: str) -> None:
     from pmstudio.offline.tone import chat_noise
 
     assert not chat_noise(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("what was deployed around then? SAL says a config change at 16:55", "SAL says a config change at 16:55"),
+        ("<emil> what was deployed around then? SAL says a config change at 16:55",
+         "<emil> SAL says a config change at 16:55"),
+        ("user (pete): the site is down. who runs a single server in 2023", "user (pete): the site is down."),
+        ("Same here, any page fails. Is this known? --Ellinor 20:43, 27 March 2019 (UTC)",
+         "Same here, any page fails. --Ellinor 20:43, 27 March 2019 (UTC)"),
+        ("how come nobody saw it. is this known", ""),
+        ("what happened next was a failover to the replica", "what happened next was a failover to the replica"),
+        ("the disk filled at 14:02. restarted the writer", "the disk filled at 14:02. restarted the writer"),
+    ],
+)  # fmt: skip
+def test_a_question_is_dropped_from_a_message_with_or_without_its_mark(text: str, kept: str) -> None:
+    from pmstudio.offline.tone import without_questions
+
+    assert without_questions(text) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("<emil> reverting that config change", True),
+        ("(emil) revert merged, syncing", True),
+        ("user (dev_ops_pete): a backup service that is down for a day", True),
+        ("Same here. --Ellinor 20:43, 27 March 2019 (UTC)", True),
+        ("kernel: EXT4-fs error on /dev/xvdf", False),  # a process, in a log
+        ("Impact: uploads failed for 40 minutes", False),  # a label, in notes
+    ],
+)
+def test_a_speaker_marks_a_line_outside_chat_as_said(text: str, said: bool) -> None:
+    from pmstudio.offline.tone import spoken
+
+    assert spoken(text, thread=False) is said
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [("<emil> revert merged, syncing", "revert merged, syncing"),
+     ("user (mira): no rush from me", "no rush from me"),
+     ("kernel: EXT4-fs error", "kernel: EXT4-fs error")],
+)  # fmt: skip
+def test_a_speaker_prefix_is_no_part_of_what_was_said(text: str, told: str) -> None:
+    from pmstudio.offline.tone import speaker_off
+
+    assert speaker_off(text, thread=False) == told
+
+
+def test_questions_and_sarcasm_of_a_speaker_in_a_thread_or_irc_log_are_no_claims() -> None:
+    from pmstudio.agents.messages import EvidenceLine
+    from pmstudio.offline.items import build_items
+
+    lines = [
+        EvidenceLine(id="mailing-list.txt:8", at=None, actor=None, text="user (pete): a backup service down for a day. great. who runs one server"),
+        EvidenceLine(id="mailing-list.txt:9", at=None, actor=None, text="user (mira): who runs a single server in 2023"),
+        EvidenceLine(id="irc.log:4", at=None, actor=None, text="<emil> what was deployed around then? SAL says a config change at 16:55"),
+        EvidenceLine(id="reports.txt:5", at=None, actor=None, text="Same here. Is this known? --Ellinor 20:43, 27 March 2019 (UTC)"),
+    ]  # fmt: skip
+    bodies = {it.id: it.body for it in build_items(lines)}
+    assert "mailing-list.txt:8" not in bodies and "mailing-list.txt:9" not in bodies
+    assert bodies["irc.log:4"] == "<emil> SAL says a config change at 16:55"  # the nick stays for `people`
+    assert "?" not in bodies["reports.txt:5"] and bodies["reports.txt:5"].startswith("Same here.")
 
 
 def test_the_pronoun_us_is_not_a_region_or_a_country() -> None:

@@ -28,10 +28,14 @@ from pmstudio.offline.phrasing import (
     strip_noise,
     third_person,
 )
+from pmstudio.offline.tone import speaker_off, spoken
 
 ENTRY_LIMIT = 260
 # "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
 _ANGLE = re.compile(r"<([A-Za-z][A-Za-z _-]{0,40})>")
+_NAMED = re.compile(r"^\s*(?:\d{4}-\d{2}-\d{2}\s+)?([\w.-]{2,32}):\s+(?=\S)")
+"""A name before a colon opening a line ("ivo_c: confirmed", "2023-07-13 Colin: credits applied"): its speaker
+when the name is a person's."""
 
 
 @dataclass
@@ -63,6 +67,11 @@ class Analysis:
         key = (item.id, narrative)
         if key not in self._said:
             text = strip_noise(item.body, chat=item.source == "chat")
+            if item.source != "chat":  # who said it is no part of what was said
+                if spoken(text, thread=item.source == "ticket"):
+                    text = speaker_off(text, thread=item.source == "ticket")
+                elif (m := _NAMED.match(text)) and m.group(1).lower() in self.people.names:
+                    text = text[m.end() :]
             text = drop_vocative(text, self.people.names)
             text = self.people.anonymise(text)
             if narrative and item.source == "chat":

@@ -14,7 +14,13 @@ from datetime import datetime
 from typing import Literal
 
 from pmstudio.agents.messages import EvidenceLine
-from pmstudio.offline.tone import chat_noise, injected, without_counterfactual, without_questions
+from pmstudio.offline.tone import (
+    chat_noise,
+    injected,
+    spoken,
+    without_counterfactual,
+    without_questions,
+)
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -234,12 +240,14 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             else:
                 injection[material] = line
             continue
-        if source == "chat":
-            if "?" in e.text:
-                text, body = without_questions(e.text), without_questions(body)
-                if not text.strip() or not body.strip():
-                    continue
-                e = e.model_copy(update={"text": text})
+        if source == "chat" or spoken(e.text, thread=source == "ticket"):
+            # what a person said (a chat message, a speaker's line in a ticket or mailing-list thread or an IRC log,
+            # a signed help-desk post) is told only through its statements: its questions and sarcasm are never
+            # claims (a speaker's prefix stays: `people` reads the speaker from it)
+            text, body = without_questions(e.text), without_questions(body)
+            if not text.strip() or not body.strip():
+                continue
+            e = e.model_copy(update={"text": text})
             if chat_noise(body or e.text):
                 # ... unless only a trailing "otherwise … would have" is hindsight: the fact before it stays
                 head, head_body = without_counterfactual(e.text), without_counterfactual(body) if body else ""

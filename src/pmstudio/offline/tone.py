@@ -15,7 +15,22 @@ import re
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
 
-QUESTION = re.compile(r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who)\b", re.I)
+QUESTION = re.compile(
+    r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
+    r"what (?:is|was|were|are|did|does|do)|is (?:this|that|there|anyone)|"
+    r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b",
+    re.I,
+)
+"""A sentence that opens as a question, with or without its question mark ("who runs a single server in 2023")."""
+IRC_SPEAKER = re.compile(r"^\s*(?:<[\w.|^-]{1,32}>|\([\w.|^-]{1,32}\))\s+(?=\S)")
+"""An IRC nick opening a line ("<emil> what was deployed", "(emil) reverting that change"): its speaker."""
+HANDLE_SPEAKER = re.compile(r"^\s*[\w.-]{1,32} \([\w.-]{1,32}\):\s+(?=\S)")
+"""A speaker named with a handle before a colon ("user (dev_ops_pete): ..."), as a mailing-list archive writes one."""
+SPEAKER = re.compile(f"{IRC_SPEAKER.pattern}|{HANDLE_SPEAKER.pattern}|" + r"^\s*[\w.-]{1,32}:\s+(?=\S)")
+"""A speaker's prefix: an IRC nick, a name with a handle, or a bare name before a colon ("Colin: ") as in a
+ticket thread."""
+SIGNATURE = re.compile(r"\s--\s?\S[^-]{0,40}?\s\d{1,2}:\d{2},\s\d{1,2}\s[A-Z][a-z]+\s\d{4}\s\((?:UTC|[A-Z]{2,5})\)\s*$")
+"""A wiki talk-page signature ending a message ("... --Ellinor 20:43, 27 March 2019 (UTC)")."""
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
@@ -24,7 +39,7 @@ SARCASM = re.compile(
     r"\bbrilliant\b|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
     r"\bas always\b|\bclassic\b|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
     r"\bthanks,? (?:\d{4}|again|a lot)\b|\bsmart\b|\bgenius\b|\bof course the\b|"
-    r"\b(?:oh )?great\.\s|\bjust (?:me|great)\b|\bwild\b|\bsure,? [\"“']|"
+    r"\b(?:oh )?great\.(?:\s|$)|\bjust (?:me|great)\b|\bwild\b|\bsure,? [\"“']|"
     # praise opening a complaint ("great, only took them three hours"), a failure called a favourite ("split brain,
     # my favourite"), a shrug at the usual suspect ("of course it's DNS")
     r"^\W*(?:great|perfect|lovely|wonderful|fantastic|awesome|nice|cool),\s+(?:only|just|another|again|so|now)\b|"
@@ -70,7 +85,29 @@ def without_counterfactual(text: str) -> str:
     return head if len(head.split()) >= 4 and not chat_noise(head) else ""
 
 
+def spoken(text: str, *, thread: bool = True) -> bool:
+    """Whether a line is something a person said: it opens with an IRC nick or a name with a handle, or (in a
+    `thread`, a ticket, not a log or notes where "kernel: ..." names a process and "Impact: ..." labels a line) a bare
+    name before a colon, or it ends with a wiki signature."""
+    opens = SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
+    return bool(opens or SIGNATURE.search(text))
+
+
+def speaker_off(text: str, *, thread: bool = True) -> str:
+    """A said line without the speaker's prefix that opens it (`spoken`'s shapes; the line itself otherwise)."""
+    m = SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
+    return text[m.end() :] if m else text
+
+
 def without_questions(text: str) -> str:
-    """The sentences of a chat message that are not questions ("" when all of them are)."""
-    kept = [p for p in _SENTENCES.split(text) if p.strip() and not p.rstrip(" )").endswith("?")]
-    return " ".join(kept)
+    """The sentences of a chat message that are not questions, asked with a question mark or opening as one ("what
+    was deployed around then? SAL says ..." -> "SAL says ..."); a speaker's prefix and a signature stay where they
+    are. "" when every sentence is a question."""
+    m = SPEAKER.match(text)
+    head, rest = (text[: m.end()], text[m.end() :]) if m else ("", text)
+    sig = SIGNATURE.search(rest)
+    rest, tail = (rest[: sig.start()], rest[sig.start() :]) if sig else (rest, "")
+    kept = [
+        p for p in _SENTENCES.split(rest) if p.strip() and not p.rstrip(" )").endswith("?") and not QUESTION.match(p)
+    ]
+    return f"{head}{' '.join(kept)}{tail}" if kept else ""
