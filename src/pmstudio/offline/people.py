@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pmstudio.offline.items import Item
-from pmstudio.parsers.text import _ACTOR
+from pmstudio.parsers.text import _ACTOR, WIKI_SIGNATURE
 
 _BOT_WORDS = (
     r"bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
@@ -46,10 +46,6 @@ _NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})
 _PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
 _USER_PAREN = re.compile(r"\b(?:user|customer)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
 """A ticket or list reply signed as "user (mira): ..."."""
-_SIGNATURE = re.compile(
-    r"(?:--|—|~~)\s?(?P<n>[A-Za-z][\w.-]{1,30})\s+\d{1,2}:\d{2},\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+\([A-Z]{2,5}\)"
-)
-"""A wiki talk-page signature ("--Kestrel1 18:43, 27 March 2019 (UTC)"; "—Name", "~~Name" too)."""
 _CAP_SPEAKER = re.compile(r"[A-Z][a-z]{2,20}")
 _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
 _BY_CAP = re.compile(
@@ -211,7 +207,7 @@ def find_people(items: list[Item]) -> People:
             m = _ACTOR.match(it.body)
             if m and m.group("irc"):  # an IRC line kept in a log: "<ivo_c> hi, ..."
                 people.add(m.group("irc"), handle=True)
-        for m in _SIGNATURE.finditer(it.body):
+        for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
         patterns = (_PAREN_BY, _BY_CAP, _POSSESSIVE, _VOCATIVE, _MENTION) if it.source == "chat" else (_PAREN_BY, _BY_CAP)
         for pattern in patterns:

@@ -14,6 +14,7 @@ import re
 
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
+from pmstudio.parsers.text import WIKI_SIGNATURE
 
 QUESTION = re.compile(
     r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
@@ -29,7 +30,7 @@ HANDLE_SPEAKER = re.compile(r"^\s*[\w.-]{1,32} \([\w.-]{1,32}\):\s+(?=\S)")
 SPEAKER = re.compile(f"{IRC_SPEAKER.pattern}|{HANDLE_SPEAKER.pattern}|" + r"^\s*[\w.-]{1,32}:\s+(?=\S)")
 """A speaker's prefix: an IRC nick, a name with a handle, or a bare name before a colon ("Colin: ") as in a
 ticket thread."""
-SIGNATURE = re.compile(r"\s--\s?\S[^-]{0,40}?\s\d{1,2}:\d{2},\s\d{1,2}\s[A-Z][a-z]+\s\d{4}\s\((?:UTC|[A-Z]{2,5})\)\s*$")
+SIGNATURE = re.compile(rf"\s{WIKI_SIGNATURE.pattern}\s*$")
 """A wiki talk-page signature ending a message ("... --Ellinor 20:43, 27 March 2019 (UTC)")."""
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 SARCASM = re.compile(

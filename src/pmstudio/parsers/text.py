@@ -20,6 +20,11 @@ from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_s
 
 # a speaker: one word, or up to four capitalised ones ("Sam Lee", "Dana K."), not "the deploy failed"
 _NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
+WIKI_SIGNATURE = re.compile(
+    r"(?:--|—|~~)\s?(?P<n>[^\s-][^-]{0,40}?)\s+\d{1,2}:\d{2},\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+\((?:UTC|[A-Z]{2,5})\)"
+)
+"""A wiki talk-page signature closing a post ("--Kestrel1 18:43, 27 March 2019 (UTC)"; "—Name", "~~Name" too): the
+name, or once anonymised the role ("--a user 18:43, ..."), then the clock, the date and the zone."""
 _ACTOR = re.compile(
     rf"^(?:<(?P<irc>[^<>\s]{{1,40}})>\s*:?\s+|\*\s*(?P<me>{_NAME})\s+|(?P<name>{_NAME})\s?:(?:\s+|$))(?P<text>.*)$"
 )
