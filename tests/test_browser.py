@@ -78,7 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         proc.kill()
         pytest.fail("streamlit did not become healthy: " + (tmp / "streamlit.log").read_text()[-2000:])
     try:
-        yield {"url": url, "db": db, "env": env}
+        yield {"url": url, "db": db, "env": env, "log": tmp / "streamlit.log"}
     finally:
         proc.terminate()
         try:
@@ -104,16 +104,40 @@ def _page(browser: Any, hosts: set[str]) -> Any:
     return page
 
 
+def _wait_or_report(page: Any, locator: Any, server: dict[str, Any], timeout_ms: int = 180_000) -> None:
+    """Wait for `locator`; when the page shows an error first, or the wait runs out, fail with what the page says
+    and the end of the server's log (a slow machine is not a reason to fail, but an error on the page is)."""
+    alerts = page.locator("[data-testid='stAlertContentError'], [data-testid='stException']")
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        if locator.count() and locator.first.is_visible():
+            return
+        if alerts.count():
+            break
+        page.wait_for_timeout(250)
+    shown = " | ".join(alerts.all_inner_texts())[:1500]
+    log = Path(server["log"]).read_text(errors="replace")[-1500:]
+    pytest.fail(f"page showed: {shown or '(no alert)'}; server log: {log}")
+
+
 def test_draft_page_drafts_the_example_offline(server: dict[str, Any], browser: Any, tmp_path: Path) -> None:
     hosts: set[str] = set()
     page = _page(browser, hosts)
     page.goto(server["url"])
     page.get_by_text("Draft a post-mortem").wait_for(timeout=30_000)
     example = ROOT / "datasets" / "examples" / "docsrs-disk-full"
-    page.locator("input[type=file]").set_input_files([str(p) for p in sorted(example.iterdir()) if p.name != "bundle.yaml"])
+    files = [p for p in sorted(example.iterdir()) if p.name != "bundle.yaml"]
+    page.locator("input[type=file]").set_input_files([str(p) for p in files])
+    from playwright.sync_api import expect
+
+    # the upload is a request of its own: clicking Draft before every file is up drafts from fewer files (or none)
+    for f in files:
+        page.locator("[data-testid='stFileChipName']", has_text=f.name).wait_for(timeout=60_000)
+    expect(page.locator("[data-testid='stFileChipIconSpinner']")).to_have_count(0, timeout=60_000)
     page.get_by_label("Timezone of bare times").fill("Europe/Berlin")
+    page.get_by_label("Timezone of bare times").press("Tab")  # committed before the click
     page.get_by_role("button", name="Draft", exact=True).click()
-    page.get_by_role("tab", name="Timeline").wait_for(timeout=60_000)
+    _wait_or_report(page, page.get_by_role("tab", name="Timeline"), server)
     for tab in ("Executive Summary", "Impact Assessment", "Root Cause Analysis", "Action Items and Prevention"):
         assert page.get_by_role("tab", name=tab).count() >= 1, tab
     page.get_by_role("tab", name="Timeline").click()
@@ -127,7 +151,7 @@ def test_runs_page_lists_the_draft_run(server: dict[str, Any], browser: Any) -> 
     page = _page(browser, set())
     page.goto(server["url"] + "/runs")
     page.get_by_role("heading", name="Runs").wait_for(timeout=30_000)
-    page.get_by_text("draft(s) in run").wait_for(timeout=30_000)
+    page.get_by_text("draft(s) in run").wait_for(timeout=90_000)
 
 
 def test_compare_page_shows_a_seeded_eval(server: dict[str, Any], browser: Any) -> None:
