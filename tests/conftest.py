@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,21 @@ def model_runs(tmp_path_factory: pytest.TempPathFactory, model_strings: dict[str
     finally:
         models.ALLOW_MODEL_REQUESTS = False
     return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright, one per test module (never `playwright install`). Without
+    it the test skips with the reason, except in CI (PMSTUDIO_REQUIRE_BROWSER=1), where it fails."""
+    from playwright.sync_api import sync_playwright
+
+    from pmstudio.testing.dashboard_server import CHROMIUM, CHROMIUM_FLAGS
+
+    if not CHROMIUM.exists():
+        if os.environ.get("PMSTUDIO_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing but PMSTUDIO_REQUIRE_BROWSER=1 (apt-get install chromium)")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

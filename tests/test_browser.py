@@ -7,76 +7,29 @@ Without it these tests skip with the reason, except in CI (PMSTUDIO_REQUIRE_BROW
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pmstudio.testing.dashboard_server import serve
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
-    if os.environ.get("PMSTUDIO_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("/usr/bin/chromium is missing but PMSTUDIO_REQUIRE_BROWSER=1 (apt-get install chromium)")
-    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("browser")
     db = tmp / "pmstudio.duckdb"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PMSTUDIO_DB": str(db),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "STREAMLIT_SERVER_HEADLESS": "true",
-        "DEEPEVAL_TELEMETRY_OPT_OUT": "YES",
-        "DEEPEVAL_DISABLE_DOTENV": "1",
-    }
+    proc, url, log = serve(db, tmp)
+    env = {**os.environ, "PMSTUDIO_DB": str(db), "DEEPEVAL_TELEMETRY_OPT_OUT": "YES", "DEEPEVAL_DISABLE_DOTENV": "1"}
     for key in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
         env.pop(key, None)
-    log = open(tmp / "streamlit.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy: " + (tmp / "streamlit.log").read_text()[-2000:])
     try:
         yield {"url": url, "db": db, "env": env, "log": tmp / "streamlit.log"}
     finally:
@@ -86,16 +39,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _page(browser: Any, hosts: set[str]) -> Any:

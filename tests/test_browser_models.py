@@ -7,29 +7,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from pmstudio.testing.dashboard_server import CHROMIUM, serve
-from pmstudio.testing.dashboard_server import CHROMIUM_FLAGS as FLAGS
+from pmstudio.testing.dashboard_server import serve
 
 from .conftest import MODEL_PATHS  # noqa: TID252
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module", params=MODEL_PATHS)
