@@ -200,3 +200,40 @@ def test_draft_through_a_provider_with_timeout_and_max_tokens(fake_server, monke
     cut = [line for line in result.stderr.splitlines() if line.startswith("section ")]
     assert result.exit_code == 3 and cut, result.output
     assert all("failed: validation: " in line and line.endswith("(offline fallback)") for line in cut)
+
+
+def test_draft_and_eval_check_the_store_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A --db that is not a DuckDB file, a folder, or a place no store can be made fails in one line naming it,
+    exit 2, before any drafting (a paid model's work is never lost at the end); a store that does not exist yet
+    in a writable place is not made by the check, and a store another process holds is no reason to fail."""
+    import pmstudio.orchestrator as orchestrator
+
+    calls: list[object] = []
+
+    async def no_draft(*args: object, **kwargs: object) -> None:
+        calls.append(args)
+        raise AssertionError("drafted before the store was checked")
+
+    monkeypatch.setattr(orchestrator, "draft_postmortem", no_draft)
+    not_db = tmp_path / "notes.duckdb"
+    not_db.write_text("not a database\n")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    example = str(Path(__file__).resolve().parents[1] / "datasets" / "examples" / "docsrs-disk-full")
+    for db, problem in ((not_db, "not a valid DuckDB"), (tmp_path, "Is a directory"), (blocker / "sub" / "x.duckdb", "cannot create")):
+        for argv in (["draft", example, "-q"], ["eval", "--models", "offline", "-q"]):
+            result = runner.invoke(app, [*argv, "--db", str(db)])
+            assert result.exit_code == 2, (argv, result.output)
+            assert str(db) in result.output and problem in result.output, result.output
+    assert calls == []
+    assert not_db.read_text() == "not a database\n"
+
+    from pmstudio.storecli import preflight
+
+    fresh = tmp_path / "new" / "deeper" / "x.duckdb"
+    preflight(fresh)  # creatable: passes, and makes nothing
+    assert not (tmp_path / "new").exists()
+    held = tmp_path / "held.duckdb"
+    with duckdb.connect(str(held)) as con:  # held for writing by this process's other connection
+        con.execute("CREATE TABLE t (a INT)")
+        preflight(held)

@@ -3,6 +3,7 @@ runs between stores as Parquet. Bad input is one line with exit 2 and nothing wr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -78,13 +79,33 @@ def store_import(
 
 
 def preflight(db: str | Path | None, *, write: bool = True) -> None:
-    """Fail fast, before any work, when the store address is malformed or the lake cannot be opened."""
-    from pmstudio.store.db import resolve_target
+    """Fail fast, before any work (a draft from a paid model, an eval grid), when the store address is malformed,
+    the lake cannot be opened, or the DuckDB file is not one (another kind of file, a folder) or cannot be made
+    where it is asked for. A file that another process holds is not a failure: writes wait for it."""
+    from pmstudio.store.db import StoreBusyError, connect, resolve_target
     from pmstudio.store.lake import LakeTarget, StoreConfigError, open_lake
 
     try:
         target = resolve_target(db)
         if isinstance(target, LakeTarget):
             open_lake(target, read_only=not write).close()
+        elif target.exists():
+            with connect(target, read_only=True, retry_s=0):
+                pass
+        elif write:
+            _creatable(target)
+    except StoreBusyError:
+        pass
     except StoreConfigError as exc:
         fail(str(exc))
+
+
+def _creatable(db: Path) -> None:
+    """`db` does not exist yet: its nearest existing folder must be one this process can write in."""
+    from pmstudio.store.lake import StoreConfigError
+
+    folder = db.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreConfigError(f"{db}: cannot create the store ({folder} is not a folder this user can write in)")
