@@ -221,7 +221,7 @@ def test_draft_and_eval_check_the_store_before_any_work(tmp_path: Path, monkeypa
     blocker.write_text("x")
     example = str(Path(__file__).resolve().parents[1] / "datasets" / "examples" / "docsrs-disk-full")
     for db, problem in ((not_db, "not a valid DuckDB"), (tmp_path, "Is a directory"), (blocker / "sub" / "x.duckdb", "cannot create")):
-        for argv in (["draft", example, "-q"], ["eval", "--models", "offline", "-q"]):
+        for argv in (["draft", example, "-q"], ["eval", "--models", "offline", "-q"], ["eval-check"]):
             result = runner.invoke(app, [*argv, "--db", str(db)])
             assert result.exit_code == 2, (argv, result.output)
             assert str(db) in result.output and problem in result.output, result.output

@@ -246,6 +246,7 @@ def eval_check_cmd(
     from pmstudio.resources import check_dataset_dir
     from pmstudio.store.check_evals import record_check_eval
 
+    preflight(db)
     dataset = dataset or check_dataset_dir()  # packaged: works from any directory
     results = []
     for name in [s.strip() for s in splits.split(",") if s.strip()]:
