@@ -14,7 +14,8 @@ import pytest
 
 from pmstudio.offline.people import ROLE_WORDS
 from pmstudio.offline.phrasing import is_blameful
-from pmstudio.offline.tone import BLAME, IRC_SPEAKER, QUESTION, SARCASM
+from pmstudio.offline.tone import BLAME, QUESTION, SARCASM
+from pmstudio.parsers.speakers import IRC_SPEAKER
 from pmstudio.schema import Bundle
 
 ROOT = Path(__file__).resolve().parents[1]

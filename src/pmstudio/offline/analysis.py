@@ -29,13 +29,11 @@ from pmstudio.offline.phrasing import (
     third_person,
 )
 from pmstudio.offline.tone import speaker_off, spoken
+from pmstudio.parsers.speakers import DATED_SPEAKER
 
 ENTRY_LIMIT = 260
 # "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
 _ANGLE = re.compile(r"<([A-Za-z][A-Za-z _-]{0,40})>")
-_NAMED = re.compile(r"^\s*(?:\d{4}-\d{2}-\d{2}\s+)?([\w.-]{2,32}):\s+(?=\S)")
-"""A name before a colon opening a line ("ivo_c: confirmed", "2023-07-13 Colin: credits applied"): its speaker
-when the name is a person's."""
 
 
 @dataclass
@@ -70,7 +68,9 @@ class Analysis:
             if item.source != "chat":  # who said it is no part of what was said
                 if spoken(text, thread=item.source == "ticket"):
                     text = speaker_off(text, thread=item.source == "ticket")
-                elif (m := _NAMED.match(text)) and m.group(1).lower() in self.people.names:
+                elif (m := DATED_SPEAKER.match(text)) and m.group("name").lower() in self.people.names:
+                    # a name before a colon ("ivo_c: confirmed", "2023-07-13 Colin: credits applied") is a speaker
+                    # outside a thread only when the name is a person's
                     text = text[m.end() :]
             text = drop_vocative(text, self.people.names)
             text = self.people.anonymise(text)

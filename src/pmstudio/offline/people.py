@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pmstudio.offline.items import Item
-from pmstudio.parsers.text import _ACTOR, WIKI_SIGNATURE
+from pmstudio.parsers.speakers import IRC_SPEAKER, NAMED_SPEAKER, USER_HANDLE, WIKI_SIGNATURE
 
 _BOT_WORDS = (
     r"bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
@@ -44,8 +44,6 @@ _TICKET_BY = re.compile(
 _ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
 _NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
 _PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
-_USER_PAREN = re.compile(r"\b(?:user|customer)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
-"""A ticket or list reply signed as "user (mira): ..."."""
 _CAP_SPEAKER = re.compile(r"[A-Z][a-z]{2,20}")
 _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
 _BY_CAP = re.compile(
@@ -201,12 +199,12 @@ def find_people(items: list[Item]) -> People:
                     people.add(m.group("n"))
             for m in _RESEARCH.finditer(it.body):
                 people.add(m.group("n"), REPORTER)
-            for m in _USER_PAREN.finditer(it.body):
+            for m in USER_HANDLE.finditer(it.body):
                 people.add(m.group("n"), USER, handle=True)
         if it.actor is None and it.source != "alert":
-            m = _ACTOR.match(it.body)
-            if m and m.group("irc"):  # an IRC line kept in a log: "<ivo_c> hi, ..."
-                people.add(m.group("irc"), handle=True)
+            m = IRC_SPEAKER.match(it.body)
+            if m and m.group("nick"):  # an IRC line kept in a log: "<ivo_c> hi, ..."
+                people.add(m.group("nick"), handle=True)
         for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
         patterns = (_PAREN_BY, _BY_CAP, _POSSESSIVE, _VOCATIVE, _MENTION) if it.source == "chat" else (_PAREN_BY, _BY_CAP)
@@ -232,7 +230,7 @@ def _speakers(items: list[Item]) -> set[str]:
     for it in items:
         if it.actor is not None or it.at is None or it.source in ("alert", "pager"):
             continue
-        m = _ACTOR.match(it.body)
+        m = NAMED_SPEAKER.match(it.body)
         name = m.group("name") if m else None
         if name and _CAP_SPEAKER.fullmatch(name):
             counts[(it.material, name)] = counts.get((it.material, name), 0) + 1

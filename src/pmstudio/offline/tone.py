@@ -14,7 +14,7 @@ import re
 
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
-from pmstudio.parsers.text import WIKI_SIGNATURE
+from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, SPEAKER
 
 QUESTION = re.compile(
     r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
@@ -23,15 +23,6 @@ QUESTION = re.compile(
     re.I,
 )
 """A sentence that opens as a question, with or without its question mark ("who runs a single server in 2023")."""
-IRC_SPEAKER = re.compile(r"^\s*(?:<[\w.|^-]{1,32}>|\([\w.|^-]{1,32}\))\s+(?=\S)")
-"""An IRC nick opening a line ("<emil> what was deployed", "(emil) reverting that change"): its speaker."""
-HANDLE_SPEAKER = re.compile(r"^\s*[\w.-]{1,32} \([\w.-]{1,32}\):\s+(?=\S)")
-"""A speaker named with a handle before a colon ("user (dev_ops_pete): ..."), as a mailing-list archive writes one."""
-SPEAKER = re.compile(f"{IRC_SPEAKER.pattern}|{HANDLE_SPEAKER.pattern}|" + r"^\s*[\w.-]{1,32}:\s+(?=\S)")
-"""A speaker's prefix: an IRC nick, a name with a handle, or a bare name before a colon ("Colin: ") as in a
-ticket thread."""
-SIGNATURE = re.compile(rf"\s{WIKI_SIGNATURE.pattern}\s*$")
-"""A wiki talk-page signature ending a message ("... --Ellinor 20:43, 27 March 2019 (UTC)")."""
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
@@ -91,7 +82,7 @@ def spoken(text: str, *, thread: bool = True) -> bool:
     `thread`, a ticket, not a log or notes where "kernel: ..." names a process and "Impact: ..." labels a line) a bare
     name before a colon, or it ends with a wiki signature."""
     opens = SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
-    return bool(opens or SIGNATURE.search(text))
+    return bool(opens or SIGNED.search(text))
 
 
 def speaker_off(text: str, *, thread: bool = True) -> str:
@@ -106,7 +97,7 @@ def without_questions(text: str) -> str:
     are. "" when every sentence is a question."""
     m = SPEAKER.match(text)
     head, rest = (text[: m.end()], text[m.end() :]) if m else ("", text)
-    sig = SIGNATURE.search(rest)
+    sig = SIGNED.search(rest)
     rest, tail = (rest[: sig.start()], rest[sig.start() :]) if sig else (rest, "")
     kept = [
         p for p in _SENTENCES.split(rest) if p.strip() and not p.rstrip(" )").endswith("?") and not QUESTION.match(p)

@@ -15,21 +15,12 @@ from datetime import UTC, datetime, time
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
+from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_stamp
 
-# a speaker: one word, or up to four capitalised ones ("Sam Lee", "Dana K."), not "the deploy failed"
-_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
-WIKI_SIGNATURE = re.compile(
-    r"(?:--|—|~~)\s?(?P<n>[^\s-][^-]{0,40}?)\s+\d{1,2}:\d{2},\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+\((?:UTC|[A-Z]{2,5})\)"
-)
-"""A wiki talk-page signature closing a post ("--Kestrel1 18:43, 27 March 2019 (UTC)"; "—Name", "~~Name" too): the
-name, or once anonymised the role ("--a user 18:43, ..."), then the clock, the date and the zone."""
-_ACTOR = re.compile(
-    rf"^(?:<(?P<irc>[^<>\s]{{1,40}})>\s*:?\s+|\*\s*(?P<me>{_NAME})\s+|(?P<name>{_NAME})\s?:(?:\s+|$))(?P<text>.*)$"
-)
 _NAME_FIRST = re.compile(
-    rf"^\s*(?:<?(?P<name>{_NAME})>?\s*[\[(](?=\d)|(?P<slack>[@\w][\w.'’@-]*|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{1,3}})\s+(?=\d))"
+    rf"^\s*(?:<?(?P<name>{CHAT_NAME})>?\s*[\[(](?=\d)|(?P<slack>[@\w][\w.'’@-]*|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{1,3}})\s+(?=\d))"
 )
 _FILLER = {"posted", "updated", "update", "at", "on", "date", "time", "timestamp", "last", "edited", "created",
            "ago", "day", "days", "hour", "hours", "minute", "minutes", "min", "mins", "sent"}  # fmt: skip
@@ -80,10 +71,10 @@ def _date_marker(line: str) -> Stamp | None:
 
 
 def _split_actor(rest: str) -> tuple[str | None, str]:
-    m = _ACTOR.match(rest)
+    m = CHAT_SPEAKER.match(rest)
     if not m:
         return None, rest
-    name = m.group("irc") or m.group("me") or m.group("name")
+    name = m.group("nick") or m.group("me") or m.group("name")
     return name.strip().lstrip("@") or None, m.group("text")
 
 

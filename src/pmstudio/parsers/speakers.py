@@ -1,0 +1,61 @@
+"""Who is speaking on a line: the shapes a speaker's name takes where people write.
+
+The one home of these shapes. The chat parser reads a message's speaker with `CHAT_SPEAKER`; the offline
+drafter tells a said line from a written one (`tone`), finds the people (`people`) and takes a speaker's prefix
+off what was said (`analysis`) with the others. Atoms, each written once:
+
+- a nick (`NICK`): an IRC nick ("emil", "ivo_c|away", "nick[m]"): letters, digits and IRC's specials, 1-32
+  characters; in angle brackets after the channel mode sign a client may log ("<@op>");
+- a word name (`WORD_NAME`): one word of a thread or a log ("ivo_c", "Colin", "dev_ops_pete"), 1-32 characters;
+  one-letter names too ("Q: ...", "A: ..." in a ticket thread; `people` keeps no name under two letters);
+- a handle (`HANDLE`): the account in brackets after a role ("user (mira)"), a letter then 1-31 characters, so
+  "Update (2):" or "customer (1)" is a count, not a person;
+- a chat name (`CHAT_NAME`): a chat message's speaker after its time, one word or up to four capitalised ones
+  ("Sam Lee", "Dana K."), not "the deploy failed".
+
+A bare name before a colon is also how a label opens a line ("Impact: ...", "Note: ..."): it names a speaker
+only in a thread (`SPEAKER`), or when the name is a known person's (`DATED_SPEAKER` in `analysis`, `people`'s
+speakers of ticket lines); "10:44: ..." and "http://x:80" are never one (the colon must be followed by a space).
+A post can also end with who wrote it: a wiki signature (`WIKI_SIGNATURE`, `SIGNED`).
+"""
+
+from __future__ import annotations
+
+import re
+
+NICK = r"[\w.|^\[\]{}`\\-]{1,32}"
+_MODE = r"[@+%&~]?"
+WORD_NAME = r"[\w.-]{1,32}"
+HANDLE = r"[A-Za-z][\w.-]{1,31}"
+CHAT_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_ANGLED = rf"<(?P<nick>{_MODE}{NICK})>\s*:?"
+
+IRC_SPEAKER = re.compile(rf"^\s*(?:{_ANGLED}|\((?P<paren>{NICK})\))\s+(?=\S)")
+"""An IRC nick opening a line ("<emil> what was deployed", "<emil>: ...", "(emil) reverting that change"): its
+speaker; `nick` holds an angle-bracketed one (the form only a chat client writes), `paren` the other."""
+HANDLE_SPEAKER = re.compile(rf"^\s*{WORD_NAME} \((?P<handle>{HANDLE})\):\s+(?=\S)")
+"""A speaker named with a handle before a colon ("user (dev_ops_pete): ..."), as a mailing-list archive writes one."""
+_NAME_COLON = rf"(?P<name>{WORD_NAME}):\s+(?=\S)"
+NAMED_SPEAKER = re.compile(rf"^\s*{_NAME_COLON}")
+"""A bare name before a colon opening a line ("ivo_c: confirmed", "Colin: credits applied"): a speaker only in a
+thread (`SPEAKER`) or when the name is a person's; also how a label opens a line ("Impact: ...")."""
+DATED_SPEAKER = re.compile(rf"^\s*(?:{_DAY}\s+)?{_NAME_COLON}")
+"""`NAMED_SPEAKER` after the day a post was written, or not ("2023-07-13 Colin: credits applied")."""
+SPEAKER = re.compile("|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, NAMED_SPEAKER)))
+"""A speaker's prefix in a thread: `IRC_SPEAKER`, `HANDLE_SPEAKER` or `NAMED_SPEAKER` (in a log or notes, where
+"kernel: ..." names a process and "Impact: ..." labels a line, only the first two)."""
+USER_HANDLE = re.compile(rf"\b(?:user|customer)\s*\((?P<n>{HANDLE})\)", re.I)
+"""A user or customer named by their handle anywhere in a line ("a reply from user (mira): ...")."""
+CHAT_SPEAKER = re.compile(
+    rf"^(?:{_ANGLED}\s+|\*\s*(?P<me>{CHAT_NAME})\s+|(?P<name>{CHAT_NAME})\s?:(?:\s+|$))(?P<text>.*)$"
+)
+"""The speaker of a chat message, the rest of its line after the time: an IRC nick ("<emil> ..."), an action
+("* emil reverts"), or a name before a colon ("Sam Lee: ...")."""
+WIKI_SIGNATURE = re.compile(
+    r"(?:--|—|~~)\s?(?P<n>[^\s-][^-]{0,40}?)\s+\d{1,2}:\d{2},\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+\((?:UTC|[A-Z]{2,5})\)"
+)
+"""A wiki talk-page signature closing a post ("--Kestrel1 18:43, 27 March 2019 (UTC)"; "—Name", "~~Name" too): the
+name, or once anonymised the role ("--a user 18:43, ..."), then the clock, the date and the zone."""
+SIGNED = re.compile(rf"\s{WIKI_SIGNATURE.pattern}\s*$")
+"""A message ending with a wiki signature ("... --Ellinor 20:43, 27 March 2019 (UTC)"): said by who signed it."""
