@@ -555,6 +555,26 @@ def test_appendix_quotes_no_persons_words_from_a_support_thread() -> None:
     assert not any(r.startswith("support-thread.txt") for r in records)
 
 
+def test_an_irc_log_and_signed_posts_are_told_by_role_and_never_quoted() -> None:
+    """An IRC log kept as a log file and a wiki page's signed posts are people talking (held-out wikimedia-2019, r6):
+    the appendix quotes the log's machine lines and a bot's, never a person's line; the timeline tells a signed
+    post by its signer's role, without the signature, and a message's first word reads inside the sentence."""
+    b = bundle([
+        ("web.log", 0, None, "2019-03-27 16:56:02 ERROR save failed: no entity content model for ns0"),
+        ("community.log", 3, None, "Editing a gallery page gives me an error on save, tried three times. "
+                                   "--Kestrel1 18:43, 27 March 2019 (UTC)"),
+        ("ops-irc.log", 20, None, "<emil> reverting that config change now"),
+        ("ops-irc.log", 30, None, "<logmsgbot> emil synchronized wmf-config/InitialiseSettings.php: revert"),
+    ])
+    logs = draft(b, "supporting")["detailed_logs"]
+    assert "web.log:1" in logs and "ops-irc.log:2" in logs  # a machine line, a bot's line
+    assert "ops-irc.log:1" not in logs and "community.log:1" not in logs
+    entries = [e["text"] for e in draft(b, "timeline")["entries"]]
+    told = next(e for e in entries if "gallery page" in e)
+    assert "--" not in told and "March 2019" not in told and "Kestrel1" not in told, told
+    assert "Per a user, editing a gallery page gave them an error" in told, told
+
+
 def test_summary_uses_the_sections_it_is_given() -> None:
     im = draft(CASE, "impact")
     im["users_affected"] = {"text": "Roughly 40% of searches failed.", "evidence": ["chat.txt:9"]}

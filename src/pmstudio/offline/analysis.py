@@ -29,7 +29,7 @@ from pmstudio.offline.phrasing import (
     third_person,
 )
 from pmstudio.offline.tone import speaker_off, spoken
-from pmstudio.parsers.speakers import DATED_SPEAKER
+from pmstudio.parsers.speakers import DATED_SPEAKER, HANDLE_SPEAKER, IRC_SPEAKER, SIGNED
 
 ENTRY_LIMIT = 260
 # "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
@@ -58,7 +58,26 @@ class Analysis:
         return self.signals[item.order]
 
     def role(self, item: Item) -> str:
-        return self.people.role(item.actor)
+        return self.people.role(item.actor or self.speaker(item))
+
+    def speaker(self, item: Item) -> str | None:
+        """Who said a line that has no actor: the nick, handle or name of its speaker's prefix, or who signed it."""
+        if item.actor is not None or item.source == "chat":
+            return item.actor
+        text = item.body
+        m = IRC_SPEAKER.match(text)
+        if m:
+            return (m.group("nick") or m.group("paren")).lstrip("@+%&~")
+        if m := HANDLE_SPEAKER.match(text):
+            return m.group("handle")
+        if (m := DATED_SPEAKER.match(text)) and m.group("name").lower() in self.people.names:
+            return m.group("name")
+        sig = SIGNED.search(text)
+        return sig.group("n") if sig else None
+
+    def said_by_a_person(self, item: Item) -> bool:
+        """What a person said outside a chat file (a thread's speaker line, an IRC log line, a signed post)."""
+        return item.source != "chat" and item.source != "pager" and self.speaker(item) is not None
 
     def say(self, item: Item, *, narrative: bool = False) -> str:
         """The item's text, noise-free, anonymised and blameless ("" when nothing blameless is left)."""
@@ -74,7 +93,7 @@ class Analysis:
                     text = text[m.end() :]
             text = drop_vocative(text, self.people.names)
             text = self.people.anonymise(text)
-            if narrative and item.source == "chat":
+            if narrative and (item.source == "chat" or self.said_by_a_person(item)):
                 text = third_person(text, self.role(item))
             text = _ANGLE.sub(r"(\1)", text)
             self._said[key] = blameless(text)
@@ -103,7 +122,7 @@ class Analysis:
             text = f"{label}: {base}"
         elif src == "ticket":
             text = f"Ticket update: {base}"
-        elif src == "chat":
+        elif src == "chat" or self.said_by_a_person(item):
             told = self.say(item, narrative=True)  # told by role, past tense, never a quote (chatline.chat_entry)
             return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)
         elif src == "notes":

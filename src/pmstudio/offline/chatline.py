@@ -6,7 +6,9 @@ Kept apart from `pmstudio.offline.phrasing` (sentence craft) because it also nee
 
 from __future__ import annotations
 
-from pmstudio.offline.phrasing import _tell, _told, split_sentences
+import re
+
+from pmstudio.offline.phrasing import _tell, _told, lowered, split_sentences
 from pmstudio.offline.tone import chat_noise, without_questions
 
 
@@ -30,7 +32,7 @@ def chat_entry(role: str, told: str, *, deed: bool) -> str:
         return ""
     kind, clause = first
     if kind == "that":  # what someone saw, told with its own subject: "Per a responder, the disk was full"
-        text = f"Per {role}, {clause}"
+        text = f"Per {role}, {_inside(clause)}"
     else:
         text = clause if kind == "full" else f"{label} {clause}"
     second = _tell(role, parts[1], deed=False) if len(parts) > 1 else None
@@ -38,3 +40,15 @@ def chat_entry(role: str, told: str, *, deed: bool) -> str:
         more = second[1] if second[0] != "that" or kind == "that" else f"reported that {second[1]}"
         text = f"{text.rstrip('.')}{',' if kind == 'that' else ''} and {more}"
     return _told(text)
+
+
+_GERUND_START = re.compile(r"^[A-Z][a-z]+ing\b(?! [A-Z])")
+
+
+def _inside(clause: str) -> str:
+    """A message's first word inside a sentence: lowered when it is a common word or a verb's -ing form ("Editing a
+    gallery page gave ..."); a name, product or acronym keeps its capital ("SAL said", "Consul was down")."""
+    lowered_first = lowered(clause)
+    if lowered_first != clause:
+        return lowered_first
+    return clause[:1].lower() + clause[1:] if _GERUND_START.match(clause) else clause

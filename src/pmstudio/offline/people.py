@@ -77,8 +77,9 @@ REPORTER = "the reporter"
 ROLE_WORDS = (IC, ONCALL, RESPONDER, USER, CUSTOMER, REPORTER, "an engineer", "the owning team")
 
 
-def is_bot(name: str) -> bool:
-    return bool(_BOT.search(name)) or name.strip() == ""
+def is_bot(name: str, *, handle: bool = False) -> bool:
+    """A bot's name; `handle=True` for a name in a person-only shape (digits and underscores are a person's too)."""
+    return bool((_BOT_HANDLE if handle else _BOT).search(name)) or name.strip() == ""
 
 
 @dataclass
@@ -102,7 +103,7 @@ class People:
     def add(self, name: str, role: str = RESPONDER, *, handle: bool = False) -> None:
         """Record `name` with `role`; `handle=True` for a shape only a person takes (digits and underscores kept)."""
         key = name.strip().lstrip("@").lower()
-        if len(key) < 2 or key in _STOP or (_BOT_HANDLE.search(key) if handle else is_bot(key)):
+        if len(key) < 2 or key in _STOP or is_bot(key, handle=handle):
             return
         current = self.roles.get(key)
         if current is None or (current in (RESPONDER, USER, REPORTER, CUSTOMER) and role in (IC, ONCALL)):

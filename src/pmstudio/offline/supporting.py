@@ -9,7 +9,10 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import candidates
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
+from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import capitalise_sentences, note_entry, past_tense, reworded
+from pmstudio.offline.tone import spoken
+from pmstudio.parsers.speakers import IRC_SPEAKER
 
 MAX_CLAIMS = 6
 MAX_IDS = 12
@@ -122,19 +125,31 @@ def _references(a: Analysis) -> list[dict[str, Any]]:
     return out
 
 
+def _said_by_a_person(item: Item) -> bool:
+    """A person's own words: a line with a speaker, or one that opens with a speaker's prefix or ends with a wiki
+    signature; a bot's line ("<logmsgbot> emil synchronized ...") is a record."""
+    if item.actor is not None:
+        return not is_bot(item.actor)
+    text = item.body
+    if not spoken(text, thread=item.source == "ticket"):
+        return False
+    m = IRC_SPEAKER.match(text)
+    return not (m and is_bot((m.group("nick") or m.group("paren") or "").lstrip("@+%&~"), handle=True))
+
+
 def draft_supporting(a: Analysis) -> dict[str, Any]:
     """A SupportingSection as a dict."""
-    logs = [it for it in a.items if it.source in ("log", "alert")]
-    logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
     # appendix excerpts are quoted verbatim: machine and published lines only, never chat, and never a person's own
-    # words wherever they were posted (a support forum, a Slack export named like a ticket); a pager's annotation is
-    # a record, whoever typed it
+    # words wherever they were posted (a support forum, a Slack export named like a ticket, an IRC log, a signed wiki
+    # post); a pager's annotation is a record, whoever typed it
+    logs = [it for it in a.items if it.source in ("log", "alert") and not _said_by_a_person(it)]
+    logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
     comms = [
         it
         for it in a.items
         if (it.source in ("status", "ticket") or a.sig(it).phase == "communication")
         and it.source != "chat"
-        and (it.actor is None or it.source == "pager")
+        and (it.source == "pager" or not _said_by_a_person(it))
         and not it.is_title
         and not it.is_heading
     ]

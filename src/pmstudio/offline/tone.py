@@ -86,9 +86,10 @@ def spoken(text: str, *, thread: bool = True) -> bool:
 
 
 def speaker_off(text: str, *, thread: bool = True) -> str:
-    """A said line without the speaker's prefix that opens it (`spoken`'s shapes; the line itself otherwise)."""
+    """A said line without who said it: the speaker's prefix that opens it (`spoken`'s shapes) and the wiki
+    signature that closes it ("... --Ellinor 20:43, 27 March 2019 (UTC)"); the line itself otherwise."""
     m = SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
-    return text[m.end() :] if m else text
+    return SIGNED.sub("", text[m.end() :] if m else text)
 
 
 def without_questions(text: str) -> str:
