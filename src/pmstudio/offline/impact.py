@@ -326,17 +326,18 @@ _FIELD_LABEL = re.compile(
 """A notes line's own label ("Impact: 18:26 to 19:58 most APIs answered with HTTP 500"): the field says it already."""
 _FRAME_ONLY = re.compile(
     r"^(?:we are|we['’]re|we have been|we)\s+(?:(?:still|currently|actively)\s+)?(?:investigating|looking into (?:it|this|the issue)|"
-    r"working on (?:it|a fix)|monitoring|watching)\b[^.]{0,40}\.?$|^a fix is (?:under ?way|being (?:worked on|deployed))\.?$",
+    r"working on (?:it|a fix)|monitoring|watching)\b[^.]{0,40}\.?$|^a fix is (?:under ?way|being (?:worked on|deployed))\.?$|"
+    r"^(?:the )?next update (?:in|at|within|by)\b[^.]{0,40}\.?$|^(?:more|further) updates? (?:to follow|soon|will follow)\.?$",
     re.I,
 )
-"""A status post's sentence that tells only what the team is doing ("We are investigating.", "We are looking into
-it."): no fact about the impact."""
+"""A status post's sentence that tells only what the team is doing or when it posts next ("We are investigating.",
+"We are looking into it.", "Next update in 30 minutes.", "More updates to follow."): no fact about the impact."""
 _FRAGMENT_END = re.compile(r"\b(?:a|an|the|of|to|for|with|and|or|in|on|at|by|from|that|were|was|is|are)\.$", re.I)
 """A sentence cut where a line wrapped ("... were not sized for a."): no sentence a claim can tell."""
 _REPORTING = re.compile(
     rf"^(?:{STATUS_LABEL})?"
     r"(?:we(?:['’]re| are| have been)? (?:currently |still )?(?:investigating|aware of|looking into|seeing|see|"
-    r"observing|monitoring|experiencing)\s+(?:(?:reports?|an issue) (?:of|that|with)\s+)?)",
+    r"observing|monitoring|experiencing|working to (?:address|resolve|fix|mitigate))\s+(?:(?:reports?|an issue) (?:of|that|with)\s+)?)",
     re.I,
 )
 """The frame of a status post ("Investigating - We are aware of DNS issues affecting …"): the claim is the fact."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
-from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER
+from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, SPEAKER
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_stamp
 
@@ -164,13 +164,36 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\S")
 _CONTINUATION = re.compile(r"^(?: {2,}|\t)(?!\s|[-*+•]\s|\d{1,2}[.)]\s|#)\S")
 
 
-def _continues(entries: list[_Entry], number: int, line: str, in_list: bool) -> bool:
-    """Whether `line` is the wrapped rest of the list item right above it (Markdown: indented, no list mark of
-    its own, no time at its start), so "- a bug lets one event deschedule clusters in different" + "  physical
-    locations too." is one statement, never two halves."""
-    if not (in_list and entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
+_WRAPPED = re.compile(r"^[a-z(]")
+"""The rest of a hard-wrapped sentence opens in lower case ("out more than half a day later, when ...")."""
+_WRAP_WIDTH = 50
+"""A line broken by a hard wrap is long; short lines without a full stop are terse notes, one thing each."""
+
+
+def _wrapped(prev: str, line: str) -> bool:
+    """`line` carries on the sentence `prev` broke off: `prev` is long and ends mid-sentence; `line` is indented no
+    deeper (a deeper line is a block under a title), opens in lower case (in any case after a comma or an open
+    bracket: "... (Support agent interface, Messaging," + "Chat, Talk)") and not with a speaker or a label ("bob:
+    looks better", "status: resolved"), and holds no time of its own (then it is an event of its own)."""
+    head, rest = prev.strip(), line.lstrip()
+    open_ = head[-1] == "," or head.count("(") > head.count(")")  # a list or a bracket left open: any case goes on
+    return (len(head) >= _WRAP_WIDTH and head[-1] not in ".!?:;" and bool(open_ or _WRAPPED.match(rest))
+            and len(line) - len(rest) <= len(prev) - len(prev.lstrip()) and not SPEAKER.match(rest)
+            and find_stamp(line, anywhere="any") is None)  # fmt: skip
+
+
+def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, prev: str) -> bool:
+    """Whether `line` is the wrapped rest of the list item or sentence right above it, so "- a bug lets one event
+    deschedule clusters in different" + "  physical locations too." is one statement, never two halves. A list
+    item's rest is indented with no list mark of its own (Markdown); a paragraph's rest opens in lower case after a
+    line that ends mid-sentence ("... but operations only found" + "out more than half a day later ..."). Neither
+    has a time at its start."""
+    if not (entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
         return False
-    if not _CONTINUATION.match(line):
+    if in_list:
+        if not _CONTINUATION.match(line):
+            return False
+    elif not _wrapped(prev, line):
         return False
     stamp = find_stamp(line)
     return stamp is None or not _starts_line(line, stamp)
@@ -185,7 +208,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             entries.append(_Entry("blank", number))
             in_list = False
             continue
-        if _continues(entries, number, line, in_list):
+        if _continues(entries, number, line, in_list, prev):
             last = entries[-1]
             joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";") else ""  # clean_text took it off
             last.text = f"{last.text}{joint} {clean_text(line)}".strip()
