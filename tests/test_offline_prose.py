@@ -593,6 +593,33 @@ def test_a_question_is_dropped_from_a_message_with_or_without_its_mark(text: str
 
 
 @pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("checking the pool metrics again, waiting count is 4", "checking the pool metrics again, waiting count is 4"),
+        ("alex: the team who owns it restarted it", "alex: the team who owns it restarted it"),  # "who" inside
+        ("restarted the writer --Ellinor 20:43, 27 March 2019 (UTC)",
+         "restarted the writer --Ellinor 20:43, 27 March 2019 (UTC)"),
+        ("the disk filled.  restarted the writer", "the disk filled. restarted the writer"),  # kept ones joined by a space
+        ("the disk filled.\trestarted it", "the disk filled. restarted it"),
+        ("Colin: credits applied.  thanks", "Colin: credits applied. thanks"),
+        ("the disk filled; who knows", "the disk filled;"),  # a question after a break, no mark
+        ("ok. Why did it fail", "ok."),
+        ("restarted it. the db is down?", "restarted it."),  # a question by its mark only
+        ("<emil> who runs this", ""),  # a question right after the speaker
+        ("disk full (why?) restarted", "disk full (why?) restarted"),
+        (" --Ellinor 20:43, 27 March 2019 (UTC)", ""),  # a signature alone says nothing
+        ("   ", ""),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_a_line_without_a_question_is_kept_as_written_else_respaced(text: str, kept: str) -> None:
+    # the quick check for a plain statement must answer what the sentence-by-sentence filter answers
+    from pmstudio.offline.tone import without_questions
+
+    assert without_questions(text) == kept
+
+
+@pytest.mark.parametrize(
     ("text", "said"),
     [
         ("<emil> reverting that config change", True),

@@ -16,14 +16,18 @@ from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
 from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, SPEAKER
 
-QUESTION = re.compile(
-    r"^\s*(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
+_ASKING = (
+    r"(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
     r"what (?:is|was|were|are|did|does|do)|is (?:this|that|there|anyone)|"
-    r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b",
-    re.I,
+    r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b"
 )
+QUESTION = re.compile(rf"^\s*{_ASKING}", re.I)
 """A sentence that opens as a question, with or without its question mark ("who runs a single server in 2023")."""
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+_MAY_ASK = re.compile(rf"[?.!;](?:(?<=\?)|\s\s|[^\S ]| {_ASKING})", re.I)
+"""What can make `without_questions` drop or respace anything after a message's first sentence start: a question
+mark, a sentence break other than one space (the kept sentences are joined by one) or a sentence after a break
+that opens as a question. One scan, led by a set of characters (the regex engine skips to them)."""
 SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
     r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning|service|one|move|call)\b|"
@@ -98,6 +102,10 @@ def without_questions(text: str) -> str:
     are. "" when every sentence is a question."""
     m = SPEAKER.match(text)
     head, rest = (text[: m.end()], text[m.end() :]) if m else ("", text)
+    if rest[:1].strip() and not QUESTION.match(rest) and not _MAY_ASK.search(rest):
+        # the common case, a plain statement: every sentence would be kept and joined as it was written (a signature
+        # too, since `rest` opens with a sentence), so the line is its own answer
+        return text
     sig = SIGNED.search(rest)
     rest, tail = (rest[: sig.start()], rest[sig.start() :]) if sig else (rest, "")
     kept = [
