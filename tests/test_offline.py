@@ -203,7 +203,10 @@ def _load(path: Path) -> tuple[Bundle, list[str]]:
 
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         names += [str(p) for p in ((data.get("expected") or {}).get("people") or [])]
-    return bundle, [n for n in dict.fromkeys(names) if len(n) > 2 and " " not in n and n.lower() not in ("alertmanager",)]
+    from pmstudio.offline.people import is_bot
+
+    # a bot's name ("sentry", "alertmanager") is a tool's, which a draft may name; a person's never
+    return bundle, [n for n in dict.fromkeys(names) if len(n) > 2 and " " not in n and not is_bot(n, handle=True)]
 
 
 # --------------------------------------------------------------------------- agents

@@ -27,7 +27,8 @@ _LABEL = re.compile(r"^(?:\d+\.\s+|-\s+(?:\[[ x]\]\s+)?)?(?:\*\*[^*]+\*\*\s*(?:-
 _BULLET = re.compile(r"^(?:\d+\.|-|\*)\s+(?:\[[ x]\]\s+)?")
 _BOLD_LABEL = re.compile(r"^\*\*[^*]+:\*\*\s*|^\*\*[^*]+\*\*\s*[-:]\s*|^\*[^*]+:\*\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|no|inc|ltd|cf)\.|\b[A-Z]\.)$", re.I)
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|no|inc|ltd|cf)\.|\b[A-Z]\.|(?:^|\s)\.\.)$", re.I)
+"""What ends no sentence: an abbreviation, an initial, or ".." standing for elided code ("INSERT .. ON CONFLICT DO ..")."""
 _SPEAKER = re.compile(
     r"(?:^|[.:]\s+|\)\s+-\s+)(?:" + "|".join(re.escape(r) for r in ROLE_WORDS) + r")\s*:\s", re.I
 )
@@ -299,6 +300,11 @@ def test_appendix_excerpts_name_nobody() -> None:
         ("you have got to be kidding me. a 32 bit id on an audit table", False, True),
         ("^ that's not true, every instance rebooted", False, True),
         ("the journal table is migrated to bigint, trigger back on", False, False),
+        ('"we found it" he said. on monday. with confidence', False, True),  # words quoted back: a jab (r7 travisci)
+        ('the log says "disk full" on db2', False, False),
+        ("500 source=walgreens-smart err=nextval: reached maximum value of sequence", False, False),  # a name's part
+        ("the classic-lb pool in wild-card mode is draining", False, False),
+        ("smart move, deploying on a friday", False, True),
     ],
 )  # fmt: skip
 def test_instructions_sarcasm_and_replies_in_unseen_chat(text: str, injected_: bool, noise: bool) -> None:

@@ -565,10 +565,13 @@ def test_an_irc_log_and_signed_posts_are_told_by_role_and_never_quoted() -> None
                                    "--Kestrel1 18:43, 27 March 2019 (UTC)"),
         ("ops-irc.log", 20, None, "<emil> reverting that config change now"),
         ("ops-irc.log", 30, None, "<logmsgbot> emil synchronized wmf-config/InitialiseSettings.php: revert"),
+        ("engprod.log", None, None, "internal EngProd chat, same day (Pacific)"),  # a chat file's header (r7 kubernetes)
+        ("engprod.log", 12, "bruno", "li is looking at two NotReady nodes in the containerd pool"),
     ])
     logs = draft(b, "supporting")["detailed_logs"]
     assert "web.log:1" in logs and "ops-irc.log:2" in logs  # a machine line, a bot's line
     assert "ops-irc.log:1" not in logs and "community.log:1" not in logs
+    assert not any(i.startswith("engprod.log") for i in logs)
     entries = [e["text"] for e in draft(b, "timeline")["entries"]]
     told = next(e for e in entries if "gallery page" in e)
     assert "--" not in told and "March 2019" not in told and "Kestrel1" not in told, told

@@ -141,15 +141,19 @@ def draft_supporting(a: Analysis) -> dict[str, Any]:
     """A SupportingSection as a dict."""
     # appendix excerpts are quoted verbatim: machine and published lines only, never chat, and never a person's own
     # words wherever they were posted (a support forum, a Slack export named like a ticket, an IRC log, a signed wiki
-    # post); a pager's annotation is a record, whoever typed it
-    logs = [it for it in a.items if it.source in ("log", "alert") and not _said_by_a_person(it)]
+    # post, a chat file's untimed header line); a pager's annotation is a record, whoever typed it
+    spoken_in = {it.material for it in a.items if it.actor is not None and it.source != "pager"}  # chat files
+    logs = [
+        it for it in a.items
+        if it.source in ("log", "alert") and not _said_by_a_person(it) and it.material not in spoken_in
+    ]  # fmt: skip
     logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
     comms = [
         it
         for it in a.items
         if (it.source in ("status", "ticket") or a.sig(it).phase == "communication")
         and it.source != "chat"
-        and (it.source == "pager" or not _said_by_a_person(it))
+        and (it.source == "pager" or not (_said_by_a_person(it) or it.material in spoken_in))
         and not it.is_title
         and not it.is_heading
     ]

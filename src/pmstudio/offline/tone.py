@@ -32,14 +32,16 @@ SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
     r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning|service|one|move|call)\b|"
     r"\b(?:you(?:['’]ve| have)? got to be|you must be|are you) kidding\b|"
-    r"\bbrilliant\b|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
-    r"\bas always\b|\bclassic\b|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
-    r"\bthanks,? (?:\d{4}|again|a lot)\b|\bsmart\b|\bgenius\b|\bof course the\b|"
-    r"\b(?:oh )?great\.(?:\s|$)|\bjust (?:me|great)\b|\bwild\b|\bsure,? [\"“']|"
+    r"(?<![\w-])brilliant(?![\w-])|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
+    r"\bas always\b|(?<![\w-])classic(?![\w-])|\bwhat could (?:possibly )?go wrong\b|\bgood idea\b|\bwell done\b|"
+    r"\bthanks,? (?:\d{4}|again|a lot)\b|(?<![\w-])smart(?![\w-])|(?<![\w-])genius(?![\w-])|\bof course the\b|"
+    r"\b(?:oh )?great\.(?:\s|$)|\bjust (?:me|great)\b|(?<![\w-])wild(?![\w-])|\bsure,? [\"“']|"
     # praise opening a complaint ("great, only took them three hours"), a failure called a favourite ("split brain,
     # my favourite"), a shrug at the usual suspect ("of course it's DNS")
     r"^\W*(?:great|perfect|lovely|wonderful|fantastic|awesome|nice|cool),\s+(?:only|just|another|again|so|now)\b|"
-    r"\bmy (?:favou?rite|fave)\b|\b(?:is|was|are|were) a (?:joke|farce|clown show)\b|\bof course it['’]?s\b|\bonly took (?:them|us|him|her|you)\b",
+    r"\bmy (?:favou?rite|fave)\b|\b(?:is|was|are|were) a (?:joke|farce|clown show)\b|\bof course it['’]?s\b|\bonly took (?:them|us|him|her|you)\b|"
+    # someone's words quoted back at them ('"we found it" he said. on monday.'): a jab, not a fact
+    r"[\"“][^\"”]{1,60}[\"”],?\s+(?:he|she|they|someone|somebody)\s+(?:said|says|promised|claimed)\b",
     re.I,
 )
 BLAME = re.compile(
