@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .test_browser import ROOT, _page, browser, server  # noqa: F401,TID252
+from .test_browser import ROOT, _page, server  # noqa: F401,TID252
 
 pytestmark = pytest.mark.browser
 
