@@ -29,7 +29,7 @@ from pmstudio.offline.phrasing import (
     third_person,
 )
 from pmstudio.offline.tone import speaker_off, spoken
-from pmstudio.parsers.speakers import DATED_SPEAKER, HANDLE_SPEAKER, IRC_SPEAKER, SIGNED
+from pmstudio.parsers.speakers import DATED_SPEAKER, HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, irc_nick
 
 ENTRY_LIMIT = 260
 # "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
@@ -67,7 +67,7 @@ class Analysis:
         text = item.body
         m = IRC_SPEAKER.match(text)
         if m:
-            return (m.group("nick") or m.group("paren")).lstrip("@+%&~")
+            return irc_nick(m)
         if m := HANDLE_SPEAKER.match(text):
             return m.group("handle")
         if (m := DATED_SPEAKER.match(text)) and m.group("name").lower() in self.people.names:

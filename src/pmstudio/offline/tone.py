@@ -83,18 +83,22 @@ def without_counterfactual(text: str) -> str:
     return head if len(head.split()) >= 4 and not chat_noise(head) else ""
 
 
+def _opening(text: str, thread: bool) -> re.Match[str] | None:
+    """The speaker's prefix opening a line: an IRC nick or a name with a handle, or (in a `thread`, a ticket, not a
+    log or notes where "kernel: ..." names a process and "Impact: ..." labels a line) a bare name before a colon."""
+    return SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
+
+
 def spoken(text: str, *, thread: bool = True) -> bool:
-    """Whether a line is something a person said: it opens with an IRC nick or a name with a handle, or (in a
-    `thread`, a ticket, not a log or notes where "kernel: ..." names a process and "Impact: ..." labels a line) a bare
-    name before a colon, or it ends with a wiki signature."""
-    opens = SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
-    return bool(opens or SIGNED.search(text))
+    """Whether a line is something a person said: it opens with a speaker's prefix (`_opening`) or ends with a wiki
+    signature."""
+    return bool(_opening(text, thread) or SIGNED.search(text))
 
 
 def speaker_off(text: str, *, thread: bool = True) -> str:
     """A said line without who said it: the speaker's prefix that opens it (`spoken`'s shapes) and the wiki
     signature that closes it ("... --Ellinor 20:43, 27 March 2019 (UTC)"); the line itself otherwise."""
-    m = SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
+    m = _opening(text, thread)
     return SIGNED.sub("", text[m.end() :] if m else text)
 
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 import re
 
 NICK = r"[\w.|^\[\]{}`\\-]{1,32}"
-_MODE = r"[@+%&~]?"
+MODE_SIGNS = "@+%&~"
+"""The channel mode signs an IRC client may write before a nick ("<@op>", "<+voice>")."""
+_MODE = rf"[{re.escape(MODE_SIGNS)}]?"
 WORD_NAME = r"[\w.-]{1,32}"
 HANDLE = r"[A-Za-z][\w.-]{1,31}"
 CHAT_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
@@ -34,6 +36,11 @@ _ANGLED = rf"<(?P<nick>{_MODE}{NICK})>\s*:?"
 IRC_SPEAKER = re.compile(rf"^\s*(?:{_ANGLED}|\((?P<paren>{NICK})\))\s+(?=\S)")
 """An IRC nick opening a line ("<emil> what was deployed", "<emil>: ...", "(emil) reverting that change"): its
 speaker; `nick` holds an angle-bracketed one (the form only a chat client writes), `paren` the other."""
+
+
+def irc_nick(match: re.Match[str]) -> str:
+    """The nick an `IRC_SPEAKER` match names, without a mode sign ("<@op> ..." -> "op")."""
+    return (match.group("nick") or match.group("paren") or "").lstrip(MODE_SIGNS)
 HANDLE_SPEAKER = re.compile(rf"^\s*{WORD_NAME} \((?P<handle>{HANDLE})\):\s+(?=\S)")
 """A speaker named with a handle before a colon ("user (dev_ops_pete): ..."), as a mailing-list archive writes one."""
 _NAME_COLON = rf"(?P<name>{WORD_NAME}):\s+(?=\S)"
