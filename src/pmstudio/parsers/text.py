@@ -190,10 +190,9 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
     has a time at its start."""
     if not (entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
         return False
-    if in_list:
-        if not _CONTINUATION.match(line):
-            return False
-    elif not _wrapped(prev, line):
+    if not in_list:
+        return _wrapped(prev, line)  # it already holds no time anywhere
+    if not _CONTINUATION.match(line):
         return False
     stamp = find_stamp(line)
     return stamp is None or not _starts_line(line, stamp)
