@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pmstudio.lints import lint_markdown
+from pmstudio.lints.run import harvest_people
 from pmstudio.mdparse import segments_from_markdown
 from pmstudio.render import render_markdown
 from pmstudio.schema import Evidence, PostMortem
@@ -115,6 +116,12 @@ def test_people_harvested_from_the_document_make_names_count() -> None:
     # ... but a possessive change noun + "broke" stays blame only for people: a system's name is not one
     other = md.replace("Priya's cleanup script broke", "Kestrel's cleanup script broke")
     assert not [f for f in lint_markdown(other, people=["Someone Else"]) if f.rule == "B1-person-as-cause"]
+
+
+def test_speakers_of_quoted_chat_lines_are_harvested_role_words_are_not() -> None:
+    md = "# Post-Mortem: X\n\n## Appendix\n\n> 09:41 Zoe: no acks since 6am\n> [09:42] @kim: same here\n> 09:43 engineer: still down\n"
+    segments, _ = segments_from_markdown(md, None)
+    assert harvest_people(segments) == {"Zoe", "kim"}
 
 
 def test_blockquotes_code_and_review_notes_are_not_narrative() -> None:

@@ -13,6 +13,7 @@ from pmstudio.parsers.speakers import (
     IRC_SPEAKER,
     NAMED_SPEAKER,
     SPEAKER,
+    STAMPED_SPEAKER,
     USER_HANDLE,
     WIKI_SIGNATURE,
 )
@@ -135,6 +136,28 @@ def test_the_thread_shape_is_the_three_line_shapes() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "name"),
+    [("09:41 agent-kim: no acks since 6am", "agent-kim"), ("[14:02] @dana: rolling back", "dana"),
+     ("2023-01-01T10:00Z bob: paging db", "bob"), ("2023-07-13 Colin: credits applied", "Colin"),
+     ("Zoe: on it", "Zoe"), ("09:41 Zoe: on it", "Zoe"), ("Tom: reverted", "Tom"),
+     ("2023-07-13 10:02:11.5Z ivo: done", "ivo"), ("panic: state root mismatch", "panic")],
+)  # fmt: skip
+def test_a_quoted_chat_line_names_its_speaker_after_the_time_or_not(text: str, name: str) -> None:
+    # "Zoe" and "Tom" whole: a "Z" or "T" opening a name is no part of a time stamp
+    m = STAMPED_SPEAKER.match(text)
+    assert m is not None and m.group("name") == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*NOT_A_SPEAKER, "Q: one letter", "_x: a name opens with a letter", "2023-07-13: credits applied",
+     "- alice: a bullet is no time", "<emil> hi"],
+)  # fmt: skip
+def test_no_quoted_chat_speaker(text: str) -> None:
+    assert STAMPED_SPEAKER.match(text) is None
+
+
+@pytest.mark.parametrize(
     ("text", "names"),
     [("a reply from user (mira): no rush", ["mira"]), ("Customer (acme-ops) and user (Bo) both wrote", ["acme-ops", "Bo"]),
      ("user (12) and customer (x) are counts", []), ("a user (see below)", [])],
@@ -188,6 +211,6 @@ def test_every_shape_lives_here_only() -> None:
     from pathlib import Path
 
     src = Path(__file__).resolve().parents[1] / "src" / "pmstudio"
-    owned = re.compile(r"^(?:IRC_SPEAKER|HANDLE_SPEAKER|SPEAKER|_NAMED|_ACTOR|_USER_PAREN|WIKI_SIGNATURE)\s*=", re.M)
+    owned = re.compile(r"^(?:IRC_SPEAKER|HANDLE_SPEAKER|STAMPED_SPEAKER|SPEAKER|_NAMED|_ACTOR|_USER_PAREN|WIKI_SIGNATURE)\s*=", re.M)
     hits = [p.relative_to(src).as_posix() for p in src.rglob("*.py") if owned.search(p.read_text(encoding="utf-8"))]
     assert hits == ["parsers/speakers.py"]

@@ -21,12 +21,12 @@ from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.lints.outline import outline_from_postmortem
 from pmstudio.lints.segments import Segment, segments_from_postmortem
 from pmstudio.mdparse import segments_from_markdown
+from pmstudio.parsers.speakers import STAMPED_SPEAKER
 from pmstudio.schema import Evidence, Finding, PostMortem
 from pmstudio.templates import Template, best_fit
 
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 _PERSON = re.compile(r"^@?[A-Z][a-z]{1,20}(?: [A-Z][a-z]{1,20})?$")
-_SPEAKER = re.compile(r"^(?:\[?[\d:\-TZ ]+\]?\s*)?@?(?P<n>[A-Za-z][\w.-]{1,20}):\s")
 
 
 def unique_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -64,9 +64,9 @@ def harvest_people(segments: list[Segment]) -> set[str]:
                 if _PERSON.match(part) and not {w.lower() for w in part.split()} & roles:
                     names.add(part)
         elif seg.kind == "quote":
-            m = _SPEAKER.match(seg.text.strip())
-            if m and m.group("n").lower() not in roles:
-                names.add(m.group("n"))
+            m = STAMPED_SPEAKER.match(seg.text)
+            if m and m.group("name").lower() not in roles:
+                names.add(m.group("name"))
     return names
 
 

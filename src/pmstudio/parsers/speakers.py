@@ -2,7 +2,8 @@
 
 The one home of these shapes. The chat parser reads a message's speaker with `CHAT_SPEAKER`; the offline
 drafter tells a said line from a written one (`tone`), finds the people (`people`) and takes a speaker's prefix
-off what was said (`analysis`) with the others. Atoms, each written once:
+off what was said (`analysis`) with the others; the lints take the people a write-up names from the chat lines
+it quotes (`STAMPED_SPEAKER`). Atoms, each written once:
 
 - a nick (`NICK`): an IRC nick ("emil", "ivo_c|away", "nick[m]"): letters, digits and IRC's specials, 1-32
   characters; in angle brackets after the channel mode sign a client may log ("<@op>");
@@ -31,6 +32,7 @@ WORD_NAME = r"[\w.-]{1,32}"
 HANDLE = r"[A-Za-z][\w.-]{1,31}"
 CHAT_NAME = r"[@A-Za-z\u00c0-\u024f][\w.'’@-]{0,30}(?: [A-Z\u00c0-\u00de][\w.'’@-]{0,30}){0,3}"
 _DAY = r"\d{4}-\d{2}-\d{2}"
+_STAMP = r"\[?\d[\d:.-]*(?:[T ]\d[\d:.]*)?Z?\]?"
 _ANGLED = rf"<(?P<nick>{_MODE}{NICK})>\s*:?"
 
 IRC_SPEAKER = re.compile(rf"^\s*(?:{_ANGLED}|\((?P<paren>{NICK})\))\s+(?=\S)")
@@ -49,6 +51,10 @@ NAMED_SPEAKER = re.compile(rf"^\s*{_NAME_COLON}")
 thread (`SPEAKER`) or when the name is a person's; also how a label opens a line ("Impact: ...")."""
 DATED_SPEAKER = re.compile(rf"^\s*(?:{_DAY}\s+)?{_NAME_COLON}")
 """`NAMED_SPEAKER` after the day a post was written, or not ("2023-07-13 Colin: credits applied")."""
+STAMPED_SPEAKER = re.compile(rf"^\s*(?:{_STAMP}\s*)?@?(?P<name>{HANDLE}):\s+(?=\S)")
+"""A chat line as a write-up quotes it ("09:41 agent-kim: no acks", "[14:02] @dana: rolling back", "dana: ok"): a
+name before a colon, after the time it was said or not; the name opens with a letter ("10:44: restarted" names no
+one) and has two characters or more."""
 SPEAKER = re.compile("|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, NAMED_SPEAKER)))
 """A speaker's prefix in a thread: `IRC_SPEAKER`, `HANDLE_SPEAKER` or `NAMED_SPEAKER` (in a log or notes, where
 "kernel: ..." names a process and "Impact: ..." labels a line, only the first two)."""
