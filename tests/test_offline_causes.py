@@ -463,3 +463,31 @@ def test_a_status_post_mortem_told_in_one_paragraph_gives_its_causes_as_factors(
     text = _text(factors)
     assert "did not exist for this type of configuration" in text and "unused for eight months" in text
     assert "malformed rule" not in text
+
+
+def test_review_talk_the_search_a_reassurance_options_orders_and_a_pending_fix_are_no_factors() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING QueueLag lag=40m"),
+        ("chat.txt", 10, "mei", "root cause: the consumer pool had no upper bound, so every retry spawned another worker"),
+        ("chat.txt", 20, "raf", "let's leave that for the retro. the queue had no alert on its depth, so nobody saw it grow"),
+        ("chat.txt", 25, "mei", "narrowed it down to two suspects, the pool limit or a slow disk because of the compaction"),
+        ("chat.txt", 30, "raf", "no orders were lost or corrupted. the dead-letter topic was never monitored"),
+        ("chat.txt", 32, "mei", "customers still get their data. the lag came from the compaction job that ran without a cap"),
+        ("chat.txt", 35, "raf", "options: (1) cap the pool, (2) move the consumers, since the limit is missing on both"),
+        ("chat.txt", 38, "mei", "freeze the consumer deploys now, the config change without review could repeat this"),
+        ("chat.txt", 40, "raf", "the pool cap was being drafted, the missing limit is the fix target"),
+    )
+    text = root + " " + _text(factors)
+    assert "no upper bound" in root and "no alert on its depth" in text
+    for phrase in ("retro", "narrowed", "were lost", "still got", "options", "(1)", "freeze", "being drafted"):
+        assert phrase not in text.lower(), phrase
+
+
+def test_a_category_is_not_given_to_a_statement_that_says_its_mechanism_held() -> None:
+    from pmstudio.offline.causes import category
+
+    assert category("no records were lost or corrupted during the failover") is None
+    assert category("the synthetic probe caught the failure at 04:10") is None
+    assert category("the nightly alerting caught it right away") is None
+    assert category("the index on the replica was corrupted by the upgrade") == "Data integrity"
+    assert category("nothing alerted on the queue depth") == "Gap in monitoring and detection"

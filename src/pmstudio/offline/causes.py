@@ -236,8 +236,11 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
     causal = in_cause or labelled
     for part in split_sentences(text):
         part = _INTERJECTION.sub("", part)
-        if _PLAN.match(part):
-            continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why
+        if _PLAN.match(part) or _CHOICES.search(part) or _ORDER.match(part) or _PENDING.search(part):
+            continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why (so are
+            # options weighed, an order given, a fix still being prepared)
+        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or (_HARMLESS.search(part) and not _ROOT.search(part)):
+            continue  # talk about the review, the search for the cause, or what was not harmed: no cause
         if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not (
@@ -389,6 +392,42 @@ _SILENCE = re.compile(r"\b(?:no|nothing|never|not)\b", re.I)
 _PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
 """A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
 what to do or try, not why it happened."""
+_CHOICES = re.compile(
+    r"^\W*(?:options?|alternatives?|choices?)\s*:|\(1\)[^()]{1,200}\(2\)|"
+    r"\bwould be (?:faster|quicker|better|safer|simpler|easier|cheaper) than\b",
+    re.I,
+)
+"""Options weighed ("Options: (1) rate limit the customer, (2) move the traffic", "a full restart would be faster than
+waiting"): what could be done, not why it happened."""
+_ORDER = re.compile(
+    r"^\W*(?:please\s+)?(?:freeze|turn (?:off|on)|stop|pause|halt|keep|hold|disable|enable|revert|roll back|restart|"
+    r"shut (?:down|off))\s+(?:the|all|every|that|this|those|these|it|our|new)\b",
+    re.I,
+)
+"""An order given in the moment ("Freeze the rollout now", "Keep the rate limit on while we watch"): what to do."""
+_PENDING = re.compile(
+    r"\b(?:(?:is|was|are|were) being (?:prepared|written|drafted|reviewed|tested|built)|"
+    r"waiting (?:for|on) (?:a |an |the )?(?:second pair of eyes|review\w*|approv\w*|sign-?off))\b",
+    re.I,
+)
+"""A fix still being made or waiting ("the revert was being prepared", "the rate limit waits for a second pair of eyes"):
+the response under way, not a cause."""
+_REVIEW_TALK = re.compile(
+    r"^\W*(?:let['’]s\s+|we(?:['’]ll| will| can| should)\s+)?(?:keep|save|leave|park|hold)\s+(?:it|that|this|those)\s+"
+    r"(?:to|for|until|till)\s+(?:the\s+)?(?:review|retro\w*|post-?mortem|write-?up|what happened|later)\b",
+    re.I,
+)
+"""Talk about the review itself ("Let's keep it to what happened", "save that for the retro"): how to discuss the
+incident, not what caused it."""
+_PROGRESS = re.compile(
+    r"^\W*(?:(?:we|they|the team|a responder)\s+)?(?:narrowed (?:it )?(?:down )?to|pivot(?:ing|ed) to|"
+    r"(?:immediate|root|likely|probable) cause (?:was |is )?(?:found|identified|confirmed)|hours on the phone|"
+    r"(?:still )?(?:chas(?:ed|ing)|hunting)\b|for (?:a couple of|a few|several|two|three|\d+) hours (?:the team|we|they) "
+    r"(?:chased|looked|dug|searched|hunted))",
+    re.I,
+)
+"""A step of the search for the cause ("Narrowed to two candidates", "pivoting to the database internals", "for a couple
+of hours the team chased the API errors"): progress of the investigation, not a cause."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
@@ -531,6 +570,9 @@ _AUDIENCE = re.compile(
 
 
 def category(text: str) -> str | None:
+    """The mechanism a statement names, read without what it says went well ("no data was lost or corrupted" is no
+    data integrity problem, "alerting caught it right away" no gap in detection)."""
+    text = _HARMLESS.sub(" ", text)
     for name, pattern in _CATEGORIES:
         if pattern.search(text) and (pattern is not _COMM_GAP or _AUDIENCE.search(text)):
             return name
@@ -569,7 +611,19 @@ CONDITION_AFTER = timedelta(hours=3)
 """How long after the first symptom a statement of the triggering condition may be written."""
 
 
-_HARMLESS = re.compile(r"\b(?:still (?:clean|fine|good|healthy)|no impact|all good|looks (?:fine|good|clean))\b", re.I)
+_HARMLESS = re.compile(
+    r"\b(?:still (?:clean|fine|good|healthy)|no impact|all good|looks (?:fine|good|clean)|clean again|ran clean|"
+    r"no (?:[\w-]+ ){0,2}?(?:data )?(?:was |were )?(?:permanently )?(?:lost|loss|corrupt\w*)"
+    r"(?: (?:or|and|nor) (?:lost|loss|corrupt\w*|damaged|deleted))?|nothing (?:was )?lost|"
+    r"(?:(?:[\w-]+ ){0,2}(?:alert\w*|monitor\w*|probes?|checks?|canar(?:y|ies)) )?"
+    r"(?:caught|flagged|detected|spotted) (?:it|this|the (?:[\w-]+ )?(?:failure|problem|issue|errors?|outage)) "
+    r"(?:right away|immediately|at once|within|at \d+)|"
+    r"(?:partners|customers|users|clients) still (?:get|gets|got|receives?|received|ha[sd]|have) (?:their |the |its )?"
+    r"(?:data|access|service))\b",
+    re.I,
+)
+"""What was not harmed or went well ("still clean", "no data was lost", "the alerting caught it right away", "partners
+still got their data"): a reassurance, never a cause, nor what a category names ("Data integrity")."""
 
 
 def _clean_change(a: Analysis, item: Item) -> bool:
