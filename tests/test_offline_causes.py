@@ -491,3 +491,25 @@ def test_a_category_is_not_given_to_a_statement_that_says_its_mechanism_held() -
     assert category("the nightly alerting caught it right away") is None
     assert category("the index on the replica was corrupted by the upgrade") == "Data integrity"
     assert category("nothing alerted on the queue depth") == "Gap in monitoring and detection"
+
+
+def test_what_was_hit_a_recovery_a_quoted_error_and_a_list_of_follow_ups_are_no_factors() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING SearchErrors 5xx=22%"),
+        ("chat.txt", 5, "ines", "root cause: the shard map was rebuilt without the new region, so half the queries went nowhere"),
+        ("chat.txt", 8, "tom", "searches keep failing with \"shard map exceeds limit\" and \"no route to index\" in every region"),
+        ("chat.txt", 12, "ines", "most customers can't see saved searches without a reload"),
+        ("notes.md", None, None, "What broke"),
+        ("notes.md", None, None, "- ~8,000 workspaces affected, i.e. every paid tier without exception"),
+        ("notes.md", None, None, "- the export API unavailable for most of the rebuild, then missing for an hour"),
+        ("notes.md", None, None, "- Impact: 40 minutes in which no search returned results, because the map was empty"),
+        ("notes.md", None, None, "- Per service: search failed; exports failed because the workers depend on search"),
+        ("notes.md", None, None, "- Follow-ups: a check on the shard map; an alert without delay on empty results"),
+        ("notes.md", None, None, "- the map builder never validated the region list against the inventory"),
+        ("chat.txt", 60, "tom", "by the evening every tenant confirmed the issue is resolved"),
+    )
+    text = root + " " + _text(factors)
+    assert "never validated the region list" in text
+    for phrase in ("exceeds limit", "can't see", "8,000", "unavailable", "40 minutes", "per service", "follow-ups",
+                   "check on the shard map", "is resolved"):
+        assert phrase not in text.lower(), phrase

@@ -52,8 +52,8 @@ MIN_FACTORS = 2
 DUPLICATE = 72.0
 
 _ROOT = re.compile(
-    r"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|the issue (?:is|was)|"
-    r"the problem (?:is|was)|so after|which meant|points? (?:at|to) the wrong|it IS the|found it|the culprit)\b",
+    r"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|the (?:issue|problem) (?:is|was)(?! (?:now |fully |finally )?(?:resolved|fixed|mitigated|over|gone|closed)\b)|"
+    r"so after|which meant|points? (?:at|to) the wrong|it IS the|found it|the culprit)\b",
     re.I,
 )
 _MECHANISM = re.compile(
@@ -252,13 +252,15 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             continue  # an action under way ("halting the automation now", "reverting") is no cause
         if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
             continue  # a fix told as an act ("Raising the boot server's worker limit to 64") is no cause
+        if _HIT_COUNT.match(part):
+            continue  # how much was hit is the impact
         if (_SYMPTOM.search(part) or _SCOPE.match(part)) and not (
             _ROOT.search(part) or STATED_MECHANISM.search(part) or _MECHANISM.search(part)
         ):
             continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
         if _AFFECTED.search(part) and not _ROOT.search(part):
             continue  # who saw what ("customers may have seen errors in apps that depend on Azure AD") is the impact
-        causal = causal or _causal(part)
+        causal = causal or _causal(_QUOTED.sub(" ", part))  # (an error message quoted is what was seen, not why)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
             continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
         part = _unblamed(part)  # a clause that blames once told ("and I don't know X" -> "and they did not know X")
@@ -272,18 +274,31 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
 _SYMPTOM = re.compile(
     r"\b(?:(?:user|customer|end-user|client)[- ]facing|(?:user|customer|end-user) impact|impact (?:from|began|started|"
     r"window|lasted)|(?:report(?:s|ed|ing)?|see(?:s|ing)?|saw) (?:\w+ )?impact|packet loss|error rates?|(?:errors?|5xx|latency|timeouts?) (?:climb\w*|spik\w*|rose|rising|up)|"
-    r"(?:was|were|is|are|went) (?:\w+ )?(?:down|unavailable|unreachable|degraded)(?: too| as well)?)\b",
+    r"(?:was|were|is|are|went) (?:\w+ )?(?:down|unavailable|unreachable|degraded)(?: too| as well)?|unavailable|unreachable)\b",
     re.I,
 )
 """A sentence that tells what users saw (impact from a time, packet loss, error rates, a service down)."""
 _AFFECTED = re.compile(
     r"\b(?:customers?|users?|clients?|subscribers?|tenants?|people)\b (?:[\w-]+ ){0,3}?(?:may|might|would|could)? ?"
     r"(?:have )?(?:seen|saw|see|experienced|experience|encountered|encounter|received|hit|were unable|was unable|"
-    r"could not|couldn['’]t|lost access|had (?:errors|issues|trouble|problems|failures))\b",
+    r"could not|couldn['’]t|cannot|can['’]?t|lost access|had (?:errors|issues|trouble|problems|failures))\b",
     re.I,
 )
 """A sentence that tells who was hit and what they saw ("customers may have seen errors performing sign-ins for apps
 that depend on Azure AD"): the impact's scope, even when a clause in it names a dependency."""
+_QUOTED = re.compile(r"[\"“][^\"”]{1,80}[\"”]")
+"""Words in quotes: an error message or a name as seen ("request limit exceeded"), not a cause told."""
+_IMPACT_LABEL = re.compile(
+    r"^\W*(?:(?:user|customer|business|external) )?impact\s*[:=-]\s|^\W*per (?:product|service|region|customer|team)\s*:", re.I
+)
+"""A line labelled as the impact ("Impact: ten minutes in which tasks did not load", "Per product: KV failed; …"):
+what was hit, however it words it."""
+_HIT_COUNT = re.compile(
+    r"^\W*(?:~|about |around |roughly |nearly |almost |over |some )?\d[\d,.]*\s*(?:%|k|m)?\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:(?:were|was) )?(?:affected|impacted|hit)\b",
+    re.I,
+)
+"""A count of what was hit ("~15,000 add-ons affected", "40% of tenants impacted"): the impact's size, not a cause."""
 _REMEDY_LEAD = re.compile(
     r"^\W*(?:(?:we|they|a responder|the team)\s+(?:are\s+|were\s+)?)?(?:rais|increas|bump|doubl|add|lower|reduc|"
     r"upgrad|restart|reboot|scal|switch|mov|migrat|enabl|disabl|roll|revert|pin|set|apply|applied|deploy|"
@@ -389,11 +404,15 @@ _DEPENDED = re.compile(r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|yi
 dependency, not only a late post."""
 _GATED = re.compile(GATED, re.I)
 _SILENCE = re.compile(r"\b(?:no|nothing|never|not)\b", re.I)
-_PLAN = re.compile(r"^\W*(?:next(?: up)?|todo|to do|plan|later|tomorrow|theory|hypothesis|guess|idea)\s*:", re.I)
-"""A line that opens with a plan ("Next: figure out which certs …") or a guess ("Theory: reconnect storm") tells
-what to do or try, not why it happened."""
+_PLAN = re.compile(
+    r"^\W*(?:next(?: up| steps?)?|todo|to do|plans?|later|tomorrow|theory|hypothesis|guess|idea|follow[- ]?ups?|"
+    r"action items?|options?|alternatives?|choices?)\s*:",
+    re.I,
+)
+"""A line that opens with a plan ("Next: figure out which certs …", "Follow-ups: alarms on …", "Options: (1) …") or a
+guess ("Theory: reconnect storm") tells what to do or try, not why it happened."""
 _CHOICES = re.compile(
-    r"^\W*(?:options?|alternatives?|choices?)\s*:|\(1\)[^()]{1,200}\(2\)|"
+    r"\(1\)[^()]{1,200}\(2\)|"
     r"\bwould be (?:faster|quicker|better|safer|simpler|easier|cheaper) than\b",
     re.I,
 )
@@ -461,6 +480,8 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True
     if item.source in ("ticket", "status") and _CUSTOMER_VOICE.search(item.body[:80]):
         return True
+    if _IMPACT_LABEL.match(item.body) or _HIT_COUNT.match(item.body):
+        return True  # (what was hit and how much, even under a "what broke" heading)
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
     sig = a.sig(item)

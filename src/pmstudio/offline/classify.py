@@ -210,7 +210,8 @@ NARRATED_CAUSE = _rx(
 )
 CAUSAL = _rx(
     r"\b(?:because|caused by|root cause|due to|the reason|turn(?:s|ed) out|was triggered by|triggered by|led to|"
-    r"leads to|resulted in|as a result|so after|which meant|the bug|bug:|the issue (?:is|was)|the problem (?:is|was)|"
+    r"leads to|resulted in|as a result|so after|which meant|the bug|bug:|"
+    r"the (?:issue|problem) (?:is|was)(?! (?:now |fully |finally )?(?:resolved|fixed|mitigated|over|gone|closed)\b)|"
     r"assum\w*|depends? on|dependenc\w*|without|never (?:had|knew|tested|exercised|added|backfilled|covered|checked|"
     r"validated|load tested|been)|nothing (?:was|is) (?:watching|monitoring|checking)|no (?:canary|monitoring|alert|check|test|uptime|review|"
     r"validation|runbook|stagger|history|control)|not (?:backfilled|tested|covered|validated|monitored|checked|"

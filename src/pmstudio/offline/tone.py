@@ -18,6 +18,7 @@ from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, SPEAK
 
 _ASKING = (
     r"(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
+    r"how (?:do|did|can|could|would|should|are|is|was|were) (?:we|you|they|i|it|this|that)|"
     r"what (?:is|was|were|are|did|does|do)|is (?:this|that|there|anyone)|"
     r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b"
 )
