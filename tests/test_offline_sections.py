@@ -578,6 +578,31 @@ def test_an_irc_log_and_signed_posts_are_told_by_role_and_never_quoted() -> None
     assert "Per a user, editing a gallery page gave them an error" in told, told
 
 
+def test_a_persons_words_are_told_apart_in_one_place() -> None:
+    """`Analysis.said_by_a_person` is the one test of a person's own words: the timeline tells those lines by role,
+    the appendix never quotes them (supporting has no check of its own). A bot's line and a ticket's label line are
+    records; a known person's name before a colon is a speaker in notes and logs too (r7 tarsnap's mailing list)."""
+    b = bundle([
+        ("chat.txt", 0, "colin", "looking at the storage host now"),
+        ("ops-irc.log", 1, None, "<emil> reverting that config change now"),
+        ("ops-irc.log", 2, None, "<logmsgbot> emil synchronized wmf-config/InitialiseSettings.php: revert"),
+        ("mail.log", 3, None, "colin: the service is back online, data is safe"),
+        ("mail.log", 4, None, "kernel: EXT4-fs error on the metadata volume"),
+        ("notes.md", 5, None, "Impact: uploads failed for an hour"),
+        ("status-ticket.txt", 6, None, "From: Storage Team"),
+        ("status-ticket.txt", 7, None, "user (mira): no rush from me"),
+        ("community.log", 8, None, "Saving fails for me too. --Kestrel1 18:43, 27 March 2019 (UTC)"),
+    ])
+    a = analyse(parse_prompt(render_evidence(b)).evidence)
+    said = {it.id for it in a.items if a.said_by_a_person(it)}
+    assert said == {"ops-irc.log:1", "mail.log:1", "status-ticket.txt:2", "community.log:1"}  # chat: told by actor
+    sp = draft(b, "supporting")
+    assert {"ops-irc.log:2", "mail.log:2"} <= set(sp["detailed_logs"])  # a bot's line, a machine line
+    assert not {"ops-irc.log:1", "mail.log:1", "community.log:1"} & set(sp["detailed_logs"])
+    assert "status-ticket.txt:1" in sp["communication_records"]  # a ticket's header is a record, no one's words
+    assert "status-ticket.txt:2" not in sp["communication_records"]
+
+
 def test_summary_uses_the_sections_it_is_given() -> None:
     im = draft(CASE, "impact")
     im["users_affected"] = {"text": "Roughly 40% of searches failed.", "evidence": ["chat.txt:9"]}

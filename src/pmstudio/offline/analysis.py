@@ -18,7 +18,7 @@ from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items
 from pmstudio.offline.milestones import Milestones, find_milestones
-from pmstudio.offline.people import People, find_people
+from pmstudio.offline.people import People, find_people, is_bot
 from pmstudio.offline.phrasing import (
     blameless,
     drop_vocative,
@@ -76,8 +76,15 @@ class Analysis:
         return sig.group("n") if sig else None
 
     def said_by_a_person(self, item: Item) -> bool:
-        """What a person said outside a chat file (a thread's speaker line, an IRC log line, a signed post)."""
-        return item.source != "chat" and item.source != "pager" and self.speaker(item) is not None
+        """Whether a line outside a chat file is a person's own words: its speaker (`speaker`: the actor, the nick,
+        handle or known person's name opening it, or who signed it) is no bot. A thread's speaker line, an IRC log
+        line, a signed post are; a bot's line ("<logmsgbot> emil synchronized ...") and a ticket's label line ("From:
+        ...", "Impact: ...": no person's name) are records. A chat file's lines are told by their actor where they
+        are read; a pager's annotation is a record, whoever typed it."""
+        if item.source in ("chat", "pager"):
+            return False
+        who = self.speaker(item)
+        return who is not None and not is_bot(who, handle=item.actor is None)
 
     def say(self, item: Item, *, narrative: bool = False) -> str:
         """The item's text, noise-free, anonymised and blameless ("" when nothing blameless is left)."""

@@ -9,10 +9,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import candidates
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
-from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import capitalise_sentences, note_entry, past_tense, reworded
-from pmstudio.offline.tone import spoken
-from pmstudio.parsers.speakers import IRC_SPEAKER, irc_nick
 
 MAX_CLAIMS = 6
 MAX_IDS = 12
@@ -125,29 +122,16 @@ def _references(a: Analysis) -> list[dict[str, Any]]:
     return out
 
 
-def _quotes_a_person(item: Item) -> bool:
-    """Whether quoting the line verbatim quotes a person's own words: a line with a speaker that is no bot, or one
-    that opens with a speaker's prefix or ends with a wiki signature (`tone.spoken`, so in a ticket "Name: ..." of
-    any name); a bot's line ("<logmsgbot> emil synchronized ...") is a record. Broader than
-    `Analysis.said_by_a_person`, which tells a line by its speaker's role and so needs a known person."""
-    if item.actor is not None:
-        return not is_bot(item.actor)
-    text = item.body
-    if not spoken(text, thread=item.source == "ticket"):
-        return False
-    m = IRC_SPEAKER.match(text)
-    return not (m and is_bot(irc_nick(m), handle=True))
-
-
 def draft_supporting(a: Analysis) -> dict[str, Any]:
     """A SupportingSection as a dict."""
     # appendix excerpts are quoted verbatim: machine and published lines only, never chat, and never a person's own
     # words wherever they were posted (a support forum, a Slack export named like a ticket, an IRC log, a signed wiki
-    # post, a chat file's untimed header line); a pager's annotation is a record, whoever typed it
+    # post, a chat file's untimed header line: `Analysis.said_by_a_person`, the one test of a person's words); a pager's
+    # annotation is a record, whoever typed it
     spoken_in = {it.material for it in a.items if it.actor is not None and it.source != "pager"}  # chat files
     logs = [
         it for it in a.items
-        if it.source in ("log", "alert") and not _quotes_a_person(it) and it.material not in spoken_in
+        if it.source in ("log", "alert") and not a.said_by_a_person(it) and it.material not in spoken_in
     ]  # fmt: skip
     logs.sort(key=lambda it: (it.count <= 1, not a.sig(it).failure, it.order))
     comms = [
@@ -155,7 +139,7 @@ def draft_supporting(a: Analysis) -> dict[str, Any]:
         for it in a.items
         if (it.source in ("status", "ticket") or a.sig(it).phase == "communication")
         and it.source != "chat"
-        and (it.source == "pager" or not (_quotes_a_person(it) or it.material in spoken_in))
+        and (it.source == "pager" or not (a.said_by_a_person(it) or it.material in spoken_in))
         and not it.is_title
         and not it.is_heading
     ]
