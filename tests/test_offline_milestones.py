@@ -83,6 +83,41 @@ def test_a_found_cause_and_an_action_under_way_are_not_the_mitigation() -> None:
     assert at(a, "mitigated") == minute(18)
 
 
+def test_a_line_opening_with_got_it_explains_the_cause_and_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Order sync failing for every store"),
+        ("chat.txt", 12, "noor", "got it. order_ref is an int4 and it ran out; rows are skipped even when nothing is inserted"),
+        ("chat.txt", 40, "noor", "hotfix deployed, order_ref is bigint now"),
+        ("chat.txt", 90, "noor", "order sync back to normal"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(40)
+
+
+def test_a_quoted_error_message_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Login failures above 20%"),
+        ("chat.txt", 3, "support-bot", 'tickets coming in: users see "your session has been disabled, sign in again"'),
+        ("chat.txt", 25, "ravi", "disabled the new session validator"),
+        ("chat.txt", 70, "ravi", "logins back to normal"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(25)
+
+
+def test_a_change_told_at_another_time_of_day_is_not_shipped_then() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Config API 401s above 10%"),
+        ("chat.txt", 50, "mei", "the tool listed staging builds too: the build I deployed at 09:05 was a staging bundle"),
+        ("chat.txt", 60, "mei", "error rate back to baseline"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(60)
+    shipped_now = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Config API 401s above 10%"),
+        ("chat.txt", 50, "mei", "production bundle v7.3.1 deployed at 09:50"),
+        ("chat.txt", 55, "mei", "error rate back to baseline"),
+    ))  # fmt: skip
+    assert at(shipped_now, "mitigated") == minute(50)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

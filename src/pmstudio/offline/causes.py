@@ -22,6 +22,7 @@ from pmstudio.offline.classify import (
     CAUSAL,
     FAIL_STRONG,
     FOLLOWUP,
+    FOUND_IT,
     GATED,
     HYPOTHESIS,
     LATE_CHANGE,
@@ -29,6 +30,7 @@ from pmstudio.offline.classify import (
     MIT_DONE,
     NOT_CHANGE,
     PAGED,
+    QUOTED,
     STATED_MECHANISM,
     TRIGGER_CONDITION,
     UNDER_WAY,
@@ -156,7 +158,7 @@ def _score(a: Analysis, item: Item, text: str) -> float:
     labelled = bool(_ROOT_LABEL.match(item.body)) and not _EXPLICIT_ROOT.search(bare)
     if _ROOT.search(bare) or labelled:
         score += 3.0
-    elif _FOUND_IT.search(item.body):
+    elif FOUND_IT.search(item.body):
         score += 5.0  # "Found it. <the cause>": the finding, told without its exclamation
 
     if _EXPLICIT_ROOT.search(bare) or labelled:
@@ -260,7 +262,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
         if _AFFECTED.search(part) and not _ROOT.search(part):
             continue  # who saw what ("customers may have seen errors in apps that depend on Azure AD") is the impact
-        causal = causal or _causal(_QUOTED.sub(" ", part))  # (an error message quoted is what was seen, not why)
+        causal = causal or _causal(QUOTED.sub(" ", part))  # (an error message quoted is what was seen, not why)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
             continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
         part = _unblamed(part)  # a clause that blames once told ("and I don't know X" -> "and they did not know X")
@@ -286,8 +288,6 @@ _AFFECTED = re.compile(
 )
 """A sentence that tells who was hit and what they saw ("customers may have seen errors performing sign-ins for apps
 that depend on Azure AD"): the impact's scope, even when a clause in it names a dependency."""
-_QUOTED = re.compile(r"[\"“][^\"”]{1,80}[\"”]")
-"""Words in quotes: an error message or a name as seen ("request limit exceeded"), not a cause told."""
 _IMPACT_LABEL = re.compile(
     r"^\W*(?:(?:user|customer|business|external) )?impact\s*[:=-]\s|^\W*per (?:product|service|region|customer|team)\s*:", re.I
 )
@@ -357,8 +357,6 @@ _EXCLAIM = re.compile(
     re.I,
 )
 """A sentence that is only an exclamation ("Found it.")."""
-_FOUND_IT = re.compile(r"^\W*(?:found it|there it is|bingo|got it)\W", re.I)
-"""A line that opens by announcing a finding: what follows is the cause found."""
 _SPAN_LEAD = re.compile(
     r"^\W*(?:(?:about|around|roughly|approximately|nearly|almost|over|under|just|~)\s*)?\d+(?:\.\d+)?\s*"
     r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?)\b",

@@ -199,6 +199,11 @@ FINDING = _rx(
     r"\b(?:found (?:it|the)|identified|the culprit|root cause|turn(?:s|ed) out|it IS|that['’]s (?:it|the)|"
     r"confirmed|points? (?:at|to)|narrowed)\b"
 )
+QUOTED = _rx(r"[\"“][^\"”]{1,80}[\"”]")
+"""Words in quotes: an error message or a name as seen ("request limit exceeded", "… has been disabled"): what it
+said, not what was done or why."""
+FOUND_IT = _rx(r"^\W*(?:found it|there it is|bingo|got it)\W")
+"""A line that opens by announcing a finding: what follows is the cause found, not a step taken."""
 NAMES_CAUSE = _rx(r"\b(?:culprit|root cause)\b")
 UNDER_WAY = _rx(r"^(?:(?:ok|okay|now|so|and|we['’]re|we are|i['’]m|i am|currently|still)[,:]?\s+)?[a-z][a-z-]*ing\b(?!\s+(?:is|was|are|were)\b)")
 """A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now") tells an
@@ -394,7 +399,7 @@ def classify(item: Item) -> Signals:
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
     s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
-    s.mitigation = bool(MIT_ACTION.search(t))
+    s.mitigation = bool(MIT_ACTION.search(QUOTED.sub(" ", t)))  # a quoted message ("… has been disabled") is no act
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
@@ -413,7 +418,7 @@ def classify(item: Item) -> Signals:
     s.hypothesis = not machine and bool(HYPOTHESIS.search(t))
     s.followup = not machine and (bool(FOLLOWUP.search(t)) or item.heading_tag == "actions")
     # "found it: the takedown disabled the gateway" narrates a cause, it does not do a mitigation
-    s.finding = not machine and bool(FINDING.search(t) or NARRATED_CAUSE.search(t))
+    s.finding = not machine and bool(FINDING.search(t) or NARRATED_CAUSE.search(t) or FOUND_IT.search(t))
     # a line that tells several moments at once ("22:01 alerts; 22:20 revert; 22:54 restored") is a recap,
     # not the moment it is dated at
     s.summary = not machine and _recap(t)

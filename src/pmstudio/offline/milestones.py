@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
-from pmstudio.lints.quantities import find_durations
+from pmstudio.lints.quantities import find_durations, find_times
 from pmstudio.offline.classify import (
     COMPLETION,
     EXPOSURE,
@@ -423,7 +423,23 @@ def _shipped(pair: tuple[Item, Signals]) -> bool:
     if item.source in ("alert", "status"):
         return False
     text = item.body
+    if _tells_another_moment(item):
+        return False  # "the build I picked at 15:29 is a staging script": the change is told, not shipped now
     return not (PLAN.search(text) or MIT_PROGRESS.search(text) or (item.source != "log" and UNDER_WAY.search(text)))
+
+
+ANOTHER_MOMENT = timedelta(minutes=10)
+
+
+def _tells_another_moment(item: Item) -> bool:
+    """The line names a time of day apart from its own ("the build I picked at 15:29" in a line at 20:06): what
+    it tells happened (or will happen) then, not as it is written."""
+    if item.at is None or item.source == "log":
+        return False
+    own = find_times(item.written) if item.written else []
+    mine = own[0].clock if own else item.at.hour * 60 + item.at.minute
+    gaps = (min(abs(t.clock - mine), 1440 - abs(t.clock - mine)) for t in find_times(item.body) if not t.at)
+    return any(gap > ANOTHER_MOMENT.total_seconds() / 60 for gap in gaps)
 
 
 STARTED = re.compile(r"\b(?:initiated|started|kicked off|began|begun|under ?way|in progress)\b", re.I)
