@@ -513,3 +513,26 @@ def test_what_was_hit_a_recovery_a_quoted_error_and_a_list_of_follow_ups_are_no_
     for phrase in ("exceeds limit", "can't see", "8,000", "unavailable", "40 minutes", "per service", "follow-ups",
                    "check on the shard map", "is resolved"):
         assert phrase not in text.lower(), phrase
+
+
+def test_a_guess_a_reply_a_closing_a_scope_and_what_went_well_are_no_factors() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING LedgerLag lag=25m"),
+        ("chat.txt", 5, "noor", "root cause: the ledger writer held one lock for every account, so writes queued behind it"),
+        ("chat.txt", 9, "eli", "yes same lock again. the writer had no timeout on that lock"),
+        ("chat.txt", 12, "noor", "their new batch size may have made it worse, the lock was never sharded"),
+        ("chat.txt", 14, "eli", "if that was real every batch could stall the ledger without a limit"),
+        ("chat.txt", 16, "noor", "still fighting the queue, the replay without a cap is slow"),
+        ("chat.txt", 18, "eli", "we thought it was the disk, not the lock, because iowait was high"),
+        ("notes.md", None, None, "What went wrong"),
+        ("notes.md", None, None, "- Scope: the ledger and the services that depend on it, payouts and invoices"),
+        ("notes.md", None, None, "- no lock metrics in the run-up; Lucky: the one engineer who knew the writer was online"),
+        ("chat.txt", 80, "noor", "closing the incident. the lock without a timeout stays the finding"),
+        ("chat.txt", 85, "eli", "staying on the bridge for root cause"),
+    )
+    text = root + " " + _text(factors)
+    assert "one lock for every account" in root
+    for phrase in ("yes", "same lock again", "may have", "if that was real", "still fighting", "thought it was",
+                   "scope", "lucky", "closing the incident", "staying"):
+        assert phrase not in text.lower(), phrase
+    assert "no timeout on that lock" in text

@@ -31,6 +31,7 @@ from pmstudio.offline.classify import (
     NOT_CHANGE,
     PAGED,
     QUOTED,
+    RESOLVED,
     STATED_MECHANISM,
     TRIGGER_CONDITION,
     UNDER_WAY,
@@ -241,9 +242,14 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
         if _PLAN.match(part) or _CHOICES.search(part) or _ORDER.match(part) or _PENDING.search(part):
             continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why (so are
             # options weighed, an order given, a fix still being prepared)
-        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or (_HARMLESS.search(part) and not _ROOT.search(part)):
+        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or (
+            (_HARMLESS.search(part) or _ANSWER.match(part)) and not _ROOT.search(part)
+        ):
             continue  # talk about the review, the search for the cause, or what was not harmed: no cause
-        if FOLLOWUP.search(part) or (HYPOTHESIS.search(part) and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
+        if RESOLVED.search(part) and not (_causal(part) or _ROOT.search(part)):
+            continue  # "Closing the incident": the end of it, not why it happened
+        speculated = HYPOTHESIS.search(part) or _SPECULATION.search(part)
+        if FOLLOWUP.search(part) or (speculated and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not (
             labelled or CAUSAL.search(part) or STATED_MECHANISM.search(part)
@@ -289,7 +295,7 @@ _AFFECTED = re.compile(
 """A sentence that tells who was hit and what they saw ("customers may have seen errors performing sign-ins for apps
 that depend on Azure AD"): the impact's scope, even when a clause in it names a dependency."""
 _IMPACT_LABEL = re.compile(
-    r"^\W*(?:(?:user|customer|business|external) )?impact\s*[:=-]\s|^\W*per (?:product|service|region|customer|team)\s*:", re.I
+    r"^\W*(?:(?:user|customer|business|external) )?(?:impact|scope)\s*[:=-]\s|^\W*per (?:product|service|region|customer|team)\s*:", re.I
 )
 """A line labelled as the impact ("Impact: ten minutes in which tasks did not load", "Per product: KV failed; …"):
 what was hit, however it words it."""
@@ -376,7 +382,7 @@ def _reaction(part: str) -> bool:
 _FOUND = re.compile(
     r"\broot cause (?:was |is |has been )?(?:found|identified|confirmed|analysis)\b(?!\s*:)|"
     r"\b(?:verify|find|finding|confirm|look(?:ing)? for|hunt(?:ing)? for|(?:moving|move|moved|on|turning|turn|turned|"
-    r"shifting|shift|shifted)(?: \w+){0,3} to) (?:the )?root cause\b",
+    r"shifting|shift|shifted)(?: \w+){0,3} to|(?:stay\w*|wait\w*|stick\w*)(?: \w+){0,3} for) (?:the )?root cause\b",
     re.I,
 )
 """A mention of the root cause being looked for or found, with no cause after it."""
@@ -439,12 +445,22 @@ incident, not what caused it."""
 _PROGRESS = re.compile(
     r"^\W*(?:(?:we|they|the team|a responder)\s+)?(?:narrowed (?:it )?(?:down )?to|pivot(?:ing|ed) to|"
     r"(?:immediate|root|likely|probable) cause (?:was |is )?(?:found|identified|confirmed)|hours on the phone|"
-    r"(?:still )?(?:chas(?:ed|ing)|hunting)\b|for (?:a couple of|a few|several|two|three|\d+) hours (?:the team|we|they) "
+    r"(?:still )?(?:chas(?:ed|ing)|hunting)\b|still (?:fighting|wrestling|battling)\b|(?:they|we) (?:first )?thought it was\b|for (?:a couple of|a few|several|two|three|\d+) hours (?:the team|we|they) "
     r"(?:chased|looked|dug|searched|hunted))",
     re.I,
 )
 """A step of the search for the cause ("Narrowed to two candidates", "pivoting to the database internals", "for a couple
 of hours the team chased the API errors"): progress of the investigation, not a cause."""
+_SPECULATION = re.compile(
+    r"\b(?:may|might|could|would) have (?!no\b|not\b|been (?:no|none)\b)[\w-]+|^\W*if (?:that|this|it) (?:was|were|is) (?:real|true|"
+    r"the case)\b|\b(?:would|could) (?:cascade|make (?:it|things|this) worse|be worse)\b",
+    re.I,
+)
+"""What may have been or could happen ("their call may have made it worse", "if that was real you could loop it", "a
+wide restart could cascade"): a guess at a cause, as HYPOTHESIS words are, not one found."""
+_ANSWER = re.compile(r"^\W*(?:yes|yep|yeah|yup)\b(?:[\s,]+(?:ok(?:ay)?|sure|so))?[\s,]+", re.I)
+"""A sentence that opens by answering someone ("yes same exception family", "yeah ok, their call ..."): a reply whose
+subject is in the question, not a cause told (one that names it with "because" stays)."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
@@ -638,7 +654,7 @@ _HARMLESS = re.compile(
     r"(?:caught|flagged|detected|spotted) (?:it|this|the (?:[\w-]+ )?(?:failure|problem|issue|errors?|outage)) "
     r"(?:right away|immediately|at once|within|at \d+)|"
     r"(?:partners|customers|users|clients) still (?:get|gets|got|receives?|received|ha[sd]|have) (?:their |the |its )?"
-    r"(?:data|access|service))\b",
+    r"(?:data|access|service))\b|\b(?:lucky|went well)\s*:",
     re.I,
 )
 """What was not harmed or went well ("still clean", "no data was lost", "the alerting caught it right away", "partners
