@@ -118,6 +118,27 @@ def test_a_change_told_at_another_time_of_day_is_not_shipped_then() -> None:
     assert at(shipped_now, "mitigated") == minute(50)
 
 
+def test_an_alert_that_clears_and_fires_again_flapped_and_its_first_clearing_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "alertbot", "[FIRING] checkout-5xx > 2% (edge, uncached)"),
+        ("chat.txt", 20, "alertbot", "[RESOLVED] checkout-5xx > 2%"),
+        ("chat.txt", 35, "alertbot", "[FIRING] checkout-5xx > 2% (edge, uncached)"),
+        ("chat.txt", 60, "alertbot", "[RESOLVED] checkout-5xx > 2%"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(60)
+    assert at(a, "resolved") == minute(60)
+
+
+def test_a_recovery_told_after_the_fact_is_not_the_resolution_the_moment_it_names_is() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Checkout 5xx above 2%"),
+        ("chat.txt", 50, "ines", "rolled back the cart service"),
+        ("chat.txt", 60, "ines", "checkout back to normal, 5xx at baseline"),
+        ("chat.txt", 110, "ines", "no errors since 10:00. moving to resolved"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(60)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

@@ -725,6 +725,9 @@ def _recovered(pair: tuple[Item, Signals]) -> bool:
         return item.sub == "resolved" and not QUIET_ALERT.search(item.body)
     if item.source == "pager":
         return item.sub == "resolve"
+    relayed = RELAYED.match(item.body)
+    if relayed is not None:
+        return relayed.group("status").upper() == "RESOLVED"  # a bot's relay of an alert clearing is one
     if item.source == "status" or s.comm or s.hypothesis or s.mit_negative or s.mit_progress or s.followup:
         return False
     return s.recovery_full > s.recovery_partial
@@ -744,7 +747,9 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     completed = [
         p for p in talk if p[1].mit_done and COMPLETION.search(p[0].body) and not p[1].mit_negative and not p[1].mit_progress
     ]
-    recovered = _latest([p for p in talk if _recovered(p)])
+    # "no errors since 15:21. moving to resolved" tells the recovery after the fact: the moment it names is the one
+    told_after = [p for p in talk if _tells_another_moment(p[0])]
+    recovered = _latest([p for p in talk if _recovered(p) and p not in told_after])
     # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended
     whole = [
         p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
@@ -758,6 +763,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
             declared = [
                 p for p in firm
                 if timedelta(0) <= _at(p) - recovered.at <= SETTLE_WINDOW and not ADMINISTRATIVE.search(p[0].body)
+                and p not in told_after
             ]  # fmt: skip
             later = [p for p in [*completed, *whole] if _at(p) >= recovered.at]
             return _latest([*later, *declared, *[p for p in talk if p[0] is recovered]])
@@ -779,6 +785,39 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     return _latest([*weak, *completed, *told]) or _latest(announced)
 
 
+RELAYED = re.compile(r"^\[(?P<status>FIRING|RESOLVED)(?::\d+)?\]\s*(?P<name>.+?)(?:\s*\([^)]*\))?\s*$", re.I)
+"""An alert a bot relays to chat with its state ("[FIRING] origin-5xx-rate > 2% (edge)", "[RESOLVED] origin-5xx-rate > 2%")."""
+_PAGE_STATE = re.compile(r"^(?:triggered|resolved|acknowledged)\s*:\s*", re.I)
+
+
+def alert_state(item: Item) -> tuple[str, bool] | None:
+    """(the alert's name, firing?) of a line telling an alert fire or clear (an alert, a page triggered or resolved, a
+    bot's relay in chat), else None."""
+    if item.source == "alert" and item.sub in ("firing", "resolved"):
+        return item.body.split(":", 1)[0].strip().lower(), item.sub == "firing"
+    if item.source == "pager" and item.sub in ("trigger", "resolve"):
+        return _PAGE_STATE.sub("", item.body).strip().lower(), item.sub == "trigger"
+    m = RELAYED.match(item.body)
+    return (m.group("name").strip().lower(), m.group("status").upper() == "FIRING") if m else None
+
+
+def _past_flaps(timed: Timed, picked: Item | None) -> Item | None:
+    """An alert clearing that fires again later flapped: it was no mitigation ("[RESOLVED] origin-5xx-rate" then
+    "[FIRING] origin-5xx-rate" a quarter of an hour on). The mitigation is then the one after its last return, else
+    that alert's clearing after it (datasets/README.md, "Milestone convention": a recovery that relapses is a key
+    event, not the mitigation)."""
+    state = alert_state(picked) if picked is not None else None
+    if picked is None or picked.at is None or state is None or state[1]:
+        return picked
+    name = state[0]
+    again = [p for p in timed if _at(p) > picked.at and alert_state(p[0]) == (name, True)]
+    if not again:
+        return picked
+    last = _at(again[-1])
+    cleared = [p for p in timed if _at(p) > last and alert_state(p[0]) == (name, False)]
+    return find_mitigated(timed, last) or _earliest(cleared) or picked
+
+
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
@@ -794,7 +833,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
         m.precursor, m.detected = m.detected, m.started
     m.trigger = find_trigger(timed, m.started, m.detected)
     floor = m.detected or m.started
-    m.mitigated = find_mitigated(timed, floor.at if floor else None)
+    m.mitigated = _past_flaps(timed, find_mitigated(timed, floor.at if floor else None))
     after = (m.mitigated or m.detected or m.started)
     m.resolved = find_resolved(timed, after.at if after else None)
     return m
