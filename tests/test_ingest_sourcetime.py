@@ -155,6 +155,33 @@ def test_dateless_chat_takes_the_given_date_or_a_date_line() -> None:
     assert _at(_bundle(dated, tz="UTC"), "pasted.txt", 2) == datetime(2024, 3, 5, 14, 2, tzinfo=UTC)
 
 
+def test_dateless_chat_running_past_midnight_takes_the_day_that_puts_it_beside_the_dated_sources() -> None:
+    """The first line alone would take the day of the dated logs (its 18:05 is nearest them that day); the chat as a
+    whole runs through the night into the logs' morning, so it began the evening before."""
+    chat = Material(
+        name="chat.txt",
+        kind="chat",
+        content="18:05 kai: switched the cache writer to the new cluster\n"
+        "23:40 kai: latency budget burning a little, leaving it for the morning\n"
+        "09:10 mia: writes to the cache stopped last night\n"
+        "09:40 mia: everything is down\n"
+        "10:55 kai: all green again\n",
+    )
+    log = Material(
+        name="db.log",
+        kind="log",
+        content="2024-03-06T13:38:00Z db-1 ERROR too many connections\n2024-03-06T14:52:00Z db-1 INFO connections normal\n",
+    )
+    b = _bundle(chat, log)  # America/New_York: EST on these days, UTC-5
+    assert _at(b, "chat.txt", 1) == datetime(2024, 3, 5, 23, 5, tzinfo=UTC)
+    assert _at(b, "chat.txt", 4) == datetime(2024, 3, 6, 14, 40, tzinfo=UTC)
+    assert _at(b, "chat.txt", 5) == datetime(2024, 3, 6, 15, 55, tzinfo=UTC)
+    # a chat that begins beside the logs and runs on past midnight keeps its first day
+    late = Material(name="chat.txt", kind="chat", content="08:30 kai: errors on db-1\n23:50 kai: still watching\n00:20 kai: quiet\n")
+    assert _at(_bundle(late, log), "chat.txt", 1) == datetime(2024, 3, 6, 13, 30, tzinfo=UTC)
+    assert _at(_bundle(late, log), "chat.txt", 3) == datetime(2024, 3, 7, 5, 20, tzinfo=UTC)
+
+
 def test_status_post_is_stamped_by_its_posted_footer_not_by_a_time_it_mentions() -> None:
     """Status pages put the post time under the message ("Posted Jul 02, 2023 - 19:40 PDT"); a time inside the
     message ("archives written before 13:07 UTC") is what the post talks about, not when it was posted."""

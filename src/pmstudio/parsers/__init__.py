@@ -49,11 +49,26 @@ def parse(
         return condense(parse_alerts_json(material, tz))
     carry = material.kind in ("chat", "log", "alerts")
     clock = Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now)
-    if material.kind == "chat":
-        return parse_chat(material, clock)
-    if material.kind in ("log", "alerts"):
-        return parse_log(material, clock)
-    return parse_prose(material, clock)
+    if not carry:
+        return parse_prose(material, clock)
+    run = parse_chat if material.kind == "chat" else parse_log
+    evidence = run(material, clock)
+    if not clock.rolled or ref_span is None:
+        return evidence
+    # a dateless chat (or log) that runs past midnight took the day that puts its FIRST line nearest the bundle's
+    # dated span; the day that puts the whole of it nearest is the right one ("17:42 flags flipped ... 08:51
+    # morning, SLO burned all night ... 11:35 recovered", beside logs of the next day)
+    options = [(_outside(evidence, ref_span), 0, evidence)]
+    for shift in (-1, 1):
+        shifted = run(material, Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now, first_day_shift=shift))
+        options.append((_outside(shifted, ref_span), abs(shift), shifted))
+    return min(options, key=lambda o: (o[0], o[1]))[2]
+
+
+def _outside(evidence: list[Evidence], span: tuple[datetime, datetime]) -> timedelta:
+    """How far the items lie outside ``span``, summed (what places a material beside the bundle's dated items)."""
+    start, end = span
+    return sum((max(start - e.at, e.at - end, timedelta(0)) for e in evidence if e.at is not None), timedelta(0))
 
 
 def dated_minutes(material: Material, tz: tzinfo) -> Counter[int]:

@@ -37,7 +37,8 @@ class Clock:
     The reference is ``ref_span`` (first and last moment of the bundle's main cluster of fully dated
     items) or just ``ref_date``. ``carry`` (chronological materials: chat, logs): the first bare time
     takes the date that puts it in (or nearest) the reference span, and a bare time earlier than the
-    previous time by more than 6 hours moves to the next day. Otherwise (notes, tickets) a bare time
+    previous time by more than 6 hours moves to the next day (``first_day_shift`` moves that first date by whole
+    days, for a material that runs past midnight: see ``parsers.parse``). Otherwise (notes, tickets) a bare time
     takes the date nearest the previous time of the material, or the reference. Dated lines reset the
     date.
     """
@@ -50,8 +51,11 @@ class Clock:
         ref_span: tuple[datetime, datetime] | None = None,
         carry: bool = True,
         now: datetime | None = None,
+        first_day_shift: int = 0,
     ) -> None:
         self.tz = tz
+        self.first_day_shift = first_day_shift
+        self.rolled = False  # a bare time moved to the next day (the material runs past midnight)
         self.ref_span = ref_span
         self.ref_date = ref_date or (ref_span[0].astimezone(tz).date() if ref_span else None)
         self.carry = carry
@@ -113,13 +117,15 @@ class Clock:
                 prev = self.prev.astimezone(tz)
                 if at < prev - timedelta(hours=6):
                     at += timedelta(days=1)
+                    self.rolled = True
                 elif explicit and at > prev + timedelta(hours=18):
                     at -= timedelta(days=1)
             return at
         if not self.carry and self.prev is not None:
             return _near(clock, tz, self.prev, self.prev)
         if self.ref_span is not None:
-            return _near(clock, tz, *self.ref_span)
+            near = _near(clock, tz, *self.ref_span)
+            return near + timedelta(days=self.first_day_shift) if near is not None else None
         return datetime.combine(self.ref_date, clock, tzinfo=tz) if self.ref_date else None
 
 
