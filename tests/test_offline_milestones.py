@@ -103,6 +103,15 @@ def test_a_quoted_error_message_is_no_mitigation() -> None:
     assert at(a, "mitigated") == minute(25)
 
 
+def test_a_logfmt_message_is_the_event_itself_not_a_quoted_message() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: API 5xx above 5%"),
+        ("deploy.log", 20, None, 'level=info msg="rolled back api to v41" service=api'),
+        ("chat.txt", 50, "ines", "api back to normal"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(20)
+
+
 def test_a_change_told_at_another_time_of_day_is_not_shipped_then() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Config API 401s above 10%"),

@@ -399,7 +399,8 @@ def classify(item: Item) -> Signals:
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
     s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
-    s.mitigation = bool(MIT_ACTION.search(QUOTED.sub(" ", t)))  # a quoted message ("… has been disabled") is no act
+    # a quoted message in a person's line ("users see '… has been disabled'") is no act; a log's msg="…" is the event
+    s.mitigation = bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t)))
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
