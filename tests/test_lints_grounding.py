@@ -165,6 +165,18 @@ def test_milestone_must_match_its_entries() -> None:
     assert "02:03" in found[0].suggestion
 
 
+def test_a_milestone_may_summarise_the_neighbouring_phase_s_entry_when_two_milestones_are_one_moment() -> None:
+    """An alert that fired as the impact began detects it (its entry is the impact's start); one fix that brings
+    everything back mitigates and resolves (its entry is the mitigation). Neither is an ungrounded milestone."""
+    pm, evidence = load()
+    assert pm.timeline is not None and pm.timeline.started_at is not None and pm.timeline.mitigated_at is not None
+    pm.timeline.detected_at = pm.timeline.started_at  # 02:00: the impact_start entry, no detection entry then
+    pm.timeline.resolved_at = pm.timeline.mitigated_at + timedelta(minutes=4)  # 02:16: a mitigation entry
+    assert g(pm, evidence) == []
+    pm.timeline.resolved_at = pm.timeline.mitigated_at + timedelta(minutes=6)  # 02:18: no entry of either phase
+    assert [f.span for f in g(pm, evidence)] == ["resolved_at=2024-05-01 02:18"]
+
+
 @pytest.mark.parametrize(
     ("sentence", "grounded"),
     [

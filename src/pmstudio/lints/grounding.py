@@ -21,11 +21,13 @@ from pmstudio.schema import Evidence, Finding, FindingSeverity
 
 TOLERANCE = timedelta(seconds=60)
 MILESTONE_PHASES = {
-    "started_at": ("impact_start",),
-    "detected_at": ("detection",),
+    "started_at": ("impact_start", "detection"),
+    "detected_at": ("detection", "impact_start"),
     "mitigated_at": ("mitigation", "resolution"),
-    "resolved_at": ("resolution",),
+    "resolved_at": ("resolution", "mitigation"),
 }
+"""The entries a milestone may summarise: its own phase's, or the neighbouring one's when two milestones are one moment
+(an alert that fired as the impact began detects it; one fix that brings everything back mitigates and resolves)."""
 GROUNDED_SECTIONS = ("summary", "impact", "timeline", "root_cause", "lessons", "supporting")
 
 
