@@ -536,3 +536,36 @@ def test_a_guess_a_reply_a_closing_a_scope_and_what_went_well_are_no_factors() -
                    "scope", "lucky", "closing the incident", "staying"):
         assert phrase not in text.lower(), phrase
     assert "no timeout on that lock" in text
+
+
+def test_a_repair_told_as_done_and_an_activity_told_in_passing_are_no_factors() -> None:
+    root, factors = causes(
+        ("alerts.log", 0, None, "FIRING CheckoutErrors 5xx=31%"),
+        ("chat.txt", 5, "ola", "root cause: the price cache expired every key at once, so every request went to the database"),
+        ("notes.md", None, None, "What went wrong"),
+        ("notes.md", None, None, "- the cache had no jitter on its expiry. Rebuilding the warm-up list by hand"),
+        ("notes.md", None, None, "- dropped baskets backfilled from the queue without loss"),
+        ("notes.md", None, None, "- release 4.2.1 shipped to all regions with the fix for the expiry without jitter"),
+        ("notes.md", None, None, "- a temporary rate limit rule on the price API, since the database had no spare capacity"),
+        ("notes.md", None, None, "- draining the old pool and moving every tenant over. the pool had no drain timeout"),
+        ("notes.md", None, None, "- nothing alerted on the cache hit rate"),
+    )
+    text = root + " " + _text(factors)
+    assert "no jitter on its expiry" in text and "nothing alerted on the cache hit rate" in text.lower()
+    for phrase in ("warm-up list", "backfilled", "4.2.1", "temporary", "draining the old pool"):
+        assert phrase not in text.lower(), phrase
+
+
+def test_an_opening_participle_with_a_finite_verb_still_states_a_cause() -> None:
+    _, factors = causes(
+        ("alerts.log", 0, None, "FIRING LedgerErrors"),
+        ("chat.txt", 5, "ola", "root cause: the ledger schema migration locked the accounts table for every write"),
+        ("notes.md", None, None, "What went wrong"),
+        ("notes.md", None, None, "- polling the replica cannot keep up with the write rate at peak"),
+        ("notes.md", None, None, "- running migrations broke only once the index held a million rows"),
+        ("notes.md", None, None, "- nothing ever cleaned the retry table"),
+    )
+    text = _text(factors).lower()
+    assert "polling the replica could not keep up" in text
+    assert "running migrations broke" in text
+    assert "nothing ever cleaned the retry table" in text

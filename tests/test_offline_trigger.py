@@ -133,7 +133,9 @@ def test_what_made_it_worse_or_longer_is_a_contributing_factor() -> None:
     )
     assert root == "The chillers in room 2 failed during the heat wave."
     text = " ".join(factors)
-    assert "rising again" in text and "longer than the hour" in text
+    # a repair that took longer than promised made it longer; "temperatures rising again" with what was being done
+    # about it ("pausing migrations ...") is a status of the response, not a cause
+    assert "longer than the hour" in text and "rising again" not in text and "pausing" not in text
 
 
 def test_a_gap_nobody_noticed_is_a_factor_and_a_plan_is_not() -> None:

@@ -248,6 +248,8 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             continue  # talk about the review, the search for the cause, or what was not harmed: no cause
         if RESOLVED.search(part) and not (_causal(part) or _ROOT.search(part)):
             continue  # "Closing the incident": the end of it, not why it happened
+        if _REPAIRED.search(part) and not _ROOT.search(part):
+            continue  # "missing orders recreated", "a release with the fix": the repair, not the cause
         speculated = HYPOTHESIS.search(part) or _SPECULATION.search(part)
         if FOLLOWUP.search(part) or (speculated and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
@@ -258,6 +260,9 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             # labelled as the cause: "root cause: the cleanup removed a retained key")
         if UNDER_WAY.match(part) and (_NOW.search(part) or (MIT_ACTION.search(part) and len(part.split()) <= 6)) and not _causal(part):
             continue  # an action under way ("halting the automation now", "reverting") is no cause
+        if UNDER_WAY.match(part) and not (_FINITE.search(part) or _causal(part) or _ROOT.search(part)):
+            continue  # a responder's activity told without a verb that states anything ("working out the order by
+            # hand", "suspending migrations and shutting some nodes down")
         if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
             continue  # a fix told as an act ("Raising the boot server's worker limit to 64") is no cause
         if _HIT_COUNT.match(part):
@@ -461,6 +466,22 @@ wide restart could cascade"): a guess at a cause, as HYPOTHESIS words are, not o
 _ANSWER = re.compile(r"^\W*(?:yes|yep|yeah|yup)\b(?:[\s,]+(?:ok(?:ay)?|sure|so))?[\s,]+", re.I)
 """A sentence that opens by answering someone ("yes same exception family", "yeah ok, their call ..."): a reply whose
 subject is in the question, not a cause told (one that names it with "because" stays)."""
+_REPAIRED = re.compile(
+    r"\b(?:recreated|reconciled|backfilled|replayed|re-?imported|re-?sent|resent)\b|"
+    r"\b(?:released|shipped|deployed|rolled out|published)\b[^.;]{0,60}\bwith the fix\b|"
+    r"\btemporary (?:[\w-]+ ){0,2}(?:rules?|limits?|fix(?:es)?|workarounds?|blocks?|patch(?:es)?|measures?)\b",
+    re.I,
+)
+"""A repair told as done ("missing events and orders recreated", "in-flight transactions reconciled", "66.0.4 released
+with the fix", "temporary rate limit rule on the API"): what was done about it, not why it happened."""
+_FINITE = re.compile(
+    r"\b(?:was|were|is|are|am|had|has|have|did|does|do|could|would|can|will|should|might|may|must|"
+    r"broke|took|went|ran|hit|left|kept|held|made|got|saw|came|gave|fell|grew|lost|sent|found|thought|knew|told|"
+    r"stood|brought|caught|began|meant|led|let|put|set|shut|spent|split|cut)\b|\b[a-z]{2,}ed\b|['’](?:s|re|d|ve|ll)\b|n['’]t\b|\bcannot\b",
+    re.I,
+)
+"""A finite verb (an auxiliary, a past form, a contraction): a sentence with one states something; an "-ing" opening
+without one is an activity told in passing ("Working out the order by hand")."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
