@@ -398,6 +398,26 @@ def test_follow_ups_under_a_tight_heading_become_action_items() -> None:
     ]
 
 
+def test_numbered_follow_ups_become_action_items_without_their_numbers() -> None:
+    from pmstudio.ingest import bundle_from_materials
+
+    notes = (
+        "Queue outage notes\n"
+        "Cause\n"
+        "the consumer refactor removed the retry cap, so one bad event was retried forever\n"
+        "follow-ups\n"
+        "1. alerting on consumer lag per partition\n"
+        "2) cap retries in the billing consumer\n"
+    )
+    b, _ = bundle_from_materials([Material(name="notes.md", kind="notes", content=notes)], id="q", redact=False)
+    assert "follow-ups" in [e.text for e in b.evidence]  # a line a list follows heads it: no wrapped rest above
+    rc = draft(b, "root_cause")
+    titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
+    assert "Add alerting on consumer lag per partition" in titles
+    assert "Cap retries in the billing consumer" in titles
+    assert not any(re.search(r"\d[.)]", t) for t in titles)
+
+
 def test_narrating_the_next_step_is_not_a_follow_up() -> None:
     b = bundle([
         ("chat.txt", 0, "Ana", "api down"),

@@ -23,6 +23,7 @@ from pmstudio.offline.causes import category
 from pmstudio.offline.classify import FOLLOWUP
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import is_blameful, lowered, sentence, split_sentences, third_person
+from pmstudio.parsers.text import LIST_MARK
 
 MAX_ITEMS = 12
 MIN_ITEMS = 3  # below this, factors without an item get a preventive item
@@ -38,6 +39,7 @@ _LIST_LEAD = re.compile(
     r"i want\b)",
     re.I,
 )
+_NUMBERED = re.compile(rf"^{LIST_MARK}\s+")
 _PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
 _SPEAKER = re.compile(r"^(?:a responder|the on-call engineer|the incident commander|a user|a customer|the reporter)\s*:\s*", re.I)
 # commitments in written updates and notes ("we will add ...", "commitments to independent reviews", "ticket
@@ -439,7 +441,7 @@ def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str
             continue
         if not under_heading and _NEXT_NARRATED.search(part) and not FOLLOWUP.search(_NEXT_NARRATED.sub(" ", part)):
             continue  # "waiting for the stagger window before the next step" narrates the work, it plans nothing
-        part = _SPEAKER.sub("", part.strip())
+        part = _NUMBERED.sub("", _SPEAKER.sub("", part.strip()))  # "1. monitoring on temp file usage": the item
         priority = None
         is_list = bool(_LIST_LEAD.match(part))
         part = _LEAD.sub("", part)

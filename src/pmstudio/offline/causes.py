@@ -48,6 +48,7 @@ from pmstudio.offline.phrasing import (
     upper_first,
 )
 from pmstudio.offline.phrasing import reworded as _reworded
+from pmstudio.parsers.text import LIST_MARK
 from pmstudio.schema import NOT_STATED
 
 MAX_FACTORS = 5
@@ -635,7 +636,7 @@ def category(text: str) -> str | None:
     return None
 
 
-_LIST_MARK = re.compile(r"^\s*(?:#+|[-*•]|\d{1,2}[.)])\s+")
+_LIST_MARK = re.compile(rf"^\s*(?:#+|{LIST_MARK})\s+")
 _PRONOUN_LEAD = re.compile(r"^(?:it|that|this|they|we|there)\b", re.I)
 
 

@@ -10,6 +10,7 @@ or, status-page style, the lines it closes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
@@ -160,14 +161,20 @@ def _time_only(rest: str) -> bool:
     return all(w.lower() in _FILLER or w.isdigit() for w in words)
 
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+\S")
-_CONTINUATION = re.compile(r"^(?: {2,}|\t)(?!\s|[-*+•]\s|\d{1,2}[.)]\s|#)\S")
+LIST_MARK = r"(?:[-*+•]|\d{1,2}[.)])"
+"""The marker that opens a list item: a bullet ("-", "*", "+", "•") or a number ("1.", "2)")."""
+_LIST_ITEM = re.compile(rf"^\s*{LIST_MARK}\s+\S")
+_CONTINUATION = re.compile(rf"^(?: {{2,}}|\t)(?!\s|{LIST_MARK}\s|#)\S")
 
 
 _WRAPPED = re.compile(r"^[a-z(]")
 """The rest of a hard-wrapped sentence opens in lower case ("out more than half a day later, when ...")."""
 _WRAP_WIDTH = 50
 """A line broken by a hard wrap is long; short lines without a full stop are terse notes, one thing each."""
+
+
+_HEADING_WORDS = 4
+"""A list's heading is a few words ("follow-ups", "what made it worse")."""
 
 
 def _wrapped(prev: str, line: str) -> bool:
@@ -182,7 +189,7 @@ def _wrapped(prev: str, line: str) -> bool:
             and find_stamp(line, anywhere="any") is None)  # fmt: skip
 
 
-def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, prev: str) -> bool:
+def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, prev: str, following: str | None = None) -> bool:
     """Whether `line` is the wrapped rest of the list item or sentence right above it, so "- a bug lets one event
     deschedule clusters in different" + "  physical locations too." is one statement, never two halves. A list
     item's rest is indented with no list mark of its own (Markdown); a paragraph's rest opens in lower case after a
@@ -191,23 +198,38 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
     if not (entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
         return False
     if not in_list:
-        return _wrapped(prev, line)  # it already holds no time anywhere
+        # a short line at the margin that a list follows heads that list ("follow-ups" over "1. alerting on lag"),
+        # whatever ends above it
+        heads = (following is not None and bool(_LIST_ITEM.match(following)) and not line[:1].isspace()
+                 and len(line.split()) <= _HEADING_WORDS)  # fmt: skip
+        return not heads and _wrapped(prev, line)  # it already holds no time anywhere
     if not _CONTINUATION.match(line):
         return False
     stamp = find_stamp(line)
     return stamp is None or not _starts_line(line, stamp)
 
 
+def _with_next(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str | None]]:
+    """(number, line, the line after it or None at the end), still one line at a time."""
+    last: tuple[int, str] | None = None
+    for current in lines:
+        if last is not None:
+            yield last[0], last[1], current[1]
+        last = current
+    if last is not None:
+        yield last[0], last[1], None
+
+
 def _collect(material: Material, clock: Clock) -> list[_Entry]:
     entries: list[_Entry] = []
     in_list = False  # the last content line was a list item (or its wrapped rest)
     prev = ""
-    for number, line in iter_lines(material.content):
+    for number, line, following in _with_next(iter_lines(material.content)):
         if is_decoration(line):
             entries.append(_Entry("blank", number))
             in_list = False
             continue
-        if _continues(entries, number, line, in_list, prev):
+        if _continues(entries, number, line, in_list, prev, following):
             last = entries[-1]
             joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";") else ""  # clean_text took it off
             last.text = f"{last.text}{joint} {clean_text(line)}".strip()
