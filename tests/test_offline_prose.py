@@ -593,6 +593,10 @@ def test_plain_relief_is_not_sarcasm(text: str) -> None:
         ("how the cache filled up is in the notes", "how the cache filled up is in the notes"),
         ("what happened next was a failover to the replica", "what happened next was a failover to the replica"),
         ("the disk filled at 14:02. restarted the writer", "the disk filled at 14:02. restarted the writer"),
+        # the answer stays without the yes or no that only its question gave a meaning
+        ("pod restarted. was it OOM? no, exit 139. segfault", "pod restarted. exit 139. segfault"),
+        ("lena: is it the cert? yes. the intermediate expired at 00:09", "lena: the intermediate expired at 00:09"),
+        ("no idea why it stopped. restarting the writer", "no idea why it stopped. restarting the writer"),
     ],
 )  # fmt: skip
 def test_a_question_is_dropped_from_a_message_with_or_without_its_mark(text: str, kept: str) -> None:

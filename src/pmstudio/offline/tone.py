@@ -103,6 +103,10 @@ def speaker_off(text: str, *, thread: bool = True) -> str:
     return SIGNED.sub("", text[m.end() :] if m else text)
 
 
+_BARE_ANSWER = re.compile(r"^\s*(?:no|nope|nah|yes|yep|yeah|yup)\b\s*[,.;:!-]*\s*", re.I)
+"""A reply's opening yes or no ("no, exit 139"), which says nothing once its question is left out."""
+
+
 def without_questions(text: str) -> str:
     """The sentences of a chat message that are not questions, asked with a question mark or opening as one ("what
     was deployed around then? SAL says ..." -> "SAL says ..."); a speaker's prefix and a signature stay where they
@@ -115,7 +119,16 @@ def without_questions(text: str) -> str:
         return text
     sig = SIGNED.search(rest)
     rest, tail = (rest[: sig.start()], rest[sig.start() :]) if sig else (rest, "")
-    kept = [
-        p for p in _SENTENCES.split(rest) if p.strip() and not p.rstrip(" )").endswith("?") and not QUESTION.match(p)
-    ]
+    kept: list[str] = []
+    asked = False  # the sentence before was a question left out
+    for p in _SENTENCES.split(rest):
+        if not p.strip():
+            continue
+        if p.rstrip(" )").endswith("?") or QUESTION.match(p):
+            asked = True
+            continue
+        # its answer stays without the yes or no that only the question gave a meaning ("OOM? no, exit 139")
+        kept.append(_BARE_ANSWER.sub("", p, count=1) if asked else p)
+        asked = False
+    kept = [p for p in kept if p.strip()]
     return f"{head}{' '.join(kept)}{tail}" if kept else ""
