@@ -569,3 +569,16 @@ def test_an_opening_participle_with_a_finite_verb_still_states_a_cause() -> None
     assert "polling the replica could not keep up" in text
     assert "running migrations broke" in text
     assert "nothing ever cleaned the retry table" in text
+
+
+def test_a_guess_with_a_contraction_and_where_the_search_stands_are_no_factors() -> None:
+    _, factors = causes(
+        ("alerts.log", 0, None, "FIRING WalletErrors"),
+        ("chat.txt", 5, "ada", "root cause: the transfer handler credited the receiver before it debited the sender"),
+        ("chat.txt", 9, "ben", "if that's real anyone can replay a transfer without a limit. the handler never checked the nonce"),
+        ("chat.txt", 20, "ada", "six hours in and we still don't know the cause of the second spike, it's without a pattern"),
+    )
+    text = _text(factors).lower()
+    assert "never checked the nonce" in text
+    assert "if that" not in text and "replay a transfer" not in text
+    assert "still" not in text and "six hours" not in text

@@ -243,7 +243,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
         if _PLAN.match(part) or _CHOICES.search(part) or _ORDER.match(part) or _PENDING.search(part):
             continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why (so are
             # options weighed, an order given, a fix still being prepared)
-        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or (
+        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or _NOT_KNOWN_YET.search(part) or (
             (_HARMLESS.search(part) or _ANSWER.match(part)) and not _ROOT.search(part)
         ):
             continue  # talk about the review, the search for the cause, or what was not harmed: no cause
@@ -457,8 +457,10 @@ _PROGRESS = re.compile(
 )
 """A step of the search for the cause ("Narrowed to two candidates", "pivoting to the database internals", "for a couple
 of hours the team chased the API errors"): progress of the investigation, not a cause."""
+_NOT_KNOWN_YET = re.compile(r"\b(?:still|yet)\s+(?:do not|don['’]t|did not|didn['’]t)\s+know\b", re.I)
+"""Where the search stood ("14 hours in and we still don't know the cause"): progress, not a cause."""
 _SPECULATION = re.compile(
-    r"\b(?:may|might|could|would) have (?!no\b|not\b|been (?:no|none)\b)[\w-]+|^\W*if (?:that|this|it) (?:was|were|is) (?:real|true|"
+    r"\b(?:may|might|could|would) have (?!no\b|not\b|been (?:no|none)\b)[\w-]+|^\W*if (?:that|this|it)(?:['’]s| was| were| is) (?:real|true|"
     r"the case)\b|\b(?:would|could) (?:cascade|make (?:it|things|this) worse|be worse)\b",
     re.I,
 )
