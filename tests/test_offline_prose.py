@@ -597,6 +597,10 @@ def test_plain_relief_is_not_sarcasm(text: str) -> None:
         ("pod restarted. was it OOM? no, exit 139. segfault", "pod restarted. exit 139. segfault"),
         ("lena: is it the cert? yes. the intermediate expired at 00:09", "lena: the intermediate expired at 00:09"),
         ("no idea why it stopped. restarting the writer", "no idea why it stopped. restarting the writer"),
+        # said to someone: one side of a conversation; an impersonal "you" inside a sentence stays
+        ("@omar you're on call, your phone was silent because nothing paged", ""),
+        ("dana, your branch has a plan file committed. it holds a deploy token", "it holds a deploy token"),
+        ("the 250GB disk gives you 187 read IOPS and the job pulls 450", "the 250GB disk gives you 187 read IOPS and the job pulls 450"),
     ],
 )  # fmt: skip
 def test_a_question_is_dropped_from_a_message_with_or_without_its_mark(text: str, kept: str) -> None:

@@ -103,17 +103,24 @@ def speaker_off(text: str, *, thread: bool = True) -> str:
     return SIGNED.sub("", text[m.end() :] if m else text)
 
 
+_YOU = r"(?:you|your|yours|you['’](?:re|ve|ll|d))"
+ADDRESSED = re.compile(
+    rf"^\W*(?:@[\w.-]+[,:]?\s+|[A-Za-z][\w.-]*,\s+)?{_YOU}\b|^\W*(?:@[\w.-]+|[A-Za-z][\w.-]*,)\s.*\b{_YOU}\b", re.I
+)
+"""A sentence said to someone: it opens with "you" ("you're on call, your phone is silent"), or names whom it is
+said to and speaks to them ("@erik ...", "ravi, your branch has ..."). One side of a conversation, never a claim.
+An impersonal "you" inside a sentence stays ("a 250GB disk gives you 187.5 IOPS")."""
 _BARE_ANSWER = re.compile(r"^\s*(?:no|nope|nah|yes|yep|yeah|yup)\b\s*[,.;:!-]*\s*", re.I)
 """A reply's opening yes or no ("no, exit 139"), which says nothing once its question is left out."""
 
 
 def without_questions(text: str) -> str:
     """The sentences of a chat message that are not questions, asked with a question mark or opening as one ("what
-    was deployed around then? SAL says ..." -> "SAL says ..."); a speaker's prefix and a signature stay where they
-    are. "" when every sentence is a question."""
+    was deployed around then? SAL says ..." -> "SAL says ..."), nor said to someone ("you're on call"); a speaker's
+    prefix and a signature stay where they are. "" when every sentence is one of those."""
     m = SPEAKER.match(text)
     head, rest = (text[: m.end()], text[m.end() :]) if m else ("", text)
-    if rest[:1].strip() and not QUESTION.match(rest) and not _MAY_ASK.search(rest):
+    if rest[:1].strip() and not QUESTION.match(rest) and not _MAY_ASK.search(rest) and not ADDRESSED.search(rest):
         # the common case, a plain statement: every sentence would be kept and joined as it was written (a signature
         # too, since `rest` opens with a sentence), so the line is its own answer
         return text
@@ -127,8 +134,10 @@ def without_questions(text: str) -> str:
         if p.rstrip(" )").endswith("?") or QUESTION.match(p):
             asked = True
             continue
+        answer, asked = asked, False
+        if ADDRESSED.search(p):
+            continue  # said to someone ("@erik you're on call, your phone is silent"): talk, not a claim
         # its answer stays without the yes or no that only the question gave a meaning ("OOM? no, exit 139")
-        kept.append(_BARE_ANSWER.sub("", p, count=1) if asked else p)
-        asked = False
+        kept.append(_BARE_ANSWER.sub("", p, count=1) if answer else p)
     kept = [p for p in kept if p.strip()]
     return f"{head}{' '.join(kept)}{tail}" if kept else ""
