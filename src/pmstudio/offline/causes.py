@@ -40,6 +40,7 @@ from pmstudio.offline.classify import (
 from pmstudio.offline.items import CAUSE_LABEL, STATUS_LABEL, WENT_POORLY, Item
 from pmstudio.offline.phrasing import (
     capitalise_sentences,
+    has_verb,
     is_blameful,
     past_tense,
     sentence,
@@ -261,7 +262,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             # labelled as the cause: "root cause: the cleanup removed a retained key")
         if UNDER_WAY.match(part) and (_NOW.search(part) or (MIT_ACTION.search(part) and len(part.split()) <= 6)) and not _causal(part):
             continue  # an action under way ("halting the automation now", "reverting") is no cause
-        if UNDER_WAY.match(part) and not (_FINITE.search(part) or _causal(part) or _ROOT.search(part)):
+        if UNDER_WAY.match(part) and not (has_verb(part) or _causal(part) or _ROOT.search(part)):
             continue  # a responder's activity told without a verb that states anything ("working out the order by
             # hand", "suspending migrations and shutting some nodes down")
         if _REMEDY_LEAD.match(part) and not (_ROOT.search(part) or _PROLONGED.search(part) or _WORSE.search(part)):
@@ -477,14 +478,6 @@ _REPAIRED = re.compile(
 )
 """A repair told as done ("missing events and orders recreated", "in-flight transactions reconciled", "66.0.4 released
 with the fix", "temporary rate limit rule on the API"): what was done about it, not why it happened."""
-_FINITE = re.compile(
-    r"\b(?:was|were|is|are|am|had|has|have|did|does|do|could|would|can|will|should|might|may|must|"
-    r"broke|took|went|ran|hit|left|kept|held|made|got|saw|came|gave|fell|grew|lost|sent|found|thought|knew|told|"
-    r"stood|brought|caught|began|meant|led|let|put|set|shut|spent|split|cut)\b|\b[a-z]{2,}ed\b|['’](?:s|re|d|ve|ll)\b|n['’]t\b|\bcannot\b",
-    re.I,
-)
-"""A finite verb (an auxiliary, a past form, a contraction): a sentence with one states something; an "-ing" opening
-without one is an activity told in passing ("Working out the order by hand")."""
 _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worries)\b", re.I)
 
 
