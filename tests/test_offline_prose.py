@@ -698,6 +698,9 @@ def test_the_pronoun_us_is_not_a_region_or_a_country() -> None:
         ("it is my fault in the end", True),
         ("that was his fault", True),
         ("the outage was the fault of the on-call", True),
+        # whether someone told the truth is a judgement of the person: "I lied" told by role reads as an accusation
+        ("ok I lied, I'm looking at the forum. several studios say logins fail", True),
+        ("old build artefacts lying around on the runner", False),
     ],
 )
 def test_a_fault_in_a_system_is_no_blame(text: str, blames: bool) -> None:

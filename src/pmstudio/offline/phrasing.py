@@ -20,7 +20,7 @@ _BLAME = re.compile(
     r"\b(?:human|operator|user|pilot|engineer|developer|people) error\b|\bmistakes?\b|\bmistakenly\b|\bblam\w*|"
     r"\bcan['’]?t believe\b|\bunbelievabl\w*|\bepic fail\b|\bwtf\b|\bfacepalm\b|\breally\s*\?|"
     r"\bnot what we asked\b|\bon the [\w-]+ team\b|\bthat was me\b|\bme,? apparently\b|"
-    r"\bmy bad\b|\bnobody (?:ever )?(?:tests?|checks?|bothered)\b|\bno excuse\b|\bnot (?:my|our) problem\b|"
+    r"\bmy bad\b|\b(?:lied|liars?)\b|\bnobody (?:ever )?(?:tests?|checks?|bothered)\b|\bno excuse\b|\bnot (?:my|our) problem\b|"
     r"\bdidn['’]t check\b|\bwithout looking\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bis )(?<!\bare )\bnever (?:load )?tested\b|"
     r"\bpure\b|\bentirely (?:my|his|her|their)\b|\bidiot\w*|\bdumb\b|\bmoron\w*|\bembarrass\w*|\bshame\w*|"
     r"\b\w+['’]s (?:push|change|commit|deploy|pr|script|config|code)\b[^.;]{0,30}\b(?:broke|caused|took down|killed)\b",
