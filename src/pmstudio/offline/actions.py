@@ -24,6 +24,7 @@ from pmstudio.offline.classify import FOLLOWUP
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import is_blameful, lowered, sentence, split_sentences, third_person
 from pmstudio.parsers.text import LIST_MARK
+from pmstudio.verbs import ALSO_NOUNS, IMPERATIVE_VERBS
 
 MAX_ITEMS = 12
 MIN_ITEMS = 3  # below this, factors without an item get a preventive item
@@ -68,23 +69,13 @@ _CUES = (
     (re.compile(r"^.*?\b(?:i['’]ll|i will|we['’]ll|we will|i['’]m going to|we['’]re going to|going to)\s+", re.I), ""),
     (re.compile(r"^(?:keep|continue) (?=investigating|monitoring)", re.I), "keep "),
 )
-_VERBS = set(
-    """add adopt agree alert allow analyse analyze announce approve archive ask assign audit automate backfill backport
-    batch begin block build bump cache call canary cap change check clean codify collect compact conduct configure confirm
-    consolidate contact continue create decide decouple define delete deploy deprecate design detect determine develop
-    disable document downgrade drill emit enable encrypt enforce engage enhance ensure escalate expand expire expose extend
-    find fix fund fuzz gate give guard handle harden hold identify implement improve include increase inform inspect instrument
-    introduce inventory investigate invite isolate keep label limit list load-test lower make map measure meet migrate
-    mirror monitor move notify offer page patch permit pin plug post practice prevent protect provide publish purge raise
-    rate-limit rebuild reconcile record reduce refactor regenerate rehearse reissue remove rename renew replace replicate
-    report reproduce request require resync restore restrict retire retry revisit revoke rework roll rotate route run schedule
-    scope script seek separate set shard share ship simulate skip snapshot speak split stage stagger standardise standardize
-    start stop store switch sync tag talk test throttle track treat turn unify update upgrade use validate verify warn
-    watch write review get spike deliver open close hook note flag tune adjust resize grow fetch partition cover
-    discuss prioritise prioritize evaluate assess decommission benchmark segment tighten widen shorten deduplicate
-    containerise containerize parallelise parallelize automate retest re-test cut accelerate reject persist
-    put revise expedite work disallow communicate fail""".split()
+_VERBS = IMPERATIVE_VERBS
+_ACTED_ON = (
+    r"(?:a|an|the|any|some|all|every|each|no|more|its|their|our|your|this|that|these|those|it|them|up|down|out|off|"
+    r"back|over|away|\d+)\b"
 )
+"""What follows a verb that is as often a noun when it is the verb: what it acts on, or its particle ("log the
+queries", "lock down", "scale up"), not the rest of a noun phrase ("log retention", "release notes")."""
 HORIZON_LEAD = re.compile(r"^(?:(?:in the )?(?:longer|long|medium|mid|short|near)[- ]term|eventually|later on)\b[:,]?\s*", re.I)
 """A follow-up opening with when it is due ("longer term a traffic management system"), not with what to do."""
 _HEDGE = re.compile(r"^(?:maybe|perhaps|possibly|potentially)\s+(?P<rest>\S.*)$", re.I)
@@ -248,11 +239,25 @@ def verb_first(phrase: str) -> str:
     return _as_action(out) if out else out
 
 
+_TAKES_TIME = re.compile(
+    r"^takes?\s+(?:a\s+(?:while|bit|moment)|(?:some\s+|more\s+)?time|long(?:er)?|ages|forever|"
+    r"(?:a few|several|many|\d+)\s+(?:seconds|minutes|hours|days|weeks))\b",
+    re.I,
+)
+
+
+def _opens_with_verb(p: str, first: str) -> bool:
+    """The phrase opens with a listed verb; one that is as often a noun only before what it acts on."""
+    return first in _VERBS and (first not in ALSO_NOUNS or re.match(rf"^\S+\s+{_ACTED_ON}", p, re.I) is not None)
+
+
 def _verb_first(phrase: str) -> str:
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     p = HORIZON_LEAD.sub("", p)  # "longer term a traffic management system ...": when, not what
     if not p:
+        return ""
+    if _TAKES_TIME.match(p):  # "(will) take a while but should be usable": how long the work in hand lasts
         return ""
     hedge = _HEDGE.match(p)
     if hedge and (action := _verb_first(hedge.group("rest"))) and not _HEDGE.match(hedge.group("rest")):
@@ -266,7 +271,7 @@ def _verb_first(phrase: str) -> str:
     redo = _REDO.match(first)
     if _TEST_NOUN.match(p):  # "chaos tests of all data center functions": tests to run, not a verb
         return f"Run {p[0].lower()}{p[1:]}"
-    if first in _VERBS or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
+    if _opens_with_verb(p, first) or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
         p = re.sub(r"^(audit|review|test|check|inventory|rehearsal)\s+of\s+", r"\1 ", p, flags=re.I)  # "audit of X": "audit X"
         return p[0].upper() + p[1:]
     paired = _PAIRED.match(p)  # "log and verify the credential ...": a verb joined to a known one
@@ -388,7 +393,9 @@ def _sure(rest: str, *, clause: bool = True) -> str:
         or not re.match(r"\s*(?:$|,|(?:for|on|in|of|to|at|with|from|per|across|between|into|over|under|by|and|or|as|than)\b)", does.group("tail"), re.I)
     ):
         base = does.group("verb").lower()
-        if base in _VERBS or base + "e" in _VERBS or (does.group("suffix") == "s" and base + "s" in _VERBS):
+        # without "make sure", a verb that is as often a noun reads as a plural ("index on the orders table")
+        verbs = _VERBS if clause else _VERBS - ALSO_NOUNS
+        if base in verbs or base + "e" in verbs or (does.group("suffix") == "s" and base + "s" in verbs):
             pronoun = "they" if _plural(does.group("subj")) else "it"
             verb = does.group("verb") + does.group("suffix")
             found.append((len(does.group("subj")), f"Change {lowered(does.group('subj'))} so {pronoun} {verb}{does.group('tail')}"))
@@ -416,7 +423,10 @@ def _subject(words: str) -> bool:
     return len(words.split()) <= 8 and not _FINITE.search(words) and not _CLAUSE.search(words) and ":" not in words
 
 
-_AND_VERB = re.compile(rf"\s+and\s+(?=(?:{'|'.join(sorted(_VERBS | {'train', 'teach', 'remind'}, key=len, reverse=True))})\b)")
+_AND_VERB = re.compile(
+    rf"\s+and\s+(?=(?:{'|'.join(sorted((_VERBS - ALSO_NOUNS) | {'train', 'teach', 'remind'}, key=len, reverse=True))})\b|"
+    rf"(?:{'|'.join(sorted(ALSO_NOUNS, key=len, reverse=True))})\s+{_ACTED_ON})"
+)
 """A bare "and" before a verb: "pin the AMI and alert on NodeNotReady" is two items, "quicker and sturdier rollback"
 and "timeouts in the auth library and monitoring" one each."""
 _LISTED_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -653,7 +663,7 @@ _EXIST = re.compile(r"\s+(?:existed|exists?)(?=\s+(?:for|on|in|of|to|at)\b)", re
 _THING_END = re.compile(
     r"\s+(?:at all|existed|exists?|whatsoever|anywhere|so|because|but|and then|which|while|,|that (?:was|is|were|are))\b.*$", re.I
 )
-_PEOPLE = re.compile(r"^(?:the\s+)?(?:customers?|users?|operators?|tenants?|clients?|responders?|on-?call|engineers?|teams?)$", re.I)
+_PEOPLE = re.compile(r"^(?:the\s+)?(?:on-?call\s+)?(?:customers?|users?|operators?|tenants?|clients?|responders?|on-?call|engineers?|teams?)$", re.I)
 _MASS = re.compile(
     r"(?:s|ing|tion|ment|ness|ity|age|ance|ence|ware)$|^(?:control|access|data|traffic|headroom|insight|oversight|"
     r"backoff|redundancy|capacity|coverage|staging|expiry|expiration)$",

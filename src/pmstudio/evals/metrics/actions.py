@@ -1,6 +1,6 @@
 """Action-item family: hygiene (D10), the gated parts of D10/D11, coverage of the golden items.
 
-Hygiene, per item: verb-first title (imperative verb from `IMPERATIVE_VERBS`, after a leading
+Hygiene, per item: verb-first title (imperative verb from `pmstudio.verbs.IMPERATIVE_VERBS`, after a leading
 priority label), not vague (no improve/enhance/ensure/look into/investigate... head without a
 measurable target or a deliverable), an owner that is not a placeholder, a due date or a priority, a
 link to an existing contributing factor, and no "people should be more careful" remediation (the
@@ -25,33 +25,10 @@ from pmstudio.evals.similarity import get_backend, similarity_backend_id
 from pmstudio.lints.completeness import NO_DUE, NO_OWNER
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.schema import ActionItem
+from pmstudio.verbs import IMPERATIVE_VERBS
 
 TAU_ACTION = 0.2
 _LABEL = re.compile(r"^\s*(?:\[[^\]]{1,12}\]|(?:P[0-4]|high|medium|low|critical|urgent)\s*[:\-–]|\d+[.)])\s*", re.I)
-IMPERATIVE_VERBS = frozenset(
-    """accelerate add adjust adopt alert align allocate allow analyse analyze announce apply archive assign audit
-    automate back backfill backport block bound break budget build bump cache cap capture change check clarify clean
-    close codify collect communicate compact compare configure confirm consolidate contact containerise containerize convert
-    correct create cut deduplicate define delete deliver deploy deprecate derive design detect disable discuss
-    document double drain drop dry educate eliminate email embed enable encrypt enforce escalate establish estimate
-    evaluate expand expire export expose extend extract fail failover fence fill filter find fix flag force fork
-    freeze gate generate give grant guard halt handle harden hire host identify implement import include increase
-    index inform install instrument integrate introduce invest isolate keep kill label launch limit link lint list
-    load lock log lower maintain make map mark measure merge migrate minimise minimize mirror model modify monitor
-    move mute notify obtain offer onboard open order page parallelise parallelize partition patch pause persist pin plan
-    plug populate post practice practise prepare prevent prioritise prioritize probe profile protect prototype
-    provide provision prune publish purge put query queue raise rate-limit re-enable rebalance rebuild reconcile
-    record recover reduce refactor register rehearse reject release reload relocate remove rename reorder repair replace
-    replicate report reproduce request require rerun reserve reset resize restore restrict retire retry return
-    review revisit revoke rework rewrite roll rotate route run sandbox scale schedule scope scrub secure segment
-    send separate set shard share ship shorten simplify size skip slow snapshot speak specify speed spike split stage
-    standardise standardize start stop store stress-test submit subscribe suppress switch sync tag take teach
-    terminate test throttle tighten time track train transfer treat trigger truncate tune turn unblock unify
-    uninstall update upgrade upload use validate verify version watch whitelist allowlist widen wire write
-    ask assess agree coordinate decide do draft get go hold investigate look pair reach shadow talk tell work
-    improve enhance ensure optimise optimize strengthen consider explore continue try think cover revise expedite
-    disallow""".split()
-)
 _REDO = re.compile(r"^re-?(?P<verb>[a-z]{3,})$")
 VAGUE_HEADS = ("improve", "enhance", "ensure", "optimise", "optimize", "strengthen", "better", "consider", "explore", "try", "think", "continue")
 _VAGUE_VERBS = ("review", "revisit", "investigate", "look", "make")
@@ -127,8 +104,9 @@ class ActionItemHygiene(EvalMetric):
     metric_id = "action_item_hygiene"
     # 2: a re-prefixed verb ("re-introduce") and "cover" open a verb-first title; 3: "speed (up)" and "persist" are
     # verbs, and a vague head joined to an action verb ("Review, update and test X") is not vague; 4: "rehearse";
-    # 5: "revise", "expedite", "disallow"
-    metric_version = "5"
+    # 5: "revise", "expedite", "disallow"; 6: the verbs live once in pmstudio.verbs (data/verbs.yaml), shared with the
+    # drafter, whose verbs join the judged set ("approve", "decommission", "inventory", "rehearse"-like "drill", ...)
+    metric_version = "6"
     rubric_ref = "D10"
     title = "Action-item hygiene"
     definition = (
