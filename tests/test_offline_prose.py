@@ -27,7 +27,7 @@ _LABEL = re.compile(r"^(?:\d+\.\s+|-\s+(?:\[[ x]\]\s+)?)?(?:\*\*[^*]+\*\*\s*(?:-
 _BULLET = re.compile(r"^(?:\d+\.|-|\*)\s+(?:\[[ x]\]\s+)?")
 _BOLD_LABEL = re.compile(r"^\*\*[^*]+:\*\*\s*|^\*\*[^*]+\*\*\s*[-:]\s*|^\*[^*]+:\*\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|no|inc|ltd|cf)\.|\b[A-Z]\.|(?:^|\s)\.\.)$", re.I)
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|no|inc|incl|ltd|cf)\.|\b[A-Z]\.|(?:^|\s)\.\.)$", re.I)
 """What ends no sentence: an abbreviation, an initial, or ".." standing for elided code ("INSERT .. ON CONFLICT DO ..")."""
 _SPEAKER = re.compile(
     r"(?:^|[.:]\s+|\)\s+-\s+)(?:" + "|".join(re.escape(r) for r in ROLE_WORDS) + r")\s*:\s", re.I
