@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from pmstudio.datafile import parse_yaml
 from pmstudio.resources import data_file
 
 VERBS_FILE = "verbs.yaml"
@@ -46,15 +46,7 @@ class VerbsFile(BaseModel):
 
 
 def parse_verbs(text: str, source: str) -> VerbsFile:
-    try:
-        data = VerbsFile.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: invalid verbs YAML ({str(exc).splitlines()[0]})") from exc
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ValueError(f"{source}: invalid verbs file ({where}: {err['msg']})") from exc
-    return data
+    return parse_yaml(text, source, VerbsFile, "verbs file")
 
 
 def _load() -> VerbsFile:

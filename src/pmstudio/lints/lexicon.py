@@ -10,9 +10,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from pmstudio.datafile import parse_yaml
 from pmstudio.resources import data_file
 from pmstudio.schema import FindingSeverity
 
@@ -154,14 +154,7 @@ def words(items: list[str]) -> str:
 
 
 def parse_lexicon(text: str, source: str) -> Lexicon:
-    try:
-        data = LexiconFile.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: invalid lexicon YAML ({str(exc).splitlines()[0]})") from exc
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ValueError(f"{source}: invalid lexicon ({where}: {err['msg']})") from exc
+    data = parse_yaml(text, source, LexiconFile, "lexicon")
     patterns: dict[str, list[CompiledPattern]] = {}
     try:
         for name in ("B2", "B4", "B5", "B6", "B7", "B8", "B9"):
