@@ -175,6 +175,11 @@ def test_a_milestone_may_summarise_the_neighbouring_phase_s_entry_when_two_miles
     assert g(pm, evidence) == []
     pm.timeline.resolved_at = pm.timeline.mitigated_at + timedelta(minutes=6)  # 02:18: no entry of either phase
     assert [f.span for f in g(pm, evidence)] == ["resolved_at=2024-05-01 02:18"]
+    # a timeline with no entry of the milestone's own phase asks nothing of it (the neighbour only vouches)
+    pm.timeline.resolved_at = pm.timeline.mitigated_at + timedelta(minutes=8)  # 02:20: the resolution entry
+    pm.timeline.entries = [e for e in pm.timeline.entries if e.phase != "detection"]
+    pm.timeline.detected_at = pm.timeline.started_at + timedelta(minutes=5)  # 02:05: an evidence time, no entry
+    assert g(pm, evidence) == []
 
 
 @pytest.mark.parametrize(

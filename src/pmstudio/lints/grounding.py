@@ -21,13 +21,20 @@ from pmstudio.schema import Evidence, Finding, FindingSeverity
 
 TOLERANCE = timedelta(seconds=60)
 MILESTONE_PHASES = {
-    "started_at": ("impact_start", "detection"),
-    "detected_at": ("detection", "impact_start"),
+    "started_at": ("impact_start",),
+    "detected_at": ("detection",),
     "mitigated_at": ("mitigation", "resolution"),
-    "resolved_at": ("resolution", "mitigation"),
+    "resolved_at": ("resolution",),
 }
-"""The entries a milestone may summarise: its own phase's, or the neighbouring one's when two milestones are one moment
-(an alert that fired as the impact began detects it; one fix that brings everything back mitigates and resolves)."""
+"""The entries a milestone summarises: when the timeline has some, the milestone must match one of them ..."""
+NEIGHBOUR_PHASES = {
+    "started_at": ("detection",),
+    "detected_at": ("impact_start",),
+    "mitigated_at": (),
+    "resolved_at": ("mitigation",),
+}
+"""... or an entry of the neighbouring phase, when two milestones are one moment (an alert that fired as the impact
+began detects it; one fix that brings everything back mitigates and resolves)."""
 GROUNDED_SECTIONS = ("summary", "impact", "timeline", "root_cause", "lessons", "supporting")
 
 
@@ -171,7 +178,8 @@ def _entry_findings(outline: Outline, index: EvidenceIndex) -> list[Finding]:
     for m in outline.milestones:
         phases = MILESTONE_PHASES[m.name]
         same = [e for e in outline.entries if e.phase in phases and e.at is not None]
-        if same and all(abs(e.at - m.at) > TOLERANCE for e in same if e.at is not None):
+        beside = [e for e in outline.entries if e.phase in NEIGHBOUR_PHASES[m.name] and e.at is not None]
+        if same and all(abs(e.at - m.at) > TOLERANCE for e in [*same, *beside] if e.at is not None):
             out.append(_f("G1-ungrounded-time", "high", "timeline", f"{m.name}={m.at:%Y-%m-%d %H:%M}",
                           f"Milestone {m.name} ({m.at:%H:%M} UTC) matches no {'/'.join(phases)} entry of the timeline.",
                           "Set it to the time of the entry it summarises: "
