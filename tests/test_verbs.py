@@ -12,7 +12,7 @@ from pmstudio.verbs import ALSO_NOUNS, IMPERATIVE_VERBS, parse_verbs
 
 
 def test_the_drafter_and_the_metric_read_the_one_list() -> None:
-    assert drafter._VERBS is IMPERATIVE_VERBS
+    assert drafter.IMPERATIVE_VERBS is IMPERATIVE_VERBS
     assert metric.IMPERATIVE_VERBS is IMPERATIVE_VERBS
     assert ALSO_NOUNS < IMPERATIVE_VERBS
 

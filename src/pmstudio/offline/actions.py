@@ -69,7 +69,6 @@ _CUES = (
     (re.compile(r"^.*?\b(?:i['’]ll|i will|we['’]ll|we will|i['’]m going to|we['’]re going to|going to)\s+", re.I), ""),
     (re.compile(r"^(?:keep|continue) (?=investigating|monitoring)", re.I), "keep "),
 )
-_VERBS = IMPERATIVE_VERBS
 _ACTED_ON = (
     r"(?:a|an|the|any|some|all|every|each|no|more|its|their|our|your|this|that|these|those|it|them|up|down|out|off|"
     r"back|over|away|\d+)\b"
@@ -248,7 +247,7 @@ _TAKES_TIME = re.compile(
 
 def _opens_with_verb(p: str, first: str) -> bool:
     """The phrase opens with a listed verb; one that is as often a noun only before what it acts on."""
-    return first in _VERBS and (first not in ALSO_NOUNS or re.match(rf"^\S+\s+{_ACTED_ON}", p, re.I) is not None)
+    return first in IMPERATIVE_VERBS and (first not in ALSO_NOUNS or re.match(rf"^\S+\s+{_ACTED_ON}", p, re.I) is not None)
 
 
 def _verb_first(phrase: str) -> str:
@@ -262,7 +261,7 @@ def _verb_first(phrase: str) -> str:
     hedge = _HEDGE.match(p)
     if hedge and (action := _verb_first(hedge.group("rest"))) and not _HEDGE.match(hedge.group("rest")):
         # "maybe publish more of the rationale": not decided yet, so the action is the decision
-        return f"Decide whether to {action[0].lower()}{action[1:]}" if action.split()[0].lower() in _VERBS else ""
+        return f"Decide whether to {action[0].lower()}{action[1:]}" if action.split()[0].lower() in IMPERATIVE_VERBS else ""
     p = re.sub(r"^rate[- ]limit\b", "Rate-limit", p, flags=re.I)
     sure = _MAKE_SURE.match(p)
     if sure and (action := _sure(sure.group("rest"))):
@@ -271,11 +270,11 @@ def _verb_first(phrase: str) -> str:
     redo = _REDO.match(first)
     if _TEST_NOUN.match(p):  # "chaos tests of all data center functions": tests to run, not a verb
         return f"Run {p[0].lower()}{p[1:]}"
-    if _opens_with_verb(p, first) or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in _VERBS):
+    if _opens_with_verb(p, first) or _COMPOUND.match(p) or (redo is not None and (redo.group("verb") or redo.group("long")) in IMPERATIVE_VERBS):
         p = re.sub(r"^(audit|review|test|check|inventory|rehearsal)\s+of\s+", r"\1 ", p, flags=re.I)  # "audit of X": "audit X"
         return p[0].upper() + p[1:]
     paired = _PAIRED.match(p)  # "log and verify the credential ...": a verb joined to a known one
-    if paired and paired.group("second").lower() in _VERBS and not _NOT_VERB.search(paired.group("first")):
+    if paired and paired.group("second").lower() in IMPERATIVE_VERBS and not _NOT_VERB.search(paired.group("first")):
         return p[0].upper() + p[1:]
     if _UNLISTED_VERB.match(p):  # "Spool events to local disk ...", "Send Kafka metrics into ...": a verb already
         return p
@@ -362,7 +361,7 @@ def _sure(rest: str, *, clause: bool = True) -> str:
     we = re.match(r"^we\s+(?P<verb>[a-z]+)\b(?P<tail>.*)$", rest, re.I)
     if we:  # "make sure we page the owning team": the step itself
         verb = we.group("verb").lower()
-        return f"{verb.capitalize()}{we.group('tail')}" if verb in _VERBS and verb not in _DIRECTIONS else ""
+        return f"{verb.capitalize()}{we.group('tail')}" if verb in IMPERATIVE_VERBS and verb not in _DIRECTIONS else ""
 
     def named(subj: str) -> bool:
         return _subject(subj) and not _ONLY_DETERMINERS.match(subj) and not _SPEAKER_PRONOUN.match(subj)
@@ -394,7 +393,7 @@ def _sure(rest: str, *, clause: bool = True) -> str:
     ):
         base = does.group("verb").lower()
         # without "make sure", a verb that is as often a noun reads as a plural ("index on the orders table")
-        verbs = _VERBS if clause else _VERBS - ALSO_NOUNS
+        verbs = IMPERATIVE_VERBS if clause else IMPERATIVE_VERBS - ALSO_NOUNS
         if base in verbs or base + "e" in verbs or (does.group("suffix") == "s" and base + "s" in verbs):
             pronoun = "they" if _plural(does.group("subj")) else "it"
             verb = does.group("verb") + does.group("suffix")
@@ -408,7 +407,7 @@ def _let(p: str) -> str:
         return ""
     for i in range(3, min(len(words), 9)):  # the verb after "let <someone>": a known one, or one done again
         w = words[i].lower().strip(",;:")
-        if w in _VERBS or _REDO.match(w) or re.match(r"^re-[a-z]{3,}$", w):
+        if w in IMPERATIVE_VERBS or _REDO.match(w) or re.match(r"^re-[a-z]{3,}$", w):
             return f"Allow {' '.join(words[1:i])} to {' '.join(words[i:])}"
     return ""
 
@@ -424,7 +423,7 @@ def _subject(words: str) -> bool:
 
 
 _AND_VERB = re.compile(
-    rf"\s+and\s+(?=(?:{'|'.join(sorted((_VERBS - ALSO_NOUNS) | {'train', 'teach', 'remind'}, key=len, reverse=True))})\b|"
+    rf"\s+and\s+(?=(?:{'|'.join(sorted((IMPERATIVE_VERBS - ALSO_NOUNS) | {'train', 'teach', 'remind'}, key=len, reverse=True))})\b|"
     rf"(?:{'|'.join(sorted(ALSO_NOUNS, key=len, reverse=True))})\s+{_ACTED_ON})"
 )
 """A bare "and" before a verb: "pin the AMI and alert on NodeNotReady" is two items, "quicker and sturdier rollback"
@@ -491,7 +490,7 @@ def _rejoined(pieces: list[str]) -> list[str]:
         piece = piece.strip()
         if out and _GOES_ON.match(piece):
             out[-1] = f"{out[-1]}, {piece}"
-        elif out and _SAME_THINGS.match(piece) and piece.split()[0].lower() in _VERBS:
+        elif out and _SAME_THINGS.match(piece) and piece.split()[0].lower() in IMPERATIVE_VERBS:
             out[-1] = f"{out[-1]} and {piece[0].lower()}{piece[1:]}"
         else:
             out.append(piece)
@@ -716,7 +715,7 @@ def _base_verb(participle: str) -> str | None:
     """The verb of a regular past participle ("handled" -> "handle", "pinned" -> "pin"), when it is a known action."""
     w = participle.lower()
     for cand in (w[:-1], w[:-2], w[:-3], w[:-3] + "y"):
-        if cand in _VERBS and cand not in _DIRECTIONS:
+        if cand in IMPERATIVE_VERBS and cand not in _DIRECTIONS:
             return cand
     return None
 
@@ -769,7 +768,7 @@ def _unable(part: str) -> str:
     if m is None:
         return ""
     np, verb, rest = m.group("np"), m.group("verb").lower(), _THING_END.sub("", m.group("rest")).rstrip()
-    if verb not in _VERBS or verb in _DIRECTIONS or _SPEAKER_PRONOUN.match(np) or _PEOPLE.match(_OUR.sub("", np)):
+    if verb not in IMPERATIVE_VERBS or verb in _DIRECTIONS or _SPEAKER_PRONOUN.match(np) or _PEOPLE.match(_OUR.sub("", np)):
         return ""  # "we could not reach them", "the on-call engineer could not log in": people, not a system
     if not rest or _ENDS_ON_PRONOUN.search(rest) or _TOLD.search(rest):
         return ""  # "the check did not catch it": what, this sentence does not say

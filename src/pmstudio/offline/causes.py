@@ -25,6 +25,7 @@ from pmstudio.offline.classify import (
     FOUND_IT,
     GATED,
     HYPOTHESIS,
+    ISSUE_IS,
     LATE_CHANGE,
     MIT_ACTION,
     MIT_DONE,
@@ -57,7 +58,7 @@ MIN_FACTORS = 2
 DUPLICATE = 72.0
 
 _ROOT = re.compile(
-    r"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|the (?:issue|problem) (?:is|was)(?! (?:now |fully |finally )?(?:resolved|fixed|mitigated|over|gone|closed)\b)|"
+    rf"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|{ISSUE_IS}|"
     r"so after|which meant|points? (?:at|to) the wrong|it IS the|found it|the culprit)\b",
     re.I,
 )

@@ -213,10 +213,12 @@ NARRATED_CAUSE = _rx(
     r"\b(?:made (?:the|it|them|every)|which (?:is )?why|that['’]s why|is why|caused|because|but we (?:deployed|pushed|"
     r"applied|shipped)|brought back|the culprit)\b"
 )
+ISSUE_IS = r"the (?:issue|problem) (?:is|was)(?! (?:now |fully |finally )?(?:resolved|fixed|mitigated|over|gone|closed)\b)"
+"""Naming what the issue was ("the issue was a stale cache"), not that it is over ("the problem is now resolved")."""
 CAUSAL = _rx(
     r"\b(?:because|caused by|root cause|due to|the reason|turn(?:s|ed) out|was triggered by|triggered by|led to|"
     r"leads to|resulted in|as a result|so after|which meant|the bug|bug:|"
-    r"the (?:issue|problem) (?:is|was)(?! (?:now |fully |finally )?(?:resolved|fixed|mitigated|over|gone|closed)\b)|"
+    rf"{ISSUE_IS}|"
     r"assum\w*|depends? on|dependenc\w*|without|never (?:had|knew|tested|exercised|added|backfilled|covered|checked|"
     r"validated|load tested|been)|nothing (?:was|is) (?:watching|monitoring|checking)|no (?:canary|monitoring|alert|check|test|uptime|review|"
     r"validation|runbook|stagger|history|control)|not (?:backfilled|tested|covered|validated|monitored|checked|"

@@ -748,8 +748,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
         p for p in talk if p[1].mit_done and COMPLETION.search(p[0].body) and not p[1].mit_negative and not p[1].mit_progress
     ]
     # "no errors since 15:21. moving to resolved" tells the recovery after the fact: the moment it names is the one
-    told_after = [p for p in talk if _tells_another_moment(p[0])]
-    recovered = _latest([p for p in talk if _recovered(p) and p not in told_after])
+    recovered = _latest([p for p in talk if _recovered(p) and not _tells_another_moment(p[0])])
     # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended
     whole = [
         p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
@@ -763,7 +762,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
             declared = [
                 p for p in firm
                 if timedelta(0) <= _at(p) - recovered.at <= SETTLE_WINDOW and not ADMINISTRATIVE.search(p[0].body)
-                and p not in told_after
+                and not _tells_another_moment(p[0])
             ]  # fmt: skip
             later = [p for p in [*completed, *whole] if _at(p) >= recovered.at]
             return _latest([*later, *declared, *[p for p in talk if p[0] is recovered]])
