@@ -148,6 +148,28 @@ def test_a_recovery_told_after_the_fact_is_not_the_resolution_the_moment_it_name
     assert at(a, "resolved") == minute(60)
 
 
+def test_an_action_the_failure_outlives_is_no_mitigation_and_a_service_available_again_is_its_recovery() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: HTTPS check down from 3 locations"),
+        ("chat.txt", 10, "ana", "rebooted app-2 and it won't come up properly"),
+        ("chat.txt", 30, "ana", "storage host rebooted"),
+        ("chat.txt", 38, "ana", "site still 502 though"),
+        ("chat.txt", 39, "ana", "db not answering. restarting it"),
+        ("uptime.log", 42, None, "UP example.com HTTPS check back up after 42m of downtime"),
+        ("notes.md", 42, "ana", "example.com available again"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(42)
+    assert at(a, "resolved") == minute(42)
+
+
+def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
+    from pmstudio.offline.classify import RECOVERY_FULL
+
+    assert RECOVERY_FULL.search("web installed, we're back up. web, git, api answering")
+    assert not RECOVERY_FULL.search("we need to back up the database before the upgrade")
+    assert not RECOVERY_FULL.search("the check came back up the chain to the load balancer")
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

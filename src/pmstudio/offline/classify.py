@@ -126,6 +126,7 @@ MIT_NEGATIVE = _rx(
     r"falls? over|falling over|died) again|still (?:failing|broken|"
     r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
     r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
+    r"(?:won['’]t|will not|wouldn['’]t|didn['’]t|did not|never|doesn['’]t|does not) (?:come up|came up|start|boot)|"
     r"had nothing to do with|(?:failures|errors|error rates?) (?:are |is |stay\w* |remain\w* )?(?:flat|unchanged))\b"
 )
 """An action that failed or made no difference ("rollback is done. no change at all. failures are flat", "back on
@@ -139,7 +140,9 @@ RECOVERY_FULL = _rx(
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
-    r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b"
+    r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
+    r"\b(?:available|up|online|reachable|accessible) again\b|"
+    r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
 )
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"

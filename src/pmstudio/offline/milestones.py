@@ -615,12 +615,17 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         and not p[1].hypothesis
     )
 
+    # a person telling the failure goes on ("site still 502 though") after an action: the recovery after that line
+    # came from what was done next, not from the action
+    still_failing = [_at(p) for p in timed if _still_failing(p)]
+
     def recovered_soon(item: Item) -> bool:
         assert item.at is not None
         i = bisect_left(recoveries, (item.at, -1))
         while i < len(recoveries) and recoveries[i][0] - item.at <= RECOVERY_WINDOW:
             if recoveries[i][1] != item.order:
-                return True
+                k = bisect_right(still_failing, item.at)
+                return k == len(still_failing) or still_failing[k] >= recoveries[i][0]
             i += 1
         return False
 
@@ -660,6 +665,17 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     # nothing was done (it recovered on its own), or only attempts that failed or were still under way: the
     # first recovery, else nothing (a failed attempt or a status post is no mitigation)
     return _earliest(recovered)
+
+
+STILL = re.compile(r"\bstill\b", re.I)
+
+
+def _still_failing(pair: tuple[Item, Signals]) -> bool:
+    """A responder telling the failure goes on ("site still 502 though", "still down")."""
+    item, s = pair
+    if item.source in ("log", "alert", "status") or s.hypothesis or s.followup or s.recovery_partial:
+        return False
+    return s.failure and bool(STILL.search(item.body))
 
 
 ONSET = re.compile(
