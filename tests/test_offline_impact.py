@@ -325,3 +325,18 @@ def test_an_outage_across_the_platform_or_for_millions_of_people_is_critical() -
     ):
         got = impact(start, failing, ("chat.txt", 5, "mei", line), end)
         assert got["severity"] != "critical", (line, got["severity_rationale"])
+
+
+def test_the_logs_count_of_failures_is_labelled_by_the_message_not_its_values_note() -> None:
+    from pmstudio.offline.impact import log_magnitude
+
+    t0 = datetime(2015, 5, 29, 1, 3, tzinfo=UTC)
+    a = analyse([
+        EvidenceLine(id="pingdom.txt:1", at=datetime(2015, 5, 29, 1, 0, tzinfo=UTC), actor=None,
+                     text="DOWN example.com HTTPS check timeout after 30 s"),
+        EvidenceLine(id="syslog.txt:5", at=t0, actor=None, count=3, last_at=datetime(2015, 5, 29, 1, 5, tzinfo=UTC),
+                     text="backend kernel: INFO: task nfsd:1422 blocked for more than 120 seconds. (values: nfsd 1422, 1425)"),
+    ])  # fmt: skip
+    said, ids = log_magnitude(a, None, None)
+    assert said.startswith("The logs recorded 3 such failures (task nfsd:1422 blocked for more than 120 seconds)")
+    assert "values" not in said and ids == ["syslog.txt:5"]

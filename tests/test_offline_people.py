@@ -70,6 +70,15 @@ def test_a_speaker_on_date_only_ticket_lines_is_a_person() -> None:
     assert people.anonymise("Colin: credits applied to all accounts.") == "a responder: credits applied to all accounts."
 
 
+def test_a_speaker_whose_only_line_was_left_out_is_still_a_person() -> None:
+    # "sam: ... great call" is sarcasm and tells no item; the reply to sam must still not show the name
+    people = find_people(_items([("2023-11-06T19:14:00+00:00", "devin: sam, not helpful. the runbook allows it")]),
+                         unheard=["sam", "alertbot"])  # fmt: skip
+    assert "sam" in people.roles
+    assert "alertbot" not in people.roles
+    assert "sam" not in people.anonymise("sam, not helpful. the runbook allows it")
+
+
 def test_a_label_that_opens_lines_is_not_a_speaker() -> None:
     # "Impact:" twice, but "impact" is also written as a word: a label, not a name
     people = find_people(_items([

@@ -22,6 +22,10 @@ from pmstudio.schema import Evidence
 
 MIN_REPEAT = 3
 MAX_CLUSTERS = 50_000
+VALUES_OPEN = "(values: "
+VALUES_NOTE = re.compile(rf"\s*{re.escape(VALUES_OPEN)}[^)]*\)?\s*$")
+"""The note of the values a condensed line's numbers took, at its end ("… 120 seconds. (values: nfsd 1422, 1425)"):
+the reader's figures, not the message."""
 MAX_VALUES = 6  # distinct values kept per varying number (plus the last one)
 
 logging.getLogger("drain3").setLevel(logging.WARNING)
@@ -103,7 +107,7 @@ class _Group:
 
     def summary(self) -> str:
         parts = [d for d in (v.describe() for v in self.values) if d]
-        return f" (values: {'; '.join(parts)})" if parts else ""
+        return f" {VALUES_OPEN}{'; '.join(parts)})" if parts else ""
 
 
 def condense(

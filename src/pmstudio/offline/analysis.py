@@ -157,7 +157,8 @@ def analyse(evidence: list[EvidenceLine], *, incident_id: str = "", title: str |
     """Analyse an evidence block (linear in its size, apart from sorting the timed items)."""
     items = build_items(evidence)
     signals = [classify(it) for it in items]
-    people = find_people(items)
+    told = {it.id for it in items}
+    people = find_people(items, unheard=[e.actor for e in evidence if e.actor and e.id not in told])
     timed = sorted(((it, signals[it.order]) for it in items if it.at is not None), key=_time_key)
     return Analysis(
         incident_id=incident_id,

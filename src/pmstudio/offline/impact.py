@@ -16,6 +16,7 @@ from typing import Any
 
 from pmstudio.lints.completeness import MAGNITUDE_UNITS, has_magnitude
 from pmstudio.lints.quantities import find_numbers
+from pmstudio.logmine import VALUES_NOTE
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import STATUS_LABEL, Item
@@ -630,7 +631,7 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     return users, functional, _statements(a, _GEO, limit=1, told=_scoped)
 
 
-_LEVEL = re.compile(r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|WARN(?:ING)?|EMERG|ALERT)\b:?\s*")
+_LEVEL = re.compile(r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|WARN(?:ING)?|EMERG|ALERT|INFO|NOTICE)\b:?\s*")
 
 
 def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> tuple[str, list[str]]:
@@ -649,6 +650,8 @@ def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> 
     m = _LEVEL.search(best.body)
     message = best.body[m.end() :] if m else best.body
     message = re.sub(r"^(?:\S+=\S+\s*)+(?:[\d.]+)?:\s*", "", message).strip()
+    # the label is the message's own words: not the note of values a condensed line carries, nor a sentence's stop
+    message = VALUES_NOTE.sub("", message).rstrip(" .")
     message = a.people.anonymise(message)  # a name in a log line is told by role, as everywhere else
     # worded as all prose is ("Failed to allocate" is "did not allocate"): a label for the failures, not a quote
     message = blameless(message, strict=False) or message

@@ -161,10 +161,12 @@ def _keyval_sub(people: People) -> Callable[[re.Match[str]], str]:
     return sub
 
 
-def find_people(items: list[Item]) -> People:
-    """Everyone named in the materials, with a role each (one pass over the items)."""
+def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
+    """Everyone named in the materials, with a role each (one pass over the items). `unheard` are the speakers of
+    lines no item tells (a sarcastic remark left out): still people, so a reply naming them ("sam, not helpful")
+    never shows the name."""
     people = People()
-    staff: set[str] = set()
+    staff: set[str] = {a.strip().lower() for a in unheard if a.strip() and not is_bot(a.strip())}
     community: set[str] = set()
     for it in items:
         actor = (it.actor or "").strip()
