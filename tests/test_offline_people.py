@@ -127,3 +127,12 @@ def test_a_name_inside_a_word_or_host_is_kept(text: str) -> None:
     people.add("kestrel1", USER, handle=True)
     people.add("mark")
     assert people.anonymise(text) == text
+
+
+def test_every_role_a_name_is_told_by_is_a_speaker_the_action_items_strip() -> None:
+    from pmstudio.offline import actions, people
+
+    roles = {v for k, v in vars(people).items() if k.isupper() and isinstance(v, str) and v.startswith(("a ", "the "))}
+    assert roles == set(people.SPEAKER_ROLES)  # a new role constant joins the one list
+    for role in people.SPEAKER_ROLES:
+        assert actions._SPEAKER.sub("", f"{role.capitalize()}: add an alert on disk use") == "add an alert on disk use"

@@ -22,6 +22,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import category
 from pmstudio.offline.classify import FOLLOWUP
 from pmstudio.offline.items import Item
+from pmstudio.offline.people import SPEAKER_ROLES
 from pmstudio.offline.phrasing import is_blameful, lowered, sentence, split_sentences, third_person
 from pmstudio.parsers.text import LIST_MARK
 from pmstudio.verbs import ALSO_NOUNS, IMPERATIVE_VERBS
@@ -42,7 +43,7 @@ _LIST_LEAD = re.compile(
 )
 _NUMBERED = re.compile(rf"^{LIST_MARK}\s+")
 _PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
-_SPEAKER = re.compile(r"^(?:a responder|the on-call engineer|the incident commander|a user|a customer|the reporter)\s*:\s*", re.I)
+_SPEAKER = re.compile(rf"^(?:{'|'.join(map(re.escape, SPEAKER_ROLES))})\s*:\s*", re.I)
 # commitments in written updates and notes ("we will add ...", "commitments to independent reviews", "ticket
 # OPS-412 to add ..."): follow-ups there, though in live chat "we'll restart it" is the response itself
 _COMMITMENT = re.compile(

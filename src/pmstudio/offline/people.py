@@ -74,7 +74,9 @@ RESPONDER = "a responder"
 USER = "a user"
 CUSTOMER = "a customer"
 REPORTER = "the reporter"
-ROLE_WORDS = (IC, ONCALL, RESPONDER, USER, CUSTOMER, REPORTER, "an engineer", "the owning team")
+SPEAKER_ROLES = (IC, ONCALL, RESPONDER, USER, CUSTOMER, REPORTER)
+"""The roles a person's name is told by (`People.role`): what stands before a speaker's colon once names are out."""
+ROLE_WORDS = (*SPEAKER_ROLES, "an engineer", "the owning team")
 
 
 def is_bot(name: str, *, handle: bool = False) -> bool:
