@@ -170,6 +170,37 @@ def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
     assert not RECOVERY_FULL.search("the check came back up the chain to the load balancer")
 
 
+def test_responders_who_saw_the_symptom_minutes_before_the_page_detected_it() -> None:
+    a = analyse(lines(
+        ("upgrade.log", 0, None, "event=drain zone=c"),
+        ("chat.txt", 1, "ana", "uh. api error rate"),
+        ("chat.txt", 2, "ana", "availability just fell off a cliff"),
+        ("chat.txt", 4, "alertbot", "[FIRING] api-availability-2xx < 90% (current 26%)"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(1)
+    from pmstudio.offline.lessons import draft_lessons
+
+    lessons = draft_lessons(a)
+    good = " ".join(c["text"] for c in lessons["went_well"])
+    assert "paged responders, 3 minutes after they first saw the problem" in good
+    # talk long before the page is no detection of it
+    b = analyse(lines(
+        ("chat.txt", 0, "ana", "api error rate looks odd"),
+        ("chat.txt", 30, "alertbot", "[FIRING] api-availability-2xx < 90% (current 26%)"),
+    ))  # fmt: skip
+    assert at(b, "detected") == minute(30)
+
+
+def test_ops_becoming_aware_of_a_flatlined_graph_detects_it() -> None:
+    a = analyse(lines(
+        ("ca.log", 0, None, "boulder-ca: [AUDIT] FAILSAFE ENGAGED: halting issuance"),
+        ("chat.txt", 4, "ana", "hm, issuance graph flatlined. all DCs, not just dc1"),
+        ("notes.md", 4, None, "ops became aware the failsafe had triggered."),
+        ("chat.txt", 9, "omar", "that's the failsafe doing its job. it can't know the blip was harmless"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(4)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

@@ -48,7 +48,7 @@ FAIL_STRONG = _rx(
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"expired|expiry|leak(?:ed|s)?|exposed|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
     r"stopped (?:working|resolving|responding)|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
-    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup)\b"
+    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup|flat-?lin(?:ed|ing|es))\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
@@ -82,7 +82,7 @@ UNPAGED = _rx(
 """A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
-    r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|anyone else|complain\w*|users? (?:say|saying|tell)|"
+    r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|became aware|anyone else|complain\w*|users? (?:say|saying|tell)|"
     r"customers? (?:say|saying|tell|report)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
 )

@@ -10,6 +10,7 @@ the contributing factors, sorted by what they teach about (systems, process, obs
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from pmstudio.offline.analysis import Analysis
@@ -17,6 +18,7 @@ from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.impact import span_minutes
 from pmstudio.offline.items import WENT_POORLY, Item
+from pmstudio.offline.milestones import NOTICE_WINDOW
 from pmstudio.offline.phrasing import capitalise_sentences, past_tense
 
 MAX_EACH = 5
@@ -103,8 +105,16 @@ def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str,
     det, start, mit = m.detected, m.started, m.mitigated
     if det is not None:
         sig = a.sig(det)
+        # responders who saw it minutes before the page (milestones.NOTICE_WINDOW): the alerting still paged them
+        paged = None if sig.page or det.at is None else next(
+            (it for it, s in a.timed if s.page and it.at is not None and timedelta(0) < it.at - det.at <= NOTICE_WINDOW), None
+        )  # fmt: skip
         if sig.page:
             good.append(_claim("Automated alerting paged responders.", [det.id]))
+        elif paged is not None and paged.at is not None and det.at is not None:
+            after = _minutes_text(int((paged.at - det.at).total_seconds() // 60))
+            good.append(_claim(f"Automated alerting paged responders, {after} after they first saw the problem.", [det.id, paged.id]))
+            bad.append(_claim("Responders saw the problem before automated alerting did.", [det.id]))
         else:
             bad.append(_claim("The problem was first reported by people rather than by automated alerting.", [det.id]))
     lag = _minutes(start, det)

@@ -118,13 +118,30 @@ UNNOTICED = re.compile(
 """A detection that did not happen ("builds started failing at 00:55. Nobody noticed for a day")."""
 
 
+NOTICE_WINDOW = timedelta(minutes=10)
+
+
+def _noticed_before(timed: Timed, page: Item | None) -> Item | None:
+    """A responder who saw the symptom in the minutes before the first page ("uh. api error rate", "availability just
+    fell off a cliff" three minutes before "[FIRING] api-availability"): the responders knew first, so that is the
+    detection (datasets/README.md, "Milestone convention": whichever came first)."""
+    if page is None or page.at is None:
+        return page
+    seen = [
+        p for p in timed
+        if timedelta(0) < page.at - _at(p) <= NOTICE_WINDOW and p[0].source == "chat" and p[1].failure and not p[1].page
+        and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].mitigation or p[1].summary)
+    ]  # fmt: skip
+    return _earliest(seen) or page
+
+
 def _detected(timed: Timed) -> Item | None:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
-        return _earliest(pages)
+        return _noticed_before(timed, _earliest(pages))
     alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
     if alerts:
-        return _earliest(alerts)
+        return _noticed_before(timed, _earliest(alerts))
     reports = [
         p
         for p in timed
