@@ -201,6 +201,25 @@ def test_ops_becoming_aware_of_a_flatlined_graph_detects_it() -> None:
     assert at(a, "detected") == minute(4)
 
 
+def test_a_failover_the_same_errors_follow_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: issuance error ratio above 20%"),
+        ("ops.log", 28, None, "[INFO] ops: issuance traffic failed over dc=secondary"),
+        ("chat.txt", 30, "ana", "secondary taking traffic, issuing fine"),
+        ("chat.txt", 40, "ana", "and there it is. secondary now getting the same errors"),
+        ("ops.log", 42, None, "[INFO] ops: stopping services dc=primary,secondary"),
+        ("chat.txt", 60, "ana", "first certs issued again. error ratio back at baseline"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(60)
+    # a line telling the failure again before anything was done is no relapse of a mitigation
+    b = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: issuance error ratio above 20%"),
+        ("ops.log", 28, None, "[INFO] ops: issuance traffic failed over dc=secondary"),
+        ("chat.txt", 31, "ana", "error ratio back at baseline"),
+    ))  # fmt: skip
+    assert at(b, "mitigated") == minute(28)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

@@ -850,6 +850,30 @@ def _past_flaps(timed: Timed, picked: Item | None) -> Item | None:
     return find_mitigated(timed, last) or _earliest(cleared) or picked
 
 
+RECURRED = re.compile(
+    r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
+    r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out)\s+(?:\w+\s+)?again|relaps\w*)\b",
+    re.I,
+)
+"""The failure back after an action ("secondary now getting the same errors", "api failing again")."""
+
+
+def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
+    """A mitigation the failure came back after within the hour ("failed over to the secondary", then "secondary now
+    getting the same errors") did not remove the cause: the mitigation is the one after that relapse, else the pick
+    (datasets/README.md, "Milestone convention": a recovery that relapses is a key event, not the mitigation)."""
+    if picked is None or picked.at is None:
+        return picked
+    back = [
+        p for p in timed
+        if timedelta(0) < _at(p) - picked.at <= SETTLE_WINDOW and p[1].failure and RECURRED.search(p[0].body)
+        and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].summary) and p[0].source != "status"
+    ]  # fmt: skip
+    if not back:
+        return picked
+    return find_mitigated(timed, _at(back[-1])) or picked
+
+
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
@@ -865,7 +889,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
         m.precursor, m.detected = m.detected, m.started
     m.trigger = find_trigger(timed, m.started, m.detected)
     floor = m.detected or m.started
-    m.mitigated = _past_flaps(timed, find_mitigated(timed, floor.at if floor else None))
+    m.mitigated = _past_relapse(timed, _past_flaps(timed, find_mitigated(timed, floor.at if floor else None)))
     after = (m.mitigated or m.detected or m.started)
     m.resolved = find_resolved(timed, after.at if after else None)
     return m
