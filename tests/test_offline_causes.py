@@ -582,3 +582,12 @@ def test_a_guess_with_a_contraction_and_where_the_search_stands_are_no_factors()
     assert "never checked the nonce" in text
     assert "if that" not in text and "replay a transfer" not in text
     assert "still" not in text and "six hours" not in text
+
+
+def test_the_yes_that_opens_a_reply_is_one_list_for_the_causes_and_the_tone() -> None:
+    from pmstudio.offline import causes, tone
+
+    assert tone.YES_WORDS in causes._ANSWER.pattern and tone.YES_WORDS in tone._BARE_ANSWER.pattern
+    for word in ("yes", "yep", "yeah", "yup"):
+        reply = f"{word}, same exception family"
+        assert causes._ANSWER.match(reply) and tone._BARE_ANSWER.sub("", reply) == "same exception family"

@@ -50,6 +50,7 @@ from pmstudio.offline.phrasing import (
     upper_first,
 )
 from pmstudio.offline.phrasing import reworded as _reworded
+from pmstudio.offline.tone import YES_WORDS
 from pmstudio.parsers.text import LIST_MARK
 from pmstudio.schema import NOT_STATED
 
@@ -468,7 +469,7 @@ _SPECULATION = re.compile(
 )
 """What may have been or could happen ("their call may have made it worse", "if that was real you could loop it", "a
 wide restart could cascade"): a guess at a cause, as HYPOTHESIS words are, not one found."""
-_ANSWER = re.compile(r"^\W*(?:yes|yep|yeah|yup)\b(?:[\s,]+(?:ok(?:ay)?|sure|so))?[\s,]+", re.I)
+_ANSWER = re.compile(rf"^\W*{YES_WORDS}\b(?:[\s,]+(?:ok(?:ay)?|sure|so))?[\s,]+", re.I)
 """A sentence that opens by answering someone ("yes same exception family", "yeah ok, their call ..."): a reply whose
 subject is in the question, not a cause told (one that names it with "because" stays)."""
 _REPAIRED = re.compile(

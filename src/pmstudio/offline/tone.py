@@ -110,7 +110,10 @@ ADDRESSED = re.compile(
 """A sentence said to someone: it opens with "you" ("you're on call, your phone is silent"), or names whom it is
 said to and speaks to them ("@erik ...", "ravi, your branch has ..."). One side of a conversation, never a claim.
 An impersonal "you" inside a sentence stays ("a 250GB disk gives you 187.5 IOPS")."""
-_BARE_ANSWER = re.compile(r"^\s*(?:no|nope|nah|yes|yep|yeah|yup)\b\s*[,.;:!-]*\s*", re.I)
+NO_WORDS = r"(?:no|nope|nah)"
+YES_WORDS = r"(?:yes|yep|yeah|yup)"
+"""The words a chat reply says no and yes with ("nope, exit 139", "yeah ok, their call"), as regex alternations."""
+_BARE_ANSWER = re.compile(rf"^\s*(?:{NO_WORDS}|{YES_WORDS})\b\s*[,.;:!-]*\s*", re.I)
 """A reply's opening yes or no ("no, exit 139"), which says nothing once its question is left out."""
 
 
