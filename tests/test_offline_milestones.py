@@ -1063,3 +1063,14 @@ def test_an_obligation_then_the_service_told_coming_back_is_mitigated_at_that_fi
     assert at(a, "resolved") == minute(260)
     relapse = (*rows[:4], ("chat.txt", 212, "kofi", "capacity coming back but dropping again"), rows[5])
     assert at(analyse(lines(*relapse)), "mitigated") is None
+
+
+def test_an_alert_relayed_firing_is_a_page_and_one_relayed_clearing_is_not() -> None:
+    from pmstudio.offline.classify import PAGED
+    from pmstudio.offline.milestones import RELAYED
+
+    for line, firing in (("[FIRING:1] origin-5xx-rate > 2% (edge)", True), ("[firing] disk-full", True),
+                         ("[RESOLVED] origin-5xx-rate > 2%", False)):  # fmt: skip
+        m = RELAYED.match(line)
+        assert m is not None and (m.group("status").upper() == "FIRING") is firing
+        assert bool(PAGED.search(line)) is firing

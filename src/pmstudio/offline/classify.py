@@ -72,9 +72,11 @@ EXPLICIT_START = _rx(
 )
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
 PAGED = _rx(
-    r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|firing|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|firing|went off|triggered)\b|"
-    r"\balert\w* firing\b|\bfiring\b"
+    r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|went off|triggered)\b|"
+    r"\bfiring\b"
 )
+"""A page or an alert that fired. "firing" anywhere is one, so also a relayed "[FIRING:1] ..." tag (whose state and
+name `milestones.RELAYED` reads)."""
 UNPAGED = _rx(
     r"\b(?:no|never|nothing|none of (?:the|our))\b[^.;]{0,25}\b(?:alert\w*|pages?|paged|fired)\b|"
     r"\b(?:alerts?|pages?|monitoring)\b[^.;]{0,25}\b(?:did ?n[o'’]t|never|failed to)\s+(?:fire|trigger|go off|page)"
