@@ -220,6 +220,15 @@ def test_a_failover_the_same_errors_follow_is_no_mitigation() -> None:
     assert at(b, "mitigated") == minute(28)
 
 
+def test_an_all_clear_after_a_watch_dated_by_the_fix_is_not_the_resolution() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: pod 23 error rate above 5%"),
+        ("chat.txt", 20, "ana", "reroute done. pod 23 error rate back at baseline, latency normal"),
+        ("chat.txt", 85, "ana", "no recurrence since the fix, marking fully resolved"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(20)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

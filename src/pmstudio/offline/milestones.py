@@ -446,6 +446,13 @@ def _shipped(pair: tuple[Item, Signals]) -> bool:
 
 
 ANOTHER_MOMENT = timedelta(minutes=10)
+SINCE_THEN = re.compile(
+    r"\b(?:no|zero|nothing)\b[^.;]{0,30}\bsince (?:then|(?:the |our |that |this )?(?:fix|roll-?back|revert|restart|"
+    r"reroute|failover|patch|change|deploy\w*)\b)",
+    re.I,
+)
+"""A recovery told after a watch, by the event it dates from ("no recurrence since the fix, marking fully resolved"):
+the moment is that event's, not the line's."""
 
 
 def _tells_another_moment(item: Item) -> bool:
@@ -743,6 +750,7 @@ ADMINISTRATIVE = re.compile(
     r"\b(?:(?:clos(?:e|ing|ed)|resolving) (?:the |this |our )?incident|"
     r"mark(?:s|ed|ing)? (?:the |this |our )?incident (?:as )?(?:resolved|closed)|"
     r"(?:status ?page|incident) (?:\w+ ){0,2}?(?:set|moved|marked|changed|updated) (?:to|as) resolved|"
+    r"mark(?:s|ed|ing)? (?:it |this |that |everything )?(?:as )?(?:fully )?(?:resolved|closed)|"
     r"post-?mortem|write-?up|owners?)\b",
     re.I,
 )
@@ -781,7 +789,9 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
         p for p in talk if p[1].mit_done and COMPLETION.search(p[0].body) and not p[1].mit_negative and not p[1].mit_progress
     ]
     # "no errors since 15:21. moving to resolved" tells the recovery after the fact: the moment it names is the one
-    recovered = _latest([p for p in talk if _recovered(p) and not _tells_another_moment(p[0])])
+    recovered = _latest([
+        p for p in talk if _recovered(p) and not _tells_another_moment(p[0]) and not SINCE_THEN.search(p[0].body)
+    ])  # fmt: skip
     # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended
     whole = [
         p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
