@@ -229,6 +229,14 @@ def test_an_all_clear_after_a_watch_dated_by_the_fix_is_not_the_resolution() -> 
     assert at(a, "resolved") == minute(20)
 
 
+def test_a_line_telling_the_errors_over_is_no_detection() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "ana", "status post is out, investigating messaging across pods"),
+        ("chat.txt", 5, "ana", "reroute done. pod 23 error rate back at baseline, latency normal"),
+    ))  # fmt: skip
+    assert at(a, "detected") != minute(5)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

@@ -160,7 +160,8 @@ def _detected(timed: Timed) -> Item | None:
     human = [
         p
         for p in timed
-        if p[1].symptom_report or (p[1].failure and p[0].source in ("chat", "ticket", "status") and not p[1].hypothesis)
+        if (p[1].symptom_report or (p[1].failure and p[0].source in ("chat", "ticket", "status") and not p[1].hypothesis))
+        and not p[1].recovery_full > p[1].recovery_partial  # "error rate back at baseline" tells the end, not the start
     ]
     # the responders' notes telling of a report ("13:09 a user reports the split in the channel, we start looking")
     # record the detection even when the report names no failure word
