@@ -237,6 +237,21 @@ def test_a_line_telling_the_errors_over_is_no_detection() -> None:
     assert at(a, "detected") != minute(5)
 
 
+def test_a_zone_taken_down_on_purpose_and_a_watch_without_errors_start_no_impact() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "ana", "take zone b down for ten minutes and watch"),
+        ("chat.txt", 17, "ana", "ten minutes, no degradation on latency or errors. b back. going ahead"),
+        ("chat.txt", 130, "ana", "uh. api error rate"),
+        ("chat.txt", 133, "alertbot", "[FIRING] api-availability-2xx < 90% (current 26%)"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(130)
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    said = build_items(lines(("chat.txt", 0, "ana", "the config push took the whole site down")))
+    assert classify(said[0]).failure
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

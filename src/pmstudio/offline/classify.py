@@ -60,9 +60,15 @@ DOWN_NOT_FAILING = _rx(
 )
 """'down' that is no outage: writing it down, scaling down (or scaling the cluster down), latency coming down, lag down
 to ~22 blocks."""
+TAKEN_DOWN = _rx(
+    r"(?:^\W*|[.;!]\s+|\b(?:we|i|let['’]?s|to|will|gonna|going to)\s+)(?:tak(?:e|ing)|took|bring(?:ing)?|brought|"
+    r"put(?:ting)?|shut(?:ting)?)\s+(?:[\w-]+\s+){1,3}?down\b"
+)
+"""A thing the responders take down on purpose ("take zone b down for ten minutes and watch", "we brought the old
+cluster down"): an act, not an outage ("the config push took the site down" stays one)."""
 STEADY = _rx(
-    r"\bno (?:change|increase|rise|uptick|spike|jump|movement|bump)s? in (?:the )?(?:[\w-]+ ){0,3}?"
-    r"(?:error|failure|timeout|5xx)(?:s| rates?)?\b"
+    r"\bno (?:change|increase|rise|uptick|spike|jump|movement|bump|degradation|impact)s? (?:in|on|to) (?:the )?"
+    r"(?:[\w-]+ ){0,3}?(?:error|failure|timeout|5xx)(?:s| rates?)?\b"
 )
 """A failure metric that did not move ("graphs flat, no change in KV error rate so far"): a watch, not a failure."""
 EXPLICIT_START = _rx(
@@ -395,7 +401,9 @@ def classify(item: Item) -> Signals:
     s = Signals(phase=None, score=0.0)
     s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
     told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
-    s.failure = bool(FAIL_STRONG.search(DOWN_NOT_FAILING.sub(" ", told) if "down" in t.lower() else told)) and not zero
+    if "down" in t.lower():
+        told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
+    s.failure = bool(FAIL_STRONG.search(told)) and not zero
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
