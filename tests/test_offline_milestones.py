@@ -252,6 +252,17 @@ def test_a_zone_taken_down_on_purpose_and_a_watch_without_errors_start_no_impact
     assert classify(said[0]).failure
 
 
+@pytest.mark.parametrize("text", [
+    "sidekiq apdex still sagging on catchall. no deploy in the window",
+    "api still pegged. nothing deployed today that I can see",
+])  # fmt: skip
+def test_a_change_denied_is_no_change(text: str) -> None:
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    assert not classify(build_items(lines(("chat.txt", 0, "ana", text)))[0]).change
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

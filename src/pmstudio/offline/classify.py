@@ -26,7 +26,12 @@ CHANGE = _rx(
     r"upgraded|migrated|changed (?:the )?\w+|updated|applied [\w -]*change|change (?:is )?rolling|"
     r"access-control change|config(?:uration)? (?:change|push)|started \(scheduled\)|new certificate)\b"
 )
-NOT_CHANGE = _rx(r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b")
+NOT_CHANGE = _rx(
+    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b|"
+    r"\b(?:no|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?)\b"
+)
+"""A line that is no change reaching production: a rollback, a fix, or a change denied ("no deploy in the window",
+"nothing deployed today that I can see")."""
 LATE_CHANGE = _rx(
     r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
     r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+|"
