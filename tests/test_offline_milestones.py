@@ -263,6 +263,15 @@ def test_a_change_denied_is_no_change(text: str) -> None:
     assert not classify(build_items(lines(("chat.txt", 0, "ana", text)))[0]).change
 
 
+def test_a_straggler_told_as_an_addition_does_not_move_the_resolution() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: payments auth success rate below 90%"),
+        ("chat.txt", 40, "ana", "payment services restored, merchants can take card payments again in every region"),
+        ("chat.txt", 51, "ana", "support console working again too"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(40)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),
