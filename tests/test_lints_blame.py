@@ -266,3 +266,32 @@ def test_lexicon_loads_and_reports_broken_files(tmp_path: Path) -> None:
     assert broken != text
     with pytest.raises(ValueError, match=r"x\.yaml: invalid pattern"):
         parse_lexicon(broken, "x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "span"),
+    [
+        ("The on-call engineer lied about the rollback.", "B5-judgmental", "lied"),
+        ("Release notes called the reviewers liars.", "B5-judgmental", "liars"),
+        ("The outage came down to human error.", "B2-human-error", "human error"),
+        ("It was a careless push to production.", "B2-human-error", "careless"),
+        ("Deploying on a Friday was a pathetic call.", "B5-judgmental", "pathetic"),
+        ("No excuse for skipping the canary.", "B5-judgmental", "No excuse"),
+    ],
+)
+def test_the_critic_and_the_drafter_take_the_same_words_for_blame(text: str, rule: str, span: str) -> None:
+    """One list (lexicon.yaml B2, B5): what the critic flags there, the offline drafter drops from the evidence."""
+    from pmstudio.offline.phrasing import _lexicon_blame, is_blameful
+
+    assert (rule, span) in rules(text)
+    assert is_blameful(text) and _lexicon_blame().search(text)
+
+
+def test_only_the_critic_judges_punctuation() -> None:
+    from pmstudio.offline.phrasing import is_blameful
+
+    lex = load_lexicon()
+    critic_only = [(cls, p.regex.pattern) for cls in lex.patterns for p in lex.patterns[cls] if not p.drafter]
+    assert critic_only == [("B5", r"!{2,}|\?!|!\?")]
+    assert ("B5-judgmental", "!!") in rules("The site was down for everyone!!")
+    assert not is_blameful("The site was down for everyone!!")

@@ -69,6 +69,7 @@ class PatternSpec(_Model):
     pattern: str
     suggestion: str = ""
     guard: str | None = None
+    drafter: bool = True
 
 
 class PatternClass(_Model):
@@ -128,6 +129,7 @@ class CompiledPattern(BaseModel):
     regex: re.Pattern[str]
     suggestion: str
     guard: str | None
+    drafter: bool = True
 
 
 class Lexicon(BaseModel):
@@ -161,7 +163,10 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
             cls: PatternClass = getattr(data, name)
             patterns[name] = [
                 CompiledPattern(
-                    regex=re.compile(p.pattern, re.I), suggestion=p.suggestion, guard=p.guard or cls.guard
+                    regex=re.compile(p.pattern, re.I),
+                    suggestion=p.suggestion,
+                    guard=p.guard or cls.guard,
+                    drafter=p.drafter,
                 )
                 for p in cls.patterns
             ]
