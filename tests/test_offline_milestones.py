@@ -272,6 +272,21 @@ def test_a_straggler_told_as_an_addition_does_not_move_the_resolution() -> None:
     assert at(a, "resolved") == minute(40)
 
 
+def test_a_crash_restart_is_no_mitigation_and_most_traffic_ok_ends_the_main_impact() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: cloud-portal 5xx=100%, connection-mediator 5xx=100%"),
+        ("chat.txt", 2, "ana", "cloud db pod restarted. exit 139. segfault"),
+        ("chat.txt", 3, "ana", "replacement pod is up but it's still loading the dataset"),
+        ("chat.txt", 20, "ana", "most traffic ok. portal loads, authentication mostly works"),
+        ("chat.txt", 21, "ana", "still a trickle of 5xx on the gateway, intermittent"),
+        ("chat.txt", 80, "ana", "zero errors for 10+ minutes, everything served. calling it recovered"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(20)
+    from pmstudio.offline.classify import CRASHED
+
+    assert not CRASHED.search("restarted the api pods after the crash fix was deployed")
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),

@@ -552,7 +552,7 @@ WIDEN_WINDOW = timedelta(hours=3)
 
 MOSTLY = r"(?:the )?(?:vast majority|majority|most|nearly all|almost all)"
 MOSTLY_BACK = re.compile(
-    rf"\b{MOSTLY}\b[^.;]{{0,40}}?\b(?:back|recovered|restored|operational|serving)\b|"
+    rf"\b{MOSTLY}\b[^.;]{{0,40}}?\b(?:back|recovered|restored|operational|serving|ok|okay|fine|healthy)\b|"
     rf"\b(?:back|recovered|restored|serving)\b[^.;]{{0,30}}?\bfor {MOSTLY}\b",
     re.I,
 )
