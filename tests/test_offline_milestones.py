@@ -287,6 +287,15 @@ def test_a_crash_restart_is_no_mitigation_and_most_traffic_ok_ends_the_main_impa
     assert not CRASHED.search("restarted the api pods after the crash fix was deployed")
 
 
+def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),
+        ("notes.md", 60, None, "mail to users: back online"),
+        ("notes.md", 95, None, "note to self: test the full recovery more than once a decade"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(60)
+
+
 def test_a_kill_switch_followed_by_recovery_is_the_mitigation_not_the_later_re_enable() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: Synthetic checks failing from every region"),
