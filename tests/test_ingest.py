@@ -560,3 +560,28 @@ def test_golden_key_event_times_are_found_in_evidence() -> None:
             total += 1
             found += at.astimezone(UTC).replace(second=0, microsecond=0) in minutes
     assert total and found / total >= 0.85, f"{found}/{total} key-event times found"
+
+
+def test_notes_a_hanging_indent_under_a_timed_note_is_one_line_of_evidence() -> None:
+    """Notes wrapped with a hanging indent, the rest lined up under the text after the time (dev gitlab-2015's
+    "01:00  backup script starts ... For reasons" + "       we still cannot explain it hangs ..."), are one note in
+    any case and after a stop; a line at another indent, a line with its own time and a list item stay their own."""
+    content = "\n".join(
+        [
+            "01:00  backup script starts from cron on the backend. For reasons",
+            "       we still cannot explain it hangs before unfreezing the disk.",
+            "01:07  Pingdom pages the on-call engineer, who starts on the",
+            "       workers (the problem was on the backend).",
+            "01:30  on-call asks for help; everyone else is in",
+            "       Europe where it is 3:30am.",
+            "   an aside at another indent",
+            "01:45  second engineer up",
+            "       01:46 a time of its own",
+            "       - a list item",
+        ]
+    )
+    items = by_line(parsed("notes", content, name="notes.txt"))
+    assert set(items) == {1, 3, 5, 7, 8, 9, 10}
+    assert items[1].text == "backup script starts from cron on the backend. For reasons we still cannot explain it hangs before unfreezing the disk."
+    assert items[3].text == "Pingdom pages the on-call engineer, who starts on the workers (the problem was on the backend)."
+    assert items[5].text.endswith("everyone else is in Europe where it is 3:30am.")

@@ -150,6 +150,7 @@ class _Entry:
     written: str | None = None
     date_only: bool = False
     inline: bool = False  # timed only by a time inside the sentence ("archives written before 13:07 UTC are safe")
+    hang: int = 0  # the column its text starts at after a leading time ("01:07  Pingdom pages ...": 7), else 0
 
 
 _RANGE_END = re.compile(r"^(?:to|till|until|through|[-–—])\s*\d{1,2}(?::\d{2}(?:\s*[ap]m)?|\s*[ap]m)\b", re.I)
@@ -197,6 +198,8 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
     has a time at its start."""
     if not (entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
         return False
+    if _hangs(entries[-1], line):
+        return True
     if not in_list:
         # a short line at the margin that a list follows heads that list ("follow-ups" over "1. alerting on lag"),
         # whatever ends above it
@@ -204,6 +207,21 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
                  and len(line.split()) <= _HEADING_WORDS)  # fmt: skip
         return not heads and _wrapped(prev, line)  # it already holds no time anywhere
     if not _CONTINUATION.match(line):
+        return False
+    stamp = find_stamp(line)
+    return stamp is None or not _starts_line(line, stamp)
+
+
+_HANG_MIN = 4
+"""A hanging indent is deeper than a paragraph's stray indent: it lines up under the text after a time."""
+
+
+def _hangs(entry: _Entry, line: str) -> bool:
+    """`line` is indented exactly to where the text of the timed note above starts, a hanging indent ("01:00  backup
+    script starts ... For reasons" + "       we still cannot explain it hangs ..."): the note goes on there, in any
+    case and after any stop, unless the line holds a time at its start or opens a list."""
+    rest = line.lstrip(" ")
+    if not entry.hang or len(line) - len(rest) != entry.hang or not rest or _LIST_ITEM.match(rest):
         return False
     stamp = find_stamp(line)
     return stamp is None or not _starts_line(line, stamp)
@@ -279,7 +297,9 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         text = clean_text(line[stamp.end :]) if starts else clean_text(line)
         if starts and _RANGE_END.match(line[stamp.end :].lstrip()):  # "16:04 to 16:31 API returned 500": the window
             text = clean_text(line[stamp.start :])
-        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written, inline=not starts))
+        hang = len(line) - len(line[stamp.end :].lstrip(" ")) if starts and "\t" not in line else 0
+        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written, inline=not starts,
+                              hang=hang if hang >= _HANG_MIN else 0))
     return entries
 
 
