@@ -7,6 +7,7 @@ the shapes real incident channels and responder notes take."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -231,6 +232,20 @@ def test_past_tense_shifts_verbs_and_keeps_plural_nouns(text: str, told: str) ->
         ("Object store outage after a certificate rotation (internal draft)",
          "There was an object store outage after a certificate rotation."),
         ("Backups deleted during a retention policy change", "Backups were deleted during a retention policy change."),
+        # dev r8 sentry-2022, square-2023, google-2013, aws-2025, letsencrypt-2015, cloudflare-2023: the verb comes
+        # after a subject with a phrase of its own, or the title brings its own article
+        ("Stale statistics after a database upgrade overload the cluster; the API fails",
+         "Stale statistics after a database upgrade overloaded the cluster; the API failed."),
+        ("A config push with a bad auth-server address hangs the API fleet",
+         "A config push with a bad auth-server address hung the API fleet."),
+        ("An empty DNS record for the regional endpoint cascades into EC2",
+         "An empty DNS record for the regional endpoint cascaded into EC2."),
+        ("A router in the hosting provider's datacentre partitions the cluster three times in one afternoon",
+         "A router in the hosting provider's datacentre partitioned the cluster three times in one afternoon."),
+        ("1.1.1.1 resolver returned SERVFAIL after a stale root zone copy expired",
+         "1.1.1.1 resolver returned SERVFAIL after a stale root zone copy expired."),
+        ("An outage of the billing export after a disk filled", "There was an outage of the billing export after a disk filled."),
+        ("Failing writes on three shards", "There were failing writes on three shards."),
     ],
 )  # fmt: skip
 def test_headline_becomes_a_past_tense_sentence(title: str, sentence: str) -> None:
@@ -365,6 +380,48 @@ def test_cause_sentence_tells_a_clause_as_a_clause_in_lower_case() -> None:
     assert _cause_sentence("Synthetic probe paged late", ["n:1"], a) == "The primary cause was that synthetic probe paged late"
     assert _cause_sentence("that specific transaction triggered the bug", [], a).endswith("that the specific transaction triggered the bug")
     assert _cause_sentence("the directory where builds wrote their docs", [], a).startswith("The cause was traced to the directory")
+
+
+def test_cause_sentence_leaves_out_what_tells_no_cause() -> None:
+    """Dev gitlab-2024 ("end 05:20, 20 minutes"), honeycomb-2020 ("partial disruption, ~2 hours total"), aws-2021
+    ("we had identified the root cause and were working toward recovery"), lootlocker-2025 ("this morning: confirmed
+    the provider renewed the cert"), azure-ad-2021 ("root cause was the key removal"): a fragment, the search for the
+    cause and a dated note give no cause sentence; a cause with its own label loses the label."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from pmstudio.offline.analysis import Analysis
+    from pmstudio.offline.summary import _cause_sentence
+
+    a = cast(Analysis, SimpleNamespace(by_id={}))
+    for text in (
+        "end 05:20, 20 minutes",
+        "partial disruption, ~2 hours total",
+        "we had identified the root cause and were working toward recovery",
+        "report that the root cause was a DDoS attack on the loaders",
+        "this morning: confirmed the provider renewed the cert",
+        "workers (the problem was on the backend)",
+    ):
+        assert _cause_sentence(text, [], a) == "", text
+    assert _cause_sentence("root cause was the key removal", [], a) == "The cause was traced to the key removal"
+    assert _cause_sentence("it was caused by an internal software error", [], a).startswith("The primary cause was that it was caused")
+
+
+def test_mitigation_sentence_quotes_a_record_and_needs_an_actor() -> None:
+    """Dev gitlab-2015's Pingdom line "UP gitlab.com HTTPS check back up after 1h 27m ..." became "when UP gitlab.com
+    HTTPS checked back up ..."; aws-2012's "Public update: The vast majority ..." a "when" clause with a label. A
+    monitor's line, a tagged or labelled line is quoted as the record; a clause with no subject gives the time only."""
+    from pmstudio.offline.summary import _done_sentence
+
+    at = datetime(2015, 5, 29, 2, 34, tzinfo=UTC)
+    told = _done_sentence("UP gitlab.com HTTPS check back up after 1h 27m of confirmed downtime", at)
+    assert told == "The impact was mitigated at 2015-05-29 02:34 UTC (recorded as: UP gitlab.com HTTPS check back up after 1h 27m of confirmed downtime)"
+    assert "(recorded as: Public update: The vast majority" in _done_sentence("Public update: The vast majority of volumes recovered", at)
+    assert "(recorded as: [RESOLVED] api-5xx" in _done_sentence("[RESOLVED] api-5xx > 2%", at)
+    assert _done_sentence("concluded the provider was blocking the range", at) == "The impact was mitigated at 2015-05-29 02:34 UTC"
+    assert _done_sentence("back to normal once request volume subsided", at) == "The impact was mitigated at 2015-05-29 02:34 UTC"
+    assert _done_sentence("a responder restarted the web server", at).endswith(", when a responder restarted the web server")
+    assert _done_sentence("DNS answers were back in every region", at).endswith(", when DNS answers were back in every region")
 
 
 def test_responders_own_lessons_come_first_and_no_day_is_midnight() -> None:
@@ -714,3 +771,37 @@ def test_every_status_post_is_told_in_customer_communications() -> None:
     of the updates while cited (its "fault" read as blame)."""
     md = drafted("tests/data/unseen-broker-split")
     assert "fault in how our Kafka cluster elects its controller" in field(md, "Customer Communications")
+
+
+def test_summary_impact_is_a_failure_or_a_count() -> None:
+    """Dev buildkite-2019's impact "a couple of the big orgs' autoscalers saw jobs waiting and spun up more agents" and
+    pythondiscord-2021's "Recycling the node was the response to the surge" tell the response, not the impact: no
+    summary sentence; a failure word or a count keeps one."""
+    from pmstudio.offline.summary import tells_impact
+
+    assert not tells_impact("A couple of the big orgs' autoscalers saw jobs waiting and spun up more agents", counted=False)
+    assert not tells_impact("Recycling the node was the response to the surge", counted=False)
+    assert tells_impact("Travis-ci.org - Delays in build processing", counted=False)
+    assert tells_impact("18:26 to 19:58 most Google APIs answered with HTTP 500", counted=False)
+    assert tells_impact("More than 10 million people were without service", counted=True)
+
+
+def test_first_person_is_told_by_role_but_io_is_no_pronoun() -> None:
+    """Dev kubernetes-2019's "root cause is severe I/O throttling" was told as "severe a responder/O throttling", and
+    gitlab-2017-10's "iowait was a dead end I think" as "a dead end a responder think": the letter of "I/O" is no
+    speaker, and the role agrees with the verb after it."""
+    from pmstudio.offline.phrasing import third_person
+
+    assert third_person("root cause is severe I/O throttling", "a responder") == "root cause is severe I/O throttling"
+    assert third_person("iowait was a dead end I think", "a responder") == "iowait was a dead end a responder thinks"
+    assert third_person("I restarted it, I/O is fine", "a responder") == "a responder restarted it, I/O is fine"
+
+
+def test_a_trigger_is_told_without_its_notes_time() -> None:
+    """Dev lootlocker-2025's trigger "Saturday 22:29 UTC: the db provider's SSL/TLS certificate expired" is what began
+    the incident; the note's own time before it is no part of the sentence."""
+    from pmstudio.offline.summary import _WHEN_LABEL
+
+    assert _WHEN_LABEL.sub("", "Saturday 22:29 UTC: the certificate expired") == "the certificate expired"
+    assert _WHEN_LABEL.sub("", "14:02: config pushed") == "config pushed"
+    assert _WHEN_LABEL.sub("", "Plan: 14:02 restart") == "Plan: 14:02 restart"

@@ -91,7 +91,8 @@ _FIRST_I = (
     (re.compile(r"\bI['’]d\b"), "{role} would"),
     (re.compile(r"\bI don['’]t\b|\bI do not\b"), "{role} does not"),
     (re.compile(r"\bI do\b"), "{role} does"),
-    (re.compile(r"\bI\b"), "{role}"),
+    (re.compile(r"\bI (think|guess|know|believe|suspect|mean|see|want|need|feel)\b"), "{role} \\1s"),
+    (re.compile(r"\bI\b(?![/&]\w)"), "{role}"),
 )
 _LATER_I = (
     (re.compile(r"\bI['’]m\b|\bI am\b"), "they are"),
@@ -99,9 +100,10 @@ _LATER_I = (
     (re.compile(r"\bI['’]ve\b"), "they have"),
     (re.compile(r"\bI['’]d\b"), "they would"),
     (re.compile(r"\bI was\b"), "they were"),
-    (re.compile(r"\bI\b"), "they"),
+    (re.compile(r"\bI\b(?![/&]\w)"), "they"),
 )
-_ANY_I = re.compile(r"\bI\b")
+_ANY_I = re.compile(r"(?<![/&])\bI\b(?![/&]\w)")
+"""The speaker's "I" (not the letter of "I/O" or "R&I")."""
 _MY_ME = ((re.compile(r"\bmy\b", re.I), "their"), (re.compile(r"\bme\b", re.I), "them"))
 _YOUR = re.compile(r"\byour\b", re.I)
 
@@ -271,14 +273,14 @@ _IRREGULAR = {
     "feel": "felt",
 }  # fmt: skip
 _REGULAR = (
-    "accept acknowledge affect agree alert answer appear assume believe block cause change climb close collapse contain continue crash degrade delete "
+    "accept acknowledge affect agree alert answer appear assume believe block cascade cause change climb close collapse contain continue crash degrade delete "
     "depend deploy destroy disable disagree drop emit evict flush kill lag purge scale throttle wipe suspend migrate "
     "rebalance declare post mark apply check call confirm expect handle rely seem trust investigate monitor watch drain verify test prepare provision "
     "upgrade downgrade patch fix publish announce notify exceed exhaust expire fail fill fire flap flood freeze happen "
-    "include land leak load lock look miss move need notice open overheat overload overwhelm page pick point pull push "
+    "include land leak load lock look miss move need notice open overheat overload overwhelm page partition pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
-    "switch time trigger try turn update use wait work"
+    "switch time trigger trip try turn update use wait work"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
@@ -488,14 +490,50 @@ def as_clause(text: str) -> str | None:
     return None
 
 
+_OBJECT_START = frozenset("the a an its their his her our every all each both".split())
+"""Words that open a verb's object ("overload the cluster", "cuts LootLocker off"'s name aside)."""
+
+
+def _late_verb(text: str) -> str | None:
+    """A headline whose verb follows a long subject with a phrase of its own ("A config push with a bad address hangs
+    the API fleet", "Incomplete statistics after an upgrade overload the cluster"), its verb put in the past; None when
+    no word after the first clause break of the subject reads as its verb. A present form that opens an object (a
+    determiner, a name, a number) or an "-s" form after a noun is the verb."""
+    words = re.split(r"[;]", text, maxsplit=1)[0].split(" ")
+    for n in range(2, min(len(words) - 1, 2 * _HEADLINE_REACH)):
+        low, prev = words[n].lower(), words[n - 1].lower().strip("(),")
+        nxt = words[n + 1].strip("(),'’\"")
+        if not low.isalpha() or not prev[:1].isalnum() or prev in _FUNCTION | _PREPOSITION | _QUANTIFIER | _FINITE_WORDS:
+            continue
+        if words[n - 1][-1:] in ",:" or prev.endswith("'s") or prev.endswith("ing") and prev not in _NOT_GERUND or _COUNT_WORD.match(words[n - 1].lower()):
+            continue
+        opens_object = nxt.lower() in _OBJECT_START or nxt[:1].isupper() or bool(_COUNT_WORD.match(nxt.lower()))
+        if (_PARTICIPLE.match(low) or low in _PAST_ONLY) and opens_object:
+            return text  # "1.1.1.1 resolver returned SERVFAIL after ...": already told in the past
+        if low in _S_FORMS and (opens_object or nxt.lower() in _PARTICLE_NEXT):
+            base = _S_FORMS[low]
+        elif low in _BASES and opens_object and _plural(words[n - 1].lower()) is False and n >= 3:
+            base = low  # "... upgrade overload the cluster": a base form before its object
+        else:
+            continue
+        rest = " ".join(words[n + 1 :]) + text[len(" ".join(words)) :]
+        return " ".join([*text.split(" ")[:n], _match_case(words[n], _past(base))]) + (" " + rest if rest else "")
+    return None
+
+
 def headline_sentence(title: str) -> str:
-    """A title told as a past-tense sentence; a noun-phrase title becomes "There was a … ."."""
+    """A title told as a past-tense sentence; a noun-phrase title becomes "There was a … ." (an article the title
+    opens with is its own: "A flapping router ..." -> "There was a flapping router ...")."""
     text = _TRAILING_NOTE.sub("", title).strip().rstrip(".") or title.strip()
-    clause = as_clause(text)
+    head, semi, tail = text.partition("; ")
+    told = as_clause(head) or _late_verb(head)
+    clause = f"{told}; {past_tense(tail, reach=_HEADLINE_REACH)}" if told and semi else told or as_clause(text)
     if clause is None:
         head = text.split(" ", 1)[0]
         if head[:1].isupper() and head[1:].islower():
             text = head.lower() + text[len(head) :]
+        if head.lower() in ("a", "an"):
+            return sentence(f"There was {head.lower()}{text[len(head) :]}")
         lead = re.split(r"\s(?:after|before|during|with|from|as|in|on|at|for|of)\s", text, maxsplit=1)[0]
         last = lead.split(" ")[-1].lower().rstrip(",")
         if text[:1].isdigit() or last.endswith("s") and not last.endswith("ss"):

@@ -100,6 +100,20 @@ _FINITE = re.compile(r"\b(?:is|was|were|are|had|has|have|did|does|could|would|ca
 _LABEL = re.compile(r"^[\w ,'-]{0,40}\b(?:cause|why|culprit|reason)\b[\w ,'-]{0,30}:\s+", re.I)
 _RELATIVE = re.compile(r"\s(?:where|which|who|whom|whose|that|when|while)\s", re.I)
 """Where a noun phrase's relative clause begins ("the directory where builds wrote their docs")."""
+_ROOT_IS = re.compile(r"^(?:the )?(?:root |primary |underlying )?cause (?:was|is) (?:that )?(?=\S)", re.I)
+"""A cause stated with its own label ("root cause was the key removal"): the label goes, the summary has its own."""
+_SEARCH = re.compile(r"\b(?:root |potential |possible |likely )?cause\b(?!d)", re.I)
+"""A sentence that still names "the cause" once its label is gone speaks of the search for it ("we had identified the
+root cause", "report that the root cause was a DDoS attack"), not of what caused the incident."""
+_WHEN_LABEL = re.compile(r"^(?:[A-Z][a-z]+day,?\s+)?\d{1,2}:\d{2}(?:\s*UTC)?\s*:\s+(?=\S)")
+"""A note's own time before what happened ("Saturday 22:29 UTC: the certificate expired"): the summary dates events."""
+_BRACKETED = re.compile(r"\([^()]*\)")
+_MOMENT = re.compile(
+    r"^(?:(?:this|that|last|on)\s+(?:morning|afternoon|evening|night|week|weekend|[a-z]+day)|yesterday|today|tonight)"
+    r"\b[^:]{0,12}:",
+    re.I,
+)
+"""A note that opens with the moment it tells of ("this morning: ...", "yesterday: ...")."""
 _IT_NEXT = re.compile(r"^(?:it|this|that)\s+(?P<rest>\S.*)$", re.I)
 
 
@@ -118,11 +132,15 @@ def _as_cited(text: str, ids: list[str], a: Analysis) -> str:
 def _cause_sentence(cause: str, ids: list[str], a: Analysis) -> str:
     """'The cause was that the regex backtracked' for a clause; a noun phrase is what the cause was traced to,
     with a following 'It …' sentence joined as its relative clause."""
-    parts = split_sentences(_LABEL.sub("", cause.strip()))
-    if not parts:
-        return ""
+    parts = split_sentences(_ROOT_IS.sub("", _LABEL.sub("", cause.strip())))
+    if not parts or _SEARCH.search(parts[0]):
+        return ""  # "we had identified the root cause and were working toward recovery" tells no cause
     text = past_tense(parts[0].rstrip(". "))
+    if not has_verb(_BRACKETED.sub("", text)) and not _NOUN_START.match(text):
+        return ""  # "end 05:20, 20 minutes", "partial disruption, ~2 hours total": no cause a sentence can tell
     head, colon, rest = text.partition(": ")
+    if _MOMENT.match(text):
+        return ""  # "this morning: confirmed the provider renewed the cert": when something was done, no cause
     if colon and _NOUN_START.match(head) and not _FINITE.search(head) and not has_verb(_RELATIVE.split(head, maxsplit=1)[0]):
         # "A bug in the controller election: after the blip two brokers ...": what it was traced to, then how
         return f"The cause was traced to {_as_cited(head, ids, a)}: {rest}"
@@ -146,6 +164,10 @@ def _done_sentence(done: str, at: datetime | None, ids: list[str] | None = None,
         return f"The impact was mitigated{when}, when {lowered(text)}"
     if text.startswith("Per "):  # "Per a responder, the LB served a valid cert"
         return f"The impact was mitigated{when}; {text[0].lower()}{text[1:]}"
+    if _RECORD_HEAD.match(text):
+        return f"The impact was mitigated{when} (recorded as: {text})"
+    if _NO_SUBJECT.match(text):
+        return f"The impact was mitigated{when}"  # "concluded Google was blocking …", "back to normal once …": no actor
     clause = as_clause(text)
     if clause is None and _ARTICLE.match(text) and has_verb(text) and not _CODE_LIKE.match(text):
         clause = text  # "The provider restarted the instance on new hardware" is already a clause
@@ -155,6 +177,13 @@ def _done_sentence(done: str, at: datetime | None, ids: list[str] | None = None,
     return f"The impact was mitigated{when} (recorded as: {text})"
 
 
+_RECORD_HEAD = re.compile(r"^(?:\[|[A-Z]{2,}\s+(?![a-z]+(?:\s|$))\S|[A-Z][\w-]*(?: [\w-]+){0,3}:\s)")
+"""A line a tool or a post wrote, no one's act: it opens with a bracketed tag, a monitor's state in capitals before a
+name ("UP gitlab.com HTTPS check back up ..."), or a label ("Public update: The vast majority ..."). Quoted as the
+record, never reworded into a "when" clause."""
+_NO_SUBJECT = re.compile(r"^(?:[A-Za-z][a-z]+ed|[Bb]ack|[Nn]ow|[Ss]till|[Tt]hen|[Oo]nce)\b(?! (?:is|was|were|are)\b)")
+"""A note's clause without its subject ("concluded Google was blocking …", "back to normal once …"): told as a "when"
+clause it would have no one acting."""
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+[a-z]", re.I)
 _CODE_LIKE = re.compile(r"^\S*[\[\]=_/$]|^\S+\[\d+\]:")
 
@@ -171,7 +200,8 @@ def spoken_duration(minutes: int) -> str:
 
 _IMPACT_WORD = re.compile(
     r"\b(?:unavailable|down|outage|errors?|fail\w*|degrad\w*|slow\w*|latenc\w*|lost|could not|unable|impact\w*|"
-    r"affected|disrupt\w*|broken|exposed|leak\w*|dropped|rejected|missing)\b",
+    r"affected|disrupt\w*|broken|exposed|leak\w*|dropped|rejected|missing|issues?|problems?|delay\w*|throttl\w*|"
+    r"overheat\w*|false positives?|(?:HTTP )?5\d\d|5xx|timeouts?|timed out)\b",
     re.I,
 )
 _PAID_BACK = re.compile(
@@ -181,6 +211,13 @@ _PAID_BACK = re.compile(
 )
 """A money line ("Revenue: SLA credits expected", "every account credited with 50%") or a recovery ("every
 instance is up"): what was paid back or restored after the impact, not the impact itself."""
+
+
+def tells_impact(text: str, *, counted: bool) -> bool:
+    """Whether an impact claim can stand as the summary's impact: it names a failure or a loss, or counts something.
+    "A couple of the big orgs' autoscalers saw jobs waiting" does neither (the response to the impact, not the impact),
+    and a sentence about it is left out rather than labelled "The impact was that ..."."""
+    return counted or bool(_IMPACT_WORD.search(text))
 
 
 def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
@@ -219,9 +256,12 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t))]
     # a claim that counts something ("35,000 payloads dropped"), not one with a digit in a name ("vault-meta-1")
     counted = next(((t, c) for t, c in candidates if t and quantity(_first(t))), None)
-    what, source = counted or next(((t, c) for t, c in candidates if t), ("", None))
+    # else the first claim that names a failure or a loss (the users' line may tell only who reacted how)
+    told_one = next(((t, c) for t, c in candidates if t and tells_impact(_first(t), counted=False)), None)
+    what, source = counted or told_one or next(((t, c) for t, c in candidates if t), ("", None))
     if len(re.findall(r"[A-Za-z]{2,}", _first(what))) < 3:
         what = ""  # "2", "(Baseline Requirements)": no impact a sentence can tell
+    spare, spare_ids = "", []
     if what:
         told = capitalise_sentences(past_tense(shorten(_first(what), PART_LIMIT)))
         if not _IMPACT_WORD.search(told):  # say that this is the impact ("The impact was that nodes disagreed …")
@@ -229,8 +269,12 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
             told = _as_cited(clause or told, _claim_ids(source), a)
             told = f"The impact was that {told}" if clause else f"The impact included {told}"
         magnitude, log_ids = ("", []) if counted else log_magnitude(a, start, end)
-        parts.append(sentence(f"{told.rstrip('.')}; {lowered(magnitude)}" if magnitude else told))
-        ids += _claim_ids(source) + log_ids
+        told = sentence(f"{told.rstrip('.')}; {lowered(magnitude)}" if magnitude else told)
+        if tells_impact(_first(what), counted=counted is not None):
+            parts.append(told)
+            ids += _claim_ids(source) + log_ids
+        else:  # told only where the summary would otherwise be under three sentences
+            spare, spare_ids = told, _claim_ids(source) + log_ids
     bounds = (_ids_at(timeline, start, timed=True), _ids_at(timeline, end, timed=True)) if start and end else ([], [])
     if start and end and end >= start and all(bounds):
         # the duration is stated only when both of its times are cited, and it is computed from them
@@ -245,18 +289,25 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     cause = _claim_text(root.get("primary_root_cause"))
     trigger = _claim_text(root.get("trigger"))
     cause_ids = _claim_ids(root.get("primary_root_cause"))
-    if cause and (told := _cause_sentence(shorten(cause, 2 * PART_LIMIT), cause_ids, a)):
-        parts.append(sentence(told))
-        ids += _claim_ids(root.get("primary_root_cause"))
-    elif trigger:
-        clause = as_clause(shorten(_first(trigger), PART_LIMIT).rstrip("."))
-        parts.append(sentence(f"The incident followed {lowered(_first(trigger))}" if clause is None else f"It began when {lowered(clause)}"))
-        ids += _claim_ids(root.get("trigger"))
     mitigated = _dt(timeline.get("mitigated_at"))
     done = _entry_text(timeline, mitigated)
+    told_cause = _cause_sentence(shorten(cause, 2 * PART_LIMIT), cause_ids, a) if cause else ""
+    if told_cause:
+        parts.append(sentence(told_cause))
+        ids += _claim_ids(root.get("primary_root_cause"))
+    short = not told_cause and len(parts) + bool(done) < 3
+    if trigger and (not cause or short) and (began := _WHEN_LABEL.sub("", _first(trigger))):
+        # the trigger where no cause is stated, or where the summary needs a third sentence (a cause no sentence can
+        # tell is left out, not replaced)
+        clause = began if has_verb(began) else as_clause(shorten(began, PART_LIMIT).rstrip("."))
+        parts.append(sentence(f"The incident followed {lowered(began)}" if clause is None else f"It began when {lowered(clause)}"))
+        ids += _claim_ids(root.get("trigger"))
     if done:
         parts.append(sentence(_done_sentence(shorten(_first(done[0]), PART_LIMIT), mitigated, done[1], a)))
         ids += done[1]
+    if spare and len(parts) < 3:
+        parts.insert(min(1, len(parts)), spare)
+        ids += spare_ids
     if not parts:
         parts.append(NOT_STATED)
     return {
