@@ -805,3 +805,23 @@ def test_a_trigger_is_told_without_its_notes_time() -> None:
     assert _WHEN_LABEL.sub("", "Saturday 22:29 UTC: the certificate expired") == "the certificate expired"
     assert _WHEN_LABEL.sub("", "14:02: config pushed") == "config pushed"
     assert _WHEN_LABEL.sub("", "Plan: 14:02 restart") == "Plan: 14:02 restart"
+
+
+def test_a_counted_log_failure_is_labelled_by_a_whole_part_of_its_message() -> None:
+    """The summary's "the logs recorded N such failures (...)" quoted the repeated line cut at 90 characters: dev
+    github-2023-11 "(kubelet: pod/authz-... container authz OOMKilled (memory limit ...)" left a bracket open,
+    limacharlie-2024 kept the syslog head "ops-bastion dnswatch[4121]:", cloudflare-2025-11 ended in "... `Err` ...".
+    The label is the message without its host and process, cut at a clause break, or nothing."""
+    from pmstudio.offline.impact import failure_label
+
+    assert failure_label("ops-bastion dnswatch[4121]: resolve app.example.io @public-resolver -> SERVFAIL") == (
+        "resolve app.example.io @public-resolver -> SERVFAIL"
+    )
+    assert failure_label(
+        "kubelet: pod/authz-service-6d8f9c7b5-4xk2p container authz OOMKilled (memory limit 2Gi exceeded, restart 7)"
+    ) == "kubelet: pod/authz-service-6d8f9c7b5-4xk2p container authz OOMKilled"
+    assert failure_label(
+        "bot_management: thread 'fl2-worker-59' panicked: called `Result::unwrap()` on an `Err` value: FeatureFileTooLarge"
+    ) == "bot_management: thread 'fl2-worker-59' panicked"
+    assert failure_label('build=148823301 error="NoMethodError: undefined method `[]\' for nil:NilClass" job=1 queue=builds') == ""
+    assert failure_label("rustdoc failed: No space left on device (os error 28)") == "rustdoc failed: No space left on device (os error 28)"

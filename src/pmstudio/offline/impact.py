@@ -25,7 +25,6 @@ from pmstudio.offline.phrasing import (
     blameless,
     capitalise_sentences,
     past_tense,
-    shorten,
     split_sentences,
     upper_first,
 )
@@ -657,7 +656,34 @@ def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> 
     message = blameless(message, strict=False) or message
     last = getattr(best, "last_at", None)
     span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
-    return f"The logs recorded {best.count} such failures ({shorten(message, 90)}){span}", [best.id]
+    label = failure_label(message)
+    return f"The logs recorded {best.count} such failures{f' ({label})' if label else ''}{span}", [best.id]
+
+
+_SYSLOG_HEAD = re.compile(r"^[\w.-]+\s+[\w./-]+\[\d+\]:\s*")
+"""A syslog line's host and process ("ops-bastion dnswatch[4121]: "): where the line came from, not what failed."""
+_LABEL_LIMIT = 90
+_LABEL_MIN = 30
+
+
+def _balanced(text: str) -> bool:
+    return text.count("(") == text.count(")") and text.count('"') % 2 == 0 and text.count("`") % 2 == 0
+
+
+def failure_label(message: str) -> str:
+    """A repeated log message as the label of the failures it counts: without the syslog host and process, cut at a
+    clause break when it is long ("bot_management: thread 'fl2-worker-59' panicked: called `Result::unwrap()` ..." ->
+    "bot_management: thread 'fl2-worker-59' panicked"); "" when no whole part fits or a bracket or quote is left open
+    (a label is never cut mid-word into "... (memory limit ...")."""
+    text = _SYSLOG_HEAD.sub("", message).strip()
+    if len(text) <= _LABEL_LIMIT:
+        return text if _balanced(text) else ""
+    head = text[:_LABEL_LIMIT]
+    for sep in (" (", ": ", "; ", ", ", " -> "):
+        cut = head.rfind(sep)
+        if cut >= _LABEL_MIN and _balanced(text[:cut]):
+            return text[:cut].rstrip(" ,;:")
+    return ""
 
 
 def _functional_claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
