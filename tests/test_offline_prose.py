@@ -176,6 +176,23 @@ def test_every_golden_summary_has_three_to_five_sentences(drafted_cases: list[tu
     assert bad == []
 
 
+_VOICE = re.compile(r"(?<![\w/.-])(?:I|I'm|[Ww]e|[Ww]e're|[Oo]ur|[Mm]y|[Yy]ou|[Yy]our)(?![\w/'-])|\bthinks\b|\bdead end\b")
+_RAW = re.compile(r"(?:^|\.\s+)\[(?:TRIGGERED|FIRING|ALERT|RESOLVED)|\s-\s(?:Update|Investigating)\s-\s|when [^.]*\[FIRING")
+
+
+@pytest.mark.slow
+def test_every_golden_summary_is_told_not_quoted(drafted_cases: list[tuple[str, str, Bundle]]) -> None:
+    """No summary sentence keeps a speaker's voice ("we're was down", "a responder thinks"), an alert's raw record
+    ("[TRIGGERED] api error rate > 1%") or a status post's header ("May 19 - Update - We experienced ...")."""
+    bad = []
+    for cid, md, _ in drafted_cases:
+        body = _CITE.sub("", md.split("## Executive Summary", 1)[1].split("\n## ", 1)[0])
+        body = re.sub(r"\(recorded as: [^)]*(?:\([^)]*\)[^)]*)*\)", "", body)  # a record is quoted as one
+        if _VOICE.search(body) or _RAW.search(body):
+            bad.append(f"{cid}: {body.strip()[:160]}")
+    assert bad == []
+
+
 def test_the_checker_finds_each_kind_of_problem() -> None:
     from pmstudio.schema import Evidence, Material
 

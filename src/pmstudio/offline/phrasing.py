@@ -641,7 +641,7 @@ _COMMON_START = frozenset(
     "the a an this that these those there it its our their his her my your some all any each every no one two "
     "after at by to when then once during before since until while in on for with from they we he she i you "
     "three several many most both users customers people nobody someone everyone about approximately roughly nearly "
-    "around almost over under some half "
+    "around almost over under some half because nothing although though if "
     # adjectives that open a thing to add or change ("Dedicated Consul clusters", "Longer fail-static period")
     "more fewer less new separate dedicated automatic automated periodic regular additional extra independent external "
     "internal clear clearer longer shorter faster slower stricter smaller bigger larger better closer tighter wider "

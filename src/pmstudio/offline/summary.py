@@ -27,6 +27,7 @@ from pmstudio.offline.phrasing import (
     shorten,
     split_sentences,
 )
+from pmstudio.offline.statement import stateable
 from pmstudio.offline.timeline import draft_timeline
 from pmstudio.schema import NOT_STATED
 
@@ -135,6 +136,8 @@ def _cause_sentence(cause: str, ids: list[str], a: Analysis) -> str:
     parts = split_sentences(_ROOT_IS.sub("", _LABEL.sub("", cause.strip())))
     if not parts or _SEARCH.search(parts[0]):
         return ""  # "we had identified the root cause and were working toward recovery" tells no cause
+    if not stateable(parts[0]):
+        return ""  # "we're was down because the raid was too polite", "iowait was a dead end a responder thinks"
     text = past_tense(parts[0].rstrip(". "))
     if not has_verb(_BRACKETED.sub("", text)) and not _NOUN_START.match(text):
         return ""  # "end 05:20, 20 minutes", "partial disruption, ~2 hours total": no cause a sentence can tell
@@ -161,11 +164,23 @@ def _done_sentence(done: str, at: datetime | None, ids: list[str] | None = None,
     text = done.rstrip(".;:, ")
     when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
     if _ROLE_START.match(text):
+        said = _REPORTED.sub("", text)
+        if _STILL_FAILING.search(said) or not stateable(said):
+            return f"The impact was mitigated{when}"  # "a responder reported [FIRING:1] HighErrorRate …"
         return f"The impact was mitigated{when}, when {lowered(text)}"
     if text.startswith("Per "):  # "Per a responder, the LB served a valid cert"
-        return f"The impact was mitigated{when}; {text[0].lower()}{text[1:]}"
+        who, _, said = text.partition(", ")
+        if not stateable(said):  # "the change was reverted, and depending on your DNS caching it could take …"
+            said = _AND_NEXT.split(said, maxsplit=1)[0]
+            if not stateable(said):
+                return f"The impact was mitigated{when}"
+        return f"The impact was mitigated{when}; {who[0].lower()}{who[1:]}, {said}"
     if _RECORD_HEAD.match(text):
+        if _STILL_FAILING.search(text):
+            return f"The impact was mitigated{when}"  # a firing alert records the failure, not what was done
         return f"The impact was mitigated{when} (recorded as: {text})"
+    if not stateable(text):
+        return f"The impact was mitigated{when}"  # "a responder began closing the incident and reported that we …"
     if _NO_SUBJECT.match(text):
         return f"The impact was mitigated{when}"  # "concluded Google was blocking …", "back to normal once …": no actor
     clause = as_clause(text)
@@ -181,6 +196,11 @@ _RECORD_HEAD = re.compile(r"^(?:\[|[A-Z]{2,}\s+(?![a-z]+(?:\s|$))\S|[A-Z][\w-]*(
 """A line a tool or a post wrote, no one's act: it opens with a bracketed tag, a monitor's state in capitals before a
 name ("UP gitlab.com HTTPS check back up ..."), or a label ("Public update: The vast majority ..."). Quoted as the
 record, never reworded into a "when" clause."""
+_AND_NEXT = re.compile(r",\s+and\s+|;\s+")
+_REPORTED = re.compile(r"^(?:a|an|the) [\w -]{0,30}?\b(?:reported|said|noted|confirmed|posted|wrote)(?: that)?\s+", re.I)
+"""Who told it ("a responder reported that ..."): what follows is what was told."""
+_STILL_FAILING = re.compile(r"^\[?(?:FIRING|TRIGGERED|ALERT|ALARM|CRITICAL|DOWN)\b", re.I)
+"""A record of an alert firing ("[FIRING:1] HighErrorRate web 500s 7.2%"): it tells the failure, never the act."""
 _NO_SUBJECT = re.compile(r"^(?:[A-Za-z][a-z]+ed|[Bb]ack|[Nn]ow|[Ss]till|[Tt]hen|[Oo]nce)\b(?! (?:is|was|were|are)\b)")
 """A note's clause without its subject ("concluded Google was blocking …", "back to normal once …"): told as a "when"
 clause it would have no one acting."""
@@ -253,7 +273,8 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         ids += happened_ids
     users, functional = impact.get("users_affected"), impact.get("functional_impact")
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
-    candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t))]
+    # a claim that reads as a chat line or a tool's record ("we're down", "[TRIGGERED] …") is no summary sentence
+    candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t)) and stateable(_first(t))]
     # a claim that counts something ("35,000 payloads dropped"), not one with a digit in a name ("vault-meta-1")
     counted = next(((t, c) for t, c in candidates if t and quantity(_first(t))), None)
     # else the first claim that names a failure or a loss (the users' line may tell only who reacted how)
@@ -296,7 +317,8 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         parts.append(sentence(told_cause))
         ids += _claim_ids(root.get("primary_root_cause"))
     short = not told_cause and len(parts) + bool(done) < 3
-    if trigger and (not cause or short) and (began := _WHEN_LABEL.sub("", _first(trigger))):
+    began = _WHEN_LABEL.sub("", _first(trigger)) if trigger else ""
+    if began and (not cause or short) and stateable(began):
         # the trigger where no cause is stated, or where the summary needs a third sentence (a cause no sentence can
         # tell is left out, not replaced)
         clause = began if has_verb(began) else as_clause(shorten(began, PART_LIMIT).rstrip("."))

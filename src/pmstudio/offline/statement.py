@@ -1,0 +1,60 @@
+"""Whether a line from the materials can stand in the executive summary as a statement of fact.
+
+The summary reuses cited claims from the other sections (impact, root cause, the mitigation's timeline entry). A
+claim read from chat or a tool keeps its voice: "we're was down because …", "iowait was a dead end a responder
+thinks", "[TRIGGERED] web 5xx rate > 50%", "May 19 - Update - We experienced …", "lots of code assumed that". Issue
+11 asks that chat is never quoted as a claim and that the summary is composed from facts: a sentence whose source
+speaks in the first person, guesses, is a tool's raw record, is cut off mid-clause, or blames or mocks is left out
+(the summary says less rather than repeat a line as if it were a finding).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pmstudio.offline.phrasing import is_blameful
+from pmstudio.offline.tone import BLAME, QUESTION, SARCASM
+
+FIRST_PERSON = re.compile(
+    r"(?<![\w/.-])(?:I(?=\s)|I['’](?:m|ve|d|ll)\b)|\b(?:[Ww]e|[Ww]e['’](?:re|ve|d|ll)|[Oo]urs?|[Mm]y|[Mm]e|[Yy]ou|[Yy]our)\b"
+)
+"""The speaker's own voice ("we pulled it", "nobody in my server", "I'm seeing"); "I/O" and "US" are no pronouns."""
+OPINION = re.compile(
+    r"\b(?:thinks?|thought|guess(?:es|ed)?|maybe|probably|perhaps|seems?|looks like|dead end|not sure|no idea|"
+    r"apparently|hopefully|suspects?|wonders?|bet)\b",
+    re.I,
+)
+"""A guess or an opinion ("iowait was a dead end a responder thinks", "first thought was an attack")."""
+RAW_RECORD = re.compile(
+    r"^\s*(?:\[|<|[A-Z][A-Za-z]{2,8}\.? \d{1,2}\s*[-–]\s*[A-Z][a-z]+\s*[-–]\s)|"
+    r"\s[-–]\s(?:Investigating|Identified|Monitoring|Update|Resolved)\s[-–]\s|"
+    r"^(?:[\w-]+ ){0,3}?(?:paged|pages?|alert\w*|alarms?|warnings?|tickets?|(?:public |status )?updates?|notifications?|"
+    r"logs?|dashboard|graphs?|grafana|pagerduty|opsgenie|in the logs)\s*:\s",
+    re.I,
+)
+"""A tool's or a post's own record, not a sentence: a bracketed state ("[TRIGGERED] web 5xx rate"), a status post's
+header ("May 19 - Update - ...", "MO244568 - Investigating - ..."), a record's label before it ("Paged: ...", "AWS
+warning: ...", "in the logs: ..."). A plain topic label stays ("YouTube: views were down 2.5%")."""
+CUT_OFF = re.compile(
+    r"\b(?:that|the|a|an|at|to|of|for|with|and|or|but|because|on|in|by|from|as|than|was|were|is|are|which|who)\W*$",
+    re.I,
+)
+"""A sentence that stops mid-clause ("lots of code assumed that.", "the rollback only happened at")."""
+
+
+def stateable(text: str) -> bool:
+    """Whether `text` (one sentence) can be told in the summary as a fact."""
+    body = text.strip()
+    if not body:
+        return False
+    return not (
+        FIRST_PERSON.search(body)
+        or OPINION.search(body)
+        or RAW_RECORD.search(body)
+        or CUT_OFF.search(body)
+        or QUESTION.match(body)
+        or body.rstrip().endswith("?")
+        or SARCASM.search(body)
+        or BLAME.search(body)
+        or is_blameful(body)
+    )

@@ -1,0 +1,72 @@
+"""Which claims the executive summary may state as facts (offline.statement, issue 11 item 5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pmstudio.offline.statement import stateable
+from pmstudio.offline.summary import _done_sentence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're was down because the software raid was too polite to drop a dead disk",
+        "iowait was a dead end a responder thinks",
+        "[TRIGGERED] api error rate > 1% (api.stripe.com)",
+        "May 19 - Update - We experienced approximately 5 minutes of downtime",
+        "Microsoft 365 MO244568 - Investigating - Users may be unable to access services",
+        "Paged: authz-service error rate critical, pods restarting",
+        "AWS warning: ingress load balancer could not scale",
+        "in the logs: route reflector nodeSelector was master",
+        "lots of code assumed that",
+        "first thought was an attack, but it was every box at once",
+        "Users thought we lost their stuff",
+        "If your run exited without errors, the archive was there",
+        "who thought putting people without access on the pager was a good idea",
+    ],
+)
+def test_a_voice_a_guess_a_record_or_a_cut_off_clause_is_not_stated(text: str) -> None:
+    assert not stateable(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At peak about 0.2% of DNS queries and under 1% of HTTP requests failed",
+        "YouTube: views were down 2.5% for one hour",
+        "Affected: all Silo users",
+        "the workflows were programming LBs from state records that were missing",
+        "I/O wait on the US region's database hosts rose to 90%",
+    ],
+)
+def test_a_plain_fact_is_stated(text: str) -> None:
+    assert stateable(text)
+
+
+def test_mitigation_sentence_keeps_the_time_and_drops_a_firing_alert_or_a_voice() -> None:
+    at = datetime(2017, 10, 6, 11, 33, tzinfo=UTC)
+    told = _done_sentence("a responder reported [FIRING:1] HighErrorRate web 500s 7.2%", at)
+    assert told == "The impact was mitigated at 2017-10-06 11:33 UTC"
+    assert (
+        _done_sentence("[FIRING:1] HighErrorRate web 500s", at)
+        == "The impact was mitigated at 2017-10-06 11:33 UTC"
+    )
+    assert _done_sentence("we had restored the data and were working through them", at).endswith("11:33 UTC")
+    assert _done_sentence("a responder rolled back the deploy", at).endswith(
+        "when a responder rolled back the deploy"
+    )
+
+
+def test_mitigation_told_per_a_responder_keeps_only_what_reads_as_a_fact() -> None:
+    at = datetime(2024, 8, 29, 21, 30, tzinfo=UTC)
+    told = _done_sentence(
+        "Per a responder, the DNS change had been reverted, and depending on your local DNS caching it could take 15 minutes",
+        at,
+    )
+    assert (
+        told
+        == "The impact was mitigated at 2024-08-29 21:30 UTC; per a responder, the DNS change had been reverted"
+    )
