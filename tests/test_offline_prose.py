@@ -842,3 +842,22 @@ def test_a_counted_log_failure_is_labelled_by_a_whole_part_of_its_message() -> N
     ) == "bot_management: thread 'fl2-worker-59' panicked"
     assert failure_label('build=148823301 error="NoMethodError: undefined method `[]\' for nil:NilClass" job=1 queue=builds') == ""
     assert failure_label("rustdoc failed: No space left on device (os error 28)") == "rustdoc failed: No space left on device (os error 28)"
+
+
+def test_a_promise_held_against_someone_is_blame_and_a_quoted_message_follows_its_sentence() -> None:
+    from pmstudio.offline.phrasing import capitalise_sentences
+    from pmstudio.offline.tone import chat_noise
+
+    assert chat_noise("mark said on monday he'd tidy the old indices and clearly didn't")
+    assert chat_noise("she promised she would rotate it but never did")
+    assert not chat_noise("the vendor said the fix would ship on monday and it did")
+    told = capitalise_sentences('concourse could not log in. "too many failed login attempts for username".')
+    assert told == 'Concourse could not log in: "too many failed login attempts for username".'
+
+
+def test_customer_communications_leave_out_the_responders_own_coordination() -> None:
+    from pmstudio.offline.impact import _INTERNAL_COMMS
+
+    assert _INTERNAL_COMMS.search("declaring an incident. I'll lead and scribe")
+    assert _INTERNAL_COMMS.search("could be dockerhub itself, their status page has a minor incident")
+    assert not _INTERNAL_COMMS.search("status page updated: investigating elevated errors")

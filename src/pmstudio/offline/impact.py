@@ -446,9 +446,21 @@ def _at_least(first: Item, last: Item) -> str:
     return f"{round(minutes / 1440)} days"
 
 
+_INTERNAL_COMMS = re.compile(
+    r"\b(?:declar\w* (?:an? |the )?(?:\w+ )?incident|incident (?:call|channel|bridge|declared|doc)|open(?:ing|ed)? (?:the|an) "
+    r"incident|call (?:started|opened)|(?:their|[\w-]+['’]s) status ?page)\b",
+    re.I,
+)
+"""The responders' own coordination ("declaring an incident, I'll lead") or a look at a provider's status page ("their
+status page has a minor incident"): no word to customers."""
+
+
 def _communications(a: Analysis) -> dict[str, Any]:
     posts = [(it, s) for it, s in a.timed if it.source == "status"]
-    posts = posts or [(it, s) for it, s in a.timed if s.phase == "communication" and not s.hypothesis]
+    posts = posts or [
+        (it, s) for it, s in a.timed
+        if s.phase == "communication" and not s.hypothesis and not _INTERNAL_COMMS.search(it.body)
+    ]  # fmt: skip
     if not posts:
         return {"text": NOT_STATED, "evidence": []}
     chosen = posts[:4] if len(posts) <= 4 else posts[:2] + posts[-2:]

@@ -432,6 +432,9 @@ def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
 
 
 _SENT_BREAK = re.compile(r"(?<=[.!?])(\s+)([a-z])")
+_QUOTED_AFTER = re.compile(r"(?<=\w)\.\s+([\"“][a-z][^\"”]{0,200}[\"”]\.?)(?=\s|$)")
+"""A quoted message after a sentence, on its own ('could not log in. "too many failed login attempts".'): it is what
+the sentence showed, so it follows it after a colon (its own words keep their case)."""
 _ABBREV_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|cf|incl)\.|\b[a-z]\.)$", re.I)
 _CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]|[a-z][a-z-]*\d")
 """A first word written as code or a name ("docs.rs", "iOS", "api-1", "v7418"): never capitalised."""
@@ -455,6 +458,7 @@ def capitalise_sentences(text: str) -> str:
             return m.group(0)
         return m.group(1) + m.group(2).upper()
 
+    text = _QUOTED_AFTER.sub(r": \1", text)
     text = _SENT_BREAK.sub(up, text)
     first = text.lstrip()[:1]
     if first.islower() and not code_start(text):

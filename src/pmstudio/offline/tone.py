@@ -48,7 +48,10 @@ SARCASM = re.compile(
 BLAME = re.compile(
     r"\bthis (?:is|was) on (?:him|her|them|you|\w+)\b|\b[A-Za-z]+ should(?:n['’]t| not| never)? have\b|"
     r"\bwhoever\b|\bdropped the ball\b|\basleep at the wheel\b|\bwho(?:['’]s| is| was) responsible\b|\bkeep (?:\w+ )?away from\b|\bsomeone forgot\b|"
-    r"\bthe one (?:guy|person|engineer) who\b|\bthis is what (?:you|we|they) get\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b",
+    r"\bthe one (?:guy|person|engineer) who\b|\bthis is what (?:you|we|they) get\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b|"
+    # a promise held against someone ("Mark said on monday he'd tidy the old indices and didn't")
+    r"\b(?:said|promised|swore|claimed|told us)\b[^.;]{0,60}\b(?:he|she|they|you)(?:['’]d| would)\b[^.;]{0,60}"
+    r"\b(?:and|but)\s+(?:\w+ly\s+)?(?:didn['’]t|did not|never did|never)\b",
     re.I,
 )
 
