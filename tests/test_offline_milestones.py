@@ -1150,3 +1150,27 @@ def test_an_alert_relayed_firing_is_a_page_and_one_relayed_clearing_is_not() -> 
         m = RELAYED.match(line)
         assert m is not None and (m.group("status").upper() == "FIRING") is firing
         assert bool(PAGED.search(line)) is firing
+
+
+def test_the_incident_logs_own_repaired_and_impact_end_times_win() -> None:
+    a = analyse(lines(
+        ("pagerduty", 3, None, "trigger_log_entry: Prometheus healthcheck DOWN"),
+        ("notes.md", 3, None, "First detected 09:03. Declared 09:05. Repaired 09:30. Resolved 09:30."),
+        ("chat.txt", 12, "ines", "force killed the prometheus pod, node goes with it"),
+        ("chat.txt", 15, "ines", "new pod scheduled on another node, replaying WAL"),
+        ("chat.txt", 30, "ines", "prometheus up, healthchecks green"),
+        ("retro.md", 36, None, "09:36 faulty change reverted; customer impact ends 09:41"),
+        ("chat.txt", 41, "ines", "statuses flowing again for every provider"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(30)  # not the 09:12 pod kill
+    assert at(a, "resolved") == minute(41)
+
+
+def test_a_stated_time_with_no_line_of_its_own_moves_nothing() -> None:
+    a = analyse(lines(
+        ("pagerduty", 3, None, "trigger_log_entry: Checkout 5xx above 5%"),
+        ("chat.txt", 20, "ines", "rolled back the gateway release"),
+        ("chat.txt", 22, "ines", "checkout back to normal, 5xx at baseline"),
+        ("notes.md", 40, None, "Repaired 09:25 (approx)"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(20)

@@ -49,7 +49,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from pmstudio.lints.quantities import find_durations, find_times
 from pmstudio.offline.classify import (
@@ -891,6 +891,56 @@ def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
     return find_mitigated(timed, _at(back[-1])) or picked
 
 
+STATED_REPAIR = re.compile(
+    r"\b(?<!fully )(?<!completely )(?:repaired|mitigated)(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
+    re.I,
+)
+"""The responders' own record of when it was repaired ("First detected 16:03. Declared 16:05. Repaired 16:30.",
+"repaired 13:59: annotations added by hand"): the mitigation, as an incident log states it."""
+STATED_END = re.compile(
+    r"\b(?:(?:customer |user |residual |all )?impact|disruption|outage|(?:fully|completely) mitigated)"
+    r"(?: (?:ended|ends|over))?(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
+    re.I,
+)
+"""The responders' own record of when the impact ended ("customer impact ends 20:43", "Everything fully mitigated
+12:43")."""
+_ENDED_WORDS = re.compile(r"\b(?:ended|ends|over|fully mitigated|completely mitigated)\b", re.I)
+
+
+def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: datetime | None) -> Item | None:
+    """The line dated at a moment a responder's note or ticket states by its label (`STATED_REPAIR`, `STATED_END`):
+    read on the note's own date in the zone its time was written in, after `after` and no later than the note; the
+    line at that minute that tells a recovery or an act, else the first at that minute; None when nothing is dated
+    then (a stated time with no line of its own moves no milestone)."""
+    times = [_at(p) for p in timed]
+    for item, sig in told:
+        if item.at is None or item.date_only or item.source not in ("notes", "ticket", "chat") or sig.hypothesis:
+            continue
+        for m in pattern.finditer(item.body):
+            if pattern is STATED_END and not _ENDED_WORDS.search(m.group(0)):
+                continue
+            zone = UTC if m["z"] else _line_zone(item)
+            hh, mm = (int(x) for x in m["t"].split(":"))
+            if hh > 23 or mm > 59:
+                continue
+            day = item.at.astimezone(zone).date()
+            at = wall_to_utc(day, time(hh, mm), zone)
+            if at > item.at + timedelta(hours=12):
+                at -= timedelta(days=1)  # told after midnight of the day it names
+            if after is not None and at < _minute(after):
+                continue
+            lo, hi = bisect_left(times, at), bisect_left(times, at + timedelta(minutes=1))
+            there = [p for p in timed[lo:hi] if not p[0].date_only and not p[1].hypothesis]
+            told_of = [
+                p for p in there
+                if p[1].recovery_full or p[1].recovery_weak or p[1].resolved or p[1].mit_done or _recovered(p)
+            ]  # fmt: skip
+            pick = _earliest(told_of) or _earliest(there)
+            if pick is not None:
+                return pick
+    return None
+
+
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
@@ -907,6 +957,10 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.trigger = find_trigger(timed, m.started, m.detected)
     floor = m.detected or m.started
     m.mitigated = _past_relapse(timed, _past_flaps(timed, find_mitigated(timed, floor.at if floor else None)))
+    # the time the responders' own record gives ("Repaired 16:30", "customer impact ends 20:43") wins
+    m.mitigated = _stated_moment(timed, told, STATED_REPAIR, floor.at if floor else None) or m.mitigated
     after = (m.mitigated or m.detected or m.started)
-    m.resolved = find_resolved(timed, after.at if after else None)
+    m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
+        timed, after.at if after else None
+    )
     return m
