@@ -1174,3 +1174,15 @@ def test_a_stated_time_with_no_line_of_its_own_moves_nothing() -> None:
         ("notes.md", 40, None, "Repaired 09:25 (approx)"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(20)
+
+
+def test_a_root_cause_from_a_response_snag_alone_is_drafted_not_a_crash() -> None:
+    a = analyse(lines(
+        ("pagerduty", 3, None, "trigger_log_entry: Checkout 5xx above 5%"),
+        ("notes.md", 10, None, "- rollback did not help, errors stayed flat"),
+        ("notes.md", 11, None, "- the failover was blocked by the missing replica"),
+        ("chat.txt", 20, "ines", "restarted the gateway"),
+        ("chat.txt", 22, "ines", "checkout back to normal"),
+    ))  # fmt: skip
+    root = draft_root_cause(a)["primary_root_cause"]
+    assert root["text"] != NOT_STATED and root["evidence"]

@@ -861,7 +861,7 @@ def draft_root_cause(a: Analysis) -> dict[str, Any]:
             head.append(chosen[1])
         # a root cause from a paragraph is told whole, as the responders wrote it (its other causes stay factors)
         root = {
-            "text": " ".join(told(causal_text(a, s.item) if per_item[s.item.id] > 1 else s.text, s.item) for s in head),
+            "text": " ".join(told(causal_text(a, s.item) if per_item.get(s.item.id, 1) > 1 else s.text, s.item) for s in head),
             "evidence": [s.item.id for s in head],
         }
         rest = chosen[len(head) :][:MAX_FACTORS]
