@@ -1186,3 +1186,17 @@ def test_a_root_cause_from_a_response_snag_alone_is_drafted_not_a_crash() -> Non
     ))  # fmt: skip
     root = draft_root_cause(a)["primary_root_cause"]
     assert root["text"] != NOT_STATED and root["evidence"]
+
+
+def test_a_page_on_the_precursor_and_a_page_in_the_same_minute_are_told_as_alerting_that_paged() -> None:
+    from pmstudio.offline.lessons import draft_lessons
+
+    a = analyse(lines(
+        ("alerts.txt", 5, None, "FIRING CoolingControlSystemFault hall=B severity=critical"),
+        ("notes.md", 6, None, "part of one AZ overheats; EC2 servers shut down. Instances stop."),
+        ("chat.txt", 80, "aiko", "cooling restored, temperatures back to normal, hosts recovered"),
+    ))  # fmt: skip
+    assert a.milestones.precursor is not None and at(a, "detected") == minute(6)
+    lessons = draft_lessons(a)
+    assert "Automated alerting paged responders." in [c["text"] for c in lessons["went_well"]]
+    assert not any("reported by people" in c["text"] for c in lessons["went_poorly"])

@@ -18,7 +18,6 @@ from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.impact import span_minutes
 from pmstudio.offline.items import WENT_POORLY, Item
-from pmstudio.offline.milestones import NOTICE_WINDOW
 from pmstudio.offline.phrasing import capitalise_sentences, past_tense
 
 MAX_EACH = 5
@@ -105,12 +104,15 @@ def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str,
     det, start, mit = m.detected, m.started, m.mitigated
     if det is not None:
         sig = a.sig(det)
-        # responders who saw it minutes before the page (milestones.NOTICE_WINDOW): the alerting still paged them
-        paged = None if sig.page or det.at is None else next(
-            (it for it, s in a.timed if s.page and it.at is not None and timedelta(0) < it.at - det.at <= NOTICE_WINDOW), None
-        )  # fmt: skip
+        # responders who saw it minutes before the page (milestones.Milestones.paged): the alerting still paged them
+        paged = None if sig.page else m.paged
         if sig.page:
             good.append(_claim("Automated alerting paged responders.", [det.id]))
+        elif m.precursor is not None and a.sig(m.precursor).page:
+            # the page came before the impact did (the detection moved to the start): the alerting paged them first
+            good.append(_claim("Automated alerting paged responders.", [m.precursor.id]))
+        elif paged is not None and paged.at is not None and det.at is not None and paged.at - det.at < timedelta(minutes=1):
+            good.append(_claim("Automated alerting paged responders.", [paged.id]))  # the same minute they saw it
         elif paged is not None and paged.at is not None and det.at is not None:
             after = _minutes_text(int((paged.at - det.at).total_seconds() // 60))
             good.append(_claim(f"Automated alerting paged responders, {after} after they first saw the problem.", [det.id, paged.id]))

@@ -81,6 +81,9 @@ class Milestones:
     trigger: Item | None = None
     precursor: Item | None = None
     """The page or alert the responders were already on when the impact started (the detection moves to the start)."""
+    paged: Item | None = None
+    """The page that came minutes after a responder saw the problem (`_noticed_before`): not the detection, yet
+    the alerting did page them."""
 
 
 Timed = Sequence[tuple[Item, Signals]]
@@ -103,11 +106,13 @@ def _latest(pairs: list[tuple[Item, Signals]]) -> Item | None:
     return max(pairs, key=lambda p: (_at(p), -p[0].order))[0] if pairs else None
 
 
-def find_detected(timed: Timed) -> Item | None:
-    """The detection (see the module's doc); a day without a time ("2021-08-17 (day only): report arrives") is
-    the detection only when no timed line detects anything: a date is not a moment (issue 11)."""
+def find_detected(timed: Timed) -> tuple[Item | None, Item | None]:
+    """The detection (see the module's doc), and the page after it when a responder saw the problem first; a day
+    without a time ("2021-08-17 (day only): report arrives") is the detection only when no timed line detects
+    anything: a date is not a moment (issue 11)."""
     clocked = [p for p in timed if not p[0].date_only]
-    return _detected(clocked) or _detected(timed)
+    found = _detected(clocked)
+    return found if found[0] is not None else _detected(timed)
 
 
 UNNOTICED = re.compile(
@@ -121,21 +126,23 @@ UNNOTICED = re.compile(
 NOTICE_WINDOW = timedelta(minutes=10)
 
 
-def _noticed_before(timed: Timed, page: Item | None) -> Item | None:
+def _noticed_before(timed: Timed, page: Item | None) -> tuple[Item | None, Item | None]:
     """A responder who saw the symptom in the minutes before the first page ("uh. api error rate", "availability just
     fell off a cliff" three minutes before "[FIRING] api-availability"): the responders knew first, so that is the
-    detection (datasets/README.md, "Milestone convention": whichever came first)."""
+    detection (datasets/README.md, "Milestone convention": whichever came first). Returns (detection, the page
+    after it when a responder saw it first, else None)."""
     if page is None or page.at is None:
-        return page
+        return page, None
     seen = [
         p for p in timed
         if timedelta(0) < page.at - _at(p) <= NOTICE_WINDOW and p[0].source == "chat" and p[1].failure and not p[1].page
         and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].mitigation or p[1].summary)
     ]  # fmt: skip
-    return _earliest(seen) or page
+    first = _earliest(seen)
+    return (first, page) if first is not None else (page, None)
 
 
-def _detected(timed: Timed) -> Item | None:
+def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
         return _noticed_before(timed, _earliest(pages))
@@ -153,10 +160,10 @@ def _detected(timed: Timed) -> Item | None:
     # people telling of the symptom ("customers say they can't reach their orgs") detect it as much as a report does
     said = [p for p in timed if p[1].symptom_report and not p[1].hypothesis and not p[1].comm]
     if reports:
-        return _earliest(reports + said)
+        return _earliest(reports + said), None
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
     if tickets:
-        return _earliest(tickets)
+        return _earliest(tickets), None
     human = [
         p
         for p in timed
@@ -169,7 +176,7 @@ def _detected(timed: Timed) -> Item | None:
         p for p in timed
         if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm and not UNNOTICED.search(p[0].body)
     ]  # fmt: skip
-    return _earliest(human + noted)
+    return _earliest(human + noted), None
 
 
 _WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window|exposure|unnoticed|undetected)\b", re.I)
@@ -948,12 +955,13 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m = Milestones()
     told = [*timed, *untimed]
     timed = [p for p in timed if not p[1].summary]  # a recap line is not the moment it is dated at
-    m.detected = find_detected(timed)
+    m.detected, m.paged = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
     if m.detected and m.started and m.detected.at and m.started.at and _minute(m.detected.at) < _minute(m.started.at):
         # detection is never before the impact: responders already on the precursor detect it as it starts (a
         # chat line is dated to the minute, so a log line seconds later in that minute is no later)
         m.precursor, m.detected = m.detected, m.started
+        m.paged = None  # the page told of the precursor, not of this detection
     m.trigger = find_trigger(timed, m.started, m.detected)
     floor = m.detected or m.started
     m.mitigated = _past_relapse(timed, _past_flaps(timed, find_mitigated(timed, floor.at if floor else None)))

@@ -130,7 +130,8 @@ def _norm(item: Item) -> str:
 
 def _clusters(a: Analysis) -> list[Cluster]:
     """Candidates merged with near-duplicates reported within a few minutes (one linear pass)."""
-    milestone_ids = {id(x) for x in vars(a.milestones).values() if x is not None}
+    m = a.milestones
+    milestone_ids = {id(x) for x in (m.started, m.detected, m.mitigated, m.resolved, m.trigger, m.precursor) if x is not None}
     clusters: list[Cluster] = []
     open_by_phase: dict[str, list[Cluster]] = {}
     for item, sig in a.timed:
