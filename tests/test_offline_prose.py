@@ -263,6 +263,11 @@ def test_past_tense_shifts_verbs_and_keeps_plural_nouns(text: str, told: str) ->
          "1.1.1.1 resolver returned SERVFAIL after a stale root zone copy expired."),
         ("An outage of the billing export after a disk filled", "There was an outage of the billing export after a disk filled."),
         ("Failing writes on three shards", "There were failing writes on three shards."),
+        # session 13: an irregular past, a doubled consonant, an "-ing" noun after a participle
+        ("Slow disks freeze the production database", "Slow disks froze the production database."),
+        ("A global restart of overloaded routers tips App Engine into a cascade",
+         "A global restart of overloaded routers tipped App Engine into a cascade."),
+        ("Automated scaling floods the devices between networks", "Automated scaling flooded the devices between networks."),
     ],
 )  # fmt: skip
 def test_headline_becomes_a_past_tense_sentence(title: str, sentence: str) -> None:

@@ -270,19 +270,19 @@ _IRREGULAR = {
     "rise": "rose", "run": "ran", "say": "said", "see": "saw", "send": "sent", "set": "set", "shut": "shut",
     "spread": "spread", "shrink": "shrank", "spin": "spun", "shed": "shed", "take": "took", "tell": "told", "think": "thought", "throw": "threw", "withdraw": "withdrew",
     "write": "wrote", "wake": "woke", "become": "became", "spend": "spent", "split": "split", "stick": "stuck",
-    "feel": "felt",
+    "feel": "felt", "freeze": "froze", "blow": "blew", "feed": "fed", "swing": "swung",
 }  # fmt: skip
 _REGULAR = (
     "accept acknowledge affect agree alert answer appear assume believe block cascade cause change climb close collapse contain continue crash degrade delete "
     "depend deploy destroy disable disagree drop emit evict flush kill lag purge scale throttle wipe suspend migrate "
     "rebalance declare post mark apply check call confirm expect handle rely seem trust investigate monitor watch drain verify test prepare provision "
-    "upgrade downgrade patch fix publish announce notify exceed exhaust expire fail fill fire flap flood freeze happen "
+    "upgrade downgrade patch fix publish announce notify exceed exhaust expire fail fill fire flap flood happen deschedule tip "
     "include land leak load lock look miss move need notice open overheat overload overwhelm page partition pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
     "switch time trigger trip try turn update use wait work"
 ).split()
-_DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "step", "log", "clog", "jam", "spam", "scan"}
+_DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
 _TO_STATE = {"became", "becomes", "become", "stayed", "stays", "remained", "remains", "got", "gets", "seemed", "seems",
              "went", "goes", "came", "comes", "fell", "falls", "left", "leaves", "kept", "keeps"}  # fmt: skip
@@ -509,7 +509,10 @@ def _late_verb(text: str) -> str | None:
         nxt = words[n + 1].strip("(),'’\"")
         if not low.isalpha() or not prev[:1].isalnum() or prev in _FUNCTION | _PREPOSITION | _QUANTIFIER | _FINITE_WORDS:
             continue
-        if words[n - 1][-1:] in ",:" or prev.endswith("'s") or prev.endswith("ing") and prev not in _NOT_GERUND or _COUNT_WORD.match(words[n - 1].lower()):
+        # an "-ing" word after a determiner or a participle names a thing ("Automated scaling floods the devices")
+        nominal = n >= 2 and (words[n - 2].lower() in _OBJECT_START or bool(_PARTICIPLE.match(words[n - 2].lower())))
+        gerund = prev.endswith("ing") and prev not in _NOT_GERUND and not nominal
+        if words[n - 1][-1:] in ",:" or prev.endswith("'s") or gerund or _COUNT_WORD.match(words[n - 1].lower()):
             continue
         opens_object = nxt.lower() in _OBJECT_START or nxt[:1].isupper() or bool(_COUNT_WORD.match(nxt.lower()))
         if (_PARTICIPLE.match(low) or low in _PAST_ONLY) and opens_object:
