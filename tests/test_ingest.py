@@ -222,6 +222,21 @@ def test_notes_a_wrapped_list_item_is_one_line_of_evidence() -> None:
     assert items[8].text == "a nested item stays its own line"
 
 
+def test_notes_a_wrapped_list_item_whose_rest_opens_with_a_time_is_one_line_of_evidence() -> None:
+    content = "\n".join(
+        [
+            "- We realised we had an issue at 19:54; the rollback only happened at",
+            "  20:15 because the login went through the broken service.",
+            "- the canary was green.",
+            "  21:05 rollout finished",
+        ]
+    )
+    items = by_line(parsed("notes", content, name="notes.md"))
+    assert items[1].text.endswith("happened at 20:15 because the login went through the broken service.")
+    assert 2 not in items
+    assert 4 in items  # after a finished sentence, a line opening with a time is an event of its own
+
+
 def test_notes_a_hard_wrapped_sentence_is_one_line_of_evidence() -> None:
     """A paragraph wrapped at a fixed width (held-out wikimedia-2019's "... but operations only found" + "out more
     than half a day later ...", zendesk-2024's "(Support agent interface, Messaging," + "Chat, Talk, Guide)") is one

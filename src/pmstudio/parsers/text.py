@@ -209,8 +209,17 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
     if not _CONTINUATION.match(line):
         return False
     stamp = find_stamp(line)
-    return stamp is None or not _starts_line(line, stamp)
+    # the item above stops on a word no sentence ends with ("the rollback only happened at" + "  20:15 because ..."):
+    # the time that opens the wrapped rest belongs to its sentence
+    return stamp is None or not _starts_line(line, stamp) or bool(_OPEN_END.search(prev))
 
+
+_OPEN_END = re.compile(
+    r"\b(?:at|to|from|until|till|by|on|since|before|after|around|about|and|or|the|an?|of|in|than|between|past|"
+    r"approximately|roughly|~)\s*$",
+    re.I,
+)
+"""A line that ends on a word no sentence ends with: the next line finishes its sentence."""
 
 _HANG_MIN = 4
 """A hanging indent is deeper than a paragraph's stray indent: it lines up under the text after a time."""
