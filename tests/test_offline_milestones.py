@@ -1200,3 +1200,17 @@ def test_a_page_on_the_precursor_and_a_page_in_the_same_minute_are_told_as_alert
     lessons = draft_lessons(a)
     assert "Automated alerting paged responders." in [c["text"] for c in lessons["went_well"]]
     assert not any("reported by people" in c["text"] for c in lessons["went_poorly"])
+
+
+def test_what_users_report_is_no_mitigation_and_no_cause() -> None:
+    a = analyse(lines(
+        ("pingdom.log", 3, None, "DOWN check=tenant-app-1 production https status=503"),
+        ("chat.txt", 4, "ines", "users in #ask saying their prod pods all got deleted at once"),
+        ("chat.txt", 7, "omar", "found it: changing the instance type recycles every node at once"),
+        ("chat.txt", 50, "ines", "tenant app back up and running, checks green"),
+    ))  # fmt: skip
+    report = a.by_id["chat.txt:1"]
+    assert not a.sig(report).mitigation
+    root = draft_root_cause(a)
+    assert all("chat.txt:1" not in f["evidence"] for f in root["contributing_factors"])
+    assert "chat.txt:1" not in root["primary_root_cause"]["evidence"]

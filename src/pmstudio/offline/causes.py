@@ -37,6 +37,7 @@ from pmstudio.offline.classify import (
     TRIGGER_CONDITION,
     UNDER_WAY,
     UNPAGED,
+    USERS_REPORT,
 )
 from pmstudio.offline.items import CAUSE_LABEL, STATUS_LABEL, WENT_POORLY, Item
 from pmstudio.offline.phrasing import (
@@ -515,6 +516,8 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True
     if _IMPACT_LABEL.match(item.body) or _HIT_COUNT.match(item.body):
         return True  # (what was hit and how much, even under a "what broke" heading)
+    if (m := USERS_REPORT.search(item.body)) is not None and len(item.body[: m.start()].split()) <= 2 and not _ROOT.search(body):
+        return True  # "users in #ask saying their prod pods all got deleted": what users saw, not why
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
     sig = a.sig(item)

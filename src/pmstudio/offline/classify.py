@@ -147,6 +147,12 @@ MIT_NEGATIVE = _rx(
 _DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
 CRASHED = _rx(rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b")
 """A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted")."""
+USERS_REPORT = _rx(
+    r"\b(?:users?|customers?|tenants?|people|teams)\b[^.;]{0,20}?\b(?:reports?|reported|reporting|saying|say|said|"
+    r"complain\w*|tell(?:ing|s)?|told)\b"
+)
+"""What users tell of their side ("user reports prod pods deleted together", "users in #ask saying their pods all got
+deleted"): a report of the impact, not a responder's act, whatever verb it holds."""
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
@@ -423,7 +429,11 @@ def classify(item: Item) -> Signals:
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
     s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
     # a quoted message in a person's line ("users see '… has been disabled'") is no act; a log's msg="…" is the event
-    s.mitigation = bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t))) and not CRASHED.search(t)
+    s.mitigation = (
+        bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t)))
+        and not CRASHED.search(t)
+        and not USERS_REPORT.search(t)
+    )
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
