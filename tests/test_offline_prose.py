@@ -866,3 +866,19 @@ def test_customer_communications_leave_out_the_responders_own_coordination() -> 
     assert _INTERNAL_COMMS.search("declaring an incident. I'll lead and scribe")
     assert _INTERNAL_COMMS.search("could be dockerhub itself, their status page has a minor incident")
     assert not _INTERNAL_COMMS.search("status page updated: investigating elevated errors")
+
+
+@pytest.mark.parametrize(
+    ("text", "noise"),
+    [
+        ("so we're down because the software raid is too polite to drop a dead disk. great", True),
+        ("nobody looked at it because it keeps clearing itself. lovely", True),
+        ('so the "careful gradual rollout" is gradually eating our queue. nice', True),
+        ("rollback done, error rate at baseline. great", False),
+        ("the deploy went great", False),
+    ],
+)
+def test_praise_closing_a_complaint_is_irony(text: str, noise: bool) -> None:
+    from pmstudio.offline.tone import chat_noise
+
+    assert chat_noise(text) is noise

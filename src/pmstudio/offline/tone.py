@@ -66,11 +66,31 @@ REPLY = re.compile(r"^\s*\^+(?:\s|$)")
 """A reply pointing at the message above ("^ that's not true"): about a message, not about the incident."""
 
 
+CLOSING_PRAISE = re.compile(
+    r"(?:^|[.!?,;]\s+)(?:nice|great|lovely|wonderful|fantastic|awesome|perfect|cool|amazing|beautiful|fun|super)[.!]*\s*$",
+    re.I,
+)
+COMPLAINT = re.compile(
+    r"\b(?:down|broke\w*|fail\w*|never|nobody|no one|nothing|not|\w+n['’]t|wrong|dead|stuck|slow\w*|worse|gone|lost|"
+    r"blind|eating|again)\b",
+    re.I,
+)
+"""A word of praise closing a complaint ("so we're down because the raid is too polite to drop a dead disk. great",
+"nobody looked at it because it keeps clearing itself. lovely"): irony. After good news ("error rate at baseline.
+great") it is praise."""
+
+
+def ironic(text: str) -> bool:
+    m = CLOSING_PRAISE.search(text)
+    return m is not None and bool(COMPLAINT.search(text[: m.start()]))
+
+
 def chat_noise(text: str) -> bool:
     """A chat question, sarcastic remark, blameful line or a reply to another message: never a claim."""
     return bool(
-        QUESTION.search(text) or SARCASM.search(text) or BLAME.search(text) or REPLY.search(text) or is_blameful(text)
-    )
+        QUESTION.search(text) or SARCASM.search(text) or ironic(text) or BLAME.search(text) or REPLY.search(text)
+        or is_blameful(text)
+    )  # fmt: skip
 
 
 _OTHERWISE = re.compile(r"[,;:]?\s+(?:otherwise|or else|else)\b", re.I)
