@@ -241,3 +241,16 @@ def test_a_line_opening_with_a_time_range_keeps_the_whole_window() -> None:
     assert _at(b, "notes.md", 2) == datetime(2018, 4, 6, 16, 4, tzinfo=UTC)
     assert texts[3] == "3:05pm - 3:40pm checkout errors"
     assert texts[4] == "to the standby region we go"
+
+
+@pytest.mark.parametrize(
+    ("heading", "day"),
+    [("# relay outage 2024-11-05 - scratch notes", 5), ("## Postmortem notes for Nov 5, 2024", 5), ("# Notes", 6)],
+)
+def test_a_heading_naming_one_day_dates_the_bare_times_below_it(heading: str, day: int) -> None:
+    """Notes whose only date is in their title ("# relay outage 2024-11-05 - scratch notes") are on that day, not on
+    the day of the bundle's latest cluster of dated lines (here the chat after midnight)."""
+    chat = Material(name="chat.txt", kind="chat", content="[2024-11-05 22:50] ana: relays down\n[2024-11-06 00:05] ana: all back\n")
+    notes = Material(name="notes.md", kind="notes", content=f"{heading}\nAll times UTC.\n- 11:00 degraded in some regions\n")
+    b, _ = bundle_from_materials([chat, notes], id="relay", timezone="UTC")
+    assert b.evidence_by_id()["notes.md:3"].at == datetime(2024, 11, day, 11, 0, tzinfo=UTC)

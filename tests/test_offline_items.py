@@ -490,3 +490,22 @@ def test_below_the_minimum_the_factors_no_item_addresses_get_one_first() -> None
     items = _actions(notes, factors)
     # CF1 and CF2 have their items: the slot below the minimum goes to CF3, which had none
     assert any(i["factor_ids"] == ["CF3"] for i in items), [(i["title"], i["factor_ids"]) for i in items]
+
+
+def test_a_file_named_for_status_and_notes_holds_status_posts_only_where_a_line_is_shaped_as_one() -> None:
+    items = build_items([
+        EvidenceLine(id="status-and-notes.md:4", at=None, actor=None, text="~11:00 degraded performance in some regions"),
+        EvidenceLine(id="status-and-notes.md:5", at=None, actor=None, text="Investigating - new connections fail"),
+        EvidenceLine(id="status-page.txt:1", at=None, actor=None, text="we are looking into slow connections"),
+    ])  # fmt: skip
+    assert [i.source for i in items] == ["notes", "status", "status"]
+
+
+@pytest.mark.parametrize("heading", ["## why", "## next", "Next:"])
+def test_a_one_word_markdown_section_heading_right_below_a_list_is_a_heading(heading: str) -> None:
+    items = build_items([
+        EvidenceLine(id="notes.md:1", at=None, actor=None, text="- disks are full on all three relays"),
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text=heading),
+        EvidenceLine(id="notes.md:3", at=None, actor=None, text="- cap log size and rotate logs aggressively"),
+    ])  # fmt: skip
+    assert items[1].is_heading and items[2].heading_tag in ("cause", "actions")

@@ -1214,3 +1214,53 @@ def test_what_users_report_is_no_mitigation_and_no_cause() -> None:
     root = draft_root_cause(a)
     assert all("chat.txt:1" not in f["evidence"] for f in root["contributing_factors"])
     assert "chat.txt:1" not in root["primary_root_cause"]["evidence"]
+
+
+def test_a_page_days_after_the_public_investigating_post_is_not_the_detection() -> None:
+    """A secondary alarm on day three ("[US] broker disk > 80%") did not detect an incident the status page announced
+    on day one: the responder's report of the symptom before the post did."""
+    a = analyse(lines(
+        ("persons-slow.log", 2, None, "ERROR person upsert took 2841 ms"),
+        ("chat.txt", 9, "lena", "US ingestion lag is climbing fast, recent events not showing"),
+        ("status-page.txt", 44, None, "Investigating: US Cloud events are being processed with a delay."),
+        ("pagerduty", 3 * 1440, None, "trigger_log_entry: [US] broker local disk usage > 80%"),
+        ("pagerduty", 3 * 1440 + 40, None, "resolve_log_entry: [US] broker local disk usage back under threshold"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(9)
+
+
+def test_a_page_before_any_public_post_stays_the_detection() -> None:
+    a = analyse(lines(
+        ("pagerduty", 3, None, "trigger_log_entry: Checkout 5xx above 5%"),
+        ("chat.txt", 1, "ines", "checkout errors for me"),  # minutes before the page: still the page's window rule
+        ("status-page.txt", 20, None, "Investigating: Checkout errors."),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(1)
+
+
+def test_a_dated_impact_window_gives_the_start_and_the_end_of_the_main_impact() -> None:
+    """"impact window: <day time> to <day time>" names the start and where the main impact ended; the backlog
+    processed later is the end of the remainder (datasets/README.md, "Milestone convention")."""
+    a = analyse(lines(
+        ("slow.log", 2, None, "ERROR person upsert took 2841 ms"),
+        ("chat.txt", 9, "lena", "ingestion lag is climbing, events missing from insights"),
+        ("status-page.txt", 20, None, "Investigating: events are being processed with a delay."),
+        ("notes.md", 2, None, "impact window: 2024-05-14 09:02 to 2024-05-15 09:00 degraded ingestion; backlog done later"),
+        ("chat.txt", 1440, "piotr", "ingestion is healthy on the new table. now we chew through the backlog"),
+        ("chat.txt", 1440 + 300, "lena", "backlog fully processed, all events are in"),
+        ("notes.md", 1440 + 302, None, "closing out, backlog processed"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(2)
+    assert at(a, "mitigated") == minute(1440)
+    assert at(a, "resolved") == minute(1440 + 300)
+
+
+def test_a_backlog_worked_off_after_the_public_resolved_post_is_not_the_end() -> None:
+    a = analyse(lines(
+        ("pagerduty", 3, None, "trigger_log_entry: card authorization success rate below 20%"),
+        ("chat.txt", 60, "kenji", "payment services restored, merchants can take card payments again"),
+        ("alerts.txt", 62, None, "RESOLVED PaymentsAuthSuccessRate"),
+        ("status-page.txt", 70, None, "Resolved - Payment services have been restored. Offline payments are being processed."),
+        ("chat.txt", 600, "rosa", "the offline mode backlog is fully processed"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(62)

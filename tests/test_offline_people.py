@@ -136,3 +136,26 @@ def test_every_role_a_name_is_told_by_is_a_speaker_the_action_items_strip() -> N
     assert roles == set(people.SPEAKER_ROLES)  # a new role constant joins the one list
     for role in people.SPEAKER_ROLES:
         assert actions._SPEAKER.sub("", f"{role.capitalize()}: add an alert on disk use") == "add an alert on disk use"
+
+
+def test_a_place_in_a_support_cases_customer_label_is_not_a_handle() -> None:
+    """"Customer (Canada)" labels where the case came from; "canada too" in the chat shows it is a word, not a
+    handle. "user (mira)" stays a person's handle."""
+    t = datetime(2026, 1, 12, 10, 5)
+    items = build_items([
+        EvidenceLine(id="support-cases.txt:1", at=t, actor=None, text='Case 2 - Customer (Canada): "Cannot reach our instance"'),
+        EvidenceLine(id="support-cases.txt:2", at=t, actor=None, text="Reply from user (mira): same for us"),
+        EvidenceLine(id="team-chat.txt:1", at=t, actor="hannah", text="canada too. UK and EU look fine"),
+    ])  # fmt: skip
+    people = find_people(items)
+    assert "canada" not in people.roles and people.roles.get("mira") == USER
+
+
+def test_a_person_in_a_telegram_or_discord_export_speaks_in_chat() -> None:
+    t = datetime(2025, 2, 10, 11, 45)
+    items = build_items([
+        EvidenceLine(id="telegram-support.txt:4", at=t, actor="satoshifan77", text="same problem here. is the bridge broken??"),
+        EvidenceLine(id="discord-ops.txt:1", at=t, actor="felix", text="relays restarted"),
+    ])  # fmt: skip
+    assert [i.source for i in items] == ["chat", "chat"]
+    assert "?" not in items[0].text  # a question in chat is never a claim

@@ -70,3 +70,32 @@ def test_mitigation_told_per_a_responder_keeps_only_what_reads_as_a_fact() -> No
         told
         == "The impact was mitigated at 2024-08-29 21:30 UTC; per a responder, the DNS change had been reverted"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Why the second router died was still unknown at the time.", False),
+        ("How the flag reached production remains unclear.", False),
+        ("why did the second router die", True),
+        ("Who approved this change", True),
+    ],
+)
+def test_a_sentence_whose_subject_is_an_open_question_asks_nothing(text: str, question: bool) -> None:
+    from pmstudio.offline.tone import QUESTION
+
+    assert bool(QUESTION.search(text)) is question
+
+
+@pytest.mark.parametrize(
+    ("text", "blameful"),
+    [
+        ("We thought router-ids had to be unique at the IXs. They did not, only inside our IGP.", False),
+        ("They did not.", False),
+        ("he didn't check the config before pushing", True),
+    ],
+)
+def test_an_elliptic_they_did_not_blames_nobody(text: str, blameful: bool) -> None:
+    from pmstudio.offline.phrasing import is_blameful
+
+    assert is_blameful(text) is blameful

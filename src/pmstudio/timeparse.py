@@ -378,6 +378,16 @@ def find_range(line: str) -> Range | None:
     return None
 
 
+def find_dated_range(line: str) -> Range | None:
+    """The first range of two fully dated times in ``line`` ("2025-11-11 16:02 to 2025-11-14 15:02")."""
+    stamps = [s for s in find_stamps(line) if s.full]
+    for first, last in zip(stamps, stamps[1:], strict=False):
+        gap = _RANGE_SEP.match(line, first.end)
+        if gap is not None and gap.end() == last.start and last.value >= first.value:
+            return Range(first, last)
+    return None
+
+
 def find_date_marker(line: str) -> Stamp | None:
     """A date without a time at the start of a line (``## 2019-03-01``, ``Jul 09, 2024 UTC - ...``,
     ``--- 1 March 2019 ---``)."""
@@ -405,6 +415,21 @@ def find_date_marker(line: str) -> Stamp | None:
 
 
 _NEXT_TO = re.compile(r"[\s,;(\[–—-]*(?:(?:on|from|at|since|starting|until|by)\s+)?[\s(\[]*", re.I)
+
+
+_WORD_EDGE = re.compile(r"[\w:/.-]")
+
+
+def find_dates(line: str) -> list[Stamp]:
+    """Every date with its year written anywhere in ``line`` without a time (``# relay outage 2024-11-05 - notes``)."""
+    out: list[Stamp] = []
+    for m in _DATE_ONLY.finditer(line):
+        if m.start() > 0 and _WORD_EDGE.match(line[m.start() - 1]):
+            continue
+        found = find_date_marker(" " * m.start() + line[m.start() :])
+        if found is not None:
+            out.append(found)
+    return out
 
 
 def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:

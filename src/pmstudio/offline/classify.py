@@ -163,9 +163,12 @@ RECOVERY_FULL = _rx(
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
-    r"\b(?:available|up|online|reachable|accessible) again\b|"
+    r"\b(?:available|up|online|reachable|accessible|healthy) again\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
 )
+BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely )?(?:processed|cleared|drained|caught up)\b")
+"""The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
+service was already declared resolved while it was still being worked off."""
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"

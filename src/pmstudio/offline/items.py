@@ -129,7 +129,8 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         return "chat", "", text
     if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")):
         return ("status" if _STATUS.match(text) else "ticket"), "", text
-    if "status" in name:
+    if "status" in name and ("note" not in name or _STATUS.match(text)):
+        # "status-and-notes.md" mixes the two: only a line shaped as a status post is one
         return "status", "", text
     if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify")) or _PUBLIC_BOARD.search(name):
         return "status", "", text
@@ -146,7 +147,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     return "chat", "", text
 
 
-_CHAT_NAME = re.compile(r"chat|slack|irc")
+_CHAT_NAME = re.compile(r"chat|slack|irc|telegram|discord|mattermost|zulip|gitter|whatsapp")
 _PUBLIC_BOARD = re.compile(r"(?:status|health)[-_ ]?dashboard|dashboard[-_ ]?posts?")
 """A material named after a public status board (AWS's Service Health Dashboard, Google's Status Dashboard)."""
 _PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "escalate", "notify", "reach_trigger"}
@@ -170,7 +171,7 @@ _SECTION_TITLE = re.compile(
     r"what(?:['’]s| is) next|"
     r"lessons(?: learn(?:ed|t))?|what went (?:well|wrong|badly|poorly)|timeline|root causes?|causes?|"
     r"contributing factors?|impact|summary|what happened|detection|resolution|recovery|"
-    r"how (?:we|it) (?:fixed|recovered)(?: it)?)"
+    r"how (?:we|it) (?:fixed|recovered)(?: it)?|why|next)"
     r"(?:\s*\([^)]{1,30}\))?$",
     re.I,
 )

@@ -53,6 +53,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from pmstudio.lints.quantities import find_durations, find_times
 from pmstudio.offline.classify import (
+    BACKLOG_DONE,
     COMPLETION,
     EXPOSURE,
     FAIL_STRONG,
@@ -63,7 +64,7 @@ from pmstudio.offline.classify import (
     Signals,
 )
 from pmstudio.offline.items import CAUSE_LABEL, Item
-from pmstudio.timeparse import RANGE_GAP, Stamp, find_range, find_stamp, wall_to_utc
+from pmstudio.timeparse import RANGE_GAP, Stamp, find_dated_range, find_range, find_stamp, wall_to_utc
 
 HUMAN_LAG = timedelta(minutes=60)
 FAILURE_WINDOW = timedelta(hours=24)
@@ -142,13 +143,50 @@ def _noticed_before(timed: Timed, page: Item | None) -> tuple[Item | None, Item 
     return (first, page) if first is not None else (page, None)
 
 
+ANNOUNCED_REACH = timedelta(hours=2)
+"""How long before a public "Investigating" post a responder's own report of the symptom counts as its detection."""
+
+
+def _problem_posts(timed: Timed) -> list[tuple[Item, Signals]]:
+    """Public posts about the problem ("Investigating: events are delayed"), not about its end."""
+    return [
+        p for p in timed
+        if p[0].source == "status" and p[1].comm and not p[0].date_only
+        and not (p[1].recovery_full or p[1].resolved or p[1].hypothesis)
+    ]  # fmt: skip
+
+
+def _announced_before(timed: Timed, page: Item) -> Item | None:
+    """A public post about the problem well before the first page ("Nov 11 16:44 - Investigating: events are delayed"
+    three days before "[US] MSK broker disk > 80%" pages): the incident was known before that page, which is a later,
+    secondary alarm. The detection is then the first responder's report of the symptom in the hours before the post,
+    else the post itself."""
+    assert page.at is not None
+    post = _earliest([p for p in _problem_posts(timed) if _at(p) < page.at - NOTICE_WINDOW])
+    if post is None or post.at is None:
+        return None
+    seen = [
+        p for p in timed
+        if timedelta(0) <= post.at - _at(p) <= ANNOUNCED_REACH and p[0].source in ("chat", "ticket")
+        and (p[1].failure or p[1].failure_weak or p[1].symptom_report)
+        and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].mitigation or p[1].summary)
+    ]  # fmt: skip
+    return _earliest(seen) or post
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
-        return _noticed_before(timed, _earliest(pages))
+        page = _earliest(pages)
+        if page is not None and page.at is not None and (announced := _announced_before(timed, page)) is not None:
+            return announced, None
+        return _noticed_before(timed, page)
     alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
     if alerts:
-        return _noticed_before(timed, _earliest(alerts))
+        alert = _earliest(alerts)
+        if alert is not None and alert.at is not None and (announced := _announced_before(timed, alert)) is not None:
+            return announced, None
+        return _noticed_before(timed, alert)
     reports = [
         p
         for p in timed
@@ -176,7 +214,12 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         p for p in timed
         if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm and not UNNOTICED.search(p[0].body)
     ]  # fmt: skip
-    return _earliest(human + noted), None
+    found = _earliest(human + noted)
+    if found is None:
+        # nothing else tells it: the first public post about the problem (datasets/README.md, "Milestone convention":
+        # "the first status post counts only when nothing earlier is dated")
+        found = _earliest(_problem_posts(timed))
+    return found, None
 
 
 _WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window|exposure|unnoticed|undetected)\b", re.I)
@@ -217,6 +260,11 @@ def stated_start(item: Item) -> datetime | None:
     window still to come is a plan: None."""
     if item.at is None or item.date_only:
         return None
+    dated = find_dated_range(item.body)
+    if dated is not None and _impact_window(item, dated.first.start):
+        # "impact window: 2025-11-11 16:02 to 2025-11-14 15:02": each side says its day
+        start = dated.first.value.replace(tzinfo=dated.first.zone or _line_zone(item)).astimezone(UTC)
+        return start if start <= item.at else None
     window = find_range(item.body)
     if window is None or not _impact_window(item, window.first.start):
         return None
@@ -810,6 +858,15 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     whole = [
         p for p in talk if FULLY_MITIGATED.search(p[0].body) and p[1].mit_done and not (p[1].mit_progress or p[1].hypothesis)
     ]  # fmt: skip
+    # "backlog fully processed": where the impact was the delay, the end, unless a public "Resolved" came before it
+    # (the backlog then was a remainder worked off after the service was back)
+    told_done = [p for p in talk if BACKLOG_DONE.search(p[0].body) and not p[1].mit_negative]
+    last_done = _latest(told_done)  # the first of its last telling ("backlog fully processed", then "closing out")
+    drained = _earliest([p for p in told_done if last_done and last_done.at and last_done.at - _at(p) <= SETTLE_WINDOW])
+    if drained is not None and drained.at is not None and (recovered is None or recovered.at is None or drained.at > recovered.at):
+        done = drained.at
+        if not any(p[0].source == "status" and p[1].resolved and _at(p) < done - SETTLE_WINDOW for p in timed):
+            return drained
     if recovered is not None and recovered.at is not None:
         # "incident mitigated, all pops healthy": a recovery its own responders call a mitigation is not the end
         called = [p for p in talk if abs(_at(p) - recovered.at) <= timedelta(minutes=1) and MITIGATED.search(p[0].body)]
@@ -936,15 +993,38 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
                 at -= timedelta(days=1)  # told after midnight of the day it names
             if after is not None and at < _minute(after):
                 continue
-            lo, hi = bisect_left(times, at), bisect_left(times, at + timedelta(minutes=1))
-            there = [p for p in timed[lo:hi] if not p[0].date_only and not p[1].hypothesis]
-            told_of = [
-                p for p in there
-                if p[1].recovery_full or p[1].recovery_weak or p[1].resolved or p[1].mit_done or _recovered(p)
-            ]  # fmt: skip
-            pick = _earliest(told_of) or _earliest(there)
+            pick = _line_at(timed, times, at)
             if pick is not None:
                 return pick
+    return None
+
+
+def _line_at(timed: Timed, times: list[datetime], at: datetime) -> Item | None:
+    """The line dated at the minute `at` that tells a recovery or an act, else the first line at that minute."""
+    lo, hi = bisect_left(times, at), bisect_left(times, at + timedelta(minutes=1))
+    there = [p for p in timed[lo:hi] if not p[0].date_only and not p[1].hypothesis]
+    told_of = [
+        p for p in there if p[1].recovery_full or p[1].recovery_weak or p[1].resolved or p[1].mit_done or _recovered(p)
+    ]  # fmt: skip
+    return _earliest(told_of) or _earliest(there)
+
+
+def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Item | None:
+    """The line dated at the end of a dated impact window a responder states ("impact window: 2025-11-11 16:02 to
+    2025-11-14 15:02 degraded ingestion"), when one is dated there."""
+    times = [_at(p) for p in timed]
+    for item, sig in told:
+        if item.at is None or item.date_only or sig.hypothesis or sig.followup:
+            continue
+        dated = find_dated_range(item.body)
+        if dated is None or not _impact_window(item, dated.first.start):
+            continue
+        end = dated.last.value.replace(tzinfo=dated.last.zone or _line_zone(item)).astimezone(UTC)
+        if after is not None and end < _minute(after):
+            continue
+        pick = _line_at(timed, times, end)
+        if pick is not None:
+            return pick
     return None
 
 
@@ -971,4 +1051,12 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
         timed, after.at if after else None
     )
+    # the end of the impact window the responders state: the main impact over, before a remainder that ended later
+    # (datasets/README.md, "Milestone convention": "the main impact ended and a remainder lasted longer")
+    window_end = _stated_window_end(timed, told, floor.at if floor else None)
+    if window_end is not None and window_end.at is not None:
+        if m.resolved is not None and m.resolved.at is not None and _minute(window_end.at) < _minute(m.resolved.at):
+            m.mitigated = window_end
+        elif m.resolved is None:
+            m.resolved = window_end
     return m

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from pmstudio.offline.items import Item
 from pmstudio.parsers.speakers import IRC_SPEAKER, NAMED_SPEAKER, USER_HANDLE, WIKI_SIGNATURE
@@ -169,6 +170,12 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
     never shows the name."""
     people = People()
     staff: set[str] = {a.strip().lower() for a in unheard if a.strip() and not is_bot(a.strip())}
+
+    @cache
+    def lower_words() -> frozenset[str]:
+        """Words the materials write in lower case somewhere (a name written so is a word, not a handle)."""
+        return frozenset(w for it in items for w in re.findall(r"\b[a-z]{3,21}\b", it.text))
+
     community: set[str] = set()
     for it in items:
         actor = (it.actor or "").strip()
@@ -205,6 +212,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             for m in _RESEARCH.finditer(it.body):
                 people.add(m.group("n"), REPORTER)
             for m in USER_HANDLE.finditer(it.body):
+                if m.group("n")[:1].isupper() and m.group("n").lower() in lower_words():
+                    continue  # "Customer (Canada)": a place ("canada too" in the chat), not a handle
                 people.add(m.group("n"), USER, handle=True)
         if it.actor is None and it.source != "alert":
             m = IRC_SPEAKER.match(it.body)

@@ -49,7 +49,7 @@ def _lexicon_blame() -> re.Pattern[str]:
 _ACTOR_CAUSE = re.compile(
     r"\b(?:a responder|the on-call engineer|the incident commander|an engineer|a user|a customer|the reporter|"
     r"\bi\b|\bhe\b|\bshe\b|\bthey\b|\byou\b|someone|somebody)(?:['’]s)?\s+(?:[^\s,;.!?]+\s+){0,8}?"
-    r"(?:broke|caused|triggered|forgot|missed|ignored|neglected|didn['’]t|did not|failed|messed|screwed)\b",
+    r"(?:broke|caused|triggered|forgot|missed|ignored|neglected|(?:didn['’]t|did not)(?=\s+[a-z])|failed|messed|screwed)\b",
     re.I,
 )
 _MINIMISE = re.compile(
@@ -438,8 +438,8 @@ the sentence showed, so it follows it after a colon (its own words keep their ca
 _ABBREV_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|cf|incl)\.|\b[a-z]\.)$", re.I)
 _CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]|[a-z][a-z-]*\d")
 """A first word written as code or a name ("docs.rs", "iOS", "api-1", "v7418"): never capitalised."""
-_SYSLOG_HEAD = re.compile(r"^[a-z][\w.-]*\s+[\w./-]+\[\d+\]:")
-"""A syslog line's host and process ("db-primary postgres[2211]:"): the host name keeps its case."""
+_SYSLOG_HEAD = re.compile(r"^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):")
+"""A syslog line's host and process ("db-primary postgres[2211]:", "relay-ap kernel:"): the host name keeps its case."""
 
 
 def code_start(text: str) -> bool:

@@ -305,6 +305,10 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
             f"The impact lasted {spoken_duration(minutes)}, from {start:%Y-%m-%d %H:%M} to {end.strftime(fmt_end)} UTC."
         )
         ids += bounds[0] + bounds[1]
+    elif start and (began_ids := _ids_at(timeline, start, timed=True)):
+        # no cited end: the start alone is still a fact the summary can tell
+        parts.append(f"The impact began at {start:%Y-%m-%d %H:%M} UTC.")
+        ids += began_ids
     elif not timeline.get("entries"):
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))

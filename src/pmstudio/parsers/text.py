@@ -18,7 +18,7 @@ from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
 from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, SPEAKER
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_stamp
+from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_dates, find_stamp
 
 _NAME_FIRST = re.compile(
     rf"^\s*(?:<?(?P<name>{CHAT_NAME})>?\s*[\[(](?=\d)|(?P<slack>[@\w][\w.'’@-]*|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{1,3}})\s+(?=\d))"
@@ -290,6 +290,11 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 continue
             stamp = find_stamp(line, anywhere="any")
         if stamp is None:
+            if heading and not any(e.timed for e in entries):
+                # "# relay outage 2024-11-05 - scratch notes": a heading naming one day, before any time, dates them
+                days = {d.value.date() for d in find_dates(line)}
+                if len(days) == 1:
+                    clock.mark_date(find_dates(line)[0])
             entries.append(_Entry("heading" if heading else "item", number, text=clean_text(line)))
             continue
         if not stamp.has_date:
