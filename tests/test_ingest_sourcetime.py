@@ -254,3 +254,18 @@ def test_a_heading_naming_one_day_dates_the_bare_times_below_it(heading: str, da
     notes = Material(name="notes.md", kind="notes", content=f"{heading}\nAll times UTC.\n- 11:00 degraded in some regions\n")
     b, _ = bundle_from_materials([chat, notes], id="relay", timezone="UTC")
     assert b.evidence_by_id()["notes.md:3"].at == datetime(2024, 11, day, 11, 0, tzinfo=UTC)
+
+
+def test_an_issue_trackers_byline_times_the_comment_below_it() -> None:
+    """"Opened by marek, <time>" heads the text under it: that text is not stamped by the next comment's byline."""
+    ticket = Material(name="github-issue.txt", kind="ticket", content=(
+        'Issue: e2e presubmits all failing\n'
+        "Opened by marek, 2019-03-26T09:50:00Z\n"
+        "  Every run since last night fails during setup. Is boskos down?\n"
+        "Comment by marek, 2019-03-26T11:02:00Z\n"
+        "  still failing, merge queue is blocked\n"
+    ))  # fmt: skip
+    b, _ = bundle_from_materials([ticket], id="t", timezone="UTC")
+    by_id = b.evidence_by_id()
+    assert by_id["github-issue.txt:3"].at == datetime(2019, 3, 26, 9, 50, tzinfo=UTC)
+    assert by_id["github-issue.txt:5"].at == datetime(2019, 3, 26, 11, 2, tzinfo=UTC)

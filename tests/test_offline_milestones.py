@@ -1264,3 +1264,24 @@ def test_a_backlog_worked_off_after_the_public_resolved_post_is_not_the_end() ->
         ("chat.txt", 600, "rosa", "the offline mode backlog is fully processed"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(62)
+
+
+def test_a_notes_line_labelled_outage_end_is_the_resolution() -> None:
+    a = analyse(lines(
+        ("pagerduty", 3, None, "trigger_log_entry: e2e jobs failing to acquire projects"),
+        ("chat.txt", 70, "maria", "fixed boskos is deployed and running"),
+        ("notes.md", 70, None, "fixed boskos deployed. jobs failing until ~08:12. OUTAGE END"),
+        ("chat.txt", 127, "maria", "audit log also shows last week's update did nothing. mystery solved"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(70)
+    assert at(a, "resolved") == minute(70)  # not the 10:07 "mystery solved", which ends no impact
+
+
+def test_a_redeploy_still_running_is_no_mitigation_and_the_stated_restore_time_is() -> None:
+    a = analyse(lines(
+        ("support-cases.txt", 2, None, 'Case 1 - Customer (US): "the web UI gives a 503"'),
+        ("team-chat.txt", 31, "owen", "US secret deleted, helm redeploy running"),
+        ("team-chat.txt", 40, "owen", "targets healthy in both regions, web UI loads, test scan started fine"),
+        ("support-cases.txt", 46, None, "Update to both - Service restored at 09:40 UTC. Cause was an expired certificate."),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(40)  # not the 09:31 "redeploy running"

@@ -99,3 +99,12 @@ def test_an_elliptic_they_did_not_blames_nobody(text: str, blameful: bool) -> No
     from pmstudio.offline.phrasing import is_blameful
 
     assert is_blameful(text) is blameful
+
+
+def test_a_question_after_a_dash_is_dropped_and_the_report_before_it_kept() -> None:
+    from pmstudio.offline.tone import without_questions
+
+    assert without_questions('all my e2e jobs fail with "failed to acquire project" - is something down?') == (
+        'all my e2e jobs fail with "failed to acquire project"'
+    )
+    assert without_questions("rollback - done") == "rollback - done"

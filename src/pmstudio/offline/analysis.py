@@ -18,7 +18,7 @@ from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items
 from pmstudio.offline.milestones import Milestones, find_milestones
-from pmstudio.offline.people import People, find_people, is_bot
+from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot
 from pmstudio.offline.phrasing import (
     blameless,
     drop_vocative,
@@ -134,8 +134,8 @@ class Analysis:
             return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)
         elif src == "notes":
             return note_entry(shorten(base, ENTRY_LIMIT))
-        else:
-            return sentence(shorten(base, ENTRY_LIMIT), capitalise=False)
+        else:  # a machine line keeps its case, unless a name in it was told by role ("a responder synchronized ...")
+            return sentence(shorten(base, ENTRY_LIMIT), capitalise=base.startswith(ROLE_WORDS))
         return sentence(shorten(text, ENTRY_LIMIT))
 
 

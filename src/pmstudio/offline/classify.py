@@ -129,7 +129,8 @@ MIT_DONE = _rx(
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
-    r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to)\b|\?\s*$"
+    r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to|"
+    r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running)\b|\?\s*$"
 )
 MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
@@ -164,6 +165,7 @@ RECOVERY_FULL = _rx(
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
     r"\b(?:available|up|online|reachable|accessible|healthy) again\b|"
+    r"\b(?:targets?|hosts?|backends?|instances?|nodes?) (?:are |now |all )?healthy in (?:all|both|every)\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
 )
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely )?(?:processed|cleared|drained|caught up)\b")
@@ -201,7 +203,7 @@ COMPLETION = _rx(
 )
 RESOLVED = _rx(
     r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
-    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|solved|calling it|"
+    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|calling it|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
     r"closed by)\b"
 )

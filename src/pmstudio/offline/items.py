@@ -241,7 +241,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             else:
                 injection[material] = line
             continue
-        if source == "chat" or spoken(e.text, thread=source == "ticket"):
+        if source in ("chat", "ticket") or spoken(e.text, thread=False):
             # what a person said (a chat message, a speaker's line in a ticket or mailing-list thread or an IRC log,
             # a signed help-desk post) is told only through its statements: its questions and sarcasm are never
             # claims (a speaker's prefix stays: `people` reads the speaker from it)

@@ -956,7 +956,8 @@ def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
 
 
 STATED_REPAIR = re.compile(
-    r"\b(?<!fully )(?<!completely )(?:repaired|mitigated)(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
+    r"\b(?<!fully )(?<!completely )(?:repaired|mitigated|(?:service|services|access) (?:was |were )?restored)(?: at)?\s*:?\s*"
+    r"(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
     re.I,
 )
 """The responders' own record of when it was repaired ("First detected 16:03. Declared 16:05. Repaired 16:30.",
@@ -968,6 +969,8 @@ STATED_END = re.compile(
 )
 """The responders' own record of when the impact ended ("customer impact ends 20:43", "Everything fully mitigated
 12:43")."""
+LABELLED_END = re.compile(r"\b(?:outage|impact|incident|disruption|downtime)\s+(?:end|ends|ended|over)\W*$", re.I)
+"""A responder's note that labels its own moment as the end ("08:10 fixed boskos deployed ... OUTAGE END")."""
 _ENDED_WORDS = re.compile(r"\b(?:ended|ends|over|fully mitigated|completely mitigated)\b", re.I)
 
 
@@ -1051,6 +1054,13 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
         timed, after.at if after else None
     )
+    # a note that labels its own moment the end ("... OUTAGE END") is the responders' record of it
+    labelled = [
+        p for p in told
+        if p[0].at is not None and not p[0].date_only and p[0].source in ("notes", "ticket") and not p[1].hypothesis
+        and LABELLED_END.search(p[0].body) and (after is None or after.at is None or _at(p) >= _minute(after.at))
+    ]  # fmt: skip
+    m.resolved = _latest(labelled) or m.resolved
     # the end of the impact window the responders state: the main impact over, before a remainder that ended later
     # (datasets/README.md, "Milestone convention": "the main impact ended and a remainder lasted longer")
     window_end = _stated_window_end(timed, told, floor.at if floor else None)

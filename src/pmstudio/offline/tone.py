@@ -26,7 +26,9 @@ _UNKNOWN = r"(?:is|was|remains|remained)\s+(?:still\s+)?(?:unknown|unclear|not (
 QUESTION = re.compile(rf"^\s*(?!(?:why|how|what|who)\b[^.?!]{{3,80}}\b{_UNKNOWN}){_ASKING}", re.I)
 """A sentence that opens as a question, with or without its question mark ("who runs a single server in 2023"); not
 one whose subject is a question it says is open ("Why the second router died was still unknown")."""
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\s+[-–—]\s+(?=[^.!?\-–—]*\?+\s*$)")
+"""Where a message's sentences part: after a full stop, or at a dash before a closing question ("all my jobs fail
+with a timeout - is something down?")."""
 _MAY_ASK = re.compile(rf"[?.!;](?:(?<=\?)|\s\s|[^\S ]| {_ASKING})", re.I)
 """What can make `without_questions` drop or respace anything after a message's first sentence start: a question
 mark, a sentence break other than one space (the kept sentences are joined by one) or a sentence after a break

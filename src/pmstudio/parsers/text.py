@@ -364,10 +364,35 @@ def _keep_unused(entries: list[_Entry], used: set[int]) -> None:
             e.kind = "item"  # a time nobody took: keep the line itself as the timed item
 
 
+_BYLINE = re.compile(
+    r"^\W*(?:opened|comment(?:ed)?|repl(?:y|ied)|reopened|closed|edited|answered|filed)\s+(?:by|from)\s+@?[\w.-]+"
+    r"(?:\s+\([^)]{1,40}\))?[\s,:;(\-–—]*(?:on|at)?\s*\W*$",
+    re.I,
+)
+"""A byline with a time and nothing else ("Opened by marek, 2019-03-26T09:50:00Z", "Comment by maria, ..."): the
+header of the text below it, as an issue tracker prints it."""
+
+
+def _assign_bylines(entries: list[_Entry]) -> None:
+    """Give a byline's time to the untimed lines below it, up to the next timed line or heading (the text of that
+    comment), so a footer rule never stamps them with the next comment's time."""
+    current: _Entry | None = None
+    for e in entries:
+        if e.kind == "item" and e.timed:
+            rest = e.text.replace(e.written or "", " ") if e.written else e.text
+            current = e if _BYLINE.match(rest) else None
+        elif e.kind == "heading" or e.kind == "marker":
+            current = None
+        elif e.kind == "item" and current is not None:
+            e.at, e.written, e.timed = current.at, current.written, True
+
+
 def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
     """Notes and tickets: one item per content line, timed when the line (or its time-only header or
-    footer line) carries a time; a date-only line start (``2024-02-28: ...``) dates it at midnight."""
+    footer line, or an issue tracker's byline above it) carries a time; a date-only line start (``2024-02-28: ...``)
+    dates it at midnight."""
     entries = _collect(material, clock)
+    _assign_bylines(entries)
     _assign_markers(entries, footer_default=material.kind == "ticket")
     return [
         _evidence(material, e.line, e.at, None, e.text, written=e.written, date_only=e.date_only)
