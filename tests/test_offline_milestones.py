@@ -1285,3 +1285,18 @@ def test_a_redeploy_still_running_is_no_mitigation_and_the_stated_restore_time_i
         ("support-cases.txt", 46, None, "Update to both - Service restored at 09:40 UTC. Cause was an expired certificate."),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(40)  # not the 09:31 "redeploy running"
+
+
+def test_a_configuration_restored_from_backup_is_the_act_not_the_recovery() -> None:
+    """"configuration restored from backup" puts a thing back; the service came back when the sessions did."""
+    a = analyse(lines(
+        ("edge-syslog.log", 0, None, "edge1 route: BGP session AMSIX-RS1 Established -> Idle (hold timer expired)"),
+        ("noc-chat.txt", 1, "rui", "AMSIX and HGC sessions all down. we're dark"),
+        ("edge-syslog.log", 52, None, "edge1 system: configuration restored from backup by admin (console)"),
+        ("noc-chat.txt", 65, "rui", "edge 1 restored but bgp still not up with edge 2 half-configured, doing edge 2 too"),
+        ("edge-syslog.log", 65, None, "edge2 system: configuration restored from backup by admin (console)"),
+        ("noc-chat.txt", 90, "rui", "AMSIX and HGC all established, validators syncing and voting again"),
+        ("draft-notes.md", 90, None, "everything restored by rolling back to backup configs, done onsite"),
+        ("validator-monitor.txt", 91, None, "RESOLVED rotko-kusama-validator peers 41"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(90)  # not the 09:52 configuration restore

@@ -189,6 +189,13 @@ NO_RECOVERY = _rx(
 )
 """A recovery word that is negated or only possible ("backups cannot be created or restored", "data could not be
 recovered", "the service must be restored"): no recovery happened. Cut out before the recovery words are read."""
+RESTORED_THING = _rx(
+    r"\b(?:config\w*|settings?|files?|backups?|snapshots?|secrets?|keys?|certs?|certificates?|tables?|records?)\s+"
+    r"(?:(?:was|were|is|are|got|been|has been|have been)\s+)?restored\b|\brestor\w*\s+(?:\w+\s+){0,3}?from\s+(?:the\s+|a\s+)?"
+    r"(?:backups?|snapshots?)\b"
+)
+"""A thing put back ("configuration restored from backup", "DNS records restored"): an act of mitigation, not the
+service's recovery. Cut out before the recovery words are read."""
 BACK_UP = _rx(
     r"\b(?:instances?|nodes?|hosts?|servers?|services?|sites?|systems?|machines?|customers?|users?|clusters?)\s+"
     r"(?:(?:is|are|was|were|now|all|fully|mostly)\s+)*(?:up|back)\b(?!\s+(?:by|\d))"
@@ -443,6 +450,7 @@ def classify(item: Item) -> Signals:
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
+    said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
     s.recovery_full = _count(RECOVERY_FULL, said)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     s.recovery_weak = bool(RECOVERY_WEAK.search(said))
