@@ -12,6 +12,8 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.ingest import bundle_from_materials
 from pmstudio.offline.analysis import Analysis, analyse
 from pmstudio.offline.causes import draft_root_cause
+from pmstudio.offline.classify import classify
+from pmstudio.offline.items import build_items
 from pmstudio.offline.timeline import draft_timeline, iso
 from pmstudio.schema import NOT_STATED, Material
 from pmstudio.testing.factories import Row, evidence_lines
@@ -1300,3 +1302,18 @@ def test_a_configuration_restored_from_backup_is_the_act_not_the_recovery() -> N
         ("validator-monitor.txt", 91, None, "RESOLVED rotko-kusama-validator peers 41"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(90)  # not the 09:52 configuration restore
+
+
+@pytest.mark.parametrize(
+    ("text", "failure"),
+    [
+        ("hi, I burned tokens yesterday, the op is confirmed but no BTC ever arrived", True),
+        ("the payout never arrived in my wallet", True),
+        ("the refund hasn't arrived yet", True),
+        ("not broken for everyone, other burns are going through", False),
+        ("the API isn't down, only the dashboard is slow", False),
+    ],
+)
+def test_a_payment_that_never_arrived_fails_and_a_denied_failure_does_not(text: str, failure: bool) -> None:
+    (item,) = build_items([EvidenceLine(id="support-chat.txt:1", at=T0, actor="user_kw", text=text)])
+    assert classify(item).failure is failure

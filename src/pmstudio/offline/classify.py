@@ -53,7 +53,9 @@ FAIL_STRONG = _rx(
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"expired|expiry|leak(?:ed|s)?|exposed|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
     r"stopped (?:working|resolving|responding)|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
-    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup|flat-?lin(?:ed|ing|es))\b"
+    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
+    r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
+    r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up))\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
@@ -76,6 +78,8 @@ STEADY = _rx(
     r"(?:[\w-]+ ){0,3}?(?:error|failure|timeout|5xx)(?:s| rates?)?\b"
 )
 """A failure metric that did not move ("graphs flat, no change in KV error rate so far"): a watch, not a failure."""
+NOT_FAILING = _rx(r"\b(?:not|never|(?:is|are|was|were)n['’]t)\s+(?:broken|down|failing|erroring|crashing)\b")
+"""A failure word denied ("not broken for everyone", "the API isn't down"): no failure told."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
@@ -427,6 +431,7 @@ def classify(item: Item) -> Signals:
     s = Signals(phase=None, score=0.0)
     s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
     told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
+    told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     s.failure = bool(FAIL_STRONG.search(told)) and not zero
