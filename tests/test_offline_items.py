@@ -509,3 +509,23 @@ def test_a_one_word_markdown_section_heading_right_below_a_list_is_a_heading(hea
         EvidenceLine(id="notes.md:3", at=None, actor=None, text="- cap log size and rotate logs aggressively"),
     ])  # fmt: skip
     assert items[1].is_heading and items[2].heading_tag in ("cause", "actions")
+
+
+def test_a_safeguard_is_named_by_the_sentence_that_finishes_the_thought() -> None:
+    from pmstudio.offline.actions import _gist
+
+    assert _gist("We got zero alerts because... The relay alerts were switched off.") == "The relay alerts were switched off"
+    assert _gist("Logs had no size limit or rotation.") == "Logs had no size limit or rotation"
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("found two tokio task/thread leaks, fixed in PRs 2915 and 2924", "found two tokio task/thread leaks, fixed in PRs 2915 and 2924"),
+        ("the node leaks memory under load", "the node leaked memory under load"),
+    ],
+)
+def test_a_clause_opening_with_a_past_verb_keeps_its_nouns(text: str, told: str) -> None:
+    from pmstudio.offline.phrasing import past_tense
+
+    assert past_tense(text) == told

@@ -811,9 +811,15 @@ def remedy(description: str) -> str:
     return ""
 
 
+_HANGING = re.compile(r"(?:\b(?:because|so|and|but|or|since|as|while|when|that)|\.\.\.|…)\W*$", re.I)
+"""A sentence that breaks off before its point ("We got zero alerts because...")."""
+
+
 def _gist(description: str, limit: int = 16) -> str:
     """The factor's first sentence, cut at a clause boundary when it is long (never mid-phrase at a word count)."""
-    first = (split_sentences(description) or [description])[0].strip().rstrip(".")
+    sentences = [x.strip() for x in split_sentences(description) if x.strip()] or [description]
+    # a sentence left hanging ("We got zero alerts because...") says nothing alone: the one that finishes it does
+    first = next((x for x in sentences if not _HANGING.search(x)), sentences[0]).rstrip(".")
     words = first.split()
     if len(words) <= limit:
         return first

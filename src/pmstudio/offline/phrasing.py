@@ -360,8 +360,8 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         if n and low in _PREPOSITION:
             return None
         if n == 0 or not low.isalpha() or words[n - 1][-1:] in ",;:":
-            if low in _FINITE_WORDS:
-                return None
+            if low in _FINITE_WORDS or (n == 0 and low in _PAST_ONLY):
+                return None  # "found two task leaks": a clause that opens with its verb in the past is told
             continue
         prev, nxt = cores[n - 1], cores[n + 1] if n + 1 < len(cores) else ""
         tail = words[n][len(words[n].rstrip(".,;:!?)")) :]
