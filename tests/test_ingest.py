@@ -188,7 +188,8 @@ def test_notes() -> None:
     )
     items = by_line(parsed("notes", content, name="notes.md"))
     assert set(items) == {1, 3, 4, 5, 7, 9, 11, 12, 13}
-    assert items[1].text == "Incident notes" and items[1].at is None
+    assert items[1].text == "# Incident notes"  # a Markdown heading keeps its mark
+    assert items[1].at is None and items[11].text == "## Lessons"
     assert items[3].text == "paged on-call" and items[3].at == utc(2019, 3, 1, 14, 2)
     assert items[4].text == "at 14:20 we rolled back (Sam's idea)" and items[4].at == utc(2019, 3, 1, 14, 20)
     assert items[5].at is None

@@ -529,3 +529,23 @@ def test_a_clause_opening_with_a_past_verb_keeps_its_nouns(text: str, told: str)
     from pmstudio.offline.phrasing import past_tense
 
     assert past_tense(text) == told
+
+
+def test_a_markdown_heading_right_below_a_list_is_a_section_and_the_title_is_not() -> None:
+    from pmstudio.ingest import bundle_from_materials
+
+    notes = Material(name="notes.md", kind="notes", content=(
+        "# relay outage - notes for the summary\n"
+        "## why\n"
+        "- relay memory grows with connections and never comes back down\n"
+        "## done on the night\n"
+        "- cleared logs, lowered verbosity, restarted relays\n"
+        "## next\n"
+        "- cap log size and rotate logs aggressively\n"
+    ))  # fmt: skip
+    bundle, _ = bundle_from_materials([notes], id="n", timezone="UTC")
+    items = {i.text: i for i in build_items(parse_prompt(render_evidence(bundle)).evidence)}
+    assert items["relay outage - notes for the summary"].is_title
+    assert items["done on the night"].is_heading and items["next"].is_heading
+    assert items["cleared logs, lowered verbosity, restarted relays"].heading_tag != "cause"
+    assert items["cap log size and rotate logs aggressively"].heading_tag == "actions"

@@ -153,6 +153,10 @@ _PUBLIC_BOARD = re.compile(r"(?:status|health)[-_ ]?dashboard|dashboard[-_ ]?pos
 _PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "escalate", "notify", "reach_trigger"}
 
 
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
+"""The mark of a Markdown heading, which the notes parser keeps on the evidence text ("## why")."""
+
+
 def _heading_tag(text: str) -> HeadingTag:
     for tag, pattern in _HEADING_TAGS:
         if pattern.search(text):
@@ -232,6 +236,9 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     injection: dict[str, int] = {}  # material -> line of an injected sentence that has not ended yet
     for e in evidence:
         material, line = _material_of(e.id)
+        marked = _MD_HEADING.match(e.text)
+        if marked is not None:  # "## done on the night": a Markdown heading, read without its mark
+            e = e.model_copy(update={"text": e.text[marked.end() :]})
         source, sub, body = _source(material, e)
         if injected(e.text) or _continues(injection.get(material), line, e.text):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
@@ -278,7 +285,9 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         # a heading stands after a blank line (or first); a short line right below another is a list item
         after_gap = line - last_line.get(material, -1) > 1 or material not in last_line
         last_line[material] = line
-        if _looks_like_heading(item, after_gap=after_gap):
+        if (marked is not None and not item.is_title and item.at is None and len(item.text.split()) <= 8) or _looks_like_heading(
+            item, after_gap=after_gap
+        ):
             item.is_heading = True
             tag: HeadingTag | None = _heading_tag(item.text)
             if tag == "other" and current is None and line <= 1:

@@ -295,7 +295,10 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 days = {d.value.date() for d in find_dates(line)}
                 if len(days) == 1:
                     clock.mark_date(find_dates(line)[0])
-            entries.append(_Entry("heading" if heading else "item", number, text=clean_text(line)))
+            text = clean_text(line)
+            if heading and text:  # a Markdown heading keeps its mark: a reader (and a model) can tell it from a list item
+                text = f"{line.lstrip()[: len(line.lstrip()) - len(line.lstrip().lstrip('#'))]} {text}"
+            entries.append(_Entry("heading" if heading else "item", number, text=text))
             continue
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
