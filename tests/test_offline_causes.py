@@ -591,3 +591,16 @@ def test_the_yes_that_opens_a_reply_is_one_list_for_the_causes_and_the_tone() ->
     for word in ("yes", "yep", "yeah", "yup"):
         reply = f"{word}, same exception family"
         assert causes._ANSWER.match(reply) and tone._BARE_ANSWER.sub("", reply) == "same exception family"
+
+
+def test_an_open_question_and_a_denied_cause_are_no_root_cause() -> None:
+    t = datetime(2024, 12, 20, 0, 30, tzinfo=UTC)
+    lines = [
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text="## why"),
+        EvidenceLine(id="notes.md:3", at=None, actor=None, text="- why the second router died was still unknown"),
+        EvidenceLine(id="chat.txt:1", at=t, actor="sven", text="hey, the upgrade didn't write the bug"),
+        EvidenceLine(id="notes.md:4", at=None, actor=None, text="- the router-id change reset every BGP session because the ids were not unique"),
+    ]  # fmt: skip
+    from pmstudio.offline.causes import candidates
+
+    assert [c.item.id for c in candidates(analyse(lines))] == ["notes.md:4"]

@@ -51,7 +51,7 @@ from pmstudio.offline.phrasing import (
     upper_first,
 )
 from pmstudio.offline.phrasing import reworded as _reworded
-from pmstudio.offline.tone import YES_WORDS
+from pmstudio.offline.tone import OPEN_QUESTION, YES_WORDS
 from pmstudio.parsers.text import LIST_MARK
 from pmstudio.schema import NOT_STATED
 
@@ -507,6 +507,14 @@ _CUSTOMER_VOICE = re.compile(
 it needs a login"): what they saw and how they explain it, not the responders' finding."""
 
 
+_DENIED = re.compile(
+    r"\b(?:didn['’]t|did not|doesn['’]t|does not)\s+(?:cause|write|introduce|trigger)\b|"
+    r"\b(?:wasn['’]t|was not|isn['’]t|is not)\s+(?:the\s+)?(?:cause|culprit|trigger)\b",
+    re.I,
+)
+"""A cause denied ("the upgrade didn't write the bug", "DNS was not the culprit"): what it was not."""
+
+
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
     """An apology, a plan or guess, a report of a symptom, a customer's comment, or a symptom stated with no
     mechanism is no cause."""
@@ -518,6 +526,8 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True  # (what was hit and how much, even under a "what broke" heading)
     if (m := USERS_REPORT.search(item.body)) is not None and len(item.body[: m.start()].split()) <= 2 and not _ROOT.search(body):
         return True  # "users in #ask saying their prod pods all got deleted": what users saw, not why
+    if OPEN_QUESTION.match(item.body) or _DENIED.search(item.body):
+        return True  # "why the second router died was still unknown", "the upgrade didn't write the bug"
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
     sig = a.sig(item)

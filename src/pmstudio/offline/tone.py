@@ -22,8 +22,10 @@ _ASKING = (
     r"what (?:is|was|were|are|did|does|do)|is (?:this|that|there|anyone)|"
     r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b"
 )
-_UNKNOWN = r"(?:is|was|remains|remained)\s+(?:still\s+)?(?:unknown|unclear|not (?:yet )?(?:known|clear|understood))"
-QUESTION = re.compile(rf"^\s*(?!(?:why|how|what|who)\b[^.?!]{{3,80}}\b{_UNKNOWN}){_ASKING}", re.I)
+_OPEN = r"(?:why|how|what|who)\b[^.?!]{3,80}\b(?:is|was|remains|remained)\s+(?:still\s+)?(?:unknown|unclear|not (?:yet )?(?:known|clear|understood))"
+OPEN_QUESTION = re.compile(rf"^\W*{_OPEN}", re.I)
+"""A statement that a question is still open ("Why the second router died was still unknown"): no answer, no cause."""
+QUESTION = re.compile(rf"^\s*(?!{_OPEN}){_ASKING}", re.I)
 """A sentence that opens as a question, with or without its question mark ("who runs a single server in 2023"); not
 one whose subject is a question it says is open ("Why the second router died was still unknown")."""
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\s+[-–—]\s+(?=[^.!?\-–—]*\?+\s*$)")
