@@ -449,6 +449,16 @@ class _Handler(BaseHTTPRequestHandler):
             state.log.append(entry)
             config = state.config
         lookup = self._openai_cache(req, model) if api == "openai" else self._anthropic_cache(req, model)
+        counted = True  # in flight until its answer starts: a client that read the whole answer may send the next
+        # request before this thread gets back from writing it, and that is no overlap
+
+        def answered() -> None:
+            nonlocal counted
+            if counted:
+                with state.lock:
+                    state.inflight -= 1
+                counted = False
+
         try:
             if config.latency_s:
                 state.stopping.wait(config.latency_s)
@@ -470,6 +480,7 @@ class _Handler(BaseHTTPRequestHandler):
             truncate = bool(fault and fault.kind == "truncate")
             entry["status"] = 200
             state.register(lookup.keys)  # the answer starts: what this request wrote is readable from now on
+            answered()
             if api == "openai":
                 entry["usage"] = self._openai(req, rng, body_hash, malformed, truncate, config, lookup)
             else:
@@ -478,8 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
             entry["status"] = "client-gone"
             self.close_connection = True
         finally:
-            with state.lock:
-                state.inflight -= 1
+            answered()
 
     def _error(self, api: Api, code: int, retry_after: float | None) -> None:
         kind = {429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}[code]
