@@ -1317,3 +1317,16 @@ def test_a_configuration_restored_from_backup_is_the_act_not_the_recovery() -> N
 def test_a_payment_that_never_arrived_fails_and_a_denied_failure_does_not(text: str, failure: bool) -> None:
     (item,) = build_items([EvidenceLine(id="support-chat.txt:1", at=T0, actor="user_kw", text=text)])
     assert classify(item).failure is failure
+
+
+def test_a_klog_info_line_starts_no_impact() -> None:
+    """klog writes its level as one letter: "I descheduler: received SIGTERM, shutting down" is routine (INFO), not the
+    first symptom after a capacity page."""
+    a = analyse(lines(
+        ("pagerduty", 14, None, "trigger_log_entry: CPU-Critical: live cluster CPU requests above threshold"),
+        ("chat.txt", 16, "ana", "acked. node CPU is fine-ish, it's requests that are through the roof"),
+        ("descheduler.log", 30, None, "I descheduler: received SIGTERM, shutting down"),
+        ("pagerduty", 44, None, "resolve_log_entry: CPU-Critical resolved"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(14)
+    assert at(a, "started") != minute(30)

@@ -333,9 +333,10 @@ def _stated(timed: Timed, told: Timed, limit: datetime) -> Item | None:
     return None
 
 
-ROUTINE_LEVEL = re.compile(r"(?<![\w-])(?:INFO|DEBUG|TRACE|NOTICE)(?![\w-])")
-"""A log level that is no failure, as programs write it: a line logged at INFO ("INFO qps=41200 servfail=0.1%") tells
-of normal work, so it does not start the impact whatever words it holds."""
+ROUTINE_LEVEL = re.compile(r"(?<![\w-])(?:INFO|DEBUG|TRACE|NOTICE)(?![\w-])|^I(?=\s+[\w./-]+(?:\[\d+\])?:\s)")
+"""A log level that is no failure, as programs write it: a line logged at INFO ("INFO qps=41200 servfail=0.1%", klog's
+"I descheduler: received SIGTERM, shutting down") tells of normal work, so it does not start the impact whatever words
+it holds."""
 
 
 def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
@@ -387,6 +388,7 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
             p for p in timed
             if timedelta(0) < _at(p) - limit <= FAILURE_WINDOW and p[1].failure and not p[1].hypothesis
             and not p[1].mitigation and p[0].source != "status"
+            and not (p[0].source == "log" and ROUTINE_LEVEL.search(p[0].body))
             # a symptom seen, not a recovery ("error rates falling") or a cause told later ("Cause: the chillers failed")
             and not (p[1].recovery_full or p[1].recovery_partial or p[1].recovery_weak or p[1].causal or p[1].finding)
             and not (p[0].heading_tag == "cause" or CAUSE_LABEL.match(p[0].body))
