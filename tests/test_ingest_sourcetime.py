@@ -269,3 +269,19 @@ def test_an_issue_trackers_byline_times_the_comment_below_it() -> None:
     by_id = b.evidence_by_id()
     assert by_id["github-issue.txt:3"].at == datetime(2019, 3, 26, 9, 50, tzinfo=UTC)
     assert by_id["github-issue.txt:5"].at == datetime(2019, 3, 26, 11, 2, tzinfo=UTC)
+
+
+def test_a_notes_line_kept_in_local_time_is_told_in_utc_in_the_draft() -> None:
+    """Notes kept in PDT ("first report 2019-03-26 02:50 on GitHub, then Slack at 05:16"): the draft, whose times are
+    all UTC, tells a dated time in UTC, so a reader never takes 02:50 PDT for 02:50 UTC."""
+    from pmstudio.agents.messages import parse_prompt, render_evidence
+    from pmstudio.offline.analysis import analyse
+
+    notes = Material(name="pm-notes.md", kind="notes", content=(
+        "# boskos outage - notes\nAll times PDT unless marked.\n"
+        "- first report 2019-03-26 02:50 on GitHub, then Slack at 05:16 and 06:27\n"
+    ))  # fmt: skip
+    b, _ = bundle_from_materials([notes], id="k", timezone="America/Los_Angeles")
+    a = analyse(parse_prompt(render_evidence(b)).evidence)
+    item = next(i for i in a.items if i.id == "pm-notes.md:3")
+    assert a.say(item) == "first report 2019-03-26 09:50 UTC on GitHub, then Slack at 05:16 and 06:27"

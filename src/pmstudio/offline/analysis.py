@@ -11,13 +11,13 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items
-from pmstudio.offline.milestones import Milestones, find_milestones
+from pmstudio.offline.milestones import Milestones, find_milestones, line_zone
 from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot
 from pmstudio.offline.phrasing import (
     blameless,
@@ -30,10 +30,27 @@ from pmstudio.offline.phrasing import (
 )
 from pmstudio.offline.tone import speaker_off, spoken
 from pmstudio.parsers.speakers import DATED_SPEAKER, HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, irc_nick
+from pmstudio.timeparse import find_stamps
 
 ENTRY_LIMIT = 260
 # "<leaked token>" in a command line reads as a template placeholder in a draft: keep it as "(leaked token)"
 _ANGLE = re.compile(r"<([A-Za-z][A-Za-z _-]{0,40})>")
+
+
+def _dated_in_utc(item: Item, text: str) -> str:
+    """`text` with each date and time it writes in its line's own zone told in UTC ("first report 2019-03-26 02:50 on
+    GitHub" in notes kept in PDT -> "2019-03-26 09:50 UTC"), as every time in the draft is; a bare clock stays as written
+    (a reader and the critic match it on the line's own clock)."""
+    zone = line_zone(item)
+    if item.at is None or zone.utcoffset(item.at) in (None, timedelta(0)):
+        return text
+    for stamp in reversed(find_stamps(text)):
+        if stamp.zone is not None or (stamp.has_date and not stamp.has_year):
+            continue
+        if stamp.full:
+            at = stamp.value.replace(tzinfo=zone).astimezone(UTC)
+            text = f"{text[: stamp.start]}{at:%Y-%m-%d %H:%M} UTC{text[stamp.end :]}"
+    return text
 
 
 @dataclass
@@ -100,6 +117,7 @@ class Analysis:
                     text = text[m.end() :]
             text = drop_vocative(text, self.people.names)
             text = self.people.anonymise(text)
+            text = _dated_in_utc(item, text)
             if narrative and (item.source == "chat" or self.said_by_a_person(item)):
                 text = third_person(text, self.role(item))
             text = _ANGLE.sub(r"(\1)", text)

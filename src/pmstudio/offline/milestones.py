@@ -238,7 +238,7 @@ def _minutes(stamp: Stamp) -> int:
     return stamp.value.hour * 60 + stamp.value.minute
 
 
-def _line_zone(item: Item) -> tzinfo:
+def line_zone(item: Item) -> tzinfo:
     """The zone the line's own time was written in: the zone it names, else the fixed offset between its time as
     written and its UTC time ("14:05" for 18:05 UTC: UTC-4), else UTC (the line was written as read)."""
     written = find_stamp(item.written or "", anywhere="any")
@@ -263,12 +263,12 @@ def stated_start(item: Item) -> datetime | None:
     dated = find_dated_range(item.body)
     if dated is not None and _impact_window(item, dated.first.start):
         # "impact window: 2025-11-11 16:02 to 2025-11-14 15:02": each side says its day
-        start = dated.first.value.replace(tzinfo=dated.first.zone or _line_zone(item)).astimezone(UTC)
+        start = dated.first.value.replace(tzinfo=dated.first.zone or line_zone(item)).astimezone(UTC)
         return start if start <= item.at else None
     window = find_range(item.body)
     if window is None or not _impact_window(item, window.first.start):
         return None
-    zone = window.zone or _line_zone(item)
+    zone = window.zone or line_zone(item)
     day = item.at.astimezone(zone).date()
     first, last = window.first.value.time(), window.last.value.time()
     start = wall_to_utc(day, first, zone)
@@ -988,7 +988,7 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
         for m in pattern.finditer(item.body):
             if pattern is STATED_END and not _ENDED_WORDS.search(m.group(0)):
                 continue
-            zone = UTC if m["z"] else _line_zone(item)
+            zone = UTC if m["z"] else line_zone(item)
             hh, mm = (int(x) for x in m["t"].split(":"))
             if hh > 23 or mm > 59:
                 continue
@@ -1024,7 +1024,7 @@ def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Ite
         dated = find_dated_range(item.body)
         if dated is None or not _impact_window(item, dated.first.start):
             continue
-        end = dated.last.value.replace(tzinfo=dated.last.zone or _line_zone(item)).astimezone(UTC)
+        end = dated.last.value.replace(tzinfo=dated.last.zone or line_zone(item)).astimezone(UTC)
         if after is not None and end < _minute(after):
             continue
         pick = _line_at(timed, times, end)
