@@ -45,9 +45,7 @@ def _dated_in_utc(item: Item, text: str) -> str:
     if item.at is None or zone.utcoffset(item.at) in (None, timedelta(0)):
         return text
     for stamp in reversed(find_stamps(text)):
-        if stamp.zone is not None or (stamp.has_date and not stamp.has_year):
-            continue
-        if stamp.full:
+        if stamp.full and stamp.zone is None:
             at = stamp.value.replace(tzinfo=zone).astimezone(UTC)
             text = f"{text[: stamp.start]}{at:%Y-%m-%d %H:%M} UTC{text[stamp.end :]}"
     return text

@@ -174,19 +174,21 @@ def _announced_before(timed: Timed, page: Item) -> Item | None:
     return _earliest(seen) or post
 
 
+def _alarmed(timed: Timed, alarm: Item | None) -> tuple[Item | None, Item | None]:
+    """The detection when `alarm` (the first page, else the first alert) is the first alarm: a public post well before
+    it, else a responder who saw the symptom just before it, else the alarm itself (see `find_detected`)."""
+    if alarm is not None and alarm.at is not None and (announced := _announced_before(timed, alarm)) is not None:
+        return announced, None
+    return _noticed_before(timed, alarm)
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
-        page = _earliest(pages)
-        if page is not None and page.at is not None and (announced := _announced_before(timed, page)) is not None:
-            return announced, None
-        return _noticed_before(timed, page)
+        return _alarmed(timed, _earliest(pages))
     alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
     if alerts:
-        alert = _earliest(alerts)
-        if alert is not None and alert.at is not None and (announced := _announced_before(timed, alert)) is not None:
-            return announced, None
-        return _noticed_before(timed, alert)
+        return _alarmed(timed, _earliest(alerts))
     reports = [
         p
         for p in timed
@@ -260,11 +262,9 @@ def stated_start(item: Item) -> datetime | None:
     window still to come is a plan: None."""
     if item.at is None or item.date_only:
         return None
-    dated = find_dated_range(item.body)
-    if dated is not None and _impact_window(item, dated.first.start):
-        # "impact window: 2025-11-11 16:02 to 2025-11-14 15:02": each side says its day
-        start = dated.first.value.replace(tzinfo=dated.first.zone or line_zone(item)).astimezone(UTC)
-        return start if start <= item.at else None
+    dated = _dated_window(item)
+    if dated is not None:  # "impact window: 2025-11-11 16:02 to 2025-11-14 15:02": each side says its day
+        return dated[0] if dated[0] <= item.at else None
     window = find_range(item.body)
     if window is None or not _impact_window(item, window.first.start):
         return None
@@ -279,6 +279,19 @@ def stated_start(item: Item) -> datetime | None:
     if last < first and wall_to_utc(day, last, zone) <= item.at:
         return wall_to_utc(day - timedelta(days=1), first, zone)
     return None
+
+
+def _dated_window(item: Item) -> tuple[datetime, datetime] | None:
+    """The (start, end) in UTC of an impact window a line states with both days written ("impact window: 2025-11-11
+    16:02 to 2025-11-14 15:02 degraded ingestion"), each side read in its own zone, else the line's."""
+    dated = find_dated_range(item.body)
+    if dated is None or not _impact_window(item, dated.first.start):
+        return None
+    zone = line_zone(item)
+    return (
+        dated.first.value.replace(tzinfo=dated.first.zone or zone).astimezone(UTC),
+        dated.last.value.replace(tzinfo=dated.last.zone or zone).astimezone(UTC),
+    )
 
 
 def _impact_window(item: Item, start: int) -> bool:
@@ -339,6 +352,11 @@ ROUTINE_LEVEL = re.compile(r"(?<![\w-])(?:INFO|DEBUG|TRACE|NOTICE)(?![\w-])|^I(?
 it holds."""
 
 
+def _routine_log(item: Item) -> bool:
+    """A log line written at a routine level (`ROUTINE_LEVEL`): no symptom."""
+    return item.source == "log" and bool(ROUTINE_LEVEL.search(item.body))
+
+
 def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
     """Impact start (see the module's doc). `told` are all timed lines, recaps too: the responders' own statement
     of the impact window ("slow publishing lasted 20:13-21:00") names its start before any other rule."""
@@ -359,7 +377,7 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
         and not p[1].hypothesis
         and not p[1].mitigation
         and p[0].source != "status"
-        and not (p[0].source == "log" and ROUTINE_LEVEL.search(p[0].body))
+        and not _routine_log(p[0])
         and limit - _at(p) <= FAILURE_WINDOW
     ]
     changes = [p for p in before if p[1].change and not p[1].hypothesis and limit - _at(p) <= CHANGE_WINDOW]
@@ -388,7 +406,7 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
             p for p in timed
             if timedelta(0) < _at(p) - limit <= FAILURE_WINDOW and p[1].failure and not p[1].hypothesis
             and not p[1].mitigation and p[0].source != "status"
-            and not (p[0].source == "log" and ROUTINE_LEVEL.search(p[0].body))
+            and not _routine_log(p[0])
             # a symptom seen, not a recovery ("error rates falling") or a cause told later ("Cause: the chillers failed")
             and not (p[1].recovery_full or p[1].recovery_partial or p[1].recovery_weak or p[1].causal or p[1].finding)
             and not (p[0].heading_tag == "cause" or CAUSE_LABEL.match(p[0].body))
@@ -863,11 +881,13 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     # "backlog fully processed": where the impact was the delay, the end, unless a public "Resolved" came before it
     # (the backlog then was a remainder worked off after the service was back)
     told_done = [p for p in talk if BACKLOG_DONE.search(p[0].body) and not p[1].mit_negative]
-    last_done = _latest(told_done)  # the first of its last telling ("backlog fully processed", then "closing out")
-    drained = _earliest([p for p in told_done if last_done and last_done.at and last_done.at - _at(p) <= SETTLE_WINDOW])
-    if drained is not None and drained.at is not None and (recovered is None or recovered.at is None or drained.at > recovered.at):
-        done = drained.at
-        if not any(p[0].source == "status" and p[1].resolved and _at(p) < done - SETTLE_WINDOW for p in timed):
+    if told_done:  # the first of its last telling ("backlog fully processed", then "closing out")
+        done = max(_at(p) for p in told_done)
+        drained = _earliest([p for p in told_done if done - _at(p) <= SETTLE_WINDOW])
+        assert drained is not None and drained.at is not None
+        if (recovered is None or recovered.at is None or drained.at > recovered.at) and not any(
+            p[0].source == "status" and p[1].resolved and _at(p) < drained.at - SETTLE_WINDOW for p in timed
+        ):
             return drained
     if recovered is not None and recovered.at is not None:
         # "incident mitigated, all pops healthy": a recovery its own responders call a mitigation is not the end
@@ -1021,10 +1041,10 @@ def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Ite
     for item, sig in told:
         if item.at is None or item.date_only or sig.hypothesis or sig.followup:
             continue
-        dated = find_dated_range(item.body)
-        if dated is None or not _impact_window(item, dated.first.start):
+        dated = _dated_window(item)
+        if dated is None:
             continue
-        end = dated.last.value.replace(tzinfo=dated.last.zone or line_zone(item)).astimezone(UTC)
+        end = dated[1]
         if after is not None and end < _minute(after):
             continue
         pick = _line_at(timed, times, end)

@@ -183,7 +183,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             staff.add(actor.lower())
     for key in sorted(staff):
         people.add(key)
-    for name in _speakers(items):
+    for name in _speakers(items, lower_words):
         people.add(name)
     for it in items:
         actor = (it.actor or "").strip()
@@ -236,7 +236,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
     return people
 
 
-def _speakers(items: list[Item]) -> set[str]:
+def _speakers(items: list[Item], lower_words: Callable[[], frozenset[str]]) -> set[str]:
     """Speakers of lines without an actor ("2023-07-13 Colin: credits applied ..." in a mailing-list or ticket
     export): a capitalised word that opens two or more timed lines of one material as "Name: ...", date-only ones
     included, and is never written in lower case in the materials (so a label such as "Impact:" is not one)."""
@@ -251,7 +251,7 @@ def _speakers(items: list[Item]) -> set[str]:
     candidates = {name for (_, name), n in counts.items() if n >= 2}
     if not candidates:
         return set()
-    words = {w for it in items for w in re.findall(r"\b[a-z]{3,21}\b", it.text)}
+    words = lower_words()
     return {name for name in candidates if name.lower() not in words}
 
 

@@ -292,12 +292,13 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if stamp is None:
             if heading and not any(e.timed for e in entries):
                 # "# relay outage 2024-11-05 - scratch notes": a heading naming one day, before any time, dates them
-                days = {d.value.date() for d in find_dates(line)}
-                if len(days) == 1:
-                    clock.mark_date(find_dates(line)[0])
+                dates = find_dates(line)
+                if len({d.value.date() for d in dates}) == 1:
+                    clock.mark_date(dates[0])
             text = clean_text(line)
             if heading and text:  # a Markdown heading keeps its mark: a reader (and a model) can tell it from a list item
-                text = f"{line.lstrip()[: len(line.lstrip()) - len(line.lstrip().lstrip('#'))]} {text}"
+                stripped = line.lstrip()
+                text = f"{stripped[: len(stripped) - len(stripped.lstrip('#'))]} {text}"
             entries.append(_Entry("heading" if heading else "item", number, text=text))
             continue
         if not stamp.has_date:
