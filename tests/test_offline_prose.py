@@ -682,6 +682,14 @@ def test_plain_relief_is_not_sarcasm(text: str) -> None:
         ("@omar you're on call, your phone was silent because nothing paged", ""),
         ("dana, your branch has a plan file committed. it holds a deploy token", "it holds a deploy token"),
         ("the 250GB disk gives you 187 read IOPS and the job pulls 450", "the 250GB disk gives you 187 read IOPS and the job pulls 450"),
+        # a statement said in disbelief tells what was seen; a question with the same marks still asks
+        ("ida: our node stopped at 3078794, log says supply check violated?? paging the devs",
+         "ida: our node stopped at 3078794, log says supply check violated. paging the devs"),
+        ("nodes going NotReady by the thousand. every region at once?!", "nodes going NotReady by the thousand. every region at once."),
+        ("who forgot to renew the cert?? we have a rotation job for this", "we have a rotation job for this"),
+        ("so was this the cluster upgrade or not??", ""),
+        ("the gateway is back?! 5xx down to zero", "the gateway is back. 5xx down to zero"),
+        ("the db is down?", ""),
     ],
 )  # fmt: skip
 def test_a_question_is_dropped_from_a_message_with_or_without_its_mark(text: str, kept: str) -> None:

@@ -35,6 +35,27 @@ _MAY_ASK = re.compile(rf"[?.!;](?:(?<=\?)|\s\s|[^\S ]| {_ASKING})", re.I)
 """What can make `without_questions` drop or respace anything after a message's first sentence start: a question
 mark, a sentence break other than one space (the kept sentences are joined by one) or a sentence after a break
 that opens as a question. One scan, led by a set of characters (the regex engine skips to them)."""
+_DISBELIEF = re.compile(r"\s*(?:\?{2,}|\?+!+|!+\?+)[?!]*(?=[\s)]*$)")
+"""The marks that close a statement said in disbelief ("edge 2 gone too??", "every region at once?!")."""
+_ASKS = re.compile(
+    r"^\W*(?:(?:so|and|but|ok|okay|wait|then|hm+|um+)\b[,.]?\s*)?(?:(?:is|are|was|were|am|do|does|did|can|could|will|"
+    r"would|should|shall|has|have|had|may|might|must)(?:n['’]?t)?|won['’]t|why|how|what|who|whom|whose|where|when|which)\b|"
+    r"\bor (?:not|what)\W*$",
+    re.I,
+)
+"""A sentence that asks whatever marks close it: it opens on a verb or a question word ("so was this the upgrade or
+not??"), or ends on "or not"."""
+
+
+def disbelief(sentence: str) -> str | None:
+    """A statement closed by marks of disbelief instead of a full stop ("log says BTC supply safeguard violated??",
+    "edge 2 gone too??"), as the statement it is, with a full stop; None for any other sentence, a question above all
+    ("who forgot to renew the cert??")."""
+    if not _DISBELIEF.search(sentence) or QUESTION.match(sentence) or _ASKS.search(sentence):
+        return None
+    return _DISBELIEF.sub(".", sentence, count=1)
+
+
 SARCASM = re.compile(
     r"\bwho (?:thought|decided|designed|came up|approved|signed off|picked|chose)\b|"
     r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning|service|one|move|call)\b|"
@@ -163,7 +184,10 @@ def without_questions(text: str) -> str:
     for p in _SENTENCES.split(rest):
         if not p.strip():
             continue
-        if p.rstrip(" )").endswith("?") or QUESTION.match(p):
+        said = disbelief(p)
+        if said is not None:
+            p = said  # "edge 2 gone too??" tells what was seen
+        elif p.rstrip(" )").endswith("?") or QUESTION.match(p):
             asked = True
             continue
         answer, asked = asked, False
