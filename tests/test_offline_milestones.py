@@ -164,6 +164,17 @@ def test_an_action_the_failure_outlives_is_no_mitigation_and_a_service_available
     assert at(a, "resolved") == minute(42)
 
 
+def test_work_flowing_again_after_a_halt_is_its_recovery() -> None:
+    a = analyse(lines(
+        ("node.log", 0, None, "ERR consensus failure at height 880211; halting"),
+        ("chat.txt", 6, "ines", "our validator stopped at 880211, every peer on the same height"),
+        ("chat.txt", 50, "ines", "patched binary out, asking validators to upgrade"),
+        ("chat.txt", 95, "ines", "two thirds upgraded, blocks are flowing again"),
+        ("chat.txt", 140, "ines", "closing the incident, a release note goes out tomorrow"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(95)
+
+
 def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
     from pmstudio.offline.classify import RECOVERY_FULL
 

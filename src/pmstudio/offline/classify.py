@@ -168,7 +168,7 @@ RECOVERY_FULL = _rx(
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
-    r"\b(?:available|up|online|reachable|accessible|healthy) again\b|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|(?:flowing|producing|processing|syncing|moving)(?: \w+)?) again\b|"
     r"\b(?:targets?|hosts?|backends?|instances?|nodes?) (?:are |now |all )?healthy in (?:all|both|every)\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
 )
