@@ -175,6 +175,27 @@ def test_work_flowing_again_after_a_halt_is_its_recovery() -> None:
     assert at(a, "mitigated") == minute(95)
 
 
+def test_an_acknowledgement_hours_later_answers_the_report_that_detected_it() -> None:
+    a = analyse(lines(
+        ("node.log", 0, None, "ERR supply check violated at height 4410; halting chain"),
+        ("chat.txt", 5, "kofi", "our node stopped at 4410, pinging the core devs"),
+        ("chat.txt", 9, "lea", "same on ours, every node stuck on the same height"),
+        ("chat.txt", 180, "sam", "ack, sorry for the wait. looking now"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(5)
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [("our node stopped at 4410", True), ("chain is halted for us too", True), ("every node stuck on the same height", True),
+     ("replication stopped", True), ("we stopped the rollout", False), ("the jobs stopped retrying", False)],
+)  # fmt: skip
+def test_a_thing_that_stopped_or_halted_failed(text: str, failed: bool) -> None:
+    from pmstudio.offline.classify import FAIL_STRONG
+
+    assert bool(FAIL_STRONG.search(text)) is failed
+
+
 def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
     from pmstudio.offline.classify import RECOVERY_FULL
 

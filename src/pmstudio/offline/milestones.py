@@ -182,6 +182,17 @@ def _alarmed(timed: Timed, alarm: Item | None) -> tuple[Item | None, Item | None
     return _noticed_before(timed, alarm)
 
 
+def _human_failures(timed: Timed) -> list[tuple[Item, Signals]]:
+    """People telling of the failure: a report of the symptom, or a failure told in chat, a ticket or a status post,
+    not guessed at and not its end ("error rate back at baseline")."""
+    return [
+        p
+        for p in timed
+        if (p[1].symptom_report or (p[1].failure and p[0].source in ("chat", "ticket", "status") and not p[1].hypothesis))
+        and not p[1].recovery_full > p[1].recovery_partial
+    ]
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
@@ -200,16 +211,18 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     # people telling of the symptom ("customers say they can't reach their orgs") detect it as much as a report does
     said = [p for p in timed if p[1].symptom_report and not p[1].hypothesis and not p[1].comm]
     if reports:
-        return _earliest(reports + said), None
+        first = min(reports + said, key=lambda p: (_at(p), p[0].order))
+        if first[1].ack and not first[1].failure:
+            # an acknowledgement answers what someone told before it ("ack, looking now" hours after "our node
+            # stopped at 3078794"): that telling is the detection
+            told = [p for p in _human_failures(timed) if _at(p) < _at(first)]
+            if told:
+                return _earliest(told), None
+        return first[0], None
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
     if tickets:
         return _earliest(tickets), None
-    human = [
-        p
-        for p in timed
-        if (p[1].symptom_report or (p[1].failure and p[0].source in ("chat", "ticket", "status") and not p[1].hypothesis))
-        and not p[1].recovery_full > p[1].recovery_partial  # "error rate back at baseline" tells the end, not the start
-    ]
+    human = _human_failures(timed)
     # the responders' notes telling of a report ("13:09 a user reports the split in the channel, we start looking")
     # record the detection even when the report names no failure word
     noted = [
