@@ -1311,6 +1311,30 @@ def test_a_notes_line_labelled_outage_end_is_the_resolution() -> None:
     assert at(a, "resolved") == minute(70)  # not the 10:07 "mystery solved", which ends no impact
 
 
+def test_a_labelled_outage_end_with_its_length_ends_it_before_an_uptime_check_clears() -> None:
+    a = analyse(lines(
+        ("uptime-monitor.txt", 6, None, "uptime-check DOWN example.org success ratio 0.20 -> mailed to 1 recipient"),
+        ("chat.txt", 400, "omar", "example.org fails to load for me most of the time"),
+        ("chat.txt", 420, "ruth", "dns fix submitted, now we wait for propagation"),
+        ("notes.md", 940, None, "fix takes effect. OUTAGE END. 15 hours 40 minutes."),
+        ("uptime-monitor.txt", 943, None, "uptime-check UP example.org success ratio 1.00"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(6)  # the check going DOWN is an alert, though nobody read its mail
+    assert at(a, "mitigated") in (None, minute(940))  # nothing mitigates after the recorded end
+    assert at(a, "resolved") == minute(940)
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [("uptime-check DOWN example.org success ratio 0.20", "firing"), ("pingdom check api: UP 212ms", "resolved"),
+     ("DOWN gitlab.com HTTPS check confirmed from 3 locations", "firing"),
+     ("DOWN? gitlab.com HTTPS check (ams) timeout after 30 s, retesting", None), ("backend went down at 14:02", None)],
+)  # fmt: skip
+def test_an_uptime_check_state_in_capitals_fires_or_clears(text: str, sub: str | None) -> None:
+    items = build_items(lines(("pingdom-alerts.txt", 0, None, text)))
+    assert (items[0].sub or None if items[0].source == "alert" else None) == sub
+
+
 def test_a_redeploy_still_running_is_no_mitigation_and_the_stated_restore_time_is() -> None:
     a = analyse(lines(
         ("support-cases.txt", 2, None, 'Case 1 - Customer (US): "the web UI gives a 503"'),

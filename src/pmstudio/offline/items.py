@@ -28,6 +28,11 @@ _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
     r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$", re.S
 )
+_CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
+"""The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
+api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
+_CHECK_NAME = re.compile(r"alert|monitor|uptime|pingdom|check|probe|nagios|statuscake")
+"""A material named for the checks that watch a service from outside."""
 STATUS_STATES = (
     r"investigating|identified|monitoring|resolved|update|updated|post-?mortem|post-incident|scheduled|in progress|"
     r"verifying|completed|tech alert|announcement|degraded performance|partial outage|major outage|minor|major"
@@ -123,6 +128,9 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
         body = (m.group("body") or m.group("kv") or "").strip()
         return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
+    check = _CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
+    if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
+        return "alert", "firing" if check["state"] == "DOWN" else "resolved", text
     if e.actor is not None and _CHAT_NAME.search(name):
         # a person's line in a file named as a chat ("customer-it-chat.txt", "support-slack.json") is chat, whoever's
         # channel it is: never a published update to quote

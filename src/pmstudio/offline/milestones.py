@@ -1004,8 +1004,13 @@ STATED_END = re.compile(
 )
 """The responders' own record of when the impact ended ("customer impact ends 20:43", "Everything fully mitigated
 12:43")."""
-LABELLED_END = re.compile(r"\b(?:outage|impact|incident|disruption|downtime)\s+(?:end|ends|ended|over)\W*$", re.I)
-"""A responder's note that labels its own moment as the end ("08:10 fixed boskos deployed ... OUTAGE END")."""
+LABELLED_END = re.compile(
+    r"\b(?:outage|impact|incident|disruption|downtime)\s+(?:end|ends|ended|over)\b(?=\W*$|[.;,]\s+(?:(?:about|~|after|lasted|"
+    r"lasting|total)\s*)?\d)",
+    re.I,
+)
+"""A responder's note that labels its own moment as the end ("08:10 fixed boskos deployed ... OUTAGE END", "fix takes
+effect. OUTAGE END. 15 hours 40 minutes.")."""
 _ENDED_WORDS = re.compile(r"\b(?:ended|ends|over|fully mitigated|completely mitigated)\b", re.I)
 
 
@@ -1093,9 +1098,13 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     labelled = [
         p for p in told
         if p[0].at is not None and not p[0].date_only and p[0].source in ("notes", "ticket") and not p[1].hypothesis
-        and LABELLED_END.search(p[0].body) and (after is None or after.at is None or _at(p) >= _minute(after.at))
+        and LABELLED_END.search(p[0].body) and (floor is None or floor.at is None or _at(p) >= _minute(floor.at))
     ]  # fmt: skip
-    m.resolved = _latest(labelled) or m.resolved
+    end = _latest(labelled)
+    if end is not None and end.at is not None:
+        m.resolved = end
+        if m.mitigated is not None and m.mitigated.at is not None and end.at < _minute(m.mitigated.at):
+            m.mitigated = end  # nothing mitigates after the end the responders recorded
     # the end of the impact window the responders state: the main impact over, before a remainder that ended later
     # (datasets/README.md, "Milestone convention": "the main impact ended and a remainder lasted longer")
     window_end = _stated_window_end(timed, told, floor.at if floor else None)
