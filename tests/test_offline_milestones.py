@@ -1324,6 +1324,15 @@ def test_a_labelled_outage_end_with_its_length_ends_it_before_an_uptime_check_cl
     assert at(a, "resolved") == minute(940)
 
 
+def test_a_note_labelled_outage_start_is_the_impact_start_before_the_first_alert() -> None:
+    a = analyse(lines(
+        ("notes.md", -380, None, "DNS change submitted to point MX records at the mail provider"),
+        ("notes.md", 0, None, "change takes effect. OUTAGE START. 80% of answers for example.org fail."),
+        ("uptime-monitor.txt", 6, None, "uptime-check DOWN example.org success ratio 0.20"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(0)
+
+
 @pytest.mark.parametrize(
     ("text", "sub"),
     [("uptime-check DOWN example.org success ratio 0.20", "firing"), ("pingdom check api: UP 212ms", "resolved"),

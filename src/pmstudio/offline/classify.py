@@ -85,7 +85,7 @@ NOT_FAILING = _rx(r"\b(?:not|never|(?:is|are|was|were)n['’]t)\s+(?:broken|down
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
-    r"returning|crashing)|from then on|impact (?:began|started|start)|outage (?:began|started)|errors? start)\b"
+    r"returning|crashing)|from then on|impact (?:began|started|start)|outage (?:began|started|start)|errors? start)\b"
 )
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
 PAGED = _rx(
