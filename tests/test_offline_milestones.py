@@ -175,6 +175,16 @@ def test_work_flowing_again_after_a_halt_is_its_recovery() -> None:
     assert at(a, "mitigated") == minute(95)
 
 
+def test_asking_whether_anyone_else_sees_the_symptom_detects_it() -> None:
+    a = analyse(lines(
+        ("relay.jsonl", 0, None, "WARN simulation request timed out builder=b7 slot=10495509"),
+        ("chat.txt", 50, "tere", "anyone else seeing a weird missed block rate this morning? started around 09:00"),
+        ("chat.txt", 56, "marek", "looking. payload counts look normal"),
+        ("chat.txt", 119, "ivo", "I think I see it: the sim times out and the relay only demotes on a failure"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(50)
+
+
 def test_an_acknowledgement_hours_later_answers_the_report_that_detected_it() -> None:
     a = analyse(lines(
         ("node.log", 0, None, "ERR supply check violated at height 4410; halting chain"),

@@ -690,6 +690,10 @@ def test_plain_relief_is_not_sarcasm(text: str) -> None:
         ("so was this the cluster upgrade or not??", ""),
         ("the gateway is back?! 5xx down to zero", "the gateway is back. 5xx down to zero"),
         ("the db is down?", ""),
+        # asking whether others see it tells what the asker sees; asking about anything else asks
+        ("[ops group] anyone else seeing builds just sitting in created? since 16:30",
+         "[ops group] anyone else seeing builds just sitting in created. since 16:30"),
+        ("anyone else doing the capacity review later? I'll bring the numbers", "I'll bring the numbers"),
     ],
 )  # fmt: skip
 def test_a_question_is_dropped_from_a_message_with_or_without_its_mark(text: str, kept: str) -> None:

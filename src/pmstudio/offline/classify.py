@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pmstudio.lints.quantities import find_times
 from pmstudio.offline.items import Item
+from pmstudio.offline.tone import ALSO_SEEING
 from pmstudio.schema import Phase
 
 
@@ -446,7 +447,10 @@ def classify(item: Item) -> Signals:
     machine = src in ("log", "alert")
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
-    s.symptom_report = src in ("chat", "ticket") and s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))
+    # "anyone else seeing a weird missed block rate?" tells what its asker sees
+    s.symptom_report = src in ("chat", "ticket") and (
+        (s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))) or (bool(ALSO_SEEING.match(t)) and (s.failure or s.failure_weak))
+    )
     # a quoted message in a person's line ("users see '… has been disabled'") is no act; a log's msg="…" is the event
     s.mitigation = (
         bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t)))

@@ -47,10 +47,19 @@ _ASKS = re.compile(
 not??"), or ends on "or not"."""
 
 
+ALSO_SEEING = re.compile(
+    r"^\W*(?:\[[^\]]{1,60}\]\s*)?(?:(?:is|does|did|has) )?any(?:one|body) else(?:'s)? (?:also |now )?(?:seeing|getting|having|hitting|noticing)\b", re.I
+)
+"""A question that tells what its asker sees ("anyone else seeing .org builds just sitting in created?", "anyone else
+getting errors in the web app?"): a report of the symptom, asked to learn whether it is shared."""
+
+
 def disbelief(sentence: str) -> str | None:
     """A statement closed by marks of disbelief instead of a full stop ("log says BTC supply safeguard violated??",
     "edge 2 gone too??"), as the statement it is, with a full stop; None for any other sentence, a question above all
     ("who forgot to renew the cert??")."""
+    if ALSO_SEEING.match(sentence):
+        return re.sub(r"\s*[?!]+(?=[\s)]*$)", ".", sentence, count=1)
     if not _DISBELIEF.search(sentence) or QUESTION.match(sentence) or _ASKS.search(sentence):
         return None
     return _DISBELIEF.sub(".", sentence, count=1)
@@ -115,7 +124,7 @@ def ironic(text: str) -> bool:
 def chat_noise(text: str) -> bool:
     """A chat question, sarcastic remark, blameful line or a reply to another message: never a claim."""
     return bool(
-        QUESTION.search(text) or SARCASM.search(text) or ironic(text) or BLAME.search(text) or REPLY.search(text)
+        (QUESTION.search(text) and not ALSO_SEEING.match(text)) or SARCASM.search(text) or ironic(text) or BLAME.search(text) or REPLY.search(text)
         or is_blameful(text)
     )  # fmt: skip
 
