@@ -110,6 +110,36 @@ def test_whole_hour_conflict_is_found_reported_and_resolved() -> None:
     assert b2.time_conflicts and "check the zone" in b2.time_conflicts[0]
 
 
+def test_a_shift_that_shares_the_events_words_outweighs_a_same_time_match_on_a_host_name() -> None:
+    chat = Material(
+        name="ops-chat.txt",
+        kind="chat",
+        content=(
+            "[2026-01-28 11:38] trond: the old legacy.example zone still answers. time to clean it out\n"
+            "11:45 trond: all records in legacy.example removed. keeping an eye on things\n"
+            "12:45 trond: name server addresses back, resolving again from here\n"
+        ),
+    )  # local time (Oslo, UTC+1 in January)
+    log = Material(
+        name="ns1-named.log",
+        kind="log",
+        content=(
+            "Jan 28 11:45:03 ns1 named[1021]: zone legacy.example/IN: loaded serial 2026012801 (all records removed)\n"
+            "Jan 28 11:52:40 ns1 named[1021]: client 192.0.2.7#53411: query: ns1.legacy.example IN A -> NXDOMAIN\n"
+            "Jan 28 12:45:01 ns1 named[1021]: zone legacy.example/IN: loaded serial 2026012802\n"
+        ),
+    )  # syslog with no zone is read as UTC, but this server logs in local time: the same events an hour late
+    notes = Material(
+        name="report.md",
+        kind="notes",
+        content="## Timeline\n- 2026-01-28 11:45 all records in legacy.example removed\n"
+        "- 2026-01-28 12:45 A and AAAA for ns1/ns2.legacy.example restored\n",
+    )
+    b = _bundle(chat, log, notes, tz="Europe/Oslo")
+    assert b.time_conflicts and "ns1-named.log" in b.time_conflicts[0] and "re-read 1 hour(s) earlier" in b.time_conflicts[0]
+    assert _at(b, "ns1-named.log", 1) == _at(b, "ops-chat.txt", 2) + (datetime(2026, 1, 1, 0, 0, 3) - datetime(2026, 1, 1))
+
+
 def test_bad_source_timezone_is_one_line_exit_2_and_nothing_written(tmp_path: Path) -> None:
     out = tmp_path / "pm.md"
     example = Path(__file__).resolve().parent.parent / "datasets" / "examples" / "docsrs-disk-full"

@@ -1334,6 +1334,20 @@ def test_a_labelled_outage_end_with_its_length_ends_it_before_an_uptime_check_cl
     assert at(a, "resolved") == minute(940)
 
 
+@pytest.mark.parametrize(
+    "told",
+    ["Some delegated domains failed to resolve for roughly one hour from 09:00.",
+     "the site was down from 09:00 for about 40 minutes"],
+)  # fmt: skip
+def test_an_impact_told_by_its_length_and_start_starts_then(told: str) -> None:
+    a = analyse(lines(
+        ("notes.md", 0, None, told),
+        ("named.log", 7, None, "client 192.0.2.7#53411: query: ns1.legacy.example IN A -> NXDOMAIN"),
+        ("chat.txt", 24, "ingrid", "ticket in: a user says their domain stopped resolving, SERVFAIL"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(0)
+
+
 def test_a_note_labelled_outage_start_is_the_impact_start_before_the_first_alert() -> None:
     a = analyse(lines(
         ("notes.md", -380, None, "DNS change submitted to point MX records at the mail provider"),

@@ -279,7 +279,9 @@ def stated_start(item: Item) -> datetime | None:
     if dated is not None:  # "impact window: 2025-11-11 16:02 to 2025-11-14 15:02": each side says its day
         return dated[0] if dated[0] <= item.at else None
     window = find_range(item.body)
-    if window is None or not _impact_window(item, window.first.start):
+    if window is None:
+        return _lasted_from(item)
+    if not _impact_window(item, window.first.start):
         return None
     zone = window.zone or line_zone(item)
     day = item.at.astimezone(zone).date()
@@ -292,6 +294,30 @@ def stated_start(item: Item) -> datetime | None:
     if last < first and wall_to_utc(day, last, zone) <= item.at:
         return wall_to_utc(day - timedelta(days=1), first, zone)
     return None
+
+
+_SPAN = r"(?:about |roughly |around |approximately |nearly |almost |~\s?)?(?:an?|one|two|three|\d+(?:\.\d+)?)\s?(?:hours?|hrs?|minutes?|mins?)"
+LASTED_FROM = re.compile(
+    rf"\bfor {_SPAN} (?:from|since|starting(?: at)?) (?P<a>\d{{1,2}}:\d{{2}})(?![\d:])|"
+    rf"\b(?:from|since|starting(?: at)?) (?P<b>\d{{1,2}}:\d{{2}})(?![\d:])\s*(?:\w+ )?for {_SPAN}\b",
+    re.I,
+)
+"""An impact told by its length and its start ("failed to resolve for roughly one hour from 11:45", "down from 14:02
+for 40 minutes")."""
+
+
+def _lasted_from(item: Item) -> datetime | None:
+    """The start of an impact a line tells by its length and its start (`LASTED_FROM`), on the line's own date in the
+    zone its time was written in; None when there is none or it is still to come."""
+    m = LASTED_FROM.search(item.body)
+    if m is None or item.at is None or not _impact_window(item, m.start()):
+        return None
+    hh, mm = (int(x) for x in (m["a"] or m["b"]).split(":"))
+    if hh > 23 or mm > 59:
+        return None
+    zone = line_zone(item)
+    start = wall_to_utc(item.at.astimezone(zone).date(), time(hh, mm), zone)
+    return start if start <= item.at else None
 
 
 def _dated_window(item: Item) -> tuple[datetime, datetime] | None:

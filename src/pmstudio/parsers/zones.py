@@ -220,6 +220,7 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
     theirs: dict[tuple[str, int], set[str]] = defaultdict(set)
     partners: dict[tuple[str, int], set[str]] = defaultdict(set)
     examples: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    aligned: Counter[str] = Counter()  # strong matches (two shared words) at the same time, per material
     slack = _SLACK.total_seconds()
     for i, ma in enumerate(names):
         for mb in names[i + 1 :]:
@@ -235,6 +236,9 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
                 theirs[(ma, k)].add(b.id)
                 own[(mb, -k)].add(b.id)
                 theirs[(mb, -k)].add(a.id)
+                if not k and len(words[a.id] & words[b.id]) >= 2:
+                    aligned[ma] += 1
+                    aligned[mb] += 1
                 if k:
                     partners[(ma, k)].add(mb)
                     partners[(mb, -k)].add(ma)
@@ -253,8 +257,12 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
         if not shifted:
             continue
         n, k = max(shifted)
-        small = len(by_material[m]) <= SMALL_SOURCE and strong[(m, k)] >= 1 and counts[m].get(0, 0) == 0
-        if (n >= MIN_PAIRS or small) and n >= 2 * counts[m].get(0, 0) + 1:
+        same = counts[m].get(0, 0)
+        small = len(by_material[m]) <= SMALL_SOURCE and strong[(m, k)] >= 1 and same == 0
+        # the same time matched only by a shared name ("ns1" in a log's host and in a note) weighs less than a
+        # shifted match that shares the event's words ("all records in uh-iaas.no removed" an hour apart)
+        outweighed = strong[(m, k)] >= 1 and aligned[m] == 0 and n > same
+        if (n >= MIN_PAIRS or small) and (n >= 2 * same + 1 or outweighed):
             out.append(Conflict(m, k, tuple(sorted(partners[(m, k)])), tuple(examples[(m, k)][:3])))
     return out
 
