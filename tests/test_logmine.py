@@ -36,6 +36,25 @@ def test_three_of_a_template_become_one_item() -> None:
     assert all(e.count == 1 and e.template is None for e in out if e is not group)
 
 
+def test_alert_lines_fold_only_when_just_their_numbers_differ() -> None:
+    lines = [
+        "[DOWN] robotoff.example.net http check timeout (30s)",
+        "[UP] robotoff.example.net",
+        "[DOWN] world.example.net http check timeout (30s)",
+        "[DOWN] world.example.net http check timeout (31s)",
+        "[DOWN] world.example.net http check timeout (30s)",
+    ]
+    items = [item(i, text, T0 + timedelta(minutes=i)) for i, text in enumerate(lines, 1)]
+    out = condense(items, words=True)
+    assert [e.id for e in out] == ["a.log:1", "a.log:2", "a.log:3"]  # each target keeps its own time
+    assert out[2].count == 3 and out[2].last_at == T0 + timedelta(minutes=5)
+    # a miner's template would have folded the two targets' alerts into one, dated at the first
+    assert [e.id for e in condense(items)][:1] == ["a.log:1"] and condense(items)[0].count == 4
+    alerts = Material(name="infra-alerts.log", kind="alerts", content="\n".join(
+        f"2021-10-0{2 + i // 3}T0{i}:00:00Z {text}" for i, text in enumerate(lines)))  # fmt: skip
+    assert len(parse_material(alerts, tz="UTC", ref_date=None)) == 3
+
+
 def test_two_occurrences_stay_individual() -> None:
     items = [item(1, "ERROR timeout id=1"), item(2, "INFO ok"), item(3, "ERROR timeout id=2")]
     assert condense(items) == items

@@ -1348,6 +1348,32 @@ def test_an_impact_told_by_its_length_and_start_starts_then(told: str) -> None:
     assert at(a, "started") == minute(0)
 
 
+def test_a_resource_alert_clearing_after_the_symptom_alerts_does_not_extend_the_impact() -> None:
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING api_5xx_ratio severity=page ratio=0.66"),
+        ("alerts.txt", 1, None, "FIRING db_cpu_saturation severity=page cluster=charges"),
+        ("chat.txt", 40, "ana", "rolling back the election change"),
+        ("alerts.txt", 93, None, "RESOLVED api_5xx_ratio"),
+        ("alerts.txt", 96, None, "RESOLVED db_cpu_saturation"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(93)
+
+
+def test_an_uptime_check_is_named_by_its_target() -> None:
+    from pmstudio.offline.milestones import alert_state
+
+    items = build_items(lines(
+        ("pingdom-alerts.txt", 0, None, "DOWN check=tenant-app-1 production https status=503"),
+        ("pingdom-alerts.txt", 6, None, "UP   check=tenant-app-1 production"),
+        ("monitor-alerts.txt", 7, None, "[DOWN] robotoff.example.net http check timeout (30s)"),
+        ("monitor-alerts.txt", 9, None, "[UP] robotoff.example.net"),
+    ))  # fmt: skip
+    assert [alert_state(i) for i in items] == [
+        ("check=tenant-app-1", True), ("check=tenant-app-1", False),
+        ("robotoff.example.net", True), ("robotoff.example.net", False),
+    ]  # fmt: skip
+
+
 def test_a_note_labelled_outage_start_is_the_impact_start_before_the_first_alert() -> None:
     a = analyse(lines(
         ("notes.md", -380, None, "DNS change submitted to point MX records at the mail provider"),

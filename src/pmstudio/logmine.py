@@ -110,34 +110,49 @@ class _Group:
         return f" {VALUES_OPEN}{'; '.join(parts)})" if parts else ""
 
 
+_MASKED = tuple((re.compile(pattern), f"<{name}>") for pattern, name in _MASKS)
+
+
+def masked(text: str) -> str:
+    """The line with its numbers, addresses and ids masked as the miner masks them: what stays is its words."""
+    for pattern, name in _MASKED:
+        text = pattern.sub(name, text)
+    return text
+
+
 def condense(
-    items: Iterable[Evidence], *, min_count: int = MIN_REPEAT, max_clusters: int = MAX_CLUSTERS
+    items: Iterable[Evidence], *, min_count: int = MIN_REPEAT, max_clusters: int = MAX_CLUSTERS, words: bool = False
 ) -> list[Evidence]:
     """Items whose template occurs ``min_count`` times or more become ONE item (the first
     occurrence's id and text, ``count``, ``at`` = first, ``last_at`` = last, ``template``);
     the others stay as they are. When numbers in the repeated lines vary (counts, latencies), the
     text gets a bounded summary of the values, e.g. ``(values: count 0, 48, 1100, …, 6902)``, so
-    the figures are not lost. The result is in line order."""
+    the figures are not lost. The result is in line order.
+
+    With ``words``, lines are one template only when every word is the same and just their numbers differ: alert
+    lines, where "[DOWN] robotoff.example.net" and "[DOWN] world.example.net" are two alerts, each with its time."""
     miner = _miner(max_clusters)
-    groups: dict[int, _Group] = {}
+    groups: dict[int | str, _Group] = {}
     loose: list[Evidence] = []
     for item in items:
         text = " ".join(item.text.split())
         if not text:
             loose.append(item)
             continue
-        result = miner.add_log_message(text)
-        cluster_id = int(result["cluster_id"])
-        group = groups.get(cluster_id)
+        key: int | str
+        if words:
+            key = template = masked(text)
+        else:
+            result = miner.add_log_message(text)
+            key, template = int(result["cluster_id"]), str(result["template_mined"])
+        group = groups.get(key)
         if group is None:
-            group = groups[cluster_id] = _Group(
-                first=item, template=str(result["template_mined"]), last_at=item.at, pending=[item]
-            )
+            group = groups[key] = _Group(first=item, template=template, last_at=item.at, pending=[item])
             group.track(text)
             continue
         group.count += 1
         group.track(text)
-        group.template = str(result["template_mined"])
+        group.template = template
         if item.at is not None:
             group.last_at = item.at
         if group.count < min_count:

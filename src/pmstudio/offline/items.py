@@ -28,7 +28,7 @@ _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
     r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$", re.S
 )
-_CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
+CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 """The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
 _CHECK_NAME = re.compile(r"alert|monitor|uptime|pingdom|check|probe|nagios|statuscake")
@@ -128,7 +128,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
         body = (m.group("body") or m.group("kv") or "").strip()
         return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
-    check = _CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
+    check = CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
     if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
         return "alert", "firing" if check["state"] == "DOWN" else "resolved", text
     if e.actor is not None and _CHAT_NAME.search(name):

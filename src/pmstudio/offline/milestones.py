@@ -63,7 +63,7 @@ from pmstudio.offline.classify import (
     UNDER_WAY,
     Signals,
 )
-from pmstudio.offline.items import CAUSE_LABEL, Item
+from pmstudio.offline.items import CAUSE_LABEL, CHECK_STATE, Item
 from pmstudio.timeparse import RANGE_GAP, Stamp, find_dated_range, find_range, find_stamp, wall_to_utc
 
 HUMAN_LAG = timedelta(minutes=60)
@@ -876,6 +876,15 @@ incident resolved", "status page set to resolved"): an act on the record after t
 moment it did."""
 
 
+RESOURCE_ALERT = re.compile(r"cpu|memory|\bmem\b|disk|saturat|iops|heap|threads?\b|connections?\b|load\b", re.I)
+"""An alert on a resource under strain (CPU, memory, disk, connections), not on what users see (errors, latency)."""
+
+
+def _resource_clear(item: Item) -> bool:
+    state = alert_state(item)
+    return state is not None and not state[1] and bool(RESOURCE_ALERT.search(state[0]))
+
+
 def _recovered(pair: tuple[Item, Signals]) -> bool:
     """The service is back: a paging alert cleared, the page resolved, or a plain statement of full recovery."""
     item, s = pair
@@ -909,9 +918,13 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     backs = [p for p in talk if _recovered(p) and not _tells_another_moment(p[0]) and not SINCE_THEN.search(p[0].body)]
     # "support console working again too" a few minutes after "payment services restored … in every region": a
     # straggler told as an addition does not move the end (datasets/README.md, "Milestone convention")
+    # so is a resource alert clearing after the alerts on what users saw cleared ("RESOLVED db_cpu_saturation" three
+    # minutes after "RESOLVED api_5xx_ratio"): the strain outlived the impact
+    seen = [q for q in backs if not _resource_clear(q[0])]
     recovered = _latest([
         p for p in backs
         if not (TOO.search(p[0].body) and any(timedelta(0) < _at(p) - _at(q) <= SETTLE_WINDOW for q in backs))
+        and not (_resource_clear(p[0]) and any(timedelta(0) < _at(p) - _at(q) <= SETTLE_WINDOW for q in seen))
     ])  # fmt: skip
     # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended
     whole = [
@@ -968,6 +981,11 @@ def alert_state(item: Item) -> tuple[str, bool] | None:
     """(the alert's name, firing?) of a line telling an alert fire or clear (an alert, a page triggered or resolved, a
     bot's relay in chat), else None."""
     if item.source == "alert" and item.sub in ("firing", "resolved"):
+        check = CHECK_STATE.search(item.body)
+        if check is not None:  # an uptime check is named by what precedes its state and the target after it
+            target = re.match(r"[\s\]):]*([^\s:]*)", item.body[check.end() :])
+            name = f"{item.body[: check.start()]} {target[1] if target else ''}".strip(" []:").lower()
+            return name, item.sub == "firing"
         return item.body.split(":", 1)[0].strip().lower(), item.sub == "firing"
     if item.source == "pager" and item.sub in ("trigger", "resolve"):
         return _PAGE_STATE.sub("", item.body).strip().lower(), item.sub == "trigger"

@@ -93,4 +93,6 @@ def _lines(material: Material, clock: Clock) -> Iterator[Evidence]:
 def parse_log(material: Material, clock: Clock, *, condensed: bool = True) -> list[Evidence]:
     """Evidence of a log or alert-lines material, repeated templates condensed."""
     items = _lines(material, clock)
-    return condense(items) if condensed else list(items)
+    if not condensed:
+        return list(items)
+    return condense(items, words=material.kind == "alerts")  # an alert for another target is another alert
