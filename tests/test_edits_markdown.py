@@ -152,6 +152,18 @@ def _lines(md: str) -> list[str]:
     return md.splitlines()
 
 
+def test_an_action_whose_text_holds_a_bar_round_trips_through_its_table_row(example: tuple[PostMortem, Bundle]) -> None:
+    from pmstudio.mdsyntax import table_cells
+
+    assert table_cells("| revert driver \\| mitigate | prevent | ops |") == ["revert driver | mitigate", "prevent", "ops"]
+    pm, bundle = example
+    assert pm.actions is not None and pm.actions.action_items
+    first = pm.actions.action_items[0].model_copy(update={"title": "Add item | type | owner | status to the runbook"})
+    items = [first, *pm.actions.action_items[1:]]
+    edited = pm.model_copy(update={"actions": pm.actions.model_copy(update={"action_items": items})})
+    _round_trip(edited, bundle, "google-sre")  # a table layout: the bar is escaped when written, a bar when read
+
+
 def test_a_timeline_line_without_a_time_is_refused_with_its_line(example: tuple[PostMortem, Bundle]) -> None:
     pm, bundle = example
     tpl = seed_template()

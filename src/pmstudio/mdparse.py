@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntry, OutlineFactor
 from pmstudio.lints.segments import Segment, SegmentKind, is_empty
-from pmstudio.mdsyntax import HEADING
+from pmstudio.mdsyntax import HEADING, table_cells
 from pmstudio.templates import OTHER, Template, TemplateField, TemplateSection, known_sections, norm_heading
 from pmstudio.timeparse import find_stamp, wall_to_utc
 
@@ -270,7 +270,7 @@ def segments_from_markdown(md: str, template: Template | None = None) -> tuple[l
             add(doc.entries[-1].text, "narrative", n)
             continue
         if role == "actions" and stripped.startswith("|"):
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            cells = table_cells(stripped)
             if any(c.lower().strip("*_ ") in _OWNER_COLUMNS for c in cells):
                 table = [c.lower().strip("*_ ") for c in cells]
                 continue

@@ -12,3 +12,14 @@ import re
 
 HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 """An ATX heading (`## Timeline`, `### 14:02 ##`): `hashes` gives its level, `text` its words."""
+
+_CELL_BAR = re.compile(r"(?<!\\)\|")
+
+
+def table_cells(line: str) -> list[str]:
+    """The cells of a Markdown table row (`| a | b \\| c |` -> `["a", "b | c"]`): split at the bars that are not
+    escaped, an escaped bar (as `pmstudio.render` writes a `|` inside a cell) read back as a bar."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [c.strip().replace("\\|", "|") for c in _CELL_BAR.split(inner)]

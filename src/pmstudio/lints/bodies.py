@@ -22,7 +22,7 @@ from datetime import UTC
 from typing import TypeVar
 
 from pmstudio.lints.outline import Outline, OutlineAction, OutlineEntry, OutlineFactor
-from pmstudio.mdsyntax import HEADING
+from pmstudio.mdsyntax import HEADING, table_cells
 from pmstudio.timeparse import Stamp, find_date_marker, find_stamp, wall_to_utc
 
 _TIMELINE_HEADING = re.compile(
@@ -153,7 +153,7 @@ def _table_cells(line: str) -> list[str] | None:
     s = line.strip()
     if not s.startswith("|"):
         return None
-    return [c.strip() for c in s.strip("|").split("|")]
+    return table_cells(s)
 
 
 def _stamp_at_start(line: str) -> tuple[Stamp, str] | None:
