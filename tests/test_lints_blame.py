@@ -120,6 +120,8 @@ def test_catches(text: str, rule: str, span: str) -> None:
         "Will confirmed that the error rate was back under 1%.",
         "The job will fail to start without the secret.",
         "May posted an update; the deploy in May broke nothing.",
+        "Refunds (15:56 UTC) went to everyone who missed a slot where the relay served an invalid header.",
+        "Credits for anyone who lost data are being processed.",
     ],
 )
 def test_guards(text: str) -> None:

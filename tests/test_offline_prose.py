@@ -692,7 +692,7 @@ def test_plain_relief_is_not_sarcasm(text: str) -> None:
         ("the db is down?", ""),
         # asking whether others see it tells what the asker sees; asking about anything else asks
         ("[ops group] anyone else seeing builds just sitting in created? since 16:30",
-         "[ops group] anyone else seeing builds just sitting in created. since 16:30"),
+         "anyone else seeing builds just sitting in created. since 16:30"),
         ("anyone else doing the capacity review later? I'll bring the numbers", "I'll bring the numbers"),
     ],
 )  # fmt: skip

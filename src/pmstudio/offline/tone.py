@@ -58,8 +58,8 @@ def disbelief(sentence: str) -> str | None:
     """A statement closed by marks of disbelief instead of a full stop ("log says BTC supply safeguard violated??",
     "edge 2 gone too??"), as the statement it is, with a full stop; None for any other sentence, a question above all
     ("who forgot to renew the cert??")."""
-    if ALSO_SEEING.match(sentence):
-        return re.sub(r"\s*[?!]+(?=[\s)]*$)", ".", sentence, count=1)
+    if ALSO_SEEING.match(sentence):  # the group tag it was posted under ("[CL + relay security group]") left out
+        return re.sub(r"\s*[?!]+(?=[\s)]*$)", ".", re.sub(r"^\s*\[[^\]]{1,60}\]\s*", "", sentence), count=1)
     if not _DISBELIEF.search(sentence) or QUESTION.match(sentence) or _ASKS.search(sentence):
         return None
     return _DISBELIEF.sub(".", sentence, count=1)
