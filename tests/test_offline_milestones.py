@@ -1367,10 +1367,15 @@ def test_an_uptime_check_is_named_by_its_target() -> None:
         ("pingdom-alerts.txt", 6, None, "UP   check=tenant-app-1 production"),
         ("monitor-alerts.txt", 7, None, "[DOWN] robotoff.example.net http check timeout (30s)"),
         ("monitor-alerts.txt", 9, None, "[UP] robotoff.example.net"),
+        ("laa-pingdom.log", 10, None, "pingdom check fee-calculator: DOWN (DNS lookup failed) -> alert to laa-dev"),
+        ("laa-pingdom.log", 12, None, "pingdom check fee-calculator: UP 212ms"),
+        ("alerts.txt", 13, None, "FIRING NodeDown: node-7 DOWN for 5m"),
     ))  # fmt: skip
     assert [alert_state(i) for i in items] == [
         ("check=tenant-app-1", True), ("check=tenant-app-1", False),
         ("robotoff.example.net", True), ("robotoff.example.net", False),
+        ("pingdom check fee-calculator", True), ("pingdom check fee-calculator", False),
+        ("nodedown", True),
     ]  # fmt: skip
 
 

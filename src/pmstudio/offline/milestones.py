@@ -981,16 +981,28 @@ def alert_state(item: Item) -> tuple[str, bool] | None:
     """(the alert's name, firing?) of a line telling an alert fire or clear (an alert, a page triggered or resolved, a
     bot's relay in chat), else None."""
     if item.source == "alert" and item.sub in ("firing", "resolved"):
-        check = CHECK_STATE.search(item.body)
-        if check is not None:  # an uptime check is named by what precedes its state and the target after it
-            target = re.match(r"[\s\]):]*([^\s:]*)", item.body[check.end() :])
-            name = f"{item.body[: check.start()]} {target[1] if target else ''}".strip(" []:").lower()
-            return name, item.sub == "firing"
-        return item.body.split(":", 1)[0].strip().lower(), item.sub == "firing"
+        return _check_name(item.body) or item.body.split(":", 1)[0].strip().lower(), item.sub == "firing"
     if item.source == "pager" and item.sub in ("trigger", "resolve"):
         return _PAGE_STATE.sub("", item.body).strip().lower(), item.sub == "trigger"
     m = RELAYED.match(item.body)
     return (m.group("name").strip().lower(), m.group("status").upper() == "FIRING") if m else None
+
+
+def _check_name(body: str) -> str | None:
+    """The name of an uptime check telling its state (`CHECK_STATE`), the same whether it went DOWN or came UP: what
+    names it before a colon ("pingdom check api: DOWN (DNS lookup failed)"), else the tool before the state and the
+    target after it ("uptime-check DOWN flutter.dev ...", "[DOWN] robotoff.example.net ..."). None when the state word
+    sits inside an alert's own text ("NodeDown: node-7 DOWN for 5m" is named "nodedown")."""
+    check = CHECK_STATE.search(body)
+    if check is None:
+        return None
+    head = body[: check.start()].strip(" [")
+    if head.endswith(":"):
+        return head[:-1].strip().lower()
+    if len(head.split()) > 1:
+        return None
+    target = re.match(r"[\s\])]*([^\s:]*)", body[check.end() :])
+    return f"{head} {target[1] if target else ''}".strip(" []:").lower()
 
 
 def _past_flaps(timed: Timed, picked: Item | None) -> Item | None:
