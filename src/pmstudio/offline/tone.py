@@ -47,8 +47,10 @@ _ASKS = re.compile(
 not??"), or ends on "or not"."""
 
 
+_GROUP_TAG = r"\[[^\]]{1,60}\]\s*"
+"""The tag of the group a message was posted to ("[CL + relay security group] ...")."""
 ALSO_SEEING = re.compile(
-    r"^\W*(?:\[[^\]]{1,60}\]\s*)?(?:(?:is|does|did|has) )?any(?:one|body) else(?:'s)? (?:also |now )?(?:seeing|getting|having|hitting|noticing)\b", re.I
+    rf"^\W*(?:{_GROUP_TAG})?(?:(?:is|does|did|has) )?any(?:one|body) else(?:'s)? (?:also |now )?(?:seeing|getting|having|hitting|noticing)\b", re.I
 )
 """A question that tells what its asker sees ("anyone else seeing .org builds just sitting in created?", "anyone else
 getting errors in the web app?"): a report of the symptom, asked to learn whether it is shared."""
@@ -59,7 +61,7 @@ def disbelief(sentence: str) -> str | None:
     "edge 2 gone too??"), as the statement it is, with a full stop; None for any other sentence, a question above all
     ("who forgot to renew the cert??")."""
     if ALSO_SEEING.match(sentence):  # the group tag it was posted under ("[CL + relay security group]") left out
-        return re.sub(r"\s*[?!]+(?=[\s)]*$)", ".", re.sub(r"^\s*\[[^\]]{1,60}\]\s*", "", sentence), count=1)
+        return re.sub(r"\s*[?!]+(?=[\s)]*$)", ".", re.sub(rf"^\s*{_GROUP_TAG}", "", sentence), count=1)
     if not _DISBELIEF.search(sentence) or QUESTION.match(sentence) or _ASKS.search(sentence):
         return None
     return _DISBELIEF.sub(".", sentence, count=1)
