@@ -85,7 +85,8 @@ def _self_blame(sent: str, start: int, lex: Lexicon) -> Hit | None:
     return Hit("B10", start, m.end(), b10.severity, b10.message, suggestion)
 
 
-_RECIPIENT = re.compile(r"\b(?:to|for|from|with)\s+(?:(?:everyone|everybody|anyone|anybody)\s+)?$", re.I)
+_ALL_OF_THEM = ("everyone", "everybody", "anyone", "anybody")
+_RECIPIENT = re.compile(rf"\b(?:to|for|from|with)\s+(?:(?:{'|'.join(_ALL_OF_THEM)})\s+)?$", re.I)
 """A preposition right before "everyone" (or before "everyone" and the "who" after it): the people a text is for
 or served ("refunds to everyone who missed a slot"), not a cause."""
 
@@ -100,7 +101,7 @@ def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
     for a in actors.find(sent):
         if a.strength == "collective":
             continue
-        if _RECIPIENT.search(sent[: a.start]) and (a.text.lower() in ("everyone", "everybody", "anyone", "anybody", "who")):
+        if (a.text.lower() in _ALL_OF_THEM or a.text.lower() == "who") and _RECIPIENT.search(sent[: a.start]):
             continue  # "refunds to everyone who missed a slot": the people the text is for, not a cause
         if a.text == "I":
             own = _self_blame(sent, a.start, lex)
