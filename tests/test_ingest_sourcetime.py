@@ -57,6 +57,8 @@ def test_syslog_defaults_to_utc_beside_chat_in_the_bundle_zone() -> None:
         ("Times below are Pacific Time.", 21),
         ("# Timeline (times in PT)", 21),
         ("All times Central.", 19),
+        # a standard-time abbreviation over a summer timeline is the region's clock, as a Pacific team heads its notes
+        ("# Timeline draft (all times PST, approximate)", 21),
     ],
 )
 def test_in_text_declaration_sets_the_zone(header: str, hour: int) -> None:

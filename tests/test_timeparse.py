@@ -54,6 +54,12 @@ def resolve(
         ("01/Mar/19 2:02 PM Dana Smith added a comment", utc(2019, 3, 1, 14, 2)),
         ("3/1/2019 2:02 PM dana: teams export", utc(2019, 3, 1, 14, 2)),
         ("13/1/2019 14:02 day first when the month cannot be 13", utc(2019, 1, 13, 14, 2)),
+        # dashes as US notes write them ("07-30-2023 2:42 am repo setting changed")
+        ("- 03-01-2019 2:02 pm repo setting changed", utc(2019, 3, 1, 14, 2)),
+        ("13-01-2019 14:02 day first when the month cannot be 13", utc(2019, 1, 13, 14, 2)),
+        # "PST" / "EST" written over a summer date mean the region's clock, as people write them all year
+        ("July 20, 2019 10:02 AM PST - update", utc(2019, 7, 20, 17, 2)),
+        ("July 20, 2019 10:02 AM EST - update", utc(2019, 7, 20, 14, 2)),
         # a colon after the time separates it from the text ("- 2017-11-06 15:25:59: the user calls kill()")
         ("- 2019-03-01 14:02:11: the user calls kill()", utc(2019, 3, 1, 14, 2, 11)),
         ("- 2019-03-01 14:02: the user calls kill()", utc(2019, 3, 1, 14, 2)),

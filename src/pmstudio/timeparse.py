@@ -40,7 +40,15 @@ REGIONAL_ZONES: dict[str, str] = {
 }  # fmt: skip
 """North American zone names without a season ("10:44 AM ET", "all times Eastern"): the region's IANA zone, so
 the offset follows the date (EST in winter, EDT in summer) instead of one fixed offset."""
-_TZINFOS: dict[str, int | tzinfo] = {**TZ_ABBREVIATIONS, **{k: ZoneInfo(v) for k, v in REGIONAL_ZONES.items()}}
+SEASON_BLIND: dict[str, str] = {"PST": "PT", "EST": "ET", "CST": "CT"}
+"""Standard-time abbreviations people write all year for their region's clock ("all times PST" over a July timeline,
+as a Pacific team's notes are headed): read as the region's zone, so a summer date gets daylight time. MST is left
+fixed, since Arizona keeps it all year."""
+_TZINFOS: dict[str, int | tzinfo] = {
+    **TZ_ABBREVIATIONS,
+    **{k: ZoneInfo(v) for k, v in REGIONAL_ZONES.items()},
+    **{k: ZoneInfo(REGIONAL_ZONES[v]) for k, v in SEASON_BLIND.items()},
+}
 
 _ABBR = "|".join(sorted((k for k in TZ_ABBREVIATIONS if k != "Z"), key=len, reverse=True))
 _REGIONAL = "|".join(REGIONAL_ZONES)
@@ -64,8 +72,10 @@ _DAY_MONTH = re.compile(
     rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})(?:[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ])))?"
     rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
-_NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM (Teams, Excel exports); dateutil swaps an impossible month
-    rf"(?<![\w:./])(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
+_NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM or 07-30-2023 2:42 am (Teams, Excel exports, hand-kept notes);
+    # dateutil reads the month first and swaps an impossible month
+    rf"(?<![\w:./-])(?P<date>\d{{1,2}}(?P<sep>[/-])\d{{1,2}}(?P=sep)\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?!\d|:\d)"
+    rf"{_TAIL}(?!\w)"
 )
 _BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)")
 _HOUR_AMPM = re.compile(r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])")

@@ -29,7 +29,7 @@ import numpy as np
 
 from pmstudio.parsers.common import iter_lines
 from pmstudio.schema import Bundle, Evidence, Finding, Material, SourceTime
-from pmstudio.timeparse import REGIONAL_ZONES, TZ_ABBREVIATIONS, zone
+from pmstudio.timeparse import REGIONAL_ZONES, SEASON_BLIND, TZ_ABBREVIATIONS, zone
 
 UTC_KINDS = frozenset({"log"})
 """Kinds whose zone-less times default to UTC (servers and syslog log in UTC)."""
@@ -70,10 +70,11 @@ class ZoneChoice:
 
 
 def zone_from_word(word: str) -> tuple[tzinfo, str] | None:
-    """An IANA name, a zone abbreviation (fixed offset: "PDT" is UTC-7), a season-free North American zone ("ET",
-    "Pacific Time": the region's IANA zone) or ``UTC+2``; None if not one."""
+    """An IANA name, a zone abbreviation (fixed offset: "PDT" is UTC-7; "PST", "EST" and "CST" as their region), a
+    season-free North American zone ("ET", "Pacific Time": the region's IANA zone) or ``UTC+2``; None if not one."""
     w = word.strip()
     w = _REGION_WORDS.get(w.split()[0].lower(), w) if w else w
+    w = SEASON_BLIND.get(w.upper(), w)
     if w in REGIONAL_ZONES:
         return zone(REGIONAL_ZONES[w]), REGIONAL_ZONES[w]
     if w.upper() in ("Z", "UTC", "GMT"):
