@@ -288,6 +288,28 @@ def test_a_heading_naming_one_day_dates_the_bare_times_below_it(heading: str, da
     assert b.evidence_by_id()["notes.md:3"].at == datetime(2024, 11, day, 11, 0, tzinfo=UTC)
 
 
+def test_a_weekday_beside_a_bare_time_dates_it_and_a_line_ending_on_a_later_date_moves_the_notes_on() -> None:
+    """Notes headed with their day ("working notes, Thursday 2025-06-26") recap the evening before by weekday ("at
+    21:31:56 Wed") after a line that ran over days ("ran Mon 2025-06-23 00:00:01, finished Wed 2025-06-25 20:17:55"):
+    the weekday picks its day, and the times after that line follow its last date, not its first."""
+    notes = Material(name="notes.md", kind="notes", content=(
+        "# replication - working notes, Thursday 2025-06-26 (all times UTC)\n"
+        "- Weekly dump ran Mon 2025-06-23 00:00:01, finished Wed 2025-06-25 20:17:55 (normal).\n"
+        "- planet export kicked off from that dump at 20:17:26.\n"
+        "- Last good diff from the timer at 21:31:56 Wed.\n"
+        "- Forum thread 00:37.\n"
+        "- 06:08 stopped the timer.\n"
+    ))  # fmt: skip
+    b = _bundle(notes, tz="UTC")
+    assert _at(b, "notes.md", 3) == datetime(2025, 6, 25, 20, 17, 26, tzinfo=UTC)
+    assert _at(b, "notes.md", 4) == datetime(2025, 6, 25, 21, 31, 56, tzinfo=UTC)
+    assert _at(b, "notes.md", 5) == datetime(2025, 6, 26, 0, 37, tzinfo=UTC)
+    assert _at(b, "notes.md", 6) == datetime(2025, 6, 26, 6, 8, tzinfo=UTC)
+    # "Sat 14:02" in Monday's notes is the Saturday before
+    sat = Material(name="n.md", kind="notes", content="# notes, Monday 2024-05-13\n- Sat 14:02 deploy went out\n")
+    assert _at(_bundle(sat, tz="UTC"), "n.md", 2) == datetime(2024, 5, 11, 14, 2, tzinfo=UTC)
+
+
 def test_an_issue_trackers_byline_times_the_comment_below_it() -> None:
     """"Opened by marek, <time>" heads the text under it: that text is not stamped by the next comment's byline."""
     ticket = Material(name="github-issue.txt", kind="ticket", content=(

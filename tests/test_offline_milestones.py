@@ -62,6 +62,32 @@ def test_a_warning_alert_notifies_but_detection_is_the_first_paging_alert() -> N
     assert at(a, "detected") == minute(9)
 
 
+def test_the_paging_alerts_own_earlier_warning_detects_it() -> None:
+    """An e-mail template's "FIRING [warning] Name labels" is the alert Name at warning severity; when the same alert
+    pages later at a higher severity, its first warning was the first signal that reached the responders."""
+    alerts = (
+        "2024-05-14T09:07:00Z FIRING [warning] ReplicationFeedDelayed feed=minutely delay=\"6m\" receiver=ops-email\n"
+        "2024-05-14T09:07:00Z FIRING [warning] DiskTempHigh rack=7 receiver=ops-email\n"
+        "2024-05-14T13:07:00Z FIRING [critical] ReplicationFeedDelayed feed=hourly receiver=ops-email\n"
+        "2024-05-14T15:00:00Z RESOLVED ReplicationFeedDelayed feed=minutely receiver=ops-email\n"
+    )
+    log = "2024-05-14T09:01:00Z osm-db osmdbt-get-log[711]: ERROR: invalid memory alloc request size 1243650064\n"
+    bundle, _ = bundle_from_materials(
+        [Material(name="alertmanager.txt", kind="alerts", content=alerts), Material(name="app.log", kind="log", content=log)],
+        id="t",
+    )
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "detected") == minute(7)
+    # a warning of another name still only notifies: the page detects
+    other = alerts.replace("[warning] ReplicationFeedDelayed", "[warning] QueueSlow")
+    bundle, _ = bundle_from_materials(
+        [Material(name="alertmanager.txt", kind="alerts", content=other), Material(name="app.log", kind="log", content=log)],
+        id="t",
+    )
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "detected") == minute(247)
+
+
 def test_a_recap_line_is_not_the_moment_it_is_dated_at() -> None:
     a = analyse(lines(
         ("chat.txt", 2, "ines", "checkout returning 502s for me"),

@@ -460,6 +460,21 @@ def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:
     return None
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY = (
+    r"(?P<wd>Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)"
+)
+_WEEKDAY_BEFORE = re.compile(rf"(?<![\w-]){_WEEKDAY}\.?,?\s+(?:at\s+)?\Z", re.I)
+_WEEKDAY_AFTER = re.compile(rf"\A,?\s*(?:on\s+)?{_WEEKDAY}(?![\w-])", re.I)
+
+
+def find_weekday_beside(line: str, stamp: Stamp) -> int | None:
+    """The weekday written right beside a bare time ("21:31:56 Wed", "from 21:33 on Wednesday", "Sat 14:02"):
+    0 for Monday to 6 for Sunday, or None."""
+    m = _WEEKDAY_AFTER.match(line[stamp.end :]) or _WEEKDAY_BEFORE.search(line[: stamp.start])
+    return _WEEKDAYS.index(m.group("wd")[:3].lower()) if m else None
+
+
 def parse_timestamp(value: object, tz: tzinfo) -> datetime | None:
     """A structured timestamp (JSON field): ISO 8601 text, or epoch seconds/milliseconds (number or
     numeric string). Zone-less text is read in ``tz``. None when it is not a usable time."""

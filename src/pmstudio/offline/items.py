@@ -26,8 +26,12 @@ Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
 _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
-    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$", re.S
+    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?:\[(?P<sev>[a-z]+)\]\s+)?"
+    r"(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$",
+    re.S,
 )
+"""An alert line: its state, then (as e-mail and chat templates print it) its severity in brackets, its name and its
+text or labels ("FIRING [warning] ReplicationFeedDelayed feed=minutely")."""
 CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 """The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
@@ -127,7 +131,8 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         status = m.group("status").upper()
         sub = "resolved" if status in ("RESOLVED", "OK") else "firing"
         body = (m.group("body") or m.group("kv") or "").strip()
-        return "alert", sub, f"{m.group('name')}: {body}" if body else m.group("name")
+        alert = f"{m.group('name')} ({m.group('sev')})" if m.group("sev") and "(" not in m.group("name") else m.group("name")
+        return "alert", sub, f"{alert}: {body}" if body else alert
     check = CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
     if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
         return "alert", "firing" if check["state"] == "DOWN" else "resolved", text

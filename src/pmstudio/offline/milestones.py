@@ -182,6 +182,20 @@ def _alarmed(timed: Timed, alarm: Item | None) -> tuple[Item | None, Item | None
     return _noticed_before(timed, alarm)
 
 
+def _first_of_its_name(timed: Timed, alert: Item | None) -> Item | None:
+    """The first firing of the paging `alert`'s own name at any severity ("FIRING [warning] ReplicationFeedDelayed"
+    e-mailed four hours before its "[critical]" paged): the warning reached the responders first."""
+    if alert is None or alert.at is None or (state := alert_state(alert)) is None:
+        return alert
+    name = state[0].split(" (")[0]
+    earlier = [
+        p for p in timed
+        if p[0].source == "alert" and _at(p) < alert.at and (s := alert_state(p[0])) is not None and s[1]
+        and s[0].split(" (")[0] == name
+    ]  # fmt: skip
+    return _earliest(earlier) or alert
+
+
 def _human_failures(timed: Timed) -> list[tuple[Item, Signals]]:
     """People telling of the failure: a report of the symptom, or a failure told in chat, a ticket or a status post,
     not guessed at and not its end ("error rate back at baseline")."""
@@ -199,7 +213,7 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         return _alarmed(timed, _earliest(pages))
     alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
     if alerts:
-        return _alarmed(timed, _earliest(alerts))
+        return _alarmed(timed, _first_of_its_name(timed, _earliest(alerts)))
     reports = [
         p
         for p in timed

@@ -92,6 +92,17 @@ class Clock:
         except (ValueError, OverflowError):
             return None
 
+    def mark_weekday(self, weekday: int) -> None:
+        """A weekday written beside a bare time ("21:33 Wed"): that time is on the date with this weekday nearest the
+        material's date so far (or the reference), within three days either side."""
+        base = self.prev.date() if self.prev is not None else self.day or self.ref_date
+        if base is None:
+            return
+        shift = (weekday - base.weekday() + 3) % 7 - 3
+        day = _shift(base, shift)
+        if day is not None:
+            self.day, self.prev = day, None
+
     def _resolve(self, stamp: Stamp) -> datetime | None:
         tz = stamp.zone or self.tz
         if stamp.has_year:

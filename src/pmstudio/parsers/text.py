@@ -18,7 +18,15 @@ from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
 from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, SPEAKER
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import Stamp, find_date_beside, find_date_marker, find_dates, find_stamp
+from pmstudio.timeparse import (
+    Stamp,
+    find_date_beside,
+    find_date_marker,
+    find_dates,
+    find_stamp,
+    find_stamps,
+    find_weekday_beside,
+)
 
 _NAME_FIRST = re.compile(
     rf"^\s*(?:<?(?P<name>{CHAT_NAME})>?\s*[\[(](?=\d)|(?P<slack>[@\w][\w.'’@-]*|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{1,3}})\s+(?=\d))"
@@ -304,9 +312,19 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
             beside = find_date_beside(line, stamp)
+            weekday = find_weekday_beside(line, stamp) if beside is None else None
             if beside is not None:
                 clock.mark_date(beside)
+            elif weekday is not None:
+                clock.mark_weekday(weekday)
         at = clock.resolve(stamp)
+        later = [s for s in find_stamps(line) if s.full and s.start >= stamp.end]
+        if at is not None and later:
+            # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": the line's story ends at its last date,
+            # so the bare times below it follow that one
+            end = clock.resolve(later[-1])
+            if end is None or end < at:
+                clock.observe(at)
         written = line[stamp.start : stamp.end].strip()
         if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
             entries.append(_Entry("marker", number, at=at, text=clean_text(line), written=written))
