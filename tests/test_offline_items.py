@@ -549,3 +549,12 @@ def test_a_markdown_heading_right_below_a_list_is_a_section_and_the_title_is_not
     assert items["done on the night"].is_heading and items["next"].is_heading
     assert items["cleared logs, lowered verbosity, restarted relays"].heading_tag != "cause"
     assert items["cap log size and rotate logs aggressively"].heading_tag == "actions"
+
+
+def test_a_sentence_opening_on_a_quote_capitalises_the_word_inside() -> None:
+    from pmstudio.offline.phrasing import capitalise_sentences, sentence
+
+    told = '"first-time contributors" approval meant anyone with one merged PR could run a workflow'
+    assert sentence(told).startswith('"First-time contributors"')
+    assert capitalise_sentences(told).startswith('"First-time')
+    assert sentence("(docs.rs was down)") == "(docs.rs was down)."  # code keeps its case inside a bracket too

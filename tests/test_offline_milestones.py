@@ -1363,7 +1363,8 @@ def test_a_labelled_outage_end_with_its_length_ends_it_before_an_uptime_check_cl
 @pytest.mark.parametrize(
     "told",
     ["Some delegated domains failed to resolve for roughly one hour from 09:00.",
-     "the site was down from 09:00 for about 40 minutes"],
+     "the site was down from 09:00 for about 40 minutes",
+     "~10.5 hours of impact (slow from 09:00 UTC, offline 84 minutes from the firewall change)."],
 )  # fmt: skip
 def test_an_impact_told_by_its_length_and_start_starts_then(told: str) -> None:
     a = analyse(lines(
@@ -1372,6 +1373,15 @@ def test_an_impact_told_by_its_length_and_start_starts_then(told: str) -> None:
         ("chat.txt", 24, "ingrid", "ticket in: a user says their domain stopped resolving, SERVFAIL"),
     ))  # fmt: skip
     assert at(a, "started") == minute(0)
+
+
+def test_a_rate_a_multiple_above_baseline_is_no_recovery() -> None:
+    a = analyse(lines(
+        ("frontend.log", 0, None, "obs-fe1 nginx[2211]: request rate 3.1x baseline on /package/binaries"),
+        ("frontend.log", 30, None, "obs-fe1 nginx[2211]: request rate back at baseline"),
+    ))  # fmt: skip
+    flags = {item.at: sig.recovery_full for item, sig in a.timed}
+    assert flags == {minute(0): False, minute(30): True}
 
 
 def test_a_resource_alert_clearing_after_the_symptom_alerts_does_not_extend_the_impact() -> None:
@@ -1476,3 +1486,15 @@ def test_a_klog_info_line_starts_no_impact() -> None:
     ))  # fmt: skip
     assert at(a, "detected") == minute(14)
     assert at(a, "started") != minute(30)
+
+
+def test_a_report_passed_on_by_direct_message_detects_and_a_restart_to_the_same_failure_mitigates_nothing() -> None:
+    rows = [
+        ("node.log", 0, None, "WARN sync: L2 sync process terminated with: class hash mismatch for block 84448"),
+        ("chat.txt", 65, "sami", "Francesco from Apibara just DMed me, their node is stuck. hash mismatch at 84448"),
+        ("chat.txt", 67, "nina", "mine too. sync terminated. restarted, same thing"),
+        ("chat.txt", 300, "sami", "two are stuck in review, will look later"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(65)
+    assert at(a, "mitigated") is None

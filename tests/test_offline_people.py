@@ -159,3 +159,16 @@ def test_a_person_in_a_telegram_or_discord_export_speaks_in_chat() -> None:
     ])  # fmt: skip
     assert [i.source for i in items] == ["chat", "chat"]
     assert "?" not in items[0].text  # a question in chat is never a claim
+
+
+def test_someone_named_with_their_organisation_or_as_a_fixs_author_is_a_person() -> None:
+    """"Francesco from Apibara just DMed me" and "fix PR by Jonathan Lei (starknet-rs)": people outside the team,
+    whose names a draft never shows; an organisation after "from" is kept."""
+    people = find_people(_items([
+        ("2023-06-17T19:10:00+00:00", "Francesco from Apibara just DMed me on Telegram, their node is stuck"),
+        ("2023-06-18T05:23:00+00:00", "Sunday: fix PR by Jonathan Lei (starknet-rs) submitted 05:23, merged 06:00."),
+    ]))
+    assert {"francesco", "jonathan"} <= set(people.roles)
+    assert "Apibara" in people.anonymise("Francesco from Apibara just DMed me")
+    assert "Francesco" not in people.anonymise("Francesco from Apibara just DMed me")
+    assert "Jonathan found it" not in people.anonymise("Jonathan found it!! a non-ASCII character")

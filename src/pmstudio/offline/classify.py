@@ -53,7 +53,7 @@ FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"expired|expiry|leak(?:ed|s)?|exposed|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
-    r"stopped (?:working|resolving|responding)|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
+    r"stopped (?:working|resolving|responding|syncing)|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
     r"(?:is|are|was|were|been|got) (?:\w+ )?(?:halted|stalled)|stuck (?:on|at) (?:the same |block |height )?[\w.-]+|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
     r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
@@ -103,6 +103,7 @@ UNPAGED = _rx(
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
     r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|became aware|anyone else|complain\w*|users? (?:say|saying|tell)|"
+    r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
 )
@@ -143,7 +144,7 @@ MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
     r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
     r"\bblocked|forbidden|denied|"
-    r"didn['’]t work|not working|no luck|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
+    r"didn['’]t work|not working|no luck|same thing|same (?:error|result|failure)s?\b|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
     r"falls? over|falling over|died) again|still (?:failing|broken|"
     r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
     r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
@@ -166,7 +167,7 @@ RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|recover|"
     r"no (?:new |more )?(?:errors|restarts|crashes|(?:packet )?drops|packet loss|timeouts)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"

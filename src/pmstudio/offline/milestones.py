@@ -313,11 +313,13 @@ def stated_start(item: Item) -> datetime | None:
 _SPAN = r"(?:about |roughly |around |approximately |nearly |almost |~\s?)?(?:an?|one|two|three|\d+(?:\.\d+)?)\s?(?:hours?|hrs?|minutes?|mins?)"
 LASTED_FROM = re.compile(
     rf"\bfor {_SPAN} (?:from|since|starting(?: at)?) (?P<a>\d{{1,2}}:\d{{2}})(?![\d:])|"
-    rf"\b(?:from|since|starting(?: at)?) (?P<b>\d{{1,2}}:\d{{2}})(?![\d:])\s*(?:\w+ )?for {_SPAN}\b",
+    rf"\b(?:from|since|starting(?: at)?) (?P<b>\d{{1,2}}:\d{{2}})(?![\d:])\s*(?:\w+ )?for {_SPAN}\b|"
+    rf"(?<![\w.]){_SPAN} of (?:impact|outage|downtime|disruption|degradation)\b[^.;]{{0,30}}?"
+    rf"\b(?:from|since|starting(?: at)?) (?P<c>\d{{1,2}}:\d{{2}})(?![\d:])",
     re.I,
 )
 """An impact told by its length and its start ("failed to resolve for roughly one hour from 11:45", "down from 14:02
-for 40 minutes")."""
+for 40 minutes", "~10.5 hours of impact (slow from 05:00 UTC, ...)")."""
 
 
 def _lasted_from(item: Item) -> datetime | None:
@@ -326,7 +328,7 @@ def _lasted_from(item: Item) -> datetime | None:
     m = LASTED_FROM.search(item.body)
     if m is None or item.at is None or not _impact_window(item, m.start()):
         return None
-    hh, mm = (int(x) for x in (m["a"] or m["b"]).split(":"))
+    hh, mm = (int(x) for x in (m["a"] or m["b"] or m["c"]).split(":"))
     if hh > 23 or mm > 59:
         return None
     zone = line_zone(item)

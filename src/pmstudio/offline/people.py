@@ -49,8 +49,15 @@ _CAP_SPEAKER = re.compile(r"[A-Z][a-z]{2,20}")
 _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
 _BY_CAP = re.compile(
     r"\b(?:requested|approved|acknowledged|resolved|triggered|opened|closed|merged|reported|escalated|assigned|"
-    r"started|initiated|created|written|owned|run|performed)\s+by\s+@?(?P<n>[A-Z][a-z]{2,20})\b"
+    r"started|initiated|created|written|owned|run|performed|PR|pull request|patch|fix|commit)\s+by\s+@?(?P<n>[A-Z][a-z]{2,20})\b"
 )
+_FROM_ORG = re.compile(
+    r"(?<![\w@])(?P<n>[A-Z][a-z]{2,20})\s+(?:from|at|of)\s+(?:the\s+)?[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+)?\s*,?\s+"
+    r"(?:just\s+|also\s+)?(?:DM['’]?e?d|messaged|pinged|e-?mailed|called|reported|says|said|wrote|asked|told|"
+    r"reached out|flagged|noticed)\b"
+)
+"""Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
+DMed me on Telegram"): a person, whose name a draft never shows."""
 _POSSESSIVE = re.compile(
     r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:team|push|change|pr|commit|deploy|deployment|token|personal|"
     r"fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key)\b"
@@ -221,7 +228,11 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 people.add(m.group("nick"), handle=True)
         for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
-        patterns = (_PAREN_BY, _BY_CAP, _POSSESSIVE, _VOCATIVE, _MENTION) if it.source == "chat" else (_PAREN_BY, _BY_CAP)
+        patterns = (
+            (_PAREN_BY, _BY_CAP, _FROM_ORG, _POSSESSIVE, _VOCATIVE, _MENTION)
+            if it.source == "chat"
+            else (_PAREN_BY, _BY_CAP, _FROM_ORG)
+        )
         for pattern in patterns:
             for m in pattern.finditer(it.body):
                 people.add(m.group("n"))

@@ -209,13 +209,18 @@ def drop_vocative(text: str, names: list[str]) -> str:
     return text
 
 
+_OPENERS = "\"'“‘(["
+"""Marks a sentence may open with before its first word (a quote, a bracket)."""
+
+
 def sentence(text: str, *, capitalise: bool = True) -> str:
     """Capitalised, ending with one full stop (keeps a final ? or !)."""
     text = _SPACE.sub(" ", text).strip(" ,;:-")
     if not text:
         return ""
-    if capitalise and not code_start(text):
-        text = text[0].upper() + text[1:]
+    lead = len(text) - len(text.lstrip(_OPENERS))  # '"first-time contributors" approval ...': the word inside
+    if capitalise and not code_start(text[lead:]):
+        text = text[:lead] + text[lead : lead + 1].upper() + text[lead + 1 :]
     if text[-1] not in ".!?":
         text += "."
     return text
@@ -460,8 +465,8 @@ def capitalise_sentences(text: str) -> str:
 
     text = _QUOTED_AFTER.sub(r": \1", text)
     text = _SENT_BREAK.sub(up, text)
-    first = text.lstrip()[:1]
-    if first.islower() and not code_start(text):
+    first = text.lstrip().lstrip(_OPENERS)[:1]
+    if first.islower() and not code_start(text.lstrip().lstrip(_OPENERS)):
         i = text.index(first)
         text = text[:i] + first.upper() + text[i + 1 :]
     return text
