@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from pmstudio.agents.messages import EvidenceLine, parse_prompt, render_evidence, render_task
@@ -558,3 +560,26 @@ def test_a_sentence_opening_on_a_quote_capitalises_the_word_inside() -> None:
     assert sentence(told).startswith('"First-time contributors"')
     assert capitalise_sentences(told).startswith('"First-time')
     assert sentence("(docs.rs was down)") == "(docs.rs was down)."  # code keeps its case inside a bracket too
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ('community forum: "Is OSM partially down? New data isn\'t showing on the map"', "New data isn't showing on the map"),
+        ("#opensuse-buildservice IRC user: OBS is completely down? osc times out", "osc times out"),
+        ('Francesco (Apibara), Telegram DM: "pathfinder stopped syncing for us. is it just us?"', "pathfinder stopped syncing"),
+    ],
+)
+def test_a_users_question_passed_on_in_a_record_is_no_claim(line: str, kept: str) -> None:
+    items = build_items([EvidenceLine(id="public-posts.txt:1", at=datetime(2025, 6, 26, 0, 37, tzinfo=UTC), actor=None, text=line)])
+    assert items and kept in items[0].text and "?" not in items[0].text
+
+
+def test_an_irc_message_addressed_to_a_speaker_loses_the_address() -> None:
+    t = datetime(2025, 6, 26, 6, 49, tzinfo=UTC)
+    items = build_items([
+        EvidenceLine(id="irc.txt:1", at=t, actor="tom", text="jochen: we have a problem with osmdbt"),
+        EvidenceLine(id="irc.txt:2", at=t, actor="jochen", text="note: that is postgres refusing an allocation"),
+    ])  # fmt: skip
+    assert items[0].text == "we have a problem with osmdbt"
+    assert items[1].text.startswith("note:")  # "note" speaks nowhere: a label, kept

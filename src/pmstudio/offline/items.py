@@ -17,6 +17,7 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.tone import (
     chat_noise,
     injected,
+    relayed,
     spoken,
     without_counterfactual,
     without_questions,
@@ -240,6 +241,10 @@ def _continues(injected_line: int | None, line: int, text: str) -> bool:
     return injected_line is not None and line == injected_line + 1 and text[:1].islower()
 
 
+_ADDRESSEE = re.compile(r"^@?(?P<n>[A-Za-z][\w.-]{1,20}):\s+(?=\S)")
+"""The nick a chat message opens on to address someone ("jochen: we have a problem"), as IRC writes it."""
+
+
 def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     """Items in evidence order; notes lines carry the heading they sit under (one linear pass)."""
     items: list[Item] = []
@@ -247,6 +252,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     seen: set[str] = set()
     last_line: dict[str, int] = {}
     injection: dict[str, int] = {}  # material -> line of an injected sentence that has not ended yet
+    speakers = {e.actor.strip().lower() for e in evidence if e.actor}
     for e in evidence:
         material, line = _material_of(e.id)
         marked = _MD_HEADING.match(e.text)
@@ -261,7 +267,18 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             else:
                 injection[material] = line
             continue
-        if source in ("chat", "ticket") or spoken(e.text, thread=False):
+        if source == "chat" and e.actor and (to := _ADDRESSEE.match(e.text)) and to["n"].lower() in speakers:
+            # "tom: jochen: we have a problem with osmdbt": IRC's way to address someone, not a label of the message
+            e = e.model_copy(update={"text": e.text[to.end() :]})
+            body = body[to.end() :] if body.startswith(to.group(0)) else body
+        passed_on = relayed(e.text) if source not in ("alert", "pager") else None
+        passed_on = passed_on if passed_on is not None and "?" in passed_on else None
+        if passed_on is not None:
+            # a user's words passed on in a record ('community forum: "Is OSM partially down? ..."'): told, like chat,
+            # only through its statements
+            e = e.model_copy(update={"text": passed_on})
+            body = relayed(body) or body
+        if source in ("chat", "ticket") or spoken(e.text, thread=False) or passed_on is not None:
             # what a person said (a chat message, a speaker's line in a ticket or mailing-list thread or an IRC log,
             # a signed help-desk post) is told only through its statements: its questions and sarcasm are never
             # claims (a speaker's prefix stays: `people` reads the speaker from it)

@@ -151,6 +151,25 @@ def _opening(text: str, thread: bool) -> re.Match[str] | None:
     return SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
 
 
+_RELAYED = re.compile(
+    r"^(?P<label>\W*[^:\"“”]{2,60}?:)\s*[\"“](?P<said>[^\"“”]+)[\"”]\s*[.!]?\s*$|"
+    r"^(?P<label2>\W*[^:\"“”]{0,40}\b(?:users?|customers?|reporters?|forum|DM|IRC|mastodon|fediverse|twitter|reddit)\b"
+    r"[^:\"“”]{0,20}:)\s+(?P<said2>\S.*)$",
+    re.I,
+)
+"""A user's words passed on by whoever keeps the record, behind a label that says where they came from: a quote after
+it ('community forum: "Is OSM partially down? New data isn't showing"', 'Francesco (Apibara), Telegram DM: "..."') or
+plain words after a label naming users or a channel ("#opensuse-buildservice IRC user: OBS is completely down?")."""
+
+
+def relayed(text: str) -> str | None:
+    """A user's words passed on (`_RELAYED`), as the label and the words without their quote marks; None if not."""
+    m = _RELAYED.match(text)
+    if m is None:
+        return None
+    return f"{m['label'] or m['label2']} {m['said'] or m['said2']}"
+
+
 def spoken(text: str, *, thread: bool = True) -> bool:
     """Whether a line is something a person said: it opens with a speaker's prefix (`_opening`) or ends with a wiki
     signature."""
