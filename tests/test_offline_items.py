@@ -583,3 +583,22 @@ def test_an_irc_message_addressed_to_a_speaker_loses_the_address() -> None:
     ])  # fmt: skip
     assert items[0].text == "we have a problem with osmdbt"
     assert items[1].text.startswith("note:")  # "note" speaks nowhere: a label, kept
+
+
+def test_a_plan_listed_in_the_notes_is_the_follow_ups_but_a_one_step_plan_is_the_response() -> None:
+    notes = "\n".join([
+        "# Runner compromise - notes",
+        "- 11:20 all self-hosted runners stopped",
+        "## Status",
+        "- plan: third-party red team assessment; move off static runners to ephemeral ones where possible; more",
+        "  segmentation between internal and public-facing hosts",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert titles[:3] == [
+        "Add third-party red team assessment",
+        "Move off static runners to ephemeral ones where possible",
+        "Add more segmentation between internal and public-facing hosts",
+    ]
+    # a plan for the response itself, told as one step, lists nothing to do later
+    told = "# notes\n- 10:00 diffs stalled\n- 10:13 plan: fakelog needs edits stopped, so a read-only window first\n"
+    assert not any("fakelog" in str(i["title"]).lower() for i in _actions(told, []))

@@ -32,15 +32,17 @@ MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
 
 _LEAD = re.compile(
-    r"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|action items?|actions?|todo|to-do|next steps?|next|AI|"
+    r"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|action items?|actions?|todo|to-do|next steps?|next|AI|plan|"
     r"takeaways?|generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
     re.I,
 )
 _LIST_LEAD = re.compile(
-    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
+    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
     r"i want\b)",
     re.I,
 )
+_PLAN_LIST = re.compile(r"^(?:the )?plan\s*:\s*\S[^;]*;", re.I)
+"""A plan told as a list ("plan: a third-party red team assessment; ephemeral runners; more segmentation")."""
 _NUMBERED = re.compile(rf"^{LIST_MARK}\s+")
 _PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
 _SPEAKER = re.compile(rf"^(?:{'|'.join(map(re.escape, SPEAKER_ROLES))})\s*:\s*", re.I)
@@ -531,7 +533,9 @@ def proposals(a: Analysis) -> list[Proposal]:
         committed = _committed(item)
         if item.source == "status" and not committed:
             continue
-        if item.heading_tag != "actions" and not a.sig(item).followup and not committed:
+        # "plan: red team assessment; ephemeral runners" in the responders' notes lists the work still to come
+        planned = item.source == "notes" and bool(_PLAN_LIST.match(a.say(item)))
+        if item.heading_tag != "actions" and not a.sig(item).followup and not committed and not planned:
             continue
         text, taken = _continued(a, item)
         joined.update(t.id for t in taken)
