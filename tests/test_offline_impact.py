@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.analysis import analyse
 from pmstudio.offline.impact import draft_impact
@@ -302,6 +304,21 @@ def test_a_forecast_in_chat_and_a_system_that_does_not_trust_a_key_are_no_reputa
         ("chat.txt", 5, "hana", "customers will have the same problem. push updates to the status page and twitter"),
     )
     assert "will have" not in text(got, "reputation_impact") and "would have" not in text(got, "reputation_impact")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "we originally thought router-ids had to be publicly unique at the IXs",
+        "we haven't said anything publicly",
+        "I'll post on mastodon that diffs aren't updating",
+    ],
+)
+def test_a_technical_publicly_nothing_said_yet_or_a_post_to_come_is_no_reputation_impact(said: str) -> None:
+    got = impact(("alerts.log", 0, None, "FIRING SyncStalled scope=global"), ("chat.txt", 5, "hana", said))
+    assert "Not stated" in text(got, "reputation_impact")
+    told = impact(("alerts.log", 0, None, "FIRING SyncStalled scope=global"), ("chat.txt", 5, "hana", "it was all over twitter"))
+    assert "twitter" in text(told, "reputation_impact")
 
 
 def test_an_outage_across_the_platform_or_for_millions_of_people_is_critical() -> None:

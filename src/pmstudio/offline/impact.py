@@ -82,6 +82,16 @@ _REPUTATION = re.compile(
 )
 """Words of standing with the public; "trust" only as people's trust ("customer trust", "lost their trust"), not a
 system's ("the apps did not trust the key")."""
+_NOT_STANDING = re.compile(
+    r"\bpublicly (?:unique|routable|reachable|accessible|available|visible|resolvable|addressable)\b|"
+    r"\b(?:(?:have|has|had)(?:n['’]t| not)|never|did(?:n['’]t| not)) (?:\w+ )?(?:said|posted|announced|told|shared)\b|"
+    r"\b(?:i|we)(?:['’]ll| will| am going to| are going to|['’]m going to|['’]re going to) (?:\w+ )?"
+    r"(?:post|tweet|announce|share|put out|write)\b",
+    re.I,
+)
+"""A reputation word that tells no standing with the public: a technical "publicly" ("router-ids had to be publicly
+unique"), nothing said yet ("we haven't said anything publicly"), a post still to come ("I'll post on mastodon that
+diffs aren't updating")."""
 _CRITICAL = re.compile(
     r"\b(?:global(?:ly)?|worldwide|widespread|entire (?:fleet|network|region|site|service|platform)|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
@@ -745,7 +755,7 @@ def draft_impact(a: Analysis) -> dict[str, Any]:
         i for i in _statements(a, _SLA, limit=3)
         if _SLA.search(_SLO_MONITOR.sub(" ", i.body)) and not (i.source == "chat" and a.sig(i).page)
     ][:1]
-    reputation = _statements(a, _REPUTATION, limit=1)
+    reputation = [i for i in _statements(a, _REPUTATION, limit=3) if not _NOT_STANDING.search(i.body)][:1]
     level, rationale = _claims_severity(a, claims)
     return {
         "severity": level,
