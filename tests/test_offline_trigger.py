@@ -160,3 +160,14 @@ def test_a_late_status_post_a_guess_or_a_step_towards_the_root_cause_is_not_the_
     assert root == "The orchestrator promoted primaries in the other region because its configuration allowed cross-region promotion."
     assert not any("theory" in f.lower() for f in factors)
 
+
+
+def test_an_alert_is_never_the_change_even_when_its_name_holds_a_change_word() -> None:
+    got = trigger(
+        ("deploys.log", 0, None, 'deploy-bot: workflow-orchestrator rollout complete build=8813 change="new event envelope"'),
+        ("alerts.txt", 7, None, "FIRING OrchestratorLatencyP99: p99 event publish latency elevated"),
+        ("alerts.txt", 10, None, "RESOLVED OrchestratorLatencyP99: p99 event publish latency elevated"),
+        ("alerts.txt", 15, None, "FIRING VCSStatusSetErrorRate: error rate setting commit statuses above threshold"),
+        ("chat.txt", 15, "sam", "got paged, error rate on setting commit statuses"),
+    )
+    assert got["evidence"] == ["deploys.log:1"], got

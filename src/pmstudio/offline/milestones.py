@@ -481,11 +481,15 @@ def find_trigger(timed: Timed, started: Item | None, detected: Item | None) -> I
     anchor = started or detected
     if anchor is None or anchor.at is None:
         return None
+    # an alert tells a state, never a change ("OrchestratorLatencyP99: p99 event publish latency elevated" holds the
+    # word "publish", and its clearing is no deploy)
     changes = [
-        p for p in timed if p[1].change and not p[1].hypothesis and _at(p) <= anchor.at and anchor.at - _at(p) <= CHANGE_WINDOW
-    ]
+        p for p in timed
+        if p[1].change and not p[1].hypothesis and p[0].source != "alert" and _at(p) <= anchor.at
+        and anchor.at - _at(p) <= CHANGE_WINDOW
+    ]  # fmt: skip
     single = [p for p in changes if p[0].count == 1] or changes
-    machine = [p for p in single if p[0].source in ("log", "pager", "alert")]
+    machine = [p for p in single if p[0].source in ("log", "pager")]
     return _latest(machine) or _latest(single)
 
 
