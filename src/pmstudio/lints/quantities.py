@@ -25,8 +25,10 @@ DURATION = re.compile(
 )
 _JOIN = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s+)$")
 VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+){2,}(?:[-+][\w.]+)?(?![\w.])")
+APPROX = r"about|approximately|approx\.?|around|roughly|nearly|almost"
+"""The words that make a number approximate ("about 40", "roughly an hour"), as a regex alternation."""
 NUMBER = re.compile(
-    r"(?<![\w.,:/#-])(?P<hedge>(?:about|approximately|approx\.?|around|roughly|nearly|almost|over|under|more than|"
+    rf"(?<![\w.,:/#-])(?P<hedge>(?:{APPROX}|over|under|more than|"
     r"less than|fewer than|up to|some|~|≈)\s?)?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
     r"(?P<suffix>\s?%|\s?percent\b|[kKM](?![\w])|x(?![\w]))?(?![\w:/]|[.,]\d)",
     re.I,

@@ -224,11 +224,17 @@ RESOLVED = _rx(
 )
 STATUS_PAGE = _rx(r"\b(?:status ?page|statuspage|customers|announc\w*|notif\w*)\b")
 CONDITIONAL = _rx(r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)")
+COORDINATION = (
+    r"declar\w* (?:an? |the )?(?:\w+ )?incident|incident (?:call|channel|bridge|declared|doc)|"
+    r"open(?:ing|ed)? (?:the|an) incident|call (?:started|opened)"
+)
+"""The responders' own coordination ("declaring an incident, I'll lead", "incident call started"), as a regex
+alternation: a communication among them, no word to customers."""
 COMM = _rx(
     r"\b(?:status ?page|statuspage|status dashboard|(?:service )?health dashboard|posted (?:an? )?(?:update|incident|notice)|(?:update|notice)s?(?: for [\w ]{1,12}?)? posted|post(?:ing|ed)? the all[- ]clear|post (?:in|on|to) |notif(?:y|ied|ication)|"
     r"announc\w*|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
-    r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|declar\w* (?:an? |the )?incident|"
-    r"incident (?:call|channel|bridge|declared|doc)|opening (?:the|an) incident|opened the incident|call (?:started|opened)|"
+    r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|"
+    rf"{COORDINATION}|"
     r"support is drafting|email(?:ed)? customers|write-?up|post-?mortem published|reply sent|replied to|"
     r"thanked the reporter|publish\w* (?:a|the) "
     r"(?:post|report|rca))\b"

@@ -18,7 +18,7 @@ from pmstudio.lints.completeness import MAGNITUDE_UNITS, has_magnitude
 from pmstudio.lints.quantities import find_numbers
 from pmstudio.logmine import VALUES_NOTE
 from pmstudio.offline.analysis import Analysis
-from pmstudio.offline.classify import BACK_UP, DOWN_NOT_FAILING, HYPOTHESIS
+from pmstudio.offline.classify import BACK_UP, COORDINATION, DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import STATUS_LABEL, Item
 from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import (
@@ -456,11 +456,7 @@ def _at_least(first: Item, last: Item) -> str:
     return f"{round(minutes / 1440)} days"
 
 
-_INTERNAL_COMMS = re.compile(
-    r"\b(?:declar\w* (?:an? |the )?(?:\w+ )?incident|incident (?:call|channel|bridge|declared|doc)|open(?:ing|ed)? (?:the|an) "
-    r"incident|call (?:started|opened)|(?:their|[\w-]+['’]s) status ?page)\b",
-    re.I,
-)
+_INTERNAL_COMMS = re.compile(rf"\b(?:{COORDINATION}|(?:their|[\w-]+['’]s) status ?page)\b", re.I)
 """The responders' own coordination ("declaring an incident, I'll lead") or a look at a provider's status page ("their
 status page has a minor incident"): no word to customers."""
 

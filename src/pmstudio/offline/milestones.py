@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
-from pmstudio.lints.quantities import find_durations, find_times
+from pmstudio.lints.quantities import APPROX, find_durations, find_times
 from pmstudio.offline.classify import (
     BACKLOG_DONE,
     COMPLETION,
@@ -310,7 +310,7 @@ def stated_start(item: Item) -> datetime | None:
     return None
 
 
-_SPAN = r"(?:about |roughly |around |approximately |nearly |almost |~\s?)?(?:an?|one|two|three|\d+(?:\.\d+)?)\s?(?:hours?|hrs?|minutes?|mins?)"
+_SPAN = rf"(?:(?:{APPROX}) |~\s?)?(?:an?|one|two|three|\d+(?:\.\d+)?)\s?(?:hours?|hrs?|minutes?|mins?)"
 LASTED_FROM = re.compile(
     rf"\bfor {_SPAN} (?:from|since|starting(?: at)?) (?P<a>\d{{1,2}}:\d{{2}})(?![\d:])|"
     rf"\b(?:from|since|starting(?: at)?) (?P<b>\d{{1,2}}:\d{{2}})(?![\d:])\s*(?:\w+ )?for {_SPAN}\b|"
