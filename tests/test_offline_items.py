@@ -602,3 +602,19 @@ def test_a_plan_listed_in_the_notes_is_the_follow_ups_but_a_one_step_plan_is_the
     # a plan for the response itself, told as one step, lists nothing to do later
     told = "# notes\n- 10:00 diffs stalled\n- 10:13 plan: fakelog needs edits stopped, so a read-only window first\n"
     assert not any("fakelog" in str(i["title"]).lower() for i in _actions(told, []))
+
+
+def test_a_follow_up_table_is_read_by_its_item_column_and_its_header_row_is_no_item() -> None:
+    notes = "\n".join([
+        "# Pre-prod outage notes",
+        "- 09:12 pre-prod down after the storage driver change",
+        "## Action items",
+        "| status | item | owner |",
+        "|---|---|---|",
+        "| DONE | revert docker storage driver to vfs | olivier |",
+        "| TODO | run the crashed Docker workloads in a QEMU VM | charles |",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert any("storage driver to vfs" in t for t in titles)
+    assert "Run the crashed Docker workloads in a QEMU VM" in titles
+    assert not any("|" in t or "owner" in t.lower() or t.startswith(("DONE", "Add status")) for t in titles), titles

@@ -18,6 +18,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, utils
 
+from pmstudio.mdsyntax import table_cells
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import category
 from pmstudio.offline.classify import FOLLOWUP
@@ -524,9 +525,42 @@ def _continued(a: Analysis, item: Item) -> tuple[str, list[Item]]:
     return text, taken
 
 
+_TITLE_COLUMN = re.compile(
+    r"^(?:action(?: items?)?|actions|items?|tasks?|titles?|what|follow[- ]?ups?|descriptions?|remediations?|todo)$", re.I
+)
+"""The column of a follow-up table that names the work ("| item | type | owner | status |")."""
+_COLUMN_NAME = re.compile(r"^[A-Za-z][\w /-]{0,20}$")
+
+
+def _table_titles(a: Analysis) -> dict[str, str]:
+    """Item id -> the cell naming the work, for each row of a Markdown table of follow-ups ("| revert docker storage
+    driver to vfs | mitigate | olivier | DONE |" -> "revert docker storage driver to vfs"); its header row maps to ""
+    (it names columns, no work)."""
+    out: dict[str, str] = {}
+    column: int | None = None
+    last: tuple[str, int] | None = None
+    for item in a.items:
+        cells = table_cells(a.say(item)) if item.heading_tag == "actions" and "|" in item.text else []
+        if len(cells) < 2:
+            last = None
+            continue
+        if last is None or last[0] != item.material or item.line > last[1] + 2:  # a new table: is this its header?
+            named = [i for i, c in enumerate(cells) if _TITLE_COLUMN.match(c)]
+            if named and all(_COLUMN_NAME.match(c) for c in cells):
+                column, out[item.id] = named[0], ""
+                last = (item.material, item.line)
+                continue
+            column = 0
+        last = (item.material, item.line)
+        if column is not None and column < len(cells):
+            out[item.id] = cells[column]
+    return out
+
+
 def proposals(a: Analysis) -> list[Proposal]:
     found: list[Proposal] = []
     joined: set[str] = set()  # lines read as the wrapped tail of a follow-up list above them
+    rows = _table_titles(a)
     for item in a.items:
         if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert", "pager") or item.id in joined:
             continue
@@ -537,7 +571,9 @@ def proposals(a: Analysis) -> list[Proposal]:
         planned = item.source == "notes" and bool(_PLAN_LIST.match(a.say(item)))
         if item.heading_tag != "actions" and not a.sig(item).followup and not committed and not planned:
             continue
-        text, taken = _continued(a, item)
+        text, taken = _continued(a, item) if item.id not in rows else (rows[item.id], [])
+        if not text:
+            continue  # a table's header row
         joined.update(t.id for t in taken)
         for phrase, priority in _phrases(a, item, text):
             title = sentence(verb_first(phrase)).rstrip(".")
