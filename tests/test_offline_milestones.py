@@ -1498,3 +1498,16 @@ def test_a_report_passed_on_by_direct_message_detects_and_a_restart_to_the_same_
     a = analyse(lines(*rows))
     assert at(a, "detected") == minute(65)
     assert at(a, "mitigated") is None
+
+
+def test_a_compromise_starts_when_access_was_gained_not_when_it_was_found() -> None:
+    rows = [
+        ("notes.md", 0, None, "PR #15896 from that account's fork runs a modified workflow on our self-hosted runner -> access gained"),
+        ("chat.txt", 880, "priya", "something is poking at the runners from that fork"),
+        ("chat.txt", 930, "priya", "reported the account to GitHub support for malicious probing"),
+        ("chat.txt", 2600, "morgan", "all self-hosted runners stopped and deregistered"),
+    ]
+    assert at(analyse(lines(*rows)), "started") == minute(0)
+    # no compromise told: nothing started there
+    calm = [("notes.md", 0, None, "PR #15896 from that account's fork ran its workflow; no compromised runner found"), *rows[1:]]
+    assert at(analyse(lines(*calm)), "started") != minute(0)
