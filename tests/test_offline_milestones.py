@@ -1504,7 +1504,7 @@ def test_a_compromise_starts_when_access_was_gained_not_when_it_was_found() -> N
     rows = [
         ("notes.md", 0, None, "PR #15896 from that account's fork runs a modified workflow on our self-hosted runner -> access gained"),
         ("chat.txt", 880, "priya", "something is poking at the runners from that fork"),
-        ("chat.txt", 930, "priya", "reported the account to GitHub support for malicious probing"),
+        ("notes.md", 930, None, "account reported to GitHub support for malicious probing"),
         ("chat.txt", 2600, "morgan", "all self-hosted runners stopped and deregistered"),
     ]
     assert at(analyse(lines(*rows)), "started") == minute(0)
