@@ -172,3 +172,12 @@ def test_someone_named_with_their_organisation_or_as_a_fixs_author_is_a_person()
     assert "Apibara" in people.anonymise("Francesco from Apibara just DMed me")
     assert "Francesco" not in people.anonymise("Francesco from Apibara just DMed me")
     assert "Jonathan found it" not in people.anonymise("Jonathan found it!! a non-ASCII character")
+
+
+def test_a_word_before_an_organisation_is_no_person_when_the_materials_use_it_as_a_word() -> None:
+    people = find_people(_items([
+        ("2023-06-17T19:10:00+00:00", "Networking from AWS said the volume is degraded"),
+        ("2023-06-17T19:20:00+00:00", "opened a case, the networking side is fine"),
+    ]))
+    assert "networking" not in people.roles
+    assert people.anonymise("the networking side is fine") == "the networking side is fine"

@@ -235,6 +235,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
         )
         for pattern in patterns:
             for m in pattern.finditer(it.body):
+                if pattern is _FROM_ORG and m.group("n").lower() in lower_words():
+                    continue  # "Networking from AWS said ...", "Engineers at Acme told us": a word the materials use
                 people.add(m.group("n"))
         for m in _SHELL.finditer(it.body):
             if m.group("n").lower() in staff:
