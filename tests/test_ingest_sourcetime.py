@@ -305,6 +305,13 @@ def test_a_weekday_beside_a_bare_time_dates_it_and_a_line_ending_on_a_later_date
     assert _at(b, "notes.md", 4) == datetime(2025, 6, 25, 21, 31, 56, tzinfo=UTC)
     assert _at(b, "notes.md", 5) == datetime(2025, 6, 26, 0, 37, tzinfo=UTC)
     assert _at(b, "notes.md", 6) == datetime(2025, 6, 26, 6, 8, tzinfo=UTC)
+    # a date a timed line only mentions (an expiry to come) leaves the notes on their day
+    expiry = Material(name="e.md", kind="notes", content=(
+        "# outage notes 2024-05-14 (all times UTC)\n"
+        "- 10:02 cert on api-gw expires 2024-06-30 00:00, renewal job never ran\n"
+        "- 10:05 api-gw down, TLS errors\n"
+    ))  # fmt: skip
+    assert _at(_bundle(expiry, tz="UTC"), "e.md", 3) == datetime(2024, 5, 14, 10, 5, tzinfo=UTC)
     # "Sat 14:02" in Monday's notes is the Saturday before
     sat = Material(name="n.md", kind="notes", content="# notes, Monday 2024-05-13\n- Sat 14:02 deploy went out\n")
     assert _at(_bundle(sat, tz="UTC"), "n.md", 2) == datetime(2024, 5, 11, 14, 2, tzinfo=UTC)

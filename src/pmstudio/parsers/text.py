@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
@@ -255,6 +255,10 @@ def _with_next(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str
         yield last[0], last[1], None
 
 
+_RUN_REACH = timedelta(days=7)
+"""How long a run told on one line ("ran Mon ..., finished Wed ...") may last for the notes to follow its end."""
+
+
 def _collect(material: Material, clock: Clock) -> list[_Entry]:
     entries: list[_Entry] = []
     in_list = False  # the last content line was a list item (or its wrapped rest)
@@ -318,10 +322,14 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             elif weekday is not None:
                 clock.mark_weekday(weekday)
         at = clock.resolve(stamp)
-        later = [s for s in find_stamps(line) if s.full and s.start >= stamp.end]
+        # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": a line telling a run over days ends at its
+        # last date, so the bare times below it follow that one (not a date a timed line only mentions: "10:02 cert
+        # expires 2024-06-30 00:00" leaves the notes on their day)
+        later = [
+            s for s in find_stamps(line)
+            if s.full and s.start >= stamp.end and timedelta(0) < s.value - stamp.value <= _RUN_REACH
+        ] if stamp.full and not _starts_line(line, stamp) else []  # fmt: skip
         if at is not None and later:
-            # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": the line's story ends at its last date,
-            # so the bare times below it follow that one
             end = clock.resolve(later[-1])
             if end is None or end < at:
                 clock.observe(at)
