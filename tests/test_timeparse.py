@@ -489,3 +489,12 @@ def test_a_number_with_two_decimals_is_no_clock_without_a_clock_s_context(line: 
     assert find_stamps(line) == []
     assert find_range(line) is None
     assert find_stamp(line, anywhere="any") is None
+
+
+@pytest.mark.parametrize("line", ["2000-01-01 -2400 ticket opened", "00:00 -2400 x", "2019-03-01 14:02 +2400 x"])
+def test_an_offset_of_a_whole_day_is_no_zone_and_never_a_crash(line: str) -> None:
+    """Hypothesis found "-2400" after a date: dateutil reads it as a zone no clock has, whose offset raises."""
+    marker = find_date_marker(line)
+    assert marker is None or marker.zone is None
+    stamp = find_stamp(line, anywhere="any")
+    assert stamp is None or stamp.zone is None

@@ -130,10 +130,13 @@ _DEFAULT = datetime(2000, 1, 1)  # leap year, so "Feb 29" parses before the real
 
 @lru_cache(maxsize=8192)
 def _parse(text: str) -> datetime | None:
+    """The datetime dateutil reads from `text`, None when it reads none or a zone no clock has ("-2400": a day off)."""
     try:
-        return du_parser.parse(text, default=_DEFAULT, tzinfos=_TZINFOS)
+        value = du_parser.parse(text, default=_DEFAULT, tzinfos=_TZINFOS)
+        value.utcoffset()  # an offset of a whole day or more is read but cannot be used
     except (ValueError, OverflowError, TypeError):
         return None
+    return value
 
 
 def _split_zone(value: datetime) -> tuple[datetime, tzinfo | None]:
