@@ -197,6 +197,11 @@ def _same_event(a: Evidence, b: Evidence, wa: frozenset[str], wb: frozenset[str]
     return bool(ea & eb) and len(shared) >= 1
 
 
+def _strong(wa: frozenset[str], wb: frozenset[str]) -> bool:
+    """A strong match of two items: they share two words or more (the event's words, not just a host name)."""
+    return len(wa & wb) >= 2
+
+
 @dataclass(frozen=True)
 class Conflict:
     material: str
@@ -221,7 +226,7 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
     theirs: dict[tuple[str, int], set[str]] = defaultdict(set)
     partners: dict[tuple[str, int], set[str]] = defaultdict(set)
     examples: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
-    aligned: Counter[str] = Counter()  # strong matches (two shared words) at the same time, per material
+    aligned: Counter[str] = Counter()  # strong matches (`_strong`) at the same time, per material
     slack = _SLACK.total_seconds()
     for i, ma in enumerate(names):
         for mb in names[i + 1 :]:
@@ -237,7 +242,7 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
                 theirs[(ma, k)].add(b.id)
                 own[(mb, -k)].add(b.id)
                 theirs[(mb, -k)].add(a.id)
-                if not k and len(words[a.id] & words[b.id]) >= 2:
+                if not k and _strong(words[a.id], words[b.id]):
                     aligned[ma] += 1
                     aligned[mb] += 1
                 if k:
@@ -247,7 +252,7 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
                     examples[(mb, -k)].append((b.id, a.id))
     strong: Counter[tuple[str, int]] = Counter()
     for (m, k), pairs in examples.items():
-        strong[(m, k)] = sum(len(words[a] & words[b]) >= 2 for a, b in pairs)
+        strong[(m, k)] = sum(_strong(words[a], words[b]) for a, b in pairs)
     # distinct items on both sides, so one busy line matching several others counts once
     counts: dict[str, Counter[int]] = {m: Counter() for m in names}
     for (m, k), ids in own.items():
