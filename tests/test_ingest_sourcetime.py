@@ -346,3 +346,34 @@ def test_a_notes_line_kept_in_local_time_is_told_in_utc_in_the_draft() -> None:
     a = analyse(parse_prompt(render_evidence(b)).evidence)
     item = next(i for i in a.items if i.id == "pm-notes.md:3")
     assert a.say(item) == "first report 2019-03-26 09:50 UTC on GitHub, then Slack at 05:16 and 06:27"
+
+
+def test_a_day_line_in_equals_signs_or_with_its_weekday_dates_the_chat_below_it() -> None:
+    """Chat exports mark the days with a line of their own ("=== 2025-11-24 ===", "--- Wednesday 2025-07-30 ---",
+    "-- Monday 24 February 2025 --"): the times below follow that day, not the bundle's other days."""
+    for mark, day in (("=== 2025-11-24 ===", 24), ("--- Monday 2025-11-24 ---", 24), ("-- Tuesday 25 November 2025 --", 25)):
+        chat = Material(name="chat.txt", kind="chat", content=f"{mark}\n09:31 tom: all bad versions deleted\n")
+        notes = Material(name="n.md", kind="notes", content="# notes (UTC)\n- 2025-11-18 17:40 fork PR ran the workflow\n")
+        b = _bundle(chat, notes, tz="UTC")
+        assert _at(b, "chat.txt", 2) == datetime(2025, 11, day, 9, 31, tzinfo=UTC)
+
+
+def test_an_ordinal_day_beside_a_bare_time_dates_that_time_only() -> None:
+    """"09:30 on the 24th" in notes that last named the 18th is on the 24th; the notes after it stay on their day."""
+    notes = Material(name="n.md", kind="notes", content=(
+        "# remediation notes (UTC)\n"
+        "- 2025-11-18 17:40 fork PR runs the modified script\n"
+        "- 09:30 on the 24th: malicious versions gone, tokens revoked\n"
+        "- 18:02 the fork was deleted\n"
+    ))  # fmt: skip
+    b = _bundle(notes, tz="UTC")
+    assert _at(b, "n.md", 3) == datetime(2025, 11, 24, 9, 30, tzinfo=UTC)
+    assert _at(b, "n.md", 4) == datetime(2025, 11, 18, 18, 2, tzinfo=UTC)
+    before = Material(name="m.md", kind="notes", content="# notes 2023-11-02 (UTC)\n- rebuilding there until 04:25 UTC on the 4th\n")
+    assert _at(_bundle(before, tz="UTC"), "m.md", 2) == datetime(2023, 11, 4, 4, 25, tzinfo=UTC)
+
+
+def test_an_approximate_time_beside_its_date_is_on_that_date() -> None:
+    """"2021-03-09 ~21:15 UTC until 2021-03-10 00:45 UTC": the window's start is on its own day, not the end's."""
+    notes = Material(name="n.md", kind="notes", content="IPv4 outage, 2021-03-09 ~21:15 UTC until 2021-03-10 00:45 UTC.\n")
+    assert _at(_bundle(notes, tz="UTC"), "n.md", 1) == datetime(2021, 3, 9, 21, 15, tzinfo=UTC)

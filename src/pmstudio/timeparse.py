@@ -84,6 +84,12 @@ _DATE_ONLY = re.compile(
     rf"|(?P<day2>\d{{1,2}})\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
 )
 _LEAD = re.compile(r"^[\s\[(<|>*_#~`•·+-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*")
+_DAY_LEAD = re.compile(
+    r"^[\s\[(<|>*_#~`•·+=-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*"
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?\.?,?\s+(?=\d|[A-Z][a-z]{2}))?"
+)
+"""The lead of a day line: `_LEAD`, also a rule of equals signs and the weekday ("=== 2025-11-24 ===", "-- Monday 24
+February 2025 --")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +410,7 @@ def find_dated_range(line: str) -> Range | None:
 def find_date_marker(line: str) -> Stamp | None:
     """A date without a time at the start of a line (``## 2019-03-01``, ``Jul 09, 2024 UTC - ...``,
     ``--- 1 March 2019 ---``)."""
-    lead = _LEAD.match(line)
+    lead = _DAY_LEAD.match(line)
     base = lead.end() if lead else 0
     m = _DATE_ONLY.match(line, base)
     if not m:
@@ -427,7 +433,9 @@ def find_date_marker(line: str) -> Stamp | None:
     )
 
 
-_NEXT_TO = re.compile(r"[\s,;(\[–—-]*(?:(?:on|from|at|since|starting|until|by)\s+)?[\s(\[]*", re.I)
+_NEXT_TO = re.compile(
+    r"[\s,;(\[–—~≈-]*(?:(?:on|from|at|since|starting|until|by|about|around|approx\.?|approximately|ca\.)\s+)?[\s(\[~≈]*", re.I
+)
 
 
 _WORD_EDGE = re.compile(r"[\w:/.-]")
@@ -469,6 +477,17 @@ _WEEKDAY = (
 )
 _WEEKDAY_BEFORE = re.compile(rf"(?<![\w-]){_WEEKDAY}\.?,?\s+(?:at\s+)?\Z", re.I)
 _WEEKDAY_AFTER = re.compile(rf"\A,?\s*(?:on\s+)?{_WEEKDAY}(?![\w-])", re.I)
+
+
+_MONTHDAY_AFTER = re.compile(r"\A,?\s*(?:UTC\s+|GMT\s+)?on the (?P<d>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![\w-])", re.I)
+_MONTHDAY_BEFORE = re.compile(r"(?<![\w-])(?:on )?the (?P<d>[1-9]|[12]\d|3[01])(?:st|nd|rd|th),?\s+(?:at\s+)?\Z", re.I)
+
+
+def find_monthday_beside(line: str, stamp: Stamp) -> int | None:
+    """The day of the month written as an ordinal right beside a bare time ("09:30 on the 24th", "until 04:25 UTC on
+    the 4th", "on the 16th at 09:25"): that day (1-31), or None."""
+    m = _MONTHDAY_AFTER.match(line[stamp.end :]) or _MONTHDAY_BEFORE.search(line[: stamp.start])
+    return int(m.group("d")) if m else None
 
 
 def find_weekday_beside(line: str, stamp: Stamp) -> int | None:

@@ -103,6 +103,22 @@ class Clock:
         if day is not None:
             self.day, self.prev = day, None
 
+    def mark_monthday(self, day: int) -> None:
+        """A day of the month written beside a bare time ("09:30 on the 24th"): that time is on the date with this
+        day nearest the material's date so far (or the reference), in its month or the one before or after."""
+        base = self.prev.date() if self.prev is not None else self.day or self.ref_date
+        if base is None:
+            return
+        options = []
+        for months in (-1, 0, 1):
+            year, month = divmod(base.year * 12 + base.month - 1 + months, 12)
+            try:
+                options.append(date(year, month + 1, day))
+            except ValueError:
+                continue
+        if options:
+            self.day, self.prev = min(options, key=lambda d: abs(d - base)), None
+
     def _resolve(self, stamp: Stamp) -> datetime | None:
         tz = stamp.zone or self.tz
         if stamp.has_year:

@@ -23,6 +23,7 @@ from pmstudio.timeparse import (
     find_date_beside,
     find_date_marker,
     find_dates,
+    find_monthday_beside,
     find_stamp,
     find_stamps,
     find_weekday_beside,
@@ -313,15 +314,25 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 text = f"{stripped[: len(stripped) - len(stripped.lstrip('#'))]} {text}"
             entries.append(_Entry("heading" if heading else "item", number, text=text))
             continue
+        monthday: int | None = None
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
             beside = find_date_beside(line, stamp)
             weekday = find_weekday_beside(line, stamp) if beside is None else None
+            if beside is None and weekday is None:
+                monthday = find_monthday_beside(line, stamp)
             if beside is not None:
                 clock.mark_date(beside)
             elif weekday is not None:
                 clock.mark_weekday(weekday)
-        at = clock.resolve(stamp)
+            elif monthday is not None:
+                # "until 04:25 UTC on the 4th" dates its own time only: the notes around it stay on their day
+                kept = (clock.day, clock.prev)
+                clock.mark_monthday(monthday)
+                at = clock.resolve(stamp)
+                clock.day, clock.prev = kept
+        if stamp.has_date or monthday is None:
+            at = clock.resolve(stamp)
         # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": a line telling a run over days ends at its
         # last date, so the bare times below it follow that one (not a date a timed line only mentions: "10:02 cert
         # expires 2024-06-30 00:00" leaves the notes on their day)
