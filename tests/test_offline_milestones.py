@@ -1511,3 +1511,75 @@ def test_a_compromise_starts_when_access_was_gained_not_when_it_was_found() -> N
     # no compromise told: nothing started there
     calm = [("notes.md", 0, None, "PR #15896 from that account's fork ran its workflow; no compromised runner found"), *rows[1:]]
     assert at(analyse(lines(*calm)), "started") != minute(0)
+
+
+def test_a_paging_services_own_routing_note_is_no_mitigation() -> None:
+    """PagerDuty's "Escalation to SMS/phone skipped: ... disabled for account" tells who was reached, not an act on the
+    service: the mitigation is the check passing again."""
+    doc = {"log_entries": [
+        {"type": "trigger_log_entry", "created_at": "2024-05-14T09:00:00Z", "summary": "Triggered: api HTTPS check failing - certificate has expired", "agent": {"summary": "uptime monitor"}},
+        {"type": "notify_log_entry", "created_at": "2024-05-14T09:00:30Z", "summary": "Notified kim via push notification", "agent": {"summary": "PagerDuty"}},
+        {"type": "annotate_log_entry", "created_at": "2024-05-14T09:05:00Z", "summary": "Escalation to SMS/phone skipped: SMS notifications disabled for account", "agent": {"summary": "PagerDuty"}},
+        {"type": "resolve_log_entry", "created_at": "2024-05-14T11:00:00Z", "summary": "Resolved: api HTTPS check passing", "agent": {"summary": "uptime monitor"}},
+    ]}  # fmt: skip
+    bundle, _ = bundle_from_materials([Material(name="pd.json", kind="pagerduty", content=json.dumps(doc))], id="p", redact=False)
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "mitigated") == minute(120)
+    assert not any(classify(i).comm for i in a.items if i.actor == "PagerDuty")
+    # a responder's own note in the same log still tells an act
+    (note,) = build_items([EvidenceLine(id="pd.json:3", at=T0, actor="kim", text="annotate_log_entry: Note: feature flag disabled")])
+    assert classify(note).mitigation
+
+
+def test_a_ticket_opened_to_put_a_mitigation_in_place_is_a_plan_and_traffic_flowing_is_the_recovery() -> None:
+    a = analyse(lines(
+        ("edge-syslog.log", 0, None, "edge1 bgpd: %BGP-5-ADJCHANGE: neighbor 72.52.1.1 (transit) Down - Hold timer expired"),
+        ("staff-chat.txt", 3, "sarah", "customer VMs unreachable over v4 from outside"),
+        ("staff-chat.txt", 25, "alex", "looks like a bug in our router. opening a ticket with the transit to put a mitigation in place on their side"),
+        ("staff-chat.txt", 210, "alex", "sessions holding on both transits. v4 traffic flowing"),
+        ("staff-chat.txt", 212, "sarah", "customers confirm servers reachable"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(210)
+    for text, back in (("customers confirm servers reachable", True), ("v4 traffic flowing", True),
+                       ("traffic flowing to the wrong region", False), ("still no traffic flowing", False)):
+        (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="sam", text=text)])
+        s = classify(item)
+        assert (s.recovery_full > 0 and not s.hypothesis) is back, text
+
+
+def test_the_responders_problem_contained_is_the_mitigation_over_one_step_before_it() -> None:
+    """One clean-up step logged ("run logs containing secrets deleted") while the keys are still being rotated is not
+    the mitigation; the responders' "immediate problem contained" after the rotation is."""
+    a = analyse(lines(
+        ("chat.txt", 0, "lucie", "heads up, the update job is printing secrets in its public execution log"),
+        ("chat.txt", 31, "lucie", "rotating the leaked api keys"),
+        ("ci.log", 40, None, "[ci] Log retention: run logs containing secrets deleted"),
+        ("chat.txt", 58, "lucie", "all leaked keys rotated, logs with secrets removed"),
+        ("chat.txt", 60, "marc", "immediate problem contained. keep going on the copies"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(60)
+    (item,) = build_items([EvidenceLine(id="notes.md:1", at=T0, actor=None, text="The change contained a memory leak")])
+    assert not classify(item).mitigation
+
+
+def test_an_invalid_head_fails_and_the_first_block_on_the_correct_chain_after_a_fixed_release_mitigates() -> None:
+    a = analyse(lines(
+        ("discord.txt", 0, "stakerbob", "my node is flagging invalid blocks since the fork, anyone else?"),
+        ("discord.txt", 0, "kwame", "same here, validator client says head is invalid"),
+        ("discord.txt", 1, "dmitri", "lighthouse: Invalid execution payload ... mismatched block requests hash: got 0x12, expected 0xe3"),
+        ("discord.txt", 150, "tomasz", "nethermind 1.31.1 released with the fix"),
+        ("discord.txt", 188, "hana", "besu 25.2.1 released"),
+        ("discord.txt", 192, "kamil", "first block produced on the correct chain!"),
+        ("discord.txt", 300, "marta", "all teams see the same canonical chain now"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(0)
+    assert at(a, "mitigated") == minute(192)
+    (item,) = build_items([EvidenceLine(id="d.txt:1", at=T0, actor="d", text="validation_error: mismatched block requests hash")])
+    assert not classify(item).mitigation  # "block requests" is a noun, not blocking requests
+
+
+def test_a_pull_request_closed_by_its_author_resolves_nothing() -> None:
+    (item,) = build_items([EvidenceLine(id="actions.log:4", at=T0, actor=None, text="pull request closed by brwjbowkevj")])
+    assert not classify(item).resolved
+    (item,) = build_items([EvidenceLine(id="chat.txt:4", at=T0, actor="ana", text="incident closed by the IC, all clear")])
+    assert classify(item).resolved

@@ -181,3 +181,17 @@ def test_a_word_before_an_organisation_is_no_person_when_the_materials_use_it_as
     ]))
     assert "networking" not in people.roles
     assert people.anonymise("the networking side is fine") == "the networking side is fine"
+
+
+def test_an_outside_account_named_by_its_handle_in_a_record_is_a_person() -> None:
+    """"pull request closed by brwjbowkevj", "Author: brwjbowkevj", "user brwjbowkevj, PR against posthog": an account's
+    handle, never shown in a draft; "opened by default" and "closed by the bot" name nobody."""
+    people = find_people(_items([
+        ("2025-11-18T17:40:38+00:00", "pull request closed by brwjbowkevj"),
+        ("2025-11-18T17:41:00+00:00", "Author: qxzt-dev"),
+        ("2025-11-18T17:42:00+00:00", "found it, user mallory77, PR against the repo"),
+        ("2025-11-18T17:43:00+00:00", "issue opened by default in the template, closed by the bot"),
+    ]))
+    assert {"brwjbowkevj", "qxzt-dev", "mallory77"} <= set(people.roles)
+    assert "default" not in people.roles and "the" not in people.roles
+    assert "brwjbowkevj" not in people.anonymise("a fork PR from brwjbowkevj ran the workflow")

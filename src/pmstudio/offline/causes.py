@@ -672,6 +672,16 @@ TRIGGER_WINDOW = timedelta(hours=6)
 """A change this long before the first symptom is the trigger when nothing changed closer to it."""
 LATENT_WINDOW = timedelta(hours=48)
 """A change (scaling a cluster, enabling a feature) up to two days before the first symptom can be the trigger."""
+CLOCKED_REACH = timedelta(hours=1)
+"""How long before a first symptom that names a condition of the clock or the building (an expiry, a leap second, a
+power cut, heat) a change may be and still be its trigger: such a condition comes due by itself, so a change hours
+earlier (docs pushed at 18:40 before a certificate expired at 23:27) is no trigger of it."""
+CLOCKED = re.compile(
+    r"\b(?:(?:has |had |have )?expired|expir(?:y|ing)|notafter|leap (?:second|day|year)|power (?:loss|failure|outage|cut)|"
+    r"lost power|overheat\w*|heat ?wave|cooling (?:failure|fault|loss))\b",
+    re.I,
+)
+"""The conditions `CLOCKED_REACH` is about."""
 CONDITION_BEFORE = timedelta(minutes=30)
 """How long before the first symptom a stated condition may be (a spam wave hours before is not what set it off)."""
 CONDITION_AFTER = timedelta(hours=3)
@@ -707,14 +717,17 @@ def _change_trigger(a: Analysis) -> Item | None:
     anchor = m.started or m.detected
     if anchor is None or anchor.at is None or anchor.date_only:
         return None
-    if m.trigger is not None and _clean_change(a, m.trigger):
+    windows: tuple[timedelta, ...] = (TRIGGER_WINDOW, LATENT_WINDOW)
+    if m.started is not None and CLOCKED.search(m.started.body):
+        windows = (CLOCKED_REACH,)  # "certificate has expired": a change hours before it set nothing off
+    if m.trigger is not None and _clean_change(a, m.trigger) and m.trigger.at is not None and anchor.at - m.trigger.at <= windows[-1]:
         return m.trigger
     before = [
         it for it, _ in a.timed
         if it.at is not None and not it.date_only and it.at <= anchor.at and it.source not in ("alert", "pager", "status")
         and _clean_change(a, it)
     ]  # fmt: skip
-    for window in (TRIGGER_WINDOW, LATENT_WINDOW):
+    for window in windows:
         near = [it for it in before if anchor.at - it.at <= window]  # type: ignore[operator]
         if near:
             # at one time, the responders' notes tell the change in fuller words than a chat line

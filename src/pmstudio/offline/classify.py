@@ -52,7 +52,8 @@ TRIGGER_CONDITION = _rx(
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
-    r"expired|expiry|leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
+    r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
+    r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
     r"unauthori[sz]ed access|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
     r"stopped (?:working|resolving|responding|syncing)|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
@@ -113,6 +114,9 @@ FIRST_PERSON_SYMPTOM = _rx(
     r"\b(?:for me|for us|for our|i['’]?m seeing|we['’]?re seeing|seeing|anyone else|our own|users|customers|people|"
     r"can['’]?t|cannot|broken)\b"
 )
+CONTAINED = r"(?:problem|issue|incident|leak|impact|damage|outage|exposure|spread) (?:is |was |now |has been |been )*contained"
+"""The responders' word that the harm stopped spreading ("immediate problem contained"), as a regex alternation: a
+mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLARED)."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
@@ -122,10 +126,11 @@ MIT_ACTION = _rx(
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
     r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|(?:global|full|rolling|gradual|fleet-?wide) restarts?|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
-    r"rebuil\w*|re-?insert\w*|repair\w*|block(?:ed|ing)? (?:the )?(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
+    r"rebuil\w*|re-?insert\w*|repair\w*|(?:block(?:ed|ing) (?:the )?|block (?:the|that|this|those|these|all) )(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
     r"restart|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
-    r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?)\b"
+    r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
+    rf"{CONTAINED})\b"
 )
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
 and a rate limit put on the customer that causes the load."""
@@ -134,11 +139,12 @@ MIT_DONE = _rx(
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    r"repaired|mitigated|blocked|blocklist add|executed|activated)\b"
+    r"repaired|mitigated|contained|blocked|blocklist add|executed|activated)\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
     r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to|"
+    r"to (?:put|get|apply|roll out|deploy|ship|land|have) (?:in )?(?:an? |the |some )?(?:[\w-]+ )?(?:mitigation|fix|workaround|patch)|"
     r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running)\b|\?\s*$"
 )
 MIT_NEGATIVE = _rx(
@@ -173,7 +179,11 @@ RECOVERY_FULL = _rx(
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
-    r"\b(?:available|up|online|reachable|accessible|healthy|(?:flowing|producing|processing|syncing|moving)(?: \w+)?) again\b|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|(?:flowing|producing|processing|syncing|moving)(?: \w+)?) again\b|"
+    r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions) (?:is |are |now |back )*flowing\b"
+    r"(?! (?:to|into|through|via|over) (?:the )?(?:wrong|bad|broken|old|dead)\b)|"
+    r"\bconfirm(?:s|ed)? (?:(?:that|the|their|our|all|its|it['’]s|[\w-]+) ){0,3}?(?:reachable|working|loading|accessible|resolving)\b|"
+
     r"\b(?:targets?|hosts?|backends?|instances?|nodes?) (?:are |now |all )?healthy in (?:all|both|every)\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
 )
@@ -386,6 +396,26 @@ FOLLOWUP = _rx(
 )
 
 
+PAGING_SYSTEM = _rx(
+    r"^\W*(?:pagerduty|opsgenie|victorops|splunk on-?call|xmatters|grafana on-?call|incident\.io|firehydrant|rootly|"
+    r"alertmanager)\b"
+)
+"""A paging service as the author of an incident log entry (PagerDuty's agent "PagerDuty")."""
+
+
+def paging_note(item: Item) -> bool:
+    """A paging log's own note on its routing ("Notified karin via push notification", "Escalation to SMS/phone
+    skipped: ... disabled for account"): it tells who was reached, not what was done to the service or told to
+    customers."""
+    return item.source == "pager" and item.sub == "note" and bool(PAGING_SYSTEM.match(item.actor or ""))
+
+
+RECORD_CLOSED = _rx(
+    r"\b(?:pull request|PR|merge request|MR|issue|ticket|fork|branch)s?\s+(?:#?\d+\s+)?(?:was\s+|got\s+)?closed\b"
+)
+"""A pull request, issue or ticket closed ("pull request closed by brwjbowkevj"): a record's end, not the incident's."""
+
+
 @dataclass
 class Signals:
     """What one evidence item shows, and its phase (None for chatter)."""
@@ -465,6 +495,8 @@ def classify(item: Item) -> Signals:
         and not CRASHED.search(t)
         and not USERS_REPORT.search(t)
     )
+    if paging_note(item):
+        s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
@@ -475,10 +507,10 @@ def classify(item: Item) -> Signals:
     s.recovery_weak = bool(RECOVERY_WEAK.search(said))
     conditional = bool(CONDITIONAL.search(t)) or t.rstrip().endswith("?")
     s.resolved = (src == "pager" and sub == "resolve") or (
-        src != "alert" and bool(RESOLVED.search(t)) and not conditional
+        src != "alert" and bool(RESOLVED.search(t)) and not conditional and not RECORD_CLOSED.search(t)
     )
     # machine lines (logs, alerts) are facts: they do not communicate, speculate or plan follow-ups
-    s.comm = src == "status" or (not machine and bool(COMM.search(t)))
+    s.comm = src == "status" or (not machine and bool(COMM.search(t)) and not paging_note(item))
     s.invest = not machine and bool(INVEST.search(t))
     s.causal = 0 if machine else _count(CAUSAL, t)
     s.hypothesis = not machine and bool(HYPOTHESIS.search(t))

@@ -55,6 +55,7 @@ from pmstudio.lints.quantities import APPROX, find_durations, find_times
 from pmstudio.offline.classify import (
     BACKLOG_DONE,
     COMPLETION,
+    CONTAINED,
     EXPOSURE,
     FAIL_STRONG,
     FAIL_WEAK,
@@ -494,10 +495,12 @@ def find_trigger(timed: Timed, started: Item | None, detected: Item | None) -> I
 
 
 DECLARED = re.compile(
-    r"(?:^|\b(?:incident|outage|impact|issue|problem|everything|now|fully|been|is|was)\s+)mitigated\b(?!\s+(?:by|when|once|if)\b)",
+    r"(?:^|\b(?:incident|outage|impact|issue|problem|everything|now|fully|been|is|was)\s+)mitigated\b(?!\s+(?:by|when|once|if)\b)|"
+    rf"\b{CONTAINED}\b(?!\s+(?:by|when|once|if|within|in)\b)",
     re.I,
 )
-"""A responder's statement that the incident is mitigated (not "partially mitigated", not "mitigated by …")."""
+"""A responder's statement that the incident is mitigated (not "partially mitigated", not "mitigated by …") or its
+harm contained ("immediate problem contained")."""
 
 
 ACTION_KINDS: dict[str, re.Pattern[str]] = {
@@ -767,7 +770,7 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         back = _under_way_then_recovered(timed, [p for p in ok if _at(p) < told.at])
         if back is not None and back.at is not None and back.at < told.at:
             return back
-        return _onset_before(timed, ok, told) or told
+        return _onset_before(timed, ok + shipped, told) or told
     recoveries = sorted(
         (_at(p), p[0].order)
         for p in timed
@@ -820,11 +823,13 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         p
         for p in timed
         if (after is None or _at(p) >= after)
-        and (p[1].recovery_full > p[1].recovery_partial or p[1].recovery_weak or (p[1].resolved and p[1].phase != "communication"))
+        and (p[1].recovery_full > p[1].recovery_partial or p[1].recovery_weak or (p[1].resolved and p[1].phase != "communication")
+             or _onset(p))
         and not p[1].hypothesis
     ]
     # nothing was done (it recovered on its own), or only attempts that failed or were still under way: the
-    # first recovery, else nothing (a failed attempt or a status post is no mitigation)
+    # first recovery or the first sign of one ("first block produced on the correct chain"), else nothing (a failed
+    # attempt or a status post is no mitigation)
     return _earliest(recovered)
 
 
@@ -841,10 +846,13 @@ def _still_failing(pair: tuple[Item, Signals]) -> bool:
 
 ONSET = re.compile(
     r"\b(?:coming back|came back|re-?established|returning to normal|regain\w*|seeing (?:signs of )?recovery|"
-    r"(?:began|begun|beginning|start(?:ed|s|ing)?) (?:to )?(?:recover\w*|return\w* to normal|come back|improve))\b",
+    r"(?:began|begun|beginning|start(?:ed|s|ing)?) (?:to )?(?:recover\w*|return\w* to normal|come back|improve)|"
+    r"first (?:[\w-]+ ){0,2}?(?:produced|proposed|mined|finali[sz]ed|processed|delivered|served) (?:again|on the "
+    r"(?:correct|right|canonical|valid|good) (?:chain|fork|cluster|network)))\b",
     re.I,
 )
-"""A recovery told as it begins ("capacity coming back, routes re-established", "systems began to recover")."""
+"""A recovery told as it begins ("capacity coming back, routes re-established", "systems began to recover", "first
+block produced on the correct chain")."""
 RELAPSE = re.compile(r"\bbut\b|\bstill\b|\?|\b(?:dropp|fail|erroring|crash|broke|fell|down)\w*\s+(?:\w+\s+)?again\b", re.I)
 """A recovery that did not hold ("came back but never got a good shard map", "came back and then dropped again??")."""
 
@@ -859,10 +867,11 @@ def _onset(pair: tuple[Item, Signals]) -> bool:
 
 def _onset_before(timed: Timed, ok: list[tuple[Item, Signals]], told: Item) -> Item | None:
     """A full restoration told as the mitigation ("payment services restored in every region") when the service
-    had begun coming back more than a quarter of an hour before it, after the last act done ("all hosts patched,
-    letting traffic back in" then "systems beginning to recover"): the mitigation is that onset."""
+    had begun coming back more than a quarter of an hour before it, after the last act done or fix shipped ("all
+    hosts patched, letting traffic back in" then "systems beginning to recover"; "besu 25.2.1 released" then "first
+    block produced on the correct chain"): the mitigation is that onset."""
     assert told.at is not None
-    done = [_at(p) for p in ok if p[1].mit_done and _at(p) < told.at and p[0] is not told]
+    done = [_at(p) for p in ok if (p[1].mit_done or _shipped(p)) and _at(p) < told.at and p[0] is not told]
     if not done:
         return None
     floor = max(done)

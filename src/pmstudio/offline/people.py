@@ -58,6 +58,14 @@ _FROM_ORG = re.compile(
 )
 """Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
 DMed me on Telegram"): a person, whose name a draft never shows."""
+_ACCOUNT = re.compile(
+    r"\b(?:(?:user|account|contributor|attacker)\s+@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
+    r"submitted|ran|deleted|closed)\b)|"
+    r"(?:(?:opened|closed|pushed|authored|submitted|forked|created) by|^author:)\s+@?(?P<b>[a-z][\w-]{2,30})(?=\s*(?:[,;(]|$)))",
+    re.I,
+)
+"""An outside account named by its handle in a record ("user brwjbowkevj, PR against posthog", "pull request closed
+by brwjbowkevj", "Author: brwjbowkevj"): a person, whose handle a draft never shows."""
 _POSSESSIVE = re.compile(
     r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:team|push|change|pr|commit|deploy|deployment|token|personal|"
     r"fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key)\b"
@@ -218,6 +226,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                     people.add(m.group("n"))
             for m in _RESEARCH.finditer(it.body):
                 people.add(m.group("n"), REPORTER)
+            for m in _ACCOUNT.finditer(it.body):
+                people.add(m.group("a") or m.group("b"), USER, handle=True)
             for m in USER_HANDLE.finditer(it.body):
                 if m.group("n")[:1].isupper() and m.group("n").lower() in lower_words():
                     continue  # "Customer (Canada)": a place ("canada too" in the chat), not a handle
