@@ -618,3 +618,19 @@ def test_a_follow_up_table_is_read_by_its_item_column_and_its_header_row_is_no_i
     assert any("storage driver to vfs" in t for t in titles)
     assert "Run the crashed Docker workloads in a QEMU VM" in titles
     assert not any("|" in t or "owner" in t.lower() or t.startswith(("DONE", "Add status")) for t in titles), titles
+
+
+@pytest.mark.parametrize(
+    ("material", "source"),
+    [
+        ("postmortem-status-log.md", "notes"),  # the write-up's own log of its status, in Markdown
+        ("comms-log.md", "status"),  # what was told to customers
+        ("status.md", "status"),
+        ("gateway-log.txt", "log"),
+        ("edge.log", "log"),
+    ],
+)
+def test_a_markdown_write_up_named_status_or_log_is_notes(material: str, source: str) -> None:
+    line = EvidenceLine(id=f"{material}:1", at=datetime(2025, 3, 10, 19, 21, tzinfo=UTC), actor=None, text="chain finalized again")
+    (item,) = build_items([line])
+    assert item.source == source

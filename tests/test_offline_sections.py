@@ -661,3 +661,24 @@ def test_blameless_rewording() -> None:
     assert blameless("who pushed this?? it needed a review") == ""
     assert blameless("the job failed to start, we just restarted it", strict=False) == "the job did not start, we restarted it"
     assert blameless("Sam's push broke it obviously. rolled back", strict=False) == "rolled back"
+
+
+def test_an_actions_label_or_a_commitments_heading_lists_the_follow_ups_and_no_cause() -> None:
+    """"Actions: rotate keys; delete CI logs after 48 hours; scan execution logs for leaked secrets" in the report
+    notes, and the list under "## Commitments", are the follow-ups; the labelled line is no contributing factor."""
+    from pmstudio.ingest import bundle_from_materials
+
+    notes = (
+        "# Incident report - secrets in execution logs\n"
+        "- 10:00 an SRE noticed api keys printed in the public execution log of the update job.\n"
+        "- Cause: the update process was misconfigured and printed its environment.\n"
+        "- Actions: rotate the leaked keys; delete CI logs after 48 hours; scan execution logs for leaked secrets.\n"
+        "## Commitments\n"
+        "- seed new updates to a small random set of servers first\n"
+    )
+    b, _ = bundle_from_materials([Material(name="incident-report.md", kind="notes", content=notes)], id="q", redact=False)
+    rc = draft(b, "root_cause")
+    assert not any("CI logs" in f["description"] for f in rc["contributing_factors"])
+    titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
+    assert {"Rotate the leaked keys", "Delete CI logs after 48 hours", "Scan execution logs for leaked secrets",
+            "Seed new updates to a small random set of servers first"} <= set(titles)  # fmt: skip

@@ -38,12 +38,13 @@ _LEAD = re.compile(
     re.I,
 )
 _LIST_LEAD = re.compile(
-    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|takeaways?|generally|todo|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
+    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|actions?|commitments?|takeaways?|generally|to-?dos?|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
     r"i want\b)",
     re.I,
 )
-_PLAN_LIST = re.compile(r"^(?:the )?plan\s*:\s*\S[^;]*;", re.I)
-"""A plan told as a list ("plan: a third-party red team assessment; ephemeral runners; more segmentation")."""
+_PLAN_LIST = re.compile(r"^(?:the )?(?:plan|actions?|action items|follow[- ]?ups|next steps|to-?dos?)\s*:\s*\S[^;]*;", re.I)
+"""A plan told as a list ("plan: a third-party red team assessment; ephemeral runners; more segmentation", "Actions:
+rotate keys; delete CI logs after 48 hours; scan execution logs for leaked secrets")."""
 _NUMBERED = re.compile(rf"^{LIST_MARK}\s+")
 _PRIORITY = re.compile(r"^(?P<p>HIGH|MEDIUM|MED|LOW|P[0-3])\s*[:\-]\s*", re.I)
 _SPEAKER = re.compile(rf"^(?:{'|'.join(map(re.escape, SPEAKER_ROLES))})\s*:\s*", re.I)

@@ -64,7 +64,7 @@ META = re.compile(
 HeadingTag = Literal["cause", "actions", "lessons", "timeline", "facts", "impact", "other"]
 _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
     ("actions", re.compile(
-        r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|"
+        r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|commitments?|"
         r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*)\b", re.I)),
     ("cause", re.compile(
         r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how|hurt|"
@@ -143,14 +143,17 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         return "chat", "", text
     if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")):
         return ("status" if _STATUS.match(text) else "ticket"), "", text
-    if "status" in name and ("note" not in name or _STATUS.match(text)):
-        # "status-and-notes.md" mixes the two: only a line shaped as a status post is one
+    if "status" in name and (not ("note" in name or _WRITEUP.search(name)) or _STATUS.match(text)):
+        # "status-and-notes.md" mixes the two, and "postmortem-status-log.md" is the write-up's own log of its
+        # status: only a line shaped as a status post is one
         return "status", "", text
     if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify")) or _PUBLIC_BOARD.search(name):
         return "status", "", text
     if e.actor is None and _STATUS.match(text):
         return "status", "", text
-    if name.endswith((".log", ".jsonl", ".out")) or re.search(r"(^|[-_.])(log|logs|syslog|audit)([-_.]|$)", name):
+    if name.endswith((".log", ".jsonl", ".out")) or (
+        re.search(r"(^|[-_.])(log|logs|syslog|audit)([-_.]|$)", name) and not name.endswith((".md", ".markdown", ".rst"))
+    ):  # "postmortem-status-log.md" is written by people, in Markdown: notes
         return "log", "", text
     if e.actor is None and _TICKET.match(text):
         return "ticket", "", text
@@ -161,6 +164,8 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     return "chat", "", text
 
 
+_WRITEUP = re.compile(r"post-?mortem|write-?up|retro|\brca\b|incident-report")
+"""A material named as the post-mortem or its draft ("postmortem-status-log.md"), not a public status page."""
 _CHAT_NAME = re.compile(r"chat|slack|irc|telegram|discord|mattermost|zulip|gitter|whatsapp")
 _PUBLIC_BOARD = re.compile(r"(?:status|health)[-_ ]?dashboard|dashboard[-_ ]?posts?")
 """A material named after a public status board (AWS's Service Health Dashboard, Google's Status Dashboard)."""
@@ -183,7 +188,7 @@ def _heading_tag(text: str) -> HeadingTag:
 _SECTION_TITLE = re.compile(
     r"^(?:(?:our|the|proposed|planned|open|remaining|suggested|immediate|short[- ]term|long[- ]term|next)\s+)*"
     r"(?:follow[- ]?ups?(?:\s+(?:items?|actions?|tasks?|to propose))?|action (?:items?|points?|plan)|actions?(?: taken)?|"
-    r"next steps?|to-?dos?|remediations?(?:\s+(?:items?|steps?|plan))?|corrective(?: and prevent(?:at)?ive)? "
+    r"next steps?|to-?dos?|remediations?(?:\s+(?:items?|steps?|plan|ideas))?|commitments?|corrective(?: and prevent(?:at)?ive)? "
     r"(?:actions?|measures?)|prevent(?:at)?ive (?:actions?|measures?)|prevention(?: strategies)?|takeaways?|"
     r"what (?:we(?:['’]re| are| will|['’]ll)?|are we|will we)(?: going to)? (?:change|changing|do|doing|fix|fixing)|"
     r"what(?:['’]s| is) next|"
@@ -204,6 +209,11 @@ CAUSE_LABEL = re.compile(
     re.I,
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
+ACTIONS_LABEL = re.compile(
+    r"^\W*(?:actions?|action items|follow[- ]?ups|next steps|to-?dos?|commitments?|remediation)\s*:\s*\S", re.I
+)
+"""A line labelled as the follow-ups ("Actions: rotate keys; delete CI logs after 48 hours; ..."): a line under an
+"Action items" heading, as it were."""
 BACKGROUND_LABEL = re.compile(r"^\W*(?:background|context)\s*(?::|\s[-–—]\s)\s*(?=\S)", re.I)
 """A line labelled as background ("Background: we reuse validations for 30 days"): how the system stood before the
 incident, a fact the causes rest on (as a line under a "Background" heading is)."""
@@ -331,5 +341,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
                 item.body, item.heading_tag = body[label.end() :], "cause"
             elif (label := BACKGROUND_LABEL.match(body)) is not None:
                 item.body, item.heading_tag = body[label.end() :], "facts"
+            elif ACTIONS_LABEL.match(body):
+                item.heading_tag = "actions"  # the label stays: the action items read the list after it
         items.append(item)
     return items
