@@ -1583,3 +1583,18 @@ def test_a_pull_request_closed_by_its_author_resolves_nothing() -> None:
     assert not classify(item).resolved
     (item,) = build_items([EvidenceLine(id="chat.txt:4", at=T0, actor="ana", text="incident closed by the IC, all clear")])
     assert classify(item).resolved
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("adding circuit breakers so ingest stops hammering mysql while we recover it", False),
+        ("we need to recover the primary first", False),
+        ("ingest accepting traffic again, API too", True),
+        ("gateways taking requests again", True),
+        ("metrics recover within minutes of the restart", True),
+    ],
+)
+def test_recovering_it_is_an_intention_and_accepting_traffic_again_is_a_recovery(text: str, back: bool) -> None:
+    (item,) = build_items([EvidenceLine(id="eng-chat.txt:1", at=T0, actor="devon", text=text)])
+    assert (classify(item).recovery_full > 0) is back

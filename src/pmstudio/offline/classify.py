@@ -172,14 +172,14 @@ deleted"): a report of the impact, not a responder's act, whatever verb it holds
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
-    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|recover|"
+    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|(?<!\bwe )(?<!\bto )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|restarts|crashes|(?:packet )?drops|packet loss|timeouts)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
-    r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|(?:flowing|producing|processing|syncing|moving)(?: \w+)?) again\b|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|(?:flowing|producing|processing|syncing|moving|accepting|taking)(?: \w+)?) again\b|"
     r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions) (?:is |are |now |back )*flowing\b"
     r"(?! (?:to|into|through|via|over) (?:the )?(?:wrong|bad|broken|old|dead)\b)|"
     r"\bconfirm(?:s|ed)? (?:(?:that|the|their|our|all|its|it['’]s|[\w-]+) ){0,3}?(?:reachable|working|loading|accessible|resolving)\b|"
