@@ -1598,3 +1598,17 @@ def test_a_pull_request_closed_by_its_author_resolves_nothing() -> None:
 def test_recovering_it_is_an_intention_and_accepting_traffic_again_is_a_recovery(text: str, back: bool) -> None:
     (item,) = build_items([EvidenceLine(id="eng-chat.txt:1", at=T0, actor="devon", text=text)])
     assert (classify(item).recovery_full > 0) is back
+
+
+def test_a_line_that_tells_a_span_after_its_moment_is_a_recap_not_a_mitigation() -> None:
+    """"At 11:33 we saw 500s climbing ... It took about an hour to find ... We fixed the underlying cause": the fix
+    came an hour after the line's time, so the line dates no mitigation."""
+    a = analyse(lines(
+        ("alerts.log", 0, None, "FIRING HighErrorRate: web 5xx ratio above 1%"),
+        ("notes.md", 0, None, "At 09:00 we saw 500s climbing on the web nodes. It took about an hour to find the old package. "
+                              "We fixed the underlying cause and installed the right package by hand."),
+        ("chat.txt", 61, "ops", "installed the right version everywhere, web is back to normal"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(61)
+    (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="ops", text="10 minutes later the rollback finished")])
+    assert not classify(item).summary  # no clock of its own beside the span: the line is its own moment

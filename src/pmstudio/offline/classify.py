@@ -457,11 +457,21 @@ def _count(pattern: re.Pattern[str], text: str, cap: int = 4) -> int:
     return n
 
 
+LATER_SPAN = _rx(
+    r"\b(?:it |that )?took (?:us |them )?(?:about |around |roughly |nearly |almost |over |more than |~\s?)?"
+    r"(?:an?|one|two|three|four|several|\d+(?:\.\d+)?) (?:hours?|minutes?|mins?|days?) (?:to|before|until)\b|"
+    r"\b(?:an?|one|two|three|four|several|\d+) (?:hours?|minutes?|mins?|days?) later\b"
+)
+"""A span told after the line's moment ("It took about an hour to find that ...", "twenty minutes later"): what
+follows happened later than the line's time."""
+
+
 def _recap(text: str) -> bool:
     """Two or more moments in one line (clocks that differ by other than whole hours: "16:55 GMT, i.e.
-    12:55 Eastern" is one moment written twice)."""
+    12:55 Eastern" is one moment written twice), or a moment and a span after it ("At 11:33 we saw 500s climbing.
+    It took about an hour to find ... We fixed ...")."""
     clocks = {t.clock % 60 for t in find_times(text)}
-    return len(clocks) >= 2
+    return len(clocks) >= 2 or (len(clocks) == 1 and bool(LATER_SPAN.search(text)))
 
 
 def classify(item: Item) -> Signals:
