@@ -172,7 +172,7 @@ deleted"): a report of the impact, not a responder's act, whatever verb it holds
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
-    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|(?<!\bwe )(?<!\bto )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
+    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|restarts|crashes|(?:packet )?drops|packet loss|timeouts)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
