@@ -295,3 +295,30 @@ def test_output_mode_reaches_the_wire_in_drafts(srv: FakeProviderServer, mode: s
         assert all(e["body"]["response_format"]["type"] == "json_schema" for e in log)
     else:
         assert all("compatible with this schema" in json.dumps(e["body"]) for e in log)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_new_time_shapes_reach_every_model_as_utc(srv: FakeProviderServer, strict: bool) -> None:
+    """Day lines in equals signs, an ordinal day beside a bare time and an approximate time beside its date are read
+    before any model sees the evidence: the requests to an OpenAI-compatible server (strict as llama-cpp-python's,
+    too) carry the UTC times."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    srv.configure(strict=strict)
+    bundle, _ = bundle_from_materials([
+        Material(name="chat.txt", kind="chat", content="=== 2025-11-24 ===\n09:31 tom: all malicious versions deleted\n"),
+        Material(name="notes.md", kind="notes", content=(
+            "# remediation notes (UTC)\n- 2025-11-18 17:40 fork PR runs the modified script\n"
+            "- 09:30 on the 24th: malicious versions gone, tokens revoked\n"
+            "- outage 2025-11-24 ~04:11 UTC until 2025-11-24 09:30 UTC\n"
+        )),
+    ], id="t", timezone="UTC", redact=False)  # fmt: skip
+    try:
+        record = draft(bundle, ref_for("compat", srv), settings=DraftSettings(max_revisions=0))
+    finally:
+        srv.configure(strict=False)  # the server is shared by the session's tests
+    assert record.status == "ok", record.error
+    sent = json.dumps(srv.log())
+    for stamp in ("[chat.txt:2] 2025-11-24T09:31:00Z", "[notes.md:3] 2025-11-24T09:30:00Z", "[notes.md:4] 2025-11-24T04:11:00Z"):
+        assert stamp in sent, stamp
