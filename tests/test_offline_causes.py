@@ -604,3 +604,13 @@ def test_an_open_question_and_a_denied_cause_are_no_root_cause() -> None:
     from pmstudio.offline.causes import candidates
 
     assert [c.item.id for c in candidates(analyse(lines))] == ["notes.md:4"]
+
+
+def test_why_something_else_failed_too_is_a_factor_not_the_root_cause() -> None:
+    """"Also broken because they authenticate through the API: private packages ..." tells what widened the impact."""
+    root, factors = causes(
+        ("notes.md", None, None, "Also broken because they authenticate through the API: private registry and private docs."),
+        ("notes.md", None, None, "The certificates expired because renewal depended on an external service that was discontinued."),
+    )
+    assert "external service" in root
+    assert "authenticate through the API" in _text(factors)

@@ -804,11 +804,15 @@ def _mechanism_of_failure(s: Statement) -> bool:
     if _ROOT_LABEL.match(s.item.body) and not _PROLONGED.search(s.text):
         return True  # "root cause: the cleanup removed a retained key": labelled so, whatever verb it uses
     return not (
-        MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
+        _ALSO_HIT.match(s.item.body)
+        or MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
         or category(s.text) == _DETECTION_GAP or _PAGING_DELAY.search(s.text) or _UNSHIPPED_FIX.search(s.text)
     )  # fmt: skip
 
 
+_ALSO_HIT = re.compile(r"^\W*also (?:broken|affected|down|failing|failed|hit|impacted|unavailable|out)\b", re.I)
+"""Why something else failed too ("Also broken because they authenticate through the API: private packages ..."):
+what widened the impact, a contributing factor, not the root cause."""
 _UNSHIPPED_FIX = re.compile(
     r"\b(?:but|yet) (?:was |were )?(?:not|never) (?:yet )?(?:deployed|redeployed|shipped|released|rolled out|applied)\b",
     re.I,
