@@ -357,3 +357,15 @@ def test_the_logs_count_of_failures_is_labelled_by_the_message_not_its_values_no
     said, ids = log_magnitude(a, None, None)
     assert said.startswith("The logs recorded 3 such failures (task nfsd:1422 blocked for more than 120 seconds)")
     assert "values" not in said and ids == ["syslog.txt:5"]
+
+
+def test_failures_logged_within_one_minute_are_told_at_that_minute() -> None:
+    from pmstudio.offline.impact import log_magnitude
+
+    t0 = datetime(2025, 7, 30, 21, 30, 2, tzinfo=UTC)
+    a = analyse([
+        EvidenceLine(id="cert-check.log:2", at=t0, actor=None, count=3, last_at=t0.replace(second=3),
+                     text='certcheck host=hex.pm error="x509: certificate has expired" status=FAIL'),
+    ])  # fmt: skip
+    said, _ = log_magnitude(a, None, None)
+    assert said.endswith("at 2025-07-30 21:30 UTC") and " to " not in said

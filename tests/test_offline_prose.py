@@ -896,3 +896,11 @@ def test_praise_closing_a_complaint_is_irony(text: str, noise: bool) -> None:
     from pmstudio.offline.tone import chat_noise
 
     assert chat_noise(text) is noise
+
+
+def test_a_reply_that_leans_on_the_message_before_it_is_no_summary_claim() -> None:
+    from pmstudio.offline.statement import stateable
+
+    assert not stateable("they were, through that external service.")
+    assert not stateable("It did.")
+    assert stateable("They were renewed by an external service that had been discontinued.")

@@ -674,6 +674,8 @@ def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> 
     message = blameless(message, strict=False) or message
     last = getattr(best, "last_at", None)
     span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
+    if isinstance(last, datetime) and f"{last:%Y-%m-%d %H:%M}" == f"{best.at:%Y-%m-%d %H:%M}":
+        span = f" at {best.at:%Y-%m-%d %H:%M} UTC"  # "3 such failures at 21:30", not "from 21:30 to 21:30"
     label = failure_label(message)
     return f"The logs recorded {best.count} such failures{f' ({label})' if label else ''}{span}", [best.id]
 

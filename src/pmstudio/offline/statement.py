@@ -39,6 +39,13 @@ CUT_OFF = re.compile(
     re.I,
 )
 """A sentence that stops mid-clause ("lots of code assumed that.", "the rollback only happened at")."""
+ELLIPTICAL = re.compile(
+    r"^\W*(?:they|it|that|this|those|these|he|she|so it)\s+(?:were|was|are|is|did|do|does|had|have|has|would|could|"
+    r"will|can)(?:n['’]t| not)?\s*[,.;:]",
+    re.I,
+)
+"""A reply that leans on the message before it ("they were, through that external service", "it did."): its subject
+and verb stand for what another line said, so it states nothing alone."""
 
 
 def stateable(text: str) -> bool:
@@ -51,6 +58,7 @@ def stateable(text: str) -> bool:
         or OPINION.search(body)
         or RAW_RECORD.search(body)
         or CUT_OFF.search(body)
+        or ELLIPTICAL.match(body)
         or body.rstrip().endswith("?")
         or chat_noise(body)  # a question, sarcasm or irony, blame, a reply: the one list the drafter never drafts from
     )
