@@ -904,3 +904,24 @@ def test_a_reply_that_leans_on_the_message_before_it_is_no_summary_claim() -> No
     assert not stateable("they were, through that external service.")
     assert not stateable("It did.")
     assert stateable("They were renewed by an external service that had been discontinued.")
+
+
+def test_a_chain_of_arrows_is_notes_shorthand_and_keep_going_is_no_progressive() -> None:
+    from pmstudio.offline.phrasing import _progressive, past_tense
+    from pmstudio.offline.statement import stateable
+
+    assert not stateable("Chain: fork PR runs the script -> bot PAT leaks -> 2025-11-23 15:45 secrets dumped")
+    assert stateable("The database became CPU locked -> a total outage")  # one arrow reads as "led to"
+    assert past_tense("immediate problem contained, and keep going on the copies") == (
+        "immediate problem contained, and keep going on the copies"
+    )
+    assert _progressive("nodes getting unstable") == "nodes were getting unstable"
+
+
+def test_a_headline_whose_verb_follows_a_long_subject_is_told_in_the_past() -> None:
+    from pmstudio.offline.phrasing import headline_sentence
+
+    assert headline_sentence("GC Notify deployment tool prints keys and tokens into public execution logs").startswith(
+        "GC Notify deployment tool printed keys"
+    )
+    assert headline_sentence("Debug endpoint exposes user data") == "Debug endpoint exposed user data."

@@ -285,7 +285,7 @@ _REGULAR = (
     "include land leak load lock look miss move need notice open overheat overload overwhelm page partition pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
-    "switch time trigger trip try turn update use wait work"
+    "switch time trigger trip try turn update use wait work print expose"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
@@ -522,7 +522,9 @@ def _late_verb(text: str) -> str | None:
         opens_object = nxt.lower() in _OBJECT_START or nxt[:1].isupper() or bool(_COUNT_WORD.match(nxt.lower()))
         if (_PARTICIPLE.match(low) or low in _PAST_ONLY) and opens_object:
             return text  # "1.1.1.1 resolver returned SERVFAIL after ...": already told in the past
-        if low in _S_FORMS and (opens_object or nxt.lower() in _PARTICLE_NEXT):
+        plain_object = nxt.isalpha() and nxt.lower() not in _FUNCTION | _PREPOSITION and _plural(prev) is False and n >= 3
+        if low in _S_FORMS and (opens_object or nxt.lower() in _PARTICLE_NEXT or plain_object):
+            # "GC Notify deployment tool prints keys and tokens ...": an "-s" form after a singular noun, before its object
             base = _S_FORMS[low]
         elif low in _BASES and opens_object and _plural(words[n - 1].lower()) is False and n >= 3:
             base = low  # "... upgrade overload the cluster": a base form before its object
@@ -589,6 +591,8 @@ def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
         head = as_clause(head) or head  # "directory removed" -> "directory was removed"
     if len(head.split()) < 3 or _HEDGE.search(head) or _BARE_PRONOUN.match(head) or _GOING.match(head):
         return None  # "do it", "30%", "could be the sensors", "it did this before": nothing to tell as a fact
+    if _DIRECTIVE.match(head):
+        return None  # "keep going on the copies", "please hold deploys": a direction to the team, no fact
     head = past_tense(_WE.sub(lambda m: _WE_AS[m.group(0).lower()], head))
     label = role[0].upper() + role[1:]
     if head.lower().startswith(role):
@@ -626,6 +630,8 @@ def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
     return "act", f"reported {lowered(head)}"  # an observation: "instability on v7418"
 
 
+_DIRECTIVE = re.compile(r"^(?:keep|please|go ahead|don['’]t|do not|make sure|hold off)\b", re.I)
+"""A direction given to the team in chat ("keep going on the copies", "please hold deploys")."""
 _PAGED_FIRST = re.compile(r"^(?:paged|pinged|woken|called|alerted|notified)\s+(?:for|by|about|at|on|via|with|over)\b", re.I)
 _REPORT_LEAD = re.compile(r"^(?:(?:it )?turns out|here for the page|joining|on it|fyi|update)\s*[:,.-]?\s+", re.I)
 _LATER_FINITE = re.compile(r"\s(?:is|are|was|were|has|have|had)\s")
@@ -671,6 +677,13 @@ def _gerund_base(word: str) -> str | None:
     return None
 
 
+_CATENATIVE = frozenset(
+    "keep keeps kept stop stops stopped start starts started continue continues continued finish finishes finished "
+    "avoid avoids avoided quit quits begin begins began resume resumes resumed".split()
+)
+"""Verbs an -ing form follows as their object ("keep going", "stopped sending"): no subject and missing "was"."""
+
+
 def _progressive(text: str) -> str:
     """A subject and an -ing verb without its auxiliary get "was"/"were" ("nodes getting unstable")."""
     words = text.split(" ")
@@ -682,6 +695,8 @@ def _progressive(text: str) -> str:
         last = n == len(words) - 1 or word[-1:] in ",;:."
         if last and n >= 3 and words[n - 2].lower() in ("the", "a", "an") and words[n - 3].lower() in _OPENS_NOUN:
             break  # "through the object listing": a compound noun that ends the clause, no subject and verb
+        if prev in _CATENATIVE:
+            break  # "keep going on the copies": the -ing form is the object of a verb, no subject before it
         if low.endswith("ing") and len(low) > 4 and low not in _NOT_GERUND and prev.isalpha() and prev not in _FUNCTION and (n > 1 or not adverb):
             subject = words[n - 2].lower() if adverb else prev
             at = n - 1 if adverb else n

@@ -39,6 +39,9 @@ CUT_OFF = re.compile(
     re.I,
 )
 """A sentence that stops mid-clause ("lots of code assumed that.", "the rollback only happened at")."""
+ARROW_CHAIN = re.compile(r"(?:->|→|=>)[^>→]*(?:->|→|=>)")
+"""Notes shorthand of a chain of events ("fork PR runs the script -> bot PAT leaks -> secrets dumped"): arrows, not a
+sentence."""
 ELLIPTICAL = re.compile(
     r"^\W*(?:they|it|that|this|those|these|he|she|so it)\s+(?:were|was|are|is|did|do|does|had|have|has|would|could|"
     r"will|can)(?:n['’]t| not)?\s*[,.;:]",
@@ -59,6 +62,7 @@ def stateable(text: str) -> bool:
         or RAW_RECORD.search(body)
         or CUT_OFF.search(body)
         or ELLIPTICAL.match(body)
+        or ARROW_CHAIN.search(body)
         or body.rstrip().endswith("?")
         or chat_noise(body)  # a question, sarcasm or irony, blame, a reply: the one list the drafter never drafts from
     )
