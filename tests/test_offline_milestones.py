@@ -1612,3 +1612,15 @@ def test_a_line_that_tells_a_span_after_its_moment_is_a_recap_not_a_mitigation()
     assert at(a, "mitigated") == minute(61)
     (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="ops", text="10 minutes later the rollback finished")])
     assert not classify(item).summary  # no clock of its own beside the span: the line is its own moment
+
+
+def test_a_failing_probe_that_records_the_sms_it_sent_is_the_detection() -> None:
+    a = analyse(lines(
+        ("ec2-events.log", 0, None, "i-0a1f main: SystemStatusCheck failed (instance reachability)"),
+        ("probe-alerts.log", 3, None, "probe us-west-2 -> main: cycle FAILED (connect timeout) -> sms sent"),
+        ("probe-alerts.log", 8, None, "probe us-west-2 -> main: cycle FAILED (connect timeout) -> voice call placed, answered"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(3)
+    assert at(a, "started") == minute(0)
+    (ok,) = build_items([EvidenceLine(id="probe.log:1", at=T0, actor=None, text="probe -> main: cycle OK 3.1s, daily report email sent")])
+    assert not classify(ok).page  # a passing check that mails a report pages no one

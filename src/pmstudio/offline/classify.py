@@ -97,6 +97,12 @@ PAGED = _rx(
 )
 """A page or an alert that fired. "firing" anywhere is one, so also a relayed "[FIRING:1] ..." tag (whose state and
 name `milestones.RELAYED` reads)."""
+NOTIFIED = _rx(
+    r"\b(?:sms|text message|voice call|phone call|call|push(?: notification)?|page|e-?mail)\s+(?:sent|placed|delivered|"
+    r"dispatched|made)\b"
+)
+"""A monitor's own record that it reached someone ("probe ... cycle FAILED (connect timeout) -> sms sent", "voice call
+placed, answered"): on a failing check, a page."""
 UNPAGED = _rx(
     r"\b(?:no|never|nothing|none of (?:the|our))\b[^.;]{0,25}\b(?:alert\w*|pages?|paged|fired)\b|"
     r"\b(?:alerts?|pages?|monitoring)\b[^.;]{0,25}\b(?:did ?n[o'’]t|never|failed to)\s+(?:fire|trigger|go off|page)"
@@ -491,7 +497,7 @@ def classify(item: Item) -> Signals:
     s.pager_trigger = src == "pager" and sub == "trigger"
     s.page = s.pager_trigger or (src == "alert" and sub == "firing" and not QUIET_ALERT.search(t)) or (
         src in ("chat", "ticket") and bool(PAGED.search(t)) and not UNPAGED.search(t)
-    )
+    ) or (src in ("log", "alert") and s.failure and bool(NOTIFIED.search(t)))
     machine = src in ("log", "alert")
     s.ack = (src == "pager" and sub == "ack") or (src == "chat" and bool(ACK.search(t)))
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
