@@ -1624,3 +1624,19 @@ def test_a_failing_probe_that_records_the_sms_it_sent_is_the_detection() -> None
     assert at(a, "started") == minute(0)
     (ok,) = build_items([EvidenceLine(id="probe.log:1", at=T0, actor=None, text="probe -> main: cycle OK 3.1s, daily report email sent")])
     assert not classify(ok).page  # a passing check that mails a report pages no one
+
+
+def test_no_exceptions_is_no_failure_and_a_watch_dates_no_resolution() -> None:
+    """"no exceptions in the last 5 minutes" (08:30) tells the recovery after a watch: "tasks load again" (08:24) ended
+    it, and the log line itself is no symptom."""
+    a = analyse(lines(
+        ("phab-error.log", 0, None, "phab1004 php: EXCEPTION: (RuntimeException) rendering maniphest task"),
+        ("ops.irc", 1, "quartz", "every task shows Unhandled Exception (RuntimeException)"),
+        ("ops.irc", 10, "gitlab_ops", "gitlab restarting, services coming up"),
+        ("ops.irc", 11, "quartz", "tasks load again, thanks"),
+        ("phab-error.log", 17, None, "phab1004 php: no exceptions in the last 5 minutes"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(11)
+    assert at(a, "resolved") == minute(11)
+    (item,) = build_items([EvidenceLine(id="phab-error.log:9", at=T0, actor=None, text="phab1004 php: no exceptions in the last 5 minutes")])
+    assert not classify(item).failure

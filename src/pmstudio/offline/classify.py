@@ -84,6 +84,8 @@ STEADY = _rx(
 )
 """A failure metric that did not move ("graphs flat, no change in KV error rate so far"): a watch, not a failure."""
 NOT_FAILING = _rx(r"\b(?:not|never|(?:is|are|was|were)n['’]t)\s+(?:broken|down|failing|erroring|crashing)\b")
+NO_FAILURES = _rx(r"\bno (?:new |more |further )?(?:errors|exceptions|failures|crashes|timeouts|5xx|500s|panics)\b")
+"""Failures told absent ("no exceptions in the last 5 minutes"): no failure told, a recovery."""
 """A failure word denied ("not broken for everyone", "the API isn't down"): no failure told."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
@@ -179,13 +181,14 @@ PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
-    r"no (?:new |more )?(?:errors|restarts|crashes|(?:packet )?drops|packet loss|timeouts)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
+    r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|500s)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
-    r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|(?:flowing|producing|processing|syncing|moving|accepting|taking)(?: \w+)?) again\b|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|loads?|loading|"
+    r"(?:flowing|producing|processing|syncing|moving|accepting|taking)(?: \w+)?) again\b|"
     r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions) (?:is |are |now |back )*flowing\b"
     r"(?! (?:to|into|through|via|over) (?:the )?(?:wrong|bad|broken|old|dead)\b)|"
     r"\bconfirm(?:s|ed)? (?:(?:that|the|their|our|all|its|it['’]s|[\w-]+) ){0,3}?(?:reachable|working|loading|accessible|resolving)\b|"
@@ -489,6 +492,7 @@ def classify(item: Item) -> Signals:
     s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
     told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
+    told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     s.failure = bool(FAIL_STRONG.search(told)) and not zero

@@ -588,11 +588,13 @@ TOO = re.compile(r"\b(?:too|as well)\W*$", re.I)
 """A line that ends by adding itself to what came before ("support console working again too")."""
 SINCE_THEN = re.compile(
     r"\b(?:no|zero|nothing)\b[^.;]{0,30}\bsince (?:then|(?:the |our |that |this )?(?:fix|roll-?back|revert|restart|"
-    r"reroute|failover|patch|change|deploy\w*)\b)",
+    r"reroute|failover|patch|change|deploy\w*)\b)|"
+    r"\b(?:no|zero|nothing)\b[^.;]{0,30}\b(?:in|for|over|during) the (?:last|past) (?:\d+|few|several|ten|five) "
+    r"(?:min\w*|hours?)\b",
     re.I,
 )
-"""A recovery told after a watch, by the event it dates from ("no recurrence since the fix, marking fully resolved"):
-the moment is that event's, not the line's."""
+"""A recovery told after a watch, by the event it dates from ("no recurrence since the fix, marking fully resolved") or
+by the watch ("no exceptions in the last 5 minutes"): the moment is earlier than the line's."""
 
 
 def _tells_another_moment(item: Item) -> bool:
