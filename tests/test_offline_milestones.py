@@ -1640,3 +1640,18 @@ def test_no_exceptions_is_no_failure_and_a_watch_dates_no_resolution() -> None:
     assert at(a, "resolved") == minute(11)
     (item,) = build_items([EvidenceLine(id="phab-error.log:9", at=T0, actor=None, text="phab1004 php: no exceptions in the last 5 minutes")])
     assert not classify(item).failure
+
+
+def test_a_release_shipped_after_detection_is_a_mitigation_step_in_the_timeline() -> None:
+    """"besu 25.2.1 released" and "nethermind 1.31.1 released with the fix" after the page are the response, not
+    investigation (or nothing)."""
+    a = analyse(lines(
+        ("alerts.log", 0, None, "FIRING [critical] BeaconNodeHeadInvalid instance=lh-03"),
+        ("discord.txt", 1, "kwame", "same here, validator client says head is invalid"),
+        ("discord.txt", 150, "tomasz", "nethermind 1.31.1 released with the fix"),
+        ("discord.txt", 188, "hana", "besu 25.2.1 released"),
+        ("discord.txt", 192, "kamil", "first block produced on the correct chain!"),
+    ))  # fmt: skip
+    placed = {e["at"]: e["phase"] for e in draft_timeline(a)["entries"]}
+    assert placed.get(iso(minute(150))) == "mitigation"
+    assert placed.get(iso(minute(188))) == "mitigation"

@@ -138,7 +138,7 @@ MIT_ACTION = _rx(
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
     r"restart|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
     r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
-    rf"{CONTAINED})\b"
+    rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch))\b"
 )
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
 and a rate limit put on the customer that causes the load."""

@@ -113,6 +113,8 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
             return "resolution"
         if phase in ("impact_start", "detection"):
             return "investigation"
+    if phase == "impact_start" and det is not None and item.at > det and sig.change and not (sig.failure or sig.hypothesis):
+        return "mitigation"  # a change shipped after detection ("besu 25.2.1 released") is part of the response
     if phase == "impact_start" and det is not None and item.at > det and (item.at > det + LATE_IMPACT or not sig.failure):
         return "investigation"
     if phase == "detection" and det is not None and item.at > det + LATE_DETECTION and not (sig.page or sig.ack):
