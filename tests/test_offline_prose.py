@@ -925,3 +925,10 @@ def test_a_headline_whose_verb_follows_a_long_subject_is_told_in_the_past() -> N
         "GC Notify deployment tool printed keys"
     )
     assert headline_sentence("Debug endpoint exposes user data") == "Debug endpoint exposed user data."
+
+
+def test_we_are_told_as_the_team_is_not_the_team_are() -> None:
+    from pmstudio.offline.phrasing import _WE, _WE_AS
+
+    said = _WE.sub(lambda m: _WE_AS[m.group(0).lower()], "check sepolia while we're looking, we've seen this")
+    assert said == "check sepolia while the team is looking, the team has seen this"

@@ -638,7 +638,7 @@ _LATER_FINITE = re.compile(r"\s(?:is|are|was|were|has|have|had)\s")
 _GOING = re.compile(r"^going (?:to|back)\b", re.I)
 _LABELLED = re.compile(r"^(?P<label>[A-Za-z][\w/-]*(?: (?![\w-]*ing\b)[\w/-]+){0,3}):\s+(?P<rest>\S.*)$")
 _ADVERBS = ("now", "still", "finally", "already", "again", "also")
-_WE = re.compile(r"\b(?:we|(?-i:us)(?![-\w])|our|we['’]re|we['’]ve)\b", re.I)
+_WE = re.compile(r"\b(?:we['’]re|we['’]ve|we|(?-i:us)(?![-\w])|our)\b", re.I)
 """The team speaking ("we", "our", "us"; not the country "US" nor a region "us-east-1")."""
 _WE_AS = {"we": "the team", "us": "the team", "our": "the team's", "we're": "the team is", "we’re": "the team is",
           "we've": "the team has", "we’ve": "the team has"}  # fmt: skip
