@@ -673,9 +673,11 @@ def log_magnitude(a: Analysis, start: datetime | None, end: datetime | None) -> 
     # worded as all prose is ("Failed to allocate" is "did not allocate"): a label for the failures, not a quote
     message = blameless(message, strict=False) or message
     last = getattr(best, "last_at", None)
-    span = f" from {best.at:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if isinstance(last, datetime) else ""
-    if isinstance(last, datetime) and f"{last:%Y-%m-%d %H:%M}" == f"{best.at:%Y-%m-%d %H:%M}":
-        span = f" at {best.at:%Y-%m-%d %H:%M} UTC"  # "3 such failures at 21:30", not "from 21:30 to 21:30"
+    span = ""
+    if isinstance(last, datetime):
+        first_at, last_at = f"{best.at:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}"
+        # "3 such failures at 21:30", not "from 21:30 to 21:30"
+        span = f" at {first_at} UTC" if first_at == last_at else f" from {first_at} to {last_at} UTC"
     label = failure_label(message)
     return f"The logs recorded {best.count} such failures{f' ({label})' if label else ''}{span}", [best.id]
 

@@ -772,7 +772,7 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
         back = _under_way_then_recovered(timed, [p for p in ok if _at(p) < told.at])
         if back is not None and back.at is not None and back.at < told.at:
             return back
-        return _onset_before(timed, ok + shipped, told) or told
+        return _onset_before(timed, done + shipped, told) or told
     recoveries = sorted(
         (_at(p), p[0].order)
         for p in timed
@@ -867,13 +867,13 @@ def _onset(pair: tuple[Item, Signals]) -> bool:
     return bool(ONSET.search(item.body)) and not RELAPSE.search(item.body)
 
 
-def _onset_before(timed: Timed, ok: list[tuple[Item, Signals]], told: Item) -> Item | None:
+def _onset_before(timed: Timed, acts: list[tuple[Item, Signals]], told: Item) -> Item | None:
     """A full restoration told as the mitigation ("payment services restored in every region") when the service
     had begun coming back more than a quarter of an hour before it, after the last act done or fix shipped ("all
     hosts patched, letting traffic back in" then "systems beginning to recover"; "besu 25.2.1 released" then "first
-    block produced on the correct chain"): the mitigation is that onset."""
+    block produced on the correct chain"): the mitigation is that onset. `acts` are the acts done and fixes shipped."""
     assert told.at is not None
-    done = [_at(p) for p in ok if (p[1].mit_done or _shipped(p)) and _at(p) < told.at and p[0] is not told]
+    done = [_at(p) for p in acts if _at(p) < told.at and p[0] is not told]
     if not done:
         return None
     floor = max(done)

@@ -92,10 +92,14 @@ class Clock:
         except (ValueError, OverflowError):
             return None
 
+    def _base(self) -> date | None:
+        """The material's date so far, else the reference date."""
+        return self.prev.date() if self.prev is not None else self.day or self.ref_date
+
     def mark_weekday(self, weekday: int) -> None:
         """A weekday written beside a bare time ("21:33 Wed"): that time is on the date with this weekday nearest the
         material's date so far (or the reference), within three days either side."""
-        base = self.prev.date() if self.prev is not None else self.day or self.ref_date
+        base = self._base()
         if base is None:
             return
         shift = (weekday - base.weekday() + 3) % 7 - 3
@@ -103,12 +107,13 @@ class Clock:
         if day is not None:
             self.day, self.prev = day, None
 
-    def mark_monthday(self, day: int) -> None:
-        """A day of the month written beside a bare time ("09:30 on the 24th"): that time is on the date with this
-        day nearest the material's date so far (or the reference), in its month or the one before or after."""
-        base = self.prev.date() if self.prev is not None else self.day or self.ref_date
+    def resolve_on_monthday(self, stamp: Stamp, day: int) -> datetime | None:
+        """`stamp` (a bare time) on the date with this day of the month ("09:30 on the 24th") nearest the material's
+        date so far (or the reference), in its month or the one before or after; the material's own date is left as
+        it was, since such a day dates its own time only ("until 04:25 UTC on the 4th")."""
+        base = self._base()
         if base is None:
-            return
+            return self.resolve(stamp)
         options = []
         for months in (-1, 0, 1):
             year, month = divmod(base.year * 12 + base.month - 1 + months, 12)
@@ -116,8 +121,14 @@ class Clock:
                 options.append(date(year, month + 1, day))
             except ValueError:
                 continue
-        if options:
-            self.day, self.prev = min(options, key=lambda d: abs(d - base)), None
+        if not options:
+            return self.resolve(stamp)
+        kept = (self.day, self.prev)
+        self.day, self.prev = min(options, key=lambda d: abs(d - base)), None
+        try:
+            return self.resolve(stamp)
+        finally:
+            self.day, self.prev = kept
 
     def _resolve(self, stamp: Stamp) -> datetime | None:
         tz = stamp.zone or self.tz

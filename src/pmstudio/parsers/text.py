@@ -319,20 +319,13 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
             beside = find_date_beside(line, stamp)
             weekday = find_weekday_beside(line, stamp) if beside is None else None
-            if beside is None and weekday is None:
-                monthday = find_monthday_beside(line, stamp)
             if beside is not None:
                 clock.mark_date(beside)
             elif weekday is not None:
                 clock.mark_weekday(weekday)
-            elif monthday is not None:
-                # "until 04:25 UTC on the 4th" dates its own time only: the notes around it stay on their day
-                kept = (clock.day, clock.prev)
-                clock.mark_monthday(monthday)
-                at = clock.resolve(stamp)
-                clock.day, clock.prev = kept
-        if stamp.has_date or monthday is None:
-            at = clock.resolve(stamp)
+            else:
+                monthday = find_monthday_beside(line, stamp)  # "09:30 on the 24th": that time only
+        at = clock.resolve(stamp) if monthday is None else clock.resolve_on_monthday(stamp, monthday)
         # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": a line telling a run over days ends at its
         # last date, so the bare times below it follow that one (not a date a timed line only mentions: "10:02 cert
         # expires 2024-06-30 00:00" leaves the notes on their day)
