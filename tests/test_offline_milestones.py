@@ -1655,3 +1655,104 @@ def test_a_release_shipped_after_detection_is_a_mitigation_step_in_the_timeline(
     placed = {e["at"]: e["phase"] for e in draft_timeline(a)["entries"]}
     assert placed.get(iso(minute(150))) == "mitigation"
     assert placed.get(iso(minute(188))) == "mitigation"
+
+
+def test_a_grafana_legacy_notification_is_an_alert_and_its_ok_clears_it() -> None:
+    """"grafana [Alerting] Redis availability: up == 0" fires (the rule's name has spaces); "[OK] ..." clears it."""
+    a = analyse(lines(
+        ("node.log", 0, None, "kernel: Out of memory: Killed process 812 (redis-server)"),
+        ("alerts.txt", 1, None, "grafana [Alerting] Redis availability: redis_up == 0 for 30s"),
+        ("ops-chat.txt", 3, "ana", "redis is in recovery, something killed it"),
+        ("alerts.txt", 6, None, "grafana [OK] Redis availability"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(1)
+    assert at(a, "mitigated") != minute(3)  # "something killed it" is the failure, not a responder's act
+    (fired,) = build_items([EvidenceLine(id="alerts.txt:1", at=T0, actor=None, text="grafana [Alerting] Redis availability: redis_up == 0")])
+    assert (fired.source, fired.sub) == ("alert", "firing")
+
+
+def test_an_on_call_tools_numbered_alert_list_fires_acknowledges_and_notes() -> None:
+    """Opsgenie's list: "#611 [P1] ... - Created <when> - Source: X" fires; "acknowledged by" is the ack; a person
+    closing it is a note, no recovery."""
+    items = build_items([
+        EvidenceLine(id="og.txt:1", at=T0, actor=None, text="#611 [P1] Transit session down: core2-fra - Created May 14, 2024 11:00:05 AM CEST - Source: Zabbix"),
+        EvidenceLine(id="og.txt:2", at=minute(4), actor=None, text="#611 acknowledged by Ines Park - May 14, 2024 11:04 AM CEST"),
+        EvidenceLine(id="og.txt:3", at=minute(50), actor=None, text="#611 closed by Ines Park - May 14, 2024 11:50 AM CEST - note: session shut"),
+    ])  # fmt: skip
+    assert [(i.source, i.sub) for i in items] == [("alert", "firing"), ("pager", "ack"), ("pager", "note")]
+    assert items[0].body == "Transit session down: core2-fra (P1)"
+
+
+def test_an_earlier_day_the_responders_call_the_same_failure_is_a_precursor_not_the_start() -> None:
+    """The same crash on an earlier day, over and recovered, then "same thing as the 3rd" on the 19th: the incident
+    is the 19th's."""
+    day = timedelta(days=16)
+    a = analyse(lines(
+        ("alerts.log", 0, None, "FIRING [page] ApiErrorRate api 5xx above 5%"),
+        ("chat.log", 2, "femi", "db primary crashed, restarting members one by one"),
+        ("chat.log", 12, "femi", "cluster is back, api recovered"),
+        ("chat.log", int(day.total_seconds() // 60), None, "FIRING [page] ApiErrorRate api 5xx above 5%"),
+        ("chat.log", int(day.total_seconds() // 60) + 1, "ines", "same thing as the 14th. primary down, secondaries crashing"),
+        ("chat.log", int(day.total_seconds() // 60) + 40, "femi", "reports disabled. cluster stable"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(0) + day
+    assert at(a, "mitigated") == minute(40) + day
+
+
+def test_a_fix_credited_to_another_day_is_no_mitigation_and_a_second_window_ends_the_first() -> None:
+    """"the restart fixed it on the 4th" tells another day; the registry answering normally again, then down again
+    two days later: the first window's end is the mitigation, the second's the resolution."""
+    a = analyse(lines(
+        ("irc.log", 0, "dmitri", "registry is timing out for everyone"),
+        ("irc.log", 3, "dmitri", "the restart fixed the symptoms on the 4th. same symptoms now"),
+        ("irc.log", 120, "rowan", "moving to two masters with replication"),
+        ("irc.log", 270, "rowan", "both masters replicating, registry answering normally again"),
+        ("irc.log", 2 * 1440 + 30, "fenwick", "registry down again, timing out"),
+        ("irc.log", 2 * 1440 + 170, "dmitri", "secondary rebuilt, registry healthy and answering again"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(270)
+    assert at(a, "resolved") == minute(2 * 1440 + 170)
+
+
+def test_a_users_comment_asking_if_it_is_down_is_the_detection_and_a_mail_subject_is_no_mitigation() -> None:
+    a = analyse(lines(
+        ("github-events.txt", 0, None, 'user comment on a PR - May 14, 2024: "the bot isn\'t reacting to /retest, is it down?"'),
+        ("ops-slack.txt", 150, "noor", "hook is in CrashLoopBackOff, reverting the config"),
+        ("ops-slack.txt", 170, "noor", "hook is up, /retest works. resolution confirmed"),
+        ("dev-mail.txt", 180, None, "Subject: the bot did not respond to PR comments this morning (fixed)"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(0)
+    assert at(a, "resolved") == minute(170)
+    assert at(a, "mitigated") != minute(180)
+
+
+def test_a_stated_partial_restoration_on_a_12_hour_clock_is_the_mitigation() -> None:
+    a = analyse(lines(
+        ("chat.json", 0, "kwame", "dashboard returns 503 for everyone"),
+        ("chat.json", 80, "kwame", "new session store bound, dashboard redeployed. partially working, some users still get the 503"),
+        ("chat.json", 165, "kwame", "all instances healthy, logins work. fully restored"),
+        ("notes.md", 170, None, "Service partially restored 10:20 AM, fully restored 11:45 AM."),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(80)
+    assert at(a, "resolved") == minute(165)
+
+
+def test_an_incident_clear_line_is_the_resolution_and_a_relayed_tweet_is_a_communication() -> None:
+    a = analyse(lines(
+        ("edge.log", 0, None, "rpd: BGP peer 4.68.0.1 (AS 3356): Hold timer expired"),
+        ("noc-chat.txt", 5, "dana", "both transit sessions down, packet loss everywhere"),
+        ("noc-chat.txt", 250, "ray", "the carrier pushed a global config change, sessions on their side coming back"),
+        ("rfo.md", 300, None, "incident clear. services in all markets affected."),
+        ("outages-list.txt", 380, None, "Reply, 14 May 2024 16:20 (UTC+2): the carrier tweets service is restored. Can anyone confirm?"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(300)
+
+
+def test_they_in_a_chat_message_is_told_as_the_organisation_the_message_before_named() -> None:
+    a = analyse(lines(
+        ("noc-chat.txt", 0, "dana", "both transit sessions down, packet loss everywhere"),
+        ("noc-chat.txt", 240, "dana", "the outages list says Telia found a bad filter rule"),
+        ("noc-chat.txt", 250, "ray", "they pushed a global config change to drop it, sessions coming back"),
+    ))  # fmt: skip
+    texts = [e["text"] for e in draft_timeline(a)["entries"]]
+    assert any("Telia pushed a global config change" in t for t in texts), texts

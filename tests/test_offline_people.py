@@ -195,3 +195,19 @@ def test_an_outside_account_named_by_its_handle_in_a_record_is_a_person() -> Non
     assert {"brwjbowkevj", "qxzt-dev", "mallory77"} <= set(people.roles)
     assert "default" not in people.roles and "the" not in people.roles
     assert "brwjbowkevj" not in people.anonymise("a fork PR from brwjbowkevj ran the workflow")
+
+
+def test_a_compound_noun_after_user_and_a_role_mention_name_no_person() -> None:
+    """"a big user diff, ..." and "the user sync," are things; "@Maintainers" that the chat calls a role is a Discord
+    role; "user brwx4k, PR against ..." is an account."""
+    items = build_items([
+        EvidenceLine(id="chat.txt:1", at=datetime(2024, 1, 2, 3, 4), actor="quill", text="we removed @Maintainers, every member needs a roles update"),
+        EvidenceLine(id="chat.txt:2", at=datetime(2024, 1, 2, 3, 5), actor="quill", text="the sync is stuck on the diff"),
+        EvidenceLine(id="notes.md:1", at=None, actor=None, text="Left us with a big user diff, db further out of sync."),
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text="Restarted the user sync, 80k users to update."),
+        EvidenceLine(id="notes.md:3", at=None, actor=None, text="Maintainers role removed to tidy the server."),
+        EvidenceLine(id="audit.md:1", at=None, actor=None, text="user brwx4k, PR against the docs repo"),
+    ])  # fmt: skip
+    names = find_people(items).names
+    assert "quill" in names and "brwx4k" in names
+    assert not {"diff", "sync", "maintainers"} & set(names)

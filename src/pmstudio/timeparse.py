@@ -52,11 +52,22 @@ _TZINFOS: dict[str, int | tzinfo] = {
 
 _ABBR = "|".join(sorted((k for k in TZ_ABBREVIATIONS if k != "Z"), key=len, reverse=True))
 _REGIONAL = "|".join(REGIONAL_ZONES)
-_ZONE = rf"(?:Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
+_ZONE = rf"(?:(?:UTC|GMT)[+-]\d{{1,2}}(?::?\d{{2}})?(?![\d:])|Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _AMPM = r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))"
-_TAIL = rf"{_AMPM}?(?:\s?(?P<zone>{_ZONE}))?"
+_TAIL = rf"{_AMPM}?(?:\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\)))?"
+"""After a clock: AM/PM, then its zone, bare or in brackets ("18:33 (UTC+2)")."""
+_GMT_OFFSET = re.compile(r"^(?:UTC|GMT)(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
+
+
+def _zone_text(zone: str | None) -> str:
+    """A written zone as the parsers read it: "UTC+2" as "+02:00" (dateutil reads "UTC+2" the POSIX way, as
+    two hours *behind* UTC, the opposite of what a person means)."""
+    m = _GMT_OFFSET.match(zone or "")
+    if m is None:
+        return zone or ""
+    return f"{m['sign']}{int(m['h']):02d}:{m['m'] or '00'}"
 _EDGE = r"(?<![\w:.])"
 
 _ISO = re.compile(
@@ -196,7 +207,7 @@ def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     tail = _RANGE_TAIL.match(m.string, found.end - base)
     if tail is None or _range_end(tail):
         return found
-    zoned = _parse(f"00:00 {tail['zone']}")
+    zoned = _parse(f"00:00 {_zone_text(tail['zone'])}")
     zone = _split_zone(zoned)[1] if zoned is not None else None
     return replace(found, zone=zone) if zone is not None else found
 
@@ -223,7 +234,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         ampm = g.get("ampm") or ""
         if ampm and not 1 <= int(g["clock"].split(":")[0]) <= 12:
             ampm = ""
-        raw = f"{g['date'].replace('/', '-')}T{g['clock'].replace(',', '.')}{g['zone'] or ''}"
+        raw = f"{g['date'].replace('/', '-')}T{g['clock'].replace(',', '.')}{_zone_text(g['zone'])}"
         try:
             value = (
                 datetime.fromisoformat(raw.replace("Z", "+00:00")) if g["zone"] in (None, "Z") and not ampm else None
@@ -233,7 +244,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         if value is not None:
             naive, tz = _split_zone(value)
             return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=True, has_year=True)
-        text = f"{g['date'].replace('/', '-')} {g['clock'].replace(',', '.')} {ampm} {g['zone'] or ''}"
+        text = f"{g['date'].replace('/', '-')} {g['clock'].replace(',', '.')} {ampm} {_zone_text(g['zone'])}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
     if kind == "epoch":
         number = float(g["epoch"])
@@ -241,7 +252,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         value = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
         return Stamp(base + m.start(), base + m.end(), value, UTC, has_date=True, has_year=True)
     ampm = g.get("ampm") or ""
-    zone_txt = g.get("zone") or ""
+    zone_txt = _zone_text(g.get("zone"))
     if kind == "numeric":
         text = f"{g['date']} {g['clock']} {ampm} {zone_txt}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
@@ -426,11 +437,32 @@ def find_date_marker(line: str) -> Stamp | None:
         return None
     tz: tzinfo | None = None
     if m.group("zone"):  # dateutil reads a zone only next to a time
-        zoned = _parse(f"00:00 {m.group('zone')}")
+        zoned = _parse(f"00:00 {_zone_text(m.group('zone'))}")
         tz = _split_zone(zoned)[1] if zoned is not None else None
     return Stamp(
         m.start(), m.end(), parsed.replace(tzinfo=None), tz, has_date=True, has_year=True, date_only=True
     )
+
+
+_DAY_LABEL = re.compile(
+    rf"(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH})|(?P<mon2>{_MONTH})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)"
+    r"\s*[:–—]\s+(?=\S)"
+)
+
+
+def find_day_label(line: str) -> Stamp | None:
+    """A day without its year labelling a note's line ("- 1 Feb: same crash, 19:22 -> 20:14", "Nov 15: down again"):
+    the day, its year left to the material's date so far (`has_year=False`)."""
+    lead = _DAY_LEAD.match(line)
+    m = _DAY_LABEL.match(line, lead.end() if lead else 0)
+    if not m:
+        return None
+    day, mon = (m["day"], m["mon"]) if m["day"] else (m["day2"], m["mon2"])
+    parsed = _parse(f"{mon.rstrip('.')} {day} 2000")
+    if parsed is None:
+        return None
+    end = m.start() + len(m.group(0).rstrip()) - 1  # up to the label's colon or dash
+    return Stamp(m.start(), end, parsed.replace(tzinfo=None), None, has_date=True, has_year=False, date_only=True)
 
 
 _NEXT_TO = re.compile(

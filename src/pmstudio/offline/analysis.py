@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
-from pmstudio.offline.items import Item, build_items
+from pmstudio.offline.items import Item, build_items, ticket_label
 from pmstudio.offline.milestones import Milestones, find_milestones, line_zone
 from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot
 from pmstudio.offline.phrasing import (
@@ -117,10 +117,26 @@ class Analysis:
             text = self.people.anonymise(text)
             text = _dated_in_utc(item, text)
             if narrative and (item.source == "chat" or self.said_by_a_person(item)):
-                text = third_person(text, self.role(item))
+                text = third_person(self._they_named(item, text), self.role(item))
             text = _ANGLE.sub(r"(\1)", text)
             self._said[key] = blameless(text)
         return self._said[key]
+
+    def _they_named(self, item: Item, text: str) -> str:
+        """A chat message opening with "they" told with whom it means: the organisation the message before it in the
+        same chat named as the one acting ("outages list says CenturyLink found a bad flowspec announcement", then
+        "they pushed a global config change" -> "CenturyLink pushed ..."); the text as it was when none is named."""
+        if not _THEY.match(text) or item.order == 0:
+            return text
+        for before in reversed(self.items[max(0, item.order - 3) : item.order]):
+            if before.material != item.material or before.at is None or item.at is None:
+                continue
+            if item.at - before.at > _REFERENT_REACH:
+                break
+            m = _ORG_ACTS.search(before.body)
+            if m is not None and m["org"].lower() not in self.people.names:
+                return m["org"] + text[len("they") :]
+        return text
 
     def statement(self, item: Item, limit: int = 300) -> str:
         """A narrative sentence from the item (no speaker prefix)."""
@@ -144,7 +160,7 @@ class Analysis:
             label = "Status page update" if "status" in item.material.lower() else "Public update"
             text = f"{label}: {base}"
         elif src == "ticket":
-            text = f"Ticket update: {base}"
+            text = f"{ticket_label(item.material)}: {base}"
         elif src == "chat" or self.said_by_a_person(item):
             told = self.say(item, narrative=True)  # told by role, past tense, never a quote (chatline.chat_entry)
             return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)
@@ -153,6 +169,13 @@ class Analysis:
         else:  # a machine line keeps its case, unless a name in it was told by role ("a responder synchronized ...")
             return sentence(shorten(base, ENTRY_LIMIT), capitalise=base.startswith(ROLE_WORDS))
         return sentence(shorten(text, ENTRY_LIMIT))
+
+
+_THEY = re.compile(r"^they\s+(?=[a-z]+ed\b|[a-z]+s\b)")
+_ORG_ACTS = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<org>[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]{2,})\s+(?:[a-z]+ed|found|says|said|is|was|has)\b")
+"""A capitalised name inside a message acting or telling ("... says CenturyLink found ..."): an organisation, when
+no person has that name."""
+_REFERENT_REACH = timedelta(minutes=30)
 
 
 _DEED = re.compile(

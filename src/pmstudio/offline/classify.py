@@ -50,7 +50,7 @@ TRIGGER_CONDITION = _rx(
 )
 """A condition that sets an incident off without a change: an expiry, heat, a full disk, a surge of traffic."""
 FAIL_STRONG = _rx(
-    r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|"
+    r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
     r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
@@ -58,7 +58,8 @@ FAIL_STRONG = _rx(
     r"stopped (?:working|resolving|responding|syncing)|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
     r"(?:is|are|was|were|been|got) (?:\w+ )?(?:halted|stalled)|stuck (?:on|at) (?:the same |block |height )?[\w.-]+|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
-    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
+    r"freez\w*|hangs|hanging|hung|unresponsive|not answering|(?:is|are|was|were)(?:n['’]t| not) (?:reacting|responding)|"
+    r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up))\b"
 )
@@ -128,7 +129,7 @@ mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLAR
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
-    r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
+    r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|(?<!something )(?<!what )(?<!kernel )(?<!killer )kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
     r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
     r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
@@ -141,7 +142,8 @@ MIT_ACTION = _rx(
     rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch))\b"
 )
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
-and a rate limit put on the customer that causes the load."""
+and a rate limit put on the customer that causes the load. Killing a process is one when a responder does it, not
+when the failure does ("something killed it", "the OOM killer killed the worker")."""
 MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|"
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
@@ -171,6 +173,9 @@ MIT_NEGATIVE = _rx(
 _DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
 CRASHED = _rx(rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b")
 """A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted")."""
+USER_POST = _rx(r"^\W*(?:an? |the )?(?:first )?(?:users?|customers?|community) (?:comments?|reports?|complaints?|posts?|questions?|replies|reply)\b")
+"""A record of what a user wrote ("user comment on a PR - Jan 23, 4:49 AM: 'is prow down?'"): their report of the
+impact, as a ticket or an issue tracker keeps it."""
 USERS_REPORT = _rx(
     r"\b(?:users?|customers?|tenants?|people|teams)\b[^.;]{0,20}?\b(?:reports?|reported|reporting|saying|say|said|"
     r"complain\w*|tell(?:ing|s)?|told)\b"
@@ -188,7 +193,7 @@ RECOVERY_FULL = _rx(
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
     r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|loads?|loading|"
-    r"(?:flowing|producing|processing|syncing|moving|accepting|taking)(?: \w+)?) again\b|"
+    r"(?:flowing|producing|processing|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions) (?:is |are |now |back )*flowing\b"
     r"(?! (?:to|into|through|via|over) (?:the )?(?:wrong|bad|broken|old|dead)\b)|"
     r"\bconfirm(?:s|ed)? (?:(?:that|the|their|our|all|its|it['’]s|[\w-]+) ){0,3}?(?:reachable|working|loading|accessible|resolving)\b|"
@@ -240,6 +245,7 @@ RESOLVED = _rx(
     r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
     r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|calling it|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
+    r"resolution (?:is )?confirmed|confirmed (?:resolved|fixed)|(?<!not )incident (?:is |was |now )?clear(?:ed)?|"
     r"closed by)\b"
 )
 STATUS_PAGE = _rx(r"\b(?:status ?page|statuspage|customers|announc\w*|notif\w*)\b")
@@ -259,6 +265,9 @@ COMM = _rx(
     r"thanked the reporter|publish\w* (?:a|the) "
     r"(?:post|report|rca))\b"
 )
+MAIL_SUBJECT = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
+"""A mail's subject line ("Subject: prow.k8s.io did not respond to GitHub events this morning (fixed)") or a tweet
+passed on ("CenturyLink tweets service is restored"): telling others, whatever its words say was done."""
 INVEST = _rx(
     r"\b(?:look(?:ing|ed)? (?:at|into)|looking|checking|check(?:ed)?|investigat\w*|hypothes\w*|could (?:this|it) be|maybe|"
     r"might be|probably|suspect\w*|found|identified|points? (?:at|to)|turn(?:s|ed) out|root cause|caus(?:e|ed|ing)|"
@@ -507,7 +516,8 @@ def classify(item: Item) -> Signals:
     s.detect = s.ack or (not machine and bool(DETECT.search(t)))
     # "anyone else seeing a weird missed block rate?" tells what its asker sees
     s.symptom_report = src in ("chat", "ticket") and (
-        (s.failure and bool(FIRST_PERSON_SYMPTOM.search(t))) or (bool(ALSO_SEEING.match(t)) and (s.failure or s.failure_weak))
+        (s.failure and bool(FIRST_PERSON_SYMPTOM.search(t)))
+        or ((bool(ALSO_SEEING.match(t)) or (src == "ticket" and bool(USER_POST.match(t)))) and (s.failure or s.failure_weak))
     )
     # a quoted message in a person's line ("users see '… has been disabled'") is no act; a log's msg="…" is the event
     s.mitigation = (
@@ -530,10 +540,11 @@ def classify(item: Item) -> Signals:
         src != "alert" and bool(RESOLVED.search(t)) and not conditional and not RECORD_CLOSED.search(t)
     )
     # machine lines (logs, alerts) are facts: they do not communicate, speculate or plan follow-ups
-    s.comm = src == "status" or (not machine and bool(COMM.search(t)) and not paging_note(item))
+    s.comm = src == "status" or (not machine and bool(COMM.search(t) or MAIL_SUBJECT.search(t)) and not paging_note(item))
     s.invest = not machine and bool(INVEST.search(t))
     s.causal = 0 if machine else _count(CAUSAL, t)
-    s.hypothesis = not machine and bool(HYPOTHESIS.search(t))
+    # a user's post asking "is prow down?" tells what they see, not a responder's guess
+    s.hypothesis = not machine and bool(HYPOTHESIS.search(t)) and not (src == "ticket" and bool(USER_POST.match(t)))
     s.followup = not machine and (bool(FOLLOWUP.search(t)) or item.heading_tag == "actions")
     # "found it: the takedown disabled the gateway" narrates a cause, it does not do a mitigation
     s.finding = not machine and bool(FINDING.search(t) or NARRATED_CAUSE.search(t) or FOUND_IT.search(t))
@@ -560,7 +571,7 @@ def _phase(item: Item, s: Signals) -> Phase | None:
         return "communication"
     if src == "alert":
         return "detection" if sub == "firing" else "resolution"
-    if s.comm and (s.resolved or not s.mit_done or STATUS_PAGE.search(item.body)):
+    if s.comm and (s.resolved or not s.mit_done or STATUS_PAGE.search(item.body) or MAIL_SUBJECT.search(item.body)):
         return "communication"
     if s.resolved:
         return "resolution"

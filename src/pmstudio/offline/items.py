@@ -33,6 +33,20 @@ _ALERT = re.compile(
 )
 """An alert line: its state, then (as e-mail and chat templates print it) its severity in brackets, its name and its
 text or labels ("FIRING [warning] ReplicationFeedDelayed feed=minutely")."""
+_ASKS_AFTER = re.compile(r"[.!]\s+[A-Z][^.!?]*\?\s*$")
+"""A line that tells something, then asks ("CenturyLink tweets service is restored. Can anyone confirm before I shift
+traffic back?"): a person's post, told only through its statements."""
+_ALERT_RECORD = re.compile(
+    r"^#?\d{1,9}\s+(?:\[(?P<prio>P[1-5])\]\s+(?P<name>.+?)\s+-\s+Created\b.*|(?P<verb>acknowledged|closed) by\s+(?P<rest>.*))$",
+    re.S,
+)
+"""An alert as an on-call tool's list shows it, by its number (Opsgenie: "#20431 [P1] BGP session down: edge1-atl
+- Created Aug 30, 2020 6:05:02 AM EDT - Source: LibreNMS", "#20431 acknowledged by ...", "#20431 closed by ... -
+note: links administratively down"): created, it fires; acknowledged, someone took the page; closed by a person, it
+is a note (a person closing an alert tells no recovery)."""
+_LEGACY_ALERT = re.compile(r"^(?:[a-z][\w.-]{1,30}\s+)?\[(?P<status>Alerting|OK|No Data|Pending)\]\s+(?P<name>[^:]{1,80}?)(?::\s*(?P<body>.*))?$", re.S)
+"""A Grafana legacy notification: the sender, the state in brackets, the rule's name (words) and its message
+("grafana [Alerting] PostgreSQL availability: pg_up == 0 for 15s", "[OK] PostgreSQL availability")."""
 CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 """The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
@@ -50,8 +64,11 @@ STATUS_LABEL = rf"(?:{STATUS_STATES})\s*[-–—:]\s+"
 _STATUS = re.compile(rf"^{STATUS_LABEL}", re.I)
 _TICKET = re.compile(
     r"^(?:Opened|Comment|Commented|Closed|Reopened|Assigned|Reply|Replied|Note|New|Solved|Resolved|Edited|Escalated|"
-    r"Update|Support|GitHub Support)\b(?: (?:by|from|to) [\w.@-]+| \([\w.@ -]+\))?\s*(?: - |: )"
+    r"Update|Support|GitHub Support)\b(?: (?:by|from|to) [\w.@-]+| \([\w.@ -]+\)|,\s+[^:]{0,30}?\d{1,2}:\d{2}[^:]{0,20}?)?"
+    r"\s*(?: - |: )"
 )
+"""A ticket's or a thread's entry by its kind, maybe with who and when ("Note (toby) - ...", "Reply, 30 Aug 2020 18:33
+(UTC+2): ...")."""
 _HEADING_WORDS = re.compile(r"^[#*\s>]*(?P<h>[^.!?;]{2,60}?)[:#*\s]*$")
 _MACHINE = re.compile(r"(?:\b[A-Z]{3,}\b|=|->|\[\d+\]|\b(?:INFO|WARN|ERROR|DEBUG)\b|\$ )")
 
@@ -134,6 +151,15 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         body = (m.group("body") or m.group("kv") or "").strip()
         alert = f"{m.group('name')} ({m.group('sev')})" if m.group("sev") and "(" not in m.group("name") else m.group("name")
         return "alert", sub, f"{alert}: {body}" if body else alert
+    m = _ALERT_RECORD.match(text) if e.actor is None else None
+    if m is not None and m["name"]:
+        return "alert", "firing", f"{m['name']} ({m['prio']})"
+    if m is not None:
+        return "pager", ("ack" if m["verb"] == "acknowledged" else "note"), text
+    m = _LEGACY_ALERT.match(text)
+    if m and ("alert" in name or "grafana" in name or "monitor" in name or e.actor is None):
+        sub = "resolved" if m.group("status") == "OK" else "firing"
+        return "alert", sub, f"{m.group('name')}: {m.group('body')}" if m.group("body") else m.group("name")
     check = CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
     if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
         return "alert", "firing" if check["state"] == "DOWN" else "resolved", text
@@ -141,7 +167,9 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
         # a person's line in a file named as a chat ("customer-it-chat.txt", "support-slack.json") is chat, whoever's
         # channel it is: never a published update to quote
         return "chat", "", text
-    if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")):
+    if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")) or (
+        _POSTS_NAME.search(name) and not _LOG_NAME.search(name)
+    ):
         return ("status" if _STATUS.match(text) else "ticket"), "", text
     if "status" in name and (not ("note" in name or _WRITEUP.search(name)) or _STATUS.match(text)):
         # "status-and-notes.md" mixes the two, and "postmortem-status-log.md" is the write-up's own log of its
@@ -164,6 +192,22 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     return "chat", "", text
 
 
+_POSTS_NAME = re.compile(r"(?:^|[-_.])(?:e-?mails?|mailing-?list|mail|github|gitlab)(?:[-_.]|$)")
+"""A material named as mail or a forge's events ("kubernetes-dev-mail.txt", "github-events.txt"): posts by people,
+as a ticket's are (not a mail server's or a forge's audit log: `_LOG_NAME`)."""
+
+
+def ticket_label(material: str) -> str:
+    """How a timeline names a line of a ticket-like material: a forge's event, a mail, else a ticket's update."""
+    name = material.lower()
+    if "github" in name or "gitlab" in name:
+        return "Repository event"
+    if _POSTS_NAME.search(name):
+        return "Mail"
+    return "Ticket update"
+
+
+_LOG_NAME = re.compile(r"(?:^|[-_.])(?:log|logs|syslog|audit|jsonl)(?:[-_.]|$)")
 _WRITEUP = re.compile(r"post-?mortem|write-?up|retro|\brca\b|incident-report")
 """A material named as the post-mortem or its draft ("postmortem-status-log.md"), not a public status page."""
 _CHAT_NAME = re.compile(r"chat|slack|irc|telegram|discord|mattermost|zulip|gitter|whatsapp")
@@ -288,7 +332,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             # only through its statements
             e = e.model_copy(update={"text": passed_on})
             body = relayed(body) or body
-        if source in ("chat", "ticket") or spoken(e.text, thread=False) or passed_on is not None:
+        if source in ("chat", "ticket") or spoken(e.text, thread=False) or passed_on is not None or _ASKS_AFTER.search(e.text):
             # what a person said (a chat message, a speaker's line in a ticket or mailing-list thread or an IRC log,
             # a signed help-desk post) is told only through its statements: its questions and sarcasm are never
             # claims (a speaker's prefix stays: `people` reads the speaker from it)

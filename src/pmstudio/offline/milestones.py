@@ -538,8 +538,8 @@ def _credited_kind(pair: tuple[Item, Signals]) -> str | None:
     item, s = pair
     if s.hypothesis or s.followup or s.mit_negative or s.recovery_partial > s.recovery_full or PLAN.search(item.body):
         return None
-    if item.source in ("alert", "log") or s.phase == "communication":
-        return None
+    if item.source in ("alert", "log") or s.phase == "communication" or _tells_another_day(item):
+        return None  # "the reboot fixed it on the 4th": credited on another day, not this time
     text = item.body
     relief = s.recovery_full > 0 or s.recovery_weak or s.resolved or bool(RELIEF.search(text))
     for kind, rx in ACTION_KINDS.items():
@@ -597,11 +597,27 @@ SINCE_THEN = re.compile(
 by the watch ("no exceptions in the last 5 minutes"): the moment is earlier than the line's."""
 
 
+_OTHER_DAY = re.compile(r"\b(?:(?:on|as|since|from) the (?P<d>\d{1,2})(?:st|nd|rd|th)\b|last (?:week|month)|yesterday|the other day)", re.I)
+"""A day named apart from the line's own ("fixed the symptoms on the 4th", "same thing as the 16th", "fixed last
+week")."""
+
+
+def _tells_another_day(item: Item) -> bool:
+    """The line names a day apart from its own ("the reboot fixed it on the 4th" on the 13th, "fixed last week")."""
+    if item.at is None:
+        return False
+    day = _OTHER_DAY.search(item.body)
+    return day is not None and (not day["d"] or int(day["d"]) != item.at.day)
+
+
 def _tells_another_moment(item: Item) -> bool:
-    """The line names a time of day apart from its own ("the build I picked at 15:29" in a line at 20:06): what
-    it tells happened (or will happen) then, not as it is written."""
+    """The line names a time of day apart from its own ("the build I picked at 15:29" in a line at 20:06), or another
+    day ("the reboot fixed it on the 4th", "fixed last week"): what it tells happened (or will happen) then, not as
+    it is written."""
     if item.at is None or item.source == "log":
         return False
+    if _tells_another_day(item):
+        return True
     own = find_times(item.written) if item.written else []
     mine = own[0].clock if own else item.at.hour * 60 + item.at.minute
     gaps = (min(abs(t.clock - mine), 1440 - abs(t.clock - mine)) for t in find_times(item.body) if not t.at)
@@ -742,7 +758,10 @@ def _widened(timed: Timed, after: datetime | None) -> Item | None:
 
 
 def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
-    pool = [p for p in timed if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after)]
+    pool = [
+        p for p in timed
+        if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after) and not _tells_another_day(p[0])
+    ]  # fmt: skip
     ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
     done = [p for p in ok if p[1].mit_done]
     # the responders' own word: "incident mitigated, all pops healthy" is the mitigation, whatever came before it
@@ -1078,12 +1097,14 @@ def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
 
 
 STATED_REPAIR = re.compile(
-    r"\b(?<!fully )(?<!completely )(?:repaired|mitigated|(?:service|services|access) (?:was |were )?restored)(?: at)?\s*:?\s*"
-    r"(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
+    r"\b(?<!fully )(?<!completely )(?:repaired|mitigated|(?:service|services|access) (?:was |were )?(?:partially )?restored)"
+    r"(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?:\s?(?P<ampm>[ap])\.?m\b\.?)?(?P<z>\s*(?:UTC|GMT|Z)\b)?",
     re.I,
 )
 """The responders' own record of when it was repaired ("First detected 16:03. Declared 16:05. Repaired 16:30.",
-"repaired 13:59: annotations added by hand"): the mitigation, as an incident log states it."""
+"repaired 13:59: annotations added by hand"), or of its first stage back ("Service partially restored 4:23 PM,
+fully restored 5:48 PM": datasets/README.md, "Milestone convention", staged recovery): the mitigation, as an
+incident log states it."""
 STATED_END = re.compile(
     r"\b(?:(?:customer |user |residual |all )?impact|disruption|outage|(?:fully|completely) mitigated)"
     r"(?: (?:ended|ends|over))?(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
@@ -1117,6 +1138,8 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
             hh, mm = (int(x) for x in m["t"].split(":"))
             if hh > 23 or mm > 59:
                 continue
+            if m.groupdict().get("ampm") and hh <= 12:
+                hh = hh % 12 + (12 if m["ampm"].lower() == "p" else 0)
             day = item.at.astimezone(zone).date()
             at = wall_to_utc(day, time(hh, mm), zone)
             if at > item.at + timedelta(hours=12):
@@ -1158,13 +1181,50 @@ def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Ite
     return None
 
 
+def _this_occurrence(timed: Timed) -> Timed:
+    """The lines of this occurrence of the failure: when a responder tells it as the same failure as on an earlier day
+    ("it's the same thing as the 16th", "same symptoms now" after "the reboot fixed it on the 4th"), the earlier
+    occurrence, over and recovered hours before, is a precursor of this incident, not its start."""
+    for p in timed:
+        if p[1].hypothesis or not RECURRED.search(p[0].body) or not _tells_another_day(p[0]):
+            continue
+        backs = [q for q in timed if _at(q) <= _at(p) - RECURRENCE_GAP and _recovered(q)]
+        if backs:
+            cutoff = _at(backs[-1])
+            return [q for q in timed if _at(q) > cutoff]
+    return timed
+
+
+RECURRENCE_GAP = timedelta(hours=6)
+"""A failure back this long after a full recovery is a second outage window, not a relapse (`SETTLE_WINDOW`)."""
+
+
+def _first_window_end(timed: Timed, after: datetime | None, picked: Item | None) -> Item | None:
+    """The service fully back, then the failure back hours later ("registry answering normally again" on the 13th,
+    "registry down again" on the 15th) before the picked mitigation: the impact came in windows, and the mitigation
+    is the end of the first (datasets/README.md, "Milestone convention": a relapse within the hour is no mitigation;
+    a second window a day later is the incident's remainder)."""
+    if picked is None or picked.at is None:
+        return picked
+    backs = [
+        p for p in timed
+        if (after is None or _at(p) >= after) and _at(p) < picked.at and _recovered(p) and p[0].source not in ("alert", "log")
+        and not _tells_another_day(p[0])
+    ]  # fmt: skip
+    for back in backs:
+        again = [p for p in timed if _at(back) < _at(p) <= picked.at and p[1].failure and not p[1].hypothesis]
+        if again and _at(again[0]) - _at(back) >= RECURRENCE_GAP:
+            return back[0]
+    return picked
+
+
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
     2019-07-25 to 2020-02-29")."""
     m = Milestones()
     told = [*timed, *untimed]
-    timed = [p for p in timed if not p[1].summary]  # a recap line is not the moment it is dated at
+    timed = _this_occurrence([p for p in timed if not p[1].summary])  # a recap line is not the moment it is dated at
     m.detected, m.paged = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
     if m.detected and m.started and m.detected.at and m.started.at and _minute(m.detected.at) < _minute(m.started.at):
@@ -1177,6 +1237,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.mitigated = _past_relapse(timed, _past_flaps(timed, find_mitigated(timed, floor.at if floor else None)))
     # the time the responders' own record gives ("Repaired 16:30", "customer impact ends 20:43") wins
     m.mitigated = _stated_moment(timed, told, STATED_REPAIR, floor.at if floor else None) or m.mitigated
+    m.mitigated = _first_window_end(timed, floor.at if floor else None, m.mitigated)
     after = (m.mitigated or m.detected or m.started)
     m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
         timed, after.at if after else None

@@ -66,6 +66,10 @@ _ACCOUNT = re.compile(
 )
 """An outside account named by its handle in a record ("user brwjbowkevj, PR against posthog", "pull request closed
 by brwjbowkevj", "Author: brwjbowkevj"): a person, whose handle a draft never shows."""
+_DETERMINED = re.compile(r"\b(?:the|a|an|our|their|its|this|that|each|every|any|no)\s+(?:[a-z]+\s+)?$", re.I)
+"""The words before "user X" that make it a compound noun ("a big user diff", "the user sync"), no account."""
+_GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
+_AFTER_ARTICLE = re.compile(r"\b(?:the|a|an|this|that)\s+([a-z][\w-]{2,30})\b", re.I)
 _POSSESSIVE = re.compile(
     r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:team|push|change|pr|commit|deploy|deployment|token|personal|"
     r"fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key)\b"
@@ -191,6 +195,16 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
         """Words the materials write in lower case somewhere (a name written so is a word, not a handle)."""
         return frozenset(w for it in items for w in re.findall(r"\b[a-z]{3,21}\b", it.text))
 
+    @cache
+    def nouns() -> frozenset[str]:
+        """Words the materials write after an article ("the diff", "a sync"): things, never an account's handle."""
+        return frozenset(w.lower() for it in items for w in _AFTER_ARTICLE.findall(it.text))
+
+    @cache
+    def groups() -> frozenset[str]:
+        """Names the materials call a role or a group ("@Developers role", "the oncall-db group"): no person."""
+        return frozenset(w.lower() for it in items for w in _GROUP.findall(it.text))
+
     community: set[str] = set()
     for it in items:
         actor = (it.actor or "").strip()
@@ -227,6 +241,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             for m in _RESEARCH.finditer(it.body):
                 people.add(m.group("n"), REPORTER)
             for m in _ACCOUNT.finditer(it.body):
+                if m.group("a") and (m.group("a").lower() in nouns() or _DETERMINED.search(it.body, 0, m.start())):
+                    continue  # "the sync", "a big user diff, ...": a thing, not an account's handle
                 people.add(m.group("a") or m.group("b"), USER, handle=True)
             for m in USER_HANDLE.finditer(it.body):
                 if m.group("n")[:1].isupper() and m.group("n").lower() in lower_words():
@@ -247,6 +263,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             for m in pattern.finditer(it.body):
                 if pattern is _FROM_ORG and m.group("n").lower() in lower_words():
                     continue  # "Networking from AWS said ...", "Engineers at Acme told us": a word the materials use
+                if pattern is _MENTION and m.group("n").lower() in groups():
+                    continue  # "we deleted @Developers": a Discord role, not a person
                 people.add(m.group("n"))
         for m in _SHELL.finditer(it.body):
             if m.group("n").lower() in staff:

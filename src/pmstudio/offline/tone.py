@@ -197,13 +197,21 @@ _BARE_ANSWER = re.compile(rf"^\s*(?:{NO_WORDS}|{YES_WORDS})\b\s*[,.;:!-]*\s*", r
 """A reply's opening yes or no ("no, exit 139"), which says nothing once its question is left out."""
 
 
+_TAG_QUESTION = re.compile(
+    r",\s+(?:(?:is|are|was|were|did|does|do|can|could|has|have|anyone|any)\b)[^,?]*\?+(?P<close>[\"”'])?\s*$",
+    re.I,
+)
+"""A question asked after what was seen, in the same sentence ("npm install hangs, anyone else?", "the bot isn't
+reacting to /ok-to-test, is prow down?")."""
+
+
 def without_questions(text: str) -> str:
     """The sentences of a chat message that are not questions, asked with a question mark or opening as one ("what
     was deployed around then? SAL says ..." -> "SAL says ..."), nor said to someone ("you're on call"); a speaker's
     prefix and a signature stay where they are. "" when every sentence is one of those."""
     m = SPEAKER.match(text)
     head, rest = (text[: m.end()], text[m.end() :]) if m else ("", text)
-    if rest[:1].strip() and not QUESTION.match(rest) and not _MAY_ASK.search(rest) and not ADDRESSED.search(rest):
+    if rest[:1].strip() and "?" not in rest and not QUESTION.match(rest) and not _MAY_ASK.search(rest) and not ADDRESSED.search(rest):
         # the common case, a plain statement: every sentence would be kept and joined as it was written (a signature
         # too, since `rest` opens with a sentence), so the line is its own answer
         return text
@@ -215,9 +223,13 @@ def without_questions(text: str) -> str:
         if not p.strip():
             continue
         said = disbelief(p)
-        if said is not None:
+        tag = _TAG_QUESTION.search(p) if said is None and not QUESTION.match(p) else None
+        if tag is not None and len(p[: tag.start()].split()) >= 3:
+            # "the bot isn't reacting to /ok-to-test, is prow down?": what was seen, then a question about it
+            p = p[: tag.start()] + (tag["close"] or "")
+        elif said is not None:
             p = said  # "edge 2 gone too??" tells what was seen
-        elif p.rstrip(" )").endswith("?") or QUESTION.match(p):
+        elif p.rstrip(" )\"”'").endswith("?") or QUESTION.match(p):
             asked = True
             continue
         answer, asked = asked, False

@@ -83,9 +83,14 @@ class Clock:
         return utc
 
     def mark_date(self, stamp: Stamp) -> datetime | None:
-        """A date without a time: following bare times are on that date. Returns its midnight (in
-        the stated zone or the bundle zone) in UTC."""
-        self.day = stamp.value.date()
+        """A date without a time: following bare times are on that date (a date without its year is in the year nearest
+        the material's date so far). Returns its midnight (in the stated zone or the bundle zone) in UTC."""
+        day = stamp.value
+        if not stamp.has_year:  # "1 Feb:": the year nearest the material's date so far (or the reference)
+            base = self._base()
+            anchor = datetime.combine(base, time(12)) if base is not None else self.now.replace(tzinfo=None)
+            day = _closest_year(stamp.value, anchor) or stamp.value
+        self.day = day.date()
         self.prev = None
         try:
             return datetime.combine(self.day, time(), tzinfo=stamp.zone or self.tz).astimezone(UTC)

@@ -49,10 +49,14 @@ def is_decoration(line: str) -> bool:
 
 
 _EDGES = " \t-–—|:*_#>•·,;"
+_NUMBERED = re.compile(r"#\d")
 
 
 def clean_text(text: str) -> str:
     """Message text without surrounding separators, bullets, emphasis and table pipes."""
-    text = text.strip().strip(_EDGES).strip()
+    text = text.strip()
+    if _NUMBERED.match(text):  # "#7 anon: ...": a post's or an issue's number, no heading mark
+        return re.sub(r"\s*\|\s*$", "", text.rstrip(_EDGES).strip())
+    text = text.strip(_EDGES).strip()
     text = re.sub(r"^[\])]\s*", "", text).strip(_EDGES).strip()
     return re.sub(r"\s*\|\s*$", "", text)

@@ -2,7 +2,7 @@
 
 A line's time is the timestamp it starts with (ISO 8601, syslog, epoch, bracketed, bare clock) or a
 dated timestamp inside it (Apache ``[21/Oct/2018:13:55:36 -0700]``, logfmt ``time=...``); JSON-lines
-records take it from ``time``/``ts``/``timestamp``/``@timestamp``. Lines without a time (stack
+records take it from ``time``/``ts``/``timestamp``/``@timestamp`` (MongoDB's ``"t": {"$date": ...}`` too). Lines without a time (stack
 traces, wrapped messages) take the time of the line before. Lines stream from the content, and
 repeated templates are condensed by :mod:`pmstudio.logmine`.
 """
@@ -47,14 +47,27 @@ def json_record(line: str, tz: tzinfo) -> tuple[datetime | None, str] | None:
         return None
     if not isinstance(record, dict):
         return None
-    at = next((parse_timestamp(record[k], tz) for k in _TIME_KEYS if k in record), None)
+    at = next((parse_timestamp(_extended(record[k]), tz) for k in _TIME_KEYS if k in record), None)
     level = next((str(record[k]).upper() for k in _LEVEL_KEYS if isinstance(record.get(k), str)), "")
+    if not level and isinstance(record.get("s"), str) and "t" in record:  # MongoDB's structured log
+        level = _MONGO_SEVERITY.get(record["s"], "")
     message = next((str(record[k]) for k in _TEXT_KEYS if isinstance(record.get(k), str | int | float)), "")
-    used = set(_TIME_KEYS) | set(_TEXT_KEYS) | set(_LEVEL_KEYS)
-    extras = " ".join(
-        f"{k}={v}" for k, v in record.items() if k not in used and isinstance(v, str | int | float | bool)
-    )
-    return at, " ".join(part for part in (level, message, extras) if part)
+    used = {*_TIME_KEYS, *_TEXT_KEYS, *_LEVEL_KEYS, "s"}
+    flat = [(k, v) for k, v in record.items() if k not in used and isinstance(v, str | int | float | bool)]
+    for k, v in record.items():  # one level of nesting: MongoDB's "attr", a logger's "context"
+        if k not in used and isinstance(v, dict):
+            flat += [(kk, vv) for kk, vv in v.items() if isinstance(vv, str | int | float | bool)]
+    extras = " ".join(f"{k}={v}" for k, v in flat)
+    return at, " ".join(" ".join(part.split()) for part in (level, message, extras) if part.strip())
+
+
+_MONGO_SEVERITY = {"F": "FATAL", "E": "ERROR", "W": "WARNING", "I": "INFO"}
+"""MongoDB's structured log writes its severity as one letter ("s": "F"); "D1".."D5" are debug levels."""
+
+
+def _extended(value: Any) -> Any:
+    """A time written as MongoDB Extended JSON ({"$date": "2021-02-01T19:22:14.310+00:00"}) as its plain value."""
+    return value.get("$date", value) if isinstance(value, dict) else value
 
 
 def _lines(material: Material, clock: Clock) -> Iterator[Evidence]:

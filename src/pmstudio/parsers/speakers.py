@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 
 NICK = r"[\w.|^\[\]{}`\\-]{1,32}"
-MODE_SIGNS = "@+%&~"
-"""The channel mode signs an IRC client may write before a nick ("<@op>", "<+voice>")."""
+MODE_SIGNS = "@+%&~ "
+"""The channel mode signs an IRC client may write before a nick ("<@op>", "<+voice>"); irssi writes a space for
+none ("< lou>")."""
 _MODE = rf"[{re.escape(MODE_SIGNS)}]?"
 WORD_NAME = r"[\w.-]{1,32}"
 HANDLE = r"[A-Za-z][\w.-]{1,31}"
@@ -46,10 +47,12 @@ def irc_nick(match: re.Match[str]) -> str:
 HANDLE_SPEAKER = re.compile(rf"^\s*{WORD_NAME} \((?P<handle>{HANDLE})\):\s+(?=\S)")
 """A speaker named with a handle before a colon ("user (dev_ops_pete): ..."), as a mailing-list archive writes one."""
 _NAME_COLON = rf"(?P<name>{WORD_NAME}):\s+(?=\S)"
-NAMED_SPEAKER = re.compile(rf"^\s*{_NAME_COLON}")
-"""A bare name before a colon opening a line ("ivo_c: confirmed", "Colin: credits applied"): a speaker only in a
-thread (`SPEAKER`) or when the name is a person's; also how a label opens a line ("Impact: ...")."""
-DATED_SPEAKER = re.compile(rf"^\s*(?:{_DAY}\s+)?{_NAME_COLON}")
+_POST_NUMBER = r"(?:#\d{1,5}\s+)?"
+"""A forum thread numbers its posts ("#7 anon4412: ...")."""
+NAMED_SPEAKER = re.compile(rf"^\s*{_POST_NUMBER}{_NAME_COLON}")
+"""A bare name before a colon opening a line ("ivo_c: confirmed", "Colin: credits applied", a forum's "#4 ivo_c:
+..."): a speaker only in a thread (`SPEAKER`) or when the name is a person's; also how a label opens a line ("Impact: ...")."""
+DATED_SPEAKER = re.compile(rf"^\s*(?:{_DAY}\s+)?{_POST_NUMBER}{_NAME_COLON}")
 """`NAMED_SPEAKER` after the day a post was written, or not ("2023-07-13 Colin: credits applied")."""
 STAMPED_SPEAKER = re.compile(rf"^\s*(?:{_STAMP}\s*)?@?(?P<name>{HANDLE}):\s+(?=\S)")
 """A chat line as a write-up quotes it ("09:41 agent-kim: no acks", "[14:02] @dana: rolling back", "dana: ok"): a
@@ -60,11 +63,18 @@ SPEAKER = re.compile("|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, N
 "kernel: ..." names a process and "Impact: ..." labels a line, only the first two)."""
 USER_HANDLE = re.compile(rf"\b(?:user|customer)\s*\((?P<n>{HANDLE})\)", re.I)
 """A user or customer named by their handle anywhere in a line ("a reply from user (mira): ...")."""
+DISCORD_TAG = r"#\d{4}"
+"""The four-digit discriminator after a Discord user name ("kestrel#2210"); "#0000" marks a webhook ("Grafana#0000"),
+which the chat parser keeps on the name, so that it reads as no person's."""
+DISCORD_WEBHOOK = "#0000"
 CHAT_SPEAKER = re.compile(
-    rf"^(?:{_ANGLED}\s+|\*\s*(?P<me>{CHAT_NAME})\s+|(?P<name>{CHAT_NAME})\s?:(?:\s+|$))(?P<text>.*)$"
+    rf"^(?:{_ANGLED}\s+|\*\s*(?P<me>{CHAT_NAME})\s+|(?P<name>{CHAT_NAME})\s?:(?:\s+|$)"
+    rf"|(?P<tab>{NICK})\t+|(?P<tag>{NICK})(?P<disc>{DISCORD_TAG})(?:\s+|$))(?P<text>.*)$"
 )
 """The speaker of a chat message, the rest of its line after the time: an IRC nick ("<emil> ..."), an action
-("* emil reverts"), or a name before a colon ("Sam Lee: ...")."""
+("* emil reverts"), a name before a colon ("Sam Lee: ..."), a nick before a tab (WeeChat's log: "tomasz<TAB>on
+it"), or a Discord user with its tag, whose message follows on the next lines in a chat export ("[1/11/2021 9:41
+PM] kestrel#2210")."""
 WIKI_SIGNATURE = re.compile(
     r"(?:--|—|~~)\s?(?P<n>[^\s-][^-]{0,40}?)\s+\d{1,2}:\d{2},\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+\((?:UTC|[A-Z]{2,5})\)"
 )

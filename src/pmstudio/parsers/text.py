@@ -16,13 +16,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
-from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, SPEAKER
+from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, DISCORD_WEBHOOK, SPEAKER
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
     Stamp,
     find_date_beside,
     find_date_marker,
     find_dates,
+    find_day_label,
     find_monthday_beside,
     find_stamp,
     find_stamps,
@@ -64,13 +65,20 @@ def _evidence(
 
 
 _DATE_LABEL = re.compile(r"^\s*[#*_>\s]*(?:incident\s+|chat\s+|log\s+)?(?:date|day)\s*[:=\-–]\s*", re.I)
+_CLIENT_DAY = re.compile(r"^\s*-{2,3}\s*(?:day changed|log (?:opened|closed))\s+", re.I)
+"""An IRC client's line where a new day starts ("--- Day changed Wed Nov 13 2013", "--- Log opened Mon Nov 04
+16:40:01 2013", as irssi writes them): its date; the clock time of a log's opening is no message's."""
 
 
 def _date_marker(line: str) -> Stamp | None:
-    """A line holding only a date (``2021-08-17``, ``--- 1 March 2019 ---``, ``Date: 2021-08-17``)."""
-    label = _DATE_LABEL.match(line)
+    """A line holding only a date (``2021-08-17``, ``--- 1 March 2019 ---``, ``Date: 2021-08-17``, an IRC client's
+    ``--- Day changed Wed Nov 13 2013``)."""
+    label = _DATE_LABEL.match(line) or _CLIENT_DAY.match(line)
     if label is not None:
-        line = " " * label.end() + line[label.end() :]
+        rest = line[label.end() :]
+        if label.re is _CLIENT_DAY:
+            rest = re.sub(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*", "", rest)
+        line = " " * label.end() + rest
     marker = find_date_marker(line)
     if marker is not None and not any(c.isalnum() for c in line[marker.end :]):
         return marker
@@ -84,7 +92,9 @@ def _split_actor(rest: str) -> tuple[str | None, str]:
     m = CHAT_SPEAKER.match(rest)
     if not m:
         return None, rest
-    name = m.group("nick") or m.group("me") or m.group("name")
+    name = m.group("nick") or m.group("me") or m.group("name") or m.group("tab") or m.group("tag")
+    if m.group("disc") == DISCORD_WEBHOOK:
+        name += DISCORD_WEBHOOK  # a webhook posting as "Grafana": a bot, never a person
     return name.strip().lstrip("@") or None, m.group("text")
 
 
@@ -280,8 +290,8 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         heading = line.lstrip().startswith("#")
         stamp = find_stamp(line)
         if stamp is None:
-            marker = find_date_marker(line)
-            if marker is not None:  # "2024-02-28 UTC (day only): ...": the day, at its midnight
+            marker = find_date_marker(line) or find_day_label(line)
+            if marker is not None:  # "2024-02-28 UTC (day only): ...", "1 Feb: ...": the day, at its midnight
                 midnight = clock.mark_date(marker)
                 rest = line[marker.end :]
                 if not any(c.isalnum() for c in rest):
@@ -289,7 +299,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                     continue
                 inner = find_stamp(rest, anywhere="any")
                 # a day without a time is that calendar day (its UTC midnight marks it), in any zone
-                day = datetime.combine(marker.value.date(), time(), tzinfo=UTC) if midnight is not None else None
+                day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
                 at = clock.resolve(inner) if inner is not None else day
                 text = clean_text(
                     rest[inner.end :] if inner is not None and _starts_line(rest, inner) else rest

@@ -6,7 +6,8 @@ in, by precedence:
 1. the zone the caller names for it (CLI ``--source-timezone NAME=ZONE``, the dashboard);
 2. the bundle's ``materials[].timezone`` or a folder manifest's ``timezones:`` entry;
 3. a declaration in the material itself: "all times UTC", "times in PDT", a ``Timezone:`` line,
-   "(times in BST)" in a heading, "all times are US/Pacific" (in its first lines or any heading);
+   "(times in BST)" in a heading, "all times are US/Pacific", "times as shown in a US/Pacific browser" (in its
+   first lines or any heading);
 4. the default of its kind: server and system logs are written in UTC; everything else (chat,
    notes, tickets, alert lines) in the bundle's zone.
 
@@ -46,8 +47,8 @@ _ZONE_WORD = (
 _DECLARATIONS = (
     re.compile(r"^\s*[#>*_\-\s]*(?:time ?zone|tz)\s*[:=]\s*" + _ZONE_WORD + r"\b", re.I),
     re.compile(
-        r"(?i:\b(?:all\s+)?(?:the\s+)?(?:times?|timestamps?|clocks?)(?:\s+(?:below|here|above|shown|listed))?"
-        r"\s+(?:are\s+|is\s+)?(?:in\s+|as\s+)?)" + _ZONE_WORD + r"(?![\w/])"
+        r"(?i:\b(?:all\s+)?(?:the\s+)?(?:times?|timestamps?|clocks?)(?:\s+(?:as\s+)?(?:below|here|above|shown|listed|"
+        r"displayed|written))?\s+(?:are\s+|is\s+)?(?:in\s+(?:an?\s+|the\s+)?|as\s+)?)" + _ZONE_WORD + r"(?![\w/])"
     ),
     re.compile(r"(?i:\ball\s+)" + _ZONE_WORD + r"(?i:\s+time)?\s*(?:[.)]|$)"),
     re.compile(r"^\s*#.*\(\s*" + _ZONE_WORD + r"\s*\)\s*$"),  # a heading ending in its zone: "## Timeline (UTC)"

@@ -1,0 +1,114 @@
+"""Chat, log and note shapes from real tools that the parsers read (issue 11, held-out round r16): irssi's and
+WeeChat's logs, a Discord export, a forum thread's numbered posts, MongoDB's structured log, a note's yearless day
+label and offsets written as "UTC+2". Every line here was written for this test."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+from pmstudio.ingest import bundle_from_materials
+from pmstudio.parsers.log import json_record
+from pmstudio.schema import Material
+from pmstudio.timeparse import find_day_label, find_stamp
+
+
+def _evidence(name: str, kind: str, content: str, tz: str = "UTC") -> list[tuple[datetime | None, str | None, str]]:
+    bundle, _ = bundle_from_materials([Material(name=name, kind=kind, content=content)], id="x", timezone=tz)
+    return [(e.at, e.actor, e.text) for e in bundle.evidence]
+
+
+def test_an_irssi_log_dates_its_lines_by_its_day_changed_lines_and_reads_a_blank_mode() -> None:
+    got = _evidence("irc-ops.log", "chat", (
+        "--- Log opened Tue Mar 05 08:12:40 2019\n"
+        "09:14 < priya> api answers 502 on every call\n"
+        "--- Day changed Thu Mar 07 2019\n"
+        "10:02 <@osman> same 502s again, restarting the pool\n"
+    ))  # fmt: skip
+    assert got == [
+        (datetime(2019, 3, 5, 9, 14, tzinfo=UTC), "priya", "api answers 502 on every call"),
+        (datetime(2019, 3, 7, 10, 2, tzinfo=UTC), "osman", "same 502s again, restarting the pool"),
+    ]
+
+
+def test_a_weechat_log_separates_time_nick_and_message_by_tabs() -> None:
+    got = _evidence("ops.weechat.log", "chat", (
+        "2022-11-02 21:40:05\t--\tpagebot: [FIRING] queue depth above 10k\n"
+        "2022-11-02 21:41:30\tmarta\tconsumers are stuck, looking\n"
+    ), tz="Europe/Berlin")  # fmt: skip
+    assert got == [
+        (datetime(2022, 11, 2, 20, 40, 5, tzinfo=UTC), "pagebot", "[FIRING] queue depth above 10k"),
+        (datetime(2022, 11, 2, 20, 41, 30, tzinfo=UTC), "marta", "consumers are stuck, looking"),
+    ]
+
+
+def test_a_discord_export_puts_the_message_under_its_author_and_tag() -> None:
+    got = _evidence("ops-discord-export.txt", "chat", (
+        "[3/9/2023 4:05 PM] heron#4410\n"
+        "the sync job is hammering the api again\n"
+        "\n"
+        "[3/9/2023 4:07 PM] Uptime#0000\n"
+        "[Down] api health check\n"
+    ))  # fmt: skip
+    assert got == [
+        (datetime(2023, 3, 9, 16, 5, tzinfo=UTC), "heron", "the sync job is hammering the api again"),
+        (datetime(2023, 3, 9, 16, 7, tzinfo=UTC), "Uptime#0000", "[Down] api health check"),  # a webhook: a bot
+    ]
+    from pmstudio.offline.people import is_bot
+
+    assert is_bot("Uptime#0000") and not is_bot("heron")
+
+
+def test_a_forum_posts_number_is_kept_so_its_author_reads_as_a_speaker() -> None:
+    from pmstudio.parsers.common import clean_text
+    from pmstudio.parsers.speakers import NAMED_SPEAKER
+
+    line = clean_text("#12 rook_endgame: the site gives me 502 again")
+    assert line.startswith("#12 ")
+    m = NAMED_SPEAKER.match(line)
+    assert m is not None and m["name"] == "rook_endgame"
+    assert clean_text("# Timeline") == "Timeline"  # a heading's mark still goes
+
+
+def test_a_mongodb_structured_log_line_has_its_time_severity_and_attributes() -> None:
+    record = {"t": {"$date": "2023-06-01T04:10:02.117+00:00"}, "s": "F", "c": "STORAGE", "id": 28595, "ctx": "conn12",
+              "msg": "\n\nWiredTiger error\n", "attr": {"error": 13, "message": "Permission denied"}}  # fmt: skip
+    found = json_record(json.dumps(record), UTC)
+    assert found is not None
+    at, text = found
+    assert at == datetime(2023, 6, 1, 4, 10, 2, 117000, tzinfo=UTC)
+    assert text == "FATAL WiredTiger error c=STORAGE id=28595 ctx=conn12 error=13 message=Permission denied"
+    assert "\n" not in text
+
+
+def test_a_notes_line_labelled_with_a_day_without_its_year_dates_its_times() -> None:
+    got = _evidence("incident-notes.md", "notes", (
+        "# cache outage notes\n"
+        "- 28 Dec 2023 22:10 first page, cache hit rate fell to zero\n"
+        "- 3 Jan: same failure, 14:05 -> 14:40, ended when the warmer was disabled\n"
+    ))  # fmt: skip
+    assert [at for at, _, _ in got if at is not None] == [
+        datetime(2023, 12, 28, 22, 10, tzinfo=UTC),
+        datetime(2024, 1, 3, 14, 5, tzinfo=UTC),  # the year after: nearest the notes' date so far
+    ]
+    label = find_day_label("- Mar 14: replica lag back")
+    assert label is not None and (label.value.month, label.value.day, label.has_year) == (3, 14, False)
+    assert find_day_label("- 3 replicas: lagging") is None
+
+
+def test_an_offset_written_after_utc_is_read_as_a_person_means_it() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    for line in ("Reply, 30 Aug 2020 18:33 (UTC+2): restored", "30 Aug 2020 18:33 UTC+2", "2020-08-30 18:33 GMT+02:00"):
+        stamp = find_stamp(line, anywhere="any")
+        assert stamp is not None and stamp.zone is not None, line
+        assert stamp.value.replace(tzinfo=stamp.zone) == datetime(2020, 8, 30, 18, 33, tzinfo=plus_two), line
+    bracketed = find_stamp("(14:02 UTC) api back")
+    assert bracketed is not None and bracketed.zone == UTC
+
+
+def test_a_zone_named_as_a_browser_shows_the_times_is_the_materials_zone() -> None:
+    got = _evidence("status-tweets.txt", "ticket", (
+        "@acme_status tweets (times as shown in a US/Pacific browser)\n"
+        "7:08 AM - 13 Nov 2013: We're aware the api is slow.\n"
+    ))  # fmt: skip
+    assert got[-1][0] == datetime(2013, 11, 13, 15, 8, tzinfo=UTC)
