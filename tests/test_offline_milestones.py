@@ -1697,6 +1697,9 @@ def test_an_earlier_day_the_responders_call_the_same_failure_is_a_precursor_not_
     ))  # fmt: skip
     assert at(a, "started") == minute(0) + day
     assert at(a, "mitigated") == minute(40) + day
+    # the earlier occurrence stays in the timeline, as what led up to this one
+    placed = {e["at"]: e["phase"] for e in draft_timeline(a)["entries"]}
+    assert placed.get(iso(minute(0))) == "impact_start"
 
 
 def test_a_fix_credited_to_another_day_is_no_mitigation_and_a_second_window_ends_the_first() -> None:

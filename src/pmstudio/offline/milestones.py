@@ -86,6 +86,9 @@ class Milestones:
     paged: Item | None = None
     """The page that came minutes after a responder saw the problem (`_noticed_before`): not the detection, yet
     the alerting did page them."""
+    earlier: Item | None = None
+    """The first failure of an earlier occurrence the responders call the same one (`_this_occurrence`): the timeline
+    tells that occurrence as what led up to this incident."""
 
 
 Timed = Sequence[tuple[Item, Signals]]
@@ -1181,18 +1184,20 @@ def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Ite
     return None
 
 
-def _this_occurrence(timed: Timed) -> Timed:
-    """The lines of this occurrence of the failure: when a responder tells it as the same failure as on an earlier day
-    ("it's the same thing as the 16th", "same symptoms now" after "the reboot fixed it on the 4th"), the earlier
-    occurrence, over and recovered hours before, is a precursor of this incident, not its start."""
+def _this_occurrence(timed: Timed) -> tuple[Timed, Item | None]:
+    """The lines of this occurrence of the failure, and the first failure of the earlier one: when a responder tells
+    it as the same failure as on an earlier day ("it's the same thing as the 16th", "same symptoms now" after "the
+    reboot fixed it on the 4th"), the earlier occurrence, over and recovered hours before, is a precursor of this
+    incident, not its start."""
     for p in timed:
         if p[1].hypothesis or not RECURRED.search(p[0].body) or not _tells_another_day(p[0]):
             continue
         backs = [q for q in timed if _at(q) <= _at(p) - RECURRENCE_GAP and _recovered(q)]
         if backs:
             cutoff = _at(backs[-1])
-            return [q for q in timed if _at(q) > cutoff]
-    return timed
+            before = [q for q in timed if _at(q) <= cutoff and (q[1].failure or q[1].page) and not q[1].hypothesis]
+            return [q for q in timed if _at(q) > cutoff], _earliest(before)
+    return timed, None
 
 
 RECURRENCE_GAP = timedelta(hours=6)
@@ -1224,7 +1229,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     2019-07-25 to 2020-02-29")."""
     m = Milestones()
     told = [*timed, *untimed]
-    timed = _this_occurrence([p for p in timed if not p[1].summary])  # a recap line is not the moment it is dated at
+    timed, m.earlier = _this_occurrence([p for p in timed if not p[1].summary])  # a recap line is no moment
     m.detected, m.paged = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
     if m.detected and m.started and m.detected.at and m.started.at and _minute(m.detected.at) < _minute(m.started.at):

@@ -87,7 +87,7 @@ def _led_up(item: Item, sig: Signals) -> bool:
 def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     """The item's phase given where it sits relative to the milestones."""
     m = a.milestones
-    if item is m.started or item is m.trigger:
+    if item is m.started or item is m.trigger or item is m.earlier:
         return "impact_start"
     if item is m.detected or item is m.precursor:
         return "detection"
@@ -102,6 +102,9 @@ def placed_phase(a: Analysis, item: Item, sig: Signals) -> Phase | None:
     if begin is not None and begin.at is not None and item.at < begin.at:
         if phase == "impact_start" and sig.change:
             return "impact_start"
+        if m.earlier is not None and m.earlier.at is not None and item.at >= m.earlier.at and phase is not None:
+            # the earlier occurrence the responders call the same failure: what led up to this one
+            return None if sig.hypothesis or (item.source == "alert" and item.sub == "resolved") else "impact_start"
         return "impact_start" if _led_up(item, sig) else None
     if phase is None:
         return None
@@ -133,7 +136,9 @@ def _norm(item: Item) -> str:
 def _clusters(a: Analysis) -> list[Cluster]:
     """Candidates merged with near-duplicates reported within a few minutes (one linear pass)."""
     m = a.milestones
-    milestone_ids = {id(x) for x in (m.started, m.detected, m.mitigated, m.resolved, m.trigger, m.precursor) if x is not None}
+    milestone_ids = {
+        id(x) for x in (m.started, m.detected, m.mitigated, m.resolved, m.trigger, m.precursor, m.earlier) if x is not None
+    }
     clusters: list[Cluster] = []
     open_by_phase: dict[str, list[Cluster]] = {}
     for item, sig in a.timed:
