@@ -614,3 +614,45 @@ def test_why_something_else_failed_too_is_a_factor_not_the_root_cause() -> None:
     )
     assert "external service" in root
     assert "authenticate through the API" in _text(factors)
+
+
+def test_a_product_named_dashboard_is_no_monitoring_gap_and_a_missed_alert_is_no_root() -> None:
+    root, factors = causes(
+        ("notes.md", None, None, "- The admin dashboard runs on the platform like a tenant app. It needs Redis for sessions; "
+                                 "without it it cannot act for the user."),
+        ("notes.md", None, None, "- We were not alerted automatically: misconfigured alert."),
+    )  # fmt: skip
+    assert "needed Redis for sessions" in root or "needs Redis for sessions" in root
+    assert "misconfigured alert" in _text(factors)
+
+
+def test_a_likely_culprit_a_vendor_reproduced_is_a_cause() -> None:
+    root, _ = causes(
+        ("notes.md", None, None, "- Filed a bug with the database vendor. They reproduced it; likely culprit is an undocumented "
+                                 "setting raising the max nesting depth, which we use for saved games."),
+        ("notes.md", None, None, "- Right after release a bug in the importer was noticed; it was re-run."),
+    )  # fmt: skip
+    assert "undocumented setting" in root
+
+
+def test_a_mechanism_found_beats_an_outage_somewhere_and_a_route_announcement_is_no_post() -> None:
+    root, _ = causes(
+        ("status.txt", 0, None, "Investigating - We are seeing connectivity problems caused by an outage at an upstream carrier."),
+        ("rfo.md", 200, None, "- The carrier found a flowspec announcement preventing BGP from establishing. Origin: a "
+                              "wildcard introduced unintentionally into a filter rule."),
+    )  # fmt: skip
+    assert root.startswith("The carrier found a flowspec announcement")
+
+
+def test_a_chain_of_arrows_is_a_mechanism_and_one_arrow_between_values_is_not() -> None:
+    from pmstudio.offline.classify import CAUSAL
+
+    assert CAUSAL.search("role deleted -> every member needs an update -> the bot retried the sync")
+    assert not CAUSAL.search("disk 8000 -> 12000")
+    assert not CAUSAL.search("old expired cert -> valid one")
+    root, _ = causes(
+        ("notes.md", None, None, "- Lead-up: team role deleted -> every member needs a roles update -> bot retried the sync "
+                                 "after every restart. Deploy restarted it. OOM killer killed Postgres."),
+        ("notes.md", None, None, "- Detection: Grafana alerted straight away, response under a minute."),
+    )  # fmt: skip
+    assert "role deleted" in root

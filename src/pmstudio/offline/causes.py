@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, utils
 from pmstudio.lints.quantities import find_times
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import (
+    ARROW_CHAIN,
     CAUSAL,
     FAIL_STRONG,
     FOLLOWUP,
@@ -33,6 +34,7 @@ from pmstudio.offline.classify import (
     PAGED,
     QUOTED,
     RESOLVED,
+    ROUTE_ANNOUNCEMENT,
     STATED_MECHANISM,
     TRIGGER_CONDITION,
     UNDER_WAY,
@@ -59,9 +61,13 @@ MAX_FACTORS = 5
 MIN_FACTORS = 2
 DUPLICATE = 72.0
 
+_HEDGED_CAUSE = r"(?:likely|probable|probably the|suspected|most likely) (?:culprit|cause|root cause)"
+"""A cause the responders (or a vendor who reproduced the failure) name as the likely one ("mongodb folks reproduced
+it. likely culprit: that undocumented knob ..."): the best cause the materials give, told as a hypothesis."""
+_HEDGED = re.compile(rf"\b{_HEDGED_CAUSE}\b", re.I)
 _ROOT = re.compile(
     rf"\b(?:root cause|because|caused by|due to|the reason|turn(?:s|ed) out|the bug|bug:|{ISSUE_IS}|"
-    r"so after|which meant|points? (?:at|to) the wrong|it IS the|found it|the culprit)\b",
+    rf"so after|which meant|points? (?:at|to) the wrong|it IS the|found it|the culprit|{_HEDGED_CAUSE})\b",
     re.I,
 )
 _MECHANISM = re.compile(
@@ -121,7 +127,8 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         _DETECTION_GAP,
         re.compile(
-            r"\b(monitor\w*|alert\w*|uptime|dashboard|observab\w*|watch\w*|tracker|doomsday|discovers?)\b",
+            r"\b(monitor\w*|alert\w*|uptime|(?:metrics?|grafana|monitoring|ops|health|datadog|kibana) dashboards?|"
+            r"dashboards? (?:showed|did not|didn['’]t|never|stayed green)|observab\w*|watch\w*|tracker|doomsday|discovers?)\b",
             re.I,
         ),
     ),
@@ -154,6 +161,19 @@ class Statement:
     score: float
 
 
+_FOUND_CULPRIT = re.compile(
+    r"\bfound (?:a|an|the) [\w\s()/-]{1,60}? (?:preventing|causing|blocking|breaking|that (?:caused|prevented|broke|blocked))\b",
+    re.I,
+)
+_SHALLOW = re.compile(
+    r"\b(?:caused by|due to|because of) (?:an?|the) (?:[\w-]+ )?(?:outage|issue|problem|incident|disruption|failure)s? "
+    r"(?:at|with|in|on|of|affecting)\b",
+    re.I,
+)
+"""A cause that names only a failure somewhere ("connectivity problems caused by an outage at an upstream carrier", "due
+to an issue with our provider"): where it broke, not how."""
+
+
 def _score(a: Analysis, item: Item, text: str) -> float:
     sig = a.sig(item)
     causal: float = min(len(CAUSAL.findall(text)), 3)
@@ -178,8 +198,12 @@ def _score(a: Analysis, item: Item, text: str) -> float:
     score += min(0.5 * len(_MECHANISM.findall(text)), 2.0)
     if _IMPACT_ONLY.search(text):
         score -= 2.0
+    if _FOUND_CULPRIT.search(text):
+        score += 3.0  # "found a flowspec announcement preventing BGP from establishing": the mechanism, found
+    if _SHALLOW.search(text):
+        score -= 4.0  # "caused by an outage at an upstream carrier": where, not what; a mechanism found later wins
     if (sig.symptom_report or sig.phase == "detection" or sig.mit_done or sig.resolved) and not (
-        _PROLONGED.search(text) or STATED_MECHANISM.search(text)
+        _PROLONGED.search(text) or STATED_MECHANISM.search(text) or _CHAIN.search(text)
     ):
         score -= 3.0  # ("nobody noticed" is no detection; "pg_amcheck can't see this corruption" names a gap)
     words = len(text.split())
@@ -255,7 +279,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             continue  # "Closing the incident": the end of it, not why it happened
         if _REPAIRED.search(part) and not _ROOT.search(part):
             continue  # "missing orders recreated", "a release with the fix": the repair, not the cause
-        speculated = HYPOTHESIS.search(part) or _SPECULATION.search(part)
+        speculated = (HYPOTHESIS.search(part) or _SPECULATION.search(part)) and not _HEDGED.search(part)
         if FOLLOWUP.search(part) or (speculated and not in_cause) or _DEAD_END.search(part) or _FOUND.search(part):
             continue
         if MIT_ACTION.search(part) and MIT_DONE.search(part) and not (
@@ -278,7 +302,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
             continue  # what users saw ("User impact from 11:47", "API was down too") is the impact, not a cause
         if _AFFECTED.search(part) and not _ROOT.search(part):
             continue  # who saw what ("customers may have seen errors in apps that depend on Azure AD") is the impact
-        causal = causal or _causal(QUOTED.sub(" ", part))  # (an error message quoted is what was seen, not why)
+        causal = causal or _causal(QUOTED.sub(" ", part)) or bool(_HEDGED.search(part))  # (an error message quoted is what was seen, not why)
         if _EXCLAIM.match(part) or _SPAN_LEAD.match(part) or _reaction(part):
             continue  # "Found it.", "About 25 minutes to fix", "That was not supposed to happen": no mechanism
         part = _unblamed(part)  # a clause that blames once told ("and I don't know X" -> "and they did not know X")
@@ -410,7 +434,8 @@ _PROLONGED = re.compile(
 """What made an incident worse or longer ("errors than expected with multi-AZ", "temperatures rising again",
 "nobody noticed a red build for days")."""
 _TELLING = re.compile(
-    r"\b(?:blog ?post|status ?page|health dashboard|announcement|tweet|press release|customer (?:notice|email))\b", re.I
+    rf"\b(?:blog ?post|status ?page|health dashboard|{ROUTE_ANNOUNCEMENT}|tweet|press release|customer (?:notice|email))\b",
+    re.I,
 )
 """Telling users about the incident: a snag there is part of the response, not what broke."""
 _DEPENDED = re.compile(r"\b(?:depend(?:s|ed|ent)? on|reli(?:es|ed) on|rel(?:y|ying) on)\b", re.I)
@@ -486,7 +511,7 @@ _SOCIAL = re.compile(r"^\W*(?:sorry|apolog\w*|thanks|thank you|my bad|np|no worr
 
 def _causal(text: str) -> bool:
     """Whether a text states a cause: causal wording, a mechanism stated as a plain fact, or what made it worse."""
-    return bool(CAUSAL.search(text) or STATED_MECHANISM.search(text) or _PROLONGED.search(text))
+    return bool(CAUSAL.search(text) or STATED_MECHANISM.search(text) or _PROLONGED.search(text) or _HEDGED.search(text))
 
 
 def told(text: str, item: Item | None = None) -> str:
@@ -805,11 +830,14 @@ def _mechanism_of_failure(s: Statement) -> bool:
         return True  # "root cause: the cleanup removed a retained key": labelled so, whatever verb it uses
     return not (
         _ALSO_HIT.match(s.item.body)
-        or MIT_ACTION.search(s.text) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
+        or (MIT_ACTION.search(s.text) and not _CHAIN.search(s.text)) or _PROLONGED.search(s.text) or _TELLING.search(s.text) or _COMM_GAP.search(s.text)
         or category(s.text) == _DETECTION_GAP or _PAGING_DELAY.search(s.text) or _UNSHIPPED_FIX.search(s.text)
     )  # fmt: skip
 
 
+_CHAIN = re.compile(ARROW_CHAIN)
+"""A chain of cause and effect written with arrows ("role deleted -> every holder needs an update -> ..."): a deleted
+or restarted thing in it is part of the mechanism, not a mitigation."""
 _ALSO_HIT = re.compile(r"^\W*also (?:broken|affected|down|failing|failed|hit|impacted|unavailable|out)\b", re.I)
 """Why something else failed too ("Also broken because they authenticate through the API: private packages ..."):
 what widened the impact, a contributing factor, not the root cause."""

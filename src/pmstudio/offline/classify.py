@@ -248,7 +248,13 @@ RESOLVED = _rx(
     r"resolution (?:is )?confirmed|confirmed (?:resolved|fixed)|(?<!not )incident (?:is |was |now )?clear(?:ed)?|"
     r"closed by)\b"
 )
-STATUS_PAGE = _rx(r"\b(?:status ?page|statuspage|customers|announc\w*|notif\w*)\b")
+ROUTE_ANNOUNCEMENT = (
+    r"(?<!flowspec )(?<!route )(?<!routes )(?<!prefix )(?<!bgp )(?<!routing )(?<!withdrew )(?<!withdrawn )announc\w*"
+    r"(?!\s+(?:of\s+)?(?:the\s+|our\s+|its\s+|their\s+|a\s+)?(?:routes?|prefix\w*|paths?|bgp|ip|as\d|\d))"
+)
+"""Telling others ("announced on the status page", "announcement to customers"), as a regex: not a route announced in
+BGP ("a flowspec announcement", "announcing our prefixes"), which is the network's own act."""
+STATUS_PAGE = _rx(rf"\b(?:status ?page|statuspage|customers|{ROUTE_ANNOUNCEMENT}|notif\w*)\b")
 CONDITIONAL = _rx(r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)")
 COORDINATION = (
     r"declar\w* (?:an? |the )?(?:\w+ )?incident|incident (?:call|channel|bridge|declared|doc)|"
@@ -258,7 +264,7 @@ COORDINATION = (
 alternation: a communication among them, no word to customers."""
 COMM = _rx(
     r"\b(?:status ?page|statuspage|status dashboard|(?:service )?health dashboard|posted (?:an? )?(?:update|incident|notice)|(?:update|notice)s?(?: for [\w ]{1,12}?)? posted|post(?:ing|ed)? the all[- ]clear|post (?:in|on|to) |notif(?:y|ied|ication)|"
-    r"announc\w*|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
+    rf"{ROUTE_ANNOUNCEMENT}|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
     r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|"
     rf"{COORDINATION}|"
     r"support is drafting|email(?:ed)? customers|write-?up|post-?mortem published|reply sent|replied to|"
@@ -295,6 +301,9 @@ NARRATED_CAUSE = _rx(
 )
 ISSUE_IS = r"the (?:issue|problem) (?:is|was)(?! (?:now |fully |finally )?(?:resolved|fixed|mitigated|over|gone|closed)\b)"
 """Naming what the issue was ("the issue was a stale cache"), not that it is over ("the problem is now resolved")."""
+ARROW_CHAIN = r"[A-Za-z][^.;>→]*?\s(?:->|→)\s[A-Za-z][^.;>→]*?\s(?:->|→)\s[A-Za-z]"
+"""Two arrows between words in one sentence ("role deleted -> every holder needs an update -> bot retried"): a chain
+of cause and effect, unlike one arrow between values ("disk 8000 -> 12000", "old cert -> valid one")."""
 CAUSAL = _rx(
     r"\b(?:because|caused by|root cause|due to|the reason|turn(?:s|ed) out|was triggered by|triggered by|led to|"
     r"leads to|resulted in|as a result|so after|which meant|the bug|bug:|"
@@ -308,8 +317,12 @@ CAUSAL = _rx(
     r"leak\w*|exceed\w*|exhaust\w*|found it|the culprit|no load shedding|overload\w*|never (?:checks|checked|ran|"
     r"runs|fired|alerted|noticed)|invisible|so nobody|absent from|not in (?:our|the) \w+|"
     r"points? at the wrong|so after|->|→|went to the whole|at once|all at once|same template|trusted|depending on|"
-    r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed)\b"
+    r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed|"
+    r"prevent(?:ed|ing|s) (?:[\w-]+ ){1,3}?from (?:establishing|starting|connecting|loading|booting|serving|running)|"
+    r"origin:)\b|" + ARROW_CHAIN
 )
+"""Causal wording, or a chain of arrows between words ("role deleted -> every holder needs an update -> the bot
+retried")."""
 GATED = (
     r"(?:sits?|sat|is|was|are|were|lives?|lived|locked) behind (?:the |our |a |an )?(?:[\w-]+ ){0,2}"
     r"(?:sign-?in|log-?in|sso|single sign-on|auth\w*|vpn|identity provider|idp)"
