@@ -290,3 +290,15 @@ def test_index_on_condensed_items() -> None:
     assert index.cited_time_ok(first + timedelta(hours=3), ["server.log:1"]) is False
     assert index.cited_time_ok(first, ["nope:1"]) is None
     assert index.number_ok(37, "37", percent=False, approximate=False), "the condensed count is evidence"
+
+
+def test_both_ends_of_a_range_in_the_evidence_ground_a_number() -> None:
+    """"probably 4-5 hours going by user reports": a draft saying "5 hours" states what the evidence does."""
+    from pmstudio.lints.quantities import evidence_numbers
+
+    assert evidence_numbers("probably 4-5 hours going by user reports") == [4.0, 5.0]
+    assert evidence_numbers("RAM 300-400MB, ticket ABC-123-456, on 2019-01-22 at 10:44-11:18") == [300.0, 400.0]
+    ev = [Evidence(id="notes.md:2", material="notes.md", kind="notes", line=2, text="Outage length unknown, probably 4-5 hours.")]
+    index = EvidenceIndex(ev)
+    assert index.duration_ok(300.0, 60.0, 5.0)
+    assert not index.duration_ok(420.0, 60.0, 7.0)

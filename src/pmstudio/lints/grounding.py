@@ -15,7 +15,7 @@ from bisect import bisect_left
 from datetime import datetime, timedelta
 
 from pmstudio.lints.outline import Outline
-from pmstudio.lints.quantities import blank, find_durations, find_numbers, find_times
+from pmstudio.lints.quantities import blank, evidence_numbers, find_durations, find_numbers, find_times
 from pmstudio.lints.segments import Segment, mask
 from pmstudio.schema import Evidence, Finding, FindingSeverity
 
@@ -62,7 +62,7 @@ class EvidenceIndex:
                     points.append(
                         e.at.replace(hour=ref.clock // 60, minute=ref.clock % 60, second=0, microsecond=0)
                     )
-            values = [n.value for n in find_numbers(e.text)]
+            values = evidence_numbers(e.text)
             if e.count > 1:
                 values.append(float(e.count))
             self.numbers += values

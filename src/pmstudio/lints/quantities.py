@@ -158,5 +158,19 @@ def find_numbers(text: str) -> list[NumberRef]:
 
 
 def evidence_numbers(text: str) -> list[float]:
-    """Every number in an evidence text (times and dates excluded), for grounding."""
-    return [n.value for n in find_numbers(text)]
+    """Every number in an evidence text (times and dates excluded), for grounding; a range's end too ("probably 4-5
+    hours": 4 and 5)."""
+    return [n.value for n in find_numbers(text)] + range_ends(text)
+
+
+_RANGE = re.compile(r"(?<![\w.,:/#-])(?P<a>\d+(?:\.\d+)?)\s?[-–]\s?(?P<b>\d+(?:\.\d+)?)(?![\d:/.-]|[.,]\d)")
+
+
+def range_ends(text: str) -> list[float]:
+    """The ends of the ranges in `text` ("4-5 hours", "2–3 %"), times, dates and versions excluded: each end is a
+    number the text states."""
+    spans = [(t.start, t.end) for t in find_times(text)]
+    spans += [(m.start(), m.end()) for m in DATE.finditer(text)]
+    spans += [(m.start(), m.end()) for m in VERSION.finditer(text)]
+    clean = blank(text, spans)
+    return [float(m["b"]) for m in _RANGE.finditer(clean) if float(m["a"]) < float(m["b"])]
