@@ -1759,3 +1759,14 @@ def test_they_in_a_chat_message_is_told_as_the_organisation_the_message_before_n
     ))  # fmt: skip
     texts = [e["text"] for e in draft_timeline(a)["entries"]]
     assert any("Telia pushed a global config change" in t for t in texts), texts
+
+
+def test_a_bots_alert_relayed_to_the_channel_is_told_as_the_alert_not_a_responder() -> None:
+    a = analyse(lines(
+        ("ops.weechat.log", 0, "alertbot", "[FIRING] queue depth high (above 10k)"),
+        ("ops.weechat.log", 2, "marta", "consumers are stuck, restarting them"),
+        ("ops.weechat.log", 9, "alertbot", "[RESOLVED] queue depth high"),
+    ))  # fmt: skip
+    texts = [e["text"] for e in draft_timeline(a)["entries"]]
+    assert "Alert fired: queue depth high." in texts, texts
+    assert not any("responder reported [FIRING]" in t for t in texts)

@@ -344,6 +344,9 @@ def test_appendix_excerpts_name_nobody() -> None:
         ("500 source=walgreens-smart err=nextval: reached maximum value of sequence", False, False),  # a name's part
         ("the classic-lb pool in wild-card mode is draining", False, False),
         ("smart move, deploying on a friday", False, True),
+        ("so who signed off a config the running bot can't load. merge of the year", False, True),  # a mock award
+        ("release of the year shipped at 09:00 with 14 fixes", False, False),
+        ("the sync hammered the site for a day and nobody noticed. great alerting, team", False, True),
     ],
 )  # fmt: skip
 def test_instructions_sarcasm_and_replies_in_unseen_chat(text: str, injected_: bool, noise: bool) -> None:

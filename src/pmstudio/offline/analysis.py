@@ -17,7 +17,7 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items, ticket_label
-from pmstudio.offline.milestones import Milestones, find_milestones, line_zone
+from pmstudio.offline.milestones import RELAYED, Milestones, find_milestones, line_zone
 from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot
 from pmstudio.offline.phrasing import (
     blameless,
@@ -161,6 +161,9 @@ class Analysis:
             text = f"{label}: {base}"
         elif src == "ticket":
             text = f"{ticket_label(item.material)}: {base}"
+        elif src == "chat" and item.actor and is_bot(item.actor) and (relay := RELAYED.match(item.body)):
+            # a bot relaying an alert to the channel ("alertbot: [FIRING] lila 5xx rate high"): the alert, no responder
+            text = f"{'Alert cleared' if relay['status'].upper() == 'RESOLVED' else 'Alert fired'}: {relay['name']}"
         elif src == "chat" or self.said_by_a_person(item):
             told = self.say(item, narrative=True)  # told by role, past tense, never a quote (chatline.chat_entry)
             return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)

@@ -78,6 +78,9 @@ SARCASM = re.compile(
     # praise opening a complaint ("great, only took them three hours"), a failure called a favourite ("split brain,
     # my favourite"), a shrug at the usual suspect ("of course it's DNS")
     r"^\W*(?:great|perfect|lovely|wonderful|fantastic|awesome|nice|cool),\s+(?:only|just|another|again|so|now)\b|"
+    # a mock award ("review of the year") and praise handed to the whole team for a failure ("great monitoring, team")
+    r"\b(?:review|deploy|change|merge|idea|decision|call|move|rollout|release) of the (?:year|decade|century)\W*$|"
+    r"\b(?:great|amazing|awesome|nice|stellar|fantastic|top-notch) [\w-]+,? (?:team|everyone|folks|people|all)\W*$|"
     r"\bmy (?:favou?rite|fave)\b|\b(?:is|was|are|were) a (?:joke|farce|clown show)\b|\bof course it['’]?s\b|\bonly took (?:them|us|him|her|you)\b|"
     # someone's words quoted back at them ('"we found it" he said. on monday.'): a jab, not a fact
     r"[\"“][^\"”]{1,60}[\"”],?\s+(?:he|she|they|someone|somebody)\s+(?:said|says|promised|claimed)\b",
