@@ -656,3 +656,12 @@ def test_a_chain_of_arrows_is_a_mechanism_and_one_arrow_between_values_is_not() 
         ("notes.md", None, None, "- Detection: Grafana alerted straight away, response under a minute."),
     )  # fmt: skip
     assert "role deleted" in root
+
+
+def test_a_root_cause_label_counts_whether_or_not_the_line_has_a_time() -> None:
+    for minute in (None, 30):
+        root, _ = causes(
+            ("chat.log", 5, "ana", "the api timed out because the pool was exhausted and the retries piled up"),
+            ("notes.md", minute, None, "Root cause: the provider's volume latency froze the database for minutes at a time."),
+        )  # fmt: skip
+        assert "volume latency" in root, (minute, root)

@@ -620,6 +620,33 @@ def test_a_follow_up_table_is_read_by_its_item_column_and_its_header_row_is_no_i
     assert not any("|" in t or "owner" in t.lower() or t.startswith(("DONE", "Add status")) for t in titles), titles
 
 
+def test_a_numbered_table_after_a_label_and_a_table_indented_under_a_list_label_are_follow_ups() -> None:
+    numbered = "\n".join([
+        "# cache outage - draft",
+        "- 3 Mar: warmer filled the cache disks",
+        "Next steps:",
+        "| # | step |",
+        "|---|---|",
+        "| 1 | always run the warmer with a disk quota |",
+        "| 2 | move cold keys to object storage |",
+    ])
+    titles = [str(i["title"]) for i in _actions(numbered, [])]
+    assert "Always run the warmer with a disk quota" in titles, titles
+    assert "Move cold keys to object storage" in titles, titles
+    indented = "\n".join([
+        "# cache outage - notes",
+        "- Outage: cache down at 09:00 UTC.",
+        "- Follow-ups:",
+        "  | task | status |",
+        "  |---|---|",
+        "  | say in the channel when the warmer fails | open |",
+        "  | resource limits on the warmer | done |",
+    ])
+    titles = [str(i["title"]) for i in _actions(indented, [])]
+    assert "Say in the channel when the warmer fails" in titles, titles
+    assert not any("task | status" in t or "|" in t for t in titles), titles
+
+
 @pytest.mark.parametrize(
     ("material", "source"),
     [

@@ -112,3 +112,21 @@ def test_a_zone_named_as_a_browser_shows_the_times_is_the_materials_zone() -> No
         "7:08 AM - 13 Nov 2013: We're aware the api is slow.\n"
     ))  # fmt: skip
     assert got[-1][0] == datetime(2013, 11, 13, 15, 8, tzinfo=UTC)
+
+
+def test_a_time_only_list_item_heads_no_paragraph_after_its_list_and_a_zone_label_declares_the_zone() -> None:
+    from pmstudio.parsers.zones import declared_zone
+
+    assert declared_zone(Material(name="n.md", kind="notes", content="Windows (UTC):\n- 3 Mar 09:00")) is not None
+    bundle, _ = bundle_from_materials([Material(name="draft.md", kind="notes", content=(
+        "# cache outages - draft\n"
+        "Windows (UTC):\n"
+        "- 3 Mar 09:00-09:40\n"
+        "- 5 Mar 14:10-14:30\n"
+        "Root cause: the warmer job filled the cache nodes' disks.\n"
+        "5 Mar, from T0 = 14:10: warmer paused, disks cleaned.\n"
+    ))], id="x", timezone="America/Chicago")  # fmt: skip
+    got = {e.text: e.at for e in bundle.evidence}
+    assert got["Root cause: the warmer job filled the cache nodes' disks."] is None
+    assert got["5 Mar 14:10-14:30"] is not None and got["5 Mar 14:10-14:30"].hour == 14  # read in UTC, as declared
+    assert [r.zone for r in bundle.time_readings] == ["UTC"]

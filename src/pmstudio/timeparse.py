@@ -446,7 +446,7 @@ def find_date_marker(line: str) -> Stamp | None:
 
 _DAY_LABEL = re.compile(
     rf"(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH})|(?P<mon2>{_MONTH})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?)"
-    r"\s*[:–—]\s+(?=\S)"
+    r"\s*(?:[:–—]|,(?!\s*\d))\s+(?=\S)"
 )
 
 

@@ -255,6 +255,10 @@ def _opens_with_verb(p: str, first: str) -> bool:
     return first in IMPERATIVE_VERBS and (first not in ALSO_NOUNS or re.match(rf"^\S+\s+{_ACTED_ON}", p, re.I) is not None)
 
 
+_STANDING = {"always", "never", "regularly", "routinely", "continuously", "automatically", "periodically"}
+"""Adverbs that make an action a standing rule ("always run multi-master", "regularly compact each master")."""
+
+
 def _verb_first(phrase: str) -> str:
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
@@ -272,6 +276,9 @@ def _verb_first(phrase: str) -> str:
     if sure and (action := _sure(sure.group("rest"))):
         return action
     first = p.split()[0].lower().rstrip(",;:")  # "review, update and test the runbooks"
+    words = p.split()
+    if first in _STANDING and len(words) > 2 and _opens_with_verb(" ".join(words[1:]), words[1].lower()):
+        return f"{p[0].upper()}{p[1:]}"  # "always run multi-master": a standing rule, verb-first after its adverb
     redo = _REDO.match(first)
     if _TEST_NOUN.match(p):  # "chaos tests of all data center functions": tests to run, not a verb
         return f"Run {p[0].lower()}{p[1:]}"
@@ -533,6 +540,9 @@ _TITLE_COLUMN = re.compile(
 _COLUMN_NAME = re.compile(r"^[A-Za-z][\w /-]{0,20}$")
 
 
+_ROW_NUMBER = re.compile(r"#?\d{1,3}[.)]?")
+
+
 def _table_titles(a: Analysis) -> dict[str, str]:
     """Item id -> the cell naming the work, for each row of a Markdown table of follow-ups ("| revert docker storage
     driver to vfs | mitigate | olivier | DONE |" -> "revert docker storage driver to vfs"); its header row maps to ""
@@ -551,7 +561,8 @@ def _table_titles(a: Analysis) -> dict[str, str]:
                 column, out[item.id] = named[0], ""
                 last = (item.material, item.line)
                 continue
-            column = 0
+            # no header: the first cell that is not a row number ("| 1 | always run multi-master |")
+            column = next((i for i, c in enumerate(cells) if not _ROW_NUMBER.fullmatch(c.strip())), 0)
         last = (item.material, item.line)
         if column is not None and column < len(cells):
             out[item.id] = cells[column]

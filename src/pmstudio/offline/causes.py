@@ -181,7 +181,7 @@ def _score(a: Analysis, item: Item, text: str) -> float:
         causal += 0.5 if causal else 1.0  # a mechanism stated as a fact is a causal word (half of one beside others)
     score = 2.0 * causal + 2.0 * bool(_PROLONGED.search(text))
     bare = _FOUND.sub(" ", text)  # "moving to root cause: flame graphs" names no cause
-    labelled = bool(_ROOT_LABEL.match(item.body)) and not _EXPLICIT_ROOT.search(bare)
+    labelled = _root_labelled(item) and not _EXPLICIT_ROOT.search(bare)
     if _ROOT.search(bare) or labelled:
         score += 3.0
     elif FOUND_IT.search(item.body):
@@ -264,7 +264,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
     in_cause = _in_cause(item)
     text = CAUSE_LABEL.sub("", _STATUS_LEAD.sub("", _LIST_MARK.sub("", text)))
     keep = []
-    labelled = bool(CAUSE_LABEL.match(item.body) or _ROOT_LABEL.match(item.body))
+    labelled = bool(CAUSE_LABEL.match(item.body)) or _root_labelled(item)
     causal = in_cause or labelled
     for part in split_sentences(text):
         part = _INTERJECTION.sub("", part)
@@ -375,6 +375,12 @@ _ROOT_LABEL = re.compile(
     re.I,
 )
 """A line labelled as the root cause ("root cause: …", "Postmortem - Summary root cause analysis: …")."""
+
+
+def _root_labelled(item: Item) -> bool:
+    """The line is labelled as the root cause, whether the label is still on its body or was read off into its
+    heading tag (an untimed notes line "Root cause: ..." has its label taken off; a timed one keeps it)."""
+    return bool(_ROOT_LABEL.match(item.body)) or (item.heading_tag == "cause" and bool(_ROOT_LABEL.match(item.text)))
 _CLAUSE_SEP = re.compile(r"(,?\s+(?:and|but)\s+|,\s+)")
 
 
@@ -826,7 +832,7 @@ def _mechanism_of_failure(s: Statement) -> bool:
     """Whether a statement can be the root cause: not a snag in the response (a rollback blocked), what made it worse
     or longer ("nobody noticed for a day"), why a status post was late, users left uninformed, or a gap in detection
     (those contributed)."""
-    if _ROOT_LABEL.match(s.item.body) and not _PROLONGED.search(s.text):
+    if _root_labelled(s.item) and not _PROLONGED.search(s.text):
         return True  # "root cause: the cleanup removed a retained key": labelled so, whatever verb it uses
     return not (
         _ALSO_HIT.match(s.item.body)

@@ -170,6 +170,7 @@ class _Entry:
     date_only: bool = False
     inline: bool = False  # timed only by a time inside the sentence ("archives written before 13:07 UTC are safe")
     hang: int = 0  # the column its text starts at after a leading time ("01:07  Pingdom pages ...": 7), else 0
+    listed: bool = False  # a list item or a line indented under one (a time-only list item heads only those)
 
 
 _RANGE_END = re.compile(r"^(?:to|till|until|through|[-–—])\s*\d{1,2}(?::\d{2}(?:\s*[ap]m)?|\s*[ap]m)\b", re.I)
@@ -184,7 +185,8 @@ def _time_only(rest: str) -> bool:
 LIST_MARK = r"(?:[-*+•]|\d{1,2}[.)])"
 """The marker that opens a list item: a bullet ("-", "*", "+", "•") or a number ("1.", "2)")."""
 _LIST_ITEM = re.compile(rf"^\s*{LIST_MARK}\s+\S")
-_CONTINUATION = re.compile(rf"^(?: {{2,}}|\t)(?!\s|{LIST_MARK}\s|#)\S")
+_CONTINUATION = re.compile(rf"^(?: {{2,}}|\t)(?!\s|{LIST_MARK}\s|#|\|)\S")
+"""An indented line that goes on with the item above it (not a nested list item, a heading or a table row)."""
 
 
 _WRAPPED = re.compile(r"^[a-z(]")
@@ -322,7 +324,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             if heading and text:  # a Markdown heading keeps its mark: a reader (and a model) can tell it from a list item
                 stripped = line.lstrip()
                 text = f"{stripped[: len(stripped) - len(stripped.lstrip('#'))]} {text}"
-            entries.append(_Entry("heading" if heading else "item", number, text=text))
+            entries.append(_Entry("heading" if heading else "item", number, text=text, listed=_listed(line)))
             continue
         monthday: int | None = None
         if not stamp.has_date:
@@ -349,7 +351,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 clock.observe(at)
         written = line[stamp.start : stamp.end].strip()
         if _time_only(line[: stamp.start] + " " + line[stamp.end :]):
-            entries.append(_Entry("marker", number, at=at, text=clean_text(line), written=written))
+            entries.append(_Entry("marker", number, at=at, text=clean_text(line), written=written, listed=_listed(line)))
             continue
         starts = _starts_line(line, stamp)
         text = clean_text(line[stamp.end :]) if starts else clean_text(line)
@@ -357,6 +359,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             text = clean_text(line[stamp.start :])
         hang = len(line) - len(line[stamp.end :].lstrip(" ")) if starts and "\t" not in line else 0
         entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written, inline=not starts,
+                              listed=_listed(line),
                               hang=hang if hang >= _HANG_MIN else 0))
     return entries
 
@@ -395,11 +398,18 @@ def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
         elif e.kind == "blank":
             if content:
                 current = None
+        elif current is not None and current.listed and not e.listed:
+            current = None  # "- 15 Nov 15:30-18:00" in a list of windows: the paragraph after the list is no part of it
         elif not e.timed and current is not None:
             e.at, e.written, e.date_only = current.at, current.written, current.date_only
             used.add(id(current))
             content = True
     _keep_unused(entries, used)
+
+
+def _listed(line: str) -> bool:
+    """A list item ("- 14:05", "2. restarted") or a line indented under one."""
+    return bool(_LIST_ITEM.match(line)) or line[:1] in (" ", "\t")
 
 
 def _keep_unused(entries: list[_Entry], used: set[int]) -> None:

@@ -52,6 +52,8 @@ _DECLARATIONS = (
     ),
     re.compile(r"(?i:\ball\s+)" + _ZONE_WORD + r"(?i:\s+time)?\s*(?:[.)]|$)"),
     re.compile(r"^\s*#.*\(\s*" + _ZONE_WORD + r"\s*\)\s*$"),  # a heading ending in its zone: "## Timeline (UTC)"
+    # a label ending in its zone: "Windows (UTC):", "- Timeline (times in UTC):"
+    re.compile(r"^\s*[-*>]?\s*[A-Za-z][\w ]{0,40}\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)\s*:\s*$"),
 )
 _NOT_ZONES = frozenset({"AM", "PM", "ALL", "ARE", "THE", "IN", "AS", "UNLESS", "FOR", "OUR"})
 
