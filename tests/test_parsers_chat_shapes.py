@@ -130,3 +130,21 @@ def test_a_time_only_list_item_heads_no_paragraph_after_its_list_and_a_zone_labe
     assert got["Root cause: the warmer job filled the cache nodes' disks."] is None
     assert got["5 Mar 14:10-14:30"] is not None and got["5 Mar 14:10-14:30"].hour == 14  # read in UTC, as declared
     assert [r.zone for r in bundle.time_readings] == ["UTC"]
+
+
+def test_a_date_a_few_words_after_an_inline_time_dates_that_time_only() -> None:
+    got = _evidence("notes.md", "notes", (
+        "# queue outage notes\n"
+        "- 2024-05-14 09:10 queue depth alert\n"
+        "- Outage length unknown: at most 20 hours (since the 1:15 PM config push on 2024-05-13), probably 3 hours.\n"
+        "- 09:40 consumers restarted\n"
+    ))  # fmt: skip
+    assert [at for at, _, _ in got if at is not None] == [
+        datetime(2024, 5, 14, 9, 10, tzinfo=UTC),
+        datetime(2024, 5, 13, 13, 15, tzinfo=UTC),  # the day its own clause names
+        datetime(2024, 5, 14, 9, 40, tzinfo=UTC),  # the notes' own day is kept for the lines after it
+    ]
+    from pmstudio.offline.classify import OUTAGE_LENGTH
+
+    assert OUTAGE_LENGTH.search("Outage length unknown: at most 20 hours (since the 1:15 PM config push)")
+    assert not OUTAGE_LENGTH.search("13:15 config push to all regions")

@@ -503,6 +503,21 @@ def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:
     return None
 
 
+DATE_CLAUSE_REACH = 40
+"""How far after a time a date in the same clause still dates it ("the 3:28 PM PST config upload on 2019-01-22")."""
+
+
+def find_date_in_clause(line: str, stamp: Stamp) -> Stamp | None:
+    """A date with its year written after a bare time in the same clause, a few words on ("(since the 3:28 PM PST
+    config upload on 2019-01-22)"): the day of that time."""
+    for m in _DATE_ONLY.finditer(line, stamp.end):
+        gap = line[stamp.end : m.start()]
+        if len(gap) > DATE_CLAUSE_REACH or re.search(r"[.;!?()]|\b(?:and|but|then)\b", gap):
+            return None
+        return find_date_marker(line[m.start() :])
+    return None
+
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY = (
     r"(?P<wd>Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)"

@@ -497,12 +497,20 @@ LATER_SPAN = _rx(
 follows happened later than the line's time."""
 
 
+OUTAGE_LENGTH = _rx(
+    r"\b(?:outage|impact|incident|downtime|disruption)\s+(?:length|duration)\b|\b(?:at most|at least|about|probably) "
+    r"\d+(?:[-–]\d+)? (?:hours?|minutes?|days?) (?:since|after|from|going by)\b"
+)
+"""How long it all lasted, told from a moment ("Outage length unknown: at most 16 hours (since the 3:28 PM config
+upload)"): the line looks back over the incident; its time is where the span starts, not the line's moment."""
+
+
 def _recap(text: str) -> bool:
     """Two or more moments in one line (clocks that differ by other than whole hours: "16:55 GMT, i.e.
     12:55 Eastern" is one moment written twice), or a moment and a span after it ("At 11:33 we saw 500s climbing.
     It took about an hour to find ... We fixed ...")."""
     clocks = {t.clock % 60 for t in find_times(text)}
-    return len(clocks) >= 2 or (len(clocks) == 1 and bool(LATER_SPAN.search(text)))
+    return len(clocks) >= 2 or (len(clocks) == 1 and bool(LATER_SPAN.search(text) or OUTAGE_LENGTH.search(text)))
 
 
 def classify(item: Item) -> Signals:

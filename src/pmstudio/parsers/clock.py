@@ -135,6 +135,16 @@ class Clock:
         finally:
             self.day, self.prev = kept
 
+    def resolve_on_date(self, stamp: Stamp, day: Stamp) -> datetime | None:
+        """`stamp` (a bare time) on the date `day` names ("the 3:28 PM config upload on 2019-01-22"); the material's
+        own date is left as it was, since that date dates this time only."""
+        kept = (self.day, self.prev)
+        self.day, self.prev = day.value.date(), None
+        try:
+            return self.resolve(stamp)
+        finally:
+            self.day, self.prev = kept
+
     def _resolve(self, stamp: Stamp) -> datetime | None:
         tz = stamp.zone or self.tz
         if stamp.has_year:

@@ -21,6 +21,7 @@ from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
     Stamp,
     find_date_beside,
+    find_date_in_clause,
     find_date_marker,
     find_dates,
     find_day_label,
@@ -327,6 +328,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             entries.append(_Entry("heading" if heading else "item", number, text=text, listed=_listed(line)))
             continue
         monthday: int | None = None
+        clause_day: Stamp | None = None
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
             beside = find_date_beside(line, stamp)
@@ -337,7 +339,13 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 clock.mark_weekday(weekday)
             else:
                 monthday = find_monthday_beside(line, stamp)  # "09:30 on the 24th": that time only
-        at = clock.resolve(stamp) if monthday is None else clock.resolve_on_monthday(stamp, monthday)
+                if monthday is None and not _starts_line(line, stamp):
+                    # "(since the 3:28 PM PST config upload on 2019-01-22)": a date a few words on, that time only
+                    clause_day = find_date_in_clause(line, stamp)
+        if clause_day is not None:
+            at = clock.resolve_on_date(stamp, clause_day)
+        else:
+            at = clock.resolve(stamp) if monthday is None else clock.resolve_on_monthday(stamp, monthday)
         # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": a line telling a run over days ends at its
         # last date, so the bare times below it follow that one (not a date a timed line only mentions: "10:02 cert
         # expires 2024-06-30 00:00" leaves the notes on their day)
