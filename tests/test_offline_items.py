@@ -620,6 +620,19 @@ def test_a_follow_up_table_is_read_by_its_item_column_and_its_header_row_is_no_i
     assert not any("|" in t or "owner" in t.lower() or t.startswith(("DONE", "Add status")) for t in titles), titles
 
 
+def test_a_moving_forward_section_holds_follow_ups_and_the_team_named_first_is_who_not_what() -> None:
+    notes = "\n".join([
+        "# 2024-05-14 cache outage (draft)",
+        "",
+        "Root cause: the warmer filled the cache disks.",
+        "",
+        "Moving forward",
+        "- Platform team to research ways to cap the warmer's disk use.",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert "Research ways to cap the warmer's disk use" in titles, titles
+
+
 def test_a_numbered_table_after_a_label_and_a_table_indented_under_a_list_label_are_follow_ups() -> None:
     numbered = "\n".join([
         "# cache outage - draft",

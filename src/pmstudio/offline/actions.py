@@ -255,6 +255,10 @@ def _opens_with_verb(p: str, first: str) -> bool:
     return first in IMPERATIVE_VERBS and (first not in ALSO_NOUNS or re.match(rf"^\S+\s+{_ACTED_ON}", p, re.I) is not None)
 
 
+_TEAM_TO = re.compile(
+    r"^(?:the\s+)?(?:[\w-]+\s+){0,2}(?:team|group|squad|crew|engineers?|on-?call|owners?)\s+to\s+(?=[a-z])", re.I
+)
+"""A follow-up that names who does it before the work ("Operations team to research ways to improve failover")."""
 _STANDING = {"always", "never", "regularly", "routinely", "continuously", "automatically", "periodically"}
 """Adverbs that make an action a standing rule ("always run multi-master", "regularly compact each master")."""
 
@@ -263,6 +267,7 @@ def _verb_first(phrase: str) -> str:
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     p = HORIZON_LEAD.sub("", p)  # "longer term a traffic management system ...": when, not what
+    p = _TEAM_TO.sub("", p)  # "Operations team to research ways to ...": who will do it, then what
     if not p:
         return ""
     if _TAKES_TIME.match(p):  # "(will) take a while but should be usable": how long the work in hand lasts

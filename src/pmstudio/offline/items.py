@@ -82,7 +82,7 @@ HeadingTag = Literal["cause", "actions", "lessons", "timeline", "facts", "impact
 _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
     ("actions", re.compile(
         r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|commitments?|"
-        r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*)\b", re.I)),
+        r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*|moving forward|going forward|looking ahead)\b", re.I)),
     ("cause", re.compile(
         r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how|hurt|"
         r"slow(ed|s)? (us|it|things|the \w+) down|held (us|it|things) back|got in (the|our) way|hamper\w*)\b", re.I)),
