@@ -665,3 +665,11 @@ def test_a_root_cause_label_counts_whether_or_not_the_line_has_a_time() -> None:
             ("notes.md", minute, None, "Root cause: the provider's volume latency froze the database for minutes at a time."),
         )  # fmt: skip
         assert "volume latency" in root, (minute, root)
+
+
+def test_filing_a_bug_report_is_no_bug_stated_as_the_cause() -> None:
+    from pmstudio.offline.classify import STATED_MECHANISM
+
+    assert not STATED_MECHANISM.search("cluster's back, the api recovered by itself. filing a bug with the vendor")
+    assert not STATED_MECHANISM.search("filed a bug report upstream")
+    assert STATED_MECHANISM.search("there is a bug in the importer's retry loop")

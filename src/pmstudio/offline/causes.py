@@ -165,6 +165,7 @@ _FOUND_CULPRIT = re.compile(
     r"\bfound (?:a|an|the) [\w\s()/-]{1,60}? (?:preventing|causing|blocking|breaking|that (?:caused|prevented|broke|blocked))\b",
     re.I,
 )
+"""A mechanism found ("CenturyLink found a flowspec announcement preventing BGP from establishing"): the cause."""
 _SHALLOW = re.compile(
     r"\b(?:caused by|due to|because of) (?:an?|the) (?:[\w-]+ )?(?:outage|issue|problem|incident|disruption|failure)s? "
     r"(?:at|with|in|on|of|affecting)\b",

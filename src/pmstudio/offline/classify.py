@@ -364,7 +364,7 @@ STATED_MECHANISM = _rx(
     r"(?:gave|gives|give|left|leaves|leave|opened|opens) (?:\w+ ){0,2}(?:a|an) (?:window|opening|gap)\b|"
     r"(?:reported|returned|showed|said|claimed) (?:\w+ ){0,2}(?:success\w*|ok|green|healthy|passed)\b[^.]{0,60}"
     r"\b(?:but|while|yet|though|kept|still|lied|not|never)\b|"
-    r"never (?:posted|told|updated|communicated|said)|a (?:latent )?bug|contention|race condition|deadlock|"
+    r"never (?:posted|told|updated|communicated|said)|(?<!filing )(?<!filed )(?<!file )(?<!opened )(?<!reported )a (?:latent )?bug(?! report)|contention|race condition|deadlock|"
     r"off-by-one|overflow(?:ed|s)?|r[au]n out of|"
     r"(?:can['’]?t|cannot|could not|couldn['’]t) (?:see|detect|catch|handle|bootstrap|cope with|keep up|scale|tolerate)|"
     r"nothing (?:alerted|alerts|fired|caught|checked|watched|monitored|prevented|stopped|blocked|paged|warned|flagged|"
