@@ -510,12 +510,13 @@ DATE_CLAUSE_REACH = 40
 def find_date_in_clause(line: str, stamp: Stamp) -> Stamp | None:
     """A date with its year written after a bare time in the same clause, a few words on ("(since the 3:28 PM PST
     config upload on 2019-01-22)"): the day of that time."""
-    for m in _DATE_ONLY.finditer(line, stamp.end):
-        gap = line[stamp.end : m.start()]
-        if len(gap) > DATE_CLAUSE_REACH or re.search(r"[.;!?()]|\b(?:and|but|then)\b", gap):
-            return None
-        return find_date_marker(line[m.start() :])
-    return None
+    m = _DATE_ONLY.search(line, stamp.end)
+    if m is None:
+        return None
+    gap = line[stamp.end : m.start()]
+    if len(gap) > DATE_CLAUSE_REACH or re.search(r"[.;!?()]|\b(?:and|but|then)\b", gap):
+        return None
+    return find_date_marker(line[m.start() :])
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -120,12 +120,17 @@ def blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def find_numbers(text: str) -> list[NumberRef]:
-    """Numbers that claim a quantity; times, dates, versions and identifiers are skipped."""
+def _without_times(text: str) -> str:
+    """`text` with its times, dates and versions blanked (same length): what is left of it are quantities."""
     spans = [(t.start, t.end) for t in find_times(text)]
     spans += [(m.start(), m.end()) for m in DATE.finditer(text)]
     spans += [(m.start(), m.end()) for m in VERSION.finditer(text)]
-    clean = blank(text, spans)
+    return blank(text, spans)
+
+
+def find_numbers(text: str) -> list[NumberRef]:
+    """Numbers that claim a quantity; times, dates, versions and identifiers are skipped."""
+    clean = _without_times(text)
     out = []
     for m in NUMBER.finditer(clean):
         raw = m.group("num").replace(",", "")
@@ -169,8 +174,4 @@ _RANGE = re.compile(r"(?<![\w.,:/#-])(?P<a>\d+(?:\.\d+)?)\s?[-–]\s?(?P<b>\d+(?
 def range_ends(text: str) -> list[float]:
     """The ends of the ranges in `text` ("4-5 hours", "2–3 %"), times, dates and versions excluded: each end is a
     number the text states."""
-    spans = [(t.start, t.end) for t in find_times(text)]
-    spans += [(m.start(), m.end()) for m in DATE.finditer(text)]
-    spans += [(m.start(), m.end()) for m in VERSION.finditer(text)]
-    clean = blank(text, spans)
-    return [float(m["b"]) for m in _RANGE.finditer(clean) if float(m["a"]) < float(m["b"])]
+    return [float(m["b"]) for m in _RANGE.finditer(_without_times(text)) if float(m["a"]) < float(m["b"])]

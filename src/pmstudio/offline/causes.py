@@ -382,6 +382,8 @@ def _root_labelled(item: Item) -> bool:
     """The line is labelled as the root cause, whether the label is still on its body or was read off into its
     heading tag (an untimed notes line "Root cause: ..." has its label taken off; a timed one keeps it)."""
     return bool(_ROOT_LABEL.match(item.body)) or (item.heading_tag == "cause" and bool(_ROOT_LABEL.match(item.text)))
+
+
 _CLAUSE_SEP = re.compile(r"(,?\s+(?:and|but)\s+|,\s+)")
 
 

@@ -271,7 +271,7 @@ COMM = _rx(
     r"thanked the reporter|publish\w* (?:a|the) "
     r"(?:post|report|rca))\b"
 )
-MAIL_SUBJECT = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
+PASSED_ON = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
 """A mail's subject line ("Subject: prow.k8s.io did not respond to GitHub events this morning (fixed)") or a tweet
 passed on ("CenturyLink tweets service is restored"): telling others, whatever its words say was done."""
 INVEST = _rx(
@@ -561,7 +561,7 @@ def classify(item: Item) -> Signals:
         src != "alert" and bool(RESOLVED.search(t)) and not conditional and not RECORD_CLOSED.search(t)
     )
     # machine lines (logs, alerts) are facts: they do not communicate, speculate or plan follow-ups
-    s.comm = src == "status" or (not machine and bool(COMM.search(t) or MAIL_SUBJECT.search(t)) and not paging_note(item))
+    s.comm = src == "status" or (not machine and bool(COMM.search(t) or PASSED_ON.search(t)) and not paging_note(item))
     s.invest = not machine and bool(INVEST.search(t))
     s.causal = 0 if machine else _count(CAUSAL, t)
     # a user's post asking "is prow down?" tells what they see, not a responder's guess
@@ -592,7 +592,7 @@ def _phase(item: Item, s: Signals) -> Phase | None:
         return "communication"
     if src == "alert":
         return "detection" if sub == "firing" else "resolution"
-    if s.comm and (s.resolved or not s.mit_done or STATUS_PAGE.search(item.body) or MAIL_SUBJECT.search(item.body)):
+    if s.comm and (s.resolved or not s.mit_done or STATUS_PAGE.search(item.body) or PASSED_ON.search(item.body)):
         return "communication"
     if s.resolved:
         return "resolution"

@@ -192,7 +192,8 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     return "chat", "", text
 
 
-_POSTS_NAME = re.compile(r"(?:^|[-_.])(?:e-?mails?|mailing-?list|mail|github|gitlab)(?:[-_.]|$)")
+_FORGES = ("github", "gitlab")
+_POSTS_NAME = re.compile(rf"(?:^|[-_.])(?:e-?mails?|mailing-?list|mail|{'|'.join(_FORGES)})(?:[-_.]|$)")
 """A material named as mail or a forge's events ("kubernetes-dev-mail.txt", "github-events.txt"): posts by people,
 as a ticket's are (not a mail server's or a forge's audit log: `_LOG_NAME`)."""
 
@@ -200,7 +201,7 @@ as a ticket's are (not a mail server's or a forge's audit log: `_LOG_NAME`)."""
 def ticket_label(material: str) -> str:
     """How a timeline names a line of a ticket-like material: a forge's event, a mail, else a ticket's update."""
     name = material.lower()
-    if "github" in name or "gitlab" in name:
+    if any(forge in name for forge in _FORGES):
         return "Repository event"
     if _POSTS_NAME.search(name):
         return "Mail"

@@ -1184,6 +1184,10 @@ def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Ite
     return None
 
 
+RECURRENCE_GAP = timedelta(hours=6)
+"""A failure back this long after a full recovery is a second outage window, not a relapse (`SETTLE_WINDOW`)."""
+
+
 def _this_occurrence(timed: Timed) -> tuple[Timed, Item | None]:
     """The lines of this occurrence of the failure, and the first failure of the earlier one: when a responder tells
     it as the same failure as on an earlier day ("it's the same thing as the 16th", "same symptoms now" after "the
@@ -1198,10 +1202,6 @@ def _this_occurrence(timed: Timed) -> tuple[Timed, Item | None]:
             before = [q for q in timed if _at(q) <= cutoff and (q[1].failure or q[1].page) and not q[1].hypothesis]
             return [q for q in timed if _at(q) > cutoff], _earliest(before)
     return timed, None
-
-
-RECURRENCE_GAP = timedelta(hours=6)
-"""A failure back this long after a full recovery is a second outage window, not a relapse (`SETTLE_WINDOW`)."""
 
 
 def _first_window_end(timed: Timed, after: datetime | None, picked: Item | None) -> Item | None:

@@ -128,18 +128,13 @@ class Clock:
                 continue
         if not options:
             return self.resolve(stamp)
-        kept = (self.day, self.prev)
-        self.day, self.prev = min(options, key=lambda d: abs(d - base)), None
-        try:
-            return self.resolve(stamp)
-        finally:
-            self.day, self.prev = kept
+        return self.resolve_on_date(stamp, min(options, key=lambda d: abs(d - base)))
 
-    def resolve_on_date(self, stamp: Stamp, day: Stamp) -> datetime | None:
-        """`stamp` (a bare time) on the date `day` names ("the 3:28 PM config upload on 2019-01-22"); the material's
-        own date is left as it was, since that date dates this time only."""
+    def resolve_on_date(self, stamp: Stamp, day: date) -> datetime | None:
+        """`stamp` (a bare time) on `day` ("the 3:28 PM config upload on 2019-01-22", "09:30 on the 24th"); the
+        material's own date is left as it was, since that date dates this time only."""
         kept = (self.day, self.prev)
-        self.day, self.prev = day.value.date(), None
+        self.day, self.prev = day, None
         try:
             return self.resolve(stamp)
         finally:

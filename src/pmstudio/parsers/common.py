@@ -56,7 +56,7 @@ def clean_text(text: str) -> str:
     """Message text without surrounding separators, bullets, emphasis and table pipes."""
     text = text.strip()
     if _NUMBERED.match(text):  # "#7 anon: ...": a post's or an issue's number, no heading mark
-        return re.sub(r"\s*\|\s*$", "", text.rstrip(_EDGES).strip())
-    text = text.strip(_EDGES).strip()
-    text = re.sub(r"^[\])]\s*", "", text).strip(_EDGES).strip()
+        text = text.rstrip(_EDGES).strip()
+    else:
+        text = re.sub(r"^[\])]\s*", "", text.strip(_EDGES).strip()).strip(_EDGES).strip()
     return re.sub(r"\s*\|\s*$", "", text)

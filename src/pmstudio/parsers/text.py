@@ -343,7 +343,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                     # "(since the 3:28 PM PST config upload on 2019-01-22)": a date a few words on, that time only
                     clause_day = find_date_in_clause(line, stamp)
         if clause_day is not None:
-            at = clock.resolve_on_date(stamp, clause_day)
+            at = clock.resolve_on_date(stamp, clause_day.value.date())
         else:
             at = clock.resolve(stamp) if monthday is None else clock.resolve_on_monthday(stamp, monthday)
         # "timer ran Mon 2025-06-23 00:00, finished Wed 2025-06-25 20:17": a line telling a run over days ends at its
