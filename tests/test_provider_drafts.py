@@ -322,3 +322,42 @@ def test_new_time_shapes_reach_every_model_as_utc(srv: FakeProviderServer, stric
     sent = json.dumps(srv.log())
     for stamp in ("[chat.txt:2] 2025-11-24T09:31:00Z", "[notes.md:3] 2025-11-24T09:30:00Z", "[notes.md:4] 2025-11-24T04:11:00Z"):
         assert stamp in sent, stamp
+
+
+_SESSION18_SHAPES = [
+    ("irc-ops.log", "chat", "--- Log opened Tue Mar 05 08:12:40 2019\n09:14 < priya> api answers 502 on every call\n"
+                            "--- Day changed Thu Mar 07 2019\n10:02 <@osman> same 502s again, restarting the pool\n"),
+    ("ops.weechat.log", "chat", "2019-03-07 11:40:05\tmarta\tpool restarted, api answering normally again\n"),
+    ("ops-discord-export.txt", "chat", "[3/7/2019 11:45 AM] heron#4410\nconfirmed, errors gone on our side\n"),
+    ("outages-list.txt", "ticket", "Reply, 7 Mar 2019 13:50 (UTC+2): the carrier says the incident is clear.\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session18_chat_shapes_reach_every_model_path_as_utc(srv: FakeProviderServer, path: str) -> None:
+    """irssi day lines and blank-mode nicks, a WeeChat tab log, a Discord export and a "(UTC+2)" reply are read before
+    any model sees the evidence: every model path drafts from the same UTC times, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION18_SHAPES], id="t", timezone="UTC", redact=False
+    )
+    stamps = ("[irc-ops.log:2] 2019-03-05T09:14:00Z", "[irc-ops.log:4] 2019-03-07T10:02:00Z",
+              "[ops.weechat.log:1] 2019-03-07T11:40:05Z", "[ops-discord-export.txt:2] 2019-03-07T11:45:00Z",
+              "[outages-list.txt:1] 2019-03-07T11:50:00Z")  # fmt: skip
+    srv.configure(strict=path == "strict server", answers="hostile" if path == "hostile fake" else "grounded")
+    try:
+        record = draft(bundle, "offline" if path == "offline" else ref_for("compat", srv), settings=DraftSettings(max_revisions=0))
+    finally:
+        srv.configure(strict=False, answers="grounded")  # the server is shared by the session's tests
+    assert record.status == "ok", record.error
+    assert record.postmortem is not None
+    if path == "offline":
+        assert {e.id: e.at for e in bundle.evidence}["irc-ops.log:4"] is not None
+        return
+    sent = json.dumps(srv.log())
+    for stamp in stamps:
+        assert stamp in sent, stamp
+    assert "< priya>" not in sent and "heron#4410" not in sent  # the speaker is an actor, not part of the text
