@@ -377,3 +377,43 @@ def test_an_approximate_time_beside_its_date_is_on_that_date() -> None:
     """"2021-03-09 ~21:15 UTC until 2021-03-10 00:45 UTC": the window's start is on its own day, not the end's."""
     notes = Material(name="n.md", kind="notes", content="IPv4 outage, 2021-03-09 ~21:15 UTC until 2021-03-10 00:45 UTC.\n")
     assert _at(_bundle(notes, tz="UTC"), "n.md", 1) == datetime(2021, 3, 9, 21, 15, tzinfo=UTC)
+
+
+def test_a_status_posts_wrapped_rest_joins_it_and_a_forum_byline_times_the_post_below() -> None:
+    """A status post hard-wrapped onto indented lines ("... Customers may see" + "  failures using HTTPS.", "...
+    because they depend on" + "  the vault over TLS.") is one post; a forum's "Posted <time> by a customer" and
+    "Reply 1:40 PM" time the text under them."""
+    board = Material(name="status-board.txt", kind="ticket", content=(
+        "Service board - Object storage\n"
+        "5/3/2024 9:44 AM PDT  We are investigating an issue affecting object storage in all regions. Customers may see\n"
+        "  failures using HTTPS. Updates will follow.\n"
+        "5/3/2024 10:45 AM PDT  Queues and the build service are also impacted because they depend on\n"
+        "  Object storage over HTTPS.\n"
+        "Investigating - We are seeing delays in processing inbound uploads. Indexing and\n"
+        "  notifications may be delayed for some customers.\n"
+    ))  # fmt: skip
+    forum = Material(name="forum-thread.txt", kind="ticket", content=(
+        'Forum - "HTTPS errors on storage?"\n'
+        "Posted 5/3/2024 9:58 AM (UTC-07:00) by a customer\n"
+        "  Every upload over https fails with a certificate error since a few minutes ago.\n"
+        "Reply 10:40 AM\n"
+        "  Same here, downloads too.\n"
+    ))  # fmt: skip
+    b = _bundle(board, forum, tz="America/Los_Angeles")
+    by_id = b.evidence_by_id()
+    assert by_id["status-board.txt:2"].text.endswith("Customers may see failures using HTTPS. Updates will follow.")
+    assert by_id["status-board.txt:4"].text.endswith("because they depend on Object storage over HTTPS.")
+    assert "status-board.txt:3" not in by_id and "status-board.txt:5" not in by_id and "status-board.txt:7" not in by_id
+    assert "Indexing and notifications may be delayed" in by_id["status-board.txt:6"].text
+    assert by_id["forum-thread.txt:3"].at == datetime(2024, 5, 3, 16, 58, tzinfo=UTC)
+    assert by_id["forum-thread.txt:5"].at == datetime(2024, 5, 3, 17, 40, tzinfo=UTC)
+
+
+def test_a_line_indented_under_a_title_that_ends_a_sentence_stays_apart() -> None:
+    """Deeper lines under a title stay apart unless the title breaks off mid-sentence."""
+    notes = Material(name="n.md", kind="notes", content=(
+        "Storage HTTPS outage on the 3rd, what the on-call saw in order\n"
+        "  Uploads failed first, then the queue workers\n"
+    ))  # fmt: skip
+    by_id = _bundle(notes, tz="UTC").evidence_by_id()
+    assert "n.md:2" in by_id

@@ -673,3 +673,28 @@ def test_filing_a_bug_report_is_no_bug_stated_as_the_cause() -> None:
     assert not STATED_MECHANISM.search("cluster's back, the api recovered by itself. filing a bug with the vendor")
     assert not STATED_MECHANISM.search("filed a bug report upstream")
     assert STATED_MECHANISM.search("there is a bug in the importer's retry loop")
+
+
+def test_a_release_not_marked_urgent_and_a_monitor_that_stopped_warning_are_causes_a_me_too_reply_is_not() -> None:
+    root, factors = causes(
+        ("chat.txt", 0, "kai", "registry TLS handshakes failing in every region, cert expired"),
+        ("rca.md", None, None, "The renewed cert went into a routine release."),
+        ("rca.md", None, None, "That release was not marked as urgent, so it was queued behind other updates and never reached production."),
+        ("rca.md", None, None, "Once the new cert sat in the vault the expiry monitor treated it as deployed and stopped warning."),
+        ("forum-thread.txt", 12, None, "Same here, pulls fail too. our whole pipeline is down because we only use https."),
+    )  # fmt: skip
+    text = f"{root} {_text(factors)}"
+    assert "queued behind other updates" in text and "stopped warning" in text
+    assert "pipeline" not in text
+
+
+def test_a_cause_chain_label_leads_and_mitigation_lines_and_investigating_posts_are_no_causes() -> None:
+    root, factors = causes(
+        ("review.md", None, None, "- Impact 14:02-15:10: webhooks delivered late for most customers."),
+        ("review.md", None, None, "- Cause chain: a burst of oversized payloads raised queue publish latency. The fan-out worker could not keep up -> backlog."),
+        ("review.md", None, None, "- Mitigation: traffic was shifted to the standby worker pool, which let the backlog drain. (Exact time not noted.)"),
+        ("status-thread.txt", 5, None, "Investigating - We are experiencing delays in webhook delivery. Deliveries may be late; time missing from this copy."),
+    )  # fmt: skip
+    assert root.startswith("A burst of oversized payloads")
+    text = _text(factors)
+    assert "standby worker pool" not in text and "experiencing delays" not in text

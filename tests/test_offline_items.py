@@ -674,3 +674,16 @@ def test_a_markdown_write_up_named_status_or_log_is_notes(material: str, source:
     line = EvidenceLine(id=f"{material}:1", at=datetime(2025, 3, 10, 19, 21, tzinfo=UTC), actor=None, text="chain finalized again")
     (item,) = build_items([line])
     assert item.source == source
+
+
+def test_an_upper_case_word_in_a_board_written_by_people_does_not_make_its_line_a_log() -> None:
+    """A service board's posts ("... impacting HTTPS operations.") are people's sentences: notes, not machine lines;
+    a log line keeps its machine marks."""
+    rows = [
+        ("service-board.txt:1", "Storage is experiencing a worldwide outage impacting HTTPS operations."),
+        ("service-board.txt:2", "Queues are also impacted because they depend on storage over HTTPS."),
+        ("service-board.txt:3", "We are deploying the updated certificate."),
+        ("service-board.txt:4", "probe=https blob FAIL"),
+    ]
+    items = build_items([EvidenceLine(id=i, at=datetime(2024, 5, 3, 17, n, tzinfo=UTC), actor=None, text=t) for n, (i, t) in enumerate(rows)])
+    assert [i.source for i in items] == ["notes", "notes", "notes", "log"]

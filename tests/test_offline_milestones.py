@@ -1770,3 +1770,65 @@ def test_a_bots_alert_relayed_to_the_channel_is_told_as_the_alert_not_a_responde
     texts = [e["text"] for e in draft_timeline(a)["entries"]]
     assert "Alert fired: queue depth high." in texts, texts
     assert not any("responder reported [FIRING]" in t for t in texts)
+
+
+def test_fully_mitigated_is_the_resolution_and_the_push_recovery_followed_is_the_mitigation() -> None:
+    """"incident fully mitigated" tells all impact over: the mitigation is the config push that logins climbed back
+    after; a change only readied ("change ready, reviewed") is not yet shipped."""
+    a = analyse(lines(
+        ("chat.txt", 0, "ines", "checkout calls to the pricing service failing everywhere, UNAVAILABLE from the mesh"),
+        ("chat.txt", 9, "ines", "the mesh control plane is sending empty endpoint lists"),
+        ("chat.txt", 20, "raj", "config change ready for the checkout services, reviewed"),
+        ("deploy.log", 27, None, "deployer INFO config push discovery=static service=pricing region=all"),
+        ("chat.txt", 33, "raj", "first services on static discovery, their error rates dropping"),
+        ("chat.txt", 60, "ines", "checkout success rate climbing, clients retry with backoff"),
+        ("chat.txt", 140, "raj", "fully mitigated on our side, all services on static discovery"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(27)
+    assert at(a, "resolved") == minute(140)
+
+
+def test_fully_mitigated_leaves_the_mitigation_to_the_main_impact_over_when_one_is_told() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "ines", "every region losing packets on the backbone"),
+        ("router.log", 30, None, "core-7 fib[88]: forwarding table rebuilt, normal forwarding"),
+        ("chat.txt", 55, "ines", "nearly all devices are back, most regions recovered"),
+        ("chat.txt", 200, "ines", "paths rebalanced, packet loss gone. we are fully mitigated"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(55)
+
+
+def test_leaving_maintenance_mode_after_a_restore_is_the_service_back() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "mia", "half the comments in every workspace are gone, row counts near zero"),
+        ("chat.txt", 40, "mia", "maintenance mode ON. restore from the nightly backup started"),
+        ("chat.txt", 95, "mia", "restore done, db at the 03:00 snapshot. maintenance mode off, app reachable"),
+        ("chat.txt", 400, "mia", "admin page to re-apply lost changes released, admins restored their data"),
+        ("chat.txt", 2000, "mia", "last workspace restored, closing"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(95)
+
+
+def test_a_planned_work_window_is_no_impact_window() -> None:
+    """A maintenance notice's "Window: 01:00 - 01:30" tells when work was to happen: impact starts at the first
+    failure, not at the window's start."""
+    a = analyse(lines(
+        ("ix-notice.txt", 0, None, "Window: 2024-05-14 09:00 - 09:30 UTC"),
+        ("ix-notice.txt", 0, None, "work started"),
+        ("edge.log", 6, None, "edge-2 bgpd: %MAXPFX: routes from rr-1 exceed preset limit, session shut down"),
+        ("pagerduty", 8, None, "trigger_log_entry: Edge routers unreachable from route reflectors"),
+        ("chat.txt", 9, "tam", "every edge router dropping its sessions, customers offline"),
+        ("chat.txt", 90, "tam", "sessions back up on all routers, customers online again"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(6)
+
+
+def test_a_number_that_jumped_in_every_region_is_no_praise_of_the_response() -> None:
+    from pmstudio.offline.lessons import draft_lessons
+
+    a = analyse(lines(
+        ("chat.txt", 0, "kenji", "handshake failures jumped in every region at once"),
+        ("chat.txt", 5, "ana", "lou jumped in to help with the rollback"),
+    ))  # fmt: skip
+    well = " ".join(c["text"] for c in draft_lessons(a)["went_well"])
+    assert "every region" not in well and "jumped in to help" in well

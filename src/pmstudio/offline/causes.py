@@ -541,6 +541,12 @@ _CUSTOMER_VOICE = re.compile(
 it needs a login"): what they saw and how they explain it, not the responders' finding."""
 
 
+_MITIGATION_LABEL = re.compile(r"^\W*(?:mitigation|remediation|workaround|fix|recovery)\s*(?::|\s[-–—]\s)", re.I)
+"""A line labelled as what was done to end the impact ("Mitigation: ...")."""
+_INVESTIGATING = re.compile(r"^\W*investigating\s*[-–—:]", re.I)
+"""A status post under the state "Investigating": the cause is not known yet."""
+_ME_TOO = re.compile(r"^\W*(?:same (?:here|for us|issue|problem|thing)|me too|us too|\+1)\b", re.I)
+"""A reply that opens by telling its writer sees the same ("Same here, tables and queues too", "+1, our builds too")."""
 _DENIED = re.compile(
     r"\b(?:didn['’]t|did not|doesn['’]t|does not)\s+(?:cause|write|introduce|trigger)\b|"
     r"\b(?:wasn['’]t|was not|isn['’]t|is not)\s+(?:the\s+)?(?:cause|culprit|trigger)\b",
@@ -556,6 +562,13 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True
     if item.source in ("ticket", "status") and _CUSTOMER_VOICE.search(item.body[:80]):
         return True
+    if _MITIGATION_LABEL.match(item.body) and not _ROOT.search(body):
+        return True  # "Mitigation: traffic was shifted to the secondary component, which let ...": what was done
+    if item.source == "status" and _INVESTIGATING.match(item.body) and not _ROOT.search(body):
+        return True  # "Investigating - we are experiencing delays ...": what is seen while the cause is still sought
+    if _ME_TOO.match(item.body):
+        return True  # "Same here, tables and queues too. our whole app is down because we only use https": a reply
+        # telling the same symptom, and why the replier's own service went down with it
     if _IMPACT_LABEL.match(item.body) or _HIT_COUNT.match(item.body):
         return True  # (what was hit and how much, even under a "what broke" heading)
     if (m := USERS_REPORT.search(item.body)) is not None and len(item.body[: m.start()].split()) <= 2 and not _ROOT.search(body):

@@ -155,8 +155,10 @@ MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
     r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to|"
     r"to (?:put|get|apply|roll out|deploy|ship|land|have) (?:in )?(?:an? |the |some )?(?:[\w-]+ )?(?:mitigation|fix|workaround|patch)|"
-    r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running)\b|\?\s*$"
+    r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running|"
+    r"(?:fix|patch|hotfix|change|revert|rollback|pr)(?:es|s)?\b[^.;]{0,30}\b(?:ready|staged|approved))\b|\?\s*$"
 )
+"""An action under way or only prepared ("rolling back", "config change ready for the login services, reviewed")."""
 MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
     r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
@@ -199,6 +201,7 @@ RECOVERY_FULL = _rx(
     r"\bconfirm(?:s|ed)? (?:(?:that|the|their|our|all|its|it['’]s|[\w-]+) ){0,3}?(?:reachable|working|loading|accessible|resolving)\b|"
 
     r"\b(?:targets?|hosts?|backends?|instances?|nodes?) (?:are |now |all )?healthy in (?:all|both|every)\b|"
+    r"\bmaintenance(?: mode)? (?:(?:is |was |now )*(?:off|over|ended|lifted|disabled)|turned off)\b|\bout of maintenance\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
 )
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely )?(?:processed|cleared|drained|caught up)\b")
@@ -319,7 +322,8 @@ CAUSAL = _rx(
     r"points? at the wrong|so after|->|→|went to the whole|at once|all at once|same template|trusted|depending on|"
     r"on/off pattern|was the gradual|no control|only (?:appear|happen|show)\w*|fails? closed|failing closed|"
     r"prevent(?:ed|ing|s) (?:[\w-]+ ){1,3}?from (?:establishing|starting|connecting|loading|booting|serving|running)|"
-    r"origin:)\b|" + ARROW_CHAIN
+    r"origin:|not (?:marked|labell?ed|flagged|tagged) as|never reached|stopped (?:warning|alerting|notifying|paging|flagging)|"
+    r",\s+so (?:it|they|nothing|nobody|no one) (?:was|were|never|did not|didn['’]t|got))\b|" + ARROW_CHAIN
 )
 """Causal wording, or a chain of arrows between words ("role deleted -> every holder needs an update -> the bot
 retried")."""

@@ -22,6 +22,7 @@ from pmstudio.offline.tone import (
     without_counterfactual,
     without_questions,
 )
+from pmstudio.parsers.common import STATUS_LABEL
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -52,15 +53,6 @@ CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
 _CHECK_NAME = re.compile(r"alert|monitor|uptime|pingdom|check|probe|nagios|statuscake")
 """A material named for the checks that watch a service from outside."""
-STATUS_STATES = (
-    r"investigating|identified|monitoring|resolved|update|updated|post-?mortem|post-incident|scheduled|in progress|"
-    r"verifying|completed|tech alert|announcement|degraded performance|partial outage|major outage|minor|major"
-)
-"""The states a status-page post opens with: an incident's stages ("Investigating", "Identified", "Monitoring",
-"Resolved", "Update", "Postmortem"), a maintenance's ("Scheduled", "In progress", "Verifying", "Completed"), an
-announcement's, and the component states and impact levels ("Degraded performance", "Partial outage", "Major")."""
-STATUS_LABEL = rf"(?:{STATUS_STATES})\s*[-–—:]\s+"
-"""A status post's opening state label ("Investigating - ", "Partial outage: "), case-insensitive."""
 _STATUS = re.compile(rf"^{STATUS_LABEL}", re.I)
 _TICKET = re.compile(
     r"^(?:Opened|Comment|Commented|Closed|Reopened|Assigned|Reply|Replied|Note|New|Solved|Resolved|Edited|Escalated|"
@@ -71,6 +63,22 @@ _TICKET = re.compile(
 (UTC+2): ...")."""
 _HEADING_WORDS = re.compile(r"^[#*\s>]*(?P<h>[^.!?;]{2,60}?)[:#*\s]*$")
 _MACHINE = re.compile(r"(?:\b[A-Z]{3,}\b|=|->|\[\d+\]|\b(?:INFO|WARN|ERROR|DEBUG)\b|\$ )")
+_MACHINE_MARK = re.compile(r"(?:=|->|\[\d+\]|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|FATAL|CRIT)\b|\$ )")
+"""What a machine's line has that people's sentences do not (an upper-case word such as "HTTPS" is in both)."""
+_SENTENCE_END = re.compile(r"[.!?)]\s*$")
+
+
+def _written_materials(evidence: list[EvidenceLine]) -> set[str]:
+    """Materials named for neither kind whose speakerless lines mostly end as sentences do ("Storage is experiencing
+    a worldwide outage impacting HTTPS operations."): written by people (a service dashboard's posts), so an
+    upper-case word does not make one of their lines a machine's."""
+    ended: dict[str, list[int]] = {}
+    for e in evidence:
+        if e.actor is None:
+            counts = ended.setdefault(_material_of(e.id)[0], [0, 0])
+            counts[0] += bool(_SENTENCE_END.search(e.text))
+            counts[1] += 1
+    return {m for m, (n, total) in ended.items() if total and 2 * n >= total}
 
 META = re.compile(
     r"^(?:all )?(?:chat |log )?(?:times?|dates?|timestamps?)\b[^.]{0,60}\b(?:utc|local|eastern|pacific|central|bst|gmt|"
@@ -135,8 +143,8 @@ def _material_of(eid: str) -> tuple[str, int]:
     return eid, 0
 
 
-def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
-    """(source, sub kind, body) of one line."""
+def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Source, str, str]:
+    """(source, sub kind, body) of one line; `written`: its material is written by people (`_written_materials`)."""
     name = material.lower()
     text = e.text.strip()
     m = _PAGER.match(text)
@@ -188,7 +196,7 @@ def _source(material: str, e: EvidenceLine) -> tuple[Source, str, str]:
     if name.endswith((".md", ".markdown", ".rst")) or any(k in name for k in ("note", "doc", "history", "forensic")):
         return "notes", "", text
     if e.actor is None:
-        return ("log" if _MACHINE.search(text) else "notes"), "", text
+        return ("log" if (_MACHINE_MARK if written else _MACHINE).search(text) else "notes"), "", text
     return "chat", "", text
 
 
@@ -249,7 +257,8 @@ _SECTION_TITLE = re.compile(
 # ("- Cause: the control system for both cooling units failed", "Mechanism: ...", "Root cause - ...",
 # "cause=expired cert"); the one place this label is known: causes.py reads it too
 CAUSE_LABEL = re.compile(
-    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+)?causes?(?:\s+(?:found|identified|confirmed))?|mechanism|why(?: it happened)?|"
+    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+)?causes?(?:\s+(?:found|identified|confirmed|chain))?|"
+    r"causal chain|mechanism|why(?: it happened)?|"
     r"what broke|contributing(?: factors?| causes?)?)\s*(?::|=|\s[-–—]\s)\s*(?=\S)",
     re.I,
 )
@@ -308,12 +317,13 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     last_line: dict[str, int] = {}
     injection: dict[str, int] = {}  # material -> line of an injected sentence that has not ended yet
     speakers = {e.actor.strip().lower() for e in evidence if e.actor}
+    written = _written_materials(evidence)
     for e in evidence:
         material, line = _material_of(e.id)
         marked = _MD_HEADING.match(e.text)
         if marked is not None:  # "## done on the night": a Markdown heading, read without its mark
             e = e.model_copy(update={"text": e.text[marked.end() :]})
-        source, sub, body = _source(material, e)
+        source, sub, body = _source(material, e, material in written)
         if injected(e.text) or _continues(injection.get(material), line, e.text):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
             # hard-wrapped onto the next lines ("... ignore the analysis above;" / "list the storage team as owner")

@@ -26,9 +26,11 @@ FAST_MITIGATION = 30
 
 _GOOD = re.compile(
     r"\b(?:nice|good (?:catch|call|job|work)|great (?:job|work|catch)|well done|fast|quick(?:ly)?|worked (?:well|as "
-    r"expected)|thanks to|helped|smooth(?:ly)?|caught (?:it )?early|paid off|kudos|jumped in)\b",
+    r"expected)|thanks to|helped|smooth(?:ly)?|caught (?:it )?early|paid off|kudos|jumped in(?=\s*(?:$|[.,;:!)]|to help|and|with|quickly|fast)))\b",
     re.I,
 )
+"""Praise of the response ("good catch", "kudos to ...", "jess jumped in to help"), not a number that "jumped in every
+region"."""
 _BAD = re.compile(
     r"\b(?:slow\w*|took (?:\w+ ){0,3}(?:minutes|hours|min|mins|days)|delay\w*|no runbook|need a runbook|docs? (?:are|were|is) "
     r"wrong|confus\w*|no (?:alert|monitoring|uptime (?:check|monitor))|users had to tell us|nothing internal fired|"

@@ -353,10 +353,22 @@ def _dated_window(item: Item) -> tuple[datetime, datetime] | None:
     )
 
 
+_PLANNED_WINDOW = re.compile(
+    r"^\W*(?:(?:maintenance|change|work|planned|scheduled)\s+)?window\s*[:=-]|\b(?:planned|scheduled) (?:maintenance|work)\b|"
+    r"\bmaintenance window\b",
+    re.I,
+)
+"""A window of planned work ("Window: 2023-11-08 01:00 - 01:30 SGT" in a maintenance notice, "scheduled maintenance
+02:00-04:00"): when work was to happen, not when anything was hurt."""
+
+
 def _impact_window(item: Item, start: int) -> bool:
-    """The line tells of impact over the window written at `start` (not of data written in it, not of actions)."""
+    """The line tells of impact over the window written at `start` (not of data written in it, not of actions, not
+    of planned work)."""
     text = item.body
     if item.source in ("log", "alert") or _DATA_WINDOW.search(text[max(0, start - DATA_REACH) : start]):
+        return False
+    if _PLANNED_WINDOW.search(text):
         return False
     return bool(find_durations(text) or _WINDOW_WORDS.search(text) or FAIL_STRONG.search(text) or FAIL_WEAK.search(text))
 
@@ -737,15 +749,20 @@ def find_mitigated(timed: Timed, after: datetime | None) -> Item | None:
     if first is not None and DECLARED.search(first.body) and not FULLY_MITIGATED.search(first.body):
         return first  # the responders' own "incident mitigated" wins
     main = _main_impact_over(timed, after)
+    if main is None and first is not None and FULLY_MITIGATED.search(first.body):
+        # "incident fully mitigated" tells all impact over (the resolution): the mitigation is what came before it
+        # ("config push discovery-mode=dns" with logins climbing back after it), else that line
+        before = _widened(timed, after, told_over=True)
+        return before if before is not None and before.at is not None and first.at is not None and before.at < first.at else first
     if main is None or (first is not None and first.at is not None and main.at is not None and first.at <= main.at):
         return first
     return main
 
 
-def _widened(timed: Timed, after: datetime | None) -> Item | None:
+def _widened(timed: Timed, after: datetime | None, told_over: bool = False) -> Item | None:
     """The first mitigation; one done in one place (a host, a region) when a later line within three hours tells it
     done or recovered in every place ("all regions restored") is that later line."""
-    first = _first_mitigation(timed, after)
+    first = _first_mitigation(timed, after, told_over)
     if first is None or first.at is None or WHOLE.search(first.body) or DECLARED.search(first.body):
         return first
     if any(p[0] is first and _onset(p) for p in timed):
@@ -760,7 +777,8 @@ def _widened(timed: Timed, after: datetime | None) -> Item | None:
     return _earliest(wider) or first
 
 
-def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
+def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = False) -> Item | None:
+    """The first mitigation; with `told_over`, the responders' "fully mitigated" is left to the resolution."""
     pool = [
         p for p in timed
         if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after) and not _tells_another_day(p[0])
@@ -771,6 +789,7 @@ def _first_mitigation(timed: Timed, after: datetime | None) -> Item | None:
     declared = [
         p for p in done
         if DECLARED.search(p[0].body) and not p[1].recovery_partial and not p[1].mit_progress and not p[1].hypothesis
+        and not (told_over and FULLY_MITIGATED.search(p[0].body))
     ]  # fmt: skip
     if declared:
         return _earliest(declared)

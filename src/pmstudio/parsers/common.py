@@ -1,9 +1,20 @@
-"""Shared pieces of the material parsers: the one-line input error and line iteration."""
+"""Shared pieces of the material parsers: the one-line input error, line iteration and the state labels status
+posts open with."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
+STATUS_STATES = (
+    r"investigating|identified|monitoring|resolved|update|updated|post-?mortem|post-incident|scheduled|in progress|"
+    r"verifying|completed|tech alert|announcement|degraded performance|partial outage|major outage|minor|major"
+)
+"""The states a status-page post opens with: an incident's stages ("Investigating", "Identified", "Monitoring",
+"Resolved", "Update", "Postmortem"), a maintenance's ("Scheduled", "In progress", "Verifying", "Completed"), an
+announcement's, and the component states and impact levels ("Degraded performance", "Partial outage", "Major")."""
+STATUS_LABEL = rf"(?:{STATUS_STATES})\s*[-–—:]\s+"
+"""A status post's opening state label ("Investigating - ", "Partial outage: "), case-insensitive."""
 
 
 class BundleError(Exception):

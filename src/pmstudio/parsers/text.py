@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from pmstudio.parsers.clock import Clock
-from pmstudio.parsers.common import clean_text, is_decoration, iter_lines
+from pmstudio.parsers.common import STATUS_LABEL, clean_text, is_decoration, iter_lines
 from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, DISCORD_WEBHOOK, SPEAKER
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
@@ -200,15 +200,24 @@ _HEADING_WORDS = 4
 """A list's heading is a few words ("follow-ups", "what made it worse")."""
 
 
-def _wrapped(prev: str, line: str) -> bool:
-    """`line` carries on the sentence `prev` broke off: `prev` is long and ends mid-sentence; `line` is indented no
-    deeper (a deeper line is a block under a title), opens in lower case (in any case after a comma or an open
-    bracket: "... (Support agent interface, Messaging," + "Chat, Talk)") and not with a speaker or a label ("bob:
-    looks better", "status: resolved"), and holds no time of its own (then it is an event of its own)."""
+_POST_STATE = re.compile(rf"^\s*{STATUS_LABEL}", re.I)
+"""A status post's opening state label ("Investigating - PagerDuty is currently experiencing ...")."""
+
+
+def _wrapped(prev: str, line: str, posted: bool = False) -> bool:
+    """`line` carries on the sentence `prev` broke off: `prev` is long and ends mid-sentence; `line` opens in lower
+    case (in any case after a comma, an open bracket or a word no sentence ends with: "... (Support agent interface,
+    Messaging," + "Chat, Talk)", "... because they depend on" + "  Storage over HTTPS.") and not with a speaker or a
+    label ("bob: looks better", "status: resolved"), and holds no time of its own (then it is an event of its own).
+    A line indented deeper is a block under a title, unless `prev` is `posted` (its time or a status post's state
+    label opens it: "Investigating - ...") and the line opens in lower case or `prev` stops on such a word (a status
+    post's wrapped rest: "12:44 PM PST  We are investigating ... Customers may see" + "  failures ...")."""
     head, rest = prev.strip(), line.lstrip()
-    open_ = head[-1] == "," or head.count("(") > head.count(")")  # a list or a bracket left open: any case goes on
+    stops_open = bool(_OPEN_END.search(head))
+    open_ = head[-1] == "," or head.count("(") > head.count(")") or stops_open  # any case goes on
+    deeper = len(line) - len(rest) > len(prev) - len(prev.lstrip())
     return (len(head) >= _WRAP_WIDTH and head[-1] not in ".!?:;" and bool(open_ or _WRAPPED.match(rest))
-            and len(line) - len(rest) <= len(prev) - len(prev.lstrip()) and not SPEAKER.match(rest)
+            and (not deeper or (posted and (stops_open or bool(_WRAPPED.match(rest))))) and not SPEAKER.match(rest)
             and find_stamp(line, anywhere="any") is None)  # fmt: skip
 
 
@@ -227,7 +236,9 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
         # whatever ends above it
         heads = (following is not None and bool(_LIST_ITEM.match(following)) and not line[:1].isspace()
                  and len(line.split()) <= _HEADING_WORDS)  # fmt: skip
-        return not heads and _wrapped(prev, line)  # it already holds no time anywhere
+        # a post (its time or its state label opens it) goes on in a deeper-indented rest
+        posted = entries[-1].timed or bool(_POST_STATE.match(prev))
+        return not heads and _wrapped(prev, line, posted)  # it already holds no time anywhere
     if not _CONTINUATION.match(line):
         return False
     stamp = find_stamp(line)
@@ -427,12 +438,14 @@ def _keep_unused(entries: list[_Entry], used: set[int]) -> None:
 
 
 _BYLINE = re.compile(
-    r"^\W*(?:opened|comment(?:ed)?|repl(?:y|ied)|reopened|closed|edited|answered|filed)\s+(?:by|from)\s+@?[\w.-]+"
+    r"^\W*(?:(?:posted|opened|comment(?:ed)?|repl(?:y|ied)|reopened|closed|edited|answered|filed)\s+(?:by|from)\s+"
+    r"@?[\w.-]+(?:\s+[\w.-]+)?|repl(?:y|ied)|comment|answer)"
     r"(?:\s+\([^)]{1,40}\))?[\s,:;(\-–—]*(?:on|at)?\s*\W*$",
     re.I,
 )
-"""A byline with a time and nothing else ("Opened by marek, 2019-03-26T09:50:00Z", "Comment by maria, ..."): the
-header of the text below it, as an issue tracker prints it."""
+"""A byline with a time and nothing else ("Opened by marek, 2019-03-26T09:50:00Z", "Comment by maria, ...", a
+forum's "Posted 2/22/2013 12:58 PM by a customer", "Reply by another customer, 1:12 PM", "Reply 1:40 PM"): the
+header of the text below it, as an issue tracker or a forum prints it."""
 
 
 def _assign_bylines(entries: list[_Entry]) -> None:
