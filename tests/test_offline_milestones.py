@@ -1832,3 +1832,19 @@ def test_a_number_that_jumped_in_every_region_is_no_praise_of_the_response() -> 
     ))  # fmt: skip
     well = " ".join(c["text"] for c in draft_lessons(a)["went_well"])
     assert "every region" not in well and "jumped in to help" in well
+
+
+def test_an_action_under_way_then_its_paging_alert_clearing_is_the_mitigation() -> None:
+    """"disabling the backbone sessions of the leaking site now" under way, then the paging alert clears three minutes later:
+    the service came back then, well before the chat's "full recovery" once the log pipeline caught up; a warning's
+    clearing is no recovery."""
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING Edge5xxRatio colos=FRA,AMS,LHR ratio=0.6"),
+        ("alerts.txt", 1, None, "FIRING DiskIOHigh (warning): edge log volume busy"),
+        ("chat.txt", 4, "lena", "edge 5xx everywhere, the backbone is carrying a leaked route table"),
+        ("chat.txt", 20, "lena", "disabling the backbone sessions of the leaking site now"),
+        ("alerts.txt", 21, None, "RESOLVED DiskIOHigh (warning): edge log volume busy"),
+        ("alerts.txt", 23, None, "RESOLVED Edge5xxRatio"),
+        ("chat.txt", 55, "lena", "logs and metrics pipeline caught up. full recovery"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(23)

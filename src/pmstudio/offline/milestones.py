@@ -652,11 +652,12 @@ def _opens_under_way(item: Item) -> bool:
 
 def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> Item | None:
     """An action reported under way ("failing over to the standby now", "rollback initiated") that nothing
-    completed after and the service fully recovered within the hour: the mitigation is that recovery (the service
-    coming back), not the action's start."""
+    completed after and the service fully recovered within the hour (told, or its paging alert cleared): the
+    mitigation is that recovery (the service coming back), not the action's start."""
     ends = [
         p for p in timed
-        if (p[1].recovery_full > p[1].recovery_partial or (p[1].resolved and p[1].phase != "communication"))
+        if (p[1].recovery_full > p[1].recovery_partial or (p[1].resolved and p[1].phase != "communication")
+            or _alert_cleared(p[0]))
         and not (p[1].hypothesis or p[1].mit_negative or p[1].followup or RELAPSE.search(p[0].body))
         and p[0].source != "status"
     ]  # fmt: skip
@@ -957,11 +958,16 @@ def _resource_clear(item: Item) -> bool:
     return state is not None and not state[1] and bool(RESOURCE_ALERT.search(state[0]))
 
 
+def _alert_cleared(item: Item) -> bool:
+    """A paging alert cleared (not a warning's)."""
+    return item.source == "alert" and item.sub == "resolved" and not QUIET_ALERT.search(item.body)
+
+
 def _recovered(pair: tuple[Item, Signals]) -> bool:
     """The service is back: a paging alert cleared, the page resolved, or a plain statement of full recovery."""
     item, s = pair
     if item.source == "alert":
-        return item.sub == "resolved" and not QUIET_ALERT.search(item.body)
+        return _alert_cleared(item)
     if item.source == "pager":
         return item.sub == "resolve"
     relayed = RELAYED.match(item.body)
