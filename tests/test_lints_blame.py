@@ -38,6 +38,8 @@ def rules(text: str, section: str = "timeline", kind: SegmentKind = "narrative")
             "Dana accidentally ran",
         ),
         ("Sam ran the wrong script on the primary.", "B1-person-as-cause", "Sam ran the wrong script"),
+        ("Sam restarted the wrong database.", "B1-person-as-cause", "Sam restarted the wrong database"),
+        ("Dana bounced the web hosts without telling anyone.", "B1-person-as-cause", "Dana bounced the web hosts without telling"),
         (
             "The on-call engineer ignored the disk alert.",
             "B1-person-as-cause",

@@ -698,3 +698,12 @@ def test_a_cause_chain_label_leads_and_mitigation_lines_and_investigating_posts_
     assert root.startswith("A burst of oversized payloads")
     text = _text(factors)
     assert "standby worker pool" not in text and "experiencing delays" not in text
+
+
+def test_acting_without_telling_anyone_is_blame_never_a_cause() -> None:
+    root, factors = causes(
+        ("chat.txt", 0, "mo", "ingest hosts unreachable over ssh, timeouts between services"),
+        ("chat.txt", 20, "lu", "did the restart do that? Kim just bounced the ingest boxes without telling anyone"),
+        ("notes.md", None, None, "The provider's network change left the ingest hosts unreachable, so events queued."),
+    )  # fmt: skip
+    assert "without telling" not in f"{root} {_text(factors)}"

@@ -25,7 +25,7 @@ _BLAME = re.compile(
     r"\bmistakes?\b|\bmistakenly\b|\bblam\w*|\breally\s*\?|"
     r"\bnot what we asked\b|\bon the [\w-]+ team\b|\bthat was me\b|\bme,? apparently\b|"
     r"\bmy bad\b|\bnobody (?:ever )?(?:tests?|checks?|bothered)\b|\bnot (?:my|our) problem\b|"
-    r"\bdidn['’]t check\b|\bwithout looking\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bis )(?<!\bare )\bnever (?:load )?tested\b|"
+    r"\bdidn['’]t check\b|\bwithout looking\b|\bwithout (?:telling|asking|warning|informing|checking with) (?:anyone|anybody|us|the team)\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bis )(?<!\bare )\bnever (?:load )?tested\b|"
     r"\bpure\b|\bentirely (?:my|his|her|their)\b|\bembarrass\w*|\bshame\w*|"
     r"\b\w+['’]s (?:push|change|commit|deploy|pr|script|config|code)\b[^.;]{0,30}\b(?:broke|caused|took down|killed)\b",
     re.I,
