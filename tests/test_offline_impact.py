@@ -369,3 +369,37 @@ def test_failures_logged_within_one_minute_are_told_at_that_minute() -> None:
     ])  # fmt: skip
     said, _ = log_magnitude(a, None, None)
     assert said.endswith("at 2025-07-30 21:30 UTC") and " to " not in said
+
+
+def test_a_start_told_by_its_day_only_keeps_the_known_end_in_the_duration() -> None:
+    """The notes date the outage ("8 March: the mesh had an outage"), the chat times the recovery: the duration
+    says when impact ended, and that its length cannot be told, never "the end of impact is not stated"."""
+    got = impact(
+        ("notes.md", 0, None, "The mesh control plane had an outage. Together with a client bug, services lost each other -> "
+                                "logged-out users could not log back in. Global."),
+        ("chat.txt", 540, "ana", "support is flooded: users logged out of the apps and can't log back in"),
+        ("chat.txt", 600, "ana", "config push done, services on static discovery, login errors dropping"),
+        ("chat.txt", 720, "ana", "fully mitigated on our side, all services on static discovery"),
+        date_only=frozenset({0}),
+    )
+    claim = text(got, "duration_of_impact")
+    assert claim.startswith("Impact began on 2024-11-05, time not stated;"), claim
+    assert "resolved at 2024-11-05 21:00 UTC" in claim and "not stated in the materials" not in claim
+
+
+def test_how_long_nobody_noticed_is_no_impact_statement() -> None:
+    got = impact(
+        ("notes.md", 0, None, "Clients sit behind two cache layers -> ~30 min before anyone noticed (09:30)."),
+        ("chat.txt", 30, "ana", "comments missing on hundreds of issues for every workspace we checked"),
+        ("chat.txt", 200, "ana", "restore done, comments back, all good"),
+    )
+    assert "noticed" not in text(got, "users_affected") and "noticed" not in text(got, "functional_impact")
+
+
+def test_a_status_posts_investigating_frame_leaves_a_sentence_not_a_noun_phrase() -> None:
+    from pmstudio.offline.impact import _fact
+
+    assert _fact("We are investigating an issue affecting object storage in all regions. Customers may see failures.") == (
+        "There was an issue affecting object storage in all regions. Customers may see failures."
+    )
+    assert _fact("We are investigating reports of slow logins in Europe.").startswith("Slow logins in Europe")

@@ -270,6 +270,13 @@ def test_past_tense_shifts_verbs_and_keeps_plural_nouns(text: str, told: str) ->
         ("A global restart of overloaded routers tips App Engine into a cascade",
          "A global restart of overloaded routers tipped App Engine into a cascade."),
         ("Automated scaling floods the devices between networks", "Automated scaling flooded the devices between networks."),
+        # session 19: a noun after an article and a modifier, "plus" joining two subjects, a verb after "and"
+        ("Registry pulls fail everywhere; the rotated keys sat in an unshipped update",
+         "Registry pulls failed everywhere; the rotated keys sat in an unshipped update."),
+        ("A mesh outage plus a client bug break routing; users cannot sign in",
+         "A mesh outage plus a client bug broke routing; users could not sign in."),
+        ("A cleanup job wipes the tables; the team restores a backup and replays the lost writes",
+         "A cleanup job wiped the tables; the team restored a backup and replayed the lost writes."),
     ],
 )  # fmt: skip
 def test_headline_becomes_a_past_tense_sentence(title: str, sentence: str) -> None:
@@ -942,3 +949,18 @@ def test_we_are_told_as_the_team_is_not_the_team_are() -> None:
 
     said = _WE.sub(lambda m: _WE_AS[m.group(0).lower()], "check sepolia while we're looking, we've seen this")
     assert said == "check sepolia while the team is looking, the team has seen this"
+
+
+def test_a_gerund_opening_a_cause_is_lowered_inside_the_sentence_a_name_keeps_its_capital() -> None:
+    from pmstudio.offline.phrasing import lowered
+
+    assert lowered("Loading the corrupted file overflowed the stack") == "loading the corrupted file overflowed the stack"
+    assert lowered("Doomsday clock drifted") == "Doomsday clock drifted"
+    assert lowered("Sing-box proxies restarted") == "Sing-box proxies restarted"
+
+
+def test_close_to_a_number_is_no_verb() -> None:
+    from pmstudio.offline.phrasing import past_tense
+
+    assert past_tense("Within minutes close to 100 DNS servers were dead.") == "Within minutes close to 100 DNS servers were dead."
+    assert past_tense("we close the incident") == "we closed the incident"

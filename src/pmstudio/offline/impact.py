@@ -24,6 +24,7 @@ from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import (
     blameless,
     capitalise_sentences,
+    has_verb,
     past_tense,
     split_sentences,
     upper_first,
@@ -326,7 +327,17 @@ def _user_impact(a: Analysis, item: Item) -> bool:
     sig = a.sig(item)
     if sig.resolved or sig.recovery_full or sig.recovery_weak or BACK_UP.search(item.body) or _BACK_AT.match(item.body):
         return False
+    if _NOTICED_LAG.search(item.body):
+        return False  # "cache layers -> ~30 min before anyone noticed": how late it was seen, not who was hurt
     return not _COMPENSATION.search(item.body)
+
+
+_NOTICED_LAG = re.compile(
+    r"\b(?:before|until|till) (?:anyone|anybody|someone|somebody|we|they|nobody|the team|on-?call) (?:\w+ )?"
+    r"(?:noticed|saw|spotted|realised|realized|caught|knew)\b",
+    re.I,
+)
+"""How long the failure went unseen ("~30 min before anyone noticed", "hours until we noticed")."""
 
 
 _STATUS_LABEL = re.compile(rf"^{STATUS_LABEL}", re.I)
@@ -360,6 +371,8 @@ def _fact(text: str) -> str:
     out = _REPORTING.sub("", text, count=1)
     if out == text or len(out.split()) < 3:
         out = text
+    elif re.match(r"(?:an?|some)\s", out, re.I) and not has_verb(split_sentences(out)[0]):
+        out = f"There was {out}"  # "We are investigating an issue affecting Storage in all regions": there was one
     label = _FIELD_LABEL.sub("", _STATUS_LABEL.sub("", out, count=1), count=1)
     if len(label.split()) >= 3:
         out = label
@@ -411,6 +424,15 @@ def duration_claim(a: Analysis) -> dict[str, Any]:
             f"to resolution at {_hhmm(m.resolved, span_days)}."
         )
         return {"text": text, "evidence": [m.started.id, m.resolved.id]}
+    if m.started and m.started.at and m.started.date_only and m.resolved and m.resolved.at and not m.resolved.date_only:
+        # a start told by its day only: the end is known, the length is not
+        told, ids = [f"Impact began on {_hhmm(m.started, True)}"], [m.started.id]
+        if m.mitigated and m.mitigated.at and m.mitigated is not m.resolved:
+            told.append(f"it was mitigated at {_hhmm(m.mitigated, True)}")
+            ids.append(m.mitigated.id)
+        told.append(f"it was resolved at {_hhmm(m.resolved, True)}")
+        ids.append(m.resolved.id)
+        return {"text": "; ".join(told) + ". Without a start time its length is not stated.", "evidence": ids}
     first = m.started if m.started and m.started.at else m.detected
     if m.mitigated and m.mitigated.at and first is not None and (least := _at_least(first, m.mitigated)):
         # without a resolution the span to mitigation is a lower bound on how long impact lasted

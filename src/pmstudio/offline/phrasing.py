@@ -275,7 +275,7 @@ _IRREGULAR = {
     "rise": "rose", "run": "ran", "say": "said", "see": "saw", "send": "sent", "set": "set", "shut": "shut",
     "spread": "spread", "shrink": "shrank", "spin": "spun", "shed": "shed", "take": "took", "tell": "told", "think": "thought", "throw": "threw", "withdraw": "withdrew",
     "write": "wrote", "wake": "woke", "become": "became", "spend": "spent", "split": "split", "stick": "stuck",
-    "feel": "felt", "freeze": "froze", "blow": "blew", "feed": "fed", "swing": "swung",
+    "feel": "felt", "freeze": "froze", "blow": "blew", "feed": "fed", "swing": "swung", "sit": "sat",
 }  # fmt: skip
 _REGULAR = (
     "accept acknowledge affect agree alert answer appear assume believe block cascade cause change climb close collapse contain continue crash degrade delete "
@@ -285,7 +285,7 @@ _REGULAR = (
     "include land leak load lock look miss move need notice open overheat overload overwhelm page partition pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
-    "switch time trigger trip try turn update use wait work print expose"
+    "switch time trigger trip try turn update use wait work print expose replay resume reroute redeploy reindex resync"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
@@ -312,6 +312,7 @@ _PARTICLE_NEXT = {"to", "by", "from", "in", "into", "on", "at", "during", "with"
 _ASPECT = {"stop", "start", "keep", "begin", "continue", "finish", "resume"}
 _PREPOSITION = {"after", "before", "during", "with", "from", "as", "when", "because", "due", "since", "until", "while"}
 _FUNCTION = {"the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "not", "no"}
+_ARTICLES = {"the", "a", "an", "its", "their", "our", "this", "that", "each", "every"}
 _COUNT_WORD = re.compile(r"^(?:\d+|[a-hj-z]|two|three|four|five|ten|many|several|few)$")
 """A count before a noun ("N times", "3 retries", "several builds")."""
 _OPENS_NOUN = {"through", "in", "on", "at", "into", "over", "under", "for", "about", "across", "during", "after", "before"}
@@ -370,7 +371,7 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
             continue
         prev, nxt = cores[n - 1], cores[n + 1] if n + 1 < len(cores) else ""
         tail = words[n][len(words[n].rstrip(".,;:!?)")) :]
-        plural = any(_plural(w) or w in _PRONOUN or w == "and" for w in cores[:n])
+        plural = any(_plural(w) or w in _PRONOUN or w in ("and", "plus") for w in cores[:n])
         nxt2 = cores[n + 2] if n + 2 < len(cores) else ""
         # "builds failing" / "builds re-queued" are a subject; "stops resolving" / "splits unpatched nodes" a verb
         # "probe pages woke me": a past-only verb next makes the s-word a noun (not after a pronoun: "it looks hung")
@@ -387,7 +388,11 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         linking = _S_FORMS.get(low) in _LINKING and not after_noun_marker and not noun_next
         if linking or low in _S_FORMS and nxt not in _BASES and nxt not in ("and", "or", "of") and not noun_next and not after_noun_marker:
             return [*words[:n], _match_case(words[n], _past(_S_FORMS[low])) + tail, *words[n + 1 :]]
-        if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER:
+        if low == "close" and nxt == "to":
+            continue  # "close to 100 DNS servers were dead", "hosts close to the edge": "near", no verb
+        # "an undeployed update", "the new release": a word after an article and one modifier is a noun
+        modified = n >= 2 and cores[n - 2] in _ARTICLES and not _plural(prev)
+        if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER and not modified:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
         # "shutting some nodes down": after an opening participle, "down" is a particle, not a state
         if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES | _TO_STATE and not (
@@ -650,9 +655,11 @@ def _told(text: str) -> str:
 
 
 def lowered(text: str) -> str:
-    """The first word lowered when it is a common word (a name or product keeps its capital: "Doomsday")."""
+    """The first word lowered when it is a common word or a gerund ("Loading the file ..."); a name or product keeps
+    its capital ("Doomsday")."""
     head = text.split(" ", 1)[0]
-    return text[:1].lower() + text[1:] if head.lower() in _COMMON_START else text
+    gerund = head.isalpha() and head[1:].islower() and head.endswith("ing") and len(head) > 5
+    return text[:1].lower() + text[1:] if head.lower() in _COMMON_START or gerund else text
 
 
 _COMMON_START = frozenset(
