@@ -687,3 +687,11 @@ def test_an_upper_case_word_in_a_board_written_by_people_does_not_make_its_line_
     ]
     items = build_items([EvidenceLine(id=i, at=datetime(2024, 5, 3, 17, n, tzinfo=UTC), actor=None, text=t) for n, (i, t) in enumerate(rows)])
     assert [i.source for i in items] == ["notes", "notes", "notes", "log"]
+
+
+def test_a_material_of_notices_holds_public_posts() -> None:
+    """"user-notices.txt" ("status: build service is back online"): public posts, which tell users of a recovery
+    already seen, not the recovery itself."""
+    (item,) = build_items([EvidenceLine(id="user-notices.txt:3", at=datetime(2025, 10, 15, 15, 40, tzinfo=UTC), actor=None,
+                                        text="status: the build service is back online. We blocked the abusive traffic.")])
+    assert item.source == "status"
