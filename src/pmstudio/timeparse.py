@@ -95,9 +95,11 @@ _DATE_ONLY = re.compile(
     rf"|(?P<day2>\d{{1,2}})\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
 )
 _LEAD = re.compile(r"^[\s\[(<|>*_#~`•·+-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*")
+_WEEKDAY_WORD = r"Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?"
+"""A weekday as written in full or short ("Monday", "Tue", "Thurs")."""
 _DAY_LEAD = re.compile(
     r"^[\s\[(<|>*_#~`•·+=-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*"
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?\.?,?\s+(?=\d|[A-Z][a-z]{2}))?"
+    rf"(?:(?:{_WEEKDAY_WORD})\.?,?\s+(?=\d|[A-Z][a-z]{{2}}))?"
 )
 """The lead of a day line: `_LEAD`, also a rule of equals signs and the weekday ("=== 2025-11-24 ===", "-- Monday 24
 February 2025 --")."""
@@ -520,9 +522,7 @@ def find_date_in_clause(line: str, stamp: Stamp) -> Stamp | None:
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY = (
-    r"(?P<wd>Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)"
-)
+_WEEKDAY = rf"(?P<wd>{_WEEKDAY_WORD})"
 _WEEKDAY_BEFORE = re.compile(rf"(?<![\w-]){_WEEKDAY}\.?,?\s+(?:at\s+)?\Z", re.I)
 _WEEKDAY_AFTER = re.compile(rf"\A,?\s*(?:on\s+)?{_WEEKDAY}(?![\w-])", re.I)
 

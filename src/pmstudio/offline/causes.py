@@ -21,6 +21,7 @@ from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import (
     ARROW_CHAIN,
     CAUSAL,
+    CLOCKED_WORDS,
     FAIL_STRONG,
     FOLLOWUP,
     FOUND_IT,
@@ -723,11 +724,7 @@ CLOCKED_REACH = timedelta(hours=1)
 """How long before a first symptom that names a condition of the clock or the building (an expiry, a leap second, a
 power cut, heat) a change may be and still be its trigger: such a condition comes due by itself, so a change hours
 earlier (docs pushed at 18:40 before a certificate expired at 23:27) is no trigger of it."""
-CLOCKED = re.compile(
-    r"\b(?:(?:has |had |have )?expired|expir(?:y|ing)|notafter|leap (?:second|day|year)|power (?:loss|failure|outage|cut)|"
-    r"lost power|overheat\w*|heat ?wave|cooling (?:failure|fault|loss))\b",
-    re.I,
-)
+CLOCKED = re.compile(rf"\b(?:{CLOCKED_WORDS}|expir(?:y|ing)|leap (?:day|year)|lost power|cooling (?:failure|fault|loss))\b", re.I)
 """The conditions `CLOCKED_REACH` is about."""
 CONDITION_BEFORE = timedelta(minutes=30)
 """How long before the first symptom a stated condition may be (a spam wave hours before is not what set it off)."""

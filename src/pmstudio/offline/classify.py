@@ -41,12 +41,14 @@ LATE_CHANGE = _rx(
 )
 """Changes a trigger may be (scaling a cluster from 7 to 10 nodes, enabling a feature) that the timeline does
 not count as a change reaching production."""
+CLOCKED_WORDS = r"(?:has |had |have )?expired|notafter|leap second|power (?:loss|failure|outage|cut)|overheat\w*|heat ?wave"
+"""A condition of the clock or the building that comes due by itself: an expiry, a leap second, a power cut, heat."""
 TRIGGER_CONDITION = _rx(
-    r"\b(?:(?:has |had |have )?expired|notafter|overheat\w*|cooling|hvac|heat ?wave|power (?:loss|failure|outage|cut)|"
+    rf"\b(?:{CLOCKED_WORDS}|cooling|hvac|"
     r"(?:disk|partition|volume)s? (?:is |was |were )?(?:full|at 100 ?%)|(?:/|disk|partition) (?:is )?at 100 ?%|"
     r"100 ?% (?:full|disk|used)|no space left|out of (?:disk|memory|space|ip)|not enough free ip\w*|"
     r"(?:traffic|requests?|load|quer(?:y|ies)|volume) (?:spike|surge|jump)\w*|surg(?:e|ed|ing)|"
-    r"(?:\d+(?:\.\d+)?|ten|twenty)x (?:the )?(?:normal|usual|baseline|traffic|increase|more)|leap second)\b"
+    r"(?:\d+(?:\.\d+)?|ten|twenty)x (?:the )?(?:normal|usual|baseline|traffic|increase|more))\b"
 )
 """A condition that sets an incident off without a change: an expiry, heat, a full disk, a surge of traffic."""
 FAIL_STRONG = _rx(
