@@ -361,3 +361,53 @@ def test_session18_chat_shapes_reach_every_model_path_as_utc(srv: FakeProviderSe
     for stamp in stamps:
         assert stamp in sent, stamp
     assert "< priya>" not in sent and "heron#4410" not in sent  # the speaker is an actor, not part of the text
+
+
+_SESSION19_SHAPES = [
+    ("service-board.txt", "ticket", (
+        "Service board - Object storage\n"
+        "5/3/2024 9:44 AM PDT  We are investigating an issue affecting object storage in all regions. Customers may see\n"
+        "  failures using HTTPS. Updates will follow.\n"
+        "Investigating - Uploads are delayed for many customers in every region. Indexing and\n"
+        "  notifications may be delayed for some customers.\n"
+    )),
+    ("forum-thread.txt", "ticket", (
+        'Forum - "HTTPS errors on storage?"\n'
+        "Posted 5/3/2024 9:58 AM (UTC-07:00) by a customer\n"
+        "  Every upload over https fails with a certificate error.\n"
+        "Reply 10:40 AM\n"
+        "  Same here, downloads too.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session19_post_shapes_reach_every_model_path_whole_and_timed(srv: FakeProviderServer, path: str) -> None:
+    """A status post's wrapped rest (after its time or its "Investigating -" label) and a forum post under its byline
+    are read before any model sees the evidence: every model path drafts from one whole post with its UTC time, and
+    the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid)
+    carry it."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION19_SHAPES], id="t", timezone="America/Los_Angeles",
+        redact=False,
+    )  # fmt: skip
+    by_id = bundle.evidence_by_id()
+    assert by_id["service-board.txt:2"].text.endswith("Customers may see failures using HTTPS. Updates will follow.")
+    assert by_id["service-board.txt:4"].text.endswith("Indexing and notifications may be delayed for some customers.")
+    srv.configure(strict=path == "strict server", answers="hostile" if path == "hostile fake" else "grounded")
+    try:
+        record = draft(bundle, "offline" if path == "offline" else ref_for("compat", srv), settings=DraftSettings(max_revisions=0))
+    finally:
+        srv.configure(strict=False, answers="grounded")  # the server is shared by the session's tests
+    assert record.status == "ok", record.error
+    assert record.postmortem is not None
+    if path == "offline":
+        return
+    sent = json.dumps(srv.log())
+    for stamp in ("[service-board.txt:2] 2024-05-03T16:44:00Z", "[forum-thread.txt:3] 2024-05-03T16:58:00Z",
+                  "[forum-thread.txt:5] 2024-05-03T17:40:00Z"):  # fmt: skip
+        assert stamp in sent, stamp
+    assert "service-board.txt:3]" not in sent  # the wrapped rest is part of its post, never a line of its own
