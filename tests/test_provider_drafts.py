@@ -324,6 +324,17 @@ def test_new_time_shapes_reach_every_model_as_utc(srv: FakeProviderServer, stric
         assert stamp in sent, stamp
 
 
+def _draft_on_path(srv: FakeProviderServer, path: str, bundle: Bundle) -> None:
+    """Draft `bundle` on one model path ("offline", "fake server", "strict server", "hostile fake"); the draft is ok."""
+    srv.configure(strict=path == "strict server", answers="hostile" if path == "hostile fake" else "grounded")
+    try:
+        record = draft(bundle, "offline" if path == "offline" else ref_for("compat", srv), settings=DraftSettings(max_revisions=0))
+    finally:
+        srv.configure(strict=False, answers="grounded")  # the server is shared by the session's tests
+    assert record.status == "ok", record.error
+    assert record.postmortem is not None
+
+
 _SESSION18_SHAPES = [
     ("irc-ops.log", "chat", "--- Log opened Tue Mar 05 08:12:40 2019\n09:14 < priya> api answers 502 on every call\n"
                             "--- Day changed Thu Mar 07 2019\n10:02 <@osman> same 502s again, restarting the pool\n"),
@@ -347,13 +358,7 @@ def test_session18_chat_shapes_reach_every_model_path_as_utc(srv: FakeProviderSe
     stamps = ("[irc-ops.log:2] 2019-03-05T09:14:00Z", "[irc-ops.log:4] 2019-03-07T10:02:00Z",
               "[ops.weechat.log:1] 2019-03-07T11:40:05Z", "[ops-discord-export.txt:2] 2019-03-07T11:45:00Z",
               "[outages-list.txt:1] 2019-03-07T11:50:00Z")  # fmt: skip
-    srv.configure(strict=path == "strict server", answers="hostile" if path == "hostile fake" else "grounded")
-    try:
-        record = draft(bundle, "offline" if path == "offline" else ref_for("compat", srv), settings=DraftSettings(max_revisions=0))
-    finally:
-        srv.configure(strict=False, answers="grounded")  # the server is shared by the session's tests
-    assert record.status == "ok", record.error
-    assert record.postmortem is not None
+    _draft_on_path(srv, path, bundle)
     if path == "offline":
         assert {e.id: e.at for e in bundle.evidence}["irc-ops.log:4"] is not None
         return
@@ -397,13 +402,7 @@ def test_session19_post_shapes_reach_every_model_path_whole_and_timed(srv: FakeP
     by_id = bundle.evidence_by_id()
     assert by_id["service-board.txt:2"].text.endswith("Customers may see failures using HTTPS. Updates will follow.")
     assert by_id["service-board.txt:4"].text.endswith("Indexing and notifications may be delayed for some customers.")
-    srv.configure(strict=path == "strict server", answers="hostile" if path == "hostile fake" else "grounded")
-    try:
-        record = draft(bundle, "offline" if path == "offline" else ref_for("compat", srv), settings=DraftSettings(max_revisions=0))
-    finally:
-        srv.configure(strict=False, answers="grounded")  # the server is shared by the session's tests
-    assert record.status == "ok", record.error
-    assert record.postmortem is not None
+    _draft_on_path(srv, path, bundle)
     if path == "offline":
         return
     sent = json.dumps(srv.log())
