@@ -42,7 +42,7 @@ from pmstudio.offline.classify import (
     UNPAGED,
     USERS_REPORT,
 )
-from pmstudio.offline.items import CAUSE_LABEL, STATUS_LABEL, WENT_POORLY, Item
+from pmstudio.offline.items import CAUSE_LABEL, WENT_POORLY, Item
 from pmstudio.offline.phrasing import (
     capitalise_sentences,
     has_verb,
@@ -55,6 +55,7 @@ from pmstudio.offline.phrasing import (
 )
 from pmstudio.offline.phrasing import reworded as _reworded
 from pmstudio.offline.tone import OPEN_QUESTION, YES_WORDS
+from pmstudio.parsers.common import STATUS_LABEL
 from pmstudio.parsers.text import LIST_MARK
 from pmstudio.schema import NOT_STATED
 

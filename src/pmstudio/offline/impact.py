@@ -19,7 +19,7 @@ from pmstudio.lints.quantities import find_numbers
 from pmstudio.logmine import VALUES_NOTE
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, COORDINATION, DOWN_NOT_FAILING, HYPOTHESIS
-from pmstudio.offline.items import STATUS_LABEL, Item
+from pmstudio.offline.items import Item
 from pmstudio.offline.people import is_bot
 from pmstudio.offline.phrasing import (
     blameless,
@@ -29,6 +29,7 @@ from pmstudio.offline.phrasing import (
     split_sentences,
     upper_first,
 )
+from pmstudio.parsers.common import STATUS_LABEL
 from pmstudio.schema import NOT_STATED
 
 NO_TIMES = "The materials contain no timestamps, so the duration of impact cannot be established."

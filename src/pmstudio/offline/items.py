@@ -22,7 +22,7 @@ from pmstudio.offline.tone import (
     without_counterfactual,
     without_questions,
 )
-from pmstudio.parsers.common import STATUS_LABEL
+from pmstudio.parsers.common import STATUS_POST
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -53,7 +53,6 @@ CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
 _CHECK_NAME = re.compile(r"alert|monitor|uptime|pingdom|check|probe|nagios|statuscake")
 """A material named for the checks that watch a service from outside."""
-_STATUS = re.compile(rf"^{STATUS_LABEL}", re.I)
 _TICKET = re.compile(
     r"^(?:Opened|Comment|Commented|Closed|Reopened|Assigned|Reply|Replied|Note|New|Solved|Resolved|Edited|Escalated|"
     r"Update|Support|GitHub Support)\b(?: (?:by|from|to) [\w.@-]+| \([\w.@ -]+\)|,\s+[^:]{0,30}?\d{1,2}:\d{2}[^:]{0,20}?)?"
@@ -62,9 +61,10 @@ _TICKET = re.compile(
 """A ticket's or a thread's entry by its kind, maybe with who and when ("Note (toby) - ...", "Reply, 30 Aug 2020 18:33
 (UTC+2): ...")."""
 _HEADING_WORDS = re.compile(r"^[#*\s>]*(?P<h>[^.!?;]{2,60}?)[:#*\s]*$")
-_MACHINE = re.compile(r"(?:\b[A-Z]{3,}\b|=|->|\[\d+\]|\b(?:INFO|WARN|ERROR|DEBUG)\b|\$ )")
 _MACHINE_MARK = re.compile(r"(?:=|->|\[\d+\]|\b(?:INFO|WARN|WARNING|ERROR|DEBUG|FATAL|CRIT)\b|\$ )")
 """What a machine's line has that people's sentences do not (an upper-case word such as "HTTPS" is in both)."""
+_MACHINE = re.compile(rf"\b[A-Z]{{3,}}\b|{_MACHINE_MARK.pattern}")
+"""A machine's mark or any upper-case word: a line of a material written by machines and people alike."""
 _SENTENCE_END = re.compile(r"[.!?)]\s*$")
 
 
@@ -178,14 +178,14 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
     if any(k in name for k in ("ticket", "issue", "support", "jira", "inbox", "thread", "moderation")) or (
         _POSTS_NAME.search(name) and not _LOG_NAME.search(name)
     ):
-        return ("status" if _STATUS.match(text) else "ticket"), "", text
-    if "status" in name and (not ("note" in name or _WRITEUP.search(name)) or _STATUS.match(text)):
+        return ("status" if STATUS_POST.match(text) else "ticket"), "", text
+    if "status" in name and (not ("note" in name or _WRITEUP.search(name)) or STATUS_POST.match(text)):
         # "status-and-notes.md" mixes the two, and "postmortem-status-log.md" is the write-up's own log of its
         # status: only a line shaped as a status post is one
         return "status", "", text
     if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify", "notice")) or _PUBLIC_BOARD.search(name):
         return "status", "", text
-    if e.actor is None and _STATUS.match(text):
+    if e.actor is None and STATUS_POST.match(text):
         return "status", "", text
     if name.endswith((".log", ".jsonl", ".out")) or (
         re.search(r"(^|[-_.])(log|logs|syslog|audit)([-_.]|$)", name) and not name.endswith((".md", ".markdown", ".rst"))

@@ -15,6 +15,8 @@ STATUS_STATES = (
 announcement's, and the component states and impact levels ("Degraded performance", "Partial outage", "Major")."""
 STATUS_LABEL = rf"(?:{STATUS_STATES})\s*[-–—:]\s+"
 """A status post's opening state label ("Investigating - ", "Partial outage: "), case-insensitive."""
+STATUS_POST = re.compile(rf"^\s*{STATUS_LABEL}", re.I)
+"""A line that opens as a status post ("Investigating - PagerDuty is currently experiencing ...")."""
 
 
 class BundleError(Exception):

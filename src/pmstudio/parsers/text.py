@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from pmstudio.parsers.clock import Clock
-from pmstudio.parsers.common import STATUS_LABEL, clean_text, is_decoration, iter_lines
+from pmstudio.parsers.common import STATUS_POST, clean_text, is_decoration, iter_lines
 from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, DISCORD_WEBHOOK, SPEAKER
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
@@ -200,10 +200,6 @@ _HEADING_WORDS = 4
 """A list's heading is a few words ("follow-ups", "what made it worse")."""
 
 
-_POST_STATE = re.compile(rf"^\s*{STATUS_LABEL}", re.I)
-"""A status post's opening state label ("Investigating - PagerDuty is currently experiencing ...")."""
-
-
 def _wrapped(prev: str, line: str, posted: bool = False) -> bool:
     """`line` carries on the sentence `prev` broke off: `prev` is long and ends mid-sentence; `line` opens in lower
     case (in any case after a comma, an open bracket or a word no sentence ends with: "... (Support agent interface,
@@ -237,7 +233,7 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
         heads = (following is not None and bool(_LIST_ITEM.match(following)) and not line[:1].isspace()
                  and len(line.split()) <= _HEADING_WORDS)  # fmt: skip
         # a post (its time or its state label opens it) goes on in a deeper-indented rest
-        posted = entries[-1].timed or bool(_POST_STATE.match(prev))
+        posted = entries[-1].timed or bool(STATUS_POST.match(prev))
         return not heads and _wrapped(prev, line, posted)  # it already holds no time anywhere
     if not _CONTINUATION.match(line):
         return False
