@@ -321,6 +321,14 @@ _BACK_AT = re.compile(r"^\W*(?:(?:the )?(?:site|service|api|everything|all) (?:i
 """A line opening with the recovery ("Back at 02:06 after delete + restart"): when it ended, not what it cost."""
 
 
+_NOTICED_LAG = re.compile(
+    r"\b(?:before|until|till) (?:anyone|anybody|someone|somebody|we|they|nobody|the team|on-?call) (?:\w+ )?"
+    r"(?:noticed|saw|spotted|realised|realized|caught|knew)\b",
+    re.I,
+)
+"""How long the failure went unseen ("~30 min before anyone noticed", "hours until we noticed")."""
+
+
 def _user_impact(a: Analysis, item: Item) -> bool:
     """Whether an item may fill a user-impact field (users affected, functional impact): not money paid back or
     lost (the revenue and SLA fields' evidence), not a recovery ("... back online", "every instance is up",
@@ -331,14 +339,6 @@ def _user_impact(a: Analysis, item: Item) -> bool:
     if _NOTICED_LAG.search(item.body):
         return False  # "cache layers -> ~30 min before anyone noticed": how late it was seen, not who was hurt
     return not _COMPENSATION.search(item.body)
-
-
-_NOTICED_LAG = re.compile(
-    r"\b(?:before|until|till) (?:anyone|anybody|someone|somebody|we|they|nobody|the team|on-?call) (?:\w+ )?"
-    r"(?:noticed|saw|spotted|realised|realized|caught|knew)\b",
-    re.I,
-)
-"""How long the failure went unseen ("~30 min before anyone noticed", "hours until we noticed")."""
 
 
 _STATUS_LABEL = re.compile(rf"^{STATUS_LABEL}", re.I)

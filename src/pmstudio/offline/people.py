@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from pmstudio.offline.items import Item
+from pmstudio.offline.phrasing import DETERMINERS
 from pmstudio.parsers.speakers import IRC_SPEAKER, NAMED_SPEAKER, USER_HANDLE, WIKI_SIGNATURE
 
 _BOT_WORDS = (
@@ -66,7 +67,7 @@ _ACCOUNT = re.compile(
 )
 """An outside account named by its handle in a record ("user brwjbowkevj, PR against posthog", "pull request closed
 by brwjbowkevj", "Author: brwjbowkevj"): a person, whose handle a draft never shows."""
-_DETERMINED = re.compile(r"\b(?:the|a|an|our|their|its|this|that|each|every|any|no)\s+(?:[a-z]+\s+)?$", re.I)
+_DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))})\s+(?:[a-z]+\s+)?$", re.I)
 """The words before "user X" that make it a compound noun ("a big user diff", "the user sync"), no account."""
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
 _AFTER_ARTICLE = re.compile(r"\b(?:the|a|an|this|that)\s+([a-z][\w-]{2,30})\b", re.I)

@@ -312,7 +312,8 @@ _PARTICLE_NEXT = {"to", "by", "from", "in", "into", "on", "at", "during", "with"
 _ASPECT = {"stop", "start", "keep", "begin", "continue", "finish", "resume"}
 _PREPOSITION = {"after", "before", "during", "with", "from", "as", "when", "because", "due", "since", "until", "while"}
 _FUNCTION = {"the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "not", "no"}
-_ARTICLES = {"the", "a", "an", "its", "their", "our", "this", "that", "each", "every"}
+DETERMINERS = frozenset({"the", "a", "an", "its", "their", "our", "this", "that", "each", "every"})
+"""Words that open a noun phrase ("an undeployed update", "the user sync"): what follows them is a thing."""
 _COUNT_WORD = re.compile(r"^(?:\d+|[a-hj-z]|two|three|four|five|ten|many|several|few)$")
 """A count before a noun ("N times", "3 retries", "several builds")."""
 _OPENS_NOUN = {"through", "in", "on", "at", "into", "over", "under", "for", "about", "across", "during", "after", "before"}
@@ -391,7 +392,7 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         if low == "close" and nxt == "to":
             continue  # "close to 100 DNS servers were dead", "hosts close to the edge": "near", no verb
         # "an undeployed update", "the new release": a word after an article and one modifier is a noun
-        modified = n >= 2 and cores[n - 2] in _ARTICLES and not _plural(prev)
+        modified = n >= 2 and cores[n - 2] in DETERMINERS and not _plural(prev)
         if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER and not modified:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
         # "shutting some nodes down": after an opening participle, "down" is a particle, not a state
