@@ -332,6 +332,35 @@ def test_an_issue_trackers_byline_times_the_comment_below_it() -> None:
     assert by_id["github-issue.txt:5"].at == datetime(2019, 3, 26, 11, 2, tzinfo=UTC)
 
 
+def test_an_emails_date_or_sent_header_times_its_own_message_not_the_next_ones() -> None:
+    """A mail thread copied from a client ("From:", "Sent:", "Subject:", body) is timed message by message: the body
+    under a "Sent:" header takes that header's time, not the next message's as a footer would; a single mail's body
+    takes its "Date:" header's time; a line with its own time keeps it."""
+    thread = Material(name="mail-thread.txt", kind="ticket", content=(
+        "From: Dana (support)\n"
+        "Sent: Tuesday, March 4, 2025 5:12 AM\n"
+        "Subject: checkout page blank for EU shoppers?\n"
+        "Three shops wrote in: the checkout page renders blank and orders stop.\n"
+        "\n"
+        "From: Omar (payments)\n"
+        "Sent: Tuesday, March 4, 2025 5:31 AM\n"
+        "Subject: RE: checkout page blank for EU shoppers?\n"
+        "Seeing it too. I phoned the on-call at 5:20 and left a message.\n"
+    ))  # fmt: skip
+    mail = Material(name="customer-mail.txt", kind="ticket", content=(
+        "From: shop owner\n"
+        "Date: Tue, 4 Mar 2025 11:05:40 +0100\n"
+        "Subject: no orders since this morning\n"
+        "Our checkout has shown a blank page for about an hour.\n"
+    ))  # fmt: skip
+    b = _bundle(thread, mail, tz="America/New_York")
+    by_id = b.evidence_by_id()
+    assert by_id["mail-thread.txt:4"].at == datetime(2025, 3, 4, 10, 12, tzinfo=UTC)
+    assert by_id["mail-thread.txt:9"].at == datetime(2025, 3, 4, 10, 20, tzinfo=UTC)  # its own time
+    assert by_id["customer-mail.txt:4"].at == datetime(2025, 3, 4, 10, 5, 40, tzinfo=UTC)
+    assert "mail-thread.txt:2" not in by_id and "customer-mail.txt:2" not in by_id  # the headers are spent
+
+
 def test_a_notes_line_kept_in_local_time_is_told_in_utc_in_the_draft() -> None:
     """Notes kept in PDT ("first report 2019-03-26 02:50 on GitHub, then Slack at 05:16"): the draft, whose times are
     all UTC, tells a dated time in UTC, so a reader never takes 02:50 PDT for 02:50 UTC."""

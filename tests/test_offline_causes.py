@@ -707,3 +707,19 @@ def test_acting_without_telling_anyone_is_blame_never_a_cause() -> None:
         ("notes.md", None, None, "The provider's network change left the ingest hosts unreachable, so events queued."),
     )  # fmt: skip
     assert "without telling" not in f"{root} {_text(factors)}"
+
+
+def test_a_named_persons_act_that_just_handed_out_harm_is_blame_never_drafted() -> None:
+    """"so Mina leaving the bucket public just handed the crawlers our exports. lovely" holds a person up as the
+    harm's subject: it is neither the cause nor a factor, nor in the timeline; "the drain just caused the backlog"
+    names no person."""
+    from pmstudio.offline.tone import chat_noise
+
+    root, factors = causes(
+        ("chat.txt", 0, "ola", "exports bucket readable by anyone, crawlers pulling customer files"),
+        ("chat.txt", 4, "ola", "so Mina leaving the bucket public just handed the crawlers our exports. lovely"),
+        ("notes.md", None, None, "A bucket policy change made the exports bucket public, so crawlers fetched customer files."),
+    )  # fmt: skip
+    assert "Mina" not in f"{root} {_text(factors)}"
+    assert chat_noise("so Mina leaving the bucket public just handed the crawlers our exports")
+    assert not chat_noise("draining the old pool just caused a short backlog")

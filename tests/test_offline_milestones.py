@@ -1848,3 +1848,29 @@ def test_an_action_under_way_then_its_paging_alert_clearing_is_the_mitigation() 
         ("chat.txt", 55, "lena", "logs and metrics pipeline caught up. full recovery"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(23)
+
+
+def test_a_service_started_again_is_the_mitigation_and_a_healthy_target_the_recovery() -> None:
+    """"runtime downgraded, indexer service started" after the outage is the fix (not a change that starts the impact);
+    the load balancer's "target healthy" is the service back; "the service started failing" is no fix."""
+    a = analyse(lines(
+        ("indexer.log", 0, None, "kernel: Out of memory: Killed process 911 (indexer)"),
+        ("indexer.log", 1, None, "lb-health: target unhealthy (HTTP 503 /health)"),
+        ("chat.txt", 95, "rui", "search is down for everyone, the indexer service started failing overnight"),
+        ("chat.txt", 160, "rui", "runtime downgraded on the index hosts, indexer service started"),
+        ("indexer.log", 166, None, "lb-health: target healthy"),
+    ))  # fmt: skip
+    assert at(a, "started") in (minute(0), minute(1))
+    assert at(a, "mitigated") == minute(160)
+    assert at(a, "resolved") == minute(166)
+
+
+def test_a_change_denied_or_asked_about_is_no_change() -> None:
+    """"We have not changed anything" (a customer) and "only thing that changed today is the cache TTL" (looking back
+    at a change told elsewhere) are no change reaching production; "we changed the TTL" is one."""
+    for text, change in (
+        ("pages blank since a few minutes ago. we have not changed anything on our side", False),
+        ("only thing that changed today is the cache TTL", False),
+        ("we changed the cache TTL to 5 minutes", True),
+    ):
+        assert classify(build_items(lines(("chat.txt", 0, "ana", text)))[0]).change is change, text

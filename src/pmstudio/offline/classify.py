@@ -29,10 +29,12 @@ CHANGE = _rx(
 )
 NOT_CHANGE = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b|"
-    r"\b(?:no|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?)\b"
+    r"\b(?:no|not|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?|changed)\b|"
+    r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b"
 )
-"""A line that is no change reaching production: a rollback, a fix, or a change denied ("no deploy in the window",
-"nothing deployed today that I can see")."""
+"""A line that is no change reaching production: a rollback, a fix, a change denied ("no deploy in the window",
+"nothing deployed today that I can see", "we have not changed anything"), or a question of what changed ("only
+thing that changed today is the crawler block" looks back at a change told elsewhere)."""
 LATE_CHANGE = _rx(
     r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
     r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+|"
@@ -128,6 +130,8 @@ FIRST_PERSON_SYMPTOM = _rx(
 CONTAINED = r"(?:problem|issue|incident|leak|impact|damage|outage|exposure|spread) (?:is |was |now |has been |been )*contained"
 """The responders' word that the harm stopped spreading ("immediate problem contained"), as a regex alternation: a
 mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLARED)."""
+SERVICE_STARTED = r"(?:service|server|daemon|process) (?:was |is |has been )?(?:re)?started\b(?! (?:to|\w+ing)\b)"
+"""A service brought up again ("Buildinfo service started"), not one that "started failing"."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
@@ -139,7 +143,7 @@ MIT_ACTION = _rx(
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
     r"rebuil\w*|re-?insert\w*|repair\w*|(?:block(?:ed|ing) (?:the )?|block (?:the|that|this|those|these|all) )(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
-    r"restart|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
+    rf"restart|{SERVICE_STARTED}|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
     r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
     rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch))\b"
 )
@@ -151,7 +155,7 @@ MIT_DONE = _rx(
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    r"repaired|mitigated|contained|blocked|blocklist add|executed|activated)\b"
+    rf"repaired|mitigated|contained|blocked|blocklist add|executed|activated|{SERVICE_STARTED})\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
@@ -195,7 +199,8 @@ RECOVERY_FULL = _rx(
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
-    r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational)\b|"
+    r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
+    r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|loads?|loading|"
     r"(?:flowing|producing|processing|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions) (?:is |are |now |back )*flowing\b"

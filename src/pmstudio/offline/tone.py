@@ -92,7 +92,9 @@ BLAME = re.compile(
     r"\bthe one (?:guy|person|engineer) who\b|\bthis is what (?:you|we|they) get\b|\bwho (?:fat-fingered|broke|pushed|clicks?|forgot|reviewed|wrote|set up)\b|"
     # a promise held against someone ("Mark said on monday he'd tidy the old indices and didn't")
     r"\b(?:said|promised|swore|claimed|told us)\b[^.;]{0,60}\b(?:he|she|they|you)(?:['’]d| would)\b[^.;]{0,60}"
-    r"\b(?:and|but)\s+(?:\w+ly\s+)?(?:didn['’]t|did not|never did|never)\b",
+    r"\b(?:and|but)\s+(?:\w+ly\s+)?(?:didn['’]t|did not|never did|never)\b|"
+    # a named person's act as the harm's subject ("so Ravi reusing a password just handed a stranger publish rights")
+    r"(?-i:\b[A-Z][a-z]+)(?:['’]s)? [a-z]+ing\b[^.;]{0,40}\bjust (?:handed|gave|cost|caused|broke|took down|killed|wiped)\b",
     re.I,
 )
 

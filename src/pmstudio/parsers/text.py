@@ -161,7 +161,7 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
 
 @dataclass
 class _Entry:
-    kind: str  # "item" | "marker" | "blank" | "heading"
+    kind: str  # "item" | "marker" | "blank" | "heading" | "mail" (an e-mail's time header, spent on its message)
     line: int
     end: int = 0  # the last line of a list item wrapped over several lines
     at: datetime | None = None
@@ -381,7 +381,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
 
 def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
     """Give a time-only line's time to the lines it heads (or, footer style, closes)."""
-    solid = [e for e in entries if e.kind != "blank"]
+    solid = [e for e in entries if e.kind not in ("blank", "mail")]
     if not any(e.kind == "marker" for e in solid):
         return
     first, last = solid[0].kind == "marker", solid[-1].kind == "marker"
@@ -458,12 +458,42 @@ def _assign_bylines(entries: list[_Entry]) -> None:
             e.at, e.written, e.timed = current.at, current.written, True
 
 
+_MAIL_DATE = re.compile(r"^\W*(?:date|sent)\s*:", re.I)
+"""An e-mail's own time header ("Date: Tue, 5 Apr 2022 09:46:12 +0200", Outlook's "Sent: Sunday, ... 6:38 AM")."""
+_MAIL_FROM = re.compile(r"^\W*from\s*:", re.I)
+"""The header line that opens the next message of a thread copied from a mail client."""
+
+
+def _assign_mail_headers(entries: list[_Entry]) -> None:
+    """An e-mail's 'Date:' or 'Sent:' header times its own message: the header lines above it back to a blank line
+    ("From:", "To:") and the text below it up to the next message's 'From:' line, so a thread's message is never
+    stamped with the next one's time as a footer rule would."""
+    for i, e in enumerate(entries):
+        if e.kind != "marker" or not _MAIL_DATE.match(e.text):
+            continue
+        e.kind, e.timed = "mail", True  # spent: the header line itself is no item, as a footer marker that stamped is none
+        above = []
+        for f in reversed(entries[:i]):
+            if f.kind != "item" or f.timed:
+                break
+            above.append(f)
+        below = []
+        for f in entries[i + 1 :]:
+            if f.kind in ("marker", "heading") or (f.kind == "item" and _MAIL_FROM.match(f.text)):
+                break
+            if f.kind == "item" and not f.timed:  # a line with its own time keeps it ("retirement at 16:00 GMT")
+                below.append(f)
+        for f in (*above, *below):
+            f.at, f.written, f.date_only, f.timed = e.at, e.written, e.date_only, True
+
+
 def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
     """Notes and tickets: one item per content line, timed when the line (or its time-only header or
     footer line, or an issue tracker's byline above it) carries a time; a date-only line start (``2024-02-28: ...``)
     dates it at midnight."""
     entries = _collect(material, clock)
     _assign_bylines(entries)
+    _assign_mail_headers(entries)
     _assign_markers(entries, footer_default=material.kind == "ticket")
     return [
         _evidence(material, e.line, e.at, None, e.text, written=e.written, date_only=e.date_only)
