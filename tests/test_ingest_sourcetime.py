@@ -361,6 +361,30 @@ def test_an_emails_date_or_sent_header_times_its_own_message_not_the_next_ones()
     assert "mail-thread.txt:2" not in by_id and "customer-mail.txt:2" not in by_id  # the headers are spent
 
 
+def test_a_handle_byline_and_a_posted_footer_time_their_posts_not_the_times_they_mention() -> None:
+    """A web view's "[<time>] @handle (member)" heads the comment under it, even one that mentions another time
+    ("keys issued before 09:00 UTC were revoked"); a status post wrapped onto an indented rest that ends with its
+    "Posted <time>" is stamped by that footer, which is no part of its text."""
+    thread = Material(name="issue-12.txt", kind="ticket", content=(
+        "acme/widgets#12  \"Release 2.4.1 ships a miner\"  (web view, times UTC)\n"
+        "[2024-02-06T08:12:00Z] @sunil-k\n"
+        "  The postinstall of 2.4.1 downloads a binary and runs it.\n"
+        "[2024-02-06T14:30:10Z] @rhea (member)\n"
+        "  The registry revoked every key issued before 2024-02-06 09:00 UTC. Write-up to follow.\n"
+    ))  # fmt: skip
+    status = Material(name="registry-status.txt", kind="ticket", content=(
+        "registry status - Malicious release published with a stolen key\n"
+        "Resolved - Every key issued before 2024-02-06 09:00 UTC has been revoked. If your CI publishes, create\n"
+        "  a new key. Posted Feb 6, 2024 - 14:05 UTC\n"
+    ))  # fmt: skip
+    by_id = _bundle(thread, status, tz="UTC").evidence_by_id()
+    assert by_id["issue-12.txt:3"].at == datetime(2024, 2, 6, 8, 12, tzinfo=UTC)
+    assert by_id["issue-12.txt:5"].at == datetime(2024, 2, 6, 14, 30, 10, tzinfo=UTC)
+    post = by_id["registry-status.txt:2"]
+    assert post.at == datetime(2024, 2, 6, 14, 5, tzinfo=UTC)
+    assert post.text.endswith("create a new key.") and "Posted" not in post.text
+
+
 def test_a_notes_line_kept_in_local_time_is_told_in_utc_in_the_draft() -> None:
     """Notes kept in PDT ("first report 2019-03-26 02:50 on GitHub, then Slack at 05:16"): the draft, whose times are
     all UTC, tells a dated time in UTC, so a reader never takes 02:50 PDT for 02:50 UTC."""

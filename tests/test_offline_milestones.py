@@ -1874,3 +1874,44 @@ def test_a_change_denied_or_asked_about_is_no_change() -> None:
         ("we changed the cache TTL to 5 minutes", True),
     ):
         assert classify(build_items(lines(("chat.txt", 0, "ana", text)))[0]).change is change, text
+
+
+def test_a_responder_telling_something_is_wrong_detects_and_what_monitoring_saw_from_a_time_starts() -> None:
+    """"something's wrong: invoices are not being saved" detects the problem (a status post about the rollback later
+    is no detection); "the graphs did catch it, from 09:12 on" tells when it started: the deploy at that minute."""
+    a = analyse(lines(
+        ("deploy.log", 0, None, "deploy billing-api build=2291 env=production"),
+        ("chat.txt", 150, "noor", "something's wrong: on the admin page some invoices are not being saved when submitted"),
+        ("chat.txt", 190, "noor", "build 2291 rolled back. saves working, latency back to normal"),
+        ("status-notice.txt", 190, None, "build rolled back, normal service resumed."),
+        ("chat.txt", 200, "noor", "the graphs did catch it, from 09:00 on. the threshold just never alerted"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(150)
+    assert at(a, "started") == minute(0)
+    assert at(a, "mitigated") == minute(190)
+
+
+def test_an_unpublished_release_is_a_done_fix_and_a_deploy_freeze_no_change() -> None:
+    for text, change, done in (
+        ("npm unpublished widgets@2.4.1", False, True),
+        ("friday deploy freeze is on, nothing going out until monday", False, False),
+        ("widgets@2.4.1 published with a postinstall", True, False),
+    ):
+        s = classify(build_items(lines(("chat.txt", 0, "ana", text)))[0])
+        assert (s.change, s.mit_done) == (change, done), text
+
+
+def test_a_timelines_bracketed_labels_tell_the_start_the_recovery_begun_and_its_end() -> None:
+    """A post-mortem timeline's "[Downtime Begins]" starts the impact; "[Recovery Begins] ... delivered again, but
+    delayed" (a recovery begun, still slow: no relapse) is the mitigation when only attempts came before it;
+    "[Recovery Complete]" is the end."""
+    a = analyse(lines(
+        ("timeline.md", 0, None, "[Downtime Begins] messages begin being delayed/backed up"),
+        ("alerts.txt", 9, None, "FIRING QueueDelivery: test messages not delivered within 10 minutes"),
+        ("timeline.md", 50, None, "[Mitigation Attempted] raised the worker limit on the relay"),
+        ("timeline.md", 130, None, "[Recovery Begins] relays begin to handle the load; messages delivered again, but delayed"),
+        ("timeline.md", 400, None, "[Recovery Complete] pool changes fully eliminate the backlog"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(0)
+    assert at(a, "mitigated") == minute(130)
+    assert at(a, "resolved") == minute(400)

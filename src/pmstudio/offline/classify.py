@@ -28,11 +28,12 @@ CHANGE = _rx(
     r"access-control change|config(?:uration)? (?:change|push)|started \(scheduled\)|new certificate)\b"
 )
 NOT_CHANGE = _rx(
-    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|status page|smoke test|fix)\b|"
+    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|status page|smoke test|fix|"
+    r"(?:deploy(?:ment)?|change|code|release) freeze)\b|"
     r"\b(?:no|not|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?|changed)\b|"
     r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b"
 )
-"""A line that is no change reaching production: a rollback, a fix, a change denied ("no deploy in the window",
+"""A line that is no change reaching production: a rollback, a fix, a freeze on changes, a change denied ("no deploy in the window",
 "nothing deployed today that I can see", "we have not changed anything"), or a question of what changed ("only
 thing that changed today is the crawler block" looks back at a change told elsewhere)."""
 LATE_CHANGE = _rx(
@@ -59,7 +60,8 @@ FAIL_STRONG = _rx(
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
     r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
     r"unauthori[sz]ed access|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
-    r"stopped (?:working|resolving|responding|syncing)|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
+    r"stopped (?:working|resolving|responding|syncing)|(?:is|are|was|were)(?:n['’]t| not) (?:being )?(?:saved|stored|"
+    r"delivered|processed|accepted|loading|updating)\b|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
     r"(?:is|are|was|were|been|got) (?:\w+ )?(?:halted|stalled)|stuck (?:on|at) (?:the same |block |height )?[\w.-]+|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
     r"freez\w*|hangs|hanging|hung|unresponsive|not answering|(?:is|are|was|were)(?:n['’]t| not) (?:reacting|responding)|"
@@ -95,7 +97,7 @@ NO_FAILURES = _rx(r"\bno (?:new |more |further )?(?:errors|exceptions|failures|c
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
-    r"returning|crashing)|from then on|impact (?:began|started|start)|outage (?:began|started|start)|errors? start)\b"
+    r"returning|crashing)|from then on|(?:impact|outage|downtime|disruption) (?:began|begins|started|starts|start)|errors? start)\b"
 )
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
 PAGED = _rx(
@@ -119,7 +121,7 @@ ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowle
 DETECT = _rx(
     r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|became aware|anyone else|complain\w*|users? (?:say|saying|tell)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
-    r"customers? (?:say|saying|tell|report)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
+    r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
 )
 EXPOSURE = _rx(r"\b(?:token|secret|credential|password|private key|api key)s?\b")
@@ -133,7 +135,7 @@ mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLAR
 SERVICE_STARTED = r"(?:service|server|daemon|process) (?:was |is |has been )?(?:re)?started\b(?! (?:to|\w+ing)\b)"
 """A service brought up again ("Buildinfo service started"), not one that "started failing"."""
 MIT_ACTION = _rx(
-    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
+    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
     r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|(?<!something )(?<!what )(?<!kernel )(?<!killer )kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
     r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
@@ -151,7 +153,7 @@ MIT_ACTION = _rx(
 and a rate limit put on the customer that causes the load. Killing a process is one when a responder does it, not
 when the failure does ("something killed it", "the OOM killer killed the worker")."""
 MIT_DONE = _rx(
-    r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|"
+    r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|unpublished|yanked|"
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"

@@ -319,20 +319,23 @@ LASTED_FROM = re.compile(
     rf"\bfor {_SPAN} (?:from|since|starting(?: at)?) (?P<a>\d{{1,2}}:\d{{2}})(?![\d:])|"
     rf"\b(?:from|since|starting(?: at)?) (?P<b>\d{{1,2}}:\d{{2}})(?![\d:])\s*(?:\w+ )?for {_SPAN}\b|"
     rf"(?<![\w.]){_SPAN} of (?:impact|outage|downtime|disruption|degradation)\b[^.;]{{0,30}}?"
-    rf"\b(?:from|since|starting(?: at)?) (?P<c>\d{{1,2}}:\d{{2}})(?![\d:])",
+    rf"\b(?:from|since|starting(?: at)?) (?P<c>\d{{1,2}}:\d{{2}})(?![\d:])|"
+    rf"\b(?:caught|catch(?:es)?|saw|sees?|show(?:s|ed)?|recorded|visible)\b[^.;]{{0,30}}\bfrom (?P<d>\d{{1,2}}:\d{{2}}) "
+    rf"on(?:wards?)?(?=\s*[.,;)]|\s*$)",
     re.I,
 )
 """An impact told by its length and its start ("failed to resolve for roughly one hour from 11:45", "down from 14:02
-for 40 minutes", "~10.5 hours of impact (slow from 05:00 UTC, ...)")."""
+for 40 minutes", "~10.5 hours of impact (slow from 05:00 UTC, ...)"), or by what monitoring saw from a time on
+("monitoring did catch it, from 12:48 on": the problem the line is about, seen from then)."""
 
 
 def _lasted_from(item: Item) -> datetime | None:
     """The start of an impact a line tells by its length and its start (`LASTED_FROM`), on the line's own date in the
     zone its time was written in; None when there is none or it is still to come."""
     m = LASTED_FROM.search(item.body)
-    if m is None or item.at is None or not _impact_window(item, m.start()):
+    if m is None or item.at is None or not (m["d"] or _impact_window(item, m.start())):
         return None
-    hh, mm = (int(x) for x in (m["a"] or m["b"] or m["c"]).split(":"))
+    hh, mm = (int(x) for x in (m["a"] or m["b"] or m["c"] or m["d"]).split(":"))
     if hh > 23 or mm > 59:
         return None
     zone = line_zone(item)
@@ -890,6 +893,7 @@ def _still_failing(pair: tuple[Item, Signals]) -> bool:
 
 ONSET = re.compile(
     r"\b(?:coming back|came back|re-?established|returning to normal|regain\w*|seeing (?:signs of )?recovery|"
+    r"recovery (?:begins|began|starts|started)|(?:begin|began|begins|start(?:ed|s|ing)?) to (?:cope|handle the load|catch up)|"
     r"(?:began|begun|beginning|start(?:ed|s|ing)?) (?:to )?(?:recover\w*|return\w* to normal|come back|improve)|"
     r"first (?:[\w-]+ ){0,2}?(?:produced|proposed|mined|finali[sz]ed|processed|delivered|served) (?:again|on the "
     r"(?:correct|right|canonical|valid|good) (?:chain|fork|cluster|network)))\b",
@@ -897,8 +901,9 @@ ONSET = re.compile(
 )
 """A recovery told as it begins ("capacity coming back, routes re-established", "systems began to recover", "first
 block produced on the correct chain")."""
-RELAPSE = re.compile(r"\bbut\b|\bstill\b|\?|\b(?:dropp|fail|erroring|crash|broke|fell|down)\w*\s+(?:\w+\s+)?again\b", re.I)
-"""A recovery that did not hold ("came back but never got a good shard map", "came back and then dropped again??")."""
+RELAPSE = re.compile(r"\bbut\b(?!\s+(?:delayed|slow(?:ly)?|lagging|behind|with (?:a )?(?:delay|backlog|lag)))|\bstill\b|\?|\b(?:dropp|fail|erroring|crash|broke|fell|down)\w*\s+(?:\w+\s+)?again\b", re.I)
+"""A recovery that did not hold ("came back but never got a good shard map", "came back and then dropped again??"); one
+still slow ("emails delivered again, but delayed") is a recovery begun."""
 
 
 def _onset(pair: tuple[Item, Signals]) -> bool:
@@ -1142,11 +1147,11 @@ STATED_END = re.compile(
 12:43")."""
 LABELLED_END = re.compile(
     r"\b(?:outage|impact|incident|disruption|downtime)\s+(?:end|ends|ended|over)\b(?=\W*$|[.;,]\s+(?:(?:about|~|after|lasted|"
-    r"lasting|total)\s*)?\d)",
+    r"lasting|total)\s*)?\d)|^\W*\[(?:recovery|outage|impact|incident|disruption|downtime)\s+(?:complete[d]?|ends?|ended|over)\]",
     re.I,
 )
 """A responder's note that labels its own moment as the end ("08:10 fixed boskos deployed ... OUTAGE END", "fix takes
-effect. OUTAGE END. 15 hours 40 minutes.")."""
+effect. OUTAGE END. 15 hours 40 minutes.", a timeline's "[Recovery Complete] the error is gone")."""
 _ENDED_WORDS = re.compile(r"\b(?:ended|ends|over|fully mitigated|completely mitigated)\b", re.I)
 
 

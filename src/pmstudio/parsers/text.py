@@ -214,7 +214,22 @@ def _wrapped(prev: str, line: str, posted: bool = False) -> bool:
     deeper = len(line) - len(rest) > len(prev) - len(prev.lstrip())
     return (len(head) >= _WRAP_WIDTH and head[-1] not in ".!?:;" and bool(open_ or _WRAPPED.match(rest))
             and (not deeper or (posted and (stops_open or bool(_WRAPPED.match(rest))))) and not SPEAKER.match(rest)
-            and find_stamp(line, anywhere="any") is None)  # fmt: skip
+            and (find_stamp(line, anywhere="any") is None or _posted_footer(line) is not None))  # fmt: skip
+
+
+_POSTED_FOOTER = re.compile(r"\bposted\b(?:\s+on)?\s*[:,-]?\s*(?=\S)(?P<when>[^.!?]{4,48})$", re.I)
+"""A status post's stamp at the end of its wrapped rest ("... generate" + "  a new token. Posted Jul 12, 2018 - 18:42
+UTC"): the time of the post, not an event of its own."""
+
+
+def _posted_footer(line: str) -> tuple[Stamp, str, int] | None:
+    """The time a line's trailing "Posted <time>" footer gives, as written, and where the footer starts, when that is
+    the line's only time."""
+    m = _POSTED_FOOTER.search(line.rstrip())
+    if m is None or len(find_stamps(line)) > 1:
+        return None
+    stamp = find_stamp(m["when"], anywhere="any")
+    return None if stamp is None else (stamp, m["when"][stamp.start : stamp.end].strip(), m.start())
 
 
 def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, prev: str, following: str | None = None) -> bool:
@@ -292,8 +307,15 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if _continues(entries, number, line, in_list, prev, following):
             last = entries[-1]
             joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";") else ""  # clean_text took it off
-            last.text = f"{last.text}{joint} {clean_text(line)}".strip()
+            footer = _posted_footer(line)
+            at = clock.resolve(footer[0]) if footer is not None else None
+            rest = line[: footer[2]] if footer is not None and at is not None else line
+            last.text = f"{last.text}{joint} {clean_text(rest)}".strip()
             last.end, prev = number, line
+            if footer is not None and at is not None:
+                # the post's own stamp closes its wrapped rest: it dates the post (and is no part of its text), not a
+                # time its text mentions
+                last.at, last.written, last.timed, last.inline, last.date_only = at, footer[1], True, False, False
             continue
         prev = line
         in_list = bool(_LIST_ITEM.match(line))
@@ -434,28 +456,30 @@ def _keep_unused(entries: list[_Entry], used: set[int]) -> None:
 
 
 _BYLINE = re.compile(
-    r"^\W*(?:(?:posted|opened|comment(?:ed)?|repl(?:y|ied)|reopened|closed|edited|answered|filed)\s+(?:by|from)\s+"
-    r"@?[\w.-]+(?:\s+[\w.-]+)?|repl(?:y|ied)|comment|answer)"
+    r"^[^\w@]*(?:(?:posted|opened|comment(?:ed)?|repl(?:y|ied)|reopened|closed|edited|answered|filed)\s+(?:by|from)\s+"
+    r"@?[\w.-]+(?:\s+[\w.-]+)?|repl(?:y|ied)|comment|answer|@[\w.-]+)"
     r"(?:\s+\([^)]{1,40}\))?[\s,:;(\-–—]*(?:on|at)?\s*\W*$",
     re.I,
 )
 """A byline with a time and nothing else ("Opened by marek, 2019-03-26T09:50:00Z", "Comment by maria, ...", a
-forum's "Posted 2/22/2013 12:58 PM by a customer", "Reply by another customer, 1:12 PM", "Reply 1:40 PM"): the
-header of the text below it, as an issue tracker or a forum prints it."""
+forum's "Posted 2/22/2013 12:58 PM by a customer", "Reply by another customer, 1:12 PM", "Reply 1:40 PM", a web
+view's "[2018-07-12T11:26:40Z] @lena (member)"): the header of the text below it, as an issue tracker or a forum
+prints it."""
 
 
 def _assign_bylines(entries: list[_Entry]) -> None:
-    """Give a byline's time to the untimed lines below it, up to the next timed line or heading (the text of that
-    comment), so a footer rule never stamps them with the next comment's time."""
+    """Give a byline's time to the lines below it that no time opens, up to the next timed line or heading (the text
+    of that comment), so a footer rule never stamps them with the next comment's time; a time the comment mentions
+    ("npm revoked all tokens issued before 12:30") is no time it was written at."""
     current: _Entry | None = None
     for e in entries:
-        if e.kind == "item" and e.timed:
-            rest = e.text.replace(e.written or "", " ") if e.written else e.text
+        rest = e.text.replace(e.written or "", " ") if e.written else e.text
+        if e.kind == "item" and e.timed and (not e.inline or current is None or _BYLINE.match(rest)):
             current = e if _BYLINE.match(rest) else None
         elif e.kind == "heading" or e.kind == "marker":
             current = None
         elif e.kind == "item" and current is not None:
-            e.at, e.written, e.timed = current.at, current.written, True
+            e.at, e.written, e.timed, e.inline = current.at, current.written, True, False
 
 
 _MAIL_DATE = re.compile(r"^\W*(?:date|sent)\s*:", re.I)
