@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -410,3 +411,53 @@ def test_session19_post_shapes_reach_every_model_path_whole_and_timed(srv: FakeP
                   "[forum-thread.txt:5] 2024-05-03T17:40:00Z"):  # fmt: skip
         assert stamp in sent, stamp
     assert "service-board.txt:3]" not in sent  # the wrapped rest is part of its post, never a line of its own
+
+
+_SESSION20_SHAPES = [
+    ("mail-thread.txt", "ticket", (
+        "From: Dana (support)\n"
+        "Sent: Tuesday, March 4, 2025 5:12 AM\n"
+        "Subject: checkout page blank?\n"
+        "Three shops wrote in: the checkout page renders blank and orders stop.\n"
+        "\n"
+        "From: Omar (payments)\n"
+        "Sent: Tuesday, March 4, 2025 5:31 AM\n"
+        "Seeing it too.\n"
+    )),
+    ("issue-12.txt", "ticket", (
+        "acme/widgets#12 (web view, times UTC)\n"
+        "[2025-03-04T10:40:00Z] @rhea (member)\n"
+        "  Keys issued before 2025-03-04 09:00 UTC were revoked.\n"
+    )),
+    ("status.txt", "ticket", (
+        "Resolved - Every key issued before 2025-03-04 09:00 UTC has been revoked. If your CI publishes, create\n"
+        "  a new key. Posted Mar 4, 2025 - 11:05 UTC\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session20_mail_and_post_shapes_reach_every_model_path_in_utc(srv: FakeProviderServer, path: str) -> None:
+    """A mail thread's "Sent:" headers, a web view's "[<time>] @handle" byline and a status post's wrapped "Posted
+    <time>" footer are read before any model sees the evidence: every model path drafts from each message at its own
+    time in UTC (not the next message's, not a time it mentions), and the requests to an OpenAI-compatible server
+    (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION20_SHAPES], id="t", timezone="America/New_York",
+        redact=False,
+    )  # fmt: skip
+    by_id = bundle.evidence_by_id()
+    assert "Posted" not in by_id["status.txt:1"].text
+    assert by_id["mail-thread.txt:4"].at == datetime(2025, 3, 4, 10, 12, tzinfo=UTC)
+    assert by_id["status.txt:1"].at == datetime(2025, 3, 4, 11, 5, tzinfo=UTC)
+    _draft_on_path(srv, path, bundle)
+    if path == "offline":
+        return
+    sent = json.dumps(srv.log())
+    for stamp in ("[mail-thread.txt:4] 2025-03-04T10:12:00Z", "[issue-12.txt:3] 2025-03-04T10:40:00Z",
+                  "[status.txt:1] 2025-03-04T11:05:00Z"):  # fmt: skip
+        assert stamp in sent, stamp
+    assert "mail-thread.txt:2]" not in sent  # the header is spent on its message, never a line of its own
