@@ -1915,3 +1915,25 @@ def test_a_timelines_bracketed_labels_tell_the_start_the_recovery_begun_and_its_
     assert at(a, "started") == minute(0)
     assert at(a, "mitigated") == minute(130)
     assert at(a, "resolved") == minute(400)
+
+
+def test_a_correction_done_with_a_share_back_is_the_mitigation_and_a_post_telling_all_restored_the_end() -> None:
+    """"starting to update the zones with the correct records" then "update done. about 60% of affected domains
+    resolve correctly again" is the first stage back (the mitigation), not the later "most are back" a responder
+    drafts for customers; with nothing else telling the end, the status post "all customers impacted have been
+    restored" is the resolution (days later); "the update is done through terraform" tells how, not a fix."""
+    a = analyse(lines(
+        ("chat.txt", 0, "ira", "we've been alerted: custom domains on .io not resolving, landing pages 404"),
+        ("chat.txt", 60, "ira", "starting to update all .io zones we control with the correct NS records"),
+        ("chat.txt", 75, "ira", "update done. about 60% of affected domains resolve correctly again"),
+        ("chat.txt", 90, "kim", "suggested wording: DNS problem at the registry, most are back already, rest in progress"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(75)
+    a = analyse(lines(
+        ("chat.txt", 0, "ira", "three tickets in ten minutes: whole sites gone, 'site not found'"),
+        ("chat.txt", 90, "ira", "no bulk path to bring hundreds of sites back, restoring them one at a time"),
+        ("status-updates.txt", 4000, None, "Update: all customers impacted by the outage have been restored."),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(4000)
+    s = classify(build_items(lines(("notes.md", 0, None, "the instance type update is done through terraform")))[0])
+    assert not s.mitigation

@@ -134,6 +134,13 @@ CONTAINED = r"(?:problem|issue|incident|leak|impact|damage|outage|exposure|sprea
 mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLARED)."""
 SERVICE_STARTED = r"(?:service|server|daemon|process) (?:was |is |has been )?(?:re)?started\b(?! (?:to|\w+ing)\b)"
 """A service brought up again ("Buildinfo service started"), not one that "started failing"."""
+UPDATE_DONE = r"(?:update|fix|correction) (?:is )?(?:done|complete[d]?|finished)(?=\s*(?:[.,;!]|$))"
+"""A correction told finished ("update done."), not how it is made ("the update is done through terraform")."""
+CORRECTED = (
+    rf"{UPDATE_DONE}|"
+    r"(?:with|to) the (?:correct|right) (?:[\w-]+ )?(?:records?|values?|settings?|config\w*|nameservers?)"
+)
+"""A correction made ("starting to update all .uk domains with the correct NS records", "update done")."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
@@ -145,7 +152,7 @@ MIT_ACTION = _rx(
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
     r"rebuil\w*|re-?insert\w*|repair\w*|(?:block(?:ed|ing) (?:the )?|block (?:the|that|this|those|these|all) )(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
-    rf"restart|{SERVICE_STARTED}|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
+    rf"restart|{SERVICE_STARTED}|{CORRECTED}|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
     r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
     rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch))\b"
 )
@@ -157,7 +164,7 @@ MIT_DONE = _rx(
     r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    rf"repaired|mitigated|contained|blocked|blocklist add|executed|activated|{SERVICE_STARTED})\b"
+    rf"repaired|mitigated|contained|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE})\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
@@ -197,7 +204,8 @@ RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|500s)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|"
+    r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
@@ -220,7 +228,7 @@ RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
     r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?% of (?:[\w-]+ ){0,2}?(?:traffic|requests|capacity|users|customers|hosts|nodes|"
-    r"servers|instances|apps|applications)\b"
+    r"servers|instances|apps|applications|domains|sites|accounts)\b"
 )
 """A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%)."""
 RECOVERY_WEAK = _rx(

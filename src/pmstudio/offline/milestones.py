@@ -851,7 +851,11 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
     firm = [p for p in done if not (p[1].recovery_partial or p[1].mit_progress or PLAN.search(p[0].body))]
     # without a completed action, a step done while the work goes on ("first two sites done, starting the third")
     # is the mitigation only when the service starts coming back within the hour: otherwise no time is stated
-    unfinished = [p for p in done if p not in firm and _soon_back(timed, p[0])]
+    # (or, done, its own line tells a share back: "update done. about 70% of affected domains resolve correctly again")
+    unfinished = [
+        p for p in done
+        if p not in firm and (_soon_back(timed, p[0]) or (p[1].recovery_partial and p[1].recovery_full and not p[1].mit_progress))
+    ]  # fmt: skip
     first = _earliest(firm) or _earliest(unfinished)
     if first is not None and first.at is not None and PAUSED.search(first.body):
         # "issuance halted" with nothing recovering after it is containment: the mitigation is bringing the
@@ -1048,7 +1052,8 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     if last_firm is not None and last_firm.at is not None:
         settle = [p for p in weak if timedelta(0) <= _at(p) - last_firm.at <= SETTLE_WINDOW]
         return _latest([*firm, *settle, *[p for p in completed if _at(p) >= last_firm.at]])
-    announced = [p for p in pool if p[1].resolved]
+    # a public post telling everyone restored ("Update April 18: all customers impacted have been restored") is one too
+    announced = [p for p in pool if p[1].resolved or (p[0].source == "status" and p[1].recovery_full > p[1].recovery_partial)]
     # the closing or the status page's "resolved" is the end only when nothing else tells one (datasets/README.md,
     # "Milestone convention": "Use the closing only when the source gives no end of impact")
     told = [p for p in announced if p[0].source != "status" and not ADMINISTRATIVE.search(p[0].body)]
