@@ -403,3 +403,15 @@ def test_a_status_posts_investigating_frame_leaves_a_sentence_not_a_noun_phrase(
         "There was an issue affecting object storage in all regions. Customers may see failures."
     )
     assert _fact("We are investigating reports of slow logins in Europe.").startswith("Slow logins in Europe")
+
+
+def test_a_security_breach_is_no_sla_and_a_quiet_database_no_scope() -> None:
+    """"the password was in a third-party breach" tells how the attacker got in, not an SLA lost; "db is bored. 3% cpu,
+    no slow queries" tells nothing was hurt there, so it is no scope of the impact."""
+    got = impact(
+        ("notes.md", 0, None, "Before: the attacker found the maintainer's reused password in a third-party breach."),
+        ("chat.txt", 30, "ana", "checkout page blank for everyone, orders failing"),
+        ("chat.txt", 35, "ana", "db is bored. 3% cpu, no slow queries"),
+    )
+    assert text(got, "sla_impact") == NOT_STATED
+    assert "slow queries" not in text(got, "users_affected")

@@ -942,6 +942,11 @@ def test_a_headline_whose_verb_follows_a_long_subject_is_told_in_the_past() -> N
         "GC Notify deployment tool printed keys"
     )
     assert headline_sentence("Debug endpoint exposes user data") == "Debug endpoint exposed user data."
+    # a verb after a plural noun before "some ...", and before a hyphenated object
+    assert headline_sentence("A cache rule to skip bots mishandles some uploads") == "A cache rule to skip bots mishandled some uploads."
+    assert headline_sentence("A stolen maintainer token publishes cookie-stealing builds of the SDK").startswith(
+        "A stolen maintainer token published cookie-stealing builds"
+    )
 
 
 def test_we_are_told_as_the_team_is_not_the_team_are() -> None:

@@ -73,7 +73,12 @@ _COMPENSATION = re.compile(
 )
 """Money paid back or lost ("Revenue: SLA credits expected", "every account credited with 50%", "$40k refunded"):
 a statement for the revenue or SLA field, never who was affected or what broke ("credit card" is no credit)."""
-_SLA = re.compile(r"\b(?:sla|slo|slos|error budget|uptime target|availability target|breach\w*)\b", re.I)
+_SLA = re.compile(
+    r"\b(?:sla|slo|slos|error budget|uptime target|availability target|"
+    r"(?<!data )(?<!security )(?<!third-party )(?<!party )breach\w*(?! (?:of|in) (?:\w+ )?(?:data|security|trust)))\b",
+    re.I,
+)
+"""An SLA or SLO and its breach, not a security breach ("found the password in a third-party breach")."""
 _SLO_MONITOR = re.compile(r"\b(?:sla|slo)s?\s+(?:burn\s+)?(?:alerts?|alarms?|dashboards?|monitors?|evaluations?|checks?)\b", re.I)
 """An alert or dashboard named after an SLO ("SLO burn alerts did not evaluate"): monitoring, not the SLA's impact."""
 _REPUTATION = re.compile(
@@ -204,8 +209,10 @@ _ISSUES = re.compile(
 _IMPACTED = re.compile(f"{_AFFECT.pattern}|{_ISSUES.pattern}", re.I)
 """A statement of what was hurt: failure words or the issues words ("follow a minority fork", "disagree")."""
 _FINE = re.compile(
-    r"\b(?:fine|ready|healthy|green|no impact|no (?:\w+ )?errors?|unaffected|not affected|processed|theory|normal(?:ly)? again)\b", re.I
+    r"\b(?:fine|ready|healthy|green|no impact|no (?:\w+ )?errors?|no (?:slow|failed|failing|stuck|broken|dropped|timed[- ]out) \w+|"
+    r"unaffected|not affected|processed|theory|normal(?:ly)? again)\b", re.I
 )
+"""A sentence telling nothing hurt there ("web tier fine", "no errors", "3% cpu, no slow queries")."""
 
 
 _VERSION_RANGE = re.compile(r"\bv?\d+(?:\.\d+)+\s*(?:\+|and (?:up|above|later|newer)|or (?:later|newer|above))", re.I)

@@ -285,7 +285,8 @@ _REGULAR = (
     "include land leak load lock look miss move need notice open overheat overload overwhelm page partition pick point pull push "
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
-    "switch time trigger trip try turn update use wait work print expose replay resume reroute redeploy reindex resync"
+    "switch time trigger trip try turn update use wait work print expose replay resume reroute redeploy reindex resync "
+    "mishandle misroute misreport"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
@@ -505,7 +506,7 @@ def as_clause(text: str) -> str | None:
     return None
 
 
-_OBJECT_START = frozenset("the a an its their his her our every all each both".split())
+_OBJECT_START = frozenset("the a an its their his her our every all each both some many most several".split())
 """Words that open a verb's object ("overload the cluster", "cuts LootLocker off"'s name aside)."""
 
 
@@ -528,7 +529,8 @@ def _late_verb(text: str) -> str | None:
         opens_object = nxt.lower() in _OBJECT_START or nxt[:1].isupper() or bool(_COUNT_WORD.match(nxt.lower()))
         if (_PARTICIPLE.match(low) or low in _PAST_ONLY) and opens_object:
             return text  # "1.1.1.1 resolver returned SERVFAIL after ...": already told in the past
-        plain_object = nxt.isalpha() and nxt.lower() not in _FUNCTION | _PREPOSITION and _plural(prev) is False and n >= 3
+        plain_object = (nxt.replace("-", "").isalpha() and nxt.lower() not in _FUNCTION | _PREPOSITION and _plural(prev) is False
+                        and n >= 3)  # fmt: skip
         if low in _S_FORMS and (opens_object or nxt.lower() in _PARTICLE_NEXT or plain_object):
             # "GC Notify deployment tool prints keys and tokens ...": an "-s" form after a singular noun, before its object
             base = _S_FORMS[low]
