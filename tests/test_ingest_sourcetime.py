@@ -470,3 +470,18 @@ def test_a_line_indented_under_a_title_that_ends_a_sentence_stays_apart() -> Non
     ))  # fmt: skip
     by_id = _bundle(notes, tz="UTC").evidence_by_id()
     assert "n.md:2" in by_id
+
+
+def test_a_labelled_fields_hanging_indented_rest_joins_it() -> None:
+    """"CAUSE: ... that made the kernel stop the" + "  Indexer service." is one field value (a report's hanging
+    indent), not a sentence cut off and a line of its own; a title over an indented block stays apart."""
+    notes = Material(name="report.md", kind="notes", content=(
+        "Search outage - report (draft)\n"
+        "CAUSE: the runtime on the index hosts has a known leak that made the kernel stop the\n"
+        "  Indexer service.\n"
+        "Storage HTTPS outage on the 3rd, what the on-call saw in order\n"
+        "  Uploads failed first, then the queue workers\n"
+    ))  # fmt: skip
+    by_id = _bundle(notes, tz="UTC").evidence_by_id()
+    assert by_id["report.md:2"].text.endswith("made the kernel stop the Indexer service.")
+    assert "report.md:3" not in by_id and "report.md:5" in by_id

@@ -232,6 +232,10 @@ def _posted_footer(line: str) -> tuple[Stamp, str, int] | None:
     return None if stamp is None else (stamp, m["when"][stamp.start : stamp.end].strip(), m.start())
 
 
+_FIELD_HEAD = re.compile(r"^\s*[A-Za-z][\w /&()-]{1,30}:\s+\S")
+"""A labelled field with its value on the line ("CAUSE: Java version on the servers was u45, ...", "Impact: ...")."""
+
+
 def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, prev: str, following: str | None = None) -> bool:
     """Whether `line` is the wrapped rest of the list item or sentence right above it, so "- a bug lets one event
     deschedule clusters in different" + "  physical locations too." is one statement, never two halves. A list
@@ -247,8 +251,9 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
         # whatever ends above it
         heads = (following is not None and bool(_LIST_ITEM.match(following)) and not line[:1].isspace()
                  and len(line.split()) <= _HEADING_WORDS)  # fmt: skip
-        # a post (its time or its state label opens it) goes on in a deeper-indented rest
-        posted = entries[-1].timed or bool(STATUS_POST.match(prev))
+        # a post (its time or its state label opens it) or a labelled field ("CAUSE: ... to stop the" + "  Buildinfo
+        # service.") goes on in a deeper-indented rest
+        posted = entries[-1].timed or bool(STATUS_POST.match(prev) or _FIELD_HEAD.match(prev))
         return not heads and _wrapped(prev, line, posted)  # it already holds no time anywhere
     if not _CONTINUATION.match(line):
         return False
