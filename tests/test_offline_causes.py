@@ -211,6 +211,7 @@ def test_a_category_names_the_mechanism_not_a_word_used_otherwise() -> None:
     assert category("one cluster carries discovery, KV, Nomad and Vault") != "Credential handling"
     assert category("the index on events pointed at the wrong heap tuples") == "Data integrity"
     assert category("personal tokens in shared 1Password vaults") == "Credential handling"
+    assert category("OOM killer took the indexer at 4:45, heap had been creeping up for days") == "Resource limit"
 
 
 def test_what_users_saw_is_no_factor_and_a_maintenance_start_is_the_trigger() -> None:

@@ -105,7 +105,7 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "Data integrity",
         re.compile(
-            r"\b(corrupt\w*|index(?! (?:push|commit|update)\w*)|replica\w*|heap|"
+            r"\b(corrupt\w*|index(?! (?:push|commit|update)\w*)|replica\w*|"
             r"(?<!as the )(?<!as a )backups?(?!\s+(?:contact|on-?call|person|engineer|responder|rota)\b)(?!\s*\())\b",  # not a person on call
             re.I,
         ),
@@ -145,7 +145,8 @@ _CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("Access and permissions", re.compile(r"\b(owner|permission\w*|access|admin|break-glass)\b", re.I)),
     ("Documentation gap", re.compile(r"\b(docs?|documentation|runbook)\b", re.I)),
-    ("Resource limit", re.compile(r"\b(memory|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
+    # a heap or an OOM killer is memory running out, not data going bad
+    ("Resource limit", re.compile(r"\b(memory|heap|oom(?:[- ]?kill\w*)?|limit|capacity|exceeds?|resources?|quota|disk)\b", re.I)),
     ("Gap in communication with users", _COMM_GAP),
     ("Third-party dependency", re.compile(r"\b(provider|vendor|upstream|third[- ]party|external)\b", re.I)),
     ("Limited forensic data", re.compile(r"\b(retention|history|days of|no record)\b", re.I)),
