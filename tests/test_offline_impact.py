@@ -415,3 +415,16 @@ def test_a_security_breach_is_no_sla_and_a_quiet_database_no_scope() -> None:
     )
     assert text(got, "sla_impact") == NOT_STATED
     assert "slow queries" not in text(got, "users_affected")
+
+
+def test_a_notices_recap_of_the_whole_incident_is_no_customer_update() -> None:
+    """A retrospective notice's "Timeline: 9:00 AM UTC change deployed. 11:30 AM UTC issue discovered." tells the
+    incident, not an update given during it; the notice's own post of the rollback is one."""
+    got = impact(
+        ("deploy.log", 0, None, "deploy edge-config change=bot-rules env=production"),
+        ("chat.txt", 150, "ana", "something's wrong: some form posts are not being saved"),
+        ("service-notice.txt", 0, None, "Timeline: 9:00 AM UTC configuration deployed. 11:30 AM UTC issue discovered by our team."),
+        ("service-notice.txt", 190, None, "configuration rolled back, forms saving again."),
+    )
+    said = text(got, "customer_communications")
+    assert "Timeline" not in said and "rolled back" in said

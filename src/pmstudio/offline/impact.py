@@ -492,7 +492,9 @@ status page has a minor incident"): no word to customers."""
 
 
 def _communications(a: Analysis) -> dict[str, Any]:
-    posts = [(it, s) for it, s in a.timed if it.source == "status"]
+    # a notice's recap of the whole incident ("Timeline: 12:48 PM UTC configuration deployed ... 3:30 PM UTC issue
+    # discovered ...") tells the incident, not an update given during it
+    posts = [(it, s) for it, s in a.timed if it.source == "status" and not s.summary]
     posts = posts or [
         (it, s) for it, s in a.timed
         if s.phase == "communication" and not s.hypothesis and not _INTERNAL_COMMS.search(it.body)
