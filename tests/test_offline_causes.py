@@ -724,3 +724,20 @@ def test_a_named_persons_act_that_just_handed_out_harm_is_blame_never_drafted() 
     assert "Mina" not in f"{root} {_text(factors)}"
     assert chat_noise("so Mina leaving the bucket public just handed the crawlers our exports")
     assert not chat_noise("draining the old pool just caused a short backlog")
+
+
+def test_a_line_of_recommendations_is_advice_never_a_cause() -> None:
+    """"- Recommendations for the post: ...; be careful with services that auto-merge dependency upgrades; ..." (a
+    wrapped list item in eslint-2018's notes) tells what to change: it is neither the cause nor a factor, so no "be
+    careful" reaches any section, whichever prompt set drafts (the single-shot one gets no critic revision)."""
+    from pathlib import Path
+
+    from pmstudio.agents.messages import parse_prompt, render_evidence
+    from pmstudio.evals.labelset import case_bundle
+    from pmstudio.golden import load_case
+
+    root = Path(__file__).resolve().parents[1]
+    case = load_case(next((root / "datasets" / "golden").glob("eslint-2018-07-12-*.yaml")))
+    rc = draft_root_cause(analyse(parse_prompt(render_evidence(case_bundle(case))).evidence))
+    said = f"{rc['primary_root_cause']['text']} {_text(list(rc['contributing_factors']))}".lower()
+    assert "careful" not in said and "auto-merge" not in said

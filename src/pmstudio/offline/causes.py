@@ -546,6 +546,11 @@ it needs a login"): what they saw and how they explain it, not the responders' f
 
 _MITIGATION_LABEL = re.compile(r"^\W*(?:mitigation|remediation|workaround|fix|recovery)\s*(?::|\s[-–—]\s)", re.I)
 """A line labelled as what was done to end the impact ("Mitigation: ...")."""
+_ADVICE_LABEL = re.compile(
+    r"^\W*(?:recommendations?|action items?|follow[- ]?ups?|next steps?|to-?dos?)\b[^:]{0,30}:", re.I
+)
+"""A line labelled as advice or work to come ("Recommendations for the post: don't reuse passwords; be careful with
+services that auto-merge ..."): what to change, never why it happened."""
 _INVESTIGATING = re.compile(r"^\W*investigating\s*[-–—:]", re.I)
 """A status post under the state "Investigating": the cause is not known yet."""
 _ME_TOO = re.compile(r"^\W*(?:same (?:here|for us|issue|problem|thing)|me too|us too|\+1)\b", re.I)
@@ -567,6 +572,8 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True
     if _MITIGATION_LABEL.match(item.body) and not _ROOT.search(body):
         return True  # "Mitigation: traffic was shifted to the secondary component, which let ...": what was done
+    if _ADVICE_LABEL.match(item.body):
+        return True
     if item.source == "status" and _INVESTIGATING.match(item.body) and not _ROOT.search(body):
         return True  # "Investigating - we are experiencing delays ...": what is seen while the cause is still sought
     if _ME_TOO.match(item.body):

@@ -439,7 +439,7 @@ HYPOTHESIS = _rx(
     r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real)\b"
 )
 FOLLOWUP = _rx(
-    r"\b(?:action items?|follow[- ]?ups?|todo|to-do|note to self|we need (?:to|a|an|monitoring)|we should|let['’]s (?:add|make|get|"
+    r"\b(?:action items?|follow[- ]?ups?|recommendations?|todo|to-do|note to self|we need (?:to|a|an|monitoring)|we should|let['’]s (?:add|make|get|"
     r"write|fix)|open(?:ing)? tickets|i['’]ll (?:open|find out|add|write|fix|look into|check|take)|AI:|next steps?|"
     r"going forward,? (?:we|all|every)|from now on,? (?:we|all|every)|i want \w+|proposed|"
     r"takeaways?|we must|needs? backfilling|needs? a runbook|need a runbook|will try to|"
