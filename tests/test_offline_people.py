@@ -211,3 +211,18 @@ def test_a_compound_noun_after_user_and_a_role_mention_name_no_person() -> None:
     names = find_people(items).names
     assert "quill" in names and "brwx4k" in names
     assert not {"diff", "sync", "maintainers"} & set(names)
+
+
+def test_a_chat_answer_naming_whose_it_was_names_a_person() -> None:
+    """"so whose laptop was it" / "Dana's. she says the disk was never encrypted": Dana is a person the draft never
+    names; "Postgres's. it ..." is no person (no he, she or they follows)."""
+    evidence = [
+        EvidenceLine(id="chat.txt:1", at=datetime.fromisoformat("2024-05-14T09:00:00+00:00"), actor="kai", text="so whose laptop was it"),
+        EvidenceLine(id="chat.txt:2", at=datetime.fromisoformat("2024-05-14T09:01:00+00:00"), actor="mo",
+                     text="Dana's. she says the disk was never encrypted"),
+        EvidenceLine(id="chat.txt:3", at=datetime.fromisoformat("2024-05-14T09:02:00+00:00"), actor="mo",
+                     text="Postgres's. it keeps its own copy"),
+    ]  # fmt: skip
+    people = find_people(build_items(evidence))
+    assert "dana" in people.roles and "postgres" not in people.roles
+    assert "Dana" not in people.anonymise("Dana's. she says the disk was never encrypted")

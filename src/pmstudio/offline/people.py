@@ -80,6 +80,9 @@ _VOCATIVE = re.compile(
     r"would|run|get|keep|stop)\b"
 )
 _MENTION = re.compile(r"(?<![\w.])@(?P<n>[A-Za-z][\w-]{1,30})(?![\w.@/])")
+_WHOSE_ANSWER = re.compile(r"(?:^|[.!?]\s+)(?P<n>[A-Z][a-z]{2,20})['’]s[.!]\s+(?:he|she|they)\b")
+"""A chat answer naming whose it was and going on about that person ("Ravi's. he says he has no 2FA on npm"):
+a person, whose name a draft never shows."""
 _SHELL = re.compile(r"(?<![\w$])(?P<n>[a-z][\w.-]{1,20})\$\s")
 _KEYVAL = re.compile(r"\b(?P<k>actor|user|member|target|assignee|author|requester|login|owner)=(?P<v>[a-z][a-z.-]{1,20})\b")
 _SYSTEM_ACCOUNTS = {"root", "admin", "system", "service", "deploy", "ci", "bot", "nobody", "postgres", "www", "app"}
@@ -256,7 +259,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
         for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
         patterns = (
-            (_PAREN_BY, _BY_CAP, _FROM_ORG, _POSSESSIVE, _VOCATIVE, _MENTION)
+            (_PAREN_BY, _BY_CAP, _FROM_ORG, _POSSESSIVE, _VOCATIVE, _MENTION, _WHOSE_ANSWER)
             if it.source == "chat"
             else (_PAREN_BY, _BY_CAP, _FROM_ORG)
         )
