@@ -369,6 +369,17 @@ def test_session18_chat_shapes_reach_every_model_path_as_utc(srv: FakeProviderSe
     assert "< priya>" not in sent and "heron#4410" not in sent  # the speaker is an actor, not part of the text
 
 
+def _drafted_carrying(srv: FakeProviderServer, path: str, bundle: Bundle, stamps: tuple[str, ...], *, absent: str) -> None:
+    """Draft `bundle` on `path`; on a server path the requests carry every `stamps` line and never `absent`."""
+    _draft_on_path(srv, path, bundle)
+    if path == "offline":
+        return
+    sent = json.dumps(srv.log())
+    for stamp in stamps:
+        assert stamp in sent, stamp
+    assert absent not in sent
+
+
 _SESSION19_SHAPES = [
     ("service-board.txt", "ticket", (
         "Service board - Object storage\n"
@@ -403,14 +414,10 @@ def test_session19_post_shapes_reach_every_model_path_whole_and_timed(srv: FakeP
     by_id = bundle.evidence_by_id()
     assert by_id["service-board.txt:2"].text.endswith("Customers may see failures using HTTPS. Updates will follow.")
     assert by_id["service-board.txt:4"].text.endswith("Indexing and notifications may be delayed for some customers.")
-    _draft_on_path(srv, path, bundle)
-    if path == "offline":
-        return
-    sent = json.dumps(srv.log())
-    for stamp in ("[service-board.txt:2] 2024-05-03T16:44:00Z", "[forum-thread.txt:3] 2024-05-03T16:58:00Z",
-                  "[forum-thread.txt:5] 2024-05-03T17:40:00Z"):  # fmt: skip
-        assert stamp in sent, stamp
-    assert "service-board.txt:3]" not in sent  # the wrapped rest is part of its post, never a line of its own
+    # the wrapped rest is part of its post, never a line of its own
+    _drafted_carrying(srv, path, bundle, ("[service-board.txt:2] 2024-05-03T16:44:00Z",
+                      "[forum-thread.txt:3] 2024-05-03T16:58:00Z", "[forum-thread.txt:5] 2024-05-03T17:40:00Z"),
+                      absent="service-board.txt:3]")  # fmt: skip
 
 
 _SESSION20_SHAPES = [
@@ -453,11 +460,7 @@ def test_session20_mail_and_post_shapes_reach_every_model_path_in_utc(srv: FakeP
     assert "Posted" not in by_id["status.txt:1"].text
     assert by_id["mail-thread.txt:4"].at == datetime(2025, 3, 4, 10, 12, tzinfo=UTC)
     assert by_id["status.txt:1"].at == datetime(2025, 3, 4, 11, 5, tzinfo=UTC)
-    _draft_on_path(srv, path, bundle)
-    if path == "offline":
-        return
-    sent = json.dumps(srv.log())
-    for stamp in ("[mail-thread.txt:4] 2025-03-04T10:12:00Z", "[issue-12.txt:3] 2025-03-04T10:40:00Z",
-                  "[status.txt:1] 2025-03-04T11:05:00Z"):  # fmt: skip
-        assert stamp in sent, stamp
-    assert "mail-thread.txt:2]" not in sent  # the header is spent on its message, never a line of its own
+    # the mail's header is spent on its message, never a line of its own
+    _drafted_carrying(srv, path, bundle, ("[mail-thread.txt:4] 2025-03-04T10:12:00Z",
+                      "[issue-12.txt:3] 2025-03-04T10:40:00Z", "[status.txt:1] 2025-03-04T11:05:00Z"),
+                      absent="mail-thread.txt:2]")  # fmt: skip
