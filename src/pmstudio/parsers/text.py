@@ -478,13 +478,14 @@ def _assign_bylines(entries: list[_Entry]) -> None:
     ("npm revoked all tokens issued before 12:30") is no time it was written at."""
     current: _Entry | None = None
     for e in entries:
-        rest = e.text.replace(e.written or "", " ") if e.written else e.text
-        if e.kind == "item" and e.timed and (not e.inline or current is None or _BYLINE.match(rest)):
-            current = e if _BYLINE.match(rest) else None
-        elif e.kind == "heading" or e.kind == "marker":
+        if e.kind in ("heading", "marker"):
             current = None
-        elif e.kind == "item" and current is not None:
-            e.at, e.written, e.timed, e.inline = current.at, current.written, True, False
+        elif e.kind == "item":
+            byline = e.timed and bool(_BYLINE.match(e.text.replace(e.written, " ") if e.written else e.text))
+            if byline or (e.timed and not (e.inline and current is not None)):
+                current = e if byline else None
+            elif current is not None:
+                e.at, e.written, e.timed, e.inline = current.at, current.written, True, False
 
 
 _MAIL_DATE = re.compile(r"^\W*(?:date|sent)\s*:", re.I)
