@@ -215,3 +215,18 @@ def test_sudo_working_directory_is_not_a_password() -> None:
     line = "Jan 31 23:27:01 db1 sudo: alex : TTY=pts/0 ; PWD=/var/opt/gitlab ; USER=root ; COMMAND=/bin/rm -rf x"
     assert redact_text(line, RedactionMap()) == line
     assert "hunter2fake" not in redact_text("pwd=hunter2fake", RedactionMap())
+
+
+def test_a_keyword_alternation_led_by_its_first_letters_keeps_every_match() -> None:
+    """`_led` puts a lookahead on the words' first letters before an alternation (a faster scan of large logs): the
+    same words match, in any case, and a word inside a group does not count as a first word."""
+    from pmstudio.redact import _led
+
+    assert _led(r"pwd|api[_-]?key|call\s+me\s+(?:at|on)") == r"(?=[acp])(?:pwd|api[_-]?key|call\s+me\s+(?:at|on))"
+    led = re.compile(r"(?i)" + _led(r"password|api[_-]?key|call\s+me\s+(?:at|on)") + r"\s*[:=]?")
+    for text in ("PASSWORD=", "Api-Key:", "call me at", "x password"):
+        assert led.search(text), text
+    assert not led.search("tokens only")
+    rmap = RedactionMap()
+    said = redact_text("DB_PASSWORD=Hunter2Hunter2 and Authorization: Bearer abcDEF123456789xyz", rmap)
+    assert "Hunter2Hunter2" not in said and "abcDEF123456789xyz" not in said

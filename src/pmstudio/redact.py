@@ -54,15 +54,37 @@ _PLUGINS: tuple[tuple[RegexBasedDetector, str], ...] = (
 )  # fmt: skip
 _ENTROPY = Base64HighEntropyString()
 
-_KEYWORD = r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token)"
+
+
+def _led(words: str) -> str:
+    """An alternation of words (`a|b|c(?:d|e)`) led by a lookahead on their first letters: `re` tries every word at
+    every position of a large log, and the lookahead lets it skip the positions where none can start (the same
+    matches, about twice as fast)."""
+    tops, depth, start = [], 0, 0
+    for i, ch in enumerate(words):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "|" and depth == 0:
+            tops.append(words[start:i])
+            start = i + 1
+    tops.append(words[start:])
+    firsts = sorted({w[0].lower() for w in tops})
+    assert all(f.isalpha() for f in firsts), words  # each word opens with a letter
+    return f"(?=[{''.join(firsts)}])(?:{words})"
+
+
+_KEYWORD = _led(
+    r"password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|"
+    r"client[_-]?secret|auth[_-]?token"
+)
 # (pattern, category, priority, group holding the secret, needs a secret-looking value)
 _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?=\n[ \t]*\n)|\Z)"), "KEY", 100, 0, False),
     (re.compile(r"PuTTY-User-Key-File-\d: [\s\S]*?(?:Private-MAC: \S+|\Z)"), "KEY", 100, 0, False),
     (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@]{0,64}:([^\s@/]{1,128})@"), "PASSWORD", 95, 1, False),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{8,}"), "SECRET", 90, 0, False),
-    (re.compile(r"(?i)\bauthorization\s*[:=]\s*(?:bearer|basic|token|digest)?\s*([A-Za-z0-9._~+/=-]{8,})"), "SECRET", 90, 1, False),
-    (re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{12,})"), "SECRET", 85, 1, True),
+    (re.compile(r"(?i)\b" + _led("authorization") + r"\s*[:=]\s*(?:bearer|basic|token|digest)?\s*([A-Za-z0-9._~+/=-]{8,})"), "SECRET", 90, 1, False),
+    (re.compile(r"(?i)\b" + _led("bearer") + r"\s+([A-Za-z0-9._~+/=-]{12,})"), "SECRET", 85, 1, True),
     (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[0-9a-zA-Z]{10,}"), "SECRET", 90, 0, False),
     (re.compile(r"\b(?:github_pat_[A-Za-z0-9_]{20,}|gh[pousr]_[A-Za-z0-9]{20,})"), "SECRET", 90, 0, False),
     (re.compile(r"\b(?:glpat|gldt|glrt|glptt)-[A-Za-z0-9_-]{16,}"), "SECRET", 90, 0, False),
@@ -73,11 +95,11 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"(?i)[?&](?:access_token|token|api_?key|key|secret|password|sig|signature|auth)=([^&\s#\"']{6,})"), "SECRET", 80, 1, False),
     (re.compile(rf"(?i){_KEYWORD}[\"'\]]{{0,2}}\s*(?:=|:=|=>)\s*[\"']?([^\s\"',;]{{3,}})"), "PASSWORD", 75, 1, False),
     (re.compile(rf"(?i){_KEYWORD}[\"'\]]{{0,2}}\s*:\s*[\"']?([^\s\"',;&]{{3,}})"), "PASSWORD", 74, 1, True),
-    (re.compile(r"(?i)\b(?:password|passwd|passphrase|pw|pwd)\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
+    (re.compile(r"(?i)\b" + _led("password|passwd|passphrase|pw|pwd") + r"\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
     (re.compile(r"(?<![\w.%+/-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
     (re.compile(r"(?<![\w+.:/=-])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,5}(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
     (re.compile(r"(?<![\w+.:/=-])(?:\(\d{3}\)\s?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
-    (re.compile(r"(?i)\b(?:phone|tel|mobile|cell|sms|whatsapp|call\s+me\s+(?:at|on))\b[^\d+\n]{0,12}(\+?\d[\d ().-]{6,18}\d)"), "PHONE", 50, 1, False),
+    (re.compile(r"(?i)\b" + _led(r"phone|tel|mobile|cell|sms|whatsapp|call\s+me\s+(?:at|on)") + r"\b[^\d+\n]{0,12}(\+?\d[\d ().-]{6,18}\d)"), "PHONE", 50, 1, False),
     (re.compile(r"(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/=_-]{0,4096}?[a-z])(?=[A-Za-z0-9+/=_-]{0,4096}?[A-Z])[A-Za-z0-9+/=_-]{20,4096}(?![A-Za-z0-9+/=_-])"), "SECRET", 40, 0, True),
 )  # fmt: skip
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s\"'<>]+")
