@@ -55,7 +55,6 @@ _PLUGINS: tuple[tuple[RegexBasedDetector, str], ...] = (
 _ENTROPY = Base64HighEntropyString()
 
 
-
 def _led(words: str) -> str:
     """An alternation of words (`a|b|c(?:d|e)`) led by a lookahead on their first letters: `re` tries every word at
     every position of a large log, and the lookahead lets it skip the positions where none can start (the same

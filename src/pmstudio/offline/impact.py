@@ -75,7 +75,7 @@ _COMPENSATION = re.compile(
 a statement for the revenue or SLA field, never who was affected or what broke ("credit card" is no credit)."""
 _SLA = re.compile(
     r"\b(?:sla|slo|slos|error budget|uptime target|availability target|"
-    r"(?<!data )(?<!security )(?<!third-party )(?<!party )breach\w*(?! (?:of|in) (?:\w+ )?(?:data|security|trust)))\b",
+    r"(?<!data )(?<!security )(?<!party )breach\w*(?! (?:of|in) (?:\w+ )?(?:data|security|trust)))\b",
     re.I,
 )
 """An SLA or SLO and its breach, not a security breach ("found the password in a third-party breach")."""
