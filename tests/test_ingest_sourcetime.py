@@ -485,3 +485,70 @@ def test_a_labelled_fields_hanging_indented_rest_joins_it() -> None:
     by_id = _bundle(notes, tz="UTC").evidence_by_id()
     assert by_id["report.md:2"].text.endswith("made the kernel stop the Indexer service.")
     assert "report.md:3" not in by_id and "report.md:5" in by_id
+
+
+def test_an_analysis_naming_an_earlier_event_and_one_word_pairs_shift_no_source() -> None:
+    """A support case's "Initial root cause analysis: the main issue is an expired certificate" (read hours after the
+    certificate expired) is no report of the expiry: the log stays in UTC and the operator's notice, written in JST,
+    stays as written. Two chat lines sharing one common word each ("every", "nodes") with other sources four hours
+    apart fall there by chance: the chat stays on the day and zone it was written in."""
+    chat = Material(
+        name="noc-chat.txt",
+        kind="chat",
+        content=(
+            "05:07 gwen: data sessions dropping on the core, 4G and 3G both\n"
+            "05:31 ravi: raised a P1 with the vendor, other operators have it too\n"
+            "08:58 gwen: certs must be reissued to every affected core node, then restarts\n"
+            "11:30 gwen: first nodes reissued and restarted, watching them\n"
+        ),
+    )
+    case = Material(
+        name="vendor-case.txt",
+        kind="ticket",
+        content=(
+            "Case 0412\n"
+            "06 Dec 06:35 CET  Disturbances reported by several customers. Investigating.\n"
+            "06 Dec 08:30 CET  Issue isolated to certain nodes running two software versions.\n"
+            "06 Dec 09:40 CET  Initial root cause analysis: the main issue is an expired certificate in the software.\n"
+        ),
+    )
+    log = Material(
+        name="node-07.log",
+        kind="log",
+        content=(
+            "Dec  6 04:39:00 node-07 certmgr[2211]: certificate 'sw-ident' notAfter reached, status=EXPIRED\n"
+            "Dec  6 04:39:01 node-07 s1ap[3120]: peer authentication failed: certificate expired\n"
+        ),
+    )
+    notice = Material(
+        name="operator-notice.txt",
+        kind="ticket",
+        content="Operator notice, 6 December 2018\nServices were hard to use from 13:39 to 18:04 JST. Cause: a software problem.\n",
+    )
+    mail = Material(
+        name="customer-mail.txt",
+        kind="ticket",
+        content=(
+            "From: a fleet customer\nDate: Thu, 06 Dec 2018 14:12:09 +0000\nSubject: trackers offline\n"
+            "every driver's handheld has had no data since about 5am.\n"
+        ),
+    )
+    b = _bundle(chat, case, log, notice, mail, tz="Europe/London")
+    assert not any("re-read" in note for note in b.time_conflicts), b.time_conflicts
+    assert all(r.shifted_hours == 0 for r in b.time_readings)
+    assert _at(b, "node-07.log", 1) == datetime(2018, 12, 6, 4, 39, tzinfo=UTC)
+    assert _at(b, "noc-chat.txt", 1) == datetime(2018, 12, 6, 5, 7, tzinfo=UTC)
+
+
+def test_a_label_naming_its_zone_declares_it_for_the_times_on_its_own_line() -> None:
+    """"- timeline (UTC): 13:30 ingest degraded; 13:40 everything down" declares UTC for the notes, as a label line
+    "Timeline (UTC):" above the times does."""
+    notes = Material(
+        name="review-notes.md",
+        kind="notes",
+        content="review prep\n\n- the cluster switch failed\n- timeline (UTC): 13:30 ingest degraded; 13:40 everything down\n",
+    )
+    b = _bundle(notes, tz="America/New_York", default_date=date(2023, 7, 25))
+    reading = next(r for r in b.time_readings if r.material == "review-notes.md")
+    assert reading.zone == "UTC" and "says so" in reading.reason
+    assert _at(b, "review-notes.md", 4) == datetime(2023, 7, 25, 13, 30, tzinfo=UTC)
