@@ -554,7 +554,9 @@ def test_bad_in_memory_materials() -> None:
 def test_every_golden_case_loads_with_timed_evidence(path: Path) -> None:
     bundle, _ = load_bundle(path)
     assert bundle.id == path.stem
-    assert bundle.has_timestamps and len(bundle.timed()) >= 10
+    timed = bundle.timed()
+    # a case whose sources give only days (a breach told by its dates) has few timed items, all of them days
+    assert bundle.has_timestamps and (len(timed) >= 10 or all(e.date_only for e in timed))
     assert len({e.id for e in bundle.evidence}) == len(bundle.evidence)
 
 

@@ -1937,3 +1937,32 @@ def test_a_correction_done_with_a_share_back_is_the_mitigation_and_a_post_tellin
     assert at(a, "resolved") == minute(4000)
     s = classify(build_items(lines(("notes.md", 0, None, "the instance type update is done through terraform")))[0])
     assert not s.mitigation
+
+
+def test_a_box_booting_after_its_power_cycle_is_no_recovery_processing_resumed_is() -> None:
+    """"server down, power cycled, coming back up" is the machine booting; "recovery done, processing resumed" is the
+    service back (the mitigation), and "backlog all processed. delivery caught up" the end."""
+    a = analyse(lines(
+        ("syslog.txt", 0, None, "db-7 kernel: watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [mysqld:4127]"),
+        ("chat.txt", 20, "mo", "db-7 wedged, mysqld won't answer. all accounts on db-7 are down"),
+        ("chat.txt", 60, "mo", "server down, power cycled, coming back up"),
+        ("chat.txt", 76, "mo", "mysql running crash recovery. no corruption so far"),
+        ("chat.txt", 80, "mo", "recovery done, processing resumed on db-7. queued data starting to flow"),
+        ("chat.txt", 137, "mo", "backlog all processed. delivery caught up"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(80)
+    assert at(a, "resolved") == minute(137)
+
+
+def test_turning_backlog_processing_back_on_is_no_mitigation_the_failover_before_it_is() -> None:
+    """The failover back to the original topology is the mitigation; re-enabling backlog processing twenty minutes
+    later, with the worker logging "delivery resumed", works off the backlog (the resolution's stage)."""
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING MySQLReplicationBroken: multiple clusters report replication faults"),
+        ("chat.txt", 5, "lee", "webhooks and pages builds are failing for everyone"),
+        ("chat.txt", 600, "lee", "replicas in sync, failed over to the original topology"),
+        ("chat.txt", 621, "lee", "backlog processing re-enabled: 5 million hook events queued"),
+        ("workers.log", 621, None, "hookshot: delivery resumed, pending=5012377"),
+        ("chat.txt", 1000, "lee", "backlogs processed, all clear"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(600)

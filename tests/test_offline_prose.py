@@ -6,6 +6,7 @@ the shapes real incident channels and responder notes take."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from functools import cache
@@ -969,3 +970,30 @@ def test_close_to_a_number_is_no_verb() -> None:
 
     assert past_tense("Within minutes close to 100 DNS servers were dead.") == "Within minutes close to 100 DNS servers were dead."
     assert past_tense("we close the incident") == "we closed the incident"
+
+
+def test_a_sentence_opening_with_a_quote_or_bracket_starts_with_a_capital_inside_it() -> None:
+    from pmstudio.offline.draft import _capitalised
+
+    out = _capitalised({"text": '"no data", "shop down". (time stamp lost) it recovered.'})
+    assert out["text"] == '"No data", "shop down". (Time stamp lost) it recovered.'
+    assert _capitalised({"text": '"db-7 wedged" was logged.'})["text"] == '"db-7 wedged" was logged.'  # code keeps its case
+
+
+def test_a_summary_of_sources_giving_days_only_says_no_duration_could_be_established() -> None:
+    """A breach told only by its days ("2021-04-01: a customer reports a checksum mismatch") has no duration: the
+    summary says why, as it does for materials with no time at all."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.schema import Material
+
+    notes = (
+        "# Security notes\n"
+        "- 2021-04-01: a customer reports that the uploader script served to them fails its published checksum.\n"
+        "- 2021-04-01: the altered line is removed from the stored uploader; writes to it are locked down.\n"
+        "- 2021-04-15: security update published; affected customers emailed.\n"
+    )
+    b, _ = bundle_from_materials([Material(name="security-notes.md", kind="notes", content=notes)], id="q", redact=False)
+    record = draft_sync(b, model="offline")
+    assert record.postmortem is not None
+    assert "days but no times of day" in json.dumps(record.postmortem.model_dump(mode="json"))

@@ -682,3 +682,32 @@ def test_an_actions_label_or_a_commitments_heading_lists_the_follow_ups_and_no_c
     titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
     assert {"Rotate the leaked keys", "Delete CI logs after 48 hours", "Scan execution logs for leaked secrets",
             "Seed new updates to a small random set of servers first"} <= set(titles)  # fmt: skip
+
+
+def test_a_follow_up_statements_title_tags_nothing_and_its_next_label_lists_the_follow_ups() -> None:
+    """A document titled "Draft follow-up statement" is a statement, not a list of follow-ups: its window "Between
+    09:10 PST and 10:05 PST ... may have been seen by other users" starts the impact, and its "Next:" line names the
+    follow-ups."""
+    from pmstudio.ingest import bundle_from_materials
+
+    statement = (
+        "# Draft follow-up statement (the shop's bad morning)\n"
+        "What happened: on March 3rd a caching error showed some users account pages generated for\n"
+        "other users. Between 09:10 PST and 10:05 PST account pages for about 2k users may have been returned and\n"
+        "seen by other users. No passwords or full card numbers were included.\n"
+        "Next: identify the users whose pages were shown to others and contact them; tighten the review of cache rules.\n"
+    )
+    chat = (
+        "[2016-03-03 09:40] ana: customers report they see someone else's order history, something is broken\n"
+        "[2016-03-03 10:00] ana: decision: take the shop offline until the cache rule is fixed\n"
+        "[2016-03-03 13:30] ana: new cache rule live, shop back\n"
+    )
+    b, _ = bundle_from_materials(
+        [Material(name="statement-draft.md", kind="notes", content=statement), Material(name="chat.txt", kind="chat", content=chat)],
+        id="q", timezone="America/Los_Angeles", redact=False,
+    )  # fmt: skip
+    a = analyse(parse_prompt(render_evidence(b)).evidence, incident_id="q")
+    assert a.milestones.started is not None and a.milestones.started.at == datetime(2016, 3, 3, 17, 10, tzinfo=UTC)
+    rc = draft(b, "root_cause")
+    titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
+    assert any("contact them" in t for t in titles), titles

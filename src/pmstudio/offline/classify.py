@@ -219,9 +219,12 @@ RECOVERY_FULL = _rx(
 
     r"\b(?:targets?|hosts?|backends?|instances?|nodes?) (?:are |now |all )?healthy in (?:all|both|every)\b|"
     r"\bmaintenance(?: mode)? (?:(?:is |was |now )*(?:off|over|ended|lifted|disabled)|turned off)\b|\bout of maintenance\b|"
-    r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)"
+    r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b"
+    r"(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|"
+    r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
+    r"(?:now )?resumed\b"
 )
-BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely )?(?:processed|cleared|drained|caught up)\b")
+BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely |all )?(?:processed|cleared|drained|caught up)\b")
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
 service was already declared resolved while it was still being worked off."""
 RECOVERY_PARTIAL = _rx(
@@ -249,6 +252,9 @@ RESTORED_THING = _rx(
 )
 """A thing put back ("configuration restored from backup", "DNS records restored"): an act of mitigation, not the
 service's recovery. Cut out before the recovery words are read."""
+BOOTING = _rx(r"\b(?:power[- ]?cycl\w*|reboot\w*|hard[- ]reset\w*)\b[^.;]{0,30}\bcoming back(?: up)?\b")
+"""A machine booting after its reset ("server down, power cycled, coming back up"): the box comes back, not yet the
+service it serves. Cut out before the recovery words are read."""
 BACK_UP = _rx(
     r"\b(?:instances?|nodes?|hosts?|servers?|services?|sites?|systems?|machines?|customers?|users?|clusters?)\s+"
     r"(?:(?:is|are|was|were|now|all|fully|mostly)\s+)*(?:up|back)\b(?!\s+(?:by|\d))"
@@ -574,6 +580,7 @@ def classify(item: Item) -> Signals:
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
+    said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
     s.recovery_full = _count(RECOVERY_FULL, said)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     s.recovery_weak = bool(RECOVERY_WEAK.search(said))

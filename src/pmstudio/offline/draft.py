@@ -108,7 +108,8 @@ def draft_section(parsed: ParsedPrompt) -> dict[str, Any]:
     return _validated(name, data)
 
 
-_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])(?=[a-z'’.-]*[a-z](?:\s|$|[,;]))")
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([\"“‘(]*)([a-z])(?=[a-z'’.-]*[a-z](?:\s|$|[,;]))")
+"""A sentence's first letter, after any opening quote or bracket ('"no data", "O2 down"', "(time stamp lost)")."""
 _PROSE_KEYS = frozenset({"text", "summary", "title", "description", "impact", "severity_rationale"})
 
 
@@ -119,7 +120,7 @@ def _capitalised(value: Any, key: str = "") -> Any:
             return value
         # a sentence opening with code, a name or a host keeps its case ("db-primary postgres[2211]: ERROR ...")
         return _SENTENCE_START.sub(
-            lambda m: m.group(0) if code_start(value[m.start(2) :]) else m.group(1) + m.group(2).upper(), value
+            lambda m: m.group(0) if code_start(value[m.start(3) :]) else m.group(1) + m.group(2) + m.group(3).upper(), value
         )
     if isinstance(value, list):
         return value if key in ID_LISTS else [_capitalised(v, key) for v in value]

@@ -89,7 +89,8 @@ META = re.compile(
 HeadingTag = Literal["cause", "actions", "lessons", "timeline", "facts", "impact", "other"]
 _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
     ("actions", re.compile(
-        r"\b(follow[- ]?ups?|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|commitments?|"
+        # "follow-up statement", "follow-up report": a document that follows the incident, not its follow-ups
+        r"\b(follow[- ]?ups?(?! (?:statements?|posts?|reports?|notices?|e-?mails?|mails?|messages?|updates?|blog))|action|actions|next( steps)?|todo|to do|takeaways?|remediations?|fix(es)?|corrective|commitments?|"
         r"prevent(at)?ive|prevention|what (we|are we)\b.{0,20}\bchang\w*|moving forward|going forward|looking ahead)\b", re.I)),
     ("cause", re.compile(
         r"\b(cause|causes|why|worse|contribut\w*|observations?|analysis|what happened|what broke|how|hurt|"
@@ -264,7 +265,7 @@ CAUSE_LABEL = re.compile(
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
 ACTIONS_LABEL = re.compile(
-    r"^\W*(?:actions?|action items|follow[- ]?ups|next steps|to-?dos?|commitments?|remediation)\s*:\s*\S", re.I
+    r"^\W*(?:actions?|action items|follow[- ]?ups|next(?: steps)?|to-?dos?|commitments?|remediation)\s*:\s*\S", re.I
 )
 """A line labelled as the follow-ups ("Actions: rotate keys; delete CI logs after 48 hours; ..."): a line under an
 "Action items" heading, as it were."""

@@ -54,6 +54,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pmstudio.lints.quantities import APPROX, find_durations, find_times
 from pmstudio.offline.classify import (
     BACKLOG_DONE,
+    BOOTING,
     COMPLETION,
     CONTAINED,
     EXPOSURE,
@@ -255,7 +256,13 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     return found, None
 
 
-_WINDOW_WORDS = re.compile(r"\b(?:impact\w*|lasted|outage|downtime|window|exposure|unnoticed|undetected)\b", re.I)
+_WINDOW_WORDS = re.compile(
+    r"\b(?:impact\w*|lasted|outage|downtime|window|exposure|unnoticed|undetected|exposed|leaked|"
+    r"(?:seen|shown|served|visible) (?:\w+ )?(?:to|by) (?:other|another|the wrong))\b",
+    re.I,
+)
+"""Words that make a window of clock times an impact ("outage 14:02-14:40", "between 11:50 and 13:20 pages ... may have
+been seen by other users": an exposure)."""
 DAY_WINDOW = re.compile(
     rf"(?<![\d-])(?P<a>\d{{4}}-\d{{2}}-\d{{2}}){RANGE_GAP}(?P<b>\d{{4}}-\d{{2}}-\d{{2}})(?![\d-])", re.I
 )
@@ -842,7 +849,11 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
 
     # a step done while the action goes on ("all routers restarted, ramp-up in progress") is not its completion,
     # nor is a partial recovery ("25% of traffic restored")
-    followed = [p for p in done + shipped if recovered_soon(p[0]) and not (p[1].mit_progress or p[1].recovery_partial)]
+    # nor is working off the backlog once the service is back ("backlog processing re-enabled"): the resolution's stage
+    followed = [
+        p for p in done + shipped
+        if recovered_soon(p[0]) and not (p[1].mit_progress or p[1].recovery_partial or BACKLOG.search(p[0].body))
+    ]  # fmt: skip
     if followed:
         return _earliest(followed)
     under_way = _under_way_then_recovered(timed, ok)
@@ -884,6 +895,7 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
     return _earliest(recovered)
 
 
+BACKLOG = re.compile(r"\bbacklog\b", re.I)
 STILL = re.compile(r"\bstill\b", re.I)
 
 
@@ -911,11 +923,12 @@ still slow ("emails delivered again, but delayed") is a recovery begun."""
 
 
 def _onset(pair: tuple[Item, Signals]) -> bool:
-    """A responder's or provider's line telling the recovery begin (not a share of it, a relapse or a guess)."""
+    """A responder's or provider's line telling the recovery begin (not a share of it, a relapse, a guess or a machine
+    booting)."""
     item, s = pair
     if s.mit_negative or s.hypothesis or s.followup or s.recovery_partial or item.source in ("alert", "log"):
         return False
-    return bool(ONSET.search(item.body)) and not RELAPSE.search(item.body)
+    return bool(ONSET.search(item.body)) and not RELAPSE.search(item.body) and not BOOTING.search(item.body)
 
 
 def _onset_before(timed: Timed, acts: list[tuple[Item, Signals]], told: Item) -> Item | None:

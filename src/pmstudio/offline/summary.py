@@ -311,6 +311,8 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         ids += began_ids
     elif not timeline.get("entries"):
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
+    elif all(entry.get("date_only") for entry in timeline["entries"]):
+        parts.append("The materials give days but no times of day, so the duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))
     trigger = _claim_text(root.get("trigger"))
     cause_ids = _claim_ids(root.get("primary_root_cause"))
