@@ -997,3 +997,13 @@ def test_a_summary_of_sources_giving_days_only_says_no_duration_could_be_establi
     record = draft_sync(b, model="offline")
     assert record.postmortem is not None
     assert "days but no times of day" in json.dumps(record.postmortem.model_dump(mode="json"))
+
+
+def test_others_saying_they_are_down_because_of_us_name_the_outage_not_the_team() -> None:
+    """"TfL says their bus arrival info is down because of us" tells the outage hurt them: told as "because of the
+    outage", never "because of the team" (blame)."""
+    from pmstudio.offline.phrasing import _tell
+
+    told = _tell("a responder", "TfL says their bus arrival info is down because of us", deed=False)
+    assert told is not None and "because of the outage" in told[1], told
+    assert not is_blameful(told[1])

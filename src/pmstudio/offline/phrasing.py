@@ -601,6 +601,7 @@ def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
         return None  # "do it", "30%", "could be the sensors", "it did this before": nothing to tell as a fact
     if _DIRECTIVE.match(head):
         return None  # "keep going on the copies", "please hold deploys": a direction to the team, no fact
+    head = _BLAMED_US.sub(r"\1 the outage", head)  # "down because of us": our outage, no team to blame
     head = past_tense(_WE.sub(lambda m: _WE_AS[m.group(0).lower()], head))
     label = role[0].upper() + role[1:]
     if head.lower().startswith(role):
@@ -648,6 +649,9 @@ _LABELLED = re.compile(r"^(?P<label>[A-Za-z][\w/-]*(?: (?![\w-]*ing\b)[\w/-]+){0
 _ADVERBS = ("now", "still", "finally", "already", "again", "also")
 _WE = re.compile(r"\b(?:we['’]re|we['’]ve|we|(?-i:us)(?![-\w])|our)\b", re.I)
 """The team speaking ("we", "our", "us"; not the country "US" nor a region "us-east-1")."""
+_BLAMED_US = re.compile(r"\b(because of|due to|thanks to|caused by) (?-i:us)(?![-\w])", re.I)
+"""Others telling the team's outage hurt them ("their bus info is down because of us"): the outage, not the team, is
+what they name."""
 _WE_AS = {"we": "the team", "us": "the team", "our": "the team's", "we're": "the team is", "we’re": "the team is",
           "we've": "the team has", "we’ve": "the team has"}  # fmt: skip
 
