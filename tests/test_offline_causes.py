@@ -741,3 +741,21 @@ def test_a_line_of_recommendations_is_advice_never_a_cause() -> None:
     rc = draft_root_cause(analyse(parse_prompt(render_evidence(case_bundle(case))).evidence))
     said = f"{rc['primary_root_cause']['text']} {_text(list(rc['contributing_factors']))}".lower()
     assert "careful" not in said and "auto-merge" not in said
+
+
+def test_an_initial_rca_label_names_the_root_cause_and_others_hurt_or_a_customers_mail_name_none() -> None:
+    """"Initial root cause analysis: the main issue is an expired certificate ..." is labelled as the root cause, even
+    with the restoration it needs in the same line; "the bus arrival info is down because of us" tells whom the outage
+    hurt (no mechanism); a line of the customer's own mail ("customer-email.txt") is what they saw."""
+    root, factors = causes(
+        ("node-07.log", -5, None, "certmgr[2211]: certificate 'sw-ident' notAfter reached, status=EXPIRED"),
+        ("noc-chat.txt", 0, "gwen", "data sessions dropping on every core node, 4G and 3G"),
+        ("customer-email.txt", 20, None, "our 300 trackers have had no data since about 5am because the network is down"),
+        ("noc-chat.txt", 40, "ravi", "the city says their bus arrival info is down because of us. hospitals asking too"),
+        ("review-notes.md", None, None, "- Vendor statement: the vendor identified an issue in core nodes running two "
+         "software versions, causing disturbances for customers in several countries. Initial RCA: expired certificate."),
+        ("vendor-support-case.txt", 90, None, "Initial root cause analysis: the main issue is an expired certificate in the "
+         "installed software versions. Restoration requires reissued certificates on all affected nodes."),
+    )  # fmt: skip
+    assert "expired certificate" in root, root
+    assert "bus arrival" not in root + _text(factors) and "trackers" not in root + _text(factors), (root, factors)

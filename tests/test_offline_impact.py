@@ -428,3 +428,17 @@ def test_a_notices_recap_of_the_whole_incident_is_no_customer_update() -> None:
     )
     said = text(got, "customer_communications")
     assert "Timeline" not in said and "rolled back" in said
+
+
+def test_a_background_line_is_how_the_system_stood_not_what_the_incident_hit() -> None:
+    """"Background: every datacenter runs the same control plane, which survives any two failures" tells the system
+    before the incident: no users affected, no scope, no function lost."""
+    rows = [
+        EvidenceLine(id="review.md:1", at=None, actor=None, text="Background: every datacenter runs the same control plane, which is highly "
+                     "available and survives any two failures. Every server runs an agent for provisioning."),
+        EvidenceLine(id="chat.txt:1", at=T0, actor="ana", text="all servers in the east datacenter rebooted at once"),
+        EvidenceLine(id="chat.txt:2", at=T0.replace(minute=40), actor="ana", text="most instances back, a few older ones did not come up"),
+    ]  # fmt: skip
+    d = draft_impact(analyse(rows))
+    told = " ".join(str(v) for v in d.values())
+    assert "control plane" not in told and "provisioning" not in told, told

@@ -1007,3 +1007,20 @@ def test_others_saying_they_are_down_because_of_us_name_the_outage_not_the_team(
     told = _tell("a responder", "TfL says their bus arrival info is down because of us", deed=False)
     assert told is not None and "because of the outage" in told[1], told
     assert not is_blameful(told[1])
+
+
+def test_a_summary_given_a_timeline_digest_without_entries_does_not_say_there_are_no_timestamps() -> None:
+    """The summary is given the timeline as a digest that keeps only its entries at milestones; when the start comes
+    from a line the timeline does not list, no entry is left, yet the materials are timed: no "no timestamps"."""
+    from pmstudio.offline.analysis import analyse
+    from pmstudio.offline.summary import draft_summary
+    from pmstudio.testing.factories import evidence_lines
+
+    t0 = datetime(2014, 5, 27, 22, 30, tzinfo=UTC)
+    a = analyse(evidence_lines(t0,
+        ("chat.txt", 6, "dm", "I was rebooting the new nodes and the command took every server in the datacenter"),
+        ("chat.txt", 11, "ts", "support phones lit up, customers whose whole sites are down"),
+        ("chat.txt", 50, "hr", "most instances back, a chunk of older nodes did not come up"),
+    ))  # fmt: skip
+    digest = {"timeline": {"started_at": "2014-05-27T22:30:00Z", "detected_at": "2014-05-27T22:30:00Z"}}
+    assert "no timestamps" not in draft_summary(a, digest)["summary"]

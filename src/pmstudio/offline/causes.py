@@ -374,11 +374,12 @@ def spoken_free(text: str) -> str:
 
 
 _ROOT_LABEL = re.compile(
-    r"^\W*(?:[\w-]+\s*[-–—:]\s*)?(?:(?:summary|preliminary|final|probable|likely|underlying)\s+)?"
-    r"root cause(?:\s+(?:analysis|found|identified|confirmed))?\s*[:=]",
+    r"^\W*(?:[\w-]+\s*[-–—:]\s*)?(?:(?:summary|preliminary|initial|updated|final|probable|likely|underlying)\s+)?"
+    r"(?:root cause(?:\s+(?:analysis|found|identified|confirmed))?|rca)\s*[:=]",
     re.I,
 )
-"""A line labelled as the root cause ("root cause: …", "Postmortem - Summary root cause analysis: …")."""
+"""A line labelled as the root cause ("root cause: …", "Postmortem - Summary root cause analysis: …", "Initial root
+cause analysis: …", "RCA: …")."""
 
 
 def _root_labelled(item: Item) -> bool:
@@ -563,12 +564,19 @@ _DENIED = re.compile(
 """A cause denied ("the upgrade didn't write the bug", "DNS was not the culprit"): what it was not."""
 
 
+_CUSTOMERS_OWN = re.compile(r"(?:customer|user)s?[-_ ]?(?:e-?mails?|mails?|tickets?|repl(?:y|ies)|escalations?)", re.I)
+"""A material of a customer's own words, by its name ("customer-email.txt", "user-ticket-48213.txt"): what they saw
+and how they explain it, not the responders' finding."""
+_PERSON_CAUSE = re.compile(r"\b(?:because of|due to|thanks to|caused by) (?-i:us|you|them|me)\b(?!['’-])", re.I)
+"""A cause that is only a pronoun ("down because of us"): others telling whose outage hurt them, no mechanism."""
+
+
 def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
     """An apology, a plan or guess, a report of a symptom, a customer's comment, or a symptom stated with no
     mechanism is no cause."""
     if (item.source == "chat" and _SOCIAL.search(item.body)) or _PLAN.match(item.body):
         return True
-    if item.source in ("ticket", "status") and _CUSTOMER_VOICE.search(item.body[:80]):
+    if item.source in ("ticket", "status") and (_CUSTOMER_VOICE.search(item.body[:80]) or _CUSTOMERS_OWN.search(item.material)):
         return True
     if _MITIGATION_LABEL.match(item.body) and not _ROOT.search(body):
         return True  # "Mitigation: traffic was shifted to the secondary component, which let ...": what was done
@@ -585,6 +593,8 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True  # "users in #ask saying their prod pods all got deleted": what users saw, not why
     if OPEN_QUESTION.match(item.body) or _DENIED.search(item.body):
         return True  # "why the second router died was still unknown", "the upgrade didn't write the bug"
+    if _PERSON_CAUSE.search(body):
+        return True  # "TfL says their bus arrival info is down because of us": whom it hit, no mechanism
     if item.heading_tag == "cause" or CAUSE_LABEL.match(item.body):
         return False
     sig = a.sig(item)

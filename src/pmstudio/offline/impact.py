@@ -292,7 +292,7 @@ def _statements(
     connected nodes, restarting it")."""
     scored: list[tuple[float, int, Item]] = []
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or item.source in ("log", "alert"):
+        if item.is_heading or item.is_title or item.is_meta or item.background or item.source in ("log", "alert"):
             continue
         if item.source == "pager" and item.sub != "note":
             continue  # a responder's note on the page is a statement; the page itself is a machine line

@@ -131,6 +131,8 @@ class Item:
     date_only: bool = False
     written: str | None = None
     """The line's time as its source wrote it ("14:05" for a chat line whose UTC time is 18:05), when it differs."""
+    background: bool = False
+    """Labelled as background ("Background: every datacenter runs ..."): how the system stood before, no impact."""
 
     @property
     def lower(self) -> str:
@@ -396,7 +398,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             if label is not None:
                 item.body, item.heading_tag = body[label.end() :], "cause"
             elif (label := BACKGROUND_LABEL.match(body)) is not None:
-                item.body, item.heading_tag = body[label.end() :], "facts"
+                item.body, item.heading_tag, item.background = body[label.end() :], "facts", True
             elif ACTIONS_LABEL.match(body):
                 item.heading_tag = "actions"  # the label stays: the action items read the list after it
         items.append(item)
