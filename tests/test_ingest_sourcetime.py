@@ -552,3 +552,12 @@ def test_a_label_naming_its_zone_declares_it_for_the_times_on_its_own_line() -> 
     reading = next(r for r in b.time_readings if r.material == "review-notes.md")
     assert reading.zone == "UTC" and "says so" in reading.reason
     assert _at(b, "review-notes.md", 4) == datetime(2023, 7, 25, 13, 30, tzinfo=UTC)
+
+
+def test_a_day_told_right_after_a_lines_time_goes_with_the_time() -> None:
+    """"- 05:35 UTC on 4 Feb: that instance stopped accepting writes" tells "that instance stopped accepting writes"
+    at 05:35 on that day; the day is no part of what the line says."""
+    notes = Material(name="review-notes.md", kind="notes", content="# Review (UTC)\n- 05:35 UTC on 4 Feb: that instance stopped accepting writes.\n")
+    b = _bundle(notes, tz="UTC", default_date=date(2019, 2, 4))
+    e = b.evidence_by_id()["review-notes.md:2"]
+    assert e.text.startswith("that instance stopped") and e.at == datetime(2019, 2, 4, 5, 35, tzinfo=UTC)

@@ -1966,3 +1966,16 @@ def test_turning_backlog_processing_back_on_is_no_mitigation_the_failover_before
         ("chat.txt", 1000, "lee", "backlogs processed, all clear"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(600)
+
+
+def test_an_act_done_by_mistake_is_what_set_it_off_not_a_mitigation() -> None:
+    """"I was rebooting the new nodes after the upgrade. mistyped the server list and it rebooted every server" is the
+    act that started the outage; the mitigation is what brought the service back."""
+    a = analyse(lines(
+        ("ops-chat.txt", 0, "dm", "for the record: I was rebooting the new nodes after the upgrade. mistyped the server list and it took every server"),
+        ("ops-chat.txt", 5, "ts", "support phones lit up, customers whose whole sites are down"),
+        ("ops-chat.txt", 40, "hr", "control plane services restarted by hand, APIs back online"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(40)
+    s = classify(build_items(lines(("chat.txt", 0, "dm", "I was restarting the new nodes and mistyped the list")))[0])
+    assert not s.mitigation

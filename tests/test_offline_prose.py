@@ -1024,3 +1024,18 @@ def test_a_summary_given_a_timeline_digest_without_entries_does_not_say_there_ar
     ))  # fmt: skip
     digest = {"timeline": {"started_at": "2014-05-27T22:30:00Z", "detected_at": "2014-05-27T22:30:00Z"}}
     assert "no timestamps" not in draft_summary(a, digest)["summary"]
+
+
+def test_down_after_a_verb_that_takes_it_is_a_particle_and_a_past_headline_is_told_as_written() -> None:
+    """"shut the store down" keeps its particle (not "shut the store was down"); "GitLab.com taken down" is "was taken
+    down"; "the store is down" still tells a state. A headline already told in the past ("that instance stopped
+    accepting writes") is a sentence, not "There were that instance ..."."""
+    from pmstudio.offline.phrasing import headline_sentence, past_tense
+
+    assert past_tense("decision: shut the store down. we don't patch caching rules live") == (
+        "decision: shut the store down. we did not patch caching rules live"
+    )
+    assert past_tense("we bring the old cluster down at 10") == "we brought the old cluster down at 10"
+    assert past_tense("GitLab.com taken down") == "GitLab.com was taken down"
+    assert past_tense("store is down. no more pages being served").startswith("store was down")
+    assert headline_sentence("that instance stopped accepting writes") == "That instance stopped accepting writes."

@@ -467,6 +467,12 @@ def find_day_label(line: str) -> Stamp | None:
     return Stamp(m.start(), end, parsed.replace(tzinfo=None), None, has_date=True, has_year=False, date_only=True)
 
 
+LEADING_DAY = re.compile(
+    rf"^\s*(?:on\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)(?:,?\s+\d{{4}})?\s*[:,–—-]\s+",
+    re.I,
+)
+"""The day a line's time is told on, right after it and set off like a label ("05:35 UTC on 4 Feb: that instance
+stopped ..."): part of the time, not of what the line tells."""
 _NEXT_TO = re.compile(
     r"[\s,;(\[–—~≈-]*(?:(?:on|from|at|since|starting|until|by|about|around|approx\.?|approximately|ca\.)\s+)?[\s(\[~≈]*", re.I
 )

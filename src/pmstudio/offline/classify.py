@@ -190,6 +190,12 @@ MIT_NEGATIVE = _rx(
 _DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
 CRASHED = _rx(rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b")
 """A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted")."""
+MISHAP = _rx(
+    r"\b(?:mistyp\w*|typo(?:ed)?|by mistake|mistakenly|accidentally|inadvertently|fat[- ]?finger\w*|"
+    r"(?:against|on|to) the wrong (?:host|server|cluster|database|db|region|list|environment|target|node)s?)\b"
+)
+"""An act done by mistake ("I was rebooting the batch of new nodes. mistyped the server list", "run against the wrong
+cluster"): what set the incident off, not what mitigated it, whatever verb it holds."""
 USER_POST = _rx(r"^\W*(?:an? |the )?(?:first )?(?:users?|customers?|community) (?:comments?|reports?|complaints?|posts?|questions?|replies|reply)\b")
 """A record of what a user wrote ("user comment on a PR - Jan 23, 4:49 AM: 'is prow down?'"): their report of the
 impact, as a ticket or an issue tracker keeps it."""
@@ -575,6 +581,8 @@ def classify(item: Item) -> Signals:
     )
     if paging_note(item):
         s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
+    if s.mitigation and MISHAP.search(t):
+        s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))

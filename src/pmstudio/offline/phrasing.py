@@ -290,6 +290,11 @@ _REGULAR = (
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
+_DOWN_VERBS = frozenset(
+    "shut shuts take takes took taken bring brings brought put puts turn turns spin spins spun power powers tear tears "
+    "tore torn wind winds scale scales step steps".split()
+)
+"""Verbs whose particle "down" can stand after their object ("shut the store down", "bring the old cluster down")."""
 _TO_STATE = {"became", "becomes", "become", "stayed", "stays", "remained", "remains", "got", "gets", "seemed", "seems",
              "went", "goes", "came", "comes", "fell", "falls", "left", "leaves", "kept", "keeps"}  # fmt: skip
 """Verbs already telling the state ("became unavailable", "went down"): no copula goes in before the state word."""
@@ -375,6 +380,8 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         tail = words[n][len(words[n].rstrip(".,;:!?)")) :]
         plural = any(_plural(w) or w in _PRONOUN or w in ("and", "plus") for w in cores[:n])
         nxt2 = cores[n + 2] if n + 2 < len(cores) else ""
+        if low in ("taken", "brought", "torn") and nxt == "down" and prev not in _FINITE_WORDS | _FUNCTION | _TO_STATE:
+            return [*words[:n], "were" if plural else "was", *words[n:]]  # "GitLab.com taken down": was taken down
         # "builds failing" / "builds re-queued" are a subject; "stops resolving" / "splits unpatched nodes" a verb
         # "probe pages woke me": a past-only verb next makes the s-word a noun (not after a pronoun: "it looks hung")
         past_next = nxt in _PAST_ONLY and prev not in _PRONOUN | {"it", "he", "she", "this", "that", "there"}
@@ -396,9 +403,10 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         modified = n >= 2 and cores[n - 2] in DETERMINERS and not _plural(prev)
         if low in _BASES and plural and prev not in _FUNCTION and prev not in _QUANTIFIER and not modified:
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
-        # "shutting some nodes down": after an opening participle, "down" is a particle, not a state
+        # "shutting some nodes down", "shut the store down": after an opening participle or a verb that takes it as its
+        # particle, "down" is a particle, not a state
         if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES | _TO_STATE and not (
-            low == "down" and cores[0].endswith("ing")
+            low == "down" and (cores[0].endswith("ing") or any(c in _DOWN_VERBS for c in cores[:n]))
         ):
             verb = "were" if _plural(prev) else "was"
             return [*words[:n], verb, *words[n:]]
@@ -543,6 +551,10 @@ def _late_verb(text: str) -> str | None:
     return None
 
 
+_HEADLINE_LEAD = re.compile(r"\s(?:after|before|during|with|from|as|in|on|at|for|of)\s")
+"""Where a headline's lead ends ("An outage of the billing export | after a disk filled"): its verb, if any, is before."""
+
+
 def headline_sentence(title: str) -> str:
     """A title told as a past-tense sentence; a noun-phrase title becomes "There was a … ." (an article the title
     opens with is its own: "A flapping router ..." -> "There was a flapping router ...")."""
@@ -550,13 +562,15 @@ def headline_sentence(title: str) -> str:
     head, semi, tail = text.partition("; ")
     told = as_clause(head) or _late_verb(head)
     clause = f"{told}; {past_tense(tail, reach=_HEADLINE_REACH)}" if told and semi else told or as_clause(text)
+    if clause is None and has_verb(_HEADLINE_LEAD.split(text, maxsplit=1)[0]):
+        clause = text  # already told in the past ("that instance stopped accepting writes"): no "There were ..."
     if clause is None:
         head = text.split(" ", 1)[0]
         if head[:1].isupper() and head[1:].islower():
             text = head.lower() + text[len(head) :]
         if head.lower() in ("a", "an"):
             return sentence(f"There was {head.lower()}{text[len(head) :]}")
-        lead = re.split(r"\s(?:after|before|during|with|from|as|in|on|at|for|of)\s", text, maxsplit=1)[0]
+        lead = _HEADLINE_LEAD.split(text, maxsplit=1)[0]
         last = lead.split(" ")[-1].lower().rstrip(",")
         if text[:1].isdigit() or last.endswith("s") and not last.endswith("ss"):
             return sentence(f"There {'were' if last.endswith('s') else 'was'} {text}")

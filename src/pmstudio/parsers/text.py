@@ -19,6 +19,7 @@ from pmstudio.parsers.common import STATUS_POST, clean_text, is_decoration, iter
 from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, DISCORD_WEBHOOK, SPEAKER
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
+    LEADING_DAY,
     Stamp,
     find_date_beside,
     find_date_in_clause,
@@ -396,7 +397,8 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             entries.append(_Entry("marker", number, at=at, text=clean_text(line), written=written, listed=_listed(line)))
             continue
         starts = _starts_line(line, stamp)
-        text = clean_text(line[stamp.end :]) if starts else clean_text(line)
+        # "05:35 UTC on 4 Feb: that instance stopped ...": the day told after the time goes with it
+        text = clean_text(LEADING_DAY.sub("", line[stamp.end :], count=1)) if starts else clean_text(line)
         if starts and _RANGE_END.match(line[stamp.end :].lstrip()):  # "16:04 to 16:31 API returned 500": the window
             text = clean_text(line[stamp.start :])
         hang = len(line) - len(line[stamp.end :].lstrip(" ")) if starts and "\t" not in line else 0
