@@ -500,6 +500,13 @@ def test_people_fixes_are_not_action_items() -> None:
         ("be able to post status updates while the main site is down",
          "Make it possible to post status updates while the main site is down"),
         ("subscribers asked to rotate their keys", ""),  # something done to people, told: not a thing to add
+        # work reported done is told as the action it was; a participle before its noun stays an adjective
+        ("audited where and how the key was accessible", "Audit where and how the key was accessible"),
+        ("engaged a third-party forensic firm", "Engage a third-party forensic firm"),
+        ("notified affected customers by email", "Notify affected customers by email"),
+        ("automated smoke tests", "Add automated smoke tests"),
+        ("tested, current restore procedure for control planes", "Add tested, current restore procedure for control planes"),
+        ("automated the failover of the primary", "Automate the failover of the primary"),
     ],
 )
 def test_verb_first(phrase: str, title: str) -> None:
@@ -711,3 +718,21 @@ def test_a_follow_up_statements_title_tags_nothing_and_its_next_label_lists_the_
     rc = draft(b, "root_cause")
     titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
     assert any("contact them" in t for t in titles), titles
+
+
+def test_a_done_and_doing_label_lists_the_remediation_as_action_items() -> None:
+    """"Done / doing: rotated the leaked key; audited where the key was readable; added alerts on changes to the
+    script" in the working notes is the remediation: each is an action item, told as the action."""
+    from pmstudio.ingest import bundle_from_materials
+
+    notes = (
+        "# Uploader compromise - working notes\n"
+        "- 2021-04-01: a customer reports that the served script fails its published checksum.\n"
+        "- How they got in: a storage key sat in a layer of our public image, so anyone could write the script.\n"
+        "- Done / doing: rotated the leaked storage key; audited where the key was readable; added alerts on changes "
+        "to the served script.\n"
+    )
+    b, _ = bundle_from_materials([Material(name="security-notes.md", kind="notes", content=notes)], id="q", redact=False)
+    rc = draft(b, "root_cause")
+    titles = [i["title"] for i in draft(b, "actions", context={"root_cause": rc})["action_items"]]
+    assert "Audit where the key was readable" in titles, titles

@@ -263,6 +263,27 @@ _STANDING = {"always", "never", "regularly", "routinely", "continuously", "autom
 """Adverbs that make an action a standing rule ("always run multi-master", "regularly compact each master")."""
 
 
+_PARTICIPLE_ADJECTIVES = frozenset(
+    "automated dedicated distributed improved enhanced increased reduced extended advanced detailed centralized "
+    "centralised isolated managed scheduled structured updated unified expanded enforced staged versioned tested".split()
+)
+"""Past participles that usually stand as adjectives before a noun ("automated smoke tests", "enforced staged
+rollouts"): a thing to add, not work reported done, unless an object follows ("automated the failover")."""
+_ACTION_OBJECT_LEAD = frozenset("a an the all every our their its this that these those some each".split())
+
+
+def _done_verb(word: str) -> str | None:
+    """The base of a regular past-tense action verb ("audited" -> "audit", "notified" -> "notify", "stopped" ->
+    "stop"), when it is one the actions know; else None."""
+    if not word.endswith("ed") or len(word) < 5:
+        return None
+    stem = word[:-2]
+    for base in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "", stem[:-1] + "y" if stem.endswith("i") else ""):
+        if base and base in IMPERATIVE_VERBS and base not in ALSO_NOUNS:
+            return base
+    return None
+
+
 def _verb_first(phrase: str) -> str:
     p = phrase.strip().rstrip(".;,")
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
@@ -281,6 +302,12 @@ def _verb_first(phrase: str) -> str:
     if sure and (action := _sure(sure.group("rest"))):
         return action
     first = p.split()[0].lower().rstrip(",;:")  # "review, update and test the runbooks"
+    # (not "tested, current restore procedure": a participle in a list of adjectives before its noun)
+    if (base := _done_verb(first)) is not None and len(p.split()) > 1 and not p.split()[0].endswith(",") and (
+        first not in _PARTICIPLE_ADJECTIVES or p.split()[1].lower() in _ACTION_OBJECT_LEAD
+    ):
+        # "audited where and how the key was accessible": work reported done, told as the action it was
+        return f"{base.capitalize()}{p[len(first):]}"
     words = p.split()
     if first in _STANDING and len(words) > 2 and _opens_with_verb(" ".join(words[1:]), words[1].lower()):
         return f"{p[0].upper()}{p[1:]}"  # "always run multi-master": a standing rule, verb-first after its adverb

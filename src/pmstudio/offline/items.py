@@ -267,7 +267,9 @@ CAUSE_LABEL = re.compile(
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
 ACTIONS_LABEL = re.compile(
-    r"^\W*(?:actions?|action items|follow[- ]?ups|next(?: steps)?|to-?dos?|commitments?|remediation)\s*:\s*\S", re.I
+    r"^\W*(?:actions?(?: taken)?|action items|follow[- ]?ups|next(?: steps)?|to-?dos?|commitments?|remediation|done\s*/\s*doing)"
+    r"\s*:\s*\S",
+    re.I,
 )
 """A line labelled as the follow-ups ("Actions: rotate keys; delete CI logs after 48 hours; ..."): a line under an
 "Action items" heading, as it were."""
