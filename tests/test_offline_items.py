@@ -280,6 +280,12 @@ def test_a_team_the_responders_only_talked_to_does_not_own_the_follow_ups() -> N
     # a team's name never reaches back over the end of the sentence before it
     told = chat + [EvidenceLine(id="chat.txt:7", at=t, actor="Ana", text="keep load off the shard so it can catch up. API team is on it")]
     assert _owner(told) == "API team"
+    # a word built with a prefix ("in-app") names no service, however often it is said
+    prefixed = [
+        EvidenceLine(id="notes.md:1", at=t, actor=None, text="affected customers notified by email and in-app"),
+        EvidenceLine(id="notes.md:2", at=t, actor=None, text="an in-app banner asks customers to rotate their tokens"),
+    ]
+    assert _owner(prefixed) == "On-call team"
 
 
 @pytest.mark.parametrize(

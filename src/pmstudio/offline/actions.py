@@ -641,6 +641,8 @@ _TEAM_STOP = {
 }  # fmt: skip
 _SERVICEISH = re.compile(r"(?:\.[a-z]{2,}$|-(?:service|app|api|server|platform|proxy|web|worker|cluster|gateway|db)\b)")
 _URL = re.compile(r"https?://\S+")
+_PREFIXED_WORD = re.compile(r"^(?:in|on|at|by|per|non|pre|post|re|co|self|cross|multi|out|up|off|under|over)-")
+"""A word built with a prefix ("in-app", "self-service", "on-web"): an ordinary word, not a service's name."""
 _FILEISH = re.compile(
     r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+|^[^.]+\.[^.]+\.[^.]+"
 )
@@ -696,7 +698,7 @@ def owner_for(a: Analysis) -> str:
             teams[name] += 1
         for m in _SERVICE.finditer(_URL.sub(" ", text.lower())):
             token = m.group(1)
-            if _SERVICEISH.search(token) and not _FILEISH.search(token):
+            if _SERVICEISH.search(token) and not _FILEISH.search(token) and not _PREFIXED_WORD.match(token):
                 services[token] += 1
     if teams:
         return max(teams.items(), key=lambda nc: (nc[1], nc[0]))[0]
