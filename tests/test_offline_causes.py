@@ -759,3 +759,15 @@ def test_an_initial_rca_label_names_the_root_cause_and_others_hurt_or_a_customer
     )  # fmt: skip
     assert "expired certificate" in root, root
     assert "bus arrival" not in root + _text(factors) and "trackers" not in root + _text(factors), (root, factors)
+
+
+def test_a_line_labelled_root_cause_is_the_root_cause_even_when_it_says_triggered() -> None:
+    """"Root cause: a kernel bug triggered by mysql on the server made mysql lock up" is the root cause, not the
+    trigger; a guess in the chat ("same stack. or it's a sibling bug") is neither."""
+    root, _ = causes(
+        ("syslog.txt", 0, None, "db-7 kernel: watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [mysqld:4127]"),
+        ("chat.txt", 30, "mo", "same stack, same symptom. so the upgrade didn't fix it. or it's a sibling bug"),
+        ("postmortem-draft.md", None, None, "- Root cause: a kernel bug triggered by mysql on the affected server made "
+         "mysql lock up; the server had to be restarted."),
+    )  # fmt: skip
+    assert root.startswith("A kernel bug triggered by mysql"), root

@@ -855,7 +855,9 @@ _TRIGGERED = re.compile(
 def _named_trigger(a: Analysis) -> Statement | None:
     """A causal statement that names the triggering event (\"a config push triggered …\"), best first."""
     for s in candidates(a):
-        if _TRIGGERED.search(s.text) and not HYPOTHESIS.search(s.item.body):
+        # a line labelled as the root cause ("Root cause: a kernel bug triggered by mysql made mysql lock up") is the
+        # root cause, whatever it says triggered what
+        if _TRIGGERED.search(s.text) and not HYPOTHESIS.search(s.item.body) and not _root_labelled(s.item):
             return s
     return None
 
