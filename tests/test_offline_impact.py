@@ -442,3 +442,15 @@ def test_a_background_line_is_how_the_system_stood_not_what_the_incident_hit() -
     d = draft_impact(analyse(rows))
     told = " ".join(str(v) for v in d.values())
     assert "control plane" not in told and "provisioning" not in told, told
+
+
+def test_a_pause_or_delay_for_a_share_of_customers_tells_who_was_affected() -> None:
+    """"pause in processing of incoming data for approximately 25% of customers" counts who was hurt; a responder's
+    "it rolled out to all shards and only db-7 is stuck" does not."""
+    d = impact(
+        ("chat.txt", 0, "mo", "checked, it rolled out to all shards and only db-7 is stuck. dmesg full of lockup traces"),
+        ("review.md", 10, None, "pause in processing of incoming data for approximately 25% of customers (everyone on db-7). "
+         "For them the app was unavailable and no messages were delivered."),
+        ("chat.txt", 60, "mo", "processing resumed on db-7, queued data flowing"),
+    )  # fmt: skip
+    assert "25% of customers" in text(d, "users_affected"), text(d, "users_affected")

@@ -48,7 +48,7 @@ _PEOPLE = re.compile(
 )
 _AFFECT = re.compile(
     r"\b(?:affected|impact\w*|failed|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down|outage|"
-    r"exposed|leaked|lost|dropped|rejected|crash\w*|not resolving|every|all)\b",
+    r"exposed|leaked|lost|dropped|rejected|crash\w*|not resolving|paused|pause in|halted|delayed|delays|every|all)\b",
     re.I,
 )
 # a count or share of something affected: "3.7M failed requests", "about 8-14 developers", "every download"
@@ -196,7 +196,7 @@ def _broad(text: str) -> bool:
 
 _HURT = re.compile(
     r"\b(?:affected|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down(?! (?:to|by)\b)|outage|exposed|leaked|lost|"
-    r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|takes? \d+|slow\w*|stuck|"
+    r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|paused|pause in|halted|delayed|delays|takes? \d+|slow\w*|stuck|"
     r"unavailable|unreachable|inaccessible|false positives?|f[ae]ll(?:s)? over|die[ds]?|dying|dead|bluescreen\w*|"
     r"bsod|panic\w*|oom\w*)\b",
     re.I,
