@@ -46,9 +46,12 @@ _PEOPLE = re.compile(
     r"clients?|maintainers?|authors?|players?|subscribers?|merchants?|publishers?)\b",
     re.I,
 )
+_HELD_UP = r"paused|pause in|halted|delayed|delays"
+"""Work held up ("pause in processing", "orders halted", "delays in build processing"), as a regex alternation: a harm,
+for the impact words (`_AFFECT`) and the hurt words (`_HURT`) alike."""
 _AFFECT = re.compile(
     r"\b(?:affected|impact\w*|failed|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down|outage|"
-    r"exposed|leaked|lost|dropped|rejected|crash\w*|not resolving|paused|pause in|halted|delayed|delays|every|all)\b",
+    rf"exposed|leaked|lost|dropped|rejected|crash\w*|not resolving|{_HELD_UP}|every|all)\b",
     re.I,
 )
 # a count or share of something affected: "3.7M failed requests", "about 8-14 developers", "every download"
@@ -196,7 +199,7 @@ def _broad(text: str) -> bool:
 
 _HURT = re.compile(
     r"\b(?:affected|fail\w*|could not|cannot|can['’]?t|unable|broken|errors?|down(?! (?:to|by)\b)|outage|exposed|leaked|lost|"
-    r"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|paused|pause in|halted|delayed|delays|takes? \d+|slow\w*|stuck|"
+    rf"crash\w*|not resolving|5\d\d|5xx|404s?|dropped|throwing|timeouts?|timed out|{_HELD_UP}|takes? \d+|slow\w*|stuck|"
     r"unavailable|unreachable|inaccessible|false positives?|f[ae]ll(?:s)? over|die[ds]?|dying|dead|bluescreen\w*|"
     r"bsod|panic\w*|oom\w*)\b",
     re.I,
