@@ -302,3 +302,17 @@ def test_both_ends_of_a_range_in_the_evidence_ground_a_number() -> None:
     index = EvidenceIndex(ev)
     assert index.duration_ok(300.0, 60.0, 5.0)
     assert not index.duration_ok(420.0, 60.0, 7.0)
+
+
+def test_a_duration_labelled_as_an_approximation_is_grounded_within_ten_percent() -> None:
+    """"for about 40 hours" between evidence times 40 h 34 min apart is grounded (a labelled approximation, as for
+    numbers); "for 40 hours" is not, nor is "about 30 hours"."""
+    start, end = datetime(2019, 2, 4, 5, 35, tzinfo=UTC), datetime(2019, 2, 5, 22, 9, tzinfo=UTC)
+    index = EvidenceIndex([
+        Evidence(id="notes.md:8", material="notes.md", kind="notes", line=8, at=start, text="that instance stopped accepting writes"),
+        Evidence(id="chat.txt:26", material="chat.txt", kind="chat", line=26, at=end, text="shard-3 accepting writes again"),
+    ])  # fmt: skip
+    ok = {t: all(index.duration_ok(d.minutes, d.unit, d.first, approximate=d.approximate) for d in find_durations(t))
+          for t in ("stopped taking writes for about 40 hours", "stopped taking writes for 40 hours", "for about 30 hours")}  # fmt: skip
+    assert ok == {"stopped taking writes for about 40 hours": True, "stopped taking writes for 40 hours": False,
+                  "for about 30 hours": False}  # fmt: skip

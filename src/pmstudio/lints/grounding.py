@@ -113,8 +113,10 @@ class EvidenceIndex:
 
     # ------------------------------------------------------------------ numbers
 
-    def duration_ok(self, minutes: float, unit_minutes: float, first: float) -> bool:
+    def duration_ok(self, minutes: float, unit_minutes: float, first: float, *, approximate: bool = False) -> bool:
         tol = 1.0 if unit_minutes <= 1 else unit_minutes / 2
+        if approximate:  # "about 40 hours" for 40 h 34 min: a labelled approximation, within 10%
+            tol = max(tol, 0.1 * minutes)
         if first in self.number_set:
             return True
         pts = self.minutes
@@ -205,7 +207,7 @@ def _text_findings(segments: list[Segment], index: EvidenceIndex) -> list[Findin
                               f"Time {t.text} appears nowhere in the evidence.", "Use the time the evidence gives, or remove it."))  # fmt: skip
         durations = find_durations(text)
         for d in durations:
-            if not index.duration_ok(d.minutes, d.unit, d.first):
+            if not index.duration_ok(d.minutes, d.unit, d.first, approximate=d.approximate):
                 span = seg.text[d.start : d.end]
                 out.append(_f("G2-ungrounded-number", "high" if seg.section == "impact" else "medium", seg.section,
                               span, f"Duration {span} is neither in the evidence nor between two evidence times (±1 min).",

@@ -95,6 +95,11 @@ class DurationRef:
     minutes: float
     unit: float  # minutes of the smallest unit written (1 for "38 min", 60 for "2 hours")
     first: float  # the first number as written ("2" in "2 hours")
+    approximate: bool = False  # labelled so ("about 40 hours", "~2 h")
+
+
+_HEDGED = re.compile(rf"(?:\b(?:{APPROX})|~)\s*$", re.I)
+"""A hedge right before a duration ("for about 40 hours", "~2 h"): the duration is an approximation."""
 
 
 def find_durations(text: str) -> list[DurationRef]:
@@ -106,9 +111,10 @@ def find_durations(text: str) -> list[DurationRef]:
         value = float(m.group("n")) * size
         if out and last_end >= 0 and size < last_size and _JOIN.match(text[last_end : m.start()]):
             prev = out[-1]
-            out[-1] = DurationRef(prev.start, m.end(), prev.minutes + value, min(prev.unit, size), prev.first)
+            out[-1] = DurationRef(prev.start, m.end(), prev.minutes + value, min(prev.unit, size), prev.first, prev.approximate)
         else:
-            out.append(DurationRef(m.start(), m.end(), value, size, float(m.group("n"))))
+            hedged = bool(_HEDGED.search(text[max(0, m.start() - 20) : m.start()]))
+            out.append(DurationRef(m.start(), m.end(), value, size, float(m.group("n")), hedged))
         last_end, last_size = m.end(), size
     return out
 

@@ -95,7 +95,7 @@ class NumericGrounding(EvalMetric):
             durations = find_durations(text)
             for d in durations:
                 total += 1
-                if not index.duration_ok(d.minutes, d.unit, d.first):
+                if not index.duration_ok(d.minutes, d.unit, d.first, approximate=d.approximate):
                     bad.append(f"{section}: {text[d.start : d.end].strip()!r}")
                     impact_bad += section == "impact"
             rest = blank(text, [(d.start, d.end) for d in durations] + [(t.start, t.end) for t in times])
