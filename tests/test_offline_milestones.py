@@ -1979,3 +1979,16 @@ def test_an_act_done_by_mistake_is_what_set_it_off_not_a_mitigation() -> None:
     assert at(a, "mitigated") == minute(40)
     s = classify(build_items(lines(("chat.txt", 0, "dm", "I was restarting the new nodes and mistyped the list")))[0])
     assert not s.mitigation
+
+
+def test_a_finding_about_a_change_is_not_the_start_the_first_symptom_after_it_is() -> None:
+    """"found it. the timestamp writes just stop, right around when the flags flipped" is found at 13:12 about a change
+    of the evening before: the impact starts at the first symptom ("ingest error rate rising"), not at the finding."""
+    a = analyse(lines(
+        ("chat.txt", 0, "ruth", "flags flipped, queries flowing to cluster b. heading out"),
+        ("chat.txt", 900, "ruth", "morning. latency SLO burned all night, looking"),
+        ("chat.txt", 912, "ruth", "found it. the timestamp writes to mysql just stop, right around when the flags flipped"),
+        ("chat.txt", 930, "ruth", "ingest error rate rising. mysql read load climbing"),
+        ("chat.txt", 940, "ruth", "and everything is down. ui, api, ingest. all of it"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(930)

@@ -461,7 +461,8 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
         and not _routine_log(p[0])
         and limit - _at(p) <= FAILURE_WINDOW
     ]
-    changes = [p for p in before if p[1].change and not p[1].hypothesis and limit - _at(p) <= CHANGE_WINDOW]
+    # a finding about a change ("found it. the writes just stop, right around when the flags flipped") tells it later
+    changes = [p for p in before if p[1].change and not p[1].hypothesis and not p[1].finding and limit - _at(p) <= CHANGE_WINDOW]
     machine = [p for p in failures if p[0].source in ("log", "alert", "pager")]
     first_failure = _earliest(machine) or _earliest(failures)
     first_explicit = _earliest(explicit)
