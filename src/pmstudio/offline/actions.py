@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,14 +274,8 @@ _ACTION_OBJECT_LEAD = frozenset("a an the all every our their its this that thes
 
 def _done_verb(word: str) -> str | None:
     """The base of a regular past-tense action verb ("audited" -> "audit", "notified" -> "notify", "stopped" ->
-    "stop"), when it is one the actions know; else None."""
-    if not word.endswith("ed") or len(word) < 5:
-        return None
-    stem = word[:-2]
-    for base in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else "", stem[:-1] + "y" if stem.endswith("i") else ""):
-        if base and base in IMPERATIVE_VERBS and base not in ALSO_NOUNS:
-            return base
-    return None
+    "stop"), when it is one the actions know and no noun as often; else None."""
+    return _base_verb(word, unless=ALSO_NOUNS) if word.endswith("ed") and len(word) >= 5 else None
 
 
 def _verb_first(phrase: str) -> str:
@@ -798,11 +792,12 @@ _UNDONE = re.compile(
 )
 
 
-def _base_verb(participle: str) -> str | None:
-    """The verb of a regular past participle ("handled" -> "handle", "pinned" -> "pin"), when it is a known action."""
+def _base_verb(participle: str, *, unless: Collection[str] = _DIRECTIONS) -> str | None:
+    """The verb of a regular past participle ("handled" -> "handle", "pinned" -> "pin"), when it is a known action
+    (and not one of `unless`: by default the directions, "improved" tells no action)."""
     w = participle.lower()
     for cand in (w[:-1], w[:-2], w[:-3], w[:-3] + "y"):
-        if cand in IMPERATIVE_VERBS and cand not in _DIRECTIONS:
+        if cand in IMPERATIVE_VERBS and cand not in unless:
             return cand
     return None
 

@@ -310,9 +310,9 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         parts.append(f"The impact began at {start:%Y-%m-%d %H:%M} UTC.")
         ids += began_ids
     # what the materials hold, not the timeline given as context (a digest keeps only its entries at milestones)
-    elif not (timed := [i for i in a.items if i.at is not None]):
+    elif not a.has_timestamps:
         parts.append("The materials contain no timestamps, so the timeline and duration could not be established.")
-    elif all(i.date_only for i in timed):
+    elif all(item.date_only for item, _ in a.timed):
         parts.append("The materials give days but no times of day, so the duration could not be established.")
     cause = _claim_text(root.get("primary_root_cause"))
     trigger = _claim_text(root.get("trigger"))
