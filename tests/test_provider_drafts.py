@@ -464,3 +464,46 @@ def test_session20_mail_and_post_shapes_reach_every_model_path_in_utc(srv: FakeP
     _drafted_carrying(srv, path, bundle, ("[mail-thread.txt:4] 2025-03-04T10:12:00Z",
                       "[issue-12.txt:3] 2025-03-04T10:40:00Z", "[status.txt:1] 2025-03-04T11:05:00Z"),
                       absent="mail-thread.txt:2]")  # fmt: skip
+
+
+_SESSION21_SHAPES = [
+    ("noc-chat.txt", "chat", (
+        "05:07 gwen: data sessions dropping on the core, 4G and 3G both\n"
+        "05:31 ravi: raised a P1 with the vendor, other operators have it too\n"
+        "08:58 gwen: certs must be reissued to every affected core node, then restarts\n"
+        "11:30 gwen: first nodes reissued and restarted, watching them\n"
+    )),
+    ("vendor-case.txt", "ticket", (
+        "Case 0412\n"
+        "06 Dec 08:30 CET  Issue isolated to certain nodes running two software versions.\n"
+        "06 Dec 09:40 CET  Initial root cause analysis: the main issue is an expired certificate in the software.\n"
+    )),
+    ("node-07.log", "log", "Dec  6 04:39:00 node-07 certmgr[2211]: certificate 'sw-ident' notAfter reached, status=EXPIRED\n"),
+    ("customer-mail.txt", "ticket", (
+        "From: a fleet customer\nDate: Thu, 06 Dec 2018 14:12:09 +0000\nSubject: trackers offline\n"
+        "every driver's handheld has had no data since about 5am.\n"
+    )),
+    ("review-notes.md", "notes", "# Review\n- 05:35 UTC on 6 Dec: the first core node refused sessions.\n"
+                                 "- timeline (UTC): 11:24 first certificate replaced\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session21_source_times_reach_every_model_path_unshifted(srv: FakeProviderServer, path: str) -> None:
+    """A dateless chat, a UTC syslog and a vendor's analysis hours after the event are not moved by chance pairs of
+    one shared word; a notes line's day after its time ("05:35 UTC on 6 Dec: ...") goes with the time; "timeline
+    (UTC): 11:24 ..." declares its zone. Every model path drafts from the same UTC times, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION21_SHAPES], id="t", timezone="Europe/London",
+        redact=False,
+    )  # fmt: skip
+    assert all(r.shifted_hours == 0 for r in bundle.time_readings), bundle.time_conflicts
+    by_id = bundle.evidence_by_id()
+    assert by_id["review-notes.md:2"].text.startswith("the first core node")
+    _drafted_carrying(srv, path, bundle, ("[noc-chat.txt:1] 2018-12-06T05:07:00Z", "[node-07.log:1] 2018-12-06T04:39:00Z",
+                      "[review-notes.md:2] 2018-12-06T05:35:00Z", "[review-notes.md:3] 2018-12-06T11:24:00Z"),
+                      absent="on 6 Dec:")  # fmt: skip
