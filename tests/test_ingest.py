@@ -603,3 +603,19 @@ def test_notes_a_hanging_indent_under_a_timed_note_is_one_line_of_evidence() -> 
     assert items[1].text == "backup script starts from cron on the backend. For reasons we still cannot explain it hangs before unfreezing the disk."
     assert items[3].text == "Pingdom pages the on-call engineer, who starts on the workers (the problem was on the backend)."
     assert items[5].text.endswith("everyone else is in Europe where it is 3:30am.")
+
+
+def test_a_status_posts_bare_stamp_at_the_end_of_its_wrapped_rest_dates_the_post_not_a_time_it_mentions() -> None:
+    """A status page copied with each post's stamp after its last sentence ("... retry your uploads. Mar 3, 2025 -
+    19:05 UTC"): the post is dated by that stamp, not by a window its text mentions ("between about 14:20 and 17:40"),
+    and the stamp is no text of its own."""
+    content = (
+        "Monitoring - A fix has been applied and uploads are recovering. We will keep watching\n"
+        "  the queue. Mar 3, 2025 - 18:10 UTC\n"
+        "Resolved - Uploads are back to normal. Files sent between about 14:20 and 17:40 UTC may need\n"
+        "  a retry; please retry your uploads. Mar 3, 2025 - 19:05 UTC\n"
+    )
+    items = by_line(parsed("ticket", content, ref=None))
+    assert set(items) == {1, 3}
+    assert items[1].at == utc(2025, 3, 3, 18, 10) and items[3].at == utc(2025, 3, 3, 19, 5)
+    assert items[3].text.endswith("please retry your uploads.")

@@ -771,3 +771,13 @@ def test_a_line_labelled_root_cause_is_the_root_cause_even_when_it_says_triggere
          "mysql lock up; the server had to be restarted."),
     )  # fmt: skip
     assert root.startswith("A kernel bug triggered by mysql"), root
+
+
+def test_a_verb_built_on_an_irregular_one_keeps_its_irregular_past() -> None:
+    """"reset", "rebuild", "rerun": the past of a prefixed irregular verb is the prefix and its irregular past (never
+    "reseted"); a server "taken offline" in a note is one that "was taken offline"."""
+    from pmstudio.offline.phrasing import _past
+
+    assert [_past(w) for w in ("reset", "rebuild", "rerun", "upset", "restart")] == ["reset", "rebuilt", "reran", "upset", "restarted"]
+    assert past_tense("the compromised runner taken offline (on discovery)") == "the compromised runner was taken offline (on discovery)"
+    assert past_tense("both replicas brought back online") == "both replicas were brought back online"

@@ -701,3 +701,41 @@ def test_a_material_of_notices_holds_public_posts() -> None:
     (item,) = build_items([EvidenceLine(id="user-notices.txt:3", at=datetime(2025, 10, 15, 15, 40, tzinfo=UTC), actor=None,
                                         text="status: the build service is back online. We blocked the abusive traffic.")])
     assert item.source == "status"
+
+
+def test_a_checklist_ticket_lists_its_empty_boxes_as_follow_ups_and_its_ticked_ones_as_work_done() -> None:
+    """A response checklist ("[x] wipe the runner hosts", "[ ] move the signing key to an HSM"): each box is read
+    without its mark; an empty box is a follow-up whatever the heading, a ticked one is work done (no follow-up, and
+    no count of who was hurt)."""
+    notes = "\n".join([
+        "SEC-812 build runner compromise - response checklist",
+        "[x] wipe every self-hosted runner host",
+        "[x] revoke signing credentials for all accounts in the release group",
+        "[ ] move the release signing key to an HSM",
+        "[ ] review which repositories may use self-hosted runners",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert "Move the release signing key to an HSM" in titles
+    assert "Review which repositories may use self-hosted runners" in titles
+    assert not any("wipe" in t.lower() or "revoke" in t.lower() for t in titles)
+    assert not any("[" in t for t in titles)
+    items = build_items(
+        [EvidenceLine(id=f"sec-812.txt:{n}", at=None, actor=None, text=t) for n, t in enumerate(notes.splitlines(), 1)]
+    )
+    assert [i.text[:6] for i in items[1:3]] == ["wipe e", "revoke"] and all(i.done for i in items[1:3])
+
+
+def test_corrective_actions_labelled_inline_list_each_item_once_and_keep_a_list_of_things_in_one_item() -> None:
+    """"Corrective actions: a; b; c" in a notes bullet lists the follow-ups like "Actions:"; the commas of "alerts on
+    queue depth, memory and open files" list what one item watches, not items of their own."""
+    notes = "\n".join([
+        "# ingest outage notes",
+        "- Corrective actions: alerts on queue depth, memory and open files (only liveness checks today); "
+        "log rotation on the collector image; a second collector per zone; with the storage vendor: review the volume "
+        "limits on the ingest tier.",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert "Add alerts on queue depth, memory and open files (only liveness checks today)" in titles
+    assert "Add log rotation on the collector image" in titles
+    assert "Review the volume limits on the ingest tier with the storage vendor" in titles
+    assert not any(t.startswith(("Add memory", "Change memory")) for t in titles)

@@ -1992,3 +1992,28 @@ def test_a_finding_about_a_change_is_not_the_start_the_first_symptom_after_it_is
         ("chat.txt", 940, "ruth", "and everything is down. ui, api, ingest. all of it"),
     ))  # fmt: skip
     assert at(a, "started") == minute(930)
+
+
+def test_what_the_responders_cannot_prove_is_no_failure_and_starts_nothing() -> None:
+    """A write-up's chat the morning after: "no sign the tokens were used, but we can't prove they weren't" and "we
+    cannot rule out other hosts" tell a limit of what is known, not a failure; no impact starts there."""
+    a = analyse(lines(
+        ("chat.txt", 0, "mo", "draft of the post is up, can people read it before noon"),
+        ("chat.txt", 5, "jo", "no sign the session tokens were used, but we can't prove they weren't. so we rotate them all"),
+        ("chat.txt", 9, "mo", "and we cannot rule out other hosts, so say that too"),
+        ("chat.txt", 20, "jo", "tokens rotated for every account"),
+    ))  # fmt: skip
+    assert at(a, "started") is None and at(a, "detected") is None
+    assert not classify(build_items(lines(("chat.txt", 0, "jo", "we can't prove the keys were not copied")))[0]).failure
+
+
+def test_a_line_stating_several_impact_windows_starts_the_impact_at_the_earliest() -> None:
+    """"Impact windows: checkout 09:40-10:30; search 09:05-11:00" names two windows; the impact began with the earlier
+    (09:05), where a line of its own is dated, not with the first written (09:40)."""
+    a = analyse(lines(
+        ("search.log", 5, None, "search-api ERROR index shard 4 unavailable; returning 503"),
+        ("chat.txt", 40, "ren", "checkout is failing too now, paging"),
+        ("chat.txt", 41, "ren", "ack, looking"),
+        ("notes.md", 180, None, "Impact windows: checkout 09:40-10:30 (~50 min); search 09:05-11:00 (~115 min)"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(5)

@@ -226,3 +226,14 @@ def test_a_chat_answer_naming_whose_it_was_names_a_person() -> None:
     people = find_people(build_items(evidence))
     assert "dana" in people.roles and "postgres" not in people.roles
     assert "Dana" not in people.anonymise("Dana's. she says the disk was never encrypted")
+
+
+def test_a_company_named_after_reported_by_as_whose_customers_they_are_is_no_person() -> None:
+    """"problems reported by Netlify customers" names a company whose customers reported it, not a person, so "Netlify"
+    stays in the draft; "fix reported by Priya" still names one."""
+    people = find_people(_items([
+        ("2024-03-02T04:40:00+00:00", "04:40 timeouts reported by Netlify customers on the edge functions"),
+        ("2024-03-02T05:10:00+00:00", "05:10 regression reported by Priya in the canary ring"),
+    ]))
+    assert "netlify" not in people.roles and "priya" in people.roles
+    assert people.anonymise("traffic from Netlify is fine again") == "traffic from Netlify is fine again"

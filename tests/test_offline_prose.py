@@ -1039,3 +1039,41 @@ def test_down_after_a_verb_that_takes_it_is_a_particle_and_a_past_headline_is_to
     assert past_tense("GitLab.com taken down") == "GitLab.com was taken down"
     assert past_tense("store is down. no more pages being served").startswith("store was down")
     assert headline_sentence("that instance stopped accepting writes") == "That instance stopped accepting writes."
+
+
+def test_a_summary_without_a_start_time_says_the_materials_do_not_give_one() -> None:
+    """A write-up's own chat, the day after, holds clock times but none at which the impact began: the summary says
+    so rather than stopping at two sentences (or dating the impact to a remark about what cannot be proven)."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.render import render_markdown
+    from pmstudio.schema import Material
+
+    chat = "\n".join([
+        "08:30 <mo> morning. the post about the runner compromise goes out today, draft is in the PR",
+        "08:34 <jo> read it. say it was a stolen deploy token from the old CI host",
+        "08:40 <jo> no sign the signing key was used, but we can't prove it wasn't. so we assume the worst",
+        "08:47 <mo> the old CI host is permanently switched off, not coming back. deploy tokens rotated",
+    ])
+    ticket = "\n".join([
+        "SEC-812 runner compromise - checklist",
+        "[x] old CI host switched off",
+        "[x] rotate every deploy token",
+        "[ ] move the release signing key to an HSM",
+    ])
+    mail = "\n".join([
+        "From: infrastructure team",
+        "Date: Tue, 4 Mar 2025 13:10:00 +0000",
+        "Subject: [SECURITY] CI runner compromise - tokens rotated",
+        "Earlier this week we found that an attacker used a stolen deploy token on our old CI host.",
+    ])
+    materials = [Material(name="infra-irc.txt", kind="chat", content=chat), Material(name="SEC-812.txt", kind="ticket", content=ticket),
+                 Material(name="dev-list-mail.txt", kind="ticket", content=mail)]
+    bundle, _ = bundle_from_materials(materials, id="runner-compromise", timezone="UTC",
+                                      title="A stolen deploy token lets attackers onto an old CI host; every deploy token rotated")
+    record = draft_sync(bundle, model="offline")
+    assert record.postmortem.timeline.started_at is None
+    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+    body = _CITE.sub("", md.split("## Executive Summary", 1)[1].split("\n## ", 1)[0]).strip()
+    assert "The materials do not say when the impact began." in body and 3 <= len(sentences(body)) <= 5
+    assert "[x]" not in md.lower().split("## appendices")[0]

@@ -507,3 +507,37 @@ def test_session21_source_times_reach_every_model_path_unshifted(srv: FakeProvid
     _drafted_carrying(srv, path, bundle, ("[noc-chat.txt:1] 2018-12-06T05:07:00Z", "[node-07.log:1] 2018-12-06T04:39:00Z",
                       "[review-notes.md:2] 2018-12-06T05:35:00Z", "[review-notes.md:3] 2018-12-06T11:24:00Z"),
                       absent="on 6 Dec:")  # fmt: skip
+
+
+_SESSION22_SHAPES = [
+    ("status-history.txt", "ticket", (
+        "Uploads failing for some customers\n"
+        "Monitoring - A fix has been applied and uploads are recovering. We will keep watching\n"
+        "  the queue. Mar 3, 2025 - 18:10 UTC\n"
+        "Resolved - Uploads are back to normal. Files sent between about 14:20 and 17:40 UTC may need\n"
+        "  a retry; please retry your uploads. Mar 3, 2025 - 19:05 UTC\n"
+    )),
+    ("response-checklist.txt", "ticket", (
+        "OPS-311 upload outage - checklist\n"
+        "[x] roll back the storage client\n"
+        "[ ] alert on the upload error ratio\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session22_status_stamps_and_checklists_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """A status post's bare stamp after its last sentence dates the post (not the window its text mentions) and is no
+    part of its text; a checklist's boxes reach a model as written (only the offline drafter reads them). Every model
+    path drafts from them, and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or
+    answering hostile-but-valid) carry the posts at their own times."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION22_SHAPES], id="t", timezone="UTC", redact=False
+    )
+    by_id = bundle.evidence_by_id()
+    assert by_id["status-history.txt:4"].text.endswith("please retry your uploads.")
+    _drafted_carrying(srv, path, bundle, ("[status-history.txt:2] 2025-03-03T18:10:00Z", "[status-history.txt:4] 2025-03-03T19:05:00Z",
+                      "[ ] alert on the upload error ratio"), absent="[status-history.txt:4] 2025-03-03T14:20")  # fmt: skip

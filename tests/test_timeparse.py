@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pmstudio.parsers.clock import Clock
-from pmstudio.timeparse import find_date_marker, find_range, find_stamp, parse_timestamp, zone
+from pmstudio.timeparse import find_date_marker, find_range, find_ranges, find_stamp, parse_timestamp, zone
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -498,3 +498,10 @@ def test_an_offset_of_a_whole_day_is_no_zone_and_never_a_crash(line: str) -> Non
     assert marker is None or marker.zone is None
     stamp = find_stamp(line, anywhere="any")
     assert stamp is None or stamp.zone is None
+
+
+def test_every_range_of_a_line_is_found_in_order() -> None:
+    line = "Impact windows: checkout 16:45-17:45 (~60 min); search 16:10 to 18:15 (~125 min)"
+    found = [(r.first.value.strftime("%H:%M"), r.last.value.strftime("%H:%M")) for r in find_ranges(line)]
+    assert found == [("16:45", "17:45"), ("16:10", "18:15")]
+    assert find_ranges("paged at 10:44, rolled back at 11:18") == []

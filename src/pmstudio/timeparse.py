@@ -397,17 +397,27 @@ def _dot_clocks(line: str) -> str:
     return "".join(chars)
 
 
-def find_range(line: str) -> Range | None:
-    """The first range of two clock times in ``line`` (dates beside them are not read)."""
+def find_ranges(line: str) -> list[Range]:
+    """Every range of two clock times in ``line``, in order (dates beside them are not read): "function execution
+    16:45-17:45; run scheduling 16:10-18:15" holds two."""
     line = _dot_clocks(line)
+    out: list[Range] = []
     for m in _BARE.finditer(line):
+        if out and m.start() < out[-1].last.end:
+            continue  # the end of the range just found
         first = _from_match("bare", m, 0)
         gap = _RANGE_SEP.match(line, first.end) if first is not None else None
         second = _BARE.match(line, gap.end()) if gap is not None else None
         last = _from_match("bare", second, 0) if second is not None else None
         if first is not None and last is not None:
-            return Range(first, last)
-    return None
+            out.append(Range(first, last))
+    return out
+
+
+def find_range(line: str) -> Range | None:
+    """The first range of two clock times in ``line`` (dates beside them are not read)."""
+    ranges = find_ranges(line)
+    return ranges[0] if ranges else None
 
 
 def find_dated_range(line: str) -> Range | None:

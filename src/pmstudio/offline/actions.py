@@ -22,7 +22,7 @@ from pmstudio.mdsyntax import table_cells
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import category
 from pmstudio.offline.classify import FOLLOWUP
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import ACTIONS, Item
 from pmstudio.offline.people import SPEAKER_ROLES
 from pmstudio.offline.phrasing import is_blameful, lowered, sentence, split_sentences, third_person
 from pmstudio.parsers.text import LIST_MARK
@@ -33,16 +33,16 @@ MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
 
 _LEAD = re.compile(
-    r"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|action items?|actions?|todo|to-do|next steps?|next|AI|plan|"
+    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|{ACTIONS}|todo|to-do|next steps?|next|AI|plan|"
     r"takeaways?|generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
     re.I,
 )
 _LIST_LEAD = re.compile(
-    r"^(?:(?:proposed )?(?:follow[- ]?ups?|action items?|actions?|commitments?|takeaways?|generally|to-?dos?|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
+    rf"^(?:(?:proposed )?(?:follow[- ]?ups?|{ACTIONS}|commitments?|takeaways?|generally|to-?dos?|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
     r"i want\b)",
     re.I,
 )
-_PLAN_LIST = re.compile(r"^(?:the )?(?:plan|actions?|action items|follow[- ]?ups|next steps|to-?dos?)\s*:\s*\S[^;]*;", re.I)
+_PLAN_LIST = re.compile(rf"^(?:the )?(?:plan|{ACTIONS}|follow[- ]?ups|next steps|to-?dos?)\s*:\s*\S[^;]*;", re.I)
 """A plan told as a list ("plan: a third-party red team assessment; ephemeral runners; more segmentation", "Actions:
 rotate keys; delete CI logs after 48 hours; scan execution logs for leaked secrets")."""
 _NUMBERED = re.compile(rf"^{LIST_MARK}\s+")
@@ -259,6 +259,9 @@ _TEAM_TO = re.compile(
     r"^(?:the\s+)?(?:[\w-]+\s+){0,2}(?:team|group|squad|crew|engineers?|on-?call|owners?)\s+to\s+(?=[a-z])", re.I
 )
 """A follow-up that names who does it before the work ("Operations team to research ways to improve failover")."""
+_WITH_PARTNER = re.compile(r"^with\s+(?P<who>[^:;,.]{2,60}?)\s*:\s*(?P<rest>[a-z].*)$", re.I)
+"""A follow-up that names whom it is done with before the work ("with Linux Foundation / CD Foundation: scrutinise
+infrastructure not directly managed by the project"): the work, then with whom."""
 _STANDING = {"always", "never", "regularly", "routinely", "continuously", "automatically", "periodically"}
 """Adverbs that make an action a standing rule ("always run multi-master", "regularly compact each master")."""
 
@@ -283,6 +286,9 @@ def _verb_first(phrase: str) -> str:
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     p = HORIZON_LEAD.sub("", p)  # "longer term a traffic management system ...": when, not what
     p = _TEAM_TO.sub("", p)  # "Operations team to research ways to ...": who will do it, then what
+    partner = _WITH_PARTNER.match(p)
+    if partner and (work := _verb_first(partner["rest"])):
+        return f"{work} with {partner['who']}"
     if not p:
         return ""
     if _TAKES_TIME.match(p):  # "(will) take a while but should be usable": how long the work in hand lasts
@@ -504,8 +510,16 @@ def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str
                 break
         # "plug the leak (done) + deploy the fix (done)": notes join two items with "+" as with ";"
         pieces = [q for p in _split_top(part, ";+") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
-        if is_list:  # "a, b, and c" lists three; a bare "and" joins two items only when a verb follows it
-            pieces = [q for p in pieces for q in _split_top(_AND_VERB.sub(", ", re.sub(r",\s+and\s+(?=[a-z])", ", ", p)), ",")]
+        # "a, b, and c" lists three; a bare "and" joins two items only when a verb follows it. In a list already cut
+        # at its semicolons, a comma only lists items where a serial comma shows it ("a, b, and c"); elsewhere it
+        # stays inside its item, and so does the "and" that ends its series ("alerts on network packets, CPU and
+        # open files; log rotation ...")
+        if is_list:
+            pieces = [
+                q for p in pieces
+                for q in (_split_top(_AND_VERB.sub(", ", re.sub(r",\s+and\s+(?=[a-z])", ", ", p)), ",")
+                          if len(pieces) < 2 or re.search(r",\s+and\s", p) else [p] if "," in p else _AND_VERB.split(p))
+            ]  # fmt: skip
         for piece in _rejoined(pieces):
             piece = re.sub(r"^(?:add\s+)?(?:and|also|plus)\s+", "", piece.strip(), flags=re.I)
             piece = third_person(piece, a.role(item))

@@ -93,6 +93,12 @@ STEADY = _rx(
 NOT_FAILING = _rx(r"\b(?:not|never|(?:is|are|was|were)n['’]t)\s+(?:broken|down|failing|erroring|crashing)\b")
 NO_FAILURES = _rx(r"\bno (?:new |more |further )?(?:errors|exceptions|failures|crashes|timeouts|5xx|500s|panics)\b")
 """Failures told absent ("no exceptions in the last 5 minutes"): no failure told, a recovery."""
+UNKNOWN_YET = _rx(
+    r"\b(?:can['’]?t|cannot|couldn['’]?t|could not|unable to)\s+(?:yet\s+|really\s+|fully\s+)?(?:prove|tell|say|assert|"
+    r"confirm|rule out|be sure|know|verify|determine|establish)\b"
+)
+"""What the responders cannot know yet ("we can't prove they weren't", "cannot assert otherwise"): a limit of what is
+known, not a failure of the service."""
 """A failure word denied ("not broken for everyone", "the API isn't down"): no failure told."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
@@ -556,6 +562,7 @@ def classify(item: Item) -> Signals:
     told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
+    told = UNKNOWN_YET.sub(" ", told)  # "no indication creds were taken, but we can't prove it" tells no failure
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     s.failure = bool(FAIL_STRONG.search(told)) and not zero

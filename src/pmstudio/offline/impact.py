@@ -295,8 +295,8 @@ def _statements(
     connected nodes, restarting it")."""
     scored: list[tuple[float, int, Item]] = []
     for item in a.items:
-        if item.is_heading or item.is_title or item.is_meta or item.background or item.source in ("log", "alert"):
-            continue
+        if item.is_heading or item.is_title or item.is_meta or item.background or item.done or item.source in ("log", "alert"):
+            continue  # (a ticked step, "[x] reset passwords for all accounts", is what was done, not who was hurt)
         if item.source == "pager" and item.sub != "note":
             continue  # a responder's note on the page is a statement; the page itself is a machine line
         if not pattern.search(item.body) or _NO_VALUE.match(item.body.strip()):

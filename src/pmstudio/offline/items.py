@@ -131,6 +131,8 @@ class Item:
     date_only: bool = False
     written: str | None = None
     """The line's time as its source wrote it ("14:05" for a chat line whose UTC time is 18:05), when it differs."""
+    done: bool = False
+    """A checklist's ticked line ("[x] reset passwords for all accounts"): a step the responders took."""
     background: bool = False
     """Labelled as background ("Background: every datacenter runs ..."): how the system stood before, no impact."""
 
@@ -230,6 +232,9 @@ _PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "esca
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
 """The mark of a Markdown heading, which the notes parser keeps on the evidence text ("## why")."""
+_CHECKBOX = re.compile(r"^\[(?P<mark>[ xX✓✔])\]\s+(?=\S)")
+"""A task list's box ("[x] rotate privileged credentials", "[ ] improve the password reset system"), which the notes
+parser keeps on the evidence text: ticked, the step was done; empty, it is still to do (a follow-up)."""
 
 
 def _heading_tag(text: str) -> HeadingTag:
@@ -266,8 +271,13 @@ CAUSE_LABEL = re.compile(
     re.I,
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
+_KINDS = r"(?:corrective|preventive|preventative|remedial|repair|review|follow[- ]up)\s+"
+ACTION_KIND = rf"(?:{_KINDS})?"
+"""The kind a list of actions may be labelled with ("Corrective actions:", "Review actions:")."""
+ACTIONS = rf"(?:{ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|items))"
+"""The words labelling a list of actions: "actions", "action items", "corrective actions", "repair items"."""
 ACTIONS_LABEL = re.compile(
-    r"^\W*(?:actions?(?: taken)?|action items|follow[- ]?ups|next(?: steps)?|to-?dos?|commitments?|remediation|done\s*/\s*doing)"
+    rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups|next(?: steps)?|to-?dos?|commitments?|remediation|done\s*/\s*doing)"
     r"\s*:\s*\S",
     re.I,
 )
@@ -328,6 +338,9 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         marked = _MD_HEADING.match(e.text)
         if marked is not None:  # "## done on the night": a Markdown heading, read without its mark
             e = e.model_copy(update={"text": e.text[marked.end() :]})
+        box = _CHECKBOX.match(e.text) if e.actor is None else None
+        if box is not None:  # a checklist's line is read without its box; an empty box marks work still to do
+            e = e.model_copy(update={"text": e.text[box.end() :]})
         source, sub, body = _source(material, e, material in written)
         if injected(e.text) or _continues(injection.get(material), line, e.text):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
@@ -403,5 +416,8 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
                 item.body, item.heading_tag, item.background = body[label.end() :], "facts", True
             elif ACTIONS_LABEL.match(body):
                 item.heading_tag = "actions"  # the label stays: the action items read the list after it
+        if box is not None and box["mark"] == " " and not item.is_heading:
+            item.heading_tag = "actions"  # "[ ] improve the password reset system": a follow-up, under any heading
+        item.done = box is not None and box["mark"] != " "
         items.append(item)
     return items

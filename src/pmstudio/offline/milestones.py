@@ -66,7 +66,15 @@ from pmstudio.offline.classify import (
     Signals,
 )
 from pmstudio.offline.items import CAUSE_LABEL, CHECK_STATE, Item
-from pmstudio.timeparse import RANGE_GAP, Stamp, find_dated_range, find_range, find_stamp, wall_to_utc
+from pmstudio.timeparse import (
+    RANGE_GAP,
+    Range,
+    Stamp,
+    find_dated_range,
+    find_ranges,
+    find_stamp,
+    wall_to_utc,
+)
 
 HUMAN_LAG = timedelta(minutes=60)
 FAILURE_WINDOW = timedelta(hours=24)
@@ -303,11 +311,17 @@ def stated_start(item: Item) -> datetime | None:
     dated = _dated_window(item)
     if dated is not None:  # "impact window: 2025-11-11 16:02 to 2025-11-14 15:02": each side says its day
         return dated[0] if dated[0] <= item.at else None
-    window = find_range(item.body)
-    if window is None:
+    windows = find_ranges(item.body)
+    if not windows:
         return _lasted_from(item)
-    if not _impact_window(item, window.first.start):
-        return None
+    # a line may state several windows ("Impact windows: execution 16:45-17:45; scheduling 16:10-18:15"): the
+    # impact began with the earliest
+    starts = [t for w in windows if _impact_window(item, w.first.start) and (t := _window_start(item, w)) is not None]
+    return min(starts) if starts else None
+
+
+def _window_start(item: Item, window: Range) -> datetime | None:
+    assert item.at is not None
     zone = window.zone or line_zone(item)
     day = item.at.astimezone(zone).date()
     first, last = window.first.value.time(), window.last.value.time()

@@ -51,7 +51,11 @@ _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?
 _BY_CAP = re.compile(
     r"\b(?:requested|approved|acknowledged|resolved|triggered|opened|closed|merged|reported|escalated|assigned|"
     r"started|initiated|created|written|owned|run|performed|PR|pull request|patch|fix|commit)\s+by\s+@?(?P<n>[A-Z][a-z]{2,20})\b"
+    r"(?!\s+(?:customers?|users?|clients?|partners?|tenants?|merchants?|developers?|engineers?|staff|support|teams?|"
+    r"employees?|members?|admins?|operators?|researchers?|accounts?)\b)"
 )
+"""A name after "reported by", "fixed by" ...; not a name that only says whose people they are ("reported by Vercel
+customers": a company)."""
 _FROM_ORG = re.compile(
     r"(?<![\w@])(?P<n>[A-Z][a-z]{2,20})\s+(?:from|at|of)\s+(?:the\s+)?[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+)?\s*,?\s+"
     r"(?:just\s+|also\s+)?(?:DM['’]?e?d|messaged|pinged|e-?mailed|called|reported|says|said|wrote|asked|told|"

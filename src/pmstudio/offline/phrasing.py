@@ -332,9 +332,16 @@ _LINKING = {"feel", "seem", "look", "sound", "appear", "stay", "remain", "become
 """Verbs whose complement may be a word that is also a verb ("feels slow", "stays open"): the linking verb is told."""
 
 
+_IRREGULAR_PREFIXES = ("re", "over", "under", "out", "up", "mis", "with", "fore")
+"""Prefixes that keep an irregular verb irregular ("reset", "rebuild", "rerun", "overrun", "upset")."""
+
+
 def _past(base: str) -> str:
     if base in _IRREGULAR:
         return _IRREGULAR[base]
+    prefix = next((p for p in _IRREGULAR_PREFIXES if base.startswith(p) and base[len(p) :] in _IRREGULAR), "")
+    if prefix:
+        return prefix + _IRREGULAR[base[len(prefix) :]]
     if base.endswith("e"):
         return base + "d"
     if base.endswith("y") and base[-2:-1] not in "aeiou":
@@ -380,8 +387,9 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         tail = words[n][len(words[n].rstrip(".,;:!?)")) :]
         plural = any(_plural(w) or w in _PRONOUN or w in ("and", "plus") for w in cores[:n])
         nxt2 = cores[n + 2] if n + 2 < len(cores) else ""
-        if low in ("taken", "brought", "torn") and nxt == "down" and prev not in _FINITE_WORDS | _FUNCTION | _TO_STATE:
-            return [*words[:n], "were" if plural else "was", *words[n:]]  # "GitLab.com taken down": was taken down
+        if low in ("taken", "brought", "torn") and (nxt in _STATE or nxt in ("back", "online")) and prev not in _FINITE_WORDS | _FUNCTION | _TO_STATE:
+            # "GitLab.com taken down", "affected server taken offline", "db brought back online": was taken down
+            return [*words[:n], "were" if plural else "was", *words[n:]]
         # "builds failing" / "builds re-queued" are a subject; "stops resolving" / "splits unpatched nodes" a verb
         # "probe pages woke me": a past-only verb next makes the s-word a noun (not after a pronoun: "it looks hung")
         past_next = nxt in _PAST_ONLY and prev not in _PRONOUN | {"it", "he", "she", "this", "that", "there"}

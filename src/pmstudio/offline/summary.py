@@ -337,6 +337,9 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     if spare and len(parts) < 3:
         parts.insert(min(1, len(parts)), spare)
         ids += spare_ids
+    if len(parts) < 3 and start is None and a.has_timestamps and not all(item.date_only for item, _ in a.timed):
+        # timed materials with no time the impact began at (a write-up's chat, days after): the summary says so
+        parts.insert(min(1, len(parts)), "The materials do not say when the impact began.")
     if not parts:
         parts.append(NOT_STATED)
     return {

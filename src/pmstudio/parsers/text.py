@@ -223,10 +223,18 @@ _POSTED_FOOTER = re.compile(r"\bposted\b(?:\s+on)?\s*[:,-]?\s*(?=\S)(?P<when>[^.
 UTC"): the time of the post, not an event of its own."""
 
 
+_STAMP_FOOTER = re.compile(
+    r"(?:^|(?<=[.!?])\s+)(?P<when>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\s+-\s+"
+    r"\d{1,2}:\d{2}(?:\s*[AP]M)?(?:\s+[A-Z]{2,5})?)$"
+)
+"""A status page's own stamp closing a post's wrapped rest, without the word "Posted" ("... replay affected events.
+Jul 10, 2026 - 18:44 UTC"): the time of the post."""
+
+
 def _posted_footer(line: str) -> tuple[Stamp, str, int] | None:
-    """The time a line's trailing "Posted <time>" footer gives, as written, and where the footer starts, when that is
-    the line's only time."""
-    m = _POSTED_FOOTER.search(line.rstrip())
+    """The time a line's trailing "Posted <time>" footer (or a status page's bare stamp after the post's last
+    sentence) gives, as written, and where the footer starts, when that is the line's only time."""
+    m = _POSTED_FOOTER.search(line.rstrip()) or _STAMP_FOOTER.search(line.rstrip())
     if m is None or len(find_stamps(line)) > 1:
         return None
     stamp = find_stamp(m["when"], anywhere="any")
