@@ -454,3 +454,14 @@ def test_a_pause_or_delay_for_a_share_of_customers_tells_who_was_affected() -> N
         ("chat.txt", 60, "mo", "processing resumed on db-7, queued data flowing"),
     )  # fmt: skip
     assert "25% of customers" in text(d, "users_affected"), text(d, "users_affected")
+
+
+def test_a_severity_set_by_its_name_is_the_declared_severity() -> None:
+    """"bumping severity to Critical" in chat (or "Severity raised to Critical" in notes) sets the level by its name, as
+    "SEV1" does by its number; the highest named level wins."""
+    got = impact(
+        ("chat.txt", 0, "ines", "exports lagging for a handful of customers"),
+        ("chat.txt", 30, "ines", "rollback done. status to Monitoring, bumping severity to Critical until the queue drains"),
+        ("chat.txt", 90, "ines", "queue drained, exports normal"),
+    )
+    assert got["severity"] == "critical" and "declared" in str(got["severity_rationale"])

@@ -739,3 +739,29 @@ def test_corrective_actions_labelled_inline_list_each_item_once_and_keep_a_list_
     assert "Add log rotation on the collector image" in titles
     assert "Review the volume limits on the ingest tier with the storage vendor" in titles
     assert not any(t.startswith(("Add memory", "Change memory")) for t in titles)
+
+
+def test_a_to_do_label_with_a_space_lists_follow_ups_and_a_bracket_after_a_plural_keeps_it_a_noun() -> None:
+    """"To do: a; b; c" lists the follow-ups as "Todo:" does; "queue alerts (depth, age, consumer lag)" is alerts to add,
+    not "queue" told to alert; "finish" opens an action as it stands."""
+    notes = "\n".join([
+        "# export outage notes",
+        "- To do: queue alerts (depth, age, consumer lag); harden the export deploy so rollbacks are not delayed; "
+        "finish the move of exports to the new cluster.",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert "Add queue alerts (depth, age, consumer lag)" in titles
+    assert "Harden the export deploy so rollbacks are not delayed" in titles
+    assert "Finish the move of exports to the new cluster" in titles
+
+
+def test_a_function_called_in_code_owns_no_follow_ups() -> None:
+    from datetime import UTC, datetime
+
+    t = datetime(2024, 6, 1, 14, 0, tzinfo=UTC)
+    chat = [
+        EvidenceLine(id="chat.txt:1", at=t, actor="Ana", text="step.run() calls are timing out for some customers"),
+        EvidenceLine(id="chat.txt:2", at=t, actor="Ben", text="step.run() returns empty bodies, and step.run() retries pile up"),
+        EvidenceLine(id="chat.txt:3", at=t, actor="Ana", text="rolled back the scheduler release"),
+    ]
+    assert "step.run" not in _owner(chat)

@@ -33,16 +33,16 @@ MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
 
 _LEAD = re.compile(
-    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|{ACTIONS}|todo|to-do|next steps?|next|AI|plan|"
+    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|{ACTIONS}|todo|to-do|to do(?=:)|next steps?|next|AI|plan|"
     r"takeaways?|generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
     re.I,
 )
 _LIST_LEAD = re.compile(
-    rf"^(?:(?:proposed )?(?:follow[- ]?ups?|{ACTIONS}|commitments?|takeaways?|generally|to-?dos?|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
+    rf"^(?:(?:proposed )?(?:follow[- ]?ups?|{ACTIONS}|commitments?|takeaways?|generally|to[- ]?dos?|plan|next steps?)(?:\s+(?:to \w+|for later|proposed|planned))?\s*:|"
     r"i want\b)",
     re.I,
 )
-_PLAN_LIST = re.compile(rf"^(?:the )?(?:plan|{ACTIONS}|follow[- ]?ups|next steps|to-?dos?)\s*:\s*\S[^;]*;", re.I)
+_PLAN_LIST = re.compile(rf"^(?:the )?(?:plan|{ACTIONS}|follow[- ]?ups|next steps|to[- ]?dos?)\s*:\s*\S[^;]*;", re.I)
 """A plan told as a list ("plan: a third-party red team assessment; ephemeral runners; more segmentation", "Actions:
 rotate keys; delete CI logs after 48 hours; scan execution logs for leaked secrets")."""
 _NUMBERED = re.compile(rf"^{LIST_MARK}\s+")
@@ -433,7 +433,8 @@ def _sure(rest: str, *, clause: bool = True) -> str:
     does = _SURE_DOES.match(rest)
     if does and named(does.group("subj")) and not _PRONOUN_OBJECT.match(does.group("tail")) and (
         clause
-        or not re.match(r"\s*(?:$|,|(?:for|on|in|of|to|at|with|from|per|across|between|into|over|under|by|and|or|as|than)\b)", does.group("tail"), re.I)
+        # (nor before a bracket: "networking alerts (CPU, connection resets)" lists what the alerts watch)
+        or not re.match(r"\s*(?:$|,|\(|(?:for|on|in|of|to|at|with|from|per|across|between|into|over|under|by|and|or|as|than)\b)", does.group("tail"), re.I)
     ):
         base = does.group("verb").lower()
         # without "make sure", a verb that is as often a noun reads as a plural ("index on the orders table")
@@ -704,8 +705,11 @@ def owner_for(a: Analysis) -> str:
             continue
         for name in _team_names(text) if _owner_line(a, item, text) else []:
             teams[name] += 1
-        for m in _SERVICE.finditer(_URL.sub(" ", text.lower())):
+        plain = _URL.sub(" ", text.lower())
+        for m in _SERVICE.finditer(plain):
             token = m.group(1)
+            if plain[m.end() : m.end() + 1] == "(":
+                continue  # "step.fetch()": a function called in code, not a service
             if _SERVICEISH.search(token) and not _FILEISH.search(token) and not _PREFIXED_WORD.match(token):
                 services[token] += 1
     if teams:

@@ -535,6 +535,16 @@ _SEV_LEVEL = {0: "critical", 1: "critical", 2: "high", 3: "medium", 4: "low", 5:
 """The common SEV scale: SEV-1 critical (outage, data loss), SEV-2 major, SEV-3 minor, SEV-4/5 low."""
 
 
+_DECLARED_WORD = re.compile(
+    r"\bsev(?:erity)?\s+(?:(?:is\s+)?(?:now\s+)?(?:raised|bumped|upgraded|escalated|increased|set|lowered|downgraded|changed)\s+)?"
+    r"to\s+(?P<w>critical|major|high|medium|moderate|minor|low)\b",
+    re.I,
+)
+"""A severity the responders set by its name ("bumping severity to Critical", "Severity raised to Critical while we
+monitor"): the level the incident was given, not a ticket's own priority label."""
+_WORD_LEVEL = {"critical": 1, "major": 2, "high": 2, "medium": 3, "moderate": 3, "minor": 3, "low": 4}
+
+
 def declared_severity(a: Analysis) -> str | None:
     """The most severe level the responders declared in their own words (chat, notes, page notes, tickets; an
     alert's `severity=critical` label grades the alert, not the incident, and so does the level a bot posts with an
@@ -551,6 +561,9 @@ def declared_severity(a: Analysis) -> str | None:
         m = _DECLARED.search(item.body)
         if m is not None and (best is None or int(m["n"]) < best):
             best = int(m["n"])
+        w = _DECLARED_WORD.search(item.body)
+        if w is not None and (best is None or _WORD_LEVEL[w["w"].lower()] < best):
+            best = _WORD_LEVEL[w["w"].lower()]
     return None if best is None else _SEV_LEVEL[best]
 
 

@@ -277,7 +277,7 @@ ACTION_KIND = rf"(?:{_KINDS})?"
 ACTIONS = rf"(?:{ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|items))"
 """The words labelling a list of actions: "actions", "action items", "corrective actions", "repair items"."""
 ACTIONS_LABEL = re.compile(
-    rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups|next(?: steps)?|to-?dos?|commitments?|remediation|done\s*/\s*doing)"
+    rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups|next(?: steps)?|to[- ]?dos?|commitments?|remediation|done\s*/\s*doing)"
     r"\s*:\s*\S",
     re.I,
 )
