@@ -619,3 +619,19 @@ def test_a_status_posts_bare_stamp_at_the_end_of_its_wrapped_rest_dates_the_post
     assert set(items) == {1, 3}
     assert items[1].at == utc(2025, 3, 3, 18, 10) and items[3].at == utc(2025, 3, 3, 19, 5)
     assert items[3].text.endswith("please retry your uploads.")
+
+
+def test_a_headings_day_of_a_later_step_does_not_date_the_notes_under_it() -> None:
+    """"# Token exposure - notes for the announcement (publish 2025-04-02)" names the day the post goes out; the notes'
+    clock times are read on the day the other sources give, not on that later day."""
+    notes = (
+        "# Token exposure - notes for the announcement (publish 2025-04-02)\n"
+        "- Response (UTC): 13:35 notified; 14:15 token disabled\n"
+    )
+    mail = "From: auditors\nDate: Tue, 1 Apr 2025 15:35:09 +0200\nSubject: finding\nThe token is readable by every maintainer.\n"
+    bundle, _ = bundle_from_materials(
+        [Material(name="notes.md", kind="notes", content=notes), Material(name="mail.txt", kind="ticket", content=mail)],
+        id="t", timezone="UTC", redact=False,
+    )
+    timed = [e for e in bundle.evidence if e.material == "notes.md" and e.at is not None]
+    assert timed and all(e.at is not None and e.at.date() == date(2025, 4, 1) for e in timed)

@@ -765,3 +765,12 @@ def test_a_function_called_in_code_owns_no_follow_ups() -> None:
         EvidenceLine(id="chat.txt:3", at=t, actor="Ana", text="rolled back the scheduler release"),
     ]
     assert "step.run" not in _owner(chat)
+
+
+def test_a_byline_told_by_its_age_is_no_statement() -> None:
+    """An issue copied from a forge: "opened ~9 hours ago", "comment (~8 hours ago, package maintainer):" and "closed
+    (~1 hour ago) as completed" say who wrote when; the comment under the byline is the statement."""
+    texts = ["opened ~9 hours ago", "comment (~8 hours ago, package maintainer):", "closed (~1 hour ago) as completed",
+             "my uploads fail with 401 since this morning"]  # fmt: skip
+    items = build_items([EvidenceLine(id=f"status-issue.txt:{n}", at=None, actor=None, text=t) for n, t in enumerate(texts, 1)])
+    assert [i.is_meta for i in items] == [True, True, True, False]

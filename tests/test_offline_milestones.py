@@ -2017,3 +2017,19 @@ def test_a_line_stating_several_impact_windows_starts_the_impact_at_the_earliest
         ("notes.md", 180, None, "Impact windows: checkout 09:40-10:30 (~50 min); search 09:05-11:00 (~115 min)"),
     ))  # fmt: skip
     assert at(a, "started") == minute(5)
+
+
+def test_an_exposure_that_began_days_before_every_timed_line_has_no_clock_start() -> None:
+    """"the key was exposed to every maintainer from on or about 2024-03-01 through 2024-05-14": the impact began on a
+    day no line tells of, so neither the report that found it nor any later line is its start; detection stays."""
+    untimed = EvidenceLine(id="notes.md:2", at=None, actor=None, text=(
+        "What: the release signing key was exposed to every maintainer from on or about 2024-03-01 through 2024-05-14."))
+    a = analyse([*lines(
+        ("auditor-mail.txt", 0, None, "we found that your release signing key can be read by every maintainer"),
+        ("chat.txt", 6, "kai", "auditors just reported a leaked signing key to security@, looking now"),
+        ("chat.txt", 12, "kai", "ack'd to them"),
+        ("chat.txt", 20, "kai", "confirmed, any maintainer can read it. revoking the key now"),
+        ("chat.txt", 35, "kai", "key revoked, releases paused"),
+    ), untimed])  # fmt: skip
+    assert at(a, "started") is None
+    assert at(a, "detected") is not None

@@ -517,6 +517,7 @@ _SESSION22_SHAPES = [
         "Resolved - Uploads are back to normal. Files sent between about 14:20 and 17:40 UTC may need\n"
         "  a retry; please retry your uploads. Mar 3, 2025 - 19:05 UTC\n"
     )),
+    ("post-notes.md", "notes", "# Upload outage - notes for the post (publish 2025-03-04)\n- 14:20 first upload errors\n"),
     ("response-checklist.txt", "ticket", (
         "OPS-311 upload outage - checklist\n"
         "[x] roll back the storage client\n"
@@ -528,7 +529,7 @@ _SESSION22_SHAPES = [
 @pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
 def test_session22_status_stamps_and_checklists_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
     """A status post's bare stamp after its last sentence dates the post (not the window its text mentions) and is no
-    part of its text; a checklist's boxes reach a model as written (only the offline drafter reads them). Every model
+    part of its text; a heading's day of a later step ("publish 2025-03-04") does not date the notes; a checklist's boxes reach a model as written (only the offline drafter reads them). Every model
     path drafts from them, and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or
     answering hostile-but-valid) carry the posts at their own times."""
     from pmstudio.ingest import bundle_from_materials
@@ -540,4 +541,5 @@ def test_session22_status_stamps_and_checklists_reach_every_model_path(srv: Fake
     by_id = bundle.evidence_by_id()
     assert by_id["status-history.txt:4"].text.endswith("please retry your uploads.")
     _drafted_carrying(srv, path, bundle, ("[status-history.txt:2] 2025-03-03T18:10:00Z", "[status-history.txt:4] 2025-03-03T19:05:00Z",
-                      "[ ] alert on the upload error ratio"), absent="[status-history.txt:4] 2025-03-03T14:20")  # fmt: skip
+                      "[post-notes.md:2] 2025-03-03T14:20:00Z", "[ ] alert on the upload error ratio"),
+                      absent="[status-history.txt:4] 2025-03-03T14:20")  # fmt: skip

@@ -86,6 +86,13 @@ META = re.compile(
     re.I,
 )
 
+RELATIVE_BYLINE = re.compile(
+    r"^(?:comment(?:ed)?|repl(?:y|ied)|opened|closed|reopened|edited|answered|posted)\b[^.!?]{0,40}?"
+    r"(?:~\s*|about\s+)?\d+\s+(?:minutes?|mins?|hours?|days?|weeks?)\s+ago\b[^.!?]{0,60}$",
+    re.I,
+)
+"""A forum or issue byline told by its age ("comment (~8 hours ago, feedstock maintainer):", "opened ~9 hours ago",
+"closed (~1 hour ago) as completed"): who wrote when, no statement of the incident."""
 HeadingTag = Literal["cause", "actions", "lessons", "timeline", "facts", "impact", "other"]
 _HEADING_TAGS: tuple[tuple[HeadingTag, re.Pattern[str]], ...] = (
     ("actions", re.compile(
@@ -391,7 +398,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             date_only=e.date_only,
             written=e.written,
         )
-        item.is_meta = bool(META.match(e.text.strip()))
+        item.is_meta = bool(META.match(e.text.strip()) or RELATIVE_BYLINE.match(e.text.strip()))
         current = heading.get(material)
         item.is_title = current is None and _looks_like_title(item, seen_material=material in seen)
         seen.add(material)

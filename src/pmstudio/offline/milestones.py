@@ -452,12 +452,30 @@ def _routine_log(item: Item) -> bool:
     return item.source == "log" and bool(ROUTINE_LEVEL.search(item.body))
 
 
+def _began_before_the_record(timed: Timed, told: Timed, limit: datetime) -> bool:
+    """A window of days the responders state began on a day before every timed line ("exposed to all maintainers
+    from on or about 2025-02-10 through 2025-04-01", with the first line on 1 April): the impact began on a day
+    no line tells of, so no clock time is its start."""
+    first = min((_at(p) for p in timed), default=None)  # a date-only line of that day dates it (`_stated`)
+    if first is None:
+        return False
+    for item, sig in told:
+        if sig.hypothesis or sig.followup:
+            continue
+        day = stated_start_day(item)
+        if day is not None and day < first.date() and day <= limit.date():
+            return True
+    return False
+
+
 def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
     """Impact start (see the module's doc). `told` are all timed lines, recaps too: the responders' own statement
     of the impact window ("slow publishing lasted 20:13-21:00") names its start before any other rule."""
     if detected is None or detected.at is None:
         return None
     limit = detected.at
+    if _began_before_the_record(timed, told, limit):
+        return None
     stated = _stated(timed, told, limit)
     if stated is not None:
         return stated

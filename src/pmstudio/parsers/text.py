@@ -305,6 +305,12 @@ def _with_next(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str
         yield last[0], last[1], None
 
 
+_PLANNED_DAY = re.compile(
+    r"\b(?:publish(?:ed|ing|es)?|due|planned|scheduled|deadline|target|until|review(?:ed)?\s+on|post(?:ed|s)?\s+on)\s*[:(]?\s*$",
+    re.I,
+)
+"""Words before a heading's day that make it the day of a later step ("notes for the announcement (publish
+2025-04-02)"), not the day the notes tell of."""
 _RUN_REACH = timedelta(days=7)
 """How long a run told on one line ("ran Mon ..., finished Wed ...") may last for the notes to follow its end."""
 
@@ -362,7 +368,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             if heading and not any(e.timed for e in entries):
                 # "# relay outage 2024-11-05 - scratch notes": a heading naming one day, before any time, dates them
                 dates = find_dates(line)
-                if len({d.value.date() for d in dates}) == 1:
+                if len({d.value.date() for d in dates}) == 1 and not _PLANNED_DAY.search(line[: dates[0].start]):
                     clock.mark_date(dates[0])
             text = clean_text(line)
             if heading and text:  # a Markdown heading keeps its mark: a reader (and a model) can tell it from a list item
