@@ -168,3 +168,15 @@ def test_generated_five_megabyte_log() -> None:
         assert group.id == f"big.log:{first}"
     assert len(out) < 200  # a few templates plus the rare lines
     assert [e.line for e in out] == sorted(e.line for e in out)
+
+
+def test_a_condensed_series_keeps_the_values_of_keys_that_open_with_digits_or_end_in_k() -> None:
+    """"5xx=9211" (a status class) and "dns_qps=410k" are measurements: a condensed metrics log lists how they moved,
+    so no model loses the error counts behind "api requests=11842 5xx=3"."""
+    content = "\n".join(
+        f"2018-04-06T15:{m:02d}:00Z api requests={r} 5xx={e} dns_qps={q}k"
+        for m, r, e, q in [(3, 11842, 3, 41), (4, 11790, 9211, 410), (10, 10304, 10297, 430), (31, 11977, 14, 44)]
+    )
+    items = parse_material(Material(name="api-5xx.log", kind="log", content=content + "\n"), tz="UTC", ref_date=None)
+    assert len(items) == 1
+    assert "5xx 3, 9211, 10297, 14" in items[0].text and "dns_qps 41k, 410k, 430k, 44k" in items[0].text

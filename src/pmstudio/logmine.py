@@ -41,8 +41,10 @@ _MASKS: tuple[tuple[str, str], ...] = (
 
 
 _NUMBER = re.compile(
-    r"(?<![\w./#:-])(?:(?P<key>[A-Za-z_][\w.-]{0,30})[=:])?(?P<val>[-+]?\d+(?:\.\d+)?(?P<unit>ms|s|m|h|%|[KMGT]i?B)?)(?![\w.:/-])"
+    r"(?<![\w./#:-])(?:(?P<key>(?:[A-Za-z_]|\d+[A-Za-z])[\w.-]{0,30})[=:])?"
+    r"(?P<val>[-+]?\d+(?:\.\d+)?(?P<unit>ms|s|m|h|%|[KMGT]i?B|k)?)(?![\w.:/-])"
 )
+"""A measurement: "latency=3012ms", "5xx=9211" (a key may open with digits: status classes), "dns_qps=41k"."""
 
 
 def _numbers(text: str) -> list[tuple[str, str]]:
