@@ -49,7 +49,9 @@ _LEAD_WORDS = re.compile(
 _YEAR_FIRST = re.compile(r"^(?P<lead>[\s#*_|>-]*)(?P<y>\d{4})\s+(?P<m>[A-Z][a-z]{2,8})\s+(?P<d>\d{1,2})\b")
 _TRAILING_COLON = re.compile(r"^(?P<lead>[\s\-*+•\d.)|*_]*)(?P<clock>\d{1,2}:\d{2})(?P<colon>:)(?=\s)")
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[-*+•]|\d{1,3}[.)])\s+")
-_CHECKBOX = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\[(?P<mark>[ xX✓✔])\]\s*")
+TASK_BOX = r"\[(?P<mark>[ xX✓✔])\]"
+"""A task list's box, empty or ticked ("[ ]", "[x]", "[✓]"), as a regex with its mark as group `mark`."""
+_CHECKBOX = re.compile(rf"^\s*(?:[-*+•]|\d{{1,3}}[.)])\s+{TASK_BOX}\s*")
 _ACTION_POINT = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*)?action(?:\s+point|\s+item)?(?:\*\*)?\s*:\s*(?P<body>.+)$", re.I
 )

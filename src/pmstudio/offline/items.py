@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from pmstudio.agents.messages import EvidenceLine
+from pmstudio.lints.bodies import TASK_BOX
 from pmstudio.offline.tone import (
     chat_noise,
     injected,
@@ -239,7 +240,7 @@ _PAGER_KINDS = {"trigger", "acknowledge", "resolve", "annotate", "assign", "esca
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
 """The mark of a Markdown heading, which the notes parser keeps on the evidence text ("## why")."""
-_CHECKBOX = re.compile(r"^\[(?P<mark>[ xX✓✔])\]\s+(?=\S)")
+_CHECKBOX = re.compile(rf"^{TASK_BOX}\s+(?=\S)")
 """A task list's box ("[x] rotate privileged credentials", "[ ] improve the password reset system"), which the notes
 parser keeps on the evidence text: ticked, the step was done; empty, it is still to do (a follow-up)."""
 
@@ -279,9 +280,9 @@ CAUSE_LABEL = re.compile(
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
 _KINDS = r"(?:corrective|preventive|preventative|remedial|repair|review|follow[- ]up)\s+"
-ACTION_KIND = rf"(?:{_KINDS})?"
+_ACTION_KIND = rf"(?:{_KINDS})?"
 """The kind a list of actions may be labelled with ("Corrective actions:", "Review actions:")."""
-ACTIONS = rf"(?:{ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|items))"
+ACTIONS = rf"(?:{_ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|items))"
 """The words labelling a list of actions: "actions", "action items", "corrective actions", "repair items"."""
 ACTIONS_LABEL = re.compile(
     rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups|next(?: steps)?|to[- ]?dos?|commitments?|remediation|done\s*/\s*doing)"
