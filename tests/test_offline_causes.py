@@ -781,3 +781,17 @@ def test_a_verb_built_on_an_irregular_one_keeps_its_irregular_past() -> None:
     assert [_past(w) for w in ("reset", "rebuild", "rerun", "upset", "restart")] == ["reset", "rebuilt", "reran", "upset", "restarted"]
     assert past_tense("the compromised runner taken offline (on discovery)") == "the compromised runner was taken offline (on discovery)"
     assert past_tense("both replicas brought back online") == "both replicas were brought back online"
+
+
+def test_a_line_labelled_as_the_result_is_the_impact_not_the_cause() -> None:
+    """"Result: 500 errors on checkout, because every request also writes its session" tells what was hit (its
+    "because" explains the breadth of the impact); the cause is the line telling what ran out."""
+    primary, _ = causes(
+        ("notes.md", 4, None, "- 09:04: the audit table hit its ID limit; its insert trigger failed, and in PostgreSQL a failing trigger fails the write"),
+        ("notes.md", None, None, "- Result: 500 errors on checkout, because every request also writes its session row"),
+        ("notes.md", None, None, "- Impact: 27 minutes, checkout and dashboard unavailable"),
+    )
+    assert "ID limit" in primary and not primary.startswith("Result")
+    assert past_tense("its failing trigger takes the API and Dashboard down for 27 minutes") == (
+        "its failing trigger took the API and Dashboard down for 27 minutes"
+    )

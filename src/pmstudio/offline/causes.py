@@ -333,10 +333,13 @@ _AFFECTED = re.compile(
 """A sentence that tells who was hit and what they saw ("customers may have seen errors performing sign-ins for apps
 that depend on Azure AD"): the impact's scope, even when a clause in it names a dependency."""
 _IMPACT_LABEL = re.compile(
-    r"^\W*(?:(?:user|customer|business|external) )?(?:impact|scope)\s*[:=-]\s|^\W*per (?:product|service|region|customer|team)\s*:", re.I
+    r"^\W*(?:(?:user|customer|business|external) )?(?:impact|scope|results?|effects?|symptoms?|consequences?)\s*[:=-]\s|"
+    r"^\W*per (?:product|service|region|customer|team)\s*:",
+    re.I,
 )
-"""A line labelled as the impact ("Impact: ten minutes in which tasks did not load", "Per product: KV failed; …"):
-what was hit, however it words it."""
+"""A line labelled as the impact ("Impact: ten minutes in which tasks did not load", "Per product: KV failed; …",
+"Result: 500 errors on API requests, because ..."): what was hit, however it words it, and whatever "because" it
+holds."""
 _HIT_COUNT = re.compile(
     r"^\W*(?:~|about |around |roughly |nearly |almost |over |some )?\d[\d,.]*\s*(?:%|k|m)?\s+(?:[\w-]+\s+){0,3}?"
     r"(?:(?:were|was) )?(?:affected|impacted|hit)\b",

@@ -369,7 +369,7 @@ def _plural(word: str) -> bool:
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) and word.isalpha()
 
 
-def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool = False) -> list[str] | None:
+def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool = False, particle: bool = False) -> list[str] | None:
     """The clause's words with its verb in the past (None when no verb follows a short subject)."""
     cores = [w.strip(".,;:!?()[]\"'“”").lower() for w in words]
     if joined and cores and cores[0] in _S_FORMS and (len(cores) < 2 or cores[1] not in _FINITE_WORDS):
@@ -414,7 +414,7 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         # "shutting some nodes down", "shut the store down": after an opening participle or a verb that takes it as its
         # particle, "down" is a particle, not a state
         if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES | _TO_STATE and not (
-            low == "down" and (cores[0].endswith("ing") or any(c in _DOWN_VERBS for c in cores[:n]))
+            low == "down" and (particle or cores[0].endswith("ing") or any(c in _DOWN_VERBS for c in cores[:n]))
         ):
             verb = "were" if _plural(prev) else "was"
             return [*words[:n], verb, *words[n:]]
@@ -450,7 +450,9 @@ def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
             continue
         words = chunk.split(" ")
         joined = before and bool(re.search(r"\b(?:and|or|then)\s+$", text[max(0, start - 5) : start]))
-        shifted = _shift_clause(words, reach, joined=joined)
+        # "takes the API and Dashboard down": after "and", "down" is still the particle of the verb before it
+        particle = joined and any(w in _DOWN_VERBS for w in re.findall(r"[a-z]+", text[: start].lower().rsplit(",", 1)[-1]))
+        shifted = _shift_clause(words, reach, joined=joined, particle=particle)
         before = shifted is not None
         out.append(text[last:start])
         out.append(" ".join(shifted) if shifted is not None else chunk)
