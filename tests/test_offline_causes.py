@@ -795,3 +795,13 @@ def test_a_line_labelled_as_the_result_is_the_impact_not_the_cause() -> None:
     assert past_tense("its failing trigger takes the API and Dashboard down for 27 minutes") == (
         "its failing trigger took the API and Dashboard down for 27 minutes"
     )
+
+
+def test_nobody_having_a_check_on_the_thing_is_a_contributing_factor() -> None:
+    """"nobody had a check on that sequence" names the watch that was missing, as "no check on that sequence" does:
+    a contributing factor beside the cause (the sequence running out)."""
+    _, factors = causes(
+        ("chat.txt", 10, "lucy", "the audit log hit its id limit, the trigger fails every write"),
+        ("chat.txt", 14, "lucy", "nobody had a check on that sequence, that's the real gap"),
+    )
+    assert "nobody had a check on that sequence" in _text(factors).lower()

@@ -774,3 +774,15 @@ def test_a_byline_told_by_its_age_is_no_statement() -> None:
              "my uploads fail with 401 since this morning"]  # fmt: skip
     items = build_items([EvidenceLine(id=f"status-issue.txt:{n}", at=None, actor=None, text=t) for n, t in enumerate(texts, 1)])
     assert [i.is_meta for i in items] == [True, True, True, False]
+
+
+def test_a_follow_up_labelled_with_where_it_comes_from_and_told_as_done_is_an_action() -> None:
+    """"Follow-up (from the second post): paging made more reliable, so the on-call hears within a minute" labels one
+    follow-up (singular, with a note before its colon), and what it made of a thing is the action to take."""
+    notes = "\n".join([
+        "# Outage 6 April - notes for the customer post",
+        "- Impact: 27 minutes, API and dashboard unavailable.",
+        "- Follow-up (from the second post): paging made more reliable, so the on-call hears within a minute.",
+    ])
+    titles = [str(i["title"]) for i in _actions(notes, [])]
+    assert any(t.startswith("Make paging more reliable") for t in titles), titles

@@ -33,7 +33,7 @@ MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
 
 _LEAD = re.compile(
-    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:)?|{ACTIONS}|todo|to-do|to do(?=:)|next steps?|next|AI|plan|"
+    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:| \([^()]{{1,60}}\):)?|{ACTIONS}|todo|to-do|to do(?=:)|next steps?|next|AI|plan|"
     r"takeaways?|generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
     re.I,
 )
@@ -259,6 +259,9 @@ _TEAM_TO = re.compile(
     r"^(?:the\s+)?(?:[\w-]+\s+){0,2}(?:team|group|squad|crew|engineers?|on-?call|owners?)\s+to\s+(?=[a-z])", re.I
 )
 """A follow-up that names who does it before the work ("Operations team to research ways to improve failover")."""
+_MADE_MORE = re.compile(r"^(?P<subj>[^,;:]{3,60}?)\s+(?:was |were |is |are |been )?made\s+(?P<rest>(?:more|less)\s+\S.*)$", re.I)
+"""A follow-up reported as done by what it made of a thing ("automated alerting made more robust, so we are told
+within seconds"): the action is to make it so."""
 _WITH_PARTNER = re.compile(r"^with\s+(?P<who>[^:;,.]{2,60}?)\s*:\s*(?P<rest>[a-z].*)$", re.I)
 """A follow-up that names whom it is done with before the work ("with Linux Foundation / CD Foundation: scrutinise
 infrastructure not directly managed by the project"): the work, then with whom."""
@@ -286,6 +289,9 @@ def _verb_first(phrase: str) -> str:
     p = re.sub(r"^(?:to|and|also|then|plus)\s+", "", p, flags=re.I)
     p = HORIZON_LEAD.sub("", p)  # "longer term a traffic management system ...": when, not what
     p = _TEAM_TO.sub("", p)  # "Operations team to research ways to ...": who will do it, then what
+    made = _MADE_MORE.match(p)
+    if made and _subject(made["subj"]):  # "automated alerting made more robust": the change, told as done
+        return f"Make {lowered(made['subj'])} {made['rest']}"
     partner = _WITH_PARTNER.match(p)
     if partner and (work := _verb_first(partner["rest"])):
         return f"{work} with {partner['who']}"

@@ -285,12 +285,12 @@ _ACTION_KIND = rf"(?:{_KINDS})?"
 ACTIONS = rf"(?:{_ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|items))"
 """The words labelling a list of actions: "actions", "action items", "corrective actions", "repair items"."""
 ACTIONS_LABEL = re.compile(
-    rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups|next(?: steps)?|to[- ]?dos?|commitments?|remediation|done\s*/\s*doing)"
-    r"\s*:\s*\S",
+    rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups?|next(?: steps)?|to[- ]?dos?|commitments?|remediation|done\s*/\s*doing)"
+    r"(?:\s*\([^()]{1,60}\))?\s*:\s*\S",
     re.I,
 )
-"""A line labelled as the follow-ups ("Actions: rotate keys; delete CI logs after 48 hours; ..."): a line under an
-"Action items" heading, as it were."""
+"""A line labelled as the follow-ups ("Actions: rotate keys; delete CI logs after 48 hours; ...", "Follow-up (from the
+second post): ..."): a line under an "Action items" heading, as it were."""
 BACKGROUND_LABEL = re.compile(r"^\W*(?:background|context)\s*(?::|\s[-–—]\s)\s*(?=\S)", re.I)
 """A line labelled as background ("Background: we reuse validations for 30 days"): how the system stood before the
 incident, a fact the causes rest on (as a line under a "Background" heading is)."""
