@@ -805,3 +805,13 @@ def test_nobody_having_a_check_on_the_thing_is_a_contributing_factor() -> None:
         ("chat.txt", 14, "lucy", "nobody had a check on that sequence, that's the real gap"),
     )
     assert "nobody had a check on that sequence" in _text(factors).lower()
+
+
+def test_a_headline_of_a_jump_or_surge_is_told_in_the_past() -> None:
+    from pmstudio.offline.phrasing import headline_sentence
+
+    assert headline_sentence("Worker queue depths jump from about 2k to over 90k, stalling exports").startswith(
+        "Worker queue depths jumped from about 2k"
+    )
+    assert past_tense("errors surge after the deploy") == "errors surged after the deploy"
+    assert past_tense("a jump in latency at 14:02") == "a jump in latency at 14:02"

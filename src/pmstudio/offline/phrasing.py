@@ -286,7 +286,7 @@ _REGULAR = (
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
     "switch time trigger trip try turn update use wait work print expose replay resume reroute redeploy reindex resync "
-    "mishandle misroute misreport"
+    "mishandle misroute misreport jump surge soar plunge triple"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
