@@ -815,3 +815,14 @@ def test_a_headline_of_a_jump_or_surge_is_told_in_the_past() -> None:
     )
     assert past_tense("errors surge after the deploy") == "errors surged after the deploy"
     assert past_tense("a jump in latency at 14:02") == "a jump in latency at 14:02"
+
+
+def test_why_it_was_hard_to_see_is_a_contributing_factor_not_the_root_cause() -> None:
+    """"Why it was hard to spot: services mix pool settings ..." tells why the diagnosis was slow; the line labelled as
+    the cause stays the primary root cause, and the other is a contributing factor."""
+    primary, factors = causes(
+        ("notes.md", None, None, "- Cause: one worker pool had no connection cap; it grew from 40 to 400 connections and exhausted the database."),
+        ("notes.md", None, None, "- Why it was hard to spot: services mix pool settings and drivers, because each team configures its own."),
+    )
+    assert primary.startswith("One worker pool had no connection cap"), primary
+    assert "hard to spot" in _text(factors)

@@ -442,6 +442,7 @@ _PROLONGED = re.compile(
     r"confus\w* (?:the|our) (?:diagnosis|investigation)|(?:rising|rose|failing|failed|broke|down|climbing) again|"
     r"(?<!\bup )(?<!\bback )(?<!\bworking )(?<!\bfine )(?<!\bhealthy )(?<!\bnormal )again after|"
     r"(?:nobody|no one|no-one) (?:noticed|was watching|watched|saw)|went unnoticed|unnoticed|"
+    r"(?:hard|difficult|slow|tricky) to (?:see|spot|detect|notice|find|diagnose|debug|pin down|track down)|"
     r"(?:made|making|makes|make) (?:it|things|this|that|them|the \w+) worse|worsen\w*|exacerbat\w*|"
     r"(?:takes|took|take|taking) (?:\w+ ){0,2}(?:hours|days|a long time|(?:most|all|much) of (?:a|the) (?:day|night|week))|too optimistic|underestimat\w*|"
     r"(?:repair|recovery|restore|rebuild|catch-up|failback|resync\w*)s? (?:is|was|were|are) (?:\w+ )?slow)\b",
