@@ -22,7 +22,7 @@ from pmstudio.mdsyntax import table_cells
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import category
 from pmstudio.offline.classify import FOLLOWUP
-from pmstudio.offline.items import ACTIONS, Item
+from pmstudio.offline.items import ACTIONS, LABEL_NOTE, Item
 from pmstudio.offline.people import SPEAKER_ROLES
 from pmstudio.offline.phrasing import is_blameful, lowered, sentence, split_sentences, third_person
 from pmstudio.parsers.text import LIST_MARK
@@ -33,7 +33,7 @@ MIN_ITEMS = 3  # below this, factors without an item get a preventive item
 DUPLICATE = 78.0
 
 _LEAD = re.compile(
-    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:| \([^()]{{1,60}}\):)?|{ACTIONS}|todo|to-do|to do(?=:)|next steps?|next|AI|plan|"
+    rf"^(?:(?:proposed )?(?:follow[- ]?ups?(?: to \w+:| for later:| {LABEL_NOTE}:)?|{ACTIONS}|todo|to-do|to do(?=:)|next steps?|next|AI|plan|"
     r"takeaways?|generally|also|plus|and|so|ok|yes|thanks|postmortem tomorrow|the rest)\s*[:.,-]?\s+)+",
     re.I,
 )
@@ -517,16 +517,8 @@ def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str
                 break
         # "plug the leak (done) + deploy the fix (done)": notes join two items with "+" as with ";"
         pieces = [q for p in _split_top(part, ";+") for q in re.split(r",\s+and\s+(?=(?:the|a|an|all|every)\b|\w+ (?:must|should)\b)", p)]
-        # "a, b, and c" lists three; a bare "and" joins two items only when a verb follows it. In a list already cut
-        # at its semicolons, a comma only lists items where a serial comma shows it ("a, b, and c"); elsewhere it
-        # stays inside its item, and so does the "and" that ends its series ("alerts on network packets, CPU and
-        # open files; log rotation ...")
         if is_list:
-            pieces = [
-                q for p in pieces
-                for q in (_split_top(_AND_VERB.sub(", ", re.sub(r",\s+and\s+(?=[a-z])", ", ", p)), ",")
-                          if len(pieces) < 2 or re.search(r",\s+and\s", p) else [p] if "," in p else _AND_VERB.split(p))
-            ]  # fmt: skip
+            pieces = [q for p in pieces for q in _listed_items(p, cut=len(pieces) > 1)]
         for piece in _rejoined(pieces):
             piece = re.sub(r"^(?:add\s+)?(?:and|also|plus)\s+", "", piece.strip(), flags=re.I)
             piece = third_person(piece, a.role(item))
@@ -534,6 +526,16 @@ def _phrases(a: Analysis, item: Item, text: str | None = None) -> list[tuple[str
                 continue
             out.append((piece, priority))
     return out
+
+
+def _listed_items(piece: str, *, cut: bool) -> list[str]:
+    """The items one piece of a follow-up list holds. "a, b, and c" lists three; a bare "and" joins two items only
+    when a verb follows it. In a list already `cut` at its semicolons, a comma lists items only where a serial comma
+    shows it ("a, b, and c"); elsewhere it stays inside its item, and so does the "and" that ends its series ("alerts
+    on network packets, CPU and open files; log rotation ...")."""
+    if not cut or re.search(r",\s+and\s", piece):
+        return _split_top(_AND_VERB.sub(", ", re.sub(r",\s+and\s+(?=[a-z])", ", ", piece)), ",")
+    return [piece] if "," in piece else _AND_VERB.split(piece)
 
 
 # a piece that only goes on with the one before it: what that one includes ("stronger review of deployments,

@@ -91,6 +91,7 @@ STEADY = _rx(
 )
 """A failure metric that did not move ("graphs flat, no change in KV error rate so far"): a watch, not a failure."""
 NOT_FAILING = _rx(r"\b(?:not|never|(?:is|are|was|were)n['’]t)\s+(?:broken|down|failing|erroring|crashing)\b")
+"""A failure word denied ("not broken for everyone", "the API isn't down"): no failure told."""
 NO_FAILURES = _rx(r"\bno (?:new |more |further )?(?:errors|exceptions|failures|crashes|timeouts|5xx|500s|panics)\b")
 """Failures told absent ("no exceptions in the last 5 minutes"): no failure told, a recovery."""
 UNKNOWN_YET = _rx(
@@ -99,7 +100,6 @@ UNKNOWN_YET = _rx(
 )
 """What the responders cannot know yet ("we can't prove they weren't", "cannot assert otherwise"): a limit of what is
 known, not a failure of the service."""
-"""A failure word denied ("not broken for everyone", "the API isn't down"): no failure told."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"

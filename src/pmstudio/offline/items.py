@@ -284,9 +284,11 @@ _ACTION_KIND = rf"(?:{_KINDS})?"
 """The kind a list of actions may be labelled with ("Corrective actions:", "Review actions:")."""
 ACTIONS = rf"(?:{_ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|items))"
 """The words labelling a list of actions: "actions", "action items", "corrective actions", "repair items"."""
+LABEL_NOTE = r"\([^()]{1,60}\)"
+"""A note in brackets between a list's label and its colon ("Follow-up (post-mortem results post): ...")."""
 ACTIONS_LABEL = re.compile(
     rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups?|next(?: steps)?|to[- ]?dos?|commitments?|remediation|done\s*/\s*doing)"
-    r"(?:\s*\([^()]{1,60}\))?\s*:\s*\S",
+    rf"(?:\s*{LABEL_NOTE})?\s*:\s*\S",
     re.I,
 )
 """A line labelled as the follow-ups ("Actions: rotate keys; delete CI logs after 48 hours; ...", "Follow-up (from the
