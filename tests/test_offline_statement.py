@@ -79,6 +79,12 @@ def test_mitigation_told_per_a_responder_keeps_only_what_reads_as_a_fact() -> No
         ("How the flag reached production remains unclear.", False),
         ("why did the second router die", True),
         ("Who approved this change", True),
+        # "anyone" as the subject of what happened to them tells; "anyone" asking for someone asks
+        ("Anyone opening the status site got certificate errors because the certificate had expired.", False),
+        ("anyone who used the old download link was sent to a 404", False),
+        ("anyone seeing 502s on the api", True),
+        ("anyone know what changed? it was fine at noon", True),
+        ("anyone using the mirror had a bad time?", True),
     ],
 )
 def test_a_sentence_whose_subject_is_an_open_question_asks_nothing(text: str, question: bool) -> None:

@@ -16,8 +16,12 @@ from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
 from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, SPEAKER
 
+_TOLD_OF_ANYONE = r"(?!\s+(?:who\s+|that\s+)?\w+(?:ing|ed)\b[^?]*?\b(?:got|saw|received|hit|was|were|had|could(?:n['’]t| not))\b[^?]*$)"
+"""What makes "anyone" the subject of something told, not a question: a clause of who they were, then what happened
+to them, with no question mark ("anyone opening the site got certificate errors", "anyone who used the old link was
+sent to a 404"); "anyone seeing 502s?" and "anyone know what changed" still ask."""
 _ASKING = (
-    r"(?:anyone|any ?one|is it|could it|can we|should we|do we|did we|why|who|how come|"
+    rf"(?:any ?one{_TOLD_OF_ANYONE}|is it|could it|can we|should we|do we|did we|why|who|how come|"
     r"how (?:do|did|can|could|would|should|are|is|was|were) (?:we|you|they|i|it|this|that)|"
     r"what (?:is|was|were|are|did|does|do)|is (?:this|that|there|anyone)|"
     r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b"
