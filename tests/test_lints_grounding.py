@@ -107,6 +107,7 @@ def test_a_dot_clock_in_a_clock_s_context_is_a_time_and_not_a_number() -> None:
     # a span of days is a date, its first day no count; a count beside a month stays a count
     assert find_numbers("installs from 25 to 30 December 2022 and between March 3-5") == []
     assert [n.value for n in find_numbers("from 3 to 40 hosts in March")] == [3.0, 40.0]
+    assert [n.value for n in find_numbers("Case 2 - 12 Jan 2026 10:06 UTC - customer report")] == [2.0]  # a separator
     # a quantity with two decimals stays a number
     assert find_times("availability 99.95 % and 1.21 billion queries") == []
     assert [n.value for n in find_numbers("availability 99.95 % and 1.21 billion queries")] == [99.95, 1.21]

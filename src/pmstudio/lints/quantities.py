@@ -16,7 +16,9 @@ from pmstudio.timeparse import find_stamps, wall_to_utc
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_DAY_TO = rf"{_DAY}\s*(?:[-–]|to|and|until|through|till)\s*"
+_DAY_TO = rf"{_DAY}(?:[-–]|\s+(?:to|and|until|through|till)\s+)"
+"""The first day of a span and its joint: a dash with no space ("3-5") or a word ("25 to 30"); a spaced dash is a
+separator ("Case 2 - 12 Jan 2026")."""
 DATE = re.compile(  # a span of days ("25 to 30 December 2022", "March 3-5") is one date: its first day is no count
     rf"\b{_DAY_TO}{_DAY}\s+{_MONTH}(?:,?\s+\d{{4}})?\b|\b{_MONTH}\s+{_DAY_TO}{_DAY}(?:,?\s+\d{{4}})?\b|"
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}/\d{2}/\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
