@@ -148,3 +148,32 @@ def test_a_date_a_few_words_after_an_inline_time_dates_that_time_only() -> None:
 
     assert OUTAGE_LENGTH.search("Outage length unknown: at most 20 hours (since the 1:15 PM config push)")
     assert not OUTAGE_LENGTH.search("13:15 config push to all regions")
+
+
+def test_a_copied_posts_source_tag_dates_it_and_its_indented_rest_goes_on_with_it() -> None:
+    """A page of copied company posts, each opened by a tag naming its kind and day ("[statement, 4 May 2022] ...",
+    "[press, 6 May 2022 - 09:15 CEST] ...") and hard-wrapped with an indent: one post per tag, dated by the tag (a
+    clock time inside its first sentence sets the time), its rest joined whatever its case or the times its later
+    sentences tell; the tag is no part of what it says."""
+    got = _evidence("updates.txt", "ticket", (
+        "[status] Flooding in our Lyon hall: all racks in room 3 are off. If you run there, fail over to\n"
+        "  another region.\n"
+        "[statement, 4 May 2022] Water came in at 11:20 p.m. through the roof of room 3, above the\n"
+        "  storage rows. From 1:05 a.m. the power to the room was cut. By 2:40 a.m. it was dry again.\n"
+        "[update, 5 May 2022] Room 3: 40 racks checked, 12 racks replaced.\n"
+        "[press, 6 May 2022 - 09:15 CEST] Room 3 is back: every rack answers and customers have their servers:\n"
+        "  tested rack by rack.\n"
+        "[x] not a tag: a ticked box\n"
+    ), tz="Europe/Paris")  # fmt: skip
+    assert got == [
+        (None, None, "Flooding in our Lyon hall: all racks in room 3 are off. If you run there, fail over to another region."),
+        (datetime(2022, 5, 4, 21, 20, tzinfo=UTC), None, (
+            "Water came in at 11:20 p.m. through the roof of room 3, above the storage rows. From 1:05 a.m. the power to "
+            "the room was cut. By 2:40 a.m. it was dry again."
+        )),
+        (datetime(2022, 5, 5, tzinfo=UTC), None, "Room 3: 40 racks checked, 12 racks replaced."),
+        (datetime(2022, 5, 6, 7, 15, tzinfo=UTC), None, (
+            "Room 3 is back: every rack answers and customers have their servers: tested rack by rack."
+        )),
+        (None, None, "[x] not a tag: a ticked box"),
+    ]

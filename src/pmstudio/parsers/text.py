@@ -173,6 +173,30 @@ class _Entry:
     inline: bool = False  # timed only by a time inside the sentence ("archives written before 13:07 UTC are safe")
     hang: int = 0  # the column its text starts at after a leading time ("01:07  Pingdom pages ...": 7), else 0
     listed: bool = False  # a list item or a line indented under one (a time-only list item heads only those)
+    tagged: bool = False  # opened by a copied post's source tag ("[press, 18 March 2021 - 16:30 CET] ...")
+
+
+_POST_TAG = re.compile(r"^(?P<indent>\s*)\[(?P<kind>[A-Za-z][A-Za-z -]{1,24}?)(?:,\s*(?P<when>[^\[\]]{3,40}))?\]\s+(?=\S)")
+_POST_KINDS = frozenset({"status", "update", "statement", "press", "plan", "post", "notice", "announcement", "advisory",
+                         "tweet", "blog", "news", "bulletin"})  # fmt: skip
+
+
+def _post_tag(line: str) -> tuple[str, str] | None:
+    """A copied post's source tag opening the line, and the line without it: "[press, 18 March 2021 - 16:30 CET] SBG1:
+    ..." -> "18 March 2021 - 16:30 CET: SBG1: ..." (the tag's day and time date the post), "[status] Major incident
+    ..." -> "Major incident ...". A tag is a kind of post ("status", "statement", "press", ...) or any word with a
+    day or a time after its comma; the kind is no part of what the post says. None when the line opens with none
+    ("[x] done", "[ERROR] disk full", "[14:02] <ana> ...")."""
+    m = _POST_TAG.match(line)
+    if m is None:
+        return None
+    when = m["when"]
+    if when is not None and not (find_stamp(when, anywhere="any") or find_dates(when) or find_day_label(f"{when}: x")):
+        return None
+    if when is None and m["kind"].lower().strip() not in _POST_KINDS:
+        return None
+    rest = line[m.end() :]
+    return m["kind"], f"{m['indent']}{when.strip()}: {rest}" if when else f"{m['indent']}{rest}"
 
 
 _RANGE_END = re.compile(r"^(?:to|till|until|through|[-–—])\s*\d{1,2}(?::\d{2}(?:\s*[ap]m)?|\s*[ap]m)\b", re.I)
@@ -255,6 +279,8 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
         return False
     if _hangs(entries[-1], line):
         return True
+    if entries[-1].tagged and line[:1].isspace() and not _LIST_ITEM.match(line) and _post_tag(line) is None:
+        return True  # a tagged post's indented rest, whatever its case and the times its sentences tell
     if not in_list:
         # a short line at the margin that a list follows heads that list ("follow-ups" over "1. alerting on lag"),
         # whatever ends above it
@@ -319,14 +345,17 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
     entries: list[_Entry] = []
     in_list = False  # the last content line was a list item (or its wrapped rest)
     prev = ""
+    tagged_at = -1  # the line a copied post's source tag opened
     for number, line, following in _with_next(iter_lines(material.content)):
+        if entries and entries[-1].line == tagged_at:
+            entries[-1].tagged = True
         if is_decoration(line):
             entries.append(_Entry("blank", number))
             in_list = False
             continue
         if _continues(entries, number, line, in_list, prev, following):
             last = entries[-1]
-            joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";") else ""  # clean_text took it off
+            joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";", ":") else ""  # clean_text took it off
             footer = _posted_footer(line)
             at = clock.resolve(footer[0]) if footer is not None else None
             rest = line[: footer[2]] if footer is not None and at is not None else line
@@ -337,6 +366,9 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 # time its text mentions
                 last.at, last.written, last.timed, last.inline, last.date_only = at, footer[1], True, False, False
             continue
+        tag = _post_tag(line)
+        if tag is not None:
+            line, tagged_at = tag[1], number
         prev = line
         in_list = bool(_LIST_ITEM.match(line))
         heading = line.lstrip().startswith("#")
