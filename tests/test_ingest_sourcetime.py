@@ -59,6 +59,9 @@ def test_syslog_defaults_to_utc_beside_chat_in_the_bundle_zone() -> None:
         ("All times Central.", 19),
         # a standard-time abbreviation over a summer timeline is the region's clock, as a Pacific team heads its notes
         ("# Timeline draft (all times PST, approximate)", 21),
+        # a plain-text title over the times, ending in its zone, with no "#" and no colon
+        ("Draft for the tracker issue\nImpact: the site served a stale certificate.\n\nTimeline (UTC)", 14),
+        ("Timeline (times in BST)", 13),
     ],
 )
 def test_in_text_declaration_sets_the_zone(header: str, hour: int) -> None:

@@ -54,6 +54,8 @@ _DECLARATIONS = (
     re.compile(r"^\s*#.*\(\s*" + _ZONE_WORD + r"\s*\)\s*$"),  # a heading ending in its zone: "## Timeline (UTC)"
     # a label ending in its zone: "Windows (UTC):", "- Timeline (times in UTC):", "- timeline (UTC): 13:30 ingest ..."
     re.compile(r"^\s*[-*>]?\s*[A-Za-z][\w ]{0,40}\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)\s*:"),
+    # a plain-text title of a few words ending in its zone, with nothing after it ("Timeline (UTC)" over the times)
+    re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,3}\s+\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)$"),
 )
 _NOT_ZONES = frozenset({"AM", "PM", "ALL", "ARE", "THE", "IN", "AS", "UNLESS", "FOR", "OUR"})
 
@@ -114,7 +116,7 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
         if not stripped:
             continue
         seen += 1
-        heading = stripped.startswith("#") or (stripped.startswith("(") and stripped.endswith(")"))
+        heading = stripped.startswith("#") or stripped.endswith(")") and (stripped.startswith("(") or len(stripped.split()) <= 5)
         if seen > HEAD_LINES and not heading:
             if seen > 400:
                 break
