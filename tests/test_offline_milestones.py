@@ -357,6 +357,25 @@ def test_a_crash_restart_is_no_mitigation_and_most_traffic_ok_ends_the_main_impa
     assert not CRASHED.search("restarted the api pods after the crash fix was deployed")
 
 
+def test_a_restart_told_in_the_present_by_notes_is_the_mitigation_and_a_crash_loop_told_so_is_none() -> None:
+    """Notes often tell the response in the present ("ana restarts the portal service; the certificate is renewed"):
+    that is the mitigation done, before the alert clears. A supervisor restarting a process that dies again ("systemd
+    restarts it, it loads it again, dies again") is the crash, not an act."""
+    a = analyse(lines(
+        ("alerts.log", 0, None, "FIRING InstanceDown: https://portal.example.org down (certificate expired)"),
+        ("chat.txt", 30, "ana", "portal is serving an expired certificate"),
+        ("chat.txt", 35, "ana", "restarting the portal service now"),
+        ("notes.md", 35, None, "ana restarts the portal service; the certificate is renewed"),
+        ("alerts.log", 49, None, "RESOLVED InstanceDown: https://portal.example.org"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(35)
+    from pmstudio.offline.classify import CRASHED, MIT_ACTION, MIT_DONE
+
+    assert MIT_DONE.search("the certificate was renewed by hand") and MIT_ACTION.search("we renewed the TLS cert")
+    assert not MIT_ACTION.search("the portal is supposed to renew by itself")
+    assert CRASHED.search("process dies on load, systemd restarts it, it loads it again, dies again")
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),
@@ -548,6 +567,35 @@ def test_all_systems_verified_operational_is_the_resolution_and_posting_the_all_
         ("chat.txt", 74, "mette", "posting the all clear in #dev"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(70)
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [
+        ("fire breaks out in a room of the east hall", True),
+        ("smoke from the battery room, site evacuated", True),
+        ("power cut to the entire campus", True),
+        ("the building lost mains power", True),
+        ("our nameservers are getting flooded from everywhere", True),
+        ("alerts fire on disk usage above 80%", False),
+        ("router flooding purge requested by operator", False),
+        ("fire drill planned for thursday", False),
+    ],
+)
+def test_a_site_on_fire_flooded_or_without_power_failed(text: str, failed: bool) -> None:
+    from pmstudio.offline.classify import FAIL_STRONG
+
+    assert bool(FAIL_STRONG.search(text)) is failed
+
+
+def test_a_fire_noted_at_its_start_starts_the_impact_before_the_alert_on_its_effect() -> None:
+    a = analyse(lines(
+        ("notes.md", 0, None, "fire breaks out in a room of hall B"),
+        ("chat.txt", 25, "ines", "(from the bridge) fire in one room of hall B, site staff evacuated"),
+        ("chat.txt", 127, "ines", "fire service is isolating the site. power cut to the entire campus"),
+        ("alerts.json", 128, None, "FIRING SiteUnreachable: all prefixes of the site unreachable"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(0)
 
 
 def test_down_in_writing_it_down_or_lag_coming_down_is_no_failure() -> None:

@@ -383,6 +383,21 @@ def test_host_names_keep_their_case_at_a_sentence_start(text: str, start: str) -
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        # a 12-hour clock's "a.m." and an abbreviation end no sentence: the word after them keeps its case
+        ("the fire started at 12:47 a.m. in one room. the site was cut off", "The fire started at 12:47 a.m. in one room. The site was cut off"),
+        ("moved what we could, e.g. the mirrors. then waited", "Moved what we could, e.g. the mirrors. Then waited"),
+        ("power was back at 4 p.m. Then the racks restarted", "Power was back at 4 p.m. Then the racks restarted"),
+    ],
+)
+def test_a_stop_after_an_abbreviation_starts_no_sentence(text: str, told: str) -> None:
+    from pmstudio.offline.phrasing import capitalise_sentences
+
+    assert capitalise_sentences(text) == told
+
+
 def test_summary_tells_a_cause_clause_and_skips_money_and_recovery_lines() -> None:
     """Folder in the shapes of real reports (a status page with "Posted" footers, syslog in UTC, 12-hour chat in
     the bundle's zone, notes with a "Revenue:" line and an injected note to the writer): the summary tells

@@ -54,6 +54,15 @@ TRIGGER_CONDITION = _rx(
     r"(?:\d+(?:\.\d+)?|ten|twenty)x (?:the )?(?:normal|usual|baseline|traffic|increase|more))\b"
 )
 """A condition that sets an incident off without a change: an expiry, heat, a full disk, a surge of traffic."""
+DISASTER = (
+    r"(?:fire|blaze) (?:breaks|broke|broken|started|starts|began|begins|spread\w*)|(?:caught|on) fire|"
+    r"(?:fire|blaze|smoke|flood\w*) (?:in|from) (?:the |one |a )(?:[\w-]+ ){0,2}?(?:rooms?|buildings?|halls?|"
+    r"data ?cent(?:er|re)s?|dcs?|facility|site|racks?)|(?:getting|got|being|been|is|are|was|were) flooded|"
+    r"power (?:cut|loss|lost|outage|failure)|(?:lost|losing|loses) (?:all )?(?:mains )?power"
+)
+"""A physical failure of a site: a fire, smoke or a flood in a building, the power cut or lost ("fire breaks out in
+a room of SBG2", "power cut to the entire campus"), or one flooded with traffic ("nameservers getting flooded"); not an
+alert that fires ("alerts fire on disk usage") nor a protocol's flooding ("flooding purge")."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
@@ -67,7 +76,8 @@ FAIL_STRONG = _rx(
     r"freez\w*|hangs|hanging|hung|unresponsive|not answering|(?:is|are|was|were)(?:n['’]t| not) (?:reacting|responding)|"
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
-    r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up))\b"
+    r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
+    rf"{DISASTER})\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
@@ -147,9 +157,15 @@ CORRECTED = (
     r"(?:with|to) the (?:correct|right) (?:[\w-]+ )?(?:records?|values?|settings?|config\w*|nameservers?)"
 )
 """A correction made ("starting to update all .uk domains with the correct NS records", "update done")."""
+RENEWED = (
+    r"renewed (?:the |a |its |our )?(?:[\w.-]+ )?(?:certificates?|certs?)|"
+    r"(?:certificates?|certs?) (?:was |were |is |are |has been |have been |got )?renewed"
+)
+"""A certificate renewed, by hand or by a restart that made it renew ("the certificate is renewed", "renewed the TLS
+cert"): the fix of an expired certificate, never its cause ("is supposed to renew by itself" renews nothing)."""
 MIT_ACTION = _rx(
-    r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
-    r"restarting (?:the|them|all|it|services|one by one)|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
+    r"\b(?:roll(?:ed|ing|s)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
+    rf"restart(?:ing|s) (?:the|them|all|it|services|one by one)|{RENEWED}|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
     r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|(?<!something )(?<!what )(?<!kernel )(?<!killer )kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
     r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
     r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
@@ -167,7 +183,7 @@ and a rate limit put on the customer that causes the load. Killing a process is 
 when the failure does ("something killed it", "the OOM killer killed the worker")."""
 MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|unpublished|yanked|"
-    r"restarted|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
+    rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
     rf"repaired|mitigated|contained|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE})\b"
@@ -193,7 +209,7 @@ MIT_NEGATIVE = _rx(
 )
 """An action that failed or made no difference ("rollback is done. no change at all. failures are flat", "back on
 64-core servers, no improvement"): an attempt, not the mitigation."""
-_DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
+_DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|di(?:es|ed) again|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
 CRASHED = _rx(rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b")
 """A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted")."""
 MISHAP = _rx(

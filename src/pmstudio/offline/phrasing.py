@@ -466,6 +466,7 @@ _QUOTED_AFTER = re.compile(r"(?<=\w)\.\s+([\"“][a-z][^\"”]{0,200}[\"”]\.?)
 """A quoted message after a sentence, on its own ('could not log in. "too many failed login attempts".'): it is what
 the sentence showed, so it follows it after a colon (its own words keep their case)."""
 _ABBREV_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|cf|incl)\.|\b[a-z]\.)$", re.I)
+"""What ends no sentence: an abbreviation ("e.g.", "approx.") or a letter's stop ("a.m.", "U.S.")."""
 _CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]|[a-z][a-z-]*\d")
 """A first word written as code or a name ("docs.rs", "iOS", "api-1", "v7418"): never capitalised."""
 _SYSLOG_HEAD = re.compile(r"^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):")
@@ -483,7 +484,7 @@ def capitalise_sentences(text: str) -> str:
     """Every sentence starts with a capital (not after "e.g." and not when it starts with code: docs.rs, iOS)."""
 
     def up(m: re.Match[str]) -> str:
-        before = text[: m.start() + 1]
+        before = text[: m.start()]  # up to the stop (the match opens on the space after it)
         if _ABBREV_END.search(before) or code_start(text[m.start(2) :]):
             return m.group(0)
         return m.group(1) + m.group(2).upper()
