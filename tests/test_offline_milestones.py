@@ -376,6 +376,37 @@ def test_a_restart_told_in_the_present_by_notes_is_the_mitigation_and_a_crash_lo
     assert CRASHED.search("process dies on load, systemd restarts it, it loads it again, dies again")
 
 
+def test_a_server_that_hung_detected_by_the_noted_report_mitigated_as_it_pings_ended_by_the_last_fix() -> None:
+    """A rented server hangs; the monitor logs it unalerted; the notes record "issue reported in the channel" as a person
+    tells it there; support's account of the hardware swap comes a minute after the server pings again; a last
+    certificate glitch is fixed with "restarted nginx, certs fine now". Detection is the noted report (not support's
+    later "reports the server hung in POST"), the mitigation is the swap, told just after the recovery it brought, and
+    the end is that last fix."""
+    a = analyse(lines(
+        ("ping.txt", 0, None, "host=box-1 icmp=timeout"),
+        ("chat.txt", 24, "mal", "box-1 is gone. build and docs time out, search is dead"),
+        ("notes.md", 24, None, "issue reported on IRC by mal"),
+        ("chat.txt", 28, "got", "issued a hardware reset from the web console"),
+        ("notes.md", 114, None, "server pings again"),
+        ("chat.txt", 115, "got", "support: the server was hanging in POST, they replaced the hardware and moved our disks over"),
+        ("notes.md", 115, None, "support reports the server hung in POST and the hardware was replaced"),
+        ("chat.txt", 156, "mal", "firefox gives me certificate errors on docs"),
+        ("chat.txt", 158, "got", "restarted nginx, certs fine now"),
+    ))  # fmt: skip
+    assert (at(a, "detected"), at(a, "mitigated"), at(a, "resolved")) == (minute(24), minute(115), minute(158))
+
+
+def test_a_noted_report_with_nobody_telling_the_failure_then_is_no_detection() -> None:
+    """The notes' "first external reports" on a day the parser could not place is no detection when no person tells
+    the failure within minutes of it; the on-call's own report is."""
+    a = analyse(lines(
+        ("notes.md", 0, None, "first external reports"),
+        ("chat.txt", 300, "ic", "community forum has people saying the resolver gives SERVFAIL. first reports coming in"),
+        ("chat.txt", 340, "ic", "override applied, servfail back to baseline"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(300)
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),

@@ -247,6 +247,7 @@ RECOVERY_FULL = _rx(
 
     r"\b(?:targets?|hosts?|backends?|instances?|nodes?) (?:are |now |all )?healthy in (?:all|both|every)\b|"
     r"\bmaintenance(?: mode)? (?:(?:is |was |now )*(?:off|over|ended|lifted|disabled)|turned off)\b|\bout of maintenance\b|"
+    r"\b(?:server|host|box|machine|it) (?:now )?(?:pings|answers pings|is pinging) again\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b"
     r"(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|"
     r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
@@ -264,8 +265,9 @@ RECOVERY_PARTIAL = _rx(
 """A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%)."""
 RECOVERY_WEAK = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
-    r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again)\b"
+    r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again|(?<!\bnot )fine now)\b"
 )
+"""A recovery told in passing ("restarted nginx, certs fine now"): the end when nothing firmer tells one."""
 NO_RECOVERY = _rx(
     r"\b(?:cannot|can['’]?t|can not|could(?:n['’]t| not)|won['’]t|will not|(?:is|are|was|were)(?:n['’]t| not)|not|never|"
     r"unable to|(?:still )?(?:to|must|should|would|will|may|might|needs? to) be|(?:is|are|was|were) yet to be)\s+"

@@ -220,6 +220,21 @@ def _human_failures(timed: Timed) -> list[tuple[Item, Signals]]:
     ]
 
 
+TOLD_AFTER = timedelta(minutes=1)
+"""How long after the recovery it brought an act may be told (the report of it arriving after the service is back)."""
+CORROBORATED = timedelta(minutes=5)
+"""How close a person's telling of the failure stands to the notes' record of a report for the two to be one event."""
+
+
+def _noted_reports(timed: Timed) -> list[tuple[Item, Signals]]:
+    """The responders' notes telling of a report ("13:09 a user reports the split in the channel, we start looking"):
+    they record the detection even when the report names no failure word."""
+    return [
+        p for p in timed
+        if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm and not UNNOTICED.search(p[0].body)
+    ]  # fmt: skip
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
@@ -238,7 +253,12 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     # people telling of the symptom ("customers say they can't reach their orgs") detect it as much as a report does
     said = [p for p in timed if p[1].symptom_report and not p[1].hypothesis and not p[1].comm]
     if reports:
-        first = min(reports + said, key=lambda p: (_at(p), p[0].order))
+        # so does the responders' notes' record of the first report ("issue reported on IRC by maldridge"), which
+        # names no failure word, before a later report of what was found ("support reports the server hung in POST"),
+        # when the channel shows that report then (a person telling the failure within minutes of it)
+        told = _human_failures(timed)
+        seen = [p for p in _noted_reports(timed) if any(abs(_at(p) - _at(q)) <= CORROBORATED for q in told)]
+        first = min(reports + said + seen, key=lambda p: (_at(p), p[0].order))
         if first[1].ack and not first[1].failure:
             # an acknowledgement answers what someone told before it ("ack, looking now" hours after "our node
             # stopped at 3078794"): that telling is the detection
@@ -250,13 +270,7 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     if tickets:
         return _earliest(tickets), None
     human = _human_failures(timed)
-    # the responders' notes telling of a report ("13:09 a user reports the split in the channel, we start looking")
-    # record the detection even when the report names no failure word
-    noted = [
-        p for p in timed
-        if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm and not UNNOTICED.search(p[0].body)
-    ]  # fmt: skip
-    found = _earliest(human + noted)
+    found = _earliest(human + _noted_reports(timed))
     if found is None:
         # nothing else tells it: the first public post about the problem (datasets/README.md, "Milestone convention":
         # "the first status post counts only when nothing earlier is dated")
@@ -872,7 +886,10 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
 
     def recovered_soon(item: Item) -> bool:
         assert item.at is not None
-        i = bisect_left(recoveries, (item.at, -1))
+        # an act a person tells just after the recovery it brought ("it pings!", then "support: they replaced the
+        # hardware and moved our disks over") was done before it; a machine's line is dated by the act itself
+        lag = TOLD_AFTER if item.source in ("chat", "ticket", "notes") else timedelta(0)
+        i = bisect_left(recoveries, (item.at - lag, -1))
         while i < len(recoveries) and recoveries[i][0] - item.at <= RECOVERY_WINDOW:
             if recoveries[i][1] != item.order:
                 k = bisect_right(still_failing, item.at)
