@@ -407,6 +407,24 @@ def test_a_noted_report_with_nobody_telling_the_failure_then_is_no_detection() -
     assert at(a, "detected") == minute(300)
 
 
+def test_an_attack_under_control_is_the_mitigation_and_calling_the_impact_over_the_end() -> None:
+    """Waves of a flood attack: "it's under control. attack subsiding" is the responders' own word of the mitigation
+    (not the later "mitigated" of the second wave); "calling the customer-impacting part over" ends it, after the
+    second wave's recovery; "could not bring it under control" mitigates nothing."""
+    a = analyse(lines(
+        ("chat.txt", 0, "ana", "east nameservers getting flooded, UDP and TCP on 53. starting mitigation"),
+        ("chat.txt", 40, "ana", "the filters could not bring it under control yet"),
+        ("chat.txt", 130, "ana", "it's under control. attack subsiding, resolution back for the east"),
+        ("chat.txt", 280, "ben", "second wave, everywhere this time"),
+        ("chat.txt", 350, "ana", "mitigated. resolution and latency back to normal"),
+        ("chat.txt", 395, "ana", "calling the customer-impacting part over. staying on watch"),
+    ))  # fmt: skip
+    assert (at(a, "mitigated"), at(a, "resolved")) == (minute(130), minute(395))
+    from pmstudio.offline.classify import MIT_ACTION
+
+    assert not MIT_ACTION.search("firefighters say they cannot get it under control")
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),

@@ -145,8 +145,12 @@ FIRST_PERSON_SYMPTOM = _rx(
     r"\b(?:for me|for us|for our|i['’]?m seeing|we['’]?re seeing|seeing|anyone else|our own|users|customers|people|"
     r"can['’]?t|cannot|broken)\b"
 )
-CONTAINED = r"(?:problem|issue|incident|leak|impact|damage|outage|exposure|spread) (?:is |was |now |has been |been )*contained"
-"""The responders' word that the harm stopped spreading ("immediate problem contained"), as a regex alternation: a
+CONTAINED = (
+    r"(?:problem|issue|incident|leak|impact|damage|outage|exposure|spread) (?:is |was |now |has been |been )*contained|"
+    r"(?:it|attack|fire|blaze|situation|incident|outage|problem|issue)(?:['’]s| is| was| now| has been| been)+ under control"
+)
+"""The responders' word that the harm stopped spreading ("immediate problem contained", "it's under control": not
+"could not bring it under control"), as a regex alternation: a
 mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLARED)."""
 SERVICE_STARTED = r"(?:service|server|daemon|process) (?:was |is |has been )?(?:re)?started\b(?! (?:to|\w+ing)\b)"
 """A service brought up again ("Buildinfo service started"), not one that "started failing"."""
@@ -186,7 +190,7 @@ MIT_DONE = _rx(
     rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    rf"repaired|mitigated|contained|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE})\b"
+    rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE})\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
@@ -300,6 +304,7 @@ COMPLETION = _rx(
 RESOLVED = _rx(
     r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
     r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|calling it|"
+    r"call(?:ing|ed|s)? (?:the (?:[\w-]+ ){0,3}?(?:part|incident|outage|impact|event)) over|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
     r"resolution (?:is )?confirmed|confirmed (?:resolved|fixed)|(?<!not )incident (?:is |was |now )?clear(?:ed)?|"
     r"closed by)\b"
