@@ -425,6 +425,22 @@ def test_an_attack_under_control_is_the_mitigation_and_calling_the_impact_over_t
     assert not MIT_ACTION.search("firefighters say they cannot get it under control")
 
 
+def test_a_migration_s_lock_wait_starts_the_impact_and_a_gradual_recovery_confirmed_mitigates_it() -> None:
+    """A schema change locks a table: the database's first "still waiting for AccessShareLock" is the impact's start,
+    before the page; with no act to end it (the build finishes by itself), "gradual service recovery confirmed" in
+    the notes is the mitigation, before the full restoration."""
+    a = analyse(lines(
+        ("deploy.txt", 0, "ana", "rollout finished; migration applied in production"),
+        ("postgres.log", 0, None, "LOG: process 90211 still waiting for AccessShareLock on relation 16502 after 1000.1 ms"),
+        ("pagerduty", 2, None, "trigger_log_entry: api 5xx ratio above 20% for 2m"),
+        ("chat.txt", 12, "ana", "pgbouncer pools full, thousands of clients waiting"),
+        ("postgres.log", 25, None, "LOG: migration 20251028_add_hint committed"),
+        ("notes.md", 26, None, "gradual service recovery confirmed"),
+        ("chat.txt", 41, "ana", "error rate at baseline, everything caught up. resolving"),
+    ))  # fmt: skip
+    assert (at(a, "started"), at(a, "mitigated"), at(a, "resolved")) == (minute(0), minute(26), minute(41))
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),

@@ -63,6 +63,9 @@ DISASTER = (
 """A physical failure of a site: a fire, smoke or a flood in a building, the power cut or lost ("fire breaks out in
 a room of SBG2", "power cut to the entire campus"), or one flooded with traffic ("nameservers getting flooded"); not an
 alert that fires ("alerts fire on disk usage") nor a protocol's flooding ("flooding purge")."""
+LOCK_WAIT = r"(?:still )?waiting for \w*lock|lock wait timeout(?: exceeded)?|deadlock detected|blocked (?:on|by) (?:a |the )?lock"
+"""A database session stuck behind a lock ("process 90211 still waiting for AccessShareLock on relation 16502", "Lock
+wait timeout exceeded", "deadlock detected"): the queries that serve users are blocked."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
@@ -77,7 +80,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER})\b"
+    rf"{DISASTER}|{LOCK_WAIT})\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"

@@ -959,7 +959,8 @@ def _still_failing(pair: tuple[Item, Signals]) -> bool:
 
 ONSET = re.compile(
     r"\b(?:coming back|came back|re-?established|returning to normal|regain\w*|seeing (?:signs of )?recovery|"
-    r"recovery (?:begins|began|starts|started)|(?:begin|began|begins|start(?:ed|s|ing)?) to (?:cope|handle the load|catch up)|"
+    r"recovery (?:begins|began|starts|started)|(?:gradual|partial|progressive) (?:service )?recovery(?: (?:is |was )?confirmed)?|"
+    r"(?:requests|queries|calls|jobs|pages|builds) (?:are |were )?(?:starting|beginning) to (?:complete|succeed|load|go through)|(?:begin|began|begins|start(?:ed|s|ing)?) to (?:cope|handle the load|catch up)|"
     r"(?:began|begun|beginning|start(?:ed|s|ing)?) (?:to )?(?:recover\w*|return\w* to normal|come back|improve)|"
     r"first (?:[\w-]+ ){0,2}?(?:produced|proposed|mined|finali[sz]ed|processed|delivered|served) (?:again|on the "
     r"(?:correct|right|canonical|valid|good) (?:chain|fork|cluster|network)))\b",
