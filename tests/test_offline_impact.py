@@ -312,6 +312,10 @@ def test_a_forecast_in_chat_and_a_system_that_does_not_trust_a_key_are_no_reputa
         "we originally thought router-ids had to be publicly unique at the IXs",
         "we haven't said anything publicly",
         "I'll post on mastodon that diffs aren't updating",
+        # the team's own post is a communication, and a button press is no press
+        "tweeted that build and docs are down, posted on reddit too",
+        "went well: status shared on Twitter and Reddit",
+        "remote power button press because the console showed power off",
     ],
 )
 def test_a_technical_publicly_nothing_said_yet_or_a_post_to_come_is_no_reputation_impact(said: str) -> None:
@@ -465,3 +469,19 @@ def test_a_severity_set_by_its_name_is_the_declared_severity() -> None:
         ("chat.txt", 90, "ines", "queue drained, exports normal"),
     )
     assert got["severity"] == "critical" and "declared" in str(got["severity_rationale"])
+
+
+def test_a_shell_variable_is_no_money_and_a_who_label_names_who_was_affected() -> None:
+    """An advisory's "- Who: anyone who installed the nightly on Linux via pip ..." fills who was affected (over a
+    line that counts files); "the first 1,000 files in $HOME" tells no revenue."""
+    got = impact(
+        ("advisory.md", 0, None, "Who: anyone who installed the nightly build on Linux via pip between 25 and 30 May."),
+        ("advisory.md", 1, None, "The binary reads /etc/passwd, the first 1,000 files in $HOME and ~/.ssh, and uploads them."),
+        ("chat.txt", 5, "ana", "malicious package confirmed, pulling it from the index"),
+    )
+    assert text(got, "users_affected").startswith("Anyone who installed the nightly build on Linux")
+    assert "Not stated" in text(got, "revenue_impact")
+    from pmstudio.offline.phrasing import is_blameful
+
+    # the label and a relative clause about the people hit blame nobody; asking who did it still does
+    assert not is_blameful("Who: anyone who installed the nightly build") and is_blameful("who deployed this build?")

@@ -85,6 +85,8 @@ def test_mitigation_told_per_a_responder_keeps_only_what_reads_as_a_fact() -> No
         ("anyone seeing 502s on the api", True),
         ("anyone know what changed? it was fine at noon", True),
         ("anyone using the mirror had a bad time?", True),
+        ("Anyone who installed the nightly on Linux via pip between 25 and 30 December.", False),
+        ("anyone who installed the beta?", True),
     ],
 )
 def test_a_sentence_whose_subject_is_an_open_question_asks_nothing(text: str, question: bool) -> None:

@@ -70,7 +70,8 @@ _GEO = re.compile(
     re.I,
 )
 """Places: regions, zones, data centers, countries, "globally" (not a site code or "other servers")."""
-_MONEY = re.compile(r"(?:\$|€|£|\b(?:usd|eur|gbp|revenue|refunds?|credits?|billing|sales|cost(?:s|ing)?)\b)", re.I)
+_MONEY = re.compile(r"(?:\$(?![A-Za-z_{(])|€|£|\b(?:usd|eur|gbp|revenue|refunds?|credits?|billing|sales|cost(?:s|ing)?)\b)", re.I)
+"""Money words and signs; "$" before a name, "{" or "(" is a shell variable ("the first 1,000 files in $HOME")."""
 _COMPENSATION = re.compile(
     r"\b(?:revenue|refund(?:s|ed)?|credit(?:s|ed)\b|compensat\w*|reimburs\w*)\b|[$€£]\s?\d", re.I
 )
@@ -85,7 +86,8 @@ _SLA = re.compile(
 _SLO_MONITOR = re.compile(r"\b(?:sla|slo)s?\s+(?:burn\s+)?(?:alerts?|alarms?|dashboards?|monitors?|evaluations?|checks?)\b", re.I)
 """An alert or dashboard named after an SLO ("SLO burn alerts did not evaluate"): monitoring, not the SLA's impact."""
 _REPUTATION = re.compile(
-    r"\b(?:social media|twitter|mastodon|reddit|hacker news|press|news|media|reputation|publicly|public "
+    r"\b(?:social media|twitter|mastodon|reddit|hacker news|(?:the|in|to|by) press|press (?:coverage|releases?|reports?|"
+    r"articles?|inquir\w+|enquir\w+|picked)|news|media|reputation|publicly|public "
     r"(?:rooms|repo\w*|post)|(?:customer|user|public|partner|brand)s?['’]? (?:trust|confidence)|"
     r"(?:lost|losing|lose|erod\w*|damag\w*|hurt) (?:\w+ ){0,3}(?:trust|confidence))\b",
     re.I,
@@ -96,12 +98,15 @@ _NOT_STANDING = re.compile(
     r"\bpublicly (?:unique|routable|reachable|accessible|available|visible|resolvable|addressable)\b|"
     r"\b(?:(?:have|has|had)(?:n['’]t| not)|never|did(?:n['’]t| not)) (?:\w+ )?(?:said|posted|announced|told|shared)\b|"
     r"\b(?:i|we)(?:['’]ll| will| am going to| are going to|['’]m going to|['’]re going to) (?:\w+ )?"
-    r"(?:post|tweet|announce|share|put out|write)\b",
+    r"(?:post|tweet|announce|share|put out|write)\b|"
+    r"^\W*(?:(?:we|i|they)\s+)?(?:(?:have|has|just|also)\s+)?(?:tweeted|posted|announced|published|shared)\b|"
+    r"\b(?:status|updates?|notices?|announcements?)\s+(?:was\s+|were\s+)?(?:shared|posted|published|tweeted)\s+(?:on|to)\b",
     re.I,
 )
 """A reputation word that tells no standing with the public: a technical "publicly" ("router-ids had to be publicly
 unique"), nothing said yet ("we haven't said anything publicly"), a post still to come ("I'll post on mastodon that
-diffs aren't updating")."""
+diffs aren't updating"), or the team's own post ("tweeted that build and docs are down", "status shared on Twitter
+and Reddit"): that is a communication, not what others think of them."""
 _CRITICAL = re.compile(
     r"\b(?:global(?:ly)?|worldwide|widespread|entire (?:fleet|network|region|site|service|platform)|whole (?:fleet|network|site|sensor)|all (?:users|customers|regions|"
     r"services|traffic|systems|sites)|every (?:request|customer|user|region|host|site)|complete outage|total outage|"
@@ -353,8 +358,14 @@ def _user_impact(a: Analysis, item: Item) -> bool:
 
 _STATUS_LABEL = re.compile(rf"^{STATUS_LABEL}", re.I)
 _FIELD_LABEL = re.compile(
-    r"^(?:(?:user|customer|business|functional)\s+)?(?:impact|scope|users affected|who was affected)\s*:\s*", re.I
+    r"^(?:(?:user|customer|business|functional)\s+)?(?:impact|scope|users affected|who was affected|who)\s*:\s*", re.I
 )
+_WHO_LABEL = re.compile(
+    r"^\W*(?:who|who (?:was|is|were) (?:affected|hit|impacted)|affected (?:users|customers)|(?:users|customers) (?:affected|impacted))\s*:\s*\S",
+    re.I,
+)
+"""A line labelled with who was hurt ("Who: anyone who installed ...", "Customers affected: all"): the users field
+(not "Affected: dashboard, API", which lists what broke)."""
 """A notes line's own label ("Impact: 18:26 to 19:58 most APIs answered with HTTP 500"): the field says it already."""
 _FRAME_ONLY = re.compile(
     r"^(?:we are|we['’]re|we have been|we)\s+(?:(?:still|currently|actively)\s+)?(?:investigating|looking into (?:it|this|the issue)|"
@@ -677,7 +688,9 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     ]
     # without a count or share, only a statement about the people affected fills the field (a "build server"
     # is not who was affected): otherwise it abstains (issue 11)
-    users = quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1, user_impact=True, told=_any)
+    # a line the notes label with who was hurt ("- Who: anyone who installed the nightly on Linux via pip ...") says it
+    labelled = [i for i in _statements(a, _WHO_LABEL, limit=1, user_impact=True) if _WHO_LABEL.match(i.body)]
+    users = labelled or quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1, user_impact=True, told=_any)
     m = a.milestones
     # an untimed line under a heading of its own ("## Problem": "Cannot add AZs to an existing cluster") tells a
     # condition; what broke is timed, or written under an impact, facts or timeline heading

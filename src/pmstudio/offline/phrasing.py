@@ -15,10 +15,12 @@ from pmstudio.lints.lexicon import load_lexicon
 
 # clauses that blame, second-guess or judge people: dropped whole. The human-error and judgmental words are the
 # lexicon's (`_lexicon_blame`); these are the drafter's own: chat's "who pushed this", hindsight ("should have", "if
-# only"), any "mistake", "blame", "fault", "shame" or "embarrass..." (wider than the critic, which must not flag a
+# only"; not "Who: anyone who installed the build", a label and a relative clause about the people hit), any
+# "mistake", "blame", "fault", "shame" or "embarrass..." (wider than the critic, which must not flag a
 # finished post-mortem's "the mistake in the config"), and a chat speaker owning or denying a part
 _BLAME = re.compile(
-    r"\bwho(?:ever)?\b[^.?!;]*\b(?:push\w*|merg\w*|self-merg\w*|approv\w*|ship\w*|broke|forgot|did (?:this|that|it)|"
+    r"(?<!\banyone )(?<!\beveryone )(?<!\bsomeone )(?<!\busers )(?<!\bpeople )(?<!\bcustomers )(?<!\bthose )"
+    r"\bwho(?:ever)?\b(?!\s*:)[^.?!;]*\b(?:push\w*|merg\w*|self-merg\w*|approv\w*|ship\w*|broke|forgot|did (?:this|that|it)|"
     r"wrote|let|decid\w*|deploy\w*|build\w*|builds|run|ran|chang\w*|touch\w*|review\w*)\b|\bwhoever\b|"
     r"\bshould(?:n['’]t| not| never)?\s+(?:\w+\s+)?have\b|\bcould(?:n['’]t)?\s+have\b|\bwould(?:n['’]t)?\s+have\b|"
     r"\bshould never\b|\bif only\b|\bforg[oe]t\w*\b|\b(?:my|his|her|their|your|our|whose)\s+fault\b|\bfault\b(?![- ](?:injection|tolerance|tolerant|isolation|domains?|detection|handling)|\s+in\s+(?:how|the|a|an|its|our|their)\b)|"

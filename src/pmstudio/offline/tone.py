@@ -16,10 +16,14 @@ from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
 from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, SPEAKER
 
-_TOLD_OF_ANYONE = r"(?!\s+(?:who\s+|that\s+)?\w+(?:ing|ed)\b[^?]*?\b(?:got|saw|received|hit|was|were|had|could(?:n['’]t| not))\b[^?]*$)"
+_TOLD_OF_ANYONE = (
+    r"(?!\s+(?:who\s+|that\s+)?\w+(?:ing|ed)\b[^?]*?\b(?:got|saw|received|hit|was|were|had|could(?:n['’]t| not))\b[^?]*$"
+    r"|\s+(?:who|that)\s+\w+ed\b[^?]*$)"
+)
 """What makes "anyone" the subject of something told, not a question: a clause of who they were, then what happened
-to them, with no question mark ("anyone opening the site got certificate errors", "anyone who used the old link was
-sent to a 404"); "anyone seeing 502s?" and "anyone know what changed" still ask."""
+to them, or only who they were in the past tense, with no question mark ("anyone opening the site got certificate
+errors", "anyone who used the old link was sent to a 404", "Anyone who installed the nightly between 25 and 30
+December"); "anyone seeing 502s?", "anyone know what changed" and "anyone who installed the beta?" still ask."""
 _ASKING = (
     rf"(?:any ?one{_TOLD_OF_ANYONE}|is it|could it|can we|should we|do we|did we|why|who|how come|"
     r"how (?:do|did|can|could|would|should|are|is|was|were) (?:we|you|they|i|it|this|that)|"
