@@ -398,6 +398,24 @@ def test_a_stop_after_an_abbreviation_starts_no_sentence(text: str, told: str) -
     assert capitalise_sentences(text) == told
 
 
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        # a purpose after "so" would not happen; it is no deed left undone (nor blame on "they")
+        ("purging the delayed zabbix alerts so they don't replay", "purging the delayed zabbix alerts so they would not replay"),
+        ("the cache drops writes so users don't see them", "the cache dropped writes so users would not see them"),
+        # an opening participle's object is a noun; a verb after the participle's phrase is still shifted
+        ("draining the old nodes takes an hour", "draining the old nodes took an hour"),
+    ],
+)
+def test_a_purpose_after_so_and_a_participle_s_object_keep_their_sense_in_the_past(text: str, told: str) -> None:
+    from pmstudio.offline.phrasing import is_blameful, past_tense, strip_noise
+
+    assert past_tense(text) == told and not is_blameful(told)
+    # a closing label that heads the list below the line is no sentence
+    assert strip_noise("Cause: failure of an SSD storage filer. Why it hurt so much:") == "Cause: failure of an SSD storage filer."
+
+
 def test_summary_tells_a_cause_clause_and_skips_money_and_recovery_lines() -> None:
     """Folder in the shapes of real reports (a status page with "Posted" footers, syslog in UTC, 12-hour chat in
     the bundle's zone, notes with a "Revenue:" line and an injected note to the writer): the summary tells

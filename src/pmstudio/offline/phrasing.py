@@ -69,6 +69,9 @@ _NOISE = re.compile(
 _DATE_MARK = re.compile(r"^\((?:day|date)\b[^)]{0,40}\)\s*:?\s*", re.I)
 _ASIDE = re.compile(r"\s*\([^()]{0,80}\?\)|^(?:how|what)\b[^:?.]{0,40}:\s+", re.I)
 _WHY_LABEL = re.compile(r"^why\s+(?P<what>[^:?.]{3,40}):\s+(?P<because>\S.*)$", re.I)  # "Why it spread: no quota"
+_HEADS_WHAT_FOLLOWS = re.compile(r"(?<=[.;!])\s+(?:why|how|what)\b[^.:?!]{2,40}:?\s*$", re.I)
+"""A closing label that heads the list below the line ("Cause: an SSD filer failed. Why it hurt so much:", its colon
+maybe taken off with the line's end): no sentence of the line's own."""
 _SHORTCODE = re.compile(r"(?<![\w/]):[a-z_+-][a-z0-9_+-]*:(?![\w/])")
 _LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|k|hm+|hmm+|uh+|um+|oh(?: no)?|wow|whoa|woah|yep|yeah|nope|hey|ah|welp|fwiw|fyi|btw|tbf|tbh|imo|"
@@ -125,6 +128,7 @@ def strip_noise(text: str, *, chat: bool = False) -> str:
     text = _TAIL.sub("", text).strip()
     text = _ASIDE.sub("", _DATE_MARK.sub("", text)).strip()
     text = _WHY_LABEL.sub(lambda m: f"{m.group('what')[:1].upper()}{m.group('what')[1:]} because {m.group('because')}", text)
+    text = _HEADS_WHAT_FOLLOWS.sub("", text)
     return text.strip(" ,;:-/–—")
 
 
@@ -301,6 +305,8 @@ _TO_STATE = {"became", "becomes", "become", "stayed", "stays", "remained", "rema
              "went", "goes", "came", "comes", "fell", "falls", "left", "leaves", "kept", "keeps"}  # fmt: skip
 """Verbs already telling the state ("became unavailable", "went down"): no copula goes in before the state word."""
 _AUX = (
+    # a purpose after "so (that)" ("purging the delayed alerts so they don't replay"): it would not, it was meant not to
+    (re.compile(r"\b(so(?: that)? (?:it|they|we|users|customers|the [\w-]+s?) )(?:don['’]t|doesn['’]t|do not|does not)\b", re.I), r"\1would not"),
     (re.compile(r"\bisn['’]t\b", re.I), "was not"), (re.compile(r"\baren['’]t\b", re.I), "were not"),
     (re.compile(r"\b(?:don['’]t|doesn['’]t|do not|does not)\b", re.I), "did not"),
     (re.compile(r"\b(?:can['’]?t|cannot|can not)\b", re.I), "could not"), (re.compile(r"\bwon['’]t\b", re.I), "would not"),
@@ -386,6 +392,10 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
                 return None  # "found two task leaks": a clause that opens with its verb in the past is told
             continue
         prev, nxt = cores[n - 1], cores[n + 1] if n + 1 < len(cores) else ""
+        if low.endswith("s") and cores[0].endswith("ing") and any(c in DETERMINERS for c in cores[1:n]) and (
+            not any(cores[n + 1 :]) or nxt in _CONNECTIVE
+        ):
+            continue  # "purging the delayed zabbix alerts (so ...)": an opening participle's object ends the clause
         tail = words[n][len(words[n].rstrip(".,;:!?)")) :]
         plural = any(_plural(w) or w in _PRONOUN or w in ("and", "plus") for w in cores[:n])
         nxt2 = cores[n + 2] if n + 2 < len(cores) else ""
