@@ -177,3 +177,29 @@ def test_a_copied_posts_source_tag_dates_it_and_its_indented_rest_goes_on_with_i
         )),
         (None, None, "[x] not a tag: a ticked box"),
     ]
+
+
+def test_a_status_post_s_own_stamp_after_its_last_sentence_dates_it_and_leaves_its_text() -> None:
+    """A status page copied as plain lines: each post closes with its own stamp ("... still affected. Aug 1, 2018 -
+    1:58 AM PDT"), which dates the post and is no part of what it says; an undated post goes on to the line that
+    closes with its stamp, even when that line opens with a name ("Fastmail. Aug 1 ...") or the post's first line
+    ended a sentence."""
+    got = _evidence("status-posts.txt", "ticket", (
+        "Investigating - We see network problems at our main site. Many users cannot reach\n"
+        "Mailbox Pro. Aug 1, 2018 - 12:39 AM PDT\n"
+        "Update - Our provider is working on it (ticket 4471).\n"
+        "No mail is lost. Posted Aug 1, 2018 - 1:50 AM PDT\n"
+        "Resolved - Full service has been restored and the queue is empty. A post-mortem will follow.\n"
+        "Aug 1, 2018 - 3:15 AM PDT\n"
+        "Postmortem - Posted Aug 08, 2018 - 20:49 UTC\n"
+    ))  # fmt: skip
+    assert got == [
+        (datetime(2018, 8, 1, 7, 39, tzinfo=UTC), None,
+         "Investigating - We see network problems at our main site. Many users cannot reach Mailbox Pro."),
+        # its own stamp, not the one closing the post after it
+        (datetime(2018, 8, 1, 8, 50, tzinfo=UTC), None, "Update - Our provider is working on it (ticket 4471). No mail is lost."),
+        (datetime(2018, 8, 1, 10, 15, tzinfo=UTC), None,
+         "Resolved - Full service has been restored and the queue is empty. A post-mortem will follow."),
+        # a post that is only its label keeps its stamp as what it says
+        (datetime(2018, 8, 8, 20, 49, tzinfo=UTC), None, "Postmortem - Posted Aug 08, 2018 - 20:49 UTC"),
+    ]  # fmt: skip

@@ -255,6 +255,11 @@ _STAMP_FOOTER = re.compile(
 Jul 10, 2026 - 18:44 UTC"): the time of the post."""
 
 
+_WORDS = re.compile(r"[A-Za-z]+")
+_POST_WORDS = 4
+"""A post says something of its own when it has this many words before its stamp."""
+
+
 def _posted_footer(line: str) -> tuple[Stamp, str, int] | None:
     """The time a line's trailing "Posted <time>" footer (or a status page's bare stamp after the post's last
     sentence) gives, as written, and where the footer starts, when that is the line's only time."""
@@ -289,6 +294,12 @@ def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, pre
         # a post (its time or its state label opens it) or a labelled field ("CAUSE: ... to stop the" + "  Buildinfo
         # service.") goes on in a deeper-indented rest
         posted = entries[-1].timed or bool(STATUS_POST.match(prev) or _FIELD_HEAD.match(prev))
+        if (not entries[-1].timed and STATUS_POST.match(prev) and _posted_footer(line) is not None
+                and not STATUS_POST.match(line.lstrip())):  # fmt: skip
+            # an undated status post goes on to the line that closes with its own stamp, whatever its case and stops
+            # ("Investigating - ... Many users cannot reach" + "Fastmail. Aug 1, 2018 - 12:39 AM PDT"; "... (status
+            # code 503)." + "The cf command line tool is not affected. Posted May 8, 2017 - 15:22 EDT")
+            return True
         return not heads and _wrapped(prev, line, posted)  # it already holds no time anywhere
     if not _CONTINUATION.match(line):
         return False
@@ -445,10 +456,19 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         starts = _starts_line(line, stamp)
         # "05:35 UTC on 4 Feb: that instance stopped ...": the day told after the time goes with it
         text = clean_text(LEADING_DAY.sub("", line[stamp.end :], count=1)) if starts else clean_text(line)
+        footer = None if starts else _posted_footer(line)
+        if footer is not None and len(_WORDS.findall(line[: footer[2]])) >= _POST_WORDS:
+            # a status post's own stamp after its last sentence ("Update - ... still affected. Aug 1, 2018 - 1:58 AM
+            # PDT") dates the post (it is no time the post mentions) and is no part of what it says; a post that is
+            # only its label ("Postmortem - Posted Jun 08, 2018 - 20:49 UTC") says just that
+            text = clean_text(line[: footer[2]])
+        else:
+            footer = None
         if starts and _RANGE_END.match(line[stamp.end :].lstrip()):  # "16:04 to 16:31 API returned 500": the window
             text = clean_text(line[stamp.start :])
         hang = len(line) - len(line[stamp.end :].lstrip(" ")) if starts and "\t" not in line else 0
-        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written, inline=not starts,
+        entries.append(_Entry("item", number, at=at, text=text, timed=at is not None, written=written,
+                              inline=not starts and footer is None,
                               listed=_listed(line),
                               hang=hang if hang >= _HANG_MIN else 0))
     return entries
