@@ -441,6 +441,22 @@ def test_a_migration_s_lock_wait_starts_the_impact_and_a_gradual_recovery_confir
     assert (at(a, "started"), at(a, "mitigated"), at(a, "resolved")) == (minute(0), minute(26), minute(41))
 
 
+def test_a_recovery_the_attack_undid_is_no_mitigation_and_the_last_word_back_ends_it() -> None:
+    """Edge routers attacked: filters bring traffic back, then "v4 gone again. v6 still fine" (a relapse: what stayed up
+    recovers nothing) as "they changed the pattern" (the attackers' move, no fix shipped); "v4 back to normal. new
+    filter set holding" is both the mitigation and the end. "Not calling it fixed" is no mitigation."""
+    a = analyse(lines(
+        ("chat.txt", 0, "ana", "CRITICAL: edge01 BGP sessions down (4/4)"),
+        ("chat.txt", 1, "ana", "everything is down. both edges at the same time"),
+        ("chat.txt", 29, "ana", "filters in, first upstreams back. traffic is flowing again"),
+        ("chat.txt", 70, "ana", "v4 gone again. v6 still fine"),
+        ("chat.txt", 72, "ben", "they changed the pattern, it's slipping past the new filters. adjusting"),
+        ("chat.txt", 75, "ben", "not calling it fixed while they keep probing"),
+        ("chat.txt", 83, "ana", "v4 back to normal. new filter set holding"),
+    ))  # fmt: skip
+    assert (at(a, "mitigated"), at(a, "resolved")) == (minute(83), minute(83))
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),

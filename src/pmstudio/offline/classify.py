@@ -80,7 +80,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT})\b"
+    rf"{DISASTER}|{LOCK_WAIT}|(?:gone|dead|dark) again)\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
@@ -212,7 +212,8 @@ MIT_NEGATIVE = _rx(
     r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
     r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
     r"(?:won['’]t|will not|wouldn['’]t|didn['’]t|did not|never|doesn['’]t|does not) (?:come up|came up|start|boot)|"
-    r"had nothing to do with|(?:failures|errors|error rates?) (?:are |is |stay\w* |remain\w* )?(?:flat|unchanged))\b"
+    r"had nothing to do with|(?:failures|errors|error rates?) (?:are |is |stay\w* |remain\w* )?(?:flat|unchanged)|"
+    r"not (?:calling (?:it|this) |yet |really |quite )?(?:fixed|resolved|mitigated|done))\b"
 )
 """An action that failed or made no difference ("rollback is done. no change at all. failures are flat", "back on
 64-core servers, no improvement"): an attempt, not the mitigation."""
@@ -289,6 +290,13 @@ RESTORED_THING = _rx(
 )
 """A thing put back ("configuration restored from backup", "DNS records restored"): an act of mitigation, not the
 service's recovery. Cut out before the recovery words are read."""
+RECURRED = _rx(
+    r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
+    r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out|gone|lost|dead|dark|offline|"
+    r"unreachable|interrupted|dropped|fell over)\s+(?:\w+\s+)?again|relaps\w*)\b"
+)
+"""The failure back after an action or a recovery ("secondary now getting the same errors", "api failing again",
+"IPv4 gone again", "connectivity is interrupted again")."""
 BOOTING = _rx(r"\b(?:power[- ]?cycl\w*|reboot\w*|hard[- ]reset\w*)\b[^.;]{0,30}\bcoming back(?: up)?\b")
 """A machine booting after its reset ("server down, power cycled, coming back up"): the box comes back, not yet the
 service it serves. Cut out before the recovery words are read."""
@@ -306,7 +314,7 @@ COMPLETION = _rx(
 )
 RESOLVED = _rx(
     r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
-    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|calling it|"
+    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|(?<!not )(?<!n['’]t be )calling it|"
     r"call(?:ing|ed|s)? (?:the (?:[\w-]+ ){0,3}?(?:part|incident|outage|impact|event)) over|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
     r"resolution (?:is )?confirmed|confirmed (?:resolved|fixed)|(?<!not )incident (?:is |was |now )?clear(?:ed)?|"
@@ -624,6 +632,8 @@ def classify(item: Item) -> Signals:
     said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
+    if RECURRED.search(t):
+        said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing
     s.recovery_full = _count(RECOVERY_FULL, said)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     s.recovery_weak = bool(RECOVERY_WEAK.search(said))

@@ -62,6 +62,7 @@ from pmstudio.offline.classify import (
     FAIL_WEAK,
     MIT_PROGRESS,
     QUIET_ALERT,
+    RECURRED,
     UNDER_WAY,
     Signals,
 )
@@ -641,6 +642,15 @@ def _credited(timed: Timed, after: datetime | None) -> Item | None:
     return _earliest(done) or _earliest(taken)
 
 
+_THEIR_CHANGE = re.compile(
+    r"\b(?:they|the attackers?|attackers?|the vendor|the provider|upstream)\s+(?:\w+\s+)?(?:changed|updated|pushed|"
+    r"deployed|shipped|rolled out|switched)\b",
+    re.I,
+)
+"""A change another party made ("they changed the pattern", "the vendor pushed a new config"): never the responders'
+fix shipped."""
+
+
 def _shipped(pair: tuple[Item, Signals]) -> bool:
     """A change reaching production that is done, not planned, guessed at or under way ("fix deployed to prod",
     "pushed index version 20151021 to clusters=all"; not "deploying the fix now")."""
@@ -650,6 +660,8 @@ def _shipped(pair: tuple[Item, Signals]) -> bool:
     if item.source in ("alert", "status"):
         return False
     text = item.body
+    if _THEIR_CHANGE.search(text):
+        return False  # "they changed the pattern, it's slipping past the new filters": another party's move, no fix
     if _tells_another_moment(item):
         return False  # "the build I picked at 15:29 is a staging script": the change is told, not shipped now
     return not (PLAN.search(text) or MIT_PROGRESS.search(text) or (item.source != "log" and UNDER_WAY.search(text)))
@@ -1172,14 +1184,6 @@ def _past_flaps(timed: Timed, picked: Item | None) -> Item | None:
     last = _at(again[-1])
     cleared = [p for p in timed if _at(p) > last and alert_state(p[0]) == (name, False)]
     return find_mitigated(timed, last) or _earliest(cleared) or picked
-
-
-RECURRED = re.compile(
-    r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
-    r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out)\s+(?:\w+\s+)?again|relaps\w*)\b",
-    re.I,
-)
-"""The failure back after an action ("secondary now getting the same errors", "api failing again")."""
 
 
 def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
