@@ -457,6 +457,21 @@ def test_a_recovery_the_attack_undid_is_no_mitigation_and_the_last_word_back_end
     assert (at(a, "mitigated"), at(a, "resolved")) == (minute(83), minute(83))
 
 
+def test_a_dashboard_hours_stale_is_detected_and_a_scale_up_live_mitigates_it() -> None:
+    """A data-freshness incident: nobody is paged; "the dashboard is hours stale, ingestion lag 7h+" is the detection;
+    "scale-up validated and live" is the mitigation done, "lag under a minute, dashboards current. calling it" the end.
+    "Nothing rebooted" rules an act out: no mitigation."""
+    a = analyse(lines(
+        ("release.log", 0, None, "release r2025.05.2 stage=rollout status=completed"),
+        ("chat.txt", 492, "ana", "no, it's real. the pipeline dashboard is hours stale. ingestion lag 7h+"),
+        ("chat.txt", 495, "ben", "power's fine, nothing rebooted. the write path is the bottleneck"),
+        ("chat.txt", 520, "ana", "requesting more CPU and IOPS for the analytics databases"),
+        ("chat.txt", 583, "ana", "scale-up validated and live. consumers draining faster than events arrive"),
+        ("chat.txt", 675, "ana", "lag under a minute, dashboards current. calling it"),
+    ))  # fmt: skip
+    assert (at(a, "detected"), at(a, "mitigated"), at(a, "resolved")) == (minute(492), minute(583), minute(675))
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),

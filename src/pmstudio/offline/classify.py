@@ -80,10 +80,11 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT}|(?:gone|dead|dark) again)\b"
+    rf"{DISASTER}|{LOCK_WAIT}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
 )
 FAIL_WEAK = _rx(
-    r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|"
+    r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"
+    r"(?:ingest(?:ion)?|replication|consumer|processing|queue) lag|"
     r"overheat\w*|temperatures?|taking forever)\b"
 )
 DOWN_NOT_FAILING = _rx(
@@ -183,7 +184,8 @@ MIT_ACTION = _rx(
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:web server|server|service|proxy|fleet|pods?|process) "
     rf"restart|{SERVICE_STARTED}|{CORRECTED}|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
     r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
-    rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch))\b"
+    rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch)|"
+    r"scale-?ups?\b[^.;]{0,30}\b(?:live|done|complete[d]?|in place))\b"
 )
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
 and a rate limit put on the customer that causes the load. Killing a process is one when a responder does it, not
@@ -192,7 +194,7 @@ MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|unpublished|yanked|"
     rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
-    r"is live|now live|done|completed?|finished|in place|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
+    r"is live|now live|and live|went live|done|completed?|finished|in place|implemented|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
     rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE})\b"
 )
 MIT_PROGRESS = _rx(
@@ -220,6 +222,11 @@ MIT_NEGATIVE = _rx(
 _DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|di(?:es|ed) again|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
 CRASHED = _rx(rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b")
 """A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted")."""
+NO_ACT = _rx(
+    r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
+    r"touched|rolled back|reverted)\b"
+)
+"""An act ruled out ("power's fine, nothing rebooted"): no mitigation done."""
 MISHAP = _rx(
     r"\b(?:mistyp\w*|typo(?:ed)?|by mistake|mistakenly|accidentally|inadvertently|fat[- ]?finger\w*|"
     r"(?:against|on|to) the wrong (?:host|server|cluster|database|db|region|list|environment|target|node)s?)\b"
@@ -624,6 +631,8 @@ def classify(item: Item) -> Signals:
     )
     if paging_note(item):
         s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
+    if s.mitigation and NO_ACT.search(t):
+        s.mitigation = False  # "power's fine, nothing rebooted. calling NYI": an act ruled out, none done
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
