@@ -472,6 +472,19 @@ def test_a_dashboard_hours_stale_is_detected_and_a_scale_up_live_mitigates_it() 
     assert (at(a, "detected"), at(a, "mitigated"), at(a, "resolved")) == (minute(492), minute(583), minute(675))
 
 
+def test_a_full_service_restoration_told_by_the_responders_ends_it_before_the_status_page_says_resolved() -> None:
+    a = analyse(lines(
+        ("ticket.txt", 0, None, "Our CI runners hang on docker pull since around 21:00 our time"),
+        ("chat.txt", 400, "ana", "the provider is disabling that mechanism for our zone"),
+        ("notes.md", 410, None, "mechanism disabled -> full service restoration"),
+        ("status.txt", 425, None, "Resolved - The mechanism causing the hanging downloads has been disabled and pulls have recovered."),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(410)
+    from pmstudio.offline.classify import RECOVERY_FULL
+
+    assert not RECOVERY_FULL.search("working towards full restoration by tonight")
+
+
 def test_a_note_to_self_is_a_follow_up_not_a_recovery() -> None:
     a = analyse(lines(
         ("pagerduty", 0, None, "trigger_log_entry: backup service unreachable"),

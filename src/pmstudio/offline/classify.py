@@ -245,7 +245,8 @@ deleted"): a report of the impact, not a responder's act, whatever verb it holds
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
-    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
+    r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
+    r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|500s)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
