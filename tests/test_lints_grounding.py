@@ -108,6 +108,9 @@ def test_a_dot_clock_in_a_clock_s_context_is_a_time_and_not_a_number() -> None:
     assert find_numbers("installs from 25 to 30 December 2022 and between March 3-5") == []
     assert [n.value for n in find_numbers("from 3 to 40 hosts in March")] == [3.0, 40.0]
     assert [n.value for n in find_numbers("Case 2 - 12 Jan 2026 10:06 UTC - customer report")] == [2.0]  # a separator
+    from pmstudio.lints.quantities import evidence_numbers
+
+    assert 7.0 in evidence_numbers("ingestion lag 7h+, ingest rate 10x normal")  # a duration's number is stated
     # a quantity with two decimals stays a number
     assert find_times("availability 99.95 % and 1.21 billion queries") == []
     assert [n.value for n in find_numbers("availability 99.95 % and 1.21 billion queries")] == [99.95, 1.21]

@@ -176,8 +176,9 @@ def find_numbers(text: str) -> list[NumberRef]:
 
 def evidence_numbers(text: str) -> list[float]:
     """Every number in an evidence text (times and dates excluded), for grounding; a range's end too ("probably 4-5
-    hours": 4 and 5)."""
-    return [n.value for n in find_numbers(text)] + range_ends(text)
+    hours": 4 and 5), and a duration's number ("ingestion lag 7h+": 7)."""
+    values = [n.value for n in find_numbers(text)] + range_ends(text)
+    return values + [d.first for d in find_durations(text) if d.first not in values]
 
 
 _RANGE = re.compile(r"(?<![\w.,:/#-])(?P<a>\d+(?:\.\d+)?)\s?[-–]\s?(?P<b>\d+(?:\.\d+)?)(?![\d:/.-]|[.,]\d)")
