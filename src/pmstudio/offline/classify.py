@@ -154,8 +154,8 @@ CONTAINED = (
     r"(?:it|attack|fire|blaze|situation|incident|outage|problem|issue)(?:['’]s| is| was| now| has been| been)+ under control"
 )
 """The responders' word that the harm stopped spreading ("immediate problem contained", "it's under control": not
-"could not bring it under control"), as a regex alternation: a
-mitigation done (MIT_ACTION), and their own declaration of it (milestones.DECLARED)."""
+"could not bring it under control"), as a regex alternation: a mitigation done (MIT_ACTION), and their own declaration
+of it (milestones.DECLARED)."""
 SERVICE_STARTED = r"(?:service|server|daemon|process) (?:was |is |has been )?(?:re)?started\b(?! (?:to|\w+ing)\b)"
 """A service brought up again ("Buildinfo service started"), not one that "started failing"."""
 UPDATE_DONE = r"(?:update|fix|correction) (?:is )?(?:done|complete[d]?|finished)(?=\s*(?:[.,;!]|$))"

@@ -177,16 +177,17 @@ class _Entry:
 
 
 _POST_TAG = re.compile(r"^(?P<indent>\s*)\[(?P<kind>[A-Za-z][A-Za-z -]{1,24}?)(?:,\s*(?P<when>[^\[\]]{3,40}))?\]\s+(?=\S)")
+"""A bracketed tag opening a line: a kind, then maybe a comma and when ("[status]", "[press, 18 March 2021 - 16:30 CET]")."""
 _POST_KINDS = frozenset({"status", "update", "statement", "press", "plan", "post", "notice", "announcement", "advisory",
                          "tweet", "blog", "news", "bulletin"})  # fmt: skip
 
 
-def _post_tag(line: str) -> tuple[str, str] | None:
-    """A copied post's source tag opening the line, and the line without it: "[press, 18 March 2021 - 16:30 CET] SBG1:
-    ..." -> "18 March 2021 - 16:30 CET: SBG1: ..." (the tag's day and time date the post), "[status] Major incident
-    ..." -> "Major incident ...". A tag is a kind of post ("status", "statement", "press", ...) or any word with a
-    day or a time after its comma; the kind is no part of what the post says. None when the line opens with none
-    ("[x] done", "[ERROR] disk full", "[14:02] <ana> ...")."""
+def _post_tag(line: str) -> str | None:
+    """The line without the source tag of a copied post that opens it: "[press, 18 March 2021 - 16:30 CET] SBG1: ..."
+    -> "18 March 2021 - 16:30 CET: SBG1: ..." (the tag's day and time date the post), "[status] Major incident ..." ->
+    "Major incident ...". A tag is a kind of post ("status", "statement", "press", ...) or any word with a day or a
+    time after its comma; the kind is no part of what the post says. None when the line opens with none ("[x] done",
+    "[ERROR] disk full", "[14:02] <ana> ...")."""
     m = _POST_TAG.match(line)
     if m is None:
         return None
@@ -196,7 +197,7 @@ def _post_tag(line: str) -> tuple[str, str] | None:
     if when is None and m["kind"].lower().strip() not in _POST_KINDS:
         return None
     rest = line[m.end() :]
-    return m["kind"], f"{m['indent']}{when.strip()}: {rest}" if when else f"{m['indent']}{rest}"
+    return f"{m['indent']}{when.strip()}: {rest}" if when else f"{m['indent']}{rest}"
 
 
 _RANGE_END = re.compile(r"^(?:to|till|until|through|[-–—])\s*\d{1,2}(?::\d{2}(?:\s*[ap]m)?|\s*[ap]m)\b", re.I)
@@ -377,9 +378,9 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 # time its text mentions
                 last.at, last.written, last.timed, last.inline, last.date_only = at, footer[1], True, False, False
             continue
-        tag = _post_tag(line)
-        if tag is not None:
-            line, tagged_at = tag[1], number
+        untagged = _post_tag(line)
+        if untagged is not None:
+            line, tagged_at = untagged, number
         prev = line
         in_list = bool(_LIST_ITEM.match(line))
         heading = line.lstrip().startswith("#")
