@@ -543,3 +543,40 @@ def test_session22_status_stamps_and_checklists_reach_every_model_path(srv: Fake
     _drafted_carrying(srv, path, bundle, ("[status-history.txt:2] 2025-03-03T18:10:00Z", "[status-history.txt:4] 2025-03-03T19:05:00Z",
                       "[post-notes.md:2] 2025-03-03T14:20:00Z", "[ ] alert on the upload error ratio"),
                       absent="[status-history.txt:4] 2025-03-03T14:20")  # fmt: skip
+
+
+_SESSION23_SHAPES = [
+    ("public-updates.txt", "ticket", (
+        "[status] Flooding in our Lyon hall: every rack in room 3 is off.\n"
+        "[statement, 4 May 2022] Water came in at 11:20 p.m. through the roof of room 3, above the\n"
+        "  storage rows. From 1:05 a.m. the power to the room was cut.\n"
+    )),
+    ("status-posts.txt", "ticket", (
+        "Investigating - Many users cannot reach\n"
+        "Mailbox Plus. May 5, 2022 - 08:39 AM UTC\n"
+        "Resolved - Full service has been restored and the queue is empty. May 5, 2022 - 11:15 AM UTC\n"
+    )),
+    ("draft-notes.md", "notes", "Draft for the tracker issue\n\nTimeline (UTC)\n- 5 May 09:05 storage restarted by hand\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session23_post_tags_post_stamps_and_zone_titles_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """A copied post's source tag dates it and its indented rest goes on with it; a status post's own stamp dates it
+    and leaves its text, and an undated post goes on to the line its stamp closes; a plain "Timeline (UTC)" title
+    declares its zone (the bundle's is Rome). Every model path drafts from them, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry the posts
+    whole at their own UTC times."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION23_SHAPES], id="t", timezone="Europe/Rome",
+        redact=False,
+    )  # fmt: skip
+    by_id = bundle.evidence_by_id()
+    assert by_id["public-updates.txt:2"].text.endswith("From 1:05 a.m. the power to the room was cut.")
+    assert by_id["status-posts.txt:1"].text == "Investigating - Many users cannot reach Mailbox Plus."
+    _drafted_carrying(srv, path, bundle, ("[public-updates.txt:2] 2022-05-04T21:20:00Z", "[status-posts.txt:1] 2022-05-05T08:39:00Z",
+                      "[status-posts.txt:3] 2022-05-05T11:15:00Z", "[draft-notes.md:4] 2022-05-05T09:05:00Z"),
+                      absent="the queue is empty. May 5")  # fmt: skip
