@@ -350,12 +350,7 @@ def test_session18_chat_shapes_reach_every_model_path_as_utc(srv: FakeProviderSe
     """irssi day lines and blank-mode nicks, a WeeChat tab log, a Discord export and a "(UTC+2)" reply are read before
     any model sees the evidence: every model path drafts from the same UTC times, and the requests to an
     OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
-    from pmstudio.ingest import bundle_from_materials
-    from pmstudio.schema import Material
-
-    bundle, _ = bundle_from_materials(
-        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION18_SHAPES], id="t", timezone="UTC", redact=False
-    )
+    bundle = _shapes_bundle(_SESSION18_SHAPES, "UTC")
     stamps = ("[irc-ops.log:2] 2019-03-05T09:14:00Z", "[irc-ops.log:4] 2019-03-07T10:02:00Z",
               "[ops.weechat.log:1] 2019-03-07T11:40:05Z", "[ops-discord-export.txt:2] 2019-03-07T11:45:00Z",
               "[outages-list.txt:1] 2019-03-07T11:50:00Z")  # fmt: skip
@@ -367,6 +362,17 @@ def test_session18_chat_shapes_reach_every_model_path_as_utc(srv: FakeProviderSe
     for stamp in stamps:
         assert stamp in sent, stamp
     assert "< priya>" not in sent and "heron#4410" not in sent  # the speaker is an actor, not part of the text
+
+
+def _shapes_bundle(shapes: list[tuple[str, str, str]], timezone: str) -> Bundle:
+    """A bundle of (name, kind, content) materials read in `timezone`, unredacted (the stamps are asserted as written)."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials(
+        [Material(name=n, kind=k, content=c) for n, k, c in shapes], id="t", timezone=timezone, redact=False
+    )
+    return bundle
 
 
 def _drafted_carrying(srv: FakeProviderServer, path: str, bundle: Bundle, stamps: tuple[str, ...], *, absent: str) -> None:
@@ -404,13 +410,7 @@ def test_session19_post_shapes_reach_every_model_path_whole_and_timed(srv: FakeP
     are read before any model sees the evidence: every model path drafts from one whole post with its UTC time, and
     the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid)
     carry it."""
-    from pmstudio.ingest import bundle_from_materials
-    from pmstudio.schema import Material
-
-    bundle, _ = bundle_from_materials(
-        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION19_SHAPES], id="t", timezone="America/Los_Angeles",
-        redact=False,
-    )  # fmt: skip
+    bundle = _shapes_bundle(_SESSION19_SHAPES, "America/Los_Angeles")
     by_id = bundle.evidence_by_id()
     assert by_id["service-board.txt:2"].text.endswith("Customers may see failures using HTTPS. Updates will follow.")
     assert by_id["service-board.txt:4"].text.endswith("Indexing and notifications may be delayed for some customers.")
@@ -449,13 +449,7 @@ def test_session20_mail_and_post_shapes_reach_every_model_path_in_utc(srv: FakeP
     <time>" footer are read before any model sees the evidence: every model path drafts from each message at its own
     time in UTC (not the next message's, not a time it mentions), and the requests to an OpenAI-compatible server
     (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
-    from pmstudio.ingest import bundle_from_materials
-    from pmstudio.schema import Material
-
-    bundle, _ = bundle_from_materials(
-        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION20_SHAPES], id="t", timezone="America/New_York",
-        redact=False,
-    )  # fmt: skip
+    bundle = _shapes_bundle(_SESSION20_SHAPES, "America/New_York")
     by_id = bundle.evidence_by_id()
     assert "Posted" not in by_id["status.txt:1"].text
     assert by_id["mail-thread.txt:4"].at == datetime(2025, 3, 4, 10, 12, tzinfo=UTC)
@@ -494,13 +488,7 @@ def test_session21_source_times_reach_every_model_path_unshifted(srv: FakeProvid
     one shared word; a notes line's day after its time ("05:35 UTC on 6 Dec: ...") goes with the time; "timeline
     (UTC): 11:24 ..." declares its zone. Every model path drafts from the same UTC times, and the requests to an
     OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
-    from pmstudio.ingest import bundle_from_materials
-    from pmstudio.schema import Material
-
-    bundle, _ = bundle_from_materials(
-        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION21_SHAPES], id="t", timezone="Europe/London",
-        redact=False,
-    )  # fmt: skip
+    bundle = _shapes_bundle(_SESSION21_SHAPES, "Europe/London")
     assert all(r.shifted_hours == 0 for r in bundle.time_readings), bundle.time_conflicts
     by_id = bundle.evidence_by_id()
     assert by_id["review-notes.md:2"].text.startswith("the first core node")
@@ -532,12 +520,7 @@ def test_session22_status_stamps_and_checklists_reach_every_model_path(srv: Fake
     part of its text; a heading's day of a later step ("publish 2025-03-04") does not date the notes; a checklist's boxes reach a model as written (only the offline drafter reads them). Every model
     path drafts from them, and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or
     answering hostile-but-valid) carry the posts at their own times."""
-    from pmstudio.ingest import bundle_from_materials
-    from pmstudio.schema import Material
-
-    bundle, _ = bundle_from_materials(
-        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION22_SHAPES], id="t", timezone="UTC", redact=False
-    )
+    bundle = _shapes_bundle(_SESSION22_SHAPES, "UTC")
     by_id = bundle.evidence_by_id()
     assert by_id["status-history.txt:4"].text.endswith("please retry your uploads.")
     _drafted_carrying(srv, path, bundle, ("[status-history.txt:2] 2025-03-03T18:10:00Z", "[status-history.txt:4] 2025-03-03T19:05:00Z",
@@ -567,13 +550,7 @@ def test_session23_post_tags_post_stamps_and_zone_titles_reach_every_model_path(
     declares its zone (the bundle's is Rome). Every model path drafts from them, and the requests to an
     OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry the posts
     whole at their own UTC times."""
-    from pmstudio.ingest import bundle_from_materials
-    from pmstudio.schema import Material
-
-    bundle, _ = bundle_from_materials(
-        [Material(name=n, kind=k, content=c) for n, k, c in _SESSION23_SHAPES], id="t", timezone="Europe/Rome",
-        redact=False,
-    )  # fmt: skip
+    bundle = _shapes_bundle(_SESSION23_SHAPES, "Europe/Rome")
     by_id = bundle.evidence_by_id()
     assert by_id["public-updates.txt:2"].text.endswith("From 1:05 a.m. the power to the room was cut.")
     assert by_id["status-posts.txt:1"].text == "Investigating - Many users cannot reach Mailbox Plus."

@@ -263,9 +263,9 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         if first[1].ack and not first[1].failure:
             # an acknowledgement answers what someone told before it ("ack, looking now" hours after "our node
             # stopped at 3078794"): that telling is the detection
-            told = [p for p in _human_failures(timed) if _at(p) < _at(first)]
-            if told:
-                return _earliest(told), None
+            before = [p for p in told if _at(p) < _at(first)]
+            if before:
+                return _earliest(before), None
         return first[0], None
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
     if tickets:

@@ -173,7 +173,6 @@ class _Entry:
     inline: bool = False  # timed only by a time inside the sentence ("archives written before 13:07 UTC are safe")
     hang: int = 0  # the column its text starts at after a leading time ("01:07  Pingdom pages ...": 7), else 0
     listed: bool = False  # a list item or a line indented under one (a time-only list item heads only those)
-    tagged: bool = False  # opened by a copied post's source tag ("[press, 18 March 2021 - 16:30 CET] ...")
 
 
 _POST_TAG = re.compile(r"^(?P<indent>\s*)\[(?P<kind>[A-Za-z][A-Za-z -]{1,24}?)(?:,\s*(?P<when>[^\[\]]{3,40}))?\]\s+(?=\S)")
@@ -275,17 +274,19 @@ _FIELD_HEAD = re.compile(r"^\s*[A-Za-z][\w /&()-]{1,30}:\s+\S")
 """A labelled field with its value on the line ("CAUSE: Java version on the servers was u45, ...", "Impact: ...")."""
 
 
-def _continues(entries: list[_Entry], number: int, line: str, in_list: bool, prev: str, following: str | None = None) -> bool:
+def _continues(
+    entries: list[_Entry], number: int, line: str, in_list: bool, prev: str, following: str | None = None, tagged_at: int = -1
+) -> bool:
     """Whether `line` is the wrapped rest of the list item or sentence right above it, so "- a bug lets one event
     deschedule clusters in different" + "  physical locations too." is one statement, never two halves. A list
     item's rest is indented with no list mark of its own (Markdown); a paragraph's rest opens in lower case after a
     line that ends mid-sentence ("... but operations only found" + "out more than half a day later ..."). Neither
-    has a time at its start."""
+    has a time at its start. A copied post whose source tag opened line `tagged_at` goes on in its indented rest."""
     if not (entries and entries[-1].kind == "item" and (entries[-1].end or entries[-1].line) == number - 1):
         return False
     if _hangs(entries[-1], line):
         return True
-    if entries[-1].tagged and line[:1].isspace() and not _LIST_ITEM.match(line) and _post_tag(line) is None:
+    if entries[-1].line == tagged_at and line[:1].isspace() and not _LIST_ITEM.match(line) and _post_tag(line) is None:
         return True  # a tagged post's indented rest, whatever its case and the times its sentences tell
     if not in_list:
         # a short line at the margin that a list follows heads that list ("follow-ups" over "1. alerting on lag"),
@@ -359,13 +360,11 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
     prev = ""
     tagged_at = -1  # the line a copied post's source tag opened
     for number, line, following in _with_next(iter_lines(material.content)):
-        if entries and entries[-1].line == tagged_at:
-            entries[-1].tagged = True
         if is_decoration(line):
             entries.append(_Entry("blank", number))
             in_list = False
             continue
-        if _continues(entries, number, line, in_list, prev, following):
+        if _continues(entries, number, line, in_list, prev, following, tagged_at):
             last = entries[-1]
             joint = prev.rstrip()[-1:] if prev.rstrip()[-1:] in (",", ";", ":") else ""  # clean_text took it off
             footer = _posted_footer(line)

@@ -116,7 +116,7 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
         if not stripped:
             continue
         seen += 1
-        heading = stripped.startswith("#") or stripped.endswith(")") and (stripped.startswith("(") or len(stripped.split()) <= 5)
+        heading = stripped.startswith("#") or (stripped.endswith(")") and (stripped.startswith("(") or len(stripped.split()) <= 5))
         if seen > HEAD_LINES and not heading:
             if seen > 400:
                 break
