@@ -826,3 +826,31 @@ def test_why_it_was_hard_to_see_is_a_contributing_factor_not_the_root_cause() ->
     )
     assert primary.startswith("One worker pool had no connection cap"), primary
     assert "hard to spot" in _text(factors)
+
+
+def test_a_full_disk_told_in_notes_present_tense_is_detection_impact_and_trigger() -> None:
+    """Responders' notes in the present tense: "09:00 <name> notices the error mail; console: out of space" is when the
+    problem was found and a sign of impact (a full disk, no new connections), not what set it off; the line telling the
+    condition itself ("the audit table ate all remaining disk") is the trigger, before a ticket that names it in its
+    title ("Disk out of space: move to a bigger volume"). "notices the retention job was never enabled" is a finding."""
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    evidence = [
+        EvidenceLine(id="notes.md:1", at=None, actor=None, text="# audit database full - notes"),
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text="the audit table ate all remaining disk on the primary; inserts failed"),
+        EvidenceLine(id="notes.md:3", at=T0, actor=None, text="kofi notices the error mail; console: out of space; psql: no new connections"),
+        EvidenceLine(id="github-issues.txt:1", at=None, actor=None, text="acme/audit issues"),
+        EvidenceLine(id="github-issues.txt:2", at=T0 + timedelta(minutes=12), actor=None,
+                     text='#412 "Disk out of space: move to a bigger volume" - opened 11 Feb 2025, 09:12'),
+        EvidenceLine(id="chat.txt:1", at=T0 + timedelta(minutes=15), actor="kofi", text="primary is full, writes are failing"),
+        EvidenceLine(id="chat.txt:2", at=T0 + timedelta(minutes=50), actor="kofi", text="moved to the bigger volume, writes ok again"),
+    ]  # fmt: skip
+    a = analyse(evidence)
+    m = a.milestones
+    assert m.detected is not None and m.detected.id == "notes.md:3"
+    assert m.started is not None and m.started.at == T0
+    rc = draft_root_cause(a)
+    assert rc["trigger"]["evidence"] == ["notes.md:2"] and "ate all remaining disk" in rc["trigger"]["text"]
+    (finding,) = build_items([EvidenceLine(id="notes.md:9", at=T0, actor=None, text="kofi notices the retention job was never enabled")])
+    assert not classify(finding).detect

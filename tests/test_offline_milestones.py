@@ -2190,3 +2190,19 @@ def test_an_exposure_that_began_days_before_every_timed_line_has_no_clock_start(
     ), untimed])  # fmt: skip
     assert at(a, "started") is None
     assert at(a, "detected") is not None
+
+
+def test_a_stated_window_written_with_an_arrow_names_the_impact_start() -> None:
+    """Notes shorthand writes a window with an arrow ("Outage 16:58 -> 18:46 UTC (1h48m)"); an arrow between two
+    values that are not clocks ("timeout 1s -> 300ms") is a change, no window."""
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.milestones import stated_start
+
+    def start(text: str, at: datetime) -> datetime | None:
+        (item,) = build_items([EvidenceLine(id="review.md:3", at=at, actor=None, text=text)])
+        return stated_start(item)
+
+    at = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+    assert start("Downtime 07:41 -> 08:55 UTC (74 min), checkout returned 502 for most buyers", at) == at.replace(hour=7, minute=41)
+    assert start("impact window 07:41 → 08:55, queue stuck", at) == at.replace(hour=7, minute=41)
+    assert start("outage began when the pool timeout went 1s -> 300ms", at) is None

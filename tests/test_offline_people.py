@@ -237,3 +237,23 @@ def test_a_company_named_after_reported_by_as_whose_customers_they_are_is_no_per
     ]))
     assert "netlify" not in people.roles and "priya" in people.roles
     assert people.anonymise("traffic from Netlify is fine again") == "traffic from Netlify is fine again"
+
+
+def test_a_chat_handle_with_digits_is_a_person_and_a_machine_name_is_not() -> None:
+    """People type in chat under handles with digits and underscores ("k8sjess", "ops_lena"); their names are told by
+    role wherever they appear, the notes too. A machine posting to the channel ("web01", "db-2") is no person."""
+    from pmstudio.offline.people import is_bot_speaker, name_masker
+
+    t = datetime(2024, 5, 2, 9, 14)
+    items = build_items([
+        EvidenceLine(id="ops-chat.txt:1", at=t, actor="k8sjess", text="the API is throwing 500s, looking"),
+        EvidenceLine(id="ops-chat.txt:2", at=t, actor="ops_lena", text="on it with you"),
+        EvidenceLine(id="ops-chat.txt:3", at=t, actor="web01", text="disk usage 97% on /var"),
+        EvidenceLine(id="notes.md:4", at=t, actor=None, text="k8sjess notices the error mail; ops_lena joins"),
+    ])  # fmt: skip
+    people = find_people(items)
+    assert {"k8sjess", "ops_lena"} <= set(people.roles) and "web01" not in people.roles
+    assert people.anonymise("k8sjess notices the error mail; ops_lena joins") == "a responder notices the error mail; a responder joins"
+    assert [is_bot_speaker(n) for n in ("Mr0grog", "satoshifan77", "web01", "db-2", "prod-web-01", "deploy-bot", "Grafana#0000")] == [
+        False, False, True, True, True, True, True]  # fmt: skip
+    assert name_masker(["k8sjess"])("k8sjess$ kubectl get pods") == "[responder]$ kubectl get pods"

@@ -177,8 +177,9 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
 # range's end is the start's too, and "-11:18" right after a clock is the range's end, not a UTC offset; "-07:00"
 # after a space ("10:44 -07:00") is the clock's offset.
 _DASHES = "-|–|—"
-RANGE_GAP = rf"\s*(?:{_DASHES}|to|until|till|through|and)\s*"
-"""What joins the two ends of a range as written ("-", "to", "until", "and" after "between")."""
+RANGE_GAP = rf"\s*(?:->|→|{_DASHES}|to|until|till|through|and)\s*"
+"""What joins the two ends of a range as written ("-", "to", "until", "and" after "between", an arrow in notes
+shorthand: "outage 16:58 -> 18:46")."""
 _RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK})(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
 

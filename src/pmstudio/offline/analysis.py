@@ -18,7 +18,7 @@ from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items, ticket_label
 from pmstudio.offline.milestones import RELAYED, Milestones, find_milestones, line_zone
-from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot
+from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot, is_bot_speaker
 from pmstudio.offline.phrasing import (
     blameless,
     drop_vocative,
@@ -161,7 +161,7 @@ class Analysis:
             text = f"{label}: {base}"
         elif src == "ticket":
             text = f"{ticket_label(item.material)}: {base}"
-        elif src == "chat" and item.actor and is_bot(item.actor) and (relay := RELAYED.match(item.body)):
+        elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (relay := RELAYED.match(item.body)):
             # a bot relaying an alert to the channel ("alertbot: [FIRING] lila 5xx rate high"): the alert, no responder
             text = f"{'Alert cleared' if relay['status'].upper() == 'RESOLVED' else 'Alert fired'}: {relay['name']}"
         elif src == "chat" or self.said_by_a_person(item):

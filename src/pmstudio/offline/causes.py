@@ -826,7 +826,11 @@ def _condition_trigger(a: Analysis) -> Item | None:
             continue
         if item.at is not None and not (anchor.at - CONDITION_BEFORE <= item.at <= anchor.at + CONDITION_AFTER):
             continue
+        # a line telling who noticed it ("notices the error mail; console: out of space") is the detection, and a
+        # ticket is a report or a work item ("Database out of space: restore to bigger instance"): both name the
+        # condition in passing, and a line telling the condition itself is the better trigger
         score = 2.0 * (item.source in ("notes", "pager")) + 1.0 * bool(find_times(item.body)) + 1.0 * (item.at is not None)
+        score -= 1.5 * (sig.detect or item.source == "ticket")
         scored.append((-score, item.order, item))
     return min(scored)[2] if scored else None
 

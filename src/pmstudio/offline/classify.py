@@ -50,6 +50,8 @@ TRIGGER_CONDITION = _rx(
     rf"\b(?:{CLOCKED_WORDS}|cooling|hvac|"
     r"(?:disk|partition|volume)s? (?:is |was |were )?(?:full|at 100 ?%)|(?:/|disk|partition) (?:is )?at 100 ?%|"
     r"100 ?% (?:full|disk|used)|no space left|out of (?:disk|memory|space|ip)|not enough free ip\w*|"
+    r"(?:ate|eats|eating|filled|fills|filling|used up|uses up|consumed|consumes|exhausted|exhausts)(?: up)? (?:all )?(?:of )?"
+    r"(?:the |its |our )?(?:remaining |available |free )?(?:disk|storage|space)(?! (?:quota )?(?:alert|alarm|check)s?\b)|"
     r"(?:traffic|requests?|load|quer(?:y|ies)|volume) (?:spike|surge|jump)\w*|surg(?:e|ed|ing)|"
     r"(?:\d+(?:\.\d+)?|ten|twenty)x (?:the )?(?:normal|usual|baseline|traffic|increase|more))\b"
 )
@@ -66,6 +68,12 @@ alert that fires ("alerts fire on disk usage") nor a protocol's flooding ("flood
 LOCK_WAIT = r"(?:still )?waiting for \w*lock|lock wait timeout(?: exceeded)?|deadlock detected|blocked (?:on|by) (?:a |the )?lock"
 """A database session stuck behind a lock ("process 90211 still waiting for AccessShareLock on relation 16502", "Lock
 wait timeout exceeded", "deadlock detected"): the queries that serve users are blocked."""
+EXHAUSTED = (
+    r"(?:is |was |ran |run |running |are |were )?out of (?:disk|space|memory|storage|inodes)|no space left|"
+    r"(?:disk|volume|partition)s? (?:is |are |was |were )?(?:full|at 100 ?%)|(?:takes? |taking |accepts? |accepting )?no new connections"
+)
+"""A resource run out ("RDS console: out of space", "disk full", "bastion: no new connections"): writes and
+connections fail."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
@@ -80,7 +88,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
+    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"
@@ -139,11 +147,13 @@ UNPAGED = _rx(
 """A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
-    r"\b(?:report(?:s|ed|ing)?|noticed|spotted|discovered|became aware|anyone else|complain\w*|users? (?:say|saying|tell)|"
+    r"\b(?:report(?:s|ed|ing)?|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|users? (?:say|saying|tell)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
 )
+"""A person's word that they found the problem ("noticed", "spotted", notes' present tense "notices the error mail"
+but not "notices capacity was never added", a finding), a report, a complaint, an acknowledgement."""
 EXPOSURE = _rx(r"\b(?:token|secret|credential|password|private key|api key)s?\b")
 FIRST_PERSON_SYMPTOM = _rx(
     r"\b(?:for me|for us|for our|i['’]?m seeing|we['’]?re seeing|seeing|anyone else|our own|users|customers|people|"

@@ -112,6 +112,17 @@ def is_bot(name: str, *, handle: bool = False) -> bool:
     return bool((_BOT_HANDLE if handle else _BOT).search(name)) or name.strip() == ""
 
 
+_HOST = re.compile(r"[A-Za-z]{1,5}[-_.]?\d{1,3}|[\w.-]*[-_.]\d{1,3}|.*/.*")
+"""A machine's name ("web01", "db-2", "prod-web-01", "ci/runner"): a short word and a number, or a number after a
+separator."""
+
+
+def is_bot_speaker(name: str) -> bool:
+    """Whether the speaker of a chat line is a bot: a bot's words in the name, or a machine's name. A chat handle
+    with digits or underscores ("Mr0grog", "satoshifan77", "user_kw") is a person's: people type in chat."""
+    return is_bot(name, handle=True) or bool(_HOST.fullmatch(name.strip()))
+
+
 @dataclass
 class People:
     """Known names (lower case) and their role labels."""
@@ -196,7 +207,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
     lines no item tells (a sarcastic remark left out): still people, so a reply naming them ("sam, not helpful")
     never shows the name."""
     people = People()
-    staff: set[str] = {a.strip().lower() for a in unheard if a.strip() and not is_bot(a.strip())}
+    staff: set[str] = {a.strip().lower() for a in unheard if a.strip() and not is_bot_speaker(a.strip())}
 
     @cache
     def lower_words() -> frozenset[str]:
@@ -216,24 +227,24 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
     community: set[str] = set()
     for it in items:
         actor = (it.actor or "").strip()
-        if it.source == "chat" and actor and not is_bot(actor) and not _COMMUNITY.search(it.material):
+        if it.source == "chat" and actor and not is_bot_speaker(actor) and not _COMMUNITY.search(it.material):
             staff.add(actor.lower())
     for key in sorted(staff):
-        people.add(key)
+        people.add(key, handle=True)
     for name in _speakers(items, lower_words):
         people.add(name)
     for it in items:
         actor = (it.actor or "").strip()
-        if actor and not is_bot(actor):
+        if actor and not (is_bot_speaker(actor) if it.source == "chat" else is_bot(actor)):
             key = actor.lower()
             if it.source == "pager" and it.sub == "ack":
-                people.add(actor, ONCALL)
+                people.add(actor, ONCALL, handle=True)
             if it.source == "chat":
                 (community if _COMMUNITY.search(it.material) else staff).add(key)
                 if _IC.search(it.body):
-                    people.add(actor, IC)
+                    people.add(actor, IC, handle=True)
                 elif _ONCALL.match(it.body):
-                    people.add(actor, ONCALL)
+                    people.add(actor, ONCALL, handle=True)
         m = _IC_NAMED.search(it.body)
         if m and not is_bot(m.group("n")):
             people.add(m.group("n"), IC)
@@ -280,7 +291,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
     for key in sorted(community - staff):
         people.roles[key] = CUSTOMER
     for key in sorted(staff | community):
-        people.add(key)
+        people.add(key, handle=True)
     people._pattern = None
     return people
 
@@ -311,7 +322,7 @@ def name_masker(names: Iterable[str]) -> Callable[[str], str]:
     """A function that replaces each of `names` (and `name$ ` shell prompts) in a quoted line by `[responder]`.
 
     For verbatim excerpts (the appendices), where no role can be told: the line keeps its machine text."""
-    keys = sorted({n.strip().lstrip("@") for n in names if len(n.strip()) > 2 and not is_bot(n)}, key=len, reverse=True)
+    keys = sorted({n.strip().lstrip("@") for n in names if len(n.strip()) > 2 and not is_bot_speaker(n)}, key=len, reverse=True)
     if not keys:
         return lambda text: text
     pattern = re.compile(r"(?<![\w@/.-])@?(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])", re.I)
