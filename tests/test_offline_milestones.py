@@ -2206,3 +2206,41 @@ def test_a_stated_window_written_with_an_arrow_names_the_impact_start() -> None:
     assert start("Downtime 07:41 -> 08:55 UTC (74 min), checkout returned 502 for most buyers", at) == at.replace(hour=7, minute=41)
     assert start("impact window 07:41 → 08:55, queue stuck", at) == at.replace(hour=7, minute=41)
     assert start("outage began when the pool timeout went 1s -> 300ms", at) is None
+
+
+def test_a_guard_put_back_closes_an_exposure_and_a_port_sealed_from_outside_is_no_failure() -> None:
+    """An exposed service is mitigated when the guard is back ("ufw rules loaded, ufw.service enabled"), told as
+    done; "enabling the firewall now" is under way. "5432 refused from the internet again" is the state wanted, not
+    a failure."""
+    a = analyse(lines(
+        ("sec-chat.txt", 0, "noor", "pg on db-7 answers from my laptop on the public IP. it should not"),
+        ("sec-chat.txt", 6, "ravi", "firewall is inactive on db-7, never came back after the kernel update"),
+        ("sec-chat.txt", 9, "noor", "stopping pg's public listener and enabling the firewall now"),
+        ("sec-chat.txt", 12, "noor", "listener off, ufw rules loaded, ufw.service enabled. 5432 refused from the internet again"),
+        ("sec-chat.txt", 40, "ravi", "audit of the box done, nothing else open"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(12)
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    (sealed,) = build_items(lines(("sec-chat.txt", 12, "noor", "5432 refused from the internet again")))
+    (down,) = build_items(lines(("sec-chat.txt", 12, "noor", "requests from the internet time out")))
+    assert not classify(sealed).failure and classify(down).failure
+
+
+def test_a_monitor_posting_to_the_channel_is_no_responder_who_saw_it_first_and_a_start_label_starts_the_impact() -> None:
+    """An uptime monitor's own post in the channel ("<pingdom> DOWN: shop.example (timeout from 5 probes)") minutes
+    before its SMS page is the monitor, not a responder who saw the problem first: the page detects it. The notes'
+    label "start 2 Mar 06:12: ..." marks the impact's first moment; the monitor's post is told as the alert it is."""
+    rows = [
+        ("retro-notes.md", 0, None, "start 2 Mar 06:12: transit provider's core router failed; shop unreachable"),
+        ("ops-irc.log", 4, "pingdom", "DOWN: shop.example (HTTP timeout from 5 probes)"),
+        ("sms-alerts.txt", 7, None, "SMS to on-call: Pingdom ALERT shop.example DOWN (connection timed out)"),
+        ("ops-irc.log", 9, "mira", "phone went off. shop and api both dead from here"),
+        ("ops-irc.log", 95, "mira", "provider rerouted, shop loads again"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(0) and at(a, "detected") == minute(7)
+    entries = draft_timeline(a)["entries"]
+    (post,) = [e for e in entries if e["evidence"] == ["ops-irc.log:1"]]
+    assert "Alert fired: DOWN: shop.example" in post["text"] and "responder" not in post["text"]

@@ -17,7 +17,14 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import Item, build_items, ticket_label
-from pmstudio.offline.milestones import RELAYED, Milestones, find_milestones, line_zone
+from pmstudio.offline.milestones import (
+    MONITOR_CLEARED,
+    MONITOR_STATE,
+    RELAYED,
+    Milestones,
+    find_milestones,
+    line_zone,
+)
 from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot, is_bot_speaker
 from pmstudio.offline.phrasing import (
     blameless,
@@ -164,6 +171,9 @@ class Analysis:
         elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (relay := RELAYED.match(item.body)):
             # a bot relaying an alert to the channel ("alertbot: [FIRING] lila 5xx rate high"): the alert, no responder
             text = f"{'Alert cleared' if relay['status'].upper() == 'RESOLVED' else 'Alert fired'}: {relay['name']}"
+        elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (state := MONITOR_STATE.match(item.body)):
+            # a monitor posting to the channel ("<statuscake> DOWN: www.example.org ..."): its alert, no responder
+            text = f"{'Alert cleared' if state['state'] in MONITOR_CLEARED else 'Alert fired'}: {base}"
         elif src == "chat" or self.said_by_a_person(item):
             told = self.say(item, narrative=True)  # told by role, past tense, never a quote (chatline.chat_entry)
             return shorten(chat_entry(self.role(item), told, deed=bool(_DEED.match(told))), ENTRY_LIMIT)

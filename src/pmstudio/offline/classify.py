@@ -125,8 +125,11 @@ known, not a failure of the service."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
-    r"returning|crashing)|from then on|(?:impact|outage|downtime|disruption) (?:began|begins|started|starts|start)|errors? start)\b"
+    r"returning|crashing)|from then on|(?:impact|outage|downtime|disruption) (?:began|begins|started|starts|start)|errors? start)\b|"
+    r"^\W*(?:(?:incident|impact|outage|problem) )?(?:start|began|onset)\s*(?:[\w ,]{0,14}?\d{1,2}[:.]\d{2}\s*(?:[a-z]{2,4}\s*)?)?[:-]\s"
 )
+"""Words that mark the impact's first moment ("first errors", "began failing", "impact started"), and a notes' label
+naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...")."""
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
 PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|went off|triggered)\b|"
@@ -181,6 +184,21 @@ RENEWED = (
 )
 """A certificate renewed, by hand or by a restart that made it renew ("the certificate is renewed", "renewed the TLS
 cert"): the fix of an expired certificate, never its cause ("is supposed to renew by itself" renews nothing)."""
+_GUARDS = r"(?:firewall|nftables|nft|iptables|ufw|waf|ruleset|security group|acl|allow ?list|ip restriction)s?"
+GUARD_DONE = (
+    rf"{_GUARDS}\b[\w. -]{{0,25}}?\b(?:enabled|loaded|applied|back on|back up|active again|restored)\b|"
+    rf"(?:enabled|loaded|turned on) (?:the )?(?:\w+ )?{_GUARDS}\b"
+)
+"""A guard put back ("nft ruleset loaded", "nftables.service enabled", "enabled the firewall"): the exposure it let
+through is closed, a mitigation done."""
+GUARD_ON = rf"{GUARD_DONE}|(?:enabling|loading|turning on) (?:the )?(?:\w+ )?{_GUARDS}\b"
+"""A guard being put back, or put back (GUARD_DONE): a mitigating action."""
+SEALED = _rx(
+    r"\b(?:times? out|timing out|refused|unreachable|closed|blocked|filtered|no answer)\s+(?:again\s+)?from\s+(?:the\s+)?"
+    r"(?:outside|internet|public(?: internet)?|external hosts?|my laptop)\b|\bno longer (?:reachable|exposed|open|answer\w*) from\b"
+)
+"""A port or service that stops answering from outside ("6379 times out from outside again", "no longer reachable
+from the internet"): an exposure closed, the state the responders wanted, not a failure."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing|s)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     rf"restart(?:ing|s) (?:the|them|all|it|services|one by one)|{RENEWED}|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
@@ -195,7 +213,8 @@ MIT_ACTION = _rx(
     rf"restart|{SERVICE_STARTED}|{CORRECTED}|outage mitigated|impact mitigated|traffic engineering|(?-i:TE) (?:change|policy|actions?)|"
     r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
     rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch)|"
-    r"scale-?ups?\b[^.;]{0,30}\b(?:live|done|complete[d]?|in place))\b"
+    r"scale-?ups?\b[^.;]{0,30}\b(?:live|done|complete[d]?|in place)|"
+    rf"{GUARD_ON})\b"
 )
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
 and a rate limit put on the customer that causes the load. Killing a process is one when a responder does it, not
@@ -205,7 +224,8 @@ MIT_DONE = _rx(
     rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
     r"is live|now live|and live|went live|done|completed?|finished|in place|implemented|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
-    rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE})\b"
+    rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE}|"
+    rf"{GUARD_DONE})\b"
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
@@ -617,6 +637,7 @@ def classify(item: Item) -> Signals:
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
     told = UNKNOWN_YET.sub(" ", told)  # "no indication creds were taken, but we can't prove it" tells no failure
+    told = SEALED.sub(" ", told)  # "6379 times out from outside again": the exposure closed
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     s.failure = bool(FAIL_STRONG.search(told)) and not zero

@@ -67,6 +67,7 @@ from pmstudio.offline.classify import (
     Signals,
 )
 from pmstudio.offline.items import CAUSE_LABEL, CHECK_STATE, Item
+from pmstudio.offline.people import is_bot_speaker
 from pmstudio.timeparse import (
     RANGE_GAP,
     Range,
@@ -152,6 +153,7 @@ def _noticed_before(timed: Timed, page: Item | None) -> tuple[Item | None, Item 
         p for p in timed
         if timedelta(0) < page.at - _at(p) <= NOTICE_WINDOW and p[0].source == "chat" and p[1].failure and not p[1].page
         and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].mitigation or p[1].summary)
+        and not (p[0].actor and is_bot_speaker(p[0].actor))  # "<statuscake> DOWN: ..." in the channel: no responder
     ]  # fmt: skip
     first = _earliest(seen)
     return (first, page) if first is not None else (page, None)
@@ -1138,6 +1140,10 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
 
 RELAYED = re.compile(r"^\[(?P<status>FIRING|RESOLVED)(?::\d+)?\]\s*(?P<name>.+?)(?:\s*\([^)]*\))?\s*$", re.I)
 """An alert a bot relays to chat with its state ("[FIRING] origin-5xx-rate > 2% (edge)", "[RESOLVED] origin-5xx-rate > 2%")."""
+MONITOR_STATE = re.compile(r"^(?P<state>DOWN|UP|CRITICAL|PROBLEM|RECOVERY|RECOVERED|OK)\b\s*[:!-]")
+"""A monitor's own post to the channel ("<statuscake> DOWN: www.example.org (HTTP timeout from 6 locations)",
+"<nagios> RECOVERY: db-1 disk"): an alert firing or clearing, whoever reads it."""
+MONITOR_CLEARED = ("UP", "RECOVERY", "RECOVERED", "OK")
 _PAGE_STATE = re.compile(r"^(?:triggered|resolved|acknowledged)\s*:\s*", re.I)
 
 

@@ -19,7 +19,8 @@ from pmstudio.parsers.speakers import IRC_SPEAKER, NAMED_SPEAKER, USER_HANDLE, W
 
 _BOT_WORDS = (
     r"bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
-    r"nagios|datadog|sentry|opsgenie|automation|synthetic|watch|probe|kubelet|service|daemon|github|^-$"
+    r"nagios|datadog|sentry|opsgenie|automation|synthetic|watch|probe|kubelet|service|daemon|github|status|uptime|"
+    r"pingdom|icinga|zabbix|heartbeat|^-$"
 )
 _BOT = re.compile(rf"({_BOT_WORDS}|[0-9_/])", re.I)
 _BOT_HANDLE = re.compile(_BOT_WORDS, re.I)
