@@ -2244,3 +2244,22 @@ def test_a_monitor_posting_to_the_channel_is_no_responder_who_saw_it_first_and_a
     entries = draft_timeline(a)["entries"]
     (post,) = [e for e in entries if e["evidence"] == ["ops-irc.log:1"]]
     assert "Alert fired: DOWN: shop.example" in post["text"] and "responder" not in post["text"]
+
+
+def test_a_health_measure_falling_is_the_first_sign_of_impact() -> None:
+    """"Checkout success rate drops to 35%" or "uptime metric fell sharply" in the notes is users failing, hours
+    before a person reports it."""
+    a = analyse(lines(
+        ("rollout.log", -150, None, "node image v4.2 published; nodes drifting"),
+        ("review-notes.md", 0, None, "# review notes"),
+        ("review-notes.md", 40, None, "checkout success rate drops to 35%, nobody paged"),
+        ("support-chat.txt", 190, "ines", "customers say checkout spins forever, can't pay"),
+        ("support-chat.txt", 260, "ines", "image rolled back to v4.1, checkout works again"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(40)
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    told = ["uptime metric fell sharply", "availability dropped from 99.9 to 61", "healthy pods dropping fast", "uptime back to 99.9"]
+    items = build_items(lines(*[("notes.md", i, None, t) for i, t in enumerate(told)]))
+    assert [classify(it).failure for it in items] == [True, True, True, False]

@@ -257,3 +257,17 @@ def test_a_chat_handle_with_digits_is_a_person_and_a_machine_name_is_not() -> No
     assert [is_bot_speaker(n) for n in ("Mr0grog", "satoshifan77", "web01", "db-2", "prod-web-01", "deploy-bot", "Grafana#0000")] == [
         False, False, True, True, True, True, True]  # fmt: skip
     assert name_masker(["k8sjess"])("k8sjess$ kubectl get pods") == "[responder]$ kubectl get pods"
+
+
+def test_a_surname_after_a_known_first_name_goes_with_it() -> None:
+    """Notes name people in full ("Priya Natarajan reports ...") where chat knows only the first name: the surname is
+    no one's role and goes too; a capitalised word that follows names ("told Priya Monday") stays."""
+    p = People()
+    for name in ("priya", "tomas", "mark"):
+        p.add(name)
+    assert p.anonymise("Priya Natarajan reports the outage; Tomas Lindqvist-Berg rolls back") == (
+        "a responder reports the outage; a responder rolls back"
+    )
+    assert p.anonymise("told Priya Monday, Tomas's laptop") == "told a responder Monday, a responder's laptop"
+    assert p.anonymise("Mark Okafor took over") == "a responder took over"
+    assert p.anonymise("ping mark Kubernetes is down") == "ping a responder Kubernetes is down"

@@ -74,6 +74,13 @@ EXHAUSTED = (
 )
 """A resource run out ("RDS console: out of space", "disk full", "bastion: no new connections"): writes and
 connections fail."""
+METRIC_DROP = (
+    r"(?:uptime|availability|success (?:rate|ratio)|apdex|(?:instances|pods|hosts|nodes) (?:ready|healthy)|"
+    r"healthy (?:hosts|instances|nodes|pods))\b[^.;]{0,25}?\b(?:drops?|dropped|dropping|fell|falls|falling|"
+    r"plummet\w*|crater\w*|tank(?:s|ed|ing))\b(?! back\b)"
+)
+"""A measure of service health falling ("SaaS uptime metric drops significantly", "success rate dropped to 40%"):
+users are failing."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
@@ -88,7 +95,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
+    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"

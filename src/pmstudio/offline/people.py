@@ -164,8 +164,8 @@ class People:
         # a name right after a dash that joins it to a word ("re-mark") is part of that word; after a signature's
         # dashes ("--Kestrel1") it is the name
         head = r"(?<![\w@$/.])(?<!\w-)"
-        self._pattern = re.compile(rf"{head}@?(?P<n>{alt(loose, False)}){tail}", re.I)
-        self._pattern_cs = re.compile(rf"{head}@?(?P<n>{alt(strict, True)}){tail}")
+        self._pattern = re.compile(rf"{head}@?(?P<n>{alt(loose, False)}){_SURNAME}{tail}", re.I)
+        self._pattern_cs = re.compile(rf"{head}@?(?P<n>{alt(strict, True)}){_SURNAME}{tail}")
         # chat writes names in lower case: a name that is also a word ("mark", "will") is the name after a word
         # that takes a person ("with mark", "ping will") and not before one that makes it a verb ("mark as")
         self._pattern_ctx = re.compile(
@@ -184,11 +184,23 @@ class People:
 
         def sub(m: re.Match[str]) -> str:
             role = self.roles.get(m.group("n").lower(), RESPONDER)
+            sur = m.groupdict().get("sur") or ""
+            if sur and (not m.group("n")[:1].isupper() or sur.strip().lower() in _NOT_SURNAME):
+                return role + sur + ("'s" if m.group("poss") else "")  # "Simon Monday", "mark Kubernetes": no surname
             return role + ("'s" if m.group("poss") else "")
 
         text = self._pattern.sub(sub, text)
         text = self._pattern_ctx.sub(lambda m: m.group("pre") + sub(m), text)
         return self._pattern_cs.sub(sub, text)
+
+
+_SURNAME = r"(?P<sur>(?-i:[ ][A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?))?"
+"""A capitalised word right after a known first name ("Alex Simmons reports ..."): the person's surname, replaced
+with the name, unless it is a word that follows names (`_NOT_SURNAME`)."""
+_NOT_SURNAME = frozenset(
+    "the and but then when said says told asked and also from with for monday tuesday wednesday thursday friday "
+    "saturday sunday january february march april may june july august september october november december utc".split()
+)
 
 
 def _keyval_sub(people: People) -> Callable[[re.Match[str]], str]:
