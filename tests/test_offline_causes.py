@@ -5,6 +5,7 @@ hand-written bundle in the shapes incident material takes (chat, responders' not
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from pmstudio.agents.messages import EvidenceLine
@@ -854,3 +855,27 @@ def test_a_full_disk_told_in_notes_present_tense_is_detection_impact_and_trigger
     assert rc["trigger"]["evidence"] == ["notes.md:2"] and "ate all remaining disk" in rc["trigger"]["text"]
     (finding,) = build_items([EvidenceLine(id="notes.md:9", at=T0, actor=None, text="kofi notices the retention job was never enabled")])
     assert not classify(finding).detect
+
+
+def test_a_went_wrong_or_went_well_label_is_read_as_its_heading_and_never_copied() -> None:
+    """Notes label their retro lines inline ("Went badly: ...", "Went well: ..."): the label is never copied into a
+    section; what went wrong is read where causes are, each ';' part a point of its own; what went well is listed so."""
+    from pmstudio.offline.lessons import draft_lessons
+
+    evidence = [
+        EvidenceLine(id="retro.md:1", at=None, actor=None, text="# queue outage retro"),
+        EvidenceLine(id="retro.md:2", at=T0, actor=None, text="workers stop consuming, queue depth climbs, checkout times out"),
+        EvidenceLine(id="retro.md:3", at=T0 + timedelta(minutes=45), actor=None, text="workers restarted with the old client, queue drains"),
+        EvidenceLine(id="retro.md:4", at=None, actor=None,
+                     text="Went badly: the consumer lag alert was routed to a muted channel; we never load-tested the new client"),
+        EvidenceLine(id="retro.md:5", at=None, actor=None, text="Went well: rolling back the client was one command and took two minutes"),
+    ]  # fmt: skip
+    a = analyse(evidence)
+    rc = draft_root_cause(a)
+    told = " ".join([rc["primary_root_cause"]["text"], _text(rc["contributing_factors"])])
+    assert "went badly" not in told.lower() and "muted channel" in told and "load-tested" in told
+    lessons = draft_lessons(a)
+    good = " ".join(c["text"] for c in lessons["went_well"])
+    assert "rolling back the client was one command" in good.lower() and "went well" not in good.lower()
+    every = json.dumps(lessons).lower()
+    assert "went badly:" not in every and "went well:" not in every

@@ -696,7 +696,11 @@ def test_sarcasm_and_blame_in_chat_are_noise(text: str) -> None:
     assert chat_noise(text)
 
 
-@pytest.mark.parametrize("text", ["great, that worked", "nice, the rollback finished", "the joke of a config is gone"])
+@pytest.mark.parametrize(
+    "text",
+    ["great, that worked", "nice, the rollback finished", "the joke of a config is gone",
+     "Lessons: packing every service onto one box is not a good idea"],  # a sincere lesson, not a jab
+)
 def test_plain_relief_is_not_sarcasm(text: str) -> None:
     from pmstudio.offline.tone import chat_noise
 

@@ -244,13 +244,20 @@ trigger, root cause and latent conditions in one update)."""
 _STATEMENT_WORDS = 6
 
 
+def _went_poorly(item: Item) -> bool:
+    """A line labelled as what went wrong ("Went badly: no metrics in the run-up; alerting ... missing"): the label is
+    out of its body (items.LESSONS_LABEL) and is its heading."""
+    return item.heading_tag is None and bool(item.heading) and bool(WENT_POORLY.search(item.heading))
+
+
 def _paragraph_statements(a: Analysis, item: Item, parts: list[str]) -> list[str]:
     """The statements of one paragraph: each sentence that states a cause opens one, the sentences after it that
     only elaborate go with it (and those before the first cause go with the first)."""
     groups: list[list[str]] = []
     lead: list[str] = []
+    listed = _went_poorly(item)  # "Went wrong: a; b; c": each part is a point of its own
     for part in parts:
-        if (_causal(part) or _ROOT.search(part)) and (len(part.split()) >= _STATEMENT_WORDS or not groups):
+        if (listed or _causal(part) or _ROOT.search(part)) and (len(part.split()) >= _STATEMENT_WORDS or not groups):
             groups.append([*lead, part])
             lead = []
         elif groups:
@@ -646,7 +653,7 @@ def candidates(a: Analysis) -> list[Statement]:
         parts = causal_parts(a, item)
         if not parts:
             continue
-        causal_count = sum(1 for p in parts if _causal(p) or _ROOT.search(p))
+        causal_count = sum(1 for p in parts if _went_poorly(item) or _causal(p) or _ROOT.search(p))
         paragraph = causal_count >= PARAGRAPH and sum(len(p.split()) for p in parts) >= PARAGRAPH_WORDS
         if item.source in ("notes", "ticket", "status") and paragraph:
             texts = _paragraph_statements(a, item, parts)

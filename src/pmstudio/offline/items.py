@@ -286,6 +286,13 @@ ACTIONS = rf"(?:{_ACTION_KIND}(?:actions?|action items?)|{_KINDS}(?:measures|ite
 """The words labelling a list of actions: "actions", "action items", "corrective actions", "repair items"."""
 LABEL_NOTE = r"\([^()]{1,60}\)"
 """A note in brackets between a list's label and its colon ("Follow-up (post-mortem results post): ...")."""
+LESSONS_LABEL = re.compile(
+    r"^\W*(?P<label>(?:what\s+)?(?:went\s+(?:wrong|badly|poorly|well|right)|did(?:n['’]t| not) go well|worked(?: well)?|"
+    r"lessons?(?:\s+learn(?:ed|t))?|takeaways?))\s*(?::|=|\s[-–—]\s)\s*(?=\S)",
+    re.I,
+)
+"""A line labelled as a lesson or as what went well or wrong ("Went wrong: only one person saw the alerts; ..."): a
+line under such a heading, as it were; the match is the label."""
 ACTIONS_LABEL = re.compile(
     rf"^\W*(?:{ACTIONS}(?: taken)?|follow[- ]?ups?|next(?: steps)?|to[- ]?dos?|commitments?|remediation|done\s*/\s*doing)"
     rf"(?:\s*{LABEL_NOTE})?\s*:\s*\S",
@@ -424,6 +431,12 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
                 item.body, item.heading_tag = body[label.end() :], "cause"
             elif (label := BACKGROUND_LABEL.match(body)) is not None:
                 item.body, item.heading_tag, item.background = body[label.end() :], "facts", True
+            elif (label := LESSONS_LABEL.match(body)) is not None:
+                # what went well, a lesson: a line under such a heading; what went wrong stays where causes are read
+                # (under "What went wrong" a responder lists what made it happen or last), its label gone
+                item.body, item.heading = body[label.end() :], label["label"]
+                if not WENT_POORLY.search(label["label"]):
+                    item.heading_tag = "lessons"
             elif ACTIONS_LABEL.match(body):
                 item.heading_tag = "actions"  # the label stays: the action items read the list after it
         if box is not None and box["mark"] == " " and not item.is_heading:
