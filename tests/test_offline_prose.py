@@ -1114,3 +1114,25 @@ def test_a_summary_without_a_start_time_says_the_materials_do_not_give_one() -> 
     body = _CITE.sub("", md.split("## Executive Summary", 1)[1].split("\n## ", 1)[0]).strip()
     assert "The materials do not say when the impact began." in body and 3 <= len(sentences(body)) <= 5
     assert "[x]" not in md.lower().split("## appendices")[0]
+
+
+def test_summary_tells_no_mail_header_nor_monitor_label_and_no_lead_that_only_points_at_the_cause() -> None:
+    """A mail header ("Subject: [shop] Error digest: 912 events") is no sentence; a monitor's label goes and what it saw
+    is told when it is a sentence ("PROBLEM: 38 hosts were unreachable in rack B" -> "38 hosts were unreachable ...",
+    "DOWN: shop.example (timeout)" is left out); "it hurt because ..." tells only what follows."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from pmstudio.offline.analysis import Analysis
+    from pmstudio.offline.statement import stateable
+    from pmstudio.offline.summary import _cause_sentence, _monitor_free
+
+    assert not stateable("Subject: [shop] Error digest: 1 new issue, 912 events")
+    assert stateable("YouTube: views were down 2.5%")
+    assert _monitor_free("PROBLEM: 38 hosts were unreachable in rack B. More text.") == "38 hosts were unreachable in rack B. More text."
+    assert _monitor_free("DOWN: shop.example (HTTP timeout from 5 probes)") == ""
+    assert _monitor_free("38 hosts were unreachable") == "38 hosts were unreachable"
+    a = cast(Analysis, SimpleNamespace(by_id={}))
+    assert _cause_sentence("it hurt because the transit link was a single point of failure", [], a) == (
+        "The primary cause was that the transit link was a single point of failure"
+    )

@@ -28,12 +28,17 @@ RAW_RECORD = re.compile(
     r"^\s*(?:\[|<|[A-Z][A-Za-z]{2,8}\.? \d{1,2}\s*[-–]\s*[A-Z][a-z]+\s*[-–]\s)|"
     r"\s[-–]\s(?:Investigating|Identified|Monitoring|Update|Resolved)\s[-–]\s|"
     r"^(?:[\w-]+ ){0,3}?(?:paged|pages?|alert\w*|alarms?|warnings?|tickets?|(?:public |status )?updates?|notifications?|"
-    r"logs?|dashboard|graphs?|grafana|pagerduty|opsgenie|in the logs)\s*:\s",
+    r"logs?|dashboard|graphs?|grafana|pagerduty|opsgenie|in the logs)\s*:\s|"
+    r"^(?:subject|from|to|cc|date|re|fwd?)\s*:\s",
     re.I,
 )
 """A tool's or a post's own record, not a sentence: a bracketed state ("[TRIGGERED] web 5xx rate"), a status post's
 header ("May 19 - Update - ...", "MO244568 - Investigating - ..."), a record's label before it ("Paged: ...", "AWS
-warning: ...", "in the logs: ..."). A plain topic label stays ("YouTube: views were down 2.5%")."""
+warning: ...", "in the logs: ..."), a mail's header line ("Subject: [api] Issue digest: 4,812 events"). A plain topic
+label stays ("YouTube: views were down 2.5%")."""
+MONITOR_LABEL = re.compile(r"^(?:DOWN|UP|CRITICAL|PROBLEM|RECOVERY|OK)\s*[:!-]\s+(?=\S)")
+"""A monitor's state before what it saw ("PROBLEM: 214 hosts unreachable in PAR6", "DOWN: www.example.org (timeout)"):
+the label of a machine line; what follows is a statement only when it has a verb."""
 CUT_OFF = re.compile(
     r"\b(?:that|the|a|an|at|to|of|for|with|and|or|but|because|on|in|by|from|as|than|was|were|is|are|which|who)\W*$",
     re.I,

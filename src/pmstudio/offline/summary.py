@@ -27,7 +27,7 @@ from pmstudio.offline.phrasing import (
     shorten,
     split_sentences,
 )
-from pmstudio.offline.statement import stateable
+from pmstudio.offline.statement import MONITOR_LABEL, stateable
 from pmstudio.offline.timeline import draft_timeline
 from pmstudio.schema import NOT_STATED
 
@@ -152,7 +152,16 @@ def _cause_sentence(cause: str, ids: list[str], a: Analysis) -> str:
         tail = f", which {follow.group('rest')}" if follow else ""
         return f"The cause was traced to {_as_cited(text, ids, a)}{tail}"
     text = re.sub(r"^that\s+(?=\S)", "the ", text, flags=re.I)  # "that specific transaction triggered the bug"
+    text = _WHY_LEAD.sub("", text)  # "it hurt because HE.net was a single point of failure": the cause is what follows
     return f"The primary cause was that {_as_cited(text, ids, a)}"
+
+
+_WHY_LEAD = re.compile(
+    r"^(?:it|this|that)(?:['’]s| is| was)? (?:hurt|happened|broke|failed|went down|stopped|was down|was so bad)"
+    r"(?: (?:so )?(?:badly|much|long|hard))? because\s+(?=\S)",
+    re.I,
+)
+"""A lead that only points at the cause ("it hurt because ...", "this happened because ...")."""
 
 
 _ROLE_START = re.compile(r"^(?:a|an|the) (?:responder|on-call engineer|engineer|operator|team|maintainer|admin\w*|incident commander)\b", re.I)
@@ -233,6 +242,15 @@ _PAID_BACK = re.compile(
 instance is up"): what was paid back or restored after the impact, not the impact itself."""
 
 
+def _monitor_free(text: str) -> str:
+    first = _first(text)
+    label = MONITOR_LABEL.match(first)
+    if label is None:
+        return text
+    rest = first[label.end() :]
+    return text[label.end() :] if has_verb(_BRACKETED.sub("", rest)) else ""
+
+
 def tells_impact(text: str, *, counted: bool) -> bool:
     """Whether an impact claim can stand as the summary's impact: it names a failure or a loss, or counts something.
     "A couple of the big orgs' autoscalers saw jobs waiting" does neither (the response to the impact, not the impact),
@@ -273,6 +291,9 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
         ids += happened_ids
     users, functional = impact.get("users_affected"), impact.get("functional_impact")
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
+    # a monitor's line ("PROBLEM: 214 hosts were unreachable in PAR6") is told without its state label, and only
+    # when what it saw is a sentence ("DOWN: www.example.org (timeout)" is not)
+    candidates = [(_monitor_free(t), c) for t, c in candidates]
     # a claim that reads as a chat line or a tool's record ("we're down", "[TRIGGERED] …") is no summary sentence
     candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t)) and stateable(_first(t))]
     # a claim that counts something ("35,000 payloads dropped"), not one with a digit in a name ("vault-meta-1")
