@@ -2263,3 +2263,25 @@ def test_a_health_measure_falling_is_the_first_sign_of_impact() -> None:
     told = ["uptime metric fell sharply", "availability dropped from 99.9 to 61", "healthy pods dropping fast", "uptime back to 99.9"]
     items = build_items(lines(*[("notes.md", i, None, t) for i, t in enumerate(told)]))
     assert [classify(it).failure for it in items] == [True, True, True, False]
+
+
+def test_the_incident_s_closing_is_not_the_end_of_impact_and_edits_saving_again_is_a_recovery() -> None:
+    """"incident closed" half an hour after "responses back to normal" is the closing, not the end of impact (the
+    datasets' milestone convention); a closing line that itself tells everything back stays the end. "edits saving
+    again" tells the service back; "get people saving again" is a plan."""
+    rows = [
+        ("oncall-chat.txt", 0, "ines", "SERVFAIL rate climbing for valid names, declaring an incident"),
+        ("oncall-chat.txt", 90, "ines", "preload disabled on all nodes"),
+        ("oncall-chat.txt", 92, "ines", "servfail back to baseline, responses normal everywhere"),
+        ("oncall-chat.txt", 122, "ines", "incident closed"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(92)
+    b = analyse(lines(*rows[:2], ("oncall-chat.txt", 122, "ines", "all services restored for every customer, closing the incident")))
+    assert at(b, "resolved") == minute(122)
+    from pmstudio.offline.classify import classify
+    from pmstudio.offline.items import build_items
+
+    told = ["new link is up. full site back, edits saving again", "plan B: fresh instance, get people saving again"]
+    items = build_items(lines(*[("irc.log", i, "tom", t) for i, t in enumerate(told)]))
+    assert [classify(it).recovery_full for it in items] == [True, False]

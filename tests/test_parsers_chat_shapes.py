@@ -203,3 +203,24 @@ def test_a_status_post_s_own_stamp_after_its_last_sentence_dates_it_and_leaves_i
         # a post that is only its label keeps its stamp as what it says
         (datetime(2018, 8, 8, 20, 49, tzinfo=UTC), None, "Postmortem - Posted Aug 08, 2018 - 20:49 UTC"),
     ]  # fmt: skip
+
+
+def test_an_event_dated_before_the_notes_day_does_not_move_the_bare_times_after_it() -> None:
+    """Notes dated 2024-05-14 whose timeline opens with the latent cause ("- 2024-04-30: cert pinned to the old CA")
+    keep their bare times on 14 May; a later day written the same way ("- 15 May: ...") still moves them on."""
+    got = _evidence("incident-notes.md", "notes", (
+        "# api TLS failures, 2024-05-14 (draft notes)\n"
+        "## Timeline (UTC)\n"
+        "- 2024-04-30: client bundle pins the old CA\n"
+        "- 06:10 old CA's intermediate expires, handshakes fail\n"
+        "- 07:02 rollback of the pinned bundle\n"
+        "- 2024-05-15: stragglers on old clients\n"
+        "- 09:00 last old clients updated\n"
+    ))  # fmt: skip
+    assert [at for at, _, _ in got if at is not None] == [
+        datetime(2024, 4, 30, 0, 0, tzinfo=UTC),
+        datetime(2024, 5, 14, 6, 10, tzinfo=UTC),
+        datetime(2024, 5, 14, 7, 2, tzinfo=UTC),
+        datetime(2024, 5, 15, 0, 0, tzinfo=UTC),
+        datetime(2024, 5, 15, 9, 0, tzinfo=UTC),
+    ]

@@ -1332,6 +1332,30 @@ def _first_window_end(timed: Timed, after: datetime | None, picked: Item | None)
     return picked
 
 
+CLOSING = re.compile(
+    r"^\W*(?:the )?(?:incident|bridge|ticket|case|call)\s+(?:(?:is|was|now)\s+)*(?:closed|ended)\b|"
+    r"\bclos(?:ed|ing|e)\s+(?:out\s+)?(?:the\s+)?(?:incident|bridge|ticket|call)\b",
+    re.I,
+)
+"""The incident's administrative closing ("incident closed", "closing the bridge"), not the end of the impact."""
+
+
+def _before_closing(timed: Timed, mitigated: Item | None, resolved: Item | None) -> Item | None:
+    """The end of impact when the resolution found is the incident's closing ("11:02 incident closed" after "10:32
+    responses back to normal"): the last full recovery told between the mitigation and the closing
+    (datasets/README.md, "Milestone convention": resolved_at "is not the incident's closing")."""
+    if resolved is None or resolved.at is None or mitigated is None or mitigated.at is None:
+        return resolved
+    if not CLOSING.search(resolved.body) or any(p[0] is resolved and p[1].recovery_full for p in timed):
+        return resolved  # "all services restored for all customers. closing the incident" tells the end too
+    backs = [
+        p for p in timed
+        if mitigated.at <= _at(p) < resolved.at and p[0] is not resolved and _recovered(p)
+        and p[1].recovery_full > p[1].recovery_partial
+    ]  # fmt: skip
+    return _latest(backs) or resolved
+
+
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
@@ -1356,6 +1380,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
         timed, after.at if after else None
     )
+    m.resolved = _before_closing(timed, m.mitigated, m.resolved)
     # a note that labels its own moment the end ("... OUTAGE END") is the responders' record of it
     labelled = [
         p for p in told

@@ -387,6 +387,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if stamp is None:
             marker = find_date_marker(line) or find_day_label(line)
             if marker is not None:  # "2024-02-28 UTC (day only): ...", "1 Feb: ...": the day, at its midnight
+                before = (clock.day, clock.prev)
                 midnight = clock.mark_date(marker)
                 rest = line[marker.end :]
                 if not any(c.isalnum() for c in rest):
@@ -396,6 +397,10 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 # a day without a time is that calendar day (its UTC midnight marks it), in any zone
                 day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
                 at = clock.resolve(inner) if inner is not None else day
+                if inner is None and before[0] is not None and clock.day is not None and clock.day < before[0]:
+                    # "- 2023-09-21: ZONEMD appears" in notes dated 2023-10-04: an event on an earlier day (a latent
+                    # cause told first), not a new day for the bare times after it, which stay on the notes' day
+                    clock.day, clock.prev = before
                 text = clean_text(
                     rest[inner.end :] if inner is not None and _starts_line(rest, inner) else rest
                 )
