@@ -557,3 +557,29 @@ def test_session23_post_tags_post_stamps_and_zone_titles_reach_every_model_path(
     _drafted_carrying(srv, path, bundle, ("[public-updates.txt:2] 2022-05-04T21:20:00Z", "[status-posts.txt:1] 2022-05-05T08:39:00Z",
                       "[status-posts.txt:3] 2022-05-05T11:15:00Z", "[draft-notes.md:4] 2022-05-05T09:05:00Z"),
                       absent="the queue is empty. May 5")  # fmt: skip
+
+
+_SESSION24_SHAPES = [
+    ("incident-notes.md", "notes", (
+        "# checkout TLS failures, 2024-05-14 (draft notes)\n"
+        "## Timeline (UTC)\n"
+        "- 2024-04-30: client bundle pins the old CA\n"
+        "- 06:10 old CA's intermediate expires, handshakes fail\n"
+        "- 07:02 rollback of the pinned bundle\n"
+    )),
+    ("ops-chat.txt", "chat", "06:15 k8sjo: handshakes failing for every client, checking the CA\n07:05 k8sjo: rollback done, handshakes ok again\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session24_an_earlier_dated_event_leaves_the_notes_times_on_their_day_on_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """Notes dated 14 May whose timeline opens with the latent cause ("- 2024-04-30: client bundle pins the old CA")
+    keep their bare times on 14 May before any model sees the evidence: every model path drafts from them, and the
+    requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid)
+    carry them at their own UTC times, never on 30 April."""
+    bundle = _shapes_bundle(_SESSION24_SHAPES, "UTC")
+    by_id = bundle.evidence_by_id()
+    assert by_id["incident-notes.md:3"].date_only and by_id["incident-notes.md:4"].at is not None
+    assert by_id["incident-notes.md:4"].at.isoformat().startswith("2024-05-14T06:10")
+    _drafted_carrying(srv, path, bundle, ("[incident-notes.md:4] 2024-05-14T06:10:00Z", "[incident-notes.md:5] 2024-05-14T07:02:00Z"),
+                      absent="2024-04-30T06:10")  # fmt: skip
