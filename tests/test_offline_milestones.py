@@ -2223,8 +2223,8 @@ def test_a_guard_put_back_closes_an_exposure_and_a_port_sealed_from_outside_is_n
     from pmstudio.offline.classify import classify
     from pmstudio.offline.items import build_items
 
-    (sealed,) = build_items(lines(("sec-chat.txt", 12, "noor", "5432 refused from the internet again")))
-    (down,) = build_items(lines(("sec-chat.txt", 12, "noor", "requests from the internet time out")))
+    (sealed,) = build_items(lines(("sec-chat.txt", 12, "noor", "ufw rules loaded. 5432 refused from the internet again")))
+    (down,) = build_items(lines(("sec-chat.txt", 12, "noor", "checkout times out from outside, every region")))
     assert not classify(sealed).failure and classify(down).failure
 
 

@@ -202,10 +202,11 @@ GUARD_ON = rf"{GUARD_DONE}|(?:enabling|loading|turning on) (?:the )?(?:\w+ )?{_G
 """A guard being put back, or put back (GUARD_DONE): a mitigating action."""
 SEALED = _rx(
     r"\b(?:times? out|timing out|refused|unreachable|closed|blocked|filtered|no answer)\s+(?:again\s+)?from\s+(?:the\s+)?"
-    r"(?:outside|internet|public(?: internet)?|external hosts?|my laptop)\b|\bno longer (?:reachable|exposed|open|answer\w*) from\b"
+    r"(?:outside|internet|public(?: internet)?|external hosts?)\b"
 )
-"""A port or service that stops answering from outside ("6379 times out from outside again", "no longer reachable
-from the internet"): an exposure closed, the state the responders wanted, not a failure."""
+"""A port that stops answering from outside once its guard is back ("nft ruleset loaded. 6379 times out from outside
+again"): an exposure closed, the state the responders wanted, not a failure. Without a guard put back in the same
+line ("checkout times out from outside") it is a failure."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing|s)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     rf"restart(?:ing|s) (?:the|them|all|it|services|one by one)|{RENEWED}|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
@@ -646,7 +647,8 @@ def classify(item: Item) -> Signals:
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
     told = UNKNOWN_YET.sub(" ", told)  # "no indication creds were taken, but we can't prove it" tells no failure
-    told = SEALED.sub(" ", told)  # "6379 times out from outside again": the exposure closed
+    if re.search(GUARD_DONE, t, re.I):
+        told = SEALED.sub(" ", told)  # "ruleset loaded. 6379 times out from outside again": the exposure closed
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     s.failure = bool(FAIL_STRONG.search(told)) and not zero

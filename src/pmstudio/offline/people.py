@@ -198,7 +198,7 @@ _SURNAME = r"(?P<sur>(?-i:[ ][A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?))?"
 """A capitalised word right after a known first name ("Alex Simmons reports ..."): the person's surname, replaced
 with the name, unless it is a word that follows names (`_NOT_SURNAME`)."""
 _NOT_SURNAME = frozenset(
-    "the and but then when said says told asked and also from with for monday tuesday wednesday thursday friday "
+    "the and but then when said says told asked also from with for monday tuesday wednesday thursday friday "
     "saturday sunday january february march april may june july august september october november december utc".split()
 )
 

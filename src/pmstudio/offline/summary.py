@@ -243,12 +243,14 @@ instance is up"): what was paid back or restored after the impact, not the impac
 
 
 def _monitor_free(text: str) -> str:
-    first = _first(text)
-    label = MONITOR_LABEL.match(first)
+    """An impact claim without a monitor's state label before it ("PROBLEM: 214 hosts were unreachable" -> "214 hosts
+    were unreachable"); "" when what follows the label is no sentence ("DOWN: www.example.org (timeout)")."""
+    text = text.lstrip()
+    label = MONITOR_LABEL.match(text)
     if label is None:
         return text
-    rest = first[label.end() :]
-    return text[label.end() :] if has_verb(_BRACKETED.sub("", rest)) else ""
+    rest = text[label.end() :]
+    return rest if has_verb(_BRACKETED.sub("", _first(rest))) else ""
 
 
 def tells_impact(text: str, *, counted: bool) -> bool:
