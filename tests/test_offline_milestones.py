@@ -994,14 +994,16 @@ def test_a_stated_window_is_read_on_the_line_s_wall_date_in_its_zone() -> None:
     assert start("maintenance 20:00-21:00 PT tonight, some downtime expected", datetime(2024, 7, 10, 1, tzinfo=UTC)) is None
 
 
-def test_a_stated_window_written_with_dot_clocks_names_the_impact_start() -> None:
-    from pmstudio.offline.items import build_items
+def _stated_start_of(text: str, at: datetime) -> datetime | None:
+    """The start of the impact window one notes line written at `at` states."""
     from pmstudio.offline.milestones import stated_start
 
-    def start(text: str, at: datetime) -> datetime | None:
-        (item,) = build_items([EvidenceLine(id="notes.md:8", at=at, actor=None, text=text)])
-        return stated_start(item)
+    (item,) = build_items([EvidenceLine(id="notes.md:8", at=at, actor=None, text=text)])
+    return stated_start(item)
 
+
+def test_a_stated_window_written_with_dot_clocks_names_the_impact_start() -> None:
+    start = _stated_start_of
     at = datetime(2018, 10, 15, 21, 5, tzinfo=UTC)
     assert start("IP blocked -> slow publishing lasted 20.13-21.00 (47 minutes)", at) == at.replace(hour=20, minute=13)
     assert start("publishing slow 20.13-21.00 CET (47 minutes)", at) == at.replace(hour=19, minute=13)
@@ -2195,13 +2197,7 @@ def test_an_exposure_that_began_days_before_every_timed_line_has_no_clock_start(
 def test_a_stated_window_written_with_an_arrow_names_the_impact_start() -> None:
     """Notes shorthand writes a window with an arrow ("Outage 16:58 -> 18:46 UTC (1h48m)"); an arrow between two
     values that are not clocks ("timeout 1s -> 300ms") is a change, no window."""
-    from pmstudio.offline.items import build_items
-    from pmstudio.offline.milestones import stated_start
-
-    def start(text: str, at: datetime) -> datetime | None:
-        (item,) = build_items([EvidenceLine(id="review.md:3", at=at, actor=None, text=text)])
-        return stated_start(item)
-
+    start = _stated_start_of
     at = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
     assert start("Downtime 07:41 -> 08:55 UTC (74 min), checkout returned 502 for most buyers", at) == at.replace(hour=7, minute=41)
     assert start("impact window 07:41 → 08:55, queue stuck", at) == at.replace(hour=7, minute=41)
