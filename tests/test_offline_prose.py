@@ -886,6 +886,10 @@ def test_first_person_is_told_by_role_but_io_is_no_pronoun() -> None:
     assert third_person("root cause is severe I/O throttling", "a responder") == "root cause is severe I/O throttling"
     assert third_person("iowait was a dead end I think", "a responder") == "iowait was a dead end a responder thinks"
     assert third_person("I restarted it, I/O is fine", "a responder") == "a responder restarted it, I/O is fine"
+    # any verb after the speaker's "I" agrees with the role, not only "think" and its kin; a modal takes no -s
+    assert third_person("every shard I check has the old schema", "a responder") == "every shard a responder checks has the old schema"
+    assert third_person("while I try the standby", "a responder") == "while a responder tries the standby"
+    assert third_person("I must drain it first", "a responder") == "a responder must drain it first"
 
 
 def test_a_trigger_is_told_without_its_notes_time() -> None:

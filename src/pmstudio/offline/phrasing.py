@@ -107,6 +107,8 @@ _LATER_I = (
     (re.compile(r"\bI was\b"), "they were"),
     (re.compile(r"\bI\b(?![/&]\w)"), "they"),
 )
+_MODALS = frozenset({"can", "could", "will", "would", "shall", "should", "may", "might", "must", "need", "dare"})
+"""Words after "I" that take no -s ("I can", "I must")."""
 _ANY_I = re.compile(r"(?<![/&])\bI\b(?![/&]\w)")
 """The speaker's "I" (not the letter of "I/O" or "R&I")."""
 _MY_ME = ((re.compile(r"\bmy\b", re.I), "their"), (re.compile(r"\bme\b", re.I), "them"))
@@ -198,6 +200,10 @@ def third_person(text: str, role: str) -> str:
             if pattern.match(tail):
                 tail = pattern.sub(template.format(role=role), tail, count=1)
                 break
+        verb = re.match(rf"{re.escape(role)} ([a-z]+)\b", tail)
+        if verb is not None and verb.group(1) in _BASES and verb.group(1) not in _MODALS:
+            # "every node I look at" -> "every node a responder looks at", not "a responder look at"
+            tail = f"{role} {_third(verb.group(1))}{tail[verb.end() :]}"
         for pattern, repl in _LATER_I:
             tail = pattern.sub(repl, tail)
         text = head + tail
