@@ -2281,3 +2281,18 @@ def test_the_incident_s_closing_is_not_the_end_of_impact_and_edits_saving_again_
     told = ["new link is up. full site back, edits saving again", "plan B: fresh instance, get people saving again"]
     items = build_items(lines(*[("irc.log", i, "tom", t) for i, t in enumerate(told)]))
     assert [classify(it).recovery_full for it in items] == [True, False]
+
+
+def test_a_fix_deployed_with_pods_coming_up_is_the_mitigation_before_a_later_told_full_restoration() -> None:
+    """"hotfix deployed. pods coming up and staying up" at 10:15, its deploy log seconds later in that minute, then
+    "error rate back to baseline, fully restored" at 10:46: the recovery began with the fix, which is the mitigation
+    (datasets' milestone convention: where the cause is removed and the first stage is back)."""
+    rows = [
+        ("api-chat.txt", 0, "omar", "FIRING ApiHTTP5xxHigh - api 5xx above 50% for 5m, declaring an incident"),
+        ("api-chat.txt", 20, "omar", "pods crashlooping on the new pool timeout, can't roll back, building a hotfix"),
+        ("api-chat.txt", 75, "omar", "hotfix deployed. pods coming up and staying up"),
+        ("deploy.log", 75.3, None, 'deploy api sha=c0ffee1 change="pool timeout 2s"'),
+        ("api-chat.txt", 106, "omar", "error rate back to baseline. service fully restored"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(75) and at(a, "resolved") == minute(106)

@@ -977,11 +977,12 @@ ONSET = re.compile(
     r"(?:requests|queries|calls|jobs|pages|builds) (?:are |were )?(?:starting|beginning) to (?:complete|succeed|load|go through)|(?:begin|began|begins|start(?:ed|s|ing)?) to (?:cope|handle the load|catch up)|"
     r"(?:began|begun|beginning|start(?:ed|s|ing)?) (?:to )?(?:recover\w*|return\w* to normal|come back|improve)|"
     r"first (?:[\w-]+ ){0,2}?(?:produced|proposed|mined|finali[sz]ed|processed|delivered|served) (?:again|on the "
-    r"(?:correct|right|canonical|valid|good) (?:chain|fork|cluster|network)))\b",
+    r"(?:correct|right|canonical|valid|good) (?:chain|fork|cluster|network))|"
+    r"(?:pods?|nodes?|hosts?|servers?|instances?|workers?|replicas?|containers?) (?:are |now )*(?:coming up|staying up))\b",
     re.I,
 )
 """A recovery told as it begins ("capacity coming back, routes re-established", "systems began to recover", "first
-block produced on the correct chain")."""
+block produced on the correct chain", "pods coming up and staying up")."""
 RELAPSE = re.compile(r"\bbut\b(?!\s+(?:delayed|slow(?:ly)?|lagging|behind|with (?:a )?(?:delay|backlog|lag)))|\bstill\b|\?|\b(?:dropp|fail|erroring|crash|broke|fell|down)\w*\s+(?:\w+\s+)?again\b", re.I)
 """A recovery that did not hold ("came back but never got a good shard map", "came back and then dropped again??"); one
 still slow ("emails delivered again, but delayed") is a recovery begun."""
@@ -1005,7 +1006,7 @@ def _onset_before(timed: Timed, acts: list[tuple[Item, Signals]], told: Item) ->
     done = [_at(p) for p in acts if _at(p) < told.at and p[0] is not told]
     if not done:
         return None
-    floor = max(done)
+    floor = _minute(max(done))  # a chat line is dated to the minute: one in the act's minute is not before it
     return _earliest([p for p in timed if _at(p) >= floor and told.at - _at(p) > RECOVERY_WINDOW and _onset(p)])
 
 
