@@ -653,7 +653,8 @@ def candidates(a: Analysis) -> list[Statement]:
         parts = causal_parts(a, item)
         if not parts:
             continue
-        causal_count = sum(1 for p in parts if _went_poorly(item) or _causal(p) or _ROOT.search(p))
+        listed = _went_poorly(item)
+        causal_count = sum(1 for p in parts if listed or _causal(p) or _ROOT.search(p))
         paragraph = causal_count >= PARAGRAPH and sum(len(p.split()) for p in parts) >= PARAGRAPH_WORDS
         if item.source in ("notes", "ticket", "status") and paragraph:
             texts = _paragraph_statements(a, item, parts)

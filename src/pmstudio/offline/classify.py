@@ -198,6 +198,7 @@ GUARD_DONE = (
 )
 """A guard put back ("nft ruleset loaded", "nftables.service enabled", "enabled the firewall"): the exposure it let
 through is closed, a mitigation done."""
+_GUARD_BACK = _rx(GUARD_DONE)
 GUARD_ON = rf"{GUARD_DONE}|(?:enabling|loading|turning on) (?:the )?(?:\w+ )?{_GUARDS}\b"
 """A guard being put back, or put back (GUARD_DONE): a mitigating action."""
 SEALED = _rx(
@@ -647,7 +648,7 @@ def classify(item: Item) -> Signals:
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
     told = UNKNOWN_YET.sub(" ", told)  # "no indication creds were taken, but we can't prove it" tells no failure
-    if re.search(GUARD_DONE, t, re.I):
+    if _GUARD_BACK.search(t):
         told = SEALED.sub(" ", told)  # "ruleset loaded. 6379 times out from outside again": the exposure closed
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))

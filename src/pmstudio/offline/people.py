@@ -8,6 +8,7 @@ name in a text by its role, so no draft sentence can name a person.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -198,8 +199,8 @@ _SURNAME = r"(?P<sur>(?-i:[ ][A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?))?"
 """A capitalised word right after a known first name ("Alex Simmons reports ..."): the person's surname, replaced
 with the name, unless it is a word that follows names (`_NOT_SURNAME`)."""
 _NOT_SURNAME = frozenset(
-    "the and but then when said says told asked also from with for monday tuesday wednesday thursday friday "
-    "saturday sunday january february march april may june july august september october november december utc".split()
+    {"the", "and", "but", "then", "when", "said", "says", "told", "asked", "also", "from", "with", "for", "utc"}
+    | {name.lower() for name in (*calendar.day_name, *calendar.month_name) if name}
 )
 
 
