@@ -24,6 +24,7 @@ from pmstudio.offline import OfflineDraftError, draft_section, offline_model
 from pmstudio.offline.analysis import _CACHE
 from pmstudio.offline.model import offline_function
 from pmstudio.schema import SECTION_TYPES, Bundle, Evidence, Finding, ImpactSection, Material, TimelineSection
+from pmstudio.timeparse import find_stamp, find_stamps
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("timeline", "impact", "root_cause", "lessons", "supporting", "actions", "summary")
@@ -114,9 +115,20 @@ def strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from strings(v, key)
 
 
+def _restated(e: Evidence) -> list[datetime]:
+    """The fully dated times the line writes in its own zone, told in UTC as the draft tells every time ("stop
+    2021-08-27 13:15" in notes kept in PDT -> 20:15): the line's zone is the gap between its time as written and
+    its UTC time."""
+    written = find_stamp(e.time_text or "", anywhere="any")
+    if e.at is None or written is None or written.zone is not None:
+        return []
+    gap = (written.value.hour * 60 + written.value.minute - (e.at.hour * 60 + e.at.minute) + 720) % 1440 - 720
+    return [s.value - timedelta(minutes=gap) for s in find_stamps(e.text) if s.full and s.zone is None]
+
+
 def _numbers_of(e: Evidence) -> set[str]:
     nums = set(NUMBER.findall(e.text)) | ({str(e.count)} if e.count > 1 else set())  # a condensed line's count
-    for t in (e.at, e.last_at):
+    for t in (e.at, e.last_at, *_restated(e)):
         if t is not None:
             nums |= {f"{t.year}", f"{t.month:02d}", f"{t.day:02d}", f"{t.hour:02d}", f"{t.minute:02d}", str(t.day), str(t.month)}
     return nums

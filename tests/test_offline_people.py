@@ -271,3 +271,19 @@ def test_a_surname_after_a_known_first_name_goes_with_it() -> None:
     assert p.anonymise("told Priya Monday, Tomas's laptop") == "told a responder Monday, a responder's laptop"
     assert p.anonymise("Mark Okafor took over") == "a responder took over"
     assert p.anonymise("ping mark Kubernetes is down") == "ping a responder Kubernetes is down"
+
+
+def test_teammates_named_in_notes_as_they_put_a_step_forward_are_people() -> None:
+    """Notes kept by one responder name the teammates who proposed the way out ("Ines and Marek propose moving the
+    proxy to a fresh IP"): two people, told as "two responders"; a team written in lower case elsewhere ("support
+    suggested a reboot" beside "Support suggested ...") is no person."""
+    people = find_people(build_items([
+        EvidenceLine(id="notes.md:1", at=None, actor=None, text="Ines and Marek propose moving the proxy to a fresh IP"),
+        EvidenceLine(id="notes.md:2", at=None, actor=None, text="Support suggested a reboot; support had no other idea"),
+        EvidenceLine(id="notes.md:3", at=None, actor=None, text="Tove recommended pinning the gateway's MAC"),
+    ]))  # fmt: skip
+    assert {"ines", "marek"} <= set(people.roles) and "support" not in people.roles
+    assert people.anonymise("Ines and Marek propose moving the proxy to a fresh IP") == (
+        "two responders propose moving the proxy to a fresh IP"
+    )
+    assert people.anonymise("Tove recommended pinning the gateway's MAC") == "a responder recommended pinning the gateway's MAC"

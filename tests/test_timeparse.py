@@ -505,3 +505,21 @@ def test_every_range_of_a_line_is_found_in_order() -> None:
     found = [(r.first.value.strftime("%H:%M"), r.last.value.strftime("%H:%M")) for r in find_ranges(line)]
     assert found == [("16:45", "17:45"), ("16:10", "18:15")]
     assert find_ranges("paged at 10:44, rolled back at 11:18") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "zone_name", "utc"),
+    [
+        ("Resolved for all users as of Wednesday, 2022-07-20 9:20 PM US/Pacific.", "US/Pacific", "2022-07-21 04:20"),
+        ("mirror back at 2024-01-15 14:05 Europe/Berlin", "Europe/Berlin", "2024-01-15 13:05"),
+        ("2023-03-12 01:30 America/New_York window opened", "America/New_York", "2023-03-12 06:30"),
+    ],
+)
+def test_an_iana_zone_name_after_a_clock_is_its_zone(line: str, zone_name: str, utc: str) -> None:
+    """Status pages write the zone by its IANA name ("9:20 PM US/Pacific"): the clock is read in that zone, with the
+    offset its date has (PDT in July, CET in January, EST before the spring change), and an unknown name is no zone."""
+    stamp = find_stamp(line, anywhere="any")
+    assert stamp is not None and stamp.zone == ZoneInfo(zone_name)
+    assert f"{stamp.value.replace(tzinfo=stamp.zone).astimezone(UTC):%Y-%m-%d %H:%M}" == utc
+    unknown = find_stamp("at 2024-01-15 14:05 Mars/Olympus ok", anywhere="any")
+    assert unknown is not None and unknown.zone is None

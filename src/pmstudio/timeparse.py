@@ -52,7 +52,10 @@ _TZINFOS: dict[str, int | tzinfo] = {
 
 _ABBR = "|".join(sorted((k for k in TZ_ABBREVIATIONS if k != "Z"), key=len, reverse=True))
 _REGIONAL = "|".join(REGIONAL_ZONES)
-_ZONE = rf"(?:(?:UTC|GMT)[+-]\d{{1,2}}(?::?\d{{2}})?(?![\d:])|Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
+_IANA = r"(?-i:(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Canada|Europe|Indian|Pacific|US)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)(?![\w/])"
+"""An IANA zone name written after a clock ("9:20 PM US/Pacific", "14:05 Europe/Berlin"): status pages and exports
+write it so; it is read with zoneinfo (dateutil cannot), so the offset follows the date."""
+_ZONE = rf"(?:{_IANA}|(?:UTC|GMT)[+-]\d{{1,2}}(?::?\d{{2}})?(?![\d:])|Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _AMPM = r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))"
@@ -61,9 +64,21 @@ _TAIL = rf"{_AMPM}?(?:\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\)))?"
 _GMT_OFFSET = re.compile(r"^(?:UTC|GMT)(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
 
 
+def _named_zone(zone: str | None) -> tzinfo | None:
+    """The IANA zone a stamp names ("US/Pacific"), None for any other zone or an unknown name."""
+    if not zone or "/" not in zone:
+        return None
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def _zone_text(zone: str | None) -> str:
     """A written zone as the parsers read it: "UTC+2" as "+02:00" (dateutil reads "UTC+2" the POSIX way, as
-    two hours *behind* UTC, the opposite of what a person means)."""
+    two hours *behind* UTC, the opposite of what a person means); an IANA name is left to `_named_zone`."""
+    if zone and "/" in zone:
+        return ""
     m = _GMT_OFFSET.match(zone or "")
     if m is None:
         return zone or ""
@@ -205,13 +220,18 @@ def _range_end(m: re.Match[str]) -> bool:
 
 def _from_match(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     found = _from_match_raw(kind, m, base)
-    if found is None or found.zone is not None or kind == "epoch":
+    if found is None or kind == "epoch":
+        return found
+    named = _named_zone(m.groupdict().get("zone"))
+    if named is not None:
+        return replace(found, zone=named)
+    if found.zone is not None:
         return found
     tail = _RANGE_TAIL.match(m.string, found.end - base)
     if tail is None or _range_end(tail):
         return found
     zoned = _parse(f"00:00 {_zone_text(tail['zone'])}")
-    zone = _split_zone(zoned)[1] if zoned is not None else None
+    zone = _named_zone(tail["zone"]) or (_split_zone(zoned)[1] if zoned is not None else None)
     return replace(found, zone=zone) if zone is not None else found
 
 

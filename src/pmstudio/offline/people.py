@@ -65,6 +65,13 @@ _FROM_ORG = re.compile(
 )
 """Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
 DMed me on Telegram"): a person, whose name a draft never shows."""
+_PROPOSER = re.compile(
+    r"(?:^|(?<=[.;:]\s)|(?<=^-\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
+    r"(?:suggest(?:s|ed)?|propose[sd]?|recommend(?:s|ed)?|volunteer(?:s|ed)?|offer(?:s|ed)?\s+to|agree[sd]?|"
+    r"decide[sd]?|realise[sd]?|realize[sd]?)\b"
+)
+"""Teammates named in notes as they put a step forward ("Vince and Christian suggest asking OVH for an additional IP",
+"Priya proposed a rollback"): people, whose names a draft never shows."""
 _ACCOUNT = re.compile(
     r"\b(?:(?:user|account|contributor|attacker)\s+@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
     r"submitted|ran|deleted|closed)\b)|"
@@ -192,7 +199,12 @@ class People:
 
         text = self._pattern.sub(sub, text)
         text = self._pattern_ctx.sub(lambda m: m.group("pre") + sub(m), text)
-        return self._pattern_cs.sub(sub, text)
+        text = self._pattern_cs.sub(sub, text)
+        # "Vince and Christian suggest ...": two people with one role are told as two, not "a responder and a responder"
+        return _ROLE_PAIR.sub(lambda m: f"{'T' if m.group('a') == 'A' else 't'}wo {m.group('r')}s", text)
+
+
+_ROLE_PAIR = re.compile(r"\b(?P<a>[Aa]) (?P<r>responder|user|customer) (?:and|&) an? (?P=r)\b")
 
 
 _SURNAME = r"(?P<sur>(?-i:[ ][A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?))?"
@@ -299,6 +311,10 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 if pattern is _MENTION and m.group("n").lower() in groups():
                     continue  # "we deleted @Developers": a Discord role, not a person
                 people.add(m.group("n"))
+        for m in _PROPOSER.finditer(it.body):
+            for name in (m.group("n"), m.group("m")):
+                if name and name.lower() not in lower_words():
+                    people.add(name)  # "Support suggested ..." is a team ("support" is written in lower case)
         for m in _SHELL.finditer(it.body):
             if m.group("n").lower() in staff:
                 people.add(m.group("n"))
