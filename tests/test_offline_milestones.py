@@ -2296,3 +2296,25 @@ def test_a_fix_deployed_with_pods_coming_up_is_the_mitigation_before_a_later_tol
     ]
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(75) and at(a, "resolved") == minute(106)
+
+
+def test_a_status_post_that_dates_the_end_as_of_a_time_names_the_resolution() -> None:
+    """A status page's last post dates the end itself ("Resolved for all customers as of Monday, 2024-03-04 10:32
+    AM US/Eastern"), an hour after it went out: the end is the line at that moment (the long tail closed at 15:32
+    UTC), not the earlier "back to baseline" a closing line would otherwise give way to."""
+    materials = [
+        Material(name="ops.log", kind="log", timezone="UTC", content=(
+            "2024-03-04T13:10:00Z checkout api error rate 40%\n"
+            "2024-03-04T13:40:00Z rollback of release 812 complete; error rate falling\n"
+            "2024-03-04T14:05:00Z checkout error rate back to baseline\n"
+            "2024-03-04T15:32:00Z incident closed; long tail of stuck orders reconciled\n"
+        )),
+        Material(name="status.txt", kind="ticket", content=(
+            "Mar 4, 2024 8:15 AM EST - Investigating elevated checkout errors.\n"
+            "Mar 4, 2024 11:40 AM EST - Resolved for all customers as of Monday, 2024-03-04 10:32 AM US/Eastern.\n"
+        )),
+    ]  # fmt: skip
+    bundle, _ = bundle_from_materials(materials, id="as-of", timezone="America/New_York")
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "resolved") == datetime(2024, 3, 4, 15, 32, tzinfo=UTC)
+    assert at(a, "mitigated") == datetime(2024, 3, 4, 13, 40, tzinfo=UTC)

@@ -75,6 +75,7 @@ from pmstudio.timeparse import (
     find_dated_range,
     find_ranges,
     find_stamp,
+    find_stamps,
     wall_to_utc,
 )
 
@@ -1265,6 +1266,41 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
     return None
 
 
+RESOLVED_AS_OF = re.compile(
+    r"\b(?:resolved|fixed|recovered|fully restored)\b(?:[^.;]{0,60}?)\bas of\s+"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?",
+    re.I,
+)
+"""A status post or note that dates the end itself ("Resolved for all affected users as of Wednesday, 2022-07-20 9:20
+PM US/Pacific", "fixed as of 14:32 UTC"): the time after "as of" is when it resolved, not when the post went out."""
+
+
+def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item | None:
+    """The line dated at the moment a post or note says it resolved "as of" (`RESOLVED_AS_OF`): the stamp read in
+    the zone it names, else the line's own; on its own date, else the line's; no later than the line and after
+    `after`. None when no line is dated then."""
+    times = [_at(p) for p in timed]
+    for item, sig in told:
+        if item.at is None or item.date_only or sig.hypothesis or sig.followup:
+            continue
+        for m in RESOLVED_AS_OF.finditer(item.body):
+            stamps = find_stamps(item.body[m.end() :])
+            if not stamps or stamps[0].start != 0:
+                continue
+            stamp = stamps[0]
+            zone = stamp.zone or line_zone(item)
+            day = stamp.value.date() if stamp.full else item.at.astimezone(zone).date()
+            at = wall_to_utc(day, stamp.value.time(), zone)
+            if not stamp.full and at > item.at + timedelta(hours=12):
+                at -= timedelta(days=1)  # told after midnight of the day it names
+            if at > item.at + timedelta(minutes=1) or (after is not None and at < _minute(after)):
+                continue
+            pick = _line_at(timed, times, at)
+            if pick is not None:
+                return pick
+    return None
+
+
 def _line_at(timed: Timed, times: list[datetime], at: datetime) -> Item | None:
     """The line dated at the minute `at` that tells a recovery or an act, else the first line at that minute."""
     lo, hi = bisect_left(times, at), bisect_left(times, at + timedelta(minutes=1))
@@ -1382,6 +1418,8 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
         timed, after.at if after else None
     )
     m.resolved = _before_closing(timed, m.mitigated, m.resolved)
+    # a post that dates the end itself ("Resolved ... as of 2022-07-20 9:20 PM US/Pacific") is the record of it
+    m.resolved = _resolved_as_of(timed, told, after.at if after else None) or m.resolved
     # a note that labels its own moment the end ("... OUTAGE END") is the responders' record of it
     labelled = [
         p for p in told
