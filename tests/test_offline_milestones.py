@@ -2318,3 +2318,23 @@ def test_a_status_post_that_dates_the_end_as_of_a_time_names_the_resolution() ->
     a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
     assert at(a, "resolved") == datetime(2024, 3, 4, 15, 32, tzinfo=UTC)
     assert at(a, "mitigated") == datetime(2024, 3, 4, 13, 40, tzinfo=UTC)
+
+
+def test_a_change_checked_fine_before_the_first_failure_did_not_start_the_impact() -> None:
+    """Rolling updates told in chat: "node-a upgraded to the new openssl", "node-a back, looks ok", then twenty
+    minutes later "with node-b down, traffic did NOT shift to node-a": the clean check says the change hurt no one
+    yet, so impact starts with the failure told, not with the change (which stays the trigger). Without the check
+    the change a person tells within the hour before the failure is the start."""
+    rows = [
+        ("chat.txt", 0, "oli", "starting the package updates, one node at a time"),
+        ("chat.txt", 20, "oli", "node-a upgraded to the new openssl"),
+        ("chat.txt", 26, "oli", "node-a back, looks ok"),
+        ("chat.txt", 38, "oli", "rebooting node-b"),
+        ("chat.txt", 41, "oli", "hm. with node-b down, traffic did NOT shift to node-a"),
+        ("alerts.log", 45, None, "FIRING WebErrorsHigh: 5xx ratio above 5%"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(41)
+    assert at(a, "trigger") == minute(20)
+    unchecked = analyse(lines(*(r for r in rows if "looks ok" not in r[3])))
+    assert at(unchecked, "started") == minute(20)

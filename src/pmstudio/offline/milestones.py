@@ -486,6 +486,22 @@ def _began_before_the_record(timed: Timed, told: Timed, limit: datetime) -> bool
     return False
 
 
+FINE = re.compile(r"\b(?:looks?|looking|seems?|all|still) (?:ok|okay|fine|good|healthy|normal)\b", re.I)
+"""A responder's check that came back clean ("buttons back, looks ok", "api still fine after the update")."""
+
+
+def _fine_after(timed: Timed, change: tuple[Item, Signals], failure: Item) -> bool:
+    """A responder checked after the change and found it fine before the first failure was told ("buttons updated"
+    ... "buttons back, looks ok" ... "requests did NOT fail over"): the change did not hurt anyone yet, so the
+    impact starts with the failure, not with the change."""
+    assert failure.at is not None
+    return any(
+        _at(change) < _at(p) < failure.at and p[0].source == "chat" and FINE.search(p[0].body)
+        and not (p[1].failure or p[1].hypothesis)
+        for p in timed
+    )  # fmt: skip
+
+
 def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
     """Impact start (see the module's doc). `told` are all timed lines, recaps too: the responders' own statement
     of the impact window ("slow publishing lasted 20:13-21:00") names its start before any other rule."""
@@ -517,7 +533,10 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     first_failure = _earliest(machine) or _earliest(failures)
     first_explicit = _earliest(explicit)
     if first_failure is not None and first_failure.source not in ("log", "alert", "pager") and first_failure.at:
-        recent = [p for p in changes if timedelta(0) <= first_failure.at - _at(p) <= HUMAN_LAG]
+        recent = [
+            p for p in changes
+            if timedelta(0) <= first_failure.at - _at(p) <= HUMAN_LAG and not _fine_after(timed, p, first_failure)
+        ]  # fmt: skip
         change = _latest(recent)
         if change is not None and (first_explicit is None or first_explicit.at is None or change.at <= first_explicit.at):  # type: ignore[operator]
             return change
