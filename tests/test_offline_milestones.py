@@ -2338,3 +2338,22 @@ def test_a_change_checked_fine_before_the_first_failure_did_not_start_the_impact
     assert at(a, "trigger") == minute(20)
     unchecked = analyse(lines(*(r for r in rows if "looks ok" not in r[3])))
     assert at(unchecked, "started") == minute(20)
+
+
+def test_a_rollback_under_way_completes_when_the_deploy_log_shows_its_build_rolled_out() -> None:
+    """"rolling back to web-2024.05.1" in chat, the deploy log's "deployment/web image .../web:web-2024.05.1 rolled
+    out" a minute later, the chat's "error rate back to normal, all healthy" forty minutes on: the rollback completed
+    when its build rolled out (the mitigation), and the recovery told later is the resolution. A log line rolling
+    out some other build completes nothing."""
+    rows = [
+        ("alerts.log", 0, None, "FIRING WebErrorsHigh: 5xx ratio above 5% on web"),
+        ("chat.txt", 3, "ana", "5xx on checkout since the release, looking"),
+        ("chat.txt", 20, "ana", "rolling back to web-2024.05.1, the build before the release"),
+        ("deploy.log", 21, None, "deployment/web image registry.example/web:web-2024.05.1 rolled out"),
+        ("chat.txt", 61, "ana", "error rate back to normal, all healthy"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(21)
+    assert at(a, "resolved") == minute(61)
+    other = analyse(lines(*rows[:3], ("deploy.log", 21, None, "deployment/cron image registry.example/cron:cron-7.2.0 rolled out"), rows[4]))
+    assert at(other, "mitigated") == minute(61)

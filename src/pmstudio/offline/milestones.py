@@ -778,8 +778,29 @@ def _under_way_then_recovered(timed: Timed, ok: list[tuple[Item, Signals]]) -> I
             continue
         j = bisect_right(done_at, _at(p))
         if j == len(done_at) or done_at[j] > end_at[i]:  # nothing completed between the action and the recovery
-            return ends[i][0]
+            return _logged_done(timed, item, ends[i][0]) or ends[i][0]
     return None
+
+
+_BUILD = re.compile(r"(?=[\w.-]*\d)(?=[\w.-]*[A-Za-z])[\w][\w.-]{5,}[\w]")
+"""A build, image or version name ("v20190125-2aca69d", "api-2.14.3"): letters and digits, six characters or more."""
+
+
+def _logged_done(timed: Timed, action: Item, end: Item) -> Item | None:
+    """A deploy log showing a build a responder's action named rolled out ("rolling back to v20190125-2aca69d", then
+    "deployment/plank image ...:v20190125-2aca69d rolled out") after the action under way and before the recovery
+    told after it: the action completed then (the mitigation is the completion of the rollback, datasets/README.md
+    "Milestone convention")."""
+    assert action.at is not None and end.at is not None
+    named = [
+        (_at(p), set(_BUILD.findall(p[0].body))) for p in timed
+        if action.at <= _at(p) < end.at and p[1].mitigation and p[0].source in ("chat", "notes", "ticket")
+    ]  # fmt: skip
+    return _earliest([
+        p for p in timed
+        if action.at <= _at(p) < end.at and p[0].source == "log" and _shipped(p)
+        and any(t <= _at(p) and any(n in p[0].body for n in names) for t, names in named)
+    ])  # fmt: skip
 
 
 def _first_stage(done: list[tuple[Item, Signals]], action: Item) -> Item:
