@@ -284,6 +284,29 @@ def test_notes_a_day_written_beside_a_time_dates_it_and_the_lines_after() -> Non
     assert items[6].at == utc(2019, 3, 2, 22, 59)  # "at 23:59 on 2019-03-02": the day after the time
 
 
+def test_notes_a_day_heading_over_untimed_lines_dates_them_that_day() -> None:
+    """A day kept without times ("## Tuesday 12 March 2019 (no clock times written)" over list items): each item is
+    on that day (date only, at its midnight), up to the next heading; a day heading whose lines carry their own
+    times only sets the day for them, and is no item itself."""
+    content = "\n".join(
+        [
+            "# Storage notes",
+            "- 09:40 array degraded, two disks offline",
+            "## Tuesday 12 March 2019 (no clock times written)",
+            "- vendor swapped the backplane",
+            "- array rebuilt, volumes mounting again",
+            "## 2019-03-13",
+            "- 10:05 last resync finished",
+        ]
+    )
+    items = by_line(parsed("notes", content, name="notes.md", tz="Europe/Copenhagen"))
+    assert items[2].at == utc(2019, 3, 1, 8, 40) and not items[2].date_only
+    assert 3 not in items and 6 not in items
+    assert (items[4].at, items[4].date_only) == (utc(2019, 3, 12), True)
+    assert (items[5].at, items[5].date_only) == (utc(2019, 3, 12), True)
+    assert (items[7].at, items[7].date_only) == (utc(2019, 3, 13, 9, 5), False)
+
+
 def test_ticket_status_page_styles() -> None:
     prefix = "Oct 21, 01:45 UTC - Investigating - We are looking into errors.\nOct 21, 02:10 UTC - Resolved - Fixed.\n"
     items = parsed("ticket", prefix, ref=date(2018, 10, 21))

@@ -344,6 +344,8 @@ def _with_next(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str
         yield last[0], last[1], None
 
 
+_REMARK = re.compile(r"\([^()]*\)")
+"""A remark in brackets after a day heading ("(no times kept)", "(all times UTC)"): no event of its own."""
 _PLANNED_DAY = re.compile(
     r"\b(?:publish(?:ed|ing|es)?|due|planned|scheduled|deadline|target|until|review(?:ed)?\s+on|post(?:ed|s)?\s+on)\s*[:(]?\s*$",
     re.I,
@@ -390,8 +392,10 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 before = (clock.day, clock.prev)
                 midnight = clock.mark_date(marker)
                 rest = line[marker.end :]
-                if not any(c.isalnum() for c in rest):
-                    entries.append(_Entry("blank", number))
+                if not any(c.isalnum() for c in _REMARK.sub("", rest)):
+                    # "# Monday 5 August 2024 (no times kept)" over untimed notes: the day they tell of
+                    day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
+                    entries.append(_Entry("marker", number, at=day, text=clean_text(line), written=line[marker.start : marker.end].strip(), date_only=True, listed=_listed(line)))
                     continue
                 inner = find_stamp(rest, anywhere="any")
                 # a day without a time is that calendar day (its UTC midnight marks it), in any zone
@@ -493,8 +497,8 @@ def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
             # a status post is stamped by its "Posted ..." footer, not by a time its text mentions
             if e.kind in ("item", "heading") and (not e.timed or e.inline):
                 pending.append(e)
-            elif e.kind == "item":
-                pending = []
+            elif e.kind == "item" or (e.kind == "marker" and e.date_only):
+                pending = []  # a day heading dates no post above it
             elif e.kind == "marker":
                 for p in pending:
                     p.at, p.written, p.timed = e.at, e.written, True
@@ -530,7 +534,8 @@ def _listed(line: str) -> bool:
 def _keep_unused(entries: list[_Entry], used: set[int]) -> None:
     for e in entries:
         if e.kind == "marker" and id(e) not in used:
-            e.kind = "item"  # a time nobody took: keep the line itself as the timed item
+            # a time nobody took: keep the line itself as the timed item; a day heading nobody took only set the day
+            e.kind = "blank" if e.date_only else "item"
 
 
 _BYLINE = re.compile(
