@@ -2357,3 +2357,25 @@ def test_a_rollback_under_way_completes_when_the_deploy_log_shows_its_build_roll
     assert at(a, "resolved") == minute(61)
     other = analyse(lines(*rows[:3], ("deploy.log", 21, None, "deployment/cron image registry.example/cron:cron-7.2.0 rolled out"), rows[4]))
     assert at(other, "mitigated") == minute(61)
+
+
+def test_a_line_that_tells_the_service_still_broken_is_no_full_recovery_and_again_same_is_no_fix() -> None:
+    """A weekend's notes resume "back online: upstream incident marked resolved, our gateway still failing": what is
+    back (the writer, another party's incident) is not the service, so neither mitigation nor resolution is that
+    line; "restarted it again, same." is an attempt that made no difference. The service told back later is."""
+    def sig(text: str) -> tuple[int, int, bool]:
+        (item,) = build_items([EvidenceLine(id="notes.md:2", at=T0, actor=None, text=text)])
+        s = classify(item)
+        return s.recovery_full, s.recovery_partial, s.mit_negative
+
+    assert sig("back online: upstream incident marked resolved, our gateway still failing")[0] == 0
+    assert sig("web tier restored, the api is still down")[:2] == (0, 1)
+    assert sig("restarted the proxy again, same.")[2] is True
+    a = analyse(lines(
+        ("alerts.log", 0, None, "FIRING HttpCheckDown: shop.example.org DOWN"),
+        ("chat.txt", 10, "ana", "restarted the proxy container. no change"),
+        ("chat.txt", 18, "ana", "restarted the proxy again, same."),
+        ("notes.md", 300, None, "back online: upstream incident marked resolved, our gateway still failing"),
+        ("notes.md", 360, None, "new gateway address configured on the proxy; shop reachable again"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(360) and at(a, "resolved") == minute(360)

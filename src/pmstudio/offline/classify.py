@@ -244,11 +244,17 @@ MIT_PROGRESS = _rx(
     r"(?:fix|patch|hotfix|change|revert|rollback|pr)(?:es|s)?\b[^.;]{0,30}\b(?:ready|staged|approved))\b|\?\s*$"
 )
 """An action under way or only prepared ("rolling back", "config change ready for the login services, reviewed")."""
+STILL_BROKEN = _rx(
+    r"\b(?:our|the) [\w-]+(?: [\w-]+)? (?:is |are )?still (?:failing|down|broken|erroring|unreachable|unavailable|"
+    r"not (?:working|reachable|loading|responding))\b"
+)
+"""The service told still broken in the line that tells something back ("back online: RBX8 incident marked resolved,
+our proxy still failing"): no recovery of the service."""
 MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
     r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
     r"\bblocked|forbidden|denied|"
-    r"didn['’]t work|not working|no luck|same thing|same (?:error|result|failure)s?\b|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
+    r"didn['’]t work|not working|no luck|same thing|same (?:error|result|failure)s?\b|(?:again|twice),? same\b|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
     r"falls? over|falling over|died) again|still (?:failing|broken|"
     r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
     r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
@@ -689,10 +695,16 @@ def classify(item: Item) -> Signals:
         said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing
     s.recovery_full = _count(RECOVERY_FULL, said)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
-    s.recovery_weak = bool(RECOVERY_WEAK.search(said))
+    still_broken = bool(STILL_BROKEN.search(t))
+    if still_broken:
+        # "site back up, the api is still down": a part back, not the service ("back online: RBX8 marked resolved,
+        # our proxy still failing")
+        s.recovery_partial, s.recovery_full = max(s.recovery_partial, min(s.recovery_full, 1)), 0
+    s.recovery_weak = bool(RECOVERY_WEAK.search(said)) and not still_broken
     conditional = bool(CONDITIONAL.search(t)) or t.rstrip().endswith("?")
     s.resolved = (src == "pager" and sub == "resolve") or (
         src != "alert" and bool(RESOLVED.search(t)) and not conditional and not RECORD_CLOSED.search(t)
+        and not still_broken  # "their incident marked resolved, our gateway still failing": not ours
     )
     # machine lines (logs, alerts) are facts: they do not communicate, speculate or plan follow-ups
     s.comm = src == "status" or (not machine and bool(COMM.search(t) or PASSED_ON.search(t)) and not paging_note(item))
