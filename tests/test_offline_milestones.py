@@ -2379,3 +2379,29 @@ def test_a_line_that_tells_the_service_still_broken_is_no_full_recovery_and_agai
         ("notes.md", 360, None, "new gateway address configured on the proxy; shop reachable again"),
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(360) and at(a, "resolved") == minute(360)
+
+
+def test_a_recovery_still_planned_is_none_and_a_day_only_line_does_not_start_the_impact_at_midnight() -> None:
+    """Status posts over a long outage: "Update: the repair is still running. Plan: bring the cluster back online
+    with the damaged volume offline" tells nothing back yet, so the mitigation is the later "Partially resolved:
+    the cluster is back online"; a yearly summary's "2022-03-14 (30 hours) - building power work failed", dated by its
+    day only, does not move the start to that day's midnight before the first timed sign."""
+    (planned,) = build_items([EvidenceLine(id="status.txt:4", at=T0, actor=None,
+                                           text="Update: the repair is still running. Plan: bring the cluster back online with the damaged volume offline")])  # fmt: skip
+    s = classify(planned)
+    assert (s.recovery_full, s.recovery_weak) == (0, False)
+    t = datetime(2022, 3, 14, 15, 10, tzinfo=UTC)
+    evidence = [
+        EvidenceLine(id="summary.md:3", at=datetime(2022, 3, 14, tzinfo=UTC), actor=None,
+                     text="(30 hours) - building power work failed", date_only=True),
+        EvidenceLine(id="chat.txt:1", at=t, actor="ops", text="cluster is dark: login nodes and storage mounts down"),
+        EvidenceLine(id="status.txt:2", at=t + timedelta(minutes=5), actor=None,
+                     text="Notice: the cluster is down after a power outage in the data center"),
+        EvidenceLine(id="status.txt:4", at=t + timedelta(hours=14), actor=None,
+                     text="Update: the repair is still running. Plan: bring the cluster back online with the damaged volume offline"),
+        EvidenceLine(id="status.txt:5", at=t + timedelta(hours=28), actor=None,
+                     text="Partially resolved: the cluster is back online. The damaged volume stays offline"),
+    ]  # fmt: skip
+    a = analyse(evidence)
+    assert at(a, "started") == t
+    assert at(a, "mitigated") == t + timedelta(hours=28)

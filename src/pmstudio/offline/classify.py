@@ -338,6 +338,11 @@ NO_RECOVERY = _rx(
 )
 """A recovery word that is negated or only possible ("backups cannot be created or restored", "data could not be
 recovered", "the service must be restored"): no recovery happened. Cut out before the recovery words are read."""
+PLANNED_RECOVERY = _rx(
+    r"\b(?:plan|proposal|next steps?)\s*:[^.;]*|\b(?:plan|plans|planning|intend|propose|proposing|aim|hope) to [^.;]*"
+)
+"""A recovery still to come ("Plan: bring Wynton back online and keep the filesystem offline", "we plan to bring the
+cluster back tomorrow"): nothing is back yet. Cut out before the recovery words are read."""
 RESTORED_THING = _rx(
     r"\b(?:config\w*|settings?|files?|backups?|snapshots?|secrets?|keys?|certs?|certificates?|tables?|records?)\s+"
     r"(?:(?:was|were|is|are|got|been|has been|have been)\s+)?restored\b|\brestor\w*\s+(?:\w+\s+){0,3}?from\s+(?:the\s+|a\s+)?"
@@ -689,6 +694,7 @@ def classify(item: Item) -> Signals:
     s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
+    said = PLANNED_RECOVERY.sub(" ", said)  # "Plan: bring Wynton back online" tells none yet
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
     if RECURRED.search(t):

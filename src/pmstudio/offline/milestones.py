@@ -513,7 +513,9 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     stated = _stated(timed, told, limit)
     if stated is not None:
         return stated
-    before = [p for p in timed if _at(p) <= limit]
+    # a line dated by its day only ("2021-08-26 (28 hours) - power shutdown failed" in a yearly summary) on the day of
+    # the detection tells no time in it: the timed lines of that day say when it began
+    before = [p for p in timed if _at(p) <= limit and not (p[0].date_only and _at(p).date() == limit.date())]
     # "the new library was deployed; every wallet created from then on depends on it" is a change (the trigger, or a
     # latent condition months before), not the start of impact (issue 11): a start marker counts on a failure
     explicit = [p for p in before if p[1].explicit_start and not p[1].hypothesis and not (p[1].change and not p[1].failure)]
