@@ -879,3 +879,24 @@ def test_a_went_wrong_or_went_well_label_is_read_as_its_heading_and_never_copied
     assert "rolling back the client was one command" in good.lower() and "went well" not in good.lower()
     every = json.dumps(lessons).lower()
     assert "went badly:" not in every and "went well:" not in every
+
+
+def test_a_root_cause_label_after_a_sentence_about_the_report_heads_the_cause() -> None:
+    """A status page's later post opens with the news and then labels the cause ("Interim incident report published.
+    Preliminary root cause: a firmware bug in the storage controllers dropped writes under sustained load."): the
+    cause is what the label heads, not the news before it; a line that tells two causes ("Direct cause = ...; root
+    cause = ...") keeps both."""
+    primary, _ = causes(
+        ("chat.txt", 0, "ana", "writes failing on the block storage cluster, paging storage"),
+        ("status.txt", 30, None, "Investigating elevated write errors on block storage."),
+        ("status.txt", 600, None, "Interim incident report published. Preliminary root cause: a firmware bug in the "
+                                  "storage controllers dropped writes under sustained load."),
+    )  # fmt: skip
+    assert primary.startswith("A firmware bug in the storage controllers dropped writes")
+    assert "report published" not in primary
+    primary, _ = causes(
+        ("chat.txt", 0, "ana", "certificate errors on every https endpoint, paging"),
+        ("chat.txt", 30, "ana", "renewed the certificates, errors gone"),
+        ("status.txt", 90, None, "Direct cause = expired certificates; root cause = no owner watched the renewal dates."),
+    )
+    assert "expired certificates" in primary and "no owner watched the renewal dates" in primary

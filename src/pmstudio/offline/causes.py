@@ -277,7 +277,14 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
     keep = []
     labelled = bool(CAUSE_LABEL.match(item.body)) or _root_labelled(item)
     causal = in_cause or labelled
-    for part in split_sentences(text):
+    parts = split_sentences(text)
+    # "Preliminary incident report posted. Preliminary root cause: two chiller failures ...": the cause is what the
+    # label heads, not the sentences before it
+    first_label = _label_after_preamble(parts)
+    if first_label is not None:
+        parts = [_ROOT_LABEL.sub("", parts[first_label]).strip(), *parts[first_label + 1 :]]
+        labelled = causal = True
+    for part in parts:
         part = _INTERJECTION.sub("", part)
         if _PLAN.match(part) or _CHOICES.search(part) or _ORDER.match(part) or _PENDING.search(part):
             continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why (so are
@@ -395,7 +402,26 @@ cause analysis: …", "RCA: …")."""
 def _root_labelled(item: Item) -> bool:
     """The line is labelled as the root cause, whether the label is still on its body or was read off into its
     heading tag (an untimed notes line "Root cause: ..." has its label taken off; a timed one keeps it)."""
-    return bool(_ROOT_LABEL.match(item.body)) or (item.heading_tag == "cause" and bool(_ROOT_LABEL.match(item.text)))
+    return (
+        bool(_ROOT_LABEL.match(item.body))
+        or (item.heading_tag == "cause" and bool(_ROOT_LABEL.match(item.text)))
+        or _label_after_preamble(split_sentences(item.body)) is not None  # "Report posted. Root cause: ..."
+    )
+
+
+_CAUSE_WORD = re.compile(r"\bcaus", re.I)
+
+
+def _label_after_preamble(parts: list[str]) -> int | None:
+    """The index of the sentence labelled as the root cause after sentences that state no cause ("Preliminary
+    incident report posted. Preliminary root cause: two chiller failures ..." -> 1); None when the first sentence is
+    labelled, none is, or one before it tells a cause of its own ("Direct cause = expired certs; root cause = ...")."""
+    for i, part in enumerate(parts):
+        if _ROOT_LABEL.match(part):
+            return i or None
+        if CAUSE_LABEL.match(part) or _ROOT.search(part) or _causal(part) or _CAUSE_WORD.search(part):
+            return None
+    return None
 
 
 _CLAUSE_SEP = re.compile(r"(,?\s+(?:and|but)\s+|,\s+)")
