@@ -583,3 +583,32 @@ def test_session24_an_earlier_dated_event_leaves_the_notes_times_on_their_day_on
     assert by_id["incident-notes.md:4"].at.isoformat().startswith("2024-05-14T06:10")
     _drafted_carrying(srv, path, bundle, ("[incident-notes.md:4] 2024-05-14T06:10:00Z", "[incident-notes.md:5] 2024-05-14T07:02:00Z"),
                       absent="2024-04-30T06:10")  # fmt: skip
+
+
+_SESSION25_SHAPES = [
+    ("weekend-notes.md", "notes", (
+        "# Saturday 3 August 2024\n"
+        "- 16:52 everything behind the edge proxy unreachable over http\n"
+        "# Monday 5 August 2024 (no times kept)\n"
+        "- new address configured on the proxy container, gateway answers\n"
+        "- services reachable again from outside\n"
+    )),
+    ("status-posts.txt", "ticket", (
+        "Aug 5, 2024 11:40 AM PDT - Resolved for all users as of Monday, 2024-08-05 9:20 AM US/Pacific.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session25_day_headings_and_named_zones_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """Notes that keep a day without times under its heading ("# Monday 5 August 2024 (no times kept)") date each
+    line on that day, and a status post's "as of ... 9:20 AM US/Pacific" is read in the zone it names, before any
+    model sees the evidence: every model path drafts from them, and the requests to an OpenAI-compatible server
+    (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry the lines on 5 August, date only,
+    and the post's words as written (the named zone is no UTC time of the draft's)."""
+    bundle = _shapes_bundle(_SESSION25_SHAPES, "Europe/Paris")
+    by_id = bundle.evidence_by_id()
+    assert by_id["weekend-notes.md:2"].at is not None and by_id["weekend-notes.md:2"].at.isoformat().startswith("2024-08-03T14:52")
+    assert all(by_id[f"weekend-notes.md:{n}"].date_only for n in (4, 5)) and "weekend-notes.md:3" not in by_id
+    _drafted_carrying(srv, path, bundle, ("[weekend-notes.md:4] 2024-08-05 ", "[weekend-notes.md:5] 2024-08-05 ",
+                      "as of Monday, 2024-08-05 9:20 AM US/Pacific"), absent="(no times kept)")  # fmt: skip
