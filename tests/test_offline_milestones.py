@@ -2405,3 +2405,20 @@ def test_a_recovery_still_planned_is_none_and_a_day_only_line_does_not_start_the
     a = analyse(evidence)
     assert at(a, "started") == t
     assert at(a, "mitigated") == t + timedelta(hours=28)
+
+
+def test_a_post_sentence_opening_as_of_a_time_with_the_exposure_closed_names_the_end() -> None:
+    """A disclosure posted hours later ("As of 14:05 UTC on March 3 the admin port is blocked from outside again.")
+    dates the end itself: the line at that moment (the firewall put back) is the resolution, even though nothing
+    after it tells a recovery. "As of 14:05 we are still investigating" tells no end."""
+    rows = [
+        ("chat.txt", 0, "ana", "the admin port answers from my laptop on the public IP. it should time out"),
+        ("chat.txt", 12, "ana", "firewall service disabled since the upgrade. enabling it and stopping the admin api"),
+        ("chat.txt", 65, "ana", "admin api stopped, firewall enabled. the port times out from outside again"),
+        ("chat.txt", 90, "ana", "auditing the box for anything else"),
+    ]
+    post = "Security notice. As of 10:05 UTC on May 14 the admin port is blocked from outside again."
+    a = analyse(lines(*rows, ("status.txt", 330, None, post)))
+    assert at(a, "resolved") == minute(65)
+    still = analyse(lines(*rows, ("status.txt", 330, None, "Security notice. As of 10:05 UTC on May 14 we are still investigating.")))
+    assert at(still, "resolved") != minute(65)

@@ -1317,6 +1317,31 @@ RESOLVED_AS_OF = re.compile(
 PM US/Pacific", "fixed as of 14:32 UTC"): the time after "as of" is when it resolved, not when the post went out."""
 
 
+AS_OF_LEAD = re.compile(r"(?:^|[.;:]\s+|\(\s*)as of\s+", re.I)
+"""A sentence that opens with the moment it tells of ("As of 11:17 UTC on July 16 access from outside is blocked.")."""
+AS_OF_STATE = re.compile(
+    r"^[^.;]{0,80}?\b(?:(?:is|are|was|were|has been|have been)\s+(?:again\s+|now\s+|fully\s+)?"
+    r"(?:blocked|closed|restored|resolved|fixed|recovered|back|available|operational)|back to normal)\b",
+    re.I,
+)
+"""What such a sentence says after its time: a state that ends the impact ("access from outside is blocked")."""
+
+
+def _as_of_stamps(body: str) -> list[Stamp]:
+    """The stamps a line dates the end by: after "resolved ... as of" (`RESOLVED_AS_OF`), or opening an "As of
+    <time>" sentence that tells a state ending the impact."""
+    found = []
+    for pattern in (RESOLVED_AS_OF, AS_OF_LEAD):
+        for m in pattern.finditer(body):
+            stamps = find_stamps(body[m.end() :])
+            if not stamps or stamps[0].start != 0:
+                continue
+            if pattern is AS_OF_LEAD and not AS_OF_STATE.search(body[m.end() + stamps[0].end :]):
+                continue
+            found.append(stamps[0])
+    return found
+
+
 def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item | None:
     """The line dated at the moment a post or note says it resolved "as of" (`RESOLVED_AS_OF`): the stamp read in
     the zone it names, else the line's own; on its own date, else the line's; no later than the line and after
@@ -1325,11 +1350,7 @@ def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item |
     for item, sig in told:
         if item.at is None or item.date_only or sig.hypothesis or sig.followup:
             continue
-        for m in RESOLVED_AS_OF.finditer(item.body):
-            stamps = find_stamps(item.body[m.end() :])
-            if not stamps or stamps[0].start != 0:
-                continue
-            stamp = stamps[0]
+        for stamp in _as_of_stamps(item.body):
             zone = stamp.zone or line_zone(item)
             day = stamp.value.date() if stamp.full else item.at.astimezone(zone).date()
             at = wall_to_utc(day, stamp.value.time(), zone)
