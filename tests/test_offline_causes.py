@@ -900,3 +900,16 @@ def test_a_root_cause_label_after_a_sentence_about_the_report_heads_the_cause() 
         ("status.txt", 90, None, "Direct cause = expired certificates; root cause = no owner watched the renewal dates."),
     )
     assert "expired certificates" in primary and "no owner watched the renewal dates" in primary
+
+
+def test_a_call_for_help_is_no_cause_and_a_real_cause_label_heads_one() -> None:
+    """"someone who knows systemd please help me raise the limit properly, the docs are confusing" asks for help: no
+    cause; the write-up notes' "real cause: the pool allowed 2000 connections with 1024 file handles" is the
+    labelled cause."""
+    primary, _ = causes(
+        ("chat.txt", 0, "emelia", "500s everywhere again, the db pool logs say too many open files"),
+        ("chat.txt", 5, "emelia", "raised the file limit and restarted the pool, errors back to baseline"),
+        ("chat.txt", 10, "emelia", "someone who knows systemd please help me raise the limit properly, the docs are confusing"),
+        ("notes.md", 60, None, "real cause: the pool allowed 2000 connections with only 1024 file handles available"),
+    )  # fmt: skip
+    assert "2000 connections" in primary and "systemd" not in primary

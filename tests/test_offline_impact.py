@@ -485,3 +485,20 @@ def test_a_shell_variable_is_no_money_and_a_who_label_names_who_was_affected() -
 
     # the label and a relative clause about the people hit blame nobody; asking who did it still does
     assert not is_blameful("Who: anyone who installed the nightly build") and is_blameful("who deployed this build?")
+
+
+def test_mastodon_the_software_a_host_runs_is_no_reputation_impact_mastodon_the_network_is() -> None:
+    """A Mastodon instance's own chat names the software on every host ("reinstalling ruby on all the mastodon-web
+    machines", "asked some other mastodon admins"): no standing with the public; people posting about the outage
+    "on mastodon" are."""
+    got = impact(
+        ("alerts.log", 0, None, "FIRING WebErrors5xx ratio above 5%"),
+        ("chat.txt", 5, "esk", "reinstalling ruby on all the mastodon-web machines then"),
+        ("chat.txt", 9, "esk", "asked some other mastodon admins, they suggest reading the db server logs"),
+    )
+    assert "Not stated" in text(got, "reputation_impact")
+    told = impact(
+        ("alerts.log", 0, None, "FIRING WebErrors5xx ratio above 5%"),
+        ("chat.txt", 5, "esk", "lots of people complaining on mastodon that their timelines are empty"),
+    )
+    assert "mastodon" in text(told, "reputation_impact")

@@ -289,7 +289,7 @@ def causal_parts(a: Analysis, item: Item) -> list[str]:
         if _PLAN.match(part) or _CHOICES.search(part) or _ORDER.match(part) or _PENDING.search(part):
             continue  # "Root cause is X. Plan: restore Y": the plan after the cause is what to do, not why (so are
             # options weighed, an order given, a fix still being prepared)
-        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or _NOT_KNOWN_YET.search(part) or (
+        if _REVIEW_TALK.match(part) or _PROGRESS.match(part) or _NOT_KNOWN_YET.search(part) or _PLEA.search(part) or (
             (_HARMLESS.search(part) or _ANSWER.match(part)) and not _ROOT.search(part)
         ):
             continue  # talk about the review, the search for the cause, or what was not harmed: no cause
@@ -520,6 +520,13 @@ _PENDING = re.compile(
 )
 """A fix still being made or waiting ("the revert was being prepared", "the rate limit waits for a second pair of eyes"):
 the response under way, not a cause."""
+_PLEA = re.compile(
+    r"\b(?:(?:please|pls|plz) (?:help|advise)|(?:can|could) (?:someone|somebody|anyone|anybody) (?:help|look|explain|tell)|"
+    r"(?:someone|somebody|anyone|anybody) who knows\b|does (?:anyone|anybody) know|help me\b)",
+    re.I,
+)
+"""A call for help ("someone who knows systemd please help me raise the limit properly, the docs are confusing"): a
+request, not why anything happened."""
 _REVIEW_TALK = re.compile(
     r"^\W*(?:let['’]s\s+|we(?:['’]ll| will| can| should)\s+)?(?:keep|save|leave|park|hold)\s+(?:it|that|this|those)\s+"
     r"(?:to|for|until|till)\s+(?:the\s+)?(?:review|retro\w*|post-?mortem|write-?up|what happened|later)\b",

@@ -86,13 +86,14 @@ _SLA = re.compile(
 _SLO_MONITOR = re.compile(r"\b(?:sla|slo)s?\s+(?:burn\s+)?(?:alerts?|alarms?|dashboards?|monitors?|evaluations?|checks?)\b", re.I)
 """An alert or dashboard named after an SLO ("SLO burn alerts did not evaluate"): monitoring, not the SLA's impact."""
 _REPUTATION = re.compile(
-    r"\b(?:social media|twitter|mastodon|reddit|hacker news|(?:the|in|to|by) press|press (?:coverage|releases?|reports?|"
+    r"\b(?:social media|twitter|(?:on|via|across|from) mastodon(?![-_./\w])|reddit|hacker news|(?:the|in|to|by) press|press (?:coverage|releases?|reports?|"
     r"articles?|inquir\w+|enquir\w+|picked)|news|media|reputation|publicly|public "
     r"(?:rooms|repo\w*|post)|(?:customer|user|public|partner|brand)s?['’]? (?:trust|confidence)|"
     r"(?:lost|losing|lose|erod\w*|damag\w*|hurt) (?:\w+ ){0,3}(?:trust|confidence))\b",
     re.I,
 )
-"""Words of standing with the public; "trust" only as people's trust ("customer trust", "lost their trust"), not a
+"""Words of standing with the public ("mastodon" only as the network people post on, not the software a host
+runs: "the mastodon-web machines"); "trust" only as people's trust ("customer trust", "lost their trust"), not a
 system's ("the apps did not trust the key")."""
 _NOT_STANDING = re.compile(
     r"\bpublicly (?:unique|routable|reachable|accessible|available|visible|resolvable|addressable)\b|"

@@ -273,7 +273,7 @@ _SECTION_TITLE = re.compile(
 # ("- Cause: the control system for both cooling units failed", "Mechanism: ...", "Root cause - ...",
 # "cause=expired cert"); the one place this label is known: causes.py reads it too
 CAUSE_LABEL = re.compile(
-    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+)?causes?(?:\s+(?:found|identified|confirmed|chain))?|"
+    r"^\W*(?:(?:the\s+)?(?:root\s+|underlying\s+|probable\s+|likely\s+|main\s+|real\s+|actual\s+|true\s+|primary\s+)?causes?(?:\s+(?:found|identified|confirmed|chain))?|"
     r"causal chain|mechanism|why(?: it happened)?|"
     r"what broke|contributing(?: factors?| causes?)?)\s*(?::|=|\s[-–—]\s)\s*(?=\S)",
     re.I,
