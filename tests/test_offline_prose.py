@@ -300,6 +300,9 @@ def test_headline_becomes_a_past_tense_sentence(title: str, sentence: str) -> No
         ("a responder", "maybe the TTL again? it did this last month", False, ""),
         ("a responder", "still seeing timeouts here", False, ""),
         ("a responder", "great job whoever scheduled this for friday", False, ""),
+        # a label that opens with its own article keeps it once ("the team" stands for "we")
+        ("a responder", "we have reports: 500s globally", False, "A responder reported the team had reports: 500s globally."),
+        ("a responder", "storage team estimate: two hours to rebuild", False, "A responder reported the storage team estimate: two hours to rebuild."),
     ],
 )  # fmt: skip
 def test_chat_is_told_by_role_or_left_out(role: str, told: str, deed: bool, entry: str) -> None:

@@ -667,7 +667,8 @@ def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
             if re.fullmatch(r"[a-z]+ed", lead) or lead in _IRREGULAR.values():
                 return "act", rest  # "status page: posted an incident" -> "posted an incident"
             return "act", f"posted a status update: {rest}"
-        return "act", f"reported the {lowered(name)}: {rest}"
+        article = "" if re.match(r"(?:the|a|an|our|their|its)\s", low) else "the "  # "the team had reports: ..."
+        return "act", f"reported {article}{lowered(name)}: {rest}"
     base = _gerund_base(first) if first.endswith("ing") and len(first) > 4 else None
     if base:  # "starting the failover", "suspending migrations" (an -ing word of no known verb is no act)
         rest = head.split(" ", 1)[1] if " " in head else ""
