@@ -913,3 +913,19 @@ def test_a_call_for_help_is_no_cause_and_a_real_cause_label_heads_one() -> None:
         ("notes.md", 60, None, "real cause: the pool allowed 2000 connections with only 1024 file handles available"),
     )  # fmt: skip
     assert "2000 connections" in primary and "systemd" not in primary
+
+
+def test_a_setting_one_part_ignores_or_overrides_is_a_stated_mechanism_a_person_ignoring_an_alert_is_not() -> None:
+    """"the new config loader ignores it, and the built-in default wins" states how it broke (a component passing over
+    a setting), with no causal word; "Ignored it, thought it was the alarm for something else" and "we ignored the
+    page" tell a person's reaction, which names no mechanism (and would blame)."""
+    assert STATED_MECHANISM.search("the region file sets a \"primary\" alias; the new config loader ignores it, and the built-in default wins")
+    assert STATED_MECHANISM.search("the environment override takes precedence over the mounted config")
+    assert not STATED_MECHANISM.search("Phone buzzing. Ignored it, thought it was the alarm for something else.")
+    assert not STATED_MECHANISM.search("we ignored the page because it fired every night")
+    primary, factors = causes(
+        ("chat.txt", 0, "ana", "jobs landing on the wrong cluster, nothing starts"),
+        ("chat.txt", 40, "ana", "rolled back the scheduler, jobs back on the build cluster"),
+        ("notes.md", 60, None, "the secret defines a \"default\" alias for the build cluster; the refactored client ignores it, and the scheduler's own default (the service cluster) wins"),
+    )  # fmt: skip
+    assert "client ignore" in f"{primary} {_text(factors)}"
