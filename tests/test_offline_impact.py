@@ -377,7 +377,8 @@ def test_failures_logged_within_one_minute_are_told_at_that_minute() -> None:
 
 def test_a_start_told_by_its_day_only_keeps_the_known_end_in_the_duration() -> None:
     """The notes date the outage ("8 March: the mesh had an outage"), the chat times the recovery: the duration
-    says when impact ended, and that its length cannot be told, never "the end of impact is not stated"."""
+    says when impact ended, never "the end of impact is not stated". On the day the responders were first told of it,
+    the day-only line gives way to the first timed sign (a midnight start would claim hours nobody saw)."""
     got = impact(
         ("notes.md", 0, None, "The mesh control plane had an outage. Together with a client bug, services lost each other -> "
                                 "logged-out users could not log back in. Global."),
@@ -387,8 +388,8 @@ def test_a_start_told_by_its_day_only_keeps_the_known_end_in_the_duration() -> N
         date_only=frozenset({0}),
     )
     claim = text(got, "duration_of_impact")
-    assert claim.startswith("Impact began on 2024-11-05, time not stated;"), claim
-    assert "resolved at 2024-11-05 21:00 UTC" in claim and "not stated in the materials" not in claim
+    assert claim.startswith("About 180 minutes, from the first sign of impact at 2024-11-05 18:00 UTC"), claim
+    assert "resolution at 21:00 UTC" in claim and "not stated in the materials" not in claim
 
 
 def test_how_long_nobody_noticed_is_no_impact_statement() -> None:
