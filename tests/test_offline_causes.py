@@ -929,3 +929,31 @@ def test_a_setting_one_part_ignores_or_overrides_is_a_stated_mechanism_a_person_
         ("notes.md", 60, None, "the secret defines a \"default\" alias for the build cluster; the refactored client ignores it, and the scheduler's own default (the service cluster) wins"),
     )  # fmt: skip
     assert "client ignore" in f"{primary} {_text(factors)}"
+
+
+def test_a_status_update_labelled_with_its_time_states_its_cause_without_the_label() -> None:
+    """A status page that heads each post with its kind and time ("Update (Mar 3, 14:05 PT): All storage servers are
+    running again, but the sudden power loss corrupted one of the 40 volumes ...") is a status post; what a power loss
+    corrupted is a mechanism told with no causal word, so it is the cause, without the post's label. A yearly
+    summary's "Damage: jobs failed, file transfers failed" tells what was hit, no cause."""
+    from pmstudio.offline.summary import _monitor_free
+    from pmstudio.parsers.common import STATUS_POST
+
+    post = ("Update (Mar 3, 14:05 PT): All storage servers are running again, but the sudden power loss corrupted one of "
+            "the 40 volumes that make up the scratch filesystem.")  # fmt: skip
+    assert STATUS_POST.match(post) and STATUS_POST.match("Partially resolved (Mar 4, 13:05 PT): the cluster is back online.")
+    assert _monitor_free(post).startswith("All storage servers are running again")
+    assert STATED_MECHANISM.search("the sudden power loss corrupted one of the 40 volumes")
+    primary, _ = causes(
+        ("chat.txt", 0, "ops", "cluster is dark: login nodes, scheduler, storage mounts"),
+        ("status.txt", 60, None, "Notice (Mar 3, 09:15 PT): The cluster is down after a power outage in the data center."),
+        ("status.txt", 300, None, post),
+        ("notes.md", None, None, "Damage: running jobs failed, file transfers failed, possible file corruption"),
+    )  # fmt: skip
+    assert primary.startswith("All storage servers were running again, but the sudden power loss corrupted"), primary
+    primary, factors = causes(
+        ("chat.txt", 0, "ops", "cluster is dark: login nodes, scheduler, storage mounts"),
+        ("notes.md", None, None, "## Unscheduled downtimes due to power outage (2021)"),
+        ("notes.md", None, None, "* Damage: running jobs failed, file transfers failed, possible file corruption"),
+    )  # fmt: skip
+    assert "jobs failed" not in f"{primary} {_text(factors)}"

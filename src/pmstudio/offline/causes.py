@@ -347,7 +347,7 @@ _AFFECTED = re.compile(
 """A sentence that tells who was hit and what they saw ("customers may have seen errors performing sign-ins for apps
 that depend on Azure AD"): the impact's scope, even when a clause in it names a dependency."""
 _IMPACT_LABEL = re.compile(
-    r"^\W*(?:(?:user|customer|business|external) )?(?:impact|scope|results?|effects?|symptoms?|consequences?)\s*[:=-]\s|"
+    r"^\W*(?:(?:user|customer|business|external) )?(?:impact|scope|results?|effects?|symptoms?|consequences?|damage)\s*[:=-]\s|"
     r"^\W*per (?:product|service|region|customer|team)\s*:",
     re.I,
 )
@@ -447,11 +447,12 @@ _EXCLAIM = re.compile(
 )
 """A sentence that is only an exclamation ("Found it.")."""
 _SPAN_LEAD = re.compile(
-    r"^\W*(?:(?:about|around|roughly|approximately|nearly|almost|over|under|just|~)\s*)?\d+(?:\.\d+)?\s*"
-    r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?)\b",
+    r"^\W*(?:(?:total|downtime|outage|sum|in total)\s*[:=]\s*)?(?:(?:about|around|roughly|approximately|nearly|almost|"
+    r"over|under|just|~)\s*)?\d+(?:\.\d+)?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?)\b",
     re.I,
 )
-"""A sentence that opens with a span of time tells how long ("About 25 minutes to fix"), not why."""
+"""A sentence that opens with a span of time tells how long ("About 25 minutes to fix", a tally's "Total: 38 hours, all
+due to external factors"), not why."""
 _REACTION_LEAD = re.compile(r"^\W*(?:that|this)(?: (?:part|one|bit))?(?:['’]s| is| was)\b", re.I)
 _REACTION_WORDS = 9
 

@@ -489,6 +489,8 @@ STATED_MECHANISM = _rx(
     r"shared|hit|hits) the same \w+ (?:library|service|api|endpoint|database|queue|dependency))|"
     r"(?<=[\w)\"'] )(?<!\bwe )(?<!\bi )(?<!\bthey )(?<!\bhe )(?<!\bshe )(?<!\bwho )"
     r"(?:ignor(?:es|ed)|overrid(?:es|den)|overrode) (?:it|them|the|its|their|this|that|a|an)\b|takes? precedence|"
+    r"\b(?:loss|failure|outage|bug|crash|update|upgrade|migration|script|job|cleanup|surge|spike) (?:corrupted|wiped|"
+    r"overwrote|truncated|filled|exhausted|saturated)\b|"
     r"compet(?:ed|es|ing) (?:for|over|with)|easy to miss|hard to (?:spot|see|notice|detect|test)|"
     r"never (?:been )?(?:re)?(?:visit|review|audit|test|exercis|rotat|renew|updat|upgrad|patch|clean|prun|document|"
     r"monitor|alert|verif|validat|configur|enforc|rehears|practi[cs]|drill|deploy|initiali[sz])\w*|"

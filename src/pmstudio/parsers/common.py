@@ -7,14 +7,15 @@ import re
 from collections.abc import Iterator
 
 STATUS_STATES = (
-    r"investigating|identified|monitoring|resolved|update|updated|post-?mortem|post-incident|scheduled|in progress|"
+    r"investigating|identified|monitoring|resolved|partially resolved|update|updated|notice|post-?mortem|post-incident|scheduled|in progress|"
     r"verifying|completed|tech alert|announcement|degraded performance|partial outage|major outage|minor|major"
 )
 """The states a status-page post opens with: an incident's stages ("Investigating", "Identified", "Monitoring",
 "Resolved", "Update", "Postmortem"), a maintenance's ("Scheduled", "In progress", "Verifying", "Completed"), an
 announcement's, and the component states and impact levels ("Degraded performance", "Partial outage", "Major")."""
-STATUS_LABEL = rf"(?:{STATUS_STATES})\s*[-–—:]\s+"
-"""A status post's opening state label ("Investigating - ", "Partial outage: "), case-insensitive."""
+STATUS_LABEL = rf"(?:{STATUS_STATES})\s*(?:\([^()]{{3,40}}\)\s*)?[-–—:]\s+"
+"""A status post's opening state label ("Investigating - ", "Partial outage: "), case-insensitive, with the post's
+when in brackets after it ("Update (Aug 26, 14:05 PT): ")."""
 STATUS_POST = re.compile(rf"^\s*{STATUS_LABEL}", re.I)
 """A line that opens as a status post ("Investigating - PagerDuty is currently experiencing ...")."""
 
