@@ -957,3 +957,8 @@ def test_a_status_update_labelled_with_its_time_states_its_cause_without_the_lab
         ("notes.md", None, None, "* Damage: running jobs failed, file transfers failed, possible file corruption"),
     )  # fmt: skip
     assert "jobs failed" not in f"{primary} {_text(factors)}"
+    primary, factors = causes(
+        ("chat.txt", 0, "ops", "cluster is dark: login nodes, scheduler, storage mounts"),
+        ("notes.md", 600, None, "Total: 38 hours, all due to external factors."),
+    )  # fmt: skip
+    assert "38 hours" not in f"{primary} {_text(factors)}"  # a tally tells how long, not why
