@@ -235,6 +235,9 @@ def test_the_checker_finds_each_kind_of_problem() -> None:
         ("authenticated reads update the access token", "authenticated reads updated the access token"),
         ("trigger fails -> the whole write fails", "trigger failed -> the whole write failed"),
         ("pg_dump waits for the lock so it looks hung", "pg_dump waited for the lock so it looked hung"),
+        # a state after "with" is no clause of its own; one standing alone still gets its verb
+        ("with the primary down, reads do not fail over", "with the primary down, reads did not fail over"),
+        ("the primary down again, nobody notices", "the primary was down again, nobody noticed"),
     ],
 )
 def test_past_tense_shifts_verbs_and_keeps_plural_nouns(text: str, told: str) -> None:

@@ -431,9 +431,10 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
             return [*words[:n], _match_case(words[n], _past(low)) + tail, *words[n + 1 :]]
         # "shutting some nodes down", "shut the store down": after an opening participle or a verb that takes it as its
         # particle, "down" is a particle, not a state
+        # "with fritz down, requests did not move": a state after "with" or "without" is no clause of its own
         if low in _STATE and not prev.endswith(("ing", "ed")) and prev not in _FINITE_WORDS | _FUNCTION | _BASES | _TO_STATE and not (
             low == "down" and (particle or cores[0].endswith("ing") or any(c in _DOWN_VERBS for c in cores[:n]))
-        ):
+        ) and cores[0] not in ("with", "without"):
             verb = "were" if _plural(prev) else "was"
             return [*words[:n], verb, *words[n:]]
         if low in _FINITE_WORDS or low in _PAST_ONLY or low.endswith("ed") and prev not in _FUNCTION and nxt not in _PARTICLE_NEXT:
