@@ -1146,3 +1146,32 @@ def test_summary_tells_no_mail_header_nor_monitor_label_and_no_lead_that_only_po
     assert _cause_sentence("it hurt because the transit link was a single point of failure", [], a) == (
         "The primary cause was that the transit link was a single point of failure"
     )
+
+
+def test_a_mitigation_told_among_lines_dated_by_their_day_only_is_the_summary_s_mitigation() -> None:
+    """A weekend's notes keep the Monday without times ("# Monday 5 August 2024 (no times kept)"): every line sits at
+    that day's midnight, so the summary's "mitigated ..., when ..." tells the mitigation's own line, not the first line
+    of that day ("the upstream status page shows their incident resolved")."""
+    from pmstudio.agents.messages import EvidenceLine
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.offline.analysis import analyse
+    from pmstudio.offline.summary import draft_summary
+    from pmstudio.schema import Material
+
+    notes = (
+        "# Saturday 3 August 2024\n"
+        "- 16:52 everything behind the edge proxy unreachable over http, restarted the proxy, no change\n"
+        "# Monday 5 August 2024 (no times kept)\n"
+        "- the upstream status page shows their incident resolved\n"
+        "- the team switched the proxy to a new failover address; gateway answers again\n"
+        "- shop and api reachable again\n"
+    )
+    alerts = "2024-08-03T14:44:00Z FIRING HttpCheckDown: shop.example.org DOWN\n"
+    bundle, _ = bundle_from_materials(
+        [Material(name="notes.md", kind="notes", content=notes), Material(name="alerts.log", kind="alerts", content=alerts)],
+        id="t", timezone="Europe/Paris",
+    )  # fmt: skip
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text, date_only=e.date_only) for e in bundle.evidence])
+    assert a.milestones.mitigated is not None and a.milestones.mitigated.id == "notes.md:5"
+    summary = draft_summary(a, {})["summary"]
+    assert "status page" not in summary and "switched the proxy to a new failover address" in summary, summary

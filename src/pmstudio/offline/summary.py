@@ -62,14 +62,21 @@ def _first(text: str) -> str:
     return parts[0].rstrip(".") if parts else text
 
 
-def _entry_text(timeline: dict[str, Any], at: datetime | None) -> tuple[str, list[str]] | None:
+def _entry_text(timeline: dict[str, Any], at: datetime | None, cited: str | None = None) -> tuple[str, list[str]] | None:
+    """The timeline entry at the mitigation time `at`, the first there; among lines dated by their day only (all at its
+    midnight), the one citing `cited` (the mitigation's own line), else one in the mitigation phase."""
     if at is None:
         return None
-    for entry in timeline.get("entries", []):
-        if _dt(entry.get("at")) == at and entry.get("text"):
-            text = re.sub(r"^(?:Mitigation|Impact began|Resolved|Recovered)\s*:\s*", "", str(entry["text"]))
-            return text, [e for e in entry.get("evidence", []) if isinstance(e, str)][:1]
-    return None
+    there = [e for e in timeline.get("entries", []) if _dt(e.get("at")) == at and e.get("text")]
+    days = [e for e in there if e.get("date_only")]
+    entry = next(
+        (e for e in days if cited in e.get("evidence", [])),
+        next((e for e in days if e.get("phase") == "mitigation"), there[0] if there else None),
+    )
+    if entry is None:
+        return None
+    text = re.sub(r"^(?:Mitigation|Impact began|Resolved|Recovered)\s*:\s*", "", str(entry["text"]))
+    return text, [e for e in entry.get("evidence", []) if isinstance(e, str)][:1]
 
 
 def _claim_text(claim: Any) -> str:
@@ -342,7 +349,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     trigger = _claim_text(root.get("trigger"))
     cause_ids = _claim_ids(root.get("primary_root_cause"))
     mitigated = _dt(timeline.get("mitigated_at"))
-    done = _entry_text(timeline, mitigated)
+    done = _entry_text(timeline, mitigated, a.milestones.mitigated.id if a.milestones.mitigated else None)
     told_cause = _cause_sentence(shorten(cause, 2 * PART_LIMIT), cause_ids, a) if cause else ""
     if told_cause:
         parts.append(sentence(told_cause))
