@@ -1309,7 +1309,7 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
 
 
 RESOLVED_AS_OF = re.compile(
-    r"\b(?:resolved|fixed|recovered|fully restored)\b(?:[^.;]{0,60}?)\bas of\s+"
+    r"\b(?:resolved|fixed|recovered|fully restored)\b[^.;]{0,60}?\bas of\s+"
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?",
     re.I,
 )
@@ -1343,9 +1343,9 @@ def _as_of_stamps(body: str) -> list[Stamp]:
 
 
 def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item | None:
-    """The line dated at the moment a post or note says it resolved "as of" (`RESOLVED_AS_OF`): the stamp read in
-    the zone it names, else the line's own; on its own date, else the line's; no later than the line and after
-    `after`. None when no line is dated then."""
+    """The line dated at the moment a post or note dates the end "as of" (`_as_of_stamps`): the stamp read in the zone
+    it names, else the line's own; on its own date, else the line's; no later than the line and after `after`. None
+    when no line is dated then."""
     times = [_at(p) for p in timed]
     for item, sig in told:
         if item.at is None or item.date_only or sig.hypothesis or sig.followup:

@@ -66,7 +66,7 @@ _FROM_ORG = re.compile(
 """Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
 DMed me on Telegram"): a person, whose name a draft never shows."""
 _PROPOSER = re.compile(
-    r"(?:^|(?<=[.;:]\s)|(?<=^-\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
+    r"(?:^|(?<=[.;:]\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
     r"(?:suggest(?:s|ed)?|propose[sd]?|recommend(?:s|ed)?|volunteer(?:s|ed)?|offer(?:s|ed)?\s+to|agree[sd]?|"
     r"decide[sd]?|realise[sd]?|realize[sd]?)\b"
 )

@@ -251,8 +251,9 @@ instance is up"): what was paid back or restored after the impact, not the impac
 
 
 def _monitor_free(text: str) -> str:
-    """An impact claim without a status post's label ("Update (Aug 26, 14:05 PT): ...") or a monitor's state label before it ("PROBLEM: 214 hosts were unreachable" -> "214 hosts
-    were unreachable"); "" when what follows the label is no sentence ("DOWN: www.example.org (timeout)")."""
+    """An impact claim without a status post's label ("Update (Aug 26, 14:05 PT): ...") or a monitor's state label
+    before it ("PROBLEM: 214 hosts were unreachable" -> "214 hosts were unreachable"); "" when what follows a monitor's
+    label is no sentence ("DOWN: www.example.org (timeout)")."""
     text = STATUS_POST.sub("", text.lstrip())  # "Update (Aug 26, 14:05 PT): All servers are running again, but ..."
     label = MONITOR_LABEL.match(text)
     if label is None:

@@ -395,7 +395,11 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 if not any(c.isalnum() for c in _REMARK.sub("", rest)):
                     # "# Monday 5 August 2024 (no times kept)" over untimed notes: the day they tell of
                     day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
-                    entries.append(_Entry("marker", number, at=day, text=clean_text(line), written=line[marker.start : marker.end].strip(), date_only=True, listed=_listed(line)))
+                    written = line[marker.start : marker.end].strip()
+                    entries.append(
+                        _Entry("marker", number, at=day, text=clean_text(line), written=written, date_only=True,
+                               listed=_listed(line))
+                    )  # fmt: skip
                     continue
                 inner = find_stamp(rest, anywhere="any")
                 # a day without a time is that calendar day (its UTC midnight marks it), in any zone
