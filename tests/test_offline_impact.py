@@ -48,7 +48,7 @@ def test_a_lower_bound_to_a_day_without_a_time_is_in_days() -> None:
         date_only=frozenset({1}),
     )
     claim = text(got, "duration_of_impact")
-    assert claim.startswith("About 4 days or more, from the first sign of impact at 2024-11-06 11:00 UTC to mitigation on 2024-11-10 (time not stated)")
+    assert claim.startswith("At least 4 days, from the first sign of impact at 2024-11-06 11:00 UTC to mitigation and resolution on 2024-11-10 (time not stated)")
     assert "00:00" not in claim
 
 
@@ -503,3 +503,16 @@ def test_mastodon_the_software_a_host_runs_is_no_reputation_impact_mastodon_the_
         ("chat.txt", 5, "esk", "lots of people complaining on mastodon that their timelines are empty"),
     )
     assert "mastodon" in text(told, "reputation_impact")
+
+
+def test_an_end_told_by_its_day_only_bounds_the_duration_from_below() -> None:
+    """The chat times the outage, the Monday notes keep no times ("services reachable again"): the duration says it
+    lasted at least until that day began and names the day, never "the end of impact is not stated"."""
+    got = impact(
+        ("alerts.log", 0, None, "FIRING HttpCheckDown: shop.example.org DOWN"),
+        ("chat.txt", 10, "ana", "restarted the proxy container. no change"),
+        ("notes.md", 2880, None, "switched the proxy to a new failover address; services reachable again"),
+        date_only=frozenset({2}),
+    )
+    claim = text(got, "duration_of_impact")
+    assert claim == "At least 39 hours, from the first sign of impact at 2024-11-05 09:00 UTC to mitigation and resolution on 2024-11-07 (time not stated).", claim

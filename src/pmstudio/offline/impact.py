@@ -457,6 +457,16 @@ def duration_claim(a: Analysis) -> dict[str, Any]:
         ids.append(m.resolved.id)
         return {"text": "; ".join(told) + ". Without a start time its length is not stated.", "evidence": ids}
     first = m.started if m.started and m.started.at else m.detected
+    if (
+        m.resolved and m.resolved.at and m.resolved.date_only and first is not None
+        and (least := _at_least(first, m.resolved, by_clock=not first.date_only))
+    ):  # fmt: skip
+        # an end told by its day only ("Monday: services reachable again"): it lasted at least until that day began
+        since = "the first sign of impact" if first is m.started else "detection"
+        lead = f"About {least}" if first.date_only else f"At least {least}"
+        end = "mitigation and resolution" if m.mitigated is m.resolved else "resolution"
+        text = f"{lead}, from {since} {_when(first)} to {end} {_when(m.resolved)}."
+        return {"text": text, "evidence": [first.id, m.resolved.id]}
     if m.mitigated and m.mitigated.at and first is not None and (least := _at_least(first, m.mitigated)):
         # without a resolution the span to mitigation is a lower bound on how long impact lasted
         since = "the first sign of impact" if first is m.started else "detection"
@@ -483,12 +493,12 @@ def _when(item: Item) -> str:
     return f"on {item.at:%Y-%m-%d} (time not stated)" if item.date_only else f"at {_hhmm(item, True)}"
 
 
-def _at_least(first: Item, last: Item) -> str:
+def _at_least(first: Item, last: Item, *, by_clock: bool = False) -> str:
     """The span from `first` to `last` ("78 minutes", "5 hours"; "10 days" by the calendar when an end has only a
-    date; "" when none)."""
+    date, unless `by_clock`: then to that day's start; "" when none)."""
     if first.at is None or last.at is None or last.at <= first.at:
         return ""
-    if first.date_only or last.date_only:
+    if (first.date_only or last.date_only) and not by_clock:
         days = (last.at.date() - first.at.date()).days
         return f"{days} day{'s' * (days != 1)}" if days >= 1 else ""
     minutes = (last.at - first.at).total_seconds() / 60
