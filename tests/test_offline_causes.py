@@ -936,13 +936,13 @@ def test_a_status_update_labelled_with_its_time_states_its_cause_without_the_lab
     running again, but the sudden power loss corrupted one of the 40 volumes ...") is a status post; what a power loss
     corrupted is a mechanism told with no causal word, so it is the cause, without the post's label. A yearly
     summary's "Damage: jobs failed, file transfers failed" tells what was hit, no cause."""
-    from pmstudio.offline.summary import _monitor_free
+    from pmstudio.offline.summary import _label_free
     from pmstudio.parsers.common import STATUS_POST
 
     post = ("Update (Mar 3, 14:05 PT): All storage servers are running again, but the sudden power loss corrupted one of "
             "the 40 volumes that make up the scratch filesystem.")  # fmt: skip
     assert STATUS_POST.match(post) and STATUS_POST.match("Partially resolved (Mar 4, 13:05 PT): the cluster is back online.")
-    assert _monitor_free(post).startswith("All storage servers are running again")
+    assert _label_free(post).startswith("All storage servers are running again")
     assert STATED_MECHANISM.search("the sudden power loss corrupted one of the 40 volumes")
     primary, _ = causes(
         ("chat.txt", 0, "ops", "cluster is dark: login nodes, scheduler, storage mounts"),

@@ -1135,13 +1135,13 @@ def test_summary_tells_no_mail_header_nor_monitor_label_and_no_lead_that_only_po
 
     from pmstudio.offline.analysis import Analysis
     from pmstudio.offline.statement import stateable
-    from pmstudio.offline.summary import _cause_sentence, _monitor_free
+    from pmstudio.offline.summary import _cause_sentence, _label_free
 
     assert not stateable("Subject: [shop] Error digest: 1 new issue, 912 events")
     assert stateable("YouTube: views were down 2.5%")
-    assert _monitor_free("PROBLEM: 38 hosts were unreachable in rack B. More text.") == "38 hosts were unreachable in rack B. More text."
-    assert _monitor_free("DOWN: shop.example (HTTP timeout from 5 probes)") == ""
-    assert _monitor_free("38 hosts were unreachable") == "38 hosts were unreachable"
+    assert _label_free("PROBLEM: 38 hosts were unreachable in rack B. More text.") == "38 hosts were unreachable in rack B. More text."
+    assert _label_free("DOWN: shop.example (HTTP timeout from 5 probes)") == ""
+    assert _label_free("38 hosts were unreachable") == "38 hosts were unreachable"
     a = cast(Analysis, SimpleNamespace(by_id={}))
     assert _cause_sentence("it hurt because the transit link was a single point of failure", [], a) == (
         "The primary cause was that the transit link was a single point of failure"

@@ -250,7 +250,7 @@ _PAID_BACK = re.compile(
 instance is up"): what was paid back or restored after the impact, not the impact itself."""
 
 
-def _monitor_free(text: str) -> str:
+def _label_free(text: str) -> str:
     """An impact claim without a status post's label ("Update (Aug 26, 14:05 PT): ...") or a monitor's state label
     before it ("PROBLEM: 214 hosts were unreachable" -> "214 hosts were unreachable"); "" when what follows a monitor's
     label is no sentence ("DOWN: www.example.org (timeout)")."""
@@ -304,7 +304,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     candidates = [(_claim_text(c), c) for c in (users, functional, impact.get("sla_impact"))]
     # a monitor's line ("PROBLEM: 214 hosts were unreachable in PAR6") is told without its state label, and only
     # when what it saw is a sentence ("DOWN: www.example.org (timeout)" is not)
-    candidates = [(_monitor_free(t), c) for t, c in candidates]
+    candidates = [(_label_free(t), c) for t, c in candidates]
     # a claim that reads as a chat line or a tool's record ("we're down", "[TRIGGERED] …") is no summary sentence
     candidates = [(t, c) for t, c in candidates if not _PAID_BACK.search(_first(t)) and stateable(_first(t))]
     # a claim that counts something ("35,000 payloads dropped"), not one with a digit in a name ("vault-meta-1")

@@ -97,6 +97,18 @@ class Clock:
         except (ValueError, OverflowError):
             return None
 
+    def checkpoint(self) -> tuple[date | None, datetime | None]:
+        """The material's date context so far (its day and last time), to return to with `back_if_earlier`."""
+        return self.day, self.prev
+
+    def back_if_earlier(self, checkpoint: tuple[date | None, datetime | None]) -> None:
+        """Return to `checkpoint` when the date marked since it is earlier than its day: an event told on an earlier
+        day ("- 2023-09-21: ZONEMD appears" in notes dated 2023-10-04, a latent cause told first) is no new day for
+        the bare times after it, which stay on the material's day."""
+        day, prev = checkpoint
+        if day is not None and self.day is not None and self.day < day:
+            self.day, self.prev = day, prev
+
     def _base(self) -> date | None:
         """The material's date so far, else the reference date."""
         return self.prev.date() if self.prev is not None else self.day or self.ref_date

@@ -389,30 +389,26 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         if stamp is None:
             marker = find_date_marker(line) or find_day_label(line)
             if marker is not None:  # "2024-02-28 UTC (day only): ...", "1 Feb: ...": the day, at its midnight
-                before = (clock.day, clock.prev)
+                before = clock.checkpoint()
                 midnight = clock.mark_date(marker)
                 rest = line[marker.end :]
+                # a day without a time is that calendar day (its UTC midnight marks it), in any zone
+                day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
+                written = line[marker.start : marker.end].strip()
                 if not any(c.isalnum() for c in _REMARK.sub("", rest)):
                     # "# Monday 5 August 2024 (no times kept)" over untimed notes: the day they tell of
-                    day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
-                    written = line[marker.start : marker.end].strip()
                     entries.append(
                         _Entry("marker", number, at=day, text=clean_text(line), written=written, date_only=True,
                                listed=_listed(line))
                     )  # fmt: skip
                     continue
                 inner = find_stamp(rest, anywhere="any")
-                # a day without a time is that calendar day (its UTC midnight marks it), in any zone
-                day = datetime.combine(clock.day, time(), tzinfo=UTC) if midnight is not None and clock.day else None
                 at = clock.resolve(inner) if inner is not None else day
-                if inner is None and before[0] is not None and clock.day is not None and clock.day < before[0]:
-                    # "- 2023-09-21: ZONEMD appears" in notes dated 2023-10-04: an event on an earlier day (a latent
-                    # cause told first), not a new day for the bare times after it, which stay on the notes' day
-                    clock.day, clock.prev = before
+                if inner is None:
+                    clock.back_if_earlier(before)  # "- 2023-09-21: ZONEMD appears" in notes dated 2023-10-04
                 text = clean_text(
                     rest[inner.end :] if inner is not None and _starts_line(rest, inner) else rest
                 )
-                written = line[marker.start : marker.end].strip()
                 if inner is not None:
                     written = f"{written} {rest[inner.start : inner.end].strip()}"
                 entries.append(
