@@ -84,6 +84,46 @@ def test_readers_wait_for_a_short_writer(tmp_path: Path, monkeypatch: pytest.Mon
         assert con.execute("SELECT count(*) FROM drafts").fetchone() == (1,)
 
 
+def test_a_store_another_process_is_creating_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB creates the file before it writes its headers, so a second process opening a new store at
+    that moment finds an empty file ("not a valid DuckDB database file"; two `pmstudio eval` on one new
+    file met this in CI). `connect` waits for the headers; an empty file nobody fills, or a file that is
+    not a store, is still one StoreConfigError, the latter at once."""
+    import threading
+
+    import duckdb
+
+    from pmstudio.store import db as store_db
+    from pmstudio.store.lake import StoreConfigError
+
+    db = tmp_path / "new.duckdb"
+    db.touch()
+    ready = tmp_path / "ready.duckdb"
+    duckdb.connect(str(ready)).execute("CREATE TABLE t AS SELECT 42 AS x").close()
+    filler = threading.Timer(0.3, lambda: ready.replace(db))
+    filler.start()
+    try:
+        with connect(db, read_only=True) as con:
+            assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
+    finally:
+        filler.cancel()
+
+    monkeypatch.setattr(store_db, "CREATE_GRACE_SECONDS", 0.2)
+    empty = tmp_path / "empty.duckdb"
+    empty.touch()
+    with pytest.raises(StoreConfigError, match="empty.duckdb: cannot open the store .*not a valid DuckDB"):
+        with connect(empty):
+            pass
+    sleeps: list[float] = []
+    monkeypatch.setattr(store_db.time, "sleep", sleeps.append)
+    text = tmp_path / "notes.duckdb"
+    text.write_text("not a database\n")
+    with pytest.raises(StoreConfigError, match="notes.duckdb: cannot open the store .*not a valid DuckDB"):
+        with connect(text):
+            pass
+    assert sleeps == [] and text.read_text() == "not a database\n"
+
+
 @pytest.mark.slow
 def test_a_db_path_that_cannot_be_a_store_is_one_line_exit_2_and_writes_nothing(tmp_path: Path) -> None:
     """--db naming a folder, a file that is not a DuckDB database, or a place no file can be made: one line

@@ -85,6 +85,25 @@ def target_exists(target: Target) -> bool:
     return True if isinstance(target, LakeTarget) else target.exists()
 
 
+DUCKDB_HEADER_BYTES = 3 * 4096
+"""A DuckDB file starts with a main header and two database headers of 4 KiB each (checksum, then b"DUCK")."""
+CREATE_GRACE_SECONDS = 2.0
+"""How long a file that looks half-created (`_being_created`) is waited for before it counts as not a store."""
+
+
+def _being_created(db: Path) -> bool:
+    """Another process has just created this file and not yet written its headers: DuckDB makes the file
+    before it takes the lock and writes it, so for a moment a second process sees an empty (or partly
+    written) file and calls it "not a valid DuckDB database file". A text file or any other content is not
+    this, so it still fails at once."""
+    try:
+        with db.open("rb") as fh:
+            head = fh.read(DUCKDB_HEADER_BYTES)
+    except OSError:
+        return False
+    return len(head) < DUCKDB_HEADER_BYTES and (not head.strip(b"\0") or head[8:12] == b"DUCK")
+
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
     # "Unique file handle conflict": DuckDB 1.5 when two threads of one process open the same file at once
@@ -110,15 +129,20 @@ def connect(
             db.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreConfigError(f"{db}: cannot create the store's folder ({exc.strerror or exc})") from None
-    deadline = time.monotonic() + retry_s
+    started = time.monotonic()
+    deadline = started + retry_s
     delay = 0.01
     while True:
         try:
             con = duckdb.connect(str(db), read_only=read_only)
             break
         except (duckdb.IOException, duckdb.ConnectionException, duckdb.BinderException) as exc:
-            if not _is_lock_error(exc) or time.monotonic() > deadline:
-                if _is_lock_error(exc):
+            now = time.monotonic()
+            locked = _is_lock_error(exc)
+            wait = (locked and now <= deadline) or (
+                _being_created(db) and now < min(deadline, started + CREATE_GRACE_SECONDS))
+            if not wait:
+                if locked:
                     raise StoreBusyError(f"{db}: database is busy (locked by another process)") from None
                 # not a store: a folder, another kind of file, a place that cannot hold one
                 first = re.sub(r"^IO Error: ", "", (str(exc).strip().splitlines() or [""])[0])
