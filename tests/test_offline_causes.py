@@ -962,3 +962,10 @@ def test_a_status_update_labelled_with_its_time_states_its_cause_without_the_lab
         ("notes.md", 600, None, "Total: 38 hours, all due to external factors."),
     )  # fmt: skip
     assert "38 hours" not in f"{primary} {_text(factors)}"  # a tally tells how long, not why
+
+
+def test_a_vendor_shipping_another_update_is_told_in_the_past_with_the_update_a_noun() -> None:
+    """"the vendor ships another update" is "the vendor shipped another update": "ships" is the verb and a base form after
+    "another" is a noun ("another updated" read "ships" as a plural subject)."""
+    assert past_tense("the vendor ships another update (end)") == "the vendor shipped another update (end)"
+    assert past_tense("nodes drop another batch") == "nodes dropped another batch"

@@ -516,3 +516,18 @@ def test_an_end_told_by_its_day_only_bounds_the_duration_from_below() -> None:
     )
     claim = text(got, "duration_of_impact")
     assert claim == "At least 39 hours, from the first sign of impact at 2024-11-05 09:00 UTC to mitigation and resolution on 2024-11-07 (time not stated).", claim
+
+
+def test_a_question_beside_the_fact_is_left_out_of_the_impact() -> None:
+    """"anyone else seeing the scheduler complain about etcd? getting a wall of TLS errors in fra" states its fact after
+    the question: the impact tells that, not the question (made a sentence, it read as a statement)."""
+    from pmstudio.offline.impact import _fact
+
+    assert _fact("anyone else seeing the scheduler complain about etcd? getting a wall of TLS errors in fra") == (
+        "Getting a wall of TLS errors in fra"
+    )
+    # the chat parser keeps such a question as the statement it makes ("anyone else seeing ... etcd."): still no fact
+    assert _fact("anyone else seeing the scheduler complain about etcd. getting a wall of TLS errors in fra") == (
+        "Getting a wall of TLS errors in fra"
+    )
+    assert _fact("is the api down?") == "Is the api down?"  # nothing else to tell: left to the callers' screens

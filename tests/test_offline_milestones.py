@@ -2422,3 +2422,100 @@ def test_a_post_sentence_opening_as_of_a_time_with_the_exposure_closed_names_the
     assert at(a, "resolved") == minute(65)
     still = analyse(lines(*rows, ("status.txt", 330, None, "Security notice. As of 10:05 UTC on May 14 we are still investigating.")))
     assert at(still, "resolved") != minute(65)
+
+
+def test_every_host_reachable_again_tells_the_recovery_before_the_restored_post() -> None:
+    """A bridge line "all edge nodes reachable, checkout normal" is the end of the outage; the status post "Service
+    restored" five minutes later is the announcement. Servers up is the machines' state, not the users': "all storage
+    servers up, one volume still corrupted" tells no recovery."""
+    rows = [
+        ("chat.txt", 0, "kai", "checkout failing everywhere, edge nodes not resolving"),
+        ("chat.txt", 20, "kai", "rolling the resolver config back on every edge node"),
+        ("chat.txt", 50, "kai", "some regions answering, rest still down"),
+        ("chat.txt", 95, "kai", "all edge nodes reachable, checkout normal"),
+        ("status.txt", 100, None, "Resolved: service restored. A root cause analysis will follow."),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(95)
+    (servers,) = build_items([EvidenceLine(id="c:1", at=T0, actor="kai", text="all storage servers up, one volume still corrupted")])
+    assert classify(servers).recovery_full == 0
+
+
+def test_a_relayed_user_report_detects_and_a_line_telling_how_it_works_does_nothing() -> None:
+    """A responder passing on what a customer told ("a customer in #support says their dashboard shows
+    another org's invoices") detects it, though the customer's words hold no failure word. "restores happen when a
+    node can't rejoin its pool. we wipe and recreate it" tells how the system works, neither a failure seen nor an act
+    done then; "anything recreated from that snapshot" describes the data, while "all affected orgs recreated from
+    their own snapshots, shared cache locked down" is the fix (a bucket locked down is closed, not an outage)."""
+    rows = [
+        ("chat.txt", 0, "ines", "a customer in #support says their dashboard shows another org's invoices"),
+        ("chat.txt", 4, "tom", "on it, pulling their config"),
+        ("chat.txt", 9, "tom", "restores happen when a node can't rejoin its pool. we wipe and recreate it from the snapshot"),
+        ("chat.txt", 12, "tom", "anything recreated from that snapshot got the shared cache key"),
+        ("chat.txt", 70, "tom", "all affected orgs recreated from their own snapshots. shared cache locked down"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(0)
+    assert at(a, "mitigated") == minute(70)
+    (locked,) = build_items([EvidenceLine(id="c:1", at=T0, actor="tom", text="shared cache locked down")])
+    assert not classify(locked).failure
+    # a report denied is none: the responder who saw the failure detected it
+    quiet = analyse(lines(("chat.txt", 0, "tom", "grafana healthcheck DOWN in the alerts channel"),
+                          ("chat.txt", 20, "tom", "grafana up, healthcheck green"),
+                          ("chat.txt", 25, "ines", "no customer reports at all in #support during this")))  # fmt: skip
+    assert at(quiet, "detected") == minute(0)
+
+
+def test_an_organisation_frozen_contains_a_takeover_and_control_back_recovers_it() -> None:
+    """A takeover of a code-hosting organisation: "I was just removed from the acme org" is what the attacker did to a
+    responder (a failure they report, not their own act of removal); "support froze the organization. the attacker
+    can't push anything now" contains it (the attacker's "can't" is no failure of the users); "control of the acme org
+    is back with us" is the recovery. "the editor froze" stays no act."""
+    rows = [
+        ("chat.txt", 0, "ana", "uh, I was just removed from the acme org on github"),
+        ("chat.txt", 5, "bo", "someone with owner rights is kicking everyone out, front page defaced"),
+        ("chat.txt", 12, "ana", "abuse report sent to github support"),
+        ("chat.txt", 40, "bo", "support froze the organization. the attacker can't push anything now"),
+        ("chat.txt", 400, "ana", "control of the acme org is back with us. reverting their commits"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(40)
+    items = build_items(lines(*rows))
+    removed, froze, back = classify(items[0]), classify(items[3]), classify(items[4])
+    assert removed.failure and not removed.mitigation
+    assert froze.mit_done and not froze.failure
+    assert back.recovery_full
+    (editor,) = build_items([EvidenceLine(id="c:1", at=T0, actor="bo", text="the editor froze on save")])
+    assert not classify(editor).mitigation
+
+
+def test_the_acute_part_told_over_ends_the_main_impact_before_the_remainder() -> None:
+    """"machine updates working again. acute part over" ends the main impact while new deploys keep failing for two
+    more hours: the mitigation is that line (datasets/README.md, a remainder lasting longer), not the later all-clear."""
+    rows = [
+        ("chat.txt", 0, "ruth", "machine updates failing in every region, consul handshakes rejected"),
+        ("chat.txt", 10, "ruth", "minting a new CA and pushing certs fleetwide"),
+        ("chat.txt", 100, "ruth", "machine updates working again. acute part over. existing apps can be changed"),
+        ("chat.txt", 150, "ruth", "new app deployments still failing on the registration path"),
+        ("chat.txt", 220, "ruth", "new application deploys going through again"),
+        ("chat.txt", 360, "ruth", "backlog drained, nothing stuck. calling it resolved"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(100)
+
+
+def test_a_stand_in_for_the_site_eases_the_outage_and_is_no_mitigation() -> None:
+    """"DNS changed to the old backup. basic site loads again, outdated prices and all" puts a stand-in up: a workaround
+    that eases the impact (datasets/README.md, partial recovery), so the mitigation is the provider's restore after it.
+    "forum back in read-only mode" is only part of it too."""
+    rows = [
+        ("chat.txt", 0, "lea", "example.com is down. blank page / connection timeout from everywhere"),
+        ("chat.txt", 60, "lea", "DNS changed to the old backup. basic site loads again, outdated prices and all"),
+        ("chat.txt", 270, "lea", "provider says the server is restored"),
+        ("chat.txt", 320, "lea", "provider: recent version of the site reliably available again"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(270)
+    (ro,) = build_items([EvidenceLine(id="c:1", at=T0, actor="lea", text="forum back in read-only mode")])
+    s = classify(ro)
+    assert s.recovery_partial and not s.recovery_full > s.recovery_partial

@@ -224,3 +224,20 @@ def test_an_event_dated_before_the_notes_day_does_not_move_the_bare_times_after_
         datetime(2024, 5, 15, 0, 0, tzinfo=UTC),
         datetime(2024, 5, 15, 9, 0, tzinfo=UTC),
     ]
+
+
+def test_a_blank_clock_in_notes_leaves_the_line_dated_by_its_day_and_out_of_its_text() -> None:
+    """Notes that do not know a time write a blank clock ("- 12 Apr ??:?? vendor pushes a second signature update",
+    "- 12 Apr xx:xx ..."): the line is that day's, and the blank is no part of what it says; a clock later in the line
+    still dates it ("...; 16:20 scans clean again")."""
+    got = _evidence("notes.md", "notes", (
+        "# scanner false positive (times UTC)\n"
+        "- 11 Apr 09:15 first quarantine report\n"
+        "- 12 Apr ??:?? vendor pushes a second signature update\n"
+        "- 12 Apr xx:xx vendor confirms the false positive; 16:20 scans clean again\n"
+    ))  # fmt: skip
+    texts = [t for _, _, t in got]
+    assert not any("?" in t or "xx" in t for t in texts), texts
+    pushed = {t: at for at, _, t in got}["vendor pushes a second signature update"]
+    assert pushed is not None and (pushed.month, pushed.day, pushed.hour, pushed.minute) == (4, 12, 0, 0)
+    assert [at.time().isoformat() for at, _, t in got if t.startswith("vendor confirms")] == ["16:20:00"]

@@ -175,6 +175,8 @@ def test_a_user_named_by_handle_in_running_text(text: str, names: list[str]) -> 
         ("Sam Lee: on it", None, None, "Sam Lee", "on it"),
         ("Dana K. : paging the db team", None, None, "Dana K.", "paging the db team"),
         ("@alex:", None, None, "@alex", ""),
+        # a chat client's copy names the account after the display name: the speaker is the name
+        ("Mira Okafor (mokafor): my guess: a bad signature update", None, None, "Mira Okafor", "my guess: a bad signature update"),
     ],
 )
 def test_a_chat_message_speaker(rest: str, nick: str | None, me: str | None, name: str | None, text: str) -> None:
@@ -185,7 +187,8 @@ def test_a_chat_message_speaker(rest: str, nick: str | None, me: str | None, nam
 
 @pytest.mark.parametrize(
     "rest",
-    ["the deploy failed: rolling back", "10:44: restarted", "http://x:80 down", "<leaked token> pasted", "<emil>done"],
+    ["the deploy failed: rolling back", "10:44: restarted", "http://x:80 down", "<leaked token> pasted", "<emil>done",
+     "the rollout (v2): failed", "Update (2): still down"],
 )
 def test_no_chat_speaker(rest: str) -> None:
     assert CHAT_SPEAKER.match(rest) is None

@@ -102,12 +102,23 @@ FAIL_WEAK = _rx(
     r"(?:ingest(?:ion)?|replication|consumer|processing|queue) lag|"
     r"overheat\w*|temperatures?|taking forever)\b"
 )
+HELD_OFF = _rx(
+    r"\b(?:the )?(?:attackers?|intruders?|spammers?|abusers?|bad actors?)\b[^.;]{0,12}?\b(?:can['’]?t|cannot|can no longer|"
+    r"is unable to|are unable to|no longer)\b"
+)
+"""The attacker stopped ("attacker can't do anything more"): their failure is the containment, not the users'."""
+LOCKED_OUT = _rx(
+    r"\b(?:i|we)\s+(?:was|were|got|have been|had been|['’]ve been|just got)\s+(?:\w+\s+)?(?:removed|kicked(?: out)?|"
+    r"locked out|banned|demoted)\s+(?:from|of)\b"
+)
+"""Responders put out of their own place ("I was removed from the org on github", "we got locked out of the
+account"): what an attacker or a fault did to them, a failure they report, never their own act of mitigation."""
 DOWN_NOT_FAILING = _rx(
     r"\b(?:writ(?:e|es|ing|ten)|wrote|not(?:e|ed|es|ing)|jot\w*|narrow\w*|track\w*|scal(?:e|ed|es|ing)(?: (?:the |our )?[\w-]+)?|"
-    r"trend\w*|coming|comes|came|back|lag|latency|breathing|calm\w*|slow\w*|way)\s+down\b"
+    r"trend\w*|coming|comes|came|back|lag|latency|breathing|calm\w*|slow\w*|way|lock(?:s|ed|ing)?)\s+down\b"
 )
 """'down' that is no outage: writing it down, scaling down (or scaling the cluster down), latency coming down, lag down
-to ~22 blocks."""
+to ~22 blocks, a bucket locked down (closed to others: a containment, `MIT_ACTION`)."""
 TAKEN_DOWN = _rx(
     r"(?:^\W*|[.;!]\s+|\b(?:we|i|let['’]?s|to|will|gonna|going to)\s+)(?:tak(?:e|ing)|took|bring(?:ing)?|brought|"
     r"put(?:ting)?|shut(?:ting)?)\s+(?:[\w-]+\s+){1,3}?down\b"
@@ -157,7 +168,7 @@ UNPAGED = _rx(
 """A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
-    r"\b(?:report(?:s|ed|ing)?|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|users? (?:say|saying|tell)|"
+    r"\b(?:report(?:s|ed|ing)?|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?)\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
@@ -185,6 +196,13 @@ CORRECTED = (
     r"(?:with|to) the (?:correct|right) (?:[\w-]+ )?(?:records?|values?|settings?|config\w*|nameservers?)"
 )
 """A correction made ("starting to update all .uk domains with the correct NS records", "update done")."""
+_HELD = r"(?:org|organi[sz]ation|accounts?|repos?|repositor(?:y|ies)|projects?|users?|tokens?|keys?|credentials?)"
+FROZEN = (
+    rf"(?:froze|frozen|freez(?:e|ing)) (?:the |their |its |our |that |this )?(?:[\w-]+ ){{0,2}}?{_HELD}\b|"
+    rf"\b{_HELD} (?:is |was |were |are |has been |have been |now )+frozen\b"
+)
+"""An organisation, account or key frozen ("GitHub staff froze the organization", "the account is frozen"): the
+attacker held off, a containment (`MIT_ACTION`); a system that freezes ("the UI froze") is a failure."""
 RENEWED = (
     r"renewed (?:the |a |its |our )?(?:[\w.-]+ )?(?:certificates?|certs?)|"
     r"(?:certificates?|certs?) (?:was |were |is |are |has been |have been |got )?renewed"
@@ -214,6 +232,8 @@ MIT_ACTION = _rx(
     r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|(?<!something )(?<!what )(?<!kernel )(?<!killer )kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
     r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
     r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
+    r"(?<!anything )(?<!everything )(?<!whatever )recreat(?:ed|ing)|lock(?:ed|ing) down|"
+    rf"{FROZEN}|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
     r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|(?:global|full|rolling|gradual|fleet-?wide) restarts?|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
@@ -232,6 +252,7 @@ MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|unpublished|yanked|"
     rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
     r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
+    rf"recreated|locked down|{FROZEN}|"
     r"is live|now live|and live|went live|done|completed?|finished|in place|implemented|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
     rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE}|"
     rf"{GUARD_DONE})\b"
@@ -282,11 +303,15 @@ USER_POST = _rx(r"^\W*(?:an? |the )?(?:first )?(?:users?|customers?|community) (
 """A record of what a user wrote ("user comment on a PR - Jan 23, 4:49 AM: 'is prow down?'"): their report of the
 impact, as a ticket or an issue tracker keeps it."""
 USERS_REPORT = _rx(
-    r"\b(?:users?|customers?|tenants?|people|teams)\b[^.;]{0,20}?\b(?:reports?|reported|reporting|saying|say|said|"
+    r"\b(?:users?|customers?|tenants?|people|teams)\b[^.;]{0,20}?\b(?:reports?|reported|reporting|saying|says?|said|"
     r"complain\w*|tell(?:ing|s)?|told)\b"
 )
 """What users tell of their side ("user reports prod pods deleted together", "users in #ask saying their pods all got
 deleted"): a report of the impact, not a responder's act, whatever verb it holds."""
+HOW_IT_WORKS = _rx(r"\b(?:happens|happen|kicks in|is triggered|gets triggered|occurs) (?:only )?(?:when|whenever|if|every time)\b")
+"""A line telling how the system works ("recreation from backup happens when a machine can't come back on its host. we
+destroy and restore from S3"): the mechanism, in the present, neither a failure seen nor an act done at the line's
+moment."""
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
@@ -314,7 +339,11 @@ RECOVERY_FULL = _rx(
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b"
     r"(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|"
     r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
-    r"(?:now )?resumed\b"
+    r"(?:now )?resumed\b|"
+    r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
+    r"taken back) (?:full )?control\b|"
+    r"\b(?:all|every) (?:[\w-]+ ){0,2}?(?:instances?|hosts?|servers?|nodes?|regions?|sites?|services?|endpoints?|clusters?|"
+    r"customers?|users?|tenants?|orgs?|organi[sz]ations?) (?:are |is |now |back )*(?:reachable|accessible)\b"
 )
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely |all )?(?:processed|cleared|drained|caught up)\b")
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
@@ -323,9 +352,13 @@ RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
     r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?% of (?:[\w-]+ ){0,2}?(?:traffic|requests|capacity|users|customers|hosts|nodes|"
-    r"servers|instances|apps|applications|domains|sites|accounts)\b"
+    r"servers|instances|apps|applications|domains|sites|accounts)\b|"
+    r"\b(?:basic|outdated|stale|old|static|read-only|degraded|limited|reduced|fallback)\s+(?:static\s+)?(?:site|website|version|"
+    r"copy|backup|content|mode|functionality|pages?)\b"
 )
-"""A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%)."""
+"""A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%), or a stand-in
+for the service ("DNS changed to the old backup. basic site loads again", "back in read-only mode"): a workaround that
+eases the impact, not its end."""
 RECOVERY_WEAK = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|back online|recovered|restored|functioning normally|works now|"
     r"confirmed working|serving (?:again|normally)|reachable[\w ]{0,20} again|(?<!\bnot )fine now)\b"
@@ -667,7 +700,9 @@ def classify(item: Item) -> Signals:
         told = SEALED.sub(" ", told)  # "ruleset loaded. 6379 times out from outside again": the exposure closed
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
-    s.failure = bool(FAIL_STRONG.search(told)) and not zero
+    told = HELD_OFF.sub(" ", told)  # "attacker can't do anything more": the containment, no failure
+    locked_out = bool(LOCKED_OUT.search(t))
+    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not HOW_IT_WORKS.search(t)
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
@@ -692,6 +727,10 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
     if s.mitigation and NO_ACT.search(t):
         s.mitigation = False  # "power's fine, nothing rebooted. calling NYI": an act ruled out, none done
+    if s.mitigation and locked_out:
+        s.mitigation = False  # "I was removed from the org": done to the responders, not by them
+    if s.mitigation and HOW_IT_WORKS.search(t):
+        s.mitigation = False  # "recreation happens when ... we destroy and restore": how it works, nothing done
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))

@@ -29,6 +29,7 @@ from pmstudio.offline.phrasing import (
     split_sentences,
     upper_first,
 )
+from pmstudio.offline.tone import ALSO_SEEING
 from pmstudio.parsers.common import STATUS_LABEL
 from pmstudio.schema import NOT_STATED
 
@@ -390,7 +391,7 @@ _REPORTING = re.compile(
 def _fact(text: str) -> str:
     """A statement told as the fact, without a status post's label and first-person frame ("Investigating - All
     instances are unavailable. We are investigating." is "All instances are unavailable."), nor a sentence cut
-    where its line wrapped."""
+    where its line wrapped, nor a question asked beside it."""
     out = _REPORTING.sub("", text, count=1)
     if out == text or len(out.split()) < 3:
         out = text
@@ -399,7 +400,13 @@ def _fact(text: str) -> str:
     label = _FIELD_LABEL.sub("", _STATUS_LABEL.sub("", out, count=1), count=1)
     if len(label.split()) >= 3:
         out = label
-    kept = [p for p in split_sentences(out) if not _FRAME_ONLY.match(p.strip()) and not _FRAGMENT_END.search(p.strip())]
+    # a question asked beside the fact ("anyone else seeing flyd complain about consul? getting a wall of handshake
+    # failures") states nothing: the fact is what follows it
+    kept = [
+        p for p in split_sentences(out)
+        if not _FRAME_ONLY.match(p.strip()) and not _FRAGMENT_END.search(p.strip())
+        and not p.strip().endswith("?") and not ALSO_SEEING.match(p)
+    ]  # fmt: skip
     if kept:
         out = " ".join(kept)
     return upper_first(out)

@@ -64,6 +64,7 @@ from pmstudio.offline.classify import (
     QUIET_ALERT,
     RECURRED,
     UNDER_WAY,
+    USERS_REPORT,
     Signals,
 )
 from pmstudio.offline.items import CAUSE_LABEL, CHECK_STATE, Item
@@ -239,6 +240,18 @@ def _noted_reports(timed: Timed) -> list[tuple[Item, Signals]]:
     ]  # fmt: skip
 
 
+def _relayed(p: tuple[Item, Signals]) -> bool:
+    """A responder passing on what a user told ("user in #help says their db has someone else's tables"): a report of
+    the impact in the user's words, which need hold no failure word."""
+    m = USERS_REPORT.search(p[0].body)
+    return p[0].source == "chat" and m is not None and not _NONE_TOLD.search(p[0].body[: m.start()]) and not (
+        p[1].recovery_full or p[1].recovery_weak or p[1].resolved or p[1].hypothesis or p[0].body.rstrip().endswith("?"))
+
+
+_NONE_TOLD = re.compile(r"\b(?:no|not|zero|without|never|any|nobody|none of the)\s+(?:\w+\s+)?$", re.I)
+"""A report denied or asked for ("no user reports at all in #ask", "any customers saying so?"): nobody told anything."""
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages:
@@ -250,7 +263,7 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         p
         for p in timed
         if p[1].detect
-        and (p[1].ack or p[1].failure or EXPOSURE.search(p[0].body))
+        and (p[1].ack or p[1].failure or EXPOSURE.search(p[0].body) or _relayed(p))
         and p[0].source != "log"
         and not p[1].comm
     ]
@@ -838,11 +851,12 @@ WIDEN_WINDOW = timedelta(hours=3)
 MOSTLY = r"(?:the )?(?:vast majority|majority|most|nearly all|almost all)"
 MOSTLY_BACK = re.compile(
     rf"\b{MOSTLY}\b[^.;]{{0,40}}?\b(?:back|recovered|restored|operational|serving|ok|okay|fine|healthy)\b|"
-    rf"\b(?:back|recovered|restored|serving)\b[^.;]{{0,30}}?\bfor {MOSTLY}\b",
+    rf"\b(?:back|recovered|restored|serving)\b[^.;]{{0,30}}?\bfor {MOSTLY}\b|"
+    r"\b(?:acute|main|worst|major|bulk)(?: part| phase| impact| of (?:it|the impact|the outage))? (?:is |was |now )*(?:over|done|behind us)\b",
     re.I,
 )
 """The main impact over, a remainder left ("nearly all devices are back", "dashboard and API back for most
-customers", "the vast majority of affected volumes have recovered")."""
+customers", "the vast majority of affected volumes have recovered", "acute part over", "worst of it is over")."""
 
 
 def _main_impact_over(timed: Timed, after: datetime | None) -> Item | None:

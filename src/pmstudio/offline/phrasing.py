@@ -298,7 +298,7 @@ _REGULAR = (
     "queue reach reboot recover refuse reject remain remove replace report require reset resolve respond restart "
     "restore retry return revert roll rotate saturate serve show slow spike stall start stay stop succeed "
     "switch time trigger trip try turn update use wait work print expose replay resume reroute redeploy reindex resync "
-    "mishandle misroute misreport jump surge soar plunge triple"
+    "mishandle misroute misreport jump surge soar plunge triple ship"
 ).split()
 _DOUBLE = {"drop", "stop", "flap", "plan", "ship", "skip", "slip", "trip", "tip", "step", "log", "clog", "jam", "spam", "scan"}
 _STATE = {"down", "unavailable", "unreachable", "offline", "unresponsive", "broken", "degraded"}
@@ -340,8 +340,8 @@ _OPENS_NOUN = {"through", "in", "on", "at", "into", "over", "under", "for", "abo
 """Prepositions whose object is a noun phrase ("through the object listing", "during the nightly indexing")."""
 _NOT_GERUND = frozenset("during nothing something anything everything morning evening ceiling string spring warning".split())
 """Words ending in -ing that are no verb ("paused during the nightly indexing" has no progressive)."""
-_QUANTIFIER = {"every", "each", "whole", "entire", "same", "next", "last", "any"}
-"""A word after which a base form is a noun ("every time", "the whole time", "the next run")."""
+_QUANTIFIER = {"every", "each", "whole", "entire", "same", "next", "last", "any", "another"}
+"""A word after which a base form is a noun ("every time", "the whole time", "the next run", "another update")."""
 _LINKING = {"feel", "seem", "look", "sound", "appear", "stay", "remain", "become", "get"}
 """Verbs whose complement may be a word that is also a verb ("feels slow", "stays open"): the linking verb is told."""
 

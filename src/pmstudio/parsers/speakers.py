@@ -68,11 +68,12 @@ DISCORD_TAG = r"#\d{4}"
 which the chat parser keeps on the name, so that it reads as no person's."""
 DISCORD_WEBHOOK = "#0000"
 CHAT_SPEAKER = re.compile(
-    rf"^(?:{_ANGLED}\s+|\*\s*(?P<me>{CHAT_NAME})\s+|(?P<name>{CHAT_NAME})\s?:(?:\s+|$)"
+    rf"^(?:{_ANGLED}\s+|\*\s*(?P<me>{CHAT_NAME})\s+|(?P<name>{CHAT_NAME})(?: \((?P<account>{HANDLE})\))?\s?:(?:\s+|$)"
     rf"|(?P<tab>{NICK})\t+|(?P<tag>{NICK})(?P<disc>{DISCORD_TAG})(?:\s+|$))(?P<text>.*)$"
 )
 """The speaker of a chat message, the rest of its line after the time: an IRC nick ("<emil> ..."), an action
-("* emil reverts"), a name before a colon ("Sam Lee: ..."), a nick before a tab (WeeChat's log: "tomasz<TAB>on
+("* emil reverts"), a name before a colon ("Sam Lee: ...", or with the account after it as a chat
+client copies it: "Sam Lee (slee): ...", whose speaker is the name), a nick before a tab (WeeChat's log: "tomasz<TAB>on
 it"), or a Discord user with its tag, whose message follows on the next lines in a chat export ("[1/11/2021 9:41
 PM] kestrel#2210")."""
 WIKI_SIGNATURE = re.compile(

@@ -346,6 +346,14 @@ def _with_next(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str, str
 
 _REMARK = re.compile(r"\([^()]*\)")
 """A remark in brackets after a day heading ("(no times kept)", "(all times UTC)"): no event of its own."""
+UNKNOWN_CLOCK = re.compile(r"\s*(?<![\w:?])(?:\?{1,2}|[xX]{2}|-{2}|[hH]{2}):(?:\?{2}|[xX]{2}|-{2}|[mM]{2})(?![\w:?])\s*")
+"""A clock left blank ("27 Mar ??:?? vendor ships a fix", "xx:xx", "--:--"): the writer did not know the time, so the
+line tells its day only ("27 Mar: vendor ships a fix"); the blank is no part of what it says."""
+
+
+def _blank_clock(m: re.Match[str]) -> str:
+    before = m.string[: m.start()]
+    return ": " if before[-1:].isalnum() else " " if before.strip() else before[len(before.rstrip()) :]
 _PLANNED_DAY = re.compile(
     r"\b(?:publish(?:ed|ing|es)?|due|planned|scheduled|deadline|target|until|review(?:ed)?\s+on|post(?:ed|s)?\s+on)\s*[:(]?\s*$",
     re.I,
@@ -382,6 +390,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         untagged = _post_tag(line)
         if untagged is not None:
             line, tagged_at = untagged, number
+        line = UNKNOWN_CLOCK.sub(_blank_clock, line)
         prev = line
         in_list = bool(_LIST_ITEM.match(line))
         heading = line.lstrip().startswith("#")
