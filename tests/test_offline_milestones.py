@@ -2519,3 +2519,16 @@ def test_a_stand_in_for_the_site_eases_the_outage_and_is_no_mitigation() -> None
     (ro,) = build_items([EvidenceLine(id="c:1", at=T0, actor="lea", text="forum back in read-only mode")])
     s = classify(ro)
     assert s.recovery_partial and not s.recovery_full > s.recovery_partial
+
+
+@pytest.mark.parametrize(
+    ("text", "done"),
+    [("manual fix for app.example.io deployed. dashboard loads", True), ("hotfix for the parser rolled out", True),
+     ("fix for the parser will be deployed tomorrow", False), ("the fix is ready to be deployed", False)],
+)  # fmt: skip
+def test_a_fix_told_deployed_after_its_object_is_a_mitigation_done(text: str, done: bool) -> None:
+    """"manual fix for app.example.io deployed" is the fix in place, as "deployed the fix" is (the dots of a host name
+    do not end the sentence); a fix still to be deployed is none."""
+    (item,) = build_items([EvidenceLine(id="c:1", at=T0, actor="ana", text=text)])
+    s = classify(item)
+    assert (s.mitigation and s.mit_done) is done

@@ -241,3 +241,17 @@ def test_a_blank_clock_in_notes_leaves_the_line_dated_by_its_day_and_out_of_its_
     pushed = {t: at for at, _, t in got}["vendor pushes a second signature update"]
     assert pushed is not None and (pushed.month, pushed.day, pushed.hour, pushed.minute) == (4, 12, 0, 0)
     assert [at.time().isoformat() for at, _, t in got if t.startswith("vendor confirms")] == ["16:20:00"]
+
+
+def test_a_chat_copy_headed_with_a_weekday_is_dated_on_that_day_near_the_others() -> None:
+    """Two chat copies without dates, "# #inc-db (Friday)" and "# #inc-db (Monday, copied without dates)", beside a
+    log dated Friday 2025-05-16: the Monday copy's lines fall on Monday 2025-05-19, not on the Friday."""
+    bundle, _ = bundle_from_materials([
+        Material(name="db.log", kind="log", content="2025-05-16T14:13:00Z db-1 ERROR start failure rate > 20%\n"),
+        Material(name="friday.txt", kind="chat", content="# #inc-db (Friday)\n14:15 ana: starts failing everywhere\n"),
+        Material(name="monday.txt", kind="chat",
+                 content="# #inc-db (Monday, copied without dates)\n13:19 ana: it's back, same symptom\n"),
+    ], id="x", timezone="UTC")  # fmt: skip
+    days = {e.text: e.at.date().isoformat() for e in bundle.evidence if e.at is not None}
+    assert days["starts failing everywhere"] == "2025-05-16"
+    assert days["it's back, same symptom"] == "2025-05-19"

@@ -575,6 +575,18 @@ def find_monthday_beside(line: str, stamp: Stamp) -> int | None:
     return int(m.group("d")) if m else None
 
 
+_HEADING_WEEKDAY = re.compile(r"^\s*#[^\n]*?\b(?P<wd>(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.I)
+
+
+def find_heading_weekday(line: str) -> int | None:
+    """The weekday a Markdown heading names in full, with no date beside it ("# #inc-use1 (Monday, copied without
+    dates)"): 0 for Monday to 6 for Sunday, or None."""
+    m = _HEADING_WEEKDAY.match(line)
+    if m is None or find_dates(line):
+        return None
+    return _WEEKDAYS.index(m.group("wd")[:3].lower())
+
+
 def find_weekday_beside(line: str, stamp: Stamp) -> int | None:
     """The weekday written right beside a bare time ("21:31:56 Wed", "from 21:33 on Wednesday", "Sat 14:02"):
     0 for Monday to 6 for Sunday, or None."""

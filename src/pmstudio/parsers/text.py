@@ -26,6 +26,7 @@ from pmstudio.timeparse import (
     find_date_marker,
     find_dates,
     find_day_label,
+    find_heading_weekday,
     find_monthday_beside,
     find_stamp,
     find_stamps,
@@ -130,6 +131,10 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
         if marker is not None:
             clock.mark_date(marker)
             continue
+        if (weekday := find_heading_weekday(line)) is not None:
+            # "# #inc-compute (Monday, copied without dates)": the lines below are that Monday's, the one nearest the
+            # day the materials are on so far
+            clock.mark_weekday(weekday)
         stamp = find_stamp(line)
         speaker: str | None = None
         text = ""
