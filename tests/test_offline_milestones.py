@@ -2532,3 +2532,21 @@ def test_a_fix_told_deployed_after_its_object_is_a_mitigation_done(text: str, do
     (item,) = build_items([EvidenceLine(id="c:1", at=T0, actor="ana", text=text)])
     s = classify(item)
     assert (s.mitigation and s.mit_done) is done
+
+
+def test_a_part_told_still_affected_ends_with_its_own_fix() -> None:
+    """"Monitoring: app fixed; admin pages still affected" beside the first part's recovery: the impact ends with the
+    fix of the remainder ("manual fix for admin deployed" forty minutes on), not with "customer confirms login works
+    again" (datasets/README.md: the last service back)."""
+    rows = [
+        ("chat.txt", 0, "ana", "app and admin both serving an expired cert, login fails"),
+        ("chat.txt", 30, "ana", "manual fix for app.example.io deployed. dashboard loads"),
+        ("status.txt", 30, None, "Monitoring: app.example.io fixed; admin pages still affected."),
+        ("chat.txt", 32, "bo", "customer who mailed support confirms login works again"),
+        ("chat.txt", 37, "ana", "admin.example.io next, different ingress"),
+        ("chat.txt", 70, "ana", "manual fix for admin.example.io deployed"),
+        ("status.txt", 70, None, "Resolved: admin.example.io fixed. All dashboards available."),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(30)
+    assert at(a, "resolved") == minute(70)

@@ -1123,6 +1123,36 @@ def _recovered(pair: tuple[Item, Signals]) -> bool:
     return s.recovery_full > s.recovery_partial
 
 
+REMAINDER = re.compile(
+    r"\b(?:still|remain(?:s|ing)?|continue(?:s)? to be) (?:affected|impacted|failing|down|broken|unavailable|degraded|erroring)\b",
+    re.I,
+)
+"""A part told still hit beside what came back ("Monitoring: app.example.io fixed; admin pages still affected")."""
+
+
+def _remainder_fixed(timed: Timed, pool: Timed, talk: Timed, recovered: Item | None) -> Item | None:
+    """The fix of a remainder: when, within the hour about the recovery, a line tells a part still affected, the
+    impact ends with the last fix done after that line (within `WIDEN_WINDOW`: "manual fix for admin deployed" 40
+    minutes after "app fixed; admin pages still affected"), not at the first part's recovery (datasets/README.md,
+    "Milestone convention": the last service back). None when nothing tells a remainder or nothing fixed it."""
+    if recovered is None or recovered.at is None:
+        return None
+    told = [
+        _at(p) for p in pool
+        if REMAINDER.search(p[0].body) and abs(_at(p) - recovered.at) <= SETTLE_WINDOW and not p[1].hypothesis
+    ]  # fmt: skip
+    if not told:
+        return None
+    since = max([*told, recovered.at])
+    fixed = [
+        p for p in talk
+        if timedelta(0) < _at(p) - since <= WIDEN_WINDOW and p[1].mitigation and p[1].mit_done
+        and not (p[1].mit_negative or p[1].mit_progress or p[1].hypothesis or p[1].followup)
+        and p[0].source not in ("log", "alert")
+    ]  # fmt: skip
+    return _latest(fixed)
+
+
 def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     """The last full recovery (a paging alert cleared, the page resolved, "back to normal"), or the clean-up
     that finished after it; a status-page "resolved" or "closing the incident" later on is a communication. When
@@ -1164,6 +1194,9 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
             p[0].source == "status" and p[1].resolved and _at(p) < drained.at - SETTLE_WINDOW for p in timed
         ):
             return drained
+    remainder = _remainder_fixed(timed, pool, talk, recovered)
+    if remainder is not None:
+        return remainder
     if recovered is not None and recovered.at is not None:
         # "incident mitigated, all pops healthy": a recovery its own responders call a mitigation is not the end
         called = [p for p in talk if abs(_at(p) - recovered.at) <= timedelta(minutes=1) and MITIGATED.search(p[0].body)]
