@@ -2550,3 +2550,24 @@ def test_a_part_told_still_affected_ends_with_its_own_fix() -> None:
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(30)
     assert at(a, "resolved") == minute(70)
+
+
+def test_a_lag_told_still_late_ends_when_it_is_green_again() -> None:
+    """"nagios says the cluster is healthy again, replication still late" names a remainder: the impact ends with
+    "replication green, all probes healthy" twenty minutes on, not with the probe that saw the site up first. A
+    recovery seen on a canary only is part of one; dashboards green mid-incident tell no recovery."""
+    rows = [
+        ("chat.txt", 0, "ana", "riak died on two nodes, production down, failing over to DR"),
+        ("chat.txt", 2, "ana", "route53 failed over to DR"),
+        ("chat.txt", 300, "ana", "nagios says the cluster is healthy again, replication still late"),
+        ("chat.txt", 304, "ana", "statuscake says production is up again"),
+        ("chat.txt", 322, "ana", "replication green, all probes healthy. going to sleep"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(322)
+    canary, dashboards = build_items([
+        EvidenceLine(id="c:1", at=T0, actor="ana", text="health checks passing on the canary only"),
+        EvidenceLine(id="c:2", at=T0, actor="ana", text="our dashboards were all green, no alerts fired"),
+    ])  # fmt: skip
+    assert not classify(canary).recovery_full > classify(canary).recovery_partial
+    assert not classify(dashboards).recovery_full

@@ -342,6 +342,8 @@ RECOVERY_FULL = _rx(
     r"(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|"
     r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
     r"(?:now )?resumed\b|"
+    r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "
+    r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
     r"taken back) (?:full )?control\b|"
     r"\b(?:all|every) (?:[\w-]+ ){0,2}?(?:instances?|hosts?|servers?|nodes?|regions?|sites?|services?|endpoints?|clusters?|"
@@ -351,7 +353,7 @@ BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely 
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
 service was already declared resolved while it was still being worked off."""
 RECOVERY_PARTIAL = _rx(
-    r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|"
+    r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|canar(?:y|ies)|"
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
     r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?% of (?:[\w-]+ ){0,2}?(?:traffic|requests|capacity|users|customers|hosts|nodes|"
     r"servers|instances|apps|applications|domains|sites|accounts)\b|"

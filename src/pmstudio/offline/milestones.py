@@ -1124,17 +1124,20 @@ def _recovered(pair: tuple[Item, Signals]) -> bool:
 
 
 REMAINDER = re.compile(
-    r"\b(?:still|remain(?:s|ing)?|continue(?:s)? to be) (?:affected|impacted|failing|down|broken|unavailable|degraded|erroring)\b",
+    r"\b(?:still|remain(?:s|ing)?|continue(?:s)? to be) (?:affected|impacted|failing|down|broken|unavailable|degraded|erroring|"
+    r"late|lagging|behind|catching up)\b",
     re.I,
 )
-"""A part told still hit beside what came back ("Monitoring: app.example.io fixed; admin pages still affected")."""
+"""A part told still hit beside what came back ("Monitoring: app.example.io fixed; admin pages still affected",
+"cluster healthy again, replication still late")."""
 
 
 def _remainder_fixed(timed: Timed, pool: Timed, talk: Timed, recovered: Item | None) -> Item | None:
-    """The fix of a remainder: when, within the hour about the recovery, a line tells a part still affected, the
-    impact ends with the last fix done after that line (within `WIDEN_WINDOW`: "manual fix for admin deployed" 40
-    minutes after "app fixed; admin pages still affected"), not at the first part's recovery (datasets/README.md,
-    "Milestone convention": the last service back). None when nothing tells a remainder or nothing fixed it."""
+    """The end of a remainder: when, within the hour about the recovery, a line tells a part still affected, the
+    impact ends with the last fix done or recovery told after that line (within `WIDEN_WINDOW`: "manual fix for admin
+    deployed" 40 minutes after "app fixed; admin pages still affected", "replication green, all probes healthy" after
+    "cluster healthy again, replication still late"), not at the first part's recovery (datasets/README.md, "Milestone
+    convention": the last service back). None when nothing tells a remainder or nothing ended it."""
     if recovered is None or recovered.at is None:
         return None
     told = [
@@ -1146,7 +1149,8 @@ def _remainder_fixed(timed: Timed, pool: Timed, talk: Timed, recovered: Item | N
     since = max([*told, recovered.at])
     fixed = [
         p for p in talk
-        if timedelta(0) < _at(p) - since <= WIDEN_WINDOW and p[1].mitigation and p[1].mit_done
+        if timedelta(0) < _at(p) - since <= WIDEN_WINDOW
+        and ((p[1].mitigation and p[1].mit_done) or p[1].recovery_full > p[1].recovery_partial)
         and not (p[1].mit_negative or p[1].mit_progress or p[1].hypothesis or p[1].followup)
         and p[0].source not in ("log", "alert")
     ]  # fmt: skip
