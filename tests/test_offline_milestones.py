@@ -2571,3 +2571,22 @@ def test_a_lag_told_still_late_ends_when_it_is_green_again() -> None:
     ])  # fmt: skip
     assert not classify(canary).recovery_full > classify(canary).recovery_partial
     assert not classify(dashboards).recovery_full
+
+
+def test_alerts_told_to_route_to_a_retired_address_detected_nothing() -> None:
+    """The probe alerts fired at the start, but "the probe alerts still route to the old on-call address, the one we
+    retired" says they reached nobody: the detection is the responder who found the sites half-dead an hour later,
+    while the impact still starts with the first failing probe."""
+    doc = {"alerts": [{"status": "firing", "labels": {"alertname": "HTTPProbeFailing", "severity": "critical"},
+                       "annotations": {"summary": "more than 40% of site probes failing"},
+                       "startsAt": "2024-05-14T09:00:00Z", "endsAt": "0001-01-01T00:00:00Z"}]}  # fmt: skip
+    chat = ("09:55 ana: hosting and the support mailbox are both half-dead, probes say since 09:00. raised a ticket\n"
+            "09:57 ana: the probe alerts still route to the old on-call address. the one we retired in march\n"
+            "10:40 ana: provider fixed their network, sites answering again\n")  # fmt: skip
+    bundle, _ = bundle_from_materials([
+        Material(name="alerts.json", kind="alerts", content=json.dumps(doc)),
+        Material(name="chat.txt", kind="chat", content=chat),
+    ], id="x", timezone="UTC")  # fmt: skip
+    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    assert at(a, "started") == minute(0)
+    assert at(a, "detected") == minute(55)

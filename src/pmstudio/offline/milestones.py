@@ -252,12 +252,22 @@ _NONE_TOLD = re.compile(r"\b(?:no|not|zero|without|never|any|nobody|none of the)
 """A report denied or asked for ("no user reports at all in #ask", "any customers saying so?"): nobody told anything."""
 
 
+MISROUTED = re.compile(
+    r"\b(?:alerts?|pages?|notifications?|alarms?)\b[^.;]{0,30}?\b(?:route[sd]?|routing|go(?:es)?|went|sent|delivered|pointed)"
+    r"\s+to\s+(?:an?\s+|the\s+|our\s+)?(?:old|retired|wrong|former|unmonitored|dead|defunct|decommissioned|nobody|no one)\b",
+    re.I,
+)
+"""The alerting told to have reached nobody ("the probe alerts still route to the old on-call address"): its alerts
+detected nothing; the responders learnt of it another way."""
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
+    misrouted = any(MISROUTED.search(p[0].body) and not p[1].hypothesis for p in timed)
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
-    if pages:
+    if pages and not misrouted:
         return _alarmed(timed, _earliest(pages))
     alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
-    if alerts:
+    if alerts and not misrouted:
         return _alarmed(timed, _first_of_its_name(timed, _earliest(alerts)))
     reports = [
         p
