@@ -2590,3 +2590,18 @@ def test_alerts_told_to_route_to_a_retired_address_detected_nothing() -> None:
     a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
     assert at(a, "started") == minute(0)
     assert at(a, "detected") == minute(55)
+
+
+def test_a_site_banner_is_a_public_notice_not_the_recovery() -> None:
+    """A maintenance banner's record ("Removed Aug 15, 11:04 AM ET: Online check-in is available again.") tells the
+    public the service is back; the end is the fix verified four minutes before it."""
+    rows = [
+        ("chat.txt", 0, "lori", "no successful check-ins at all since last night, every veteran fails"),
+        ("chat.txt", 200, "rob", "hotfix deployed"),
+        ("chat.txt", 202, "lori", "check-ins working again in production. verified fixed"),
+        ("maintenance-banner.txt", 206, None, "Removed: Online check-in is available again."),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(202)
+    (banner,) = build_items([EvidenceLine(id="maintenance-banner.txt:3", at=T0, actor=None, text="Removed: back again.")])
+    assert banner.source == "status"

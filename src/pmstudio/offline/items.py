@@ -196,7 +196,7 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
         # "status-and-notes.md" mixes the two, and "postmortem-status-log.md" is the write-up's own log of its
         # status: only a line shaped as a status post is one
         return "status", "", text
-    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify", "notice")) or _PUBLIC_BOARD.search(name):
+    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify", "notice", "banner")) or _PUBLIC_BOARD.search(name):
         return "status", "", text
     if e.actor is None and STATUS_POST.match(text):
         return "status", "", text
