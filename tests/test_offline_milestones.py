@@ -2605,3 +2605,18 @@ def test_a_site_banner_is_a_public_notice_not_the_recovery() -> None:
     assert at(a, "resolved") == minute(202)
     (banner,) = build_items([EvidenceLine(id="maintenance-banner.txt:3", at=T0, actor=None, text="Removed: back again.")])
     assert banner.source == "status"
+
+
+def test_a_guessed_fix_is_no_mitigation_and_no_longer_reproducing_ends_a_false_positive() -> None:
+    """A scanner's false positive ends on the vendor's side: "my bet: they fixed a bad cloud definition" guesses at a
+    fix nobody here made; "can no longer reproduce on files that were flagged earlier" is when it ended. "can't
+    reproduce, the failing tests pass on rerun" early on is no recovery."""
+    rows = [
+        ("chat.txt", 0, "woo", "antivirus quarantines the sdk zip as a trojan on download"),
+        ("chat.txt", 30, "hix", "can't reproduce, the failing tests pass on rerun"),
+        ("chat.txt", 100, "greg", "my bet: they fixed a bad cloud definition"),
+        ("chat.txt", 113, "greg", "can no longer reproduce on files that were flagged earlier"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(113)
+    assert at(a, "resolved") == minute(113)

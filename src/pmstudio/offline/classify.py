@@ -342,6 +342,7 @@ RECOVERY_FULL = _rx(
     r"(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|"
     r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
     r"(?:now )?resumed\b|"
+    r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
     r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "
     r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
@@ -590,7 +591,7 @@ safeguard ("the endpoint had no rate limit", "nothing alerted on the NS records"
 PDX-04", "drills never took out the whole site", "the status page sits behind our SSO")."""
 HYPOTHESIS = _rx(
     r"\b(?:maybe|might|could (?:this|it) be|probably|perhaps|i think|guess|wonder|hypothes\w*|whether|"
-    r"must have (?!to\b)|must be (?:the|a|an|it|that|this|some)\b)|\?|"
+    r"must have (?!to\b)|must be (?:the|a|an|it|that|this|some)\b|(?:my|i['’]d|i) bet|my (?:money|hunch|theory) (?:is|was|'s)|hunch)|\?|"
     r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real)\b"
 )
 FOLLOWUP = _rx(

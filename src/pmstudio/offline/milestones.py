@@ -922,7 +922,12 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
         p for p in timed
         if p[1].mitigation and not p[1].finding and (after is None or _at(p) >= after) and not _tells_another_day(p[0])
     ]  # fmt: skip
-    ok = [p for p in pool if not p[1].mit_negative and p[0].source not in ("alert", "status") and p[1].phase != "communication"]
+    # "my bet: they fixed a bad cloud definition" guesses at a fix nobody here made
+    ok = [
+        p for p in pool
+        if not (p[1].mit_negative or (p[1].hypothesis and not p[1].recovery_full)) and p[0].source not in ("alert", "status")
+        and p[1].phase != "communication"
+    ]  # fmt: skip
     done = [p for p in ok if p[1].mit_done]
     # the responders' own word: "incident mitigated, all pops healthy" is the mitigation, whatever came before it
     declared = [
