@@ -2620,3 +2620,20 @@ def test_a_guessed_fix_is_no_mitigation_and_no_longer_reproducing_ends_a_false_p
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(113)
     assert at(a, "resolved") == minute(113)
+
+
+def test_a_note_told_from_the_start_is_a_recap_and_devs_removed_is_the_harm() -> None:
+    """Report notes: "20:20 UTC: control of an org admin account; devs removed" tells what the attacker did, no
+    removal of ours; "~70 min in: support froze the org; 04:26 UTC next day control regained" tells two moments (the
+    first counted from the start), so it is a recap, not a mitigation at 04:26. The chat's own freeze is the
+    mitigation."""
+    rows = [
+        ("notes.md", 0, None, "control of an org admin account; devs removed; content changed"),
+        ("chat.txt", 9, "ana", "uh, I was just removed from the acme org on github"),
+        ("chat.txt", 70, "bo", "support froze the organization. the attacker can't push anything now"),
+        ("notes.md", 500, None, "~70 min in: support froze the org; 04:40 UTC next day control regained"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(70)
+    recap = build_items(lines(rows[3]))[0]
+    assert classify(recap).summary

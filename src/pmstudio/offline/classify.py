@@ -109,10 +109,13 @@ HELD_OFF = _rx(
 """The attacker stopped ("attacker can't do anything more"): their failure is the containment, not the users'."""
 LOCKED_OUT = _rx(
     r"\b(?:i|we)\s+(?:was|were|got|have been|had been|['’]ve been|just got)\s+(?:\w+\s+)?(?:removed|kicked(?: out)?|"
-    r"locked out|banned|demoted)\s+(?:from|of)\b"
+    r"locked out|banned|demoted)\s+(?:from|of)\b|"
+    r"(?<!rogue )(?<!bad )(?<!fake )\b(?:devs|developers|members|maintainers|admins|owners|collaborators|committers|staff|everyone)\s+"
+    r"(?:were\s+|got\s+|being\s+)?(?:removed|kicked(?: out)?|locked out|banned|demoted)\b"
 )
 """Responders put out of their own place ("I was removed from the org on github", "we got locked out of the
-account"): what an attacker or a fault did to them, a failure they report, never their own act of mitigation."""
+account", "control of an org admin account; devs removed"): what an attacker or a fault did to them, a failure they
+report, never their own act of mitigation."""
 DOWN_NOT_FAILING = _rx(
     r"\b(?:writ(?:e|es|ing|ten)|wrote|not(?:e|ed|es|ing)|jot\w*|narrow\w*|track\w*|scal(?:e|ed|es|ing)(?: (?:the |our )?[\w-]+)?|"
     r"trend\w*|coming|comes|came|back|lag|latency|breathing|calm\w*|slow\w*|way|lock(?:s|ed|ing)?)\s+down\b"
@@ -682,12 +685,20 @@ OUTAGE_LENGTH = _rx(
 upload)"): the line looks back over the incident; its time is where the span starts, not the line's moment."""
 
 
+ELAPSED = _rx(r"(?:~\s?|\b(?:about|around|roughly) )?\b\d+\s?(?:min(?:ute)?s?|h(?:ours?|rs?)?)\s+in\b(?!\s+(?:the|a|an|our|its)\b)")
+"""A moment told by the time since the start ("~70 min in: github froze the org"): a moment of its own, beside the
+clock the line is dated by."""
+
+
 def _recap(text: str) -> bool:
     """Two or more moments in one line (clocks that differ by other than whole hours: "16:55 GMT, i.e.
     12:55 Eastern" is one moment written twice), or a moment and a span after it ("At 11:33 we saw 500s climbing.
-    It took about an hour to find ... We fixed ...")."""
+    It took about an hour to find ... We fixed ...") or before it ("~70 min in: github froze the org; 04:26 UTC
+    control regained")."""
     clocks = {t.clock % 60 for t in find_times(text)}
-    return len(clocks) >= 2 or (len(clocks) == 1 and bool(LATER_SPAN.search(text) or OUTAGE_LENGTH.search(text)))
+    return len(clocks) >= 2 or (
+        len(clocks) == 1 and bool(LATER_SPAN.search(text) or OUTAGE_LENGTH.search(text) or ELAPSED.search(text))
+    )
 
 
 def classify(item: Item) -> Signals:
