@@ -612,3 +612,30 @@ def test_session25_day_headings_and_named_zones_reach_every_model_path(srv: Fake
     assert all(by_id[f"weekend-notes.md:{n}"].date_only for n in (4, 5)) and "weekend-notes.md:3" not in by_id
     _drafted_carrying(srv, path, bundle, ("[weekend-notes.md:4] 2024-08-05 ", "[weekend-notes.md:5] 2024-08-05 ",
                       "as of Monday, 2024-08-05 9:20 AM US/Pacific"), absent="(no times kept)")  # fmt: skip
+
+
+_SESSION26_SHAPES = [
+    ("db.log", "log", "2025-05-16T14:13:00Z db-1 ERROR start failure rate > 20%\n"),
+    ("friday.txt", "chat", "# #inc-db (Friday)\n14:15 ana: starts failing everywhere\n"),
+    ("monday.txt", "chat", (
+        "# #inc-db (Monday, copied without dates)\n"
+        "13:19 Mira Okafor (mokafor): it's back, same symptom\n"
+    )),
+    ("notes.md", "notes", "# notes (times UTC)\n- 19 May ??:?? vendor pushes a second fix\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session26_weekday_copies_handles_and_blank_clocks_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """A chat copy headed "(Monday, copied without dates)" is read on the Monday after the Friday the log dates, a
+    speaker written with the account after the name ("Mira Okafor (mokafor): ...") is that name, and a notes line
+    with a blank clock ("19 May ??:??") is dated by its day, before any model sees the evidence: every model path
+    drafts from them, and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or
+    answering hostile-but-valid) carry the Monday line at its UTC time and never the blank clock."""
+    bundle = _shapes_bundle(_SESSION26_SHAPES, "UTC")
+    by_id = bundle.evidence_by_id()
+    monday = by_id["monday.txt:2"]
+    assert monday.at is not None and monday.at.isoformat().startswith("2025-05-19T13:19") and monday.actor == "Mira Okafor"
+    assert by_id["notes.md:2"].date_only and by_id["notes.md:2"].text == "vendor pushes a second fix"
+    _drafted_carrying(srv, path, bundle, ("[monday.txt:2] 2025-05-19T13:19:00Z", "[notes.md:2] 2025-05-19 "),
+                      absent="??:??")  # fmt: skip
