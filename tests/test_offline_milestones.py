@@ -2637,3 +2637,18 @@ def test_a_note_told_from_the_start_is_a_recap_and_devs_removed_is_the_harm() ->
     assert at(a, "mitigated") == minute(70)
     recap = build_items(lines(rows[3]))[0]
     assert classify(recap).summary
+
+
+def test_users_switched_back_from_a_stand_in_end_the_impact() -> None:
+    """While the site is served from an old backup, "provider: recent version reliably available again" is not yet the
+    users' end: they see the stand-in until "DNS reverted, example.com points back at the recent version"."""
+    rows = [
+        ("chat.txt", 0, "lea", "example.com is down. blank page / connection timeout from everywhere"),
+        ("chat.txt", 60, "lea", "DNS changed to the old backup. basic site loads again, outdated prices and all"),
+        ("chat.txt", 270, "lea", "provider says the server is restored"),
+        ("chat.txt", 320, "lea", "provider: recent version of the site reliably available again"),
+        ("chat.txt", 362, "lea", "DNS reverted, example.com points back at the recent version"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(270)
+    assert at(a, "resolved") == minute(362)

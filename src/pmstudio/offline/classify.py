@@ -356,13 +356,19 @@ RECOVERY_FULL = _rx(
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely |all )?(?:processed|cleared|drained|caught up)\b")
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
 service was already declared resolved while it was still being worked off."""
+STAND_IN = (
+    r"\b(?:basic|outdated|stale|old|static|read-only|degraded|limited|reduced|fallback)\s+(?:static\s+)?(?:site|website|version|"
+    r"copy|backup|content|mode|functionality|pages?)\b"
+)
+"""A stand-in put up for the service ("DNS changed to the old backup", "basic site", "read-only mode"), as a regex
+alternation: a partial recovery (`RECOVERY_PARTIAL`), until the service itself is switched back
+(milestones.SWITCHED_BACK)."""
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|canar(?:y|ies)|"
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
     r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?% of (?:[\w-]+ ){0,2}?(?:traffic|requests|capacity|users|customers|hosts|nodes|"
     r"servers|instances|apps|applications|domains|sites|accounts)\b|"
-    r"\b(?:basic|outdated|stale|old|static|read-only|degraded|limited|reduced|fallback)\s+(?:static\s+)?(?:site|website|version|"
-    r"copy|backup|content|mode|functionality|pages?)\b"
+    rf"{STAND_IN}"
 )
 """A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%), or a stand-in
 for the service ("DNS changed to the old backup. basic site loads again", "back in read-only mode"): a workaround that

@@ -63,6 +63,7 @@ from pmstudio.offline.classify import (
     MIT_PROGRESS,
     QUIET_ALERT,
     RECURRED,
+    STAND_IN,
     UNDER_WAY,
     USERS_REPORT,
     Signals,
@@ -1172,6 +1173,29 @@ def _remainder_fixed(timed: Timed, pool: Timed, talk: Timed, recovered: Item | N
     return _latest(fixed)
 
 
+SWITCHED_BACK = re.compile(
+    r"\b(?:points?|pointed|pointing|switch(?:ed)?|moved|routed|cut over|failed) (?:\w+ ){0,2}?back\b|\b(?:dns|record|traffic)s? "
+    r"(?:\w+ )?(?:reverted|restored)\b",
+    re.I,
+)
+"""The users put back on the service itself ("DNS reverted, wire.com points back at the recent version")."""
+_STAND_IN = re.compile(STAND_IN, re.I)
+
+
+def _switched_back(timed: Timed, talk: Timed, recovered: Item) -> list[tuple[Item, Signals]]:
+    """After a stand-in served the users (`STAND_IN`: "DNS changed to the old backup. basic site loads again"), the
+    impact ends when they are switched back to the service, within the hour after it was told back ("provider:
+    recent version reliably available again", then "DNS reverted, wire.com points back at the recent version")."""
+    assert recovered.at is not None
+    if not any(_STAND_IN.search(p[0].body) and _at(p) < recovered.at for p in timed):
+        return []
+    return [
+        p for p in talk
+        if timedelta(0) < _at(p) - recovered.at <= SETTLE_WINDOW and p[1].mitigation and p[1].mit_done
+        and SWITCHED_BACK.search(p[0].body) and not (p[1].mit_negative or p[1].hypothesis)
+    ]  # fmt: skip
+
+
 def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     """The last full recovery (a paging alert cleared, the page resolved, "back to normal"), or the clean-up
     that finished after it; a status-page "resolved" or "closing the incident" later on is a communication. When
@@ -1227,7 +1251,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
                 if timedelta(0) <= _at(p) - recovered.at <= SETTLE_WINDOW and not ADMINISTRATIVE.search(p[0].body)
                 and not _tells_another_moment(p[0])
             ]  # fmt: skip
-            later = [p for p in [*completed, *whole] if _at(p) >= recovered.at]
+            later = [p for p in [*completed, *whole, *_switched_back(timed, talk, recovered)] if _at(p) >= recovered.at]
             return _latest([*later, *declared, *[p for p in talk if p[0] is recovered]])
         # … the resolution is then the statement that follows within the hour
         after_it = [p for p in pool if p[1].resolved and timedelta(0) < _at(p) - recovered.at <= SETTLE_WINDOW]
