@@ -2652,3 +2652,16 @@ def test_users_switched_back_from_a_stand_in_end_the_impact() -> None:
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(270)
     assert at(a, "resolved") == minute(362)
+
+
+def test_an_announcement_dated_by_the_moment_it_names_does_not_detect_before_the_responders() -> None:
+    """An announcement mail sent later tells "At about 09:00 UTC today unknown individuals gained control of the acme
+    organization; consider its code compromised" and is dated by that moment; the detection is the responder who got
+    the removal mail nine minutes on (a public post detects only when no person's own telling does)."""
+    rows = [
+        ("announce-mails.txt", 0, None, "unknown individuals gained control of the acme organization; consider its code compromised"),
+        ("chat.txt", 9, "ana", "uh, I just got a mail that I was removed from the acme org on github"),
+        ("chat.txt", 70, "bo", "support froze the organization. the attacker can't push anything now"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(9)

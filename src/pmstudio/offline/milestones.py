@@ -297,8 +297,12 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
     if tickets:
         return _earliest(tickets), None
+    # a public post tells the failure to the world, not how the responders learnt of it: it detects only when no
+    # person's own telling does (datasets/README.md: the first status post counts only when nothing earlier is dated;
+    # an announcement's "At about 20:20 UTC today ..." is dated by the moment it names, not when it went out)
     human = _human_failures(timed)
-    found = _earliest(human + _noted_reports(timed))
+    own = [p for p in human if p[0].source != "status"]
+    found = _earliest((own or human) + _noted_reports(timed))
     if found is None:
         # nothing else tells it: the first public post about the problem (datasets/README.md, "Milestone convention":
         # "the first status post counts only when nothing earlier is dated")
