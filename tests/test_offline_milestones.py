@@ -2507,15 +2507,19 @@ def test_the_acute_part_told_over_ends_the_main_impact_before_the_remainder() ->
 def test_a_stand_in_for_the_site_eases_the_outage_and_is_no_mitigation() -> None:
     """"DNS changed to the old backup. basic site loads again, outdated prices and all" puts a stand-in up: a workaround
     that eases the impact (datasets/README.md, partial recovery), so the mitigation is the provider's restore after it.
-    "forum back in read-only mode" is only part of it too."""
+    The users see the stand-in until they are switched back ("DNS reverted, example.com points back at the recent
+    version"), after "provider: recent version of the site reliably available again". "forum back in read-only mode"
+    is only part of a recovery too."""
     rows = [
         ("chat.txt", 0, "lea", "example.com is down. blank page / connection timeout from everywhere"),
         ("chat.txt", 60, "lea", "DNS changed to the old backup. basic site loads again, outdated prices and all"),
         ("chat.txt", 270, "lea", "provider says the server is restored"),
         ("chat.txt", 320, "lea", "provider: recent version of the site reliably available again"),
+        ("chat.txt", 362, "lea", "DNS reverted, example.com points back at the recent version"),
     ]
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(270)
+    assert at(a, "resolved") == minute(362)
     (ro,) = build_items([EvidenceLine(id="c:1", at=T0, actor="lea", text="forum back in read-only mode")])
     s = classify(ro)
     assert s.recovery_partial and not s.recovery_full > s.recovery_partial
@@ -2637,21 +2641,6 @@ def test_a_note_told_from_the_start_is_a_recap_and_devs_removed_is_the_harm() ->
     assert at(a, "mitigated") == minute(70)
     recap = build_items(lines(rows[3]))[0]
     assert classify(recap).summary
-
-
-def test_users_switched_back_from_a_stand_in_end_the_impact() -> None:
-    """While the site is served from an old backup, "provider: recent version reliably available again" is not yet the
-    users' end: they see the stand-in until "DNS reverted, example.com points back at the recent version"."""
-    rows = [
-        ("chat.txt", 0, "lea", "example.com is down. blank page / connection timeout from everywhere"),
-        ("chat.txt", 60, "lea", "DNS changed to the old backup. basic site loads again, outdated prices and all"),
-        ("chat.txt", 270, "lea", "provider says the server is restored"),
-        ("chat.txt", 320, "lea", "provider: recent version of the site reliably available again"),
-        ("chat.txt", 362, "lea", "DNS reverted, example.com points back at the recent version"),
-    ]
-    a = analyse(lines(*rows))
-    assert at(a, "mitigated") == minute(270)
-    assert at(a, "resolved") == minute(362)
 
 
 def test_an_announcement_dated_by_the_moment_it_names_does_not_detect_before_the_responders() -> None:
