@@ -724,7 +724,8 @@ def classify(item: Item) -> Signals:
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     told = HELD_OFF.sub(" ", told)  # "attacker can't do anything more": the containment, no failure
     locked_out = bool(LOCKED_OUT.search(t))
-    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not HOW_IT_WORKS.search(t)
+    how_it_works = bool(HOW_IT_WORKS.search(t))
+    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not how_it_works
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
@@ -751,7 +752,7 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "power's fine, nothing rebooted. calling NYI": an act ruled out, none done
     if s.mitigation and locked_out:
         s.mitigation = False  # "I was removed from the org": done to the responders, not by them
-    if s.mitigation and HOW_IT_WORKS.search(t):
+    if s.mitigation and how_it_works:
         s.mitigation = False  # "recreation happens when ... we destroy and restore": how it works, nothing done
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
