@@ -16,7 +16,7 @@ from pmstudio.offline.classify import classify
 from pmstudio.offline.items import build_items
 from pmstudio.offline.timeline import draft_timeline, iso
 from pmstudio.schema import NOT_STATED, Material
-from pmstudio.testing.factories import Row, evidence_lines
+from pmstudio.testing.factories import Row, bundle_evidence, evidence_lines
 
 T0 = datetime(2024, 5, 14, 9, 0, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ def test_a_resolved_alertmanager_alert_also_fired_at_its_start() -> None:
         (minute(4), "alertmanager.json:1/firing", "FIRING QueueDepthHigh: ingest queue above 50k"),
         (minute(40), "alertmanager.json:1", "RESOLVED QueueDepthHigh: ingest queue above 50k (firing since 2024-05-14T09:04:00Z)"),
     ]
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "detected") == minute(4)
 
 
@@ -58,7 +58,7 @@ def test_a_warning_alert_notifies_but_detection_is_the_first_paging_alert() -> N
     ]}  # fmt: skip
     bundle, _ = bundle_from_materials([Material(name="alerts.json", kind="alerts", content=json.dumps(doc))], id="t")
     assert any(e.text.startswith("FIRING DiskTempHigh (warning): ") for e in bundle.evidence)
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "detected") == minute(9)
 
 
@@ -76,7 +76,7 @@ def test_the_paging_alerts_own_earlier_warning_detects_it() -> None:
         [Material(name="alertmanager.txt", kind="alerts", content=alerts), Material(name="app.log", kind="log", content=log)],
         id="t",
     )
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "detected") == minute(7)
     # a warning of another name still only notifies: the page detects
     other = alerts.replace("[warning] ReplicationFeedDelayed", "[warning] QueueSlow")
@@ -84,7 +84,7 @@ def test_the_paging_alerts_own_earlier_warning_detects_it() -> None:
         [Material(name="alertmanager.txt", kind="alerts", content=other), Material(name="app.log", kind="log", content=log)],
         id="t",
     )
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "detected") == minute(247)
 
 
@@ -1682,7 +1682,7 @@ def test_a_paging_services_own_routing_note_is_no_mitigation() -> None:
         {"type": "resolve_log_entry", "created_at": "2024-05-14T11:00:00Z", "summary": "Resolved: api HTTPS check passing", "agent": {"summary": "uptime monitor"}},
     ]}  # fmt: skip
     bundle, _ = bundle_from_materials([Material(name="pd.json", kind="pagerduty", content=json.dumps(doc))], id="p", redact=False)
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "mitigated") == minute(120)
     assert not any(classify(i).comm for i in a.items if i.actor == "PagerDuty")
     # a responder's own note in the same log still tells an act
@@ -2315,7 +2315,7 @@ def test_a_status_post_that_dates_the_end_as_of_a_time_names_the_resolution() ->
         )),
     ]  # fmt: skip
     bundle, _ = bundle_from_materials(materials, id="as-of", timezone="America/New_York")
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "resolved") == datetime(2024, 3, 4, 15, 32, tzinfo=UTC)
     assert at(a, "mitigated") == datetime(2024, 3, 4, 13, 40, tzinfo=UTC)
 
@@ -2591,7 +2591,7 @@ def test_alerts_told_to_route_to_a_retired_address_detected_nothing() -> None:
         Material(name="alerts.json", kind="alerts", content=json.dumps(doc)),
         Material(name="chat.txt", kind="chat", content=chat),
     ], id="x", timezone="UTC")  # fmt: skip
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert at(a, "started") == minute(0)
     assert at(a, "detected") == minute(55)
 

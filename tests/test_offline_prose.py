@@ -1152,11 +1152,11 @@ def test_a_mitigation_told_among_lines_dated_by_their_day_only_is_the_summary_s_
     """A weekend's notes keep the Monday without times ("# Monday 5 August 2024 (no times kept)"): every line sits at
     that day's midnight, so the summary's "mitigated ..., when ..." tells the mitigation's own line, not the first line
     of that day ("the upstream status page shows their incident resolved")."""
-    from pmstudio.agents.messages import EvidenceLine
     from pmstudio.ingest import bundle_from_materials
     from pmstudio.offline.analysis import analyse
     from pmstudio.offline.summary import draft_summary
     from pmstudio.schema import Material
+    from pmstudio.testing.factories import bundle_evidence
 
     notes = (
         "# Saturday 3 August 2024\n"
@@ -1171,7 +1171,7 @@ def test_a_mitigation_told_among_lines_dated_by_their_day_only_is_the_summary_s_
         [Material(name="notes.md", kind="notes", content=notes), Material(name="alerts.log", kind="alerts", content=alerts)],
         id="t", timezone="Europe/Paris",
     )  # fmt: skip
-    a = analyse([EvidenceLine(id=e.id, at=e.at, actor=e.actor, text=e.text, date_only=e.date_only) for e in bundle.evidence])
+    a = analyse(bundle_evidence(bundle))
     assert a.milestones.mitigated is not None and a.milestones.mitigated.id == "notes.md:5"
     summary = draft_summary(a, {})["summary"]
     assert "status page" not in summary and "switched the proxy to a new failover address" in summary, summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pmstudio.agents.messages import EvidenceLine
+from pmstudio.agents.messages import EvidenceLine, parse_prompt, render_evidence
 from pmstudio.schema import SECTION_NAMES, Bundle, Evidence, Material
 from pmstudio.templates import path_root, seed_template, value_type
 
@@ -68,6 +68,11 @@ def evidence_lines(t0: datetime, *rows: Row, date_only: frozenset[int] = frozens
         out.append(EvidenceLine(id=f"{material}:{counters[material]}", at=at, actor=actor, text=text, count=n,
                                 last_at=at + timedelta(minutes=10) if n > 1 else None, date_only=i in date_only))
     return out
+
+
+def bundle_evidence(bundle: Bundle) -> list[EvidenceLine]:
+    """A bundle's evidence as a model reads it: rendered into the prompt and parsed back, as the offline model does."""
+    return parse_prompt(render_evidence(bundle)).evidence
 
 
 def _claim(text: str, ids: list[str]) -> dict[str, Any]:
