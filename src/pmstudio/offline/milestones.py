@@ -246,7 +246,7 @@ def _relayed(p: tuple[Item, Signals]) -> bool:
     the impact in the user's words, which need hold no failure word."""
     m = USERS_REPORT.search(p[0].body)
     return p[0].source == "chat" and m is not None and not _NONE_TOLD.search(p[0].body[: m.start()]) and not (
-        p[1].recovery_full or p[1].recovery_weak or p[1].resolved or p[1].hypothesis or p[0].body.rstrip().endswith("?"))
+        p[1].recovery_full or p[1].recovery_weak or p[1].resolved or p[1].hypothesis)  # a question is a hypothesis
 
 
 _NONE_TOLD = re.compile(r"\b(?:no|not|zero|without|never|any|nobody|none of the)\s+(?:\w+\s+)?$", re.I)

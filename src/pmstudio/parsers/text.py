@@ -358,7 +358,7 @@ line tells its day only ("27 Mar: vendor ships a fix"); the blank is no part of 
 
 def _blank_clock(m: re.Match[str]) -> str:
     before = m.string[: m.start()]
-    return ": " if before[-1:].isalnum() else " " if before.strip() else before[len(before.rstrip()) :]
+    return ": " if before[-1:].isalnum() else " " if before else ""  # the match takes the spaces on either side
 _PLANNED_DAY = re.compile(
     r"\b(?:publish(?:ed|ing|es)?|due|planned|scheduled|deadline|target|until|review(?:ed)?\s+on|post(?:ed|s)?\s+on)\s*[:(]?\s*$",
     re.I,
