@@ -2280,7 +2280,7 @@ def test_the_incident_s_closing_is_not_the_end_of_impact_and_edits_saving_again_
 
     told = ["new link is up. full site back, edits saving again", "plan B: fresh instance, get people saving again"]
     items = build_items(lines(*[("irc.log", i, "tom", t) for i, t in enumerate(told)]))
-    assert [classify(it).recovery_full for it in items] == [True, False]
+    assert [bool(classify(it).recovery_full) for it in items] == [True, False]
 
 
 def test_a_fix_deployed_with_pods_coming_up_is_the_mitigation_before_a_later_told_full_restoration() -> None:
@@ -2654,3 +2654,63 @@ def test_an_announcement_dated_by_the_moment_it_names_does_not_detect_before_the
     ]
     a = analyse(lines(*rows))
     assert at(a, "detected") == minute(9)
+
+
+def test_a_silent_failure_reported_weeks_later_starts_at_the_last_good_one_and_is_detected_on_the_report_day() -> None:
+    """A signup form that failed silently: the notes pack three days in one line ("Last good signup: March 3, 2:10 PM.
+    Reported by the sales team on April 14. Fixed April 15."), dated by its first. The report is on the ticket's day
+    (14 April, no time), before every timed line; the start is the last good signup; the notes' "Reported"/"Fixed"
+    belong to other days, so nothing is detected or mitigated on 3 March."""
+    notes = "Timezone: UTC\n- Last good signup: 2024-03-03 14:10. Reported by the sales team on April 14. Fixed April 15.\n"
+    ticket = "2024-04-14 reported by the sales team (via the account manager): signups not arriving\n"
+    chat = (
+        "2024-04-15 09:05 kim: picking up the signup ticket. form does nothing since march apparently\n"
+        "2024-04-15 11:40 kim: the vendor blocks browser posts now. cross-origin requests refused\n"
+        "2024-04-15 15:30 kim: server-side relay deployed to production, test signup arrived, fixed\n"
+    )
+    bundle, _ = bundle_from_materials(
+        [Material(name="notes.md", kind="notes", content=notes), Material(name="ticket.txt", kind="ticket", content=ticket),
+         Material(name="chat.txt", kind="chat", content=chat)],
+        id="signup",
+    )  # fmt: skip
+    a = analyse(bundle_evidence(bundle))
+    assert at(a, "started") == datetime(2024, 3, 3, 14, 10, tzinfo=UTC)
+    assert at(a, "detected") == datetime(2024, 4, 14, tzinfo=UTC)
+    assert at(a, "mitigated") == datetime(2024, 4, 15, 15, 30, tzinfo=UTC)
+
+
+def test_first_heard_in_notes_detects_and_errors_gone_as_of_a_time_end_it() -> None:
+    """Notes' "first heard the portal is giving an error" is the detection (a report reached them); a later relayed
+    report is not. "errors gone as of 10:19" tells the end at 10:19, not the pager's automatic resolve five minutes on;
+    "errors stopped" tells no failure."""
+    rows = [
+        ("app.log", 0, None, "ERROR upstream 503 on /download"),
+        ("notes.md", 20, None, "first heard the portal is giving an error (people pinging)"),
+        ("chat.txt", 27, "ana", "partner just mailed, their sync fails with an SSL error"),
+        ("chat.txt", 60, "bo", "restarted the proxy"),
+        ("chat.txt", 80, "ana", "errors gone as of 10:19 UTC. looks stable"),
+        ("pagerduty.json", 84, None, "resolve_log_entry: Resolved automatically: origin errors back under threshold"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(20)
+    assert at(a, "resolved") == minute(80)
+    stopped = build_items(lines(("chat.txt", 0, "ana", "S3 errors stopped at 10:40 UTC. downloads clean again")))[0]
+    s = classify(stopped)
+    assert not s.failure and s.recovery_full
+
+
+def test_a_restart_waiting_for_peers_is_under_way_and_site_back_is_a_recovery() -> None:
+    """"swapped the binary, restarted, waiting for peers" is one validator's part done while the chain waits for
+    quorum: under way, not the mitigation; the chain producing blocks again is. "#41 merged, site back" is the site
+    back; "the domain is back in the settings" is not."""
+    rows = [
+        ("node.log", 0, None, "ERR CONSENSUS FAILURE!!! chain halted"),
+        ("chat.txt", 2, "val1", "chain stuck at the same height here"),
+        ("chat.txt", 300, "val2", "swapped, restarted, waiting for peers"),
+        ("chat.txt", 420, "lead", "consensus reached, producing blocks again"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(420)
+    back, settings = build_items(lines(("notes.md", 0, None, "#41 merged, site back"), ("chat.txt", 1, "bo", "the domain is back in the settings")))
+    assert classify(back).recovery_full
+    assert not classify(settings).recovery_full

@@ -108,3 +108,47 @@ def test_a_line_under_impact_is_no_factor_unless_it_names_a_cause() -> None:
     told += " " + str(rc["primary_root_cause"]["text"])
     assert "did not fire" not in told and "latency was elevated" not in told  # what the incident hit
     assert "token cache was empty" in told  # an impact line that names its cause still counts
+
+
+def test_teammates_credited_in_notes_are_people_and_a_college_is_not() -> None:
+    """Notes credit teammates in their own shapes ("Ines + Tomasz start digging", "cause found (Tomasz)", "migration
+    (Tomasz, done)"): people, never named in a draft. "reported by Harwick College admissions" names an organisation."""
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.people import find_people
+
+    notes = _notes(
+        (0, "- Ines + Tomasz start digging. testnet only"),
+        (50, "- cause found (Tomasz): the share counter is not updated after a bond"),
+        (90, "- state migration (Tomasz, done), binary tagged"),
+        (95, "- reported by Harwick College admissions (via the account lead)"),
+    )
+    names = {n.lower() for n in find_people(build_items(notes)).names}
+    assert {"ines", "tomasz"} <= names
+    assert not names & {"harwick", "college"}
+    a = analyse(notes)
+    assert all("Tomasz" not in a.statement(it) for it in a.items)
+
+
+def test_a_ticket_key_owns_nothing_and_smart_caches_are_no_sarcasm() -> None:
+    from pmstudio.offline.actions import owner_for
+    from pmstudio.offline.tone import SARCASM
+
+    chat = [
+        EvidenceLine(id="chat.txt:1", at=T0, actor="raj", text="picking up HD-WEB-318, contact form does nothing"),
+        EvidenceLine(id="chat.txt:2", at=T0 + timedelta(minutes=9), actor="raj", text="HD-WEB-318 fixed, proxy route deployed"),
+    ]
+    assert "318" not in owner_for(analyse(chat))
+    assert not SARCASM.search("Add smart caches: let backends return simpler cacheable responses")
+    assert SARCASM.search("who thought going live on a friday was smart? just me?")
+    assert SARCASM.search("real smart, deploying at 5pm")
+
+
+def test_each_sentence_of_a_customer_update_starts_with_a_capital() -> None:
+    from pmstudio.offline.impact import draft_impact
+
+    rows = [
+        EvidenceLine(id="chat.txt:1", at=T0, actor="ana", text="portal returns 404 for everyone"),
+        EvidenceLine(id="chat.txt:2", at=T0 + timedelta(minutes=30), actor="bo", text="posted on the status page. a fix is on its way"),
+    ]
+    comms = draft_impact(analyse(rows))["customer_communications"]["text"]
+    assert "A fix is on its way" in comms, comms

@@ -568,6 +568,25 @@ _MONTHDAY_AFTER = re.compile(r"\A,?\s*(?:UTC\s+|GMT\s+)?on the (?P<d>[1-9]|[12]\
 _MONTHDAY_BEFORE = re.compile(r"(?<![\w-])(?:on )?the (?P<d>[1-9]|[12]\d|3[01])(?:st|nd|rd|th),?\s+(?:at\s+)?\Z", re.I)
 
 
+_NAMED_DAY = re.compile(
+    rf"\bon\s+(?:(?:{_WEEKDAY_WORD}),?\s+)?(?:the\s+)?(?:(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    rf"(?P<mon2>{_MONTH}))(?![\w:]|\.\d)"
+)
+_MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def find_named_days(line: str) -> list[tuple[int, int]]:
+    """Every day named as when something happened, with its month's name ("Reported by our partner on September 9",
+    "fixed on Tuesday, 10 Sept"), not a span's bound ("saved since December 20", "by February 17"): (month, day)
+    pairs, in the order written."""
+    out: list[tuple[int, int]] = []
+    for m in _NAMED_DAY.finditer(line):
+        mon, day = (m["mon"], m["day"]) if m["mon"] else (m["mon2"], m["day2"])
+        if 1 <= int(day) <= 31:
+            out.append((_MONTH_NUMBER[mon[:3].lower()], int(day)))
+    return out
+
+
 def find_monthday_beside(line: str, stamp: Stamp) -> int | None:
     """The day of the month written as an ordinal right beside a bare time ("09:30 on the 24th", "until 04:25 UTC on
     the 4th", "on the 16th at 09:25"): that day (1-31), or None."""

@@ -661,10 +661,11 @@ _URL = re.compile(r"https?://\S+")
 _PREFIXED_WORD = re.compile(r"^(?:in|on|at|by|per|non|pre|post|re|co|self|cross|multi|out|up|off|under|over)-")
 """A word built with a prefix ("in-app", "self-service", "on-web"): an ordinary word, not a service's name."""
 _FILEISH = re.compile(
-    r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+|^[^.]+\.[^.]+\.[^.]+"
+    r"\.(?:txt|md|json|log|yaml|yml|py|pyc|out|sh|crate|tar|gz|zip)$|^v?\d|\d+\.\d+|^[^.]+\.[^.]+\.[^.]+|-\d+$"
 )
-"""A file, a version, or a fully qualified host name ("dynamodb.us-east-1.amazonaws.com": an endpoint, three or
-more labels; "docs.rs" still names a service): none names the team that owns the follow-ups."""
+"""A file, a version, a fully qualified host name ("dynamodb.us-east-1.amazonaws.com": an endpoint, three or
+more labels; "docs.rs" still names a service) or a ticket's key ("wc-web-412"): none names the team that owns the
+follow-ups."""
 
 
 # "team pods", "team members": "team" as a modifier of another noun names no team

@@ -137,6 +137,12 @@ NOT_FAILING = _rx(r"\b(?:not|never|(?:is|are|was|were)n['’]t)\s+(?:broken|down
 """A failure word denied ("not broken for everyone", "the API isn't down"): no failure told."""
 NO_FAILURES = _rx(r"\bno (?:new |more |further )?(?:errors|exceptions|failures|crashes|timeouts|5xx|500s|panics)\b")
 """Failures told absent ("no exceptions in the last 5 minutes"): no failure told, a recovery."""
+FAILURES_STOPPED = _rx(
+    r"(?<!\bnew )\b(?:errors?|exceptions|failures|crashes|timeouts|5xx|50[0-4]s|panics)\s+(?:(?:have|has|are|is|now|all|finally)\s+)*"
+    r"(?:stopped|gone|ceased|disappeared|vanished)\b(?!\s+(?:up|through|into|out|down)\b)"
+)
+"""Failures told ended ("S3 errors stopped at 10:40 UTC", "errors gone as of 19:19"): no failure told, a recovery; not
+"new crashes stopped" (what crashed stays down)."""
 UNKNOWN_YET = _rx(
     r"\b(?:can['’]?t|cannot|couldn['’]?t|could not|unable to)\s+(?:yet\s+|really\s+|fully\s+)?(?:prove|tell|say|assert|"
     r"confirm|rule out|be sure|know|verify|determine|establish)\b"
@@ -171,7 +177,7 @@ UNPAGED = _rx(
 """A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
-    r"\b(?:report(?:s|ed|ing)?|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?)\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
+    r"\b(?:report(?:s|ed|ing)?|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?)\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
@@ -264,6 +270,7 @@ MIT_DONE = _rx(
 )
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
+    r"waiting (?:for|on)|"
     r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to|"
     r"to (?:put|get|apply|roll out|deploy|ship|land|have) (?:in )?(?:an? |the |some )?(?:[\w-]+ )?(?:mitigation|fix|workaround|patch)|"
     r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running|"
@@ -346,6 +353,9 @@ RECOVERY_FULL = _rx(
     r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
     r"(?:now )?resumed\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
+    rf"{FAILURES_STOPPED.pattern}|"
+    r"\b(?:site|website|service|services|api|app|portal|homepage|everything)(?:['’]s)? (?:now |all |fully )?back\b"
+    r"(?!\s*(?:to|on|off|in|at|from|down|up|when|then|and forth|with|where)\b)|"
     r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "
     r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
@@ -717,6 +727,7 @@ def classify(item: Item) -> Signals:
     told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
+    told = FAILURES_STOPPED.sub(" ", told)  # "errors gone as of 19:19" tells them over
     told = UNKNOWN_YET.sub(" ", told)  # "no indication creds were taken, but we can't prove it" tells no failure
     if _GUARD_BACK.search(t):
         told = SEALED.sub(" ", told)  # "ruleset loaded. 6379 times out from outside again": the exposure closed

@@ -540,7 +540,9 @@ def _communications(a: Analysis) -> dict[str, Any]:
         words = a.say(it, narrative=True).split()
         if not words:
             continue
-        parts.append(f"{_hhmm(it, multi_day)}: {' '.join(words[:18])}{' ...' if len(words) > 18 else ''}")
+        # each sentence of the update starts with a capital ("that goes in the write-up. a process thing" -> "That goes
+        # in the write-up. A process thing")
+        parts.append(f"{_hhmm(it, multi_day)}: {capitalise_sentences(' '.join(words[:18]))}{' ...' if len(words) > 18 else ''}")
     if not parts:
         return {"text": NOT_STATED, "evidence": []}
     text = "Updates in the materials - " + "; ".join(parts)

@@ -75,6 +75,7 @@ from pmstudio.timeparse import (
     Range,
     Stamp,
     find_dated_range,
+    find_named_days,
     find_ranges,
     find_stamp,
     find_stamps,
@@ -131,7 +132,15 @@ def find_detected(timed: Timed) -> tuple[Item | None, Item | None]:
     anything: a date is not a moment (issue 11)."""
     clocked = [p for p in timed if not p[0].date_only]
     found = _detected(clocked)
-    return found if found[0] is not None else _detected(timed)
+    if found[0] is None or found[0].at is None:
+        return _detected(timed)
+    # a report dated by its day alone ("reported by admissions" on 9 September) on a day before every timed line that
+    # detects anything came first, whatever its hour
+    # (a day before anything the record tells is of something else: "(day only): bounty report arrives" ten days ahead)
+    first = found[0].at.astimezone(line_zone(found[0])).date()
+    since = min((_at(p).date() for p in clocked), default=first)
+    days = _detected([p for p in timed if p[0].date_only and since <= _at(p).date() < first])
+    return days if days[0] is not None else found
 
 
 UNNOTICED = re.compile(
@@ -238,6 +247,7 @@ def _noted_reports(timed: Timed) -> list[tuple[Item, Signals]]:
     return [
         p for p in timed
         if p[0].source == "notes" and p[1].detect and not p[1].hypothesis and not p[1].comm and not UNNOTICED.search(p[0].body)
+        and not _tells_another_day(p[0])  # "Last good submission: July 22. Reported on September 9": not on the 22nd
     ]  # fmt: skip
 
 
@@ -530,6 +540,11 @@ def _fine_after(timed: Timed, change: tuple[Item, Signals], failure: Item) -> bo
     )  # fmt: skip
 
 
+LAST_GOOD = re.compile(r"\blast (?:good|successful|working|healthy|clean|ok) (?!(?:copy|config\w*|version|state|build|image)\b)", re.I)
+"""The last time a thing was seen working ("Last good submission: July 22", "last successful server log line"), not
+a kept copy ("kept its last good copy")."""
+
+
 def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item | None:
     """Impact start (see the module's doc). `told` are all timed lines, recaps too: the responders' own statement
     of the impact window ("slow publishing lasted 20:13-21:00") names its start before any other rule."""
@@ -597,6 +612,11 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     change = _latest(changes)
     if change is not None:
         return change
+    # nothing failed and nothing changed before it: the last time it was seen working ("Last good submission: July 22,
+    # 12:30 PM", weeks before the report) is when the impact began
+    last_good = _latest([p for p in before if LAST_GOOD.search(p[0].body) and not (p[1].hypothesis or p[1].followup)])
+    if last_good is not None:
+        return last_good
     # nothing failed before it and no change led up to it: a detection that is itself a symptom ("vault latency
     # alarm paged me") is the first sign of the impact
     return detected if sig is not None and (sig.failure or sig.failure_weak) and not sig.hypothesis else None
@@ -739,11 +759,15 @@ week")."""
 
 
 def _tells_another_day(item: Item) -> bool:
-    """The line names a day apart from its own ("the reboot fixed it on the 4th" on the 13th, "fixed last week")."""
+    """The line names a day apart from its own ("the reboot fixed it on the 4th" on the 13th, "fixed last week", "Last
+    good submission: July 22, 12:30 PM. Reported by our partner on September 9" dated 22 July)."""
     if item.at is None:
         return False
     day = _OTHER_DAY.search(item.body)
-    return day is not None and (not day["d"] or int(day["d"]) != item.at.day)
+    if day is not None and (not day["d"] or int(day["d"]) != item.at.day):
+        return True
+    own = item.at.astimezone(line_zone(item))
+    return any((month, mday) != (own.month, own.day) for month, mday in find_named_days(item.body))
 
 
 def _tells_another_moment(item: Item) -> bool:
@@ -1397,18 +1421,22 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
             if after is not None and at < _minute(after):
                 continue
             pick = _line_at(timed, times, at)
+            if pick is None and item.at - at <= TOLD_AFTER:
+                pick = item  # no other line at that minute: the telling a minute after it stands for it
             if pick is not None:
                 return pick
     return None
 
 
 RESOLVED_AS_OF = re.compile(
-    r"\b(?:resolved|fixed|recovered|fully restored)\b[^.;]{0,60}?\bas of\s+"
+    r"\b(?:resolved|fixed|recovered|fully restored|(?:errors?|failures|timeouts|5xx|50[0-4]s) (?:\w+ )?(?:gone|stopped|cleared))\b"
+    r"[^.;]{0,60}?\bas of\s+"
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?",
     re.I,
 )
 """A status post or note that dates the end itself ("Resolved for all affected users as of Wednesday, 2022-07-20 9:20
-PM US/Pacific", "fixed as of 14:32 UTC"): the time after "as of" is when it resolved, not when the post went out."""
+PM US/Pacific", "fixed as of 14:32 UTC", "errors gone as of 19:19 UTC"): the time after "as of" is when it resolved,
+not when the post went out."""
 
 
 AS_OF_LEAD = re.compile(r"(?:^|[.;:]\s+|\(\s*)as of\s+", re.I)
@@ -1453,6 +1481,8 @@ def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item |
             if at > item.at + timedelta(minutes=1) or (after is not None and at < _minute(after)):
                 continue
             pick = _line_at(timed, times, at)
+            if pick is None and item.at - at <= TOLD_AFTER:
+                pick = item  # no other line at that minute: the telling a minute after it stands for it
             if pick is not None:
                 return pick
     return None

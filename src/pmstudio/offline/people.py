@@ -40,9 +40,14 @@ _STOP = {
     "us", "me", "him", "you", "it", "all", "everyone", "someone", "nobody", "sent", "support", "github",
 }  # fmt: skip
 
+_ORG_NOUN = (
+    r"(?-i:College|University|Institute|School|Academy|Inc|Ltd|LLC|GmbH|Corp(?:oration)?|Company|Labs?|Foundation|Bank|"
+    r"Group|Hospital|Council|Library|Agency|Ministry|Department)"
+)
+"""A word that makes the capitalised name before it an organisation ("reported by Wilmington College admissions")."""
 _TICKET_BY = re.compile(
     r"^(?P<verb>Opened|Comment(?:ed)?|Closed|Reopened|Resolved|Solved|Acknowledged|Reply|Replied|Edited|Posted|"
-    r"Report(?:ed)?)\s+(?:by|from)\s+@?(?P<n>[A-Za-z][\w.-]{1,30})",
+    rf"Report(?:ed)?)\s+(?:by|from)\s+@?(?P<n>[A-Za-z][\w.-]{{1,30}})(?![\w.-])(?!\s+{_ORG_NOUN}\b)",
     re.I,
 )
 _ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
@@ -54,7 +59,7 @@ _BY_CAP = re.compile(
     r"\b(?:requested|approved|acknowledged|resolved|triggered|opened|closed|merged|reported|escalated|assigned|"
     r"started|initiated|created|written|owned|run|performed|PR|pull request|patch|fix|commit)\s+by\s+@?(?P<n>[A-Z][a-z]{2,20})\b"
     r"(?!\s+(?:customers?|users?|clients?|partners?|tenants?|merchants?|developers?|engineers?|staff|support|teams?|"
-    r"employees?|members?|admins?|operators?|researchers?|accounts?)\b)"
+    rf"employees?|members?|admins?|operators?|researchers?|accounts?|{_ORG_NOUN})\b)"
 )
 """A name after "reported by", "fixed by" ...; not a name that only says whose people they are ("reported by Vercel
 customers": a company)."""
@@ -66,12 +71,20 @@ _FROM_ORG = re.compile(
 """Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
 DMed me on Telegram"): a person, whose name a draft never shows."""
 _PROPOSER = re.compile(
-    r"(?:^|(?<=[.;:]\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
+    r"(?:^(?:[-*•]\s+)?|(?<=[.;:]\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&|\+)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
     r"(?:suggest(?:s|ed)?|propose[sd]?|recommend(?:s|ed)?|volunteer(?:s|ed)?|offer(?:s|ed)?\s+to|agree[sd]?|"
-    r"decide[sd]?|realise[sd]?|realize[sd]?)\b"
+    r"decide[sd]?|realise[sd]?|realize[sd]?|start(?:s|ed)? (?:digging|looking|investigating|on)|"
+    r"beg[ia]n (?:digging|looking|investigating))\b"
 )
-"""Teammates named in notes as they put a step forward ("Vince and Christian suggest asking OVH for an additional IP",
-"Priya proposed a rollback"): people, whose names a draft never shows."""
+"""Teammates named in notes as they put a step forward or take it up ("Vince and Christian suggest asking OVH for an
+additional IP", "Priya proposed a rollback", "Puneet + Maksim start digging"): people, whose names a draft never
+shows."""
+_CREDITED = re.compile(
+    r"\b(?:found|fixed|identified|confirmed|traced|spotted|reproduced|written|shipped)\s*\((?P<n>[A-Z][a-z]{2,20})\)|"
+    r"\((?P<m>[A-Z][a-z]{2,20}),\s*(?:done|wip|in progress|todo|owner|lead|pending|ongoing)\)"
+)
+"""A teammate credited in brackets in notes ("root cause found (Maksim)", "SDK fork patch (Maksim, done)"): a
+person."""
 _ACCOUNT = re.compile(
     r"\b(?:(?:user|account|contributor|attacker)\s+@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
     r"submitted|ran|deleted|closed)\b)|"
@@ -311,7 +324,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 if pattern is _MENTION and m.group("n").lower() in groups():
                     continue  # "we deleted @Developers": a Discord role, not a person
                 people.add(m.group("n"))
-        for m in _PROPOSER.finditer(it.body):
+        for m in (*_PROPOSER.finditer(it.body), *_CREDITED.finditer(it.body)):
             for name in (m.group("n"), m.group("m")):
                 if name and name.lower() not in lower_words():
                     people.add(name)  # "Support suggested ..." is a team ("support" is written in lower case)
