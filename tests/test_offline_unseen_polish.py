@@ -152,3 +152,20 @@ def test_each_sentence_of_a_customer_update_starts_with_a_capital() -> None:
     ]
     comms = draft_impact(analyse(rows))["customer_communications"]["text"]
     assert "A fix is on its way" in comms, comms
+
+
+def test_a_fix_or_lessons_line_tells_nobody_hurt_and_an_http_post_is_no_update() -> None:
+    """Notes' "Fix: ... error handling and user feedback ..." and "Lessons: ... before users do" name users, but tell
+    what was done or learnt, not who was affected; a chat line "the POST to the vendor is what dies" is a request that
+    failed, not an update posted to customers."""
+    from pmstudio.offline.impact import draft_impact
+
+    notes = _notes(
+        (0, "- the signup form stopped sending anything to the vendor"),
+        (None, "- Fix: a server-side relay; error handling and user feedback; redirect kept."),
+        (None, "- Lessons: monitor the vendor's endpoints so we find out before users do."),
+    )
+    chat = [EvidenceLine(id="chat.txt:1", at=T0 + timedelta(minutes=40), actor="raj", text="captcha passes fine. the POST to the vendor is what dies")]
+    impact = draft_impact(analyse([*notes, *chat]))
+    assert "feedback" not in impact["users_affected"]["text"] and "before users do" not in impact["users_affected"]["text"]
+    assert impact["customer_communications"]["evidence"] == []

@@ -42,7 +42,7 @@ from pmstudio.offline.classify import (
     UNPAGED,
     USERS_REPORT,
 )
-from pmstudio.offline.items import CAUSE_LABEL, WENT_POORLY, Item
+from pmstudio.offline.items import ADVICE_LABEL, CAUSE_LABEL, MITIGATION_LABEL, WENT_POORLY, Item
 from pmstudio.offline.phrasing import (
     capitalise_sentences,
     has_verb,
@@ -590,13 +590,6 @@ _CUSTOMER_VOICE = re.compile(
 it needs a login"): what they saw and how they explain it, not the responders' finding."""
 
 
-_MITIGATION_LABEL = re.compile(r"^\W*(?:mitigation|remediation|workaround|fix|recovery)\s*(?::|\s[-–—]\s)", re.I)
-"""A line labelled as what was done to end the impact ("Mitigation: ...")."""
-_ADVICE_LABEL = re.compile(
-    r"^\W*(?:recommendations?|action items?|follow[- ]?ups?|next steps?|to-?dos?)\b[^:]{0,30}:", re.I
-)
-"""A line labelled as advice or work to come ("Recommendations for the post: don't reuse passwords; be careful with
-services that auto-merge ..."): what to change, never why it happened."""
 _INVESTIGATING = re.compile(r"^\W*investigating\s*[-–—:]", re.I)
 """A status post under the state "Investigating": the cause is not known yet."""
 _ME_TOO = re.compile(r"^\W*(?:same (?:here|for us|issue|problem|thing)|me too|us too|\+1)\b", re.I)
@@ -623,9 +616,9 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True
     if item.source in ("ticket", "status") and (_CUSTOMER_VOICE.search(item.body[:80]) or _CUSTOMERS_OWN.search(item.material)):
         return True
-    if _MITIGATION_LABEL.match(item.body) and not _ROOT.search(body):
+    if MITIGATION_LABEL.match(item.body) and not _ROOT.search(body):
         return True  # "Mitigation: traffic was shifted to the secondary component, which let ...": what was done
-    if _ADVICE_LABEL.match(item.body):
+    if ADVICE_LABEL.match(item.body):
         return True
     if item.source == "status" and _INVESTIGATING.match(item.body) and not _ROOT.search(body):
         return True  # "Investigating - we are experiencing delays ...": what is seen while the cause is still sought

@@ -452,7 +452,7 @@ COORDINATION = (
 """The responders' own coordination ("declaring an incident, I'll lead", "incident call started"), as a regex
 alternation: a communication among them, no word to customers."""
 COMM = _rx(
-    r"\b(?:status ?page|statuspage|status dashboard|(?:service )?health dashboard|posted (?:an? )?(?:update|incident|notice)|(?:update|notice)s?(?: for [\w ]{1,12}?)? posted|post(?:ing|ed)? the all[- ]clear|post (?:in|on|to) |notif(?:y|ied|ication)|"
+    r"\b(?:status ?page|statuspage|status dashboard|(?:service )?health dashboard|posted (?:an? )?(?:update|incident|notice)|(?:update|notice)s?(?: for [\w ]{1,12}?)? posted|post(?:ing|ed)? the all[- ]clear|(?-i:[Pp]ost) (?:in|on|to) |notif(?:y|ied|ication)|"
     rf"{ROUTE_ANNOUNCEMENT}|customers? (?:were )?(?:told|informed|notified)|told (?:community|customers|users)|tech alert|"
     r"(?:public|customer|external) (?:update|comms|communication|notice)|heads up|"
     rf"{COORDINATION}|"

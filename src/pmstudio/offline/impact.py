@@ -19,7 +19,7 @@ from pmstudio.lints.quantities import find_numbers
 from pmstudio.logmine import VALUES_NOTE
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, COORDINATION, DOWN_NOT_FAILING, HYPOTHESIS
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import ADVICE_LABEL, MITIGATION_LABEL, Item
 from pmstudio.offline.people import is_bot_speaker
 from pmstudio.offline.phrasing import (
     blameless,
@@ -308,6 +308,9 @@ def _statements(
             continue  # a responder's note on the page is a statement; the page itself is a machine line
         if not pattern.search(item.body) or _NO_VALUE.match(item.body.strip()):
             continue
+        if any(MITIGATION_LABEL.match(t) or ADVICE_LABEL.match(t) for t in (item.body, f"{item.heading}:")):
+            continue  # "Fix: ... error handling and user feedback", "Lessons: ... find out before users do" (or under
+            # such a heading): what was done, learnt or is to do, not who was hurt
         if item.source == "chat" and (_ACTION_REPORT.match(item.body) or _FORECAST.search(item.body)):
             continue  # "re-queued every failed crate": a responder's action, not an impact statement (nor a forecast)
         sig = a.sig(item)

@@ -279,6 +279,15 @@ CAUSE_LABEL = re.compile(
     re.I,
 )
 """A line labelled as the cause; the match is the label, so `CAUSE_LABEL.sub("", text)` leaves the cause."""
+MITIGATION_LABEL = re.compile(r"^\W*(?:mitigation|remediation|workaround|fix|recovery)\s*(?::|\s[-–—]\s)", re.I)
+"""A line labelled as what was done to end the impact ("Mitigation: ...", "Fix: new /api/forms endpoint ...")."""
+ADVICE_LABEL = re.compile(
+    r"^\W*(?:recommendations?|action items?|actions|follow[- ]?ups?|next steps?|to-?dos?|lessons?(?: learned)?)\b[^:]{0,30}:",
+    re.I,
+)
+"""A line labelled as advice, lessons or work to come ("Recommendations for the post: don't reuse passwords; be careful
+with services that auto-merge ...", "Actions: (1) catalog ..."): what to change, never why it happened nor who was
+hurt."""
 _KINDS = r"(?:corrective|preventive|preventative|remedial|repair|review|follow[- ]up)\s+"
 _ACTION_KIND = rf"(?:{_KINDS})?"
 """The kind a list of actions may be labelled with ("Corrective actions:", "Review actions:")."""
