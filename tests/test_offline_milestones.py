@@ -2714,3 +2714,38 @@ def test_a_restart_waiting_for_peers_is_under_way_and_site_back_is_a_recovery() 
     back, settings = build_items(lines(("notes.md", 0, None, "#41 merged, site back"), ("chat.txt", 1, "bo", "the domain is back in the settings")))
     assert classify(back).recovery_full
     assert not classify(settings).recovery_full
+
+
+def test_hosts_back_one_by_one_end_with_the_last_and_an_error_logged_is_no_act() -> None:
+    """A rebuild brings servers back one by one ("web16 is back", ..., "m4 back. that's all three"): the first is the
+    mitigation's first stage, the last the end. A kernel line at an error level ("EXT4-fs error ... deleted inode
+    referenced") is a failure, not a deletion done; a status post's "web16 operational again" is a recovery."""
+    rows = [
+        ("ops-chat.txt", 0, "jo", "nagios paged: host disk failed, array degraded. three customer VMs on it"),
+        ("vm-syslog.log", 200, None, "vm8 kernel: EXT4-fs error (device dm-4): ext4_lookup: deleted inode referenced"),
+        ("ops-chat.txt", 202, "jo", "filesystems are gone, we rebuild from the nightly backups"),
+        ("ops-chat.txt", 700, "jo", "web16 is back"),
+        ("ops-chat.txt", 760, "jo", "web15 back"),
+        ("ops-chat.txt", 820, "jo", "m4 back. that's all three"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(700)
+    assert at(a, "resolved") == minute(820)
+    error, post = build_items(lines(rows[1], ("status.md", 701, None, "web16 operational again.")))
+    assert not classify(error).mitigation
+    assert classify(post).recovery_full
+
+
+def test_a_box_that_rebooted_itself_did_nothing_and_this_morning_is_another_moment() -> None:
+    """"util01 rebooted twice in the night, memory errors" is a crash, not an act; "fresh peers fixed it this morning"
+    said in the evening tells an earlier moment; "restoring last night's backup" is still an act of now."""
+    crash, earlier, act = build_items(lines(
+        ("chat.txt", 0, "ilse", "here. util01 rebooted twice in the night, memory errors in the kernel log"),
+        ("chat.txt", 1, "bo", "fresh peers fixed it this morning"),
+        ("chat.txt", 2, "bo", "restoring last night's backup to another host now"),
+    ))  # fmt: skip
+    assert not classify(crash).mitigation
+    from pmstudio.offline.milestones import _tells_another_day
+
+    assert _tells_another_day(earlier)
+    assert not _tells_another_day(act)

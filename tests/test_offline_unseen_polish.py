@@ -169,3 +169,26 @@ def test_a_fix_or_lessons_line_tells_nobody_hurt_and_an_http_post_is_no_update()
     impact = draft_impact(analyse([*notes, *chat]))
     assert "feedback" not in impact["users_affected"]["text"] and "before users do" not in impact["users_affected"]["text"]
     assert impact["customer_communications"]["evidence"] == []
+
+
+def test_a_channel_copied_into_a_ticket_is_chat_and_a_help_desk_handle_is_a_person() -> None:
+    """A validators' channel kept as a ticket ("2025-08-18 15:41 UTC north-val: anyone else missing blocks? ...") holds
+    people's messages: the handle is their speaker, the question is never copied; "Note: ..." stays a label. A help-desk
+    post "from j.devos (Utrecht): our VMs hang" names a person, never shown."""
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.people import find_people
+
+    rows = [
+        EvidenceLine(id="validators-channel.txt:2", at=T0, actor=None, text="north-val: anyone else missing blocks? we upgraded at 15:00"),
+        EvidenceLine(id="validators-channel.txt:3", at=T0 + timedelta(minutes=1), actor=None, text="Note: copied by the on-call"),
+        EvidenceLine(id="helpdesk-tickets.txt:1", at=T0 + timedelta(minutes=2), actor=None,
+                     text="[HD-1] from j.devos (Utrecht): our VMs hang and /data is read-only"),
+    ]  # fmt: skip
+    items = build_items(rows)
+    assert (items[0].actor, items[0].source) == ("north-val", "chat")
+    assert "?" not in items[0].text
+    assert items[1].actor is None
+    names = find_people(items).names
+    assert {"north-val", "j.devos"} <= set(names)
+    a = analyse(rows)
+    assert all("j.devos" not in a.statement(it) and "north-val" not in a.statement(it) for it in a.items)

@@ -298,8 +298,16 @@ MIT_NEGATIVE = _rx(
 """An action that failed or made no difference ("rollback is done. no change at all. failures are flat", "back on
 64-core servers, no improvement"): an attempt, not the mitigation."""
 _DIED = r"(?:exit(?:ed)?(?: with)?(?: code| status)? \d+|di(?:es|ed) again|seg(?:mentation )?fault\w*|sig(?:segv|kill|abrt)|oom\w*|crash\w*(?! (?:fix|patch|report))|panic\w*|core dump\w*)"
-CRASHED = _rx(rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b")
-"""A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted")."""
+CRASHED = _rx(
+    rf"\b(?:restart(?:ed|s)|reboot(?:ed|s))\b[^;]{{0,30}}?\b{_DIED}|\b{_DIED}[^.;]{{0,20}}?\b(?:and |then )?(?:was |got )?(?:restarted|rebooted)\b|"
+    r"\b(?:restart(?:ed|s)|reboot(?:ed|s)) (?:itself|by itself|on its own|unexpectedly|twice|three times|\d+ times|repeatedly|"
+    r"again and again|in the night|overnight)\b"
+)
+"""A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted",
+"util01 rebooted twice in the night, memory errors in the kernel log")."""
+ERROR_LEVEL = _rx(r"(?-i:(?<![\w-])(?:ERROR|ERR|CRIT|CRITICAL|FATAL|EMERG|PANIC)(?![\w-]))|\b[\w-]+-fs error\b|\bI/O error\b")
+"""A machine line written at an error level ("CRITICAL vm8 RAID md1 rebuild stalled", "EXT4-fs error ... deleted inode
+referenced"): it tells a failure, whatever act its words name."""
 NO_ACT = _rx(
     r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
     r"touched|rolled back|reverted)\b"
@@ -325,6 +333,12 @@ HOW_IT_WORKS = _rx(r"\b(?:happens|happen|kicks in|is triggered|gets triggered|oc
 destroy and restore from S3"): the mechanism, in the present, neither a failure seen nor an act done at the line's
 moment."""
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
+PART_BACK = (
+    r"^\W*[\w.-]*\d[\w.-]*(?:['’]s| is)? (?:now )?(?:back|operational again)\b"
+    r"(?!\s*(?:to|on|off|in|at|from|down|up|when|then|with|where)\b)"
+)
+"""A named part told back, the whole line about it ("power16 is back", "m17 back. that's all five", "web2 operational
+again."): one stage of a staged recovery."""
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
@@ -337,7 +351,8 @@ RECOVERY_FULL = _rx(
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
-    r"\b(?:available|up|online|reachable|accessible|healthy|finali[sz](?:ed|ing)|loads?|loading|"
+    rf"{PART_BACK}|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|operational|finali[sz](?:ed|ing)|loads?|loading|"
     r"(?:flowing|producing|processing|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"\b(?:edits|changes|uploads|saves|posts|mails?|e-?mails|messages|builds|deploys|pages) (?:are |now |all )*"
     r"(?:saving|uploading|sending|delivering|publishing|building|going (?:out|through)|landing) again\b|"
@@ -765,6 +780,8 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "I was removed from the org": done to the responders, not by them
     if s.mitigation and how_it_works:
         s.mitigation = False  # "recreation happens when ... we destroy and restore": how it works, nothing done
+    if s.mitigation and machine and s.failure and ERROR_LEVEL.search(t):
+        s.mitigation = False  # "EXT4-fs error (device dm-4): deleted inode referenced": a failure logged, no act
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))

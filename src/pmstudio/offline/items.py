@@ -24,6 +24,7 @@ from pmstudio.offline.tone import (
     without_questions,
 )
 from pmstudio.parsers.common import STATUS_POST
+from pmstudio.parsers.speakers import CHAT_SPEAKER
 
 Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
@@ -350,6 +351,23 @@ _ADDRESSEE = re.compile(r"^@?(?P<n>[A-Za-z][\w.-]{1,20}):\s+(?=\S)")
 """The nick a chat message opens on to address someone ("jochen: we have a problem"), as IRC writes it."""
 
 
+_CHANNEL_NAME = re.compile(rf"{_CHAT_NAME.pattern}|channel|chatroom")
+
+
+def _copied_speaker(material: str, text: str) -> tuple[str, str] | None:
+    """(speaker, message) of a line copied from a channel into a file of another kind ("community-channel.txt" kept as
+    a ticket: "2025-08-18 15:41 UTC val-op-north: anyone else missing blocks?"): a handle, in lower case or with a
+    digit, dot, dash or underscore in it, not a label ("Note: ...", "Update: ...")."""
+    name = material.lower()
+    if not _CHANNEL_NAME.search(name) or name.endswith((".log", ".jsonl", ".out")):
+        return None  # (an IRC log keeps its own "<nick>" and "nick:" reading: `people`)
+    m = CHAT_SPEAKER.match(text.strip())
+    said = m.group("name") if m is not None else None
+    if m is None or not said or " " in said or not (said[:1].islower() or any(c in said for c in "-_.0123456789")):
+        return None
+    return said, m.group("text")
+
+
 def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     """Items in evidence order; notes lines carry the heading they sit under (one linear pass)."""
     items: list[Item] = []
@@ -367,6 +385,9 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
         box = _CHECKBOX.match(e.text) if e.actor is None else None
         if box is not None:  # a checklist's line is read without its box; an empty box marks work still to do
             e = e.model_copy(update={"text": e.text[box.end() :]})
+        if e.actor is None and (said := _copied_speaker(material, e.text)) is not None:
+            # "val-op-north: anyone else missing blocks?" in a copied channel: a person's message, as in a chat file
+            e = e.model_copy(update={"actor": said[0], "text": said[1]})
         source, sub, body = _source(material, e, material in written)
         if injected(e.text) or _continues(injection.get(material), line, e.text):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence

@@ -61,6 +61,7 @@ from pmstudio.offline.classify import (
     FAIL_STRONG,
     FAIL_WEAK,
     MIT_PROGRESS,
+    PART_BACK,
     QUIET_ALERT,
     RECURRED,
     STAND_IN,
@@ -742,6 +743,9 @@ def _shipped(pair: tuple[Item, Signals]) -> bool:
 ANOTHER_MOMENT = timedelta(minutes=10)
 TOO = re.compile(r"\b(?:too|as well)\W*$", re.I)
 """A line that ends by adding itself to what came before ("support console working again too")."""
+_PART_BACK = re.compile(PART_BACK, re.I)
+
+
 SINCE_THEN = re.compile(
     r"\b(?:no|zero|nothing)\b[^.;]{0,30}\bsince (?:then|(?:the |our |that |this )?(?:fix|roll-?back|revert|restart|"
     r"reroute|failover|patch|change|deploy\w*)\b)|"
@@ -753,9 +757,13 @@ SINCE_THEN = re.compile(
 by the watch ("no exceptions in the last 5 minutes"): the moment is earlier than the line's."""
 
 
-_OTHER_DAY = re.compile(r"\b(?:(?:on|as|since|from) the (?P<d>\d{1,2})(?:st|nd|rd|th)\b|last (?:week|month)|yesterday|the other day)", re.I)
-"""A day named apart from the line's own ("fixed the symptoms on the 4th", "same thing as the 16th", "fixed last
-week")."""
+_OTHER_DAY = re.compile(
+    r"\b(?:(?:on|as|since|from) the (?P<d>\d{1,2})(?:st|nd|rd|th)\b|last (?:week|month)|last night(?!['’]s)|yesterday|the other day|"
+    r"(?:earlier )?this (?:morning|afternoon)|earlier today)",
+    re.I,
+)
+"""A day or a part of it named apart from the line's own ("fixed the symptoms on the 4th", "same thing as the 16th",
+"fixed last week", "fresh peers fixed it this morning" told in the evening)."""
 
 
 def _tells_another_day(item: Item) -> bool:
@@ -1045,7 +1053,11 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
         # coming back, routes re-established in the first location") is the first stage of a staged recovery; with
         # none ("estimate: about 1 hour to repair the failed units") no time of mitigation is stated, so none is
         # filled (a wrong time costs more than an empty one)
-        return _earliest([p for p in timed if (after is None or _at(p) >= after) and _onset(p)])
+        # ... and the first part told back after it ("web16 is back" in a rebuild from backups) is that first stage
+        later = [p for p in timed if after is None or _at(p) >= after]
+        return _earliest([p for p in later if _onset(p)]) or _earliest(
+            [p for p in later if _recovered(p) and _PART_BACK.search(p[0].body)]
+        )
     recovered = [
         p
         for p in timed

@@ -50,6 +50,12 @@ _TICKET_BY = re.compile(
     rf"Report(?:ed)?)\s+(?:by|from)\s+@?(?P<n>[A-Za-z][\w.-]{{1,30}})(?![\w.-])(?!\s+{_ORG_NOUN}\b)",
     re.I,
 )
+_FROM_HANDLE = re.compile(
+    r"(?:^|[\s\]])from\s+@?(?P<n>[a-z][a-z0-9_-]*\.[a-z][a-z0-9_-]+)(?<!\.com)(?<!\.org)(?<!\.net)(?<!\.io)(?<!\.dev)"
+    r"(?<!\.edu)(?<!\.gov)(?=[\s:(,]|$)"
+)
+"""A help-desk post from a user's handle ("[HD-40211] 2017-02-20 06:02 +0100 from r.devries (Leiden): our VMs ..."): a
+person (not a domain: "from example.org")."""
 _ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
 _NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
 _PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
@@ -292,6 +298,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             if m:
                 verb = m.group("verb").lower()
                 people.add(m.group("n"), USER if verb.startswith(("opened", "comment")) else REPORTER)
+            for m in _FROM_HANDLE.finditer(it.body):
+                people.add(m.group("n"), USER, handle=True)
             for pattern in (_ASSIGNED, _NOTE_BY):
                 m = pattern.match(it.body)
                 if m:
