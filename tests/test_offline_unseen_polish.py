@@ -192,3 +192,36 @@ def test_a_channel_copied_into_a_ticket_is_chat_and_a_help_desk_handle_is_a_pers
     assert {"north-val", "j.devos"} <= set(names)
     a = analyse(rows)
     assert all("j.devos" not in a.statement(it) and "north-val" not in a.statement(it) for it in a.items)
+
+
+def test_helpers_credited_in_a_list_are_people_and_whats_opens_a_question() -> None:
+    """"Thanks to Harald, Quill, Brick and moth in #infra for fixing it" and "kim: Harald, Quill and moth in #infra are
+    on it" credit people; "what's the token for the bot, the old one expired" asks."""
+    from pmstudio.offline.items import build_items
+    from pmstudio.offline.people import find_people
+    from pmstudio.offline.tone import without_questions
+
+    rows = _notes(
+        (0, "- Thanks to Harald, Quill, Brick and moth in #infra for troubleshooting and fixing it."),
+        (5, "- kim says Harald, Quill and moth in #infra are on it, the zone has to be fixed on their side"),
+    )
+    names = set(find_people(build_items(rows)).names)
+    assert {"harald", "quill", "brick", "moth"} <= names
+    assert without_questions("what's the api token for the bot, the old one expired") == ""
+    from pmstudio.offline.people import People
+
+    crew = People(roles={n: "a responder" for n in ("harald", "quill", "brick", "moth")})
+    assert crew.anonymise("Thanks to Harald, Quill, Brick and moth in #infra") == "Thanks to four responders in #infra"
+
+
+def test_a_partner_confirming_later_does_not_move_the_end() -> None:
+    """The responders' "all clusters restarted, maps back ... closing the incident" ends it; a partner's ticket nine
+    minutes on ("#881 partner confirms maps load again") confirms what was already back."""
+    rows = [
+        EvidenceLine(id="alerts.log:1", at=T0, actor=None, text="ALERT ui-maps: map render requests timing out"),
+        EvidenceLine(id="oncall-chat.txt:2", at=T0 + timedelta(minutes=300), actor="ana",
+                     text="all clusters restarted, maps back at an acceptable level. closing the incident"),
+        EvidenceLine(id="support-tickets.txt:5", at=T0 + timedelta(minutes=309), actor=None, text="#881 partner confirms maps load again."),
+    ]  # fmt: skip
+    a = analyse(rows)
+    assert a.milestones.resolved is not None and a.milestones.resolved.at == T0 + timedelta(minutes=300)

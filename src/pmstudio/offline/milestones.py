@@ -1236,6 +1236,15 @@ def _switched_back(timed: Timed, talk: Timed, recovered: Item) -> list[tuple[Ite
     ]  # fmt: skip
 
 
+_CONFIRMS = re.compile(r"\bconfirm(?:s|ed|ing)?\b", re.I)
+
+
+def _confirmed_later(item: Item) -> bool:
+    """A customer's or a ticket's confirmation of a recovery ("#88177 partner confirms maps load again"): it tells of
+    the service back, after the responders saw it."""
+    return item.source in ("ticket", "status") and bool(_CONFIRMS.search(item.body))
+
+
 def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     """The last full recovery (a paging alert cleared, the page resolved, "back to normal"), or the clean-up
     that finished after it; a status-page "resolved" or "closing the incident" later on is a communication. When
@@ -1260,6 +1269,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     recovered = _latest([
         p for p in backs
         if not (TOO.search(p[0].body) and any(timedelta(0) < _at(p) - _at(q) <= SETTLE_WINDOW for q in backs))
+        and not (_confirmed_later(p[0]) and after is not None and timedelta(0) < _at(p) - after <= SETTLE_WINDOW)
         and not (_resource_clear(p[0]) and any(timedelta(0) < _at(p) - _at(q) <= SETTLE_WINDOW for q in seen))
     ])  # fmt: skip
     # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended

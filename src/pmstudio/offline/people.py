@@ -85,6 +85,15 @@ _PROPOSER = re.compile(
 """Teammates named in notes as they put a step forward or take it up ("Vince and Christian suggest asking OVH for an
 additional IP", "Priya proposed a rollback", "Puneet + Maksim start digging"): people, whose names a draft never
 shows."""
+_NAME_LIST = r"(?:@?[A-Za-z][\w.-]{1,20}, )+@?[A-Za-z][\w.-]{1,20},? and @?[A-Za-z][\w.-]{1,20}"
+_LISTED = re.compile(
+    rf"\b(?:thanks|thank you|kudos|shout-?outs?|credit)(?: (?:to|go(?:es)? to))?,? (?P<thanked>{_NAME_LIST})\b|"
+    rf"(?:^|[,:;]\s*|\b(?:responder|say)s?,?\s+)(?P<helpers>{_NAME_LIST}) (?:in|from|on) #[\w-]+"
+)
+"""Helpers credited in a list ("Thanks to Ganneff, Solver, Hydroxide and weasel in #spi", "Ganneff, Solver and weasel
+in #spi were on it"): people, whose names a draft never shows."""
+_LIST_SPLIT = re.compile(r",? and |, ")
+_NOT_NAMES = frozenset({"all", "everyone", "everybody", "the", "team", "us", "you", "them", "others"})
 _CREDITED = re.compile(
     r"\b(?:found|fixed|identified|confirmed|traced|spotted|reproduced|written|shipped)\s*\((?P<n>[A-Z][a-z]{2,20})\)|"
     r"\((?P<m>[A-Z][a-z]{2,20}),\s*(?:done|wip|in progress|todo|owner|lead|pending|ongoing)\)"
@@ -219,11 +228,19 @@ class People:
         text = self._pattern.sub(sub, text)
         text = self._pattern_ctx.sub(lambda m: m.group("pre") + sub(m), text)
         text = self._pattern_cs.sub(sub, text)
-        # "Vince and Christian suggest ...": two people with one role are told as two, not "a responder and a responder"
-        return _ROLE_PAIR.sub(lambda m: f"{'T' if m.group('a') == 'A' else 't'}wo {m.group('r')}s", text)
+        # "Vince and Christian suggest ...", "Thanks to Ganneff, Solver, Hydroxide and weasel": people with one role are
+        # told as a number, not "a responder and a responder"
+        return _ROLE_PAIR.sub(_counted_roles, text)
 
 
-_ROLE_PAIR = re.compile(r"\b(?P<a>[Aa]) (?P<r>responder|user|customer) (?:and|&) an? (?P=r)\b")
+_ROLE_PAIR = re.compile(r"\b(?P<a>[Aa]) (?P<r>responder|user|customer)(?:(?:,? (?:and|&) |, )an? (?P=r)\b)+")
+_COUNT_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _counted_roles(m: re.Match[str]) -> str:
+    n = m.group(0).count(m.group("r"))
+    word = _COUNT_WORDS[n - 2] if n - 2 < len(_COUNT_WORDS) else str(n)
+    return f"{word[:1].upper() + word[1:] if m.group('a') == 'A' else word} {m.group('r')}s"
 
 
 _SURNAME = r"(?P<sur>(?-i:[ ][A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?))?"
@@ -332,6 +349,10 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 if pattern is _MENTION and m.group("n").lower() in groups():
                     continue  # "we deleted @Developers": a Discord role, not a person
                 people.add(m.group("n"))
+        for m in _LISTED.finditer(it.body):
+            for name in _LIST_SPLIT.split(m.group("thanked") or m.group("helpers") or ""):
+                if name.strip().lstrip("@").lower() not in _NOT_NAMES:
+                    people.add(name.strip().lstrip("@"), handle=True)
         for m in (*_PROPOSER.finditer(it.body), *_CREDITED.finditer(it.body)):
             for name in (m.group("n"), m.group("m")):
                 if name and name.lower() not in lower_words():

@@ -27,7 +27,7 @@ December"); "anyone seeing 502s?", "anyone know what changed" and "anyone who in
 _ASKING = (
     rf"(?:any ?one{_TOLD_OF_ANYONE}|is it|could it|can we|should we|do we|did we|why|who|how come|"
     r"how (?:do|did|can|could|would|should|are|is|was|were) (?:we|you|they|i|it|this|that)|"
-    r"what (?:is|was|were|are|did|does|do)|is (?:this|that|there|anyone)|"
+    r"what(?:['’]s| (?:is|was|were|are|did|does|do))|where(?:['’]s| (?:is|are|was|were|did|do))|is (?:this|that|there|anyone)|"
     r"are (?:we|they|you|there)|(?:does|did|has) (?:anyone|anybody|someone))\b"
 )
 _OPEN = r"(?:why|how|what|who)\b[^.?!]{3,80}\b(?:is|was|remains|remained)\s+(?:still\s+)?(?:unknown|unclear|not (?:yet )?(?:known|clear|understood))"
