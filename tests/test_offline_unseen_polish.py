@@ -225,3 +225,17 @@ def test_a_partner_confirming_later_does_not_move_the_end() -> None:
     ]  # fmt: skip
     a = analyse(rows)
     assert a.milestones.resolved is not None and a.milestones.resolved.at == T0 + timedelta(minutes=300)
+
+
+def test_the_people_who_wrote_or_answered_are_not_the_users_affected() -> None:
+    """A blog post's front matter ("Authors: Ana Silva, Bo Lind") and an incident doc's staffing line ("Incident
+    coordinators: Ana, Bo. Responders: 4. People paged: 0") name who wrote or answered it, not who was hurt."""
+    from pmstudio.offline.impact import draft_impact
+
+    rows = [
+        EvidenceLine(id="front-matter.txt:4", at=None, actor=None, text="Authors: Ana Silva, Bo Lind"),
+        EvidenceLine(id="incident-doc.md:3", at=None, actor=None, text="Incident coordinators: Ana, Bo. Responders: 4. People paged: 0."),
+        EvidenceLine(id="chat.txt:1", at=T0, actor="ana", text="handbook returns 404 for everyone"),
+    ]  # fmt: skip
+    users = draft_impact(analyse(rows))["users_affected"]
+    assert not {"front-matter.txt:4", "incident-doc.md:3"} & set(users["evidence"]), users

@@ -286,6 +286,15 @@ def _scoped(text: str) -> bool:
     return any(_GEO.search(p) and (_HURT.search(p) or _ISSUES.search(p)) for p in split_sentences(text))
 
 
+_CREW_LABEL = re.compile(
+    r"^\W*(?:authors?|written by|editors?|reviewers?|owners?|(?:incident )?(?:coordinators?|commanders?|leads?)|"
+    r"responders?|people paged|on-?call|participants?|attendees?)\s*:",
+    re.I,
+)
+"""A line labelled with the people who wrote the document or answered the incident ("Authors: Ana, Bo", "Incident
+coordinators: ...")."""
+
+
 def _statements(
     a: Analysis,
     pattern: re.Pattern[str],
@@ -308,6 +317,8 @@ def _statements(
             continue  # a responder's note on the page is a statement; the page itself is a machine line
         if not pattern.search(item.body) or _NO_VALUE.match(item.body.strip()):
             continue
+        if _CREW_LABEL.match(item.body):
+            continue  # "Authors: ...", "Incident coordinators: ...; Responders: 4": who wrote it or answered, not who was hurt
         if any(MITIGATION_LABEL.match(t) or ADVICE_LABEL.match(t) for t in (item.body, f"{item.heading}:")):
             continue  # "Fix: ... error handling and user feedback", "Lessons: ... find out before users do" (or under
             # such a heading): what was done, learnt or is to do, not who was hurt
