@@ -239,3 +239,14 @@ def test_the_people_who_wrote_or_answered_are_not_the_users_affected() -> None:
     ]  # fmt: skip
     users = draft_impact(analyse(rows))["users_affected"]
     assert not {"front-matter.txt:4", "incident-doc.md:3"} & set(users["evidence"]), users
+
+
+def test_a_parenthetical_or_a_measure_keeps_its_words() -> None:
+    """Past tense shifts a clause's verb, not a noun in brackets ("(via account lead)") nor a measure ("block times
+    12s"); "api times out" and "the job (nightly) runs again" still shift."""
+    from pmstudio.offline.phrasing import past_tense
+
+    assert past_tense("reported by Harwick College admissions (via account lead)").endswith("(via account lead)")
+    assert past_tense("block times 12s again, 40+ validators missing").startswith("block times 12s")
+    assert past_tense("api times out on every call") == "api timed out on every call"
+    assert past_tense("the job (nightly) runs again") == "the job (nightly) ran again"

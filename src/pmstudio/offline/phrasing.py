@@ -398,6 +398,11 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
                 return None  # "found two task leaks": a clause that opens with its verb in the past is told
             continue
         prev, nxt = cores[n - 1], cores[n + 1] if n + 1 < len(cores) else ""
+        opened = " ".join(words[:n])
+        if opened.count("(") > opened.count(")"):
+            continue  # "admissions (via account lead)": a word inside a parenthetical is not the clause's verb
+        if low == "times" and nxt[:1].isdigit():
+            continue  # "block times 12s again", "response times 900ms": a measure, not "times out"
         if low.endswith("s") and cores[0].endswith("ing") and any(c in DETERMINERS for c in cores[1:n]) and (
             not any(cores[n + 1 :]) or nxt in _CONNECTIVE
         ):
