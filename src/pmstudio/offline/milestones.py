@@ -1443,8 +1443,6 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
             if after is not None and at < _minute(after):
                 continue
             pick = _line_at(timed, times, at)
-            if pick is None and item.at - at <= TOLD_AFTER:
-                pick = item  # no other line at that minute: the telling a minute after it stands for it
             if pick is not None:
                 return pick
     return None
