@@ -333,10 +333,9 @@ HOW_IT_WORKS = _rx(r"\b(?:happens|happen|kicks in|is triggered|gets triggered|oc
 destroy and restore from S3"): the mechanism, in the present, neither a failure seen nor an act done at the line's
 moment."""
 PAST_STATE = _rx(r"\balready\b|\bpreviously\b|^(?:confirm\w*|verified|looks good)\b")
-PART_BACK = (
-    r"^\W*[\w.-]*\d[\w.-]*(?:['’]s| is)? (?:now )?(?:back|operational again)\b"
-    r"(?!\s*(?:to|on|off|in|at|from|down|up|when|then|with|where)\b)"
-)
+_BACK_AS_STATE = r"(?!\s*(?:to|on|off|in|at|from|down|up|when|then|and forth|with|where)\b)"
+"""After "back": the word ends the phrase ("site back."), not a move or a time ("back to", "back up", "back when")."""
+PART_BACK = rf"^\W*[\w.-]*\d[\w.-]*(?:['’]s| is)? (?:now )?(?:back|operational again)\b{_BACK_AS_STATE}"
 """A named part told back, the whole line about it ("power16 is back", "m17 back. that's all five", "web2 operational
 again."): one stage of a staged recovery."""
 RECOVERY_FULL = _rx(
@@ -369,8 +368,7 @@ RECOVERY_FULL = _rx(
     r"(?:now )?resumed\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
     rf"{FAILURES_STOPPED.pattern}|"
-    r"\b(?:site|website|service|services|api|app|portal|homepage|everything)(?:['’]s)? (?:now |all |fully )?back\b"
-    r"(?!\s*(?:to|on|off|in|at|from|down|up|when|then|and forth|with|where)\b)|"
+    rf"\b(?:site|website|service|services|api|app|portal|homepage|everything)(?:['’]s)? (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
     r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "
     r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
