@@ -564,3 +564,26 @@ def test_a_day_told_right_after_a_lines_time_goes_with_the_time() -> None:
     b = _bundle(notes, tz="UTC", default_date=date(2019, 2, 4))
     e = b.evidence_by_id()["review-notes.md:2"]
     assert e.text.startswith("that instance stopped") and e.at == datetime(2019, 2, 4, 5, 35, tzinfo=UTC)
+
+
+def test_a_time_in_a_mails_text_is_the_senders_clock_and_a_title_ending_in_its_zone_declares_it() -> None:
+    """A customer's "unreachable since about 8:40 my time" in a mail sent "09:20:05 -0700" is 8:40 at -07:00, not in
+    the bundle's zone; a time with its own zone keeps it. A monitor export titled 'monitor "Login p95 > 3s"
+    evaluations, UTC' declares its times UTC; a title with a clock time in it declares nothing."""
+    mail = Material(name="customer-mail.txt", kind="ticket", content=(
+        "From: a hosting customer\n"
+        "Date: Sat, 06 Jun 2009 09:20:05 -0700\n"
+        "Subject: everything down??\n"
+        "My server and DNS have been unreachable since about 8:40 my time.\n"
+        "Your notice says the window closes at 16:00 UTC.\n"
+    ))  # fmt: skip
+    monitor = Material(name="latency-monitor.txt", kind="alerts", content=(
+        'monitor "Login p95 > 3s (user-facing)" evaluations, UTC\n'
+        "2009-06-06 14:40 RECOVERED (p95 0.38s)\n"
+    ))  # fmt: skip
+    timed_title = Material(name="deploy-notes.md", kind="notes", content="deploy at 10:00, UTC\n2009-06-06 14:40 rollback\n")
+    b = _bundle(mail, monitor, timed_title, tz="America/Chicago")
+    assert _at(b, "customer-mail.txt", 4) == datetime(2009, 6, 6, 15, 40, tzinfo=UTC)
+    assert _at(b, "customer-mail.txt", 5) == datetime(2009, 6, 6, 16, 0, tzinfo=UTC)
+    assert _at(b, "latency-monitor.txt", 2) == datetime(2009, 6, 6, 14, 40, tzinfo=UTC)
+    assert _at(b, "deploy-notes.md", 2) == datetime(2009, 6, 6, 19, 40, tzinfo=UTC)

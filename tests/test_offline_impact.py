@@ -531,3 +531,14 @@ def test_a_question_beside_the_fact_is_left_out_of_the_impact() -> None:
         "Getting a wall of TLS errors in fra"
     )
     assert _fact("is the api down?") == "Is the api down?"  # nothing else to tell: left to the callers' screens
+
+
+def test_the_people_in_a_channel_are_an_audience_not_the_users_affected() -> None:
+    """"please don't paste creds in a channel with 80 people in it" counts who reads the channel: users affected takes
+    the people who could not log in, or abstains, never that line."""
+    got = impact(
+        ("chat.txt", 0, "kayla", "phones are lighting up, roofers can't log in from the trucks"),
+        ("chat.txt", 31, "marcus", "devin please don't paste creds in a channel with 80 people in it"),
+        ("chat.txt", 90, "marcus", "login p95 back under 400ms, page loads normal"),
+    )
+    assert "80 people" not in str(got["users_affected"])

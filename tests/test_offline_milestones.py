@@ -2749,3 +2749,91 @@ def test_a_box_that_rebooted_itself_did_nothing_and_this_morning_is_another_mome
 
     assert _tells_another_day(earlier)
     assert not _tells_another_day(act)
+
+
+def test_a_power_loss_carried_by_batteries_hurts_nobody_until_they_give_out() -> None:
+    """Utility power fails with the batteries taking the load ("backup batteries online"): nobody is hurt, so that and
+    the talk of the blackout while on battery ("the power company's outage map") are the trigger. Impact starts when
+    the batteries give out and the servers shut down; a quoted question ('"is it dead??" posts') is what players
+    asked, not the speaker's guess, so that line detects it."""
+    rows = [
+        ("notes.md", 0, None, "utility power fails, backup batteries online"),
+        ("noc-chat.txt", 2, "gary", "UPS just texted me: on battery. utility power is out at the site"),
+        ("noc-chat.txt", 5, "gary", "whole neighbourhood per the power company outage map. no ETA"),
+        ("server.log", 117, None, "game1 upsmon[812]: Executing automatic power-fail shutdown"),
+        ("noc-chat.txt", 119, "rhonda", 'last game server is down. forum already has "is it dead??" posts'),
+        ("noc-chat.txt", 154, "gary", "lights are on! utility power restored"),
+        ("noc-chat.txt", 165, "rhonda", "last server up, network operations restored. players logging back in"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(117)
+    assert at(a, "detected") == minute(119)
+    assert at(a, "mitigated") == minute(154)
+    assert at(a, "resolved") == minute(165)
+
+
+def test_moving_off_the_generator_after_the_service_is_back_is_no_recovery() -> None:
+    """The generator carried the servers until the utility came back hours later ("utility power restored, moving us
+    off the generator", "UTILITY RESTORED, retransfer complete"): the handback is neither a recovery nor an act on
+    the impact, so the end is the last service back (DNS and the portal)."""
+    rows = [
+        ("noc-chat.txt", 0, "tina", "lost power on line A. everything on A is dark"),
+        ("noc-chat.txt", 50, "tina", "power is back on line A, servers coming up"),
+        ("noc-chat.txt", 75, "tina", "DNS servers up but the firewall in front of them isn't passing queries"),
+        ("noc-chat.txt", 120, "tina", "DNS answering again, SMC portal back"),
+        ("noc-chat.txt", 380, "tina", "utility power restored, building management moving us off the generator"),
+        ("bms.log", 380, None, "bms util-feed: UTILITY RESTORED, retransfer complete"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(120)
+    handback = build_items(lines(rows[5]))[0]
+    s = classify(handback)
+    assert not (s.recovery_full or s.mitigation)
+
+
+def test_a_metric_beside_its_baseline_is_no_recovery_and_back_under_a_threshold_is_one() -> None:
+    """"downtime_rate=27.4/min baseline=1.1/min" names the baseline as a field, far above it: no recovery (it had made a
+    flood of false alerts its own mitigation); "login p95 back under 400ms" and "back to baseline" are recoveries."""
+    field, under, told = build_items(lines(
+        ("monitor.log", 0, None, "downtime_rate=27.4/min baseline=1.1/min"),
+        ("chat.txt", 1, "marcus", "login p95 back under 400ms, page loads normal, API normal"),
+        ("chat.txt", 2, "elena", "downtime rate back to baseline. last false alert went out at 14:30"),
+    ))  # fmt: skip
+    assert not classify(field).recovery_full
+    assert classify(under).recovery_full
+    assert classify(told).recovery_full
+
+
+def test_a_public_investigating_post_before_any_report_detects_it() -> None:
+    """The status page's "Investigating - increased latency and error rates" went out before anyone in the channel
+    reported the symptom ("seeing p95 on the login endpoint around 9s", six minutes later): they knew by the post."""
+    rows = [
+        ("db-metrics.log", 0, None, "core-db-prod cpu=58% write_iops=9920 top_client=internal-process-worker"),
+        ("status-page.txt", 480, None, "Investigating - We are observing increased latency and error rates across the web application."),
+        ("chat.txt", 486, "marcus", "seeing p95 on the login endpoint around 9s. API too. page loads timing out"),
+        ("chat.txt", 490, "kayla", "a customer says logins spin for a minute then kick them back to the sign-in page"),
+        ("chat.txt", 575, "marcus", "login p95 back under 400ms, page loads normal, API normal"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(480)
+    # the post more than two hours before the first report is of an earlier moment: the report detects it
+    later = [(f, m + 200 if f == "chat.txt" else m, who, t) for f, m, who, t in rows]
+    assert at(analyse(lines(*later)), "detected") == minute(686)
+
+
+def test_with_no_act_completed_the_service_plainly_back_is_the_mitigation() -> None:
+    """Acts only named ("need to roll the package back on every web node") and then "web installed, we're back up":
+    that plain first-hand telling is the first stage back. A trend ("write latency slowly dropping"), a comparison
+    ("one of them recovered much slower") or a vendor's word ("vendor says they've recovered") is not."""
+    rows = [
+        ("alerts.json", 0, None, "FIRING HighErrorRate: web 5xx ratio above 1%"),
+        ("chat.txt", 2, "ana", "web is throwing 500s for everyone"),
+        ("chat.txt", 20, "ana", "the fix is to reinstall the previous package on the web fleet"),
+        ("chat.txt", 61, "bo", "web installed, we're back up. web, git, api answering"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(61)
+    from pmstudio.offline.milestones import NOT_PLAINLY
+
+    for said in ("write latency slowly dropping", "one of them recovered much slower", "vendor says they've recovered"):
+        assert NOT_PLAINLY.search(said)

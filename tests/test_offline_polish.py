@@ -89,3 +89,19 @@ def test_a_region_or_the_country_is_not_the_team_speaking() -> None:
     said = " ".join(a.entry_text(it) for it in a.items)  # chat told by role in the timeline
     assert "in us-east-1" in said and "us-central1" in said and "in the US" in said, said
     assert "team-" not in said and "the the team" not in said, said
+
+
+def test_past_tense_leaves_quoted_words_as_written_and_a_headline_ends_on_a_whole_phrase() -> None:
+    """What players posted ('"is it dead??"') or a screen showed stays as written when the line is told in the past;
+    the headline cut from a long claim does not end on "ahead of", nor take a claim in a speaker's voice."""
+    from pmstudio.offline.phrasing import past_tense
+    from pmstudio.offline.summary import _title
+
+    told = past_tense('last game server is down. forum already has "is it dead??" posts')
+    assert told == 'last game server was down. forum already had "is it dead??" posts'
+    a = analyse(evidence_lines(datetime(2024, 1, 1, tzinfo=UTC), ("chat.txt", 0, "mads", "queue depth jumped")))
+    long = {"text": "Publishing of every regional title in the processing cluster stalled behind the backlog ahead of the evening editions"}
+    title = _title(a, {"functional_impact": long}, {})
+    assert title.split()[-1] not in ("of", "the", "ahead") and len(title.split()) <= 12
+    voiced = {"text": "every back issue we have is now in the queue ahead of tonight's editions"}
+    assert "we" not in _title(a, {"functional_impact": voiced}, {"trigger": {"text": "A reprocess run queued all titles."}}).split()

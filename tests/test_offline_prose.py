@@ -64,6 +64,9 @@ def _plain(line: str) -> str:
     return _URL.sub("URL", line).strip(" _")
 
 
+_IN_QUOTES = re.compile(r"[\"“][^\"”]{1,200}[\"”]")
+
+
 def prose_problems(md: str, bundle: Bundle) -> list[str]:
     """Every prose problem in a rendered draft (the header fields and the Review Notes, which quote the draft, are
     not prose)."""
@@ -97,7 +100,9 @@ def prose_problems(md: str, bundle: Bundle) -> list[str]:
                 problems.append(f"{section}: lower-case sentence start: {s[:90]}")
         if _SPEAKER.search(text) or IRC_SPEAKER.match(text):  # "(emil) reverting that change": an IRC nick speaks
             problems.append(f"{section}: chat quoted after a speaker: {text[:90]}")
-        if "?" in _QUERY_STRING.sub(" ", text):  # a URL's query ("GET /releases?env=production") asks nothing
+        # a URL's query ("GET /releases?env=production") asks nothing; nor does a question quoted as what others asked
+        # ('forum already had "is it dead??" posts')
+        if "?" in _QUERY_STRING.sub(" ", _IN_QUOTES.sub(" ", text)):
             problems.append(f"{section}: a question: {text[:90]}")
         for pattern, what in ((SARCASM, "sarcasm"), (BLAME, "blame"), (QUESTION, "a question")):
             hit = next((s for s in sentences(text) if pattern.search(s)), None)

@@ -107,6 +107,30 @@ HELD_OFF = _rx(
     r"is unable to|are unable to|no longer)\b"
 )
 """The attacker stopped ("attacker can't do anything more"): their failure is the containment, not the users'."""
+POWER_CARRIED = _rx(
+    r"\b(?:on (?:ups|battery|batteries|backup power|generators?)\b|on_battery=1|(?:backup |ups )?batter(?:y|ies) "
+    r"(?:online|carr(?:y|ies|ied|ying))\b|running on (?:ups|batter(?:y|ies)|generators?)\b|"
+    r"generators? (?:carr(?:y|ies|ied|ying)|took|picked up)(?: the)? load\b)"
+)
+"""A backup carrying the load ("backup batteries online", "on battery", "generators carried the load"): nobody is hurt
+yet, so the power loss and the talk of it until the backup gives out (`BACKUP_GONE`) are the trigger, not symptoms
+(issue 11: impact starts at the first symptom)."""
+POWER_TALK = _rx(r"\b(?:power|utility|grid|blackout|dark|mains|electric\w*)\b")
+"""Talk of the power supply ("utility power is out", "whole block dark", "the power company's outage map")."""
+BACKUP_HANDBACK = _rx(
+    r"\b(?:off (?:the )?(?:generators?|batter(?:y|ies)|ups|backup power)|retransfer(?:red)?|back (?:on|to) (?:the )?"
+    r"(?:utility|mains|grid)(?: power)?)\b"
+)
+"""The load handed back from a backup that carried it ("utility power restored, moving us off the generator",
+"UTILITY RESTORED, retransfer complete"): the service ran on the backup, so this is neither a recovery nor an act on
+the impact."""
+BACKUP_GONE = _rx(
+    r"\bbatter(?:y|ies)\b[^.;]{0,20}?\b(?:low|depleted|exhausted|dead|drained|ran out|gone)\b|\bbattery_(?:low|exhausted)\b|"
+    r"\bshut(?:ting)? ?down\b|\bgenerators?\b[^.;]{0,20}?\b(?:fail(?:s|ed)?|did(?: not|n['’]t) start|tripped|stopped)\b|"
+    r"\bload_dropped\b"
+)
+"""The backup giving out ("batteries low", "servers starting their shutdown", "the generator did not start"): from here
+a power loss hurts."""
 LOCKED_OUT = _rx(
     r"\b(?:i|we)\s+(?:was|were|got|have been|had been|['’]ve been|just got)\s+(?:\w+\s+)?(?:removed|kicked(?: out)?|"
     r"locked out|banned|demoted)\s+(?:from|of)\b|"
@@ -343,7 +367,7 @@ RECOVERY_FULL = _rx(
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
     r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|500s)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline|resolves again|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline(?!\s*[=:]\s*\d)|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
@@ -791,6 +815,9 @@ def classify(item: Item) -> Signals:
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
     if RECURRED.search(t):
         said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing
+    if BACKUP_HANDBACK.search(t):
+        said = ""  # "utility power restored, moving us off the generator": the service ran on the generator
+        s.mitigation = s.mit_done = s.mit_progress = False
     s.recovery_full = _count(RECOVERY_FULL, said)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     still_broken = bool(STILL_BROKEN.search(t))
@@ -809,7 +836,10 @@ def classify(item: Item) -> Signals:
     s.invest = not machine and bool(INVEST.search(t))
     s.causal = 0 if machine else _count(CAUSAL, t)
     # a user's post asking "is prow down?" tells what they see, not a responder's guess
-    s.hypothesis = not machine and bool(HYPOTHESIS.search(t)) and not (src == "ticket" and bool(USER_POST.match(t)))
+    # a question in quotes ('forum already has "is it dead??" posts') is what others asked, not the speaker's guess
+    s.hypothesis = not machine and bool(HYPOTHESIS.search(QUOTED.sub(" ", t))) and not (
+        src == "ticket" and bool(USER_POST.match(t))
+    )
     s.followup = not machine and (bool(FOLLOWUP.search(t)) or item.heading_tag == "actions")
     # "found it: the takedown disabled the gateway" narrates a cause, it does not do a mitigation
     s.finding = not machine and bool(FINDING.search(t) or NARRATED_CAUSE.search(t) or FOUND_IT.search(t))

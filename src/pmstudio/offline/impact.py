@@ -261,6 +261,15 @@ _ROLE_ACT = re.compile(
 of what was hurt."""
 
 
+_AUDIENCE = re.compile(
+    r"\b(?:channel|room|call|thread|chat|meeting|bridge)\b[^.;]{0,15}?\b\d+\s+(?:people|members|participants|users)\b|"
+    r"\b\d+\s+(?:people|members|participants)\s+(?:in|on)\s+(?:the |this |that |a )?(?:channel|room|call|thread|chat|"
+    r"meeting|bridge|it)\b",
+    re.I,
+)
+"""Who reads a channel or joins a call ("a channel with 80 people in it"): an audience, not people affected."""
+
+
 def _any(text: str) -> bool:
     """A statement that is no responder's act and no all-clear ("roll-over finished, all nodes Ready"); with a
     `told`, `_statements` also leaves out findings, steps taken and recoveries."""
@@ -725,6 +734,7 @@ def _claim_items(a: Analysis) -> tuple[list[Item], list[Item], list[Item]]:
     # a line the notes label with who was hurt ("- Who: anyone who installed the nightly on Linux via pip ...") says it
     labelled = [i for i in _statements(a, _WHO_LABEL, limit=1, user_impact=True) if _WHO_LABEL.match(i.body)]
     users = labelled or quantified or (scoped + counted)[:2] or _statements(a, _PEOPLE, limit=1, user_impact=True, told=_any)
+    users = [i for i in users if not _AUDIENCE.search(i.body)]  # "a channel with 80 people in it": no one hurt
     m = a.milestones
     # an untimed line under a heading of its own ("## Problem": "Cannot add AZs to an existing cluster") tells a
     # condition; what broke is timed, or written under an impact, facts or timeline heading

@@ -48,12 +48,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from pmstudio.lints.quantities import APPROX, find_durations, find_times
 from pmstudio.offline.classify import (
     BACKLOG_DONE,
+    BACKUP_GONE,
     BOOTING,
     COMPLETION,
     CONTAINED,
@@ -62,6 +63,8 @@ from pmstudio.offline.classify import (
     FAIL_WEAK,
     MIT_PROGRESS,
     PART_BACK,
+    POWER_CARRIED,
+    POWER_TALK,
     QUIET_ALERT,
     RECURRED,
     STAND_IN,
@@ -304,7 +307,13 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
             before = [p for p in told if _at(p) < _at(first)]
             if before:
                 return _earliest(before), None
-        return first[0], None
+        # a public post about the problem before any responder's report ("Investigating - ... increased latency" at
+        # 07:00, "seeing p95 on the login endpoint around 9s" at 07:06): they knew by then (datasets/README.md: the
+        # first status post counts when nothing earlier is dated)
+        post = _earliest([
+            p for p in _problem_posts(timed) if timedelta(0) < _minute(_at(first)) - _minute(_at(p)) <= ANNOUNCED_REACH
+        ])  # fmt: skip
+        return (post or first[0]), None
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
     if tickets:
         return _earliest(tickets), None
@@ -1054,8 +1063,12 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
         # none ("estimate: about 1 hour to repair the failed units") no time of mitigation is stated, so none is
         # filled (a wrong time costs more than an empty one)
         # ... and the first part told back after it ("web16 is back" in a rebuild from backups) is that first stage
+        # ... or, told before any onset, the service plainly back ("we're back up", "producing blocks again") with a
+        # later recovery or resolution ending it (the last telling alone is the end: the act's time is not stated)
         later = [p for p in timed if after is None or _at(p) >= after]
-        return _earliest([p for p in later if _onset(p)]) or _earliest(
+        ends = [_at(p) for p in later if _recovered(p) or (p[1].resolved and p[1].phase != "communication")]
+        plain = [p for p in later if _plainly_back(p) and any(e > _at(p) for e in ends)]
+        return _earliest([p for p in later if _onset(p)] + plain) or _earliest(
             [p for p in later if _recovered(p) and _PART_BACK.search(p[0].body)]
         )
     recovered = [
@@ -1070,6 +1083,21 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
     # first recovery or the first sign of one ("first block produced on the correct chain"), else nothing (a failed
     # attempt or a status post is no mitigation)
     return _earliest(recovered)
+
+
+NOT_PLAINLY = re.compile(
+    r"\b(?:slowly|gradually|partially|dropping|falling|coming down|recovering|slower|faster)\b|"
+    r"\b(?:says?|said|claims?|report(?:s|ed)?)\b",
+    re.I,
+)
+"""A recovery told as a trend ("write latency slowly dropping"), a comparison ("one of them recovered much slower") or
+at second hand ("vendor says they've recovered"): no moment the service was back."""
+
+
+def _plainly_back(pair: tuple[Item, Signals]) -> bool:
+    """The service told back, plainly and at first hand, by a person, the pager or a log ("web installed, we're back
+    up", "CPU-Critical resolved")."""
+    return _recovered(pair) and pair[0].source != "alert" and not NOT_PLAINLY.search(pair[0].body)
 
 
 BACKLOG = re.compile(r"\bbacklog\b", re.I)
@@ -1600,13 +1628,31 @@ def _before_closing(timed: Timed, mitigated: Item | None, resolved: Item | None)
     return _latest(backs) or resolved
 
 
+def _carried_by_backup(timed: Timed) -> Timed:
+    """The pairs with no failure told of the power supply while a backup carries the load ("utility power fails, backup
+    batteries online", then "whole neighbourhood per the power company outage map"): nobody is hurt until the backup
+    gives out ("batteries low. servers starting their shutdown"), so those lines are the trigger, not the start."""
+    out: list[tuple[Item, Signals]] = []
+    state = "mains"  # mains -> carried -> gone
+    for item, sig in timed:
+        body = item.body
+        if state == "mains" and POWER_CARRIED.search(body) and not sig.hypothesis:
+            state = "carried"
+        if state == "carried" and BACKUP_GONE.search(body):
+            state = "gone"
+        if state == "carried" and sig.failure and POWER_TALK.search(body):
+            sig = replace(sig, failure=False)
+        out.append((item, sig))
+    return out
+
+
 def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     """All milestones over time-sorted (item, signals) pairs (a date-only item can be one; durations
     are then not computed from it). `untimed` lines can still state a window of days ("went unnoticed from
     2019-07-25 to 2020-02-29")."""
     m = Milestones()
     told = [*timed, *untimed]
-    timed, m.earlier = _this_occurrence([p for p in timed if not p[1].summary])  # a recap line is no moment
+    timed, m.earlier = _this_occurrence([p for p in _carried_by_backup(timed) if not p[1].summary])  # a recap line is no moment
     m.detected, m.paged = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
     if m.detected and m.started and m.detected.at and m.started.at and _minute(m.detected.at) < _minute(m.started.at):

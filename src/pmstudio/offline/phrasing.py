@@ -454,9 +454,24 @@ def _match_case(src: str, word: str) -> str:
 _CONNECTIVE = {"then", "so", "and", "but"}
 
 
+_QUOTE = re.compile(r"[\"“][^\"”]{1,200}[\"”]")
+"""Words in quotes: what someone said or a screen showed, kept as written."""
+
+
 def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:
     """`text` told in the past: auxiliaries shifted everywhere, a lexical verb after a short clause subject
-    (at most `reach` words)."""
+    (at most `reach` words); words in quotes stay as written ('forum already had "is it dead??" posts')."""
+    quotes: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        quotes.append(m.group(0))
+        return f"QUOTE{len(quotes) - 1}Q"
+
+    told = _past_tense(_QUOTE.sub(keep, text), reach)
+    return re.sub(r"QUOTE(\d+)Q", lambda m: quotes[int(m.group(1))], told) if quotes else told
+
+
+def _past_tense(text: str, reach: int) -> str:
     for pattern, repl in _AUX:
         text = pattern.sub(repl, text)
     out: list[str] = []

@@ -98,10 +98,22 @@ def _title(a: Analysis, impact: dict[str, Any], root: dict[str, Any]) -> str:
         if title:
             return title
     for text in (_claim_text(impact.get("functional_impact")), _claim_text(root.get("trigger"))):
-        if text:
-            words = text.rstrip(".").split()
-            return " ".join(words[:12])
+        # a claim in a speaker's voice ("every back issue we have is now in the queue") is no headline; a long one is
+        # cut after a word that can end it ("... in the queue", not "... ahead of")
+        if text and stateable(_first(text)):
+            words = _first(text).rstrip(".").split()[:TITLE_WORDS]
+            while len(words) > 3 and words[-1].lower().strip(",;:") in _OPEN_ENDS:
+                words.pop()
+            return " ".join(words).rstrip(",;:")
     return f"Incident {a.incident_id}" if a.incident_id else "Incident"
+
+
+TITLE_WORDS = 12
+_OPEN_ENDS = frozenset(
+    "a an the of to in on at by for from with into onto over under ahead behind and or but as than that which who "
+    "its their our this these those".split()
+)
+"""Words a cut headline cannot end on ("... ahead of", "... the")."""
 
 
 _NOUN_START = re.compile(r"^(?:the|a|an|its|their|our|this|that|one|two|\w+s?'s?)\s", re.I)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import STATUS_POST, clean_text, is_decoration, iter_lines
@@ -31,6 +31,7 @@ from pmstudio.timeparse import (
     find_stamp,
     find_stamps,
     find_weekday_beside,
+    wall_to_utc,
 )
 
 _NAME_FIRST = re.compile(
@@ -586,7 +587,22 @@ _MAIL_FROM = re.compile(r"^\W*from\s*:", re.I)
 """The header line that opens the next message of a thread copied from a mail client."""
 
 
-def _assign_mail_headers(entries: list[_Entry]) -> None:
+def _in_sender_zone(header: _Entry, line: _Entry, tz: tzinfo) -> None:
+    """A clock time in a mail's text without a zone of its own ("unreachable since about 8:40 my time", in a mail sent
+    "09:20:05 -0700") is the sender's wall clock: the offset of the mail's 'Date:' header, not the material's zone."""
+    if header.at is None or line.at is None or not line.inline or line.date_only or not line.written:
+        return
+    sent = find_stamp(header.written or "", anywhere="any")
+    own = find_stamp(line.written, anywhere="any")
+    if sent is None or sent.zone is None or own is None or own.zone is not None:
+        return
+    wall = line.at.astimezone(tz)
+    if wall.date() != header.at.astimezone(tz).date():
+        return  # a time on another day than the mail's is read as the material reads it
+    line.at = wall_to_utc(header.at.astimezone(sent.zone).date(), wall.time(), sent.zone)
+
+
+def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
     """An e-mail's 'Date:' or 'Sent:' header times its own message: the header lines above it back to a blank line
     ("From:", "To:") and the text below it up to the next message's 'From:' line, so a thread's message is never
     stamped with the next one's time as a footer rule would."""
@@ -605,6 +621,8 @@ def _assign_mail_headers(entries: list[_Entry]) -> None:
                 break
             if f.kind == "item" and not f.timed:  # a line with its own time keeps it ("retirement at 16:00 GMT")
                 below.append(f)
+            elif f.kind == "item":
+                _in_sender_zone(e, f, tz)
         for f in (*above, *below):
             f.at, f.written, f.date_only, f.timed = e.at, e.written, e.date_only, True
 
@@ -615,7 +633,7 @@ def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
     dates it at midnight."""
     entries = _collect(material, clock)
     _assign_bylines(entries)
-    _assign_mail_headers(entries)
+    _assign_mail_headers(entries, clock.tz)
     _assign_markers(entries, footer_default=material.kind == "ticket")
     return [
         _evidence(material, e.line, e.at, None, e.text, written=e.written, date_only=e.date_only)
