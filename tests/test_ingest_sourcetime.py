@@ -587,3 +587,19 @@ def test_a_time_in_a_mails_text_is_the_senders_clock_and_a_title_ending_in_its_z
     assert _at(b, "customer-mail.txt", 5) == datetime(2009, 6, 6, 16, 0, tzinfo=UTC)
     assert _at(b, "latency-monitor.txt", 2) == datetime(2009, 6, 6, 14, 40, tzinfo=UTC)
     assert _at(b, "deploy-notes.md", 2) == datetime(2009, 6, 6, 19, 40, tzinfo=UTC)
+
+
+def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
+    """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
+    16:34 UTC)") times each post by its own stamp, not the last one in the file."""
+    page = Material(name="status-page.txt", kind="ticket", content=(
+        "Degraded performance in our US data center\n"
+        "Investigating - We are investigating degraded performance in our US data center. (Dec 15, 2022 - 16:11 UTC)\n"
+        "Update - We have eased some of the pressure on the US database. Performance is better but still degraded; we\n"
+        "continue to look for the root cause. (Dec 15, 2022 - 16:34 UTC)\n"
+        "Resolved - US performance was degraded for around 2 hours. (Dec 15, 2022 - 18:36 UTC)\n"
+    ))  # fmt: skip
+    b = _bundle(page, tz="Europe/London")
+    assert _at(b, "status-page.txt", 2) == datetime(2022, 12, 15, 16, 11, tzinfo=UTC)
+    assert _at(b, "status-page.txt", 3) == datetime(2022, 12, 15, 16, 34, tzinfo=UTC)
+    assert "(Dec 15" not in b.evidence_by_id()["status-page.txt:2"].text

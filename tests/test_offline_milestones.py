@@ -2837,3 +2837,69 @@ def test_with_no_act_completed_the_service_plainly_back_is_the_mitigation() -> N
 
     for said in ("write latency slowly dropping", "one of them recovered much slower", "vendor says they've recovered"):
         assert NOT_PLAINLY.search(said)
+
+
+def test_a_chain_that_rejects_blocks_stopped_and_transactions_flowing_again_end_it() -> None:
+    """A node's "block 25710 rejected: invalid" and "no new block for a minute now" tell the halt ("no new block yet"
+    at an upgrade height is a wait); pools mining empty blocks is a part back; "txs are flowing" is the recovery."""
+    rows = [
+        ("node.log", 0, None, "WARN [Processor] block 25710 rejected: invalid (cut-through mismatch)"),
+        ("chat.txt", 1, "ohad", "explorer says tip is still 25709. no new block for a minute now"),
+        ("chat.txt", 7, "ohad", "ok it's real. chain is stuck. community telegram noticed too"),
+        ("chat.txt", 149, "noa", "sparkpool is mining again, but empty blocks only. users still stuck"),
+        ("chat.txt", 316, "noa", "sparkpool built from source and deployed. block 25820 has 1019 outputs, txs are flowing"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(0)
+    assert at(a, "resolved") == minute(316)
+    wait = build_items(lines(("chat.txt", 0, "eng", "upgrade height reached. no new block yet")))[0]
+    assert not classify(wait).failure
+
+
+def test_status_posts_announced_in_chat_are_communication_and_the_alert_clearing_ends_it() -> None:
+    """"Monitoring post up" and "Resolved posted, maintenance moved to Friday" tell what was posted, not the end: the
+    end is the recovery the channel and the alert tell ("queued work all processed, latency back to baseline")."""
+    rows = [
+        ("alerts.json", 0, None, "FIRING ApiLatencyHigh: US API p95 latency above 2s"),
+        ("chat.txt", 1, "harriet", "API p95 has gone sideways in US"),
+        ("chat.txt", 107, "tom", "queued work all processed, latency back to baseline. Monitoring post up"),
+        ("alerts.json", 107, None, "RESOLVED ApiLatencyHigh: US API p95 latency above 2s"),
+        ("chat.txt", 145, "harriet", "Resolved posted, maintenance moved to Friday 16th. notice to follow"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(107)
+    posted = build_items(lines(rows[4]))[0]
+    assert classify(posted).comm
+
+
+def test_a_bypass_done_everywhere_mitigates_a_share_of_it_does_not_and_a_role_restored_is_an_act() -> None:
+    """"5 of 8 domains bypassed" is a share of the act; "all impacted domains now bypass the CDN layer" is the act
+    done; "no more 503s seen" is the recovery; "role restored, starting to reconnect" hours later puts a thing back
+    (an act on the remainder), not the service."""
+    rows = [
+        ("alerts.json", 0, None, "FIRING EdgeStatic5xxHigh: edge 5xx on static objects > 2% for 3 customers"),
+        ("chat.txt", 1, "claire", "503s on statics for a handful of customers. origin answers fine when I bypass the edge"),
+        ("chat.txt", 8, "claire", "starting the bypass, switching DNS for the first domain"),
+        ("chat.txt", 16, "julien", "5 of 8 domains bypassed"),
+        ("chat.txt", 24, "claire", "all impacted domains now bypass the CDN layer"),
+        ("chat.txt", 52, "claire", "no more 503s seen for those domains, DNS propagation done"),
+        ("chat.txt", 194, "claire", "role restored, starting to reconnect the impacted domains to the CDN"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(24)
+    assert at(a, "resolved") == minute(52)
+    share = build_items(lines(rows[3]))[0]
+    assert classify(share).mit_progress
+
+
+def test_a_site_in_normal_operation_is_back() -> None:
+    """"all checks pass. access unblocked, site in normal operation" ends an outage the maintainers held on purpose
+    while they verified the restore."""
+    rows = [
+        ("chat.txt", 0, "ryan", "site is down for the maintenance. ITS teams working"),
+        ("chat.txt", 35, "kelsey", "a manager just called, says the site is dead"),
+        ("chat.txt", 1275, "ryan", "Systems restored the files from the nightly backup"),
+        ("chat.txt", 1280, "ryan", "standing the site back up. logins return unauthorized on purpose until I've checked"),
+        ("chat.txt", 1616, "ryan", "all checks pass. access unblocked, site in normal operation"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(1616)

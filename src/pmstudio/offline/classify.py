@@ -90,6 +90,8 @@ FAIL_STRONG = _rx(
     r"stopped (?:working|resolving|responding|syncing)|(?:is|are|was|were)(?:n['’]t| not) (?:being )?(?:saved|stored|"
     r"delivered|processed|accepted|loading|updating)\b|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
+    r"(?:blocks?|candidates?|transactions?|txs?|payloads?|requests?) (?:[\w.-]+ )?rejected\b|rejected:? (?:as )?invalid|"
+    r"no new blocks?\b(?! yet)|nothing (?:gets|is|was|got) (?:accepted|processed|delivered)|"
     r"(?:is|are|was|were|been|got) (?:\w+ )?(?:halted|stalled)|stuck (?:on|at) (?:the same |block |height )?[\w.-]+|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
     r"freez\w*|hangs|hanging|hung|unresponsive|not answering|half[- ]dead|(?:is|are|was|were)(?:n['’]t| not) (?:reacting|responding)|"
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
@@ -290,17 +292,20 @@ MIT_DONE = _rx(
     rf"recreated|locked down|{FROZEN}|rolled out|"
     r"is live|now live|and live|went live|done|completed?|finished|in place|implemented|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
     rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE}|"
-    rf"{GUARD_DONE})\b"
+    rf"{GUARD_DONE}|(?:all|every) (?:[\w-]+ ){{0,3}}now (?:bypass|route|point|go|run|use|serve|resolve)s?)\b"
 )
+"""... and the act told as the state it left everywhere ("all impacted domains now bypass the CDN layer")."""
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
     r"waiting (?:for|on)|"
     r"attempt\w*|about to|starting|proposal|propos\w*|can we|should we|let['’]s|focus|roll back now|will|need to|"
     r"to (?:put|get|apply|roll out|deploy|ship|land|have) (?:in )?(?:an? |the |some )?(?:[\w-]+ )?(?:mitigation|fix|workaround|patch)|"
     r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running|"
-    r"(?:fix|patch|hotfix|change|revert|rollback|pr)(?:es|s)?\b[^.;]{0,30}\b(?:ready|staged|approved))\b|\?\s*$"
+    r"(?:fix|patch|hotfix|change|revert|rollback|pr)(?:es|s)?\b[^.;]{0,30}\b(?:ready|staged|approved))\b|\?\s*$|"
+    r"^\W*(?P<done_n>\d+) (?:of|out of) (?!(?P=done_n)\b)\d+ \w+"
 )
-"""An action under way or only prepared ("rolling back", "config change ready for the login services, reviewed")."""
+"""An action under way or only prepared ("rolling back", "config change ready for the login services, reviewed"), or
+a share of it done ("5 of 8 domains bypassed")."""
 STILL_BROKEN = _rx(
     r"\b(?:our|the) [\w-]+(?: [\w-]+)? (?:is |are )?still (?:failing|down|broken|erroring|unreachable|unavailable|"
     r"not (?:working|reachable|loading|responding))\b"
@@ -364,9 +369,10 @@ PART_BACK = rf"^\W*[\w.-]*\d[\w.-]*(?:['’]s| is)? (?:now )?(?:back|operational
 again."): one stage of a staged recovery."""
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
+    r"(?:back )?in normal operation|"
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
     r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
-    r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|500s)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
+    r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )baseline(?!\s*[=:]\s*\d)|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
@@ -379,7 +385,8 @@ RECOVERY_FULL = _rx(
     r"(?:flowing|producing|processing|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"\b(?:edits|changes|uploads|saves|posts|mails?|e-?mails|messages|builds|deploys|pages) (?:are |now |all )*"
     r"(?:saving|uploading|sending|delivering|publishing|building|going (?:out|through)|landing) again\b|"
-    r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions) (?:is |are |now |back )*flowing\b"
+    r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions|txs|orders|messages|jobs|events|data) "
+    r"(?:is |are |now |back )*flowing\b"
     r"(?! (?:to|into|through|via|over) (?:the )?(?:wrong|bad|broken|old|dead)\b)|"
     r"\bconfirm(?:s|ed)? (?:(?:that|the|their|our|all|its|it['’]s|[\w-]+) ){0,3}?(?:reachable|working|loading|accessible|resolving)\b|"
 
@@ -438,7 +445,8 @@ PLANNED_RECOVERY = _rx(
 """A recovery still to come ("Plan: bring Wynton back online and keep the filesystem offline", "we plan to bring the
 cluster back tomorrow"): nothing is back yet. Cut out before the recovery words are read."""
 RESTORED_THING = _rx(
-    r"\b(?:config\w*|settings?|files?|backups?|snapshots?|secrets?|keys?|certs?|certificates?|tables?|records?)\s+"
+    r"\b(?:config\w*|settings?|files?|backups?|snapshots?|secrets?|keys?|certs?|certificates?|tables?|records?|roles?|"
+    r"permissions?|policy|policies|grants?|routes?|entries|accounts?)\s+"
     r"(?:(?:was|were|is|are|got|been|has been|have been)\s+)?restored\b|\brestor\w*\s+(?:\w+\s+){0,3}?from\s+(?:the\s+|a\s+)?"
     r"(?:backups?|snapshots?)\b"
 )
@@ -495,7 +503,8 @@ COMM = _rx(
     rf"{COORDINATION}|"
     r"support is drafting|email(?:ed)? customers|write-?up|post-?mortem published|reply sent|replied to|"
     r"thanked the reporter|publish\w* (?:a|the) "
-    r"(?:post|report|rca))\b"
+    r"(?:post|report|rca)|(?:investigating|identified|monitoring|resolved|maintenance) (?:post(?:ed)?|post is up|post up|is posted)"
+    r"(?=\s*(?:[.,;:!]|$)))\b"
 )
 PASSED_ON = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
 """A mail's subject line ("Subject: prow.k8s.io did not respond to GitHub events this morning (fixed)") or a tweet
