@@ -2903,3 +2903,38 @@ def test_a_site_in_normal_operation_is_back() -> None:
         ("chat.txt", 1616, "ryan", "all checks pass. access unblocked, site in normal operation"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(1616)
+
+
+def test_the_window_the_start_was_read_from_ends_the_impact_at_its_end() -> None:
+    """The notes' "collect-2: no check-ins 09:55-10:15 UTC" gave the start; its end is when the impact ended (the OOM
+    killer restarted the box then), not a later line about the other box coming back."""
+    rows = [
+        ("ops-notes.md", 55, None, "collect-2: no check-ins 09:55-10:15 UTC; memory leak made the box unresponsive"),
+        ("kern.log", 75, None, "collect-2 init: collector main process (2211) killed by KILL signal; respawning"),
+        ("ops-chat.txt", 101, "marta", "customers report their snitches fired as missed although the jobs ran and pinged"),
+        ("ops-chat.txt", 104, "marta", "collect-2 has a hole in its check-in graph, twenty minutes of nothing"),
+        ("ops-chat.txt", 130, "marta", "collect-1 back online, but it's sluggish and acting strange"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(55)
+    assert at(a, "resolved") == minute(75)
+    assert at(a, "mitigated") == minute(75)
+
+
+def test_requests_succeeding_again_and_a_ticket_resolved_as_fixed_end_it() -> None:
+    """"A new certificate has been issued. Requests succeed again." is the recovery; a Jira "Resolution: Fixed in
+    1.12.0" with nothing told after it ends the impact too. "calling it: rogue processes on eos" declares an
+    intrusion, not the end; "our server logs are full of <warning>" is the symptom."""
+    back = build_items(lines(("issue.txt", 0, None, "A new certificate has been issued. Requests succeed again. Closing.")))[0]
+    assert classify(back).recovery_full
+    rows = [
+        ("slack.txt", 0, "pavel", 'our dev console and server logs are full of "Icon component is not supported" warnings'),
+        ("slack.txt", 70, "ines", "same here on 1.8. can't see real errors anymore"),
+        ("jira-DS-1145.txt", 3240, None, "Resolution: Fixed in 1.12.0"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(0)
+    assert at(a, "mitigated") == minute(3240)
+    assert at(a, "resolved") == minute(3240)
+    calling = build_items(lines(("irc.log", 0, "wei", "calling it: rogue processes on eos.apache.org. someone is in")))[0]
+    assert not classify(calling).resolved

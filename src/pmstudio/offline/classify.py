@@ -91,6 +91,7 @@ FAIL_STRONG = _rx(
     r"delivered|processed|accepted|loading|updating)\b|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
     r"(?:blocks?|candidates?|transactions?|txs?|payloads?|requests?) (?:[\w.-]+ )?rejected\b|rejected:? (?:as )?invalid|"
+    r"(?:logs?|consoles?|inbox(?:es)?|dashboards?)\b(?: \w+){0,3}? (?:is |are |were |was )?(?:full of|flooded with|spammed with)|"
     r"no new blocks?\b(?! yet)|nothing (?:gets|is|was|got) (?:accepted|processed|delivered)|"
     r"(?:is|are|was|were|been|got) (?:\w+ )?(?:halted|stalled)|stuck (?:on|at) (?:the same |block |height )?[\w.-]+|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
     r"freez\w*|hangs|hanging|hung|unresponsive|not answering|half[- ]dead|(?:is|are|was|were)(?:n['’]t| not) (?:reacting|responding)|"
@@ -381,7 +382,7 @@ RECOVERY_FULL = _rx(
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     rf"{PART_BACK}|"
-    r"\b(?:available|up|online|reachable|accessible|healthy|operational|finali[sz](?:ed|ing)|loads?|loading|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|operational|finali[sz](?:ed|ing)|loads?|loading|succeed(?:s|ing)?|"
     r"(?:flowing|producing|processing|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"\b(?:edits|changes|uploads|saves|posts|mails?|e-?mails|messages|builds|deploys|pages) (?:are |now |all )*"
     r"(?:saving|uploading|sending|delivering|publishing|building|going (?:out|through)|landing) again\b|"
@@ -476,7 +477,7 @@ COMPLETION = _rx(
 )
 RESOLVED = _rx(
     r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
-    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|(?<!not )(?<!n['’]t be )calling it|"
+    r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|(?<!not )(?<!n['’]t be )calling it(?!\s*:)|"
     r"call(?:ing|ed|s)? (?:the (?:[\w-]+ ){0,3}?(?:part|incident|outage|impact|event)) over|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
     r"resolution (?:is )?confirmed|confirmed (?:resolved|fixed)|(?<!not )incident (?:is |was |now )?clear(?:ed)?|"

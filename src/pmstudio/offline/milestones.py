@@ -1692,4 +1692,32 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
             m.mitigated = window_end
         elif m.resolved is None:
             m.resolved = window_end
+    # the impact window the start was read from ("collect-2: no check-ins 09:55-10:15 UTC") ends the impact at its end,
+    # the moment the responders gave, when a line is dated then (the start and the end of one statement)
+    told_end = _start_window_end(timed, m.started)
+    if told_end is not None and told_end.at is not None:
+        if m.resolved is None or m.resolved.at is None or told_end.at < _minute(m.resolved.at):
+            m.resolved = told_end
+        if m.mitigated is None or m.mitigated.at is None or _minute(m.mitigated.at) > told_end.at:
+            m.mitigated = told_end
+    if m.resolved is None and m.mitigated is not None and _CLOSED_BY_FIX.search(m.mitigated.body):
+        m.resolved = m.mitigated  # "Resolution: Fixed in 1.12.0": the fix that closed it ended it (nothing later told)
     return m
+
+
+def _start_window_end(timed: Timed, started: Item | None) -> Item | None:
+    """The line dated at the end of the clock window a line states, when that line's window gave the start."""
+    if started is None or started.at is None or started.date_only:
+        return None
+    for w in find_ranges(started.body):
+        if _window_start(started, w) != started.at or not _impact_window(started, w.first.start):
+            continue
+        zone = w.zone or line_zone(started)
+        end = wall_to_utc(started.at.astimezone(zone).date(), w.last.value.time(), zone)
+        end = end if end > started.at else end + timedelta(days=1)
+        return _line_at(timed, [_at(p) for p in timed], end)
+    return None
+
+
+_CLOSED_BY_FIX = re.compile(r"^\W*(?:resolution|resolved|status)\s*[:=-]\s*(?:fixed|resolved|done)\b", re.I)
+"""A record closed as fixed ("Resolution: Fixed in 1.12.0 (2024-02-07 16:24 UTC)")."""
