@@ -136,7 +136,7 @@ def _numbers_of(e: Evidence) -> set[str]:
 
 def _gaps(items: list[Evidence]) -> set[str]:
     """Spans between the cited times: in minutes, in hours, and in calendar days (a date-only end)."""
-    times = [e.at for e in items if e.at is not None]
+    times = [e.at.replace(microsecond=0) for e in items if e.at is not None]  # whole seconds, as the wire carries them
     minutes = {round(abs((a - b).total_seconds()) / 60) for a in times for b in times}
     days = {abs((a.date() - b.date()).days) for a in times for b in times}
     # a gap also told in words ("1 day, 18 hours and 32 minutes"): its day, hour and minute parts

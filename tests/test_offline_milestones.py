@@ -2938,3 +2938,31 @@ def test_requests_succeeding_again_and_a_ticket_resolved_as_fixed_end_it() -> No
     assert at(a, "resolved") == minute(3240)
     calling = build_items(lines(("irc.log", 0, "wei", "calling it: rogue processes on eos.apache.org. someone is in")))[0]
     assert not classify(calling).resolved
+
+
+def test_a_fix_shipped_hours_after_the_service_was_back_is_the_permanent_fix_not_the_mitigation() -> None:
+    """Capacity added, then "queue times back to normal. backlog gone": the mitigation is that recovery; "fix for the
+    report scheduler deployed" six hours later is the permanent fix (datasets/README.md: not the end either), and a
+    relayed "status -> Monitoring" is a status post, not the end. Latency "creeping up again" is a relapse, and "a
+    Baseline Requirements problem" names a rule book, no recovery."""
+    rows = [
+        ("alerts.json", 0, None, "FIRING SidekiqQueueLatencyHigh: default queue latency 1140s (threshold 300s)"),
+        ("chat.txt", 2, "nadia", "queue latency page for the default queue. scripts and scheduled reports piling up"),
+        ("chat.txt", 24, "cole", "scaling the background worker fleet up, 24 -> 60 nodes"),
+        ("chat.txt", 50, "cole", "backlog dropping fast. critical queues first"),
+        ("chat.txt", 78, "cole", "queue times back to normal. backlog gone"),
+        ("chat.txt", 82, "nadia", "status -> Monitoring. workers back online and operational"),
+        ("chat.txt", 469, "ivan", "fix for the report scheduler deployed"),
+        ("chat.txt", 495, "nadia", "stable since this morning. calling all clear and marking Resolved"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(78)
+    assert at(a, "resolved") == minute(78)
+    relapse, rules, status = build_items(lines(
+        ("chat.txt", 0, "ana", "kv write latency creeping up again"),
+        ("chat.txt", 1, "bo", "that's a Baseline Requirements problem, 8 hour rule"),
+        rows[5],
+    ))  # fmt: skip
+    assert not classify(relapse).recovery_full
+    assert not classify(rules).recovery_full
+    assert classify(status).comm

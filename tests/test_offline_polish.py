@@ -105,3 +105,22 @@ def test_past_tense_leaves_quoted_words_as_written_and_a_headline_ends_on_a_whol
     assert title.split()[-1] not in ("of", "the", "ahead") and len(title.split()) <= 12
     voiced = {"text": "every back issue we have is now in the queue ahead of tonight's editions"}
     assert "we" not in _title(a, {"functional_impact": voiced}, {"trigger": {"text": "A reprocess run queued all titles."}}).split()
+
+
+def test_queue_times_are_a_measure_and_a_summary_never_opens_in_a_status_posts_voice() -> None:
+    """"queue times back to normal" keeps its noun ("the request times out" still becomes "timed out"); a title whose
+    numbers are no evidence is told from a claim only when that claim is not in a speaker's voice ("We have identified
+    an issue ..." from a status post)."""
+    from pmstudio.offline.phrasing import past_tense
+    from pmstudio.offline.summary import draft_summary
+
+    assert past_tense("queue times back to normal. backlog gone") == "queue times back to normal. backlog gone"
+    assert past_tense("the request times out after 30s") == "the request timed out after 30s"
+    rows = [
+        ("status-posts.txt", 0, None, "Investigating - We have identified an issue impacting background processing."),
+        ("alerts.json", 1, None, "FIRING SidekiqQueueLatencyHigh: default queue latency 1140s (threshold 300s)"),
+        ("chat.txt", 79, "cole", "queue times back to normal. backlog gone"),
+    ]
+    a = analyse(evidence_lines(datetime(2024, 2, 20, 14, 0, tzinfo=UTC), *rows), title="Jobs delayed for 91 minutes")
+    summary = draft_summary(a, {})
+    assert not summary["summary"].startswith("We ")

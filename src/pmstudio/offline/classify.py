@@ -374,7 +374,7 @@ RECOVERY_FULL = _rx(
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
     r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline(?!\s*[=:]\s*\d)|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
@@ -456,10 +456,12 @@ service's recovery. Cut out before the recovery words are read."""
 RECURRED = _rx(
     r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
     r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out|gone|lost|dead|dark|offline|"
-    r"unreachable|interrupted|dropped|fell over)\s+(?:\w+\s+)?again|relaps\w*)\b"
+    r"unreachable|interrupted|dropped|fell over)\s+(?:\w+\s+)?again|relaps\w*|"
+    r"(?:creeping|climbing|going|spiking|rising|ticking|shooting|crept|climbed|went|spiked|rose) (?:back )?up again|"
+    r"climbing again)\b"
 )
 """The failure back after an action or a recovery ("secondary now getting the same errors", "api failing again",
-"IPv4 gone again", "connectivity is interrupted again")."""
+"IPv4 gone again", "connectivity is interrupted again", "kv write latency creeping up again")."""
 BOOTING = _rx(r"\b(?:power[- ]?cycl\w*|reboot\w*|hard[- ]reset\w*)\b[^.;]{0,30}\bcoming back(?: up)?\b")
 """A machine booting after its reset ("server down, power cycled, coming back up"): the box comes back, not yet the
 service it serves. Cut out before the recovery words are read."""
@@ -505,7 +507,7 @@ COMM = _rx(
     r"support is drafting|email(?:ed)? customers|write-?up|post-?mortem published|reply sent|replied to|"
     r"thanked the reporter|publish\w* (?:a|the) "
     r"(?:post|report|rca)|(?:investigating|identified|monitoring|resolved|maintenance) (?:post(?:ed)?|post is up|post up|is posted)"
-    r"(?=\s*(?:[.,;:!]|$)))\b"
+    r"(?=\s*(?:[.,;:!]|$))|status\s*(?:->|→|=>|(?:set|moved|changed|updated) to)\s*(?:investigating|identified|monitoring|resolved))\b"
 )
 PASSED_ON = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
 """A mail's subject line ("Subject: prow.k8s.io did not respond to GitHub events this morning (fixed)") or a tweet

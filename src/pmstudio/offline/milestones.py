@@ -1029,6 +1029,10 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
             i += 1
         return False
 
+    # a fix shipped once the service was plainly back, with no failure told since ("queue times back to normal", then
+    # hours later "fix for the report scheduler deployed"), is the permanent fix, not the mitigation
+    shipped = _before_back(timed, shipped, after)
+    done = _before_back(timed, done, after)
     # a step done while the action goes on ("all routers restarted, ramp-up in progress") is not its completion,
     # nor is a partial recovery ("25% of traffic restored")
     # nor is working off the backlog once the service is back ("backlog processing re-enabled"): the resolution's stage
@@ -1098,6 +1102,22 @@ def _plainly_back(pair: tuple[Item, Signals]) -> bool:
     """The service told back, plainly and at first hand, by a person, the pager or a log ("web installed, we're back
     up", "CPU-Critical resolved")."""
     return _recovered(pair) and pair[0].source != "alert" and not NOT_PLAINLY.search(pair[0].body)
+
+
+def _before_back(timed: Timed, acts: list[tuple[Item, Signals]], after: datetime | None) -> list[tuple[Item, Signals]]:
+    """The acts not done after the service was plainly back (`_plainly_back`) with no failure told in between."""
+    if after is None:
+        return acts  # nothing detected: no line is yet a recovery from anything ("market open, RLP orders flowing")
+    back = [_at(p) for p in timed if _at(p) >= after and _plainly_back(p) and not p[1].mitigation]
+    if not back:
+        return acts
+    broke = [_at(p) for p in timed if p[1].failure and not (p[1].hypothesis or p[1].recovery_full or p[1].recovery_partial)]
+
+    def worked_after(at: datetime) -> bool:
+        first = next((b for b in back if _minute(b) < _minute(at)), None)  # an act in the same minute brought it back
+        return first is not None and not any(first < f <= at for f in broke)
+
+    return [p for p in acts if not worked_after(_at(p))]
 
 
 BACKLOG = re.compile(r"\bbacklog\b", re.I)

@@ -401,8 +401,8 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         opened = " ".join(words[:n])
         if opened.count("(") > opened.count(")"):
             continue  # "admissions (via account lead)": a word inside a parenthetical is not the clause's verb
-        if low == "times" and nxt[:1].isdigit():
-            continue  # "block times 12s again", "response times 900ms": a measure, not "times out"
+        if low == "times" and (nxt[:1].isdigit() or (prev in _TIMED_NOUNS and nxt != "out")):
+            continue  # "block times 12s again", "response times 900ms", "queue times back to normal": a measure
         if low.endswith("s") and cores[0].endswith("ing") and any(c in DETERMINERS for c in cores[1:n]) and (
             not any(cores[n + 1 :]) or nxt in _CONNECTIVE
         ):
@@ -456,6 +456,12 @@ _CONNECTIVE = {"then", "so", "and", "but"}
 
 _QUOTE = re.compile(r"[\"“][^\"”]{1,200}[\"”]")
 """Words in quotes: what someone said or a screen showed, kept as written."""
+
+
+_TIMED_NOUNS = frozenset(
+    "queue response load wait build block page query boot run request job processing pickup render checkout".split()
+)
+"""Nouns whose "times" is a measure ("queue times back to normal"), not the verb of "times out"."""
 
 
 def past_tense(text: str, reach: int = _SUBJECT_MAX) -> str:

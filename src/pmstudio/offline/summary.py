@@ -302,7 +302,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     if numbers and not all(holders.values()):
         # a given title's numbers are not evidence: say what happened from a cited claim
         for claim in (root.get("trigger"), impact.get("functional_impact")):
-            if _claim_text(claim):
+            if _claim_text(claim) and stateable(_first(_claim_text(claim))):  # not in a speaker's voice ("We had ...")
                 happened, happened_ids = _first(_claim_text(claim)), _claim_ids(claim)
                 break
         else:
