@@ -603,3 +603,14 @@ def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     assert _at(b, "status-page.txt", 2) == datetime(2022, 12, 15, 16, 11, tzinfo=UTC)
     assert _at(b, "status-page.txt", 3) == datetime(2022, 12, 15, 16, 34, tzinfo=UTC)
     assert "(Dec 15" not in b.evidence_by_id()["status-page.txt:2"].text
+
+
+def test_a_title_ending_in_its_zone_in_brackets_declares_it() -> None:
+    """A provider's case notes titled "Redis host provider, support case 771204 (UTC)" are in UTC, not in the
+    bundle's zone."""
+    notes = Material(name="provider-case.txt", kind="ticket", content=(
+        "Redis host provider, support case 771204 (UTC)\n"
+        "2024-02-16 21:41 Customer reports both clusters unreachable. Engineering engaged.\n"
+    ))  # fmt: skip
+    b = _bundle(notes, tz="America/New_York")
+    assert _at(b, "provider-case.txt", 2) == datetime(2024, 2, 16, 21, 41, tzinfo=UTC)

@@ -2966,3 +2966,14 @@ def test_a_fix_shipped_hours_after_the_service_was_back_is_the_permanent_fix_not
     assert not classify(relapse).recovery_full
     assert not classify(rules).recovery_full
     assert classify(status).comm
+
+
+def test_an_error_resolving_a_config_is_no_resolution_and_503s_dropping_is_a_recovery() -> None:
+    """"file-server-1 error resolving site config: redis OOM; responding 503" is a failed lookup, not the incident
+    resolving; "503s dropped" tells the errors receding."""
+    lookup, dropped = build_items(lines(
+        ("redis.log", 0, None, "file-server-1 error resolving site config: redis OOM; responding 503"),
+        ("chat.txt", 1, "tane", "503s dropped after the bigger redis came up"),
+    ))  # fmt: skip
+    assert not classify(lookup).resolved
+    assert classify(dropped).recovery_full

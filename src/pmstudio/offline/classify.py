@@ -376,7 +376,7 @@ RECOVERY_FULL = _rx(
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
-    r"back online|working normally|(?:5xx|500s|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
+    r"back online|working normally|(?:5xx|5\d\ds|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
@@ -478,7 +478,7 @@ COMPLETION = _rx(
     r"that['’]s everything|that was the last|last bit)\b"
 )
 RESOLVED = _rx(
-    r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?! (?:for|host|the domain|dns|names?))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
+    r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?=\s*(?:[.,;!:]|$|now\b|the incident\b|it\b|this\b))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
     r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|(?<!not )(?<!n['’]t be )calling it(?!\s*:)|"
     r"call(?:ing|ed|s)? (?:the (?:[\w-]+ ){0,3}?(?:part|incident|outage|impact|event)) over|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"

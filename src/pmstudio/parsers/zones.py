@@ -58,8 +58,9 @@ _DECLARATIONS = (
     re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,3}\s+\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)$"),
 )
 _TITLE_DECLARATION = re.compile(r"^(?!.*\d{1,2}:\d{2}).*\w[\"')]?\s*[,;–—]\s*(?i:times?\s+(?:in\s+)?)?" + _ZONE_WORD + r"\s*$")
+_TITLE_BRACKETED = re.compile(r"^(?!.*\d{1,2}:\d{2}).*\w\s*\(\s*(?i:(?:all\s+)?times?\s+(?:in\s+)?)?" + _ZONE_WORD + r"\s*\)\s*$")
 """A first line, a title with no clock time, that ends in its zone after a comma ('monitor "Login p95 > 3s"
-evaluations, UTC', "Pager log; times PDT")."""
+evaluations, UTC', "Pager log; times PDT") or in brackets ("Redis host provider, support case 771204 (UTC)")."""
 _NOT_ZONES = frozenset({"AM", "PM", "ALL", "ARE", "THE", "IN", "AS", "UNLESS", "FOR", "OUR"})
 
 
@@ -126,7 +127,7 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
             continue
         if material.kind == "chat" and not heading and seen > 1:
             continue  # chat lines are messages; only a header line declares
-        for pattern in (*_DECLARATIONS, _TITLE_DECLARATION) if seen == 1 else _DECLARATIONS:
+        for pattern in (*_DECLARATIONS, _TITLE_DECLARATION, _TITLE_BRACKETED) if seen == 1 else _DECLARATIONS:
             for m in pattern.finditer(stripped):
                 word = m.group("z")
                 if word.upper() in _NOT_ZONES:
