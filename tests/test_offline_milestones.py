@@ -2977,3 +2977,18 @@ def test_an_error_resolving_a_config_is_no_resolution_and_503s_dropping_is_a_rec
     ))  # fmt: skip
     assert not classify(lookup).resolved
     assert classify(dropped).recovery_full
+
+
+def test_a_recovery_told_as_normal_since_a_time_names_that_moment_not_its_own() -> None:
+    """The card scheme's "confirmed, approval rates back to normal since 11:45" four minutes after the channel saw it
+    tells the 11:45 recovery again: the end stays at the channel's line (or the alert clearing), not the confirmation."""
+    rows = [
+        ("alerts.json", 0, None, "FIRING UpstreamApprovalRateLow: Approval rate towards upstream below 50%"),
+        ("ops-chat.txt", 4, "mads", "paged. visa and mastercard authorisations timing out towards upstream"),
+        ("ops-chat.txt", 165, "mads", "approval rates back to normal on both. provider confirms mitigation"),
+        ("alerts.json", 166, None, "RESOLVED UpstreamApprovalRateLow: Approval rate towards upstream below 50%"),
+        ("provider-case.txt", 167, None, "Provider: mitigation in place in both data centres; please confirm."),
+        ("provider-case.txt", 169, None, "Clearhaus: confirmed, approval rates back to normal since 11:45."),
+    ]
+    a = analyse(lines(*rows))  # 11:45 is minute 165
+    assert at(a, "resolved") in (minute(165), minute(166))

@@ -759,11 +759,13 @@ SINCE_THEN = re.compile(
     r"\b(?:no|zero|nothing)\b[^.;]{0,30}\bsince (?:then|(?:the |our |that |this )?(?:fix|roll-?back|revert|restart|"
     r"reroute|failover|patch|change|deploy\w*)\b)|"
     r"\b(?:no|zero|nothing)\b[^.;]{0,30}\b(?:in|for|over|during) the (?:last|past) (?:\d+|few|several|ten|five) "
-    r"(?:min\w*|hours?)\b",
+    r"(?:min\w*|hours?)\b|"
+    r"\b(?:back to normal|normal|stable|fine|ok|healthy|recovered)\s+since\s+\d{1,2}:\d{2}",
     re.I,
 )
-"""A recovery told after a watch, by the event it dates from ("no recurrence since the fix, marking fully resolved") or
-by the watch ("no exceptions in the last 5 minutes"): the moment is earlier than the line's."""
+"""A recovery told after a watch, by the event it dates from ("no recurrence since the fix, marking fully resolved"),
+by the watch ("no exceptions in the last 5 minutes") or by the time it began ("approval rates back to normal since 11:45"):
+the moment is earlier than the line's."""
 
 
 _OTHER_DAY = re.compile(
