@@ -2992,3 +2992,18 @@ def test_a_recovery_told_as_normal_since_a_time_names_that_moment_not_its_own() 
     ]
     a = analyse(lines(*rows))  # 11:45 is minute 165
     assert at(a, "resolved") in (minute(165), minute(166))
+
+
+def test_a_cluster_that_is_not_coming_back_online_is_no_recovery_nor_its_onset() -> None:
+    """"node 1 waiting for quorum. cluster is not coming back online" tells the failure going on: no recovery and no
+    first stage of one, so with nothing else back no mitigation time is stated."""
+    rows = [
+        ("db-cluster.log", 0, None, "db2 mysqld: WSREP: failed to join group, state transfer incompatible"),
+        ("noc-chat.txt", 4, "lena", "clientarea returns 502, monitoring red"),
+        ("noc-chat.txt", 30, "lena", "db cluster: node 2 and 3 won't rejoin, node 1 waiting for quorum. cluster is not coming back online"),
+        ("noc-chat.txt", 50, "piet", "agreed, do a proper roll-back. I'll tell support to say no data is lost"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") is None
+    stuck = build_items(lines(rows[2]))[0]
+    assert not classify(stuck).recovery_full

@@ -436,10 +436,12 @@ RECOVERY_WEAK = _rx(
 NO_RECOVERY = _rx(
     r"\b(?:cannot|can['’]?t|can not|could(?:n['’]t| not)|won['’]t|will not|(?:is|are|was|were)(?:n['’]t| not)|not|never|"
     r"unable to|(?:still )?(?:to|must|should|would|will|may|might|needs? to) be|(?:is|are|was|were) yet to be)\s+"
-    r"(?:be\s+|been\s+|fully\s+|yet\s+)*(?:\w+\s+(?:or|and|nor)\s+)?(?:restored|recovered|recover(?:ing)?|resolved)\b"
+    r"(?:be\s+|been\s+|fully\s+|yet\s+)*(?:\w+\s+(?:or|and|nor)\s+)?(?:restored|recovered|recover(?:ing)?|resolved)\b|"
+    r"\b(?:is|are|was|were)(?:n['’]t| not) (?:\w+ )?(?:coming|getting|going) back(?: up| online)?\b|"
+    r"\bwon['’]t (?:come|get|go) back(?: up| online)?\b"
 )
 """A recovery word that is negated or only possible ("backups cannot be created or restored", "data could not be
-recovered", "the service must be restored"): no recovery happened. Cut out before the recovery words are read."""
+recovered", "the service must be restored", "cluster is not coming back online"): no recovery happened. Cut out before the recovery words are read."""
 PLANNED_RECOVERY = _rx(
     r"\b(?:plan|proposal|next steps?)\s*:[^.;]*|\b(?:plan|plans|planning|intend|propose|proposing|aim|hope) to [^.;]*"
 )

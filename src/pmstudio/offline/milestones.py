@@ -62,6 +62,7 @@ from pmstudio.offline.classify import (
     FAIL_STRONG,
     FAIL_WEAK,
     MIT_PROGRESS,
+    NO_RECOVERY,
     PART_BACK,
     POWER_CARRIED,
     POWER_TALK,
@@ -1157,7 +1158,10 @@ def _onset(pair: tuple[Item, Signals]) -> bool:
     item, s = pair
     if s.mit_negative or s.hypothesis or s.followup or s.recovery_partial or item.source in ("alert", "log"):
         return False
-    return bool(ONSET.search(item.body)) and not RELAPSE.search(item.body) and not BOOTING.search(item.body)
+    return (
+        bool(ONSET.search(item.body)) and not RELAPSE.search(item.body) and not BOOTING.search(item.body)
+        and not NO_RECOVERY.search(item.body)  # "cluster is not coming back online"
+    )
 
 
 def _onset_before(timed: Timed, acts: list[tuple[Item, Signals]], told: Item) -> Item | None:
