@@ -639,3 +639,32 @@ def test_session26_weekday_copies_handles_and_blank_clocks_reach_every_model_pat
     assert by_id["notes.md:2"].date_only and by_id["notes.md:2"].text == "vendor pushes a second fix"
     _drafted_carrying(srv, path, bundle, ("[monday.txt:2] 2025-05-19T13:19:00Z", "[notes.md:2] 2025-05-19 "),
                       absent="??:??")  # fmt: skip
+
+
+_SESSION28_SHAPES = [
+    ("noc-chat.txt", "chat", "# #noc (no dates)\n09:41 tina: lost power on line A. everything on A is dark\n"),
+    ("customer-mail.txt", "ticket", (
+        "From: a hosting customer\nDate: Sat, 06 Jun 2009 09:20:05 -0700\nSubject: everything down??\n"
+        "My server and DNS have been unreachable since about 8:40 my time.\n"
+    )),
+    ("latency-monitor.txt", "alerts", 'monitor "Login p95 > 3s (user-facing)" evaluations, UTC\n2009-06-06 16:40 RECOVERED (p95 0.38s)\n'),
+    ("provider-case.txt", "ticket", "Power utility, support case 771204 (UTC)\n2009-06-06 16:35 Feeder restored.\n"),
+    ("status-page.txt", "ticket", (
+        "Power outage at the data centre\n"
+        "Investigating - We are looking into an outage of servers on power line A. (Jun 6, 2009 - 15:45 UTC)\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session28_sender_clocks_zone_titles_and_bracketed_stamps_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """A time in a mail's text is the sender's wall clock (the 'Date:' header's offset), a title ending in its zone
+    (', UTC' or '(UTC)') declares it, and a status post's bracketed stamp dates that post, before any model sees the
+    evidence: every model path drafts from the same UTC times, and the requests to an OpenAI-compatible server (plain,
+    strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
+    bundle = _shapes_bundle(_SESSION28_SHAPES, "America/Chicago")
+    by_id = bundle.evidence_by_id()
+    assert "(Jun 6" not in by_id["status-page.txt:2"].text
+    _drafted_carrying(srv, path, bundle, ("[customer-mail.txt:4] 2009-06-06T15:40:00Z", "[latency-monitor.txt:2] 2009-06-06T16:40:00Z",
+                      "[provider-case.txt:2] 2009-06-06T16:35:00Z", "[status-page.txt:2] 2009-06-06T15:45:00Z"),
+                      absent="(Jun 6, 2009")  # fmt: skip

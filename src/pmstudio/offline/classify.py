@@ -295,7 +295,8 @@ MIT_DONE = _rx(
     rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE}|"
     rf"{GUARD_DONE}|(?:all|every) (?:[\w-]+ ){{0,3}}now (?:bypass|route|point|go|run|use|serve|resolve)s?)\b"
 )
-"""... and the act told as the state it left everywhere ("all impacted domains now bypass the CDN layer")."""
+"""An action done ("rolled back", "failed over", "fix deployed"), or told as the state it left everywhere ("all impacted
+domains now bypass the CDN layer")."""
 MIT_PROGRESS = _rx(
     r"\b(?:rolling back|reverting|preparing|going through|requested|applying|getting|working on|in progress|trying|"
     r"waiting (?:for|on)|"
