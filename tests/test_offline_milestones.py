@@ -2907,18 +2907,22 @@ def test_a_site_in_normal_operation_is_back() -> None:
 
 def test_the_window_the_start_was_read_from_ends_the_impact_at_its_end() -> None:
     """The notes' "collect-2: no check-ins 09:55-10:15 UTC" gave the start; its end is when the impact ended (the OOM
-    killer restarted the box then), not a later line about the other box coming back."""
+    killer restarted the box then), not a later line about the other box coming back. When nothing detected it before
+    that end, the window's end is left alone: a record never ends before it detects."""
     rows = [
+        ("alerts.json", 60, None, "FIRING CheckinRateZero: collect-2 received no check-ins for 5 minutes"),
         ("ops-notes.md", 55, None, "collect-2: no check-ins 09:55-10:15 UTC; memory leak made the box unresponsive"),
         ("kern.log", 75, None, "collect-2 init: collector main process (2211) killed by KILL signal; respawning"),
         ("ops-chat.txt", 101, "marta", "customers report their snitches fired as missed although the jobs ran and pinged"),
         ("ops-chat.txt", 104, "marta", "collect-2 has a hole in its check-in graph, twenty minutes of nothing"),
         ("ops-chat.txt", 130, "marta", "collect-1 back online, but it's sluggish and acting strange"),
     ]
-    a = analyse(lines(*rows))
+    a = analyse(sorted(lines(*rows), key=lambda e: e.at or T0))
     assert at(a, "started") == minute(55)
     assert at(a, "resolved") == minute(75)
     assert at(a, "mitigated") == minute(75)
+    late = analyse(sorted(lines(*rows[1:]), key=lambda e: e.at or T0))  # first detected at 10:41, after 10:15
+    assert at(late, "resolved") != minute(75)
 
 
 def test_requests_succeeding_again_and_a_ticket_resolved_as_fixed_end_it() -> None:

@@ -191,9 +191,11 @@ def test_an_outside_account_named_by_its_handle_in_a_record_is_a_person() -> Non
         ("2025-11-18T17:41:00+00:00", "Author: qxzt-dev"),
         ("2025-11-18T17:42:00+00:00", "found it, user mallory77, PR against the repo"),
         ("2025-11-18T17:43:00+00:00", "issue opened by default in the template, closed by the bot"),
+        ("2025-11-18T17:44:00+00:00", "- 4:24 pm ET: the app loses its Redis nodes (account flags, system caching)."),
     ]))
     assert {"brwjbowkevj", "qxzt-dev", "mallory77"} <= set(people.roles)
     assert "default" not in people.roles and "the" not in people.roles
+    assert "flags" not in people.roles  # what accounts have, not a handle
     assert "brwjbowkevj" not in people.anonymise("a fork PR from brwjbowkevj ran the workflow")
 
 

@@ -1721,7 +1721,8 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     # the impact window the start was read from ("collect-2: no check-ins 09:55-10:15 UTC") ends the impact at its end,
     # the moment the responders gave, when a line is dated then (the start and the end of one statement)
     told_end = _start_window_end(timed, m.started)
-    if told_end is not None and told_end.at is not None:
+    if told_end is not None and told_end.at is not None and (m.detected is None or m.detected.at is None or m.detected.at <= told_end.at):
+        # (not when it ended before anyone detected it: the record then has no moment the responders ended it)
         if m.resolved is None or m.resolved.at is None or told_end.at < _minute(m.resolved.at):
             m.resolved = told_end
         if m.mitigated is None or m.mitigated.at is None or _minute(m.mitigated.at) > told_end.at:

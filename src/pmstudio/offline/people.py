@@ -101,13 +101,17 @@ _CREDITED = re.compile(
 """A teammate credited in brackets in notes ("root cause found (Maksim)", "SDK fork patch (Maksim, done)"): a
 person."""
 _ACCOUNT = re.compile(
-    r"\b(?:(?:user|account|contributor|attacker)\s+@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
+    r"\b(?:(?:user|account|contributor|attacker)\s+(?!(?:flags|settings|details|data|info|level|levels|pages?|ids?|names?|"
+    r"owners?|teams?|managers?|holders?|balances?|status|types?|numbers?|access|permissions|lockouts?|creation|features|"
+    r"limits|plans?|usage|emails?|customi[sz]ations|profiles?|records?|sessions?|tokens?|keys?)\b)"
+    r"@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
     r"submitted|ran|deleted|closed)\b)|"
     r"(?:(?:opened|closed|pushed|authored|submitted|forked|created) by|^author:)\s+@?(?P<b>[a-z][\w-]{2,30})(?=\s*(?:[,;(]|$)))",
     re.I,
 )
 """An outside account named by its handle in a record ("user brwjbowkevj, PR against posthog", "pull request closed
-by brwjbowkevj", "Author: brwjbowkevj"): a person, whose handle a draft never shows."""
+by brwjbowkevj", "Author: brwjbowkevj"): a person, whose handle a draft never shows ("account flags, system caching"
+names what accounts have, no handle)."""
 _DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))})\s+(?:[a-z]+\s+)?$", re.I)
 """The words before "user X" that make it a compound noun ("a big user diff", "the user sync"), no account."""
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
