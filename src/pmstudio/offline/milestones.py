@@ -1073,8 +1073,8 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
         # ... or, told before any onset, the service plainly back ("we're back up", "producing blocks again") with a
         # later recovery or resolution ending it (the last telling alone is the end: the act's time is not stated)
         later = [p for p in timed if after is None or _at(p) >= after]
-        ends = [_at(p) for p in later if _recovered(p) or (p[1].resolved and p[1].phase != "communication")]
-        plain = [p for p in later if _plainly_back(p) and any(e > _at(p) for e in ends)]
+        last_end = max((_at(p) for p in later if _recovered(p) or (p[1].resolved and p[1].phase != "communication")), default=None)
+        plain = [p for p in later if last_end is not None and _at(p) < last_end and _plainly_back(p)]
         return _earliest([p for p in later if _onset(p)] + plain) or _earliest(
             [p for p in later if _recovered(p) and _PART_BACK.search(p[0].body)]
         )
@@ -1111,14 +1111,15 @@ def _before_back(timed: Timed, acts: list[tuple[Item, Signals]], after: datetime
     """The acts not done after the service was plainly back (`_plainly_back`) with no failure told in between."""
     if after is None:
         return acts  # nothing detected: no line is yet a recovery from anything ("market open, RLP orders flowing")
-    back = [_at(p) for p in timed if _at(p) >= after and _plainly_back(p) and not p[1].mitigation]
-    if not back:
+    first = min((_at(p) for p in timed if _at(p) >= after and _plainly_back(p) and not p[1].mitigation), default=None)
+    if first is None:
         return acts
-    broke = [_at(p) for p in timed if p[1].failure and not (p[1].hypothesis or p[1].recovery_full or p[1].recovery_partial)]
+    broke = sorted(_at(p) for p in timed if p[1].failure and not (p[1].hypothesis or p[1].recovery_full or p[1].recovery_partial))
 
     def worked_after(at: datetime) -> bool:
-        first = next((b for b in back if _minute(b) < _minute(at)), None)  # an act in the same minute brought it back
-        return first is not None and not any(first < f <= at for f in broke)
+        if _minute(first) >= _minute(at):
+            return False  # an act in the same minute brought it back
+        return bisect_right(broke, at) == bisect_right(broke, first)  # no failure told in (first, at]
 
     return [p for p in acts if not worked_after(_at(p))]
 
