@@ -588,19 +588,19 @@ _MAIL_FROM = re.compile(r"^\W*from\s*:", re.I)
 """The header line that opens the next message of a thread copied from a mail client."""
 
 
-def _in_sender_zone(header: _Entry, line: _Entry, tz: tzinfo) -> None:
+def _in_sender_zone(header: _Entry, sender: tzinfo, line: _Entry, tz: tzinfo) -> None:
     """A clock time in a mail's text without a zone of its own ("unreachable since about 8:40 my time", in a mail sent
-    "09:20:05 -0700") is the sender's wall clock: the offset of the mail's 'Date:' header, not the material's zone."""
+    "09:20:05 -0700") is the sender's wall clock: the offset of the mail's 'Date:' header (`sender`), not the
+    material's zone."""
     if header.at is None or line.at is None or not line.inline or line.date_only or not line.written:
         return
-    sent = find_stamp(header.written or "", anywhere="any")
     own = find_stamp(line.written, anywhere="any")
-    if sent is None or sent.zone is None or own is None or own.zone is not None:
+    if own is None or own.zone is not None:
         return
     wall = line.at.astimezone(tz)
     if wall.date() != header.at.astimezone(tz).date():
         return  # a time on another day than the mail's is read as the material reads it
-    line.at = wall_to_utc(header.at.astimezone(sent.zone).date(), wall.time(), sent.zone)
+    line.at = wall_to_utc(header.at.astimezone(sender).date(), wall.time(), sender)
 
 
 def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
@@ -611,6 +611,7 @@ def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
         if e.kind != "marker" or not _MAIL_DATE.match(e.text):
             continue
         e.kind, e.timed = "mail", True  # spent: the header line itself is no item, as a footer marker that stamped is none
+        sent = find_stamp(e.written or "", anywhere="any")  # its zone is the sender's clock, read once per mail
         above = []
         for f in reversed(entries[:i]):
             if f.kind != "item" or f.timed:
@@ -622,8 +623,8 @@ def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
                 break
             if f.kind == "item" and not f.timed:  # a line with its own time keeps it ("retirement at 16:00 GMT")
                 below.append(f)
-            elif f.kind == "item":
-                _in_sender_zone(e, f, tz)
+            elif f.kind == "item" and sent is not None and sent.zone is not None:
+                _in_sender_zone(e, sent.zone, f, tz)
         for f in (*above, *below):
             f.at, f.written, f.date_only, f.timed = e.at, e.written, e.date_only, True
 
