@@ -614,3 +614,41 @@ def test_a_title_ending_in_its_zone_in_brackets_declares_it() -> None:
     ))  # fmt: skip
     b = _bundle(notes, tz="America/New_York")
     assert _at(b, "provider-case.txt", 2) == datetime(2024, 2, 16, 21, 41, tzinfo=UTC)
+
+
+def test_a_write_up_posted_days_later_tells_its_incident_days_times() -> None:
+    """A post-mortem posted on a status page a week after the outage ("Postmortem - Mar 09, 2022 - 11:30 UTC") tells
+    the outage's times bare: they are on the incident's day (the other sources' span), never after the post itself;
+    a sentence opening on its day ("On 2 March 2022 ...") dates its times and the ones after it; a "Timeline (UTC):"
+    label after a sentence in a wrapped paragraph declares the zone of the whole material."""
+    alerts = Material(name="alerts.txt", kind="alerts", content=(
+        "2022-03-02T19:40:00Z FIRING ImageProxyErrors rate=0.41\n"
+        "2022-03-02T20:55:00Z RESOLVED ImageProxyErrors\n"
+    ))  # fmt: skip
+    post = Material(name="status.txt", kind="ticket", content=(
+        "Image proxy errors\n"
+        "Resolved - Mar 02, 2022 - 21:05 UTC\n"
+        "Postmortem - Mar 09, 2022 - 11:30 UTC\n"
+        "Between 19:38 UTC and 20:52 UTC thumbnails failed to load for most visitors after a cache key change.\n"
+    ))  # fmt: skip
+    b = _bundle(alerts, post, tz="Asia/Tokyo")
+    assert _at(b, "status.txt", 3) == datetime(2022, 3, 9, 11, 30, tzinfo=UTC)  # the post keeps its own stamp
+    assert _at(b, "status.txt", 4) == datetime(2022, 3, 2, 19, 38, tzinfo=UTC)
+    # a later post's times that fall before it stay on its day (an update telling what happened that morning)
+    same_day = Material(name="status.txt", kind="ticket", content=(
+        "Update - Mar 09, 2022 - 11:30 UTC\n"
+        "The 09:10 UTC restart brought the proxy back.\n"
+    ))  # fmt: skip
+    assert _at(_bundle(alerts, same_day, tz="Asia/Tokyo"), "status.txt", 2) == datetime(2022, 3, 9, 9, 10, tzinfo=UTC)
+
+    written = Material(name="postmortem.txt", kind="ticket", content=(
+        "Queue stall - Post-incident review - Posted Mar 03, 2022 - 08:00 UTC\n"
+        "On 2 March 2022 jobs queued without running between 10:04 and 11:31: all of them ran late, none were lost.\n"
+        "The consumers still reported healthy. Timeline (UTC): 10:04 a worker pool resize set its size to zero and\n"
+        "jobs stopped; 11:20 the pool size restored; 11:31 the queue empty again.\n"
+    ))  # fmt: skip
+    b = _bundle(alerts, written, tz="Europe/Berlin")
+    assert _at(b, "postmortem.txt", 2) == datetime(2022, 3, 2, 10, 4, tzinfo=UTC)
+    assert _at(b, "postmortem.txt", 3) == datetime(2022, 3, 2, 10, 4, tzinfo=UTC)
+    assert _at(b, "postmortem.txt", 4) == datetime(2022, 3, 2, 11, 20, tzinfo=UTC)
+    assert {r.material: r.zone for r in b.time_readings}["postmortem.txt"] == "UTC"

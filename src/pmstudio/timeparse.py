@@ -558,6 +558,21 @@ def find_date_in_clause(line: str, stamp: Stamp) -> Stamp | None:
     return find_date_marker(line[m.start() :])
 
 
+_OPENING_ON = re.compile(rf"(?:^|[.!?]\s+)[^\w]*On\s+(?:(?:{_WEEKDAY_WORD}),?\s+)?(?:the\s+)?\Z")
+"""A sentence that opens on its day ("On 25 September 2024 ...", "... later. On Tuesday, March 14, 2023, ...")."""
+
+
+def find_date_opening(line: str, stamp: Stamp) -> Stamp | None:
+    """The day a sentence opens with, "On <date with its year>", when a bare time follows in that sentence ("On 25
+    September 2024 delivery was affected between 10:07 and 12:19 UTC"): the day of that time and of the bare times
+    told after it (a write-up published days later tells its incident's day once, then its times)."""
+    for m in _DATE_ONLY.finditer(line, 0, stamp.start):
+        if not _OPENING_ON.search(line[: m.start()]) or re.search(r"[.;!?]", line[m.end() : stamp.start]):
+            continue
+        return find_date_marker(line[m.start() :])
+    return None
+
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY = rf"(?P<wd>{_WEEKDAY_WORD})"
 _WEEKDAY_BEFORE = re.compile(rf"(?<![\w-]){_WEEKDAY}\.?,?\s+(?:at\s+)?\Z", re.I)

@@ -62,6 +62,7 @@ class Clock:
         self.now = now or datetime.now(tz)
         self.day: date | None = None  # date context from the material itself
         self.prev: datetime | None = None  # last resolved time (wall clock in self.tz)
+        self.posted: datetime | None = None  # the stamp of the status post being read (`mark_post`)
 
     def resolve(self, stamp: Stamp) -> datetime | None:
         """The aware UTC datetime of ``stamp`` (None when a bare time has no date to go with)."""
@@ -96,6 +97,11 @@ class Clock:
             return datetime.combine(self.day, time(), tzinfo=stamp.zone or self.tz).astimezone(UTC)
         except (ValueError, OverflowError):
             return None
+
+    def mark_post(self, at: datetime | None) -> None:
+        """``at`` is a status post's own stamp ("Postmortem - Nov 14, 2019 - 15:08 UTC", "... Posted Sep 26, 2024 -
+        09:00 UTC"): the bare times the post tells after it are no later than it (see `_recounted`)."""
+        self.posted = at
 
     def checkpoint(self) -> tuple[date | None, datetime | None]:
         """The material's date context so far (its day and last time), to return to with `back_if_earlier`."""
@@ -182,11 +188,24 @@ class Clock:
                     at -= timedelta(days=1)
             return at
         if not self.carry and self.prev is not None:
-            return _near(clock, tz, self.prev, self.prev)
+            return self._recounted(_near(clock, tz, self.prev, self.prev), clock, tz)
         if self.ref_span is not None:
             near = _near(clock, tz, *self.ref_span)
             return near + timedelta(days=self.first_day_shift) if near is not None else None
         return datetime.combine(self.ref_date, clock, tzinfo=tz) if self.ref_date else None
+
+
+    def _recounted(self, at: datetime | None, clock: time, tz: tzinfo) -> datetime | None:
+        """A bare time a status post tells that would fall after the post's own stamp: a post recounts what happened
+        before it was written, so a write-up posted days after the incident ("Postmortem - Nov 14, 2019 - 15:08 UTC"
+        over "From approximately 22:40 UTC to 23:10 UTC ...") tells times of the incident's days, the reference span,
+        not of its publishing day."""
+        if at is None or self.posted is None or self.ref_span is None or at <= self.posted:
+            return at
+        if self.ref_span[1] >= self.posted:
+            return at
+        told = _near(clock, tz, *self.ref_span)
+        return told if told is not None and told <= self.posted else at
 
 
 def _near(clock: time, tz: tzinfo, start: datetime, end: datetime) -> datetime | None:

@@ -24,6 +24,7 @@ from pmstudio.timeparse import (
     find_date_beside,
     find_date_in_clause,
     find_date_marker,
+    find_date_opening,
     find_dates,
     find_day_label,
     find_heading_weekday,
@@ -393,6 +394,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 # the post's own stamp closes its wrapped rest: it dates the post (and is no part of its text), not a
                 # time its text mentions
                 last.at, last.written, last.timed, last.inline, last.date_only = at, footer[1], True, False, False
+                clock.mark_post(at)
             continue
         untagged = _post_tag(line)
         if untagged is not None:
@@ -448,7 +450,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         clause_day: Stamp | None = None
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
-            beside = find_date_beside(line, stamp)
+            beside = find_date_beside(line, stamp) or find_date_opening(line, stamp)
             weekday = find_weekday_beside(line, stamp) if beside is None else None
             if beside is not None:
                 clock.mark_date(beside)
@@ -489,6 +491,8 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             text = clean_text(line[: footer[2]])
         else:
             footer = None
+        if stamp.has_date and (footer is not None or STATUS_POST.match(line)):
+            clock.mark_post(at)  # the post's own stamp: what it tells is no later
         if starts and _RANGE_END.match(line[stamp.end :].lstrip()):  # "16:04 to 16:31 API returned 500": the window
             text = clean_text(line[stamp.start :])
         hang = len(line) - len(line[stamp.end :].lstrip(" ")) if starts and "\t" not in line else 0

@@ -52,8 +52,9 @@ _DECLARATIONS = (
     ),
     re.compile(r"(?i:\ball\s+)" + _ZONE_WORD + r"(?i:\s+time)?\s*(?:[.)]|$)"),
     re.compile(r"^\s*#.*\(\s*" + _ZONE_WORD + r"\s*\)\s*$"),  # a heading ending in its zone: "## Timeline (UTC)"
-    # a label ending in its zone: "Windows (UTC):", "- Timeline (times in UTC):", "- timeline (UTC): 13:30 ingest ..."
-    re.compile(r"^\s*[-*>]?\s*[A-Za-z][\w ]{0,40}\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)\s*:"),
+    # a label ending in its zone: "Windows (UTC):", "- Timeline (times in UTC):", "- timeline (UTC): 13:30 ingest ...",
+    # also after a sentence in a wrapped paragraph ("... no data loss. Timeline (UTC): 10:07 a configuration change")
+    re.compile(r"(?:^\s*|[.;!?]\s+)[-*>]?\s*[A-Za-z][\w ]{0,40}\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)\s*:"),
     # a plain-text title of a few words ending in its zone, with nothing after it ("Timeline (UTC)" over the times)
     re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,3}\s+\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)$"),
 )
