@@ -3011,3 +3011,39 @@ def test_a_cluster_that_is_not_coming_back_online_is_no_recovery_nor_its_onset()
     assert at(a, "mitigated") is None
     stuck = build_items(lines(rows[2]))[0]
     assert not classify(stuck).recovery_full
+
+
+def test_a_failover_whose_standby_fails_too_is_no_mitigation() -> None:
+    """A failover that moved the traffic to a standby which went down two minutes later ("standby pool just went down
+    too") did not contain anything: the mitigation is the revert done after it, which the recovery followed."""
+    rows = [
+        ("deploy.log", 0, None, "ruleset rs-2291 applied env=prod svc=edge-config"),
+        ("alerts.json", 1, None, "FIRING EdgeErrorRate: 502 ratio above 40%"),
+        ("lb.log", 1, None, "primary pool removed from rotation, routing to standby svc=lb-controller"),
+        ("edge-chat.txt", 2, "ines", "failover kicked in, standby serving"),
+        ("edge-chat.txt", 3, "ines", "standby pool just went down too. all edges answer 502 now"),
+        ("edge-chat.txt", 5, "ravi", "reverting ruleset rs-2291"),
+        ("deploy.log", 6, None, "ruleset rs-2291 reverted to rs-2290 env=prod svc=edge-config"),
+        ("edge-chat.txt", 10, "ines", "both pools healthy, 502s gone"),
+        ("alerts.json", 11, None, "RESOLVED EdgeErrorRate: 502 ratio above 40%"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(6)
+
+
+def test_a_thing_named_the_restored_one_tells_no_recovery() -> None:
+    """"moving the app servers onto the restored database" names the database by what was done to it: the move is
+    under way, nothing is said to be back, so the mitigation is the service coming back half an hour later."""
+    rows = [
+        ("alerts.log", 0, None, "alert orders-api http_5xx_ratio=0.97"),
+        ("ops-chat.txt", 3, "mia", "primary volume corrupt, every query errors"),
+        ("ops-chat.txt", 20, "mia", "starting point-in-time restore to a new instance"),
+        ("ops-chat.txt", 140, "mia", "restore finished, checking row counts"),
+        ("ops-chat.txt", 160, "kofi", "moving the app servers onto the restored database"),
+        ("ops-chat.txt", 195, "kofi", "orders API green again, errors at zero"),
+        ("alerts.log", 196, None, "alert orders-api http_5xx_ratio=0.00 recovered"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") in (minute(195), minute(196))
+    named = build_items(lines(rows[4]))[0]
+    assert not classify(named).recovery_full and not classify(named).mit_done

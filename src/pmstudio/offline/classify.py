@@ -456,6 +456,9 @@ RESTORED_THING = _rx(
 )
 """A thing put back ("configuration restored from backup", "DNS records restored"): an act of mitigation, not the
 service's recovery. Cut out before the recovery words are read."""
+RESTORED_ONE = _rx(r"\b(?:the|a|an|our|its|their|this|that)\s+(?:newly\s+|freshly\s+)?(?:restored|recovered|repaired|rebuilt|fixed)\s+(?=[a-z])")
+"""A thing named by what was done to it ("pointing services at the restored replica", "a rebuilt node"): a word
+naming it, no statement that anything was restored or done. Cut out before the done and recovery words are read."""
 RECURRED = _rx(
     r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
     r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out|gone|lost|dead|dark|offline|"
@@ -822,11 +825,12 @@ def classify(item: Item) -> Signals:
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
-    s.mit_done = s.mitigation and bool(MIT_DONE.search(t)) and not s.mit_negative
+    s.mit_done = s.mitigation and bool(MIT_DONE.search(RESTORED_ONE.sub(" ", t))) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
     said = PLANNED_RECOVERY.sub(" ", said)  # "Plan: bring Wynton back online" tells none yet
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
+    said = RESTORED_ONE.sub(" ", said)  # "the restored replica" names it: nothing is said to be back
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
     if RECURRED.search(t):
         said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing

@@ -1125,11 +1125,13 @@ def _before_back(timed: Timed, acts: list[tuple[Item, Signals]], after: datetime
 
 
 BACKLOG = re.compile(r"\bbacklog\b", re.I)
-STILL = re.compile(r"\bstill\b", re.I)
+STILL = re.compile(r"\bstill\b|\b(?:dropped|dropping|down|failing|failed|died|gone|broke|broken|out|erroring|503s?|502s?|500s?)\s+(?:too|as well)\b", re.I)
+"""The failure going on ("site still 502 though") or spreading to what was left ("secondary just dropped too")."""
 
 
 def _still_failing(pair: tuple[Item, Signals]) -> bool:
-    """A responder telling the failure goes on ("site still 502 though", "still down")."""
+    """A responder telling the failure goes on ("site still 502 though", "still down") or spreads to what the action
+    moved it to ("failover kicked in" then "secondary just dropped too")."""
     item, s = pair
     if item.source in ("log", "alert", "status") or s.hypothesis or s.followup or s.recovery_partial:
         return False
