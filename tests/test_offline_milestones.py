@@ -3047,3 +3047,31 @@ def test_a_thing_named_the_restored_one_tells_no_recovery() -> None:
     assert at(a, "mitigated") in (minute(195), minute(196))
     named = build_items(lines(rows[4]))[0]
     assert not classify(named).recovery_full and not classify(named).mit_done
+
+
+@pytest.mark.parametrize(("told", "end"), [
+    ("checkout working again for everyone", 40),
+    ("checkout working again for everyone. watching it", 44),
+])  # fmt: skip
+def test_a_page_resolved_by_hand_after_the_service_was_told_back_closes_the_page(told: str, end: int) -> None:
+    """The on-call resolving the page four minutes after the channel said checkout works closes the page: the impact
+    ended when it was told back. A recovery told with a watch begun ends at the page's resolve, the watch's end."""
+    rows = [
+        ("pagerduty.json", 0, None, "trigger_log_entry: checkout-api error rate above 20%"),
+        ("ops-chat.txt", 2, "noa", "checkout failing for everyone, payment workers stuck"),
+        ("ops-chat.txt", 30, "noa", "restarting the payment workers"),
+        ("ops-chat.txt", 38, "noa", "payment workers restarted"),
+        ("ops-chat.txt", 40, "noa", told),
+        ("pagerduty.json", 44, None, "resolve_log_entry: Resolved after worker restart"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(end)
+
+
+def test_what_a_provider_cannot_guarantee_is_no_symptom() -> None:
+    """"the host says they can't guarantee dedicated cores on resize" tells a limit of what the provider promises, not
+    users failing: it starts no impact, while "customers can't log in" does."""
+    promise = build_items(lines(("infra-chat.txt", 0, "ana", "the host says they can't guarantee dedicated cores on resize")))[0]
+    assert not classify(promise).failure and not classify(promise).symptom_report
+    users = build_items(lines(("infra-chat.txt", 0, "ana", "customers can't log in since the resize")))[0]
+    assert classify(users).failure

@@ -172,10 +172,10 @@ FAILURES_STOPPED = _rx(
 "new crashes stopped" (what crashed stays down)."""
 UNKNOWN_YET = _rx(
     r"\b(?:can['’]?t|cannot|couldn['’]?t|could not|unable to)\s+(?:yet\s+|really\s+|fully\s+)?(?:prove|tell|say|assert|"
-    r"confirm|rule out|be sure|know|verify|determine|establish)\b"
+    r"confirm|rule out|be sure|know|verify|determine|establish|guarantee|promise|predict|estimate|commit to)\b"
 )
-"""What the responders cannot know yet ("we can't prove they weren't", "cannot assert otherwise"): a limit of what is
-known, not a failure of the service."""
+"""What the responders cannot know yet ("we can't prove they weren't", "cannot assert otherwise") or a provider cannot
+promise ("they can't guarantee NVMe"): a limit of what is known or assured, not a failure of the service."""
 EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"

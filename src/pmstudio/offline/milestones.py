@@ -1302,6 +1302,24 @@ def _confirmed_later(item: Item) -> bool:
     return item.source in ("ticket", "status") and bool(_CONFIRMS.search(item.body))
 
 
+PAGE_CLOSE_LAG = timedelta(minutes=10)
+WATCHING = re.compile(r"\b(?:watching|monitoring|keep(?:ing)? an eye|(?:let(?:'s)?|will) (?:see|wait))\b", re.I)
+"""A recovery told with a watch begun ("error rates back near baseline, watching"): the responders' end is after it."""
+
+
+def _page_closed_after(pair: tuple[Item, Signals], backs: Timed) -> bool:
+    """A page resolved by hand minutes after a responder told the service plainly back ("targets healthy, API
+    answering, signup works", then "Resolved after LB controller restart"): closing the page, not the end it tells;
+    after a recovery told with a watch begun ("back near baseline, watching") the page's resolve ends the watch."""
+    if pair[0].source != "pager":
+        return False
+    return any(
+        q[0].source == "chat" and timedelta(0) < _at(pair) - _at(q) <= PAGE_CLOSE_LAG and _plainly_back(q)
+        and not WATCHING.search(q[0].body)
+        for q in backs
+    )
+
+
 def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     """The last full recovery (a paging alert cleared, the page resolved, "back to normal"), or the clean-up
     that finished after it; a status-page "resolved" or "closing the incident" later on is a communication. When
@@ -1328,6 +1346,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
         if not (TOO.search(p[0].body) and any(timedelta(0) < _at(p) - _at(q) <= SETTLE_WINDOW for q in backs))
         and not (_confirmed_later(p[0]) and after is not None and timedelta(0) < _at(p) - after <= SETTLE_WINDOW)
         and not (_resource_clear(p[0]) and any(timedelta(0) < _at(p) - _at(q) <= SETTLE_WINDOW for q in seen))
+        and not _page_closed_after(p, backs)
     ])  # fmt: skip
     # "packet loss gone. we are fully mitigated": the responders' word that all impact has ended
     whole = [
@@ -1356,7 +1375,7 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
             declared = [
                 p for p in firm
                 if timedelta(0) <= _at(p) - recovered.at <= SETTLE_WINDOW and not ADMINISTRATIVE.search(p[0].body)
-                and not _tells_another_moment(p[0])
+                and not _tells_another_moment(p[0]) and not _page_closed_after(p, backs)
             ]  # fmt: skip
             later = [p for p in [*completed, *whole, *_switched_back(timed, talk, recovered)] if _at(p) >= recovered.at]
             return _latest([*later, *declared, *[p for p in talk if p[0] is recovered]])
