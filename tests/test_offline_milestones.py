@@ -3075,3 +3075,39 @@ def test_what_a_provider_cannot_guarantee_is_no_symptom() -> None:
     assert not classify(promise).failure and not classify(promise).symptom_report
     users = build_items(lines(("infra-chat.txt", 0, "ana", "customers can't log in since the resize")))[0]
     assert classify(users).failure
+
+
+def test_a_failure_told_in_the_channel_hours_before_the_first_report_is_the_detection() -> None:
+    """The on-call wrote "checkout is down hard" right after the import job started; a day later support forwards
+    customer tickets about invoices still missing. The responders noticed first: that line detects it, and the impact
+    starts there, not a day later."""
+    rows = [
+        ("ops-chat.txt", 0, "lea", "kicking off the ledger import batch"),
+        ("ops-chat.txt", 4, "lea", "checkout is down hard, every payment page errors"),
+        ("ops-chat.txt", 6, "tom", "stopping the import batch"),
+        ("ops-chat.txt", 90, "tom", "checkout up again, invoices still being regenerated"),
+        ("ops-chat.txt", 1500, "sam", "customers reporting invoices still missing, forwarded ~40 tickets"),
+        ("ops-chat.txt", 1620, "tom", "last invoices regenerated, everything is back to normal"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(4)
+    assert at(a, "started") in (minute(0), minute(4))
+
+
+@pytest.mark.parametrize(("text", "back"), [
+    ("site back up. nothing lost", True),
+    ("Back up. Next update tomorrow.", True),
+    ("back up the database before the migration", False),
+])  # fmt: skip
+def test_the_site_back_up_is_a_recovery_and_to_back_up_is_not(text: str, back: bool) -> None:
+    item = build_items(lines(("ops-chat.txt", 0, "ana", text)))[0]
+    assert bool(classify(item).recovery_full) is back
+
+
+def test_an_act_told_as_what_killed_the_site_is_no_mitigation_and_timeouts_are_a_failure() -> None:
+    """"adding the third shard killed the site" tells the act that made it worse; "api timeouts showing up" is a
+    failure (the plural too), and "the site is crawling" a slowdown."""
+    worse = classify(build_items(lines(("eng-chat.txt", 0, "jo", "and now everything is down. adding the third shard killed the site")))[0])
+    assert worse.failure and not worse.mit_done
+    slow = classify(build_items(lines(("eng-chat.txt", 0, "jo", "site is crawling, api timeouts showing up in the forum")))[0])
+    assert slow.failure and slow.failure_weak

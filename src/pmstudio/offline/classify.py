@@ -82,7 +82,7 @@ METRIC_DROP = (
 """A measure of service health falling ("SaaS uptime metric drops significantly", "success rate dropped to 40%"):
 users are failing."""
 FAIL_STRONG = _rx(
-    r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?out|timing out|"
+    r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?outs?|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
     r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
@@ -91,7 +91,7 @@ FAIL_STRONG = _rx(
     r"delivered|processed|accepted|loading|updating)\b|(?:is|are|was|were|got) stuck(?=\s*(?:[.,;!:)]|$))|(?:nodes?|servers?|services?|chain|network|process(?:es)?|daemons?|"
     r"workers?|replication|pipelines?|sync|jobs?|builds?|queues?) (?:(?:has|have|had|just|all) )?stopped(?! \w+ing)|"
     r"(?:blocks?|candidates?|transactions?|txs?|payloads?|requests?) (?:[\w.-]+ )?rejected\b|rejected:? (?:as )?invalid|"
-    r"(?:logs?|consoles?|inbox(?:es)?|dashboards?)\b(?: \w+){0,3}? (?:is |are |were |was )?(?:full of|flooded with|spammed with)|"
+    r"(?:logs?|consoles?|inbox(?:es)?|dashboards?|feeds?|timelines?|walls?)\b(?: \w+){0,3}? (?:is |are |were |was )?(?:full of|flooded with|spammed with)|"
     r"no new blocks?\b(?! yet)|nothing (?:gets|is|was|got) (?:accepted|processed|delivered)|"
     r"(?:is|are|was|were|been|got) (?:\w+ )?(?:halted|stalled)|stuck (?:on|at) (?:the same |block |height )?[\w.-]+|bounced|isn['’]t private|in clear text|\w*crash\w*|unstable|instability|"
     r"freez\w*|hangs|hanging|hung|unresponsive|not answering|half[- ]dead|(?:is|are|was|were)(?:n['’]t| not) (?:reacting|responding)|"
@@ -101,7 +101,7 @@ FAIL_STRONG = _rx(
     rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
 )
 FAIL_WEAK = _rx(
-    r"\b(?:missing|deleted|degraded|slow\w*|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"
+    r"\b(?:missing|deleted|degraded|slow\w*|crawl(?:s|ing)?|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"
     r"(?:ingest(?:ion)?|replication|consumer|processing|queue) lag|"
     r"overheat\w*|temperatures?|taking forever)\b"
 )
@@ -304,10 +304,12 @@ MIT_PROGRESS = _rx(
     r"to (?:put|get|apply|roll out|deploy|ship|land|have) (?:in )?(?:an? |the |some )?(?:[\w-]+ )?(?:mitigation|fix|workaround|patch)|"
     r"(?:re)?(?:deploy|rollout|roll-out|upgrade|restart|rebuild|failover|migration)s? (?:is |are |still )?running|"
     r"(?:fix|patch|hotfix|change|revert|rollback|pr)(?:es|s)?\b[^.;]{0,30}\b(?:ready|staged|approved))\b|\?\s*$|"
-    r"^\W*(?P<done_n>\d+) (?:of|out of) (?!(?P=done_n)\b)\d+ \w+"
+    r"^\W*(?P<done_n>\d+) (?:of|out of) (?!(?P=done_n)\b)\d+ \w+|"
+    r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?%\s+(?:\w+\s+)?(?:restored|recovered|done|complete|migrated|rebuilt|replayed)\b|"
+    r"\b(?:restored|recovered|migrated|rebuilt|replayed)\s+(?:about\s+|~)?[1-9]\d?(?:\.\d+)?\s?%"
 )
 """An action under way or only prepared ("rolling back", "config change ready for the login services, reviewed"), or
-a share of it done ("5 of 8 domains bypassed")."""
+a share of it done ("5 of 8 domains bypassed", "9% restored")."""
 STILL_BROKEN = _rx(
     r"\b(?:our|the) [\w-]+(?: [\w-]+)? (?:is |are )?still (?:failing|down|broken|erroring|unreachable|unavailable|"
     r"not (?:working|reachable|loading|responding))\b"
@@ -346,10 +348,13 @@ NO_ACT = _rx(
 """An act ruled out ("power's fine, nothing rebooted"): no mitigation done."""
 MISHAP = _rx(
     r"\b(?:mistyp\w*|typo(?:ed)?|by mistake|mistakenly|accidentally|inadvertently|fat[- ]?finger\w*|"
-    r"(?:against|on|to) the wrong (?:host|server|cluster|database|db|region|list|environment|target|node)s?)\b"
+    r"(?:against|on|to) the wrong (?:host|server|cluster|database|db|region|list|environment|target|node)s?|"
+    r"(?:killed|knocked (?:out|over)|broke) (?:the |our |all of )?(?:whole |entire )?(?:site|website|service|api|app|"
+    r"everything|prod|production|platform)(?: again)?)\b"
 )
 """An act done by mistake ("I was rebooting the batch of new nodes. mistyped the server list", "run against the wrong
-cluster"): what set the incident off, not what mitigated it, whatever verb it holds."""
+cluster") or one told as what broke the service ("adding capacity killed the site"): what set the incident off or
+made it worse, not what mitigated it, whatever verb it holds."""
 USER_POST = _rx(r"^\W*(?:an? |the )?(?:first )?(?:users?|customers?|community) (?:comments?|reports?|complaints?|posts?|questions?|replies|reply)\b")
 """A record of what a user wrote ("user comment on a PR - Jan 23, 4:49 AM: 'is prow down?'"): their report of the
 impact, as a ticket or an issue tracker keeps it."""
@@ -397,6 +402,8 @@ RECOVERY_FULL = _rx(
     r"\b(?:server|host|box|machine|it) (?:now )?(?:pings|answers pings|is pinging) again\b|"
     r"(?:\b(?:we['’]re|we are|it['’]s|it is|check)|\bcame|\bcoming) back up\b"
     r"(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|"
+    r"\b(?:site|website|service|app|apps|api|everything|platform|[\w-]+\.(?:com|org|net|io)) (?:is |are |['’]s )?(?:now |all )?"
+    r"back up\b(?! (?:the|a|an|our|your|all|to|on|with|\w+ing)\b)|^\W*back up(?: again)?\s*(?:[.!]|$)|"
     r"\b(?:processing|ingest(?:ion)?|sending|deliver(?:y|ies)|writes|jobs|syncing|payments|operations) (?:has |have |is |are |was )?"
     r"(?:now )?resumed\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
@@ -424,6 +431,7 @@ RECOVERY_PARTIAL = _rx(
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
     r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?% of (?:[\w-]+ ){0,2}?(?:traffic|requests|capacity|users|customers|hosts|nodes|"
     r"servers|instances|apps|applications|domains|sites|accounts)\b|"
+    r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s?%\s+(?:\w+\s+)?(?:restored|recovered|back)\b|\b(?:restored|recovered)\s+(?:about\s+|~)?[1-9]\d?(?:\.\d+)?\s?%|"
     rf"{STAND_IN}"
 )
 """A recovery of only part ("some jobs are coming back", "25% of traffic restored": a share below 100%), or a stand-in

@@ -240,6 +240,8 @@ def _human_failures(timed: Timed) -> list[tuple[Item, Signals]]:
     ]
 
 
+REPORT_LATE = timedelta(minutes=60)
+"""How long after a responder told the failure a first report comes for that report to be no detection."""
 TOLD_AFTER = timedelta(minutes=1)
 """How long after the recovery it brought an act may be told (the report of it arriving after the service is back)."""
 CORROBORATED = timedelta(minutes=5)
@@ -302,6 +304,15 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         told = _human_failures(timed)
         seen = [p for p in _noted_reports(timed) if any(abs(_at(p) - _at(q)) <= CORROBORATED for q in told)]
         first = min(reports + said + seen, key=lambda p: (_at(p), p[0].order))
+        # a responder who told the failure in the channel long before the first report ("site is down hard. web and
+        # api" on Friday, "users still reporting camera uploads stuck" on Sunday) noticed it first
+        noticed = _earliest([
+            p for p in told
+            if p[0].source == "chat" and p[1].failure and _at(first) - _at(p) > REPORT_LATE
+            and not (p[1].comm or p[1].followup or p[1].summary or p[1].mitigation)
+        ])  # fmt: skip
+        if noticed is not None:
+            return noticed, None
         if first[1].ack and not first[1].failure:
             # an acknowledgement answers what someone told before it ("ack, looking now" hours after "our node
             # stopped at 3078794"): that telling is the detection
