@@ -3111,3 +3111,40 @@ def test_an_act_told_as_what_killed_the_site_is_no_mitigation_and_timeouts_are_a
     assert worse.failure and not worse.mit_done
     slow = classify(build_items(lines(("eng-chat.txt", 0, "jo", "site is crawling, api timeouts showing up in the forum")))[0])
     assert slow.failure and slow.failure_weak
+
+
+def test_nagios_style_notifications_fire_and_clear_and_sites_told_up_again_are_back() -> None:
+    """A monitoring mail log in Nagios' shape ("CRITICAL www.example.org HTTP 500 rate > 20%", later "RECOVERY
+    www.example.org HTTP 500 rate normal") fires and clears its alert; "our site is back" and "the last sites are up
+    now, everything fully available" tell the service back."""
+    bundle, _ = bundle_from_materials([
+        Material(name="monitoring-alerts.txt", kind="alerts", content=(
+            "2024-05-14T09:02:00Z CRITICAL www.example.org HTTP 500 rate > 20%\n"
+            "2024-05-14T10:40:00Z RECOVERY www.example.org HTTP 500 rate normal\n")),
+        Material(name="ops-chat.txt", kind="chat", timezone="UTC", content=(
+            "[2024-05-14 09:05] ana: site throwing 500s, storage server wedged\n"
+            "[2024-05-14 10:39] ana: our site is back. tasks starting again\n"
+            "[2024-05-14 11:30] ana: those last sites are up now, everything fully available\n")),
+    ], id="n")  # fmt: skip
+    items = {i.id: i for i in build_items(bundle_evidence(bundle))}
+    assert (items["monitoring-alerts.txt:1"].source, items["monitoring-alerts.txt:1"].sub) == ("alert", "firing")
+    assert (items["monitoring-alerts.txt:2"].source, items["monitoring-alerts.txt:2"].sub) == ("alert", "resolved")
+    assert classify(items["ops-chat.txt:2"]).recovery_full and classify(items["ops-chat.txt:3"]).recovery_full
+    a = analyse(bundle_evidence(bundle))
+    assert at(a, "detected") == minute(2)
+    assert at(a, "resolved") == minute(150)
+
+
+@pytest.mark.parametrize(("source", "text", "failure", "detect"), [
+    ("ops.log", "ops-runner: metadata ingestion finished, 0 errors", False, False),
+    ("probe.log", 'probe https://app.example.org tls_ok=0 error="x509: certificate has expired"', True, False),
+    ("it-help.txt", "a lot of us are being removed from the org right now", True, False),
+    ("it-help.txt", "git pull says repository not found, 403 on every private repo", True, False),
+    ("ops-chat.txt", "ingestion complete. all databases report up", False, False),
+])  # fmt: skip
+def test_zero_errors_users_being_removed_and_what_reports_up(source: str, text: str, failure: bool, detect: bool) -> None:
+    """"0 errors" tells none (a probe's "tls_ok=0 error=..." still fails); people being removed and a 403 or a
+    repository not found are failures they suffer, no act; databases that "report up" tell no report of a problem."""
+    s = classify(build_items(lines((source, 0, None if source.endswith(".log") else "ana", text)))[0])
+    assert (s.failure, s.detect) == (failure, detect)
+    assert not s.mit_done

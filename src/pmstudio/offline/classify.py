@@ -83,7 +83,8 @@ METRIC_DROP = (
 users are failing."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?outs?|timing out|"
-    r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
+    r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|(?<![\w.-])40[13]s?(?![\w.-])|servfail|nxdomain|refused|"
+    r"(?:repository|repo|page|object|bucket|project|organi[sz]ation|account|invite|invitation) (?:\w+ )?not found|"
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
     r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
     r"unauthori[sz]ed access|corrupt\w*|can['’]?t|cannot|unable|not resolving|doesn['’]?t resolve|"
@@ -137,11 +138,12 @@ a power loss hurts."""
 LOCKED_OUT = _rx(
     r"\b(?:i|we)\s+(?:was|were|got|have been|had been|['’]ve been|just got)\s+(?:\w+\s+)?(?:removed|kicked(?: out)?|"
     r"locked out|banned|demoted)\s+(?:from|of)\b|"
-    r"(?<!rogue )(?<!bad )(?<!fake )\b(?:devs|developers|members|maintainers|admins|owners|collaborators|committers|staff|everyone)\s+"
-    r"(?:were\s+|got\s+|being\s+)?(?:removed|kicked(?: out)?|locked out|banned|demoted)\b"
+    r"(?<!rogue )(?<!bad )(?<!fake )\b(?:devs|developers|members|maintainers|admins|owners|collaborators|committers|staff|everyone|"
+    r"employees|colleagues|engineers|(?:a lot|lots|many|most|all|some|half) of us)\s+"
+    r"(?:were\s+|got\s+|being\s+|are\s+being\s+|are\s+getting\s+|['’]re\s+being\s+)?(?:removed|kicked(?: out)?|locked out|banned|demoted)\b"
 )
 """Responders put out of their own place ("I was removed from the org on github", "we got locked out of the
-account", "control of an org admin account; devs removed"): what an attacker or a fault did to them, a failure they
+account", "control of an org admin account; devs removed", "a lot of us are being removed right now"): what an attacker or a fault did to them, a failure they
 report, never their own act of mitigation."""
 DOWN_NOT_FAILING = _rx(
     r"\b(?:writ(?:e|es|ing|ten)|wrote|not(?:e|ed|es|ing)|jot\w*|narrow\w*|track\w*|scal(?:e|ed|es|ing)(?: (?:the |our )?[\w-]+)?|"
@@ -184,7 +186,7 @@ EXPLICIT_START = _rx(
 )
 """Words that mark the impact's first moment ("first errors", "began failing", "impact started"), and a notes' label
 naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...")."""
-ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])")
+ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])|(?:^|(?<=[\s(]))0 (?:errors?|failures?|failed)\b")
 PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|went off|triggered)\b|"
     r"\bfiring\b"
@@ -204,7 +206,7 @@ UNPAGED = _rx(
 """A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
 DETECT = _rx(
-    r"\b(?:report(?:s|ed|ing)?|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?)\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
+    r"\b(?:report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?)\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
@@ -408,7 +410,9 @@ RECOVERY_FULL = _rx(
     r"(?:now )?resumed\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
     rf"{FAILURES_STOPPED.pattern}|"
-    rf"\b(?:site|website|service|services|api|app|portal|homepage|everything)(?:['’]s)? (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
+    rf"\b(?:sites?|websites?|service|services|api|apps?|portal|homepage|everything)(?:['’]s| is| are)? (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
+    r"\b(?:sites?|websites?|services?|apis?|apps?|everything) (?:is |are )?(?:up|available|reachable) (?:now|again)\b|"
+    r"\b(?:everything|all (?:sites|websites|services|apps)) (?:is |are )?(?:now )?fully (?:up|available|reachable)\b|"
     r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "
     r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"

@@ -50,6 +50,11 @@ is a note (a person closing an alert tells no recovery)."""
 _LEGACY_ALERT = re.compile(r"^(?:[a-z][\w.-]{1,30}\s+)?\[(?P<status>Alerting|OK|No Data|Pending)\]\s+(?P<name>[^:]{1,80}?)(?::\s*(?P<body>.*))?$", re.S)
 """A Grafana legacy notification: the sender, the state in brackets, the rule's name (words) and its message
 ("grafana [Alerting] PostgreSQL availability: pg_up == 0 for 15s", "[OK] PostgreSQL availability")."""
+_NAGIOS_ALERT = re.compile(r"^(?P<status>CRITICAL|WARNING|PROBLEM|RECOVERY)\s+(?P<rest>\S.*)$", re.S)
+"""A Nagios-style notification line: its state in capitals, then the host or check and what it saw ("CRITICAL
+www.example.org HTTP 500 rate > 20%", "RECOVERY www.example.org HTTP 500 rate normal"): a problem fires, a recovery
+clears it."""
+_NAGIOS_NAME = re.compile(r"alert|monitor|nagios|icinga|zabbix|check")
 CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 """The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
@@ -182,6 +187,12 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
     if m and ("alert" in name or "grafana" in name or "monitor" in name or e.actor is None):
         sub = "resolved" if m.group("status") == "OK" else "firing"
         return "alert", sub, f"{m.group('name')}: {m.group('body')}" if m.group("body") else m.group("name")
+    m = _NAGIOS_ALERT.match(text) if e.actor is None and _NAGIOS_NAME.search(name) else None
+    if m is not None:
+        sub = "resolved" if m["status"] == "RECOVERY" else "firing"
+        severity = " (warning)" if m["status"] == "WARNING" else ""
+        head, _, rest = m["rest"].partition(" ")
+        return "alert", sub, f"{head}{severity}: {rest}" if rest else f"{head}{severity}"
     check = CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
     if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
         return "alert", "firing" if check["state"] == "DOWN" else "resolved", text
