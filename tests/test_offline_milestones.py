@@ -3148,3 +3148,21 @@ def test_zero_errors_users_being_removed_and_what_reports_up(source: str, text: 
     s = classify(build_items(lines((source, 0, None if source.endswith(".log") else "ana", text)))[0])
     assert (s.failure, s.detect) == (failure, detect)
     assert not s.mit_done
+
+
+def test_a_users_same_here_reply_is_their_report_not_the_mitigation() -> None:
+    """In a support forum thread, "mfiore: Same here, the checksum differs from the site. Deleted it." tells a user
+    seeing the same problem and what they did with their own copy: no act of the responders, so the mitigation is
+    the responders' own taking the mirror offline."""
+    rows = [
+        ("forum-thread.txt", 0, None, "tkahn: the installer from the mirror has a checksum that does not match the site, malware?"),
+        ("forum-thread.txt", 200, None, "mfiore: Same here, the checksum differs from the site. Deleted it."),
+        ("team-chat.txt", 260, "ola", "two users, same wrong checksum. the mirror serves a different file"),
+        ("team-chat.txt", 300, "ola", "pulling the mirror out of rotation and shutting it down"),
+        ("mirror.log", 305, None, "rotation: mirror dl1 removed; pool=[dl2]"),
+        ("team-chat.txt", 306, "ola", "it's offline. all downloads go through dl2"),
+    ]
+    reply = build_items(lines(rows[1]))[0]
+    assert not classify(reply).mitigation
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") in (minute(305), minute(306))

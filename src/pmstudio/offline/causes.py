@@ -54,7 +54,7 @@ from pmstudio.offline.phrasing import (
     upper_first,
 )
 from pmstudio.offline.phrasing import reworded as _reworded
-from pmstudio.offline.tone import OPEN_QUESTION, YES_WORDS
+from pmstudio.offline.tone import ME_TOO, OPEN_QUESTION, YES_WORDS
 from pmstudio.parsers.common import STATUS_LABEL
 from pmstudio.parsers.text import LIST_MARK
 from pmstudio.schema import NOT_STATED
@@ -592,8 +592,6 @@ it needs a login"): what they saw and how they explain it, not the responders' f
 
 _INVESTIGATING = re.compile(r"^\W*investigating\s*[-–—:]", re.I)
 """A status post under the state "Investigating": the cause is not known yet."""
-_ME_TOO = re.compile(r"^\W*(?:same (?:here|for us|issue|problem|thing)|me too|us too|\+1)\b", re.I)
-"""A reply that opens by telling its writer sees the same ("Same here, tables and queues too", "+1, our builds too")."""
 _DENIED = re.compile(
     r"\b(?:didn['’]t|did not|doesn['’]t|does not)\s+(?:cause|write|introduce|trigger)\b|"
     r"\b(?:wasn['’]t|was not|isn['’]t|is not)\s+(?:the\s+)?(?:cause|culprit|trigger)\b",
@@ -622,7 +620,7 @@ def _not_a_cause(a: Analysis, item: Item, body: str) -> bool:
         return True
     if item.source == "status" and _INVESTIGATING.match(item.body) and not _ROOT.search(body):
         return True  # "Investigating - we are experiencing delays ...": what is seen while the cause is still sought
-    if _ME_TOO.match(item.body):
+    if ME_TOO.match(item.body):
         return True  # "Same here, tables and queues too. our whole app is down because we only use https": a reply
         # telling the same symptom, and why the replier's own service went down with it
     if _IMPACT_LABEL.match(item.body) or _HIT_COUNT.match(item.body):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pmstudio.lints.quantities import find_times
 from pmstudio.offline.items import Item
-from pmstudio.offline.tone import ALSO_SEEING
+from pmstudio.offline.tone import ALSO_SEEING, ME_TOO
 from pmstudio.schema import Phase
 
 
@@ -828,6 +828,8 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
     if s.mitigation and NO_ACT.search(t):
         s.mitigation = False  # "power's fine, nothing rebooted. calling NYI": an act ruled out, none done
+    if s.mitigation and ME_TOO.match(t):
+        s.mitigation = False  # "Same here, different hash from the published one. Deleted it.": a user's report, their own act
     if s.mitigation and locked_out:
         s.mitigation = False  # "I was removed from the org": done to the responders, not by them
     if s.mitigation and how_it_works:

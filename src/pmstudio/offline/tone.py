@@ -57,6 +57,9 @@ not??"), or ends on "or not"."""
 
 _GROUP_TAG = r"\[[^\]]{1,60}\]\s*"
 """The tag of the group a message was posted to ("[CL + relay security group] ...")."""
+ME_TOO = re.compile(r"^\W*(?:[\w.-]{2,30}:\s+)?(?:same (?:here|for us|issue|problem|thing)|me too|us too|\+1)\b", re.I)
+"""A reply that opens by telling its writer sees the same ("Same here, tables and queues too", "+1, our builds too",
+a forum post "kpbeck: Same here, different hash")."""
 ALSO_SEEING = re.compile(
     rf"^\W*(?:{_GROUP_TAG})?(?:(?:is|does|did|has) )?any(?:one|body) else(?:'s)? (?:also |now )?(?:seeing|getting|having|hitting|noticing)\b", re.I
 )
