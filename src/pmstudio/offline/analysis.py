@@ -170,7 +170,9 @@ class Analysis:
             text = f"{ticket_label(item.material)}: {base}"
         elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (relay := RELAYED.match(item.body)):
             # a bot relaying an alert to the channel ("alertbot: [FIRING] lila 5xx rate high"): the alert, no responder
-            text = f"{'Alert cleared' if relay['status'].upper() == 'RESOLVED' else 'Alert fired'}: {relay['name']}"
+            # ... named without the person a chat tool says acted on it ("[RESOLVED] synthetic-smtp-send by kevin")
+            name = _ACTED_BY.sub("", relay["name"])
+            text = f"{'Alert cleared' if relay['status'].upper() == 'RESOLVED' else 'Alert fired'}: {name}"
         elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (state := MONITOR_STATE.match(item.body)):
             # a monitor posting to the channel ("<statuscake> DOWN: www.example.org ..."): its alert, no responder
             text = f"{'Alert cleared' if state['state'] in MONITOR_CLEARED else 'Alert fired'}: {base}"
@@ -184,6 +186,8 @@ class Analysis:
         return sentence(shorten(text, ENTRY_LIMIT))
 
 
+_ACTED_BY = re.compile(r"\s+by\s+[\w.@-]+\s*$", re.I)
+"""The person a chat tool names as the one who acted on an alert ("... by kevin"): left out, the timeline tells roles."""
 _THEY = re.compile(r"^they\s+(?=[a-z]+ed\b|[a-z]+s\b)")
 _ORG_ACTS = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<org>[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]{2,})\s+(?:[a-z]+ed|found|says|said|is|was|has)\b")
 """A capitalised name inside a message acting or telling ("... says CenturyLink found ..."): an organisation, when

@@ -83,7 +83,7 @@ METRIC_DROP = (
 users are failing."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?outs?|timing out|"
-    r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|(?<![\w.-])40[13]s?(?![\w.-])|servfail|nxdomain|refused|"
+    r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"(?:repository|repo|page|object|bucket|project|organi[sz]ation|account|invite|invitation) (?:\w+ )?not found|"
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
     r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
@@ -410,7 +410,8 @@ RECOVERY_FULL = _rx(
     r"(?:now )?resumed\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
     rf"{FAILURES_STOPPED.pattern}|"
-    rf"\b(?:sites?|websites?|service|services|api|apps?|portal|homepage|everything)(?:['’]s| is| are)? (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
+    rf"\b(?:site|website|service|api|app|portal|homepage|everything)(?:['’]s| is)? (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
+    rf"\b(?:sites|websites|services|apps) are (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
     r"\b(?:sites?|websites?|services?|apis?|apps?|everything) (?:is |are )?(?:up|available|reachable) (?:now|again)\b|"
     r"\b(?:everything|all (?:sites|websites|services|apps)) (?:is |are )?(?:now )?fully (?:up|available|reachable)\b|"
     r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "

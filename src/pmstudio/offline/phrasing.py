@@ -512,8 +512,9 @@ _QUOTED_AFTER = re.compile(r"(?<=\w)\.\s+([\"“][a-z][^\"”]{0,200}[\"”]\.?)
 the sentence showed, so it follows it after a colon (its own words keep their case)."""
 _ABBREV_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|cf|incl)\.|\b[a-z]\.)$", re.I)
 """What ends no sentence: an abbreviation ("e.g.", "approx.") or a letter's stop ("a.m.", "U.S.")."""
-_CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()][\w.]|[a-z]+[A-Z]|[a-z][a-z-]*\d")
-"""A first word written as code or a name ("docs.rs", "iOS", "api-1", "v7418"): never capitalised."""
+_CODE_WORD = re.compile(r"[a-z][\w-]*[._/=:@$#\[\]()+][\w.]|[a-z]+[A-Z]|[a-z][a-z-]*\d")
+"""A first word written as code or a name ("docs.rs", "iOS", "api-1", "v7418", a CI job "iojs+release"): never
+capitalised."""
 _SYSLOG_HEAD = re.compile(r"^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):")
 """A syslog line's host and process ("db-primary postgres[2211]:", "relay-ap kernel:"): the host name keeps its case."""
 
