@@ -3166,3 +3166,18 @@ def test_a_users_same_here_reply_is_their_report_not_the_mitigation() -> None:
     assert not classify(reply).mitigation
     a = analyse(lines(*rows))
     assert at(a, "mitigated") in (minute(305), minute(306))
+
+
+def test_new_nodes_told_joining_fine_are_the_first_stage_back() -> None:
+    """"new staging nodes join fine on the new image" (nodes had failed to join since a package moved) is the service
+    coming back, before the change is applied everywhere and the incident declared resolved."""
+    rows = [
+        ("platform-chat.txt", 0, "eli", "deploys failing, pods stuck Pending, new nodes never join the cluster"),
+        ("platform-chat.txt", 150, "eli", "image change merged, applying to staging"),
+        ("platform-chat.txt", 154, "eli", "new staging nodes join fine on the new image"),
+        ("platform-chat.txt", 160, "eli", "applying to all clusters"),
+        ("platform-chat.txt", 170, "eli", "declaring resolved: clusters on the new image, deploys are open"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(154)
+    assert not classify(build_items(lines(("c.txt", 0, "eli", "nodes don't join fine")))[0]).recovery_full
