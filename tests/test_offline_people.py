@@ -289,3 +289,15 @@ def test_teammates_named_in_notes_as_they_put_a_step_forward_are_people() -> Non
         "two responders propose moving the proxy to a fresh IP"
     )
     assert people.anonymise("Tove recommended pinning the gateway's MAC") == "a responder recommended pinning the gateway's MAC"
+
+
+def test_an_account_handle_with_its_number_is_kept_whole_and_the_teams_tool_is_the_teams() -> None:
+    """An audit line's "target=hydra-cli-9" is an account handle (the intruder's), never masked into "[responder]9";
+    "actor=tomas" is a person. A chat line "the secret scanning we have didn't catch it" tells of the team's tool,
+    never "the team had didn't catch it" (which reads as an omission by people)."""
+    from pmstudio.offline.people import _KEYVAL
+    from pmstudio.offline.phrasing import _tell
+
+    assert _KEYVAL.sub("X", "session.revoke_all target=hydra-cli-9 actor=tomas") == "session.revoke_all target=hydra-cli-9 X"
+    told = _tell("a responder", "the secret scanning we have didn't catch it", deed=False)
+    assert told is not None and "the team's secret scanning didn't catch it" in told[1]

@@ -129,7 +129,9 @@ _WHOSE_ANSWER = re.compile(r"(?:^|[.!?]\s+)(?P<n>[A-Z][a-z]{2,20})['’]s[.!]\s+
 """A chat answer naming whose it was and going on about that person ("Ravi's. he says he has no 2FA on npm"):
 a person, whose name a draft never shows."""
 _SHELL = re.compile(r"(?<![\w$])(?P<n>[a-z][\w.-]{1,20})\$\s")
-_KEYVAL = re.compile(r"\b(?P<k>actor|user|member|target|assignee|author|requester|login|owner)=(?P<v>[a-z][a-z.-]{1,20})\b")
+_KEYVAL = re.compile(r"\b(?P<k>actor|user|member|target|assignee|author|requester|login|owner)=(?P<v>[a-z][a-z.-]{1,20})(?![\w.-])")
+"""A person named as a field's value ("actor=tomas"), the whole value ("target=hydra-cli-9", an account handle with
+its number, is no person's name cut short)."""
 _SYSTEM_ACCOUNTS = {"root", "admin", "system", "service", "deploy", "ci", "bot", "nobody", "postgres", "www", "app"}
 
 _IC = re.compile(r"\b(?:i'?m|i am)\s+(?:the\s+)?(?:ic|incident commander|incident lead|incident manager)\b", re.I)

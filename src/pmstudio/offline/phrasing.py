@@ -673,6 +673,7 @@ def _tell(role: str, part: str, *, deed: bool) -> tuple[str, str] | None:
     if _DIRECTIVE.match(head):
         return None  # "keep going on the copies", "please hold deploys": a direction to the team, no fact
     head = _BLAMED_US.sub(r"\1 the outage", head)  # "down because of us": our outage, no team to blame
+    head = _OUR_TOOL.sub(r"the team's \g<thing>", head)  # "the code analysis we have didn't catch it": the team's tool
     head = past_tense(_WE.sub(lambda m: _WE_AS[m.group(0).lower()], head))
     label = role[0].upper() + role[1:]
     if head.lower().startswith(role):
@@ -724,6 +725,13 @@ _WE = re.compile(r"\b(?:we['’]re|we['’]ve|we|(?-i:us)(?![-\w])|our)\b", re.I
 _BLAMED_US = re.compile(r"\b(because of|due to|thanks to|caused by) (?-i:us)(?![-\w])", re.I)
 """Others telling the team's outage hurt them ("their bus info is down because of us"): the outage, not the team, is
 what they name."""
+_OUR_TOOL = re.compile(
+    r"\b(?:the|our) (?P<thing>(?:[\w-]+ ){0,4}?[\w-]+) we (?:have|had|use|used|run|ran)\b"
+    r"(?= (?:didn['’]t|did not|doesn['’]t|does not|never|only|is|was|has|had|can|could|would|will|won['’]t)\b)",
+    re.I,
+)
+"""A thing the team has, named by a relative clause ("the automated code analysis we have didn't catch it"): the
+team's thing ("the team's automated code analysis didn't catch it"), never "the team had didn't"."""
 _WE_AS = {"we": "the team", "us": "the team", "our": "the team's", "we're": "the team is", "we’re": "the team is",
           "we've": "the team has", "we’ve": "the team has"}  # fmt: skip
 
