@@ -652,3 +652,19 @@ def test_a_write_up_posted_days_later_tells_its_incident_days_times() -> None:
     assert _at(b, "postmortem.txt", 3) == datetime(2022, 3, 2, 10, 4, tzinfo=UTC)
     assert _at(b, "postmortem.txt", 4) == datetime(2022, 3, 2, 11, 20, tzinfo=UTC)
     assert {r.material: r.zone for r in b.time_readings}["postmortem.txt"] == "UTC"
+
+
+def test_a_timeline_entry_dated_weeks_off_between_two_of_one_day_takes_their_day() -> None:
+    """A draft timeline written by hand slips once ("June 3rd" among "July 3rd" entries, its clock between its
+    neighbours'): the slip takes its neighbours' day; an entry on another day whose clock does not fit stays."""
+    notes = Material(name="timeline.md", kind="notes", content=(
+        "Timeline (UTC)\n"
+        "- July 3rd, 2025, 09:10 - Disk alarms on the storage nodes.\n"
+        "- June 3rd, 2025, 09:25 - First customer report of failed uploads.\n"
+        "- July 3rd, 2025, 09:40 - Nodes drained and replaced.\n"
+        "- July 3rd, 2025, 10:05 - Uploads succeed again.\n"
+        "- July 10th, 2025, 08:00 - Review held.\n"
+    ))  # fmt: skip
+    b = _bundle(notes, tz="UTC")
+    assert _at(b, "timeline.md", 3) == datetime(2025, 7, 3, 9, 25, tzinfo=UTC)
+    assert _at(b, "timeline.md", 6) == datetime(2025, 7, 10, 8, 0, tzinfo=UTC)

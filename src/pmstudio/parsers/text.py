@@ -633,6 +633,24 @@ def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
             f.at, f.written, f.date_only, f.timed = e.at, e.written, e.date_only, True
 
 
+STRAY_DAYS = timedelta(days=7)
+"""How far a list entry's date must lie from its neighbours' shared day to be a slip of the pen."""
+
+
+def _mend_stray_days(entries: list[_Entry]) -> None:
+    """A timeline whose entries all fall on one day but one, dated weeks off with its clock between its neighbours'
+    ("July 1st, 16:45", "June 1st, 16:57", "July 1st, 17:00"): a slip in the date, so the entry takes its neighbours'
+    day (the other sources then agree with it)."""
+    timed = [e for e in entries if e.kind == "item" and e.timed and e.at is not None and not e.date_only and not e.inline]
+    for before, e, after in zip(timed, timed[1:], timed[2:], strict=False):
+        assert before.at is not None and e.at is not None and after.at is not None
+        if before.at.date() != after.at.date() or abs(e.at - before.at) < STRAY_DAYS:
+            continue
+        moved = datetime.combine(before.at.date(), e.at.time(), tzinfo=e.at.tzinfo)
+        if before.at <= moved <= after.at:
+            e.at = moved
+
+
 def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
     """Notes and tickets: one item per content line, timed when the line (or its time-only header or
     footer line, or an issue tracker's byline above it) carries a time; a date-only line start (``2024-02-28: ...``)
@@ -641,6 +659,7 @@ def parse_prose(material: Material, clock: Clock) -> list[Evidence]:
     _assign_bylines(entries)
     _assign_mail_headers(entries, clock.tz)
     _assign_markers(entries, footer_default=material.kind == "ticket")
+    _mend_stray_days(entries)
     return [
         _evidence(material, e.line, e.at, None, e.text, written=e.written, date_only=e.date_only)
         for e in entries
