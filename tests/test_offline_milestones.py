@@ -3181,3 +3181,21 @@ def test_new_nodes_told_joining_fine_are_the_first_stage_back() -> None:
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(154)
     assert not classify(build_items(lines(("c.txt", 0, "eli", "nodes don't join fine")))[0]).recovery_full
+
+
+def test_installing_now_is_under_way_and_a_green_monitor_before_closing_the_outage_is_the_end() -> None:
+    """"renewed cert issued, installing on the load balancer now" is the install under way; "new cert live, site loads,
+    monitor green. closing the outage" tells the service back (closing the outage is no failure), so both the
+    mitigation and the end are that line, not the status page's later "Resolved"."""
+    rows = [
+        ("uptime.log", 0, None, "check=https site result=FAIL error=\"certificate has expired\""),
+        ("ops-chat.txt", 4, "kai", "monitor paging: site failing TLS, certificate has expired"),
+        ("ops-chat.txt", 190, "kai", "renewed cert issued, installing on the load balancer now"),
+        ("ops-chat.txt", 201, "kai", "new cert live, site loads, monitor green. closing the outage"),
+        ("status-page.txt", 228, None, "Resolved - This incident has been resolved."),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(201)
+    assert at(a, "resolved") == minute(201)
+    still = classify(build_items(lines(("ops-chat.txt", 0, "kai", "the outage continues, site still failing")))[0])
+    assert still.failure

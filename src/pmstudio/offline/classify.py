@@ -106,6 +106,8 @@ FAIL_WEAK = _rx(
     r"(?:ingest(?:ion)?|replication|consumer|processing|queue) lag|"
     r"overheat\w*|temperatures?|taking forever)\b"
 )
+CLOSING_IT = _rx(r"\b(?:clos(?:e|es|ing|ed)|end(?:s|ing|ed)?) (?:the |this |our )?(?:outage|incident)\b")
+"""The record of the outage closed ("new cert live, monitor green. closing the outage"): no failure told."""
 HELD_OFF = _rx(
     r"\b(?:the )?(?:attackers?|intruders?|spammers?|abusers?|bad actors?)\b[^.;]{0,12}?\b(?:can['’]?t|cannot|can no longer|"
     r"is unable to|are unable to|no longer)\b"
@@ -415,7 +417,7 @@ RECOVERY_FULL = _rx(
     rf"\b(?:sites|websites|services|apps) are (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
     r"\b(?:sites?|websites?|services?|apis?|apps?|everything) (?:is |are )?(?:up|available|reachable) (?:now|again)\b|"
     r"\b(?:everything|all (?:sites|websites|services|apps)) (?:is |are )?(?:now )?fully (?:up|available|reachable)\b|"
-    r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|everything) "
+    r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|monitors?|synthetics?|everything) "
     r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
     r"taken back) (?:full )?control\b|"
@@ -549,9 +551,12 @@ said, not what was done or why."""
 FOUND_IT = _rx(r"^\W*(?:found it|there it is|bingo|got it)\W")
 """A line that opens by announcing a finding: what follows is the cause found, not a step taken."""
 NAMES_CAUSE = _rx(r"\b(?:culprit|root cause)\b")
-UNDER_WAY = _rx(r"^(?:(?:ok|okay|now|so|and|we['’]re|we are|i['’]m|i am|currently|still)[,:]?\s+)?[a-z][a-z-]*ing\b(?!\s+(?:is|was|are|were)\b)")
-"""A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now") tells an
-action under way, not done."""
+UNDER_WAY = _rx(
+    r"^(?:(?:ok|okay|now|so|and|we['’]re|we are|i['’]m|i am|currently|still)[,:]?\s+)?[a-z][a-z-]*ing\b(?!\s+(?:is|was|are|were)\b)|"
+    r"[,;]\s+(?:(?:now|currently)\s+)?(?:installing|deploying|applying|uploading|pushing|rolling)\b[^.;]{0,60}\bnow\s*$"
+)
+"""A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now"), or ending on one
+with "now" ("renewed cert issued, installing on the load balancer now"), tells an action under way, not done."""
 QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice)\)")
 NARRATED_CAUSE = _rx(
     r"\b(?:made (?:the|it|them|every)|which (?:is )?why|that['’]s why|is why|caused|because|but we (?:deployed|pushed|"
@@ -803,6 +808,7 @@ def classify(item: Item) -> Signals:
     if "down" in t.lower():
         told = DOWN_NOT_FAILING.sub(" ", TAKEN_DOWN.sub(" ", told))
     told = HELD_OFF.sub(" ", told)  # "attacker can't do anything more": the containment, no failure
+    told = CLOSING_IT.sub(" ", told)  # "monitor green. closing the outage": the record closed, no failure told
     locked_out = bool(LOCKED_OUT.search(t))
     how_it_works = bool(HOW_IT_WORKS.search(t))
     s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not how_it_works
