@@ -1180,3 +1180,26 @@ def test_a_mitigation_told_among_lines_dated_by_their_day_only_is_the_summary_s_
     assert a.milestones.mitigated is not None and a.milestones.mitigated.id == "notes.md:5"
     summary = draft_summary(a, {})["summary"]
     assert "status page" not in summary and "switched the proxy to a new failover address" in summary, summary
+
+
+def test_a_title_telling_its_length_is_said_without_it_and_a_short_summary_tells_the_detection() -> None:
+    """A given title with a length nobody's evidence states ("... unresponsive for about 19 hours after ...") still
+    says what happened, without the length (the duration sentence tells it from the cited times); a summary that
+    would be two sentences tells when the incident was detected."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.offline.analysis import analyse
+    from pmstudio.offline.summary import draft_summary
+    from pmstudio.schema import Material
+    from pmstudio.testing.factories import bundle_evidence
+
+    alerts = (
+        "2024-03-02T22:00:00Z FIRING RulesApiDown: rules API not answering\n"
+        "2024-03-03T16:45:00Z RESOLVED RulesApiDown: rules API not answering\n"
+    )
+    bundle, _ = bundle_from_materials(
+        [Material(name="alerts.log", kind="alerts", content=alerts)], id="t", timezone="UTC",
+        title="Rules API unresponsive for about 19 hours after a malformed rule",
+    )  # fmt: skip
+    summary = draft_summary(analyse(bundle_evidence(bundle), title=bundle.title), {})["summary"]
+    assert summary.startswith("Rules API") and "19 hours" not in summary.split(".")[0], summary
+    assert 3 <= len(sentences(summary)) <= 5, summary

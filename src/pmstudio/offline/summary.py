@@ -281,6 +281,14 @@ def tells_impact(text: str, *, counted: bool) -> bool:
     return counted or bool(_IMPACT_WORD.search(text))
 
 
+_TITLE_SPAN = re.compile(
+    r",?\s+(?:for|lasting|over)\s+(?:about|around|roughly|nearly|almost|over|more than|~)?\s*\d+(?:\.\d+)?\s*"
+    r"(?:hours?|hrs?|minutes?|mins?|days?)\b",
+    re.I,
+)
+"""How long a title says it lasted ("for about 19 hours"): a length the summary tells from its cited times."""
+
+
 def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     """A SummarySection as a dict (title + 2-3 sentences, with the evidence they rest on)."""
     timeline = context.get("timeline") if isinstance(context.get("timeline"), dict) else None
@@ -299,7 +307,12 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     numbers = re.findall(r"\d+", title)
     holders = {n: next((i.id for i in a.items if re.search(rf"(?<![\d.]){n}(?![\d.]\d)", i.text)), None) for n in numbers}
     grounded = list(dict.fromkeys(v for v in holders.values() if v))
-    if numbers and not all(holders.values()):
+    untimed = _TITLE_SPAN.sub("", title)
+    if numbers and not all(holders.values()) and not re.search(r"\d", untimed) and stateable(untimed):
+        # a title whose only numbers tell how long it lasted ("... unresponsive for about 19 hours after ..."): the
+        # duration sentence tells that from the cited times, so the title says what happened without it
+        happened = untimed
+    elif numbers and not all(holders.values()):
         # a given title's numbers are not evidence: say what happened from a cited claim
         for claim in (root.get("trigger"), impact.get("functional_impact")):
             if _claim_text(claim) and stateable(_first(_claim_text(claim))):  # not in a speaker's voice ("We had ...")
@@ -381,6 +394,12 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     if spare and len(parts) < 3:
         parts.insert(min(1, len(parts)), spare)
         ids += spare_ids
+    detected = a.milestones.detected
+    if len(parts) < 3 and detected is not None and detected.at is not None and not detected.date_only and parts != [NOT_STATED]:
+        # still under three sentences: when the responders learnt of it is a fact of what happened
+        same = start is not None and start.replace(second=0, microsecond=0) == detected.at.replace(second=0, microsecond=0)
+        parts.insert(min(2, len(parts)), "It was detected as it began." if same else f"It was detected at {detected.at:%Y-%m-%d %H:%M} UTC.")
+        ids.append(detected.id)
     if len(parts) < 3 and start is None and a.has_timestamps and not all(item.date_only for item, _ in a.timed):
         # timed materials with no time the impact began at (a write-up's chat, days after): the summary says so
         parts.insert(min(1, len(parts)), "The materials do not say when the impact began.")
