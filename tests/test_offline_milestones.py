@@ -3199,3 +3199,23 @@ def test_installing_now_is_under_way_and_a_green_monitor_before_closing_the_outa
     assert at(a, "resolved") == minute(201)
     still = classify(build_items(lines(("ops-chat.txt", 0, "kai", "the outage continues, site still failing")))[0])
     assert still.failure
+
+
+def test_check_tagged_phone_notifications_fire_and_clear_and_a_hardware_reset_is_an_act() -> None:
+    """Notifications forwarded to a phone ("[uptime] DOWN https://status.example.org/ (timeout after 30 s)", later
+    "[uptime] UP ...") are the uptime check firing and clearing, whatever file holds them; "hit the hardware reset" on
+    a box that no longer answers is the act that mitigated it."""
+    rows = [
+        ("phone-notifications.txt", 0, None, "[uptime] DOWN https://status.example.org/ (timeout after 30 s)"),
+        ("ops-chat.txt", 1, "ada", "everything is red, db1 not answering, site down"),
+        ("ops-chat.txt", 20, "ada", "at the desk. db1 doesn't even answer ping. hit the hardware reset"),
+        ("ops-chat.txt", 25, "ada", "it's booting. postgres recovering"),
+        ("phone-notifications.txt", 30, None, "[uptime] UP https://status.example.org/ (down 30 min)"),
+    ]
+    items = build_items(lines(*rows))
+    assert (items[0].source, items[0].sub) == ("alert", "firing")
+    assert (items[-1].source, items[-1].sub) == ("alert", "resolved")
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(0)
+    assert at(a, "mitigated") == minute(20)
+    assert at(a, "resolved") == minute(30)

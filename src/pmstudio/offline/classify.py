@@ -266,6 +266,11 @@ SEALED = _rx(
 """A port that stops answering from outside once its guard is back ("nft ruleset loaded. 6379 times out from outside
 again"): an exposure closed, the state the responders wanted, not a failure. Without a guard put back in the same
 line ("checkout times out from outside") it is a failure."""
+HARD_RESET = (
+    r"(?:hit|did|pressed|triggered|issued|sent|ran) (?:the |a )?(?:hard(?:ware)?|power) reset|"
+    r"(?:hard(?:ware)?|power) reset (?:(?:of|on) )?(?:the )?(?:server|host|box|machine|node|db\w*)"
+)
+"""A machine reset by hand ("hit the hardware reset"): an act done on the failing box."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing|s)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
     rf"restart(?:ing|s) (?:the|them|all|it|services|one by one)|{RENEWED}|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
@@ -285,6 +290,7 @@ MIT_ACTION = _rx(
     r"rate[- ]limit(?:ing|s)? (?:on|for|of) (?:the |that |this |one )?(?:[\w'’-]+ ){0,2}?(?:customer|account|tenant|client)s?|"
     rf"{CONTAINED}|releas(?:ed|ing) (?:\w+ ){{0,2}}with the fix|(?:shipped|released|published) (?:a |the )?(?:fix|patch)|"
     r"scale-?ups?\b[^.;]{0,30}\b(?:live|done|complete[d]?|in place)|"
+    rf"{HARD_RESET}|"
     rf"{GUARD_ON})\b"
 )
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
@@ -297,7 +303,7 @@ MIT_DONE = _rx(
     rf"recreated|locked down|{FROZEN}|rolled out|"
     r"is live|now live|and live|went live|done|completed?|finished|in place|implemented|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
     rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE}|"
-    rf"{GUARD_DONE}|(?:all|every) (?:[\w-]+ ){{0,3}}now (?:bypass|route|point|go|run|use|serve|resolve)s?)\b"
+    rf"{GUARD_DONE}|{HARD_RESET}|(?:all|every) (?:[\w-]+ ){{0,3}}now (?:bypass|route|point|go|run|use|serve|resolve)s?)\b"
 )
 """An action done ("rolled back", "failed over", "fix deployed"), or told as the state it left everywhere ("all impacted
 domains now bypass the CDN layer")."""

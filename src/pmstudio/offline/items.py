@@ -58,6 +58,9 @@ _NAGIOS_NAME = re.compile(r"alert|monitor|nagios|icinga|zabbix|check")
 CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 """The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
+_CHECK_TAG = re.compile(r"^\[(?:uptime|pingdom|statuscake|uptimerobot|betteruptime|checkly|monitor\w*|healthchecks?)\]\s", re.I)
+"""A notification tagged with the check that sent it ("[uptime] DOWN https://example.org/ (timeout after 30 s)" forwarded
+to a phone): an uptime check's state, whatever file holds it."""
 _CHECK_NAME = re.compile(r"alert|monitor|uptime|pingdom|check|probe|nagios|statuscake")
 """A material named for the checks that watch a service from outside."""
 _TICKET = re.compile(
@@ -193,7 +196,7 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
         severity = " (warning)" if m["status"] == "WARNING" else ""
         head, _, rest = m["rest"].partition(" ")
         return "alert", sub, f"{head}{severity}: {rest}" if rest else f"{head}{severity}"
-    check = CHECK_STATE.search(text) if e.actor is None and _CHECK_NAME.search(name) else None
+    check = CHECK_STATE.search(text) if e.actor is None and (_CHECK_NAME.search(name) or _CHECK_TAG.match(text)) else None
     if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
         return "alert", "firing" if check["state"] == "DOWN" else "resolved", text
     if e.actor is not None and _CHAT_NAME.search(name):
