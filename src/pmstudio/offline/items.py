@@ -50,6 +50,8 @@ is a note (a person closing an alert tells no recovery)."""
 _LEGACY_ALERT = re.compile(r"^(?:[a-z][\w.-]{1,30}\s+)?\[(?P<status>Alerting|OK|No Data|Pending)\]\s+(?P<name>[^:]{1,80}?)(?::\s*(?P<body>.*))?$", re.S)
 """A Grafana legacy notification: the sender, the state in brackets, the rule's name (words) and its message
 ("grafana [Alerting] PostgreSQL availability: pg_up == 0 for 15s", "[OK] PostgreSQL availability")."""
+MONITOR_CLEARED = ("UP", "RECOVERY", "RECOVERED", "OK")
+"""The states in which a monitor reports its check clear again (its other states fire it)."""
 _NAGIOS_ALERT = re.compile(r"^(?P<status>CRITICAL|WARNING|PROBLEM|RECOVERY)\s+(?P<rest>\S.*)$", re.S)
 """A Nagios-style notification line: its state in capitals, then the host or check and what it saw ("CRITICAL
 www.example.org HTTP 500 rate > 20%", "RECOVERY www.example.org HTTP 500 rate normal"): a problem fires, a recovery
@@ -192,7 +194,7 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
         return "alert", sub, f"{m.group('name')}: {m.group('body')}" if m.group("body") else m.group("name")
     m = _NAGIOS_ALERT.match(text) if e.actor is None and _NAGIOS_NAME.search(name) else None
     if m is not None:
-        sub = "resolved" if m["status"] == "RECOVERY" else "firing"
+        sub = "resolved" if m["status"] in MONITOR_CLEARED else "firing"
         severity = " (warning)" if m["status"] == "WARNING" else ""
         head, _, rest = m["rest"].partition(" ")
         return "alert", sub, f"{head}{severity}: {rest}" if rest else f"{head}{severity}"

@@ -119,7 +119,8 @@ def _at(pair: tuple[Item, Signals]) -> datetime:
     return pair[0].at
 
 
-def _minute(at: datetime) -> datetime:
+def minute_of(at: datetime) -> datetime:
+    """`at` cut to its minute (a chat line is dated to the minute)."""
     return at.replace(second=0, microsecond=0)
 
 
@@ -323,7 +324,7 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         # 07:00, "seeing p95 on the login endpoint around 9s" at 07:06): they knew by then (datasets/README.md: the
         # first status post counts when nothing earlier is dated)
         post = _earliest([
-            p for p in _problem_posts(timed) if timedelta(0) < _minute(_at(first)) - _minute(_at(p)) <= ANNOUNCED_REACH
+            p for p in _problem_posts(timed) if timedelta(0) < minute_of(_at(first)) - minute_of(_at(p)) <= ANNOUNCED_REACH
         ])  # fmt: skip
         return (post or first[0]), None
     tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
@@ -1128,7 +1129,7 @@ def _before_back(timed: Timed, acts: list[tuple[Item, Signals]], after: datetime
     broke = sorted(_at(p) for p in timed if p[1].failure and not (p[1].hypothesis or p[1].recovery_full or p[1].recovery_partial))
 
     def worked_after(at: datetime) -> bool:
-        if _minute(first) >= _minute(at):
+        if minute_of(first) >= minute_of(at):
             return False  # an act in the same minute brought it back
         return bisect_right(broke, at) == bisect_right(broke, first)  # no failure told in (first, at]
 
@@ -1187,7 +1188,7 @@ def _onset_before(timed: Timed, acts: list[tuple[Item, Signals]], told: Item) ->
     done = [_at(p) for p in acts if _at(p) < told.at and p[0] is not told]
     if not done:
         return None
-    floor = _minute(max(done))  # a chat line is dated to the minute: one in the act's minute is not before it
+    floor = minute_of(max(done))  # a chat line is dated to the minute: one in the act's minute is not before it
     return _earliest([p for p in timed if _at(p) >= floor and told.at - _at(p) > RECOVERY_WINDOW and _onset(p)])
 
 
@@ -1414,7 +1415,6 @@ RELAYED = re.compile(r"^\[(?P<status>FIRING|RESOLVED)(?::\d+)?\]\s*(?P<name>.+?)
 MONITOR_STATE = re.compile(r"^(?P<state>DOWN|UP|CRITICAL|PROBLEM|RECOVERY|RECOVERED|OK)\b\s*[:!-]")
 """A monitor's own post to the channel ("<statuscake> DOWN: www.example.org (HTTP timeout from 6 locations)",
 "<nagios> RECOVERY: db-1 disk"): an alert firing or clearing, whoever reads it."""
-MONITOR_CLEARED = ("UP", "RECOVERY", "RECOVERED", "OK")
 _PAGE_STATE = re.compile(r"^(?:triggered|resolved|acknowledged)\s*:\s*", re.I)
 
 
@@ -1527,7 +1527,7 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
             at = wall_to_utc(day, time(hh, mm), zone)
             if at > item.at + timedelta(hours=12):
                 at -= timedelta(days=1)  # told after midnight of the day it names
-            if after is not None and at < _minute(after):
+            if after is not None and at < minute_of(after):
                 continue
             pick = _line_at(timed, times, at)
             if pick is not None:
@@ -1585,7 +1585,7 @@ def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item |
             at = wall_to_utc(day, stamp.value.time(), zone)
             if not stamp.full and at > item.at + timedelta(hours=12):
                 at -= timedelta(days=1)  # told after midnight of the day it names
-            if at > item.at + timedelta(minutes=1) or (after is not None and at < _minute(after)):
+            if at > item.at + timedelta(minutes=1) or (after is not None and at < minute_of(after)):
                 continue
             pick = _line_at(timed, times, at)
             if pick is None and item.at - at <= TOLD_AFTER:
@@ -1616,7 +1616,7 @@ def _stated_window_end(timed: Timed, told: Timed, after: datetime | None) -> Ite
         if dated is None:
             continue
         end = dated[1]
-        if after is not None and end < _minute(after):
+        if after is not None and end < minute_of(after):
             continue
         pick = _line_at(timed, times, end)
         if pick is not None:
@@ -1714,7 +1714,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     timed, m.earlier = _this_occurrence([p for p in _carried_by_backup(timed) if not p[1].summary])  # a recap line is no moment
     m.detected, m.paged = find_detected(timed)
     m.started = find_started(timed, m.detected, told)
-    if m.detected and m.started and m.detected.at and m.started.at and _minute(m.detected.at) < _minute(m.started.at):
+    if m.detected and m.started and m.detected.at and m.started.at and minute_of(m.detected.at) < minute_of(m.started.at):
         # detection is never before the impact: responders already on the precursor detect it as it starts (a
         # chat line is dated to the minute, so a log line seconds later in that minute is no later)
         m.precursor, m.detected = m.detected, m.started
@@ -1736,18 +1736,18 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     labelled = [
         p for p in told
         if p[0].at is not None and not p[0].date_only and p[0].source in ("notes", "ticket") and not p[1].hypothesis
-        and LABELLED_END.search(p[0].body) and (floor is None or floor.at is None or _at(p) >= _minute(floor.at))
+        and LABELLED_END.search(p[0].body) and (floor is None or floor.at is None or _at(p) >= minute_of(floor.at))
     ]  # fmt: skip
     end = _latest(labelled)
     if end is not None and end.at is not None:
         m.resolved = end
-        if m.mitigated is not None and m.mitigated.at is not None and end.at < _minute(m.mitigated.at):
+        if m.mitigated is not None and m.mitigated.at is not None and end.at < minute_of(m.mitigated.at):
             m.mitigated = end  # nothing mitigates after the end the responders recorded
     # the end of the impact window the responders state: the main impact over, before a remainder that ended later
     # (datasets/README.md, "Milestone convention": "the main impact ended and a remainder lasted longer")
     window_end = _stated_window_end(timed, told, floor.at if floor else None)
     if window_end is not None and window_end.at is not None:
-        if m.resolved is not None and m.resolved.at is not None and _minute(window_end.at) < _minute(m.resolved.at):
+        if m.resolved is not None and m.resolved.at is not None and minute_of(window_end.at) < minute_of(m.resolved.at):
             m.mitigated = window_end
         elif m.resolved is None:
             m.resolved = window_end
@@ -1756,9 +1756,9 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     told_end = _start_window_end(timed, m.started)
     if told_end is not None and told_end.at is not None and (m.detected is None or m.detected.at is None or m.detected.at <= told_end.at):
         # (not when it ended before anyone detected it: the record then has no moment the responders ended it)
-        if m.resolved is None or m.resolved.at is None or told_end.at < _minute(m.resolved.at):
+        if m.resolved is None or m.resolved.at is None or told_end.at < minute_of(m.resolved.at):
             m.resolved = told_end
-        if m.mitigated is None or m.mitigated.at is None or _minute(m.mitigated.at) > told_end.at:
+        if m.mitigated is None or m.mitigated.at is None or minute_of(m.mitigated.at) > told_end.at:
             m.mitigated = told_end
     if m.resolved is None and m.mitigated is not None and _CLOSED_BY_FIX.search(m.mitigated.body):
         m.resolved = m.mitigated  # "Resolution: Fixed in 1.12.0": the fix that closed it ended it (nothing later told)

@@ -15,6 +15,7 @@ from typing import Any
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.impact import draft_impact, log_magnitude, quantity, span_minutes
+from pmstudio.offline.milestones import minute_of
 from pmstudio.offline.phrasing import (
     as_clause,
     blameless,
@@ -397,7 +398,7 @@ def draft_summary(a: Analysis, context: dict[str, Any]) -> dict[str, Any]:
     detected = a.milestones.detected
     if len(parts) < 3 and detected is not None and detected.at is not None and not detected.date_only and parts != [NOT_STATED]:
         # still under three sentences: when the responders learnt of it is a fact of what happened
-        same = start is not None and start.replace(second=0, microsecond=0) == detected.at.replace(second=0, microsecond=0)
+        same = start is not None and minute_of(start) == minute_of(detected.at)
         parts.insert(min(2, len(parts)), "It was detected as it began." if same else f"It was detected at {detected.at:%Y-%m-%d %H:%M} UTC.")
         ids.append(detected.id)
     if len(parts) < 3 and start is None and a.has_timestamps and not all(item.date_only for item, _ in a.timed):

@@ -194,15 +194,12 @@ class Clock:
             return near + timedelta(days=self.first_day_shift) if near is not None else None
         return datetime.combine(self.ref_date, clock, tzinfo=tz) if self.ref_date else None
 
-
     def _recounted(self, at: datetime | None, clock: time, tz: tzinfo) -> datetime | None:
         """A bare time a status post tells that would fall after the post's own stamp: a post recounts what happened
         before it was written, so a write-up posted days after the incident ("Postmortem - Nov 14, 2019 - 15:08 UTC"
         over "From approximately 22:40 UTC to 23:10 UTC ...") tells times of the incident's days, the reference span,
         not of its publishing day."""
-        if at is None or self.posted is None or self.ref_span is None or at <= self.posted:
-            return at
-        if self.ref_span[1] >= self.posted:
+        if at is None or self.posted is None or self.ref_span is None or at <= self.posted or self.ref_span[1] >= self.posted:
             return at
         told = _near(clock, tz, *self.ref_span)
         return told if told is not None and told <= self.posted else at
