@@ -668,3 +668,38 @@ def test_session28_sender_clocks_zone_titles_and_bracketed_stamps_reach_every_mo
     _drafted_carrying(srv, path, bundle, ("[customer-mail.txt:4] 2009-06-06T15:40:00Z", "[latency-monitor.txt:2] 2009-06-06T16:40:00Z",
                       "[provider-case.txt:2] 2009-06-06T16:35:00Z", "[status-page.txt:2] 2009-06-06T15:45:00Z"),
                       absent="(Jun 6, 2009")  # fmt: skip
+
+
+_SESSION29_SHAPES = [
+    ("alerts.log", "alerts", (
+        "2022-03-02T10:06:00Z FIRING QueueConsumerIdle: 0 jobs processed in 5m\n"
+        "2022-03-02T11:33:00Z RESOLVED QueueConsumerIdle: 0 jobs processed in 5m\n"
+    )),
+    ("status-page.txt", "ticket", (
+        "Queue stall - Postmortem - Posted Mar 09, 2022 - 08:00 UTC\n"
+        "On 2 March 2022 jobs queued without running between 10:04 and 11:31: all of them ran late, none were lost.\n"
+        "The consumers reported healthy. Timeline (UTC): 10:04 a worker pool resize set its size to zero and jobs\n"
+        "stopped; 11:20 the pool size restored; 11:31 the queue empty again.\n"
+    )),
+    ("timeline.md", "notes", (
+        "Draft timeline (UTC)\n"
+        "- March 2nd, 2022, 10:20 - First customer report of jobs not running.\n"
+        "- February 2nd, 2022, 10:45 - Consumers found idle, pool size zero.\n"
+        "- March 2nd, 2022, 11:20 - Pool size restored.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session29_write_ups_posted_later_and_slipped_dates_reach_every_model_path(srv: FakeProviderServer, path: str) -> None:
+    """A post-mortem posted a week later tells its incident's times ("On 2 March 2022 ...", "Timeline (UTC): 10:04
+    ..."), and a hand-written timeline's slipped date ("February 2nd" among "March 2nd" entries) takes its neighbours'
+    day, before any model sees the evidence: every model path drafts from the same UTC times, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
+    bundle = _shapes_bundle(_SESSION29_SHAPES, "Europe/Berlin")
+    by_id = bundle.evidence_by_id()
+    assert by_id["status-page.txt:4"].at == datetime(2022, 3, 2, 11, 20, tzinfo=UTC)
+    assert by_id["timeline.md:3"].at == datetime(2022, 3, 2, 10, 45, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[status-page.txt:2] 2022-03-02T10:04:00Z", "[status-page.txt:3] 2022-03-02T10:04:00Z",
+                      "[status-page.txt:4] 2022-03-02T11:20:00Z", "[timeline.md:3] 2022-03-02T10:45:00Z"),
+                      absent="2022-02-02T10:45")  # fmt: skip
