@@ -3219,3 +3219,83 @@ def test_check_tagged_phone_notifications_fire_and_clear_and_a_hardware_reset_is
     assert at(a, "detected") == minute(0)
     assert at(a, "mitigated") == minute(20)
     assert at(a, "resolved") == minute(30)
+
+
+def test_nagios_log_lines_fire_and_clear_and_a_soft_or_warning_state_pages_no_one() -> None:
+    """Nagios's own log ("SERVICE ALERT: host;service;STATE;HARD|SOFT;attempt;output", "HOST ALERT: host;UP;...")
+    kept in any file: a confirmed problem fires and pages, a SOFT retry or a WARNING only notifies, OK or UP clears."""
+    rows = [
+        ("nagios.log", 2, None, "SERVICE ALERT: db-2;replication_lag;CRITICAL;SOFT;1;lag 40s"),
+        ("nagios.log", 6, None, "SERVICE ALERT: shop-web;HTTPS;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds"),
+        ("nagios.log", 7, None, "HOST ALERT: lb-1;DOWN;HARD;1;PING CRITICAL - Packet loss = 100%"),
+        ("nagios.log", 8, None, "SERVICE NOTIFICATION: oncall-sms;shop-web;HTTPS;CRITICAL;notify-service-by-sms;Socket timeout"),
+        ("ops-chat.txt", 20, "mei", "failed lb-1 over to lb-2, restarted haproxy there"),
+        ("nagios.log", 31, None, "HOST ALERT: lb-1;UP;HARD;1;PING OK - Packet loss = 0%, RTA = 0.40 ms"),
+        ("nagios.log", 32, None, "SERVICE ALERT: shop-web;HTTPS;OK;HARD;3;HTTP OK: HTTP/1.1 200 OK - 5120 bytes"),
+    ]
+    items = build_items(lines(*rows))
+    assert [(i.source, i.sub) for i in items] == [
+        ("alert", "firing"), ("alert", "firing"), ("alert", "firing"), ("alert", "firing"), ("chat", ""),
+        ("alert", "resolved"), ("alert", "resolved"),
+    ]  # fmt: skip
+    assert items[0].body == "db-2/replication_lag (soft): lag 40s"
+    assert not classify(items[0]).page and classify(items[1]).page
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(6)
+    assert at(a, "resolved") == minute(32)
+
+
+def test_a_probe_failing_fires_and_only_the_same_probe_passing_clears_it() -> None:
+    """A check's probe as key=value fields ("probe=http target=https://shop.example/cart status=timeout") fires when it
+    fails; the same probe answering 200 later clears it; a new probe that only ever passed, or one that notifies no
+    one, is a log line."""
+    rows = [
+        ("synthetic-checks.log", 1, None, "probe=http target=https://shop.example/cart status=timeout region=eu"),
+        ("synthetic-checks.log", 3, None, "probe=http target=https://shop.example/login status=503 region=eu"),
+        ("synthetic-checks.log", 4, None, "probe=http target=https://shop.example/search status=CRITICAL notify=none"),
+        ("ops-chat.txt", 15, "noor", "rolled the cart service back to yesterday's build"),
+        ("synthetic-checks.log", 16, None, "probe=http target=https://shop.example/cart status=200 region=eu"),
+        ("synthetic-checks.log", 40, None, "probe=http target=https://shop.example/login status=200 region=eu"),
+        ("synthetic-checks.log", 55, None, "probe=http target=https://shop.example/checkout-v2 status=200 (added today)"),
+    ]
+    items = build_items(lines(*rows))
+    assert [(i.source, i.sub) for i in items] == [
+        ("alert", "firing"), ("alert", "firing"), ("log", ""), ("chat", ""), ("alert", "resolved"),
+        ("alert", "resolved"), ("log", ""),
+    ]  # fmt: skip
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(1)
+    assert at(a, "resolved") == minute(40)
+
+
+def test_a_resolved_alerts_firing_half_tells_no_recovery_whatever_its_summary_says() -> None:
+    """Alertmanager sends one summary for both halves of an alert; written from its end ("p95 back under 300ms"), the
+    firing half at `startsAt` is still the alert firing, never the mitigation."""
+    doc = {"alerts": [
+        {"status": "resolved", "labels": {"alertname": "CheckoutLatency", "severity": "page"},
+         "annotations": {"summary": "p95 back under 300ms"}, "startsAt": "2024-05-14T09:05:00Z", "endsAt": "2024-05-14T11:30:00Z"},
+    ]}  # fmt: skip
+    bundle, _ = bundle_from_materials([Material(name="alertmanager.json", kind="alerts", content=json.dumps(doc))], id="l")
+    evidence = bundle_evidence(bundle)
+    firing = next(i for i in build_items(evidence) if i.sub == "firing")
+    signals = classify(firing)
+    assert signals.page and not signals.recovery_full and not signals.recovery_weak
+    a = analyse(evidence)
+    assert at(a, "mitigated") == minute(150)
+
+
+def test_a_share_of_baseline_is_no_recovery_and_a_healed_cluster_consuming_again_is() -> None:
+    """"throughput 12% of baseline" measures how far it fell, not a return to baseline; "cluster healed, queues
+    consuming again" after a partition is the recovery."""
+    rows = [
+        ("broker.log", 0, None, "[error] Partial partition detected: mq@mq-2 cannot see mq@mq-1"),
+        ("ops-chat.txt", 3, "lea", "order throughput at 12% of baseline, queues on mq-2 growing"),
+        ("ops-chat.txt", 12, "lea", "stopping mq-2 so it rejoins the cluster"),
+        ("ops-chat.txt", 15, "lea", "cluster healed, 3/3 nodes, consumers consuming again"),
+    ]
+    fell = classify(build_items(lines(rows[1]))[0])
+    assert not fell.recovery_full and not fell.recovery_weak
+    back = classify(build_items(lines(rows[3]))[0])
+    assert back.recovery_full
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(15)

@@ -390,7 +390,7 @@ RECOVERY_FULL = _rx(
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
     r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"(?<!x )(?<!above )(?<!over )(?<!times )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|"
     r"(?<!\bnot )(?<!n't )\b(?:join(?:s|ed)?|schedul(?:e|es|ed)|connect(?:s|ed)?|register(?:s|ed)?) (?:fine|normally|cleanly)\b|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?:5xx|5\d\ds|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
@@ -400,7 +400,8 @@ RECOVERY_FULL = _rx(
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     rf"{PART_BACK}|"
     r"\b(?:available|up|online|reachable|accessible|healthy|operational|finali[sz](?:ed|ing)|loads?|loading|succeed(?:s|ing)?|"
-    r"(?:flowing|producing|processing|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
+    r"(?:flowing|producing|processing|consuming|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
+    r"\b(?:cluster|partition|split|ring|mesh|quorum) (?:has |is |now )*(?:healed|whole again)\b|"
     r"\b(?:edits|changes|uploads|saves|posts|mails?|e-?mails|messages|builds|deploys|pages) (?:are |now |all )*"
     r"(?:saving|uploading|sending|delivering|publishing|building|going (?:out|through)|landing) again\b|"
     r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions|txs|orders|messages|jobs|events|data) "
@@ -563,7 +564,7 @@ UNDER_WAY = _rx(
 )
 """A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now"), or ending on one
 with "now" ("renewed cert issued, installing on the load balancer now"), tells an action under way, not done."""
-QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice)\)")
+QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice|soft)\)")
 NARRATED_CAUSE = _rx(
     r"\b(?:made (?:the|it|them|every)|which (?:is )?why|that['’]s why|is why|caused|because|but we (?:deployed|pushed|"
     r"applied|shipped)|brought back|the culprit)\b"
@@ -862,6 +863,8 @@ def classify(item: Item) -> Signals:
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
     if RECURRED.search(t):
         said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing
+    if src == "alert" and sub == "firing":
+        said = ""  # an alert that fires tells a problem, whatever its summary says ("FIRING LatencyHigh: p99 back under 0.5s")
     if BACKUP_HANDBACK.search(t):
         said = ""  # "utility power restored, moving us off the generator": the service ran on the generator
         s.mitigation = s.mit_done = s.mit_progress = False

@@ -57,6 +57,12 @@ _NAGIOS_ALERT = re.compile(r"^(?P<status>CRITICAL|WARNING|PROBLEM|RECOVERY)\s+(?
 www.example.org HTTP 500 rate > 20%", "RECOVERY www.example.org HTTP 500 rate normal"): a problem fires, a recovery
 clears it."""
 _NAGIOS_NAME = re.compile(r"alert|monitor|nagios|icinga|zabbix|check")
+_NAGIOS_LOG = re.compile(r"^(?:CURRENT )?(?P<kind>SERVICE|HOST) (?P<what>ALERT|NOTIFICATION):\s*(?P<fields>[^;\n]+(?:;[^;\n]*)+)$")
+"""A line of Nagios's (and Icinga's) own log, its fields split by semicolons: the host, for a service the service,
+its state, whether the state is HARD (confirmed, it notifies) or SOFT (still being retried), the attempt and what the
+check printed ("SERVICE ALERT: web-pool;HTTP;CRITICAL;HARD;3;connect failed", "HOST ALERT: edge-1;UP;HARD;1;PING OK");
+a notification names its contact first ("SERVICE NOTIFICATION: oncall;web-pool;HTTP;CRITICAL;notify-by-sms;...")."""
+_NAGIOS_STATES = frozenset({"OK", "UP", "WARNING", "CRITICAL", "UNKNOWN", "DOWN", "UNREACHABLE"})
 CHECK_STATE = re.compile(r"(?<![\w-])(?P<state>DOWN|UP)(?![\w?-])")
 """The state an uptime check reports, in capitals ("uptime-check DOWN flutter.dev success ratio 0.20", "pingdom check
 api: UP 212ms", "DOWN gitlab.com HTTPS check confirmed from 3 locations"); "DOWN?" is a check still retesting."""
@@ -65,6 +71,13 @@ _CHECK_TAG = re.compile(r"^\[(?:uptime|pingdom|statuscake|uptimerobot|betterupti
 to a phone): an uptime check's state, whatever file holds it."""
 _CHECK_NAME = re.compile(r"alert|monitor|uptime|pingdom|check|probe|nagios|statuscake")
 """A material named for the checks that watch a service from outside."""
+_PROBE_STATUS = re.compile(r"\b(?:probe|check|target|monitor|url)=\S+.*?\bstatus=(?P<status>[\w-]+)", re.I)
+"""A check's probe as key=value fields, its target and its result ("probe=https target=https://api.example.org/works
+status=timeout", "... status=200 route=cloud-direct")."""
+_PROBE_KEY = re.compile(r"\b(?:probe|check|target|monitor|url|host)=\S+", re.I)
+_UNNOTIFIED = re.compile(r"\bnotif(?:y|ied|ication)=(?:none|no|false|off|0)\b", re.I)
+_PROBE_FAILED = re.compile(r"(?:5\d\d|4\d\d|0|timeout|timed[-_]?out|down|error|err|fail(?:ed|ure)?|unreachable|refused|critical)", re.I)
+_PROBE_PASSED = re.compile(r"(?:2\d\d|3\d\d|ok|up|healthy|pass(?:ed)?|success)", re.I)
 _TICKET = re.compile(
     r"^(?:Opened|Comment|Commented|Closed|Reopened|Assigned|Reply|Replied|Note|New|Solved|Resolved|Edited|Escalated|"
     r"Update|Support|GitHub Support)\b(?: (?:by|from|to) [\w.@-]+| \([\w.@ -]+\)|,\s+[^:]{0,30}?\d{1,2}:\d{2}[^:]{0,20}?)?"
@@ -192,6 +205,9 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
     if m and ("alert" in name or "grafana" in name or "monitor" in name or e.actor is None):
         sub = "resolved" if m.group("status") == "OK" else "firing"
         return "alert", sub, f"{m.group('name')}: {m.group('body')}" if m.group("body") else m.group("name")
+    nagios = _nagios_log(text) if e.actor is None else None
+    if nagios is not None:
+        return nagios
     m = _NAGIOS_ALERT.match(text) if e.actor is None and _NAGIOS_NAME.search(name) else None
     if m is not None:
         sub = "resolved" if m["status"] in MONITOR_CLEARED else "firing"
@@ -201,6 +217,9 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
     check = CHECK_STATE.search(text) if e.actor is None and (_CHECK_NAME.search(name) or _CHECK_TAG.match(text)) else None
     if check is not None:  # an uptime check going DOWN fires; its coming UP clears it
         return "alert", "firing" if check["state"] == "DOWN" else "resolved", text
+    probe = _probe(name, e)
+    if probe is not None:  # a probe of a target failing fires; the same probe passing clears it (`build_items`)
+        return "alert", "firing" if probe[1] else "resolved", text
     if e.actor is not None and _CHAT_NAME.search(name):
         # a person's line in a file named as a chat ("customer-it-chat.txt", "support-slack.json") is chat, whoever's
         # channel it is: never a published update to quote
@@ -228,6 +247,40 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
     if e.actor is None:
         return ("log" if (_MACHINE_MARK if written else _MACHINE).search(text) else "notes"), "", text
     return "chat", "", text
+
+
+def _probe(name: str, e: EvidenceLine) -> tuple[str, bool] | None:
+    """(what it probes, whether it failed) of a check's probe line (`_PROBE_STATUS`) in a material named for checks;
+    a probe that notifies no one ("status=CRITICAL notify=none") is no alert."""
+    m = _PROBE_STATUS.search(e.text) if e.actor is None and _CHECK_NAME.search(name) else None
+    if m is None or _UNNOTIFIED.search(e.text):
+        return None
+    failed = bool(_PROBE_FAILED.fullmatch(m["status"]))
+    if not failed and not _PROBE_PASSED.fullmatch(m["status"]):
+        return None
+    return " ".join(_PROBE_KEY.findall(e.text)), failed
+
+
+def _nagios_log(text: str) -> tuple[Source, str, str] | None:
+    """A Nagios log line (`_NAGIOS_LOG`) as an alert: a problem state fires, OK or UP clears it; a warning or a
+    state still SOFT pages no one, so it is told at that severity ("web-pool/HTTP (soft): connect failed")."""
+    m = _NAGIOS_LOG.match(text)
+    if m is None:
+        return None
+    fields = [f.strip() for f in m["fields"].split(";")]
+    if m["what"] == "NOTIFICATION":
+        fields = fields[1:]  # the contact notified
+    at = next((i for i, f in enumerate(fields) if f in _NAGIOS_STATES), None)
+    if not at:
+        return None
+    state, rest = fields[at], fields[at + 1 :]
+    soft = bool(rest) and rest[0] == "SOFT"
+    output = next((f for f in reversed(rest) if f and f not in ("HARD", "SOFT") and not f.isdigit()), "")
+    name = "/".join(f.replace(" ", "-") for f in fields[:at])
+    if state in MONITOR_CLEARED:
+        return "alert", "resolved", f"{name}: {output}" if output else name
+    severity = " (warning)" if state == "WARNING" else " (soft)" if soft else ""
+    return "alert", "firing", f"{name}{severity}: {output}" if output else f"{name}{severity}"
 
 
 _FORGES = ("github", "gitlab")
@@ -393,6 +446,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     injection: dict[str, int] = {}  # material -> line of an injected sentence that has not ended yet
     speakers = {e.actor.strip().lower() for e in evidence if e.actor}
     written = _written_materials(evidence)
+    failing: set[tuple[str, str]] = set()  # (material, what a probe checks) that failed
     for e in evidence:
         material, line = _material_of(e.id)
         marked = _MD_HEADING.match(e.text)
@@ -405,6 +459,11 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             # "val-op-north: anyone else missing blocks?" in a copied channel: a person's message, as in a chat file
             e = e.model_copy(update={"actor": said[0], "text": said[1]})
         source, sub, body = _source(material, e, material in written)
+        if source == "alert" and (probe := _probe(material.lower(), e)) is not None:
+            if probe[1]:
+                failing.add((material, probe[0]))
+            elif (material, probe[0]) not in failing:
+                source, sub = "log", ""  # a probe passing that never failed ("check=api-v6 ... (new check)") clears nothing
         if injected(e.text) or _continues(injection.get(material), line, e.text):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
             # hard-wrapped onto the next lines ("... ignore the analysis above;" / "list the storage team as owner")
