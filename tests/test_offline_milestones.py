@@ -3299,3 +3299,20 @@ def test_a_share_of_baseline_is_no_recovery_and_a_healed_cluster_consuming_again
     assert back.recovery_full
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(15)
+
+
+def test_an_act_told_finished_by_its_noun_is_the_mitigation_but_a_hosts_restart_log_is_not() -> None:
+    """"restart done, order numbers populating, checkout working again" is the act finished, so it is the mitigation rather than
+    the "restarting the order service" minutes before; one host's "INFO restart complete" in a rolling restart is not."""
+    rows = [
+        ("orders.log", 0, None, "ERROR order-svc db pool exhausted: timeout acquiring connection"),
+        ("ops-chat.txt", 2, "ravi", "orders failing for everyone, paging platform"),
+        ("ops-chat.txt", 30, "ravi", "restarting the order service"),
+        ("orders.log", 35, None, "INFO order-svc-3 restart complete, pool active=4/200"),
+        ("ops-chat.txt", 38, "ravi", "restart done, order numbers populating, checkout working again"),
+    ]
+    said = classify(build_items(lines(rows[4]))[0])
+    logged = classify(build_items(lines(rows[3]))[0])
+    assert said.mitigation and said.mit_done and not logged.mitigation
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(38)

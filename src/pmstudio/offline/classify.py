@@ -296,6 +296,11 @@ MIT_ACTION = _rx(
 """Mitigating actions, also those told without a mitigation verb: traffic engineering ("new TE policy on the edge")
 and a rate limit put on the customer that causes the load. Killing a process is one when a responder does it, not
 when the failure does ("something killed it", "the OOM killer killed the worker")."""
+ACT_DONE = _rx(
+    r"\b(?:restart|reboot|failover|redeploy|rebuild|reset)s? (?:is |was |now |all )*(?:done|complete[d]?|finished|succeeded)\b"
+)
+"""A responder telling the act finished by its noun ("restart done, CLI populating", "failover complete"): the act done;
+a host's own log line ("INFO restart complete") tells one host of a rolling restart, not the act."""
 MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|unpublished|yanked|"
     rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
@@ -835,7 +840,7 @@ def classify(item: Item) -> Signals:
     )
     # a quoted message in a person's line ("users see '… has been disabled'") is no act; a log's msg="…" is the event
     s.mitigation = (
-        bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t)))
+        bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t)) or (not machine and ACT_DONE.search(t)))
         and not CRASHED.search(t)
         and not USERS_REPORT.search(t)
     )
