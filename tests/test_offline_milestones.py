@@ -3316,3 +3316,20 @@ def test_an_act_told_finished_by_its_noun_is_the_mitigation_but_a_hosts_restart_
     assert said.mitigation and said.mit_done and not logged.mitigation
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(38)
+
+
+def test_a_part_found_fine_while_checking_is_no_recovery_and_200s_again_is() -> None:
+    """"ingress is healthy, nodes are up. checking the app config" rules a part out on the way to the cause, while the
+    API still fails; "api 200s again, checkout loads" after the fix is the service back."""
+    rows = [
+        ("edge.log", 0, None, "edge GET /v2/cart 503 upstream=maintenance"),
+        ("team-chat.txt", 2, "kofi", "api is 503 on every call, paging"),
+        ("team-chat.txt", 5, "kofi", "ingress is healthy, nodes are up. checking the app config"),
+        ("team-chat.txt", 14, "kofi", "fixed the DNS record by hand, waiting on TTL"),
+        ("team-chat.txt", 21, "kofi", "api 200s again, checkout loads"),
+    ]
+    ruled_out = classify(build_items(lines(rows[2]))[0])
+    back = classify(build_items(lines(rows[4]))[0])
+    assert not ruled_out.recovery_full and back.recovery_full
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(21)

@@ -407,6 +407,7 @@ RECOVERY_FULL = _rx(
     r"\b(?:available|up|online|reachable|accessible|healthy|operational|finali[sz](?:ed|ing)|loads?|loading|succeed(?:s|ing)?|"
     r"(?:flowing|producing|processing|consuming|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"\b(?:cluster|partition|split|ring|mesh|quorum) (?:has |is |now )*(?:healed|whole again)\b|"
+    r"\b(?:200s?|2xx|200 ok|http 200)\b(?: \w+)?(?: again| everywhere| across the board)\b|"
     r"\b(?:edits|changes|uploads|saves|posts|mails?|e-?mails|messages|builds|deploys|pages) (?:are |now |all )*"
     r"(?:saving|uploading|sending|delivering|publishing|building|going (?:out|through)|landing) again\b|"
     r"(?<!\bno )\b(?:traffic|packets|requests|mail|e-?mails?|payments|transactions|txs|orders|messages|jobs|events|data) "
@@ -446,6 +447,12 @@ STAND_IN = (
 """A stand-in put up for the service ("DNS changed to the old backup", "basic site", "read-only mode"), as a regex
 alternation: a partial recovery (`RECOVERY_PARTIAL`), until the service itself is switched back
 (milestones.SWITCHED_BACK)."""
+CHECKED_FINE = _rx(
+    r"\b(?:is|are|looks?|seems?)\s+(?:healthy|up|fine|green|normal|ok)\b(?!\s+(?:again|now)\b)[^.;?!]*[.;,]\s*"
+    r"(?:(?:still |now |so )?(?:checking|looking|digging|investigating)\b)"
+)
+"""A part found fine on the way to the cause ("load balancer is healthy, pods are up. checking their status"): what
+was ruled out, not the service back."""
 RECOVERY_PARTIAL = _rx(
     r"\b(?:impact reduced|reduced|partial\w*|some|a few|test with|still (?:fail|some)|several|half|canar(?:y|ies)|"
     r"first (?:clusters|nodes|ones|hosts)|some of)\b|"
@@ -866,6 +873,8 @@ def classify(item: Item) -> Signals:
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
     said = RESTORED_ONE.sub(" ", said)  # "the restored replica" names it: nothing is said to be back
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
+    if CHECKED_FINE.search(t):
+        said = ""  # "load balancer is healthy, pods are up. checking their status": ruled out, nothing back
     if RECURRED.search(t):
         said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing
     if src == "alert" and sub == "firing":
