@@ -3333,3 +3333,25 @@ def test_a_part_found_fine_while_checking_is_no_recovery_and_200s_again_is() -> 
     assert not ruled_out.recovery_full and back.recovery_full
     a = analyse(lines(*rows))
     assert at(a, "resolved") == minute(21)
+
+
+def test_a_monitor_bots_up_post_in_the_channel_is_the_recovery_not_a_failure() -> None:
+    """An uptime bot posting to the channel without a colon ("DOWN shop-lb (HTTP 502)", later "UP shop-lb (HTTP 200)
+    - was down 25 min", or with its emoji ":large_green_circle: UP https://shop.example/health (down 25m)") clears its
+    check: the downtime it tells is no new failure, and its UP is when the service came back."""
+    rows = [
+        ("ops-chat.txt", 0, "uptimebot", "DOWN shop-lb (HTTP 502) / DOWN api.shop.example (timeout)"),
+        ("ops-chat.txt", 3, "mara", "every page is a 502, looking"),
+        ("ops-chat.txt", 12, "mara", "reverted the config, fleet still cycling"),
+        ("ops-chat.txt", 18, "mara", "scaling the fleet to zero and back up for a cold start"),
+        ("ops-chat.txt", 25, "uptimebot", "UP shop-lb (HTTP 200) - was down 25 min"),
+        ("ops-chat.txt", 31, "uptime-bot", ":large_green_circle: UP https://api.shop.example/health (down 31m)"),
+    ]
+    for row in rows[4:]:
+        up = classify(build_items(lines(row))[0])
+        assert up.recovery_full and not up.failure
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(31)
+    entries = draft_timeline(a)["entries"]
+    (post,) = [e for e in entries if e["evidence"] == ["ops-chat.txt:5"]]
+    assert post["text"].startswith("Alert cleared: ")

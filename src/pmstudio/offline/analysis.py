@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.chatline import chat_entry
 from pmstudio.offline.classify import Signals, classify
-from pmstudio.offline.items import MONITOR_CLEARED, Item, build_items, ticket_label
+from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item, build_items, ticket_label
 from pmstudio.offline.milestones import (
-    MONITOR_STATE,
     RELAYED,
     Milestones,
     find_milestones,

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from pmstudio.lints.quantities import find_times
-from pmstudio.offline.items import Item
+from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item
+from pmstudio.offline.people import is_bot_speaker
 from pmstudio.offline.tone import ALSO_SEEING, ME_TOO
 from pmstudio.schema import Phase
 
@@ -830,6 +831,10 @@ def classify(item: Item) -> Signals:
     told = CLOSING_IT.sub(" ", told)  # "monitor green. closing the outage": the record closed, no failure told
     locked_out = bool(LOCKED_OUT.search(t))
     how_it_works = bool(HOW_IT_WORKS.search(t))
+    posted = MONITOR_STATE.match(t) if src == "chat" and item.actor and is_bot_speaker(item.actor) else None
+    cleared = posted is not None and posted["state"] in MONITOR_CLEARED
+    if cleared:
+        told = ""  # "<uptimebot> UP web-lb (HTTP 200) - was down 20 min": the check clear again, its downtime told
     s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not how_it_works
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
@@ -882,7 +887,7 @@ def classify(item: Item) -> Signals:
     if BACKUP_HANDBACK.search(t):
         said = ""  # "utility power restored, moving us off the generator": the service ran on the generator
         s.mitigation = s.mit_done = s.mit_progress = False
-    s.recovery_full = _count(RECOVERY_FULL, said)
+    s.recovery_full = _count(RECOVERY_FULL, said) or int(cleared)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     still_broken = bool(STILL_BROKEN.search(t))
     if still_broken:

@@ -52,6 +52,13 @@ _LEGACY_ALERT = re.compile(r"^(?:[a-z][\w.-]{1,30}\s+)?\[(?P<status>Alerting|OK|
 ("grafana [Alerting] PostgreSQL availability: pg_up == 0 for 15s", "[OK] PostgreSQL availability")."""
 MONITOR_CLEARED = ("UP", "RECOVERY", "RECOVERED", "OK")
 """The states in which a monitor reports its check clear again (its other states fire it)."""
+MONITOR_STATE = re.compile(
+    r"^(?::[a-z0-9_+-]+:\s*)*(?P<state>DOWN|UP|CRITICAL|PROBLEM|RECOVERY|RECOVERED|OK)\b"
+    r"(?:\s*[:!-]|\s+(?=https?://|[\w*-]+(?:\.[\w*-]+)+\b|[\w-]+\s+\((?:HTTP|http)\b))"
+)
+"""A monitor's own post to the channel, maybe after its emoji ("<statuscake> DOWN: www.example.org (HTTP timeout from
+6 locations)", "<nagios> RECOVERY: db-1 disk", "<uptime-bot> :large_green_circle: UP https://api.example.org (down
+12m)", "<uptimebot> UP web-lb (HTTP 200) - was down 20 min"): an alert firing or clearing, whoever reads it."""
 _NAGIOS_ALERT = re.compile(r"^(?P<status>CRITICAL|WARNING|PROBLEM|RECOVERY)\s+(?P<rest>\S.*)$", re.S)
 """A Nagios-style notification line: its state in capitals, then the host or check and what it saw ("CRITICAL
 www.example.org HTTP 500 rate > 20%", "RECOVERY www.example.org HTTP 500 rate normal"): a problem fires, a recovery

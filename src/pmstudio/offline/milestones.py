@@ -1412,9 +1412,6 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
 
 RELAYED = re.compile(r"^\[(?P<status>FIRING|RESOLVED)(?::\d+)?\]\s*(?P<name>.+?)(?:\s*\([^)]*\))?\s*$", re.I)
 """An alert a bot relays to chat with its state ("[FIRING] origin-5xx-rate > 2% (edge)", "[RESOLVED] origin-5xx-rate > 2%")."""
-MONITOR_STATE = re.compile(r"^(?P<state>DOWN|UP|CRITICAL|PROBLEM|RECOVERY|RECOVERED|OK)\b\s*[:!-]")
-"""A monitor's own post to the channel ("<statuscake> DOWN: www.example.org (HTTP timeout from 6 locations)",
-"<nagios> RECOVERY: db-1 disk"): an alert firing or clearing, whoever reads it."""
 _PAGE_STATE = re.compile(r"^(?:triggered|resolved|acknowledged)\s*:\s*", re.I)
 
 
