@@ -301,3 +301,17 @@ def test_an_account_handle_with_its_number_is_kept_whole_and_the_teams_tool_is_t
     assert _KEYVAL.sub("X", "session.revoke_all target=hydra-cli-9 actor=tomas") == "session.revoke_all target=hydra-cli-9 X"
     told = _tell("a responder", "the secret scanning we have didn't catch it", deed=False)
     assert told is not None and "the team's secret scanning didn't catch it" in told[1]
+
+
+def test_the_one_who_made_a_change_is_a_person_the_draft_never_names() -> None:
+    """"the cache change Ravi pushed on friday" names who made the change: a person, told by role in the draft; the
+    organisation in "the api change Stripe announced" did not make it, so it stays."""
+    evidence = [
+        EvidenceLine(id="chat.txt:1", at=datetime.fromisoformat("2024-05-14T09:00:00+00:00"), actor="lin",
+                     text="it's the cache change Ravi pushed on friday"),
+        EvidenceLine(id="chat.txt:2", at=datetime.fromisoformat("2024-05-14T09:01:00+00:00"), actor="lin",
+                     text="or the api change Stripe announced last week"),
+    ]  # fmt: skip
+    people = find_people(build_items(evidence))
+    assert "ravi" in people.roles and "stripe" not in people.roles
+    assert "Ravi" not in people.anonymise("it's the cache change Ravi pushed on friday")

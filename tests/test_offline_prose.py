@@ -35,7 +35,8 @@ _SPEAKER = re.compile(
     r"(?:^|[.:]\s+|\)\s+-\s+)(?:" + "|".join(re.escape(r) for r in ROLE_WORDS) + r")\s*:\s", re.I
 )
 _CODE_LIKE = re.compile(  # docs.rs, crate=x, app[api], iOS, `cmd`, a syslog host ("relay-ap iroh-relay[812]:")
-    r"^[`'\"(\[]|^\S*[._/=:@$#\[\]\d+]\S*|^[a-z]+[A-Z]|^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):"
+    r"^[`'\"(\[]|^\S*[._/=:@$#\[\]\d+]\S*|^[a-z]+[A-Z]|^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):|"
+    r"^[a-z][\w.*-]*\s+(?:INFO|WARN|WARNING|ERROR|DEBUG|FATAL|CRIT)\b"  # a log line: "worker-* INFO processing resumed"
 )
 _URL = re.compile(r"https?://\S+")
 _ID = re.compile(r"^\[([^\]]+)\]")

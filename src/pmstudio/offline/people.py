@@ -120,6 +120,12 @@ _POSSESSIVE = re.compile(
     r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:team|push|change|pr|commit|deploy|deployment|token|personal|"
     r"fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key)\b"
 )
+_DEED_OF = re.compile(
+    r"\b(?:the|that|this|a|an)\s+(?:[\w-]+\s+){0,3}?(?:change|push|commit|deploy|migration|pr|patch|config|script|"
+    r"query|merge|release|rollout)\s+(?P<n>[A-Z][a-z]{2,20})\s+(?:pushed|merged|deployed|made|wrote|shipped|ran|"
+    r"applied|approved|rolled out)\b"
+)
+"""A person named as the one who made a change ("the scaling change Tom pushed to save money")."""
 _VOCATIVE = re.compile(
     r"(?:^|[.!?]\s+)(?P<n>[A-Z][a-z]{2,20}),\s+(?:can|could|please|pls|check|take|look|your|you|grab|go|ping|do|"
     r"would|run|get|keep|stop)\b"
@@ -344,7 +350,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
         for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
         patterns = (
-            (_PAREN_BY, _BY_CAP, _FROM_ORG, _POSSESSIVE, _VOCATIVE, _MENTION, _WHOSE_ANSWER)
+            (_PAREN_BY, _BY_CAP, _FROM_ORG, _POSSESSIVE, _DEED_OF, _VOCATIVE, _MENTION, _WHOSE_ANSWER)
             if it.source == "chat"
             else (_PAREN_BY, _BY_CAP, _FROM_ORG)
         )
