@@ -38,6 +38,7 @@ def rules(text: str, section: str = "timeline", kind: SegmentKind = "narrative")
             "Dana accidentally ran",
         ),
         ("Sam ran the wrong script on the primary.", "B1-person-as-cause", "Sam ran the wrong script"),
+        ("The team wrongly flagged the account as unpaid.", "B1-person-as-cause", "The team wrongly flagged"),
         ("Sam restarted the wrong database.", "B1-person-as-cause", "Sam restarted the wrong database"),
         ("Dana bounced the web hosts without telling anyone.", "B1-person-as-cause", "Dana bounced the web hosts without telling"),
         (
@@ -124,6 +125,7 @@ def test_catches(text: str, rule: str, span: str) -> None:
         "May posted an update; the deploy in May broke nothing.",
         "Refunds (15:56 UTC) went to everyone who missed a slot where the relay served an invalid header.",
         "Credits for anyone who lost data are being processed.",
+        "The provider's billing system flagged the team wrongly and suspended the account.",
     ],
 )
 def test_guards(text: str) -> None:

@@ -91,6 +91,16 @@ _RECIPIENT = re.compile(rf"\b(?:to|for|from|with)\s+(?:(?:{'|'.join(_ALL_OF_THEM
 or served ("refunds to everyone who missed a slot"), not a cause."""
 
 
+_OBJECT_OF = re.compile(r"\b[a-z]+ed\s+(?:the\s+|our\s+|their\s+|a\s+|an\s+)?$", re.I)
+"""A verb done to the actor just before it ("flagged the team", "suspended our"): the actor is its object."""
+
+
+def _adverb_only(vp: str, lex: Lexicon) -> bool:
+    """Whether a matched verb phrase is only a blame adverb ("wrongly"), which then tells how the act was done to
+    whoever precedes it, not what they did."""
+    return bool(re.fullmatch(rf"\s*{words(lex.data.B1.blame_adverbs)}(?:\s+[\w-]+)?", vp, re.I))
+
+
 def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
     b1 = lex.data.B1
     hits: list[Hit] = [
@@ -142,6 +152,8 @@ def b1_hits(sent: str, actors: Actors, mt: Matchers, lex: Lexicon) -> list[Hit]:
                     break
         if m is not None and end is not None and _explained_omission(m.group(0), sent[end:]):
             continue  # "did not notice the alert because it was grouped": the why is given
+        if m is not None and _OBJECT_OF.search(sent[: a.start]) and _adverb_only(m.group(0), lex):
+            continue  # "their billing system flagged the team wrongly": done to the actor, who is no cause
         if end is not None:
             hits.append(
                 Hit(
