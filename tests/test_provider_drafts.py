@@ -703,3 +703,30 @@ def test_session29_write_ups_posted_later_and_slipped_dates_reach_every_model_pa
     _drafted_carrying(srv, path, bundle, ("[status-page.txt:2] 2022-03-02T10:04:00Z", "[status-page.txt:3] 2022-03-02T10:04:00Z",
                       "[status-page.txt:4] 2022-03-02T11:20:00Z", "[timeline.md:3] 2022-03-02T10:45:00Z"),
                       absent="2022-02-02T10:45")  # fmt: skip
+
+
+_SESSION30_SHAPES = [
+    ("nagios.log", "log", (
+        "[1485460800] SERVICE ALERT: api-gw;HTTPS;CRITICAL;HARD;3;CRITICAL - SSL certificate expired\n"
+        "[1485468000] SERVICE ALERT: api-gw;HTTPS;OK;HARD;3;HTTP OK: HTTP/1.1 200 OK\n"
+    )),
+    ("logcat.txt", "log", (
+        "01-26 20:10:05.120 4411 4470 E OkHttp: javax.net.ssl.SSLHandshakeException: expired at Fri Dec 23 15:57:00 EST 2016\n"
+        "01-26 20:10:05.180 4411 4411 W LoginActivity: showing generic login error\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session30_logcat_and_nagios_lines_reach_every_model_path_at_their_own_time(srv: FakeProviderServer, path: str) -> None:
+    """An Android logcat line ("01-26 20:10:05.120 4411 4470 E ...") is timed by its own stamp in the phone's local
+    time (the bundle's zone, not a server log's UTC), not by a date it quotes ("expired at Fri Dec 23 ..."), and
+    Nagios's log lines by their epoch: every model path drafts from the same UTC
+    times, and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering
+    hostile-but-valid) carry them."""
+    bundle = _shapes_bundle(_SESSION30_SHAPES, "America/New_York")
+    by_id = bundle.evidence_by_id()
+    assert by_id["logcat.txt:1"].at == datetime(2017, 1, 27, 1, 10, 5, 120000, tzinfo=UTC)  # the phone's local time
+    assert by_id["nagios.log:1"].at == datetime(2017, 1, 26, 20, 0, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[logcat.txt:1] 2017-01-27T01:10", "[nagios.log:2] 2017-01-26T22:00:00Z"),
+                      absent="2016-12-23T20:57")  # fmt: skip

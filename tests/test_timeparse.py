@@ -523,3 +523,13 @@ def test_an_iana_zone_name_after_a_clock_is_its_zone(line: str, zone_name: str, 
     assert f"{stamp.value.replace(tzinfo=stamp.zone).astimezone(UTC):%Y-%m-%d %H:%M}" == utc
     unknown = find_stamp("at 2024-01-15 14:05 Mars/Olympus ok", anywhere="any")
     assert unknown is not None and unknown.zone is None
+
+
+def test_an_android_logcat_line_is_timed_by_its_own_stamp_not_a_date_it_quotes() -> None:
+    """logcat's threadtime shape ("01-26 20:10:05.120 4411 4470 E OkHttp: ... expired at Fri Dec 23 15:57:00 EST
+    2016"): month-day and clock, then the process, the thread and the level; the date inside the message is not the
+    line's."""
+    line = "01-26 20:10:05.120 4411 4470 E OkHttp: SSLHandshakeException: expired at Fri Dec 23 15:57:00 EST 2016"
+    stamp = find_stamp(line, anywhere="dated")
+    assert stamp is not None and (stamp.start, stamp.has_year) == (0, False)
+    assert (stamp.value.month, stamp.value.day, stamp.value.hour, stamp.value.minute) == (1, 26, 20, 10)

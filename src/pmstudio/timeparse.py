@@ -13,6 +13,7 @@ and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -279,6 +280,9 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     if kind == "numeric":
         text = f"{g['date']} {g['clock']} {ampm} {zone_txt}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
+    if kind == "logcat":
+        text = f"{calendar.month_abbr[int(g['mm'])]} {int(g['dd'])} {g['clock']}"
+        return _stamp(m, base, text, has_date=True, has_year=False)
     if kind in ("month_day", "day_month"):
         year = g.get("year")
         if year is not None and len(year) == 2:
@@ -292,7 +296,14 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     return _stamp(m, base, f"{clock} {ampm} {zone_txt}".strip(), has_date=False, has_year=False)
 
 
+LOGCAT = re.compile(
+    r"(?P<mm>0[1-9]|1[0-2])-(?P<dd>0[1-9]|[12]\d|3[01])\s+(?P<clock>\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)"
+    r"(?=\s+\d+\s+\d+\s+[VDIWEFA]\s)"
+)
+"""Android's logcat line ("01-26 20:50:46.286 19517 20357 D Retrofit: ..."): the month and day, the clock, then the
+process, the thread and the level letter that make the shape unmistakable; no year, no zone (the device's clock)."""
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("logcat", LOGCAT),
     ("iso", _ISO),
     ("day_month", _DAY_MONTH),
     ("numeric", _NUMERIC),

@@ -30,7 +30,7 @@ import numpy as np
 
 from pmstudio.parsers.common import iter_lines
 from pmstudio.schema import Bundle, Evidence, Finding, Material, SourceTime
-from pmstudio.timeparse import REGIONAL_ZONES, SEASON_BLIND, TZ_ABBREVIATIONS, zone
+from pmstudio.timeparse import LOGCAT, REGIONAL_ZONES, SEASON_BLIND, TZ_ABBREVIATIONS, zone
 
 UTC_KINDS = frozenset({"log"})
 """Kinds whose zone-less times default to UTC (servers and syslog log in UTC)."""
@@ -139,6 +139,13 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
     return None
 
 
+def _device_log(material: Material) -> bool:
+    """Whether ``material`` is a phone's log (Android logcat, `timeparse.LOGCAT`): written in the device's local time,
+    the bundle's zone, not a server's UTC."""
+    lines = [line for line in material.content.splitlines() if line.strip()][:20]
+    return bool(lines) and sum(bool(LOGCAT.match(line.strip())) for line in lines) * 2 > len(lines)
+
+
 def choose_zone(
     material: Material,
     *,
@@ -159,7 +166,7 @@ def choose_zone(
     if declared is not None:
         tz, name, text = declared
         return ZoneChoice(tz, name, "declared", f'the material says so ("{text}")')
-    if material.kind in UTC_KINDS:
+    if material.kind in UTC_KINDS and not _device_log(material):
         return ZoneChoice(UTC, "UTC", "kind", "server and system logs are written in UTC")
     if given:
         return ZoneChoice(bundle_tz, bundle_tz_name, "given", "the timezone given for the bundle")
