@@ -315,3 +315,21 @@ def test_the_one_who_made_a_change_is_a_person_the_draft_never_names() -> None:
     people = find_people(build_items(evidence))
     assert "ravi" in people.roles and "stripe" not in people.roles
     assert "Ravi" not in people.anonymise("it's the cache change Ravi pushed on friday")
+
+
+def test_agents_in_brackets_thinkers_leavers_and_camel_case_handles_are_people() -> None:
+    """A ticket update "(agent Marta): ..." is by a person; "Ivo thinks the registrar is wrong" and "Ivo (left the team
+    last week) helped" tell a person (a company says, it does not think); a chat speaker "KarlH2" is a person's handle,
+    not a machine's ("web01")."""
+    t0 = datetime.fromisoformat("2024-05-14T09:00:00+00:00")
+    evidence = [
+        EvidenceLine(id="ticket.txt:1", at=t0, actor=None, text="Update 10:24 CET (agent Marta): API is back, please rotate the key"),
+        EvidenceLine(id="chat.txt:1", at=t0, actor="KarlH2", text="Ivo thinks the registrar is wrong"),
+        EvidenceLine(id="chat.txt:2", at=t0, actor="web01", text="deploy finished"),
+        EvidenceLine(id="notes.md:1", at=t0, actor=None, text="- Ivo (left the team last week) helped when asked."),
+        EvidenceLine(id="chat.txt:3", at=t0, actor="KarlH2", text="Namecheap says the domain is fine"),
+    ]
+    people = find_people(build_items(evidence))
+    assert {"marta", "ivo", "karlh2"} <= set(people.roles)
+    assert not {"web01", "namecheap"} & set(people.roles)
+    assert "Marta" not in people.anonymise("Update 10:24 CET (agent Marta): API is back")

@@ -59,6 +59,20 @@ person (not a domain: "from example.org")."""
 _ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
 _NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
 _PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
+_PAREN_ROLE = re.compile(
+    r"\((?:agent|support agent|support|operator|engineer|technician|tech|staff|rep|on-?call)\s+(?P<n>[A-Z][a-z]{2,20})\)"
+)
+"""Who wrote a ticket's update, by role and name in brackets ("Update 22:24 MSK (agent Irina): API is back")."""
+_THINKS = re.compile(
+    r"(?:^|[.!?;]\s+|:\s+)(?P<n>[A-Z][a-z]{2,20})\s+(?:thinks|thought|believes|believed|reckons|reckoned|suspects|"
+    r"suspected|knew|knows|remembers|remembered|guesses|guessed)\b"
+)
+"""A person told by what they think or know ("John thinks the nameservers may be wrong"): a company says or confirms,
+a person thinks."""
+_LEFT_TEAM = re.compile(
+    r"(?:^|[\s(\-*])(?P<n>[A-Z][a-z]{2,20})\s+\((?:who\s+)?(?:left|had left|joined|on leave|former|ex-)\b"
+)
+"""A person told by their place in the team ("John (left the team three days ago) helped")."""
 _CAP_SPEAKER = re.compile(r"[A-Z][a-z]{2,20}")
 _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
 _BY_CAP = re.compile(
@@ -166,10 +180,14 @@ _HOST = re.compile(r"[A-Za-z]{1,5}[-_.]?\d{1,3}|[\w.-]*[-_.]\d{1,3}|.*/.*")
 separator."""
 
 
+_CAMEL = re.compile(r"[a-z][A-Z]")
+
+
 def is_bot_speaker(name: str) -> bool:
     """Whether the speaker of a chat line is a bot: a bot's words in the name, or a machine's name. A chat handle
-    with digits or underscores ("Mr0grog", "satoshifan77", "user_kw") is a person's: people type in chat."""
-    return is_bot(name, handle=True) or bool(_HOST.fullmatch(name.strip()))
+    with digits or underscores ("Mr0grog", "satoshifan77", "user_kw") is a person's: people type in chat; so is one
+    in camel case ("GethN7"), which no machine is named."""
+    return is_bot(name, handle=True) or (bool(_HOST.fullmatch(name.strip())) and not _CAMEL.search(name))
 
 
 @dataclass
@@ -350,9 +368,10 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
         for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
         patterns = (
-            (_PAREN_BY, _BY_CAP, _FROM_ORG, _POSSESSIVE, _DEED_OF, _VOCATIVE, _MENTION, _WHOSE_ANSWER)
+            (_PAREN_BY, _PAREN_ROLE, _BY_CAP, _FROM_ORG, _POSSESSIVE, _DEED_OF, _THINKS, _LEFT_TEAM, _VOCATIVE, _MENTION,
+             _WHOSE_ANSWER)
             if it.source == "chat"
-            else (_PAREN_BY, _BY_CAP, _FROM_ORG)
+            else (_PAREN_BY, _PAREN_ROLE, _BY_CAP, _FROM_ORG, _THINKS, _LEFT_TEAM)
         )
         for pattern in patterns:
             for m in pattern.finditer(it.body):
