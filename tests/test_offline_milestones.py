@@ -3355,3 +3355,33 @@ def test_a_monitor_bots_up_post_in_the_channel_is_the_recovery_not_a_failure() -
     entries = draft_timeline(a)["entries"]
     (post,) = [e for e in entries if e["evidence"] == ["ops-chat.txt:5"]]
     assert post["text"].startswith("Alert cleared: ")
+
+
+def test_an_act_told_with_the_symptoms_going_on_is_an_attempt_not_the_mitigation() -> None:
+    """"rolled back the cache change as a test, timeouts continue. so not that" tried something that did not help;
+    the mitigation is the fix after it."""
+    rows = [
+        ("app.log", 0, None, "ERROR upstream timeout after 30000 ms"),
+        ("team-chat.txt", 5, "ola", "kiosks timing out for customers, investigating"),
+        ("team-chat.txt", 40, "ola", "rolled back the cache change as a test, timeouts continue. so not that"),
+        ("team-chat.txt", 300, "ola", "corrected the request config for the vendor api, deployed, timeouts gone"),
+    ]
+    tried = classify(build_items(lines(rows[2]))[0])
+    assert tried.mitigation and tried.mit_negative
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(300)
+
+
+def test_a_sudo_log_line_is_told_as_who_ran_what_never_as_a_name_before_a_colon() -> None:
+    """sudo's syslog line ("web-2 sudo[4410]: dana : TTY=pts/1 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/systemctl
+    restart nginx") is told by role as who ran what, not "a responder: COMMAND=...", which reads as a quoted speaker."""
+    rows = [
+        ("web-2.log", 0, None, "web-2 nginx[311]: upstream timed out (110: Connection timed out)"),
+        ("ops-chat.txt", 2, "dana", "site is 504ing, looking"),
+        ("web-2.log", 6, None, "web-2 sudo[4410]: dana : TTY=pts/1 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx"),
+    ]
+    a = analyse(lines(*rows))
+    (item,) = [i for i in a.items if i.id == "web-2.log:2"]
+    told = a.entry_text(item)
+    assert "a responder ran /usr/bin/systemctl restart nginx" in told
+    assert "dana" not in told.lower() and "COMMAND=" not in told

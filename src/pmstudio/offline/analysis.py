@@ -119,6 +119,7 @@ class Analysis:
                     # outside a thread only when the name is a person's
                     text = text[m.end() :]
             text = drop_vocative(text, self.people.names)
+            text = _SUDO.sub(r"\g<head>\g<user> ran \g<cmd>", text)
             text = self.people.anonymise(text)
             text = _dated_in_utc(item, text)
             if narrative and (item.source == "chat" or self.said_by_a_person(item)):
@@ -184,6 +185,11 @@ class Analysis:
         return sentence(shorten(text, ENTRY_LIMIT))
 
 
+_SUDO = re.compile(
+    r"(?P<head>\bsudo(?:\[\d+\])?:\s+)(?P<user>[\w.-]+)\s*:\s*(?:(?:TTY|PWD|USER)=[^;]*;\s*)*COMMAND=(?P<cmd>.+)$"
+)
+"""sudo's syslog line ("px-web-5 sudo[42011]: priya : TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/x"): told as
+who ran what ("... sudo[42011]: a responder ran /usr/bin/x"), never as a name before a colon, which reads as a quote."""
 _ACTED_BY = re.compile(r"\s+by\s+[\w.@-]+\s*$", re.I)
 """The person a chat tool names as the one who acted on an alert ("... by kevin"): left out, the timeline tells roles."""
 _THEY = re.compile(r"^they\s+(?=[a-z]+ed\b|[a-z]+s\b)")

@@ -342,6 +342,8 @@ MIT_NEGATIVE = _rx(
     r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
     r"(?:won['’]t|will not|wouldn['’]t|didn['’]t|did not|never|doesn['’]t|does not) (?:come up|came up|start|boot)|"
     r"had nothing to do with|(?:failures|errors|error rates?) (?:are |is |stay\w* |remain\w* )?(?:flat|unchanged)|"
+    r"(?:spikes|errors|timeouts|failures|5xx|500s|502s|503s|crashes|drops|symptoms|issues|problems) (?:still )?(?:continue|persist)|"
+    r"(?:^|[.;,]\s*)so (?:it['’]?s )?not (?:that|it|this)\b|"
     r"not (?:calling (?:it|this) |yet |really |quite )?(?:fixed|resolved|mitigated|done))\b"
 )
 """An action that failed or made no difference ("rollback is done. no change at all. failures are flat", "back on
