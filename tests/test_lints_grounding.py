@@ -323,3 +323,11 @@ def test_a_duration_labelled_as_an_approximation_is_grounded_within_ten_percent(
           for t in ("stopped taking writes for about 40 hours", "stopped taking writes for 40 hours", "for about 30 hours")}  # fmt: skip
     assert ok == {"stopped taking writes for about 40 hours": True, "stopped taking writes for 40 hours": False,
                   "for about 30 hours": False}  # fmt: skip
+
+
+def test_a_duration_written_with_thousands_commas_is_one_number() -> None:
+    """"40,000 hours" is forty thousand hours, not "000 hours" after a stray "40,": the whole number is the duration,
+    so a draft quoting it is grounded in evidence that says the same."""
+    (d,) = find_durations("the drives failed at 40,000 hours of operation")
+    assert (d.first, d.minutes) == (40000.0, 2400000.0)
+    assert [x.minutes for x in find_durations("down for 2 hours, 10 minutes")] == [130.0]

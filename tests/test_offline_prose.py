@@ -1204,3 +1204,13 @@ def test_a_title_telling_its_length_is_said_without_it_and_a_short_summary_tells
     summary = draft_summary(analyse(bundle_evidence(bundle), title=bundle.title), {})["summary"]
     assert summary.startswith("Rules API") and "19 hours" not in summary.split(".")[0], summary
     assert 3 <= len(sentences(summary)) <= 5, summary
+
+
+def test_a_label_in_brackets_keeps_its_case_and_the_words_after_it_open_the_sentence() -> None:
+    """A mail's subject label ("[shop-api production] spike: 312 errors") is kept as written, as the evidence has it;
+    the words after it are what gets the capital."""
+    from pmstudio.offline.phrasing import capitalise_sentences, sentence
+
+    assert sentence("[shop-api production] spike: 312 errors in a minute") == "[shop-api production] Spike: 312 errors in a minute."
+    assert capitalise_sentences("[shop-api production] spike: 312 errors") == "[shop-api production] Spike: 312 errors"
+    assert sentence('"first-time" approval') == '"First-time" approval.'

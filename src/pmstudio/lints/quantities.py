@@ -27,7 +27,7 @@ DATE = re.compile(  # a span of days ("25 to 30 December 2022", "March 3-5") is 
 )
 _UNIT_MIN = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1 / 60}
 DURATION = re.compile(
-    r"(?<![\w.:])(?P<n>\d+(?:\.\d+)?)(?:\s+(?:more|extra|further|additional|full|whole|straight))?\s?(?P<unit>(?i:days?|hrs?|hours?|mins?|minutes?|secs?|seconds?)|d|h|m|s)(?![\w])"
+    r"(?<![\w.:])(?<!\d,)(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s+(?:more|extra|further|additional|full|whole|straight))?\s?(?P<unit>(?i:days?|hrs?|hours?|mins?|minutes?|secs?|seconds?)|d|h|m|s)(?![\w])"
 )
 _JOIN = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s+)$")
 VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+){2,}(?:[-+][\w.]+)?(?![\w.])")
@@ -114,13 +114,14 @@ def find_durations(text: str) -> list[DurationRef]:
     last_end, last_size = -1, 0.0
     for m in DURATION.finditer(text):
         size = _UNIT_MIN[m.group("unit")[0].lower()]
-        value = float(m.group("n")) * size
+        number = float(m.group("n").replace(",", ""))  # "40,000 hours": thousands written with commas
+        value = number * size
         if out and last_end >= 0 and size < last_size and _JOIN.match(text[last_end : m.start()]):
             prev = out[-1]
             out[-1] = DurationRef(prev.start, m.end(), prev.minutes + value, min(prev.unit, size), prev.first, prev.approximate)
         else:
             hedged = bool(_HEDGED.search(text[max(0, m.start() - 20) : m.start()]))
-            out.append(DurationRef(m.start(), m.end(), value, size, float(m.group("n")), hedged))
+            out.append(DurationRef(m.start(), m.end(), value, size, number, hedged))
         last_end, last_size = m.end(), size
     return out
 

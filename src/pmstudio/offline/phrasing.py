@@ -225,12 +225,19 @@ _OPENERS = "\"'“‘(["
 """Marks a sentence may open with before its first word (a quote, a bracket)."""
 
 
+_TAG = re.compile(r"\[[^\]\s][^\]]{0,58}\]\s+")
+"""A label in square brackets that opens a line ("[doppler-api production] Spike: 312 errors", "[ext] Re: ...")."""
+
+
 def sentence(text: str, *, capitalise: bool = True) -> str:
     """Capitalised, ending with one full stop (keeps a final ? or !)."""
     text = _SPACE.sub(" ", text).strip(" ,;:-")
     if not text:
         return ""
     lead = len(text) - len(text.lstrip(_OPENERS))  # '"first-time contributors" approval ...': the word inside
+    tag = _TAG.match(text)
+    if tag is not None:  # "[doppler-api production] Spike: ...": a mail's or a tool's label, kept as written
+        lead = tag.end()
     if capitalise and not code_start(text[lead:]):
         text = text[:lead] + text[lead : lead + 1].upper() + text[lead + 1 :]
     if text[-1] not in ".!?":
@@ -537,6 +544,13 @@ def capitalise_sentences(text: str) -> str:
 
     text = _QUOTED_AFTER.sub(r": \1", text)
     text = _SENT_BREAK.sub(up, text)
+    tag = _TAG.match(text.lstrip())
+    if tag is not None:  # "[doppler-api production] Spike: ...": the label stays as written, the words after it open
+        at = len(text) - len(text.lstrip()) + tag.end()
+        rest = text[at:]
+        if rest[:1].islower() and not code_start(rest):
+            text = text[:at] + rest[0].upper() + rest[1:]
+        return text
     first = text.lstrip().lstrip(_OPENERS)[:1]
     if first.islower() and not code_start(text.lstrip().lstrip(_OPENERS)):
         i = text.index(first)
