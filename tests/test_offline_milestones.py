@@ -3385,3 +3385,20 @@ def test_a_sudo_log_line_is_told_as_who_ran_what_never_as_a_name_before_a_colon(
     told = a.entry_text(item)
     assert "a responder ran /usr/bin/systemctl restart nginx" in told
     assert "dana" not in told.lower() and "COMMAND=" not in told
+
+
+def test_an_informational_alert_is_no_symptom_and_starts_no_impact() -> None:
+    """An alert sent at severity info ("HostDown (info): node exporter unreachable (maintenance silence expired)")
+    during maintenance tells something worth knowing, not users failing: the impact starts with the API's errors."""
+    doc = {"alerts": [
+        {"status": "firing", "labels": {"alertname": "HostDown", "severity": "info"},
+         "annotations": {"summary": "node exporter unreachable (maintenance silence expired)"}, "startsAt": "2024-05-14T09:00:00Z"},
+        {"status": "firing", "labels": {"alertname": "Api5xxRatio", "severity": "critical"},
+         "annotations": {"summary": "api 5xx ratio above 50%"}, "startsAt": "2024-05-14T09:05:00Z"},
+    ]}  # fmt: skip
+    bundle, _ = bundle_from_materials([Material(name="alertmanager.json", kind="alerts", content=json.dumps(doc))], id="i")
+    evidence = bundle_evidence(bundle)
+    info = next(i for i in build_items(evidence) if "HostDown" in i.body)
+    assert not classify(info).failure and not classify(info).page
+    a = analyse(evidence)
+    assert at(a, "started") == minute(5) and at(a, "detected") == minute(5)

@@ -579,6 +579,8 @@ UNDER_WAY = _rx(
 )
 """A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now"), or ending on one
 with "now" ("renewed cert issued, installing on the load balancer now"), tells an action under way, not done."""
+INFO_ALERT = _rx(r"^[\w.:/-]+ \((?:info|informational|none|notice)\)")
+"""An alert sent at an informational severity: it tells something worth knowing, no failure."""
 QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice|soft)\)")
 NARRATED_CAUSE = _rx(
     r"\b(?:made (?:the|it|them|every)|which (?:is )?why|that['’]s why|is why|caused|because|but we (?:deployed|pushed|"
@@ -837,6 +839,8 @@ def classify(item: Item) -> Signals:
     cleared = posted is not None and posted["state"] in MONITOR_CLEARED
     if cleared:
         told = ""  # "<uptimebot> UP web-lb (HTTP 200) - was down 20 min": the check clear again, its downtime told
+    if src == "alert" and INFO_ALERT.search(t):
+        told = ""  # "HostDown (info): node exporter unreachable (maintenance silence expired)": a notice, no symptom
     s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not how_it_works
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
