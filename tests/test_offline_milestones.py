@@ -3402,3 +3402,21 @@ def test_an_informational_alert_is_no_symptom_and_starts_no_impact() -> None:
     assert not classify(info).failure and not classify(info).page
     a = analyse(evidence)
     assert at(a, "started") == minute(5) and at(a, "detected") == minute(5)
+
+
+def test_a_plan_is_no_act_done_and_a_logfmt_error_is_no_change_shipped() -> None:
+    """"plan: kill the blocked sessions first, then decide on the migration" is acts still to do; a logfmt line at
+    level=error ('api level=error msg="checkpoint save failed"') is an error logged, not a fix shipped; with nothing
+    done, the service recovering on its own ("migration finished on its own", "db pool recovered") is the mitigation."""
+    rows = [
+        ("api.log", 0, None, 'api level=error msg="db pool exhausted" open=0'),
+        ("call-chat.txt", 3, "noa", "api 5xx everywhere, the migration holds a lock"),
+        ("call-chat.txt", 12, "noa", "plan: kill the blocked sessions first, then decide on the migration"),
+        ("api.log", 15, None, 'api level=error msg="checkpoint save failed" deploy=svc-deploy'),
+        ("call-chat.txt", 20, "noa", "wait, the migration finished on its own. sessions dropping"),
+        ("api.log", 20, None, 'api level=info msg="db pool recovered" open=91'),
+    ]
+    plan = classify(build_items(lines(rows[2]))[0])
+    assert plan.mitigation and plan.mit_progress and not plan.mit_done
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(20)

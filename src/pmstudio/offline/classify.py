@@ -356,9 +356,12 @@ CRASHED = _rx(
 )
 """A restart that tells a crash, not an act ("cloud db pod restarted. exit 139. segfault", "OOMKilled and restarted",
 "util01 rebooted twice in the night, memory errors in the kernel log")."""
-ERROR_LEVEL = _rx(r"(?-i:(?<![\w-])(?:ERROR|ERR|CRIT|CRITICAL|FATAL|EMERG|PANIC)(?![\w-]))|\b[\w-]+-fs error\b|\bI/O error\b")
+ERROR_LEVEL = _rx(
+    r"(?-i:(?<![\w-])(?:ERROR|ERR|CRIT|CRITICAL|FATAL|EMERG|PANIC)(?![\w-]))|\b[\w-]+-fs error\b|\bI/O error\b|"
+    r"\b(?:level|severity|lvl)=\"?(?:error|err|crit|critical|fatal|emerg|panic)\b"
+)
 """A machine line written at an error level ("CRITICAL vm8 RAID md1 rebuild stalled", "EXT4-fs error ... deleted inode
-referenced"): it tells a failure, whatever act its words name."""
+referenced", logfmt's "level=error"): it tells a failure, whatever act its words name."""
 NO_ACT = _rx(
     r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
     r"touched|rolled back|reverted)\b"
@@ -579,6 +582,8 @@ UNDER_WAY = _rx(
 )
 """A line opening with a present participle ("shutting ATL out", "re-enabling the gateway now"), or ending on one
 with "now" ("renewed cert issued, installing on the load balancer now"), tells an action under way, not done."""
+PLAN_LABEL = _rx(r"^\W*(?:the |our )?(?:plan|next steps?|proposal|idea|options?)\s*[:-]\s")
+"""A line labelled as a plan ("plan: kill the blocked writers on update_tags first"): acts still to do."""
 INFO_ALERT = _rx(r"^[\w.:/-]+ \((?:info|informational|none|notice)\)")
 """An alert sent at an informational severity: it tells something worth knowing, no failure."""
 QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice|soft)\)")
@@ -879,6 +884,8 @@ def classify(item: Item) -> Signals:
     s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(RESTORED_ONE.sub(" ", t))) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
+    if s.mitigation and PLAN_LABEL.match(t):
+        s.mit_done, s.mit_progress = False, True  # "plan: kill the blocked writers first, then ...": not done yet
     said = NO_RECOVERY.sub(" ", t)  # "backups cannot be created or restored" tells no recovery
     said = PLANNED_RECOVERY.sub(" ", said)  # "Plan: bring Wynton back online" tells none yet
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back

@@ -58,6 +58,7 @@ from pmstudio.offline.classify import (
     BOOTING,
     COMPLETION,
     CONTAINED,
+    ERROR_LEVEL,
     EXPOSURE,
     FAIL_STRONG,
     FAIL_WEAK,
@@ -755,6 +756,8 @@ def _shipped(pair: tuple[Item, Signals]) -> bool:
     if item.source in ("alert", "status"):
         return False
     text = item.body
+    if item.source == "log" and s.failure and ERROR_LEVEL.search(text):
+        return False  # 'api level=error msg="checkpoint save failed"': an error logged, no change shipped
     if _THEIR_CHANGE.search(text):
         return False  # "they changed the pattern, it's slipping past the new filters": another party's move, no fix
     if _tells_another_moment(item):
