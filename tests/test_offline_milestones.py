@@ -3420,3 +3420,15 @@ def test_a_plan_is_no_act_done_and_a_logfmt_error_is_no_change_shipped() -> None
     assert plan.mitigation and plan.mit_progress and not plan.mit_done
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(20)
+
+
+def test_a_paging_tool_named_as_firing_is_the_page() -> None:
+    """"opsgenie fired on the portal's availability a few min ago" tells the page reaching the responders, the
+    detection, before the first customer relayed."""
+    rows = [
+        ("api.log", 0, None, "ERROR upstream request timeout after 30000 ms"),
+        ("incident.json", 3, "mads", "opsgenie fired on portal availability, p95 is through the roof"),
+        ("incident.json", 9, "lise", "CSM relaying: a customer says the kiosks show could not check in"),
+    ]
+    assert classify(build_items(lines(rows[1]))[0]).page
+    assert at(analyse(lines(*rows)), "detected") == minute(3)

@@ -192,7 +192,9 @@ naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...")."""
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])|(?:^|(?<=[\s(]))0 (?:errors?|failures?|failed)\b")
 PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|went off|triggered)\b|"
-    r"\bfiring\b"
+    r"\bfiring\b|\b(?:opsgenie|pagerduty|pager|victorops|splunk on-?call|alertmanager|pingdom|statuscake|uptimerobot|"
+    r"better ?uptime|datadog|grafana|nagios|icinga|zabbix|sentry|my phone|the phone) (?:just )?(?:fired|went off|paged|alerted|"
+    r"triggered|is going off|started (?:firing|paging))\b"
 )
 """A page or an alert that fired. "firing" anywhere is one, so also a relayed "[FIRING:1] ..." tag (whose state and
 name `milestones.RELAYED` reads)."""
