@@ -3432,3 +3432,18 @@ def test_a_paging_tool_named_as_firing_is_the_page() -> None:
     ]
     assert classify(build_items(lines(rows[1]))[0]).page
     assert at(analyse(lines(*rows)), "detected") == minute(3)
+
+
+def test_a_cloudwatch_alarm_line_fires_and_its_ok_line_clears() -> None:
+    """CloudWatch names the firing state ALARM ("ALARM orders-api-5xx-alarm: orders-api errors above threshold"): an
+    alert firing, the detection; its "OK orders-api-5xx-alarm: ..." clears it."""
+    rows = [
+        ("platform-alerts.log", 0, None, "ALARM orders-api-5xx-alarm: orders-api errors above threshold"),
+        ("team-chat.txt", 4, "ines", "looking, orders api erroring since the network change"),
+        ("team-chat.txt", 20, "ines", "rolled back the firewall rule"),
+        ("platform-alerts.log", 24, None, "OK orders-api-5xx-alarm: orders-api errors back under threshold"),
+    ]
+    items = build_items(lines(*rows))
+    assert (items[0].source, items[0].sub) == ("alert", "firing") and (items[-1].source, items[-1].sub) == ("alert", "resolved")
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(0) and at(a, "resolved") == minute(24)

@@ -30,12 +30,13 @@ Source = Literal["pager", "alert", "log", "status", "ticket", "notes", "chat"]
 
 _PAGER = re.compile(r"^(?P<kind>[a-z]+)_log_entry:\s*(?P<body>.*)$", re.S)
 _ALERT = re.compile(
-    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT)\s+(?:\[(?P<sev>[a-z]+)\]\s+)?"
+    r"^(?P<status>FIRING|RESOLVED|PENDING|ACTIVE|TRIGGERED|OK|ALERT|ALARM)\s+(?:\[(?P<sev>[a-z]+)\]\s+)?"
     r"(?P<name>[\w.:/-]+(?: \([a-z]+\))?)(?::\s*(?P<body>.*)|\s+(?P<kv>\w+=.*))?$",
     re.S,
 )
 """An alert line: its state, then (as e-mail and chat templates print it) its severity in brackets, its name and its
-text or labels ("FIRING [warning] ReplicationFeedDelayed feed=minutely")."""
+text or labels ("FIRING [warning] ReplicationFeedDelayed feed=minutely"); CloudWatch names the firing state ALARM
+("ALARM api-error-alarm: api-prod errors above threshold")."""
 _ASKS_AFTER = re.compile(r"[.!]\s+[A-Z][^.!?]*\?\s*$")
 """A line that tells something, then asks ("CenturyLink tweets service is restored. Can anyone confirm before I shift
 traffic back?"): a person's post, told only through its statements."""
