@@ -280,7 +280,7 @@ def _nagios_log(text: str) -> tuple[Source, str, str] | None:
         fields = fields[1:]  # the contact notified
     at = next((i for i, f in enumerate(fields) if f in _NAGIOS_STATES), None)
     if not at:
-        return None
+        return None  # no state, or no host named before it
     state, rest = fields[at], fields[at + 1 :]
     soft = bool(rest) and rest[0] == "SOFT"
     output = next((f for f in reversed(rest) if f and f not in ("HARD", "SOFT") and not f.isdigit()), "")

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from itertools import islice
 
 import numpy as np
 
@@ -142,8 +143,8 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
 def _device_log(material: Material) -> bool:
     """Whether ``material`` is a phone's log (Android logcat, `timeparse.LOGCAT`): written in the device's local time,
     the bundle's zone, not a server's UTC."""
-    lines = [line for line in material.content.splitlines() if line.strip()][:20]
-    return bool(lines) and sum(bool(LOGCAT.match(line.strip())) for line in lines) * 2 > len(lines)
+    lines = list(islice((line.strip() for _, line in iter_lines(material.content) if line.strip()), 20))
+    return bool(lines) and sum(bool(LOGCAT.match(line)) for line in lines) * 2 > len(lines)
 
 
 def choose_zone(
