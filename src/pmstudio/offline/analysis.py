@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from pmstudio.agents.messages import EvidenceLine
 from pmstudio.offline.chatline import chat_entry
-from pmstudio.offline.classify import Signals, classify
-from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item, build_items, ticket_label
+from pmstudio.offline.classify import Signals, classify, monitor_post
+from pmstudio.offline.items import MONITOR_CLEARED, Item, build_items, ticket_label
 from pmstudio.offline.milestones import (
     RELAYED,
     Milestones,
@@ -172,7 +172,7 @@ class Analysis:
             # ... named without the person a chat tool says acted on it ("[RESOLVED] synthetic-smtp-send by kevin")
             name = _ACTED_BY.sub("", relay["name"])
             text = f"{'Alert cleared' if relay['status'].upper() == 'RESOLVED' else 'Alert fired'}: {name}"
-        elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (state := MONITOR_STATE.match(item.body)):
+        elif (state := monitor_post(item)) is not None:
             # a monitor posting to the channel ("<statuscake> DOWN: www.example.org ..."): its alert, no responder
             text = f"{'Alert cleared' if state['state'] in MONITOR_CLEARED else 'Alert fired'}: {base}"
         elif src == "chat" or self.said_by_a_person(item):

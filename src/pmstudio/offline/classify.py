@@ -15,6 +15,7 @@ from pmstudio.lints.quantities import find_times
 from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item
 from pmstudio.offline.people import is_bot_speaker
 from pmstudio.offline.tone import ALSO_SEEING, ME_TOO
+from pmstudio.parsers.structured import INFO_SEVERITIES, QUIET_SEVERITIES
 from pmstudio.schema import Phase
 
 
@@ -586,9 +587,12 @@ UNDER_WAY = _rx(
 with "now" ("renewed cert issued, installing on the load balancer now"), tells an action under way, not done."""
 PLAN_LABEL = _rx(r"^\W*(?:the |our )?(?:plan|next steps?|proposal|idea|options?)\s*[:-]\s")
 """A line labelled as a plan ("plan: kill the blocked writers on update_tags first"): acts still to do."""
-INFO_ALERT = _rx(r"^[\w.:/-]+ \((?:info|informational|none|notice)\)")
+_AT_SEVERITY = r"^[\w.:/-]+ \((?:{})\)"
+"""An alert's name with the severity the parsers put after it ("DiskTempHigh (warning): ...")."""
+INFO_ALERT = _rx(_AT_SEVERITY.format("|".join(sorted(INFO_SEVERITIES))))
 """An alert sent at an informational severity: it tells something worth knowing, no failure."""
-QUIET_ALERT = _rx(r"^[\w.:/-]+ \((?:warning|warn|info|informational|low|none|notice|soft)\)")
+QUIET_ALERT = _rx(_AT_SEVERITY.format("|".join(sorted(QUIET_SEVERITIES | {"soft"}))))
+"""An alert that pages no one: a quiet severity, or a Nagios state still SOFT (being retried; `items._nagios_log`)."""
 NARRATED_CAUSE = _rx(
     r"\b(?:made (?:the|it|them|every)|which (?:is )?why|that['’]s why|is why|caused|because|but we (?:deployed|pushed|"
     r"applied|shipped)|brought back|the culprit)\b"
@@ -822,6 +826,11 @@ def _recap(text: str) -> bool:
     )
 
 
+def monitor_post(item: Item) -> re.Match[str] | None:
+    """A monitor bot's own post in the channel and its state (`items.MONITOR_STATE`), else None."""
+    return MONITOR_STATE.match(item.body) if item.source == "chat" and item.actor and is_bot_speaker(item.actor) else None
+
+
 def classify(item: Item) -> Signals:
     """Signals and phase of one item (pure function of the item)."""
     t = item.body
@@ -842,7 +851,7 @@ def classify(item: Item) -> Signals:
     told = CLOSING_IT.sub(" ", told)  # "monitor green. closing the outage": the record closed, no failure told
     locked_out = bool(LOCKED_OUT.search(t))
     how_it_works = bool(HOW_IT_WORKS.search(t))
-    posted = MONITOR_STATE.match(t) if src == "chat" and item.actor and is_bot_speaker(item.actor) else None
+    posted = monitor_post(item)
     cleared = posted is not None and posted["state"] in MONITOR_CLEARED
     if cleared:
         told = ""  # "<uptimebot> UP web-lb (HTTP 200) - was down 20 min": the check clear again, its downtime told

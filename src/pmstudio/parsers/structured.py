@@ -158,7 +158,9 @@ def parse_pagerduty(material: Material, tz: tzinfo) -> list[Evidence]:
 # --------------------------------------------------------------------------- alerts
 
 
-QUIET_SEVERITIES = frozenset({"warning", "warn", "info", "informational", "low", "none", "notice"})
+INFO_SEVERITIES = frozenset({"info", "informational", "none", "notice"})
+"""Alert severities that only inform: something worth knowing, no failure."""
+QUIET_SEVERITIES = INFO_SEVERITIES | {"warning", "warn", "low"}
 """Alert severities that notify without paging anyone (Alertmanager's usual `severity` label values)."""
 
 
