@@ -730,3 +730,23 @@ def test_session30_logcat_and_nagios_lines_reach_every_model_path_at_their_own_t
     assert by_id["nagios.log:1"].at == datetime(2017, 1, 26, 20, 0, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[logcat.txt:1] 2017-01-27T01:10", "[nagios.log:2] 2017-01-26T22:00:00Z"),
                       absent="2016-12-23T20:57")  # fmt: skip
+
+
+_SESSION31_SHAPES = [
+    ("coe-notes.md", "notes", (
+        "# Relay outage 2023-06-21 (all times UTC)\n"
+        "- 06:00 pairing alarms fired for the AP region\n"
+        "- Fix (more connections, timeouts) rolled out June 22nd 10am.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session31_a_month_day_and_hour_in_notes_reaches_every_model_path_on_its_own_day(srv: FakeProviderServer, path: str) -> None:
+    """A note's "rolled out June 22nd 10am" under a 21 June heading is 10:00 on 22 June, not on the heading's day,
+    before any model sees the evidence: every model path drafts from the same UTC time, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry it."""
+    bundle = _shapes_bundle(_SESSION31_SHAPES, "Europe/Berlin")
+    by_id = bundle.evidence_by_id()
+    assert by_id["coe-notes.md:3"].at == datetime(2023, 6, 22, 10, 0, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[coe-notes.md:3] 2023-06-22T10:00:00Z",), absent="2023-06-21T10:00")

@@ -533,3 +533,18 @@ def test_an_android_logcat_line_is_timed_by_its_own_stamp_not_a_date_it_quotes()
     stamp = find_stamp(line, anywhere="dated")
     assert stamp is not None and (stamp.start, stamp.has_year) == (0, False)
     assert (stamp.value.month, stamp.value.day, stamp.value.hour, stamp.value.minute) == (1, 26, 20, 10)
+
+
+@pytest.mark.parametrize(
+    ("line", "month", "day", "hour"),
+    [
+        ("- Fix (more connections, timeouts) rolled out June 22nd 10am.", 6, 22, 10),
+        ("hotfix shipped on Mar 5 at 8 pm", 3, 5, 20),
+        ("Jun 22 9 a.m. all clear", 6, 22, 9),
+    ],
+)
+def test_a_month_and_day_with_an_hour_and_am_pm_dates_the_time_to_that_day(line: str, month: int, day: int, hour: int) -> None:
+    """A month and day before a bare hour with am/pm ("June 22nd 10am"): the time of that day, not of the line's own."""
+    stamp = find_stamp(line, anywhere="any")
+    assert stamp is not None and stamp.has_date and not stamp.has_year
+    assert (stamp.value.month, stamp.value.day, stamp.value.hour, stamp.value.minute) == (month, day, hour, 0)

@@ -93,8 +93,10 @@ _ISO = re.compile(
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
 _MONTH_DAY = re.compile(
     rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?,?"
-    rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
+    rf"(?:\s+(?P<year>\d{{4}}))?,?\s*(?:(?:at|@|-|–|—)\s*)?(?P<clock>{_CLOCK}|\d{{1,2}}(?=\s?[AaPp]\.?[Mm]))(?!\d|:\d){_TAIL}(?!\w)"
 )
+"""A month and day with a clock ("Jun 22 14:05 PDT", "June 22nd, 2023 at 10:00") or a bare hour with am/pm ("June 22nd
+10am"): a time on a day other than the line's own."""
 _DAY_MONTH = re.compile(
     rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})(?:[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ])))?"
     rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
