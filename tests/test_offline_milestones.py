@@ -3447,3 +3447,31 @@ def test_a_cloudwatch_alarm_line_fires_and_its_ok_line_clears() -> None:
     assert (items[0].source, items[0].sub) == ("alert", "firing") and (items[-1].source, items[-1].sub) == ("alert", "resolved")
     a = analyse(lines(*rows))
     assert at(a, "detected") == minute(0) and at(a, "resolved") == minute(24)
+
+
+def test_a_success_rate_told_at_99_percent_or_more_is_the_recovery() -> None:
+    """A success or availability measure back at 99 % or more ("pairing success 99.6%") tells the service working
+    again; a falling one, one under 99 % or a target does not."""
+    rows = [
+        ("relay-alerts.log", 0, None, "FIRING RelayPairingSuccessLow: pairing success below 90%"),
+        ("relay-chat.txt", 5, "jonas", "pairings failing for everyone routed to the AP region"),
+        ("relay-chat.txt", 30, "jonas", "AP taken out of DNS, clients going to EU"),
+        ("relay-chat.txt", 36, "jonas", "AP back in DNS, pairing success 99.6%"),
+    ]
+    assert classify(build_items(lines(rows[3]))[0]).recovery_full
+    for body in ("success rate dropped from 99.9% to 40%", "availability 99.9% SLO", "api availability back up to 98%"):
+        assert not classify(build_items(lines(("relay-chat.txt", 0, "jonas", body)))[0]).recovery_full, body
+    assert at(analyse(lines(*rows)), "resolved") == minute(36)
+
+
+def test_an_act_told_to_have_made_it_worse_did_not_bring_the_recovery_after_it() -> None:
+    """A patch shipped, then "the patch made it worse" and a revert: the recovery within minutes of the patch came
+    from the revert, which is the mitigation."""
+    rows = [
+        ("team-chat.txt", 0, "nadia", "api 5xx on every authenticated route, dashboard down"),
+        ("team-chat.txt", 40, "release-bot", "tenant-svc build 9a04c7 rolling out"),
+        ("team-chat.txt", 45, "owen", "the patch made it worse. revert it, back to the last known good build"),
+        ("team-chat.txt", 54, "bilal", "revert complete. tenant-svc healthy"),
+        ("team-chat.txt", 54, "nadia", "dash loads for me and for the synthetic checks, availability at 100%"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(54)

@@ -398,6 +398,13 @@ _BACK_AS_STATE = r"(?!\s*(?:to|on|off|in|at|from|down|up|when|then|and forth|wit
 PART_BACK = rf"^\W*[\w.-]*\d[\w.-]*(?:['’]s| is)? (?:now )?(?:back|operational again)\b{_BACK_AS_STATE}"
 """A named part told back, the whole line about it ("power16 is back", "m17 back. that's all five", "web2 operational
 again."): one stage of a staged recovery."""
+SUCCESS_HIGH = (
+    r"\b(?:success|availability)(?: rate| ratio)?\s*(?:is |now |back |up |to |at |above |over |of |[=:]\s*)*[~>≥]?\s*"
+    r"(?:99(?:\.\d+)?|100(?:\.0+)?)\s?%(?!\s*(?:target|slo|sla|goal|objective)\b)"
+)
+"""A success or availability measure told at 99 % or more ("pairing success 99.6%", "login success rate 99.8% (5m)",
+"availability back to 99.9%"), as a regex alternation: the service working again, said as a number. A falling one
+("success rate dropped from 99.9% to 40%") or a target ("availability 99.9% SLO") is not it."""
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"(?:back )?in normal operation|"
@@ -444,7 +451,8 @@ RECOVERY_FULL = _rx(
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
     r"taken back) (?:full )?control\b|"
     r"\b(?:all|every) (?:[\w-]+ ){0,2}?(?:instances?|hosts?|servers?|nodes?|regions?|sites?|services?|endpoints?|clusters?|"
-    r"customers?|users?|tenants?|orgs?|organi[sz]ations?) (?:are |is |now |back )*(?:reachable|accessible)\b"
+    r"customers?|users?|tenants?|orgs?|organi[sz]ations?) (?:are |is |now |back )*(?:reachable|accessible)\b|"
+    rf"{SUCCESS_HIGH}"
 )
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely |all )?(?:processed|cleared|drained|caught up)\b")
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the

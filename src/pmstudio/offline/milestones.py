@@ -1144,13 +1144,18 @@ STILL = re.compile(r"\bstill\b|\b(?:dropped|dropping|down|failing|failed|died|go
 """The failure going on ("site still 502 though") or spreading to what was left ("secondary just dropped too")."""
 
 
+WORSE = re.compile(r"\bmade (?:it|things|this|everything|matters|the \w+) (?:\w+ )?worse\b", re.I)
+"""An act told to have deepened the outage ("the patch made it worse", "rollback made it WORSE")."""
+
+
 def _still_failing(pair: tuple[Item, Signals]) -> bool:
-    """A responder telling the failure goes on ("site still 502 though", "still down") or spreads to what the action
-    moved it to ("failover kicked in" then "secondary just dropped too")."""
+    """A responder telling the failure goes on ("site still 502 though", "still down"), spreads to what the action
+    moved it to ("failover kicked in" then "secondary just dropped too") or got worse with the act ("the patch made it
+    worse")."""
     item, s = pair
     if item.source in ("log", "alert", "status") or s.hypothesis or s.followup or s.recovery_partial:
         return False
-    return s.failure and bool(STILL.search(item.body))
+    return (s.failure and bool(STILL.search(item.body))) or bool(WORSE.search(item.body))
 
 
 ONSET = re.compile(
