@@ -333,3 +333,16 @@ def test_agents_in_brackets_thinkers_leavers_and_camel_case_handles_are_people()
     assert {"marta", "ivo", "karlh2"} <= set(people.roles)
     assert not {"web01", "namecheap"} & set(people.roles)
     assert "Marta" not in people.anonymise("Update 10:24 CET (agent Marta): API is back")
+
+
+def test_an_issue_comment_author_and_a_quoted_relayed_handle_are_people() -> None:
+    """An issue export's comment header "chris (2024-06-25): ..." names its author, and a relayed channel's 'user
+    "pasta_fan": ...' a user by a quoted handle: both are people the draft never names."""
+    t0 = datetime.fromisoformat("2024-07-15T17:00:00+00:00")
+    evidence = [
+        EvidenceLine(id="issue.txt:1", at=t0, actor=None, text="chris (2024-07-15): Certificate uploaded to the partner."),
+        EvidenceLine(id="relay.txt:1", at=t0, actor=None, text='user "pasta_fan": searches hang then time out'),
+    ]
+    people = find_people(build_items(evidence))
+    assert {"chris", "pasta_fan"} <= set(people.roles)
+    assert "chris" not in people.anonymise("chris (2024-07-15): Certificate uploaded")

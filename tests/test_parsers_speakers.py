@@ -217,3 +217,13 @@ def test_every_shape_lives_here_only() -> None:
     owned = re.compile(r"^(?:IRC_SPEAKER|HANDLE_SPEAKER|STAMPED_SPEAKER|SPEAKER|_NAMED|_ACTOR|_USER_PAREN|WIKI_SIGNATURE)\s*=", re.M)
     hits = [p.relative_to(src).as_posix() for p in src.rglob("*.py") if owned.search(p.read_text(encoding="utf-8"))]
     assert hits == ["parsers/speakers.py"]
+
+
+def test_a_quoted_user_handle_and_an_issue_comment_header_open_a_speaker_line() -> None:
+    """A relayed channel's 'user "pasta_fan": ...' opens a speaker's line (not the rest of the line before it), and an
+    issue export's "chris (2024-06-25): ..." is a dated speaker, like "2023-07-13 Colin: ..."."""
+    m = SPEAKER.match('user "pasta_fan": searches hang then time out')
+    assert m is not None and m.group("quser") == "pasta_fan"
+    dated = DATED_SPEAKER.match("chris (2024-06-25): Waiting on confirmation")
+    assert dated is not None and dated.group("name") == "chris"
+    assert SPEAKER.match('the "pasta_fan" account: locked') is None

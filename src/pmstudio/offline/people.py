@@ -16,7 +16,14 @@ from functools import cache
 
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import DETERMINERS
-from pmstudio.parsers.speakers import IRC_SPEAKER, NAMED_SPEAKER, USER_HANDLE, WIKI_SIGNATURE
+from pmstudio.parsers.speakers import (
+    COMMENT_HEADER,
+    IRC_SPEAKER,
+    NAMED_SPEAKER,
+    QUOTED_USER,
+    USER_HANDLE,
+    WIKI_SIGNATURE,
+)
 
 _BOT_WORDS = (
     r"bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
@@ -357,6 +364,10 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 if m.group("a") and (m.group("a").lower() in nouns() or _DETERMINED.search(it.body, 0, m.start())):
                     continue  # "the sync", "a big user diff, ...": a thing, not an account's handle
                 people.add(m.group("a") or m.group("b"), USER, handle=True)
+            if m := COMMENT_HEADER.match(it.body):
+                people.add(m.group("n"), handle=True)
+            for m in QUOTED_USER.finditer(it.body):
+                people.add(m.group("n"), USER, handle=True)
             for m in USER_HANDLE.finditer(it.body):
                 if m.group("n")[:1].isupper() and m.group("n").lower() in lower_words():
                     continue  # "Customer (Canada)": a place ("canada too" in the chat), not a handle

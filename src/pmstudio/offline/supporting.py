@@ -10,6 +10,7 @@ from pmstudio.offline.causes import candidates
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.items import Item
 from pmstudio.offline.phrasing import capitalise_sentences, note_entry, past_tense, reworded
+from pmstudio.offline.tone import without_questions
 
 MAX_CLAIMS = 6
 MAX_IDS = 12
@@ -50,10 +51,12 @@ def _told(a: Analysis, item: Item) -> str:
     a note's first event in the past tense, other sources as a statement."""
     if item.source == "chat":
         return a.entry_text(item)
+    # a note's or a ticket's line is told only through its statements (`tone.without_questions`): a question a person
+    # asked there ("my dashboard showed it. everything ok?") is no supporting claim
     if item.source == "notes":
-        said = a.say(item, narrative=True)
+        said = without_questions(a.say(item, narrative=True)).strip()
         return note_entry(said) if said else ""
-    return a.statement(item)
+    return without_questions(a.statement(item)).strip()
 
 
 def _metrics(a: Analysis) -> list[dict[str, Any]]:

@@ -52,14 +52,28 @@ _POST_NUMBER = r"(?:#\d{1,5}\s+)?"
 NAMED_SPEAKER = re.compile(rf"^\s*{_POST_NUMBER}{_NAME_COLON}")
 """A bare name before a colon opening a line ("ivo_c: confirmed", "Colin: credits applied", a forum's "#4 ivo_c:
 ..."): a speaker only in a thread (`SPEAKER`) or when the name is a person's; also how a label opens a line ("Impact: ...")."""
-DATED_SPEAKER = re.compile(rf"^\s*(?:{_DAY}\s+)?{_POST_NUMBER}{_NAME_COLON}")
-"""`NAMED_SPEAKER` after the day a post was written, or not ("2023-07-13 Colin: credits applied")."""
+DATED_SPEAKER = re.compile(
+    rf"^\s*(?:{_DAY}\s+)?{_POST_NUMBER}(?:(?:user|customer|member)\s+[\"“])?(?P<name>{WORD_NAME})"
+    rf"(?:[\"”]|\s+\({_DAY}\))?:\s+(?=\S)",
+    re.I,
+)
+"""`NAMED_SPEAKER` after the day a post was written, or not ("2023-07-13 Colin: credits applied"), with the day after
+the name as an issue tracker's comment header writes it (`COMMENT_HEADER`), or a relayed user's handle in quotes
+(`QUOTED_USER`)."""
+COMMENT_HEADER = re.compile(rf"^\s*(?P<n>{HANDLE})\s+\({_DAY}\):\s+(?=\S)")
+"""An issue tracker's comment as an export writes it, its author and day before a colon ("chris (2024-06-25): Waiting
+on confirmation ..."): a person's handle."""
+QUOTED_USER = re.compile(rf"\b(?:user|customer|member)\s+[\"“](?P<n>{HANDLE})[\"”]", re.I)
+"""A user named by a handle in quotes, as a relayed channel copies them ('user "pasta_fan": searches hang'): a person's
+handle."""
 STAMPED_SPEAKER = re.compile(rf"^\s*(?:{_STAMP}\s*)?@?(?P<name>{HANDLE}):\s+(?=\S)")
 """A chat line as a write-up quotes it ("09:41 agent-kim: no acks", "[14:02] @dana: rolling back", "dana: ok"): a
 name before a colon, after the time it was said or not; the name opens with a letter ("10:44: restarted" names no
 one) and has two characters or more."""
-SPEAKER = re.compile("|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, NAMED_SPEAKER)))
-"""A speaker's prefix in a thread: `IRC_SPEAKER`, `HANDLE_SPEAKER` or `NAMED_SPEAKER` (in a log or notes, where
+QUOTED_SPEAKER = re.compile(rf"^\s*(?i:user|customer|member)\s+[\"“](?P<quser>{HANDLE})[\"”]:\s+(?=\S)")
+"""A relayed user's line opened by their handle in quotes ('user "pasta_fan": searches hang'): its speaker."""
+SPEAKER = re.compile("|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, NAMED_SPEAKER, QUOTED_SPEAKER)))
+"""A speaker's prefix in a thread: `IRC_SPEAKER`, `HANDLE_SPEAKER`, `NAMED_SPEAKER` or `QUOTED_SPEAKER` (in a log or notes, where
 "kernel: ..." names a process and "Impact: ..." labels a line, only the first two)."""
 USER_HANDLE = re.compile(rf"\b(?:user|customer)\s*\((?P<n>{HANDLE})\)", re.I)
 """A user or customer named by their handle anywhere in a line ("a reply from user (mira): ...")."""
