@@ -3475,3 +3475,17 @@ def test_an_act_told_to_have_made_it_worse_did_not_bring_the_recovery_after_it()
         ("team-chat.txt", 54, "nadia", "dash loads for me and for the synthetic checks, availability at 100%"),
     ]
     assert at(analyse(lines(*rows)), "mitigated") == minute(54)
+
+
+def test_a_thing_named_restored_after_a_preposition_tells_no_recovery() -> None:
+    """"bringing up api and web against restored db, files service next" names the database by what was done to it:
+    the service is still coming up, and the mitigation is the moment all of it is back."""
+    rows = [
+        ("infra-chat.txt", 0, "maya", "paged. site throwing 500s, the api says database error on half the calls"),
+        ("infra-chat.txt", 200, "maya", "restore done, running integrity checks"),
+        ("infra-chat.txt", 235, "maya", "bringing up api and web against restored db, files service next"),
+        ("infra-chat.txt", 268, "maya", "all services back, including the database. maintenance page off"),
+    ]
+    assert not classify(build_items(lines(rows[2]))[0]).recovery_full
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(268) and at(a, "resolved") == minute(268)

@@ -508,9 +508,12 @@ RESTORED_THING = _rx(
 )
 """A thing put back ("configuration restored from backup", "DNS records restored"): an act of mitigation, not the
 service's recovery. Cut out before the recovery words are read."""
-RESTORED_ONE = _rx(r"\b(?:the|a|an|our|its|their|this|that)\s+(?:newly\s+|freshly\s+)?(?:restored|recovered|repaired|rebuilt|fixed)\s+(?=[a-z])")
-"""A thing named by what was done to it ("pointing services at the restored replica", "a rebuilt node"): a word
-naming it, no statement that anything was restored or done. Cut out before the done and recovery words are read."""
+RESTORED_ONE = _rx(
+    r"\b(?:the|a|an|our|its|their|this|that|against|onto|into|using|via)\s+(?:newly\s+|freshly\s+)?"
+    r"(?:restored|recovered|repaired|rebuilt|fixed)\s+(?=[a-z])"
+)
+"""A thing named by what was done to it ("pointing services at the restored replica", "a rebuilt node", "bringing up
+the api against restored db"): a word naming it, no statement that anything was restored or done. Cut out before the done and recovery words are read."""
 RECURRED = _rx(
     r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
     r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out|gone|lost|dead|dark|offline|"
