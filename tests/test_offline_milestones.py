@@ -3489,3 +3489,19 @@ def test_a_thing_named_restored_after_a_preposition_tells_no_recovery() -> None:
     assert not classify(build_items(lines(rows[2]))[0]).recovery_full
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(268) and at(a, "resolved") == minute(268)
+
+
+def test_a_state_that_ends_the_impact_told_since_a_time_dates_the_resolution_then() -> None:
+    """"everything is working since 11:58 UTC" written three minutes later dates the end at 11:58, the line dated
+    then; "no logs since 13:45" tells a failure, no end."""
+    rows = [
+        ("team-chat.txt", 0, "ana", "films won't play. every asset request is failing"),
+        ("team-chat.txt", 150, "ana", "data host rolled back their upgrade"),
+        ("team-chat.txt", 178, "ana", "all data access working. site back"),
+        ("host-ticket.txt", 181, None, "Confirmed, everything is working since 11:58 UTC. Thanks."),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(178)
+    from pmstudio.offline.milestones import SINCE_BACK
+
+    assert SINCE_BACK.search("no more duplicate charges since 10:00 BST")
+    assert not SINCE_BACK.search("no logs in Kibana since 13:45") and not SINCE_BACK.search("been up since 16:15")

@@ -1561,11 +1561,24 @@ AS_OF_STATE = re.compile(
 """What such a sentence says after its time: a state that ends the impact ("access from outside is blocked")."""
 
 
+SINCE_BACK = re.compile(
+    r"\b(?:(?:working|fine|normal|calm|stable|healthy|green|quiet)(?: again)?(?: everywhere| for everyone)?|"
+    r"no (?:more |new |further )?(?:[\w-]+ )?(?:errors?|crash(?:es)?|drops|failures|timeouts|5xx|5\d\ds|panics|restarts|"
+    r"complaints|missed [\w-]+|duplicate [\w-]+))\s+since\s+",
+    re.I,
+)
+"""A state that ends the impact told with the moment it began ("everything is working since 09:27 UTC", "calm
+everywhere since 14:35", "no more duplicate charges since 10:00 BST", "stable since 19:19 UTC"): the time after
+"since" is when it ended, not when the line was written. A failure told so ("no logs since 13:45", "been up since
+16:15" of an error rate) is not one."""
+
+
 def _as_of_stamps(body: str) -> list[Stamp]:
-    """The stamps a line dates the end by: after "resolved ... as of" (`RESOLVED_AS_OF`), or opening an "As of
-    <time>" sentence that tells a state ending the impact."""
+    """The stamps a line dates the end by: after "resolved ... as of" (`RESOLVED_AS_OF`), after a state ending the
+    impact "since" a time (`SINCE_BACK`), or opening an "As of <time>" sentence that tells a state ending the
+    impact."""
     found = []
-    for pattern in (RESOLVED_AS_OF, AS_OF_LEAD):
+    for pattern in (RESOLVED_AS_OF, SINCE_BACK, AS_OF_LEAD):
         for m in pattern.finditer(body):
             stamps = find_stamps(body[m.end() :])
             if not stamps or stamps[0].start != 0:
