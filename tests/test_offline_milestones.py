@@ -3505,3 +3505,20 @@ def test_a_state_that_ends_the_impact_told_since_a_time_dates_the_resolution_the
 
     assert SINCE_BACK.search("no more duplicate charges since 10:00 BST")
     assert not SINCE_BACK.search("no logs in Kibana since 13:45") and not SINCE_BACK.search("been up since 16:15")
+
+
+def test_unfreezing_what_a_script_froze_is_the_mitigation_and_still_disabled_is_no_act() -> None:
+    """A billing script froze customers' apps; "bulk unfreeze complete" is the act that mitigates, "some apps still
+    disabled" tells a state that goes on (no act), and the second batch's unfreeze ends it."""
+    rows = [
+        ("api-gateway.log", 0, None, "billing-freezer run_id=7731 apps_frozen=approx_50pct status=completed"),
+        ("support.txt", 140, "leo", 'getting tickets: "403 - This application has been disabled" on API calls'),
+        ("support.txt", 155, "leo", "unfreezing in bulk now, script paused"),
+        ("support.txt", 180, "leo", "bulk unfreeze complete"),
+        ("support.txt", 191, "leo", "still tickets, some apps still disabled"),
+        ("api-gateway.log", 196, None, "admin action=unfreeze batch=2 status=completed remaining_disabled=0"),
+    ]
+    assert classify(build_items(lines(rows[3]))[0]).mit_done
+    assert not classify(build_items(lines(rows[4]))[0]).mitigation
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(180) and at(a, "resolved") == minute(196)

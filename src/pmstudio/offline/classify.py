@@ -247,6 +247,9 @@ FROZEN = (
 )
 """An organisation, account or key frozen ("GitHub staff froze the organization", "the account is frozen"): the
 attacker held off, a containment (`MIT_ACTION`); a system that freezes ("the UI froze") is a failure."""
+UNFROZEN = r"(?:un-?freez(?:e|es|ing)|unfroze[n]?|re-?activat(?:e|ed|es|ing)|un-?suspend(?:ed|s|ing)?)\b"
+"""What a freeze or a suspension did undone ("bulk unfreeze complete", "re-activating applications that were wrongly
+disabled"): the act that gives users back what the failure took (`MIT_ACTION`)."""
 RENEWED = (
     r"renewed (?:the |a |its |our )?(?:[\w.-]+ )?(?:certificates?|certs?)|"
     r"(?:certificates?|certs?) (?:was |were |is |are |has been |have been |got )?renewed"
@@ -284,7 +287,7 @@ MIT_ACTION = _rx(
     r"(?<!anything )(?<!everything )(?<!whatever )recreat(?:ed|ing)|lock(?:ed|ing) down|"
     r"\b(?:hot)?fix(?:es)?\b(?! (?:is |was )?(?:ready|staged|approved|pending|planned|coming))(?:\s+[^\s;?]+?){0,6}?\s+"
     r"(?<!will be )(?<!to be )(?<!should be )(?:deployed|applied|shipped|rolled out|is live|went live)\b|"
-    rf"{FROZEN}|"
+    rf"{FROZEN}|{UNFROZEN}|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
     r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|(?:global|full|rolling|gradual|fleet-?wide) restarts?|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
@@ -367,9 +370,11 @@ ERROR_LEVEL = _rx(
 referenced", logfmt's "level=error"): it tells a failure, whatever act its words name."""
 NO_ACT = _rx(
     r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
-    r"touched|rolled back|reverted)\b"
+    r"touched|rolled back|reverted)\b|"
+    r"\bstill (?:disabled|frozen|suspended|blocked|locked|deleted|removed)\b"
 )
-"""An act ruled out ("power's fine, nothing rebooted"): no mitigation done."""
+"""An act ruled out ("power's fine, nothing rebooted"), or a state that goes on ("some apps still disabled"): no
+mitigation done."""
 MISHAP = _rx(
     r"\b(?:mistyp\w*|typo(?:ed)?|by mistake|mistakenly|accidentally|inadvertently|fat[- ]?finger\w*|"
     r"(?:against|on|to) the wrong (?:host|server|cluster|database|db|region|list|environment|target|node)s?|"
