@@ -3522,3 +3522,15 @@ def test_unfreezing_what_a_script_froze_is_the_mitigation_and_still_disabled_is_
     assert not classify(build_items(lines(rows[4]))[0]).mitigation
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(180) and at(a, "resolved") == minute(196)
+
+
+def test_a_change_checked_all_green_before_the_first_report_is_not_the_start() -> None:
+    """A config change rolled out region by region, "all green on the dashboards" after it, then a customer's crash
+    report: the impact starts with the report, not with the change the responders found fine."""
+    rows = [
+        ("status-draft.md", 0, None, "change pushed to EU, 12:40 to SEA"),
+        ("eng-chat.txt", 15, "maria", "SEA done. all green on the dashboards"),
+        ("eng-chat.txt", 21, "maria", "customer in the community slack says their iOS app crashes on launch since a few minutes ago"),
+        ("eng-chat.txt", 40, "maria", "reverting the initialize change in every region"),
+    ]
+    assert at(analyse(lines(*rows)), "started") == minute(21)

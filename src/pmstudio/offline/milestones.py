@@ -548,8 +548,9 @@ def _began_before_the_record(timed: Timed, told: Timed, limit: datetime) -> bool
     return False
 
 
-FINE = re.compile(r"\b(?:looks?|looking|seems?|all|still) (?:ok|okay|fine|good|healthy|normal)\b", re.I)
-"""A responder's check that came back clean ("buttons back, looks ok", "api still fine after the update")."""
+FINE = re.compile(r"\b(?:looks?|looking|seems?|all|still) (?:ok|okay|fine|good|healthy|normal|green)\b", re.I)
+"""A responder's check that came back clean ("buttons back, looks ok", "api still fine after the update", "SEA done. all
+green on the dashboards")."""
 
 
 def _fine_after(timed: Timed, change: tuple[Item, Signals], failure: Item) -> bool:
