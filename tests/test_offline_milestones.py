@@ -3534,3 +3534,15 @@ def test_a_change_checked_all_green_before_the_first_report_is_not_the_start() -
         ("eng-chat.txt", 40, "maria", "reverting the initialize change in every region"),
     ]
     assert at(analyse(lines(*rows)), "started") == minute(21)
+
+
+def test_a_notes_label_incident_starts_names_the_impact_start() -> None:
+    """"incident starts: manual tasks accepted but processing strongly delayed" in the responders' notes marks the
+    impact's first moment, before the page that came minutes later."""
+    rows = [
+        ("incident-notes.md", 0, None, "incident starts: manual tasks accepted but processing strongly delayed"),
+        ("alerts.log", 5, None, "FIRING manual-processing-throughput-low region=eu severity=page"),
+        ("ops-chat.txt", 34, "tomas", "customers say checks sent to manual review stay pending for an hour"),
+    ]
+    assert classify(build_items(lines(rows[0]))[0]).explicit_start
+    assert at(analyse(lines(*rows)), "started") == minute(0)

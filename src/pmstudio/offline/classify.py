@@ -186,10 +186,10 @@ EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
     r"returning|crashing)|from then on|(?:impact|outage|downtime|disruption) (?:began|begins|started|starts|start)|errors? start)\b|"
-    r"^\W*(?:(?:incident|impact|outage|problem) )?(?:start|began|onset)\s*(?:[\w ,]{0,14}?\d{1,2}[:.]\d{2}\s*(?:[a-z]{2,4}\s*)?)?[:-]\s"
+    r"^\W*(?:(?:incident|impact|outage|problem) )?(?:starts?|began|begins|onset)\s*(?:[\w ,]{0,14}?\d{1,2}[:.]\d{2}\s*(?:[a-z]{2,4}\s*)?)?[:-]\s"
 )
 """Words that mark the impact's first moment ("first errors", "began failing", "impact started"), and a notes' label
-naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...")."""
+naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...", "incident starts: tasks delayed")."""
 ZERO = _rx(r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])|(?:^|(?<=[\s(]))0 (?:errors?|failures?|failed)\b")
 PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|went off|triggered)\b|"
