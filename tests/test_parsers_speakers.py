@@ -227,3 +227,14 @@ def test_a_quoted_user_handle_and_an_issue_comment_header_open_a_speaker_line() 
     dated = DATED_SPEAKER.match("chris (2024-06-25): Waiting on confirmation")
     assert dated is not None and dated.group("name") == "chris"
     assert SPEAKER.match('the "pasta_fan" account: locked') is None
+
+
+def test_a_social_post_s_handle_before_a_colon_is_its_speaker_in_a_thread_or_not() -> None:
+    """A post copied with its author's handle ("@customer_a: is packagecloud down?") is said by that handle; no
+    process or label writes "@name:"."""
+    from pmstudio.offline.tone import speaker_off, spoken
+
+    line = "@customer_a: is packagecloud down? apt says could not resolve host"
+    assert spoken(line, thread=False) and spoken(line, thread=True)
+    assert speaker_off(line, thread=False) == "is packagecloud down? apt says could not resolve host"
+    assert not spoken("kernel: eth0 link down", thread=False)

@@ -14,7 +14,7 @@ import re
 
 from pmstudio.lints.lexicon import load_lexicon
 from pmstudio.offline.phrasing import is_blameful
-from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, SIGNED, SPEAKER
+from pmstudio.parsers.speakers import HANDLE_SPEAKER, IRC_SPEAKER, MENTION_SPEAKER, SIGNED, SPEAKER
 
 _TOLD_OF_ANYONE = (
     r"(?!\s+(?:who\s+|that\s+)?\w+(?:ing|ed)\b[^?]*?\b(?:got|saw|received|hit|was|were|had|could(?:n['’]t| not))\b[^?]*$"
@@ -162,9 +162,12 @@ def without_counterfactual(text: str) -> str:
 
 
 def _opening(text: str, thread: bool) -> re.Match[str] | None:
-    """The speaker's prefix opening a line: an IRC nick or a name with a handle, or (in a `thread`, a ticket, not a
-    log or notes where "kernel: ..." names a process and "Impact: ..." labels a line) a bare name before a colon."""
-    return SPEAKER.match(text) if thread else IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text)
+    """The speaker's prefix opening a line: an IRC nick, a name with a handle or an "@handle:", or (in a `thread`, a
+    ticket, not a log or notes where "kernel: ..." names a process and "Impact: ..." labels a line) a bare name before
+    a colon."""
+    if thread:
+        return SPEAKER.match(text)
+    return IRC_SPEAKER.match(text) or HANDLE_SPEAKER.match(text) or MENTION_SPEAKER.match(text)
 
 
 _RELAYED = re.compile(

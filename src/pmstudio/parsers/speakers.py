@@ -70,11 +70,17 @@ STAMPED_SPEAKER = re.compile(rf"^\s*(?:{_STAMP}\s*)?@?(?P<name>{HANDLE}):\s+(?=\
 """A chat line as a write-up quotes it ("09:41 agent-kim: no acks", "[14:02] @dana: rolling back", "dana: ok"): a
 name before a colon, after the time it was said or not; the name opens with a letter ("10:44: restarted" names no
 one) and has two characters or more."""
+MENTION_SPEAKER = re.compile(rf"^\s*@(?P<mention>{HANDLE}):\s+(?=\S)")
+"""A social post copied with its author's handle ("@customer_a: is packagecloud down?"): its speaker, in a thread or
+not (no process or label writes "@name:")."""
 QUOTED_SPEAKER = re.compile(rf"^\s*(?i:user|customer|member)\s+[\"“](?P<quser>{HANDLE})[\"”]:\s+(?=\S)")
 """A relayed user's line opened by their handle in quotes ('user "pasta_fan": searches hang'): its speaker."""
-SPEAKER = re.compile("|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, NAMED_SPEAKER, QUOTED_SPEAKER)))
-"""A speaker's prefix in a thread: `IRC_SPEAKER`, `HANDLE_SPEAKER`, `NAMED_SPEAKER` or `QUOTED_SPEAKER` (in a log or notes, where
-"kernel: ..." names a process and "Impact: ..." labels a line, only the first two)."""
+SPEAKER = re.compile(
+    "|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, MENTION_SPEAKER, NAMED_SPEAKER, QUOTED_SPEAKER))
+)
+"""A speaker's prefix in a thread: `IRC_SPEAKER`, `HANDLE_SPEAKER`, `MENTION_SPEAKER`, `NAMED_SPEAKER` or
+`QUOTED_SPEAKER` (in a log or notes, where "kernel: ..." names a process and "Impact: ..." labels a line, only the first
+three)."""
 USER_HANDLE = re.compile(rf"\b(?:user|customer)\s*\((?P<n>{HANDLE})\)", re.I)
 """A user or customer named by their handle anywhere in a line ("a reply from user (mira): ...")."""
 DISCORD_TAG = r"#\d{4}"
