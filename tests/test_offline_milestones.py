@@ -3546,3 +3546,23 @@ def test_a_notes_label_incident_starts_names_the_impact_start() -> None:
     ]
     assert classify(build_items(lines(rows[0]))[0]).explicit_start
     assert at(analyse(lines(*rows)), "started") == minute(0)
+
+
+def test_an_alert_line_with_a_bracketed_priority_and_its_rule_in_words_fires_and_clears() -> None:
+    """An alerting tool's log ("FIRING  [P1] rails-web 5xx ratio > 3% (tier=inbox)") fires an alert named by its words
+    and its RESOLVED line clears it; the first page is the detection, the notes' earlier symptom the start; a deploy
+    ruled out in chat ("deploy diff is frontend only, not it") is no change."""
+    rows = [
+        ("notes-rca.md", 0, None, "write throughput on shard D deteriorates; a quarter of workspaces see errors"),
+        ("alerts.log", 1, None, "FIRING  [P2] shard-d WriteLatency p99 > 2s (cluster=shard-d, region=us-east-1)"),
+        ("alerts.log", 2, None, "FIRING  [P1] rails-web 5xx ratio > 3% (tier=inbox)"),
+        ("incident-chat.txt", 6, "cathal", "deploy diff is frontend only, not it"),
+        ("alerts.log", 13, None, "RESOLVED [P1] rails-web 5xx ratio > 3%"),
+    ]
+    items = build_items(lines(*rows))
+    assert [(i.source, i.sub) for i in items if i.material == "alerts.log"] == [
+        ("alert", "firing"), ("alert", "firing"), ("alert", "resolved")
+    ]
+    assert not classify(build_items(lines(rows[3]))[0]).change
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(0) and at(a, "detected") == minute(1)

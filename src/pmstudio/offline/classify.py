@@ -33,11 +33,13 @@ NOT_CHANGE = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|status page|smoke test|fix|"
     r"(?:deploy(?:ment)?|change|code|release) freeze)\b|"
     r"\b(?:no|not|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?|changed)\b|"
-    r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b"
+    r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b|"
+    r"\bnot it\W*$"
 )
 """A line that is no change reaching production: a rollback, a fix, a freeze on changes, a change denied ("no deploy
-in the window", "nothing deployed today that I can see", "we have not changed anything"), or a question of what
-changed ("only thing that changed today is the crawler block" looks back at a change told elsewhere)."""
+in the window", "nothing deployed today that I can see", "we have not changed anything"), a change ruled out ("deploy
+diff is frontend only, not it"), or a question of what changed ("only thing that changed today is the crawler block"
+looks back at a change told elsewhere)."""
 LATE_CHANGE = _rx(
     r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
     r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+|"

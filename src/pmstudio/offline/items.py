@@ -37,6 +37,13 @@ _ALERT = re.compile(
 """An alert line: its state, then (as e-mail and chat templates print it) its severity in brackets, its name and its
 text or labels ("FIRING [warning] ReplicationFeedDelayed feed=minutely"); CloudWatch names the firing state ALARM
 ("ALARM api-error-alarm: api-prod errors above threshold")."""
+_ALERT_TEXT = re.compile(
+    r"^(?P<status>FIRING|RESOLVED|TRIGGERED|ALERT|ALARM|OK)\s+\[(?P<sev>P[1-5]|SEV-?[1-5]|[a-z]+)\]\s+"
+    r"(?P<name>[^()\n]*?[^\s()])\s*(?:\((?P<labels>[^()]*)\))?$",
+    re.I,
+)
+"""An alert line with its severity in brackets and its rule told in words (an alerting tool's log: "FIRING  [P1]
+rails-web 5xx ratio > 3% (tier=inbox)", "RESOLVED [P1] rails-web 5xx ratio > 3%"): the words are its name."""
 _ASKS_AFTER = re.compile(r"[.!]\s+[A-Z][^.!?]*\?\s*$")
 """A line that tells something, then asks ("CenturyLink tweets service is restored. Can anyone confirm before I shift
 traffic back?"): a person's post, told only through its statements."""
@@ -204,6 +211,10 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
         body = (m.group("body") or m.group("kv") or "").strip()
         alert = f"{m.group('name')} ({m.group('sev')})" if m.group("sev") and "(" not in m.group("name") else m.group("name")
         return "alert", sub, f"{alert}: {body}" if body else alert
+    m = _ALERT_TEXT.match(text) if e.actor is None and "alert" in name else None
+    if m is not None and m.group("status").isupper():
+        sub = "resolved" if m.group("status") in ("RESOLVED", "OK") else "firing"
+        return "alert", sub, f"{m.group('name')} ({m.group('sev')})"
     m = _ALERT_RECORD.match(text) if e.actor is None else None
     if m is not None and m["name"]:
         return "alert", "firing", f"{m['name']} ({m['prio']})"
