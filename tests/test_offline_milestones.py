@@ -3566,3 +3566,17 @@ def test_an_alert_line_with_a_bracketed_priority_and_its_rule_in_words_fires_and
     assert not classify(build_items(lines(rows[3]))[0]).change
     a = analyse(lines(*rows))
     assert at(a, "started") == minute(0) and at(a, "detected") == minute(1)
+
+
+def test_a_responders_dated_note_of_the_first_errors_is_the_start_not_the_change_before_it() -> None:
+    """A migration deployed at 19:30 and the notes' "20:10 increased error rates on main DB cluster": the note records
+    the moment the errors began, so the start is 20:10 and the migration its trigger (a chat report of a symptom may
+    come late, a dated note does not)."""
+    rows = [
+        ("rds-events.log", 0, None, "deploy: migration 20191025_add_campaign_indexes started"),
+        ("eng-slack.txt", 22, "maria", "db CPU at 100% and climbing, migration still running"),
+        ("retro-notes.md", 40, None, "increased error rates on main DB cluster."),
+        ("eng-slack.txt", 42, "maria", "customers in chat say dashboards won't load and imports fail"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(40) and at(a, "trigger") == minute(0)

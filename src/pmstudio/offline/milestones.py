@@ -602,7 +602,9 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     machine = [p for p in failures if p[0].source in ("log", "alert", "pager")]
     first_failure = _earliest(machine) or _earliest(failures)
     first_explicit = _earliest(explicit)
-    if first_failure is not None and first_failure.source not in ("log", "alert", "pager") and first_failure.at:
+    # a person telling a failure may tell it late, so a change within the hour before is the start; a machine's line
+    # or a responders' dated note ("20:10 increased error rates on main DB cluster") records the moment itself
+    if first_failure is not None and first_failure.source not in ("log", "alert", "pager", "notes") and first_failure.at:
         recent = [
             p for p in changes
             if timedelta(0) <= first_failure.at - _at(p) <= HUMAN_LAG and not _fine_after(timed, p, first_failure)
