@@ -3580,3 +3580,17 @@ def test_a_responders_dated_note_of_the_first_errors_is_the_start_not_the_change
     ]
     a = analyse(lines(*rows))
     assert at(a, "started") == minute(40) and at(a, "trigger") == minute(0)
+
+
+def test_a_cluster_health_told_red_is_a_failure_and_starts_the_impact() -> None:
+    """"customer-facing cluster health RED on 37 clusters" and "api is red again" tell a failure as a dashboard shows
+    it; "a red herring" and "a red team assessment" do not."""
+    rows = [
+        ("proxy.log", 0, None, "cluster-mgr eu-west-1 node i-07ad replaced (scheduled retirement)"),
+        ("ops-chat.txt", 1, "pagerbot", "customer-facing cluster health RED on 37 clusters (eu-west-1)"),
+        ("ops-chat.txt", 3, "nick", "ack. checking which nodes"),
+    ]
+    assert classify(build_items(lines(rows[1]))[0]).failure
+    for body in ("that disk alert was a red herring", "plan: third-party red team assessment"):
+        assert not classify(build_items(lines(("ops-chat.txt", 0, "nick", body)))[0]).failure, body
+    assert at(analyse(lines(*rows)), "started") == minute(1)

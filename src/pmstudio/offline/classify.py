@@ -85,6 +85,13 @@ METRIC_DROP = (
 )
 """A measure of service health falling ("SaaS uptime metric drops significantly", "success rate dropped to 40%"):
 users are failing."""
+GONE_RED = (
+    r"(?:(?:is|are|went|goes|going|turned|turns|been|all|both|everything|health)\s+(?:\w+\s+)?red|"
+    r"(?:health|state|status)\s*[:=]?\s*(?:\w+\s+){0,4}?(?-i:RED)|\d+ (?:clusters?|checks?|services?|nodes?) (?-i:RED))"
+    r"(?!\s+(?:herring|team)\b)"
+)
+"""A system told red ("api is red again", "everything is red", "customer-facing cluster health RED on 37 clusters"):
+failing, as a dashboard or a cluster's health shows it; not a red herring nor a red team."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?outs?|timing out|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
@@ -103,7 +110,8 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days))\b"
+    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
+    rf"{GONE_RED})\b"
 )
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|crawl(?:s|ing)?|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"
