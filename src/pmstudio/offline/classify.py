@@ -528,7 +528,8 @@ RESTORED_ONE = _rx(
     r"(?:restored|recovered|repaired|rebuilt|fixed)\s+(?=[a-z])"
 )
 """A thing named by what was done to it ("pointing services at the restored replica", "a rebuilt node", "bringing up
-the api against restored db"): a word naming it, no statement that anything was restored or done. Cut out before the done and recovery words are read."""
+the api against restored db"): a word naming it, no statement that anything was restored or done. Cut out before the
+done and recovery words are read."""
 RECURRED = _rx(
     r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
     r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out|gone|lost|dead|dark|offline|"

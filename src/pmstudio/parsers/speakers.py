@@ -52,18 +52,20 @@ _POST_NUMBER = r"(?:#\d{1,5}\s+)?"
 NAMED_SPEAKER = re.compile(rf"^\s*{_POST_NUMBER}{_NAME_COLON}")
 """A bare name before a colon opening a line ("ivo_c: confirmed", "Colin: credits applied", a forum's "#4 ivo_c:
 ..."): a speaker only in a thread (`SPEAKER`) or when the name is a person's; also how a label opens a line ("Impact: ...")."""
+_USER_QUOTE = r"(?i:user|customer|member)\s+[\"“]"
+"""How a relayed user's quoted handle opens ('user "'), before the handle and its closing quote."""
+_DAY_AFTER = rf"\s+\({_DAY}\)"
+"""The day an issue tracker's export writes after a comment's author (" (2024-06-25)")."""
 DATED_SPEAKER = re.compile(
-    rf"^\s*(?:{_DAY}\s+)?{_POST_NUMBER}(?:(?:user|customer|member)\s+[\"“])?(?P<name>{WORD_NAME})"
-    rf"(?:[\"”]|\s+\({_DAY}\))?:\s+(?=\S)",
-    re.I,
+    rf"^\s*(?:{_DAY}\s+)?{_POST_NUMBER}(?:{_USER_QUOTE})?(?P<name>{WORD_NAME})(?:[\"”]|{_DAY_AFTER})?:\s+(?=\S)"
 )
 """`NAMED_SPEAKER` after the day a post was written, or not ("2023-07-13 Colin: credits applied"), with the day after
 the name as an issue tracker's comment header writes it (`COMMENT_HEADER`), or a relayed user's handle in quotes
 (`QUOTED_USER`)."""
-COMMENT_HEADER = re.compile(rf"^\s*(?P<n>{HANDLE})\s+\({_DAY}\):\s+(?=\S)")
+COMMENT_HEADER = re.compile(rf"^\s*(?P<n>{HANDLE}){_DAY_AFTER}:\s+(?=\S)")
 """An issue tracker's comment as an export writes it, its author and day before a colon ("chris (2024-06-25): Waiting
 on confirmation ..."): a person's handle."""
-QUOTED_USER = re.compile(rf"\b(?:user|customer|member)\s+[\"“](?P<n>{HANDLE})[\"”]", re.I)
+QUOTED_USER = re.compile(rf"\b{_USER_QUOTE}(?P<n>{HANDLE})[\"”]")
 """A user named by a handle in quotes, as a relayed channel copies them ('user "pasta_fan": searches hang'): a person's
 handle."""
 STAMPED_SPEAKER = re.compile(rf"^\s*(?:{_STAMP}\s*)?@?(?P<name>{HANDLE}):\s+(?=\S)")
@@ -73,7 +75,7 @@ one) and has two characters or more."""
 MENTION_SPEAKER = re.compile(rf"^\s*@(?P<mention>{HANDLE}):\s+(?=\S)")
 """A social post copied with its author's handle ("@customer_a: is packagecloud down?"): its speaker, in a thread or
 not (no process or label writes "@name:")."""
-QUOTED_SPEAKER = re.compile(rf"^\s*(?i:user|customer|member)\s+[\"“](?P<quser>{HANDLE})[\"”]:\s+(?=\S)")
+QUOTED_SPEAKER = re.compile(rf"^\s*{_USER_QUOTE}(?P<quser>{HANDLE})[\"”]:\s+(?=\S)")
 """A relayed user's line opened by their handle in quotes ('user "pasta_fan": searches hang'): its speaker."""
 SPEAKER = re.compile(
     "|".join(p.pattern for p in (IRC_SPEAKER, HANDLE_SPEAKER, MENTION_SPEAKER, NAMED_SPEAKER, QUOTED_SPEAKER))
