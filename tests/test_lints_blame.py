@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pmstudio.lints import lint_blame, load_lexicon, segments_from_postmortem
+from pmstudio.lints import lint_blame, lint_markdown, load_lexicon, segments_from_postmortem
 from pmstudio.lints.lexicon import parse_lexicon
 from pmstudio.lints.segments import Segment, SegmentKind, mask
 from pmstudio.schema import Finding, PostMortem
@@ -301,3 +301,13 @@ def test_only_the_critic_judges_punctuation() -> None:
     assert critic_only == [("B5", r"!{2,}|\?!|!\?")]
     assert ("B5-judgmental", "!!") in rules("The site was down for everyone!!")
     assert not is_blameful("The site was down for everyone!!")
+
+
+def test_a_blame_word_that_only_modifies_a_measure_after_an_actor_is_no_blame() -> None:
+    """"the team's error rates were flat" tells a measure; "it was the team's error that broke checkout" blames."""
+    def b1(line: str) -> list[str]:
+        md = f"# T\n\n## Timeline\n\n- 20:49 UTC - {line}\n"
+        return [f.rule for f in lint_markdown(md) if f.rule.startswith("B1")]
+
+    assert b1("Per a responder, the team's error rates were flat though.") == []
+    assert b1("It was the team's error that broke checkout.") == ["B1-person-as-cause"]

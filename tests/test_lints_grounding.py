@@ -331,3 +331,19 @@ def test_a_duration_written_with_thousands_commas_is_one_number() -> None:
     (d,) = find_durations("the drives failed at 40,000 hours of operation")
     assert (d.first, d.minutes) == (40000.0, 2400000.0)
     assert [x.minutes for x in find_durations("down for 2 hours, 10 minutes")] == [130.0]
+
+
+def test_a_time_with_its_date_written_beside_it_is_read_on_that_date() -> None:
+    """"Postmortem - Nov 04, 2019 - 16:33 PST - posted": 16:33 PST on 4 November is 00:33 UTC on the 5th (PST, not
+    the PDT of an October incident day), and a status post dated then grounds it."""
+    (ref,) = find_times("Status page update: Postmortem - Nov 04, 2019 - 16:33 PST - posted.", date(2019, 10, 25))
+    assert ref.at == datetime(2019, 11, 5, 0, 33, tzinfo=UTC)
+    (bare,) = find_times("at 14:02 ET", date(2019, 7, 1))
+    assert bare.at is None
+
+
+def test_a_month_written_in_lower_case_dates_its_day_number_but_may_stays_a_verb() -> None:
+    """"an april 15, 2024 billing issue" (a title lower-cased into a sentence) holds a date, not the count 15; "we may
+    15 times" holds the count."""
+    assert 15.0 not in [n.value for n in find_numbers("There was an april 15, 2024 billing issue.")]
+    assert 15.0 in [n.value for n in find_numbers("we may 15 times retry it")]

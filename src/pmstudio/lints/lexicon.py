@@ -49,6 +49,7 @@ class B1Words(_Model):
     without: list[str]
     patterns: list[str]
     possessive_blame: list[str]
+    possessive_measures: list[str]
     suggestion: str
 
 

@@ -28,7 +28,9 @@ class Matchers:
         self.weak_vp = re.compile(rf"\s*(?:{words(person_only)}|{omission}|{adverb}){end}", re.I)
         self.change_nouns = {w.lower() for w in b1.change_nouns}
         self.filler = {w.lower() for w in b1.filler}
-        self.possessive_blame = re.compile(rf"\s*{words(b1.possessive_blame)}{end}", re.I)
+        self.possessive_blame = re.compile(
+            rf"\s*{words(b1.possessive_blame)}{end}(?!\s+{words(b1.possessive_measures)}{end})", re.I
+        )
         det = r"(?:(?:the|a|an|our|their|his|her|one\s+of\s+(?:the|our))\s+)?"
         self.by_before = re.compile(rf"\b(?P<by>{words(b1.by_phrases)})\s+{det}(?:[\w-]+\s+){{0,2}}?$", re.I)
         self.bad_by_before = re.compile(

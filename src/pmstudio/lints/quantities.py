@@ -9,12 +9,13 @@ reads "38 min", "1 h 5 min", "2 hours and 10 minutes". `find_numbers` returns th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from pmstudio.timeparse import find_stamps, wall_to_utc
+from pmstudio.timeparse import find_date_beside, find_stamps, wall_to_utc
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH = r"(?:(?i:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*|May)\.?"
+"""A month name, in any case ("april 15" in a sentence built from a title) but "May", which lower-case is a verb."""
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DAY_TO = rf"{_DAY}(?:[-–]|\s+(?:to|and|until|through|till)\s+)"
 """The first day of a span and its joint: a dash with no space ("3-5") or a word ("25 to 30"); a spaced dash is a
@@ -22,8 +23,8 @@ separator ("Case 2 - 12 Jan 2026")."""
 DATE = re.compile(  # a span of days ("25 to 30 December 2022", "March 3-5") is one date: its first day is no count
     rf"\b{_DAY_TO}{_DAY}\s+{_MONTH}(?:,?\s+\d{{4}})?\b|\b{_MONTH}\s+{_DAY_TO}{_DAY}(?:,?\s+\d{{4}})?\b|"
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}/\d{2}/\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b|"
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:,?\s+\d{4})?\b"
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?\b"
 )
 _UNIT_MIN = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1 / 60}
 DURATION = re.compile(
@@ -79,6 +80,10 @@ def find_times(text: str, on: date | datetime | None = None) -> list[TimeRef]:
     for stamp in find_stamps(text):
         wall = stamp.value.time().replace(microsecond=0)
         zone = stamp.zone or UTC  # a bare time in a draft is UTC by convention
+        beside = None if stamp.has_date else find_date_beside(text, stamp)
+        if beside is not None:
+            # "Postmortem - Nov 04, 2019 - 16:33 PST": the date written beside the time is its day
+            stamp = replace(stamp, value=datetime.combine(beside.value.date(), stamp.value.time()), has_date=True)
         if stamp.has_date:
             day = stamp.value.date()
         elif isinstance(on, datetime):
