@@ -360,3 +360,14 @@ def test_a_part_left_untouched_is_kept_even_when_the_reader_cannot_read_it(examp
     heading = touched.splitlines().index("## Injected heading") + 1
     assert [str(p) for p in reading.problems] == [
         f"line {heading + 1}: this text is under “Injected heading” (line {heading}), which is not a heading of this section"]
+
+
+def test_a_contributing_factor_title_with_asterisks_reads_back_whole() -> None:
+    """A factor titled "Rotating certs for *.example.io" renders its asterisks escaped in the bold label, and the
+    reader reads the title back as it was."""
+    from pmstudio.mdparse import strip_label
+    from pmstudio.mdsyntax import bold_label
+
+    line = f"1. **{bold_label('Rotating certs for *.example.io and *.example.com')} (CF2):** Rotating certs."
+    label, text = strip_label(line)
+    assert label == "Rotating certs for *.example.io and *.example.com (CF2)" and text == "Rotating certs."

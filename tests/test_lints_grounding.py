@@ -333,13 +333,22 @@ def test_a_duration_written_with_thousands_commas_is_one_number() -> None:
     assert [x.minutes for x in find_durations("down for 2 hours, 10 minutes")] == [130.0]
 
 
-def test_a_time_with_its_date_written_beside_it_is_read_on_that_date() -> None:
+def test_a_time_with_its_date_written_beside_it_is_grounded_on_that_date_too() -> None:
     """"Postmortem - Nov 04, 2019 - 16:33 PST - posted": 16:33 PST on 4 November is 00:33 UTC on the 5th (PST, not
-    the PDT of an October incident day), and a status post dated then grounds it."""
-    (ref,) = find_times("Status page update: Postmortem - Nov 04, 2019 - 16:33 PST - posted.", date(2019, 10, 25))
-    assert ref.at == datetime(2019, 11, 5, 0, 33, tzinfo=UTC)
+    the PDT of an October incident day); a status post dated then grounds it, though the bare clock on the incident's
+    day would not."""
+    text = "Status page update: Postmortem - Nov 04, 2019 - 16:33 PST - posted."
+    (ref,) = find_times(text, date(2019, 10, 25))
+    assert ref.at is None and ref.beside == datetime(2019, 11, 5, 0, 33, tzinfo=UTC)
     (bare,) = find_times("at 14:02 ET", date(2019, 7, 1))
-    assert bare.at is None
+    assert bare.at is None and bare.beside is None
+    index = EvidenceIndex([
+        Evidence(id="alerts.log:1", material="alerts.log", kind="log", line=1,
+                 at=datetime(2019, 10, 25, 20, 10, tzinfo=UTC), text="errors up"),
+        Evidence(id="status.txt:4", material="status.txt", kind="ticket", line=4,
+                 at=datetime(2019, 11, 5, 0, 33, tzinfo=UTC), text="Postmortem posted."),
+    ])
+    assert not index.time_ok(ref.at, ref.clock) and ref.beside is not None and index.time_ok(ref.beside, None)
 
 
 def test_a_month_written_in_lower_case_dates_its_day_number_but_may_stays_a_verb() -> None:

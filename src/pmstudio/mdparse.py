@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from pmstudio.lints.outline import Citation, Outline, OutlineAction, OutlineEntry, OutlineFactor
 from pmstudio.lints.segments import Segment, SegmentKind, is_empty
-from pmstudio.mdsyntax import HEADING, table_cells
+from pmstudio.mdsyntax import HEADING, table_cells, unbold_label
 from pmstudio.templates import OTHER, Template, TemplateField, TemplateSection, known_sections, norm_heading
 from pmstudio.timeparse import find_stamp, wall_to_utc
 
@@ -29,7 +29,7 @@ QUOTE_HEADINGS = re.compile(r"review notes|attachments?|raw (?:logs|data)|log ex
 """Headings of material that is quoted, not written (outside any template section)."""
 _HEADER_FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*(?P<key>[^*:]+):\*\*\s*(?P<value>.*?)\s*$")
 _LABEL = re.compile(
-    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*(?P<b>[^*]+?):?\*\*:?|\*(?P<i>[^*]+?):\*|_(?P<u>[^_]+?):_)\s*"
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*(?P<b>(?:[^*\\]|\\.)+?):?\*\*:?|\*(?P<i>[^*]+?):\*|_(?P<u>[^_]+?):_)\s*"
 )
 BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _ACTION = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<done>[ xX])\]\s+)?(?P<body>.+)$")
@@ -105,9 +105,8 @@ def _strip_label(line: str) -> tuple[str, str]:
     """(label, text) of a `- **Label:** text` line; label is "" when there is none."""
     m = _LABEL.match(line)
     if m and (m.group("b") or m.group("i") or m.group("u")) and line[m.end() :].strip():
-        return (m.group("b") or m.group("i") or m.group("u") or "").strip().rstrip(":"), line[
-            m.end() :
-        ].strip()
+        label = (m.group("b") or m.group("i") or m.group("u") or "").strip().rstrip(":")
+        return unbold_label(label), line[m.end() :].strip()
     return "", BULLET.sub("", line, count=1).strip()
 
 

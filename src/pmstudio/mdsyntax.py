@@ -23,3 +23,14 @@ def table_cells(line: str) -> list[str]:
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
     return [c.strip().replace("\\|", "|") for c in _CELL_BAR.split(inner)]
+
+
+def bold_label(text: str) -> str:
+    """`text` as a bold label's words (`**...:**`): an asterisk escaped ("certs for \\*.example.io"), so the label
+    reads back whole (`unbold_label`)."""
+    return text.replace("*", "\\*")
+
+
+def unbold_label(text: str) -> str:
+    """A bold label's words as written by `bold_label`, its escaped asterisks read back."""
+    return text.replace("\\*", "*")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pmstudio.certainty import mark
+from pmstudio.mdsyntax import bold_label
 from pmstudio.offline.people import name_masker
 from pmstudio.schema import (
     NOT_STATED,
@@ -202,7 +203,7 @@ def _list(value: list[Any], field: TemplateField, bundle: Bundle | None) -> list
     if vt == "factors":
         if not value:
             return [NOT_STATED]
-        return [f"{i}. **{f.title.strip()} ({f.id}):** {f.description.strip()}{mark(f.certainty, f.sources)}{cite(f.evidence)}"
+        return [f"{i}. **{bold_label(f.title.strip())} ({f.id}):** {f.description.strip()}{mark(f.certainty, f.sources)}{cite(f.evidence)}"
                 for i, f in enumerate(value, 1)]
     if vt == "evidence_ids":
         return _quote_evidence(value, bundle)

@@ -202,7 +202,8 @@ def _text_findings(segments: list[Segment], index: EvidenceIndex) -> list[Findin
         text = mask(seg.text)
         times = find_times(text, index.day)
         for t in times:
-            if not index.time_ok(t.at, t.clock):
+            # a time with a date written beside it is grounded on that date too ("Nov 04, 2019 - 16:33 PST")
+            if not index.time_ok(t.at, t.clock) and not (t.beside is not None and index.time_ok(t.beside, None)):
                 out.append(_f("G1-ungrounded-time", "high", seg.section, t.text,
                               f"Time {t.text} appears nowhere in the evidence.", "Use the time the evidence gives, or remove it."))  # fmt: skip
         durations = find_durations(text)

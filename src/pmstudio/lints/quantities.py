@@ -9,7 +9,7 @@ reads "38 min", "1 h 5 min", "2 hours and 10 minutes". `find_numbers` returns th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pmstudio.timeparse import find_date_beside, find_stamps, wall_to_utc
@@ -54,6 +54,7 @@ class TimeRef:
     at: datetime | None  # full UTC datetime when the text carries a date
     zoned: bool = False  # the text names its zone ("UTC", "PDT", "ET", "+02:00"); else the clock is as written
     second: int = 0  # the seconds as written
+    beside: datetime | None = None  # UTC instant read on a date written beside an undated time ("Nov 04, 2019 - 16:33")
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,9 @@ def find_times(text: str, on: date | datetime | None = None) -> list[TimeRef]:
     for stamp in find_stamps(text):
         wall = stamp.value.time().replace(microsecond=0)
         zone = stamp.zone or UTC  # a bare time in a draft is UTC by convention
-        beside = None if stamp.has_date else find_date_beside(text, stamp)
-        if beside is not None:
-            # "Postmortem - Nov 04, 2019 - 16:33 PST": the date written beside the time is its day
-            stamp = replace(stamp, value=datetime.combine(beside.value.date(), stamp.value.time()), has_date=True)
+        near = None if stamp.has_date else find_date_beside(text, stamp)
+        # "Postmortem - Nov 04, 2019 - 16:33 PST": the date written beside the time is a second reading of its day
+        beside = wall_to_utc(near.value.date(), wall, zone) if near is not None else None
         if stamp.has_date:
             day = stamp.value.date()
         elif isinstance(on, datetime):
@@ -94,7 +94,10 @@ def find_times(text: str, on: date | datetime | None = None) -> list[TimeRef]:
         at = utc if stamp.has_date else None
         clock = utc.hour * 60 + utc.minute
         out.append(
-            TimeRef(stamp.start, stamp.end, text[stamp.start : stamp.end], clock, at, stamp.zone is not None, wall.second)
+            TimeRef(
+                stamp.start, stamp.end, text[stamp.start : stamp.end], clock, at, stamp.zone is not None, wall.second,
+                beside,
+            )
         )
     return out
 
