@@ -264,3 +264,29 @@ def test_timestamp_grounding_reads_a_regional_zone_on_the_evidence_line_s_day(
     index = TimeIndex([said], ZoneInfo("UTC"))
     assert index.at_ok(at.replace(hour=utc[0], minute=utc[1]))  # "14:02 ET" is EDT in July, EST in January
     assert not index.at_ok(at.replace(hour=14, minute=2))
+
+
+def test_timestamp_grounding_reads_a_time_on_the_date_written_beside_it() -> None:
+    """"Postmortem - Nov 04, 2019 - 16:33 PST - posted" in a draft about an October incident: 16:33 PST on 4 November
+    is the status post's 00:33 UTC on the 5th, grounded; the bare clock read on the incident's day would not be."""
+    from pmstudio.schema import Material
+
+    case, _ = _case_bundle()
+    bundle, _ = bundle_from_materials(
+        [
+            Material(name="alerts.log", kind="log", content=(
+                "2019-10-25T20:10:00Z ERROR db cpu 100%\n2019-10-25T20:12:00Z ERROR imports fail\n"
+                "2019-10-25T20:55:00Z INFO error rate back to baseline\n"
+            )),
+            Material(name="status.txt", kind="ticket", content="2019-11-05T00:33:00Z Postmortem posted.\n"),
+        ],
+        id=case.id,
+        timezone="UTC",
+    )
+    pm = good()
+    assert pm.summary is not None
+    pm.summary.summary = "A status page update: Postmortem - Nov 04, 2019 - 16:33 PST - posted."
+    metric = METRICS["timestamp_grounding"].build()  # type: ignore[attr-defined]
+    asyncio.run(metric.a_measure(make_test_case(pm, case, bundle)))
+    assert metric.details["total"] > 1
+    assert not any("16:33 PST" in bad for bad in metric.details["ungrounded"])

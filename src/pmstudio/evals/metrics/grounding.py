@@ -66,6 +66,8 @@ class TimestampGrounding(EvalMetric):
             for t in find_times(text, idx.day):
                 total += 1
                 ok = idx.at_ok(t.at) if t.at is not None else idx.clock_ok(t.clock)
+                # a time with a date written beside it is grounded on that date too ("Nov 04, 2019 - 16:33 PST")
+                ok = ok or (t.beside is not None and idx.at_ok(t.beside))
                 if not ok:
                     bad.append(f"{section}: {t.text!r}")
         if total == 0:
