@@ -38,9 +38,8 @@ _ALERT = re.compile(
 text or labels ("FIRING [warning] ReplicationFeedDelayed feed=minutely"); CloudWatch names the firing state ALARM
 ("ALARM api-error-alarm: api-prod errors above threshold")."""
 _ALERT_TEXT = re.compile(
-    r"^(?P<status>FIRING|RESOLVED|TRIGGERED|ALERT|ALARM|OK)\s+\[(?P<sev>P[1-5]|SEV-?[1-5]|[a-z]+)\]\s+"
-    r"(?P<name>[^()\n]*?[^\s()])\s*(?:\((?P<labels>[^()]*)\))?$",
-    re.I,
+    r"^(?P<status>FIRING|RESOLVED|TRIGGERED|ALERT|ALARM|OK)\s+\[(?P<sev>(?i:P[1-5]|SEV-?[1-5]|[a-z]+))\]\s+"
+    r"(?P<name>[^()\n]*?[^\s()])\s*(?:\((?P<labels>[^()]*)\))?$"
 )
 """An alert line with its severity in brackets and its rule told in words (an alerting tool's log: "FIRING  [P1]
 rails-web 5xx ratio > 3% (tier=inbox)", "RESOLVED [P1] rails-web 5xx ratio > 3%"): the words are its name."""
@@ -212,7 +211,7 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
         alert = f"{m.group('name')} ({m.group('sev')})" if m.group("sev") and "(" not in m.group("name") else m.group("name")
         return "alert", sub, f"{alert}: {body}" if body else alert
     m = _ALERT_TEXT.match(text) if e.actor is None and "alert" in name else None
-    if m is not None and m.group("status").isupper():
+    if m is not None:
         sub = "resolved" if m.group("status") in ("RESOLVED", "OK") else "firing"
         return "alert", sub, f"{m.group('name')} ({m.group('sev')})"
     m = _ALERT_RECORD.match(text) if e.actor is None else None
