@@ -338,9 +338,9 @@ def test_a_time_with_its_date_written_beside_it_is_grounded_on_that_date_too() -
     the PDT of an October incident day); a status post dated then grounds it, though the bare clock on the incident's
     day would not."""
     text = "Status page update: Postmortem - Nov 04, 2019 - 16:33 PST - posted."
-    (ref,) = find_times(text, date(2019, 10, 25))
+    (ref,) = find_times(text, date(2019, 10, 25), beside=True)
     assert ref.at is None and ref.beside == datetime(2019, 11, 5, 0, 33, tzinfo=UTC)
-    (bare,) = find_times("at 14:02 ET", date(2019, 7, 1))
+    (bare,) = find_times("at 14:02 ET", date(2019, 7, 1), beside=True)
     assert bare.at is None and bare.beside is None
     index = EvidenceIndex([
         Evidence(id="alerts.log:1", material="alerts.log", kind="log", line=1,

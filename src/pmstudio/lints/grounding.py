@@ -200,7 +200,7 @@ def _text_findings(segments: list[Segment], index: EvidenceIndex) -> list[Findin
         if seg.kind != "narrative" or seg.section not in GROUNDED_SECTIONS:
             continue
         text = mask(seg.text)
-        times = find_times(text, index.day)
+        times = find_times(text, index.day, beside=True)
         for t in times:
             # a time with a date written beside it is grounded on that date too ("Nov 04, 2019 - 16:33 PST")
             if not index.time_ok(t.at, t.clock) and not (t.beside is not None and index.time_ok(t.beside, None)):

@@ -71,19 +71,20 @@ _NO_DAY = date(2000, 1, 1)
 """The day a regional zone ("ET") is read on when neither the text nor the caller gives one: its standard offset."""
 
 
-def find_times(text: str, on: date | datetime | None = None) -> list[TimeRef]:
+def find_times(text: str, on: date | datetime | None = None, *, beside: bool = False) -> list[TimeRef]:
     """Clock times in ``text`` with their UTC clock (timeparse.wall_to_utc). A regional zone's offset follows the
     date ("14:02 ET" is EDT in July, EST in January): the date written with the time, else ``on``, else standard
     time. ``on`` is a calendar day, or an aware instant (the evidence line's) whose wall date in the time's own zone
     is the day: a line at 07:30 UTC on the day clocks go forward in California says "23:20 PT" of the evening
-    before, on PST."""
+    before, on PST. With ``beside`` (a draft's text), an undated time also gets its reading on a date written beside
+    it (``TimeRef.beside``); the evidence side, read line by line, does without it."""
     out = []
     for stamp in find_stamps(text):
         wall = stamp.value.time().replace(microsecond=0)
         zone = stamp.zone or UTC  # a bare time in a draft is UTC by convention
-        near = None if stamp.has_date else find_date_beside(text, stamp)
+        near = find_date_beside(text, stamp) if beside and not stamp.has_date else None
         # "Postmortem - Nov 04, 2019 - 16:33 PST": the date written beside the time is a second reading of its day
-        beside = wall_to_utc(near.value.date(), wall, zone) if near is not None else None
+        on_date = wall_to_utc(near.value.date(), wall, zone) if near is not None else None
         if stamp.has_date:
             day = stamp.value.date()
         elif isinstance(on, datetime):
@@ -96,7 +97,7 @@ def find_times(text: str, on: date | datetime | None = None) -> list[TimeRef]:
         out.append(
             TimeRef(
                 stamp.start, stamp.end, text[stamp.start : stamp.end], clock, at, stamp.zone is not None, wall.second,
-                beside,
+                on_date,
             )
         )
     return out

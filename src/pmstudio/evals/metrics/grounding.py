@@ -63,7 +63,7 @@ class TimestampGrounding(EvalMetric):
                 hint = f", nearest evidence {near:%H:%M:%S}" if near else ""
                 bad.append(f"{label} {at:%Y-%m-%d %H:%M:%S}{hint}")
         for section, _field, text in _narrative(ctx):
-            for t in find_times(text, idx.day):
+            for t in find_times(text, idx.day, beside=True):
                 total += 1
                 ok = idx.at_ok(t.at) if t.at is not None else idx.clock_ok(t.clock)
                 # a time with a date written beside it is grounded on that date too ("Nov 04, 2019 - 16:33 PST")
