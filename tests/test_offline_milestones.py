@@ -3594,3 +3594,18 @@ def test_a_cluster_health_told_red_is_a_failure_and_starts_the_impact() -> None:
     for body in ("that disk alert was a red herring", "plan: third-party red team assessment"):
         assert not classify(build_items(lines(("ops-chat.txt", 0, "nick", body)))[0]).failure, body
     assert at(analyse(lines(*rows)), "started") == minute(1)
+
+
+def test_logins_working_said_plainly_is_the_recovery_but_one_login_path_is_not() -> None:
+    """A portal down after a database update, rolled back; "portal loads, logins work" is the end of the outage. A
+    login that works only on one path ("partner SSO logins work. only the mobile path is broken") is not."""
+    rows = [
+        ("db.log", 0, None, "db2 mysqld: WSREP: failed to join group"),
+        ("ops-chat.txt", 5, "ines", "portal returns 502 for everyone"),
+        ("ops-chat.txt", 20, "ines", "partner SSO logins work. only the mobile path is broken"),
+        ("ops-chat.txt", 40, "ines", "rolling the cluster back to the previous packages"),
+        ("ops-chat.txt", 70, "ines", "portal loads, logins work"),
+    ]
+    assert not classify(build_items(lines(rows[2]))[0]).recovery_full
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(70)

@@ -461,6 +461,8 @@ RECOVERY_FULL = _rx(
     rf"\b(?:sites|websites|services|apps) are (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
     r"\b(?:sites?|websites?|services?|apis?|apps?|everything) (?:is |are )?(?:up|available|reachable) (?:now|again)\b|"
     r"\b(?:everything|all (?:sites|websites|services|apps)) (?:is |are )?(?:now )?fully (?:up|available|reachable)\b|"
+    r"(?:^|[,.;:]\s+)(?:logins?|log-?ins?|sign-?ins?) (?:now )?(?:work(?:s|ing)?|succeed(?:s|ing)?)\b"
+    r"(?!.*\b(?:only|but|except|still|for (?:me|some)|from|in)\b)|"
     r"\b(?:all |every )?(?:replication|checks?|probes?|health ?checks?|monitors?|synthetics?|everything) "
     r"(?:is |are |now |back |all )*(?:green|healthy|passing)\b|"
     r"\bcontrol (?:of (?:the )?(?:[\w.-]+ ){1,4})?(?:is |was |now )+back\b(?! to\b)|\b(?:regain(?:ed|s)?|got back|took back|"
