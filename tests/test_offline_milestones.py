@@ -3609,3 +3609,18 @@ def test_logins_working_said_plainly_is_the_recovery_but_one_login_path_is_not()
     assert not classify(build_items(lines(rows[2]))[0]).recovery_full
     a = analyse(lines(*rows))
     assert at(a, "resolved") == minute(70)
+
+
+def test_a_resize_told_done_is_the_act_finished() -> None:
+    """An overloaded stats database, an instance resize under way, then "resize done, backlog copied": the resize is the
+    act that contained the outage, finished at that line."""
+    rows = [
+        ("gateway.log", 0, None, "ERROR token-check timeout after 3000ms"),
+        ("team-chat.txt", 1, "ayla", "[FIRING] token-check p99 > 5s"),
+        ("team-chat.txt", 20, "ayla", "stats db pinned at 100% cpu. bumping the instance size"),
+        ("team-chat.txt", 90, "ayla", "still intermittent timeouts, resize in progress"),
+        ("team-chat.txt", 150, "ayla", "resize done, backlog copied"),
+        ("alerts.txt", 152, None, "RESOLVED token_check_latency_high"),
+    ]
+    assert classify(build_items(lines(rows[4]))[0]).mit_done
+    assert at(analyse(lines(*rows)), "mitigated") == minute(150)

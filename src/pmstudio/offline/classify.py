@@ -314,7 +314,7 @@ MIT_ACTION = _rx(
 and a rate limit put on the customer that causes the load. Killing a process is one when a responder does it, not
 when the failure does ("something killed it", "the OOM killer killed the worker")."""
 ACT_DONE = _rx(
-    r"\b(?:restart|reboot|failover|redeploy|rebuild|reset)s? (?:is |was |now |all )*(?:done|complete[d]?|finished|succeeded)\b"
+    r"\b(?:restart|reboot|failover|redeploy|rebuild|reset|resize)s? (?:is |was |now |all )*(?:done|complete[d]?|finished|succeeded)\b"
 )
 """A responder telling the act finished by its noun ("restart done, CLI populating", "failover complete"): the act done;
 a host's own log line ("INFO restart complete") tells one host of a rolling restart, not the act."""
