@@ -750,3 +750,25 @@ def test_session31_a_month_day_and_hour_in_notes_reaches_every_model_path_on_its
     by_id = bundle.evidence_by_id()
     assert by_id["coe-notes.md:3"].at == datetime(2023, 6, 22, 10, 0, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[coe-notes.md:3] 2023-06-22T10:00:00Z",), absent="2023-06-21T10:00")
+
+
+_SESSION32_SHAPES = [
+    ("outage-notes.md", "notes", (
+        "# 2022-05-24 outage (times EDT)\n"
+        "- ~8:15 PM (23 May): web servers start flapping, not replaced\n"
+        "- ~4:45 AM: all but one server unusable\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session32_a_day_without_its_year_beside_a_time_reaches_every_model_path_on_that_day(srv: FakeProviderServer, path: str) -> None:
+    """A note's "~8:15 PM (23 May)" under a 24 May heading is 20:15 EDT on 23 May, and the time after it follows that
+    day, before any model sees the evidence: every model path drafts from the same UTC times, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry them."""
+    bundle = _shapes_bundle(_SESSION32_SHAPES, "UTC")
+    by_id = bundle.evidence_by_id()
+    assert by_id["outage-notes.md:2"].at == datetime(2022, 5, 24, 0, 15, tzinfo=UTC)
+    assert by_id["outage-notes.md:3"].at == datetime(2022, 5, 24, 8, 45, tzinfo=UTC)
+    assert by_id["outage-notes.md:2"].text.startswith("web servers start flapping")
+    _drafted_carrying(srv, path, bundle, ("[outage-notes.md:2] 2022-05-24T00:15:00Z",), absent="2022-05-25T00:15")

@@ -548,3 +548,22 @@ def test_a_month_and_day_with_an_hour_and_am_pm_dates_the_time_to_that_day(line:
     stamp = find_stamp(line, anywhere="any")
     assert stamp is not None and stamp.has_date and not stamp.has_year
     assert (stamp.value.month, stamp.value.day, stamp.value.hour, stamp.value.minute) == (month, day, hour, 0)
+
+
+def test_a_day_and_month_without_a_year_beside_a_time_dates_it() -> None:
+    """"Tue Mar 10 ~23:50", "~8:15 PM (23 May)" and "around 23:50 on March 10th" name the time's day without its year;
+    a number further off ("10:00 the 5 replicas") or a day with its year (read elsewhere) does not count here."""
+    from pmstudio.timeparse import find_month_day_beside
+
+    for line, want in (
+        ("- Tue Mar 10 ~23:50: senders stop", (3, 10)),
+        ("- ~8:15 PM (23 May): web servers flap", (5, 23)),
+        ("Postmortem - Around 23:50 on March 10th the senders stopped", (3, 10)),
+    ):
+        stamp = find_stamp(line, anywhere="any")
+        assert stamp is not None and not stamp.has_date, line
+        day = find_month_day_beside(line, stamp)
+        assert day is not None and not day.has_year and (day.value.month, day.value.day) == want, line
+    for line in ("10:00 the 5 replicas of May were full", "fixed 10:00 on 5 March 2020", "10:00 deploy; Mar 3 was fine"):
+        stamp = find_stamp(line, anywhere="any")
+        assert stamp is not None and find_month_day_beside(line, stamp) is None, line

@@ -512,11 +512,12 @@ def find_day_label(line: str) -> Stamp | None:
 
 
 LEADING_DAY = re.compile(
-    rf"^\s*(?:on\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)(?:,?\s+\d{{4}})?\s*[:,–—-]\s+",
+    rf"^\s*(?P<open>\()?(?:on\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?)(?:,?\s+\d{{4}})?"
+    rf"(?(open)\))\s*[:,–—-]\s+",
     re.I,
 )
 """The day a line's time is told on, right after it and set off like a label ("05:35 UTC on 4 Feb: that instance
-stopped ..."): part of the time, not of what the line tells."""
+stopped ...", "~8:15 PM (23 May): all web servers ..."): part of the time, not of what the line tells."""
 _NEXT_TO = re.compile(
     r"[\s,;(\[–—~≈-]*(?:(?:on|from|at|since|starting|until|by|about|around|approx\.?|approximately|ca\.)\s+)?[\s(\[~≈]*", re.I
 )
@@ -552,6 +553,34 @@ def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:
         day = find_date_marker(line[m.start() :])
         if day is not None:
             return day
+    return None
+
+
+_DAY_NO_YEAR = re.compile(
+    rf"(?<![\w:/.-])(?:(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    rf"(?P<mon2>{_MONTH}))(?![\w:]|\.\d|,?\s+\d{{4}})"
+)
+
+
+def find_month_day_beside(line: str, stamp: Stamp) -> Stamp | None:
+    """A day with its month's name but no year written beside a bare time, joined by at most a bracket, a tilde or one
+    small word ("Tue Mar 10 ~23:50", "~8:15 PM (23 May)", "around 23:50 on March 10th"): the day of that time, its
+    year left to the material's date so far (`has_year=False`)."""
+    for m in _DAY_NO_YEAR.finditer(line):
+        if m.end() <= stamp.start:
+            gap = line[m.end() : stamp.start]
+        elif m.start() >= stamp.end:
+            gap = line[stamp.end : m.start()]
+        else:
+            continue
+        if not _NEXT_TO.fullmatch(gap):
+            continue
+        day, mon = (m["day"], m["mon"]) if m["day"] else (m["day2"], m["mon2"])
+        parsed = _parse(f"{mon.rstrip('.')} {day} 2000")
+        if parsed is not None:
+            return Stamp(
+                m.start(), m.end(), parsed.replace(tzinfo=None), None, has_date=True, has_year=False, date_only=True
+            )
     return None
 
 

@@ -28,6 +28,7 @@ from pmstudio.timeparse import (
     find_dates,
     find_day_label,
     find_heading_weekday,
+    find_month_day_beside,
     find_monthday_beside,
     find_stamp,
     find_stamps,
@@ -450,7 +451,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
         clause_day: Stamp | None = None
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
-            beside = find_date_beside(line, stamp) or find_date_opening(line, stamp)
+            beside = find_date_beside(line, stamp) or find_date_opening(line, stamp) or find_month_day_beside(line, stamp)
             weekday = find_weekday_beside(line, stamp) if beside is None else None
             if beside is not None:
                 clock.mark_date(beside)
