@@ -3624,3 +3624,17 @@ def test_a_resize_told_done_is_the_act_finished() -> None:
     ]
     assert classify(build_items(lines(rows[4]))[0]).mit_done
     assert at(analyse(lines(*rows)), "mitigated") == minute(150)
+
+
+def test_a_recovery_only_expected_in_a_reply_to_a_customer_is_not_the_end() -> None:
+    """The responders' "logins normal again, error rate back to baseline" ends the impact; a support reply ten minutes
+    later that logins "should work again" tells the customer what to expect, not a later end."""
+    rows = [
+        ("web.log", 0, None, "auth-02 authsvc: ERROR token issue timed out after 8000ms"),
+        ("ops-chat.txt", 2, "mia", "login latency going vertical, tickets coming in"),
+        ("ops-chat.txt", 30, "mia", "downgrade finished, load dropping"),
+        ("ops-chat.txt", 54, "mia", "logins normal again, error rate back to baseline"),
+        ("ticket-881.txt", 64, None, "Reply (lars, 15:40 CEST): Logins should work again. Please retry and tell us"),
+    ]
+    assert not classify(build_items(lines(rows[4]))[0]).recovery_full
+    assert at(analyse(lines(*rows)), "resolved") == minute(54)

@@ -513,10 +513,12 @@ NO_RECOVERY = _rx(
 """A recovery word that is negated or only possible ("backups cannot be created or restored", "data could not be
 recovered", "the service must be restored", "cluster is not coming back online"): no recovery happened. Cut out before the recovery words are read."""
 PLANNED_RECOVERY = _rx(
-    r"\b(?:plan|proposal|next steps?)\s*:[^.;]*|\b(?:plan|plans|planning|intend|propose|proposing|aim|hope) to [^.;]*"
+    r"\b(?:plan|proposal|next steps?)\s*:[^.;]*|\b(?:plan|plans|planning|intend|propose|proposing|aim|hope) to [^.;]*|"
+    r"\b(?:should|ought to) (?:now )?(?:work|load|resolve|function|respond)\w* (?:\w+ )?again\b"
 )
 """A recovery still to come ("Plan: bring Wynton back online and keep the filesystem offline", "we plan to bring the
-cluster back tomorrow"): nothing is back yet. Cut out before the recovery words are read."""
+cluster back tomorrow"), or one only expected, as a reply to a customer tells it ("Logins should work again. Please
+retry"): nothing is seen back yet. Cut out before the recovery words are read."""
 RESTORED_THING = _rx(
     r"\b(?:config\w*|settings?|files?|backups?|snapshots?|secrets?|keys?|certs?|certificates?|tables?|records?|roles?|"
     r"permissions?|policy|policies|grants?|routes?|entries|accounts?)\s+"
