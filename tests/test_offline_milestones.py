@@ -3638,3 +3638,21 @@ def test_a_recovery_only_expected_in_a_reply_to_a_customer_is_not_the_end() -> N
     ]
     assert not classify(build_items(lines(rows[4]))[0]).recovery_full
     assert at(analyse(lines(*rows)), "resolved") == minute(54)
+
+
+def test_a_restart_after_which_429s_persist_or_it_is_still_intermittent_is_an_attempt() -> None:
+    """Logins rejected with 429s: "auth pods restarted; 429s persist" and "restarted auth pods, still intermittent" are
+    attempts that changed nothing; the limiter fix deployed the next morning is the mitigation."""
+    rows = [
+        ("gateway.log", 0, None, "WARN ratelimit block route=/login key=route:login count=1803/1800"),
+        ("platform-chat.txt", 2, "noor", "support says EU customers can't log in, 429 too many requests on the SSO callback"),
+        ("platform-chat.txt", 45, "noor", "auth pods restarted; 429s persist"),
+        ("platform-chat.txt", 105, "noor", "restarted auth pods, still intermittent"),
+        ("platform-chat.txt", 960, "noor", "fix: limiter decides per caller, deploying to eu"),
+        ("gateway.log", 1095, None, "INFO gw config bundle applied region=eu limiter_key=caller"),
+        ("gateway.log", 1100, None, "INFO ratelimit blocks last 5m route=login count=0"),
+    ]
+    for row in rows[2:4]:
+        s = classify(build_items(lines(row))[0])
+        assert s.mitigation and s.mit_negative and not s.mit_done, row
+    assert at(analyse(lines(*rows)), "mitigated") == minute(1095)

@@ -354,11 +354,11 @@ MIT_NEGATIVE = _rx(
     r"\bblocked|forbidden|denied|"
     r"didn['’]t work|not working|no luck|same thing|same (?:error|result|failure)s?\b|(?:again|twice),? same\b|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
     r"falls? over|falling over|died) again|still (?:failing|broken|"
-    r"recogni[sz]ed|down|erroring)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
+    r"recogni[sz]ed|down|erroring|intermittent|flapping)|aren['’]t helping|isn['’]t helping|won['’]t fix|"
     r"no (?:change|effect|difference|improvement)|made no difference|did(?:n['’]t| not) (?:help|change)|"
     r"(?:won['’]t|will not|wouldn['’]t|didn['’]t|did not|never|doesn['’]t|does not) (?:come up|came up|start|boot)|"
     r"had nothing to do with|(?:failures|errors|error rates?) (?:are |is |stay\w* |remain\w* )?(?:flat|unchanged)|"
-    r"(?:spikes|errors|timeouts|failures|5xx|500s|502s|503s|crashes|drops|symptoms|issues|problems) (?:still )?(?:continue|persist)|"
+    r"(?:spikes|errors|timeouts|failures|5xx|500s|502s|503s|429s|crashes|drops|symptoms|issues|problems) (?:still )?(?:continue|persist)|"
     r"(?:^|[.;,]\s*)so (?:it['’]?s )?not (?:that|it|this)\b|"
     r"not (?:calling (?:it|this) |yet |really |quite )?(?:fixed|resolved|mitigated|done))\b"
 )
