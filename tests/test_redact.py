@@ -73,6 +73,16 @@ SECRETS: list[tuple[str, str]] = [
     ("UK desk +44 20 7946 0958, ask for Ian", "+44 20 7946 0958"),
     ("the password is {s} (yes really)", "hunter2"),
     ("DD_API_KEY={s}", "0123456789abcdef0123456789abcdef"),
+    # prose forms (session 32): a user and its password, a password or token named a few words before its value
+    ("14:30 lea: for the wiki, router admin login is ops-admin / {s}, change it monday", "R0uter!2019-fake"),
+    ("Ticket: my login is jdoe42 /\n{s}, if you need to test", "FAKE-Portal-Pass-77"),
+    ("my account is jdoe / password {s} if that helps", "Fake-Pw-2020x"),
+    ("the replacement password we agreed on is {s}.", "Fake-Agreed-Pass-0101"),
+    ("(password in the shared sheet: {s}) works again", "Fx!Sheet-2015"),
+    ("login fine, password {s} (don't laugh)", "Fake-Pw-Laugh-11"),
+    ("Our integration token is\n{s} and it stopped working", "FAKE-INT-TOKEN-7c2e91ab"),
+    ("the API token for the backup job: {s}", "bkp_FAKE_0a9c7e4b21"),
+    ("relay auth token {s} for debugging", "rl_FAKE_5e6d7c8b9a0f"),
 ]
 
 ORDINARY = [
@@ -108,6 +118,13 @@ ORDINARY = [
     "Datadog monitor 12345678 'Checkout 5xx' triggered; threshold 5.0 over 5m",
     "DNS TTL 300s; resolvers 8.8.8.8 and 1.1.1.1 returned SERVFAIL",
     "max_tokens=4096 and token_expiry=3600 in the client config",
+    "npm publish web-sdk@5.13.3 by token ci-publish-2 (no provenance)",
+    "token issue timed out after 8000ms; secret header x-admin-secret: missing",
+    "{\"text\": \"please rotate that password, it's public now\", \"ts\": \"1667387880.000100\"}",
+    "FATAL: password authentication failed for user app_rw",
+    "change any password shorter than the new 14-character rule",
+    "token created: 2025-04-01T14:37:11Z; api key latency 3002ms",
+    "user: alice / group admins-2 has the role",
 ]
 
 

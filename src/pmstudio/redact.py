@@ -76,6 +76,8 @@ _KEYWORD = _led(
     r"password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|"
     r"client[_-]?secret|auth[_-]?token"
 )
+_NAMED = r"password|passwd|passphrase|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key|secret"
+"""The words a credential is named by in prose, before its value ("our API token in case you need it: X")."""
 # (pattern, category, priority, group holding the secret, needs a secret-looking value)
 _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?=\n[ \t]*\n)|\Z)"), "KEY", 100, 0, False),
@@ -95,6 +97,15 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(rf"(?i){_KEYWORD}[\"'\]]{{0,2}}\s*(?:=|:=|=>)\s*[\"']?([^\s\"',;]{{3,}})"), "PASSWORD", 75, 1, False),
     (re.compile(rf"(?i){_KEYWORD}[\"'\]]{{0,2}}\s*:\s*[\"']?([^\s\"',;&]{{3,}})"), "PASSWORD", 74, 1, True),
     (re.compile(r"(?i)\b" + _led("password|passwd|passphrase|pw|pwd") + r"\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
+    # "the new password I would like is X", "password in our onboarding sheet: X", "API token for the restore job: X":
+    # a few words between the word and its value
+    (re.compile(r"(?i)\b" + _led(_NAMED) + r"\b[^\n.;:\"]{0,40}?(?:\b(?:is|was)\s+|:\s*)[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 73, 1, True),
+    # "password FakePw-2014": the value right after the word, with a digit in it
+    (re.compile(r"(?i)\b" + _led("password|passwd|passphrase") + r"\s+[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "PASSWORD", 72, 1, True),
+    # "relay auth token wc_relay_5e6d7c8b": a token's value right after the word, letters and digits mixed in it
+    (re.compile(r"(?i)\b" + _led(_NAMED) + r"\s+([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 71, 1, True),
+    # "my login is klaus / Hunter2-2014", "SMC admin login is noc-admin / Cyb3rc0n!": a user and its password
+    (re.compile(r"(?i)\b" + _led(r"login|log-?in|account|creds|credentials|username|user|sign-?in") + r"\b[^\n.;]{0,30}?(?:\b(?:is|was)\b|:)\s+[\w.@+-]{2,64}\s*/\s*(?:(?:password|pass|pw)\s*:?\s+)?[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "PASSWORD", 73, 1, True),
     (re.compile(r"(?<![\w.%+/-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
     (re.compile(r"(?<![\w+.:/=-])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,5}(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
     (re.compile(r"(?<![\w+.:/=-])(?:\(\d{3}\)\s?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
@@ -216,11 +227,23 @@ def _is_workdir(text: str, start: int, value: str) -> bool:
     return value.startswith("/") and text[start : start + 4].upper() == "PWD="
 
 
+_NO_CREDENTIAL = re.compile(r"[\d:.TZ+/-]+|\d+(?:\.\d+)?[A-Za-z]{1,3}")
+"""A value named after a credential word that is a date, a time, a number or a measure ("2025-04-01T14:37:11Z", "3002ms")."""
+_MIXED_RUN = re.compile(r"(?=[A-Za-z0-9]{0,64}[A-Za-z])(?=[A-Za-z0-9]{0,64}\d)[A-Za-z0-9]{6,}")
+"""A run of letters and digits mixed, as a key's value has ("5e6d7c8b9a0f"), unlike a token's name ("ci-publish-2")."""
+
+
 def _needs_check(category: str, priority: int, value: str) -> bool:
     if category == "SECRET" and priority == 40:
         return _looks_like_key(value)
     if category == "SECRET" and priority == 85:  # bearer <x>
         return any(c.isdigit() for c in value) or len(value) >= 20
+    if priority in (71, 72, 73) and _NO_CREDENTIAL.fullmatch(value):
+        return False
+    if priority == 72:  # "password FakePw-2014"
+        return any(c.isdigit() for c in value) and _looks_secret(value)
+    if priority == 71:  # "token wc_relay_5e6d7c8b"
+        return _MIXED_RUN.search(value) is not None
     return _looks_secret(value)
 
 
