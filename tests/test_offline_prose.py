@@ -667,6 +667,8 @@ def test_quantity_is_a_number_outside_names_versions_and_status_codes(text: str,
         ("Update - Node v7430 has problems.", "Node v7430 has problems."),
         ("2140 compute nodes rebooted. Boot infrastructure was not sized for a.", "2140 compute nodes rebooted."),
         ("vault-meta-1 failed its check.", "vault-meta-1 failed its check."),
+        # a stop the writer put before another sentence ends a whole one, though its last word is "in"
+        ("Support had 31 tickets, one with a token pasted in. Removing it.", "Support had 31 tickets, one with a token pasted in. Removing it."),
     ],
 )  # fmt: skip
 def test_a_claim_drops_the_status_frame_and_a_cut_sentence(text: str, told: str) -> None:

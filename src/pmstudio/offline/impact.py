@@ -425,9 +425,12 @@ def _fact(text: str) -> str:
         out = label
     # a question asked beside the fact ("anyone else seeing flyd complain about consul? getting a wall of handshake
     # failures") states nothing: the fact is what follows it
+    # only the last sentence can be one cut where its line wrapped (its stop was added): a stop the writer put before
+    # another sentence ends a whole one ("support had 23 tickets, one with a key pasted in. deleting it")
+    parts = split_sentences(out)
     kept = [
-        p for p in split_sentences(out)
-        if not _FRAME_ONLY.match(p.strip()) and not _FRAGMENT_END.search(p.strip())
+        p for n, p in enumerate(parts, 1)
+        if not _FRAME_ONLY.match(p.strip()) and not (n == len(parts) and _FRAGMENT_END.search(p.strip()))
         and not p.strip().endswith("?") and not ALSO_SEEING.match(p)
     ]  # fmt: skip
     if kept:
