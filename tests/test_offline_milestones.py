@@ -3656,3 +3656,17 @@ def test_a_restart_after_which_429s_persist_or_it_is_still_intermittent_is_an_at
         s = classify(build_items(lines(row))[0])
         assert s.mitigation and s.mit_negative and not s.mit_done, row
     assert at(analyse(lines(*rows)), "mitigated") == minute(1095)
+
+
+def test_a_route_serving_200s_at_100_percent_is_the_recovery() -> None:
+    """A router's own count, "HTTP 503 rate=100%" at the start and "HTTP 200 rate=100%" after the database came back, is
+    the service working again, said as a number: the end of the outage."""
+    rows = [
+        ("router.log", 0, None, "route/intake HTTP 503 rate=100%"),
+        ("ops-chat.txt", 4, "ravi", "intake is down, forms page spins then 503"),
+        ("ops-chat.txt", 60, "ravi", "cleared the stale leader annotation, db-1 is leader now"),
+        ("router.log", 131, None, "route/intake HTTP 200 rate=100%"),
+    ]
+    assert classify(build_items(lines(rows[3]))[0]).recovery_full
+    assert not classify(build_items(lines(rows[0]))[0]).recovery_full
+    assert at(analyse(lines(*rows)), "resolved") == minute(131)

@@ -415,10 +415,11 @@ PART_BACK = rf"^\W*[\w.-]*\d[\w.-]*(?:['’]s| is)? (?:now )?(?:back|operational
 again."): one stage of a staged recovery."""
 SUCCESS_HIGH = (
     r"\b(?:success|availability)(?: rate| ratio)?\s*(?:is |now |back |up |to |at |above |over |of |[=:]\s*)*[~>≥]?\s*"
-    r"(?:99(?:\.\d+)?|100(?:\.0+)?)\s?%(?!\s*(?:target|slo|sla|goal|objective)\b)"
+    r"(?:99(?:\.\d+)?|100(?:\.0+)?)\s?%(?!\s*(?:target|slo|sla|goal|objective)\b)|"
+    r"\b(?:http )?(?:200|2xx)s? (?:rate|ratio|share)\s*(?:is |now |back |at |[=:]\s*)*(?:99(?:\.\d+)?|100(?:\.0+)?)\s?%"
 )
 """A success or availability measure told at 99 % or more ("pairing success 99.6%", "login success rate 99.8% (5m)",
-"availability back to 99.9%"), as a regex alternation: the service working again, said as a number. A falling one
+"availability back to 99.9%", "HTTP 200 rate=100%"), as a regex alternation: the service working again, said as a number. A falling one
 ("success rate dropped from 99.9% to 40%") or a target ("availability 99.9% SLO") is not it."""
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
