@@ -125,6 +125,8 @@ ORDINARY = [
     "change any password shorter than the new 14-character rule",
     "token created: 2025-04-01T14:37:11Z; api key latency 3002ms",
     "user: alice / group admins-2 has the role",
+    "- [ ] **Restore it with a new password today** - Owner: On-call team - Due: 2024-05-03",
+    "use built-in expiration when a token is needed** - Owner: Security",
 ]
 
 

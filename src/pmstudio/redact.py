@@ -238,12 +238,13 @@ def _needs_check(category: str, priority: int, value: str) -> bool:
         return _looks_like_key(value)
     if category == "SECRET" and priority == 85:  # bearer <x>
         return any(c.isdigit() for c in value) or len(value) >= 20
-    if priority in (71, 72, 73) and _NO_CREDENTIAL.fullmatch(value):
-        return False
-    if priority == 72:  # "password FakePw-2014"
-        return any(c.isdigit() for c in value) and _looks_secret(value)
-    if priority == 71:  # "token wc_relay_5e6d7c8b"
-        return _MIXED_RUN.search(value) is not None
+    if priority in (71, 72, 73):
+        # a value named in prose holds letters and digits ("FakePw-2014"); words ("On-call", "needed", "cabotage-app")
+        # and dates, times or measures are the prose around it
+        if _NO_CREDENTIAL.fullmatch(value) or not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+            return False
+        if priority == 71:  # "token wc_relay_5e6d7c8b"
+            return _MIXED_RUN.search(value) is not None
     return _looks_secret(value)
 
 
