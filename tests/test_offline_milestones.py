@@ -3670,3 +3670,20 @@ def test_a_route_serving_200s_at_100_percent_is_the_recovery() -> None:
     assert classify(build_items(lines(rows[3]))[0]).recovery_full
     assert not classify(build_items(lines(rows[0]))[0]).recovery_full
     assert at(analyse(lines(*rows)), "resolved") == minute(131)
+
+
+def test_an_error_rate_told_at_zero_is_the_recovery_not_a_failure() -> None:
+    """"error rate zero" and "5xx back to zero" tell the errors gone: a full recovery, not the failure their words
+    name; "errors climbing, not zero yet" is still one."""
+    for body in ("error rate zero. paused jobs untouched", "5xx back to zero"):
+        s = classify(build_items(lines(("ops-chat.txt", 0, "jo", body)))[0])
+        assert s.recovery_full and not s.failure, body
+    assert classify(build_items(lines(("ops-chat.txt", 0, "jo", "errors climbing, not zero yet")))[0]).failure
+    rows = [
+        ("api.log", 0, None, "api ERROR POST /jobs 503 control plane unavailable"),
+        ("ops-chat.txt", 2, "jo", "create is failing outright now"),
+        ("ops-chat.txt", 20, "jo", "scaling the control plane, pausing the rollout"),
+        ("ops-chat.txt", 30, "jo", "most requests ok now, a few errors"),
+        ("ops-chat.txt", 34, "jo", "error rate zero. paused jobs untouched"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(34)
