@@ -76,7 +76,7 @@ _KEYWORD = _led(
     r"password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|"
     r"client[_-]?secret|auth[_-]?token"
 )
-_NAMED = r"password|passwd|passphrase|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key|secret"
+_CREDENTIAL_WORDS = r"password|passwd|passphrase|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key|secret"
 """The words a credential is named by in prose, before its value ("our API token in case you need it: X")."""
 # (pattern, category, priority, group holding the secret, needs a secret-looking value)
 _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
@@ -99,11 +99,11 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"(?i)\b" + _led("password|passwd|passphrase|pw|pwd") + r"\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
     # "the new password I would like is X", "password in our onboarding sheet: X", "API token for the restore job: X":
     # a few words between the word and its value
-    (re.compile(r"(?i)\b" + _led(_NAMED) + r"\b[^\n.;:\"]{0,40}?(?:\b(?:is|was)\s+|:\s*)[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 73, 1, True),
+    (re.compile(r"(?i)\b" + _led(_CREDENTIAL_WORDS) + r"\b[^\n.;:\"]{0,40}?(?:\b(?:is|was)\s+|:\s*)[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 73, 1, True),
     # "password FakePw-2014": the value right after the word, with a digit in it
     (re.compile(r"(?i)\b" + _led("password|passwd|passphrase") + r"\s+[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "PASSWORD", 72, 1, True),
     # "relay auth token wc_relay_5e6d7c8b": a token's value right after the word, letters and digits mixed in it
-    (re.compile(r"(?i)\b" + _led(_NAMED) + r"\s+([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 71, 1, True),
+    (re.compile(r"(?i)\b" + _led(_CREDENTIAL_WORDS) + r"\s+([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 71, 1, True),
     # "my login is klaus / Hunter2-2014", "SMC admin login is noc-admin / Cyb3rc0n!": a user and its password
     (re.compile(r"(?i)\b" + _led(r"login|log-?in|account|creds|credentials|username|user|sign-?in") + r"\b[^\n.;]{0,30}?(?:\b(?:is|was)\b|:)\s+[\w.@+-]{2,64}\s*/\s*(?:(?:password|pass|pw)\s*:?\s+)?[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "PASSWORD", 73, 1, True),
     (re.compile(r"(?<![\w.%+/-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
