@@ -772,3 +772,28 @@ def test_session32_a_day_without_its_year_beside_a_time_reaches_every_model_path
     assert by_id["outage-notes.md:3"].at == datetime(2022, 5, 24, 8, 45, tzinfo=UTC)
     assert by_id["outage-notes.md:2"].text.startswith("web servers start flapping")
     _drafted_carrying(srv, path, bundle, ("[outage-notes.md:2] 2022-05-24T00:15:00Z",), absent="2022-05-25T00:15")
+
+
+_SESSION32B_SHAPES = [
+    ("ops-chat.txt", "chat", (
+        "2026-01-13 16:31 tomas: node wn-17 sandboxes failing mgmt api calls, cordoning it\n"
+        "2026-01-13 17:12 tomas: create is failing outright now\n"
+        "2026-01-13 17:46 jakub: error rate zero\n"
+    )),
+    ("notes.md", "notes", (
+        "Jan 13 timeline (PST)\n"
+        "- 4:31 single node, mgmt API issues\n"
+        "- 5:12-5:35 outage: creations fail\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session32_twelve_hour_notes_beside_an_afternoon_chat_reach_every_model_path_in_the_afternoon(srv: FakeProviderServer, path: str) -> None:
+    """Notes written "4:31 ..." with no AM/PM beside a chat dated 16:31-17:46 PST are afternoon times, read before any
+    model sees the evidence: every model path drafts from 00:31 UTC the next day, never 12:31 UTC, and the requests to
+    an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry it."""
+    bundle = _shapes_bundle(_SESSION32B_SHAPES, "America/Los_Angeles")
+    by_id = bundle.evidence_by_id()
+    assert by_id["notes.md:2"].at == datetime(2026, 1, 14, 0, 31, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[notes.md:2] 2026-01-14T00:31:00Z",), absent="2026-01-13T12:31")

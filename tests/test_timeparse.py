@@ -567,3 +567,21 @@ def test_a_day_and_month_without_a_year_beside_a_time_dates_it() -> None:
     for line in ("10:00 the 5 replicas of May were full", "fixed 10:00 on 5 March 2020", "10:00 deploy; Mar 3 was fine"):
         stamp = find_stamp(line, anywhere="any")
         assert stamp is not None and find_month_day_beside(line, stamp) is None, line
+
+
+def test_notes_in_a_twelve_hour_clock_without_pm_beside_an_afternoon_bundle_are_afternoon_times() -> None:
+    """Notes kept as "4:31 ..." and "5:12-5:35 outage" with no AM/PM, beside chat and logs dated in the afternoon, are
+    read at 16:31 and 17:12 when the morning reading leaves them half a day away from every other source; a "04:31"
+    written with its zero, or notes whose morning reading sits beside the rest, keep the morning."""
+    from pmstudio.parsers import parse
+    from pmstudio.schema import Material
+
+    tz = ZoneInfo("America/Los_Angeles")
+    span = (datetime(2026, 1, 14, 0, 20, tzinfo=UTC), datetime(2026, 1, 14, 2, 0, tzinfo=UTC))
+    notes = Material(name="notes.md", kind="notes", content="Jan 13 timeline (PST)\n- 4:31 one node failing\n- 5:12-5:35 outage\n")
+    got = [e.at for e in parse(notes, tz=tz, ref_span=span) if e.at is not None]
+    assert got[:2] == [datetime(2026, 1, 14, 0, 31, tzinfo=UTC), datetime(2026, 1, 14, 1, 12, tzinfo=UTC)]
+    zero = Material(name="notes.md", kind="notes", content="Jan 13 timeline (PST)\n- 04:31 one node failing\n")
+    assert [e.at.hour for e in parse(zero, tz=tz, ref_span=span) if e.at is not None] == [12]  # 04:31 PST, a morning
+    morning = (datetime(2026, 1, 13, 12, 20, tzinfo=UTC), datetime(2026, 1, 13, 14, 0, tzinfo=UTC))
+    assert [e.at for e in parse(notes, tz=tz, ref_span=morning) if e.at is not None][0] == datetime(2026, 1, 13, 12, 31, tzinfo=UTC)

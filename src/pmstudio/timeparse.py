@@ -134,6 +134,7 @@ class Stamp:
     has_date: bool = False
     has_year: bool = False
     date_only: bool = False
+    single_digit_hour: bool = False  # a bare "4:31" with no AM/PM: the morning or the afternoon, as its context tells
 
     @property
     def full(self) -> bool:
@@ -295,7 +296,10 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     hour = int(clock.split(":")[0])
     if (ampm and not 1 <= hour <= 12) or hour > 23:
         return None
-    return _stamp(m, base, f"{clock} {ampm} {zone_txt}".strip(), has_date=False, has_year=False)
+    stamp = _stamp(m, base, f"{clock} {ampm} {zone_txt}".strip(), has_date=False, has_year=False)
+    if stamp is not None and kind == "bare" and not ampm and re.fullmatch(r"[1-9]:\d{2}(?::\d{2})?", clock):
+        return replace(stamp, single_digit_hour=True)
+    return stamp
 
 
 LOGCAT = re.compile(

@@ -50,7 +50,13 @@ def parse(
     carry = material.kind in ("chat", "log", "alerts")
     clock = Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now)
     if not carry:
-        return parse_prose(material, clock)
+        evidence = parse_prose(material, clock)
+        if ref_span is None or _outside(evidence, ref_span) < AFTERNOON_GAP:
+            return evidence
+        # notes kept in a 12-hour clock without AM/PM ("4:31 single node, mgmt API issues", "5:12-5:35 outage") beside
+        # a bundle whose dated items all lie in the afternoon: read as afternoon times when that puts them beside it
+        later = parse_prose(material, Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now, afternoon=True))
+        return later if _outside(later, ref_span) * 2 <= _outside(evidence, ref_span) else evidence
     run = parse_chat if material.kind == "chat" else parse_log
     evidence = run(material, clock)
     if not clock.rolled or ref_span is None:
@@ -63,6 +69,11 @@ def parse(
         shifted = run(material, Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now, first_day_shift=shift))
         options.append((_outside(shifted, ref_span), abs(shift), shifted))
     return min(options, key=lambda o: (o[0], o[1]))[2]
+
+
+AFTERNOON_GAP = timedelta(hours=6)
+"""How far a prose material's items must lie outside the bundle's dated span, summed, before its bare single-digit
+hours are tried as afternoon times."""
 
 
 def _outside(evidence: list[Evidence], span: tuple[datetime, datetime]) -> timedelta:

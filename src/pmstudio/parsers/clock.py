@@ -52,9 +52,11 @@ class Clock:
         carry: bool = True,
         now: datetime | None = None,
         first_day_shift: int = 0,
+        afternoon: bool = False,
     ) -> None:
         self.tz = tz
         self.first_day_shift = first_day_shift
+        self.afternoon = afternoon  # a bare "4:31" without AM/PM is 16:31 (see `parsers.parse`)
         self.rolled = False  # a bare time moved to the next day (the material runs past midnight)
         self.ref_span = ref_span
         self.ref_date = ref_date or (ref_span[0].astimezone(tz).date() if ref_span else None)
@@ -174,7 +176,10 @@ class Clock:
                 return value.replace(tzinfo=tz) if value else None
             value = _closest_year(stamp.value, anchor)
             return value.replace(tzinfo=tz) if value else None
-        return self._bare(stamp.value.time(), tz, explicit=stamp.zone is not None)
+        clock = stamp.value.time()
+        if self.afternoon and stamp.single_digit_hour and 1 <= clock.hour <= 11:
+            clock = clock.replace(hour=clock.hour + 12)
+        return self._bare(clock, tz, explicit=stamp.zone is not None)
 
     def _bare(self, clock: time, tz: tzinfo, *, explicit: bool) -> datetime | None:
         if self.day is not None and (self.carry or self.prev is None):
