@@ -3687,3 +3687,18 @@ def test_an_error_rate_told_at_zero_is_the_recovery_not_a_failure() -> None:
         ("ops-chat.txt", 34, "jo", "error rate zero. paused jobs untouched"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(34)
+
+
+def test_an_act_named_as_the_moment_a_state_dates_from_is_no_act_at_that_line() -> None:
+    """"no more TemplateSyntaxError since the revert finished", written half an hour after "pages load again", dates the
+    clean logs by the revert: no act is done at that line, and the end stays at the recovery."""
+    rows = [
+        ("fe-errors.log", 0, None, "fe-eu-3 FATAL TemplateSyntaxError header.twig:14"),
+        ("team-chat.txt", 1, "lin", "every community shows Something went wrong"),
+        ("team-chat.txt", 4, "lin", "reverting now"),
+        ("team-chat.txt", 22, "lin", "revert rolled to all EU nodes, US in progress"),
+        ("team-chat.txt", 28, "lin", "pages load again in both regions"),
+        ("team-chat.txt", 57, "lin", "checked error logs, no more TemplateSyntaxError since the revert finished"),
+    ]
+    assert not classify(build_items(lines(rows[5]))[0]).mitigation
+    assert at(analyse(lines(*rows)), "resolved") == minute(28)

@@ -406,6 +406,12 @@ USERS_REPORT = _rx(
 )
 """What users tell of their side ("user reports prod pods deleted together", "users in #ask saying their pods all got
 deleted"): a report of the impact, not a responder's act, whatever verb it holds."""
+SINCE_ACT = _rx(
+    r"\bsince (?:the |our |that |this )?(?:[\w-]+ )?(?:revert|rollback|roll-?back|fix|hotfix|restart|redeploy|deploy(?:ment)?|"
+    r"failover|patch|change)(?: (?:finished|completed|went out|landed|was (?:done|deployed|applied|finished)))?\b"
+)
+"""An act named as the moment a state dates from ("no more TemplateSyntaxError since the revert finished"): told before,
+not done at this line."""
 HOW_IT_WORKS = _rx(r"\b(?:happens|happen|kicks in|is triggered|gets triggered|occurs) (?:only )?(?:when|whenever|if|every time)\b")
 """A line telling how the system works ("recreation from backup happens when a machine can't come back on its host. we
 destroy and restore from S3"): the mechanism, in the present, neither a failure seen nor an act done at the line's
@@ -909,8 +915,10 @@ def classify(item: Item) -> Signals:
         or ((bool(ALSO_SEEING.match(t)) or (src == "ticket" and bool(USER_POST.match(t)))) and (s.failure or s.failure_weak))
     )
     # a quoted message in a person's line ("users see '… has been disabled'") is no act; a log's msg="…" is the event
+    # "no more errors since the revert finished" dates the recovery by an act done before: no act in this line
+    acted = t if src in ("log", "alert") else SINCE_ACT.sub(" ", QUOTED.sub(" ", t))
     s.mitigation = (
-        bool(MIT_ACTION.search(t if src in ("log", "alert") else QUOTED.sub(" ", t)) or (not machine and ACT_DONE.search(t)))
+        bool(MIT_ACTION.search(acted) or (not machine and ACT_DONE.search(acted)))
         and not CRASHED.search(t)
         and not USERS_REPORT.search(t)
     )
