@@ -3695,6 +3695,7 @@ def test_an_act_named_as_the_moment_a_state_dates_from_is_no_act_at_that_line() 
     rows = [
         ("fe-errors.log", 0, None, "fe-eu-3 FATAL TemplateSyntaxError header.twig:14"),
         ("team-chat.txt", 1, "lin", "every community shows Something went wrong"),
+        ("team-chat.txt", 3, "lin", "origin returns 500 directly, not the CDN"),
         ("team-chat.txt", 4, "lin", "reverting now"),
         ("team-chat.txt", 22, "lin", "revert rolled to all EU nodes, US in progress"),
         ("team-chat.txt", 28, "lin", "pages load again in both regions"),
