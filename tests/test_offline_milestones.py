@@ -3703,3 +3703,15 @@ def test_an_act_named_as_the_moment_a_state_dates_from_is_no_act_at_that_line() 
     ]
     assert not classify(build_items(lines(rows[5]))[0]).mitigation
     assert at(analyse(lines(*rows)), "resolved") == minute(28)
+
+
+def test_back_online_since_a_time_told_later_does_not_move_the_end() -> None:
+    """"power returned, ns2 back online since 16:30 UTC", posted ten minutes after "answering queries again", tells the
+    end after the fact: the end stays at the recovery the responders saw."""
+    rows = [
+        ("monitor.log", 0, None, "mon ns2 check=dns_query result=TIMEOUT"),
+        ("ops-irc.txt", 7, "rolf", "ns2 not answering, whole host unreachable"),
+        ("ops-irc.txt", 451, "rolf", "power back, ns2 booted, answering queries again"),
+        ("forum.txt", 460, "rolf", "power returned, ns2 back online since 16:30 UTC"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(451)

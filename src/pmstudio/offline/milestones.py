@@ -779,7 +779,7 @@ SINCE_THEN = re.compile(
     r"reroute|failover|patch|change|deploy\w*)\b)|"
     r"\b(?:no|zero|nothing)\b[^.;]{0,30}\b(?:in|for|over|during) the (?:last|past) (?:\d+|few|several|ten|five) "
     r"(?:min\w*|hours?)\b|"
-    r"\b(?:back to normal|normal|stable|fine|ok|healthy|recovered)\s+since\s+\d{1,2}:\d{2}",
+    r"\b(?:back to normal|normal|stable|fine|ok|healthy|recovered|back online|online again)\s+since\s+\d{1,2}:\d{2}",
     re.I,
 )
 """A recovery told after a watch, by the event it dates from ("no recurrence since the fix, marking fully resolved"),
