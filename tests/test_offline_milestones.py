@@ -3715,3 +3715,17 @@ def test_back_online_since_a_time_told_later_does_not_move_the_end() -> None:
         ("forum.txt", 460, "rolf", "power returned, ns2 back online since 16:30 UTC"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(451)
+
+
+def test_stable_again_is_the_recovery() -> None:
+    """"deliverability stable again. re-queueing what failed" tells the service back: the end of the impact, not the
+    fix found half an hour before it nor the re-queue reported after it."""
+    rows = [
+        ("delivery.log", 0, None, "mailer ERROR batch=quote-notify delivered=0 dropped by provider"),
+        ("support-chat.txt", 1, "ana", "customers say their quote emails never arrived"),
+        ("ops-chat.txt", 600, "hal", "found the underlying cause with the provider, fixed"),
+        ("ops-chat.txt", 633, "hal", "deliverability stable again. re-queueing everything that failed since the morning"),
+        ("ops-chat.txt", 655, "hal", "re-queue running, no emails lost, just delayed"),
+    ]
+    assert classify(build_items(lines(rows[3]))[0]).recovery_full
+    assert at(analyse(lines(*rows)), "resolved") == minute(633)

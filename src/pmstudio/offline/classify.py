@@ -446,7 +446,7 @@ RECOVERY_FULL = _rx(
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     rf"{PART_BACK}|"
-    r"\b(?:available|up|online|reachable|accessible|healthy|operational|finali[sz](?:ed|ing)|loads?|loading|succeed(?:s|ing)?|"
+    r"\b(?:available|up|online|reachable|accessible|healthy|operational|stable|finali[sz](?:ed|ing)|loads?|loading|succeed(?:s|ing)?|"
     r"(?:flowing|producing|processing|consuming|syncing|moving|accepting|taking|answering|responding)(?: \w+)?) again\b|"
     r"\b(?:cluster|partition|split|ring|mesh|quorum) (?:has |is |now )*(?:healed|whole again)\b|"
     r"\b(?:200s?|2xx|200 ok|http 200)\b(?: \w+)?(?: again| everywhere| across the board)\b|"
