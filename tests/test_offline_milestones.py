@@ -3729,3 +3729,15 @@ def test_stable_again_is_the_recovery() -> None:
     ]
     assert classify(build_items(lines(rows[3]))[0]).recovery_full
     assert at(analyse(lines(*rows)), "resolved") == minute(633)
+
+
+def test_posting_resolved_is_the_record_closed_not_the_end() -> None:
+    """"posting resolved, RFO to follow" four minutes after "all three up, site reachable again" tells the status post,
+    paperwork after the recovery: the end stays at the recovery."""
+    rows = [
+        ("border.syslog", 0, None, "br1 bgpd: neighbor 203.0.113.1 Down BGP Notification: hold time expired"),
+        ("noc-chat.txt", 1, "rick", "lost the site from outside. bgp to the carrier down"),
+        ("noc-chat.txt", 295, "rick", "all three up, BGP full tables, site reachable again"),
+        ("noc-chat.txt", 299, "rick", "posting resolved, RFO to follow"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(295)

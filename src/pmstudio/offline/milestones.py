@@ -1222,11 +1222,12 @@ ADMINISTRATIVE = re.compile(
     r"mark(?:s|ed|ing)? (?:the |this |our )?incident (?:as )?(?:resolved|closed)|"
     r"(?:status ?page|incident) (?:\w+ ){0,2}?(?:set|moved|marked|changed|updated) (?:to|as) resolved|"
     r"mark(?:s|ed|ing)? (?:it |this |that |everything )?(?:as )?(?:fully )?(?:resolved|closed)|"
+    r"post(?:s|ed|ing)? (?:the )?(?:resolved|resolution)|"
     r"post-?mortem|write-?up|owners?)\b",
     re.I,
 )
 """The paperwork of ending an incident ("closing the incident", "resolving the incident. thanks all", "marking the
-incident resolved", "status page set to resolved"): an act on the record after the service came back, not the
+incident resolved", "status page set to resolved", "posting resolved"): an act on the record after the service came back, not the
 moment it did."""
 
 
