@@ -3741,3 +3741,19 @@ def test_posting_resolved_is_the_record_closed_not_the_end() -> None:
         ("noc-chat.txt", 299, "rick", "posting resolved, RFO to follow"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(295)
+
+
+def test_a_deploy_word_in_an_address_or_a_deploy_token_is_no_change_shipped() -> None:
+    """A customer's mail naming "https://deploy:…@api.example" and pasting a "Deploy token" reports the outage; neither
+    is a change shipped, so neither is the mitigation: the responders' "sites responding again" is."""
+    rows = [
+        ("lb.log", 0, None, "lb-01 ERROR cannot write to memory buffer: config cache size exceeded"),
+        ("ops-chat.txt", 1, "mads", "LBs are falling over, everything behind them is 503"),
+        ("ops-chat.txt", 5, "mads", "rebooting LBs so they init the new config faster"),
+        ("support-mail.txt", 9, None, "My API at https://deploy:hunter@api.kiosk.example is returning timeouts"),
+        ("support-mail.txt", 9, None, "Deploy token in case you need it: tok-1"),
+        ("ops-chat.txt", 13, "mads", "tests pass, sites responding again. keep watching"),
+    ]
+    for row in rows[3:5]:
+        assert not classify(build_items(lines(row))[0]).change, row
+    assert at(analyse(lines(*rows)), "mitigated") == minute(13)

@@ -112,7 +112,8 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"(?i)\b" + _led(r"phone|tel|mobile|cell|sms|whatsapp|call\s+me\s+(?:at|on)") + r"\b[^\d+\n]{0,12}(\+?\d[\d ().-]{6,18}\d)"), "PHONE", 50, 1, False),
     (re.compile(r"(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/=_-]{0,4096}?[a-z])(?=[A-Za-z0-9+/=_-]{0,4096}?[A-Z])[A-Za-z0-9+/=_-]{20,4096}(?![A-Za-z0-9+/=_-])"), "SECRET", 40, 0, True),
 )  # fmt: skip
-_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s\"'<>]+")
+URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s\"'<>]+")
+"""A URL of any scheme, up to the next space or quote."""
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
 _NOT_SECRETS = {
     "none",
@@ -259,7 +260,7 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _url_paths(text: str) -> list[tuple[int, int]]:
     """Host and path parts of URLs (before any query string): ids there are not keys."""
-    return [(m.start(), m.start() + len(m.group(0).split("?", 1)[0])) for m in _URL.finditer(text)]
+    return [(m.start(), m.start() + len(m.group(0).split("?", 1)[0])) for m in URL.finditer(text)]
 
 
 def _spans(text: str, rmap: RedactionMap) -> list[_Span]:

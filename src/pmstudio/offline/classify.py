@@ -16,6 +16,7 @@ from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item
 from pmstudio.offline.people import is_bot_speaker
 from pmstudio.offline.tone import ALSO_SEEING, ME_TOO
 from pmstudio.parsers.structured import INFO_SEVERITIES, QUIET_SEVERITIES
+from pmstudio.redact import URL
 from pmstudio.schema import Phase
 
 
@@ -31,7 +32,7 @@ CHANGE = _rx(
 )
 NOT_CHANGE = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|status page|smoke test|fix|"
-    r"(?:deploy(?:ment)?|change|code|release) freeze)\b|"
+    r"(?:deploy(?:ment)?|change|code|release) freeze|deploy (?:tokens?|keys?|user|credentials?|password))\b|"
     r"\b(?:no|not|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?|changed)\b|"
     r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b|"
     r"\bnot it\W*$"
@@ -879,7 +880,7 @@ def classify(item: Item) -> Signals:
     src, sub = item.source, item.sub
     zero = bool(ZERO.search(t))
     s = Signals(phase=None, score=0.0)
-    s.change = bool(CHANGE.search(t)) and not NOT_CHANGE.search(t)
+    s.change = bool(CHANGE.search(URL.sub(" ", t))) and not NOT_CHANGE.search(t)  # "https://deploy:…@api…" is an address
     told = STEADY.sub(" ", t)  # "no change in KV error rate so far" tells no failure
     told = NOT_FAILING.sub(" ", told)  # "not broken for everyone, other burns go through" denies it
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
