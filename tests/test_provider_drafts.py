@@ -797,3 +797,23 @@ def test_session32_twelve_hour_notes_beside_an_afternoon_chat_reach_every_model_
     by_id = bundle.evidence_by_id()
     assert by_id["notes.md:2"].at == datetime(2026, 1, 14, 0, 31, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[notes.md:2] 2026-01-14T00:31:00Z",), absent="2026-01-13T12:31")
+
+
+_SESSION32C_SHAPES = [
+    ("ops-chat.txt", "chat", (
+        "2013-04-16 00:24 ola: everything behind the uplink is flapping, customers VLANs unreachable\n"
+        "08:45 ola: their NOC says it works on their side\n"
+        "Thursday 20:00 ingrid: provider replaced the core equipment, loss gone\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session32_a_weekday_led_chat_line_reaches_every_model_path_on_its_day(srv: FakeProviderServer, path: str) -> None:
+    """A chat message written "Thursday 20:00 ingrid: ..." is read on that Thursday in the chat's zone before any model
+    sees the evidence: every model path drafts from 18:00 UTC on 18 April, and the requests to an OpenAI-compatible
+    server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry it."""
+    bundle = _shapes_bundle(_SESSION32C_SHAPES, "Europe/Oslo")
+    by_id = bundle.evidence_by_id()
+    assert by_id["ops-chat.txt:3"].at == datetime(2013, 4, 18, 18, 0, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[ops-chat.txt:3] 2013-04-18T18:00:00Z",), absent="Thursday 20:00 ingrid")

@@ -585,3 +585,23 @@ def test_notes_in_a_twelve_hour_clock_without_pm_beside_an_afternoon_bundle_are_
     assert [e.at.hour for e in parse(zero, tz=tz, ref_span=span) if e.at is not None] == [12]  # 04:31 PST, a morning
     morning = (datetime(2026, 1, 13, 12, 20, tzinfo=UTC), datetime(2026, 1, 13, 14, 0, tzinfo=UTC))
     assert [e.at for e in parse(notes, tz=tz, ref_span=morning) if e.at is not None][0] == datetime(2026, 1, 13, 12, 31, tzinfo=UTC)
+
+
+def test_a_chat_line_led_by_its_weekday_is_read_on_that_day() -> None:
+    """"Thursday 20:00 ingrid: ..." in a chat whose other lines are Monday's is a message of the Thursday nearest, at
+    20:00 in the chat's zone, said by ingrid; "Thursday was fine" has no time to read."""
+    from pmstudio.parsers import parse
+    from pmstudio.schema import Material
+    from pmstudio.timeparse import find_weekday_led_stamp
+
+    tz = ZoneInfo("Europe/Oslo")
+    chat = Material(name="ops-chat.txt", kind="chat", content=(
+        "00:24 ola: everything behind the uplink is flapping\n"
+        "08:45 ola: their NOC says it works on their side\n"
+        "Thursday 20:00 ingrid: provider replaced the core equipment, loss gone\n"
+    ))  # fmt: skip
+    span = (datetime(2013, 4, 15, 22, 0, tzinfo=UTC), datetime(2013, 4, 18, 19, 0, tzinfo=UTC))
+    last = parse(chat, tz=tz, ref_span=span)[-1]
+    assert (last.at, last.actor) == (datetime(2013, 4, 18, 18, 0, tzinfo=UTC), "ingrid")
+    assert last.text.startswith("provider replaced")
+    assert find_weekday_led_stamp("Thursday was fine, 20:00 too") is None

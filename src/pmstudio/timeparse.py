@@ -667,6 +667,21 @@ def find_heading_weekday(line: str) -> int | None:
     return _WEEKDAYS.index(m.group("wd")[:3].lower())
 
 
+_WEEKDAY_LEAD = re.compile(rf"^\s*(?P<wd>{_WEEKDAY_WORD})\.?,?\s+(?=\d)")
+
+
+def find_weekday_led_stamp(line: str) -> tuple[int, Stamp] | None:
+    """A line opening with a weekday and then a time ("Thursday 20:00 ingrid: provider says ..."): the weekday (0 for
+    Monday to 6 for Sunday) and the time's stamp where it stands in the line, or None."""
+    m = _WEEKDAY_LEAD.match(line)
+    if m is None:
+        return None
+    stamp = find_stamp(line[m.end() :])
+    if stamp is None or stamp.has_date or stamp.start != 0:
+        return None
+    return _WEEKDAYS.index(m.group("wd")[:3].lower()), replace(stamp, start=stamp.start + m.end(), end=stamp.end + m.end())
+
+
 def find_weekday_beside(line: str, stamp: Stamp) -> int | None:
     """The weekday written right beside a bare time ("21:31:56 Wed", "from 21:33 on Wednesday", "Sat 14:02"):
     0 for Monday to 6 for Sunday, or None."""

@@ -33,6 +33,7 @@ from pmstudio.timeparse import (
     find_stamp,
     find_stamps,
     find_weekday_beside,
+    find_weekday_led_stamp,
     wall_to_utc,
 )
 
@@ -139,6 +140,10 @@ def parse_chat(material: Material, clock: Clock) -> list[Evidence]:
             # day the materials are on so far
             clock.mark_weekday(weekday)
         stamp = find_stamp(line)
+        if stamp is None and (led := find_weekday_led_stamp(line)) is not None:
+            # "Thursday 20:00 ingrid: provider says ...": a message told with its weekday, on that day
+            clock.mark_weekday(led[0])
+            stamp = led[1]
         speaker: str | None = None
         text = ""
         if stamp is not None:
