@@ -3757,3 +3757,17 @@ def test_a_deploy_word_in_an_address_or_a_deploy_token_is_no_change_shipped() ->
     for row in rows[3:5]:
         assert not classify(build_items(lines(row))[0]).change, row
     assert at(analyse(lines(*rows)), "mitigated") == minute(13)
+
+
+def test_the_page_after_the_first_report_is_told_in_whole_minutes_rounded_as_every_span() -> None:
+    """A page 9 minutes 40 seconds after the responders first saw the problem is "10 minutes after", the span every
+    section states for those two times (impact.span_minutes rounds), so the number is grounded in what it cites."""
+    from pmstudio.offline.lessons import draft_lessons
+
+    rows = lines(
+        ("chat.txt", 1, "ana", "uh. api error rate, availability just fell off a cliff"),
+        ("chat.txt", 10, "alertbot", "[FIRING] api-availability-2xx < 90% (current 26%)"),
+    )
+    rows[1] = rows[1].model_copy(update={"at": minute(10) + timedelta(seconds=40)})
+    good = " ".join(c["text"] for c in draft_lessons(analyse(rows))["went_well"])
+    assert "paged responders, 10 minutes after they first saw the problem" in good

@@ -116,7 +116,7 @@ def _timeline_lessons(a: Analysis) -> tuple[list[dict[str, Any]], list[dict[str,
         elif paged is not None and paged.at is not None and det.at is not None and paged.at - det.at < timedelta(minutes=1):
             good.append(_claim("Automated alerting paged responders.", [paged.id]))  # the same minute they saw it
         elif paged is not None and paged.at is not None and det.at is not None:
-            after = _minutes_text(int((paged.at - det.at).total_seconds() // 60))
+            after = _minutes_text(span_minutes(det.at, paged.at))  # rounded, as every section states a span
             good.append(_claim(f"Automated alerting paged responders, {after} after they first saw the problem.", [det.id, paged.id]))
             bad.append(_claim("Responders saw the problem before automated alerting did.", [det.id]))
         else:
