@@ -83,7 +83,7 @@ SARCASM = re.compile(
     r"\b(?:great|amazing|awesome|brilliant|nice|fantastic|stellar) (?:[\w-]+ )?(?:job|work|design|idea|timing|visibility|planning|service|one|move|call)\b|"
     r"\b(?:you(?:['’]ve| have)? got to be|you must be|are you) kidding\b|"
     r"(?<![\w-])brilliant(?![\w-])|\bthanks for nothing\b|\blove (?:that|this|it) for us\b|\bcool,? cool\b|\bperfect timing\b|"
-    r"\bas always\b|(?<![\w-])classic(?![\w-])|\bwhat could (?:possibly )?go wrong\b|(?<!\bnot a )(?<!\bnot such a )(?<!\bnever a )\bgood idea\b|\bwell done\b|"
+    r"\bas always\b|(?<![\w-])classic(?![\w-])(?!\s+(?:load balancers?|lbs?|elbs?|networking|instances?|mode|edition|tier|plan|ui|theme|editor|vpc|ec2|links?|version|api)\b)|\bwhat could (?:possibly )?go wrong\b|(?<!\bnot a )(?<!\bnot such a )(?<!\bnever a )\bgood idea\b|\bwell done\b|"
     r"\bthanks,? (?:\d{4}|again|a lot)\b|\b(?:real(?:ly)?|very|so|super|pretty|how) smart\b|\bsmart (?:move|idea|call|choice|plan)\b|(?<![\w-])smart(?=\s*(?:[.!?,]|$))|(?<![\w-])genius(?![\w-])|\bof course the\b|"
     r"\b(?:oh )?great\.(?:\s|$)|\bjust (?:me|great)\b|(?<![\w-])wild(?![\w-])|\bsure,? [\"“']|"
     # praise opening a complaint ("great, only took them three hours"), a failure called a favourite ("split brain,
