@@ -3771,3 +3771,16 @@ def test_the_page_after_the_first_report_is_told_in_whole_minutes_rounded_as_eve
     rows[1] = rows[1].model_copy(update={"at": minute(10) + timedelta(seconds=40)})
     good = " ".join(c["text"] for c in draft_lessons(analyse(rows))["went_well"])
     assert "paged responders, 10 minutes after they first saw the problem" in good
+
+
+def test_an_incident_report_mailed_the_next_day_is_no_detection() -> None:
+    """"Subject: Post Incident Report - core switching" mailed the next day is the write-up, not someone reporting
+    the problem: the detection stays with the responders who saw every host go red."""
+    assert not classify(build_items(lines(("pir-mail.txt", 0, None, "Subject: Post Incident Report - core switching")))[0]).detect
+    rows = [
+        ("noc-chat.txt", 0, "ivan", "nagios flapping on web03 in the offsite DC. ping loss 40%"),
+        ("noc-chat.txt", 7, "ivan", "now ALL hosts in the offsite DC are red. not just ours"),
+        ("noc-chat.txt", 47, "ivan", "packets flowing for everyone again, still slow"),
+        ("pir-mail.txt", 875, None, "Subject: Post Incident Report - core switching"),
+    ]
+    assert at(analyse(lines(*rows)), "detected") == minute(7)
