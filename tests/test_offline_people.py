@@ -346,3 +346,14 @@ def test_an_issue_comment_author_and_a_quoted_relayed_handle_are_people() -> Non
     people = find_people(build_items(evidence))
     assert {"chris", "pasta_fan"} <= set(people.roles)
     assert "chris" not in people.anonymise("chris (2024-07-15): Certificate uploaded")
+
+
+def test_a_customer_named_as_they_tell_of_the_problem_is_a_person() -> None:
+    """"our customer Lisa from the dental group called" names someone outside the team: a draft tells her as a customer,
+    never by name; "customer Portal is down" names no one."""
+    people = find_people(_items([
+        ("2010-06-01T23:15:00+00:00", "our customer Lisa from the dental group called, their software is timing out"),
+        ("2010-06-01T23:16:00+00:00", "customer Portal is down for everyone"),
+    ], material="noc-notes.md"))
+    assert "lisa" in people.roles and "portal" not in people.roles
+    assert "Lisa" not in people.anonymise("our customer Lisa from the dental group called")

@@ -97,6 +97,12 @@ _FROM_ORG = re.compile(
 )
 """Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
 DMed me on Telegram"): a person, whose name a draft never shows."""
+_CUSTOMER_NAMED = re.compile(
+    r"\b(?:customer|client|caller|subscriber|member|patient)\s+(?P<n>[A-Z][a-z]{2,20})\b"
+    r"(?=\s+(?:from|at|of|called|rang|phoned|e-?mailed|wrote|says|said|reported|asked|complained)\b)"
+)
+"""A customer named as they tell of the problem ("our customer Lisa from the dental group called"): a person outside
+the team, whose name a draft never shows."""
 _PROPOSER = re.compile(
     r"(?:^(?:[-*•]\s+)?|(?<=[.;:]\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&|\+)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
     r"(?:suggest(?:s|ed)?|propose[sd]?|recommend(?:s|ed)?|volunteer(?:s|ed)?|offer(?:s|ed)?\s+to|agree[sd]?|"
@@ -391,6 +397,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 if pattern is _MENTION and m.group("n").lower() in groups():
                     continue  # "we deleted @Developers": a Discord role, not a person
                 people.add(m.group("n"))
+        for m in _CUSTOMER_NAMED.finditer(it.body):
+            people.add(m.group("n"), CUSTOMER)
         for m in _LISTED.finditer(it.body):
             for name in _LIST_SPLIT.split(m.group("thanked") or m.group("helpers") or ""):
                 if name.strip().lstrip("@").lower() not in _NOT_NAMES:
