@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -542,18 +543,24 @@ def find_dates(line: str) -> list[Stamp]:
     return out
 
 
-def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:
-    """A date written beside a bare time, joined by at most a comma, a bracket or one small word
-    (``(2019-12-05, from 03:30)``, ``00:00 on 2017-01-01``): the day of that time."""
-    for m in _DATE_ONLY.finditer(line):
+def _beside(pattern: re.Pattern[str], line: str, stamp: Stamp) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` in `line` joined to `stamp` by at most a comma, a bracket, a tilde or one small word
+    (`_NEXT_TO`), on either side of it."""
+    for m in pattern.finditer(line):
         if m.end() <= stamp.start:
             gap = line[m.end() : stamp.start]
         elif m.start() >= stamp.end:
             gap = line[stamp.end : m.start()]
         else:
             continue
-        if not _NEXT_TO.fullmatch(gap):
-            continue
+        if _NEXT_TO.fullmatch(gap):
+            yield m
+
+
+def find_date_beside(line: str, stamp: Stamp) -> Stamp | None:
+    """A date written beside a bare time, joined by at most a comma, a bracket or one small word
+    (``(2019-12-05, from 03:30)``, ``00:00 on 2017-01-01``): the day of that time."""
+    for m in _beside(_DATE_ONLY, line, stamp):
         day = find_date_marker(line[m.start() :])
         if day is not None:
             return day
@@ -570,15 +577,7 @@ def find_month_day_beside(line: str, stamp: Stamp) -> Stamp | None:
     """A day with its month's name but no year written beside a bare time, joined by at most a bracket, a tilde or one
     small word ("Tue Mar 10 ~23:50", "~8:15 PM (23 May)", "around 23:50 on March 10th"): the day of that time, its
     year left to the material's date so far (`has_year=False`)."""
-    for m in _DAY_NO_YEAR.finditer(line):
-        if m.end() <= stamp.start:
-            gap = line[m.end() : stamp.start]
-        elif m.start() >= stamp.end:
-            gap = line[stamp.end : m.start()]
-        else:
-            continue
-        if not _NEXT_TO.fullmatch(gap):
-            continue
+    for m in _beside(_DAY_NO_YEAR, line, stamp):
         day, mon = (m["day"], m["mon"]) if m["day"] else (m["day2"], m["mon2"])
         parsed = _parse(f"{mon.rstrip('.')} {day} 2000")
         if parsed is not None:
