@@ -78,6 +78,9 @@ _KEYWORD = _led(
 )
 _CREDENTIAL_WORDS = r"password|passwd|passphrase|token|api[ _-]?key|access[ _-]?key|secret[ _-]?key|secret"
 """The words a credential is named by in prose, before its value ("our API token in case you need it: X")."""
+_VALUE = r"([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"
+"""A credential's value told in prose: from a letter or digit to the next space, quote or bracket, without the stop
+that ends the sentence."""
 # (pattern, category, priority, group holding the secret, needs a secret-looking value)
 _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|(?=\n[ \t]*\n)|\Z)"), "KEY", 100, 0, False),
@@ -99,13 +102,13 @@ _RULES: tuple[tuple[re.Pattern[str], str, int, int, bool], ...] = (
     (re.compile(r"(?i)\b" + _led("password|passwd|passphrase|pw|pwd") + r"\s+(?:is|was|of)\s+[\"']?([^\s\"',;]{3,})"), "PASSWORD", 74, 1, True),
     # "the new password I would like is X", "password in our onboarding sheet: X", "API token for the restore job: X":
     # a few words between the word and its value
-    (re.compile(r"(?i)\b" + _led(_CREDENTIAL_WORDS) + r"\b[^\n.;:\"]{0,40}?(?:\b(?:is|was)\s+|:\s*)[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 73, 1, True),
+    (re.compile(r"(?i)\b" + _led(_CREDENTIAL_WORDS) + r"\b[^\n.;:\"]{0,40}?(?:\b(?:is|was)\s+|:\s*)[\"']?" + _VALUE), "SECRET", 73, 1, True),
     # "password FakePw-2014": the value right after the word, with a digit in it
-    (re.compile(r"(?i)\b" + _led("password|passwd|passphrase") + r"\s+[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "PASSWORD", 72, 1, True),
+    (re.compile(r"(?i)\b" + _led("password|passwd|passphrase") + r"\s+[\"']?" + _VALUE), "PASSWORD", 72, 1, True),
     # "relay auth token wc_relay_5e6d7c8b": a token's value right after the word, letters and digits mixed in it
-    (re.compile(r"(?i)\b" + _led(_CREDENTIAL_WORDS) + r"\s+([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "SECRET", 71, 1, True),
+    (re.compile(r"(?i)\b" + _led(_CREDENTIAL_WORDS) + r"\s+" + _VALUE), "SECRET", 71, 1, True),
     # "my login is klaus / Hunter2-2014", "SMC admin login is noc-admin / Cyb3rc0n!": a user and its password
-    (re.compile(r"(?i)\b" + _led(r"login|log-?in|account|creds|credentials|username|user|sign-?in") + r"\b[^\n.;]{0,30}?(?:\b(?:is|was)\b|:)\s+[\w.@+-]{2,64}\s*/\s*(?:(?:password|pass|pw)\s*:?\s+)?[\"']?([A-Za-z0-9][^\s\"',;()]{4,}[^\s\"',;().:])(?=\.?(?:[\s\"',;()]|$))"), "PASSWORD", 73, 1, True),
+    (re.compile(r"(?i)\b" + _led(r"login|log-?in|account|creds|credentials|username|user|sign-?in") + r"\b[^\n.;]{0,30}?(?:\b(?:is|was)\b|:)\s+[\w.@+-]{2,64}\s*/\s*(?:(?:password|pass|pw)\s*:?\s+)?[\"']?" + _VALUE), "PASSWORD", 73, 1, True),
     (re.compile(r"(?<![\w.%+/-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"), "EMAIL", 60, 0, False),
     (re.compile(r"(?<![\w+.:/=-])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,5}(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
     (re.compile(r"(?<![\w+.:/=-])(?:\(\d{3}\)\s?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w:/]|[.-]\d)"), "PHONE", 50, 0, False),
