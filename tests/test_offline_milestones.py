@@ -3784,3 +3784,18 @@ def test_an_incident_report_mailed_the_next_day_is_no_detection() -> None:
         ("pir-mail.txt", 875, None, "Subject: Post Incident Report - core switching"),
     ]
     assert at(analyse(lines(*rows)), "detected") == minute(7)
+
+
+def test_a_block_rule_told_live_is_the_act_done() -> None:
+    """"block rule live, traffic from that project dropped" is the act that contains a flood of events, done at that
+    line, not the lull half an hour before it."""
+    rows = [
+        ("ingest.log", 0, None, "ingest-03 events_in=171,400/s lag=640k timeouts=18%"),
+        ("oncall.txt", 3, "ines", "6x now. timeouts everywhere, the ingest nodes are saturating"),
+        ("oncall.txt", 15, "ines", "writing the block rule, need the project id confirmed"),
+        ("oncall.txt", 33, "ines", "block rule live, traffic from that project dropped"),
+        ("oncall.txt", 80, "ines", "timeouts gone on the api, waiting for backlog"),
+    ]
+    s = classify(build_items(lines(rows[3]))[0])
+    assert s.mitigation and s.mit_done
+    assert at(analyse(lines(*rows)), "mitigated") == minute(33)
