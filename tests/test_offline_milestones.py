@@ -3799,3 +3799,20 @@ def test_a_block_rule_told_live_is_the_act_done() -> None:
     s = classify(build_items(lines(rows[3]))[0])
     assert s.mitigation and s.mit_done
     assert at(analyse(lines(*rows)), "mitigated") == minute(33)
+
+
+def test_a_staff_reply_in_a_customers_ticket_tells_the_recovery_late() -> None:
+    """"support (kevin): platform recovered, backlog processed" in the customer's ticket, three minutes after the
+    responders' "backlog cleared, latency normal. calling it", tells the customer: the end stays at the responders'
+    line; a reply dated in its own header is read the same way."""
+    for body in ("support (kevin): platform recovered, backlog processed", "reply 2012-01-08 09:12 -0500 (rhea): resolution restored"):
+        s = classify(build_items(lines(("customer-ticket.txt", 0, None, body)))[0])
+        assert s.comm and s.phase == "communication", body
+    rows = [
+        ("ingest.log", 0, None, "ingest-03 events_in=203,600/s timeouts=22%"),
+        ("oncall.txt", 2, "ines", "timeouts everywhere, the ingest nodes are saturating"),
+        ("oncall.txt", 33, "ines", "block rule live, traffic from that project dropped"),
+        ("oncall.txt", 112, "ines", "backlog cleared, latency normal. calling it"),
+        ("customer-ticket.txt", 115, None, "support (kevin): platform recovered, backlog processed, no events lost"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(112)

@@ -606,6 +606,9 @@ COMM = _rx(
 PASSED_ON = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
 """A mail's subject line ("Subject: prow.k8s.io did not respond to GitHub events this morning (fixed)") or a tweet
 passed on ("CenturyLink tweets service is restored"): telling others, whatever its words say was done."""
+STAFF_REPLY = _rx(r"^\W*(?:agent |staff |support )?(?:reply|replied|response|support)\b[^\n]{0,50}?\([\w .'-]{1,30}\)\s*:")
+"""A staff reply in a customer's ticket ("reply 2012-01-08 09:12 -0500 (rhea): resolution restored for your zones",
+"support (kevin): platform recovered"): telling the customer, hours after the responders saw it, not the moment."""
 INVEST = _rx(
     r"\b(?:look(?:ing|ed)? (?:at|into)|looking|checking|check(?:ed)?|investigat\w*|hypothes\w*|could (?:this|it) be|maybe|"
     r"might be|probably|suspect\w*|found|identified|points? (?:at|to)|turn(?:s|ed) out|root cause|caus(?:e|ed|ing)|"
@@ -971,7 +974,10 @@ def classify(item: Item) -> Signals:
         and not still_broken  # "their incident marked resolved, our gateway still failing": not ours
     )
     # machine lines (logs, alerts) are facts: they do not communicate, speculate or plan follow-ups
-    s.comm = src == "status" or (not machine and bool(COMM.search(t) or PASSED_ON.search(t)) and not paging_note(item))
+    staff_reply = src == "ticket" and bool(STAFF_REPLY.match(t))
+    s.comm = (
+        src == "status" or staff_reply or (not machine and bool(COMM.search(t) or PASSED_ON.search(t)) and not paging_note(item))
+    )
     s.invest = not machine and bool(INVEST.search(t))
     s.causal = 0 if machine else _count(CAUSAL, t)
     # a user's post asking "is prow down?" tells what they see, not a responder's guess
@@ -1005,7 +1011,10 @@ def _phase(item: Item, s: Signals) -> Phase | None:
         return "communication"
     if src == "alert":
         return "detection" if sub == "firing" else "resolution"
-    if s.comm and (s.resolved or not s.mit_done or STATUS_PAGE.search(item.body) or PASSED_ON.search(item.body)):
+    if s.comm and (
+        s.resolved or not s.mit_done or STATUS_PAGE.search(item.body) or PASSED_ON.search(item.body)
+        or (src == "ticket" and STAFF_REPLY.match(item.body))
+    ):
         return "communication"
     if s.resolved:
         return "resolution"
