@@ -3816,3 +3816,16 @@ def test_a_staff_reply_in_a_customers_ticket_tells_the_recovery_late() -> None:
         ("customer-ticket.txt", 115, None, "support (kevin): platform recovered, backlog processed, no events lost"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(112)
+
+
+def test_a_resolution_only_expected_is_no_end() -> None:
+    """A public post "the issue affecting some sites should now be resolved" five minutes after "reverted. traffic back
+    to normal" expects the end: the end stays at the recovery the responders saw."""
+    assert not classify(build_items(lines(("posts.txt", 0, None, "The issue affecting access should now be resolved.")))[0]).resolved
+    rows = [
+        ("edge.log", 0, None, "filter=ddos-1021 action=deploy scope=global"),
+        ("incident.txt", 23, "lena", "support: two clients say their sites are unavailable"),
+        ("incident.txt", 26, "lena", "reverted. traffic back to normal"),
+        ("posts.txt", 31, None, "The issue affecting access to some sites should now be resolved. Sorry for the trouble."),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(26)

@@ -586,7 +586,12 @@ ROUTE_ANNOUNCEMENT = (
 """Telling others ("announced on the status page", "announcement to customers"), as a regex: not a route announced in
 BGP ("a flowspec announcement", "announcing our prefixes"), which is the network's own act."""
 STATUS_PAGE = _rx(rf"\b(?:status ?page|statuspage|customers|{ROUTE_ANNOUNCEMENT}|notif\w*)\b")
-CONDITIONAL = _rx(r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)")
+CONDITIONAL = _rx(
+    r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)|"
+    r"\b(?:should|ought to) (?:now )?be (?:fully )?(?:resolved|fixed|recovered)\b"
+)
+"""A resolution told on a condition ("once the backfill finishes we can close") or only expected ("the issue should now
+be resolved"): not told as done."""
 COORDINATION = (
     r"declar\w* (?:an? |the )?(?:\w+ )?incident|incident (?:call|channel|bridge|declared|doc)|"
     r"open(?:ing|ed)? (?:the|an) incident|call (?:started|opened)"
