@@ -357,3 +357,18 @@ def test_a_customer_named_as_they_tell_of_the_problem_is_a_person() -> None:
     ], material="noc-notes.md"))
     assert "lisa" in people.roles and "portal" not in people.roles
     assert "Lisa" not in people.anonymise("our customer Lisa from the dental group called")
+
+
+def test_a_name_before_a_quoted_word_and_as_an_addresss_user_is_told_by_role() -> None:
+    """"Dmitri's "quick" key rotation" names Dmitri as a person; "https://jake:…@console.example" is told with "user"
+    as the address's user when jake is a person of the incident."""
+    t = datetime(2018, 3, 17, 19, 58)
+    people = find_people(build_items([
+        EvidenceLine(id="ops-chat.txt:1", at=t, actor="karl", text='so this is the ticket from thursday. Dmitri\'s "quick" key rotation'),
+        EvidenceLine(id="ops-chat.txt:2", at=t, actor="jake", text="boxes are back up"),
+    ]))  # fmt: skip
+    assert "dmitri" in people.roles
+    assert "Dmitri" not in people.anonymise('Dmitri\'s "quick" key rotation')
+    assert people.anonymise("Console: https://jake:REDACTED_PASSWORD_1@console.example/rack") == (
+        "Console: https://user:REDACTED_PASSWORD_1@console.example/rack"
+    )

@@ -364,6 +364,7 @@ def test_appendix_excerpts_name_nobody() -> None:
         ("500 source=walgreens-smart err=nextval: reached maximum value of sequence", False, False),  # a name's part
         ("the classic-lb pool in wild-card mode is draining", False, False),
         ("ASG failing launches: deleted Classic LBs still attached", False, False),  # a product's name, not a jab
+        ("so who revoked it. the ticket from thursday", False, True),  # a question after a filler word
         ("classic. DNS again", False, True),
         ("smart move, deploying on a friday", False, True),
         ("so who signed off a config the running bot can't load. merge of the year", False, True),  # a mock award

@@ -144,8 +144,9 @@ _DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))}
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
 _AFTER_ARTICLE = re.compile(r"\b(?:the|a|an|this|that)\s+([a-z][\w-]{2,30})\b", re.I)
 _POSSESSIVE = re.compile(
-    r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:team|push|change|pr|commit|deploy|deployment|token|personal|"
-    r"fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key)\b"
+    r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:[\"“'][\w-]+[\"”']\s+)?(?:team|push|change|pr|commit|deploy|deployment|"
+    r"token|personal|fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key|rotation|"
+    r"upgrade|migration|rollout|release|fix|patch|ticket|rule|cleanup)\b"
 )
 _DEED_OF = re.compile(
     r"\b(?:the|that|this|a|an)\s+(?:[\w-]+\s+){0,3}?(?:change|push|commit|deploy|migration|pr|patch|config|script|"
@@ -260,6 +261,8 @@ class People:
         assert self._pattern is not None and self._pattern_cs is not None and self._pattern_ctx is not None
         text = _SHELL.sub(lambda m: "$ " if m.group("n").lower() in self.roles else m.group(0), text)
         text = _KEYVAL.sub(_keyval_sub(self), text)
+        # "https://jake:REDACTED_PASSWORD_1@console.example": a person's name as an address's user is told as "user"
+        text = _URL_USER.sub(lambda m: "user" if m.group("n").lower() in self.roles else m.group(0), text)
 
         def sub(m: re.Match[str]) -> str:
             role = self.roles.get(m.group("n").lower(), RESPONDER)
@@ -276,6 +279,8 @@ class People:
         return _ROLE_PAIR.sub(_counted_roles, text)
 
 
+_URL_USER = re.compile(r"(?<=://)(?P<n>[A-Za-z][\w.-]{1,30})(?=:[^@\s/]*@)")
+"""The user of an address with credentials ("https://jake:…@console.example"), which may be a person's name."""
 _ROLE_PAIR = re.compile(r"\b(?P<a>[Aa]) (?P<r>responder|user|customer)(?:(?:,? (?:and|&) |, )an? (?P=r)\b)+")
 _COUNT_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 

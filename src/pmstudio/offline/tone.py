@@ -33,9 +33,10 @@ _ASKING = (
 _OPEN = r"(?:why|how|what|who)\b[^.?!]{3,80}\b(?:is|was|remains|remained)\s+(?:still\s+)?(?:unknown|unclear|not (?:yet )?(?:known|clear|understood))"
 OPEN_QUESTION = re.compile(rf"^\W*{_OPEN}", re.I)
 """A statement that a question is still open ("Why the second router died was still unknown"): no answer, no cause."""
-QUESTION = re.compile(rf"^\s*(?!{_OPEN}){_ASKING}", re.I)
-"""A sentence that opens as a question, with or without its question mark ("who runs a single server in 2023"); not
-one whose subject is a question it says is open ("Why the second router died was still unknown")."""
+QUESTION = re.compile(rf"^\s*(?:(?:so|and|but|ok|okay|well|hmm*|uh+|um+)\b[,\s]+)?(?!{_OPEN}){_ASKING}", re.I)
+"""A sentence that opens as a question, with or without its question mark and after a filler word ("who runs a single
+server in 2023", "so who revoked it."); not one whose subject is a question it says is open ("Why the second router
+died was still unknown")."""
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\s+[-–—]\s+(?=[^.!?\-–—]*\?+\s*$)")
 """Where a message's sentences part: after a full stop, or at a dash before a closing question ("all my jobs fail
 with a timeout - is something down?")."""
