@@ -508,11 +508,16 @@ def find_day_label(line: str) -> Stamp | None:
     m = _DAY_LABEL.match(line, lead.end() if lead else 0)
     if not m:
         return None
+    return _day_without_year(m, m.start() + len(m.group(0).rstrip()) - 1)  # up to the label's colon or dash
+
+
+def _day_without_year(m: re.Match[str], end: int) -> Stamp | None:
+    """The day a match of a day and its month's name tells (groups `day`/`mon`, else `day2`/`mon2`), from the match's
+    start to `end`, its year left to the material's date so far (`has_year=False`)."""
     day, mon = (m["day"], m["mon"]) if m["day"] else (m["day2"], m["mon2"])
     parsed = _parse(f"{mon.rstrip('.')} {day} 2000")
     if parsed is None:
         return None
-    end = m.start() + len(m.group(0).rstrip()) - 1  # up to the label's colon or dash
     return Stamp(m.start(), end, parsed.replace(tzinfo=None), None, has_date=True, has_year=False, date_only=True)
 
 
@@ -578,12 +583,9 @@ def find_month_day_beside(line: str, stamp: Stamp) -> Stamp | None:
     small word ("Tue Mar 10 ~23:50", "~8:15 PM (23 May)", "around 23:50 on March 10th"): the day of that time, its
     year left to the material's date so far (`has_year=False`)."""
     for m in _beside(_DAY_NO_YEAR, line, stamp):
-        day, mon = (m["day"], m["mon"]) if m["day"] else (m["day2"], m["mon2"])
-        parsed = _parse(f"{mon.rstrip('.')} {day} 2000")
-        if parsed is not None:
-            return Stamp(
-                m.start(), m.end(), parsed.replace(tzinfo=None), None, has_date=True, has_year=False, date_only=True
-            )
+        day = _day_without_year(m, m.end())
+        if day is not None:
+            return day
     return None
 
 
@@ -619,6 +621,13 @@ def find_date_opening(line: str, stamp: Stamp) -> Stamp | None:
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(m: re.Match[str]) -> int:
+    """The weekday a match's `wd` group names, in full or short: 0 for Monday to 6 for Sunday."""
+    return _WEEKDAYS.index(m.group("wd")[:3].lower())
+
+
 _WEEKDAY = rf"(?P<wd>{_WEEKDAY_WORD})"
 _WEEKDAY_BEFORE = re.compile(rf"(?<![\w-]){_WEEKDAY}\.?,?\s+(?:at\s+)?\Z", re.I)
 _WEEKDAY_AFTER = re.compile(rf"\A,?\s*(?:on\s+)?{_WEEKDAY}(?![\w-])", re.I)
@@ -663,7 +672,7 @@ def find_heading_weekday(line: str) -> int | None:
     m = _HEADING_WEEKDAY.match(line)
     if m is None or find_dates(line):
         return None
-    return _WEEKDAYS.index(m.group("wd")[:3].lower())
+    return _weekday(m)
 
 
 _WEEKDAY_LEAD = re.compile(rf"^\s*(?P<wd>{_WEEKDAY_WORD})\.?,?\s+(?=\d)")
@@ -678,14 +687,14 @@ def find_weekday_led_stamp(line: str) -> tuple[int, Stamp] | None:
     stamp = find_stamp(line[m.end() :])
     if stamp is None or stamp.has_date or stamp.start != 0:
         return None
-    return _WEEKDAYS.index(m.group("wd")[:3].lower()), replace(stamp, start=stamp.start + m.end(), end=stamp.end + m.end())
+    return _weekday(m), replace(stamp, start=stamp.start + m.end(), end=stamp.end + m.end())
 
 
 def find_weekday_beside(line: str, stamp: Stamp) -> int | None:
     """The weekday written right beside a bare time ("21:31:56 Wed", "from 21:33 on Wednesday", "Sat 14:02"):
     0 for Monday to 6 for Sunday, or None."""
     m = _WEEKDAY_AFTER.match(line[stamp.end :]) or _WEEKDAY_BEFORE.search(line[: stamp.start])
-    return _WEEKDAYS.index(m.group("wd")[:3].lower()) if m else None
+    return _weekday(m) if m else None
 
 
 def parse_timestamp(value: object, tz: tzinfo) -> datetime | None:

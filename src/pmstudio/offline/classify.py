@@ -996,12 +996,12 @@ def classify(item: Item) -> Signals:
     # a line that tells several moments at once ("22:01 alerts; 22:20 revert; 22:54 restored") is a recap,
     # not the moment it is dated at
     s.summary = not machine and _recap(t)
-    s.phase = _phase(item, s)
+    s.phase = _phase(item, s, staff_reply)
     s.score = _score(item, s)
     return s
 
 
-def _phase(item: Item, s: Signals) -> Phase | None:
+def _phase(item: Item, s: Signals, staff_reply: bool = False) -> Phase | None:
     src, sub = item.source, item.sub
     if item.is_heading or item.is_title or item.is_meta or (item.heading_tag in ("actions", "lessons") and item.at is None):
         return None
@@ -1018,7 +1018,7 @@ def _phase(item: Item, s: Signals) -> Phase | None:
         return "detection" if sub == "firing" else "resolution"
     if s.comm and (
         s.resolved or not s.mit_done or STATUS_PAGE.search(item.body) or PASSED_ON.search(item.body)
-        or (src == "ticket" and STAFF_REPLY.match(item.body))
+        or staff_reply
     ):
         return "communication"
     if s.resolved:
