@@ -6,6 +6,7 @@ the span of its main cluster of fully dated items, which dates bare clock times.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -51,8 +52,8 @@ def parse(
     clock = Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now)
     if not carry:
         evidence = parse_prose(material, clock)
-        if ref_span is None or _outside(evidence, ref_span) < AFTERNOON_GAP:
-            return evidence
+        if ref_span is None or not _SINGLE_DIGIT_HOUR.search(material.content) or _outside(evidence, ref_span) < AFTERNOON_GAP:
+            return evidence  # no "4:31" to read otherwise, or already beside the bundle: no second reading
         # notes kept in a 12-hour clock without AM/PM ("4:31 single node, mgmt API issues", "5:12-5:35 outage") beside
         # a bundle whose dated items all lie in the afternoon: read as afternoon times when that puts them beside it
         later = parse_prose(material, Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now, afternoon=True))
@@ -71,6 +72,8 @@ def parse(
     return min(options, key=lambda o: (o[0], o[1]))[2]
 
 
+_SINGLE_DIGIT_HOUR = re.compile(r"(?<![\d:])[1-9]:\d{2}")
+"""A clock with a one-digit hour somewhere in a material (a superset of `Stamp.single_digit_hour`'s)."""
 AFTERNOON_GAP = timedelta(hours=6)
 """How far a prose material's items must lie outside the bundle's dated span, summed, before its bare single-digit
 hours are tried as afternoon times."""
