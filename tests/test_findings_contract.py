@@ -183,3 +183,15 @@ def test_finding_sections_are_the_schema_sections_every_template_maps_onto(tmp_p
         load_template(team)
     with pytest.raises(ValidationError):
         Finding(rule="B1", severity="high", section="postmortem_mood", span="x", message="m")  # type: ignore[arg-type]
+
+
+def test_an_edit_replaces_the_span_only_where_it_stands_as_a_whole_token() -> None:
+    """Replacing a flagged "15" keeps the "15" of a date, of 1500 and of 15.5%; a span found only inside a longer
+    token does not point at the text."""
+    from pmstudio.findings import replace_in
+
+    data = {"text": "On 2024-04-15 about 1500 requests failed (15.5%) and 15 merchants wrote in.", "evidence": ["E1"]}
+    out, n = replace_in(data, "15", "about 15")
+    assert n == 1
+    assert out["text"] == "On 2024-04-15 about 1500 requests failed (15.5%) and about 15 merchants wrote in."
+    assert replace_in({"text": "The Davenport cluster restarted."}, "Dave", "the engineer")[1] == 0

@@ -22,6 +22,7 @@ from pmstudio.agents.messages import parse_prompt, render_evidence, render_task
 from pmstudio.agents.sections import FullDraft
 from pmstudio.offline import OfflineDraftError, draft_section, offline_model
 from pmstudio.offline.analysis import _CACHE
+from pmstudio.offline.feedback import apply_findings
 from pmstudio.offline.model import offline_function
 from pmstudio.schema import SECTION_TYPES, Bundle, Evidence, Finding, ImpactSection, Material, TimelineSection
 from pmstudio.timeparse import find_stamp, find_stamps
@@ -499,3 +500,14 @@ def test_a_20k_line_bundle_drafts_every_section() -> None:
     timeline = draft_section(parse_prompt(evidence + render_task("timeline")))
     assert 8 <= len(timeline["entries"]) <= 20
     assert timeline["resolved_at"] == "2024-03-05T10:00:00Z"
+
+
+def test_revision_removes_a_flagged_number_only_where_it_stands_alone() -> None:
+    """A lint flags "15"; the date 2024-04-15, the count 1500 and the rate 15.5% are other numbers and stay."""
+    section = {"summary": "On 2024-04-15 about 1500 requests failed, an error rate of 15.5%, and 15 merchants wrote in."}
+    finding = Finding(rule="G2-ungrounded-number", severity="medium", section="summary", span="15", message="m")
+    out = apply_findings(section, [finding])["summary"]
+    assert out == "On 2024-04-15 about 1500 requests failed, an error rate of 15.5%, and merchants wrote in."
+    word = Finding(rule="B5", severity="medium", section="summary", span="dave", message="m", replacement="the engineer")
+    text = {"summary": "Dave restarted the Davenport cluster."}
+    assert apply_findings(text, [word])["summary"] == "the engineer restarted the Davenport cluster."

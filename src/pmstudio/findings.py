@@ -30,15 +30,22 @@ _USE = re.compile(r"^(?:use|say|write|prefer|replace (?:it |this |the word )?wit
 _QUOTED_ALL = re.compile(r"^[\"“](?P<q>.+)[\"”]$", re.S)
 
 
+def span_pattern(span: str, ignore_case: bool = False) -> re.Pattern[str]:
+    """The span as a whole token: a "15" flagged in a section is not the "15" inside "2024-04-15", "1500" or "15.5",
+    nor is "Dave" the start of "Davenport"."""
+    head = r"(?<![\w.,:/-])" if span[:1].isdigit() else r"(?<!\w)" if span[:1].isalnum() else ""
+    tail = r"(?![\w%]|[.,:/-]\d)" if span[-1:].isdigit() else r"(?!\w)" if span[-1:].isalnum() else ""
+    return re.compile(head + re.escape(span) + tail, re.I if ignore_case else 0)
+
+
 def replace_in(value: Any, span: str, new: str) -> tuple[Any, int]:
-    """`value` (a section's JSON) with `span` replaced by `new` in its prose fields, and the count replaced."""
+    """`value` (a section's JSON) with `span` replaced by `new` in its prose fields (where it stands as a whole token),
+    and the count replaced."""
     if isinstance(value, str):
-        if span not in value:
-            return value, 0
-        out = value.replace(span, new)
-        if not new:  # a deletion: no doubled spaces or space before punctuation left behind
+        out, n = span_pattern(span).subn(lambda _m: new, value) if span in value else (value, 0)
+        if n and not new:  # a deletion: no doubled spaces or space before punctuation left behind
             out = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r" {2,}", " ", out)).strip()
-        return out, value.count(span)
+        return out, n
     if isinstance(value, list):
         out_list, n = [], 0
         for item in value:

@@ -13,6 +13,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from pmstudio.findings import lint_replacement, span_pattern
 from pmstudio.offline.phrasing import blameless, split_sentences
 from pmstudio.schema import NOT_STATED, Finding
 
@@ -30,15 +31,15 @@ _DROP = object()
 
 def replacement(f: Finding) -> str | None:
     """The finding's replacement text (the contract's; advice is never written into the draft)."""
-    from pmstudio.findings import lint_replacement
-
     return f.replacement if f.replacement is not None else lint_replacement(f)
 
 
 def _remove_span(text: str, span: str, repl: str | None) -> str:
-    pattern = re.compile(re.escape(span), re.I)
+    pattern = span_pattern(span, ignore_case=True)
+    if not pattern.search(text):
+        return text  # the span is only part of a longer token here ("15" in "2024-04-15")
     if repl is not None:
-        out = pattern.sub(repl, text)
+        out = pattern.sub(lambda _m: repl, text)
     elif len(span.split()) <= 4:
         out = pattern.sub("", text)
     else:
