@@ -372,3 +372,16 @@ def test_a_name_before_a_quoted_word_and_as_an_addresss_user_is_told_by_role() -
     assert people.anonymise("Console: https://jake:REDACTED_PASSWORD_1@console.example/rack") == (
         "Console: https://user:REDACTED_PASSWORD_1@console.example/rack"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("mgd[4411]: UI_CMDLINE_READ_LINE: user 'oob-kelvin' command 'show chassis'",
+         "mgd[4411]: UI_CMDLINE_READ_LINE: user '[responder]' command 'show chassis'"),
+        ('sshd: Accepted publickey for account "kelvin_admin" from 10.0.0.4', 'sshd: Accepted publickey for account "[responder]" from 10.0.0.4'),
+        ("login 'svc-backup' failed", "login 'svc-backup' failed"),
+    ],
+)
+def test_an_account_built_from_a_persons_name_is_a_responder(people: People, text: str, want: str) -> None:
+    assert people.anonymise(text) == want

@@ -263,6 +263,7 @@ class People:
         text = _KEYVAL.sub(_keyval_sub(self), text)
         # "https://jake:REDACTED_PASSWORD_1@console.example": a person's name as an address's user is told as "user"
         text = _URL_USER.sub(lambda m: "user" if m.group("n").lower() in self.roles else m.group(0), text)
+        text = _QUOTED_ACCOUNT.sub(lambda m: _account_sub(self, m), text)
 
         def sub(m: re.Match[str]) -> str:
             role = self.roles.get(m.group("n").lower(), RESPONDER)
@@ -281,6 +282,19 @@ class People:
 
 _URL_USER = re.compile(r"(?<=://)(?P<n>[A-Za-z][\w.-]{1,30})(?=:[^@\s/]*@)")
 """The user of an address with credentials ("https://jake:…@console.example"), which may be a person's name."""
+_QUOTED_ACCOUNT = re.compile(r"\b(?P<k>user|account|login|username)\s+(?P<q>['\"`])(?P<v>[A-Za-z][\w.-]{1,40})(?P=q)", re.I)
+"""An account quoted in a machine's line ("UI_CMDLINE_READ_LINE: user 'oob-ines' command ..."), which may be built
+from a person's name ("oob-ines", "ines_admin")."""
+
+
+def _account_sub(people: People, m: re.Match[str]) -> str:
+    """The quoted account as "[responder]" when one of its parts is a known person's name."""
+    parts = re.split(r"[-_.]", m.group("v").lower())
+    if any(p in people.roles for p in parts if p not in _SYSTEM_ACCOUNTS):
+        return f"{m.group('k')} {m.group('q')}[responder]{m.group('q')}"
+    return m.group(0)
+
+
 _ROLE_PAIR = re.compile(r"\b(?P<a>[Aa]) (?P<r>responder|user|customer)(?:(?:,? (?:and|&) |, )an? (?P=r)\b)+")
 _COUNT_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
