@@ -3829,3 +3829,22 @@ def test_a_resolution_only_expected_is_no_end() -> None:
         ("posts.txt", 31, None, "The issue affecting access to some sites should now be resolved. Sorry for the trouble."),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(26)
+
+
+def test_error_rates_back_down_for_most_users_ends_the_main_impact_and_all_syncing_normally_now_the_rest() -> None:
+    """A line that names the errors only to say they are back down ("5xx back below 2%, the editor loads for most
+    people") tells the main impact over; "every client syncing normally now" is the remainder's end. Capacity that
+    stays stuck ("workers pinned, it cannot grow past the old fixed pool") is no fix done."""
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING GatewayHigh5xx: 5xx ratio above 30% on edge"),
+        ("chat.txt", 6, "noor", "worker pods pinned at max, it cannot grow past the old fixed pool"),
+        ("chat.txt", 60, "noor", "throttling reconnect storms at the edge, 5 per client"),
+        ("chat.txt", 150, "noor", "5xx back below 2%, the editor loads for most people"),
+        ("chat.txt", 280, "noor", "every client syncing normally now. leaving the throttle in place overnight"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(150)
+    assert at(a, "resolved") == minute(280)
+    from pmstudio.offline.classify import classify
+
+    stuck = build_items(lines(("chat.txt", 6, "noor", "worker pods pinned at max, it cannot grow past the old fixed pool")))[0]
+    assert not classify(stuck).mit_done

@@ -442,7 +442,8 @@ RECOVERY_FULL = _rx(
     r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|"
     r"(?<!\bnot )(?<!n't )\b(?:join(?:s|ed)?|schedul(?:e|es|ed)|connect(?:s|ed)?|register(?:s|ed)?) (?:fine|normally|cleanly)\b|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
-    r"back online|working normally|(?:5xx|5\d\ds|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
+    r"back online|working normally|(?<!\bnot )\b[a-z]+ing normally (?:now|again)|"
+    r"(?:5xx|5\d\ds|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
@@ -541,7 +542,7 @@ RESTORED_THING = _rx(
 """A thing put back ("configuration restored from backup", "DNS records restored"): an act of mitigation, not the
 service's recovery. Cut out before the recovery words are read."""
 RESTORED_ONE = _rx(
-    r"\b(?:the|a|an|our|its|their|this|that|against|onto|into|using|via)\s+(?:newly\s+|freshly\s+)?"
+    r"\b(?:the|a|an|our|its|their|this|that|against|onto|into|using|via)\s+(?:newly\s+|freshly\s+|old\s+|new\s+)?"
     r"(?:restored|recovered|repaired|rebuilt|fixed)\s+(?=[a-z])"
 )
 """A thing named by what was done to it ("pointing services at the restored replica", "a rebuilt node", "bringing up

@@ -942,7 +942,8 @@ def _main_impact_over(timed: Timed, after: datetime | None) -> Item | None:
     told = [
         p for p in timed
         if (after is None or _at(p) >= after) and MOSTLY_BACK.search(p[0].body) and p[0].source not in ("alert", "log")
-        and not (p[1].hypothesis or p[1].failure or p[1].mit_negative or p[1].followup or p[1].recovery_partial)
+        and not (p[1].hypothesis or (p[1].failure and not p[1].recovery_full) or p[1].mit_negative or p[1].followup
+                 or p[1].recovery_partial)
         and not PLAN.search(p[0].body)
     ]  # fmt: skip
     return _earliest(told)
