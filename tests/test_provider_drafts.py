@@ -817,3 +817,24 @@ def test_session32_a_weekday_led_chat_line_reaches_every_model_path_on_its_day(s
     by_id = bundle.evidence_by_id()
     assert by_id["ops-chat.txt:3"].at == datetime(2013, 4, 18, 18, 0, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[ops-chat.txt:3] 2013-04-18T18:00:00Z",), absent="Thursday 20:00 ingrid")
+
+
+_SESSION33_SHAPES = [
+    ("helpdesk-case.txt", "ticket", (
+        "Case 88121 - console will not load   opened Tue, 14 Apr 2026 09:02:10 -0500\n"
+        "Customer 09:02 -0500: the admin console shows a blank page for all of us\n"
+        "Agent (Rui) 09:20 -0500: outage confirmed on our side and escalated to engineering\n"
+    )),
+    ("eng-chat.txt", "chat", "16:25 rui: console back, pods healthy\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session33_a_ticket_reply_with_its_offset_and_a_colon_reaches_every_model_path_in_utc(srv: FakeProviderServer, path: str) -> None:
+    """A ticket's reply stamped "Agent (Rui) 09:20 -0500: ..." is read at its own offset, not in the bundle's zone,
+    before any model sees the evidence: every model path drafts from 14:20 UTC, and the requests to an
+    OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry it."""
+    bundle = _shapes_bundle(_SESSION33_SHAPES, "Europe/Lisbon")
+    by_id = bundle.evidence_by_id()
+    assert by_id["helpdesk-case.txt:3"].at == datetime(2026, 4, 14, 14, 20, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[helpdesk-case.txt:3] 2026-04-14T14:20:00Z",), absent="T13:20:00Z")

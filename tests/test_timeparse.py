@@ -398,6 +398,9 @@ def test_a_date_comma_clock_keeps_its_date(line: str) -> None:
         ("10:44 -0700", [("10:44", -7)]),
         ("10:44:00-07:00", [("10:44", -7)]),
         ("2019-10-21T10:44-07:00", [("10:44", -7)]),
+        # an offset, then the colon that opens what was said ("Agent (Ana) 10:44 -0700: escalated")
+        ("Agent (Ana) 10:44 -0700: escalated", [("10:44", -7)]),
+        ("reply 10:44 UTC-7: escalated", [("10:44", -7)]),
         # ranges: glued dash, or spaced on both sides, or a minute no offset has
         ("all down 10:44-11:18", [("10:44", None), ("11:18", None)]),
         ("Impact: 07:08-12:43.", [("07:08", None), ("12:43", None)]),

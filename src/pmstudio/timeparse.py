@@ -57,7 +57,7 @@ _REGIONAL = "|".join(REGIONAL_ZONES)
 _IANA = r"(?-i:(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Canada|Europe|Indian|Pacific|US)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)(?![\w/])"
 """An IANA zone name written after a clock ("9:20 PM US/Pacific", "14:05 Europe/Berlin"): status pages and exports
 write it so; it is read with zoneinfo (dateutil cannot), so the offset follows the date."""
-_ZONE = rf"(?:{_IANA}|(?:UTC|GMT)[+-]\d{{1,2}}(?::?\d{{2}})?(?![\d:])|Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?![\d:])|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
+_ZONE = rf"(?:{_IANA}|(?:UTC|GMT)[+-]\d{{1,2}}(?::?\d{{2}})?(?!\d|:\d)|Z(?![A-Za-z])|[+-]\d{{2}}(?::?\d{{2}})?(?!\d|:\d)|(?:{_ABBR})(?![A-Za-z])|(?-i:{_REGIONAL})(?![A-Za-z]))"
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _AMPM = r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))"
