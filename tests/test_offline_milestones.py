@@ -3848,3 +3848,15 @@ def test_error_rates_back_down_for_most_users_ends_the_main_impact_and_all_synci
 
     stuck = build_items(lines(("chat.txt", 6, "noor", "worker pods pinned at max, it cannot grow past the old fixed pool")))[0]
     assert not classify(stuck).mit_done
+
+
+def test_users_told_confirming_the_recovery_minutes_later_do_not_move_the_end() -> None:
+    """"customers confirming the portal loads again" in a responder's line, minutes after the responders saw it back,
+    tells the same recovery a second time: the end stays at the responders' own line."""
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING PortalSynthetic: HTTP 502 on /login"),
+        ("chat.txt", 40, "rui", "reverting the memory limits now"),
+        ("chat.txt", 52, "rui", "all gateway pods ready, no restarts. portal loads again"),
+        ("chat.txt", 55, "rui", "customers confirming the portal loads again"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(52)

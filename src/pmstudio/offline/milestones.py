@@ -1319,12 +1319,17 @@ def _switched_back(timed: Timed, talk: Timed, recovered: Item) -> list[tuple[Ite
 
 
 _CONFIRMS = re.compile(r"\bconfirm(?:s|ed|ing)?\b", re.I)
+_THEY_CONFIRM = re.compile(
+    r"\b(?:customers?|users?|clients?|partners?|merchants?|tenants?|they)\s+(?:(?:are|have|now|also)\s+)*confirm(?:s|ed|ing)?\b",
+    re.I,
+)
+"""Users told confirming a recovery in a responder's line ("customers confirming the console loads again")."""
 
 
 def _confirmed_later(item: Item) -> bool:
-    """A customer's or a ticket's confirmation of a recovery ("#88177 partner confirms maps load again"): it tells of
-    the service back, after the responders saw it."""
-    return item.source in ("ticket", "status") and bool(_CONFIRMS.search(item.body))
+    """A customer's or a ticket's confirmation of a recovery ("#88177 partner confirms maps load again"), or users told
+    confirming it in a responder's line: it tells of the service back, after the responders saw it."""
+    return (item.source in ("ticket", "status") and bool(_CONFIRMS.search(item.body))) or bool(_THEY_CONFIRM.search(item.body))
 
 
 PAGE_CLOSE_LAG = timedelta(minutes=10)
