@@ -3860,3 +3860,16 @@ def test_users_told_confirming_the_recovery_minutes_later_do_not_move_the_end() 
         ("chat.txt", 55, "rui", "customers confirming the portal loads again"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(52)
+
+
+def test_a_backlog_told_flowing_in_again_is_no_moment_the_service_was_back() -> None:
+    """With the act's completion not stated, "metrics pipeline catching up, backlog of samples flowing in again" tells
+    the queue worked off, not the service back: it is no first stage of the recovery."""
+    a = analyse(lines(
+        ("alerts", 0, None, "FIRING NetworkPacketLossHigh zone=fra-2 loss=41%"),
+        ("switch.log", 70, None, "sw-b mgd: UI_CMDLINE_READ_LINE: user 'oob' command 'set interfaces et-0/0/12 disable'"),
+        ("chat.txt", 95, "ilse", "metrics pipeline catching up, backlog of samples flowing in again"),
+        ("chat.txt", 150, "ilse", "all fra-2 graphs nominal, loss 0%, latency baseline. calling it"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") in (None, minute(150))
+    assert at(a, "resolved") == minute(150)

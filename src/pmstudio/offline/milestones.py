@@ -1093,7 +1093,12 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
         # later recovery or resolution ending it (the last telling alone is the end: the act's time is not stated)
         later = [p for p in timed if after is None or _at(p) >= after]
         last_end = max((_at(p) for p in later if _recovered(p) or (p[1].resolved and p[1].phase != "communication")), default=None)
-        plain = [p for p in later if last_end is not None and _at(p) < last_end and _plainly_back(p)]
+        # "backlog of metrics flowing in again": the queue worked off, not the service back
+        plain = [
+            p for p in later
+            if last_end is not None and _at(p) < last_end and _plainly_back(p)
+            and not (BACKLOG.search(p[0].body) and WORKING_OFF.search(p[0].body))
+        ]  # fmt: skip
         return _earliest([p for p in later if _onset(p)] + plain) or _earliest(
             [p for p in later if _recovered(p) and _PART_BACK.search(p[0].body)]
         )
@@ -1144,6 +1149,8 @@ def _before_back(timed: Timed, acts: list[tuple[Item, Signals]], after: datetime
 
 
 BACKLOG = re.compile(r"\bbacklog\b", re.I)
+WORKING_OFF = re.compile(r"\b(?:catching up|flowing in|draining|being (?:processed|replayed)|working (?:off|through))\b", re.I)
+"""A backlog told being worked off ("backlog of metrics flowing in again"), not done ("backlog gone")."""
 STILL = re.compile(r"\bstill\b|\b(?:dropped|dropping|down|failing|failed|died|gone|broke|broken|out|erroring|503s?|502s?|500s?)\s+(?:too|as well)\b", re.I)
 """The failure going on ("site still 502 though") or spreading to what was left ("secondary just dropped too")."""
 
