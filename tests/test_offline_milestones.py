@@ -3873,3 +3873,19 @@ def test_a_backlog_told_flowing_in_again_is_no_moment_the_service_was_back() -> 
     ))  # fmt: skip
     assert at(a, "mitigated") in (None, minute(150))
     assert at(a, "resolved") == minute(150)
+
+
+def test_delays_told_cleared_are_the_recovery_and_the_page_closed_after_them_is_not_the_end() -> None:
+    """"queue delays cleared, imports healthy" is the service back; the pager resolved two minutes later is not the end.
+    "once errors cleared we resolve" is a plan, no recovery."""
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: imports-db: CPU > 90%"),
+        ("chat.txt", 30, "pia", "moving the heavy tables off the primary"),
+        ("chat.txt", 600, "pia", "queue delays cleared, imports healthy, closing out"),
+        ("pagerduty", 602, None, "resolve_log_entry: Resolved"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(600)
+    from pmstudio.offline.classify import classify
+
+    plan = build_items(lines(("chat.txt", 5, "pia", "once errors cleared we resolve")))[0]
+    assert not classify(plan).recovery_full
