@@ -3889,3 +3889,24 @@ def test_delays_told_cleared_are_the_recovery_and_the_page_closed_after_them_is_
 
     plan = build_items(lines(("chat.txt", 5, "pia", "once errors cleared we resolve")))[0]
     assert not classify(plan).recovery_full
+
+
+def test_a_business_s_own_users_telling_the_symptom_detect_it() -> None:
+    """Care relaying "several hotels say the booking form spins forever" is a report of the impact, like "customers
+    say": the detection, before the responders' own look minutes later. A vendor ("partner says they'll deploy a
+    fix") is no user."""
+    a = analyse(lines(
+        ("payments.log", 0, None, 'ERROR Tokenizer provider=vault op=tokenize err="upstream timeout after 20000ms"'),
+        ("chat.txt", 4, "dora", "several hotels say the booking form spins forever, guests cannot pay"),
+        ("chat.txt", 6, "ivo", "got it, looking"),
+        ("chat.txt", 16, "ivo", "the iframe loads but the POST to the provider hangs"),
+        ("hotel-ticket.txt", 27, None, "Since this morning our front desk cannot save any guest card."),
+        ("chat.txt", 90, "ivo", "provider says resolved on their side, tokenize success 99%"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(4)
+    from pmstudio.offline.classify import classify
+
+    hotels = build_items(lines(("chat.txt", 4, "dora", "several hotels say the booking form spins forever")))[0]
+    assert classify(hotels).detect
+    vendor = build_items(lines(("chat.txt", 5, "ivo", "partner says they'll deploy a second config")))[0]
+    assert not classify(vendor).detect

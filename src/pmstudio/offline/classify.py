@@ -225,8 +225,10 @@ UNPAGED = _rx(
 )
 """A page that did not happen ("no alert fired for any of this", "the disk alert never fired"): a gap, not a detection."""
 ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowledged by\b|\backed\b")
+PATRONS = r"clients?|merchants?|hotels?|guests?|stores?|shops?|sellers?|subscribers?|members?|players?"
+"""Names a business gives its users ("several hotels say the card form spins forever"), as a regex alternation."""
 DETECT = _rx(
-    r"\b(?:(?<!incident )(?<!outage )(?<!rca )(?<!status )report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?)\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
+    rf"\b(?:(?<!incident )(?<!outage )(?<!rca )(?<!status )report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?|{PATRONS})\b[^.;?]{{0,20}}?\b(?:says?|saying|tells?|telling)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
@@ -403,7 +405,7 @@ USER_POST = _rx(r"^\W*(?:an? |the )?(?:first )?(?:users?|customers?|community) (
 """A record of what a user wrote ("user comment on a PR - Jan 23, 4:49 AM: 'is prow down?'"): their report of the
 impact, as a ticket or an issue tracker keeps it."""
 USERS_REPORT = _rx(
-    r"\b(?:users?|customers?|tenants?|people|teams)\b[^.;]{0,20}?\b(?:reports?|reported|reporting|saying|says?|said|"
+    rf"\b(?:users?|customers?|tenants?|people|teams|{PATRONS})\b[^.;]{{0,20}}?\b(?:reports?|reported|reporting|saying|says?|said|"
     r"complain\w*|tell(?:ing|s)?|told)\b"
 )
 """What users tell of their side ("user reports prod pods deleted together", "users in #ask saying their pods all got
