@@ -228,7 +228,7 @@ ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowle
 PATRONS = r"clients?|merchants?|hotels?|guests?|stores?|shops?|sellers?|subscribers?|members?|players?"
 """Names a business gives its users ("several hotels say the card form spins forever"), as a regex alternation."""
 DETECT = _rx(
-    rf"\b(?:(?<!incident )(?<!outage )(?<!rca )(?<!status )report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?|{PATRONS})\b[^.;?]{{0,20}}?\b(?:says?|saying|tells?|telling)|"
+    r"\b(?:(?<!incident )(?<!outage )(?<!rca )(?<!status )report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|anyone else|complain\w*|(?:users?|customers?|tenants?|" + PATRONS + r")\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
