@@ -66,6 +66,8 @@ def _plain(line: str) -> str:
 
 
 _IN_QUOTES = re.compile(r"[\"“][^\"”]{1,200}[\"”]")
+_LOGGED_PREDICATE = re.compile(r"\b(?:INFO|WARN|WARNING|ERROR|DEBUG|NOTICE)\b[^?\n]*?\b[a-z_]\w*\?(?=\s+[a-z])")
+"""The rest of a log record after its level, when it names a predicate method ("uses exists? syntax")."""
 
 
 def prose_problems(md: str, bundle: Bundle) -> list[str]:
@@ -102,8 +104,9 @@ def prose_problems(md: str, bundle: Bundle) -> list[str]:
         if _SPEAKER.search(text) or IRC_SPEAKER.match(text):  # "(emil) reverting that change": an IRC nick speaks
             problems.append(f"{section}: chat quoted after a speaker: {text[:90]}")
         # a URL's query ("GET /releases?env=production") asks nothing; nor does a question quoted as what others asked
-        # ('forum already had "is it dead??" posts')
-        if "?" in _QUERY_STRING.sub(" ", _IN_QUOTES.sub(" ", text)):
+        # ('forum already had "is it dead??" posts'), nor a predicate method named in a log record at its level
+        # ("Deploy INFO release ... uses exists? syntax")
+        if "?" in _QUERY_STRING.sub(" ", _IN_QUOTES.sub(" ", _LOGGED_PREDICATE.sub(" ", text))):
             problems.append(f"{section}: a question: {text[:90]}")
         for pattern, what in ((SARCASM, "sarcasm"), (BLAME, "blame"), (QUESTION, "a question")):
             hit = next((s for s in sentences(text) if pattern.search(s)), None)
