@@ -668,3 +668,25 @@ def test_a_timeline_entry_dated_weeks_off_between_two_of_one_day_takes_their_day
     b = _bundle(notes, tz="UTC")
     assert _at(b, "timeline.md", 3) == datetime(2025, 7, 3, 9, 25, tzinfo=UTC)
     assert _at(b, "timeline.md", 6) == datetime(2025, 7, 10, 8, 0, tzinfo=UTC)
+
+
+def test_a_source_whose_lines_all_name_one_zone_reads_its_bare_times_in_it() -> None:
+    """A status page whose updates each say "UTC" reads its bare "outage 12:10 to 16:06" line in UTC too, not in the
+    bundle's zone, and says why; a chat quoting a UTC time inside a message ("scale-down at 12:56 UTC") keeps the
+    bundle's zone."""
+    status = Material(name="status.txt", kind="ticket", content=(
+        "Investigating - Nov 20, 2025 12:10 UTC - Services are unreachable in all regions.\n"
+        "Resolved - Nov 20, 2025 16:06 UTC - All services have been resumed.\n"
+        "Affected: FRA, PAR - major outage 12:10 to 16:06.\n"
+    ))  # fmt: skip
+    chat = Material(name="chat.txt", kind="chat", content=(
+        "13:33 ana: autoscaler log says scale-down at 12:56 UTC\n"
+        "13:40 ana: LB counters show 12:00-12:15 UTC, nothing since\n"
+        "13:41 ana: posting a note\n"
+    ))  # fmt: skip
+    b = bundle_from_materials([status, chat], id="t", timezone="Europe/Paris", redact=False)[0]
+    affected = next(e for e in b.evidence if e.text.startswith("Affected"))
+    assert affected.at == datetime(2025, 11, 20, 12, 10, tzinfo=UTC)
+    reading = next(r for r in b.time_readings if r.material == "status.txt")
+    assert reading.zone == "UTC" and "names UTC" in reading.reason
+    assert next(r for r in b.time_readings if r.material == "chat.txt").zone == "Europe/Paris"

@@ -838,3 +838,25 @@ def test_session33_a_ticket_reply_with_its_offset_and_a_colon_reaches_every_mode
     by_id = bundle.evidence_by_id()
     assert by_id["helpdesk-case.txt:3"].at == datetime(2026, 4, 14, 14, 20, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[helpdesk-case.txt:3] 2026-04-14T14:20:00Z",), absent="T13:20:00Z")
+
+
+_SESSION33B_SHAPES = [
+    ("status-page.txt", "ticket", (
+        "Investigating - Nov 20, 2025 12:10 UTC - Services are unreachable in all regions.\n"
+        "Resolved - Nov 20, 2025 16:06 UTC - All services have been resumed.\n"
+        "Affected: FRA, PAR - major outage 12:10 to 16:06.\n"
+    )),
+    ("ops-chat.txt", "chat", "13:05 ana: services going to paused everywhere\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session33_a_bare_line_of_a_source_that_writes_utc_reaches_every_model_path_in_utc(srv: FakeProviderServer, path: str) -> None:
+    """A status page whose updates each say "UTC" has its bare "major outage 12:10 to 16:06" line read in UTC, not
+    in the bundle's Paris time, before any model sees the evidence: every model path drafts from 12:10 UTC, and the
+    requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid)
+    carry it."""
+    bundle = _shapes_bundle(_SESSION33B_SHAPES, "Europe/Paris")
+    by_id = bundle.evidence_by_id()
+    assert by_id["status-page.txt:3"].at == datetime(2025, 11, 20, 12, 10, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[status-page.txt:3] 2025-11-20T12:10:00Z",), absent="T11:10:00Z")

@@ -8,7 +8,9 @@ in, by precedence:
 3. a declaration in the material itself: "all times UTC", "times in PDT", a ``Timezone:`` line,
    "(times in BST)" in a heading, "all times are US/Pacific", "times as shown in a US/Pacific browser" (in its
    first lines or any heading);
-4. the default of its kind: server and system logs are written in UTC; everything else (chat,
+4. the one zone its lines' own times name, when two or more name one and none names another (a status page's
+   "Nov 20, 2025 12:10 UTC" updates: its bare "outage 12:10 to 16:06" is UTC too);
+5. the default of its kind: server and system logs are written in UTC; everything else (chat,
    notes, tickets, alert lines) in the bundle's zone.
 
 Times that carry their own offset or zone are always read as written. After parsing,
@@ -31,7 +33,7 @@ import numpy as np
 
 from pmstudio.parsers.common import iter_lines
 from pmstudio.schema import Bundle, Evidence, Finding, Material, SourceTime
-from pmstudio.timeparse import LOGCAT, REGIONAL_ZONES, SEASON_BLIND, TZ_ABBREVIATIONS, zone
+from pmstudio.timeparse import LOGCAT, REGIONAL_ZONES, SEASON_BLIND, TZ_ABBREVIATIONS, find_stamps, zone
 
 UTC_KINDS = frozenset({"log"})
 """Kinds whose zone-less times default to UTC (servers and syslog log in UTC)."""
@@ -72,7 +74,7 @@ class ZoneChoice:
 
     tz: tzinfo
     name: str
-    source: str  # override | bundle | declared | kind | default
+    source: str  # override | bundle | declared | written | kind | given | default
     reason: str
 
     @property
@@ -140,6 +142,42 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
     return None
 
 
+WRITTEN_MIN = 2
+"""How many times a material must write with their zone, all the same, before its bare times are read in it."""
+
+
+def written_zone(material: Material) -> tuple[tzinfo, str] | None:
+    """The one zone every line's first time names where it names one, when at least `WRITTEN_MIN` lines do and
+    others write bare times (a status page's "Nov 20, 2025 12:10 UTC" updates, then "Affected: ... major outage 12:10
+    to 16:06"): (tz, name), else None. A time quoted later in a line ("14:33 ana: scale-down at 12:56 UTC") is not
+    the line's own. Scanned over the material's first `CHECK_ITEMS` lines."""
+    if material.kind in ("slack_export", "pagerduty"):
+        return None
+    keys: set[str] = set()
+    first: tzinfo | None = None
+    zoned = bare = 0
+    for _, line in islice(iter_lines(material.content), CHECK_ITEMS):
+        for stamp in find_stamps(line)[:1]:  # a line's own time, not one it quotes ("scale-down at 12:56 UTC")
+            if stamp.zone is None:
+                bare += 1
+                continue
+            offset = stamp.zone.utcoffset(stamp.value)
+            keys.add(getattr(stamp.zone, "key", None) or str(offset))
+            first = first or stamp.zone
+            zoned += 1
+            if len(keys) > 1:
+                return None
+    if first is None or zoned < WRITTEN_MIN or not bare:
+        return None
+    offset = first.utcoffset(datetime(2000, 1, 1))
+    if getattr(first, "key", None):
+        return first, str(first.key)  # type: ignore[attr-defined]
+    if offset == timedelta(0):
+        return UTC, "UTC"
+    assert offset is not None
+    return timezone(offset), offset_name(offset)
+
+
 def _device_log(material: Material) -> bool:
     """Whether ``material`` is a phone's log (Android logcat, `timeparse.LOGCAT`): written in the device's local time,
     the bundle's zone, not a server's UTC."""
@@ -167,6 +205,10 @@ def choose_zone(
     if declared is not None:
         tz, name, text = declared
         return ZoneChoice(tz, name, "declared", f'the material says so ("{text}")')
+    written = written_zone(material)
+    if written is not None:
+        tz, name = written
+        return ZoneChoice(tz, name, "written", f"every time in it that names its zone names {name}")
     if material.kind in UTC_KINDS and not _device_log(material):
         return ZoneChoice(UTC, "UTC", "kind", "server and system logs are written in UTC")
     if given:
