@@ -3910,3 +3910,17 @@ def test_a_business_s_own_users_telling_the_symptom_detect_it() -> None:
     assert classify(hotels).detect
     vendor = build_items(lines(("chat.txt", 5, "ivo", "partner says they'll deploy a second config")))[0]
     assert not classify(vendor).detect
+
+
+def test_the_last_of_the_services_told_back_is_the_end_and_the_page_resolved_after_it_is_not() -> None:
+    """"last free-tier services back" tells the remainder back, so all of it: the end, not the pager's resolve two
+    minutes later. "waiting for the last services to come back" tells none back."""
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: Edge 5xx ratio > 40% in all regions"),
+        ("chat.txt", 13, "ines", "reverting the change set now"),
+        ("chat.txt", 38, "ines", "paid tier ~97% back"),
+        ("chat.txt", 120, "ines", "waiting for the last services to come back"),
+        ("chat.txt", 240, "ines", "last free-tier services back"),
+        ("pagerduty", 242, None, "resolve_log_entry: Resolved"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(240)
