@@ -3924,3 +3924,17 @@ def test_the_last_of_the_services_told_back_is_the_end_and_the_page_resolved_aft
         ("pagerduty", 242, None, "resolve_log_entry: Resolved"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(240)
+
+
+def test_a_labelled_end_that_names_a_later_recovery_is_the_main_impact_over_and_that_recovery_the_end() -> None:
+    """Notes that record "outage ends; 21:00 access to all archives restored" end the main impact at their own moment; the
+    line at 21:00 telling the archives back is the end of all of it."""
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: orders-api 5xx > 50%"),
+        ("chat.txt", 400, "gal", "config fixed via the pipeline, orders flowing"),
+        ("notes.md", 410, None, "outage ends; 21:00 access to all archives restored"),
+        ("chat.txt", 480, "gal", "some merchants still can't open older archives"),
+        ("chat.txt", 720, "gal", "access to all archives restored"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(410)
+    assert at(a, "resolved") == minute(720)

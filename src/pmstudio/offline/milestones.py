@@ -1774,7 +1774,11 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
         and LABELLED_END.search(p[0].body) and (floor is None or floor.at is None or _at(p) >= minute_of(floor.at))
     ]  # fmt: skip
     end = _latest(labelled)
-    if end is not None and end.at is not None:
+    remainder = _remainder_told_later(timed, end) if end is not None else None
+    if end is not None and remainder is not None:
+        # "outage ends; 15:00 access to all data recovered": the main impact ended there, the remainder at 15:00
+        m.mitigated, m.resolved = end, remainder
+    elif end is not None and end.at is not None:
         m.resolved = end
         if m.mitigated is not None and m.mitigated.at is not None and end.at < minute_of(m.mitigated.at):
             m.mitigated = end  # nothing mitigates after the end the responders recorded
@@ -1798,6 +1802,24 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     if m.resolved is None and m.mitigated is not None and _CLOSED_BY_FIX.search(m.mitigated.body):
         m.resolved = m.mitigated  # "Resolution: Fixed in 1.12.0": the fix that closed it ended it (nothing later told)
     return m
+
+
+def _remainder_told_later(timed: Timed, end: Item) -> Item | None:
+    """A recovery at a later time of day that the end's own line names ("outage ends; 15:00 access to all data
+    recovered"), told by a line dated then, within a day: the remainder's end."""
+    if end.at is None:
+        return None
+    zone = line_zone(end)
+    mine = end.at.astimezone(zone)
+    clocks = {t.clock for t in find_times(end.body) if not t.at and t.clock != mine.hour * 60 + mine.minute}
+    later = []
+    for p in timed:
+        if not timedelta(0) < _at(p) - end.at <= timedelta(hours=24) or p[1].hypothesis or p[0].date_only:
+            continue
+        local = _at(p).astimezone(zone)
+        if local.hour * 60 + local.minute in clocks and (_recovered(p) or p[1].recovery_full > p[1].recovery_partial):
+            later.append(p)
+    return _earliest(later)
 
 
 def _start_window_end(timed: Timed, started: Item | None) -> Item | None:
