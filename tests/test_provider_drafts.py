@@ -860,3 +860,24 @@ def test_session33_a_bare_line_of_a_source_that_writes_utc_reaches_every_model_p
     by_id = bundle.evidence_by_id()
     assert by_id["status-page.txt:3"].at == datetime(2025, 11, 20, 12, 10, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[status-page.txt:3] 2025-11-20T12:10:00Z",), absent="T11:10:00Z")
+
+
+_SESSION33C_SHAPES = [
+    ("support-ticket.txt", "ticket", (
+        "Ticket 55120 - opened 2021-04-12 13:40 UTC\n"
+        "Customer: our translators see no memory matches since about 13:35 UK time, deadline is 17:00.\n"
+    )),
+    ("team-chat.txt", "chat", "2021-04-12 14:36 ana: lookups failing in the editor for me\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session33_uk_time_reaches_every_model_path_as_the_uk_clock(srv: FakeProviderServer, path: str) -> None:
+    """A customer's "since about 13:35 UK time" in April is British Summer Time, read before any model sees the
+    evidence: every model path drafts from 12:35 UTC (not 13:35 as UTC, nor 11:35 as the bundle's Berlin time), and
+    the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid)
+    carry it."""
+    bundle = _shapes_bundle(_SESSION33C_SHAPES, "Europe/Berlin")
+    by_id = bundle.evidence_by_id()
+    assert by_id["support-ticket.txt:2"].at == datetime(2021, 4, 12, 12, 35, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[support-ticket.txt:2] 2021-04-12T12:35:00Z",), absent="T11:35:00Z")

@@ -608,3 +608,15 @@ def test_a_chat_line_led_by_its_weekday_is_read_on_that_day() -> None:
     assert (last.at, last.actor) == (datetime(2013, 4, 18, 18, 0, tzinfo=UTC), "ingrid")
     assert last.text.startswith("provider replaced")
     assert find_weekday_led_stamp("Thursday was fine, 20:00 too") is None
+
+
+def test_uk_time_is_the_uk_clock_whose_offset_follows_the_date() -> None:
+    """"since about 13:35 UK time" is London's clock: BST (UTC+1) in April, GMT in January, never plain UTC."""
+    from zoneinfo import ZoneInfo
+
+    from pmstudio.timeparse import find_stamps
+
+    (stamp,) = find_stamps("linguists cannot see any matches since about 13:35 UK time")
+    assert stamp.zone == ZoneInfo("Europe/London")
+    assert stamp.value.replace(year=2021, month=4, day=12, tzinfo=stamp.zone).utcoffset() == timedelta(hours=1)
+    assert stamp.value.replace(year=2021, month=1, day=12, tzinfo=stamp.zone).utcoffset() == timedelta(0)

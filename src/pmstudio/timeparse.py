@@ -39,9 +39,10 @@ TZ_ABBREVIATIONS: dict[str, int] = {
 
 REGIONAL_ZONES: dict[str, str] = {
     "ET": "America/New_York", "PT": "America/Los_Angeles", "CT": "America/Chicago", "MT": "America/Denver",
+    "UK": "Europe/London",
 }  # fmt: skip
-"""North American zone names without a season ("10:44 AM ET", "all times Eastern"): the region's IANA zone, so
-the offset follows the date (EST in winter, EDT in summer) instead of one fixed offset."""
+"""Zone names without a season ("10:44 AM ET", "all times Eastern", "13:35 UK time"): the region's IANA zone, so
+the offset follows the date (EST in winter, EDT in summer; GMT or BST) instead of one fixed offset."""
 SEASON_BLIND: dict[str, str] = {"PST": "PT", "EST": "ET", "CST": "CT"}
 """Standard-time abbreviations people write all year for their region's clock ("all times PST" over a July timeline,
 as a Pacific team's notes are headed): read as the region's zone, so a summer date gets daylight time. MST is left
@@ -180,8 +181,8 @@ def _parse(text: str) -> datetime | None:
 
 def _split_zone(value: datetime) -> tuple[datetime, tzinfo | None]:
     tz = value.tzinfo
-    if tz is not None and (tz == du_tz.UTC or value.utcoffset() == timedelta(0)):
-        tz = UTC
+    if tz is not None and not isinstance(tz, ZoneInfo) and (tz == du_tz.UTC or value.utcoffset() == timedelta(0)):
+        tz = UTC  # a region's zone ("UK": GMT in winter, BST in summer) stays the region's
     return value.replace(tzinfo=None), tz
 
 
