@@ -1492,7 +1492,8 @@ def test_a_backlog_worked_off_after_the_public_resolved_post_is_not_the_end() ->
         ("status-page.txt", 70, None, "Resolved - Payment services have been restored. Offline payments are being processed."),
         ("chat.txt", 600, "rosa", "the offline mode backlog is fully processed"),
     ))  # fmt: skip
-    assert at(a, "resolved") == minute(62)
+    # the end is the responders' "restored" (the alert clearing two minutes later closes it), not the backlog's
+    assert at(a, "resolved") == minute(60)
 
 
 def test_a_notes_line_labelled_outage_end_is_the_resolution() -> None:
@@ -3938,3 +3939,18 @@ def test_a_labelled_end_that_names_a_later_recovery_is_the_main_impact_over_and_
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(410)
     assert at(a, "resolved") == minute(720)
+
+
+def test_an_alert_opened_by_priority_detects_and_its_close_after_the_told_recovery_is_not_the_end() -> None:
+    """An on-call tool's export lists "P3 OPEN issuer-gateway-latency ..." (an alert firing: the detection) and
+    "P3 CLOSE ..." minutes after a responder told the recovery ("disconnects stopped. issuer says resolved. payments
+    back to normal": one sentence at second hand, another plainly): the end is the responder's line."""
+    a = analyse(lines(
+        ("opsgenie-alerts.txt", 0, None, 'P3 OPEN issuer-gateway-latency "Issuer gateway response time above threshold"'),
+        ("chat.txt", 1, "mia", "gateway p95 2.9s, probably their morning batch, watching"),
+        ("chat.txt", 133, "mia", "now seeing actual failures, timeouts and connection resets to the issuer"),
+        ("chat.txt", 350, "mia", "disconnects stopped. issuer says resolved. payments back to normal"),
+        ("opsgenie-alerts.txt", 353, None, 'P3 CLOSE issuer-gateway-latency "Issuer gateway response time above threshold"'),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(0)
+    assert at(a, "resolved") == minute(350)

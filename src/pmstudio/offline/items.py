@@ -43,6 +43,12 @@ _ALERT_TEXT = re.compile(
 )
 """An alert line with its severity in brackets and its rule told in words (an alerting tool's log: "FIRING  [P1]
 rails-web 5xx ratio > 3% (tier=inbox)", "RESOLVED [P1] rails-web 5xx ratio > 3%"): the words are its name."""
+_PRIORITY_ALERT = re.compile(
+    r"^(?P<prio>P[1-5])\s+(?P<status>OPEN(?:ED)?|CLOSE[D]?|ACK(?:ED|NOWLEDGED)?)\s+(?P<name>\S.*?)\s*$", re.S
+)
+"""An alert as an on-call tool's export lists it, its priority first ("P3 OPEN issuer-gateway-latency "Issuer gateway
+response time above threshold"", "P2 CLOSE "Console synthetic check failed (HTTP 502)""): opened, it fires; closed, it
+clears; acknowledged, someone took the page."""
 _ASKS_AFTER = re.compile(r"[.!]\s+[A-Z][^.!?]*\?\s*$")
 """A line that tells something, then asks ("CenturyLink tweets service is restored. Can anyone confirm before I shift
 traffic back?"): a person's post, told only through its statements."""
@@ -214,6 +220,12 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
     if m is not None:
         sub = "resolved" if m.group("status") in ("RESOLVED", "OK") else "firing"
         return "alert", sub, f"{m.group('name')} ({m.group('sev')})"
+    m = _PRIORITY_ALERT.match(text) if e.actor is None and "alert" in name else None
+    if m is not None:
+        status = m["status"].upper()
+        if status.startswith("ACK"):
+            return "pager", "ack", text
+        return "alert", ("resolved" if status.startswith("CLOSE") else "firing"), f"{m['name']} ({m['prio']})"
     m = _ALERT_RECORD.match(text) if e.actor is None else None
     if m is not None and m["name"]:
         return "alert", "firing", f"{m['name']} ({m['prio']})"

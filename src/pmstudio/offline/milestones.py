@@ -68,6 +68,7 @@ from pmstudio.offline.classify import (
     POWER_CARRIED,
     POWER_TALK,
     QUIET_ALERT,
+    RECOVERY_FULL,
     RECURRED,
     STAND_IN,
     UNDER_WAY,
@@ -1128,7 +1129,13 @@ at second hand ("vendor says they've recovered"): no moment the service was back
 def _plainly_back(pair: tuple[Item, Signals]) -> bool:
     """The service told back, plainly and at first hand, by a person, the pager or a log ("web installed, we're back
     up", "CPU-Critical resolved")."""
-    return _recovered(pair) and pair[0].source != "alert" and not NOT_PLAINLY.search(pair[0].body)
+    if not _recovered(pair) or pair[0].source == "alert":
+        return False
+    # "disconnects stopped. issuer says resolved. tx success back to normal": one sentence tells it at second hand,
+    # another plainly
+    return not NOT_PLAINLY.search(pair[0].body) or any(
+        RECOVERY_FULL.search(c) and not NOT_PLAINLY.search(c) for c in SENTENCE.split(pair[0].body)
+    )
 
 
 def _before_back(timed: Timed, acts: list[tuple[Item, Signals]], after: datetime | None) -> list[tuple[Item, Signals]]:
@@ -1346,9 +1353,11 @@ WATCHING = re.compile(r"\b(?:watching|monitoring|keep(?:ing)? an eye|(?:let(?:'s
 
 def _page_closed_after(pair: tuple[Item, Signals], backs: Timed) -> bool:
     """A page resolved by hand minutes after a responder told the service plainly back ("targets healthy, API
-    answering, signup works", then "Resolved after LB controller restart"): closing the page, not the end it tells;
-    after a recovery told with a watch begun ("back near baseline, watching") the page's resolve ends the watch."""
-    if pair[0].source != "pager":
+    answering, signup works", then "Resolved after LB controller restart"), or an alert clearing minutes after a
+    responder told the recovery ("disconnects stopped ... tx success back to normal", then "P3 CLOSE ..."): closing
+    the page, not the end it tells; after a recovery told with a watch begun ("back near baseline, watching") the
+    page's resolve ends the watch."""
+    if pair[0].source not in ("pager", "alert"):
         return False
     return any(
         q[0].source == "chat" and timedelta(0) < _at(pair) - _at(q) <= PAGE_CLOSE_LAG and _plainly_back(q)
