@@ -688,5 +688,22 @@ def test_a_source_whose_lines_all_name_one_zone_reads_its_bare_times_in_it() -> 
     affected = next(e for e in b.evidence if e.text.startswith("Affected"))
     assert affected.at == datetime(2025, 11, 20, 12, 10, tzinfo=UTC)
     reading = next(r for r in b.time_readings if r.material == "status.txt")
-    assert reading.zone == "UTC" and "names UTC" in reading.reason
+    assert reading.zone == "UTC" and "all name this one" in reading.reason
     assert next(r for r in b.time_readings if r.material == "chat.txt").zone == "Europe/Paris"
+
+
+def test_a_source_read_at_the_offset_its_times_write_is_told_without_digits() -> None:
+    """A ticket whose replies each carry "-0400" reads its bare line at that offset; Supporting Information says so
+    without writing "UTC-04:00", which would read as a time the evidence never gives."""
+    from pmstudio.assemble import time_reading_claims
+
+    ticket = Material(name="ticket.txt", kind="ticket", content=(
+        "Reply Mon, 16 Mar 2026 11:22 -0400 (agent): outage confirmed, escalated\n"
+        "Reply Mon, 16 Mar 2026 12:10 -0400 (customer): console back, thanks\n"
+        "Customer note: first failures around 11:05\n"
+    ))  # fmt: skip
+    b = bundle_from_materials([ticket], id="t", timezone="Europe/Brussels", redact=False)[0]
+    note = next(e for e in b.evidence if e.text.startswith("Customer note"))
+    assert note.at == datetime(2026, 3, 16, 15, 5, tzinfo=UTC)
+    (claim,) = time_reading_claims(b)
+    assert not any(c.isdigit() for c in claim.text.replace("ticket.txt", "")), claim.text

@@ -81,6 +81,8 @@ def time_reading_claims(bundle: Bundle) -> list[Claim]:
                 f"Times in {r.material} without a zone were moved by whole hours to agree with every other "
                 f"source that reports the same events (first read from {base})."
             )
+        elif any(c.isdigit() for c in r.zone):  # "UTC-07:00" would read as a time: the claim names no offset
+            text = f"Times in {r.material} without a zone were read at the UTC offset its other times state: {base}."
         else:
             text = f"Times in {r.material} without a zone were read as {r.zone}: {base}."
         out.append(Claim(text=text[0].upper() + text[1:], evidence=ids))

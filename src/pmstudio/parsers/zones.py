@@ -208,7 +208,7 @@ def choose_zone(
     written = written_zone(material)
     if written is not None:
         tz, name = written
-        return ZoneChoice(tz, name, "written", f"every time in it that names its zone names {name}")
+        return ZoneChoice(tz, name, "written", "the times in it that name a zone all name this one")
     if material.kind in UTC_KINDS and not _device_log(material):
         return ZoneChoice(UTC, "UTC", "kind", "server and system logs are written in UTC")
     if given:
