@@ -201,9 +201,13 @@ EXPLICIT_START = _rx(
 )
 """Words that mark the impact's first moment ("first errors", "began failing", "impact started"), and a notes' label
 naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...", "incident starts: tasks delayed")."""
+ERROR_COUNTS = r"(?:errors?|error rate|failures?|failure rate|5xx|5\d\ds)"
+AT_ZERO = r"(?:is |are |at |back to |now |down to |dropped to )*zero\b"
+"""Errors told at zero ("error rate back to zero", "5xx at zero"), as two regexes: what was counted, then its level.
+`ZERO` reads them as no failure, `RECOVERY_FULL` as the service back."""
 ZERO = _rx(
     r"\b(?:count|errors?|failures?|failed|5xx)\s*[=:]\s*0(?![\d.])|(?:^|(?<=[\s(]))0 (?:errors?|failures?|failed)\b|"
-    r"\b(?:errors?|error rate|failures?|failure rate|5xx|5\d\ds)\s+(?:is |are |at |back to |now |down to |dropped to )*zero\b"
+    r"\b" + ERROR_COUNTS + r"\s+" + AT_ZERO
 )
 PAGED = _rx(
     r"\bpaged\b|\bpage (?:fired|went out)|\[(?:triggered|alert|alarm|page|crit|critical)\]|\balerts? (?:fired|went off|triggered)\b|"
@@ -440,7 +444,7 @@ RECOVERY_FULL = _rx(
     r"fully (?:restored|recovered|resolved|operational)|(?<!to )(?<!until )(?<!before )full recovery|"
     r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|"
-    r"(?:errors?|error rate|failures?|failure rate|5xx|5\d\ds) (?:is |are |at |back to |now |down to |dropped to )*zero\b|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
+    + ERROR_COUNTS + " " + AT_ZERO + r"|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
     r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|"
     r"(?<!\bnot )(?<!n't )\b(?:join(?:s|ed)?|schedul(?:e|es|ed)|connect(?:s|ed)?|register(?:s|ed)?) (?:fine|normally|cleanly)\b|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
