@@ -589,6 +589,21 @@ def test_a_time_in_a_mails_text_is_the_senders_clock_and_a_title_ending_in_its_z
     assert _at(b, "deploy-notes.md", 2) == datetime(2009, 6, 6, 19, 40, tzinfo=UTC)
 
 
+def test_an_onset_told_in_a_mail_sent_just_after_midnight_is_on_the_senders_day_before() -> None:
+    """A mail sent "Wed, 5 Jul 2023 00:20:00 +0900" saying logins fail "since 23:50" tells 23:50 on the 4th, Tokyo
+    time, which the mail was written after; a time it tells ahead ("the window closes at 23:00") stays on its day."""
+    mail = Material(name="customer-mail.txt", kind="ticket", content=(
+        "From: an operator in Tokyo\n"
+        "Date: Wed, 5 Jul 2023 00:20:00 +0900\n"
+        "Subject: login failures\n"
+        "Logins fail for our staff since 23:50, every attempt.\n"
+        "Our maintenance window closes at 23:00 today.\n"
+    ))  # fmt: skip
+    b = _bundle(mail, tz="Europe/London")
+    assert _at(b, "customer-mail.txt", 4) == datetime(2023, 7, 4, 14, 50, tzinfo=UTC)
+    assert _at(b, "customer-mail.txt", 5) == datetime(2023, 7, 5, 14, 0, tzinfo=UTC)
+
+
 def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
     16:34 UTC)") times each post by its own stamp, not the last one in the file."""

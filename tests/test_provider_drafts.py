@@ -881,3 +881,28 @@ def test_session33_uk_time_reaches_every_model_path_as_the_uk_clock(srv: FakePro
     by_id = bundle.evidence_by_id()
     assert by_id["support-ticket.txt:2"].at == datetime(2021, 4, 12, 12, 35, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[support-ticket.txt:2] 2021-04-12T12:35:00Z",), absent="T11:35:00Z")
+
+
+_SESSION34_SHAPES = [
+    ("customer-mail.txt", "ticket", (
+        "From: a shipping customer in Sydney\n"
+        "Date: Thu, 9 Mar 2023 00:10:00 +1100\n"
+        "Subject: tracking pages failing?\n"
+        "Our tracking pages show errors since about 23:40 local time, a few minutes before midnight.\n"
+    )),
+    ("ops-chat.txt", "chat", "2023-03-08 12:45 ravi: tracking api 5xx climbing\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session34_an_onset_before_a_mail_sent_after_midnight_reaches_every_model_path_on_the_day_before(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """A mail sent at 00:10 (+11:00) telling errors "since about 23:40 local time" tells the sender's evening before,
+    read before any model sees the evidence: every model path drafts from 12:40 UTC on 8 March (not 9 March), and
+    the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering hostile-but-valid)
+    carry it."""
+    bundle = _shapes_bundle(_SESSION34_SHAPES, "Europe/London")
+    by_id = bundle.evidence_by_id()
+    assert by_id["customer-mail.txt:4"].at == datetime(2023, 3, 8, 12, 40, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[customer-mail.txt:4] 2023-03-08T12:40:00Z",), absent="2023-03-09T12:40:00Z")

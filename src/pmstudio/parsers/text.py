@@ -610,7 +610,16 @@ def _in_sender_zone(header: _Entry, sender: tzinfo, line: _Entry, tz: tzinfo) ->
     wall = line.at.astimezone(tz)
     if wall.date() != header.at.astimezone(tz).date():
         return  # a time on another day than the mail's is read as the material reads it
-    line.at = wall_to_utc(header.at.astimezone(sender).date(), wall.time(), sender)
+    day = header.at.astimezone(sender).date()
+    at = wall_to_utc(day, wall.time(), sender)
+    if at > header.at and _SINCE_CLOCK.search(line.text):
+        # "since about 23:25" in a mail sent at 00:05 told an onset before it was sent: the sender's day before
+        at = wall_to_utc(day - timedelta(days=1), wall.time(), sender)
+    line.at = at
+
+
+_SINCE_CLOCK = re.compile(r"\b(?:since|starting)\s+(?:about\s+|around\s+|approx\w*\s+|~\s*)?\d{1,2}[:.h]\d{2}", re.I)
+"""An onset told by its clock ("since about 23:25 local time"): a time already past when the line was written."""
 
 
 def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
