@@ -604,6 +604,22 @@ def test_an_onset_told_in_a_mail_sent_just_after_midnight_is_on_the_senders_day_
     assert _at(b, "customer-mail.txt", 5) == datetime(2023, 7, 5, 14, 0, tzinfo=UTC)
 
 
+def test_a_bare_time_in_a_post_is_on_the_day_of_the_stamp_closing_that_post() -> None:
+    """A status page's last post, "Resolved - Queries run normally again as of 09:10 CET. - Mar 3, 2021 09:25 CET",
+    days after the first, tells 09:10 on 3 March (not on the first post's day); "as of 23:50" in a post stamped
+    00:15 the next day is the evening before it."""
+    page = Material(name="status-page.txt", kind="ticket", content=(
+        "Search cluster degraded\n"
+        "Investigating - Queries time out for some workspaces. - Feb 27, 2021 16:02 CET\n"
+        "Monitoring - A fix is rolling out; most queries run again as of 23:50 CET. - Feb 28, 2021 00:15 CET\n"
+        "Resolved - Queries run normally again as of 09:10 CET. - Mar 3, 2021 09:25 CET\n"
+    ))  # fmt: skip
+    b = _bundle(page, tz="UTC")
+    assert _at(b, "status-page.txt", 2) == datetime(2021, 2, 27, 15, 2, tzinfo=UTC)
+    assert _at(b, "status-page.txt", 3) == datetime(2021, 2, 27, 22, 50, tzinfo=UTC)
+    assert _at(b, "status-page.txt", 4) == datetime(2021, 3, 3, 8, 10, tzinfo=UTC)
+
+
 def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
     16:34 UTC)") times each post by its own stamp, not the last one in the file."""

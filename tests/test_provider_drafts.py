@@ -906,3 +906,26 @@ def test_session34_an_onset_before_a_mail_sent_after_midnight_reaches_every_mode
     by_id = bundle.evidence_by_id()
     assert by_id["customer-mail.txt:4"].at == datetime(2023, 3, 8, 12, 40, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[customer-mail.txt:4] 2023-03-08T12:40:00Z",), absent="2023-03-09T12:40:00Z")
+
+
+_SESSION34B_SHAPES = [
+    ("status-page.txt", "ticket", (
+        "Search cluster degraded\n"
+        "Investigating - Queries time out for some workspaces. - Feb 27, 2021 16:02 CET\n"
+        "Resolved - Queries run normally again as of 09:10 CET. - Mar 3, 2021 09:25 CET\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session34_a_bare_time_in_a_later_post_reaches_every_model_path_on_that_posts_day(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """A post closed by its own dated stamp ("... as of 09:10 CET. - Mar 3, 2021 09:25 CET") tells 09:10 on that
+    post's day, days after the first post, read before any model sees the evidence: every model path drafts from
+    08:10 UTC on 3 March, and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or
+    answering hostile-but-valid) carry it."""
+    bundle = _shapes_bundle(_SESSION34B_SHAPES, "UTC")
+    by_id = bundle.evidence_by_id()
+    assert by_id["status-page.txt:3"].at == datetime(2021, 3, 3, 8, 10, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[status-page.txt:3] 2021-03-03T08:10:00Z",), absent="2021-02-27T08:10:00Z")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from pmstudio.parsers.clock import Clock
 from pmstudio.parsers.common import STATUS_POST, clean_text, is_decoration, iter_lines
@@ -454,6 +454,7 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
             continue
         monthday: int | None = None
         clause_day: Stamp | None = None
+        post: tuple[date, datetime] | None = None
         if not stamp.has_date:
             # "## Cutover plan (2019-12-05, from 03:30)": the day written beside the time dates it and the ones after
             beside = find_date_beside(line, stamp) or find_date_opening(line, stamp) or find_month_day_beside(line, stamp)
@@ -467,7 +468,13 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                 if monthday is None and not _starts_line(line, stamp):
                     # "(since the 3:28 PM PST config upload on 2019-01-22)": a date a few words on, that time only
                     clause_day = find_date_in_clause(line, stamp)
-        if clause_day is not None:
+                    post = _closing_post(line, stamp, clock) if clause_day is None else None
+        if post is not None:
+            # "up to date as of 15:23 PST ... - Jan 11, 2016 15:40 PST": on the post's day, and no later than the post
+            at = clock.resolve_on_date(stamp, post[0])
+            if at is not None and at > post[1]:
+                at = clock.resolve_on_date(stamp, post[0] - timedelta(days=1))
+        elif clause_day is not None:
             at = clock.resolve_on_date(stamp, clause_day.value.date())
         else:
             at = clock.resolve(stamp) if monthday is None else clock.resolve_on_monthday(stamp, monthday)
@@ -507,6 +514,21 @@ def _collect(material: Material, clock: Clock) -> list[_Entry]:
                               listed=_listed(line),
                               hang=hang if hang >= _HANG_MIN else 0))
     return entries
+
+
+def _closing_post(line: str, stamp: Stamp, clock: Clock) -> tuple[date, datetime] | None:
+    """The post's own dated time closing a line after a bare time in its text ("Resolved - Data is up to date as of
+    15:23 PST and all features are available again. - Jan 11, 2016 15:40 PST"): (its day, its UTC time), the day
+    the bare time is on and the time it is no later than."""
+    stamps = [s for s in find_stamps(line) if s.start >= stamp.end]
+    if not stamps or any(c.isalnum() for c in line[stamps[-1].end :]):
+        return None
+    last = stamps[-1]
+    day = last if last.full else find_date_beside(line, last)
+    if day is None or not day.has_year:
+        return None
+    posted = clock.resolve_on_date(last, day.value.date())
+    return (day.value.date(), posted) if posted is not None else None
 
 
 def _assign_markers(entries: list[_Entry], *, footer_default: bool) -> None:
