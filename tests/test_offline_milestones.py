@@ -3954,3 +3954,35 @@ def test_an_alert_opened_by_priority_detects_and_its_close_after_the_told_recove
     ))  # fmt: skip
     assert at(a, "detected") == minute(0)
     assert at(a, "resolved") == minute(350)
+
+
+def test_a_pager_resolve_telling_service_back_since_a_time_dates_the_end_then() -> None:
+    """A pager's "Resolved: shop serving traffic again since 17:20 UTC", six minutes after the chat's "we're back",
+    dates the end at 17:20 (the line dated then), not at the resolve."""
+    rows = [
+        ("pd.json", 0, None, "trigger_log_entry: [Pingdom] DOWN: shop.example.com unreachable"),
+        ("ops-chat.txt", 40, "ines", "new proxy fleet is live, old one drained"),
+        ("ops-chat.txt", 500, "ines", "we're back"),
+        ("pd.json", 506, None, "resolve_log_entry: Resolved: shop serving traffic again since 17:20 UTC"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(500)
+
+
+def test_a_fix_told_as_not_recovering_is_an_attempt_and_a_drop_versus_baseline_is_no_recovery() -> None:
+    """"rollback is out everywhere. workers come up, get buried, die, come up again. not recovering" tells an
+    attempt that did not help: no recovery, no mitigation done. A monitor's "orders placed dropped 90% vs baseline"
+    tells the failure, not a return to the baseline; "latency back to baseline" is one."""
+    not_back = classify(build_items(lines(
+        ("chat.txt", 20, "ola", "rollback is out everywhere. workers come up, get buried, die, come up again. not recovering"),
+    ))[0])
+    assert not_back.mitigation and not not_back.mit_done and not not_back.recovery_full
+    assert not classify(build_items(lines(("alerts.log", 1, None, "[Monitor] orders placed dropped 90% vs baseline")))[0]).recovery_full
+    assert classify(build_items(lines(("chat.txt", 50, "ola", "latency back to baseline")))[0]).recovery_full
+    rows = [
+        ("alerts.log", 0, None, "[Pingdom] DOWN: api.example.com unreachable"),
+        ("alerts.log", 1, None, "[Monitor] orders placed dropped 90% vs baseline"),
+        ("chat.txt", 20, "ola", "rollback is out everywhere. workers come up, get buried, die, come up again. not recovering"),
+        ("chat.txt", 300, "ola", "new queue consumers live with backoff, old ones drained. workers holding"),
+        ("chat.txt", 320, "ola", "all green, orders flowing normally again"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(300)

@@ -359,6 +359,12 @@ STILL_BROKEN = _rx(
 )
 """The service told still broken in the line that tells something back ("back online: RBX8 incident marked resolved,
 our proxy still failing"): no recovery of the service."""
+NOT_RECOVERING = _rx(
+    r"\b(?:not|never|isn['’]t|aren['’]t|doesn['’]t|don['’]t|didn['’]t|won['’]t|still not) (?:recover(?:ing|s)?|"
+    r"coming back|come back)\b"
+)
+"""A recovery told not to hold ("API servers come up, get flooded, die, come up again. not recovering"): what came
+back went down again, so nothing recovered."""
 MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
     r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
@@ -445,7 +451,7 @@ RECOVERY_FULL = _rx(
     r"(?<!to )(?<!towards )(?<!toward )(?<!until )(?<!before )(?<!awaiting )(?:full|complete) (?:service )?restoration|recovered|restored|(?<!\bwe )(?<!\bneed to )(?<!\bneeds to )(?<!\btry to )(?<!\btrying to )(?<!\bhave to )(?<!\bhas to )(?<!\bwant to )(?<!\bcan )(?<!\bwill )(?<!\bwould )(?<!\bmust )(?<!\bshould )(?<!\bcould )(?<!\bmay )(?<!\bmight )recover(?! (?:it|them|this|that|the|from|our|its|their)\b)|"
     r"no (?:new |more )?(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|"
     + ERROR_COUNTS + " " + AT_ZERO + r"|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )(?<!vs )(?<!vs\. )(?<!versus )(?<!compared to )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|"
     r"(?<!\bnot )(?<!n't )\b(?:join(?:s|ed)?|schedul(?:e|es|ed)|connect(?:s|ed)?|register(?:s|ed)?) (?:fine|normally|cleanly)\b|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?<!\bnot )\b[a-z]+ing normally (?:now|again)|"
@@ -957,7 +963,7 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "EXT4-fs error (device dm-4): deleted inode referenced": a failure logged, no act
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
-    s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t))
+    s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t) or NOT_RECOVERING.search(t))
     s.mit_done = s.mitigation and bool(MIT_DONE.search(RESTORED_ONE.sub(" ", t))) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     if s.mitigation and PLAN_LABEL.match(t):
@@ -976,7 +982,7 @@ def classify(item: Item) -> Signals:
     if BACKUP_HANDBACK.search(t):
         said = ""  # "utility power restored, moving us off the generator": the service ran on the generator
         s.mitigation = s.mit_done = s.mit_progress = False
-    s.recovery_full = _count(RECOVERY_FULL, said) or int(cleared)
+    s.recovery_full = 0 if NOT_RECOVERING.search(t) else _count(RECOVERY_FULL, said) or int(cleared)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     still_broken = bool(STILL_BROKEN.search(t))
     if still_broken:

@@ -1588,13 +1588,14 @@ AS_OF_STATE = re.compile(
 
 
 SINCE_BACK = re.compile(
-    r"\b(?:(?:working|fine|normal|calm|stable|healthy|green|quiet)(?: again)?(?: everywhere| for everyone)?|"
+    r"\b(?:(?:working|fine|normal|calm|stable|healthy|green|quiet|serving (?:traffic|requests|pages|users)(?: normally)?)"
+    r"(?: again)?(?: everywhere| for everyone)?|"
     r"no (?:more |new |further )?(?:[\w-]+ )?(?:errors?|crash(?:es)?|drops|failures|timeouts|5xx|5\d\ds|panics|restarts|"
     r"complaints|missed [\w-]+|duplicate [\w-]+))\s+since\s+",
     re.I,
 )
 """A state that ends the impact told with the moment it began ("everything is working since 09:27 UTC", "calm
-everywhere since 14:35", "no more duplicate charges since 10:00 BST", "stable since 19:19 UTC"): the time after
+everywhere since 14:35", "site serving traffic again since 21:00 UTC", "no more duplicate charges since 10:00 BST", "stable since 19:19 UTC"): the time after
 "since" is when it ended, not when the line was written. A failure told so ("no logs since 13:45", "been up since
 16:15" of an error rate) is not one."""
 
