@@ -12,7 +12,7 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.ingest import bundle_from_materials
 from pmstudio.offline.analysis import Analysis, analyse
 from pmstudio.offline.causes import draft_root_cause
-from pmstudio.offline.classify import classify
+from pmstudio.offline.classify import Signals, classify
 from pmstudio.offline.items import build_items
 from pmstudio.offline.timeline import draft_timeline, iso
 from pmstudio.schema import NOT_STATED, Material
@@ -3986,3 +3986,23 @@ def test_a_fix_told_as_not_recovering_is_an_attempt_and_a_drop_versus_baseline_i
         ("chat.txt", 320, "ola", "all green, orders flowing normally again"),
     ]
     assert at(analyse(lines(*rows)), "mitigated") == minute(300)
+
+
+def test_an_act_denied_or_told_to_change_nothing_is_no_mitigation_done() -> None:
+    """"no, the morning release was config only. rolled back nothing, it's not us" denies a rollback; "restarted the
+    workers, nothing changed" and "fix deployed; most jobs still fail" tell acts that did not help: none is a
+    mitigation done, while "restarted the workers" is."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "joe", text)))[0])
+
+    for text in ("no, the morning release was config only. rolled back nothing, it's not us",
+                 "restarted the workers, nothing changed", "fix deployed; most jobs still fail"):  # fmt: skip
+        assert sig(text).mitigation and not sig(text).mit_done, text
+    assert sig("restarted the workers").mit_done
+    rows = [
+        ("alerts.log", 0, None, "[Pingdom] DOWN: jobs.example.com unreachable"),
+        ("chat.txt", 10, "joe", "no, the morning release was config only. rolled back nothing, it's not us"),
+        ("chat.txt", 90, "joe", "failover to the standby queue done"),
+        ("chat.txt", 95, "joe", "jobs running again everywhere"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(90)
