@@ -620,6 +620,26 @@ def test_a_bare_time_in_a_post_is_on_the_day_of_the_stamp_closing_that_post() ->
     assert _at(b, "status-page.txt", 4) == datetime(2021, 3, 3, 8, 10, tzinfo=UTC)
 
 
+def test_a_ticket_whose_stamps_all_name_one_offset_keeps_its_bare_times_in_it_whatever_another_source_says() -> None:
+    """A ticket stamped "Date: ... +0200" in its header and its reply has its bare "right after 20:00" read at +02:00
+    (18:00 UTC); a chat in its set zone telling a second outage two hours later in the same words does not shift it
+    to 20:00 UTC."""
+    ticket = Material(name="merchant-ticket.txt", kind="ticket", content=(
+        "Ticket #5512 - from: a merchant - Date: Mon, 03 Feb 2025 20:27:45 +0200\n"
+        "Our shop was unreachable for a few minutes right after 20:00, customers got timeouts at checkout.\n"
+        "Reply (support, Mon, 03 Feb 2025 20:41:10 +0200): Confirmed, a short interruption shortly after 20:00.\n"
+    ))  # fmt: skip
+    chat = Material(name="ops-chat.txt", kind="chat", timezone="Europe/Helsinki", content=(
+        "2025-02-03 20:02 ari: shops timing out, web pool unresponsive\n"
+        "2025-02-03 20:09 ari: recovered on its own\n"
+        "2025-02-03 22:00 ari: and it's back, shops unreachable for a few minutes, customers got timeouts at checkout\n"
+        "2025-02-03 22:01 ari: gone again after a few minutes\n"
+    ))  # fmt: skip
+    b = _bundle(ticket, chat, tz="Europe/Helsinki")
+    assert _at(b, "merchant-ticket.txt", 2) == datetime(2025, 2, 3, 18, 0, tzinfo=UTC)
+    assert _at(b, "merchant-ticket.txt", 1) == datetime(2025, 2, 3, 18, 27, 45, tzinfo=UTC)
+
+
 def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
     16:34 UTC)") times each post by its own stamp, not the last one in the file."""

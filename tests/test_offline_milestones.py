@@ -4006,3 +4006,22 @@ def test_an_act_denied_or_told_to_change_nothing_is_no_mitigation_done() -> None
         ("chat.txt", 95, "joe", "jobs running again everywhere"),
     ]
     assert at(analyse(lines(*rows)), "mitigated") == minute(90)
+
+
+def test_a_report_dated_by_the_onset_it_tells_is_not_when_the_responders_learnt_of_it() -> None:
+    """A ticket saying "Our app was down for a few minutes right after 09:00" is dated 09:00 by the onset it tells, not
+    when it came in: the responders learnt of it from the public post at 09:13 (before the later alarm), or from a
+    responder's "errors just jumped" at 09:02 when nobody posted."""
+    ticket = ("support-ticket.txt", 0, None, "Our app was down for a few minutes right after 09:00, checkout timed out.")
+    posted = analyse(lines(
+        ticket,
+        ("status.txt", 13, None, "Investigating - We are investigating errors affecting the shops."),
+        ("alerts.log", 116, None, "FIRING WebPoolUnresponsive: half of the web backends fail health checks"),
+    ))  # fmt: skip
+    assert at(posted, "detected") == minute(13)
+    told = analyse(lines(
+        ticket,
+        ("chat.txt", 2, "lea", "web tier errors just jumped, every backend stuck"),
+        ("chat.txt", 30, "lea", "web pool healthy again"),
+    ))  # fmt: skip
+    assert at(told, "detected") == minute(2)

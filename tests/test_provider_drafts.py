@@ -929,3 +929,27 @@ def test_session34_a_bare_time_in_a_later_post_reaches_every_model_path_on_that_
     by_id = bundle.evidence_by_id()
     assert by_id["status-page.txt:3"].at == datetime(2021, 3, 3, 8, 10, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[status-page.txt:3] 2021-03-03T08:10:00Z",), absent="2021-02-27T08:10:00Z")
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session34_a_ticket_written_at_one_offset_reaches_every_model_path_unshifted(srv: FakeProviderServer, path: str) -> None:
+    """A ticket stamped "+0200" in its header and reply keeps its bare "right after 20:00" at +02:00 (18:00 UTC) though
+    a chat in its set zone tells a later outage in the same words two hours on, read before any model sees the
+    evidence: every model path drafts from 18:00 UTC, and the requests to an OpenAI-compatible server (plain, strict as
+    llama-cpp-python's, or answering hostile-but-valid) carry it."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials([
+        Material(name="merchant-ticket.txt", kind="ticket", content=(
+            "Ticket #5512 - from: a merchant - Date: Mon, 03 Feb 2025 20:27:45 +0200\n"
+            "Our shop was unreachable for a few minutes right after 20:00, customers got timeouts at checkout.\n"
+            "Reply (support, Mon, 03 Feb 2025 20:41:10 +0200): Confirmed, a short interruption shortly after 20:00.\n"
+        )),
+        Material(name="ops-chat.txt", kind="chat", timezone="Europe/Helsinki", content=(
+            "2025-02-03 20:02 ari: shops timing out, web pool unresponsive\n"
+            "2025-02-03 22:00 ari: and it's back, shops unreachable for a few minutes, customers got timeouts at checkout\n"
+        )),
+    ], id="t", timezone="Europe/Helsinki", redact=False)  # fmt: skip
+    assert bundle.evidence_by_id()["merchant-ticket.txt:2"].at == datetime(2025, 2, 3, 18, 0, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[merchant-ticket.txt:2] 2025-02-03T18:00:00Z",), absent="[merchant-ticket.txt:2] 2025-02-03T20:00:00Z")

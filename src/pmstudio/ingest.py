@@ -189,8 +189,10 @@ _ZONED = re.compile(r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}|\b[A-Z]{3,4}T?)\s*$")
 
 
 def _trusted(material: Material, choice: ZoneChoice, items: list[Evidence]) -> bool:
-    """A source whose times do not depend on a guessed zone (named, structured, or written with zones)."""
-    if choice.explicit or _structured(material):
+    """A source whose times do not depend on a guessed zone (named, structured, or written with zones); a source whose
+    zoned times all name one zone has its bare ones read in it (`written_zone`): a shift would put its bare times in
+    another zone than the one its own author writes ("Date: ... +0200" over "down right after 20:00")."""
+    if choice.explicit or choice.source == "written" or _structured(material):
         return True
     written = [e.time_text for e in items if e.time_text]
     return bool(written) and sum(bool(_ZONED.search(t)) for t in written) >= 0.8 * len(written)

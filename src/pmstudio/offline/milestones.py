@@ -204,7 +204,7 @@ def _announced_before(timed: Timed, page: Item) -> Item | None:
     seen = [
         p for p in timed
         if timedelta(0) <= post.at - _at(p) <= ANNOUNCED_REACH and p[0].source in ("chat", "ticket")
-        and (p[1].failure or p[1].failure_weak or p[1].symptom_report)
+        and (p[1].failure or p[1].failure_weak or p[1].symptom_report) and not _onset_told(p[0])
         and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].mitigation or p[1].summary)
     ]  # fmt: skip
     return _earliest(seen) or post
@@ -282,6 +282,25 @@ MISROUTED = re.compile(
 detected nothing; the responders learnt of it another way."""
 
 
+ONSET_CLOCK = re.compile(
+    r"\b(?:since|after|starting|from)\s+(?:about\s+|around\s+|approx\w*\s+|~\s*)?(?P<h>\d{1,2})[:.h](?P<m>\d{2})\b", re.I
+)
+"""An onset a report tells by its clock ("unreachable right after 20:00", "errors since about 23:25 local time")."""
+
+
+def _onset_told(item: Item) -> bool:
+    """Whether a mail or ticket line is dated by the onset it tells ("Our shop was unreachable for a few minutes right
+    after 20:00", sent at 20:27): that is when the impact began, not when the report reached the responders."""
+    if item.source != "ticket" or item.at is None:
+        return False
+    own = item.at.astimezone(line_zone(item))
+    for m in ONSET_CLOCK.finditer(item.body):
+        h, mm = int(m["h"]), int(m["m"])
+        if (h, mm) == (own.hour, own.minute) or (item.written is not None and f"{h}:{mm:02d}" in item.written.lstrip("0")):
+            return True
+    return False
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     misrouted = any(MISROUTED.search(p[0].body) and not p[1].hypothesis for p in timed)
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
@@ -297,9 +316,10 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
         and (p[1].ack or p[1].failure or EXPOSURE.search(p[0].body) or _relayed(p))
         and p[0].source != "log"
         and not p[1].comm
+        and not _onset_told(p[0])
     ]
     # people telling of the symptom ("customers say they can't reach their orgs") detect it as much as a report does
-    said = [p for p in timed if p[1].symptom_report and not p[1].hypothesis and not p[1].comm]
+    said = [p for p in timed if p[1].symptom_report and not p[1].hypothesis and not p[1].comm and not _onset_told(p[0])]
     if reports:
         # so does the responders' notes' record of the first report ("issue reported on IRC by maldridge"), which
         # names no failure word, before a later report of what was found ("support reports the server hung in POST"),
@@ -329,14 +349,14 @@ def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
             p for p in _problem_posts(timed) if timedelta(0) < minute_of(_at(first)) - minute_of(_at(p)) <= ANNOUNCED_REACH
         ])  # fmt: skip
         return (post or first[0]), None
-    tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis]
+    tickets = [p for p in timed if p[1].detect and p[0].source == "ticket" and not p[1].hypothesis and not _onset_told(p[0])]
     if tickets:
         return _earliest(tickets), None
     # a public post tells the failure to the world, not how the responders learnt of it: it detects only when no
     # person's own telling does (datasets/README.md: the first status post counts only when nothing earlier is dated;
     # an announcement's "At about 20:20 UTC today ..." is dated by the moment it names, not when it went out)
     human = _human_failures(timed)
-    own = [p for p in human if p[0].source != "status"]
+    own = [p for p in human if p[0].source != "status" and not _onset_told(p[0])]
     found = _earliest((own or human) + _noted_reports(timed))
     if found is None:
         # nothing else tells it: the first public post about the problem (datasets/README.md, "Milestone convention":
