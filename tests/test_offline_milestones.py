@@ -4025,3 +4025,20 @@ def test_a_report_dated_by_the_onset_it_tells_is_not_when_the_responders_learnt_
         ("chat.txt", 30, "lea", "web pool healthy again"),
     ))  # fmt: skip
     assert at(told, "detected") == minute(2)
+
+
+def test_a_provider_removing_a_route_announcement_is_an_act_not_a_communication() -> None:
+    """"carrier removed the announcement. traffic failing over to the other PoPs properly now" tells the BGP route
+    the carrier took down (the mitigation), not a notice to anyone; "announcement removed on their edge routers" too.
+    "we posted an announcement on the status page" still tells others."""
+    act = classify(build_items(lines(("noc-chat.txt", 50, "tess", "carrier removed the announcement. traffic failing over to the other PoPs properly now")))[0])  # fmt: skip
+    assert act.mit_done and not act.comm
+    assert not classify(build_items(lines(("ticket.txt", 50, None, "Carrier: announcement removed on their edge routers.")))[0]).comm
+    assert classify(build_items(lines(("chat.txt", 60, "tess", "we posted an announcement on the status page")))[0]).comm
+    rows = [
+        ("noc-chat.txt", 0, "tess", "nagios: PoP response times all over the place, some edges timing out"),
+        ("noc-chat.txt", 8, "tess", "our withdrawal did not stop their announcement, users still getting timeouts"),
+        ("noc-chat.txt", 25, "tess", "carrier removed the announcement. traffic failing over to the other PoPs properly now"),
+        ("noc-chat.txt", 160, "tess", "carrier replaced the faulty switch, routing traffic back to the PoP"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(25)

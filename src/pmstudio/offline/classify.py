@@ -598,11 +598,14 @@ RESOLVED = _rx(
     r"closed by)\b"
 )
 ROUTE_ANNOUNCEMENT = (
-    r"(?<!flowspec )(?<!route )(?<!routes )(?<!prefix )(?<!bgp )(?<!routing )(?<!withdrew )(?<!withdrawn )announc\w*"
+    r"(?<!flowspec )(?<!route )(?<!routes )(?<!prefix )(?<!bgp )(?<!routing )(?<!withdrew )(?<!withdrawn )"
+    r"(?<!removed the )(?<!withdrew the )(?<!pulled the )(?<!dropped the )announc\w*"
     r"(?!\s+(?:of\s+)?(?:the\s+|our\s+|its\s+|their\s+|a\s+)?(?:routes?|prefix\w*|paths?|bgp|ip|as\d|\d))"
+    r"(?!\s+(?:was\s+|is\s+|has been\s+)?(?:removed|withdrawn|pulled|dropped)\b)"
 )
 """Telling others ("announced on the status page", "announcement to customers"), as a regex: not a route announced in
-BGP ("a flowspec announcement", "announcing our prefixes"), which is the network's own act."""
+BGP ("a flowspec announcement", "announcing our prefixes", "provider removed the announcement", "announcement removed
+on CR.LHR1"), which is the network's own act."""
 STATUS_PAGE = _rx(rf"\b(?:status ?page|statuspage|customers|{ROUTE_ANNOUNCEMENT}|notif\w*)\b")
 CONDITIONAL = _rx(
     r"\b(?:once|when|until|after|if|before|unless)\b[^.]{0,40}\b(?:resolv|fix|recover|clos)|"
