@@ -4042,3 +4042,16 @@ def test_a_provider_removing_a_route_announcement_is_an_act_not_a_communication(
         ("noc-chat.txt", 160, "tess", "carrier replaced the faulty switch, routing traffic back to the PoP"),
     ]
     assert at(analyse(lines(*rows)), "mitigated") == minute(25)
+
+
+def test_the_rest_told_back_only_in_the_responders_announcement_ends_the_impact() -> None:
+    """After "chain producing blocks again" a responder tells "explorers and bridges still behind"; nothing else tells
+    them back until "announced: mainnet recovered, explorers and bridges all back" two hours on, which ends it (not
+    the first part's recovery)."""
+    rows = [
+        ("alerts.log", 0, None, "FIRING NoNewBlocks: no new block for 10m"),
+        ("ops-chat.txt", 300, "min", "new sequencer restarted and producing blocks again"),
+        ("ops-chat.txt", 307, "min", "rpc nodes catching up, explorers and bridges still behind"),
+        ("ops-chat.txt", 420, "min", "announced: mainnet recovered, explorers and bridges all back"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(420)

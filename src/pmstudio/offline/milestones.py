@@ -1326,6 +1326,14 @@ def _remainder_fixed(timed: Timed, pool: Timed, talk: Timed, recovered: Item | N
         and not (p[1].mit_negative or p[1].mit_progress or p[1].hypothesis or p[1].followup)
         and p[0].source not in ("log", "alert")
     ]  # fmt: skip
+    if not fixed:
+        # the responders' own telling of the announcement that the rest is back ("announced: mainnet recovered, RPC, P2P
+        # and validator all back" after "p2p and validators still behind"), when nothing else tells it
+        fixed = [
+            p for p in pool
+            if timedelta(0) < _at(p) - since <= WIDEN_WINDOW and p[1].phase == "communication" and p[0].source == "chat"
+            and p[1].recovery_full > p[1].recovery_partial and not (p[1].mit_negative or p[1].mit_progress)
+        ]  # fmt: skip
     return _latest(fixed)
 
 
