@@ -4055,3 +4055,24 @@ def test_the_rest_told_back_only_in_the_responders_announcement_ends_the_impact(
         ("ops-chat.txt", 420, "min", "announced: mainnet recovered, explorers and bridges all back"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(420)
+
+
+def test_a_revert_told_still_red_its_log_record_and_an_update_that_restarted_it_are_no_mitigation() -> None:
+    """"cache change reverted. still red" tells a revert that did not help, and the controller's own "reverted change
+    CHG-12" in the same minute records that same attempt; "the nightly kernel update restarted it in a weird way"
+    narrates the cause; "reverting did nothing" denies an effect. The mitigation is the first region back."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("war-room.txt", 10, "kim", text)))[0])
+
+    assert sig("cache change reverted. still red").mit_negative
+    assert sig("it was NOT the cache change, reverting did nothing").mit_negative
+    assert sig("the nightly kernel update restarted it in a weird way, pods can't reach each other").finding
+    rows = [
+        ("alerts.log", 0, None, "FIRING ApiGateway5xxHigh: api-gateway 5xx ratio 0.87"),
+        ("war-room.txt", 25, "kim", "cache change reverted. still red"),
+        ("cache-ctl.log", 25, None, "cache-ctl[411]: reverted change CHG-12"),
+        ("war-room.txt", 80, "kim", "it was NOT the cache change, reverting did nothing"),
+        ("war-room.txt", 150, "kim", "the nightly kernel update restarted it in a weird way, pods can't reach each other"),
+        ("war-room.txt", 230, "kim", "first region back online, traffic flowing"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(230)

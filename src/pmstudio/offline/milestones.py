@@ -1005,6 +1005,25 @@ def _widened(timed: Timed, after: datetime | None, told_over: bool = False) -> I
     return _earliest(wider) or first
 
 
+ACT_STEM = re.compile(
+    r"\b(?:revert|roll(?:ed|ing)? ?back|restart|reboot|fail(?:ed|ing)? ?over|disabl|enabl|scal(?:ed|ing)|redeploy|flush)", re.I
+)
+"""The act a line tells, by its stem ("reverted change CHG-7731", "dns change reverted")."""
+
+
+def _told_failed(act: tuple[Item, Signals], pool: Timed) -> bool:
+    """A machine's record of an act ("dnsctl: reverted change CHG-7731") that a person tells in the same minutes to
+    have failed ("dns change reverted. still red"): an attempt, as the person's telling is."""
+    if act[0].source != "log" or (m := ACT_STEM.search(act[0].body)) is None:
+        return False
+    stem = m.group(0).lower()[:5]
+    return any(
+        p[0].source in ("chat", "notes", "ticket") and p[1].mit_negative and abs(_at(p) - _at(act)) <= CORROBORATED
+        and (n := ACT_STEM.search(p[0].body)) is not None and n.group(0).lower()[:5] == stem
+        for p in pool
+    )
+
+
 def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = False) -> Item | None:
     """The first mitigation; with `told_over`, the responders' "fully mitigated" is left to the resolution."""
     pool = [
@@ -1015,7 +1034,7 @@ def _first_mitigation(timed: Timed, after: datetime | None, told_over: bool = Fa
     ok = [
         p for p in pool
         if not (p[1].mit_negative or (p[1].hypothesis and not p[1].recovery_full)) and p[0].source not in ("alert", "status")
-        and p[1].phase != "communication"
+        and p[1].phase != "communication" and not _told_failed(p, pool)
     ]  # fmt: skip
     done = [p for p in ok if p[1].mit_done]
     # the responders' own word: "incident mitigated, all pops healthy" is the mitigation, whatever came before it
