@@ -4076,3 +4076,12 @@ def test_a_revert_told_still_red_its_log_record_and_an_update_that_restarted_it_
         ("war-room.txt", 230, "kim", "first region back online, traffic flowing"),
     ]
     assert at(analyse(lines(*rows)), "mitigated") == minute(230)
+
+
+def test_a_fix_that_clears_blocked_entries_is_done_not_blocked() -> None:
+    """"fix deployed, blocked entries for affected IPs cleared" tells a fix done (what it cleared were blocked IPs);
+    "rollback blocked by the CI outage" tells an act held up."""
+    done = classify(build_items(lines(("chat.txt", 10, "ada", "fix deployed, blocked entries for affected IPs cleared, no new false blocks since")))[0])  # fmt: skip
+    assert done.mit_done and not done.mit_negative
+    held = classify(build_items(lines(("chat.txt", 10, "ada", "rollback blocked by the CI outage")))[0])
+    assert held.mit_negative and not held.mit_done

@@ -368,7 +368,7 @@ back went down again, so nothing recovered."""
 MIT_NEGATIVE = _rx(
     r"\b(?:(?:rollback|revert\w*|attempt|fix|restart|deploy\w*|revocation|revoke|mitigation|it|that|this)\b[^.;]{0,60}"
     r"\bfail(?:ed|ing|s|ure)?\b|fail(?:ed|ing|s)? (?:too|again)|(?:rollback|revert|deploy\w*|pipeline|fix|attempt)[^.]{0,40}"
-    r"\bblocked|forbidden|denied|"
+    r"\bblocked(?!\s+(?:entries|ips?|addresses|ranges|hosts|users|accounts|clients|requests|domains)\b)|forbidden|denied|"
     r"didn['’]t work|not working|no luck|(?:rolled back|reverted|restarted|redeployed|changed|touched) nothing\b|nothing changed\b|(?:rollback|revert\w*|restart\w*|failover|it|that) did nothing\b|"
     r"nothing (?:was |got )?(?:rolled back|reverted)\b|same thing|same (?:error|result|failure)s?\b|(?:again|twice),? same\b|back to (?:erroring|failing|crashing)|(?:erroring|failing|crashing|fell over|"
     r"falls? over|falling over|died) again|still (?:fail(?:s|ing)?|broken|red|"
