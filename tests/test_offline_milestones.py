@@ -4085,3 +4085,45 @@ def test_a_fix_that_clears_blocked_entries_is_done_not_blocked() -> None:
     assert done.mit_done and not done.mit_negative
     held = classify(build_items(lines(("chat.txt", 10, "ada", "rollback blocked by the CI outage")))[0])
     assert held.mit_negative and not held.mit_done
+
+
+def test_an_alarm_cleared_weeks_before_is_an_earlier_episode_and_a_utc_time_in_a_local_line_is_its_own_moment() -> None:
+    """A "ZoneSignaturesExpiring" alarm that fired and cleared three weeks before the outage is an earlier episode, not
+    its detection (so the start is the first failure); "all names validating again, last bogus answer at 09:40 UTC",
+    written 10:40 in Paris, tells its own moment (the end), not another one an hour off."""
+    from pmstudio.offline.milestones import _tells_another_moment
+
+    early = T0 - timedelta(days=21)
+    rows = [
+        ("probes.log", -21 * 24 * 60, None, "FIRING ZoneSignaturesExpiring: apex signature validity below 3 days"),
+        ("probes.log", -21 * 24 * 60 + 20, None, "RESOLVED ZoneSignaturesExpiring: apex signature validity below 3 days"),
+        ("resolver.log", 0, None, "unbound[2211]: info: validation failure <www.example.net. A IN>: signature expired"),
+        ("ops-chat.txt", 1, "ilse", "intranet won't load for me. SERVFAIL on the internal resolver"),
+        ("ops-chat.txt", 30, "ilse", "full re-sign pushed to the signers, waiting for the secondaries"),
+        ("ops-chat.txt", 40, "ilse", "all names validating from outside again, last bogus answer seen at 09:40 UTC"),
+    ]
+    a = analyse(lines(*rows))
+    assert early < T0 and at(a, "started") == minute(0) and at(a, "detected") == minute(1)
+    assert at(a, "resolved") == minute(40)
+    line = build_items(lines(("ops-chat.txt", 40, "ilse", "last bogus answer seen at 09:40 UTC")))[0]
+    line.written = "10:40"
+    assert not _tells_another_moment(line)
+    line.body = "last bogus answer seen at 08:40 UTC"
+    assert _tells_another_moment(line)
+
+
+def test_a_recovery_dated_at_a_moment_ends_it_then_unless_the_line_tells_more_to_come() -> None:
+    """"The API recovered at 10:39 PDT", told by support eight minutes later, dates the end at 10:39; "restored at
+    04:13, all servers came back online shortly after" and "so this was "fixed" at 8:31 and we're still draining" do
+    not."""
+    rows = [
+        ("alerts.log", 0, None, "[FIRING] api 5xx ratio > 20% (prod)"),
+        ("chat.txt", 20, "aisha", "rollback of the migration finished"),
+        ("chat.txt", 39, "aisha", "api answering, p99 settling"),
+        ("ticket.txt", 47, None, "support: The API recovered at 09:39 UTC. A post-mortem will follow."),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(39)
+    from pmstudio.offline.milestones import _as_of_stamps
+
+    assert _as_of_stamps("The API recovered at 09:39 UTC.", at_too=True)
+    assert not _as_of_stamps('so this was "fixed" at 8:31 and we\'re still draining', at_too=True)

@@ -301,12 +301,30 @@ def _onset_told(item: Item) -> bool:
     return False
 
 
+EPISODE_GAP = timedelta(days=7)
+"""How long the materials stay silent after an alarm that cleared for that alarm to be an earlier episode."""
+
+
+def _earlier_episode(timed: Timed, alarm: tuple[Item, Signals]) -> bool:
+    """An alarm that fired and cleared with nothing else told for more than a week after ("SOA RRSIG validity below 3
+    days" firing and resolved in September, the outage told in November): an earlier episode, not this detection."""
+    state = alert_state(alarm[0])
+    if state is None:
+        return False
+    after = [p for p in timed if _at(p) > _at(alarm) and not p[0].date_only]
+    cleared = [p for p in after if (s := alert_state(p[0])) is not None and s[0] == state[0] and not s[1]]
+    if not cleared:
+        return False
+    rest = [p for p in after if _at(p) > _at(cleared[0])]
+    return bool(rest) and _at(rest[0]) - _at(cleared[0]) > EPISODE_GAP
+
+
 def _detected(timed: Timed) -> tuple[Item | None, Item | None]:
     misrouted = any(MISROUTED.search(p[0].body) and not p[1].hypothesis for p in timed)
     pages = [p for p in timed if p[1].pager_trigger or (p[0].source == "chat" and p[1].page and "paged" in p[0].lower)]
     if pages and not misrouted:
         return _alarmed(timed, _earliest(pages))
-    alerts = [p for p in timed if p[1].page and not p[1].hypothesis]
+    alerts = [p for p in timed if p[1].page and not p[1].hypothesis and not _earlier_episode(timed, p)]
     if alerts and not misrouted:
         return _alarmed(timed, _first_of_its_name(timed, _earliest(alerts)))
     reports = [
@@ -838,9 +856,11 @@ def _tells_another_moment(item: Item) -> bool:
     if _tells_another_day(item):
         return True
     own = find_times(item.written) if item.written else []
-    mine = own[0].clock if own else item.at.hour * 60 + item.at.minute
-    gaps = (min(abs(t.clock - mine), 1440 - abs(t.clock - mine)) for t in find_times(item.body) if not t.at)
-    return any(gap > ANOTHER_MOMENT.total_seconds() / 60 for gap in gaps)
+    utc = item.at.astimezone(UTC)
+    mine = own[0].clock if own else utc.hour * 60 + utc.minute
+    # a time naming its zone ("last bogus answer seen at 12:15 UTC" in a line written 13:15 CET) is read in UTC
+    clocks = ((t.clock, utc.hour * 60 + utc.minute if t.zoned else mine) for t in find_times(item.body) if not t.at)
+    return any(min(abs(c - m), 1440 - abs(c - m)) > ANOTHER_MOMENT.total_seconds() / 60 for c, m in clocks)
 
 
 STARTED = re.compile(r"\b(?:initiated|started|kicked off|began|begun|under ?way|in progress)\b", re.I)
@@ -1647,12 +1667,21 @@ everywhere since 14:35", "site serving traffic again since 21:00 UTC", "no more 
 16:15" of an error rate) is not one."""
 
 
-def _as_of_stamps(body: str) -> list[Stamp]:
+RESOLVED_AT = re.compile(r"(?<![\"“'‘])\b(?:recovered|resolved|fixed|restored) at\s+", re.I)
+"""A telling that dates the end at a moment ("The API recovered at 10:39 PDT"); not one in quotes ("so this was
+"fixed" at 8:31 and we're still draining")."""
+
+
+BACK_LATER = re.compile(r"\b(?:shortly|soon|minutes?|hours?|right) after\b|\blater\b", re.I)
+"""A further recovery told after the one dated ("all servers came back online shortly after")."""
+
+
+def _as_of_stamps(body: str, at_too: bool = False) -> list[Stamp]:
     """The stamps a line dates the end by: after "resolved ... as of" (`RESOLVED_AS_OF`), after a state ending the
     impact "since" a time (`SINCE_BACK`), or opening an "As of <time>" sentence that tells a state ending the
     impact."""
     found = []
-    for pattern in (RESOLVED_AS_OF, SINCE_BACK, AS_OF_LEAD):
+    for pattern in (RESOLVED_AS_OF, SINCE_BACK, AS_OF_LEAD, *((RESOLVED_AT,) if at_too else ())):
         for m in pattern.finditer(body):
             stamps = find_stamps(body[m.end() :])
             if not stamps or stamps[0].start != 0:
@@ -1671,7 +1700,11 @@ def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item |
     for item, sig in told:
         if item.at is None or item.date_only or sig.hypothesis or sig.followup:
             continue
-        for stamp in _as_of_stamps(item.body):
+        # "recovered at 10:39 PDT" dates the end only in a line that tells no failure going on ("it's down again.
+        # whoever called it fixed at 5:15 ...")
+        # ... nor one telling the rest back later ("restored at 04:13; all servers came back online shortly after")
+        at_too = not (sig.failure or sig.recovery_partial or STILL.search(item.body) or BACK_LATER.search(item.body))
+        for stamp in _as_of_stamps(item.body, at_too):
             zone = stamp.zone or line_zone(item)
             day = stamp.value.date() if stamp.full else item.at.astimezone(zone).date()
             at = wall_to_utc(day, stamp.value.time(), zone)
