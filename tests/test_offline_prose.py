@@ -247,6 +247,9 @@ def test_the_checker_finds_each_kind_of_problem() -> None:
         # a state after "with" is no clause of its own; one standing alone still gets its verb
         ("with the primary down, reads do not fail over", "with the primary down, reads did not fail over"),
         ("the primary down again, nobody notices", "the primary was down again, nobody noticed"),
+        # "times" after a determiner names clock times; after a subject it is the verb of "times out"
+        ("all times in this channel are CET", "all times in this channel were CET"),
+        ("the gateway times out after 30s", "the gateway timed out after 30s"),
     ],
 )
 def test_past_tense_shifts_verbs_and_keeps_plural_nouns(text: str, told: str) -> None:
@@ -1222,3 +1225,21 @@ def test_a_label_in_brackets_keeps_its_case_and_the_words_after_it_open_the_sent
     assert sentence("[shop-api production] spike: 312 errors in a minute") == "[shop-api production] Spike: 312 errors in a minute."
     assert capitalise_sentences("[shop-api production] spike: 312 errors") == "[shop-api production] Spike: 312 errors"
     assert sentence('"first-time" approval') == '"First-time" approval.'
+
+
+def test_a_mail_subject_that_asks_is_no_timeline_entry() -> None:
+    """A customer's mail whose subject asks ("Subject: balances wrong?? + my account") states nothing: no timeline entry
+    tells it; its body's statement of what they saw still can."""
+    from pmstudio.offline.analysis import analyse
+    from pmstudio.offline.items import build_items
+    from pmstudio.testing.factories import evidence_lines
+
+    t0 = datetime(2022, 9, 19, 11, 58, tzinfo=UTC)
+    a = analyse(evidence_lines(t0,
+        ("customer-complaint.eml", 0, None, "Subject: balances wrong?? + my account"),
+        ("customer-complaint.eml", 0, None, "The pool shows far more liquidity than the explorer."),
+    ))  # fmt: skip
+    subject, body = build_items(evidence_lines(t0, ("customer-complaint.eml", 0, None, "Subject: balances wrong?? + my account"),
+                                               ("customer-complaint.eml", 0, None, "The pool shows far more liquidity than the explorer.")))  # fmt: skip
+    assert a.entry_text(subject) == ""
+    assert a.entry_text(body)

@@ -151,8 +151,8 @@ class Analysis:
     def entry_text(self, item: Item) -> str:
         """Timeline wording: what happened, told by role or source."""
         base = self.say(item)
-        if not base:
-            return ""
+        if not base or (_SUBJECT.match(base) and "?" in base):
+            return ""  # a mail's subject asking ("Subject: pool numbers wrong?? + my wallet") states nothing
         src, sub = item.source, item.sub
         if src == "pager":
             if sub == "ack":
@@ -185,6 +185,8 @@ class Analysis:
         return sentence(shorten(text, ENTRY_LIMIT))
 
 
+_SUBJECT = re.compile(r"^\W*(?:subject|re|fwd?)\s*:", re.I)
+"""A mail's subject line ("Subject: pool numbers wrong?? + my wallet")."""
 _SUDO = re.compile(
     r"(?P<head>\bsudo(?:\[\d+\])?:\s+)(?P<user>[\w.-]+)\s*:\s*(?:(?:TTY|PWD|USER)=[^;]*;\s*)*COMMAND=(?P<cmd>.+)$"
 )

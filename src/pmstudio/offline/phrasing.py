@@ -408,8 +408,10 @@ def _shift_clause(words: list[str], reach: int = _SUBJECT_MAX, *, joined: bool =
         opened = " ".join(words[:n])
         if opened.count("(") > opened.count(")"):
             continue  # "admissions (via account lead)": a word inside a parenthetical is not the clause's verb
-        if low == "times" and (nxt[:1].isdigit() or (prev in _TIMED_NOUNS and nxt != "out")):
-            continue  # "block times 12s again", "response times 900ms", "queue times back to normal": a measure
+        if low == "times" and (nxt[:1].isdigit() or ((prev in _TIMED_NOUNS or prev in DETERMINERS or prev == "all") and nxt != "out")):
+            # "block times 12s again", "response times 900ms", "queue times back to normal": a measure; "all times in
+            # here are PST": the clock times, a noun
+            continue
         if low.endswith("s") and cores[0].endswith("ing") and any(c in DETERMINERS for c in cores[1:n]) and (
             not any(cores[n + 1 :]) or nxt in _CONNECTIVE
         ):
