@@ -4127,3 +4127,17 @@ def test_a_recovery_dated_at_a_moment_ends_it_then_unless_the_line_tells_more_to
 
     assert _as_of_stamps("The API recovered at 09:39 UTC.", at_too=True)
     assert not _as_of_stamps('so this was "fixed" at 8:31 and we\'re still draining', at_too=True)
+
+
+def test_a_fix_deployed_with_the_failures_gone_from_the_log_mitigates_and_ends_it() -> None:
+    """"deployed to production. full scans gone from the slow log" tells the fix and the failures gone: the mitigation
+    and the end, not an earlier "and it fixed the badge bug" said of another change."""
+    assert classify(build_items(lines(("dev-chat.txt", 5, "ola", "deployed to production. full scans gone from the slow log")))[0]).recovery_full  # fmt: skip
+    rows = [
+        ("app.log", 0, None, "app-na-01 php-fpm[912]: slow request 19.8s /registration/checkout"),
+        ("notes.md", 2, None, "reduced performance reported to Support"),
+        ("dev-chat.txt", 40, "ola", "it was reviewed. and it fixed the badge bug"),
+        ("dev-chat.txt", 115, "ola", "deployed to production. full scans gone from the slow log"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "mitigated") == minute(115) and at(a, "resolved") == minute(115)

@@ -488,6 +488,7 @@ RECOVERY_FULL = _rx(
     r"(?:now )?resumed\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
     rf"{FAILURES_STOPPED.pattern}|"
+    r"\b[\w-]+s (?:are |now |all )*gone from the (?:[\w-]+ )?(?:logs?|graphs?|dashboards?)\b|"
     rf"\b(?:site|website|service|api|app|portal|homepage|everything)(?:['’]s| is)? (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
     rf"\b(?:sites|websites|services|apps) are (?:now |all |fully )?back\b{_BACK_AS_STATE}|"
     r"\b(?:sites?|websites?|services?|apis?|apps?|everything) (?:is |are )?(?:up|available|reachable) (?:now|again)\b|"
