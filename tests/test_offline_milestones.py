@@ -4141,3 +4141,16 @@ def test_a_fix_deployed_with_the_failures_gone_from_the_log_mitigates_and_ends_i
     ]
     a = analyse(lines(*rows))
     assert at(a, "mitigated") == minute(115) and at(a, "resolved") == minute(115)
+
+
+def test_no_failures_of_one_kind_told_is_a_recovery() -> None:
+    """"free slots normal, no start failures for 10 min" tells the service back (as "no failures" does), so it ends the
+    impact rather than the status page's "Resolved" half an hour later."""
+    assert classify(build_items(lines(("oncall-chat.txt", 5, "ivo", "free slots normal, no start failures for 10 min")))[0]).recovery_full  # fmt: skip
+    rows = [
+        ("oncall-chat.txt", 0, "ivo", "[page] run_start_failures rate=0.6% env=prod"),
+        ("oncall-chat.txt", 60, "ivo", "recycling stale reserved pods in batches"),
+        ("oncall-chat.txt", 100, "ivo", "free slots normal, no start failures for 10 min"),
+        ("status-page.txt", 128, None, "Resolved - This incident has been resolved. Canceled runs can be re-run."),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(100)
