@@ -4154,3 +4154,26 @@ def test_no_failures_of_one_kind_told_is_a_recovery() -> None:
         ("status-page.txt", 128, None, "Resolved - This incident has been resolved. Canceled runs can be re-run."),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(100)
+
+
+def test_a_network_halt_told_in_its_own_words_and_ledgers_closing_again() -> None:
+    """"network halts; no ledgers close" and "ledger close stopped" tell the failure, "withdrawals have been pending
+    since 4:15pm" a user's report of it, "we halted the chain at block 100" an act; "ledgers closing again" tells the
+    recovery: the stalled-ledger alert is the start (not a precursor) and the closing again the mitigation."""
+    def sig(text: str, src: str = "chat.txt") -> Signals:
+        return classify(build_items(lines((src, 5, None if src.endswith(".md") else "kai", text)))[0])
+
+    assert sig("network halts; no ledgers close, no transactions processed", "notes.md").failure
+    assert sig("ledger close stopped. last closed ledger hasn't moved in two minutes").failure
+    assert sig("Our withdrawals have been pending since about 4:15pm ET.").failure
+    assert not sig("we halted the chain at block 100").failure
+    assert sig("ledgers closing again, picked up right where it stopped").recovery_full
+    rows = [
+        ("monitor.log", 0, None, "FIRING LedgerCloseStalled: no ledger closed for 5 minutes"),
+        ("notes.md", 0, None, "network halts; no ledgers close, no transactions processed"),
+        ("chat.txt", 2, "kai", "ledger close stopped. last closed ledger hasn't moved in two minutes"),
+        ("chat.txt", 38, "kai", "pinging the operators of the missing validators directly"),
+        ("chat.txt", 67, "kai", "ledgers closing again, picked up right where it stopped"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(0) and at(a, "mitigated") == minute(67)
