@@ -640,6 +640,34 @@ def test_a_ticket_whose_stamps_all_name_one_offset_keeps_its_bare_times_in_it_wh
     assert _at(b, "merchant-ticket.txt", 1) == datetime(2025, 2, 3, 18, 27, 45, tzinfo=UTC)
 
 
+def test_a_declared_pst_that_the_utc_sources_show_to_be_utc_minus_8_is_read_at_that_offset() -> None:
+    """Notes headed "(times PST)" in September are read as Pacific time (UTC-7); when that puts their events an hour
+    before a UTC log's record of the same block halt, and PST's own UTC-8 agrees with it, they are re-read at UTC-8,
+    bare and "PST" times alike, and the reading says so."""
+    notes = Material(name="report-notes.md", kind="notes", content=(
+        "# Validator report (times PST)\n"
+        "- 2022-09-19 6:47:06 PST chain halted at block 8654227 with the validators\n"
+        "- 4:02am engineering turns the web wallet off\n"
+    ))  # fmt: skip
+    log = Material(name="chain-events.log", kind="log", timezone="UTC", content=(
+        "2022-09-19T12:02:10Z wallet-ui maintenance_mode=on source=web-wallet\n"
+        "2022-09-19T14:47:06Z consensus: chain halted height=8654227 reason=coordinated-validator-halt\n"
+    ))  # fmt: skip
+    b = _bundle(notes, log, tz="UTC")
+    assert _at(b, "report-notes.md", 2) == datetime(2022, 9, 19, 14, 47, 6, tzinfo=UTC)
+    assert _at(b, "report-notes.md", 3) == datetime(2022, 9, 19, 12, 2, tzinfo=UTC)
+    reading = next(r for r in b.time_readings if r.material == "report-notes.md")
+    assert reading.zone == "PST" and "PST's own offset" in reading.reason
+    # a July "(times PST)" that agrees with the log as Pacific daylight time stays so
+    summer = Material(name="report-notes.md", kind="notes", content=(
+        "# Validator report (times PST)\n- 2022-07-19 7:47:06 PST chain halted at block 8654227 with the validators\n"
+    ))  # fmt: skip
+    log2 = Material(name="chain-events.log", kind="log", timezone="UTC", content=(
+        "2022-07-19T14:47:06Z consensus: chain halted height=8654227 reason=coordinated-validator-halt\n"
+    ))  # fmt: skip
+    assert _at(_bundle(summer, log2, tz="UTC"), "report-notes.md", 2) == datetime(2022, 7, 19, 14, 47, 6, tzinfo=UTC)
+
+
 def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
     16:34 UTC)") times each post by its own stamp, not the last one in the file."""

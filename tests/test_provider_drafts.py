@@ -953,3 +953,26 @@ def test_session34_a_ticket_written_at_one_offset_reaches_every_model_path_unshi
     ], id="t", timezone="Europe/Helsinki", redact=False)  # fmt: skip
     assert bundle.evidence_by_id()["merchant-ticket.txt:2"].at == datetime(2025, 2, 3, 18, 0, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[merchant-ticket.txt:2] 2025-02-03T18:00:00Z",), absent="[merchant-ticket.txt:2] 2025-02-03T20:00:00Z")
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session34_a_declared_pst_the_utc_log_shows_literal_reaches_every_model_path_at_utc_minus_8(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """Notes headed "(times PST)" in September whose block halt a UTC log records an hour after the Pacific-time
+    reading are re-read at PST's own UTC-8 before any model sees the evidence: every model path drafts from 14:47 UTC,
+    and the requests to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering
+    hostile-but-valid) carry it."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    bundle, _ = bundle_from_materials([
+        Material(name="report-notes.md", kind="notes", content=(
+            "# Validator report (times PST)\n- 2022-09-19 6:47:06 PST chain halted at block 8654227 with the validators\n"
+        )),
+        Material(name="chain-events.log", kind="log", timezone="UTC", content=(
+            "2022-09-19T14:47:06Z consensus: chain halted height=8654227 reason=coordinated-validator-halt\n"
+        )),
+    ], id="t", timezone="UTC", redact=False)  # fmt: skip
+    assert bundle.evidence_by_id()["report-notes.md:2"].at == datetime(2022, 9, 19, 14, 47, 6, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[report-notes.md:2] 2022-09-19T14:47:06Z",), absent="[report-notes.md:2] 2022-09-19T13:47")

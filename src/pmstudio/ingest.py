@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,6 +22,7 @@ from pmstudio.parsers import BundleError, infer_kind, parse, reference_span
 from pmstudio.parsers.common import first_char
 from pmstudio.parsers.files import load_yaml, read_stdin, read_text
 from pmstudio.parsers.zones import (
+    Conflict,
     ZoneChoice,
     choose_zone,
     cross_check,
@@ -229,6 +230,13 @@ def _reconcile(
         return []
     by_name = {m.name: m for m in materials}
     trusted = {m.name: _trusted(m, choices[m.name], parsed[m.name]) for m in materials}
+    literal = _literal_rereads(conflicts, by_name, choices, parsed, readings, trusted, ref_date=ref_date, ref_span=ref_span)
+    if literal:
+        conflicts = cross_check([e for m in materials for e in parsed[m.name]])
+        if not conflicts:
+            return literal
+    else:
+        literal = []
     conflicted = {c.material for c in conflicts}
     notes: list[str] = []
     resolved: set[str] = set()
@@ -254,6 +262,50 @@ def _reconcile(
         if any(o in conflicted and o not in resolved and o < c.material for o in c.others):
             continue  # the same disagreement, already reported from the other side
         notes.append(describe(c, resolved=False))
+    return literal + notes
+
+
+def _offset(tz: tzinfo, at: datetime) -> timedelta:
+    return at.astimezone(tz).utcoffset() or timedelta(0)
+
+
+def _literal_rereads(
+    conflicts: list[Conflict],
+    by_name: dict[str, Material],
+    choices: dict[str, ZoneChoice],
+    parsed: dict[str, list[Evidence]],
+    readings: dict[str, SourceTime],
+    trusted: dict[str, bool],
+    *,
+    ref_date: date | None,
+    ref_span: tuple[datetime, datetime] | None,
+) -> list[str]:
+    """A source declaring a standard-time abbreviation ("times PST") is read as its region (Pacific time, UTC-7 in
+    September); when that puts its events a whole hour off sources read without a guess, and the abbreviation's own
+    fixed offset (UTC-8) is exactly the reading that agrees with them, it is re-read at that offset, and says so."""
+    notes: list[str] = []
+    for c in conflicts:
+        choice = choices[c.material]
+        if choice.literal is None or not any(trusted[o] for o in c.others):
+            continue
+        when = next((e.at for e in parsed[c.material] if e.at is not None), None)
+        if when is None:
+            continue
+        fixed, name = choice.literal
+        if _offset(fixed, when) != _offset(choice.tz, when) + timedelta(hours=c.hours):
+            continue
+        m = by_name[c.material]
+        choices[m.name] = ZoneChoice(fixed, name, choice.source, choice.reason)
+        # bare times are read at the fixed offset; times that name the abbreviation ("6:47:06 PST") are moved to it
+        named = re.compile(rf"\b{re.escape(name)}\b")
+        parsed[m.name] = [
+            e.model_copy(update={"at": e.at + _offset(choice.tz, e.at) - _offset(fixed, e.at)})
+            if e.at is not None and e.time_text and named.search(e.time_text) else e
+            for e in parse(m, tz=fixed, ref_date=ref_date, ref_span=ref_span)
+        ]
+        note = f"{describe(c, resolved=True)} It was read at {name}'s own offset, not as the region's clock."
+        readings[m.name] = reading(m, choices[m.name], shifted=-c.hours, why=note)
+        notes.append(note)
     return notes
 
 

@@ -76,6 +76,9 @@ class ZoneChoice:
     name: str
     source: str  # override | bundle | declared | written | kind | given | default
     reason: str
+    literal: tuple[tzinfo, str] | None = None
+    """For a declared standard-time abbreviation read as its region ("times PST" as Pacific time): the abbreviation's
+    own fixed offset (UTC-8, named "PST"), the other reading the cross-source check may prefer."""
 
     @property
     def explicit(self) -> bool:
@@ -114,8 +117,8 @@ def offset_name(delta: timedelta) -> str:
     return f"UTC{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
 
 
-def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
-    """A zone the material declares for its times: (tz, name, the declaring text)."""
+def declared_zone(material: Material) -> tuple[tzinfo, str, str, str] | None:
+    """A zone the material declares for its times: (tz, name, the declaring text, the zone word as written)."""
     if material.kind in ("slack_export", "pagerduty"):
         return None
     seen = 0
@@ -138,7 +141,7 @@ def declared_zone(material: Material) -> tuple[tzinfo, str, str] | None:
                     continue
                 found = zone_from_word(word)
                 if found is not None:
-                    return found[0], found[1], stripped[:80]
+                    return found[0], found[1], stripped[:80], word.strip().upper()
     return None
 
 
@@ -203,8 +206,11 @@ def choose_zone(
         )
     declared = declared_zone(material)
     if declared is not None:
-        tz, name, text = declared
-        return ZoneChoice(tz, name, "declared", f'the material says so ("{text}")')
+        tz, name, text, word = declared
+        literal = None
+        if word in SEASON_BLIND:  # "times PST": Pacific time, or, where the other sources say so, UTC-8 itself
+            literal = (timezone(timedelta(seconds=TZ_ABBREVIATIONS[word]), word), word)
+        return ZoneChoice(tz, name, "declared", f'the material says so ("{text}")', literal)
     written = written_zone(material)
     if written is not None:
         tz, name = written
