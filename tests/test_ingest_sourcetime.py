@@ -668,6 +668,21 @@ def test_a_declared_pst_that_the_utc_sources_show_to_be_utc_minus_8_is_read_at_t
     assert _at(_bundle(summer, log2, tz="UTC"), "report-notes.md", 2) == datetime(2022, 7, 19, 14, 47, 6, tzinfo=UTC)
 
 
+def test_a_title_with_its_zone_in_brackets_then_the_day_declares_the_zone() -> None:
+    """"Timeline (UTC), 4 Feb 2026" over bare times declares them UTC, as "Timeline (UTC)" alone does, in a bundle read
+    in India's time; a title with a clock time after the bracket declares nothing."""
+    notes = Material(name="incident-notes.md", kind="notes", content=(
+        "Timeline (UTC), 4 Feb 2026\n- 12:43 database instability, connections start failing\n"
+    ))  # fmt: skip
+    b = _bundle(notes, tz="Asia/Kolkata", default_date=date(2026, 2, 4))
+    assert _at(b, "incident-notes.md", 2) == datetime(2026, 2, 4, 12, 43, tzinfo=UTC)
+    timed = Material(name="incident-notes.md", kind="notes", content=(
+        "Timeline (UTC), from 12:40\n- 2026-02-04 12:43 database instability\n"
+    ))  # fmt: skip
+    reading = next(r for r in _bundle(timed, tz="Asia/Kolkata").time_readings if r.material == "incident-notes.md")
+    assert reading.zone == "Asia/Kolkata"
+
+
 def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
     16:34 UTC)") times each post by its own stamp, not the last one in the file."""

@@ -976,3 +976,19 @@ def test_session34_a_declared_pst_the_utc_log_shows_literal_reaches_every_model_
     ], id="t", timezone="UTC", redact=False)  # fmt: skip
     assert bundle.evidence_by_id()["report-notes.md:2"].at == datetime(2022, 9, 19, 14, 47, 6, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[report-notes.md:2] 2022-09-19T14:47:06Z",), absent="[report-notes.md:2] 2022-09-19T13:47")
+
+
+_SESSION34D_SHAPES = [
+    ("incident-notes.md", "notes", "Timeline (UTC), 4 Feb 2026\n- 12:43 database instability, connections start failing\n"),
+    ("postgres.log", "log", '2026-02-04T12:43:10Z [2211] FATAL: could not write to file "pg_wal/xlogtemp.2211"\n'),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session34_a_title_declaring_utc_before_the_day_reaches_every_model_path_in_utc(srv: FakeProviderServer, path: str) -> None:
+    """"Timeline (UTC), 4 Feb 2026" declares its bare times UTC in a bundle read in India's time, before any model
+    sees the evidence: every model path drafts from 12:43 UTC (not 07:13), and the requests to an OpenAI-compatible
+    server (plain, strict as llama-cpp-python's, or answering hostile-but-valid) carry it."""
+    bundle = _shapes_bundle(_SESSION34D_SHAPES, "Asia/Kolkata")
+    assert bundle.evidence_by_id()["incident-notes.md:2"].at == datetime(2026, 2, 4, 12, 43, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[incident-notes.md:2] 2026-02-04T12:43:00Z",), absent="T07:13:00Z")

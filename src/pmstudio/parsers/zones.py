@@ -60,6 +60,11 @@ _DECLARATIONS = (
     re.compile(r"(?:^\s*|[.;!?]\s+)[-*>]?\s*[A-Za-z][\w ]{0,40}\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)\s*:"),
     # a plain-text title of a few words ending in its zone, with nothing after it ("Timeline (UTC)" over the times)
     re.compile(r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,3}\s+\(\s*(?i:times? in\s+)?" + _ZONE_WORD + r"\s*\)$"),
+    # ... or with only the day after it ("Timeline (UTC), 4 Feb 2026"), no clock time
+    re.compile(
+        r"^\s*[A-Za-z][\w-]*(?: [\w-]+){0,3}\s+\(\s*(?i:times? in\s+)?" + _ZONE_WORD
+        + r"\s*\)\s*[,;:–—-]\s*(?!.*\d{1,2}:\d{2})[\w ,./-]{4,40}$"
+    ),
 )
 _TITLE_DECLARATION = re.compile(r"^(?!.*\d{1,2}:\d{2}).*\w[\"')]?\s*[,;–—]\s*(?i:times?\s+(?:in\s+)?)?" + _ZONE_WORD + r"\s*$")
 _TITLE_BRACKETED = re.compile(r"^(?!.*\d{1,2}:\d{2}).*\w\s*\(\s*(?i:(?:all\s+)?times?\s+(?:in\s+)?)?" + _ZONE_WORD + r"\s*\)\s*$")
