@@ -43,6 +43,11 @@ REGIONAL_ZONES: dict[str, str] = {
 }  # fmt: skip
 """Zone names without a season ("10:44 AM ET", "all times Eastern", "13:35 UK time"): the region's IANA zone, so
 the offset follows the date (EST in winter, EDT in summer; GMT or BST) instead of one fixed offset."""
+ONSET_CLOCK = re.compile(
+    r"\b(?P<word>since|starting|after|from)\s+(?:about\s+|around\s+|approx\w*\s+|~\s*)?(?P<h>\d{1,2})[:.h](?P<m>\d{2})\b", re.I
+)
+"""An onset told by its clock ("errors since about 23:25 local time", "unreachable right after 20:00"): a time already
+past when the line was written ("since" and "starting" surely; "after" and "from" also open a window to come)."""
 SEASON_BLIND: dict[str, str] = {"PST": "PT", "EST": "ET", "CST": "CT"}
 """Standard-time abbreviations people write all year for their region's clock ("all times PST" over a July timeline,
 as a Pacific team's notes are headed): read as the region's zone, so a summer date gets daylight time. MST is left

@@ -78,6 +78,7 @@ from pmstudio.offline.classify import (
 from pmstudio.offline.items import CAUSE_LABEL, CHECK_STATE, Item
 from pmstudio.offline.people import is_bot_speaker
 from pmstudio.timeparse import (
+    ONSET_CLOCK,
     RANGE_GAP,
     Range,
     Stamp,
@@ -280,12 +281,6 @@ MISROUTED = re.compile(
 )
 """The alerting told to have reached nobody ("the probe alerts still route to the old on-call address"): its alerts
 detected nothing; the responders learnt of it another way."""
-
-
-ONSET_CLOCK = re.compile(
-    r"\b(?:since|after|starting|from)\s+(?:about\s+|around\s+|approx\w*\s+|~\s*)?(?P<h>\d{1,2})[:.h](?P<m>\d{2})\b", re.I
-)
-"""An onset a report tells by its clock ("unreachable right after 20:00", "errors since about 23:25 local time")."""
 
 
 def _onset_told(item: Item) -> bool:

@@ -20,6 +20,7 @@ from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, DISCORD_WEBHOOK, 
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
     LEADING_DAY,
+    ONSET_CLOCK,
     Stamp,
     find_date_beside,
     find_date_in_clause,
@@ -634,14 +635,10 @@ def _in_sender_zone(header: _Entry, sender: tzinfo, line: _Entry, tz: tzinfo) ->
         return  # a time on another day than the mail's is read as the material reads it
     day = header.at.astimezone(sender).date()
     at = wall_to_utc(day, wall.time(), sender)
-    if at > header.at and _SINCE_CLOCK.search(line.text):
+    if at > header.at and any(m["word"].lower() in ("since", "starting") for m in ONSET_CLOCK.finditer(line.text)):
         # "since about 23:25" in a mail sent at 00:05 told an onset before it was sent: the sender's day before
         at = wall_to_utc(day - timedelta(days=1), wall.time(), sender)
     line.at = at
-
-
-_SINCE_CLOCK = re.compile(r"\b(?:since|starting)\s+(?:about\s+|around\s+|approx\w*\s+|~\s*)?\d{1,2}[:.h]\d{2}", re.I)
-"""An onset told by its clock ("since about 23:25 local time"): a time already past when the line was written."""
 
 
 def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
