@@ -231,12 +231,10 @@ def _reconcile(
     by_name = {m.name: m for m in materials}
     trusted = {m.name: _trusted(m, choices[m.name], parsed[m.name]) for m in materials}
     literal = _literal_rereads(conflicts, by_name, choices, parsed, readings, trusted, ref_date=ref_date, ref_span=ref_span)
-    if literal:
+    if literal:  # re-read at its abbreviation's own offset: what still disagrees is checked again
         conflicts = cross_check([e for m in materials for e in parsed[m.name]])
         if not conflicts:
             return literal
-    else:
-        literal = []
     conflicted = {c.material for c in conflicts}
     notes: list[str] = []
     resolved: set[str] = set()
