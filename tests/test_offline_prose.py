@@ -194,13 +194,15 @@ _RAW = re.compile(r"(?:^|\.\s+)\[(?:TRIGGERED|FIRING|ALERT|RESOLVED)|\s-\s(?:Upd
 
 @pytest.mark.slow
 def test_every_golden_summary_is_told_not_quoted(drafted_cases: list[tuple[str, str, Bundle]]) -> None:
-    """No summary sentence keeps a speaker's voice ("we're was down", "a responder thinks"), an alert's raw record
-    ("[TRIGGERED] api error rate > 1%") or a status post's header ("May 19 - Update - We experienced ...")."""
+    """No summary sentence keeps a speaker's voice ("we're was down", "a responder thinks"; not a screen's message in
+    quotes, '"Your connection is not private"'), an alert's raw record ("[TRIGGERED] api error rate > 1%") or a status
+    post's header ("May 19 - Update - We experienced ...")."""
     bad = []
     for cid, md, _ in drafted_cases:
         body = _CITE.sub("", md.split("## Executive Summary", 1)[1].split("\n## ", 1)[0])
         body = re.sub(r"\(recorded as: [^)]*(?:\([^)]*\)[^)]*)*\)", "", body)  # a record is quoted as one
-        if _VOICE.search(body) or _RAW.search(body):
+        # a message a screen showed, in quotes ('"Your connection is not private"'), is no speaker's voice
+        if _VOICE.search(_IN_QUOTES.sub(" ", body)) or _RAW.search(body):
             bad.append(f"{cid}: {body.strip()[:160]}")
     assert bad == []
 
@@ -1243,3 +1245,21 @@ def test_a_mail_subject_that_asks_is_no_timeline_entry() -> None:
                                                ("customer-complaint.eml", 0, None, "The pool shows far more liquidity than the explorer.")))  # fmt: skip
     assert a.entry_text(subject) == ""
     assert a.entry_text(body)
+
+
+def test_a_question_asked_without_its_mark_is_no_remark_on_the_response() -> None:
+    """"anyone else seeing the feeds dashboard slow or is it my wifi again" asks (no question mark): it is no point of
+    what went poorly, while "the status page update was slow to go out" is."""
+    from pmstudio.offline.analysis import analyse
+    from pmstudio.offline.lessons import draft_lessons
+    from pmstudio.testing.factories import evidence_lines
+
+    t0 = datetime(2017, 10, 10, 19, 0, tzinfo=UTC)
+    a = analyse(evidence_lines(t0,
+        ("ops-channel.txt", 9, "rae", "anyone else seeing the feeds dashboard slow or is it my wifi again"),
+        ("ops-channel.txt", 20, "rae", "api 502s on the new hosts"),
+        ("ops-channel.txt", 50, "rae", "the status page update was slow to go out"),
+    ))  # fmt: skip
+    poorly = [c["text"] for c in draft_lessons(a)["went_poorly"]]
+    assert not any("anyone else" in p.lower() for p in poorly)
+    assert any("status page update" in p for p in poorly)

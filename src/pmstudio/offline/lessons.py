@@ -18,7 +18,8 @@ from pmstudio.offline.causes import draft_root_cause
 from pmstudio.offline.classify import HYPOTHESIS
 from pmstudio.offline.impact import span_minutes
 from pmstudio.offline.items import WENT_POORLY, Item
-from pmstudio.offline.phrasing import capitalise_sentences, past_tense
+from pmstudio.offline.phrasing import capitalise_sentences, past_tense, split_sentences
+from pmstudio.offline.tone import QUESTION
 
 MAX_EACH = 5
 FAST_DETECTION = 10
@@ -92,7 +93,9 @@ def _remarks(a: Analysis, pattern: re.Pattern[str], limit: int) -> list[dict[str
             continue
         # told in the past, as every remark of the response is ("the UI feels slow too" -> "felt slow")
         text = capitalise_sentences(past_tense(a.statement(item)))
-        if text and len(text.split()) >= 4:
+        # a question asked in chat is never a remark, with or without its mark ("anyone else seeing the dashboard slow or
+        # is it my wifi again")
+        if text and len(text.split()) >= 4 and not any(QUESTION.match(s) for s in split_sentences(text)):
             out.append(_claim(text, [item.id]))
         if len(out) >= limit:
             break
