@@ -683,6 +683,22 @@ def test_a_title_with_its_zone_in_brackets_then_the_day_declares_the_zone() -> N
     assert reading.zone == "Asia/Kolkata"
 
 
+def test_a_status_posts_stamp_with_a_comma_before_its_time_dates_that_post_and_leaves_its_text() -> None:
+    """A status thread whose posts close with "Dec 08, 2022, 02:16 PM UTC" (a comma, not a dash, before the time)
+    dates each post by its own stamp, its wrapped rest too, and the stamp is no part of what the post says."""
+    page = Material(name="status-thread.txt", kind="ticket", content=(
+        "Webchat Issue (critical)\n"
+        "Investigating - We are currently experiencing issues with webchat. Dec 08, 2022, 02:16 PM UTC\n"
+        "Postmortem - We made infrastructural changes to support the\n"
+        "service further; no further issues seen since. Dec 16, 2022, 10:48 AM UTC\n"
+    ))  # fmt: skip
+    b = _bundle(page, tz="UTC")
+    by_id = b.evidence_by_id()
+    assert by_id["status-thread.txt:2"].at == datetime(2022, 12, 8, 14, 16, tzinfo=UTC)
+    assert "02:16" not in by_id["status-thread.txt:2"].text
+    assert by_id["status-thread.txt:3"].at == datetime(2022, 12, 16, 10, 48, tzinfo=UTC)
+
+
 def test_a_status_posts_bracketed_stamp_times_that_post() -> None:
     """A status page history copied with each post's stamp in brackets ("Update - ... still degraded. (Dec 15, 2022 -
     16:34 UTC)") times each post by its own stamp, not the last one in the file."""

@@ -992,3 +992,23 @@ def test_session34_a_title_declaring_utc_before_the_day_reaches_every_model_path
     bundle = _shapes_bundle(_SESSION34D_SHAPES, "Asia/Kolkata")
     assert bundle.evidence_by_id()["incident-notes.md:2"].at == datetime(2026, 2, 4, 12, 43, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[incident-notes.md:2] 2026-02-04T12:43:00Z",), absent="T07:13:00Z")
+
+
+_SESSION34E_SHAPES = [
+    ("status-thread.txt", "ticket", (
+        "Code Server (minor incident)\n"
+        "Investigating - We are experiencing unhealthy code servers, degrading performance. Sep 09, 2021, 04:16 PM UTC\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session34_a_post_stamped_with_a_comma_before_its_time_reaches_every_model_path_timed_and_whole(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """A status post closed by "Sep 09, 2021, 04:16 PM UTC" is dated by it and says nothing of it, before any model
+    sees the evidence: every model path drafts from 16:16 UTC, and the requests to an OpenAI-compatible server (plain,
+    strict as llama-cpp-python's, or answering hostile-but-valid) carry the post without its stamp."""
+    bundle = _shapes_bundle(_SESSION34E_SHAPES, "UTC")
+    assert bundle.evidence_by_id()["status-thread.txt:2"].at == datetime(2021, 9, 9, 16, 16, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[status-thread.txt:2] 2021-09-09T16:16:00Z",), absent="performance. Sep 09")

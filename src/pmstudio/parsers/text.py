@@ -262,12 +262,12 @@ UTC"): the time of the post, not an event of its own."""
 
 
 _STAMP_FOOTER = re.compile(
-    r"(?:^|(?<=[.!?])\s+)\(?(?P<when>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\s+-\s+"
+    r"(?:^|(?<=[.!?])\s+)\(?(?P<when>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}(?:\s+-|,)\s+"
     r"\d{1,2}:\d{2}(?:\s*[AP]M)?(?:\s+[A-Z]{2,5})?)\)?$"
 )
 """A status page's own stamp closing a post's wrapped rest, without the word "Posted" ("... replay affected events.
-Jul 10, 2026 - 18:44 UTC"), bare or in brackets ("... still degraded. (Dec 15, 2022 - 16:34 UTC)"): the time of the
-post."""
+Jul 10, 2026 - 18:44 UTC", "... student code. Sep 09, 2021, 04:16 PM UTC"), bare or in brackets ("... still degraded.
+(Dec 15, 2022 - 16:34 UTC)"): the time of the post."""
 
 
 _WORDS = re.compile(r"[A-Za-z]+")
