@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,6 +27,7 @@ from pmstudio.parsers.zones import (
     choose_zone,
     cross_check,
     describe,
+    offset_at,
     overrides_for,
     reading,
     shifted_zone,
@@ -263,10 +264,6 @@ def _reconcile(
     return literal + notes
 
 
-def _offset(tz: tzinfo, at: datetime) -> timedelta:
-    return at.astimezone(tz).utcoffset() or timedelta(0)
-
-
 def _literal_rereads(
     conflicts: list[Conflict],
     by_name: dict[str, Material],
@@ -290,14 +287,14 @@ def _literal_rereads(
         if when is None:
             continue
         fixed, name = choice.literal
-        if _offset(fixed, when) != _offset(choice.tz, when) + timedelta(hours=c.hours):
+        if offset_at(fixed, when) != offset_at(choice.tz, when) + timedelta(hours=c.hours):
             continue
         m = by_name[c.material]
         choices[m.name] = ZoneChoice(fixed, name, choice.source, choice.reason)
         # bare times are read at the fixed offset; times that name the abbreviation ("6:47:06 PST") are moved to it
         named = re.compile(rf"\b{re.escape(name)}\b")
         parsed[m.name] = [
-            e.model_copy(update={"at": e.at + _offset(choice.tz, e.at) - _offset(fixed, e.at)})
+            e.model_copy(update={"at": e.at + offset_at(choice.tz, e.at) - offset_at(fixed, e.at)})
             if e.at is not None and e.time_text and named.search(e.time_text) else e
             for e in parse(m, tz=fixed, ref_date=ref_date, ref_span=ref_span)
         ]

@@ -976,7 +976,8 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "EXT4-fs error (device dm-4): deleted inode referenced": a failure logged, no act
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
-    s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t) or NOT_RECOVERING.search(t))
+    not_back = bool(NOT_RECOVERING.search(t))  # "come up again. not recovering": no act done, nothing back
+    s.mit_negative = s.mitigation and bool(MIT_NEGATIVE.search(t) or PAST_STATE.search(t) or not_back)
     s.mit_done = s.mitigation and bool(MIT_DONE.search(RESTORED_ONE.sub(" ", t))) and not s.mit_negative
     s.mit_progress = s.mitigation and bool(MIT_PROGRESS.search(t) or (not machine and UNDER_WAY.search(t)))
     if s.mitigation and PLAN_LABEL.match(t):
@@ -995,7 +996,7 @@ def classify(item: Item) -> Signals:
     if BACKUP_HANDBACK.search(t):
         said = ""  # "utility power restored, moving us off the generator": the service ran on the generator
         s.mitigation = s.mit_done = s.mit_progress = False
-    s.recovery_full = 0 if NOT_RECOVERING.search(t) else _count(RECOVERY_FULL, said) or int(cleared)
+    s.recovery_full = 0 if not_back else _count(RECOVERY_FULL, said) or int(cleared)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     still_broken = bool(STILL_BROKEN.search(t))
     if still_broken:

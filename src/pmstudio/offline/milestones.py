@@ -289,11 +289,8 @@ def _onset_told(item: Item) -> bool:
     if item.source != "ticket" or item.at is None:
         return False
     own = item.at.astimezone(line_zone(item))
-    for m in ONSET_CLOCK.finditer(item.body):
-        h, mm = int(m["h"]), int(m["m"])
-        if (h, mm) == (own.hour, own.minute) or (item.written is not None and f"{h}:{mm:02d}" in item.written.lstrip("0")):
-            return True
-    return False
+    clocks = {(own.hour, own.minute)} | {(s.value.hour, s.value.minute) for s in find_stamps(item.written or "")[:1]}
+    return any((int(m["h"]), int(m["m"])) in clocks for m in ONSET_CLOCK.finditer(item.body))
 
 
 EPISODE_GAP = timedelta(days=7)

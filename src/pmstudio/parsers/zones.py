@@ -361,9 +361,14 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
     return out
 
 
+def offset_at(tz: tzinfo, at: datetime) -> timedelta:
+    """The UTC offset of `tz` at the instant `at`."""
+    return at.astimezone(tz).utcoffset() or timedelta(0)
+
+
 def shifted_zone(choice: ZoneChoice, hours: int, when: datetime) -> ZoneChoice:
     """The reading of a material whose times came out ``hours`` late: its zone moved by that much."""
-    offset = (when.astimezone(choice.tz).utcoffset() or timedelta(0)) + timedelta(hours=hours)
+    offset = offset_at(choice.tz, when) + timedelta(hours=hours)
     tz = timezone(offset)
     name = offset_name(offset)
     return ZoneChoice(tz, name, choice.source, choice.reason)
