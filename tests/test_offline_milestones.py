@@ -4177,3 +4177,23 @@ def test_a_network_halt_told_in_its_own_words_and_ledgers_closing_again() -> Non
     ]
     a = analyse(lines(*rows))
     assert at(a, "started") == minute(0) and at(a, "mitigated") == minute(67)
+
+
+def test_a_baseline_given_as_a_number_is_a_reference_not_a_recovery() -> None:
+    """"p99=4.8s (baseline 0.3s)" and "queue depth 900, baseline 40" name the usual level to compare with: neither
+    tells the service back, so a later line that only counts against its baseline ("sessions 7940 (baseline 8100)")
+    does not end the incident, while "error rate back to baseline 0.2%" does."""
+    def sig(src: str, text: str) -> Signals:
+        return classify(build_items(lines((src, 10, None if src.endswith(".log") else "kai", text)))[0])
+
+    assert not sig("api.log", "api WARN request latency p99=4.8s (baseline 0.3s)").recovery_full
+    assert not sig("chat.txt", "queue depth 900, baseline 40").recovery_full
+    assert sig("chat.txt", "error rate back to baseline 0.2%").recovery_full
+    rows = [
+        ("alerts.log", 0, None, "[FIRING] SessionsDropped: active sessions fell 40% in 2m"),
+        ("chat.txt", 1, "kai", "logins failing everywhere, looking"),
+        ("chat.txt", 9, "kai", "restarted the session backend"),
+        ("chat.txt", 10, "kai", "backend back, logins working again, sessions climbing"),
+        ("sessiond.log", 23, None, "sessiond INFO active sessions 7940 (baseline 8100)"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(10)

@@ -458,7 +458,7 @@ RECOVERY_FULL = _rx(
     r"no (?:new |more )?(?:(?:start|login|write|read|request|connection|query|build|job|run|api|dns|payment) )?"
     r"(?:errors|exceptions|failures|restarts|crashes|(?:packet )?drops|packet loss|timeouts|5xx|5\d\ds)|"
     + ERROR_COUNTS + " " + AT_ZERO + r"|(?:error|404|5xx) rates? (?:back|dropping|dropped|normal)|"
-    r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )(?<!vs )(?<!vs\. )(?<!versus )(?<!compared to )baseline(?!\s*[=:]\s*\d)(?!(?-i:\s+[A-Z]))|resolves again|\bvalidat(?:e|es|ing)\b(?: [\w-]+){0,3}? again\b|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
+    r"(?<!x )(?<!above )(?<!over )(?<!times )(?<!% of )(?<!vs )(?<!vs\. )(?<!versus )(?<!compared to )(?<!\()baseline(?!\s*[=:]\s*\d)(?!(?<=, baseline)\s*[~<>]?\d)(?!(?-i:\s+[A-Z]))|resolves again|\bvalidat(?:e|es|ing)\b(?: [\w-]+){0,3}? again\b|back (?:under|below) [~<]?\d+(?:\.\d+)?(?:\s?[a-zµ]+)?|"
     r"(?:resolv(?:e|es|ing)|answer(?:s|ing)?|load(?:s|ing)?|work(?:s|ing)?) (?:correctly|properly|fine|normally) again|"
     r"(?<!\bnot )(?<!n't )\b(?:join(?:s|ed)?|schedul(?:e|es|ed)|connect(?:s|ed)?|register(?:s|ed)?) (?:fine|normally|cleanly)\b|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?<!\bnot )\b[a-z]+ing normally (?:now|again)|"
