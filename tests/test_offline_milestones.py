@@ -4197,3 +4197,24 @@ def test_a_baseline_given_as_a_number_is_a_reference_not_a_recovery() -> None:
         ("sessiond.log", 23, None, "sessiond INFO active sessions 7940 (baseline 8100)"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(10)
+
+
+def test_a_recap_for_those_joining_tells_the_past_and_monitoring_all_clear_is_a_clean_check() -> None:
+    """"recap for anyone joining: we got paged saturday, I assumed transit, network monitoring was all clear" tells
+    what happened days before, and its "all clear" is what the monitoring showed then: neither a page now nor the
+    end of the incident; "all clear, closing" is an end."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "jim", text)))[0])
+
+    recap = sig("recap for anyone joining: we got paged saturday, I assumed transit, network monitoring was all clear")
+    assert recap.summary and not recap.resolved
+    assert sig("all clear, closing").resolved
+    rows = [
+        ("cache.log", 0, None, "ERROR failed to get cache item: connect: cannot assign requested address"),
+        ("chat.txt", 2000, "jim", "recap for anyone joining: we got paged saturday, I assumed transit, network monitoring was all clear"),
+        ("chat.txt", 2010, "jim", "today it is way worse. requests failing every few minutes"),
+        ("chat.txt", 2200, "jim", "band-aid going out: random source IPs for the cache dials"),
+        ("chat.txt", 2240, "jim", "errors stopped since the dialer rolled"),
+    ]
+    a = analyse(lines(*rows))
+    assert minute(2000) not in (at(a, "mitigated"), at(a, "resolved"))

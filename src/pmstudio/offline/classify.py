@@ -597,7 +597,7 @@ COMPLETION = _rx(
     r"that['’]s everything|that was the last|last bit)\b"
 )
 RESOLVED = _rx(
-    r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?=\s*(?:[.,;!:]|$|now\b|the incident\b|it\b|this\b))|all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
+    r"\b(?:(?<!not )(?<!n't )resolved|(?<!not )(?<!n't )resolving(?=\s*(?:[.,;!:]|$|now\b|the incident\b|it\b|this\b))|(?<!monitoring was )(?<!monitoring is )(?<!monitors were )(?<!dashboards were )all clear|clos(?:ing|ed) (?:the )?incident|incident (?:is )?(?:closed|over|resolved)|"
     r"(?:functioning|operating) normally|fully (?:resolved|restored|recovered)|full resolution|(?<!mystery )(?<!puzzle )(?<!riddle )(?<!question )solved|(?<!not )(?<!n['’]t be )calling it(?!\s*:)|"
     r"call(?:ing|ed|s)? (?:the (?:[\w-]+ ){0,3}?(?:part|incident|outage|impact|event)) over|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
@@ -897,11 +897,18 @@ ELAPSED = _rx(r"(?:~\s?|\b(?:about|around|roughly) )?\b\d+\s?(?:min(?:ute)?s?|h(
 clock the line is dated by."""
 
 
+RECAP_LABEL = _rx(r"^\W*(?:recap|summary|tl;?dr|catch(?:ing)?[ -]?up|for (?:anyone|those|folks|people) (?:just )?joining)\b")
+"""A line its writer labels a recap for those arriving late ("recap for anyone joining: we got paged saturday, ..."):
+it tells what happened before, not what happens at its own time."""
+
+
 def _recap(text: str) -> bool:
     """Two or more moments in one line (clocks that differ by other than whole hours: "16:55 GMT, i.e.
     12:55 Eastern" is one moment written twice), or a moment and a span after it ("At 11:33 we saw 500s climbing.
     It took about an hour to find ... We fixed ...") or before it ("~70 min in: github froze the org; 04:26 UTC
     control regained")."""
+    if RECAP_LABEL.match(text):
+        return True
     clocks = {t.clock % 60 for t in find_times(text)}
     return len(clocks) >= 2 or (
         len(clocks) == 1 and bool(LATER_SPAN.search(text) or OUTAGE_LENGTH.search(text) or ELAPSED.search(text))
