@@ -4218,3 +4218,25 @@ def test_a_recap_for_those_joining_tells_the_past_and_monitoring_all_clear_is_a_
     ]
     a = analyse(lines(*rows))
     assert minute(2000) not in (at(a, "mitigated"), at(a, "resolved"))
+
+
+def test_clients_connecting_again_is_a_recovery_and_not_connecting_again_is_none() -> None:
+    """"all brokers up, bus healthy, calls connecting again" tells the service back, as "sessions joining again" and
+    "devices registering again" do; "calls not connecting again" does not. The act before it mitigated, and the
+    incident closed hours later is no later end of the impact."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "sol", text)))[0])
+
+    for text in ("all brokers up, bus healthy, calls connecting again", "sessions joining again",
+                 "devices registering again"):  # fmt: skip
+        assert sig(text).recovery_full, text
+    assert not sig("calls not connecting again").recovery_full
+    rows = [
+        ("bus.log", 0, None, "[ERR] stream 'events' has NO quorum, stalled"),
+        ("chat.txt", 2, "sol", "call joins failing in every region"),
+        ("chat.txt", 19, "sol", "restarting ALL brokers together"),
+        ("chat.txt", 23, "sol", "all brokers up, bus healthy, calls connecting again"),
+        ("chat.txt", 200, "sol", "quiet all afternoon, status -> resolved"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "resolved") == minute(23)
