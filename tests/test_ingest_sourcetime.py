@@ -817,3 +817,21 @@ def test_a_source_read_at_the_offset_its_times_write_is_told_without_digits() ->
     assert note.at == datetime(2026, 3, 16, 15, 5, tzinfo=UTC)
     (claim,) = time_reading_claims(b)
     assert not any(c.isdigit() for c in claim.text.replace("ticket.txt", "")), claim.text
+
+
+def test_a_day_written_with_its_ordinal_dates_the_post_it_opens() -> None:
+    """A thread of updates dated "UPDATE @ 25th March 2020, 13:04 UTC" two days after its first post ("Date: Monday
+    23rd March 2020, 14:46 UTC") is dated on the 25th, not on the day the thread began; a heading "Thursday 14th May
+    2015 - Network Interruption" dates its day."""
+    thread = Material(name="status-thread.txt", kind="ticket", content=(
+        "Mail outage. Date: Monday 23rd March 2020, 14:46 UTC\n"
+        "UPDATE @ 25th March 2020, 13:04 UTC - Fix fully implemented, no more accounts offline.\n"
+        "UPDATE @ 25th March 2020, 14:03 UTC - Seeing high load again.\n"
+    ))  # fmt: skip
+    by_id = _bundle(thread, tz="America/Chicago").evidence_by_id()
+    assert by_id["status-thread.txt:1"].at == datetime(2020, 3, 23, 14, 46, tzinfo=UTC)
+    assert by_id["status-thread.txt:2"].at == datetime(2020, 3, 25, 13, 4, tzinfo=UTC)
+    assert by_id["status-thread.txt:3"].at == datetime(2020, 3, 25, 14, 3, tzinfo=UTC)
+    heading = Material(name="status-page.txt", kind="ticket", content="Thursday 14th May 2015 - Network Interruption\n")
+    day = _bundle(heading, tz="Europe/London").evidence_by_id()["status-page.txt:1"]
+    assert day.at is not None and day.at.date() == date(2015, 5, 14)

@@ -1012,3 +1012,23 @@ def test_session34_a_post_stamped_with_a_comma_before_its_time_reaches_every_mod
     bundle = _shapes_bundle(_SESSION34E_SHAPES, "UTC")
     assert bundle.evidence_by_id()["status-thread.txt:2"].at == datetime(2021, 9, 9, 16, 16, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[status-thread.txt:2] 2021-09-09T16:16:00Z",), absent="performance. Sep 09")
+
+
+_SESSION35_SHAPES = [
+    ("status-thread.txt", "ticket", (
+        "Mail outage. Date: Monday 23rd March 2020, 14:46 UTC\n"
+        "UPDATE @ 25th March 2020, 13:04 UTC - Fix fully implemented, no more accounts offline.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session35_an_update_dated_by_an_ordinal_day_reaches_every_model_path_on_its_day(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """"UPDATE @ 25th March 2020, 13:04 UTC" two days into a thread is dated on the 25th before any model sees the
+    evidence: every model path drafts from that day, and no request to an OpenAI-compatible server (plain, strict as
+    llama-cpp-python's, or answering hostile-but-valid) carries it on the thread's first day."""
+    bundle = _shapes_bundle(_SESSION35_SHAPES, "America/Chicago")
+    assert bundle.evidence_by_id()["status-thread.txt:2"].at == datetime(2020, 3, 25, 13, 4, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[status-thread.txt:2] 2020-03-25T13:04:00Z",), absent="2020-03-23T13:04")

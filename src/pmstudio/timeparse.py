@@ -105,7 +105,7 @@ _MONTH_DAY = re.compile(
 """A month and day with a clock ("Jun 22 14:05 PDT", "June 22nd, 2023 at 10:00") or a bare hour with am/pm ("June 22nd
 10am"): a time on a day other than the line's own."""
 _DAY_MONTH = re.compile(
-    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})[ /-](?P<mon>{_MONTH})(?:[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ])))?"
+    rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<day>\d{{1,2}})(?:(?:st|nd|rd|th)(?= ))?[ /-](?P<mon>{_MONTH})(?:[ /-](?P<year>\d{{4}}|\d{{2}}(?=[: ])))?"
     rf"(?:[: ]|,\s*|\s+at\s+)(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
 )
 _NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM or 07-30-2023 2:42 am (Teams, Excel exports, hand-kept notes);
@@ -117,7 +117,7 @@ _BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)")
 _HOUR_AMPM = re.compile(r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])")
 _DATE_ONLY = re.compile(
     rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
-    rf"|(?P<day2>\d{{1,2}})\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
 )
 _LEAD = re.compile(r"^[\s\[(<|>*_#~`•·+-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*")
 _WEEKDAY_WORD = r"Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?"
