@@ -4240,3 +4240,26 @@ def test_clients_connecting_again_is_a_recovery_and_not_connecting_again_is_none
     ]
     a = analyse(lines(*rows))
     assert at(a, "resolved") == minute(23)
+
+
+def test_high_load_again_is_a_relapse_and_a_service_enabled_again_after_it_the_mitigation() -> None:
+    """"Seeing high load again" tells load back, not pages that load again; "told you we re-enabled too fast" is a
+    remark on an act done before, no act; "IMAP and webmail enabled again with throttling" is the act that held after
+    the relapse, so it is the mitigation, not the fix that relapsed within the hour."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "rae", text)))[0])
+
+    assert not sig("Seeing high load again. Slowness or intermittent login issues.").recovery_full
+    assert sig("the dashboard loads again").recovery_full
+    assert not sig("told you we re-enabled too fast").mitigation
+    assert sig("IMAP and webmail enabled again with throttling").mit_done
+    rows = [
+        ("nagios.log", 0, None, "SERVICE ALERT: store02;IMAP;CRITICAL;HARD;3;Connection refused"),
+        ("chat.txt", 2, "rae", "imap logins timing out on the store cluster"),
+        ("chat.txt", 30, "rae", "suspending logins on the affected nodes while accounts migrate"),
+        ("chat.txt", 2800, "rae", "fix fully in, every account back online"),
+        ("chat.txt", 2859, "rae", "load climbing again on two new nodes, logins slow, some failing"),
+        ("chat.txt", 2866, "ben", "told you we re-enabled too fast"),
+        ("chat.txt", 2934, "rae", "IMAP and webmail enabled again with throttling, deliveries resuming shortly"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(2934)

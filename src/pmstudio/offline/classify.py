@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pmstudio.lints.quantities import find_times
 from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item
 from pmstudio.offline.people import is_bot_speaker
-from pmstudio.offline.tone import ALSO_SEEING, ME_TOO
+from pmstudio.offline.tone import ALSO_SEEING, ME_TOO, TOLD_YOU
 from pmstudio.parsers.structured import INFO_SEVERITIES, QUIET_SEVERITIES
 from pmstudio.redact import URL
 from pmstudio.schema import Phase
@@ -315,7 +315,7 @@ MIT_ACTION = _rx(
     r"(?<!will be )(?<!to be )(?<!should be )(?:deployed|applied|shipped|rolled out|is live|went live)\b|"
     rf"{FROZEN}|{UNFROZEN}|"
     r"(?:generation|propagation) [\w ]*(?:stopped|disabled)|workaround|mitigat\w*|appl(?:ied|ying)|fixed|patch(?:ed|ing)|"
-    r"restor\w*|re-?enabl\w*|switch(?:ed|ing) to|(?:global|full|rolling|gradual|fleet-?wide) restarts?|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
+    r"restor\w*|re-?enabl\w*|(?<!\bnot )enabled again|switch(?:ed|ing) to|(?:global|full|rolling|gradual|fleet-?wide) restarts?|inserted|replac\w*|image set to|cert (?:staged)|valid cert|"
     r"known-good|last known good|previous (?:version|release|image|content)|prior (?:proxy )?version|promoted \w+ to org owner|"
     r"rebuil\w*|re-?insert\w*|repair\w*|(?:block(?:ed|ing) (?:the )?|block (?:the|that|this|those|these|all) )(?:ip|ips|user|account|traffic|requests|spammer\w*)|"
     r"(?:ip|ips|user|account|spammers?)\b[\w ]{0,20}\bblocked|blocklist|(?:block|deny) rule (?:is )?(?:now )?(?:live|in place|active)|(?:web server|server|service|proxy|fleet|pods?|process) "
@@ -337,7 +337,7 @@ a host's own log line ("INFO restart complete") tells one host of a rolling rest
 MIT_DONE = _rx(
     r"\b(?:rolled back|reverted|rollback (?:completed?|done|finished)|revert (?:released|completed?|done)|failed over|unpublished|yanked|"
     rf"restarted|restarts (?:the|them|all|it)|rolls back|{RENEWED}|rebooted|redeployed|deployed|disabled|turned off|killed|drained|scaled|bypassed|revoked|rotated|"
-    r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|switched|inserted|replaced|"
+    r"destroyed|deleted|purged|removed|stopped|applied|fixed|patched|restored|re-?enabled|enabled again|switched|inserted|replaced|"
     rf"recreated|locked down|{FROZEN}|rolled out|"
     r"is live|now live|and live|went live|rule (?:is )?(?:now )?(?:live|in place|active)|done|completed?|finished|in place|implemented|image set to|confirmed dead|back to ours|serving a valid|rebuilt|"
     rf"repaired|mitigated|contained|under control|blocked|blocklist add|executed|activated|{SERVICE_STARTED}|{UPDATE_DONE}|"
@@ -472,7 +472,7 @@ RECOVERY_FULL = _rx(
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     rf"{PART_BACK}|"
-    r"(?<!\bnot )(?<!n['’]t )\b(?:available|up|online|reachable|accessible|healthy|operational|stable|finali[sz](?:ed|ing)|loads?|loading|succeed(?:s|ing)?|"
+    r"(?<!\bnot )(?<!n['’]t )\b(?:available|up|online|reachable|accessible|healthy|operational|stable|finali[sz](?:ed|ing)|(?<!high )(?<!heavy )(?<!higher )(?<!peak )(?<!the )(?<!cpu )(?<!server )(?<!system )loads?|loading|succeed(?:s|ing)?|"
     r"(?:flowing|producing|processing|consuming|syncing|moving|accepting|taking|answering|responding|closing|finali[sz]ing|"
     r"connecting|joining|registering|authenticating|streaming|delivering)(?: \w+)?) again\b|"
     r"\b(?:cluster|partition|split|ring|mesh|quorum) (?:has |is |now )*(?:healed|whole again)\b|"
@@ -974,6 +974,8 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
     if s.mitigation and NO_ACT.search(t):
         s.mitigation = False  # "power's fine, nothing rebooted. calling NYI": an act ruled out, none done
+    if s.mitigation and TOLD_YOU.match(t):
+        s.mitigation = False  # "told you we re-enabled too fast": a remark on an act done before, no act now
     if s.mitigation and ME_TOO.match(t):
         s.mitigation = False  # "Same here, different hash from the published one. Deleted it.": a user's report, their own act
     if s.mitigation and locked_out:

@@ -58,6 +58,9 @@ not??"), or ends on "or not"."""
 
 _GROUP_TAG = r"\[[^\]]{1,60}\]\s*"
 """The tag of the group a message was posted to ("[CL + relay security group] ...")."""
+TOLD_YOU = re.compile(r"^\W*(?:i )?(?:told (?:you|ya|y'all|everyone)|as i (?:said|warned|told you))\b", re.I)
+"""A responder's remark that they had warned of it ("told you we re-enabled too fast", "told you we should have blocked
+them at 16:30"): it judges what was done or left undone, it does no act."""
 ME_TOO = re.compile(r"^\W*(?:[\w.-]{2,30}:\s+)?(?:same (?:here|for us|issue|problem|thing)|me too|us too|\+1)\b", re.I)
 """A reply that opens by telling its writer sees the same ("Same here, tables and queues too", "+1, our builds too",
 a forum post "kpbeck: Same here, different hash")."""
