@@ -4263,3 +4263,25 @@ def test_high_load_again_is_a_relapse_and_a_service_enabled_again_after_it_the_m
         ("chat.txt", 2934, "rae", "IMAP and webmail enabled again with throttling, deliveries resuming shortly"),
     ]
     assert at(analyse(lines(*rows)), "mitigated") == minute(2934)
+
+
+def test_an_act_on_a_named_weekday_is_of_another_day_and_all_numbers_operational_is_the_service_back() -> None:
+    """"our SBC then? we patched sbc-2 on sunday", said on a Tuesday, tells an act of another day: no mitigation of
+    this incident. "all DIDs tentatively operational, testing each range" tells the service back, and "confirmed
+    operational status for all affected DIDs" its end; "not all nodes are operational" tells neither."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "gus", text)))[0])
+
+    assert sig("all DIDs tentatively operational, testing each range").recovery_full
+    assert sig("confirmed operational status for all affected DIDs").recovery_full
+    assert not sig("not all nodes are operational").recovery_full
+    rows = [  # minute 0 is Tuesday 14 May 2024, 09:00 UTC
+        ("chat.txt", 0, "mo", "confirmed: inbound calls to numbers on three carriers are failing"),
+        ("chat.txt", 2, "gus", "our SBC then? we patched sbc-2 on sunday"),
+        ("chat.txt", 4, "mo", "SBC fine, numbers on other carriers ring through"),
+        ("chat.txt", 120, "mo", "all DIDs tentatively operational, testing each range"),
+        ("chat.txt", 130, "mo", "confirmed operational status for all affected DIDs"),
+    ]
+    a = analyse(lines(*rows))
+    assert minute(0).weekday() == 1
+    assert (at(a, "mitigated"), at(a, "resolved")) == (minute(120), minute(130))

@@ -470,6 +470,8 @@ RECOVERY_FULL = _rx(
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
     r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
+    r"(?<!\bnot )\b(?:all|every) (?:(?:affected|the|our|[A-Z0-9]{2,}s?|[a-z]+s) ){1,3}(?:(?:are|is|now|back|fully|tentatively) )*operational\b|"
+    r"confirmed operational|operational status (?:is )?confirmed|"
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     rf"{PART_BACK}|"
     r"(?<!\bnot )(?<!n['’]t )\b(?:available|up|online|reachable|accessible|healthy|operational|stable|finali[sz](?:ed|ing)|(?<!high )(?<!heavy )(?<!higher )(?<!peak )(?<!the )(?<!cpu )(?<!server )(?<!system )loads?|loading|succeed(?:s|ing)?|"
