@@ -835,3 +835,17 @@ def test_a_day_written_with_its_ordinal_dates_the_post_it_opens() -> None:
     heading = Material(name="status-page.txt", kind="ticket", content="Thursday 14th May 2015 - Network Interruption\n")
     day = _bundle(heading, tz="Europe/London").evidence_by_id()["status-page.txt:1"]
     assert day.at is not None and day.at.date() == date(2015, 5, 14)
+
+
+def test_an_hour_with_am_pm_keeps_its_zone_and_the_day_written_after_it() -> None:
+    """"Around 2 PM EDT 24 July the vendor made a change" in notes begun on 22 July is 18:00 UTC on the 24th: the
+    zone after a bare hour is read (not the notes' own zone), and so is the day written right after that zone."""
+    notes = Material(name="notes.md", kind="notes", content=(
+        "# DC outage notes, 22 July 2019\n"
+        "- 7:32 PM: packet loss of 60% to the outside starts\n"
+        "- Around 2 PM EDT 24 July the vendor made a change; packet loss ceased.\n"
+        "- 9 AM UTC: post-incident review booked\n"
+    ))  # fmt: skip
+    by_id = _bundle(notes, tz="Europe/London").evidence_by_id()
+    assert by_id["notes.md:3"].at == datetime(2019, 7, 24, 18, 0, tzinfo=UTC)
+    assert by_id["notes.md:4"].at is not None and by_id["notes.md:4"].at.hour == 9

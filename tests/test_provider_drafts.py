@@ -1032,3 +1032,24 @@ def test_session35_an_update_dated_by_an_ordinal_day_reaches_every_model_path_on
     bundle = _shapes_bundle(_SESSION35_SHAPES, "America/Chicago")
     assert bundle.evidence_by_id()["status-thread.txt:2"].at == datetime(2020, 3, 25, 13, 4, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[status-thread.txt:2] 2020-03-25T13:04:00Z",), absent="2020-03-23T13:04")
+
+
+_SESSION35B_SHAPES = [
+    ("notes.md", "notes", (
+        "# DC outage notes, 22 July 2019\n"
+        "- 7:32 PM: packet loss of 60% to the outside starts\n"
+        "- Around 2 PM EDT 24 July the vendor made a change; packet loss ceased.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session35_an_hour_with_its_zone_and_day_after_it_reaches_every_model_path(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """"Around 2 PM EDT 24 July" is 18:00 UTC on the 24th before any model sees the evidence: every model path drafts
+    from it, and no request to an OpenAI-compatible server (plain, strict as llama-cpp-python's, or answering
+    hostile-but-valid) carries it on the notes' first day."""
+    bundle = _shapes_bundle(_SESSION35B_SHAPES, "Europe/London")
+    assert bundle.evidence_by_id()["notes.md:3"].at == datetime(2019, 7, 24, 18, 0, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[notes.md:3] 2019-07-24T18:00:00Z",), absent="2019-07-22T13:00")

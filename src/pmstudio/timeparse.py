@@ -114,7 +114,10 @@ _NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM or 07-30-2023 2:42 am (Teams
     rf"{_TAIL}(?!\w)"
 )
 _BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)")
-_HOUR_AMPM = re.compile(r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])")
+_HOUR_AMPM = re.compile(
+    r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])"
+    rf"(?:\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\))(?!\w))?"
+)
 _DATE_ONLY = re.compile(
     rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
     rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
