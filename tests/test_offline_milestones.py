@@ -4285,3 +4285,16 @@ def test_an_act_on_a_named_weekday_is_of_another_day_and_all_numbers_operational
     a = analyse(lines(*rows))
     assert minute(0).weekday() == 1
     assert (at(a, "mitigated"), at(a, "resolved")) == (minute(120), minute(130))
+
+
+def test_an_outage_told_until_a_time_ends_then_not_at_the_later_resolving() -> None:
+    """The responders' note "site began exhibiting elevated latency; outage until 10:08, 68 minutes" states the end:
+    the impact ended at 10:08, when a line is dated then, not when the incident was resolved half an hour later."""
+    rows = [
+        ("pagerduty", 0, None, "trigger_log_entry: app p99 latency > 5s for 3m"),
+        ("notes.md", 0, None, "site began exhibiting elevated latency; outage until 10:08, 68 minutes."),
+        ("chat.txt", 68, "omar", "reverted the profiler to safe settings"),
+        ("chat.txt", 71, "omar", "write latency back to baseline, CPU 35%"),
+        ("chat.txt", 101, "ines", "resolving."),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(68)

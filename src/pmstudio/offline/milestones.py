@@ -1586,11 +1586,11 @@ fully restored 5:48 PM": datasets/README.md, "Milestone convention", staged reco
 incident log states it."""
 STATED_END = re.compile(
     r"\b(?:(?:customer |user |residual |all )?impact|disruption|outage|(?:fully|completely) mitigated)"
-    r"(?: (?:ended|ends|over))?(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
+    r"(?: (?:ended|ends|over|(?:lasted |lasting |ran |running )?(?:until|till)))?(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?P<z>\s*(?:UTC|GMT|Z)\b)?",
     re.I,
 )
 """The responders' own record of when the impact ended ("customer impact ends 20:43", "Everything fully mitigated
-12:43")."""
+12:43", "site began exhibiting elevated latency; outage until 14:08 PDT, 93 minutes")."""
 LABELLED_END = re.compile(
     r"\b(?:outage|impact|incident|disruption|downtime)\s+(?:end|ends|ended|over)\b(?=\W*$|[.;,]\s+(?:(?:about|~|after|lasted|"
     r"lasting|total)\s*)?\d)|^\W*\[(?:recovery|outage|impact|incident|disruption|downtime)\s+(?:complete[d]?|ends?|ended|over)\]",
@@ -1598,7 +1598,7 @@ LABELLED_END = re.compile(
 )
 """A responder's note that labels its own moment as the end ("08:10 fixed boskos deployed ... OUTAGE END", "fix takes
 effect. OUTAGE END. 15 hours 40 minutes.", a timeline's "[Recovery Complete] the error is gone")."""
-_ENDED_WORDS = re.compile(r"\b(?:ended|ends|over|fully mitigated|completely mitigated)\b", re.I)
+_ENDED_WORDS = re.compile(r"\b(?:ended|ends|over|until|till|fully mitigated|completely mitigated)\b", re.I)
 
 
 def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: datetime | None) -> Item | None:
