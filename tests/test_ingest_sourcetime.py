@@ -849,3 +849,18 @@ def test_an_hour_with_am_pm_keeps_its_zone_and_the_day_written_after_it() -> Non
     by_id = _bundle(notes, tz="Europe/London").evidence_by_id()
     assert by_id["notes.md:3"].at == datetime(2019, 7, 24, 18, 0, tzinfo=UTC)
     assert by_id["notes.md:4"].at is not None and by_id["notes.md:4"].at.hour == 9
+
+
+def test_hours_and_minutes_told_as_a_length_are_no_clock() -> None:
+    """"Overall outage 4:23 hours" and "unavailable for queries ~3:20 hours" in notes tell how long, not when: neither
+    line is dated 16:23 or 15:20; "at 4:23 PM the UI loaded again" is a clock."""
+    notes = Material(name="notes.md", kind="notes", content=(
+        "# Cloud outage 28 Feb 2017 - notes\n"
+        "- Start 17:37 GMT: object storage in one region failing\n"
+        "- Overall outage 4:23 hours.\n"
+        "- Queries unavailable ~3:20 hours because writes recovered later.\n"
+        "- at 4:23 PM the UI loaded again\n"
+    ))  # fmt: skip
+    by_id = _bundle(notes, tz="Europe/London").evidence_by_id()
+    assert by_id["notes.md:3"].at is None and by_id["notes.md:4"].at is None
+    assert by_id["notes.md:5"].at == datetime(2017, 2, 28, 16, 23, tzinfo=UTC)

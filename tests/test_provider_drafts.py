@@ -1053,3 +1053,24 @@ def test_session35_an_hour_with_its_zone_and_day_after_it_reaches_every_model_pa
     bundle = _shapes_bundle(_SESSION35B_SHAPES, "Europe/London")
     assert bundle.evidence_by_id()["notes.md:3"].at == datetime(2019, 7, 24, 18, 0, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[notes.md:3] 2019-07-24T18:00:00Z",), absent="2019-07-22T13:00")
+
+
+_SESSION35C_SHAPES = [
+    ("notes.md", "notes", (
+        "# Cloud outage 28 Feb 2017 - notes\n"
+        "- Start 17:37 GMT: object storage in one region failing\n"
+        "- Overall outage 4:23 hours.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session35_a_length_in_hours_and_minutes_reaches_every_model_path_undated(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """"Overall outage 4:23 hours" is a length, not a clock, before any model sees the evidence: every model path
+    drafts from the start at 17:37, and no request to an OpenAI-compatible server (plain, strict as
+    llama-cpp-python's, or answering hostile-but-valid) dates that line at 16:23."""
+    bundle = _shapes_bundle(_SESSION35C_SHAPES, "Europe/London")
+    assert bundle.evidence_by_id()["notes.md:3"].at is None
+    _drafted_carrying(srv, path, bundle, ("[notes.md:2] 2017-02-28T17:37:00Z",), absent="2017-02-28T16:23")

@@ -113,7 +113,8 @@ _NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM or 07-30-2023 2:42 am (Teams
     rf"(?<![\w:./-])(?P<date>\d{{1,2}}(?P<sep>[/-])\d{{1,2}}(?P=sep)\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?!\d|:\d)"
     rf"{_TAIL}(?!\w)"
 )
-_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)")
+_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d)(?!\s?(?:hours?|h)\b){_TAIL}(?!\w)")
+"""A clock written bare; "4:23 hours" and "~3:20h" are lengths of time, not clocks ("14:30 hrs" is a clock)."""
 _HOUR_AMPM = re.compile(
     r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])"
     rf"(?:\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\))(?!\w))?"
