@@ -4298,3 +4298,14 @@ def test_an_outage_told_until_a_time_ends_then_not_at_the_later_resolving() -> N
         ("chat.txt", 101, "ines", "resolving."),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(68)
+
+
+def test_bet_it_was_someones_change_is_a_guess() -> None:
+    """"bet it was the nightly report query" guesses at a cause, as "I bet" does; "restarted the pool, that fixed
+    it" tells no guess."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "ola", text)))[0])
+
+    assert sig("one query is running forever. bet it was the nightly report query").hypothesis
+    assert sig("bet that's the cron job again").hypothesis
+    assert not sig("restarted the pool, that fixed it").hypothesis

@@ -385,3 +385,17 @@ def test_a_name_before_a_quoted_word_and_as_an_addresss_user_is_told_by_role() -
 )
 def test_an_account_built_from_a_persons_name_is_a_responder(people: People, text: str, want: str) -> None:
     assert people.anonymise(text) == want
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Agent note (Lena): relayed to #incident. Same symptom reported by 14 more tickets.", "lena"),
+        ("Reply (Lee, 10:12): Service was restored at 09:52. Please change the portal password.", "lee"),
+        ("Support reply (Hugo, 13:19 PDT): We are aware of a slowdown.", "hugo"),
+    ],
+)
+def test_the_writer_named_in_brackets_after_a_notes_or_replys_label_is_a_person(text: str, name: str) -> None:
+    people = find_people(_items([("2024-02-05T15:19:44+00:00", text)], "support-ticket.txt"))
+    assert name in people.roles
+    assert name not in people.anonymise(text).lower()

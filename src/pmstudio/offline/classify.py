@@ -804,7 +804,7 @@ safeguard ("the endpoint had no rate limit", "nothing alerted on the NS records"
 PDX-04", "drills never took out the whole site", "the status page sits behind our SSO")."""
 HYPOTHESIS = _rx(
     r"\b(?:maybe|might|could (?:this|it) be|probably|perhaps|i think|guess|wonder|hypothes\w*|whether|"
-    r"must have (?!to\b)|must be (?:the|a|an|it|that|this|some)\b|(?:my|i['’]d|i) bet|my (?:money|hunch|theory) (?:is|was|'s)|hunch)|\?|"
+    r"must have (?!to\b)|must be (?:the|a|an|it|that|this|some)\b|(?:my|i['’]d|i) bet|(?<!\byou )(?<![\w'’])bet (?:it|that|this)(?:['’]s| was| is)|my (?:money|hunch|theory) (?:is|was|'s)|hunch)|\?|"
     r"\b(?:doesn['’]t fit|not related|coincidence|noise|red herring|not a real)\b"
 )
 FOLLOWUP = _rx(

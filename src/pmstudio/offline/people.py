@@ -64,7 +64,13 @@ _FROM_HANDLE = re.compile(
 """A help-desk post from a user's handle ("[HD-40211] 2017-02-20 06:02 +0100 from r.devries (Leiden): our VMs ..."): a
 person (not a domain: "from example.org")."""
 _ASSIGNED = re.compile(r"^Assigned(?:\s+to)?\s*[-–:]\s*@?(?P<n>[A-Za-z][\w.-]{1,30})\s*$", re.I)
-_NOTE_BY = re.compile(r"^(?:Note|Update|Comment)\s*\((?P<n>[A-Za-z][\w.-]{1,30})\)", re.I)
+_NOTE_BY = re.compile(
+    r"^(?:(?:agent|support|staff|internal|engineer|operator)\s+)?(?:Note|Update|Comment|Reply|Response|Answer)\s*"
+    r"\((?P<n>[A-Za-z][\w.-]{1,30})(?:,[^()]{1,30})?\)",
+    re.I,
+)
+"""Who wrote a ticket's note or reply, in brackets after its label ("Note (kim): ...", "Agent note (Lena): relayed to
+#incident", "Reply (Lee, 10:12): Service was restored at 09:52")."""
 _PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
 _PAREN_ROLE = re.compile(
     r"\((?:agent|support agent|support|operator|engineer|technician|tech|staff|rep|on-?call)\s+(?P<n>[A-Z][a-z]{2,20})\)"
