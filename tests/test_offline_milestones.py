@@ -4309,3 +4309,27 @@ def test_bet_it_was_someones_change_is_a_guess() -> None:
     assert sig("one query is running forever. bet it was the nightly report query").hypothesis
     assert sig("bet that's the cron job again").hypothesis
     assert not sig("restarted the pool, that fixed it").hypothesis
+
+
+def test_a_failure_told_going_on_after_a_recovery_moves_the_end_to_the_responders_done() -> None:
+    """"we're back online, but the waves are flapping" is a part back; "light is back" at 07:06 then "DSL still timing
+    out on lots of sites" and "worse again for some": the impact went on, and the responders' "BGP stable, external
+    routing normal. we're done" hours later ends it."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "sofie", text)))[0])
+
+    flapping = sig("we're back online, but rebuilding the wavelengths is flapping")
+    assert flapping.recovery_partial and not flapping.recovery_full
+    assert sig("BGP stable, external routing normal. we're done").resolved
+    assert not sig("we're done with the migration").resolved
+    rows = [
+        ("nms.log", 0, None, "CRIT ANT-AMS-01 loss of signal (ring now broken on both sides)"),
+        ("chat.txt", 120, "sofie", "helpdesk flooding: DSL customers get time-outs on websites"),
+        ("chat.txt", 216, "sofie", "the carrier found it: our fibre jammed in a cabinet door. freed, light is back"),
+        ("chat.txt", 224, "sofie", "we're back online, but rebuilding the wavelengths is flapping"),
+        ("chat.txt", 250, "sofie", "core links at 100% while waves come up, DSL still timing out on lots of sites"),
+        ("chat.txt", 325, "sofie", "helpdesk says it's worse again for some"),
+        ("chat.txt", 511, "sofie", "card swapped, all wavelengths up"),
+        ("chat.txt", 525, "sofie", "BGP stable, external routing normal. we're done"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(525)

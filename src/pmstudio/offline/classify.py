@@ -360,10 +360,12 @@ MIT_PROGRESS = _rx(
 a share of it done ("5 of 8 domains bypassed", "9% restored")."""
 STILL_BROKEN = _rx(
     r"\b(?:our|the) [\w-]+(?: [\w-]+)? (?:is |are )?still (?:failing|down|broken|erroring|unreachable|unavailable|"
-    r"not (?:working|reachable|loading|responding))\b"
+    r"not (?:working|reachable|loading|responding))\b|"
+    r"\bbut\b[^.;]{0,60}?\b(?:is|are|keeps?|still) (?:still )?(?:flapping|failing|erroring|timing out|broken|unreachable)\b"
 )
 """The service told still broken in the line that tells something back ("back online: RBX8 incident marked resolved,
-our proxy still failing"): no recovery of the service."""
+our proxy still failing", "we're back online, but rebuilding the wavelengths is flapping"): no recovery of the
+service."""
 NOT_RECOVERING = _rx(
     r"\b(?:not|never|isn['’]t|aren['’]t|doesn['’]t|don['’]t|didn['’]t|won['’]t|still not) (?:recover(?:ing|s)?|"
     r"coming back|come back)\b"
@@ -605,7 +607,7 @@ RESOLVED = _rx(
     r"call(?:ing|ed|s)? (?:the (?:[\w-]+ ){0,3}?(?:part|incident|outage|impact|event)) over|"
     r"everything (?:is )?(?:functioning|working|back)|declar\w* (?:the )?(?:incident )?resolved|repaired|last bit|"
     r"resolution (?:is )?confirmed|confirmed (?:resolved|fixed)|(?<!not )incident (?:is |was |now )?clear(?:ed)?|"
-    r"closed by)\b"
+    r"closed by|we['’]re (?:all )?done(?=\s*[.!]*\s*$))\b"
 )
 ROUTE_ANNOUNCEMENT = (
     r"(?<!flowspec )(?<!route )(?<!routes )(?<!prefix )(?<!bgp )(?<!routing )(?<!withdrew )(?<!withdrawn )"

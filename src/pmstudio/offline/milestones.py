@@ -1478,6 +1478,16 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     if remainder is not None:
         return remainder
     if recovered is not None and recovered.at is not None:
+        # the failure told going on after that recovery ("DSL still timing out on lots of sites", "worse again for
+        # some") and the responders' own end after it ("BGP stable, external routing normal. we're done"): that end
+        going_on = [_at(p) for p in talk if _at(p) > recovered.at and _still_failing(p)]
+        ends = [
+            p for p in firm
+            if going_on and _at(p) > max(going_on) and not ADMINISTRATIVE.search(p[0].body) and not _tells_another_moment(p[0])
+        ]  # fmt: skip
+        if ends:
+            return _earliest(ends)
+    if recovered is not None and recovered.at is not None:
         # "incident mitigated, all pops healthy": a recovery its own responders call a mitigation is not the end
         called = [p for p in talk if abs(_at(p) - recovered.at) <= timedelta(minutes=1) and MITIGATED.search(p[0].body)]
         if not called:
