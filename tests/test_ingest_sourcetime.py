@@ -864,3 +864,18 @@ def test_hours_and_minutes_told_as_a_length_are_no_clock() -> None:
     by_id = _bundle(notes, tz="Europe/London").evidence_by_id()
     assert by_id["notes.md:3"].at is None and by_id["notes.md:4"].at is None
     assert by_id["notes.md:5"].at == datetime(2017, 2, 28, 16, 23, tzinfo=UTC)
+
+
+def test_a_mail_whose_sender_and_date_share_one_line_reads_its_clock_in_the_senders_offset() -> None:
+    """A ticket copied with "From: ops@example.org   Date: Wed, 28 May 2025 17:26:40 +0200" on one line times its
+    message by that header, and "Since about 17:10 our time" in it is the sender's 17:10 (15:10 UTC), not 17:10 in the
+    bundle's Pacific zone, a day off in UTC."""
+    ticket = Material(name="customer-ticket.txt", kind="ticket", content=(
+        "Ticket #88412  priority: urgent\n"
+        "From: ops@windpark.example   Date: Wed, 28 May 2025 17:26:40 +0200\n"
+        "Subject: ALL writes failing to eu-central-1\n"
+        "Since about 17:10 our time every write from our turbines is rejected.\n"
+    ))  # fmt: skip
+    by_id = _bundle(ticket, tz="America/Los_Angeles").evidence_by_id()
+    assert by_id["customer-ticket.txt:3"].at == datetime(2025, 5, 28, 15, 26, 40, tzinfo=UTC)
+    assert by_id["customer-ticket.txt:4"].at == datetime(2025, 5, 28, 15, 10, tzinfo=UTC)

@@ -1074,3 +1074,24 @@ def test_session35_a_length_in_hours_and_minutes_reaches_every_model_path_undate
     bundle = _shapes_bundle(_SESSION35C_SHAPES, "Europe/London")
     assert bundle.evidence_by_id()["notes.md:3"].at is None
     _drafted_carrying(srv, path, bundle, ("[notes.md:2] 2017-02-28T17:37:00Z",), absent="2017-02-28T16:23")
+
+
+_SESSION35D_SHAPES = [
+    ("customer-ticket.txt", "ticket", (
+        "From: ops@windpark.example   Date: Wed, 28 May 2025 17:26:40 +0200\n"
+        "Subject: ALL writes failing to eu-central-1\n"
+        "Since about 17:10 our time every write from our turbines is rejected.\n"
+    )),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session35_a_mail_with_sender_and_date_on_one_line_reaches_every_model_path_in_its_offset(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """"Since about 17:10 our time" under "From: ...   Date: ... +0200" is 15:10 UTC before any model sees the
+    evidence: every model path drafts from it, and no request to an OpenAI-compatible server (plain, strict as
+    llama-cpp-python's, or answering hostile-but-valid) carries the bundle zone's reading, a day later."""
+    bundle = _shapes_bundle(_SESSION35D_SHAPES, "America/Los_Angeles")
+    assert bundle.evidence_by_id()["customer-ticket.txt:3"].at == datetime(2025, 5, 28, 15, 10, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[customer-ticket.txt:3] 2025-05-28T15:10:00Z",), absent="2025-05-29T00:10")

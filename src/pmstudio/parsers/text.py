@@ -617,6 +617,9 @@ def _assign_bylines(entries: list[_Entry]) -> None:
 
 _MAIL_DATE = re.compile(r"^\W*(?:date|sent)\s*:", re.I)
 """An e-mail's own time header ("Date: Tue, 5 Apr 2022 09:46:12 +0200", Outlook's "Sent: Sunday, ... 6:38 AM")."""
+_MAIL_FROM_DATE = re.compile(r"^\W*from\s*:\s*\S+\s+(?:date|sent)\s*:", re.I)
+"""A mail's sender and time headers copied onto one line ("From: ops@example.org   Date: Wed, 28 May 2025 17:26:40
++0200"): the mail's own time header, as `_MAIL_DATE`."""
 _MAIL_FROM = re.compile(r"^\W*from\s*:", re.I)
 """The header line that opens the next message of a thread copied from a mail client."""
 
@@ -646,7 +649,9 @@ def _assign_mail_headers(entries: list[_Entry], tz: tzinfo) -> None:
     ("From:", "To:") and the text below it up to the next message's 'From:' line, so a thread's message is never
     stamped with the next one's time as a footer rule would."""
     for i, e in enumerate(entries):
-        if e.kind != "marker" or not _MAIL_DATE.match(e.text):
+        if not (
+            (e.kind == "marker" and _MAIL_DATE.match(e.text)) or (e.kind == "item" and e.timed and _MAIL_FROM_DATE.match(e.text))
+        ):
             continue
         e.kind, e.timed = "mail", True  # spent: the header line itself is no item, as a footer marker that stamped is none
         sent = find_stamp(e.written or "", anywhere="any")  # its zone is the sender's clock, read once per mail
