@@ -4333,3 +4333,20 @@ def test_a_failure_told_going_on_after_a_recovery_moves_the_end_to_the_responder
         ("chat.txt", 525, "sofie", "BGP stable, external routing normal. we're done"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(525)
+
+
+def test_one_region_recovered_at_a_time_is_no_end_while_another_is_told_still_down() -> None:
+    """"eu-central-1 recovered at 10:04 UTC" dates the end of one region's outage when "us-east still down" follows
+    it: the incident ends with "last cluster recovered" at 10:43."""
+    rows = [
+        ("alerts.log", 0, None, "[FIRING] ServiceAuthFailures on all production clusters"),
+        ("chat.txt", 1, "priya", "writes failing everywhere, 401s between services"),
+        ("chat.txt", 20, "priya", "eu-central-1: re-established the auth path, restarting services in order"),
+        ("chat.txt", 64, "priya", "eu-central-1 fully recovered: writes accepted, queries return"),
+        ("chat.txt", 66, "tomas", "us-east still down, same procedure there now"),
+        ("ticket.txt", 70, None, "Agent sam (support), 2024-05-14 10:10 UTC: eu-central-1 recovered at 10:04 UTC, "
+         "please confirm writes."),
+        ("chat.txt", 91, "tomas", "us-east-1 back. two clusters left"),
+        ("chat.txt", 103, "lena", "last cluster recovered. all clusters take writes and answer queries"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(103)

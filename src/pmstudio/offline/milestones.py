@@ -1720,6 +1720,8 @@ def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item |
                 at -= timedelta(days=1)  # told after midnight of the day it names
             if at > item.at + timedelta(minutes=1) or (after is not None and at < minute_of(after)):
                 continue
+            if any(_at(p) > at and _still_failing(p) for p in timed):
+                continue  # "eu-central-1 recovered at 17:04 UTC", then "us-east still down": one part's end
             pick = _line_at(timed, times, at)
             if pick is None and item.at - at <= TOLD_AFTER:
                 pick = item  # no other line at that minute: the telling a minute after it stands for it
