@@ -4350,3 +4350,15 @@ def test_one_region_recovered_at_a_time_is_no_end_while_another_is_told_still_do
         ("chat.txt", 103, "lena", "last cluster recovered. all clusters take writes and answer queries"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(103)
+
+
+def test_a_gateway_logging_a_session_drop_starts_the_impact_before_the_page() -> None:
+    """"gw-2 WARN session drop device=GO-58812 reason=keepalive_timeout" is a device losing its session: the impact
+    starts there, thirteen minutes before the offline-rate page."""
+    rows = [
+        ("device-gateway.log", 0, None, "gw-2 WARN session drop device=GO-58812 reason=keepalive_timeout"),
+        ("alerts.log", 13, None, "FIRING ChargerOfflineRateHigh: offline ratio 0.31 (threshold 0.05)"),
+        ("device-gateway.log", 13, None, "gw-3 ERROR upstream CONNACK timeout endpoint=devicehub attempts=3"),
+        ("chat.txt", 15, "ingrid", "ack, I'm on it"),
+    ]
+    assert at(analyse(lines(*rows)), "started") == minute(0)
