@@ -4362,3 +4362,22 @@ def test_a_gateway_logging_a_session_drop_starts_the_impact_before_the_page() ->
         ("chat.txt", 15, "ingrid", "ack, I'm on it"),
     ]
     assert at(analyse(lines(*rows)), "started") == minute(0)
+
+
+def test_a_machine_line_telling_work_stalled_starts_the_impact_but_a_result_field_does_not() -> None:
+    """"result-relay-7 WARN fetch stalled ... elapsed=120s" and "volume vol-3a1f io queue stalled (4200 ms)" tell
+    work stuck: a failure, so the impact starts there, hours before the tickets; "probe=al2 result=stalled" is a
+    field a probe fills, read with its neighbours, and "the change is stalled on review" tells no failure."""
+    def sig(src: str, text: str) -> Signals:
+        return classify(build_items(lines((src, 10, None if src.endswith(".log") else "kai", text)))[0])
+
+    assert sig("relay.log", "result-relay-7 WARN fetch stalled query_id=01af elapsed=120s").failure
+    assert sig("ebs.log", "ebsd[1903]: volume vol-3a1f io queue stalled (4200 ms)").failure
+    assert not sig("probe.log", "probe=al2-us-east-1 image=python:3.8 result=stalled bytes=6M").failure
+    assert not sig("chat.txt", "the config change stalled on review, merging tomorrow").failure
+    rows = [
+        ("relay.log", 0, None, "result-relay-7 WARN fetch stalled query_id=01af-93c2 elapsed=120s"),
+        ("tickets.txt", 90, None, "#88102 Dashboards stuck loading for the whole finance team"),
+        ("chat.txt", 93, "priya", "support just escalated two enterprise tickets, workbooks spin forever, no error"),
+    ]
+    assert at(analyse(lines(*rows)), "started") == minute(0)

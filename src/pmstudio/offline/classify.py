@@ -95,7 +95,7 @@ GONE_RED = (
 failing, as a dashboard or a cluster's health shows it; not a red herring nor a red team."""
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?outs?|timing out|"
-    r"session drops?|"
+    r"session drops?|(?<!\bnot )(?<!n['’]t )(?<!never )(?<!\bun)(?<!=)stalled(?! (?:on|for|by) (?:the )?(?:review|approval|legal|budget|decision))|"
     r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"(?:repository|repo|page|object|bucket|project|organi[sz]ation|account|invite|invitation) (?:\w+ )?not found|"
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
