@@ -399,3 +399,17 @@ def test_the_writer_named_in_brackets_after_a_notes_or_replys_label_is_a_person(
     people = find_people(_items([("2024-02-05T15:19:44+00:00", text)], "support-ticket.txt"))
     assert name in people.roles
     assert name not in people.anonymise(text).lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Posted 2024-02-10 15:47 PST by mireille_gm: my players can't save sheets at all", "mireille_gm"),
+        ("Posted 2024-02-10 13:22 PST by dicegoblin: pages time out, then work", "dicegoblin"),
+        ("Reported by kpbeck_77: builds hang on pull", "kpbeck_77"),
+    ],
+)
+def test_the_handle_a_forum_post_is_posted_by_is_a_person_even_with_a_date_before_it(text: str, name: str) -> None:
+    people = find_people(_items([("2024-02-10T23:47:00+00:00", text)], "forum-thread.txt"))
+    assert name in people.roles
+    assert name not in people.anonymise(text).lower()

@@ -34,8 +34,8 @@ _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|ca|no|inc|incl|ltd|cf)\.|
 _SPEAKER = re.compile(
     r"(?:^|[.:]\s+|\)\s+-\s+)(?:" + "|".join(re.escape(r) for r in ROLE_WORDS) + r")\s*:\s", re.I
 )
-_CODE_LIKE = re.compile(  # docs.rs, crate=x, app[api], iOS, `cmd`, a syslog host ("relay-ap iroh-relay[812]:")
-    r"^[`'\"(\[]|^\S*[._/=:@$#\[\]\d+]\S*|^[a-z]+[A-Z]|^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):|"
+_CODE_LIKE = re.compile(  # docs.rs, crate=x, app[api], iOS, `cmd`, a syslog host ("relay-ap iroh-relay[812]:"), a host glob ("relay-*")
+    r"^[`'\"(\[]|^\S*[._/=:@$#\[\]\d+*]\S*|^[a-z]+[A-Z]|^[a-z][\w.-]*\s+(?:[\w./-]+\[\d+\]|kernel):|"
     r"^[a-z][\w.*-]*\s+(?:INFO|WARN|WARNING|ERROR|DEBUG|FATAL|CRIT)\b"  # a log line: "worker-* INFO processing resumed"
 )
 _URL = re.compile(r"https?://\S+")

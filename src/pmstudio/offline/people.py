@@ -54,7 +54,8 @@ _ORG_NOUN = (
 """A word that makes the capitalised name before it an organisation ("reported by Wilmington College admissions")."""
 _TICKET_BY = re.compile(
     r"^(?P<verb>Opened|Comment(?:ed)?|Closed|Reopened|Resolved|Solved|Acknowledged|Reply|Replied|Edited|Posted|"
-    rf"Report(?:ed)?)\s+(?:by|from)\s+@?(?P<n>[A-Za-z][\w.-]{{1,30}})(?![\w.-])(?!\s+{_ORG_NOUN}\b)",
+    rf"Report(?:ed)?)\s+(?:(?:on\s+)?\d[\d:/. -]{{3,20}}(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+[A-Z]{{2,5}})?\s+)?(?:by|from)\s+"
+    rf"@?(?P<n>[A-Za-z][\w.-]{{1,30}})(?![\w.-])(?!\s+{_ORG_NOUN}\b)",
     re.I,
 )
 _FROM_HANDLE = re.compile(
@@ -382,7 +383,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             m = _TICKET_BY.match(it.body)
             if m:
                 verb = m.group("verb").lower()
-                people.add(m.group("n"), USER if verb.startswith(("opened", "comment")) else REPORTER)
+                # a ticket's or forum's handle ("Posted 2024-02-10 15:47 PST by mireille_gm: ...") keeps its underscores
+                people.add(m.group("n"), USER if verb.startswith(("opened", "comment")) else REPORTER, handle=True)
             for m in _FROM_HANDLE.finditer(it.body):
                 people.add(m.group("n"), USER, handle=True)
             for pattern in (_ASSIGNED, _NOTE_BY):
