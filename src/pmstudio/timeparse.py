@@ -633,9 +633,14 @@ def find_date_opening(line: str, stamp: Stamp) -> Stamp | None:
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def weekday_number(name: str) -> int:
+    """The weekday a word names, in full or short ("Sunday", "sun"): 0 for Monday to 6 for Sunday."""
+    return _WEEKDAYS.index(name[:3].lower())
+
+
 def _weekday(m: re.Match[str]) -> int:
     """The weekday a match's `wd` group names, in full or short: 0 for Monday to 6 for Sunday."""
-    return _WEEKDAYS.index(m.group("wd")[:3].lower())
+    return weekday_number(m.group("wd"))
 
 
 _WEEKDAY = rf"(?P<wd>{_WEEKDAY_WORD})"

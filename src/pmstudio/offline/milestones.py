@@ -88,6 +88,7 @@ from pmstudio.timeparse import (
     find_stamp,
     find_stamps,
     wall_to_utc,
+    weekday_number,
 )
 
 HUMAN_LAG = timedelta(minutes=60)
@@ -825,7 +826,6 @@ _OTHER_DAY = re.compile(
 )
 """A day or a part of it named apart from the line's own ("fixed the symptoms on the 4th", "same thing as the 16th",
 "fixed last week", "fresh peers fixed it this morning" told in the evening)."""
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ON_WEEKDAY = re.compile(r"\b(?:on|last|since|from) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 """A weekday named as when something happened ("we patched sbc-2 on sunday", "since last Friday"): another day when it
 is not the line's own weekday."""
@@ -840,7 +840,7 @@ def _tells_another_day(item: Item) -> bool:
     if day is not None and (not day["d"] or int(day["d"]) != item.at.day):
         return True
     own = item.at.astimezone(line_zone(item))
-    if any(_WEEKDAYS.index(m[1].lower()[:3]) != own.weekday() for m in _ON_WEEKDAY.finditer(item.body)):
+    if any(weekday_number(m[1]) != own.weekday() for m in _ON_WEEKDAY.finditer(item.body)):
         return True
     return any((month, mday) != (own.month, own.day) for month, mday in find_named_days(item.body))
 
