@@ -311,3 +311,36 @@ def test_a_blame_word_that_only_modifies_a_measure_after_an_actor_is_no_blame() 
 
     assert b1("Per a responder, the team's error rates were flat though.") == []
     assert b1("It was the team's error that broke checkout.") == ["B1-person-as-cause"]
+
+
+@pytest.mark.parametrize("prompt_set", ["default", "seed-single-shot"])
+def test_an_act_told_done_in_error_never_reaches_an_offline_draft(prompt_set: str) -> None:
+    """"the contractor disconnected the THW-LD8 fibre in error while tracing the faulty pair" puts a role at the
+    cause, as the critic's B1 reads it ("The contractor unplugged the fibre in error"): the offline drafter drops
+    that clause from the evidence it writes from, on both prompt sets (the single-shot set has no revision to fix
+    it), so no draft carries it and the critic finds no blame; "pods in error state" stays a state."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.offline.phrasing import is_blameful
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.render import render_markdown
+    from pmstudio.schema import Material
+
+    assert ("B1-person-as-cause" in {r for r, _ in rules("The contractor unplugged the fibre in error.")})
+    assert is_blameful("the contractor disconnected the fibre in error while tracing the faulty pair")
+    assert not is_blameful("three pods in error state since 12:10")
+    bundle, _ = bundle_from_materials([
+        Material(name="noc-chat.txt", kind="chat", content=(
+            "[2022-02-11 12:10] nms: LD8 unreachable, BNG-LD8 sessions dropping\n"
+            "[2022-02-11 12:30] gareth: all PPP sessions back\n"
+        )),
+        Material(name="carrier-mail.eml", kind="ticket", content=(
+            "From: noc@carrier.example   Date: Sat, 12 Feb 2022 13:05:12 +0000\n"
+            "Subject: RE: fault\n"
+            "the contractor disconnected the THW-LD8 fibre in error while tracing the faulty pair.\n"
+        )),
+    ], id="fibre", timezone="Europe/London", title="LD8 isolated")  # fmt: skip
+    record = draft_sync(bundle, model="offline", prompt_set=prompt_set)
+    assert record.postmortem is not None
+    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+    assert "in error" not in md.split("## Review Notes")[0]
+    assert not [f for f in record.critic.findings if f.rule.startswith("B1")] if record.critic else True
