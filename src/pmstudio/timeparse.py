@@ -67,8 +67,10 @@ _ZONE = rf"(?:{_IANA}|(?:UTC|GMT)[+-]\d{{1,2}}(?::?\d{{2}})?(?!\d|:\d)|Z(?![A-Za
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _AMPM = r"(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))"
-_TAIL = rf"{_AMPM}?(?:\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\)))?"
-"""After a clock: AM/PM, then its zone, bare or in brackets ("18:33 (UTC+2)")."""
+_ZONE_WRITTEN = rf"\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\))"
+"""A zone written after a time, bare or in brackets ("18:33 (UTC+2)", "2 PM EDT")."""
+_TAIL = rf"{_AMPM}?(?:{_ZONE_WRITTEN})?"
+"""After a clock: AM/PM, then its zone (`_ZONE_WRITTEN`)."""
 _GMT_OFFSET = re.compile(r"^(?:UTC|GMT)(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
 
 
@@ -117,7 +119,7 @@ _BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d)(?!\s?(?:hours?|h)\b){
 """A clock written bare; "4:23 hours" and "~3:20h" are lengths of time, not clocks ("14:30 hrs" is a clock)."""
 _HOUR_AMPM = re.compile(
     r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])"
-    rf"(?:\s?(?P<zopen>\()?(?P<zone>{_ZONE})(?(zopen)\))(?!\w))?"
+    rf"(?:{_ZONE_WRITTEN}(?!\w))?"
 )
 _DATE_ONLY = re.compile(
     rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"

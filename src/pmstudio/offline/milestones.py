@@ -1233,6 +1233,11 @@ def _still_failing(pair: tuple[Item, Signals]) -> bool:
     return (s.failure and bool(STILL.search(item.body))) or bool(WORSE.search(item.body))
 
 
+def _failing_after(pairs: Timed, at: datetime) -> datetime | None:
+    """The last moment after `at` a responder tells the failure going on (`_still_failing`), else None."""
+    return max((_at(p) for p in pairs if _at(p) > at and _still_failing(p)), default=None)
+
+
 ONSET = re.compile(
     r"\b(?:coming back|came back|re-?established|returning to normal|regain\w*|seeing (?:signs of )?recovery|"
     r"recovery (?:begins|began|starts|started)|(?:gradual|partial|progressive) (?:service )?recovery(?: (?:is |was )?confirmed)?|"
@@ -1480,10 +1485,11 @@ def find_resolved(timed: Timed, after: datetime | None) -> Item | None:
     if recovered is not None and recovered.at is not None:
         # the failure told going on after that recovery ("DSL still timing out on lots of sites", "worse again for
         # some") and the responders' own end after it ("BGP stable, external routing normal. we're done"): that end
-        going_on = [_at(p) for p in talk if _at(p) > recovered.at and _still_failing(p)]
+        going_on = _failing_after(talk, recovered.at)
         ends = [
             p for p in firm
-            if going_on and _at(p) > max(going_on) and not ADMINISTRATIVE.search(p[0].body) and not _tells_another_moment(p[0])
+            if going_on is not None and _at(p) > going_on and not ADMINISTRATIVE.search(p[0].body)
+            and not _tells_another_moment(p[0])
         ]  # fmt: skip
         if ends:
             return _earliest(ends)
@@ -1720,7 +1726,7 @@ def _resolved_as_of(timed: Timed, told: Timed, after: datetime | None) -> Item |
                 at -= timedelta(days=1)  # told after midnight of the day it names
             if at > item.at + timedelta(minutes=1) or (after is not None and at < minute_of(after)):
                 continue
-            if any(_at(p) > at and _still_failing(p) for p in timed):
+            if _failing_after(timed, at) is not None:
                 continue  # "eu-central-1 recovered at 17:04 UTC", then "us-east still down": one part's end
             pick = _line_at(timed, times, at)
             if pick is None and item.at - at <= TOLD_AFTER:
