@@ -344,3 +344,16 @@ def test_an_act_told_done_in_error_never_reaches_an_offline_draft(prompt_set: st
     md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
     assert "in error" not in md.split("## Review Notes")[0]
     assert not [f for f in record.critic.findings if f.rule.startswith("B1")] if record.critic else True
+
+
+def test_fault_joined_to_another_word_is_a_name_not_blame() -> None:
+    """A material named "fault-report-notes.md" in the Supporting Information's time readings, or a "fault-finding
+    session", names a document or a task: no blame, so the draft keeps the line; "whose fault was this" and "the
+    fault was mine" still judge."""
+    from pmstudio.offline.phrasing import is_blameful
+
+    assert not is_blameful("Times in fault-report-notes.md without a zone were read as Europe/London.")
+    assert not is_blameful("A fault-finding session with the carrier started at 10:40.")
+    assert not is_blameful("The design is fault-tolerant across two zones.")
+    assert is_blameful("whose fault was this")
+    assert is_blameful("honestly the fault was mine")

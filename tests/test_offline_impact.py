@@ -542,3 +542,19 @@ def test_the_people_in_a_channel_are_an_audience_not_the_users_affected() -> Non
         ("chat.txt", 90, "marcus", "login p95 back under 400ms, page loads normal"),
     )
     assert "80 people" not in str(got["users_affected"])
+
+
+def test_a_ticket_header_telling_who_filed_it_is_no_claim_of_who_was_hurt() -> None:
+    """"Ticket 5120 - opened 3 Mar 06:58 EST by office manager, Lakeside Vets (relayed by account rep Noor)" tells who
+    filed the ticket: no statement of users affected (nor a name in the Impact section); the quoted complaint under it
+    is the claim."""
+    got = impact(
+        ("carrier.log", 0, None, "sbc1 OPTIONS ping carrier-core-a timeout -> peer DOWN"),
+        ("ticket-5120.txt", 10, None,
+         "Ticket 5120 - opened 3 Mar 06:58 EST by office manager, Lakeside Vets (relayed by account rep Noor)"),
+        ("ticket-5120.txt", 10, None, "None of our 14 clients can reach us, the desk phones have no dial tone."),
+        ("chat.txt", 40, "luis", "carrier fixed it, calls completing"),
+    )
+    users = text(got, "users_affected")
+    assert "Noor" not in users and "opened 3 Mar" not in users
+    assert "14" in users

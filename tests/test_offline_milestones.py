@@ -4381,3 +4381,196 @@ def test_a_machine_line_telling_work_stalled_starts_the_impact_but_a_result_fiel
         ("chat.txt", 93, "priya", "support just escalated two enterprise tickets, workbooks spin forever, no error"),
     ]
     assert at(analyse(lines(*rows)), "started") == minute(0)
+
+
+def test_a_customer_deploy_held_up_is_the_symptom_not_the_trigger() -> None:
+    """"Our production deploy has been waiting since 03:20 our time" (a customer's mail about a CI service) tells a
+    deploy held up: the symptom, nothing reached production, so it is no change and no trigger; "deployed web 4.2 to
+    prod" still is one."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("customer-mail.txt", 10, None, text)))[0])
+
+    assert not sig("Our production deploy has been waiting since 03:20 our time.").change
+    assert not sig("builds stuck in queued for 40 minutes, deploys are still pending").change
+    assert sig("deployed web 4.2 to prod").change
+    rows = [
+        ("customer-mail.txt", 0, None, "Our production deploy has been waiting since 03:20 our time."),
+        ("chat.txt", 20, "lena", "build queue is backing up, no free build machines in the pool"),
+        ("chat.txt", 30, "lena", "switched to another instance type, builds starting"),
+    ]
+    assert at(analyse(lines(*rows)), "trigger") is None
+
+
+def test_all_services_back_with_their_names_between_is_the_recovery() -> None:
+    """"tests pass, all Cloud PBX core services back. closing the bridge" ends the outage, as "all services back"
+    does, with up to three words naming the services between; "not all services back yet" and "all three secondary
+    services disabled" do not."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "lerato", text)))[0])
+
+    assert sig("tests pass, all Cloud PBX core services back. closing the bridge").recovery_full
+    assert sig("all EU customer sites restored").recovery_full
+    assert not sig("not all services back yet").recovery_full
+    assert not sig("all three secondary services disabled").recovery_full
+    rows = [
+        ("alerts.log", 0, None, "FIRING CoreSwitchConfigChanged: running-config size 0 bytes on members 2-4"),
+        ("chat.txt", 2, "thabo", "everything in the PBX cluster is down again"),
+        ("chat.txt", 100, "werner", "core switching config restored on all members from backup"),
+        ("chat.txt", 220, "thabo", "last PBX nodes fsck'd and restarted"),
+        ("chat.txt", 240, "lerato", "tests pass, all Cloud PBX core services back. closing the bridge"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(240)
+
+
+def test_call_volume_far_below_normal_is_the_failure_a_responder_notices() -> None:
+    """"call volume on the Calgary graphs is way below a normal wednesday. anyone else seeing this." is a responder
+    seeing users fail to get through: the detection, fifty minutes before a partner relays complaints; "traffic is
+    a bit lower than usual" is no failure."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("noc-chat.txt", 10, "kyle", text)))[0])
+
+    assert sig("call volume on the Calgary graphs is way below a normal wednesday. anyone else seeing this.").failure
+    assert sig("checkout requests are far below what we see on a Monday").failure
+    assert not sig("traffic is a bit lower than usual, holiday probably").failure
+    rows = [
+        ("softswitch.log", 0, None, "cgy-core01 sipd: REGISTER from 10.44.7.19:5061 transport=TLS timeout waiting for handshake"),
+        ("noc-chat.txt", 1, "kyle", "call volume on the Calgary graphs is way below a normal wednesday. anyone else seeing this."),
+        ("noc-chat.txt", 5, "marie", "rebooting the Calgary core"),
+        ("partner-mail.txt", 52, None, "Subject: Law office phones dead - relaying complaints"),
+    ]
+    assert at(analyse(lines(*rows)), "detected") == minute(1)
+
+
+def test_an_impact_window_from_an_hour_with_am_pm_gives_the_start() -> None:
+    """"about 3,000 files did not process between 9am and 1:10pm" states the impact window: the start is 09:00, hours
+    before the first report, though the window's first side is an hour with no minutes."""
+    rows = [
+        ("worker.log", 0, None, "winlogon: session svc_dropgo logged off (reason: unexpected)"),
+        ("tickets.txt", 250, None, "several users report delays with file delivery"),
+        ("chat.txt", 260, "ben", "the VM got logged out at 9, nothing processed since"),
+        ("chat.txt", 250 + 20, "ben", "resynced the server, files processing again"),
+        ("notes.md", 330, None, "impact: about 3,000 files did not process between 9am and 1:10pm"),
+    ]
+    assert at(analyse(lines(*rows)), "started") == minute(0)
+
+
+def test_a_window_restated_in_brackets_in_another_zone_is_not_a_second_window() -> None:
+    """"Incident outage: from 5:48 a.m. to 8:00 a.m. PT (6:48 a.m. to 11 a.m. ET)" tells one window twice, and the two
+    disagree: the window told first gives the start (12:48 UTC), not the bracketed one's earlier 10:48."""
+    from pmstudio.offline.milestones import stated_start
+
+    item = build_items(evidence_lines(
+        datetime(2023, 6, 8, 12, 48, tzinfo=UTC),
+        ("status-page.txt", 0, None,
+         "Incident outage: June 8th from 5:48 a.m. to 8:00 a.m. PT (6:48 a.m. to 11 a.m. ET), 2 hours and 12 minutes"),
+    ))[0]
+    assert stated_start(item) == datetime(2023, 6, 8, 12, 48, tzinfo=UTC)
+
+
+def test_an_impact_window_ends_the_main_impact_before_the_backlog_is_worked_off() -> None:
+    """Notes dated at the window's start state "files did not process between 9am and 1:10pm" and the pager closes with "Backlog caught up" an
+    hour later: the window's end (13:10) is the mitigation, the backlog worked off is the resolution."""
+    rows = [
+        ("notes.md", 0, None, "impact: about 3,000 files did not process between 9am and 1:10pm"),
+        ("tickets.txt", 250, None, "several users report delays with file delivery"),
+        ("chat.txt", 255, "ben", "the VM got logged out and never came back"),
+        ("chat.txt", 270, "ben", "resync started"),
+        ("pagerduty", 332, None, "resolve_log_entry: Backlog caught up"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(0)
+    assert at(a, "mitigated") == minute(250) and at(a, "resolved") == minute(332)
+
+
+def test_a_support_reply_to_a_customer_is_telling_not_the_end() -> None:
+    """"Support reply 15:10 -0700: jobs restored; please rotate the API key you pasted." tells the customer what the
+    responders saw earlier: a communication, so the end is the responders' own "last jobs restored, 100% of service
+    operational" fourteen minutes before it."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("customer-ticket.txt", 10, None, text)))[0])
+
+    assert sig("Support reply 15:10 -0700: jobs restored; please rotate the API key you pasted.").phase == "communication"
+    assert sig("Agent reply 2022-06-27 13:05 UTC: we are aware and working on it").comm
+    rows = [
+        ("engine.log", 0, None, "ERROR amqp reconnect failed: SSL_connect: certificate verify failed"),
+        ("pagerduty", 1, None, "trigger_log_entry: CRITICAL create_cluster failure rate 100%"),
+        ("chat.txt", 300, "nadia", "restarted the engines against the new chain, jobs flowing again"),
+        ("chat.txt", 500, "nadia", "last jobs restored, 100% of service operational"),
+        ("customer-ticket.txt", 514, None, "Support reply 15:10 -0700: jobs restored; please rotate the API key you pasted."),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(500)
+
+
+def test_a_restart_told_by_its_target_then_parts_told_operational_is_the_mitigation() -> None:
+    """"restarting api + processing engine" is a responder's act (as "restarting the api" is), and "job & cluster
+    processing engines operational. new jobs start" tells them back: the mitigation, hours before the last jobs are
+    restored. "the pod keeps restarting" is no act and "the NOC saw operational load increase" no recovery."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("chat.txt", 10, "yaron", text)))[0])
+
+    assert sig("restarting api + processing engine").mitigation
+    assert not sig("the pod keeps restarting").mitigation
+    assert not sig("restarting constantly, crash loop").mitigation
+    assert sig("job & cluster processing engines operational. new jobs start").recovery_full
+    assert not sig("the NOC saw operational load increase on the platform").recovery_full
+    rows = [
+        ("engine.log", 0, None, "ERROR amqp reconnect failed: SSL_connect: certificate verify failed"),
+        ("pagerduty", 1, None, "trigger_log_entry: CRITICAL create_cluster failure rate 100%"),
+        ("chat.txt", 340, "nadia", "vendor published a backward-compatible chain"),
+        ("chat.txt", 347, "yaron", "restarting api + processing engine"),
+        ("chat.txt", 384, "yaron", "job & cluster processing engines operational. new jobs start"),
+        ("chat.txt", 600, "nadia", "last jobs restored, 100% of service operational"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") in (minute(347), minute(384))
+
+
+def test_a_gateway_back_with_its_prefix_restored_is_a_thing_put_back_not_the_mitigation() -> None:
+    """"ogw-03 status=ACTIVE ... (bespoke trunk prefix restored)" puts a configuration back, hours after the outage
+    ended: taking the gateway out of service, with calls connecting again minutes later, is the mitigation."""
+    def sig(text: str) -> Signals:
+        return classify(build_items(lines(("gateway.log", 10, None, text)))[0])
+
+    assert not sig("ogw-03 status=ACTIVE weight=25 config_rev=r219 (bespoke trunk prefix restored)").recovery_full
+    rows = [
+        ("support-chat.txt", 0, "hannah", "first complaint in - loads of failed calls this morning"),
+        ("support-chat.txt", 22, "grace", "failure rate is all on ogw-03. the one we moved overnight"),
+        ("fault-notes.md", 45, None, "gateway removed from service; the other gateways took the load -> symptoms resolved"),
+        ("support-chat.txt", 52, "hannah", "clients confirm calls connecting again"),
+        ("gateway.log", 159, None, "ogw-03 status=ACTIVE weight=25 config_rev=r219 (bespoke trunk prefix restored)"),
+        ("support-chat.txt", 161, "grace", "first test calls through ogw-03 connect fine"),
+    ]
+    assert at(analyse(lines(*rows)), "mitigated") == minute(45)
+
+
+def test_a_mail_telling_an_onset_a_little_after_an_hour_is_no_detection() -> None:
+    """A customer's mail "Since a little after 8am our time one search in five fails" is dated by the onset it tells
+    (8am): the responders learnt of it later, so the detection is their own "API customers getting failed search
+    responses in bursts" five minutes on, not the onset the mail names."""
+    from pmstudio.timeparse import onset_clocks
+
+    assert onset_clocks("Since a little after 8am our time one search in five fails") == [("since", 8, 0)]
+    assert onset_clocks("unreachable since 8:40 pm") == [("since", 20, 40)]
+    rows = [
+        ("customer-email.eml", 0, None, "Since a little after 8am our time one search in five fails."),
+        ("platform-chat.txt", 5, "aileen", "API customers getting failed search responses in bursts. starting investigation"),
+        ("platform-chat.txt", 40, "aileen", "restarted the dispatcher, results coming back"),
+    ]
+    evidence = lines(*rows)
+    evidence[0] = evidence[0].model_copy(update={"written": "8am"})
+    assert at(analyse(evidence), "detected") == minute(5)
+
+
+def test_an_end_the_failure_came_back_after_is_no_resolution() -> None:
+    """"RESOLVED search_api_error_ratio" at 13:45, then "and... recurrence. short burst of failures again" after the
+    fix: the alert's clearing was no end; the resolution is the one told after the last relapse ("stable. marking
+    resolved on status page")."""
+    rows = [
+        ("alerts.log", 0, None, "FIRING search_api_error_ratio{region='dublin'} 0.18 > 0.05"),
+        ("platform-chat.txt", 1, "aileen", "API customers getting failed search responses in bursts"),
+        ("platform-chat.txt", 35, "aileen", "restarted the dispatcher, results coming back"),
+        ("alerts.log", 40, None, "RESOLVED search_api_error_ratio{region='dublin'}"),
+        ("platform-chat.txt", 165, "callum", "fix deployed to reconfigure how tasks are delegated"),
+        ("platform-chat.txt", 170, "aileen", "and... recurrence. short burst of failures again"),
+        ("platform-chat.txt", 223, "aileen", "stable. marking resolved on status page, report to follow"),
+    ]
+    assert at(analyse(lines(*rows)), "resolved") == minute(223)

@@ -620,3 +620,18 @@ def test_uk_time_is_the_uk_clock_whose_offset_follows_the_date() -> None:
     assert stamp.zone == ZoneInfo("Europe/London")
     assert stamp.value.replace(year=2021, month=4, day=12, tzinfo=stamp.zone).utcoffset() == timedelta(hours=1)
     assert stamp.value.replace(year=2021, month=1, day=12, tzinfo=stamp.zone).utcoffset() == timedelta(0)
+
+
+def test_a_range_may_have_an_hour_with_am_pm_on_either_side() -> None:
+    """"between 12am and 6:33am", "10 PM to 1 AM PST" and "a 3pm-4pm window" are ranges whose sides are hours with
+    AM/PM; "between 2 and 4pm" gives its first side no clock, so it is none."""
+
+    def sides(text: str) -> list[tuple[str, str]]:
+        return [(f"{r.first.value:%H:%M}", f"{r.last.value:%H:%M}") for r in find_ranges(text)]
+
+    assert sides("files did not process between 12am and 6:33am") == [("00:00", "06:33")]
+    assert sides("down from 10 PM to 1 AM PST") == [("22:00", "01:00")]
+    assert find_ranges("down from 10 PM to 1 AM PST")[0].zone is not None
+    assert sides("a 3pm-4pm window") == [("15:00", "16:00")]
+    assert sides("between 2 and 4pm") == []
+    assert sides("10:44-11:18 EDT (34 min)") == [("10:44", "11:18")]

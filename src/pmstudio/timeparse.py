@@ -44,10 +44,27 @@ REGIONAL_ZONES: dict[str, str] = {
 """Zone names without a season ("10:44 AM ET", "all times Eastern", "13:35 UK time"): the region's IANA zone, so
 the offset follows the date (EST in winter, EDT in summer; GMT or BST) instead of one fixed offset."""
 ONSET_CLOCK = re.compile(
-    r"\b(?P<word>since|starting|after|from)\s+(?:about\s+|around\s+|approx\w*\s+|~\s*)?(?P<h>\d{1,2})[:.h](?P<m>\d{2})\b", re.I
+    r"\b(?P<word>since|starting|after|from)\s+(?:(?:a little|just|shortly|right|not long)\s+(?:after|before)\s+)?"
+    r"(?:about\s+|around\s+|approx\w*\s+|~\s*)?(?P<h>\d{1,2})"
+    r"(?:[:.h](?P<m>\d{2})\b(?:\s?(?P<ap>[ap])\.?m\b\.?)?|\s?(?P<hap>[ap])\.?m\b\.?)",
+    re.I,
 )
-"""An onset told by its clock ("errors since about 23:25 local time", "unreachable right after 20:00"): a time already
-past when the line was written ("since" and "starting" surely; "after" and "from" also open a window to come)."""
+"""An onset told by its clock ("errors since about 23:25 local time", "unreachable right after 20:00", "since a little
+after 8am our time"): a time already past when the line was written ("since" and "starting" surely; "after" and
+"from" also open a window to come). Read through `onset_clocks`."""
+
+
+def onset_clocks(text: str) -> list[tuple[str, int, int]]:
+    """Every onset `text` tells by its clock (`ONSET_CLOCK`): (word, hour on the 24-hour clock, minute)."""
+    out = []
+    for m in ONSET_CLOCK.finditer(text):
+        hour, ampm = int(m["h"]), (m["ap"] or m["hap"] or "").lower()
+        if ampm:
+            if hour > 12:
+                continue
+            hour = hour % 12 + (12 if ampm == "p" else 0)
+        out.append((m["word"].lower(), hour, int(m["m"] or 0)))
+    return out
 SEASON_BLIND: dict[str, str] = {"PST": "PT", "EST": "ET", "CST": "CT"}
 """Standard-time abbreviations people write all year for their region's clock ("all times PST" over a July timeline,
 as a Pacific team's notes are headed): read as the region's zone, so a summer date gets daylight time. MST is left
@@ -453,13 +470,19 @@ def find_ranges(line: str) -> list[Range]:
     16:45-17:45; run scheduling 16:10-18:15" holds two."""
     line = _dot_clocks(line)
     out: list[Range] = []
-    for m in _BARE.finditer(line):
+    sides = sorted(
+        [(m, "bare") for m in _BARE.finditer(line)] + [(m, "hour") for m in _HOUR_AMPM.finditer(line)],
+        key=lambda f: f[0].start(),
+    )  # a side may be an hour with AM/PM ("between 12am and 6:33am", "10 PM - 1 AM")
+    for m, kind in sides:
         if out and m.start() < out[-1].last.end:
             continue  # the end of the range just found
-        first = _from_match("bare", m, 0)
+        first = _from_match(kind, m, 0)
         gap = _RANGE_SEP.match(line, first.end) if first is not None else None
-        second = _BARE.match(line, gap.end()) if gap is not None else None
-        last = _from_match("bare", second, 0) if second is not None else None
+        last = None
+        if gap is not None:
+            second = next(((n, k) for n, k in ((_BARE.match(line, gap.end()), "bare"), (_HOUR_AMPM.match(line, gap.end()), "hour")) if n), None)
+            last = _from_match(second[1], second[0], 0) if second is not None else None
         if first is not None and last is not None:
             out.append(Range(first, last))
     return out

@@ -35,12 +35,15 @@ NOT_CHANGE = _rx(
     r"(?:deploy(?:ment)?|change|code|release) freeze|deploy (?:tokens?|keys?|user|credentials?|password))\b|"
     r"\b(?:no|not|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?|changed)\b|"
     r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b|"
-    r"\bnot it\W*$"
+    r"\bnot it\W*$|"
+    r"\b(?:deploy(?:ment)?s?|builds?|releases?|pipelines?)\s+(?:(?:has|have|had|is|are|was|were|been|still|all)\s+)*"
+    r"(?:waiting|stuck|queued|pending|hanging|hung|blocked)\b"
 )
 """A line that is no change reaching production: a rollback, a fix, a freeze on changes, a change denied ("no deploy
 in the window", "nothing deployed today that I can see", "we have not changed anything"), a change ruled out ("deploy
-diff is frontend only, not it"), or a question of what changed ("only thing that changed today is the crawler block"
-looks back at a change told elsewhere)."""
+diff is frontend only, not it"), a question of what changed ("only thing that changed today is the crawler block"
+looks back at a change told elsewhere), or a deploy held up ("our production deploy has been waiting since 03:20"):
+the symptom, nothing reached production."""
 LATE_CHANGE = _rx(
     r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
     r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+|"
@@ -86,6 +89,13 @@ METRIC_DROP = (
 )
 """A measure of service health falling ("SaaS uptime metric drops significantly", "success rate dropped to 40%"):
 users are failing."""
+VOLUME_LOW = (
+    r"(?:calls?|traffic|requests?|orders?|logins?|sign-?ins?|transactions?|messages?|payments?|checkouts?|"
+    r"registrations?)(?: (?:volumes?|rates?|counts?))?\b[^.;?]{0,40}?\b(?:way|far|well|much|significantly|sharply) "
+    r"(?:below|under|lower than)\b"
+)
+"""Work arriving far below its usual level ("call volume on the Calgary graphs is way below a normal wednesday"): users
+are failing to get through."""
 GONE_RED = (
     r"(?:(?:is|are|went|goes|going|turned|turns|been|all|both|everything|health)\s+(?:\w+\s+)?red|"
     r"(?:health|state|status)\s*[:=]?\s*(?:\w+\s+){0,4}?(?-i:RED)|\d+ (?:clusters?|checks?|services?|nodes?) (?-i:RED))"
@@ -117,7 +127,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
+    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|{VOLUME_LOW}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
     rf"{GONE_RED})\b"
 )
 FAIL_WEAK = _rx(
@@ -307,7 +317,7 @@ HARD_RESET = (
 """A machine reset by hand ("hit the hardware reset"): an act done on the failing box."""
 MIT_ACTION = _rx(
     r"\b(?:roll(?:ed|ing|s)?[ -]?back|rollback|revert\w*|unpublish\w*|yank(?:ed|ing)|fail(?:ed|ing)?[ -]?over|restarted\b(?! repeatedly)|"
-    rf"restart(?:ing|s) (?:the|them|all|it|services|one by one)|{RENEWED}|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
+    rf"restart(?:ing|s) (?:the|them|all|it|services|one by one)|^\W*(?:now )?restarting (?!(?:again|constantly|repeatedly|every|in|on|itself|by)\b)[\w.-]+|{RENEWED}|forc\w* [\w ]*restart|reboot\w*|redeploy\w*|deployed (?:a |the )?fix|"
     r"hotfix\w*|disabl\w*|turn(?:ed|ing)? off|(?<!something )(?<!what )(?<!kernel )(?<!killer )kill(?:ed|ing)? (?:it|the)|global kill|kill ?switch|drain\w*|"
     r"(?:shut(?:ting)?|took|taking|pull(?:ed|ing)?) \w+ out of (?:the )?\w+|scal(?:ed|ing) (?:up|out|control)|"
     r"bypass\w*|revok\w*|revoc\w*|rotat(?:ed|ing) (?:the|all)|destroy\w*|deleted|purg\w*|removed|stopp(?:ed|ing) (?:the|new|it)|"
@@ -471,10 +481,13 @@ RECOVERY_FULL = _rx(
     r"(?:(?:has|have|is|are|now|all|fully|finally)\s+)*cleared(?:\s+up)?\b|"
     r"(?:5xx|5\d\ds|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
     r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
-    r"(?:all|every) (?:locations?|regions?|services?) (?:restored|recovered|back)|availability recovered|"
+    r"availability recovered|"
+    rf"(?<!\bnot )\b(?:all|every) (?:[\w-]+ ){{0,3}}?(?:locations?|regions?|services?|systems?|sites?) (?:(?:are|is|now|fully) )*"
+    rf"(?:restored|recovered|back\b{_BACK_AS_STATE})|"
     r"(?:all |every )(?:systems?|services?) (?:\w+ ){0,2}operational|"
     r"(?<!\bnot )\b(?:all|every) (?:(?:affected|the|our|[A-Z0-9]{2,}s?|[a-z]+s) ){1,3}(?:(?:are|is|now|back|fully|tentatively) )*operational\b|"
     r"confirmed operational|operational status (?:is )?confirmed|"
+    r"^\W*(?:(?!(?:not|no|never)\b)[\w&/-]+ ){0,4}?[\w-]+s (?:are |now |back |all )*operational(?=\s*(?:[.,;!]|$))|"
     r"(?:elb|alb|lb|load balancer|targets?|backends?|health ?checks?)(?: (?:is|are|now|back|all|reports?))* (?:healthy|passing))\b|"
     rf"{PART_BACK}|"
     r"(?<!\bnot )(?<!n['’]t )\b(?:available|up|online|reachable|accessible|healthy|operational|stable|finali[sz](?:ed|ing)|(?<!high )(?<!heavy )(?<!higher )(?<!peak )(?<!the )(?<!cpu )(?<!server )(?<!system )loads?|loading|succeed(?:s|ing)?|"
@@ -565,7 +578,7 @@ cluster back tomorrow"), or one only expected, as a reply to a customer tells it
 retry"): nothing is seen back yet. Cut out before the recovery words are read."""
 RESTORED_THING = _rx(
     r"\b(?:config\w*|settings?|files?|backups?|snapshots?|secrets?|keys?|certs?|certificates?|tables?|records?|roles?|"
-    r"permissions?|policy|policies|grants?|routes?|entries|accounts?)\s+"
+    r"permissions?|policy|policies|grants?|routes?|entries|accounts?|prefix(?:es)?|rules?|mappings?)\s+"
     r"(?:(?:was|were|is|are|got|been|has been|have been)\s+)?restored\b|\brestor\w*\s+(?:\w+\s+){0,3}?from\s+(?:the\s+|a\s+)?"
     r"(?:backups?|snapshots?)\b"
 )
@@ -645,9 +658,13 @@ COMM = _rx(
 PASSED_ON = _rx(r"^subject:\s|\btweet(?:s|ed)?\b")
 """A mail's subject line ("Subject: prow.k8s.io did not respond to GitHub events this morning (fixed)") or a tweet
 passed on ("CenturyLink tweets service is restored"): telling others, whatever its words say was done."""
-STAFF_REPLY = _rx(r"^\W*(?:agent |staff |support )?(?:reply|replied|response|support)\b[^\n]{0,50}?\([\w .'-]{1,30}\)\s*:")
+STAFF_REPLY = _rx(
+    r"^\W*(?:agent |staff |support )?(?:reply|replied|response|support)\b[^\n]{0,50}?\([\w .'-]{1,30}\)\s*:|"
+    r"^\W*(?:agent|staff|support) (?:reply|replied|response)\b(?:[^:\n]|(?<=\d):(?=\d)){0,50}:\s"
+)
 """A staff reply in a customer's ticket ("reply 2012-01-08 09:12 -0500 (rhea): resolution restored for your zones",
-"support (kevin): platform recovered"): telling the customer, hours after the responders saw it, not the moment."""
+"support (kevin): platform recovered", "Support reply 15:10 -0700: jobs restored"): telling the customer, hours after
+the responders saw it, not the moment."""
 INVEST = _rx(
     r"\b(?:look(?:ing|ed)? (?:at|into)|looking|checking|check(?:ed)?|investigat\w*|hypothes\w*|could (?:this|it) be|maybe|"
     r"might be|probably|suspect\w*|found|identified|points? (?:at|to)|turn(?:s|ed) out|root cause|caus(?:e|ed|ing)|"

@@ -302,6 +302,13 @@ _CREW_LABEL = re.compile(
 )
 """A line labelled with the people who wrote the document or answered the incident ("Authors: Ana, Bo", "Incident
 coordinators: ...")."""
+_FILED_BY = re.compile(
+    r"^\W*(?:ticket|case)\s*#?\s*[\w-]*\d[\w-]*\b[^.!?\"“]{0,60}?\b(?:opened|created|filed|raised|logged|submitted)\b"
+    r"[^\"“]*\bby\b",
+    re.I,
+)
+"""A ticket's header telling who filed it ("Ticket 22081 - opened 12 Aug 2022 06:58 EST by office manager, Riverside
+Dental (relayed by account rep Kim)"): a byline, not who was hurt."""
 
 
 def _statements(
@@ -326,7 +333,7 @@ def _statements(
             continue  # a responder's note on the page is a statement; the page itself is a machine line
         if not pattern.search(item.body) or _NO_VALUE.match(item.body.strip()):
             continue
-        if _CREW_LABEL.match(item.body):
+        if _CREW_LABEL.match(item.body) or _FILED_BY.match(item.body):
             continue  # "Authors: ...", "Incident coordinators: ...; Responders: 4": who wrote it or answered, not who was hurt
         if any(MITIGATION_LABEL.match(t) or ADVICE_LABEL.match(t) for t in (item.body, f"{item.heading}:")):
             continue  # "Fix: ... error handling and user feedback", "Lessons: ... find out before users do" (or under

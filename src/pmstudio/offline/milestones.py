@@ -78,7 +78,6 @@ from pmstudio.offline.classify import (
 from pmstudio.offline.items import CAUSE_LABEL, CHECK_STATE, Item
 from pmstudio.offline.people import is_bot_speaker
 from pmstudio.timeparse import (
-    ONSET_CLOCK,
     RANGE_GAP,
     Range,
     Stamp,
@@ -87,6 +86,7 @@ from pmstudio.timeparse import (
     find_ranges,
     find_stamp,
     find_stamps,
+    onset_clocks,
     wall_to_utc,
     weekday_number,
 )
@@ -291,7 +291,7 @@ def _onset_told(item: Item) -> bool:
         return False
     own = item.at.astimezone(line_zone(item))
     clocks = {(own.hour, own.minute)} | {(s.value.hour, s.value.minute) for s in find_stamps(item.written or "")[:1]}
-    return any((int(m["h"]), int(m["m"])) in clocks for m in ONSET_CLOCK.finditer(item.body))
+    return any((h, m) in clocks for _, h, m in onset_clocks(item.body))
 
 
 EPISODE_GAP = timedelta(days=7)
@@ -428,8 +428,16 @@ def stated_start(item: Item) -> datetime | None:
         return _lasted_from(item)
     # a line may state several windows ("Impact windows: execution 16:45-17:45; scheduling 16:10-18:15"): the
     # impact began with the earliest
+    # ... but a window restated in brackets in another zone ("from 5:48 a.m. to 8:00 a.m. PT (6:48 a.m. to 11 a.m.
+    # ET)") is the same window told again: the first one told is read, however the two disagree
+    windows = [w for i, w in enumerate(windows) if not (i and _in_brackets(item.body, w.first.start))]
     starts = [t for w in windows if _impact_window(item, w.first.start) and (t := _window_start(item, w)) is not None]
     return min(starts) if starts else None
+
+
+def _in_brackets(text: str, at: int) -> bool:
+    """Whether position `at` of `text` lies inside round brackets."""
+    return text.count("(", 0, at) > text.count(")", 0, at)
 
 
 def _window_start(item: Item, window: Range) -> datetime | None:
@@ -1591,6 +1599,23 @@ def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
     return find_mitigated(timed, _at(back[-1])) or picked
 
 
+def _resolved_past_relapse(timed: Timed, picked: Item | None) -> Item | None:
+    """An end the failure came back after ("RESOLVED search_api_error_ratio", then "recurrence. short burst of
+    failures again") did not end the incident: the end is the resolution told after the last relapse, else the pick
+    (datasets/README.md, "Milestone convention": a recovery that relapses is a key event)."""
+    if picked is None or picked.at is None:
+        return picked
+    back = [
+        p for p in timed
+        if _at(p) > picked.at and p[1].failure and RECURRED.search(p[0].body)
+        and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].summary) and p[0].source != "status"
+        and not _tells_another_day(p[0])
+    ]  # fmt: skip
+    if not back:
+        return picked
+    return find_resolved(timed, _at(back[-1])) or picked
+
+
 STATED_REPAIR = re.compile(
     r"\b(?<!fully )(?<!completely )(?:repaired|mitigated|(?:service|services|access) (?:was |were )?(?:partially )?restored)"
     r"(?: at)?\s*:?\s*(?P<t>\d{1,2}:\d{2})(?!\d|:\d)(?:\s?(?P<ampm>[ap])\.?m\b\.?)?(?P<z>\s*(?:UTC|GMT|Z)\b)?",
@@ -1870,7 +1895,7 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
         timed, after.at if after else None
     )
-    m.resolved = _before_closing(timed, m.mitigated, m.resolved)
+    m.resolved = _resolved_past_relapse(timed, _before_closing(timed, m.mitigated, m.resolved))
     # a post that dates the end itself ("Resolved ... as of 2022-07-20 9:20 PM US/Pacific") is the record of it
     m.resolved = _resolved_as_of(timed, told, after.at if after else None) or m.resolved
     # a note that labels its own moment the end ("... OUTAGE END") is the responders' record of it
@@ -1901,10 +1926,17 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     told_end = _start_window_end(timed, m.started)
     if told_end is not None and told_end.at is not None and (m.detected is None or m.detected.at is None or m.detected.at <= told_end.at):
         # (not when it ended before anyone detected it: the record then has no moment the responders ended it)
-        if m.resolved is None or m.resolved.at is None or told_end.at < minute_of(m.resolved.at):
-            m.resolved = told_end
-        if m.mitigated is None or m.mitigated.at is None or minute_of(m.mitigated.at) > told_end.at:
+        if m.resolved is not None and m.resolved.at is not None and told_end.at < minute_of(m.resolved.at) and (
+            BACKLOG_DONE.search(m.resolved.body)
+        ):
+            # "files did not process between 12am and 6:33am", then "backlog caught up" at 7:35: the window ends the
+            # main impact (the mitigation), the backlog worked off after it ends the incident
             m.mitigated = told_end
+        else:
+            if m.resolved is None or m.resolved.at is None or told_end.at < minute_of(m.resolved.at):
+                m.resolved = told_end
+            if m.mitigated is None or m.mitigated.at is None or minute_of(m.mitigated.at) > told_end.at:
+                m.mitigated = told_end
     if m.resolved is None and m.mitigated is not None and _CLOSED_BY_FIX.search(m.mitigated.body):
         m.resolved = m.mitigated  # "Resolution: Fixed in 1.12.0": the fix that closed it ended it (nothing later told)
     return m

@@ -23,7 +23,7 @@ _BLAME = re.compile(
     r"\bwho(?:ever)?\b(?!\s*:)[^.?!;]*\b(?:push\w*|merg\w*|self-merg\w*|approv\w*|ship\w*|broke|forgot|did (?:this|that|it)|"
     r"wrote|let|decid\w*|deploy\w*|build\w*|builds|run|ran|chang\w*|touch\w*|review\w*)\b|\bwhoever\b|"
     r"\bshould(?:n['’]t| not| never)?\s+(?:\w+\s+)?have\b|\bcould(?:n['’]t)?\s+have\b|\bwould(?:n['’]t)?\s+have\b|"
-    r"\bshould never\b|\bif only\b|\bforg[oe]t\w*\b|\b(?:my|his|her|their|your|our|whose)\s+fault\b|\bfault\b(?![- ](?:injection|tolerance|tolerant|isolation|domains?|detection|handling)|\s+in\s+(?:how|the|a|an|its|our|their)\b)|"
+    r"\bshould never\b|\bif only\b|\bforg[oe]t\w*\b|\b(?:my|his|her|their|your|our|whose)\s+fault\b|(?<!-)\bfault\b(?!-\w)(?! (?:injection|tolerance|tolerant|isolation|domains?|detection|handling)|\s+in\s+(?:how|the|a|an|its|our|their)\b)|"
     r"\bmistakes?\b|\bmistakenly\b|\bby mistake\b|\bin error\b(?!\s+(?:rates?|codes?|messages?|logs?|states?|status|budgets?)\b)|"
     r"\bblam\w*|\breally\s*\?|"
     r"\bnot what we asked\b|\bon the [\w-]+ team\b|\bthat was me\b|\bme,? apparently\b|"

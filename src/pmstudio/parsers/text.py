@@ -20,7 +20,6 @@ from pmstudio.parsers.speakers import CHAT_NAME, CHAT_SPEAKER, DISCORD_WEBHOOK, 
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import (
     LEADING_DAY,
-    ONSET_CLOCK,
     Stamp,
     find_date_beside,
     find_date_in_clause,
@@ -35,6 +34,7 @@ from pmstudio.timeparse import (
     find_stamps,
     find_weekday_beside,
     find_weekday_led_stamp,
+    onset_clocks,
     wall_to_utc,
 )
 
@@ -638,7 +638,7 @@ def _in_sender_zone(header: _Entry, sender: tzinfo, line: _Entry, tz: tzinfo) ->
         return  # a time on another day than the mail's is read as the material reads it
     day = header.at.astimezone(sender).date()
     at = wall_to_utc(day, wall.time(), sender)
-    if at > header.at and any(m["word"].lower() in ("since", "starting") for m in ONSET_CLOCK.finditer(line.text)):
+    if at > header.at and any(word in ("since", "starting") for word, _, _ in onset_clocks(line.text)):
         # "since about 23:25" in a mail sent at 00:05 told an onset before it was sent: the sender's day before
         at = wall_to_utc(day - timedelta(days=1), wall.time(), sender)
     line.at = at
