@@ -1583,17 +1583,23 @@ def _past_flaps(timed: Timed, picked: Item | None) -> Item | None:
     return find_mitigated(timed, last) or _earliest(cleared) or picked
 
 
+def _relapse(pair: tuple[Item, Signals]) -> bool:
+    """A responder's line telling the failure back ("secondary now getting the same errors", "short burst of failures
+    again"): not a guess, a post, a follow-up or a recap."""
+    item, s = pair
+    return (
+        s.failure and bool(RECURRED.search(item.body)) and not (s.hypothesis or s.comm or s.followup or s.summary)
+        and item.source != "status"
+    )  # fmt: skip
+
+
 def _past_relapse(timed: Timed, picked: Item | None) -> Item | None:
     """A mitigation the failure came back after within the hour ("failed over to the secondary", then "secondary now
     getting the same errors") did not remove the cause: the mitigation is the one after that relapse, else the pick
     (datasets/README.md, "Milestone convention": a recovery that relapses is a key event, not the mitigation)."""
     if picked is None or picked.at is None:
         return picked
-    back = [
-        p for p in timed
-        if timedelta(0) < _at(p) - picked.at <= SETTLE_WINDOW and p[1].failure and RECURRED.search(p[0].body)
-        and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].summary) and p[0].source != "status"
-    ]  # fmt: skip
+    back = [p for p in timed if timedelta(0) < _at(p) - picked.at <= SETTLE_WINDOW and _relapse(p)]
     if not back:
         return picked
     return find_mitigated(timed, _at(back[-1])) or picked
@@ -1605,12 +1611,7 @@ def _resolved_past_relapse(timed: Timed, picked: Item | None) -> Item | None:
     (datasets/README.md, "Milestone convention": a recovery that relapses is a key event)."""
     if picked is None or picked.at is None:
         return picked
-    back = [
-        p for p in timed
-        if _at(p) > picked.at and p[1].failure and RECURRED.search(p[0].body)
-        and not (p[1].hypothesis or p[1].comm or p[1].followup or p[1].summary) and p[0].source != "status"
-        and not _tells_another_day(p[0])
-    ]  # fmt: skip
+    back = [p for p in timed if _at(p) > picked.at and _relapse(p) and not _tells_another_day(p[0])]
     if not back:
         return picked
     return find_resolved(timed, _at(back[-1])) or picked
