@@ -54,16 +54,22 @@ after 8am our time"): a time already past when the line was written ("since" and
 "from" also open a window to come). Read through `onset_clocks`."""
 
 
+def hour_of_day(hour: int, ampm: str | None) -> int:
+    """`hour` on the 24-hour clock, given the AM/PM written after it ("12am" is 0, "8:40 pm" 20); an hour over 12, or
+    one with no AM/PM, is already on it."""
+    if ampm and hour <= 12:
+        return hour % 12 + (12 if ampm[0].lower() == "p" else 0)
+    return hour
+
+
 def onset_clocks(text: str) -> list[tuple[str, int, int]]:
     """Every onset `text` tells by its clock (`ONSET_CLOCK`): (word, hour on the 24-hour clock, minute)."""
     out = []
     for m in ONSET_CLOCK.finditer(text):
-        hour, ampm = int(m["h"]), (m["ap"] or m["hap"] or "").lower()
-        if ampm:
-            if hour > 12:
-                continue
-            hour = hour % 12 + (12 if ampm == "p" else 0)
-        out.append((m["word"].lower(), hour, int(m["m"] or 0)))
+        hour, ampm = int(m["h"]), m["ap"] or m["hap"]
+        if ampm and hour > 12:
+            continue
+        out.append((m["word"].lower(), hour_of_day(hour, ampm), int(m["m"] or 0)))
     return out
 SEASON_BLIND: dict[str, str] = {"PST": "PT", "EST": "ET", "CST": "CT"}
 """Standard-time abbreviations people write all year for their region's clock ("all times PST" over a July timeline,
@@ -465,6 +471,15 @@ def _dot_clocks(line: str) -> str:
     return "".join(chars)
 
 
+def _range_side(line: str, pos: int) -> Stamp | None:
+    """The clock a range's end starts with at `pos`: a bare clock, else an hour with AM/PM ("to 6:33am", "- 1 AM")."""
+    for kind, pattern in (("bare", _BARE), ("hour", _HOUR_AMPM)):
+        m = pattern.match(line, pos)
+        if m:
+            return _from_match(kind, m, 0)
+    return None
+
+
 def find_ranges(line: str) -> list[Range]:
     """Every range of two clock times in ``line``, in order (dates beside them are not read): "function execution
     16:45-17:45; run scheduling 16:10-18:15" holds two."""
@@ -479,10 +494,7 @@ def find_ranges(line: str) -> list[Range]:
             continue  # the end of the range just found
         first = _from_match(kind, m, 0)
         gap = _RANGE_SEP.match(line, first.end) if first is not None else None
-        last = None
-        if gap is not None:
-            second = next(((n, k) for n, k in ((_BARE.match(line, gap.end()), "bare"), (_HOUR_AMPM.match(line, gap.end()), "hour")) if n), None)
-            last = _from_match(second[1], second[0], 0) if second is not None else None
+        last = _range_side(line, gap.end()) if gap is not None else None
         if first is not None and last is not None:
             out.append(Range(first, last))
     return out

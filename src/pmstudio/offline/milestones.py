@@ -86,6 +86,7 @@ from pmstudio.timeparse import (
     find_ranges,
     find_stamp,
     find_stamps,
+    hour_of_day,
     onset_clocks,
     wall_to_utc,
     weekday_number,
@@ -1659,8 +1660,7 @@ def _stated_moment(timed: Timed, told: Timed, pattern: re.Pattern[str], after: d
             hh, mm = (int(x) for x in m["t"].split(":"))
             if hh > 23 or mm > 59:
                 continue
-            if m.groupdict().get("ampm") and hh <= 12:
-                hh = hh % 12 + (12 if m["ampm"].lower() == "p" else 0)
+            hh = hour_of_day(hh, m.groupdict().get("ampm"))
             day = item.at.astimezone(zone).date()
             at = wall_to_utc(day, time(hh, mm), zone)
             if at > item.at + timedelta(hours=12):
