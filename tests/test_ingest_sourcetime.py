@@ -879,3 +879,35 @@ def test_a_mail_whose_sender_and_date_share_one_line_reads_its_clock_in_the_send
     by_id = _bundle(ticket, tz="America/Los_Angeles").evidence_by_id()
     assert by_id["customer-ticket.txt:3"].at == datetime(2025, 5, 28, 15, 26, 40, tzinfo=UTC)
     assert by_id["customer-ticket.txt:4"].at == datetime(2025, 5, 28, 15, 10, tzinfo=UTC)
+
+
+def test_dateless_chat_takes_the_day_whose_dated_lines_it_echoes() -> None:
+    """A two-day incident: the on-call chat of the first evening has bare times; a BMS export covers both days, and
+    the second day's ticket and crew log outvote the first day, so the chat's first line alone would land on day two.
+    Its actions meet the export's dated lines minute for minute on day one (compressor tripped, setpoint changed,
+    spare chiller started), so day one is its day."""
+    chat = Material(
+        name="oncall.txt",
+        kind="chat",
+        content="14:20 rosa: chiller 2 compressor tripped, room B inlet climbing\n"
+        "14:35 rosa: dropped the setpoint on chiller 1 to compensate\n"
+        "15:05 ike: spare chiller started, room B inlet falling\n"
+        "15:30 ike: inlet at 24C, holding\n",
+    )
+    bms = Material(
+        name="bms-export.log",
+        kind="log",
+        content="2025-06-11T18:20:14Z CH2 COMPRESSOR TRIP\n"
+        "2025-06-11T18:35:40Z CH1 SETPOINT 7.0 -> 5.5\n"
+        "2025-06-11T19:05:02Z CH3 START (spare)\n"
+        "2025-06-12T14:10:00Z CH2 COMPRESSOR RESTART after repair\n"
+        "2025-06-12T14:40:00Z CH3 STOP\n",
+    )
+    ticket = Material(name="vendor-ticket.txt", kind="ticket", content="2025-06-12 10:05 vendor on site, replacing CH2 contactor\n")
+    crew = Material(name="crew.txt", kind="chat", content="[2025-06-12 10:12] dan: contactor swapped, CH2 back on\n")
+    b = _bundle(chat, bms, ticket, crew)  # America/New_York: EDT, UTC-4
+    assert _at(b, "oncall.txt", 1) == datetime(2025, 6, 11, 18, 20, tzinfo=UTC)
+    assert _at(b, "oncall.txt", 4) == datetime(2025, 6, 11, 19, 30, tzinfo=UTC)
+    # one or two minutes in common are chance: a chat echoing a single dated line stays where the span put it
+    once = Material(name="oncall.txt", kind="chat", content="14:20 rosa: chiller 2 compressor tripped\n15:30 ike: holding\n")
+    assert _at(_bundle(once, bms, ticket, crew), "oncall.txt", 1) == datetime(2025, 6, 12, 18, 20, tzinfo=UTC)

@@ -1095,3 +1095,33 @@ def test_session35_a_mail_with_sender_and_date_on_one_line_reaches_every_model_p
     bundle = _shapes_bundle(_SESSION35D_SHAPES, "America/Los_Angeles")
     assert bundle.evidence_by_id()["customer-ticket.txt:3"].at == datetime(2025, 5, 28, 15, 10, tzinfo=UTC)
     _drafted_carrying(srv, path, bundle, ("[customer-ticket.txt:3] 2025-05-28T15:10:00Z",), absent="2025-05-29T00:10")
+
+
+_SESSION37_SHAPES = [
+    ("control-room.txt", "chat", (
+        "21:05 ayla: feed pump 3 tripped on overcurrent, reservoir level dropping\n"
+        "21:18 jonas: started pump 4 by hand\n"
+        "21:40 jonas: reservoir level rising again\n"
+    )),
+    ("scada.csv", "log", (
+        "2024-11-03T20:05:11Z,P3,TRIP_OVERCURRENT\n"
+        "2024-11-03T20:18:02Z,P4,START_MANUAL\n"
+        "2024-11-03T20:40:30Z,RES1_LEVEL,RISING\n"
+        "2024-11-04T09:30:00Z,P3,RETURN_TO_SERVICE\n"
+    )),
+    ("repair-ticket.txt", "ticket", "2024-11-04 10:20 motor contractor replaced the P3 starter\n"),
+    ("crew.txt", "chat", "[2024-11-04 10:45] lena: P3 back in service, pump 4 on standby\n"),
+]
+
+
+@pytest.mark.parametrize("path", ["offline", "fake server", "strict server", "hostile fake"])
+def test_session37_a_dateless_chat_dated_by_the_lines_it_echoes_reaches_every_model_path_on_its_day(
+    srv: FakeProviderServer, path: str
+) -> None:
+    """The control room's bare-time chat of the first night meets three SCADA lines of that night minute for minute,
+    though the next morning's ticket and crew chat make the next day the bundle's main one: before any model sees the
+    evidence the chat is on the first night, and every request to an OpenAI-compatible server (plain, strict as
+    llama-cpp-python's, or answering hostile-but-valid) carries that day, never the next."""
+    bundle = _shapes_bundle(_SESSION37_SHAPES, "Europe/Berlin")
+    assert bundle.evidence_by_id()["control-room.txt:1"].at == datetime(2024, 11, 3, 20, 5, tzinfo=UTC)
+    _drafted_carrying(srv, path, bundle, ("[control-room.txt:1] 2024-11-03T20:05:00Z",), absent="2024-11-04T20:05")

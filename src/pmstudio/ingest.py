@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pmstudio.parsers import BundleError, infer_kind, parse, reference_span
 from pmstudio.parsers.common import first_char
+from pmstudio.parsers.echoes import align_dateless
 from pmstudio.parsers.files import load_yaml, read_stdin, read_text
 from pmstudio.parsers.zones import (
     Conflict,
@@ -149,6 +150,7 @@ def _build(
         }
         readings = {m.name: reading(m, choices[m.name]) for m in materials}
         notes = _reconcile(materials, choices, parsed, readings, ref_date=ref_date, ref_span=ref_span)
+        parsed = align_dateless(materials, parsed, {n: c.tz for n, c in choices.items()})
         for m in materials:
             if not readings[m.name].shifted_hours and _all_zoned(m, parsed[m.name]):
                 readings[m.name] = readings[m.name].model_copy(update={"zoned": True})
