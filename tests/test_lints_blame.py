@@ -357,3 +357,14 @@ def test_fault_joined_to_another_word_is_a_name_not_blame() -> None:
     assert not is_blameful("The design is fault-tolerant across two zones.")
     assert is_blameful("whose fault was this")
     assert is_blameful("honestly the fault was mine")
+
+
+def test_not_recognising_something_seen_is_an_observation_not_blame() -> None:
+    """A first-person "a process I don't recognise" becomes "a process a responder did not recognise" in the draft:
+    what a responder saw and could not place, no deed left undone; "the on-call engineer did not escalate" still
+    tells a person as the cause, and "did not know its internals" a gap laid on a person (left out, as before)."""
+    from pmstudio.offline.phrasing import is_blameful
+
+    assert not is_blameful("an unknown binary a responder did not recognise was running under a service account")
+    assert is_blameful("a responder did not know the cron job existed")
+    assert is_blameful("the on-call engineer did not escalate for an hour")

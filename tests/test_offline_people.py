@@ -404,3 +404,19 @@ def test_who_wrote_or_posted_a_ticket_line_is_a_person(text: str, name: str) -> 
     people = find_people(_items([("2024-02-10T23:47:00+00:00", text)], "support-ticket.txt"))
     assert name in people.roles
     assert name not in people.anonymise(text).lower()
+
+
+def test_a_name_in_brackets_after_a_relaying_role_is_a_person() -> None:
+    """"relayed from the forum by support (Ana):" and "moderator (Joost): escalated" name who relayed or wrote the
+    line, in brackets after their role: people the draft never names; "engineer (Europe)" names a region, not one."""
+    t0 = datetime.fromisoformat("2024-05-14T09:00:00+00:00")
+    evidence = [
+        EvidenceLine(id="relay.txt:1", at=t0, actor=None,
+                     text="2024-05-14 09:00, relayed from the forum by support (Ana): checkouts hang at the payment step"),
+        EvidenceLine(id="forum.txt:1", at=t0, actor=None, text="moderator (Joost): escalated to the platform team"),
+        EvidenceLine(id="notes.md:1", at=t0, actor=None, text="- paged the duty engineer (Europe) at 09:05"),
+    ]  # fmt: skip
+    people = find_people(build_items(evidence))
+    assert {"ana", "joost"} <= set(people.roles)
+    assert "europe" not in people.roles
+    assert "Ana" not in people.anonymise("relayed from the forum by support (Ana): checkouts hang")

@@ -77,6 +77,11 @@ _PAREN_ROLE = re.compile(
     r"\((?:agent|support agent|support|operator|engineer|technician|tech|staff|rep|on-?call)\s+(?P<n>[A-Z][a-z]{2,20})\)"
 )
 """Who wrote a ticket's update, by role and name in brackets ("Update 22:24 MSK (agent Irina): API is back")."""
+_ROLE_PAREN = re.compile(
+    r"\b(?:support(?: agent)?|agent|moderator|operator|staff|rep|on-?call)\s+\((?P<n>[A-Z][a-z]{2,20})\)"
+)
+"""Who relayed or wrote a line, by role with the name in brackets after it ("relayed from the forum by support (Ana):",
+"moderator (Femke): escalated")."""
 _THINKS = re.compile(
     r"(?:^|[.!?;]\s+|:\s+)(?P<n>[A-Z][a-z]{2,20})\s+(?:thinks|thought|believes|believed|reckons|reckoned|suspects|"
     r"suspected|knew|knows|remembers|remembered|guesses|guessed)\b"
@@ -412,10 +417,10 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
         for m in WIKI_SIGNATURE.finditer(it.body):
             people.add(m.group("n"), USER, handle=True)
         patterns = (
-            (_PAREN_BY, _PAREN_ROLE, _BY_CAP, _FROM_ORG, _POSSESSIVE, _DEED_OF, _THINKS, _LEFT_TEAM, _VOCATIVE, _MENTION,
+            (_PAREN_BY, _PAREN_ROLE, _ROLE_PAREN, _BY_CAP, _FROM_ORG, _POSSESSIVE, _DEED_OF, _THINKS, _LEFT_TEAM, _VOCATIVE, _MENTION,
              _WHOSE_ANSWER)
             if it.source == "chat"
-            else (_PAREN_BY, _PAREN_ROLE, _BY_CAP, _FROM_ORG, _THINKS, _LEFT_TEAM)
+            else (_PAREN_BY, _PAREN_ROLE, _ROLE_PAREN, _BY_CAP, _FROM_ORG, _THINKS, _LEFT_TEAM)
         )
         for pattern in patterns:
             for m in pattern.finditer(it.body):

@@ -52,9 +52,11 @@ def _lexicon_blame() -> re.Pattern[str]:
 _ACTOR_CAUSE = re.compile(
     r"\b(?:a responder|the on-call engineer|the incident commander|an engineer|a user|a customer|the reporter|"
     r"\bi\b|\bhe\b|\bshe\b|\bthey\b|\byou\b|someone|somebody)(?:['’]s)?\s+(?:[^\s,;.!?]+\s+){0,8}?"
-    r"(?:broke|caused|triggered|forgot|missed|ignored|neglected|(?:didn['’]t|did not)(?=\s+[a-z])|failed|messed|screwed)\b",
+    r"(?:broke|caused|triggered|forgot|missed|ignored|neglected|(?:didn['’]t|did not)(?=\s+[a-z])(?!\s+recogni[sz]e\b)|failed|messed|screwed)\b",
     re.I,
 )
+"""A person told as the cause ("someone broke the build", "the on-call engineer did not page"); not recognising
+something seen ("a process a responder did not recognise") is an observation, no deed left undone."""
 _MINIMISE = re.compile(
     r"(?<![\w-])(?:just|simply|obviously|clearly|basically|of course|easily|everyone knows|straightforward(?:ly)?|"
     r"literally|totally|honestly|actually)(?![\w-])\s*,?",
