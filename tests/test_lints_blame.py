@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -368,3 +369,35 @@ def test_not_recognising_something_seen_is_an_observation_not_blame() -> None:
     assert not is_blameful("an unknown binary a responder did not recognise was running under a service account")
     assert is_blameful("a responder did not know the cron job existed")
     assert is_blameful("the on-call engineer did not escalate for an hour")
+
+
+@pytest.mark.parametrize("prompt_set", ["default", "seed-single-shot"])
+def test_a_blame_adverb_after_a_person_is_dropped_and_what_happened_kept(prompt_set: str) -> None:
+    """A carrier's notice "during their maintenance they inadvertently withdrew our prefixes" judges whoever "they"
+    were: the critic's B1 adverbs after a person or role mark a clause as blame, and the drafter keeps the clause
+    without the adverb, so even the single-shot set (no revision) carries no B1 finding and still tells what happened."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.offline.phrasing import is_blameful, unjudged
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.render import render_markdown
+    from pmstudio.schema import Material
+
+    assert is_blameful("they inadvertently withdrew our prefixes") and is_blameful("someone then accidentally deleted it")
+    assert not is_blameful("the upgrade inadvertently withdrew our prefixes")  # no person: the critic's B1 is silent too
+    assert unjudged("during which they inadvertently withdrew our prefixes") == "during which they withdrew our prefixes"
+    bundle, _ = bundle_from_materials([
+        Material(name="edge-chat.txt", kind="chat", content=(
+            "[2023-05-02 03:10] mira: inbound traffic on the transit link fell to zero\n"
+            "[2023-05-02 03:41] mira: traffic is back on the transit link\n"
+        )),
+        Material(name="carrier-notice.txt", kind="ticket", content=(
+            "2023-05-02 09:00 Update: the carrier was upgrading route reflectors in their core, during which they\n"
+            "inadvertently withdrew our prefixes for about 30 minutes. Our sessions stayed up, so nothing failed over.\n"
+        )),
+    ], id="prefixes", timezone="UTC", title="Prefixes withdrawn")  # fmt: skip
+    record = draft_sync(bundle, model="offline", prompt_set=prompt_set)
+    assert record.postmortem is not None and record.critic is not None
+    assert not [f for f in record.critic.findings if f.rule.startswith("B1")]
+    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic).split("## Review Notes")[0]
+    prose = re.sub(r"```.*?```", "", md, flags=re.S)  # raw excerpts quoted as evidence stay as written
+    assert "inadvertently" not in prose and "withdrew our prefixes" in prose

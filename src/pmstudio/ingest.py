@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pmstudio.parsers import BundleError, infer_kind, parse, reference_span
+from pmstudio.parsers import BundleError, dated_minutes, infer_kind, parse, reference_span
 from pmstudio.parsers.common import first_char
 from pmstudio.parsers.echoes import align_dateless
 from pmstudio.parsers.files import load_yaml, read_stdin, read_text
@@ -143,14 +143,19 @@ def _build(
         for m in materials
     }
     try:
-        ref_span = reference_span(materials, tz, {n: c.tz for n, c in choices.items()})
+        counted_in = {m.name: choices[m.name].tz for m in materials}
+        dated = {m.name: dated_minutes(m, counted_in[m.name]) for m in materials}
+        ref_span = reference_span(materials, tz, dated=dated)
         ref_date = ref_span[0].astimezone(tz).date() if ref_span else default_date
         parsed = {
             m.name: parse(m, tz=choices[m.name].tz, ref_date=ref_date, ref_span=ref_span) for m in materials
         }
         readings = {m.name: reading(m, choices[m.name]) for m in materials}
         notes = _reconcile(materials, choices, parsed, readings, ref_date=ref_date, ref_span=ref_span)
-        parsed = align_dateless(materials, parsed, {n: c.tz for n, c in choices.items()})
+        for m in materials:  # a source the cross-source check re-zoned has its zone-less dated lines counted again
+            if choices[m.name].tz is not counted_in[m.name]:
+                dated[m.name] = dated_minutes(m, choices[m.name].tz)
+        parsed = align_dateless(materials, parsed, {n: c.tz for n, c in choices.items()}, dated)
         for m in materials:
             if not readings[m.name].shifted_hours and _all_zoned(m, parsed[m.name]):
                 readings[m.name] = readings[m.name].model_copy(update={"zoned": True})

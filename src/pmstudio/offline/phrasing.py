@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pmstudio.lints.lexicon import load_lexicon
+from pmstudio.lints.lexicon import load_lexicon, words
 
 # clauses that blame, second-guess or judge people: dropped whole. The human-error and judgmental words are the
 # lexicon's (`_lexicon_blame`); these are the drafter's own: chat's "who pushed this", hindsight ("should have", "if
@@ -49,14 +49,33 @@ def _lexicon_blame() -> re.Pattern[str]:
 
 
 # a person or role next to a causal / failure verb (after names were replaced by roles)
-_ACTOR_CAUSE = re.compile(
+_PERSON_OR_ROLE = (
     r"\b(?:a responder|the on-call engineer|the incident commander|an engineer|a user|a customer|the reporter|"
-    r"\bi\b|\bhe\b|\bshe\b|\bthey\b|\byou\b|someone|somebody)(?:['’]s)?\s+(?:[^\s,;.!?]+\s+){0,8}?"
+    r"\bi\b|\bhe\b|\bshe\b|\bthey\b|\byou\b|someone|somebody)(?:['’]s)?\s+"
+)
+_ACTOR_CAUSE = re.compile(
+    _PERSON_OR_ROLE + r"(?:[^\s,;.!?]+\s+){0,8}?"
     r"(?:broke|caused|triggered|forgot|missed|ignored|neglected|(?:didn['’]t|did not)(?=\s+[a-z])(?!\s+recogni[sz]e\b)|failed|messed|screwed)\b",
     re.I,
 )
 """A person told as the cause ("someone broke the build", "the on-call engineer did not page"); not recognising
 something seen ("a process a responder did not recognise") is an observation, no deed left undone."""
+
+
+def unjudged(text: str) -> str:
+    """`text` without a blame adverb after a person or role: "during which they inadvertently black-holed all inbound
+    traffic" -> "during which they black-holed all inbound traffic" (what happened stays; the judgement goes)."""
+    return _actor_adverb().sub(lambda m: m.group("who") + m.group("mid"), text)
+
+
+@cache
+def _actor_adverb() -> re.Pattern[str]:
+    """A person told acting by mistake ("they inadvertently black-holed all inbound traffic"): the critic's B1 blame
+    adverbs (`lexicon.yaml`) after a person or role, which the critic flags whoever "they" were."""
+    adverbs = words(load_lexicon().data.B1.blame_adverbs)
+    return re.compile(rf"(?P<who>{_PERSON_OR_ROLE})(?P<mid>(?:[^\s,;.!?]+\s+){{0,3}}?){adverbs}\b\s*", re.I)
+
+
 _MINIMISE = re.compile(
     r"(?<![\w-])(?:just|simply|obviously|clearly|basically|of course|easily|everyone knows|straightforward(?:ly)?|"
     r"literally|totally|honestly|actually)(?![\w-])\s*,?",
@@ -138,7 +157,9 @@ def strip_noise(text: str, *, chat: bool = False) -> str:
 
 
 def is_blameful(text: str) -> bool:
-    return bool(_BLAME.search(text) or _lexicon_blame().search(text) or _ACTOR_CAUSE.search(text))
+    return bool(
+        _BLAME.search(text) or _lexicon_blame().search(text) or _ACTOR_CAUSE.search(text) or _actor_adverb().search(text)
+    )
 
 
 _SAFEGUARD_IF = re.compile(
@@ -173,7 +194,7 @@ def blameless(text: str, *, strict: bool = True) -> str:
     Strict mode drops the whole text when any clause blames: the rest of a blameful message is
     usually about the same person ("who pushed this?? it needed a review").
     """
-    text = safeguard_told(text)
+    text = unjudged(safeguard_told(text))
     clauses = _SPLIT.split(text)
     if strict and any(is_blameful(c) for c in clauses):
         return ""

@@ -112,7 +112,10 @@ def dated_minutes(material: Material, tz: tzinfo) -> Counter[int]:
 
 
 def reference_span(
-    materials: Sequence[Material], tz: tzinfo, zones: Mapping[str, tzinfo] | None = None
+    materials: Sequence[Material],
+    tz: tzinfo,
+    zones: Mapping[str, tzinfo] | None = None,
+    dated: Mapping[str, Counter[int]] | None = None,
 ) -> tuple[datetime, datetime] | None:
     """First and last moment of the bundle's main cluster of fully dated items.
 
@@ -120,11 +123,12 @@ def reference_span(
     vote, shared over its items, so a long log cannot outvote the rest. The cluster with the most
     votes wins (ties: the earliest). With one cluster this starts at the earliest dated item; a
     background item weeks before the incident (an old deploy, a cron run) does not move it.
-    ``zones`` gives a material's own zone for its zone-less times (default: ``tz``).
+    ``zones`` gives a material's own zone for its zone-less times (default: ``tz``); ``dated`` the materials'
+    `dated_minutes` when the caller already counted them (a second pass over a large log costs as much as the first).
     """
     votes: defaultdict[int, float] = defaultdict(float)
     for material in materials:
-        counts = dated_minutes(material, (zones or {}).get(material.name, tz))
+        counts = dated[material.name] if dated is not None else dated_minutes(material, (zones or {}).get(material.name, tz))
         total = sum(counts.values())
         for minute, n in counts.items():
             votes[minute] += n / total

@@ -10,6 +10,7 @@ minutes meet a dated minute is the chat's day.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -41,11 +42,15 @@ def _echoes(items: Sequence[Evidence], days: int, tz: tzinfo, dated: set[int]) -
 
 
 def align_dateless(
-    materials: Sequence[Material], parsed: Mapping[str, list[Evidence]], zones: Mapping[str, tzinfo]
+    materials: Sequence[Material],
+    parsed: Mapping[str, list[Evidence]],
+    zones: Mapping[str, tzinfo],
+    counted: Mapping[str, Counter[int]] | None = None,
 ) -> dict[str, list[Evidence]]:
     """`parsed` with each dateless chat or log moved by the whole days under which its minutes echo at least
-    `MIN_ECHOES` dated minutes of the other materials, and more than twice as many as where it stands."""
-    dated = {m.name: set(dated_minutes(m, zones[m.name])) for m in materials}
+    `MIN_ECHOES` dated minutes of the other materials, and more than twice as many as where it stands. `counted`: the
+    materials' `dated_minutes`, when the caller has them (else counted here)."""
+    dated = {m.name: set(counted[m.name] if counted is not None else dated_minutes(m, zones[m.name])) for m in materials}
     out = dict(parsed)
     for m in materials:
         items = parsed[m.name]
