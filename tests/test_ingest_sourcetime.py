@@ -911,3 +911,7 @@ def test_dateless_chat_takes_the_day_whose_dated_lines_it_echoes() -> None:
     # one or two minutes in common are chance: a chat echoing a single dated line stays where the span put it
     once = Material(name="oncall.txt", kind="chat", content="14:20 rosa: chiller 2 compressor tripped\n15:30 ike: holding\n")
     assert _at(_bundle(once, bms, ticket, crew), "oncall.txt", 1) == datetime(2025, 6, 12, 18, 20, tzinfo=UTC)
+    # a log that writes its own day ("Jun 12 14:20:14", syslog without a year) keeps it, whatever it echoes
+    syslog = Material(name="ahu.log", kind="log", content="Jun 12 18:20:14 ahu-2 fan fault\nJun 12 18:35:40 ahu-2 setpoint\n"
+                      "Jun 12 19:05:02 ahu-3 start\n")
+    assert _at(_bundle(syslog, bms, ticket, crew, tz="UTC"), "ahu.log", 1) == datetime(2025, 6, 12, 18, 20, 14, tzinfo=UTC)

@@ -635,3 +635,13 @@ def test_a_range_may_have_an_hour_with_am_pm_on_either_side() -> None:
     assert sides("a 3pm-4pm window") == [("15:00", "16:00")]
     assert sides("between 2 and 4pm") == []
     assert sides("10:44-11:18 EDT (34 min)") == [("10:44", "11:18")]
+
+
+def test_writes_a_day_finds_dates_days_and_weekdays_but_not_bare_clocks() -> None:
+    from pmstudio.timeparse import writes_a_day
+
+    for dated in ("Jul 20 14:43:41 lb-1 haproxy: backend DOWN", "Date: 2024-03-05", "[3/7/2019 11:45 AM] heron",
+                  "- 3 Feb: same crash", "21:33 Wed kai: paged"):  # fmt: skip
+        assert writes_a_day(dated), dated
+    for bare in ("14:02 alice: seeing errors", "11:44 marcus: readback says 80%, it did this in December"):
+        assert not writes_a_day(bare), bare

@@ -548,6 +548,19 @@ _DAY_LABEL = re.compile(
 )
 
 
+_WRITES_A_DAY = re.compile(
+    rf"(?<![\w-])(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?![a-z])|"
+    rf"{_MONTH}\s+\d{{1,2}}(?!\d)|(?-i:{_WEEKDAY_WORD})(?![a-z]))",
+    re.I,
+)
+
+
+def writes_a_day(text: str) -> bool:
+    """Whether `text` writes a day anywhere: an ISO or slash date, a day with its month's name ("Jul 20", "3 Feb"), or a
+    weekday ("Thu"). A material with none dates its times only by where the bundle puts them."""
+    return bool(_WRITES_A_DAY.search(text))
+
+
 def find_day_label(line: str) -> Stamp | None:
     """A day without its year labelling a note's line ("- 1 Feb: same crash, 19:22 -> 20:14", "Nov 15: down again"):
     the day, its year left to the material's date so far (`has_year=False`)."""

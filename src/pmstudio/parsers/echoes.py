@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from pmstudio.parsers import dated_minutes
 from pmstudio.schema import Evidence, Material
+from pmstudio.timeparse import writes_a_day
 
 SHIFTS = (-1, 1)
 """Whole days a dateless material may move: one day either side of the day it took."""
@@ -54,8 +55,8 @@ def align_dateless(
     out = dict(parsed)
     for m in materials:
         items = parsed[m.name]
-        if m.kind not in ("chat", "log") or dated[m.name] or not any(e.at for e in items):
-            continue  # a material that dates its own lines keeps them
+        if m.kind not in ("chat", "log") or dated[m.name] or writes_a_day(m.content) or not any(e.at for e in items):
+            continue  # a material that writes a day of its own ("Jul 20 14:43:41", "Date: 2024-03-05") keeps it
         others = set().union(*(dated[o.name] for o in materials if o.name != m.name))
         if not others:
             continue
