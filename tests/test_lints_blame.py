@@ -11,7 +11,7 @@ import pytest
 from pmstudio.lints import lint_blame, lint_markdown, load_lexicon, segments_from_postmortem
 from pmstudio.lints.lexicon import parse_lexicon
 from pmstudio.lints.segments import Segment, SegmentKind, mask
-from pmstudio.schema import Finding, PostMortem
+from pmstudio.schema import Finding, Material, PostMortem
 
 PEOPLE = ["Dana", "Sam", "priya", "Will", "May"]
 DATA = Path(__file__).parent / "data" / "lints"
@@ -314,22 +314,33 @@ def test_a_blame_word_that_only_modifies_a_measure_after_an_actor_is_no_blame() 
     assert b1("It was the team's error that broke checkout.") == ["B1-person-as-cause"]
 
 
+def _offline_draft(prompt_set: str, chat: Material, notice: Material, *, tz: str) -> tuple[str, list[str]]:
+    """A chat and a third party's notice drafted offline on `prompt_set`: the Markdown before the Review Notes, and
+    the rules of the critic's findings."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.orchestrator import draft_sync
+    from pmstudio.render import render_markdown
+
+    bundle, _ = bundle_from_materials([chat, notice], id="t", timezone=tz, title="Upstream notice")
+    record = draft_sync(bundle, model="offline", prompt_set=prompt_set)
+    assert record.postmortem is not None and record.critic is not None
+    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
+    return md.split("## Review Notes")[0], [f.rule for f in record.critic.findings]
+
+
 @pytest.mark.parametrize("prompt_set", ["default", "seed-single-shot"])
 def test_an_act_told_done_in_error_never_reaches_an_offline_draft(prompt_set: str) -> None:
     """"the contractor disconnected the THW-LD8 fibre in error while tracing the faulty pair" puts a role at the
     cause, as the critic's B1 reads it ("The contractor unplugged the fibre in error"): the offline drafter drops
     that clause from the evidence it writes from, on both prompt sets (the single-shot set has no revision to fix
     it), so no draft carries it and the critic finds no blame; "pods in error state" stays a state."""
-    from pmstudio.ingest import bundle_from_materials
     from pmstudio.offline.phrasing import is_blameful
-    from pmstudio.orchestrator import draft_sync
-    from pmstudio.render import render_markdown
-    from pmstudio.schema import Material
 
     assert ("B1-person-as-cause" in {r for r, _ in rules("The contractor unplugged the fibre in error.")})
     assert is_blameful("the contractor disconnected the fibre in error while tracing the faulty pair")
     assert not is_blameful("three pods in error state since 12:10")
-    bundle, _ = bundle_from_materials([
+    md, found = _offline_draft(
+        prompt_set,
         Material(name="noc-chat.txt", kind="chat", content=(
             "[2022-02-11 12:10] nms: LD8 unreachable, BNG-LD8 sessions dropping\n"
             "[2022-02-11 12:30] gareth: all PPP sessions back\n"
@@ -339,12 +350,10 @@ def test_an_act_told_done_in_error_never_reaches_an_offline_draft(prompt_set: st
             "Subject: RE: fault\n"
             "the contractor disconnected the THW-LD8 fibre in error while tracing the faulty pair.\n"
         )),
-    ], id="fibre", timezone="Europe/London", title="LD8 isolated")  # fmt: skip
-    record = draft_sync(bundle, model="offline", prompt_set=prompt_set)
-    assert record.postmortem is not None
-    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic)
-    assert "in error" not in md.split("## Review Notes")[0]
-    assert not [f for f in record.critic.findings if f.rule.startswith("B1")] if record.critic else True
+        tz="Europe/London",
+    )  # fmt: skip
+    assert "in error" not in md
+    assert not [r for r in found if r.startswith("B1")]
 
 
 def test_fault_joined_to_another_word_is_a_name_not_blame() -> None:
@@ -376,16 +385,13 @@ def test_a_blame_adverb_after_a_person_is_dropped_and_what_happened_kept(prompt_
     """A carrier's notice "during their maintenance they inadvertently withdrew our prefixes" judges whoever "they"
     were: the critic's B1 adverbs after a person or role mark a clause as blame, and the drafter keeps the clause
     without the adverb, so even the single-shot set (no revision) carries no B1 finding and still tells what happened."""
-    from pmstudio.ingest import bundle_from_materials
     from pmstudio.offline.phrasing import is_blameful, unjudged
-    from pmstudio.orchestrator import draft_sync
-    from pmstudio.render import render_markdown
-    from pmstudio.schema import Material
 
     assert is_blameful("they inadvertently withdrew our prefixes") and is_blameful("someone then accidentally deleted it")
     assert not is_blameful("the upgrade inadvertently withdrew our prefixes")  # no person: the critic's B1 is silent too
     assert unjudged("during which they inadvertently withdrew our prefixes") == "during which they withdrew our prefixes"
-    bundle, _ = bundle_from_materials([
+    md, found = _offline_draft(
+        prompt_set,
         Material(name="edge-chat.txt", kind="chat", content=(
             "[2023-05-02 03:10] mira: inbound traffic on the transit link fell to zero\n"
             "[2023-05-02 03:41] mira: traffic is back on the transit link\n"
@@ -394,10 +400,8 @@ def test_a_blame_adverb_after_a_person_is_dropped_and_what_happened_kept(prompt_
             "2023-05-02 09:00 Update: the carrier was upgrading route reflectors in their core, during which they\n"
             "inadvertently withdrew our prefixes for about 30 minutes. Our sessions stayed up, so nothing failed over.\n"
         )),
-    ], id="prefixes", timezone="UTC", title="Prefixes withdrawn")  # fmt: skip
-    record = draft_sync(bundle, model="offline", prompt_set=prompt_set)
-    assert record.postmortem is not None and record.critic is not None
-    assert not [f for f in record.critic.findings if f.rule.startswith("B1")]
-    md = render_markdown(record.postmortem, bundle=bundle, critic=record.critic).split("## Review Notes")[0]
+        tz="UTC",
+    )  # fmt: skip
+    assert not [r for r in found if r.startswith("B1")]
     prose = re.sub(r"```.*?```", "", md, flags=re.S)  # raw excerpts quoted as evidence stay as written
     assert "inadvertently" not in prose and "withdrew our prefixes" in prose

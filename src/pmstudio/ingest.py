@@ -145,7 +145,7 @@ def _build(
     try:
         counted_in = {m.name: choices[m.name].tz for m in materials}
         dated = {m.name: dated_minutes(m, counted_in[m.name]) for m in materials}
-        ref_span = reference_span(materials, tz, dated=dated)
+        ref_span = reference_span(dated)
         ref_date = ref_span[0].astimezone(tz).date() if ref_span else default_date
         parsed = {
             m.name: parse(m, tz=choices[m.name].tz, ref_date=ref_date, ref_span=ref_span) for m in materials

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pmstudio.logmine import condense
@@ -111,24 +111,17 @@ def dated_minutes(material: Material, tz: tzinfo) -> Counter[int]:
     return counts
 
 
-def reference_span(
-    materials: Sequence[Material],
-    tz: tzinfo,
-    zones: Mapping[str, tzinfo] | None = None,
-    dated: Mapping[str, Counter[int]] | None = None,
-) -> tuple[datetime, datetime] | None:
-    """First and last moment of the bundle's main cluster of fully dated items.
+def reference_span(dated: Mapping[str, Counter[int]]) -> tuple[datetime, datetime] | None:
+    """First and last moment of the bundle's main cluster of fully dated items, from each material's
+    `dated_minutes` (`dated`, by material name; counted once by the caller, which needs them again).
 
     Dated items are grouped into clusters separated by gaps over 12 hours; each material has one
     vote, shared over its items, so a long log cannot outvote the rest. The cluster with the most
     votes wins (ties: the earliest). With one cluster this starts at the earliest dated item; a
     background item weeks before the incident (an old deploy, a cron run) does not move it.
-    ``zones`` gives a material's own zone for its zone-less times (default: ``tz``); ``dated`` the materials'
-    `dated_minutes` when the caller already counted them (a second pass over a large log costs as much as the first).
     """
     votes: defaultdict[int, float] = defaultdict(float)
-    for material in materials:
-        counts = dated[material.name] if dated is not None else dated_minutes(material, (zones or {}).get(material.name, tz))
+    for counts in dated.values():
         total = sum(counts.values())
         for minute, n in counts.items():
             votes[minute] += n / total

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from pmstudio.parsers import dated_minutes
 from pmstudio.schema import Evidence, Material
 from pmstudio.timeparse import writes_a_day
 
@@ -46,25 +45,23 @@ def align_dateless(
     materials: Sequence[Material],
     parsed: Mapping[str, list[Evidence]],
     zones: Mapping[str, tzinfo],
-    counted: Mapping[str, Counter[int]] | None = None,
+    counted: Mapping[str, Counter[int]],
 ) -> dict[str, list[Evidence]]:
     """`parsed` with each dateless chat or log moved by the whole days under which its minutes echo at least
     `MIN_ECHOES` dated minutes of the other materials, and more than twice as many as where it stands. `counted`: the
-    materials' `dated_minutes`, when the caller has them (else counted here)."""
-    dated = {m.name: set(counted[m.name] if counted is not None else dated_minutes(m, zones[m.name])) for m in materials}
+    materials' `dated_minutes` in their `zones`."""
     out = dict(parsed)
     for m in materials:
         items = parsed[m.name]
-        if m.kind not in ("chat", "log") or dated[m.name] or writes_a_day(m.content) or not any(e.at for e in items):
+        if m.kind not in ("chat", "log") or counted[m.name] or writes_a_day(m.content) or not any(e.at for e in items):
             continue  # a material that writes a day of its own ("Jul 20 14:43:41", "Date: 2024-03-05") keeps it
-        others = set().union(*(dated[o.name] for o in materials if o.name != m.name))
+        others = set().union(*(counted[o.name] for o in materials if o.name != m.name))
         if not others:
             continue
         tz = zones[m.name]
-        here = _echoes(items, 0, tz, others)
-        best = max(SHIFTS, key=lambda days: _echoes(items, days, tz, others))
-        there = _echoes(items, best, tz, others)
-        if there >= MIN_ECHOES and there > 2 * here:
+        echoes = {days: _echoes(items, days, tz, others) for days in (0, *SHIFTS)}
+        best = max(SHIFTS, key=lambda days: echoes[days])
+        if echoes[best] >= MIN_ECHOES and echoes[best] > 2 * echoes[0]:
             out[m.name] = [
                 e.model_copy(update={"at": _moved(e.at, best, tz), "last_at": _moved(e.last_at, best, tz)}) for e in items
             ]
