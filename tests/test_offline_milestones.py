@@ -232,6 +232,63 @@ def test_a_thing_that_stopped_or_halted_failed(text: str, failed: bool) -> None:
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
+def test_a_log_line_at_an_error_level_starts_the_impact_unless_it_logs_an_administrators_act() -> None:
+    # the risk engine's CRIT line names no failure word, but its level tells one: the impact starts there, not at the
+    # tweet hours later; PostgreSQL's FATAL for a backend an operator ended is that act, no failure
+    a = analyse(lines(
+        ("wallet.log", 0, None, "INFO hot-wallet broadcast tx=e8b4 amount=7000 BTC status=SENT"),
+        ("wallet.log", 1, None, "CRIT risk-engine rule=HOTWALLET_OUTFLOW value=7000 threshold=300 action=PAGE"),
+        ("chat.txt", 2, "wei", "risk engine just paged, one tx took 7000 BTC out of the hot wallet"),
+        ("chat.txt", 110, "dara", "ceo tweeted about unscheduled server maintenance, the site is down for everyone"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(1)
+    b = analyse(lines(
+        ("chat.txt", 0, "ana", "[ALERT] db-main CPU > 95% for 5m (sev2)"),
+        ("db.log", 17, None, "[9712] FATAL: terminating connection due to administrator command"),
+        ("chat.txt", 23, "ana", "stats rebuilt, queries fast again"),
+    ))  # fmt: skip
+    assert at(b, "started") != minute(17)
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [("kernel panic on fe-3", True), ("thread 'main' panicked at src/lib.rs", True),
+     ("CEO tweeted maintenance so people stop panicking", False), ("no need to panic, cold wallets are fine", False),
+     ("packet loss to Bolton and Manchester", True), ("CRITICAL Packet loss 12% to bolton-agg1", True),
+     ("RECOVERED Packet loss 0% to bolton-agg1", False), ("filtered before it caused any packet loss", False),
+     ("all packet loss should have disappeared", False), ("no packet loss on the smokeping targets", False)],
+)  # fmt: skip
+def test_packet_loss_tells_a_failure_and_people_panicking_none(text: str, failed: bool) -> None:
+    from pmstudio.offline.classify import FAIL_STRONG
+
+    assert bool(FAIL_STRONG.search(text)) is failed
+
+
+def test_a_later_wave_the_fix_caught_does_not_move_the_resolution() -> None:
+    a = analyse(lines(
+        ("pagerduty", 0, None, "trigger_log_entry: packet loss to bolton-agg1 above 10%"),
+        ("chat.txt", 24, "gareth", "upstream applied the udp/11211 filter"),
+        ("chat.txt", 30, "gareth", "filtered. links back to normal"),
+        ("chat.txt", 58, "gareth", "second wave, same type, same target"),
+        ("chat.txt", 60, "gareth", "caught by the filter, no packet loss this time"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(30)
+
+
+def test_a_user_telling_their_things_got_disabled_is_no_act_and_never_came_back_no_recovery() -> None:
+    from pmstudio.offline.classify import NO_RECOVERY
+
+    def sig(src: str, text: str) -> Signals:
+        return classify(build_items(lines((src, 0, None if src != "chat.txt" else "ana", text)))[0])
+
+    assert not sig("notes.md", "reporter: all my add-ons just got disabled, could not be verified").mitigation
+    assert not sig("chat.txt", "my keys have been revoked and nobody told me").mitigation
+    assert sig("chat.txt", "disabled the add-on signing check for now").mitigation
+    assert NO_RECOVERY.search("patroni-2 was drained on monday afternoon, never came back into the cluster")
+    assert NO_RECOVERY.search("db-3 didn't come back up after the reboot")
+    assert not NO_RECOVERY.search("db-3 came back after the reboot")
+
+
 def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
     from pmstudio.offline.classify import RECOVERY_FULL
 

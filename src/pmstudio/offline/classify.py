@@ -106,7 +106,9 @@ failing, as a dashboard or a cluster's health shows it; not a red herring nor a 
 FAIL_STRONG = _rx(
     r"\b(?:errors?|exceptions?|fail(?:s|ed|ing|ures?)?|broken|down|outage|unavailable|unreachable|time[sd]? ?outs?|timing out|"
     r"session drops?|(?<!\bnot )(?<!n['’]t )(?<!never )(?<!\bun)(?<!=)stalled(?! (?:on|for|by) (?:the )?(?:review|approval|legal|budget|decision))|"
-    r"crash\w*|panic\w*|oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
+    r"crash\w*|(?<!\bno need to )(?<!\bdon['’]t )(?<!\bstop )(?<!\bpeople )(?<!\busers )(?<!\bcustomers )(?<!\beveryone )panic\w*|"
+    r"(?<!\bno )(?<!\bany )(?<!\bwithout )(?<!\b0% )packet loss(?! (?:of )?0(?:\.0+)?%| (?:\w+ ){0,2}(?:disappeared|gone|cleared|stopped|ended))|"
+    r"oomkill\w*|oom|bsod|bluescreen\w*|boot loop|5\d\d|5xx|404s?|servfail|nxdomain|refused|"
     r"(?:repository|repo|page|object|bucket|project|organi[sz]ation|account|invite|invitation) (?:\w+ )?not found|"
     r"expired|expiry|invalid (?:execution )?payload|(?:head|blocks?|payloads?|chain|state) (?:is|was|are|were) invalid|bad blocks?|"
     r"leak(?:ed|s)?|exposed|(?<!\bno )(?<!\bnot )compromised|(?:access|persistence) gained|gained (?:access|persistence)|"
@@ -414,6 +416,9 @@ ERROR_LEVEL = _rx(
 )
 """A machine line written at an error level ("CRITICAL vm8 RAID md1 rebuild stalled", "EXT4-fs error ... deleted inode
 referenced", logfmt's "level=error"): it tells a failure, whatever act its words name."""
+ADMIN_ACT = _rx(r"\b(?:due to|by|on) (?:an? |the )?(?:administrator|admin|operator)(?: command| request)?\b")
+"""An act an administrator did, logged at an error level ("FATAL: terminating connection due to administrator
+command", PostgreSQL's word for a backend an operator ended): the act, not a failure."""
 NO_ACT = _rx(
     r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
     r"touched|rolled back|reverted)\b|"
@@ -439,6 +444,11 @@ USERS_REPORT = _rx(
 )
 """What users tell of their side ("user reports prod pods deleted together", "users in #ask saying their pods all got
 deleted"): a report of the impact, not a responder's act, whatever verb it holds."""
+DONE_TO_MINE = _rx(
+    r"\bmy (?:[\w-]+ ){1,4}?(?:just |all |have |has |were |was )*(?:got|been|gotten) (?:\w+ )?"
+    r"(?:disabled|removed|deleted|blocked|suspended|banned|uninstalled|wiped|reset|locked|revoked)\b"
+)
+"""A user telling what befell their own things ("all my add-ons just got disabled"): the impact, not an act."""
 SINCE_ACT = _rx(
     r"\bsince (?:the |our |that |this )?(?:[\w-]+ )?(?:revert|rollback|roll-?back|fix|hotfix|restart|redeploy|deploy(?:ment)?|"
     r"failover|patch|change)(?: (?:finished|completed|went out|landed|was (?:done|deployed|applied|finished)))?\b"
@@ -565,7 +575,7 @@ NO_RECOVERY = _rx(
     r"unable to|(?:still )?(?:to|must|should|would|will|may|might|needs? to) be|(?:is|are|was|were) yet to be)\s+"
     r"(?:be\s+|been\s+|fully\s+|yet\s+)*(?:\w+\s+(?:or|and|nor)\s+)?(?:restored|recovered|recover(?:ing)?|resolved)\b|"
     r"\b(?:is|are|was|were)(?:n['’]t| not) (?:\w+ )?(?:coming|getting|going) back(?: up| online)?\b|"
-    r"\bwon['’]t (?:come|get|go) back(?: up| online)?\b"
+    r"\b(?:won['’]t|never|did(?:n['’]t| not)|has(?:n['’]t| not)|have(?:n['’]t| not)) (?:\w+ )?(?:come|came|get|got|go|gone) back(?: up| online)?\b"
 )
 """A recovery word that is negated or only possible ("backups cannot be created or restored", "data could not be
 recovered", "the service must be restored", "cluster is not coming back online"): no recovery happened. Cut out before the recovery words are read."""
@@ -591,6 +601,9 @@ RESTORED_ONE = _rx(
 """A thing named by what was done to it ("pointing services at the restored replica", "a rebuilt node", "bringing up
 the api against restored db"): a word naming it, no statement that anything was restored or done. Cut out before the
 done and recovery words are read."""
+AVERTED = _rx(r"\bno (?:\w+ ){1,2}this time\b")
+"""A recurrence that did no harm ("second wave, caught by the filter, no packet loss this time", "batched sync done. no
+spike this time"): the fix holding, not the service coming back."""
 RECURRED = _rx(
     r"\b(?:(?:the )?same (?:errors?|failures?|problem|issue|symptoms?|thing)|back to (?:erroring|failing|crashing)|"
     r"(?:fail\w*|erroring|errors?|crash\w*|down|broke\w*|5xx|timeouts?|timing out|gone|lost|dead|dark|offline|"
@@ -969,7 +982,10 @@ def classify(item: Item) -> Signals:
         told = ""  # "<uptimebot> UP web-lb (HTTP 200) - was down 20 min": the check clear again, its downtime told
     if src == "alert" and INFO_ALERT.search(t):
         told = ""  # "HostDown (info): node exporter unreachable (maintenance silence expired)": a notice, no symptom
-    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out) and not zero and not how_it_works
+    # a log line at an error level tells a failure whatever its words ("CRIT risk-engine rule=HOTWALLET_OUTFLOW
+    # value=7000", "FATAL: sorry, too many clients already"), unless it logs an administrator's act
+    logged_error = src == "log" and bool(ERROR_LEVEL.search(t)) and not ADMIN_ACT.search(t)
+    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out or logged_error) and not zero and not how_it_works
     s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
@@ -991,6 +1007,7 @@ def classify(item: Item) -> Signals:
         bool(MIT_ACTION.search(acted) or (not machine and ACT_DONE.search(acted)))
         and not CRASHED.search(t)
         and not USERS_REPORT.search(t)
+        and not DONE_TO_MINE.search(t)
     )
     if paging_note(item):
         s.mitigation = False  # "Escalation to SMS/phone skipped: ... disabled for account" tells paging, no act
@@ -1021,8 +1038,10 @@ def classify(item: Item) -> Signals:
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
     if CHECKED_FINE.search(t):
         said = ""  # "load balancer is healthy, pods are up. checking their status": ruled out, nothing back
-    if RECURRED.search(t):
-        said = ""  # "IPv4 gone again. IPv6 still fine": the failure is back; what stayed up recovers nothing
+    if RECURRED.search(t) or AVERTED.search(t):
+        # "IPv4 gone again. IPv6 still fine": the failure is back, what stayed up recovers nothing; "no packet loss this
+        # time": a later wave averted, nothing came back
+        said = ""
     if src == "alert" and sub == "firing":
         said = ""  # an alert that fires tells a problem, whatever its summary says ("FIRING LatencyHigh: p99 back under 0.5s")
     if BACKUP_HANDBACK.search(t):
