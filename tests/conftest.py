@@ -54,11 +54,24 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DEEPEVAL_DISABLE_DOTENV", "1")
 
 
+GOLDEN_DRAFTS_TIMEOUT = 900
+"""Seconds for a test that may pay for drafting every golden dev case once (`golden_offline_drafts`, and
+test_offline_prose's `drafted_cases`): about 580 cases by session 38, so the fixture's time grows with the dataset;
+on a loaded 2-core machine it passed the default 300 s."""
+_DRAFTS_EVERY_CASE = ("golden_offline_drafts", "drafted_cases")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test`: `-n 2 --dist loadfile --no-loadscope-reorder`) a file's tests run on one
+    """A test using a fixture that drafts every golden case gets GOLDEN_DRAFTS_TIMEOUT unless it sets its own.
+
+    Under pytest-xdist (`make test`: `-n 2 --dist loadfile --no-loadscope-reorder`) a file's tests run on one
     worker (its module-scoped servers and drafts are made once), and files are handed out in the items' order:
     files with a slow or browser test go first, so the run ends on short files and both workers finish
     together. One process (no xdist) keeps the files' order."""
+    for item in items:
+        uses = getattr(item, "fixturenames", ())
+        if any(name in uses for name in _DRAFTS_EVERY_CASE) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(GOLDEN_DRAFTS_TIMEOUT))
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     heavy = {i.path for i in items if i.get_closest_marker("slow") or i.get_closest_marker("browser")}
