@@ -289,6 +289,16 @@ def test_a_user_telling_their_things_got_disabled_is_no_act_and_never_came_back_
     assert not NO_RECOVERY.search("db-3 came back after the reboot")
 
 
+def test_a_routine_update_applied_is_a_change_not_a_mitigation_and_a_fix_applied_is_one() -> None:
+    def sig(src: str, text: str) -> Signals:
+        return classify(build_items(lines((src, 0, None if src.endswith(".log") else "ana", text)))[0])
+
+    assert not sig("gw.log", "gw-all INFO software update applied: gateway config r15.07-gw").mitigation
+    assert not sig("chat.txt", "firmware upgrade done on the core switches").mitigation
+    assert sig("gw.log", "gw-all INFO software update applied: previous gateway config r15.06-gw restored").mitigation
+    assert sig("chat.txt", "hotfix applied on all gateways").mitigation
+
+
 def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
     from pmstudio.offline.classify import RECOVERY_FULL
 

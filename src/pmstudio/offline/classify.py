@@ -419,6 +419,11 @@ referenced", logfmt's "level=error"): it tells a failure, whatever act its words
 ADMIN_ACT = _rx(r"\b(?:due to|by|on) (?:an? |the )?(?:administrator|admin|operator)(?: command| request)?\b")
 """An act an administrator did, logged at an error level ("FATAL: terminating connection due to administrator
 command", PostgreSQL's word for a backend an operator ended): the act, not a failure."""
+ROUTINE_UPDATE = _rx(
+    r"\b(?:software|config(?:uration)?|firmware|os|system|gateway|package|kernel) (?:update|upgrade|release|push)s? "
+    r"(?:\w+ )?(?:applied|installed|deployed|rolled out|completed|done)\b"
+)
+FIX_WORD = _rx(r"\b(?:fix\w*|patch\w*|hotfix\w*|revert\w*|roll(?:ed|ing)?[ -]?back|rollback|restor\w*|workaround|mitigat\w*|previous|old|known[- ]good|last[- ]good)\b")
 NO_ACT = _rx(
     r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
     r"touched|rolled back|reverted)\b|"
@@ -1023,6 +1028,8 @@ def classify(item: Item) -> Signals:
         s.mitigation = False  # "recreation happens when ... we destroy and restore": how it works, nothing done
     if s.mitigation and machine and s.failure and ERROR_LEVEL.search(t):
         s.mitigation = False  # "EXT4-fs error (device dm-4): deleted inode referenced": a failure logged, no act
+    if s.mitigation and ROUTINE_UPDATE.search(t) and not FIX_WORD.search(t):
+        s.mitigation = False  # "software update applied: gateway config r15.07": a change shipped, not a fix
     if s.mitigation and MISHAP.search(t):
         s.mitigation = False  # "I was rebooting the new nodes, mistyped the list": the act that set it off
     not_back = bool(NOT_RECOVERING.search(t))  # "come up again. not recovering": no act done, nothing back
