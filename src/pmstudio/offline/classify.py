@@ -423,7 +423,10 @@ ROUTINE_UPDATE = _rx(
     r"\b(?:software|config(?:uration)?|firmware|os|system|gateway|package|kernel) (?:update|upgrade|release|push)s? "
     r"(?:\w+ )?(?:applied|installed|deployed|rolled out|completed|done)\b"
 )
+"""A routine update shipped ("gw-all INFO software update applied: gateway config r15.07-gw", "firmware upgrade done"):
+a change reaching production, not a mitigation, unless FIX_WORD names it one."""
 FIX_WORD = _rx(r"\b(?:fix\w*|patch\w*|hotfix\w*|revert\w*|roll(?:ed|ing)?[ -]?back|rollback|restor\w*|workaround|mitigat\w*|previous|old|known[- ]good|last[- ]good)\b")
+"""A word that makes an update a fix ("hotfix applied", "update applied: previous config restored")."""
 NO_ACT = _rx(
     r"\b(?:nothing|nobody|no one|none of them) (?:was |got |has been |had been )?(?:rebooted|restarted|redeployed|"
     r"touched|rolled back|reverted)\b|"
