@@ -34,6 +34,11 @@ def minute(n: int) -> datetime:
     return T0 + timedelta(minutes=n)
 
 
+def signals_of(src: str, text: str) -> Signals:
+    """The signals of one line of `src` (a chat line spoken by ana, any other material's line by no one)."""
+    return classify(build_items(lines((src, 0, "ana" if src == "chat.txt" else None, text)))[0])
+
+
 def test_a_resolved_alertmanager_alert_also_fired_at_its_start() -> None:
     doc = {"alerts": [
         {"status": "resolved", "labels": {"alertname": "QueueDepthHigh", "severity": "critical"},
@@ -278,25 +283,19 @@ def test_a_later_wave_the_fix_caught_does_not_move_the_resolution() -> None:
 def test_a_user_telling_their_things_got_disabled_is_no_act_and_never_came_back_no_recovery() -> None:
     from pmstudio.offline.classify import NO_RECOVERY
 
-    def sig(src: str, text: str) -> Signals:
-        return classify(build_items(lines((src, 0, None if src != "chat.txt" else "ana", text)))[0])
-
-    assert not sig("notes.md", "reporter: all my add-ons just got disabled, could not be verified").mitigation
-    assert not sig("chat.txt", "my keys have been revoked and nobody told me").mitigation
-    assert sig("chat.txt", "disabled the add-on signing check for now").mitigation
+    assert not signals_of("notes.md", "reporter: all my add-ons just got disabled, could not be verified").mitigation
+    assert not signals_of("chat.txt", "my keys have been revoked and nobody told me").mitigation
+    assert signals_of("chat.txt", "disabled the add-on signing check for now").mitigation
     assert NO_RECOVERY.search("patroni-2 was drained on monday afternoon, never came back into the cluster")
     assert NO_RECOVERY.search("db-3 didn't come back up after the reboot")
     assert not NO_RECOVERY.search("db-3 came back after the reboot")
 
 
 def test_a_routine_update_applied_is_a_change_not_a_mitigation_and_a_fix_applied_is_one() -> None:
-    def sig(src: str, text: str) -> Signals:
-        return classify(build_items(lines((src, 0, None if src.endswith(".log") else "ana", text)))[0])
-
-    assert not sig("gw.log", "gw-all INFO software update applied: gateway config r15.07-gw").mitigation
-    assert not sig("chat.txt", "firmware upgrade done on the core switches").mitigation
-    assert sig("gw.log", "gw-all INFO software update applied: previous gateway config r15.06-gw restored").mitigation
-    assert sig("chat.txt", "hotfix applied on all gateways").mitigation
+    assert not signals_of("gw.log", "gw-all INFO software update applied: gateway config r15.07-gw").mitigation
+    assert not signals_of("chat.txt", "firmware upgrade done on the core switches").mitigation
+    assert signals_of("gw.log", "gw-all INFO software update applied: previous gateway config r15.06-gw restored").mitigation
+    assert signals_of("chat.txt", "hotfix applied on all gateways").mitigation
 
 
 def test_back_up_is_a_recovery_only_when_it_tells_a_state() -> None:
