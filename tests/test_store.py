@@ -89,8 +89,6 @@ def test_a_store_another_process_is_creating_is_waited_for(tmp_path: Path, monke
     that moment finds an empty file ("not a valid DuckDB database file"; two `pmstudio eval` on one new
     file met this in CI). `connect` waits for the headers; an empty file nobody fills, or a file that is
     not a store, is still one StoreConfigError, the latter at once."""
-    import threading
-
     import duckdb
 
     from pmstudio.store import db as store_db
@@ -100,13 +98,20 @@ def test_a_store_another_process_is_creating_is_waited_for(tmp_path: Path, monke
     db.touch()
     ready = tmp_path / "ready.duckdb"
     duckdb.connect(str(ready)).execute("CREATE TABLE t AS SELECT 42 AS x").close()
-    filler = threading.Timer(0.3, lambda: ready.replace(db))
-    filler.start()
-    try:
-        with connect(db, read_only=True) as con:
-            assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
-    finally:
-        filler.cancel()
+    # The other process finishes the file during connect's second wait. Driven by connect's own sleeps,
+    # not a timer thread: on a loaded CI machine a 0.3 s timer once fired after the 2 s grace had passed.
+    waits: list[float] = []
+
+    def other_process_writes(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            ready.replace(db)
+
+    monkeypatch.setattr(store_db.time, "sleep", other_process_writes)
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT x FROM t").fetchall() == [(42,)]
+    assert len(waits) == 2
+    monkeypatch.undo()
 
     monkeypatch.setattr(store_db, "CREATE_GRACE_SECONDS", 0.2)
     empty = tmp_path / "empty.duckdb"
