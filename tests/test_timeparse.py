@@ -645,3 +645,28 @@ def test_writes_a_day_finds_dates_days_and_weekdays_but_not_bare_clocks() -> Non
         assert writes_a_day(dated), dated
     for bare in ("14:02 alice: seeing errors", "11:44 marcus: readback says 80%, it did this in December"):
         assert not writes_a_day(bare), bare
+
+
+def test_a_dotted_day_first_date_is_read_when_it_is_surely_day_first() -> None:
+    """Much of Europe writes "15.02.2023 11:15 CET": the day, then the month. A notice list in that shape was read at
+    the previous line's day (a day early); "8.12.2022" may be an American's 12 August, so it is left unread."""
+    from pmstudio.ingest import bundle_from_materials
+    from pmstudio.schema import Material
+
+    s = find_stamp("15.02.2023 11:15 CET - Lufthansa: flights delayed")
+    assert s is not None and s.has_year and s.value == datetime(2023, 2, 15, 11, 15) and s.zone is not None
+    s = find_stamp("received 12.03.2026 um 21:41 (Oslo)", anywhere="any")
+    assert s is not None and s.value == datetime(2026, 3, 12, 21, 41)
+    marker = find_date_marker("15.02.2023 afternoon - IT systems restarted")
+    assert marker is not None and marker.date_only and marker.value.date() == date(2023, 2, 15)
+    for unsure in ("8.12.2022 4:45 carrier outage", "32.01.2023 10:00 x", "15.13.2023 10:00 x", "v1.2.2024.5 10:00 x"):
+        got = find_stamp(unsure, anywhere="any")
+        assert got is None or not got.has_date, unsure
+    notices = (
+        "14.02.2023 19:00 CET - a contractor cut a fibre bundle at the construction site\n"
+        "15.02.2023 11:15 CET - due to an IT outage, flights are delayed or cancelled\n"
+    )
+    bundle, _ = bundle_from_materials([Material(name="notices.txt", kind="ticket", content=notices)], id="dotted")
+    assert sorted(e.at for e in bundle.evidence) == [
+        datetime(2023, 2, 14, 18, 0, tzinfo=UTC), datetime(2023, 2, 15, 10, 15, tzinfo=UTC)
+    ]

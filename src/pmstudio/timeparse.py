@@ -6,7 +6,8 @@ parser, on the fast path) interprets it, and zoneinfo supplies bundle time zones
 :class:`pmstudio.parsers.clock.Clock` turns stamps into aware datetimes with the bundle's context.
 Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, ``YYYY-MM-DD, HH:MM``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
 syslog ``Mon DD HH:MM:SS``, epoch seconds/milliseconds, ``Oct 21, 01:45 UTC`` and ``8 Nov 13:30 AEDT`` status-page style,
-RFC 2822, Apache ``21/Oct/2018:13:55:36 -0700``, Jira ``21/Oct/18 1:45 AM``, US ``3/1/2019 2:02 PM``,
+RFC 2822, Apache ``21/Oct/2018:13:55:36 -0700``, Jira ``21/Oct/18 1:45 AM``, US ``3/1/2019 2:02 PM``, European
+``15.02.2023 11:15`` (day first, when surely so),
 and zone abbreviations or offsets next to any of them (``14:02 PDT``, ``+02:00``); dot clocks (``20.13-21.00``,
 ``at 20.13 CET``) where their context makes them times (see ``_dot_clocks``).
 """
@@ -138,6 +139,23 @@ _NUMERIC = re.compile(  # US-style 3/1/2019 2:02 PM or 07-30-2023 2:42 am (Teams
     rf"(?<![\w:./-])(?P<date>\d{{1,2}}(?P<sep>[/-])\d{{1,2}}(?P=sep)\d{{4}}),?\s+(?:at\s+)?(?P<clock>{_CLOCK})(?!\d|:\d)"
     rf"{_TAIL}(?!\w)"
 )
+_DOTTED = re.compile(
+    rf"(?<![\w:./-])(?P<day>\d{{1,2}})\.(?P<mon>\d{{1,2}})\.(?P<year>\d{{4}})(?!\.?\d),?\s+(?:(?:at|um|kl\.?|à)\s+)?"
+    rf"(?P<clock>{_CLOCK})(?!\d|:\d){_TAIL}(?!\w)"
+)
+"""A day-first date with dots, as much of Europe writes it, and a clock ("15.02.2023 11:15 CET", "23.02.2023 11:08",
+"12.03.2026 um 21:41"): always the day, then the month."""
+
+
+def _day_first(day: str, month: str) -> bool:
+    """Whether a dotted date reads surely day first: a day past 12, or both written with two digits as European dates
+    are ("15.02.2023", "08.04.2026"). "8.12.2022" may be an American's 12 August (written 8/12/2022 elsewhere in the
+    same material), so it is not read."""
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return False
+    return int(day) > 12 or (len(day) == 2 and len(month) == 2)
+
+
 _BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d)(?!\s?(?:hours?|h)\b){_TAIL}(?!\w)")
 """A clock written bare; "4:23 hours" and "~3:20h" are lengths of time, not clocks ("14:30 hrs" is a clock)."""
 _HOUR_AMPM = re.compile(
@@ -146,7 +164,8 @@ _HOUR_AMPM = re.compile(
 )
 _DATE_ONLY = re.compile(
     rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
-    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}}))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}})"
+    rf"|(?P<day3>\d{{1,2}})\.(?P<mon3>\d{{1,2}})\.(?P<year3>\d{{4}})(?!\.?\d))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
 )
 _LEAD = re.compile(r"^[\s\[(<|>*_#~`•·+-]*(?:\d{1,3}[.)]\s+)?[\s\[(<|*_]*")
 _WEEKDAY_WORD = r"Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?"
@@ -319,6 +338,11 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
     if kind == "numeric":
         text = f"{g['date']} {g['clock']} {ampm} {zone_txt}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
+    if kind == "dotted":
+        if not _day_first(g["day"], g["mon"]):
+            return None
+        text = f"{g['year']}-{int(g['mon']):02d}-{int(g['day']):02d} {g['clock']} {ampm} {zone_txt}"
+        return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
     if kind == "logcat":
         text = f"{calendar.month_abbr[int(g['mm'])]} {int(g['dd'])} {g['clock']}"
         return _stamp(m, base, text, has_date=True, has_year=False)
@@ -349,6 +373,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("iso", _ISO),
     ("day_month", _DAY_MONTH),
     ("numeric", _NUMERIC),
+    ("dotted", _DOTTED),
     ("month_day", _MONTH_DAY),
     ("epoch", _EPOCH),
     ("bare", _BARE),
@@ -528,6 +553,10 @@ def find_date_marker(line: str) -> Stamp | None:
         text = m.group("date")
     elif m.group("mon"):
         text = f"{m.group('mon').rstrip('.')} {m.group('day')} {m.group('year')}"
+    elif m.group("day3"):  # day first, as dotted dates are written ("15.02.2023")
+        if not _day_first(m.group("day3"), m.group("mon3")):
+            return None
+        text = f"{m.group('year3')}-{int(m.group('mon3')):02d}-{int(m.group('day3')):02d}"
     else:
         text = f"{m.group('mon2').rstrip('.')} {m.group('day2')} {m.group('year2')}"
     parsed = _parse(text)
@@ -549,7 +578,7 @@ _DAY_LABEL = re.compile(
 
 
 _WRITES_A_DAY = re.compile(
-    rf"(?<![\w-])(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?![a-z])|"
+    rf"(?<![\w-])(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}(?!\.?\d)|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?![a-z])|"
     rf"{_MONTH}\s+\d{{1,2}}(?!\d)|(?-i:{_WEEKDAY_WORD})(?![a-z]))",
     re.I,
 )
