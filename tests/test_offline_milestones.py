@@ -4640,3 +4640,18 @@ def test_an_end_the_failure_came_back_after_is_no_resolution() -> None:
         ("platform-chat.txt", 223, "aileen", "stable. marking resolved on status page, report to follow"),
     ]
     assert at(analyse(lines(*rows)), "resolved") == minute(223)
+
+
+def test_a_recovery_told_in_the_minute_of_the_logged_mitigation_is_its_resolution() -> None:
+    """A chat line is dated to the minute: "block applied. latency back to normal" at 10:35 is no earlier than the
+    router's log of the block at 10:35:02, so it ends the incident then (nothing later tells another end)."""
+    a = analyse(lines(
+        ("chat.txt", 0, "liam", "latency on the core jumped, 300ms to google from the office"),
+        ("pagerduty", 1, None, "trigger_log_entry: smokeping internet targets loss 7% latency 290ms"),
+        ("chat.txt", 18, "priya", "it's a new attack vector. writing a filter"),
+        ("chat.txt", 24, "priya", "vector identified, block applied. latency back to normal"),
+        ("core-router.log", 24 + 2 / 60, None, "core1 %SEC-6-ACL: access-list DDOS-0903 applied inbound Te0/1/0"),
+        ("chat.txt", 40, "liam", "sending the colo customer a note, their box was the target"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(24) + timedelta(seconds=2)
+    assert at(a, "resolved") == minute(24)

@@ -1893,9 +1893,10 @@ def find_milestones(timed: Timed, untimed: Timed = ()) -> Milestones:
     m.mitigated = _stated_moment(timed, told, STATED_REPAIR, floor.at if floor else None) or m.mitigated
     m.mitigated = _first_window_end(timed, floor.at if floor else None, m.mitigated)
     after = (m.mitigated or m.detected or m.started)
-    m.resolved = _stated_moment(timed, told, STATED_END, after.at if after else None) or find_resolved(
-        timed, after.at if after else None
-    )
+    # a chat line is dated to the minute: "block applied. latency back to normal" in the minute of the log line that
+    # applied the block is no earlier than it
+    since = minute_of(after.at) if after and after.at else None
+    m.resolved = _stated_moment(timed, told, STATED_END, since) or find_resolved(timed, since)
     m.resolved = _resolved_past_relapse(timed, _before_closing(timed, m.mitigated, m.resolved))
     # a post that dates the end itself ("Resolved ... as of 2022-07-20 9:20 PM US/Pacific") is the record of it
     m.resolved = _resolved_as_of(timed, told, after.at if after else None) or m.resolved
