@@ -4655,3 +4655,27 @@ def test_a_recovery_told_in_the_minute_of_the_logged_mitigation_is_its_resolutio
     ))  # fmt: skip
     assert at(a, "mitigated") == minute(24) + timedelta(seconds=2)
     assert at(a, "resolved") == minute(24)
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [("there's a ransom note on one of the IT network systems", True), ("no, files are encrypted. spreading", True),
+     ("host=fs02 alert=ransom_note_created name=README_LOCKED.txt", True),
+     ("file shares on that segment are encrypted, extensions changed", True),
+     ("tokens are now encrypted at rest", False), ("backups are encrypted with the new key", False)],
+)  # fmt: skip
+def test_ransomware_at_work_is_a_failure_and_data_kept_encrypted_is_none(text: str, failed: bool) -> None:
+    from pmstudio.offline.classify import FAIL_STRONG
+
+    assert bool(FAIL_STRONG.search(text)) is failed
+
+
+def test_the_ransom_note_found_detects_a_ransomware_incident() -> None:
+    a = analyse(lines(
+        ("edr.log", 0, None, "fs-it-04 EDR ALERT mass file rename *.enc (42,110 files)"),
+        ("edr.log", 13, None, "fs-it-04 EDR ALERT ransom note README.txt written to 311 shares"),
+        ("chat.txt", 14, "travis", "there's a ransom note on one of the IT network systems. says they took our files"),
+        ("chat.txt", 18, "travis", "file shares on that segment are encrypted, extensions changed"),
+        ("chat.txt", 84, "kendra", "decision made: we shut down the entire pipeline to contain any risk"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(14)

@@ -73,6 +73,13 @@ DISASTER = (
 """A physical failure of a site: a fire, smoke or a flood in a building, the power cut or lost ("fire breaks out in
 a room of SBG2", "power cut to the entire campus"), or one flooded with traffic ("nameservers getting flooded"); not an
 alert that fires ("alerts fire on disk usage") nor a protocol's flooding ("flooding purge")."""
+RANSOMED = (
+    r"ransom[ _-]?notes?\w*|(?:files?|shares?|servers?|data|disks?|drives?|systems?|documents?|databases?|backups?)\b"
+    r"(?: [\w-]+){0,3}? (?:are|were|got|been|is|was|being) (?:all |now )?encrypted(?! (?:at rest|in transit|with|using)\b)|"
+    r"encrypted by (?:the )?(?:attackers?|ransomware|malware|intruders?)"
+)
+"""Ransomware at work ("there's a ransom note on one of the IT systems", "no, files are encrypted", an EDR's
+"alert=ransom_note_created"): the files people need are locked away; not data kept encrypted at rest."""
 LOCK_WAIT = r"(?:still )?waiting for \w*lock|lock wait timeout(?: exceeded)?|deadlock detected|blocked (?:on|by) (?:a |the )?lock"
 """A database session stuck behind a lock ("process 90211 still waiting for AccessShareLock on relation 16502", "Lock
 wait timeout exceeded", "deadlock detected"): the queries that serve users are blocked."""
@@ -129,7 +136,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|{VOLUME_LOW}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
+    rf"{RANSOMED}|{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|{VOLUME_LOW}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
     rf"{GONE_RED})\b"
 )
 FAIL_WEAK = _rx(
