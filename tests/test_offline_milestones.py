@@ -4679,3 +4679,27 @@ def test_the_ransom_note_found_detects_a_ransomware_incident() -> None:
         ("chat.txt", 84, "kendra", "decision made: we shut down the entire pipeline to contain any risk"),
     ))  # fmt: skip
     assert at(a, "detected") == minute(14)
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [("ground stop lifted, departures resuming", True), ("GROUND STOP CANCELLED AT 1350Z. DEPARTURES RESUMING.", True),
+     ("mkt INFO NYSE primary listings trading resumed", True), ("worker facebook sends resumed", True),
+     ("queue=indexer isolated; publishing resumed for archive", True),
+     ("we will be resuming trading tomorrow", False), ("all resumed builds completed", False),
+     ("Microsoft resumed services", False)],
+)  # fmt: skip
+def test_work_resumed_or_a_halt_lifted_is_a_recovery(text: str, back: bool) -> None:
+    assert (signals_of("chat.txt", text).recovery_full > 0) is back
+
+
+def test_the_ground_stop_lifted_ends_the_incident_after_the_restore_is_validated() -> None:
+    a = analyse(lines(
+        ("notam.log", 0, None, "uns-db[primary] ERROR file not found: /u03/notamdb/data/ntm_master_07.dbf"),
+        ("chat.txt", 1, "renee", "NOTAM system down, can't publish anything"),
+        ("chat.txt", 630, "renee", "restore complete, validating data integrity now"),
+        ("chat.txt", 673, "renee", "validation passed, NOTAMs publishing"),
+        ("chat.txt", 682, "darnell", "ground stop lifted, departures resuming"),
+        ("chat.txt", 940, "lisa", "FlightAware says 7,694 delays and 1,174 cancellations so far today"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(682)
