@@ -4703,3 +4703,28 @@ def test_the_ground_stop_lifted_ends_the_incident_after_the_restore_is_validated
         ("chat.txt", 940, "lisa", "FlightAware says 7,694 delays and 1,174 cancellations so far today"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(682)
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [("Little Barford just dropped.", True), ("secondary just dropped too", True), ("whole campus just dropped", True),
+     ("Hornsea output collapsing at the same time", True), ("frequency falling hard", True),
+     ("load just dropped back on its own", False), ("prefix count on the IAD sessions just dropped on two sessions", False),
+     ("write latency collapsing back to baseline", False), ("queue just dropped.", False)],
+)  # fmt: skip
+def test_a_thing_that_just_dropped_or_output_collapsing_failed_and_a_measure_dropping_did_not(text: str, failed: bool) -> None:
+    from pmstudio.offline.classify import FAIL_STRONG
+
+    assert bool(FAIL_STRONG.search(text)) is failed
+
+
+def test_a_station_that_just_dropped_starts_the_impact_and_detects_it() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "priya", "lightning on the Wymondley circuit, protection cleared it. normal stuff"),
+        ("chat.txt", 0, "gareth", "Little Barford just dropped. and Hornsea output collapsing at the same time."),
+        ("chat.txt", 1, "priya", "LFDD operated. DNOs shedding demand automatically"),
+        ("chat.txt", 5, "priya", "frequency recovered, system back to a normal, stable state"),
+        ("chat.txt", 6, "tomasz", "comms desk asking for a line. trains stuck at King's Cross, a hospital on backup"),
+        ("chat.txt", 45, "tomasz", "DNOs report all customers restored"),
+    ))  # fmt: skip
+    assert at(a, "started") == at(a, "detected") == minute(0)
