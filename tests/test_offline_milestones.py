@@ -4728,3 +4728,27 @@ def test_a_station_that_just_dropped_starts_the_impact_and_detects_it() -> None:
         ("chat.txt", 45, "tomasz", "DNOs report all customers restored"),
     ))  # fmt: skip
     assert at(a, "started") == at(a, "detected") == minute(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "failed"),
+    [("MAP (announcements platform) not loading either", True), ("website not loading for me", True),
+     ("checkout isn't working", True), ('support has 4 chats already "dashboard won\'t load"', True),
+     ("stack member 1 not responding", True), ("sync not working with Safari", True),
+     ("monitoring e-mailed a single person who was not working", False),
+     ("not opening an incident for a 30 min blip", False), ("their night crew touched our cable while not working on it", False),
+     ("if it's not working after the restart we roll back", False)],
+)  # fmt: skip
+def test_a_thing_told_not_working_or_not_loading_failed(text: str, failed: bool) -> None:
+    from pmstudio.offline.classify import FAIL_STRONG
+
+    assert bool(FAIL_STRONG.search(text)) is failed
+
+
+def test_users_telling_the_dashboard_wont_load_detect_it() -> None:
+    a = analyse(lines(
+        ("chat.txt", 0, "omar", "deploying the dashboard cache change"),
+        ("chat.txt", 12, "lea", "dashboard blank for me. support has 4 chats already \"dashboard won't load\""),
+        ("chat.txt", 40, "omar", "rolled back the cache change, dashboard loads again"),
+    ))  # fmt: skip
+    assert at(a, "detected") == minute(12)

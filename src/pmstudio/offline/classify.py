@@ -73,6 +73,15 @@ DISASTER = (
 """A physical failure of a site: a fire, smoke or a flood in a building, the power cut or lost ("fire breaks out in
 a room of SBG2", "power cut to the entire campus"), or one flooded with traffic ("nameservers getting flooded"); not an
 alert that fires ("alerts fire on disk usage") nor a protocol's flooding ("flooding purge")."""
+NOT_WORKING = (
+    r"(?<!\bwho )(?<!\bwho was )(?<!\bwho is )(?<!\bif )(?<!\bif it['’]s )(?:not|(?:is|are|was|were)n['’]t) "
+    r"(?:working|loading|responding|opening|booting|connecting)(?! (?:on|an?|the|today|tonight|here|out|it|from home)\b)|"
+    r"(?<!\bif it )(?:(?:does|do|did|wo)n['’]t|(?:does|do|did|will) not) (?:load|work|open|boot|connect)"
+    r"(?! (?:on|an?|the|out|it|test\w*)\b)"
+)
+"""A thing told not working ("MAP not loading either", "checkout isn't working", "page won't load", "stack member 1 not
+responding"): users failing; not a person off work ("monitoring mailed a person who was not working") nor an act not
+taken ("not opening an incident for a 30 min blip")."""
 RANSOMED = (
     r"ransom[ _-]?notes?\w*|(?:files?|shares?|servers?|data|disks?|drives?|systems?|documents?|databases?|backups?)\b"
     r"(?: [\w-]+){0,3}? (?:are|were|got|been|is|was|being) (?:all |now )?encrypted(?! (?:at rest|in transit|with|using)\b)|"
@@ -140,7 +149,7 @@ FAIL_STRONG = _rx(
     r"do(?:es)?(?:n['’]t| not) (?:react|respond)|blocked for more than|lockup|flat-?lin(?:ed|ing|es)|"
     r"(?:never|no\b[^.;]{1,30}\bever) (?:\w+ )?(?:arrived|came through|showed up)|"
     r"(?:did not|didn['’]t|has not|hasn['’]t|have not|haven['’]t) (?:\w+ )?(?:arrived?|come through|show(?:n|ed)? up)|"
-    rf"{RANSOMED}|{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|{VOLUME_LOW}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
+    rf"{NOT_WORKING}|{RANSOMED}|{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|{VOLUME_LOW}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
     rf"{GONE_RED})\b"
 )
 FAIL_WEAK = _rx(
