@@ -670,3 +670,18 @@ def test_a_dotted_day_first_date_is_read_when_it_is_surely_day_first() -> None:
     assert sorted(e.at for e in bundle.evidence) == [
         datetime(2023, 2, 14, 18, 0, tzinfo=UTC), datetime(2023, 2, 15, 10, 15, tzinfo=UTC)
     ]
+
+
+def test_a_year_first_dotted_date_is_a_date_and_a_calendar_version_is_not() -> None:
+    """Korean, Chinese and Hungarian material writes "2023.02.15 11:15:07 KST"; a calendar-versioned build
+    ("build=2023.10.13-hotfix1", "release 2019.11.04-2") tells no day."""
+    from pmstudio.timeparse import find_dates
+
+    s = find_stamp("2023.02.15 11:15:07 KST db failover started")
+    assert s is not None and s.value == datetime(2023, 2, 15, 11, 15, 7) and s.has_year and s.zone is not None
+    marker = find_date_marker("2023.02.15 - second day of the outage")
+    assert marker is not None and marker.date_only and marker.value.date() == date(2023, 2, 15)
+    assert find_dates("deploy auth-gateway build=2023.10.13-hotfix1 clusters=all") == []
+    assert find_dates("deployer: release 2019.11.04-2 rolled out") == []
+    got = find_stamp("release r-2026.02.02-1 pipeline started 18:59", anywhere="any")
+    assert got is not None and not got.has_date

@@ -4,7 +4,7 @@ Regular expressions only *locate* a time expression in a line; python-dateutil (
 parser, on the fast path) interprets it, and zoneinfo supplies bundle time zones. A located time is a
 :class:`Stamp`: the wall-clock value plus what the text actually said (a date? a year? a zone?).
 :class:`pmstudio.parsers.clock.Clock` turns stamps into aware datetimes with the bundle's context.
-Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, ``YYYY-MM-DD, HH:MM``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
+Formats: ISO 8601 (with or without zone), ``[YYYY-MM-DD HH:MM]``, ``YYYY-MM-DD, HH:MM``, ``YYYY.MM.DD HH:MM``, bare ``HH:MM[:SS]`` and ``2:32 PM``,
 syslog ``Mon DD HH:MM:SS``, epoch seconds/milliseconds, ``Oct 21, 01:45 UTC`` and ``8 Nov 13:30 AEDT`` status-page style,
 RFC 2822, Apache ``21/Oct/2018:13:55:36 -0700``, Jira ``21/Oct/18 1:45 AM``, US ``3/1/2019 2:02 PM``, European
 ``15.02.2023 11:15`` (day first, when surely so),
@@ -120,7 +120,7 @@ def _zone_text(zone: str | None) -> str:
 _EDGE = r"(?<![\w:.])"
 
 _ISO = re.compile(
-    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}})(?:T|,?\s+at\s+|,?\s+|,|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
+    rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}}|\d{{4}}\.\d{{2}}\.\d{{2}})(?:T|,?\s+at\s+|,?\s+|,|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
     rf"{_TAIL}"
 )
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
@@ -163,7 +163,7 @@ _HOUR_AMPM = re.compile(
     rf"(?:{_ZONE_WRITTEN}(?!\w))?"
 )
 _DATE_ONLY = re.compile(
-    rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
+    rf"(?:(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}\.\d{{2}}\.\d{{2}}(?![.\w-]))(?![\dT]|:\d)|(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
     rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH})\s+(?P<year2>\d{{4}})"
     rf"|(?P<day3>\d{{1,2}})\.(?P<mon3>\d{{1,2}})\.(?P<year3>\d{{4}})(?!\.?\d))(?!\d|:\d)(?:\s?(?P<zone>{_ZONE}))?"
 )
@@ -316,7 +316,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         ampm = g.get("ampm") or ""
         if ampm and not 1 <= int(g["clock"].split(":")[0]) <= 12:
             ampm = ""
-        raw = f"{g['date'].replace('/', '-')}T{g['clock'].replace(',', '.')}{_zone_text(g['zone'])}"
+        raw = f"{g['date'].replace('/', '-').replace('.', '-')}T{g['clock'].replace(',', '.')}{_zone_text(g['zone'])}"
         try:
             value = (
                 datetime.fromisoformat(raw.replace("Z", "+00:00")) if g["zone"] in (None, "Z") and not ampm else None
@@ -326,7 +326,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         if value is not None:
             naive, tz = _split_zone(value)
             return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=True, has_year=True)
-        text = f"{g['date'].replace('/', '-')} {g['clock'].replace(',', '.')} {ampm} {_zone_text(g['zone'])}"
+        text = f"{g['date'].replace('/', '-').replace('.', '-')} {g['clock'].replace(',', '.')} {ampm} {_zone_text(g['zone'])}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
     if kind == "epoch":
         number = float(g["epoch"])
@@ -550,7 +550,7 @@ def find_date_marker(line: str) -> Stamp | None:
     if not m:
         return None
     if m.group("date"):
-        text = m.group("date")
+        text = m.group("date").replace(".", "-")
     elif m.group("mon"):
         text = f"{m.group('mon').rstrip('.')} {m.group('day')} {m.group('year')}"
     elif m.group("day3"):  # day first, as dotted dates are written ("15.02.2023")
