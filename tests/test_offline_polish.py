@@ -124,3 +124,20 @@ def test_queue_times_are_a_measure_and_a_summary_never_opens_in_a_status_posts_v
     a = analyse(evidence_lines(datetime(2024, 2, 20, 14, 0, tzinfo=UTC), *rows), title="Jobs delayed for 91 minutes")
     summary = draft_summary(a, {})
     assert not summary["summary"].startswith("We ")
+
+
+def test_a_shortened_line_never_ends_on_a_number_parted_from_its_word() -> None:
+    """Barclays 2025's committee mail cut at "... Please reply by 26" left a bare 26 in the single-shot draft's
+    timeline that no evidence holds (numeric_grounding failed make eval's gate): the number goes with its word."""
+    from pmstudio.offline.phrasing import shorten
+
+    head = "the committee asks for the cause, a timeline of events and the services affected, and"
+
+    def cut_after(tail: str, word: str) -> str:  # the limit falls just inside the word after `word`
+        text = f"{head} {tail}"
+        return shorten(text, text.index(f" {word} ") + len(word) + 3)
+
+    assert cut_after("asks for answers by 26 February at the latest", "26").endswith(" by ...")
+    assert cut_after("the outage lasted 3 hours from the first alert", "3").endswith(" lasted ...")
+    assert cut_after("ended at 11:26 when the last node came back", "11:26").endswith(" at 11:26 ...")
+    assert cut_after("errors stayed at 26% all afternoon", "26%").endswith(" at 26% ...")

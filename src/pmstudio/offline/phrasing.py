@@ -269,8 +269,14 @@ def sentence(text: str, *, capitalise: bool = True) -> str:
     return text
 
 
+_BARE_NUMBER_END = re.compile(r"\s+[~≈]?\d+(?:[.,]\d+)?$")
+"""A number ending a cut ("... Please reply by 26"): the words after it told what it counts."""
+
+
 def shorten(text: str, limit: int = 220) -> str:
-    """At most `limit` characters, cut at a word boundary (no number is split)."""
+    """At most `limit` characters, cut at a word boundary (no number is split). A number the cut would part from the
+    word after it ("reply by 26 | February", "down for 3 | hours") goes too: alone it tells nothing, and no evidence
+    holds it bare."""
     text = _SPACE.sub(" ", text).strip()
     if len(text) <= limit:
         return text
@@ -278,6 +284,8 @@ def shorten(text: str, limit: int = 220) -> str:
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
+        if text[len(cut) :].lstrip()[:1].isalpha():
+            cut = _BARE_NUMBER_END.sub("", cut)
     return cut.rstrip(" ,;:-") + " ..."
 
 
