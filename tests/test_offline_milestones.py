@@ -12,7 +12,7 @@ from pmstudio.agents.messages import EvidenceLine
 from pmstudio.ingest import bundle_from_materials
 from pmstudio.offline.analysis import Analysis, analyse
 from pmstudio.offline.causes import draft_root_cause
-from pmstudio.offline.classify import Signals, classify
+from pmstudio.offline.classify import FAIL_STRONG, Signals, classify
 from pmstudio.offline.items import build_items
 from pmstudio.offline.timeline import draft_timeline, iso
 from pmstudio.schema import NOT_STATED, Material
@@ -232,8 +232,6 @@ def test_an_acknowledgement_hours_later_answers_the_report_that_detected_it() ->
      ("replication stopped", True), ("we stopped the rollout", False), ("the jobs stopped retrying", False)],
 )  # fmt: skip
 def test_a_thing_that_stopped_or_halted_failed(text: str, failed: bool) -> None:
-    from pmstudio.offline.classify import FAIL_STRONG
-
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
@@ -264,8 +262,6 @@ def test_a_log_line_at_an_error_level_starts_the_impact_unless_it_logs_an_admini
      ("all packet loss should have disappeared", False), ("no packet loss on the smokeping targets", False)],
 )  # fmt: skip
 def test_packet_loss_tells_a_failure_and_people_panicking_none(text: str, failed: bool) -> None:
-    from pmstudio.offline.classify import FAIL_STRONG
-
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
@@ -758,8 +754,6 @@ def test_all_systems_verified_operational_is_the_resolution_and_posting_the_all_
     ],
 )
 def test_a_site_on_fire_flooded_or_without_power_failed(text: str, failed: bool) -> None:
-    from pmstudio.offline.classify import FAIL_STRONG
-
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
@@ -4665,8 +4659,6 @@ def test_a_recovery_told_in_the_minute_of_the_logged_mitigation_is_its_resolutio
      ("tokens are now encrypted at rest", False), ("backups are encrypted with the new key", False)],
 )  # fmt: skip
 def test_ransomware_at_work_is_a_failure_and_data_kept_encrypted_is_none(text: str, failed: bool) -> None:
-    from pmstudio.offline.classify import FAIL_STRONG
-
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
@@ -4713,8 +4705,6 @@ def test_the_ground_stop_lifted_ends_the_incident_after_the_restore_is_validated
      ("write latency collapsing back to baseline", False), ("queue just dropped.", False)],
 )  # fmt: skip
 def test_a_thing_that_just_dropped_or_output_collapsing_failed_and_a_measure_dropping_did_not(text: str, failed: bool) -> None:
-    from pmstudio.offline.classify import FAIL_STRONG
-
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
@@ -4740,8 +4730,6 @@ def test_a_station_that_just_dropped_starts_the_impact_and_detects_it() -> None:
      ("if it's not working after the restart we roll back", False)],
 )  # fmt: skip
 def test_a_thing_told_not_working_or_not_loading_failed(text: str, failed: bool) -> None:
-    from pmstudio.offline.classify import FAIL_STRONG
-
     assert bool(FAIL_STRONG.search(text)) is failed
 
 
