@@ -316,7 +316,8 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         ampm = g.get("ampm") or ""
         if ampm and not 1 <= int(g["clock"].split(":")[0]) <= 12:
             ampm = ""
-        raw = f"{g['date'].replace('/', '-').replace('.', '-')}T{g['clock'].replace(',', '.')}{_zone_text(g['zone'])}"
+        day = g["date"].replace("/", "-").replace(".", "-")  # "2019/10/21" and "2023.02.15" read as ISO's "-"
+        raw = f"{day}T{g['clock'].replace(',', '.')}{_zone_text(g['zone'])}"
         try:
             value = (
                 datetime.fromisoformat(raw.replace("Z", "+00:00")) if g["zone"] in (None, "Z") and not ampm else None
@@ -326,7 +327,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         if value is not None:
             naive, tz = _split_zone(value)
             return Stamp(base + m.start(), base + m.end(), naive, tz, has_date=True, has_year=True)
-        text = f"{g['date'].replace('/', '-').replace('.', '-')} {g['clock'].replace(',', '.')} {ampm} {_zone_text(g['zone'])}"
+        text = f"{day} {g['clock'].replace(',', '.')} {ampm} {_zone_text(g['zone'])}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=True)
     if kind == "epoch":
         number = float(g["epoch"])
