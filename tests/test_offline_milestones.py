@@ -4740,3 +4740,20 @@ def test_users_telling_the_dashboard_wont_load_detect_it() -> None:
         ("chat.txt", 40, "omar", "rolled back the cache change, dashboard loads again"),
     ))  # fmt: skip
     assert at(a, "detected") == minute(12)
+
+
+def test_an_office_amenity_out_of_order_is_no_failure() -> None:
+    """"coffee machine is broken again, so morale is great" at the shift's start is banter beside the incident: it
+    neither starts nor detects anything, and a service failure in the same line after a comma still counts."""
+    for body in ("day shift here. coffee machine is broken again, so morale is great",
+                 "morning all. coffee machine on 3rd floor is dead again fyi"):  # fmt: skip
+        assert not classify(build_items(lines(("ops-chat.txt", 0, "jo", body)))[0]).failure, body
+    assert classify(build_items(lines(("ops-chat.txt", 0, "jo", "kettle broken, and the api is down")))[0]).failure
+    rows = [
+        ("ops-chat.txt", 0, "jo", "day shift here. coffee machine is broken again, so morale is great"),
+        ("ops-chat.txt", 9, "jo", "checkout is failing for everyone"),
+        ("ops-chat.txt", 30, "jo", "rolled back the release, checkout working again"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "detected") == minute(9)
+    assert at(a, "started") == minute(9)

@@ -225,6 +225,12 @@ FAILURES_STOPPED = _rx(
 )
 """Failures told ended ("S3 errors stopped at 10:40 UTC", "errors gone as of 19:19"): no failure told, a recovery; not
 "new crashes stopped" (what crashed stays down)."""
+AMENITY = _rx(
+    r"\b(?:(?:coffee|espresso) (?:machines?|makers?|pots?)|kettles?|vending machines?|microwaves?|dishwashers?|"
+    r"water coolers?|office fridge)\b[^.;,!?]*"
+)
+"""An office amenity out of order ("coffee machine is broken again, so morale is great", "coffee machine on 3rd floor is
+dead again fyi"): banter beside the incident, no failure of the service (up to the clause's end)."""
 UNKNOWN_YET = _rx(
     r"\b(?:can['’]?t|cannot|couldn['’]?t|could not|unable to)\s+(?:yet\s+|really\s+|fully\s+)?(?:prove|tell|say|assert|"
     r"confirm|rule out|be sure|know|verify|determine|establish|guarantee|promise|predict|estimate|commit to)\b"
@@ -999,6 +1005,7 @@ def classify(item: Item) -> Signals:
     told = NO_FAILURES.sub(" ", told)  # "no exceptions in the last 5 minutes" tells none
     told = FAILURES_STOPPED.sub(" ", told)  # "errors gone as of 19:19" tells them over
     told = UNKNOWN_YET.sub(" ", told)  # "no indication creds were taken, but we can't prove it" tells no failure
+    told = AMENITY.sub(" ", told)  # "coffee machine is broken again": the office's, not the service's
     if _GUARD_BACK.search(t):
         told = SEALED.sub(" ", told)  # "ruleset loaded. 6379 times out from outside again": the exposure closed
     if "down" in t.lower():
