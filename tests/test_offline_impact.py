@@ -558,3 +558,16 @@ def test_a_ticket_header_telling_who_filed_it_is_no_claim_of_who_was_hurt() -> N
     users = text(got, "users_affected")
     assert "Noor" not in users and "opened 3 Mar" not in users
     assert "14" in users
+
+
+def test_a_ticket_line_labelling_its_reporter_is_no_claim_of_who_was_hurt() -> None:
+    """'Reporter: player "kite_runner_ph"' under a ticket's header names who filed it: users affected abstains rather
+    than give the reporter's handle."""
+    got = impact(
+        ("bridge.log", 0, None, "bridge ERROR withdrawal 5512 failed: signature threshold not met"),
+        ("ticket-8821.txt", 10, None, 'Reporter: player "kite_runner_ph"'),
+        ("ticket-8821.txt", 10, None, '"I tried to withdraw from the bridge three times. Each time it fails."'),
+        ("chat.txt", 40, "thao", "bridge paused, withdrawals halted"),
+    )
+    users = text(got, "users_affected")
+    assert "kite_runner_ph" not in users and "Reporter" not in users

@@ -304,11 +304,11 @@ _CREW_LABEL = re.compile(
 coordinators: ...")."""
 _FILED_BY = re.compile(
     r"^\W*(?:ticket|case)\s*#?\s*[\w-]*\d[\w-]*\b[^.!?\"“]{0,60}?\b(?:opened|created|filed|raised|logged|submitted)\b"
-    r"[^\"“]*\bby\b",
+    r"[^\"“]*\bby\b|^\W*(?:reporter|requester|reported by|submitted by|opened by|raised by)\s*:",
     re.I,
 )
 """A ticket's header telling who filed it ("Ticket 22081 - opened 12 Aug 2022 06:58 EST by office manager, Riverside
-Dental (relayed by account rep Kim)"): a byline, not who was hurt."""
+Dental (relayed by account rep Kim)", "Reporter: player \"kite_runner_ph\""): a byline, not who was hurt."""
 
 
 def _statements(
