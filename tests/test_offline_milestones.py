@@ -4757,3 +4757,18 @@ def test_an_office_amenity_out_of_order_is_no_failure() -> None:
     a = analyse(lines(*rows))
     assert at(a, "detected") == minute(9)
     assert at(a, "started") == minute(9)
+
+
+def test_a_bots_page_in_the_channel_dates_the_start_itself_not_the_deploy_before_it() -> None:
+    """"PAGE production-error-rate above threshold" posted by the channel's bot is a machine's record of the moment,
+    as an alert's is: the impact starts there, not at an unrelated deploy nine minutes before (a person telling a
+    failure may tell it late, a bot does not)."""
+    rows = [
+        ("deploy-log.txt", 0, None, 'deploy sha=a02fe19 "checkout: log field rename" by shipit'),
+        ("incident-chat.txt", 9, "bot", "PAGE production-error-rate above threshold (storefront, checkout)"),
+        ("incident-chat.txt", 11, "marc", "ack. availability dipping. all on-call to the bridge please"),
+        ("incident-chat.txt", 60, "marc", "rolled back, availability back to normal"),
+    ]
+    a = analyse(lines(*rows))
+    assert at(a, "started") == minute(9)
+    assert at(a, "detected") == minute(9)

@@ -645,7 +645,11 @@ def find_started(timed: Timed, detected: Item | None, told: Timed = ()) -> Item 
     first_explicit = _earliest(explicit)
     # a person telling a failure may tell it late, so a change within the hour before is the start; a machine's line
     # or a responders' dated note ("20:10 increased error rates on main DB cluster") records the moment itself
-    if first_failure is not None and first_failure.source not in ("log", "alert", "pager", "notes") and first_failure.at:
+    # (a bot's post in the channel, "PAGE production-error-rate above threshold", is a machine's record too)
+    if (
+        first_failure is not None and first_failure.source not in ("log", "alert", "pager", "notes") and first_failure.at
+        and not (first_failure.actor and is_bot_speaker(first_failure.actor))
+    ):  # fmt: skip
         recent = [
             p for p in changes
             if timedelta(0) <= first_failure.at - _at(p) <= HUMAN_LAG and not _fine_after(timed, p, first_failure)
