@@ -420,3 +420,18 @@ def test_a_name_in_brackets_after_a_relaying_role_is_a_person() -> None:
     assert {"ana", "joost"} <= set(people.roles)
     assert "europe" not in people.roles
     assert "Ana" not in people.anonymise("relayed from the forum by support (Ana): checkouts hang")
+
+
+def test_a_forum_copys_user_handle_before_a_colon_is_a_person() -> None:
+    """A forum thread copied into a ticket writes "user dnsfan77: Quad9 as my only resolver ...": the handle (a digit
+    or an underscore in it) is a person's, told as "a user"; "customer success: ..." and "user impact: ..." label a
+    team or a field."""
+    people = find_people(_items([
+        ("2021-10-01T08:00:00+00:00", 'heise forum, thread "Quad9 unzuverlässig" (copied 2021-10-01) user dnsfan77: pages load slowly'),
+        ("2021-10-01T08:01:00+00:00", "user k_brandt: Same in Munich."),
+        ("2021-10-01T08:02:00+00:00", "customer success: we are answering tickets"),
+        ("2021-10-01T08:03:00+00:00", "user impact: slow page loads for Germany"),
+    ]))  # fmt: skip
+    assert {"dnsfan77", "k_brandt"} <= set(people.roles)
+    assert not {"success", "impact"} & set(people.roles)
+    assert people.anonymise("user dnsfan77: pages load slowly") == "a user: pages load slowly"

@@ -145,12 +145,14 @@ _ACCOUNT = re.compile(
     r"limits|plans?|usage|emails?|customi[sz]ations|profiles?|records?|sessions?|tokens?|keys?)\b)"
     r"@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
     r"submitted|ran|deleted|closed)\b)|"
-    r"(?:(?:opened|closed|pushed|authored|submitted|forked|created) by|^author:)\s+@?(?P<b>[a-z][\w-]{2,30})(?=\s*(?:[,;(]|$)))",
+    r"(?:(?:opened|closed|pushed|authored|submitted|forked|created) by|^author:)\s+@?(?P<b>[a-z][\w-]{2,30})(?=\s*(?:[,;(]|$))|"
+    r"(?:user|member|customer)\s+@?(?P<c>[a-z][\w-]*[\d_][\w-]*):\s)",
     re.I,
 )
 """An outside account named by its handle in a record ("user brwjbowkevj, PR against posthog", "pull request closed
-by brwjbowkevj", "Author: brwjbowkevj"): a person, whose handle a draft never shows ("account flags, system caching"
-names what accounts have, no handle)."""
+by brwjbowkevj", "Author: brwjbowkevj", a forum copy's "user dnsfan77: Quad9 as my only resolver ..." when the handle
+holds a digit or an underscore): a person, whose handle a draft never shows ("account flags, system caching" names
+what accounts have, no handle; "customer success: ..." labels a team)."""
 _DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))})\s+(?:[a-z]+\s+)?$", re.I)
 """The words before "user X" that make it a compound noun ("a big user diff", "the user sync"), no account."""
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
@@ -287,11 +289,15 @@ class People:
         text = self._pattern.sub(sub, text)
         text = self._pattern_ctx.sub(lambda m: m.group("pre") + sub(m), text)
         text = self._pattern_cs.sub(sub, text)
+        # "user dnsfan77: ..." told as "a user: ...", not "user a user: ..."
+        text = _ROLE_BEFORE_USER.sub("", text)
         # "Vince and Christian suggest ...", "Thanks to Ganneff, Solver, Hydroxide and weasel": people with one role are
         # told as a number, not "a responder and a responder"
         return _ROLE_PAIR.sub(_counted_roles, text)
 
 
+_ROLE_BEFORE_USER = re.compile(r"\b(?:user|member|customer|account)\s+(?=a user\b)", re.I)
+"""The word that named an account before its handle, once the handle is told as "a user" ("user a user: ...")."""
 _URL_USER = re.compile(r"(?<=://)(?P<n>[A-Za-z][\w.-]{1,30})(?=:[^@\s/]*@)")
 """The user of an address with credentials ("https://jake:…@console.example"), which may be a person's name."""
 _QUOTED_ACCOUNT = re.compile(r"\b(?P<k>user|account|login|username)\s+(?P<q>['\"`])(?P<v>[A-Za-z][\w.-]{1,40})(?P=q)", re.I)
@@ -401,7 +407,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
             for m in _ACCOUNT.finditer(it.body):
                 if m.group("a") and (m.group("a").lower() in nouns() or _DETERMINED.search(it.body, 0, m.start())):
                     continue  # "the sync", "a big user diff, ...": a thing, not an account's handle
-                people.add(m.group("a") or m.group("b"), USER, handle=True)
+                people.add(m.group("a") or m.group("b") or m.group("c"), USER, handle=True)
             if m := COMMENT_HEADER.match(it.body):
                 people.add(m.group("n"), handle=True)
             for m in QUOTED_USER.finditer(it.body):
