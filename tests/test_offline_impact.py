@@ -41,6 +41,16 @@ def test_without_a_resolution_the_span_to_mitigation_is_a_lower_bound() -> None:
     assert text(got, "duration_of_impact").startswith("At least 78 minutes, from the first sign of impact at 2024-11-05 09:00 UTC")
 
 
+def test_a_lower_bound_of_days_counts_whole_days_never_more() -> None:
+    """Five days and seventeen hours from detection to mitigation, with no end told, is "at least 5 days": a lower
+    bound never rounds up to 6."""
+    got = impact(
+        ("pagerduty", 0, None, "trigger_log_entry: Certificate validation defect reported"),
+        ("chat.txt", 5 * 1440 + 17 * 60 + 13, "teo", "final revocation batch done, remaining certificates revoked"),
+    )
+    assert text(got, "duration_of_impact").startswith("At least 5 days, from ")
+
+
 def test_a_lower_bound_to_a_day_without_a_time_is_in_days() -> None:
     got = impact(
         ("ticket.txt", 1440 + 120, None, "Opened by a user - cannot send messages in our room, joins fail"),
@@ -48,7 +58,8 @@ def test_a_lower_bound_to_a_day_without_a_time_is_in_days() -> None:
         date_only=frozenset({1}),
     )
     claim = text(got, "duration_of_impact")
-    assert claim.startswith("At least 4 days, from the first sign of impact at 2024-11-06 11:00 UTC to mitigation and resolution on 2024-11-10 (time not stated)")
+    # 11:00 on the 6th to the start of the 10th is 3 days and 13 hours: at least 3 days (a lower bound never rounds up)
+    assert claim.startswith("At least 3 days, from the first sign of impact at 2024-11-06 11:00 UTC to mitigation and resolution on 2024-11-10 (time not stated)")
     assert "00:00" not in claim
 
 

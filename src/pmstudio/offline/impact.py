@@ -548,7 +548,7 @@ def _at_least(first: Item, last: Item, *, by_clock: bool = False) -> str:
         return f"{round(minutes)} minutes"
     if minutes < 72 * 60:
         return f"{round(minutes / 60)} hours"
-    return f"{round(minutes / 1440)} days"
+    return f"{int(minutes // 1440)} days"  # a lower bound: 5 days 17 hours is at least 5 days, not 6
 
 
 _INTERNAL_COMMS = re.compile(rf"\b(?:{COORDINATION}|(?:their|[\w-]+['’]s) status ?page)\b", re.I)
