@@ -296,7 +296,7 @@ class People:
         return _ROLE_PAIR.sub(_counted_roles, text)
 
 
-_ROLE_BEFORE_USER = re.compile(r"\b(?:user|member|customer|account)\s+(?=a user\b)", re.I)
+_ROLE_BEFORE_USER = re.compile(rf"\b(?:user|member|customer|account)\s+(?={re.escape(USER)}\b)", re.I)
 """The word that named an account before its handle, once the handle is told as "a user" ("user a user: ...")."""
 _URL_USER = re.compile(r"(?<=://)(?P<n>[A-Za-z][\w.-]{1,30})(?=:[^@\s/]*@)")
 """The user of an address with credentials ("https://jake:…@console.example"), which may be a person's name."""
