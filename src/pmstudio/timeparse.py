@@ -123,6 +123,13 @@ _ISO = re.compile(
     rf"{_EDGE}(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}}/\d{{2}}/\d{{2}}|\d{{4}}\.\d{{2}}\.\d{{2}})(?:T|,?\s+at\s+|,?\s+|,|_)(?P<clock>{_CLOCK})(?!\d|:\d)"
     rf"{_TAIL}"
 )
+
+
+def _iso_date(date: str) -> str:
+    """A year-first date with ISO's separators ("2019/10/21", "2023.02.15" -> "2019-10-21", "2023-02-15")."""
+    return date.replace("/", "-").replace(".", "-")
+
+
 _EPOCH = re.compile(r"(?<![\w.:-])(?P<epoch>1\d{9}(?:\.\d{1,6})?|1\d{12})(?![\w:-]|\.\d)")
 _MONTH_DAY = re.compile(
     rf"(?<![\w:])(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?,?"
@@ -316,7 +323,7 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
         ampm = g.get("ampm") or ""
         if ampm and not 1 <= int(g["clock"].split(":")[0]) <= 12:
             ampm = ""
-        day = g["date"].replace("/", "-").replace(".", "-")  # "2019/10/21" and "2023.02.15" read as ISO's "-"
+        day = _iso_date(g["date"])
         raw = f"{day}T{g['clock'].replace(',', '.')}{_zone_text(g['zone'])}"
         try:
             value = (
@@ -551,7 +558,7 @@ def find_date_marker(line: str) -> Stamp | None:
     if not m:
         return None
     if m.group("date"):
-        text = m.group("date").replace(".", "-")
+        text = _iso_date(m.group("date"))
     elif m.group("mon"):
         text = f"{m.group('mon').rstrip('.')} {m.group('day')} {m.group('year')}"
     elif m.group("day3"):  # day first, as dotted dates are written ("15.02.2023")
