@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -37,9 +38,13 @@ def _answer(info: AgentInfo, payload: dict[str, Any]) -> ModelResponse:
 class Scripted:
     """A FunctionModel body: minimal valid sections, with per-section delay and hooks; counts concurrency."""
 
-    def __init__(self, bundle: Bundle, delay: float = 0.0) -> None:
+    def __init__(self, bundle: Bundle, delay: float = 0.0, hold_until: int = 0) -> None:
         self.bundle = bundle
         self.delay = delay
+        # hold_until=N: every call waits (up to a generous bound) until N calls are in flight at once, so a
+        # count of concurrency does not depend on how fast a loaded machine starts the wave's agents
+        self.hold_until = hold_until
+        self._all_in = asyncio.Event()
         self.in_flight = 0
         self.max_in_flight = 0
         self.calls: list[str] = []
@@ -52,7 +57,12 @@ class Scripted:
         self.calls.append(section)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if self.hold_until and self.in_flight >= self.hold_until:
+            self._all_in.set()
         try:
+            if self.hold_until and not self._all_in.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._all_in.wait(), timeout=20)
             await asyncio.sleep(self.delay)
         finally:
             self.in_flight -= 1
@@ -72,7 +82,7 @@ def _no_lints(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_sections_run_concurrently_in_waves() -> None:
     bundle = sample_bundle()
-    body = Scripted(bundle, delay=0.3)
+    body = Scripted(bundle, hold_until=5)
     record = asyncio.run(draft_postmortem(bundle, model=FunctionModel(body), settings=DraftSettings(max_revisions=0)))
     assert record.status == "ok", record.error
     assert sorted(body.calls) == sorted([*SECTION_NAMES, "critic"])
