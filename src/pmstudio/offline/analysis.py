@@ -23,7 +23,7 @@ from pmstudio.offline.milestones import (
     find_milestones,
     line_zone,
 )
-from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot, is_bot_speaker
+from pmstudio.offline.people import ROLE_WORDS, People, find_people, is_bot, is_bot_post
 from pmstudio.offline.phrasing import (
     blameless,
     drop_vocative,
@@ -167,7 +167,7 @@ class Analysis:
             text = f"{label}: {base}"
         elif src == "ticket":
             text = f"{ticket_label(item.material)}: {base}"
-        elif src == "chat" and item.actor and is_bot_speaker(item.actor) and (relay := RELAYED.match(item.body)):
+        elif is_bot_post(item) and (relay := RELAYED.match(item.body)):
             # a bot relaying an alert to the channel ("alertbot: [FIRING] lila 5xx rate high"): the alert, no responder
             # ... named without the person a chat tool says acted on it ("[RESOLVED] synthetic-smtp-send by kevin")
             name = _ACTED_BY.sub("", relay["name"])

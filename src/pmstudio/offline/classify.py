@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pmstudio.lints.quantities import find_times
 from pmstudio.offline.items import MONITOR_CLEARED, MONITOR_STATE, Item
-from pmstudio.offline.people import is_bot_speaker
+from pmstudio.offline.people import is_bot_post
 from pmstudio.offline.tone import ALSO_SEEING, ME_TOO, TOLD_YOU
 from pmstudio.parsers.structured import INFO_SEVERITIES, QUIET_SEVERITIES
 from pmstudio.redact import URL
@@ -990,7 +990,7 @@ def _recap(text: str) -> bool:
 
 def monitor_post(item: Item) -> re.Match[str] | None:
     """A monitor bot's own post in the channel and its state (`items.MONITOR_STATE`), else None."""
-    return MONITOR_STATE.match(item.body) if item.source == "chat" and item.actor and is_bot_speaker(item.actor) else None
+    return MONITOR_STATE.match(item.body) if is_bot_post(item) else None
 
 
 def classify(item: Item) -> Signals:

@@ -20,7 +20,7 @@ from pmstudio.logmine import VALUES_NOTE
 from pmstudio.offline.analysis import Analysis
 from pmstudio.offline.classify import BACK_UP, COORDINATION, DOWN_NOT_FAILING, HYPOTHESIS
 from pmstudio.offline.items import ADVICE_LABEL, MITIGATION_LABEL, Item
-from pmstudio.offline.people import is_bot_speaker
+from pmstudio.offline.people import is_bot_post
 from pmstudio.offline.phrasing import (
     blameless,
     capitalise_sentences,
@@ -617,7 +617,7 @@ def declared_severity(a: Analysis) -> str | None:
     for item in a.items:
         if item.source in ("log", "alert") or (item.source == "pager" and item.sub != "note"):
             continue
-        if item.source == "chat" and item.actor and is_bot_speaker(item.actor):
+        if is_bot_post(item):
             continue
         sig = a.sig(item)
         if sig.hypothesis or sig.followup:

@@ -218,6 +218,11 @@ def is_bot_speaker(name: str) -> bool:
     return is_bot(name, handle=True) or (bool(_HOST.fullmatch(name.strip())) and not _CAMEL.search(name))
 
 
+def is_bot_post(item: Item) -> bool:
+    """Whether a chat line was posted by a bot (`is_bot_speaker`): a monitor's or relay's words, no responder's."""
+    return item.source == "chat" and item.actor is not None and item.actor != "" and is_bot_speaker(item.actor)
+
+
 @dataclass
 class People:
     """Known names (lower case) and their role labels."""
