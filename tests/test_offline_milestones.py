@@ -4772,3 +4772,20 @@ def test_a_bots_page_in_the_channel_dates_the_start_itself_not_the_deploy_before
     a = analyse(lines(*rows))
     assert at(a, "started") == minute(9)
     assert at(a, "detected") == minute(9)
+
+
+def test_a_thing_told_stable_is_back() -> None:
+    """"store 4 finally stable overnight", "email features are now stable", "working reliably": the state the impact
+    ends in, a recovery; a hedge ("stable for now"), a negation or a reading ("temps stable at 41C") is not one."""
+    for text, back in (("store 4 finally stable overnight, all five mail stores working reliably", True),
+                       ("email features are now stable.", True), ("S3 has been stable since 19:30 UTC", True),
+                       ("things are stable for now; still watching", False),
+                       ("the cluster is not stable", False), ("temps stable at 41C", False)):  # fmt: skip
+        (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="olu", text=text)])
+        assert (classify(item).recovery_full > 0) is back, text
+    a = analyse(lines(
+        ("chat.txt", 0, "olu", "student webmail throwing mailbox corrupt on store 3 and 4"),
+        ("chat.txt", 40, "olu", "repairing the stores in place"),
+        ("chat.txt", 300, "olu", "store 4 finally stable, all five mail stores working reliably"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(300)
