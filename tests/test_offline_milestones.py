@@ -4789,3 +4789,19 @@ def test_a_thing_told_stable_is_back() -> None:
         ("chat.txt", 300, "olu", "store 4 finally stable, all five mail stores working reliably"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(300)
+
+
+def test_a_start_time_label_in_the_notes_starts_the_impact() -> None:
+    """A post-mortem template's "Start Time: 19 Oct 2025, 14:30 CEST" (or "Start Date: ...") labels the impact's first
+    moment as "Start: ..." does: the impact starts there, not at the first 404 four minutes on; "start time unknown" is
+    no label."""
+    rows = [
+        ("postmortem-draft.md", 0, None, "Start Time: 19 Oct 2025, 14:30 CEST"),
+        ("migration-job.log", 4, None, "cdn GET /img/ab/9f1e.png 404 origin=new-images"),
+        ("slack.json", 35, "sarah", "CSM relaying: a customer's new campaign images show broken in the editor"),
+        ("slack.json", 600, "leo", "fallback rule on all image paths. full access to all images restored"),
+    ]
+    assert at(analyse(lines(*rows)), "started") == minute(0)
+    for text, label in (("Start Time: 19 Oct 2025, 14:30 CEST", True), ("Start Date: Thursday, 13th of September 2018", True),
+                        ("start time unknown, best guess below", False)):  # fmt: skip
+        assert signals_of("notes.md", text).explicit_start is label, text

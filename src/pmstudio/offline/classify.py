@@ -241,10 +241,11 @@ EXPLICIT_START = _rx(
     r"\b(?:first (?:[\d,.]+\s+)?(?:\"[^\"]{1,60}\"\s+|'[^']{1,60}'\s+)?(?:errors?|failures?|alerts?|crash\w*|5xx|"
     r"timeouts?|panics?)|began (?:failing|to fail|erroring|returning)|start(?:ed|s)? (?:failing|to fail|erroring|"
     r"returning|crashing)|from then on|(?:impact|outage|downtime|disruption) (?:began|begins|started|starts|start)|errors? start)\b|"
-    r"^\W*(?:(?:incident|impact|outage|problem) )?(?:starts?|began|begins|onset)\s*(?:[\w ,]{0,14}?\d{1,2}[:.]\d{2}\s*(?:[a-z]{2,4}\s*)?)?[:-]\s"
+    r"^\W*(?:(?:incident|impact|outage|problem) )?(?:starts?|began|begins|onset)(?: time| date)?\s*(?:[\w ,]{0,14}?\d{1,2}[:.]\d{2}\s*(?:[a-z]{2,4}\s*)?)?[:-]\s"
 )
 """Words that mark the impact's first moment ("first errors", "began failing", "impact started"), and a notes' label
-naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...", "incident starts: tasks delayed")."""
+naming it ("start 15 Dec 03:53: upstream router failure", "Onset - ...", "incident starts: tasks delayed", a template's
+"Start Time: 19 Oct 2025, 14:30 CEST")."""
 ERROR_COUNTS = r"(?:errors?|error rate|failures?|failure rate|5xx|5\d\ds)"
 AT_ZERO = r"(?:is |are |at |back to |now |down to |dropped to )*zero\b"
 """Errors told at zero ("error rate back to zero", "5xx at zero"), as two regexes: what was counted, then its level.
