@@ -4780,7 +4780,8 @@ def test_a_thing_told_stable_is_back() -> None:
     for text, back in (("store 4 finally stable overnight, all five mail stores working reliably", True),
                        ("email features are now stable.", True), ("S3 has been stable since 19:30 UTC", True),
                        ("things are stable for now; still watching", False),
-                       ("the cluster is not stable", False), ("temps stable at 41C", False)):  # fmt: skip
+                       ("the cluster is not stable", False), ("failover isn't working reliably", False),
+                       ("temps stable at 41C", False)):  # fmt: skip
         (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="olu", text=text)])
         assert (classify(item).recovery_full > 0) is back, text
     a = analyse(lines(

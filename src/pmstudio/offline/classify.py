@@ -521,7 +521,7 @@ RECOVERY_FULL = _rx(
     r"(?<!\bnot )(?<!n't )\b(?:join(?:s|ed)?|schedul(?:e|es|ed)|connect(?:s|ed)?|register(?:s|ed)?) (?:fine|normally|cleanly)\b|load for me again|confirmed working|works now|still fine|serving (?:again|normally)|"
     r"back online|working normally|(?<!\bnot )\b[a-z]+ing normally (?:now|again)|"
     r"(?<!\bnot )(?<!\bonce )(?<!\bif )(?<!\bwhen )(?<!\buntil )\b(?:is|are|now|finally|(?:has|have) been)\s+(?:now\s+|fully\s+)?stable\b"
-    r"(?!\s*\?)(?!\s+(?:for now|under|enough|but)\b)|(?:working|running) (?:reliably|stably)\b|"
+    r"(?!\s*\?)(?!\s+(?:for now|under|enough|but)\b)|(?<!\bnot )(?<!n't )\b(?:working|running) (?:reliably|stably)\b|"
     r"\b(?:the )?last (?:[\w-]+ ){0,2}?(?:services?|nodes?|hosts?|servers?|sites?|regions?|customers?|users?|tenants?|accounts?|"
     r"instances?|shards?|pods?|workloads?|ones|stragglers?) (?:(?:are|is|now|finally|all) )*(?:back|restored|recovered)\b|"
     r"(?<!\bonce )(?<!\buntil )(?<!\bwhen )(?<!\bif )\b(?:delays?|errors?|timeouts?|latency|lag|problems|issues|packet loss|congestion)\s+"
