@@ -405,3 +405,16 @@ def test_a_blame_adverb_after_a_person_is_dropped_and_what_happened_kept(prompt_
     assert not [r for r in found if r.startswith("B1")]
     prose = re.sub(r"```.*?```", "", md, flags=re.S)  # raw excerpts quoted as evidence stay as written
     assert "inadvertently" not in prose and "withdrew our prefixes" in prose
+
+
+def test_undoing_a_defective_change_is_the_fix_not_blame() -> None:
+    """"A responder removed the bad config" and "rolled back the faulty release" tell the fix (INKY 2021's offline
+    single-shot draft failed make eval's blameless gate on the first); undoing the wrong thing ("deleted the wrong
+    table", "restarted the incorrect node") and shipping a bad one ("pushed a bad config", "rolled the bad build to
+    prod") still put a person at the cause."""
+    for text in ("A responder removed the bad config, restarting services.", "Sam rolled back the faulty release.",
+                 "Dana disabled the broken feature flag.", "Will reverted the buggy commit."):  # fmt: skip
+        assert not [r for r, _ in rules(text) if r.startswith("B1")], text
+    for text in ("Sam deleted the wrong table.", "Priya restarted the incorrect node.", "Sam pushed a bad config.",
+                 "Sam rolled the bad build to prod.", "Dana restarted the database without telling anyone."):  # fmt: skip
+        assert "B1-person-as-cause" in {r for r, _ in rules(text)}, text

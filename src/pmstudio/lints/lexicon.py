@@ -41,6 +41,8 @@ class B1Words(_Model):
     failure_objects: list[str]
     change_verbs: list[str]
     bad_objects: list[str]
+    undo_verbs: list[str] = Field(default_factory=list)
+    mistaken_objects: list[str] = Field(default_factory=list)
     omission_verbs: list[str]
     blame_adverbs: list[str]
     change_nouns: list[str]

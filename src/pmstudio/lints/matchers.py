@@ -14,9 +14,11 @@ class Matchers:
         b1, b3 = lex.data.B1, lex.data.B3
         omission = rf"(?:did\s+not|didn['’]t|did\s+never|never|does\s+not|doesn['’]t|had\s+not|hadn['’]t)\s+(?:even\s+)?{words(b1.omission_verbs)}"
         objects = rf"{words(b1.object_verbs)}\s+(?:(?!(?:for|to|of|with|from)\s)[\w'’-]+\s+){{0,2}}?{words(b1.failure_objects)}"
-        change = rf"{words(b1.change_verbs)}\s+(?:[\w'’-]+\s+){{0,2}}?{words(b1.bad_objects)}(?:\s+[\w-]+)?"
+        change = rf"{words(b1.change_verbs)}(?!\s+back\b)\s+(?:[\w'’-]+\s+){{0,2}}?{words(b1.bad_objects)}(?:\s+[\w-]+)?"
+        if b1.undo_verbs and b1.mistaken_objects:  # "deleted the wrong table" blames; "removed the bad config" is the fix
+            change += rf"|{words(b1.undo_verbs)}\s+(?:[\w'’-]+\s+){{0,2}}?{words(b1.mistaken_objects)}(?:\s+[\w-]+)?"
         adverb = rf"{words(b1.blame_adverbs)}(?:\s+[\w-]+)?"
-        without = rf"{words(b1.change_verbs)}\s+(?:[\w#'’-]+\s+){{0,4}}?without\s+(?:any\s+|a\s+|proper\s+|first\s+)?{words(b1.without)}\w*"
+        without = rf"{words([*b1.change_verbs, *b1.undo_verbs])}\s+(?:[\w#'’-]+\s+){{0,4}}?without\s+(?:any\s+|a\s+|proper\s+|first\s+)?{words(b1.without)}\w*"
         end = r"(?![\w-])"
         self.strong_vp = re.compile(
             rf"\s*(?:{words(b1.cause_verbs)}|{objects}|{change}|{without}|{omission}|{adverb}){end}", re.I
