@@ -578,8 +578,15 @@ def test_every_golden_case_loads_with_timed_evidence(path: Path) -> None:
     bundle, _ = load_bundle(path)
     assert bundle.id == path.stem
     timed = bundle.timed()
-    # a case whose sources give only days (a breach told by its dates) has few timed items, all of them days
-    assert bundle.has_timestamps and (len(timed) >= 10 or all(e.date_only for e in timed))
+    expected = yaml.safe_load(path.read_text())["expected"]
+    undated = all(expected.get(k) is None for k in ("started_at", "detected_at", "mitigated_at", "resolved_at")) and all(
+        e.get("at") is None for e in expected.get("key_events") or []
+    )
+    # a case whose sources give only days (a breach told by its dates) has few timed items, all of them days; one whose
+    # source dates nothing (Zalando 2022: "November 2022", its chat copied without dates) expects no time at all, so
+    # it may load with none
+    if not undated:
+        assert bundle.has_timestamps and (len(timed) >= 10 or all(e.date_only for e in timed))
     assert len({e.id for e in bundle.evidence}) == len(bundle.evidence)
 
 
