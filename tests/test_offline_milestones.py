@@ -4782,8 +4782,7 @@ def test_a_thing_told_stable_is_back() -> None:
                        ("things are stable for now; still watching", False),
                        ("the cluster is not stable", False), ("failover isn't working reliably", False),
                        ("temps stable at 41C", False)):  # fmt: skip
-        (item,) = build_items([EvidenceLine(id="chat.txt:1", at=T0, actor="olu", text=text)])
-        assert (classify(item).recovery_full > 0) is back, text
+        assert (signals_of("chat.txt", text).recovery_full > 0) is back, text
     a = analyse(lines(
         ("chat.txt", 0, "olu", "student webmail throwing mailbox corrupt on store 3 and 4"),
         ("chat.txt", 40, "olu", "repairing the stores in place"),
