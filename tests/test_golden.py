@@ -84,6 +84,20 @@ def test_date_only_key_event_matches_at_day_level(tmp_path: Path) -> None:
     assert "key event 1 (2024-02-01" in _error(tmp_path, data)
 
 
+def test_midnight_milestone_needs_a_key_event(tmp_path: Path) -> None:
+    # a milestone at midnight UTC that no key event shares is a date-only fact left unmarked: it would be scored as
+    # exactly 00:00 (statusio-2015-08-10 in dev, fixed with its "(date only)" key event)
+    data = _raw()
+    data["materials"].append({"name": "dates.md", "kind": "notes", "content": "- 5 March 2024: the incident date\n"})
+    data["expected"]["started_at"] = "2024-03-05T00:00:00Z"
+    data["expected"]["duration_minutes"] = None
+    msg = _error(tmp_path, data)
+    assert "expected.started_at 2024-03-05 00:00 UTC is shared by no key event" in msg and "(date only)" in msg
+    data["expected"]["key_events"][0] = {"at": "2024-03-05T00:00:00Z", "what": "Cache TTL change (date only)", "phase": "impact_start"}
+    case = load_case(_write(tmp_path, data))
+    assert case.expected.milestone_date_only("started_at")
+
+
 def test_impact_number_must_be_in_materials(tmp_path: Path) -> None:
     data = _raw()
     data["expected"]["impact"] = "About 4,321 orders failed."

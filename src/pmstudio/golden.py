@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -302,6 +302,13 @@ def validate_case(case: GoldenCase, *, evidence: list[Evidence] | None = None) -
         at = ex.milestone(name)
         if at is not None and not _findable(at, ex.milestone_date_only(name), points, dates, tz):
             problems.append(f"expected.{name} {at:%Y-%m-%d %H:%M} UTC has no evidence item within ±2 min")
+        elif at is not None and at.time() == time(0) and not any(k.at == at for k in ex.key_events):
+            # a date-only fact is scored at day level only through its key event; without one it would be scored
+            # as exactly midnight
+            problems.append(
+                f"expected.{name} {at:%Y-%m-%d} 00:00 UTC is shared by no key event "
+                f"(a date-only fact needs a key event at that midnight marked {DATE_ONLY_MARK!r})"
+            )
     if ex.impact:
         missing = _numbers_missing(ex.impact, text)
         if missing:
