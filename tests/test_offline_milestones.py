@@ -4805,3 +4805,20 @@ def test_a_start_time_label_in_the_notes_starts_the_impact() -> None:
     for text, label in (("Start Time: 19 Oct 2025, 14:30 CEST", True), ("Start Date: Thursday, 13th of September 2018", True),
                         ("start time unknown, best guess below", False)):  # fmt: skip
         assert signals_of("notes.md", text).explicit_start is label, text
+
+
+def test_none_of_a_pool_healthy_is_nothing_back() -> None:
+    """"0/12 backends healthy" or "0 of 36 targets healthy" counts a pool with nothing in service: no recovery, whatever
+    its state word says (Internet Archive 2024 in dev: its load balancer's 0/12 line was read as the service back and
+    ended the outage the moment it began); "12/12 backends healthy" is the pool back."""
+    for text, back in (("lb-01 health web.archive.org 0/12 backends healthy", False),
+                       ("0 of 36 apicdn targets healthy", False),
+                       ("lb-01 health web.archive.org 12/12 backends healthy", True)):  # fmt: skip
+        assert (signals_of("web-edge.log", text).recovery_full > 0) is back, text
+    a = analyse(lines(
+        ("chat.txt", 0, "kenji", "site is effectively down for users. wayback not loading at all"),
+        ("web-edge.log", 1, None, "lb-01 health web.archive.org 0/12 backends healthy"),
+        ("chat.txt", 30, "kenji", "taking the site offline to scrub and rebuild"),
+        ("web-edge.log", 600, None, "lb-01 health web.archive.org 12/12 backends healthy"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(600)

@@ -588,6 +588,12 @@ STAND_IN = (
 """A stand-in put up for the service ("DNS changed to the old backup", "basic site", "read-only mode"), as a regex
 alternation: a partial recovery (`RECOVERY_PARTIAL`), until the service itself is switched back
 (milestones.SWITCHED_BACK)."""
+NONE_HEALTHY = _rx(
+    r"(?<![\w/.-])(?:0|zero|none)\s*(?:/|of|out of)\s*(?:the\s+)?\d+(?![\d/])\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:healthy|up|ready|available|passing|in ?service|online|reachable)\b"
+)
+"""None of a pool in service ("lb-01 health web.archive.org 0/12 backends healthy", "0 of 36 apicdn targets healthy",
+"0/18 nodes available"): nothing back, whatever the state word says (not an interface's "et-0/0/50 link up")."""
 CHECKED_FINE = _rx(
     r"\b(?:is|are|looks?|seems?)\s+(?:healthy|up|fine|green|normal|ok)\b(?!\s+(?:again|now)\b)[^.;?!]*[.;,]\s*"
     r"(?:(?:still |now |so )?(?:checking|looking|digging|investigating)\b)"
@@ -1079,6 +1085,7 @@ def classify(item: Item) -> Signals:
     said = RESTORED_THING.sub(" ", said)  # "configuration restored from backup" is the act, not the service back
     said = RESTORED_ONE.sub(" ", said)  # "the restored replica" names it: nothing is said to be back
     said = BOOTING.sub(" ", said)  # "power cycled, coming back up": the box booting, not the service back
+    said = NONE_HEALTHY.sub(" ", said)  # "0/12 backends healthy": none back
     if CHECKED_FINE.search(t):
         said = ""  # "load balancer is healthy, pods are up. checking their status": ruled out, nothing back
     if RECURRED.search(t) or AVERTED.search(t):
