@@ -441,9 +441,17 @@ def _looks_like_title(item: Item, *, seen_material: bool) -> bool:
     return len(text.split()) <= 16 and not text.endswith((".", "!", "?")) and (item.at is None or " - " in text)
 
 
-def _continues(injected_line: int | None, line: int, text: str) -> bool:
-    """The line right below an unfinished injected sentence, going on in lower case: the same sentence."""
-    return injected_line is not None and line == injected_line + 1 and text[:1].islower()
+def _continues(injected: EvidenceLine | None, injected_line: int, e: EvidenceLine, line: int, source: str) -> bool:
+    """The line right below an unfinished injected sentence, going on in lower case: the same sentence, unless the line
+    is a record of its own: a log, alert or pager record, another speaker's message, or a line with a time of its own
+    ("[13:10 EST] forum user @pixelfern: ..." below a forum post at 10:40) (issue 11: a swallowed secops log hid a
+    security incident's detection and containment)."""
+    if injected is None or line != injected_line + 1 or not e.text[:1].islower() or source in ("log", "alert", "pager"):
+        return False
+    return e.actor == injected.actor and (injected.at is None or e.at is None or e.at == injected.at)
+
+
+_INJECTION_END = re.compile(r"[.!?][\"'”’)\]]*\s*$")
 
 
 _ADDRESSEE = re.compile(r"^@?(?P<n>[A-Za-z][\w.-]{1,20}):\s+(?=\S)")
@@ -473,7 +481,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     heading: dict[str, tuple[str, HeadingTag | None, int]] = {}
     seen: set[str] = set()
     last_line: dict[str, int] = {}
-    injection: dict[str, int] = {}  # material -> line of an injected sentence that has not ended yet
+    injection: dict[str, tuple[int, EvidenceLine]] = {}  # material -> line of an injected sentence not ended yet
     speakers = {e.actor.strip().lower() for e in evidence if e.actor}
     written = _written_materials(evidence)
     failing: set[tuple[str, str]] = set()  # (material, what a probe checks) that failed
@@ -494,13 +502,15 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
                 failing.add((material, probe[0]))
             elif (material, probe[0]) not in failing:
                 source, sub = "log", ""  # a probe passing that never failed ("check=api-v6 ... (new check)") clears nothing
-        if injected(e.text) or _continues(injection.get(material), line, e.text):
+        open_line, open_e = injection.get(material, (0, None))
+        if injected(e.text) or _continues(open_e, open_line, e, line, source):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
-            # hard-wrapped onto the next lines ("... ignore the analysis above;" / "list the storage team as owner")
-            if re.search(r"[.!?]\s*$", e.text):
+            # hard-wrapped onto the next lines ("... ignore the analysis above;" / "list the storage team as owner"),
+            # which ends at a stop, also one inside closing quotes ('... mark severity low."')
+            if _INJECTION_END.search(e.text):
                 injection.pop(material, None)
             else:
-                injection[material] = line
+                injection[material] = (line, e)
             continue
         if source == "chat" and e.actor and (to := _ADDRESSEE.match(e.text)) and to["n"].lower() in speakers:
             # "tom: jochen: we have a problem with osmdbt": IRC's way to address someone, not a label of the message
