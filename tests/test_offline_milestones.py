@@ -4822,3 +4822,12 @@ def test_none_of_a_pool_healthy_is_nothing_back() -> None:
         ("web-edge.log", 600, None, "lb-01 health web.archive.org 12/12 backends healthy"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(600)
+
+
+def test_learning_of_it_is_the_detection() -> None:
+    """"Learned of the breach 9 March ~18:00 UTC (press inquiry)" in the notes tells when the responders found out, as
+    "became aware" does (Verkada 2021, read off r101: an intrusion with no failure line had no detection at all);
+    "what we learned about retry budgets" is a lesson."""
+    assert signals_of("notes.md", "Learned of the breach 9 March ~18:00 UTC (press inquiry).").detect
+    assert signals_of("notes.md", "We learned of it around 4:40pm GMT on Friday, December 30.").detect
+    assert not signals_of("notes.md", "what we learned about retry budgets").detect
