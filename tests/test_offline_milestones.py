@@ -4831,3 +4831,20 @@ def test_learning_of_it_is_the_detection() -> None:
     assert signals_of("notes.md", "Learned of the breach 9 March ~18:00 UTC (press inquiry).").detect
     assert signals_of("notes.md", "We learned of it around 4:40pm GMT on Friday, December 30.").detect
     assert not signals_of("notes.md", "what we learned about retry budgets").detect
+
+
+def test_a_monitor_flagging_it_is_the_detection() -> None:
+    """"EDR flagging mass file renames on the file servers" relays a monitor's finding: the detection (Travelex 2019,
+    read off r101: its detection had been a statement two days later); a person "flagging it for the follow-up" or
+    something "flagged as spam" detects nothing."""
+    assert signals_of("chat.txt", "EDR flagging mass file renames on the file servers, extension looks random").detect
+    assert signals_of("notes.md", "Thu 03.17.16: alerting flagged replication on one DB").detect
+    assert not signals_of("chat.txt", "that's not supposed to happen with multi-AZ. flagging for the follow-up").detect
+    assert not signals_of("chat.txt", "canary flagged it as unsafe").detect
+    a = analyse(lines(
+        ("chat.txt", 0, "callum", "EDR flagging mass file renames on the file servers, extension looks random"),
+        ("chat.txt", 10, "callum", "backup job doesn't leave ransom notes. there's a readme with a payment site on every share"),
+        ("chat.txt", 17, "hannah", "ok it's a virus. decision from the exec on call: take everything offline"),
+        ("notes.md", 2900, None, "Travelex says it discovered a software virus on New Year's Eve"),
+    ))  # fmt: skip
+    assert at(a, "detected") <= minute(10)  # found that night (no earlier than the impact it found), not two days on

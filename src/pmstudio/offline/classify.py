@@ -277,14 +277,15 @@ ACK = _rx(r"(?:^|[.,;:!]\s*)(?:ack|acked|ack'd|acking|acknowledged)\b|\backnowle
 PATRONS = r"clients?|merchants?|hotels?|guests?|stores?|shops?|sellers?|subscribers?|members?|players?"
 """Names a business gives its users ("several hotels say the card form spins forever"), as a regex alternation."""
 DETECT = _rx(
-    r"\b(?:(?<!incident )(?<!outage )(?<!rca )(?<!status )report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|learn(?:ed|t) of|anyone else|complain\w*|(?:users?|customers?|tenants?|" + PATRONS + r")\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
+    r"\b(?:(?<!incident )(?<!outage )(?<!rca )(?<!status )report(?:s|ed|ing)?(?! (?:up|healthy|green|ok|online|back)\b)|(?<!n['’]t )(?<!not )(?<!never )heard(?! (?:back|nothing|from))|noticed|notices(?! (?:\w+ ){0,3}(?:was|were|is|are|had|has|never|not)\b)|spotted|discovered|became aware|learn(?:ed|t) of|(?:edr|ids|siem|antivirus|anti-virus|defender|scanner|monitoring|alerting|nagios|datadog|sentry)(?: (?:is|was|has|just))? flagg(?:ed|ing)\b(?! (?:for (?:the )?follow|as (?:unsafe|heavy|spam))\b)|anyone else|complain\w*|(?:users?|customers?|tenants?|" + PATRONS + r")\b[^.;?]{0,20}?\b(?:says?|saying|tells?|telling)|"
     r"(?:DM['’]?e?d|messaged|pinged|emailed|e-mailed|wrote to|called) (?:me|us)\b|"
     r"customers? (?:say|saying|tell|report)|something(?:['’]s| is) (?:wrong|off|broken)|leak (?:found|discovered|spotted)|(?:found|discovered|spotted) (?:\w+ ){0,3}"
     r"(?:leak|token|secret|credential|password|key)s?|ack(?:ed)?)\b"
 )
 """A person's word that they found the problem ("noticed", "spotted", "learned of the breach", notes' present tense
-"notices the error mail" but not "notices capacity was never added", a finding), a report (not an incident report, the
-write-up), a complaint, an acknowledgement."""
+"notices the error mail" but not "notices capacity was never added", a finding), a monitor's finding relayed ("EDR
+flagging mass file renames", "alerting flagged replication on one DB"; not "flagged as spam" or a person "flagging it
+for the follow-up"), a report (not an incident report, the write-up), a complaint, an acknowledgement."""
 EXPOSURE = _rx(r"\b(?:token|secret|credential|password|private key|api key)s?\b")
 FIRST_PERSON_SYMPTOM = _rx(
     r"\b(?:for me|for us|for our|i['’]?m seeing|we['’]?re seeing|seeing|anyone else|our own|users|customers|people|"
