@@ -4678,6 +4678,9 @@ def test_the_ransom_note_found_detects_a_ransomware_incident() -> None:
     [("ground stop lifted, departures resuming", True), ("GROUND STOP CANCELLED AT 1350Z. DEPARTURES RESUMING.", True),
      ("mkt INFO NYSE primary listings trading resumed", True), ("worker facebook sends resumed", True),
      ("queue=indexer isolated; publishing resumed for archive", True),
+     # every restriction put on the service lifted (Zerodha 2023 in dev: its resolution had been missing): back
+     ("all restrictions on order placement removed", True), ("12:09 PM all restrictions removed.", True),
+     ("restrictions removed for some users", False),
      ("we will be resuming trading tomorrow", False), ("all resumed builds completed", False),
      ("Microsoft resumed services", False)],
 )  # fmt: skip

@@ -562,6 +562,7 @@ RECOVERY_FULL = _rx(
     r"withdrawals|deposits|shipments|traffic) (?:has |have |is |are |was |were )?(?:now |fully |all )?(?:resumed|resuming)\b|"
     r"\b(?:ground stop|(?:trading |market )?halts?|suspension|stop order)s? (?:has been |have been |was |were |is |are |now )*"
     r"(?:lifted|cancell?ed)\b|"
+    r"\ball (?:the )?restrictions(?: on [\w -]{1,40}?)? (?:have been |has been |were |are |now )*(?:lifted|removed)\b|"
     r"\b(?:can|could|cannot|can['’]t) no longer reproduce\b|\bno longer reproducible\b|\bstopped reproducing\b|"
     rf"{FAILURES_STOPPED.pattern}|"
     r"\b[\w-]+s (?:are |now |all )*gone from the (?:[\w-]+ )?(?:logs?|graphs?|dashboards?)\b|"
