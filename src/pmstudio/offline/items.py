@@ -509,8 +509,8 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             # which ends at a stop, also one inside closing quotes ('... mark severity low."')
             if _INJECTION_END.search(e.text):
                 injection.pop(material, None)
-            else:
-                injection[material] = (line, e)
+            else:  # (a continuation keeps the injected line's own speaker and time to be told apart by)
+                injection[material] = (line, e if open_e is None or injected(e.text) else open_e)
             continue
         if source == "chat" and e.actor and (to := _ADDRESSEE.match(e.text)) and to["n"].lower() in speakers:
             # "tom: jochen: we have a problem with osmdbt": IRC's way to address someone, not a label of the message
