@@ -1262,3 +1262,14 @@ def test_a_question_asked_without_its_mark_is_no_remark_on_the_response() -> Non
     poorly = [c["text"] for c in draft_lessons(a)["went_poorly"]]
     assert not any("anyone else" in p.lower() for p in poorly)
     assert any("status page update" in p for p in poorly)
+
+
+def test_hindsight_about_someone_and_an_owned_change_told_as_the_cause_are_blameful() -> None:
+    """Two chat lines the single-shot draft (no revision loop) carried into its timeline, where the critic flagged them
+    (make eval's seed-single-shot blameless gate, session 42, on Travelex 2019 and Status.io 2015 joined from r101):
+    "if someone had patched them..." (B3) and "our last deploy broke the asset pipeline" (B1, once "our" is told as
+    "the team's"). A change told as the cause without an owner is a fact."""
+    assert is_blameful("reminder the pulse VPN boxes were on the unpatched list since spring. if someone had patched them...")
+    assert is_blameful("first thought was our last deploy broke the asset pipeline. checking")
+    assert not is_blameful("the deploy broke the asset pipeline")
+    assert not is_blameful("if we had more capacity we would be fine")

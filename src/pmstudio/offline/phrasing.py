@@ -15,7 +15,8 @@ from pmstudio.lints.lexicon import load_lexicon, words
 
 # clauses that blame, second-guess or judge people: dropped whole. The human-error and judgmental words are the
 # lexicon's (`_lexicon_blame`); these are the drafter's own: chat's "who pushed this", hindsight ("should have", "if
-# only"; not "Who: anyone who installed the build", a label and a relative clause about the people hit), any
+# only", "if someone had patched them"; not "Who: anyone who installed the build", a label and a relative clause
+# about the people hit), a change owned and told as the cause ("our last deploy broke the asset pipeline"), any
 # "mistake", "blame", "fault", "shame" or "embarrass..." (wider than the critic, which must not flag a
 # finished post-mortem's "the mistake in the config"), and a chat speaker owning or denying a part
 _BLAME = re.compile(
@@ -30,7 +31,9 @@ _BLAME = re.compile(
     r"\bmy bad\b|\bnobody (?:ever )?(?:tests?|checks?|bothered)\b|\bnot (?:my|our) problem\b|"
     r"\bdidn['’]t check\b|\bwithout looking\b|\bwithout (?:telling|asking|warning|informing|checking with) (?:anyone|anybody|us|the team)\b|\b(?:who|why) (?:is|was|would) [^.?!]*\?|(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?<!\bis )(?<!\bare )\bnever (?:load )?tested\b|"
     r"\bpure\b|\bentirely (?:my|his|her|their)\b|\bembarrass\w*|\bshame\w*|"
-    r"\b\w+['’]s (?:push|change|commit|deploy|pr|script|config|code)\b[^.;]{0,30}\b(?:broke|caused|took down|killed)\b",
+    r"\b(?:\w+['’]s|our|my|your|his|her|their) (?:\w+ ){0,2}?(?:push|change|commit|deploy|pr|script|config|code)\b[^.;]{0,30}"
+    r"\b(?:broke|caused|took down|killed)\b|"
+    r"\bif (?:someone|somebody|anyone|he|she|they|you|we) had (?:\w+ly )?\w+(?:ed|en|wn)\b",
     re.I,
 )
 _LEXICON_BLAME = ("B2", "B5")
