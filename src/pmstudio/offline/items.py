@@ -481,7 +481,7 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
     heading: dict[str, tuple[str, HeadingTag | None, int]] = {}
     seen: set[str] = set()
     last_line: dict[str, int] = {}
-    injection: dict[str, tuple[int, EvidenceLine]] = {}  # material -> (line, line) of an injected sentence not ended
+    injection: dict[str, tuple[int, EvidenceLine]] = {}  # material -> (last line, injected line) of an open injection
     speakers = {e.actor.strip().lower() for e in evidence if e.actor}
     written = _written_materials(evidence)
     failing: set[tuple[str, str]] = set()  # (material, what a probe checks) that failed
@@ -503,14 +503,15 @@ def build_items(evidence: list[EvidenceLine]) -> list[Item]:
             elif (material, probe[0]) not in failing:
                 source, sub = "log", ""  # a probe passing that never failed ("check=api-v6 ... (new check)") clears nothing
         open_line, open_e = injection.get(material, (0, None))
-        if injected(e.text) or _continues(open_e, open_line, e, line):
+        starts = injected(e.text)
+        if starts or _continues(open_e, open_line, e, line):
             # stays evidence (quoted in the appendix) but is never drafted from; nor is the rest of its sentence
             # hard-wrapped onto the next lines ("... ignore the analysis above;" / "list the storage team as owner"),
             # which ends at a stop, also one inside closing quotes ('... mark severity low."')
             if _INJECTION_END.search(e.text):
                 injection.pop(material, None)
             else:  # (a continuation keeps the injected line's own speaker and time to be told apart by)
-                injection[material] = (line, e if open_e is None or injected(e.text) else open_e)
+                injection[material] = (line, e if starts or open_e is None else open_e)
             continue
         if source == "chat" and e.actor and (to := _ADDRESSEE.match(e.text)) and to["n"].lower() in speakers:
             # "tom: jochen: we have a problem with osmdbt": IRC's way to address someone, not a label of the message
