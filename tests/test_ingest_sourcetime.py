@@ -915,3 +915,21 @@ def test_dateless_chat_takes_the_day_whose_dated_lines_it_echoes() -> None:
     syslog = Material(name="ahu.log", kind="log", content="Jun 12 18:20:14 ahu-2 fan fault\nJun 12 18:35:40 ahu-2 setpoint\n"
                       "Jun 12 19:05:02 ahu-3 start\n")
     assert _at(_bundle(syslog, bms, ticket, crew, tz="UTC"), "ahu.log", 1) == datetime(2025, 6, 12, 18, 20, 14, tzinfo=UTC)
+
+
+def test_two_headers_each_dated_with_its_zone_do_not_shift_a_sources_bare_times() -> None:
+    """A ticket opened "Jul 25, 2017 5:02 AM PDT" and a status post "Jul 25, 2017 7:00 AM PT" share their date's
+    words two hours apart, but each time is read as written: no zone to re-read, so the ticket's bare "5:20 AM" note
+    stays in the bundle's zone (12:20 UTC), not two hours later."""
+    ticket = Material(name="customer-ticket-4471.txt", kind="ticket", content=(
+        "Ticket #4471  Priority: Urgent  Opened: Jul 25, 2017 5:02 AM PDT\n"
+        "Every link in our campaign lands on a parking page.\n"
+        "Internal note (support, 5:20 AM): same as the others, linked to the war room.\n"
+    ))  # fmt: skip
+    status = Material(name="status-thread.txt", kind="ticket", content=(
+        "@acme Jul 25, 2017 7:00 AM PT\n"
+        "We know about the problem with our domain and are working on it.\n"
+    ))  # fmt: skip
+    b = _bundle(ticket, status, tz="America/Los_Angeles")
+    assert not b.time_conflicts, b.time_conflicts
+    assert _at(b, "customer-ticket-4471.txt", 3) == datetime(2017, 7, 25, 12, 20, tzinfo=UTC)

@@ -277,6 +277,19 @@ def _same_event(a: Evidence, b: Evidence, wa: frozenset[str], wb: frozenset[str]
     return bool(ea & eb) and len(shared) >= 1
 
 
+_SEASON_BLIND_WORD = re.compile(r"\b(?:" + "|".join(SEASON_BLIND) + r")\b")
+
+
+def _zoned(e: Evidence) -> bool:
+    """Whether the item's time is written with a zone or offset that fixes it ("Jul 25, 2017 5:02 AM PDT", "+0100"):
+    not a standard-time abbreviation people write all year ("4:02am PST"), which may be re-read at its literal offset
+    (`_literal_rereads` in ingest)."""
+    if not e.time_text or _SEASON_BLIND_WORD.search(e.time_text):
+        return False
+    stamps = find_stamps(e.time_text)
+    return bool(stamps) and stamps[0].zone is not None
+
+
 def _strong(wa: frozenset[str], wb: frozenset[str]) -> bool:
     """A strong match of two items: they share two words or more (the event's words, not just a host name)."""
     return len(wa & wb) >= 2
@@ -305,6 +318,7 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
     if len(by_material) < 2:
         return []
     words = {e.id: _words(e.text) for items in by_material.values() for e in items}
+    zoned = {e.id: _zoned(e) for items in by_material.values() for e in items}
     names = sorted(by_material)
     stamps = {m: np.array([e.at.timestamp() for e in by_material[m]]) for m in names}  # type: ignore[union-attr]
     own: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -320,8 +334,8 @@ def cross_check(evidence: Sequence[Evidence]) -> list[Conflict]:
             close = (np.abs(diff - hours * 3600.0) <= slack) & (np.abs(hours) <= MAX_SHIFT_HOURS)
             for ia, ib in zip(*np.nonzero(close), strict=True):
                 a, b = by_material[ma][ia], by_material[mb][ib]
-                if not _same_event(a, b, words[a.id], words[b.id]):
-                    continue
+                if not _same_event(a, b, words[a.id], words[b.id]) or (zoned[a.id] and zoned[b.id]):
+                    continue  # two times each written with its zone are read as written: no zone to re-read
                 k = int(hours[ia, ib])
                 own[(ma, k)].add(a.id)
                 theirs[(ma, k)].add(b.id)
