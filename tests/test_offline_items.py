@@ -472,6 +472,19 @@ def test_a_persons_line_in_a_file_named_as_a_chat_is_chat_whatever_else_the_name
     assert [i.source for i in build_items(lines)] == ["chat", "chat", "status"]
 
 
+def test_a_log_file_whose_name_says_update_or_notice_is_a_log() -> None:
+    """"bgp-updates.log" and "update-server.log" are a machine's logs: a probe's TIMEOUT there is a failure the log
+    records, not a status post; "customer-updates.txt" stays a post."""
+    t = datetime(2008, 2, 24, 18, 50, tzinfo=UTC)
+    lines = [
+        EvidenceLine(id="bgp-updates.log:4", at=t, actor=None, text="probe ams www.example.com tcp/80 TIMEOUT"),
+        EvidenceLine(id="update-server.log:2", at=t, actor=None, text="updater served r94 count=1842"),
+        EvidenceLine(id="customer-notice.out:1", at=t, actor=None, text="job 4417 exited 1"),
+        EvidenceLine(id="customer-updates.txt:1", at=t, actor=None, text="We are investigating login failures."),
+    ]
+    assert [i.source for i in build_items(lines)] == ["log", "log", "log", "status"]
+
+
 @pytest.mark.parametrize(
     ("phrase", "expected"),
     [

@@ -262,11 +262,14 @@ def _source(material: str, e: EvidenceLine, written: bool = False) -> tuple[Sour
         # "status-and-notes.md" mixes the two, and "postmortem-status-log.md" is the write-up's own log of its
         # status: only a line shaped as a status post is one
         return "status", "", text
-    if any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify", "notice", "banner")) or _PUBLIC_BOARD.search(name):
+    if (
+        any(k in name for k in ("customer", "announce", "update", "advisory", "comms", "notify", "notice", "banner"))
+        or _PUBLIC_BOARD.search(name)
+    ) and not name.endswith(_LOG_SUFFIXES):  # "bgp-updates.log", "update-server.log": a machine's log, not a post
         return "status", "", text
     if e.actor is None and STATUS_POST.match(text):
         return "status", "", text
-    if name.endswith((".log", ".jsonl", ".out")) or (
+    if name.endswith(_LOG_SUFFIXES) or (
         re.search(r"(^|[-_.])(log|logs|syslog|audit)([-_.]|$)", name) and not name.endswith((".md", ".markdown", ".rst"))
     ):  # "postmortem-status-log.md" is written by people, in Markdown: notes
         return "log", "", text
@@ -329,6 +332,8 @@ def ticket_label(material: str) -> str:
     return "Ticket update"
 
 
+_LOG_SUFFIXES = (".log", ".jsonl", ".out")
+"""File endings of a machine's log, whatever words its name has."""
 _LOG_NAME = re.compile(r"(?:^|[-_.])(?:log|logs|syslog|audit|jsonl)(?:[-_.]|$)")
 _WRITEUP = re.compile(r"post-?mortem|write-?up|retro|\brca\b|incident-report")
 """A material named as the post-mortem or its draft ("postmortem-status-log.md"), not a public status page."""
