@@ -4851,3 +4851,21 @@ def test_a_monitor_flagging_it_is_the_detection() -> None:
         ("notes.md", 2900, None, "Travelex says it discovered a software virus on New Year's Eve"),
     ))  # fmt: skip
     assert at(a, "detected") <= minute(10)  # found that night (no earlier than the impact it found), not two days on
+
+
+def test_an_incident_told_over_or_checks_green_again_is_back() -> None:
+    """"hijack over", "the incident is over", "checks from AMS and LHR green again": the impact ended; a negation or
+    one user's "green again here" tells no end of the incident."""
+    for text, back in (("AS3491 withdraws all prefixes originated by AS17557; hijack over.", True),
+                       ("Issuance has been restored. The incident is over.", True),
+                       ("checks from AMS and LHR green again. NYC green.", True),
+                       ("the attack is not over", False),
+                       ("builds not green again yet", False), ("user mkr: green again here, thanks", False)):  # fmt: skip
+        assert (signals_of("chat.txt", text).recovery_full > 0) is back, text
+    a = analyse(lines(
+        ("bgp.log", 0, None, "probe ams www.example.com tcp/80 TIMEOUT"),
+        ("chat.txt", 3, "ravi", "checks failing from AMS, LHR, NYC"),
+        ("chat.txt", 80, "ravi", "announced our /25s"),
+        ("notes.md", 130, None, "upstream withdraws the leaked prefix; hijack over."),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(130)

@@ -528,7 +528,7 @@ RECOVERY_FULL = _rx(
     r"(?<!\bonce )(?<!\buntil )(?<!\bwhen )(?<!\bif )\b(?:delays?|errors?|timeouts?|latency|lag|problems|issues|packet loss|congestion)\s+"
     r"(?:(?:has|have|is|are|now|all|fully|finally)\s+)*cleared(?:\s+up)?\b|"
     r"(?:5xx|5\d\ds|errors|error rate|404s?|latency)\s+(?:\w+\s+)?(?:dropping|dropped|"
-    r"coming down|recovering)|reachable[\w ]{0,20} again|outage (?:over|mitigated)|back to (?:expected|normal) levels|"
+    r"coming down|recovering)|reachable[\w ]{0,20} again|outage mitigated|(?:outage|incident|hijack(?:ing)?|attack|ddos|disruption) (?:is |was |now |finally )*over\b(?!\s*\?)|(?<!\bnot )\bgreen again\b(?!\s*\?)(?! (?:here|for (?:me|us|some|them))\b)|back to (?:expected|normal) levels|"
     r"availability recovered|"
     rf"(?<!\bnot )\b(?:all|every) (?:[\w-]+ ){{0,3}}?(?:locations?|regions?|services?|systems?|sites?) (?:(?:are|is|now|fully) )*"
     rf"(?:restored|recovered|back\b{_BACK_AS_STATE})|"
