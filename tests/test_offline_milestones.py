@@ -4869,3 +4869,20 @@ def test_an_incident_told_over_or_checks_green_again_is_back() -> None:
         ("notes.md", 130, None, "upstream withdraws the leaked prefix; hijack over."),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(130)
+
+
+def test_all_of_a_pool_in_service_is_back() -> None:
+    """"db03 rejoined. cluster healthy, 3/3 synced", "18/18 healthy", "41/41 Ready": the whole pool serves again, a
+    recovery (the opposite of "0/12 backends healthy"); part of one ("2/3 synced") is not."""
+    for text, back in (("db03 rejoined. cluster healthy, 3/3 synced", True),
+                       ("be-node-11 INFO rejoined cluster after health checks; 18/18 healthy", True),
+                       ("kube node status: 41/41 Ready", True), ("2/3 synced, db03 still in state transfer", False),
+                       ("lb-01 health 0/12 backends healthy", False)):  # fmt: skip
+        assert (signals_of("chat.txt", text).recovery_full > 0) is back, text
+    a = analyse(lines(
+        ("chat.txt", 0, "fern", "still throwing 502/503s, db02 and db03 left the cluster"),
+        ("chat.txt", 60, "corvid", "Archive going into maintenance mode so a server can rejoin faster"),
+        ("chat.txt", 400, "corvid", "db02 rejoined and synced. taking the Archive out of maintenance mode"),
+        ("chat.txt", 900, "corvid", "db03 rejoined. cluster healthy, 3/3 synced"),
+    ))  # fmt: skip
+    assert at(a, "resolved") == minute(900)

@@ -509,6 +509,12 @@ SUCCESS_HIGH = (
 """A success or availability measure told at 99 % or more ("pairing success 99.6%", "login success rate 99.8% (5m)",
 "availability back to 99.9%", "HTTP 200 rate=100%"), as a regex alternation: the service working again, said as a number. A falling one
 ("success rate dropped from 99.9% to 40%") or a target ("availability 99.9% SLO") is not it."""
+ALL_HEALTHY = (
+    r"(?<![\w/.-])(?P<all_n>[1-9]\d*)\s*(?:/|of|out of)\s*(?P=all_n)(?![\d/])\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:healthy|up|ready|synced|in ?service|online|reachable|passing)\b"
+)
+"""All of a pool in service ("cluster healthy, 3/3 synced", "lb pool 12/12 backends healthy", "41/41 Ready"), as a
+regex alternation: the service whole again; `NONE_HEALTHY` is its opposite."""
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"(?:back )?in normal operation|"
@@ -578,7 +584,7 @@ RECOVERY_FULL = _rx(
     r"taken back) (?:full )?control\b|"
     r"\b(?:all|every) (?:[\w-]+ ){0,2}?(?:instances?|hosts?|servers?|nodes?|regions?|sites?|services?|endpoints?|clusters?|"
     r"customers?|users?|tenants?|orgs?|organi[sz]ations?) (?:are |is |now |back )*(?:reachable|accessible)\b|"
-    rf"{SUCCESS_HIGH}"
+    rf"{SUCCESS_HIGH}|{ALL_HEALTHY}"
 )
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely |all )?(?:processed|cleared|drained|caught up)\b")
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
