@@ -4886,3 +4886,22 @@ def test_all_of_a_pool_in_service_is_back() -> None:
         ("chat.txt", 900, "corvid", "db03 rejoined. cluster healthy, 3/3 synced"),
     ))  # fmt: skip
     assert at(a, "resolved") == minute(900)
+
+
+def test_a_trouble_told_as_going_on_all_week_is_no_start_of_the_incident() -> None:
+    """"still getting tickets about packet loss on agg-14. same as all week", "that box has been flaky all week",
+    "third time this week": a standing condition before the incident, not its symptom; the outage starts at the first
+    failure after the change (the monitor's CRITICAL)."""
+    for text, chronic in (("still getting tickets from a few boxes on agg-14 with packet loss. same as all week", True),
+                          ("app servers doing the weird load thing again. third time this week", True),
+                          ("their api has been flaky all week", True),
+                          ("every VPS and dedicated gateway just went dark", False)):  # fmt: skip
+        s = signals_of("chat.txt", text)
+        assert (not s.failure and s.failure_weak) is chronic, text
+    a = analyse(lines(
+        ("chat.txt", 0, "wes", "still getting tickets from the shared boxes on agg-14 with packet loss. same as all week"),
+        ("chat.txt", 9, "wes", "CHG-5531 approved this morning, applying the filter on core1 now"),
+        ("chat.txt", 29, "nagios", "CRITICAL gw-vlan210 unreachable; CRITICAL gw-vlan211 unreachable; 412 more"),
+        ("chat.txt", 30, "jana", "every VPS and dedicated gateway just went dark"),
+    ))  # fmt: skip
+    assert at(a, "started") == minute(29)

@@ -152,6 +152,12 @@ FAIL_STRONG = _rx(
     rf"{NOT_WORKING}|{RANSOMED}|{DISASTER}|{LOCK_WAIT}|{EXHAUSTED}|{METRIC_DROP}|{VOLUME_LOW}|(?:gone|dead|dark) again|(?:hours?|days?) (?:stale|behind)|stale (?:for|by) (?:hours|days)|"
     rf"{GONE_RED})\b"
 )
+CHRONIC = _rx(
+    r"\b(?:(?:same as|like|as) (?:all|last) week|all week|(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time this week|"
+    r"(?:has|have|had) been (?:\w+ ){0,2}?(?:all week|for (?:the )?(?:past |last )?(?:several |few |many )?(?:days|weeks)))\b"
+)
+"""A trouble told as one that has gone on for days ("tickets about packet loss on agg-14, same as all week", "that box
+has been flaky all week", "third time this week"): a standing condition before the incident, not its symptom."""
 FAIL_WEAK = _rx(
     r"\b(?:missing|deleted|degraded|slow\w*|crawl(?:s|ing)?|latency|spike|anomal\w*|way up|climb\w*|weird|elevated|throttl\w*|stale|"
     r"(?:ingest(?:ion)?|replication|consumer|processing|queue) lag|"
@@ -1040,8 +1046,10 @@ def classify(item: Item) -> Signals:
     # a log line at an error level tells a failure whatever its words ("CRIT risk-engine rule=HOTWALLET_OUTFLOW
     # value=7000", "FATAL: sorry, too many clients already"), unless it logs an administrator's act
     logged_error = src == "log" and bool(ERROR_LEVEL.search(t)) and not ADMIN_ACT.search(t)
-    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out or logged_error) and not zero and not how_it_works
-    s.failure_weak = bool(FAIL_WEAK.search(t)) and not zero
+    # "packet loss on agg-14, same as all week": a standing trouble, a condition before the incident, not its symptom
+    chronic = src not in ("log", "alert") and bool(CHRONIC.search(t))
+    s.failure = (bool(FAIL_STRONG.search(told)) or locked_out or logged_error) and not zero and not how_it_works and not chronic
+    s.failure_weak = (bool(FAIL_WEAK.search(t)) or chronic) and not zero
     s.explicit_start = bool(EXPLICIT_START.search(t)) and not zero
     s.pager_trigger = src == "pager" and sub == "trigger"
     s.page = s.pager_trigger or (src == "alert" and sub == "firing" and not QUIET_ALERT.search(t)) or (
