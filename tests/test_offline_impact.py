@@ -582,3 +582,22 @@ def test_a_ticket_line_labelling_its_reporter_is_no_claim_of_who_was_hurt() -> N
     )
     users = text(got, "users_affected")
     assert "kite_runner_ph" not in users and "Reporter" not in users
+
+
+def test_a_statement_in_the_writers_own_voice_fills_no_impact_field() -> None:
+    """"We apologise to all customers affected by this outage and data loss." and "We would also email an announcement
+    to all affected users" tell what the writer did or felt, not who was hurt: users affected and functional impact
+    abstain rather than quote them; a statement of the impact itself still fills the field."""
+    got = impact(
+        ("status-post.md", 0, None, "We apologise to all customers affected by this outage and data loss."),
+        ("kb-draft.md", 5, None, "We would also email an announcement to all affected users explaining the issue."),
+        ("chat.txt", 30, "ana", "restored from backup, mail flowing again"),
+    )
+    assert text(got, "users_affected") == NOT_STATED
+    assert text(got, "functional_impact") == NOT_STATED
+    got = impact(
+        ("status-post.md", 0, None, "We apologise to all customers affected by this outage."),
+        ("status-post.md", 1, None, "About 1,200 customers could not send or receive mail for six hours."),
+        ("chat.txt", 30, "ana", "restored from backup, mail flowing again"),
+    )
+    assert "1,200 customers" in text(got, "users_affected") and "apologise" not in text(got, "users_affected")

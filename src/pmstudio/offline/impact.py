@@ -445,12 +445,26 @@ def _fact(text: str) -> str:
     return upper_first(out)
 
 
+_OPENS_FIRST_PERSON = re.compile(r"^\W*(?:I(?=\s)|I['’](?:m|ve|d|ll)\b|[Ww]e\b|[Ww]e['’](?:re|ve|d|ll)\b|[Yy]ou\b)")
+"""A sentence in its writer's voice ("We apologise to all customers affected", "We would also email an announcement",
+"I installed the nightly with pip"): what the writer did or felt, not a fact of the impact a field can tell."""
+
+
+def _third_person(text: str) -> str:
+    """`text`, or nothing when it opens in the writer's own voice (`_OPENS_FIRST_PERSON`): the rest of such a
+    statement ("We apologise to all customers affected by this outage. A detailed post mortem would follow") is
+    more of that voice."""
+    return "" if _OPENS_FIRST_PERSON.match(text.strip()) else text
+
+
 def _claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
-    """The statements as one claim, told in the past ("Builds start failing" in notes is "Builds started failing")."""
-    if not items:
+    """The statements as one claim, told in the past ("Builds start failing" in notes is "Builds started failing");
+    a statement in the writer's own voice fills no field."""
+    facts = [(i, fact) for i in items if (fact := _third_person(_fact(a.statement(i))))]
+    if not facts:
         return {"text": NOT_STATED, "evidence": []}
-    told = [capitalise_sentences(past_tense(_fact(a.statement(i)))) for i in items]
-    return {"text": " ".join(told), "evidence": [i.id for i in items]}
+    told = [capitalise_sentences(past_tense(fact)) for _, fact in facts]
+    return {"text": " ".join(told), "evidence": [i.id for i, _ in facts]}
 
 
 def span_minutes(start: datetime, end: datetime) -> int:
@@ -827,7 +841,7 @@ def _functional_claim(a: Analysis, items: list[Item]) -> dict[str, Any]:
     """The functional impact; a statement without a magnitude gets the count of failures the logs recorded in
     the impact window ("The logs recorded 16 such failures (rustdoc failed: …)"), citing the counted line."""
     claim = _claim(a, items)
-    if not items or has_magnitude(claim["text"]):
+    if not claim["evidence"] or has_magnitude(claim["text"]):
         return claim
     m = a.milestones
     start = m.started.at if m.started is not None else None
