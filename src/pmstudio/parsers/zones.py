@@ -17,7 +17,9 @@ Times that carry their own offset or zone are always read as written. After pars
 :func:`cross_check` compares sources: when the same event (an alert and a "got paged" message, a
 log's DOWN and an alert) is placed a whole number of hours apart, it is reported, and when shifting
 one source by that many hours makes it agree with every other source it overlaps, and its zone was
-only a default, that reading is used and the reading says so.
+only a default, that reading is used and the reading says so. Two items whose times each carry a
+fixing zone ("Opened: Jul 25, 2017 5:02 AM PDT" and "Jul 25, 2017 7:00 AM PT") are never such a
+pair: both are read as written, so no zone re-read could move them.
 """
 
 from __future__ import annotations
