@@ -284,6 +284,7 @@ def test_lexicon_loads_and_reports_broken_files(tmp_path: Path) -> None:
         ("It was a careless push to production.", "B2-human-error", "careless"),
         ("Deploying on a Friday was a pathetic call.", "B5-judgmental", "pathetic"),
         ("No excuse for skipping the canary.", "B5-judgmental", "No excuse"),
+        ("how many times do we have to say no static creds", "B5-judgmental", "how many times do we"),
     ],
 )
 def test_the_critic_and_the_drafter_take_the_same_words_for_blame(text: str, rule: str, span: str) -> None:
@@ -292,6 +293,14 @@ def test_the_critic_and_the_drafter_take_the_same_words_for_blame(text: str, rul
 
     assert (rule, span) in rules(text)
     assert is_blameful(text) and _lexicon_blame().search(text)
+
+
+def test_a_question_how_many_times_something_happened_is_no_blame() -> None:
+    """Exasperation ("how many times do we have to say ...", Sumo Logic 2023's chat) judges; counting does not."""
+    from pmstudio.offline.phrasing import is_blameful
+
+    assert rules("How many times did the job retry before the page?") == []
+    assert not is_blameful("how many times did the importer restart overnight")
 
 
 def test_only_the_critic_judges_punctuation() -> None:

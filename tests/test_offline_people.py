@@ -70,6 +70,17 @@ def test_a_speaker_on_date_only_ticket_lines_is_a_person() -> None:
     assert people.anonymise("Colin: credits applied to all accounts.") == "a responder: credits applied to all accounts."
 
 
+def test_a_person_named_as_the_owner_of_a_secret_or_a_change_is_a_person() -> None:
+    """Chat names whose keys or push it may have been, with a word or two between ("Dave's old hardcoded keys",
+    Sumo Logic 2023): a person, never named in a draft; a product's own words are no person ("Redis's memory")."""
+    people = find_people(_items([
+        ("2023-11-03T17:20:00+00:00", "priya: if this is one of Dave's old hardcoded keys again we rotate all of them"),
+        ("2023-11-03T17:22:00+00:00", "marcus: or Ana's late-night push. Redis's memory is fine though"),
+    ], material="chat.txt"))
+    assert {"dave", "ana"} <= set(people.roles) and "redis" not in people.roles
+    assert people.anonymise("one of Dave's old hardcoded keys") == "one of a responder's old hardcoded keys"
+
+
 def test_a_speaker_whose_only_line_was_left_out_is_still_a_person() -> None:
     # "sam: ... great call" is sarcasm and tells no item; the reply to sam must still not show the name
     people = find_people(_items([("2023-11-06T19:14:00+00:00", "devin: sam, not helpful. the runbook allows it")]),

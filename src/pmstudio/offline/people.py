@@ -158,10 +158,12 @@ _DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))}
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
 _AFTER_ARTICLE = re.compile(r"\b(?:the|a|an|this|that)\s+([a-z][\w-]{2,30})\b", re.I)
 _POSSESSIVE = re.compile(
-    r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:[\"“'][\w-]+[\"”']\s+)?(?:team|push|change|pr|commit|deploy|deployment|"
-    r"token|personal|fault|laptop|account|mistake|code|branch|script|config|query|job|work|sessions?|machine|key|rotation|"
-    r"upgrade|migration|rollout|release|fix|patch|ticket|rule|cleanup)\b"
+    r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:[\"“'][\w-]+[\"”']\s+)?(?:(?:old|new|hardcoded|hard-coded|personal|"
+    r"local|test|temp|temporary|manual|quick|last|latest|late-night|friday)\s+){0,2}(?:team|push|change|pr|commit|deploy|deployment|"
+    r"token|personal|fault|laptop|account|mistake|code|branch|script|config|query|job|work|session|machine|key|rotation|"
+    r"upgrade|migration|rollout|release|fix|patch|ticket|rule|cleanup|cred|credential|password)s?\b"
 )
+"""A person named as the owner of a change or a secret ("Dave's old hardcoded keys", "Ana's late-night push")."""
 _DEED_OF = re.compile(
     r"\b(?:the|that|this|a|an)\s+(?:[\w-]+\s+){0,3}?(?:change|push|commit|deploy|migration|pr|patch|config|script|"
     r"query|merge|release|rollout)\s+(?P<n>[A-Z][a-z]{2,20})\s+(?:pushed|merged|deployed|made|wrote|shipped|ran|"
