@@ -81,6 +81,27 @@ def test_a_person_named_as_the_owner_of_a_secret_or_a_change_is_a_person() -> No
     assert people.anonymise("one of Dave's old hardcoded keys") == "one of a responder's old hardcoded keys"
 
 
+def test_a_name_with_accented_letters_is_a_name() -> None:
+    """"Jón's account is deleted too" (Vivaldi 2023), "Łukasz thinks it is the cleanup job": Latin letters with accents make names
+    as plain ones do, so the draft shows neither."""
+    people = find_people(_items([
+        ("2023-07-08T17:50:00+00:00", "thomas: Jón's account is deleted too, not recreated yet"),
+        ("2023-07-08T17:52:00+00:00", "gudrun: merge log is clean. Łukasz thinks it is the cleanup job"),
+    ], material="chat.txt"))
+    assert {"jón", "łukasz"} <= set(people.roles)
+    assert people.anonymise("Jón's account; Łukasz Wójcik thinks so") == "a responder's account; a responder thinks so"
+
+
+def test_teammates_credited_by_name_as_they_helped_are_people() -> None:
+    """"Mastodon developers contacted (Renaud, Claire, Eugen helped)" (Vivaldi 2023): two or more capitalised names
+    before "helped" are people; one word before it is no list ("Backups helped")."""
+    people = find_people(_items([
+        ("2023-07-09", "Mastodon developers contacted (Renaud, Claire, Eugen helped)"),
+        ("2023-07-09", "Backups helped. Ines & Marek jumped in on the restore"),
+    ], material="notes.md"))
+    assert {"renaud", "claire", "eugen", "ines", "marek"} <= set(people.roles) and "backups" not in people.roles
+
+
 def test_a_speaker_whose_only_line_was_left_out_is_still_a_person() -> None:
     # "sam: ... great call" is sarcasm and tells no item; the reply to sam must still not show the name
     people = find_people(_items([("2023-11-06T19:14:00+00:00", "devin: sam, not helpful. the runbook allows it")]),

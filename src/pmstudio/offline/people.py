@@ -25,6 +25,11 @@ from pmstudio.parsers.speakers import (
     WIKI_SIGNATURE,
 )
 
+_NAME_UP = "[A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper()) + "]"
+_NAME_LOW = "[a-z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.islower()) + "]"
+_NAME = _NAME_UP + _NAME_LOW + "{2,20}"
+"""A capitalised name, its letters Latin with accents too ("Jón", "Łukasz", "Zoë")."""
+
 _BOT_WORDS = (
     r"bot\b|bot$|alert|monitor|system|grafana|pagerduty|prometheus|check|deployer|jenkins|actions|\bci\b|cron|"
     r"nagios|datadog|sentry|opsgenie|automation|synthetic|watch|probe|kubelet|service|daemon|github|status|uptime|"
@@ -72,51 +77,51 @@ _NOTE_BY = re.compile(
 )
 """Who wrote a ticket's note or reply, in brackets after its label ("Note (kim): ...", "Agent note (Lena): relayed to
 #incident", "Reply (Lee, 10:12): Service was restored at 09:52")."""
-_PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>[A-Z][a-z]{2,20})\)")
+_PAREN_BY = re.compile(r"\((?:[\w -]{2,30}),\s*(?P<n>" + _NAME + r")\)")
 _PAREN_ROLE = re.compile(
-    r"\((?:agent|support agent|support|operator|engineer|technician|tech|staff|rep|on-?call)\s+(?P<n>[A-Z][a-z]{2,20})\)"
+    r"\((?:agent|support agent|support|operator|engineer|technician|tech|staff|rep|on-?call)\s+(?P<n>" + _NAME + r")\)"
 )
 """Who wrote a ticket's update, by role and name in brackets ("Update 22:24 MSK (agent Irina): API is back")."""
 _ROLE_PAREN = re.compile(
-    r"\b(?:support(?: agent)?|agent|moderator|operator|staff|rep|on-?call)\s+\((?P<n>[A-Z][a-z]{2,20})\)"
+    r"\b(?:support(?: agent)?|agent|moderator|operator|staff|rep|on-?call)\s+\((?P<n>" + _NAME + r")\)"
 )
 """Who relayed or wrote a line, by role with the name in brackets after it ("relayed from the forum by support (Ana):",
 "moderator (Femke): escalated")."""
 _THINKS = re.compile(
-    r"(?:^|[.!?;]\s+|:\s+)(?P<n>[A-Z][a-z]{2,20})\s+(?:thinks|thought|believes|believed|reckons|reckoned|suspects|"
+    r"(?:^|[.!?;]\s+|:\s+)(?P<n>" + _NAME + r")\s+(?:thinks|thought|believes|believed|reckons|reckoned|suspects|"
     r"suspected|knew|knows|remembers|remembered|guesses|guessed)\b"
 )
 """A person told by what they think or know ("John thinks the nameservers may be wrong"): a company says or confirms,
 a person thinks."""
 _LEFT_TEAM = re.compile(
-    r"(?:^|[\s(\-*])(?P<n>[A-Z][a-z]{2,20})\s+\((?:who\s+)?(?:left|had left|joined|on leave|former|ex-)\b"
+    r"(?:^|[\s(\-*])(?P<n>" + _NAME + r")\s+\((?:who\s+)?(?:left|had left|joined|on leave|former|ex-)\b"
 )
 """A person told by their place in the team ("John (left the team three days ago) helped")."""
-_CAP_SPEAKER = re.compile(r"[A-Z][a-z]{2,20}")
+_CAP_SPEAKER = re.compile(_NAME)
 _RESEARCH = re.compile(r"\b(?:research|researcher|reporter|from [A-Z]\w+)\s*\((?P<n>[a-z][a-z]{2,20})\)")
 _BY_CAP = re.compile(
     r"\b(?:requested|approved|acknowledged|resolved|triggered|opened|closed|merged|reported|escalated|assigned|"
-    r"started|initiated|created|written|owned|run|performed|PR|pull request|patch|fix|commit)\s+by\s+@?(?P<n>[A-Z][a-z]{2,20})\b"
+    r"started|initiated|created|written|owned|run|performed|PR|pull request|patch|fix|commit)\s+by\s+@?(?P<n>" + _NAME + r")\b"
     r"(?!\s+(?:customers?|users?|clients?|partners?|tenants?|merchants?|developers?|engineers?|staff|support|teams?|"
     rf"employees?|members?|admins?|operators?|researchers?|accounts?|{_ORG_NOUN})\b)"
 )
 """A name after "reported by", "fixed by" ...; not a name that only says whose people they are ("reported by Vercel
 customers": a company)."""
 _FROM_ORG = re.compile(
-    r"(?<![\w@])(?P<n>[A-Z][a-z]{2,20})\s+(?:from|at|of)\s+(?:the\s+)?[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+)?\s*,?\s+"
+    r"(?<![\w@])(?P<n>" + _NAME + r")\s+(?:from|at|of)\s+(?:the\s+)?[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+)?\s*,?\s+"
     r"(?:just\s+|also\s+)?(?:DM['’]?e?d|messaged|pinged|e-?mailed|called|reported|says|said|wrote|asked|told|"
     r"reached out|flagged|noticed)\b"
 )
 """Someone outside the team named with their organisation as they tell of the problem ("Francesco from Apibara just
 DMed me on Telegram"): a person, whose name a draft never shows."""
 _CUSTOMER_NAMED = re.compile(
-    r"\b(?:customer|client|caller|subscriber|member|patient)\s+(?P<n>[A-Z][a-z]{2,20})\b"
+    r"\b(?:customer|client|caller|subscriber|member|patient)\s+(?P<n>" + _NAME + r")\b"
     r"(?=\s+(?:from|at|of|called|rang|phoned|e-?mailed|wrote|says|said|reported|asked|complained)\b)"
 )
 """A customer named as they tell of the problem ("our customer Lisa from the dental group called"): a person outside
 the team, whose name a draft never shows."""
 _PROPOSER = re.compile(
-    r"(?:^(?:[-*•]\s+)?|(?<=[.;:]\s))(?P<n>[A-Z][a-z]{2,20})(?:\s+(?:and|&|\+)\s+(?P<m>[A-Z][a-z]{2,20}))?\s+"
+    r"(?:^(?:[-*•]\s+)?|(?<=[.;:]\s))(?P<n>" + _NAME + r")(?:\s+(?:and|&|\+)\s+(?P<m>" + _NAME + r"))?\s+"
     r"(?:suggest(?:s|ed)?|propose[sd]?|recommend(?:s|ed)?|volunteer(?:s|ed)?|offer(?:s|ed)?\s+to|agree[sd]?|"
     r"decide[sd]?|realise[sd]?|realize[sd]?|start(?:s|ed)? (?:digging|looking|investigating|on)|"
     r"beg[ia]n (?:digging|looking|investigating))\b"
@@ -131,11 +136,17 @@ _LISTED = re.compile(
 )
 """Helpers credited in a list ("Thanks to Ganneff, Solver, Hydroxide and weasel in #spi", "Ganneff, Solver and weasel
 in #spi were on it"): people, whose names a draft never shows."""
-_LIST_SPLIT = re.compile(r",? and |, ")
+_HELPED = re.compile(
+    r"(?-i:(?P<helpers>" + _NAME + r"(?:(?:,\s*|,?\s+(?:and|&)\s+)" + _NAME + r")+))\s+(?:helped|assisted|pitched in|"
+    r"jumped in|chipped in|were on it)\b"
+)
+"""Two or more teammates credited by name as they helped ("Mastodon developers contacted (Renaud, Claire, Eugen
+helped)", Vivaldi 2023): people, whose names a draft never shows."""
+_LIST_SPLIT = re.compile(r",? and |,? & |, ")
 _NOT_NAMES = frozenset({"all", "everyone", "everybody", "the", "team", "us", "you", "them", "others"})
 _CREDITED = re.compile(
-    r"\b(?:found|fixed|identified|confirmed|traced|spotted|reproduced|written|shipped)\s*\((?P<n>[A-Z][a-z]{2,20})\)|"
-    r"\((?P<m>[A-Z][a-z]{2,20}),\s*(?:done|wip|in progress|todo|owner|lead|pending|ongoing)\)"
+    r"\b(?:found|fixed|identified|confirmed|traced|spotted|reproduced|written|shipped)\s*\((?P<n>" + _NAME + r")\)|"
+    r"\((?P<m>" + _NAME + r"),\s*(?:done|wip|in progress|todo|owner|lead|pending|ongoing)\)"
 )
 """A teammate credited in brackets in notes ("root cause found (Maksim)", "SDK fork patch (Maksim, done)"): a
 person."""
@@ -158,7 +169,7 @@ _DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))}
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
 _AFTER_ARTICLE = re.compile(r"\b(?:the|a|an|this|that)\s+([a-z][\w-]{2,30})\b", re.I)
 _POSSESSIVE = re.compile(
-    r"\b(?P<n>[A-Z][a-z]{2,20})['’]s\s+(?:own\s+)?(?:[\"“'][\w-]+[\"”']\s+)?(?:(?:old|new|hardcoded|hard-coded|personal|"
+    r"\b(?P<n>" + _NAME + r")['’]s\s+(?:own\s+)?(?:[\"“'][\w-]+[\"”']\s+)?(?:(?:old|new|hardcoded|hard-coded|personal|"
     r"local|test|temp|temporary|manual|quick|last|latest|late-night|friday)\s+){0,2}(?:team|push|change|pr|commit|deploy|deployment|"
     r"token|personal|fault|laptop|account|mistake|code|branch|script|config|query|job|work|session|machine|key|rotation|"
     r"upgrade|migration|rollout|release|fix|patch|ticket|rule|cleanup|cred|credential|password)s?\b"
@@ -166,16 +177,16 @@ _POSSESSIVE = re.compile(
 """A person named as the owner of a change or a secret ("Dave's old hardcoded keys", "Ana's late-night push")."""
 _DEED_OF = re.compile(
     r"\b(?:the|that|this|a|an)\s+(?:[\w-]+\s+){0,3}?(?:change|push|commit|deploy|migration|pr|patch|config|script|"
-    r"query|merge|release|rollout)\s+(?P<n>[A-Z][a-z]{2,20})\s+(?:pushed|merged|deployed|made|wrote|shipped|ran|"
+    r"query|merge|release|rollout)\s+(?P<n>" + _NAME + r")\s+(?:pushed|merged|deployed|made|wrote|shipped|ran|"
     r"applied|approved|rolled out)\b"
 )
 """A person named as the one who made a change ("the scaling change Tom pushed to save money")."""
 _VOCATIVE = re.compile(
-    r"(?:^|[.!?]\s+)(?P<n>[A-Z][a-z]{2,20}),\s+(?:can|could|please|pls|check|take|look|your|you|grab|go|ping|do|"
+    r"(?:^|[.!?]\s+)(?P<n>" + _NAME + r"),\s+(?:can|could|please|pls|check|take|look|your|you|grab|go|ping|do|"
     r"would|run|get|keep|stop)\b"
 )
 _MENTION = re.compile(r"(?<![\w.])@(?P<n>[A-Za-z][\w-]{1,30})(?![\w.@/])")
-_WHOSE_ANSWER = re.compile(r"(?:^|[.!?]\s+)(?P<n>[A-Z][a-z]{2,20})['’]s[.!]\s+(?:he|she|they)\b")
+_WHOSE_ANSWER = re.compile(r"(?:^|[.!?]\s+)(?P<n>" + _NAME + r")['’]s[.!]\s+(?:he|she|they)\b")
 """A chat answer naming whose it was and going on about that person ("Ravi's. he says he has no 2FA on npm"):
 a person, whose name a draft never shows."""
 _SHELL = re.compile(r"(?<![\w$])(?P<n>[a-z][\w.-]{1,20})\$\s")
@@ -330,7 +341,7 @@ def _counted_roles(m: re.Match[str]) -> str:
     return f"{word[:1].upper() + word[1:] if m.group('a') == 'A' else word} {m.group('r')}s"
 
 
-_SURNAME = r"(?P<sur>(?-i:[ ][A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?))?"
+_SURNAME = r"(?P<sur>(?-i:[ ]" + _NAME_UP + _NAME_LOW + r"{2,}(?:-" + _NAME_UP + _NAME_LOW + r"{2,})?))?"
 """A capitalised word right after a known first name ("Alex Simmons reports ..."): the person's surname, replaced
 with the name, unless it is a word that follows names (`_NOT_SURNAME`)."""
 _NOT_SURNAME = frozenset(
@@ -444,8 +455,8 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 people.add(m.group("n"))
         for m in _CUSTOMER_NAMED.finditer(it.body):
             people.add(m.group("n"), CUSTOMER)
-        for m in _LISTED.finditer(it.body):
-            for name in _LIST_SPLIT.split(m.group("thanked") or m.group("helpers") or ""):
+        for m in (*_LISTED.finditer(it.body), *_HELPED.finditer(it.body)):
+            for name in _LIST_SPLIT.split(m.groupdict().get("thanked") or m.group("helpers") or ""):
                 if name.strip().lstrip("@").lower() not in _NOT_NAMES:
                     people.add(name.strip().lstrip("@"), handle=True)
         for m in (*_PROPOSER.finditer(it.body), *_CREDITED.finditer(it.body)):
