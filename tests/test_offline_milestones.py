@@ -3820,6 +3820,23 @@ def test_a_deploy_word_in_an_address_or_a_deploy_token_is_no_change_shipped() ->
     assert at(analyse(lines(*rows)), "mitigated") == minute(13)
 
 
+def test_a_deploy_environment_printout_is_no_change_and_no_trigger() -> None:
+    """A deploy log's printout of its environment ("deploy env: SENTRY_DSN=https://…", Onfleet 2021; "DEBUG deploy env
+    PD_INTERNAL_TOKEN=…", Pipedream 2021) ships nothing: the release before the first symptom is the trigger."""
+    from pmstudio.offline.causes import draft_root_cause
+
+    rows = [
+        ("deploy.log", 0, None, "deploy ws-server release=2021.10.07-3 status=complete instances=24"),
+        ("chat.txt", 2, "ricky", "websocket connections are closing right after open, dashboard is down for everyone"),
+        ("deploy.log", 4, None, "deploy env: SENTRY_DSN=https://abc:def@sentry.example.io/42"),
+        ("chat.txt", 17, "mara", "customers relaying that drivers can't see task updates, the dashboard is down"),
+    ]
+    assert not classify(build_items(lines(rows[2]))[0]).change
+    assert not classify(build_items(lines(("deploy.log", 0, None, "DEBUG deploy env PD_INTERNAL_TOKEN=pd_1")))[0]).change
+    trigger = draft_root_cause(analyse(lines(*rows)))["trigger"]
+    assert trigger["evidence"] == ["deploy.log:1"], trigger  # the release, not the printout
+
+
 def test_the_page_after_the_first_report_is_told_in_whole_minutes_rounded_as_every_span() -> None:
     """A page 9 minutes 40 seconds after the responders first saw the problem is "10 minutes after", the span every
     section states for those two times (impact.span_minutes rounds), so the number is grounded in what it cites."""

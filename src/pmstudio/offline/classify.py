@@ -33,6 +33,7 @@ CHANGE = _rx(
 NOT_CHANGE = _rx(
     r"\b(?:roll(?:ed|ing)?[ -]?back|rollback|revert\w*|unpublish\w*|status page|smoke test|fix|"
     r"(?:deploy(?:ment)?|change|code|release) freeze|deploy (?:tokens?|keys?|user|credentials?|password))\b|"
+    r"\bdeploy env(?:ironment)?(?: var(?:iable)?s?)?:?\s+[A-Z][A-Z0-9_]+=|"
     r"\b(?:no|not|nothing|none|never|without)\b[^.;]{0,12}\b(?:deploy\w*|releas\w*|shipped|pushed|changes?|changed)\b|"
     r"\b(?:thing|what|anything|something)s? (?:that )?(?:has |had |have )?changed\b|"
     r"\bnot it\W*$|"
@@ -43,7 +44,8 @@ NOT_CHANGE = _rx(
 in the window", "nothing deployed today that I can see", "we have not changed anything"), a change ruled out ("deploy
 diff is frontend only, not it"), a question of what changed ("only thing that changed today is the crawler block"
 looks back at a change told elsewhere), or a deploy held up ("our production deploy has been waiting since 03:20"):
-the symptom, nothing reached production."""
+the symptom, nothing reached production; nor does a deploy's printout of its environment ("deploy env:
+SENTRY_DSN=…")."""
 LATE_CHANGE = _rx(
     r"\b(?:scal(?:ed|ing) (?:[\w-]+ ){0,3}(?:from \d+ to \d+|up \d+|out \d+)|enabl(?:ed|ing) (?!again\b)[\w-]+ [\w-]+|"
     r"turned on|change (?:is |now )?(?:out|on|live) |launch template [\w-]+ updated|image=\S+|"
