@@ -3823,8 +3823,6 @@ def test_a_deploy_word_in_an_address_or_a_deploy_token_is_no_change_shipped() ->
 def test_a_deploy_environment_printout_is_no_change_and_no_trigger() -> None:
     """A deploy log's printout of its environment ("deploy env: SENTRY_DSN=https://…", Onfleet 2021; "DEBUG deploy env
     PD_INTERNAL_TOKEN=…", Pipedream 2021) ships nothing: the release before the first symptom is the trigger."""
-    from pmstudio.offline.causes import draft_root_cause
-
     rows = [
         ("deploy.log", 0, None, "deploy ws-server release=2021.10.07-3 status=complete instances=24"),
         ("chat.txt", 2, "ricky", "websocket connections are closing right after open, dashboard is down for everyone"),
@@ -3835,6 +3833,21 @@ def test_a_deploy_environment_printout_is_no_change_and_no_trigger() -> None:
     assert not classify(build_items(lines(("deploy.log", 0, None, "DEBUG deploy env PD_INTERNAL_TOKEN=pd_1")))[0]).change
     trigger = draft_root_cause(analyse(lines(*rows)))["trigger"]
     assert trigger["evidence"] == ["deploy.log:1"], trigger  # the release, not the printout
+
+
+def test_a_change_the_responders_rule_out_is_no_trigger() -> None:
+    """A deploy half an hour before the first symptom is the trigger, unless the responders rule it out after it
+    ("ok not the deploy. some servers can talk to each other and some can't", pretix 2026): then it was not."""
+    rows = [
+        ("chat.txt", 0, "lena", "deployed the new invoice footer, all green"),
+        ("db.log", 28, None, "app-03 django: OperationalError could not connect to server: Connection timed out"),
+        ("chat.txt", 40, "jonas", "half the async actions are 500ing, add to cart fails 1 in 4"),
+    ]
+    ruling = ("chat.txt", 45, "jonas", "ok not the deploy. some servers can talk to each other and some can't")
+    asked = ("chat.txt", 45, "jonas", "so not the deploy? checking the network")
+    assert draft_root_cause(analyse(lines(*rows)))["trigger"]["evidence"] == ["chat.txt:1"]
+    assert draft_root_cause(analyse(lines(*rows, asked)))["trigger"]["evidence"] == ["chat.txt:1"]  # only asked
+    assert draft_root_cause(analyse(lines(*rows, ruling)))["trigger"] == {"text": NOT_STATED, "evidence": []}
 
 
 def test_the_page_after_the_first_report_is_told_in_whole_minutes_rounded_as_every_span() -> None:

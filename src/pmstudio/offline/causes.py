@@ -811,6 +811,28 @@ def _clean_change(a: Analysis, item: Item) -> bool:
     return not (sig.hypothesis or sig.followup or NOT_CHANGE.search(item.body) or FAIL_STRONG.search(item.body))
 
 
+_RULED_OUT_CHANGE = re.compile(
+    r"\b(?:not|wasn['’]t|isn['’]t|was not|is not|ruled out)\s+(?:the|my|our|that|this|a|your)\s+"
+    r"(?P<kind>deploy|release|rollout|push|migration|upgrade|change)(?:s|ment)?\b(?!\s*\?)",
+    re.I,
+)
+"""The responders ruling a change out ("ok not the deploy", "not the release", "it was not my release")."""
+
+
+def _ruled_out(a: Analysis, change: Item) -> bool:
+    """A change the responders rule out after it ("deployed, all green", then "ok not the deploy. some servers can
+    talk to each other and some can't"): what they found it was not, so no trigger."""
+    for other, s in a.timed:
+        if other.at is None or change.at is None or other.at < change.at or s.hypothesis:
+            continue
+        if other.source not in ("chat", "notes", "ticket") or other is change:
+            continue
+        for m in _RULED_OUT_CHANGE.finditer(other.body):
+            if re.search(rf"\b{m['kind'][:6]}", change.body, re.I):
+                return True
+    return False
+
+
 def _change_trigger(a: Analysis) -> Item | None:
     """The last change before the first symptom: within 6 hours, else within two days."""
     m = a.milestones
@@ -820,12 +842,15 @@ def _change_trigger(a: Analysis) -> Item | None:
     windows: tuple[timedelta, ...] = (TRIGGER_WINDOW, LATENT_WINDOW)
     if m.started is not None and CLOCKED.search(m.started.body):
         windows = (CLOCKED_REACH,)  # "certificate has expired": a change hours before it set nothing off
-    if m.trigger is not None and _clean_change(a, m.trigger) and m.trigger.at is not None and anchor.at - m.trigger.at <= windows[-1]:
+    if (
+        m.trigger is not None and _clean_change(a, m.trigger) and m.trigger.at is not None
+        and anchor.at - m.trigger.at <= windows[-1] and not _ruled_out(a, m.trigger)
+    ):  # fmt: skip
         return m.trigger
     before = [
         it for it, _ in a.timed
         if it.at is not None and not it.date_only and it.at <= anchor.at and it.source not in ("alert", "pager", "status")
-        and _clean_change(a, it)
+        and _clean_change(a, it) and not _ruled_out(a, it)
     ]  # fmt: skip
     for window in windows:
         near = [it for it in before if anchor.at - it.at <= window]  # type: ignore[operator]
