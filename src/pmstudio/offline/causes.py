@@ -819,18 +819,23 @@ _RULED_OUT_CHANGE = re.compile(
 """The responders ruling a change out ("ok not the deploy", "not the release", "it was not my release")."""
 
 
-def _ruled_out(a: Analysis, change: Item) -> bool:
+def _rulings(a: Analysis) -> list[tuple[Item, str]]:
+    """Each line where the responders rule a kind of change out, with that kind's stem ("not the deploy": "deploy")."""
+    return [
+        (other, m["kind"][:6]) for other, s in a.timed
+        if other.at is not None and not s.hypothesis and other.source in ("chat", "notes", "ticket")
+        for m in _RULED_OUT_CHANGE.finditer(other.body)
+    ]  # fmt: skip
+
+
+def _ruled_out(change: Item, rulings: list[tuple[Item, str]]) -> bool:
     """A change the responders rule out after it ("deployed, all green", then "ok not the deploy. some servers can
     talk to each other and some can't"): what they found it was not, so no trigger."""
-    for other, s in a.timed:
-        if other.at is None or change.at is None or other.at < change.at or s.hypothesis:
-            continue
-        if other.source not in ("chat", "notes", "ticket") or other is change:
-            continue
-        for m in _RULED_OUT_CHANGE.finditer(other.body):
-            if re.search(rf"\b{m['kind'][:6]}", change.body, re.I):
-                return True
-    return False
+    return change.at is not None and any(
+        other is not change and other.at is not None and other.at >= change.at
+        and re.search(rf"\b{stem}", change.body, re.I) is not None
+        for other, stem in rulings
+    )  # fmt: skip
 
 
 def _change_trigger(a: Analysis) -> Item | None:
@@ -842,15 +847,16 @@ def _change_trigger(a: Analysis) -> Item | None:
     windows: tuple[timedelta, ...] = (TRIGGER_WINDOW, LATENT_WINDOW)
     if m.started is not None and CLOCKED.search(m.started.body):
         windows = (CLOCKED_REACH,)  # "certificate has expired": a change hours before it set nothing off
+    rulings = _rulings(a)
     if (
         m.trigger is not None and _clean_change(a, m.trigger) and m.trigger.at is not None
-        and anchor.at - m.trigger.at <= windows[-1] and not _ruled_out(a, m.trigger)
+        and anchor.at - m.trigger.at <= windows[-1] and not _ruled_out(m.trigger, rulings)
     ):  # fmt: skip
         return m.trigger
     before = [
         it for it, _ in a.timed
         if it.at is not None and not it.date_only and it.at <= anchor.at and it.source not in ("alert", "pager", "status")
-        and _clean_change(a, it) and not _ruled_out(a, it)
+        and _clean_change(a, it) and not _ruled_out(it, rulings)
     ]  # fmt: skip
     for window in windows:
         near = [it for it in before if anchor.at - it.at <= window]  # type: ignore[operator]
