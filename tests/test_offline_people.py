@@ -94,12 +94,15 @@ def test_a_name_with_accented_letters_is_a_name() -> None:
 
 def test_teammates_credited_by_name_as_they_helped_are_people() -> None:
     """"Mastodon developers contacted (Renaud, Claire, Eugen helped)" (Vivaldi 2023): two or more capitalised names
-    before "helped" are people; one word before it is no list ("Backups helped")."""
+    before "helped" are people; one word before it is no list ("Backups helped"), and nor are teams the materials also
+    write in lower case ("Networking and Storage helped")."""
     people = find_people(_items([
         ("2023-07-09", "Mastodon developers contacted (Renaud, Claire, Eugen helped)"),
         ("2023-07-09", "Backups helped. Ines & Marek jumped in on the restore"),
+        ("2023-07-09", "Networking and Storage helped; storage was the slow part, networking was fine"),
     ], material="notes.md"))
     assert {"renaud", "claire", "eugen", "ines", "marek"} <= set(people.roles) and "backups" not in people.roles
+    assert not {"networking", "storage"} & set(people.roles)  # teams, written in lower case elsewhere
 
 
 def test_a_speaker_whose_only_line_was_left_out_is_still_a_person() -> None:

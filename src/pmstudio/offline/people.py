@@ -455,10 +455,14 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
                 people.add(m.group("n"))
         for m in _CUSTOMER_NAMED.finditer(it.body):
             people.add(m.group("n"), CUSTOMER)
-        for m in (*_LISTED.finditer(it.body), *_HELPED.finditer(it.body)):
-            for name in _LIST_SPLIT.split(m.groupdict().get("thanked") or m.group("helpers") or ""):
+        for m in _LISTED.finditer(it.body):
+            for name in _LIST_SPLIT.split(m.group("thanked") or m.group("helpers") or ""):
                 if name.strip().lstrip("@").lower() not in _NOT_NAMES:
                     people.add(name.strip().lstrip("@"), handle=True)
+        for m in _HELPED.finditer(it.body):
+            for name in _LIST_SPLIT.split(m.group("helpers")):
+                if name.lower() not in lower_words():
+                    people.add(name)  # "Networking and Storage helped": teams the materials write in lower case too
         for m in (*_PROPOSER.finditer(it.body), *_CREDITED.finditer(it.body)):
             for name in (m.group("n"), m.group("m")):
                 if name and name.lower() not in lower_words():
