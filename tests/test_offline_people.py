@@ -234,6 +234,19 @@ def test_an_outside_account_named_by_its_handle_in_a_record_is_a_person() -> Non
     assert "brwjbowkevj" not in people.anonymise("a fork PR from brwjbowkevj ran the workflow")
 
 
+def test_what_happened_to_an_account_is_no_handle() -> None:
+    """"admin account breached (password login, no 2FA)" (OpenWrt 2021) tells what happened to the account: no handle,
+    so the draft keeps "breached" instead of telling it "a user"; "user mallory77, PR ..." is still a handle."""
+    people = find_people(_items([
+        ("2021-01-16T04:00:00+00:00", "admin account breached (password login, no 2FA), session from a Tor exit"),
+        ("2021-01-16T04:10:00+00:00", "support account compromised, tokens revoked"),
+        ("2021-01-16T04:20:00+00:00", "found it, user mallory77, PR against the repo"),
+    ]))
+    assert "mallory77" in people.roles
+    assert not {"breached", "compromised"} & set(people.roles)
+    assert people.anonymise("an administrator account on the forum was breached.").endswith("was breached.")
+
+
 def test_a_compound_noun_after_user_and_a_role_mention_name_no_person() -> None:
     """"a big user diff, ..." and "the user sync," are things; "@Maintainers" that the chat calls a role is a Discord
     role; "user brwx4k, PR against ..." is an account."""

@@ -153,7 +153,9 @@ person."""
 _ACCOUNT = re.compile(
     r"\b(?:(?:user|account|contributor|attacker)\s+(?!(?:flags|settings|details|data|info|level|levels|pages?|ids?|names?|"
     r"owners?|teams?|managers?|holders?|balances?|status|types?|numbers?|access|permissions|lockouts?|creation|features|"
-    r"limits|plans?|usage|emails?|customi[sz]ations|profiles?|records?|sessions?|tokens?|keys?)\b)"
+    r"limits|plans?|usage|emails?|customi[sz]ations|profiles?|records?|sessions?|tokens?|keys?|breached|compromised|hacked|"
+    r"hijacked|taken|stolen|locked|unlocked|disabled|enabled|suspended|banned|blocked|deleted|removed|created|reset|"
+    r"restored|recovered|flagged|affected|used|exposed|leaked)\b)"
     r"@?(?P<a>[a-z][\w-]{2,30})(?=\s*[,;(]|\s+(?:opened|pushed|created|forked|"
     r"submitted|ran|deleted|closed)\b)|"
     r"(?:(?:opened|closed|pushed|authored|submitted|forked|created) by|^author:)\s+@?(?P<b>[a-z][\w-]{2,30})(?=\s*(?:[,;(]|$))|"
@@ -163,7 +165,8 @@ _ACCOUNT = re.compile(
 """An outside account named by its handle in a record ("user brwjbowkevj, PR against posthog", "pull request closed
 by brwjbowkevj", "Author: brwjbowkevj", a forum copy's "user dnsfan77: Quad9 as my only resolver ..." when the handle
 holds a digit or an underscore): a person, whose handle a draft never shows ("account flags, system caching" names
-what accounts have, no handle; "customer success: ..." labels a team)."""
+what accounts have, no handle; "customer success: ..." labels a team; "admin account breached (password login)" tells
+what happened to it, no handle)."""
 _DETERMINED = re.compile(rf"\b(?:{'|'.join(sorted(DETERMINERS | {'any', 'no'}))})\s+(?:[a-z]+\s+)?$", re.I)
 """The words before "user X" that make it a compound noun ("a big user diff", "the user sync"), no account."""
 _GROUP = re.compile(r"(?<![\w.])@?([A-Za-z][\w-]{1,30})\s+(?:role|group|usergroup|team)\b")
