@@ -685,3 +685,37 @@ def test_a_year_first_dotted_date_is_a_date_and_a_calendar_version_is_not() -> N
     assert find_dates("deployer: release 2019.11.04-2 rolled out") == []
     got = find_stamp("release r-2026.02.02-1 pipeline started 18:59", anywhere="any")
     assert got is not None and not got.has_date
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("Faults started around 0520 UTC; several key admins asleep.", ["05:20 UTC"]),
+        ("Around 0400 GMT on 16 Jan 2021, an administrator account was breached.", ["04:00 UTC"]),
+        ("Identified 0222 UTC; initial fix within 3 minutes", ["02:22 UTC"]),
+        ("a spike in 500s between 1934 and 1938 BST", ["19:34 BST", "19:38 BST"]),
+        # a number after a date or a clock is its year, and four digits with no zone are no clock
+        ("certificate has expired, notAfter=Sep 16 00:00:00 2024 GMT", ["00:00 -"]),
+        ("Issued: 28 April 2020 UTC", []),
+        ("Jul 09, 2024 UTC - Reply from support", []),
+        ("listening on port 8080, 1830 requests queued", []),
+    ],
+)
+def test_a_four_digit_clock_is_read_with_a_zone_after_it(line: str, read: list[str]) -> None:
+    from pmstudio.timeparse import find_stamps
+
+    got = [f"{s.value:%H:%M} {s.zone.tzname(None) if s.zone is not None else '-'}" for s in find_stamps(line)]
+    assert got == read
+
+
+def test_a_range_end_told_roughly_and_a_four_digit_range_are_ranges() -> None:
+    found = [
+        (r.first.value.strftime("%H:%M"), r.last.value.strftime("%H:%M"), r.first.zone is not None)
+        for line in ("outage 7:02 to about 8:17, 1 hour and 15 minutes", "leak from 1830 to 1905 UTC")
+        for r in find_ranges(line)
+    ]
+    assert found == [("07:02", "08:17", False), ("18:30", "19:05", True)]
+    # a dated range's end is a date, never a four-digit clock with a numeric offset after it
+    line = "Impact window: 2025-11-11 16:02 to 2025-11-14 15:02 degraded ingestion"
+    assert find_ranges(line) == [] and find_stamp(line, anywhere="any") is not None
+    assert find_stamp(line, anywhere="any").zone is None  # type: ignore[union-attr]

@@ -163,8 +163,25 @@ def _day_first(day: str, month: str) -> bool:
     return int(day) > 12 or (len(day) == 2 and len(month) == 2)
 
 
-_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK})(?!\d|:\d)(?!\s?(?:hours?|h)\b){_TAIL}(?!\w)")
+_HHMM_ZONE = rf"\s?(?:UTC|GMT|Z|{_ABBR})(?![A-Za-z])"
+_HHMM = rf"(?:[01]\d|2[0-3])[0-5]\d(?={_HHMM_ZONE}|\s*(?:-|–|—|to|until|and)\s*(?:[01]\d|2[0-3])[0-5]\d{_HHMM_ZONE})"
+"""A clock written as four digits, the way network operators and status posts write UTC ("1830 UTC", "around 0400
+GMT", "between 1934 and 1938 BST"): read only with a zone after it, or as the start of a range whose end has one; a
+number after a date or a clock ("Sep 16 00:00:00 2024 GMT", "28 April 2020 UTC") is its year (`_hhmm_clock`)."""
+_BARE = re.compile(rf"{_EDGE}(?P<clock>{_CLOCK}|{_HHMM})(?!\d|:\d)(?!\s?(?:hours?|h)\b){_TAIL}(?!\w)")
 """A clock written bare; "4:23 hours" and "~3:20h" are lengths of time, not clocks ("14:30 hrs" is a clock)."""
+_YEAR_BEFORE = re.compile(rf"(?:\d|\b{_MONTH}),?\s*$")
+
+
+def _hhmm_clock(m: re.Match[str]) -> str | None:
+    """The clock of a bare match as "HH:MM": a four-digit one gets its colon; None when the four digits follow a date
+    or a clock and so are a year."""
+    clock = m["clock"]
+    if ":" in clock:
+        return clock
+    if _YEAR_BEFORE.search(m.string, 0, m.start()):
+        return None
+    return f"{clock[:2]}:{clock[2:]}"
 _HOUR_AMPM = re.compile(
     r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])"
     rf"(?:{_ZONE_WRITTEN}(?!\w))?"
@@ -258,10 +275,10 @@ def _stamp(m: re.Match[str], base: int, text: str, *, has_date: bool, has_year: 
 # range's end is the start's too, and "-11:18" right after a clock is the range's end, not a UTC offset; "-07:00"
 # after a space ("10:44 -07:00") is the clock's offset.
 _DASHES = "-|–|—"
-RANGE_GAP = rf"\s*(?:->|→|{_DASHES}|to|until|till|through|and)\s*"
+RANGE_GAP = rf"\s*(?:->|→|{_DASHES}|to|until|till|through|and)\s*(?:(?:about|around|roughly|approximately|approx\.|circa|ca\.)\s+|~\s?)?"
 """What joins the two ends of a range as written ("-", "to", "until", "and" after "between", an arrow in notes
-shorthand: "outage 16:58 -> 18:46")."""
-_RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK})(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
+shorthand: "outage 16:58 -> 18:46"), with an end told roughly ("11:30 to roughly 12:05")."""
+_RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK}|(?:[01]\d|2[0-3])[0-5]\d(?={_HHMM_ZONE}))(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
 
 
@@ -360,7 +377,10 @@ def _from_match_raw(kind: str, m: re.Match[str], base: int) -> Stamp | None:
             year = f"20{year}"
         text = f"{g['mon'].rstrip('.')} {g['day']} {year or ''} {g['clock']} {ampm} {zone_txt}"
         return _stamp(m, base, " ".join(text.split()), has_date=True, has_year=year is not None)
-    clock = g["clock"] if kind == "bare" else f"{g['clock']}:00"
+    bare = _hhmm_clock(m) if kind == "bare" else None
+    if kind == "bare" and bare is None:
+        return None
+    clock = bare if bare is not None else f"{g['clock']}:00"
     hour = int(clock.split(":")[0])
     if (ampm and not 1 <= hour <= 12) or hour > 23:
         return None
