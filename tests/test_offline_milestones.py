@@ -4935,3 +4935,26 @@ def test_a_trouble_told_as_going_on_all_week_is_no_start_of_the_incident() -> No
         ("chat.txt", 30, "jana", "every VPS and dedicated gateway just went dark"),
     ))  # fmt: skip
     assert at(a, "started") == minute(29)
+
+
+def test_delayed_work_told_caught_up_is_the_end_of_a_delay() -> None:
+    """"all agents caught up": the delayed work done, the end of the delay's impact (mindtickle, jobvite); work still to
+    catch up, a part of it, or a talk with someone caught up is no recovery."""
+    assert signals_of("chat.txt", "all agents caught up, timestamps current for every tenant").recovery_full
+    assert signals_of("chat.txt", "caught up. all events processed, analytics current").recovery_full
+    for line in (
+        "replicas haven't caught up yet",
+        "mostly caught up with the demand, working through queued builds",
+        "caught up with the vendor, they say it's fine on their side",
+        "once the replicas have caught up we switch traffic back",
+    ):
+        assert not signals_of("chat.txt", line).recovery_full, line
+    a = analyse(lines(
+        ("alerts.txt", 0, None, "FIRING: no successful production agent runs for 15m"),
+        ("chat.txt", 10, "marisol", "syncs are stuck, tenants' imports are hours behind"),
+        ("chat.txt", 200, "kwame", "non-essential development agents disabled"),
+        ("chat.txt", 210, "kwame", "imports and exports draining, everything is just late"),
+        ("chat.txt", 420, "marisol", "all agents caught up, timestamps current for every tenant"),
+    ))  # fmt: skip
+    assert at(a, "mitigated") == minute(200)
+    assert at(a, "resolved") == minute(420)

@@ -523,6 +523,16 @@ ALL_HEALTHY = (
 )
 """All of a pool in service ("cluster healthy, 3/3 synced", "lb pool 12/12 backends healthy", "41/41 Ready"), as a
 regex alternation: the service whole again; `NONE_HEALTHY` is its opposite."""
+CAUGHT_UP = (
+    r"(?<!\bnot )(?<!n['’]t )(?<!\bonce )(?<!\buntil )(?<!\bwhen )(?<!\bif )(?<!\bbefore )(?<!\bmostly )(?<!\bpartly )"
+    r"(?<!\bpartially )(?<!\bnearly )(?<!\balmost )(?<!\bfirst )\b(?:(?:has|have|is|are|now|all|fully|completely|finally) )*"
+    r"caught up\b(?!\s*\?)(?! (?:in|for|on)\b)(?! with (?!(?:the )?(?:head|tip|primary|leader|master|sequencer|live|upstream)\b))"
+)
+"""Delayed work told done ("all agents caught up", "replication has caught up", "data caught up, issue resolved"), as a
+regex alternation: the end of a delay's impact; not while it is still to come ("hasn't caught up", and on a condition:
+`PENDING_CATCH_UP`), nor for a part ("mostly caught up", "first shard caught up"), nor a talk ("caught up with the vendor")."""
+PENDING_CATCH_UP = _rx(r"\b(?:once|when|until|after|if|before|unless|wait(?:ing)? for)\b[^.;]{0,40}?\bcaught up\b")
+"""Delayed work to catch up on a condition ("once the replicas have caught up we switch back"): not caught up yet."""
 RECOVERY_FULL = _rx(
     r"\b(?:work(?:s|ing)? again|back to normal|(?:flowing|functioning|operating|running) normally|back online|"
     r"(?:back )?in normal operation|"
@@ -592,7 +602,7 @@ RECOVERY_FULL = _rx(
     r"taken back) (?:full )?control\b|"
     r"\b(?:all|every) (?:[\w-]+ ){0,2}?(?:instances?|hosts?|servers?|nodes?|regions?|sites?|services?|endpoints?|clusters?|"
     r"customers?|users?|tenants?|orgs?|organi[sz]ations?) (?:are |is |now |back )*(?:reachable|accessible)\b|"
-    rf"{SUCCESS_HIGH}|{ALL_HEALTHY}"
+    rf"{SUCCESS_HIGH}|{ALL_HEALTHY}|{CAUGHT_UP}"
 )
 BACKLOG_DONE = _rx(r"\bbacklog (?:is |was |has been )?(?:now |fully |completely |all )?(?:processed|cleared|drained|caught up)\b")
 """The work queued during the outage done ("backlog fully processed"): the end of a delay's impact, unless the
@@ -1115,7 +1125,7 @@ def classify(item: Item) -> Signals:
     if BACKUP_HANDBACK.search(t):
         said = ""  # "utility power restored, moving us off the generator": the service ran on the generator
         s.mitigation = s.mit_done = s.mit_progress = False
-    s.recovery_full = 0 if not_back else _count(RECOVERY_FULL, said) or int(cleared)
+    s.recovery_full = 0 if not_back else max(0, _count(RECOVERY_FULL, said) - _count(PENDING_CATCH_UP, said)) or int(cleared)
     s.recovery_partial = _count(RECOVERY_PARTIAL, said)
     still_broken = bool(STILL_BROKEN.search(t))
     if still_broken:
