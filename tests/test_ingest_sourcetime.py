@@ -933,3 +933,26 @@ def test_two_headers_each_dated_with_its_zone_do_not_shift_a_sources_bare_times(
     b = _bundle(ticket, status, tz="America/Los_Angeles")
     assert not b.time_conflicts, b.time_conflicts
     assert _at(b, "customer-ticket-4471.txt", 3) == datetime(2017, 7, 25, 12, 20, tzinfo=UTC)
+
+
+def test_a_dateless_chat_exported_one_file_a_day_takes_the_day_its_name_states() -> None:
+    """Cirun 2025 (r106): "eng-chat-2025-10-31.txt" and "eng-chat-2025-11-04.txt", each with bare times, beside a
+    deploy log of both days: each chat's lines go on the day its file name states, however near the other day's
+    log lines its clock times fall. A name with no day, or with two, dates nothing."""
+    first = Material(name="eng-chat-2025-10-31.txt", kind="chat", content="08:16 priya: webhooks piling up\n10:59 priya: queue drained\n")
+    again = Material(name="eng-chat-2025-11-04.txt", kind="chat", content="07:48 kofi: it's back, queueing again\n10:38 priya: queue zero\n")
+    log = Material(
+        name="deploy.log",
+        kind="log",
+        content="2025-10-31T08:12:09Z worker-2 WorkerLostError\n2025-11-04T07:46:02Z worker-1 crashed\n"
+        "2025-11-04T10:20:44Z deploy: complete rollback\n2025-11-04T10:37:15Z queue depth=0\n",
+    )
+    b = _bundle(first, again, log, tz="UTC")
+    assert _at(b, "eng-chat-2025-10-31.txt", 1) == datetime(2025, 10, 31, 8, 16, tzinfo=UTC)
+    assert _at(b, "eng-chat-2025-10-31.txt", 2) == datetime(2025, 10, 31, 10, 59, tzinfo=UTC)
+    assert _at(b, "eng-chat-2025-11-04.txt", 2) == datetime(2025, 11, 4, 10, 38, tzinfo=UTC)
+    from pmstudio.timeparse import named_day
+
+    assert [s.value.date() if (s := named_day(n)) else None for n in ("irc-20160516.log", "notes.md", "a-2021-01-01-to-2021-01-02.log")] == [
+        date(2016, 5, 16), None, None,
+    ]  # fmt: skip

@@ -612,6 +612,20 @@ _WRITES_A_DAY = re.compile(
 )
 
 
+_DAY_IN_NAME = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})(?P<sep>[-_.]?)(?P<m>0[1-9]|1[0-2])(?P=sep)(?P<d>0[1-9]|[12]\d|3[01])(?![\d])")
+
+
+def named_day(name: str) -> Stamp | None:
+    """The day a material's file name states ("eng-chat-2025-10-31.txt", "irc-chef-20160516.log", "slack-ops_2017_01_23"),
+    as a date marker: a chat or log exported one file a day dates its bare times by its name. None when the name
+    states no day, or more than one."""
+    found = list(_DAY_IN_NAME.finditer(name))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    return find_date_marker(f"{m['y']}-{m['m']}-{m['d']}")
+
+
 def writes_a_day(text: str) -> bool:
     """Whether `text` writes a day anywhere: an ISO or slash date, a day with its month's name ("Jul 20", "3 Feb"), or a
     weekday ("Thu"). A material with none dates its times only by where the bundle puts them."""

@@ -19,7 +19,7 @@ from pmstudio.parsers.sniff import infer_kind
 from pmstudio.parsers.structured import parse_alerts_json, parse_pagerduty, parse_slack
 from pmstudio.parsers.text import parse_chat, parse_prose
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import find_stamp
+from pmstudio.timeparse import find_stamp, named_day
 
 __all__ = ["BundleError", "dated_minutes", "infer_kind", "parse", "reference_span"]
 
@@ -50,6 +50,9 @@ def parse(
         return condense(parse_alerts_json(material, tz))
     carry = material.kind in ("chat", "log", "alerts")
     clock = Clock(tz, ref_date=ref_date, ref_span=ref_span, carry=carry, now=now)
+    named = named_day(material.name) if material.kind in ("chat", "log") else None
+    if named is not None:  # "eng-chat-2025-10-31.txt": its bare times are on the day its name states
+        clock.mark_date(named)
     if not carry:
         evidence = parse_prose(material, clock)
         if ref_span is None or not _SINGLE_DIGIT_HOUR.search(material.content) or _outside(evidence, ref_span) < AFTERNOON_GAP:
@@ -60,7 +63,7 @@ def parse(
         return later if _outside(later, ref_span) * 2 <= _outside(evidence, ref_span) else evidence
     run = parse_chat if material.kind == "chat" else parse_log
     evidence = run(material, clock)
-    if not clock.rolled or ref_span is None:
+    if not clock.rolled or ref_span is None or named is not None:
         return evidence
     # a dateless chat (or log) that runs past midnight took the day that puts its FIRST line nearest the bundle's
     # dated span; the day that puts the whole of it nearest is the right one ("17:42 flags flipped ... 08:51

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from pmstudio.schema import Evidence, Material
-from pmstudio.timeparse import writes_a_day
+from pmstudio.timeparse import named_day, writes_a_day
 
 SHIFTS = (-1, 1)
 """Whole days a dateless material may move: one day either side of the day it took."""
@@ -53,8 +53,11 @@ def align_dateless(
     out = dict(parsed)
     for m in materials:
         items = parsed[m.name]
-        if m.kind not in ("chat", "log") or counted[m.name] or writes_a_day(m.content) or not any(e.at for e in items):
-            continue  # a material that writes a day of its own ("Jul 20 14:43:41", "Date: 2024-03-05") keeps it
+        if (
+            m.kind not in ("chat", "log") or counted[m.name] or writes_a_day(m.content) or named_day(m.name) is not None
+            or not any(e.at for e in items)
+        ):  # fmt: skip
+            continue  # a material that writes a day of its own ("Jul 20 14:43:41", "Date: 2024-03-05", "chat-2025-10-31.txt") keeps it
         others = set().union(*(counted[o.name] for o in materials if o.name != m.name))
         if not others:
             continue
