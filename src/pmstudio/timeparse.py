@@ -164,7 +164,10 @@ def _day_first(day: str, month: str) -> bool:
 
 
 _HHMM_ZONE = rf"\s?(?:UTC|GMT|Z|{_ABBR})(?![A-Za-z])"
-_HHMM = rf"(?:[01]\d|2[0-3])[0-5]\d(?={_HHMM_ZONE}|\s*(?:-|–|—|to|until|and)\s*(?:[01]\d|2[0-3])[0-5]\d{_HHMM_ZONE})"
+_HHMM_DIGITS = r"(?:[01]\d|2[0-3])[0-5]\d"
+_HHMM_ZONED = rf"{_HHMM_DIGITS}(?={_HHMM_ZONE})"
+"""Four digits of a clock with its zone after it ("1830 UTC"): the only four-digit range end (`_RANGE_TAIL`)."""
+_HHMM = rf"{_HHMM_DIGITS}(?={_HHMM_ZONE}|\s*(?:-|–|—|to|until|and)\s*{_HHMM_ZONED})"
 """A clock written as four digits, the way network operators and status posts write UTC ("1830 UTC", "around 0400
 GMT", "between 1934 and 1938 BST"): read only with a zone after it, or as the start of a range whose end has one; a
 number after a date or a clock ("Sep 16 00:00:00 2024 GMT", "28 April 2020 UTC") is its year (`_hhmm_clock`)."""
@@ -182,6 +185,8 @@ def _hhmm_clock(m: re.Match[str]) -> str | None:
     if _YEAR_BEFORE.search(m.string, 0, m.start()):
         return None
     return f"{clock[:2]}:{clock[2:]}"
+
+
 _HOUR_AMPM = re.compile(
     r"(?<![\w:.])(?P<clock>\d{1,2})\s?(?P<ampm>[ap]\.?m\.?|[AP]M)(?![\w])"
     rf"(?:{_ZONE_WRITTEN}(?!\w))?"
@@ -278,7 +283,7 @@ _DASHES = "-|–|—"
 RANGE_GAP = rf"\s*(?:->|→|{_DASHES}|to|until|till|through|and)\s*(?:(?:about|around|roughly|approximately|approx\.|circa|ca\.)\s+|~\s?)?"
 """What joins the two ends of a range as written ("-", "to", "until", "and" after "between", an arrow in notes
 shorthand: "outage 16:58 -> 18:46"), with an end told roughly ("11:30 to roughly 12:05")."""
-_RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK}|(?:[01]\d|2[0-3])[0-5]\d(?={_HHMM_ZONE}))(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
+_RANGE_TAIL = re.compile(rf"{RANGE_GAP}(?P<clock>{_CLOCK}|{_HHMM_ZONED})(?!\d|:\d){_AMPM}?\s?(?P<zone>{_ZONE})(?!\w)", re.I)
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hh>\d{2})(?P<colon>:?)(?P<mm>\d{2})?")
 
 
