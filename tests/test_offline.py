@@ -24,6 +24,7 @@ from pmstudio.offline import OfflineDraftError, draft_section, offline_model
 from pmstudio.offline.analysis import _CACHE
 from pmstudio.offline.feedback import apply_findings
 from pmstudio.offline.model import offline_function
+from pmstudio.offline.people import words_in_lower_case
 from pmstudio.schema import SECTION_TYPES, Bundle, Evidence, Finding, ImpactSection, Material, TimelineSection
 from pmstudio.timeparse import find_stamp, find_stamps
 
@@ -316,7 +317,7 @@ def _known(path: Path) -> Any:
 def test_datasets_are_drafted_grounded_and_blameless(path: Path) -> None:
     bundle, names = _load(path)
     evidence = render_evidence(bundle)
-    words = frozenset(w for m in bundle.materials for w in re.findall(r"\b[a-z]{3,21}\b", m.content))
+    words = words_in_lower_case(m.content for m in bundle.materials)
     for section in SECTIONS:
         out = draft_section(parse_prompt(evidence + render_task(section)))
         SECTION_TYPES[section].model_validate(out)

@@ -365,6 +365,15 @@ def _keyval_sub(people: People) -> Callable[[re.Match[str]], str]:
     return sub
 
 
+_LOWER_WORD = re.compile(r"\b[a-z]{3,21}\b")
+
+
+def words_in_lower_case(texts: Iterable[str]) -> frozenset[str]:
+    """Words the materials write in lower case somewhere: a name written so is a word, not a handle ("dev agents" beside
+    a responder called Dev)."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
 def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
     """Everyone named in the materials, with a role each (one pass over the items). `unheard` are the speakers of
     lines no item tells (a sarcastic remark left out): still people, so a reply naming them ("sam, not helpful")
@@ -374,8 +383,7 @@ def find_people(items: list[Item], unheard: Iterable[str] = ()) -> People:
 
     @cache
     def lower_words() -> frozenset[str]:
-        """Words the materials write in lower case somewhere (a name written so is a word, not a handle)."""
-        return frozenset(w for it in items for w in re.findall(r"\b[a-z]{3,21}\b", it.text))
+        return words_in_lower_case(it.text for it in items)
 
     @cache
     def nouns() -> frozenset[str]:
